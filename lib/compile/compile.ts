@@ -1,0 +1,232 @@
+/**
+ * AST → RuleSet. Every regex, flag, template and map is built here, once; everything that can
+ * fail fails here with a positioned problem (all problems are collected, then thrown together).
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { throwIfProblems, type SourcePosition } from '../errors.js';
+import type { Arg, Directive } from '../syntax/ast.js';
+import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
+import { utf8ToBytes } from '../engine/bytes.js';
+import { parseExpr } from '../engine/expr.js';
+import { FileMap, functionMap, INTERNAL_MAPS, ProgramMap, type RewriteMapSource, type UserMapFunction } from '../engine/maps.js';
+import { parseCondFlags, parseRuleFlags, splitFlags, type CondFlags } from './flags.js';
+import { compilePcre, PcreError } from './pcre.js';
+import type { CompiledCond, CompiledRule, CondTest, RewriteOptionName, RuleSet } from './ruleset.js';
+import { parseTemplate } from './template.js';
+
+export interface CompileOptions {
+  readonly file?: string;
+  readonly context?: ConfigContext;
+  readonly ignoreUnknownDirectives?: boolean;
+  /** User maps by name (functions, sync or async, or map sources); usable as `${name:key}`. */
+  readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** Folder that relative `txt:`/`rnd:`/`prg:` paths resolve against (Apache's ServerRoot). @default the rules file's folder, else cwd */
+  readonly mapRoot?: string;
+}
+
+const OPTION_NAMES: Record<string, RewriteOptionName> = Object.fromEntries(
+  (['Inherit', 'InheritBefore', 'InheritDown', 'InheritDownBefore', 'IgnoreInherit', 'AllowNoSlash', 'AllowAnyURI', 'MergeBase',
+    'IgnoreContextInfo', 'LegacyPrefixDocRoot', 'UnsafePrefixStat'] as RewriteOptionName[]).map((n) => [n.toLowerCase(), n]),
+);
+
+const shift = (pos: SourcePosition, by: number): SourcePosition => ({ ...pos, column: pos.column + by });
+
+/** Parses and compiles Apache rule text. Throws one RewriteSyntaxError listing every problem. */
+export function compileText(source: string, options: CompileOptions = {}): RuleSet {
+  const sink = new ProblemSink(sourceLineLookup(source));
+  const { directives } = parse(source, options, sink);
+  const set = compileDirectives(directives, options, sink);
+  throwIfProblems(sink.problems);
+  return set;
+}
+
+export function compileDirectives(directives: readonly Directive[], options: CompileOptions, sink: ProblemSink): RuleSet {
+  let engine: boolean | undefined;
+  const rules: CompiledRule[] = [];
+  const maps = new Map<string, RewriteMapSource>();
+  const opts = new Set<RewriteOptionName>();
+  let base: string | undefined;
+  let directorySlash: boolean | undefined;
+  let followSymLinks: boolean | undefined;
+  let pendingConds: CompiledCond[] = [];
+  let hasRewrite = false;
+  for (const [name, m] of Object.entries(options.maps ?? {})) maps.set(name, typeof m === 'function' ? functionMap(m) : m);
+  const mapRoot = options.mapRoot ?? (options.file ? resolve(options.file, '..') : process.cwd());
+
+  for (const d of directives) {
+    if (d.type.startsWith('Rewrite')) hasRewrite = true;
+    switch (d.type) {
+      case 'RewriteEngine': engine = d.on; break;
+      case 'RewriteBase': base = d.path; break;
+      case 'DirectorySlash': directorySlash = d.on; break;
+      case 'Options': {
+        let follow = followSymLinks ?? true;
+        for (const v of d.values) {
+          const name = v.replace(/^[+-]/, '').toLowerCase();
+          if (name === 'followsymlinks' || name === 'symlinksifownermatch' || name === 'all') follow = !v.startsWith('-');
+          else if (name === 'none') follow = false;
+        }
+        followSymLinks = follow;
+        break;
+      }
+      case 'RewriteOptions':
+        for (const o of d.options) {
+          const key = o.text.toLowerCase();
+          if (key.startsWith('maxredirects=')) continue; // Apache: warning, ignored
+          const known = OPTION_NAMES[key];
+          if (!known) sink.add('ERR_OPTION', `RewriteOptions: unknown option '${o.text}'`, o.pos);
+          else opts.add(known);
+        }
+        break;
+      case 'RewriteMap': {
+        const m = compileMap(d.name, d.source, mapRoot, sink);
+        if (m) maps.set(d.name, m);
+        break;
+      }
+      case 'RewriteCond': {
+        const c = compileCond(d.testString, d.pattern, d.flags, d.pos, sink);
+        if (c) pendingConds.push(c);
+        break;
+      }
+      case 'RewriteRule': {
+        const r = compileRule(d.pattern, d.substitution, d.flags, d.pos, pendingConds, sink);
+        if (r) rules.push(r);
+        pendingConds = [];
+        break;
+      }
+      default: {
+        const never: never = d;
+        void never;
+      }
+    }
+  }
+  return { engine, rules, maps, base, options: opts, hasRewriteDirectives: hasRewrite, directorySlash, followSymLinks, file: options.file };
+}
+
+function compileMap(name: string, source: Arg, mapRoot: string, sink: ProblemSink): RewriteMapSource | undefined {
+  const text = source.text;
+  const colon = text.indexOf(':');
+  let type = colon > 0 ? text.slice(0, colon).toLowerCase() : 'txt';
+  let rest = colon > 0 ? text.slice(colon + 1) : text;
+  if (!['int', 'txt', 'rnd', 'prg', 'dbm', 'dbd', 'fastdbd'].includes(type) && !/^dbm=/.test(type)) {
+    // Apache treats an unknown type: prefix as a txt file path
+    type = 'txt';
+    rest = text;
+  }
+  const path = (p: string): string => (isAbsolute(p) ? p : resolve(mapRoot, p));
+  try {
+    switch (type) {
+      case 'int': {
+        const fn = INTERNAL_MAPS[rest];
+        if (!fn) { sink.add('ERR_MAP', `RewriteMap: internal map not found: ${rest}`, source.pos); return undefined; }
+        return { lookup: fn };
+      }
+      case 'txt':
+      case 'rnd': {
+        const p = path(rest);
+        if (!existsSync(p)) { sink.add('ERR_MAP', `RewriteMap: file for map ${name} not found:${p}`, source.pos); return undefined; }
+        return new FileMap(p, type === 'rnd');
+      }
+      case 'prg': {
+        const [cmd, ...args] = rest.trim().split(/\s+/);
+        const p = path(cmd);
+        if (!existsSync(p)) { sink.add('ERR_MAP', `RewriteMap: map file or program not found:${p}`, source.pos); return undefined; }
+        return new ProgramMap(p, args);
+      }
+      default:
+        sink.add('ERR_MAP', `RewriteMap: map type '${type}' is not supported by modrewrite (use a user map function)`, source.pos);
+        return undefined;
+    }
+  } catch (err) {
+    sink.add('ERR_MAP', `RewriteMap: ${(err as Error).message}`, source.pos);
+    return undefined;
+  }
+}
+
+function compileRegex(text: string, nocase: boolean, pos: SourcePosition, what: string, sink: ProblemSink): RegExp | undefined {
+  try {
+    return compilePcre(utf8ToBytes(text), nocase);
+  } catch (err) {
+    const e = err as PcreError;
+    sink.add(e.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX', `${what}: cannot compile regular expression '${text}': ${e.message}`, shift(pos, e.offset ?? 0));
+    return undefined;
+  }
+}
+
+export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | undefined, pos: SourcePosition, sink: ProblemSink): CompiledCond | undefined {
+  let flags: CondFlags = { nocase: false, ornext: false, novary: false };
+  if (flagsArg) {
+    const parsed = parseCondFlags(splitFlags(flagsArg.text));
+    flags = parsed.flags;
+    for (const e of parsed.errors) sink.add('ERR_UNKNOWN_FLAG', e.message, shift(flagsArg.pos, e.token.offset));
+  }
+  let p = utf8ToBytes(patternArg.text);
+  let negate = false;
+  let skip = 0;
+  if (p.startsWith('!')) { negate = true; p = p.slice(1); skip = 1; }
+  let test: CondTest | undefined;
+  if (testString.text.toLowerCase() === 'expr') {
+    try {
+      test = { kind: 'expr', expr: parseExpr(p) };
+    } catch (err) {
+      sink.add('ERR_EXPR', `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`, patternArg.pos);
+      return undefined;
+    }
+  } else if (p.length >= 2 && p[0] === '-' && p.length === 2 && 'fsdxhLlUF'.includes(p[1])) {
+    const t = p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
+    test = { kind: 'file', test: t };
+  } else if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
+    const op = p.slice(1, 3);
+    const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
+    const value = m ? parseInt(m[1], 10) : 0;
+    if (op === 'ne') { negate = !negate; test = { kind: 'int', op: 'eq', value }; }
+    else test = { kind: 'int', op: op as 'eq' | 'gt' | 'ge' | 'lt' | 'le', value };
+  } else if (p.length >= 2 && (p[0] === '<' || p[0] === '>')) {
+    const op = (p[1] === '=' ? p.slice(0, 2) : p[0]) as '<' | '>' | '<=' | '>=';
+    test = { kind: 'str', op, value: p.slice(op.length) };
+  } else if (p.length >= 2 && p[0] === '=') {
+    const v = p.slice(1);
+    test = { kind: 'str', op: '=', value: v === '""' ? '' : v };
+  } else {
+    const re = compileRegex(p, flags.nocase, shift(patternArg.pos, skip), 'RewriteCond', sink);
+    if (!re) return undefined;
+    test = { kind: 'regex', re };
+  }
+  // NC is ignored (with a warning in Apache) on everything but regex and string comparisons
+  if (test.kind !== 'regex' && test.kind !== 'str') flags = { ...flags, nocase: false };
+  return { input: parseTemplate(utf8ToBytes(testString.text)), test, negate, flags, source: patternArg.text, pos };
+}
+
+export function compileRule(
+  patternArg: Arg, substitution: Arg, flagsArg: Arg | undefined, pos: SourcePosition, conds: CompiledCond[], sink: ProblemSink,
+  params?: ReadonlyMap<string, number>, prebuilt?: RegExp,
+): CompiledRule | undefined {
+  const { flags, errors } = parseRuleFlags(flagsArg ? splitFlags(flagsArg.text) : []);
+  for (const e of errors) sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset));
+  let pattern = patternArg.text;
+  let negate = false;
+  if (pattern.startsWith('!')) { negate = true; pattern = pattern.slice(1); }
+  const re = prebuilt ?? compileRegex(pattern, flags.nocase, shift(patternArg.pos, negate ? 1 : 0), 'RewriteRule', sink);
+  if (!re || errors.length) return undefined;
+  let out = utf8ToBytes(substitution.text);
+  const nosub = out === '-';
+  let qsnone = false;
+  if (!nosub && out.endsWith('?')) {
+    // Apache strips the trailing ? at config time; with QSA it means "split at the last ?"
+    out = out.slice(0, -1);
+    if (flags.qsappend) flags.qslast = true;
+    else qsnone = true;
+  } else if (flags.qsdiscard && !out.includes('?')) {
+    qsnone = true;
+  }
+  return {
+    re, negate, output: nosub || flags.status ? null : parseTemplate(out), outputText: out, qsnone, flags, conds,
+    pattern: patternArg.text, pos, params,
+  };
+}
+
+/** Compiles source text in `directory` context conveniently (used by tests and .htaccess loading). */
+export function compileDirectoryText(source: string, options: Omit<CompileOptions, 'context'> = {}): RuleSet {
+  return compileText(source, { ...options, context: 'directory' });
+}

@@ -1,0 +1,60 @@
+/** The compiled, immutable rule set the engine evaluates. */
+import type { SourcePosition } from '../errors.js';
+import type { ExprNode } from '../engine/expr.js';
+import type { RewriteMapSource } from '../engine/maps.js';
+import type { CondFlags, RuleFlags } from './flags.js';
+import type { Template } from './template.js';
+
+export type CondTest =
+  | { readonly kind: 'regex'; readonly re: RegExp }
+  | { readonly kind: 'str'; readonly op: '=' | '<' | '>' | '<=' | '>='; readonly value: string }
+  | { readonly kind: 'int'; readonly op: 'eq' | 'gt' | 'ge' | 'lt' | 'le'; readonly value: number }
+  | { readonly kind: 'file'; readonly test: 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U' }
+  | { readonly kind: 'expr'; readonly expr: ExprNode };
+
+export interface CompiledCond {
+  readonly input: Template;
+  readonly test: CondTest;
+  readonly negate: boolean;
+  readonly flags: CondFlags;
+  /** The pattern as written (for traces). */
+  readonly source: string;
+  readonly pos: SourcePosition;
+}
+
+export interface CompiledRule {
+  readonly re: RegExp;
+  readonly negate: boolean;
+  /** null for `-` (no substitution). */
+  readonly output: Template | null;
+  /** The substitution text as stored by Apache (trailing `?` removed): prefix_stat compares against it. */
+  readonly outputText: string;
+  /** The trailing `?` (or QSD without any `?`): discard the query, never split the expansion. */
+  readonly qsnone: boolean;
+  readonly flags: RuleFlags;
+  readonly conds: readonly CompiledCond[];
+  /** The pattern as written. */
+  readonly pattern: string;
+  readonly pos: SourcePosition;
+  /** Named parameters of a typed `path:` rule: name → group number. */
+  readonly params?: ReadonlyMap<string, number>;
+}
+
+export type RewriteOptionName =
+  | 'Inherit' | 'InheritBefore' | 'InheritDown' | 'InheritDownBefore' | 'IgnoreInherit' | 'AllowNoSlash'
+  | 'AllowAnyURI' | 'MergeBase' | 'IgnoreContextInfo' | 'LegacyPrefixDocRoot' | 'UnsafePrefixStat';
+
+export interface RuleSet {
+  /** undefined when the source never said RewriteEngine (then the parent's state applies; default off). */
+  readonly engine: boolean | undefined;
+  readonly rules: readonly CompiledRule[];
+  readonly maps: ReadonlyMap<string, RewriteMapSource>;
+  readonly base?: string;
+  readonly options: ReadonlySet<RewriteOptionName>;
+  /** Whether the source had any mod_rewrite directive (a child without any inherits the parent's config). */
+  readonly hasRewriteDirectives: boolean;
+  readonly directorySlash?: boolean;
+  /** From `Options`: false when both FollowSymLinks and SymLinksIfOwnerMatch are off. */
+  readonly followSymLinks?: boolean;
+  readonly file?: string;
+}

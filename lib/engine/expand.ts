@@ -1,0 +1,90 @@
+/** One left-to-right expansion pass (do_expand); results are never re-scanned. */
+import type { CompiledRule } from '../compile/ruleset.js';
+import type { Template } from '../compile/template.js';
+import { escapeBackref } from './escape.js';
+import { NeedAsync, type Captures, type EvalContext } from './state.js';
+import { lookupVariable } from './variables.js';
+
+function backref(c: Captures | null, n: number): string {
+  const v = c?.m?.[n];
+  return v ?? '';
+}
+
+/** Expands a template. With `qmark`, tracks whether the deciding `?` came from an expansion. */
+export function expand(t: Template, ctx: EvalContext, rule: CompiledRule | null, qmark?: { unsafe: number; tracking: boolean }): string {
+  if (t.constant && !qmark) return t.parts.length === 1 ? (t.parts[0] as { s: string }).s : t.parts.map((p) => (p as { s: string }).s).join('');
+  let out = '';
+  const qslast = !!rule?.flags.qslast;
+  for (const p of t.parts) {
+    let piece: string;
+    let expanded = false;
+    switch (p.k) {
+      case 'lit':
+        if (qmark?.tracking && p.s.includes('?')) {
+          qmark.unsafe = 0;
+          if (!qslast) qmark.tracking = false;
+        }
+        out += p.s;
+        continue;
+      case 'esc':
+        out += p.s;
+        continue;
+      case 'rr':
+      case 'rc': {
+        const v = backref(p.k === 'rr' ? ctx.rr : ctx.rc, p.n);
+        piece = v && rule?.flags.escapeBackrefs
+          ? escapeBackref(v, { escapes: rule.flags.escapes, noescapes: rule.flags.noescapes, noplus: rule.flags.noplus, ctls: rule.flags.ctls })
+          : v;
+        expanded = v !== '';
+        break;
+      }
+      case 'var':
+        piece = lookupVariable(p.name, ctx);
+        expanded = true;
+        break;
+      case 'map': {
+        const key = expand(p.key, ctx, rule);
+        let v = lookupMap(p.map, key, ctx);
+        if (v === undefined && p.dflt) {
+          const d = expand(p.dflt, ctx, rule);
+          if (d !== '') v = d;
+        }
+        piece = v ?? '';
+        expanded = true;
+        break;
+      }
+    }
+    if (qmark?.tracking && expanded && piece.includes('?')) {
+      qmark.unsafe = 1;
+      if (!qslast) qmark.tracking = false;
+    }
+    out += piece;
+  }
+  return out;
+}
+
+/** Map lookup with the per-request cache; an async answer suspends the evaluation (see NeedAsync). */
+export function lookupMap(name: string, key: string, ctx: EvalContext): string | undefined {
+  const map = ctx.maps.get(name);
+  if (!map) return undefined;
+  const cacheKey = name + '\0' + key;
+  if (ctx.mapCache.has(cacheKey)) return ctx.mapCache.get(cacheKey);
+  let v;
+  try {
+    v = map.lookup(key);
+  } catch (err) {
+    ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${(err as Error).message}`);
+    v = undefined;
+  }
+  if (v && typeof (v as Promise<unknown>).then === 'function') {
+    const promise = (v as Promise<string | undefined>).then(
+      (x) => { ctx.mapCache.set(cacheKey, x === '' ? undefined : x); },
+      (err: Error) => { ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${err.message}`); ctx.mapCache.set(cacheKey, undefined); },
+    );
+    throw new NeedAsync(promise);
+  }
+  const value = v === '' ? undefined : (v as string | undefined);
+  ctx.mapCache.set(cacheKey, value);
+  ctx.trace?.(`map lookup ${value === undefined ? 'FAILED' : 'OK'}: map=${name} key=${key}${value === undefined ? '' : ` -> val=${value}`}`);
+  return value;
+}

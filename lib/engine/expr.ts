@@ -1,0 +1,190 @@
+/**
+ * A subset of Apache's ap_expr for `RewriteCond expr "..."`: string and integer comparisons,
+ * `=~`/`!~` with `/re/` or `m#re#` (captures become %N), `-f -d -s -e -l -z -n`, `&&`, `||`, `!`,
+ * parentheses, `true`/`false`, quoted strings with `%{VAR}` interpolation, and the functions
+ * `tolower toupper escape unescape req http`. Anything else is a load-time ERR_EXPR.
+ */
+import { statSync, lstatSync } from 'node:fs';
+import { compilePcre } from '../compile/pcre.js';
+import { escapeUri, unescapeLoose } from './escape.js';
+
+export type ExprNode =
+  | { t: 'bool'; v: boolean }
+  | { t: 'not'; e: ExprNode }
+  | { t: 'and' | 'or'; a: ExprNode; b: ExprNode }
+  | { t: 'cmp'; op: string; a: Word; b: Word }
+  | { t: 'match'; neg: boolean; a: Word; re: RegExp }
+  | { t: 'unary'; op: string; a: Word };
+
+export type Word =
+  | { t: 'str'; parts: ({ lit: string } | { v: string })[] }
+  | { t: 'var'; name: string }
+  | { t: 'fn'; name: string; arg: Word };
+
+export interface ExprEnv {
+  variable(name: string): string;
+  header(name: string): string;
+}
+
+const FNS = ['tolower', 'toupper', 'escape', 'unescape', 'req', 'http'];
+
+export function parseExpr(src: string): ExprNode {
+  let i = 0;
+  const ws = (): void => { while (/\s/.test(src[i] ?? '')) i++; };
+  const fail = (msg: string): never => { throw new Error(`${msg} at offset ${i}`); };
+  const peek = (s: string): boolean => { ws(); return src.startsWith(s, i); };
+  const eat = (s: string): boolean => { if (peek(s)) { i += s.length; return true; } return false; };
+
+  const varRef = (): string => {
+    const end = src.indexOf('}', i + 2);
+    if (end < 0) fail('unterminated %{');
+    const name = src.slice(i + 2, end);
+    i = end + 1;
+    return name;
+  };
+  const word = (): Word => {
+    ws();
+    const c = src[i];
+    if (c === "'" || c === '"') {
+      i++;
+      const parts: ({ lit: string } | { v: string })[] = [];
+      let lit = '';
+      while (i < src.length && src[i] !== c) {
+        if (src[i] === '\\' && i + 1 < src.length) { lit += src[i + 1]; i += 2; continue; }
+        if (src.startsWith('%{', i)) { if (lit) parts.push({ lit }); lit = ''; parts.push({ v: varRef() }); continue; }
+        lit += src[i++];
+      }
+      if (src[i] !== c) fail('unterminated string');
+      i++;
+      if (lit) parts.push({ lit });
+      return { t: 'str', parts };
+    }
+    if (src.startsWith('%{', i)) return { t: 'var', name: varRef() };
+    const m = /^([a-z]+)\(/.exec(src.slice(i));
+    if (m && FNS.includes(m[1])) {
+      i += m[0].length;
+      const arg = word();
+      if (!eat(')')) fail("expected ')'");
+      return { t: 'fn', name: m[1], arg };
+    }
+    const num = /^-?\d+/.exec(src.slice(i));
+    if (num) { i += num[0].length; return { t: 'str', parts: [{ lit: num[0] }] }; }
+    return fail('expected a string, a number, a %{VARIABLE} or a function call');
+  };
+  const regex = (): RegExp => {
+    ws();
+    let delim = src[i];
+    if (delim === 'm') { i++; delim = src[i]; }
+    if (!delim || /[\s\w]/.test(delim)) fail('expected a regular expression');
+    const end = src.indexOf(delim, i + 1);
+    if (end < 0) fail('unterminated regular expression');
+    const body = src.slice(i + 1, end);
+    i = end + 1;
+    let nocase = false;
+    while (src[i] === 'i') { nocase = true; i++; }
+    return compilePcre(body, nocase);
+  };
+  const primary = (): ExprNode => {
+    ws();
+    if (eat('!')) return { t: 'not', e: primary() };
+    if (eat('(')) { const e = or(); if (!eat(')')) fail("expected ')'"); return e; }
+    if (/^true\b/.test(src.slice(i))) { i += 4; return { t: 'bool', v: true }; }
+    if (/^false\b/.test(src.slice(i))) { i += 5; return { t: 'bool', v: false }; }
+    const un = /^-([fdselznFUAhLx])\s/.exec(src.slice(i));
+    if (un) { i += 2; return { t: 'unary', op: un[1], a: word() }; }
+    const a = word();
+    ws();
+    if (eat('=~')) return { t: 'match', neg: false, a, re: regex() };
+    if (eat('!~')) return { t: 'match', neg: true, a, re: regex() };
+    const op = /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/.exec(src.slice(i));
+    if (!op) return fail('expected a comparison operator');
+    if (op[1].startsWith('-') && !['-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(op[1])) fail(`operator '${op[1]}' is not supported`);
+    i += op[1].length;
+    return { t: 'cmp', op: op[1], a, b: word() };
+  };
+  const and = (): ExprNode => {
+    let a = primary();
+    while (eat('&&')) a = { t: 'and', a, b: primary() };
+    return a;
+  };
+  const or = (): ExprNode => {
+    let a = and();
+    while (eat('||')) a = { t: 'or', a, b: and() };
+    return a;
+  };
+  const tree = or();
+  ws();
+  if (i < src.length) fail('unexpected text');
+  return tree;
+}
+
+function wordValue(w: Word, env: ExprEnv): string {
+  switch (w.t) {
+    case 'str': return w.parts.map((p) => ('lit' in p ? p.lit : env.variable(p.v))).join('');
+    case 'var': return env.variable(w.name);
+    case 'fn': {
+      const v = wordValue(w.arg, env);
+      if (w.name === 'tolower') return v.toLowerCase();
+      if (w.name === 'toupper') return v.toUpperCase();
+      if (w.name === 'escape') return escapeUri(v);
+      if (w.name === 'unescape') return unescapeLoose(v);
+      return env.header(v);
+    }
+  }
+}
+
+/** Evaluates; returns the match captures of the last successful `=~` (for %N), or null when false. */
+export function evalExpr(node: ExprNode, env: ExprEnv): { ok: boolean; captures: RegExpExecArray | null } {
+  let captures: RegExpExecArray | null = null;
+  const ev = (n: ExprNode): boolean => {
+    switch (n.t) {
+      case 'bool': return n.v;
+      case 'not': return !ev(n.e);
+      case 'and': return ev(n.a) && ev(n.b);
+      case 'or': return ev(n.a) || ev(n.b);
+      case 'match': {
+        const m = n.re.exec(wordValue(n.a, env));
+        if (m && !n.neg) captures = m;
+        return n.neg ? !m : !!m;
+      }
+      case 'unary': {
+        const v = wordValue(n.a, env);
+        const st = (fn: typeof statSync): ReturnType<typeof statSync> | undefined => { try { return fn(v); } catch { return undefined; } };
+        switch (n.op) {
+          case 'z': return v === '';
+          case 'n': return v !== '';
+          case 'f': case 'F': return !!st(statSync)?.isFile();
+          case 'd': return !!st(statSync)?.isDirectory();
+          case 'e': case 'U': case 'A': return !!st(statSync);
+          case 's': { const s = st(statSync); return !!s && s.isFile() && s.size > 0; }
+          case 'l': case 'h': case 'L': return !!st(lstatSync)?.isSymbolicLink();
+          case 'x': { const s = st(statSync); return !!s && (Number(s.mode) & 0o111) !== 0; }
+        }
+        return false;
+      }
+      case 'cmp': {
+        const a = wordValue(n.a, env);
+        const b = wordValue(n.b, env);
+        const ai = parseInt(a, 10) || 0;
+        const bi = parseInt(b, 10) || 0;
+        switch (n.op) {
+          case '==': case '=': return a === b;
+          case '!=': return a !== b;
+          case '<': return a < b;
+          case '<=': return a <= b;
+          case '>': return a > b;
+          case '>=': return a >= b;
+          case '-eq': return ai === bi;
+          case '-ne': return ai !== bi;
+          case '-lt': return ai < bi;
+          case '-le': return ai <= bi;
+          case '-gt': return ai > bi;
+          case '-ge': return ai >= bi;
+        }
+        return false;
+      }
+    }
+  };
+  const ok = ev(node);
+  return { ok, captures: ok ? captures : null };
+}

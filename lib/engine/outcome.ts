@@ -1,0 +1,38 @@
+/** The seam between "what Apache would decide" and "how Node does it". */
+
+export type Outcome =
+  /** No rule changed anything: serve the request as it is. */
+  | { readonly type: 'pass' }
+  /** An internal rewrite: `path` is the decoded URL-path, `url` the encoded form for `req.url`. */
+  | { readonly type: 'rewrite'; readonly path: string; readonly args: string | null; readonly url: string }
+  /** A substitution Apache would treat as a filesystem path outside the document root. */
+  | { readonly type: 'file'; readonly path: string; readonly args: string | null; readonly url: string }
+  /** An external redirect; `location` is fully qualified and escaped as Apache does it. */
+  | { readonly type: 'redirect'; readonly status: number; readonly location: string }
+  /** F, G, R=4xx/5xx, the 403 safety checks, or a 500 from a loop limit. */
+  | { readonly type: 'status'; readonly status: number; readonly reason?: string }
+  /** [P]: hand off to the proxy. `target` is the URL the backend should get. */
+  | { readonly type: 'proxy'; readonly target: string; readonly noCanon: boolean };
+
+/** Side effects of the rules that matched (applied whatever the outcome, like Apache). */
+export interface Effects {
+  /** Header names for the response's Vary. */
+  readonly vary: readonly string[];
+  /** Full Set-Cookie values from CO flags. */
+  readonly cookies: readonly string[];
+  /** The environment after E= flags (byte strings), including REDIRECT_* after internal redirects. */
+  readonly env: ReadonlyMap<string, string>;
+  /** T= (lower-cased). */
+  readonly contentType?: string;
+  /** H= (lower-cased). */
+  readonly handler?: string;
+  /** END was used: later passes decline. */
+  readonly end: boolean;
+  /** Internal redirects performed in per-directory context. */
+  readonly internalRedirects: number;
+}
+
+export interface Evaluation {
+  readonly outcome: Outcome;
+  readonly effects: Effects;
+}

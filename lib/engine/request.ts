@@ -1,0 +1,121 @@
+/**
+ * What the engine knows about a request: a small, framework-free view, plus the URL parsing and
+ * normalisation Apache's core does before mod_rewrite runs.
+ */
+import { unescapePath } from './escape.js';
+
+export interface TlsInfo {
+  readonly protocol?: string;
+  readonly cipher?: string;
+  readonly cipherBits?: number;
+  /** Any further SSL_* variables (name → value). */
+  readonly vars?: Readonly<Record<string, string>>;
+}
+
+/** The request as the engine sees it. Strings are byte strings (see bytes.ts). */
+export interface RequestView {
+  readonly method: string;
+  /** The request-target exactly as received (THE_REQUEST uses it). */
+  readonly target: string;
+  /** e.g. `HTTP/1.1`. */
+  readonly protocol: string;
+  /** Lower-case header names, as node:http gives them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly connRemoteAddr: string;
+  readonly localAddr: string;
+  readonly localPort: number;
+  readonly secure: boolean;
+  readonly tls?: TlsInfo;
+  /** True for sub-requests (modrewrite's -F/-U look-aheads). */
+  readonly isSubreq?: boolean;
+}
+
+/** Server facts that Apache takes from its configuration. */
+export interface ServerInfo {
+  /** ServerName; also the host used in redirects when the request has no Host header. */
+  readonly serverName?: string;
+  /** UseCanonicalName On: use serverName/serverPort instead of the Host header. @default false */
+  readonly useCanonicalName?: boolean;
+  readonly serverPort?: number;
+  readonly serverAdmin?: string;
+  readonly serverSoftware?: string;
+  readonly documentRoot: string;
+}
+
+export function headerValue(headers: RequestView['headers'], name: string): string {
+  const v = headers[name.toLowerCase()];
+  if (v === undefined) return '';
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Host name and port the client asked for (Host header), IPv6 literals kept in brackets. */
+export function requestHost(view: RequestView, server: ServerInfo): { name: string; port: number } {
+  const defaultPort = view.secure ? 443 : 80;
+  if (server.useCanonicalName && server.serverName) return { name: server.serverName, port: server.serverPort ?? defaultPort };
+  const host = headerValue(view.headers, 'host');
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(host);
+  if (!host || !m) {
+    return { name: server.serverName ?? (view.localAddr.includes(':') ? `[${view.localAddr}]` : view.localAddr), port: server.serverPort ?? view.localPort };
+  }
+  const port = m[2] ? parseInt(m[2], 10) : view.localPort || defaultPort;
+  return { name: m[1].toLowerCase(), port };
+}
+
+export type ParsedTarget =
+  | { ok: true; uri: string; args: string | null }
+  | { ok: false; status: 400 | 404 };
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/**
+ * ap_normalize_path (decode %-escaped unreserved characters, merge slashes, resolve `.` and `..`;
+ * going above the root is a 400) followed by ap_unescape_url (bad `%` → 400, `%2F`/`%00` → 404).
+ */
+export function parseTarget(target: string, options: { mergeSlashes?: boolean; allowEncodedSlashes?: boolean } = {}): ParsedTarget {
+  const q = target.indexOf('?');
+  let path = q < 0 ? target : target.slice(0, q);
+  const args = q < 0 ? null : target.slice(q + 1);
+  const hash = path.indexOf('#');
+  if (hash >= 0) path = path.slice(0, hash);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+    // absolute-form: keep only the path
+    const slash = path.indexOf('/', path.indexOf('//') + 2);
+    path = slash < 0 ? '/' : path.slice(slash);
+  }
+  if (!path.startsWith('/')) return path === '*' ? { ok: true, uri: '*', args } : { ok: false, status: 400 };
+  // decode unreserved escapes first, so %2e%2e is a real dot-segment
+  let decoded = '';
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === '%') {
+      const hex = path.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { ok: false, status: 400 };
+      const ch = String.fromCharCode(parseInt(hex, 16));
+      if (UNRESERVED.test(ch)) { decoded += ch; i += 2; continue; }
+      decoded += path.slice(i, i + 3);
+      i += 2;
+      continue;
+    }
+    decoded += path[i];
+  }
+  const segs = decoded.split('/');
+  const out: string[] = [];
+  for (let i = 1; i < segs.length; i++) {
+    const s = segs[i];
+    const last = i === segs.length - 1;
+    if (s === '' && !last && options.mergeSlashes !== false) continue;
+    if (s === '.') { if (last) out.push(''); continue; }
+    if (s === '..') {
+      if (out.length === 0) return { ok: false, status: 400 };
+      out.pop();
+      if (last) out.push('');
+      continue;
+    }
+    out.push(s);
+  }
+  const normalised = '/' + out.join('/');
+  const un = unescapePath(normalised, options.allowEncodedSlashes);
+  if (!un.ok) return un;
+  return { ok: true, uri: un.value, args };
+}

@@ -1,0 +1,66 @@
+/** Mutable per-request state of one evaluation (Apache's request_rec fields mod_rewrite touches). */
+import type { RewriteMapSource } from './maps.js';
+import type { RequestView, ServerInfo } from './request.js';
+
+export interface FsView {
+  /** stat(): undefined when the path does not exist. */
+  stat(path: string): { isFile(): boolean; isDirectory(): boolean; size: number | bigint; mode: number | bigint } | undefined;
+  /** lstat(): undefined when the path does not exist. */
+  lstat(path: string): { isSymbolicLink(): boolean } | undefined;
+}
+
+export interface Captures {
+  readonly src: string;
+  readonly m: RegExpExecArray | null;
+}
+
+export interface RequestState {
+  /** r->uri: the decoded, normalised URL-path of this (possibly internally redirected) request. */
+  uri: string;
+  /** r->args: the raw query, without `?`; null when there is none. */
+  args: string | null;
+  /** r->filename. */
+  filename: string;
+  /** r->path_info. */
+  pathInfo: string;
+  /** r->subprocess_env (E= flags, REDIRECT_*). */
+  env: Map<string, string>;
+}
+
+export interface EvalContext {
+  readonly view: RequestView;
+  readonly server: ServerInfo;
+  readonly fs: FsView;
+  readonly maps: ReadonlyMap<string, RewriteMapSource>;
+  /** Per-request map results (also makes re-runs after an async lookup deterministic). */
+  readonly mapCache: Map<string, string | undefined>;
+  readonly state: RequestState;
+  /** Per-dir prefix (the directory, ending in `/`), or null in server context. */
+  perdir: string | null;
+  rr: Captures | null;
+  rc: Captures | null;
+  varyThis: string[];
+  vary: string[];
+  /** Headers to add to the response's Vary (from rules that matched as a whole). */
+  responseVary: string[];
+  cookies: string[];
+  cookieNames: Set<string>;
+  forcedType?: string;
+  forcedHandler?: string;
+  status: number;
+  uriReduced: boolean;
+  end: boolean;
+  /** Set when a map lookup is asynchronous: the driver awaits it and re-runs. */
+  pending?: Promise<unknown>;
+  /** trace lines, like Apache's rewrite:trace log. */
+  readonly trace?: (line: string) => void;
+  /** REDIRECT_STATUS etc. (true when this pass follows an internal redirect). */
+  readonly redirected: boolean;
+  /** Original request facts for THE_REQUEST and SCRIPT_URL. */
+  readonly original: { readonly uri: string };
+}
+
+/** Thrown (and caught by the driver) when an async map lookup must be awaited first. */
+export class NeedAsync {
+  constructor(readonly promise: Promise<unknown>) {}
+}

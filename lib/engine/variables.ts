@@ -1,0 +1,113 @@
+/**
+ * Server variables (mod_rewrite's lookup_variable). Names are case-insensitive; unknown names
+ * expand to "" exactly as in Apache. Reading a request header records it for `Vary`.
+ */
+import { statSync } from 'node:fs';
+import { headerValue, requestHost } from './request.js';
+import type { EvalContext } from './state.js';
+
+/** Apache 2.4's module magic number (major:minor), as API_VERSION shows it. */
+export const API_VERSION = '20120211:141';
+
+const HTTP_VARS: Record<string, string> = {
+  HTTP_ACCEPT: 'accept', HTTP_COOKIE: 'cookie', HTTP_FORWARDED: 'forwarded', HTTP_HOST: 'host',
+  HTTP_PROXY_CONNECTION: 'proxy-connection', HTTP_REFERER: 'referer', HTTP_USER_AGENT: 'user-agent',
+};
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+function header(ctx: EvalContext, name: string): string {
+  const lower = name.toLowerCase();
+  const v = headerValue(ctx.view.headers, lower);
+  // Apache never adds Host to Vary (2.4.29); it records the header name as written in the rule
+  if (lower !== 'host') ctx.varyThis.push(name);
+  return v;
+}
+
+const CANONICAL_HEADER: Record<string, string> = {
+  accept: 'Accept', cookie: 'Cookie', forwarded: 'Forwarded', host: 'Host', 'proxy-connection': 'Proxy-Connection',
+  referer: 'Referer', 'user-agent': 'User-Agent',
+};
+
+export function lookupVariable(rawName: string, ctx: EvalContext): string {
+  const colon = rawName.indexOf(':');
+  if (colon > 0) {
+    const prefix = rawName.slice(0, colon).toUpperCase();
+    const arg = rawName.slice(colon + 1);
+    switch (prefix) {
+      case 'HTTP': return header(ctx, arg);
+      case 'ENV': return ctx.state.env.get(arg) ?? process.env[arg] ?? '';
+      case 'SSL': return sslVar(arg, ctx);
+      // LA-U / LA-F look-aheads need sub-requests: modrewrite answers with the current value
+      case 'LA-U':
+      case 'LA-F': return lookupVariable(arg, ctx);
+      default: return '';
+    }
+  }
+  const name = rawName.toUpperCase();
+  const hv = HTTP_VARS[name];
+  if (hv) return header(ctx, CANONICAL_HEADER[hv]);
+  const { view, state, server } = ctx;
+  const now = new Date();
+  switch (name) {
+    case 'REQUEST_URI': return state.uri;
+    case 'SCRIPT_FILENAME':
+    case 'REQUEST_FILENAME': return state.filename;
+    case 'QUERY_STRING': return state.args ?? '';
+    case 'THE_REQUEST': return `${view.method} ${view.target} ${view.protocol}`;
+    case 'REQUEST_METHOD': return view.method;
+    case 'REQUEST_SCHEME': return view.secure ? 'https' : 'http';
+    case 'HTTPS': return view.secure ? 'on' : 'off';
+    case 'SERVER_PROTOCOL': return view.protocol;
+    case 'SERVER_NAME': return requestHost(view, server).name;
+    case 'SERVER_PORT': return String(requestHost(view, server).port);
+    case 'SERVER_ADDR': return view.localAddr;
+    case 'SERVER_ADMIN': return server.serverAdmin ?? '';
+    case 'SERVER_SOFTWARE': return server.serverSoftware ?? 'Apache';
+    case 'REMOTE_ADDR': return view.remoteAddr;
+    case 'CONN_REMOTE_ADDR': return view.connRemoteAddr;
+    case 'REMOTE_PORT': return String(view.remotePort);
+    case 'REMOTE_HOST': return view.remoteAddr;
+    case 'REMOTE_USER':
+    case 'REMOTE_IDENT':
+    case 'AUTH_TYPE': return '';
+    case 'DOCUMENT_ROOT':
+    case 'CONTEXT_DOCUMENT_ROOT': return server.documentRoot;
+    case 'CONTEXT_PREFIX': return '';
+    case 'PATH_INFO': return state.pathInfo;
+    case 'IS_SUBREQ': return view.isSubreq ? 'true' : 'false';
+    case 'IPV6': return view.connRemoteAddr.includes(':') && !view.connRemoteAddr.startsWith('::ffff:') ? 'on' : 'off';
+    case 'API_VERSION': return API_VERSION;
+    case 'SCRIPT_USER':
+    case 'SCRIPT_GROUP': {
+      try {
+        const st = statSync(state.filename);
+        return String(name === 'SCRIPT_USER' ? st.uid : st.gid);
+      } catch {
+        return '<unknown>';
+      }
+    }
+    case 'TIME': return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+    case 'TIME_YEAR': return String(now.getFullYear());
+    case 'TIME_MON': return pad(now.getMonth() + 1);
+    case 'TIME_DAY': return pad(now.getDate());
+    case 'TIME_HOUR': return pad(now.getHours());
+    case 'TIME_MIN': return pad(now.getMinutes());
+    case 'TIME_SEC': return pad(now.getSeconds());
+    case 'TIME_WDAY': return String(now.getDay());
+    default: return '';
+  }
+}
+
+function sslVar(name: string, ctx: EvalContext): string {
+  const tls = ctx.view.tls;
+  if (!ctx.view.secure || !tls) return '';
+  switch (name.toUpperCase()) {
+    case 'HTTPS': return 'on';
+    case 'SSL_PROTOCOL': return tls.protocol ?? '';
+    case 'SSL_CIPHER': return tls.cipher ?? '';
+    case 'SSL_CIPHER_USEKEYSIZE':
+    case 'SSL_CIPHER_ALGKEYSIZE': return tls.cipherBits !== undefined ? String(tls.cipherBits) : '';
+    default: return tls.vars?.[name.toUpperCase()] ?? '';
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * `rewrite(rules, options)`: the middleware for Express 4/5, Connect and plain node:http.
+ * It builds the request view, runs the engine and turns the Outcome into HTTP — it never
+ * re-decides what the engine decided.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import createDebug from 'debug';
+import proxyAddr from 'proxy-addr';
+import { compileText, type CompileOptions } from '../compile/compile.js';
+import { inheritRules } from '../compile/inherit.js';
+import type { RuleSet } from '../compile/ruleset.js';
+import { compileTyped, type TypedRule } from '../compile/typed.js';
+import { RewriteError, RewriteRuntimeError } from '../errors.js';
+import { bytesToUtf8 } from '../engine/bytes.js';
+import { evaluateDirectory, evaluateServer, type EvaluateInput } from '../engine/evaluate.js';
+import type { RewriteMapSource, UserMapFunction } from '../engine/maps.js';
+import type { Evaluation, Outcome } from '../engine/outcome.js';
+import { parseTarget, type RequestView } from '../engine/request.js';
+import type { FsView } from '../engine/state.js';
+import { appendVary, sendRedirect, sendStatus } from './respond.js';
+
+const debug = createDebug('modrewrite:engine');
+
+/** Rules: Apache text, typed rule objects, `{ file }`, or an already compiled RuleSet. */
+export type RulesInput = string | readonly TypedRule[] | { readonly file: string } | RuleSet;
+
+/** What `[P]` hands to `options.proxy`. */
+export interface ProxyRequest {
+  /** The URL the backend should receive (canonicalised like mod_proxy unless `noCanon`). */
+  readonly target: string;
+  /** `[NE]`: the target was not canonicalised. */
+  readonly noCanon: boolean;
+}
+
+export type Next = (err?: unknown) => void;
+export type ProxyHandler<Req, Res> = (req: Req, res: Res, next: Next, proxy: ProxyRequest) => void;
+export type FileHandler<Req, Res> = (req: Req, res: Res, next: Next, file: { path: string; args: string | null }) => void;
+export type Handler<Req, Res> = (req: Req, res: Res, next: Next) => void;
+
+/** Metadata modrewrite leaves on the request. */
+export interface RewriteInfo {
+  /** The environment after E= flags (UTF-8 decoded), incl. REDIRECT_* after per-directory redirects. */
+  readonly env: Record<string, string>;
+  /** The engine's decision. */
+  readonly outcome: Outcome;
+  /** T= and H= values, if any. */
+  readonly contentType?: string;
+  readonly handler?: string;
+  /** The trace lines (when `options.trace` is on). */
+  readonly trace: readonly string[];
+}
+
+export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+  /** `server` (patterns see `/path`) or `directory` (like an .htaccess; patterns see the path relative to the directory). @default 'server' */
+  readonly context?: 'server' | 'directory';
+  /** DocumentRoot: REQUEST_FILENAME in directory context, DOCUMENT_ROOT, file tests. @default process.cwd() */
+  readonly root?: string;
+  /** Directory context: the URL-path the rules belong to. @default the mount path (`req.baseUrl`) or `/` */
+  readonly directory?: string;
+  /** User maps (`${name:key}`), functions sync or async, or map sources. */
+  readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** Folder relative map paths resolve against. @default the rules file's folder, else cwd */
+  readonly mapRoot?: string;
+  /** Skip directives that are not mod_rewrite's instead of failing. @default false */
+  readonly ignoreUnknownDirectives?: boolean;
+  /** Rules of the enclosing context, merged per RewriteOptions Inherit* like Apache. */
+  readonly parent?: RulesInput;
+  /** `[P]` outcomes go here. Without it, `[P]` answers 403 like Apache without mod_proxy. */
+  readonly proxy?: ProxyHandler<Req, Res>;
+  /** Substitutions Apache would serve as a filesystem path outside the document root. @default next() with the path as URL */
+  readonly file?: FileHandler<Req, Res>;
+  /** `[H=name]` handlers. */
+  readonly handlers?: Readonly<Record<string, Handler<Req, Res>>>;
+  /** Which proxies to trust for REMOTE_ADDR/HTTPS (proxy-addr syntax, like Express's `trust proxy`). @default false */
+  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+  /** ServerName (used when the request has no Host header, and with useCanonicalName). */
+  readonly serverName?: string;
+  /** UseCanonicalName On. @default false */
+  readonly useCanonicalName?: boolean;
+  readonly serverAdmin?: string;
+  /** Trace every decision to `debug('modrewrite:engine')`, or to this function. @default false */
+  readonly trace?: boolean | ((line: string) => void);
+  /** Filesystem used for -f/-d/REQUEST_FILENAME. @default node:fs */
+  readonly fs?: FsView;
+}
+
+export function loadRules(rules: RulesInput, options: Pick<RewriteOptions, 'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives'>): RuleSet {
+  const co: CompileOptions = { context: options.context, maps: options.maps, mapRoot: options.mapRoot, ignoreUnknownDirectives: options.ignoreUnknownDirectives };
+  if (typeof rules === 'string') return compileText(rules, co);
+  if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);
+  if ('file' in (rules as object) && typeof (rules as { file: unknown }).file === 'string') {
+    const file = resolve((rules as { file: string }).file);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new RewriteError('ERR_FILE', `cannot read rules file ${file}: ${(err as Error).message}`);
+    }
+    return compileText(text, { ...co, file });
+  }
+  if ('rules' in (rules as object)) return rules as RuleSet;
+  throw new RewriteError('ERR_OPTIONS', 'rules must be Apache text, an array of typed rules, { file }, or a compiled RuleSet');
+}
+
+const kRounds = Symbol.for('modrewrite.internalRedirects');
+
+function compileTrust(t: RewriteOptions['trustProxy']): (addr: string, i: number) => boolean {
+  if (typeof t === 'function') return t;
+  if (t === true) return () => true;
+  if (!t) return () => false;
+  return proxyAddr.compile(typeof t === 'string' ? t.split(/\s*,\s*/) : [...t]);
+}
+
+/** Builds the engine's view of a node:http request. */
+export function requestView(req: IncomingMessage, trust: (addr: string, i: number) => boolean): RequestView {
+  const socket = req.socket;
+  const peer = socket.remoteAddress ?? '';
+  const secureSocket = !!(socket as TLSSocket).encrypted;
+  const remoteAddr = proxyAddr(req, trust);
+  let secure = secureSocket;
+  if (!secure && trust(peer, 0)) {
+    const proto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim();
+    secure = proto === 'https';
+  }
+  const tls = secureSocket ? (socket as TLSSocket) : undefined;
+  const cipher = tls?.getCipher?.();
+  const original = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  return {
+    method: req.method ?? 'GET',
+    target: original,
+    protocol: `HTTP/${req.httpVersion}`,
+    headers: req.headers,
+    remoteAddr,
+    remotePort: socket.remotePort ?? 0,
+    connRemoteAddr: peer,
+    localAddr: socket.localAddress ?? '',
+    localPort: socket.localPort ?? 0,
+    secure,
+    tls: tls ? { protocol: tls.getProtocol?.() ?? undefined, cipher: cipher?.name } : undefined,
+  };
+}
+
+/**
+ * Creates the rewrite middleware.
+ * @example
+ * app.use(rewrite(`
+ *   RewriteEngine on
+ *   RewriteRule ^/old/(\d+)$ /new?id=$1 [QSA,L]
+ * `));
+ */
+export function rewrite<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
+  rules: RulesInput,
+  options: RewriteOptions<Req, Res> = {},
+): (req: Req, res: Res, next?: Next) => void {
+  const context = options.context ?? 'server';
+  let ruleSet = loadRules(rules, options);
+  if (options.parent !== undefined) ruleSet = inheritRules(loadRules(options.parent, options), ruleSet);
+  // a rule text without RewriteEngine still means "on" for a middleware the user installed
+  if (ruleSet.engine === undefined) ruleSet = { ...ruleSet, engine: true };
+  const root = resolve(options.root ?? process.cwd());
+  const server = { documentRoot: root, serverName: options.serverName, useCanonicalName: options.useCanonicalName, serverAdmin: options.serverAdmin };
+  const trust = compileTrust(options.trustProxy);
+  const traceFn = options.trace === true ? (line: string) => debug(line) : typeof options.trace === 'function' ? options.trace : debug.enabled ? (line: string) => debug(line) : undefined;
+
+  return function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
+    const done: Next = next ?? ((err?: unknown) => {
+      if (err) { sendStatus(req, res, (err as { status?: number }).status ?? 500); return; }
+      if (!res.headersSent) sendStatus(req, res, 404);
+    });
+    const baseUrl = context === 'directory' ? String((req as { baseUrl?: string }).baseUrl ?? '') : '';
+    const fullUrl = baseUrl + (req.url ?? '/');
+    const parsed = parseTarget(fullUrl);
+    if (!parsed.ok) { sendStatus(req, res, parsed.status); return; }
+    const trace: string[] = [];
+    const input: EvaluateInput = {
+      view: requestView(req, trust), server, uri: parsed.uri, args: parsed.args, fs: options.fs,
+      trace: traceFn || options.trace ? (line) => { trace.push(line); traceFn?.(line); } : undefined,
+      directory: options.directory ?? (baseUrl || '/'),
+    };
+    let result: Evaluation | Promise<Evaluation>;
+    try {
+      result = context === 'directory' ? evaluateDirectory(ruleSet, input) : evaluateServer(ruleSet, input);
+    } catch (err) {
+      done(err);
+      return;
+    }
+    if (result instanceof Promise) result.then((r) => apply(r, req, res, done, baseUrl, trace), done);
+    else apply(result, req, res, done, baseUrl, trace);
+  };
+
+  function apply(evaluation: Evaluation, req: Req, res: Res, next: Next, baseUrl: string, trace: string[]): void {
+    const { outcome, effects } = evaluation;
+    const env: Record<string, string> = {};
+    for (const [k, v] of effects.env) env[k] = bytesToUtf8(v);
+    (req as unknown as { rewrite: RewriteInfo }).rewrite = { env, outcome, contentType: effects.contentType, handler: effects.handler, trace };
+    appendVary(res, effects.vary);
+    if (effects.cookies.length) {
+      const prev = res.getHeader('Set-Cookie');
+      res.setHeader('Set-Cookie', [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), ...effects.cookies]);
+    }
+    if (effects.contentType) forceContentType(res, effects.contentType);
+    switch (outcome.type) {
+      case 'pass':
+        break;
+      case 'rewrite':
+        if (!setUrl(req, baseUrl, outcome.url)) return;
+        break;
+      case 'file':
+        if (options.file) { options.file(req, res, next, { path: outcome.path, args: outcome.args }); return; }
+        if (!setUrl(req, baseUrl, outcome.url)) return;
+        break;
+      case 'redirect':
+        sendRedirect(req, res, outcome.status, outcome.location);
+        return;
+      case 'status':
+        if (outcome.status >= 500) {
+          const code = outcome.reason === 'rounds' ? 'ERR_MAX_ROUNDS' : outcome.reason === 'recursion' ? 'ERR_RECURSION' : 'ERR_URI_TOO_LONG';
+          next(new RewriteRuntimeError(code, `modrewrite: ${outcome.reason ?? 'rule'} limit exceeded for ${req.url}`, { status: outcome.status }));
+          return;
+        }
+        sendStatus(req, res, outcome.status);
+        return;
+      case 'proxy':
+        if (options.proxy) { options.proxy(req, res, next, { target: outcome.target, noCanon: outcome.noCanon }); return; }
+        debug('attempt to make remote request from mod_rewrite without proxy enabled: proxy:%s (set options.proxy)', outcome.target);
+        sendStatus(req, res, 403);
+        return;
+      default: {
+        const never: never = outcome;
+        void never;
+      }
+    }
+    const handler = effects.handler && options.handlers?.[effects.handler];
+    if (handler) { handler(req, res, next); return; }
+    next();
+
+    function setUrl(r: Req, base: string, url: string): boolean {
+      if (!base || url.startsWith(base + '/') || url === base) {
+        r.url = base ? url.slice(base.length) || '/' : url;
+        return true;
+      }
+      // Left the mounted directory: re-dispatch through the app like ap_internal_redirect.
+      const app = (r as unknown as { app?: { handle?: (q: Req, s: Res, n: Next) => void } }).app;
+      const holder = r as unknown as Record<symbol, number>;
+      holder[kRounds] = (holder[kRounds] ?? 0) + 1;
+      if (app?.handle && holder[kRounds] <= 10) {
+        r.url = url;
+        (r as unknown as { baseUrl: string }).baseUrl = '';
+        app.handle(r, res, next);
+        return false;
+      }
+      if (app?.handle) { next(new RewriteRuntimeError('ERR_RECURSION', 'modrewrite: internal redirect limit exceeded', { status: 500 })); return false; }
+      r.url = url;
+      return true;
+    }
+  }
+}
+
+/** [T=type]: Apache forces the Content-Type in a late fixup; we force it when headers go out. */
+function forceContentType(res: ServerResponse, type: string): void {
+  const writeHead = res.writeHead;
+  res.setHeader('Content-Type', type);
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    this.setHeader('Content-Type', type);
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof res.writeHead;
+}

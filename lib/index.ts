@@ -1,0 +1,21 @@
+/** modrewrite: Apache mod_rewrite for Express, Connect and node:http. */
+export { rewrite, loadRules, requestView } from './http/rewrite.js';
+export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandler, Handler, Next, RewriteInfo } from './http/rewrite.js';
+export { parse } from './syntax/parse.js';
+export type { ParseOptions, ParseResult, ConfigContext } from './syntax/parse.js';
+export type { Directive, ParsedConfig } from './syntax/ast.js';
+export { compileText as compile, compileText } from './compile/compile.js';
+export type { CompileOptions } from './compile/compile.js';
+export { compileTyped } from './compile/typed.js';
+export type { TypedRule, TypedCondition } from './compile/typed.js';
+export { inheritRules } from './compile/inherit.js';
+export type { RuleSet, CompiledRule, CompiledCond } from './compile/ruleset.js';
+export { evaluateServer, evaluateDirectory, mapToFile, MAX_INTERNAL_REDIRECTS } from './engine/evaluate.js';
+export type { EvaluateInput } from './engine/evaluate.js';
+export type { Outcome, Effects, Evaluation } from './engine/outcome.js';
+export { parseTarget } from './engine/request.js';
+export type { RequestView, ServerInfo } from './engine/request.js';
+export type { UserMapFunction, RewriteMapSource } from './engine/maps.js';
+export { escapeUri, escapeBackref, proxyCanon } from './engine/escape.js';
+export { RewriteError, RewriteSyntaxError, RewriteRuntimeError, ERROR_CODES } from './errors.js';
+export type { RewriteErrorCode, RewriteProblem, SourcePosition } from './errors.js';

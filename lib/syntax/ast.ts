@@ -1,0 +1,36 @@
+import type { SourcePosition } from '../errors.js';
+
+/** A source argument and where it starts. */
+export interface Arg {
+  readonly text: string;
+  readonly pos: SourcePosition;
+}
+
+interface Base {
+  readonly pos: SourcePosition;
+}
+
+export interface EngineDirective extends Base { readonly type: 'RewriteEngine'; readonly on: boolean }
+export interface CondDirective extends Base { readonly type: 'RewriteCond'; readonly testString: Arg; readonly pattern: Arg; readonly flags?: Arg }
+export interface RuleDirective extends Base { readonly type: 'RewriteRule'; readonly pattern: Arg; readonly substitution: Arg; readonly flags?: Arg }
+export interface MapDirective extends Base { readonly type: 'RewriteMap'; readonly name: string; readonly source: Arg; readonly options?: string }
+export interface BaseDirective extends Base { readonly type: 'RewriteBase'; readonly path: string }
+export interface OptionsDirective extends Base { readonly type: 'RewriteOptions'; readonly options: readonly Arg[] }
+export interface DirectorySlashDirective extends Base { readonly type: 'DirectorySlash'; readonly on: boolean }
+export interface ApacheOptionsDirective extends Base { readonly type: 'Options'; readonly values: readonly string[] }
+
+/** Every directive the parser produces; a discriminated union on `type`. */
+export type Directive =
+  | EngineDirective
+  | CondDirective
+  | RuleDirective
+  | MapDirective
+  | BaseDirective
+  | OptionsDirective
+  | DirectorySlashDirective
+  | ApacheOptionsDirective;
+
+export interface ParsedConfig {
+  readonly file?: string;
+  readonly directives: readonly Directive[];
+}

@@ -1,0 +1,125 @@
+/**
+ * Apache's config reading: logical lines (trailing `\` joins the next line), `#` comment lines,
+ * case-insensitive directive names; arguments split either the way core does (`ap_getword_conf`)
+ * or the way mod_rewrite's own `parseargline` does for RewriteRule/RewriteCond.
+ */
+import type { SourcePosition } from '../errors.js';
+import type { Arg } from './ast.js';
+
+/** Maximum size of rule text accepted (a named limit, like Apache's config reader). */
+export const MAX_RULES_TEXT = 16 * 1024 * 1024;
+
+export interface LogicalLine {
+  readonly text: string;
+  /** Physical line of the first character. */
+  readonly line: number;
+  /** Maps an offset in `text` to a source position (continuations keep their own lines). */
+  at(offset: number): SourcePosition;
+  /** The physical source line an offset is on, for code frames. */
+  sourceLineAt(offset: number): string;
+}
+
+interface Segment { start: number; line: number; col: number; src: string }
+
+export function logicalLines(source: string, file?: string): LogicalLine[] {
+  const physical = source.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const out: LogicalLine[] = [];
+  let segments: Segment[] = [];
+  let text = '';
+  for (let i = 0; i < physical.length; i++) {
+    const raw = physical[i];
+    let lead = 0;
+    if (segments.length === 0) {
+      while (lead < raw.length && (raw[lead] === ' ' || raw[lead] === '\t')) lead++;
+    }
+    let body = raw.slice(lead);
+    const continued = body.endsWith('\\');
+    if (continued) body = body.slice(0, -1);
+    segments.push({ start: text.length, line: i + 1, col: lead + 1, src: raw });
+    text += body;
+    if (continued && i + 1 < physical.length) continue;
+    const segs = segments;
+    const trimmed = text.replace(/[ \t]+$/, '');
+    if (trimmed.length > 0 && trimmed[0] !== '#') out.push(makeLine(trimmed, segs, file));
+    segments = [];
+    text = '';
+  }
+  return out;
+}
+
+function makeLine(text: string, segs: Segment[], file?: string): LogicalLine {
+  const find = (offset: number): Segment => {
+    let s = segs[0];
+    for (const seg of segs) if (seg.start <= offset) s = seg;
+    return s;
+  };
+  return {
+    text,
+    line: segs[0].line,
+    at(offset: number) {
+      const s = find(offset);
+      return { file, line: s.line, column: s.col + (offset - s.start) };
+    },
+    sourceLineAt(offset: number) {
+      return find(offset).src;
+    },
+  };
+}
+
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
+
+/**
+ * mod_rewrite's `parseargline`: up to three arguments, each optionally quoted with `"` or `'`
+ * (the closing quote ends the argument, so `"…"[P]` works); unquoted, a backslash before
+ * whitespace keeps that whitespace in the argument (and the backslash stays).
+ * Returns null for "bad argument line" (fewer than two arguments).
+ */
+export function parseRewriteArgs(line: LogicalLine, start: number): { args: Arg[]; a2End: number } | null {
+  const s = line.text;
+  let i = start;
+  const args: Arg[] = [];
+  let a2End = -1;
+  for (let n = 0; n < 3; n++) {
+    while (isSpace(s[i])) i++;
+    if (i >= s.length) break;
+    const quote = s[i] === '"' || s[i] === "'" ? s[i] : '';
+    if (quote) i++;
+    const begin = i;
+    for (; i < s.length; i++) {
+      if ((quote && s[i] === quote) || (!quote && isSpace(s[i]))) break;
+      if (s[i] === '\\' && isSpace(s[i + 1])) i++;
+    }
+    args.push({ text: s.slice(begin, i), pos: line.at(begin) });
+    if (n === 1) a2End = i;
+    // Apache's third argument runs to the end of the line only up to its own end delimiter.
+    if (i < s.length) i++;
+  }
+  if (args.length < 2) return null;
+  return { args, a2End };
+}
+
+/** Core's `ap_getword_conf`: whitespace-separated words, `"`/`'` quoting with `\"` escapes inside. */
+export function parseConfWords(line: LogicalLine, start: number): Arg[] {
+  const s = line.text;
+  const out: Arg[] = [];
+  let i = start;
+  while (i < s.length) {
+    while (isSpace(s[i])) i++;
+    if (i >= s.length) break;
+    const begin = i;
+    const quote = s[i] === '"' || s[i] === "'" ? s[i] : '';
+    let word = '';
+    if (quote) {
+      i++;
+      while (i < s.length && s[i] !== quote) {
+        if (s[i] === '\\' && (s[i + 1] === quote || s[i + 1] === '\\')) i++;
+        word += s[i++];
+      }
+      i++;
+    } else {
+      while (i < s.length && !isSpace(s[i])) word += s[i++];
+    }
+    out.push({ text: word, pos: line.at(begin) });
+  }
+  return out;
+}

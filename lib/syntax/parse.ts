@@ -1,0 +1,137 @@
+/**
+ * Apache directive text → AST with positions. Collects every problem instead of stopping at the
+ * first; the compiler adds its own problems to the same list.
+ */
+import { codeFrame, type RewriteErrorCode, type RewriteProblem, type SourcePosition } from '../errors.js';
+import type { Arg, Directive } from './ast.js';
+import { logicalLines, parseConfWords, parseRewriteArgs, type LogicalLine } from './lexer.js';
+
+export type ConfigContext = 'server' | 'directory';
+
+export interface ParseOptions {
+  /** File name used in error messages. */
+  readonly file?: string;
+  /** `server` (vhost config) or `directory` (.htaccess / <Directory>). @default 'server' */
+  readonly context?: ConfigContext;
+  /** Skip directives other than mod_rewrite's (useful for whole vhost files). @default false */
+  readonly ignoreUnknownDirectives?: boolean;
+}
+
+export interface ParseResult {
+  readonly directives: Directive[];
+  readonly problems: RewriteProblem[];
+}
+
+/** A helper that records a positioned problem with its code frame. */
+export class ProblemSink {
+  readonly problems: RewriteProblem[] = [];
+  constructor(private readonly sourceOf: (pos: SourcePosition) => string) {}
+  add(code: RewriteErrorCode, message: string, pos: SourcePosition): void {
+    this.problems.push({ code, message, file: pos.file, line: pos.line, column: pos.column, frame: codeFrame(this.sourceOf(pos), pos.column) });
+  }
+}
+
+export function sourceLineLookup(source: string): (pos: SourcePosition) => string {
+  const lines = source.split(/\r?\n/);
+  return (pos) => lines[pos.line - 1] ?? '';
+}
+
+const onOff = (arg: Arg | undefined): boolean | undefined => {
+  const v = arg?.text.toLowerCase();
+  return v === 'on' ? true : v === 'off' ? false : undefined;
+};
+
+/** Parses Apache configuration text (the mod_rewrite directives plus DirectorySlash and Options). */
+export function parse(source: string, options: ParseOptions = {}, sink = new ProblemSink(sourceLineLookup(source))): ParseResult {
+  const context = options.context ?? 'server';
+  const directives: Directive[] = [];
+  for (const line of logicalLines(source, options.file)) {
+    const d = parseLine(line, context, options, sink);
+    if (d) directives.push(d);
+  }
+  return { directives, problems: sink.problems };
+}
+
+function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOptions, sink: ProblemSink): Directive | undefined {
+  const m = /^(\S+)/.exec(line.text);
+  if (!m) return undefined;
+  const name = m[1];
+  const pos = line.at(0);
+  const rest = m[1].length;
+  switch (name.toLowerCase()) {
+    case 'rewriteengine': {
+      const words = parseConfWords(line, rest);
+      const on = onOff(words[0]);
+      if (words.length !== 1 || on === undefined) {
+        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteEngine must be On or Off', words[0]?.pos ?? pos);
+        return undefined;
+      }
+      return { type: 'RewriteEngine', on, pos };
+    }
+    case 'rewritecond':
+    case 'rewriterule': {
+      const isRule = name.toLowerCase() === 'rewriterule';
+      const parsed = parseRewriteArgs(line, rest);
+      if (!parsed) {
+        sink.add('ERR_SYNTAX_ARGS', `${isRule ? 'RewriteRule' : 'RewriteCond'}: bad argument line '${line.text.slice(rest).trim()}'`, pos);
+        return undefined;
+      }
+      const [a1, a2, a3] = parsed.args;
+      if (a3 && !(a3.text.startsWith('[') && a3.text.endsWith(']'))) {
+        sink.add('ERR_SYNTAX_FLAG_DELIMITERS', `${isRule ? 'RewriteRule' : 'RewriteCond'}: bad flag delimiters`, a3.pos);
+        return undefined;
+      }
+      return isRule
+        ? { type: 'RewriteRule', pattern: a1, substitution: a2, flags: a3, pos }
+        : { type: 'RewriteCond', testString: a1, pattern: a2, flags: a3, pos };
+    }
+    case 'rewritemap': {
+      const words = parseConfWords(line, rest);
+      if (context === 'directory') {
+        sink.add('ERR_CONTEXT', 'RewriteMap not allowed here (only in server config or virtual host)', pos);
+        return undefined;
+      }
+      if (words.length < 2 || words.length > 3) {
+        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteMap takes two or three arguments: a name and a type:source', words[0]?.pos ?? pos);
+        return undefined;
+      }
+      return { type: 'RewriteMap', name: words[0].text, source: words[1], options: words[2]?.text, pos };
+    }
+    case 'rewritebase': {
+      const words = parseConfWords(line, rest);
+      if (context === 'server') {
+        sink.add('ERR_CONTEXT', 'RewriteBase: only valid in per-directory config files', pos);
+        return undefined;
+      }
+      if (words.length !== 1 || words[0].text === '') {
+        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteBase: empty URL not allowed', words[0]?.pos ?? pos);
+        return undefined;
+      }
+      if (!words[0].text.startsWith('/')) {
+        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteBase: argument is not a valid URL', words[0].pos);
+        return undefined;
+      }
+      return { type: 'RewriteBase', path: words[0].text, pos };
+    }
+    case 'rewriteoptions': {
+      const words = parseConfWords(line, rest);
+      return { type: 'RewriteOptions', options: words, pos };
+    }
+    case 'directoryslash': {
+      const words = parseConfWords(line, rest);
+      const on = onOff(words[0]);
+      if (words.length !== 1 || on === undefined) {
+        sink.add('ERR_DIRECTIVE_ARGS', 'DirectorySlash must be On or Off', words[0]?.pos ?? pos);
+        return undefined;
+      }
+      return { type: 'DirectorySlash', on, pos };
+    }
+    case 'options':
+      return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
+    default:
+      if (!options.ignoreUnknownDirectives) {
+        sink.add('ERR_UNKNOWN_DIRECTIVE', `Invalid command '${name}', perhaps misspelled or defined by a module not included in the server configuration`, pos);
+      }
+      return undefined;
+  }
+}
