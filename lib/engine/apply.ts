@@ -165,9 +165,12 @@ function reduceUri(ctx: EvalContext): void {
   const def = ctx.view.secure ? 443 : 80;
   const port = m[2] !== undefined ? atoi(m[2]) : def;
   const url = m[3] ?? '/';
+  // ap_matches_request_vhost: the configured ServerName/ServerAlias (not the Host header); without
+  // a configured name, the host the client asked for stands in for it
   const { name, port: ourPort } = requestHost(ctx.view, ctx.server);
-  const hosts = [name.toLowerCase(), (ctx.server.serverName ?? '').toLowerCase()];
-  if (hosts.includes(m[1].toLowerCase()) && (port === ourPort || (m[2] === undefined && ourPort === def))) {
+  const hosts = ctx.server.serverName ? [ctx.server.serverName, ...(ctx.server.serverAliases ?? [])].map((h) => h.toLowerCase()) : [name.toLowerCase()];
+  const portOk = ctx.server.serverPort === undefined ? (ctx.server.serverName ? true : port === ourPort) : port === ctx.server.serverPort;
+  if (hosts.includes(m[1].toLowerCase()) && portOk) {
     st.filename = url;
     ctx.uriReduced = true;
   }

@@ -36,6 +36,8 @@ export interface RequestView {
 export interface ServerInfo {
   /** ServerName; also the host used in redirects when the request has no Host header. */
   readonly serverName?: string;
+  /** ServerAlias names (self-reduction of absolute URLs to this server). */
+  readonly serverAliases?: readonly string[];
   /** UseCanonicalName On: use serverName/serverPort instead of the Host header. @default false */
   readonly useCanonicalName?: boolean;
   readonly serverPort?: number;
@@ -59,7 +61,8 @@ export function requestHost(view: RequestView, server: ServerInfo): { name: stri
   if (!host || !m) {
     return { name: server.serverName ?? (view.localAddr.includes(':') ? `[${view.localAddr}]` : view.localAddr), port: server.serverPort ?? view.localPort };
   }
-  const port = m[2] ? parseInt(m[2], 10) : view.localPort || defaultPort;
+  // UseCanonicalName Off: the port the client named in Host, else the scheme's default (as Apache)
+  const port = m[2] ? parseInt(m[2], 10) : defaultPort;
   return { name: m[1].toLowerCase(), port };
 }
 

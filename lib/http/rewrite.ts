@@ -78,6 +78,8 @@ export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, R
   readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** ServerName (used when the request has no Host header, and with useCanonicalName). */
   readonly serverName?: string;
+  /** ServerAlias names. */
+  readonly serverAliases?: readonly string[];
   /** UseCanonicalName On. @default false */
   readonly useCanonicalName?: boolean;
   readonly serverAdmin?: string;
@@ -157,11 +159,11 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
 ): (req: Req, res: Res, next?: Next) => void {
   const context = options.context ?? 'server';
   let ruleSet = loadRules(rules, options);
-  if (options.parent !== undefined) ruleSet = inheritRules(loadRules(options.parent, options), ruleSet);
+  if (options.parent !== undefined) ruleSet = inheritRules(loadRules(options.parent, { ...options, context: 'server' }), ruleSet);
   // a rule text without RewriteEngine still means "on" for a middleware the user installed
   if (ruleSet.engine === undefined) ruleSet = { ...ruleSet, engine: true };
   const root = resolve(options.root ?? process.cwd());
-  const server = { documentRoot: root, serverName: options.serverName, useCanonicalName: options.useCanonicalName, serverAdmin: options.serverAdmin };
+  const server = { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases, useCanonicalName: options.useCanonicalName, serverAdmin: options.serverAdmin };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true ? (line: string) => debug(line) : typeof options.trace === 'function' ? options.trace : debug.enabled ? (line: string) => debug(line) : undefined;
 

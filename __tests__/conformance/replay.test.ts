@@ -1,0 +1,128 @@
+/**
+ * Replays every request of conformance/cases/*.json (expected outcomes recorded from real Apache
+ * 2.4 by `npm run conformance:record`) against Express + modrewrite with the same files on disk,
+ * over raw sockets, and compares what mod_rewrite decides.
+ */
+import express from 'express';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rewrite, parseTarget, mapToFile } from '../../lib/index';
+import type { RewriteInfo } from '../../lib/index';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const harness = require('../../conformance/harness.cjs');
+
+interface Req { target: string; method?: string; headers?: Record<string, string>; host?: string; type?: boolean; expect?: unknown; differs?: string }
+interface Case { name: string; context: 'server' | 'directory'; directory?: string; rules: string; serverConfig?: string; files?: Record<string, string>; requests: Req[]; startupError?: string; expectLoadError?: boolean }
+
+const casesDir = join(__dirname, '../../conformance/cases');
+const files = readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort();
+const results = { identical: 0, total: 0, differs: 0, mismatches: [] as string[] };
+
+function forwardToEcho(backend: number) {
+  return (req: http.IncomingMessage, res: http.ServerResponse, next: (e?: unknown) => void, p: { target: string }) => {
+    const u = new URL(p.target);
+    const out = http.request({ host: u.hostname, port: u.port, method: req.method, path: p.target.slice(p.target.indexOf('/', u.protocol.length + 2)), headers: { host: u.host, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => { res.statusCode = 503; res.end(); });
+    out.end();
+    void next;
+  };
+}
+
+function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
+  const a = express();
+  const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot };
+  const rules = harness.substitute(kase.rules, vars);
+  const serve = (req: express.Request, res: express.Response, filePath?: string) => {
+    const info = (req as unknown as { rewrite?: RewriteInfo }).rewrite;
+    const parsed = parseTarget(req.url);
+    const uri = parsed.ok ? parsed.uri : '/';
+    const mapped = filePath ? { filename: filePath, pathInfo: '' } : mapToFile(docroot, uri, { stat: (p) => { try { return statSync(p); } catch { return undefined; } }, lstat: () => undefined });
+    res.setHeader('X-Filename', Buffer.from(mapped.filename, 'latin1').toString('latin1'));
+    res.setHeader('X-Query', parsed.ok && parsed.args ? parsed.args : '');
+    for (const n of harness.ENV_NAMES as string[]) if (info?.env[n]) res.setHeader(`X-Env-${n}`, info.env[n]);
+    let st;
+    try { st = statSync(mapped.filename); } catch { st = undefined; }
+    if (st?.isFile() && !mapped.pathInfo) {
+      res.status(200).send(readFileSync(mapped.filename, 'latin1'));
+    } else {
+      res.status(404).send('not found');
+    }
+  };
+  const mw = rewrite(rules, {
+    context: kase.context, root: docroot, mapRoot: serverRoot, serverName: 'localhost', proxy: forwardToEcho(backend),
+    parent: kase.serverConfig ? harness.substitute(kase.serverConfig, vars) : undefined,
+    file: (req, res, _next, f) => serve(req as express.Request, res as express.Response, f.path),
+  });
+  if (kase.context === 'directory' && kase.directory && kase.directory !== '/') a.use(kase.directory.replace(/\/$/, ''), mw);
+  else a.use(mw);
+  a.use((req, res) => serve(req, res));
+  a.use((err: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => { res.status(err.status ?? 500).send('error'); });
+  return a;
+}
+
+let echo: http.Server;
+let backend = 0;
+beforeAll(async () => {
+  echo = await harness.startEcho();
+  backend = (echo.address() as AddressInfo).port;
+});
+afterAll(() => {
+  echo.close();
+  // eslint-disable-next-line no-console
+  console.log(`conformance: ${results.identical}/${results.total} requests identical (${results.differs} marked as deliberate differences)${results.mismatches.length ? '\n' + results.mismatches.join('\n') : ''}`);
+});
+
+describe.each(files)('%s', (file) => {
+  const kase: Case = JSON.parse(readFileSync(join(casesDir, file), 'utf8'));
+  let server: http.Server;
+  let port = 0;
+  let serverRoot = '';
+  let docroot = '';
+  let loadError: unknown;
+  beforeAll(async () => {
+    serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-replay-'));
+    docroot = harness.writeFixtures(serverRoot, kase, { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend });
+    try {
+      server = http.createServer(app(kase, docroot, serverRoot, backend));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      port = (server.address() as AddressInfo).port;
+    } catch (err) {
+      loadError = err;
+    }
+  });
+  afterAll(async () => {
+    if (server) await new Promise((r) => server.close(r));
+    rmSync(serverRoot, { recursive: true, force: true });
+  });
+
+  if (kase.startupError) {
+    test('Apache refused this configuration at startup; modrewrite refuses it at load time', () => {
+      expect(loadError).toBeDefined();
+      expect((loadError as { code?: string }).code).toMatch(/^ERR_/);
+    });
+    return;
+  }
+
+  test.each(kase.requests.map((r, i) => [i, r.target, r] as const))('#%i %s', async (_i, _t, r) => {
+    expect(loadError).toBeUndefined();
+    const resp = await harness.rawRequest(port, r, r.host || 'www.example.com');
+    resp.wantType = !!r.type;
+    const got = harness.normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend });
+    results.total++;
+    if (r.differs) {
+      results.differs++;
+      return;
+    }
+    const same = JSON.stringify(got) === JSON.stringify(r.expect);
+    if (same) results.identical++;
+    else results.mismatches.push(`  ${file} ${r.target}: apache=${JSON.stringify(r.expect)} modrewrite=${JSON.stringify(got)}`);
+    expect(got).toEqual(r.expect);
+  });
+});

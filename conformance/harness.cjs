@@ -1,0 +1,113 @@
+// Shared by the recorder (real Apache) and the replay test (modrewrite): fixtures on disk, a raw
+// HTTP/1.1 client that sends the request-target byte-exact, an echo backend for [P], and the
+// normalisation both sides go through before comparing.
+'use strict';
+const fs = require('node:fs');
+const net = require('node:net');
+const http = require('node:http');
+const path = require('node:path');
+
+/** Headers Apache is asked to expose (mod_headers) and the replay computes the same way. */
+const ENV_NAMES = ['FOO', 'BAR', 'BAZ', 'REDIRECT_FOO', 'REDIRECT_STATUS', 'MAPTYPE'];
+
+function substitute(text, vars) {
+  return text.replace(/\{(DOCROOT|SERVERROOT|BACKEND|PORT)\}/g, (m, k) => (vars[k] !== undefined ? String(vars[k]) : m));
+}
+
+/** Writes a case's files: `htdocs/...` under the document root, `maps/...` beside it. */
+function writeFixtures(serverRoot, kase, vars) {
+  const docroot = path.join(serverRoot, 'htdocs');
+  fs.mkdirSync(docroot, { recursive: true });
+  fs.mkdirSync(path.join(serverRoot, 'maps'), { recursive: true });
+  for (const [name, content] of Object.entries(kase.files || {})) {
+    const target = name.startsWith('maps/') ? path.join(serverRoot, name) : path.join(docroot, name);
+    if (name.endsWith('/')) { fs.mkdirSync(target, { recursive: true }); continue; }
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, substitute(content, vars));
+    if (name.startsWith('maps/') && name.endsWith('.sh')) fs.chmodSync(target, 0o755);
+  }
+  return docroot;
+}
+
+/** Sends one request over a raw socket; resolves {status, headers (lower-case → [values]), body}. */
+function rawRequest(port, req, host) {
+  return new Promise((resolve, reject) => {
+    const method = req.method || 'GET';
+    const headers = Object.assign({ Host: host }, req.headers || {});
+    let head = `${method} ${req.target} HTTP/1.1\r\n`;
+    for (const [k, v] of Object.entries(headers)) if (v !== null) head += `${k}: ${v}\r\n`;
+    head += 'Connection: close\r\n\r\n';
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error('timeout ' + req.target)); }, 10000);
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const sep = raw.indexOf('\r\n\r\n');
+      const lines = raw.slice(0, sep).split('\r\n');
+      const status = parseInt(lines[0].split(' ')[1], 10);
+      const hs = {};
+      for (const l of lines.slice(1)) {
+        const i = l.indexOf(':');
+        const k = l.slice(0, i).toLowerCase();
+        (hs[k] = hs[k] || []).push(l.slice(i + 1).trim());
+      }
+      let body = raw.slice(sep + 4);
+      if ((hs['transfer-encoding'] || [])[0] === 'chunked') {
+        let out = '';
+        let rest = body;
+        for (;;) {
+          const nl = rest.indexOf('\r\n');
+          const n = parseInt(rest.slice(0, nl), 16);
+          if (!n) break;
+          out += rest.slice(nl + 2, nl + 2 + n);
+          rest = rest.slice(nl + 2 + n + 2);
+        }
+        body = out;
+      }
+      resolve({ status, headers: hs, body });
+    });
+    sock.write(Buffer.from(head, 'latin1'));
+  });
+}
+
+/** A loopback backend that answers with what it received (for [P] cases). */
+function startEcho() {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      const body = JSON.stringify({ method: req.method, url: req.url, host: req.headers.host, xff: req.headers['x-forwarded-for'] ? 'set' : 'unset', xfh: req.headers['x-forwarded-host'] || '' });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Echo': '1' });
+      res.end(body);
+    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** What is compared: the parts of a response that mod_rewrite decides. */
+function normalise(resp, vars) {
+  const h = (k) => (resp.headers[k] || []);
+  const unvar = (s) => s.split(vars.DOCROOT).join('{DOCROOT}').split(`:${vars.PORT}`).join(':{PORT}').split(`:${vars.BACKEND}`).join(':{BACKEND}');
+  const out = { status: resp.status };
+  if (h('location').length) out.location = unvar(h('location')[0]);
+  const vary = h('vary').join(',').split(',').map((s) => s.trim()).filter(Boolean);
+  if (vary.length) out.vary = vary.join(', ');
+  if (h('set-cookie').length) out.setCookie = h('set-cookie').map((c) => c.replace(/expires=[^;]+/, 'expires=<date>'));
+  if (resp.status === 200 || resp.status === 404) {
+    if (h('x-filename').length) out.filename = unvar(h('x-filename')[0]);
+    out.query = h('x-query')[0] || '';
+  }
+  for (const n of ENV_NAMES) {
+    const v = h('x-env-' + n.toLowerCase())[0];
+    if (v) (out.env = out.env || {})[n] = v;
+  }
+  if (resp.status === 200) {
+    out.body = h('x-echo').length ? JSON.parse(resp.body) : resp.body;
+    if (out.body && out.body.url) out.body.host = unvar(out.body.host || '');
+  }
+  if (resp.wantType) out.contentType = h('content-type')[0];
+  return out;
+}
+
+module.exports = { ENV_NAMES, substitute, writeFixtures, rawRequest, startEcho, normalise };

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Records the expected outcome of every conformance request from real Apache 2.4.
+// Needs Debian's apache2 (apt-get install -y apache2); installs nothing itself. Runs
+// `apache2 -f <own conf> -X` on a loopback port with a private temporary ServerRoot (never the
+// system service), inside a private network namespace (only `lo`), so no rule can make Apache
+// look up or reach another host. Writes each case's `expect` back into conformance/cases/*.json.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const { writeFixtures, rawRequest, startEcho, normalise, substitute, ENV_NAMES } = require('./harness.cjs');
+
+const MODULES = ['mpm_prefork', 'authz_core', 'rewrite', 'headers', 'mime', 'proxy', 'proxy_http', 'dir', 'env', 'setenvif'];
+
+function conf(root, port, kase) {
+  const docroot = join(root, 'htdocs');
+  const rules = substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port });
+  const server = substitute(kase.serverConfig || '', { DOCROOT: docroot, BACKEND: kase._backend, PORT: port });
+  const dir = kase.directory || '/';
+  const headers = [
+    'Header always set X-Filename "expr=%{REQUEST_FILENAME}"',
+    'Header always set X-Query "expr=%{QUERY_STRING}"',
+    ...ENV_NAMES.map((n) => `Header always set X-Env-${n} "expr=%{ENV:${n}}"`),
+  ];
+  return [
+    `ServerRoot "${root}"`,
+    `Listen 127.0.0.1:${port}`,
+    `PidFile "${root}/httpd.pid"`,
+    `ErrorLog "${root}/error.log"`,
+    'LogLevel warn rewrite:trace8',
+    ...MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+    'User www-data', 'Group www-data',
+    'ServerName localhost',
+    `Mutex file:${root} default`,
+    'TypesConfig /etc/mime.types',
+    `DocumentRoot "${docroot}"`,
+    'DirectorySlash Off', 'DirectoryIndex disabled',
+    '<Directory />', '  AllowOverride None', '  Require all granted', '  Options FollowSymLinks', '</Directory>',
+    `<Directory "${docroot}">`, '  AllowOverride All', '</Directory>',
+    ...headers,
+    server,
+    kase.context === 'directory' ? 'RewriteEngine On' : rules,
+  ].join('\n') + '\n';
+}
+
+async function startApache(root, port, kase) {
+  const docroot = writeFixtures(root, kase, { DOCROOT: join(root, 'htdocs'), BACKEND: kase._backend, PORT: port });
+  if (kase.context === 'directory') {
+    const dir = join(docroot, kase.directory || '/');
+    writeFileSync(join(dir, '.htaccess'), substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port }));
+  }
+  chmodSync(root, 0o755);
+  writeFileSync(join(root, 'httpd.conf'), conf(root, port, kase));
+  const child = spawn('apache2', ['-f', join(root, 'httpd.conf'), '-X'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root } });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  child.stdout.on('data', (d) => { err += d; });
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (child.exitCode !== null) return { child, error: err || `apache exited with ${child.exitCode}` };
+    try {
+      await rawRequest(port, { target: '/' }, 'probe');
+      return { child, docroot };
+    } catch { /* not yet */ }
+  }
+  return { child, error: 'apache did not start' };
+}
+
+async function main() {
+  const version = execFileSync('apache2', ['-v']).toString().split('\n')[0];
+  const only = process.argv[2];
+  const files = readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.json') && (!only || f.includes(only))).sort();
+  const echo = await startEcho();
+  const backend = echo.address().port;
+  let port = 18000 + Math.floor(Math.random() * 2000);
+  let total = 0;
+  for (const f of files) {
+    const file = join(here, 'cases', f);
+    const kase = JSON.parse(readFileSync(file, 'utf8'));
+    kase._backend = backend;
+    const root = mkdtempSync(join(tmpdir(), 'modrewrite-apache-'));
+    port++;
+    const { child, error, docroot } = await startApache(root, port, kase);
+    try {
+      if (error) {
+        kase.recordedFrom = version;
+        kase.startupError = error.trim().split('\n').slice(-3).join('\n');
+        for (const r of kase.requests) delete r.expect;
+        console.log(`${f}: Apache refused the configuration: ${kase.startupError}`);
+      } else {
+        for (const r of kase.requests) {
+          const resp = await rawRequest(port, r, r.host || 'www.example.com');
+          resp.wantType = !!r.type;
+          r.expect = normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend });
+          total++;
+        }
+        kase.recordedFrom = version;
+        delete kase.startupError;
+        console.log(`${f}: ${kase.requests.length} requests recorded`);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      if (process.env.KEEP_APACHE_ROOT) console.log('kept', root); else rmSync(root, { recursive: true, force: true });
+    }
+    delete kase._backend;
+    writeFileSync(file, JSON.stringify(kase, null, 2) + '\n');
+  }
+  echo.close();
+  console.log(`recorded ${total} requests from ${version}`);
+}
+
+if (!process.env.MODREWRITE_NETNS) {
+  // re-run inside a private network namespace with only loopback up
+  const r = spawn('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`, 'sh', ...process.argv.slice(2)], {
+    stdio: 'inherit', env: { ...process.env, MODREWRITE_NETNS: '1' },
+  });
+  r.on('exit', (code) => process.exit(code ?? 1));
+} else {
+  await main();
+}
+
