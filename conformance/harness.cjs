@@ -94,13 +94,15 @@ function normalise(resp, vars) {
   const vary = h('vary').join(',').split(',').map((s) => s.trim()).filter(Boolean);
   if (vary.length) out.vary = vary.join(', ');
   if (h('set-cookie').length) out.setCookie = h('set-cookie').map((c) => c.replace(/expires=[^;]+/, 'expires=<date>'));
-  if (resp.status === 200 || resp.status === 404) {
-    if (h('x-filename').length) out.filename = unvar(h('x-filename')[0]);
+  // what the request was finally mapped to: only for responses the file handler produced
+  const filename = unvar(h('x-filename')[0] || '');
+  if ((resp.status === 200 || resp.status === 404) && filename.startsWith('{DOCROOT}')) {
+    out.filename = filename;
     out.query = h('x-query')[0] || '';
-  }
-  for (const n of ENV_NAMES) {
-    const v = h('x-env-' + n.toLowerCase())[0];
-    if (v) (out.env = out.env || {})[n] = v;
+    for (const n of ENV_NAMES) {
+      const v = h('x-env-' + n.toLowerCase())[0];
+      if (v) (out.env = out.env || {})[n] = v;
+    }
   }
   if (resp.status === 200) {
     out.body = h('x-echo').length ? JSON.parse(resp.body) : resp.body;

@@ -89,7 +89,7 @@ async function main() {
     try {
       if (error) {
         kase.recordedFrom = version;
-        kase.startupError = error.trim().split('\n').slice(-3).join('\n');
+        kase.startupError = error.trim().split('\n').slice(-3).join('\n').split(root).join('{SERVERROOT}');
         for (const r of kase.requests) delete r.expect;
         console.log(`${f}: Apache refused the configuration: ${kase.startupError}`);
       } else {

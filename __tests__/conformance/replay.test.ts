@@ -25,8 +25,12 @@ const results = { identical: 0, total: 0, differs: 0, mismatches: [] as string[]
 function forwardToEcho(backend: number) {
   return (req: http.IncomingMessage, res: http.ServerResponse, next: (e?: unknown) => void, p: { target: string }) => {
     const u = new URL(p.target);
+    // Apache was recorded in a private network namespace where no name resolves: never look a
+    // name up or leave loopback here either; answer like mod_proxy's DNS failure (500)
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) { res.statusCode = 500; res.end(); return; }
     const out = http.request({ host: u.hostname, port: u.port, method: req.method, path: p.target.slice(p.target.indexOf('/', u.protocol.length + 2)), headers: { host: u.host, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
+      const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...headers } = r.headers;
+      res.writeHead(r.statusCode ?? 502, headers);
       r.pipe(res);
     });
     out.on('error', () => { res.statusCode = 503; res.end(); });
@@ -52,6 +56,8 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
     if (st?.isFile() && !mapped.pathInfo) {
       res.status(200).send(readFileSync(mapped.filename, 'latin1'));
     } else {
+      // Apache's error responses drop headers_out (Vary among them); only err_headers_out stay
+      res.removeHeader('Vary');
       res.status(404).send('not found');
     }
   };

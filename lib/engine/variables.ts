@@ -19,8 +19,9 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 function header(ctx: EvalContext, name: string): string {
   const lower = name.toLowerCase();
   const v = headerValue(ctx.view.headers, lower);
-  // Apache never adds Host to Vary (2.4.29); it records the header name as written in the rule
-  if (lower !== 'host') ctx.varyThis.push(name);
+  // Apache adds a header to Vary only when the request has it, never Host (2.4.29), and records
+  // the name as written in the rule
+  if (v !== '' && lower !== 'host') ctx.varyThis.push(name);
   return v;
 }
 
