@@ -114,6 +114,7 @@ export function codeFrame(sourceLine: string, column: number): string {
 /** Throws one RewriteSyntaxError holding every problem, or returns quietly when there is none. */
 export function throwIfProblems(problems: RewriteProblem[]): void {
   if (problems.length === 0) return;
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
   const first = problems[0];
   const more = problems.length > 1 ? `\n(and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}:\n${problems.slice(1).map(formatProblem).join('\n')})` : '';
   throw new RewriteSyntaxError(first.code, formatProblem(first) + more, { problems });

@@ -7,7 +7,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const run = (...args) => execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...args], { stdio: 'inherit' });
 
 rmSync('dist', { recursive: true, force: true });
-run('--outDir', 'dist/esm', '--declaration', 'false');
+run('--outDir', 'dist/esm', '--declaration', 'false', '--module', 'es2022', '--moduleResolution', 'bundler');
 run('--outDir', 'dist/cjs', '--declaration', 'false', '--module', 'commonjs', '--moduleResolution', 'node10');
 run('--outDir', 'dist/types', '--emitDeclarationOnly');
 mkdirSync('dist/esm', { recursive: true });

@@ -168,7 +168,9 @@ type DirResult = { kind: 'outcome'; outcome: Outcome } | { kind: 'internal'; url
 function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResult {
   const st = ctx.state;
   const done = (outcome: Outcome): DirResult => ({ kind: 'outcome', outcome });
-  if (!ruleSet.options.has('AllowNoSlash') && st.filename.length === dir.length - 1 && dir.startsWith(st.filename)) return done({ type: 'pass' });
+  // The directory itself without a trailing slash: decline so mod_dir can redirect. (In Apache this
+  // can only happen for a real directory; a mount without one on disk must not decline.)
+  if (!ruleSet.options.has('AllowNoSlash') && st.filename.length === dir.length - 1 && dir.startsWith(st.filename) && ctx.fs.stat(st.filename)?.isDirectory()) return done({ type: 'pass' });
   if (ctx.end) return done({ type: 'pass' });
   if (ruleSet.followSymLinks === false) return done({ type: 'status', status: 403, reason: 'Options FollowSymLinks and SymLinksIfOwnerMatch are both off' });
   const ofilename = st.filename;

@@ -242,6 +242,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     function setUrl(r: Req, base: string, url: string): boolean {
       if (!base || url.startsWith(base + '/') || url === base) {
         r.url = base ? url.slice(base.length) || '/' : url;
+        refreshExpress4Query(r);
         return true;
       }
       // Left the mounted directory: re-dispatch through the app like ap_internal_redirect.
@@ -259,6 +260,21 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       return true;
     }
   }
+}
+
+/**
+ * Express 4 parses `req.query` once, before any middleware, into a plain writable property, so a
+ * rewritten query would stay invisible to routes. There (and only there) we re-run the app's own
+ * query parser. Express 5 exposes `req.query` as a getter over `req.url` and needs nothing; we
+ * never assign a getter (expressjs/express#4433).
+ */
+function refreshExpress4Query(req: IncomingMessage): void {
+  const desc = Object.getOwnPropertyDescriptor(req, 'query');
+  const app = (req as unknown as { app?: { get?: (k: string) => unknown } }).app;
+  const parse = app?.get?.('query parser fn');
+  if (!desc || !('value' in desc) || !desc.writable || typeof parse !== 'function') return;
+  const q = (req.url ?? '').indexOf('?');
+  (req as unknown as { query: unknown }).query = parse(q < 0 ? '' : (req.url ?? '').slice(q + 1));
 }
 
 /** [T=type]: Apache forces the Content-Type in a late fixup; we force it when headers go out. */

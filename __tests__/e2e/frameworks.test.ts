@@ -1,0 +1,192 @@
+/** rewrite() in Express 5, Express 4, Connect and plain node:http, through real HTTP (supertest). */
+import connect from 'connect';
+import express5 from 'express';
+import http from 'node:http';
+import request from 'supertest';
+import { rewrite } from '../../lib/index';
+import type { RewriteInfo } from '../../lib/index';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const express4 = require('express4') as typeof express5;
+
+const RULES = `
+  RewriteEngine on
+  RewriteCond %{HTTP_HOST} ^example\\.com$ [NC]
+  RewriteRule ^/(.*)$ http://www.example.com/$1 [R=301,L]
+  RewriteRule ^/old/(\\d+)$ /new?id=$1 [QSA,L]
+  RewriteRule \\.exe$ - [F]
+  RewriteRule ^/gone$ - [G]
+  RewriteRule ^/api/(.*)$ http://127.0.0.1:9/$1 [P]
+`;
+
+describe.each([
+  ['express 5', express5],
+  ['express 4', express4],
+])('%s', (_name, express) => {
+  const app = express();
+  app.use(rewrite(RULES));
+  app.get('/new', (req, res) => {
+    res.json({ url: req.url, originalUrl: req.originalUrl, id: req.query.id, q: req.query.q });
+  });
+
+  test('internal rewrite: later routes see the new URL, originalUrl is kept', async () => {
+    const res = await request(app).get('/old/42?q=x').set('Host', 'www.example.com');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ url: '/new?id=42&q=x', originalUrl: '/old/42?q=x', id: '42', q: 'x' });
+  });
+
+  test('redirect with a fully qualified, escaped Location and hygiene headers', async () => {
+    const res = await request(app).get('/a%20b?x=1').set('Host', 'EXAMPLE.com');
+    expect(res.status).toBe(301);
+    expect(res.headers.location).toBe('http://www.example.com/a%20b?x=1');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.text).toContain('<a href="http://www.example.com/a%20b?x=1">');
+  });
+
+  test('[F] and [G] answer directly', async () => {
+    expect((await request(app).get('/x.exe')).status).toBe(403);
+    expect((await request(app).get('/gone')).status).toBe(410);
+  });
+
+  test('[P] without a proxy answers 403 like Apache without mod_proxy', async () => {
+    expect((await request(app).get('/api/x')).status).toBe(403);
+  });
+
+  test('malformed paths get Apache statuses, never an exception', async () => {
+    expect((await request(app).get('/a%zz')).status).toBe(400);
+    expect((await request(app).get('/a%2fb')).status).toBe(404);
+    expect((await request(app).get('/a%00b')).status).toBe(404);
+  });
+
+  test('no rule matches: the request passes through untouched', async () => {
+    const res = await request(app).get('/new?id=7');
+    expect(res.body).toMatchObject({ url: '/new?id=7', id: '7' });
+  });
+});
+
+describe('connect', () => {
+  const app = connect();
+  app.use(rewrite(RULES));
+  app.use('/new', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.end(JSON.stringify({ url: req.url, originalUrl: (req as { originalUrl?: string }).originalUrl }));
+  });
+  test('rewrites req.url, keeps originalUrl', async () => {
+    const res = await request(app).get('/old/7');
+    expect(JSON.parse(res.text)).toEqual({ url: '/?id=7', originalUrl: '/old/7' });
+  });
+  test('redirects', async () => {
+    const res = await request(app).get('/x').set('Host', 'example.com');
+    expect(res.status).toBe(301);
+  });
+});
+
+describe('plain node:http', () => {
+  const mw = rewrite(RULES);
+  const server = http.createServer((req, res) => {
+    mw(req, res, () => res.end(`final ${req.url}`));
+  });
+  const bare = http.createServer((req, res) => mw(req, res));
+  test('next() sees the rewritten URL', async () => {
+    const res = await request(server).get('/old/9?z=1');
+    expect(res.text).toBe('final /new?id=9&z=1');
+  });
+  test('without next, a status outcome still answers', async () => {
+    expect((await request(bare).get('/x.exe')).status).toBe(403);
+    expect((await request(bare).get('/nothing')).status).toBe(404);
+  });
+});
+
+describe('typed rules, path rules, maps, env, cookies, types and handlers', () => {
+  const app = express5();
+  const seen: string[] = [];
+  app.use(rewrite([
+    { path: '/users/:id', substitution: '/profile/:id', flags: ['L'] },
+    { pattern: /^\/CASE$/i, substitution: '/new', flags: 'L' },
+    { pattern: '^/h/(.*)$', substitution: '/x/${up:$1}', flags: ['E=WHO:$1', 'L'], conditions: [{ testString: '%{HTTP:X-Token}', pattern: '=secret' }] },
+    { pattern: '^/async/(.*)$', substitution: '/x/${slow:$1|none}', flags: ['L'] },
+    { pattern: '^/cookie$', substitution: '-', flags: ['CO=lang:fr:example.com:0:/:secure:httponly:Lax'] },
+    { pattern: '^/typed$', substitution: '/x/typed', flags: ['T=text/plain', 'L'] },
+    { pattern: '^/handled$', substitution: '-', flags: ['H=hello'] },
+  ], {
+    maps: { up: (k) => k.toUpperCase(), slow: async (k) => { await new Promise((r) => setTimeout(r, 5)); return k === 'known' ? 'KNOWN' : undefined; } },
+    handlers: { hello: (_req, res) => { res.end('hello handler'); } },
+  }));
+  app.get('/profile/:id', (req, res) => { res.send(`profile ${req.params.id}`); });
+  app.get('/new', (_req, res) => { res.send('new'); });
+  app.get('/x/:v', (req, res) => {
+    const info = (req as unknown as { rewrite: RewriteInfo }).rewrite;
+    seen.push(info.env.WHO ?? '');
+    res.send(`x ${req.params.v}`);
+  });
+  app.get('/cookie', (_req, res) => { res.send('cookie'); });
+
+  test('Express-style path with named parameters', async () => {
+    expect((await request(app).get('/users/17')).text).toBe('profile 17');
+  });
+  test('RegExp pattern honours its i flag', async () => {
+    expect((await request(app).get('/case')).text).toBe('new');
+  });
+  test('conditions, sync user maps and E= visible as req.rewrite.env', async () => {
+    expect((await request(app).get('/h/abc').set('X-Token', 'secret')).text).toBe('x ABC');
+    expect(seen.pop()).toBe('abc');
+    expect((await request(app).get('/h/abc')).status).toBe(404);
+  });
+  test('async user maps, with default', async () => {
+    expect((await request(app).get('/async/known')).text).toBe('x KNOWN');
+    expect((await request(app).get('/async/other')).text).toBe('x none');
+  });
+  test('CO sets a cookie formatted like Apache', async () => {
+    const res = await request(app).get('/cookie');
+    expect(res.headers['set-cookie']).toEqual(['lang=fr; path=/; domain=example.com; secure; HttpOnly; SameSite=Lax']);
+  });
+  test('T forces the Content-Type', async () => {
+    const res = await request(app).get('/typed');
+    expect(res.headers['content-type']).toBe('text/plain');
+  });
+  test('H dispatches to options.handlers', async () => {
+    expect((await request(app).get('/handled')).text).toBe('hello handler');
+  });
+});
+
+describe('[P] hand-off to options.proxy', () => {
+  test('receives the canonicalised target', async () => {
+    const app = express5();
+    app.use(rewrite('RewriteRule ^/api/(.*)$ http://127.0.0.1:9/$1 [P]', {
+      proxy: (_req, res, _next, p) => { res.end(JSON.stringify(p)); },
+    }));
+    const res = await request(app).get('/api/a%20b?x=1');
+    expect(JSON.parse(res.text)).toEqual({ target: 'http://127.0.0.1:9/a%20b?x=1', noCanon: false });
+  });
+});
+
+describe('per-directory context under an Express mount', () => {
+  const app = express5();
+  app.use('/python_app', rewrite(`
+    RewriteEngine on
+    RewriteCond %{REQUEST_URI} !\\.py$
+    RewriteRule ^(.*)$ $1.py [L]
+  `, { context: 'directory' }));
+  app.get('/python_app/:script', (req, res) => { res.send(`${req.params.script} ${req.originalUrl} ${req.url}`); });
+  test('the prefix is stripped for matching and re-added', async () => {
+    expect((await request(app).get('/python_app/hello?a=1')).text).toBe('hello.py /python_app/hello?a=1 /python_app/hello.py?a=1');
+  });
+});
+
+describe('loop limits answer 500 through next(err)', () => {
+  test('[N] round cap', async () => {
+    const app = express5();
+    app.use(rewrite('RewriteRule ^/(.*)$ /$1 [N=10]'));
+    app.use((err: { status: number; code: string }, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => { res.status(err.status).send(err.code); });
+    const res = await request(app).get('/x');
+    expect(res.status).toBe(500);
+    expect(res.text).toBe('ERR_MAX_ROUNDS');
+  });
+  test('per-directory internal redirects cap at 10 (LimitInternalRecursion)', async () => {
+    const app = express5();
+    app.use(rewrite('RewriteEngine on\nRewriteRule ^(.*)$ /index.php [L]', { context: 'directory' }));
+    app.use((err: { status: number; code: string }, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => { res.status(err.status).send(err.code); });
+    const res = await request(app).get('/foo');
+    expect(res.status).toBe(500);
+    expect(res.text).toBe('ERR_RECURSION');
+  });
+});
