@@ -2,6 +2,7 @@
  * apply_rewrite_rule / apply_rewrite_list: one pass over a rule list, with Apache's flow flags
  * (C, S, L, END, N with its round cap, PT, P) and condition logic (OR groups, NV, Vary).
  */
+import { ruleIndexFor } from '../compile/prefix-index.js';
 import type { CompiledCond, CompiledRule } from '../compile/ruleset.js';
 import { evalExpr } from './expr.js';
 import { expand } from './expand.js';
@@ -176,14 +177,20 @@ function reduceUri(ctx: EvalContext): void {
   }
 }
 
-function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
+/** What a rule's pattern is matched against: r->filename (+ PATH_INFO, minus the directory in per-dir context). */
+function subjectOf(ctx: EvalContext): string {
   const st = ctx.state;
   let uri = st.filename;
-  const isProxyreq = false;
   if (ctx.perdir !== null) {
     if (st.pathInfo) uri += st.pathInfo;
-    if (!isProxyreq && uri.startsWith(ctx.perdir)) uri = uri.slice(ctx.perdir.length);
+    if (uri.startsWith(ctx.perdir)) uri = uri.slice(ctx.perdir.length);
   }
+  return uri;
+}
+
+function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
+  const st = ctx.state;
+  const uri = subjectOf(ctx);
   rule.re.lastIndex = 0;
   const m = rule.re.exec(uri);
   const matched = (m !== null) !== rule.negate;
@@ -303,8 +310,17 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
   let lastsub: CompiledRule | null = null;
   let round = 1;
   const subreq = !!ctx.view.isSubreq;
+  const index = ruleIndexFor(rules);
   loop: for (;;) {
+    let cand = index?.candidates(subjectOf(ctx));
+    let ck = 0;
     for (let i = 0; i < rules.length; i++) {
+      if (cand) {
+        // jump over rules whose literal prefix the subject lacks (they cannot match)
+        while (ck < cand.length && cand[ck] < i) ck++;
+        if (ck >= cand.length) break;
+        i = cand[ck];
+      }
       let p = rules[i];
       if (subreq && (p.flags.nosubreq || p.flags.redirect)) continue;
       ctx.vary = [];
@@ -318,7 +334,10 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
         if (ctx.vary.length) ctx.responseVary.push(...ctx.vary);
         if (rc === RuleRc.StatusSet) return { action: Action.StatusSet, lastsub };
         if (p.flags.status) return { action: Action.Status, lastsub };
-        if (rc !== RuleRc.NoSub) changed = p.flags.noescape ? Action.NoEscape : Action.Normal;
+        if (rc !== RuleRc.NoSub) {
+          changed = p.flags.noescape ? Action.NoEscape : Action.Normal;
+          if (index) { cand = index.candidates(subjectOf(ctx)); ck = 0; }
+        }
         if (p.flags.passthrough) {
           ctx.state.filename = 'passthrough:' + ctx.state.filename;
           changed = Action.Normal;

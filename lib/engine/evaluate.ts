@@ -15,9 +15,10 @@ import { NeedAsync, type EvalContext, type FsView, type RequestState } from './s
 /** LimitInternalRecursion's default. */
 export const MAX_INTERNAL_REDIRECTS = 10;
 
+// throwIfNoEntry: a missing file is the common case on this path; exceptions would cost ~10 µs each
 export const nodeFs: FsView = {
-  stat(p) { try { return statSync(p); } catch { return undefined; } },
-  lstat(p) { try { return lstatSync(p); } catch { return undefined; } },
+  stat(p) { try { return statSync(p, { throwIfNoEntry: false }); } catch { return undefined; } },
+  lstat(p) { try { return lstatSync(p, { throwIfNoEntry: false }); } catch { return undefined; } },
 };
 
 export interface EvaluateInput {
@@ -95,12 +96,30 @@ function localOutcome(path: string, args: string | null, file: boolean): Outcome
   return file ? { type: 'file', path, args, url } : { type: 'rewrite', path, args, url };
 }
 
+/**
+ * prefix_stat stats the first path segment (`/usr` of `/usr/share/x`) on every local rewrite.
+ * Top-level entries of the filesystem change rarely, so results are kept for one second.
+ */
+const PREFIX_STAT_TTL_MS = 1000;
+const prefixStatCache = new WeakMap<FsView, Map<string, { exists: boolean; at: number }>>();
+function firstSegmentExists(fs: FsView, statpath: string): boolean {
+  let cache = prefixStatCache.get(fs);
+  if (!cache) { cache = new Map(); prefixStatCache.set(fs, cache); }
+  const now = Date.now();
+  const hit = cache.get(statpath);
+  if (hit && now - hit.at < PREFIX_STAT_TTL_MS) return hit.exists;
+  const exists = !!fs.stat(statpath);
+  if (cache.size > 1024) cache.clear();
+  cache.set(statpath, { exists, at: now });
+  return exists;
+}
+
 /** prefix_stat (2.4.60+): may the local result be used as a filesystem path? */
 function prefixStat(ctx: EvalContext, path: string, lastsub: { outputText: string; flags: { unsafePrefixStat: boolean } } | null, unsafeOption: boolean): boolean {
   const m = /^\/[^/]*/.exec(path);
   if (!m || m[0] === '/') return false;
   const statpath = m[0];
-  if (!ctx.fs.stat(statpath) && !ctx.fs.lstat(statpath)) return false;
+  if (!firstSegmentExists(ctx.fs, statpath)) return false;
   if (!lastsub || unsafeOption) return true;
   if (lastsub.flags.unsafePrefixStat) return true;
   const docroot = ctx.server.documentRoot;

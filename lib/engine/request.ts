@@ -88,6 +88,8 @@ export function parseTarget(target: string, options: { mergeSlashes?: boolean; a
     path = slash < 0 ? '/' : path.slice(slash);
   }
   if (!path.startsWith('/')) return path === '*' ? { ok: true, uri: '*', args } : { ok: false, status: 400 };
+  // fast path: nothing to decode or normalise
+  if (!/%|\/\.|\/\//.test(path)) return { ok: true, uri: path, args };
   // decode unreserved escapes first, so %2e%2e is a real dot-segment
   let decoded = '';
   for (let i = 0; i < path.length; i++) {

@@ -116,33 +116,48 @@ function compileTrust(t: RewriteOptions['trustProxy']): (addr: string, i: number
   return proxyAddr.compile(typeof t === 'string' ? t.split(/\s*,\s*/) : [...t]);
 }
 
+/**
+ * The engine's view of a node:http request. Socket facts and the trusted client address are
+ * computed only when a rule reads them (most requests never do).
+ */
+class NodeRequestView implements RequestView {
+  readonly method: string;
+  readonly target: string;
+  readonly protocol: string;
+  readonly headers: IncomingMessage['headers'];
+  private addr?: string;
+  private sec?: boolean;
+  constructor(private readonly req: IncomingMessage, private readonly trust: (addr: string, i: number) => boolean) {
+    this.method = req.method ?? 'GET';
+    this.target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    this.protocol = `HTTP/${req.httpVersion}`;
+    this.headers = req.headers;
+  }
+  get remoteAddr(): string { return (this.addr ??= proxyAddr(this.req, this.trust)); }
+  get connRemoteAddr(): string { return this.req.socket.remoteAddress ?? ''; }
+  get remotePort(): number { return this.req.socket.remotePort ?? 0; }
+  get localAddr(): string { return this.req.socket.localAddress ?? ''; }
+  get localPort(): number { return this.req.socket.localPort ?? 0; }
+  get secure(): boolean {
+    if (this.sec === undefined) {
+      this.sec = !!(this.req.socket as TLSSocket).encrypted;
+      if (!this.sec && this.trust(this.connRemoteAddr, 0)) {
+        this.sec = String(this.req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
+      }
+    }
+    return this.sec;
+  }
+  get tls(): RequestView['tls'] {
+    const socket = this.req.socket as TLSSocket;
+    if (!socket.encrypted) return undefined;
+    const cipher = socket.getCipher?.();
+    return { protocol: socket.getProtocol?.() ?? undefined, cipher: cipher?.name };
+  }
+}
+
 /** Builds the engine's view of a node:http request. */
 export function requestView(req: IncomingMessage, trust: (addr: string, i: number) => boolean): RequestView {
-  const socket = req.socket;
-  const peer = socket.remoteAddress ?? '';
-  const secureSocket = !!(socket as TLSSocket).encrypted;
-  const remoteAddr = proxyAddr(req, trust);
-  let secure = secureSocket;
-  if (!secure && trust(peer, 0)) {
-    const proto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim();
-    secure = proto === 'https';
-  }
-  const tls = secureSocket ? (socket as TLSSocket) : undefined;
-  const cipher = tls?.getCipher?.();
-  const original = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  return {
-    method: req.method ?? 'GET',
-    target: original,
-    protocol: `HTTP/${req.httpVersion}`,
-    headers: req.headers,
-    remoteAddr,
-    remotePort: socket.remotePort ?? 0,
-    connRemoteAddr: peer,
-    localAddr: socket.localAddress ?? '',
-    localPort: socket.localPort ?? 0,
-    secure,
-    tls: tls ? { protocol: tls.getProtocol?.() ?? undefined, cipher: cipher?.name } : undefined,
-  };
+  return new NodeRequestView(req, trust);
 }
 
 /**
@@ -195,6 +210,11 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
 
   function apply(evaluation: Evaluation, req: Req, res: Res, next: Next, baseUrl: string, trace: string[]): void {
     const { outcome, effects } = evaluation;
+    // fast path: nothing matched and nothing was set
+    if (outcome.type === 'pass' && effects.env.size === 0 && !effects.vary.length && !effects.cookies.length && !effects.contentType && !effects.handler && !trace.length) {
+      next();
+      return;
+    }
     const env: Record<string, string> = {};
     for (const [k, v] of effects.env) env[k] = bytesToUtf8(v);
     (req as unknown as { rewrite: RewriteInfo }).rewrite = { env, outcome, contentType: effects.contentType, handler: effects.handler, trace };

@@ -1,0 +1,121 @@
+/**
+ * An index of a rule list by the literal prefix each rule's pattern requires (`^/old/(\d+)$`
+ * needs `/old/`). For a subject, `candidates()` returns, in rule order, only the rules whose
+ * prefix the subject starts with plus the rules without a usable prefix — so 10,000 redirect rules
+ * cost a walk over the subject's characters, not 10,000 regex tests. Rule semantics (order, C, S,
+ * N) are untouched: the engine only skips rules whose regex could not have matched.
+ */
+import type { CompiledRule } from './ruleset.js';
+
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  rules: number[];
+  /** Sorted union of the always-rules and every rule ending on the path to this node. */
+  merged: number[];
+}
+
+const node = (): TrieNode => ({ next: new Map(), rules: [], merged: [] });
+
+/** The literal text every match must start with, or '' when there is none we can prove. */
+export function literalPrefix(re: RegExp): string {
+  const src = re.source;
+  if (!src.startsWith('^') || src.includes('|')) return '';
+  let i = 1;
+  while (src.startsWith('(?:', i)) i += 3;
+  let out = '';
+  while (i < src.length) {
+    const c = src[i];
+    let lit: string | undefined;
+    let width = 1;
+    if (c === '\\') {
+      const n = src[i + 1];
+      if (n !== undefined && /[^A-Za-z0-9]/.test(n)) { lit = n; width = 2; }
+    } else if (/[A-Za-z0-9/_\-~!@%&=:;,'"<> ]/.test(c)) {
+      lit = c;
+    }
+    if (lit === undefined) break;
+    const after = src[i + width];
+    if (after === '?' || after === '*' || after === '{') break;
+    if (after === '+') { out += lit; break; }
+    out += lit;
+    i += width;
+  }
+  return out;
+}
+
+export interface RuleIndex {
+  /** Rule indexes (ascending) that may match `subject`. */
+  candidates(subject: string): number[];
+}
+
+const cache = new WeakMap<readonly CompiledRule[], RuleIndex | null>();
+
+/** The index for a rule list, built once per list. */
+export function ruleIndexFor(rules: readonly CompiledRule[]): RuleIndex | undefined {
+  let idx = cache.get(rules);
+  if (idx === undefined) {
+    idx = buildRuleIndex(rules) ?? null;
+    cache.set(rules, idx);
+  }
+  return idx ?? undefined;
+}
+
+export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex | undefined {
+  // Small lists are faster scanned; the index pays off from a few dozen rules on.
+  if (rules.length < 16) return undefined;
+  const exact = node();
+  const folded = node();
+  const always: number[] = [];
+  rules.forEach((r, i) => {
+    // members of a C chain always stay candidates: a failing chained rule must still skip the rest
+    const chained = r.flags.chain || (i > 0 && rules[i - 1].flags.chain);
+    const prefix = r.negate || chained ? '' : literalPrefix(r.re);
+    if (!prefix) { always.push(i); return; }
+    const nocase = r.re.flags.includes('i');
+    let n = nocase ? folded : exact;
+    for (const ch of nocase ? prefix.toLowerCase() : prefix) {
+      let next = n.next.get(ch);
+      if (!next) { next = node(); n.next.set(ch, next); }
+      n = next;
+    }
+    n.rules.push(i);
+  });
+  // Precompute, per node, the candidates of every subject whose walk ends there; a node without
+  // rules of its own shares its parent's array.
+  const fill = (n: TrieNode, inherited: number[]): void => {
+    n.merged = n.rules.length ? mergeSorted(inherited, n.rules) : inherited;
+    for (const child of n.next.values()) fill(child, n.merged);
+  };
+  fill(exact, always);
+  fill(folded, []);
+  const hasFolded = folded.next.size > 0;
+  const deepest = (root: TrieNode, s: string): TrieNode => {
+    let n = root;
+    for (let k = 0; k < s.length; k++) {
+      const next = n.next.get(s[k]);
+      if (!next) break;
+      n = next;
+    }
+    return n;
+  };
+  return {
+    candidates(subject: string): number[] {
+      const a = deepest(exact, subject).merged;
+      if (!hasFolded) return a;
+      const b = deepest(folded, subject.toLowerCase()).merged;
+      return b.length ? mergeSorted(a, b) : a;
+    },
+  };
+}
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    else { out.push(a[i++]); j++; }
+  }
+  return out;
+}
