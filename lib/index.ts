@@ -1,5 +1,5 @@
 /** modrewrite: Apache mod_rewrite for Express, Connect and node:http. */
-export { rewrite, loadRules, requestView } from './http/rewrite.js';
+export { rewrite, loadRules, requestView, rewriteInfo } from './http/rewrite.js';
 export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandler, Handler, Next, RewriteInfo } from './http/rewrite.js';
 export { parse } from './syntax/parse.js';
 export type { ParseOptions, ParseResult, ConfigContext } from './syntax/parse.js';

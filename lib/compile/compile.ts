@@ -12,6 +12,7 @@ import { parseExpr } from '../engine/expr.js';
 import { FileMap, functionMap, INTERNAL_MAPS, ProgramMap, type RewriteMapSource, type UserMapFunction } from '../engine/maps.js';
 import { parseCondFlags, parseRuleFlags, splitFlags, type CondFlags } from './flags.js';
 import { compilePcre, PcreError } from './pcre.js';
+import { fullLiteral } from './prefix-index.js';
 import type { CompiledCond, CompiledRule, CondTest, RewriteOptionName, RuleSet } from './ruleset.js';
 import { parseTemplate } from './template.js';
 
@@ -221,7 +222,7 @@ export function compileRule(
     qsnone = true;
   }
   return {
-    re, negate, output: nosub || flags.status ? null : parseTemplate(out), outputText: out, qsnone, flags, conds,
+    re, literal: fullLiteral(re), negate, output: nosub || flags.status ? null : parseTemplate(out), outputText: out, qsnone, flags, conds,
     pattern: patternArg.text, pos, params,
   };
 }

@@ -16,10 +16,10 @@ interface TrieNode {
 
 const node = (): TrieNode => ({ next: new Map(), rules: [], merged: [] });
 
-/** The literal text every match must start with, or '' when there is none we can prove. */
-export function literalPrefix(re: RegExp): string {
+/** Reads the literal characters after a leading `^`; returns them and where reading stopped. */
+function scanLiteral(re: RegExp): { text: string; stop: number; source: string } | undefined {
   const src = re.source;
-  if (!src.startsWith('^') || src.includes('|')) return '';
+  if (!src.startsWith('^') || src.includes('|')) return undefined;
   let i = 1;
   while (src.startsWith('(?:', i)) i += 3;
   let out = '';
@@ -36,11 +36,24 @@ export function literalPrefix(re: RegExp): string {
     if (lit === undefined) break;
     const after = src[i + width];
     if (after === '?' || after === '*' || after === '{') break;
-    if (after === '+') { out += lit; break; }
+    if (after === '+') return { text: out + lit, stop: -1, source: src };
     out += lit;
     i += width;
   }
-  return out;
+  return { text: out, stop: i, source: src };
+}
+
+/** The literal text every match must start with, or '' when there is none we can prove. */
+export function literalPrefix(re: RegExp): string {
+  return scanLiteral(re)?.text ?? '';
+}
+
+/** For `^literal$` patterns (case-sensitive): the literal, so matching is a string comparison. */
+export function fullLiteral(re: RegExp): string | undefined {
+  if (re.flags.includes('i')) return undefined;
+  const s = scanLiteral(re);
+  if (!s || s.stop < 0 || s.source.startsWith('^(?:')) return undefined;
+  return s.stop === s.source.length - 1 && s.source[s.stop] === '$' ? s.text : undefined;
 }
 
 export interface RuleIndex {
@@ -89,20 +102,23 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex | unde
   fill(exact, always);
   fill(folded, []);
   const hasFolded = folded.next.size > 0;
-  const deepest = (root: TrieNode, s: string): TrieNode => {
+  const exactRadix = compress(exact);
+  const foldedRadix = compress(folded);
+  const deepest = (root: RadixNode, s: string): number[] => {
     let n = root;
-    for (let k = 0; k < s.length; k++) {
-      const next = n.next.get(s[k]);
-      if (!next) break;
-      n = next;
+    let k = 0;
+    for (;;) {
+      const edge = n.edges.get(s.charCodeAt(k));
+      if (!edge || !s.startsWith(edge.label, k)) return n.merged;
+      k += edge.label.length;
+      n = edge.node;
     }
-    return n;
   };
   return {
     candidates(subject: string): number[] {
-      const a = deepest(exact, subject).merged;
+      const a = deepest(exactRadix, subject);
       if (!hasFolded) return a;
-      const b = deepest(folded, subject.toLowerCase()).merged;
+      const b = deepest(foldedRadix, subject.toLowerCase());
       return b.length ? mergeSorted(a, b) : a;
     },
   };
@@ -116,6 +132,27 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
     if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
     else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
     else { out.push(a[i++]); j++; }
+  }
+  return out;
+}
+
+/** A radix tree: chains of single-child nodes without rules of their own become one edge. */
+interface RadixNode {
+  edges: Map<number, { label: string; node: RadixNode }>;
+  merged: number[];
+}
+
+function compress(n: TrieNode): RadixNode {
+  const out: RadixNode = { edges: new Map(), merged: n.merged };
+  for (const [ch, child] of n.next) {
+    let label = ch;
+    let c = child;
+    while (c.rules.length === 0 && c.next.size === 1) {
+      const [[nextCh, nextNode]] = [...c.next];
+      label += nextCh;
+      c = nextNode;
+    }
+    out.edges.set(ch.charCodeAt(0), { label, node: compress(c) });
   }
   return out;
 }

@@ -24,6 +24,8 @@ export interface CompiledCond {
 
 export interface CompiledRule {
   readonly re: RegExp;
+  /** Set when the pattern is `^literal$`: matching is then a string comparison. */
+  readonly literal?: string;
   readonly negate: boolean;
   /** null for `-` (no substitution). */
   readonly output: Template | null;

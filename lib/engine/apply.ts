@@ -31,12 +31,15 @@ const SCHEMES: readonly [string, boolean][] = [
 ];
 
 /** is_absolute_uri: length of the scheme prefix (0 if not absolute) and whether it takes a query. */
+const NOT_ABSOLUTE = Object.freeze({ skip: 0, query: false });
+const SCHEME_FIRST = new Set(SCHEMES.map(([s]) => s.charCodeAt(0)).concat('u'.charCodeAt(0)));
+
 export function absoluteUri(uri: string): { skip: number; query: boolean } {
-  if (uri[0] === '/' || uri.length <= 5) return { skip: 0, query: false };
+  if (uri.length <= 5 || !SCHEME_FIRST.has(uri.charCodeAt(0) | 0x20)) return NOT_ABSOLUTE;
   const lower = uri.slice(0, 12).toLowerCase();
   for (const [scheme, query] of SCHEMES) if (lower.startsWith(scheme)) return { skip: scheme.length, query };
   if (lower.startsWith('unix:')) return { skip: uri[5] === '/' && uri[6] === '/' ? 7 : 5, query: true };
-  return { skip: 0, query: false };
+  return NOT_ABSOLUTE;
 }
 
 function compareLength(a: string, b: string): number {
@@ -191,8 +194,13 @@ function subjectOf(ctx: EvalContext): string {
 function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   const st = ctx.state;
   const uri = subjectOf(ctx);
-  rule.re.lastIndex = 0;
-  const m = rule.re.exec(uri);
+  let m: RegExpExecArray | null;
+  if (rule.literal !== undefined) {
+    m = uri === rule.literal ? Object.assign([uri], { index: 0, input: uri }) as RegExpExecArray : null;
+  } else {
+    rule.re.lastIndex = 0;
+    m = rule.re.exec(uri);
+  }
   const matched = (m !== null) !== rule.negate;
   ctx.trace?.(`applying pattern '${rule.pattern}' to uri '${uri}'${matched ? '' : ' (no match)'}`);
   if (!matched) return RuleRc.NoMatch;

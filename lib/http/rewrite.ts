@@ -109,6 +109,11 @@ export function loadRules(rules: RulesInput, options: Pick<RewriteOptions, 'cont
 
 const kRounds = Symbol.for('modrewrite.internalRedirects');
 
+/** What modrewrite decided for a request (also readable as `req.rewrite`). */
+export function rewriteInfo(req: object): RewriteInfo | undefined {
+  return (req as { rewrite?: RewriteInfo }).rewrite;
+}
+
 function compileTrust(t: RewriteOptions['trustProxy']): (addr: string, i: number) => boolean {
   if (typeof t === 'function') return t;
   if (t === true) return () => true;
