@@ -54,7 +54,9 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
     let st;
     try { st = statSync(mapped.filename); } catch { st = undefined; }
     if (st?.isFile() && !mapped.pathInfo) {
-      res.status(200).send(readFileSync(mapped.filename, 'latin1'));
+      // like Apache for a file without a known extension: no Content-Type unless a rule forced one
+      res.statusCode = 200;
+      res.end(readFileSync(mapped.filename));
     } else {
       // Apache's error responses drop headers_out (Vary among them); only err_headers_out stay
       res.removeHeader('Vary');
@@ -82,7 +84,7 @@ beforeAll(async () => {
 afterAll(() => {
   echo.close();
   // eslint-disable-next-line no-console
-  console.log(`conformance: ${results.identical}/${results.total} requests identical (${results.differs} marked as deliberate differences)${results.mismatches.length ? '\n' + results.mismatches.join('\n') : ''}`);
+  console.log(`conformance: ${results.identical}/${results.total} requests identical (${results.differs} marked in the corpus: recording artifacts or deliberate differences, each with its reason)${results.mismatches.length ? '\n' + results.mismatches.join('\n') : ''}`);
 });
 
 describe.each(files)('%s', (file) => {

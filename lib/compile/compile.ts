@@ -214,10 +214,10 @@ export function compileRule(
   const nosub = out === '-';
   let qsnone = false;
   if (!nosub && out.endsWith('?')) {
-    // Apache strips the trailing ? at config time; with QSA it means "split at the last ?"
-    out = out.slice(0, -1);
+    // A trailing ?: with QSA it stays and means "split at the last ?" (so a ? from $1 stays in the
+    // path); without QSA Apache strips it and discards the query (QSNONE)
     if (flags.qsappend) flags.qslast = true;
-    else qsnone = true;
+    else { qsnone = true; out = out.slice(0, -1); }
   } else if (flags.qsdiscard && !out.includes('?')) {
     qsnone = true;
   }
