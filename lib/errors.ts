@@ -41,8 +41,6 @@ export const ERROR_CODES = {
   ERR_RECURSION: 'ERR_RECURSION',
   /** Runtime: a rewritten filename longer than twice LimitRequestLine, answered 500. */
   ERR_URI_TOO_LONG: 'ERR_URI_TOO_LONG',
-  /** Runtime: a RewriteMap lookup failed (program died, user function threw). The lookup counts as not found. */
-  ERR_MAP_LOOKUP: 'ERR_MAP_LOOKUP',
 } as const;
 
 export type RewriteErrorCode = keyof typeof ERROR_CODES;

@@ -61,6 +61,10 @@ describe('load-time errors are positioned, coded and collected', () => {
     expect(compileText('RewriteBase /sub/', { context: 'directory' }).base).toBe('/sub/');
   });
 
+  test('rule text over the size limit is refused (ERR_LIMIT)', () => {
+    expect(() => compileText('#'.repeat(16 * 1024 * 1024 + 1))).toThrow(expect.objectContaining({ code: 'ERR_LIMIT', line: 1 }));
+  });
+
   test('unknown directives can be ignored for whole vhost files', () => {
     const rs = compileText('ServerName x\nRewriteEngine on\nRewriteRule ^/a$ /b', { ignoreUnknownDirectives: true });
     expect(rs.rules).toHaveLength(1);

@@ -4,7 +4,7 @@
  */
 import { codeFrame, type RewriteErrorCode, type RewriteProblem, type SourcePosition } from '../errors.js';
 import type { Arg, Directive } from './ast.js';
-import { logicalLines, parseConfWords, parseRewriteArgs, type LogicalLine } from './lexer.js';
+import { logicalLines, MAX_RULES_TEXT, parseConfWords, parseRewriteArgs, type LogicalLine } from './lexer.js';
 
 export type ConfigContext = 'server' | 'directory';
 
@@ -45,6 +45,10 @@ const onOff = (arg: Arg | undefined): boolean | undefined => {
 export function parse(source: string, options: ParseOptions = {}, sink = new ProblemSink(sourceLineLookup(source))): ParseResult {
   const context = options.context ?? 'server';
   const directives: Directive[] = [];
+  if (source.length > MAX_RULES_TEXT) {
+    sink.add('ERR_LIMIT', `rule text of ${source.length} characters exceeds the limit of ${MAX_RULES_TEXT}`, { file: options.file, line: 1, column: 1 });
+    return { directives, problems: sink.problems };
+  }
   for (const line of logicalLines(source, options.file)) {
     const d = parseLine(line, context, options, sink);
     if (d) directives.push(d);
