@@ -26,6 +26,9 @@ function writeFixtures(serverRoot, kase, vars) {
     fs.writeFileSync(target, substitute(content, vars));
     if (name.startsWith('maps/') && name.endsWith('.sh')) fs.chmodSync(target, 0o755);
   }
+  // symbolic links (name → target, relative to the document root) and file modes
+  for (const [name, target] of Object.entries(kase.links || {})) fs.symlinkSync(target, path.join(docroot, name));
+  for (const [name, mode] of Object.entries(kase.modes || {})) fs.chmodSync(path.join(docroot, name), parseInt(mode, 8));
   return docroot;
 }
 

@@ -82,8 +82,17 @@ function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
         case 'l': rc = !!ctx.fs.lstat(input)?.isSymbolicLink(); break;
         // -F / -U: without sub-requests, modrewrite checks that the file (or the URL under the
         // document root) exists; access control is not consulted (documented difference)
+        // -F: a file sub-request that succeeds for an existing file; modrewrite checks existence
+        // (no access control runs in Node)
         case 'F': rc = input !== '' && !ctx.view.isSubreq && !!st?.isFile(); break;
-        case 'U': rc = input !== '' && !ctx.view.isSubreq && !!ctx.fs.stat(ctx.server.documentRoot + input); break;
+        // -U: Apache runs a URL sub-request through the server rules (without running a handler,
+        // so a missing file still succeeds) and tests status < 400; modrewrite dry-runs the same rules
+        case 'U': {
+          if (input === '' || ctx.view.isSubreq || !ctx.subrequest) { rc = false; break; }
+          const sub = ctx.subrequest(input);
+          rc = !(sub.type === 'status' && (sub.status ?? 0) >= 400);
+          break;
+        }
       }
       break;
     }

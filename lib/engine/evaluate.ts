@@ -37,11 +37,36 @@ export interface EvaluateInput {
   readonly directory?: string;
 }
 
-function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState, mapCache: Map<string, string | undefined>, redirected: boolean): EvalContext {
+function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState, mapCache: Map<string, string | undefined>, redirected: boolean, perdirDir?: string): EvalContext {
+  const subrequest = (url: string): { type: string; status?: number } => {
+    const parsed = parseTarget(url);
+    if (!parsed.ok) return { type: 'status', status: parsed.status };
+    // the sub-request runs the same rules with IS_SUBREQ true ([NS] and [R] rules are skipped
+    // there, and it does not look ahead again)
+    const subInput: EvaluateInput = { ...input, view: { ...subView(input.view), isSubreq: true }, uri: parsed.uri, args: parsed.args, env: undefined, end: false, trace: undefined };
+    if (perdirDir === undefined) {
+      const st: RequestState = { uri: parsed.uri, args: parsed.args, filename: parsed.uri, pathInfo: '', env: new Map() };
+      return serverPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false));
+    }
+    const mapped = mapToFile(input.server.documentRoot.replace(/\/$/, ''), parsed.uri, input.fs ?? nodeFs);
+    if (!(mapped.filename + mapped.pathInfo + '/').startsWith(perdirDir)) return { type: 'pass' };
+    const st: RequestState = { uri: parsed.uri, args: parsed.args, filename: mapped.filename, pathInfo: mapped.pathInfo, env: new Map() };
+    const r = directoryPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false, perdirDir), perdirDir);
+    return r.kind === 'outcome' ? r.outcome : { type: 'rewrite' };
+  };
   return {
+    subrequest,
     view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
     perdir: null, rr: null, rc: null, varyThis: [], vary: [], responseVary: [], cookies: [], cookieNames: new Set(),
     status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
+  };
+}
+
+/** A plain copy of a request view (getters evaluated), so `isSubreq` can be overridden. */
+function subView(v: RequestView): RequestView {
+  return {
+    method: 'GET', target: v.target, protocol: v.protocol, headers: v.headers, remoteAddr: v.remoteAddr, remotePort: v.remotePort,
+    connRemoteAddr: v.connRemoteAddr, localAddr: v.localAddr, localPort: v.localPort, secure: v.secure, tls: v.tls,
   };
 }
 
@@ -302,7 +327,7 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
     for (let round = 0; ; round++) {
       const mapped = mapToFile(root, uri, fs);
       const state: RequestState = { uri, args, filename: mapped.filename, pathInfo: mapped.pathInfo, env };
-      const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0);
+      const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0, dir);
       ctx.responseVary.push(...vary);
       ctx.cookies.push(...cookies);
       const result = directoryPass(ruleSet, ctx, dir);

@@ -58,6 +58,8 @@ export interface EvalContext {
   readonly redirected: boolean;
   /** Original request facts for THE_REQUEST and SCRIPT_URL. */
   readonly original: { readonly uri: string };
+  /** A look-ahead sub-request for `-U` (Apache's ap_sub_req_lookup_uri): the outcome for that URL. */
+  readonly subrequest?: (url: string) => { readonly type: string; readonly status?: number };
 }
 
 /** Thrown (and caught by the driver) when an async map lookup must be awaited first. */

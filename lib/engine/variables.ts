@@ -37,7 +37,7 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
     const arg = rawName.slice(colon + 1);
     switch (prefix) {
       case 'HTTP': return header(ctx, arg);
-      case 'ENV': return ctx.state.env.get(arg) ?? process.env[arg] ?? '';
+      case 'ENV': return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? process.env[arg] ?? '';
       case 'SSL': return sslVar(arg, ctx);
       // LA-U / LA-F look-aheads need sub-requests: modrewrite answers with the current value
       case 'LA-U':
@@ -111,4 +111,17 @@ function sslVar(name: string, ctx: EvalContext): string {
     case 'SSL_CIPHER_ALGKEYSIZE': return tls.cipherBits !== undefined ? String(tls.cipherBits) : '';
     default: return tls.vars?.[name.toUpperCase()] ?? '';
   }
+}
+
+/**
+ * SCRIPT_URL / SCRIPT_URI, which mod_rewrite puts into the environment in server context: computed
+ * when read instead of being stored for every request.
+ */
+function scriptVar(name: string, ctx: EvalContext): string | undefined {
+  if (name !== 'SCRIPT_URL' && name !== 'SCRIPT_URI') return undefined;
+  const url = ctx.state.env.get('REDIRECT_SCRIPT_URL') ?? ctx.original.uri;
+  if (name === 'SCRIPT_URL') return url;
+  const { name: host, port } = requestHost(ctx.view, ctx.server);
+  const def = ctx.view.secure ? 443 : 80;
+  return `${ctx.view.secure ? 'https' : 'http'}://${host}${port === def ? '' : `:${port}`}${url}`;
 }
