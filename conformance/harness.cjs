@@ -91,7 +91,9 @@ function startEcho() {
 /** What is compared: the parts of a response that mod_rewrite decides. */
 function normalise(resp, vars) {
   const h = (k) => (resp.headers[k] || []);
-  const unvar = (s) => s.split(vars.DOCROOT).join('{DOCROOT}').split(`:${vars.PORT}`).join(':{PORT}').split(`:${vars.BACKEND}`).join(':{BACKEND}');
+  // the document root also appears [B]-escaped when a rule captures a filesystem path
+  const docrootB = String(vars.DOCROOT).replace(/[^A-Za-z0-9_]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+  const unvar = (s) => s.split(vars.DOCROOT).join('{DOCROOT}').split(docrootB).join('{DOCROOT_B}').split(`:${vars.PORT}`).join(':{PORT}').split(`:${vars.BACKEND}`).join(':{BACKEND}');
   const out = { status: resp.status };
   if (h('location').length) out.location = unvar(h('location')[0]);
   const vary = h('vary').join(',').split(',').map((s) => s.trim()).filter(Boolean);
@@ -101,7 +103,7 @@ function normalise(resp, vars) {
   const filename = unvar(h('x-filename')[0] || '');
   if ((resp.status === 200 || resp.status === 404) && filename.startsWith('{DOCROOT}')) {
     out.filename = filename;
-    out.query = h('x-query')[0] || '';
+    out.query = unvar(h('x-query')[0] || '');
     for (const n of ENV_NAMES) {
       const v = h('x-env-' + n.toLowerCase())[0];
       if (v) (out.env = out.env || {})[n] = v;

@@ -87,6 +87,15 @@ afterAll(() => {
   console.log(`conformance: ${results.identical}/${results.total} requests identical (${results.differs} marked in the corpus: recording artifacts or deliberate differences, each with its reason)${results.mismatches.length ? '\n' + results.mismatches.join('\n') : ''}`);
 });
 
+test('the corpus was recorded from Apache and names no path of the recording machine', () => {
+  for (const f of files) {
+    const text = readFileSync(join(casesDir, f), 'utf8');
+    expect(text).not.toMatch(/\/tmp\/|%2ftmp%2f/i);
+    expect(JSON.parse(text).recordedFrom).toMatch(/^Server version: Apache\/2\.4\./);
+  }
+  expect(files.length).toBeGreaterThan(10);
+});
+
 describe.each(files)('%s', (file) => {
   const kase: Case = JSON.parse(readFileSync(join(casesDir, file), 'utf8'));
   let server: http.Server;

@@ -193,7 +193,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       if (!res.headersSent) sendStatus(req, res, 404);
     });
     const baseUrl = context === 'directory' ? String((req as { baseUrl?: string }).baseUrl ?? '') : '';
-    const fullUrl = baseUrl + (req.url ?? '/');
+    const fullUrl = baseUrl ? mountedUrl(req, baseUrl) : (req.url ?? '/');
     const parsed = parseTarget(fullUrl);
     if (!parsed.ok) { sendStatus(req, res, parsed.status); return; }
     const trace: string[] = [];
@@ -285,6 +285,22 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       return true;
     }
   }
+}
+
+/**
+ * The full URL of a request inside an Express/Connect mount. Both `/sub` and `/sub/` arrive as
+ * `req.url = '/'`; the original URL tells them apart (Apache treats the directory without its
+ * trailing slash differently).
+ */
+function mountedUrl(req: IncomingMessage, baseUrl: string): string {
+  const url = req.url ?? '/';
+  if (url === '/' || url.startsWith('/?')) {
+    const original = (req as { originalUrl?: string }).originalUrl ?? '';
+    const q = original.indexOf('?');
+    const path = q < 0 ? original : original.slice(0, q);
+    if (path === baseUrl) return baseUrl + url.slice(1);
+  }
+  return baseUrl + url;
 }
 
 /**
