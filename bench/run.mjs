@@ -30,6 +30,28 @@ const cpuOf = (child) => new Promise((resolve) => {
   child.send('cpu');
 });
 
+/**
+ * Both servers under load at the same time (both pinned to CPU 1, so each gets about half of it;
+ * both load generators on CPU 0): whatever else the shared machine does hits both alike, and the
+ * ratio of their throughputs is the ratio of their per-request CPU cost.
+ */
+function loadPair(portA, pathA, portB, pathB) {
+  const run = (port, path) => new Promise((resolve, reject) => {
+    const [cmd, args] = pin(0, process.execPath, [autocannonBin, '-c', '16', '-d', String(DURATION), '-j', `http://127.0.0.1:${port}${path}`]);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => {
+      try {
+        const r = JSON.parse(out);
+        if (r.non2xx) reject(new Error(`${path}: ${r.non2xx} non-2xx answers`));
+        else resolve(r.requests.average);
+      } catch (err) { reject(new Error(`autocannon exited with ${code}: ${err.message}`)); }
+    });
+  });
+  return Promise.all([run(portA, pathA), run(portB, pathB)]);
+}
+
 /** One bounded load run: requests/s, and the server's CPU microseconds per request. */
 async function load(child, port, path) {
   const before = await cpuOf(child);
@@ -54,9 +76,10 @@ async function throughput() {
       runs.bareRule50.push(await load(bare, 39001, '/target?n=77'));
       runs.rule50.push(await load(rw, 39002, '/rule50/77'));
     }
-  } finally {
+  } catch (err) {
     bare.kill();
     rw.kill();
+    throw err;
   }
   // ratios of adjacent (paired) runs, then the median: drift of a shared machine cancels out
   const paired = (a, b, k) => median(a.map((x, i) => x[k] / b[i][k]));
@@ -65,7 +88,28 @@ async function throughput() {
   // least disturbed one
   const best = (a) => Math.max(...a.map((x) => x.rps));
   const leastCpu = (a) => Math.min(...a.map((x) => x.cpu));
+  // simultaneous pairs
+  const simNone = [];
+  const simRule50 = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const [b, n] = await loadPair(39001, '/nothing/matches/here', 39002, '/nothing/matches/here');
+    simNone.push(n / b);
+    const [b2, r2] = await loadPair(39001, '/target?n=77', 39002, '/rule50/77');
+    simRule50.push(r2 / b2);
+  }
+  // reference: what an empty app.use() layer costs against bare Express, measured the same way
+  const noop = await start('noop', 39003);
+  const simNoop = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const [b, n] = await loadPair(39001, '/nothing/matches/here', 39003, '/nothing/matches/here');
+    simNoop.push(n / b);
+  }
+  noop.kill();
+  bare.kill();
+  rw.kill();
   return {
+    simNoopRatio: median(simNoop), simNoop,
+    simNoMatchRatio: median(simNone), simRule50Ratio: median(simRule50), simNone, simRule50,
     bareRps: med(runs.bare, 'rps'), noMatchRps: med(runs.none, 'rps'), rule50Rps: med(runs.rule50, 'rps'), bareRule50Rps: med(runs.bareRule50, 'rps'),
     noMatchRatio: paired(runs.none, runs.bare, 'rps'), rule50Ratio: paired(runs.rule50, runs.bareRule50, 'rps'),
     cpu: { bare: med(runs.bare, 'cpu'), none: med(runs.none, 'cpu'), bareRule50: med(runs.bareRule50, 'cpu'), rule50: med(runs.rule50, 'cpu') },
@@ -155,3 +199,5 @@ console.log(`  per-round ratios: ${t.rule50Ratios.map((r) => r.toFixed(3)).join(
 console.log(`server CPU per request (median): bare ${t.cpu.bare.toFixed(1)} µs, rewrite() nothing matches ${t.cpu.none.toFixed(1)} µs (CPU-bound ratio ${(t.cpu.bare / t.cpu.none).toFixed(3)}x); bare ${t.cpu.bareRule50.toFixed(1)} µs, rule 50 matches ${t.cpu.rule50.toFixed(1)} µs (CPU-bound ratio ${(t.cpu.bareRule50 / t.cpu.rule50).toFixed(3)}x)`);
 console.log(`best of ${ROUNDS}: nothing matches ${t.bestNoMatchRatio.toFixed(3)}x bare, rule 50 matches ${t.bestRule50Ratio.toFixed(3)}x bare; least server CPU per request: bare ${t.cpuBest.bare.toFixed(1)} / ${t.cpuBest.bareRule50.toFixed(1)} µs, rewrite() ${t.cpuBest.none.toFixed(1)} / ${t.cpuBest.rule50.toFixed(1)} µs`);
 console.log(`expected CPU-bound ratio from the in-process cost and the least bare CPU per request: nothing matches ${(t.cpuBest.bare / (t.cpuBest.bare + cost.none)).toFixed(3)}x, rule 50 ${(t.cpuBest.bareRule50 / (t.cpuBest.bareRule50 + cost.rule50)).toFixed(3)}x`);
+console.log(`simultaneous (both servers loaded at once, sharing CPU 1): nothing matches ${t.simNoMatchRatio.toFixed(3)}x [${t.simNone.map((r) => r.toFixed(3)).join(' ')}], rule 50 matches ${t.simRule50Ratio.toFixed(3)}x [${t.simRule50.map((r) => r.toFixed(3)).join(' ')}]`);
+console.log(`reference, simultaneous: an empty middleware ${t.simNoopRatio.toFixed(3)}x bare [${t.simNoop.map((r) => r.toFixed(3)).join(' ')}]`);

@@ -8,6 +8,8 @@ const require = createRequire(import.meta.url);
 const { rewrite } = require('../dist/cjs/index.js');
 const [mode, port] = process.argv.slice(2);
 const app = express();
+// an empty middleware: what any app.use() layer costs in Express, for reference
+if (mode === 'noop') app.use((req, res, next) => next());
 if (mode === 'rewrite') app.use(rewrite(readFileSync(new URL('./rules-50.conf', import.meta.url), 'utf8')));
 app.get('/{*any}', (req, res) => { res.send('ok'); });
 app.listen(Number(port), '127.0.0.1', () => process.send?.('ready'));

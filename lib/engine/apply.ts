@@ -213,21 +213,21 @@ function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   const matched = (m !== null) !== rule.negate;
   ctx.trace?.(`applying pattern '${rule.pattern}' to uri '${uri}'${matched ? '' : ' (no match)'}`);
   if (!matched) return RuleRc.NoMatch;
-  ctx.varyThis = [];
+  if (ctx.varyThis.length) ctx.varyThis.length = 0;
   ctx.rc = null;
   ctx.rr = rule.negate ? null : { src: uri, m };
   const conds = rule.conds;
   for (let i = 0; i < conds.length; i++) {
     let c = conds[i];
     const rc = applyCond(c, ctx);
-    if (c.flags.novary) ctx.varyThis = [];
+    if (c.flags.novary && ctx.varyThis.length) ctx.varyThis.length = 0;
     if (c.flags.ornext) {
-      if (!rc) { ctx.varyThis = []; continue; }
+      if (!rc) { ctx.varyThis.length = 0; continue; }
       while (i < conds.length && c.flags.ornext) c = conds[++i];
     } else if (!rc) {
       return RuleRc.NoMatch;
     }
-    if (ctx.varyThis.length) { ctx.vary.push(...ctx.varyThis); ctx.varyThis = []; }
+    if (ctx.varyThis.length) { ctx.vary.push(...ctx.varyThis); ctx.varyThis.length = 0; }
   }
   let newuri = '';
   if (rule.output) {
@@ -340,7 +340,7 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
       }
       let p = rules[i];
       if (subreq && (p.flags.nosubreq || p.flags.redirect)) continue;
-      ctx.vary = [];
+      if (ctx.vary.length) ctx.vary.length = 0;
       const rc = applyRule(p, ctx);
       if (rc !== RuleRc.NoMatch) {
         if (p.output) lastsub = p;

@@ -38,7 +38,17 @@ export interface EvaluateInput {
 }
 
 function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState, mapCache: Map<string, string | undefined>, redirected: boolean, perdirDir?: string): EvalContext {
-  const subrequest = (url: string): { type: string; status?: number } => {
+  return {
+    subrequest: usesLookahead(ruleSet) ? makeSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
+    view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
+    perdir: null, rr: null, rc: null, varyThis: [], vary: [], responseVary: [], cookies: [], cookieNames: new Set(),
+    status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
+  };
+}
+
+/** The `-U` look-ahead: a dry run of the same rules for another URL (see applyCond). */
+function makeSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache: Map<string, string | undefined>, perdirDir?: string) {
+  return (url: string): { type: string; status?: number } => {
     const parsed = parseTarget(url);
     if (!parsed.ok) return { type: 'status', status: parsed.status };
     // the sub-request runs the same rules with IS_SUBREQ true ([NS] and [R] rules are skipped
@@ -54,12 +64,17 @@ function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState
     const r = directoryPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false, perdirDir), perdirDir);
     return r.kind === 'outcome' ? r.outcome : { type: 'rewrite' };
   };
-  return {
-    subrequest,
-    view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
-    perdir: null, rr: null, rc: null, varyThis: [], vary: [], responseVary: [], cookies: [], cookieNames: new Set(),
-    status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
-  };
+}
+
+const lookahead = new WeakMap<RuleSet, boolean>();
+/** Whether any condition is a `-U` look-ahead (only then does a context need the sub-request hook). */
+function usesLookahead(ruleSet: RuleSet): boolean {
+  let v = lookahead.get(ruleSet);
+  if (v === undefined) {
+    v = ruleSet.rules.some((r) => r.conds.some((c) => c.test.kind === 'file' && c.test.test === 'U'));
+    lookahead.set(ruleSet, v);
+  }
+  return v;
 }
 
 /** A plain copy of a request view (getters evaluated), so `isSubreq` can be overridden. */
