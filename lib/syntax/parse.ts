@@ -63,14 +63,16 @@ function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOpti
   const pos = line.at(0);
   const rest = m[1].length;
   switch (name.toLowerCase()) {
-    case 'rewriteengine': {
+    case 'rewriteengine':
+    case 'directoryslash': {
+      const type = name.toLowerCase() === 'rewriteengine' ? 'RewriteEngine' : 'DirectorySlash';
       const words = parseConfWords(line, rest);
       const on = onOff(words[0]);
       if (words.length !== 1 || on === undefined) {
-        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteEngine must be On or Off', words[0]?.pos ?? pos);
+        sink.add('ERR_DIRECTIVE_ARGS', `${type} must be On or Off`, words[0]?.pos ?? pos);
         return undefined;
       }
-      return { type: 'RewriteEngine', on, pos };
+      return { type, on, pos };
     }
     case 'rewritecond':
     case 'rewriterule': {
@@ -120,15 +122,6 @@ function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOpti
     case 'rewriteoptions': {
       const words = parseConfWords(line, rest);
       return { type: 'RewriteOptions', options: words, pos };
-    }
-    case 'directoryslash': {
-      const words = parseConfWords(line, rest);
-      const on = onOff(words[0]);
-      if (words.length !== 1 || on === undefined) {
-        sink.add('ERR_DIRECTIVE_ARGS', 'DirectorySlash must be On or Off', words[0]?.pos ?? pos);
-        return undefined;
-      }
-      return { type: 'DirectorySlash', on, pos };
     }
     case 'options':
       return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
