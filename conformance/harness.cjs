@@ -93,7 +93,11 @@ function normalise(resp, vars) {
   const h = (k) => (resp.headers[k] || []);
   // the document root also appears [B]-escaped when a rule captures a filesystem path
   const docrootB = String(vars.DOCROOT).replace(/[^A-Za-z0-9_]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'));
-  const unvar = (s) => s.split(vars.DOCROOT).join('{DOCROOT}').split(docrootB).join('{DOCROOT_B}').split(`:${vars.PORT}`).join(':{PORT}').split(`:${vars.BACKEND}`).join(':{BACKEND}');
+  const roots = (s) => {
+    const d = s.split(vars.DOCROOT).join('{DOCROOT}');
+    return vars.SERVERROOT ? d.split(vars.SERVERROOT + '/').join('{SERVERROOT}/') : d;
+  };
+  const unvar = (s) => roots(s).split(docrootB).join('{DOCROOT_B}').split(`:${vars.PORT}`).join(':{PORT}').split(`:${vars.BACKEND}`).join(':{BACKEND}');
   const out = { status: resp.status };
   if (h('location').length) out.location = unvar(h('location')[0]);
   const vary = h('vary').join(',').split(',').map((s) => s.trim()).filter(Boolean);

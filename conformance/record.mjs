@@ -19,8 +19,8 @@ const MODULES = ['mpm_prefork', 'authz_core', 'rewrite', 'headers', 'mime', 'pro
 
 function conf(root, port, kase) {
   const docroot = join(root, 'htdocs');
-  const rules = substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port });
-  const server = substitute(kase.serverConfig || '', { DOCROOT: docroot, BACKEND: kase._backend, PORT: port });
+  const rules = substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root });
+  const server = substitute(kase.serverConfig || '', { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root });
   const dir = kase.directory || '/';
   const headers = [
     'Header always set X-Filename "expr=%{REQUEST_FILENAME}"',
@@ -49,10 +49,10 @@ function conf(root, port, kase) {
 }
 
 async function startApache(root, port, kase) {
-  const docroot = writeFixtures(root, kase, { DOCROOT: join(root, 'htdocs'), BACKEND: kase._backend, PORT: port });
+  const docroot = writeFixtures(root, kase, { DOCROOT: join(root, 'htdocs'), BACKEND: kase._backend, PORT: port, SERVERROOT: root });
   if (kase.context === 'directory') {
     const dir = join(docroot, kase.directory || '/');
-    writeFileSync(join(dir, '.htaccess'), substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port }));
+    writeFileSync(join(dir, '.htaccess'), substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root }));
   }
   chmodSync(root, 0o755);
   writeFileSync(join(root, 'httpd.conf'), conf(root, port, kase));
@@ -96,7 +96,7 @@ async function main() {
         for (const r of kase.requests) {
           const resp = await rawRequest(port, r, r.host || 'www.example.com');
           resp.wantType = !!r.type;
-          r.expect = normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend });
+          r.expect = normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: root });
           total++;
         }
         kase.recordedFrom = version;

@@ -44,6 +44,8 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
   const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot };
   const rules = harness.substitute(kase.rules, vars);
   const serve = (req: express.Request, res: express.Response, filePath?: string) => {
+    // Apache's core answers `OPTIONS *` itself (no file is mapped)
+    if (req.method === 'OPTIONS' && req.url === '*') { res.statusCode = 200; res.end(); return; }
     const info = (req as unknown as { rewrite?: RewriteInfo }).rewrite;
     const parsed = parseTarget(req.url);
     const uri = parsed.ok ? parsed.uri : '/';
@@ -105,7 +107,7 @@ describe.each(files)('%s', (file) => {
   let loadError: unknown;
   beforeAll(async () => {
     serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-replay-'));
-    docroot = harness.writeFixtures(serverRoot, kase, { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend });
+    docroot = harness.writeFixtures(serverRoot, kase, { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend, SERVERROOT: serverRoot });
     try {
       server = http.createServer(app(kase, docroot, serverRoot, backend));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -131,7 +133,7 @@ describe.each(files)('%s', (file) => {
     expect(loadError).toBeUndefined();
     const resp = await harness.rawRequest(port, r, r.host || 'www.example.com');
     resp.wantType = !!r.type;
-    const got = harness.normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend });
+    const got = harness.normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: serverRoot });
     results.total++;
     if (r.differs) {
       results.differs++;
