@@ -290,6 +290,8 @@ function forceTypeHandler(rule: CompiledRule, ctx: EvalContext): void {
 }
 
 function setEnv(spec: string, ctx: EvalContext): void {
+  // the environment Map is shared read-only until a rule writes to it
+  if (ctx.state.envShared) { ctx.state.env = new Map(ctx.state.env); ctx.state.envShared = false; }
   if (spec.startsWith('!')) { ctx.state.env.delete(spec.slice(1)); return; }
   const colon = spec.indexOf(':');
   if (colon < 0) ctx.state.env.set(spec, '');
@@ -306,6 +308,7 @@ function setCookie(spec: string, ctx: EvalContext): void {
   if (s.startsWith(';')) { sep = ';'; s = s.slice(1); }
   const [name, val, domain, expires, path, secure, httponly, samesite] = s.split(sep);
   if (!name || val === undefined || !domain) return;
+  ctx.cookieNames ??= new Set();
   if (ctx.cookieNames.has(name)) return;
   const truthy = (v: string | undefined, word: string): boolean => !!v && ['true', '1', word].includes(v.toLowerCase());
   let cookie = `${name}=${val}; path=${path || '/'}; domain=${domain}`;

@@ -41,7 +41,7 @@ function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState
   return {
     subrequest: usesLookahead(ruleSet) ? makeSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
     view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
-    perdir: null, rr: null, rc: null, varyThis: [], vary: [], responseVary: [], cookies: [], cookieNames: new Set(),
+    perdir: null, rr: null, rc: null, varyThis: [], vary: [], responseVary: [], cookies: [], cookieNames: undefined,
     status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
   };
 }
@@ -281,11 +281,18 @@ function finish(ctx: EvalContext, outcome: Outcome, internalRedirects: number): 
   };
 }
 
-/** Runs `attempt` synchronously; if a map lookup suspends it, awaits and re-runs (cache kept). */
-function drive(attempt: (cache: Map<string, string | undefined>) => Evaluation): Evaluation | Promise<Evaluation> {
-  const cache = new Map<string, string | undefined>();
+const EMPTY_ENV: ReadonlyMap<string, string> = new Map();
+/** Rule sets without maps never write the cache: they share this one. */
+const NO_MAPS_CACHE = new Map<string, string | undefined>();
+
+/**
+ * Runs `attempt` synchronously; if a map lookup suspends it, awaits and re-runs (cache kept).
+ * The attempt takes its arguments explicitly so the synchronous path allocates no closure.
+ */
+function drive<A>(attempt: (arg: A, cache: Map<string, string | undefined>) => Evaluation, arg: A, hasMaps: boolean): Evaluation | Promise<Evaluation> {
+  const cache = hasMaps ? new Map<string, string | undefined>() : NO_MAPS_CACHE;
   try {
-    return attempt(cache);
+    return attempt(arg, cache);
   } catch (err) {
     if (!(err instanceof NeedAsync)) throw err;
     const again = async (p: Promise<unknown>): Promise<Evaluation> => {
@@ -293,7 +300,7 @@ function drive(attempt: (cache: Map<string, string | undefined>) => Evaluation):
         await pending;
         pending = undefined;
         try {
-          return attempt(cache);
+          return attempt(arg, cache);
         } catch (e) {
           if (!(e instanceof NeedAsync)) throw e;
           pending = e.promise;
@@ -308,11 +315,14 @@ function drive(attempt: (cache: Map<string, string | undefined>) => Evaluation):
 /** Evaluates server-context rules (patterns see `/path`). */
 export function evaluateServer(ruleSet: RuleSet, input: EvaluateInput): Evaluation | Promise<Evaluation> {
   if (ruleSet.engine !== true) return { outcome: { type: 'pass' }, effects: { vary: [], cookies: [], env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
-  return drive((cache) => {
-    const state: RequestState = { uri: input.uri, args: input.args, filename: input.uri, pathInfo: '', env: new Map(input.env ?? []) };
-    const ctx = makeContext(ruleSet, input, state, cache, false);
-    return finish(ctx, serverPass(ruleSet, ctx), 0);
-  });
+  return drive(attemptServer, { ruleSet, input }, ruleSet.maps.size > 0);
+}
+
+function attemptServer(a: { ruleSet: RuleSet; input: EvaluateInput }, cache: Map<string, string | undefined>): Evaluation {
+  const { ruleSet, input } = a;
+  const state: RequestState = { uri: input.uri, args: input.args, filename: input.uri, pathInfo: '', env: (input.env ?? EMPTY_ENV) as Map<string, string>, envShared: true };
+  const ctx = makeContext(ruleSet, input, state, cache, false);
+  return finish(ctx, serverPass(ruleSet, ctx), 0);
 }
 
 function renameEnv(env: ReadonlyMap<string, string>): Map<string, string> {
@@ -332,7 +342,7 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
   const root = input.server.documentRoot.replace(/\/$/, '');
   const dirUrl = (input.directory ?? '/').replace(/\/?$/, '/');
   const dir = root + dirUrl;
-  return drive((cache) => {
+  return drive((_: null, cache: Map<string, string | undefined>) => {
     let uri = input.uri;
     let args = input.args;
     let env = new Map(input.env ?? []);
@@ -371,5 +381,5 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
         return finish(c2, localOutcome(uri, args, false), round + 1);
       }
     }
-  });
+  }, null, ruleSet.maps.size > 0);
 }

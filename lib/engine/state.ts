@@ -25,6 +25,8 @@ export interface RequestState {
   pathInfo: string;
   /** r->subprocess_env (E= flags, REDIRECT_*). */
   env: Map<string, string>;
+  /** True while `env` is the caller's Map (copied before the first write). */
+  envShared?: boolean;
 }
 
 export interface EvalContext {
@@ -44,7 +46,7 @@ export interface EvalContext {
   /** Headers to add to the response's Vary (from rules that matched as a whole). */
   responseVary: string[];
   cookies: string[];
-  cookieNames: Set<string>;
+  cookieNames?: Set<string>;
   forcedType?: string;
   forcedHandler?: string;
   status: number;

@@ -108,6 +108,8 @@ export function loadRules(rules: RulesInput, options: Pick<RewriteOptions, 'cont
 }
 
 const kRounds = Symbol.for('modrewrite.internalRedirects');
+/** Shared, never written: requests without tracing get no trace array of their own. */
+const NO_TRACE: string[] = Object.freeze([]) as unknown as string[];
 
 /** What modrewrite decided for a request (also readable as `req.rewrite`). */
 export function rewriteInfo(req: object): RewriteInfo | undefined {
@@ -146,7 +148,7 @@ class NodeRequestView implements RequestView {
   get secure(): boolean {
     if (this.sec === undefined) {
       this.sec = !!(this.req.socket as TLSSocket).encrypted;
-      if (!this.sec && this.trust(this.connRemoteAddr, 0)) {
+      if (!this.sec && this.req.headers['x-forwarded-proto'] !== undefined && this.trust(this.connRemoteAddr, 0)) {
         this.sec = String(this.req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
       }
     }
@@ -196,10 +198,11 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     const fullUrl = baseUrl ? mountedUrl(req, baseUrl) : (req.url ?? '/');
     const parsed = parseTarget(fullUrl);
     if (!parsed.ok) { sendStatus(req, res, parsed.status); return; }
-    const trace: string[] = [];
+    const tracing = !!(traceFn || options.trace);
+    const trace: string[] = tracing ? [] : NO_TRACE;
     const input: EvaluateInput = {
       view: requestView(req, trust), server, uri: parsed.uri, args: parsed.args, fs: options.fs,
-      trace: traceFn || options.trace ? (line) => { trace.push(line); traceFn?.(line); } : undefined,
+      trace: tracing ? (line) => { trace.push(line); traceFn?.(line); } : undefined,
       directory: options.directory ?? (baseUrl || '/'),
     };
     let result: Evaluation | Promise<Evaluation>;
@@ -310,6 +313,8 @@ function mountedUrl(req: IncomingMessage, baseUrl: string): string {
  * never assign a getter (expressjs/express#4433).
  */
 function refreshExpress4Query(req: IncomingMessage): void {
+  // Express 5 (and plain node:http) has no own `query`: nothing to do, and nothing allocated
+  if (!Object.prototype.hasOwnProperty.call(req, 'query')) return;
   const desc = Object.getOwnPropertyDescriptor(req, 'query');
   const app = (req as unknown as { app?: { get?: (k: string) => unknown } }).app;
   const parse = app?.get?.('query parser fn');
