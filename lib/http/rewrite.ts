@@ -128,18 +128,13 @@ function compileTrust(t: RewriteOptions['trustProxy']): (addr: string, i: number
  * computed only when a rule reads them (most requests never do).
  */
 class NodeRequestView implements RequestView {
-  readonly method: string;
-  readonly target: string;
-  readonly protocol: string;
-  readonly headers: IncomingMessage['headers'];
   private addr?: string;
   private sec?: boolean;
-  constructor(private readonly req: IncomingMessage, private readonly trust: (addr: string, i: number) => boolean) {
-    this.method = req.method ?? 'GET';
-    this.target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    this.protocol = `HTTP/${req.httpVersion}`;
-    this.headers = req.headers;
-  }
+  constructor(private readonly req: IncomingMessage, private readonly trust: (addr: string, i: number) => boolean) {}
+  get method(): string { return this.req.method ?? 'GET'; }
+  get target(): string { return (this.req as { originalUrl?: string }).originalUrl ?? this.req.url ?? '/'; }
+  get protocol(): string { return `HTTP/${this.req.httpVersion}`; }
+  get headers(): IncomingMessage['headers'] { return this.req.headers; }
   get remoteAddr(): string { return (this.addr ??= proxyAddr(this.req, this.trust)); }
   get connRemoteAddr(): string { return this.req.socket.remoteAddress ?? ''; }
   get remotePort(): number { return this.req.socket.remotePort ?? 0; }
