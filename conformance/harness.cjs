@@ -36,8 +36,9 @@ function writeFixtures(serverRoot, kase, vars) {
 function rawRequest(port, req, host) {
   return new Promise((resolve, reject) => {
     const method = req.method || 'GET';
-    const headers = Object.assign({ Host: host }, req.headers || {});
-    let head = `${method} ${req.target} HTTP/1.1\r\n`;
+    // `host: null` sends no Host header (with `protocol: 'HTTP/1.0'`)
+    const headers = Object.assign(host === null ? {} : { Host: host }, req.headers || {});
+    let head = `${method} ${req.target} ${req.protocol || 'HTTP/1.1'}\r\n`;
     for (const [k, v] of Object.entries(headers)) if (v !== null) head += `${k}: ${v}\r\n`;
     head += 'Connection: close\r\n\r\n';
     const sock = net.connect(port, '127.0.0.1');

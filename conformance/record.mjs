@@ -94,7 +94,7 @@ async function main() {
         console.log(`${f}: Apache refused the configuration: ${kase.startupError}`);
       } else {
         for (const r of kase.requests) {
-          const resp = await rawRequest(port, r, r.host || 'www.example.com');
+          const resp = await rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
           resp.wantType = !!r.type;
           r.expect = normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: root });
           total++;

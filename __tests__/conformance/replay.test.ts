@@ -131,7 +131,7 @@ describe.each(files)('%s', (file) => {
 
   test.each(kase.requests.map((r, i) => [i, r.target, r] as const))('#%i %s', async (_i, _t, r) => {
     expect(loadError).toBeUndefined();
-    const resp = await harness.rawRequest(port, r, r.host || 'www.example.com');
+    const resp = await harness.rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
     resp.wantType = !!r.type;
     const got = harness.normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: serverRoot });
     results.total++;

@@ -59,7 +59,8 @@ export function requestHost(view: RequestView, server: ServerInfo): { name: stri
   const host = headerValue(view.headers, 'host');
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(host);
   if (!host || !m) {
-    return { name: server.serverName ?? (view.localAddr.includes(':') ? `[${view.localAddr}]` : view.localAddr), port: server.serverPort ?? view.localPort };
+    // no Host (HTTP/1.0): ServerName and its port, else the scheme's default port (as Apache)
+    return { name: server.serverName ?? (view.localAddr.includes(':') ? `[${view.localAddr}]` : view.localAddr), port: server.serverPort ?? defaultPort };
   }
   // UseCanonicalName Off: the port the client named in Host, else the scheme's default (as Apache)
   const port = m[2] ? parseInt(m[2], 10) : defaultPort;
