@@ -190,3 +190,43 @@ describe('loop limits answer 500 through next(err)', () => {
     expect(res.text).toBe('ERR_RECURSION');
   });
 });
+
+describe('trustProxy: forwarded headers count only when configured', () => {
+  const rules = `
+    RewriteCond %{REMOTE_ADDR} ^10\\.1\\.2\\.3$
+    RewriteRule ^/who$ /trusted [L]
+    RewriteCond %{HTTPS} =on
+    RewriteRule ^/scheme$ /secure [L]
+    RewriteRule ^/redir$ /target [R,L]
+  `;
+  const make = (trustProxy?: string) => {
+    const app = express5();
+    app.use(rewrite(rules, { trustProxy }));
+    app.use((req, res) => { res.send(req.url); });
+    return app;
+  };
+  test('by default X-Forwarded-For and X-Forwarded-Proto are ignored', async () => {
+    const app = make();
+    expect((await request(app).get('/who').set('X-Forwarded-For', '10.1.2.3')).text).toBe('/who');
+    expect((await request(app).get('/scheme').set('X-Forwarded-Proto', 'https')).text).toBe('/scheme');
+  });
+  test('with trustProxy: loopback they are honoured, redirects use https', async () => {
+    const app = make('loopback');
+    expect((await request(app).get('/who').set('X-Forwarded-For', '10.1.2.3')).text).toBe('/trusted');
+    expect((await request(app).get('/scheme').set('X-Forwarded-Proto', 'https')).text).toBe('/secure');
+    const res = await request(app).get('/redir').set('Host', 'www.example.com').set('X-Forwarded-Proto', 'https');
+    expect(res.headers.location).toBe('https://www.example.com/target');
+  });
+});
+
+describe('redirect hygiene', () => {
+  test('the HTML body escapes the Location, which Apache-style escaping already encoded', async () => {
+    const app = express5();
+    app.use(rewrite('RewriteRule ^/x/(.*)$ /y/$1 [R,NE,L]'));
+    const res = await request(app).get('/x/%22%3E%3Cscript%3E').set('Host', 'h.example');
+    expect(res.status).toBe(302);
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'");
+    expect(res.text).not.toContain('<script>');
+    expect(res.text).toContain('&#34;&#62;&#60;script&#62;');
+  });
+});

@@ -161,6 +161,14 @@ describe('per-directory details', () => {
     const r = evaluateDirectory(rs, { view: view(), server: { documentRoot: '/nonexistent-root' }, uri: '/sub/x', args: null, directory: '/sub' }) as { outcome: unknown };
     expect(r.outcome).toMatchObject({ type: 'rewrite', path: '/app/y' });
   });
+  test('rules of a directory never apply to requests outside it', () => {
+    const rs = compileText('RewriteEngine on\nRewriteRule ^(.*)$ /caught [L]', { context: 'directory' });
+    const ev = (uri: string) => (evaluateDirectory(rs, { view: view(), server: { documentRoot: '/nonexistent-root' }, uri, args: null, directory: '/sub' }) as { outcome: { type: string; path?: string } }).outcome;
+    expect(ev('/other/x')).toEqual({ type: 'pass' });
+    expect(ev('/subway')).toEqual({ type: 'pass' });
+    expect(ev('/sub/x')).toMatchObject({ type: 'rewrite', path: '/caught' });
+  });
+
   test('Options -FollowSymLinks makes per-directory rules answer 403 (AH00670)', () => {
     const rs = compileText('RewriteEngine on\nOptions -FollowSymLinks\nRewriteRule ^x$ y', { context: 'directory' });
     const r = evaluateDirectory(rs, { view: view(), server: { documentRoot: '/nonexistent-root' }, uri: '/x', args: null }) as { outcome: unknown };

@@ -355,6 +355,8 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
       const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0, dir);
       ctx.responseVary.push(...vary);
       ctx.cookies.push(...cookies);
+      // rules of a directory apply only to requests inside it (or to the directory itself)
+      if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir)) return finish(ctx, { type: 'pass' }, 0);
       const result = directoryPass(ruleSet, ctx, dir);
       if (result.kind === 'outcome') {
         if (round > 0 && result.outcome.type === 'pass') return finish(ctx, localOutcome(uri, args, false), round);
