@@ -88,6 +88,13 @@ describe('Apache argument rules', () => {
     expect(rs.rules[2].output).toBeNull();
   });
 
+  test('parseargline edge cases follow Apache: a quoted first argument may stand alone, text after the flags is ignored, a fourth argument is refused', () => {
+    expect(compileText('RewriteRule "^/a$"').rules[0].outputText).toBe('');
+    expect(compileText('RewriteRule ^/a$ /b [L] trailing words').rules[0].flags.last).toBe(true);
+    expect(() => compileText('RewriteRule ^/a$ /b c [L]')).toThrow(expect.objectContaining({ code: 'ERR_SYNTAX_FLAG_DELIMITERS', column: 21, message: expect.stringContaining('too many arguments or rogue whitespace') }));
+    expect(() => compileText('RewriteRule ^/a$ /b "[L, R"')).toThrow(expect.objectContaining({ code: 'ERR_SYNTAX_FLAG_DELIMITERS', message: expect.stringContaining("must end with ']'") }));
+  });
+
   test('flags are matched by whole token, never by substring (PT is not P, DPI is not P)', () => {
     const rs = compileText('RewriteRule ^/a$ /b [PT]\nRewriteRule ^/a$ /b [DPI]\nRewriteRule ^/a$ /b [nocase,Redirect=permanent]');
     expect(rs.rules[0].flags).toMatchObject({ passthrough: true, proxy: false });

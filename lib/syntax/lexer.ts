@@ -69,33 +69,40 @@ function makeLine(text: string, segs: Segment[], file?: string): LogicalLine {
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
 
 /**
- * mod_rewrite's `parseargline`: up to three arguments, each optionally quoted with `"` or `'`
- * (the closing quote ends the argument, so `"…"[P]` works); unquoted, a backslash before
- * whitespace keeps that whitespace in the argument (and the backslash stays).
- * Returns null for "bad argument line" (fewer than two arguments).
+ * mod_rewrite's `parseargline`, step by step: up to three arguments, each optionally quoted with
+ * `"` or `'` (the closing quote ends the argument, so `"…"[P]` works); a backslash before
+ * whitespace keeps that whitespace in the argument (and the backslash stays). Text after the third
+ * argument is ignored, as in Apache. Returns an Apache-worded error for a bad line.
  */
-export function parseRewriteArgs(line: LogicalLine, start: number): { args: Arg[]; a2End: number } | null {
+export function parseRewriteArgs(line: LogicalLine, start: number): { args: Arg[]; a2End: number } | { error: string; pos: SourcePosition } {
   const s = line.text;
   let i = start;
-  const args: Arg[] = [];
-  let a2End = -1;
-  for (let n = 0; n < 3; n++) {
-    while (isSpace(s[i])) i++;
-    if (i >= s.length) break;
-    const quote = s[i] === '"' || s[i] === "'" ? s[i] : '';
-    if (quote) i++;
+  const skipSpace = (): void => { while (isSpace(s[i])) i++; };
+  const word = (): Arg => {
+    const quote = s[i] === '"' || s[i] === "'" ? s[i++] : '';
     const begin = i;
     for (; i < s.length; i++) {
-      if ((quote && s[i] === quote) || (!quote && isSpace(s[i]))) break;
+      if ((isSpace(s[i]) && !quote) || (quote && s[i] === quote)) break;
       if (s[i] === '\\' && isSpace(s[i + 1])) i++;
     }
-    args.push({ text: s.slice(begin, i), pos: line.at(begin) });
-    if (n === 1) a2End = i;
-    // Apache's third argument runs to the end of the line only up to its own end delimiter.
-    if (i < s.length) i++;
-  }
-  if (args.length < 2) return null;
-  return { args, a2End };
+    return { text: s.slice(begin, i), pos: line.at(begin) };
+  };
+  skipSpace();
+  const a1 = word();
+  if (i >= s.length) return { error: 'bad argument line: at least two arguments required', pos: line.at(0) };
+  i++;
+  skipSpace();
+  const a2 = word();
+  const a2End = i;
+  if (i >= s.length) return { args: [a1, a2], a2End };
+  i++;
+  skipSpace();
+  if (i >= s.length) return { args: [a1, a2], a2End };
+  const a3 = word();
+  const t = a3.text;
+  if (!t.startsWith('[')) return { error: `bad flag delimiters: third argument must begin with '[' but found '${t[0] ?? ''}' - too many arguments or rogue whitespace?`, pos: a3.pos };
+  if (!t.endsWith(']')) return { error: `bad flag delimiters: third argument must end with ']' but found '${t[t.length - 1]}' - unintended whitespace within the flags definition?`, pos: a3.pos };
+  return { args: [a1, a2, a3], a2End };
 }
 
 /** Core's `ap_getword_conf`: whitespace-separated words, `"`/`'` quoting with `\"` escapes inside. */

@@ -78,15 +78,13 @@ function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOpti
     case 'rewriterule': {
       const isRule = name.toLowerCase() === 'rewriterule';
       const parsed = parseRewriteArgs(line, rest);
-      if (!parsed) {
-        sink.add('ERR_SYNTAX_ARGS', `${isRule ? 'RewriteRule' : 'RewriteCond'}: bad argument line '${line.text.slice(rest).trim()}'`, pos);
+      if ('error' in parsed) {
+        const what = isRule ? 'RewriteRule' : 'RewriteCond';
+        const code = parsed.error.startsWith('bad flag') ? 'ERR_SYNTAX_FLAG_DELIMITERS' : 'ERR_SYNTAX_ARGS';
+        sink.add(code, `${what}: ${parsed.error}`, parsed.pos);
         return undefined;
       }
       const [a1, a2, a3] = parsed.args;
-      if (a3 && !(a3.text.startsWith('[') && a3.text.endsWith(']'))) {
-        sink.add('ERR_SYNTAX_FLAG_DELIMITERS', `${isRule ? 'RewriteRule' : 'RewriteCond'}: bad flag delimiters`, a3.pos);
-        return undefined;
-      }
       return isRule
         ? { type: 'RewriteRule', pattern: a1, substitution: a2, flags: a3, pos }
         : { type: 'RewriteCond', testString: a1, pattern: a2, flags: a3, pos };
