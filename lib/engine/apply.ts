@@ -203,6 +203,7 @@ function subjectOf(ctx: EvalContext): string {
 function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   const st = ctx.state;
   const uri = subjectOf(ctx);
+  ctx.subject = uri;
   let m: RegExpExecArray | null;
   if (rule.literal !== undefined) {
     m = uri === rule.literal ? Object.assign([uri], { index: 0, input: uri }) as RegExpExecArray : null;

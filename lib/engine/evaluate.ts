@@ -235,6 +235,7 @@ function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResu
   const ofilename = st.filename;
   const oargs = st.args;
   ctx.perdir = dir;
+  ctx.base = ruleSet.base;
   const { action, reason } = applyList(ruleSet.rules, ctx);
   if (action === Action.None) { st.filename = ofilename; return done({ type: 'pass' }); }
   const abs = absoluteUri(st.filename);

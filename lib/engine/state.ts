@@ -39,6 +39,10 @@ export interface EvalContext {
   readonly state: RequestState;
   /** Per-dir prefix (the directory, ending in `/`), or null in server context. */
   perdir: string | null;
+  /** RewriteBase of the per-directory rules (LA-U builds its URL with it). */
+  base?: string;
+  /** What the current rule's pattern was matched against (mod_rewrite's ctx->uri). */
+  subject?: string;
   rr: Captures | null;
   rc: Captures | null;
   varyThis: string[];

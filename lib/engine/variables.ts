@@ -7,7 +7,7 @@ import { headerValue, requestHost } from './request.js';
 import type { EvalContext } from './state.js';
 
 /** Apache 2.4's module magic number (major:minor), as API_VERSION shows it. */
-export const API_VERSION = '20120211:141';
+export const API_VERSION = '20120211:142';
 
 const HTTP_VARS: Record<string, string> = {
   HTTP_ACCEPT: 'accept', HTTP_COOKIE: 'cookie', HTTP_FORWARDED: 'forwarded', HTTP_HOST: 'host',
@@ -39,9 +39,8 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
       case 'HTTP': return header(ctx, arg);
       case 'ENV': return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? process.env[arg] ?? '';
       case 'SSL': return sslVar(arg, ctx);
-      // LA-U / LA-F look-aheads need sub-requests: modrewrite answers with the current value
       case 'LA-U':
-      case 'LA-F': return lookupVariable(arg, ctx);
+      case 'LA-F': return lookAhead(prefix, arg, ctx);
       default: return '';
     }
   }
@@ -63,7 +62,7 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
     case 'SERVER_NAME': return requestHost(view, server).name;
     case 'SERVER_PORT': return String(requestHost(view, server).port);
     case 'SERVER_ADDR': return view.localAddr;
-    case 'SERVER_ADMIN': return server.serverAdmin ?? '';
+    case 'SERVER_ADMIN': return server.serverAdmin ?? '[no address given]';
     case 'SERVER_SOFTWARE': return server.serverSoftware ?? 'Apache';
     case 'REMOTE_ADDR': return view.remoteAddr;
     case 'CONN_REMOTE_ADDR': return view.connRemoteAddr;
@@ -124,4 +123,27 @@ function scriptVar(name: string, ctx: EvalContext): string | undefined {
   const { name: host, port } = requestHost(ctx.view, ctx.server);
   const def = ctx.view.secure ? 443 : 80;
   return `${ctx.view.secure ? 'https' : 'http'}://${host}${port === def ? '' : `:${port}`}${url}`;
+}
+
+/**
+ * LA-U / LA-F: Apache runs a sub-request for the current subject (per-directory: the RewriteBase
+ * or the directory path in front of it) and reads the variable there. modrewrite derives what such
+ * a sub-request would see for REQUEST_URI and REQUEST_FILENAME (the URL mapped under the document
+ * root, rules not re-run) and answers the current value for anything else (no authentication runs
+ * in Node, so REMOTE_USER stays empty either way).
+ */
+function lookAhead(kind: string, name: string, ctx: EvalContext): string {
+  const subject = ctx.subject ?? ctx.state.filename;
+  const upper = name.toUpperCase();
+  if (ctx.view.isSubreq) return '';
+  let url = subject;
+  if (kind === 'LA-F' && !(ctx.perdir !== null && subject.startsWith('/'))) {
+    const file = ctx.perdir !== null ? ctx.perdir + subject : subject;
+    if (upper === 'REQUEST_FILENAME' || upper === 'SCRIPT_FILENAME') return file;
+    return lookupVariable(name, ctx);
+  }
+  if (ctx.perdir !== null && !subject.startsWith('/')) url = (ctx.base ?? ctx.perdir) + subject;
+  if (upper === 'REQUEST_URI') return url;
+  if (upper === 'REQUEST_FILENAME' || upper === 'SCRIPT_FILENAME') return ctx.server.documentRoot.replace(/\/$/, '') + url;
+  return lookupVariable(name, ctx);
 }
