@@ -78,11 +78,11 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * going above the root is a 400) followed by ap_unescape_url (bad `%` → 400, `%2F`/`%00` → 404).
  */
 export function parseTarget(target: string, options: { mergeSlashes?: boolean; allowEncodedSlashes?: boolean } = {}): ParsedTarget {
+  // a fragment has no place in a request-target: Apache answers 400 (recorded)
+  if (target.includes('#')) return { ok: false, status: 400 };
   const q = target.indexOf('?');
   let path = q < 0 ? target : target.slice(0, q);
   const args = q < 0 ? null : target.slice(q + 1);
-  const hash = path.indexOf('#');
-  if (hash >= 0) path = path.slice(0, hash);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
     // absolute-form: keep only the path
     const slash = path.indexOf('/', path.indexOf('//') + 2);

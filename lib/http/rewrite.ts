@@ -221,7 +221,10 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     const env: Record<string, string> = {};
     for (const [k, v] of effects.env) env[k] = bytesToUtf8(v);
     (req as unknown as { rewrite: RewriteInfo }).rewrite = { env, outcome, contentType: effects.contentType, handler: effects.handler, trace };
-    appendVary(res, effects.vary);
+    // Apache answers redirects and errors it generates with err_headers_out only: Set-Cookie from
+    // [CO] survives, Vary does not (recorded); responses the app produces get the Vary
+    const answered = outcome.type === 'redirect' || outcome.type === 'status';
+    if (!answered) appendVary(res, effects.vary);
     if (effects.cookies.length) {
       const prev = res.getHeader('Set-Cookie');
       res.setHeader('Set-Cookie', [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), ...effects.cookies]);
