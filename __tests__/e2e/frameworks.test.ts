@@ -230,3 +230,25 @@ describe('redirect hygiene', () => {
     expect(res.text).toContain('&#34;&#62;&#60;script&#62;');
   });
 });
+
+describe('Vary and cookies, as Apache sends them', () => {
+  const app = express5();
+  app.use(rewrite(`
+    RewriteCond %{HTTP_USER_AGENT} iPhone
+    RewriteRule ^/$ /m [L]
+    RewriteCond %{HTTP_USER_AGENT} iPhone
+    RewriteRule ^/go$ /m [R,L,CO=seen:1:example.com]
+  `));
+  app.get('/m', (_req, res) => { res.send('mobile'); });
+  test('a rewrite that depended on User-Agent adds Vary to the app response', async () => {
+    const res = await request(app).get('/').set('User-Agent', 'iPhone');
+    expect(res.text).toBe('mobile');
+    expect(res.headers.vary).toBe('User-Agent');
+  });
+  test('a redirect modrewrite answers keeps Set-Cookie but, like Apache, no Vary', async () => {
+    const res = await request(app).get('/go').set('User-Agent', 'iPhone').set('Host', 'h.example');
+    expect(res.status).toBe(302);
+    expect(res.headers.vary).toBeUndefined();
+    expect(res.headers['set-cookie']).toEqual(['seen=1; path=/; domain=example.com']);
+  });
+});
