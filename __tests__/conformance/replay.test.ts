@@ -24,7 +24,10 @@ const results = { identical: 0, total: 0, differs: 0, mismatches: [] as string[]
 
 function forwardToEcho(backend: number) {
   return (req: http.IncomingMessage, res: http.ServerResponse, next: (e?: unknown) => void, p: { target: string }) => {
-    const u = new URL(p.target);
+    // stand-in for mod_proxy: a target it cannot parse or connect to by name is a 500 there
+    let u: URL;
+    try { u = new URL(p.target); } catch { res.statusCode = 500; res.end(); return; }
+    if (/^[a-z]+:\/\/[^/]*:(\/|$)/i.test(p.target)) { res.statusCode = 500; res.end(); return; } // empty port
     // Apache was recorded in a private network namespace where no name resolves: never look a
     // name up or leave loopback here either; answer like mod_proxy's DNS failure (500)
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) { res.statusCode = 500; res.end(); return; }

@@ -128,6 +128,9 @@ function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   if (abs.skip && target[abs.skip - 1] !== '/') pathStart = abs.skip;
   const head = pathStart < 0 ? target : target.slice(0, pathStart);
   const path = pathStart < 0 ? '/' : target.slice(pathStart);
+  // mod_proxy's canonicalisation of the netloc: a numeric port out of range is a 400 (recorded)
+  const port = /:(\d+)$/.exec(head.slice(abs.skip));
+  if (port && Number(port[1]) > 65535) return { type: 'status', status: 400, reason: 'proxy: port number out of range' };
   return { type: 'proxy', target: head + proxyCanon(path) + (st.args !== null ? '?' + st.args : ''), noCanon };
 }
 
