@@ -4,6 +4,24 @@
  * the same form and match byte-wise like PCRE without UTF mode.
  */
 
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * ReDoS guard. Rules are written by users, URLs by attackers: a pattern like `^(a+)+$` backtracks
+ * exponentially in V8's Irregexp (28 characters already take seconds), where Apache's PCRE stops at
+ * its match limit. V8 can switch such a regexp to its linear-time engine once it has backtracked too
+ * much; the matches are the same. The switch is process-wide and applies to regexps compiled after
+ * it, so it is turned on here, before any rule is compiled. Opt out with MODREWRITE_REGEXP_FALLBACK=0.
+ * (Patterns with back-references or lookaround cannot use the linear engine.)
+ */
+if (process.env.MODREWRITE_REGEXP_FALLBACK !== '0') {
+  try {
+    setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  } catch {
+    // a runtime without the flag keeps plain backtracking
+  }
+}
+
 export class PcreError extends Error {
   constructor(message: string, readonly offset: number, readonly unsupported: boolean) {
     super(message);
