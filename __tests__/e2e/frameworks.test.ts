@@ -252,3 +252,18 @@ describe('Vary and cookies, as Apache sends them', () => {
     expect(res.headers['set-cookie']).toEqual(['seen=1; path=/; domain=example.com']);
   });
 });
+
+describe('trace', () => {
+  test('options.trace receives Apache-style trace lines and req.rewrite.trace keeps them', async () => {
+    const lines: string[] = [];
+    const app = express5();
+    app.use(rewrite('RewriteCond %{HTTP_HOST} ^t\\.example$\nRewriteRule ^/a$ /b [L]', { trace: (l) => lines.push(l) }));
+    app.use((req, res) => { res.json((req as unknown as { rewrite: RewriteInfo }).rewrite.trace); });
+    const res = await request(app).get('/a').set('Host', 't.example');
+    expect(lines).toEqual(expect.arrayContaining([
+      "applying pattern '^/a$' to uri '/a'",
+      "RewriteCond: input='t.example' pattern='^t\\.example$' => matched",
+    ]));
+    expect(res.body).toEqual(lines);
+  });
+});
