@@ -7,7 +7,7 @@ import type { CompiledCond, CompiledRule } from '../compile/ruleset.js';
 import { evalExpr } from './expr.js';
 import { expand } from './expand.js';
 import { headerValue, requestHost } from './request.js';
-import type { EvalContext } from './state.js';
+import { append, NONE, type EvalContext } from './state.js';
 import { lookupVariable } from './variables.js';
 
 /** Apache's LimitRequestLine default; a filename over twice this is a 500 (PR 60478). */
@@ -64,7 +64,7 @@ function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
   if (t.kind === 'expr') {
     const r = evalExpr(t.expr, {
       variable: (n) => lookupVariable(n, ctx),
-      header: (n) => { if (n.toLowerCase() !== 'host') ctx.varyThis.push(n); return headerValue(ctx.view.headers, n); },
+      header: (n) => { if (n.toLowerCase() !== 'host') ctx.varyThis = append(ctx.varyThis, n); return headerValue(ctx.view.headers, n); },
     });
     rc = r.ok;
     if (rc && !c.negate && r.captures) ctx.rc = { src: r.captures.input, m: r.captures };
@@ -214,21 +214,21 @@ function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   const matched = (m !== null) !== rule.negate;
   ctx.trace?.(`applying pattern '${rule.pattern}' to uri '${uri}'${matched ? '' : ' (no match)'}`);
   if (!matched) return RuleRc.NoMatch;
-  if (ctx.varyThis.length) ctx.varyThis.length = 0;
+  ctx.varyThis = NONE;
   ctx.rc = null;
   ctx.rr = rule.negate ? null : { src: uri, m };
   const conds = rule.conds;
   for (let i = 0; i < conds.length; i++) {
     let c = conds[i];
     const rc = applyCond(c, ctx);
-    if (c.flags.novary && ctx.varyThis.length) ctx.varyThis.length = 0;
+    if (c.flags.novary) ctx.varyThis = NONE;
     if (c.flags.ornext) {
-      if (!rc) { ctx.varyThis.length = 0; continue; }
+      if (!rc) { ctx.varyThis = NONE; continue; }
       while (i < conds.length && c.flags.ornext) c = conds[++i];
     } else if (!rc) {
       return RuleRc.NoMatch;
     }
-    if (ctx.varyThis.length) { ctx.vary.push(...ctx.varyThis); ctx.varyThis.length = 0; }
+    if (ctx.varyThis.length) { ctx.vary = append(ctx.vary, ...ctx.varyThis); ctx.varyThis = NONE; }
   }
   let newuri = '';
   if (rule.output) {
@@ -321,7 +321,7 @@ function setCookie(spec: string, ctx: EvalContext): void {
   if (truthy(secure, 'secure')) cookie += '; secure';
   if (truthy(httponly, 'httponly')) cookie += '; HttpOnly';
   if (samesite && samesite !== '0' && samesite.toLowerCase() !== 'false') cookie += `; SameSite=${samesite}`;
-  ctx.cookies.push(cookie);
+  ctx.cookies = append(ctx.cookies, cookie);
   ctx.cookieNames.add(name);
 }
 
@@ -344,7 +344,7 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
       }
       let p = rules[i];
       if (subreq && (p.flags.nosubreq || p.flags.redirect)) continue;
-      if (ctx.vary.length) ctx.vary.length = 0;
+      if (ctx.vary.length) ctx.vary = NONE;
       const rc = applyRule(p, ctx);
       if (rc !== RuleRc.NoMatch) {
         if (p.output) lastsub = p;
@@ -352,7 +352,7 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
           ctx.status = 500;
           return { action: Action.Status, lastsub, reason: 'length' };
         }
-        if (ctx.vary.length) ctx.responseVary.push(...ctx.vary);
+        if (ctx.vary.length) ctx.responseVary = append(ctx.responseVary, ...ctx.vary);
         if (rc === RuleRc.StatusSet) return { action: Action.StatusSet, lastsub };
         if (p.flags.status) return { action: Action.Status, lastsub };
         if (rc !== RuleRc.NoSub) {

@@ -10,7 +10,7 @@ import { absoluteUri, Action, applyList } from './apply.js';
 import { encodePathForUrl, escapeUri, hasCtlOrSpace, proxyCanon } from './escape.js';
 import type { Evaluation, Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
-import { NeedAsync, type EvalContext, type FsView, type RequestState } from './state.js';
+import { append, NeedAsync, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
 
 /** LimitInternalRecursion's default. */
 export const MAX_INTERNAL_REDIRECTS = 10;
@@ -41,7 +41,7 @@ function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState
   return {
     subrequest: usesLookahead(ruleSet) ? makeSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
     view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
-    perdir: null, rr: null, rc: null, varyThis: [], vary: [], responseVary: [], cookies: [], cookieNames: undefined,
+    perdir: null, rr: null, rc: null, varyThis: NONE, vary: NONE, responseVary: NONE, cookies: NONE, cookieNames: undefined,
     status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
   };
 }
@@ -59,7 +59,7 @@ function makeSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache: Map<st
       return serverPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false));
     }
     const mapped = mapToFile(input.server.documentRoot.replace(/\/$/, ''), parsed.uri, input.fs ?? nodeFs);
-    if (!(mapped.filename + mapped.pathInfo + '/').startsWith(perdirDir)) return { type: 'pass' };
+    if (!(mapped.filename + mapped.pathInfo + '/').startsWith(perdirDir)) return PASS;
     const st: RequestState = { uri: parsed.uri, args: parsed.args, filename: mapped.filename, pathInfo: mapped.pathInfo, env: new Map() };
     const r = directoryPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false, perdirDir), perdirDir);
     return r.kind === 'outcome' ? r.outcome : { type: 'rewrite' };
@@ -84,6 +84,9 @@ function subView(v: RequestView): RequestView {
     connRemoteAddr: v.connRemoteAddr, localAddr: v.localAddr, localPort: v.localPort, secure: v.secure, tls: v.tls,
   };
 }
+
+/** The outcome of most requests, shared. */
+const PASS: Outcome = Object.freeze({ type: 'pass' });
 
 const isRedirectStatus = (s: number): boolean => s >= 300 && s <= 399;
 
@@ -172,12 +175,12 @@ function prefixStat(ctx: EvalContext, path: string, lastsub: { outputText: strin
 /** One server-context pass (hook_uri2file). */
 function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   const st = ctx.state;
-  if (ctx.end) return { type: 'pass' };
-  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/'))) return { type: 'pass' };
+  if (ctx.end) return PASS;
+  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/'))) return PASS;
   const oargs = st.args;
   st.filename = st.uri;
   const { action, lastsub, reason } = applyList(ruleSet.rules, ctx);
-  if (action === Action.None) return { type: 'pass' };
+  if (action === Action.None) return PASS;
   const f = st.filename;
   const abs = absoluteUri(f);
   const toProxy = f.startsWith('proxy:');
@@ -232,15 +235,15 @@ function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResu
   const done = (outcome: Outcome): DirResult => ({ kind: 'outcome', outcome });
   // The directory itself without a trailing slash: decline so mod_dir can redirect. (In Apache this
   // can only happen for a real directory; a mount without one on disk must not decline.)
-  if (!ruleSet.options.has('AllowNoSlash') && st.filename.length === dir.length - 1 && dir.startsWith(st.filename) && ctx.fs.stat(st.filename)?.isDirectory()) return done({ type: 'pass' });
-  if (ctx.end) return done({ type: 'pass' });
+  if (!ruleSet.options.has('AllowNoSlash') && st.filename.length === dir.length - 1 && dir.startsWith(st.filename) && ctx.fs.stat(st.filename)?.isDirectory()) return done(PASS);
+  if (ctx.end) return done(PASS);
   if (ruleSet.followSymLinks === false) return done({ type: 'status', status: 403, reason: 'Options FollowSymLinks and SymLinksIfOwnerMatch are both off' });
   const ofilename = st.filename;
   const oargs = st.args;
   ctx.perdir = dir;
   ctx.base = ruleSet.base;
   const { action, reason } = applyList(ruleSet.rules, ctx);
-  if (action === Action.None) { st.filename = ofilename; return done({ type: 'pass' }); }
+  if (action === Action.None) { st.filename = ofilename; return done(PASS); }
   const abs = absoluteUri(st.filename);
   const toProxy = st.filename.startsWith('proxy:');
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
@@ -263,7 +266,7 @@ function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResu
   if (!f.startsWith('/')) return done({ type: 'status', status: 400, reason: 'local result is not an absolute path' });
   if (f === ofilename) {
     ctx.trace?.(`initial URL equal rewritten URL: ${f} [IGNORING REWRITE]`);
-    return done({ type: 'pass' });
+    return done(PASS);
   }
   if (ruleSet.base !== undefined) {
     f = substPrefixPath(f, dir, ruleSet.base);
@@ -318,7 +321,7 @@ function drive<A>(attempt: (arg: A, cache: Map<string, string | undefined>) => E
 
 /** Evaluates server-context rules (patterns see `/path`). */
 export function evaluateServer(ruleSet: RuleSet, input: EvaluateInput): Evaluation | Promise<Evaluation> {
-  if (ruleSet.engine !== true) return { outcome: { type: 'pass' }, effects: { vary: [], cookies: [], env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
+  if (ruleSet.engine !== true) return { outcome: PASS, effects: { vary: NONE, cookies: NONE, env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
   return drive(attemptServer, { ruleSet, input }, ruleSet.maps.size > 0);
 }
 
@@ -341,7 +344,7 @@ function renameEnv(env: ReadonlyMap<string, string>): Map<string, string> {
  * under `server.documentRoot`, following internal redirects while they stay in that directory.
  */
 export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evaluation | Promise<Evaluation> {
-  if (ruleSet.engine !== true) return { outcome: { type: 'pass' }, effects: { vary: [], cookies: [], env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
+  if (ruleSet.engine !== true) return { outcome: PASS, effects: { vary: NONE, cookies: NONE, env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
   const fs = input.fs ?? nodeFs;
   const root = input.server.documentRoot.replace(/\/$/, '');
   const dirUrl = (input.directory ?? '/').replace(/\/?$/, '/');
@@ -357,10 +360,10 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
       const mapped = mapToFile(root, uri, fs);
       const state: RequestState = { uri, args, filename: mapped.filename, pathInfo: mapped.pathInfo, env };
       const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0, dir);
-      ctx.responseVary.push(...vary);
-      ctx.cookies.push(...cookies);
+      ctx.responseVary = append(ctx.responseVary, ...vary);
+      ctx.cookies = append(ctx.cookies, ...cookies);
       // rules of a directory apply only to requests inside it (or to the directory itself)
-      if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir)) return finish(ctx, { type: 'pass' }, 0);
+      if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir)) return finish(ctx, PASS, 0);
       const result = directoryPass(ruleSet, ctx, dir);
       if (result.kind === 'outcome') {
         if (round > 0 && result.outcome.type === 'pass') return finish(ctx, localOutcome(uri, args, false), round);
@@ -381,8 +384,8 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
       // Left the directory: the rules no longer apply; the app sees the new URL.
       if (!(uri + '/').startsWith(dirUrl) || (uri + '/') === dirUrl && !uri.endsWith('/') && dirUrl !== '/') {
         const c2 = makeContext(ruleSet, input, { uri, args, filename: uri, pathInfo: '', env }, cache, true);
-        c2.responseVary.push(...vary);
-        c2.cookies.push(...cookies);
+        c2.responseVary = append(c2.responseVary, ...vary);
+        c2.cookies = append(c2.cookies, ...cookies);
         c2.end = end;
         return finish(c2, localOutcome(uri, args, false), round + 1);
       }

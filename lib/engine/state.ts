@@ -68,6 +68,20 @@ export interface EvalContext {
   readonly subrequest?: (url: string) => { readonly type: string; readonly status?: number };
 }
 
+/**
+ * Shared empty list for the per-request arrays (Vary, cookies): most requests never fill them, so
+ * they are allocated on first use. Frozen so a stray push fails loudly instead of leaking data.
+ */
+export const NONE: string[] = Object.freeze([]) as unknown as string[];
+
+/** Appends to a lazily allocated list and returns the list to store back. */
+export function append(list: string[], ...items: string[]): string[] {
+  if (!items.length) return list;
+  if (list === NONE) return items;
+  list.push(...items);
+  return list;
+}
+
 /** Thrown (and caught by the driver) when an async map lookup must be awaited first. */
 export class NeedAsync {
   constructor(readonly promise: Promise<unknown>) {}

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { headerValue, requestHost } from './request.js';
-import type { EvalContext } from './state.js';
+import { append, type EvalContext } from './state.js';
 
 /** Apache 2.4's module magic number (major:minor), as API_VERSION shows it. */
 export const API_VERSION = '20120211:142';
@@ -21,7 +21,7 @@ function header(ctx: EvalContext, name: string): string {
   const v = headerValue(ctx.view.headers, lower);
   // Apache adds a header to Vary only when the request has it, never Host (2.4.29), and records
   // the name as written in the rule
-  if (v !== '' && lower !== 'host') ctx.varyThis.push(name);
+  if (v !== '' && lower !== 'host') ctx.varyThis = append(ctx.varyThis, name);
   return v;
 }
 
