@@ -85,6 +85,8 @@ export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, R
   readonly serverAdmin?: string;
   /** Trace every decision to `debug('modrewrite:engine')`, or to this function. @default false */
   readonly trace?: boolean | ((line: string) => void);
+  /** Always set `req.rewrite` when a rule matched (by default only when it carries env, type, handler or trace). @default false */
+  readonly exposeOutcome?: boolean;
   /** Filesystem used for -f/-d/REQUEST_FILENAME. @default node:fs */
   readonly fs?: FsView;
 }
@@ -110,6 +112,24 @@ export function loadRules(rules: RulesInput, options: Pick<RewriteOptions, 'cont
 const kRounds = Symbol.for('modrewrite.internalRedirects');
 /** Shared, never written: requests without tracing get no trace array of their own. */
 const NO_TRACE: string[] = Object.freeze([]) as unknown as string[];
+
+/** `req.rewrite`: one small object per rewritten request; `env` is converted on first read. */
+class RequestRewriteInfo implements RewriteInfo {
+  private envCache?: Record<string, string>;
+  constructor(private readonly evaluation: Evaluation, readonly trace: readonly string[]) {}
+  get outcome(): Outcome { return this.evaluation.outcome; }
+  get contentType(): string | undefined { return this.evaluation.effects.contentType; }
+  get handler(): string | undefined { return this.evaluation.effects.handler; }
+  get env(): Record<string, string> {
+    if (!this.envCache) {
+      const env: Record<string, string> = {};
+      for (const [k, v] of this.evaluation.effects.env) env[k] = bytesToUtf8(v);
+      this.envCache = env;
+    }
+    return this.envCache;
+  }
+  toJSON(): RewriteInfo { return { env: this.env, outcome: this.outcome, contentType: this.contentType, handler: this.handler, trace: this.trace }; }
+}
 
 /** What modrewrite decided for a request (also readable as `req.rewrite`). */
 export function rewriteInfo(req: object): RewriteInfo | undefined {
@@ -218,9 +238,11 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       next();
       return;
     }
-    const env: Record<string, string> = {};
-    for (const [k, v] of effects.env) env[k] = bytesToUtf8(v);
-    (req as unknown as { rewrite: RewriteInfo }).rewrite = { env, outcome, contentType: effects.contentType, handler: effects.handler, trace };
+    // Only when there is something to tell beyond req.url: adding a property to every rewritten
+    // request changes its hidden class and measured 4 % of throughput on a plain rewrite.
+    if (effects.env.size || effects.contentType || effects.handler || trace.length || options.exposeOutcome) {
+      (req as unknown as { rewrite: RewriteInfo }).rewrite = new RequestRewriteInfo(evaluation, trace);
+    }
     // Apache answers redirects and errors it generates with err_headers_out only: Set-Cookie from
     // [CO] survives, Vary does not (recorded); responses the app produces get the Vary
     const answered = outcome.type === 'redirect' || outcome.type === 'status';
