@@ -3,7 +3,7 @@ import connect from 'connect';
 import express5 from 'express';
 import http from 'node:http';
 import request from 'supertest';
-import { rewrite } from '../../lib/index';
+import { rewrite, rewriteInfo } from '../../lib/index';
 import type { RewriteInfo } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -266,5 +266,19 @@ describe('trace', () => {
       "RewriteCond: input='t.example' pattern='^t\\.example$' => matched",
     ]));
     expect(res.body).toEqual(lines);
+  });
+});
+
+describe('req.rewrite', () => {
+  test('absent for a plain rewrite, present with exposeOutcome or when env is set', async () => {
+    const make = (exposeOutcome?: boolean) => {
+      const app = express5();
+      app.use(rewrite('RewriteRule ^/a$ /b [L]\nRewriteRule ^/e$ /b [E=WHO:me,L]', { exposeOutcome }));
+      app.use((req, res) => { res.json(rewriteInfo(req) ?? null); });
+      return app;
+    };
+    expect((await request(make()).get('/a')).body).toBeNull();
+    expect((await request(make(true)).get('/a')).body).toMatchObject({ outcome: { type: 'rewrite', path: '/b' }, env: {} });
+    expect((await request(make()).get('/e')).body).toMatchObject({ env: { WHO: 'me' } });
   });
 });
