@@ -1,3 +1,5 @@
+import { resolveVariable, type VariableRef } from '../engine/variables.js';
+
 /**
  * Pre-tokenised expansion strings (Apache's `do_expand`): literals, `\X` escapes, `$N`, `%N`,
  * `%{VAR}`, `${map:key|default}` (key and default are templates themselves). The tokenisation
@@ -14,7 +16,7 @@ export type TemplatePart =
   /** `%N`: last matched condition back-reference. */
   | { readonly k: 'rc'; readonly n: number }
   /** `%{NAME}`: server variable. */
-  | { readonly k: 'var'; readonly name: string }
+  | { readonly k: 'var'; readonly name: string; readonly ref: VariableRef }
   /** `${map:key|default}`. */
   | { readonly k: 'map'; readonly map: string; readonly key: Template; readonly dflt?: Template };
 
@@ -70,7 +72,8 @@ export function parseTemplate(text: string): Template {
       const end = closingCurly(text, i + 2);
       if (end < 0) { push({ k: 'esc', s: c + '{' }); i += 2; continue; }
       if (c === '%') {
-        push({ k: 'var', name: text.slice(i + 2, end) });
+        const name = text.slice(i + 2, end);
+        push({ k: 'var', name, ref: resolveVariable(name) });
         i = end + 1;
         continue;
       }

@@ -278,7 +278,14 @@ function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResu
   return { kind: 'internal', url: f + (st.args !== null ? '?' + st.args : '') };
 }
 
+/** The evaluation of a request no rule touched, shared. */
+const UNTOUCHED: Evaluation = Object.freeze({
+  outcome: PASS,
+  effects: Object.freeze({ vary: NONE, cookies: NONE, env: new Map() as ReadonlyMap<string, string>, end: false, internalRedirects: 0 }),
+});
+
 function finish(ctx: EvalContext, outcome: Outcome, internalRedirects: number): Evaluation {
+  if (outcome === PASS && ctx.responseVary === NONE && ctx.cookies === NONE && ctx.state.env.size === 0 && !ctx.forcedType && !ctx.forcedHandler && !ctx.end && !internalRedirects) return UNTOUCHED;
   return {
     outcome,
     effects: {

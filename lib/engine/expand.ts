@@ -3,7 +3,7 @@ import type { CompiledRule } from '../compile/ruleset.js';
 import type { Template } from '../compile/template.js';
 import { escapeBackref } from './escape.js';
 import { NeedAsync, type Captures, type EvalContext } from './state.js';
-import { lookupVariable } from './variables.js';
+import { readVariable } from './variables.js';
 
 function backref(c: Captures | null, n: number): string {
   const v = c?.m?.[n];
@@ -39,7 +39,7 @@ export function expand(t: Template, ctx: EvalContext, rule: CompiledRule | null,
         break;
       }
       case 'var':
-        piece = lookupVariable(p.name, ctx);
+        piece = readVariable(p.ref, ctx);
         expanded = true;
         break;
       case 'map': {

@@ -30,6 +30,31 @@ const CANONICAL_HEADER: Record<string, string> = {
   referer: 'Referer', 'user-agent': 'User-Agent',
 };
 
+/**
+ * A variable reference resolved at load time: header variables (the hot case: `%{HTTP_HOST}`,
+ * `%{HTTP:X-Foo}`) skip the name parsing on every request.
+ */
+export type VariableRef = { readonly header: string; readonly vary: string } | { readonly name: string };
+
+export function resolveVariable(rawName: string): VariableRef {
+  const colon = rawName.indexOf(':');
+  if (colon > 0 && rawName.slice(0, colon).toUpperCase() === 'HTTP') {
+    const h = rawName.slice(colon + 1);
+    return { header: h.toLowerCase(), vary: h };
+  }
+  const hv = colon < 0 ? HTTP_VARS[rawName.toUpperCase()] : undefined;
+  if (hv) return { header: hv, vary: CANONICAL_HEADER[hv] };
+  return { name: rawName };
+}
+
+/** Reads a pre-resolved variable. */
+export function readVariable(ref: VariableRef, ctx: EvalContext): string {
+  if ('name' in ref) return lookupVariable(ref.name, ctx);
+  const v = headerValue(ctx.view.headers, ref.header);
+  if (v !== '' && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
+  return v;
+}
+
 export function lookupVariable(rawName: string, ctx: EvalContext): string {
   const colon = rawName.indexOf(':');
   if (colon > 0) {
