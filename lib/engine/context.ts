@@ -1,0 +1,135 @@
+/**
+ * The per-request evaluation context and the driver shared by both contexts: synchronous unless a
+ * map answers asynchronously, in which case the evaluation re-runs after the answer arrives (map
+ * results are cached per request).
+ */
+import { lstatSync, statSync } from 'node:fs';
+import type { RuleSet } from '../compile/ruleset.js';
+import type { Evaluation, Outcome } from './outcome.js';
+import { parseTarget, type RequestView, type ServerInfo } from './request.js';
+import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
+import { directoryPass, mapToFile } from './directory.js';
+import { serverPass } from './server.js';
+
+// throwIfNoEntry: a missing file is the common case on this path; exceptions would cost ~10 µs each
+export const nodeFs: FsView = {
+  stat(p) { try { return statSync(p, { throwIfNoEntry: false }); } catch { return undefined; } },
+  lstat(p) { try { return lstatSync(p, { throwIfNoEntry: false }); } catch { return undefined; } },
+};
+
+export interface EvaluateInput {
+  readonly view: RequestView;
+  readonly server: ServerInfo;
+  /** Decoded URL-path (r->uri) and raw query of the request. */
+  readonly uri: string;
+  readonly args: string | null;
+  readonly fs?: FsView;
+  /** Environment already set (e.g. by an earlier pass). */
+  readonly env?: ReadonlyMap<string, string>;
+  /** END was set by an earlier pass of the same request. */
+  readonly end?: boolean;
+  readonly trace?: (line: string) => void;
+  /** Per-directory: the URL-path of the directory the rules belong to (default `/`). */
+  readonly directory?: string;
+}
+
+export function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState, mapCache: Map<string, string | undefined>, redirected: boolean, perdirDir?: string): EvalContext {
+  return {
+    subrequest: usesLookahead(ruleSet) ? makeSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
+    view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
+    perdir: null, rr: null, rc: null, varyThis: NONE, vary: NONE, responseVary: NONE, cookies: NONE, cookieNames: undefined,
+    status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
+  };
+}
+
+/** The `-U` look-ahead: a dry run of the same rules for another URL (see applyCond). */
+export function makeSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache: Map<string, string | undefined>, perdirDir?: string) {
+  return (url: string): { type: string; status?: number } => {
+    const parsed = parseTarget(url);
+    if (!parsed.ok) return { type: 'status', status: parsed.status };
+    // the sub-request runs the same rules with IS_SUBREQ true ([NS] and [R] rules are skipped
+    // there, and it does not look ahead again)
+    const subInput: EvaluateInput = { ...input, view: { ...subView(input.view), isSubreq: true }, uri: parsed.uri, args: parsed.args, env: undefined, end: false, trace: undefined };
+    if (perdirDir === undefined) {
+      const st: RequestState = { uri: parsed.uri, args: parsed.args, filename: parsed.uri, pathInfo: '', env: new Map() };
+      return serverPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false));
+    }
+    const mapped = mapToFile(input.server.documentRoot.replace(/\/$/, ''), parsed.uri, input.fs ?? nodeFs);
+    if (!(mapped.filename + mapped.pathInfo + '/').startsWith(perdirDir)) return PASS;
+    const st: RequestState = { uri: parsed.uri, args: parsed.args, filename: mapped.filename, pathInfo: mapped.pathInfo, env: new Map() };
+    const r = directoryPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false, perdirDir), perdirDir);
+    return r.kind === 'outcome' ? r.outcome : { type: 'rewrite' };
+  };
+}
+
+export const lookahead = new WeakMap<RuleSet, boolean>();
+
+/** Whether any condition is a `-U` look-ahead (only then does a context need the sub-request hook). */
+export function usesLookahead(ruleSet: RuleSet): boolean {
+  let v = lookahead.get(ruleSet);
+  if (v === undefined) {
+    v = ruleSet.rules.some((r) => r.conds.some((c) => c.test.kind === 'file' && c.test.test === 'U'));
+    lookahead.set(ruleSet, v);
+  }
+  return v;
+}
+
+/** A plain copy of a request view (getters evaluated), so `isSubreq` can be overridden. */
+export function subView(v: RequestView): RequestView {
+  return {
+    method: 'GET', target: v.target, protocol: v.protocol, headers: v.headers, remoteAddr: v.remoteAddr, remotePort: v.remotePort,
+    connRemoteAddr: v.connRemoteAddr, localAddr: v.localAddr, localPort: v.localPort, secure: v.secure, tls: v.tls,
+  };
+}
+
+/** The outcome of most requests, shared. */
+export const PASS: Outcome = Object.freeze({ type: 'pass' });
+
+/** The evaluation of a request no rule touched, shared. */
+export const UNTOUCHED: Evaluation = Object.freeze({
+  outcome: PASS,
+  effects: Object.freeze({ vary: NONE, cookies: NONE, env: new Map() as ReadonlyMap<string, string>, end: false, internalRedirects: 0 }),
+});
+
+export function finish(ctx: EvalContext, outcome: Outcome, internalRedirects: number): Evaluation {
+  if (outcome === PASS && ctx.responseVary === NONE && ctx.cookies === NONE && ctx.state.env.size === 0 && !ctx.forcedType && !ctx.forcedHandler && !ctx.end && !internalRedirects) return UNTOUCHED;
+  return {
+    outcome,
+    effects: {
+      vary: ctx.responseVary, cookies: ctx.cookies, env: ctx.state.env, contentType: ctx.forcedType, handler: ctx.forcedHandler,
+      end: ctx.end, internalRedirects,
+    },
+  };
+}
+
+export const EMPTY_ENV: ReadonlyMap<string, string> = new Map();
+
+/** Rule sets without maps never write the cache: they share this one. */
+export const NO_MAPS_CACHE = new Map<string, string | undefined>();
+
+/**
+ * Runs `attempt` synchronously; if a map lookup suspends it, awaits and re-runs (cache kept).
+ * The attempt takes its arguments explicitly so the synchronous path allocates no closure.
+ */
+export function drive<A>(attempt: (arg: A, cache: Map<string, string | undefined>) => Evaluation, arg: A, hasMaps: boolean): Evaluation | Promise<Evaluation> {
+  const cache = hasMaps ? new Map<string, string | undefined>() : NO_MAPS_CACHE;
+  try {
+    return attempt(arg, cache);
+  } catch (err) {
+    if (!(err instanceof NeedAsync)) throw err;
+    const again = async (p: Promise<unknown>): Promise<Evaluation> => {
+      for (let pending: Promise<unknown> | undefined = p; pending;) {
+        await pending;
+        pending = undefined;
+        try {
+          return attempt(arg, cache);
+        } catch (e) {
+          if (!(e instanceof NeedAsync)) throw e;
+          pending = e.promise;
+        }
+      }
+      throw new Error('unreachable');
+    };
+    return again(err.promise);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Turning a finished rule pass into an Outcome the way hook_uri2file / hook_fixup do: external
+ * redirects (escaping, unchanged query not re-escaped), [P] (mod_proxy canonicalisation), local
+ * results and the prefix_stat file-or-URL decision.
+ */
+import { absoluteUri, Action } from './apply.js';
+import { encodePathForUrl, escapeUri, hasCtlOrSpace, proxyCanon } from './escape.js';
+import type { Outcome } from './outcome.js';
+import { type EvalContext, type FsView } from './state.js';
+
+export const isRedirectStatus = (s: number): boolean => s >= 300 && s <= 399;
+
+/** escape_absolute_uri: escape what follows the authority (ldap: each ?-separated part). */
+export function escapeAbsolute(uri: string, skip: number): string {
+  let cp = skip;
+  if (uri[cp - 1] === '/') {
+    while (cp < uri.length && uri[cp] !== '/') cp++;
+    if (cp >= uri.length || cp + 1 >= uri.length) return uri;
+    cp++;
+    if (uri.slice(0, 4).toLowerCase() === 'ldap') {
+      return uri.slice(0, cp) + uri.slice(cp).split('?').slice(0, 5).map(escapeUri).join('?');
+    }
+  }
+  return uri.slice(0, cp) + escapeUri(uri.slice(cp));
+}
+
+export function redirectOutcome(ctx: EvalContext, action: Action, oargs: string | null): Outcome {
+  const st = ctx.state;
+  const skip = absoluteUri(st.filename).skip;
+  let location = action !== Action.NoEscape ? escapeAbsolute(st.filename, skip) : st.filename;
+  if (st.args !== null) {
+    const noescape = action === Action.NoEscape || (oargs !== null && st.args === oargs);
+    location += '?' + (noescape ? st.args : escapeUri(st.args));
+  }
+  return { type: 'redirect', status: isRedirectStatus(ctx.status) ? ctx.status : 302, location };
+}
+
+/** What mod_proxy makes of `proxy:URL`: canonicalised path (unless NE) plus the query. */
+export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
+  const st = ctx.state;
+  let target = st.filename.slice('proxy:'.length);
+  if (ctx.perdir === null && st.pathInfo) target += st.pathInfo;
+  const noCanon = action === Action.NoEscape;
+  if (noCanon) {
+    if (st.args !== null) target += '?' + st.args;
+    if (hasCtlOrSpace(target)) return { type: 'status', status: 403, reason: 'proxy-nocanon URL contains control characters or spaces' };
+    return { type: 'proxy', target, noCanon };
+  }
+  const abs = absoluteUri(target);
+  let pathStart = target.indexOf('/', abs.skip || 0);
+  if (abs.skip && target[abs.skip - 1] !== '/') pathStart = abs.skip;
+  const head = pathStart < 0 ? target : target.slice(0, pathStart);
+  const path = pathStart < 0 ? '/' : target.slice(pathStart);
+  // mod_proxy's canonicalisation of the netloc: a numeric port out of range is a 400 (recorded)
+  const port = /:(\d+)$/.exec(head.slice(abs.skip));
+  if (port && Number(port[1]) > 65535) return { type: 'status', status: 400, reason: 'proxy: port number out of range' };
+  return { type: 'proxy', target: head + proxyCanon(path) + (st.args !== null ? '?' + st.args : ''), noCanon };
+}
+
+export function localOutcome(path: string, args: string | null, file: boolean): Outcome {
+  const url = encodePathForUrl(path) + (args !== null ? '?' + args : '');
+  return file ? { type: 'file', path, args, url } : { type: 'rewrite', path, args, url };
+}
+
+/**
+ * prefix_stat stats the first path segment (`/usr` of `/usr/share/x`) on every local rewrite.
+ * Top-level entries of the filesystem change rarely, so results are kept for one second.
+ */
+export const PREFIX_STAT_TTL_MS = 1000;
+
+export const prefixStatCache = new WeakMap<FsView, Map<string, { exists: boolean; at: number }>>();
+
+export function firstSegmentExists(fs: FsView, statpath: string): boolean {
+  let cache = prefixStatCache.get(fs);
+  if (!cache) { cache = new Map(); prefixStatCache.set(fs, cache); }
+  const now = Date.now();
+  const hit = cache.get(statpath);
+  if (hit && now - hit.at < PREFIX_STAT_TTL_MS) return hit.exists;
+  const exists = !!fs.stat(statpath);
+  if (cache.size > 1024) cache.clear();
+  cache.set(statpath, { exists, at: now });
+  return exists;
+}
+
+/** prefix_stat (2.4.60+): may the local result be used as a filesystem path? */
+export function prefixStat(ctx: EvalContext, path: string, lastsub: { outputText: string; flags: { unsafePrefixStat: boolean } } | null, unsafeOption: boolean): boolean {
+  const m = /^\/[^/]*/.exec(path);
+  if (!m || m[0] === '/') return false;
+  const statpath = m[0];
+  if (!firstSegmentExists(ctx.fs, statpath)) return false;
+  if (!lastsub || unsafeOption) return true;
+  if (lastsub.flags.unsafePrefixStat) return true;
+  const docroot = ctx.server.documentRoot;
+  return lastsub.outputText.startsWith(statpath) || path.startsWith(docroot);
+}

@@ -1,0 +1,49 @@
+/** Server context (hook_uri2file): patterns see the URL-path with its leading `/`. */
+import type { RuleSet } from '../compile/ruleset.js';
+import { absoluteUri, Action, applyList } from './apply.js';
+import { hasCtlOrSpace } from './escape.js';
+import type { Evaluation, Outcome } from './outcome.js';
+import { NONE, type EvalContext, type RequestState } from './state.js';
+import { EMPTY_ENV, PASS, drive, finish, makeContext, type EvaluateInput } from './context.js';
+import { localOutcome, prefixStat, proxyOutcome, redirectOutcome } from './results.js';
+
+/** One server-context pass (hook_uri2file). */
+export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
+  const st = ctx.state;
+  if (ctx.end) return PASS;
+  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/'))) return PASS;
+  const oargs = st.args;
+  st.filename = st.uri;
+  const { action, lastsub, reason } = applyList(ruleSet.rules, ctx);
+  if (action === Action.None) return PASS;
+  const f = st.filename;
+  const abs = absoluteUri(f);
+  const toProxy = f.startsWith('proxy:');
+  const willEscape = abs.skip > 0 && action !== Action.NoEscape;
+  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args)) return { type: 'status', status: 403, reason: 'Rewritten query string contains control characters or spaces' };
+  if (action === Action.Status || action === Action.StatusSet) return { type: 'status', status: ctx.status, reason };
+  if (toProxy) return proxyOutcome(ctx, action);
+  if (abs.skip) return redirectOutcome(ctx, action, oargs);
+  if (f.startsWith('passthrough:')) return localOutcome(f.slice(12), st.args, false);
+  if (!f.startsWith('/')) return { type: 'status', status: 400, reason: 'local result is not an absolute path' };
+  const isFile = !ctx.uriReduced && prefixStat(ctx, f, lastsub, ruleSet.options.has('UnsafePrefixStat'));
+  if (isFile) {
+    const root = ctx.server.documentRoot.replace(/\/$/, '');
+    if (f.startsWith(root + '/')) return localOutcome(f.slice(root.length), st.args, false);
+    return localOutcome(f, st.args, true);
+  }
+  return localOutcome(f, st.args, false);
+}
+
+/** Evaluates server-context rules (patterns see `/path`). */
+export function evaluateServer(ruleSet: RuleSet, input: EvaluateInput): Evaluation | Promise<Evaluation> {
+  if (ruleSet.engine !== true) return { outcome: PASS, effects: { vary: NONE, cookies: NONE, env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
+  return drive(attemptServer, { ruleSet, input }, ruleSet.maps.size > 0);
+}
+
+export function attemptServer(a: { ruleSet: RuleSet; input: EvaluateInput }, cache: Map<string, string | undefined>): Evaluation {
+  const { ruleSet, input } = a;
+  const state: RequestState = { uri: input.uri, args: input.args, filename: input.uri, pathInfo: '', env: (input.env ?? EMPTY_ENV) as Map<string, string>, envShared: true };
+  const ctx = makeContext(ruleSet, input, state, cache, false);
+  return finish(ctx, serverPass(ruleSet, ctx), 0);
+}
