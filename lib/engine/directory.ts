@@ -4,7 +4,8 @@
  * LimitInternalRecursion.
  */
 import type { RuleSet } from '../compile/ruleset.js';
-import { absoluteUri, Action, applyList } from './apply.js';
+import { Action, applyList } from './apply.js';
+import { absoluteUri } from './uri.js';
 import { hasCtlOrSpace } from './escape.js';
 import type { Evaluation, Outcome } from './outcome.js';
 import { parseTarget } from './request.js';

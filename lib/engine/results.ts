@@ -3,7 +3,8 @@
  * redirects (escaping, unchanged query not re-escaped), [P] (mod_proxy canonicalisation), local
  * results and the prefix_stat file-or-URL decision.
  */
-import { absoluteUri, Action } from './apply.js';
+import { Action } from './apply.js';
+import { absoluteUri } from './uri.js';
 import { encodePathForUrl, escapeUri, hasCtlOrSpace, proxyCanon } from './escape.js';
 import type { Outcome } from './outcome.js';
 import { type EvalContext, type FsView } from './state.js';

@@ -1,6 +1,7 @@
 /** Server context (hook_uri2file): patterns see the URL-path with its leading `/`. */
 import type { RuleSet } from '../compile/ruleset.js';
-import { absoluteUri, Action, applyList } from './apply.js';
+import { Action, applyList } from './apply.js';
+import { absoluteUri } from './uri.js';
 import { hasCtlOrSpace } from './escape.js';
 import type { Evaluation, Outcome } from './outcome.js';
 import { NONE, type EvalContext, type RequestState } from './state.js';

@@ -1,0 +1,96 @@
+/** RewriteCond evaluation: every CondPattern form, with Apache's comparison quirks. */
+import type { CompiledCond } from '../compile/ruleset.js';
+import { evalExpr } from './expr.js';
+import { expand } from './expand.js';
+import { headerValue } from './request.js';
+import { append, type EvalContext } from './state.js';
+import { lookupVariable } from './variables.js';
+
+export function compareLength(a: string, b: string): number {
+  if (a.length !== b.length) return a.length > b.length ? 1 : -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function strcasecmp(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export const atoi = (s: string): number => {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? parseInt(m[1], 10) : 0;
+};
+
+export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
+  const t = c.test;
+  let rc = false;
+  if (t.kind === 'expr') {
+    const r = evalExpr(t.expr, {
+      variable: (n) => lookupVariable(n, ctx),
+      header: (n) => { if (n.toLowerCase() !== 'host') ctx.varyThis = append(ctx.varyThis, n); return headerValue(ctx.view.headers, n); },
+    });
+    rc = r.ok;
+    if (rc && !c.negate && r.captures) ctx.rc = { src: r.captures.input, m: r.captures };
+    return c.negate ? !rc : rc;
+  }
+  const input = expand(c.input, ctx, null);
+  switch (t.kind) {
+    case 'file': {
+      const st = t.test === 'l' ? undefined : ctx.fs.stat(input);
+      switch (t.test) {
+        case 'f': rc = !!st?.isFile(); break;
+        case 's': rc = !!st?.isFile() && Number(st.size) > 0; break;
+        case 'd': rc = !!st?.isDirectory(); break;
+        case 'x': rc = !!st && (Number(st.mode) & 0o111) !== 0; break;
+        case 'l': rc = !!ctx.fs.lstat(input)?.isSymbolicLink(); break;
+        // -F / -U: without sub-requests, modrewrite checks that the file (or the URL under the
+        // document root) exists; access control is not consulted (documented difference)
+        // -F: a file sub-request that succeeds for an existing file; modrewrite checks existence
+        // (no access control runs in Node)
+        case 'F': rc = input !== '' && !ctx.view.isSubreq && !!st?.isFile(); break;
+        // -U: Apache runs a URL sub-request through the server rules (without running a handler,
+        // so a missing file still succeeds) and tests status < 400; modrewrite dry-runs the same rules
+        case 'U': {
+          if (input === '' || ctx.view.isSubreq || !ctx.subrequest) { rc = false; break; }
+          const sub = ctx.subrequest(input);
+          rc = !(sub.type === 'status' && (sub.status ?? 0) >= 400);
+          break;
+        }
+      }
+      break;
+    }
+    case 'str': {
+      const cmp = c.flags.nocase ? strcasecmp(input, t.value) : t.op === '=' ? (input === t.value ? 0 : 1) : compareLength(input, t.value);
+      switch (t.op) {
+        case '=': rc = cmp === 0; break;
+        case '>': rc = cmp >= 1; break;
+        case '>=': rc = cmp >= 0; break;
+        case '<': rc = cmp <= -1; break;
+        case '<=': rc = cmp <= 0; break;
+      }
+      break;
+    }
+    case 'int': {
+      const a = atoi(input);
+      switch (t.op) {
+        case 'eq': rc = a === t.value; break;
+        case 'gt': rc = a > t.value; break;
+        case 'ge': rc = a >= t.value; break;
+        case 'lt': rc = a < t.value; break;
+        case 'le': rc = a <= t.value; break;
+      }
+      break;
+    }
+    case 'regex': {
+      t.re.lastIndex = 0;
+      const m = t.re.exec(input);
+      rc = m !== null;
+      if (rc && !c.negate) ctx.rc = { src: input, m };
+      break;
+    }
+  }
+  const result = c.negate ? !rc : rc;
+  ctx.trace?.(`RewriteCond: input='${input}' pattern='${c.source}'${c.flags.nocase ? ' [NC]' : ''} => ${result ? 'matched' : 'not-matched'}`);
+  return result;
+}
