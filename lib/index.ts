@@ -1,6 +1,9 @@
 /** modrewrite: Apache mod_rewrite for Express, Connect and node:http. */
-export { rewrite, loadRules, requestView, rewriteInfo } from './http/rewrite.js';
-export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandler, Handler, Next, RewriteInfo } from './http/rewrite.js';
+export { rewrite } from './http/rewrite.js';
+export { loadRules } from './http/load-rules.js';
+export { requestView } from './http/request-view.js';
+export { rewriteInfo } from './http/rewrite-info.js';
+export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandler, Handler, Next, RewriteInfo } from './http/types.js';
 export { parse } from './syntax/parse.js';
 export type { ParseOptions, ParseResult, ConfigContext } from './syntax/parse.js';
 export type { Directive, ParsedConfig } from './syntax/ast.js';

@@ -1,0 +1,52 @@
+/** The engine's view of a node:http request, read lazily, with proxy trust compiled once. */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import proxyAddr from 'proxy-addr';
+import type { RequestView } from '../engine/request.js';
+import type { RewriteOptions } from './types.js';
+
+export function compileTrust(t: RewriteOptions['trustProxy']): (addr: string, i: number) => boolean {
+  if (typeof t === 'function') return t;
+  if (t === true) return () => true;
+  if (!t) return () => false;
+  return proxyAddr.compile(typeof t === 'string' ? t.split(/\s*,\s*/) : [...t]);
+}
+
+/**
+ * The engine's view of a node:http request. Socket facts and the trusted client address are
+ * computed only when a rule reads them (most requests never do).
+ */
+export class NodeRequestView implements RequestView {
+  private addr?: string;
+  private sec?: boolean;
+  constructor(private readonly req: IncomingMessage, private readonly trust: (addr: string, i: number) => boolean) {}
+  get method(): string { return this.req.method ?? 'GET'; }
+  get target(): string { return (this.req as { originalUrl?: string }).originalUrl ?? this.req.url ?? '/'; }
+  get protocol(): string { return `HTTP/${this.req.httpVersion}`; }
+  get headers(): IncomingMessage['headers'] { return this.req.headers; }
+  get remoteAddr(): string { return (this.addr ??= proxyAddr(this.req, this.trust)); }
+  get connRemoteAddr(): string { return this.req.socket.remoteAddress ?? ''; }
+  get remotePort(): number { return this.req.socket.remotePort ?? 0; }
+  get localAddr(): string { return this.req.socket.localAddress ?? ''; }
+  get localPort(): number { return this.req.socket.localPort ?? 0; }
+  get secure(): boolean {
+    if (this.sec === undefined) {
+      this.sec = !!(this.req.socket as TLSSocket).encrypted;
+      if (!this.sec && this.req.headers['x-forwarded-proto'] !== undefined && this.trust(this.connRemoteAddr, 0)) {
+        this.sec = String(this.req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
+      }
+    }
+    return this.sec;
+  }
+  get tls(): RequestView['tls'] {
+    const socket = this.req.socket as TLSSocket;
+    if (!socket.encrypted) return undefined;
+    const cipher = socket.getCipher?.();
+    return { protocol: socket.getProtocol?.() ?? undefined, cipher: cipher?.name };
+  }
+}
+
+/** Builds the engine's view of a node:http request. */
+export function requestView(req: IncomingMessage, trust: (addr: string, i: number) => boolean): RequestView {
+  return new NodeRequestView(req, trust);
+}

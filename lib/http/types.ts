@@ -1,0 +1,79 @@
+/** The public types of the middleware: rules input, options, hand-off signatures, `req.rewrite`. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import type { RuleSet } from '../compile/ruleset.js';
+import type { TypedRule } from '../compile/typed.js';
+import type { RewriteMapSource, UserMapFunction } from '../engine/maps.js';
+import type { Outcome } from '../engine/outcome.js';
+import type { FsView } from '../engine/state.js';
+import { debug } from './rewrite.js';
+
+/** Rules: Apache text, typed rule objects, `{ file }`, or an already compiled RuleSet. */
+export type RulesInput = string | readonly TypedRule[] | { readonly file: string } | RuleSet;
+
+/** What `[P]` hands to `options.proxy`. */
+export interface ProxyRequest {
+  /** The URL the backend should receive (canonicalised like mod_proxy unless `noCanon`). */
+  readonly target: string;
+  /** `[NE]`: the target was not canonicalised. */
+  readonly noCanon: boolean;
+}
+
+export type Next = (err?: unknown) => void;
+
+export type ProxyHandler<Req, Res> = (req: Req, res: Res, next: Next, proxy: ProxyRequest) => void;
+
+export type FileHandler<Req, Res> = (req: Req, res: Res, next: Next, file: { path: string; args: string | null }) => void;
+
+export type Handler<Req, Res> = (req: Req, res: Res, next: Next) => void;
+
+/** Metadata modrewrite leaves on the request. */
+export interface RewriteInfo {
+  /** The environment after E= flags (UTF-8 decoded), incl. REDIRECT_* after per-directory redirects. */
+  readonly env: Record<string, string>;
+  /** The engine's decision. */
+  readonly outcome: Outcome;
+  /** T= and H= values, if any. */
+  readonly contentType?: string;
+  readonly handler?: string;
+  /** The trace lines (when `options.trace` is on). */
+  readonly trace: readonly string[];
+}
+
+export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+  /** `server` (patterns see `/path`) or `directory` (like an .htaccess; patterns see the path relative to the directory). @default 'server' */
+  readonly context?: 'server' | 'directory';
+  /** DocumentRoot: REQUEST_FILENAME in directory context, DOCUMENT_ROOT, file tests. @default process.cwd() */
+  readonly root?: string;
+  /** Directory context: the URL-path the rules belong to. @default the mount path (`req.baseUrl`) or `/` */
+  readonly directory?: string;
+  /** User maps (`${name:key}`), functions sync or async, or map sources. */
+  readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** Folder relative map paths resolve against. @default the rules file's folder, else cwd */
+  readonly mapRoot?: string;
+  /** Skip directives that are not mod_rewrite's instead of failing. @default false */
+  readonly ignoreUnknownDirectives?: boolean;
+  /** Rules of the enclosing context, merged per RewriteOptions Inherit* like Apache. */
+  readonly parent?: RulesInput;
+  /** `[P]` outcomes go here. Without it, `[P]` answers 403 like Apache without mod_proxy. */
+  readonly proxy?: ProxyHandler<Req, Res>;
+  /** Substitutions Apache would serve as a filesystem path outside the document root. @default next() with the path as URL */
+  readonly file?: FileHandler<Req, Res>;
+  /** `[H=name]` handlers. */
+  readonly handlers?: Readonly<Record<string, Handler<Req, Res>>>;
+  /** Which proxies to trust for REMOTE_ADDR/HTTPS (proxy-addr syntax, like Express's `trust proxy`). @default false */
+  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+  /** ServerName (used when the request has no Host header, and with useCanonicalName). */
+  readonly serverName?: string;
+  /** ServerAlias names. */
+  readonly serverAliases?: readonly string[];
+  /** UseCanonicalName On. @default false */
+  readonly useCanonicalName?: boolean;
+  readonly serverAdmin?: string;
+  /** Trace every decision to `debug('modrewrite:engine')`, or to this function. @default false */
+  readonly trace?: boolean | ((line: string) => void);
+  /** Always set `req.rewrite` when a rule matched (by default only when it carries env, type, handler or trace). @default false */
+  readonly exposeOutcome?: boolean;
+  /** Filesystem used for -f/-d/REQUEST_FILENAME. @default node:fs */
+  readonly fs?: FsView;
+}
