@@ -111,10 +111,10 @@ export const NO_MAPS_CACHE = new Map<string, string | undefined>();
  * Runs `attempt` synchronously; if a map lookup suspends it, awaits and re-runs (cache kept).
  * The attempt takes its arguments explicitly so the synchronous path allocates no closure.
  */
-export function drive<A>(attempt: (arg: A, cache: Map<string, string | undefined>) => Evaluation, arg: A, hasMaps: boolean): Evaluation | Promise<Evaluation> {
+export function drive<A, B>(attempt: (a: A, b: B, cache: Map<string, string | undefined>) => Evaluation, a: A, b: B, hasMaps: boolean): Evaluation | Promise<Evaluation> {
   const cache = hasMaps ? new Map<string, string | undefined>() : NO_MAPS_CACHE;
   try {
-    return attempt(arg, cache);
+    return attempt(a, b, cache);
   } catch (err) {
     if (!(err instanceof NeedAsync)) throw err;
     const again = async (p: Promise<unknown>): Promise<Evaluation> => {
@@ -122,7 +122,7 @@ export function drive<A>(attempt: (arg: A, cache: Map<string, string | undefined
         await pending;
         pending = undefined;
         try {
-          return attempt(arg, cache);
+          return attempt(a, b, cache);
         } catch (e) {
           if (!(e instanceof NeedAsync)) throw e;
           pending = e.promise;

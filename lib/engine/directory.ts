@@ -111,7 +111,7 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
   const root = input.server.documentRoot.replace(/\/$/, '');
   const dirUrl = (input.directory ?? '/').replace(/\/?$/, '/');
   const dir = root + dirUrl;
-  return drive((_: null, cache: Map<string, string | undefined>) => {
+  return drive((_a: null, _b: null, cache: Map<string, string | undefined>) => {
     let uri = input.uri;
     let args = input.args;
     let env = new Map(input.env ?? []);
@@ -152,5 +152,5 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
         return finish(c2, localOutcome(uri, args, false), round + 1);
       }
     }
-  }, null, ruleSet.maps.size > 0);
+  }, null, null, ruleSet.maps.size > 0);
 }

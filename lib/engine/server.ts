@@ -39,11 +39,10 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
 /** Evaluates server-context rules (patterns see `/path`). */
 export function evaluateServer(ruleSet: RuleSet, input: EvaluateInput): Evaluation | Promise<Evaluation> {
   if (ruleSet.engine !== true) return { outcome: PASS, effects: { vary: NONE, cookies: NONE, env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
-  return drive(attemptServer, { ruleSet, input }, ruleSet.maps.size > 0);
+  return drive(attemptServer, ruleSet, input, ruleSet.maps.size > 0);
 }
 
-export function attemptServer(a: { ruleSet: RuleSet; input: EvaluateInput }, cache: Map<string, string | undefined>): Evaluation {
-  const { ruleSet, input } = a;
+export function attemptServer(ruleSet: RuleSet, input: EvaluateInput, cache: Map<string, string | undefined>): Evaluation {
   const state: RequestState = { uri: input.uri, args: input.args, filename: input.uri, pathInfo: '', env: (input.env ?? EMPTY_ENV) as Map<string, string>, envShared: true };
   const ctx = makeContext(ruleSet, input, state, cache, false);
   return finish(ctx, serverPass(ruleSet, ctx), 0);

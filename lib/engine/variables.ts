@@ -50,7 +50,9 @@ export function resolveVariable(rawName: string): VariableRef {
 /** Reads a pre-resolved variable. */
 export function readVariable(ref: VariableRef, ctx: EvalContext): string {
   if ('name' in ref) return lookupVariable(ref.name, ctx);
-  const v = headerValue(ctx.view.headers, ref.header);
+  // ref.header is already lower-case, as node:http's header keys are
+  const raw = ctx.view.headers[ref.header];
+  const v = raw === undefined ? '' : Array.isArray(raw) ? raw.join(', ') : raw;
   if (v !== '' && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
   return v;
 }
