@@ -23,8 +23,10 @@ function conf(root, port, kase) {
   const server = substitute(kase.serverConfig || '', { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root });
   const dir = kase.directory || '/';
   const headers = [
-    'Header always set X-Filename "expr=%{REQUEST_FILENAME}"',
-    'Header always set X-Query "expr=%{QUERY_STRING}"',
+    // diagnostic headers; skipped when the value holds control characters (Apache would refuse
+    // to send such a header and turn the response into a 500)
+    'Header always set X-Filename "expr=%{REQUEST_FILENAME}" "expr=%{REQUEST_FILENAME} !~ /[\\x00-\\x1f\\x7f]/"',
+    'Header always set X-Query "expr=%{QUERY_STRING}" "expr=%{QUERY_STRING} !~ /[\\x00-\\x1f\\x7f]/"',
     ...ENV_NAMES.map((n) => `Header always set X-Env-${n} "expr=%{ENV:${n}}"`),
   ];
   return [
