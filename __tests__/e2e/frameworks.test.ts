@@ -282,3 +282,25 @@ describe('req.rewrite', () => {
     expect((await request(make()).get('/e')).body).toMatchObject({ env: { WHO: 'me' } });
   });
 });
+
+describe.each([
+  ['express 5', express5],
+  ['express 4', express4],
+])('%s: a per-directory rewrite that leaves its mount', (_name, express) => {
+  test('is re-dispatched through the app (like ap_internal_redirect) and keeps originalUrl', async () => {
+    const app = express();
+    app.use('/app', rewrite('RewriteEngine on\nRewriteRule ^old$ /elsewhere/new?from=app [L]', { context: 'directory' }));
+    app.get('/elsewhere/new', (req, res) => { res.json({ url: req.url, originalUrl: req.originalUrl, from: req.query.from }); });
+    const res = await request(app).get('/app/old');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ url: '/elsewhere/new?from=app', originalUrl: '/app/old', from: 'app' });
+  });
+  test('a ping-pong between two mounts ends in 500 after 10 re-dispatches', async () => {
+    const app = express();
+    app.use('/a', rewrite('RewriteRule ^(.*)$ /b/$1 [L]', { context: 'directory' }));
+    app.use('/b', rewrite('RewriteRule ^(.*)$ /a/$1 [L]', { context: 'directory' }));
+    app.use((err: { status?: number }, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => { res.status(err.status ?? 500).send('limit'); });
+    const res = await request(app).get('/a/x');
+    expect(res.status).toBe(500);
+  });
+});

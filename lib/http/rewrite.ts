@@ -144,6 +144,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       if (app?.handle && holder[kRounds] <= 10) {
         r.url = url;
         (r as unknown as { baseUrl: string }).baseUrl = '';
+        refreshExpress4Query(r);
         app.handle(r, res, next);
         return false;
       }
