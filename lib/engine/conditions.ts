@@ -46,9 +46,13 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
         case 'l': rc = !!ctx.fs.lstat(input)?.isSymbolicLink(); break;
         // -F / -U: without sub-requests, modrewrite checks that the file (or the URL under the
         // document root) exists; access control is not consulted (documented difference)
-        // -F: a file sub-request that succeeds for an existing file; modrewrite checks existence
-        // (no access control runs in Node)
-        case 'F': rc = input !== '' && !ctx.view.isSubreq && !!st?.isFile(); break;
+        case 'F': {
+          if (input === '' || ctx.view.isSubreq || !st) { rc = false; break; }
+          // Apache: a file sub-request (the directory's own rules run in it) that ends below 300
+          // with the file still there; any kind of entry counts (recorded: a directory is true)
+          rc = ctx.fileSubrequest ? ctx.fileSubrequest(input) : true;
+          break;
+        }
         // -U: Apache runs a URL sub-request through the server rules (without running a handler,
         // so a missing file still succeeds) and tests status < 400; modrewrite dry-runs the same rules
         case 'U': {

@@ -36,6 +36,7 @@ export interface EvaluateInput {
 export function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState, mapCache: Map<string, string | undefined>, redirected: boolean, perdirDir?: string): EvalContext {
   return {
     subrequest: usesLookahead(ruleSet) ? makeSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
+    fileSubrequest: perdirDir !== undefined && usesLookahead(ruleSet) ? makeFileSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
     view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
     perdir: null, rr: null, rc: null, varyThis: NONE, vary: NONE, responseVary: NONE, cookies: NONE, cookieNames: undefined,
     status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
@@ -62,13 +63,29 @@ export function makeSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache:
   };
 }
 
+/**
+ * `-F` in per-directory context: Apache's file sub-request runs the directory's rules for that file;
+ * a rule that forbids, redirects or rewrites it makes the look-ahead fail.
+ */
+export function makeFileSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache: Map<string, string | undefined>, perdirDir: string) {
+  return (path: string): boolean => {
+    if (!(path + '/').startsWith(perdirDir)) return true;
+    const root = input.server.documentRoot.replace(/\/$/, '');
+    const uri = path.startsWith(root + '/') ? path.slice(root.length) : path;
+    const subInput: EvaluateInput = { ...input, view: { ...subView(input.view), isSubreq: true }, uri, args: null, env: undefined, end: false, trace: undefined };
+    const st: RequestState = { uri, args: null, filename: path, pathInfo: '', env: new Map() };
+    const r = directoryPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false, perdirDir), perdirDir);
+    return r.kind === 'outcome' && r.outcome.type === 'pass';
+  };
+}
+
 export const lookahead = new WeakMap<RuleSet, boolean>();
 
 /** Whether any condition is a `-U` look-ahead (only then does a context need the sub-request hook). */
 export function usesLookahead(ruleSet: RuleSet): boolean {
   let v = lookahead.get(ruleSet);
   if (v === undefined) {
-    v = ruleSet.rules.some((r) => r.conds.some((c) => c.test.kind === 'file' && c.test.test === 'U'));
+    v = ruleSet.rules.some((r) => r.conds.some((c) => c.test.kind === 'file' && (c.test.test === 'U' || c.test.test === 'F')));
     lookahead.set(ruleSet, v);
   }
   return v;

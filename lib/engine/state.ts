@@ -66,6 +66,8 @@ export interface EvalContext {
   readonly original: { readonly uri: string };
   /** A look-ahead sub-request for `-U` (Apache's ap_sub_req_lookup_uri): the outcome for that URL. */
   readonly subrequest?: (url: string) => { readonly type: string; readonly status?: number };
+  /** A file sub-request for `-F` in per-directory context: true when the directory's rules leave the file alone. */
+  readonly fileSubrequest?: (path: string) => boolean;
 }
 
 /**
