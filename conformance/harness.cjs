@@ -118,6 +118,8 @@ function normalise(resp, vars) {
     out.body = h('x-echo').length ? JSON.parse(resp.body) : resp.body;
     if (out.body && out.body.url) out.body.host = unvar(out.body.host || '');
   }
+  // site cases compare the pages of every status (Apache's error documents, mod_dir's 301)
+  if (resp.wantBody && resp.status !== 200 && !out.body) out.body = unvar(resp.body);
   if (resp.wantType) out.contentType = h('content-type')[0];
   return out;
 }

@@ -41,18 +41,20 @@ function conf(root, port, kase) {
     `Mutex file:${root} default`,
     'TypesConfig /etc/mime.types',
     `DocumentRoot "${docroot}"`,
-    'DirectorySlash Off', 'DirectoryIndex disabled',
+    // site cases run a whole vhost (mod_dir defaults, .htaccess files from `files`, the stock
+    // config's .ht* denial); the others isolate mod_rewrite
+    ...(kase.site ? ['<FilesMatch "^\\.ht">', '  Require all denied', '</FilesMatch>'] : ['DirectorySlash Off', 'DirectoryIndex disabled']),
     '<Directory />', '  AllowOverride None', '  Require all granted', '  Options FollowSymLinks', '</Directory>',
     `<Directory "${docroot}">`, '  AllowOverride All', '</Directory>',
     ...headers,
     server,
-    kase.context === 'directory' ? 'RewriteEngine On' : rules,
+    kase.site ? rules : kase.context === 'directory' ? 'RewriteEngine On' : rules,
   ].join('\n') + '\n';
 }
 
 async function startApache(root, port, kase) {
   const docroot = writeFixtures(root, kase, { DOCROOT: join(root, 'htdocs'), BACKEND: kase._backend, PORT: port, SERVERROOT: root });
-  if (kase.context === 'directory') {
+  if (kase.context === 'directory' && !kase.site) {
     const dir = join(docroot, kase.directory || '/');
     writeFileSync(join(dir, '.htaccess'), substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root }));
   }
@@ -98,6 +100,7 @@ async function main() {
         for (const r of kase.requests) {
           const resp = await rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
           resp.wantType = !!r.type;
+          resp.wantBody = !!kase.site;
           r.expect = normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: root });
           total++;
         }

@@ -9,14 +9,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewrite, parseTarget, mapToFile } from '../../lib/index';
+import { rewrite, parseTarget, mapToFile, site, answerClientErrors } from '../../lib/index';
 import type { RewriteInfo } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require('../../conformance/harness.cjs');
 
 interface Req { target: string; method?: string; headers?: Record<string, string>; host?: string; type?: boolean; expect?: unknown; differs?: string }
-interface Case { name: string; context: 'server' | 'directory'; directory?: string; rules: string; serverConfig?: string; files?: Record<string, string>; requests: Req[]; startupError?: string; expectLoadError?: boolean }
+interface Case { site?: boolean; name: string; context: 'server' | 'directory'; directory?: string; rules: string; serverConfig?: string; files?: Record<string, string>; requests: Req[]; startupError?: string; expectLoadError?: boolean }
 
 const casesDir = join(__dirname, '../../conformance/cases');
 const files = readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort();
@@ -80,6 +80,16 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
   return a;
 }
 
+/** Site cases: the whole vhost is modrewrite's site() on node:http, nothing emulated. */
+function siteApp(kase: Case, docroot: string, serverRoot: string, backend: number) {
+  const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot };
+  const handler = site({
+    root: docroot, config: harness.substitute(kase.rules, vars), allowedRoots: [join(serverRoot, 'maps')], mapRoot: serverRoot,
+    serverName: 'localhost', debugHeaders: true, fallthrough: false, proxy: forwardToEcho(backend), htaccess: { recheckMs: 0 }, log: () => {},
+  });
+  return (req: http.IncomingMessage, res: http.ServerResponse) => handler(req, res);
+}
+
 let echo: http.Server;
 let backend = 0;
 beforeAll(async () => {
@@ -112,7 +122,7 @@ describe.each(files)('%s', (file) => {
     serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-replay-'));
     docroot = harness.writeFixtures(serverRoot, kase, { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend, SERVERROOT: serverRoot });
     try {
-      server = http.createServer(app(kase, docroot, serverRoot, backend));
+      server = answerClientErrors(http.createServer(kase.site ? siteApp(kase, docroot, serverRoot, backend) : app(kase, docroot, serverRoot, backend)));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as AddressInfo).port;
     } catch (err) {
@@ -136,6 +146,7 @@ describe.each(files)('%s', (file) => {
     expect(loadError).toBeUndefined();
     const resp = await harness.rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
     resp.wantType = !!r.type;
+    resp.wantBody = !!kase.site;
     const got = harness.normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: serverRoot });
     results.total++;
     if (r.differs) {

@@ -228,7 +228,7 @@ describe('redirect hygiene', () => {
     expect(res.status).toBe(302);
     expect(res.headers['content-security-policy']).toBe("default-src 'none'");
     expect(res.text).not.toContain('<script>');
-    expect(res.text).toContain('&#34;&#62;&#60;script&#62;');
+    expect(res.text).toContain('&quot;&gt;&lt;script&gt;'); // ap_escape_html
   });
 });
 

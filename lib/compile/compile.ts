@@ -50,6 +50,7 @@ export function compileDirectives(directives: readonly Directive[], options: Com
   let base: string | undefined;
   let directorySlash: boolean | undefined;
   let followSymLinks: boolean | undefined;
+  let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
   for (const [name, m] of Object.entries(options.maps ?? {})) maps.set(name, typeof m === 'function' ? functionMap(m) : m);
@@ -61,6 +62,7 @@ export function compileDirectives(directives: readonly Directive[], options: Com
       case 'RewriteEngine': engine = d.on; break;
       case 'RewriteBase': base = d.path; break;
       case 'DirectorySlash': directorySlash = d.on; break;
+      case 'DirectoryIndex': directoryIndex = d.names; break;
       case 'Options': {
         let follow = followSymLinks ?? true;
         for (const v of d.values) {
@@ -102,7 +104,7 @@ export function compileDirectives(directives: readonly Directive[], options: Com
       }
     }
   }
-  return { engine, rules, maps, base, options: opts, hasRewriteDirectives: hasRewrite, directorySlash, followSymLinks, file: options.file };
+  return { engine, rules, maps, base, options: opts, hasRewriteDirectives: hasRewrite, directorySlash, directoryIndex, followSymLinks, file: options.file };
 }
 
 function compileMap(name: string, source: Arg, mapRoot: string, sink: ProblemSink): RewriteMapSource | undefined {

@@ -6,7 +6,8 @@ import type { RuleSet } from './ruleset.js';
 
 export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
   // a child with no mod_rewrite directive at all has no config of its own: the parent's applies
-  if (!child.hasRewriteDirectives) return { ...parent, maps: new Map([...parent.maps, ...child.maps]) };
+  // (mod_dir's and core's settings merge on their own)
+  if (!child.hasRewriteDirectives) return { ...parent, maps: new Map([...parent.maps, ...child.maps]), ...otherModules(parent, child) };
   const options = child.options.size ? child.options : parent.options;
   const down = (o: 'InheritDown' | 'InheritDownBefore'): boolean => parent.options.has(o) && !options.has('IgnoreInherit');
   let rules = child.rules;
@@ -20,7 +21,15 @@ export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
     rules,
     // maps declared at server level are visible in vhosts and directories
     maps: new Map([...parent.maps, ...child.maps]),
+    ...otherModules(parent, child),
+  };
+}
+
+/** DirectorySlash, DirectoryIndex (mod_dir) and Options (core): the child's when it set them. */
+function otherModules(parent: RuleSet, child: RuleSet): Pick<RuleSet, 'directorySlash' | 'directoryIndex' | 'followSymLinks'> {
+  return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
+    directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
   };
 }

@@ -18,3 +18,10 @@ export function bytesToUtf8(s: string): string {
   if (/^[\x00-\x7f]*$/.test(s)) return s;
   return Buffer.from(s, 'latin1').toString('utf8');
 }
+
+/** Byte string → a path node:fs reads as those bytes (a Buffer only when a byte is above 0x7f). */
+export function fsPath(s: string): string | Buffer {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  return Buffer.from(s, 'latin1');
+}

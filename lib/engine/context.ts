@@ -5,6 +5,7 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
+import { fsPath } from './bytes.js';
 import type { Evaluation, Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
 import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
@@ -13,8 +14,8 @@ import { serverPass } from './server.js';
 
 // throwIfNoEntry: a missing file is the common case on this path; exceptions would cost ~10 µs each
 export const nodeFs: FsView = {
-  stat(p) { try { return statSync(p, { throwIfNoEntry: false }); } catch { return undefined; } },
-  lstat(p) { try { return lstatSync(p, { throwIfNoEntry: false }); } catch { return undefined; } },
+  stat(p) { try { return statSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; } },
+  lstat(p) { try { return lstatSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; } },
 };
 
 export interface EvaluateInput {

@@ -10,8 +10,9 @@ export const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
+/** ap_escape_html. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
 }
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
@@ -23,28 +24,46 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
   res.end(req.method === 'HEAD' ? undefined : Buffer.from(body, 'latin1'));
 }
 
-const page = (status: number, inner: string): string => {
-  const title = `${status} ${STATUS_TEXT[status] ?? 'Unknown'}`;
-  return `<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>${title}</title>\n</head><body>\n<h1>${STATUS_TEXT[status] ?? 'Unknown'}</h1>\n${inner}</body></html>\n`;
-};
+/** ap_send_error_response's page (Apache 2.4.71: HTML 4.01 doctype, no signature). */
+export function errorPage(status: number, inner: string): string {
+  const text = STATUS_TEXT[status] ?? 'Unknown Reason';
+  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${text}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}</body></html>\n`;
+}
+
+/** get_canned_error_string for the statuses modrewrite answers. */
+export function cannedMessage(status: number, method: string, admin = '[no address given]'): string {
+  const m = escapeHtml(method);
+  switch (status) {
+    case 400: return '<p>Your browser sent a request that this server could not understand.<br />\n</p>\n';
+    case 403: return "<p>You don't have permission to access this resource.</p>\n";
+    case 404: return '<p>The requested URL was not found on this server.</p>\n';
+    case 405: return `<p>The requested method ${m} is not allowed for this URL.</p>\n`;
+    case 410: return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
+    case 412: return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
+    case 414: return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
+    case 502: return '<p>The proxy server received an invalid\r\nresponse from an upstream server.<br />\r\n</p>\n';
+    case 503: return '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n';
+    case 504: return '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n';
+    default:
+      if (STATUS_TEXT[status] && status < 500) return '';
+      return '<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n'
+        + `<p>Please contact the server administrator at \n ${escapeHtml(admin)} to inform them of the time this error occurred,\n`
+        + ' and the actions you performed just before this error.</p>\n<p>More information about this error may be available\nin the server error log.</p>\n';
+  }
+}
 
 /** An external redirect. `location` is already fully qualified and escaped by the engine. */
 export function sendRedirect(req: IncomingMessage, res: ServerResponse, status: number, location: string): void {
   // A Location starting with // would be protocol-relative: collapse it (open-redirect hygiene).
   const safe = location.replace(/^\/{2,}/, '/');
   res.setHeader('Location', safe);
-  send(req, res, status, page(status, status >= 300 && status < 400 ? `<p>The document has moved <a href="${escapeHtml(safe)}">here</a>.</p>\n` : ''));
+  const inner = status === 303 ? `<p>The answer to your request is located <a href="${escapeHtml(safe)}">here</a>.</p>\n`
+    : status >= 300 && status < 400 ? `<p>The document has moved <a href="${escapeHtml(safe)}">here</a>.</p>\n` : cannedMessage(status, req.method ?? 'GET');
+  send(req, res, status, errorPage(status, inner));
 }
 
-export function sendStatus(req: IncomingMessage, res: ServerResponse, status: number): void {
-  const messages: Record<number, string> = {
-    403: "<p>You don't have permission to access this resource.</p>\n",
-    404: '<p>The requested URL was not found on this server.</p>\n',
-    410: '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n',
-    400: '<p>Your browser sent a request that this server could not understand.<br />\n</p>\n',
-    500: '<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n',
-  };
-  send(req, res, status, page(status, messages[status] ?? ''));
+export function sendStatus(req: IncomingMessage, res: ServerResponse, status: number, admin?: string): void {
+  send(req, res, status, errorPage(status, cannedMessage(status, req.method ?? 'GET', admin)));
 }
 
 /** Appends to Vary without duplicates (case-insensitive). */

@@ -17,6 +17,7 @@ export interface MapDirective extends Base { readonly type: 'RewriteMap'; readon
 export interface BaseDirective extends Base { readonly type: 'RewriteBase'; readonly path: string }
 export interface OptionsDirective extends Base { readonly type: 'RewriteOptions'; readonly options: readonly Arg[] }
 export interface DirectorySlashDirective extends Base { readonly type: 'DirectorySlash'; readonly on: boolean }
+export interface DirectoryIndexDirective extends Base { readonly type: 'DirectoryIndex'; readonly names: readonly string[] }
 export interface ApacheOptionsDirective extends Base { readonly type: 'Options'; readonly values: readonly string[] }
 
 /** Every directive the parser produces; a discriminated union on `type`. */
@@ -28,6 +29,7 @@ export type Directive =
   | BaseDirective
   | OptionsDirective
   | DirectorySlashDirective
+  | DirectoryIndexDirective
   | ApacheOptionsDirective;
 
 export interface ParsedConfig {

@@ -41,7 +41,7 @@ const onOff = (arg: Arg | undefined): boolean | undefined => {
   return v === 'on' ? true : v === 'off' ? false : undefined;
 };
 
-/** Parses Apache configuration text (the mod_rewrite directives plus DirectorySlash and Options). */
+/** Parses Apache configuration text (the mod_rewrite directives plus DirectorySlash, DirectoryIndex and Options). */
 export function parse(source: string, options: ParseOptions = {}, sink = new ProblemSink(sourceLineLookup(source))): ParseResult {
   const context = options.context ?? 'server';
   const directives: Directive[] = [];
@@ -120,6 +120,15 @@ function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOpti
     case 'rewriteoptions': {
       const words = parseConfWords(line, rest);
       return { type: 'RewriteOptions', options: words, pos };
+    }
+    case 'directoryindex': {
+      const words = parseConfWords(line, rest).map((w) => w.text);
+      if (!words.length) {
+        sink.add('ERR_DIRECTIVE_ARGS', 'DirectoryIndex requires at least one argument', pos);
+        return undefined;
+      }
+      // `DirectoryIndex disabled` alone turns index lookups off (mod_dir)
+      return { type: 'DirectoryIndex', names: words.length === 1 && words[0].toLowerCase() === 'disabled' ? [] : words, pos };
     }
     case 'options':
       return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };

@@ -1,0 +1,19 @@
+/**
+ * Requests node:http cannot parse (a space in the request-target, a bad header) never reach a
+ * middleware; node answers them with a bare 400. `answerClientErrors(server)` makes that answer
+ * Apache's 400 page (431 for oversized headers, 408 for a header timeout) and closes the socket.
+ */
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { cannedMessage, errorPage } from '../http/respond.js';
+
+export function answerClientErrors(server: Server): Server {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return; }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = errorPage(status, status === 431 ? '<p>The server refused this request because\nthe request header fields are too large.</p>\n' : status === 408 ? '<p>Server timeout waiting for the HTTP request from the client.</p>\n' : cannedMessage(400, 'GET'));
+    const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+  });
+  return server;
+}

@@ -1,0 +1,141 @@
+/**
+ * `.htaccess` discovery and merging, as Apache's directory walk does it with `AllowOverride All`:
+ * every directory from the document root down to the request's file contributes its `.htaccess`,
+ * merged parent → child (inheritRules). Each file is compiled once and re-checked (stat: mtime,
+ * size, inode) at most every `recheckMs`; no watchers.
+ */
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { compileText, type CompileOptions } from '../compile/compile.js';
+import { inheritRules } from '../compile/inherit.js';
+import type { RuleSet } from '../compile/ruleset.js';
+import { fsPath } from '../engine/bytes.js';
+import { RewriteError } from '../errors.js';
+
+/** What applies in one directory after merging. */
+export interface DirectoryConfig {
+  /** The merged rule set (undefined: no `.htaccess` on the way, only the defaults). */
+  readonly ruleSet: RuleSet | undefined;
+  /** The filesystem directory (ending in `/`) whose rewrite configuration is in effect: the prefix per-directory rules strip. */
+  readonly rewriteDir: string;
+  /** A `.htaccess` on the way that cannot be used: 500 (broken) or 403 (unreadable), like Apache. */
+  readonly failure?: { readonly status: 403 | 500; readonly file: string; readonly error: Error };
+}
+
+interface Entry {
+  checkedAt: number;
+  signature: string;
+  ruleSet?: RuleSet;
+  failure?: DirectoryConfig['failure'];
+  version: number;
+}
+
+export interface HtaccessStoreOptions {
+  /** @default '.htaccess' (Apache's AccessFileName) */
+  readonly fileName?: string;
+  /** How often (ms) a file is stat'ed again to see whether it changed. 0: on every request. @default 1000 */
+  readonly recheckMs?: number;
+  readonly compile?: Omit<CompileOptions, 'context' | 'file'>;
+  /** Where a broken `.htaccess` is reported (once per version of the file). @default console.error */
+  readonly log?: (message: string) => void;
+  /** The parent configuration every directory inherits from (the server's `<Directory>` defaults). */
+  readonly base?: RuleSet;
+}
+
+let versions = 0;
+
+export class HtaccessStore {
+  private readonly entries = new Map<string, Entry | null>();
+  private readonly merged = new Map<string, { config: DirectoryConfig; versions: number[] }>();
+  private readonly fileName: string;
+  private readonly recheckMs: number;
+
+  constructor(readonly root: string, private readonly options: HtaccessStoreOptions = {}) {
+    this.fileName = options.fileName ?? '.htaccess';
+    this.recheckMs = options.recheckMs ?? 1000;
+  }
+
+  /**
+   * The configuration for the directories `dirs` (filesystem paths ending in `/`, from the
+   * document root down, each an existing directory).
+   */
+  configFor(dirs: readonly string[]): DirectoryConfig {
+    const now = Date.now();
+    const key = dirs[dirs.length - 1];
+    const entries = dirs.map((d) => this.entry(d, now));
+    const cached = this.merged.get(key);
+    if (cached && cached.versions.length === entries.length && cached.versions.every((v, i) => v === (entries[i]?.version ?? 0))) return cached.config;
+    let ruleSet = this.options.base;
+    let rewriteDir = dirs[0];
+    let failure: DirectoryConfig['failure'];
+    for (let i = 0; i < dirs.length; i++) {
+      const e = entries[i];
+      if (!e) continue;
+      if (e.failure) { failure = e.failure; break; }
+      const child = e.ruleSet!;
+      if (child.hasRewriteDirectives) rewriteDir = dirs[i];
+      ruleSet = ruleSet ? inheritRules(ruleSet, child) : child;
+    }
+    const config: DirectoryConfig = { ruleSet, rewriteDir, failure };
+    if (this.merged.size > 10_000) this.merged.clear();
+    this.merged.set(key, { config, versions: entries.map((e) => e?.version ?? 0) });
+    return config;
+  }
+
+  private entry(dir: string, now: number): Entry | null {
+    let e = this.entries.get(dir);
+    if (e !== undefined && (e === null ? this.nullCheckedAt.get(dir)! : e.checkedAt) + this.recheckMs > now && this.recheckMs > 0) return e;
+    const file = dir + this.fileName;
+    let st: Stats | undefined;
+    let statError: Error | undefined;
+    try {
+      st = statSync(fsPath(file), { throwIfNoEntry: false });
+    } catch (err) {
+      statError = err as Error;
+    }
+    if (!st && !statError) {
+      this.entries.set(dir, null);
+      this.nullCheckedAt.set(dir, now);
+      return null;
+    }
+    const signature = st ? `${st.mtimeMs}:${st.size}:${st.ino}` : `error:${(statError as NodeJS.ErrnoException).code}`;
+    if (e && e.signature === signature) { e.checkedAt = now; return e; }
+    e = { checkedAt: now, signature, version: ++versions };
+    try {
+      if (statError) throw statError;
+      if (!st!.isFile()) throw new Error(`${file} is not a regular file`);
+      const text = readFileSync(fsPath(file), 'utf8');
+      e.ruleSet = compileText(text, { ...this.options.compile, context: 'directory', file });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Apache: an unreadable .htaccess is a 403 ("unable to check htaccess file"); a broken one a 500
+      const status = code === 'EACCES' || code === 'EPERM' ? 403 : 500;
+      const error = err instanceof RewriteError ? err : new Error(`${file}: ${(err as Error).message}`);
+      e.failure = { status, file, error };
+      (this.options.log ?? ((m: string) => console.error(m)))(`modrewrite: ${file}: ${status === 403 ? 'unable to check htaccess file, ensure it is readable' : 'invalid configuration'}: ${error.message}`);
+    }
+    this.entries.set(dir, e);
+    this.nullCheckedAt.delete(dir);
+    return e;
+  }
+
+  private readonly nullCheckedAt = new Map<string, number>();
+}
+
+/**
+ * The directories Apache's walk passes for `filename` (an absolute path under `root`): the root,
+ * each directory below it on the way, and `filename` itself when it is a directory.
+ */
+export function directoriesOf(root: string, filename: string, isDirectory: boolean): string[] {
+  const r = root.endsWith('/') ? root : root + '/';
+  const dirs = [r];
+  if (!filename.startsWith(r)) return dirs;
+  const rest = filename.slice(r.length).split('/');
+  const n = isDirectory ? rest.length : rest.length - 1;
+  let cur = r;
+  for (let i = 0; i < n; i++) {
+    if (!rest[i]) continue;
+    cur += rest[i] + '/';
+    dirs.push(cur);
+  }
+  return dirs;
+}

@@ -1,0 +1,212 @@
+/**
+ * Apache's request processing for one virtual host, as far as it decides what a request maps to:
+ * translate_name (server-context rules), the directory walk with `.htaccess` merging, the
+ * per-directory rewrite fixup, mod_dir's fixup (DirectorySlash, DirectoryIndex sub-requests), and
+ * internal redirects that re-enter the whole pipeline (ap_internal_redirect). Pure of HTTP: the
+ * result says what to answer; site.ts answers it.
+ */
+import type { Stats } from 'node:fs';
+import type { RuleSet } from '../compile/ruleset.js';
+import { PASS, finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
+import { directoryPass, mapToFile, MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
+import { escapeUri } from '../engine/escape.js';
+import type { Evaluation } from '../engine/outcome.js';
+import { parseTarget, requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
+import { evaluateServer } from '../engine/server.js';
+import { NeedAsync, type FsView, type RequestState } from '../engine/state.js';
+import { directoriesOf, type HtaccessStore } from './htaccess-store.js';
+import { statFailure, underRoot } from './paths.js';
+
+export interface SiteConfig {
+  readonly root: string;
+  readonly server: ServerInfo;
+  readonly serverRules?: RuleSet;
+  readonly store?: HtaccessStore;
+  readonly allowedRoots: readonly string[];
+  readonly directorySlash: boolean;
+  readonly directoryIndex: readonly string[];
+  readonly fs?: FsView;
+}
+
+/** Side effects collected on the way (Set-Cookie from [CO], Vary, env, T=, H=). */
+export interface Collected {
+  vary: string[];
+  cookies: string[];
+  env: Map<string, string>;
+  contentType?: string;
+  handler?: string;
+  end: boolean;
+  internalRedirects: number;
+}
+
+export type SiteResult = { readonly acc: Collected; readonly uri: string; readonly args: string | null } & (
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
+  | { readonly kind: 'status'; readonly status: number; readonly reason?: string; readonly filename?: string }
+  | { readonly kind: 'proxy'; readonly target: string; readonly noCanon: boolean }
+  /** The default handler's turn: serve `filename` (it may not exist, or be a directory). */
+  | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined }
+);
+
+type Pass =
+  | SiteResult
+  | { readonly kind: 'internal'; readonly url: string; readonly acc: Collected; readonly filename: string; readonly stat: Stats | undefined };
+
+export interface RequestInput {
+  readonly view: RequestView;
+  readonly target: string;
+  readonly trace?: (line: string) => void;
+}
+
+/** Runs the pipeline for a request-target. */
+export async function resolveRequest(site: SiteConfig, input: RequestInput): Promise<SiteResult> {
+  const parsed = parseTarget(input.target);
+  const acc: Collected = { vary: [], cookies: [], env: new Map(), end: false, internalRedirects: 0 };
+  if (!parsed.ok) return { kind: 'status', status: parsed.status, acc, uri: '', args: null };
+  let uri = parsed.uri;
+  let args = parsed.args;
+  for (let round = 0; ; round++) {
+    const p = await onePass(site, input.view, uri, args, acc, round > 0, input.trace);
+    if (p.kind === 'internal') {
+      if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
+      const next = parseTarget(p.url);
+      if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
+      acc.env = renameEnv(acc.env);
+      acc.internalRedirects++;
+      input.trace?.(`internal redirect to ${p.url}`);
+      uri = next.uri;
+      args = next.args;
+      continue;
+    }
+    if (p.kind !== 'file') return p;
+    // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
+    if (!p.stat?.isDirectory() || p.pathInfo) return p;
+    const cfg = dirSettings(site, p.filename);
+    if (!uri.endsWith('/')) {
+      if (!cfg.slash) return p;
+      const { name, port } = requestHost(input.view, site.server);
+      const def = input.view.secure ? 443 : 80;
+      const location = `${input.view.secure ? 'https' : 'http'}://${name}${port === def ? '' : `:${port}`}${escapeUri(uri)}/${args !== null ? '?' + args : ''}`;
+      return { kind: 'redirect', status: 301, location, acc, uri, args };
+    }
+    // HEAD is a GET to Apache (header_only)
+    if (!['GET', 'HEAD', 'POST'].includes(input.view.method)) return p;
+    let errorStatus = 0;
+    let taken: Pass | undefined;
+    for (const name of cfg.index) {
+      const subTarget = (name.startsWith('/') ? name : encodePath(uri) + name) + (args !== null ? '?' + args : '');
+      const sub = parseTarget(subTarget);
+      if (!sub.ok) continue;
+      const subAcc: Collected = { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env: new Map(acc.env) };
+      const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
+      const r = await onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace);
+      if ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile() || r.kind === 'proxy') { taken = r; uri = sub.uri; args = sub.args; break; }
+      if (r.kind === 'redirect') return r;
+      if (r.kind === 'status' && r.status !== 404) errorStatus = r.status;
+    }
+    if (!taken) return errorStatus ? { kind: 'status', status: errorStatus, acc, uri, args } : p;
+    Object.assign(acc, taken.acc);
+    if (taken.kind !== 'internal') return { ...taken, uri, args } as SiteResult;
+    // the index's own rules rewrote it: the fast-redirected request follows that rewrite
+    if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
+    const next = parseTarget(taken.url);
+    if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
+    acc.env = renameEnv(acc.env);
+    acc.internalRedirects++;
+    uri = next.uri;
+    args = next.args;
+  }
+}
+
+/** DirectorySlash and DirectoryIndex in effect for a directory. */
+function dirSettings(site: SiteConfig, dirPath: string): { slash: boolean; index: readonly string[] } {
+  const rs = site.store && underRoot(dirPath, site.root) ? site.store.configFor(directoriesOf(site.root, dirPath, true)).ruleSet : undefined;
+  return {
+    slash: rs?.directorySlash ?? site.serverRules?.directorySlash ?? site.directorySlash,
+    index: rs?.directoryIndex ?? site.serverRules?.directoryIndex ?? site.directoryIndex,
+  };
+}
+
+function encodePath(p: string): string {
+  return escapeUri(p);
+}
+
+/** One trip through translate_name, the directory walk and the per-directory fixup. */
+async function onePass(site: SiteConfig, view: RequestView, uri: string, args: string | null, acc: Collected, redirected: boolean, trace?: (l: string) => void): Promise<Pass> {
+  const fs = site.fs ?? nodeFs;
+  const base: EvaluateInput = { view, server: site.server, uri, args, fs, env: acc.env, end: acc.end, trace };
+  let path = uri;
+  let mapped: { filename: string; pathInfo: string } | undefined;
+  if (site.serverRules && site.serverRules.engine === true) {
+    const ev = await evaluateServer(site.serverRules, base);
+    collect(acc, ev);
+    const o = ev.outcome;
+    if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+    if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
+    if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, acc, uri, args };
+    if (o.type === 'rewrite') { path = o.path; args = o.args; }
+    if (o.type === 'file') {
+      args = o.args;
+      // a filesystem path: only under the document root or an allowed root; otherwise a URL-path
+      const allowed = site.allowedRoots.find((r) => underRoot(o.path, r));
+      if (allowed) mapped = mapToFile(allowed, o.path.slice(allowed.replace(/\/$/, '').length), fs);
+      else path = o.path;
+    }
+  }
+  if (!mapped) {
+    if (path === '*' || !path.startsWith('/')) return { kind: 'status', status: 400, acc, uri, args };
+    mapped = mapToFile(site.root, path, fs);
+  }
+  let stat = statOf(fs, mapped.filename);
+  // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
+  if (!stat && statFailure(mapped.filename)) return { kind: 'status', status: 403, reason: `cannot stat ${mapped.filename}`, acc, uri, args };
+  if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
+  const cfg = site.store.configFor(directoriesOf(site.root, mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo));
+  if (cfg.failure) return { kind: 'status', status: cfg.failure.status, reason: cfg.failure.error.message, acc, uri, args, filename: mapped.filename };
+  const rs = cfg.ruleSet;
+  if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
+  // END in the server context ends here too; env set there is visible
+  const dirInput: EvaluateInput = { ...base, args, env: acc.env, end: acc.end, directory: undefined };
+  const result = await retrying((cache) => {
+    const state: RequestState = { uri, args, filename: mapped!.filename, pathInfo: mapped!.pathInfo, env: new Map(acc.env) };
+    const ctx = makeContext(rs, dirInput, state, cache, redirected, cfg.rewriteDir);
+    const r = directoryPass(rs, ctx, cfg.rewriteDir);
+    return { r, ev: finish(ctx, r.kind === 'outcome' ? r.outcome : PASS, 0), args: state.args };
+  });
+  collect(acc, result.ev);
+  const r = result.r;
+  if (r.kind === 'internal') return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
+  const o = r.outcome;
+  if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+  if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
+  if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, acc, uri, args };
+  stat = statOf(fs, mapped.filename);
+  return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
+}
+
+function statOf(fs: FsView, p: string): Stats | undefined {
+  return fs.stat(p) as Stats | undefined;
+}
+
+function collect(acc: Collected, ev: Evaluation): void {
+  const e = ev.effects;
+  for (const v of e.vary) if (!acc.vary.includes(v)) acc.vary.push(v);
+  acc.cookies.push(...e.cookies);
+  acc.env = new Map(e.env);
+  if (e.contentType) acc.contentType = e.contentType;
+  if (e.handler) acc.handler = e.handler;
+  acc.end = e.end;
+}
+
+/** Runs `f` synchronously; when an asynchronous map suspends it, waits and runs it again (cache kept). */
+async function retrying<T>(f: (cache: Map<string, string | undefined>) => T): Promise<T> {
+  const cache = new Map<string, string | undefined>();
+  for (let i = 0; i < 64; i++) {
+    try {
+      return f(cache);
+    } catch (err) {
+      if (!(err instanceof NeedAsync)) throw err;
+      await err.promise;
+    }
+  }
+  throw new Error('modrewrite: map lookups did not settle');
+}

@@ -1,0 +1,160 @@
+/**
+ * `site({ root, config })`: a virtual host with a DocumentRoot — server-context rules, `.htaccess`
+ * files, DirectorySlash, DirectoryIndex, static files and Apache's error pages, with `[P]` handed
+ * to the proxy. See pipeline.ts for the decisions; this file answers them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RuleSet } from '../compile/ruleset.js';
+import { bytesToUtf8 } from '../engine/bytes.js';
+import { escapeUri } from '../engine/escape.js';
+import { loadRules } from '../http/load-rules.js';
+import { compileTrust, requestView } from '../http/request-view.js';
+import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
+import { debug, forceContentType } from '../http/rewrite.js';
+import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
+import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
+import { HtaccessStore } from './htaccess-store.js';
+import { dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
+import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import { serveFile } from './static-file.js';
+
+export interface SiteRequest extends IncomingMessage {
+  /** The file the request was mapped to (set before a handler runs). */
+  filename?: string;
+  /** PATH_INFO of that mapping. */
+  pathInfo?: string;
+}
+
+export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+  /** DocumentRoot. */
+  readonly root: string;
+  /** Server-context directives (text, `{ file }` or a compiled RuleSet): RewriteEngine/Cond/Rule/Map/Options, DirectorySlash, DirectoryIndex. */
+  readonly config?: RulesInput;
+  /** Further folders a filesystem substitution may be served from (the document root always may). @default [] */
+  readonly allowedRoots?: readonly string[];
+  /** Read `.htaccess` files (AllowOverride All), or tune their reading. @default true */
+  readonly htaccess?: boolean | { readonly fileName?: string; readonly recheckMs?: number };
+  /** mod_dir's DirectorySlash. @default true */
+  readonly directorySlash?: boolean;
+  /** mod_dir's DirectoryIndex names. @default ['index.html'] */
+  readonly directoryIndex?: readonly string[];
+  /** `[P]` outcomes go here; without it they answer 403 like Apache without mod_proxy. */
+  readonly proxy?: ProxyHandler<Req, Res>;
+  /** Handlers by name ([H=name], or `addHandler`), e.g. `moduleHandler()`. */
+  readonly handlers?: Readonly<Record<string, Handler<Req & SiteRequest, Res>>>;
+  /** AddHandler: file extension (with dot) → handler name. */
+  readonly addHandler?: Readonly<Record<string, string>>;
+  /** A missing file calls `next()` (with `req.url` rewritten) instead of answering 404. @default true */
+  readonly fallthrough?: boolean;
+  /** Symbolic links: `inside` follows links whose target stays under the roots, `follow` any, `deny` none. @default 'inside' */
+  readonly symlinks?: 'inside' | 'follow' | 'deny';
+  /** Serve dotfiles other than `.ht*` (those are always 403, like Apache's stock config). @default false */
+  readonly dotfiles?: boolean;
+  readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** Folder relative map paths in `config` resolve against. @default the config file's folder, else cwd */
+  readonly mapRoot?: string;
+  readonly serverName?: string;
+  readonly serverAliases?: readonly string[];
+  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+  /** Trace every decision to `debug('modrewrite:engine')`, or to this function. */
+  readonly trace?: boolean | ((line: string) => void);
+  /** Add X-Filename, X-Query and X-Env-* to every response (what the conformance recorder asks Apache for). @default false */
+  readonly debugHeaders?: boolean;
+  /** Where broken `.htaccess` files are reported. @default console.error */
+  readonly log?: (message: string) => void;
+}
+
+/** Creates the site middleware. */
+export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): (req: Req, res: Res, next?: Next) => void {
+  const root = resolveRoots([options.root])[0];
+  const serverRules: RuleSet | undefined = options.config === undefined ? undefined
+    : loadRules(options.config, { context: 'server', maps: options.maps, mapRoot: options.mapRoot });
+  const ht = options.htaccess ?? true;
+  const store = ht === false ? undefined : new HtaccessStore(root, {
+    fileName: ht === true ? undefined : ht.fileName, recheckMs: ht === true ? undefined : ht.recheckMs, log: options.log,
+    compile: { maps: options.maps, mapRoot: options.mapRoot },
+  });
+  const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
+  const config: SiteConfig = {
+    root, serverRules, store, allowedRoots: roots,
+    server: { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases },
+    directorySlash: options.directorySlash ?? true,
+    directoryIndex: options.directoryIndex ?? ['index.html'],
+  };
+  const trust = compileTrust(options.trustProxy);
+  const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
+  const symlinks = options.symlinks ?? 'inside';
+
+  return function siteMiddleware(req: Req, res: Res, next?: Next): void {
+    const done: Next = next ?? ((err?: unknown) => sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404));
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
+      (r) => answer(req, res, done, r),
+      (err) => done(err),
+    );
+  };
+
+  function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
+    const { acc } = r;
+    (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
+    if (options.debugHeaders) {
+      res.setHeader('X-Filename', 'filename' in r && r.filename ? r.filename : '');
+      res.setHeader('X-Query', r.args ?? '');
+      for (const [k, v] of acc.env) if (v && !/[\x00-\x1f\x7f]/.test(v)) res.setHeader(`X-Env-${k}`, v);
+    }
+    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    switch (r.kind) {
+      case 'redirect': sendRedirect(req, res, r.status, r.location); return;
+      case 'status':
+        if (r.status >= 500) (options.log ?? debug)(`modrewrite: ${req.url}: ${r.status} ${r.reason ?? ''}`);
+        sendStatus(req, res, r.status);
+        return;
+      case 'proxy':
+        appendVary(res, acc.vary);
+        if (options.proxy) { options.proxy(req, res, next, { target: r.target, noCanon: r.noCanon }); return; }
+        sendStatus(req, res, 403);
+        return;
+      case 'file': break;
+    }
+    const { filename, pathInfo, stat } = r;
+    const sreq = req as Req & SiteRequest;
+    sreq.filename = filename;
+    sreq.pathInfo = pathInfo;
+    const handlerName = acc.handler ?? (options.addHandler && Object.entries(options.addHandler).find(([ext]) => filename.endsWith(ext))?.[1]);
+    const handler = handlerName ? options.handlers?.[handlerName] : undefined;
+    const inRoots = roots.some((x) => underRoot(filename, x));
+    if (!inRoots) { sendStatus(req, res, 404); return; }
+    const dots = dotSegment(filename, roots.find((x) => underRoot(filename, x))!);
+    if (dots === 'ht') { sendStatus(req, res, 403); return; }
+    if (dots === 'dot' && !options.dotfiles) { sendStatus(req, res, 404); return; }
+    if (stat && symlinks !== 'follow') {
+      const real = realpathOf(filename);
+      if (!real || (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))) { sendStatus(req, res, 403); return; }
+    }
+    appendVary(res, acc.vary);
+    if (acc.contentType) forceContentType(res, acc.contentType);
+    if (handler && stat) { handler(sreq, res, next); return; }
+    if (!stat || pathInfo || stat.isDirectory()) {
+      if (options.fallthrough ?? true) {
+        req.url = escapeUri(r.uri) + (r.args !== null ? '?' + r.args : '');
+        next();
+        return;
+      }
+      sendStatus(req, res, 404);
+      return;
+    }
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); res.statusCode = 200; res.setHeader('Content-Length', 0); res.end(); return; }
+    // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded)
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); sendStatus(req, res, 405); return; }
+    serveFile(req, res, filename, {
+      contentType: acc.contentType,
+      onError: (status) => { if (!res.headersSent) sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403); else res.destroy(); },
+    });
+  }
+}
+
+function envObject(env: ReadonlyMap<string, string>): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const [k, v] of env) o[k] = bytesToUtf8(v);
+  return o;
+}
