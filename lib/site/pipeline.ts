@@ -70,8 +70,7 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
       if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
       const next = parseTarget(p.url);
       if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
-      acc.env = renameEnv(acc.env);
-      acc.internalRedirects++;
+      redirectInternally(acc);
       input.trace?.(`internal redirect to ${p.url}`);
       uri = next.uri;
       args = next.args;
@@ -110,8 +109,7 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
     if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
     const next = parseTarget(taken.url);
     if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
-    acc.env = renameEnv(acc.env);
-    acc.internalRedirects++;
+    redirectInternally(acc);
     uri = next.uri;
     args = next.args;
   }
@@ -154,7 +152,8 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
   }
   if (!mapped) {
     if (path === '*' || !path.startsWith('/')) return { kind: 'status', status: 400, acc, uri, args };
-    mapped = mapToFile(site.root, path, fs);
+    // core's translate: docroot + the path, empty segments skipped (apr_filepath_merge)
+    mapped = mapToFile(site.root, path.replace(/\/{2,}/g, '/'), fs);
   }
   let stat = statOf(fs, mapped.filename);
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
@@ -185,6 +184,14 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
 
 function statOf(fs: FsView, p: string): Stats | undefined {
   return fs.stat(p) as Stats | undefined;
+}
+
+/** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */
+function redirectInternally(acc: Collected): void {
+  acc.env = renameEnv(acc.env);
+  acc.internalRedirects++;
+  acc.contentType = undefined;
+  acc.handler = undefined;
 }
 
 function collect(acc: Collected, ev: Evaluation): void {

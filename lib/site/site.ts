@@ -72,7 +72,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const ht = options.htaccess ?? true;
   const store = ht === false ? undefined : new HtaccessStore(root, {
     fileName: ht === true ? undefined : ht.fileName, recheckMs: ht === true ? undefined : ht.recheckMs, log: options.log,
-    compile: { maps: options.maps, mapRoot: options.mapRoot },
+    // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
+    compile: { maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) }, mapRoot: options.mapRoot },
   });
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
   const config: SiteConfig = {
@@ -87,6 +88,12 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 
   return function siteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next = next ?? ((err?: unknown) => sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404));
+    // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
+    if (req.url === '*') {
+      if (req.method === 'OPTIONS') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); res.setHeader('Content-Length', 0); res.end(); }
+      else sendStatus(req, res, 400);
+      return;
+    }
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
       (r) => answer(req, res, done, r),
       (err) => done(err),
@@ -130,11 +137,12 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       const real = realpathOf(filename);
       if (!real || (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))) { sendStatus(req, res, 403); return; }
     }
-    appendVary(res, acc.vary);
+    // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
-    if (handler && stat) { handler(sreq, res, next); return; }
+    if (handler && stat) { appendVary(res, acc.vary); handler(sreq, res, next); return; }
     if (!stat || pathInfo || stat.isDirectory()) {
       if (options.fallthrough ?? true) {
+        appendVary(res, acc.vary);
         req.url = escapeUri(r.uri) + (r.args !== null ? '?' + r.args : '');
         next();
         return;
@@ -146,6 +154,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     if (method === 'OPTIONS') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); res.statusCode = 200; res.setHeader('Content-Length', 0); res.end(); return; }
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded)
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); sendStatus(req, res, 405); return; }
+    appendVary(res, acc.vary);
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       onError: (status) => { if (!res.headersSent) sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403); else res.destroy(); },
