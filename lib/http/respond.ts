@@ -31,11 +31,11 @@ export function errorPage(status: number, inner: string): string {
 }
 
 /** get_canned_error_string for the statuses modrewrite answers. */
-export function cannedMessage(status: number, method: string, admin = '[no address given]'): string {
+export function cannedMessage(status: number, method: string, admin = '[no address given]', notes = ''): string {
   const m = escapeHtml(method);
   switch (status) {
-    case 400: return '<p>Your browser sent a request that this server could not understand.<br />\n</p>\n';
-    case 403: return "<p>You don't have permission to access this resource.</p>\n";
+    case 400: return `<p>Your browser sent a request that this server could not understand.<br />\n${notes}</p>\n`;
+    case 403: return `<p>You don't have permission to access this resource.${notes}</p>\n`;
     case 404: return '<p>The requested URL was not found on this server.</p>\n';
     case 405: return `<p>The requested method ${m} is not allowed for this URL.</p>\n`;
     case 410: return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
@@ -62,8 +62,9 @@ export function sendRedirect(req: IncomingMessage, res: ServerResponse, status: 
   send(req, res, status, errorPage(status, inner));
 }
 
-export function sendStatus(req: IncomingMessage, res: ServerResponse, status: number, admin?: string): void {
-  send(req, res, status, errorPage(status, cannedMessage(status, req.method ?? 'GET', admin)));
+/** Apache's error page for `status`; `notes` is Apache's "error-notes" (shown for 400 and 403). */
+export function sendStatus(req: IncomingMessage, res: ServerResponse, status: number, admin?: string, notes?: string): void {
+  send(req, res, status, errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes)));
 }
 
 /** Appends to Vary without duplicates (case-insensitive). */

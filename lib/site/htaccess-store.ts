@@ -106,9 +106,9 @@ export class HtaccessStore {
       const text = readFileSync(fsPath(file), 'utf8');
       e.ruleSet = compileText(text, { ...this.options.compile, context: 'directory', file });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // Apache: an unreadable .htaccess is a 403 ("unable to check htaccess file"); a broken one a 500
-      const status = code === 'EACCES' || code === 'EPERM' ? 403 : 500;
+      // Apache: a .htaccess that cannot be opened (permissions, a symlink loop) is a 403 ("unable to
+      // check htaccess file"); one that does not parse is a 500
+      const status = err instanceof RewriteError ? 500 : 403;
       const error = err instanceof RewriteError ? err : new Error(`${file}: ${(err as Error).message}`);
       e.failure = { status, file, error };
       (this.options.log ?? ((m: string) => console.error(m)))(`modrewrite: ${file}: ${status === 403 ? 'unable to check htaccess file, ensure it is readable' : 'invalid configuration'}: ${error.message}`);

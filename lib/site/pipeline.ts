@@ -41,7 +41,7 @@ export interface Collected {
 
 export type SiteResult = { readonly acc: Collected; readonly uri: string; readonly args: string | null } & (
   | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
-  | { readonly kind: 'status'; readonly status: number; readonly reason?: string; readonly filename?: string }
+  | { readonly kind: 'status'; readonly status: number; readonly reason?: string; readonly filename?: string; readonly notes?: string }
   | { readonly kind: 'proxy'; readonly target: string; readonly noCanon: boolean }
   /** The default handler's turn: serve `filename` (it may not exist, or be a directory). */
   | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined }
@@ -160,7 +160,10 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
   if (!stat && statFailure(mapped.filename)) return { kind: 'status', status: 403, reason: `cannot stat ${mapped.filename}`, acc, uri, args };
   if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
   const cfg = site.store.configFor(directoriesOf(site.root, mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo));
-  if (cfg.failure) return { kind: 'status', status: cfg.failure.status, reason: cfg.failure.error.message, acc, uri, args, filename: mapped.filename };
+  if (cfg.failure) {
+    const notes = cfg.failure.status === 403 ? 'Server unable to read htaccess file, denying access to be safe' : undefined;
+    return { kind: 'status', status: cfg.failure.status, reason: cfg.failure.error.message, notes, acc, uri, args, filename: mapped.filename };
+  }
   const rs = cfg.ruleSet;
   if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
   // END in the server context ends here too; env set there is visible

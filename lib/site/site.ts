@@ -113,7 +113,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       case 'redirect': sendRedirect(req, res, r.status, r.location); return;
       case 'status':
         if (r.status >= 500) (options.log ?? debug)(`modrewrite: ${req.url}: ${r.status} ${r.reason ?? ''}`);
-        sendStatus(req, res, r.status);
+        sendStatus(req, res, r.status, undefined, r.notes);
         return;
       case 'proxy':
         appendVary(res, acc.vary);
