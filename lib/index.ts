@@ -7,6 +7,16 @@ export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandle
 export { site } from './site/site.js';
 export type { SiteOptions, SiteRequest } from './site/site.js';
 export { answerClientErrors } from './site/client-error.js';
+export { htaccess } from './site/htaccess.js';
+export type { HtaccessOptions } from './site/htaccess.js';
+export { directorySlash } from './site/directory-slash.js';
+export type { DirectorySlashOptions } from './site/directory-slash.js';
+export { staticFirst } from './site/static-first.js';
+export type { StaticFirstOptions } from './site/static-first.js';
+export { scriptAlias } from './site/script-alias.js';
+export type { ScriptRequest } from './site/script-alias.js';
+export { moduleHandler } from './site/modules.js';
+export { HtaccessStore } from './site/htaccess-store.js';
 export { parse } from './syntax/parse.js';
 export type { ParseOptions, ParseResult, ConfigContext } from './syntax/parse.js';
 export type { Directive, ParsedConfig } from './syntax/ast.js';

@@ -44,7 +44,7 @@ export type SiteResult = { readonly acc: Collected; readonly uri: string; readon
   | { readonly kind: 'status'; readonly status: number; readonly reason?: string; readonly filename?: string; readonly notes?: string }
   | { readonly kind: 'proxy'; readonly target: string; readonly noCanon: boolean }
   /** The default handler's turn: serve `filename` (it may not exist, or be a directory). */
-  | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined }
+  | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined; readonly path: string }
 );
 
 type Pass =
@@ -158,14 +158,14 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
   let stat = statOf(fs, mapped.filename);
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename)) return { kind: 'status', status: 403, reason: `cannot stat ${mapped.filename}`, acc, uri, args };
-  if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
+  if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path };
   const cfg = site.store.configFor(directoriesOf(site.root, mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo));
   if (cfg.failure) {
     const notes = cfg.failure.status === 403 ? 'Server unable to read htaccess file, denying access to be safe' : undefined;
     return { kind: 'status', status: cfg.failure.status, reason: cfg.failure.error.message, notes, acc, uri, args, filename: mapped.filename };
   }
   const rs = cfg.ruleSet;
-  if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
+  if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path };
   // END in the server context ends here too; env set there is visible
   const dirInput: EvaluateInput = { ...base, args, env: acc.env, end: acc.end, directory: undefined };
   const result = await retrying((cache) => {
@@ -182,7 +182,7 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
   if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
   if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, acc, uri, args };
   stat = statOf(fs, mapped.filename);
-  return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args };
+  return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path };
 }
 
 function statOf(fs: FsView, p: string): Stats | undefined {

@@ -143,7 +143,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     if (!stat || pathInfo || stat.isDirectory()) {
       if (options.fallthrough ?? true) {
         appendVary(res, acc.vary);
-        req.url = escapeUri(r.uri) + (r.args !== null ? '?' + r.args : '');
+        // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
+        req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
         next();
         return;
       }

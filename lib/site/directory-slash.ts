@@ -1,0 +1,53 @@
+/**
+ * `directorySlash({ root })`: mod_dir's DirectorySlash as a middleware. A request for a real
+ * directory without its trailing slash gets a 301 to the same URL plus `/` (query kept, the mount
+ * path included, leading slashes collapsed, Location escaped like ap_escape_uri, Apache's page).
+ * `DirectorySlash Off` in an `.htaccess` on the way, or `enabled: false`, turns it off.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeUri } from '../engine/escape.js';
+import { parseTarget, requestHost } from '../engine/request.js';
+import { mapToFile } from '../engine/directory.js';
+import { nodeFs } from '../engine/context.js';
+import { compileTrust, requestView } from '../http/request-view.js';
+import { sendRedirect } from '../http/respond.js';
+import type { Next } from '../http/types.js';
+import { directoriesOf, HtaccessStore } from './htaccess-store.js';
+import { dotSegment, resolveRoots } from './paths.js';
+
+export interface DirectorySlashOptions {
+  readonly root: string;
+  /** @default true */
+  readonly enabled?: boolean;
+  /** Honour `DirectorySlash` in `.htaccess` files under root. @default true */
+  readonly htaccess?: boolean | { readonly recheckMs?: number };
+  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+}
+
+export function directorySlash<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: DirectorySlashOptions): (req: Req, res: Res, next: Next) => void {
+  const root = resolveRoots([options.root])[0];
+  const enabled = options.enabled ?? true;
+  const ht = options.htaccess ?? true;
+  const store = ht === false ? undefined : new HtaccessStore(root, { recheckMs: ht === true ? undefined : ht.recheckMs, compile: { ignoreUnknownDirectives: true }, log: () => {} });
+  const trust = compileTrust(options.trustProxy);
+  return (req, res, next) => {
+    if (!enabled) { next(); return; }
+    const url = req.url ?? '/';
+    const parsed = parseTarget(url);
+    if (!parsed.ok || parsed.uri === '*' || parsed.uri.endsWith('/')) { next(); return; }
+    const mapped = mapToFile(root, parsed.uri.replace(/\/{2,}/g, '/'), nodeFs);
+    if (mapped.pathInfo || !nodeFs.stat(mapped.filename)?.isDirectory() || dotSegment(mapped.filename, root) !== 'none') { next(); return; }
+    if (store) {
+      const cfg = store.configFor(directoriesOf(root, mapped.filename, true));
+      if (cfg.ruleSet?.directorySlash === false) { next(); return; }
+    }
+    // the URL the client used: the mount path (Express's baseUrl) is part of it
+    const base = String((req as { baseUrl?: string }).baseUrl ?? '');
+    const path = (base + parsed.uri).replace(/^\/{2,}/, '/');
+    const view = requestView(req, trust);
+    const { name, port } = requestHost(view, { documentRoot: root });
+    const def = view.secure ? 443 : 80;
+    const location = `${view.secure ? 'https' : 'http'}://${name}${port === def ? '' : `:${port}`}${escapeUri(path)}/${parsed.args !== null ? '?' + parsed.args : ''}`;
+    sendRedirect(req, res, 301, location);
+  };
+}
