@@ -15,21 +15,44 @@ beforeAll(async () => {
 });
 afterAll(async () => { await new Promise((r) => backend.close(r)); });
 
-describe('seed 000: hidden script extension', () => {
-  test('/python_app/test runs test.js, query kept, original URL visible', async () => {
+describe('seed 000: hidden script extension (site() + python_app/.htaccess)', () => {
+  test('/python_app/test runs test.js through an internal redirect, query kept, original URL visible', async () => {
     const res = await request(app).get('/python_app/test?a=1');
     expect(res.status).toBe(200);
     expect(res.text).toContain('test.js ran');
     expect(res.text).toContain('REQUEST_URI (original): /python_app/test?a=1');
-    expect(res.text).toContain('SCRIPT_NAME (rewritten): /python_app/test.js');
+    expect(res.text).toContain('file: test.js');
+    expect(res.text).toContain('REDIRECT_STATUS: 200');
   });
-  test('the hello/ directory wins over hello.js (!-d)', async () => {
+  test('the hello directory wins over hello.js (!-d): DirectorySlash redirect, then the index', async () => {
+    const slash = await request(app).get('/python_app/hello').set('Host', 'example.test');
+    expect(slash.status).toBe(301);
+    expect(slash.headers.location).toBe('http://example.test/python_app/hello/');
     const res = await request(app).get('/python_app/hello/');
     expect(res.text).toContain('directory');
+    expect((await request(app).get('/python_app/hello.js')).text).toBe('hello.js ran\n');
   });
-  test('a missing script is a 404, the .htaccess is never served', async () => {
+  test('PATH_INFO after a hidden script loops like Apache (500)', async () => {
+    expect((await request(app).get('/python_app/test/extra')).status).toBe(500);
+  });
+  test('DirectorySlash Off: no redirect, the directory is not listed', async () => {
+    expect((await request(app).get('/python_app_noslash/hello')).status).toBe(404);
+    expect((await request(app).get('/python_app_noslash/hello/')).text).toContain('directory');
+    expect((await request(app).get('/python_app_noslash/test')).text).toContain('test.js ran');
+  });
+  test('the scriptAlias alternative: scriptName and pathInfo, no directory in the way', async () => {
+    const res = await request(app).get('/wsgi/test/some/path?a=1');
+    expect(res.text).toContain('scriptName: /wsgi/test');
+    expect(res.text).toContain('pathInfo: /some/path');
+    expect((await request(app).get('/wsgi/hello')).text).toBe('hello.js ran\n');
+  });
+  test('a missing script is a 404, the .htaccess is never served (403)', async () => {
     expect((await request(app).get('/python_app/missing')).status).toBe(404);
-    expect((await request(app).get('/python_app/.htaccess')).status).toBe(404);
+    expect((await request(app).get('/python_app/.htaccess')).status).toBe(403);
+  });
+  test('the landing page links every case', async () => {
+    const res = await request(app).get('/');
+    for (const u of ['/python_app/test', '/python_app/hello', '/python_app_noslash/hello', '/wsgi/test/some/path?a=1']) expect(res.text).toContain(`href="${u}"`);
   });
 });
 
