@@ -2,55 +2,13 @@
 // npm run bench: throughput of Express + rewrite() (50 realistic rules) against bare Express,
 // measured in the same run with autocannon (bounded: fixed duration, loopback only), reported as
 // ratios; plus the per-request evaluation time of a 10,000-rule redirect set (p50/p99).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { compile, evaluateServer } = require('../dist/cjs/index.js');
 
-const DURATION = Number(process.env.BENCH_SECONDS || 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 9);
-
-// Servers on CPU 1, the load generator on CPU 0 (taskset), so they do not fight for one core.
-const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pin = (cpu, cmd, args) => (pinned ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
-const autocannonBin = require.resolve('autocannon/autocannon.js');
-
-function start(mode, port) {
-  return new Promise((resolve, reject) => {
-    const [cmd, args] = pin(1, process.execPath, [new URL('./server.mjs', import.meta.url).pathname, mode, String(port)]);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.once('message', () => resolve(child));
-    child.on('exit', (code) => { if (code) reject(new Error(`server exited with ${code}`)); });
-  });
-}
-
-const cpuOf = (child) => new Promise((resolve) => {
-  child.once('message', (m) => resolve(m.cpu));
-  child.send('cpu');
-});
-
-/**
- * Both servers under load at the same time (both pinned to CPU 1, so each gets about half of it;
- * both load generators on CPU 0): whatever else the shared machine does hits both alike, and the
- * ratio of their throughputs is the ratio of their per-request CPU cost.
- */
-function loadPair(portA, pathA, portB, pathB) {
-  const run = (port, path) => new Promise((resolve, reject) => {
-    const [cmd, args] = pin(0, process.execPath, [autocannonBin, '-c', '16', '-d', String(DURATION), '-j', `http://127.0.0.1:${port}${path}`]);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.on('exit', (code) => {
-      try {
-        const r = JSON.parse(out);
-        if (r.non2xx) reject(new Error(`${path}: ${r.non2xx} non-2xx answers`));
-        else resolve(r.requests.average);
-      } catch (err) { reject(new Error(`autocannon exited with ${code}: ${err.message}`)); }
-    });
-  });
-  return Promise.all([run(portA, pathA), run(portB, pathB)]);
-}
+import { DURATION, ROUNDS, autocannonBin, loadPair, median, pin, pinned, start, cpuOf } from './lib.mjs';
 
 /** One bounded load run: requests/s, and the server's CPU microseconds per request. */
 async function load(child, port, path) {
@@ -62,7 +20,6 @@ async function load(child, port, path) {
   return { rps: r.requests.average, cpu: (after - before) / r.requests.total };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function throughput() {
   const bare = await start('bare', 39001);

@@ -1,5 +1,5 @@
 /** Path containment: what may be served, and from where. */
-import { realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { fsPath, utf8ToBytes } from '../engine/bytes.js';
 import { resolve } from 'node:path';
 
@@ -37,4 +37,44 @@ export function dotSegment(path: string, root: string): 'none' | 'ht' | 'dot' {
   }
   const last = rel.slice(rel.lastIndexOf('/') + 1);
   return last.startsWith('.ht') ? 'ht' : found;
+}
+
+export interface Walked {
+  readonly filename: string;
+  readonly pathInfo: string;
+  /** stat() of `filename` (links followed), undefined when it does not exist. */
+  readonly stat: Stats | undefined;
+  /** Whether a symbolic link was met on the way (only then is a realpath check needed). */
+  readonly symlink: boolean;
+}
+
+/**
+ * Apache's directory walk (like engine/mapToFile) with lstat, so one system call per segment
+ * also tells whether any segment is a symbolic link.
+ */
+export function walk(docRoot: string, uri: string): Walked {
+  const root = docRoot.replace(/\/$/, '');
+  const segs = uri.split('/');
+  let path = root;
+  let symlink = false;
+  let last: Stats | undefined;
+  for (let i = 1; i < segs.length; i++) {
+    const candidate = path + '/' + segs[i];
+    if (segs[i] === '' && i === segs.length - 1) return { filename: candidate, pathInfo: '', stat: last ?? statQuiet(path), symlink };
+    let st = lstatQuiet(candidate);
+    if (st?.isSymbolicLink()) { symlink = true; st = statQuiet(candidate); }
+    const rest = segs.slice(i + 1);
+    if (!st || !st.isDirectory()) return { filename: candidate, pathInfo: rest.length ? '/' + rest.join('/') : '', stat: st, symlink };
+    path = candidate;
+    last = st;
+  }
+  return { filename: path, pathInfo: '', stat: last ?? statQuiet(path), symlink };
+}
+
+function lstatQuiet(p: string): Stats | undefined {
+  try { return lstatSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; }
+}
+
+export function statQuiet(p: string): Stats | undefined {
+  try { return statSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; }
 }

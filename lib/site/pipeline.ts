@@ -8,14 +8,14 @@
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
 import { PASS, finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
-import { directoryPass, mapToFile, MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
+import { directoryPass, MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { escapeUri } from '../engine/escape.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget, requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
 import { evaluateServer } from '../engine/server.js';
-import { NeedAsync, type FsView, type RequestState } from '../engine/state.js';
+import { NeedAsync, type RequestState } from '../engine/state.js';
 import { directoriesOf, type HtaccessStore } from './htaccess-store.js';
-import { statFailure, underRoot } from './paths.js';
+import { statFailure, underRoot, walk, type Walked } from './paths.js';
 
 export interface SiteConfig {
   readonly root: string;
@@ -25,7 +25,6 @@ export interface SiteConfig {
   readonly allowedRoots: readonly string[];
   readonly directorySlash: boolean;
   readonly directoryIndex: readonly string[];
-  readonly fs?: FsView;
 }
 
 /** Side effects collected on the way (Set-Cookie from [CO], Vary, env, T=, H=). */
@@ -44,7 +43,7 @@ export type SiteResult = { readonly acc: Collected; readonly uri: string; readon
   | { readonly kind: 'status'; readonly status: number; readonly reason?: string; readonly filename?: string; readonly notes?: string }
   | { readonly kind: 'proxy'; readonly target: string; readonly noCanon: boolean }
   /** The default handler's turn: serve `filename` (it may not exist, or be a directory). */
-  | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined; readonly path: string }
+  | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined; readonly path: string; readonly symlink: boolean }
 );
 
 type Pass =
@@ -130,10 +129,9 @@ function encodePath(p: string): string {
 
 /** One trip through translate_name, the directory walk and the per-directory fixup. */
 async function onePass(site: SiteConfig, view: RequestView, uri: string, args: string | null, acc: Collected, redirected: boolean, trace?: (l: string) => void): Promise<Pass> {
-  const fs = site.fs ?? nodeFs;
-  const base: EvaluateInput = { view, server: site.server, uri, args, fs, env: acc.env, end: acc.end, trace };
+  const base: EvaluateInput = { view, server: site.server, uri, args, fs: nodeFs, env: acc.env, end: acc.end, trace };
   let path = uri;
-  let mapped: { filename: string; pathInfo: string } | undefined;
+  let mapped: Walked | undefined;
   if (site.serverRules && site.serverRules.engine === true) {
     const ev = await evaluateServer(site.serverRules, base);
     collect(acc, ev);
@@ -146,26 +144,26 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
       args = o.args;
       // a filesystem path: only under the document root or an allowed root; otherwise a URL-path
       const allowed = site.allowedRoots.find((r) => underRoot(o.path, r));
-      if (allowed) mapped = mapToFile(allowed, o.path.slice(allowed.replace(/\/$/, '').length), fs);
+      if (allowed) mapped = walk(allowed, o.path.slice(allowed.replace(/\/$/, '').length));
       else path = o.path;
     }
   }
   if (!mapped) {
     if (path === '*' || !path.startsWith('/')) return { kind: 'status', status: 400, acc, uri, args };
     // core's translate: docroot + the path, empty segments skipped (apr_filepath_merge)
-    mapped = mapToFile(site.root, path.replace(/\/{2,}/g, '/'), fs);
+    mapped = walk(site.root, path.replace(/\/{2,}/g, '/'));
   }
-  let stat = statOf(fs, mapped.filename);
+  const stat = mapped.stat;
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename)) return { kind: 'status', status: 403, reason: `cannot stat ${mapped.filename}`, acc, uri, args };
-  if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path };
+  if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
   const cfg = site.store.configFor(directoriesOf(site.root, mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo));
   if (cfg.failure) {
     const notes = cfg.failure.status === 403 ? 'Server unable to read htaccess file, denying access to be safe' : undefined;
     return { kind: 'status', status: cfg.failure.status, reason: cfg.failure.error.message, notes, acc, uri, args, filename: mapped.filename };
   }
   const rs = cfg.ruleSet;
-  if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path };
+  if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
   // END in the server context ends here too; env set there is visible
   const dirInput: EvaluateInput = { ...base, args, env: acc.env, end: acc.end, directory: undefined };
   const result = await retrying((cache) => {
@@ -181,12 +179,7 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
   if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
   if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
   if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, acc, uri, args };
-  stat = statOf(fs, mapped.filename);
-  return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path };
-}
-
-function statOf(fs: FsView, p: string): Stats | undefined {
-  return fs.stat(p) as Stats | undefined;
+  return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
 }
 
 /** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */

@@ -133,7 +133,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     const dots = dotSegment(filename, roots.find((x) => underRoot(filename, x))!);
     if (dots === 'ht') { sendStatus(req, res, 403); return; }
     if (dots === 'dot' && !options.dotfiles) { sendStatus(req, res, 404); return; }
-    if (stat && symlinks !== 'follow') {
+    // the walk saw every segment with lstat: without a link on the way the real path is the path
+    if (stat && symlinks !== 'follow' && r.symlink) {
       const real = realpathOf(filename);
       if (!real || (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))) { sendStatus(req, res, 403); return; }
     }
