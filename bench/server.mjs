@@ -15,6 +15,7 @@ if (mode === 'rewrite') app.use(rewrite(readFileSync(new URL('./rules-50.conf', 
 if (mode === 'static') app.use(express.static(docroot));
 // default options: .htaccess files re-checked at most once a second, DirectorySlash, index.html
 if (mode === 'site') app.use(site({ root: docroot }));
+if (mode === 'servefile') { const { serveFile } = require('../dist/cjs/site/static-file.js'); app.use((req, res) => serveFile(req, res, docroot + req.url, { onError: () => res.end() })); }
 app.get('/{*any}', (req, res) => { res.send('ok'); });
 app.listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
 process.on('SIGTERM', () => process.exit(0));

@@ -24,6 +24,8 @@ const path = '/a/b/c/file.css';
 console.log(`load generator: autocannon, 16 connections per server, ${DURATION}s x ${ROUNDS} rounds, both servers loaded at once; ${pinned ? 'servers on CPU 1, load generators on CPU 0' : 'not pinned (no taskset)'}`);
 const stat = await start('static', 39011, root);
 const siteServer = await start('site', 39012, root);
+// warm-up (JIT, caches), not counted: a long-running server is measured in its steady state
+await loadPair(39011, path, 39012, path);
 const ratios = [];
 const rps = { static: [], site: [] };
 try {

@@ -12,7 +12,7 @@ import { nodeFs } from '../engine/context.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { sendRedirect } from '../http/respond.js';
 import type { Next } from '../http/types.js';
-import { directoriesOf, HtaccessStore } from './htaccess-store.js';
+import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 
 export interface DirectorySlashOptions {
@@ -38,7 +38,7 @@ export function directorySlash<Req extends IncomingMessage = IncomingMessage, Re
     const mapped = mapToFile(root, parsed.uri.replace(/\/{2,}/g, '/'), nodeFs);
     if (mapped.pathInfo || !nodeFs.stat(mapped.filename)?.isDirectory() || dotSegment(mapped.filename, root) !== 'none') { next(); return; }
     if (store) {
-      const cfg = store.configFor(directoriesOf(root, mapped.filename, true));
+      const cfg = store.configForPath(mapped.filename, true);
       if (cfg.ruleSet?.directorySlash === false) { next(); return; }
     }
     // the URL the client used: the mount path (Express's baseUrl) is part of it

@@ -45,7 +45,7 @@ let versions = 0;
 
 export class HtaccessStore {
   private readonly entries = new Map<string, Entry | null>();
-  private readonly merged = new Map<string, { config: DirectoryConfig; versions: number[] }>();
+  private readonly merged = new Map<string, { config: DirectoryConfig; versions: number[]; checkedAt: number }>();
   private readonly fileName: string;
   private readonly recheckMs: number;
 
@@ -55,15 +55,31 @@ export class HtaccessStore {
   }
 
   /**
+   * The configuration for `filename` (an absolute path under the root; `isDirectory` when the
+   * walk ends at a directory, whose own `.htaccess` then applies too).
+   */
+  configForPath(filename: string, isDirectory: boolean): DirectoryConfig {
+    const slash = filename.lastIndexOf('/');
+    const deepest = isDirectory ? (filename.endsWith('/') ? filename : filename + '/') : filename.slice(0, slash + 1);
+    const now = Date.now();
+    const cached = this.merged.get(deepest);
+    // within the re-check interval nothing is looked at again: one map lookup per request
+    if (cached && now - cached.checkedAt < this.recheckMs) return cached.config;
+    return this.configFor(directoriesOf(this.root, filename, isDirectory), now);
+  }
+
+  /**
    * The configuration for the directories `dirs` (filesystem paths ending in `/`, from the
    * document root down, each an existing directory).
    */
-  configFor(dirs: readonly string[]): DirectoryConfig {
-    const now = Date.now();
+  configFor(dirs: readonly string[], now = Date.now()): DirectoryConfig {
     const key = dirs[dirs.length - 1];
     const entries = dirs.map((d) => this.entry(d, now));
     const cached = this.merged.get(key);
-    if (cached && cached.versions.length === entries.length && cached.versions.every((v, i) => v === (entries[i]?.version ?? 0))) return cached.config;
+    if (cached && cached.versions.length === entries.length && cached.versions.every((v, i) => v === (entries[i]?.version ?? 0))) {
+      cached.checkedAt = now;
+      return cached.config;
+    }
     let ruleSet = this.options.base;
     let rewriteDir = dirs[0];
     let failure: DirectoryConfig['failure'];
@@ -77,7 +93,7 @@ export class HtaccessStore {
     }
     const config: DirectoryConfig = { ruleSet, rewriteDir, failure };
     if (this.merged.size > 10_000) this.merged.clear();
-    this.merged.set(key, { config, versions: entries.map((e) => e?.version ?? 0) });
+    this.merged.set(key, { config, versions: entries.map((e) => e?.version ?? 0), checkedAt: now });
     return config;
   }
 

@@ -30,6 +30,7 @@ export function resolveRoots(roots: readonly string[]): string[] {
 /** Whether any segment of `path` below `root` starts with a dot; which one for `.ht*`. */
 export function dotSegment(path: string, root: string): 'none' | 'ht' | 'dot' {
   const rel = underRoot(path, root) ? path.slice(root.replace(/\/$/, '').length) : path;
+  if (!rel.includes('/.')) return 'none';
   let found: 'none' | 'ht' | 'dot' = 'none';
   for (const seg of rel.split('/')) {
     if (!seg.startsWith('.') || seg === '.' || seg === '..') continue;
@@ -52,23 +53,48 @@ export interface Walked {
  * Apache's directory walk (like engine/mapToFile) with lstat, so one system call per segment
  * also tells whether any segment is a symbolic link.
  */
-export function walk(docRoot: string, uri: string): Walked {
+export function walk(docRoot: string, uri: string, dirs?: DirCache): Walked {
   const root = docRoot.replace(/\/$/, '');
   const segs = uri.split('/');
   let path = root;
   let symlink = false;
   let last: Stats | undefined;
+  const now = dirs ? Date.now() : 0;
   for (let i = 1; i < segs.length; i++) {
     const candidate = path + '/' + segs[i];
     if (segs[i] === '' && i === segs.length - 1) return { filename: candidate, pathInfo: '', stat: last ?? statQuiet(path), symlink };
-    let st = lstatQuiet(candidate);
-    if (st?.isSymbolicLink()) { symlink = true; st = statQuiet(candidate); }
+    const cached = i < segs.length - 1 ? dirs?.get(candidate, now) : undefined;
+    let st = cached ? cached.stat : lstatQuiet(candidate);
+    if (cached) symlink ||= cached.link;
+    else if (st?.isSymbolicLink()) { symlink = true; st = statQuiet(candidate); dirs?.set(candidate, st, true, now); }
+    else dirs?.set(candidate, st, false, now);
     const rest = segs.slice(i + 1);
     if (!st || !st.isDirectory()) return { filename: candidate, pathInfo: rest.length ? '/' + rest.join('/') : '', stat: st, symlink };
     path = candidate;
     last = st;
   }
   return { filename: path, pathInfo: '', stat: last ?? statQuiet(path), symlink };
+}
+
+/**
+ * Directories seen by recent walks (positive results only, for `ttlMs`): the segments above a file
+ * rarely change, the file itself is always looked at afresh.
+ */
+export class DirCache {
+  private readonly map = new Map<string, { stat: Stats; link: boolean; at: number }>();
+  constructor(private readonly ttlMs: number) {}
+  get(p: string, now: number): { stat: Stats; link: boolean } | undefined {
+    const e = this.map.get(p);
+    if (!e) return undefined;
+    if (now - e.at < this.ttlMs) return e;
+    this.map.delete(p);
+    return undefined;
+  }
+  set(p: string, stat: Stats | undefined, link: boolean, now: number): void {
+    if (!this.ttlMs || !stat?.isDirectory()) return;
+    if (this.map.size >= 10_000) this.map.clear();
+    this.map.set(p, { stat, link, at: now });
+  }
 }
 
 function lstatQuiet(p: string): Stats | undefined {

@@ -14,8 +14,8 @@ import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget, requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
 import { evaluateServer } from '../engine/server.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
-import { directoriesOf, type HtaccessStore } from './htaccess-store.js';
-import { statFailure, underRoot, walk, type Walked } from './paths.js';
+import type { HtaccessStore } from './htaccess-store.js';
+import { statFailure, underRoot, walk, type DirCache, type Walked } from './paths.js';
 
 export interface SiteConfig {
   readonly root: string;
@@ -25,6 +25,8 @@ export interface SiteConfig {
   readonly allowedRoots: readonly string[];
   readonly directorySlash: boolean;
   readonly directoryIndex: readonly string[];
+  /** Directory stats of recent walks (see DirCache). */
+  readonly dirs?: DirCache;
 }
 
 /** Side effects collected on the way (Set-Cookie from [CO], Vary, env, T=, H=). */
@@ -116,7 +118,7 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */
 function dirSettings(site: SiteConfig, dirPath: string): { slash: boolean; index: readonly string[] } {
-  const rs = site.store && underRoot(dirPath, site.root) ? site.store.configFor(directoriesOf(site.root, dirPath, true)).ruleSet : undefined;
+  const rs = site.store && underRoot(dirPath, site.root) ? site.store.configForPath(dirPath, true).ruleSet : undefined;
   return {
     slash: rs?.directorySlash ?? site.serverRules?.directorySlash ?? site.directorySlash,
     index: rs?.directoryIndex ?? site.serverRules?.directoryIndex ?? site.directoryIndex,
@@ -144,20 +146,20 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
       args = o.args;
       // a filesystem path: only under the document root or an allowed root; otherwise a URL-path
       const allowed = site.allowedRoots.find((r) => underRoot(o.path, r));
-      if (allowed) mapped = walk(allowed, o.path.slice(allowed.replace(/\/$/, '').length));
+      if (allowed) mapped = walk(allowed, o.path.slice(allowed.replace(/\/$/, '').length), site.dirs);
       else path = o.path;
     }
   }
   if (!mapped) {
     if (path === '*' || !path.startsWith('/')) return { kind: 'status', status: 400, acc, uri, args };
     // core's translate: docroot + the path, empty segments skipped (apr_filepath_merge)
-    mapped = walk(site.root, path.replace(/\/{2,}/g, '/'));
+    mapped = walk(site.root, path.replace(/\/{2,}/g, '/'), site.dirs);
   }
   const stat = mapped.stat;
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename)) return { kind: 'status', status: 403, reason: `cannot stat ${mapped.filename}`, acc, uri, args };
   if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
-  const cfg = site.store.configFor(directoriesOf(site.root, mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo));
+  const cfg = site.store.configForPath(mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo);
   if (cfg.failure) {
     const notes = cfg.failure.status === 403 ? 'Server unable to read htaccess file, denying access to be safe' : undefined;
     return { kind: 'status', status: cfg.failure.status, reason: cfg.failure.error.message, notes, acc, uri, args, filename: mapped.filename };

@@ -14,7 +14,7 @@ import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
-import { dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
+import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
 
@@ -70,6 +70,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const serverRules: RuleSet | undefined = options.config === undefined ? undefined
     : loadRules(options.config, { context: 'server', maps: options.maps, mapRoot: options.mapRoot });
   const ht = options.htaccess ?? true;
+  const recheckMs = ht === true || ht === false ? 1000 : ht.recheckMs ?? 1000;
   const store = ht === false ? undefined : new HtaccessStore(root, {
     fileName: ht === true ? undefined : ht.fileName, recheckMs: ht === true ? undefined : ht.recheckMs, log: options.log,
     // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
@@ -81,6 +82,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     server: { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases },
     directorySlash: options.directorySlash ?? true,
     directoryIndex: options.directoryIndex ?? ['index.html'],
+    // the directories above a file are re-checked as often as the .htaccess files in them
+    dirs: new DirCache(recheckMs),
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
@@ -102,7 +105,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 
   function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
     const { acc } = r;
-    (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
+    // only when there is something to tell: a new property on every request costs (hidden class)
+    if (acc.env.size || acc.internalRedirects) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
     if (options.debugHeaders) {
       res.setHeader('X-Filename', 'filename' in r && r.filename ? r.filename : '');
       res.setHeader('X-Query', r.args ?? '');
@@ -123,9 +127,6 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       case 'file': break;
     }
     const { filename, pathInfo, stat } = r;
-    const sreq = req as Req & SiteRequest;
-    sreq.filename = filename;
-    sreq.pathInfo = pathInfo;
     const handlerName = acc.handler ?? (options.addHandler && Object.entries(options.addHandler).find(([ext]) => filename.endsWith(ext))?.[1]);
     const handler = handlerName ? options.handlers?.[handlerName] : undefined;
     const inRoots = roots.some((x) => underRoot(filename, x));
@@ -140,7 +141,15 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     }
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
-    if (handler && stat) { appendVary(res, acc.vary); handler(sreq, res, next); return; }
+    if (handler && stat) {
+      // set only for handlers: two new properties on every request would cost (hidden classes)
+      const sreq = req as Req & SiteRequest;
+      sreq.filename = filename;
+      sreq.pathInfo = pathInfo;
+      appendVary(res, acc.vary);
+      handler(sreq, res, next);
+      return;
+    }
     if (!stat || pathInfo || stat.isDirectory()) {
       if (options.fallthrough ?? true) {
         appendVary(res, acc.vary);
