@@ -41,6 +41,12 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const st = ctx.state;
   let target = st.filename.slice('proxy:'.length);
   if (ctx.perdir === null && st.pathInfo) target += st.pathInfo;
+  // mod_proxy's `unix:/path/to.sock|http://host/path`: the socket part is not part of the URL
+  const unix = /^unix:[^|]*\|/i.exec(target);
+  if (unix) {
+    const rest = proxyOutcome({ ...ctx, state: { ...st, filename: 'proxy:' + target.slice(unix[0].length), pathInfo: '' } }, action);
+    return rest.type === 'proxy' ? { ...rest, target: unix[0] + rest.target } : rest;
+  }
   const noCanon = action === Action.NoEscape;
   if (noCanon) {
     if (st.args !== null) target += '?' + st.args;

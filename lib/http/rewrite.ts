@@ -14,6 +14,7 @@ import { evaluateServer } from '../engine/server.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget } from '../engine/request.js';
 import { appendVary, sendRedirect, sendStatus } from './respond.js';
+import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { loadRules } from './load-rules.js';
 import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
@@ -37,7 +38,7 @@ export const NO_TRACE: string[] = Object.freeze([]) as unknown as string[];
 export function rewrite<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
   rules: RulesInput,
   options: RewriteOptions<Req, Res> = {},
-): (req: Req, res: Res, next?: Next) => void {
+): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener } {
   const context = options.context ?? 'server';
   let ruleSet = loadRules(rules, options);
   if (options.parent !== undefined) ruleSet = inheritRules(loadRules(options.parent, { ...options, context: 'server' }), ruleSet);
@@ -48,7 +49,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true ? (line: string) => debug(line) : typeof options.trace === 'function' ? options.trace : debug.enabled ? (line: string) => debug(line) : undefined;
 
-  return function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
+  const middleware = function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next = next ?? ((err?: unknown) => {
       if (err) { sendStatus(req, res, (err as { status?: number }).status ?? 500); return; }
       if (!res.headersSent) sendStatus(req, res, 404);
@@ -74,6 +75,12 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     if (result instanceof Promise) result.then((r) => apply(r, req, res, done, baseUrl, trace), done);
     else apply(result, req, res, done, baseUrl, trace);
   };
+  // `server.on('upgrade', mw.upgrade)`: the same rules for WebSocket handshakes, [P] to options.proxy.upgrade
+  const evaluateUpgrade = (req: IncomingMessage, uri: string, args: string | null): Evaluation | Promise<Evaluation> => {
+    const input: EvaluateInput = { view: requestView(req, trust), server, uri, args, fs: options.fs, directory: options.directory ?? '/' };
+    return context === 'directory' ? evaluateDirectory(ruleSet, input) : evaluateServer(ruleSet, input);
+  };
+  return Object.assign(middleware, { upgrade: upgradeHandler(evaluateUpgrade, options.proxy as UpgradeCapable | undefined) });
 
   function apply(evaluation: Evaluation, req: Req, res: Res, next: Next, baseUrl: string, trace: string[]): void {
     const { outcome, effects } = evaluation;

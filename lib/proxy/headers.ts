@@ -1,0 +1,142 @@
+/**
+ * Header hygiene for the reverse proxy: hop-by-hop headers out (RFC 9110 7.6.1 and every token
+ * named in Connection), X-Forwarded-* like Apache's `ProxyAddHeaders On`, optional RFC 7239
+ * Forwarded and Via, and the ProxyPassReverse-style mapping of backend URLs in responses.
+ */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+
+/** RFC 9110 7.6.1, plus the old names still seen in the wild. */
+export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
+
+/** Header names the Connection header lists (they are hop-by-hop for this message only). */
+export function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+  const c = headers.connection;
+  const out = new Set<string>();
+  if (!c) return out;
+  for (const v of Array.isArray(c) ? c : [c]) for (const t of v.split(',')) { const n = t.trim().toLowerCase(); if (n) out.add(n); }
+  return out;
+}
+
+export interface ForwardInfo {
+  /** The client address (REMOTE_ADDR after trustProxy). */
+  readonly clientIp: string;
+  /** The Host the client asked for. */
+  readonly host: string | undefined;
+  readonly proto: 'http' | 'https';
+  /** X-Forwarded-Server (Apache: the ServerName). */
+  readonly serverName: string;
+  /** The peer is a trusted proxy: its forwarded headers are kept and appended to. */
+  readonly trusted: boolean;
+}
+
+export interface RequestHeaderOptions {
+  readonly preserveHost: boolean;
+  readonly xForwarded: boolean;
+  readonly forwarded: boolean;
+  /** The Via pseudonym, or false. */
+  readonly via: string | false;
+  /** Host[:port] of the backend (used unless preserveHost). */
+  readonly targetHost: string;
+  /** Extra headers to set (after hygiene). */
+  readonly set?: Readonly<Record<string, string>>;
+}
+
+const FORWARDED_NAMES = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-server', 'x-forwarded-proto', 'forwarded'];
+
+/** The headers the backend receives (a flat name → value map undici accepts). */
+export function requestHeaders(req: IncomingMessage, info: ForwardInfo, o: RequestHeaderOptions): Record<string, string | string[]> {
+  const drop = connectionTokens(req.headers);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name) || name === 'expect' || name === 'host') continue;
+    // forwarded headers from an untrusted peer are not believed, and not passed on
+    if (!info.trusted && FORWARDED_NAMES.includes(name)) continue;
+    out[name] = value;
+  }
+  // TE: trailers is the one TE value a proxy may pass on (it forwards trailers)
+  const te = req.headers.te;
+  if (te && /(^|,)\s*trailers\s*(,|$)/i.test(String(te))) out.te = 'trailers';
+  out.host = o.preserveHost && req.headers.host ? String(req.headers.host) : o.targetHost;
+  if (o.xForwarded) {
+    appendHeader(out, 'x-forwarded-for', info.clientIp);
+    if (info.host) appendHeader(out, 'x-forwarded-host', info.host);
+    appendHeader(out, 'x-forwarded-server', info.serverName);
+    // the scheme the client used (not Apache's: it sends no X-Forwarded-Proto)
+    if (!info.trusted || !out['x-forwarded-proto']) out['x-forwarded-proto'] = info.proto;
+  }
+  if (o.forwarded) {
+    const node = info.clientIp.includes(':') ? `"[${info.clientIp}]"` : info.clientIp;
+    const parts = [`for=${node}`];
+    if (info.host) parts.push(`host=${quoteIfNeeded(info.host)}`);
+    parts.push(`proto=${info.proto}`);
+    appendHeader(out, 'forwarded', parts.join(';'));
+  }
+  if (o.via) appendHeader(out, 'via', `${req.httpVersion} ${o.via}`);
+  if (o.set) for (const [k, v] of Object.entries(o.set)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function quoteIfNeeded(v: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v) ? v : `"${v.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+function appendHeader(h: Record<string, string | string[]>, name: string, value: string): void {
+  const prev = h[name];
+  h[name] = prev === undefined ? value : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${value}`;
+}
+
+/** One ProxyPassReverse mapping: a backend URL prefix and the front URL (or path) it stands for. */
+export interface ReverseMap {
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ResponseHeaderOptions {
+  /** Backend URL prefixes → front prefixes (Location, Content-Location, URI). */
+  readonly reverse: readonly ReverseMap[];
+  /** ProxyPassReverseCookieDomain: backend domain → front domain. */
+  readonly cookieDomain: Readonly<Record<string, string>>;
+  /** ProxyPassReverseCookiePath: backend path prefix → front path prefix. */
+  readonly cookiePath: Readonly<Record<string, string>>;
+  readonly via: string | false;
+  readonly httpVersion: string;
+}
+
+/** The headers the client receives from a backend response. */
+export function responseHeaders(headers: IncomingHttpHeaders, o: ResponseHeaderOptions): Record<string, string | string[]> {
+  const drop = connectionTokens(headers);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
+    out[name] = value;
+  }
+  for (const name of ['location', 'content-location', 'uri']) {
+    const v = out[name];
+    if (typeof v === 'string') out[name] = mapUrl(v, o.reverse);
+  }
+  const cookies = out['set-cookie'];
+  if (cookies && (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)) {
+    out['set-cookie'] = (Array.isArray(cookies) ? cookies : [cookies]).map((c) => mapCookie(c, o));
+  }
+  if (o.via) out.via = [...(out.via ? [String(out.via)] : []), `${o.httpVersion} ${o.via}`].join(', ');
+  // a declared trailer is only meaningful when it is sent: the proxy forwards trailers itself
+  if (headers.trailer) out.trailer = headers.trailer;
+  return out;
+}
+
+export function mapUrl(url: string, maps: readonly ReverseMap[]): string {
+  for (const m of maps) if (url.startsWith(m.from)) return m.to + url.slice(m.from.length);
+  return url;
+}
+
+function mapCookie(cookie: string, o: ResponseHeaderOptions): string {
+  return cookie.replace(/;\s*(domain|path)=([^;]*)/gi, (all, attr: string, value: string) => {
+    const v = value.trim();
+    if (attr.toLowerCase() === 'domain') {
+      const to = o.cookieDomain[v.toLowerCase()] ?? o.cookieDomain[v.replace(/^\./, '').toLowerCase()];
+      return to === undefined ? all : `; ${attr}=${to}`;
+    }
+    for (const [from, to] of Object.entries(o.cookiePath)) if (v.startsWith(from)) return `; ${attr}=${to}${v.slice(from.length)}`;
+    return all;
+  });
+}
