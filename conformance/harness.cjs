@@ -11,7 +11,7 @@ const path = require('node:path');
 const ENV_NAMES = ['FOO', 'BAR', 'BAZ', 'REDIRECT_FOO', 'REDIRECT_STATUS', 'MAPTYPE'];
 
 function substitute(text, vars) {
-  return text.replace(/\{(DOCROOT|SERVERROOT|BACKEND|PORT)\}/g, (m, k) => (vars[k] !== undefined ? String(vars[k]) : m));
+  return text.replace(/\{(DOCROOT|SERVERROOT|BACKEND|PORT|DEADPORT)\}/g, (m, k) => (vars[k] !== undefined ? String(vars[k]) : m));
 }
 
 /** Writes a case's files: `htdocs/...` under the document root, `maps/...` beside it. */
@@ -38,6 +38,7 @@ function rawRequest(port, req, host) {
     const method = req.method || 'GET';
     // `host: null` sends no Host header (with `protocol: 'HTTP/1.0'`)
     const headers = Object.assign(host === null ? {} : { Host: host }, req.headers || {});
+    if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
     let head = `${method} ${req.target} ${req.protocol || 'HTTP/1.1'}\r\n`;
     for (const [k, v] of Object.entries(headers)) if (v !== null) head += `${k}: ${v}\r\n`;
     head += 'Connection: close\r\n\r\n';
@@ -74,6 +75,7 @@ function rawRequest(port, req, host) {
       resolve({ status, headers: hs, body });
     });
     sock.write(Buffer.from(head, 'latin1'));
+    if (req.body !== undefined) sock.write(req.body);
   });
 }
 
@@ -81,11 +83,41 @@ function rawRequest(port, req, host) {
 function startEcho() {
   return new Promise((resolve) => {
     const server = http.createServer((req, res) => {
-      const body = JSON.stringify({ method: req.method, url: req.url, host: req.headers.host, xff: req.headers['x-forwarded-for'] ? 'set' : 'unset', xfh: req.headers['x-forwarded-host'] || '' });
-      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Echo': '1' });
-      res.end(body);
+      // what the backend received: the request line, Host and the forwarding headers Apache's
+      // ProxyAddHeaders defines (X-Forwarded-Proto is modrewrite's addition, not compared), the body size
+      let len = 0;
+      req.on('data', (c) => { len += c.length; });
+      req.on('end', () => {
+        if (req.url.startsWith('/status/')) { res.writeHead(Number(req.url.slice(8, 11)), { 'X-Echo': '1', Location: `http://${req.headers.host}/moved` }); res.end(); return; }
+        const body = JSON.stringify({
+          method: req.method, url: req.url, host: req.headers.host, xff: req.headers['x-forwarded-for'] || 'unset', xfh: req.headers['x-forwarded-host'] || '',
+          xfs: req.headers['x-forwarded-server'] || '', len,
+        });
+        res.writeHead(200, { 'Content-Type': 'application/json', 'X-Echo': '1' });
+        res.end(body);
+      });
     });
     server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/**
+ * Name resolution as in the recorder's private network namespace: `localhost` (from /etc/hosts)
+ * and nothing else. Replays hand it to the proxy, so no rule can make a test look a name up.
+ */
+function closedLookup(hostname, options, cb) {
+  const callback = typeof options === 'function' ? options : cb;
+  const all = typeof options === 'object' && options && options.all;
+  if (hostname === 'localhost') return process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)));
+  const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+  process.nextTick(() => callback(err));
+}
+
+/** A loopback port nothing listens on (for a dead backend). */
+function deadPort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
   });
 }
 
@@ -115,7 +147,7 @@ function normalise(resp, vars) {
     }
   }
   if (resp.status === 200) {
-    out.body = h('x-echo').length ? JSON.parse(resp.body) : resp.body;
+    out.body = h('x-echo').length && resp.body ? JSON.parse(resp.body) : resp.body;
     if (out.body && out.body.url) out.body.host = unvar(out.body.host || '');
   }
   // site cases compare the pages of every status (Apache's error documents, mod_dir's 301)
@@ -124,4 +156,4 @@ function normalise(resp, vars) {
   return out;
 }
 
-module.exports = { ENV_NAMES, substitute, writeFixtures, rawRequest, startEcho, normalise };
+module.exports = { ENV_NAMES, substitute, writeFixtures, rawRequest, startEcho, normalise, deadPort, closedLookup };

@@ -13,14 +13,14 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const { writeFixtures, rawRequest, startEcho, normalise, substitute, ENV_NAMES } = require('./harness.cjs');
+const { writeFixtures, rawRequest, startEcho, normalise, substitute, deadPort, ENV_NAMES } = require('./harness.cjs');
 
 const MODULES = ['mpm_prefork', 'authz_core', 'rewrite', 'headers', 'mime', 'proxy', 'proxy_http', 'dir', 'env', 'setenvif'];
 
 function conf(root, port, kase) {
   const docroot = join(root, 'htdocs');
-  const rules = substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root });
-  const server = substitute(kase.serverConfig || '', { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root });
+  const rules = substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead });
+  const server = substitute(kase.serverConfig || '', { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead });
   const dir = kase.directory || '/';
   const headers = [
     // diagnostic headers; skipped when the value holds control characters (Apache would refuse
@@ -53,10 +53,10 @@ function conf(root, port, kase) {
 }
 
 async function startApache(root, port, kase) {
-  const docroot = writeFixtures(root, kase, { DOCROOT: join(root, 'htdocs'), BACKEND: kase._backend, PORT: port, SERVERROOT: root });
+  const docroot = writeFixtures(root, kase, { DOCROOT: join(root, 'htdocs'), BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead });
   if (kase.context === 'directory' && !kase.site) {
     const dir = join(docroot, kase.directory || '/');
-    writeFileSync(join(dir, '.htaccess'), substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root }));
+    writeFileSync(join(dir, '.htaccess'), substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead }));
   }
   chmodSync(root, 0o755);
   writeFileSync(join(root, 'httpd.conf'), conf(root, port, kase));
@@ -87,6 +87,7 @@ async function main() {
     const file = join(here, 'cases', f);
     const kase = JSON.parse(readFileSync(file, 'utf8'));
     kase._backend = backend;
+    kase._dead = await deadPort();
     const root = mkdtempSync(join(tmpdir(), 'modrewrite-apache-'));
     port++;
     const { child, error, docroot } = await startApache(root, port, kase);
@@ -114,6 +115,7 @@ async function main() {
       if (process.env.KEEP_APACHE_ROOT) console.log('kept', root); else rmSync(root, { recursive: true, force: true });
     }
     delete kase._backend;
+    delete kase._dead;
     writeFileSync(file, JSON.stringify(kase, null, 2) + '\n');
   }
   echo.close();

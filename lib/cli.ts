@@ -13,10 +13,21 @@ import { RewriteError } from './errors.js';
 import { sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
 import { site } from './site/site.js';
+import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
+import { proxy } from './proxy/proxy.js';
+
+/** `--no-dns`: only `localhost` resolves (as in a network namespace with only `lo`). */
+const loopbackOnlyLookup = ((hostname: string, options: unknown, cb?: unknown) => {
+  const callback = (typeof options === 'function' ? options : cb) as (e: Error | null, a?: unknown, f?: number) => void;
+  const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
+  if (hostname === 'localhost') { process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4))); return; }
+  process.nextTick(() => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname} (--no-dns)`), { code: 'ENOTFOUND', hostname })));
+}) as unknown as import('node:net').LookupFunction;
 
 const USAGE = `usage:
   modrewrite serve --root DIR [--config FILE] [--port N] [--host 127.0.0.1] [--server-name NAME]
-                   [--no-directory-slash] [--index NAME]... [--allow-root DIR]... [--trace] [--debug-headers] [--quiet]
+                   [--no-directory-slash] [--index NAME]... [--allow-root DIR]...
+                   [--proxy-status apache|seed] [--proxy-reverse] [--no-dns] [--trace] [--debug-headers] [--quiet]
   modrewrite lint [--context server|directory] FILE...`;
 
 export interface CliIo {
@@ -46,19 +57,27 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
     options: {
       root: { type: 'string' }, config: { type: 'string' }, port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' },
       'server-name': { type: 'string' }, trace: { type: 'boolean', default: false }, 'debug-headers': { type: 'boolean', default: false },
-      'no-directory-slash': { type: 'boolean', default: false }, 'allow-root': { type: 'string', multiple: true }, index: { type: 'string', multiple: true }, quiet: { type: 'boolean', default: false },
+      'no-directory-slash': { type: 'boolean', default: false }, 'no-dns': { type: 'boolean', default: false },
+      'proxy-reverse': { type: 'boolean', default: false }, 'proxy-status': { type: 'string', default: 'apache' }, 'allow-root': { type: 'string', multiple: true }, index: { type: 'string', multiple: true }, quiet: { type: 'boolean', default: false },
     },
   });
   if (!values.root) throw new Error(`--root is required\n${USAGE}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got '${values.port}'`);
   const root = resolve(values.root);
+  if (values['proxy-status'] !== 'apache' && values['proxy-status'] !== 'seed') throw new Error(`--proxy-status must be apache or seed, got '${values['proxy-status']}'`);
+  // [P] as Apache's mod_proxy does it by default: its fault statuses, inbound X-Forwarded-* kept
+  // and appended to, no ProxyPassReverse unless asked
+  const p = proxy({
+    faultStatus: values['proxy-status'] === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS, serverName: values['server-name'],
+    trustProxy: true, reverse: values['proxy-reverse'], lookup: values['no-dns'] ? loopbackOnlyLookup : undefined,
+  });
   // relative map paths in the config resolve against the config file's folder ({ file } does that)
   const handler = site({
     root, config: values.config ? { file: resolve(values.config) } : undefined, serverName: values['server-name'],
     allowedRoots: values['allow-root'], directorySlash: !values['no-directory-slash'], directoryIndex: values.index, fallthrough: false, debugHeaders: values['debug-headers'],
     trace: values.trace ? (line) => io.out(`  trace: ${line}`) : false,
-    log: (m) => io.err(m),
+    log: (m) => io.err(m), proxy: p,
   });
   const server = answerClientErrors(http.createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -70,6 +89,8 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
     }
     handler(req, res, (err?: unknown) => { if (!res.headersSent) sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404); });
   }));
+  server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
+  server.once('close', () => { void p.close(); });
   await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, values.host, () => ok()); });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewrite, parseTarget, mapToFile, site, answerClientErrors } from '../../lib/index';
+import { rewrite, parseTarget, mapToFile, site, answerClientErrors, proxy, APACHE_FAULT_STATUS } from '../../lib/index';
 import type { RewriteInfo } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,29 +22,18 @@ const casesDir = join(__dirname, '../../conformance/cases');
 const files = readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort();
 const results = { identical: 0, total: 0, differs: 0, mismatches: [] as string[] };
 
-function forwardToEcho(backend: number) {
-  return (req: http.IncomingMessage, res: http.ServerResponse, next: (e?: unknown) => void, p: { target: string }) => {
-    // stand-in for mod_proxy: a target it cannot parse or connect to by name is a 500 there
-    let u: URL;
-    try { u = new URL(p.target); } catch { res.statusCode = 500; res.end(); return; }
-    if (/^[a-z]+:\/\/[^/]*:(\/|$)/i.test(p.target)) { res.statusCode = 500; res.end(); return; } // empty port
-    // Apache was recorded in a private network namespace where no name resolves: never look a
-    // name up or leave loopback here either; answer like mod_proxy's DNS failure (500)
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) { res.statusCode = 500; res.end(); return; }
-    const out = http.request({ host: u.hostname, port: u.port, method: req.method, path: p.target.slice(p.target.indexOf('/', u.protocol.length + 2)), headers: { host: u.host, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' } }, (r) => {
-      const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...headers } = r.headers;
-      res.writeHead(r.statusCode ?? 502, headers);
-      r.pipe(res);
-    });
-    out.on('error', () => { res.statusCode = 503; res.end(); });
-    out.end();
-    void next;
-  };
+/**
+ * modrewrite's own proxy(), configured the way the recorder's Apache is: its fault statuses
+ * (refused 503, failed lookup 500), ServerName as X-Forwarded-Server, inbound X-Forwarded-* kept
+ * and appended to, no ProxyPassReverse, and name resolution as closed as the recorder's namespace.
+ */
+function apacheLikeProxy() {
+  return proxy({ faultStatus: APACHE_FAULT_STATUS, serverName: 'localhost', trustProxy: true, reverse: false, lookup: harness.closedLookup });
 }
 
 function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
   const a = express();
-  const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot };
+  const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot, DEADPORT: dead };
   const rules = harness.substitute(kase.rules, vars);
   const serve = (req: express.Request, res: express.Response, filePath?: string) => {
     // Apache's core answers `OPTIONS *` itself (no file is mapped)
@@ -69,7 +58,7 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
     }
   };
   const mw = rewrite(rules, {
-    context: kase.context, root: docroot, mapRoot: serverRoot, serverName: 'localhost', proxy: forwardToEcho(backend),
+    context: kase.context, root: docroot, mapRoot: serverRoot, serverName: 'localhost', proxy: sharedProxy,
     parent: kase.serverConfig ? harness.substitute(kase.serverConfig, vars) : undefined,
     file: (req, res, _next, f) => serve(req as express.Request, res as express.Response, f.path),
   });
@@ -82,22 +71,26 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
 
 /** Site cases: the whole vhost is modrewrite's site() on node:http, nothing emulated. */
 function siteApp(kase: Case, docroot: string, serverRoot: string, backend: number) {
-  const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot };
+  const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot, DEADPORT: dead };
   const handler = site({
     root: docroot, config: harness.substitute(kase.rules, vars), allowedRoots: [join(serverRoot, 'maps')], mapRoot: serverRoot,
-    serverName: 'localhost', debugHeaders: true, fallthrough: false, proxy: forwardToEcho(backend), htaccess: { recheckMs: 0 }, log: () => {},
+    serverName: 'localhost', debugHeaders: true, fallthrough: false, proxy: sharedProxy, htaccess: { recheckMs: 0 }, log: () => {},
   });
   return (req: http.IncomingMessage, res: http.ServerResponse) => handler(req, res);
 }
 
 let echo: http.Server;
 let backend = 0;
+let dead = 0;
+const sharedProxy = apacheLikeProxy();
 beforeAll(async () => {
   echo = await harness.startEcho();
   backend = (echo.address() as AddressInfo).port;
+  dead = await harness.deadPort();
 });
-afterAll(() => {
+afterAll(async () => {
   echo.close();
+  await sharedProxy.close();
   // eslint-disable-next-line no-console
   console.log(`conformance: ${results.identical}/${results.total} requests identical (${results.differs} marked in the corpus: recording artifacts or deliberate differences, each with its reason)${results.mismatches.length ? '\n' + results.mismatches.join('\n') : ''}`);
 });
@@ -120,7 +113,7 @@ describe.each(files)('%s', (file) => {
   let loadError: unknown;
   beforeAll(async () => {
     serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-replay-'));
-    docroot = harness.writeFixtures(serverRoot, kase, { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend, SERVERROOT: serverRoot });
+    docroot = harness.writeFixtures(serverRoot, kase, { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend, SERVERROOT: serverRoot, DEADPORT: dead });
     try {
       server = answerClientErrors(http.createServer(kase.site ? siteApp(kase, docroot, serverRoot, backend) : app(kase, docroot, serverRoot, backend)));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -4,12 +4,13 @@
  * to the proxy. See pipeline.ts for the decisions; this file answers them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
 import { loadRules } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
+import { appendVary, sendRedirect, sendStatus, STATUS_TEXT } from '../http/respond.js';
 import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
@@ -65,7 +66,7 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
 }
 
 /** Creates the site middleware. */
-export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): (req: Req, res: Res, next?: Next) => void {
+export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): ((req: Req, res: Res, next?: Next) => void) & { upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void } {
   const root = resolveRoots([options.root])[0];
   const serverRules: RuleSet | undefined = options.config === undefined ? undefined
     : loadRules(options.config, { context: 'server', maps: options.maps, mapRoot: options.mapRoot });
@@ -89,7 +90,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
   const symlinks = options.symlinks ?? 'inside';
 
-  return function siteMiddleware(req: Req, res: Res, next?: Next): void {
+  const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next = next ?? ((err?: unknown) => sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404));
     // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
     if (req.url === '*') {
@@ -102,6 +103,18 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       (err) => done(err),
     );
   };
+
+  /** `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] → proxy.upgrade. */
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void => {
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' }).then((r) => {
+      const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: { target: string; noCanon: boolean }) => void } | undefined)?.upgrade;
+      if (r.kind === 'proxy' && up) { up(req, socket, head, { target: r.target, noCanon: r.noCanon }); return; }
+      if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') { next(req, socket, head); return; }
+      const status = r.kind === 'redirect' || r.kind === 'status' ? r.status : r.kind === 'proxy' ? 403 : 404;
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${r.kind === 'redirect' ? `Location: ${r.location}\r\n` : ''}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+    }, () => socket.destroy());
+  };
+  return Object.assign(middleware, { upgrade });
 
   function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
     const { acc } = r;
