@@ -4,40 +4,44 @@
 //   B (seed 004): requests for Host www.example.info go to an app server through [P], static files first.
 'use strict';
 const express = require('express');
-const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
-const { rewrite, site, moduleHandler, scriptAlias } = require('..');
+const { rewrite, site, moduleHandler, scriptAlias, proxy, staticFirst, autostart } = require('..');
 
 const siteDir = path.join(__dirname, 'site');
 
-/** A minimal [P] hand-off for the example (the production proxy is a separate issue). */
-function simpleProxy(req, res, next, { target }) {
-  const url = new URL(target);
-  const upstream = http.request({
-    host: url.hostname, port: url.port, method: req.method, path: url.pathname + url.search,
-    headers: { ...req.headers, host: url.host, 'x-forwarded-for': req.socket.remoteAddress, 'x-forwarded-host': req.headers.host || '', connection: 'close' },
-  }, (up) => {
-    res.writeHead(up.statusCode || 502, up.headers);
-    up.pipe(res);
-  });
-  upstream.on('error', () => {
-    // the seed's ErrorDocument 502
-    res.status(502).type('text/html').send(fs.readFileSync(path.join(__dirname, '502.html')));
-  });
-  req.pipe(upstream);
-}
-
-function createApp({ backendPort = 8000 } = {}) {
+/**
+ * @param {{ backendPort?: number, autostart?: boolean }} options autostart: start the backend
+ *   (example-app/backend.js) when it is down, like the seed's autostart.cgi.
+ */
+function createApp({ backendPort = 8000, autostart: autostartOn = false } = {}) {
   const app = express();
+  const backend = `http://127.0.0.1:${backendPort}`;
+  const starter = autostartOn ? autostart({ command: process.execPath, args: [path.join(__dirname, 'backend.js'), String(backendPort)] }) : undefined;
+  const toBackend = proxy({ errorDocument: { 502: path.join(__dirname, '502.html') }, onUnavailable: starter });
+  app.locals.proxy = toBackend;
+  app.locals.autostart = starter;
 
-  // Scenario B, server context: static files first, then everything for www.example.info to the app server.
-  app.use(rewrite(`
+  // Scenario B (seed 004), for Host www.example.info: static files first (they never reach the
+  // app server), then everything else through [proxy] with X-Forwarded-For/Host/Server added.
+  const isInfo = (req) => /^www\.example\.info(:\d+)?$/i.test(req.headers.host || '');
+  const staticFiles = staticFirst({ root: path.join(siteDir, 'static') });
+  app.use('/static', (req, res, next) => (isInfo(req) ? staticFiles(req, res, next) : next()));
+  const front = rewrite(`
     RewriteEngine on
-    RewriteRule ^/static/ - [L]
+    RewriteMap escape int:escape
+    # the seed's encoding note: \${escape:$1} escapes what is already escaped (%20 -> %2520)
     RewriteCond %{HTTP_HOST} ^www\\.example\\.info$ [NC]
-    RewriteRule ^(.*) http://127.0.0.1:${backendPort}$1 [proxy]
-  `, { proxy: simpleProxy }));
+    RewriteRule ^/escaped(/.*)$ ${backend}\${escape:$1} [proxy]
+    RewriteCond %{HTTP_HOST} ^www\\.example\\.info$ [NC]
+    RewriteRule ^(.*) ${backend}$1 [proxy]
+  `, { proxy: toBackend });
+  app.use(front);
+  app.locals.upgrade = front.upgrade;
+
+  // The per-directory pitfall of the seed: in an .htaccess (here: a mount) the prefix is stripped,
+  // so $1 has no leading slash and the target becomes http://127.0.0.1:8000page (a 500).
+  app.use('/pitfall', rewrite(`RewriteRule ^(.*) ${backend}$1 [proxy]`, { context: 'directory', root: siteDir, proxy: toBackend }));
+  app.use('/fixed', rewrite(`RewriteRule ^(.*) ${backend}/$1 [proxy]`, { context: 'directory', root: siteDir, proxy: toBackend }));
 
   // Scenario A, the WSGIScriptAliasMatch alternative: /wsgi/<name>/<rest> runs python_app/<name>.js
   // with req.scriptName = /wsgi/<name> and req.pathInfo = /<rest>; no .htaccess involved.
@@ -84,8 +88,20 @@ ${link('/python_app_noslash/hello/', 'the directory index')}
 ${link('/wsgi/test/some/path?a=1', 'runs test.js with scriptName /wsgi/test and pathInfo /some/path')}
 ${link('/wsgi/hello', 'runs hello.js: no directory can get in the way')}
 </ul>
-<h2>B: app server behind [P]</h2>
-<p>Send <code>Host: www.example.info</code> (e.g. <code>curl -H 'Host: www.example.info' http://127.0.0.1:3000/path/to%20my/page</code>): the request goes to the backend on port ${backendPort}; <a href="/static/app.css">/static/</a> is served first.</p>`;
+<h2>B: app server behind [P] (send <code>Host: www.example.info</code>)</h2>
+<p>e.g. <code>curl -H 'Host: www.example.info' http://127.0.0.1:3000/path/to%20my/page</code></p>
+<ul>
+<li><code>/path/to%20my/page</code>: proxied to the backend on port ${backendPort}; it shows the request-target it got (still <code>%20</code>) and X-Forwarded-For/Host/Server</li>
+<li><code>/escaped/to%20my/page</code>: the seed's <code>\${escape:$1}</code> recipe, which in Apache 2.4 double-encodes (<code>%2520</code>)</li>
+<li><code>/static/app.css</code>: served from disk before the proxy rule</li>
+<li>other hosts: this page; the rules only match www.example.info</li>
+</ul>
+<h2>B, the per-directory pitfall</h2>
+<ul>
+${link('/pitfall/page', 'the .htaccess form with $1: http://127.0.0.1:' + backendPort + 'page, a 500')}
+${link('/fixed/page', 'with /$1: proxied to /page')}
+</ul>
+<p>When the backend is down: the seed's 502 page, or with autostart (npm start) a page that reloads while the backend starts.</p>`;
 }
 
 module.exports = { createApp };

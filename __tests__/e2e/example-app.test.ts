@@ -13,7 +13,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   app = createApp({ backendPort: (backend.address() as AddressInfo).port });
 });
-afterAll(async () => { await new Promise((r) => backend.close(r)); });
+afterAll(async () => { await app.locals.proxy.close(); await new Promise((r) => backend.close(r)); });
 
 describe('seed 000: hidden script extension (site() + python_app/.htaccess)', () => {
   test('/python_app/test runs test.js through an internal redirect, query kept, original URL visible', async () => {
@@ -56,27 +56,66 @@ describe('seed 000: hidden script extension (site() + python_app/.htaccess)', ()
   });
 });
 
-describe('seed 004: app server behind [P]', () => {
+describe('seed 004: app server behind [P] (proxy() on undici)', () => {
   test('Host www.example.info is proxied, %20 arrives encoded, X-Forwarded-* set', async () => {
     const res = await request(app).get('/path/to%20my/page?x=1').set('Host', 'www.example.info');
     expect(res.status).toBe(200);
     expect(res.text).toContain('request-target: /path/to%20my/page?x=1');
     expect(res.text).toContain('X-Forwarded-Host: www.example.info');
     expect(res.text).toMatch(/X-Forwarded-For: \S+/);
+    expect(res.text).toMatch(/X-Forwarded-Server: \S+/);
   });
-  test('static files are served before the proxy rule', async () => {
+  test('the seed\'s escape-map recipe double-encodes, as in Apache 2.4', async () => {
+    const res = await request(app).get('/escaped/to%20my/page').set('Host', 'www.example.info');
+    expect(res.text).toContain('request-target: /to%2520my/page');
+  });
+  test('static files are served before the proxy rule; missing ones go to the app server', async () => {
     const res = await request(app).get('/static/app.css').set('Host', 'www.example.info');
     expect(res.status).toBe(200);
     expect(res.text).toContain('font-family');
+    expect((await request(app).get('/static/nope.css').set('Host', 'www.example.info')).text).toContain('request-target: /static/nope.css');
   });
   test('other hosts see the landing page', async () => {
     const res = await request(app).get('/');
     expect(res.text).toContain('modrewrite examples');
   });
+  test('the per-directory pitfall: $1 without a slash makes http://127.0.0.1:PORTpage (500); /$1 works', async () => {
+    expect((await request(app).get('/pitfall/page')).status).toBe(500);
+    expect((await request(app).get('/fixed/page')).text).toContain('request-target: /page');
+  });
   test('a dead backend gives the 502 error document', async () => {
-    const dead = createApp({ backendPort: 9 });
+    const dead = createApp({ backendPort: await deadPort() });
     const res = await request(dead).get('/x').set('Host', 'www.example.info');
     expect(res.status).toBe(502);
     expect(res.text).toContain('application server is not running');
+    await dead.locals.proxy.close();
+  });
+  test('with autostart the backend is started once and then answers', async () => {
+    const port = await deadPort();
+    const auto = createApp({ backendPort: port, autostart: true });
+    try {
+      const first = await request(auto).get('/hello').set('Host', 'www.example.info');
+      expect(first.status).toBe(502);
+      expect(first.text).toContain('Restarting site');
+      let text = '';
+      for (let i = 0; i < 100 && !text.includes('backend app server'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        text = (await request(auto).get('/hello').set('Host', 'www.example.info')).text;
+      }
+      expect(text).toContain('request-target: /hello');
+      expect(auto.locals.autostart.starts).toBe(1);
+    } finally {
+      auto.locals.autostart.stop();
+      await auto.locals.proxy.close();
+    }
   });
 });
+
+async function deadPort(): Promise<number> {
+  const net = await import('node:net');
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}

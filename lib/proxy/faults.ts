@@ -44,10 +44,13 @@ export interface FaultInfo {
  * ErrorDocument: a file (its content, sent with the fault's status, like Apache's ErrorDocument to
  * a local file), a handler, or `'next'` to pass the error to Express's error handler.
  */
-export type ErrorDocument<Req, Res> = string | 'next' | ((req: Req, res: Res, info: FaultInfo) => void);
+export type ErrorDocument<Req, Res> = string | 'next' | ((req: Req, res: Res, info: FaultInfo) => void)
+  /** Per status, like Apache's `ErrorDocument 502 …` (other statuses get Apache's page). */
+  | Readonly<Record<number, string | ((req: Req, res: Res, info: FaultInfo) => void)>>;
 
 export function answerFault<Req extends IncomingMessage, Res extends ServerResponse>(req: Req, res: Res, next: Next, info: FaultInfo, doc: ErrorDocument<Req, Res> | undefined): void {
   if (res.headersSent) { res.destroy(info.error); return; }
+  if (doc !== undefined && typeof doc === 'object') doc = doc[info.status];
   if (doc === 'next') {
     next(Object.assign(new Error(`proxy: ${info.kind} for ${info.target}: ${info.error.message}`), { status: info.status, statusCode: info.status, expose: false, kind: info.kind }));
     return;
