@@ -1,6 +1,7 @@
 // One benchmark server (run as a child so the load generator gets its own process):
 //   node bench/server.mjs bare|noop|rewrite PORT
 //   node bench/server.mjs static|site PORT DOCROOT   (express.static alone, or site() in front of nothing)
+//   node bench/server.mjs proxy-rewrite|proxy-hpm PORT BACKEND_PORT   (Express + rewrite() [P] + proxy(), or http-proxy-middleware 3)
 import express from 'express';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +16,16 @@ if (mode === 'rewrite') app.use(rewrite(readFileSync(new URL('./rules-50.conf', 
 if (mode === 'static') app.use(express.static(docroot));
 // default options: .htaccess files re-checked at most once a second, DirectorySlash, index.html
 if (mode === 'site') app.use(site({ root: docroot }));
-if (mode === 'servefile') { const { serveFile } = require('../dist/cjs/site/static-file.js'); app.use((req, res) => serveFile(req, res, docroot + req.url, { onError: () => res.end() })); }
+if (mode === 'proxy-rewrite') {
+  const { proxy } = require('../dist/cjs/index.js');
+  app.use(rewrite(`RewriteRule ^(.*)$ http://127.0.0.1:${docroot}$1 [P]`, { proxy: proxy() }));
+}
+if (mode === 'proxy-hpm') {
+  const http = await import('node:http');
+  const { createProxyMiddleware } = require('http-proxy-middleware');
+  // the comparison the issue asks for: http-proxy-middleware 3 with a keep-alive agent
+  app.use(createProxyMiddleware({ target: `http://127.0.0.1:${docroot}`, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) }));
+}
 app.get('/{*any}', (req, res) => { res.send('ok'); });
 app.listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
 process.on('SIGTERM', () => process.exit(0));
