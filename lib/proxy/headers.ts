@@ -41,16 +41,18 @@ export interface RequestHeaderOptions {
   readonly set?: Readonly<Record<string, string>>;
 }
 
-const FORWARDED_NAMES = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-server', 'x-forwarded-proto', 'forwarded'];
+const FORWARDED_NAMES = new Set(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-server', 'x-forwarded-proto', 'forwarded']);
 
 /** The headers the backend receives (a flat name → value map undici accepts). */
 export function requestHeaders(req: IncomingMessage, info: ForwardInfo, o: RequestHeaderOptions): Record<string, string | string[]> {
   const drop = connectionTokens(req.headers);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name) || name === 'expect' || name === 'host') continue;
+  const h = req.headers;
+  for (const name in h) {
+    const value = h[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name)) || name === 'expect' || name === 'host') continue;
     // forwarded headers from an untrusted peer are not believed, and not passed on
-    if (!info.trusted && FORWARDED_NAMES.includes(name)) continue;
+    if (!info.trusted && FORWARDED_NAMES.has(name)) continue;
     out[name] = value;
   }
   // TE: trailers is the one TE value a proxy may pass on (it forwards trailers)
@@ -106,13 +108,16 @@ export interface ResponseHeaderOptions {
 export function responseHeaders(headers: IncomingHttpHeaders, o: ResponseHeaderOptions): Record<string, string | string[]> {
   const drop = connectionTokens(headers);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name))) continue;
     out[name] = value;
   }
-  for (const name of ['location', 'content-location', 'uri']) {
-    const v = out[name];
-    if (typeof v === 'string') out[name] = mapUrl(v, o.reverse);
+  if (o.reverse.length) {
+    for (const name of ['location', 'content-location', 'uri']) {
+      const v = out[name];
+      if (typeof v === 'string') out[name] = mapUrl(v, o.reverse);
+    }
   }
   const cookies = out['set-cookie'];
   if (cookies && (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)) {

@@ -13,7 +13,7 @@ import { compileTrust, requestView } from '../http/request-view.js';
 import type { Next, ProxyRequest } from '../http/types.js';
 import { answerFault, classify, DEFAULT_FAULT_STATUS, type ErrorDocument, type FaultInfo, type FaultKind } from './faults.js';
 import { requestHeaders, responseHeaders, type ForwardInfo, type ReverseMap } from './headers.js';
-import { parseProxyTarget, type ParsedTarget } from './target.js';
+import { parseProxyTargetCached as parseProxyTarget, type ParsedTarget } from './target.js';
 import { proxyUpgrade } from './upgrade.js';
 
 export interface ProxyOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
@@ -97,14 +97,16 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
   const serverName = options.serverName ?? hostname();
   const via = options.via === true ? hostname() : options.via || false;
 
+  const trusting = options.trustProxy !== undefined && options.trustProxy !== false;
   const forwardInfo = (req: IncomingMessage): ForwardInfo => {
-    const view = requestView(req, trust);
     const peer = req.socket.remoteAddress ?? '';
+    // the scheme: the socket's, or a trusted proxy's X-Forwarded-Proto (only then is a view needed)
+    const secure = trusting ? requestView(req, trust).secure : !!(req.socket as { encrypted?: boolean }).encrypted;
     return {
       // each hop adds the address it was contacted from (an IPv4-mapped IPv6 address as IPv4)
-      clientIp: peer.startsWith('::ffff:') ? peer.slice(7) : peer, host: req.headers.host, proto: view.secure ? 'https' : 'http', serverName,
+      clientIp: peer.startsWith('::ffff:') ? peer.slice(7) : peer, host: req.headers.host, proto: secure ? 'https' : 'http', serverName,
       // the peer's own forwarded headers are believed (and appended to) only if it is trusted
-      trusted: !!peer && trust(peer, 0),
+      trusted: trusting && !!peer && trust(peer, 0),
     };
   };
 
@@ -124,8 +126,9 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
     const t = parsed.target;
     const fwd = forwardInfo(req);
     const headers = requestHeaders(req, fwd, { preserveHost: !!options.preserveHost, xForwarded: options.xForwarded ?? true, forwarded: !!options.forwarded, via, targetHost: t.host, set: options.headers });
-    const reverse = options.reverse === false ? [] : Array.isArray(options.reverse) ? options.reverse as readonly ReverseMap[]
-      : [{ from: t.origin + '/', to: `${fwd.proto}://${req.headers.host ?? t.host}/` }];
+    // computed only for a response that carries a URL header
+    const reverse = (): readonly ReverseMap[] => (options.reverse === false ? [] : Array.isArray(options.reverse) ? options.reverse as readonly ReverseMap[]
+      : [{ from: t.origin + '/', to: `${fwd.proto}://${req.headers.host ?? t.host}/` }]);
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     let controller: { abort(e: Error): void; pause(): void; resume(): void } | undefined;
     let started = false;
@@ -148,7 +151,7 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
         onResponseStart(_c, status, h, statusMessage) {
           if (status < 200) return; // 100 Continue and other interim answers stay between us and the backend
           started = true;
-          const out = responseHeaders(h, { reverse, cookieDomain: options.cookieDomain ?? {}, cookiePath: options.cookiePath ?? {}, via, httpVersion: '1.1' });
+          const out = responseHeaders(h, { reverse: h.location || h['content-location'] || h.uri ? reverse() : [], cookieDomain: options.cookieDomain ?? {}, cookiePath: options.cookiePath ?? {}, via, httpVersion: '1.1' });
           if (statusMessage) res.writeHead(status, statusMessage, out); else res.writeHead(status, out);
         },
         onResponseData(c, chunk) {

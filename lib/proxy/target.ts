@@ -22,6 +22,30 @@ export interface ParsedTarget {
 
 export type TargetResult = { ok: true; target: ParsedTarget } | { ok: false; reason: string };
 
+const originCache = new Map<string, TargetResult>();
+
+/**
+ * parseProxyTarget with the scheme-and-authority part cached (a rule set names few backends):
+ * per request only the path is cut off.
+ */
+export function parseProxyTargetCached(raw: string, self?: IncomingMessage): TargetResult {
+  const sep = raw.indexOf('://');
+  const slash = sep < 0 ? -1 : raw.indexOf('/', sep + 3);
+  if (sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#')) return parseProxyTarget(raw, self);
+  const prefix = raw.slice(0, slash);
+  let base = originCache.get(prefix);
+  if (!base) {
+    base = parseProxyTarget(prefix + '/');
+    if (originCache.size > 1000) originCache.clear();
+    originCache.set(prefix, base);
+  }
+  if (!base.ok) return base;
+  const t = base.target;
+  // the request's own host: see parseProxyTarget
+  if (self && String(self.headers.host ?? '').toLowerCase() === t.host.toLowerCase()) return parseProxyTarget(raw, self);
+  return { ok: true, target: { ...t, path: raw.slice(slash) } };
+}
+
 export function parseProxyTarget(raw: string, self?: IncomingMessage): TargetResult {
   let socketPath: string | undefined;
   let url = raw;

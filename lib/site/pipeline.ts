@@ -8,7 +8,7 @@
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
 import { PASS, finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
-import { directoryPass, MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
+import { directoryPass, MAX_INTERNAL_REDIRECTS, renameEnv, type DirResult } from '../engine/directory.js';
 import { escapeUri } from '../engine/escape.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget, requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
@@ -66,7 +66,8 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
   let uri = parsed.uri;
   let args = parsed.args;
   for (let round = 0; ; round++) {
-    const p = await onePass(site, input.view, uri, args, acc, round > 0, input.trace);
+    const p0 = onePass(site, input.view, uri, args, acc, round > 0, input.trace);
+    const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
       if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
       const next = parseTarget(p.url);
@@ -98,7 +99,8 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
       if (!sub.ok) continue;
       const subAcc: Collected = { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env: new Map(acc.env) };
       const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
-      const r = await onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace);
+      const r0 = onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace);
+      const r = r0 instanceof Promise ? await r0 : r0;
       if ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile() || r.kind === 'proxy') { taken = r; uri = sub.uri; args = sub.args; break; }
       if (r.kind === 'redirect') return r;
       if (r.kind === 'status' && r.status !== 404) errorStatus = r.status;
@@ -129,13 +131,21 @@ function encodePath(p: string): string {
   return escapeUri(p);
 }
 
-/** One trip through translate_name, the directory walk and the per-directory fixup. */
-async function onePass(site: SiteConfig, view: RequestView, uri: string, args: string | null, acc: Collected, redirected: boolean, trace?: (l: string) => void): Promise<Pass> {
+/**
+ * One trip through translate_name, the directory walk and the per-directory fixup. Synchronous
+ * unless an asynchronous map answers (then a Promise): most requests never wait for a microtask.
+ */
+function onePass(site: SiteConfig, view: RequestView, uri: string, args: string | null, acc: Collected, redirected: boolean, trace?: (l: string) => void): Pass | Promise<Pass> {
   const base: EvaluateInput = { view, server: site.server, uri, args, fs: nodeFs, env: acc.env, end: acc.end, trace };
+  if (!site.serverRules || site.serverRules.engine !== true) return afterServer(site, base, uri, args, acc, redirected, undefined);
+  const ev = evaluateServer(site.serverRules, base);
+  return ev instanceof Promise ? ev.then((e) => afterServer(site, base, uri, args, acc, redirected, e)) : afterServer(site, base, uri, args, acc, redirected, ev);
+}
+
+function afterServer(site: SiteConfig, base: EvaluateInput, uri: string, args: string | null, acc: Collected, redirected: boolean, ev: Evaluation | undefined): Pass | Promise<Pass> {
   let path = uri;
   let mapped: Walked | undefined;
-  if (site.serverRules && site.serverRules.engine === true) {
-    const ev = await evaluateServer(site.serverRules, base);
+  if (ev) {
     collect(acc, ev);
     const o = ev.outcome;
     if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
@@ -168,12 +178,18 @@ async function onePass(site: SiteConfig, view: RequestView, uri: string, args: s
   if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
   // END in the server context ends here too; env set there is visible
   const dirInput: EvaluateInput = { ...base, args, env: acc.env, end: acc.end, directory: undefined };
-  const result = await retrying((cache) => {
-    const state: RequestState = { uri, args, filename: mapped!.filename, pathInfo: mapped!.pathInfo, env: new Map(acc.env) };
+  const m = mapped;
+  const result = retrying((cache) => {
+    const state: RequestState = { uri, args, filename: m.filename, pathInfo: m.pathInfo, env: new Map(acc.env) };
     const ctx = makeContext(rs, dirInput, state, cache, redirected, cfg.rewriteDir);
     const r = directoryPass(rs, ctx, cfg.rewriteDir);
-    return { r, ev: finish(ctx, r.kind === 'outcome' ? r.outcome : PASS, 0), args: state.args };
+    return { r, ev: finish(ctx, r.kind === 'outcome' ? r.outcome : PASS, 0) };
   });
+  return result instanceof Promise ? result.then((x) => afterDirectory(x, acc, uri, args, path, m)) : afterDirectory(result, acc, uri, args, path, m);
+}
+
+function afterDirectory(result: { r: DirResult; ev: Evaluation }, acc: Collected, uri: string, args: string | null, path: string, mapped: Walked): Pass {
+  const stat = mapped.stat;
   collect(acc, result.ev);
   const r = result.r;
   if (r.kind === 'internal') return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
@@ -203,15 +219,24 @@ function collect(acc: Collected, ev: Evaluation): void {
 }
 
 /** Runs `f` synchronously; when an asynchronous map suspends it, waits and runs it again (cache kept). */
-async function retrying<T>(f: (cache: Map<string, string | undefined>) => T): Promise<T> {
+function retrying<T>(f: (cache: Map<string, string | undefined>) => T): T | Promise<T> {
   const cache = new Map<string, string | undefined>();
-  for (let i = 0; i < 64; i++) {
-    try {
-      return f(cache);
-    } catch (err) {
-      if (!(err instanceof NeedAsync)) throw err;
-      await err.promise;
-    }
+  try {
+    return f(cache);
+  } catch (err) {
+    if (!(err instanceof NeedAsync)) throw err;
+    return (async () => {
+      let pending: NeedAsync = err;
+      for (let i = 0; i < 64; i++) {
+        await pending.promise;
+        try {
+          return f(cache);
+        } catch (e) {
+          if (!(e instanceof NeedAsync)) throw e;
+          pending = e;
+        }
+      }
+      throw new Error('modrewrite: map lookups did not settle');
+    })();
   }
-  throw new Error('modrewrite: map lookups did not settle');
 }
