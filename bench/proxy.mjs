@@ -4,6 +4,7 @@
 // on CPU 1 (taskset). Rounds interleave the contenders; medians of ROUNDS (default 3) are reported,
 // with the CPU time each proxy's process tree spent per request.
 //   rewrite : Express + rewrite() [P] + proxy()           hpm   : Express + http-proxy-middleware 3 (keep-alive agent)
+//   express : Express answering by itself (reference: Express's own cost per request)
 //   serve   : `modrewrite serve` (node:http, no Express)   floor : a minimal node:http + undici Pool proxy (bench/floor-proxy.mjs)
 //   apache  : Apache 2.4 [P] with <Proxy> ProxySet keepalive=On (event MPM), if apache2 is installed
 //   nginx   : nginx proxy_pass with upstream keepalive (the ceiling), if nginx is installed
@@ -18,7 +19,7 @@ import { median, pinned } from './lib.mjs';
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS || 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const CONNECTIONS = 32;
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const useWrk = has('wrk');
@@ -92,6 +93,8 @@ const contenders = [];
 const add = (name, port, child) => contenders.push({ name, port, child, rps: [], cpu: [] });
 add('rewrite', 39101, launch(1, process.execPath, [join(here, 'server.mjs'), 'proxy-rewrite', '39101', String(BACKEND)]));
 add('hpm', 39102, launch(1, process.execPath, [join(here, 'server.mjs'), 'proxy-hpm', '39102', String(BACKEND)]));
+// reference: Express answering by itself (what Express costs before any proxy work)
+add('express', 39107, launch(1, process.execPath, [join(here, 'server.mjs'), 'bare', '39107']));
 mkdirSync(join(tmp, 'www'));
 writeFileSync(join(tmp, 'serve.conf'), `RewriteEngine on\nRewriteRule ^(.*)$ http://127.0.0.1:${BACKEND}$1 [P]\n`);
 add('serve', 39103, launch(1, process.execPath, [join(here, '../bin/modrewrite.cjs'), 'serve', '--root', join(tmp, 'www'), '--config', join(tmp, 'serve.conf'), '--port', '39103', '--quiet']));
@@ -133,6 +136,10 @@ const by = Object.fromEntries(contenders.map((c) => [c.name, { rps: median(c.rps
 for (const c of contenders) console.log(`${c.name.padEnd(8)} ${by[c.name].rps.toFixed(0).padStart(6)} req/s (rounds ${c.rps.map((x) => x.toFixed(0)).join(' ')}), ${by[c.name].cpu.toFixed(0)} µs CPU per request`);
 const ratio = (a, b, target) => (by[a] && by[b] ? `${a}/${b}: ${(by[a].rps / by[b].rps).toFixed(2)}x req/s, ${(by[b].cpu / by[a].cpu).toFixed(2)}x by CPU per request${target ? ` (target >= ${target}x)` : ''}` : `${a}/${b}: n/a`);
 console.log(ratio('rewrite', 'hpm', 1.7));
+if (by.express) {
+  const over = (n) => by[n].cpu - by.express.cpu;
+  console.log(`CPU per request above Express alone (${by.express.cpu.toFixed(0)} µs): rewrite+proxy() ${over('rewrite').toFixed(0)} µs, http-proxy-middleware ${over('hpm').toFixed(0)} µs (${(over('hpm') / over('rewrite')).toFixed(2)}x)`);
+}
 console.log(ratio('serve', 'floor', 0.9));
 console.log(ratio('serve', 'apache', 1.4));
 console.log(ratio('serve', 'nginx'));
