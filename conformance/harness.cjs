@@ -101,18 +101,6 @@ function startEcho() {
   });
 }
 
-/**
- * Name resolution as in the recorder's private network namespace: `localhost` (from /etc/hosts)
- * and nothing else. Replays hand it to the proxy, so no rule can make a test look a name up.
- */
-function closedLookup(hostname, options, cb) {
-  const callback = typeof options === 'function' ? options : cb;
-  const all = typeof options === 'object' && options && options.all;
-  if (hostname === 'localhost') return process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)));
-  const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
-  process.nextTick(() => callback(err));
-}
-
 /** A loopback port nothing listens on (for a dead backend). */
 function deadPort() {
   return new Promise((resolve) => {
@@ -156,4 +144,4 @@ function normalise(resp, vars) {
   return out;
 }
 
-module.exports = { ENV_NAMES, substitute, writeFixtures, rawRequest, startEcho, normalise, deadPort, closedLookup };
+module.exports = { ENV_NAMES, substitute, writeFixtures, rawRequest, startEcho, normalise, deadPort };

@@ -14,15 +14,10 @@ import { sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
 import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
+import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
 
-/** `--no-dns`: only `localhost` resolves (as in a network namespace with only `lo`). */
-const loopbackOnlyLookup = ((hostname: string, options: unknown, cb?: unknown) => {
-  const callback = (typeof options === 'function' ? options : cb) as (e: Error | null, a?: unknown, f?: number) => void;
-  const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
-  if (hostname === 'localhost') { process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4))); return; }
-  process.nextTick(() => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname} (--no-dns)`), { code: 'ENOTFOUND', hostname })));
-}) as unknown as import('node:net').LookupFunction;
+
 
 const USAGE = `usage:
   modrewrite serve --root DIR [--config FILE] [--port N] [--host 127.0.0.1] [--server-name NAME]

@@ -22,6 +22,7 @@ export type { ProxyOptions, ProxyMiddleware } from './proxy/proxy.js';
 export { autostart, APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 export type { FaultKind, FaultInfo, ErrorDocument, AutostartOptions } from './proxy/faults.js';
 export type { ReverseMap } from './proxy/headers.js';
+export { loopbackOnlyLookup } from './proxy/lookup.js';
 export { parse } from './syntax/parse.js';
 export type { ParseOptions, ParseResult, ConfigContext } from './syntax/parse.js';
 export type { Directive, ParsedConfig } from './syntax/ast.js';

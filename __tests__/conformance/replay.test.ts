@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewrite, parseTarget, mapToFile, site, answerClientErrors, proxy, APACHE_FAULT_STATUS } from '../../lib/index';
+import { rewrite, parseTarget, mapToFile, site, answerClientErrors, proxy, APACHE_FAULT_STATUS, loopbackOnlyLookup } from '../../lib/index';
 import type { RewriteInfo } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,7 +28,7 @@ const results = { identical: 0, total: 0, differs: 0, mismatches: [] as string[]
  * and appended to, no ProxyPassReverse, and name resolution as closed as the recorder's namespace.
  */
 function apacheLikeProxy() {
-  return proxy({ faultStatus: APACHE_FAULT_STATUS, serverName: 'localhost', trustProxy: true, reverse: false, lookup: harness.closedLookup });
+  return proxy({ faultStatus: APACHE_FAULT_STATUS, serverName: 'localhost', trustProxy: true, reverse: false, lookup: loopbackOnlyLookup });
 }
 
 function app(kase: Case, docroot: string, serverRoot: string, backend: number) {

@@ -67,6 +67,13 @@ export function requestHost(view: RequestView, server: ServerInfo): { name: stri
   return { name: m[1].toLowerCase(), port };
 }
 
+/** ap_construct_url: `scheme://host[:port]` + `path` for this request (the port only when not the scheme's default). */
+export function constructUrl(view: RequestView, server: ServerInfo, path: string): string {
+  const { name, port } = requestHost(view, server);
+  const def = view.secure ? 443 : 80;
+  return `${view.secure ? 'https' : 'http'}://${name}${port === def ? '' : `:${port}`}${path}`;
+}
+
 export type ParsedTarget =
   | { ok: true; uri: string; args: string | null }
   | { ok: false; status: 400 | 404 };

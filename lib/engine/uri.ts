@@ -1,6 +1,6 @@
 /** URL handling inside a rule pass: absolute-URI detection, query splitting, qualification and self-reduction. */
 import type { CompiledRule } from '../compile/ruleset.js';
-import { requestHost } from './request.js';
+import { constructUrl, requestHost } from './request.js';
 import { type EvalContext } from './state.js';
 import { atoi } from './conditions.js';
 
@@ -53,9 +53,7 @@ export function schemeOf(ctx: EvalContext): string {
 export function fullyQualify(ctx: EvalContext): void {
   const st = ctx.state;
   if (absoluteUri(st.filename).skip) return;
-  const { name, port } = requestHost(ctx.view, ctx.server);
-  const def = ctx.view.secure ? 443 : 80;
-  st.filename = `${schemeOf(ctx)}://${name}${port === def ? '' : `:${port}`}${st.filename.startsWith('/') ? '' : '/'}${st.filename}`;
+  st.filename = constructUrl(ctx.view, ctx.server, (st.filename.startsWith('/') ? '' : '/') + st.filename);
 }
 
 /** reduce_uri: `http://<this host>[:port]/path` → `/path`. */

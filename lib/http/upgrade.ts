@@ -17,7 +17,9 @@ export interface UpgradeCapable {
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, hand: ProxyRequest): void;
 }
 
-function refuse(socket: Duplex, status: number, extra = ''): void {
+/** Answers an upgrade request on its raw socket with a bodiless status (and, for a redirect, its Location), then closes. */
+export function refuse(socket: Duplex, status: number, location?: string): void {
+  const extra = location ? `Location: ${location.replace(/[\r\n]/g, '')}\r\n` : '';
   socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
@@ -32,7 +34,7 @@ export function upgradeHandler(evaluate: (req: IncomingMessage, uri: string, arg
         else refuse(socket, 403);
         return;
       }
-      if (o.type === 'redirect') { refuse(socket, o.status, `Location: ${o.location.replace(/[\r\n]/g, '')}\r\n`); return; }
+      if (o.type === 'redirect') { refuse(socket, o.status, o.location); return; }
       if (o.type === 'status') { refuse(socket, o.status); return; }
       if (o.type === 'rewrite' || o.type === 'file') req.url = o.url;
       if (next) next(req, socket, head); else refuse(socket, 404);

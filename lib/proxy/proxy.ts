@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { compileTrust, requestView } from '../http/request-view.js';
 import type { Next, ProxyRequest } from '../http/types.js';
+import { refuse } from '../http/upgrade.js';
 import { answerFault, classify, DEFAULT_FAULT_STATUS, type ErrorDocument, type FaultInfo, type FaultKind } from './faults.js';
 import { requestHeaders, responseHeaders, type ForwardInfo, type ReverseMap } from './headers.js';
 import { parseProxyTargetCached as parseProxyTarget, type ParsedTarget } from './target.js';
@@ -182,7 +183,7 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, hand?: ProxyRequest): void {
       const raw = targetOf(req, hand);
       const parsed = raw === undefined ? undefined : parseProxyTarget(raw, req);
-      if (!parsed?.ok) { socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'); return; }
+      if (!parsed?.ok) { refuse(socket, faultStatus['bad-target']); return; }
       const fwd = forwardInfo(req);
       const headers = requestHeaders(req, fwd, { preserveHost: !!options.preserveHost, xForwarded: options.xForwarded ?? true, forwarded: !!options.forwarded, via, targetHost: parsed.target.host, set: options.headers });
       proxyUpgrade(agentFor(parsed.target), parsed.target, req, socket, head, headers, { headersTimeout: options.headersTimeout ?? 60000, faultStatus });

@@ -54,13 +54,8 @@ export function parseProxyTarget(raw: string, self?: IncomingMessage): TargetRes
     socketPath = unix[1];
     url = unix[2];
   }
-  if (url.startsWith('/') && self) {
-    // a path alone: this server itself, on the address the request came in on
-    const local = self.socket.localAddress ?? '127.0.0.1';
-    const host = local.includes(':') ? `[${local}]` : local;
-    const secure = !!(self.socket as { encrypted?: boolean }).encrypted;
-    url = `${secure ? 'https' : 'http'}://${host}:${self.socket.localPort}${url}`;
-  }
+  // a path alone: this server itself, on the address the request came in on
+  if (url.startsWith('/') && self) return { ok: true, target: selfTarget(self, String(self.headers.host ?? selfOrigin(self).host), url) };
   const m = /^(https?):\/\/(\[[^\]]*\]|[^/?#:]*)(?::([^/?#]*))?([^#]*)$/i.exec(url);
   if (!m) return { ok: false, reason: `not a proxy target URL: ${raw}` };
   const protocol = (m[1].toLowerCase() + ':') as 'http:' | 'https:';
@@ -77,10 +72,21 @@ export function parseProxyTarget(raw: string, self?: IncomingMessage): TargetRes
   // the address the request came in on, without asking any resolver
   if (self && !socketPath && self.socket.localPort && String(self.headers.host ?? '').toLowerCase() === hostPart.toLowerCase()
       && (self.socket.localPort === port || !/:\d+$/.test(hostPart))) {
-    const local = self.socket.localAddress ?? '127.0.0.1';
-    const secure = !!(self.socket as { encrypted?: boolean }).encrypted;
-    const origin = `${secure ? 'https' : 'http'}://${local.includes(':') ? `[${local}]` : local}:${self.socket.localPort}`;
-    return { ok: true, target: { protocol: secure ? 'https:' : 'http:', hostname: local, port: self.socket.localPort, origin, host: hostPart, path } };
+    return { ok: true, target: selfTarget(self, hostPart, path) };
   }
   return { ok: true, target: { protocol, hostname, port, origin: `${protocol}//${hostPart}`, host: hostPart, path, socketPath } };
+}
+
+/** Where this server was reached: the local address and port of the request's connection. */
+function selfOrigin(self: IncomingMessage): { secure: boolean; local: string; origin: string; host: string } {
+  const local = self.socket.localAddress ?? '127.0.0.1';
+  const secure = !!(self.socket as { encrypted?: boolean }).encrypted;
+  const host = `${local.includes(':') ? `[${local}]` : local}:${self.socket.localPort}`;
+  return { secure, local, host, origin: `${secure ? 'https' : 'http'}://${host}` };
+}
+
+/** A target on this server itself: connect locally, send `host` as the Host header. */
+function selfTarget(self: IncomingMessage, host: string, path: string): ParsedTarget {
+  const o = selfOrigin(self);
+  return { protocol: o.secure ? 'https:' : 'http:', hostname: o.local, port: self.socket.localPort ?? 0, origin: o.origin, host, path };
 }

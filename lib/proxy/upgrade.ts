@@ -6,11 +6,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { refuse } from '../http/upgrade.js';
 import { classify, type FaultKind } from './faults.js';
 import { HOP_BY_HOP } from './headers.js';
 import type { ParsedTarget } from './target.js';
 
-const REASONS: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 function head(status: number, message: string, headers: Record<string, string | string[] | undefined>): string {
   let s = `HTTP/1.1 ${status} ${message}\r\n`;
@@ -30,7 +30,7 @@ export function proxyUpgrade(
   const fail = (status: number): void => {
     if (answered) return;
     answered = true;
-    socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    refuse(socket, status);
   };
   socket.on('error', () => { upstream?.destroy(); });
   socket.on('close', () => { upstream?.destroy(); });

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../engine/escape.js';
-import { parseTarget, requestHost } from '../engine/request.js';
+import { constructUrl, parseTarget } from '../engine/request.js';
 import { mapToFile } from '../engine/directory.js';
 import { nodeFs } from '../engine/context.js';
 import { compileTrust, requestView } from '../http/request-view.js';
@@ -44,10 +44,7 @@ export function directorySlash<Req extends IncomingMessage = IncomingMessage, Re
     // the URL the client used: the mount path (Express's baseUrl) is part of it
     const base = String((req as { baseUrl?: string }).baseUrl ?? '');
     const path = (base + parsed.uri).replace(/^\/{2,}/, '/');
-    const view = requestView(req, trust);
-    const { name, port } = requestHost(view, { documentRoot: root });
-    const def = view.secure ? 443 : 80;
-    const location = `${view.secure ? 'https' : 'http'}://${name}${port === def ? '' : `:${port}`}${escapeUri(path)}/${parsed.args !== null ? '?' + parsed.args : ''}`;
+    const location = constructUrl(requestView(req, trust), { documentRoot: root }, `${escapeUri(path)}/${parsed.args !== null ? '?' + parsed.args : ''}`);
     sendRedirect(req, res, 301, location);
   };
 }

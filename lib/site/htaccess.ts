@@ -6,7 +6,6 @@
  * answers 500 for requests under it (logged once per version), `.ht*` files are 403.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
@@ -16,6 +15,7 @@ import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig } from './pipeline.js';
+import { envObject } from './site.js';
 
 export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
   readonly root: string;
@@ -43,11 +43,7 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
   return (req, res, next) => {
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then((r) => {
       const { acc } = r;
-      if (acc.env.size) {
-        const env: Record<string, string> = {};
-        for (const [k, v] of acc.env) env[k] = bytesToUtf8(v);
-        (req as unknown as { rewrite: object }).rewrite = { env, result: r.kind, internalRedirects: acc.internalRedirects };
-      }
+      if (acc.env.size) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
       if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
       if (r.kind === 'redirect') { sendRedirect(req, res, r.status, r.location); return; }
       if (r.kind === 'status') { sendStatus(req, res, r.status, undefined, r.notes); return; }

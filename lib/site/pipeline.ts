@@ -11,7 +11,7 @@ import { PASS, finish, makeContext, nodeFs, subView, type EvaluateInput } from '
 import { directoryPass, MAX_INTERNAL_REDIRECTS, renameEnv, type DirResult } from '../engine/directory.js';
 import { escapeUri } from '../engine/escape.js';
 import type { Evaluation } from '../engine/outcome.js';
-import { parseTarget, requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
+import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '../engine/request.js';
 import { evaluateServer } from '../engine/server.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import type { HtaccessStore } from './htaccess-store.js';
@@ -84,9 +84,7 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
     const cfg = dirSettings(site, p.filename);
     if (!uri.endsWith('/')) {
       if (!cfg.slash) return p;
-      const { name, port } = requestHost(input.view, site.server);
-      const def = input.view.secure ? 443 : 80;
-      const location = `${input.view.secure ? 'https' : 'http'}://${name}${port === def ? '' : `:${port}`}${escapeUri(uri)}/${args !== null ? '?' + args : ''}`;
+      const location = constructUrl(input.view, site.server, `${escapeUri(uri)}/${args !== null ? '?' + args : ''}`);
       return { kind: 'redirect', status: 301, location, acc, uri, args };
     }
     // HEAD is a GET to Apache (header_only)
@@ -94,7 +92,7 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
     let errorStatus = 0;
     let taken: Pass | undefined;
     for (const name of cfg.index) {
-      const subTarget = (name.startsWith('/') ? name : encodePath(uri) + name) + (args !== null ? '?' + args : '');
+      const subTarget = (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
       const sub = parseTarget(subTarget);
       if (!sub.ok) continue;
       const subAcc: Collected = { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env: new Map(acc.env) };
@@ -125,10 +123,6 @@ function dirSettings(site: SiteConfig, dirPath: string): { slash: boolean; index
     slash: rs?.directorySlash ?? site.serverRules?.directorySlash ?? site.directorySlash,
     index: rs?.directoryIndex ?? site.serverRules?.directoryIndex ?? site.directoryIndex,
   };
-}
-
-function encodePath(p: string): string {
-  return escapeUri(p);
 }
 
 /**

@@ -10,7 +10,8 @@ import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
 import { loadRules } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { appendVary, sendRedirect, sendStatus, STATUS_TEXT } from '../http/respond.js';
+import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
+import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
@@ -89,6 +90,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
   const symlinks = options.symlinks ?? 'inside';
+  const extensionHandlers = Object.entries(options.addHandler ?? {});
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next = next ?? ((err?: unknown) => sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404));
@@ -111,7 +113,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       if (r.kind === 'proxy' && up) { up(req, socket, head, { target: r.target, noCanon: r.noCanon }); return; }
       if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') { next(req, socket, head); return; }
       const status = r.kind === 'redirect' || r.kind === 'status' ? r.status : r.kind === 'proxy' ? 403 : 404;
-      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${r.kind === 'redirect' ? `Location: ${r.location}\r\n` : ''}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+      refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
     }, () => socket.destroy());
   };
   return Object.assign(middleware, { upgrade });
@@ -140,11 +142,11 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       case 'file': break;
     }
     const { filename, pathInfo, stat } = r;
-    const handlerName = acc.handler ?? (options.addHandler && Object.entries(options.addHandler).find(([ext]) => filename.endsWith(ext))?.[1]);
+    const handlerName = acc.handler ?? extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
     const handler = handlerName ? options.handlers?.[handlerName] : undefined;
-    const inRoots = roots.some((x) => underRoot(filename, x));
-    if (!inRoots) { sendStatus(req, res, 404); return; }
-    const dots = dotSegment(filename, roots.find((x) => underRoot(filename, x))!);
+    const servedFrom = roots.find((x) => underRoot(filename, x));
+    if (!servedFrom) { sendStatus(req, res, 404); return; }
+    const dots = dotSegment(filename, servedFrom);
     if (dots === 'ht') { sendStatus(req, res, 403); return; }
     if (dots === 'dot' && !options.dotfiles) { sendStatus(req, res, 404); return; }
     // the walk saw every segment with lstat: without a link on the way the real path is the path
@@ -186,7 +188,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   }
 }
 
-function envObject(env: ReadonlyMap<string, string>): Record<string, string> {
+/** The environment for `req.rewrite.env` (byte strings decoded as UTF-8). */
+export function envObject(env: ReadonlyMap<string, string>): Record<string, string> {
   const o: Record<string, string> = {};
   for (const [k, v] of env) o[k] = bytesToUtf8(v);
   return o;
