@@ -85,7 +85,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
     handler(req, res, (err?: unknown) => { if (!res.headersSent) sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404); });
   }));
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
-  server.once('close', () => { void p.close(); });
+  server.once('close', () => { void p.close(); handler.close(); });
   await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, values.host, () => ok()); });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

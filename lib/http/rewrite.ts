@@ -15,7 +15,7 @@ import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget } from '../engine/request.js';
 import { appendVary, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
-import { loadRules } from './load-rules.js';
+import { loadRules, ownedPrograms } from './load-rules.js';
 import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
 import type { Next, RewriteInfo, RewriteOptions, RulesInput } from './types.js';
@@ -38,10 +38,15 @@ export const NO_TRACE: string[] = Object.freeze([]) as unknown as string[];
 export function rewrite<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
   rules: RulesInput,
   options: RewriteOptions<Req, Res> = {},
-): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener } {
+): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener; close: () => void } {
   const context = options.context ?? 'server';
   let ruleSet = loadRules(rules, options);
-  if (options.parent !== undefined) ruleSet = inheritRules(loadRules(options.parent, { ...options, context: 'server' }), ruleSet);
+  const programs = ownedPrograms(rules, ruleSet, options.maps);
+  if (options.parent !== undefined) {
+    const parent = loadRules(options.parent, { ...options, context: 'server' });
+    programs.push(...ownedPrograms(options.parent, parent, options.maps));
+    ruleSet = inheritRules(parent, ruleSet);
+  }
   // a rule text without RewriteEngine still means "on" for a middleware the user installed
   if (ruleSet.engine === undefined) ruleSet = { ...ruleSet, engine: true };
   const root = resolve(options.root ?? process.cwd());
@@ -80,7 +85,11 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     const input: EvaluateInput = { view: requestView(req, trust), server, uri, args, fs: options.fs, directory: options.directory ?? '/' };
     return context === 'directory' ? evaluateDirectory(ruleSet, input) : evaluateServer(ruleSet, input);
   };
-  return Object.assign(middleware, { upgrade: upgradeHandler(evaluateUpgrade, options.proxy as UpgradeCapable | undefined) });
+  // close(): the prg: children of RewriteMaps in these rules end (they also end with the process)
+  const close = (): void => {
+    for (const program of programs) program.close();
+  };
+  return Object.assign(middleware, { upgrade: upgradeHandler(evaluateUpgrade, options.proxy as UpgradeCapable | undefined), close });
 
   function apply(evaluation: Evaluation, req: Req, res: Res, next: Next, baseUrl: string, trace: string[]): void {
     const { outcome, effects } = evaluation;

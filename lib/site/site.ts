@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
-import { loadRules } from '../http/load-rules.js';
+import { loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
@@ -67,7 +67,7 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
 }
 
 /** Creates the site middleware. */
-export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): ((req: Req, res: Res, next?: Next) => void) & { upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void } {
+export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): ((req: Req, res: Res, next?: Next) => void) & { upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void; close: () => void } {
   const root = resolveRoots([options.root])[0];
   const serverRules: RuleSet | undefined = options.config === undefined ? undefined
     : loadRules(options.config, { context: 'server', maps: options.maps, mapRoot: options.mapRoot });
@@ -116,7 +116,12 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
     }, () => socket.destroy());
   };
-  return Object.assign(middleware, { upgrade });
+  // close(): the prg: children of RewriteMaps in `config` end (they also end with the process)
+  const programs = ownedPrograms(options.config, serverRules, options.maps);
+  const close = (): void => {
+    for (const program of programs) program.close();
+  };
+  return Object.assign(middleware, { upgrade, close });
 
   function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
     const { acc } = r;

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { compileText, rewrite } from '../../../lib/index';
+import { compileText, rewrite, site } from '../../../lib/index';
+import { main } from '../../../lib/cli';
 import { ProgramMap } from '../../../lib/engine/maps';
 
 let dir: string;
@@ -191,6 +192,33 @@ test('prg: the rewrite() middleware\'s close() ends the children of the maps it 
     server.close();
     mw.close();
   }
+  expect(await waitGone(prog.pids(), 3000)).toEqual([]);
+});
+
+test('prg: site().close() and closing `modrewrite serve` end the children of the maps in the config', async () => {
+  const www = mkdtempSync(join(dir, 'www-'));
+  const prog = script('site-close.sh', answering(1));
+  const config = `RewriteEngine on\nRewriteMap m "prg:${prog.path} ${prog.log}"\nRewriteRule ^/m/(.*)$ /to/\${m:$1} [R=302]\n`;
+  const s = site({ root: www, config });
+  const server = http.createServer((req, res) => s(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect((await request(base).get('/m/x')).headers.location).toMatch(/\/to\/v-x$/);
+  } finally {
+    server.close();
+    s.close();
+  }
+  expect(await waitGone(prog.pids(), 3000)).toEqual([]);
+
+  const confFile = join(dir, 'serve.conf');
+  writeFileSync(confFile, config);
+  writeFileSync(prog.log, '');
+  const served = await main(['serve', '--root', www, '--config', confFile, '--port', '0', '--quiet'], { out: () => undefined, err: () => undefined }) as http.Server;
+  const base = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
+  expect((await request(base).get('/m/y')).headers.location).toMatch(/\/to\/v-y$/);
+  await new Promise((r) => served.close(r));
+  expect(prog.pids()).toHaveLength(1);
   expect(await waitGone(prog.pids(), 3000)).toEqual([]);
 });
 
