@@ -14,6 +14,7 @@ import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
+import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
@@ -53,6 +54,8 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
   /** Serve dotfiles other than `.ht*` (those are always 403, like Apache's stock config). @default false */
   readonly dotfiles?: boolean;
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** How long one request may wait for asynchronous map answers, in ms; then 500 (ERR_MAP_TIMEOUT, logged). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
+  readonly mapTimeout?: number;
   /** Folder relative map paths in `config` resolve against. @default the config file's folder, else cwd */
   readonly mapRoot?: string;
   readonly serverName?: string;
@@ -79,6 +82,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     compile: { maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) }, mapRoot: options.mapRoot },
   });
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
+  const mapTimeout = checkMapTimeout(options.mapTimeout);
+  const hasMaps = (serverRules?.maps.size ?? 0) > 0 || Object.keys(options.maps ?? {}).length > 0;
   const config: SiteConfig = {
     root, serverRules, store, allowedRoots: roots,
     server: { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases },
@@ -86,6 +91,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     directoryIndex: options.directoryIndex ?? ['index.html'],
     // the directories above a file are re-checked as often as the .htaccess files in them
     dirs: new DirCache(recheckMs),
+    // without maps no request ever waits: no budget to allocate per request
+    mapTimeout: hasMaps ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
@@ -102,7 +109,12 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     }
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
       (r) => answer(req, res, done, r),
-      (err) => done(err),
+      (err: unknown) => {
+        // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
+        const code = (err as { code?: string }).code;
+        (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`);
+        done(err);
+      },
     );
   };
 
