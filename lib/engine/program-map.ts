@@ -36,13 +36,33 @@ interface Lookup {
 /** Every child alive in this process: killed when the process exits, whoever forgot close(). */
 const living = new Set<ChildProcessWithoutNullStreams>();
 let exitHookInstalled = false;
+/** Signals that end a process by default; Node runs no `exit` listener then. */
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+function killLiving(): void {
+  for (const child of living) killGroup(child, 'SIGKILL');
+}
+
+/**
+ * Kills the children when the process ends: at `exit`, and on SIGINT/SIGTERM/SIGHUP (the children
+ * lead their own process groups, so a terminal's Ctrl-C no longer reaches them). A signal listener
+ * cancels the signal's default action, so when nobody else listens ours kills the children,
+ * removes itself and raises the signal again: the process ends as it would have (what execa's
+ * `cleanup` does). When the application listens too, the shutdown is its business: the children
+ * then end at `exit`.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of living) killGroup(child, 'SIGKILL');
-  });
+  process.once('exit', killLiving);
+  for (const signal of ENDING_SIGNALS) process.on(signal, onEndingSignal);
+}
+
+function onEndingSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  killLiving();
+  for (const other of ENDING_SIGNALS) process.off(other, onEndingSignal);
+  process.kill(process.pid, signal);
 }
 
 /** The child leads its own process group (spawned detached): helpers it started die with it. */

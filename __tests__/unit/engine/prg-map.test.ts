@@ -3,14 +3,14 @@
  * kills and replaces its child, so a late answer is never handed to another key; a child that
  * keeps dying is restarted with back-off; no child outlives close() or the process.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { compileText, rewrite, site } from '../../../lib/index';
+import { rewrite, site } from '../../../lib/index';
 import { main } from '../../../lib/cli';
 import { ProgramMap } from '../../../lib/engine/maps';
 
@@ -222,8 +222,11 @@ test('prg: site().close() and closing `modrewrite serve` end the children of the
   expect(await waitGone(prog.pids(), 3000)).toEqual([]);
 });
 
-test('prg: no child outlives the process that started it (even one hung mid-lookup)', async () => {
-  const prog = script('exit.sh', answering(1));
+test.each([
+  ['process.exit()', 'process.exit(0)', 0, null],
+  ['SIGTERM with no listener of its own', "process.kill(process.pid, 'SIGTERM')", null, 'SIGTERM'],
+])('prg: no child outlives the process that started it (even one hung mid-lookup): %s', async (_what, ending, status, signal) => {
+  const prog = script(`exit-${String(signal)}.sh`, answering(1));
   // a separate node process loads the TypeScript sources through @swc/core (as jest does)
   const hook = join(dir, 'ts-hook.cjs');
   writeFileSync(hook, [
@@ -238,19 +241,18 @@ test('prg: no child outlives the process that started it (even one hung mid-look
     "Module._extensions['.ts'] = (m, file) => m._compile(transformSync(readFileSync(file, 'utf8'), { filename: file, jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }).code, file);",
     '',
   ].join('\n'));
-  const main = join(dir, 'exit-main.cjs');
+  const main = join(dir, `exit-main-${String(signal)}.cjs`);
   writeFileSync(main, [
     `const { compileText } = require(${JSON.stringify(join(__dirname, '../../../lib/index.ts'))});`,
     `const rs = compileText(${JSON.stringify(`RewriteMap m "prg:${prog.path} ${prog.log}"`)});`,
     "const m = rs.maps.get('m');",
-    "m.lookup('a').then((v) => { console.log(v); m.lookup('hang'); setTimeout(() => process.exit(0), 300); });",
+    `m.lookup('a').then((v) => { console.log(v); m.lookup('hang'); setTimeout(() => ${ending}, 300); });`,
     '',
   ].join('\n'));
-  const out = execFileSync(process.execPath, ['-r', hook, main], { encoding: 'utf8', timeout: 15_000 });
-  expect(out.trim()).toBe('v-a');
+  const ended = spawnSync(process.execPath, ['-r', hook, main], { encoding: 'utf8', timeout: 15_000 });
+  expect([ended.stdout.trim(), ended.status, ended.signal]).toEqual(['v-a', status, signal]);
   const pids = prog.pids();
   // the sh child and the `sleep` it started for "hang"
   expect(pids).toHaveLength(2);
   expect(await waitGone(pids, 3000)).toEqual([]);
-  void compileText;
 });
