@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { DEFAULT_MAP_TIMEOUT, rewrite, site } from '../../lib/index';
+import { DEFAULT_MAP_TIMEOUT, htaccess, rewrite, site } from '../../lib/index';
 import { main } from '../../lib/cli';
 
 const BUDGET = 300;
@@ -95,6 +95,22 @@ test('map timeout: site() answers 500, logs the coded reason, and keeps serving'
     server.close();
     s.close();
   }
+});
+
+test('map timeout: htaccess() under Express: a map used in an .htaccess that never answers reaches next(err) as ERR_MAP_TIMEOUT', async () => {
+  const root = mkdtempSync(join(dir, 'ht-'));
+  writeFileSync(join(root, '.htaccess'), 'RewriteEngine on\nRewriteRule ^slow$ /to/${never:k} [R=302,L]\n');
+  const codes: (string | undefined)[] = [];
+  const app = express();
+  app.use(htaccess({ root, maps: { never }, mapTimeout: BUDGET }));
+  app.use((err: { code?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    codes.push(err.code);
+    res.status(500).end();
+  });
+  const started = Date.now();
+  expect((await request(app).get('/slow').timeout(5000)).status).toBe(500);
+  expect(Date.now() - started).toBeLessThan(BUDGET + 1500);
+  expect(codes).toEqual(['ERR_MAP_TIMEOUT']);
 });
 
 test('map timeout: `modrewrite serve --map-timeout` answers 500 for a prg: program that hangs, logs why, keeps serving', async () => {

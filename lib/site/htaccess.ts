@@ -36,10 +36,13 @@ export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, 
 
 export function htaccess<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: HtaccessOptions<Req, Res>): (req: Req, res: Res, next: Next) => void {
   const root = resolveRoots([options.root])[0];
+  const mapTimeout = checkMapTimeout(options.mapTimeout);
   const store = new HtaccessStore(root, { fileName: options.fileName, recheckMs: options.recheckMs, log: options.log, compile: { maps: options.maps } });
   const config: SiteConfig = {
     root, store, allowedRoots: [root], server: { documentRoot: root, serverName: options.serverName },
-    directorySlash: false, directoryIndex: [], mapTimeout: checkMapTimeout(options.mapTimeout),
+    directorySlash: false, directoryIndex: [],
+    // .htaccess files cannot declare maps: only user maps can make a request wait
+    mapTimeout: Object.keys(options.maps ?? {}).length ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
