@@ -62,6 +62,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got '${values.port}'`);
   const root = resolve(values.root);
   const mapTimeout = values['map-timeout'] === undefined ? undefined : Number(values['map-timeout']);
+  if (mapTimeout !== undefined && !(mapTimeout > 0)) throw new Error(`--map-timeout must be a positive number of milliseconds, got '${values['map-timeout']}'`);
   if (values['proxy-status'] !== 'apache' && values['proxy-status'] !== 'seed') throw new Error(`--proxy-status must be apache or seed, got '${values['proxy-status']}'`);
   // [P] as Apache's mod_proxy does it by default: its fault statuses, inbound X-Forwarded-* kept
   // and appended to, no ProxyPassReverse unless asked

@@ -134,6 +134,12 @@ test('map timeout: `modrewrite serve --map-timeout` answers 500 for a prg: progr
   }
 });
 
+test('map timeout: `serve --map-timeout` with a bad value exits 2 like other bad options', async () => {
+  const err: string[] = [];
+  expect(await main(['serve', '--root', dir, '--port', '0', '--map-timeout', 'soon'], { out: () => undefined, err: (l) => err.push(l) })).toBe(2);
+  expect(err.join('\n')).toContain("--map-timeout must be a positive number of milliseconds, got 'soon'");
+});
+
 test.each([
   [0], [-5], [Number.NaN], ['300'],
 ])('map timeout: mapTimeout %p is refused at creation with ERR_OPTIONS', (value) => {
