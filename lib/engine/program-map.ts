@@ -144,7 +144,7 @@ export class ProgramMap {
     }
   }
 
-  /** A lookup that waited its whole timeout behind others leaves with "not found". */
+  /** A lookup that waited two timeouts for its turn (behind hung keys) leaves with "not found". */
   private expire(lookup: Lookup): void {
     const i = this.queue.indexOf(lookup);
     if (i < 0) return;
