@@ -22,7 +22,7 @@ import { proxy } from './proxy/proxy.js';
 const USAGE = `usage:
   modrewrite serve --root DIR [--config FILE] [--port N] [--host 127.0.0.1] [--server-name NAME]
                    [--no-directory-slash] [--index NAME]... [--allow-root DIR]...
-                   [--proxy-status apache|seed] [--proxy-reverse] [--no-dns] [--trace] [--debug-headers] [--quiet]
+                   [--proxy-status apache|seed] [--proxy-reverse] [--no-dns] [--map-timeout MS] [--trace] [--debug-headers] [--quiet]
   modrewrite lint [--context server|directory] FILE...`;
 
 export interface CliIo {
@@ -54,12 +54,15 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
       'server-name': { type: 'string' }, trace: { type: 'boolean', default: false }, 'debug-headers': { type: 'boolean', default: false },
       'no-directory-slash': { type: 'boolean', default: false }, 'no-dns': { type: 'boolean', default: false },
       'proxy-reverse': { type: 'boolean', default: false }, 'proxy-status': { type: 'string', default: 'apache' }, 'allow-root': { type: 'string', multiple: true }, index: { type: 'string', multiple: true }, quiet: { type: 'boolean', default: false },
+      'map-timeout': { type: 'string' },
     },
   });
   if (!values.root) throw new Error(`--root is required\n${USAGE}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got '${values.port}'`);
   const root = resolve(values.root);
+  const mapTimeout = values['map-timeout'] === undefined ? undefined : Number(values['map-timeout']);
+  if (mapTimeout !== undefined && !(mapTimeout > 0)) throw new Error(`--map-timeout must be a positive number of milliseconds, got '${values['map-timeout']}'`);
   if (values['proxy-status'] !== 'apache' && values['proxy-status'] !== 'seed') throw new Error(`--proxy-status must be apache or seed, got '${values['proxy-status']}'`);
   // [P] as Apache's mod_proxy does it by default: its fault statuses, inbound X-Forwarded-* kept
   // and appended to, no ProxyPassReverse unless asked
@@ -72,7 +75,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
     root, config: values.config ? { file: resolve(values.config) } : undefined, serverName: values['server-name'],
     allowedRoots: values['allow-root'], directorySlash: !values['no-directory-slash'], directoryIndex: values.index, fallthrough: false, debugHeaders: values['debug-headers'],
     trace: values.trace ? (line) => io.out(`  trace: ${line}`) : false,
-    log: (m) => io.err(m), proxy: p,
+    log: (m) => io.err(m), proxy: p, mapTimeout,
   });
   const server = answerClientErrors(http.createServer((req, res) => {
     const started = process.hrtime.bigint();
@@ -85,7 +88,7 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
     handler(req, res, (err?: unknown) => { if (!res.headersSent) sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404); });
   }));
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
-  server.once('close', () => { void p.close(); });
+  server.once('close', () => { void p.close(); handler.close(); });
   await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, values.host, () => ok()); });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   ERR_RECURSION: 'ERR_RECURSION',
   /** Runtime: a rewritten filename longer than twice LimitRequestLine, answered 500. */
   ERR_URI_TOO_LONG: 'ERR_URI_TOO_LONG',
+  /** Runtime: asynchronous map lookups did not settle within the request's budget (`mapTimeout`), answered 500. */
+  ERR_MAP_TIMEOUT: 'ERR_MAP_TIMEOUT',
 } as const;
 
 export type RewriteErrorCode = keyof typeof ERROR_CODES;

@@ -39,6 +39,8 @@ export type { Outcome, Effects, Evaluation } from './engine/outcome.js';
 export { parseTarget } from './engine/request.js';
 export type { RequestView, ServerInfo } from './engine/request.js';
 export type { UserMapFunction, RewriteMapSource } from './engine/maps.js';
+export { DEFAULT_MAP_TIMEOUT } from './engine/budget.js';
+export { PRG_TIMEOUT_MS } from './engine/program-map.js';
 export { escapeUri, escapeBackref, proxyCanon } from './engine/escape.js';
 export { RewriteError, RewriteSyntaxError, RewriteRuntimeError, ERROR_CODES } from './errors.js';
 export type { RewriteErrorCode, RewriteProblem, SourcePosition } from './errors.js';

@@ -9,6 +9,7 @@ import { fsPath } from './bytes.js';
 import type { Evaluation, Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
 import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
+import type { MapBudget } from './budget.js';
 import { directoryPass, mapToFile } from './directory.js';
 import { serverPass } from './server.js';
 
@@ -32,6 +33,8 @@ export interface EvaluateInput {
   readonly trace?: (line: string) => void;
   /** Per-directory: the URL-path of the directory the rules belong to (default `/`). */
   readonly directory?: string;
+  /** The request's budget for asynchronous map answers (none: wait as long as they take). */
+  readonly mapBudget?: MapBudget;
 }
 
 export function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState, mapCache: Map<string, string | undefined>, redirected: boolean, perdirDir?: string): EvalContext {
@@ -129,25 +132,25 @@ export const NO_MAPS_CACHE = new Map<string, string | undefined>();
  * Runs `attempt` synchronously; if a map lookup suspends it, awaits and re-runs (cache kept).
  * The attempt takes its arguments explicitly so the synchronous path allocates no closure.
  */
-export function drive<A, B>(attempt: (a: A, b: B, cache: Map<string, string | undefined>) => Evaluation, a: A, b: B, hasMaps: boolean): Evaluation | Promise<Evaluation> {
+export function drive<A, B>(attempt: (a: A, b: B, cache: Map<string, string | undefined>) => Evaluation, a: A, b: B, hasMaps: boolean, budget?: MapBudget): Evaluation | Promise<Evaluation> {
   const cache = hasMaps ? new Map<string, string | undefined>() : NO_MAPS_CACHE;
   try {
     return attempt(a, b, cache);
   } catch (err) {
     if (!(err instanceof NeedAsync)) throw err;
-    const again = async (p: Promise<unknown>): Promise<Evaluation> => {
-      for (let pending: Promise<unknown> | undefined = p; pending;) {
-        await pending;
+    const again = async (first: NeedAsync): Promise<Evaluation> => {
+      for (let pending: NeedAsync | undefined = first; pending;) {
+        await (budget ? budget.wait(pending) : pending.promise);
         pending = undefined;
         try {
           return attempt(a, b, cache);
         } catch (e) {
           if (!(e instanceof NeedAsync)) throw e;
-          pending = e.promise;
+          pending = e;
         }
       }
       throw new Error('unreachable');
     };
-    return again(err.promise);
+    return again(err);
   }
 }

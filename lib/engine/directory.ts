@@ -152,5 +152,5 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
         return finish(c2, localOutcome(uri, args, false), round + 1);
       }
     }
-  }, null, null, ruleSet.maps.size > 0);
+  }, null, null, ruleSet.maps.size > 0, input.mapBudget);
 }

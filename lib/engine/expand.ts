@@ -81,7 +81,7 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
       (x) => { ctx.mapCache.set(cacheKey, x === '' ? undefined : x); },
       (err: Error) => { ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${err.message}`); ctx.mapCache.set(cacheKey, undefined); },
     );
-    throw new NeedAsync(promise);
+    throw new NeedAsync(promise, name);
   }
   const value = v === '' ? undefined : (v as string | undefined);
   ctx.mapCache.set(cacheKey, value);

@@ -1,12 +1,12 @@
 /**
  * RewriteMap sources: `int:` functions, `txt:`/`rnd:` files (Apache's format, reloaded when the
- * file's mtime changes), `prg:` (one long-running child, line protocol, serialised, restarted if it
- * dies) and user functions (sync or async).
+ * file's mtime changes), `prg:` (program-map.ts) and user functions (sync or async).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import createDebug from 'debug';
 import { escapeUri, unescapeLoose } from './escape.js';
+
+export { ProgramMap, PRG_TIMEOUT_MS, PRG_BACKOFF_MS, PRG_BACKOFF_MAX_MS } from './program-map.js';
 
 const debug = createDebug('modrewrite:map');
 
@@ -73,79 +73,6 @@ export class FileMap implements RewriteMapSource {
     if (v === undefined || !this.random) return v;
     const choices = v.split('|');
     return choices[Math.floor(Math.random() * choices.length)];
-  }
-}
-
-/**
- * prg: a long-running child fed `key\n`, answering one line. Lookups are queued (Apache serialises
- * them with a mutex); `NULL` means not found; a dead child is restarted on the next lookup.
- */
-export class ProgramMap implements RewriteMapSource {
-  private child?: ChildProcessWithoutNullStreams;
-  private buffer = '';
-  private readonly waiting: ((line: string | undefined) => void)[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
-
-  constructor(readonly command: string, readonly args: readonly string[] = [], readonly timeoutMs = 5000) {}
-
-  private ensure(): ChildProcessWithoutNullStreams {
-    if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
-    const child = spawn(this.command, this.args as string[], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.buffer = '';
-    child.stdout.setEncoding('latin1');
-    child.stdout.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      let nl = this.buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        this.waiting.shift()?.(line);
-        nl = this.buffer.indexOf('\n');
-      }
-    });
-    const fail = (): void => {
-      while (this.waiting.length) this.waiting.shift()?.(undefined);
-    };
-    child.on('exit', fail);
-    child.on('error', (err) => { debug('prg %s: %s', this.command, err.message); fail(); });
-    child.stdin.on('error', () => fail());
-    child.stderr.resume();
-    child.unref();
-    (child.stdout as unknown as { unref?: () => void }).unref?.();
-    (child.stdin as unknown as { unref?: () => void }).unref?.();
-    (child.stderr as unknown as { unref?: () => void }).unref?.();
-    this.child = child;
-    return child;
-  }
-
-  lookup(key: string): Promise<string | undefined> {
-    // A key with a newline would desynchronise the protocol: Apache answers "not found" without I/O.
-    if (key.includes('\n') || this.closed) return Promise.resolve(undefined);
-    const run = (): Promise<string | undefined> =>
-      new Promise((resolve) => {
-        const child = this.ensure();
-        let done = false;
-        const timer = setTimeout(() => finish(undefined), this.timeoutMs);
-        const finish = (line: string | undefined): void => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          const i = this.waiting.indexOf(finish);
-          if (i >= 0) this.waiting.splice(i, 1);
-          resolve(line === undefined || line.toUpperCase() === 'NULL' ? undefined : line);
-        };
-        this.waiting.push(finish);
-        child.stdin.write(Buffer.from(key + '\n', 'latin1'));
-      });
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  close(): void {
-    this.closed = true;
-    this.child?.kill();
   }
 }
 

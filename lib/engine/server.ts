@@ -39,7 +39,7 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
 /** Evaluates server-context rules (patterns see `/path`). */
 export function evaluateServer(ruleSet: RuleSet, input: EvaluateInput): Evaluation | Promise<Evaluation> {
   if (ruleSet.engine !== true) return { outcome: PASS, effects: { vary: NONE, cookies: NONE, env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
-  return drive(attemptServer, ruleSet, input, ruleSet.maps.size > 0);
+  return drive(attemptServer, ruleSet, input, ruleSet.maps.size > 0, input.mapBudget);
 }
 
 export function attemptServer(ruleSet: RuleSet, input: EvaluateInput, cache: Map<string, string | undefined>): Evaluation {

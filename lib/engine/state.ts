@@ -86,5 +86,6 @@ export function append(list: string[], ...items: string[]): string[] {
 
 /** Thrown (and caught by the driver) when an async map lookup must be awaited first. */
 export class NeedAsync {
-  constructor(readonly promise: Promise<unknown>) {}
+  /** `map` names the map that was asked (for the budget's error message). */
+  constructor(readonly promise: Promise<unknown>, readonly map?: string) {}
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { compileText, type CompileOptions } from '../compile/compile.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { compileTyped, type TypedRule } from '../compile/typed.js';
+import { ProgramMap } from '../engine/maps.js';
 import { RewriteError } from '../errors.js';
 import type { RewriteOptions, RulesInput } from './types.js';
 
@@ -23,4 +24,14 @@ export function loadRules(rules: RulesInput, options: Pick<RewriteOptions, 'cont
   }
   if ('rules' in (rules as object)) return rules as RuleSet;
   throw new RewriteError('ERR_OPTIONS', 'rules must be Apache text, an array of typed rules, { file }, or a compiled RuleSet');
+}
+
+/**
+ * The `prg:` maps a middleware started itself, for its close(): not those of a RuleSet it was
+ * given, nor map sources the user passed in `maps` (their owners close them).
+ */
+export function ownedPrograms(rules: RulesInput | undefined, ruleSet: RuleSet | undefined, userMaps: RewriteOptions['maps']): ProgramMap[] {
+  if (!ruleSet || rules === undefined || (typeof rules === 'object' && 'rules' in (rules as object))) return [];
+  const given = new Set<unknown>(Object.values(userMaps ?? {}));
+  return [...ruleSet.maps.values()].filter((m): m is ProgramMap => m instanceof ProgramMap && !given.has(m));
 }

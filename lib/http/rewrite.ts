@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import createDebug from 'debug';
 import { inheritRules } from '../compile/inherit.js';
 import { RewriteRuntimeError } from '../errors.js';
+import { checkMapTimeout, MapBudget } from '../engine/budget.js';
 import type { EvaluateInput } from '../engine/context.js';
 import { evaluateDirectory } from '../engine/directory.js';
 import { evaluateServer } from '../engine/server.js';
@@ -15,7 +16,7 @@ import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget } from '../engine/request.js';
 import { appendVary, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
-import { loadRules } from './load-rules.js';
+import { loadRules, ownedPrograms } from './load-rules.js';
 import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
 import type { Next, RewriteInfo, RewriteOptions, RulesInput } from './types.js';
@@ -38,15 +39,23 @@ export const NO_TRACE: string[] = Object.freeze([]) as unknown as string[];
 export function rewrite<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
   rules: RulesInput,
   options: RewriteOptions<Req, Res> = {},
-): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener } {
+): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener; close: () => void } {
   const context = options.context ?? 'server';
   let ruleSet = loadRules(rules, options);
-  if (options.parent !== undefined) ruleSet = inheritRules(loadRules(options.parent, { ...options, context: 'server' }), ruleSet);
+  const programs = ownedPrograms(rules, ruleSet, options.maps);
+  if (options.parent !== undefined) {
+    const parent = loadRules(options.parent, { ...options, context: 'server' });
+    programs.push(...ownedPrograms(options.parent, parent, options.maps));
+    ruleSet = inheritRules(parent, ruleSet);
+  }
   // a rule text without RewriteEngine still means "on" for a middleware the user installed
   if (ruleSet.engine === undefined) ruleSet = { ...ruleSet, engine: true };
   const root = resolve(options.root ?? process.cwd());
   const server = { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases, useCanonicalName: options.useCanonicalName, serverAdmin: options.serverAdmin };
   const trust = compileTrust(options.trustProxy);
+  const mapTimeout = checkMapTimeout(options.mapTimeout);
+  // a budget per request only where a map could answer asynchronously
+  const budget = (): MapBudget | undefined => (ruleSet.maps.size > 0 ? new MapBudget(mapTimeout) : undefined);
   const traceFn = options.trace === true ? (line: string) => debug(line) : typeof options.trace === 'function' ? options.trace : debug.enabled ? (line: string) => debug(line) : undefined;
 
   const middleware = function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
@@ -63,7 +72,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     const input: EvaluateInput = {
       view: requestView(req, trust), server, uri: parsed.uri, args: parsed.args, fs: options.fs,
       trace: tracing ? (line) => { trace.push(line); traceFn?.(line); } : undefined,
-      directory: options.directory ?? (baseUrl || '/'),
+      directory: options.directory ?? (baseUrl || '/'), mapBudget: budget(),
     };
     let result: Evaluation | Promise<Evaluation>;
     try {
@@ -72,15 +81,25 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       done(err);
       return;
     }
-    if (result instanceof Promise) result.then((r) => apply(r, req, res, done, baseUrl, trace), done);
+    if (result instanceof Promise) result.then((r) => apply(r, req, res, done, baseUrl, trace), (err: unknown) => failed(err, done));
     else apply(result, req, res, done, baseUrl, trace);
   };
   // `server.on('upgrade', mw.upgrade)`: the same rules for WebSocket handshakes, [P] to options.proxy.upgrade
   const evaluateUpgrade = (req: IncomingMessage, uri: string, args: string | null): Evaluation | Promise<Evaluation> => {
-    const input: EvaluateInput = { view: requestView(req, trust), server, uri, args, fs: options.fs, directory: options.directory ?? '/' };
+    const input: EvaluateInput = { view: requestView(req, trust), server, uri, args, fs: options.fs, directory: options.directory ?? '/', mapBudget: budget() };
     return context === 'directory' ? evaluateDirectory(ruleSet, input) : evaluateServer(ruleSet, input);
   };
-  return Object.assign(middleware, { upgrade: upgradeHandler(evaluateUpgrade, options.proxy as UpgradeCapable | undefined) });
+  // close(): the prg: children of RewriteMaps in these rules end (they also end with the process)
+  const close = (): void => {
+    for (const program of programs) program.close();
+  };
+  return Object.assign(middleware, { upgrade: upgradeHandler(evaluateUpgrade, options.proxy as UpgradeCapable | undefined), close });
+
+  /** An evaluation that failed after waiting for maps (ERR_MAP_TIMEOUT): logged, then `next(err)`. */
+  function failed(err: unknown, next: Next): void {
+    debug('%s', err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err));
+    next(err);
+  }
 
   function apply(evaluation: Evaluation, req: Req, res: Res, next: Next, baseUrl: string, trace: string[]): void {
     const { outcome, effects } = evaluation;

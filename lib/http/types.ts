@@ -76,4 +76,6 @@ export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, R
   readonly exposeOutcome?: boolean;
   /** Filesystem used for -f/-d/REQUEST_FILENAME. @default node:fs */
   readonly fs?: FsView;
+  /** How long one request may wait for asynchronous map answers, in ms; then `next(err)` with ERR_MAP_TIMEOUT (500). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
+  readonly mapTimeout?: number;
 }

@@ -16,6 +16,7 @@ import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig } from './pipeline.js';
 import { envObject } from './site.js';
+import { checkMapTimeout } from '../engine/budget.js';
 
 export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
   readonly root: string;
@@ -25,6 +26,8 @@ export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, 
   readonly recheckMs?: number;
   readonly proxy?: ProxyHandler<Req, Res>;
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** How long one request may wait for asynchronous map answers, in ms; then `next(err)` with ERR_MAP_TIMEOUT (500). @default DEFAULT_MAP_TIMEOUT (10 000) */
+  readonly mapTimeout?: number;
   readonly serverName?: string;
   readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   readonly trace?: boolean | ((line: string) => void);
@@ -33,10 +36,13 @@ export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, 
 
 export function htaccess<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: HtaccessOptions<Req, Res>): (req: Req, res: Res, next: Next) => void {
   const root = resolveRoots([options.root])[0];
+  const mapTimeout = checkMapTimeout(options.mapTimeout);
   const store = new HtaccessStore(root, { fileName: options.fileName, recheckMs: options.recheckMs, log: options.log, compile: { maps: options.maps } });
   const config: SiteConfig = {
     root, store, allowedRoots: [root], server: { documentRoot: root, serverName: options.serverName },
     directorySlash: false, directoryIndex: [],
+    // .htaccess files cannot declare maps: only user maps can make a request wait
+    mapTimeout: Object.keys(options.maps ?? {}).length ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;

@@ -14,6 +14,7 @@ import type { Evaluation } from '../engine/outcome.js';
 import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '../engine/request.js';
 import { evaluateServer } from '../engine/server.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
+import { MapBudget } from '../engine/budget.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import { statFailure, underRoot, walk, type DirCache, type Walked } from './paths.js';
 
@@ -27,6 +28,8 @@ export interface SiteConfig {
   readonly directoryIndex: readonly string[];
   /** Directory stats of recent walks (see DirCache). */
   readonly dirs?: DirCache;
+  /** Per-request budget for asynchronous map answers, in ms (see MapBudget). @default none */
+  readonly mapTimeout?: number;
 }
 
 /** Side effects collected on the way (Set-Cookie from [CO], Vary, env, T=, H=). */
@@ -65,8 +68,10 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
   if (!parsed.ok) return { kind: 'status', status: parsed.status, acc, uri: '', args: null };
   let uri = parsed.uri;
   let args = parsed.args;
+  // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
+  const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
   for (let round = 0; ; round++) {
-    const p0 = onePass(site, input.view, uri, args, acc, round > 0, input.trace);
+    const p0 = onePass(site, input.view, uri, args, acc, round > 0, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
       if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
@@ -97,7 +102,7 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
       if (!sub.ok) continue;
       const subAcc: Collected = { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env: new Map(acc.env) };
       const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
-      const r0 = onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace);
+      const r0 = onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace, budget);
       const r = r0 instanceof Promise ? await r0 : r0;
       if ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile() || r.kind === 'proxy') { taken = r; uri = sub.uri; args = sub.args; break; }
       if (r.kind === 'redirect') return r;
@@ -129,8 +134,8 @@ function dirSettings(site: SiteConfig, dirPath: string): { slash: boolean; index
  * One trip through translate_name, the directory walk and the per-directory fixup. Synchronous
  * unless an asynchronous map answers (then a Promise): most requests never wait for a microtask.
  */
-function onePass(site: SiteConfig, view: RequestView, uri: string, args: string | null, acc: Collected, redirected: boolean, trace?: (l: string) => void): Pass | Promise<Pass> {
-  const base: EvaluateInput = { view, server: site.server, uri, args, fs: nodeFs, env: acc.env, end: acc.end, trace };
+function onePass(site: SiteConfig, view: RequestView, uri: string, args: string | null, acc: Collected, redirected: boolean, trace?: (l: string) => void, mapBudget?: MapBudget): Pass | Promise<Pass> {
+  const base: EvaluateInput = { view, server: site.server, uri, args, fs: nodeFs, env: acc.env, end: acc.end, trace, mapBudget };
   if (!site.serverRules || site.serverRules.engine !== true) return afterServer(site, base, uri, args, acc, redirected, undefined);
   const ev = evaluateServer(site.serverRules, base);
   return ev instanceof Promise ? ev.then((e) => afterServer(site, base, uri, args, acc, redirected, e)) : afterServer(site, base, uri, args, acc, redirected, ev);
@@ -173,7 +178,7 @@ function afterServer(site: SiteConfig, base: EvaluateInput, uri: string, args: s
   // END in the server context ends here too; env set there is visible
   const dirInput: EvaluateInput = { ...base, args, env: acc.env, end: acc.end, directory: undefined };
   const m = mapped;
-  const result = retrying((cache) => {
+  const result = retrying(dirInput.mapBudget, (cache) => {
     const state: RequestState = { uri, args, filename: m.filename, pathInfo: m.pathInfo, env: new Map(acc.env) };
     const ctx = makeContext(rs, dirInput, state, cache, redirected, cfg.rewriteDir);
     const r = directoryPass(rs, ctx, cfg.rewriteDir);
@@ -213,7 +218,7 @@ function collect(acc: Collected, ev: Evaluation): void {
 }
 
 /** Runs `f` synchronously; when an asynchronous map suspends it, waits and runs it again (cache kept). */
-function retrying<T>(f: (cache: Map<string, string | undefined>) => T): T | Promise<T> {
+function retrying<T>(budget: MapBudget | undefined, f: (cache: Map<string, string | undefined>) => T): T | Promise<T> {
   const cache = new Map<string, string | undefined>();
   try {
     return f(cache);
@@ -222,7 +227,7 @@ function retrying<T>(f: (cache: Map<string, string | undefined>) => T): T | Prom
     return (async () => {
       let pending: NeedAsync = err;
       for (let i = 0; i < 64; i++) {
-        await pending.promise;
+        await (budget ? budget.wait(pending) : pending.promise);
         try {
           return f(cache);
         } catch (e) {

@@ -8,12 +8,13 @@ import type { Duplex } from 'node:stream';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
-import { loadRules } from '../http/load-rules.js';
+import { loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
+import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
@@ -53,6 +54,8 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
   /** Serve dotfiles other than `.ht*` (those are always 403, like Apache's stock config). @default false */
   readonly dotfiles?: boolean;
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** How long one request may wait for asynchronous map answers, in ms; then 500 (ERR_MAP_TIMEOUT, logged). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
+  readonly mapTimeout?: number;
   /** Folder relative map paths in `config` resolve against. @default the config file's folder, else cwd */
   readonly mapRoot?: string;
   readonly serverName?: string;
@@ -67,7 +70,7 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
 }
 
 /** Creates the site middleware. */
-export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): ((req: Req, res: Res, next?: Next) => void) & { upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void } {
+export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): ((req: Req, res: Res, next?: Next) => void) & { upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void; close: () => void } {
   const root = resolveRoots([options.root])[0];
   const serverRules: RuleSet | undefined = options.config === undefined ? undefined
     : loadRules(options.config, { context: 'server', maps: options.maps, mapRoot: options.mapRoot });
@@ -79,6 +82,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     compile: { maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) }, mapRoot: options.mapRoot },
   });
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
+  const mapTimeout = checkMapTimeout(options.mapTimeout);
+  const hasMaps = (serverRules?.maps.size ?? 0) > 0 || Object.keys(options.maps ?? {}).length > 0;
   const config: SiteConfig = {
     root, serverRules, store, allowedRoots: roots,
     server: { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases },
@@ -86,6 +91,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     directoryIndex: options.directoryIndex ?? ['index.html'],
     // the directories above a file are re-checked as often as the .htaccess files in them
     dirs: new DirCache(recheckMs),
+    // without maps no request ever waits: no budget to allocate per request
+    mapTimeout: hasMaps ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
@@ -102,7 +109,12 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     }
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
       (r) => answer(req, res, done, r),
-      (err) => done(err),
+      (err: unknown) => {
+        // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
+        const code = (err as { code?: string }).code;
+        (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`);
+        done(err);
+      },
     );
   };
 
@@ -116,7 +128,12 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
     }, () => socket.destroy());
   };
-  return Object.assign(middleware, { upgrade });
+  // close(): the prg: children of RewriteMaps in `config` end (they also end with the process)
+  const programs = ownedPrograms(options.config, serverRules, options.maps);
+  const close = (): void => {
+    for (const program of programs) program.close();
+  };
+  return Object.assign(middleware, { upgrade, close });
 
   function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
     const { acc } = r;
