@@ -173,6 +173,11 @@ export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | un
     try {
       test = { kind: 'expr', expr: parseExpr(p) };
     } catch (err) {
+      if (err instanceof PcreError) {
+        const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
+        sink.add(code, `RewriteCond: cannot compile regular expression in expression "${p}": ${err.message}`, shift(patternArg.pos, skip + err.offset));
+        return undefined;
+      }
       sink.add('ERR_EXPR', `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`, patternArg.pos);
       return undefined;
     }
