@@ -26,7 +26,8 @@ export interface CompileOptions {
   readonly mapRoot?: string;
 }
 
-const OPTION_NAMES: Record<string, RewriteOptionName> = Object.fromEntries(
+/** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
+const OPTION_NAMES = new Map<string, RewriteOptionName>(
   (['Inherit', 'InheritBefore', 'InheritDown', 'InheritDownBefore', 'IgnoreInherit', 'AllowNoSlash', 'AllowAnyURI', 'MergeBase',
     'IgnoreContextInfo', 'LegacyPrefixDocRoot', 'UnsafePrefixStat'] as RewriteOptionName[]).map((n) => [n.toLowerCase(), n]),
 );
@@ -77,7 +78,7 @@ export function compileDirectives(directives: readonly Directive[], options: Com
         for (const o of d.options) {
           const key = o.text.toLowerCase();
           if (key.startsWith('maxredirects=')) continue; // Apache: warning, ignored
-          const known = OPTION_NAMES[key];
+          const known = OPTION_NAMES.get(key);
           if (!known) sink.add('ERR_OPTION', `RewriteOptions: unknown option '${o.text}'`, o.pos);
           else opts.add(known);
         }
@@ -121,7 +122,7 @@ function compileMap(name: string, source: Arg, mapRoot: string, sink: ProblemSin
   try {
     switch (type) {
       case 'int': {
-        const fn = INTERNAL_MAPS[rest];
+        const fn = INTERNAL_MAPS.get(rest);
         if (!fn) { sink.add('ERR_MAP', `RewriteMap: internal map not found: ${rest}`, source.pos); return undefined; }
         return { lookup: fn };
       }

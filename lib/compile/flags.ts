@@ -129,7 +129,10 @@ export interface CondFlags {
   novary: boolean;
 }
 
-const COND_FLAG_INDEX: Record<string, keyof CondFlags> = { nc: 'nocase', nocase: 'nocase', or: 'ornext', ornext: 'ornext', nv: 'novary', novary: 'novary' };
+/** A Map: flag names are rule text (`[constructor]` is an unknown flag, not Object's constructor). */
+const COND_FLAG_INDEX = new Map<string, keyof CondFlags>([
+  ['nc', 'nocase'], ['nocase', 'nocase'], ['or', 'ornext'], ['ornext', 'ornext'], ['nv', 'novary'], ['novary', 'novary'],
+]);
 
 /** A flag token and where it starts in the flags argument. */
 export interface FlagToken { readonly key: string; readonly val?: string; readonly offset: number }
@@ -174,7 +177,7 @@ export function parseCondFlags(tokens: FlagToken[]): { flags: CondFlags; errors:
   const flags: CondFlags = { nocase: false, ornext: false, novary: false };
   const errors: { message: string; token: FlagToken }[] = [];
   for (const t of tokens) {
-    const name = COND_FLAG_INDEX[t.key.toLowerCase()];
+    const name = COND_FLAG_INDEX.get(t.key.toLowerCase());
     if (!name) errors.push({ message: `RewriteCond: unknown flag '${t.key}'`, token: t });
     else flags[name] = true;
   }
