@@ -14,7 +14,7 @@ import { parseCondFlags, parseRuleFlags, splitFlags, type CondFlags } from './fl
 import { compilePcre, PcreError } from './pcre.js';
 import { fullLiteral } from './prefix-index.js';
 import type { CompiledCond, CompiledRule, CondTest, RewriteOptionName, RuleSet } from './ruleset.js';
-import { parseTemplate } from './template.js';
+import { parseTemplate, TemplateLimitError, type Template } from './template.js';
 
 export interface CompileOptions {
   readonly file?: string;
@@ -158,6 +158,17 @@ function compileRegex(text: string, nocase: boolean, pos: SourcePosition, what: 
   }
 }
 
+/** parseTemplate, with a too-deep `${map:` nesting reported as a positioned ERR_LIMIT. */
+function templateAt(text: string, pos: SourcePosition, what: string, sink: ProblemSink): Template | undefined {
+  try {
+    return parseTemplate(text);
+  } catch (err) {
+    if (!(err instanceof TemplateLimitError)) throw err;
+    sink.add('ERR_LIMIT', `${what}: ${err.message}`, shift(pos, err.offset));
+    return undefined;
+  }
+}
+
 export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | undefined, pos: SourcePosition, sink: ProblemSink): CompiledCond | undefined {
   let flags: CondFlags = { nocase: false, ornext: false, novary: false };
   if (flagsArg) {
@@ -204,7 +215,9 @@ export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | un
   }
   // NC is ignored (with a warning in Apache) on everything but regex and string comparisons
   if (test.kind !== 'regex' && test.kind !== 'str') flags = { ...flags, nocase: false };
-  return { input: parseTemplate(utf8ToBytes(testString.text)), test, negate, flags, source: patternArg.text, pos };
+  const input = templateAt(utf8ToBytes(testString.text), testString.pos, 'RewriteCond', sink);
+  if (!input) return undefined;
+  return { input, test, negate, flags, source: patternArg.text, pos };
 }
 
 export function compileRule(
@@ -212,7 +225,7 @@ export function compileRule(
   params?: ReadonlyMap<string, number>, prebuilt?: RegExp,
 ): CompiledRule | undefined {
   const { flags, errors } = parseRuleFlags(flagsArg ? splitFlags(flagsArg.text) : []);
-  for (const e of errors) sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset));
+  for (const e of errors) sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset + (e.valueOffset ?? 0)));
   let pattern = patternArg.text;
   let negate = false;
   if (pattern.startsWith('!')) { negate = true; pattern = pattern.slice(1); }
@@ -229,8 +242,10 @@ export function compileRule(
   } else if (flags.qsdiscard && !out.includes('?')) {
     qsnone = true;
   }
+  const output = nosub || flags.status ? null : templateAt(out, substitution.pos, 'RewriteRule', sink);
+  if (output === undefined) return undefined;
   return {
-    re, literal: fullLiteral(re), negate, output: nosub || flags.status ? null : parseTemplate(out), outputText: out, qsnone, flags, conds,
+    re, literal: fullLiteral(re), negate, output, outputText: out, qsnone, flags, conds,
     pattern: patternArg.text, pos, params,
   };
 }
