@@ -497,6 +497,8 @@ export interface RegexInfo {
   readonly nocase: boolean;
   /** The translation without case folding (the prefix index reads literals from it). */
   readonly plainSource: string;
+  /** Every part can run on V8's linear-time engine (so the backtracking fallback protects it). */
+  readonly linear?: boolean;
 }
 
 const INFO = new WeakMap<RegExp, RegexInfo>();
@@ -505,18 +507,94 @@ export function regexInfo(re: RegExp): RegexInfo {
   return INFO.get(re) ?? { nocase: re.flags.includes('i'), plainSource: re.source };
 }
 
+/** A leading `^(?!X)` / `^(?=X)` run as a regexp of its own before the rest. */
+interface Guard { readonly re: RegExp; readonly negative: boolean }
+
 /**
- * A final `\Z` compiled as `(\n?)$`: the extra last group is dropped from every result and a
- * newline it took is given back, so `$0` and the captures are PCRE's.
+ * A translated PCRE pattern whose results need more than RegExp.exec:
+ * - guards: leading lookaheads split off (see splitLeadingLookaheads), tested first;
+ * - a final `\Z` compiled as `(\n?)$`: the extra last group is dropped from every result and a
+ *   newline it took is given back, so `$0` and the captures are PCRE's.
  */
-class TrailingNewlineRegExp extends RegExp {
+class PcreRegExp extends RegExp {
+  // derived regexps (split, matchAll) are plain RegExps of the main source
+  static override get [Symbol.species](): RegExpConstructor { return RegExp; }
+
+  constructor(source: string, flags: string, private readonly guards: readonly Guard[] = [], private readonly trailingNewlineGroup = false) {
+    super(source, flags);
+  }
+
   override exec(subject: string): RegExpExecArray | null {
+    for (const g of this.guards ?? []) if (g.re.test(subject) === g.negative) return null;
     const m = super.exec(subject);
-    if (!m) return m;
+    if (!m || !this.trailingNewlineGroup) return m;
     const newline = m.pop();
     if (newline === '\n' && m[0] !== undefined) m[0] = m[0].slice(0, -1);
     return m;
   }
+}
+
+/** Index of the `)` closing the group opened at `open` in translated (JS) source, or -1. */
+function groupEnd(src: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === '[') i = classEnd(src, i);
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Index of the `]` closing the class opened at `open` (the translator escapes every `]` inside). */
+function classEnd(src: string, open: number): number {
+  for (let i = open + 1; i < src.length; i++) {
+    if (src[i] === '\\') i++;
+    else if (src[i] === ']') return i;
+  }
+  return src.length;
+}
+
+/** Whether translated source has a capturing group, or a `|` outside every group. */
+function scanGroups(src: string): { captures: boolean; topLevelBar: boolean } {
+  let depth = 0;
+  let captures = false;
+  let topLevelBar = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (c === '[') i = classEnd(src, i);
+    else if (c === '|' && depth === 0) topLevelBar = true;
+    else if (c === ')') depth--;
+    else if (c === '(') {
+      depth++;
+      const named = src.startsWith('(?<', i) && !src.startsWith('(?<=', i) && !src.startsWith('(?<!', i);
+      if (src[i + 1] !== '?' || named) captures = true;
+    }
+  }
+  return { captures, topLevelBar };
+}
+
+/**
+ * `^(?!X)REST` matches only at 0, so it is `!/^(?:X)/.test(s) && /^REST/.exec(s)` when X has no
+ * capturing group (group numbers stay) and REST no top-level `|` (every branch stays anchored).
+ * The two parts are usually linear where the whole is not: lookaheads like `^(?!/api)` are the
+ * common non-linear construct in .htaccess files.
+ */
+function splitLeadingLookaheads(source: string): { rest: string; guards: { source: string; negative: boolean }[] } {
+  const guards: { source: string; negative: boolean }[] = [];
+  let rest = source;
+  while (rest.startsWith('^(?!') || rest.startsWith('^(?=')) {
+    const end = groupEnd(rest, 1);
+    if (end < 0) break;
+    const body = rest.slice(4, end);
+    const remainder = '^' + rest.slice(end + 1);
+    if (scanGroups(body).captures || scanGroups(remainder).topLevelBar) break;
+    guards.push({ source: `^(?:${body})`, negative: rest[3] === '!' });
+    rest = remainder;
+  }
+  return { rest, guards };
 }
 
 /** Whether V8 can run `source` with `flags` on its linear-time engine. */
@@ -533,19 +611,23 @@ function runsLinearly(source: string, flags: string): boolean {
 export function compilePcre(pattern: string, nocase: boolean): RegExp {
   const t = translatePcre(pattern, nocase);
   const flags = 's' + (t.ignoreCase ? 'i' : '');
+  const { rest, guards } = splitLeadingLookaheads(t.source);
   let re: RegExp;
   try {
-    re = t.trailingNewlineGroup ? new TrailingNewlineRegExp(t.source, flags) : new RegExp(t.source, flags);
+    const guardRes = guards.map((g) => ({ re: new RegExp(g.source, flags), negative: g.negative }));
+    const special = guardRes.length > 0 || t.trailingNewlineGroup;
+    re = special ? new PcreRegExp(rest, flags, guardRes, t.trailingNewlineGroup) : new RegExp(t.source, flags);
   } catch (e) {
     throw new PcreError((e as Error).message.replace(/^Invalid regular expression: /, ''), 0, false);
   }
-  if (LINEAR_PROBE_AVAILABLE && t.nestedQuantifierAt !== undefined && !runsLinearly(t.source, flags)) {
+  const linear = [rest, ...guards.map((g) => g.source)].every((src) => runsLinearly(src, flags));
+  if (LINEAR_PROBE_AVAILABLE && t.nestedQuantifierAt !== undefined && !linear) {
     const why = t.nonLinearConstructs.length ? t.nonLinearConstructs.join(', ') : 'a construct the linear engine lacks';
     throw new PcreError(
       `a repeated group containing a quantifier or '|' can backtrack exponentially, and this pattern cannot run on the linear-time engine (it uses ${why})`,
       t.nestedQuantifierAt, true,
     );
   }
-  INFO.set(re, { nocase: nocase || t.folded || t.ignoreCase, plainSource: t.folded ? translatePcre(pattern, false).source : t.source });
+  INFO.set(re, { nocase: nocase || t.folded || t.ignoreCase, plainSource: t.folded ? translatePcre(pattern, false).source : t.source, linear });
   return re;
 }

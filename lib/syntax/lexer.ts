@@ -27,7 +27,7 @@ export function logicalLines(source: string, file?: string): LogicalLine[] {
   let segments: Segment[] = [];
   let text = '';
   for (let i = 0; i < physical.length; i++) {
-    const raw = physical[i];
+    const raw = physical[i] ?? '';
     let lead = 0;
     if (segments.length === 0) {
       while (lead < raw.length && (raw[lead] === ' ' || raw[lead] === '\t')) lead++;
@@ -38,7 +38,7 @@ export function logicalLines(source: string, file?: string): LogicalLine[] {
     segments.push({ start: text.length, line: i + 1, col: lead + 1, src: raw });
     text += body;
     if (continued && i + 1 < physical.length) continue;
-    const segs = segments;
+    const segs = segments as [Segment, ...Segment[]];
     const trimmed = trimTrailingBlanks(text);
     if (trimmed.length > 0 && trimmed[0] !== '#') out.push(makeLine(trimmed, segs, file));
     segments = [];
@@ -57,7 +57,7 @@ function trimTrailingBlanks(text: string): string {
   return end === text.length ? text : text.slice(0, end);
 }
 
-function makeLine(text: string, segs: Segment[], file?: string): LogicalLine {
+function makeLine(text: string, segs: readonly [Segment, ...Segment[]], file?: string): LogicalLine {
   // the last segment starting at or before `offset` (binary search: a logical line may join
   // thousands of continuation lines, and every argument asks for its position)
   const find = (offset: number): Segment => {
@@ -68,7 +68,7 @@ function makeLine(text: string, segs: Segment[], file?: string): LogicalLine {
       if ((segs[mid]?.start ?? 0) <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return segs[lo] as Segment;
+    return segs[lo] ?? segs[0];
   };
   return {
     text,

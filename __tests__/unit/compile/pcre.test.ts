@@ -211,6 +211,34 @@ describe('issue 9 item 17: \\Z at the end is translated without a lookahead, wit
   });
 });
 
+describe('issue 9 item 17: a leading lookahead runs as a separate guard (both parts linear)', () => {
+  test.each([
+    ['^(?!/api)(.*)$', '/api/x', null],
+    ['^(?!/api)(.*)$', '/x', ['/x', '/x']],
+    ['^(?=/a)(/a+)+$', '/aaa', ['/aaa', '/aaa']],
+    ['^(?=/a)(/a+)+$', '/b', null],
+    ['^(?!/a)(?!/b)/(.)', '/c', ['/c', 'c']],
+    ['^(?!/a)(?!/b)/(.)', '/b', null],
+    // not split (a capture inside the lookahead, or a top-level |): same results through the lookahead
+    ['^(?!(/a))/(.)', '/c', ['/c', undefined, 'c']],
+    ['^(?!/x)/a|b', '/zb', ['b']],
+    ['^(?!/api)(.*)\\Z', '/x\n', ['/x\n', '/x\n']], // DOTALL: .* takes the newline, as in PCRE
+    ['^(?!/api)/x\\Z', '/x\n', ['/x']],
+  ])('%s on %j', (pattern, subject, expected) => {
+    const m = compilePcre(pattern, false).exec(subject);
+    expect(m ? [...m] : null).toEqual(expected);
+  });
+  test('[NC] applies to the guard too', () => {
+    const re = compilePcre('^(?!/API)/(.*)$', true);
+    expect(re.test('/api/x')).toBe(false);
+    expect(re.test('/other')).toBe(true);
+  });
+  test('the guarded rule is not mistaken for a plain literal (no string-compare shortcut)', () => {
+    const rs = compileText('RewriteRule ^(?!/a)/b$ /x');
+    expect(rs.rules[0]?.literal).toBeUndefined();
+  });
+});
+
 describe('issue 9 item 17: pathological patterns finish fast or are refused at load', () => {
   const subject = '/' + 'a'.repeat(32) + '!';
   const linear: [string, string][] = [
@@ -221,6 +249,8 @@ describe('issue 9 item 17: pathological patterns finish fast or are refused at l
     ['RewriteRule ^/(\\w+\\s?)+$ /x [NC]', subject],
     ['RewriteCond %{REQUEST_URI} ^/(a+)+$ [NC]\nRewriteRule ^ /x', subject],
     ['RewriteCond expr "%{REQUEST_URI} =~ m#^/(a+)+$#i"\nRewriteRule ^ /x', subject],
+    ['RewriteRule ^(?!/api)/(a+)+$ /x', subject],
+    ['RewriteRule ^(?!/api)(?=/a)/(a+)+$ /x [NC]', subject],
   ];
   test('over real HTTP in a child process: every request is answered (killed after 20 s)', async () => {
     const script = `
