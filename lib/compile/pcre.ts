@@ -497,8 +497,6 @@ export interface RegexInfo {
   readonly nocase: boolean;
   /** The translation without case folding (the prefix index reads literals from it). */
   readonly plainSource: string;
-  /** Every part can run on V8's linear-time engine (so the backtracking fallback protects it). */
-  readonly linear?: boolean;
 }
 
 const INFO = new WeakMap<RegExp, RegexInfo>();
@@ -620,14 +618,15 @@ export function compilePcre(pattern: string, nocase: boolean): RegExp {
   } catch (e) {
     throw new PcreError((e as Error).message.replace(/^Invalid regular expression: /, ''), 0, false);
   }
-  const linear = [rest, ...guards.map((g) => g.source)].every((src) => runsLinearly(src, flags));
-  if (LINEAR_PROBE_AVAILABLE && t.nestedQuantifierAt !== undefined && !linear) {
+  // only a pattern with the exponential shape needs the probe (it compiles every part once more)
+  const linear = (): boolean => [rest, ...guards.map((g) => g.source)].every((src) => runsLinearly(src, flags));
+  if (LINEAR_PROBE_AVAILABLE && t.nestedQuantifierAt !== undefined && !linear()) {
     const why = t.nonLinearConstructs.length ? t.nonLinearConstructs.join(', ') : 'a construct the linear engine lacks';
     throw new PcreError(
       `a repeated group containing a quantifier or '|' can backtrack exponentially, and this pattern cannot run on the linear-time engine (it uses ${why})`,
       t.nestedQuantifierAt, true,
     );
   }
-  INFO.set(re, { nocase: nocase || t.folded || t.ignoreCase, plainSource: t.folded ? translatePcre(pattern, false).source : t.source, linear });
+  INFO.set(re, { nocase: nocase || t.folded || t.ignoreCase, plainSource: t.folded ? translatePcre(pattern, false).source : t.source });
   return re;
 }

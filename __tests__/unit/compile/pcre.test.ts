@@ -130,6 +130,22 @@ describe('issue 9 item 14: the translator ends on every input (fuzz)', () => {
   }, 40_000);
 });
 
+describe('escapes as PCRE2 reads them (checked with LC_ALL=C grep -P)', () => {
+  test.each([
+    ['^a\\vb$', 'a\fb', true], // \v is vertical whitespace in PCRE, not only VT
+    ['^a[\\v]b$', 'a\x0bb', true],
+    ['^a\\vb$', 'a b', false],
+    ['^a[\\h]b$', 'a\tb', true],
+    ['^\\cJ$', '\n', true],
+    ['^\\x41\\x{42}$', 'AB', true],
+  ])('%s on %j → %s', (pattern, subject, expected) => {
+    expect(compilePcre(pattern, false).test(subject)).toBe(expected);
+  });
+  test.each(['x\\u0041', '\\U', '[a-\\d]', '[z-a]'])('%s is refused', (pattern) => {
+    expect(() => compilePcre(pattern, false)).toThrow(PcreError);
+  });
+});
+
 describe('issue 9 item 3: POSIX class names are not prototype keys', () => {
   test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'bogus'])('[[:%s:]] is an unknown POSIX class (PCRE)', (name) => {
     expect(loadError(`RewriteRule ^/[[:${name}:]]$ /x`)).toMatchObject({ code: 'ERR_REGEX', line: 1, column: 16, message: expect.stringContaining('unknown POSIX class name') });
