@@ -98,7 +98,40 @@ const POSIX_ITEM = /\[([:.=])(\^?)([^\]]*?)\1\]/y;
 const SYNTAX_CHARS = new Set(['\\', '^', '$', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
 
 /** An open group; `risky` once its body holds a quantifier or `|`. Lookarounds are atomic in JS: their body's risk stays inside. */
-interface GroupFrame { readonly start: number; readonly lookaround: boolean; risky: boolean }
+interface GroupFrame {
+  readonly start: number;
+  readonly lookaround: boolean;
+  risky: boolean;
+  /** Where the group starts in the output, and how many capturing groups were opened before it. */
+  readonly outStart: number;
+  readonly capturesBefore: number;
+}
+
+/** The last thing emitted, for a quantifier that follows it. */
+interface Atom { readonly start: number; readonly replicable: boolean }
+
+/** A single-character atom in translated source (char, escape, class, dot): safe to write twice. */
+const SIMPLE_ATOM = /^(?:[^\\[\](){}|^$*+?]|\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[dDwWsStnrfv]|[^A-Za-z0-9])|\[(?:[^\]\\]|\\.)*\]|\.)$/;
+
+/** Largest bound expanded into chunks of 16 (bigger bounds stay as written, off the linear engine). */
+const MAX_EXPANDED_BOUND = 1024;
+
+/** Whether the backtracking engine falls back to the linear one (the expansion relies on it). */
+const FALLBACK_ENABLED = process.env.MODREWRITE_REGEXP_FALLBACK !== '0';
+
+/**
+ * `atom{min,max}` as chunks of at most 16, which V8's linear engine accepts (it refuses any bound
+ * above 16): `x{1,40}` → `x{1}x{0,16}x{0,16}x{0,7}`. Same language, and the same first match: a
+ * backtracking engine reaches the greatest (lazy: smallest) total count first either way, and the
+ * atom holds no capture.
+ */
+function chunkedQuantifier(atom: string, min: number, max: number, lazy: string): string {
+  let out = '';
+  for (let need = min; need > 0; need -= 16) out += `${atom}{${Math.min(16, need)}}`;
+  if (max === Infinity) return out + `${atom}*${lazy}`;
+  for (let optional = max - min; optional > 0; optional -= 16) out += `${atom}{0,${Math.min(16, optional)}}${lazy}`;
+  return out;
+}
 
 /** One translation pass. `fold` turns ASCII letters into `[aA]` classes (caseless matching on bytes). */
 class Translator {
@@ -106,6 +139,8 @@ class Translator {
   private out = '';
   private readonly groups: GroupFrame[] = [];
   private lastClosed: GroupFrame | undefined;
+  private lastAtom: Atom | undefined;
+  private captures = 0;
   readonly nonLinear = new Set<string>();
   hasBackref = false;
   trailingNewlineGroup = false;
@@ -130,13 +165,27 @@ class Translator {
   private step(): void {
     const c = this.p[this.i] ?? '';
     const closed = this.lastClosed;
+    const atom = this.lastAtom;
     this.lastClosed = undefined;
+    this.lastAtom = undefined;
+    if (c === '*' || c === '+' || c === '?' || c === '{') return this.quantifier(c, closed, atom);
+    const start = this.out.length;
+    this.atomStep(c);
+    // atomStep may have closed a group (TS cannot see the field change)
+    const g = this.lastClosed as GroupFrame | undefined;
+    if (g) {
+      this.lastAtom = { start: g.outStart, replicable: !g.lookaround && g.capturesBefore === this.captures };
+    } else if (this.out.length > start) {
+      this.lastAtom = { start, replicable: SIMPLE_ATOM.test(this.out.slice(start)) };
+    }
+  }
+
+  private atomStep(c: string): void {
     if (c === '\\') return this.escape();
     if (c === '[') return this.charClass();
     if (c === '(') return this.openGroup();
     if (c === ')') return this.closeGroup();
     if (c === '|') { this.markRisky(); this.out += c; this.i++; return; }
-    if (c === '*' || c === '+' || c === '?' || c === '{') return this.quantifier(c, closed);
     // anchors and the dot keep their meaning (DOTALL is the `s` flag, DOLLAR_ENDONLY is JS's `$`)
     if (c === '^' || c === '$' || c === '.') { this.out += c; this.i++; return; }
     this.emitChar(c.charCodeAt(0));
@@ -156,8 +205,9 @@ class Translator {
     if (top) top.risky = true;
   }
 
-  private quantifier(c: string, closed: GroupFrame | undefined): void {
+  private quantifier(c: string, closed: GroupFrame | undefined, atom: Atom | undefined): void {
     let text = c;
+    let chunked: { min: number; max: number } | undefined;
     if (c === '{') {
       QUANTIFIER.lastIndex = this.i;
       const m = QUANTIFIER.exec(this.p);
@@ -167,7 +217,11 @@ class Translator {
       const max = m[2] ? (m[3] ? Number(m[3]) : Infinity) : min;
       // PCRE refuses bounds above 65535 (CVE-2005-2491 class); JS would accept them
       if (min > 65535 || (max !== Infinity && max > 65535)) throw new PcreError('number too big in {} quantifier', this.i, false);
-      if (min > 16 || (max !== Infinity && max > 16)) this.nonLinear.add('a bounded quantifier above 16');
+      if (min > 16 || (max !== Infinity && max > 16)) {
+        const expandable = FALLBACK_ENABLED && atom?.replicable && (max === Infinity ? min : max) <= MAX_EXPANDED_BOUND;
+        if (expandable) chunked = { min, max };
+        else this.nonLinear.add('a bounded quantifier above 16');
+      }
       if (closed?.risky && max > 1) this.noteNested(closed.start);
     } else if (closed?.risky && c !== '?') {
       this.noteNested(closed.start);
@@ -175,8 +229,14 @@ class Translator {
     this.i += text.length;
     if (this.p[this.i] === '+') throw new PcreError(`possessive quantifier '${text}+' is not supported`, this.i - text.length, true);
     this.markRisky();
-    this.out += text;
-    if (this.p[this.i] === '?') { this.out += '?'; this.i++; }
+    const lazy = this.p[this.i] === '?' ? '?' : '';
+    this.i += lazy.length;
+    if (chunked && atom) {
+      const atomText = this.out.slice(atom.start);
+      this.out = this.out.slice(0, atom.start) + chunkedQuantifier(atomText, chunked.min, chunked.max, lazy);
+      return;
+    }
+    this.out += text + lazy;
   }
 
   private noteNested(at: number): void {
@@ -185,8 +245,8 @@ class Translator {
 
   private openGroup(): void {
     const start = this.i;
-    this.groups.push({ start, lookaround: false, risky: false });
-    if (this.p[this.i + 1] !== '?') { this.out += '('; this.i++; return; }
+    this.groups.push({ start, lookaround: false, risky: false, outStart: this.out.length, capturesBefore: this.captures });
+    if (this.p[this.i + 1] !== '?') { this.captures++; this.out += '('; this.i++; return; }
     const rest = this.p.slice(this.i + 2, this.i + 8);
     const two = rest.slice(0, 2);
     if (rest.startsWith(':')) { this.out += '(?:'; this.i += 3; return; }
@@ -209,7 +269,7 @@ class Translator {
 
   private lookaround(width: number): void {
     this.groups.pop();
-    this.groups.push({ start: this.i, lookaround: true, risky: false });
+    this.groups.push({ start: this.i, lookaround: true, risky: false, outStart: this.out.length, capturesBefore: this.captures });
     this.nonLinear.add('lookaround');
     this.out += this.p.slice(this.i, this.i + width);
     this.i += width;
@@ -220,6 +280,7 @@ class Translator {
     const end = this.p.indexOf(close, nameStart);
     const name = end < 0 ? '' : this.p.slice(nameStart, end);
     if (!NAME.test(name)) throw new PcreError('syntax error in subpattern name (missing terminator?)', nameStart, false);
+    this.captures++;
     this.out += `(?<${name}>`;
     this.i = end + 1;
   }
