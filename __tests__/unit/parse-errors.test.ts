@@ -18,7 +18,7 @@ describe('load-time errors are positioned, coded and collected', () => {
     ['RewriteEngine on\nRewriteRule ^/a$ /b [R=299]', 'ERR_FLAG_VALUE', 2, 22, "invalid HTTP response code '299'"],
     ['RewriteRule ^/a$ /b L', 'ERR_SYNTAX_FLAG_DELIMITERS', 1, 21, 'bad flag delimiters'],
     ['RewriteRule ^/a$', 'ERR_SYNTAX_ARGS', 1, 1, 'bad argument line'],
-    ['RewriteRule ^(a /b', 'ERR_REGEX', 1, 13, 'cannot compile regular expression'],
+    ['RewriteRule ^(a /b', 'ERR_REGEX', 1, 14, 'missing closing parenthesis'],
     ['RewriteRule a++ /b', 'ERR_REGEX_UNSUPPORTED', 1, 14, 'possessive'],
     ['RewriteRule (?>a) /b', 'ERR_REGEX_UNSUPPORTED', 1, 13, 'atomic group'],
     ['RewriteRule a{111111111111111111} /b', 'ERR_REGEX', 1, 14, 'number too big'],

@@ -14,7 +14,7 @@ import { parseCondFlags, parseRuleFlags, splitFlags, type CondFlags } from './fl
 import { compilePcre, PcreError } from './pcre.js';
 import { fullLiteral } from './prefix-index.js';
 import type { CompiledCond, CompiledRule, CondTest, RewriteOptionName, RuleSet } from './ruleset.js';
-import { parseTemplate } from './template.js';
+import { parseTemplate, TemplateLimitError, type Template } from './template.js';
 
 export interface CompileOptions {
   readonly file?: string;
@@ -26,7 +26,8 @@ export interface CompileOptions {
   readonly mapRoot?: string;
 }
 
-const OPTION_NAMES: Record<string, RewriteOptionName> = Object.fromEntries(
+/** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
+const OPTION_NAMES = new Map<string, RewriteOptionName>(
   (['Inherit', 'InheritBefore', 'InheritDown', 'InheritDownBefore', 'IgnoreInherit', 'AllowNoSlash', 'AllowAnyURI', 'MergeBase',
     'IgnoreContextInfo', 'LegacyPrefixDocRoot', 'UnsafePrefixStat'] as RewriteOptionName[]).map((n) => [n.toLowerCase(), n]),
 );
@@ -77,7 +78,7 @@ export function compileDirectives(directives: readonly Directive[], options: Com
         for (const o of d.options) {
           const key = o.text.toLowerCase();
           if (key.startsWith('maxredirects=')) continue; // Apache: warning, ignored
-          const known = OPTION_NAMES[key];
+          const known = OPTION_NAMES.get(key);
           if (!known) sink.add('ERR_OPTION', `RewriteOptions: unknown option '${o.text}'`, o.pos);
           else opts.add(known);
         }
@@ -121,7 +122,7 @@ function compileMap(name: string, source: Arg, mapRoot: string, sink: ProblemSin
   try {
     switch (type) {
       case 'int': {
-        const fn = INTERNAL_MAPS[rest];
+        const fn = INTERNAL_MAPS.get(rest);
         if (!fn) { sink.add('ERR_MAP', `RewriteMap: internal map not found: ${rest}`, source.pos); return undefined; }
         return { lookup: fn };
       }
@@ -157,6 +158,17 @@ function compileRegex(text: string, nocase: boolean, pos: SourcePosition, what: 
   }
 }
 
+/** parseTemplate, with a too-deep `${map:` nesting reported as a positioned ERR_LIMIT. */
+function templateAt(text: string, pos: SourcePosition, what: string, sink: ProblemSink): Template | undefined {
+  try {
+    return parseTemplate(text);
+  } catch (err) {
+    if (!(err instanceof TemplateLimitError)) throw err;
+    sink.add('ERR_LIMIT', `${what}: ${err.message}`, shift(pos, err.offset));
+    return undefined;
+  }
+}
+
 export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | undefined, pos: SourcePosition, sink: ProblemSink): CompiledCond | undefined {
   let flags: CondFlags = { nocase: false, ornext: false, novary: false };
   if (flagsArg) {
@@ -173,6 +185,11 @@ export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | un
     try {
       test = { kind: 'expr', expr: parseExpr(p) };
     } catch (err) {
+      if (err instanceof PcreError) {
+        const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
+        sink.add(code, `RewriteCond: cannot compile regular expression in expression "${p}": ${err.message}`, shift(patternArg.pos, skip + err.offset));
+        return undefined;
+      }
       sink.add('ERR_EXPR', `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`, patternArg.pos);
       return undefined;
     }
@@ -198,7 +215,9 @@ export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | un
   }
   // NC is ignored (with a warning in Apache) on everything but regex and string comparisons
   if (test.kind !== 'regex' && test.kind !== 'str') flags = { ...flags, nocase: false };
-  return { input: parseTemplate(utf8ToBytes(testString.text)), test, negate, flags, source: patternArg.text, pos };
+  const input = templateAt(utf8ToBytes(testString.text), testString.pos, 'RewriteCond', sink);
+  if (!input) return undefined;
+  return { input, test, negate, flags, source: patternArg.text, pos };
 }
 
 export function compileRule(
@@ -206,7 +225,7 @@ export function compileRule(
   params?: ReadonlyMap<string, number>, prebuilt?: RegExp,
 ): CompiledRule | undefined {
   const { flags, errors } = parseRuleFlags(flagsArg ? splitFlags(flagsArg.text) : []);
-  for (const e of errors) sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset));
+  for (const e of errors) sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset + (e.valueOffset ?? 0)));
   let pattern = patternArg.text;
   let negate = false;
   if (pattern.startsWith('!')) { negate = true; pattern = pattern.slice(1); }
@@ -223,8 +242,10 @@ export function compileRule(
   } else if (flags.qsdiscard && !out.includes('?')) {
     qsnone = true;
   }
+  const output = nosub || flags.status ? null : templateAt(out, substitution.pos, 'RewriteRule', sink);
+  if (output === undefined) return undefined;
   return {
-    re, literal: fullLiteral(re), negate, output: nosub || flags.status ? null : parseTemplate(out), outputText: out, qsnone, flags, conds,
+    re, literal: fullLiteral(re), negate, output, outputText: out, qsnone, flags, conds,
     pattern: patternArg.text, pos, params,
   };
 }

@@ -2,7 +2,7 @@
  * RewriteRule and RewriteCond flags as one declarative table (Apache's cmd_rewriterule_setflag),
  * matched by whole token, case-insensitively, long and short names.
  */
-import { parseTemplate, type Template } from './template.js';
+import { parseTemplate, TemplateLimitError, type Template } from './template.js';
 
 /** Status codes httpd knows (ap_index_of_response); an R=digits outside this list is a config error. */
 const KNOWN_STATUS = new Set([
@@ -129,7 +129,10 @@ export interface CondFlags {
   novary: boolean;
 }
 
-const COND_FLAG_INDEX: Record<string, keyof CondFlags> = { nc: 'nocase', nocase: 'nocase', or: 'ornext', ornext: 'ornext', nv: 'novary', novary: 'novary' };
+/** A Map: flag names are rule text (`[constructor]` is an unknown flag, not Object's constructor). */
+const COND_FLAG_INDEX = new Map<string, keyof CondFlags>([
+  ['nc', 'nocase'], ['nocase', 'nocase'], ['or', 'ornext'], ['ornext', 'ornext'], ['nv', 'novary'], ['novary', 'novary'],
+]);
 
 /** A flag token and where it starts in the flags argument. */
 export interface FlagToken { readonly key: string; readonly val?: string; readonly offset: number }
@@ -152,9 +155,17 @@ export function splitFlags(text: string): FlagToken[] {
 }
 
 /** Applies rule flag tokens; returns [flags, problems as (message, token)]. */
-export function parseRuleFlags(tokens: FlagToken[]): { flags: RuleFlags; errors: { message: string; token: FlagToken; code: 'ERR_UNKNOWN_FLAG' | 'ERR_FLAG_VALUE' }[] } {
+export interface FlagProblem {
+  readonly message: string;
+  readonly token: FlagToken;
+  readonly code: 'ERR_UNKNOWN_FLAG' | 'ERR_FLAG_VALUE' | 'ERR_LIMIT';
+  /** Offset of the problem within the flag token, when known. */
+  readonly valueOffset?: number;
+}
+
+export function parseRuleFlags(tokens: FlagToken[]): { flags: RuleFlags; errors: FlagProblem[] } {
   const flags = defaultRuleFlags();
-  const errors: { message: string; token: FlagToken; code: 'ERR_UNKNOWN_FLAG' | 'ERR_FLAG_VALUE' }[] = [];
+  const errors: FlagProblem[] = [];
   for (const t of tokens) {
     const key = t.key.toLowerCase();
     const spec = RULE_FLAG_INDEX.get(key);
@@ -164,17 +175,29 @@ export function parseRuleFlags(tokens: FlagToken[]): { flags: RuleFlags; errors:
       errors.push({ message: `RewriteRule: unknown flag '${t.key}'`, token: t, code: 'ERR_UNKNOWN_FLAG' });
       continue;
     }
-    const err = spec.set(flags, t.val);
-    if (err) errors.push({ message: `RewriteRule: ${err}`, token: t, code: 'ERR_FLAG_VALUE' });
+    const err = setFlag(spec, flags, t);
+    if (typeof err === 'string') errors.push({ message: `RewriteRule: ${err}`, token: t, code: 'ERR_FLAG_VALUE' });
+    else if (err) errors.push(err);
   }
   return { flags, errors };
+}
+
+/** Runs a flag's setter; a template nested too deeply is an ERR_LIMIT at its place in the value. */
+function setFlag(spec: FlagSpec, flags: RuleFlags, t: FlagToken): string | FlagProblem | undefined {
+  try {
+    return spec.set(flags, t.val);
+  } catch (err) {
+    if (!(err instanceof TemplateLimitError)) throw err;
+    const valueOffset = t.key.length + 1 + err.offset;
+    return { message: `RewriteRule: flag '${t.key}': ${err.message}`, token: t, code: 'ERR_LIMIT', valueOffset };
+  }
 }
 
 export function parseCondFlags(tokens: FlagToken[]): { flags: CondFlags; errors: { message: string; token: FlagToken }[] } {
   const flags: CondFlags = { nocase: false, ornext: false, novary: false };
   const errors: { message: string; token: FlagToken }[] = [];
   for (const t of tokens) {
-    const name = COND_FLAG_INDEX[t.key.toLowerCase()];
+    const name = COND_FLAG_INDEX.get(t.key.toLowerCase());
     if (!name) errors.push({ message: `RewriteCond: unknown flag '${t.key}'`, token: t });
     else flags[name] = true;
   }

@@ -5,6 +5,7 @@
  * cost a walk over the subject's characters, not 10,000 regex tests. Rule semantics (order, C, S,
  * N) are untouched: the engine only skips rules whose regex could not have matched.
  */
+import { regexInfo } from './pcre.js';
 import type { CompiledRule } from './ruleset.js';
 
 interface TrieNode {
@@ -16,9 +17,12 @@ interface TrieNode {
 
 const node = (): TrieNode => ({ next: new Map(), rules: [], merged: [] });
 
-/** Reads the literal characters after a leading `^`; returns them and where reading stopped. */
+/**
+ * Reads the literal characters after a leading `^`; returns them and where reading stopped.
+ * Caseless regexps are read without their `[aA]` folding (the caller folds the prefix).
+ */
 function scanLiteral(re: RegExp): { text: string; stop: number; source: string } | undefined {
-  const src = re.source;
+  const src = regexInfo(re).plainSource;
   if (!src.startsWith('^') || src.includes('|')) return undefined;
   let i = 1;
   while (src.startsWith('(?:', i)) i += 3;
@@ -50,7 +54,7 @@ export function literalPrefix(re: RegExp): string {
 
 /** For `^literal$` patterns (case-sensitive): the literal, so matching is a string comparison. */
 export function fullLiteral(re: RegExp): string | undefined {
-  if (re.flags.includes('i')) return undefined;
+  if (regexInfo(re).nocase) return undefined;
   const s = scanLiteral(re);
   if (!s || s.stop < 0 || s.source.startsWith('^(?:')) return undefined;
   return s.stop === s.source.length - 1 && s.source[s.stop] === '$' ? s.text : undefined;
@@ -84,7 +88,7 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex | unde
     const chained = r.flags.chain || (i > 0 && rules[i - 1].flags.chain);
     const prefix = r.negate || chained ? '' : literalPrefix(r.re);
     if (!prefix) { always.push(i); return; }
-    const nocase = r.re.flags.includes('i');
+    const nocase = regexInfo(r.re).nocase;
     let n = nocase ? folded : exact;
     for (const ch of nocase ? prefix.toLowerCase() : prefix) {
       let next = n.next.get(ch);

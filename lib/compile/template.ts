@@ -27,28 +27,52 @@ export interface Template {
   readonly text: string;
 }
 
-/** find_closing_curly: the `}` that closes the `{` before `start`, honouring nesting. */
-function closingCurly(s: string, start: number): number {
-  let depth = 1;
-  for (let i = start; i < s.length; i++) {
-    if (s[i] === '}') { if (--depth === 0) return i; }
-    else if (s[i] === '{') depth++;
+/**
+ * How deeply `${map:...}` may nest inside a template (keys and defaults are templates). Apache has
+ * no such limit but also no JS stack; 64 levels is far beyond any real rule and keeps parsing and
+ * expansion off the stack limit (issue 9, item 21).
+ */
+export const MAX_TEMPLATE_NESTING = 64;
+
+/** A template that cannot be built (nesting beyond MAX_TEMPLATE_NESTING); `offset` is in the text. */
+export class TemplateLimitError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
   }
-  return -1;
 }
 
-/** find_char_in_curlies: `c` at nesting depth 0 within [start, end). */
-function charInCurlies(s: string, start: number, end: number, c: string): number {
-  let depth = 0;
-  for (let i = start; i < end; i++) {
-    if (s[i] === c && depth === 0) return i;
-    if (s[i] === '{') depth++;
-    else if (s[i] === '}') depth--;
+/**
+ * find_closing_curly and find_char_in_curlies for every `{` at once, in one pass with a stack, so
+ * texts full of unclosed or colon-less `${` stay linear instead of one scan per `${` (issue 9,
+ * item 20). For the `{` at i: closer[i] is the `}` where the nesting count from i returns to zero,
+ * colon[i] the first `:` directly inside it (not inside a nested pair), bar[i] the first `|`
+ * directly inside it after that colon; -1 when there is none.
+ */
+interface Curlies { readonly closer: Int32Array; readonly colon: Int32Array; readonly bar: Int32Array }
+
+function matchCurlies(s: string): Curlies {
+  const closer = new Int32Array(s.length).fill(-1);
+  const colon = new Int32Array(s.length).fill(-1);
+  const bar = new Int32Array(s.length).fill(-1);
+  const open: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const top = open.length ? open[open.length - 1] ?? -1 : -1;
+    if (c === 0x7b) open.push(i);
+    else if (c === 0x7d) { if (top >= 0) { closer[top] = i; open.pop(); } }
+    else if (c === 0x3a && top >= 0 && colon[top] === -1) colon[top] = i;
+    else if (c === 0x7c && top >= 0 && colon[top] !== -1 && bar[top] === -1) bar[top] = i;
   }
-  return -1;
+  return { closer, colon, bar };
 }
 
+/** Tokenises a template; throws TemplateLimitError when `${map:` nests too deeply. */
 export function parseTemplate(text: string): Template {
+  return parseRange(text, matchCurlies(text), 0, text.length, 0);
+}
+
+/** The template in text[from, to); a `{` closed only beyond `to` counts as unclosed, as in a substring. */
+function parseRange(text: string, curlies: Curlies, from: number, to: number, depth: number): Template {
   const parts: TemplatePart[] = [];
   let lit = '';
   const flush = (): void => {
@@ -59,17 +83,19 @@ export function parseTemplate(text: string): Template {
     flush();
     parts.push(p);
   };
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
+  let i = from;
+  while (i < to) {
+    const c = text[i] ?? '';
+    const next = i + 1 < to ? text[i + 1] ?? '' : '';
     if (c === '\\') {
-      if (i + 1 >= text.length) { push({ k: 'esc', s: '\\' }); break; }
-      push({ k: 'esc', s: text[i + 1] });
+      if (i + 1 >= to) { push({ k: 'esc', s: '\\' }); break; }
+      push({ k: 'esc', s: next });
       i += 2;
       continue;
     }
-    if ((c === '$' || c === '%') && text[i + 1] === '{') {
-      const end = closingCurly(text, i + 2);
+    if ((c === '$' || c === '%') && next === '{') {
+      const close = curlies.closer[i + 1] ?? -1;
+      const end = close >= 0 && close < to ? close : -1;
       if (end < 0) { push({ k: 'esc', s: c + '{' }); i += 2; continue; }
       if (c === '%') {
         const name = text.slice(i + 2, end);
@@ -77,17 +103,18 @@ export function parseTemplate(text: string): Template {
         i = end + 1;
         continue;
       }
-      const colon = charInCurlies(text, i + 2, end, ':');
+      const colon = curlies.colon[i + 1] ?? -1;
       if (colon < 0) { push({ k: 'esc', s: '${' }); i += 2; continue; }
-      const bar = charInCurlies(text, colon + 1, end, '|');
-      const key = parseTemplate(text.slice(colon + 1, bar < 0 ? end : bar));
-      const dflt = bar < 0 ? undefined : parseTemplate(text.slice(bar + 1, end));
+      if (depth >= MAX_TEMPLATE_NESTING) throw new TemplateLimitError(`\${map:...} nested more than ${MAX_TEMPLATE_NESTING} levels deep`, i);
+      const bar = curlies.bar[i + 1] ?? -1;
+      const key = parseRange(text, curlies, colon + 1, bar < 0 ? end : bar, depth + 1);
+      const dflt = bar < 0 ? undefined : parseRange(text, curlies, bar + 1, end, depth + 1);
       push({ k: 'map', map: text.slice(i + 2, colon), key, dflt });
       i = end + 1;
       continue;
     }
-    if ((c === '$' || c === '%') && text[i + 1] >= '0' && text[i + 1] <= '9') {
-      const n = text.charCodeAt(i + 1) - 48;
+    if ((c === '$' || c === '%') && next >= '0' && next <= '9' && next !== '') {
+      const n = next.charCodeAt(0) - 48;
       push(c === '$' ? { k: 'rr', n } : { k: 'rc', n });
       i += 2;
       continue;
@@ -98,7 +125,7 @@ export function parseTemplate(text: string): Template {
   }
   flush();
   const constant = parts.every((p) => p.k === 'lit' || p.k === 'esc');
-  return { parts, constant, text };
+  return { parts, constant, text: text.slice(from, to) };
 }
 
 /** Names of every variable a template reads (for load-time checks and Vary bookkeeping). */

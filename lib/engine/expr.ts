@@ -5,7 +5,7 @@
  * `tolower toupper escape unescape req http`. Anything else is a load-time ERR_EXPR.
  */
 import { statSync, lstatSync } from 'node:fs';
-import { compilePcre } from '../compile/pcre.js';
+import { compilePcre, PcreError } from '../compile/pcre.js';
 import { escapeUri, unescapeLoose } from './escape.js';
 
 export type ExprNode =
@@ -78,11 +78,18 @@ export function parseExpr(src: string): ExprNode {
     if (!delim || /[\s\w]/.test(delim)) fail('expected a regular expression');
     const end = src.indexOf(delim, i + 1);
     if (end < 0) fail('unterminated regular expression');
-    const body = src.slice(i + 1, end);
+    const bodyStart = i + 1;
+    const body = src.slice(bodyStart, end);
     i = end + 1;
     let nocase = false;
     while (src[i] === 'i') { nocase = true; i++; }
-    return compilePcre(body, nocase);
+    try {
+      return compilePcre(body, nocase);
+    } catch (err) {
+      // keep the regex error a regex error, positioned within the expression
+      if (err instanceof PcreError) throw new PcreError(err.message, bodyStart + err.offset, err.unsupported);
+      throw err;
+    }
   };
   const primary = (): ExprNode => {
     ws();

@@ -25,12 +25,13 @@ export type UserMapFunction = (key: string) => string | undefined | null | Promi
 const toUpper = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
 const toLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
-export const INTERNAL_MAPS: Record<string, (key: string) => string> = {
-  toupper: toUpper,
-  tolower: toLower,
-  escape: escapeUri,
-  unescape: unescapeLoose,
-};
+/** `int:` maps. A Map: the name is rule text (`int:constructor` is not found, as in Apache). */
+export const INTERNAL_MAPS: ReadonlyMap<string, (key: string) => string> = new Map([
+  ['toupper', toUpper],
+  ['tolower', toLower],
+  ['escape', escapeUri],
+  ['unescape', unescapeLoose],
+]);
 
 /** Apache's txt map format: first whitespace-separated token is the key, the next is the value. */
 export function parseMapFile(text: string): Map<string, string> {

@@ -47,7 +47,9 @@ export interface ServerInfo {
 }
 
 export function headerValue(headers: RequestView['headers'], name: string): string {
-  const v = headers[name.toLowerCase()];
+  const key = name.toLowerCase();
+  // own properties only: a header named by rule text (`constructor`) must not reach Object.prototype
+  const v = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (v === undefined) return '';
   return Array.isArray(v) ? v.join(', ') : v;
 }

@@ -9,10 +9,11 @@ import { append, type EvalContext } from './state.js';
 /** Apache 2.4's module magic number (major:minor), as API_VERSION shows it. */
 export const API_VERSION = '20120211:142';
 
-const HTTP_VARS: Record<string, string> = {
-  HTTP_ACCEPT: 'accept', HTTP_COOKIE: 'cookie', HTTP_FORWARDED: 'forwarded', HTTP_HOST: 'host',
-  HTTP_PROXY_CONNECTION: 'proxy-connection', HTTP_REFERER: 'referer', HTTP_USER_AGENT: 'user-agent',
-};
+/** Header variables by name. Maps: variable names are rule text. */
+const HTTP_VARS = new Map<string, string>([
+  ['HTTP_ACCEPT', 'accept'], ['HTTP_COOKIE', 'cookie'], ['HTTP_FORWARDED', 'forwarded'], ['HTTP_HOST', 'host'],
+  ['HTTP_PROXY_CONNECTION', 'proxy-connection'], ['HTTP_REFERER', 'referer'], ['HTTP_USER_AGENT', 'user-agent'],
+]);
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -25,10 +26,10 @@ function header(ctx: EvalContext, name: string): string {
   return v;
 }
 
-const CANONICAL_HEADER: Record<string, string> = {
-  accept: 'Accept', cookie: 'Cookie', forwarded: 'Forwarded', host: 'Host', 'proxy-connection': 'Proxy-Connection',
-  referer: 'Referer', 'user-agent': 'User-Agent',
-};
+const CANONICAL_HEADER = new Map<string, string>([
+  ['accept', 'Accept'], ['cookie', 'Cookie'], ['forwarded', 'Forwarded'], ['host', 'Host'], ['proxy-connection', 'Proxy-Connection'],
+  ['referer', 'Referer'], ['user-agent', 'User-Agent'],
+]);
 
 /**
  * A variable reference resolved at load time: header variables (the hot case: `%{HTTP_HOST}`,
@@ -42,16 +43,22 @@ export function resolveVariable(rawName: string): VariableRef {
     const h = rawName.slice(colon + 1);
     return { header: h.toLowerCase(), vary: h };
   }
-  const hv = colon < 0 ? HTTP_VARS[rawName.toUpperCase()] : undefined;
-  if (hv) return { header: hv, vary: CANONICAL_HEADER[hv] };
+  const hv = colon < 0 ? HTTP_VARS.get(rawName.toUpperCase()) : undefined;
+  if (hv) return { header: hv, vary: CANONICAL_HEADER.get(hv) ?? hv };
   return { name: rawName };
+}
+
+/** `%{ENV:name}` from the process environment: own variables only (`constructor` is not one). */
+function processEnv(name: string): string {
+  return Object.hasOwn(process.env, name) ? process.env[name] ?? '' : '';
 }
 
 /** Reads a pre-resolved variable. */
 export function readVariable(ref: VariableRef, ctx: EvalContext): string {
   if ('name' in ref) return lookupVariable(ref.name, ctx);
   // ref.header is already lower-case, as node:http's header keys are
-  const raw = ctx.view.headers[ref.header];
+  // own properties only: %{HTTP:constructor} is a missing header, not Object's constructor
+  const raw = Object.hasOwn(ctx.view.headers, ref.header) ? ctx.view.headers[ref.header] : undefined;
   const v = raw === undefined ? '' : Array.isArray(raw) ? raw.join(', ') : raw;
   if (v !== '' && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
   return v;
@@ -64,7 +71,7 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
     const arg = rawName.slice(colon + 1);
     switch (prefix) {
       case 'HTTP': return header(ctx, arg);
-      case 'ENV': return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? process.env[arg] ?? '';
+      case 'ENV': return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? processEnv(arg);
       case 'SSL': return sslVar(arg, ctx);
       case 'LA-U':
       case 'LA-F': return lookAhead(prefix, arg, ctx);
@@ -72,8 +79,8 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
     }
   }
   const name = rawName.toUpperCase();
-  const hv = HTTP_VARS[name];
-  if (hv) return header(ctx, CANONICAL_HEADER[hv]);
+  const hv = HTTP_VARS.get(name);
+  if (hv) return header(ctx, CANONICAL_HEADER.get(hv) ?? hv);
   const { view, state, server } = ctx;
   const now = new Date();
   switch (name) {

@@ -1,5 +1,6 @@
 /** `req.rewrite`: what modrewrite decided, for handlers and logging. */
 import { bytesToUtf8 } from '../engine/bytes.js';
+import { setOwn } from '../engine/own.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from './types.js';
 
@@ -13,7 +14,7 @@ export class RequestRewriteInfo implements RewriteInfo {
   get env(): Record<string, string> {
     if (!this.envCache) {
       const env: Record<string, string> = {};
-      for (const [k, v] of this.evaluation.effects.env) env[k] = bytesToUtf8(v);
+      for (const [k, v] of this.evaluation.effects.env) setOwn(env, k, bytesToUtf8(v));
       this.envCache = env;
     }
     return this.envCache;

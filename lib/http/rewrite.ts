@@ -14,6 +14,7 @@ import { evaluateDirectory } from '../engine/directory.js';
 import { evaluateServer } from '../engine/server.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget } from '../engine/request.js';
+import { registeredHandler } from '../engine/own.js';
 import { appendVary, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { loadRules, ownedPrograms } from './load-rules.js';
@@ -153,7 +154,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         void never;
       }
     }
-    const handler = effects.handler && options.handlers?.[effects.handler];
+    const handler = effects.handler ? registeredHandler(options.handlers, effects.handler) : undefined;
     if (handler) { handler(req, res, next); return; }
     next();
 

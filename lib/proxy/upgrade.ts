@@ -35,7 +35,8 @@ export function proxyUpgrade(
   socket.on('error', () => { upstream?.destroy(); });
   socket.on('close', () => { upstream?.destroy(); });
   const pairs = (raw: Buffer[] | string[] | null): Record<string, string | string[]> => {
-    const out: Record<string, string | string[]> = {};
+    // header names are peer text: no prototype (`__proto__` would otherwise replace it)
+    const out = Object.create(null) as Record<string, string | string[]>;
     for (let i = 0; raw && i + 1 < raw.length; i += 2) {
       const k = String(raw[i]).toLowerCase();
       const v = String(raw[i + 1]);
@@ -51,7 +52,7 @@ export function proxyUpgrade(
       answered = true;
       upstream = up;
       if (socket.destroyed) { up.destroy(); return; }
-      const out: Record<string, string | string[] | undefined> = {};
+      const out = Object.create(null) as Record<string, string | string[] | undefined>;
       for (const [k, v] of Object.entries(pairs(raw))) if (k === 'connection' || k === 'upgrade' || !HOP_BY_HOP.has(k)) out[k] = v;
       socket.write(head(status, 'Switching Protocols', out));
       if (first.length) up.write(first);
@@ -63,7 +64,7 @@ export function proxyUpgrade(
     onHeaders(status: number, raw: Buffer[] | string[] | null, _resume: () => void, message: string): boolean {
       // the backend declined the upgrade: relay its answer and close
       answered = true;
-      const out: Record<string, string | string[] | undefined> = {};
+      const out = Object.create(null) as Record<string, string | string[] | undefined>;
       for (const [k, v] of Object.entries(pairs(raw))) if (!HOP_BY_HOP.has(k)) out[k] = v;
       out.connection = 'close';
       socket.write(head(status, message || 'Error', out));

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
+import { registeredHandler, setOwn } from '../engine/own.js';
 import { loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
@@ -160,7 +161,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     }
     const { filename, pathInfo, stat } = r;
     const handlerName = acc.handler ?? extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
-    const handler = handlerName ? options.handlers?.[handlerName] : undefined;
+    const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
     const servedFrom = roots.find((x) => underRoot(filename, x));
     if (!servedFrom) { sendStatus(req, res, 404); return; }
     const dots = dotSegment(filename, servedFrom);
@@ -208,6 +209,6 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 /** The environment for `req.rewrite.env` (byte strings decoded as UTF-8). */
 export function envObject(env: ReadonlyMap<string, string>): Record<string, string> {
   const o: Record<string, string> = {};
-  for (const [k, v] of env) o[k] = bytesToUtf8(v);
+  for (const [k, v] of env) setOwn(o, k, bytesToUtf8(v));
   return o;
 }

@@ -27,7 +27,7 @@ export function logicalLines(source: string, file?: string): LogicalLine[] {
   let segments: Segment[] = [];
   let text = '';
   for (let i = 0; i < physical.length; i++) {
-    const raw = physical[i];
+    const raw = physical[i] ?? '';
     let lead = 0;
     if (segments.length === 0) {
       while (lead < raw.length && (raw[lead] === ' ' || raw[lead] === '\t')) lead++;
@@ -38,8 +38,8 @@ export function logicalLines(source: string, file?: string): LogicalLine[] {
     segments.push({ start: text.length, line: i + 1, col: lead + 1, src: raw });
     text += body;
     if (continued && i + 1 < physical.length) continue;
-    const segs = segments;
-    const trimmed = text.replace(/[ \t]+$/, '');
+    const segs = segments as [Segment, ...Segment[]];
+    const trimmed = trimTrailingBlanks(text);
     if (trimmed.length > 0 && trimmed[0] !== '#') out.push(makeLine(trimmed, segs, file));
     segments = [];
     text = '';
@@ -47,11 +47,28 @@ export function logicalLines(source: string, file?: string): LogicalLine[] {
   return out;
 }
 
-function makeLine(text: string, segs: Segment[], file?: string): LogicalLine {
+/**
+ * Drops trailing spaces and tabs. A loop, not `/[ \t]+$/`: that regex retries from every blank of a
+ * long run followed by other text, which made a line with 200 KB of blanks take seconds (issue 9, item 20).
+ */
+function trimTrailingBlanks(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+function makeLine(text: string, segs: readonly [Segment, ...Segment[]], file?: string): LogicalLine {
+  // the last segment starting at or before `offset` (binary search: a logical line may join
+  // thousands of continuation lines, and every argument asks for its position)
   const find = (offset: number): Segment => {
-    let s = segs[0];
-    for (const seg of segs) if (seg.start <= offset) s = seg;
-    return s;
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((segs[mid]?.start ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return segs[lo] ?? segs[0];
   };
   return {
     text,
