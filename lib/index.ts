@@ -26,7 +26,7 @@ export { loopbackOnlyLookup } from './proxy/lookup.js';
 export { parse } from './syntax/parse.js';
 export type { ParseOptions, ParseResult, ConfigContext } from './syntax/parse.js';
 export type { Directive, ParsedConfig } from './syntax/ast.js';
-export { compileText as compile, compileText } from './compile/compile.js';
+export { compile, compileText } from './compile/compile.js';
 export type { CompileOptions } from './compile/compile.js';
 export { compileTyped } from './compile/typed.js';
 export type { TypedRule, TypedCondition } from './compile/typed.js';

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import createDebug from 'debug';
+import { chooseContext, inferenceNote, withImpliedEngine } from '../compile/entry.js';
 import { inheritRules } from '../compile/inherit.js';
 import { RewriteRuntimeError } from '../errors.js';
 import type { EvaluateInput } from '../engine/context.js';
@@ -15,7 +16,8 @@ import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget } from '../engine/request.js';
 import { appendVary, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
-import { loadRules } from './load-rules.js';
+import { checkRewriteOptions } from './check-options.js';
+import { checkRulesInput, loadRules, rulesFile } from './load-rules.js';
 import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
 import type { Next, RewriteInfo, RewriteOptions, RulesInput } from './types.js';
@@ -39,15 +41,22 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
   rules: RulesInput,
   options: RewriteOptions<Req, Res> = {},
 ): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener } {
-  const context = options.context ?? 'server';
-  let ruleSet = loadRules(rules, options);
+  checkRulesInput('rewrite()', rules);
+  checkRewriteOptions(options);
+  // an .htaccess file is directory context unless told otherwise (compile/entry.ts states the rule)
+  const choice = chooseContext(options.context, rulesFile(rules));
+  const context = choice.context;
+  let ruleSet = loadRules(rules, { ...options, context });
   if (options.parent !== undefined) ruleSet = inheritRules(loadRules(options.parent, { ...options, context: 'server' }), ruleSet);
-  // a rule text without RewriteEngine still means "on" for a middleware the user installed
-  if (ruleSet.engine === undefined) ruleSet = { ...ruleSet, engine: true };
+  const written = ruleSet;
+  // rules the user installed run unless they say RewriteEngine Off (merged with the parent's first)
+  ruleSet = withImpliedEngine(ruleSet);
   const root = resolve(options.root ?? process.cwd());
   const server = { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases, useCanonicalName: options.useCanonicalName, serverAdmin: options.serverAdmin };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true ? (line: string) => debug(line) : typeof options.trace === 'function' ? options.trace : debug.enabled ? (line: string) => debug(line) : undefined;
+  const note = inferenceNote(`rewrite() rules${ruleSet.file ? ` (${ruleSet.file})` : ''}`, choice, written);
+  if (note) traceFn?.(note);
 
   const middleware = function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next = next ?? ((err?: unknown) => {
