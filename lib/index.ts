@@ -3,7 +3,7 @@ export { rewrite } from './http/rewrite.js';
 export { loadRules } from './http/load-rules.js';
 export { requestView } from './http/request-view.js';
 export { rewriteInfo } from './http/rewrite-info.js';
-export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandler, Handler, Next, RewriteInfo } from './http/types.js';
+export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandler, Handler, Next, RewriteInfo, SiteRewriteInfo } from './http/types.js';
 export { site } from './site/site.js';
 export type { SiteOptions, SiteRequest } from './site/site.js';
 export { answerClientErrors } from './site/client-error.js';

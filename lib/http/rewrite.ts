@@ -22,7 +22,16 @@ import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
 import type { Next, RewriteInfo, RewriteOptions, RulesInput } from './types.js';
 
-export const debug = createDebug('modrewrite:engine');
+/**
+ * A debug log as this package uses it. Declared here, not taken from @types/debug, so the shipped
+ * .d.ts files type-check in a project without @types/debug (issue 9, item 11).
+ */
+export interface DebugLog {
+  (formatter: string, ...args: unknown[]): void;
+  readonly enabled: boolean;
+}
+
+export const debug: DebugLog = createDebug('modrewrite:engine');
 
 export const kRounds = Symbol.for('modrewrite.internalRedirects');
 
