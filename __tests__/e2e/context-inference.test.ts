@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { compile, compileText, evaluateServer, rewrite, site, type RewriteOptions, type RulesInput } from '../../lib/index';
+import { compile, compileText, evaluateServer, requestView, rewrite, site, type RewriteOptions, type RulesInput } from '../../lib/index';
 
 let tmp: string;
 let docroot: string;
@@ -89,10 +89,13 @@ describe('RewriteEngine implied the same way by rewrite(text), site({ config }) 
     expect(compileText(text).engine).toBe(/RewriteEngine/.test(text) ? engine : undefined);
   });
 
-  test('engine implied: evaluateServer(compile(text)) applies the rule', () => {
-    const view = { method: 'GET', header: () => undefined, httpVersion: '1.1' } as never;
-    const ev = evaluateServer(compile('RewriteRule ^/a$ /b [L]'), { view, server: { documentRoot: tmp }, uri: '/a', args: null });
-    expect(ev instanceof Promise ? undefined : ev.outcome.type).toBe('rewrite');
+  test('engine implied: evaluateServer(compile(text)) applies the rule to a real request', async () => {
+    const ruleSet = compile('RewriteRule ^/a$ /b [L]');
+    const server = http.createServer((req, res) => {
+      const ev = evaluateServer(ruleSet, { view: requestView(req, () => false), server: { documentRoot: tmp }, uri: req.url ?? '/', args: null });
+      res.end(ev instanceof Promise ? 'async' : ev.outcome.type);
+    });
+    expect((await request(server).get('/a')).text).toBe('rewrite');
   });
 
   test('context inferred from the file name: compile(text, { file: "x.htaccess" }) reads directory context', () => {

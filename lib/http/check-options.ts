@@ -58,4 +58,11 @@ export function checkSiteOptions(options: unknown): void {
     ...SHARED_KINDS, root: 'string', allowedRoots: 'strings', directorySlash: 'boolean', directoryIndex: 'strings',
     addHandler: 'object', fallthrough: 'boolean', dotfiles: 'boolean', debugHeaders: 'boolean', log: 'function',
   });
+  const { symlinks, htaccess } = options as { symlinks?: unknown; htaccess?: unknown };
+  if (symlinks !== undefined && symlinks !== 'inside' && symlinks !== 'follow' && symlinks !== 'deny') {
+    throw optionsError('site()', `option \`symlinks\` must be 'inside', 'follow' or 'deny', got ${describeValue(symlinks)}`);
+  }
+  if (htaccess !== undefined && typeof htaccess !== 'boolean' && !isKind.object(htaccess)) {
+    throw optionsError('site()', `option \`htaccess\` must be true, false or { fileName?, recheckMs? }, got ${describeValue(htaccess)}`);
+  }
 }

@@ -52,6 +52,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
 ): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener } {
   checkRulesInput('rewrite()', rules);
   checkRewriteOptions(options);
+  if (options.parent !== undefined) checkRulesInput('rewrite() parent', options.parent);
   // an .htaccess file is directory context unless told otherwise (compile/entry.ts states the rule)
   const choice = chooseContext(options.context, rulesFile(rules));
   const context = choice.context;
