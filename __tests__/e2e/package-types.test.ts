@@ -98,9 +98,12 @@ test('package types: a default import from the ES module build fails at compile 
 describe('package scripts and lockfile (issue 9, item 11)', () => {
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
-  test('packaging: no install-time script (npm warns about them); the build runs at prepack', () => {
+  test('packaging: no install-time script (npm warns about them); the build runs at prepack, before npm test and npm start', () => {
     for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts[hook]).toBeUndefined();
     expect(pkg.scripts.prepack).toBe(pkg.scripts.build);
+    // what `prepare` did on `npm install` for a checkout: tests and the example use dist/
+    expect(pkg.scripts.pretest).toBe(pkg.scripts.build);
+    expect(pkg.scripts.prestart).toBe(pkg.scripts.build);
   });
 
   test('lockfile: npm ci accepts package.json + package-lock.json on a fresh machine (every optional platform build listed)', () => {
