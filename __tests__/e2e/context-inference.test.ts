@@ -74,6 +74,14 @@ describe('RewriteEngine implied the same way by rewrite(text), site({ config }) 
     expect(lines[0]).toBe('site() config: server context, RewriteEngine on (implied: the rules do not say RewriteEngine)');
   });
 
+  test('context inferred from the file name: not for site({ config }), which is the server context whatever its name', async () => {
+    const conf = join(tmp, 'vhost.htaccess');
+    writeFileSync(conf, 'RewriteRule ^/a$ /b.txt [L]\n');
+    const handler = site({ root: docroot, config: { file: conf } });
+    const server = http.createServer((req, res) => handler(req, res));
+    expect((await request(server).get('/a')).text).toBe('B\n');
+  });
+
   test('engine implied: site({ config: "RewriteEngine Off ..." }) does not rewrite', async () => {
     const handler = site({ root: docroot, config: 'RewriteEngine Off\nRewriteRule ^/a$ /b.txt [L]' });
     const server = http.createServer((req, res) => handler(req, res));
