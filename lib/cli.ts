@@ -118,7 +118,7 @@ const text = (p: Parsed, name: string): string | undefined => p.values[name] as 
 const list = (p: Parsed, name: string): string[] | undefined => p.values[name] as string[] | undefined;
 const flag = (p: Parsed, name: string): boolean => p.values[name] === true;
 
-/** The folder `--root` names, or a CliFailure: Apache would start and answer 404 for everything. */
+/** The folder `--root` names, or a CliFailure (Apache refuses a missing DocumentRoot at start too: AH00526). */
 function documentRoot(given: string): string {
   const root = resolve(given);
   let isFolder: boolean;

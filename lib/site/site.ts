@@ -200,8 +200,9 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 }
 
 /**
- * The document root must be an existing folder. Apache only warns (AH00112) and then answers 404
- * for everything; a middleware that silently serves nothing is worse than a refusal at start.
+ * The document root must be an existing folder, as in Apache: `apache2 -t` (2.4.71) with a missing
+ * DocumentRoot stops with "AH00526: Syntax error ... DocumentRoot '...' is not a directory, or is
+ * not readable" instead of starting and answering 404 for everything.
  */
 function existingFolder(root: string): string {
   const path = resolve(root);
