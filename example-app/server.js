@@ -6,10 +6,27 @@ const { createBackend } = require('./backend');
 const backendPort = Number(process.env.BACKEND_PORT || 8000);
 const port = Number(process.env.PORT || 3000);
 
+/** A port that cannot be had is one line and exit code 1, not a stack trace (issue 9, item 8). */
+function failToListen(what, envName, portNumber, err, others) {
+  const reason = err.code === 'EADDRINUSE' ? 'the port is already in use'
+    : err.code === 'EACCES' ? 'permission denied' : err.message;
+  console.error(`modrewrite examples: cannot listen on 127.0.0.1:${portNumber} for the ${what}: ${reason} (set ${envName} to another port)`);
+  for (const other of others) other.close();
+  process.exitCode = 1;
+}
+
 if (require.main === module) {
-  createBackend().listen(backendPort, '127.0.0.1', () => {
+  const backend = createBackend();
+  backend.once('error', (err) => failToListen('backend', 'BACKEND_PORT', backendPort, err, []));
+  backend.listen(backendPort, '127.0.0.1', () => {
     const app = createApp({ backendPort, autostart: true });
-    const server = app.listen(port, '127.0.0.1', () => {
+    // Express 5 hands a listen error to this callback (and listens for 'error' itself)
+    const server = app.listen(port, '127.0.0.1', (err) => {
+      if (err) {
+        failToListen('front', 'PORT', port, err, [backend]);
+        void app.locals.proxy.close();
+        return;
+      }
       console.log(`modrewrite examples on http://127.0.0.1:${port}/ (backend on 127.0.0.1:${backendPort})`);
     });
     // WebSocket handshakes for www.example.info go through the same rules to the backend

@@ -1,14 +1,16 @@
 /**
- * `modrewrite serve --root DIR [--config FILE] [--port N] [--host H] [--trace]`: site() on
- * node:http, the way an Apache vhost with `AllowOverride All` serves a document root.
+ * `modrewrite serve --root DIR [--config FILE] [--port N] ...`: site() on node:http, the way an
+ * Apache vhost with `AllowOverride All` serves a document root.
  * `modrewrite lint FILE...`: compiles rule files and reports every problem with file:line:column.
+ * Flags, help texts and exit codes are declared in cli/args.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname, join, resolve } from 'node:path';
 import { compileText } from './compile/compile.js';
+import { chooseContext } from './compile/entry.js';
+import type { RuleSet } from './compile/ruleset.js';
 import { RewriteError } from './errors.js';
 import { sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
@@ -16,83 +18,177 @@ import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
-
-
-
-const USAGE = `usage:
-  modrewrite serve --root DIR [--config FILE] [--port N] [--host 127.0.0.1] [--server-name NAME]
-                   [--no-directory-slash] [--index NAME]... [--allow-root DIR]...
-                   [--proxy-status apache|seed] [--proxy-reverse] [--no-dns] [--map-timeout MS] [--trace] [--debug-headers] [--quiet]
-  modrewrite lint [--context server|directory] FILE...`;
+import { commandHelp, findCommand, mainHelp, nearest, parseCommand, SERVE, UsageError, type Parsed } from './cli/args.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
 }
 
-const stdio: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+/** The environment refuses (a missing --root, a port in use): exit code 1, a one-line message. */
+class CliFailure extends Error {}
 
-/** Runs the CLI; resolves the exit code, or the listening server for `serve`. */
-export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number | http.Server> {
-  const [command, ...rest] = argv;
-  try {
-    if (command === 'serve') return await serve(rest, io);
-    if (command === 'lint') return lint(rest, io);
-    io.err(command === undefined || command === '--help' || command === 'help' ? USAGE : `modrewrite: unknown command '${command}'\n${USAGE}`);
-    return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
-  } catch (err) {
-    io.err(err instanceof RewriteError ? err.message : `modrewrite: ${(err as Error).message}`);
-    return err instanceof RewriteError ? 1 : 2;
+/**
+ * A line for stdout or stderr. A reader that went away (`modrewrite serve | head`, a closed pipe)
+ * must not take the server down: the line is dropped, never thrown (issue 9, item 5).
+ */
+function writeLine(stream: NodeJS.WriteStream, line: string): void {
+  if (!stream.writable || stream.destroyed) return;
+  stream.write(line + '\n');
+}
+
+const stdio: CliIo = { out: (l) => writeLine(process.stdout, l), err: (l) => writeLine(process.stderr, l) };
+
+/** EPIPE and friends on stdout/stderr arrive as 'error' events: without a listener they kill the process. */
+function ignoreBrokenStdio(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (!stream.listeners('error').includes(dropStreamError)) stream.on('error', dropStreamError);
   }
 }
 
-async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
-  const { values } = parseArgs({
-    args: [...args], strict: true,
-    options: {
-      root: { type: 'string' }, config: { type: 'string' }, port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' },
-      'server-name': { type: 'string' }, trace: { type: 'boolean', default: false }, 'debug-headers': { type: 'boolean', default: false },
-      'no-directory-slash': { type: 'boolean', default: false }, 'no-dns': { type: 'boolean', default: false },
-      'proxy-reverse': { type: 'boolean', default: false }, 'proxy-status': { type: 'string', default: 'apache' }, 'allow-root': { type: 'string', multiple: true }, index: { type: 'string', multiple: true }, quiet: { type: 'boolean', default: false },
-      'map-timeout': { type: 'string' },
-    },
-  });
-  if (!values.root) throw new Error(`--root is required\n${USAGE}`);
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got '${values.port}'`);
-  const root = resolve(values.root);
-  const mapTimeout = values['map-timeout'] === undefined ? undefined : Number(values['map-timeout']);
-  if (mapTimeout !== undefined && !(mapTimeout > 0)) throw new Error(`--map-timeout must be a positive number of milliseconds, got '${values['map-timeout']}'`);
-  if (values['proxy-status'] !== 'apache' && values['proxy-status'] !== 'seed') throw new Error(`--proxy-status must be apache or seed, got '${values['proxy-status']}'`);
+function dropStreamError(): void {
+  // the stream is destroyed by now; writeLine() skips it from here on
+}
+
+/** Runs the CLI; resolves the exit code, or the listening server for `serve`. */
+export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number | http.Server> {
+  if (io === stdio) ignoreBrokenStdio();
+  const [first, ...rest] = argv;
+  try {
+    if (first === undefined) {
+      io.err(mainHelp());
+      return 2;
+    }
+    if (first === '--help' || first === '-h' || first === 'help') {
+      io.out(rest[0] === undefined ? mainHelp() : commandHelp(findCommand(rest[0])));
+      return 0;
+    }
+    if (first === '--version' || first === '-v') {
+      io.out(`modrewrite ${packageVersion()}`);
+      return 0;
+    }
+    if (first.startsWith('-')) {
+      const guess = nearest(first.replace(/=.*$/, ''), ['--help', '--version']);
+      throw new UsageError(`unknown flag '${first}'${guess ? `; did you mean '${guess}'?` : ''}`);
+    }
+    const spec = findCommand(first);
+    const parsed = parseCommand(spec, rest);
+    if (parsed.values.help === true) {
+      io.out(commandHelp(spec));
+      return 0;
+    }
+    if (spec === SERVE) return await serve(parsed, io);
+    return lint(parsed, io);
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+/** One message on stderr and the exit code (see EXIT_CODES in cli/args.ts). */
+function report(err: unknown, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.err(`modrewrite: ${err.message}`);
+    io.err(`Run 'modrewrite ${err.command ? `${err.command} ` : ''}--help' for usage.`);
+    return 2;
+  }
+  if (err instanceof RewriteError) {
+    io.err(err.message);
+    return 1;
+  }
+  io.err(`modrewrite: ${(err as Error).message}`);
+  return 1;
+}
+
+/** The version in the package.json next to this file's package (lib/ or dist/<format>/). */
+function packageVersion(): string {
+  let dir = typeof __dirname === 'string' ? __dirname : process.cwd();
+  for (let up = 0; up < 4; up++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'modrewrite' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here (or dist/<format>/package.json without a name): look further up
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+const text = (p: Parsed, name: string): string | undefined => p.values[name] as string | undefined;
+const list = (p: Parsed, name: string): string[] | undefined => p.values[name] as string[] | undefined;
+const flag = (p: Parsed, name: string): boolean => p.values[name] === true;
+
+/** The folder `--root` names, or a CliFailure (Apache refuses a missing DocumentRoot at start too: AH00526). */
+function documentRoot(given: string): string {
+  const root = resolve(given);
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(root).isDirectory();
+  } catch {
+    throw new CliFailure(`--root folder not found: ${root}`);
+  }
+  if (!isFolder) throw new CliFailure(`--root is not a folder: ${root}`);
+  return root;
+}
+
+function checkServeValues(p: Parsed): number {
+  if (!text(p, 'root')) throw new UsageError('serve needs --root DIR (the folder to serve)', 'serve');
+  const port = Number(text(p, 'port'));
+  if (!/^\d+$/.test(text(p, 'port') ?? '') || port > 65535) throw new UsageError(`--port must be 0..65535, got '${text(p, 'port')}'`, 'serve');
+  const status = text(p, 'proxy-status');
+  if (status !== 'apache' && status !== 'seed') throw new UsageError(`--proxy-status must be apache or seed, got '${status}'`, 'serve');
+  return port;
+}
+
+/** `--map-timeout MS`: undefined (site()'s default) or a positive number of milliseconds. */
+function mapTimeoutValue(p: Parsed): number | undefined {
+  const given = text(p, 'map-timeout');
+  if (given === undefined) return undefined;
+  const ms = Number(given);
+  if (!(ms > 0)) throw new UsageError(`--map-timeout must be a positive number of milliseconds, got '${given}'`, 'serve');
+  return ms;
+}
+
+async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
+  const port = checkServeValues(p);
+  const mapTimeout = mapTimeoutValue(p);
+  const root = documentRoot(text(p, 'root')!);
+  const config = text(p, 'config');
+  const serverName = text(p, 'server-name');
   // [P] as Apache's mod_proxy does it by default: its fault statuses, inbound X-Forwarded-* kept
   // and appended to, no ProxyPassReverse unless asked
-  const p = proxy({
-    faultStatus: values['proxy-status'] === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS, serverName: values['server-name'],
-    trustProxy: true, reverse: values['proxy-reverse'], lookup: values['no-dns'] ? loopbackOnlyLookup : undefined,
+  const px = proxy({
+    faultStatus: text(p, 'proxy-status') === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS, serverName,
+    trustProxy: true, reverse: flag(p, 'proxy-reverse'), lookup: flag(p, 'no-dns') ? loopbackOnlyLookup : undefined,
   });
-  // relative map paths in the config resolve against the config file's folder ({ file } does that)
-  const handler = site({
-    root, config: values.config ? { file: resolve(values.config) } : undefined, serverName: values['server-name'],
-    allowedRoots: values['allow-root'], directorySlash: !values['no-directory-slash'], directoryIndex: values.index, fallthrough: false, debugHeaders: values['debug-headers'],
-    trace: values.trace ? (line) => io.out(`  trace: ${line}`) : false,
-    log: (m) => io.err(m), proxy: p, mapTimeout,
-  });
+  let handler: ReturnType<typeof site>;
+  try {
+    // relative map paths in the config resolve against the config file's folder ({ file } does that)
+    handler = site({
+      root, config: config ? { file: resolve(config) } : undefined, serverName,
+      allowedRoots: list(p, 'allow-root'), directorySlash: !flag(p, 'no-directory-slash'), directoryIndex: list(p, 'index'),
+      fallthrough: false, debugHeaders: flag(p, 'debug-headers'),
+      trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
+      log: (m) => io.err(m), proxy: px, mapTimeout,
+    });
+  } catch (err) {
+    await px.close();
+    throw err;
+  }
+  const quiet = flag(p, 'quiet');
   const server = answerClientErrors(http.createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    if (!values.quiet) {
-      res.on('finish', () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        io.out(`${req.socket.remoteAddress ?? '-'} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${res.getHeader('Content-Length') ?? '-'} ${ms.toFixed(1)}ms`);
-      });
-    }
+    if (!quiet) logWhenDone(req, res, io);
     handler(req, res, (err?: unknown) => { if (!res.headersSent) sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404); });
   }));
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
-  server.once('close', () => { void p.close(); handler.close(); });
-  await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, values.host, () => ok()); });
+  server.once('close', () => {
+    void px.close();
+    handler.close();
+  });
+  await listen(server, port, text(p, 'host')!, px);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  io.out(`modrewrite: serving ${root}${values.config ? ` with ${resolve(values.config)}` : ''} on http://${host}:${addr.port}/`);
+  io.out(`modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${addr.port}/`);
   const stop = (): void => { server.close(); server.closeAllConnections(); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -100,22 +196,66 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
   return server;
 }
 
-function lint(args: readonly string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args: [...args], strict: true, allowPositionals: true, options: { context: { type: 'string', default: 'server' } } });
-  if (!positionals.length) throw new Error(`lint needs at least one file\n${USAGE}`);
-  const context = values.context === 'directory' ? 'directory' : 'server';
-  let failed = 0;
-  for (const f of positionals) {
-    const file = resolve(f);
-    // an .htaccess is per-directory whatever --context says
-    const ctx = /(^|\/)\.htaccess$/.test(file) ? 'directory' : context;
+/** listen(), with a busy or forbidden port as a one-line CliFailure (and nothing left running). */
+async function listen(server: http.Server, port: number, host: string, px: { close(): Promise<void> }): Promise<void> {
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => { server.off('error', fail); ok(); });
+    });
+  } catch (err) {
+    await px.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${host}:${port}`;
+    if (code === 'EADDRINUSE') throw new CliFailure(`cannot listen on ${where}: the port is already in use (try another --port)`);
+    if (code === 'EACCES') throw new CliFailure(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliFailure(`cannot listen on ${where}: no such local address (--host)`);
+    throw new CliFailure(`cannot listen on ${where}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The access-log line, Apache's common-log order. Written from 'finish', when the client may be
+ * long gone: every field tolerates a missing socket, and a failing write is dropped — a logging
+ * path never takes the server down.
+ */
+function logWhenDone(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo): void {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
     try {
-      const rs = compileText(readFileSync(file, 'utf8'), { context: ctx, file });
-      io.out(`${f}: ok (${rs.rules.length} rules, ${ctx} context)`);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const peer = (req.socket as typeof req.socket | null | undefined)?.remoteAddress ?? '-';
+      io.out(`${peer} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${res.getHeader('Content-Length') ?? '-'} ${ms.toFixed(1)}ms`);
+    } catch {
+      // nothing to do: the line is lost, the server stays up
+    }
+  });
+}
+
+function lint(p: Parsed, io: CliIo): number {
+  const given = text(p, 'context');
+  if (given !== undefined && given !== 'server' && given !== 'directory') throw new UsageError(`--context must be server or directory, got '${given}'`, 'lint');
+  if (!p.positionals.length) throw new UsageError('lint needs at least one FILE', 'lint');
+  let failed = 0;
+  for (const f of p.positionals) {
+    const file = resolve(f);
+    // the same rule as rewrite({ file }): an .htaccess / *.htaccess is directory context unless --context says
+    const choice = chooseContext(given, file);
+    let ruleSet: RuleSet;
+    try {
+      ruleSet = compileText(readFileSync(file, 'utf8'), { context: choice.context, file });
     } catch (err) {
       failed++;
       io.err(err instanceof RewriteError ? err.message : `${f}: ${(err as Error).message}`);
+      continue;
+    }
+    const why = choice.because === 'file name' ? ' (inferred from the file name)' : choice.because === 'default' ? '' : ' (--context)';
+    io.out(`${f}: ok (${ruleSet.rules.length} rules, ${choice.context} context)${why}`);
+    if (ruleSet.engine === undefined && ruleSet.rules.length && choice.context === 'directory') {
+      io.out(`${f}: note: no RewriteEngine line: rewrite() runs these rules, but as an .htaccess under site() they run only if a parent directory's turns the engine on`);
     }
   }
   return failed ? 1 : 0;
 }
+
+

@@ -11,6 +11,7 @@ import { utf8ToBytes } from '../engine/bytes.js';
 import { parseExpr } from '../engine/expr.js';
 import { FileMap, functionMap, INTERNAL_MAPS, ProgramMap, type RewriteMapSource, type UserMapFunction } from '../engine/maps.js';
 import { parseCondFlags, parseRuleFlags, splitFlags, type CondFlags } from './flags.js';
+import { checkContext, checkOptionsObject, chooseContext, describeValue, optionsError, withImpliedEngine } from './entry.js';
 import { compilePcre, PcreError } from './pcre.js';
 import { fullLiteral } from './prefix-index.js';
 import type { CompiledCond, CompiledRule, CondTest, RewriteOptionName, RuleSet } from './ruleset.js';
@@ -34,13 +35,37 @@ const OPTION_NAMES = new Map<string, RewriteOptionName>(
 
 const shift = (pos: SourcePosition, by: number): SourcePosition => ({ ...pos, column: pos.column + by });
 
-/** Parses and compiles Apache rule text. Throws one RewriteSyntaxError listing every problem. */
+/**
+ * `compile(text)`: Apache rule text → a RuleSet, the way `rewrite(text)` reads it — RewriteEngine
+ * is on unless the text says `RewriteEngine Off`, and a `file` named `.htaccess`/`*.htaccess`
+ * without an explicit `context` is read in directory context. Throws one RewriteSyntaxError
+ * listing every problem, or ERR_OPTIONS for arguments that are not rules.
+ */
+export function compile(source: string, options: CompileOptions = {}): RuleSet {
+  checkCompileArguments('compile()', source, options);
+  return withImpliedEngine(compileText(source, options));
+}
+
+/**
+ * Like `compile()`, but `engine` stays `undefined` when the text never says RewriteEngine (Apache's
+ * "inherit the parent's state, off at the top"): for configurations merged with `inheritRules()`
+ * and for `.htaccess` files, which follow Apache.
+ */
 export function compileText(source: string, options: CompileOptions = {}): RuleSet {
+  checkCompileArguments('compileText()', source, options);
+  const context = chooseContext(options.context, options.file).context;
+  if (context !== options.context) options = { ...options, context };
   const sink = new ProblemSink(sourceLineLookup(source));
   const { directives } = parse(source, options, sink);
   const set = compileDirectives(directives, options, sink);
   throwIfProblems(sink.problems);
   return set;
+}
+
+function checkCompileArguments(where: string, source: unknown, options: unknown): void {
+  if (typeof source !== 'string') throw optionsError(where, `rules must be Apache text (a string), got ${describeValue(source)}`);
+  checkOptionsObject(where, options);
+  checkContext(where, (options as CompileOptions | undefined)?.context);
 }
 
 export function compileDirectives(directives: readonly Directive[], options: CompileOptions, sink: ProblemSink): RuleSet {

@@ -10,6 +10,7 @@ import { ProblemSink } from '../syntax/parse.js';
 import { utf8ToBytes } from '../engine/bytes.js';
 import { compileCond, compileRule, type CompileOptions } from './compile.js';
 import { compileText } from './compile.js';
+import { checkOptionsObject, describeValue, optionsError } from './entry.js';
 import type { CompiledCond, CompiledRule, RuleSet } from './ruleset.js';
 
 export interface TypedCondition {
@@ -36,13 +37,52 @@ export interface TypedRule {
 const flagsText = (f: string | readonly string[] | undefined): string | undefined =>
   f === undefined ? undefined : typeof f === 'string' ? (f.startsWith('[') ? f : `[${f}]`) : f.length ? `[${f.join(',')}]` : undefined;
 
+const isFlags = (f: unknown): boolean => f === undefined || typeof f === 'string' || (Array.isArray(f) && f.every((x) => typeof x === 'string'));
+
+const isPattern = (p: unknown): boolean => typeof p === 'string' || p instanceof RegExp;
+
+/** What is wrong with one typed condition (values from JavaScript callers are not trusted to match the types). */
+function conditionProblem(cond: unknown): string | undefined {
+  if (cond === null || typeof cond !== 'object' || Array.isArray(cond)) return `must be an object { testString, pattern, flags? }, got ${describeValue(cond)}`;
+  const c = cond as Record<string, unknown>;
+  if (typeof c.testString !== 'string') return `needs a \`testString\` string (e.g. '%{HTTP_HOST}'), got ${describeValue(c.testString)}`;
+  if (!isPattern(c.pattern)) return `needs a \`pattern\` (a CondPattern string or a RegExp), got ${describeValue(c.pattern)}`;
+  if (!isFlags(c.flags)) return '`flags` must be a string or an array of strings';
+  return undefined;
+}
+
+/** What is wrong with one typed rule, `rules[i]: ...` or `rules[i].conditions[j]: ...`; undefined when nothing. */
+function ruleProblem(rule: unknown, index: number): string | undefined {
+  const at = `rules[${index}]`;
+  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return `${at}: a typed rule must be an object { pattern | path, substitution, flags?, conditions? }, got ${describeValue(rule)}`;
+  const r = rule as Record<string, unknown>;
+  if (r.pattern !== undefined && r.path !== undefined) return `${at}: a typed rule takes \`pattern\` or \`path\`, not both`;
+  if (r.pattern === undefined && r.path === undefined) return `${at}: a typed rule needs a \`pattern\` or a \`path\``;
+  if (r.pattern !== undefined && !isPattern(r.pattern)) return `${at}: \`pattern\` must be a string or a RegExp, got ${describeValue(r.pattern)}`;
+  if (r.path !== undefined && typeof r.path !== 'string') return `${at}: \`path\` must be a string, got ${describeValue(r.path)}`;
+  if (typeof r.substitution !== 'string') return `${at}: a typed rule needs a \`substitution\` string ('-' for none), got ${describeValue(r.substitution)}`;
+  if (!isFlags(r.flags)) return `${at}: \`flags\` must be a string or an array of strings`;
+  if (r.conditions === undefined) return undefined;
+  if (!Array.isArray(r.conditions)) return `${at}: \`conditions\` must be an array, got ${describeValue(r.conditions)}`;
+  for (const [j, c] of r.conditions.entries()) {
+    const problem = conditionProblem(c);
+    if (problem) return `${at}.conditions[${j}]: ${problem}`;
+  }
+  return undefined;
+}
+
+/** Typed rules → a RuleSet (RewriteEngine on). Malformed rules fail with ERR_TYPED_RULE naming `rules[i]`, at line i + 1. */
 export function compileTyped(rules: readonly TypedRule[], options: CompileOptions = {}): RuleSet {
+  if (!Array.isArray(rules)) throw optionsError('compileTyped()', `rules must be an array of typed rules, got ${describeValue(rules)}`);
+  checkOptionsObject('compileTyped()', options);
   const lines: string[] = [];
   const sink = new ProblemSink((pos) => lines[pos.line - 1] ?? '');
   const compiled: CompiledRule[] = [];
   rules.forEach((rule, index) => {
     const pos: SourcePosition = { file: options.file ?? '<typed rules>', line: index + 1, column: 1 };
-    lines[index] = JSON.stringify(rule, (_k, v: unknown) => (v instanceof RegExp ? v.toString() : v));
+    lines[index] = JSON.stringify(rule, (_k, v: unknown) => (v instanceof RegExp ? v.toString() : v)) ?? String(rule);
+    const problem = ruleProblem(rule, index);
+    if (problem) { sink.add('ERR_TYPED_RULE', problem, pos); return; }
     const arg = (text: string): Arg => ({ text, pos });
     const conds: CompiledCond[] = [];
     for (const c of rule.conditions ?? []) {
@@ -57,28 +97,23 @@ export function compileTyped(rules: readonly TypedRule[], options: CompileOption
     let params: Map<string, number> | undefined;
     let patternText: string;
     if (rule.path !== undefined) {
-      if (rule.pattern !== undefined) { sink.add('ERR_TYPED_RULE', 'a typed rule takes `pattern` or `path`, not both', pos); return; }
       try {
         const { regexp, keys } = pathToRegexp(rule.path);
         prebuilt = new RegExp(utf8ToBytes(regexp.source), 's' + regexp.flags.replace(/[gsuy]/g, ''));
         params = new Map(keys.map((k, i) => [String(k.name), i + 1]));
         // :name in the substitution → $N (only names the path declares)
-        substitution = substitution.replace(/:([A-Za-z_$][\w$]*)/g, (m, name: string) => (params!.has(name) ? `$${params!.get(name)}` : m));
+        substitution = substitution.replace(/:([A-Za-z_$][\w$]*)/g, (m: string, name: string) => (params!.has(name) ? `$${params!.get(name)}` : m));
       } catch (err) {
-        sink.add('ERR_TYPED_RULE', `invalid path '${rule.path}': ${(err as Error).message}`, pos);
+        sink.add('ERR_TYPED_RULE', `rules[${index}]: invalid path '${rule.path}': ${(err as Error).message}`, pos);
         return;
       }
       patternText = rule.path;
     } else if (rule.pattern instanceof RegExp) {
       prebuilt = new RegExp(rule.pattern.source, 's' + (rule.pattern.ignoreCase ? 'i' : ''));
       patternText = rule.pattern.source;
-    } else if (typeof rule.pattern === 'string') {
-      patternText = rule.pattern;
     } else {
-      sink.add('ERR_TYPED_RULE', 'a typed rule needs a `pattern` or a `path`', pos);
-      return;
+      patternText = rule.pattern as string;
     }
-    if (typeof rule.substitution !== 'string') { sink.add('ERR_TYPED_RULE', 'a typed rule needs a `substitution` string', pos); return; }
     const flags = flagsText(rule.flags);
     const r = compileRule(arg(patternText), arg(substitution), flags ? arg(flags) : undefined, pos, conds, sink, params, prebuilt);
     if (r) compiled.push(r);

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import createDebug from 'debug';
+import { chooseContext, inferenceNote, withImpliedEngine } from '../compile/entry.js';
 import { inheritRules } from '../compile/inherit.js';
 import { RewriteRuntimeError } from '../errors.js';
 import { checkMapTimeout, MapBudget } from '../engine/budget.js';
@@ -17,12 +18,22 @@ import { parseTarget } from '../engine/request.js';
 import { registeredHandler } from '../engine/own.js';
 import { appendVary, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
-import { loadRules, ownedPrograms } from './load-rules.js';
+import { checkRewriteOptions } from './check-options.js';
+import { checkRulesInput, loadRules, ownedPrograms, rulesFile } from './load-rules.js';
 import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
 import type { Next, RewriteInfo, RewriteOptions, RulesInput } from './types.js';
 
-export const debug = createDebug('modrewrite:engine');
+/**
+ * A debug log as this package uses it. Declared here, not taken from @types/debug, so the shipped
+ * .d.ts files type-check in a project without @types/debug (issue 9, item 11).
+ */
+export interface DebugLog {
+  (formatter: string, ...args: unknown[]): void;
+  readonly enabled: boolean;
+}
+
+export const debug: DebugLog = createDebug('modrewrite:engine');
 
 export const kRounds = Symbol.for('modrewrite.internalRedirects');
 
@@ -41,16 +52,22 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
   rules: RulesInput,
   options: RewriteOptions<Req, Res> = {},
 ): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener; close: () => void } {
-  const context = options.context ?? 'server';
-  let ruleSet = loadRules(rules, options);
+  checkRulesInput('rewrite()', rules);
+  checkRewriteOptions(options);
+  if (options.parent !== undefined) checkRulesInput('rewrite() parent', options.parent);
+  // an .htaccess file is directory context unless told otherwise (compile/entry.ts states the rule)
+  const choice = chooseContext(options.context, rulesFile(rules));
+  const context = choice.context;
+  let ruleSet = loadRules(rules, { ...options, context });
   const programs = ownedPrograms(rules, ruleSet, options.maps);
   if (options.parent !== undefined) {
     const parent = loadRules(options.parent, { ...options, context: 'server' });
     programs.push(...ownedPrograms(options.parent, parent, options.maps));
     ruleSet = inheritRules(parent, ruleSet);
   }
-  // a rule text without RewriteEngine still means "on" for a middleware the user installed
-  if (ruleSet.engine === undefined) ruleSet = { ...ruleSet, engine: true };
+  const written = ruleSet;
+  // rules the user installed run unless they say RewriteEngine Off (merged with the parent's first)
+  ruleSet = withImpliedEngine(ruleSet);
   const root = resolve(options.root ?? process.cwd());
   const server = { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases, useCanonicalName: options.useCanonicalName, serverAdmin: options.serverAdmin };
   const trust = compileTrust(options.trustProxy);
@@ -58,6 +75,8 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
   // a budget per request only where a map could answer asynchronously
   const budget = (): MapBudget | undefined => (ruleSet.maps.size > 0 ? new MapBudget(mapTimeout) : undefined);
   const traceFn = options.trace === true ? (line: string) => debug(line) : typeof options.trace === 'function' ? options.trace : debug.enabled ? (line: string) => debug(line) : undefined;
+  const note = inferenceNote(`rewrite() rules${ruleSet.file ? ` (${ruleSet.file})` : ''}`, choice, written);
+  if (note) traceFn?.(note);
 
   const middleware = function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next = next ?? ((err?: unknown) => {

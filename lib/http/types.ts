@@ -40,6 +40,27 @@ export interface RewriteInfo {
   readonly trace: readonly string[];
 }
 
+/** What `site()` leaves on `req.rewrite` (only when the environment is not empty or an internal redirect happened). */
+export interface SiteRewriteInfo {
+  /** The environment after E= flags (UTF-8 decoded), incl. REDIRECT_* after internal redirects. */
+  readonly env: Record<string, string>;
+  /** How the request was answered. */
+  readonly result: 'file' | 'redirect' | 'status' | 'proxy';
+  readonly internalRedirects: number;
+}
+
+// `req.rewrite` on Express's Request (the global namespace @types/express merges into its Request;
+// declaring it needs no import of Express's types, so consumers without them are unaffected)
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** What modrewrite decided: `rewrite()` sets a RewriteInfo, `site()` a SiteRewriteInfo, when there is something to tell. */
+      rewrite?: RewriteInfo | SiteRewriteInfo;
+    }
+  }
+}
+
 export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
   /** `server` (patterns see `/path`) or `directory` (like an .htaccess; patterns see the path relative to the directory). @default 'server' */
   readonly context?: 'server' | 'directory';

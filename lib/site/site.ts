@@ -3,13 +3,17 @@
  * files, DirectorySlash, DirectoryIndex, static files and Apache's error pages, with `[P]` handed
  * to the proxy. See pipeline.ts for the decisions; this file answers them.
  */
+import { statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { inferenceNote, optionsError, withImpliedEngine } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
 import { registeredHandler, setOwn } from '../engine/own.js';
-import { loadRules, ownedPrograms } from '../http/load-rules.js';
+import { checkSiteOptions } from '../http/check-options.js';
+import { checkRulesInput, loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
@@ -72,9 +76,14 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
 
 /** Creates the site middleware. */
 export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): ((req: Req, res: Res, next?: Next) => void) & { upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void; close: () => void } {
-  const root = resolveRoots([options.root])[0];
-  const serverRules: RuleSet | undefined = options.config === undefined ? undefined
+  checkSiteOptions(options);
+  const root = resolveRoots([existingFolder(options.root)])[0];
+  if (options.config !== undefined) checkRulesInput('site() config', options.config);
+  // `config` is the vhost's server context whatever its file is called; RewriteEngine is implied
+  // for it like for rewrite(text) (compile/entry.ts); .htaccess files found under root follow Apache
+  const written = options.config === undefined ? undefined
     : loadRules(options.config, { context: 'server', maps: options.maps, mapRoot: options.mapRoot });
+  const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const ht = options.htaccess ?? true;
   const recheckMs = ht === true || ht === false ? 1000 : ht.recheckMs ?? 1000;
   const store = ht === false ? undefined : new HtaccessStore(root, {
@@ -97,6 +106,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
+  const note = written && inferenceNote(`site() config${written.file ? ` (${written.file})` : ''}`, { context: 'server', because: 'given' }, written);
+  if (note) traceFn?.(note);
   const symlinks = options.symlinks ?? 'inside';
   const extensionHandlers = Object.entries(options.addHandler ?? {});
 
@@ -204,6 +215,23 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       onError: (status) => { if (!res.headersSent) sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403); else res.destroy(); },
     });
   }
+}
+
+/**
+ * The document root must be an existing folder, as in Apache: `apache2 -t` (2.4.71) with a missing
+ * DocumentRoot stops with "AH00526: Syntax error ... DocumentRoot '...' is not a directory, or is
+ * not readable" instead of starting and answering 404 for everything.
+ */
+function existingFolder(root: string): string {
+  const path = resolve(root);
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw optionsError('site()', `document root folder not found: ${path}`);
+  }
+  if (!stats.isDirectory()) throw optionsError('site()', `document root is not a folder: ${path}`);
+  return root;
 }
 
 /** The environment for `req.rewrite.env` (byte strings decoded as UTF-8). */

@@ -31,7 +31,7 @@ const SHAPES: Record<string, string> = {
   'many unknown directives': `(n) => 'x\\n'.repeat(n / 2)`,
 };
 
-test.each(Object.entries(SHAPES))('%s: 1 MB once costs less than 25x a hundred 10 KB parses', async (_name, generator) => {
+test.each(Object.entries(SHAPES))('%s: 1 MB once costs less than 60x a hundred 10 KB parses', async (_name, generator) => {
   const script = `
     const make = ${generator};
     const parseOnce = (text) => { try { lib.compileText(text, { context: 'directory' }); } catch (e) { if (!(e instanceof lib.RewriteError)) throw e; } };
@@ -49,6 +49,7 @@ test.each(Object.entries(SHAPES))('%s: 1 MB once costs less than 25x a hundred 1
   const m = JSON.parse(r.stdout) as { baseline: number; large: number; smallLength: number; bigLength: number };
   expect(m.bigLength).toBeGreaterThan(50 * m.smallLength);
   // linear: 1 to 10 (one big input has more GC work than a hundred small ones); quadratic: 100 and
-  // more. Generous for a busy machine, with a floor for tiny times.
-  expect(m.large).toBeLessThan(Math.max(25 * m.baseline, 100));
+  // more (the defects this guards took thousands of times more). 60x leaves room for a busy shared
+  // machine: whitespace-only input measured 32x while seven test runs shared two cores.
+  expect(m.large).toBeLessThan(Math.max(60 * m.baseline, 100));
 }, 70_000);
