@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileText } from './compile/compile.js';
 import { RewriteError } from './errors.js';
-import { sendStatus } from './http/respond.js';
+import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
 import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
@@ -82,7 +82,11 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
         io.out(`${req.socket.remoteAddress ?? '-'} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${res.getHeader('Content-Length') ?? '-'} ${ms.toFixed(1)}ms`);
       });
     }
-    handler(req, res, (err?: unknown) => { if (!res.headersSent) sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404); });
+    const done = (err?: unknown): void => {
+      if (err) sendFailure(req, res, err);
+      else if (!res.headersSent) sendStatus(req, res, 404);
+    };
+    answerSafely(res, done, () => handler(req, res, done));
   }));
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.once('close', () => { void p.close(); });

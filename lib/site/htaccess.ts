@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../engine/escape.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
+import { answerSafely, appendVary, checkHeader, failSafely, sendRedirect, sendStatus } from '../http/respond.js';
 import { debug, forceContentType, refreshExpress4Query } from '../http/rewrite.js';
 import type { Next, ProxyHandler } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
@@ -41,9 +41,12 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
   return (req, res, next) => {
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then((r) => {
+    // an exception while answering goes to next(err); it never escapes as an unhandled rejection
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then((r) => answerSafely(res, next, () => {
       const { acc } = r;
       if (acc.env.size) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
+      if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+      if (acc.contentType) checkHeader('Content-Type', acc.contentType);
       if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
       if (r.kind === 'redirect') { sendRedirect(req, res, r.status, r.location); return; }
       if (r.kind === 'status') { sendStatus(req, res, r.status, undefined, r.notes); return; }
@@ -60,6 +63,6 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
         refreshExpress4Query(req);
       }
       next();
-    }, next);
+    }), (err) => failSafely(res, next, err));
   };
 }

@@ -8,9 +8,10 @@ import type { Duplex } from 'node:stream';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
+import { invalidHost } from '../engine/request.js';
 import { loadRules } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
+import { answerSafely, appendVary, checkHeader, isValidHeaderValue, sendFailure, sendRedirect, sendStatus, setCheckedHeader } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
@@ -93,16 +94,23 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const extensionHandlers = Object.entries(options.addHandler ?? {});
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
-    const done: Next = next ?? ((err?: unknown) => sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404));
+    const done: Next = next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
     // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
     if (req.url === '*') {
       if (req.method === 'OPTIONS') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); res.setHeader('Content-Length', 0); res.end(); }
       else sendStatus(req, res, 400);
       return;
     }
+    // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
+    if (invalidHost(req.headers)) { sendStatus(req, res, 400); return; }
+    // an exception while answering is this vhost's 500 page (like Apache's), logged; it never escapes
+    const fail = (err: unknown): void => {
+      (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`);
+      sendFailure(req, res, err);
+    };
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
-      (r) => answer(req, res, done, r),
-      (err) => done(err),
+      (r) => answerSafely(res, fail, () => answer(req, res, done, r)),
+      (err) => answerSafely(res, fail, () => done(err)),
     );
   };
 
@@ -122,11 +130,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     const { acc } = r;
     // only when there is something to tell: a new property on every request costs (hidden class)
     if (acc.env.size || acc.internalRedirects) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
-    if (options.debugHeaders) {
-      res.setHeader('X-Filename', 'filename' in r && r.filename ? r.filename : '');
-      res.setHeader('X-Query', r.args ?? '');
-      for (const [k, v] of acc.env) if (v && !/[\x00-\x1f\x7f]/.test(v)) res.setHeader(`X-Env-${k}`, v);
-    }
+    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+    if (options.debugHeaders) debugHeaders(res, r);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
     switch (r.kind) {
       case 'redirect': sendRedirect(req, res, r.status, r.location); return;
@@ -185,6 +190,20 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       contentType: acc.contentType,
       onError: (status) => { if (!res.headersSent) sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403); else res.destroy(); },
     });
+  }
+}
+
+/**
+ * `debugHeaders`: what the conformance recorder asks Apache for. Its `Header always set` lines
+ * skip a value holding control characters, so do we; a variable name that cannot be a header
+ * name ([E=$1:v] from the request) is refused like any header built from request data (500).
+ */
+function debugHeaders(res: ServerResponse, r: SiteResult): void {
+  const filename = 'filename' in r && r.filename ? r.filename : '';
+  if (isValidHeaderValue(filename)) res.setHeader('X-Filename', filename);
+  if (isValidHeaderValue(r.args ?? '')) res.setHeader('X-Query', r.args ?? '');
+  for (const [k, v] of r.acc.env) {
+    if (v && !/[\x00-\x1f\x7f]/.test(v) && isValidHeaderValue(v)) setCheckedHeader(res, `X-Env-${k}`, v);
   }
 }
 
