@@ -26,6 +26,7 @@ export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, 
   readonly proxy?: ProxyHandler<Req, Res>;
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
   readonly serverName?: string;
+  /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
   readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   readonly trace?: boolean | ((line: string) => void);
   readonly log?: (message: string) => void;

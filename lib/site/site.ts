@@ -58,6 +58,7 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
   readonly mapRoot?: string;
   readonly serverName?: string;
   readonly serverAliases?: readonly string[];
+  /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
   readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** Trace every decision to `debug('modrewrite:engine')`, or to this function. */
   readonly trace?: boolean | ((line: string) => void);
