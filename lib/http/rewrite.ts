@@ -12,7 +12,7 @@ import type { EvaluateInput } from '../engine/context.js';
 import { evaluateDirectory } from '../engine/directory.js';
 import { evaluateServer } from '../engine/server.js';
 import type { Evaluation } from '../engine/outcome.js';
-import { parseTarget } from '../engine/request.js';
+import { invalidHost, parseTarget } from '../engine/request.js';
 import { answerSafely, appendVary, checkHeader, forceContentType, sendFailure, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { loadRules } from './load-rules.js';
@@ -120,6 +120,8 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         if (!setUrl(req, baseUrl, outcome.url)) return;
         break;
       case 'redirect':
+        // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400, as Apache
+        if (invalidHost(req.headers)) { sendStatus(req, res, 400); return; }
         sendRedirect(req, res, outcome.status, outcome.location);
         return;
       case 'status':
