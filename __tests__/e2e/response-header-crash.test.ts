@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type Server } from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,5 +180,45 @@ describe('a CR/LF reaching a response header: modrewrite serve (a child process)
     const followUp = await get(port, '/ok');
     expect(followUp.status).toBe(200);
     expect(child.exitCode).toBeNull();
+  });
+});
+
+/** A raw WebSocket handshake; resolves with what the server wrote before closing. */
+function upgradeRequest(port: number, target: string, host = 'localhost'): Promise<string> {
+  return new Promise((ok, fail) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.setTimeout(3000, () => socket.destroy(new Error(`no answer for ${target}`)));
+    socket.on('data', (d: string) => { text += d; });
+    socket.on('close', () => ok(text));
+    socket.on('error', fail);
+  });
+}
+
+describe.each([
+  ['rewrite().upgrade', () => rewrite(SERVER_RULES).upgrade],
+  ['rewrite().upgrade with an async map', () => rewrite(ASYNC_RULES, { maps: { slow } }).upgrade],
+  ['site().upgrade', () => site({ root: tmp, config: SERVER_RULES, htaccess: false }).upgrade],
+] as const)('upgrade requests: %s', (_name, makeListener) => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => res.end('OK'));
+    server.on('upgrade', makeListener());
+    port = await listen(server);
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  test('a redirect whose Location holds CR/LF is a 500 without the Location', async () => {
+    const text = await upgradeRequest(port, '/r/a%0d%0aSet-Cookie:x=1');
+    expect(text).toMatch(/^HTTP\/1\.1 500 /);
+    expect(text).not.toMatch(/Location|Set-Cookie/i);
+  });
+
+  test('a redirect for an invalid Host is a 400 without the Location', async () => {
+    const text = await upgradeRequest(port, '/r/ok', 'a@b');
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(text).not.toMatch(/Location/i);
   });
 });

@@ -117,13 +117,14 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 
   /** `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] → proxy.upgrade. */
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void => {
+    if (invalidHost(req.headers)) { refuse(socket, 400); return; }
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' }).then((r) => {
       const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: { target: string; noCanon: boolean }) => void } | undefined)?.upgrade;
       if (r.kind === 'proxy' && up) { up(req, socket, head, { target: r.target, noCanon: r.noCanon }); return; }
       if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') { next(req, socket, head); return; }
       const status = r.kind === 'redirect' || r.kind === 'status' ? r.status : r.kind === 'proxy' ? 403 : 404;
       refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
-    }, () => socket.destroy());
+    }, () => socket.destroy()).catch(() => socket.destroy());
   };
   return Object.assign(middleware, { upgrade });
 
