@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { rewrite, site } from '../../lib/index';
+import { htaccess, rewrite, site } from '../../lib/index';
 
 const INVALID = ['a@b', 'a b', 'a#b', '', 'evil.com/x', 'a\\b', 'a:80:80', 'a;b', 'localhost:0'];
 
@@ -88,5 +88,31 @@ describe('rewrite() under Express: a redirect never reflects an invalid Host', (
   test('requests that do not redirect are the app\'s business', async () => {
     const res = await rawGet(port, '/page', 'a b');
     expect(res.status).toBe(200);
+  });
+});
+
+describe('htaccess() under Express: a redirect never reflects an invalid Host', () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    mkdirSync(join(tmp, 'ht'));
+    writeFileSync(join(tmp, 'ht/.htaccess'), 'RewriteEngine on\nRewriteRule ^go$ http://%{HTTP_HOST}/there [R]\n');
+    const app = express();
+    app.use(htaccess({ root: join(tmp, 'ht') }) as express.RequestHandler);
+    server = http.createServer(app);
+    port = await listen(server);
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  test.each(INVALID.map((h) => [h]))('Host %j', async (host) => {
+    const res = await rawGet(port, '/go', host);
+    expect(res.status).toBe(400);
+    expect(res.head).not.toMatch(/^Location:/im);
+  });
+
+  test('a valid Host is redirected', async () => {
+    const res = await rawGet(port, '/go', 'example.com');
+    expect(res.status).toBe(302);
+    expect(res.head).toMatch(/^Location: http:\/\/example\.com\/there$/im);
   });
 });

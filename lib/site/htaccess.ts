@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../engine/escape.js';
+import { invalidHost } from '../engine/request.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { answerSafely, appendVary, checkHeader, failSafely, sendRedirect, sendStatus } from '../http/respond.js';
 import { debug, forceContentType, refreshExpress4Query } from '../http/rewrite.js';
@@ -49,7 +50,12 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
       if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
       if (acc.contentType) checkHeader('Content-Type', acc.contentType);
       if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
-      if (r.kind === 'redirect') { sendRedirect(req, res, r.status, r.location); return; }
+      if (r.kind === 'redirect') {
+        // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
+        if (invalidHost(req.headers)) sendStatus(req, res, 400);
+        else sendRedirect(req, res, r.status, r.location);
+        return;
+      }
       if (r.kind === 'status') { sendStatus(req, res, r.status, undefined, r.notes); return; }
       appendVary(res, acc.vary);
       if (r.kind === 'proxy') {
