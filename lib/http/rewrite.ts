@@ -13,7 +13,7 @@ import { evaluateDirectory } from '../engine/directory.js';
 import { evaluateServer } from '../engine/server.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { invalidHost, parseTarget } from '../engine/request.js';
-import { answerSafely, appendVary, checkHeader, forceContentType, sendFailure, sendRedirect, sendStatus } from './respond.js';
+import { answerSafely, appendVary, checkHeader, failSafely, forceContentType, sendFailure, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { loadRules } from './load-rules.js';
 import { compileTrust, requestView } from './request-view.js';
@@ -75,8 +75,16 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       return;
     }
     // nothing thrown while answering may escape the request (an unhandled rejection ends the process)
-    if (result instanceof Promise) result.then((r) => answerSafely(res, done, () => apply(r, req, res, done, baseUrl, trace)), done);
-    else answerSafely(res, done, () => apply(result as Evaluation, req, res, done, baseUrl, trace));
+    if (result instanceof Promise) {
+      result.then((r) => answerSafely(res, done, () => apply(r, req, res, done, baseUrl, trace)), done);
+      return;
+    }
+    // the synchronous path inlines answerSafely: no closure per request on the hot path
+    try {
+      apply(result, req, res, done, baseUrl, trace);
+    } catch (err) {
+      failSafely(res, done, err);
+    }
   };
   // `server.on('upgrade', mw.upgrade)`: the same rules for WebSocket handshakes, [P] to options.proxy.upgrade
   const evaluateUpgrade = (req: IncomingMessage, uri: string, args: string | null): Evaluation | Promise<Evaluation> => {
