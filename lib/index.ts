@@ -40,5 +40,5 @@ export { parseTarget } from './engine/request.js';
 export type { RequestView, ServerInfo } from './engine/request.js';
 export type { UserMapFunction, RewriteMapSource } from './engine/maps.js';
 export { escapeUri, escapeBackref, proxyCanon } from './engine/escape.js';
-export { RewriteError, RewriteSyntaxError, RewriteRuntimeError, ERROR_CODES } from './errors.js';
-export type { RewriteErrorCode, RewriteProblem, SourcePosition } from './errors.js';
+export { RewriteError, RewriteSyntaxError, RewriteRuntimeError, ERROR_CODES, statusErrorCode } from './errors.js';
+export type { RewriteErrorCode, RewriteProblem, SourcePosition, StatusCause } from './errors.js';

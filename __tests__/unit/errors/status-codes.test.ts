@@ -4,7 +4,7 @@
  */
 import express from 'express';
 import request from 'supertest';
-import { ERROR_CODES, statusErrorCode, type RewriteErrorCode, type StatusCause } from '../../../lib/errors';
+import { ERROR_CODES, statusErrorCode, type RewriteErrorCode, type StatusCause } from '../../../lib/index';
 import { rewrite } from '../../../lib/index';
 
 const causes: ReadonlyArray<readonly [StatusCause | undefined, RewriteErrorCode]> = [
