@@ -12,7 +12,7 @@ import { compileText } from './compile/compile.js';
 import { chooseContext } from './compile/entry.js';
 import type { RuleSet } from './compile/ruleset.js';
 import { RewriteError } from './errors.js';
-import { sendStatus } from './http/respond.js';
+import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
 import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
@@ -178,7 +178,11 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   const quiet = flag(p, 'quiet');
   const server = answerClientErrors(http.createServer((req, res) => {
     if (!quiet) logWhenDone(req, res, io);
-    handler(req, res, (err?: unknown) => { if (!res.headersSent) sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404); });
+    const done = (err?: unknown): void => {
+      if (err) sendFailure(req, res, err);
+      else if (!res.headersSent) sendStatus(req, res, 404);
+    };
+    answerSafely(res, done, () => handler(req, res, done));
   }));
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.once('close', () => {

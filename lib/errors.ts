@@ -43,9 +43,44 @@ export const ERROR_CODES = {
   ERR_URI_TOO_LONG: 'ERR_URI_TOO_LONG',
   /** Runtime: asynchronous map lookups did not settle within the request's budget (`mapTimeout`), answered 500. */
   ERR_MAP_TIMEOUT: 'ERR_MAP_TIMEOUT',
+  /** Runtime: a rule answered a status itself (`[F]`, `[G]`, `[R=4xx]`, `[R=5xx]`); 5xx reach `next(err)`. */
+  ERR_STATUS_FLAG: 'ERR_STATUS_FLAG',
+  /** Runtime: a result Apache refuses to use (control characters or spaces in a rewritten query or a `[P,NE]` target), answered 403. */
+  ERR_UNSAFE_RESULT: 'ERR_UNSAFE_RESULT',
+  /** Runtime: a request Apache answers 400 (bad request-target, invalid Host header, bad proxy port, a result that is no path). */
+  ERR_BAD_REQUEST: 'ERR_BAD_REQUEST',
+  /** Runtime: configuration forbids the request (`Options -FollowSymLinks` with rules, a broken `.htaccess`), answered 403/500. */
+  ERR_FORBIDDEN_CONFIG: 'ERR_FORBIDDEN_CONFIG',
+  /** Runtime: a response header built from request data holds characters no header may hold (Apache AH02430), answered 500. */
+  ERR_RESPONSE_HEADER: 'ERR_RESPONSE_HEADER',
 } as const;
 
 export type RewriteErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Why an outcome is a status rather than a URL (typed, so the code below never guesses):
+ * `flag` [F]/[G]/[R=4xx|5xx]; `rounds` [N] over its limit; `length` a result over twice
+ * LimitRequestLine; `recursion` LimitInternalRecursion; `unsafe` control characters or spaces in a
+ * rewritten query or a [P,NE] target; `bad-request` a malformed target, Host or proxy port;
+ * `config` configuration that forbids the request; `header` a response header that cannot be sent.
+ */
+export type StatusCause = 'flag' | 'rounds' | 'length' | 'recursion' | 'unsafe' | 'bad-request' | 'config' | 'header';
+
+/** The one place a status outcome's cause becomes an error code. */
+export function statusErrorCode(cause: StatusCause | undefined): RewriteErrorCode {
+  switch (cause) {
+    case 'rounds': return 'ERR_MAX_ROUNDS';
+    case 'length': return 'ERR_URI_TOO_LONG';
+    case 'recursion': return 'ERR_RECURSION';
+    case 'unsafe': return 'ERR_UNSAFE_RESULT';
+    case 'bad-request': return 'ERR_BAD_REQUEST';
+    case 'config': return 'ERR_FORBIDDEN_CONFIG';
+    case 'header': return 'ERR_RESPONSE_HEADER';
+    case 'flag':
+    case undefined:
+      return 'ERR_STATUS_FLAG';
+  }
+}
 
 /** Where a problem is: file (if any), 1-based line and column. */
 export interface SourcePosition {

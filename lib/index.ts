@@ -42,5 +42,5 @@ export type { UserMapFunction, RewriteMapSource } from './engine/maps.js';
 export { DEFAULT_MAP_TIMEOUT } from './engine/budget.js';
 export { PRG_TIMEOUT_MS } from './engine/program-map.js';
 export { escapeUri, escapeBackref, proxyCanon } from './engine/escape.js';
-export { RewriteError, RewriteSyntaxError, RewriteRuntimeError, ERROR_CODES } from './errors.js';
-export type { RewriteErrorCode, RewriteProblem, SourcePosition } from './errors.js';
+export { RewriteError, RewriteSyntaxError, RewriteRuntimeError, ERROR_CODES, statusErrorCode } from './errors.js';
+export type { RewriteErrorCode, RewriteProblem, SourcePosition, StatusCause } from './errors.js';

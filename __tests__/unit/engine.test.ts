@@ -174,6 +174,6 @@ describe('per-directory details', () => {
   test('Options -FollowSymLinks makes per-directory rules answer 403 (AH00670)', () => {
     const rs = compileText('RewriteEngine on\nOptions -FollowSymLinks\nRewriteRule ^x$ y', { context: 'directory' });
     const r = evaluateDirectory(rs, { view: view(), server: { documentRoot: '/nonexistent-root' }, uri: '/x', args: null }) as { outcome: unknown };
-    expect(r.outcome).toEqual({ type: 'status', status: 403, reason: expect.any(String) });
+    expect(r.outcome).toEqual({ type: 'status', status: 403, cause: 'config', reason: expect.any(String) });
   });
 });

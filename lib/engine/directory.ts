@@ -53,7 +53,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
   // can only happen for a real directory; a mount without one on disk must not decline.)
   if (!ruleSet.options.has('AllowNoSlash') && st.filename.length === dir.length - 1 && dir.startsWith(st.filename) && ctx.fs.stat(st.filename)?.isDirectory()) return done(PASS);
   if (ctx.end) return done(PASS);
-  if (ruleSet.followSymLinks === false) return done({ type: 'status', status: 403, reason: 'Options FollowSymLinks and SymLinksIfOwnerMatch are both off' });
+  if (ruleSet.followSymLinks === false) return done({ type: 'status', status: 403, cause: 'config', reason: 'Options FollowSymLinks and SymLinksIfOwnerMatch are both off' });
   const ofilename = st.filename;
   const oargs = st.args;
   ctx.perdir = dir;
@@ -63,8 +63,8 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
   const abs = absoluteUri(st.filename);
   const toProxy = st.filename.startsWith('proxy:');
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
-  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args)) return done({ type: 'status', status: 403, reason: 'Rewritten query string contains control characters or spaces' });
-  if (action === Action.Status || action === Action.StatusSet) return done({ type: 'status', status: ctx.status, reason });
+  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args)) return done({ type: 'status', status: 403, cause: 'unsafe', reason: 'Rewritten query string contains control characters or spaces' });
+  if (action === Action.Status || action === Action.StatusSet) return done({ type: 'status', status: ctx.status, cause: reason ?? 'flag' });
   if (toProxy) return done(proxyOutcome(ctx, action));
   if (abs.skip) {
     if (ruleSet.base !== undefined) {
@@ -79,7 +79,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
   }
   let f = st.filename;
   if (f.startsWith('passthrough:')) f = f.slice(12);
-  if (!f.startsWith('/')) return done({ type: 'status', status: 400, reason: 'local result is not an absolute path' });
+  if (!f.startsWith('/')) return done({ type: 'status', status: 400, cause: 'bad-request', reason: 'local result is not an absolute path' });
   if (f === ofilename) {
     ctx.trace?.(`initial URL equal rewritten URL: ${f} [IGNORING REWRITE]`);
     return done(PASS);
@@ -133,10 +133,10 @@ export function evaluateDirectory(ruleSet: RuleSet, input: EvaluateInput): Evalu
       }
       if (round + 1 > MAX_INTERNAL_REDIRECTS) {
         ctx.trace?.(`Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`);
-        return finish(ctx, { type: 'status', status: 500, reason: 'recursion' }, round);
+        return finish(ctx, { type: 'status', status: 500, cause: 'recursion', reason: 'recursion' }, round);
       }
       const parsed = parseTarget(result.url);
-      if (!parsed.ok) return finish(ctx, { type: 'status', status: parsed.status }, round);
+      if (!parsed.ok) return finish(ctx, { type: 'status', status: parsed.status, cause: 'bad-request' }, round);
       vary.splice(0, vary.length, ...ctx.responseVary);
       cookies.splice(0, cookies.length, ...ctx.cookies);
       end = ctx.end;

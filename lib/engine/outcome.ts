@@ -1,4 +1,5 @@
 /** The seam between "what Apache would decide" and "how Node does it". */
+import type { StatusCause } from '../errors.js';
 
 export type Outcome =
   /** No rule changed anything: serve the request as it is. */
@@ -9,8 +10,8 @@ export type Outcome =
   | { readonly type: 'file'; readonly path: string; readonly args: string | null; readonly url: string }
   /** An external redirect; `location` is fully qualified and escaped as Apache does it. */
   | { readonly type: 'redirect'; readonly status: number; readonly location: string }
-  /** F, G, R=4xx/5xx, the 403 safety checks, or a 500 from a loop limit. */
-  | { readonly type: 'status'; readonly status: number; readonly reason?: string }
+  /** F, G, R=4xx/5xx, the 403 safety checks, or a 500 from a loop limit. `cause` says which (statusErrorCode maps it); `reason` is for logs. */
+  | { readonly type: 'status'; readonly status: number; readonly cause: StatusCause; readonly reason?: string }
   /** [P]: hand off to the proxy. `target` is the URL the backend should get. */
   | { readonly type: 'proxy'; readonly target: string; readonly noCanon: boolean };
 

@@ -54,19 +54,61 @@ export function headerValue(headers: RequestView['headers'], name: string): stri
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-/** Host name and port the client asked for (Host header), IPv6 literals kept in brackets. */
+/**
+ * vhost.c's fix_hostname with HttpProtocolOptions Strict (Apache's default): the Host header as
+ * `{ name, port }` (name lower-cased, a trailing dot dropped, port undefined when absent), or
+ * undefined when Apache answers 400. Recorded with Apache 2.4.71: `a@b`, `a b`, `a#b`, empty,
+ * `a/b`, `a\b`, `a..b`, `a:80:80`, `a:abc`, `a:0`, `a:99999`, `localhost:`, `[::1`, `[zz]`,
+ * `0x7f.1`, `1.2.3`, `80`, non-ASCII and any of `!$&'()*+,;=~` are 400; `a_b`, `-a`, `.a`, `a.`,
+ * `[::1]:81` and `a.b:081` are accepted.
+ */
+export function parseHost(host: string): { name: string; port?: number } | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::([0-9]+))?$/.exec(host);
+  if (!m) return undefined;
+  const port = m[2] === undefined ? undefined : parseInt(m[2], 10);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  let name = m[1].toLowerCase();
+  if (name.startsWith('[')) return name.includes(':') ? { name, port } : undefined;
+  // apr_parse_addr_port takes a bare number for a port; strict mode refuses it (RFC 3986 7.4)
+  if (/^[0-9]+$/.test(name)) return undefined;
+  if (name.includes('..') || !/^[a-z0-9._-]+$/.test(name)) return undefined;
+  if (name.length > 1 && name.endsWith('.')) name = name.slice(0, -1);
+  return strictHostnameCheck(name) ? { name, port } : undefined;
+}
+
+/** strict_hostname_check: a dotted-decimal name is a full IPv4 address; otherwise the top-level label starts with a letter. */
+function strictHostnameCheck(name: string): boolean {
+  if (/^[0-9.]+$/.test(name)) {
+    const labels = name.split('.');
+    return labels.length === 4 && labels.every((l) => l !== '' && !(l.length > 1 && l.startsWith('0')));
+  }
+  const dot = name.lastIndexOf('.');
+  if (dot < 0 || dot === name.length - 1) return true;
+  return /[a-z]/.test(name[dot + 1]);
+}
+
+/**
+ * Host name and port the client asked for (Host header), IPv6 literals kept in brackets. A Host
+ * Apache would refuse with 400 is never reflected: it counts as absent (ServerName, else the
+ * local address).
+ */
 export function requestHost(view: RequestView, server: ServerInfo): { name: string; port: number } {
   const defaultPort = view.secure ? 443 : 80;
   if (server.useCanonicalName && server.serverName) return { name: server.serverName, port: server.serverPort ?? defaultPort };
-  const host = headerValue(view.headers, 'host');
-  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(host);
-  if (!host || !m) {
+  const host = parseHost(headerValue(view.headers, 'host'));
+  if (!host) {
     // no Host (HTTP/1.0): ServerName and its port, else the scheme's default port (as Apache)
     return { name: server.serverName ?? (view.localAddr.includes(':') ? `[${view.localAddr}]` : view.localAddr), port: server.serverPort ?? defaultPort };
   }
   // UseCanonicalName Off: the port the client named in Host, else the scheme's default (as Apache)
-  const port = m[2] ? parseInt(m[2], 10) : defaultPort;
-  return { name: m[1].toLowerCase(), port };
+  return { name: host.name, port: host.port ?? defaultPort };
+}
+
+/** A Host header that is present and Apache would answer 400 for (absent is fine: HTTP/1.0). */
+export function invalidHost(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  const host = headers.host;
+  if (host === undefined) return false;
+  return parseHost(Array.isArray(host) ? host.join(', ') : host) === undefined;
 }
 
 /** ap_construct_url: `scheme://host[:port]` + `path` for this request (the port only when not the scheme's default). */

@@ -50,7 +50,7 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const noCanon = action === Action.NoEscape;
   if (noCanon) {
     if (st.args !== null) target += '?' + st.args;
-    if (hasCtlOrSpace(target)) return { type: 'status', status: 403, reason: 'proxy-nocanon URL contains control characters or spaces' };
+    if (hasCtlOrSpace(target)) return { type: 'status', status: 403, cause: 'unsafe', reason: 'proxy-nocanon URL contains control characters or spaces' };
     return { type: 'proxy', target, noCanon };
   }
   const abs = absoluteUri(target);
@@ -60,7 +60,7 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const path = pathStart < 0 ? '/' : target.slice(pathStart);
   // mod_proxy's canonicalisation of the netloc: a numeric port out of range is a 400 (recorded)
   const port = /:(\d+)$/.exec(head.slice(abs.skip));
-  if (port && Number(port[1]) > 65535) return { type: 'status', status: 400, reason: 'proxy: port number out of range' };
+  if (port && Number(port[1]) > 65535) return { type: 'status', status: 400, cause: 'bad-request', reason: 'proxy: port number out of range' };
   return { type: 'proxy', target: head + proxyCanon(path) + (st.args !== null ? '?' + st.args : ''), noCanon };
 }
 

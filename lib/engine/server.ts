@@ -21,12 +21,12 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   const abs = absoluteUri(f);
   const toProxy = f.startsWith('proxy:');
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
-  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args)) return { type: 'status', status: 403, reason: 'Rewritten query string contains control characters or spaces' };
-  if (action === Action.Status || action === Action.StatusSet) return { type: 'status', status: ctx.status, reason };
+  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args)) return { type: 'status', status: 403, cause: 'unsafe', reason: 'Rewritten query string contains control characters or spaces' };
+  if (action === Action.Status || action === Action.StatusSet) return { type: 'status', status: ctx.status, cause: reason ?? 'flag' };
   if (toProxy) return proxyOutcome(ctx, action);
   if (abs.skip) return redirectOutcome(ctx, action, oargs);
   if (f.startsWith('passthrough:')) return localOutcome(f.slice(12), st.args, false);
-  if (!f.startsWith('/')) return { type: 'status', status: 400, reason: 'local result is not an absolute path' };
+  if (!f.startsWith('/')) return { type: 'status', status: 400, cause: 'bad-request', reason: 'local result is not an absolute path' };
   const isFile = !ctx.uriReduced && prefixStat(ctx, f, lastsub, ruleSet.options.has('UnsafePrefixStat'));
   if (isFile) {
     const root = ctx.server.documentRoot.replace(/\/$/, '');

@@ -5,7 +5,16 @@ import proxyAddr from 'proxy-addr';
 import type { RequestView } from '../engine/request.js';
 import type { RewriteOptions } from './types.js';
 
-export function compileTrust(t: RewriteOptions['trustProxy']): (addr: string, i: number) => boolean {
+type Trust = (addr: string, i: number) => boolean;
+
+/**
+ * No `trustProxy` option: the Express app's own `trust proxy` setting (its compiled
+ * `trust proxy fn`, Express 4 and 5), read per request; outside Express nothing is trusted.
+ */
+const FROM_APP: Trust = () => false;
+
+export function compileTrust(t: RewriteOptions['trustProxy']): Trust {
+  if (t === undefined) return FROM_APP;
   if (typeof t === 'function') return t;
   if (t === true) return () => true;
   if (!t) return () => false;
@@ -19,7 +28,11 @@ export function compileTrust(t: RewriteOptions['trustProxy']): (addr: string, i:
 export class NodeRequestView implements RequestView {
   private addr?: string;
   private sec?: boolean;
-  constructor(private readonly req: IncomingMessage, private readonly trust: (addr: string, i: number) => boolean) {}
+  private trustFn?: Trust;
+  constructor(private readonly req: IncomingMessage, private readonly configured: Trust) {}
+  private get trust(): Trust {
+    return (this.trustFn ??= this.configured === FROM_APP ? appTrust(this.req) : this.configured);
+  }
   get method(): string { return this.req.method ?? 'GET'; }
   get target(): string { return (this.req as { originalUrl?: string }).originalUrl ?? this.req.url ?? '/'; }
   get protocol(): string { return `HTTP/${this.req.httpVersion}`; }
@@ -44,6 +57,13 @@ export class NodeRequestView implements RequestView {
     const cipher = socket.getCipher?.();
     return { protocol: socket.getProtocol?.() ?? undefined, cipher: cipher?.name };
   }
+}
+
+/** The `trust proxy fn` of the Express app handling `req` (set by Express's init middleware). */
+function appTrust(req: IncomingMessage): Trust {
+  const app = (req as { app?: { get?: (name: string) => unknown } }).app;
+  const fn = typeof app?.get === 'function' ? app.get('trust proxy fn') : undefined;
+  return typeof fn === 'function' ? (fn as Trust) : FROM_APP;
 }
 
 /** Builds the engine's view of a node:http request. */

@@ -1,12 +1,13 @@
 /** Answers the way Apache's default error/redirect documents do, with redirect hygiene. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RewriteRuntimeError } from '../errors.js';
 
 export const STATUS_TEXT: Record<number, string> = {
   301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
   400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
   413: 'Request Entity Too Large', 414: 'Request-URI Too Long', 415: 'Unsupported Media Type', 418: "I'm a teapot",
-  429: 'Too Many Requests', 451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 501: 'Not Implemented',
+  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 501: 'Not Implemented',
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
@@ -24,10 +25,129 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
   res.end(req.method === 'HEAD' ? undefined : Buffer.from(body, 'latin1'));
 }
 
-/** ap_send_error_response's page (Apache 2.4.71: HTML 4.01 doctype, no signature). */
-export function errorPage(status: number, inner: string): string {
+/**
+ * ap_send_error_response's page (Apache 2.4.71: HTML 4.01 doctype, no signature). `recursive` is
+ * the status Apache was answering when this error happened (its "Additionally, a 302 Found error
+ * was encountered ..." paragraph, recorded for a redirect whose Location was refused).
+ */
+export function errorPage(status: number, inner: string, recursive?: number): string {
   const text = STATUS_TEXT[status] ?? 'Unknown Reason';
-  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${text}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}</body></html>\n`;
+  const additionally = recursive === undefined ? ''
+    : `<p>Additionally, a ${recursive} ${STATUS_TEXT[recursive] ?? 'Unknown Reason'}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n`;
+  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${text}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}${additionally}</body></html>\n`;
+}
+
+/**
+ * What node (and Apache's check_headers, AH02430) accepts in a field value: HTAB, SP, VCHAR and
+ * obs-text. A decoded `%0d%0a` from a capture is not, and `res.setHeader` would throw.
+ */
+const INVALID_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** RFC 9110 token: what a field name may hold. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function isValidHeaderValue(value: string): boolean {
+  return !INVALID_FIELD_VALUE.test(value);
+}
+
+export function isValidHeaderName(name: string): boolean {
+  return FIELD_NAME.test(name);
+}
+
+/**
+ * A response header built from request data that cannot be sent. Apache logs AH02430
+ * ("Response header 'X' value of '...' contains invalid characters, aborting request") and
+ * answers 500 (recorded for [R,NE], a host from a capture, [CO] and [T]).
+ */
+export class ResponseHeaderError extends RewriteRuntimeError {
+  /** The status that was being answered when the header was refused (a redirect's 302). */
+  readonly during?: number;
+  constructor(name: string, value: string, during?: number) {
+    super('ERR_RESPONSE_HEADER', `modrewrite: response header '${JSON.stringify(name).slice(1, -1)}' value of '${JSON.stringify(value).slice(1, -1)}' contains invalid characters, aborting request`, { status: 500 });
+    this.during = during;
+  }
+}
+
+/** The one check for every response header built from request data: throws ResponseHeaderError. */
+export function checkHeader(name: string, value: string | readonly string[], during?: number): void {
+  const values = typeof value === 'string' ? [value] : value;
+  if (!isValidHeaderName(name)) throw new ResponseHeaderError(name, values.join(', '), during);
+  for (const v of values) {
+    if (!isValidHeaderValue(v)) throw new ResponseHeaderError(name, v, during);
+  }
+}
+
+/** `res.setHeader` after checkHeader. */
+export function setCheckedHeader(res: ServerResponse, name: string, value: string | readonly string[], during?: number): void {
+  checkHeader(name, value, during);
+  res.setHeader(name, value);
+}
+
+/**
+ * Answers an exception raised while answering: Apache's 500 page (or the error's own status)
+ * with none of the headers set so far. After the headers went out, the connection is destroyed:
+ * there is no way to tell the client any more.
+ */
+export function sendFailure(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  try {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    restoreWriteHead(res);
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    const given = (err as { status?: unknown } | null)?.status;
+    const status = typeof given === 'number' && given >= 400 && given <= 599 ? given : 500;
+    const during = err instanceof ResponseHeaderError ? err.during : undefined;
+    send(req, res, status, errorPage(status, cannedMessage(status, req.method ?? 'GET'), during));
+  } catch {
+    res.destroy();
+  }
+}
+
+/**
+ * Runs `answer` so that no exception escapes the request: before anything was sent it goes to
+ * `fail` (next(err) under Express, sendFailure elsewhere), after that the response is destroyed.
+ */
+export function answerSafely(res: ServerResponse, fail: (err: unknown) => void, answer: () => void): void {
+  try {
+    answer();
+  } catch (err) {
+    failSafely(res, fail, err);
+  }
+}
+
+/** `fail(err)` unless the headers are already out; never throws. */
+export function failSafely(res: ServerResponse, fail: (err: unknown) => void, err: unknown): void {
+  try {
+    if (res.headersSent) res.destroy();
+    else fail(err);
+  } catch {
+    res.destroy();
+  }
+}
+
+const kWriteHead = Symbol('modrewrite.writeHead');
+
+/** [T=type]: Apache forces the Content-Type in a late fixup; we force it when headers go out. */
+export function forceContentType(res: ServerResponse, type: string): void {
+  checkHeader('Content-Type', type);
+  const holder = res as unknown as Record<symbol, ServerResponse['writeHead'] | undefined>;
+  const writeHead = holder[kWriteHead] ?? res.writeHead;
+  holder[kWriteHead] = writeHead;
+  res.setHeader('Content-Type', type);
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    this.setHeader('Content-Type', type);
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof res.writeHead;
+}
+
+/** Undoes forceContentType (an error page has its own type). */
+function restoreWriteHead(res: ServerResponse): void {
+  const holder = res as unknown as Record<symbol, ServerResponse['writeHead'] | undefined>;
+  const original = holder[kWriteHead];
+  if (!original) return;
+  res.writeHead = original;
+  holder[kWriteHead] = undefined;
 }
 
 /** get_canned_error_string for the statuses modrewrite answers. */
@@ -56,7 +176,7 @@ export function cannedMessage(status: number, method: string, admin = '[no addre
 export function sendRedirect(req: IncomingMessage, res: ServerResponse, status: number, location: string): void {
   // A Location starting with // would be protocol-relative: collapse it (open-redirect hygiene).
   const safe = location.replace(/^\/{2,}/, '/');
-  res.setHeader('Location', safe);
+  setCheckedHeader(res, 'Location', safe, status);
   const inner = status === 303 ? `<p>The answer to your request is located <a href="${escapeHtml(safe)}">here</a>.</p>\n`
     : status >= 300 && status < 400 ? `<p>The document has moved <a href="${escapeHtml(safe)}">here</a>.</p>\n` : cannedMessage(status, req.method ?? 'GET');
   send(req, res, status, errorPage(status, inner));

@@ -8,15 +8,15 @@ import { resolve } from 'node:path';
 import createDebug from 'debug';
 import { chooseContext, inferenceNote, withImpliedEngine } from '../compile/entry.js';
 import { inheritRules } from '../compile/inherit.js';
-import { RewriteRuntimeError } from '../errors.js';
+import { RewriteRuntimeError, statusErrorCode } from '../errors.js';
 import { checkMapTimeout, MapBudget } from '../engine/budget.js';
 import type { EvaluateInput } from '../engine/context.js';
 import { evaluateDirectory } from '../engine/directory.js';
 import { evaluateServer } from '../engine/server.js';
 import type { Evaluation } from '../engine/outcome.js';
-import { parseTarget } from '../engine/request.js';
+import { invalidHost, parseTarget } from '../engine/request.js';
 import { registeredHandler } from '../engine/own.js';
-import { appendVary, sendRedirect, sendStatus } from './respond.js';
+import { answerSafely, appendVary, checkHeader, failSafely, forceContentType, sendFailure, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { checkRewriteOptions } from './check-options.js';
 import { checkRulesInput, loadRules, ownedPrograms, rulesFile } from './load-rules.js';
@@ -32,6 +32,8 @@ export interface DebugLog {
   (formatter: string, ...args: unknown[]): void;
   readonly enabled: boolean;
 }
+
+export { forceContentType } from './respond.js';
 
 export const debug: DebugLog = createDebug('modrewrite:engine');
 
@@ -80,7 +82,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
 
   const middleware = function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next = next ?? ((err?: unknown) => {
-      if (err) { sendStatus(req, res, (err as { status?: number }).status ?? 500); return; }
+      if (err) { sendFailure(req, res, err); return; }
       if (!res.headersSent) sendStatus(req, res, 404);
     });
     const baseUrl = context === 'directory' ? String((req as { baseUrl?: string }).baseUrl ?? '') : '';
@@ -101,8 +103,17 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
       done(err);
       return;
     }
-    if (result instanceof Promise) result.then((r) => apply(r, req, res, done, baseUrl, trace), (err: unknown) => failed(err, done));
-    else apply(result, req, res, done, baseUrl, trace);
+    // nothing thrown while answering may escape the request (an unhandled rejection ends the process)
+    if (result instanceof Promise) {
+      result.then((r) => answerSafely(res, done, () => apply(r, req, res, done, baseUrl, trace)), (err: unknown) => failed(err, done));
+      return;
+    }
+    // the synchronous path inlines answerSafely: no closure per request on the hot path
+    try {
+      apply(result, req, res, done, baseUrl, trace);
+    } catch (err) {
+      failSafely(res, done, err);
+    }
   };
   // `server.on('upgrade', mw.upgrade)`: the same rules for WebSocket handshakes, [P] to options.proxy.upgrade
   const evaluateUpgrade = (req: IncomingMessage, uri: string, args: string | null): Evaluation | Promise<Evaluation> => {
@@ -136,6 +147,9 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     // Apache answers redirects and errors it generates with err_headers_out only: Set-Cookie from
     // [CO] survives, Vary does not (recorded); responses the app produces get the Vary
     const answered = outcome.type === 'redirect' || outcome.type === 'status';
+    // every header that carries request data is checked before any is set: a refused one is a 500
+    if (effects.cookies.length) checkHeader('Set-Cookie', effects.cookies);
+    if (effects.contentType) checkHeader('Content-Type', effects.contentType);
     if (!answered) appendVary(res, effects.vary);
     if (effects.cookies.length) {
       const prev = res.getHeader('Set-Cookie');
@@ -153,12 +167,13 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         if (!setUrl(req, baseUrl, outcome.url)) return;
         break;
       case 'redirect':
+        // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400, as Apache
+        if (invalidHost(req.headers)) { sendStatus(req, res, 400); return; }
         sendRedirect(req, res, outcome.status, outcome.location);
         return;
       case 'status':
         if (outcome.status >= 500) {
-          const code = outcome.reason === 'rounds' ? 'ERR_MAX_ROUNDS' : outcome.reason === 'recursion' ? 'ERR_RECURSION' : 'ERR_URI_TOO_LONG';
-          next(new RewriteRuntimeError(code, `modrewrite: ${outcome.reason ?? 'rule'} limit exceeded for ${req.url}`, { status: outcome.status }));
+          next(new RewriteRuntimeError(statusErrorCode(outcome.cause), `modrewrite: ${req.url}: ${outcome.status} (${outcome.reason ?? outcome.cause})`, { status: outcome.status }));
           return;
         }
         sendStatus(req, res, outcome.status);
@@ -232,14 +247,4 @@ export function refreshExpress4Query(req: IncomingMessage): void {
   if (!desc || !('value' in desc) || !desc.writable || typeof parse !== 'function') return;
   const q = (req.url ?? '').indexOf('?');
   (req as unknown as { query: unknown }).query = parse(q < 0 ? '' : (req.url ?? '').slice(q + 1));
-}
-
-/** [T=type]: Apache forces the Content-Type in a late fixup; we force it when headers go out. */
-export function forceContentType(res: ServerResponse, type: string): void {
-  const writeHead = res.writeHead;
-  res.setHeader('Content-Type', type);
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    this.setHeader('Content-Type', type);
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
 }

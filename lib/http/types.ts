@@ -82,7 +82,7 @@ export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, R
   readonly file?: FileHandler<Req, Res>;
   /** `[H=name]` handlers. */
   readonly handlers?: Readonly<Record<string, Handler<Req, Res>>>;
-  /** Which proxies to trust for REMOTE_ADDR/HTTPS (proxy-addr syntax, like Express's `trust proxy`). @default false */
+  /** Which proxies to trust for REMOTE_ADDR/HTTPS (proxy-addr syntax, like Express's `trust proxy`). @default the Express app's `trust proxy` setting (nothing outside Express) */
   readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** ServerName (used when the request has no Host header, and with useCanonicalName). */
   readonly serverName?: string;

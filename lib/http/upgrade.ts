@@ -7,8 +7,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Evaluation } from '../engine/outcome.js';
-import { parseTarget } from '../engine/request.js';
-import { STATUS_TEXT } from './respond.js';
+import { invalidHost, parseTarget } from '../engine/request.js';
+import { isValidHeaderValue, STATUS_TEXT } from './respond.js';
 import type { ProxyRequest } from './types.js';
 
 export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void;
@@ -19,7 +19,12 @@ export interface UpgradeCapable {
 
 /** Answers an upgrade request on its raw socket with a bodiless status (and, for a redirect, its Location), then closes. */
 export function refuse(socket: Duplex, status: number, location?: string): void {
-  const extra = location ? `Location: ${location.replace(/[\r\n]/g, '')}\r\n` : '';
+  // a Location no header may carry (a CR/LF from a capture) is Apache's 500 (AH02430), never written
+  if (location !== undefined && !isValidHeaderValue(location)) {
+    refuse(socket, 500);
+    return;
+  }
+  const extra = location ? `Location: ${location}\r\n` : '';
   socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
@@ -34,7 +39,12 @@ export function upgradeHandler(evaluate: (req: IncomingMessage, uri: string, arg
         else refuse(socket, 403);
         return;
       }
-      if (o.type === 'redirect') { refuse(socket, o.status, o.location); return; }
+      if (o.type === 'redirect') {
+        // an invalid Host is never reflected into a Location: 400, as Apache
+        if (invalidHost(req.headers)) refuse(socket, 400);
+        else refuse(socket, o.status, o.location);
+        return;
+      }
       if (o.type === 'status') { refuse(socket, o.status); return; }
       if (o.type === 'rewrite' || o.type === 'file') req.url = o.url;
       if (next) next(req, socket, head); else refuse(socket, 404);
@@ -46,6 +56,8 @@ export function upgradeHandler(evaluate: (req: IncomingMessage, uri: string, arg
       refuse(socket, 500);
       return;
     }
-    if (r instanceof Promise) r.then(decide, () => refuse(socket, 500)); else decide(r);
+    // nothing thrown while deciding may escape as an unhandled rejection
+    if (r instanceof Promise) r.then(decide, () => refuse(socket, 500)).catch(() => socket.destroy());
+    else decide(r);
   };
 }

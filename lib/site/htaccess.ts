@@ -7,8 +7,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../engine/escape.js';
+import { invalidHost } from '../engine/request.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
+import { answerSafely, appendVary, checkHeader, failSafely, sendRedirect, sendStatus } from '../http/respond.js';
 import { debug, forceContentType, refreshExpress4Query } from '../http/rewrite.js';
 import type { Next, ProxyHandler } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
@@ -29,6 +30,7 @@ export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, 
   /** How long one request may wait for asynchronous map answers, in ms; then `next(err)` with ERR_MAP_TIMEOUT (500). @default DEFAULT_MAP_TIMEOUT (10 000) */
   readonly mapTimeout?: number;
   readonly serverName?: string;
+  /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
   readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   readonly trace?: boolean | ((line: string) => void);
   readonly log?: (message: string) => void;
@@ -47,11 +49,19 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
   return (req, res, next) => {
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then((r) => {
+    // an exception while answering goes to next(err); it never escapes as an unhandled rejection
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then((r) => answerSafely(res, next, () => {
       const { acc } = r;
       if (acc.env.size) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
+      if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+      if (acc.contentType) checkHeader('Content-Type', acc.contentType);
       if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
-      if (r.kind === 'redirect') { sendRedirect(req, res, r.status, r.location); return; }
+      if (r.kind === 'redirect') {
+        // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
+        if (invalidHost(req.headers)) sendStatus(req, res, 400);
+        else sendRedirect(req, res, r.status, r.location);
+        return;
+      }
       if (r.kind === 'status') { sendStatus(req, res, r.status, undefined, r.notes); return; }
       appendVary(res, acc.vary);
       if (r.kind === 'proxy') {
@@ -66,6 +76,6 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
         refreshExpress4Query(req);
       }
       next();
-    }, next);
+    }), (err) => failSafely(res, next, err));
   };
 }

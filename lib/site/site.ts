@@ -12,10 +12,11 @@ import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
 import { registeredHandler, setOwn } from '../engine/own.js';
+import { invalidHost } from '../engine/request.js';
 import { checkSiteOptions } from '../http/check-options.js';
 import { checkRulesInput, loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
+import { answerSafely, appendVary, checkHeader, isValidHeaderValue, sendFailure, sendRedirect, sendStatus, setCheckedHeader } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
@@ -65,6 +66,7 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
   readonly mapRoot?: string;
   readonly serverName?: string;
   readonly serverAliases?: readonly string[];
+  /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
   readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** Trace every decision to `debug('modrewrite:engine')`, or to this function. */
   readonly trace?: boolean | ((line: string) => void);
@@ -112,33 +114,41 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const extensionHandlers = Object.entries(options.addHandler ?? {});
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
-    const done: Next = next ?? ((err?: unknown) => sendStatus(req, res, err ? (err as { status?: number }).status ?? 500 : 404));
+    const done: Next = next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
     // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
     if (req.url === '*') {
       if (req.method === 'OPTIONS') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); res.setHeader('Content-Length', 0); res.end(); }
       else sendStatus(req, res, 400);
       return;
     }
+    // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
+    if (invalidHost(req.headers)) { sendStatus(req, res, 400); return; }
+    // an exception while answering is this vhost's 500 page (like Apache's), logged; it never escapes
+    const fail = (err: unknown): void => {
+      (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`);
+      sendFailure(req, res, err);
+    };
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
-      (r) => answer(req, res, done, r),
+      (r) => answerSafely(res, fail, () => answer(req, res, done, r)),
       (err: unknown) => {
         // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
         const code = (err as { code?: string }).code;
         (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`);
-        done(err);
+        answerSafely(res, fail, () => done(err));
       },
     );
   };
 
   /** `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] → proxy.upgrade. */
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void => {
+    if (invalidHost(req.headers)) { refuse(socket, 400); return; }
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' }).then((r) => {
       const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: { target: string; noCanon: boolean }) => void } | undefined)?.upgrade;
       if (r.kind === 'proxy' && up) { up(req, socket, head, { target: r.target, noCanon: r.noCanon }); return; }
       if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') { next(req, socket, head); return; }
       const status = r.kind === 'redirect' || r.kind === 'status' ? r.status : r.kind === 'proxy' ? 403 : 404;
       refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
-    }, () => socket.destroy());
+    }, () => socket.destroy()).catch(() => socket.destroy());
   };
   // close(): the prg: children of RewriteMaps in `config` end (they also end with the process)
   const programs = ownedPrograms(options.config, serverRules, options.maps);
@@ -151,11 +161,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     const { acc } = r;
     // only when there is something to tell: a new property on every request costs (hidden class)
     if (acc.env.size || acc.internalRedirects) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
-    if (options.debugHeaders) {
-      res.setHeader('X-Filename', 'filename' in r && r.filename ? r.filename : '');
-      res.setHeader('X-Query', r.args ?? '');
-      for (const [k, v] of acc.env) if (v && !/[\x00-\x1f\x7f]/.test(v)) res.setHeader(`X-Env-${k}`, v);
-    }
+    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+    if (options.debugHeaders) debugHeaders(res, r);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
     switch (r.kind) {
       case 'redirect': sendRedirect(req, res, r.status, r.location); return;
@@ -218,6 +225,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 }
 
 /**
+/**
  * The document root must be an existing folder, as in Apache: `apache2 -t` (2.4.71) with a missing
  * DocumentRoot stops with "AH00526: Syntax error ... DocumentRoot '...' is not a directory, or is
  * not readable" instead of starting and answering 404 for everything.
@@ -232,6 +240,20 @@ function existingFolder(root: string): string {
   }
   if (!stats.isDirectory()) throw optionsError('site()', `document root is not a folder: ${path}`);
   return root;
+}
+
+/**
+ * `debugHeaders`: what the conformance recorder asks Apache for. Its `Header always set` lines
+ * skip a value holding control characters, so do we; a variable name that cannot be a header
+ * name ([E=$1:v] from the request) is refused like any header built from request data (500).
+ */
+function debugHeaders(res: ServerResponse, r: SiteResult): void {
+  const filename = 'filename' in r && r.filename ? r.filename : '';
+  if (isValidHeaderValue(filename)) res.setHeader('X-Filename', filename);
+  if (isValidHeaderValue(r.args ?? '')) res.setHeader('X-Query', r.args ?? '');
+  for (const [k, v] of r.acc.env) {
+    if (v && !/[\x00-\x1f\x7f]/.test(v) && isValidHeaderValue(v)) setCheckedHeader(res, `X-Env-${k}`, v);
+  }
 }
 
 /** The environment for `req.rewrite.env` (byte strings decoded as UTF-8). */
