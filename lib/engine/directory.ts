@@ -68,7 +68,10 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
   if (toProxy) return done(proxyOutcome(ctx, action));
   if (abs.skip) {
     if (ruleSet.base !== undefined) {
-      const slash = st.filename.indexOf('/', abs.skip);
+      let slash = st.filename.indexOf('/', abs.skip);
+      // a mounted site's URLs carry the mount path first (constructUrl); RewriteBase replaces what follows it
+      const mount = ctx.server.mountPath ?? '';
+      if (mount && st.filename.startsWith(mount + '/', slash)) slash += mount.length;
       if (slash >= 0 && slash + 1 < st.filename.length) {
         const cp = st.filename.slice(slash + 1);
         const cp2 = substPrefixPath(cp, dir.startsWith('/') ? dir.slice(1) : dir, ruleSet.base.slice(1));

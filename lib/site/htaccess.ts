@@ -15,7 +15,7 @@ import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig } from './pipeline.js';
-import { envObject } from './site.js';
+import { envObject, mountOf } from './site.js';
 
 export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
   readonly root: string;
@@ -41,7 +41,8 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
   return (req, res, next) => {
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then((r) => {
+    const mount = mountOf(req);
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn, mountPath: mount?.path }).then((r) => {
       const { acc } = r;
       if (acc.env.size) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
       if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);

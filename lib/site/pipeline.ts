@@ -56,10 +56,15 @@ export interface RequestInput {
   readonly view: RequestView;
   readonly target: string;
   readonly trace?: (line: string) => void;
+  /** The mount path (Express's `req.baseUrl`): every this-server URL built includes it. */
+  readonly mountPath?: string;
+  /** The request named the mount path itself, without its trailing slash (`/site` for a mount at `/site`). */
+  readonly bareMount?: boolean;
 }
 
 /** Runs the pipeline for a request-target. */
-export async function resolveRequest(site: SiteConfig, input: RequestInput): Promise<SiteResult> {
+export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput): Promise<SiteResult> {
+  const site = input.mountPath ? { ...siteConfig, server: { ...siteConfig.server, mountPath: input.mountPath } } : siteConfig;
   const parsed = parseTarget(input.target);
   const acc: Collected = { vary: [], cookies: [], env: new Map(), end: false, internalRedirects: 0 };
   if (!parsed.ok) return { kind: 'status', status: parsed.status, acc, uri: '', args: null };
@@ -82,9 +87,12 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
     // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
     if (!p.stat?.isDirectory() || p.pathInfo) return p;
     const cfg = dirSettings(site, p.filename);
-    if (!uri.endsWith('/')) {
+    // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its slash
+    const bareRoot = input.bareMount === true && round === 0 && uri === '/';
+    if (!uri.endsWith('/') || bareRoot) {
       if (!cfg.slash) return p;
-      const location = constructUrl(input.view, site.server, `${escapeUri(uri)}/${args !== null ? '?' + args : ''}`);
+      const path = bareRoot ? '/' : `${escapeUri(uri)}/`;
+      const location = constructUrl(input.view, site.server, `${path}${args !== null ? '?' + args : ''}`);
       return { kind: 'redirect', status: 301, location, acc, uri, args };
     }
     // HEAD is a GET to Apache (header_only)

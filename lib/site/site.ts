@@ -100,7 +100,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       else sendStatus(req, res, 400);
       return;
     }
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
+    const mount = mountOf(req);
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn, mountPath: mount?.path, bareMount: mount?.bare }).then(
       (r) => answer(req, res, done, r),
       (err) => done(err),
     );
@@ -186,6 +187,18 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       onError: (status) => { if (!res.headersSent) sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403); else res.destroy(); },
     });
   }
+}
+
+/**
+ * The mount path of an Express router mount (`req.baseUrl`), and whether the request named it
+ * without a trailing slash: Express hands both `/site` and `/site/` on as `req.url = '/'`.
+ */
+export function mountOf(req: IncomingMessage): { path: string; bare: boolean } | undefined {
+  const base = (req as { baseUrl?: unknown }).baseUrl;
+  if (typeof base !== 'string' || base === '') return undefined;
+  const original = String((req as { originalUrl?: unknown }).originalUrl ?? '');
+  const q = original.indexOf('?');
+  return { path: base, bare: (q < 0 ? original : original.slice(0, q)) === base };
 }
 
 /** The environment for `req.rewrite.env` (byte strings decoded as UTF-8). */
