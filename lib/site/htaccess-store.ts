@@ -43,9 +43,29 @@ export interface HtaccessStoreOptions {
 
 let versions = 0;
 
+/**
+ * Directories whose `.htaccess` state is remembered (present, absent or broken). The keys come from
+ * request paths: a symbolic link to `.` makes `/l/l/l/…` endless distinct directories, so the cache
+ * is bounded; the oldest entry goes first (re-reading it costs one stat).
+ */
+export const MAX_HTACCESS_ENTRIES = 4096;
+/**
+ * Merged configurations remembered, counted in directories (each remembers the version of every
+ * directory above it: a deep path weighs more). Oldest first out.
+ */
+export const MAX_MERGED_WEIGHT = 65_536;
+
+interface Merged {
+  config: DirectoryConfig;
+  versions: number[];
+  checkedAt: number;
+}
+
 export class HtaccessStore {
-  private readonly entries = new Map<string, Entry | null>();
-  private readonly merged = new Map<string, { config: DirectoryConfig; versions: number[]; checkedAt: number }>();
+  /** Per directory (ending in `/`): its `.htaccess`, or null with the time its absence was seen. */
+  private readonly entries = new Map<string, Entry | { absentAt: number }>();
+  private readonly merged = new Map<string, Merged>();
+  private mergedWeight = 0;
   private readonly fileName: string;
   private readonly recheckMs: number;
 
@@ -92,14 +112,42 @@ export class HtaccessStore {
       ruleSet = ruleSet ? inheritRules(ruleSet, child) : child;
     }
     const config: DirectoryConfig = { ruleSet, rewriteDir, failure };
-    if (this.merged.size > 10_000) this.merged.clear();
-    this.merged.set(key, { config, versions: entries.map((e) => e?.version ?? 0), checkedAt: now });
+    this.remember(key, { config, versions: entries.map((e) => e?.version ?? 0), checkedAt: now });
     return config;
   }
 
+  /** How much is cached (for tests and monitoring): every number stays under its bound. */
+  cacheSizes(): { entries: number; merged: number; mergedWeight: number } {
+    return { entries: this.entries.size, merged: this.merged.size, mergedWeight: this.mergedWeight };
+  }
+
+  private remember(key: string, m: Merged): void {
+    const old = this.merged.get(key);
+    if (old) {
+      this.mergedWeight -= old.versions.length;
+      this.merged.delete(key);
+    }
+    // Map iteration is insertion order: the first key is the oldest
+    while (this.merged.size && this.mergedWeight + m.versions.length > MAX_MERGED_WEIGHT) {
+      const [oldestKey, oldest] = this.merged.entries().next().value!;
+      this.mergedWeight -= oldest.versions.length;
+      this.merged.delete(oldestKey);
+    }
+    this.merged.set(key, m);
+    this.mergedWeight += m.versions.length;
+  }
+
+  private store(dir: string, value: Entry | { absentAt: number }): void {
+    this.entries.delete(dir);
+    if (this.entries.size >= MAX_HTACCESS_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(dir, value);
+  }
+
   private entry(dir: string, now: number): Entry | null {
-    let e = this.entries.get(dir);
-    if (e !== undefined && (e === null ? this.nullCheckedAt.get(dir)! : e.checkedAt) + this.recheckMs > now && this.recheckMs > 0) return e;
+    const cached = this.entries.get(dir);
+    let e = cached && 'absentAt' in cached ? null : cached;
+    const seenAt = cached === undefined ? undefined : 'absentAt' in cached ? cached.absentAt : cached.checkedAt;
+    if (seenAt !== undefined && seenAt + this.recheckMs > now && this.recheckMs > 0) return e ?? null;
     const file = dir + this.fileName;
     let st: Stats | undefined;
     let statError: Error | undefined;
@@ -109,8 +157,7 @@ export class HtaccessStore {
       statError = err as Error;
     }
     if (!st && !statError) {
-      this.entries.set(dir, null);
-      this.nullCheckedAt.set(dir, now);
+      this.store(dir, { absentAt: now });
       return null;
     }
     const signature = st ? `${st.mtimeMs}:${st.size}:${st.ino}` : `error:${(statError as NodeJS.ErrnoException).code}`;
@@ -129,12 +176,9 @@ export class HtaccessStore {
       e.failure = { status, file, error };
       (this.options.log ?? ((m: string) => console.error(m)))(`modrewrite: ${file}: ${status === 403 ? 'unable to check htaccess file, ensure it is readable' : 'invalid configuration'}: ${error.message}`);
     }
-    this.entries.set(dir, e);
-    this.nullCheckedAt.delete(dir);
+    this.store(dir, e);
     return e;
   }
-
-  private readonly nullCheckedAt = new Map<string, number>();
 }
 
 /**

@@ -15,7 +15,7 @@ import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '..
 import { evaluateServer } from '../engine/server.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import type { HtaccessStore } from './htaccess-store.js';
-import { statFailure, underRoot, walk, type DirCache, type Walked } from './paths.js';
+import { normalizeFsPath, statFailure, underRoot, walk, type DirCache, type Walked } from './paths.js';
 
 export interface SiteConfig {
   readonly root: string;
@@ -156,16 +156,21 @@ function afterServer(site: SiteConfig, base: EvaluateInput, uri: string, args: s
     if (o.type === 'rewrite') { path = o.path; args = o.args; }
     if (o.type === 'file') {
       args = o.args;
-      // a filesystem path: only under the document root or an allowed root; otherwise a URL-path
-      const allowed = site.allowedRoots.find((r) => underRoot(o.path, r));
-      if (allowed) mapped = walk(allowed, o.path.slice(allowed.replace(/\/$/, '').length), site.dirs);
+      // a filesystem path: only under the document root or an allowed root; otherwise a URL-path.
+      // `..` from request data is resolved first, as the directory walk would (no string trick)
+      const file = normalizeFsPath(o.path);
+      const allowed = site.allowedRoots.find((r) => underRoot(file, r));
+      if (allowed) mapped = walk(allowed, file.slice(allowed.replace(/\/$/, '').length), site.dirs);
       else path = o.path;
     }
   }
   if (!mapped) {
     if (path === '*' || !path.startsWith('/')) return { kind: 'status', status: 400, acc, uri, args };
-    // core's translate: docroot + the path, empty segments skipped (apr_filepath_merge)
-    mapped = walk(site.root, path.replace(/\/{2,}/g, '/'), site.dirs);
+    // core's translate: docroot + the path, merged like apr_filepath_merge (empty segments skipped,
+    // `..` resolved); above the document root is the stock `<Directory />` denial: 403
+    const local = normalizeFsPath(site.root.replace(/\/$/, '') + path);
+    if (!underRoot(local, site.root)) return { kind: 'status', status: 403, reason: `${local} is outside the document root`, acc, uri, args };
+    mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
   }
   const stat = mapped.stat;
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403

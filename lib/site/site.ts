@@ -117,7 +117,9 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
     }, () => socket.destroy());
   };
-  return Object.assign(middleware, { upgrade });
+  const result = Object.assign(middleware, { upgrade });
+  caches.set(result, { store, dirs: config.dirs! });
+  return result;
 
   function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
     const { acc } = r;
@@ -187,6 +189,16 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       onError: (status) => { if (!res.headersSent) sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403); else res.destroy(); },
     });
   }
+}
+
+const caches = new WeakMap<object, { store: HtaccessStore | undefined; dirs: DirCache }>();
+
+/** Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check it). */
+export function siteCacheSizes(middleware: object): { htaccessEntries: number; merged: number; mergedWeight: number; dirs: number } | undefined {
+  const c = caches.get(middleware);
+  if (!c) return undefined;
+  const s = c.store?.cacheSizes() ?? { entries: 0, merged: 0, mergedWeight: 0 };
+  return { htaccessEntries: s.entries, merged: s.merged, mergedWeight: s.mergedWeight, dirs: c.dirs.size };
 }
 
 /**
