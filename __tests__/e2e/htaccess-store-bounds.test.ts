@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
-import { MAX_HTACCESS_ENTRIES, MAX_MERGED_WEIGHT } from '../../lib/site/htaccess-store';
+import { MAX_COMPILED_FILES, MAX_HTACCESS_ENTRIES, MAX_MERGED_WEIGHT } from '../../lib/site/htaccess-store';
 import { DirCache } from '../../lib/site/paths';
 import { site, siteCacheSizes } from '../../lib/site/site';
 
@@ -122,6 +122,8 @@ describe('HtaccessStore: caches keyed by request data stay bounded', () => {
     expect(sizes.htaccessEntries).toBeLessThanOrEqual(MAX_HTACCESS_ENTRIES);
     expect(sizes.mergedWeight).toBeLessThanOrEqual(MAX_MERGED_WEIGHT);
     expect(sizes.dirs).toBeLessThanOrEqual(DirCache.MAX_ENTRIES);
+    // one .htaccess reached under thousands of names (the links) is compiled once
+    expect(sizes.compiled).toBe(1);
     // every request was answered, none by a server error
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(DISTINCT);
     expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([]);

@@ -46,7 +46,7 @@ let versions = 0;
 /**
  * Directories whose `.htaccess` state is remembered (present, absent or broken). The keys come from
  * request paths: a symbolic link to `.` makes `/l/l/l/…` endless distinct directories, so the cache
- * is bounded; the oldest entry goes first (re-reading it costs one stat).
+ * is bounded; the least recently used entry goes first (re-reading it costs a stat and a compile).
  */
 export const MAX_HTACCESS_ENTRIES = 4096;
 /**
@@ -61,11 +61,15 @@ interface Merged {
   checkedAt: number;
 }
 
+/** Compiled files remembered by identity (device, inode, mtime, size); oldest out. */
+export const MAX_COMPILED_FILES = 1024;
+
 export class HtaccessStore {
   /** Per directory (ending in `/`): its `.htaccess`, or null with the time its absence was seen. */
   private readonly entries = new Map<string, Entry | { absentAt: number }>();
   private readonly merged = new Map<string, Merged>();
   private mergedWeight = 0;
+  private readonly byIdentity = new Map<string, RuleSet>();
   private readonly fileName: string;
   private readonly recheckMs: number;
 
@@ -117,8 +121,8 @@ export class HtaccessStore {
   }
 
   /** How much is cached (for tests and monitoring): every number stays under its bound. */
-  cacheSizes(): { entries: number; merged: number; mergedWeight: number } {
-    return { entries: this.entries.size, merged: this.merged.size, mergedWeight: this.mergedWeight };
+  cacheSizes(): { entries: number; merged: number; mergedWeight: number; compiled: number } {
+    return { entries: this.entries.size, merged: this.merged.size, mergedWeight: this.mergedWeight, compiled: this.byIdentity.size };
   }
 
   private remember(key: string, m: Merged): void {
@@ -143,11 +147,31 @@ export class HtaccessStore {
     this.entries.set(dir, value);
   }
 
+  /**
+   * The rule set of one file. The same file is often reached under many directory names (a
+   * symbolic link to `.` inside the root): it is read and compiled once per version (device,
+   * inode, mtime, size), whatever the name.
+   */
+  private compiled(file: string, st: Stats): RuleSet {
+    const identity = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
+    const known = this.byIdentity.get(identity);
+    if (known) return known;
+    const ruleSet = compileText(readFileSync(fsPath(file), 'utf8'), { ...this.options.compile, context: 'directory', file });
+    if (this.byIdentity.size >= MAX_COMPILED_FILES) this.byIdentity.delete(this.byIdentity.keys().next().value!);
+    this.byIdentity.set(identity, ruleSet);
+    return ruleSet;
+  }
+
   private entry(dir: string, now: number): Entry | null {
     const cached = this.entries.get(dir);
     let e = cached && 'absentAt' in cached ? null : cached;
     const seenAt = cached === undefined ? undefined : 'absentAt' in cached ? cached.absentAt : cached.checkedAt;
-    if (seenAt !== undefined && seenAt + this.recheckMs > now && this.recheckMs > 0) return e ?? null;
+    if (seenAt !== undefined && seenAt + this.recheckMs > now && this.recheckMs > 0) {
+      // least recently used goes first: the directories near the root, on every walk, stay
+      this.entries.delete(dir);
+      this.entries.set(dir, cached!);
+      return e ?? null;
+    }
     const file = dir + this.fileName;
     let st: Stats | undefined;
     let statError: Error | undefined;
@@ -161,13 +185,16 @@ export class HtaccessStore {
       return null;
     }
     const signature = st ? `${st.mtimeMs}:${st.size}:${st.ino}` : `error:${(statError as NodeJS.ErrnoException).code}`;
-    if (e && e.signature === signature) { e.checkedAt = now; return e; }
+    if (e && e.signature === signature) {
+      e.checkedAt = now;
+      this.store(dir, e);
+      return e;
+    }
     e = { checkedAt: now, signature, version: ++versions };
     try {
       if (statError) throw statError;
       if (!st!.isFile()) throw new Error(`${file} is not a regular file`);
-      const text = readFileSync(fsPath(file), 'utf8');
-      e.ruleSet = compileText(text, { ...this.options.compile, context: 'directory', file });
+      e.ruleSet = this.compiled(file, st!);
     } catch (err) {
       // Apache: a .htaccess that cannot be opened (permissions, a symlink loop) is a 403 ("unable to
       // check htaccess file"); one that does not parse is a 500

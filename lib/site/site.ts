@@ -194,11 +194,11 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 const caches = new WeakMap<object, { store: HtaccessStore | undefined; dirs: DirCache }>();
 
 /** Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check it). */
-export function siteCacheSizes(middleware: object): { htaccessEntries: number; merged: number; mergedWeight: number; dirs: number } | undefined {
+export function siteCacheSizes(middleware: object): { htaccessEntries: number; merged: number; mergedWeight: number; compiled: number; dirs: number } | undefined {
   const c = caches.get(middleware);
   if (!c) return undefined;
-  const s = c.store?.cacheSizes() ?? { entries: 0, merged: 0, mergedWeight: 0 };
-  return { htaccessEntries: s.entries, merged: s.merged, mergedWeight: s.mergedWeight, dirs: c.dirs.size };
+  const s = c.store?.cacheSizes() ?? { entries: 0, merged: 0, mergedWeight: 0, compiled: 0 };
+  return { htaccessEntries: s.entries, merged: s.merged, mergedWeight: s.mergedWeight, compiled: s.compiled, dirs: c.dirs.size };
 }
 
 /**
