@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
-import { htaccess, site } from '../../lib/index';
+import { htaccess, scriptAlias, site } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express;
@@ -39,6 +39,7 @@ beforeAll(() => {
   write('www/ht/target.txt', 'T\n');
   write('www/based/.htaccess', 'RewriteEngine On\nRewriteBase /based/\nRewriteRule ^moved$ target.txt [R=302,L]\n');
   write('www/based/target.txt', 'B\n');
+  write('scripts/hello.js', 'module.exports = (req, res) => res.end(JSON.stringify({ scriptName: req.scriptName, pathInfo: req.pathInfo }));\n');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -104,5 +105,14 @@ describe.each(frameworks)('htaccess() under a mount (%s)', (_name, framework) =>
     const res = await request(a).get('/site/ht/moved').set('Host', 'h.example');
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe('http://h.example/site/ht/target.txt');
+  });
+});
+
+describe.each(frameworks)('scriptAlias() under a mount (%s)', (_name, framework) => {
+  test('SCRIPT_NAME is the URL-path the client used: the mount path included', async () => {
+    const a = framework();
+    a.use('/site', scriptAlias(/^\/app\/([^/]+)/, join(tmp, 'scripts')));
+    const res = await request(a).get('/site/app/hello/more');
+    expect(JSON.parse(res.text)).toEqual({ scriptName: '/site/app/hello', pathInfo: '/more' });
   });
 });
