@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
-import { htaccess, scriptAlias, site } from '../../lib/index';
+import { directorySlash, htaccess, scriptAlias, site } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express;
@@ -114,5 +114,17 @@ describe.each(frameworks)('scriptAlias() under a mount (%s)', (_name, framework)
     a.use('/site', scriptAlias(/^\/app\/([^/]+)/, join(tmp, 'scripts')));
     const res = await request(a).get('/site/app/hello/more');
     expect(JSON.parse(res.text)).toEqual({ scriptName: '/site/app/hello', pathInfo: '/more' });
+  });
+});
+
+describe.each(frameworks)('directorySlash() under a mount (%s)', (_name, framework) => {
+  test('the mount path itself without its slash is redirected like any directory', async () => {
+    const a = framework();
+    a.use('/site', directorySlash({ root }));
+    a.use('/site', framework.static(root));
+    const res = await request(a).get('/site?q=1').set('Host', 'h');
+    expect(res.status).toBe(301);
+    expect(res.headers.location).toBe('http://h/site/?q=1');
+    expect((await request(a).get('/site/sub').set('Host', 'h')).headers.location).toBe('http://h/site/sub/');
   });
 });
