@@ -53,6 +53,14 @@ const siteWithHandler = () => site({
   log: () => {},
 });
 
+/*
+ * What Apache 2.4.71 does with the same rules (rewrite:trace8, `<Directory /> Require all granted`):
+ * `/url?p=../outside/secret.txt` → "go-ahead with /../outside/secret.txt", filename /outside/…;
+ * `/fs?p=../outside/secret.txt` → filename <root>/../outside/secret.txt, served from outside the
+ * document root; `p=pages/../pages/intro.html` → <root>/pages/intro.html. Only `<Directory />`
+ * stands between such a path and the file: Debian's stock config denies it (403). site() serves
+ * from the root and the allowed roots only, so it answers that 403 whatever the configuration.
+ */
 describe('HtaccessStore: inside the root is decided on normalised paths', () => {
   test('`..` in a filesystem substitution cannot reach a handler outside the root', async () => {
     const app = express();
