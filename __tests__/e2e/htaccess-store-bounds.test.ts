@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { MAX_COMPILED_FILES, MAX_HTACCESS_ENTRIES, MAX_MERGED_WEIGHT } from '../../lib/site/htaccess-store';
+import { ModuleLoader } from '../../lib/site/modules';
 import { DirCache } from '../../lib/site/paths';
 import { site, siteCacheSizes } from '../../lib/site/site';
 
@@ -30,6 +31,9 @@ beforeAll(() => {
   write('www/sub/b.txt', 'B\n');
   write('www/.htaccess', 'RewriteEngine On\nRewriteRule ^nothing-matches-this$ - [F]\n');
   write('outside/evil.js', 'EVIL\n');
+  write('scripts/hello.js', "module.exports = (req, res) => res.end('HELLO');\n");
+  symlinkSync('.', join(tmp, 'scripts', 'again'));
+  symlinkSync('.', join(tmp, 'scripts', 'more'));
   symlinkSync('.', join(root, 'l1'));
   symlinkSync('.', join(root, 'l2'));
 });
@@ -136,4 +140,17 @@ describe('HtaccessStore: caches keyed by request data stay bounded', () => {
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(DISTINCT);
     expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([]);
   }, 120_000);
+});
+
+describe('ModuleLoader: the handler cache keyed by request paths stays bounded', () => {
+  test('one module reached under 3,000 names (links to `.`) keeps at most MAX_ENTRIES paths, loaded once', () => {
+    const loader = new ModuleLoader(join(tmp, 'scripts'));
+    const first = loader.get(join(tmp, 'scripts', 'hello.js'));
+    expect(typeof first).toBe('function');
+    for (let i = 0; i < 3_000; i++) {
+      const links = Array.from({ length: 12 }, (_, bit) => ((i >> bit) & 1 ? 'again' : 'more'));
+      expect(loader.get(join(tmp, 'scripts', ...links, 'hello.js'))).toBe(first);
+    }
+    expect(loader.size).toBeLessThanOrEqual(ModuleLoader.MAX_ENTRIES);
+  });
 });
