@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
-import { MAX_COMPILED_FILES, MAX_HTACCESS_ENTRIES, MAX_MERGED_WEIGHT } from '../../lib/site/htaccess-store';
+import { HtaccessStore, MAX_HTACCESS_ENTRIES, MAX_MERGED_WEIGHT } from '../../lib/site/htaccess-store';
 import { ModuleLoader } from '../../lib/site/modules';
 import { DirCache } from '../../lib/site/paths';
 import { site, siteCacheSizes } from '../../lib/site/site';
@@ -31,6 +31,7 @@ beforeAll(() => {
   write('www/sub/b.txt', 'B\n');
   write('www/.htaccess', 'RewriteEngine On\nRewriteRule ^nothing-matches-this$ - [F]\n');
   write('outside/evil.js', 'EVIL\n');
+  write('outside/.htaccess', 'RewriteEngine On\nRewriteRule ^(broken$ x\n');
   write('scripts/hello.js', "module.exports = (req, res) => res.end('HELLO');\n");
   symlinkSync('.', join(tmp, 'scripts', 'again'));
   symlinkSync('.', join(tmp, 'scripts', 'more'));
@@ -89,6 +90,17 @@ describe('HtaccessStore: inside the root is decided on normalised paths', () => 
     app.use(siteWithHandler());
     expect((await request(app).get('/url?p=sub/../a.txt')).text).toBe('A\n');
     expect((await request(app).get('/fs?p=sub/../sub/b.txt')).text).toBe('B\n');
+  });
+});
+
+describe('HtaccessStore.configForPath (public): `..` does not walk the store out of the root', () => {
+  test('the .htaccess of a folder next to the root is never read', () => {
+    const logged: string[] = [];
+    const store = new HtaccessStore(root, { recheckMs: 0, log: (m) => logged.push(m) });
+    const config = store.configForPath(`${root}/../outside/evil.js`, false);
+    expect(config.failure).toBeUndefined();
+    expect(logged).toEqual([]);
+    expect(store.cacheSizes().entries).toBe(1);
   });
 });
 

@@ -10,6 +10,7 @@ import { inheritRules } from '../compile/inherit.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { fsPath } from '../engine/bytes.js';
 import { RewriteError } from '../errors.js';
+import { normalizeFsPath, underRoot } from './paths.js';
 
 /** What applies in one directory after merging. */
 export interface DirectoryConfig {
@@ -82,7 +83,9 @@ export class HtaccessStore {
    * The configuration for `filename` (an absolute path under the root; `isDirectory` when the
    * walk ends at a directory, whose own `.htaccess` then applies too).
    */
-  configForPath(filename: string, isDirectory: boolean): DirectoryConfig {
+  configForPath(path: string, isDirectory: boolean): DirectoryConfig {
+    // `..` must not walk the store out of the root (or make endless keys): resolved first
+    const filename = normalizeFsPath(path);
     const slash = filename.lastIndexOf('/');
     const deepest = isDirectory ? (filename.endsWith('/') ? filename : filename + '/') : filename.slice(0, slash + 1);
     const now = Date.now();
@@ -215,7 +218,7 @@ export class HtaccessStore {
 export function directoriesOf(root: string, filename: string, isDirectory: boolean): string[] {
   const r = root.endsWith('/') ? root : root + '/';
   const dirs = [r];
-  if (!filename.startsWith(r)) return dirs;
+  if (!underRoot(filename, r)) return dirs;
   const rest = filename.slice(r.length).split('/');
   const n = isDirectory ? rest.length : rest.length - 1;
   let cur = r;
