@@ -4,7 +4,8 @@
 // the document root (endless distinct directories), feed `..` into a URL-path and a filesystem
 // substitution, and ask for distinct missing files: every cache keyed by request data must stay
 // bounded. Garbage is collected before and after (run with --expose-gc), so the growth is what the
-// server keeps. `--lib <path>` measures another build (default: ../dist/esm/index.js).
+// server keeps. `--lib <path>` measures another build (default: ../dist/esm/index.js); `--n` the
+// number of URLs; `--kind symlinks|dots|all` which of them.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -41,10 +42,20 @@ const config = [
   `RewriteRule ^/fs$ ${root}/%1 [L]`,
 ].join('\n');
 
+/** Which URLs: `all` (default), `symlinks` (the link walk only) or `dots` (`..` in substitutions only). */
+const KIND = arg('kind', 'all');
+const KINDS = { all: [0, 1, 2, 3], symlinks: [0], dots: [1, 2] };
+const DESCRIBED = { all: "symlink loops, '..' in substitutions, missing files", symlinks: 'symlink loops', dots: "'..' in substitutions" };
+if (!KINDS[KIND]) {
+  console.error(`--kind: one of ${Object.keys(KINDS).join(', ')}`);
+  process.exit(2);
+}
+
 /** The i-th distinct URL: l1/l2 chosen by the bits of i (2^16 distinct directories), `..`, missing files. */
 function pathFor(i) {
   const links = Array.from({ length: 16 }, (_, bit) => ((i >> bit) & 1 ? 'l1' : 'l2')).join('/');
-  switch (i % 4) {
+  const kinds = KINDS[KIND];
+  switch (kinds[i % kinds.length]) {
     case 0: return `/${links}/missing-${i}.txt`;
     case 1: return `/fs?p=${links}/../sub/${links}/x-${i}`;
     case 2: return `/url?p=sub/../${links}/../${links}/y-${i}`;
@@ -90,7 +101,7 @@ try {
   await run(0, N);
   const seconds = (performance.now() - t0) / 1000;
   const after = await settle();
-  console.log(`site() over ${N} distinct URLs (symlink loops, '..' in substitutions, missing files), ${CONNECTIONS} keep-alive connections, ${(N / seconds).toFixed(0)} req/s`);
+  console.log(`site() over ${N} distinct URLs (${DESCRIBED[KIND]}), ${CONNECTIONS} keep-alive connections, ${(N / seconds).toFixed(0)} req/s`);
   console.log(`answers: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);
   console.log(`RSS  ${MiB(before.rss)} MiB → ${MiB(after.rss)} MiB: growth ${MiB(after.rss - before.rss)} MiB`);
   console.log(`heap ${MiB(before.heapUsed)} MiB → ${MiB(after.heapUsed)} MiB: growth ${MiB(after.heapUsed - before.heapUsed)} MiB`);
