@@ -3,6 +3,7 @@
  * applies, and substitutions are internal redirects that re-run the rules, capped like
  * LimitInternalRecursion.
  */
+import { posix } from 'node:path';
 import type { RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
 import { absoluteUri } from './uri.js';
@@ -27,10 +28,18 @@ export function substPrefixPath(input: string, match: string, subst: string): st
   return input;
 }
 
-/** Apache's directory walk: the longest existing prefix is the filename, the rest PATH_INFO. */
+/** A `.` or `..` path segment. */
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
+/**
+ * Apache's directory walk: the longest existing prefix is the filename, the rest PATH_INFO.
+ * `.`/`..` segments are resolved first and never climb above the document root (ap_normalize_path
+ * refuses them in a request; a caller's URL-path gets the same treatment instead of a filename
+ * outside the root).
+ */
 export function mapToFile(docRoot: string, uri: string, fs: FsView): { filename: string; pathInfo: string } {
   const root = docRoot.replace(/\/$/, '');
-  const segs = uri.split('/');
+  const segs = (DOT_SEGMENT.test(uri) ? posix.normalize(uri) : uri).split('/');
   let path = root;
   for (let i = 1; i < segs.length; i++) {
     const candidate = path + '/' + segs[i];
@@ -68,7 +77,10 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
   if (toProxy) return done(proxyOutcome(ctx, action));
   if (abs.skip) {
     if (ruleSet.base !== undefined) {
-      const slash = st.filename.indexOf('/', abs.skip);
+      let slash = st.filename.indexOf('/', abs.skip);
+      // a mounted site's URLs carry the mount path first (constructUrl); RewriteBase replaces what follows it
+      const mount = ctx.server.mountPath ?? '';
+      if (mount && st.filename.startsWith(mount + '/', slash)) slash += mount.length;
       if (slash >= 0 && slash + 1 < st.filename.length) {
         const cp = st.filename.slice(slash + 1);
         const cp2 = substPrefixPath(cp, dir.startsWith('/') ? dir.slice(1) : dir, ruleSet.base.slice(1));

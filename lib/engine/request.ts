@@ -44,6 +44,8 @@ export interface ServerInfo {
   readonly serverAdmin?: string;
   readonly serverSoftware?: string;
   readonly documentRoot: string;
+  /** The URL-path the site is mounted at (Express's `req.baseUrl`, no trailing slash): part of every this-server URL. */
+  readonly mountPath?: string;
 }
 
 export function headerValue(headers: RequestView['headers'], name: string): string {
@@ -111,11 +113,11 @@ export function invalidHost(headers: Readonly<Record<string, string | string[] |
   return parseHost(Array.isArray(host) ? host.join(', ') : host) === undefined;
 }
 
-/** ap_construct_url: `scheme://host[:port]` + `path` for this request (the port only when not the scheme's default). */
+/** ap_construct_url: `scheme://host[:port]` + the mount path + `path` for this request (the port only when not the scheme's default). */
 export function constructUrl(view: RequestView, server: ServerInfo, path: string): string {
   const { name, port } = requestHost(view, server);
   const def = view.secure ? 443 : 80;
-  return `${view.secure ? 'https' : 'http'}://${name}${port === def ? '' : `:${port}`}${path}`;
+  return `${view.secure ? 'https' : 'http'}://${name}${port === def ? '' : `:${port}`}${server.mountPath ?? ''}${path}`;
 }
 
 export type ParsedTarget =

@@ -73,8 +73,10 @@ export function reduceUri(ctx: EvalContext): void {
   const { name, port: ourPort } = requestHost(ctx.view, ctx.server);
   const hosts = ctx.server.serverName ? [ctx.server.serverName, ...(ctx.server.serverAliases ?? [])].map((h) => h.toLowerCase()) : [name.toLowerCase()];
   const portOk = ctx.server.serverPort === undefined ? (ctx.server.serverName ? true : port === ourPort) : port === ctx.server.serverPort;
-  if (hosts.includes(m[1].toLowerCase()) && portOk) {
-    st.filename = url;
-    ctx.uriReduced = true;
-  }
+  if (!hosts.includes(m[1].toLowerCase()) || !portOk) return;
+  // mounted (Express's baseUrl): only URLs under the mount are this site's; the local path is below it
+  const mount = ctx.server.mountPath ?? '';
+  if (mount && url !== mount && !url.startsWith(mount + '/')) return;
+  st.filename = url.slice(mount.length) || '/';
+  ctx.uriReduced = true;
 }

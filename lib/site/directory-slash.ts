@@ -14,6 +14,7 @@ import { sendRedirect } from '../http/respond.js';
 import type { Next } from '../http/types.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
+import { mountOf } from './site.js';
 
 export interface DirectorySlashOptions {
   readonly root: string;
@@ -34,7 +35,10 @@ export function directorySlash<Req extends IncomingMessage = IncomingMessage, Re
     if (!enabled) { next(); return; }
     const url = req.url ?? '/';
     const parsed = parseTarget(url);
-    if (!parsed.ok || parsed.uri === '*' || parsed.uri.endsWith('/')) { next(); return; }
+    const mount = mountOf(req);
+    // `/mnt` for a middleware mounted at `/mnt` arrives as `/`: the root directory without its slash
+    const bareRoot = mount?.bare === true && parsed.ok && parsed.uri === '/';
+    if (!parsed.ok || parsed.uri === '*' || (parsed.uri.endsWith('/') && !bareRoot)) { next(); return; }
     const mapped = mapToFile(root, parsed.uri.replace(/\/{2,}/g, '/'), nodeFs);
     if (mapped.pathInfo || !nodeFs.stat(mapped.filename)?.isDirectory() || dotSegment(mapped.filename, root) !== 'none') { next(); return; }
     if (store) {
@@ -42,8 +46,8 @@ export function directorySlash<Req extends IncomingMessage = IncomingMessage, Re
       if (cfg.ruleSet?.directorySlash === false) { next(); return; }
     }
     // the URL the client used: the mount path (Express's baseUrl) is part of it
-    const base = String((req as { baseUrl?: string }).baseUrl ?? '');
-    const path = (base + parsed.uri).replace(/^\/{2,}/, '/');
+    const base = mount?.path ?? '';
+    const path = bareRoot ? base : (base + parsed.uri).replace(/^\/{2,}/, '/');
     const location = constructUrl(requestView(req, trust), { documentRoot: root }, `${escapeUri(path)}/${parsed.args !== null ? '?' + parsed.args : ''}`);
     sendRedirect(req, res, 301, location);
   };

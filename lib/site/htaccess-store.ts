@@ -10,6 +10,7 @@ import { inheritRules } from '../compile/inherit.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { fsPath } from '../engine/bytes.js';
 import { RewriteError } from '../errors.js';
+import { normalizeFsPath, underRoot } from './paths.js';
 
 /** What applies in one directory after merging. */
 export interface DirectoryConfig {
@@ -43,9 +44,33 @@ export interface HtaccessStoreOptions {
 
 let versions = 0;
 
+/**
+ * Directories whose `.htaccess` state is remembered (present, absent or broken). The keys come from
+ * request paths: a symbolic link to `.` makes `/l/l/l/…` endless distinct directories, so the cache
+ * is bounded; the least recently used entry goes first (re-reading it costs a stat and a compile).
+ */
+export const MAX_HTACCESS_ENTRIES = 4096;
+/**
+ * Merged configurations remembered, counted in directories (each remembers the version of every
+ * directory above it: a deep path weighs more). Oldest first out.
+ */
+export const MAX_MERGED_WEIGHT = 65_536;
+
+interface Merged {
+  config: DirectoryConfig;
+  versions: number[];
+  checkedAt: number;
+}
+
+/** Compiled files remembered by identity (device, inode, mtime, size); oldest out. */
+export const MAX_COMPILED_FILES = 1024;
+
 export class HtaccessStore {
-  private readonly entries = new Map<string, Entry | null>();
-  private readonly merged = new Map<string, { config: DirectoryConfig; versions: number[]; checkedAt: number }>();
+  /** Per directory (ending in `/`): its `.htaccess`, or null with the time its absence was seen. */
+  private readonly entries = new Map<string, Entry | { absentAt: number }>();
+  private readonly merged = new Map<string, Merged>();
+  private mergedWeight = 0;
+  private readonly byIdentity = new Map<string, RuleSet>();
   private readonly fileName: string;
   private readonly recheckMs: number;
 
@@ -58,7 +83,9 @@ export class HtaccessStore {
    * The configuration for `filename` (an absolute path under the root; `isDirectory` when the
    * walk ends at a directory, whose own `.htaccess` then applies too).
    */
-  configForPath(filename: string, isDirectory: boolean): DirectoryConfig {
+  configForPath(path: string, isDirectory: boolean): DirectoryConfig {
+    // `..` must not walk the store out of the root (or make endless keys): resolved first
+    const filename = normalizeFsPath(path);
     const slash = filename.lastIndexOf('/');
     const deepest = isDirectory ? (filename.endsWith('/') ? filename : filename + '/') : filename.slice(0, slash + 1);
     const now = Date.now();
@@ -92,14 +119,62 @@ export class HtaccessStore {
       ruleSet = ruleSet ? inheritRules(ruleSet, child) : child;
     }
     const config: DirectoryConfig = { ruleSet, rewriteDir, failure };
-    if (this.merged.size > 10_000) this.merged.clear();
-    this.merged.set(key, { config, versions: entries.map((e) => e?.version ?? 0), checkedAt: now });
+    this.remember(key, { config, versions: entries.map((e) => e?.version ?? 0), checkedAt: now });
     return config;
   }
 
+  /** How much is cached (for tests and monitoring): every number stays under its bound. */
+  cacheSizes(): { entries: number; merged: number; mergedWeight: number; compiled: number } {
+    return { entries: this.entries.size, merged: this.merged.size, mergedWeight: this.mergedWeight, compiled: this.byIdentity.size };
+  }
+
+  private remember(key: string, m: Merged): void {
+    const old = this.merged.get(key);
+    if (old) {
+      this.mergedWeight -= old.versions.length;
+      this.merged.delete(key);
+    }
+    // Map iteration is insertion order: the first key is the oldest
+    while (this.merged.size && this.mergedWeight + m.versions.length > MAX_MERGED_WEIGHT) {
+      const [oldestKey, oldest] = this.merged.entries().next().value!;
+      this.mergedWeight -= oldest.versions.length;
+      this.merged.delete(oldestKey);
+    }
+    this.merged.set(key, m);
+    this.mergedWeight += m.versions.length;
+  }
+
+  private store(dir: string, value: Entry | { absentAt: number }): void {
+    this.entries.delete(dir);
+    if (this.entries.size >= MAX_HTACCESS_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(dir, value);
+  }
+
+  /**
+   * The rule set of one file. The same file is often reached under many directory names (a
+   * symbolic link to `.` inside the root): it is read and compiled once per version (device,
+   * inode, mtime, size), whatever the name.
+   */
+  private compiled(file: string, st: Stats): RuleSet {
+    const identity = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
+    const known = this.byIdentity.get(identity);
+    if (known) return known;
+    const ruleSet = compileText(readFileSync(fsPath(file), 'utf8'), { ...this.options.compile, context: 'directory', file });
+    if (this.byIdentity.size >= MAX_COMPILED_FILES) this.byIdentity.delete(this.byIdentity.keys().next().value!);
+    this.byIdentity.set(identity, ruleSet);
+    return ruleSet;
+  }
+
   private entry(dir: string, now: number): Entry | null {
-    let e = this.entries.get(dir);
-    if (e !== undefined && (e === null ? this.nullCheckedAt.get(dir)! : e.checkedAt) + this.recheckMs > now && this.recheckMs > 0) return e;
+    const cached = this.entries.get(dir);
+    let e = cached && 'absentAt' in cached ? null : cached;
+    const seenAt = cached === undefined ? undefined : 'absentAt' in cached ? cached.absentAt : cached.checkedAt;
+    if (seenAt !== undefined && seenAt + this.recheckMs > now && this.recheckMs > 0) {
+      // least recently used goes first: the directories near the root, on every walk, stay
+      this.entries.delete(dir);
+      this.entries.set(dir, cached!);
+      return e ?? null;
+    }
     const file = dir + this.fileName;
     let st: Stats | undefined;
     let statError: Error | undefined;
@@ -109,18 +184,20 @@ export class HtaccessStore {
       statError = err as Error;
     }
     if (!st && !statError) {
-      this.entries.set(dir, null);
-      this.nullCheckedAt.set(dir, now);
+      this.store(dir, { absentAt: now });
       return null;
     }
     const signature = st ? `${st.mtimeMs}:${st.size}:${st.ino}` : `error:${(statError as NodeJS.ErrnoException).code}`;
-    if (e && e.signature === signature) { e.checkedAt = now; return e; }
+    if (e && e.signature === signature) {
+      e.checkedAt = now;
+      this.store(dir, e);
+      return e;
+    }
     e = { checkedAt: now, signature, version: ++versions };
     try {
       if (statError) throw statError;
       if (!st!.isFile()) throw new Error(`${file} is not a regular file`);
-      const text = readFileSync(fsPath(file), 'utf8');
-      e.ruleSet = compileText(text, { ...this.options.compile, context: 'directory', file });
+      e.ruleSet = this.compiled(file, st!);
     } catch (err) {
       // Apache: a .htaccess that cannot be opened (permissions, a symlink loop) is a 403 ("unable to
       // check htaccess file"); one that does not parse is a 500
@@ -129,12 +206,9 @@ export class HtaccessStore {
       e.failure = { status, file, error };
       (this.options.log ?? ((m: string) => console.error(m)))(`modrewrite: ${file}: ${status === 403 ? 'unable to check htaccess file, ensure it is readable' : 'invalid configuration'}: ${error.message}`);
     }
-    this.entries.set(dir, e);
-    this.nullCheckedAt.delete(dir);
+    this.store(dir, e);
     return e;
   }
-
-  private readonly nullCheckedAt = new Map<string, number>();
 }
 
 /**
@@ -144,7 +218,7 @@ export class HtaccessStore {
 export function directoriesOf(root: string, filename: string, isDirectory: boolean): string[] {
   const r = root.endsWith('/') ? root : root + '/';
   const dirs = [r];
-  if (!filename.startsWith(r)) return dirs;
+  if (!underRoot(filename, r)) return dirs;
   const rest = filename.slice(r.length).split('/');
   const n = isDirectory ? rest.length : rest.length - 1;
   let cur = r;

@@ -16,7 +16,7 @@ import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig } from './pipeline.js';
-import { envObject } from './site.js';
+import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
 
 export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
@@ -49,8 +49,9 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
   const trust = compileTrust(options.trustProxy);
   const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
   return (req, res, next) => {
+    const mount = mountOf(req);
     // an exception while answering goes to next(err); it never escapes as an unhandled rejection
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then((r) => answerSafely(res, next, () => {
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn, mountPath: mount?.path }).then((r) => answerSafely(res, next, () => {
       const { acc } = r;
       if (acc.env.size) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
       if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);

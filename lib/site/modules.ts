@@ -15,9 +15,19 @@ type ModuleFn = (req: IncomingMessage, res: ServerResponse, next: Next) => unkno
 const load = createRequire(resolve('modrewrite-handler-loader.js'));
 
 export class ModuleLoader {
+  /**
+   * Paths remembered at most. The keys come from request paths, and a symbolic link to `.` in the
+   * folder names one module under endless paths; oldest out (Node's own require cache is keyed by
+   * the real path, so a forgotten path costs a stat, not a second load).
+   */
+  static readonly MAX_ENTRIES = 1024;
   private readonly cache = new Map<string, ModuleFn>();
   readonly dir: string;
   constructor(dir: string) { this.dir = resolve(dir); }
+
+  get size(): number {
+    return this.cache.size;
+  }
 
   /** The handler in `file` (an absolute path), or undefined when it is not a module inside `dir`. */
   get(file: string): ModuleFn | undefined {
@@ -29,6 +39,7 @@ export class ModuleLoader {
     const mod = load(abs) as ModuleFn | { default?: ModuleFn };
     fn = typeof mod === 'function' ? mod : mod?.default;
     if (typeof fn !== 'function') throw new Error(`${abs} does not export a (req, res, next) handler`);
+    if (this.cache.size >= ModuleLoader.MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(abs, fn);
     return fn;
   }

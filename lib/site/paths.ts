@@ -1,10 +1,17 @@
 /** Path containment: what may be served, and from where. */
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { fsPath, utf8ToBytes } from '../engine/bytes.js';
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 
-/** Whether `path` is `root` or inside it (plain string check on absolute, normalised paths). */
+/** A `.` or `..` segment: such a path is not normalised, and a string comparison would lie about it. */
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
+/**
+ * Whether `path` is `root` or inside it. A string comparison, so it fails closed on a path with a
+ * `.`/`..` segment (`/www/../etc` starts with `/www/`): normalise first (normalizeFsPath).
+ */
 export function underRoot(path: string, root: string): boolean {
+  if (DOT_SEGMENT.test(path)) return false;
   const r = root.endsWith('/') ? root : root + '/';
   return path.startsWith(r) || path === r.slice(0, -1);
 }
@@ -20,6 +27,16 @@ export function statFailure(p: string): string | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : code ?? 'EIO';
   }
+}
+
+/**
+ * An absolute filesystem path with `.`/`..` segments resolved and repeated slashes merged, the
+ * trailing slash kept (it marks a directory): what Apache's directory walk makes of r->filename
+ * (apr_filepath_merge, lexical; symbolic links are checked separately).
+ */
+export function normalizeFsPath(p: string): string {
+  if (!DOT_SEGMENT.test(p) && !p.includes('//')) return p;
+  return posix.normalize(p);
 }
 
 /** Roots as absolute real paths (a root that does not exist yet is kept as written). */
@@ -81,8 +98,13 @@ export function walk(docRoot: string, uri: string, dirs?: DirCache): Walked {
  * rarely change, the file itself is always looked at afresh.
  */
 export class DirCache {
+  /** Directories remembered at most (keys come from request paths); full: start afresh. */
+  static readonly MAX_ENTRIES = 10_000;
   private readonly map = new Map<string, { stat: Stats; link: boolean; at: number }>();
   constructor(private readonly ttlMs: number) {}
+  get size(): number {
+    return this.map.size;
+  }
   get(p: string, now: number): { stat: Stats; link: boolean } | undefined {
     const e = this.map.get(p);
     if (!e) return undefined;
@@ -92,7 +114,7 @@ export class DirCache {
   }
   set(p: string, stat: Stats | undefined, link: boolean, now: number): void {
     if (!this.ttlMs || !stat?.isDirectory()) return;
-    if (this.map.size >= 10_000) this.map.clear();
+    if (this.map.size >= DirCache.MAX_ENTRIES) this.map.clear();
     this.map.set(p, { stat, link, at: now });
   }
 }

@@ -16,7 +16,7 @@ import { evaluateServer } from '../engine/server.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import type { HtaccessStore } from './htaccess-store.js';
-import { statFailure, underRoot, walk, type DirCache, type Walked } from './paths.js';
+import { normalizeFsPath, statFailure, underRoot, walk, type DirCache, type Walked } from './paths.js';
 
 export interface SiteConfig {
   readonly root: string;
@@ -59,10 +59,15 @@ export interface RequestInput {
   readonly view: RequestView;
   readonly target: string;
   readonly trace?: (line: string) => void;
+  /** The mount path (Express's `req.baseUrl`): every this-server URL built includes it. */
+  readonly mountPath?: string;
+  /** The request named the mount path itself, without its trailing slash (`/site` for a mount at `/site`). */
+  readonly bareMount?: boolean;
 }
 
 /** Runs the pipeline for a request-target. */
-export async function resolveRequest(site: SiteConfig, input: RequestInput): Promise<SiteResult> {
+export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput): Promise<SiteResult> {
+  const site = input.mountPath ? { ...siteConfig, server: { ...siteConfig.server, mountPath: input.mountPath } } : siteConfig;
   const parsed = parseTarget(input.target);
   const acc: Collected = { vary: [], cookies: [], env: new Map(), end: false, internalRedirects: 0 };
   if (!parsed.ok) return { kind: 'status', status: parsed.status, acc, uri: '', args: null };
@@ -87,9 +92,12 @@ export async function resolveRequest(site: SiteConfig, input: RequestInput): Pro
     // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
     if (!p.stat?.isDirectory() || p.pathInfo) return p;
     const cfg = dirSettings(site, p.filename);
-    if (!uri.endsWith('/')) {
+    // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its slash
+    const bareRoot = input.bareMount === true && round === 0 && uri === '/';
+    if (!uri.endsWith('/') || bareRoot) {
       if (!cfg.slash) return p;
-      const location = constructUrl(input.view, site.server, `${escapeUri(uri)}/${args !== null ? '?' + args : ''}`);
+      const path = bareRoot ? '/' : `${escapeUri(uri)}/`;
+      const location = constructUrl(input.view, site.server, `${path}${args !== null ? '?' + args : ''}`);
       return { kind: 'redirect', status: 301, location, acc, uri, args };
     }
     // HEAD is a GET to Apache (header_only)
@@ -153,16 +161,21 @@ function afterServer(site: SiteConfig, base: EvaluateInput, uri: string, args: s
     if (o.type === 'rewrite') { path = o.path; args = o.args; }
     if (o.type === 'file') {
       args = o.args;
-      // a filesystem path: only under the document root or an allowed root; otherwise a URL-path
-      const allowed = site.allowedRoots.find((r) => underRoot(o.path, r));
-      if (allowed) mapped = walk(allowed, o.path.slice(allowed.replace(/\/$/, '').length), site.dirs);
+      // a filesystem path: only under the document root or an allowed root; otherwise a URL-path.
+      // `..` from request data is resolved first, as the directory walk would (no string trick)
+      const file = normalizeFsPath(o.path);
+      const allowed = site.allowedRoots.find((r) => underRoot(file, r));
+      if (allowed) mapped = walk(allowed, file.slice(allowed.replace(/\/$/, '').length), site.dirs);
       else path = o.path;
     }
   }
   if (!mapped) {
     if (path === '*' || !path.startsWith('/')) return { kind: 'status', status: 400, acc, uri, args };
-    // core's translate: docroot + the path, empty segments skipped (apr_filepath_merge)
-    mapped = walk(site.root, path.replace(/\/{2,}/g, '/'), site.dirs);
+    // core's translate: docroot + the path, merged like apr_filepath_merge (empty segments skipped,
+    // `..` resolved); above the document root is the stock `<Directory />` denial: 403
+    const local = normalizeFsPath(site.root.replace(/\/$/, '') + path);
+    if (!underRoot(local, site.root)) return { kind: 'status', status: 403, reason: `${local} is outside the document root`, acc, uri, args };
+    mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
   }
   const stat = mapped.stat;
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403

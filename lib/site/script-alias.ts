@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Next } from '../http/types.js';
 import { ModuleLoader, runModule } from './modules.js';
+import { mountOf } from './site.js';
 
 export interface ScriptRequest extends IncomingMessage {
   /** The URL-path prefix that named the script (SCRIPT_NAME). */
@@ -39,7 +40,8 @@ export function scriptAlias<Req extends IncomingMessage = IncomingMessage, Res e
     }
     if (!fn) { next(); return; }
     const sreq = req as Req & ScriptRequest;
-    sreq.scriptName = m[0];
+    // SCRIPT_NAME is the URL-path the client used: under a mount, the mount path comes first
+    sreq.scriptName = (mountOf(req)?.path ?? '') + m[0];
     sreq.pathInfo = path.slice(m[0].length);
     runModule(fn, req, res, next);
   };

@@ -128,7 +128,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`);
       sendFailure(req, res, err);
     };
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn }).then(
+    const mount = mountOf(req);
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn, mountPath: mount?.path, bareMount: mount?.bare }).then(
       (r) => answerSafely(res, fail, () => answer(req, res, done, r)),
       (err: unknown) => {
         // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
@@ -155,7 +156,9 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const close = (): void => {
     for (const program of programs) program.close();
   };
-  return Object.assign(middleware, { upgrade, close });
+  const result = Object.assign(middleware, { upgrade, close });
+  caches.set(result, { store, dirs: config.dirs! });
+  return result;
 
   function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
     const { acc } = r;
@@ -225,7 +228,6 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
 }
 
 /**
-/**
  * The document root must be an existing folder, as in Apache: `apache2 -t` (2.4.71) with a missing
  * DocumentRoot stops with "AH00526: Syntax error ... DocumentRoot '...' is not a directory, or is
  * not readable" instead of starting and answering 404 for everything.
@@ -254,6 +256,28 @@ function debugHeaders(res: ServerResponse, r: SiteResult): void {
   for (const [k, v] of r.acc.env) {
     if (v && !/[\x00-\x1f\x7f]/.test(v) && isValidHeaderValue(v)) setCheckedHeader(res, `X-Env-${k}`, v);
   }
+}
+
+const caches = new WeakMap<object, { store: HtaccessStore | undefined; dirs: DirCache }>();
+
+/** Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check it). */
+export function siteCacheSizes(middleware: object): { htaccessEntries: number; merged: number; mergedWeight: number; compiled: number; dirs: number } | undefined {
+  const c = caches.get(middleware);
+  if (!c) return undefined;
+  const s = c.store?.cacheSizes() ?? { entries: 0, merged: 0, mergedWeight: 0, compiled: 0 };
+  return { htaccessEntries: s.entries, merged: s.merged, mergedWeight: s.mergedWeight, compiled: s.compiled, dirs: c.dirs.size };
+}
+
+/**
+ * The mount path of an Express router mount (`req.baseUrl`), and whether the request named it
+ * without a trailing slash: Express hands both `/site` and `/site/` on as `req.url = '/'`.
+ */
+export function mountOf(req: IncomingMessage): { path: string; bare: boolean } | undefined {
+  const base = (req as { baseUrl?: unknown }).baseUrl;
+  if (typeof base !== 'string' || base === '') return undefined;
+  const original = String((req as { originalUrl?: unknown }).originalUrl ?? '');
+  const q = original.indexOf('?');
+  return { path: base, bare: (q < 0 ? original : original.slice(0, q)) === base };
 }
 
 /** The environment for `req.rewrite.env` (byte strings decoded as UTF-8). */
