@@ -66,6 +66,8 @@ async function serve(args: readonly string[], io: CliIo): Promise<http.Server> {
   const p = proxy({
     faultStatus: values['proxy-status'] === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS, serverName: values['server-name'],
     trustProxy: true, reverse: values['proxy-reverse'], lookup: values['no-dns'] ? loopbackOnlyLookup : undefined,
+    // proxy faults go to the error log (stderr), like Apache's [proxy:error] lines
+    log: (line) => io.err(line),
   });
   // relative map paths in the config resolve against the config file's folder ({ file } does that)
   const handler = site({

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   ERR_RECURSION: 'ERR_RECURSION',
   /** Runtime: a rewritten filename longer than twice LimitRequestLine, answered 500. */
   ERR_URI_TOO_LONG: 'ERR_URI_TOO_LONG',
+  /** Runtime: a `[P]` request whose body an earlier middleware read without leaving a re-serialisable `req.body`, answered 500. */
+  ERR_PROXY_BODY_CONSUMED: 'ERR_PROXY_BODY_CONSUMED',
 } as const;
 
 export type RewriteErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,7 @@ import { evaluateDirectory } from '../engine/directory.js';
 import { evaluateServer } from '../engine/server.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { parseTarget } from '../engine/request.js';
+import { handOff } from './hand-off.js';
 import { appendVary, sendRedirect, sendStatus } from './respond.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { loadRules } from './load-rules.js';
@@ -125,7 +126,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         sendStatus(req, res, outcome.status);
         return;
       case 'proxy':
-        if (options.proxy) { options.proxy(req, res, next, { target: outcome.target, noCanon: outcome.noCanon }); return; }
+        if (options.proxy) { handOff(options.proxy, req, res, next, outcome); return; }
         debug('attempt to make remote request from mod_rewrite without proxy enabled: proxy:%s (set options.proxy)', outcome.target);
         sendStatus(req, res, 403);
         return;

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../engine/escape.js';
+import { handOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
 import { debug, forceContentType, refreshExpress4Query } from '../http/rewrite.js';
@@ -49,7 +50,7 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
       if (r.kind === 'status') { sendStatus(req, res, r.status, undefined, r.notes); return; }
       appendVary(res, acc.vary);
       if (r.kind === 'proxy') {
-        if (options.proxy) options.proxy(req, res, next, { target: r.target, noCanon: r.noCanon });
+        if (options.proxy) handOff(options.proxy, req, res, next, r);
         else sendStatus(req, res, 403);
         return;
       }

@@ -8,12 +8,13 @@ import type { Duplex } from 'node:stream';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
+import { handOff } from '../http/hand-off.js';
 import { loadRules } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { appendVary, sendRedirect, sendStatus } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
-import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
+import type { Handler, Next, ProxyHandler, ProxyRequest, RulesInput } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
@@ -109,8 +110,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   /** `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] → proxy.upgrade. */
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void => {
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' }).then((r) => {
-      const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: { target: string; noCanon: boolean }) => void } | undefined)?.upgrade;
-      if (r.kind === 'proxy' && up) { up(req, socket, head, { target: r.target, noCanon: r.noCanon }); return; }
+      const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: ProxyRequest) => void } | undefined)?.upgrade;
+      if (r.kind === 'proxy' && up) { up(req, socket, head, r.self ? { target: r.target, noCanon: r.noCanon, self: true } : { target: r.target, noCanon: r.noCanon }); return; }
       if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') { next(req, socket, head); return; }
       const status = r.kind === 'redirect' || r.kind === 'status' ? r.status : r.kind === 'proxy' ? 403 : 404;
       refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
@@ -136,7 +137,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
         return;
       case 'proxy':
         appendVary(res, acc.vary);
-        if (options.proxy) { options.proxy(req, res, next, { target: r.target, noCanon: r.noCanon }); return; }
+        if (options.proxy) { handOff(options.proxy, req, res, next, r); return; }
         sendStatus(req, res, 403);
         return;
       case 'file': break;
