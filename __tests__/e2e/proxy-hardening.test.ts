@@ -302,6 +302,8 @@ describe('issue 9 item 18: invalid [P] target authorities are refused (Apache: 5
     ['CR/LF after the host', '127.0.0.1%0d%0a:VICTIM'],
     ['a space after the host', '127.0.0.1%20:VICTIM'],
     ['a <', '127.0.0.1:VICTIM%3c'],
+    ['%-escapes the URL parser would decode to the denied host', '%2531%2532%2537.0.0.1:VICTIM'],
+    ['an empty port (Apache: 500)', '127.0.0.1:'],
     ['a second port', '127.0.0.1:VICTIM:1'],
     ['letters in the port', '127.0.0.1:VICTIMx'],
   ])('%s (past a RewriteCond denylist, with and without NE)', async (_what, authority) => {

@@ -47,14 +47,15 @@ export function parseProxyTargetCached(raw: string, self?: IncomingMessage, isSe
 }
 
 /**
- * A host as RFC 3986 allows it: a reg-name (unreserved, sub-delims, %-escapes) or a bracketed IP
- * literal. Anything else (a tab, CR/LF, space, `<`, a second colon...) is refused before any
+ * A host as RFC 3986 allows it, without %-escapes: a reg-name (unreserved, sub-delims) or a
+ * bracketed IP literal. Anything else (a tab, CR/LF, space, `<`, `%`, a second colon...) is refused before any
  * connection: undici's URL parser would silently delete a tab or CR/LF and connect to the
  * remainder, past a RewriteCond that denied the host as written. Apache 2.4.71 answers such a
  * target with 500 (AH00898, recorded with `RewriteRule ^/h/([^/]*)/(.*)$ http://$1/$2 [P]` and
- * `/h/127.0.0.1%09:PORT/x`, `%20`, `%0d%0a`, `%3c`, `:PORT:1`, `:PORTx`).
+ * `/h/127.0.0.1%09:PORT/x`, `%20`, `%0d%0a`, `%3c`, `:PORT:1`, `:PORTx`). `%` is refused because the
+ * URL parser would decode `%31%32%37.0.0.1` to `127.0.0.1` (Apache looks the name up as written and fails).
  */
-const REG_NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=%]+$/;
+const REG_NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=]+$/;
 const IP_LITERAL = /^\[[0-9A-Fa-f:.]+\]$/;
 const PORT = /^\d{1,5}$/;
 
@@ -62,7 +63,8 @@ const PORT = /^\d{1,5}$/;
 export function validAuthority(authority: string): boolean {
   const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/s.exec(authority);
   if (!m || !(REG_NAME.test(m[1]) || IP_LITERAL.test(m[1]))) return false;
-  return m[2] === undefined || m[2] === '' || PORT.test(m[2]);
+  // an empty port (`host:`) too: Apache answers `http://127.0.0.1:/x` with 500 (conformance case 101-seed-004)
+  return m[2] === undefined || PORT.test(m[2]);
 }
 
 export function parseProxyTarget(raw: string, self?: IncomingMessage, isSelf = false): TargetResult {
