@@ -12,6 +12,7 @@ import type { AddressInfo, LookupFunction } from 'node:net';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import connect from 'connect';
 import createDebug from 'debug';
 import express5 from 'express';
@@ -165,7 +166,7 @@ describe('issue 9 item 2: a request body read before [P] is never forwarded as e
     expect(Number(received(r4).headers['content-length'])).toBe(Buffer.byteLength('plain é text'));
   });
 
-  test('raw() leaves a Buffer: forwarded byte for byte; a chunked upload parsed by json() is re-framed with Content-Length', async () => {
+  test('raw() leaves a Buffer: forwarded byte for byte; chunked and gzip uploads parsed by json() are re-framed with Content-Length, identity', async () => {
     const backend = await echoBackend();
     const raw = await frontWith(() => express5() as never, [express5.raw({ type: 'application/octet-stream' })], backend.port);
     const r1 = await request(raw).post('/p/raw').set('Content-Type', 'application/octet-stream').send(Buffer.from('bytes\u0000\u00ff'));
@@ -177,6 +178,20 @@ describe('issue 9 item 2: a request body read before [P] is never forwarded as e
     expect(JSON.parse(body.body)).toEqual({ a: 'b' });
     expect(body.headers['transfer-encoding']).toBeUndefined();
     expect(body.headers['content-length']).toBe('9');
+    // json() inflated a gzip body: the backend gets the identity encoding, not a stale Content-Encoding
+    const gz = gzipSync('{"z":[1,2]}');
+    const r2 = await new Promise<{ body: string; headers: Record<string, string> }>((resolve, reject) => {
+      const q = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/p/gz', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gz.length } }, (res) => {
+        let text = '';
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve(JSON.parse(text)));
+      });
+      q.on('error', reject);
+      q.end(gz);
+    });
+    expect(JSON.parse(r2.body)).toEqual({ z: [1, 2] });
+    expect(r2.headers['content-encoding']).toBeUndefined();
+    expect(r2.headers['content-length']).toBe(String(Buffer.byteLength('{"z":[1,2]}')));
   });
 
   test('a stream read without a parsed body (a raw read) is a 500 with ERR_PROXY_BODY_CONSUMED logged; the backend is not called', async () => {
