@@ -296,6 +296,22 @@ describe('issue 9 item 16: a path-only [P] target is this server, whatever Host 
     expect(lookups).toEqual([]);
   });
 
+  test('a WebSocket handshake (rewrite().upgrade) to a path-only [P] target stays on this server too', async () => {
+    const other = await victim();
+    const p = proxy({ lookup: countingLookup });
+    closers.push(() => p.close());
+    const mw = rewrite('RewriteRule ^/ws$ /elsewhere [P]', { proxy: p });
+    const server = http.createServer((_req, res) => res.end());
+    server.on('upgrade', (req, socket, head) => mw.upgrade(req, socket, head));
+    const port = await listen(server);
+    lookups.length = 0;
+    const answer = await rawRequest(port, `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${other.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    // this server's own answer for /elsewhere (no rule: 404), relayed
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(other.hits).toEqual([]);
+    expect(lookups).toEqual([]);
+  });
+
   test('an absolute [P] target still goes where it says', async () => {
     const backend = await echoBackend();
     const p = proxy({ lookup: countingLookup });
