@@ -362,6 +362,21 @@ describe('issue 9 item 18: invalid [P] target authorities are refused (Apache: 5
     expect(lookups).toEqual([]);
   });
 
+  test('the log line of a refused target escapes its control characters (no forged log lines); a bad standalone target throws ERR_OPTIONS', async () => {
+    const lines: string[] = [];
+    const p = proxy({ lookup: countingLookup, log: (line) => lines.push(line) });
+    closers.push(() => p.close());
+    const app = express5();
+    app.use(rewrite('RewriteRule ^/h/([^/]*)/(.*)$ http://$1/$2 [P]', { proxy: p }));
+    const res = await request(app).get('/h/127.0.0.1%0d%0a[error]%20forged:1/x');
+    expect(res.status).toBe(500);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/[\r\n]/);
+    expect(lines[0]).toContain('\\x0d\\x0a[error]');
+    expect(() => proxy({ target: 'http://127.0.0.1\t:1/' })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    expect(() => proxy({ target: 'http://127.0.0.1:1' })).not.toThrow();
+  });
+
   test('userinfo is dropped as apr_uri_parse does; a valid authority is proxied', async () => {
     const backend = await echoBackend();
     const p = proxy({ lookup: countingLookup });

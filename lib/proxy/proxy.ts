@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import createDebug from 'debug';
 import { Agent, type Dispatcher } from 'undici';
-import { RewriteRuntimeError } from '../errors.js';
+import { RewriteError, RewriteRuntimeError } from '../errors.js';
 import { kProxyHandOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import type { Next, ProxyRequest } from '../http/types.js';
@@ -90,6 +90,11 @@ export type ProxyMiddleware<Req extends IncomingMessage, Res extends ServerRespo
   };
 
 export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: ProxyOptions<Req, Res> = {}): ProxyMiddleware<Req, Res> {
+  // a URL target is checked once, here (a path alone is this server itself)
+  if (options.target !== undefined && !options.target.startsWith('/')) {
+    const checked = parseProxyTarget(options.target.replace(/\/?$/, '/'));
+    if (!checked.ok) throw new RewriteError('ERR_OPTIONS', `proxy(): target: ${checked.reason}`);
+  }
   const agents = new Map<string, Dispatcher>();
   const agentFor = (t: ParsedTarget): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
@@ -130,7 +135,7 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
   const targetOf = (req: IncomingMessage, hand?: ProxyRequest): string | undefined => hand?.target ?? (options.target ? options.target.replace(/\/$/, '') + (req.url ?? '/') : undefined);
 
   const report = (req: IncomingMessage, info: FaultInfo, answered: string): void => {
-    const line = `modrewrite: proxy ${info.kind}: ${req.method} ${req.url} -> ${info.target}: ${info.error.message} (${answered})`;
+    const line = escapeControls(`modrewrite: proxy ${info.kind}: ${req.method} ${req.url} -> ${info.target}: ${info.error.message} (${answered})`);
     debugProxy(line);
     try {
       options.log?.(line, info);
@@ -234,6 +239,7 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
         refuse(socket, faultStatus['bad-target']);
         return;
       }
+      if (options.preserveHost && req.headers.host !== undefined && !validAuthority(req.headers.host)) { refuse(socket, 400); return; }
       const fwd = forwardInfo(req);
       const headers = requestHeaders(req, fwd, { preserveHost: !!options.preserveHost, xForwarded: options.xForwarded ?? true, forwarded: !!options.forwarded, via, targetHost: parsed.target.host, set: options.headers });
       proxyUpgrade(agentFor(parsed.target), parsed.target, req, socket, head, headers, {
@@ -246,6 +252,11 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
       agents.clear();
     },
   });
+}
+
+/** Request data in a log line: control characters as `\xHH` (like Apache's ap_escape_logitem), so a decoded CR/LF cannot forge a line. */
+function escapeControls(line: string): string {
+  return line.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A re-serialised body replaces the client's framing (body-parser also undid any Content-Encoding). */
