@@ -160,6 +160,8 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   const px = proxy({
     faultStatus: text(p, 'proxy-status') === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS, serverName,
     trustProxy: true, reverse: flag(p, 'proxy-reverse'), lookup: flag(p, 'no-dns') ? loopbackOnlyLookup : undefined,
+    // proxy faults go to the error log (stderr), like Apache's [proxy:error] lines
+    log: (line) => io.err(line),
   });
   let handler: ReturnType<typeof site>;
   try {

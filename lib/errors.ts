@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   ERR_FORBIDDEN_CONFIG: 'ERR_FORBIDDEN_CONFIG',
   /** Runtime: a response header built from request data holds characters no header may hold (Apache AH02430), answered 500. */
   ERR_RESPONSE_HEADER: 'ERR_RESPONSE_HEADER',
+  /** Runtime: a `[P]` request whose body an earlier middleware read without leaving a re-serialisable `req.body`, answered 500. */
+  ERR_PROXY_BODY_CONSUMED: 'ERR_PROXY_BODY_CONSUMED',
 } as const;
 
 export type RewriteErrorCode = keyof typeof ERROR_CODES;

@@ -91,6 +91,9 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   if (ctx.perdir !== null && rule.flags.discardPathInfo) st.pathInfo = '';
   splitQuery(ctx, rule);
   if (rule.flags.proxy) {
+    // a path is "this server itself"; mod_rewrite qualifies it with the client's Host, which must
+    // not decide where the proxy connects (see proxy/target.ts)
+    ctx.proxySelf = !absoluteUri(st.filename).skip;
     fullyQualify(ctx);
     st.filename = 'proxy:' + st.filename;
     return RuleRc.Match;

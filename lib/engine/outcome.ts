@@ -13,7 +13,7 @@ export type Outcome =
   /** F, G, R=4xx/5xx, the 403 safety checks, or a 500 from a loop limit. `cause` says which (statusErrorCode maps it); `reason` is for logs. */
   | { readonly type: 'status'; readonly status: number; readonly cause: StatusCause; readonly reason?: string }
   /** [P]: hand off to the proxy. `target` is the URL the backend should get. */
-  | { readonly type: 'proxy'; readonly target: string; readonly noCanon: boolean };
+  | { readonly type: 'proxy'; readonly target: string; readonly noCanon: boolean; readonly self?: boolean };
 
 /** Side effects of the rules that matched (applied whatever the outcome, like Apache). */
 export interface Effects {

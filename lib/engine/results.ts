@@ -51,7 +51,7 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   if (noCanon) {
     if (st.args !== null) target += '?' + st.args;
     if (hasCtlOrSpace(target)) return { type: 'status', status: 403, cause: 'unsafe', reason: 'proxy-nocanon URL contains control characters or spaces' };
-    return { type: 'proxy', target, noCanon };
+    return { type: 'proxy', target, noCanon, ...selfMark(ctx) };
   }
   const abs = absoluteUri(target);
   let pathStart = target.indexOf('/', abs.skip || 0);
@@ -61,7 +61,12 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   // mod_proxy's canonicalisation of the netloc: a numeric port out of range is a 400 (recorded)
   const port = /:(\d+)$/.exec(head.slice(abs.skip));
   if (port && Number(port[1]) > 65535) return { type: 'status', status: 400, cause: 'bad-request', reason: 'proxy: port number out of range' };
-  return { type: 'proxy', target: head + proxyCanon(path) + (st.args !== null ? '?' + st.args : ''), noCanon };
+  return { type: 'proxy', target: head + proxyCanon(path) + (st.args !== null ? '?' + st.args : ''), noCanon, ...selfMark(ctx) };
+}
+
+/** `self: true` only when set, so outcomes of other [P] rules keep their shape. */
+function selfMark(ctx: EvalContext): { self?: true } {
+  return ctx.proxySelf ? { self: true } : {};
 }
 
 export function localOutcome(path: string, args: string | null, file: boolean): Outcome {

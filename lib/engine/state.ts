@@ -55,6 +55,8 @@ export interface EvalContext {
   forcedHandler?: string;
   status: number;
   uriReduced: boolean;
+  /** The [P] substitution was a path (qualified with this request's host): the proxy goes to this server itself. */
+  proxySelf?: boolean;
   end: boolean;
   /** Set when a map lookup is asynchronous: the driver awaits it and re-runs. */
   pending?: Promise<unknown>;

@@ -17,6 +17,7 @@ import type { Evaluation } from '../engine/outcome.js';
 import { invalidHost, parseTarget } from '../engine/request.js';
 import { registeredHandler } from '../engine/own.js';
 import { answerSafely, appendVary, checkHeader, failSafely, forceContentType, sendFailure, sendRedirect, sendStatus } from './respond.js';
+import { handOff } from './hand-off.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { checkRewriteOptions } from './check-options.js';
 import { checkRulesInput, loadRules, ownedPrograms, rulesFile } from './load-rules.js';
@@ -179,7 +180,7 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         sendStatus(req, res, outcome.status);
         return;
       case 'proxy':
-        if (options.proxy) { options.proxy(req, res, next, { target: outcome.target, noCanon: outcome.noCanon }); return; }
+        if (options.proxy) { handOff(options.proxy, req, res, next, outcome); return; }
         debug('attempt to make remote request from mod_rewrite without proxy enabled: proxy:%s (set options.proxy)', outcome.target);
         sendStatus(req, res, 403);
         return;

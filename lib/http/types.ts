@@ -17,6 +17,8 @@ export interface ProxyRequest {
   readonly target: string;
   /** `[NE]`: the target was not canonicalised. */
   readonly noCanon: boolean;
+  /** The substitution was a path: this server itself (the proxy connects to the request's local address and port, whatever its Host says). */
+  readonly self?: boolean;
 }
 
 export type Next = (err?: unknown) => void;

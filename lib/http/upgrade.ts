@@ -35,7 +35,7 @@ export function upgradeHandler(evaluate: (req: IncomingMessage, uri: string, arg
     const decide = (ev: Evaluation): void => {
       const o = ev.outcome;
       if (o.type === 'proxy') {
-        if (proxy?.upgrade) proxy.upgrade(req, socket, head, { target: o.target, noCanon: o.noCanon });
+        if (proxy?.upgrade) proxy.upgrade(req, socket, head, o.self ? { target: o.target, noCanon: o.noCanon, self: true } : { target: o.target, noCanon: o.noCanon });
         else refuse(socket, 403);
         return;
       }

@@ -6,19 +6,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RewriteError } from '../errors.js';
 import { sendStatus } from '../http/respond.js';
 import type { Next } from '../http/types.js';
 
-export type FaultKind = 'refused' | 'dns' | 'reset' | 'timeout' | 'connect-timeout' | 'bad-response' | 'bad-target' | 'tls';
+/** `body-consumed`: an earlier middleware read the request body and left nothing to re-send (ERR_PROXY_BODY_CONSUMED). */
+export type FaultKind = 'refused' | 'dns' | 'reset' | 'timeout' | 'connect-timeout' | 'bad-response' | 'bad-target' | 'tls' | 'body-consumed';
 
 /** The seed's statuses: every failure to get an answer is a 502, a backend too slow a 504. */
 export const DEFAULT_FAULT_STATUS: Readonly<Record<FaultKind, number>> = {
-  refused: 502, dns: 502, reset: 502, timeout: 504, 'connect-timeout': 502, 'bad-response': 502, 'bad-target': 500, tls: 502,
+  refused: 502, dns: 502, reset: 502, timeout: 504, 'connect-timeout': 502, 'bad-response': 502, 'bad-target': 500, tls: 502, 'body-consumed': 500,
 };
 
 /** What Apache 2.4's mod_proxy answers (recorded: a refused connection is 503, a failed lookup 500). */
 export const APACHE_FAULT_STATUS: Readonly<Record<FaultKind, number>> = {
-  refused: 503, dns: 500, reset: 502, timeout: 504, 'connect-timeout': 503, 'bad-response': 502, 'bad-target': 500, tls: 502,
+  refused: 503, dns: 500, reset: 502, timeout: 504, 'connect-timeout': 503, 'bad-response': 502, 'bad-target': 500, tls: 502, 'body-consumed': 500,
 };
 
 export function classify(err: Error): FaultKind {
@@ -52,7 +54,9 @@ export function answerFault<Req extends IncomingMessage, Res extends ServerRespo
   if (res.headersSent) { res.destroy(info.error); return; }
   if (doc !== undefined && typeof doc === 'object') doc = doc[info.status];
   if (doc === 'next') {
-    next(Object.assign(new Error(`proxy: ${info.kind} for ${info.target}: ${info.error.message}`), { status: info.status, statusCode: info.status, expose: false, kind: info.kind }));
+    // a coded error of ours goes to the error handler as it is (error.code)
+    const err = info.error instanceof RewriteError ? info.error : new Error(`proxy: ${info.kind} for ${info.target}: ${info.error.message}`);
+    next(Object.assign(err, { statusCode: info.status, expose: false, kind: info.kind }, err instanceof RewriteError ? {} : { status: info.status }));
     return;
   }
   if (typeof doc === 'function') { doc(req, res, info); return; }

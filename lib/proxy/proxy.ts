@@ -8,13 +8,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
+import createDebug from 'debug';
 import { Agent, type Dispatcher } from 'undici';
+import { RewriteError, RewriteRuntimeError } from '../errors.js';
+import { kProxyHandOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import type { Next, ProxyRequest } from '../http/types.js';
+import { sendStatus } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
+import { planBody } from './body.js';
 import { answerFault, classify, DEFAULT_FAULT_STATUS, type ErrorDocument, type FaultInfo, type FaultKind } from './faults.js';
 import { requestHeaders, responseHeaders, type ForwardInfo, type ReverseMap } from './headers.js';
-import { parseProxyTargetCached as parseProxyTarget, type ParsedTarget } from './target.js';
+import { parseProxyTargetCached as parseProxyTarget, validAuthority, type ParsedTarget } from './target.js';
 import { proxyUpgrade } from './upgrade.js';
 
 export interface ProxyOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
@@ -63,10 +68,21 @@ export interface ProxyOptions<Req extends IncomingMessage = IncomingMessage, Res
   readonly lookup?: LookupFunction;
   /** Your own undici dispatcher (then pool, TLS and lookup options are yours). */
   readonly dispatcher?: Dispatcher;
+  /**
+   * Every fault (refused, DNS, TLS, reset, timeout, a consumed body, a bad target) is logged to
+   * `debug('modrewrite:proxy')`; this receives the same line too (e.g. an error log).
+   */
+  readonly log?: (line: string, info: FaultInfo) => void;
 }
 
+export const debugProxy = createDebug('modrewrite:proxy');
+
 export type ProxyMiddleware<Req extends IncomingMessage, Res extends ServerResponse> =
-  ((req: Req, res: Res, next: Next, hand?: ProxyRequest) => void) & {
+  /** A normal 3-parameter middleware: `app.use('/api', proxy({ target }))`. */
+  ((req: Req, res: Res, next: Next) => void) & {
+    /** The `[P]` hand-off rewrite(), site() and htaccess() use (also callable from your own ProxyHandler). */
+    forward(req: Req, res: Res, next: Next, hand: ProxyRequest): void;
+    [kProxyHandOff](req: Req, res: Res, next: Next, hand: ProxyRequest): void;
     /** For `server.on('upgrade', p.upgrade)`: WebSocket and other upgrades, to `target` or `hand.target`. */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, hand?: ProxyRequest): void;
     /** Closes the pools (idle connections now, busy ones when done). */
@@ -74,6 +90,11 @@ export type ProxyMiddleware<Req extends IncomingMessage, Res extends ServerRespo
   };
 
 export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: ProxyOptions<Req, Res> = {}): ProxyMiddleware<Req, Res> {
+  // a URL target is checked once, here (a path alone is this server itself)
+  if (options.target !== undefined && !options.target.startsWith('/')) {
+    const checked = parseProxyTarget(options.target.replace(/\/?$/, '/'));
+    if (!checked.ok) throw new RewriteError('ERR_OPTIONS', `proxy(): target: ${checked.reason}`);
+  }
   const agents = new Map<string, Dispatcher>();
   const agentFor = (t: ParsedTarget): Dispatcher => {
     if (options.dispatcher) return options.dispatcher;
@@ -113,24 +134,41 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
 
   const targetOf = (req: IncomingMessage, hand?: ProxyRequest): string | undefined => hand?.target ?? (options.target ? options.target.replace(/\/$/, '') + (req.url ?? '/') : undefined);
 
+  const report = (req: IncomingMessage, info: FaultInfo, answered: string): void => {
+    const line = escapeControls(`modrewrite: proxy ${info.kind}: ${req.method} ${req.url} -> ${info.target}: ${info.error.message} (${answered})`);
+    debugProxy(line);
+    try {
+      options.log?.(line, info);
+    } catch (err) {
+      // a logger must never take the request (or the process) down
+      debugProxy('log hook threw: %s', (err as Error).message);
+    }
+  };
+
   const fault = (req: Req, res: Res, next: Next, target: string, kind: FaultKind, error: Error): void => {
     const info: FaultInfo = { status: faultStatus[kind], kind, error, target };
+    report(req, info, `answered ${info.status}`);
     if ((kind === 'refused' || kind === 'connect-timeout' || kind === 'dns') && options.onUnavailable?.(req, res, info) === true) return;
     answerFault(req, res, next, info, options.errorDocument);
   };
 
-  const middleware = (req: Req, res: Res, next: Next, hand?: ProxyRequest): void => {
+  const forward = (req: Req, res: Res, next: Next, hand?: ProxyRequest): void => {
     const raw = targetOf(req, hand);
     if (raw === undefined) { next(); return; }
-    const parsed = parseProxyTarget(raw, req);
+    const parsed = parseProxyTarget(raw, req, hand?.self === true);
     if (!parsed.ok) { fault(req, res, next, raw, 'bad-target', new Error(parsed.reason)); return; }
     const t = parsed.target;
+    // ProxyPreserveHost sends the client's Host on: it must be an authority too (Apache answers 400
+    // for a request whose Host is not one)
+    if (options.preserveHost && req.headers.host !== undefined && !validAuthority(req.headers.host)) { sendStatus(req, res, 400); return; }
+    const body = planBody(req);
+    if (body.kind === 'lost') { fault(req, res, next, raw, 'body-consumed', new RewriteRuntimeError('ERR_PROXY_BODY_CONSUMED', `modrewrite: ${body.reason}`, { status: 500 })); return; }
     const fwd = forwardInfo(req);
     const headers = requestHeaders(req, fwd, { preserveHost: !!options.preserveHost, xForwarded: options.xForwarded ?? true, forwarded: !!options.forwarded, via, targetHost: t.host, set: options.headers });
+    if (body.kind === 'buffer') reframe(headers, body.body, body.contentType);
     // computed only for a response that carries a URL header
     const reverse = (): readonly ReverseMap[] => (options.reverse === false ? [] : Array.isArray(options.reverse) ? options.reverse as readonly ReverseMap[]
       : [{ from: t.origin + '/', to: `${fwd.proto}://${req.headers.host ?? t.host}/` }]);
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     let controller: { abort(e: Error): void; pause(): void; resume(): void } | undefined;
     let started = false;
     let finished = false;
@@ -142,7 +180,7 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
     const done = (): void => { finished = true; res.off('close', onClose); };
     try {
       agentFor(t).dispatch({
-        origin: t.origin, path: t.path, method: req.method ?? 'GET', headers, body: hasBody ? req : null,
+        origin: t.origin, path: t.path, method: req.method ?? 'GET', headers, body: body.kind === 'buffer' ? body.body : body.kind === 'stream' ? req : null,
         headersTimeout: options.headersTimeout ?? 60000, bodyTimeout: options.bodyTimeout ?? 60000,
       }, {
         onRequestStart(c) {
@@ -169,8 +207,13 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
           if (clientGone) return;
           // after the headers went out a fault can only cut the connection: a truncated body must
           // not look complete to the client
-          if (started || res.headersSent) { res.destroy(err); return; }
-          fault(req, res, next, raw, classify(err), err);
+          const kind = classify(err);
+          if (started || res.headersSent) {
+            report(req, { status: res.statusCode, kind, error: err, target: raw }, 'client connection aborted after the response started');
+            res.destroy(err);
+            return;
+          }
+          fault(req, res, next, raw, kind, err);
         },
       });
     } catch (err) {
@@ -179,18 +222,47 @@ export function proxy<Req extends IncomingMessage = IncomingMessage, Res extends
     }
   };
 
+  // three parameters: Express 4/5 and Connect call a 4-parameter function only with an error
+  const middleware = function proxyMiddleware(req: Req, res: Res, next: Next): void {
+    forward(req, res, next, undefined);
+  };
+
   return Object.assign(middleware, {
+    forward,
+    [kProxyHandOff]: forward,
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, hand?: ProxyRequest): void {
       const raw = targetOf(req, hand);
-      const parsed = raw === undefined ? undefined : parseProxyTarget(raw, req);
-      if (!parsed?.ok) { refuse(socket, faultStatus['bad-target']); return; }
+      const parsed = raw === undefined ? undefined : parseProxyTarget(raw, req, hand?.self === true);
+      if (!parsed?.ok) {
+        const reason = parsed && !parsed.ok ? parsed.reason : 'no target';
+        report(req, { status: faultStatus['bad-target'], kind: 'bad-target', error: new Error(reason), target: raw ?? '' }, `answered ${faultStatus['bad-target']}`);
+        refuse(socket, faultStatus['bad-target']);
+        return;
+      }
+      if (options.preserveHost && req.headers.host !== undefined && !validAuthority(req.headers.host)) { refuse(socket, 400); return; }
       const fwd = forwardInfo(req);
       const headers = requestHeaders(req, fwd, { preserveHost: !!options.preserveHost, xForwarded: options.xForwarded ?? true, forwarded: !!options.forwarded, via, targetHost: parsed.target.host, set: options.headers });
-      proxyUpgrade(agentFor(parsed.target), parsed.target, req, socket, head, headers, { headersTimeout: options.headersTimeout ?? 60000, faultStatus });
+      proxyUpgrade(agentFor(parsed.target), parsed.target, req, socket, head, headers, {
+        headersTimeout: options.headersTimeout ?? 60000, faultStatus,
+        report: (kind, error, answered) => report(req, { status: faultStatus[kind], kind, error, target: raw ?? '' }, answered),
+      });
     },
     async close(): Promise<void> {
       await Promise.all([...agents.values()].map((a) => a.close()));
       agents.clear();
     },
   });
+}
+
+/** Request data in a log line: control characters as `\xHH` (like Apache's ap_escape_logitem), so a decoded CR/LF cannot forge a line. */
+function escapeControls(line: string): string {
+  return line.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** A re-serialised body replaces the client's framing (body-parser also undid any Content-Encoding). */
+function reframe(headers: Record<string, string | string[]>, body: Buffer, contentType: string | undefined): void {
+  delete headers['transfer-encoding'];
+  delete headers['content-encoding'];
+  headers['content-length'] = String(body.length);
+  if (contentType !== undefined) headers['content-type'] = contentType;
 }

@@ -28,10 +28,10 @@ const originCache = new Map<string, TargetResult>();
  * parseProxyTarget with the scheme-and-authority part cached (a rule set names few backends):
  * per request only the path is cut off.
  */
-export function parseProxyTargetCached(raw: string, self?: IncomingMessage): TargetResult {
+export function parseProxyTargetCached(raw: string, self?: IncomingMessage, isSelf = false): TargetResult {
   const sep = raw.indexOf('://');
   const slash = sep < 0 ? -1 : raw.indexOf('/', sep + 3);
-  if (sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#')) return parseProxyTarget(raw, self);
+  if (isSelf || sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#')) return parseProxyTarget(raw, self, isSelf);
   const prefix = raw.slice(0, slash);
   let base = originCache.get(prefix);
   if (!base) {
@@ -46,33 +46,62 @@ export function parseProxyTargetCached(raw: string, self?: IncomingMessage): Tar
   return { ok: true, target: { ...t, path: raw.slice(slash) } };
 }
 
-export function parseProxyTarget(raw: string, self?: IncomingMessage): TargetResult {
+/**
+ * A host as RFC 3986 allows it, without %-escapes: a reg-name (unreserved, sub-delims) or a
+ * bracketed IP literal. Anything else (a tab, CR/LF, space, `<`, `%`, a second colon...) is refused before any
+ * connection: undici's URL parser would silently delete a tab or CR/LF and connect to the
+ * remainder, past a RewriteCond that denied the host as written. Apache 2.4.71 answers such a
+ * target with 500 (AH00898, recorded with `RewriteRule ^/h/([^/]*)/(.*)$ http://$1/$2 [P]` and
+ * `/h/127.0.0.1%09:PORT/x`, `%20`, `%0d%0a`, `%3c`, `:PORT:1`, `:PORTx`). `%` is refused because the
+ * URL parser would decode `%31%32%37.0.0.1` to `127.0.0.1` (Apache looks the name up as written and fails).
+ */
+const REG_NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=]+$/;
+const IP_LITERAL = /^\[[0-9A-Fa-f:.]+\]$/;
+const PORT = /^\d{1,5}$/;
+
+/** Is `authority` (`host[:port]`, no userinfo) one a request may be sent to? (also for a preserved Host header) */
+export function validAuthority(authority: string): boolean {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/s.exec(authority);
+  if (!m || !(REG_NAME.test(m[1]) || IP_LITERAL.test(m[1]))) return false;
+  // an empty port (`host:`) too: Apache answers `http://127.0.0.1:/x` with 500 (conformance case 101-seed-004)
+  return m[2] === undefined || PORT.test(m[2]);
+}
+
+export function parseProxyTarget(raw: string, self?: IncomingMessage, isSelf = false): TargetResult {
   let socketPath: string | undefined;
   let url = raw;
-  const unix = /^unix:([^|]+)\|(.*)$/i.exec(raw);
+  const unix = /^unix:([^|]+)\|(.*)$/is.exec(raw);
   if (unix) {
     socketPath = unix[1];
     url = unix[2];
   }
   // a path alone: this server itself, on the address the request came in on
-  if (url.startsWith('/') && self) return { ok: true, target: selfTarget(self, String(self.headers.host ?? selfOrigin(self).host), url) };
-  const m = /^(https?):\/\/(\[[^\]]*\]|[^/?#:]*)(?::([^/?#]*))?([^#]*)$/i.exec(url);
+  if (url.startsWith('/') && self) return { ok: true, target: selfTarget(self, url) };
+  const m = /^(https?):\/\/([^/?#]*)(.*)$/is.exec(url);
   if (!m) return { ok: false, reason: `not a proxy target URL: ${raw}` };
   const protocol = (m[1].toLowerCase() + ':') as 'http:' | 'https:';
-  const hostname = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+  let path = m[3] || '/';
+  if (path.startsWith('?')) path = '/' + path;
+  if (path.includes('#')) path = path.slice(0, path.indexOf('#'));
+  // a substitution that was a path ([P] to "this server itself", qualified by mod_rewrite with the
+  // request's Host): the connection goes to the local address and port the request came in on,
+  // whatever the Host names — never to another service, never through a resolver
+  if (isSelf && self && !socketPath) return { ok: true, target: selfTarget(self, path) };
+  // userinfo is dropped, as apr_uri_parse does (the last `@` ends it)
+  const authority = m[2].slice(m[2].lastIndexOf('@') + 1);
+  if (!validAuthority(authority)) return { ok: false, reason: `invalid host or port in proxy target ${JSON.stringify(raw)}` };
+  const hm = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority)!;
+  const hostname = hm[1].startsWith('[') ? hm[1].slice(1, -1) : hm[1];
   if (!hostname) return { ok: false, reason: `no host in ${raw}` };
   const defPort = protocol === 'https:' ? 443 : 80;
-  if (m[3] !== undefined && !/^\d{1,5}$/.test(m[3])) return { ok: false, reason: `bad port in ${raw}` };
-  const port = m[3] === undefined ? defPort : Number(m[3]);
+  const port = hm[2] ? Number(hm[2]) : defPort;
   if (port < 1 || port > 65535) return { ok: false, reason: `port out of range in ${raw}` };
-  const hostPart = m[2] + (port === defPort ? '' : `:${port}`);
-  let path = m[4] || '/';
-  if (path.startsWith('?')) path = '/' + path;
+  const hostPart = hm[1] + (port === defPort ? '' : `:${port}`);
   // the request's own host (a path-only [P] qualified by mod_rewrite): connect to this server on
   // the address the request came in on, without asking any resolver
   if (self && !socketPath && self.socket.localPort && String(self.headers.host ?? '').toLowerCase() === hostPart.toLowerCase()
       && (self.socket.localPort === port || !/:\d+$/.test(hostPart))) {
-    return { ok: true, target: selfTarget(self, hostPart, path) };
+    return { ok: true, target: selfTarget(self, path) };
   }
   return { ok: true, target: { protocol, hostname, port, origin: `${protocol}//${hostPart}`, host: hostPart, path, socketPath } };
 }
@@ -85,8 +114,9 @@ function selfOrigin(self: IncomingMessage): { secure: boolean; local: string; or
   return { secure, local, host, origin: `${secure ? 'https' : 'http'}://${host}` };
 }
 
-/** A target on this server itself: connect locally, send `host` as the Host header. */
-function selfTarget(self: IncomingMessage, host: string, path: string): ParsedTarget {
+/** A target on this server itself: connect locally, send the request's own Host (else the local address). */
+function selfTarget(self: IncomingMessage, path: string): ParsedTarget {
   const o = selfOrigin(self);
+  const host = self.headers.host ? String(self.headers.host) : o.host;
   return { protocol: o.secure ? 'https:' : 'http:', hostname: o.local, port: self.socket.localPort ?? 0, origin: o.origin, host, path };
 }

@@ -23,7 +23,7 @@ function head(status: number, message: string, headers: Record<string, string | 
 
 export function proxyUpgrade(
   agent: Dispatcher, t: ParsedTarget, req: IncomingMessage, socket: Duplex, first: Buffer,
-  headers: Record<string, string | string[]>, o: { headersTimeout: number; faultStatus: Record<FaultKind, number> },
+  headers: Record<string, string | string[]>, o: { headersTimeout: number; faultStatus: Record<FaultKind, number>; report: (kind: FaultKind, err: Error, answered: string) => void },
 ): void {
   let upstream: Duplex | undefined;
   let answered = false;
@@ -73,13 +73,16 @@ export function proxyUpgrade(
     onData(chunk: Buffer): boolean { return socket.write(chunk); },
     onComplete(): void { socket.end(); },
     onError(err: Error): void {
-      if (answered) { socket.destroy(); return; }
-      fail(o.faultStatus[classify(err)]);
+      const kind = classify(err);
+      if (answered) { o.report(kind, err, 'connection closed after the upgrade'); socket.destroy(); return; }
+      o.report(kind, err, `answered ${o.faultStatus[kind]}`);
+      fail(o.faultStatus[kind]);
     },
   };
   try {
     agent.dispatch({ origin: t.origin, path: t.path, method: req.method ?? 'GET', headers, upgrade: String(req.headers.upgrade ?? 'websocket'), body: null, headersTimeout: o.headersTimeout }, handler as unknown as Dispatcher.DispatchHandler);
-  } catch {
+  } catch (err) {
+    o.report('bad-target', err as Error, `answered ${o.faultStatus['bad-target']}`);
     fail(o.faultStatus['bad-target']);
   }
 }

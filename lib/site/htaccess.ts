@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../engine/escape.js';
 import { invalidHost } from '../engine/request.js';
+import { handOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { answerSafely, appendVary, checkHeader, failSafely, sendRedirect, sendStatus } from '../http/respond.js';
 import { debug, forceContentType, refreshExpress4Query } from '../http/rewrite.js';
@@ -66,7 +67,7 @@ export function htaccess<Req extends IncomingMessage = IncomingMessage, Res exte
       if (r.kind === 'status') { sendStatus(req, res, r.status, undefined, r.notes); return; }
       appendVary(res, acc.vary);
       if (r.kind === 'proxy') {
-        if (options.proxy) options.proxy(req, res, next, { target: r.target, noCanon: r.noCanon });
+        if (options.proxy) handOff(options.proxy, req, res, next, r);
         else sendStatus(req, res, 403);
         return;
       }

@@ -46,7 +46,7 @@ export interface Collected {
 export type SiteResult = { readonly acc: Collected; readonly uri: string; readonly args: string | null } & (
   | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
   | { readonly kind: 'status'; readonly status: number; readonly reason?: string; readonly filename?: string; readonly notes?: string }
-  | { readonly kind: 'proxy'; readonly target: string; readonly noCanon: boolean }
+  | { readonly kind: 'proxy'; readonly target: string; readonly noCanon: boolean; readonly self?: boolean }
   /** The default handler's turn: serve `filename` (it may not exist, or be a directory). */
   | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined; readonly path: string; readonly symlink: boolean }
 );
@@ -157,7 +157,7 @@ function afterServer(site: SiteConfig, base: EvaluateInput, uri: string, args: s
     const o = ev.outcome;
     if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
     if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
-    if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, acc, uri, args };
+    if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
     if (o.type === 'rewrite') { path = o.path; args = o.args; }
     if (o.type === 'file') {
       args = o.args;
@@ -208,7 +208,7 @@ function afterDirectory(result: { r: DirResult; ev: Evaluation }, acc: Collected
   const o = r.outcome;
   if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
   if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
-  if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, acc, uri, args };
+  if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
   return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
 }
 

@@ -13,13 +13,14 @@ import { bytesToUtf8 } from '../engine/bytes.js';
 import { escapeUri } from '../engine/escape.js';
 import { registeredHandler, setOwn } from '../engine/own.js';
 import { invalidHost } from '../engine/request.js';
+import { handOff } from '../http/hand-off.js';
 import { checkSiteOptions } from '../http/check-options.js';
 import { checkRulesInput, loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { answerSafely, appendVary, checkHeader, isValidHeaderValue, sendFailure, sendRedirect, sendStatus, setCheckedHeader } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
-import type { Handler, Next, ProxyHandler, RulesInput } from '../http/types.js';
+import type { Handler, Next, ProxyHandler, ProxyRequest, RulesInput } from '../http/types.js';
 import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
@@ -144,8 +145,8 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void => {
     if (invalidHost(req.headers)) { refuse(socket, 400); return; }
     resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' }).then((r) => {
-      const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: { target: string; noCanon: boolean }) => void } | undefined)?.upgrade;
-      if (r.kind === 'proxy' && up) { up(req, socket, head, { target: r.target, noCanon: r.noCanon }); return; }
+      const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: ProxyRequest) => void } | undefined)?.upgrade;
+      if (r.kind === 'proxy' && up) { up(req, socket, head, r.self ? { target: r.target, noCanon: r.noCanon, self: true } : { target: r.target, noCanon: r.noCanon }); return; }
       if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') { next(req, socket, head); return; }
       const status = r.kind === 'redirect' || r.kind === 'status' ? r.status : r.kind === 'proxy' ? 403 : 404;
       refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
@@ -175,7 +176,7 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
         return;
       case 'proxy':
         appendVary(res, acc.vary);
-        if (options.proxy) { options.proxy(req, res, next, { target: r.target, noCanon: r.noCanon }); return; }
+        if (options.proxy) { handOff(options.proxy, req, res, next, r); return; }
         sendStatus(req, res, 403);
         return;
       case 'file': break;
