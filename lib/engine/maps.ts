@@ -3,12 +3,12 @@
  * file's mtime changes), `prg:` (program-map.ts) and user functions (sync or async).
  */
 import { readFileSync, statSync } from 'node:fs';
-import createDebug from 'debug';
+import { debugLog } from '../debug-log.js';
 import { escapeUri, unescapeLoose } from './escape.js';
 
 export { ProgramMap, PRG_TIMEOUT_MS, PRG_BACKOFF_MS, PRG_BACKOFF_MAX_MS } from './program-map.js';
 
-const debug = createDebug('modrewrite:map');
+const debug = debugLog('modrewrite:map');
 
 /** A lookup: a value, undefined for "not found", or a promise of either. */
 export type MapResult = string | undefined | Promise<string | undefined>;

@@ -11,9 +11,9 @@
  * - children end with close() and with the process (an `exit` hook): none is orphaned.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import createDebug from 'debug';
+import { debugLog } from '../debug-log.js';
 
-const debug = createDebug('modrewrite:map');
+const debug = debugLog('modrewrite:map');
 
 /** How long a child may take to answer one key; a lookup waits at most twice this for its turn. */
 export const PRG_TIMEOUT_MS = 5000;

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import createDebug from 'debug';
+import { debugLog, type DebugLog } from '../debug-log.js';
 import { chooseContext, inferenceNote, withImpliedEngine } from '../compile/entry.js';
 import { inheritRules } from '../compile/inherit.js';
 import { RewriteRuntimeError, statusErrorCode } from '../errors.js';
@@ -25,18 +25,10 @@ import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
 import type { Next, RewriteInfo, RewriteOptions, RulesInput } from './types.js';
 
-/**
- * A debug log as this package uses it. Declared here, not taken from @types/debug, so the shipped
- * .d.ts files type-check in a project without @types/debug (issue 9, item 11).
- */
-export interface DebugLog {
-  (formatter: string, ...args: unknown[]): void;
-  readonly enabled: boolean;
-}
-
+export type { DebugLog } from '../debug-log.js';
 export { forceContentType } from './respond.js';
 
-export const debug: DebugLog = createDebug('modrewrite:engine');
+export const debug: DebugLog = debugLog('modrewrite:engine');
 
 export const kRounds = Symbol.for('modrewrite.internalRedirects');
 

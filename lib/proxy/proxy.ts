@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import createDebug from 'debug';
+import { debugLog, type DebugLog } from '../debug-log.js';
 import { Agent, type Dispatcher } from 'undici';
 import { RewriteError, RewriteRuntimeError } from '../errors.js';
 import { kProxyHandOff } from '../http/hand-off.js';
@@ -75,7 +75,7 @@ export interface ProxyOptions<Req extends IncomingMessage = IncomingMessage, Res
   readonly log?: (line: string, info: FaultInfo) => void;
 }
 
-export const debugProxy = createDebug('modrewrite:proxy');
+export const debugProxy: DebugLog = debugLog('modrewrite:proxy');
 
 export type ProxyMiddleware<Req extends IncomingMessage, Res extends ServerResponse> =
   /** A normal 3-parameter middleware: `app.use('/api', proxy({ target }))`. */
