@@ -9,22 +9,31 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 // Servers on CPU 1, the load generator on CPU 0 (taskset), so they do not fight for one core.
 export const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-export const pin = (cpu, cmd, args) => (pinned ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
+export const pin = (cpu, cmd, args) =>
+  pinned ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
 export const autocannonBin = require.resolve('autocannon/autocannon.js');
 
 export function start(mode, port, ...extra) {
   return new Promise((resolve, reject) => {
-    const [cmd, args] = pin(1, process.execPath, [new URL('./server.mjs', import.meta.url).pathname, mode, String(port), ...extra]);
+    const [cmd, args] = pin(1, process.execPath, [
+      new URL('./server.mjs', import.meta.url).pathname,
+      mode,
+      String(port),
+      ...extra,
+    ]);
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     child.once('message', () => resolve(child));
-    child.on('exit', (code) => { if (code) reject(new Error(`server exited with ${code}`)); });
+    child.on('exit', (code) => {
+      if (code) reject(new Error(`server exited with ${code}`));
+    });
   });
 }
 
-export const cpuOf = (child) => new Promise((resolve) => {
-  child.once('message', (m) => resolve(m.cpu));
-  child.send('cpu');
-});
+export const cpuOf = (child) =>
+  new Promise((resolve) => {
+    child.once('message', (m) => resolve(m.cpu));
+    child.send('cpu');
+  });
 
 /**
  * Both servers under load at the same time (both pinned to CPU 1, so each gets about half of it;
@@ -32,19 +41,31 @@ export const cpuOf = (child) => new Promise((resolve) => {
  * ratio of their throughputs is the ratio of their per-request CPU cost.
  */
 export function loadPair(portA, pathA, portB, pathB) {
-  const run = (port, path) => new Promise((resolve, reject) => {
-    const [cmd, args] = pin(0, process.execPath, [autocannonBin, '-c', '16', '-d', String(DURATION), '-j', `http://127.0.0.1:${port}${path}`]);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.on('exit', (code) => {
-      try {
-        const r = JSON.parse(out);
-        if (r.non2xx) reject(new Error(`${path}: ${r.non2xx} non-2xx answers`));
-        else resolve(r.requests.average);
-      } catch (err) { reject(new Error(`autocannon exited with ${code}: ${err.message}`)); }
+  const run = (port, path) =>
+    new Promise((resolve, reject) => {
+      const [cmd, args] = pin(0, process.execPath, [
+        autocannonBin,
+        '-c',
+        '16',
+        '-d',
+        String(DURATION),
+        '-j',
+        `http://127.0.0.1:${port}${path}`,
+      ]);
+      const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.on('exit', (code) => {
+        try {
+          const r = JSON.parse(out);
+          if (r.non2xx) reject(new Error(`${path}: ${r.non2xx} non-2xx answers`));
+          else resolve(r.requests.average);
+        } catch (err) {
+          reject(new Error(`autocannon exited with ${code}: ${err.message}`));
+        }
+      });
     });
-  });
   return Promise.all([run(portA, pathA), run(portB, pathB)]);
 }
-

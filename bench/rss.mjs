@@ -19,7 +19,9 @@ const arg = (name, fallback) => {
 };
 const N = Number(arg('n', 200_000));
 const CONNECTIONS = 8;
-const lib = arg('lib') ? pathToFileURL(resolve(arg('lib'))).href : new URL('../dist/esm/index.js', import.meta.url).href;
+const lib = arg('lib')
+  ? pathToFileURL(resolve(arg('lib'))).href
+  : new URL('../dist/esm/index.js', import.meta.url).href;
 if (typeof globalThis.gc !== 'function') {
   console.error('run with --expose-gc (node --expose-gc bench/rss.mjs)');
   process.exit(2);
@@ -31,7 +33,10 @@ const root = join(tmp, 'www');
 mkdirSync(join(root, 'sub'), { recursive: true });
 writeFileSync(join(root, 'a.txt'), 'A\n');
 writeFileSync(join(root, 'sub', 'b.txt'), 'B\n');
-writeFileSync(join(root, '.htaccess'), 'RewriteEngine On\nRewriteRule ^nothing-matches-this$ - [F]\n');
+writeFileSync(
+  join(root, '.htaccess'),
+  'RewriteEngine On\nRewriteRule ^nothing-matches-this$ - [F]\n',
+);
 symlinkSync('.', join(root, 'l1'));
 symlinkSync('.', join(root, 'l2'));
 const config = [
@@ -45,7 +50,11 @@ const config = [
 /** Which URLs: `all` (default), `symlinks` (the link walk only) or `dots` (`..` in substitutions only). */
 const KIND = arg('kind', 'all');
 const KINDS = { all: [0, 1, 2, 3], symlinks: [0], dots: [1, 2] };
-const DESCRIBED = { all: "symlink loops, '..' in substitutions, missing files", symlinks: 'symlink loops', dots: "'..' in substitutions" };
+const DESCRIBED = {
+  all: "symlink loops, '..' in substitutions, missing files",
+  symlinks: 'symlink loops',
+  dots: "'..' in substitutions",
+};
 if (!KINDS[KIND]) {
   console.error(`--kind: one of ${Object.keys(KINDS).join(', ')}`);
   process.exit(2);
@@ -56,10 +65,14 @@ function pathFor(i) {
   const links = Array.from({ length: 16 }, (_, bit) => ((i >> bit) & 1 ? 'l1' : 'l2')).join('/');
   const kinds = KINDS[KIND];
   switch (kinds[i % kinds.length]) {
-    case 0: return `/${links}/missing-${i}.txt`;
-    case 1: return `/fs?p=${links}/../sub/${links}/x-${i}`;
-    case 2: return `/url?p=sub/../${links}/../${links}/y-${i}`;
-    default: return `/missing/${i}/z.txt`;
+    case 0:
+      return `/${links}/missing-${i}.txt`;
+    case 1:
+      return `/fs?p=${links}/../sub/${links}/x-${i}`;
+    case 2:
+      return `/url?p=sub/../${links}/../${links}/y-${i}`;
+    default:
+      return `/missing/${i}/z.txt`;
   }
 }
 
@@ -101,10 +114,21 @@ try {
   await run(0, N);
   const seconds = (performance.now() - t0) / 1000;
   const after = await settle();
-  console.log(`site() over ${N} distinct URLs (${DESCRIBED[KIND]}), ${CONNECTIONS} keep-alive connections, ${(N / seconds).toFixed(0)} req/s`);
-  console.log(`answers: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);
-  console.log(`RSS  ${MiB(before.rss)} MiB → ${MiB(after.rss)} MiB: growth ${MiB(after.rss - before.rss)} MiB`);
-  console.log(`heap ${MiB(before.heapUsed)} MiB → ${MiB(after.heapUsed)} MiB: growth ${MiB(after.heapUsed - before.heapUsed)} MiB`);
+  console.log(
+    `site() over ${N} distinct URLs (${DESCRIBED[KIND]}), ${CONNECTIONS} keep-alive connections, ${(N / seconds).toFixed(0)} req/s`,
+  );
+  console.log(
+    `answers: ${[...statuses]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ')}`,
+  );
+  console.log(
+    `RSS  ${MiB(before.rss)} MiB → ${MiB(after.rss)} MiB: growth ${MiB(after.rss - before.rss)} MiB`,
+  );
+  console.log(
+    `heap ${MiB(before.heapUsed)} MiB → ${MiB(after.heapUsed)} MiB: growth ${MiB(after.heapUsed - before.heapUsed)} MiB`,
+  );
 } finally {
   await pool.close();
   await new Promise((ok) => server.close(ok));

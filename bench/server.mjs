@@ -12,7 +12,8 @@ const [mode, port, docroot] = process.argv.slice(2);
 const app = express();
 // an empty middleware: what any app.use() layer costs in Express, for reference
 if (mode === 'noop') app.use((req, res, next) => next());
-if (mode === 'rewrite') app.use(rewrite(readFileSync(new URL('./rules-50.conf', import.meta.url), 'utf8')));
+if (mode === 'rewrite')
+  app.use(rewrite(readFileSync(new URL('./rules-50.conf', import.meta.url), 'utf8')));
 if (mode === 'static') app.use(express.static(docroot));
 // default options: .htaccess files re-checked at most once a second, DirectorySlash, index.html
 if (mode === 'site') app.use(site({ root: docroot }));
@@ -24,10 +25,22 @@ if (mode === 'proxy-hpm') {
   const http = await import('node:http');
   const { createProxyMiddleware } = require('http-proxy-middleware');
   // the comparison the issue asks for: http-proxy-middleware 3 with a keep-alive agent
-  app.use(createProxyMiddleware({ target: `http://127.0.0.1:${docroot}`, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) }));
+  app.use(
+    createProxyMiddleware({
+      target: `http://127.0.0.1:${docroot}`,
+      agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    }),
+  );
 }
-app.get('/{*any}', (req, res) => { res.send('ok'); });
+app.get('/{*any}', (req, res) => {
+  res.send('ok');
+});
 app.listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
 process.on('SIGTERM', () => process.exit(0));
 // the bench asks for this process's CPU time around each load run
-process.on('message', (m) => { if (m === 'cpu') { const u = process.cpuUsage(); process.send?.({ cpu: u.user + u.system }); } });
+process.on('message', (m) => {
+  if (m === 'cpu') {
+    const u = process.cpuUsage();
+    process.send?.({ cpu: u.user + u.system });
+  }
+});

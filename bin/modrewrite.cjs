@@ -12,9 +12,12 @@ try {
   }
   throw err;
 }
-cli.main(process.argv.slice(2)).then((r) => {
-  if (typeof r === 'number') process.exitCode = r;
-}, (err) => {
-  process.stderr.write(`modrewrite: ${err && err.stack || err}\n`);
-  process.exitCode = 1;
-});
+cli.main(process.argv.slice(2)).then(
+  (r) => {
+    if (typeof r === 'number') process.exitCode = r;
+  },
+  (err) => {
+    process.stderr.write(`modrewrite: ${(err && err.stack) || err}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -11,7 +11,9 @@ const path = require('node:path');
 const ENV_NAMES = ['FOO', 'BAR', 'BAZ', 'REDIRECT_FOO', 'REDIRECT_STATUS', 'MAPTYPE'];
 
 function substitute(text, vars) {
-  return text.replace(/\{(DOCROOT|SERVERROOT|BACKEND|PORT|DEADPORT)\}/g, (m, k) => (vars[k] !== undefined ? String(vars[k]) : m));
+  return text.replace(/\{(DOCROOT|SERVERROOT|BACKEND|PORT|DEADPORT)\}/g, (m, k) =>
+    vars[k] !== undefined ? String(vars[k]) : m,
+  );
 }
 
 /** Writes a case's files: `htdocs/...` under the document root, `maps/...` beside it. */
@@ -20,15 +22,22 @@ function writeFixtures(serverRoot, kase, vars) {
   fs.mkdirSync(docroot, { recursive: true });
   fs.mkdirSync(path.join(serverRoot, 'maps'), { recursive: true });
   for (const [name, content] of Object.entries(kase.files || {})) {
-    const target = name.startsWith('maps/') ? path.join(serverRoot, name) : path.join(docroot, name);
-    if (name.endsWith('/')) { fs.mkdirSync(target, { recursive: true }); continue; }
+    const target = name.startsWith('maps/')
+      ? path.join(serverRoot, name)
+      : path.join(docroot, name);
+    if (name.endsWith('/')) {
+      fs.mkdirSync(target, { recursive: true });
+      continue;
+    }
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, substitute(content, vars));
     if (name.startsWith('maps/') && name.endsWith('.sh')) fs.chmodSync(target, 0o755);
   }
   // symbolic links (name → target, relative to the document root) and file modes
-  for (const [name, target] of Object.entries(kase.links || {})) fs.symlinkSync(target, path.join(docroot, name));
-  for (const [name, mode] of Object.entries(kase.modes || {})) fs.chmodSync(path.join(docroot, name), parseInt(mode, 8));
+  for (const [name, target] of Object.entries(kase.links || {}))
+    fs.symlinkSync(target, path.join(docroot, name));
+  for (const [name, mode] of Object.entries(kase.modes || {}))
+    fs.chmodSync(path.join(docroot, name), parseInt(mode, 8));
   return docroot;
 }
 
@@ -44,9 +53,15 @@ function rawRequest(port, req, host) {
     head += 'Connection: close\r\n\r\n';
     const sock = net.connect(port, '127.0.0.1');
     const chunks = [];
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error('timeout ' + req.target)); }, 10000);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('timeout ' + req.target));
+    }, 10000);
     sock.on('data', (c) => chunks.push(c));
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     sock.on('close', () => {
       clearTimeout(timer);
       const raw = Buffer.concat(chunks).toString('latin1');
@@ -86,12 +101,26 @@ function startEcho() {
       // what the backend received: the request line, Host and the forwarding headers Apache's
       // ProxyAddHeaders defines (X-Forwarded-Proto is modrewrite's addition, not compared), the body size
       let len = 0;
-      req.on('data', (c) => { len += c.length; });
+      req.on('data', (c) => {
+        len += c.length;
+      });
       req.on('end', () => {
-        if (req.url.startsWith('/status/')) { res.writeHead(Number(req.url.slice(8, 11)), { 'X-Echo': '1', Location: `http://${req.headers.host}/moved` }); res.end(); return; }
+        if (req.url.startsWith('/status/')) {
+          res.writeHead(Number(req.url.slice(8, 11)), {
+            'X-Echo': '1',
+            Location: `http://${req.headers.host}/moved`,
+          });
+          res.end();
+          return;
+        }
         const body = JSON.stringify({
-          method: req.method, url: req.url, host: req.headers.host, xff: req.headers['x-forwarded-for'] || 'unset', xfh: req.headers['x-forwarded-host'] || '',
-          xfs: req.headers['x-forwarded-server'] || '', len,
+          method: req.method,
+          url: req.url,
+          host: req.headers.host,
+          xff: req.headers['x-forwarded-for'] || 'unset',
+          xfh: req.headers['x-forwarded-host'] || '',
+          xfs: req.headers['x-forwarded-server'] || '',
+          len,
         });
         res.writeHead(200, { 'Content-Type': 'application/json', 'X-Echo': '1' });
         res.end(body);
@@ -105,25 +134,43 @@ function startEcho() {
 function deadPort() {
   return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
 /** What is compared: the parts of a response that mod_rewrite decides. */
 function normalise(resp, vars) {
-  const h = (k) => (resp.headers[k] || []);
+  const h = (k) => resp.headers[k] || [];
   // the document root also appears [B]-escaped when a rule captures a filesystem path
-  const docrootB = String(vars.DOCROOT).replace(/[^A-Za-z0-9_]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+  const docrootB = String(vars.DOCROOT).replace(
+    /[^A-Za-z0-9_]/g,
+    (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'),
+  );
   const roots = (s) => {
     const d = s.split(vars.DOCROOT).join('{DOCROOT}');
     return vars.SERVERROOT ? d.split(vars.SERVERROOT + '/').join('{SERVERROOT}/') : d;
   };
-  const unvar = (s) => roots(s).split(docrootB).join('{DOCROOT_B}').split(`:${vars.PORT}`).join(':{PORT}').split(`:${vars.BACKEND}`).join(':{BACKEND}');
+  const unvar = (s) =>
+    roots(s)
+      .split(docrootB)
+      .join('{DOCROOT_B}')
+      .split(`:${vars.PORT}`)
+      .join(':{PORT}')
+      .split(`:${vars.BACKEND}`)
+      .join(':{BACKEND}');
   const out = { status: resp.status };
   if (h('location').length) out.location = unvar(h('location')[0]);
-  const vary = h('vary').join(',').split(',').map((s) => s.trim()).filter(Boolean);
+  const vary = h('vary')
+    .join(',')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (vary.length) out.vary = vary.join(', ');
-  if (h('set-cookie').length) out.setCookie = h('set-cookie').map((c) => c.replace(/expires=[^;]+/, 'expires=<date>'));
+  if (h('set-cookie').length)
+    out.setCookie = h('set-cookie').map((c) => c.replace(/expires=[^;]+/, 'expires=<date>'));
   // what the request was finally mapped to: only for responses the file handler produced
   const filename = unvar(h('x-filename')[0] || '');
   if ((resp.status === 200 || resp.status === 404) && filename.startsWith('{DOCROOT}')) {
@@ -144,4 +191,12 @@ function normalise(resp, vars) {
   return out;
 }
 
-module.exports = { ENV_NAMES, substitute, writeFixtures, rawRequest, startEcho, normalise, deadPort };
+module.exports = {
+  ENV_NAMES,
+  substitute,
+  writeFixtures,
+  rawRequest,
+  startEcho,
+  normalise,
+  deadPort,
+};

@@ -5,7 +5,7 @@
 // system service), inside a private network namespace (only `lo`), so no rule can make Apache
 // look up or reach another host. Writes each case's `expect` back into conformance/cases/*.json.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -13,15 +13,45 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const { writeFixtures, rawRequest, startEcho, normalise, substitute, deadPort, ENV_NAMES } = require('./harness.cjs');
+const {
+  writeFixtures,
+  rawRequest,
+  startEcho,
+  normalise,
+  substitute,
+  deadPort,
+  ENV_NAMES,
+} = require('./harness.cjs');
 
-const MODULES = ['mpm_prefork', 'authz_core', 'rewrite', 'headers', 'mime', 'proxy', 'proxy_http', 'dir', 'env', 'setenvif'];
+const MODULES = [
+  'mpm_prefork',
+  'authz_core',
+  'rewrite',
+  'headers',
+  'mime',
+  'proxy',
+  'proxy_http',
+  'dir',
+  'env',
+  'setenvif',
+];
 
 function conf(root, port, kase) {
   const docroot = join(root, 'htdocs');
-  const rules = substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead });
-  const server = substitute(kase.serverConfig || '', { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead });
-  const dir = kase.directory || '/';
+  const rules = substitute(kase.rules, {
+    DOCROOT: docroot,
+    BACKEND: kase._backend,
+    PORT: port,
+    SERVERROOT: root,
+    DEADPORT: kase._dead,
+  });
+  const server = substitute(kase.serverConfig || '', {
+    DOCROOT: docroot,
+    BACKEND: kase._backend,
+    PORT: port,
+    SERVERROOT: root,
+    DEADPORT: kase._dead,
+  });
   const headers = [
     // diagnostic headers; skipped when the value holds control characters (Apache would refuse
     // to send such a header and turn the response into a 500)
@@ -29,48 +59,84 @@ function conf(root, port, kase) {
     'Header always set X-Query "expr=%{QUERY_STRING}" "expr=%{QUERY_STRING} !~ /[\\x00-\\x1f\\x7f]/"',
     ...ENV_NAMES.map((n) => `Header always set X-Env-${n} "expr=%{ENV:${n}}"`),
   ];
-  return [
-    `ServerRoot "${root}"`,
-    `Listen 127.0.0.1:${port}`,
-    `PidFile "${root}/httpd.pid"`,
-    `ErrorLog "${root}/error.log"`,
-    'LogLevel warn rewrite:trace8',
-    ...MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
-    'User www-data', 'Group www-data',
-    'ServerName localhost',
-    `Mutex file:${root} default`,
-    'TypesConfig /etc/mime.types',
-    `DocumentRoot "${docroot}"`,
-    // site cases run a whole vhost (mod_dir defaults, .htaccess files from `files`, the stock
-    // config's .ht* denial); the others isolate mod_rewrite
-    ...(kase.site ? ['<FilesMatch "^\\.ht">', '  Require all denied', '</FilesMatch>'] : ['DirectorySlash Off', 'DirectoryIndex disabled']),
-    '<Directory />', '  AllowOverride None', '  Require all granted', '  Options FollowSymLinks', '</Directory>',
-    `<Directory "${docroot}">`, '  AllowOverride All', '</Directory>',
-    ...headers,
-    server,
-    kase.site ? rules : kase.context === 'directory' ? 'RewriteEngine On' : rules,
-  ].join('\n') + '\n';
+  return (
+    [
+      `ServerRoot "${root}"`,
+      `Listen 127.0.0.1:${port}`,
+      `PidFile "${root}/httpd.pid"`,
+      `ErrorLog "${root}/error.log"`,
+      'LogLevel warn rewrite:trace8',
+      ...MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+      'User www-data',
+      'Group www-data',
+      'ServerName localhost',
+      `Mutex file:${root} default`,
+      'TypesConfig /etc/mime.types',
+      `DocumentRoot "${docroot}"`,
+      // site cases run a whole vhost (mod_dir defaults, .htaccess files from `files`, the stock
+      // config's .ht* denial); the others isolate mod_rewrite
+      ...(kase.site
+        ? ['<FilesMatch "^\\.ht">', '  Require all denied', '</FilesMatch>']
+        : ['DirectorySlash Off', 'DirectoryIndex disabled']),
+      '<Directory />',
+      '  AllowOverride None',
+      '  Require all granted',
+      '  Options FollowSymLinks',
+      '</Directory>',
+      `<Directory "${docroot}">`,
+      '  AllowOverride All',
+      '</Directory>',
+      ...headers,
+      server,
+      kase.site ? rules : kase.context === 'directory' ? 'RewriteEngine On' : rules,
+    ].join('\n') + '\n'
+  );
 }
 
 async function startApache(root, port, kase) {
-  const docroot = writeFixtures(root, kase, { DOCROOT: join(root, 'htdocs'), BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead });
+  const docroot = writeFixtures(root, kase, {
+    DOCROOT: join(root, 'htdocs'),
+    BACKEND: kase._backend,
+    PORT: port,
+    SERVERROOT: root,
+    DEADPORT: kase._dead,
+  });
   if (kase.context === 'directory' && !kase.site) {
     const dir = join(docroot, kase.directory || '/');
-    writeFileSync(join(dir, '.htaccess'), substitute(kase.rules, { DOCROOT: docroot, BACKEND: kase._backend, PORT: port, SERVERROOT: root, DEADPORT: kase._dead }));
+    writeFileSync(
+      join(dir, '.htaccess'),
+      substitute(kase.rules, {
+        DOCROOT: docroot,
+        BACKEND: kase._backend,
+        PORT: port,
+        SERVERROOT: root,
+        DEADPORT: kase._dead,
+      }),
+    );
   }
   chmodSync(root, 0o755);
   writeFileSync(join(root, 'httpd.conf'), conf(root, port, kase));
-  const child = spawn('apache2', ['-f', join(root, 'httpd.conf'), '-X'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root } });
+  const child = spawn('apache2', ['-f', join(root, 'httpd.conf'), '-X'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
+  });
   let err = '';
-  child.stderr.on('data', (d) => { err += d; });
-  child.stdout.on('data', (d) => { err += d; });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  child.stdout.on('data', (d) => {
+    err += d;
+  });
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 50));
-    if (child.exitCode !== null) return { child, error: err || `apache exited with ${child.exitCode}` };
+    if (child.exitCode !== null)
+      return { child, error: err || `apache exited with ${child.exitCode}` };
     try {
       await rawRequest(port, { target: '/' }, 'probe');
       return { child, docroot };
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
   }
   return { child, error: 'apache did not start' };
 }
@@ -78,7 +144,9 @@ async function startApache(root, port, kase) {
 async function main() {
   const version = execFileSync('apache2', ['-v']).toString().split('\n')[0];
   const only = process.argv[2];
-  const files = readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.json') && (!only || f.includes(only))).sort();
+  const files = readdirSync(join(here, 'cases'))
+    .filter((f) => f.endsWith('.json') && (!only || f.includes(only)))
+    .sort();
   const echo = await startEcho();
   const backend = echo.address().port;
   let port = 18000 + Math.floor(Math.random() * 2000);
@@ -94,7 +162,13 @@ async function main() {
     try {
       if (error) {
         kase.recordedFrom = version;
-        kase.startupError = error.trim().split('\n').slice(-3).join('\n').split(root).join('{SERVERROOT}');
+        kase.startupError = error
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join('\n')
+          .split(root)
+          .join('{SERVERROOT}');
         for (const r of kase.requests) delete r.expect;
         console.log(`${f}: Apache refused the configuration: ${kase.startupError}`);
       } else {
@@ -102,7 +176,12 @@ async function main() {
           const resp = await rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
           resp.wantType = !!r.type;
           resp.wantBody = !!kase.site;
-          r.expect = normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: root });
+          r.expect = normalise(resp, {
+            DOCROOT: docroot,
+            PORT: port,
+            BACKEND: backend,
+            SERVERROOT: root,
+          });
           total++;
         }
         kase.recordedFrom = version;
@@ -112,7 +191,8 @@ async function main() {
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
-      if (process.env.KEEP_APACHE_ROOT) console.log('kept', root); else rmSync(root, { recursive: true, force: true });
+      if (process.env.KEEP_APACHE_ROOT) console.log('kept', root);
+      else rmSync(root, { recursive: true, force: true });
     }
     delete kase._backend;
     delete kase._dead;
@@ -124,11 +204,22 @@ async function main() {
 
 if (!process.env.MODREWRITE_NETNS) {
   // re-run inside a private network namespace with only loopback up
-  const r = spawn('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`, 'sh', ...process.argv.slice(2)], {
-    stdio: 'inherit', env: { ...process.env, MODREWRITE_NETNS: '1' },
-  });
+  const r = spawn(
+    'unshare',
+    [
+      '--net',
+      'sh',
+      '-c',
+      `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`,
+      'sh',
+      ...process.argv.slice(2),
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, MODREWRITE_NETNS: '1' },
+    },
+  );
   r.on('exit', (code) => process.exit(code ?? 1));
 } else {
   await main();
 }
-

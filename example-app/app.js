@@ -16,8 +16,16 @@ const siteDir = path.join(__dirname, 'site');
 function createApp({ backendPort = 8000, autostart: autostartOn = false } = {}) {
   const app = express();
   const backend = `http://127.0.0.1:${backendPort}`;
-  const starter = autostartOn ? autostart({ command: process.execPath, args: [path.join(__dirname, 'backend.js'), String(backendPort)] }) : undefined;
-  const toBackend = proxy({ errorDocument: { 502: path.join(__dirname, '502.html') }, onUnavailable: starter });
+  const starter = autostartOn
+    ? autostart({
+        command: process.execPath,
+        args: [path.join(__dirname, 'backend.js'), String(backendPort)],
+      })
+    : undefined;
+  const toBackend = proxy({
+    errorDocument: { 502: path.join(__dirname, '502.html') },
+    onUnavailable: starter,
+  });
   app.locals.proxy = toBackend;
   app.locals.autostart = starter;
 
@@ -26,7 +34,8 @@ function createApp({ backendPort = 8000, autostart: autostartOn = false } = {}) 
   const isInfo = (req) => /^www\.example\.info(:\d+)?$/i.test(req.headers.host || '');
   const staticFiles = staticFirst({ root: path.join(siteDir, 'static') });
   app.use('/static', (req, res, next) => (isInfo(req) ? staticFiles(req, res, next) : next()));
-  const front = rewrite(`
+  const front = rewrite(
+    `
     RewriteEngine on
     RewriteMap escape int:escape
     # the seed's encoding note: \${escape:$1} escapes what is already escaped (%20 -> %2520)
@@ -34,14 +43,30 @@ function createApp({ backendPort = 8000, autostart: autostartOn = false } = {}) 
     RewriteRule ^/escaped(/.*)$ ${backend}\${escape:$1} [proxy]
     RewriteCond %{HTTP_HOST} ^www\\.example\\.info$ [NC]
     RewriteRule ^(.*) ${backend}$1 [proxy]
-  `, { proxy: toBackend });
+  `,
+    { proxy: toBackend },
+  );
   app.use(front);
   app.locals.upgrade = front.upgrade;
 
   // The per-directory pitfall of the seed: in an .htaccess (here: a mount) the prefix is stripped,
   // so $1 has no leading slash and the target becomes http://127.0.0.1:8000page (a 500).
-  app.use('/pitfall', rewrite(`RewriteRule ^(.*) ${backend}$1 [proxy]`, { context: 'directory', root: siteDir, proxy: toBackend }));
-  app.use('/fixed', rewrite(`RewriteRule ^(.*) ${backend}/$1 [proxy]`, { context: 'directory', root: siteDir, proxy: toBackend }));
+  app.use(
+    '/pitfall',
+    rewrite(`RewriteRule ^(.*) ${backend}$1 [proxy]`, {
+      context: 'directory',
+      root: siteDir,
+      proxy: toBackend,
+    }),
+  );
+  app.use(
+    '/fixed',
+    rewrite(`RewriteRule ^(.*) ${backend}/$1 [proxy]`, {
+      context: 'directory',
+      root: siteDir,
+      proxy: toBackend,
+    }),
+  );
 
   // Scenario A, the WSGIScriptAliasMatch alternative: /wsgi/<name>/<rest> runs python_app/<name>.js
   // with req.scriptName = /wsgi/<name> and req.pathInfo = /<rest>; no .htaccess involved.
@@ -50,11 +75,13 @@ function createApp({ backendPort = 8000, autostart: autostartOn = false } = {}) 
   // Scenario A: the document root served like Apache with AllowOverride All. python_app/.htaccess
   // hides the .js extension (the seed's three lines); python_app_noslash/ adds DirectorySlash Off.
   // Any .js file under the root is a handler module ("any .py file is a web app").
-  app.use(site({
-    root: siteDir,
-    addHandler: { '.js': 'node-module' },
-    handlers: { 'node-module': moduleHandler({ dir: siteDir }) },
-  }));
+  app.use(
+    site({
+      root: siteDir,
+      addHandler: { '.js': 'node-module' },
+      handlers: { 'node-module': moduleHandler({ dir: siteDir }) },
+    }),
+  );
 
   app.get('/', (req, res) => {
     res.type('html').send(landing(backendPort));

@@ -8,9 +8,15 @@ const port = Number(process.env.PORT || 3000);
 
 /** A port that cannot be had is one line and exit code 1, not a stack trace (issue 9, item 8). */
 function failToListen(what, envName, portNumber, err, others) {
-  const reason = err.code === 'EADDRINUSE' ? 'the port is already in use'
-    : err.code === 'EACCES' ? 'permission denied' : err.message;
-  console.error(`modrewrite examples: cannot listen on 127.0.0.1:${portNumber} for the ${what}: ${reason} (set ${envName} to another port)`);
+  const reason =
+    err.code === 'EADDRINUSE'
+      ? 'the port is already in use'
+      : err.code === 'EACCES'
+        ? 'permission denied'
+        : err.message;
+  console.error(
+    `modrewrite examples: cannot listen on 127.0.0.1:${portNumber} for the ${what}: ${reason} (set ${envName} to another port)`,
+  );
   for (const other of others) other.close();
   process.exitCode = 1;
 }
@@ -27,7 +33,9 @@ if (require.main === module) {
         void app.locals.proxy.close();
         return;
       }
-      console.log(`modrewrite examples on http://127.0.0.1:${port}/ (backend on 127.0.0.1:${backendPort})`);
+      console.log(
+        `modrewrite examples on http://127.0.0.1:${port}/ (backend on 127.0.0.1:${backendPort})`,
+      );
     });
     // WebSocket handshakes for www.example.info go through the same rules to the backend
     server.on('upgrade', (req, socket, head) => app.locals.upgrade(req, socket, head));

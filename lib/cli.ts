@@ -18,7 +18,16 @@ import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
-import { commandHelp, findCommand, mainHelp, nearest, parseCommand, SERVE, UsageError, type Parsed } from './cli/args.js';
+import {
+  commandHelp,
+  findCommand,
+  mainHelp,
+  nearest,
+  parseCommand,
+  SERVE,
+  UsageError,
+  type Parsed,
+} from './cli/args.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -37,7 +46,10 @@ function writeLine(stream: NodeJS.WriteStream, line: string): void {
   stream.write(line + '\n');
 }
 
-const stdio: CliIo = { out: (l) => writeLine(process.stdout, l), err: (l) => writeLine(process.stderr, l) };
+const stdio: CliIo = {
+  out: (l) => writeLine(process.stdout, l),
+  err: (l) => writeLine(process.stderr, l),
+};
 
 /** EPIPE and friends on stdout/stderr arrive as 'error' events: without a listener they kill the process. */
 function ignoreBrokenStdio(): void {
@@ -51,7 +63,10 @@ function dropStreamError(): void {
 }
 
 /** Runs the CLI; resolves the exit code, or the listening server for `serve`. */
-export async function main(argv: readonly string[], io: CliIo = stdio): Promise<number | http.Server> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = stdio,
+): Promise<number | http.Server> {
   if (io === stdio) ignoreBrokenStdio();
   const [first, ...rest] = argv;
   try {
@@ -104,7 +119,10 @@ function packageVersion(): string {
   let dir = typeof __dirname === 'string' ? __dirname : process.cwd();
   for (let up = 0; up < 4; up++) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'modrewrite' && pkg.version) return pkg.version;
     } catch {
       // no package.json here (or dist/<format>/package.json without a name): look further up
@@ -115,7 +133,8 @@ function packageVersion(): string {
 }
 
 const text = (p: Parsed, name: string): string | undefined => p.values[name] as string | undefined;
-const list = (p: Parsed, name: string): string[] | undefined => p.values[name] as string[] | undefined;
+const list = (p: Parsed, name: string): string[] | undefined =>
+  p.values[name] as string[] | undefined;
 const flag = (p: Parsed, name: string): boolean => p.values[name] === true;
 
 /** The folder `--root` names, or a CliFailure (Apache refuses a missing DocumentRoot at start too: AH00526). */
@@ -132,11 +151,14 @@ function documentRoot(given: string): string {
 }
 
 function checkServeValues(p: Parsed): number {
-  if (!text(p, 'root')) throw new UsageError('serve needs --root DIR (the folder to serve)', 'serve');
+  if (!text(p, 'root'))
+    throw new UsageError('serve needs --root DIR (the folder to serve)', 'serve');
   const port = Number(text(p, 'port'));
-  if (!/^\d+$/.test(text(p, 'port') ?? '') || port > 65535) throw new UsageError(`--port must be 0..65535, got '${text(p, 'port')}'`, 'serve');
+  if (!/^\d+$/.test(text(p, 'port') ?? '') || port > 65535)
+    throw new UsageError(`--port must be 0..65535, got '${text(p, 'port')}'`, 'serve');
   const status = text(p, 'proxy-status');
-  if (status !== 'apache' && status !== 'seed') throw new UsageError(`--proxy-status must be apache or seed, got '${status}'`, 'serve');
+  if (status !== 'apache' && status !== 'seed')
+    throw new UsageError(`--proxy-status must be apache or seed, got '${status}'`, 'serve');
   return port;
 }
 
@@ -145,7 +167,11 @@ function mapTimeoutValue(p: Parsed): number | undefined {
   const given = text(p, 'map-timeout');
   if (given === undefined) return undefined;
   const ms = Number(given);
-  if (!(ms > 0)) throw new UsageError(`--map-timeout must be a positive number of milliseconds, got '${given}'`, 'serve');
+  if (!(ms > 0))
+    throw new UsageError(
+      `--map-timeout must be a positive number of milliseconds, got '${given}'`,
+      'serve',
+    );
   return ms;
 }
 
@@ -158,8 +184,11 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   // [P] as Apache's mod_proxy does it by default: its fault statuses, inbound X-Forwarded-* kept
   // and appended to, no ProxyPassReverse unless asked
   const px = proxy({
-    faultStatus: text(p, 'proxy-status') === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS, serverName,
-    trustProxy: true, reverse: flag(p, 'proxy-reverse'), lookup: flag(p, 'no-dns') ? loopbackOnlyLookup : undefined,
+    faultStatus: text(p, 'proxy-status') === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS,
+    serverName,
+    trustProxy: true,
+    reverse: flag(p, 'proxy-reverse'),
+    lookup: flag(p, 'no-dns') ? loopbackOnlyLookup : undefined,
     // proxy faults go to the error log (stderr), like Apache's [proxy:error] lines
     log: (line) => io.err(line),
   });
@@ -167,25 +196,34 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   try {
     // relative map paths in the config resolve against the config file's folder ({ file } does that)
     handler = site({
-      root, config: config ? { file: resolve(config) } : undefined, serverName,
-      allowedRoots: list(p, 'allow-root'), directorySlash: !flag(p, 'no-directory-slash'), directoryIndex: list(p, 'index'),
-      fallthrough: false, debugHeaders: flag(p, 'debug-headers'),
+      root,
+      config: config ? { file: resolve(config) } : undefined,
+      serverName,
+      allowedRoots: list(p, 'allow-root'),
+      directorySlash: !flag(p, 'no-directory-slash'),
+      directoryIndex: list(p, 'index'),
+      fallthrough: false,
+      debugHeaders: flag(p, 'debug-headers'),
       trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
-      log: (m) => io.err(m), proxy: px, mapTimeout,
+      log: (m) => io.err(m),
+      proxy: px,
+      mapTimeout,
     });
   } catch (err) {
     await px.close();
     throw err;
   }
   const quiet = flag(p, 'quiet');
-  const server = answerClientErrors(http.createServer((req, res) => {
-    if (!quiet) logWhenDone(req, res, io);
-    const done = (err?: unknown): void => {
-      if (err) sendFailure(req, res, err);
-      else if (!res.headersSent) sendStatus(req, res, 404);
-    };
-    answerSafely(res, done, () => handler(req, res, done));
-  }));
+  const server = answerClientErrors(
+    http.createServer((req, res) => {
+      if (!quiet) logWhenDone(req, res, io);
+      const done = (err?: unknown): void => {
+        if (err) sendFailure(req, res, err);
+        else if (!res.headersSent) sendStatus(req, res, 404);
+      };
+      answerSafely(res, done, () => handler(req, res, done));
+    }),
+  );
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.once('close', () => {
     void px.close();
@@ -194,28 +232,51 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   await listen(server, port, text(p, 'host')!, px);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  io.out(`modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${addr.port}/`);
-  const stop = (): void => { server.close(); server.closeAllConnections(); };
+  io.out(
+    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${addr.port}/`,
+  );
+  const stop = (): void => {
+    server.close();
+    server.closeAllConnections();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  server.once('close', () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); });
+  server.once('close', () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  });
   return server;
 }
 
 /** listen(), with a busy or forbidden port as a one-line CliFailure (and nothing left running). */
-async function listen(server: http.Server, port: number, host: string, px: { close(): Promise<void> }): Promise<void> {
+async function listen(
+  server: http.Server,
+  port: number,
+  host: string,
+  px: { close(): Promise<void> },
+): Promise<void> {
   try {
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
-      server.listen(port, host, () => { server.off('error', fail); ok(); });
+      server.listen(port, host, () => {
+        server.off('error', fail);
+        ok();
+      });
     });
   } catch (err) {
     await px.close();
     const code = (err as NodeJS.ErrnoException).code;
     const where = `${host}:${port}`;
-    if (code === 'EADDRINUSE') throw new CliFailure(`cannot listen on ${where}: the port is already in use (try another --port)`);
-    if (code === 'EACCES') throw new CliFailure(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliFailure(`cannot listen on ${where}: no such local address (--host)`);
+    if (code === 'EADDRINUSE')
+      throw new CliFailure(
+        `cannot listen on ${where}: the port is already in use (try another --port)`,
+      );
+    if (code === 'EACCES')
+      throw new CliFailure(
+        `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new CliFailure(`cannot listen on ${where}: no such local address (--host)`);
     throw new CliFailure(`cannot listen on ${where}: ${(err as Error).message}`);
   }
 }
@@ -231,7 +292,9 @@ function logWhenDone(req: http.IncomingMessage, res: http.ServerResponse, io: Cl
     try {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const peer = (req.socket as typeof req.socket | null | undefined)?.remoteAddress ?? '-';
-      io.out(`${peer} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${res.getHeader('Content-Length') ?? '-'} ${ms.toFixed(1)}ms`);
+      io.out(
+        `${peer} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${res.getHeader('Content-Length') ?? '-'} ${ms.toFixed(1)}ms`,
+      );
     } catch {
       // nothing to do: the line is lost, the server stays up
     }
@@ -240,7 +303,8 @@ function logWhenDone(req: http.IncomingMessage, res: http.ServerResponse, io: Cl
 
 function lint(p: Parsed, io: CliIo): number {
   const given = text(p, 'context');
-  if (given !== undefined && given !== 'server' && given !== 'directory') throw new UsageError(`--context must be server or directory, got '${given}'`, 'lint');
+  if (given !== undefined && given !== 'server' && given !== 'directory')
+    throw new UsageError(`--context must be server or directory, got '${given}'`, 'lint');
   if (!p.positionals.length) throw new UsageError('lint needs at least one FILE', 'lint');
   let failed = 0;
   for (const f of p.positionals) {
@@ -255,13 +319,18 @@ function lint(p: Parsed, io: CliIo): number {
       io.err(err instanceof RewriteError ? err.message : `${f}: ${(err as Error).message}`);
       continue;
     }
-    const why = choice.because === 'file name' ? ' (inferred from the file name)' : choice.because === 'default' ? '' : ' (--context)';
+    const why =
+      choice.because === 'file name'
+        ? ' (inferred from the file name)'
+        : choice.because === 'default'
+          ? ''
+          : ' (--context)';
     io.out(`${f}: ok (${ruleSet.rules.length} rules, ${choice.context} context)${why}`);
     if (ruleSet.engine === undefined && ruleSet.rules.length && choice.context === 'directory') {
-      io.out(`${f}: note: no RewriteEngine line: rewrite() runs these rules, but as an .htaccess under site() they run only if a parent directory's turns the engine on`);
+      io.out(
+        `${f}: note: no RewriteEngine line: rewrite() runs these rules, but as an .htaccess under site() they run only if a parent directory's turns the engine on`,
+      );
     }
   }
   return failed ? 1 : 0;
 }
-
-

@@ -66,18 +66,26 @@ export type RewriteErrorCode = keyof typeof ERROR_CODES;
  * rewritten query or a [P,NE] target; `bad-request` a malformed target, Host or proxy port;
  * `config` configuration that forbids the request; `header` a response header that cannot be sent.
  */
-export type StatusCause = 'flag' | 'rounds' | 'length' | 'recursion' | 'unsafe' | 'bad-request' | 'config' | 'header';
+export type StatusCause =
+  'flag' | 'rounds' | 'length' | 'recursion' | 'unsafe' | 'bad-request' | 'config' | 'header';
 
 /** The one place a status outcome's cause becomes an error code. */
 export function statusErrorCode(cause: StatusCause | undefined): RewriteErrorCode {
   switch (cause) {
-    case 'rounds': return 'ERR_MAX_ROUNDS';
-    case 'length': return 'ERR_URI_TOO_LONG';
-    case 'recursion': return 'ERR_RECURSION';
-    case 'unsafe': return 'ERR_UNSAFE_RESULT';
-    case 'bad-request': return 'ERR_BAD_REQUEST';
-    case 'config': return 'ERR_FORBIDDEN_CONFIG';
-    case 'header': return 'ERR_RESPONSE_HEADER';
+    case 'rounds':
+      return 'ERR_MAX_ROUNDS';
+    case 'length':
+      return 'ERR_URI_TOO_LONG';
+    case 'recursion':
+      return 'ERR_RECURSION';
+    case 'unsafe':
+      return 'ERR_UNSAFE_RESULT';
+    case 'bad-request':
+      return 'ERR_BAD_REQUEST';
+    case 'config':
+      return 'ERR_FORBIDDEN_CONFIG';
+    case 'header':
+      return 'ERR_RESPONSE_HEADER';
     case 'flag':
     case undefined:
       return 'ERR_STATUS_FLAG';
@@ -112,7 +120,16 @@ export class RewriteError extends Error {
   /** All problems, when several were collected (the first is mirrored on the error itself). */
   readonly problems: readonly RewriteProblem[];
 
-  constructor(code: RewriteErrorCode, message: string, extra: { problems?: RewriteProblem[]; status?: number; position?: SourcePosition; frame?: string } = {}) {
+  constructor(
+    code: RewriteErrorCode,
+    message: string,
+    extra: {
+      problems?: RewriteProblem[];
+      status?: number;
+      position?: SourcePosition;
+      frame?: string;
+    } = {},
+  ) {
     super(message);
     this.code = code;
     this.status = extra.status;
@@ -153,6 +170,9 @@ export function throwIfProblems(problems: RewriteProblem[]): void {
   if (problems.length === 0) return;
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   const first = problems[0];
-  const more = problems.length > 1 ? `\n(and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}:\n${problems.slice(1).map(formatProblem).join('\n')})` : '';
+  const more =
+    problems.length > 1
+      ? `\n(and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}:\n${problems.slice(1).map(formatProblem).join('\n')})`
+      : '';
   throw new RewriteSyntaxError(first.code, formatProblem(first) + more, { problems });
 }

@@ -3,7 +3,17 @@ export { rewrite } from './http/rewrite.js';
 export { loadRules } from './http/load-rules.js';
 export { requestView } from './http/request-view.js';
 export { rewriteInfo } from './http/rewrite-info.js';
-export type { RewriteOptions, RulesInput, ProxyRequest, ProxyHandler, FileHandler, Handler, Next, RewriteInfo, SiteRewriteInfo } from './http/types.js';
+export type {
+  RewriteOptions,
+  RulesInput,
+  ProxyRequest,
+  ProxyHandler,
+  FileHandler,
+  Handler,
+  Next,
+  RewriteInfo,
+  SiteRewriteInfo,
+} from './http/types.js';
 export { site } from './site/site.js';
 export type { SiteOptions, SiteRequest } from './site/site.js';
 export { answerClientErrors } from './site/client-error.js';
@@ -42,5 +52,11 @@ export type { UserMapFunction, RewriteMapSource } from './engine/maps.js';
 export { DEFAULT_MAP_TIMEOUT } from './engine/budget.js';
 export { PRG_TIMEOUT_MS } from './engine/program-map.js';
 export { escapeUri, escapeBackref, proxyCanon } from './engine/escape.js';
-export { RewriteError, RewriteSyntaxError, RewriteRuntimeError, ERROR_CODES, statusErrorCode } from './errors.js';
+export {
+  RewriteError,
+  RewriteSyntaxError,
+  RewriteRuntimeError,
+  ERROR_CODES,
+  statusErrorCode,
+} from './errors.js';
 export type { RewriteErrorCode, RewriteProblem, SourcePosition, StatusCause } from './errors.js';

@@ -8,11 +8,21 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const run = (...args) => execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...args], { stdio: 'inherit' });
+const run = (...args) =>
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...args], { stdio: 'inherit' });
 
 rmSync('dist', { recursive: true, force: true });
 run('--outDir', 'dist/esm', '--module', 'es2022', '--moduleResolution', 'bundler');
-run('--outDir', 'dist/cjs', '--declaration', 'false', '--module', 'commonjs', '--moduleResolution', 'node10');
+run(
+  '--outDir',
+  'dist/cjs',
+  '--declaration',
+  'false',
+  '--module',
+  'commonjs',
+  '--moduleResolution',
+  'node10',
+);
 run('--outDir', 'dist/types', '--emitDeclarationOnly');
 mkdirSync('dist/esm', { recursive: true });
 writeFileSync('dist/esm/package.json', '{"type":"module"}\n');

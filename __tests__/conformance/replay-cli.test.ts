@@ -14,12 +14,32 @@ import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require('../../conformance/harness.cjs');
 
-interface Req { target: string; method?: string; host?: string; type?: boolean; expect?: unknown; differs?: string }
-interface Case { site?: boolean; context: string; directory?: string; rules: string; serverConfig?: string; files?: Record<string, string>; requests: Req[]; startupError?: string }
+interface Req {
+  target: string;
+  method?: string;
+  host?: string;
+  type?: boolean;
+  expect?: unknown;
+  differs?: string;
+}
+interface Case {
+  site?: boolean;
+  context: string;
+  directory?: string;
+  rules: string;
+  serverConfig?: string;
+  files?: Record<string, string>;
+  requests: Req[];
+  startupError?: string;
+}
 
 const bin = join(__dirname, '../../bin/modrewrite.cjs');
 const casesDir = join(__dirname, '../../conformance/cases');
-const files = readdirSync(casesDir).filter((f) => f.endsWith('.json') && !JSON.parse(readFileSync(join(casesDir, f), 'utf8')).startupError).sort();
+const files = readdirSync(casesDir)
+  .filter(
+    (f) => f.endsWith('.json') && !JSON.parse(readFileSync(join(casesDir, f), 'utf8')).startupError,
+  )
+  .sort();
 
 /** The configuration the recorder gave Apache, as a config file and .htaccess for the CLI. */
 function configFor(kase: Case, docroot: string, vars: Record<string, unknown>): string {
@@ -27,7 +47,10 @@ function configFor(kase: Case, docroot: string, vars: Record<string, unknown>): 
   // the mod_rewrite cases were recorded with mod_dir out of the way
   const head = `DirectorySlash Off\nDirectoryIndex disabled\n${harness.substitute(kase.serverConfig ?? '', vars)}\n`;
   if (kase.context !== 'directory') return head + harness.substitute(kase.rules, vars);
-  writeFileSync(join(docroot, kase.directory ?? '/', '.htaccess'), harness.substitute(kase.rules, vars));
+  writeFileSync(
+    join(docroot, kase.directory ?? '/', '.htaccess'),
+    harness.substitute(kase.rules, vars),
+  );
   return head + 'RewriteEngine On\n';
 }
 const results = { identical: 0, total: 0, marked: 0 };
@@ -42,8 +65,10 @@ beforeAll(async () => {
 });
 afterAll(() => {
   echo.close();
-  // eslint-disable-next-line no-console
-  console.log(`conformance through modrewrite serve: ${results.identical}/${results.total} requests identical (${results.marked} marked in the corpus, each with its reason)`);
+
+  console.log(
+    `conformance through modrewrite serve: ${results.identical}/${results.total} requests identical (${results.marked} marked in the corpus, each with its reason)`,
+  );
 });
 
 test('the CLI is built and there are site cases to replay', () => {
@@ -59,29 +84,72 @@ describe.each(files)('%s through modrewrite serve', (file) => {
   let docroot = '';
   beforeAll(async () => {
     serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-cli-'));
-    const vars = { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend, SERVERROOT: serverRoot, DEADPORT: dead };
+    const vars = {
+      DOCROOT: join(serverRoot, 'htdocs'),
+      BACKEND: backend,
+      SERVERROOT: serverRoot,
+      DEADPORT: dead,
+    };
     docroot = harness.writeFixtures(serverRoot, kase, vars);
     writeFileSync(join(serverRoot, 'site.conf'), configFor(kase, docroot, vars));
-    child = spawn(process.execPath, [bin, 'serve', '--root', docroot, '--config', join(serverRoot, 'site.conf'), '--port', '0',
-      '--server-name', 'localhost', '--debug-headers', '--quiet', '--no-dns', '--allow-root', join(serverRoot, 'maps')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(
+      process.execPath,
+      [
+        bin,
+        'serve',
+        '--root',
+        docroot,
+        '--config',
+        join(serverRoot, 'site.conf'),
+        '--port',
+        '0',
+        '--server-name',
+        'localhost',
+        '--debug-headers',
+        '--quiet',
+        '--no-dns',
+        '--allow-root',
+        join(serverRoot, 'maps'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     port = await new Promise<number>((ok, fail) => {
       let out = '';
-      child.stdout!.on('data', (d) => { out += d; const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out); if (m) ok(Number(m[1])); });
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+        if (m) ok(Number(m[1]));
+      });
       child.on('exit', (code) => fail(new Error(`modrewrite serve exited with ${code}`)));
     });
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.on('exit', r)); }
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
     rmSync(serverRoot, { recursive: true, force: true });
   });
 
   test.each(kase.requests.map((r, i) => [i, r.target, r] as const))('#%i %s', async (_i, _t, r) => {
-    const resp = await harness.rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
+    const resp = await harness.rawRequest(
+      port,
+      r,
+      r.host === undefined ? 'www.example.com' : r.host,
+    );
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
-    const got = harness.normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: serverRoot });
+    const got = harness.normalise(resp, {
+      DOCROOT: docroot,
+      PORT: port,
+      BACKEND: backend,
+      SERVERROOT: serverRoot,
+    });
     results.total++;
-    if (r.differs) { results.marked++; return; }
+    if (r.differs) {
+      results.marked++;
+      return;
+    }
     if (JSON.stringify(got) === JSON.stringify(r.expect)) results.identical++;
     expect(got).toEqual(r.expect);
   });

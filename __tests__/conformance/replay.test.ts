@@ -9,17 +9,47 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewrite, parseTarget, mapToFile, site, answerClientErrors, proxy, APACHE_FAULT_STATUS, loopbackOnlyLookup } from '../../lib/index';
+import {
+  rewrite,
+  parseTarget,
+  mapToFile,
+  site,
+  answerClientErrors,
+  proxy,
+  APACHE_FAULT_STATUS,
+  loopbackOnlyLookup,
+} from '../../lib/index';
 import type { RewriteInfo } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require('../../conformance/harness.cjs');
 
-interface Req { target: string; method?: string; headers?: Record<string, string>; host?: string; type?: boolean; expect?: unknown; differs?: string }
-interface Case { site?: boolean; name: string; context: 'server' | 'directory'; directory?: string; rules: string; serverConfig?: string; files?: Record<string, string>; requests: Req[]; startupError?: string; expectLoadError?: boolean }
+interface Req {
+  target: string;
+  method?: string;
+  headers?: Record<string, string>;
+  host?: string;
+  type?: boolean;
+  expect?: unknown;
+  differs?: string;
+}
+interface Case {
+  site?: boolean;
+  name: string;
+  context: 'server' | 'directory';
+  directory?: string;
+  rules: string;
+  serverConfig?: string;
+  files?: Record<string, string>;
+  requests: Req[];
+  startupError?: string;
+  expectLoadError?: boolean;
+}
 
 const casesDir = join(__dirname, '../../conformance/cases');
-const files = readdirSync(casesDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(casesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const results = { identical: 0, total: 0, differs: 0, mismatches: [] as string[] };
 
 /**
@@ -28,7 +58,13 @@ const results = { identical: 0, total: 0, differs: 0, mismatches: [] as string[]
  * and appended to, no ProxyPassReverse, and name resolution as closed as the recorder's namespace.
  */
 function apacheLikeProxy() {
-  return proxy({ faultStatus: APACHE_FAULT_STATUS, serverName: 'localhost', trustProxy: true, reverse: false, lookup: loopbackOnlyLookup });
+  return proxy({
+    faultStatus: APACHE_FAULT_STATUS,
+    serverName: 'localhost',
+    trustProxy: true,
+    reverse: false,
+    lookup: loopbackOnlyLookup,
+  });
 }
 
 function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
@@ -37,16 +73,36 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
   const rules = harness.substitute(kase.rules, vars);
   const serve = (req: express.Request, res: express.Response, filePath?: string) => {
     // Apache's core answers `OPTIONS *` itself (no file is mapped)
-    if (req.method === 'OPTIONS' && req.url === '*') { res.statusCode = 200; res.end(); return; }
+    if (req.method === 'OPTIONS' && req.url === '*') {
+      res.statusCode = 200;
+      res.end();
+      return;
+    }
     const info = (req as unknown as { rewrite?: RewriteInfo }).rewrite;
     const parsed = parseTarget(req.url);
     const uri = parsed.ok ? parsed.uri : '/';
-    const mapped = filePath ? { filename: filePath, pathInfo: '' } : mapToFile(docroot, uri, { stat: (p) => { try { return statSync(p); } catch { return undefined; } }, lstat: () => undefined });
+    const mapped = filePath
+      ? { filename: filePath, pathInfo: '' }
+      : mapToFile(docroot, uri, {
+          stat: (p) => {
+            try {
+              return statSync(p);
+            } catch {
+              return undefined;
+            }
+          },
+          lstat: () => undefined,
+        });
     res.setHeader('X-Filename', Buffer.from(mapped.filename, 'latin1').toString('latin1'));
     res.setHeader('X-Query', parsed.ok && parsed.args ? parsed.args : '');
-    for (const n of harness.ENV_NAMES as string[]) if (info?.env[n]) res.setHeader(`X-Env-${n}`, info.env[n]);
+    for (const n of harness.ENV_NAMES as string[])
+      if (info?.env[n]) res.setHeader(`X-Env-${n}`, info.env[n]);
     let st;
-    try { st = statSync(mapped.filename); } catch { st = undefined; }
+    try {
+      st = statSync(mapped.filename);
+    } catch {
+      st = undefined;
+    }
     if (st?.isFile() && !mapped.pathInfo) {
       // like Apache for a file without a known extension: no Content-Type unless a rule forced one
       res.statusCode = 200;
@@ -58,14 +114,28 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
     }
   };
   const mw = rewrite(rules, {
-    context: kase.context, root: docroot, mapRoot: serverRoot, serverName: 'localhost', proxy: sharedProxy,
+    context: kase.context,
+    root: docroot,
+    mapRoot: serverRoot,
+    serverName: 'localhost',
+    proxy: sharedProxy,
     parent: kase.serverConfig ? harness.substitute(kase.serverConfig, vars) : undefined,
     file: (req, res, _next, f) => serve(req as express.Request, res as express.Response, f.path),
   });
-  if (kase.context === 'directory' && kase.directory && kase.directory !== '/') a.use(kase.directory.replace(/\/$/, ''), mw);
+  if (kase.context === 'directory' && kase.directory && kase.directory !== '/')
+    a.use(kase.directory.replace(/\/$/, ''), mw);
   else a.use(mw);
   a.use((req, res) => serve(req, res));
-  a.use((err: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => { res.status(err.status ?? 500).send('error'); });
+  a.use(
+    (
+      err: { status?: number },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res.status(err.status ?? 500).send('error');
+    },
+  );
   return a;
 }
 
@@ -73,8 +143,16 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
 function siteApp(kase: Case, docroot: string, serverRoot: string, backend: number) {
   const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot, DEADPORT: dead };
   const handler = site({
-    root: docroot, config: harness.substitute(kase.rules, vars), allowedRoots: [join(serverRoot, 'maps')], mapRoot: serverRoot,
-    serverName: 'localhost', debugHeaders: true, fallthrough: false, proxy: sharedProxy, htaccess: { recheckMs: 0 }, log: () => {},
+    root: docroot,
+    config: harness.substitute(kase.rules, vars),
+    allowedRoots: [join(serverRoot, 'maps')],
+    mapRoot: serverRoot,
+    serverName: 'localhost',
+    debugHeaders: true,
+    fallthrough: false,
+    proxy: sharedProxy,
+    htaccess: { recheckMs: 0 },
+    log: () => {},
   });
   return (req: http.IncomingMessage, res: http.ServerResponse) => handler(req, res);
 }
@@ -91,8 +169,10 @@ beforeAll(async () => {
 afterAll(async () => {
   echo.close();
   await sharedProxy.close();
-  // eslint-disable-next-line no-console
-  console.log(`conformance: ${results.identical}/${results.total} requests identical (${results.differs} marked in the corpus: recording artifacts or deliberate differences, each with its reason)${results.mismatches.length ? '\n' + results.mismatches.join('\n') : ''}`);
+
+  console.log(
+    `conformance: ${results.identical}/${results.total} requests identical (${results.differs} marked in the corpus: recording artifacts or deliberate differences, each with its reason)${results.mismatches.length ? '\n' + results.mismatches.join('\n') : ''}`,
+  );
 });
 
 test('the corpus was recorded from Apache and names no path of the recording machine', () => {
@@ -113,9 +193,20 @@ describe.each(files)('%s', (file) => {
   let loadError: unknown;
   beforeAll(async () => {
     serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-replay-'));
-    docroot = harness.writeFixtures(serverRoot, kase, { DOCROOT: join(serverRoot, 'htdocs'), BACKEND: backend, SERVERROOT: serverRoot, DEADPORT: dead });
+    docroot = harness.writeFixtures(serverRoot, kase, {
+      DOCROOT: join(serverRoot, 'htdocs'),
+      BACKEND: backend,
+      SERVERROOT: serverRoot,
+      DEADPORT: dead,
+    });
     try {
-      server = answerClientErrors(http.createServer(kase.site ? siteApp(kase, docroot, serverRoot, backend) : app(kase, docroot, serverRoot, backend)));
+      server = answerClientErrors(
+        http.createServer(
+          kase.site
+            ? siteApp(kase, docroot, serverRoot, backend)
+            : app(kase, docroot, serverRoot, backend),
+        ),
+      );
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as AddressInfo).port;
     } catch (err) {
@@ -137,10 +228,19 @@ describe.each(files)('%s', (file) => {
 
   test.each(kase.requests.map((r, i) => [i, r.target, r] as const))('#%i %s', async (_i, _t, r) => {
     expect(loadError).toBeUndefined();
-    const resp = await harness.rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
+    const resp = await harness.rawRequest(
+      port,
+      r,
+      r.host === undefined ? 'www.example.com' : r.host,
+    );
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
-    const got = harness.normalise(resp, { DOCROOT: docroot, PORT: port, BACKEND: backend, SERVERROOT: serverRoot });
+    const got = harness.normalise(resp, {
+      DOCROOT: docroot,
+      PORT: port,
+      BACKEND: backend,
+      SERVERROOT: serverRoot,
+    });
     results.total++;
     if (r.differs) {
       results.differs++;
@@ -148,7 +248,10 @@ describe.each(files)('%s', (file) => {
     }
     const same = JSON.stringify(got) === JSON.stringify(r.expect);
     if (same) results.identical++;
-    else results.mismatches.push(`  ${file} ${r.target}: apache=${JSON.stringify(r.expect)} modrewrite=${JSON.stringify(got)}`);
+    else
+      results.mismatches.push(
+        `  ${file} ${r.target}: apache=${JSON.stringify(r.expect)} modrewrite=${JSON.stringify(got)}`,
+      );
     expect(got).toEqual(r.expect);
   });
 });

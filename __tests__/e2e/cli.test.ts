@@ -14,10 +14,19 @@ beforeAll(() => {
   mkdirSync(join(tmp, 'conf/maps'), { recursive: true });
   writeFileSync(join(tmp, 'www/index.html'), 'HOME\n');
   writeFileSync(join(tmp, 'www/sub/target.txt'), 'TARGET\n');
-  writeFileSync(join(tmp, 'www/sub/.htaccess'), 'RewriteEngine on\nRewriteRule ^go$ target.txt [L]\n');
+  writeFileSync(
+    join(tmp, 'www/sub/.htaccess'),
+    'RewriteEngine on\nRewriteRule ^go$ target.txt [L]\n',
+  );
   writeFileSync(join(tmp, 'conf/maps/m.txt'), 'alias /sub/target.txt\n');
-  writeFileSync(join(tmp, 'conf/site.conf'), 'RewriteEngine on\nRewriteMap m txt:maps/m.txt\nRewriteRule ^/m/(.*)$ ${m:$1} [L]\n');
-  writeFileSync(join(tmp, 'conf/bad.conf'), 'RewriteEngine on\nRewriteRule ^/ok$ /x [L]\nRewriteRule ^/(bad$ /x [L]\n');
+  writeFileSync(
+    join(tmp, 'conf/site.conf'),
+    'RewriteEngine on\nRewriteMap m txt:maps/m.txt\nRewriteRule ^/m/(.*)$ ${m:$1} [L]\n',
+  );
+  writeFileSync(
+    join(tmp, 'conf/bad.conf'),
+    'RewriteEngine on\nRewriteRule ^/ok$ /x [L]\nRewriteRule ^/(bad$ /x [L]\n',
+  );
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -29,10 +38,26 @@ function capture() {
 
 test('serve: site() on node:http with a config whose map paths resolve against the config folder; each request logged', async () => {
   const c = capture();
-  const server = await main(['serve', '--root', join(tmp, 'www'), '--config', join(tmp, 'conf/site.conf'), '--port', '0', '--trace'], c.io) as Server;
+  const server = (await main(
+    [
+      'serve',
+      '--root',
+      join(tmp, 'www'),
+      '--config',
+      join(tmp, 'conf/site.conf'),
+      '--port',
+      '0',
+      '--trace',
+    ],
+    c.io,
+  )) as Server;
   try {
     const port = (server.address() as AddressInfo).port;
-    expect(c.out[0]).toMatch(new RegExp(`^modrewrite: serving .*www with .*site\\.conf on http://127\\.0\\.0\\.1:${port}/$`));
+    expect(c.out[0]).toMatch(
+      new RegExp(
+        `^modrewrite: serving .*www with .*site\\.conf on http://127\\.0\\.0\\.1:${port}/$`,
+      ),
+    );
     const base = `http://127.0.0.1:${port}`;
     expect((await request(base).get('/m/alias')).text).toBe('TARGET\n');
     expect((await request(base).get('/sub/go')).text).toBe('TARGET\n');
@@ -49,7 +74,12 @@ test('serve: site() on node:http with a config whose map paths resolve against t
 
 test('serve: a broken config is refused at start with file, line and column; bad options exit 2', async () => {
   const c = capture();
-  expect(await main(['serve', '--root', join(tmp, 'www'), '--config', join(tmp, 'conf/bad.conf'), '--port', '0'], c.io)).toBe(1);
+  expect(
+    await main(
+      ['serve', '--root', join(tmp, 'www'), '--config', join(tmp, 'conf/bad.conf'), '--port', '0'],
+      c.io,
+    ),
+  ).toBe(1);
   expect(c.err.join('\n')).toMatch(/bad\.conf:3:\d+/);
   expect(await main(['serve', '--root', join(tmp, 'www'), '--port', 'eighty'], c.io)).toBe(2);
   expect(await main(['serve', '--port', '0'], c.io)).toBe(2);
@@ -59,7 +89,9 @@ test('serve: a broken config is refused at start with file, line and column; bad
 
 test('lint: ok files pass, broken ones name file:line:column and exit 1', async () => {
   const ok = capture();
-  expect(await main(['lint', join(tmp, 'conf/site.conf'), join(tmp, 'www/sub/.htaccess')], ok.io)).toBe(0);
+  expect(
+    await main(['lint', join(tmp, 'conf/site.conf'), join(tmp, 'www/sub/.htaccess')], ok.io),
+  ).toBe(0);
   expect(ok.out[0]).toMatch(/site\.conf: ok \(1 rules, server context\)/);
   expect(ok.out[1]).toMatch(/\.htaccess: ok \(1 rules, directory context\)/);
   const bad = capture();

@@ -10,7 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { compile, compileText, evaluateServer, requestView, rewrite, site, type RewriteOptions, type RulesInput } from '../../lib/index';
+import {
+  compile,
+  compileText,
+  evaluateServer,
+  requestView,
+  rewrite,
+  site,
+  type RewriteOptions,
+  type RulesInput,
+} from '../../lib/index';
 
 let tmp: string;
 let docroot: string;
@@ -31,7 +40,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function appWith(rules: RulesInput, options: RewriteOptions = {}): express.Express {
   const app = express();
   app.use(rewrite(rules, options));
-  app.use((req, res) => { res.send(req.url); });
+  app.use((req, res) => {
+    res.send(req.url);
+  });
   return app;
 }
 
@@ -47,31 +58,43 @@ describe('rewrite({ file }): the context comes from the file name', () => {
 
   test('context inferred from the file name: an explicit context wins over the name', async () => {
     // in server context the pattern sees `/old`, so `^old$` never matches
-    const res = await request(appWith({ file: join(tmp, '.htaccess') }, { context: 'server' })).get('/old');
+    const res = await request(appWith({ file: join(tmp, '.htaccess') }, { context: 'server' })).get(
+      '/old',
+    );
     expect(res.text).toBe('/old');
   });
 
   test('context inferred from the file name: the trace says so', () => {
     const lines: string[] = [];
     rewrite({ file: join(tmp, 'site.htaccess') }, { trace: (l) => lines.push(l) });
-    expect(lines[0]).toBe(`rewrite() rules (${join(tmp, 'site.htaccess')}): directory context (inferred from the file name), RewriteEngine on (implied: the rules do not say RewriteEngine)`);
+    expect(lines[0]).toBe(
+      `rewrite() rules (${join(tmp, 'site.htaccess')}): directory context (inferred from the file name), RewriteEngine on (implied: the rules do not say RewriteEngine)`,
+    );
   });
 });
 
 describe('RewriteEngine implied the same way by rewrite(text), site({ config }) and compile()', () => {
   test('engine implied: rewrite(text) without RewriteEngine rewrites; RewriteEngine Off is honoured', async () => {
     expect((await request(appWith('RewriteRule ^/old$ /new')).get('/old')).text).toBe('/new');
-    expect((await request(appWith('RewriteEngine Off\nRewriteRule ^/old$ /new')).get('/old')).text).toBe('/old');
+    expect(
+      (await request(appWith('RewriteEngine Off\nRewriteRule ^/old$ /new')).get('/old')).text,
+    ).toBe('/old');
   });
 
   test('engine implied: site({ config }) without RewriteEngine rewrites, and says so in the trace', async () => {
     const lines: string[] = [];
-    const handler = site({ root: docroot, config: 'RewriteRule ^/a$ /b.txt [L]', trace: (l) => lines.push(l) });
+    const handler = site({
+      root: docroot,
+      config: 'RewriteRule ^/a$ /b.txt [L]',
+      trace: (l) => lines.push(l),
+    });
     const server = http.createServer((req, res) => handler(req, res));
     const res = await request(server).get('/a');
     expect(res.status).toBe(200);
     expect(res.text).toBe('B\n');
-    expect(lines[0]).toBe('site() config: server context, RewriteEngine on (implied: the rules do not say RewriteEngine)');
+    expect(lines[0]).toBe(
+      'site() config: server context, RewriteEngine on (implied: the rules do not say RewriteEngine)',
+    );
   });
 
   test('context inferred from the file name: not for site({ config }), which is the server context whatever its name', async () => {
@@ -83,7 +106,10 @@ describe('RewriteEngine implied the same way by rewrite(text), site({ config }) 
   });
 
   test('engine implied: site({ config: "RewriteEngine Off ..." }) does not rewrite', async () => {
-    const handler = site({ root: docroot, config: 'RewriteEngine Off\nRewriteRule ^/a$ /b.txt [L]' });
+    const handler = site({
+      root: docroot,
+      config: 'RewriteEngine Off\nRewriteRule ^/a$ /b.txt [L]',
+    });
     const server = http.createServer((req, res) => handler(req, res));
     expect((await request(server).get('/a')).status).toBe(404);
   });
@@ -92,15 +118,23 @@ describe('RewriteEngine implied the same way by rewrite(text), site({ config }) 
     ['RewriteRule ^/a$ /b', true],
     ['RewriteEngine on\nRewriteRule ^/a$ /b', true],
     ['RewriteEngine off\nRewriteRule ^/a$ /b', false],
-  ])('engine implied: compile(%j).engine is %s, and compileText() keeps it as written', (text, engine) => {
-    expect(compile(text).engine).toBe(engine);
-    expect(compileText(text).engine).toBe(/RewriteEngine/.test(text) ? engine : undefined);
-  });
+  ])(
+    'engine implied: compile(%j).engine is %s, and compileText() keeps it as written',
+    (text, engine) => {
+      expect(compile(text).engine).toBe(engine);
+      expect(compileText(text).engine).toBe(/RewriteEngine/.test(text) ? engine : undefined);
+    },
+  );
 
   test('engine implied: evaluateServer(compile(text)) applies the rule to a real request', async () => {
     const ruleSet = compile('RewriteRule ^/a$ /b [L]');
     const server = http.createServer((req, res) => {
-      const ev = evaluateServer(ruleSet, { view: requestView(req, () => false), server: { documentRoot: tmp }, uri: req.url ?? '/', args: null });
+      const ev = evaluateServer(ruleSet, {
+        view: requestView(req, () => false),
+        server: { documentRoot: tmp },
+        uri: req.url ?? '/',
+        args: null,
+      });
       res.end(ev instanceof Promise ? 'async' : ev.outcome.type);
     });
     expect((await request(server).get('/a')).text).toBe('rewrite');
@@ -108,7 +142,9 @@ describe('RewriteEngine implied the same way by rewrite(text), site({ config }) 
 
   test('context inferred from the file name: compile(text, { file: "x.htaccess" }) reads directory context', () => {
     // RewriteBase exists only in directory context (server context refuses it)
-    expect(compile('RewriteBase /sub/\nRewriteRule ^a$ b', { file: 'x.htaccess' }).base).toBe('/sub/');
+    expect(compile('RewriteBase /sub/\nRewriteRule ^a$ b', { file: 'x.htaccess' }).base).toBe(
+      '/sub/',
+    );
     expect(() => compile('RewriteBase /sub/', { file: 'x.conf' })).toThrow(/RewriteBase/);
   });
 });

@@ -13,7 +13,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   app = createApp({ backendPort: (backend.address() as AddressInfo).port });
 });
-afterAll(async () => { await app.locals.proxy.close(); await new Promise((r) => backend.close(r)); });
+afterAll(async () => {
+  await app.locals.proxy.close();
+  await new Promise((r) => backend.close(r));
+});
 
 describe('seed 000: hidden script extension (site() + python_app/.htaccess)', () => {
   test('/python_app/test runs test.js through an internal redirect, query kept, original URL visible', async () => {
@@ -52,7 +55,13 @@ describe('seed 000: hidden script extension (site() + python_app/.htaccess)', ()
   });
   test('the landing page links every case', async () => {
     const res = await request(app).get('/');
-    for (const u of ['/python_app/test', '/python_app/hello', '/python_app_noslash/hello', '/wsgi/test/some/path?a=1']) expect(res.text).toContain(`href="${u}"`);
+    for (const u of [
+      '/python_app/test',
+      '/python_app/hello',
+      '/python_app_noslash/hello',
+      '/wsgi/test/some/path?a=1',
+    ])
+      expect(res.text).toContain(`href="${u}"`);
   });
 });
 
@@ -65,7 +74,7 @@ describe('seed 004: app server behind [P] (proxy() on undici)', () => {
     expect(res.text).toMatch(/X-Forwarded-For: \S+/);
     expect(res.text).toMatch(/X-Forwarded-Server: \S+/);
   });
-  test('the seed\'s escape-map recipe double-encodes, as in Apache 2.4', async () => {
+  test("the seed's escape-map recipe double-encodes, as in Apache 2.4", async () => {
     const res = await request(app).get('/escaped/to%20my/page').set('Host', 'www.example.info');
     expect(res.text).toContain('request-target: /to%2520my/page');
   });
@@ -73,7 +82,9 @@ describe('seed 004: app server behind [P] (proxy() on undici)', () => {
     const res = await request(app).get('/static/app.css').set('Host', 'www.example.info');
     expect(res.status).toBe(200);
     expect(res.text).toContain('font-family');
-    expect((await request(app).get('/static/nope.css').set('Host', 'www.example.info')).text).toContain('request-target: /static/nope.css');
+    expect(
+      (await request(app).get('/static/nope.css').set('Host', 'www.example.info')).text,
+    ).toContain('request-target: /static/nope.css');
   });
   test('other hosts see the landing page', async () => {
     const res = await request(app).get('/');

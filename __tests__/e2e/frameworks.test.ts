@@ -32,7 +32,12 @@ describe.each([
   test('internal rewrite: later routes see the new URL, originalUrl is kept', async () => {
     const res = await request(app).get('/old/42?q=x').set('Host', 'www.example.com');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ url: '/new?id=42&q=x', originalUrl: '/old/42?q=x', id: '42', q: 'x' });
+    expect(res.body).toEqual({
+      url: '/new?id=42&q=x',
+      originalUrl: '/old/42?q=x',
+      id: '42',
+      q: 'x',
+    });
   });
 
   test('redirect with a fully qualified, escaped Location and hygiene headers', async () => {
@@ -68,7 +73,9 @@ describe('connect', () => {
   const app = connect();
   app.use(rewrite(RULES));
   app.use('/new', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.end(JSON.stringify({ url: req.url, originalUrl: (req as { originalUrl?: string }).originalUrl }));
+    res.end(
+      JSON.stringify({ url: req.url, originalUrl: (req as { originalUrl?: string }).originalUrl }),
+    );
   });
   test('rewrites req.url, keeps originalUrl', async () => {
     const res = await request(app).get('/old/7');
@@ -99,27 +106,57 @@ describe('plain node:http', () => {
 describe('typed rules, path rules, maps, env, cookies, types and handlers', () => {
   const app = express5();
   const seen: string[] = [];
-  app.use(rewrite([
-    { path: '/users/:id', substitution: '/profile/:id', flags: ['L'] },
-    { pattern: /^\/CASE$/i, substitution: '/new', flags: 'L' },
-    { pattern: '^/h/(.*)$', substitution: '/x/${up:$1}', flags: ['E=WHO:$1', 'L'], conditions: [{ testString: '%{HTTP:X-Token}', pattern: '=secret' }] },
-    { pattern: '^/async/(.*)$', substitution: '/x/${slow:$1|none}', flags: ['L'] },
-    { pattern: '^/cookie$', substitution: '-', flags: ['CO=lang:fr:example.com:0:/:secure:httponly:Lax'] },
-    { pattern: '^/typed$', substitution: '/x/typed', flags: ['T=text/plain', 'L'] },
-    { pattern: '^/handled$', substitution: '-', flags: ['H=hello'] },
-  ], {
-    maps: { up: (k) => k.toUpperCase(), slow: async (k) => { await new Promise((r) => setTimeout(r, 5)); return k === 'known' ? 'KNOWN' : undefined; } },
-    handlers: { hello: (_req, res) => { res.end('hello handler'); } },
-  }));
-  app.get('/profile/:id', (req, res) => { res.send(`profile ${req.params.id}`); });
-  app.get('/new', (_req, res) => { res.send('new'); });
+  app.use(
+    rewrite(
+      [
+        { path: '/users/:id', substitution: '/profile/:id', flags: ['L'] },
+        { pattern: /^\/CASE$/i, substitution: '/new', flags: 'L' },
+        {
+          pattern: '^/h/(.*)$',
+          substitution: '/x/${up:$1}',
+          flags: ['E=WHO:$1', 'L'],
+          conditions: [{ testString: '%{HTTP:X-Token}', pattern: '=secret' }],
+        },
+        { pattern: '^/async/(.*)$', substitution: '/x/${slow:$1|none}', flags: ['L'] },
+        {
+          pattern: '^/cookie$',
+          substitution: '-',
+          flags: ['CO=lang:fr:example.com:0:/:secure:httponly:Lax'],
+        },
+        { pattern: '^/typed$', substitution: '/x/typed', flags: ['T=text/plain', 'L'] },
+        { pattern: '^/handled$', substitution: '-', flags: ['H=hello'] },
+      ],
+      {
+        maps: {
+          up: (k) => k.toUpperCase(),
+          slow: async (k) => {
+            await new Promise((r) => setTimeout(r, 5));
+            return k === 'known' ? 'KNOWN' : undefined;
+          },
+        },
+        handlers: {
+          hello: (_req, res) => {
+            res.end('hello handler');
+          },
+        },
+      },
+    ),
+  );
+  app.get('/profile/:id', (req, res) => {
+    res.send(`profile ${req.params.id}`);
+  });
+  app.get('/new', (_req, res) => {
+    res.send('new');
+  });
   app.get('/x/:v', (req, res) => {
     // req.rewrite exists only when a rule set env, a type, a handler or tracing is on
     const info = (req as unknown as { rewrite?: RewriteInfo }).rewrite;
     seen.push(info?.env.WHO ?? '');
     res.send(`x ${req.params.v}`);
   });
-  app.get('/cookie', (_req, res) => { res.send('cookie'); });
+  app.get('/cookie', (_req, res) => {
+    res.send('cookie');
+  });
 
   test('Express-style path with named parameters', async () => {
     expect((await request(app).get('/users/17')).text).toBe('profile 17');
@@ -138,7 +175,9 @@ describe('typed rules, path rules, maps, env, cookies, types and handlers', () =
   });
   test('CO sets a cookie formatted like Apache', async () => {
     const res = await request(app).get('/cookie');
-    expect(res.headers['set-cookie']).toEqual(['lang=fr; path=/; domain=example.com; secure; HttpOnly; SameSite=Lax']);
+    expect(res.headers['set-cookie']).toEqual([
+      'lang=fr; path=/; domain=example.com; secure; HttpOnly; SameSite=Lax',
+    ]);
   });
   test('T forces the Content-Type', async () => {
     const res = await request(app).get('/typed');
@@ -152,24 +191,41 @@ describe('typed rules, path rules, maps, env, cookies, types and handlers', () =
 describe('[P] hand-off to options.proxy', () => {
   test('receives the canonicalised target', async () => {
     const app = express5();
-    app.use(rewrite('RewriteRule ^/api/(.*)$ http://127.0.0.1:9/$1 [P]', {
-      proxy: (_req, res, _next, p) => { res.end(JSON.stringify(p)); },
-    }));
+    app.use(
+      rewrite('RewriteRule ^/api/(.*)$ http://127.0.0.1:9/$1 [P]', {
+        proxy: (_req, res, _next, p) => {
+          res.end(JSON.stringify(p));
+        },
+      }),
+    );
     const res = await request(app).get('/api/a%20b?x=1');
-    expect(JSON.parse(res.text)).toEqual({ target: 'http://127.0.0.1:9/a%20b?x=1', noCanon: false });
+    expect(JSON.parse(res.text)).toEqual({
+      target: 'http://127.0.0.1:9/a%20b?x=1',
+      noCanon: false,
+    });
   });
 });
 
 describe('per-directory context under an Express mount', () => {
   const app = express5();
-  app.use('/python_app', rewrite(`
+  app.use(
+    '/python_app',
+    rewrite(
+      `
     RewriteEngine on
     RewriteCond %{REQUEST_URI} !\\.py$
     RewriteRule ^(.*)$ $1.py [L]
-  `, { context: 'directory' }));
-  app.get('/python_app/:script', (req, res) => { res.send(`${req.params.script} ${req.originalUrl} ${req.url}`); });
+  `,
+      { context: 'directory' },
+    ),
+  );
+  app.get('/python_app/:script', (req, res) => {
+    res.send(`${req.params.script} ${req.originalUrl} ${req.url}`);
+  });
   test('the prefix is stripped for matching and re-added', async () => {
-    expect((await request(app).get('/python_app/hello?a=1')).text).toBe('hello.py /python_app/hello?a=1 /python_app/hello.py?a=1');
+    expect((await request(app).get('/python_app/hello?a=1')).text).toBe(
+      'hello.py /python_app/hello?a=1 /python_app/hello.py?a=1',
+    );
   });
 });
 
@@ -177,15 +233,35 @@ describe('loop limits answer 500 through next(err)', () => {
   test('[N] round cap', async () => {
     const app = express5();
     app.use(rewrite('RewriteRule ^/(.*)$ /$1 [N=10]'));
-    app.use((err: { status: number; code: string }, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => { res.status(err.status).send(err.code); });
+    app.use(
+      (
+        err: { status: number; code: string },
+        _req: express5.Request,
+        res: express5.Response,
+        _next: express5.NextFunction,
+      ) => {
+        res.status(err.status).send(err.code);
+      },
+    );
     const res = await request(app).get('/x');
     expect(res.status).toBe(500);
     expect(res.text).toBe('ERR_MAX_ROUNDS');
   });
   test('per-directory internal redirects cap at 10 (LimitInternalRecursion)', async () => {
     const app = express5();
-    app.use(rewrite('RewriteEngine on\nRewriteRule ^(.*)$ /index.php [L]', { context: 'directory' }));
-    app.use((err: { status: number; code: string }, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => { res.status(err.status).send(err.code); });
+    app.use(
+      rewrite('RewriteEngine on\nRewriteRule ^(.*)$ /index.php [L]', { context: 'directory' }),
+    );
+    app.use(
+      (
+        err: { status: number; code: string },
+        _req: express5.Request,
+        res: express5.Response,
+        _next: express5.NextFunction,
+      ) => {
+        res.status(err.status).send(err.code);
+      },
+    );
     const res = await request(app).get('/foo');
     expect(res.status).toBe(500);
     expect(res.text).toBe('ERR_RECURSION');
@@ -203,19 +279,30 @@ describe('trustProxy: forwarded headers count only when configured', () => {
   const make = (trustProxy?: string) => {
     const app = express5();
     app.use(rewrite(rules, { trustProxy }));
-    app.use((req, res) => { res.send(req.url); });
+    app.use((req, res) => {
+      res.send(req.url);
+    });
     return app;
   };
   test('by default X-Forwarded-For and X-Forwarded-Proto are ignored', async () => {
     const app = make();
     expect((await request(app).get('/who').set('X-Forwarded-For', '10.1.2.3')).text).toBe('/who');
-    expect((await request(app).get('/scheme').set('X-Forwarded-Proto', 'https')).text).toBe('/scheme');
+    expect((await request(app).get('/scheme').set('X-Forwarded-Proto', 'https')).text).toBe(
+      '/scheme',
+    );
   });
   test('with trustProxy: loopback they are honoured, redirects use https', async () => {
     const app = make('loopback');
-    expect((await request(app).get('/who').set('X-Forwarded-For', '10.1.2.3')).text).toBe('/trusted');
-    expect((await request(app).get('/scheme').set('X-Forwarded-Proto', 'https')).text).toBe('/secure');
-    const res = await request(app).get('/redir').set('Host', 'www.example.com').set('X-Forwarded-Proto', 'https');
+    expect((await request(app).get('/who').set('X-Forwarded-For', '10.1.2.3')).text).toBe(
+      '/trusted',
+    );
+    expect((await request(app).get('/scheme').set('X-Forwarded-Proto', 'https')).text).toBe(
+      '/secure',
+    );
+    const res = await request(app)
+      .get('/redir')
+      .set('Host', 'www.example.com')
+      .set('X-Forwarded-Proto', 'https');
     expect(res.headers.location).toBe('https://www.example.com/target');
   });
 });
@@ -234,13 +321,17 @@ describe('redirect hygiene', () => {
 
 describe('Vary and cookies, as Apache sends them', () => {
   const app = express5();
-  app.use(rewrite(`
+  app.use(
+    rewrite(`
     RewriteCond %{HTTP_USER_AGENT} iPhone
     RewriteRule ^/$ /m [L]
     RewriteCond %{HTTP_USER_AGENT} iPhone
     RewriteRule ^/go$ /m [R,L,CO=seen:1:example.com]
-  `));
-  app.get('/m', (_req, res) => { res.send('mobile'); });
+  `),
+  );
+  app.get('/m', (_req, res) => {
+    res.send('mobile');
+  });
   test('a rewrite that depended on User-Agent adds Vary to the app response', async () => {
     const res = await request(app).get('/').set('User-Agent', 'iPhone');
     expect(res.text).toBe('mobile');
@@ -258,15 +349,25 @@ describe('trace', () => {
   test('options.trace receives Apache-style trace lines and req.rewrite.trace keeps them', async () => {
     const lines: string[] = [];
     const app = express5();
-    app.use(rewrite('RewriteCond %{HTTP_HOST} ^t\\.example$\nRewriteRule ^/a$ /b [L]', { trace: (l) => lines.push(l) }));
-    app.use((req, res) => { res.json((req as unknown as { rewrite: RewriteInfo }).rewrite.trace); });
+    app.use(
+      rewrite('RewriteCond %{HTTP_HOST} ^t\\.example$\nRewriteRule ^/a$ /b [L]', {
+        trace: (l) => lines.push(l),
+      }),
+    );
+    app.use((req, res) => {
+      res.json((req as unknown as { rewrite: RewriteInfo }).rewrite.trace);
+    });
     const res = await request(app).get('/a').set('Host', 't.example');
-    expect(lines).toEqual(expect.arrayContaining([
-      "applying pattern '^/a$' to uri '/a'",
-      "RewriteCond: input='t.example' pattern='^t\\.example$' => matched",
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "applying pattern '^/a$' to uri '/a'",
+        "RewriteCond: input='t.example' pattern='^t\\.example$' => matched",
+      ]),
+    );
     // the first line, at creation, says what was inferred; the rest are this request's
-    expect(lines[0]).toBe('rewrite() rules: server context, RewriteEngine on (implied: the rules do not say RewriteEngine)');
+    expect(lines[0]).toBe(
+      'rewrite() rules: server context, RewriteEngine on (implied: the rules do not say RewriteEngine)',
+    );
     expect(res.body).toEqual(lines.slice(1));
   });
 });
@@ -275,12 +376,19 @@ describe('req.rewrite', () => {
   test('absent for a plain rewrite, present with exposeOutcome or when env is set', async () => {
     const make = (exposeOutcome?: boolean) => {
       const app = express5();
-      app.use(rewrite('RewriteRule ^/a$ /b [L]\nRewriteRule ^/e$ /b [E=WHO:me,L]', { exposeOutcome }));
-      app.use((req, res) => { res.json(rewriteInfo(req) ?? null); });
+      app.use(
+        rewrite('RewriteRule ^/a$ /b [L]\nRewriteRule ^/e$ /b [E=WHO:me,L]', { exposeOutcome }),
+      );
+      app.use((req, res) => {
+        res.json(rewriteInfo(req) ?? null);
+      });
       return app;
     };
     expect((await request(make()).get('/a')).body).toBeNull();
-    expect((await request(make(true)).get('/a')).body).toMatchObject({ outcome: { type: 'rewrite', path: '/b' }, env: {} });
+    expect((await request(make(true)).get('/a')).body).toMatchObject({
+      outcome: { type: 'rewrite', path: '/b' },
+      env: {},
+    });
     expect((await request(make()).get('/e')).body).toMatchObject({ env: { WHO: 'me' } });
   });
 });
@@ -291,17 +399,37 @@ describe.each([
 ])('%s: a per-directory rewrite that leaves its mount', (_name, express) => {
   test('is re-dispatched through the app (like ap_internal_redirect) and keeps originalUrl', async () => {
     const app = express();
-    app.use('/app', rewrite('RewriteEngine on\nRewriteRule ^old$ /elsewhere/new?from=app [L]', { context: 'directory' }));
-    app.get('/elsewhere/new', (req, res) => { res.json({ url: req.url, originalUrl: req.originalUrl, from: req.query.from }); });
+    app.use(
+      '/app',
+      rewrite('RewriteEngine on\nRewriteRule ^old$ /elsewhere/new?from=app [L]', {
+        context: 'directory',
+      }),
+    );
+    app.get('/elsewhere/new', (req, res) => {
+      res.json({ url: req.url, originalUrl: req.originalUrl, from: req.query.from });
+    });
     const res = await request(app).get('/app/old');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ url: '/elsewhere/new?from=app', originalUrl: '/app/old', from: 'app' });
+    expect(res.body).toEqual({
+      url: '/elsewhere/new?from=app',
+      originalUrl: '/app/old',
+      from: 'app',
+    });
   });
   test('a ping-pong between two mounts ends in 500 after 10 re-dispatches', async () => {
     const app = express();
     app.use('/a', rewrite('RewriteRule ^(.*)$ /b/$1 [L]', { context: 'directory' }));
     app.use('/b', rewrite('RewriteRule ^(.*)$ /a/$1 [L]', { context: 'directory' }));
-    app.use((err: { status?: number }, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => { res.status(err.status ?? 500).send('limit'); });
+    app.use(
+      (
+        err: { status?: number },
+        _req: express5.Request,
+        res: express5.Response,
+        _next: express5.NextFunction,
+      ) => {
+        res.status(err.status ?? 500).send('limit');
+      },
+    );
     const res = await request(app).get('/a/x');
     expect(res.status).toBe(500);
   });

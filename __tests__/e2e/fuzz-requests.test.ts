@@ -24,27 +24,75 @@ function raw(port: number, target: Buffer): Promise<number> {
   return new Promise((resolve) => {
     const sock = net.connect(port, '127.0.0.1');
     let data = '';
-    const timer = setTimeout(() => { sock.destroy(); resolve(-1); }, 5000);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve(-1);
+    }, 5000);
     sock.setEncoding('latin1');
-    sock.on('data', (d: string) => { data += d; });
+    sock.on('data', (d: string) => {
+      data += d;
+    });
     sock.on('error', () => undefined);
-    sock.on('close', () => { clearTimeout(timer); resolve(parseInt(data.split(' ')[1], 10) || 0); });
-    sock.write(Buffer.concat([Buffer.from('GET '), target, Buffer.from(' HTTP/1.1\r\nHost: f.example\r\nConnection: close\r\n\r\n')]));
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(parseInt(data.split(' ')[1], 10) || 0);
+    });
+    sock.write(
+      Buffer.concat([
+        Buffer.from('GET '),
+        target,
+        Buffer.from(' HTTP/1.1\r\nHost: f.example\r\nConnection: close\r\n\r\n'),
+      ]),
+    );
   });
 }
 
 test('1,000 random request-targets all get an HTTP status, none hangs, the server survives', async () => {
   const app = express();
-  app.use(rewrite(RULES, { proxy: (_req, res) => { res.statusCode = 204; res.end(); } }));
-  app.use((_req, res) => { res.status(200).send('ok'); });
-  app.use((err: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => { res.status(err.status ?? 500).end(); });
+  app.use(
+    rewrite(RULES, {
+      proxy: (_req, res) => {
+        res.statusCode = 204;
+        res.end();
+      },
+    }),
+  );
+  app.use((_req, res) => {
+    res.status(200).send('ok');
+  });
+  app.use(
+    (
+      err: { status?: number },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res.status(err.status ?? 500).end();
+    },
+  );
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  const prefixes = ['/item?id=', '/b/', '/raw/', '/lc/', '/e/', '/p/', '/n/', '/', '/x.cgi', '//', '/..', '/%'];
+  const prefixes = [
+    '/item?id=',
+    '/b/',
+    '/raw/',
+    '/lc/',
+    '/e/',
+    '/p/',
+    '/n/',
+    '/',
+    '/x.cgi',
+    '//',
+    '/..',
+    '/%',
+  ];
   const alphabet = 'aAxZ09/._-~%?&=#;:@!$\'()*+,[]{}|\\^` "<>\u00e9\u0001\u007f'.split('');
   let seed = 99;
-  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
   const statuses = new Map<number, number>();
   try {
     for (let i = 0; i < 1000; i++) {

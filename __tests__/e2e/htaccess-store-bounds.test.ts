@@ -11,7 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
-import { HtaccessStore, MAX_HTACCESS_ENTRIES, MAX_MERGED_WEIGHT } from '../../lib/site/htaccess-store';
+import {
+  HtaccessStore,
+  MAX_HTACCESS_ENTRIES,
+  MAX_MERGED_WEIGHT,
+} from '../../lib/site/htaccess-store';
 import { ModuleLoader } from '../../lib/site/modules';
 import { DirCache } from '../../lib/site/paths';
 import { site, siteCacheSizes } from '../../lib/site/site';
@@ -41,22 +45,24 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** `RewriteCond %{QUERY_STRING}` captures go into a URL-path and a filesystem substitution. */
-const config = (): string => [
-  'RewriteEngine On',
-  'RewriteCond %{QUERY_STRING} ^p=(.*)$',
-  'RewriteRule ^/url$ /%1 [L]',
-  'RewriteCond %{QUERY_STRING} ^p=(.*)$',
-  `RewriteRule ^/fs$ ${root}/%1 [L]`,
-].join('\n');
+const config = (): string =>
+  [
+    'RewriteEngine On',
+    'RewriteCond %{QUERY_STRING} ^p=(.*)$',
+    'RewriteRule ^/url$ /%1 [L]',
+    'RewriteCond %{QUERY_STRING} ^p=(.*)$',
+    `RewriteRule ^/fs$ ${root}/%1 [L]`,
+  ].join('\n');
 
-const siteWithHandler = () => site({
-  root,
-  config: config(),
-  htaccess: { recheckMs: 60_000 },
-  addHandler: { '.js': 'script' },
-  handlers: { script: (req, res) => res.end(`HANDLER ${req.filename}`) },
-  log: () => {},
-});
+const siteWithHandler = () =>
+  site({
+    root,
+    config: config(),
+    htaccess: { recheckMs: 60_000 },
+    addHandler: { '.js': 'script' },
+    handlers: { script: (req, res) => res.end(`HANDLER ${req.filename}`) },
+    log: () => {},
+  });
 
 /*
  * What Apache 2.4.71 does with the same rules (rewrite:trace8, `<Directory /> Require all granted`):
@@ -111,9 +117,12 @@ describe('HtaccessStore: caches keyed by request data stay bounded', () => {
   const pathFor = (i: number): string => {
     const links = Array.from({ length: 14 }, (_, bit) => ((i >> bit) & 1 ? 'l1' : 'l2')).join('/');
     switch (i % 3) {
-      case 0: return `/${links}/missing-${i}.txt`;
-      case 1: return `/fs?p=${links}/../sub/${links}/x-${i}`;
-      default: return `/url?p=sub/../${links}/a.txt`;
+      case 0:
+        return `/${links}/missing-${i}.txt`;
+      case 1:
+        return `/fs?p=${links}/../sub/${links}/x-${i}`;
+      default:
+        return `/url?p=sub/../${links}/a.txt`;
     }
   };
 
@@ -124,13 +133,16 @@ describe('HtaccessStore: caches keyed by request data stay bounded', () => {
     const { port } = server.address() as AddressInfo;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     const statuses = new Map<number, number>();
-    const get = (path: string): Promise<void> => new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
-        statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject);
-    });
+    const get = (path: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, agent }, (res) => {
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            res.resume();
+            res.on('end', resolve);
+          })
+          .on('error', reject);
+      });
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < DISTINCT) await get(pathFor(next++));

@@ -23,17 +23,32 @@ beforeAll(() => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function listen(server: Server): Promise<number> {
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)));
+  return new Promise((r) =>
+    server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)),
+  );
 }
 
 /** A raw request, so any Host value (even an empty one) reaches the server as written. */
-function rawGet(port: number, target: string, host: string): Promise<{ status: number; head: string }> {
+function rawGet(
+  port: number,
+  target: string,
+  host: string,
+): Promise<{ status: number; head: string }> {
   return new Promise((ok, fail) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, 'latin1'));
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.write(
+        `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+        'latin1',
+      ),
+    );
     let text = '';
     socket.setEncoding('latin1');
-    socket.on('data', (d: string) => { text += d; });
-    socket.on('close', () => ok({ status: Number(text.slice(9, 12)), head: text.split('\r\n\r\n')[0] }));
+    socket.on('data', (d: string) => {
+      text += d;
+    });
+    socket.on('close', () =>
+      ok({ status: Number(text.slice(9, 12)), head: text.split('\r\n\r\n')[0] }),
+    );
     socket.on('error', fail);
   });
 }
@@ -42,7 +57,13 @@ describe('site(): an invalid Host is a 400, never a Location', () => {
   let server: Server;
   let port: number;
   beforeAll(async () => {
-    server = http.createServer(site({ root: tmp, config: 'RewriteEngine on\nRewriteRule ^/go$ http://%{HTTP_HOST}/sub/ [R]', htaccess: false }));
+    server = http.createServer(
+      site({
+        root: tmp,
+        config: 'RewriteEngine on\nRewriteRule ^/go$ http://%{HTTP_HOST}/sub/ [R]',
+        htaccess: false,
+      }),
+    );
     port = await listen(server);
   });
   afterAll(() => new Promise((r) => server.close(r)));
@@ -70,8 +91,14 @@ describe('rewrite() under Express: a redirect never reflects an invalid Host', (
   let port: number;
   beforeAll(async () => {
     const app = express();
-    app.use(rewrite('RewriteRule ^/go$ http://%{HTTP_HOST}/there [R]\nRewriteRule ^/self$ /there [R]') as express.RequestHandler);
-    app.get('/page', (_req, res) => { res.send('page'); });
+    app.use(
+      rewrite(
+        'RewriteRule ^/go$ http://%{HTTP_HOST}/there [R]\nRewriteRule ^/self$ /there [R]',
+      ) as express.RequestHandler,
+    );
+    app.get('/page', (_req, res) => {
+      res.send('page');
+    });
     server = http.createServer(app);
     port = await listen(server);
   });
@@ -85,7 +112,7 @@ describe('rewrite() under Express: a redirect never reflects an invalid Host', (
     }
   });
 
-  test('requests that do not redirect are the app\'s business', async () => {
+  test("requests that do not redirect are the app's business", async () => {
     const res = await rawGet(port, '/page', 'a b');
     expect(res.status).toBe(200);
   });
@@ -96,7 +123,10 @@ describe('htaccess() under Express: a redirect never reflects an invalid Host', 
   let port: number;
   beforeAll(async () => {
     mkdirSync(join(tmp, 'ht'));
-    writeFileSync(join(tmp, 'ht/.htaccess'), 'RewriteEngine on\nRewriteRule ^go$ http://%{HTTP_HOST}/there [R]\n');
+    writeFileSync(
+      join(tmp, 'ht/.htaccess'),
+      'RewriteEngine on\nRewriteRule ^go$ http://%{HTTP_HOST}/there [R]\n',
+    );
     const app = express();
     app.use(htaccess({ root: join(tmp, 'ht') }) as express.RequestHandler);
     server = http.createServer(app);

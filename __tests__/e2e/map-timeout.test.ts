@@ -15,7 +15,8 @@ import { main } from '../../lib/cli';
 
 const BUDGET = 300;
 const never = (): Promise<string> => new Promise(() => undefined);
-const later = (ms: number, value: string) => (): Promise<string> => new Promise((r) => setTimeout(() => r(value), ms));
+const later = (ms: number, value: string) => (): Promise<string> =>
+  new Promise((r) => setTimeout(() => r(value), ms));
 
 let dir: string;
 beforeAll(() => {
@@ -24,14 +25,19 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function listen(handler: http.RequestListener): Promise<{ base: string; server: http.Server }> {
+async function listen(
+  handler: http.RequestListener,
+): Promise<{ base: string; server: http.Server }> {
   const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 /** A GET that fails the test instead of hanging it when nobody answers. */
-async function timed(base: string, path: string): Promise<{ status: number; ms: number; location?: string }> {
+async function timed(
+  base: string,
+  path: string,
+): Promise<{ status: number; ms: number; location?: string }> {
   const started = Date.now();
   const res = await request(base).get(path).timeout(5000);
   return { status: res.status, ms: Date.now() - started, location: res.headers.location };
@@ -69,23 +75,41 @@ test('map timeout: rewrite() under Express passes a coded RewriteRuntimeError (E
   const errors: { code?: string; status?: number; message: string }[] = [];
   const app = express();
   app.use(rewrite(RULES, { maps: MAPS, mapTimeout: BUDGET }));
-  app.use((err: { code?: string; status?: number; message: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    errors.push(err);
-    res.status(err.status ?? 500).send(err.code);
-  });
+  app.use(
+    (
+      err: { code?: string; status?: number; message: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      errors.push(err);
+      res.status(err.status ?? 500).send(err.code);
+    },
+  );
   const res = await request(app).get('/slow').timeout(5000);
   expect(res.status).toBe(500);
   expect(res.text).toBe('ERR_MAP_TIMEOUT');
   expect(errors).toHaveLength(1);
-  expect(errors[0].message).toContain(`map 'never' did not answer within the request's budget of ${BUDGET} ms`);
+  expect(errors[0].message).toContain(
+    `map 'never' did not answer within the request's budget of ${BUDGET} ms`,
+  );
 });
 
 test('map timeout: site() answers 500, logs the coded reason, and keeps serving', async () => {
   const log: string[] = [];
-  const s = site({ root: dir, config: `RewriteEngine on\n${RULES}`, maps: MAPS, mapTimeout: BUDGET, log: (m) => log.push(m) });
+  const s = site({
+    root: dir,
+    config: `RewriteEngine on\n${RULES}`,
+    maps: MAPS,
+    mapTimeout: BUDGET,
+    log: (m) => log.push(m),
+  });
   const { base, server } = await listen((req, res) => s(req, res));
   try {
-    const [slow, home] = await Promise.all([timed(base, '/slow'), request(base).get('/index.html').timeout(5000)]);
+    const [slow, home] = await Promise.all([
+      timed(base, '/slow'),
+      request(base).get('/index.html').timeout(5000),
+    ]);
     expect(slow.status).toBe(500);
     expect(slow.ms).toBeLessThan(BUDGET + 1500);
     expect(home.text).toBe('HOME\n');
@@ -99,14 +123,24 @@ test('map timeout: site() answers 500, logs the coded reason, and keeps serving'
 
 test('map timeout: htaccess() under Express: a map used in an .htaccess that never answers reaches next(err) as ERR_MAP_TIMEOUT', async () => {
   const root = mkdtempSync(join(dir, 'ht-'));
-  writeFileSync(join(root, '.htaccess'), 'RewriteEngine on\nRewriteRule ^slow$ /to/${never:k} [R=302,L]\n');
+  writeFileSync(
+    join(root, '.htaccess'),
+    'RewriteEngine on\nRewriteRule ^slow$ /to/${never:k} [R=302,L]\n',
+  );
   const codes: (string | undefined)[] = [];
   const app = express();
   app.use(htaccess({ root, maps: { never }, mapTimeout: BUDGET }));
-  app.use((err: { code?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    codes.push(err.code);
-    res.status(500).end();
-  });
+  app.use(
+    (
+      err: { code?: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      codes.push(err.code);
+      res.status(500).end();
+    },
+  );
   const started = Date.now();
   expect((await request(app).get('/slow').timeout(5000)).status).toBe(500);
   expect(Date.now() - started).toBeLessThan(BUDGET + 1500);
@@ -115,12 +149,32 @@ test('map timeout: htaccess() under Express: a map used in an .htaccess that nev
 
 test('map timeout: `modrewrite serve --map-timeout` answers 500 for a prg: program that hangs, logs why, keeps serving', async () => {
   const prog = join(dir, 'hang.sh');
-  writeFileSync(prog, '#!/bin/sh\nwhile read k; do if [ "$k" = hang ]; then sleep 1000; fi; echo "v-$k"; done\n');
+  writeFileSync(
+    prog,
+    '#!/bin/sh\nwhile read k; do if [ "$k" = hang ]; then sleep 1000; fi; echo "v-$k"; done\n',
+  );
   chmodSync(prog, 0o755);
   const conf = join(dir, 'serve.conf');
-  writeFileSync(conf, `RewriteEngine on\nRewriteMap p prg:${prog}\nRewriteRule ^/p/(.*)$ /to/\${p:$1} [R=302,L]\n`);
+  writeFileSync(
+    conf,
+    `RewriteEngine on\nRewriteMap p prg:${prog}\nRewriteRule ^/p/(.*)$ /to/\${p:$1} [R=302,L]\n`,
+  );
   const err: string[] = [];
-  const server = await main(['serve', '--root', dir, '--config', conf, '--port', '0', '--quiet', '--map-timeout', String(BUDGET)], { out: () => undefined, err: (l) => err.push(l) }) as http.Server;
+  const server = (await main(
+    [
+      'serve',
+      '--root',
+      dir,
+      '--config',
+      conf,
+      '--port',
+      '0',
+      '--quiet',
+      '--map-timeout',
+      String(BUDGET),
+    ],
+    { out: () => undefined, err: (l) => err.push(l) },
+  )) as http.Server;
   try {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     expect((await timed(base, '/p/x')).location).toMatch(/\/to\/v-x$/);
@@ -136,20 +190,35 @@ test('map timeout: `modrewrite serve --map-timeout` answers 500 for a prg: progr
 
 test('map timeout: `serve --map-timeout` with a bad value exits 2 like other bad options', async () => {
   const err: string[] = [];
-  expect(await main(['serve', '--root', dir, '--port', '0', '--map-timeout', 'soon'], { out: () => undefined, err: (l) => err.push(l) })).toBe(2);
-  expect(err.join('\n')).toContain("--map-timeout must be a positive number of milliseconds, got 'soon'");
+  expect(
+    await main(['serve', '--root', dir, '--port', '0', '--map-timeout', 'soon'], {
+      out: () => undefined,
+      err: (l) => err.push(l),
+    }),
+  ).toBe(2);
+  expect(err.join('\n')).toContain(
+    "--map-timeout must be a positive number of milliseconds, got 'soon'",
+  );
 });
 
-test.each([
-  [0], [-5], [Number.NaN], ['300'],
-])('map timeout: mapTimeout %p is refused at creation with ERR_OPTIONS', (value) => {
-  expect(() => rewrite('RewriteRule ^/a$ /b', { mapTimeout: value as number })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
-  expect(() => site({ root: dir, mapTimeout: value as number })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
-});
+test.each([[0], [-5], [Number.NaN], ['300']])(
+  'map timeout: mapTimeout %p is refused at creation with ERR_OPTIONS',
+  (value) => {
+    expect(() => rewrite('RewriteRule ^/a$ /b', { mapTimeout: value as number })).toThrow(
+      expect.objectContaining({ code: 'ERR_OPTIONS' }),
+    );
+    expect(() => site({ root: dir, mapTimeout: value as number })).toThrow(
+      expect.objectContaining({ code: 'ERR_OPTIONS' }),
+    );
+  },
+);
 
 test('map timeout: the default is a named constant, and Infinity waits as long as the map takes', async () => {
   expect(DEFAULT_MAP_TIMEOUT).toBe(10_000);
-  const mw = rewrite(RULES, { maps: { ...MAPS, soon: later(BUDGET + 100, 'S') }, mapTimeout: Infinity });
+  const mw = rewrite(RULES, {
+    maps: { ...MAPS, soon: later(BUDGET + 100, 'S') },
+    mapTimeout: Infinity,
+  });
   const { base, server } = await listen((req, res) => mw(req, res));
   try {
     expect((await timed(base, '/ok')).location).toMatch(/\/to\/S$/);

@@ -3,7 +3,13 @@
  * environment variable. `/h/constructor` used to call `Object()` as the handler and the request
  * never got an answer; `[E=__proto__:x]` vanished from `req.rewrite.env`.
  */
-import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  get,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,10 +32,14 @@ function fetchText(port: number, path: string): Promise<{ status: number; body: 
     const req = get({ host: '127.0.0.1', port, path, timeout: 3000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
+      res.on('data', (d: string) => {
+        body += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on('timeout', () => { req.destroy(new Error(`no answer for ${path} within 3 s`)); });
+    req.on('timeout', () => {
+      req.destroy(new Error(`no answer for ${path} within 3 s`));
+    });
     req.on('error', reject);
   });
 }
@@ -39,9 +49,18 @@ describe('rewrite(): [H=$1] resolves only registered handlers', () => {
   let port: number;
   beforeAll(async () => {
     const mw = rewrite('RewriteEngine on\nRewriteRule ^/h/(.*)$ - [H=$1]', {
-      handlers: { known: (_req, res) => { res.end('known handler'); } },
+      handlers: {
+        known: (_req, res) => {
+          res.end('known handler');
+        },
+      },
     });
-    ({ server, port } = await listen((req, res) => mw(req, res, () => { res.statusCode = 404; res.end('no handler'); })));
+    ({ server, port } = await listen((req, res) =>
+      mw(req, res, () => {
+        res.statusCode = 404;
+        res.end('no handler');
+      }),
+    ));
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -62,11 +81,22 @@ describe('site(): [H=$1] resolves only registered handlers', () => {
     mkdirSync(join(root, 'h'));
     for (const key of [...KEYS, 'known']) writeFileSync(join(root, 'h', key), `file ${key}`);
     const mw = site({
-      root, htaccess: false, log: () => {},
+      root,
+      htaccess: false,
+      log: () => {},
       config: 'RewriteEngine on\nRewriteRule ^/h/(.*)$ - [H=$1]',
-      handlers: { known: (_req, res) => { res.end('known handler'); } },
+      handlers: {
+        known: (_req, res) => {
+          res.end('known handler');
+        },
+      },
     });
-    ({ server, port } = await listen((req, res) => mw(req, res, () => { res.statusCode = 404; res.end('fell through'); })));
+    ({ server, port } = await listen((req, res) =>
+      mw(req, res, () => {
+        res.statusCode = 404;
+        res.end('fell through');
+      }),
+    ));
   });
   afterAll(async () => {
     await new Promise<void>((r) => server.close(() => r()));
@@ -76,9 +106,12 @@ describe('site(): [H=$1] resolves only registered handlers', () => {
   test('a registered name runs its handler', async () => {
     expect(await fetchText(port, '/h/known')).toEqual({ status: 200, body: 'known handler' });
   });
-  test.each(KEYS)('/h/%s is an unknown handler: the default handler serves the file', async (key) => {
-    expect(await fetchText(port, `/h/${key}`)).toEqual({ status: 200, body: `file ${key}` });
-  });
+  test.each(KEYS)(
+    '/h/%s is an unknown handler: the default handler serves the file',
+    async (key) => {
+      expect(await fetchText(port, `/h/${key}`)).toEqual({ status: 200, body: `file ${key}` });
+    },
+  );
 });
 
 describe('[E=name:value] with prototype names lands in req.rewrite.env as an own property', () => {
@@ -86,10 +119,12 @@ describe('[E=name:value] with prototype names lands in req.rewrite.env as an own
   let port: number;
   beforeAll(async () => {
     const mw = rewrite('RewriteEngine on\nRewriteRule ^/e/(.*)$ - [E=$1:set]');
-    ({ server, port } = await listen((req, res) => mw(req, res, () => {
-      const env = rewriteInfo(req)?.env ?? {};
-      res.end(JSON.stringify({ keys: Object.keys(env), own: Object.entries(env) }));
-    })));
+    ({ server, port } = await listen((req, res) =>
+      mw(req, res, () => {
+        const env = rewriteInfo(req)?.env ?? {};
+        res.end(JSON.stringify({ keys: Object.keys(env), own: Object.entries(env) }));
+      }),
+    ));
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 

@@ -42,7 +42,12 @@ const ASYNC_RULES = [
 // per-directory: [T] on a rewrite is dropped by the internal redirect (a note, recorded), so [T] with `-`
 const DIRECTORY_RULES = SERVER_RULES.replace(/\^\//g, '^').replace('^t/(.*)$ /ok', '^t/(.*)$ -');
 
-const HEADER_VECTORS = ['/co/a%0d%0aX:1', '/t/a%0d%0aX:1', '/r/a%0d%0aSet-Cookie:x=1', '/h/a%0d%0aX:1'];
+const HEADER_VECTORS = [
+  '/co/a%0d%0aX:1',
+  '/t/a%0d%0aX:1',
+  '/r/a%0d%0aSet-Cookie:x=1',
+  '/h/a%0d%0aX:1',
+];
 const REDIRECT_VECTORS = new Set(['/r/a%0d%0aSet-Cookie:x=1', '/h/a%0d%0aX:1']);
 const DEBUG_VECTOR = '/e/a%0d%0aX';
 
@@ -53,7 +58,9 @@ const slow = async (key: string): Promise<string> => {
 
 let tmp: string;
 const rejections: unknown[] = [];
-const onRejection = (reason: unknown): void => { rejections.push(reason); };
+const onRejection = (reason: unknown): void => {
+  rejections.push(reason);
+};
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'modrewrite-crash-'));
   writeFileSync(join(tmp, 'ok'), 'OK\n');
@@ -66,18 +73,36 @@ afterAll(() => {
 });
 afterEach(() => expect(rejections).toEqual([]));
 
-interface Answer { status: number; body: string; headers: http.IncomingHttpHeaders }
+interface Answer {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
 
 /** A raw GET with a short deadline: a request that is never answered fails instead of hanging. */
 function get(port: number, target: string): Promise<Answer> {
   return new Promise((ok, fail) => {
-    const req = http.get({ host: '127.0.0.1', port, path: target, headers: { host: 'localhost' }, agent: false, timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (d: string) => { body += d; });
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: target,
+        headers: { host: 'localhost' },
+        agent: false,
+        timeout: 3000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
+    req.on('timeout', () => {
+      req.destroy(new Error(`no answer for ${target}`));
     });
-    req.on('timeout', () => { req.destroy(new Error(`no answer for ${target}`)); });
     req.on('error', fail);
   });
 }
@@ -90,26 +115,74 @@ async function listen(server: Server): Promise<number> {
 function expressApp(express: typeof express5, middleware: express5.RequestHandler): Server {
   const app = express();
   app.use(middleware);
-  app.get('/ok', (_req, res) => { res.send('OK'); });
+  app.get('/ok', (_req, res) => {
+    res.send('OK');
+  });
   return http.createServer(app);
 }
 
-function plainServer(middleware: (req: http.IncomingMessage, res: http.ServerResponse, next?: (err?: unknown) => void) => void): Server {
+function plainServer(
+  middleware: (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    next?: (err?: unknown) => void,
+  ) => void,
+): Server {
   return http.createServer((req, res) => {
-    if (req.url === '/ok') { res.end('OK'); return; }
+    if (req.url === '/ok') {
+      res.end('OK');
+      return;
+    }
     middleware(req, res);
   });
 }
 
 const settings: ReadonlyArray<readonly [string, () => Server, readonly string[]]> = [
-  ['rewrite() under Express 5', () => expressApp(express5, rewrite(SERVER_RULES) as express5.RequestHandler), HEADER_VECTORS],
-  ['rewrite() under Express 4', () => expressApp(express4, rewrite(SERVER_RULES) as express5.RequestHandler), HEADER_VECTORS],
+  [
+    'rewrite() under Express 5',
+    () => expressApp(express5, rewrite(SERVER_RULES) as express5.RequestHandler),
+    HEADER_VECTORS,
+  ],
+  [
+    'rewrite() under Express 4',
+    () => expressApp(express4, rewrite(SERVER_RULES) as express5.RequestHandler),
+    HEADER_VECTORS,
+  ],
   ['rewrite() on node:http', () => plainServer(rewrite(SERVER_RULES)), HEADER_VECTORS],
-  ['rewrite() with an async map under Express 5', () => expressApp(express5, rewrite(ASYNC_RULES, { maps: { slow } }) as express5.RequestHandler), HEADER_VECTORS],
-  ['rewrite() with an async map on node:http', () => plainServer(rewrite(ASYNC_RULES, { maps: { slow } })), HEADER_VECTORS],
-  ['htaccess() under Express 5', () => expressApp(express5, htaccess({ root: tmp }) as express5.RequestHandler), HEADER_VECTORS],
-  ['htaccess() under Express 4', () => expressApp(express4, htaccess({ root: tmp }) as express5.RequestHandler), HEADER_VECTORS],
-  ['site() on node:http with debugHeaders', () => http.createServer(site({ root: tmp, config: SERVER_RULES, htaccess: false, debugHeaders: true, log: () => undefined })), [...HEADER_VECTORS, DEBUG_VECTOR]],
+  [
+    'rewrite() with an async map under Express 5',
+    () => expressApp(express5, rewrite(ASYNC_RULES, { maps: { slow } }) as express5.RequestHandler),
+    HEADER_VECTORS,
+  ],
+  [
+    'rewrite() with an async map on node:http',
+    () => plainServer(rewrite(ASYNC_RULES, { maps: { slow } })),
+    HEADER_VECTORS,
+  ],
+  [
+    'htaccess() under Express 5',
+    () => expressApp(express5, htaccess({ root: tmp }) as express5.RequestHandler),
+    HEADER_VECTORS,
+  ],
+  [
+    'htaccess() under Express 4',
+    () => expressApp(express4, htaccess({ root: tmp }) as express5.RequestHandler),
+    HEADER_VECTORS,
+  ],
+  [
+    'site() on node:http with debugHeaders',
+    () =>
+      http.createServer(
+        site({
+          root: tmp,
+          config: SERVER_RULES,
+          htaccess: false,
+          debugHeaders: true,
+          log: () => undefined,
+        }),
+      ),
+    [...HEADER_VECTORS, DEBUG_VECTOR],
+  ],
 ];
 
 describe.each(settings)('a CR/LF reaching a response header: %s', (_name, makeServer, vectors) => {
@@ -121,18 +194,23 @@ describe.each(settings)('a CR/LF reaching a response header: %s', (_name, makeSe
   });
   afterAll(() => new Promise((r) => server.close(r)));
 
-  test.each(vectors.map((v) => [v]))('%s answers 500 and the server keeps serving', async (target) => {
-    const answer = await get(port, target);
-    expect(answer.status).toBe(500);
-    expect(JSON.stringify(answer.headers)).not.toMatch(/x=1|"x"/i);
-    const followUp = await get(port, '/ok');
-    expect(followUp.status).toBe(200);
-    expect(followUp.body).toMatch(/^OK/);
-  });
+  test.each(vectors.map((v) => [v]))(
+    '%s answers 500 and the server keeps serving',
+    async (target) => {
+      const answer = await get(port, target);
+      expect(answer.status).toBe(500);
+      expect(JSON.stringify(answer.headers)).not.toMatch(/x=1|"x"/i);
+      const followUp = await get(port, '/ok');
+      expect(followUp.status).toBe(200);
+      expect(followUp.body).toMatch(/^OK/);
+    },
+  );
 });
 
 test('site(): the 500 page is Apache\'s, with "Additionally, a 302 Found" for a refused redirect (recorded)', async () => {
-  const server = http.createServer(site({ root: tmp, config: SERVER_RULES, htaccess: false, log: () => undefined }));
+  const server = http.createServer(
+    site({ root: tmp, config: SERVER_RULES, htaccess: false, log: () => undefined }),
+  );
   const port = await listen(server);
   try {
     const redirect = await get(port, '/r/a%0d%0aSet-Cookie:x=1');
@@ -140,7 +218,9 @@ test('site(): the 500 page is Apache\'s, with "Additionally, a 302 Found" for a 
     expect(redirect.headers['set-cookie']).toBeUndefined();
     expect(redirect.headers.location).toBeUndefined();
     expect(redirect.body).toContain('<title>500 Internal Server Error</title>');
-    expect(redirect.body).toContain('<p>Additionally, a 302 Found\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n</body></html>');
+    expect(redirect.body).toContain(
+      '<p>Additionally, a 302 Found\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n</body></html>',
+    );
     const cookie = await get(port, '/co/a%0d%0aX:1');
     expect(cookie.status).toBe(500);
     expect(cookie.body).toContain('<h1>Internal Server Error</h1>');
@@ -160,37 +240,72 @@ describe('a CR/LF reaching a response header: modrewrite serve (a child process)
     mkdirSync(join(tmp, 'serve'), { recursive: true });
     writeFileSync(join(tmp, 'serve/ok'), 'OK\n');
     writeFileSync(join(tmp, 'serve.conf'), SERVER_RULES + '\n');
-    child = spawn(process.execPath, [bin, 'serve', '--root', join(tmp, 'serve'), '--config', join(tmp, 'serve.conf'), '--port', '0', '--debug-headers', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child = spawn(
+      process.execPath,
+      [
+        bin,
+        'serve',
+        '--root',
+        join(tmp, 'serve'),
+        '--config',
+        join(tmp, 'serve.conf'),
+        '--port',
+        '0',
+        '--debug-headers',
+        '--quiet',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     port = await new Promise<number>((ok, fail) => {
       let out = '';
-      child.stdout!.on('data', (d) => { out += d; const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out); if (m) ok(Number(m[1])); });
-      child.on('exit', (code) => fail(new Error(`modrewrite serve exited with ${code}: ${stderr}`)));
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+        if (m) ok(Number(m[1]));
+      });
+      child.on('exit', (code) =>
+        fail(new Error(`modrewrite serve exited with ${code}: ${stderr}`)),
+      );
     });
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.on('exit', r)); }
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+    }
   });
 
-  test.each([...HEADER_VECTORS, DEBUG_VECTOR].map((v) => [v]))('%s answers 500 and the process keeps serving', async (target) => {
-    const answer = await get(port, target);
-    expect(answer.status).toBe(500);
-    expect(answer.body).toContain('<h1>Internal Server Error</h1>');
-    if (REDIRECT_VECTORS.has(target)) expect(answer.body).toContain('Additionally, a 302 Found');
-    const followUp = await get(port, '/ok');
-    expect(followUp.status).toBe(200);
-    expect(child.exitCode).toBeNull();
-  });
+  test.each([...HEADER_VECTORS, DEBUG_VECTOR].map((v) => [v]))(
+    '%s answers 500 and the process keeps serving',
+    async (target) => {
+      const answer = await get(port, target);
+      expect(answer.status).toBe(500);
+      expect(answer.body).toContain('<h1>Internal Server Error</h1>');
+      if (REDIRECT_VECTORS.has(target)) expect(answer.body).toContain('Additionally, a 302 Found');
+      const followUp = await get(port, '/ok');
+      expect(followUp.status).toBe(200);
+      expect(child.exitCode).toBeNull();
+    },
+  );
 });
 
 /** A raw WebSocket handshake; resolves with what the server wrote before closing. */
 function upgradeRequest(port: number, target: string, host = 'localhost'): Promise<string> {
   return new Promise((ok, fail) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`));
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.write(
+        `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      ),
+    );
     let text = '';
     socket.setEncoding('latin1');
     socket.setTimeout(3000, () => socket.destroy(new Error(`no answer for ${target}`)));
-    socket.on('data', (d: string) => { text += d; });
+    socket.on('data', (d: string) => {
+      text += d;
+    });
     socket.on('close', () => ok(text));
     socket.on('error', fail);
   });

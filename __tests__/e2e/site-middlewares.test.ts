@@ -3,7 +3,15 @@
  * files on disk: reloads, broken files, traversal attempts, symlinks, odd names.
  */
 import express from 'express';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +19,14 @@ import { dirname, join } from 'node:path';
 import request from 'supertest';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express;
-import { directorySlash, htaccess, moduleHandler, scriptAlias, site, staticFirst } from '../../lib/index';
+import {
+  directorySlash,
+  htaccess,
+  moduleHandler,
+  scriptAlias,
+  site,
+  staticFirst,
+} from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require('../../conformance/harness.cjs');
@@ -40,13 +55,19 @@ beforeAll(() => {
   write('www/with space/f.txt', 'SPACE\n');
   write('www/\u00e9t\u00e9/f.txt', 'UTF8\n');
   write('www/lt<dir/f.txt', 'LT\n');
-  write('www/app/.htaccess', 'RewriteEngine on\nRewriteRule ^old$ a.txt [L]\nRewriteRule ^gone$ - [G]\nRewriteRule ^r$ /dir/ [R=301,L]\n');
+  write(
+    'www/app/.htaccess',
+    'RewriteEngine on\nRewriteRule ^old$ a.txt [L]\nRewriteRule ^gone$ - [G]\nRewriteRule ^r$ /dir/ [R=301,L]\n',
+  );
   write('www/app/a.txt', 'APP-A\n');
   write('www/app/b.txt', 'APP-B\n');
   write('www/bad/.htaccess', 'RewriteEngine on\nRewriteRule ^(x$ y\n');
   write('www/bad/f.txt', 'BAD-F\n');
   write('www/quiet/.htaccess', 'DirectorySlash Off\n');
-  write('www/scripts/hello.js', "let loads = (global.__helloLoads || 0) + 1; global.__helloLoads = loads;\nmodule.exports = (req, res) => res.end(JSON.stringify({ script: 'hello', pathInfo: req.pathInfo, scriptName: req.scriptName, url: req.url, loads }));\n");
+  write(
+    'www/scripts/hello.js',
+    "let loads = (global.__helloLoads || 0) + 1; global.__helloLoads = loads;\nmodule.exports = (req, res) => res.end(JSON.stringify({ script: 'hello', pathInfo: req.pathInfo, scriptName: req.scriptName, url: req.url, loads }));\n",
+  );
   write('www/scripts/boom.js', "module.exports = () => { throw new Error('boom'); };\n");
   write('www/scripts/notafunction.js', 'module.exports = 42;\n');
   write('evil.js', "module.exports = (req, res) => res.end('EVIL');\n");
@@ -84,7 +105,10 @@ describe('htaccess()', () => {
     expect((await request(a).get('/app/old')).text).toBe('APP-B\n');
     unlinkSync(join(root, 'app/.htaccess'));
     expect((await request(a).get('/app/old')).status).toBe(404);
-    write('www/app/.htaccess', 'RewriteEngine on\nRewriteRule ^old$ a.txt [L]\nRewriteRule ^gone$ - [G]\nRewriteRule ^r$ /dir/ [R=301,L]\n');
+    write(
+      'www/app/.htaccess',
+      'RewriteEngine on\nRewriteRule ^old$ a.txt [L]\nRewriteRule ^gone$ - [G]\nRewriteRule ^r$ /dir/ [R=301,L]\n',
+    );
   });
 
   test('with recheckMs, an edit is seen only after the interval (no stat storm)', async () => {
@@ -95,7 +119,10 @@ describe('htaccess()', () => {
     write('www/app/.htaccess', 'RewriteEngine on\nRewriteRule ^old$ b.txt [L]\n');
     utimesSync(join(root, 'app/.htaccess'), new Date(), new Date(Date.now() + 9000));
     expect((await request(a).get('/app/old')).text).toBe('APP-A\n');
-    write('www/app/.htaccess', 'RewriteEngine on\nRewriteRule ^old$ a.txt [L]\nRewriteRule ^gone$ - [G]\nRewriteRule ^r$ /dir/ [R=301,L]\n');
+    write(
+      'www/app/.htaccess',
+      'RewriteEngine on\nRewriteRule ^old$ a.txt [L]\nRewriteRule ^gone$ - [G]\nRewriteRule ^r$ /dir/ [R=301,L]\n',
+    );
   });
 
   test('a broken .htaccess is a 500 under its directory, logged once, while the rest of the site works', async () => {
@@ -134,13 +161,19 @@ describe('directorySlash()', () => {
   test('mount-aware, leading slashes collapsed, names escaped', async () => {
     const a = express();
     a.use('/mnt', directorySlash({ root }));
-    expect((await request(a).get('/mnt/dir').set('Host', 'h')).headers.location).toBe('http://h/mnt/dir/');
+    expect((await request(a).get('/mnt/dir').set('Host', 'h')).headers.location).toBe(
+      'http://h/mnt/dir/',
+    );
     const b = express();
     b.use(directorySlash({ root }));
     // a protocol-relative Location would send the browser to another host
     expect((await request(b).get('//dir').set('Host', 'h')).headers.location).toBe('http://h/dir/');
-    expect((await request(b).get('/with%20space').set('Host', 'h')).headers.location).toBe('http://h/with%20space/');
-    expect((await request(b).get('/%C3%A9t%C3%A9').set('Host', 'h')).headers.location).toBe('http://h/%c3%a9t%c3%a9/');
+    expect((await request(b).get('/with%20space').set('Host', 'h')).headers.location).toBe(
+      'http://h/with%20space/',
+    );
+    expect((await request(b).get('/%C3%A9t%C3%A9').set('Host', 'h')).headers.location).toBe(
+      'http://h/%c3%a9t%c3%a9/',
+    );
     const lt = await request(b).get('/lt%3Cdir').set('Host', 'h');
     expect(lt.headers.location).toBe('http://h/lt%3cdir/');
     expect(lt.text).not.toContain('lt<dir');
@@ -149,11 +182,16 @@ describe('directorySlash()', () => {
   test('files, trailing slashes, dot-directories, enabled:false and DirectorySlash Off pass through', async () => {
     const a = express();
     a.use(directorySlash({ root }));
-    a.use((req, res) => { res.status(299).send(req.url); });
-    for (const u of ['/a.txt', '/dir/', '/.git', '/nothing', '/quiet']) expect((await request(a).get(u)).status).toBe(299);
+    a.use((req, res) => {
+      res.status(299).send(req.url);
+    });
+    for (const u of ['/a.txt', '/dir/', '/.git', '/nothing', '/quiet'])
+      expect((await request(a).get(u)).status).toBe(299);
     const off = express();
     off.use(directorySlash({ root, enabled: false }));
-    off.use((req, res) => { res.status(299).end(); });
+    off.use((req, res) => {
+      res.status(299).end();
+    });
     expect((await request(off).get('/dir')).status).toBe(299);
   });
 });
@@ -162,7 +200,9 @@ describe('staticFirst()', () => {
   const app = (): express.Express => {
     const a = express();
     a.use(staticFirst({ root }));
-    a.use((req, res) => { res.status(299).json({ fellThrough: req.method + ' ' + req.url }); });
+    a.use((req, res) => {
+      res.status(299).json({ fellThrough: req.method + ' ' + req.url });
+    });
     return a;
   };
 
@@ -190,8 +230,19 @@ describe('staticFirst()', () => {
 
   test('never a file outside root nor a dotfile: traversal, encoded dots and slashes, backslashes, NUL, symlinks', async () => {
     const port = await listen(app());
-    const targets = ['/../outside/secret.txt', '/%2e%2e/outside/secret.txt', '/dir/%2e%2e/%2e%2e/outside/secret.txt', '/..%2foutside%2fsecret.txt',
-      '/..\\outside\\secret.txt', '/a.txt%00.html', '/.env', '/.git/config', '/out-link/secret.txt', '/%2e%65nv', '/loop'];
+    const targets = [
+      '/../outside/secret.txt',
+      '/%2e%2e/outside/secret.txt',
+      '/dir/%2e%2e/%2e%2e/outside/secret.txt',
+      '/..%2foutside%2fsecret.txt',
+      '/..\\outside\\secret.txt',
+      '/a.txt%00.html',
+      '/.env',
+      '/.git/config',
+      '/out-link/secret.txt',
+      '/%2e%65nv',
+      '/loop',
+    ];
     for (const target of targets) {
       const r = await harness.rawRequest(port, { target }, 'h');
       expect(r.body).not.toContain('SECRET');
@@ -209,7 +260,12 @@ describe('scriptAlias()', () => {
     a.use(scriptAlias(/^\/python_app\/([^/]+)/, join(root, 'scripts')));
     const r1 = await request(a).get('/python_app/hello/test?a=1');
     r1.body = JSON.parse(r1.text);
-    expect(r1.body).toMatchObject({ script: 'hello', pathInfo: '/test', scriptName: '/python_app/hello', url: '/python_app/hello/test?a=1' });
+    expect(r1.body).toMatchObject({
+      script: 'hello',
+      pathInfo: '/test',
+      scriptName: '/python_app/hello',
+      url: '/python_app/hello/test?a=1',
+    });
     const r2 = await request(a).get('/python_app/hello');
     expect(JSON.parse(r2.text)).toMatchObject({ pathInfo: '', loads: r1.body.loads });
   });
@@ -217,8 +273,14 @@ describe('scriptAlias()', () => {
   test('no module outside the folder; a missing one falls through; a throwing one is next(err)', async () => {
     const a = express();
     a.use(scriptAlias(/^\/python_app\/([^/]+)/, join(root, 'scripts')));
-    a.use((req, res) => { res.status(299).end(); });
-    a.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => { res.status(500).send(err.message); });
+    a.use((req, res) => {
+      res.status(299).end();
+    });
+    a.use(
+      (err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(500).send(err.message);
+      },
+    );
     expect((await request(a).get('/python_app/..%2F..%2Fevil')).status).toBe(299);
     expect((await request(a).get('/python_app/nothing')).status).toBe(299);
     expect((await request(a).get('/python_app/boom')).text).toBe('boom');
@@ -229,18 +291,31 @@ describe('scriptAlias()', () => {
 describe('site()', () => {
   test('falls through to Express routes with the rewritten URL', async () => {
     const a = express();
-    a.use(site({ root, config: 'RewriteEngine on\nRewriteRule ^/api/(.*)$ /v1/$1 [L]', log: () => {} }));
-    a.get('/v1/:x', (req, res) => { res.send(`route ${req.params.x} ${req.originalUrl}`); });
+    a.use(
+      site({ root, config: 'RewriteEngine on\nRewriteRule ^/api/(.*)$ /v1/$1 [L]', log: () => {} }),
+    );
+    a.get('/v1/:x', (req, res) => {
+      res.send(`route ${req.params.x} ${req.originalUrl}`);
+    });
     expect((await request(a).get('/api/users')).text).toBe('route users /api/users');
   });
 
   test('addHandler + moduleHandler runs modules; [H=] names a handler; [T=] forces a type', async () => {
     const a = express();
-    a.use(site({
-      root, config: 'RewriteEngine on\nRewriteRule ^/typed$ /a.txt [T=text/x-demo]\nRewriteRule ^/h$ /a.txt [H=echo]',
-      addHandler: { '.js': 'node-module' },
-      handlers: { 'node-module': moduleHandler({ dir: join(root, 'scripts') }), echo: (req, res) => { res.end(`echo ${(req as { filename?: string }).filename?.endsWith('/a.txt')}`); } },
-    }));
+    a.use(
+      site({
+        root,
+        config:
+          'RewriteEngine on\nRewriteRule ^/typed$ /a.txt [T=text/x-demo]\nRewriteRule ^/h$ /a.txt [H=echo]',
+        addHandler: { '.js': 'node-module' },
+        handlers: {
+          'node-module': moduleHandler({ dir: join(root, 'scripts') }),
+          echo: (req, res) => {
+            res.end(`echo ${(req as { filename?: string }).filename?.endsWith('/a.txt')}`);
+          },
+        },
+      }),
+    );
     expect((await request(a).get('/scripts/hello.js/more')).status).toBe(200);
     expect((await request(a).get('/typed')).headers['content-type']).toBe('text/x-demo');
     expect((await request(a).get('/h')).text).toBe('echo true');
@@ -289,7 +364,7 @@ describe('site()', () => {
     expect((await request(a).get('/%C3%A9t%C3%A9/f.txt')).text).toBe('UTF8\n');
   });
 
-  test('requests node cannot parse get Apache\'s 400 page, the process keeps serving', async () => {
+  test("requests node cannot parse get Apache's 400 page, the process keeps serving", async () => {
     const port = await listen(site({ root, fallthrough: false }));
     const bad = await harness.rawRequest(port, { target: '/with space/f.txt' }, 'h');
     expect(bad.status).toBe(400);
@@ -299,8 +374,12 @@ describe('site()', () => {
 });
 
 const servers: http.Server[] = [];
-afterAll(async () => { await Promise.all(servers.map((s) => new Promise((r) => s.close(r)))); });
-async function listen(handler: http.RequestListener | ((req: http.IncomingMessage, res: http.ServerResponse) => void)): Promise<number> {
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+async function listen(
+  handler: http.RequestListener | ((req: http.IncomingMessage, res: http.ServerResponse) => void),
+): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { answerClientErrors } = require('../../lib/index');
   const s = answerClientErrors(http.createServer(handler as http.RequestListener));

@@ -37,14 +37,23 @@ beforeAll(() => {
   write('www/sub/index.html', 'SUB INDEX\n');
   write('www/ht/.htaccess', 'RewriteEngine On\nRewriteRule ^moved$ /ht/target.txt [R=302,L]\n');
   write('www/ht/target.txt', 'T\n');
-  write('www/based/.htaccess', 'RewriteEngine On\nRewriteBase /based/\nRewriteRule ^moved$ target.txt [R=302,L]\n');
+  write(
+    'www/based/.htaccess',
+    'RewriteEngine On\nRewriteBase /based/\nRewriteRule ^moved$ target.txt [R=302,L]\n',
+  );
   write('www/based/target.txt', 'B\n');
-  write('scripts/hello.js', 'module.exports = (req, res) => res.end(JSON.stringify({ scriptName: req.scriptName, pathInfo: req.pathInfo }));\n');
+  write(
+    'scripts/hello.js',
+    'module.exports = (req, res) => res.end(JSON.stringify({ scriptName: req.scriptName, pathInfo: req.pathInfo }));\n',
+  );
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Framework = typeof express;
-const frameworks: ReadonlyArray<[string, Framework]> = [['Express 5', express], ['Express 4', express4]];
+const frameworks: ReadonlyArray<[string, Framework]> = [
+  ['Express 5', express],
+  ['Express 4', express4],
+];
 
 describe.each(frameworks)('site() under a mount (%s)', (_name, framework) => {
   const app = (): express.Express => {
@@ -58,7 +67,9 @@ describe.each(frameworks)('site() under a mount (%s)', (_name, framework) => {
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe('http://h.example/site/sub/?x=1');
     expect(res.text).toContain('http://h.example/site/sub/?x=1');
-    const followed = await request(app()).get(new URL(res.headers.location).pathname).set('Host', 'h.example');
+    const followed = await request(app())
+      .get(new URL(res.headers.location).pathname)
+      .set('Host', 'h.example');
     expect(followed.text).toBe('SUB INDEX\n');
   });
 
@@ -94,7 +105,9 @@ describe.each(frameworks)('site() under a mount (%s)', (_name, framework) => {
     const a = framework();
     a.use(site({ root, config: CONFIG, log: () => {} }));
     expect((await request(a).get('/sub').set('Host', 'h')).headers.location).toBe('http://h/sub/');
-    expect((await request(a).get('/old').set('Host', 'h')).headers.location).toBe('http://h/new.txt');
+    expect((await request(a).get('/old').set('Host', 'h')).headers.location).toBe(
+      'http://h/new.txt',
+    );
   });
 });
 
@@ -125,6 +138,8 @@ describe.each(frameworks)('directorySlash() under a mount (%s)', (_name, framewo
     const res = await request(a).get('/site?q=1').set('Host', 'h');
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe('http://h/site/?q=1');
-    expect((await request(a).get('/site/sub').set('Host', 'h')).headers.location).toBe('http://h/site/sub/');
+    expect((await request(a).get('/site/sub').set('Host', 'h')).headers.location).toBe(
+      'http://h/site/sub/',
+    );
   });
 });

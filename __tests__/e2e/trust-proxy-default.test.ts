@@ -19,17 +19,28 @@ RewriteCond %{HTTPS} off
 RewriteRule ^/(.*)$ https://%{HTTP_HOST}/$1 [R=301,L]
 `;
 
-function app(express: typeof express5, trustSetting: string | undefined, options: RewriteOptions = {}): express5.Express {
+function app(
+  express: typeof express5,
+  trustSetting: string | undefined,
+  options: RewriteOptions = {},
+): express5.Express {
   const a = express();
   if (trustSetting !== undefined) a.set('trust proxy', trustSetting);
   a.use(rewrite(RULES, options) as express5.RequestHandler);
-  a.get('/page', (_req, res) => { res.send('page'); });
+  a.get('/page', (_req, res) => {
+    res.send('page');
+  });
   return a;
 }
 
-describe.each([['express 4', express4], ['express 5', express5]] as const)('%s', (_name, express) => {
+describe.each([
+  ['express 4', express4],
+  ['express 5', express5],
+] as const)('%s', (_name, express) => {
   test("app.set('trust proxy', 'loopback'): X-Forwarded-Proto https turns HTTPS on (no redirect loop)", async () => {
-    const res = await request(app(express, 'loopback')).get('/page').set('X-Forwarded-Proto', 'https');
+    const res = await request(app(express, 'loopback'))
+      .get('/page')
+      .set('X-Forwarded-Proto', 'https');
     expect(res.status).toBe(200);
     expect(res.text).toBe('page');
   });
@@ -41,17 +52,26 @@ describe.each([['express 4', express4], ['express 5', express5]] as const)('%s',
   });
 
   test("app.set('trust proxy', 'loopback'): REMOTE_ADDR is the forwarded client", async () => {
-    const res = await request(app(express, 'loopback')).get('/page').set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', '10.1.2.3');
+    const res = await request(app(express, 'loopback'))
+      .get('/page')
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Forwarded-For', '10.1.2.3');
     expect(res.status).toBe(403);
   });
 
   test('no trust proxy setting: X-Forwarded-Proto is not believed', async () => {
-    const res = await request(app(express, undefined)).get('/page').set('X-Forwarded-Proto', 'https').set('Host', 'example.com');
+    const res = await request(app(express, undefined))
+      .get('/page')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Host', 'example.com');
     expect(res.status).toBe(301);
   });
 
   test('an explicit trustProxy: false overrides the app setting', async () => {
-    const res = await request(app(express, 'loopback', { trustProxy: false })).get('/page').set('X-Forwarded-Proto', 'https').set('Host', 'example.com');
+    const res = await request(app(express, 'loopback', { trustProxy: false }))
+      .get('/page')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Host', 'example.com');
     expect(res.status).toBe(301);
   });
 });

@@ -32,7 +32,10 @@ export function builtLibrary(): string {
   for (const file of tsFiles(LIB)) {
     const target = join(root, 'lib', relative(LIB, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
-    const { code } = transformFileSync(file, { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } });
+    const { code } = transformFileSync(file, {
+      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+      module: { type: 'commonjs' },
+    });
     writeFileSync(target, code);
   }
   built = root;
@@ -59,13 +62,24 @@ export function runIsolated(script: string, timeoutMs: number): Promise<Isolated
   writeFileSync(file, `const lib = require('./lib/index.js');\n${script}\n`);
   const started = Date.now();
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [file], { cwd: root, env: { ...process.env, NODE_PATH: join(__dirname, '../../node_modules') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file], {
+      cwd: root,
+      env: { ...process.env, NODE_PATH: join(__dirname, '../../node_modules') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolveRun({ timedOut, code, stdout, stderr, ms: Date.now() - started });

@@ -30,7 +30,8 @@ export async function recorder(): Promise<Recorder> {
     const index = received.push('') - 1;
     socket.on('data', (chunk) => {
       received[index] += chunk.toString('latin1');
-      if (received[index].endsWith('\r\n\r\n')) socket.end('HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nrecorded');
+      if (received[index].endsWith('\r\n\r\n'))
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nrecorded');
     });
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
@@ -38,17 +39,28 @@ export async function recorder(): Promise<Recorder> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
-    port, received,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    port,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
 /** Sends one raw request and resolves the status line (what a client sees first). */
-export function rawStatus(port: number, requestLineTarget: string, host = 'front.test'): Promise<string> {
+export function rawStatus(
+  port: number,
+  requestLineTarget: string,
+  host = 'front.test',
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = net.connect(port, '127.0.0.1');
     let data = '';
-    c.on('data', (d) => { data += d.toString('latin1'); });
+    c.on('data', (d) => {
+      data += d.toString('latin1');
+    });
     c.on('end', () => resolve(data.split('\r\n')[0]));
     c.on('error', reject);
     c.write(`GET ${requestLineTarget} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
@@ -69,8 +81,13 @@ export async function expressFront(rules: string): Promise<Front> {
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    name: 'rewrite() + proxy() under Express', port: (server.address() as AddressInfo).port,
-    close: async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); await p.close(); },
+    name: 'rewrite() + proxy() under Express',
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await p.close();
+    },
   };
 }
 
@@ -80,21 +97,49 @@ export async function serveFront(rules: string): Promise<Front> {
   mkdirSync(join(dir, 'www'));
   writeFileSync(join(dir, 'site.conf'), `RewriteEngine on\n${rules}\n`);
   const bin = join(__dirname, '../../bin/modrewrite.cjs');
-  const child: ChildProcess = spawn(process.execPath, [bin, 'serve', '--root', join(dir, 'www'), '--config', join(dir, 'site.conf'), '--port', '0', '--quiet', '--no-dns'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      'serve',
+      '--root',
+      join(dir, 'www'),
+      '--config',
+      join(dir, 'site.conf'),
+      '--port',
+      '0',
+      '--quiet',
+      '--no-dns',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const port = await new Promise<number>((ok, fail) => {
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d) => { out += d; const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out); if (m) ok(Number(m[1])); });
-    child.stderr!.on('data', (d) => { err += d; });
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) ok(Number(m[1]));
+    });
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
     child.on('exit', (code) => fail(new Error(`modrewrite serve exited with ${code}: ${err}`)));
   });
   return {
-    name: 'modrewrite serve (child process)', port,
+    name: 'modrewrite serve (child process)',
+    port,
     close: async () => {
-      if (child.exitCode === null) { child.kill('SIGTERM'); await new Promise((r) => child.on('exit', r)); }
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.on('exit', r));
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-export const FRONTS = [['Express', expressFront], ['modrewrite serve', serveFront]] as const;
+export const FRONTS = [
+  ['Express', expressFront],
+  ['modrewrite serve', serveFront],
+] as const;

@@ -14,18 +14,33 @@ export interface ServeChild {
 
 /** Starts `modrewrite serve <args> --port 0` and resolves once it says where it listens. */
 export async function startServe(args: readonly string[]): Promise<ServeChild> {
-  const child: ChildProcess = spawn(process.execPath, [bin, 'serve', ...args, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bin, 'serve', ...args, '--port', '0', '--quiet'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`modrewrite serve did not start: ${output}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`modrewrite serve did not start: ${output}`)),
+      10_000,
+    );
     const onData = (d: Buffer): void => {
       output += d;
       const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => { output += d; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`modrewrite serve exited with ${code}: ${output}`)); });
+    child.stderr!.on('data', (d: Buffer) => {
+      output += d;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`modrewrite serve exited with ${code}: ${output}`));
+    });
   });
   return {
     base: `http://127.0.0.1:${port}`,

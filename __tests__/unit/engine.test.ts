@@ -2,36 +2,81 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileText, evaluateServer, evaluateDirectory, inheritRules, parseTarget } from '../../lib/index';
+import {
+  compileText,
+  evaluateServer,
+  evaluateDirectory,
+  inheritRules,
+  parseTarget,
+} from '../../lib/index';
 import type { RequestView } from '../../lib/index';
 import { buildRuleIndex, literalPrefix } from '../../lib/compile/prefix-index';
 
 const view = (headers: Record<string, string> = { host: 'www.example.com' }): RequestView => ({
-  method: 'GET', target: '/', protocol: 'HTTP/1.1', headers, remoteAddr: '127.0.0.1', remotePort: 1, connRemoteAddr: '127.0.0.1', localAddr: '127.0.0.1', localPort: 80, secure: false,
+  method: 'GET',
+  target: '/',
+  protocol: 'HTTP/1.1',
+  headers,
+  remoteAddr: '127.0.0.1',
+  remotePort: 1,
+  connRemoteAddr: '127.0.0.1',
+  localAddr: '127.0.0.1',
+  localPort: 80,
+  secure: false,
 });
 const server = { documentRoot: '/srv/www' };
 const run = (rules: string, uri: string, args: string | null = null) => {
-  const r = evaluateServer(compileText(`RewriteEngine on\n${rules}`), { view: view(), server, uri, args });
+  const r = evaluateServer(compileText(`RewriteEngine on\n${rules}`), {
+    view: view(),
+    server,
+    uri,
+    args,
+  });
   if (r instanceof Promise) throw new Error('unexpected async');
   return r.outcome;
 };
 
 describe('literal-prefix index', () => {
   test.each([
-    ['^/old/(\\d+)$', '/old/'], ['^/a$', '/a'], ['^/ab?c', '/a'], ['^/a+b', '/a'], ['/x', ''], ['^/a|^/b', ''], ['^\\/docs\\.v1/', '/docs.v1/'],
+    ['^/old/(\\d+)$', '/old/'],
+    ['^/a$', '/a'],
+    ['^/ab?c', '/a'],
+    ['^/a+b', '/a'],
+    ['/x', ''],
+    ['^/a|^/b', ''],
+    ['^\\/docs\\.v1/', '/docs.v1/'],
   ])('%s → %j', (pattern, prefix) => {
     expect(literalPrefix(compileText(`RewriteRule ${pattern} /x`).rules[0].re)).toBe(prefix);
   });
 
   test('candidates are a superset of the rules that match (random subjects)', () => {
-    const patterns = ['^/a', '^/a/b', '^/ab$', '^/A', '(?i)^/a/c', '^/b/(.*)$', '\\.php$', '^/a/b/c/d', '^/$', '^/z+', '^/x?y', '^/caf'];
-    const text = Array.from({ length: 40 }, (_, i) => `RewriteRule ${patterns[i % patterns.length]} /t${i}${i % 7 === 0 ? ' [C]' : ''}`).join('\n');
+    const patterns = [
+      '^/a',
+      '^/a/b',
+      '^/ab$',
+      '^/A',
+      '(?i)^/a/c',
+      '^/b/(.*)$',
+      '\\.php$',
+      '^/a/b/c/d',
+      '^/$',
+      '^/z+',
+      '^/x?y',
+      '^/caf',
+    ];
+    const text = Array.from(
+      { length: 40 },
+      (_, i) => `RewriteRule ${patterns[i % patterns.length]} /t${i}${i % 7 === 0 ? ' [C]' : ''}`,
+    ).join('\n');
     const rs = compileText(text);
     const index = buildRuleIndex(rs.rules)!;
     expect(index).toBeDefined();
     const alphabet = ['/', 'a', 'A', 'b', 'c', 'd', 'z', 'y', 'x', '.php', '/a/', '/b/'];
     let seed = 7;
-    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
     for (let k = 0; k < 3000; k++) {
       let s = '/';
       const len = rnd(8);
@@ -39,7 +84,8 @@ describe('literal-prefix index', () => {
       const cands = new Set(index.candidates(s));
       rs.rules.forEach((r, i) => {
         r.re.lastIndex = 0;
-        if (r.re.test(s)) expect({ s, i, inCandidates: cands.has(i) }).toEqual({ s, i, inCandidates: true });
+        if (r.re.test(s))
+          expect({ s, i, inCandidates: cands.has(i) }).toEqual({ s, i, inCandidates: true });
       });
     }
   });
@@ -54,14 +100,23 @@ describe('literal-prefix index', () => {
 
 describe('maps', () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'mr-maps-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mr-maps-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('txt maps are reloaded when the file changes', () => {
     const file = join(dir, 'm.txt');
     writeFileSync(file, 'a one\n');
-    const rs = compileText(`RewriteEngine on\nRewriteMap m txt:${file}\nRewriteRule ^/m/(.*)$ /r/\${m:$1|none}`);
-    const ev = (uri: string) => (evaluateServer(rs, { view: view(), server, uri, args: null }) as { outcome: { path?: string } }).outcome.path;
+    const rs = compileText(
+      `RewriteEngine on\nRewriteMap m txt:${file}\nRewriteRule ^/m/(.*)$ /r/\${m:$1|none}`,
+    );
+    const ev = (uri: string) =>
+      (
+        evaluateServer(rs, { view: view(), server, uri, args: null }) as {
+          outcome: { path?: string };
+        }
+      ).outcome.path;
     expect(ev('/m/a')).toBe('/r/one');
     writeFileSync(file, 'a two\nb three\n');
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
@@ -71,10 +126,20 @@ describe('maps', () => {
 
   test('prg maps: one long-running child, serialised, NULL = not found, restarted when it dies', async () => {
     const prog = join(dir, 'upper.sh');
-    writeFileSync(prog, '#!/bin/sh\nwhile read k; do if [ "$k" = die ]; then exit 1; elif [ "$k" = none ]; then echo NULL; else echo "$k" | tr a-z A-Z; fi; done\n');
+    writeFileSync(
+      prog,
+      '#!/bin/sh\nwhile read k; do if [ "$k" = die ]; then exit 1; elif [ "$k" = none ]; then echo NULL; else echo "$k" | tr a-z A-Z; fi; done\n',
+    );
     chmodSync(prog, 0o755);
-    const rs = compileText(`RewriteEngine on\nRewriteMap up prg:${prog}\nRewriteRule ^/u/(.*)$ /r/\${up:$1|miss}`);
-    const ev = async (uri: string) => ((await evaluateServer(rs, { view: view(), server, uri, args: null })).outcome as { path?: string }).path;
+    const rs = compileText(
+      `RewriteEngine on\nRewriteMap up prg:${prog}\nRewriteRule ^/u/(.*)$ /r/\${up:$1|miss}`,
+    );
+    const ev = async (uri: string) =>
+      (
+        (await evaluateServer(rs, { view: view(), server, uri, args: null })).outcome as {
+          path?: string;
+        }
+      ).path;
     const many = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => ev(`/u/${k}`)));
     expect(many).toEqual(['/r/A', '/r/B', '/r/C', '/r/D', '/r/E']);
     expect(await ev('/u/none')).toBe('/r/miss');
@@ -86,8 +151,14 @@ describe('maps', () => {
 
 describe('RewriteOptions inheritance', () => {
   const parent = compileText('RewriteEngine on\nRewriteRule ^/g$ /global');
-  const childText = (opt: string) => compileText(`RewriteEngine on\n${opt}\nRewriteRule ^/g$ /local [L]`);
-  const ev = (rs: ReturnType<typeof compileText>) => (evaluateServer(rs, { view: view(), server, uri: '/g', args: null }) as { outcome: { path?: string } }).outcome.path;
+  const childText = (opt: string) =>
+    compileText(`RewriteEngine on\n${opt}\nRewriteRule ^/g$ /local [L]`);
+  const ev = (rs: ReturnType<typeof compileText>) =>
+    (
+      evaluateServer(rs, { view: view(), server, uri: '/g', args: null }) as {
+        outcome: { path?: string };
+      }
+    ).outcome.path;
   test.each([
     ['', '/local'],
     ['RewriteOptions Inherit', '/local'],
@@ -100,7 +171,9 @@ describe('RewriteOptions inheritance', () => {
     expect(inheritRules(parent, child).rules.map((r) => r.pattern)).toEqual(['^/x$', '^/g$']);
   });
   test('InheritDown on the parent acts as Inherit in every child, unless IgnoreInherit', () => {
-    const down = compileText('RewriteEngine on\nRewriteOptions InheritDownBefore\nRewriteRule ^/g$ /global');
+    const down = compileText(
+      'RewriteEngine on\nRewriteOptions InheritDownBefore\nRewriteRule ^/g$ /global',
+    );
     expect(ev(inheritRules(down, childText('')))).toBe('/global');
     expect(ev(inheritRules(down, childText('RewriteOptions IgnoreInherit')))).toBe('/local');
   });
@@ -110,23 +183,69 @@ describe('RewriteOptions inheritance', () => {
   });
   test('MergeBase inherits RewriteBase', () => {
     const p = compileText('RewriteEngine on\nRewriteBase /app/', { context: 'directory' });
-    expect(inheritRules(p, compileText('RewriteRule ^a b', { context: 'directory' })).base).toBeUndefined();
-    expect(inheritRules(p, compileText('RewriteOptions MergeBase\nRewriteRule ^a b', { context: 'directory' })).base).toBe('/app/');
+    expect(
+      inheritRules(p, compileText('RewriteRule ^a b', { context: 'directory' })).base,
+    ).toBeUndefined();
+    expect(
+      inheritRules(
+        p,
+        compileText('RewriteOptions MergeBase\nRewriteRule ^a b', { context: 'directory' }),
+      ).base,
+    ).toBe('/app/');
   });
 });
 
 describe('bad input never crashes or hangs', () => {
   test('random rule text either compiles or throws a RewriteError', () => {
-    const pieces = ['RewriteRule', 'RewriteCond', 'RewriteEngine', 'RewriteMap', ' ', '^', '(', ')', '[', ']', '"', "'", '\\', '%{', '${', '}', '$1', '%1', 'L', 'R=', ',', 'expr', '-f', '=', '<', '\n', '*', '+', '?', '{2}', 'a', '/'];
+    const pieces = [
+      'RewriteRule',
+      'RewriteCond',
+      'RewriteEngine',
+      'RewriteMap',
+      ' ',
+      '^',
+      '(',
+      ')',
+      '[',
+      ']',
+      '"',
+      "'",
+      '\\',
+      '%{',
+      '${',
+      '}',
+      '$1',
+      '%1',
+      'L',
+      'R=',
+      ',',
+      'expr',
+      '-f',
+      '=',
+      '<',
+      '\n',
+      '*',
+      '+',
+      '?',
+      '{2}',
+      'a',
+      '/',
+    ];
     let seed = 11;
-    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
     for (let k = 0; k < 2000; k++) {
       let text = '';
       for (let j = rnd(20); j > 0; j--) text += pieces[rnd(pieces.length)];
       try {
         const rs = compileText(text);
         for (const uri of ['/', '/a', '/a%20b']) {
-          const r = evaluateServer({ ...rs, engine: true }, { view: view(), server, uri, args: 'q=1' });
+          const r = evaluateServer(
+            { ...rs, engine: true },
+            { view: view(), server, uri, args: 'q=1' },
+          );
           expect(r).toBeDefined();
         }
       } catch (err) {
@@ -148,32 +267,69 @@ describe('bad input never crashes or hangs', () => {
     // without the fallback, 40 characters would take hours in a backtracking engine
     const t0 = Date.now();
     expect(run('RewriteRule ^/(a+)+$ /x', '/' + 'a'.repeat(40) + '!')).toEqual({ type: 'pass' });
-    expect(run('RewriteRule ^/(a+)+$ /x', '/' + 'a'.repeat(40))).toMatchObject({ type: 'rewrite', path: '/x' });
+    expect(run('RewriteRule ^/(a+)+$ /x', '/' + 'a'.repeat(40))).toMatchObject({
+      type: 'rewrite',
+      path: '/x',
+    });
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
   test('a path that keeps growing under [N] ends in 500 at 2 x LimitRequestLine, not a hang', () => {
-    expect(run('RewriteRule ^/g(.*)$ /g$1$1 [N]', '/gX')).toMatchObject({ type: 'status', status: 500 });
+    expect(run('RewriteRule ^/g(.*)$ /g$1$1 [N]', '/gX')).toMatchObject({
+      type: 'status',
+      status: 500,
+    });
   });
 });
 
 describe('per-directory details', () => {
   test('RewriteBase maps a relative internal redirect back to the URL space', () => {
-    const rs = compileText('RewriteEngine on\nRewriteBase /app/\nRewriteRule ^x$ y [END]', { context: 'directory' });
-    const r = evaluateDirectory(rs, { view: view(), server: { documentRoot: '/nonexistent-root' }, uri: '/sub/x', args: null, directory: '/sub' }) as { outcome: unknown };
+    const rs = compileText('RewriteEngine on\nRewriteBase /app/\nRewriteRule ^x$ y [END]', {
+      context: 'directory',
+    });
+    const r = evaluateDirectory(rs, {
+      view: view(),
+      server: { documentRoot: '/nonexistent-root' },
+      uri: '/sub/x',
+      args: null,
+      directory: '/sub',
+    }) as { outcome: unknown };
     expect(r.outcome).toMatchObject({ type: 'rewrite', path: '/app/y' });
   });
   test('rules of a directory never apply to requests outside it', () => {
-    const rs = compileText('RewriteEngine on\nRewriteRule ^(.*)$ /caught [L]', { context: 'directory' });
-    const ev = (uri: string) => (evaluateDirectory(rs, { view: view(), server: { documentRoot: '/nonexistent-root' }, uri, args: null, directory: '/sub' }) as { outcome: { type: string; path?: string } }).outcome;
+    const rs = compileText('RewriteEngine on\nRewriteRule ^(.*)$ /caught [L]', {
+      context: 'directory',
+    });
+    const ev = (uri: string) =>
+      (
+        evaluateDirectory(rs, {
+          view: view(),
+          server: { documentRoot: '/nonexistent-root' },
+          uri,
+          args: null,
+          directory: '/sub',
+        }) as { outcome: { type: string; path?: string } }
+      ).outcome;
     expect(ev('/other/x')).toEqual({ type: 'pass' });
     expect(ev('/subway')).toEqual({ type: 'pass' });
     expect(ev('/sub/x')).toMatchObject({ type: 'rewrite', path: '/caught' });
   });
 
   test('Options -FollowSymLinks makes per-directory rules answer 403 (AH00670)', () => {
-    const rs = compileText('RewriteEngine on\nOptions -FollowSymLinks\nRewriteRule ^x$ y', { context: 'directory' });
-    const r = evaluateDirectory(rs, { view: view(), server: { documentRoot: '/nonexistent-root' }, uri: '/x', args: null }) as { outcome: unknown };
-    expect(r.outcome).toEqual({ type: 'status', status: 403, cause: 'config', reason: expect.any(String) });
+    const rs = compileText('RewriteEngine on\nOptions -FollowSymLinks\nRewriteRule ^x$ y', {
+      context: 'directory',
+    });
+    const r = evaluateDirectory(rs, {
+      view: view(),
+      server: { documentRoot: '/nonexistent-root' },
+      uri: '/x',
+      args: null,
+    }) as { outcome: unknown };
+    expect(r.outcome).toEqual({
+      type: 'status',
+      status: 403,
+      cause: 'config',
+      reason: expect.any(String),
+    });
   });
 });

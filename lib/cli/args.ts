@@ -8,7 +8,10 @@ import { parseArgs } from 'node:util';
 export class UsageError extends Error {
   override name = 'UsageError';
   /** The command whose `--help` to point at, if any. */
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
   }
 }
@@ -34,28 +37,115 @@ export interface CommandSpec {
   readonly positionals: boolean;
 }
 
-const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', type: 'boolean', help: 'show this help and exit' };
+const HELP_FLAG: FlagSpec = {
+  name: 'help',
+  short: 'h',
+  type: 'boolean',
+  help: 'show this help and exit',
+};
 
 export const SERVE: CommandSpec = {
   name: 'serve',
-  summary: 'serve a document root like an Apache vhost with AllowOverride All (.htaccess files, DirectorySlash, [P])',
+  summary:
+    'serve a document root like an Apache vhost with AllowOverride All (.htaccess files, DirectorySlash, [P])',
   usage: 'modrewrite serve --root DIR [options]',
   positionals: false,
   flags: [
-    { name: 'root', type: 'string', value: 'DIR', defaultText: 'required', help: 'DocumentRoot: the folder to serve' },
-    { name: 'config', type: 'string', value: 'FILE', defaultText: 'none', help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options); RewriteEngine is implied' },
-    { name: 'port', type: 'string', value: 'N', default: '8080', help: 'TCP port to listen on; 0 picks a free one' },
-    { name: 'host', type: 'string', value: 'ADDR', default: '127.0.0.1', help: 'address to listen on' },
-    { name: 'server-name', type: 'string', value: 'NAME', defaultText: 'the Host header', help: 'ServerName (SERVER_NAME, self-referential redirects)' },
-    { name: 'index', type: 'string', multiple: true, value: 'NAME', defaultText: 'index.html', help: 'DirectoryIndex name; repeat for several' },
-    { name: 'no-directory-slash', type: 'boolean', defaultText: 'DirectorySlash On', help: 'DirectorySlash Off: no redirect from /dir to /dir/' },
-    { name: 'allow-root', type: 'string', multiple: true, value: 'DIR', defaultText: 'none', help: 'a further folder a filesystem substitution may serve from; repeatable' },
-    { name: 'proxy-status', type: 'string', value: 'apache|seed', default: 'apache', help: "[P] fault statuses: Apache mod_proxy's, or the seed's" },
-    { name: 'proxy-reverse', type: 'boolean', defaultText: 'off', help: 'rewrite backend Location headers like ProxyPassReverse' },
-    { name: 'no-dns', type: 'boolean', defaultText: 'DNS on', help: '[P] targets may only name loopback addresses (no DNS lookups)' },
-    { name: 'map-timeout', type: 'string', value: 'MS', defaultText: '10000', help: 'budget per request for asynchronous map answers (prg:); over it: 500' },
-    { name: 'trace', type: 'boolean', defaultText: 'off', help: 'print every rewrite decision (LogLevel rewrite:trace8) on stdout' },
-    { name: 'debug-headers', type: 'boolean', defaultText: 'off', help: 'add X-Filename, X-Query and X-Env-* to responses' },
+    {
+      name: 'root',
+      type: 'string',
+      value: 'DIR',
+      defaultText: 'required',
+      help: 'DocumentRoot: the folder to serve',
+    },
+    {
+      name: 'config',
+      type: 'string',
+      value: 'FILE',
+      defaultText: 'none',
+      help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options); RewriteEngine is implied',
+    },
+    {
+      name: 'port',
+      type: 'string',
+      value: 'N',
+      default: '8080',
+      help: 'TCP port to listen on; 0 picks a free one',
+    },
+    {
+      name: 'host',
+      type: 'string',
+      value: 'ADDR',
+      default: '127.0.0.1',
+      help: 'address to listen on',
+    },
+    {
+      name: 'server-name',
+      type: 'string',
+      value: 'NAME',
+      defaultText: 'the Host header',
+      help: 'ServerName (SERVER_NAME, self-referential redirects)',
+    },
+    {
+      name: 'index',
+      type: 'string',
+      multiple: true,
+      value: 'NAME',
+      defaultText: 'index.html',
+      help: 'DirectoryIndex name; repeat for several',
+    },
+    {
+      name: 'no-directory-slash',
+      type: 'boolean',
+      defaultText: 'DirectorySlash On',
+      help: 'DirectorySlash Off: no redirect from /dir to /dir/',
+    },
+    {
+      name: 'allow-root',
+      type: 'string',
+      multiple: true,
+      value: 'DIR',
+      defaultText: 'none',
+      help: 'a further folder a filesystem substitution may serve from; repeatable',
+    },
+    {
+      name: 'proxy-status',
+      type: 'string',
+      value: 'apache|seed',
+      default: 'apache',
+      help: "[P] fault statuses: Apache mod_proxy's, or the seed's",
+    },
+    {
+      name: 'proxy-reverse',
+      type: 'boolean',
+      defaultText: 'off',
+      help: 'rewrite backend Location headers like ProxyPassReverse',
+    },
+    {
+      name: 'no-dns',
+      type: 'boolean',
+      defaultText: 'DNS on',
+      help: '[P] targets may only name loopback addresses (no DNS lookups)',
+    },
+    {
+      name: 'map-timeout',
+      type: 'string',
+      value: 'MS',
+      defaultText: '10000',
+      help: 'budget per request for asynchronous map answers (prg:); over it: 500',
+    },
+    {
+      name: 'trace',
+      type: 'boolean',
+      defaultText: 'off',
+      help: 'print every rewrite decision (LogLevel rewrite:trace8) on stdout',
+    },
+    {
+      name: 'debug-headers',
+      type: 'boolean',
+      defaultText: 'off',
+      help: 'add X-Filename, X-Query and X-Env-* to responses',
+    },
     { name: 'quiet', type: 'boolean', defaultText: 'off', help: 'no access log lines on stdout' },
     HELP_FLAG,
   ],
@@ -67,7 +157,13 @@ export const LINT: CommandSpec = {
   usage: 'modrewrite lint [--context server|directory] FILE...',
   positionals: true,
   flags: [
-    { name: 'context', type: 'string', value: 'server|directory', defaultText: 'directory for .htaccess and *.htaccess, else server', help: 'the context the files are checked in' },
+    {
+      name: 'context',
+      type: 'string',
+      value: 'server|directory',
+      defaultText: 'directory for .htaccess and *.htaccess, else server',
+      help: 'the context the files are checked in',
+    },
     HELP_FLAG,
   ],
 };
@@ -89,16 +185,18 @@ export function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Options:',
-    '  -h, --help     show this help (and `modrewrite <command> --help` for a command\'s flags)',
+    "  -h, --help     show this help (and `modrewrite <command> --help` for a command's flags)",
     '  -v, --version  print the version',
     '',
     EXIT_CODES,
   ].join('\n');
 }
 
-const flagLabel = (f: FlagSpec): string => `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
+const flagLabel = (f: FlagSpec): string =>
+  `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.value ? ` ${f.value}` : ''}`;
 
-const flagDefault = (f: FlagSpec): string => (f.default !== undefined ? f.default : f.defaultText ?? '');
+const flagDefault = (f: FlagSpec): string =>
+  f.default !== undefined ? f.default : (f.defaultText ?? '');
 
 /** `modrewrite <command> --help`: every flag with its default. */
 export function commandHelp(spec: CommandSpec): string {
@@ -107,7 +205,16 @@ export function commandHelp(spec: CommandSpec): string {
     const def = flagDefault(f);
     return `  ${flagLabel(f).padEnd(width)}${f.help}${def && f !== HELP_FLAG ? ` (default: ${def})` : ''}`;
   });
-  return [`Usage: ${spec.usage}`, '', spec.summary[0].toUpperCase() + spec.summary.slice(1) + '.', '', 'Options:', ...lines, '', EXIT_CODES].join('\n');
+  return [
+    `Usage: ${spec.usage}`,
+    '',
+    spec.summary[0].toUpperCase() + spec.summary.slice(1) + '.',
+    '',
+    'Options:',
+    ...lines,
+    '',
+    EXIT_CODES,
+  ].join('\n');
 }
 
 /** Optimal string alignment distance (Levenshtein plus transpositions: `prot` → `port` is 1). */
@@ -119,7 +226,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -145,8 +253,14 @@ export function nearest(word: string, candidates: readonly string[]): string | u
 function unknownFlag(spec: CommandSpec, flag: string): UsageError {
   const names = spec.flags.flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]);
   const bare = flag.replace(/=.*$/, '');
-  const guess = nearest(bare, names.filter((n) => n.startsWith('--')));
-  return new UsageError(`unknown flag '${bare}' for ${spec.name}${guess ? `; did you mean '${guess}'?` : ''}`, spec.name);
+  const guess = nearest(
+    bare,
+    names.filter((n) => n.startsWith('--')),
+  );
+  return new UsageError(
+    `unknown flag '${bare}' for ${spec.name}${guess ? `; did you mean '${guess}'?` : ''}`,
+    spec.name,
+  );
 }
 
 export interface Parsed {
@@ -156,19 +270,36 @@ export interface Parsed {
 
 /** Parses a command's arguments strictly; every mistake is a UsageError. */
 export function parseCommand(spec: CommandSpec, args: readonly string[]): Parsed {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; default?: string }> = {};
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; short?: string; default?: string }
+  > = {};
   for (const f of spec.flags) {
     // parseArgs refuses keys that are present but undefined
-    options[f.name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}), ...(f.default !== undefined ? { default: f.default } : {}) };
+    options[f.name] = {
+      type: f.type,
+      ...(f.multiple ? { multiple: true } : {}),
+      ...(f.short ? { short: f.short } : {}),
+      ...(f.default !== undefined ? { default: f.default } : {}),
+    };
   }
   try {
-    const { values, positionals } = parseArgs({ args: [...args], strict: true, allowPositionals: spec.positionals, options });
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: spec.positionals,
+      options,
+    });
     return { values, positionals };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const unknown = /Unknown option '([^']+)'/.exec(e.message);
     if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) throw unknownFlag(spec, unknown[1]);
-    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`${spec.name} takes no arguments besides flags: ${e.message.replace(/^Unexpected argument '([^']+)'.*$/s, "'$1'")}`, spec.name);
+    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+      throw new UsageError(
+        `${spec.name} takes no arguments besides flags: ${e.message.replace(/^Unexpected argument '([^']+)'.*$/s, "'$1'")}`,
+        spec.name,
+      );
     throw new UsageError(`${spec.name}: ${e.message}`, spec.name);
   }
 }
@@ -177,6 +308,9 @@ export function parseCommand(spec: CommandSpec, args: readonly string[]): Parsed
 export function findCommand(word: string): CommandSpec {
   const spec = COMMANDS.find((c) => c.name === word);
   if (spec) return spec;
-  const guess = nearest(word, COMMANDS.map((c) => c.name));
+  const guess = nearest(
+    word,
+    COMMANDS.map((c) => c.name),
+  );
   throw new UsageError(`unknown command '${word}'${guess ? `; did you mean '${guess}'?` : ''}`);
 }

@@ -9,12 +9,32 @@ import type { Arg, Directive } from '../syntax/ast.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { utf8ToBytes } from '../engine/bytes.js';
 import { parseExpr } from '../engine/expr.js';
-import { FileMap, functionMap, INTERNAL_MAPS, ProgramMap, type RewriteMapSource, type UserMapFunction } from '../engine/maps.js';
+import {
+  FileMap,
+  functionMap,
+  INTERNAL_MAPS,
+  ProgramMap,
+  type RewriteMapSource,
+  type UserMapFunction,
+} from '../engine/maps.js';
 import { parseCondFlags, parseRuleFlags, splitFlags, type CondFlags } from './flags.js';
-import { checkContext, checkOptionsObject, chooseContext, describeValue, optionsError, withImpliedEngine } from './entry.js';
+import {
+  checkContext,
+  checkOptionsObject,
+  chooseContext,
+  describeValue,
+  optionsError,
+  withImpliedEngine,
+} from './entry.js';
 import { compilePcre, PcreError } from './pcre.js';
 import { fullLiteral } from './prefix-index.js';
-import type { CompiledCond, CompiledRule, CondTest, RewriteOptionName, RuleSet } from './ruleset.js';
+import type {
+  CompiledCond,
+  CompiledRule,
+  CondTest,
+  RewriteOptionName,
+  RuleSet,
+} from './ruleset.js';
 import { parseTemplate, TemplateLimitError, type Template } from './template.js';
 
 export interface CompileOptions {
@@ -29,11 +49,27 @@ export interface CompileOptions {
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
 const OPTION_NAMES = new Map<string, RewriteOptionName>(
-  (['Inherit', 'InheritBefore', 'InheritDown', 'InheritDownBefore', 'IgnoreInherit', 'AllowNoSlash', 'AllowAnyURI', 'MergeBase',
-    'IgnoreContextInfo', 'LegacyPrefixDocRoot', 'UnsafePrefixStat'] as RewriteOptionName[]).map((n) => [n.toLowerCase(), n]),
+  (
+    [
+      'Inherit',
+      'InheritBefore',
+      'InheritDown',
+      'InheritDownBefore',
+      'IgnoreInherit',
+      'AllowNoSlash',
+      'AllowAnyURI',
+      'MergeBase',
+      'IgnoreContextInfo',
+      'LegacyPrefixDocRoot',
+      'UnsafePrefixStat',
+    ] as RewriteOptionName[]
+  ).map((n) => [n.toLowerCase(), n]),
 );
 
-const shift = (pos: SourcePosition, by: number): SourcePosition => ({ ...pos, column: pos.column + by });
+const shift = (pos: SourcePosition, by: number): SourcePosition => ({
+  ...pos,
+  column: pos.column + by,
+});
 
 /**
  * `compile(text)`: Apache rule text → a RuleSet, the way `rewrite(text)` reads it — RewriteEngine
@@ -63,12 +99,17 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
 }
 
 function checkCompileArguments(where: string, source: unknown, options: unknown): void {
-  if (typeof source !== 'string') throw optionsError(where, `rules must be Apache text (a string), got ${describeValue(source)}`);
+  if (typeof source !== 'string')
+    throw optionsError(where, `rules must be Apache text (a string), got ${describeValue(source)}`);
   checkOptionsObject(where, options);
   checkContext(where, (options as CompileOptions | undefined)?.context);
 }
 
-export function compileDirectives(directives: readonly Directive[], options: CompileOptions, sink: ProblemSink): RuleSet {
+export function compileDirectives(
+  directives: readonly Directive[],
+  options: CompileOptions,
+  sink: ProblemSink,
+): RuleSet {
   let engine: boolean | undefined;
   const rules: CompiledRule[] = [];
   const maps = new Map<string, RewriteMapSource>();
@@ -79,21 +120,31 @@ export function compileDirectives(directives: readonly Directive[], options: Com
   let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
-  for (const [name, m] of Object.entries(options.maps ?? {})) maps.set(name, typeof m === 'function' ? functionMap(m) : m);
+  for (const [name, m] of Object.entries(options.maps ?? {}))
+    maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = options.mapRoot ?? (options.file ? resolve(options.file, '..') : process.cwd());
 
   for (const d of directives) {
     if (d.type.startsWith('Rewrite')) hasRewrite = true;
     switch (d.type) {
-      case 'RewriteEngine': engine = d.on; break;
-      case 'RewriteBase': base = d.path; break;
-      case 'DirectorySlash': directorySlash = d.on; break;
-      case 'DirectoryIndex': directoryIndex = d.names; break;
+      case 'RewriteEngine':
+        engine = d.on;
+        break;
+      case 'RewriteBase':
+        base = d.path;
+        break;
+      case 'DirectorySlash':
+        directorySlash = d.on;
+        break;
+      case 'DirectoryIndex':
+        directoryIndex = d.names;
+        break;
       case 'Options': {
         let follow = followSymLinks ?? true;
         for (const v of d.values) {
           const name = v.replace(/^[+-]/, '').toLowerCase();
-          if (name === 'followsymlinks' || name === 'symlinksifownermatch' || name === 'all') follow = !v.startsWith('-');
+          if (name === 'followsymlinks' || name === 'symlinksifownermatch' || name === 'all')
+            follow = !v.startsWith('-');
           else if (name === 'none') follow = false;
         }
         followSymLinks = follow;
@@ -130,15 +181,34 @@ export function compileDirectives(directives: readonly Directive[], options: Com
       }
     }
   }
-  return { engine, rules, maps, base, options: opts, hasRewriteDirectives: hasRewrite, directorySlash, directoryIndex, followSymLinks, file: options.file };
+  return {
+    engine,
+    rules,
+    maps,
+    base,
+    options: opts,
+    hasRewriteDirectives: hasRewrite,
+    directorySlash,
+    directoryIndex,
+    followSymLinks,
+    file: options.file,
+  };
 }
 
-function compileMap(name: string, source: Arg, mapRoot: string, sink: ProblemSink): RewriteMapSource | undefined {
+function compileMap(
+  name: string,
+  source: Arg,
+  mapRoot: string,
+  sink: ProblemSink,
+): RewriteMapSource | undefined {
   const text = source.text;
   const colon = text.indexOf(':');
   let type = colon > 0 ? text.slice(0, colon).toLowerCase() : 'txt';
   let rest = colon > 0 ? text.slice(colon + 1) : text;
-  if (!['int', 'txt', 'rnd', 'prg', 'dbm', 'dbd', 'fastdbd'].includes(type) && !/^dbm=/.test(type)) {
+  if (
+    !['int', 'txt', 'rnd', 'prg', 'dbm', 'dbd', 'fastdbd'].includes(type) &&
+    !/^dbm=/.test(type)
+  ) {
     // Apache treats an unknown type: prefix as a txt file path
     type = 'txt';
     rest = text;
@@ -148,23 +218,36 @@ function compileMap(name: string, source: Arg, mapRoot: string, sink: ProblemSin
     switch (type) {
       case 'int': {
         const fn = INTERNAL_MAPS.get(rest);
-        if (!fn) { sink.add('ERR_MAP', `RewriteMap: internal map not found: ${rest}`, source.pos); return undefined; }
+        if (!fn) {
+          sink.add('ERR_MAP', `RewriteMap: internal map not found: ${rest}`, source.pos);
+          return undefined;
+        }
         return { lookup: fn };
       }
       case 'txt':
       case 'rnd': {
         const p = path(rest);
-        if (!existsSync(p)) { sink.add('ERR_MAP', `RewriteMap: file for map ${name} not found:${p}`, source.pos); return undefined; }
+        if (!existsSync(p)) {
+          sink.add('ERR_MAP', `RewriteMap: file for map ${name} not found:${p}`, source.pos);
+          return undefined;
+        }
         return new FileMap(p, type === 'rnd');
       }
       case 'prg': {
         const [cmd, ...args] = rest.trim().split(/\s+/);
         const p = path(cmd);
-        if (!existsSync(p)) { sink.add('ERR_MAP', `RewriteMap: map file or program not found:${p}`, source.pos); return undefined; }
+        if (!existsSync(p)) {
+          sink.add('ERR_MAP', `RewriteMap: map file or program not found:${p}`, source.pos);
+          return undefined;
+        }
         return new ProgramMap(p, args);
       }
       default:
-        sink.add('ERR_MAP', `RewriteMap: map type '${type}' is not supported by modrewrite (use a user map function)`, source.pos);
+        sink.add(
+          'ERR_MAP',
+          `RewriteMap: map type '${type}' is not supported by modrewrite (use a user map function)`,
+          source.pos,
+        );
         return undefined;
     }
   } catch (err) {
@@ -173,18 +256,33 @@ function compileMap(name: string, source: Arg, mapRoot: string, sink: ProblemSin
   }
 }
 
-function compileRegex(text: string, nocase: boolean, pos: SourcePosition, what: string, sink: ProblemSink): RegExp | undefined {
+function compileRegex(
+  text: string,
+  nocase: boolean,
+  pos: SourcePosition,
+  what: string,
+  sink: ProblemSink,
+): RegExp | undefined {
   try {
     return compilePcre(utf8ToBytes(text), nocase);
   } catch (err) {
     const e = err as PcreError;
-    sink.add(e.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX', `${what}: cannot compile regular expression '${text}': ${e.message}`, shift(pos, e.offset ?? 0));
+    sink.add(
+      e.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX',
+      `${what}: cannot compile regular expression '${text}': ${e.message}`,
+      shift(pos, e.offset ?? 0),
+    );
     return undefined;
   }
 }
 
 /** parseTemplate, with a too-deep `${map:` nesting reported as a positioned ERR_LIMIT. */
-function templateAt(text: string, pos: SourcePosition, what: string, sink: ProblemSink): Template | undefined {
+function templateAt(
+  text: string,
+  pos: SourcePosition,
+  what: string,
+  sink: ProblemSink,
+): Template | undefined {
   try {
     return parseTemplate(text);
   } catch (err) {
@@ -194,17 +292,28 @@ function templateAt(text: string, pos: SourcePosition, what: string, sink: Probl
   }
 }
 
-export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | undefined, pos: SourcePosition, sink: ProblemSink): CompiledCond | undefined {
+export function compileCond(
+  testString: Arg,
+  patternArg: Arg,
+  flagsArg: Arg | undefined,
+  pos: SourcePosition,
+  sink: ProblemSink,
+): CompiledCond | undefined {
   let flags: CondFlags = { nocase: false, ornext: false, novary: false };
   if (flagsArg) {
     const parsed = parseCondFlags(splitFlags(flagsArg.text));
     flags = parsed.flags;
-    for (const e of parsed.errors) sink.add('ERR_UNKNOWN_FLAG', e.message, shift(flagsArg.pos, e.token.offset));
+    for (const e of parsed.errors)
+      sink.add('ERR_UNKNOWN_FLAG', e.message, shift(flagsArg.pos, e.token.offset));
   }
   let p = utf8ToBytes(patternArg.text);
   let negate = false;
   let skip = 0;
-  if (p.startsWith('!')) { negate = true; p = p.slice(1); skip = 1; }
+  if (p.startsWith('!')) {
+    negate = true;
+    p = p.slice(1);
+    skip = 1;
+  }
   let test: CondTest | undefined;
   if (testString.text.toLowerCase() === 'expr') {
     try {
@@ -212,21 +321,32 @@ export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | un
     } catch (err) {
       if (err instanceof PcreError) {
         const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
-        sink.add(code, `RewriteCond: cannot compile regular expression in expression "${p}": ${err.message}`, shift(patternArg.pos, skip + err.offset));
+        sink.add(
+          code,
+          `RewriteCond: cannot compile regular expression in expression "${p}": ${err.message}`,
+          shift(patternArg.pos, skip + err.offset),
+        );
         return undefined;
       }
-      sink.add('ERR_EXPR', `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`, patternArg.pos);
+      sink.add(
+        'ERR_EXPR',
+        `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`,
+        patternArg.pos,
+      );
       return undefined;
     }
   } else if (p.length >= 2 && p[0] === '-' && p.length === 2 && 'fsdxhLlUF'.includes(p[1])) {
-    const t = p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
+    const t =
+      p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
     test = { kind: 'file', test: t };
   } else if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
     const op = p.slice(1, 3);
     const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
     const value = m ? parseInt(m[1], 10) : 0;
-    if (op === 'ne') { negate = !negate; test = { kind: 'int', op: 'eq', value }; }
-    else test = { kind: 'int', op: op as 'eq' | 'gt' | 'ge' | 'lt' | 'le', value };
+    if (op === 'ne') {
+      negate = !negate;
+      test = { kind: 'int', op: 'eq', value };
+    } else test = { kind: 'int', op: op as 'eq' | 'gt' | 'ge' | 'lt' | 'le', value };
   } else if (p.length >= 2 && (p[0] === '<' || p[0] === '>')) {
     const op = (p[1] === '=' ? p.slice(0, 2) : p[0]) as '<' | '>' | '<=' | '>=';
     test = { kind: 'str', op, value: p.slice(op.length) };
@@ -246,15 +366,27 @@ export function compileCond(testString: Arg, patternArg: Arg, flagsArg: Arg | un
 }
 
 export function compileRule(
-  patternArg: Arg, substitution: Arg, flagsArg: Arg | undefined, pos: SourcePosition, conds: CompiledCond[], sink: ProblemSink,
-  params?: ReadonlyMap<string, number>, prebuilt?: RegExp,
+  patternArg: Arg,
+  substitution: Arg,
+  flagsArg: Arg | undefined,
+  pos: SourcePosition,
+  conds: CompiledCond[],
+  sink: ProblemSink,
+  params?: ReadonlyMap<string, number>,
+  prebuilt?: RegExp,
 ): CompiledRule | undefined {
   const { flags, errors } = parseRuleFlags(flagsArg ? splitFlags(flagsArg.text) : []);
-  for (const e of errors) sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset + (e.valueOffset ?? 0)));
+  for (const e of errors)
+    sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset + (e.valueOffset ?? 0)));
   let pattern = patternArg.text;
   let negate = false;
-  if (pattern.startsWith('!')) { negate = true; pattern = pattern.slice(1); }
-  const re = prebuilt ?? compileRegex(pattern, flags.nocase, shift(patternArg.pos, negate ? 1 : 0), 'RewriteRule', sink);
+  if (pattern.startsWith('!')) {
+    negate = true;
+    pattern = pattern.slice(1);
+  }
+  const re =
+    prebuilt ??
+    compileRegex(pattern, flags.nocase, shift(patternArg.pos, negate ? 1 : 0), 'RewriteRule', sink);
   if (!re || errors.length) return undefined;
   let out = utf8ToBytes(substitution.text);
   const nosub = out === '-';
@@ -263,19 +395,35 @@ export function compileRule(
     // A trailing ?: with QSA it stays and means "split at the last ?" (so a ? from $1 stays in the
     // path); without QSA Apache strips it and discards the query (QSNONE)
     if (flags.qsappend) flags.qslast = true;
-    else { qsnone = true; out = out.slice(0, -1); }
+    else {
+      qsnone = true;
+      out = out.slice(0, -1);
+    }
   } else if (flags.qsdiscard && !out.includes('?')) {
     qsnone = true;
   }
-  const output = nosub || flags.status ? null : templateAt(out, substitution.pos, 'RewriteRule', sink);
+  const output =
+    nosub || flags.status ? null : templateAt(out, substitution.pos, 'RewriteRule', sink);
   if (output === undefined) return undefined;
   return {
-    re, literal: fullLiteral(re), negate, output, outputText: out, qsnone, flags, conds,
-    pattern: patternArg.text, pos, params,
+    re,
+    literal: fullLiteral(re),
+    negate,
+    output,
+    outputText: out,
+    qsnone,
+    flags,
+    conds,
+    pattern: patternArg.text,
+    pos,
+    params,
   };
 }
 
 /** Compiles source text in `directory` context conveniently (used by tests and .htaccess loading). */
-export function compileDirectoryText(source: string, options: Omit<CompileOptions, 'context'> = {}): RuleSet {
+export function compileDirectoryText(
+  source: string,
+  options: Omit<CompileOptions, 'context'> = {},
+): RuleSet {
   return compileText(source, { ...options, context: 'directory' });
 }

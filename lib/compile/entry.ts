@@ -58,9 +58,13 @@ export function isHtaccessName(file: string): boolean {
 }
 
 /** The context rules are read in: the explicit one, else directory for an .htaccess file, else server. */
-export function chooseContext(given: ConfigContext | undefined, file: string | undefined): ContextChoice {
+export function chooseContext(
+  given: ConfigContext | undefined,
+  file: string | undefined,
+): ContextChoice {
   if (given !== undefined) return { context: given, because: 'given' };
-  if (file !== undefined && isHtaccessName(file)) return { context: 'directory', because: 'file name' };
+  if (file !== undefined && isHtaccessName(file))
+    return { context: 'directory', because: 'file name' };
   return { context: 'server', because: 'default' };
 }
 
@@ -75,9 +79,19 @@ export function withImpliedEngine(ruleSet: RuleSet): RuleSet {
  * context (inferred from the file name), RewriteEngine on (implied: the rules do not say
  * RewriteEngine)`; undefined when nothing was (the context was given and RewriteEngine written).
  */
-export function inferenceNote(what: string, choice: ContextChoice, written: RuleSet): string | undefined {
+export function inferenceNote(
+  what: string,
+  choice: ContextChoice,
+  written: RuleSet,
+): string | undefined {
   if (choice.because !== 'file name' && written.engine !== undefined) return undefined;
-  const context = choice.because === 'file name' ? `${choice.context} context (inferred from the file name)` : `${choice.context} context`;
-  const engine = written.engine === undefined ? 'RewriteEngine on (implied: the rules do not say RewriteEngine)' : `RewriteEngine ${written.engine ? 'on' : 'off'} (as written)`;
+  const context =
+    choice.because === 'file name'
+      ? `${choice.context} context (inferred from the file name)`
+      : `${choice.context} context`;
+  const engine =
+    written.engine === undefined
+      ? 'RewriteEngine on (implied: the rules do not say RewriteEngine)'
+      : `RewriteEngine ${written.engine ? 'on' : 'off'} (as written)`;
   return `${what}: ${context}, ${engine}`;
 }

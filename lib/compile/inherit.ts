@@ -7,12 +7,19 @@ import type { RuleSet } from './ruleset.js';
 export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
   // a child with no mod_rewrite directive at all has no config of its own: the parent's applies
   // (mod_dir's and core's settings merge on their own)
-  if (!child.hasRewriteDirectives) return { ...parent, maps: new Map([...parent.maps, ...child.maps]), ...otherModules(parent, child) };
+  if (!child.hasRewriteDirectives)
+    return {
+      ...parent,
+      maps: new Map([...parent.maps, ...child.maps]),
+      ...otherModules(parent, child),
+    };
   const options = child.options.size ? child.options : parent.options;
-  const down = (o: 'InheritDown' | 'InheritDownBefore'): boolean => parent.options.has(o) && !options.has('IgnoreInherit');
+  const down = (o: 'InheritDown' | 'InheritDownBefore'): boolean =>
+    parent.options.has(o) && !options.has('IgnoreInherit');
   let rules = child.rules;
   if (options.has('Inherit') || down('InheritDown')) rules = [...child.rules, ...parent.rules];
-  else if (options.has('InheritBefore') || down('InheritDownBefore')) rules = [...parent.rules, ...child.rules];
+  else if (options.has('InheritBefore') || down('InheritDownBefore'))
+    rules = [...parent.rules, ...child.rules];
   return {
     ...child,
     engine: child.engine ?? parent.engine,
@@ -26,7 +33,10 @@ export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
 }
 
 /** DirectorySlash, DirectoryIndex (mod_dir) and Options (core): the child's when it set them. */
-function otherModules(parent: RuleSet, child: RuleSet): Pick<RuleSet, 'directorySlash' | 'directoryIndex' | 'followSymLinks'> {
+function otherModules(
+  parent: RuleSet,
+  child: RuleSet,
+): Pick<RuleSet, 'directorySlash' | 'directoryIndex' | 'followSymLinks'> {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,

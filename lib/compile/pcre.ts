@@ -47,7 +47,11 @@ const LINEAR_PROBE_AVAILABLE = ((): boolean => {
 })();
 
 export class PcreError extends Error {
-  constructor(message: string, readonly offset: number, readonly unsupported: boolean) {
+  constructor(
+    message: string,
+    readonly offset: number,
+    readonly unsupported: boolean,
+  ) {
     super(message);
   }
 }
@@ -56,17 +60,71 @@ export class PcreError extends Error {
 type Range = readonly [number, number];
 
 const POSIX = new Map<string, readonly Range[]>([
-  ['alpha', [[0x41, 0x5a], [0x61, 0x7a]]],
+  [
+    'alpha',
+    [
+      [0x41, 0x5a],
+      [0x61, 0x7a],
+    ],
+  ],
   ['digit', [[0x30, 0x39]]],
-  ['alnum', [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]]],
+  [
+    'alnum',
+    [
+      [0x30, 0x39],
+      [0x41, 0x5a],
+      [0x61, 0x7a],
+    ],
+  ],
   ['upper', [[0x41, 0x5a]]],
   ['lower', [[0x61, 0x7a]]],
-  ['space', [[0x09, 0x0d], [0x20, 0x20]]],
-  ['blank', [[0x09, 0x09], [0x20, 0x20]]],
-  ['punct', [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]]],
-  ['xdigit', [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]]],
-  ['word', [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]]],
-  ['cntrl', [[0x00, 0x1f], [0x7f, 0x7f]]],
+  [
+    'space',
+    [
+      [0x09, 0x0d],
+      [0x20, 0x20],
+    ],
+  ],
+  [
+    'blank',
+    [
+      [0x09, 0x09],
+      [0x20, 0x20],
+    ],
+  ],
+  [
+    'punct',
+    [
+      [0x21, 0x2f],
+      [0x3a, 0x40],
+      [0x5b, 0x60],
+      [0x7b, 0x7e],
+    ],
+  ],
+  [
+    'xdigit',
+    [
+      [0x30, 0x39],
+      [0x41, 0x46],
+      [0x61, 0x66],
+    ],
+  ],
+  [
+    'word',
+    [
+      [0x30, 0x39],
+      [0x41, 0x5a],
+      [0x5f, 0x5f],
+      [0x61, 0x7a],
+    ],
+  ],
+  [
+    'cntrl',
+    [
+      [0x00, 0x1f],
+      [0x7f, 0x7f],
+    ],
+  ],
   ['print', [[0x20, 0x7e]]],
   ['graph', [[0x21, 0x7e]]],
   ['ascii', [[0x00, 0x7f]]],
@@ -87,15 +145,35 @@ export interface TranslatedRegex {
   readonly nestedQuantifierAt?: number;
 }
 
-const isLetter = (code: number): boolean => (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+const isLetter = (code: number): boolean =>
+  (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 const otherCase = (code: number): number => code ^ 0x20;
-const hex = (code: number): string => (code <= 0xff ? '\\x' + code.toString(16).padStart(2, '0') : '\\u' + code.toString(16).padStart(4, '0'));
+const hex = (code: number): string =>
+  code <= 0xff
+    ? '\\x' + code.toString(16).padStart(2, '0')
+    : '\\u' + code.toString(16).padStart(4, '0');
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 const QUANTIFIER = /\{(\d+)(?:(,)(\d*))?\}/y;
 const POSIX_ITEM = /\[([:.=])(\^?)([^\]]*?)\1\]/y;
 
 /** Characters that need a backslash to be literal outside a class in a JS regexp. */
-const SYNTAX_CHARS = new Set(['\\', '^', '$', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
+const SYNTAX_CHARS = new Set([
+  '\\',
+  '^',
+  '$',
+  '.',
+  '*',
+  '+',
+  '?',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '|',
+  '/',
+]);
 
 /** An open group; `risky` once its body holds a quantifier or `|`. Lookarounds are atomic in JS: their body's risk stays inside. */
 interface GroupFrame {
@@ -108,10 +186,14 @@ interface GroupFrame {
 }
 
 /** The last thing emitted, for a quantifier that follows it. */
-interface Atom { readonly start: number; readonly replicable: boolean }
+interface Atom {
+  readonly start: number;
+  readonly replicable: boolean;
+}
 
 /** A single-character atom in translated source (char, escape, class, dot): safe to write twice. */
-const SIMPLE_ATOM = /^(?:[^\\[\](){}|^$*+?]|\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[dDwWsStnrfv]|[^A-Za-z0-9])|\[(?:[^\]\\]|\\.)*\]|\.)$/;
+const SIMPLE_ATOM =
+  /^(?:[^\\[\](){}|^$*+?]|\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[dDwWsStnrfv]|[^A-Za-z0-9])|\[(?:[^\]\\]|\\.)*\]|\.)$/;
 
 /** Largest bound expanded into chunks of 16 (bigger bounds stay as written, off the linear engine). */
 const MAX_EXPANDED_BOUND = 1024;
@@ -129,7 +211,8 @@ function chunkedQuantifier(atom: string, min: number, max: number, lazy: string)
   let out = '';
   for (let need = min; need > 0; need -= 16) out += `${atom}{${Math.min(16, need)}}`;
   if (max === Infinity) return out + `${atom}*${lazy}`;
-  for (let optional = max - min; optional > 0; optional -= 16) out += `${atom}{0,${Math.min(16, optional)}}${lazy}`;
+  for (let optional = max - min; optional > 0; optional -= 16)
+    out += `${atom}{0,${Math.min(16, optional)}}${lazy}`;
   return out;
 }
 
@@ -146,7 +229,10 @@ class Translator {
   trailingNewlineGroup = false;
   nestedQuantifierAt: number | undefined;
 
-  constructor(private readonly p: string, private readonly fold: boolean) {}
+  constructor(
+    private readonly p: string,
+    private readonly fold: boolean,
+  ) {}
 
   run(start: number): string {
     this.i = start;
@@ -154,7 +240,8 @@ class Translator {
       const before = this.i;
       this.step();
       // every step consumes input: the loop cannot spin (issue 9, item 14)
-      if (this.i <= before) throw new PcreError('internal error: translator made no progress', before, false);
+      if (this.i <= before)
+        throw new PcreError('internal error: translator made no progress', before, false);
     }
     const unclosed = this.groups[this.groups.length - 1];
     // positioned at the group left open (PCRE reports the end of the pattern; the `(` is more useful)
@@ -174,7 +261,10 @@ class Translator {
     // atomStep may have closed a group (TS cannot see the field change)
     const g = this.lastClosed as GroupFrame | undefined;
     if (g) {
-      this.lastAtom = { start: g.outStart, replicable: !g.lookaround && g.capturesBefore === this.captures };
+      this.lastAtom = {
+        start: g.outStart,
+        replicable: !g.lookaround && g.capturesBefore === this.captures,
+      };
     } else if (this.out.length > start) {
       this.lastAtom = { start, replicable: SIMPLE_ATOM.test(this.out.slice(start)) };
     }
@@ -185,9 +275,18 @@ class Translator {
     if (c === '[') return this.charClass();
     if (c === '(') return this.openGroup();
     if (c === ')') return this.closeGroup();
-    if (c === '|') { this.markRisky(); this.out += c; this.i++; return; }
+    if (c === '|') {
+      this.markRisky();
+      this.out += c;
+      this.i++;
+      return;
+    }
     // anchors and the dot keep their meaning (DOTALL is the `s` flag, DOLLAR_ENDONLY is JS's `$`)
-    if (c === '^' || c === '$' || c === '.') { this.out += c; this.i++; return; }
+    if (c === '^' || c === '$' || c === '.') {
+      this.out += c;
+      this.i++;
+      return;
+    }
     this.emitChar(c.charCodeAt(0));
     this.i++;
   }
@@ -211,14 +310,22 @@ class Translator {
     if (c === '{') {
       QUANTIFIER.lastIndex = this.i;
       const m = QUANTIFIER.exec(this.p);
-      if (!m) { this.out += '\\{'; this.i++; return; } // not a quantifier: a literal { in PCRE
+      if (!m) {
+        this.out += '\\{';
+        this.i++;
+        return;
+      } // not a quantifier: a literal { in PCRE
       text = m[0];
       const min = Number(m[1] ?? '');
       const max = m[2] ? (m[3] ? Number(m[3]) : Infinity) : min;
       // PCRE refuses bounds above 65535 (CVE-2005-2491 class); JS would accept them
-      if (min > 65535 || (max !== Infinity && max > 65535)) throw new PcreError('number too big in {} quantifier', this.i, false);
+      if (min > 65535 || (max !== Infinity && max > 65535))
+        throw new PcreError('number too big in {} quantifier', this.i, false);
       if (min > 16 || (max !== Infinity && max > 16)) {
-        const expandable = FALLBACK_ENABLED && atom?.replicable && (max === Infinity ? min : max) <= MAX_EXPANDED_BOUND;
+        const expandable =
+          FALLBACK_ENABLED &&
+          atom?.replicable &&
+          (max === Infinity ? min : max) <= MAX_EXPANDED_BOUND;
         if (expandable) chunked = { min, max };
         else this.nonLinear.add('a bounded quantifier above 16');
       }
@@ -227,13 +334,19 @@ class Translator {
       this.noteNested(closed.start);
     }
     this.i += text.length;
-    if (this.p[this.i] === '+') throw new PcreError(`possessive quantifier '${text}+' is not supported`, this.i - text.length, true);
+    if (this.p[this.i] === '+')
+      throw new PcreError(
+        `possessive quantifier '${text}+' is not supported`,
+        this.i - text.length,
+        true,
+      );
     this.markRisky();
     const lazy = this.p[this.i] === '?' ? '?' : '';
     this.i += lazy.length;
     if (chunked && atom) {
       const atomText = this.out.slice(atom.start);
-      this.out = this.out.slice(0, atom.start) + chunkedQuantifier(atomText, chunked.min, chunked.max, lazy);
+      this.out =
+        this.out.slice(0, atom.start) + chunkedQuantifier(atomText, chunked.min, chunked.max, lazy);
       return;
     }
     this.out += text + lazy;
@@ -245,31 +358,82 @@ class Translator {
 
   private openGroup(): void {
     const start = this.i;
-    this.groups.push({ start, lookaround: false, risky: false, outStart: this.out.length, capturesBefore: this.captures });
-    if (this.p[this.i + 1] !== '?') { this.captures++; this.out += '('; this.i++; return; }
+    this.groups.push({
+      start,
+      lookaround: false,
+      risky: false,
+      outStart: this.out.length,
+      capturesBefore: this.captures,
+    });
+    if (this.p[this.i + 1] !== '?') {
+      this.captures++;
+      this.out += '(';
+      this.i++;
+      return;
+    }
     const rest = this.p.slice(this.i + 2, this.i + 8);
     const two = rest.slice(0, 2);
-    if (rest.startsWith(':')) { this.out += '(?:'; this.i += 3; return; }
-    if (rest.startsWith('=') || rest.startsWith('!')) { this.lookaround(3); return; }
-    if (two === '<=' || two === '<!') { this.lookaround(4); return; }
-    if (rest.startsWith('P<')) { this.namedGroup(this.i + 4, '>'); return; }
-    if (rest.startsWith('<')) { this.namedGroup(this.i + 3, '>'); return; }
-    if (rest.startsWith("'")) { this.namedGroup(this.i + 3, "'"); return; }
+    if (rest.startsWith(':')) {
+      this.out += '(?:';
+      this.i += 3;
+      return;
+    }
+    if (rest.startsWith('=') || rest.startsWith('!')) {
+      this.lookaround(3);
+      return;
+    }
+    if (two === '<=' || two === '<!') {
+      this.lookaround(4);
+      return;
+    }
+    if (rest.startsWith('P<')) {
+      this.namedGroup(this.i + 4, '>');
+      return;
+    }
+    if (rest.startsWith('<')) {
+      this.namedGroup(this.i + 3, '>');
+      return;
+    }
+    if (rest.startsWith("'")) {
+      this.namedGroup(this.i + 3, "'");
+      return;
+    }
     this.groups.pop();
-    if (rest.startsWith('P=')) { this.namedBackref(); return; }
-    if (rest.startsWith('#')) { this.comment(); return; }
-    if (rest.startsWith('>')) throw new PcreError("atomic group '(?>' is not supported", start, true);
-    if (rest.startsWith('|')) throw new PcreError("branch reset '(?|' is not supported", start, true);
-    if (/^(R|[0-9+-]|&|P>)/.test(rest)) throw new PcreError('recursion / subroutine calls are not supported', start, true);
+    if (rest.startsWith('P=')) {
+      this.namedBackref();
+      return;
+    }
+    if (rest.startsWith('#')) {
+      this.comment();
+      return;
+    }
+    if (rest.startsWith('>'))
+      throw new PcreError("atomic group '(?>' is not supported", start, true);
+    if (rest.startsWith('|'))
+      throw new PcreError("branch reset '(?|' is not supported", start, true);
+    if (/^(R|[0-9+-]|&|P>)/.test(rest))
+      throw new PcreError('recursion / subroutine calls are not supported', start, true);
     const opt = /^[imsxJUn^-]+/.exec(rest);
-    if (opt) throw new PcreError(`inline option '(?${opt[0]}' is only supported at the start of a pattern`, start, true);
-    if (rest.startsWith('(')) throw new PcreError("conditional group '(?(' is not supported", start, true);
+    if (opt)
+      throw new PcreError(
+        `inline option '(?${opt[0]}' is only supported at the start of a pattern`,
+        start,
+        true,
+      );
+    if (rest.startsWith('('))
+      throw new PcreError("conditional group '(?(' is not supported", start, true);
     throw new PcreError('unrecognized character after (? or (?-', start, false);
   }
 
   private lookaround(width: number): void {
     this.groups.pop();
-    this.groups.push({ start: this.i, lookaround: true, risky: false, outStart: this.out.length, capturesBefore: this.captures });
+    this.groups.push({
+      start: this.i,
+      lookaround: true,
+      risky: false,
+      outStart: this.out.length,
+      capturesBefore: this.captures,
+    });
     this.nonLinear.add('lookaround');
     this.out += this.p.slice(this.i, this.i + width);
     this.i += width;
@@ -279,7 +443,12 @@ class Translator {
   private namedGroup(nameStart: number, close: string): void {
     const end = this.p.indexOf(close, nameStart);
     const name = end < 0 ? '' : this.p.slice(nameStart, end);
-    if (!NAME.test(name)) throw new PcreError('syntax error in subpattern name (missing terminator?)', nameStart, false);
+    if (!NAME.test(name))
+      throw new PcreError(
+        'syntax error in subpattern name (missing terminator?)',
+        nameStart,
+        false,
+      );
     this.captures++;
     this.out += `(?<${name}>`;
     this.i = end + 1;
@@ -290,7 +459,12 @@ class Translator {
     const nameStart = this.i + 4;
     const end = this.p.indexOf(')', nameStart);
     const name = end < 0 ? '' : this.p.slice(nameStart, end);
-    if (!NAME.test(name)) throw new PcreError('syntax error in subpattern name (missing terminator?)', nameStart, false);
+    if (!NAME.test(name))
+      throw new PcreError(
+        'syntax error in subpattern name (missing terminator?)',
+        nameStart,
+        false,
+      );
     this.backref(`\\k<${name}>`);
     this.i = end + 1;
   }
@@ -323,27 +497,66 @@ class Translator {
     if (n === undefined) throw new PcreError('\\ at end of pattern', at, false);
     this.i += 2;
     switch (n) {
-      case 'A': this.out += '^'; return;
-      case 'z': this.out += '$'; return;
-      case 'Z': this.endOfSubject(); return;
-      case 'h': this.out += '[ \\t]'; return;
-      case 'H': this.out += '[^ \\t]'; return;
+      case 'A':
+        this.out += '^';
+        return;
+      case 'z':
+        this.out += '$';
+        return;
+      case 'Z':
+        this.endOfSubject();
+        return;
+      case 'h':
+        this.out += '[ \\t]';
+        return;
+      case 'H':
+        this.out += '[^ \\t]';
+        return;
       // PCRE's \v is vertical whitespace, not JS's vertical tab (checked with grep -P)
-      case 'v': this.out += '[\\n\\x0b\\f\\r\\x85]'; return;
-      case 'V': this.out += '[^\\n\\x0b\\f\\r\\x85]'; return;
-      case 'c': this.emitChar(this.controlEscape(at)); return;
-      case 'e': this.emitChar(0x1b); return;
-      case 'a': this.emitChar(0x07); return;
-      case 'E': return;
-      case 'Q': this.quoted(false); return;
-      case 'x': this.emitChar(this.hexEscape(at)); return;
-      case 'k': this.namedBackrefEscape(at); return;
-      default: break;
+      case 'v':
+        this.out += '[\\n\\x0b\\f\\r\\x85]';
+        return;
+      case 'V':
+        this.out += '[^\\n\\x0b\\f\\r\\x85]';
+        return;
+      case 'c':
+        this.emitChar(this.controlEscape(at));
+        return;
+      case 'e':
+        this.emitChar(0x1b);
+        return;
+      case 'a':
+        this.emitChar(0x07);
+        return;
+      case 'E':
+        return;
+      case 'Q':
+        this.quoted(false);
+        return;
+      case 'x':
+        this.emitChar(this.hexEscape(at));
+        return;
+      case 'k':
+        this.namedBackrefEscape(at);
+        return;
+      default:
+        break;
     }
     if ('GKRXCpPgN'.includes(n)) throw new PcreError(`escape '\\${n}' is not supported`, at, true);
-    if ('FLlUu'.includes(n)) throw new PcreError('PCRE2 does not support \\F, \\L, \\l, \\N{name}, \\U, or \\u', at, false);
-    if (n >= '1' && n <= '9') { this.backref('\\' + n); return; }
-    if (isLetter(n.charCodeAt(0)) || n === '0') { this.out += '\\' + n; return; }
+    if ('FLlUu'.includes(n))
+      throw new PcreError(
+        'PCRE2 does not support \\F, \\L, \\l, \\N{name}, \\U, or \\u',
+        at,
+        false,
+      );
+    if (n >= '1' && n <= '9') {
+      this.backref('\\' + n);
+      return;
+    }
+    if (isLetter(n.charCodeAt(0)) || n === '0') {
+      this.out += '\\' + n;
+      return;
+    }
     this.emitChar(n.charCodeAt(0));
   }
 
@@ -379,7 +592,8 @@ class Translator {
       const end = this.p.indexOf('}', this.i);
       const digits = end < 0 ? '' : this.p.slice(this.i + 1, end);
       const code = /^[0-9A-Fa-f]+$/.test(digits) ? parseInt(digits, 16) : NaN;
-      if (Number.isNaN(code) || code > 0xff) throw new PcreError('\\x{...} above \\xff or malformed needs UTF mode', at, true);
+      if (Number.isNaN(code) || code > 0xff)
+        throw new PcreError('\\x{...} above \\xff or malformed needs UTF mode', at, true);
       this.i = end + 1;
       return code;
     }
@@ -401,10 +615,20 @@ class Translator {
   private namedBackrefEscape(at: number): void {
     const open = this.p[this.i];
     const close = open === '<' ? '>' : open === "'" ? "'" : open === '{' ? '}' : undefined;
-    if (!close) throw new PcreError('\\k is not followed by a braced, angle-bracketed, or quoted name', at, false);
+    if (!close)
+      throw new PcreError(
+        '\\k is not followed by a braced, angle-bracketed, or quoted name',
+        at,
+        false,
+      );
     const end = this.p.indexOf(close, this.i + 1);
     const name = end < 0 ? '' : this.p.slice(this.i + 1, end);
-    if (!NAME.test(name)) throw new PcreError('syntax error in subpattern name (missing terminator?)', this.i + 1, false);
+    if (!NAME.test(name))
+      throw new PcreError(
+        'syntax error in subpattern name (missing terminator?)',
+        this.i + 1,
+        false,
+      );
     this.backref(`\\k<${name}>`);
     this.i = end + 1;
   }
@@ -414,19 +638,29 @@ class Translator {
     const start = this.i;
     this.i++;
     let negate = '';
-    if (this.p[this.i] === '^') { negate = '^'; this.i++; }
+    if (this.p[this.i] === '^') {
+      negate = '^';
+      this.i++;
+    }
     const ranges: Range[] = [];
     const sets: string[] = [];
     let first = true;
     for (;;) {
       const c = this.p[this.i];
-      if (c === undefined) throw new PcreError('missing terminating ] for character class', start, false);
-      if (c === ']' && !first) { this.i++; break; }
+      if (c === undefined)
+        throw new PcreError('missing terminating ] for character class', start, false);
+      if (c === ']' && !first) {
+        this.i++;
+        break;
+      }
       first = false;
       const lo = this.classAtom(ranges, sets);
       if (lo === undefined) continue;
       const dash = this.i;
-      if (this.p[dash] !== '-' || this.p[dash + 1] === ']' || this.p[dash + 1] === undefined) { ranges.push([lo, lo]); continue; }
+      if (this.p[dash] !== '-' || this.p[dash + 1] === ']' || this.p[dash + 1] === undefined) {
+        ranges.push([lo, lo]);
+        continue;
+      }
       this.i++;
       const hi = this.classAtom(ranges, sets, true);
       if (hi === undefined) throw new PcreError('invalid range in character class', dash, false);
@@ -434,7 +668,8 @@ class Translator {
       ranges.push([lo, hi]);
     }
     if (this.fold) ranges.push(...foldedRanges(ranges));
-    const body = ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('') + sets.join('');
+    const body =
+      ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('') + sets.join('');
     this.out += `[${negate}${body}]`;
   }
 
@@ -454,7 +689,10 @@ class Translator {
         return undefined;
       }
     }
-    if (c !== '\\') { this.i++; return c.charCodeAt(0); }
+    if (c !== '\\') {
+      this.i++;
+      return c.charCodeAt(0);
+    }
     const n = this.p[at + 1] ?? '';
     this.i += 2;
     if (n === '') throw new PcreError('\\ at end of pattern', at, false);
@@ -463,8 +701,14 @@ class Translator {
       this.classSet(n, ranges, sets);
       return undefined;
     }
-    if ('GKRXCpPgNHVk'.includes(n)) throw new PcreError(`escape '\\${n}' is not supported in a character class`, at, true);
-    if ('FLlUu'.includes(n)) throw new PcreError('PCRE2 does not support \\F, \\L, \\l, \\N{name}, \\U, or \\u', at, false);
+    if ('GKRXCpPgNHVk'.includes(n))
+      throw new PcreError(`escape '\\${n}' is not supported in a character class`, at, true);
+    if ('FLlUu'.includes(n))
+      throw new PcreError(
+        'PCRE2 does not support \\F, \\L, \\l, \\N{name}, \\U, or \\u',
+        at,
+        false,
+      );
     if (n === 'x') return this.hexEscape(at);
     if (n === 'c') return this.controlEscape(at);
     return CLASS_ESCAPES.get(n) ?? n.charCodeAt(0);
@@ -474,7 +718,8 @@ class Translator {
   private classSet(n: string, ranges: Range[], sets: string[]): void {
     if (n === 'h') ranges.push([0x09, 0x09], [0x20, 0x20]);
     else if (n === 'v') ranges.push([0x0a, 0x0d], [0x85, 0x85]);
-    else if (n === 'Q') for (const ch of this.quoted(true)) ranges.push([ch.charCodeAt(0), ch.charCodeAt(0)]);
+    else if (n === 'Q')
+      for (const ch of this.quoted(true)) ranges.push([ch.charCodeAt(0), ch.charCodeAt(0)]);
     else if (n !== 'E') sets.push('\\' + n);
   }
 
@@ -486,7 +731,8 @@ class Translator {
     // a Map lookup: `[[:constructor:]]` is an unknown class, as in PCRE (issue 9, item 3)
     const ranges = POSIX.get(name ?? '');
     if (!ranges) throw new PcreError('unknown POSIX class name', at, false);
-    if (negated) throw new PcreError(`negated POSIX class '[:^${name ?? ''}:]' is not supported`, at, true);
+    if (negated)
+      throw new PcreError(`negated POSIX class '[:^${name ?? ''}:]' is not supported`, at, true);
     this.i += whole.length;
     // folded with the rest of the class: PCRE caseless [:upper:] matches both cases (grep -P)
     return ranges;
@@ -495,14 +741,24 @@ class Translator {
 
 /** Class escapes that stand for one character. */
 const CLASS_ESCAPES = new Map<string, number>([
-  ['n', 0x0a], ['r', 0x0d], ['t', 0x09], ['f', 0x0c], ['a', 0x07], ['e', 0x1b], ['b', 0x08], ['0', 0x00],
+  ['n', 0x0a],
+  ['r', 0x0d],
+  ['t', 0x09],
+  ['f', 0x0c],
+  ['a', 0x07],
+  ['e', 0x1b],
+  ['b', 0x08],
+  ['0', 0x00],
 ]);
 
 /** The other-case counterparts of the ASCII letters inside the given ranges. */
 function foldedRanges(ranges: readonly Range[]): Range[] {
   const out: Range[] = [];
   for (const [a, b] of ranges) {
-    for (const [lo, hi] of [[0x41, 0x5a], [0x61, 0x7a]] as const) {
+    for (const [lo, hi] of [
+      [0x41, 0x5a],
+      [0x61, 0x7a],
+    ] as const) {
       const from = Math.max(a, lo);
       const to = Math.min(b, hi);
       if (from <= to) out.push([otherCase(from), otherCase(to)]);
@@ -517,7 +773,8 @@ function leadingOptions(pattern: string): { caseless: boolean; length: number } 
   let caseless = false;
   for (const f of lead[1] ?? '') {
     if (f === 'i') caseless = true;
-    else if (f === 'x') throw new PcreError("inline option '(?x)' (extended mode) is not supported", 0, true);
+    else if (f === 'x')
+      throw new PcreError("inline option '(?x)' (extended mode) is not supported", 0, true);
     // s is always on; m would change ^/$, which Apache users do not rely on in URL paths
     else if (f === 'm') throw new PcreError("inline option '(?m)' is not supported", 0, true);
   }
@@ -567,7 +824,10 @@ export function regexInfo(re: RegExp): RegexInfo {
 }
 
 /** A leading `^(?!X)` / `^(?=X)` run as a regexp of its own before the rest. */
-interface Guard { readonly re: RegExp; readonly negative: boolean }
+interface Guard {
+  readonly re: RegExp;
+  readonly negative: boolean;
+}
 
 /**
  * A translated PCRE pattern whose results need more than RegExp.exec:
@@ -577,9 +837,16 @@ interface Guard { readonly re: RegExp; readonly negative: boolean }
  */
 class PcreRegExp extends RegExp {
   // derived regexps (split, matchAll) are plain RegExps of the main source
-  static override get [Symbol.species](): RegExpConstructor { return RegExp; }
+  static override get [Symbol.species](): RegExpConstructor {
+    return RegExp;
+  }
 
-  constructor(source: string, flags: string, private readonly guards: readonly Guard[] = [], private readonly trailingNewlineGroup = false) {
+  constructor(
+    source: string,
+    flags: string,
+    private readonly guards: readonly Guard[] = [],
+    private readonly trailingNewlineGroup = false,
+  ) {
     super(source, flags);
   }
 
@@ -628,7 +895,8 @@ function scanGroups(src: string): { captures: boolean; topLevelBar: boolean } {
     else if (c === ')') depth--;
     else if (c === '(') {
       depth++;
-      const named = src.startsWith('(?<', i) && !src.startsWith('(?<=', i) && !src.startsWith('(?<!', i);
+      const named =
+        src.startsWith('(?<', i) && !src.startsWith('(?<=', i) && !src.startsWith('(?<!', i);
       if (src[i + 1] !== '?' || named) captures = true;
     }
   }
@@ -641,7 +909,10 @@ function scanGroups(src: string): { captures: boolean; topLevelBar: boolean } {
  * The two parts are usually linear where the whole is not: lookaheads like `^(?!/api)` are the
  * common non-linear construct in .htaccess files.
  */
-function splitLeadingLookaheads(source: string): { rest: string; guards: { source: string; negative: boolean }[] } {
+function splitLeadingLookaheads(source: string): {
+  rest: string;
+  guards: { source: string; negative: boolean }[];
+} {
   const guards: { source: string; negative: boolean }[] = [];
   let rest = source;
   while (rest.startsWith('^(?!') || rest.startsWith('^(?=')) {
@@ -675,19 +946,32 @@ export function compilePcre(pattern: string, nocase: boolean): RegExp {
   try {
     const guardRes = guards.map((g) => ({ re: new RegExp(g.source, flags), negative: g.negative }));
     const special = guardRes.length > 0 || t.trailingNewlineGroup;
-    re = special ? new PcreRegExp(rest, flags, guardRes, t.trailingNewlineGroup) : new RegExp(t.source, flags);
+    re = special
+      ? new PcreRegExp(rest, flags, guardRes, t.trailingNewlineGroup)
+      : new RegExp(t.source, flags);
   } catch (e) {
-    throw new PcreError((e as Error).message.replace(/^Invalid regular expression: /, ''), 0, false);
-  }
-  // only a pattern with the exponential shape needs the probe (it compiles every part once more)
-  const linear = (): boolean => [rest, ...guards.map((g) => g.source)].every((src) => runsLinearly(src, flags));
-  if (LINEAR_PROBE_AVAILABLE && t.nestedQuantifierAt !== undefined && !linear()) {
-    const why = t.nonLinearConstructs.length ? t.nonLinearConstructs.join(', ') : 'a construct the linear engine lacks';
     throw new PcreError(
-      `a repeated group containing a quantifier or '|' can backtrack exponentially, and this pattern cannot run on the linear-time engine (it uses ${why})`,
-      t.nestedQuantifierAt, true,
+      (e as Error).message.replace(/^Invalid regular expression: /, ''),
+      0,
+      false,
     );
   }
-  INFO.set(re, { nocase: nocase || t.folded || t.ignoreCase, plainSource: t.folded ? translatePcre(pattern, false).source : t.source });
+  // only a pattern with the exponential shape needs the probe (it compiles every part once more)
+  const linear = (): boolean =>
+    [rest, ...guards.map((g) => g.source)].every((src) => runsLinearly(src, flags));
+  if (LINEAR_PROBE_AVAILABLE && t.nestedQuantifierAt !== undefined && !linear()) {
+    const why = t.nonLinearConstructs.length
+      ? t.nonLinearConstructs.join(', ')
+      : 'a construct the linear engine lacks';
+    throw new PcreError(
+      `a repeated group containing a quantifier or '|' can backtrack exponentially, and this pattern cannot run on the linear-time engine (it uses ${why})`,
+      t.nestedQuantifierAt,
+      true,
+    );
+  }
+  INFO.set(re, {
+    nocase: nocase || t.folded || t.ignoreCase,
+    plainSource: t.folded ? translatePcre(pattern, false).source : t.source,
+  });
   return re;
 }

@@ -33,7 +33,10 @@ function scanLiteral(re: RegExp): { text: string; stop: number; source: string }
     let width = 1;
     if (c === '\\') {
       const n = src[i + 1];
-      if (n !== undefined && /[^A-Za-z0-9]/.test(n)) { lit = n; width = 2; }
+      if (n !== undefined && /[^A-Za-z0-9]/.test(n)) {
+        lit = n;
+        width = 2;
+      }
     } else if (/[A-Za-z0-9/_\-~!@%&=:;,'"<> ]/.test(c)) {
       lit = c;
     }
@@ -87,12 +90,18 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex | unde
     // members of a C chain always stay candidates: a failing chained rule must still skip the rest
     const chained = r.flags.chain || (i > 0 && rules[i - 1].flags.chain);
     const prefix = r.negate || chained ? '' : literalPrefix(r.re);
-    if (!prefix) { always.push(i); return; }
+    if (!prefix) {
+      always.push(i);
+      return;
+    }
     const nocase = regexInfo(r.re).nocase;
     let n = nocase ? folded : exact;
     for (const ch of nocase ? prefix.toLowerCase() : prefix) {
       let next = n.next.get(ch);
-      if (!next) { next = node(); n.next.set(ch, next); }
+      if (!next) {
+        next = node();
+        n.next.set(ch, next);
+      }
       n = next;
     }
     n.rules.push(i);
@@ -135,7 +144,10 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
   while (i < a.length || j < b.length) {
     if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
     else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
-    else { out.push(a[i++]); j++; }
+    else {
+      out.push(a[i++]);
+      j++;
+    }
   }
   return out;
 }

@@ -43,8 +43,17 @@ export interface CompiledRule {
 }
 
 export type RewriteOptionName =
-  | 'Inherit' | 'InheritBefore' | 'InheritDown' | 'InheritDownBefore' | 'IgnoreInherit' | 'AllowNoSlash'
-  | 'AllowAnyURI' | 'MergeBase' | 'IgnoreContextInfo' | 'LegacyPrefixDocRoot' | 'UnsafePrefixStat';
+  | 'Inherit'
+  | 'InheritBefore'
+  | 'InheritDown'
+  | 'InheritDownBefore'
+  | 'IgnoreInherit'
+  | 'AllowNoSlash'
+  | 'AllowAnyURI'
+  | 'MergeBase'
+  | 'IgnoreContextInfo'
+  | 'LegacyPrefixDocRoot'
+  | 'UnsafePrefixStat';
 
 export interface RuleSet {
   /** undefined when the source never said RewriteEngine (then the parent's state applies; default off). */

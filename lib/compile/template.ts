@@ -36,7 +36,10 @@ export const MAX_TEMPLATE_NESTING = 64;
 
 /** A template that cannot be built (nesting beyond MAX_TEMPLATE_NESTING); `offset` is in the text. */
 export class TemplateLimitError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }
@@ -48,7 +51,11 @@ export class TemplateLimitError extends Error {
  * colon[i] the first `:` directly inside it (not inside a nested pair), bar[i] the first `|`
  * directly inside it after that colon; -1 when there is none.
  */
-interface Curlies { readonly closer: Int32Array; readonly colon: Int32Array; readonly bar: Int32Array }
+interface Curlies {
+  readonly closer: Int32Array;
+  readonly colon: Int32Array;
+  readonly bar: Int32Array;
+}
 
 function matchCurlies(s: string): Curlies {
   const closer = new Int32Array(s.length).fill(-1);
@@ -57,10 +64,14 @@ function matchCurlies(s: string): Curlies {
   const open: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const top = open.length ? open[open.length - 1] ?? -1 : -1;
+    const top = open.length ? (open[open.length - 1] ?? -1) : -1;
     if (c === 0x7b) open.push(i);
-    else if (c === 0x7d) { if (top >= 0) { closer[top] = i; open.pop(); } }
-    else if (c === 0x3a && top >= 0 && colon[top] === -1) colon[top] = i;
+    else if (c === 0x7d) {
+      if (top >= 0) {
+        closer[top] = i;
+        open.pop();
+      }
+    } else if (c === 0x3a && top >= 0 && colon[top] === -1) colon[top] = i;
     else if (c === 0x7c && top >= 0 && colon[top] !== -1 && bar[top] === -1) bar[top] = i;
   }
   return { closer, colon, bar };
@@ -72,7 +83,13 @@ export function parseTemplate(text: string): Template {
 }
 
 /** The template in text[from, to); a `{` closed only beyond `to` counts as unclosed, as in a substring. */
-function parseRange(text: string, curlies: Curlies, from: number, to: number, depth: number): Template {
+function parseRange(
+  text: string,
+  curlies: Curlies,
+  from: number,
+  to: number,
+  depth: number,
+): Template {
   const parts: TemplatePart[] = [];
   let lit = '';
   const flush = (): void => {
@@ -86,9 +103,12 @@ function parseRange(text: string, curlies: Curlies, from: number, to: number, de
   let i = from;
   while (i < to) {
     const c = text[i] ?? '';
-    const next = i + 1 < to ? text[i + 1] ?? '' : '';
+    const next = i + 1 < to ? (text[i + 1] ?? '') : '';
     if (c === '\\') {
-      if (i + 1 >= to) { push({ k: 'esc', s: '\\' }); break; }
+      if (i + 1 >= to) {
+        push({ k: 'esc', s: '\\' });
+        break;
+      }
       push({ k: 'esc', s: next });
       i += 2;
       continue;
@@ -96,7 +116,11 @@ function parseRange(text: string, curlies: Curlies, from: number, to: number, de
     if ((c === '$' || c === '%') && next === '{') {
       const close = curlies.closer[i + 1] ?? -1;
       const end = close >= 0 && close < to ? close : -1;
-      if (end < 0) { push({ k: 'esc', s: c + '{' }); i += 2; continue; }
+      if (end < 0) {
+        push({ k: 'esc', s: c + '{' });
+        i += 2;
+        continue;
+      }
       if (c === '%') {
         const name = text.slice(i + 2, end);
         push({ k: 'var', name, ref: resolveVariable(name) });
@@ -104,8 +128,16 @@ function parseRange(text: string, curlies: Curlies, from: number, to: number, de
         continue;
       }
       const colon = curlies.colon[i + 1] ?? -1;
-      if (colon < 0) { push({ k: 'esc', s: '${' }); i += 2; continue; }
-      if (depth >= MAX_TEMPLATE_NESTING) throw new TemplateLimitError(`\${map:...} nested more than ${MAX_TEMPLATE_NESTING} levels deep`, i);
+      if (colon < 0) {
+        push({ k: 'esc', s: '${' });
+        i += 2;
+        continue;
+      }
+      if (depth >= MAX_TEMPLATE_NESTING)
+        throw new TemplateLimitError(
+          `\${map:...} nested more than ${MAX_TEMPLATE_NESTING} levels deep`,
+          i,
+        );
       const bar = curlies.bar[i + 1] ?? -1;
       const key = parseRange(text, curlies, colon + 1, bar < 0 ? end : bar, depth + 1);
       const dflt = bar < 0 ? undefined : parseRange(text, curlies, bar + 1, end, depth + 1);
@@ -119,7 +151,11 @@ function parseRange(text: string, curlies: Curlies, from: number, to: number, de
       i += 2;
       continue;
     }
-    if (c === '$' || c === '%') { push({ k: 'esc', s: c }); i++; continue; }
+    if (c === '$' || c === '%') {
+      push({ k: 'esc', s: c });
+      i++;
+      continue;
+    }
     lit += c;
     i++;
   }

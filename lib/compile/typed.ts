@@ -35,18 +35,32 @@ export interface TypedRule {
 }
 
 const flagsText = (f: string | readonly string[] | undefined): string | undefined =>
-  f === undefined ? undefined : typeof f === 'string' ? (f.startsWith('[') ? f : `[${f}]`) : f.length ? `[${f.join(',')}]` : undefined;
+  f === undefined
+    ? undefined
+    : typeof f === 'string'
+      ? f.startsWith('[')
+        ? f
+        : `[${f}]`
+      : f.length
+        ? `[${f.join(',')}]`
+        : undefined;
 
-const isFlags = (f: unknown): boolean => f === undefined || typeof f === 'string' || (Array.isArray(f) && f.every((x) => typeof x === 'string'));
+const isFlags = (f: unknown): boolean =>
+  f === undefined ||
+  typeof f === 'string' ||
+  (Array.isArray(f) && f.every((x) => typeof x === 'string'));
 
 const isPattern = (p: unknown): boolean => typeof p === 'string' || p instanceof RegExp;
 
 /** What is wrong with one typed condition (values from JavaScript callers are not trusted to match the types). */
 function conditionProblem(cond: unknown): string | undefined {
-  if (cond === null || typeof cond !== 'object' || Array.isArray(cond)) return `must be an object { testString, pattern, flags? }, got ${describeValue(cond)}`;
+  if (cond === null || typeof cond !== 'object' || Array.isArray(cond))
+    return `must be an object { testString, pattern, flags? }, got ${describeValue(cond)}`;
   const c = cond as Record<string, unknown>;
-  if (typeof c.testString !== 'string') return `needs a \`testString\` string (e.g. '%{HTTP_HOST}'), got ${describeValue(c.testString)}`;
-  if (!isPattern(c.pattern)) return `needs a \`pattern\` (a CondPattern string or a RegExp), got ${describeValue(c.pattern)}`;
+  if (typeof c.testString !== 'string')
+    return `needs a \`testString\` string (e.g. '%{HTTP_HOST}'), got ${describeValue(c.testString)}`;
+  if (!isPattern(c.pattern))
+    return `needs a \`pattern\` (a CondPattern string or a RegExp), got ${describeValue(c.pattern)}`;
   if (!isFlags(c.flags)) return '`flags` must be a string or an array of strings';
   return undefined;
 }
@@ -54,16 +68,23 @@ function conditionProblem(cond: unknown): string | undefined {
 /** What is wrong with one typed rule, `rules[i]: ...` or `rules[i].conditions[j]: ...`; undefined when nothing. */
 function ruleProblem(rule: unknown, index: number): string | undefined {
   const at = `rules[${index}]`;
-  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return `${at}: a typed rule must be an object { pattern | path, substitution, flags?, conditions? }, got ${describeValue(rule)}`;
+  if (rule === null || typeof rule !== 'object' || Array.isArray(rule))
+    return `${at}: a typed rule must be an object { pattern | path, substitution, flags?, conditions? }, got ${describeValue(rule)}`;
   const r = rule as Record<string, unknown>;
-  if (r.pattern !== undefined && r.path !== undefined) return `${at}: a typed rule takes \`pattern\` or \`path\`, not both`;
-  if (r.pattern === undefined && r.path === undefined) return `${at}: a typed rule needs a \`pattern\` or a \`path\``;
-  if (r.pattern !== undefined && !isPattern(r.pattern)) return `${at}: \`pattern\` must be a string or a RegExp, got ${describeValue(r.pattern)}`;
-  if (r.path !== undefined && typeof r.path !== 'string') return `${at}: \`path\` must be a string, got ${describeValue(r.path)}`;
-  if (typeof r.substitution !== 'string') return `${at}: a typed rule needs a \`substitution\` string ('-' for none), got ${describeValue(r.substitution)}`;
+  if (r.pattern !== undefined && r.path !== undefined)
+    return `${at}: a typed rule takes \`pattern\` or \`path\`, not both`;
+  if (r.pattern === undefined && r.path === undefined)
+    return `${at}: a typed rule needs a \`pattern\` or a \`path\``;
+  if (r.pattern !== undefined && !isPattern(r.pattern))
+    return `${at}: \`pattern\` must be a string or a RegExp, got ${describeValue(r.pattern)}`;
+  if (r.path !== undefined && typeof r.path !== 'string')
+    return `${at}: \`path\` must be a string, got ${describeValue(r.path)}`;
+  if (typeof r.substitution !== 'string')
+    return `${at}: a typed rule needs a \`substitution\` string ('-' for none), got ${describeValue(r.substitution)}`;
   if (!isFlags(r.flags)) return `${at}: \`flags\` must be a string or an array of strings`;
   if (r.conditions === undefined) return undefined;
-  if (!Array.isArray(r.conditions)) return `${at}: \`conditions\` must be an array, got ${describeValue(r.conditions)}`;
+  if (!Array.isArray(r.conditions))
+    return `${at}: \`conditions\` must be an array, got ${describeValue(r.conditions)}`;
   for (const [j, c] of r.conditions.entries()) {
     const problem = conditionProblem(c);
     if (problem) return `${at}.conditions[${j}]: ${problem}`;
@@ -73,23 +94,46 @@ function ruleProblem(rule: unknown, index: number): string | undefined {
 
 /** Typed rules → a RuleSet (RewriteEngine on). Malformed rules fail with ERR_TYPED_RULE naming `rules[i]`, at line i + 1. */
 export function compileTyped(rules: readonly TypedRule[], options: CompileOptions = {}): RuleSet {
-  if (!Array.isArray(rules)) throw optionsError('compileTyped()', `rules must be an array of typed rules, got ${describeValue(rules)}`);
+  if (!Array.isArray(rules))
+    throw optionsError(
+      'compileTyped()',
+      `rules must be an array of typed rules, got ${describeValue(rules)}`,
+    );
   checkOptionsObject('compileTyped()', options);
   const lines: string[] = [];
   const sink = new ProblemSink((pos) => lines[pos.line - 1] ?? '');
   const compiled: CompiledRule[] = [];
   rules.forEach((rule, index) => {
-    const pos: SourcePosition = { file: options.file ?? '<typed rules>', line: index + 1, column: 1 };
-    lines[index] = JSON.stringify(rule, (_k, v: unknown) => (v instanceof RegExp ? v.toString() : v)) ?? String(rule);
+    const pos: SourcePosition = {
+      file: options.file ?? '<typed rules>',
+      line: index + 1,
+      column: 1,
+    };
+    lines[index] =
+      JSON.stringify(rule, (_k, v: unknown) => (v instanceof RegExp ? v.toString() : v)) ??
+      String(rule);
     const problem = ruleProblem(rule, index);
-    if (problem) { sink.add('ERR_TYPED_RULE', problem, pos); return; }
+    if (problem) {
+      sink.add('ERR_TYPED_RULE', problem, pos);
+      return;
+    }
     const arg = (text: string): Arg => ({ text, pos });
     const conds: CompiledCond[] = [];
     for (const c of rule.conditions ?? []) {
       const pattern = c.pattern instanceof RegExp ? c.pattern.source : c.pattern;
       const flags = flagsText(c.flags);
       const nc = c.pattern instanceof RegExp && c.pattern.ignoreCase;
-      const cc = compileCond(arg(c.testString), arg(pattern), flags || nc ? arg(flagsText([...(flags ? flags.slice(1, -1).split(',') : []), ...(nc ? ['NC'] : [])])!) : undefined, pos, sink);
+      const cc = compileCond(
+        arg(c.testString),
+        arg(pattern),
+        flags || nc
+          ? arg(
+              flagsText([...(flags ? flags.slice(1, -1).split(',') : []), ...(nc ? ['NC'] : [])])!,
+            )
+          : undefined,
+        pos,
+        sink,
+      );
       if (cc) conds.push(cc);
     }
     let substitution = rule.substitution;
@@ -99,12 +143,21 @@ export function compileTyped(rules: readonly TypedRule[], options: CompileOption
     if (rule.path !== undefined) {
       try {
         const { regexp, keys } = pathToRegexp(rule.path);
-        prebuilt = new RegExp(utf8ToBytes(regexp.source), 's' + regexp.flags.replace(/[gsuy]/g, ''));
+        prebuilt = new RegExp(
+          utf8ToBytes(regexp.source),
+          's' + regexp.flags.replace(/[gsuy]/g, ''),
+        );
         params = new Map(keys.map((k, i) => [String(k.name), i + 1]));
         // :name in the substitution → $N (only names the path declares)
-        substitution = substitution.replace(/:([A-Za-z_$][\w$]*)/g, (m: string, name: string) => (params!.has(name) ? `$${params!.get(name)}` : m));
+        substitution = substitution.replace(/:([A-Za-z_$][\w$]*)/g, (m: string, name: string) =>
+          params!.has(name) ? `$${params!.get(name)}` : m,
+        );
       } catch (err) {
-        sink.add('ERR_TYPED_RULE', `rules[${index}]: invalid path '${rule.path}': ${(err as Error).message}`, pos);
+        sink.add(
+          'ERR_TYPED_RULE',
+          `rules[${index}]: invalid path '${rule.path}': ${(err as Error).message}`,
+          pos,
+        );
         return;
       }
       patternText = rule.path;
@@ -115,7 +168,16 @@ export function compileTyped(rules: readonly TypedRule[], options: CompileOption
       patternText = rule.pattern as string;
     }
     const flags = flagsText(rule.flags);
-    const r = compileRule(arg(patternText), arg(substitution), flags ? arg(flags) : undefined, pos, conds, sink, params, prebuilt);
+    const r = compileRule(
+      arg(patternText),
+      arg(substitution),
+      flags ? arg(flags) : undefined,
+      pos,
+      conds,
+      sink,
+      params,
+      prebuilt,
+    );
     if (r) compiled.push(r);
   });
   throwIfProblems(sink.problems);

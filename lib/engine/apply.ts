@@ -13,9 +13,20 @@ import { absoluteUri, fullyQualify, reduceUri, splitQuery } from './uri.js';
 /** Apache's LimitRequestLine default; a filename over twice this is a 500 (PR 60478). */
 export const LIMIT_REQUEST_LINE = 8190;
 
-export const enum RuleRc { NoMatch, Match, NoSub, StatusSet }
+export const enum RuleRc {
+  NoMatch,
+  Match,
+  NoSub,
+  StatusSet,
+}
 
-export const enum Action { None = 0, Normal = 1, NoEscape = 2, Status = 3, StatusSet = 4 }
+export const enum Action {
+  None = 0,
+  Normal = 1,
+  NoEscape = 2,
+  Status = 3,
+  StatusSet = 4,
+}
 
 export interface ListResult {
   readonly action: Action;
@@ -41,7 +52,10 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   ctx.subject = uri;
   let m: RegExpExecArray | null;
   if (rule.literal !== undefined) {
-    m = uri === rule.literal ? Object.assign([uri], { index: 0, input: uri }) as RegExpExecArray : null;
+    m =
+      uri === rule.literal
+        ? (Object.assign([uri], { index: 0, input: uri }) as RegExpExecArray)
+        : null;
   } else {
     rule.re.lastIndex = 0;
     m = rule.re.exec(uri);
@@ -58,12 +72,18 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     const rc = applyCond(c, ctx);
     if (c.flags.novary) ctx.varyThis = NONE;
     if (c.flags.ornext) {
-      if (!rc) { ctx.varyThis = NONE; continue; }
+      if (!rc) {
+        ctx.varyThis = NONE;
+        continue;
+      }
       while (i < conds.length && c.flags.ornext) c = conds[++i];
     } else if (!rc) {
       return RuleRc.NoMatch;
     }
-    if (ctx.varyThis.length) { ctx.vary = append(ctx.vary, ...ctx.varyThis); ctx.varyThis = NONE; }
+    if (ctx.varyThis.length) {
+      ctx.vary = append(ctx.vary, ...ctx.varyThis);
+      ctx.varyThis = NONE;
+    }
   }
   let newuri = '';
   if (rule.output) {
@@ -84,8 +104,13 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   }
   let prefixAdded = false;
   if (!newuri.startsWith('/') && !absoluteUri(newuri).skip) {
-    if (ctx.perdir !== null) { newuri = ctx.perdir + newuri; prefixAdded = true; }
-    else if (!rule.flags.proxy && !rule.flags.redirect) { newuri = '/' + newuri; prefixAdded = true; }
+    if (ctx.perdir !== null) {
+      newuri = ctx.perdir + newuri;
+      prefixAdded = true;
+    } else if (!rule.flags.proxy && !rule.flags.redirect) {
+      newuri = '/' + newuri;
+      prefixAdded = true;
+    }
   }
   st.filename = newuri;
   if (ctx.perdir !== null && rule.flags.discardPathInfo) st.pathInfo = '';
@@ -108,7 +133,11 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     ctx.status = rule.flags.forcedStatus;
     return RuleRc.Match;
   }
-  if (!rule.flags.unc && !prefixAdded && !(rule.outputText[0] === '/' && rule.outputText[1] === '/')) {
+  if (
+    !rule.flags.unc &&
+    !prefixAdded &&
+    !(rule.outputText[0] === '/' && rule.outputText[1] === '/')
+  ) {
     let i = 0;
     while (st.filename[i] === '/' && st.filename[i + 1] === '/') i++;
     if (i) st.filename = st.filename.slice(i);
@@ -149,18 +178,26 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
         if (p.flags.status) return { action: Action.Status, lastsub };
         if (rc !== RuleRc.NoSub) {
           changed = p.flags.noescape ? Action.NoEscape : Action.Normal;
-          if (index) { cand = index.candidates(subjectOf(ctx)); ck = 0; }
+          if (index) {
+            cand = index.candidates(subjectOf(ctx));
+            ck = 0;
+          }
         }
         if (p.flags.passthrough) {
           ctx.state.filename = 'passthrough:' + ctx.state.filename;
           changed = Action.Normal;
           break loop;
         }
-        if (p.flags.end) { ctx.end = true; break loop; }
+        if (p.flags.end) {
+          ctx.end = true;
+          break loop;
+        }
         if (p.flags.proxy || p.flags.last) break loop;
         if (p.flags.next) {
           if (++round >= p.flags.maxRounds) {
-            ctx.trace?.(`RewriteRule '${p.pattern}' and URI '${ctx.state.uri}' exceeded maximum number of rounds (${p.flags.maxRounds}) via the [N] flag`);
+            ctx.trace?.(
+              `RewriteRule '${p.pattern}' and URI '${ctx.state.uri}' exceeded maximum number of rounds (${p.flags.maxRounds}) via the [N] flag`,
+            );
             ctx.status = 500;
             return { action: Action.Status, lastsub, reason: 'rounds' };
           }

@@ -14,7 +14,10 @@ export const DEFAULT_MAP_TIMEOUT = 10_000;
 export function checkMapTimeout(value: unknown): number {
   if (value === undefined) return DEFAULT_MAP_TIMEOUT;
   if (typeof value !== 'number' || !(value > 0)) {
-    throw new RewriteError('ERR_OPTIONS', `mapTimeout must be a positive number of milliseconds (or Infinity), got ${String(value)}`);
+    throw new RewriteError(
+      'ERR_OPTIONS',
+      `mapTimeout must be a positive number of milliseconds (or Infinity), got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -34,14 +37,24 @@ export class MapBudget {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(this.spent(pending)), left);
       pending.promise.then(
-        (value) => { clearTimeout(timer); resolve(value); },
-        (err: unknown) => { clearTimeout(timer); reject(err); },
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       );
     });
   }
 
   private spent(pending: NeedAsync): RewriteRuntimeError {
     const which = pending.map === undefined ? 'an asynchronous map' : `map '${pending.map}'`;
-    return new RewriteRuntimeError('ERR_MAP_TIMEOUT', `modrewrite: ${which} did not answer within the request's budget of ${this.timeoutMs} ms (mapTimeout)`, { status: 500 });
+    return new RewriteRuntimeError(
+      'ERR_MAP_TIMEOUT',
+      `modrewrite: ${which} did not answer within the request's budget of ${this.timeoutMs} ms (mapTimeout)`,
+      { status: 500 },
+    );
   }
 }

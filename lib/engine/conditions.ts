@@ -28,7 +28,10 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
   if (t.kind === 'expr') {
     const r = evalExpr(t.expr, {
       variable: (n) => lookupVariable(n, ctx),
-      header: (n) => { if (n.toLowerCase() !== 'host') ctx.varyThis = append(ctx.varyThis, n); return headerValue(ctx.view.headers, n); },
+      header: (n) => {
+        if (n.toLowerCase() !== 'host') ctx.varyThis = append(ctx.varyThis, n);
+        return headerValue(ctx.view.headers, n);
+      },
     });
     rc = r.ok;
     if (rc && !c.negate && r.captures) ctx.rc = { src: r.captures.input, m: r.captures };
@@ -39,15 +42,28 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
     case 'file': {
       const st = t.test === 'l' ? undefined : ctx.fs.stat(input);
       switch (t.test) {
-        case 'f': rc = !!st?.isFile(); break;
-        case 's': rc = !!st?.isFile() && Number(st.size) > 0; break;
-        case 'd': rc = !!st?.isDirectory(); break;
-        case 'x': rc = !!st && (Number(st.mode) & 0o111) !== 0; break;
-        case 'l': rc = !!ctx.fs.lstat(input)?.isSymbolicLink(); break;
+        case 'f':
+          rc = !!st?.isFile();
+          break;
+        case 's':
+          rc = !!st?.isFile() && Number(st.size) > 0;
+          break;
+        case 'd':
+          rc = !!st?.isDirectory();
+          break;
+        case 'x':
+          rc = !!st && (Number(st.mode) & 0o111) !== 0;
+          break;
+        case 'l':
+          rc = !!ctx.fs.lstat(input)?.isSymbolicLink();
+          break;
         // -F / -U: without sub-requests, modrewrite checks that the file (or the URL under the
         // document root) exists; access control is not consulted (documented difference)
         case 'F': {
-          if (input === '' || ctx.view.isSubreq || !st) { rc = false; break; }
+          if (input === '' || ctx.view.isSubreq || !st) {
+            rc = false;
+            break;
+          }
           // Apache: a file sub-request (the directory's own rules run in it) that ends below 300
           // with the file still there; any kind of entry counts (recorded: a directory is true)
           rc = ctx.fileSubrequest ? ctx.fileSubrequest(input) : true;
@@ -56,7 +72,10 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
         // -U: Apache runs a URL sub-request through the server rules (without running a handler,
         // so a missing file still succeeds) and tests status < 400; modrewrite dry-runs the same rules
         case 'U': {
-          if (input === '' || ctx.view.isSubreq || !ctx.subrequest) { rc = false; break; }
+          if (input === '' || ctx.view.isSubreq || !ctx.subrequest) {
+            rc = false;
+            break;
+          }
           const sub = ctx.subrequest(input);
           rc = !(sub.type === 'status' && (sub.status ?? 0) >= 400);
           break;
@@ -65,24 +84,50 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
       break;
     }
     case 'str': {
-      const cmp = c.flags.nocase ? strcasecmp(input, t.value) : t.op === '=' ? (input === t.value ? 0 : 1) : compareLength(input, t.value);
+      const cmp = c.flags.nocase
+        ? strcasecmp(input, t.value)
+        : t.op === '='
+          ? input === t.value
+            ? 0
+            : 1
+          : compareLength(input, t.value);
       switch (t.op) {
-        case '=': rc = cmp === 0; break;
-        case '>': rc = cmp >= 1; break;
-        case '>=': rc = cmp >= 0; break;
-        case '<': rc = cmp <= -1; break;
-        case '<=': rc = cmp <= 0; break;
+        case '=':
+          rc = cmp === 0;
+          break;
+        case '>':
+          rc = cmp >= 1;
+          break;
+        case '>=':
+          rc = cmp >= 0;
+          break;
+        case '<':
+          rc = cmp <= -1;
+          break;
+        case '<=':
+          rc = cmp <= 0;
+          break;
       }
       break;
     }
     case 'int': {
       const a = atoi(input);
       switch (t.op) {
-        case 'eq': rc = a === t.value; break;
-        case 'gt': rc = a > t.value; break;
-        case 'ge': rc = a >= t.value; break;
-        case 'lt': rc = a < t.value; break;
-        case 'le': rc = a <= t.value; break;
+        case 'eq':
+          rc = a === t.value;
+          break;
+        case 'gt':
+          rc = a > t.value;
+          break;
+        case 'ge':
+          rc = a >= t.value;
+          break;
+        case 'lt':
+          rc = a < t.value;
+          break;
+        case 'le':
+          rc = a <= t.value;
+          break;
       }
       break;
     }
@@ -95,6 +140,8 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
     }
   }
   const result = c.negate ? !rc : rc;
-  ctx.trace?.(`RewriteCond: input='${input}' pattern='${c.source}'${c.flags.nocase ? ' [NC]' : ''} => ${result ? 'matched' : 'not-matched'}`);
+  ctx.trace?.(
+    `RewriteCond: input='${input}' pattern='${c.source}'${c.flags.nocase ? ' [NC]' : ''} => ${result ? 'matched' : 'not-matched'}`,
+  );
   return result;
 }

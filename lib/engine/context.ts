@@ -15,8 +15,20 @@ import { serverPass } from './server.js';
 
 // throwIfNoEntry: a missing file is the common case on this path; exceptions would cost ~10 µs each
 export const nodeFs: FsView = {
-  stat(p) { try { return statSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; } },
-  lstat(p) { try { return lstatSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; } },
+  stat(p) {
+    try {
+      return statSync(fsPath(p), { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  },
+  lstat(p) {
+    try {
+      return lstatSync(fsPath(p), { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  },
 };
 
 export interface EvaluateInput {
@@ -37,32 +49,94 @@ export interface EvaluateInput {
   readonly mapBudget?: MapBudget;
 }
 
-export function makeContext(ruleSet: RuleSet, input: EvaluateInput, state: RequestState, mapCache: Map<string, string | undefined>, redirected: boolean, perdirDir?: string): EvalContext {
+export function makeContext(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+  state: RequestState,
+  mapCache: Map<string, string | undefined>,
+  redirected: boolean,
+  perdirDir?: string,
+): EvalContext {
   return {
-    subrequest: usesLookahead(ruleSet) ? makeSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
-    fileSubrequest: perdirDir !== undefined && usesLookahead(ruleSet) ? makeFileSubrequest(ruleSet, input, mapCache, perdirDir) : undefined,
-    view: input.view, server: input.server, fs: input.fs ?? nodeFs, maps: ruleSet.maps, mapCache, state,
-    perdir: null, rr: null, rc: null, varyThis: NONE, vary: NONE, responseVary: NONE, cookies: NONE, cookieNames: undefined,
-    status: 0, uriReduced: false, end: !!input.end, trace: input.trace, redirected, original: { uri: input.uri },
+    subrequest: usesLookahead(ruleSet)
+      ? makeSubrequest(ruleSet, input, mapCache, perdirDir)
+      : undefined,
+    fileSubrequest:
+      perdirDir !== undefined && usesLookahead(ruleSet)
+        ? makeFileSubrequest(ruleSet, input, mapCache, perdirDir)
+        : undefined,
+    view: input.view,
+    server: input.server,
+    fs: input.fs ?? nodeFs,
+    maps: ruleSet.maps,
+    mapCache,
+    state,
+    perdir: null,
+    rr: null,
+    rc: null,
+    varyThis: NONE,
+    vary: NONE,
+    responseVary: NONE,
+    cookies: NONE,
+    cookieNames: undefined,
+    status: 0,
+    uriReduced: false,
+    end: !!input.end,
+    trace: input.trace,
+    redirected,
+    original: { uri: input.uri },
   };
 }
 
 /** The `-U` look-ahead: a dry run of the same rules for another URL (see applyCond). */
-export function makeSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache: Map<string, string | undefined>, perdirDir?: string) {
+export function makeSubrequest(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+  mapCache: Map<string, string | undefined>,
+  perdirDir?: string,
+) {
   return (url: string): { type: string; status?: number } => {
     const parsed = parseTarget(url);
     if (!parsed.ok) return { type: 'status', status: parsed.status };
     // the sub-request runs the same rules with IS_SUBREQ true ([NS] and [R] rules are skipped
     // there, and it does not look ahead again)
-    const subInput: EvaluateInput = { ...input, view: { ...subView(input.view), isSubreq: true }, uri: parsed.uri, args: parsed.args, env: undefined, end: false, trace: undefined };
+    const subInput: EvaluateInput = {
+      ...input,
+      view: { ...subView(input.view), isSubreq: true },
+      uri: parsed.uri,
+      args: parsed.args,
+      env: undefined,
+      end: false,
+      trace: undefined,
+    };
     if (perdirDir === undefined) {
-      const st: RequestState = { uri: parsed.uri, args: parsed.args, filename: parsed.uri, pathInfo: '', env: new Map() };
+      const st: RequestState = {
+        uri: parsed.uri,
+        args: parsed.args,
+        filename: parsed.uri,
+        pathInfo: '',
+        env: new Map(),
+      };
       return serverPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false));
     }
-    const mapped = mapToFile(input.server.documentRoot.replace(/\/$/, ''), parsed.uri, input.fs ?? nodeFs);
+    const mapped = mapToFile(
+      input.server.documentRoot.replace(/\/$/, ''),
+      parsed.uri,
+      input.fs ?? nodeFs,
+    );
     if (!(mapped.filename + mapped.pathInfo + '/').startsWith(perdirDir)) return PASS;
-    const st: RequestState = { uri: parsed.uri, args: parsed.args, filename: mapped.filename, pathInfo: mapped.pathInfo, env: new Map() };
-    const r = directoryPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false, perdirDir), perdirDir);
+    const st: RequestState = {
+      uri: parsed.uri,
+      args: parsed.args,
+      filename: mapped.filename,
+      pathInfo: mapped.pathInfo,
+      env: new Map(),
+    };
+    const r = directoryPass(
+      ruleSet,
+      makeContext(ruleSet, subInput, st, mapCache, false, perdirDir),
+      perdirDir,
+    );
     return r.kind === 'outcome' ? r.outcome : { type: 'rewrite' };
   };
 }
@@ -71,14 +145,31 @@ export function makeSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache:
  * `-F` in per-directory context: Apache's file sub-request runs the directory's rules for that file;
  * a rule that forbids, redirects or rewrites it makes the look-ahead fail.
  */
-export function makeFileSubrequest(ruleSet: RuleSet, input: EvaluateInput, mapCache: Map<string, string | undefined>, perdirDir: string) {
+export function makeFileSubrequest(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+  mapCache: Map<string, string | undefined>,
+  perdirDir: string,
+) {
   return (path: string): boolean => {
     if (!(path + '/').startsWith(perdirDir)) return true;
     const root = input.server.documentRoot.replace(/\/$/, '');
     const uri = path.startsWith(root + '/') ? path.slice(root.length) : path;
-    const subInput: EvaluateInput = { ...input, view: { ...subView(input.view), isSubreq: true }, uri, args: null, env: undefined, end: false, trace: undefined };
+    const subInput: EvaluateInput = {
+      ...input,
+      view: { ...subView(input.view), isSubreq: true },
+      uri,
+      args: null,
+      env: undefined,
+      end: false,
+      trace: undefined,
+    };
     const st: RequestState = { uri, args: null, filename: path, pathInfo: '', env: new Map() };
-    const r = directoryPass(ruleSet, makeContext(ruleSet, subInput, st, mapCache, false, perdirDir), perdirDir);
+    const r = directoryPass(
+      ruleSet,
+      makeContext(ruleSet, subInput, st, mapCache, false, perdirDir),
+      perdirDir,
+    );
     return r.kind === 'outcome' && r.outcome.type === 'pass';
   };
 }
@@ -89,7 +180,9 @@ export const lookahead = new WeakMap<RuleSet, boolean>();
 export function usesLookahead(ruleSet: RuleSet): boolean {
   let v = lookahead.get(ruleSet);
   if (v === undefined) {
-    v = ruleSet.rules.some((r) => r.conds.some((c) => c.test.kind === 'file' && (c.test.test === 'U' || c.test.test === 'F')));
+    v = ruleSet.rules.some((r) =>
+      r.conds.some((c) => c.test.kind === 'file' && (c.test.test === 'U' || c.test.test === 'F')),
+    );
     lookahead.set(ruleSet, v);
   }
   return v;
@@ -98,8 +191,17 @@ export function usesLookahead(ruleSet: RuleSet): boolean {
 /** A plain copy of a request view (getters evaluated), so `isSubreq` can be overridden. */
 export function subView(v: RequestView): RequestView {
   return {
-    method: 'GET', target: v.target, protocol: v.protocol, headers: v.headers, remoteAddr: v.remoteAddr, remotePort: v.remotePort,
-    connRemoteAddr: v.connRemoteAddr, localAddr: v.localAddr, localPort: v.localPort, secure: v.secure, tls: v.tls,
+    method: 'GET',
+    target: v.target,
+    protocol: v.protocol,
+    headers: v.headers,
+    remoteAddr: v.remoteAddr,
+    remotePort: v.remotePort,
+    connRemoteAddr: v.connRemoteAddr,
+    localAddr: v.localAddr,
+    localPort: v.localPort,
+    secure: v.secure,
+    tls: v.tls,
   };
 }
 
@@ -109,16 +211,37 @@ export const PASS: Outcome = Object.freeze({ type: 'pass' });
 /** The evaluation of a request no rule touched, shared. */
 export const UNTOUCHED: Evaluation = Object.freeze({
   outcome: PASS,
-  effects: Object.freeze({ vary: NONE, cookies: NONE, env: new Map() as ReadonlyMap<string, string>, end: false, internalRedirects: 0 }),
+  effects: Object.freeze({
+    vary: NONE,
+    cookies: NONE,
+    env: new Map() as ReadonlyMap<string, string>,
+    end: false,
+    internalRedirects: 0,
+  }),
 });
 
 export function finish(ctx: EvalContext, outcome: Outcome, internalRedirects: number): Evaluation {
-  if (outcome === PASS && ctx.responseVary === NONE && ctx.cookies === NONE && ctx.state.env.size === 0 && !ctx.forcedType && !ctx.forcedHandler && !ctx.end && !internalRedirects) return UNTOUCHED;
+  if (
+    outcome === PASS &&
+    ctx.responseVary === NONE &&
+    ctx.cookies === NONE &&
+    ctx.state.env.size === 0 &&
+    !ctx.forcedType &&
+    !ctx.forcedHandler &&
+    !ctx.end &&
+    !internalRedirects
+  )
+    return UNTOUCHED;
   return {
     outcome,
     effects: {
-      vary: ctx.responseVary, cookies: ctx.cookies, env: ctx.state.env, contentType: ctx.forcedType, handler: ctx.forcedHandler,
-      end: ctx.end, internalRedirects,
+      vary: ctx.responseVary,
+      cookies: ctx.cookies,
+      env: ctx.state.env,
+      contentType: ctx.forcedType,
+      handler: ctx.forcedHandler,
+      end: ctx.end,
+      internalRedirects,
     },
   };
 }
@@ -132,16 +255,23 @@ export const NO_MAPS_CACHE = new Map<string, string | undefined>();
  * Runs `attempt` synchronously; if a map lookup suspends it, awaits and re-runs (cache kept).
  * The attempt takes its arguments explicitly so the synchronous path allocates no closure.
  */
-export function drive<A, B>(attempt: (a: A, b: B, cache: Map<string, string | undefined>) => Evaluation, a: A, b: B, hasMaps: boolean, budget?: MapBudget): Evaluation | Promise<Evaluation> {
+export function drive<A, B>(
+  attempt: (a: A, b: B, cache: Map<string, string | undefined>) => Evaluation,
+  a: A,
+  b: B,
+  hasMaps: boolean,
+  budget?: MapBudget,
+): Evaluation | Promise<Evaluation> {
   const cache = hasMaps ? new Map<string, string | undefined>() : NO_MAPS_CACHE;
   try {
     return attempt(a, b, cache);
   } catch (err) {
     if (!(err instanceof NeedAsync)) throw err;
     const again = async (first: NeedAsync): Promise<Evaluation> => {
-      for (let pending: NeedAsync | undefined = first; pending;) {
+      // each round settles one more map answer (cached per request); the budget bounds the waiting
+      let pending = first;
+      for (;;) {
         await (budget ? budget.wait(pending) : pending.promise);
-        pending = undefined;
         try {
           return attempt(a, b, cache);
         } catch (e) {
@@ -149,7 +279,6 @@ export function drive<A, B>(attempt: (a: A, b: B, cache: Map<string, string | un
           pending = e;
         }
       }
-      throw new Error('unreachable');
     };
     return again(err);
   }

@@ -74,7 +74,9 @@ export function escapeBackref(s: string, f: BackrefEscapeFlags): string {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     const c = s.charCodeAt(i);
-    const selected = (f.ctls ? !isVcharObstext(c) : !f.escapes) || (f.escapes !== undefined && f.escapes.includes(ch));
+    const selected =
+      (f.ctls ? !isVcharObstext(c) : !f.escapes) ||
+      (f.escapes !== undefined && f.escapes.includes(ch));
     if (selected && !(f.noescapes !== undefined && f.noescapes.includes(ch))) {
       if (/[A-Za-z0-9_]/.test(ch)) out += ch;
       else if (ch === ' ' && !f.noplus) out += '+';
@@ -86,14 +88,20 @@ export function escapeBackref(s: string, f: BackrefEscapeFlags): string {
   return out;
 }
 
-const hexVal = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1);
+const hexVal = (c: number): number =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 
 /** ap_unescape_url for int:unescape: decodes every valid %XX (including %2f); invalid escapes stay. */
 export function unescapeLoose(s: string): string {
   if (!s.includes('%')) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
-    if (s[i] === '%' && i + 2 < s.length + 0 && hexVal(s.charCodeAt(i + 1)) >= 0 && hexVal(s.charCodeAt(i + 2)) >= 0) {
+    if (
+      s[i] === '%' &&
+      i + 2 < s.length + 0 &&
+      hexVal(s.charCodeAt(i + 1)) >= 0 &&
+      hexVal(s.charCodeAt(i + 2)) >= 0
+    ) {
       out += String.fromCharCode(hexVal(s.charCodeAt(i + 1)) * 16 + hexVal(s.charCodeAt(i + 2)));
       i += 2;
     } else out += s[i];
@@ -113,12 +121,24 @@ export function unescapePath(s: string, allowEncodedSlashes = false): DecodeResu
   let badEscape = false;
   let badPath = false;
   for (let i = 0; i < s.length; i++) {
-    if (s[i] !== '%') { out += s[i]; continue; }
+    if (s[i] !== '%') {
+      out += s[i];
+      continue;
+    }
     const h = hexVal(s.charCodeAt(i + 1));
     const l = hexVal(s.charCodeAt(i + 2));
-    if (h < 0 || l < 0) { badEscape = true; out += '%'; continue; }
+    if (h < 0 || l < 0) {
+      badEscape = true;
+      out += '%';
+      continue;
+    }
     const c = h * 16 + l;
-    if (c === 0 || (c === 0x2f && !allowEncodedSlashes)) { badPath = true; out += s.slice(i, i + 3); i += 2; continue; }
+    if (c === 0 || (c === 0x2f && !allowEncodedSlashes)) {
+      badPath = true;
+      out += s.slice(i, i + 3);
+      i += 2;
+      continue;
+    }
     out += String.fromCharCode(c);
     i += 2;
   }

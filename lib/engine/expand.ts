@@ -11,8 +11,16 @@ function backref(c: Captures | null, n: number): string {
 }
 
 /** Expands a template. With `qmark`, tracks whether the deciding `?` came from an expansion. */
-export function expand(t: Template, ctx: EvalContext, rule: CompiledRule | null, qmark?: { unsafe: number; tracking: boolean }): string {
-  if (t.constant && !qmark) return t.parts.length === 1 ? (t.parts[0] as { s: string }).s : t.parts.map((p) => (p as { s: string }).s).join('');
+export function expand(
+  t: Template,
+  ctx: EvalContext,
+  rule: CompiledRule | null,
+  qmark?: { unsafe: number; tracking: boolean },
+): string {
+  if (t.constant && !qmark)
+    return t.parts.length === 1
+      ? (t.parts[0] as { s: string }).s
+      : t.parts.map((p) => (p as { s: string }).s).join('');
   let out = '';
   const qslast = !!rule?.flags.qslast;
   for (const p of t.parts) {
@@ -32,9 +40,15 @@ export function expand(t: Template, ctx: EvalContext, rule: CompiledRule | null,
       case 'rr':
       case 'rc': {
         const v = backref(p.k === 'rr' ? ctx.rr : ctx.rc, p.n);
-        piece = v && rule?.flags.escapeBackrefs
-          ? escapeBackref(v, { escapes: rule.flags.escapes, noescapes: rule.flags.noescapes, noplus: rule.flags.noplus, ctls: rule.flags.ctls })
-          : v;
+        piece =
+          v && rule?.flags.escapeBackrefs
+            ? escapeBackref(v, {
+                escapes: rule.flags.escapes,
+                noescapes: rule.flags.noescapes,
+                noplus: rule.flags.noplus,
+                ctls: rule.flags.ctls,
+              })
+            : v;
         expanded = v !== '';
         break;
       }
@@ -78,13 +92,20 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
   }
   if (v && typeof (v as Promise<unknown>).then === 'function') {
     const promise = (v as Promise<string | undefined>).then(
-      (x) => { ctx.mapCache.set(cacheKey, x === '' ? undefined : x); },
-      (err: Error) => { ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${err.message}`); ctx.mapCache.set(cacheKey, undefined); },
+      (x) => {
+        ctx.mapCache.set(cacheKey, x === '' ? undefined : x);
+      },
+      (err: Error) => {
+        ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${err.message}`);
+        ctx.mapCache.set(cacheKey, undefined);
+      },
     );
     throw new NeedAsync(promise, name);
   }
   const value = v === '' ? undefined : (v as string | undefined);
   ctx.mapCache.set(cacheKey, value);
-  ctx.trace?.(`map lookup ${value === undefined ? 'FAILED' : 'OK'}: map=${name} key=${key}${value === undefined ? '' : ` -> val=${value}`}`);
+  ctx.trace?.(
+    `map lookup ${value === undefined ? 'FAILED' : 'OK'}: map=${name} key=${key}${value === undefined ? '' : ` -> val=${value}`}`,
+  );
   return value;
 }

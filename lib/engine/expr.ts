@@ -30,10 +30,23 @@ const FNS = ['tolower', 'toupper', 'escape', 'unescape', 'req', 'http'];
 
 export function parseExpr(src: string): ExprNode {
   let i = 0;
-  const ws = (): void => { while (/\s/.test(src[i] ?? '')) i++; };
-  const fail = (msg: string): never => { throw new Error(`${msg} at offset ${i}`); };
-  const peek = (s: string): boolean => { ws(); return src.startsWith(s, i); };
-  const eat = (s: string): boolean => { if (peek(s)) { i += s.length; return true; } return false; };
+  const ws = (): void => {
+    while (/\s/.test(src[i] ?? '')) i++;
+  };
+  const fail = (msg: string): never => {
+    throw new Error(`${msg} at offset ${i}`);
+  };
+  const peek = (s: string): boolean => {
+    ws();
+    return src.startsWith(s, i);
+  };
+  const eat = (s: string): boolean => {
+    if (peek(s)) {
+      i += s.length;
+      return true;
+    }
+    return false;
+  };
 
   const varRef = (): string => {
     const end = src.indexOf('}', i + 2);
@@ -50,8 +63,17 @@ export function parseExpr(src: string): ExprNode {
       const parts: ({ lit: string } | { v: string })[] = [];
       let lit = '';
       while (i < src.length && src[i] !== c) {
-        if (src[i] === '\\' && i + 1 < src.length) { lit += src[i + 1]; i += 2; continue; }
-        if (src.startsWith('%{', i)) { if (lit) parts.push({ lit }); lit = ''; parts.push({ v: varRef() }); continue; }
+        if (src[i] === '\\' && i + 1 < src.length) {
+          lit += src[i + 1];
+          i += 2;
+          continue;
+        }
+        if (src.startsWith('%{', i)) {
+          if (lit) parts.push({ lit });
+          lit = '';
+          parts.push({ v: varRef() });
+          continue;
+        }
         lit += src[i++];
       }
       if (src[i] !== c) fail('unterminated string');
@@ -68,13 +90,19 @@ export function parseExpr(src: string): ExprNode {
       return { t: 'fn', name: m[1], arg };
     }
     const num = /^-?\d+/.exec(src.slice(i));
-    if (num) { i += num[0].length; return { t: 'str', parts: [{ lit: num[0] }] }; }
+    if (num) {
+      i += num[0].length;
+      return { t: 'str', parts: [{ lit: num[0] }] };
+    }
     return fail('expected a string, a number, a %{VARIABLE} or a function call');
   };
   const regex = (): RegExp => {
     ws();
     let delim = src[i];
-    if (delim === 'm') { i++; delim = src[i]; }
+    if (delim === 'm') {
+      i++;
+      delim = src[i];
+    }
     if (!delim || /[\s\w]/.test(delim)) fail('expected a regular expression');
     const end = src.indexOf(delim, i + 1);
     if (end < 0) fail('unterminated regular expression');
@@ -82,30 +110,51 @@ export function parseExpr(src: string): ExprNode {
     const body = src.slice(bodyStart, end);
     i = end + 1;
     let nocase = false;
-    while (src[i] === 'i') { nocase = true; i++; }
+    while (src[i] === 'i') {
+      nocase = true;
+      i++;
+    }
     try {
       return compilePcre(body, nocase);
     } catch (err) {
       // keep the regex error a regex error, positioned within the expression
-      if (err instanceof PcreError) throw new PcreError(err.message, bodyStart + err.offset, err.unsupported);
+      if (err instanceof PcreError)
+        throw new PcreError(err.message, bodyStart + err.offset, err.unsupported);
       throw err;
     }
   };
   const primary = (): ExprNode => {
     ws();
     if (eat('!')) return { t: 'not', e: primary() };
-    if (eat('(')) { const e = or(); if (!eat(')')) fail("expected ')'"); return e; }
-    if (/^true\b/.test(src.slice(i))) { i += 4; return { t: 'bool', v: true }; }
-    if (/^false\b/.test(src.slice(i))) { i += 5; return { t: 'bool', v: false }; }
+    if (eat('(')) {
+      const e = or();
+      if (!eat(')')) fail("expected ')'");
+      return e;
+    }
+    if (/^true\b/.test(src.slice(i))) {
+      i += 4;
+      return { t: 'bool', v: true };
+    }
+    if (/^false\b/.test(src.slice(i))) {
+      i += 5;
+      return { t: 'bool', v: false };
+    }
     const un = /^-([fdselznFUAhLx])\s/.exec(src.slice(i));
-    if (un) { i += 2; return { t: 'unary', op: un[1], a: word() }; }
+    if (un) {
+      i += 2;
+      return { t: 'unary', op: un[1], a: word() };
+    }
     const a = word();
     ws();
     if (eat('=~')) return { t: 'match', neg: false, a, re: regex() };
     if (eat('!~')) return { t: 'match', neg: true, a, re: regex() };
-    const op = /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/.exec(src.slice(i));
+    const op =
+      /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/.exec(
+        src.slice(i),
+      );
     if (!op) return fail('expected a comparison operator');
-    if (op[1].startsWith('-') && !['-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(op[1])) fail(`operator '${op[1]}' is not supported`);
+    if (op[1].startsWith('-') && !['-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(op[1]))
+      fail(`operator '${op[1]}' is not supported`);
     i += op[1].length;
     return { t: 'cmp', op: op[1], a, b: word() };
   };
@@ -127,8 +176,10 @@ export function parseExpr(src: string): ExprNode {
 
 function wordValue(w: Word, env: ExprEnv): string {
   switch (w.t) {
-    case 'str': return w.parts.map((p) => ('lit' in p ? p.lit : env.variable(p.v))).join('');
-    case 'var': return env.variable(w.name);
+    case 'str':
+      return w.parts.map((p) => ('lit' in p ? p.lit : env.variable(p.v))).join('');
+    case 'var':
+      return env.variable(w.name);
     case 'fn': {
       const v = wordValue(w.arg, env);
       if (w.name === 'tolower') return v.toLowerCase();
@@ -141,14 +192,21 @@ function wordValue(w: Word, env: ExprEnv): string {
 }
 
 /** Evaluates; returns the match captures of the last successful `=~` (for %N), or null when false. */
-export function evalExpr(node: ExprNode, env: ExprEnv): { ok: boolean; captures: RegExpExecArray | null } {
+export function evalExpr(
+  node: ExprNode,
+  env: ExprEnv,
+): { ok: boolean; captures: RegExpExecArray | null } {
   let captures: RegExpExecArray | null = null;
   const ev = (n: ExprNode): boolean => {
     switch (n.t) {
-      case 'bool': return n.v;
-      case 'not': return !ev(n.e);
-      case 'and': return ev(n.a) && ev(n.b);
-      case 'or': return ev(n.a) || ev(n.b);
+      case 'bool':
+        return n.v;
+      case 'not':
+        return !ev(n.e);
+      case 'and':
+        return ev(n.a) && ev(n.b);
+      case 'or':
+        return ev(n.a) || ev(n.b);
       case 'match': {
         const m = n.re.exec(wordValue(n.a, env));
         if (m && !n.neg) captures = m;
@@ -156,16 +214,39 @@ export function evalExpr(node: ExprNode, env: ExprEnv): { ok: boolean; captures:
       }
       case 'unary': {
         const v = wordValue(n.a, env);
-        const st = (fn: typeof statSync): ReturnType<typeof statSync> | undefined => { try { return fn(v); } catch { return undefined; } };
+        const st = (fn: typeof statSync): ReturnType<typeof statSync> | undefined => {
+          try {
+            return fn(v);
+          } catch {
+            return undefined;
+          }
+        };
         switch (n.op) {
-          case 'z': return v === '';
-          case 'n': return v !== '';
-          case 'f': case 'F': return !!st(statSync)?.isFile();
-          case 'd': return !!st(statSync)?.isDirectory();
-          case 'e': case 'U': case 'A': return !!st(statSync);
-          case 's': { const s = st(statSync); return !!s && s.isFile() && s.size > 0; }
-          case 'l': case 'h': case 'L': return !!st(lstatSync)?.isSymbolicLink();
-          case 'x': { const s = st(statSync); return !!s && (Number(s.mode) & 0o111) !== 0; }
+          case 'z':
+            return v === '';
+          case 'n':
+            return v !== '';
+          case 'f':
+          case 'F':
+            return !!st(statSync)?.isFile();
+          case 'd':
+            return !!st(statSync)?.isDirectory();
+          case 'e':
+          case 'U':
+          case 'A':
+            return !!st(statSync);
+          case 's': {
+            const s = st(statSync);
+            return !!s && s.isFile() && s.size > 0;
+          }
+          case 'l':
+          case 'h':
+          case 'L':
+            return !!st(lstatSync)?.isSymbolicLink();
+          case 'x': {
+            const s = st(statSync);
+            return !!s && (Number(s.mode) & 0o111) !== 0;
+          }
         }
         return false;
       }
@@ -175,18 +256,31 @@ export function evalExpr(node: ExprNode, env: ExprEnv): { ok: boolean; captures:
         const ai = parseInt(a, 10) || 0;
         const bi = parseInt(b, 10) || 0;
         switch (n.op) {
-          case '==': case '=': return a === b;
-          case '!=': return a !== b;
-          case '<': return a < b;
-          case '<=': return a <= b;
-          case '>': return a > b;
-          case '>=': return a >= b;
-          case '-eq': return ai === bi;
-          case '-ne': return ai !== bi;
-          case '-lt': return ai < bi;
-          case '-le': return ai <= bi;
-          case '-gt': return ai > bi;
-          case '-ge': return ai >= bi;
+          case '==':
+          case '=':
+            return a === b;
+          case '!=':
+            return a !== b;
+          case '<':
+            return a < b;
+          case '<=':
+            return a <= b;
+          case '>':
+            return a > b;
+          case '>=':
+            return a >= b;
+          case '-eq':
+            return ai === bi;
+          case '-ne':
+            return ai !== bi;
+          case '-lt':
+            return ai < bi;
+          case '-le':
+            return ai <= bi;
+          case '-gt':
+            return ai > bi;
+          case '-ge':
+            return ai >= bi;
         }
         return false;
       }

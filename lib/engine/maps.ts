@@ -20,7 +20,9 @@ export interface RewriteMapSource {
 }
 
 /** A user map: a JS function from key to value (undefined/null/'' = not found), sync or async. */
-export type UserMapFunction = (key: string) => string | undefined | null | Promise<string | undefined | null>;
+export type UserMapFunction = (
+  key: string,
+) => string | undefined | null | Promise<string | undefined | null>;
 
 const toUpper = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
 const toLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
@@ -50,7 +52,10 @@ export function parseMapFile(text: string): Map<string, string> {
 export class FileMap implements RewriteMapSource {
   private entries = new Map<string, string>();
   private stamp = '';
-  constructor(readonly path: string, readonly random: boolean) {
+  constructor(
+    readonly path: string,
+    readonly random: boolean,
+  ) {
     this.reload();
   }
 
@@ -83,7 +88,9 @@ export function functionMap(fn: UserMapFunction): RewriteMapSource {
     lookup(key: string): MapResult {
       const v = fn(key);
       if (v && typeof (v as Promise<unknown>).then === 'function') {
-        return (v as Promise<string | undefined | null>).then((x) => (x == null || x === '' ? undefined : String(x)));
+        return (v as Promise<string | undefined | null>).then((x) =>
+          x == null || x === '' ? undefined : String(x),
+        );
       }
       return v == null || v === '' ? undefined : String(v);
     },

@@ -5,15 +5,35 @@ export type Outcome =
   /** No rule changed anything: serve the request as it is. */
   | { readonly type: 'pass' }
   /** An internal rewrite: `path` is the decoded URL-path, `url` the encoded form for `req.url`. */
-  | { readonly type: 'rewrite'; readonly path: string; readonly args: string | null; readonly url: string }
+  | {
+      readonly type: 'rewrite';
+      readonly path: string;
+      readonly args: string | null;
+      readonly url: string;
+    }
   /** A substitution Apache would treat as a filesystem path outside the document root. */
-  | { readonly type: 'file'; readonly path: string; readonly args: string | null; readonly url: string }
+  | {
+      readonly type: 'file';
+      readonly path: string;
+      readonly args: string | null;
+      readonly url: string;
+    }
   /** An external redirect; `location` is fully qualified and escaped as Apache does it. */
   | { readonly type: 'redirect'; readonly status: number; readonly location: string }
   /** F, G, R=4xx/5xx, the 403 safety checks, or a 500 from a loop limit. `cause` says which (statusErrorCode maps it); `reason` is for logs. */
-  | { readonly type: 'status'; readonly status: number; readonly cause: StatusCause; readonly reason?: string }
+  | {
+      readonly type: 'status';
+      readonly status: number;
+      readonly cause: StatusCause;
+      readonly reason?: string;
+    }
   /** [P]: hand off to the proxy. `target` is the URL the backend should get. */
-  | { readonly type: 'proxy'; readonly target: string; readonly noCanon: boolean; readonly self?: boolean };
+  | {
+      readonly type: 'proxy';
+      readonly target: string;
+      readonly noCanon: boolean;
+      readonly self?: boolean;
+    };
 
 /** Side effects of the rules that matched (applied whatever the outcome, like Apache). */
 export interface Effects {

@@ -4,7 +4,10 @@
  */
 
 /** `table[name]` when `table` has it as an own property, else undefined. */
-export function ownValue<T>(table: Readonly<Record<string, T>> | undefined, name: string): T | undefined {
+export function ownValue<T>(
+  table: Readonly<Record<string, T>> | undefined,
+  name: string,
+): T | undefined {
   return table !== undefined && Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
@@ -13,7 +16,10 @@ export function ownValue<T>(table: Readonly<Record<string, T>> | undefined, name
  * only a registered function, never something inherited (`constructor` would call `Object()` and
  * leave the request without an answer).
  */
-export function registeredHandler<H>(handlers: Readonly<Record<string, H>> | undefined, name: string): H | undefined {
+export function registeredHandler<H>(
+  handlers: Readonly<Record<string, H>> | undefined,
+  name: string,
+): H | undefined {
   const h = ownValue(handlers, name);
   return typeof h === 'function' ? h : undefined;
 }

@@ -82,7 +82,8 @@ function killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals
 function unrefStreams(child: ChildProcessWithoutNullStreams): void {
   // a server keeps the loop alive anyway; a script that did one lookup may end (the exit hook kills the child)
   child.unref();
-  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  for (const stream of [child.stdin, child.stdout, child.stderr])
+    (stream as unknown as { unref?: () => void }).unref?.();
 }
 
 export class ProgramMap {
@@ -94,7 +95,11 @@ export class ProgramMap {
   private retryAt = 0;
   private closed = false;
 
-  constructor(readonly command: string, readonly args: readonly string[] = [], readonly timeoutMs = PRG_TIMEOUT_MS) {}
+  constructor(
+    readonly command: string,
+    readonly args: readonly string[] = [],
+    readonly timeoutMs = PRG_TIMEOUT_MS,
+  ) {}
 
   lookup(key: string): Promise<string | undefined> {
     // A key with a newline would desynchronise the protocol: Apache answers "not found" without I/O.
@@ -245,8 +250,17 @@ export class ProgramMap {
   private failed(): void {
     this.failures++;
     // one failure restarts at once (a program that died once); then 100 ms, 200 ms, ... up to 30 s
-    const delay = this.failures < 2 ? 0 : Math.min(PRG_BACKOFF_MS * 2 ** (this.failures - 2), PRG_BACKOFF_MAX_MS);
+    const delay =
+      this.failures < 2
+        ? 0
+        : Math.min(PRG_BACKOFF_MS * 2 ** (this.failures - 2), PRG_BACKOFF_MAX_MS);
     this.retryAt = Date.now() + delay;
-    if (delay) debug('prg %s: %d failures in a row: next start in %d ms', this.command, this.failures, delay);
+    if (delay)
+      debug(
+        'prg %s: %d failures in a row: next start in %d ms',
+        this.command,
+        this.failures,
+        delay,
+      );
   }
 }

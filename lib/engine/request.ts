@@ -82,7 +82,9 @@ export function parseHost(host: string): { name: string; port?: number } | undef
 function strictHostnameCheck(name: string): boolean {
   if (/^[0-9.]+$/.test(name)) {
     const labels = name.split('.');
-    return labels.length === 4 && labels.every((l) => l !== '' && !(l.length > 1 && l.startsWith('0')));
+    return (
+      labels.length === 4 && labels.every((l) => l !== '' && !(l.length > 1 && l.startsWith('0')))
+    );
   }
   const dot = name.lastIndexOf('.');
   if (dot < 0 || dot === name.length - 1) return true;
@@ -96,18 +98,26 @@ function strictHostnameCheck(name: string): boolean {
  */
 export function requestHost(view: RequestView, server: ServerInfo): { name: string; port: number } {
   const defaultPort = view.secure ? 443 : 80;
-  if (server.useCanonicalName && server.serverName) return { name: server.serverName, port: server.serverPort ?? defaultPort };
+  if (server.useCanonicalName && server.serverName)
+    return { name: server.serverName, port: server.serverPort ?? defaultPort };
   const host = parseHost(headerValue(view.headers, 'host'));
   if (!host) {
     // no Host (HTTP/1.0): ServerName and its port, else the scheme's default port (as Apache)
-    return { name: server.serverName ?? (view.localAddr.includes(':') ? `[${view.localAddr}]` : view.localAddr), port: server.serverPort ?? defaultPort };
+    return {
+      name:
+        server.serverName ??
+        (view.localAddr.includes(':') ? `[${view.localAddr}]` : view.localAddr),
+      port: server.serverPort ?? defaultPort,
+    };
   }
   // UseCanonicalName Off: the port the client named in Host, else the scheme's default (as Apache)
   return { name: host.name, port: host.port ?? defaultPort };
 }
 
 /** A Host header that is present and Apache would answer 400 for (absent is fine: HTTP/1.0). */
-export function invalidHost(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+export function invalidHost(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): boolean {
   const host = headers.host;
   if (host === undefined) return false;
   return parseHost(Array.isArray(host) ? host.join(', ') : host) === undefined;
@@ -121,8 +131,7 @@ export function constructUrl(view: RequestView, server: ServerInfo, path: string
 }
 
 export type ParsedTarget =
-  | { ok: true; uri: string; args: string | null }
-  | { ok: false; status: 400 | 404 };
+  { ok: true; uri: string; args: string | null } | { ok: false; status: 400 | 404 };
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
@@ -130,7 +139,10 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * ap_normalize_path (decode %-escaped unreserved characters, merge slashes, resolve `.` and `..`;
  * going above the root is a 400) followed by ap_unescape_url (bad `%` → 400, `%2F`/`%00` → 404).
  */
-export function parseTarget(target: string, options: { mergeSlashes?: boolean; allowEncodedSlashes?: boolean } = {}): ParsedTarget {
+export function parseTarget(
+  target: string,
+  options: { mergeSlashes?: boolean; allowEncodedSlashes?: boolean } = {},
+): ParsedTarget {
   // a fragment has no place in a request-target: Apache answers 400 (recorded)
   if (target.includes('#')) return { ok: false, status: 400 };
   const q = target.indexOf('?');
@@ -141,7 +153,8 @@ export function parseTarget(target: string, options: { mergeSlashes?: boolean; a
     const slash = path.indexOf('/', path.indexOf('//') + 2);
     path = slash < 0 ? '/' : path.slice(slash);
   }
-  if (!path.startsWith('/')) return path === '*' ? { ok: true, uri: '*', args } : { ok: false, status: 400 };
+  if (!path.startsWith('/'))
+    return path === '*' ? { ok: true, uri: '*', args } : { ok: false, status: 400 };
   // fast path: nothing to decode or normalise
   if (!/%|\/\.|\/\//.test(path)) return { ok: true, uri: path, args };
   // decode unreserved escapes first, so %2e%2e is a real dot-segment
@@ -151,7 +164,11 @@ export function parseTarget(target: string, options: { mergeSlashes?: boolean; a
       const hex = path.slice(i + 1, i + 3);
       if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { ok: false, status: 400 };
       const ch = String.fromCharCode(parseInt(hex, 16));
-      if (UNRESERVED.test(ch)) { decoded += ch; i += 2; continue; }
+      if (UNRESERVED.test(ch)) {
+        decoded += ch;
+        i += 2;
+        continue;
+      }
       decoded += path.slice(i, i + 3);
       i += 2;
       continue;
@@ -164,7 +181,10 @@ export function parseTarget(target: string, options: { mergeSlashes?: boolean; a
     const s = segs[i];
     const last = i === segs.length - 1;
     if (s === '' && !last && options.mergeSlashes !== false) continue;
-    if (s === '.') { if (last) out.push(''); continue; }
+    if (s === '.') {
+      if (last) out.push('');
+      continue;
+    }
     if (s === '..') {
       if (out.length === 0) return { ok: false, status: 400 };
       out.pop();

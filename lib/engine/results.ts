@@ -44,13 +44,22 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   // mod_proxy's `unix:/path/to.sock|http://host/path`: the socket part is not part of the URL
   const unix = /^unix:[^|]*\|/i.exec(target);
   if (unix) {
-    const rest = proxyOutcome({ ...ctx, state: { ...st, filename: 'proxy:' + target.slice(unix[0].length), pathInfo: '' } }, action);
+    const rest = proxyOutcome(
+      { ...ctx, state: { ...st, filename: 'proxy:' + target.slice(unix[0].length), pathInfo: '' } },
+      action,
+    );
     return rest.type === 'proxy' ? { ...rest, target: unix[0] + rest.target } : rest;
   }
   const noCanon = action === Action.NoEscape;
   if (noCanon) {
     if (st.args !== null) target += '?' + st.args;
-    if (hasCtlOrSpace(target)) return { type: 'status', status: 403, cause: 'unsafe', reason: 'proxy-nocanon URL contains control characters or spaces' };
+    if (hasCtlOrSpace(target))
+      return {
+        type: 'status',
+        status: 403,
+        cause: 'unsafe',
+        reason: 'proxy-nocanon URL contains control characters or spaces',
+      };
     return { type: 'proxy', target, noCanon, ...selfMark(ctx) };
   }
   const abs = absoluteUri(target);
@@ -60,8 +69,19 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const path = pathStart < 0 ? '/' : target.slice(pathStart);
   // mod_proxy's canonicalisation of the netloc: a numeric port out of range is a 400 (recorded)
   const port = /:(\d+)$/.exec(head.slice(abs.skip));
-  if (port && Number(port[1]) > 65535) return { type: 'status', status: 400, cause: 'bad-request', reason: 'proxy: port number out of range' };
-  return { type: 'proxy', target: head + proxyCanon(path) + (st.args !== null ? '?' + st.args : ''), noCanon, ...selfMark(ctx) };
+  if (port && Number(port[1]) > 65535)
+    return {
+      type: 'status',
+      status: 400,
+      cause: 'bad-request',
+      reason: 'proxy: port number out of range',
+    };
+  return {
+    type: 'proxy',
+    target: head + proxyCanon(path) + (st.args !== null ? '?' + st.args : ''),
+    noCanon,
+    ...selfMark(ctx),
+  };
 }
 
 /** `self: true` only when set, so outcomes of other [P] rules keep their shape. */
@@ -84,7 +104,10 @@ export const prefixStatCache = new WeakMap<FsView, Map<string, { exists: boolean
 
 export function firstSegmentExists(fs: FsView, statpath: string): boolean {
   let cache = prefixStatCache.get(fs);
-  if (!cache) { cache = new Map(); prefixStatCache.set(fs, cache); }
+  if (!cache) {
+    cache = new Map();
+    prefixStatCache.set(fs, cache);
+  }
   const now = Date.now();
   const hit = cache.get(statpath);
   if (hit && now - hit.at < PREFIX_STAT_TTL_MS) return hit.exists;
@@ -95,7 +118,12 @@ export function firstSegmentExists(fs: FsView, statpath: string): boolean {
 }
 
 /** prefix_stat (2.4.60+): may the local result be used as a filesystem path? */
-export function prefixStat(ctx: EvalContext, path: string, lastsub: { outputText: string; flags: { unsafePrefixStat: boolean } } | null, unsafeOption: boolean): boolean {
+export function prefixStat(
+  ctx: EvalContext,
+  path: string,
+  lastsub: { outputText: string; flags: { unsafePrefixStat: boolean } } | null,
+  unsafeOption: boolean,
+): boolean {
   const m = /^\/[^/]*/.exec(path);
   if (!m || m[0] === '/') return false;
   const statpath = m[0];

@@ -12,7 +12,8 @@ import { localOutcome, prefixStat, proxyOutcome, redirectOutcome } from './resul
 export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   const st = ctx.state;
   if (ctx.end) return PASS;
-  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/'))) return PASS;
+  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/')))
+    return PASS;
   const oargs = st.args;
   st.filename = st.uri;
   const { action, lastsub, reason } = applyList(ruleSet.rules, ctx);
@@ -21,13 +22,27 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   const abs = absoluteUri(f);
   const toProxy = f.startsWith('proxy:');
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
-  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args)) return { type: 'status', status: 403, cause: 'unsafe', reason: 'Rewritten query string contains control characters or spaces' };
-  if (action === Action.Status || action === Action.StatusSet) return { type: 'status', status: ctx.status, cause: reason ?? 'flag' };
+  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args))
+    return {
+      type: 'status',
+      status: 403,
+      cause: 'unsafe',
+      reason: 'Rewritten query string contains control characters or spaces',
+    };
+  if (action === Action.Status || action === Action.StatusSet)
+    return { type: 'status', status: ctx.status, cause: reason ?? 'flag' };
   if (toProxy) return proxyOutcome(ctx, action);
   if (abs.skip) return redirectOutcome(ctx, action, oargs);
   if (f.startsWith('passthrough:')) return localOutcome(f.slice(12), st.args, false);
-  if (!f.startsWith('/')) return { type: 'status', status: 400, cause: 'bad-request', reason: 'local result is not an absolute path' };
-  const isFile = !ctx.uriReduced && prefixStat(ctx, f, lastsub, ruleSet.options.has('UnsafePrefixStat'));
+  if (!f.startsWith('/'))
+    return {
+      type: 'status',
+      status: 400,
+      cause: 'bad-request',
+      reason: 'local result is not an absolute path',
+    };
+  const isFile =
+    !ctx.uriReduced && prefixStat(ctx, f, lastsub, ruleSet.options.has('UnsafePrefixStat'));
   if (isFile) {
     const root = ctx.server.documentRoot.replace(/\/$/, '');
     if (f.startsWith(root + '/')) return localOutcome(f.slice(root.length), st.args, false);
@@ -37,13 +52,37 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
 }
 
 /** Evaluates server-context rules (patterns see `/path`). */
-export function evaluateServer(ruleSet: RuleSet, input: EvaluateInput): Evaluation | Promise<Evaluation> {
-  if (ruleSet.engine !== true) return { outcome: PASS, effects: { vary: NONE, cookies: NONE, env: new Map(input.env ?? []), end: !!input.end, internalRedirects: 0 } };
+export function evaluateServer(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+): Evaluation | Promise<Evaluation> {
+  if (ruleSet.engine !== true)
+    return {
+      outcome: PASS,
+      effects: {
+        vary: NONE,
+        cookies: NONE,
+        env: new Map(input.env ?? []),
+        end: !!input.end,
+        internalRedirects: 0,
+      },
+    };
   return drive(attemptServer, ruleSet, input, ruleSet.maps.size > 0, input.mapBudget);
 }
 
-export function attemptServer(ruleSet: RuleSet, input: EvaluateInput, cache: Map<string, string | undefined>): Evaluation {
-  const state: RequestState = { uri: input.uri, args: input.args, filename: input.uri, pathInfo: '', env: (input.env ?? EMPTY_ENV) as Map<string, string>, envShared: true };
+export function attemptServer(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+  cache: Map<string, string | undefined>,
+): Evaluation {
+  const state: RequestState = {
+    uri: input.uri,
+    args: input.args,
+    filename: input.uri,
+    pathInfo: '',
+    env: (input.env ?? EMPTY_ENV) as Map<string, string>,
+    envShared: true,
+  };
   const ctx = makeContext(ruleSet, input, state, cache, false);
   return finish(ctx, serverPass(ruleSet, ctx), 0);
 }

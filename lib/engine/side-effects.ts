@@ -17,8 +17,14 @@ export function forceTypeHandler(rule: CompiledRule, ctx: EvalContext): void {
 
 export function setEnv(spec: string, ctx: EvalContext): void {
   // the environment Map is shared read-only until a rule writes to it
-  if (ctx.state.envShared) { ctx.state.env = new Map(ctx.state.env); ctx.state.envShared = false; }
-  if (spec.startsWith('!')) { ctx.state.env.delete(spec.slice(1)); return; }
+  if (ctx.state.envShared) {
+    ctx.state.env = new Map(ctx.state.env);
+    ctx.state.envShared = false;
+  }
+  if (spec.startsWith('!')) {
+    ctx.state.env.delete(spec.slice(1));
+    return;
+  }
   const colon = spec.indexOf(':');
   if (colon < 0) ctx.state.env.set(spec, '');
   else ctx.state.env.set(spec.slice(0, colon), spec.slice(colon + 1));
@@ -26,18 +32,35 @@ export function setEnv(spec: string, ctx: EvalContext): void {
 
 export const WDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
-export const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const MON = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
 
 /** CO=NAME:VAL:domain[:lifetime[:path[:secure[:httponly[:samesite]]]]], formatted like Apache. */
 export function setCookie(spec: string, ctx: EvalContext): void {
   let sep = ':';
   let s = spec;
-  if (s.startsWith(';')) { sep = ';'; s = s.slice(1); }
+  if (s.startsWith(';')) {
+    sep = ';';
+    s = s.slice(1);
+  }
   const [name, val, domain, expires, path, secure, httponly, samesite] = s.split(sep);
   if (!name || val === undefined || !domain) return;
   ctx.cookieNames ??= new Set();
   if (ctx.cookieNames.has(name)) return;
-  const truthy = (v: string | undefined, word: string): boolean => !!v && ['true', '1', word].includes(v.toLowerCase());
+  const truthy = (v: string | undefined, word: string): boolean =>
+    !!v && ['true', '1', word].includes(v.toLowerCase());
   let cookie = `${name}=${val}; path=${path || '/'}; domain=${domain}`;
   const minutes = expires ? atoi(expires) : 0;
   if (minutes > 0) {
@@ -46,7 +69,8 @@ export function setCookie(spec: string, ctx: EvalContext): void {
   }
   if (truthy(secure, 'secure')) cookie += '; secure';
   if (truthy(httponly, 'httponly')) cookie += '; HttpOnly';
-  if (samesite && samesite !== '0' && samesite.toLowerCase() !== 'false') cookie += `; SameSite=${samesite}`;
+  if (samesite && samesite !== '0' && samesite.toLowerCase() !== 'false')
+    cookie += `; SameSite=${samesite}`;
   ctx.cookies = append(ctx.cookies, cookie);
   ctx.cookieNames.add(name);
 }

@@ -4,7 +4,11 @@ import type { RequestView, ServerInfo } from './request.js';
 
 export interface FsView {
   /** stat(): undefined when the path does not exist. */
-  stat(path: string): { isFile(): boolean; isDirectory(): boolean; size: number | bigint; mode: number | bigint } | undefined;
+  stat(
+    path: string,
+  ):
+    | { isFile(): boolean; isDirectory(): boolean; size: number | bigint; mode: number | bigint }
+    | undefined;
   /** lstat(): undefined when the path does not exist. */
   lstat(path: string): { isSymbolicLink(): boolean } | undefined;
 }
@@ -89,5 +93,8 @@ export function append(list: string[], ...items: string[]): string[] {
 /** Thrown (and caught by the driver) when an async map lookup must be awaited first. */
 export class NeedAsync {
   /** `map` names the map that was asked (for the budget's error message). */
-  constructor(readonly promise: Promise<unknown>, readonly map?: string) {}
+  constructor(
+    readonly promise: Promise<unknown>,
+    readonly map?: string,
+  ) {}
 }

@@ -5,30 +5,53 @@ import { type EvalContext } from './state.js';
 import { atoi } from './conditions.js';
 
 export const SCHEMES: readonly [string, boolean][] = [
-  ['ajp://', true], ['balancer://', true], ['ftp://', false], ['fcgi://', true], ['gopher://', false], ['http://', true],
-  ['https://', true], ['h2://', true], ['h2c://', true], ['ldap://', false], ['mailto:', true], ['news:', false],
-  ['nntp://', false], ['scgi://', true], ['ws://', true], ['wss://', true],
+  ['ajp://', true],
+  ['balancer://', true],
+  ['ftp://', false],
+  ['fcgi://', true],
+  ['gopher://', false],
+  ['http://', true],
+  ['https://', true],
+  ['h2://', true],
+  ['h2c://', true],
+  ['ldap://', false],
+  ['mailto:', true],
+  ['news:', false],
+  ['nntp://', false],
+  ['scgi://', true],
+  ['ws://', true],
+  ['wss://', true],
 ];
 
 /** is_absolute_uri: length of the scheme prefix (0 if not absolute) and whether it takes a query. */
 export const NOT_ABSOLUTE = Object.freeze({ skip: 0, query: false });
 
-export const SCHEME_FIRST = new Set(SCHEMES.map(([s]) => s.charCodeAt(0)).concat('u'.charCodeAt(0)));
+export const SCHEME_FIRST = new Set(
+  SCHEMES.map(([s]) => s.charCodeAt(0)).concat('u'.charCodeAt(0)),
+);
 
 export function absoluteUri(uri: string): { skip: number; query: boolean } {
   if (uri.length <= 5 || !SCHEME_FIRST.has(uri.charCodeAt(0) | 0x20)) return NOT_ABSOLUTE;
   const lower = uri.slice(0, 12).toLowerCase();
-  for (const [scheme, query] of SCHEMES) if (lower.startsWith(scheme)) return { skip: scheme.length, query };
-  if (lower.startsWith('unix:')) return { skip: uri[5] === '/' && uri[6] === '/' ? 7 : 5, query: true };
+  for (const [scheme, query] of SCHEMES)
+    if (lower.startsWith(scheme)) return { skip: scheme.length, query };
+  if (lower.startsWith('unix:'))
+    return { skip: uri[5] === '/' && uri[6] === '/' ? 7 : 5, query: true };
   return NOT_ABSOLUTE;
 }
 
 /** Apache's splitout_queryargs. */
 export function splitQuery(ctx: EvalContext, rule: CompiledRule): void {
   const st = ctx.state;
-  if (rule.qsnone) { st.args = null; return; }
+  if (rule.qsnone) {
+    st.args = null;
+    return;
+  }
   const abs = absoluteUri(st.filename);
-  if (abs.skip && !abs.query) { st.args = null; return; }
+  if (abs.skip && !abs.query) {
+    st.args = null;
+    return;
+  }
   if (rule.flags.qsdiscard) st.args = null;
   const q = rule.flags.qslast ? st.filename.lastIndexOf('?') : st.filename.indexOf('?', abs.skip);
   if (q < abs.skip || q < 0) return;
@@ -53,7 +76,11 @@ export function schemeOf(ctx: EvalContext): string {
 export function fullyQualify(ctx: EvalContext): void {
   const st = ctx.state;
   if (absoluteUri(st.filename).skip) return;
-  st.filename = constructUrl(ctx.view, ctx.server, (st.filename.startsWith('/') ? '' : '/') + st.filename);
+  st.filename = constructUrl(
+    ctx.view,
+    ctx.server,
+    (st.filename.startsWith('/') ? '' : '/') + st.filename,
+  );
 }
 
 /** reduce_uri: `http://<this host>[:port]/path` → `/path`. */
@@ -61,7 +88,10 @@ export function reduceUri(ctx: EvalContext): void {
   const st = ctx.state;
   const scheme = schemeOf(ctx);
   const f = st.filename;
-  if (!(f.length > scheme.length + 3 && f.slice(0, scheme.length + 3).toLowerCase() === `${scheme}://`)) return;
+  if (!(
+    f.length > scheme.length + 3 && f.slice(0, scheme.length + 3).toLowerCase() === `${scheme}://`
+  ))
+    return;
   const rest = f.slice(scheme.length + 3);
   const m = /^([^/:]*)(?::([^/]*))?(\/.*)?$/s.exec(rest);
   if (!m) return;
@@ -71,8 +101,15 @@ export function reduceUri(ctx: EvalContext): void {
   // ap_matches_request_vhost: the configured ServerName/ServerAlias (not the Host header); without
   // a configured name, the host the client asked for stands in for it
   const { name, port: ourPort } = requestHost(ctx.view, ctx.server);
-  const hosts = ctx.server.serverName ? [ctx.server.serverName, ...(ctx.server.serverAliases ?? [])].map((h) => h.toLowerCase()) : [name.toLowerCase()];
-  const portOk = ctx.server.serverPort === undefined ? (ctx.server.serverName ? true : port === ourPort) : port === ctx.server.serverPort;
+  const hosts = ctx.server.serverName
+    ? [ctx.server.serverName, ...(ctx.server.serverAliases ?? [])].map((h) => h.toLowerCase())
+    : [name.toLowerCase()];
+  const portOk =
+    ctx.server.serverPort === undefined
+      ? ctx.server.serverName
+        ? true
+        : port === ourPort
+      : port === ctx.server.serverPort;
   if (!hosts.includes(m[1].toLowerCase()) || !portOk) return;
   // mounted (Express's baseUrl): only URLs under the mount are this site's; the local path is below it
   const mount = ctx.server.mountPath ?? '';

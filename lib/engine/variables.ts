@@ -11,8 +11,13 @@ export const API_VERSION = '20120211:142';
 
 /** Header variables by name. Maps: variable names are rule text. */
 const HTTP_VARS = new Map<string, string>([
-  ['HTTP_ACCEPT', 'accept'], ['HTTP_COOKIE', 'cookie'], ['HTTP_FORWARDED', 'forwarded'], ['HTTP_HOST', 'host'],
-  ['HTTP_PROXY_CONNECTION', 'proxy-connection'], ['HTTP_REFERER', 'referer'], ['HTTP_USER_AGENT', 'user-agent'],
+  ['HTTP_ACCEPT', 'accept'],
+  ['HTTP_COOKIE', 'cookie'],
+  ['HTTP_FORWARDED', 'forwarded'],
+  ['HTTP_HOST', 'host'],
+  ['HTTP_PROXY_CONNECTION', 'proxy-connection'],
+  ['HTTP_REFERER', 'referer'],
+  ['HTTP_USER_AGENT', 'user-agent'],
 ]);
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -27,15 +32,21 @@ function header(ctx: EvalContext, name: string): string {
 }
 
 const CANONICAL_HEADER = new Map<string, string>([
-  ['accept', 'Accept'], ['cookie', 'Cookie'], ['forwarded', 'Forwarded'], ['host', 'Host'], ['proxy-connection', 'Proxy-Connection'],
-  ['referer', 'Referer'], ['user-agent', 'User-Agent'],
+  ['accept', 'Accept'],
+  ['cookie', 'Cookie'],
+  ['forwarded', 'Forwarded'],
+  ['host', 'Host'],
+  ['proxy-connection', 'Proxy-Connection'],
+  ['referer', 'Referer'],
+  ['user-agent', 'User-Agent'],
 ]);
 
 /**
  * A variable reference resolved at load time: header variables (the hot case: `%{HTTP_HOST}`,
  * `%{HTTP:X-Foo}`) skip the name parsing on every request.
  */
-export type VariableRef = { readonly header: string; readonly vary: string } | { readonly name: string };
+export type VariableRef =
+  { readonly header: string; readonly vary: string } | { readonly name: string };
 
 export function resolveVariable(rawName: string): VariableRef {
   const colon = rawName.indexOf(':');
@@ -50,7 +61,7 @@ export function resolveVariable(rawName: string): VariableRef {
 
 /** `%{ENV:name}` from the process environment: own variables only (`constructor` is not one). */
 function processEnv(name: string): string {
-  return Object.hasOwn(process.env, name) ? process.env[name] ?? '' : '';
+  return Object.hasOwn(process.env, name) ? (process.env[name] ?? '') : '';
 }
 
 /** Reads a pre-resolved variable. */
@@ -58,7 +69,9 @@ export function readVariable(ref: VariableRef, ctx: EvalContext): string {
   if ('name' in ref) return lookupVariable(ref.name, ctx);
   // ref.header is already lower-case, as node:http's header keys are
   // own properties only: %{HTTP:constructor} is a missing header, not Object's constructor
-  const raw = Object.hasOwn(ctx.view.headers, ref.header) ? ctx.view.headers[ref.header] : undefined;
+  const raw = Object.hasOwn(ctx.view.headers, ref.header)
+    ? ctx.view.headers[ref.header]
+    : undefined;
   const v = raw === undefined ? '' : Array.isArray(raw) ? raw.join(', ') : raw;
   if (v !== '' && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
   return v;
@@ -70,12 +83,17 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
     const prefix = rawName.slice(0, colon).toUpperCase();
     const arg = rawName.slice(colon + 1);
     switch (prefix) {
-      case 'HTTP': return header(ctx, arg);
-      case 'ENV': return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? processEnv(arg);
-      case 'SSL': return sslVar(arg, ctx);
+      case 'HTTP':
+        return header(ctx, arg);
+      case 'ENV':
+        return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? processEnv(arg);
+      case 'SSL':
+        return sslVar(arg, ctx);
       case 'LA-U':
-      case 'LA-F': return lookAhead(prefix, arg, ctx);
-      default: return '';
+      case 'LA-F':
+        return lookAhead(prefix, arg, ctx);
+      default:
+        return '';
     }
   }
   const name = rawName.toUpperCase();
@@ -84,34 +102,60 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
   const { view, state, server } = ctx;
   const now = new Date();
   switch (name) {
-    case 'REQUEST_URI': return state.uri;
+    case 'REQUEST_URI':
+      return state.uri;
     case 'SCRIPT_FILENAME':
-    case 'REQUEST_FILENAME': return state.filename;
-    case 'QUERY_STRING': return state.args ?? '';
-    case 'THE_REQUEST': return `${view.method} ${view.target} ${view.protocol}`;
-    case 'REQUEST_METHOD': return view.method;
-    case 'REQUEST_SCHEME': return view.secure ? 'https' : 'http';
-    case 'HTTPS': return view.secure ? 'on' : 'off';
-    case 'SERVER_PROTOCOL': return view.protocol;
-    case 'SERVER_NAME': return requestHost(view, server).name;
-    case 'SERVER_PORT': return String(requestHost(view, server).port);
-    case 'SERVER_ADDR': return view.localAddr;
-    case 'SERVER_ADMIN': return server.serverAdmin ?? '[no address given]';
-    case 'SERVER_SOFTWARE': return server.serverSoftware ?? 'Apache';
-    case 'REMOTE_ADDR': return view.remoteAddr;
-    case 'CONN_REMOTE_ADDR': return view.connRemoteAddr;
-    case 'REMOTE_PORT': return String(view.remotePort);
-    case 'REMOTE_HOST': return view.remoteAddr;
+    case 'REQUEST_FILENAME':
+      return state.filename;
+    case 'QUERY_STRING':
+      return state.args ?? '';
+    case 'THE_REQUEST':
+      return `${view.method} ${view.target} ${view.protocol}`;
+    case 'REQUEST_METHOD':
+      return view.method;
+    case 'REQUEST_SCHEME':
+      return view.secure ? 'https' : 'http';
+    case 'HTTPS':
+      return view.secure ? 'on' : 'off';
+    case 'SERVER_PROTOCOL':
+      return view.protocol;
+    case 'SERVER_NAME':
+      return requestHost(view, server).name;
+    case 'SERVER_PORT':
+      return String(requestHost(view, server).port);
+    case 'SERVER_ADDR':
+      return view.localAddr;
+    case 'SERVER_ADMIN':
+      return server.serverAdmin ?? '[no address given]';
+    case 'SERVER_SOFTWARE':
+      return server.serverSoftware ?? 'Apache';
+    case 'REMOTE_ADDR':
+      return view.remoteAddr;
+    case 'CONN_REMOTE_ADDR':
+      return view.connRemoteAddr;
+    case 'REMOTE_PORT':
+      return String(view.remotePort);
+    case 'REMOTE_HOST':
+      return view.remoteAddr;
     case 'REMOTE_USER':
     case 'REMOTE_IDENT':
-    case 'AUTH_TYPE': return '';
+    case 'AUTH_TYPE':
+      return '';
     case 'DOCUMENT_ROOT':
-    case 'CONTEXT_DOCUMENT_ROOT': return server.documentRoot;
-    case 'CONTEXT_PREFIX': return '';
-    case 'PATH_INFO': return state.pathInfo;
-    case 'IS_SUBREQ': return view.isSubreq ? 'true' : 'false';
-    case 'IPV6': return view.connRemoteAddr.includes(':') && !view.connRemoteAddr.startsWith('::ffff:') ? 'on' : 'off';
-    case 'API_VERSION': return API_VERSION;
+    case 'CONTEXT_DOCUMENT_ROOT':
+      return server.documentRoot;
+    case 'CONTEXT_PREFIX':
+      return '';
+    case 'PATH_INFO':
+      return state.pathInfo;
+    case 'IS_SUBREQ':
+      return view.isSubreq ? 'true' : 'false';
+    case 'IPV6':
+      return view.connRemoteAddr.includes(':') && !view.connRemoteAddr.startsWith('::ffff:')
+        ? 'on'
+        : 'off';
+    case 'API_VERSION':
+      return API_VERSION;
     case 'SCRIPT_USER':
     case 'SCRIPT_GROUP': {
       try {
@@ -121,15 +165,24 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
         return '<unknown>';
       }
     }
-    case 'TIME': return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-    case 'TIME_YEAR': return String(now.getFullYear());
-    case 'TIME_MON': return pad(now.getMonth() + 1);
-    case 'TIME_DAY': return pad(now.getDate());
-    case 'TIME_HOUR': return pad(now.getHours());
-    case 'TIME_MIN': return pad(now.getMinutes());
-    case 'TIME_SEC': return pad(now.getSeconds());
-    case 'TIME_WDAY': return String(now.getDay());
-    default: return '';
+    case 'TIME':
+      return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+    case 'TIME_YEAR':
+      return String(now.getFullYear());
+    case 'TIME_MON':
+      return pad(now.getMonth() + 1);
+    case 'TIME_DAY':
+      return pad(now.getDate());
+    case 'TIME_HOUR':
+      return pad(now.getHours());
+    case 'TIME_MIN':
+      return pad(now.getMinutes());
+    case 'TIME_SEC':
+      return pad(now.getSeconds());
+    case 'TIME_WDAY':
+      return String(now.getDay());
+    default:
+      return '';
   }
 }
 
@@ -137,12 +190,17 @@ function sslVar(name: string, ctx: EvalContext): string {
   const tls = ctx.view.tls;
   if (!ctx.view.secure || !tls) return '';
   switch (name.toUpperCase()) {
-    case 'HTTPS': return 'on';
-    case 'SSL_PROTOCOL': return tls.protocol ?? '';
-    case 'SSL_CIPHER': return tls.cipher ?? '';
+    case 'HTTPS':
+      return 'on';
+    case 'SSL_PROTOCOL':
+      return tls.protocol ?? '';
+    case 'SSL_CIPHER':
+      return tls.cipher ?? '';
     case 'SSL_CIPHER_USEKEYSIZE':
-    case 'SSL_CIPHER_ALGKEYSIZE': return tls.cipherBits !== undefined ? String(tls.cipherBits) : '';
-    default: return tls.vars?.[name.toUpperCase()] ?? '';
+    case 'SSL_CIPHER_ALGKEYSIZE':
+      return tls.cipherBits !== undefined ? String(tls.cipherBits) : '';
+    default:
+      return tls.vars?.[name.toUpperCase()] ?? '';
   }
 }
 
@@ -178,6 +236,7 @@ function lookAhead(kind: string, name: string, ctx: EvalContext): string {
   }
   if (ctx.perdir !== null && !subject.startsWith('/')) url = (ctx.base ?? ctx.perdir) + subject;
   if (upper === 'REQUEST_URI') return url;
-  if (upper === 'REQUEST_FILENAME' || upper === 'SCRIPT_FILENAME') return ctx.server.documentRoot.replace(/\/$/, '') + url;
+  if (upper === 'REQUEST_FILENAME' || upper === 'SCRIPT_FILENAME')
+    return ctx.server.documentRoot.replace(/\/$/, '') + url;
   return lookupVariable(name, ctx);
 }

@@ -14,26 +14,48 @@ const isKind: Record<Kind, (v: unknown) => boolean> = {
   object: (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
   strings: (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
   trace: (v) => typeof v === 'boolean' || typeof v === 'function',
-  trust: (v) => typeof v === 'boolean' || typeof v === 'string' || typeof v === 'function' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
+  trust: (v) =>
+    typeof v === 'boolean' ||
+    typeof v === 'string' ||
+    typeof v === 'function' ||
+    (Array.isArray(v) && v.every((x) => typeof x === 'string')),
 };
 
 const kindText: Record<Kind, string> = {
-  string: 'a string', boolean: 'true or false', function: 'a function', object: 'an object', strings: 'an array of strings',
-  trace: 'true, false or a function', trust: 'a boolean, a string, an array of strings or a function',
+  string: 'a string',
+  boolean: 'true or false',
+  function: 'a function',
+  object: 'an object',
+  strings: 'an array of strings',
+  trace: 'true, false or a function',
+  trust: 'a boolean, a string, an array of strings or a function',
 };
 
 /** Throws ERR_OPTIONS for the first option (among `kinds`) that is set but of the wrong kind. */
-export function checkOptionKinds(where: string, options: object, kinds: Readonly<Record<string, Kind>>): void {
+export function checkOptionKinds(
+  where: string,
+  options: object,
+  kinds: Readonly<Record<string, Kind>>,
+): void {
   for (const [name, kind] of Object.entries(kinds)) {
     const value = (options as Record<string, unknown>)[name];
     if (value === undefined || isKind[kind](value)) continue;
-    throw optionsError(where, `option \`${name}\` must be ${kindText[kind]}, got ${describeValue(value)}`);
+    throw optionsError(
+      where,
+      `option \`${name}\` must be ${kindText[kind]}, got ${describeValue(value)}`,
+    );
   }
 }
 
 const SHARED_KINDS: Readonly<Record<string, Kind>> = {
-  maps: 'object', mapRoot: 'string', serverName: 'string', serverAliases: 'strings', trustProxy: 'trust',
-  trace: 'trace', proxy: 'function', handlers: 'object',
+  maps: 'object',
+  mapRoot: 'string',
+  serverName: 'string',
+  serverAliases: 'strings',
+  trustProxy: 'trust',
+  trace: 'trace',
+  proxy: 'function',
+  handlers: 'object',
 };
 
 /** `rewrite(rules, options)`'s options. */
@@ -42,27 +64,57 @@ export function checkRewriteOptions(options: unknown): void {
   if (options === undefined) return;
   checkContext('rewrite()', (options as { context?: unknown }).context);
   checkOptionKinds('rewrite()', options as object, {
-    ...SHARED_KINDS, root: 'string', directory: 'string', ignoreUnknownDirectives: 'boolean', file: 'function',
-    useCanonicalName: 'boolean', serverAdmin: 'string', exposeOutcome: 'boolean', fs: 'object',
+    ...SHARED_KINDS,
+    root: 'string',
+    directory: 'string',
+    ignoreUnknownDirectives: 'boolean',
+    file: 'function',
+    useCanonicalName: 'boolean',
+    serverAdmin: 'string',
+    exposeOutcome: 'boolean',
+    fs: 'object',
   });
 }
 
 /** `site(options)`'s options, except that the root exists (the site checks that itself). */
 export function checkSiteOptions(options: unknown): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw optionsError('site()', `takes an options object { root, config?, ... }, got ${describeValue(options)}`);
+    throw optionsError(
+      'site()',
+      `takes an options object { root, config?, ... }, got ${describeValue(options)}`,
+    );
   }
   const root = (options as { root?: unknown }).root;
-  if (root === undefined || root === '') throw optionsError('site()', 'option `root` (the document root folder) is required');
+  if (root === undefined || root === '')
+    throw optionsError('site()', 'option `root` (the document root folder) is required');
   checkOptionKinds('site()', options, {
-    ...SHARED_KINDS, root: 'string', allowedRoots: 'strings', directorySlash: 'boolean', directoryIndex: 'strings',
-    addHandler: 'object', fallthrough: 'boolean', dotfiles: 'boolean', debugHeaders: 'boolean', log: 'function',
+    ...SHARED_KINDS,
+    root: 'string',
+    allowedRoots: 'strings',
+    directorySlash: 'boolean',
+    directoryIndex: 'strings',
+    addHandler: 'object',
+    fallthrough: 'boolean',
+    dotfiles: 'boolean',
+    debugHeaders: 'boolean',
+    log: 'function',
   });
   const { symlinks, htaccess } = options as { symlinks?: unknown; htaccess?: unknown };
-  if (symlinks !== undefined && symlinks !== 'inside' && symlinks !== 'follow' && symlinks !== 'deny') {
-    throw optionsError('site()', `option \`symlinks\` must be 'inside', 'follow' or 'deny', got ${describeValue(symlinks)}`);
+  if (
+    symlinks !== undefined &&
+    symlinks !== 'inside' &&
+    symlinks !== 'follow' &&
+    symlinks !== 'deny'
+  ) {
+    throw optionsError(
+      'site()',
+      `option \`symlinks\` must be 'inside', 'follow' or 'deny', got ${describeValue(symlinks)}`,
+    );
   }
   if (htaccess !== undefined && typeof htaccess !== 'boolean' && !isKind.object(htaccess)) {
-    throw optionsError('site()', `option \`htaccess\` must be true, false or { fileName?, recheckMs? }, got ${describeValue(htaccess)}`);
+    throw optionsError(
+      'site()',
+      `option \`htaccess\` must be true, false or { fileName?, recheckMs? }, got ${describeValue(htaccess)}`,
+    );
   }
 }

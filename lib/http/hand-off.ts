@@ -16,9 +16,19 @@ export interface ProxyDecision {
   readonly self?: boolean;
 }
 
-export function handOff<Req extends IncomingMessage, Res extends ServerResponse>(proxy: ProxyHandler<Req, Res>, req: Req, res: Res, next: Next, decision: ProxyDecision): void {
-  const hand: ProxyRequest = decision.self ? { target: decision.target, noCanon: decision.noCanon, self: true } : { target: decision.target, noCanon: decision.noCanon };
-  const viaSymbol = (proxy as unknown as Record<symbol, ProxyHandler<Req, Res> | undefined>)[kProxyHandOff];
+export function handOff<Req extends IncomingMessage, Res extends ServerResponse>(
+  proxy: ProxyHandler<Req, Res>,
+  req: Req,
+  res: Res,
+  next: Next,
+  decision: ProxyDecision,
+): void {
+  const hand: ProxyRequest = decision.self
+    ? { target: decision.target, noCanon: decision.noCanon, self: true }
+    : { target: decision.target, noCanon: decision.noCanon };
+  const viaSymbol = (proxy as unknown as Record<symbol, ProxyHandler<Req, Res> | undefined>)[
+    kProxyHandOff
+  ];
   if (viaSymbol) viaSymbol(req, res, next, hand);
   else proxy(req, res, next, hand);
 }

@@ -19,17 +19,24 @@ export function rulesFile(rules: unknown): string | undefined {
 }
 
 const isRuleSet = (rules: object): rules is RuleSet =>
-  Array.isArray((rules as { rules?: unknown }).rules) && (rules as { maps?: unknown }).maps instanceof Map;
+  Array.isArray((rules as { rules?: unknown }).rules) &&
+  (rules as { maps?: unknown }).maps instanceof Map;
 
 /** Throws ERR_OPTIONS (naming the entry point) unless `rules` is one of the accepted shapes. */
 export function checkRulesInput(where: string, rules: unknown): void {
   if (typeof rules === 'string' || Array.isArray(rules)) return;
-  if (rules === null || typeof rules !== 'object') throw optionsError(where, `rules must be ${RULES_INPUT}; got ${describeValue(rules)}`);
+  if (rules === null || typeof rules !== 'object')
+    throw optionsError(where, `rules must be ${RULES_INPUT}; got ${describeValue(rules)}`);
   if ('file' in rules) {
-    if (typeof rules.file !== 'string' || rules.file === '') throw optionsError(where, `{ file } must name a rules file, got ${describeValue(rules.file)}`);
+    if (typeof rules.file !== 'string' || rules.file === '')
+      throw optionsError(
+        where,
+        `{ file } must name a rules file, got ${describeValue(rules.file)}`,
+      );
     return;
   }
-  if (!isRuleSet(rules)) throw optionsError(where, `rules must be ${RULES_INPUT}; got an object that is none of these`);
+  if (!isRuleSet(rules))
+    throw optionsError(where, `rules must be ${RULES_INPUT}; got an object that is none of these`);
 }
 
 /**
@@ -37,10 +44,18 @@ export function checkRulesInput(where: string, rules: unknown): void {
  * factories then imply it, after merging with a parent). Without `options.context`, a file named
  * `.htaccess`/`*.htaccess` is read in directory context.
  */
-export function loadRules(rules: RulesInput, options: Pick<RewriteOptions, 'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives'>): RuleSet {
+export function loadRules(
+  rules: RulesInput,
+  options: Pick<RewriteOptions, 'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives'>,
+): RuleSet {
   checkRulesInput('loadRules()', rules);
   const context = chooseContext(options.context, rulesFile(rules)).context;
-  const co: CompileOptions = { context, maps: options.maps, mapRoot: options.mapRoot, ignoreUnknownDirectives: options.ignoreUnknownDirectives };
+  const co: CompileOptions = {
+    context,
+    maps: options.maps,
+    mapRoot: options.mapRoot,
+    ignoreUnknownDirectives: options.ignoreUnknownDirectives,
+  };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);
   const file = rulesFile(rules);
@@ -59,8 +74,19 @@ export function loadRules(rules: RulesInput, options: Pick<RewriteOptions, 'cont
  * The `prg:` maps a middleware started itself, for its close(): not those of a RuleSet it was
  * given, nor map sources the user passed in `maps` (their owners close them).
  */
-export function ownedPrograms(rules: RulesInput | undefined, ruleSet: RuleSet | undefined, userMaps: RewriteOptions['maps']): ProgramMap[] {
-  if (!ruleSet || rules === undefined || (typeof rules === 'object' && 'rules' in (rules as object))) return [];
+export function ownedPrograms(
+  rules: RulesInput | undefined,
+  ruleSet: RuleSet | undefined,
+  userMaps: RewriteOptions['maps'],
+): ProgramMap[] {
+  if (
+    !ruleSet ||
+    rules === undefined ||
+    (typeof rules === 'object' && 'rules' in (rules as object))
+  )
+    return [];
   const given = new Set<unknown>(Object.values(userMaps ?? {}));
-  return [...ruleSet.maps.values()].filter((m): m is ProgramMap => m instanceof ProgramMap && !given.has(m));
+  return [...ruleSet.maps.values()].filter(
+    (m): m is ProgramMap => m instanceof ProgramMap && !given.has(m),
+  );
 }

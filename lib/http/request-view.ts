@@ -29,24 +29,52 @@ export class NodeRequestView implements RequestView {
   private addr?: string;
   private sec?: boolean;
   private trustFn?: Trust;
-  constructor(private readonly req: IncomingMessage, private readonly configured: Trust) {}
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly configured: Trust,
+  ) {}
   private get trust(): Trust {
     return (this.trustFn ??= this.configured === FROM_APP ? appTrust(this.req) : this.configured);
   }
-  get method(): string { return this.req.method ?? 'GET'; }
-  get target(): string { return (this.req as { originalUrl?: string }).originalUrl ?? this.req.url ?? '/'; }
-  get protocol(): string { return `HTTP/${this.req.httpVersion}`; }
-  get headers(): IncomingMessage['headers'] { return this.req.headers; }
-  get remoteAddr(): string { return (this.addr ??= proxyAddr(this.req, this.trust)); }
-  get connRemoteAddr(): string { return this.req.socket.remoteAddress ?? ''; }
-  get remotePort(): number { return this.req.socket.remotePort ?? 0; }
-  get localAddr(): string { return this.req.socket.localAddress ?? ''; }
-  get localPort(): number { return this.req.socket.localPort ?? 0; }
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+  get target(): string {
+    return (this.req as { originalUrl?: string }).originalUrl ?? this.req.url ?? '/';
+  }
+  get protocol(): string {
+    return `HTTP/${this.req.httpVersion}`;
+  }
+  get headers(): IncomingMessage['headers'] {
+    return this.req.headers;
+  }
+  get remoteAddr(): string {
+    return (this.addr ??= proxyAddr(this.req, this.trust));
+  }
+  get connRemoteAddr(): string {
+    return this.req.socket.remoteAddress ?? '';
+  }
+  get remotePort(): number {
+    return this.req.socket.remotePort ?? 0;
+  }
+  get localAddr(): string {
+    return this.req.socket.localAddress ?? '';
+  }
+  get localPort(): number {
+    return this.req.socket.localPort ?? 0;
+  }
   get secure(): boolean {
     if (this.sec === undefined) {
       this.sec = !!(this.req.socket as TLSSocket).encrypted;
-      if (!this.sec && this.req.headers['x-forwarded-proto'] !== undefined && this.trust(this.connRemoteAddr, 0)) {
-        this.sec = String(this.req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
+      if (
+        !this.sec &&
+        this.req.headers['x-forwarded-proto'] !== undefined &&
+        this.trust(this.connRemoteAddr, 0)
+      ) {
+        this.sec =
+          String(this.req.headers['x-forwarded-proto'] ?? '')
+            .split(',')[0]
+            .trim() === 'https';
       }
     }
     return this.sec;
@@ -67,6 +95,9 @@ function appTrust(req: IncomingMessage): Trust {
 }
 
 /** Builds the engine's view of a node:http request. */
-export function requestView(req: IncomingMessage, trust: (addr: string, i: number) => boolean): RequestView {
+export function requestView(
+  req: IncomingMessage,
+  trust: (addr: string, i: number) => boolean,
+): RequestView {
   return new NodeRequestView(req, trust);
 }

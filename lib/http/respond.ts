@@ -3,17 +3,43 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RewriteRuntimeError } from '../errors.js';
 
 export const STATUS_TEXT: Record<number, string> = {
-  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
-  413: 'Request Entity Too Large', 414: 'Request-URI Too Long', 415: 'Unsupported Media Type', 418: "I'm a teapot",
-  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 501: 'Not Implemented',
-  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  305: 'Use Proxy',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
+  415: 'Unsupported Media Type',
+  418: "I'm a teapot",
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  451: 'Unavailable For Legal Reasons',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** ap_escape_html. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+  return s.replace(/[&<>"]/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;',
+  );
 }
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
@@ -32,8 +58,10 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
  */
 export function errorPage(status: number, inner: string, recursive?: number): string {
   const text = STATUS_TEXT[status] ?? 'Unknown Reason';
-  const additionally = recursive === undefined ? ''
-    : `<p>Additionally, a ${recursive} ${STATUS_TEXT[recursive] ?? 'Unknown Reason'}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n`;
+  const additionally =
+    recursive === undefined
+      ? ''
+      : `<p>Additionally, a ${recursive} ${STATUS_TEXT[recursive] ?? 'Unknown Reason'}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n`;
   return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${text}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}${additionally}</body></html>\n`;
 }
 
@@ -62,13 +90,21 @@ export class ResponseHeaderError extends RewriteRuntimeError {
   /** The status that was being answered when the header was refused (a redirect's 302). */
   readonly during?: number;
   constructor(name: string, value: string, during?: number) {
-    super('ERR_RESPONSE_HEADER', `modrewrite: response header '${JSON.stringify(name).slice(1, -1)}' value of '${JSON.stringify(value).slice(1, -1)}' contains invalid characters, aborting request`, { status: 500 });
+    super(
+      'ERR_RESPONSE_HEADER',
+      `modrewrite: response header '${JSON.stringify(name).slice(1, -1)}' value of '${JSON.stringify(value).slice(1, -1)}' contains invalid characters, aborting request`,
+      { status: 500 },
+    );
     this.during = during;
   }
 }
 
 /** The one check for every response header built from request data: throws ResponseHeaderError. */
-export function checkHeader(name: string, value: string | readonly string[], during?: number): void {
+export function checkHeader(
+  name: string,
+  value: string | readonly string[],
+  during?: number,
+): void {
   const values = typeof value === 'string' ? [value] : value;
   if (!isValidHeaderName(name)) throw new ResponseHeaderError(name, values.join(', '), during);
   for (const v of values) {
@@ -77,7 +113,12 @@ export function checkHeader(name: string, value: string | readonly string[], dur
 }
 
 /** `res.setHeader` after checkHeader. */
-export function setCheckedHeader(res: ServerResponse, name: string, value: string | readonly string[], during?: number): void {
+export function setCheckedHeader(
+  res: ServerResponse,
+  name: string,
+  value: string | readonly string[],
+  during?: number,
+): void {
   checkHeader(name, value, during);
   res.setHeader(name, value);
 }
@@ -108,7 +149,11 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, err: unkn
  * Runs `answer` so that no exception escapes the request: before anything was sent it goes to
  * `fail` (next(err) under Express, sendFailure elsewhere), after that the response is destroyed.
  */
-export function answerSafely(res: ServerResponse, fail: (err: unknown) => void, answer: () => void): void {
+export function answerSafely(
+  res: ServerResponse,
+  fail: (err: unknown) => void,
+  answer: () => void,
+): void {
   try {
     answer();
   } catch (err) {
@@ -151,48 +196,92 @@ function restoreWriteHead(res: ServerResponse): void {
 }
 
 /** get_canned_error_string for the statuses modrewrite answers. */
-export function cannedMessage(status: number, method: string, admin = '[no address given]', notes = ''): string {
+export function cannedMessage(
+  status: number,
+  method: string,
+  admin = '[no address given]',
+  notes = '',
+): string {
   const m = escapeHtml(method);
   switch (status) {
-    case 400: return `<p>Your browser sent a request that this server could not understand.<br />\n${notes}</p>\n`;
-    case 403: return `<p>You don't have permission to access this resource.${notes}</p>\n`;
-    case 404: return '<p>The requested URL was not found on this server.</p>\n';
-    case 405: return `<p>The requested method ${m} is not allowed for this URL.</p>\n`;
-    case 410: return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
-    case 412: return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
-    case 414: return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
-    case 502: return '<p>The proxy server received an invalid\r\nresponse from an upstream server.<br />\r\n</p>\n';
-    case 503: return '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n';
-    case 504: return '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n';
+    case 400:
+      return `<p>Your browser sent a request that this server could not understand.<br />\n${notes}</p>\n`;
+    case 403:
+      return `<p>You don't have permission to access this resource.${notes}</p>\n`;
+    case 404:
+      return '<p>The requested URL was not found on this server.</p>\n';
+    case 405:
+      return `<p>The requested method ${m} is not allowed for this URL.</p>\n`;
+    case 410:
+      return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
+    case 412:
+      return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
+    case 414:
+      return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
+    case 502:
+      return '<p>The proxy server received an invalid\r\nresponse from an upstream server.<br />\r\n</p>\n';
+    case 503:
+      return '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n';
+    case 504:
+      return '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n';
     default:
       if (STATUS_TEXT[status] && status < 500) return '';
-      return '<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n'
-        + `<p>Please contact the server administrator at \n ${escapeHtml(admin)} to inform them of the time this error occurred,\n`
-        + ' and the actions you performed just before this error.</p>\n<p>More information about this error may be available\nin the server error log.</p>\n';
+      return (
+        '<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n' +
+        `<p>Please contact the server administrator at \n ${escapeHtml(admin)} to inform them of the time this error occurred,\n` +
+        ' and the actions you performed just before this error.</p>\n<p>More information about this error may be available\nin the server error log.</p>\n'
+      );
   }
 }
 
 /** An external redirect. `location` is already fully qualified and escaped by the engine. */
-export function sendRedirect(req: IncomingMessage, res: ServerResponse, status: number, location: string): void {
+export function sendRedirect(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  location: string,
+): void {
   // A Location starting with // would be protocol-relative: collapse it (open-redirect hygiene).
   const safe = location.replace(/^\/{2,}/, '/');
   setCheckedHeader(res, 'Location', safe, status);
-  const inner = status === 303 ? `<p>The answer to your request is located <a href="${escapeHtml(safe)}">here</a>.</p>\n`
-    : status >= 300 && status < 400 ? `<p>The document has moved <a href="${escapeHtml(safe)}">here</a>.</p>\n` : cannedMessage(status, req.method ?? 'GET');
+  const inner =
+    status === 303
+      ? `<p>The answer to your request is located <a href="${escapeHtml(safe)}">here</a>.</p>\n`
+      : status >= 300 && status < 400
+        ? `<p>The document has moved <a href="${escapeHtml(safe)}">here</a>.</p>\n`
+        : cannedMessage(status, req.method ?? 'GET');
   send(req, res, status, errorPage(status, inner));
 }
 
 /** Apache's error page for `status`; `notes` is Apache's "error-notes" (shown for 400 and 403). */
-export function sendStatus(req: IncomingMessage, res: ServerResponse, status: number, admin?: string, notes?: string): void {
-  send(req, res, status, errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes)));
+export function sendStatus(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  admin?: string,
+  notes?: string,
+): void {
+  send(
+    req,
+    res,
+    status,
+    errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes)),
+  );
 }
 
 /** Appends to Vary without duplicates (case-insensitive). */
 export function appendVary(res: ServerResponse, names: readonly string[]): void {
   if (!names.length) return;
   const current = String(res.getHeader('Vary') ?? '');
-  const have = current.split(',').map((s) => s.trim()).filter(Boolean);
+  const have = current
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const lower = new Set(have.map((s) => s.toLowerCase()));
-  for (const n of names) if (!lower.has(n.toLowerCase())) { have.push(n); lower.add(n.toLowerCase()); }
+  for (const n of names)
+    if (!lower.has(n.toLowerCase())) {
+      have.push(n);
+      lower.add(n.toLowerCase());
+    }
   res.setHeader('Vary', have.join(', '));
 }

@@ -7,10 +7,19 @@ import type { RewriteInfo } from './types.js';
 /** `req.rewrite`: one small object per rewritten request; `env` is converted on first read. */
 export class RequestRewriteInfo implements RewriteInfo {
   private envCache?: Record<string, string>;
-  constructor(private readonly evaluation: Evaluation, readonly trace: readonly string[]) {}
-  get outcome(): Outcome { return this.evaluation.outcome; }
-  get contentType(): string | undefined { return this.evaluation.effects.contentType; }
-  get handler(): string | undefined { return this.evaluation.effects.handler; }
+  constructor(
+    private readonly evaluation: Evaluation,
+    readonly trace: readonly string[],
+  ) {}
+  get outcome(): Outcome {
+    return this.evaluation.outcome;
+  }
+  get contentType(): string | undefined {
+    return this.evaluation.effects.contentType;
+  }
+  get handler(): string | undefined {
+    return this.evaluation.effects.handler;
+  }
   get env(): Record<string, string> {
     if (!this.envCache) {
       const env: Record<string, string> = {};
@@ -19,7 +28,15 @@ export class RequestRewriteInfo implements RewriteInfo {
     }
     return this.envCache;
   }
-  toJSON(): RewriteInfo { return { env: this.env, outcome: this.outcome, contentType: this.contentType, handler: this.handler, trace: this.trace }; }
+  toJSON(): RewriteInfo {
+    return {
+      env: this.env,
+      outcome: this.outcome,
+      contentType: this.contentType,
+      handler: this.handler,
+      trace: this.trace,
+    };
+  }
 }
 
 /** What modrewrite decided for a request (also readable as `req.rewrite`). */

@@ -16,7 +16,16 @@ import { evaluateServer } from '../engine/server.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { invalidHost, parseTarget } from '../engine/request.js';
 import { registeredHandler } from '../engine/own.js';
-import { answerSafely, appendVary, checkHeader, failSafely, forceContentType, sendFailure, sendRedirect, sendStatus } from './respond.js';
+import {
+  answerSafely,
+  appendVary,
+  checkHeader,
+  failSafely,
+  forceContentType,
+  sendFailure,
+  sendRedirect,
+  sendStatus,
+} from './respond.js';
 import { handOff } from './hand-off.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { checkRewriteOptions } from './check-options.js';
@@ -43,7 +52,10 @@ export const NO_TRACE: string[] = Object.freeze([]) as unknown as string[];
  *   RewriteRule ^/old/(\d+)$ /new?id=$1 [QSA,L]
  * `));
  */
-export function rewrite<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
+export function rewrite<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(
   rules: RulesInput,
   options: RewriteOptions<Req, Res> = {},
 ): ((req: Req, res: Res, next?: Next) => void) & { upgrade: UpgradeListener; close: () => void } {
@@ -64,41 +76,84 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
   // rules the user installed run unless they say RewriteEngine Off (merged with the parent's first)
   ruleSet = withImpliedEngine(ruleSet);
   const root = resolve(options.root ?? process.cwd());
-  const server = { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases, useCanonicalName: options.useCanonicalName, serverAdmin: options.serverAdmin };
+  const server = {
+    documentRoot: root,
+    serverName: options.serverName,
+    serverAliases: options.serverAliases,
+    useCanonicalName: options.useCanonicalName,
+    serverAdmin: options.serverAdmin,
+  };
   const trust = compileTrust(options.trustProxy);
   const mapTimeout = checkMapTimeout(options.mapTimeout);
   // a budget per request only where a map could answer asynchronously
-  const budget = (): MapBudget | undefined => (ruleSet.maps.size > 0 ? new MapBudget(mapTimeout) : undefined);
-  const traceFn = options.trace === true ? (line: string) => debug(line) : typeof options.trace === 'function' ? options.trace : debug.enabled ? (line: string) => debug(line) : undefined;
-  const note = inferenceNote(`rewrite() rules${ruleSet.file ? ` (${ruleSet.file})` : ''}`, choice, written);
+  const budget = (): MapBudget | undefined =>
+    ruleSet.maps.size > 0 ? new MapBudget(mapTimeout) : undefined;
+  const traceFn =
+    options.trace === true
+      ? (line: string) => debug(line)
+      : typeof options.trace === 'function'
+        ? options.trace
+        : debug.enabled
+          ? (line: string) => debug(line)
+          : undefined;
+  const note = inferenceNote(
+    `rewrite() rules${ruleSet.file ? ` (${ruleSet.file})` : ''}`,
+    choice,
+    written,
+  );
   if (note) traceFn?.(note);
 
   const middleware = function rewriteMiddleware(req: Req, res: Res, next?: Next): void {
-    const done: Next = next ?? ((err?: unknown) => {
-      if (err) { sendFailure(req, res, err); return; }
-      if (!res.headersSent) sendStatus(req, res, 404);
-    });
-    const baseUrl = context === 'directory' ? String((req as { baseUrl?: string }).baseUrl ?? '') : '';
+    const done: Next =
+      next ??
+      ((err?: unknown) => {
+        if (err) {
+          sendFailure(req, res, err);
+          return;
+        }
+        if (!res.headersSent) sendStatus(req, res, 404);
+      });
+    const baseUrl =
+      context === 'directory' ? String((req as { baseUrl?: string }).baseUrl ?? '') : '';
     const fullUrl = baseUrl ? mountedUrl(req, baseUrl) : (req.url ?? '/');
     const parsed = parseTarget(fullUrl);
-    if (!parsed.ok) { sendStatus(req, res, parsed.status); return; }
+    if (!parsed.ok) {
+      sendStatus(req, res, parsed.status);
+      return;
+    }
     const tracing = !!(traceFn || options.trace);
     const trace: string[] = tracing ? [] : NO_TRACE;
     const input: EvaluateInput = {
-      view: requestView(req, trust), server, uri: parsed.uri, args: parsed.args, fs: options.fs,
-      trace: tracing ? (line) => { trace.push(line); traceFn?.(line); } : undefined,
-      directory: options.directory ?? (baseUrl || '/'), mapBudget: budget(),
+      view: requestView(req, trust),
+      server,
+      uri: parsed.uri,
+      args: parsed.args,
+      fs: options.fs,
+      trace: tracing
+        ? (line) => {
+            trace.push(line);
+            traceFn?.(line);
+          }
+        : undefined,
+      directory: options.directory ?? (baseUrl || '/'),
+      mapBudget: budget(),
     };
     let result: Evaluation | Promise<Evaluation>;
     try {
-      result = context === 'directory' ? evaluateDirectory(ruleSet, input) : evaluateServer(ruleSet, input);
+      result =
+        context === 'directory'
+          ? evaluateDirectory(ruleSet, input)
+          : evaluateServer(ruleSet, input);
     } catch (err) {
       done(err);
       return;
     }
     // nothing thrown while answering may escape the request (an unhandled rejection ends the process)
     if (result instanceof Promise) {
-      result.then((r) => answerSafely(res, done, () => apply(r, req, res, done, baseUrl, trace)), (err: unknown) => failed(err, done));
+      result.then(
+        (r) => answerSafely(res, done, () => apply(r, req, res, done, baseUrl, trace)),
+        (err: unknown) => failed(err, done),
+      );
       return;
     }
     // the synchronous path inlines answerSafely: no closure per request on the hot path
@@ -109,33 +164,79 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     }
   };
   // `server.on('upgrade', mw.upgrade)`: the same rules for WebSocket handshakes, [P] to options.proxy.upgrade
-  const evaluateUpgrade = (req: IncomingMessage, uri: string, args: string | null): Evaluation | Promise<Evaluation> => {
-    const input: EvaluateInput = { view: requestView(req, trust), server, uri, args, fs: options.fs, directory: options.directory ?? '/', mapBudget: budget() };
-    return context === 'directory' ? evaluateDirectory(ruleSet, input) : evaluateServer(ruleSet, input);
+  const evaluateUpgrade = (
+    req: IncomingMessage,
+    uri: string,
+    args: string | null,
+  ): Evaluation | Promise<Evaluation> => {
+    const input: EvaluateInput = {
+      view: requestView(req, trust),
+      server,
+      uri,
+      args,
+      fs: options.fs,
+      directory: options.directory ?? '/',
+      mapBudget: budget(),
+    };
+    return context === 'directory'
+      ? evaluateDirectory(ruleSet, input)
+      : evaluateServer(ruleSet, input);
   };
   // close(): the prg: children of RewriteMaps in these rules end (they also end with the process)
   const close = (): void => {
     for (const program of programs) program.close();
   };
-  return Object.assign(middleware, { upgrade: upgradeHandler(evaluateUpgrade, options.proxy as UpgradeCapable | undefined), close });
+  return Object.assign(middleware, {
+    upgrade: upgradeHandler(evaluateUpgrade, options.proxy as UpgradeCapable | undefined),
+    close,
+  });
 
   /** An evaluation that failed after waiting for maps (ERR_MAP_TIMEOUT): logged, then `next(err)`. */
   function failed(err: unknown, next: Next): void {
-    debug('%s', err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err));
+    debug(
+      '%s',
+      err instanceof Error
+        ? `${(err as { code?: string }).code ?? err.name}: ${err.message}`
+        : String(err),
+    );
     next(err);
   }
 
-  function apply(evaluation: Evaluation, req: Req, res: Res, next: Next, baseUrl: string, trace: string[]): void {
+  function apply(
+    evaluation: Evaluation,
+    req: Req,
+    res: Res,
+    next: Next,
+    baseUrl: string,
+    trace: string[],
+  ): void {
     const { outcome, effects } = evaluation;
     // fast path: nothing matched and nothing was set
-    if (outcome.type === 'pass' && effects.env.size === 0 && !effects.vary.length && !effects.cookies.length && !effects.contentType && !effects.handler && !trace.length) {
+    if (
+      outcome.type === 'pass' &&
+      effects.env.size === 0 &&
+      !effects.vary.length &&
+      !effects.cookies.length &&
+      !effects.contentType &&
+      !effects.handler &&
+      !trace.length
+    ) {
       next();
       return;
     }
     // Only when there is something to tell beyond req.url: adding a property to every rewritten
     // request changes its hidden class and measured 4 % of throughput on a plain rewrite.
-    if (effects.env.size || effects.contentType || effects.handler || trace.length || options.exposeOutcome) {
-      (req as unknown as { rewrite: RewriteInfo }).rewrite = new RequestRewriteInfo(evaluation, trace);
+    if (
+      effects.env.size ||
+      effects.contentType ||
+      effects.handler ||
+      trace.length ||
+      options.exposeOutcome
+    ) {
+      (req as unknown as { rewrite: RewriteInfo }).rewrite = new RequestRewriteInfo(
+        evaluation,
+        trace,
+      );
     }
     // Apache answers redirects and errors it generates with err_headers_out only: Set-Cookie from
     // [CO] survives, Vary does not (recorded); responses the app produces get the Vary
@@ -146,7 +247,10 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
     if (!answered) appendVary(res, effects.vary);
     if (effects.cookies.length) {
       const prev = res.getHeader('Set-Cookie');
-      res.setHeader('Set-Cookie', [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), ...effects.cookies]);
+      res.setHeader('Set-Cookie', [
+        ...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]),
+        ...effects.cookies,
+      ]);
     }
     if (effects.contentType) forceContentType(res, effects.contentType);
     switch (outcome.type) {
@@ -156,24 +260,42 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         if (!setUrl(req, baseUrl, outcome.url)) return;
         break;
       case 'file':
-        if (options.file) { options.file(req, res, next, { path: outcome.path, args: outcome.args }); return; }
+        if (options.file) {
+          options.file(req, res, next, { path: outcome.path, args: outcome.args });
+          return;
+        }
         if (!setUrl(req, baseUrl, outcome.url)) return;
         break;
       case 'redirect':
         // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400, as Apache
-        if (invalidHost(req.headers)) { sendStatus(req, res, 400); return; }
+        if (invalidHost(req.headers)) {
+          sendStatus(req, res, 400);
+          return;
+        }
         sendRedirect(req, res, outcome.status, outcome.location);
         return;
       case 'status':
         if (outcome.status >= 500) {
-          next(new RewriteRuntimeError(statusErrorCode(outcome.cause), `modrewrite: ${req.url}: ${outcome.status} (${outcome.reason ?? outcome.cause})`, { status: outcome.status }));
+          next(
+            new RewriteRuntimeError(
+              statusErrorCode(outcome.cause),
+              `modrewrite: ${req.url}: ${outcome.status} (${outcome.reason ?? outcome.cause})`,
+              { status: outcome.status },
+            ),
+          );
           return;
         }
         sendStatus(req, res, outcome.status);
         return;
       case 'proxy':
-        if (options.proxy) { handOff(options.proxy, req, res, next, outcome); return; }
-        debug('attempt to make remote request from mod_rewrite without proxy enabled: proxy:%s (set options.proxy)', outcome.target);
+        if (options.proxy) {
+          handOff(options.proxy, req, res, next, outcome);
+          return;
+        }
+        debug(
+          'attempt to make remote request from mod_rewrite without proxy enabled: proxy:%s (set options.proxy)',
+          outcome.target,
+        );
         sendStatus(req, res, 403);
         return;
       default: {
@@ -181,8 +303,13 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         void never;
       }
     }
-    const handler = effects.handler ? registeredHandler(options.handlers, effects.handler) : undefined;
-    if (handler) { handler(req, res, next); return; }
+    const handler = effects.handler
+      ? registeredHandler(options.handlers, effects.handler)
+      : undefined;
+    if (handler) {
+      handler(req, res, next);
+      return;
+    }
     next();
 
     function setUrl(r: Req, base: string, url: string): boolean {
@@ -202,7 +329,14 @@ export function rewrite<Req extends IncomingMessage = IncomingMessage, Res exten
         app.handle(r, res, next);
         return false;
       }
-      if (app?.handle) { next(new RewriteRuntimeError('ERR_RECURSION', 'modrewrite: internal redirect limit exceeded', { status: 500 })); return false; }
+      if (app?.handle) {
+        next(
+          new RewriteRuntimeError('ERR_RECURSION', 'modrewrite: internal redirect limit exceeded', {
+            status: 500,
+          }),
+        );
+        return false;
+      }
       r.url = url;
       return true;
     }

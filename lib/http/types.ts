@@ -1,12 +1,10 @@
 /** The public types of the middleware: rules input, options, hand-off signatures, `req.rewrite`. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolve } from 'node:path';
 import type { RuleSet } from '../compile/ruleset.js';
 import type { TypedRule } from '../compile/typed.js';
 import type { RewriteMapSource, UserMapFunction } from '../engine/maps.js';
 import type { Outcome } from '../engine/outcome.js';
 import type { FsView } from '../engine/state.js';
-import { debug } from './rewrite.js';
 
 /** Rules: Apache text, typed rule objects, `{ file }`, or an already compiled RuleSet. */
 export type RulesInput = string | readonly TypedRule[] | { readonly file: string } | RuleSet;
@@ -25,7 +23,12 @@ export type Next = (err?: unknown) => void;
 
 export type ProxyHandler<Req, Res> = (req: Req, res: Res, next: Next, proxy: ProxyRequest) => void;
 
-export type FileHandler<Req, Res> = (req: Req, res: Res, next: Next, file: { path: string; args: string | null }) => void;
+export type FileHandler<Req, Res> = (
+  req: Req,
+  res: Res,
+  next: Next,
+  file: { path: string; args: string | null },
+) => void;
 
 export type Handler<Req, Res> = (req: Req, res: Res, next: Next) => void;
 
@@ -63,7 +66,10 @@ declare global {
   }
 }
 
-export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+export interface RewriteOptions<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> {
   /** `server` (patterns see `/path`) or `directory` (like an .htaccess; patterns see the path relative to the directory). @default 'server' */
   readonly context?: 'server' | 'directory';
   /** DocumentRoot: REQUEST_FILENAME in directory context, DOCUMENT_ROOT, file tests. @default process.cwd() */
@@ -85,7 +91,8 @@ export interface RewriteOptions<Req extends IncomingMessage = IncomingMessage, R
   /** `[H=name]` handlers. */
   readonly handlers?: Readonly<Record<string, Handler<Req, Res>>>;
   /** Which proxies to trust for REMOTE_ADDR/HTTPS (proxy-addr syntax, like Express's `trust proxy`). @default the Express app's `trust proxy` setting (nothing outside Express) */
-  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+  readonly trustProxy?:
+    boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** ServerName (used when the request has no Host header, and with useCanonicalName). */
   readonly serverName?: string;
   /** ServerAlias names. */

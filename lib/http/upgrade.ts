@@ -11,7 +11,12 @@ import { invalidHost, parseTarget } from '../engine/request.js';
 import { isValidHeaderValue, STATUS_TEXT } from './respond.js';
 import type { ProxyRequest } from './types.js';
 
-export type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void;
+export type UpgradeListener = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+) => void;
 
 export interface UpgradeCapable {
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, hand: ProxyRequest): void;
@@ -25,17 +30,37 @@ export function refuse(socket: Duplex, status: number, location?: string): void 
     return;
   }
   const extra = location ? `Location: ${location}\r\n` : '';
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`,
+  );
 }
 
-export function upgradeHandler(evaluate: (req: IncomingMessage, uri: string, args: string | null) => Evaluation | Promise<Evaluation>, proxy: UpgradeCapable | undefined): UpgradeListener {
+export function upgradeHandler(
+  evaluate: (
+    req: IncomingMessage,
+    uri: string,
+    args: string | null,
+  ) => Evaluation | Promise<Evaluation>,
+  proxy: UpgradeCapable | undefined,
+): UpgradeListener {
   return (req, socket, head, next) => {
     const parsed = parseTarget(req.url ?? '/');
-    if (!parsed.ok) { refuse(socket, parsed.status); return; }
+    if (!parsed.ok) {
+      refuse(socket, parsed.status);
+      return;
+    }
     const decide = (ev: Evaluation): void => {
       const o = ev.outcome;
       if (o.type === 'proxy') {
-        if (proxy?.upgrade) proxy.upgrade(req, socket, head, o.self ? { target: o.target, noCanon: o.noCanon, self: true } : { target: o.target, noCanon: o.noCanon });
+        if (proxy?.upgrade)
+          proxy.upgrade(
+            req,
+            socket,
+            head,
+            o.self
+              ? { target: o.target, noCanon: o.noCanon, self: true }
+              : { target: o.target, noCanon: o.noCanon },
+          );
         else refuse(socket, 403);
         return;
       }
@@ -45,9 +70,13 @@ export function upgradeHandler(evaluate: (req: IncomingMessage, uri: string, arg
         else refuse(socket, o.status, o.location);
         return;
       }
-      if (o.type === 'status') { refuse(socket, o.status); return; }
+      if (o.type === 'status') {
+        refuse(socket, o.status);
+        return;
+      }
       if (o.type === 'rewrite' || o.type === 'file') req.url = o.url;
-      if (next) next(req, socket, head); else refuse(socket, 404);
+      if (next) next(req, socket, head);
+      else refuse(socket, 404);
     };
     let r: Evaluation | Promise<Evaluation>;
     try {
@@ -57,7 +86,8 @@ export function upgradeHandler(evaluate: (req: IncomingMessage, uri: string, arg
       return;
     }
     // nothing thrown while deciding may escape as an unhandled rejection
-    if (r instanceof Promise) r.then(decide, () => refuse(socket, 500)).catch(() => socket.destroy());
+    if (r instanceof Promise)
+      r.then(decide, () => refuse(socket, 500)).catch(() => socket.destroy());
     else decide(r);
   };
 }

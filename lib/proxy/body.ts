@@ -33,14 +33,37 @@ export function planBody(req: IncomingMessage): BodyPlan {
   const type = mediaType(contentType);
   if (Buffer.isBuffer(parsed)) return { kind: 'buffer', body: parsed, contentType };
   if (parsed !== undefined && (type === 'application/json' || type.endsWith('+json'))) {
-    return { kind: 'buffer', body: Buffer.from(JSON.stringify(parsed), 'utf8'), contentType: utf8Charset(contentType) };
+    return {
+      kind: 'buffer',
+      body: Buffer.from(JSON.stringify(parsed), 'utf8'),
+      contentType: utf8Charset(contentType),
+    };
   }
-  if (typeof parsed === 'string') return { kind: 'buffer', body: Buffer.from(parsed, 'utf8'), contentType: utf8Charset(contentType) };
-  if (type === 'application/x-www-form-urlencoded' && parsed !== null && typeof parsed === 'object') {
-    return { kind: 'buffer', body: Buffer.from(encodeForm(parsed as Record<string, unknown>), 'utf8'), contentType };
+  if (typeof parsed === 'string')
+    return {
+      kind: 'buffer',
+      body: Buffer.from(parsed, 'utf8'),
+      contentType: utf8Charset(contentType),
+    };
+  if (
+    type === 'application/x-www-form-urlencoded' &&
+    parsed !== null &&
+    typeof parsed === 'object'
+  ) {
+    return {
+      kind: 'buffer',
+      body: Buffer.from(encodeForm(parsed as Record<string, unknown>), 'utf8'),
+      contentType,
+    };
   }
-  const what = parsed === undefined ? 'no parsed body was left (req.body is undefined)' : `req.body cannot be re-serialised as ${type || 'an unknown type'}`;
-  return { kind: 'lost', reason: `the request body was already read by an earlier middleware and ${what}; mount the proxy (or rewrite()/site() with [P]) before body parsers` };
+  const what =
+    parsed === undefined
+      ? 'no parsed body was left (req.body is undefined)'
+      : `req.body cannot be re-serialised as ${type || 'an unknown type'}`;
+  return {
+    kind: 'lost',
+    reason: `the request body was already read by an earlier middleware and ${what}; mount the proxy (or rewrite()/site() with [P]) before body parsers`,
+  };
 }
 
 /** `type/subtype` in lower case, without parameters. */
@@ -69,12 +92,21 @@ function appendPairs(pairs: string[], key: string, value: unknown): void {
   if (Array.isArray(value)) {
     // repeated keys parse back to an array with both parsers; a single element needs qs's `[]`
     const scalarKey = value.length === 1 ? `${key}[]` : key;
-    value.forEach((item, i) => appendPairs(pairs, item !== null && typeof item === 'object' ? `${key}[${i}]` : scalarKey, item));
+    value.forEach((item, i) =>
+      appendPairs(
+        pairs,
+        item !== null && typeof item === 'object' ? `${key}[${i}]` : scalarKey,
+        item,
+      ),
+    );
     return;
   }
   if (value !== null && typeof value === 'object') {
-    for (const sub of Object.keys(value)) appendPairs(pairs, `${key}[${sub}]`, (value as Record<string, unknown>)[sub]);
+    for (const sub of Object.keys(value))
+      appendPairs(pairs, `${key}[${sub}]`, (value as Record<string, unknown>)[sub]);
     return;
   }
-  pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value === null ? '' : String(value))}`);
+  pairs.push(
+    `${encodeURIComponent(key)}=${encodeURIComponent(value === null ? '' : String(value))}`,
+  );
 }

@@ -6,14 +6,29 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /** RFC 9110 7.6.1, plus the old names still seen in the wild. */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
 
 /** Header names the Connection header lists (they are hop-by-hop for this message only). */
 export function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
   const c = headers.connection;
   const out = new Set<string>();
   if (!c) return out;
-  for (const v of Array.isArray(c) ? c : [c]) for (const t of v.split(',')) { const n = t.trim().toLowerCase(); if (n) out.add(n); }
+  for (const v of Array.isArray(c) ? c : [c])
+    for (const t of v.split(',')) {
+      const n = t.trim().toLowerCase();
+      if (n) out.add(n);
+    }
   return out;
 }
 
@@ -41,16 +56,33 @@ export interface RequestHeaderOptions {
   readonly set?: Readonly<Record<string, string>>;
 }
 
-const FORWARDED_NAMES = new Set(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-server', 'x-forwarded-proto', 'forwarded']);
+const FORWARDED_NAMES = new Set([
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-server',
+  'x-forwarded-proto',
+  'forwarded',
+]);
 
 /** The headers the backend receives (a flat name → value map undici accepts). */
-export function requestHeaders(req: IncomingMessage, info: ForwardInfo, o: RequestHeaderOptions): Record<string, string | string[]> {
+export function requestHeaders(
+  req: IncomingMessage,
+  info: ForwardInfo,
+  o: RequestHeaderOptions,
+): Record<string, string | string[]> {
   const drop = connectionTokens(req.headers);
   const out: Record<string, string | string[]> = {};
   const h = req.headers;
   for (const name in h) {
     const value = h[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name)) || name === 'expect' || name === 'host') continue;
+    if (
+      value === undefined ||
+      HOP_BY_HOP.has(name) ||
+      (drop.size && drop.has(name)) ||
+      name === 'expect' ||
+      name === 'host'
+    )
+      continue;
     // forwarded headers from an untrusted peer are not believed, and not passed on
     if (!info.trusted && FORWARDED_NAMES.has(name)) continue;
     out[name] = value;
@@ -84,7 +116,8 @@ function quoteIfNeeded(v: string): string {
 
 function appendHeader(h: Record<string, string | string[]>, name: string, value: string): void {
   const prev = h[name];
-  h[name] = prev === undefined ? value : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${value}`;
+  h[name] =
+    prev === undefined ? value : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${value}`;
 }
 
 /** One ProxyPassReverse mapping: a backend URL prefix and the front URL (or path) it stands for. */
@@ -105,7 +138,10 @@ export interface ResponseHeaderOptions {
 }
 
 /** The headers the client receives from a backend response. */
-export function responseHeaders(headers: IncomingHttpHeaders, o: ResponseHeaderOptions): Record<string, string | string[]> {
+export function responseHeaders(
+  headers: IncomingHttpHeaders,
+  o: ResponseHeaderOptions,
+): Record<string, string | string[]> {
   const drop = connectionTokens(headers);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
@@ -123,7 +159,8 @@ export function responseHeaders(headers: IncomingHttpHeaders, o: ResponseHeaderO
   if (cookies && (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)) {
     out['set-cookie'] = (Array.isArray(cookies) ? cookies : [cookies]).map((c) => mapCookie(c, o));
   }
-  if (o.via) out.via = [...(out.via ? [String(out.via)] : []), `${o.httpVersion} ${o.via}`].join(', ');
+  if (o.via)
+    out.via = [...(out.via ? [String(out.via)] : []), `${o.httpVersion} ${o.via}`].join(', ');
   // a declared trailer is only meaningful when it is sent: the proxy forwards trailers itself
   if (headers.trailer) out.trailer = headers.trailer;
   return out;
@@ -138,10 +175,12 @@ function mapCookie(cookie: string, o: ResponseHeaderOptions): string {
   return cookie.replace(/;\s*(domain|path)=([^;]*)/gi, (all, attr: string, value: string) => {
     const v = value.trim();
     if (attr.toLowerCase() === 'domain') {
-      const to = o.cookieDomain[v.toLowerCase()] ?? o.cookieDomain[v.replace(/^\./, '').toLowerCase()];
+      const to =
+        o.cookieDomain[v.toLowerCase()] ?? o.cookieDomain[v.replace(/^\./, '').toLowerCase()];
       return to === undefined ? all : `; ${attr}=${to}`;
     }
-    for (const [from, to] of Object.entries(o.cookiePath)) if (v.startsWith(from)) return `; ${attr}=${to}${v.slice(from.length)}`;
+    for (const [from, to] of Object.entries(o.cookiePath))
+      if (v.startsWith(from)) return `; ${attr}=${to}${v.slice(from.length)}`;
     return all;
   });
 }

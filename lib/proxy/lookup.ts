@@ -6,8 +6,24 @@
 import type { LookupFunction } from 'node:net';
 
 export const loopbackOnlyLookup = ((hostname: string, options: unknown, cb?: unknown) => {
-  const callback = (typeof options === 'function' ? options : cb) as (e: Error | null, a?: unknown, f?: number) => void;
+  const callback = (typeof options === 'function' ? options : cb) as (
+    e: Error | null,
+    a?: unknown,
+    f?: number,
+  ) => void;
   const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all;
-  if (hostname === 'localhost') { process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4))); return; }
-  process.nextTick(() => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname} (loopback only)`), { code: 'ENOTFOUND', hostname })));
+  if (hostname === 'localhost') {
+    process.nextTick(() =>
+      all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
+    );
+    return;
+  }
+  process.nextTick(() =>
+    callback(
+      Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname} (loopback only)`), {
+        code: 'ENOTFOUND',
+        hostname,
+      }),
+    ),
+  );
 }) as unknown as LookupFunction;

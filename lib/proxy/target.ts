@@ -28,10 +28,15 @@ const originCache = new Map<string, TargetResult>();
  * parseProxyTarget with the scheme-and-authority part cached (a rule set names few backends):
  * per request only the path is cut off.
  */
-export function parseProxyTargetCached(raw: string, self?: IncomingMessage, isSelf = false): TargetResult {
+export function parseProxyTargetCached(
+  raw: string,
+  self?: IncomingMessage,
+  isSelf = false,
+): TargetResult {
   const sep = raw.indexOf('://');
   const slash = sep < 0 ? -1 : raw.indexOf('/', sep + 3);
-  if (isSelf || sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#')) return parseProxyTarget(raw, self, isSelf);
+  if (isSelf || sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#'))
+    return parseProxyTarget(raw, self, isSelf);
   const prefix = raw.slice(0, slash);
   let base = originCache.get(prefix);
   if (!base) {
@@ -42,7 +47,8 @@ export function parseProxyTargetCached(raw: string, self?: IncomingMessage, isSe
   if (!base.ok) return base;
   const t = base.target;
   // the request's own host: see parseProxyTarget
-  if (self && String(self.headers.host ?? '').toLowerCase() === t.host.toLowerCase()) return parseProxyTarget(raw, self);
+  if (self && String(self.headers.host ?? '').toLowerCase() === t.host.toLowerCase())
+    return parseProxyTarget(raw, self);
   return { ok: true, target: { ...t, path: raw.slice(slash) } };
 }
 
@@ -67,7 +73,11 @@ export function validAuthority(authority: string): boolean {
   return m[2] === undefined || PORT.test(m[2]);
 }
 
-export function parseProxyTarget(raw: string, self?: IncomingMessage, isSelf = false): TargetResult {
+export function parseProxyTarget(
+  raw: string,
+  self?: IncomingMessage,
+  isSelf = false,
+): TargetResult {
   let socketPath: string | undefined;
   let url = raw;
   const unix = /^unix:([^|]+)\|(.*)$/is.exec(raw);
@@ -89,7 +99,8 @@ export function parseProxyTarget(raw: string, self?: IncomingMessage, isSelf = f
   if (isSelf && self && !socketPath) return { ok: true, target: selfTarget(self, path) };
   // userinfo is dropped, as apr_uri_parse does (the last `@` ends it)
   const authority = m[2].slice(m[2].lastIndexOf('@') + 1);
-  if (!validAuthority(authority)) return { ok: false, reason: `invalid host or port in proxy target ${JSON.stringify(raw)}` };
+  if (!validAuthority(authority))
+    return { ok: false, reason: `invalid host or port in proxy target ${JSON.stringify(raw)}` };
   const hm = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority)!;
   const hostname = hm[1].startsWith('[') ? hm[1].slice(1, -1) : hm[1];
   if (!hostname) return { ok: false, reason: `no host in ${raw}` };
@@ -99,15 +110,36 @@ export function parseProxyTarget(raw: string, self?: IncomingMessage, isSelf = f
   const hostPart = hm[1] + (port === defPort ? '' : `:${port}`);
   // the request's own host (a path-only [P] qualified by mod_rewrite): connect to this server on
   // the address the request came in on, without asking any resolver
-  if (self && !socketPath && self.socket.localPort && String(self.headers.host ?? '').toLowerCase() === hostPart.toLowerCase()
-      && (self.socket.localPort === port || !/:\d+$/.test(hostPart))) {
+  if (
+    self &&
+    !socketPath &&
+    self.socket.localPort &&
+    String(self.headers.host ?? '').toLowerCase() === hostPart.toLowerCase() &&
+    (self.socket.localPort === port || !/:\d+$/.test(hostPart))
+  ) {
     return { ok: true, target: selfTarget(self, path) };
   }
-  return { ok: true, target: { protocol, hostname, port, origin: `${protocol}//${hostPart}`, host: hostPart, path, socketPath } };
+  return {
+    ok: true,
+    target: {
+      protocol,
+      hostname,
+      port,
+      origin: `${protocol}//${hostPart}`,
+      host: hostPart,
+      path,
+      socketPath,
+    },
+  };
 }
 
 /** Where this server was reached: the local address and port of the request's connection. */
-function selfOrigin(self: IncomingMessage): { secure: boolean; local: string; origin: string; host: string } {
+function selfOrigin(self: IncomingMessage): {
+  secure: boolean;
+  local: string;
+  origin: string;
+  host: string;
+} {
   const local = self.socket.localAddress ?? '127.0.0.1';
   const secure = !!(self.socket as { encrypted?: boolean }).encrypted;
   const host = `${local.includes(':') ? `[${local}]` : local}:${self.socket.localPort}`;
@@ -118,5 +150,12 @@ function selfOrigin(self: IncomingMessage): { secure: boolean; local: string; or
 function selfTarget(self: IncomingMessage, path: string): ParsedTarget {
   const o = selfOrigin(self);
   const host = self.headers.host ? String(self.headers.host) : o.host;
-  return { protocol: o.secure ? 'https:' : 'http:', hostname: o.local, port: self.socket.localPort ?? 0, origin: o.origin, host, path };
+  return {
+    protocol: o.secure ? 'https:' : 'http:',
+    hostname: o.local,
+    port: self.socket.localPort ?? 0,
+    origin: o.origin,
+    host,
+    path,
+  };
 }

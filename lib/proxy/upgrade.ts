@@ -11,8 +11,11 @@ import { classify, type FaultKind } from './faults.js';
 import { HOP_BY_HOP } from './headers.js';
 import type { ParsedTarget } from './target.js';
 
-
-function head(status: number, message: string, headers: Record<string, string | string[] | undefined>): string {
+function head(
+  status: number,
+  message: string,
+  headers: Record<string, string | string[] | undefined>,
+): string {
   let s = `HTTP/1.1 ${status} ${message}\r\n`;
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue;
@@ -22,8 +25,17 @@ function head(status: number, message: string, headers: Record<string, string | 
 }
 
 export function proxyUpgrade(
-  agent: Dispatcher, t: ParsedTarget, req: IncomingMessage, socket: Duplex, first: Buffer,
-  headers: Record<string, string | string[]>, o: { headersTimeout: number; faultStatus: Record<FaultKind, number>; report: (kind: FaultKind, err: Error, answered: string) => void },
+  agent: Dispatcher,
+  t: ParsedTarget,
+  req: IncomingMessage,
+  socket: Duplex,
+  first: Buffer,
+  headers: Record<string, string | string[]>,
+  o: {
+    headersTimeout: number;
+    faultStatus: Record<FaultKind, number>;
+    report: (kind: FaultKind, err: Error, answered: string) => void;
+  },
 ): void {
   let upstream: Duplex | undefined;
   let answered = false;
@@ -32,8 +44,12 @@ export function proxyUpgrade(
     answered = true;
     refuse(socket, status);
   };
-  socket.on('error', () => { upstream?.destroy(); });
-  socket.on('close', () => { upstream?.destroy(); });
+  socket.on('error', () => {
+    upstream?.destroy();
+  });
+  socket.on('close', () => {
+    upstream?.destroy();
+  });
   const pairs = (raw: Buffer[] | string[] | null): Record<string, string | string[]> => {
     // header names are peer text: no prototype (`__proto__` would otherwise replace it)
     const out = Object.create(null) as Record<string, string | string[]>;
@@ -47,13 +63,19 @@ export function proxyUpgrade(
   };
   // undici 7 takes upgrades through its classic handler interface (onConnect/onUpgrade/onError)
   const handler = {
-    onConnect(): void { /* nothing to abort early */ },
+    onConnect(): void {
+      /* nothing to abort early */
+    },
     onUpgrade(status: number, raw: Buffer[] | string[] | null, up: Duplex): void {
       answered = true;
       upstream = up;
-      if (socket.destroyed) { up.destroy(); return; }
+      if (socket.destroyed) {
+        up.destroy();
+        return;
+      }
       const out = Object.create(null) as Record<string, string | string[] | undefined>;
-      for (const [k, v] of Object.entries(pairs(raw))) if (k === 'connection' || k === 'upgrade' || !HOP_BY_HOP.has(k)) out[k] = v;
+      for (const [k, v] of Object.entries(pairs(raw)))
+        if (k === 'connection' || k === 'upgrade' || !HOP_BY_HOP.has(k)) out[k] = v;
       socket.write(head(status, 'Switching Protocols', out));
       if (first.length) up.write(first);
       up.on('error', () => socket.destroy());
@@ -61,7 +83,12 @@ export function proxyUpgrade(
       up.pipe(socket);
       socket.pipe(up);
     },
-    onHeaders(status: number, raw: Buffer[] | string[] | null, _resume: () => void, message: string): boolean {
+    onHeaders(
+      status: number,
+      raw: Buffer[] | string[] | null,
+      _resume: () => void,
+      message: string,
+    ): boolean {
       // the backend declined the upgrade: relay its answer and close
       answered = true;
       const out = Object.create(null) as Record<string, string | string[] | undefined>;
@@ -70,17 +97,36 @@ export function proxyUpgrade(
       socket.write(head(status, message || 'Error', out));
       return true;
     },
-    onData(chunk: Buffer): boolean { return socket.write(chunk); },
-    onComplete(): void { socket.end(); },
+    onData(chunk: Buffer): boolean {
+      return socket.write(chunk);
+    },
+    onComplete(): void {
+      socket.end();
+    },
     onError(err: Error): void {
       const kind = classify(err);
-      if (answered) { o.report(kind, err, 'connection closed after the upgrade'); socket.destroy(); return; }
+      if (answered) {
+        o.report(kind, err, 'connection closed after the upgrade');
+        socket.destroy();
+        return;
+      }
       o.report(kind, err, `answered ${o.faultStatus[kind]}`);
       fail(o.faultStatus[kind]);
     },
   };
   try {
-    agent.dispatch({ origin: t.origin, path: t.path, method: req.method ?? 'GET', headers, upgrade: String(req.headers.upgrade ?? 'websocket'), body: null, headersTimeout: o.headersTimeout }, handler as unknown as Dispatcher.DispatchHandler);
+    agent.dispatch(
+      {
+        origin: t.origin,
+        path: t.path,
+        method: req.method ?? 'GET',
+        headers,
+        upgrade: String(req.headers.upgrade ?? 'websocket'),
+        body: null,
+        headersTimeout: o.headersTimeout,
+      },
+      handler as unknown as Dispatcher.DispatchHandler,
+    );
   } catch (err) {
     o.report('bad-target', err as Error, `answered ${o.faultStatus['bad-target']}`);
     fail(o.faultStatus['bad-target']);

@@ -22,33 +22,64 @@ export interface DirectorySlashOptions {
   readonly enabled?: boolean;
   /** Honour `DirectorySlash` in `.htaccess` files under root. @default true */
   readonly htaccess?: boolean | { readonly recheckMs?: number };
-  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+  readonly trustProxy?:
+    boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
 }
 
-export function directorySlash<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: DirectorySlashOptions): (req: Req, res: Res, next: Next) => void {
+export function directorySlash<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(options: DirectorySlashOptions): (req: Req, res: Res, next: Next) => void {
   const root = resolveRoots([options.root])[0];
   const enabled = options.enabled ?? true;
   const ht = options.htaccess ?? true;
-  const store = ht === false ? undefined : new HtaccessStore(root, { recheckMs: ht === true ? undefined : ht.recheckMs, compile: { ignoreUnknownDirectives: true }, log: () => {} });
+  const store =
+    ht === false
+      ? undefined
+      : new HtaccessStore(root, {
+          recheckMs: ht === true ? undefined : ht.recheckMs,
+          compile: { ignoreUnknownDirectives: true },
+          log: () => {},
+        });
   const trust = compileTrust(options.trustProxy);
   return (req, res, next) => {
-    if (!enabled) { next(); return; }
+    if (!enabled) {
+      next();
+      return;
+    }
     const url = req.url ?? '/';
     const parsed = parseTarget(url);
     const mount = mountOf(req);
     // `/mnt` for a middleware mounted at `/mnt` arrives as `/`: the root directory without its slash
     const bareRoot = mount?.bare === true && parsed.ok && parsed.uri === '/';
-    if (!parsed.ok || parsed.uri === '*' || (parsed.uri.endsWith('/') && !bareRoot)) { next(); return; }
+    if (!parsed.ok || parsed.uri === '*' || (parsed.uri.endsWith('/') && !bareRoot)) {
+      next();
+      return;
+    }
     const mapped = mapToFile(root, parsed.uri.replace(/\/{2,}/g, '/'), nodeFs);
-    if (mapped.pathInfo || !nodeFs.stat(mapped.filename)?.isDirectory() || dotSegment(mapped.filename, root) !== 'none') { next(); return; }
+    if (
+      mapped.pathInfo ||
+      !nodeFs.stat(mapped.filename)?.isDirectory() ||
+      dotSegment(mapped.filename, root) !== 'none'
+    ) {
+      next();
+      return;
+    }
     if (store) {
       const cfg = store.configForPath(mapped.filename, true);
-      if (cfg.ruleSet?.directorySlash === false) { next(); return; }
+      if (cfg.ruleSet?.directorySlash === false) {
+        next();
+        return;
+      }
     }
     // the URL the client used: the mount path (Express's baseUrl) is part of it
     const base = mount?.path ?? '';
     const path = bareRoot ? base : (base + parsed.uri).replace(/^\/{2,}/, '/');
-    const location = constructUrl(requestView(req, trust), { documentRoot: root }, `${escapeUri(path)}/${parsed.args !== null ? '?' + parsed.args : ''}`);
+    const location = constructUrl(
+      requestView(req, trust),
+      { documentRoot: root },
+      `${escapeUri(path)}/${parsed.args !== null ? '?' + parsed.args : ''}`,
+    );
     sendRedirect(req, res, 301, location);
   };
 }

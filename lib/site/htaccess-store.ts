@@ -74,7 +74,10 @@ export class HtaccessStore {
   private readonly fileName: string;
   private readonly recheckMs: number;
 
-  constructor(readonly root: string, private readonly options: HtaccessStoreOptions = {}) {
+  constructor(
+    readonly root: string,
+    private readonly options: HtaccessStoreOptions = {},
+  ) {
     this.fileName = options.fileName ?? '.htaccess';
     this.recheckMs = options.recheckMs ?? 1000;
   }
@@ -87,7 +90,11 @@ export class HtaccessStore {
     // `..` must not walk the store out of the root (or make endless keys): resolved first
     const filename = normalizeFsPath(path);
     const slash = filename.lastIndexOf('/');
-    const deepest = isDirectory ? (filename.endsWith('/') ? filename : filename + '/') : filename.slice(0, slash + 1);
+    const deepest = isDirectory
+      ? filename.endsWith('/')
+        ? filename
+        : filename + '/'
+      : filename.slice(0, slash + 1);
     const now = Date.now();
     const cached = this.merged.get(deepest);
     // within the re-check interval nothing is looked at again: one map lookup per request
@@ -103,7 +110,11 @@ export class HtaccessStore {
     const key = dirs[dirs.length - 1];
     const entries = dirs.map((d) => this.entry(d, now));
     const cached = this.merged.get(key);
-    if (cached && cached.versions.length === entries.length && cached.versions.every((v, i) => v === (entries[i]?.version ?? 0))) {
+    if (
+      cached &&
+      cached.versions.length === entries.length &&
+      cached.versions.every((v, i) => v === (entries[i]?.version ?? 0))
+    ) {
       cached.checkedAt = now;
       return cached.config;
     }
@@ -113,7 +124,10 @@ export class HtaccessStore {
     for (let i = 0; i < dirs.length; i++) {
       const e = entries[i];
       if (!e) continue;
-      if (e.failure) { failure = e.failure; break; }
+      if (e.failure) {
+        failure = e.failure;
+        break;
+      }
       const child = e.ruleSet!;
       if (child.hasRewriteDirectives) rewriteDir = dirs[i];
       ruleSet = ruleSet ? inheritRules(ruleSet, child) : child;
@@ -125,7 +139,12 @@ export class HtaccessStore {
 
   /** How much is cached (for tests and monitoring): every number stays under its bound. */
   cacheSizes(): { entries: number; merged: number; mergedWeight: number; compiled: number } {
-    return { entries: this.entries.size, merged: this.merged.size, mergedWeight: this.mergedWeight, compiled: this.byIdentity.size };
+    return {
+      entries: this.entries.size,
+      merged: this.merged.size,
+      mergedWeight: this.mergedWeight,
+      compiled: this.byIdentity.size,
+    };
   }
 
   private remember(key: string, m: Merged): void {
@@ -146,7 +165,8 @@ export class HtaccessStore {
 
   private store(dir: string, value: Entry | { absentAt: number }): void {
     this.entries.delete(dir);
-    if (this.entries.size >= MAX_HTACCESS_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size >= MAX_HTACCESS_ENTRIES)
+      this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(dir, value);
   }
 
@@ -159,8 +179,13 @@ export class HtaccessStore {
     const identity = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
     const known = this.byIdentity.get(identity);
     if (known) return known;
-    const ruleSet = compileText(readFileSync(fsPath(file), 'utf8'), { ...this.options.compile, context: 'directory', file });
-    if (this.byIdentity.size >= MAX_COMPILED_FILES) this.byIdentity.delete(this.byIdentity.keys().next().value!);
+    const ruleSet = compileText(readFileSync(fsPath(file), 'utf8'), {
+      ...this.options.compile,
+      context: 'directory',
+      file,
+    });
+    if (this.byIdentity.size >= MAX_COMPILED_FILES)
+      this.byIdentity.delete(this.byIdentity.keys().next().value!);
     this.byIdentity.set(identity, ruleSet);
     return ruleSet;
   }
@@ -168,7 +193,8 @@ export class HtaccessStore {
   private entry(dir: string, now: number): Entry | null {
     const cached = this.entries.get(dir);
     let e = cached && 'absentAt' in cached ? null : cached;
-    const seenAt = cached === undefined ? undefined : 'absentAt' in cached ? cached.absentAt : cached.checkedAt;
+    const seenAt =
+      cached === undefined ? undefined : 'absentAt' in cached ? cached.absentAt : cached.checkedAt;
     if (seenAt !== undefined && seenAt + this.recheckMs > now && this.recheckMs > 0) {
       // least recently used goes first: the directories near the root, on every walk, stay
       this.entries.delete(dir);
@@ -187,7 +213,9 @@ export class HtaccessStore {
       this.store(dir, { absentAt: now });
       return null;
     }
-    const signature = st ? `${st.mtimeMs}:${st.size}:${st.ino}` : `error:${(statError as NodeJS.ErrnoException).code}`;
+    const signature = st
+      ? `${st.mtimeMs}:${st.size}:${st.ino}`
+      : `error:${(statError as NodeJS.ErrnoException).code}`;
     if (e && e.signature === signature) {
       e.checkedAt = now;
       this.store(dir, e);
@@ -202,9 +230,12 @@ export class HtaccessStore {
       // Apache: a .htaccess that cannot be opened (permissions, a symlink loop) is a 403 ("unable to
       // check htaccess file"); one that does not parse is a 500
       const status = err instanceof RewriteError ? 500 : 403;
-      const error = err instanceof RewriteError ? err : new Error(`${file}: ${(err as Error).message}`);
+      const error =
+        err instanceof RewriteError ? err : new Error(`${file}: ${(err as Error).message}`);
       e.failure = { status, file, error };
-      (this.options.log ?? ((m: string) => console.error(m)))(`modrewrite: ${file}: ${status === 403 ? 'unable to check htaccess file, ensure it is readable' : 'invalid configuration'}: ${error.message}`);
+      (this.options.log ?? ((m: string) => console.error(m)))(
+        `modrewrite: ${file}: ${status === 403 ? 'unable to check htaccess file, ensure it is readable' : 'invalid configuration'}: ${error.message}`,
+      );
     }
     this.store(dir, e);
     return e;

@@ -10,7 +10,14 @@ import { escapeUri } from '../engine/escape.js';
 import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { answerSafely, appendVary, checkHeader, failSafely, sendRedirect, sendStatus } from '../http/respond.js';
+import {
+  answerSafely,
+  appendVary,
+  checkHeader,
+  failSafely,
+  sendRedirect,
+  sendStatus,
+} from '../http/respond.js';
 import { debug, forceContentType, refreshExpress4Query } from '../http/rewrite.js';
 import type { Next, ProxyHandler } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
@@ -20,7 +27,10 @@ import { resolveRequest, type SiteConfig } from './pipeline.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
 
-export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+export interface HtaccessOptions<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> {
   readonly root: string;
   /** @default '.htaccess' */
   readonly fileName?: string;
@@ -32,52 +42,90 @@ export interface HtaccessOptions<Req extends IncomingMessage = IncomingMessage, 
   readonly mapTimeout?: number;
   readonly serverName?: string;
   /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
-  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+  readonly trustProxy?:
+    boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   readonly trace?: boolean | ((line: string) => void);
   readonly log?: (message: string) => void;
 }
 
-export function htaccess<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: HtaccessOptions<Req, Res>): (req: Req, res: Res, next: Next) => void {
+export function htaccess<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(options: HtaccessOptions<Req, Res>): (req: Req, res: Res, next: Next) => void {
   const root = resolveRoots([options.root])[0];
   const mapTimeout = checkMapTimeout(options.mapTimeout);
-  const store = new HtaccessStore(root, { fileName: options.fileName, recheckMs: options.recheckMs, log: options.log, compile: { maps: options.maps } });
+  const store = new HtaccessStore(root, {
+    fileName: options.fileName,
+    recheckMs: options.recheckMs,
+    log: options.log,
+    compile: { maps: options.maps },
+  });
   const config: SiteConfig = {
-    root, store, allowedRoots: [root], server: { documentRoot: root, serverName: options.serverName },
-    directorySlash: false, directoryIndex: [],
+    root,
+    store,
+    allowedRoots: [root],
+    server: { documentRoot: root, serverName: options.serverName },
+    directorySlash: false,
+    directoryIndex: [],
     // .htaccess files cannot declare maps: only user maps can make a request wait
     mapTimeout: Object.keys(options.maps ?? {}).length ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
-  const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
+  const traceFn =
+    options.trace === true || (options.trace === undefined && debug.enabled)
+      ? (l: string) => debug(l)
+      : typeof options.trace === 'function'
+        ? options.trace
+        : undefined;
   return (req, res, next) => {
     const mount = mountOf(req);
     // an exception while answering goes to next(err); it never escapes as an unhandled rejection
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn, mountPath: mount?.path }).then((r) => answerSafely(res, next, () => {
-      const { acc } = r;
-      if (acc.env.size) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
-      if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
-      if (acc.contentType) checkHeader('Content-Type', acc.contentType);
-      if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
-      if (r.kind === 'redirect') {
-        // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
-        if (invalidHost(req.headers)) sendStatus(req, res, 400);
-        else sendRedirect(req, res, r.status, r.location);
-        return;
-      }
-      if (r.kind === 'status') { sendStatus(req, res, r.status, undefined, r.notes); return; }
-      appendVary(res, acc.vary);
-      if (r.kind === 'proxy') {
-        if (options.proxy) handOff(options.proxy, req, res, next, r);
-        else sendStatus(req, res, 403);
-        return;
-      }
-      if (dotSegment(r.filename, root) === 'ht') { sendStatus(req, res, 403); return; }
-      if (acc.contentType) forceContentType(res, acc.contentType);
-      if (acc.internalRedirects) {
-        req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
-        refreshExpress4Query(req);
-      }
-      next();
-    }), (err) => failSafely(res, next, err));
+    resolveRequest(config, {
+      view: requestView(req, trust),
+      target: req.url ?? '/',
+      trace: traceFn,
+      mountPath: mount?.path,
+    }).then(
+      (r) =>
+        answerSafely(res, next, () => {
+          const { acc } = r;
+          if (acc.env.size)
+            (req as unknown as { rewrite: object }).rewrite = {
+              env: envObject(acc.env),
+              result: r.kind,
+              internalRedirects: acc.internalRedirects,
+            };
+          if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+          if (acc.contentType) checkHeader('Content-Type', acc.contentType);
+          if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+          if (r.kind === 'redirect') {
+            // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
+            if (invalidHost(req.headers)) sendStatus(req, res, 400);
+            else sendRedirect(req, res, r.status, r.location);
+            return;
+          }
+          if (r.kind === 'status') {
+            sendStatus(req, res, r.status, undefined, r.notes);
+            return;
+          }
+          appendVary(res, acc.vary);
+          if (r.kind === 'proxy') {
+            if (options.proxy) handOff(options.proxy, req, res, next, r);
+            else sendStatus(req, res, 403);
+            return;
+          }
+          if (dotSegment(r.filename, root) === 'ht') {
+            sendStatus(req, res, 403);
+            return;
+          }
+          if (acc.contentType) forceContentType(res, acc.contentType);
+          if (acc.internalRedirects) {
+            req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
+            refreshExpress4Query(req);
+          }
+          next();
+        }),
+      (err) => failSafely(res, next, err),
+    );
   };
 }

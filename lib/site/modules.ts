@@ -23,7 +23,9 @@ export class ModuleLoader {
   static readonly MAX_ENTRIES = 1024;
   private readonly cache = new Map<string, ModuleFn>();
   readonly dir: string;
-  constructor(dir: string) { this.dir = resolve(dir); }
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
 
   get size(): number {
     return this.cache.size;
@@ -38,18 +40,26 @@ export class ModuleLoader {
     if (!existsSync(abs) || !statSync(abs).isFile()) return undefined;
     const mod = load(abs) as ModuleFn | { default?: ModuleFn };
     fn = typeof mod === 'function' ? mod : mod?.default;
-    if (typeof fn !== 'function') throw new Error(`${abs} does not export a (req, res, next) handler`);
-    if (this.cache.size >= ModuleLoader.MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    if (typeof fn !== 'function')
+      throw new Error(`${abs} does not export a (req, res, next) handler`);
+    if (this.cache.size >= ModuleLoader.MAX_ENTRIES)
+      this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(abs, fn);
     return fn;
   }
 }
 
 /** Runs a module's handler; a throw or a rejected promise goes to `next(err)`. */
-export function runModule(fn: ModuleFn, req: IncomingMessage, res: ServerResponse, next: Next): void {
+export function runModule(
+  fn: ModuleFn,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: Next,
+): void {
   try {
     const r = fn(req, res, next);
-    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, next);
+    if (r && typeof (r as Promise<unknown>).then === 'function')
+      (r as Promise<unknown>).then(undefined, next);
   } catch (err) {
     next(err);
   }
@@ -59,7 +69,9 @@ export function runModule(fn: ModuleFn, req: IncomingMessage, res: ServerRespons
  * A `site()` handler (for `addHandler` / `[H=]`) that runs the module the request was mapped to
  * (`req.filename`), if it lies inside `dir`; anything else is a 403.
  */
-export function moduleHandler<Req extends IncomingMessage, Res extends ServerResponse>(options: { dir: string }): Handler<Req, Res> {
+export function moduleHandler<Req extends IncomingMessage, Res extends ServerResponse>(options: {
+  dir: string;
+}): Handler<Req, Res> {
   const loader = new ModuleLoader(options.dir);
   return (req, res, next) => {
     const file = (req as { filename?: string }).filename;
@@ -70,7 +82,10 @@ export function moduleHandler<Req extends IncomingMessage, Res extends ServerRes
       next(err);
       return;
     }
-    if (!fn) { sendStatus(req, res, 403); return; }
+    if (!fn) {
+      sendStatus(req, res, 403);
+      return;
+    }
     runModule(fn, req, res, next);
   };
 }

@@ -18,14 +18,21 @@ export function underRoot(path: string, root: string): boolean {
 
 /** realpath, or undefined when the path does not resolve (missing, loop, no permission). */
 export function realpathOf(p: string): string | undefined {
-  try { return realpathSync(fsPath(p), { encoding: 'latin1' }); } catch { return undefined; }
+  try {
+    return realpathSync(fsPath(p), { encoding: 'latin1' });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why a path cannot be stat'ed: undefined when it exists or simply is not there (ENOENT, ENOTDIR). */
 export function statFailure(p: string): string | undefined {
-  try { statSync(fsPath(p)); return undefined; } catch (err) {
+  try {
+    statSync(fsPath(p));
+    return undefined;
+  } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : code ?? 'EIO';
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : (code ?? 'EIO');
   }
 }
 
@@ -41,7 +48,10 @@ export function normalizeFsPath(p: string): string {
 
 /** Roots as absolute real paths (a root that does not exist yet is kept as written). */
 export function resolveRoots(roots: readonly string[]): string[] {
-  return roots.map((r) => { const abs = utf8ToBytes(resolve(r)); return realpathOf(abs) ?? abs; });
+  return roots.map((r) => {
+    const abs = utf8ToBytes(resolve(r));
+    return realpathOf(abs) ?? abs;
+  });
 }
 
 /** Whether any segment of `path` below `root` starts with a dot; which one for `.ht*`. */
@@ -79,14 +89,24 @@ export function walk(docRoot: string, uri: string, dirs?: DirCache): Walked {
   const now = dirs ? Date.now() : 0;
   for (let i = 1; i < segs.length; i++) {
     const candidate = path + '/' + segs[i];
-    if (segs[i] === '' && i === segs.length - 1) return { filename: candidate, pathInfo: '', stat: last ?? statQuiet(path), symlink };
+    if (segs[i] === '' && i === segs.length - 1)
+      return { filename: candidate, pathInfo: '', stat: last ?? statQuiet(path), symlink };
     const cached = i < segs.length - 1 ? dirs?.get(candidate, now) : undefined;
     let st = cached ? cached.stat : lstatQuiet(candidate);
     if (cached) symlink ||= cached.link;
-    else if (st?.isSymbolicLink()) { symlink = true; st = statQuiet(candidate); dirs?.set(candidate, st, true, now); }
-    else dirs?.set(candidate, st, false, now);
+    else if (st?.isSymbolicLink()) {
+      symlink = true;
+      st = statQuiet(candidate);
+      dirs?.set(candidate, st, true, now);
+    } else dirs?.set(candidate, st, false, now);
     const rest = segs.slice(i + 1);
-    if (!st || !st.isDirectory()) return { filename: candidate, pathInfo: rest.length ? '/' + rest.join('/') : '', stat: st, symlink };
+    if (!st || !st.isDirectory())
+      return {
+        filename: candidate,
+        pathInfo: rest.length ? '/' + rest.join('/') : '',
+        stat: st,
+        symlink,
+      };
     path = candidate;
     last = st;
   }
@@ -120,9 +140,17 @@ export class DirCache {
 }
 
 function lstatQuiet(p: string): Stats | undefined {
-  try { return lstatSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; }
+  try {
+    return lstatSync(fsPath(p), { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 export function statQuiet(p: string): Stats | undefined {
-  try { return statSync(fsPath(p), { throwIfNoEntry: false }); } catch { return undefined; }
+  try {
+    return statSync(fsPath(p), { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }

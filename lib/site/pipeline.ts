@@ -7,8 +7,20 @@
  */
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import { PASS, finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
-import { directoryPass, MAX_INTERNAL_REDIRECTS, renameEnv, type DirResult } from '../engine/directory.js';
+import {
+  PASS,
+  finish,
+  makeContext,
+  nodeFs,
+  subView,
+  type EvaluateInput,
+} from '../engine/context.js';
+import {
+  directoryPass,
+  MAX_INTERNAL_REDIRECTS,
+  renameEnv,
+  type DirResult,
+} from '../engine/directory.js';
 import { escapeUri } from '../engine/escape.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '../engine/request.js';
@@ -16,7 +28,14 @@ import { evaluateServer } from '../engine/server.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import type { HtaccessStore } from './htaccess-store.js';
-import { normalizeFsPath, statFailure, underRoot, walk, type DirCache, type Walked } from './paths.js';
+import {
+  normalizeFsPath,
+  statFailure,
+  underRoot,
+  walk,
+  type DirCache,
+  type Walked,
+} from './paths.js';
 
 export interface SiteConfig {
   readonly root: string;
@@ -43,17 +62,45 @@ export interface Collected {
   internalRedirects: number;
 }
 
-export type SiteResult = { readonly acc: Collected; readonly uri: string; readonly args: string | null } & (
+export type SiteResult = {
+  readonly acc: Collected;
+  readonly uri: string;
+  readonly args: string | null;
+} & (
   | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
-  | { readonly kind: 'status'; readonly status: number; readonly reason?: string; readonly filename?: string; readonly notes?: string }
-  | { readonly kind: 'proxy'; readonly target: string; readonly noCanon: boolean; readonly self?: boolean }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly reason?: string;
+      readonly filename?: string;
+      readonly notes?: string;
+    }
+  | {
+      readonly kind: 'proxy';
+      readonly target: string;
+      readonly noCanon: boolean;
+      readonly self?: boolean;
+    }
   /** The default handler's turn: serve `filename` (it may not exist, or be a directory). */
-  | { readonly kind: 'file'; readonly filename: string; readonly pathInfo: string; readonly stat: Stats | undefined; readonly path: string; readonly symlink: boolean }
+  | {
+      readonly kind: 'file';
+      readonly filename: string;
+      readonly pathInfo: string;
+      readonly stat: Stats | undefined;
+      readonly path: string;
+      readonly symlink: boolean;
+    }
 );
 
 type Pass =
   | SiteResult
-  | { readonly kind: 'internal'; readonly url: string; readonly acc: Collected; readonly filename: string; readonly stat: Stats | undefined };
+  | {
+      readonly kind: 'internal';
+      readonly url: string;
+      readonly acc: Collected;
+      readonly filename: string;
+      readonly stat: Stats | undefined;
+    };
 
 export interface RequestInput {
   readonly view: RequestView;
@@ -66,10 +113,21 @@ export interface RequestInput {
 }
 
 /** Runs the pipeline for a request-target. */
-export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput): Promise<SiteResult> {
-  const site = input.mountPath ? { ...siteConfig, server: { ...siteConfig.server, mountPath: input.mountPath } } : siteConfig;
+export async function resolveRequest(
+  siteConfig: SiteConfig,
+  input: RequestInput,
+): Promise<SiteResult> {
+  const site = input.mountPath
+    ? { ...siteConfig, server: { ...siteConfig.server, mountPath: input.mountPath } }
+    : siteConfig;
   const parsed = parseTarget(input.target);
-  const acc: Collected = { vary: [], cookies: [], env: new Map(), end: false, internalRedirects: 0 };
+  const acc: Collected = {
+    vary: [],
+    cookies: [],
+    env: new Map(),
+    end: false,
+    internalRedirects: 0,
+  };
   if (!parsed.ok) return { kind: 'status', status: parsed.status, acc, uri: '', args: null };
   let uri = parsed.uri;
   let args = parsed.args;
@@ -79,7 +137,8 @@ export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput
     const p0 = onePass(site, input.view, uri, args, acc, round > 0, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
-      if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
+      if (round + 1 > MAX_INTERNAL_REDIRECTS)
+        return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
       const next = parseTarget(p.url);
       if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
       redirectInternally(acc);
@@ -97,7 +156,11 @@ export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput
     if (!uri.endsWith('/') || bareRoot) {
       if (!cfg.slash) return p;
       const path = bareRoot ? '/' : `${escapeUri(uri)}/`;
-      const location = constructUrl(input.view, site.server, `${path}${args !== null ? '?' + args : ''}`);
+      const location = constructUrl(
+        input.view,
+        site.server,
+        `${path}${args !== null ? '?' + args : ''}`,
+      );
       return { kind: 'redirect', status: 301, location, acc, uri, args };
     }
     // HEAD is a GET to Apache (header_only)
@@ -105,14 +168,28 @@ export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput
     let errorStatus = 0;
     let taken: Pass | undefined;
     for (const name of cfg.index) {
-      const subTarget = (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
+      const subTarget =
+        (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
       const sub = parseTarget(subTarget);
       if (!sub.ok) continue;
-      const subAcc: Collected = { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env: new Map(acc.env) };
+      const subAcc: Collected = {
+        ...acc,
+        vary: [...acc.vary],
+        cookies: [...acc.cookies],
+        env: new Map(acc.env),
+      };
       const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
       const r0 = onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace, budget);
       const r = r0 instanceof Promise ? await r0 : r0;
-      if ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile() || r.kind === 'proxy') { taken = r; uri = sub.uri; args = sub.args; break; }
+      if (
+        ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile()) ||
+        r.kind === 'proxy'
+      ) {
+        taken = r;
+        uri = sub.uri;
+        args = sub.args;
+        break;
+      }
       if (r.kind === 'redirect') return r;
       if (r.kind === 'status' && r.status !== 404) errorStatus = r.status;
     }
@@ -120,7 +197,8 @@ export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput
     Object.assign(acc, taken.acc);
     if (taken.kind !== 'internal') return { ...taken, uri, args } as SiteResult;
     // the index's own rules rewrote it: the fast-redirected request follows that rewrite
-    if (round + 1 > MAX_INTERNAL_REDIRECTS) return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
+    if (round + 1 > MAX_INTERNAL_REDIRECTS)
+      return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
     const next = parseTarget(taken.url);
     if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
     redirectInternally(acc);
@@ -130,8 +208,14 @@ export async function resolveRequest(siteConfig: SiteConfig, input: RequestInput
 }
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */
-function dirSettings(site: SiteConfig, dirPath: string): { slash: boolean; index: readonly string[] } {
-  const rs = site.store && underRoot(dirPath, site.root) ? site.store.configForPath(dirPath, true).ruleSet : undefined;
+function dirSettings(
+  site: SiteConfig,
+  dirPath: string,
+): { slash: boolean; index: readonly string[] } {
+  const rs =
+    site.store && underRoot(dirPath, site.root)
+      ? site.store.configForPath(dirPath, true).ruleSet
+      : undefined;
   return {
     slash: rs?.directorySlash ?? site.serverRules?.directorySlash ?? site.directorySlash,
     index: rs?.directoryIndex ?? site.serverRules?.directoryIndex ?? site.directoryIndex,
@@ -142,23 +226,59 @@ function dirSettings(site: SiteConfig, dirPath: string): { slash: boolean; index
  * One trip through translate_name, the directory walk and the per-directory fixup. Synchronous
  * unless an asynchronous map answers (then a Promise): most requests never wait for a microtask.
  */
-function onePass(site: SiteConfig, view: RequestView, uri: string, args: string | null, acc: Collected, redirected: boolean, trace?: (l: string) => void, mapBudget?: MapBudget): Pass | Promise<Pass> {
-  const base: EvaluateInput = { view, server: site.server, uri, args, fs: nodeFs, env: acc.env, end: acc.end, trace, mapBudget };
-  if (!site.serverRules || site.serverRules.engine !== true) return afterServer(site, base, uri, args, acc, redirected, undefined);
+function onePass(
+  site: SiteConfig,
+  view: RequestView,
+  uri: string,
+  args: string | null,
+  acc: Collected,
+  redirected: boolean,
+  trace?: (l: string) => void,
+  mapBudget?: MapBudget,
+): Pass | Promise<Pass> {
+  const base: EvaluateInput = {
+    view,
+    server: site.server,
+    uri,
+    args,
+    fs: nodeFs,
+    env: acc.env,
+    end: acc.end,
+    trace,
+    mapBudget,
+  };
+  if (!site.serverRules || site.serverRules.engine !== true)
+    return afterServer(site, base, uri, args, acc, redirected, undefined);
   const ev = evaluateServer(site.serverRules, base);
-  return ev instanceof Promise ? ev.then((e) => afterServer(site, base, uri, args, acc, redirected, e)) : afterServer(site, base, uri, args, acc, redirected, ev);
+  return ev instanceof Promise
+    ? ev.then((e) => afterServer(site, base, uri, args, acc, redirected, e))
+    : afterServer(site, base, uri, args, acc, redirected, ev);
 }
 
-function afterServer(site: SiteConfig, base: EvaluateInput, uri: string, args: string | null, acc: Collected, redirected: boolean, ev: Evaluation | undefined): Pass | Promise<Pass> {
+function afterServer(
+  site: SiteConfig,
+  base: EvaluateInput,
+  uri: string,
+  args: string | null,
+  acc: Collected,
+  redirected: boolean,
+  ev: Evaluation | undefined,
+): Pass | Promise<Pass> {
   let path = uri;
   let mapped: Walked | undefined;
   if (ev) {
     collect(acc, ev);
     const o = ev.outcome;
-    if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
-    if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
-    if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
-    if (o.type === 'rewrite') { path = o.path; args = o.args; }
+    if (o.type === 'redirect')
+      return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+    if (o.type === 'status')
+      return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
+    if (o.type === 'proxy')
+      return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
+    if (o.type === 'rewrite') {
+      path = o.path;
+      args = o.args;
+    }
     if (o.type === 'file') {
       args = o.args;
       // a filesystem path: only under the document root or an allowed root; otherwise a URL-path.
@@ -170,46 +290,132 @@ function afterServer(site: SiteConfig, base: EvaluateInput, uri: string, args: s
     }
   }
   if (!mapped) {
-    if (path === '*' || !path.startsWith('/')) return { kind: 'status', status: 400, acc, uri, args };
+    if (path === '*' || !path.startsWith('/'))
+      return { kind: 'status', status: 400, acc, uri, args };
     // core's translate: docroot + the path, merged like apr_filepath_merge (empty segments skipped,
     // `..` resolved); above the document root is the stock `<Directory />` denial: 403
     const local = normalizeFsPath(site.root.replace(/\/$/, '') + path);
-    if (!underRoot(local, site.root)) return { kind: 'status', status: 403, reason: `${local} is outside the document root`, acc, uri, args };
+    if (!underRoot(local, site.root))
+      return {
+        kind: 'status',
+        status: 403,
+        reason: `${local} is outside the document root`,
+        acc,
+        uri,
+        args,
+      };
     mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
   }
   const stat = mapped.stat;
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
-  if (!stat && statFailure(mapped.filename)) return { kind: 'status', status: 403, reason: `cannot stat ${mapped.filename}`, acc, uri, args };
-  if (!site.store || !underRoot(mapped.filename, site.root)) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
+  if (!stat && statFailure(mapped.filename))
+    return {
+      kind: 'status',
+      status: 403,
+      reason: `cannot stat ${mapped.filename}`,
+      acc,
+      uri,
+      args,
+    };
+  if (!site.store || !underRoot(mapped.filename, site.root))
+    return {
+      kind: 'file',
+      filename: mapped.filename,
+      pathInfo: mapped.pathInfo,
+      stat,
+      acc,
+      uri,
+      args,
+      path,
+      symlink: mapped.symlink,
+    };
   const cfg = site.store.configForPath(mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo);
   if (cfg.failure) {
-    const notes = cfg.failure.status === 403 ? 'Server unable to read htaccess file, denying access to be safe' : undefined;
-    return { kind: 'status', status: cfg.failure.status, reason: cfg.failure.error.message, notes, acc, uri, args, filename: mapped.filename };
+    const notes =
+      cfg.failure.status === 403
+        ? 'Server unable to read htaccess file, denying access to be safe'
+        : undefined;
+    return {
+      kind: 'status',
+      status: cfg.failure.status,
+      reason: cfg.failure.error.message,
+      notes,
+      acc,
+      uri,
+      args,
+      filename: mapped.filename,
+    };
   }
   const rs = cfg.ruleSet;
-  if (!rs || rs.engine !== true) return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
+  if (!rs || rs.engine !== true)
+    return {
+      kind: 'file',
+      filename: mapped.filename,
+      pathInfo: mapped.pathInfo,
+      stat,
+      acc,
+      uri,
+      args,
+      path,
+      symlink: mapped.symlink,
+    };
   // END in the server context ends here too; env set there is visible
-  const dirInput: EvaluateInput = { ...base, args, env: acc.env, end: acc.end, directory: undefined };
+  const dirInput: EvaluateInput = {
+    ...base,
+    args,
+    env: acc.env,
+    end: acc.end,
+    directory: undefined,
+  };
   const m = mapped;
   const result = retrying(dirInput.mapBudget, (cache) => {
-    const state: RequestState = { uri, args, filename: m.filename, pathInfo: m.pathInfo, env: new Map(acc.env) };
+    const state: RequestState = {
+      uri,
+      args,
+      filename: m.filename,
+      pathInfo: m.pathInfo,
+      env: new Map(acc.env),
+    };
     const ctx = makeContext(rs, dirInput, state, cache, redirected, cfg.rewriteDir);
     const r = directoryPass(rs, ctx, cfg.rewriteDir);
     return { r, ev: finish(ctx, r.kind === 'outcome' ? r.outcome : PASS, 0) };
   });
-  return result instanceof Promise ? result.then((x) => afterDirectory(x, acc, uri, args, path, m)) : afterDirectory(result, acc, uri, args, path, m);
+  return result instanceof Promise
+    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m))
+    : afterDirectory(result, acc, uri, args, path, m);
 }
 
-function afterDirectory(result: { r: DirResult; ev: Evaluation }, acc: Collected, uri: string, args: string | null, path: string, mapped: Walked): Pass {
+function afterDirectory(
+  result: { r: DirResult; ev: Evaluation },
+  acc: Collected,
+  uri: string,
+  args: string | null,
+  path: string,
+  mapped: Walked,
+): Pass {
   const stat = mapped.stat;
   collect(acc, result.ev);
   const r = result.r;
-  if (r.kind === 'internal') return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
+  if (r.kind === 'internal')
+    return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
   const o = r.outcome;
-  if (o.type === 'redirect') return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
-  if (o.type === 'status') return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
-  if (o.type === 'proxy') return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
-  return { kind: 'file', filename: mapped.filename, pathInfo: mapped.pathInfo, stat, acc, uri, args, path, symlink: mapped.symlink };
+  if (o.type === 'redirect')
+    return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+  if (o.type === 'status')
+    return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
+  if (o.type === 'proxy')
+    return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
+  return {
+    kind: 'file',
+    filename: mapped.filename,
+    pathInfo: mapped.pathInfo,
+    stat,
+    acc,
+    uri,
+    args,
+    path,
+    symlink: mapped.symlink,
+  };
 }
 
 /** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */
@@ -231,7 +437,10 @@ function collect(acc: Collected, ev: Evaluation): void {
 }
 
 /** Runs `f` synchronously; when an asynchronous map suspends it, waits and runs it again (cache kept). */
-function retrying<T>(budget: MapBudget | undefined, f: (cache: Map<string, string | undefined>) => T): T | Promise<T> {
+function retrying<T>(
+  budget: MapBudget | undefined,
+  f: (cache: Map<string, string | undefined>) => T,
+): T | Promise<T> {
   const cache = new Map<string, string | undefined>();
   try {
     return f(cache);

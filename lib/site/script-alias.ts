@@ -16,8 +16,13 @@ export interface ScriptRequest extends IncomingMessage {
   pathInfo?: string;
 }
 
-export function scriptAlias<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
-  pattern: RegExp | string, dir: string, options: { extension?: string } = {},
+export function scriptAlias<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(
+  pattern: RegExp | string,
+  dir: string,
+  options: { extension?: string } = {},
 ): (req: Req, res: Res, next: Next) => void {
   const re = typeof pattern === 'string' ? new RegExp(pattern) : pattern;
   const ext = options.extension ?? '.js';
@@ -27,10 +32,25 @@ export function scriptAlias<Req extends IncomingMessage = IncomingMessage, Res e
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     let path: string;
-    try { path = decodeURIComponent(rawPath); } catch { next(); return; }
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      next();
+      return;
+    }
     const m = re.exec(path);
     // the name must be one path segment: no separators, no dot-segments
-    if (!m || m.index !== 0 || m[1] === undefined || !/^[^/\\\0]+$/.test(m[1]) || m[1] === '.' || m[1] === '..') { next(); return; }
+    if (
+      !m ||
+      m.index !== 0 ||
+      m[1] === undefined ||
+      !/^[^/\\\0]+$/.test(m[1]) ||
+      m[1] === '.' ||
+      m[1] === '..'
+    ) {
+      next();
+      return;
+    }
     let fn;
     try {
       fn = loader.get(join(loader.dir, m[1] + ext));
@@ -38,7 +58,10 @@ export function scriptAlias<Req extends IncomingMessage = IncomingMessage, Res e
       next(err);
       return;
     }
-    if (!fn) { next(); return; }
+    if (!fn) {
+      next();
+      return;
+    }
     const sreq = req as Req & ScriptRequest;
     // SCRIPT_NAME is the URL-path the client used: under a mount, the mount path comes first
     sreq.scriptName = (mountOf(req)?.path ?? '') + m[0];

@@ -17,7 +17,16 @@ import { handOff } from '../http/hand-off.js';
 import { checkSiteOptions } from '../http/check-options.js';
 import { checkRulesInput, loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
-import { answerSafely, appendVary, checkHeader, isValidHeaderValue, sendFailure, sendRedirect, sendStatus, setCheckedHeader } from '../http/respond.js';
+import {
+  answerSafely,
+  appendVary,
+  checkHeader,
+  isValidHeaderValue,
+  sendFailure,
+  sendRedirect,
+  sendStatus,
+  setCheckedHeader,
+} from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, forceContentType } from '../http/rewrite.js';
 import type { Handler, Next, ProxyHandler, ProxyRequest, RulesInput } from '../http/types.js';
@@ -35,7 +44,10 @@ export interface SiteRequest extends IncomingMessage {
   pathInfo?: string;
 }
 
-export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+export interface SiteOptions<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> {
   /** DocumentRoot. */
   readonly root: string;
   /** Server-context directives (text, `{ file }` or a compiled RuleSet): RewriteEngine/Cond/Rule/Map/Options, DirectorySlash, DirectoryIndex. */
@@ -68,7 +80,8 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
   readonly serverName?: string;
   readonly serverAliases?: readonly string[];
   /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
-  readonly trustProxy?: boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
+  readonly trustProxy?:
+    boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** Trace every decision to `debug('modrewrite:engine')`, or to this function. */
   readonly trace?: boolean | ((line: string) => void);
   /** Add X-Filename, X-Query and X-Env-* to every response (what the conformance recorder asks Apache for). @default false */
@@ -78,28 +91,62 @@ export interface SiteOptions<Req extends IncomingMessage = IncomingMessage, Res 
 }
 
 /** Creates the site middleware. */
-export function site<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: SiteOptions<Req, Res>): ((req: Req, res: Res, next?: Next) => void) & { upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void) => void; close: () => void } {
+export function site<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(
+  options: SiteOptions<Req, Res>,
+): ((req: Req, res: Res, next?: Next) => void) & {
+  upgrade: (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  ) => void;
+  close: () => void;
+} {
   checkSiteOptions(options);
   const root = resolveRoots([existingFolder(options.root)])[0];
   if (options.config !== undefined) checkRulesInput('site() config', options.config);
   // `config` is the vhost's server context whatever its file is called; RewriteEngine is implied
   // for it like for rewrite(text) (compile/entry.ts); .htaccess files found under root follow Apache
-  const written = options.config === undefined ? undefined
-    : loadRules(options.config, { context: 'server', maps: options.maps, mapRoot: options.mapRoot });
+  const written =
+    options.config === undefined
+      ? undefined
+      : loadRules(options.config, {
+          context: 'server',
+          maps: options.maps,
+          mapRoot: options.mapRoot,
+        });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const ht = options.htaccess ?? true;
-  const recheckMs = ht === true || ht === false ? 1000 : ht.recheckMs ?? 1000;
-  const store = ht === false ? undefined : new HtaccessStore(root, {
-    fileName: ht === true ? undefined : ht.fileName, recheckMs: ht === true ? undefined : ht.recheckMs, log: options.log,
-    // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
-    compile: { maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) }, mapRoot: options.mapRoot },
-  });
+  const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
+  const store =
+    ht === false
+      ? undefined
+      : new HtaccessStore(root, {
+          fileName: ht === true ? undefined : ht.fileName,
+          recheckMs: ht === true ? undefined : ht.recheckMs,
+          log: options.log,
+          // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
+          compile: {
+            maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) },
+            mapRoot: options.mapRoot,
+          },
+        });
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
   const mapTimeout = checkMapTimeout(options.mapTimeout);
   const hasMaps = (serverRules?.maps.size ?? 0) > 0 || Object.keys(options.maps ?? {}).length > 0;
   const config: SiteConfig = {
-    root, serverRules, store, allowedRoots: roots,
-    server: { documentRoot: root, serverName: options.serverName, serverAliases: options.serverAliases },
+    root,
+    serverRules,
+    store,
+    allowedRoots: roots,
+    server: {
+      documentRoot: root,
+      serverName: options.serverName,
+      serverAliases: options.serverAliases,
+    },
     directorySlash: options.directorySlash ?? true,
     directoryIndex: options.directoryIndex ?? ['index.html'],
     // the directories above a file are re-checked as often as the .htaccess files in them
@@ -108,49 +155,112 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
     mapTimeout: hasMaps ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
-  const traceFn = options.trace === true || (options.trace === undefined && debug.enabled) ? (l: string) => debug(l) : typeof options.trace === 'function' ? options.trace : undefined;
-  const note = written && inferenceNote(`site() config${written.file ? ` (${written.file})` : ''}`, { context: 'server', because: 'given' }, written);
+  const traceFn =
+    options.trace === true || (options.trace === undefined && debug.enabled)
+      ? (l: string) => debug(l)
+      : typeof options.trace === 'function'
+        ? options.trace
+        : undefined;
+  const note =
+    written &&
+    inferenceNote(
+      `site() config${written.file ? ` (${written.file})` : ''}`,
+      { context: 'server', because: 'given' },
+      written,
+    );
   if (note) traceFn?.(note);
   const symlinks = options.symlinks ?? 'inside';
   const extensionHandlers = Object.entries(options.addHandler ?? {});
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
-    const done: Next = next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
+    const done: Next =
+      next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
     // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
     if (req.url === '*') {
-      if (req.method === 'OPTIONS') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); res.setHeader('Content-Length', 0); res.end(); }
-      else sendStatus(req, res, 400);
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
+        res.setHeader('Content-Length', 0);
+        res.end();
+      } else sendStatus(req, res, 400);
       return;
     }
     // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
-    if (invalidHost(req.headers)) { sendStatus(req, res, 400); return; }
+    if (invalidHost(req.headers)) {
+      sendStatus(req, res, 400);
+      return;
+    }
     // an exception while answering is this vhost's 500 page (like Apache's), logged; it never escapes
     const fail = (err: unknown): void => {
-      (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`);
+      (options.log ?? debug)(
+        `modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`,
+      );
       sendFailure(req, res, err);
     };
     const mount = mountOf(req);
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/', trace: traceFn, mountPath: mount?.path, bareMount: mount?.bare }).then(
+    resolveRequest(config, {
+      view: requestView(req, trust),
+      target: req.url ?? '/',
+      trace: traceFn,
+      mountPath: mount?.path,
+      bareMount: mount?.bare,
+    }).then(
       (r) => answerSafely(res, fail, () => answer(req, res, done, r)),
       (err: unknown) => {
         // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
         const code = (err as { code?: string }).code;
-        (options.log ?? debug)(`modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`);
+        (options.log ?? debug)(
+          `modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`,
+        );
         answerSafely(res, fail, () => done(err));
       },
     );
   };
 
   /** `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] → proxy.upgrade. */
-  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void => {
-    if (invalidHost(req.headers)) { refuse(socket, 400); return; }
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' }).then((r) => {
-      const up = (options.proxy as { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: ProxyRequest) => void } | undefined)?.upgrade;
-      if (r.kind === 'proxy' && up) { up(req, socket, head, r.self ? { target: r.target, noCanon: r.noCanon, self: true } : { target: r.target, noCanon: r.noCanon }); return; }
-      if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') { next(req, socket, head); return; }
-      const status = r.kind === 'redirect' || r.kind === 'status' ? r.status : r.kind === 'proxy' ? 403 : 404;
-      refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
-    }, () => socket.destroy()).catch(() => socket.destroy());
+  const upgrade = (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  ): void => {
+    if (invalidHost(req.headers)) {
+      refuse(socket, 400);
+      return;
+    }
+    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' })
+      .then(
+        (r) => {
+          const up = (
+            options.proxy as
+              | { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: ProxyRequest) => void }
+              | undefined
+          )?.upgrade;
+          if (r.kind === 'proxy' && up) {
+            up(
+              req,
+              socket,
+              head,
+              r.self
+                ? { target: r.target, noCanon: r.noCanon, self: true }
+                : { target: r.target, noCanon: r.noCanon },
+            );
+            return;
+          }
+          if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') {
+            next(req, socket, head);
+            return;
+          }
+          const status =
+            r.kind === 'redirect' || r.kind === 'status'
+              ? r.status
+              : r.kind === 'proxy'
+                ? 403
+                : 404;
+          refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
+        },
+        () => socket.destroy(),
+      )
+      .catch(() => socket.destroy());
   };
   // close(): the prg: children of RewriteMaps in `config` end (they also end with the process)
   const programs = ownedPrograms(options.config, serverRules, options.maps);
@@ -164,35 +274,63 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
   function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
     const { acc } = r;
     // only when there is something to tell: a new property on every request costs (hidden class)
-    if (acc.env.size || acc.internalRedirects) (req as unknown as { rewrite: object }).rewrite = { env: envObject(acc.env), result: r.kind, internalRedirects: acc.internalRedirects };
+    if (acc.env.size || acc.internalRedirects)
+      (req as unknown as { rewrite: object }).rewrite = {
+        env: envObject(acc.env),
+        result: r.kind,
+        internalRedirects: acc.internalRedirects,
+      };
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (options.debugHeaders) debugHeaders(res, r);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
     switch (r.kind) {
-      case 'redirect': sendRedirect(req, res, r.status, r.location); return;
+      case 'redirect':
+        sendRedirect(req, res, r.status, r.location);
+        return;
       case 'status':
-        if (r.status >= 500) (options.log ?? debug)(`modrewrite: ${req.url}: ${r.status} ${r.reason ?? ''}`);
+        if (r.status >= 500)
+          (options.log ?? debug)(`modrewrite: ${req.url}: ${r.status} ${r.reason ?? ''}`);
         sendStatus(req, res, r.status, undefined, r.notes);
         return;
       case 'proxy':
         appendVary(res, acc.vary);
-        if (options.proxy) { handOff(options.proxy, req, res, next, r); return; }
+        if (options.proxy) {
+          handOff(options.proxy, req, res, next, r);
+          return;
+        }
         sendStatus(req, res, 403);
         return;
-      case 'file': break;
+      case 'file':
+        break;
     }
     const { filename, pathInfo, stat } = r;
-    const handlerName = acc.handler ?? extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
+    const handlerName =
+      acc.handler ?? extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
     const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
     const servedFrom = roots.find((x) => underRoot(filename, x));
-    if (!servedFrom) { sendStatus(req, res, 404); return; }
+    if (!servedFrom) {
+      sendStatus(req, res, 404);
+      return;
+    }
     const dots = dotSegment(filename, servedFrom);
-    if (dots === 'ht') { sendStatus(req, res, 403); return; }
-    if (dots === 'dot' && !options.dotfiles) { sendStatus(req, res, 404); return; }
+    if (dots === 'ht') {
+      sendStatus(req, res, 403);
+      return;
+    }
+    if (dots === 'dot' && !options.dotfiles) {
+      sendStatus(req, res, 404);
+      return;
+    }
     // the walk saw every segment with lstat: without a link on the way the real path is the path
     if (stat && symlinks !== 'follow' && r.symlink) {
       const real = realpathOf(filename);
-      if (!real || (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))) { sendStatus(req, res, 403); return; }
+      if (
+        !real ||
+        (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))
+      ) {
+        sendStatus(req, res, 403);
+        return;
+      }
     }
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
@@ -217,13 +355,27 @@ export function site<Req extends IncomingMessage = IncomingMessage, Res extends 
       return;
     }
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); res.statusCode = 200; res.setHeader('Content-Length', 0); res.end(); return; }
+    if (method === 'OPTIONS') {
+      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
+      res.statusCode = 200;
+      res.setHeader('Content-Length', 0);
+      res.end();
+      return;
+    }
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded)
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') { res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD'); sendStatus(req, res, 405); return; }
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
+      sendStatus(req, res, 405);
+      return;
+    }
     appendVary(res, acc.vary);
     serveFile(req, res, filename, {
       contentType: acc.contentType,
-      onError: (status) => { if (!res.headersSent) sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403); else res.destroy(); },
+      onError: (status) => {
+        if (!res.headersSent)
+          sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403);
+        else res.destroy();
+      },
     });
   }
 }
@@ -255,18 +407,33 @@ function debugHeaders(res: ServerResponse, r: SiteResult): void {
   if (isValidHeaderValue(filename)) res.setHeader('X-Filename', filename);
   if (isValidHeaderValue(r.args ?? '')) res.setHeader('X-Query', r.args ?? '');
   for (const [k, v] of r.acc.env) {
-    if (v && !/[\x00-\x1f\x7f]/.test(v) && isValidHeaderValue(v)) setCheckedHeader(res, `X-Env-${k}`, v);
+    if (v && !/[\x00-\x1f\x7f]/.test(v) && isValidHeaderValue(v))
+      setCheckedHeader(res, `X-Env-${k}`, v);
   }
 }
 
 const caches = new WeakMap<object, { store: HtaccessStore | undefined; dirs: DirCache }>();
 
 /** Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check it). */
-export function siteCacheSizes(middleware: object): { htaccessEntries: number; merged: number; mergedWeight: number; compiled: number; dirs: number } | undefined {
+export function siteCacheSizes(middleware: object):
+  | {
+      htaccessEntries: number;
+      merged: number;
+      mergedWeight: number;
+      compiled: number;
+      dirs: number;
+    }
+  | undefined {
   const c = caches.get(middleware);
   if (!c) return undefined;
   const s = c.store?.cacheSizes() ?? { entries: 0, merged: 0, mergedWeight: 0, compiled: 0 };
-  return { htaccessEntries: s.entries, merged: s.merged, mergedWeight: s.mergedWeight, compiled: s.compiled, dirs: c.dirs.size };
+  return {
+    htaccessEntries: s.entries,
+    merged: s.merged,
+    mergedWeight: s.mergedWeight,
+    compiled: s.compiled,
+    dirs: c.dirs.size,
+  };
 }
 
 /**

@@ -25,21 +25,43 @@ export function contentTypeFor(path: string): string | undefined {
   return ext ? mimeTypes.lookup(ext) || undefined : undefined;
 }
 
-export function serveFile(req: IncomingMessage, res: ServerResponse, filename: string, options: ServeFileOptions): void {
+export function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+): void {
   const stream = send(req, encodeURI(bytesToUtf8(filename)).replace(/[?#]/g, encodeURIComponent), {
-    dotfiles: 'allow', index: false, etag: options.etag ?? true, lastModified: options.lastModified ?? true,
-    maxAge: options.maxAge ?? 0, acceptRanges: true, cacheControl: options.maxAge !== undefined,
+    dotfiles: 'allow',
+    index: false,
+    etag: options.etag ?? true,
+    lastModified: options.lastModified ?? true,
+    maxAge: options.maxAge ?? 0,
+    acceptRanges: true,
+    cacheControl: options.maxAge !== undefined,
   });
   stream.on('headers', (r: ServerResponse) => {
     const type = options.contentType ?? contentTypeFor(filename);
-    if (type) { r.setHeader('Content-Type', type); return; }
+    if (type) {
+      r.setHeader('Content-Type', type);
+      return;
+    }
     // no type known: keep send from adding application/octet-stream (its next Content-Type call)
     const setHeader = r.setHeader;
-    r.setHeader = function (this: ServerResponse, name: string, value: number | string | readonly string[]) {
-      if (name.toLowerCase() === 'content-type') { r.setHeader = setHeader; return this; }
+    r.setHeader = function (
+      this: ServerResponse,
+      name: string,
+      value: number | string | readonly string[],
+    ) {
+      if (name.toLowerCase() === 'content-type') {
+        r.setHeader = setHeader;
+        return this;
+      }
       return setHeader.call(this, name, value);
     } as typeof r.setHeader;
   });
-  stream.on('error', (err: Error & { status?: number; statusCode?: number }) => options.onError(err.status ?? err.statusCode ?? 500, err));
+  stream.on('error', (err: Error & { status?: number; statusCode?: number }) =>
+    options.onError(err.status ?? err.statusCode ?? 500, err),
+  );
   stream.pipe(res);
 }

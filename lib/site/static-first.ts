@@ -21,30 +21,55 @@ export interface StaticFirstOptions {
   readonly maxAge?: number;
 }
 
-export function staticFirst<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(options: StaticFirstOptions): (req: Req, res: Res, next: Next) => void {
+export function staticFirst<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(options: StaticFirstOptions): (req: Req, res: Res, next: Next) => void {
   const root = resolveRoots([options.root])[0].replace(/\/$/, '');
   const symlinks = options.symlinks ?? 'inside';
   return (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') { next(); return; }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      next();
+      return;
+    }
     const parsed = parseTarget(req.url ?? '/');
-    if (!parsed.ok || !parsed.uri.startsWith('/') || parsed.uri.includes('\0')) { next(); return; }
+    if (!parsed.ok || !parsed.uri.startsWith('/') || parsed.uri.includes('\0')) {
+      next();
+      return;
+    }
     let filename = root + parsed.uri.replace(/\/{2,}/g, '/');
     if (filename.endsWith('/')) {
-      if (!options.index) { next(); return; }
+      if (!options.index) {
+        next();
+        return;
+      }
       filename += options.index;
     }
-    if (!underRoot(filename, root) || dotSegment(filename, root) !== 'none') { next(); return; }
+    if (!underRoot(filename, root) || dotSegment(filename, root) !== 'none') {
+      next();
+      return;
+    }
     const st = nodeFs.stat(filename);
-    if (!st?.isFile()) { next(); return; }
+    if (!st?.isFile()) {
+      next();
+      return;
+    }
     if (symlinks !== 'follow') {
       const real = realpathOf(filename);
-      if (!real || (symlinks === 'deny' ? real !== filename : !underRoot(real, root))) { next(); return; }
+      if (!real || (symlinks === 'deny' ? real !== filename : !underRoot(real, root))) {
+        next();
+        return;
+      }
     }
     serveFile(req, res, filename, {
       maxAge: options.maxAge,
       onError: (status, err) => {
-        if (res.headersSent) { res.destroy(err); return; }
-        if (status === 404) next(); else sendStatus(req, res, status >= 500 ? 500 : status);
+        if (res.headersSent) {
+          res.destroy(err);
+          return;
+        }
+        if (status === 404) next();
+        else sendStatus(req, res, status >= 500 ? 500 : status);
       },
     });
   };

@@ -10,15 +10,48 @@ interface Base {
   readonly pos: SourcePosition;
 }
 
-export interface EngineDirective extends Base { readonly type: 'RewriteEngine'; readonly on: boolean }
-export interface CondDirective extends Base { readonly type: 'RewriteCond'; readonly testString: Arg; readonly pattern: Arg; readonly flags?: Arg }
-export interface RuleDirective extends Base { readonly type: 'RewriteRule'; readonly pattern: Arg; readonly substitution: Arg; readonly flags?: Arg }
-export interface MapDirective extends Base { readonly type: 'RewriteMap'; readonly name: string; readonly source: Arg; readonly options?: string }
-export interface BaseDirective extends Base { readonly type: 'RewriteBase'; readonly path: string }
-export interface OptionsDirective extends Base { readonly type: 'RewriteOptions'; readonly options: readonly Arg[] }
-export interface DirectorySlashDirective extends Base { readonly type: 'DirectorySlash'; readonly on: boolean }
-export interface DirectoryIndexDirective extends Base { readonly type: 'DirectoryIndex'; readonly names: readonly string[] }
-export interface ApacheOptionsDirective extends Base { readonly type: 'Options'; readonly values: readonly string[] }
+export interface EngineDirective extends Base {
+  readonly type: 'RewriteEngine';
+  readonly on: boolean;
+}
+export interface CondDirective extends Base {
+  readonly type: 'RewriteCond';
+  readonly testString: Arg;
+  readonly pattern: Arg;
+  readonly flags?: Arg;
+}
+export interface RuleDirective extends Base {
+  readonly type: 'RewriteRule';
+  readonly pattern: Arg;
+  readonly substitution: Arg;
+  readonly flags?: Arg;
+}
+export interface MapDirective extends Base {
+  readonly type: 'RewriteMap';
+  readonly name: string;
+  readonly source: Arg;
+  readonly options?: string;
+}
+export interface BaseDirective extends Base {
+  readonly type: 'RewriteBase';
+  readonly path: string;
+}
+export interface OptionsDirective extends Base {
+  readonly type: 'RewriteOptions';
+  readonly options: readonly Arg[];
+}
+export interface DirectorySlashDirective extends Base {
+  readonly type: 'DirectorySlash';
+  readonly on: boolean;
+}
+export interface DirectoryIndexDirective extends Base {
+  readonly type: 'DirectoryIndex';
+  readonly names: readonly string[];
+}
+export interface ApacheOptionsDirective extends Base {
+  readonly type: 'Options';
+  readonly values: readonly string[];
+}
 
 /** Every directive the parser produces; a discriminated union on `type`. */
 export type Directive =

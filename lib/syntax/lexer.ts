@@ -19,7 +19,12 @@ export interface LogicalLine {
   sourceLineAt(offset: number): string;
 }
 
-interface Segment { start: number; line: number; col: number; src: string }
+interface Segment {
+  start: number;
+  line: number;
+  col: number;
+  src: string;
+}
 
 export function logicalLines(source: string, file?: string): LogicalLine[] {
   const physical = source.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -57,7 +62,11 @@ function trimTrailingBlanks(text: string): string {
   return end === text.length ? text : text.slice(0, end);
 }
 
-function makeLine(text: string, segs: readonly [Segment, ...Segment[]], file?: string): LogicalLine {
+function makeLine(
+  text: string,
+  segs: readonly [Segment, ...Segment[]],
+  file?: string,
+): LogicalLine {
   // the last segment starting at or before `offset` (binary search: a logical line may join
   // thousands of continuation lines, and every argument asks for its position)
   const find = (offset: number): Segment => {
@@ -83,7 +92,8 @@ function makeLine(text: string, segs: readonly [Segment, ...Segment[]], file?: s
   };
 }
 
-const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
+const isSpace = (c: string | undefined): boolean =>
+  c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
 
 /**
  * mod_rewrite's `parseargline`, step by step: up to three arguments, each optionally quoted with
@@ -91,10 +101,15 @@ const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c
  * whitespace keeps that whitespace in the argument (and the backslash stays). Text after the third
  * argument is ignored, as in Apache. Returns an Apache-worded error for a bad line.
  */
-export function parseRewriteArgs(line: LogicalLine, start: number): { args: Arg[]; a2End: number } | { error: string; pos: SourcePosition } {
+export function parseRewriteArgs(
+  line: LogicalLine,
+  start: number,
+): { args: Arg[]; a2End: number } | { error: string; pos: SourcePosition } {
   const s = line.text;
   let i = start;
-  const skipSpace = (): void => { while (isSpace(s[i])) i++; };
+  const skipSpace = (): void => {
+    while (isSpace(s[i])) i++;
+  };
   const word = (): Arg => {
     const quote = s[i] === '"' || s[i] === "'" ? s[i++] : '';
     const begin = i;
@@ -106,7 +121,8 @@ export function parseRewriteArgs(line: LogicalLine, start: number): { args: Arg[
   };
   skipSpace();
   const a1 = word();
-  if (i >= s.length) return { error: 'bad argument line: at least two arguments required', pos: line.at(0) };
+  if (i >= s.length)
+    return { error: 'bad argument line: at least two arguments required', pos: line.at(0) };
   i++;
   skipSpace();
   const a2 = word();
@@ -117,8 +133,16 @@ export function parseRewriteArgs(line: LogicalLine, start: number): { args: Arg[
   if (i >= s.length) return { args: [a1, a2], a2End };
   const a3 = word();
   const t = a3.text;
-  if (!t.startsWith('[')) return { error: `bad flag delimiters: third argument must begin with '[' but found '${t[0] ?? ''}' - too many arguments or rogue whitespace?`, pos: a3.pos };
-  if (!t.endsWith(']')) return { error: `bad flag delimiters: third argument must end with ']' but found '${t[t.length - 1]}' - unintended whitespace within the flags definition?`, pos: a3.pos };
+  if (!t.startsWith('['))
+    return {
+      error: `bad flag delimiters: third argument must begin with '[' but found '${t[0] ?? ''}' - too many arguments or rogue whitespace?`,
+      pos: a3.pos,
+    };
+  if (!t.endsWith(']'))
+    return {
+      error: `bad flag delimiters: third argument must end with ']' but found '${t[t.length - 1]}' - unintended whitespace within the flags definition?`,
+      pos: a3.pos,
+    };
   return { args: [a1, a2, a3], a2End };
 }
 

@@ -2,9 +2,20 @@
  * Apache directive text → AST with positions. Collects every problem instead of stopping at the
  * first; the compiler adds its own problems to the same list.
  */
-import { codeFrame, type RewriteErrorCode, type RewriteProblem, type SourcePosition } from '../errors.js';
+import {
+  codeFrame,
+  type RewriteErrorCode,
+  type RewriteProblem,
+  type SourcePosition,
+} from '../errors.js';
 import type { Arg, Directive } from './ast.js';
-import { logicalLines, MAX_RULES_TEXT, parseConfWords, parseRewriteArgs, type LogicalLine } from './lexer.js';
+import {
+  logicalLines,
+  MAX_RULES_TEXT,
+  parseConfWords,
+  parseRewriteArgs,
+  type LogicalLine,
+} from './lexer.js';
 
 export type ConfigContext = 'server' | 'directory';
 
@@ -27,7 +38,14 @@ export class ProblemSink {
   readonly problems: RewriteProblem[] = [];
   constructor(private readonly sourceOf: (pos: SourcePosition) => string) {}
   add(code: RewriteErrorCode, message: string, pos: SourcePosition): void {
-    this.problems.push({ code, message, file: pos.file, line: pos.line, column: pos.column, frame: codeFrame(this.sourceOf(pos), pos.column) });
+    this.problems.push({
+      code,
+      message,
+      file: pos.file,
+      line: pos.line,
+      column: pos.column,
+      frame: codeFrame(this.sourceOf(pos), pos.column),
+    });
   }
 }
 
@@ -42,11 +60,19 @@ const onOff = (arg: Arg | undefined): boolean | undefined => {
 };
 
 /** Parses Apache configuration text (the mod_rewrite directives plus DirectorySlash, DirectoryIndex and Options). */
-export function parse(source: string, options: ParseOptions = {}, sink = new ProblemSink(sourceLineLookup(source))): ParseResult {
+export function parse(
+  source: string,
+  options: ParseOptions = {},
+  sink = new ProblemSink(sourceLineLookup(source)),
+): ParseResult {
   const context = options.context ?? 'server';
   const directives: Directive[] = [];
   if (source.length > MAX_RULES_TEXT) {
-    sink.add('ERR_LIMIT', `rule text of ${source.length} characters exceeds the limit of ${MAX_RULES_TEXT}`, { file: options.file, line: 1, column: 1 });
+    sink.add(
+      'ERR_LIMIT',
+      `rule text of ${source.length} characters exceeds the limit of ${MAX_RULES_TEXT}`,
+      { file: options.file, line: 1, column: 1 },
+    );
     return { directives, problems: sink.problems };
   }
   for (const line of logicalLines(source, options.file)) {
@@ -56,7 +82,12 @@ export function parse(source: string, options: ParseOptions = {}, sink = new Pro
   return { directives, problems: sink.problems };
 }
 
-function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOptions, sink: ProblemSink): Directive | undefined {
+function parseLine(
+  line: LogicalLine,
+  context: ConfigContext,
+  options: ParseOptions,
+  sink: ProblemSink,
+): Directive | undefined {
   const m = /^(\S+)/.exec(line.text);
   if (!m) return undefined;
   const name = m[1];
@@ -80,7 +111,9 @@ function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOpti
       const parsed = parseRewriteArgs(line, rest);
       if ('error' in parsed) {
         const what = isRule ? 'RewriteRule' : 'RewriteCond';
-        const code = parsed.error.startsWith('bad flag') ? 'ERR_SYNTAX_FLAG_DELIMITERS' : 'ERR_SYNTAX_ARGS';
+        const code = parsed.error.startsWith('bad flag')
+          ? 'ERR_SYNTAX_FLAG_DELIMITERS'
+          : 'ERR_SYNTAX_ARGS';
         sink.add(code, `${what}: ${parsed.error}`, parsed.pos);
         return undefined;
       }
@@ -92,14 +125,28 @@ function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOpti
     case 'rewritemap': {
       const words = parseConfWords(line, rest);
       if (context === 'directory') {
-        sink.add('ERR_CONTEXT', 'RewriteMap not allowed here (only in server config or virtual host)', pos);
+        sink.add(
+          'ERR_CONTEXT',
+          'RewriteMap not allowed here (only in server config or virtual host)',
+          pos,
+        );
         return undefined;
       }
       if (words.length < 2 || words.length > 3) {
-        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteMap takes two or three arguments: a name and a type:source', words[0]?.pos ?? pos);
+        sink.add(
+          'ERR_DIRECTIVE_ARGS',
+          'RewriteMap takes two or three arguments: a name and a type:source',
+          words[0]?.pos ?? pos,
+        );
         return undefined;
       }
-      return { type: 'RewriteMap', name: words[0].text, source: words[1], options: words[2]?.text, pos };
+      return {
+        type: 'RewriteMap',
+        name: words[0].text,
+        source: words[1],
+        options: words[2]?.text,
+        pos,
+      };
     }
     case 'rewritebase': {
       const words = parseConfWords(line, rest);
@@ -128,13 +175,21 @@ function parseLine(line: LogicalLine, context: ConfigContext, options: ParseOpti
         return undefined;
       }
       // `DirectoryIndex disabled` alone turns index lookups off (mod_dir)
-      return { type: 'DirectoryIndex', names: words.length === 1 && words[0].toLowerCase() === 'disabled' ? [] : words, pos };
+      return {
+        type: 'DirectoryIndex',
+        names: words.length === 1 && words[0].toLowerCase() === 'disabled' ? [] : words,
+        pos,
+      };
     }
     case 'options':
       return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
     default:
       if (!options.ignoreUnknownDirectives) {
-        sink.add('ERR_UNKNOWN_DIRECTIVE', `Invalid command '${name}', perhaps misspelled or defined by a module not included in the server configuration`, pos);
+        sink.add(
+          'ERR_UNKNOWN_DIRECTIVE',
+          `Invalid command '${name}', perhaps misspelled or defined by a module not included in the server configuration`,
+          pos,
+        );
       }
       return undefined;
   }

@@ -38,7 +38,12 @@ describe('issue 9 item 14: (?P=name without ) is a positioned ERR_REGEX, not an 
     expect(r.timedOut).toBe(false);
     const results = JSON.parse(r.stdout) as [string, number, number, string][];
     cases.forEach(([, , line, column], k) => {
-      expect(results[k]).toEqual(['ERR_REGEX', line, column, expect.stringContaining('syntax error in subpattern name')]);
+      expect(results[k]).toEqual([
+        'ERR_REGEX',
+        line,
+        column,
+        expect.stringContaining('syntax error in subpattern name'),
+      ]);
     });
   });
 });
@@ -56,12 +61,81 @@ function prng(seed: number): () => number {
 }
 
 const TRICKY = [
-  '(?<n>x)\\k<n>', '(?P<n>x)(?P=n)', "(?'n'x)\\k'n'", '\\k{n}', '[[:alpha:]]', '[[:^alpha:]]', '[[.a.]]', '[[=a=]]',
-  '\\Qa.b\\E', '(?i)abc', '(?#comment)x', '\\x{41}', '\\x4', '[\\]]', '[]a]', '[^]a]', '(?|a|b)', '(?>a)', 'a{2,5}+',
-  'a{1,99999}', '(?=a)(?!b)(?<=c)(?<!d)', '\\Z', '\\cA', '[\\x41-\\x5a]', '[a-\\d]', '[z-a]', '(?P>n)', '(?R)', '(?(1)a|b)',
-  '\\p{L}', '(a)\\1', '^/(a+)+$', '[\\Qa]\\E]', '\\', '(', ')', '[', '{', '*', 'a**', '\\v\\V\\h\\H', '(?:a|b)*?',
+  '(?<n>x)\\k<n>',
+  '(?P<n>x)(?P=n)',
+  "(?'n'x)\\k'n'",
+  '\\k{n}',
+  '[[:alpha:]]',
+  '[[:^alpha:]]',
+  '[[.a.]]',
+  '[[=a=]]',
+  '\\Qa.b\\E',
+  '(?i)abc',
+  '(?#comment)x',
+  '\\x{41}',
+  '\\x4',
+  '[\\]]',
+  '[]a]',
+  '[^]a]',
+  '(?|a|b)',
+  '(?>a)',
+  'a{2,5}+',
+  'a{1,99999}',
+  '(?=a)(?!b)(?<=c)(?<!d)',
+  '\\Z',
+  '\\cA',
+  '[\\x41-\\x5a]',
+  '[a-\\d]',
+  '[z-a]',
+  '(?P>n)',
+  '(?R)',
+  '(?(1)a|b)',
+  '\\p{L}',
+  '(a)\\1',
+  '^/(a+)+$',
+  '[\\Qa]\\E]',
+  '\\',
+  '(',
+  ')',
+  '[',
+  '{',
+  '*',
+  'a**',
+  '\\v\\V\\h\\H',
+  '(?:a|b)*?',
 ];
-const ALPHABET = ['(', ')', '[', ']', '{', '}', '\\', '?', '*', '+', '|', ':', '<', '>', '=', '!', 'P', 'k', 'x', 'Q', 'E', 'Z', '^', '$', '-', "'", '#', 'a', '1', ','];
+const ALPHABET = [
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '\\',
+  '?',
+  '*',
+  '+',
+  '|',
+  ':',
+  '<',
+  '>',
+  '=',
+  '!',
+  'P',
+  'k',
+  'x',
+  'Q',
+  'E',
+  'Z',
+  '^',
+  '$',
+  '-',
+  "'",
+  '#',
+  'a',
+  '1',
+  ',',
+];
 
 /** Every prefix of the tricky patterns, plus seeded mutations (insert, delete, splice). */
 function fuzzInputs(seed: number, count: number): string[] {
@@ -147,19 +221,41 @@ describe('escapes as PCRE2 reads them (checked with LC_ALL=C grep -P)', () => {
 });
 
 describe('issue 9 item 3: POSIX class names are not prototype keys', () => {
-  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'bogus'])('[[:%s:]] is an unknown POSIX class (PCRE)', (name) => {
-    expect(loadError(`RewriteRule ^/[[:${name}:]]$ /x`)).toMatchObject({ code: 'ERR_REGEX', line: 1, column: 16, message: expect.stringContaining('unknown POSIX class name') });
-  });
+  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'bogus'])(
+    '[[:%s:]] is an unknown POSIX class (PCRE)',
+    (name) => {
+      expect(loadError(`RewriteRule ^/[[:${name}:]]$ /x`)).toMatchObject({
+        code: 'ERR_REGEX',
+        line: 1,
+        column: 16,
+        message: expect.stringContaining('unknown POSIX class name'),
+      });
+    },
+  );
   test.each([
     ['[[.a.]]', 'POSIX collating elements are not supported'],
     ['[[=a=]]', 'POSIX collating elements are not supported'],
   ])('%s is refused as PCRE refuses it', (cls, message) => {
-    expect(loadError(`RewriteRule ^/${cls}$ /x`)).toMatchObject({ code: 'ERR_REGEX', message: expect.stringContaining(message) });
+    expect(loadError(`RewriteRule ^/${cls}$ /x`)).toMatchObject({
+      code: 'ERR_REGEX',
+      message: expect.stringContaining(message),
+    });
   });
   test.each([
-    ['alpha', 'q', '1'], ['digit', '7', 'a'], ['alnum', 'Z', '-'], ['upper', 'Q', 'q'], ['lower', 'q', 'Q'], ['space', '\t', 'x'],
-    ['blank', ' ', '\n'], ['punct', '~', 'a'], ['xdigit', 'F', 'g'], ['word', '_', '-'], ['cntrl', '\x7f', ' '], ['print', ' ', '\x7f'],
-    ['graph', '!', ' '], ['ascii', '\x7f', '\x80'],
+    ['alpha', 'q', '1'],
+    ['digit', '7', 'a'],
+    ['alnum', 'Z', '-'],
+    ['upper', 'Q', 'q'],
+    ['lower', 'q', 'Q'],
+    ['space', '\t', 'x'],
+    ['blank', ' ', '\n'],
+    ['punct', '~', 'a'],
+    ['xdigit', 'F', 'g'],
+    ['word', '_', '-'],
+    ['cntrl', '\x7f', ' '],
+    ['print', ' ', '\x7f'],
+    ['graph', '!', ' '],
+    ['ascii', '\x7f', '\x80'],
   ])('[[:%s:]] matches %j, not %j', (name, yes, no) => {
     const re = compilePcre(`^[[:${name}:]]$`, false);
     expect(re.test(yes)).toBe(true);
@@ -351,9 +447,17 @@ describe('issue 9 item 17: pathological patterns finish fast or are refused at l
     ['a bounded quantifier on a capturing group', 'RewriteRule ^/((a)+){1,20}$ /x', 15],
     ['\\Z not at the end', 'RewriteRule ^/(a+)+\\Z/ /x', 15],
     ['[NC] with a back-reference', 'RewriteRule ^/(b)(a|A)+\\1$ /x [NC]', 18],
-  ])('refused at load (ERR_REGEX_UNSUPPORTED, positioned at the group): nested quantifier with %s', (_what, text, column) => {
-    expect(loadError(text)).toMatchObject({ code: 'ERR_REGEX_UNSUPPORTED', line: 1, column, message: expect.stringContaining('backtrack exponentially') });
-  });
+  ])(
+    'refused at load (ERR_REGEX_UNSUPPORTED, positioned at the group): nested quantifier with %s',
+    (_what, text, column) => {
+      expect(loadError(text)).toMatchObject({
+        code: 'ERR_REGEX_UNSUPPORTED',
+        line: 1,
+        column,
+        message: expect.stringContaining('backtrack exponentially'),
+      });
+    },
+  );
 
   test.each([
     ['^/((?!admin/).)*$', '/x/y'],

@@ -6,7 +6,8 @@ import { compileText, evaluateServer, RewriteError } from '../../../lib/index';
 import type { RequestView } from '../../../lib/index';
 import { MAX_TEMPLATE_NESTING } from '../../../lib/compile/template';
 
-const nested = (levels: number, inner = 'KEY'): string => '${lc:'.repeat(levels) + inner + '}'.repeat(levels);
+const nested = (levels: number, inner = 'KEY'): string =>
+  '${lc:'.repeat(levels) + inner + '}'.repeat(levels);
 
 const loadError = (text: string): unknown => {
   try {
@@ -18,7 +19,16 @@ const loadError = (text: string): unknown => {
 };
 
 const view: RequestView = {
-  method: 'GET', target: '/v', protocol: 'HTTP/1.1', headers: { host: 'h' }, remoteAddr: '127.0.0.1', remotePort: 1, connRemoteAddr: '127.0.0.1', localAddr: '127.0.0.1', localPort: 80, secure: false,
+  method: 'GET',
+  target: '/v',
+  protocol: 'HTTP/1.1',
+  headers: { host: 'h' },
+  remoteAddr: '127.0.0.1',
+  remotePort: 1,
+  connRemoteAddr: '127.0.0.1',
+  localAddr: '127.0.0.1',
+  localPort: 80,
+  secure: false,
 };
 
 describe('${map:} nesting limit', () => {
@@ -26,23 +36,50 @@ describe('${map:} nesting limit', () => {
   const tooDeepAt = (start: number): number => start + MAX_TEMPLATE_NESTING * '${lc:'.length;
 
   test.each([
-    ['a RewriteRule substitution', (t: string) => `RewriteMap lc int:tolower\nRewriteRule ^ /${t}`, 2, tooDeepAt(16)],
-    ['a RewriteCond test string', (t: string) => `RewriteMap lc int:tolower\nRewriteCond ${t} =x\nRewriteRule ^ /x`, 2, tooDeepAt(13)],
-    ['an [E=] flag value', (t: string) => `RewriteMap lc int:tolower\nRewriteRule ^ /x [E=v:${t}]`, 2, tooDeepAt(23)],
-  ])('in %s: 100,000 levels are a positioned ERR_LIMIT, not a RangeError', (_what, make, line, column) => {
-    const err = loadError(make(nested(100_000)));
-    expect(err).toBeInstanceOf(RewriteError);
-    expect(err).toMatchObject({ code: 'ERR_LIMIT', line, column, message: expect.stringContaining(`nested more than ${MAX_TEMPLATE_NESTING} levels`) });
-  });
+    [
+      'a RewriteRule substitution',
+      (t: string) => `RewriteMap lc int:tolower\nRewriteRule ^ /${t}`,
+      2,
+      tooDeepAt(16),
+    ],
+    [
+      'a RewriteCond test string',
+      (t: string) => `RewriteMap lc int:tolower\nRewriteCond ${t} =x\nRewriteRule ^ /x`,
+      2,
+      tooDeepAt(13),
+    ],
+    [
+      'an [E=] flag value',
+      (t: string) => `RewriteMap lc int:tolower\nRewriteRule ^ /x [E=v:${t}]`,
+      2,
+      tooDeepAt(23),
+    ],
+  ])(
+    'in %s: 100,000 levels are a positioned ERR_LIMIT, not a RangeError',
+    (_what, make, line, column) => {
+      const err = loadError(make(nested(100_000)));
+      expect(err).toBeInstanceOf(RewriteError);
+      expect(err).toMatchObject({
+        code: 'ERR_LIMIT',
+        line,
+        column,
+        message: expect.stringContaining(`nested more than ${MAX_TEMPLATE_NESTING} levels`),
+      });
+    },
+  );
 
   test(`${MAX_TEMPLATE_NESTING} levels load and expand`, () => {
-    const rs = compileText(`RewriteEngine on\nRewriteMap lc int:tolower\nRewriteRule ^/v$ /${nested(MAX_TEMPLATE_NESTING)}`);
+    const rs = compileText(
+      `RewriteEngine on\nRewriteMap lc int:tolower\nRewriteRule ^/v$ /${nested(MAX_TEMPLATE_NESTING)}`,
+    );
     const r = evaluateServer(rs, { view, server: { documentRoot: '/srv' }, uri: '/v', args: null });
     if (r instanceof Promise) throw new Error('unexpected async');
     expect(r.outcome).toMatchObject({ type: 'rewrite', path: '/key' });
   });
 
   test(`${MAX_TEMPLATE_NESTING + 1} levels are refused`, () => {
-    expect(loadError(`RewriteMap lc int:tolower\nRewriteRule ^ /${nested(MAX_TEMPLATE_NESTING + 1)}`)).toMatchObject({ code: 'ERR_LIMIT' });
+    expect(
+      loadError(`RewriteMap lc int:tolower\nRewriteRule ^ /${nested(MAX_TEMPLATE_NESTING + 1)}`),
+    ).toMatchObject({ code: 'ERR_LIMIT' });
   });
 });

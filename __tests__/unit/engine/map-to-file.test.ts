@@ -9,7 +9,16 @@ import { mapToFile } from '../../../lib/engine/directory';
 
 let tmp: string;
 let root: string;
-const fs = { stat: (p: string) => { try { return statSync(p); } catch { return undefined; } }, lstat: () => undefined };
+const fs = {
+  stat: (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined;
+    }
+  },
+  lstat: () => undefined,
+};
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'modrewrite-map-'));

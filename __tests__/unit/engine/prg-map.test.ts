@@ -15,7 +15,9 @@ import { main } from '../../../lib/cli';
 import { ProgramMap } from '../../../lib/engine/maps';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'modrewrite-prg-')); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'modrewrite-prg-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Writes an executable sh script; its first argument is the file it logs its pid (and helpers' pids) to. */
@@ -37,7 +39,9 @@ function alive(pid: number): boolean {
   }
   // a zombie still answers kill(0) until its parent reaps it: a zombie is gone for our purposes
   try {
-    return !/^\S+\s+\S+\s+Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*\) /, '0 x '));
+    return !/^\S+\s+\S+\s+Z/.test(
+      readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^\d+ \(.*\) /, '0 x '),
+    );
   } catch {
     return false;
   }
@@ -54,16 +58,17 @@ async function waitGone(pids: readonly number[], ms: number): Promise<number[]> 
 }
 
 // answers `v-KEY`; `late` answers after LATE_S seconds (past the timeout); `hang` never answers
-const answering = (lateSeconds: number): string => [
-  'while read k; do',
-  '  case "$k" in',
-  `    late) sleep ${lateSeconds}; echo "late-$k" ;;`,
-  '    hang) sleep 1000 & echo $! >> "$1"; wait ;;',
-  '    *) echo "v-$k" ;;',
-  '  esac',
-  'done',
-  '',
-].join('\n');
+const answering = (lateSeconds: number): string =>
+  [
+    'while read k; do',
+    '  case "$k" in',
+    `    late) sleep ${lateSeconds}; echo "late-$k" ;;`,
+    '    hang) sleep 1000 & echo $! >> "$1"; wait ;;',
+    '    *) echo "v-$k" ;;',
+    '  esac',
+    'done',
+    '',
+  ].join('\n');
 
 const TIMEOUT = 400;
 
@@ -94,7 +99,10 @@ test('prg: the same through rewrite() over HTTP: a timed-out key never shifts th
   try {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     expect((await request(base).get('/m/late')).headers.location).toMatch(/\/to\/none$/);
-    for (let i = 0; i < 20; i++) expect((await request(base).get(`/m/k${i}`)).headers.location).toMatch(new RegExp(`/to/v-k${i}$`));
+    for (let i = 0; i < 20; i++)
+      expect((await request(base).get(`/m/k${i}`)).headers.location).toMatch(
+        new RegExp(`/to/v-k${i}$`),
+      );
   } finally {
     map.close();
     server.close();
@@ -154,7 +162,10 @@ test('prg: a program that keeps crashing is restarted with back-off, not once pe
 });
 
 test('prg: one crash is restarted at once; a good answer resets the back-off', async () => {
-  const prog = script('die-once.sh', 'while read k; do if [ "$k" = die ]; then exit 1; fi; echo "v-$k"; done\n');
+  const prog = script(
+    'die-once.sh',
+    'while read k; do if [ "$k" = die ]; then exit 1; fi; echo "v-$k"; done\n',
+  );
   const map = new ProgramMap(prog.path, [prog.log], TIMEOUT);
   try {
     for (let i = 0; i < 5; i++) {
@@ -180,9 +191,11 @@ test('prg: close() kills the child (and what it started): no orphan', async () =
   expect(await map.lookup('b')).toBeUndefined();
 });
 
-test('prg: the rewrite() middleware\'s close() ends the children of the maps it compiled', async () => {
+test("prg: the rewrite() middleware's close() ends the children of the maps it compiled", async () => {
   const prog = script('mw-close.sh', answering(1));
-  const mw = rewrite(`RewriteMap m "prg:${prog.path} ${prog.log}"\nRewriteRule ^/m/(.*)$ /to/\${m:$1} [R=302]`);
+  const mw = rewrite(
+    `RewriteMap m "prg:${prog.path} ${prog.log}"\nRewriteRule ^/m/(.*)$ /to/\${m:$1} [R=302]`,
+  );
   const server = http.createServer((req, res) => mw(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
@@ -214,7 +227,10 @@ test('prg: site().close() and closing `modrewrite serve` end the children of the
   const confFile = join(dir, 'serve.conf');
   writeFileSync(confFile, config);
   writeFileSync(prog.log, '');
-  const served = await main(['serve', '--root', www, '--config', confFile, '--port', '0', '--quiet'], { out: () => undefined, err: () => undefined }) as http.Server;
+  const served = (await main(
+    ['serve', '--root', www, '--config', confFile, '--port', '0', '--quiet'],
+    { out: () => undefined, err: () => undefined },
+  )) as http.Server;
   const base = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
   expect((await request(base).get('/m/y')).headers.location).toMatch(/\/to\/v-y$/);
   await new Promise((r) => served.close(r));
@@ -225,34 +241,46 @@ test('prg: site().close() and closing `modrewrite serve` end the children of the
 test.each([
   ['process.exit()', 'process.exit(0)', 0, null],
   ['SIGTERM with no listener of its own', "process.kill(process.pid, 'SIGTERM')", null, 'SIGTERM'],
-])('prg: no child outlives the process that started it (even one hung mid-lookup): %s', async (_what, ending, status, signal) => {
-  const prog = script(`exit-${String(signal)}.sh`, answering(1));
-  // a separate node process loads the TypeScript sources through @swc/core (as jest does)
-  const hook = join(dir, 'ts-hook.cjs');
-  writeFileSync(hook, [
-    "const Module = require('node:module');",
-    "const { readFileSync } = require('node:fs');",
-    `const { transformSync } = require(${JSON.stringify(require.resolve('@swc/core'))});`,
-    'const resolve = Module._resolveFilename;',
-    'Module._resolveFilename = function (req, parent, ...rest) {',
-    "  if (req.startsWith('.') && req.endsWith('.js')) { try { return resolve.call(this, req.slice(0, -3) + '.ts', parent, ...rest); } catch {} }",
-    '  return resolve.call(this, req, parent, ...rest);',
-    '};',
-    "Module._extensions['.ts'] = (m, file) => m._compile(transformSync(readFileSync(file, 'utf8'), { filename: file, jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }).code, file);",
-    '',
-  ].join('\n'));
-  const main = join(dir, `exit-main-${String(signal)}.cjs`);
-  writeFileSync(main, [
-    `const { compileText } = require(${JSON.stringify(join(__dirname, '../../../lib/index.ts'))});`,
-    `const rs = compileText(${JSON.stringify(`RewriteMap m "prg:${prog.path} ${prog.log}"`)});`,
-    "const m = rs.maps.get('m');",
-    `m.lookup('a').then((v) => { console.log(v); m.lookup('hang'); setTimeout(() => ${ending}, 300); });`,
-    '',
-  ].join('\n'));
-  const ended = spawnSync(process.execPath, ['-r', hook, main], { encoding: 'utf8', timeout: 15_000 });
-  expect([ended.stdout.trim(), ended.status, ended.signal]).toEqual(['v-a', status, signal]);
-  const pids = prog.pids();
-  // the sh child and the `sleep` it started for "hang"
-  expect(pids).toHaveLength(2);
-  expect(await waitGone(pids, 3000)).toEqual([]);
-});
+])(
+  'prg: no child outlives the process that started it (even one hung mid-lookup): %s',
+  async (_what, ending, status, signal) => {
+    const prog = script(`exit-${String(signal)}.sh`, answering(1));
+    // a separate node process loads the TypeScript sources through @swc/core (as jest does)
+    const hook = join(dir, 'ts-hook.cjs');
+    writeFileSync(
+      hook,
+      [
+        "const Module = require('node:module');",
+        "const { readFileSync } = require('node:fs');",
+        `const { transformSync } = require(${JSON.stringify(require.resolve('@swc/core'))});`,
+        'const resolve = Module._resolveFilename;',
+        'Module._resolveFilename = function (req, parent, ...rest) {',
+        "  if (req.startsWith('.') && req.endsWith('.js')) { try { return resolve.call(this, req.slice(0, -3) + '.ts', parent, ...rest); } catch {} }",
+        '  return resolve.call(this, req, parent, ...rest);',
+        '};',
+        "Module._extensions['.ts'] = (m, file) => m._compile(transformSync(readFileSync(file, 'utf8'), { filename: file, jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }).code, file);",
+        '',
+      ].join('\n'),
+    );
+    const main = join(dir, `exit-main-${String(signal)}.cjs`);
+    writeFileSync(
+      main,
+      [
+        `const { compileText } = require(${JSON.stringify(join(__dirname, '../../../lib/index.ts'))});`,
+        `const rs = compileText(${JSON.stringify(`RewriteMap m "prg:${prog.path} ${prog.log}"`)});`,
+        "const m = rs.maps.get('m');",
+        `m.lookup('a').then((v) => { console.log(v); m.lookup('hang'); setTimeout(() => ${ending}, 300); });`,
+        '',
+      ].join('\n'),
+    );
+    const ended = spawnSync(process.execPath, ['-r', hook, main], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect([ended.stdout.trim(), ended.status, ended.signal]).toEqual(['v-a', status, signal]);
+    const pids = prog.pids();
+    // the sh child and the `sleep` it started for "hang"
+    expect(pids).toHaveLength(2);
+    expect(await waitGone(pids, 3000)).toEqual([]);
+  },
+);

@@ -24,15 +24,17 @@ const SHAPES: Record<string, string> = {
   'trailing blanks on every line': `(n) => ('RewriteEngine on' + ' '.repeat(60) + '\\t\\n').repeat(Math.ceil(n / 78))`,
   'whitespace only': `(n) => ' \\t\\r\\n\\f\\v'.repeat(n / 6)`,
   'continuation lines with one word each': `(n) => 'Options' + ' a \\\\\\n'.repeat(n / 5) + 'b'`,
-  'unclosed \${ in a substitution': `(n) => 'RewriteRule ^ /' + '\${'.repeat(n / 2)`,
+  'unclosed ${ in a substitution': `(n) => 'RewriteRule ^ /' + '\${'.repeat(n / 2)`,
   'unclosed %{ in a substitution': `(n) => 'RewriteRule ^ /' + '%{'.repeat(n / 2)`,
-  '\${ ... } without a colon, nested': `(n) => 'RewriteRule ^ /' + '\${'.repeat(n / 4) + '}'.repeat(n / 4)`,
+  '${ ... } without a colon, nested': `(n) => 'RewriteRule ^ /' + '\${'.repeat(n / 4) + '}'.repeat(n / 4)`,
   'many map references': `(n) => 'RewriteMap m int:tolower\\nRewriteRule ^ /' + '\${m:x|y}'.repeat(n / 8)`,
   'many unknown directives': `(n) => 'x\\n'.repeat(n / 2)`,
 };
 
-test.each(Object.entries(SHAPES))('%s: 1 MB once costs less than 60x a hundred 10 KB parses', async (_name, generator) => {
-  const script = `
+test.each(Object.entries(SHAPES))(
+  '%s: 1 MB once costs less than 60x a hundred 10 KB parses',
+  async (_name, generator) => {
+    const script = `
     const make = ${generator};
     const parseOnce = (text) => { try { lib.compileText(text, { context: 'directory' }); } catch (e) { if (!(e instanceof lib.RewriteError)) throw e; } };
     const time = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6; };
@@ -43,13 +45,20 @@ test.each(Object.entries(SHAPES))('%s: 1 MB once costs less than 60x a hundred 1
     const baseline = best(() => time(() => { for (let k = 0; k < 100; k++) parseOnce(small); }));
     const large = best(() => time(() => parseOnce(big)));
     console.log(JSON.stringify({ baseline, large, smallLength: small.length, bigLength: big.length }));`;
-  const r = await runIsolated(script, 60_000);
-  expect(r.timedOut).toBe(false);
-  expect(r.stderr).toBe('');
-  const m = JSON.parse(r.stdout) as { baseline: number; large: number; smallLength: number; bigLength: number };
-  expect(m.bigLength).toBeGreaterThan(50 * m.smallLength);
-  // linear: 1 to 10 (one big input has more GC work than a hundred small ones); quadratic: 100 and
-  // more (the defects this guards took thousands of times more). 60x leaves room for a busy shared
-  // machine: whitespace-only input measured 32x while seven test runs shared two cores.
-  expect(m.large).toBeLessThan(Math.max(60 * m.baseline, 100));
-}, 70_000);
+    const r = await runIsolated(script, 60_000);
+    expect(r.timedOut).toBe(false);
+    expect(r.stderr).toBe('');
+    const m = JSON.parse(r.stdout) as {
+      baseline: number;
+      large: number;
+      smallLength: number;
+      bigLength: number;
+    };
+    expect(m.bigLength).toBeGreaterThan(50 * m.smallLength);
+    // linear: 1 to 10 (one big input has more GC work than a hundred small ones); quadratic: 100 and
+    // more (the defects this guards took thousands of times more). 60x leaves room for a busy shared
+    // machine: whitespace-only input measured 32x while seven test runs shared two cores.
+    expect(m.large).toBeLessThan(Math.max(60 * m.baseline, 100));
+  },
+  70_000,
+);
