@@ -3,13 +3,14 @@
  * help and version (issue 9, item 12), coded one-line failures (item 8), context inference in
  * `lint` (item 7), and a `serve` that survives clients and readers that go away (item 5).
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServe } from '../helpers/serve-child';
 
 const repo = join(__dirname, '../..');
 const bin = join(repo, 'bin/modrewrite.cjs');
@@ -237,41 +238,6 @@ describe('a busy port is one line and exit 1 (issue 9, item 8)', () => {
   });
 });
 
-/** `modrewrite serve` as a child process; resolves once it printed its address. */
-async function startServe(
-  args: string[],
-): Promise<{ child: ChildProcessWithoutNullStreams; port: number; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { cwd: tmp });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => {
-    err += d;
-  });
-  const port = await new Promise<number>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 15000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-      const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok(Number(m[1]));
-      }
-    });
-    child.once('exit', () => {
-      clearTimeout(timer);
-      fail(new Error(`serve exited: ${err}`));
-    });
-  });
-  return { child, port, stderr: () => err };
-}
-
-async function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((ok) => child.once('exit', ok));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((ok, fail) => {
     http
@@ -302,7 +268,8 @@ describe('serve survives clients and log readers that go away (issue 9, item 5)'
       conf,
       `RewriteEngine on\nRewriteRule ^/slow$ http://127.0.0.1:${(backend.address() as AddressInfo).port}/ [P]\n`,
     );
-    const { child, port, stderr } = await startServe(['--root', www, '--config', conf]);
+    const serve = await startServe(['--root', www, '--config', conf], { cwd: tmp });
+    const { child, port, stderr } = serve;
     try {
       for (let i = 0; i < 5; i++) {
         const client = net.connect(port, '127.0.0.1');
@@ -321,22 +288,23 @@ describe('serve survives clients and log readers that go away (issue 9, item 5)'
       expect(child.exitCode).toBeNull();
       expect(stderr()).not.toMatch(/TypeError|^\s+at /m);
     } finally {
-      await stop(child);
+      await serve.stop();
       await new Promise((ok) => backend.close(ok));
     }
   }, 30000);
 
   test('access log: a reader that closes stdout (serve | head) does not take the server down', async () => {
-    const { child, port } = await startServe(['--root', www]);
+    const serve = await startServe(['--root', www], { cwd: tmp });
+    const { child, port } = serve;
     try {
-      child.stdout.destroy();
+      child.stdout?.destroy();
       for (let i = 0; i < 3; i++) {
         expect(await get(port, '/')).toEqual({ status: 200, body: 'HOME\n' });
         await pause(100);
       }
       expect(child.exitCode).toBeNull();
     } finally {
-      await stop(child);
+      await serve.stop();
     }
   }, 30000);
 });

@@ -8,7 +8,6 @@
  * encountered while trying to use an ErrorDocument to handle the request."). Every setting must
  * answer 500, keep serving (a follow-up request succeeds) and leave no unhandled rejection.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import net from 'node:net';
@@ -17,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express5 from 'express';
 import { htaccess, rewrite, site } from '../../lib/index';
+import { startServe, type ServeChild } from '../helpers/serve-child';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express5;
@@ -231,51 +231,25 @@ test('site(): the 500 page is Apache\'s, with "Additionally, a 302 Found" for a 
 });
 
 describe('a CR/LF reaching a response header: modrewrite serve (a child process)', () => {
-  const bin = join(__dirname, '../../bin/modrewrite.cjs');
-  let child: ChildProcess;
+  let serve: ServeChild;
   let port = 0;
-  let stderr = '';
   beforeAll(async () => {
     expect(existsSync(join(__dirname, '../../dist/cjs/cli.js'))).toBe(true);
     mkdirSync(join(tmp, 'serve'), { recursive: true });
     writeFileSync(join(tmp, 'serve/ok'), 'OK\n');
     writeFileSync(join(tmp, 'serve.conf'), SERVER_RULES + '\n');
-    child = spawn(
-      process.execPath,
-      [
-        bin,
-        'serve',
-        '--root',
-        join(tmp, 'serve'),
-        '--config',
-        join(tmp, 'serve.conf'),
-        '--port',
-        '0',
-        '--debug-headers',
-        '--quiet',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    port = await new Promise<number>((ok, fail) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-        if (m) ok(Number(m[1]));
-      });
-      child.on('exit', (code) =>
-        fail(new Error(`modrewrite serve exited with ${code}: ${stderr}`)),
-      );
-    });
+    serve = await startServe([
+      '--root',
+      join(tmp, 'serve'),
+      '--config',
+      join(tmp, 'serve.conf'),
+      '--debug-headers',
+      '--quiet',
+    ]);
+    port = serve.port;
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-    }
+    await serve?.stop();
   });
 
   test.each([...HEADER_VECTORS, DEBUG_VECTOR].map((v) => [v]))(
@@ -287,7 +261,7 @@ describe('a CR/LF reaching a response header: modrewrite serve (a child process)
       if (REDIRECT_VECTORS.has(target)) expect(answer.body).toContain('Additionally, a 302 Found');
       const followUp = await get(port, '/ok');
       expect(followUp.status).toBe(200);
-      expect(child.exitCode).toBeNull();
+      expect(serve.child.exitCode).toBeNull();
     },
   );
 });

@@ -4,7 +4,6 @@
  * raw-socket backends that record every byte they receive, so a split request or a request to a
  * service the rules never named shows up as such.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { loopbackOnlyLookup, proxy, rewrite } from '../../lib/index';
+import { startServe } from '../helpers/serve-child';
 
 export interface Recorder {
   readonly port: number;
@@ -96,44 +96,19 @@ export async function serveFront(rules: string): Promise<Front> {
   const dir = mkdtempSync(join(tmpdir(), 'modrewrite-cve-'));
   mkdirSync(join(dir, 'www'));
   writeFileSync(join(dir, 'site.conf'), `RewriteEngine on\n${rules}\n`);
-  const bin = join(__dirname, '../../bin/modrewrite.cjs');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      bin,
-      'serve',
-      '--root',
-      join(dir, 'www'),
-      '--config',
-      join(dir, 'site.conf'),
-      '--port',
-      '0',
-      '--quiet',
-      '--no-dns',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const port = await new Promise<number>((ok, fail) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) ok(Number(m[1]));
-    });
-    child.stderr!.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => fail(new Error(`modrewrite serve exited with ${code}: ${err}`)));
-  });
+  const serve = await startServe([
+    '--root',
+    join(dir, 'www'),
+    '--config',
+    join(dir, 'site.conf'),
+    '--quiet',
+    '--no-dns',
+  ]);
   return {
     name: 'modrewrite serve (child process)',
-    port,
+    port: serve.port,
     close: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.on('exit', r));
-      }
+      await serve.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
