@@ -208,6 +208,20 @@ export function subView(v: RequestView): RequestView {
 /** The outcome of most requests, shared. */
 export const PASS: Outcome = Object.freeze({ type: 'pass' });
 
+/** RewriteEngine off: nothing is rewritten; the environment and an earlier [END] pass through. */
+export function engineOff(input: EvaluateInput): Evaluation {
+  return {
+    outcome: PASS,
+    effects: {
+      vary: NONE,
+      cookies: NONE,
+      env: new Map(input.env ?? []),
+      end: !!input.end,
+      internalRedirects: 0,
+    },
+  };
+}
+
 /** The evaluation of a request no rule touched, shared. */
 export const UNTOUCHED: Evaluation = Object.freeze({
   outcome: PASS,

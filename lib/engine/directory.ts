@@ -10,8 +10,16 @@ import { absoluteUri } from './uri.js';
 import { hasCtlOrSpace } from './escape.js';
 import type { Evaluation, Outcome } from './outcome.js';
 import { parseTarget } from './request.js';
-import { append, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
-import { PASS, drive, finish, makeContext, nodeFs, type EvaluateInput } from './context.js';
+import { append, type EvalContext, type FsView, type RequestState } from './state.js';
+import {
+  PASS,
+  drive,
+  engineOff,
+  finish,
+  makeContext,
+  nodeFs,
+  type EvaluateInput,
+} from './context.js';
 import { localOutcome, proxyOutcome, redirectOutcome } from './results.js';
 
 /** LimitInternalRecursion's default. */
@@ -165,17 +173,7 @@ export function evaluateDirectory(
   ruleSet: RuleSet,
   input: EvaluateInput,
 ): Evaluation | Promise<Evaluation> {
-  if (ruleSet.engine !== true)
-    return {
-      outcome: PASS,
-      effects: {
-        vary: NONE,
-        cookies: NONE,
-        env: new Map(input.env ?? []),
-        end: !!input.end,
-        internalRedirects: 0,
-      },
-    };
+  if (ruleSet.engine !== true) return engineOff(input);
   const fs = input.fs ?? nodeFs;
   const root = input.server.documentRoot.replace(/\/$/, '');
   const dirUrl = (input.directory ?? '/').replace(/\/?$/, '/');

@@ -4,8 +4,16 @@ import { Action, applyList } from './apply.js';
 import { absoluteUri } from './uri.js';
 import { hasCtlOrSpace } from './escape.js';
 import type { Evaluation, Outcome } from './outcome.js';
-import { NONE, type EvalContext, type RequestState } from './state.js';
-import { EMPTY_ENV, PASS, drive, finish, makeContext, type EvaluateInput } from './context.js';
+import { type EvalContext, type RequestState } from './state.js';
+import {
+  EMPTY_ENV,
+  PASS,
+  drive,
+  engineOff,
+  finish,
+  makeContext,
+  type EvaluateInput,
+} from './context.js';
 import { localOutcome, prefixStat, proxyOutcome, redirectOutcome } from './results.js';
 
 /** One server-context pass (hook_uri2file). */
@@ -56,17 +64,7 @@ export function evaluateServer(
   ruleSet: RuleSet,
   input: EvaluateInput,
 ): Evaluation | Promise<Evaluation> {
-  if (ruleSet.engine !== true)
-    return {
-      outcome: PASS,
-      effects: {
-        vary: NONE,
-        cookies: NONE,
-        env: new Map(input.env ?? []),
-        end: !!input.end,
-        internalRedirects: 0,
-      },
-    };
+  if (ruleSet.engine !== true) return engineOff(input);
   return drive(attemptServer, ruleSet, input, ruleSet.maps.size > 0, input.mapBudget);
 }
 

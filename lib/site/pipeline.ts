@@ -317,18 +317,19 @@ function afterServer(
       uri,
       args,
     };
-  if (!site.store || !underRoot(mapped.filename, site.root))
-    return {
-      kind: 'file',
-      filename: mapped.filename,
-      pathInfo: mapped.pathInfo,
-      stat,
-      acc,
-      uri,
-      args,
-      path,
-      symlink: mapped.symlink,
-    };
+  // the file as mapped, when no .htaccess rule applies to it
+  const mappedFile = (): SiteResult => ({
+    kind: 'file',
+    filename: mapped.filename,
+    pathInfo: mapped.pathInfo,
+    stat,
+    acc,
+    uri,
+    args,
+    path,
+    symlink: mapped.symlink,
+  });
+  if (!site.store || !underRoot(mapped.filename, site.root)) return mappedFile();
   const cfg = site.store.configForPath(mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo);
   if (cfg.failure) {
     const notes =
@@ -347,18 +348,7 @@ function afterServer(
     };
   }
   const rs = cfg.ruleSet;
-  if (!rs || rs.engine !== true)
-    return {
-      kind: 'file',
-      filename: mapped.filename,
-      pathInfo: mapped.pathInfo,
-      stat,
-      acc,
-      uri,
-      args,
-      path,
-      symlink: mapped.symlink,
-    };
+  if (!rs || rs.engine !== true) return mappedFile();
   // END in the server context ends here too; env set there is visible
   const dirInput: EvaluateInput = {
     ...base,
