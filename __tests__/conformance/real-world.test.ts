@@ -130,86 +130,115 @@ test('the CLI is built and the corpus holds 15+ projects and 400+ requests', () 
   expect(requests).toBeGreaterThanOrEqual(400);
 });
 
-describe.each(files)('%s through modrewrite serve', (file) => {
-  const project: Project = JSON.parse(readFileSync(join(corpusDir, file), 'utf8'));
-  const name = file.replace(/\.json$/, '');
-  let child: ChildProcess;
-  let port = 0;
-  let serverRoot = '';
+interface Served {
+  child: ChildProcess;
+  port: number;
+  serverRoot: string;
+  log: () => string;
+}
+
+/** Lays the project out in a temporary document root and starts `modrewrite serve` on it. */
+async function serve(project: Project): Promise<Served> {
+  const serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-rw-'));
+  const docroot = join(serverRoot, 'htdocs');
+  realWorld.writeProject(docroot, project);
+  // what the recorder's <Directory {DOCROOT}> and Debian's dir.conf gave Apache
+  writeFileSync(
+    join(serverRoot, 'site.conf'),
+    `${realWorld.DOCROOT_OPTIONS}\nDirectoryIndex ${realWorld.DEBIAN_DIRECTORY_INDEX}\n`,
+  );
+  const args = ['serve', '--root', docroot, '--config', join(serverRoot, 'site.conf')];
+  args.push('--port', '0', '--server-name', 'localhost', '--quiet', '--no-dns');
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  beforeAll(async () => {
-    serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-rw-'));
-    const docroot = join(serverRoot, 'htdocs');
-    realWorld.writeProject(docroot, project);
-    // what the recorder's <Directory {DOCROOT}> and Debian's dir.conf gave Apache
-    writeFileSync(
-      join(serverRoot, 'site.conf'),
-      `${realWorld.DOCROOT_OPTIONS}\nDirectoryIndex ${realWorld.DEBIAN_DIRECTORY_INDEX}\n`,
-    );
-    child = spawn(
-      process.execPath,
-      [
-        bin,
-        'serve',
-        '--root',
-        docroot,
-        '--config',
-        join(serverRoot, 'site.conf'),
-        '--port',
-        '0',
-        '--server-name',
-        'localhost',
-        '--quiet',
-        '--no-dns',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stderr!.on('data', (d) => {
-      log += d;
-    });
-    port = await new Promise<number>((ok, fail) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-        if (m) ok(Number(m[1]));
-      });
-      child.on('exit', (code) => fail(new Error(`modrewrite serve exited with ${code}: ${log}`)));
-    });
+  child.stderr!.on('data', (d) => {
+    log += d;
   });
-  afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
+  const port = await new Promise<number>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) ok(Number(m[1]));
+    });
+    child.on('exit', (code) => fail(new Error(`modrewrite serve exited with ${code}: ${log}`)));
+  });
+  return { child, port, serverRoot, log: () => log };
+}
+
+async function stop(served: Served | undefined): Promise<void> {
+  if (!served) return;
+  const { child } = served;
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
+  rmSync(served.serverRoot, { recursive: true, force: true });
+}
+
+/**
+ * Sends every request of the project, in order, and scores the answers. A leak is a request for a
+ * file Apache kept back (`protects`) answered with 200 and that file's own bytes.
+ */
+async function replay(
+  project: Project,
+  served: Served,
+): Promise<{ score: Score; leaks: string[] }> {
+  const score: Score = { identical: 0, total: 0, refused: [], reasons: new Map() };
+  const leaks: string[] = [];
+  for (const r of project.requests) {
+    const host = r.host === undefined ? 'www.example.com' : r.host;
+    const resp = await harness.rawRequest(served.port, r, host);
+    const got: Expect = realWorld.normaliseRealWorld(resp, project);
+    score.refused = refusedDirectives(served.log());
+    score.total++;
+    if (JSON.stringify(got) === JSON.stringify(r.expect)) score.identical++;
+    else {
+      const reason = reasonFor(got, r.expect, score);
+      score.reasons.set(reason, (score.reasons.get(reason) ?? 0) + 1);
     }
-    rmSync(serverRoot, { recursive: true, force: true });
+    const file = realWorld.fixtureNamed(project, r.target);
+    if (r.protects && file && got.status === 200 && got.body === file.content)
+      leaks.push(`${r.method ?? 'GET'} ${r.target}: Apache ${r.expect.status}, modrewrite 200`);
+  }
+  return { score, leaks };
+}
+
+function load(file: string): Project {
+  return JSON.parse(readFileSync(join(corpusDir, file), 'utf8'));
+}
+
+describe.each(files)('%s through modrewrite serve', (file) => {
+  const project = load(file);
+  let served: Served | undefined;
+  beforeAll(async () => {
+    served = await serve(project);
   });
+  afterAll(() => stop(served));
 
   test(`replays its requests; never serves a protected file (${project.source.repository})`, async () => {
-    const score: Score = { identical: 0, total: 0, refused: [], reasons: new Map() };
-    scores.set(name, score);
-    const leaks: string[] = [];
-    for (const r of project.requests) {
-      const resp = await harness.rawRequest(
-        port,
-        r,
-        r.host === undefined ? 'www.example.com' : r.host,
-      );
-      const got: Expect = realWorld.normaliseRealWorld(resp, project);
-      score.refused = refusedDirectives(log);
-      score.total++;
-      if (JSON.stringify(got) === JSON.stringify(r.expect)) score.identical++;
-      else {
-        const reason = reasonFor(got, r.expect, score);
-        score.reasons.set(reason, (score.reasons.get(reason) ?? 0) + 1);
-      }
-      const file = realWorld.fixtureNamed(project, r.target);
-      if (r.protects && file && got.status === 200 && got.body === file.content)
-        leaks.push(`${r.method ?? 'GET'} ${r.target}: Apache ${r.expect.status}, modrewrite 200`);
-    }
+    const { score, leaks } = await replay(project, served!);
+    scores.set(file.replace(/\.json$/, ''), score);
     expect(score.total).toBe(project.requests.length);
     expect(leaks).toEqual([]);
   });
+});
+
+test('the leak check fires: Drupal without its .htaccess hands out composer.json and settings.php', async () => {
+  // the same tree with an empty .htaccess is a plain static server: what the rules protect leaks
+  const bare: Project = { ...load('drupal.json'), htaccess: '' };
+  const served = await serve(bare);
+  try {
+    const { leaks } = await replay(bare, served);
+    expect(leaks).toEqual(
+      expect.arrayContaining([
+        'GET /composer.json: Apache 403, modrewrite 200',
+        'GET /sites/default/settings.php: Apache 403, modrewrite 200',
+      ]),
+    );
+  } finally {
+    await stop(served);
+  }
 });
 
 test('the overall score is at least conformance/real-world/floor.json', () => {
