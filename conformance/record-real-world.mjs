@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+// Records the expected response of every request of the real-world corpus (conformance/real-world/
+// *.json: stock .htaccess files of well-known projects, copied verbatim) from real Apache 2.4.
+// Runs the way conformance/record.mjs does: Debian's apache2 with its own ServerRoot, `-X`, a
+// loopback port, inside a private network namespace with only `lo` up. The module set is what a
+// fresh Debian apache2 install enables (mods-enabled/, with each module's .conf as a2enmod links
+// it) plus rewrite, headers and expires; no PHP, so .php files are plain files to Apache.
+// Usage: node conformance/record-real-world.mjs [name-filter]
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const { rawRequest } = require('./harness.cjs');
+const {
+  writeProject,
+  normaliseRealWorld,
+  isProtecting,
+  DOCROOT_OPTIONS,
+} = require('./real-world.cjs');
+
+/** /etc/apache2/mods-enabled/ of a fresh Debian apache2 2.4.71 install, then the three added. */
+const DEBIAN_MODULES = [
+  'mpm_event',
+  'access_compat',
+  'alias',
+  'auth_basic',
+  'authn_core',
+  'authn_file',
+  'authz_core',
+  'authz_host',
+  'authz_user',
+  'autoindex',
+  'deflate',
+  'dir',
+  'env',
+  'filter',
+  'mime',
+  'negotiation',
+  'reqtimeout',
+  'setenvif',
+  'status',
+];
+const ADDED_MODULES = ['rewrite', 'headers', 'expires'];
+const AVAILABLE = '/etc/apache2/mods-available';
+
+function conf(root, port) {
+  const docroot = join(root, 'htdocs');
+  const modules = [...DEBIAN_MODULES, ...ADDED_MODULES];
+  return (
+    [
+      `ServerRoot "${root}"`,
+      `Listen 127.0.0.1:${port}`,
+      `PidFile "${root}/httpd.pid"`,
+      `ErrorLog "${root}/error.log"`,
+      'LogLevel warn rewrite:trace3',
+      ...modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+      // each module's own configuration, as a2enmod links it into mods-enabled/
+      ...modules
+        .filter((m) => existsSync(`${AVAILABLE}/${m}.conf`))
+        .map((m) => `Include ${AVAILABLE}/${m}.conf`),
+      'User www-data',
+      'Group www-data',
+      'ServerName localhost',
+      `Mutex file:${root} default`,
+      // the parts of Debian's apache2.conf that decide responses
+      'AccessFileName .htaccess',
+      '<FilesMatch "^\\.ht">',
+      '  Require all denied',
+      '</FilesMatch>',
+      '<Directory />',
+      '  Options FollowSymLinks',
+      '  AllowOverride None',
+      '  Require all denied',
+      '</Directory>',
+      `DocumentRoot "${docroot}"`,
+      `<Directory "${docroot}">`,
+      `  ${DOCROOT_OPTIONS}`,
+      '  AllowOverride All',
+      '  Require all granted',
+      '</Directory>',
+    ].join('\n') + '\n'
+  );
+}
+
+async function startApache(root, port) {
+  chmodSync(root, 0o755);
+  writeFileSync(join(root, 'httpd.conf'), conf(root, port));
+  const child = spawn('apache2', ['-f', join(root, 'httpd.conf'), '-X'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
+  });
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  child.stdout.on('data', (d) => {
+    err += d;
+  });
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (child.exitCode !== null)
+      return { child, error: err || `apache exited with ${child.exitCode}` };
+    try {
+      await rawRequest(port, { target: '/' }, 'probe');
+      return { child };
+    } catch {
+      /* not yet */
+    }
+  }
+  return { child, error: 'apache did not start' };
+}
+
+async function main() {
+  const version = execFileSync('apache2', ['-v']).toString().split('\n')[0];
+  const only = process.argv[2];
+  const dir = join(here, 'real-world');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'floor.json' && (!only || f.includes(only)))
+    .sort();
+  let port = 20000 + Math.floor(Math.random() * 2000);
+  let total = 0;
+  for (const f of files) {
+    const file = join(dir, f);
+    const project = JSON.parse(readFileSync(file, 'utf8'));
+    const root = mkdtempSync(join(tmpdir(), 'modrewrite-apache-rw-'));
+    port++;
+    writeProject(join(root, 'htdocs'), project);
+    const { child, error } = await startApache(root, port);
+    try {
+      if (error) throw new Error(`${f}: Apache did not start: ${error}`);
+      for (const r of project.requests) {
+        delete r.protects;
+        const resp = await rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
+        r.expect = normaliseRealWorld(resp, project);
+        if (isProtecting(project, r)) r.protects = true;
+        total++;
+      }
+      project.recordedFrom = version;
+      console.log(`${f}: ${project.requests.length} requests recorded`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+      if (process.env.KEEP_APACHE_ROOT) console.log('kept', root);
+      else rmSync(root, { recursive: true, force: true });
+    }
+    writeFileSync(file, JSON.stringify(project, null, 2) + '\n');
+  }
+  console.log(`recorded ${total} requests from ${version}`);
+}
+
+if (!process.env.MODREWRITE_NETNS) {
+  // re-run inside a private network namespace with only loopback up
+  const r = spawn(
+    'unshare',
+    [
+      '--net',
+      'sh',
+      '-c',
+      `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`,
+      'sh',
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit', env: { ...process.env, MODREWRITE_NETNS: '1' } },
+  );
+  r.on('exit', (code) => process.exit(code ?? 1));
+} else {
+  await main();
+}
