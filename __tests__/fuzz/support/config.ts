@@ -1,0 +1,30 @@
+/**
+ * Seed and size of every fuzz property. CI uses the fixed seed below; `FUZZ_SEED` replays or varies
+ * it, `FUZZ_RUNS` sets the number of inputs per property (`npm run fuzz` sets both for a long run).
+ * fast-check prints the seed and the shrunk counterexample when a property fails.
+ */
+import fc from 'fast-check';
+
+export const DEFAULT_SEED = 0x5eed09;
+export const DEFAULT_RUNS = 10_000;
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value)) throw new Error(`${name} must be an integer, got '${raw}'`);
+  return value;
+}
+
+export const FUZZ_SEED = intFromEnv('FUZZ_SEED', DEFAULT_SEED);
+export const FUZZ_RUNS = intFromEnv('FUZZ_RUNS', DEFAULT_RUNS);
+
+/** fast-check parameters for a property of `runs` inputs (default FUZZ_RUNS). */
+export function fuzzParameters<T>(runs = FUZZ_RUNS): fc.Parameters<T> {
+  return { seed: FUZZ_SEED, numRuns: runs, endOnFailure: false };
+}
+
+/** A jest timeout that grows with the number of runs (`perRunMs` each, plus `baseMs` and shrinking time). */
+export function jestTimeout(perRunMs: number, baseMs = 60_000, runs = FUZZ_RUNS): number {
+  return baseMs + Math.ceil(runs * perRunMs);
+}

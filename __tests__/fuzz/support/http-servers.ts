@@ -1,0 +1,184 @@
+/**
+ * The servers the request properties talk to, started inside a worker thread (so a request that
+ * blocks the event loop is a timeout on the client side, not a stuck test):
+ *
+ * - `express`: Express 5 + `rewrite(SERVER_RULES)` with maps (int:, sync and async functions),
+ *   handlers, and `proxy()` for [P];
+ * - `site`: node:http + `site()` over a real temporary document root with `.htaccess` files;
+ * - a loopback backend for [P] (answers, or resets when the path says `reset`), a port nobody
+ *   listens on (refused), and a canary service the rules never name: reaching it is SSRF.
+ *
+ * Every request carries `x-fuzz-id`; what happened to it (the error passed to `next(err)`, the
+ * site's 5xx log lines) is kept per id, and every uncaught exception or unhandled rejection of the
+ * thread is recorded, for the client to collect after each answer (`collect`).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { answerClientErrors, proxy, rewrite, RewriteError, site } from '../../../lib/index';
+
+/** Read by the property to tell a leak: a file outside the document root. */
+export const SECRET_MARKER = 'FUZZ-SECRET-7c1e';
+/** Sent by the canary service: a response carrying it went where no rule points. */
+export const CANARY_HEADER = 'x-fuzz-canary';
+
+/** The server-context rules of both servers (BACKEND, DEAD and ROOT are filled in at start). */
+export const SERVER_RULES = readFileSync(join(__dirname, 'server-rules.conf'), 'utf8');
+/** The `.htaccess` of the document root's `sub/` folder (directory context). */
+export const SUB_HTACCESS = readFileSync(join(__dirname, 'sub.htaccess'), 'utf8');
+
+/** What the server saw of one request. */
+export interface RequestRecord {
+  /** The error passed to `next(err)`, if any: name, code, status, message. */
+  error?: { name: string; code?: string; status?: number; message: string; ours: boolean };
+  /** The site's log lines (5xx it answered itself, broken .htaccess). */
+  logs: string[];
+}
+
+export interface Collected {
+  readonly record?: RequestRecord;
+  /** Uncaught exceptions and unhandled rejections since the last collect. */
+  readonly crashes: readonly string[];
+}
+
+export interface Servers {
+  readonly ports: { express: number; site: number; canary: number };
+  collect(id: string): Collected;
+  close(): Promise<void>;
+}
+
+const store = new AsyncLocalStorage<RequestRecord>();
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+function describeError(err: unknown): NonNullable<RequestRecord['error']> {
+  const e = err as { name?: string; code?: string; status?: number; message?: string; stack?: string };
+  return { name: String(e?.name ?? typeof err), code: e?.code, status: e?.status, message: String(e?.stack ?? e?.message ?? err).slice(0, 1500), ours: err instanceof RewriteError };
+}
+
+/** A document root with files, folders, .htaccess files, a symlink out of it and a secret beside it. */
+function makeDocumentRoot(base: string, backendPort: number): string {
+  const root = join(base, 'www');
+  mkdirSync(join(root, 'sub'), { recursive: true });
+  mkdirSync(join(root, 'dir'), { recursive: true });
+  writeFileSync(join(base, 'secret.txt'), `${SECRET_MARKER}\n`);
+  mkdirSync(join(base, 'elsewhere'));
+  writeFileSync(join(base, 'elsewhere', 'secret.txt'), `${SECRET_MARKER}\n`);
+  writeFileSync(join(root, 'index.html'), '<p>index</p>\n');
+  writeFileSync(join(root, 'a.txt'), 'a\n');
+  writeFileSync(join(root, '.hidden'), 'hidden\n');
+  writeFileSync(join(root, '.htpasswd'), 'user:x\n');
+  writeFileSync(join(root, 'dir', 'file.html'), 'file\n');
+  writeFileSync(join(root, 'sub', 'page.html'), 'page\n');
+  writeFileSync(join(root, 'sub', 'index.html'), 'sub index\n');
+  writeFileSync(join(root, 'sub', '.htaccess'), SUB_HTACCESS.replace(/BACKEND/g, String(backendPort)));
+  writeFileSync(join(root, '.htaccess'), 'RewriteEngine on\nRewriteRule ^old/(.*)$ sub/$1 [R=301,L]\nRewriteRule ^x$ index.html [L]\n');
+  symlinkSync(join(base, 'elsewhere'), join(root, 'outside'));
+  symlinkSync('.', join(root, 'loop'));
+  return root;
+}
+
+function backendServer(): http.Server {
+  return http.createServer((req, res) => {
+    if ((req.url ?? '').includes('reset')) {
+      req.socket.destroy();
+      return;
+    }
+    req.resume();
+    res.setHeader('x-backend', 'yes');
+    res.end('backend\n');
+  });
+}
+
+function canaryServer(): http.Server {
+  return http.createServer((req, res) => {
+    req.resume();
+    res.setHeader(CANARY_HEADER, 'reached');
+    res.end('canary\n');
+  });
+}
+
+/** A port that refuses connections: bound once, then released. */
+async function deadPort(): Promise<number> {
+  const s = http.createServer();
+  const port = await listen(s);
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export async function startServers(onCrash: (what: string) => void): Promise<Servers> {
+  const base = mkdtempSync(join(tmpdir(), 'modrewrite-fuzz-http-'));
+  const records = new Map<string, RequestRecord>();
+  const crashes: string[] = [];
+  const crashed = (kind: string) => (err: unknown): void => {
+    const text = `${kind}: ${describeError(err).message}`;
+    crashes.push(text);
+    onCrash(text);
+  };
+  process.on('uncaughtException', crashed('uncaughtException'));
+  process.on('unhandledRejection', crashed('unhandledRejection'));
+
+  const backend = backendServer();
+  const canary = canaryServer();
+  const backendPort = await listen(backend);
+  const canaryPort = await listen(canary);
+  const dead = await deadPort();
+  const root = makeDocumentRoot(base, backendPort);
+  const rules = SERVER_RULES.replace(/BACKEND/g, String(backendPort)).replace(/DEAD/g, String(dead)).replace(/ROOT/g, root);
+  const toBackend = proxy({ connectTimeout: 1000, headersTimeout: 2000, bodyTimeout: 2000 });
+  const maps = { sync: (key: string) => key.toUpperCase(), async: async (key: string) => String(key.length) };
+  const handlers = { 'fuzz-handler': (_req: http.IncomingMessage, res: http.ServerResponse) => { res.end('handled\n'); } };
+
+  const app = express();
+  app.use(rewrite(rules, { proxy: toBackend, maps, handlers, root }));
+  app.use((req, res) => { res.status(200).end(`fallthrough ${req.url}\n`); });
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const record = store.getStore();
+    if (record) record.error = describeError(err);
+    const status = (err as { status?: unknown }).status;
+    if (res.headersSent) { res.destroy(); return; }
+    res.status(typeof status === 'number' && status >= 400 && status < 600 ? status : 500).end();
+  });
+
+  const siteMiddleware = site({ root, config: rules, proxy: toBackend, maps, handlers, log: (line) => { store.getStore()?.logs.push(line); } });
+  const siteNext = (req: http.IncomingMessage, res: http.ServerResponse) => (err?: unknown): void => {
+    const record = store.getStore();
+    if (err && record) record.error = describeError(err);
+    if (res.headersSent) { res.destroy(); return; }
+    res.statusCode = err ? 500 : 200;
+    res.end(err ? '' : `fallthrough ${req.url}\n`);
+  };
+
+  const tracked = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const record: RequestRecord = { logs: [] };
+    const id = req.headers['x-fuzz-id'];
+    if (typeof id === 'string') records.set(id, record);
+    store.run(record, () => handler(req, res));
+  };
+  const expressServer = answerClientErrors(http.createServer(tracked(app)));
+  const siteServer = answerClientErrors(http.createServer(tracked((req, res) => siteMiddleware(req, res, siteNext(req, res)))));
+  const expressPort = await listen(expressServer);
+  const sitePort = await listen(siteServer);
+
+  return {
+    ports: { express: expressPort, site: sitePort, canary: canaryPort },
+    collect(id: string): Collected {
+      const record = records.get(id);
+      records.delete(id);
+      return { record, crashes: crashes.splice(0) };
+    },
+    async close(): Promise<void> {
+      for (const s of [expressServer, siteServer, backend, canary]) {
+        s.closeAllConnections();
+        await new Promise((r) => s.close(r));
+      }
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
