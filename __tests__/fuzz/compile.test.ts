@@ -6,6 +6,10 @@
  * exception, and answers within COMPILE_BOUND_MS (each input runs in a worker thread, so an
  * endless loop is a failed, shrinkable run instead of a stuck test).
  *
+ * Also: prototype keys (`constructor`, `__proto__`…) in any name position compile exactly like a
+ * neutral word; and every rule text that compiles evaluates a request (evaluateServer /
+ * evaluateDirectory) to an Outcome or a RewriteError within the bound (catastrophic backtracking).
+ *
  * Inputs: a grammar of directives (grammarRuleText), the conformance corpus mutated
  * (mutatedCorpusText) and arbitrary text. Seed and size: support/config.ts (FUZZ_SEED, FUZZ_RUNS).
  */
@@ -14,9 +18,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { fuzzParameters, jestTimeout } from './support/config';
-import { arbitraryText, corpusRuleTexts, grammarRuleText, mutatedCorpusText } from './support/rule-grammar';
+import { arbitraryText, corpusRuleTexts, grammarRuleText, mutatedCorpusText, PROTO_KEYS } from './support/rule-grammar';
 import { KNOWN_COMPILE_DEFECTS, KnownDefectTally, knownDefect, skippedKnownDefect } from './support/known-defects';
 import { SyncWorker } from './support/sync-worker';
+
+/** Decoded URL-paths for the evaluation property: the rule grammar's literals, long runs (backtracking), controls, unicode. */
+const uriPath = fc.array(fc.constantFrom('/', 'a', 'b', 'Z', '0', '.', '..', '-', '%', '$1', '?', '&', '=', ' ', '\r\n', '\0', 'é', '😀', 'constructor', '__proto__', 'a'.repeat(28), 'aaaa!'), { maxLength: 6 })
+  .map((pieces) => '/' + pieces.join(''));
+const engineRequest = fc.record({
+  method: fc.constantFrom('GET', 'POST', 'HEAD', 'PROPFIND'),
+  uri: uriPath,
+  args: fc.option(fc.constantFrom('', 'a=1', 'id=x&y', 'q=%0d%0a', '__proto__=1'), { nil: null }),
+  headers: fc.record({ host: fc.constantFrom('fuzz.example', 'www.fuzz.example:8080', '', 'a@b', 'constructor'), cookie: fc.constantFrom('a=b', 'constructor=1', '') }),
+});
 
 /** Far above a real compile (well under 1 ms); generous for a loaded 2-core CI machine. */
 const COMPILE_BOUND_MS = 2000;
@@ -24,6 +38,8 @@ const COMPILE_BOUND_MS = 2000;
 const context = fc.constantFrom('server' as const, 'directory' as const);
 
 let worker: SyncWorker;
+let prototypeWorker: SyncWorker;
+let engineWorker: SyncWorker;
 let mapRoot: string;
 const tolerated = new KnownDefectTally();
 
@@ -33,29 +49,36 @@ beforeAll(() => {
   writeFileSync(join(mapRoot, 'map.txt'), 'a b\nconstructor c\n__proto__ d\n');
   process.env.FUZZ_MAP_ROOT = mapRoot;
   worker = new SyncWorker(resolve(__dirname, 'support/compile-check.ts'), 'checkCompile');
+  prototypeWorker = new SyncWorker(resolve(__dirname, 'support/compile-check.ts'), 'checkPrototypeKeys');
+  engineWorker = new SyncWorker(resolve(__dirname, 'support/engine-check.ts'), 'checkEngine');
 });
 
 afterAll(async () => {
   tolerated.report('compile()');
-  await worker.close();
+  await Promise.all([worker.close(), prototypeWorker.close(), engineWorker.close()]);
   rmSync(mapRoot, { recursive: true, force: true });
 });
 
-function compilesOrFailsPositioned(text: string, ctx: 'server' | 'directory'): void {
+/** Runs one check in `on` with the time bound; throws what went wrong unless it is a tolerated known defect. */
+function runCheck(on: SyncWorker, what: string, text: string, payload: object): void {
   const skipped = skippedKnownDefect(KNOWN_COMPILE_DEFECTS, text);
   if (skipped) {
     tolerated.add(skipped);
     return;
   }
-  const result = worker.call(JSON.stringify({ text, context: ctx }), COMPILE_BOUND_MS);
-  const failure = 'timedOut' in result ? `compile() did not finish within ${COMPILE_BOUND_MS} ms` : result.verdict;
+  const result = on.call(JSON.stringify(payload), COMPILE_BOUND_MS);
+  const failure = 'timedOut' in result ? `${what} did not finish within ${COMPILE_BOUND_MS} ms` : result.verdict;
   if (failure === '') return;
   const known = knownDefect(KNOWN_COMPILE_DEFECTS, text, failure);
   if (known) {
     tolerated.add(known);
     return;
   }
-  throw new Error(`${failure} (${ctx} context)`);
+  throw new Error(failure);
+}
+
+function compilesOrFailsPositioned(text: string, ctx: 'server' | 'directory'): void {
+  runCheck(worker, `compile() (${ctx} context)`, text, { text, context: ctx });
 }
 
 describe('compile(): a RuleSet or a positioned RewriteError, never another exception, never a hang', () => {
@@ -71,5 +94,23 @@ describe('compile(): a RuleSet or a positioned RewriteError, never another excep
 
   test('arbitrary text', () => {
     fc.assert(fc.property(arbitraryText, context, compilesOrFailsPositioned), fuzzParameters());
+  }, jestTimeout(0.5));
+});
+
+describe('compile(): prototype keys are names like any other (issue 9 item 3)', () => {
+  test('a text with constructor/__proto__/toString… compiles exactly like the same text with a neutral word', () => {
+    const withKeys = fc.tuple(grammarRuleText, fc.constantFrom(...PROTO_KEYS)).map(([text, key]) => text.replace(/(m|lc|uc|esc|name|bogus)\b/, key));
+    fc.assert(fc.property(withKeys, context, (text, ctx) => {
+      runCheck(prototypeWorker, `compile() (${ctx} context)`, text, { text, context: ctx });
+    }), fuzzParameters());
+  }, jestTimeout(0.5));
+});
+
+describe('evaluation: a compiled rule set answers a request with an Outcome or a RewriteError, within the bound', () => {
+  test('grammar rule texts × requests, server and directory context', () => {
+    const enabled = grammarRuleText.map((text) => `RewriteEngine on\n${text}`);
+    fc.assert(fc.property(enabled, context, engineRequest, (text, ctx, request) => {
+      runCheck(engineWorker, `evaluation (${ctx} context)`, text, { text, context: ctx, ...request });
+    }), fuzzParameters());
   }, jestTimeout(0.5));
 });

@@ -21,7 +21,8 @@ export interface FuzzRequest {
 
 export type Answer =
   | { readonly kind: 'response'; readonly status: number; readonly headers: Record<string, string | string[] | undefined>; readonly body: string; readonly collected: Collected }
-  | { readonly kind: 'timeout'; readonly ms: number }
+  /** `collected` is missing when the server's thread did not answer either (its event loop blocked). */
+  | { readonly kind: 'timeout'; readonly ms: number; readonly collected?: Collected }
   | { readonly kind: 'closed'; readonly error: string; readonly collected: Collected }
   /** undici refused to send it (not a server question): the input is discarded. */
   | { readonly kind: 'unsendable'; readonly error: string };
@@ -36,6 +37,8 @@ export class HttpHarness {
   private ports!: Ports;
   private pools = new Map<Target, Pool>();
   private waiting = new Map<string, (c: Collected) => void>();
+  /** Crashes the worker reported on its own (it posts each as it happens). */
+  private crashes: string[] = [];
   private nextId = 0;
 
   constructor(private readonly boundMs: number) {}
@@ -51,8 +54,9 @@ export class HttpHarness {
       this.worker.on('message', (m: { type: string; ports?: Ports; error?: string; id?: string } & Collected) => {
         if (m.type === 'ready') resolvePorts(m.ports!);
         if (m.type === 'failed') reject(new Error(m.error));
+        if (m.type === 'crash') this.crashes.push(String((m as { what?: string }).what));
         if (m.type === 'collected') {
-          this.waiting.get(m.id!)?.({ record: m.record, crashes: m.crashes });
+          this.waiting.get(m.id!)?.({ record: m.record, crashes: this.crashes.splice(0) });
           this.waiting.delete(m.id!);
         }
       });
@@ -88,6 +92,15 @@ export class HttpHarness {
     });
   }
 
+  /** No answer: what the server saw (if its thread still answers), then a fresh worker. */
+  private async timedOut(id: string, started: number): Promise<Answer> {
+    const ms = Date.now() - started;
+    const late = new Promise<undefined>((r) => setTimeout(() => r(undefined), 500));
+    const collected = await Promise.race([this.collect(id), late]);
+    await this.restart();
+    return { kind: 'timeout', ms, collected };
+  }
+
   async send(target: Target, request: FuzzRequest): Promise<Answer> {
     const id = String(++this.nextId);
     const pool = this.pools.get(target)!;
@@ -106,8 +119,13 @@ export class HttpHarness {
       const result = await Promise.race([exchange, bound]);
       if (result === 'timeout') {
         exchange.catch(() => undefined);
-        await this.restart();
-        return { kind: 'timeout', ms: Date.now() - started };
+        return await this.timedOut(id, started);
+      }
+      // an answer below 500 needs no record: only the crashes, which the worker posts as they happen
+      // (one turn of the event loop lets a message posted before the answer arrive)
+      if (result.status < 500) {
+        await new Promise((r) => setImmediate(r));
+        if (this.crashes.length === 0) return { kind: 'response', ...result, collected: { crashes: [] } };
       }
       return { kind: 'response', ...result, collected: await this.collect(id) };
     } catch (err) {
@@ -117,10 +135,7 @@ export class HttpHarness {
         await this.renewPool(target);
         return { kind: 'unsendable', error: `${e.code}: ${e.message}` };
       }
-      if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
-        await this.restart();
-        return { kind: 'timeout', ms: Date.now() - started };
-      }
+      if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') return await this.timedOut(id, started);
       return { kind: 'closed', error: `${e.code ?? ''} ${e.message ?? String(err)}`, collected: await this.collect(id) };
     } finally {
       clearTimeout(timer);

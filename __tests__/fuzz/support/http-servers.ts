@@ -37,11 +37,13 @@ export interface RequestRecord {
   error?: { name: string; code?: string; status?: number; message: string; ours: boolean };
   /** The site's log lines (5xx it answered itself, broken .htaccess). */
   logs: string[];
+  /** A proxy fault answered through the error document: its kind and status. */
+  fault?: { kind: string; status: number; message: string };
 }
 
 export interface Collected {
   readonly record?: RequestRecord;
-  /** Uncaught exceptions and unhandled rejections since the last collect. */
+  /** Uncaught exceptions and unhandled rejections since the last collect (filled in by the client). */
   readonly crashes: readonly string[];
 }
 
@@ -51,6 +53,8 @@ export interface Servers {
   close(): Promise<void>;
 }
 
+/** The record of the request being handled: by request object, and (for the site's log, which has no request) by async context. */
+const records = new WeakMap<http.IncomingMessage, RequestRecord>();
 const store = new AsyncLocalStorage<RequestRecord>();
 
 function listen(server: http.Server): Promise<number> {
@@ -114,12 +118,9 @@ async function deadPort(): Promise<number> {
 
 export async function startServers(onCrash: (what: string) => void): Promise<Servers> {
   const base = mkdtempSync(join(tmpdir(), 'modrewrite-fuzz-http-'));
-  const records = new Map<string, RequestRecord>();
-  const crashes: string[] = [];
+  const byId = new Map<string, RequestRecord>();
   const crashed = (kind: string) => (err: unknown): void => {
-    const text = `${kind}: ${describeError(err).message}`;
-    crashes.push(text);
-    onCrash(text);
+    onCrash(`${kind}: ${describeError(err).message}`);
   };
   process.on('uncaughtException', crashed('uncaughtException'));
   process.on('unhandledRejection', crashed('unhandledRejection'));
@@ -131,15 +132,25 @@ export async function startServers(onCrash: (what: string) => void): Promise<Ser
   const dead = await deadPort();
   const root = makeDocumentRoot(base, backendPort);
   const rules = SERVER_RULES.replace(/BACKEND/g, String(backendPort)).replace(/DEAD/g, String(dead)).replace(/ROOT/g, root);
-  const toBackend = proxy({ connectTimeout: 1000, headersTimeout: 2000, bodyTimeout: 2000 });
+  const toBackend = proxy({
+    connectTimeout: 1000, headersTimeout: 2000, bodyTimeout: 2000,
+    // the fault's kind is what makes a 5xx documented: record it, answer as Apache's page would
+    errorDocument: (req, res, info) => {
+      // undici's callbacks run outside the request's async context: find the record by request
+      const record = records.get(req);
+      if (record) record.fault = { kind: info.kind, status: info.status, message: `${info.target}: ${info.error.message}` };
+      res.statusCode = info.status;
+      res.end(`proxy fault ${info.kind}\n`);
+    },
+  });
   const maps = { sync: (key: string) => key.toUpperCase(), async: async (key: string) => String(key.length) };
   const handlers = { 'fuzz-handler': (_req: http.IncomingMessage, res: http.ServerResponse) => { res.end('handled\n'); } };
 
   const app = express();
   app.use(rewrite(rules, { proxy: toBackend, maps, handlers, root }));
   app.use((req, res) => { res.status(200).end(`fallthrough ${req.url}\n`); });
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const record = store.getStore();
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const record = records.get(req);
     if (record) record.error = describeError(err);
     const status = (err as { status?: unknown }).status;
     if (res.headersSent) { res.destroy(); return; }
@@ -148,7 +159,7 @@ export async function startServers(onCrash: (what: string) => void): Promise<Ser
 
   const siteMiddleware = site({ root, config: rules, proxy: toBackend, maps, handlers, log: (line) => { store.getStore()?.logs.push(line); } });
   const siteNext = (req: http.IncomingMessage, res: http.ServerResponse) => (err?: unknown): void => {
-    const record = store.getStore();
+    const record = records.get(req);
     if (err && record) record.error = describeError(err);
     if (res.headersSent) { res.destroy(); return; }
     res.statusCode = err ? 500 : 200;
@@ -158,7 +169,8 @@ export async function startServers(onCrash: (what: string) => void): Promise<Ser
   const tracked = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const record: RequestRecord = { logs: [] };
     const id = req.headers['x-fuzz-id'];
-    if (typeof id === 'string') records.set(id, record);
+    if (typeof id === 'string') byId.set(id, record);
+    records.set(req, record);
     store.run(record, () => handler(req, res));
   };
   const expressServer = answerClientErrors(http.createServer(tracked(app)));
@@ -169,9 +181,9 @@ export async function startServers(onCrash: (what: string) => void): Promise<Ser
   return {
     ports: { express: expressPort, site: sitePort, canary: canaryPort },
     collect(id: string): Collected {
-      const record = records.get(id);
-      records.delete(id);
-      return { record, crashes: crashes.splice(0) };
+      const record = byId.get(id);
+      byId.delete(id);
+      return { record, crashes: [] };
     },
     async close(): Promise<void> {
       for (const s of [expressServer, siteServer, backend, canary]) {

@@ -1,13 +1,13 @@
 /**
- * Worker side of http-harness.ts: starts the servers of http-servers.ts and answers `collect`
- * messages (what happened to one request, and every crash since the last collect).
+ * Worker side of http-harness.ts: starts the servers of http-servers.ts, posts every crash as it
+ * happens, and answers `collect` messages (what the server saw of one request).
  */
 'use strict';
 const { parentPort } = require('node:worker_threads');
 require('./register-ts.cjs');
 const { startServers } = require('./http-servers.ts');
 
-startServers(() => undefined).then((servers) => {
+startServers((what) => parentPort.postMessage({ type: 'crash', what })).then((servers) => {
   parentPort.on('message', (message) => {
     if (message.type === 'collect') parentPort.postMessage({ type: 'collected', id: message.id, ...servers.collect(message.id) });
     if (message.type === 'close') servers.close().then(() => parentPort.postMessage({ type: 'closed' }));

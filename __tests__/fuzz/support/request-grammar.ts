@@ -21,7 +21,7 @@ const PIECES = [
   'a', 'A', 'x', 'y', 'aaaaaaaaaaaaaaaa', '!', '/', '//', '.', '..', '../', '..%2f', '%2e', '%2e%2e', '%2E%2E/', '%2f', '%2F', '%5c', '\\', '%00', '%0d%0a',
   '%0D%0A', '%0a', '%0d', '%09', '%20', '+', '%25', '%', '%zz', '%c3%a9', '%ff', '%c0%af', '%e2%80%a8', 'é', '😀', '?', '&', '=', 'id=', ';', ':', '@', '#',
   '$1', '%1', '${', '%{', '[', ']', '|', '"', "'", '<', '>', '`', '^', '{', '}', 'constructor', '__proto__', 'toString', 'fuzz-handler', 'secret.txt',
-  'index.html', 'page.html', 'en', 'text/html', 'reset', 'x'.repeat(300), 'b'.repeat(4000),
+  'index.html', 'page.html', 'en', 'text/html', 'reset', 'a'.repeat(24), 'x'.repeat(300), 'b'.repeat(4000),
 ] as const;
 
 const METHODS = ['GET', 'GET', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'PROPFIND', 'TRACE'] as const;
