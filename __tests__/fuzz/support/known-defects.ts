@@ -77,4 +77,9 @@ export const KNOWN_REQUEST_DEFECTS: readonly KnownDefect[] = [
     id: 'issue 9 item 16: a path-only [P] target is qualified with the request\'s Host (SSRF to another local port)',
     matches: (input, failure) => failure.includes('SSRF') && input.includes('/pself/'),
   },
+  {
+    id: 'issue 9 item 3: [H=$1] with a prototype key calls Object.prototype members as the handler (hang, or a TypeError)',
+    matches: (input, failure) => /"path":"\/h\/(constructor|__proto__|toString|valueOf|hasOwnProperty)/.test(input) && /no answer|undocumented 500/.test(failure),
+    skipBeforeRun: (input) => /"path":"\/h\/(constructor|toString|valueOf|hasOwnProperty)/.test(input),
+  },
 ];
