@@ -82,9 +82,9 @@ function requestProperty(target: Target) {
 describe('requests: always an answer, no crash, no undocumented 5xx, no SSRF, nothing outside the root', () => {
   test(`rewrite() under Express (${FUZZ_RUNS} requests)`, async () => {
     await fc.assert(requestProperty('express'), fuzzParameters());
-  }, jestTimeout(2));
+  }, jestTimeout(5));
 
   test(`site() on node:http over a real document root (${FUZZ_RUNS} requests)`, async () => {
     await fc.assert(requestProperty('site'), fuzzParameters());
-  }, jestTimeout(2));
+  }, jestTimeout(5));
 });

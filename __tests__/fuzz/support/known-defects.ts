@@ -78,6 +78,11 @@ export const KNOWN_REQUEST_DEFECTS: readonly KnownDefect[] = [
     matches: (input, failure) => failure.includes('SSRF') && input.includes('/pself/'),
   },
   {
+    id: 'issue 9 item 17: ^/nc/(a+)+$ [NC] backtracks exponentially (the linear engine does not take [NC])',
+    matches: (input, failure) => failure.includes('no answer') && /"path":"\/nc\/a{20}/i.test(input),
+    skipBeforeRun: (input) => /"path":"\/nc\/a{20}/i.test(input),
+  },
+  {
     id: 'issue 9 item 3: [H=$1] with a prototype key calls Object.prototype members as the handler (hang, or a TypeError)',
     matches: (input, failure) => /"path":"\/h\/(constructor|__proto__|toString|valueOf|hasOwnProperty)/.test(input) && /no answer|undocumented 500/.test(failure),
     skipBeforeRun: (input) => /"path":"\/h\/(constructor|toString|valueOf|hasOwnProperty)/.test(input),

@@ -15,7 +15,7 @@ const PREFIXES = [
   '/', '/item?id=', '/host/', '/abs/', '/b/', '/lc/', '/e/', '/ne/', '/un/', '/map/', '/co/', '/t/', '/env/', '/f/', '/g/', '/p/', '/pq/', '/pne/',
   '/pself/', '/pdead/', '/h/', '/n/', '/loop/', '/nc/', '/lang', '/cookie', '/api/', '/end', '/q', '/qsd', '/x.cgi', '/fs/', '/sub/', '/sub/t/',
   '/sub/co/', '/sub/r/', '/sub/p/', '/sub/f/', '/sub/up/', '/sub/page.html', '/index.html', '/a.txt', '/dir', '/dir/', '/outside/', '/loop/loop/',
-  '/old/', '/x', '/h/constructor', '/h/__proto__', '/h/toString', '/h/fuzz-handler', '/map/constructor', '/env/__proto__', '/.htpasswd', '/.hidden', '/.htaccess', '/sub/.htaccess', '//', '/..', '/%2e%2e/', '/./', '*', 'http://fuzz.example/abs/', '/p/reset',
+  '/old/', '/x', `/nc/${'a'.repeat(30)}`, '/h/constructor', '/h/__proto__', '/h/toString', '/h/fuzz-handler', '/map/constructor', '/env/__proto__', '/.htpasswd', '/.hidden', '/.htaccess', '/sub/.htaccess', '//', '/..', '/%2e%2e/', '/./', '*', 'http://fuzz.example/abs/', '/p/reset',
 ] as const;
 
 const PIECES = [
