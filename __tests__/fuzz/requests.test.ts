@@ -16,11 +16,10 @@
  * Seed and size: support/config.ts (FUZZ_SEED, FUZZ_RUNS).
  */
 import fc from 'fast-check';
-import { DEFAULT_FAULT_STATUS, type FaultKind } from '../../lib/index';
 import { FUZZ_RUNS, fuzzParameters, jestTimeout } from './support/config';
 import { HttpHarness, type Answer, type FuzzRequest, type Target } from './support/http-harness';
-import { CANARY_HEADER, SECRET_MARKER } from './support/http-servers';
 import { KNOWN_REQUEST_DEFECTS, KnownDefectTally, knownDefect, skippedKnownDefect } from './support/known-defects';
+import { violation } from './support/request-oracle';
 import { fuzzRequest, withCanaryPort } from './support/request-grammar';
 
 /** Far above a real answer (about a millisecond); generous for a loaded 2-core CI machine. */
@@ -35,29 +34,6 @@ afterAll(async () => {
   await harness.stop();
 });
 
-/** '' when the answer satisfies the property, otherwise what is wrong with it. */
-function violation(answer: Answer): string {
-  if (answer.kind === 'timeout') {
-    const seen = answer.collected;
-    if (!seen) return `no answer within ${REQUEST_BOUND_MS} ms, and the server thread is blocked`;
-    return `no answer within ${REQUEST_BOUND_MS} ms; the server thread had ${seen.crashes.join('\n') || 'no crash'}${seen.record?.error ? `; next(err): ${seen.record.error.message}` : ''}`;
-  }
-  if (answer.kind === 'unsendable') return '';
-  const { record, crashes } = answer.collected;
-  if (crashes.length > 0) return `the server thread had ${crashes.join('\n')}`;
-  if (answer.kind === 'closed') return `the connection was closed without an answer (${answer.error})${record?.error ? `; next(err): ${record.error.message}` : ''}`;
-  if (answer.headers[CANARY_HEADER] !== undefined) return 'SSRF: the answer came from the canary service, which no rule names';
-  if (answer.body.includes(SECRET_MARKER)) return 'a file outside the document root was served';
-  const status = answer.status;
-  if (status < 500) return '';
-  const fault = record?.fault;
-  if (fault && fault.status === status && DEFAULT_FAULT_STATUS[fault.kind as FaultKind] === status) return '';
-  if (status === 500 && record?.error?.ours) return '';
-  if (status === 500 && !record?.error && record?.logs.some((l) => / 500 \w/.test(l))) return '';
-  const why = record?.error ? `next(err) got ${record.error.message}` : fault ? `proxy fault ${JSON.stringify(fault)}` : `logs: ${JSON.stringify(record?.logs ?? [])}`;
-  return `undocumented ${status}: ${why}`;
-}
-
 function requestProperty(target: Target) {
   return fc.asyncProperty(fuzzRequest, async (generated: FuzzRequest) => {
     const request = withCanaryPort(generated, harness.canaryPort);
@@ -68,7 +44,7 @@ function requestProperty(target: Target) {
     }
     const answer = await harness.send(target, request);
     fc.pre(answer.kind !== 'unsendable');
-    const failure = violation(answer);
+    const failure = violation(answer, REQUEST_BOUND_MS);
     if (failure === '') return;
     const known = knownDefect(KNOWN_REQUEST_DEFECTS, JSON.stringify(request), failure);
     if (known) {

@@ -7,9 +7,9 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
-import type { Collected } from './http-servers';
+import type { Collected, Generated } from './http-servers';
 
-export type Target = 'express' | 'site';
+export type Target = 'express' | 'site' | 'gen-express' | 'gen-site';
 
 export interface FuzzRequest {
   readonly method: string;
@@ -27,7 +27,7 @@ export type Answer =
   /** undici refused to send it (not a server question): the input is discarded. */
   | { readonly kind: 'unsendable'; readonly error: string };
 
-interface Ports { express: number; site: number; canary: number }
+type Ports = Record<Target | 'canary', number>;
 
 const ENTRY = resolve(__dirname, 'http-worker-entry.cjs');
 const CLIENT_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'UND_ERR_NOT_SUPPORTED']);
@@ -39,6 +39,7 @@ export class HttpHarness {
   private waiting = new Map<string, (c: Collected) => void>();
   /** Crashes the worker reported on its own (it posts each as it happens). */
   private crashes: string[] = [];
+  private onGenerated?: (g: Generated) => void;
   private nextId = 0;
 
   constructor(private readonly boundMs: number) {}
@@ -54,6 +55,7 @@ export class HttpHarness {
       this.worker.on('message', (m: { type: string; ports?: Ports; error?: string; id?: string } & Collected) => {
         if (m.type === 'ready') resolvePorts(m.ports!);
         if (m.type === 'failed') reject(new Error(m.error));
+        if (m.type === 'generated') this.onGenerated?.(m as unknown as Generated);
         if (m.type === 'crash') this.crashes.push(String((m as { what?: string }).what));
         if (m.type === 'collected') {
           this.waiting.get(m.id!)?.({ record: m.record, crashes: this.crashes.splice(0) });
@@ -61,7 +63,7 @@ export class HttpHarness {
         }
       });
     });
-    for (const target of ['express', 'site'] as const) this.pools.set(target, this.newPool(target));
+    for (const target of ['express', 'site', 'gen-express', 'gen-site'] as const) this.pools.set(target, this.newPool(target));
   }
 
   private newPool(target: Target): Pool {
@@ -90,6 +92,21 @@ export class HttpHarness {
       this.waiting.set(id, resolveCollected);
       this.worker.postMessage({ type: 'collect', id });
     });
+  }
+
+  /** Installs a generated rule text (see http-servers.ts setGenerated); `timedOut` when compiling it hangs (the worker is then replaced). */
+  async setGenerated(text: string): Promise<Generated | { timedOut: true }> {
+    let timer: NodeJS.Timeout | undefined;
+    const installed = new Promise<Generated>((resolveGenerated) => {
+      this.onGenerated = resolveGenerated;
+      this.worker.postMessage({ type: 'generate', text });
+    });
+    const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), this.boundMs); });
+    const result = await Promise.race([installed, late]);
+    clearTimeout(timer);
+    if (result !== 'late') return result;
+    await this.restart();
+    return { timedOut: true };
   }
 
   /** No answer: what the server saw (if its thread still answers), then a fresh worker. */

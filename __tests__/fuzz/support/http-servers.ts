@@ -5,6 +5,8 @@
  * - `express`: Express 5 + `rewrite(SERVER_RULES)` with maps (int:, sync and async functions),
  *   handlers, and `proxy()` for [P];
  * - `site`: node:http + `site()` over a real temporary document root with `.htaccess` files;
+ * - `gen-express` and `gen-site`: the same with a generated rule text (setGenerated), as rewrite()'s
+ *   rules and as the `.htaccess` of a fresh folder of the document root;
  * - a loopback backend for [P] (answers, or resets when the path says `reset`), a port nobody
  *   listens on (refused), and a canary service the rules never name: reaching it is SSRF.
  *
@@ -19,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { answerClientErrors, proxy, rewrite, RewriteError, site } from '../../../lib/index';
+import { answerClientErrors, loopbackOnlyLookup, proxy, rewrite, RewriteError, site } from '../../../lib/index';
 
 /** Read by the property to tell a leak: a file outside the document root. */
 export const SECRET_MARKER = 'FUZZ-SECRET-7c1e';
@@ -47,8 +49,17 @@ export interface Collected {
   readonly crashes: readonly string[];
 }
 
+/** What became of a generated rule text: its folder under the document root, and whether rewrite() took it. */
+export interface Generated {
+  readonly folder: string;
+  readonly compiled: boolean;
+  /** rewrite() threw something other than a RewriteError. */
+  readonly error?: string;
+}
+
 export interface Servers {
-  readonly ports: { express: number; site: number; canary: number };
+  readonly ports: { express: number; site: number; 'gen-express': number; 'gen-site': number; canary: number };
+  setGenerated(text: string): Generated;
   collect(id: string): Collected;
   close(): Promise<void>;
 }
@@ -134,6 +145,8 @@ export async function startServers(onCrash: (what: string) => void): Promise<Ser
   const rules = SERVER_RULES.replace(/BACKEND/g, String(backendPort)).replace(/DEAD/g, String(dead)).replace(/ROOT/g, root);
   const toBackend = proxy({
     connectTimeout: 1000, headersTimeout: 2000, bodyTimeout: 2000,
+    // traffic stays on loopback: a Host header or a generated rule naming a host is never looked up
+    lookup: loopbackOnlyLookup,
     // the fault's kind is what makes a 5xx documented: record it, answer as Apache's page would
     errorDocument: (req, res, info) => {
       // undici's callbacks run outside the request's async context: find the record by request
@@ -146,16 +159,27 @@ export async function startServers(onCrash: (what: string) => void): Promise<Ser
   const maps = { sync: (key: string) => key.toUpperCase(), async: async (key: string) => String(key.length) };
   const handlers = { 'fuzz-handler': (_req: http.IncomingMessage, res: http.ServerResponse) => { res.end('handled\n'); } };
 
-  const app = express();
-  app.use(rewrite(rules, { proxy: toBackend, maps, handlers, root }));
-  app.use((req, res) => { res.status(200).end(`fallthrough ${req.url}\n`); });
-  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  const fallthrough = (req: express.Request, res: express.Response): void => { res.status(200).end(`fallthrough ${req.url}\n`); };
+  const errorHandler = (err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction): void => {
     const record = records.get(req);
     if (record) record.error = describeError(err);
     const status = (err as { status?: unknown }).status;
     if (res.headersSent) { res.destroy(); return; }
     res.status(typeof status === 'number' && status >= 400 && status < 600 ? status : 500).end();
-  });
+  };
+  const app = express();
+  app.use(rewrite(rules, { proxy: toBackend, maps, handlers, root }));
+  app.use(fallthrough);
+  app.use(errorHandler);
+
+  // generated rules (setGenerated): rewrite() in server context under Express, and the same text
+  // as the .htaccess of a fresh folder gen/<n>/ of the document root, served by site()
+  let generated: ((req: http.IncomingMessage, res: http.ServerResponse, next: express.NextFunction) => void) | undefined;
+  const genApp = express();
+  genApp.use((req, res, next) => (generated ? generated(req, res, next) : next()));
+  genApp.use(fallthrough);
+  genApp.use(errorHandler);
+  let genCount = 0;
 
   const siteMiddleware = site({ root, config: rules, proxy: toBackend, maps, handlers, log: (line) => { store.getStore()?.logs.push(line); } });
   const siteNext = (req: http.IncomingMessage, res: http.ServerResponse) => (err?: unknown): void => {
@@ -169,24 +193,39 @@ export async function startServers(onCrash: (what: string) => void): Promise<Ser
   const tracked = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const record: RequestRecord = { logs: [] };
     const id = req.headers['x-fuzz-id'];
-    if (typeof id === 'string') byId.set(id, record);
+    // a rule that proxies to this server itself sends the same id again: keep the client's request
+    if (typeof id === 'string' && !byId.has(id)) byId.set(id, record);
     records.set(req, record);
     store.run(record, () => handler(req, res));
   };
   const expressServer = answerClientErrors(http.createServer(tracked(app)));
   const siteServer = answerClientErrors(http.createServer(tracked((req, res) => siteMiddleware(req, res, siteNext(req, res)))));
+  const genExpressServer = answerClientErrors(http.createServer(tracked(genApp)));
   const expressPort = await listen(expressServer);
   const sitePort = await listen(siteServer);
+  const genExpressPort = await listen(genExpressServer);
 
   return {
-    ports: { express: expressPort, site: sitePort, canary: canaryPort },
+    ports: { express: expressPort, site: sitePort, 'gen-express': genExpressPort, 'gen-site': sitePort, canary: canaryPort },
+    setGenerated(text: string): Generated {
+      const folder = `gen/${++genCount}`;
+      mkdirSync(join(root, folder), { recursive: true });
+      writeFileSync(join(root, folder, '.htaccess'), text);
+      try {
+        generated = rewrite(text, { proxy: toBackend, maps, handlers, root });
+        return { folder, compiled: true };
+      } catch (err) {
+        generated = undefined;
+        return { folder, compiled: false, error: err instanceof RewriteError ? undefined : describeError(err).message };
+      }
+    },
     collect(id: string): Collected {
       const record = byId.get(id);
       byId.delete(id);
       return { record, crashes: [] };
     },
     async close(): Promise<void> {
-      for (const s of [expressServer, siteServer, backend, canary]) {
+      for (const s of [expressServer, siteServer, genExpressServer, backend, canary]) {
         s.closeAllConnections();
         await new Promise((r) => s.close(r));
       }

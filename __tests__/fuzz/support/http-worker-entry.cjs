@@ -10,6 +10,7 @@ const { startServers } = require('./http-servers.ts');
 startServers((what) => parentPort.postMessage({ type: 'crash', what })).then((servers) => {
   parentPort.on('message', (message) => {
     if (message.type === 'collect') parentPort.postMessage({ type: 'collected', id: message.id, ...servers.collect(message.id) });
+    if (message.type === 'generate') parentPort.postMessage({ type: 'generated', ...servers.setGenerated(message.text) });
     if (message.type === 'close') servers.close().then(() => parentPort.postMessage({ type: 'closed' }));
   });
   parentPort.postMessage({ type: 'ready', ports: servers.ports });

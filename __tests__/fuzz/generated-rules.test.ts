@@ -1,0 +1,82 @@
+/**
+ * Property-based fuzzing of generated rule sets at the HTTP layer (issue 9, "Machinery that finds
+ * the next one"): a rule text from the directive grammar is installed as rewrite()'s rules under
+ * Express (server context) and as the `.htaccess` of a fresh folder served by site() (directory
+ * context), then a generated request is sent through it.
+ *
+ * The same property as requests.test.ts (an answer within the bound, no crash, no undocumented
+ * 5xx, no SSRF, nothing outside the root), with the 5xx a rule text may ask for: a status its
+ * flags name (`[R=503]`), and the 500 of a broken .htaccess (logged "invalid configuration", as
+ * Apache answers 500 for it). rewrite() must also take or refuse the text with a RewriteError.
+ * [P] targets that name a host are never looked up (proxy `lookup: loopbackOnlyLookup`).
+ */
+import fc from 'fast-check';
+import { FUZZ_RUNS, fuzzParameters, jestTimeout } from './support/config';
+import { HttpHarness, type FuzzRequest } from './support/http-harness';
+import { KNOWN_COMPILE_DEFECTS, KNOWN_REQUEST_DEFECTS, KnownDefectTally, knownDefect, skippedKnownDefect } from './support/known-defects';
+import { violation } from './support/request-oracle';
+import { fuzzRequest, withCanaryPort } from './support/request-grammar';
+import { grammarRuleText } from './support/rule-grammar';
+
+const REQUEST_BOUND_MS = 5000;
+
+const harness = new HttpHarness(REQUEST_BOUND_MS);
+const tolerated = new KnownDefectTally();
+
+beforeAll(() => harness.start(), 60_000);
+afterAll(async () => {
+  tolerated.report('generated rules');
+  await harness.stop();
+});
+
+const brokenHtaccess = (logs: readonly string[]): boolean => logs.some((l) => l.includes('.htaccess: invalid configuration'));
+
+/** The request moved under the generated folder (`/gen/<n>/…`) for site(). */
+function inFolder(request: FuzzRequest, folder: string): FuzzRequest {
+  const path = request.path.startsWith('/') ? request.path : `/${request.path}`;
+  return { ...request, path: `/${folder}${path}` };
+}
+
+function generatedProperty(target: 'gen-express' | 'gen-site') {
+  return fc.asyncProperty(grammarRuleText, fuzzRequest, async (body, generated) => {
+    const text = `RewriteEngine on\n${body}`;
+    const skippedText = skippedKnownDefect(KNOWN_COMPILE_DEFECTS, text);
+    if (skippedText) {
+      tolerated.add(skippedText);
+      return;
+    }
+    const installed = await harness.setGenerated(text);
+    if ('timedOut' in installed) throw new Error(`rewrite() did not compile the rules within ${REQUEST_BOUND_MS} ms`);
+    if (installed.error) throw new Error(`rewrite() threw something other than a RewriteError: ${installed.error}`);
+    if (target === 'gen-express' && !installed.compiled) return;
+    const withPort = withCanaryPort(generated, harness.canaryPort);
+    const request = target === 'gen-site' ? inFolder(withPort, installed.folder) : withPort;
+    const input = JSON.stringify({ text, request });
+    const skipped = skippedKnownDefect(KNOWN_REQUEST_DEFECTS, input);
+    if (skipped) {
+      tolerated.add(skipped);
+      return;
+    }
+    const answer = await harness.send(target, request);
+    fc.pre(answer.kind !== 'unsendable');
+    const requested = new Set([...text.matchAll(/R=(\d{3})/g)].map((m) => Number(m[1])));
+    const failure = violation(answer, REQUEST_BOUND_MS, { allowed500: brokenHtaccess, requested });
+    if (failure === '') return;
+    const known = knownDefect(KNOWN_REQUEST_DEFECTS, input, failure);
+    if (known) {
+      tolerated.add(known);
+      return;
+    }
+    throw new Error(`${target}: ${failure}`);
+  });
+}
+
+describe('generated rules × requests: always an answer, no crash, no undocumented 5xx', () => {
+  test(`rewrite() under Express with generated server-context rules (${FUZZ_RUNS} requests)`, async () => {
+    await fc.assert(generatedProperty('gen-express'), fuzzParameters());
+  }, jestTimeout(5));
+
+  test(`site() with a generated .htaccess (${FUZZ_RUNS} requests)`, async () => {
+    await fc.assert(generatedProperty('gen-site'), fuzzParameters());
+  }, jestTimeout(5));
+});
