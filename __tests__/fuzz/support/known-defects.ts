@@ -78,6 +78,10 @@ export const KNOWN_REQUEST_DEFECTS: readonly KnownDefect[] = [
     matches: (input, failure) => failure.includes('SSRF') && input.includes('/pself/'),
   },
   {
+    id: 'issue 9 item 4: [R=5xx] reaches next(err) as ERR_URI_TOO_LONG ("rule limit exceeded")',
+    matches: (input, failure) => failure.includes('rule limit exceeded') && /R=5\d\d/.test(input),
+  },
+  {
     id: 'issue 9 item 17: ^/nc/(a+)+$ [NC] backtracks exponentially (the linear engine does not take [NC])',
     matches: (input, failure) => failure.includes('no answer') && /"path":"\/nc\/a{20}/i.test(input),
     skipBeforeRun: (input) => /"path":"\/nc\/a{20}/i.test(input),
