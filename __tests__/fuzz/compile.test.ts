@@ -17,10 +17,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { fuzzParameters, jestTimeout } from './support/config';
+import { fuzzBudget, fuzzParameters } from './support/config';
 import { arbitraryText, corpusRuleTexts, grammarRuleText, mutatedCorpusText, PROTO_KEYS } from './support/rule-grammar';
 import { KNOWN_COMPILE_DEFECTS, KnownDefectTally, knownDefect, skippedKnownDefect } from './support/known-defects';
 import { SyncWorker } from './support/sync-worker';
+
+/** Time per input for the jest timeout (0.5 ms each, plus a minute). */
+const BUDGET = fuzzBudget(0.5);
 
 /** Decoded URL-paths for the evaluation property: the rule grammar's literals, long runs (backtracking), controls, unicode. */
 const uriPath = fc.array(fc.constantFrom('/', 'a', 'b', 'Z', '0', '.', '..', '-', '%', '$1', '?', '&', '=', ' ', '\r\n', '\0', 'é', '😀', 'constructor', '__proto__', 'a'.repeat(28), 'aaaa!'), { maxLength: 6 })
@@ -83,18 +86,18 @@ function compilesOrFailsPositioned(text: string, ctx: 'server' | 'directory'): v
 
 describe('compile(): a RuleSet or a positioned RewriteError, never another exception, never a hang', () => {
   test('rule texts from the directive grammar', () => {
-    fc.assert(fc.property(grammarRuleText, context, compilesOrFailsPositioned), fuzzParameters());
-  }, jestTimeout(0.5));
+    fc.assert(fc.property(grammarRuleText, context, compilesOrFailsPositioned), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 
   test('mutated conformance-corpus rule texts', () => {
     const corpus = corpusRuleTexts();
     expect(corpus.length).toBeGreaterThan(20);
-    fc.assert(fc.property(mutatedCorpusText(corpus), context, compilesOrFailsPositioned), fuzzParameters());
-  }, jestTimeout(0.5));
+    fc.assert(fc.property(mutatedCorpusText(corpus), context, compilesOrFailsPositioned), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 
   test('arbitrary text', () => {
-    fc.assert(fc.property(arbitraryText, context, compilesOrFailsPositioned), fuzzParameters());
-  }, jestTimeout(0.5));
+    fc.assert(fc.property(arbitraryText, context, compilesOrFailsPositioned), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 });
 
 describe('compile(): prototype keys are names like any other (issue 9 item 3)', () => {
@@ -102,8 +105,8 @@ describe('compile(): prototype keys are names like any other (issue 9 item 3)', 
     const withKeys = fc.tuple(grammarRuleText, fc.constantFrom(...PROTO_KEYS)).map(([text, key]) => text.replace(/(m|lc|uc|esc|name|bogus)\b/, key));
     fc.assert(fc.property(withKeys, context, (text, ctx) => {
       runCheck(prototypeWorker, `compile() (${ctx} context)`, text, { text, context: ctx });
-    }), fuzzParameters());
-  }, jestTimeout(0.5));
+    }), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 });
 
 describe('evaluation: a compiled rule set answers a request with an Outcome or a RewriteError, within the bound', () => {
@@ -111,6 +114,6 @@ describe('evaluation: a compiled rule set answers a request with an Outcome or a
     const enabled = grammarRuleText.map((text) => `RewriteEngine on\n${text}`);
     fc.assert(fc.property(enabled, context, engineRequest, (text, ctx, request) => {
       runCheck(engineWorker, `evaluation (${ctx} context)`, text, { text, context: ctx, ...request });
-    }), fuzzParameters());
-  }, jestTimeout(0.5));
+    }), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 });

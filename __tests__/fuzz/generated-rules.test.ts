@@ -10,23 +10,35 @@
  * Apache answers 500 for it). rewrite() must also take or refuse the text with a RewriteError.
  * [P] targets that name a host are never looked up (proxy `lookup: loopbackOnlyLookup`).
  */
+import { resolve } from 'node:path';
 import fc from 'fast-check';
-import { FUZZ_RUNS, fuzzParameters, jestTimeout } from './support/config';
+import { FUZZ_RUNS, fuzzBudget, fuzzParameters } from './support/config';
 import { HttpHarness, type FuzzRequest } from './support/http-harness';
 import { KNOWN_COMPILE_DEFECTS, KNOWN_REQUEST_DEFECTS, KnownDefectTally, knownDefect, skippedKnownDefect } from './support/known-defects';
 import { violation } from './support/request-oracle';
 import { fuzzRequest, withCanaryPort } from './support/request-grammar';
 import { grammarRuleText } from './support/rule-grammar';
+import { SyncWorker } from './support/sync-worker';
+
+/** Time per input for the jest timeout (5 ms each, plus a minute). */
+const BUDGET = fuzzBudget(5);
 
 const REQUEST_BOUND_MS = 5000;
 
+const COMPILE_BOUND_MS = 2000;
+
 const harness = new HttpHarness(REQUEST_BOUND_MS);
+/** Compiles each text first where a hang costs only this worker (the servers' worker would take a restart). */
+let compileWorker: SyncWorker;
 const tolerated = new KnownDefectTally();
 
-beforeAll(() => harness.start(), 60_000);
+beforeAll(async () => {
+  compileWorker = new SyncWorker(resolve(__dirname, 'support/compile-check.ts'), 'checkCompile');
+  await harness.start();
+}, 60_000);
 afterAll(async () => {
   tolerated.report('generated rules');
-  await harness.stop();
+  await Promise.all([harness.stop(), compileWorker.close()]);
 });
 
 const brokenHtaccess = (logs: readonly string[]): boolean => logs.some((l) => l.includes('.htaccess: invalid configuration'));
@@ -44,6 +56,16 @@ function generatedProperty(target: 'gen-express' | 'gen-site') {
     if (skippedText) {
       tolerated.add(skippedText);
       return;
+    }
+    const compiled = compileWorker.call(JSON.stringify({ text, context: 'server' }), COMPILE_BOUND_MS);
+    if ('timedOut' in compiled) {
+      const failure = `compile() did not finish within ${COMPILE_BOUND_MS} ms`;
+      const known = knownDefect(KNOWN_COMPILE_DEFECTS, text, failure);
+      if (known) {
+        tolerated.add(known);
+        return;
+      }
+      throw new Error(failure);
     }
     const installed = await harness.setGenerated(text);
     if ('timedOut' in installed) throw new Error(`rewrite() did not compile the rules within ${REQUEST_BOUND_MS} ms`);
@@ -73,10 +95,10 @@ function generatedProperty(target: 'gen-express' | 'gen-site') {
 
 describe('generated rules × requests: always an answer, no crash, no undocumented 5xx', () => {
   test(`rewrite() under Express with generated server-context rules (${FUZZ_RUNS} requests)`, async () => {
-    await fc.assert(generatedProperty('gen-express'), fuzzParameters());
-  }, jestTimeout(5));
+    await fc.assert(generatedProperty('gen-express'), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 
   test(`site() with a generated .htaccess (${FUZZ_RUNS} requests)`, async () => {
-    await fc.assert(generatedProperty('gen-site'), fuzzParameters());
-  }, jestTimeout(5));
+    await fc.assert(generatedProperty('gen-site'), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 });

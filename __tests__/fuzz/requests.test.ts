@@ -16,11 +16,14 @@
  * Seed and size: support/config.ts (FUZZ_SEED, FUZZ_RUNS).
  */
 import fc from 'fast-check';
-import { FUZZ_RUNS, fuzzParameters, jestTimeout } from './support/config';
+import { FUZZ_RUNS, fuzzBudget, fuzzParameters } from './support/config';
 import { HttpHarness, type Answer, type FuzzRequest, type Target } from './support/http-harness';
 import { KNOWN_REQUEST_DEFECTS, KnownDefectTally, knownDefect, skippedKnownDefect } from './support/known-defects';
 import { violation } from './support/request-oracle';
 import { fuzzRequest, withCanaryPort } from './support/request-grammar';
+
+/** Time per input for the jest timeout (5 ms each, plus a minute). */
+const BUDGET = fuzzBudget(5);
 
 /** Far above a real answer (about a millisecond); generous for a loaded 2-core CI machine. */
 const REQUEST_BOUND_MS = 5000;
@@ -57,10 +60,10 @@ function requestProperty(target: Target) {
 
 describe('requests: always an answer, no crash, no undocumented 5xx, no SSRF, nothing outside the root', () => {
   test(`rewrite() under Express (${FUZZ_RUNS} requests)`, async () => {
-    await fc.assert(requestProperty('express'), fuzzParameters());
-  }, jestTimeout(5));
+    await fc.assert(requestProperty('express'), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 
   test(`site() on node:http over a real document root (${FUZZ_RUNS} requests)`, async () => {
-    await fc.assert(requestProperty('site'), fuzzParameters());
-  }, jestTimeout(5));
+    await fc.assert(requestProperty('site'), fuzzParameters(BUDGET.fastCheckMs));
+  }, BUDGET.jestMs);
 });
