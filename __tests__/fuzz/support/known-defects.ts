@@ -15,9 +15,6 @@ export interface KnownDefect {
   readonly skipBeforeRun?: (input: string) => boolean;
 }
 
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/;
-
 export const KNOWN_COMPILE_DEFECTS: readonly KnownDefect[] = [
   {
     id: 'issue 9 item 14: (?P=name without ) loops forever in the PCRE translator',
