@@ -5,8 +5,8 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import { fsPath } from './bytes.js';
-import type { Evaluation, Outcome } from './outcome.js';
+import { fsPath } from '../common/bytes.js';
+import { PASS, type Evaluation, type Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
 import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
 import type { MapBudget } from './budget.js';
@@ -204,9 +204,6 @@ export function subView(v: RequestView): RequestView {
     tls: v.tls,
   };
 }
-
-/** The outcome of most requests, shared. */
-export const PASS: Outcome = Object.freeze({ type: 'pass' });
 
 /** The evaluation of a request no rule touched, shared. */
 export const UNTOUCHED: Evaluation = Object.freeze({

@@ -2,7 +2,7 @@
  * What the engine knows about a request: a small, framework-free view, plus the URL parsing and
  * normalisation Apache's core does before mod_rewrite runs.
  */
-import { unescapePath } from './escape.js';
+import { unescapePath } from '../common/escape.js';
 
 export interface TlsInfo {
   readonly protocol?: string;
