@@ -6,8 +6,14 @@ import globals from 'globals';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 /**
- * The layers of lib/, lowest first (ARCHITECTURE.md). A module imports only from its own layer or
- * lower ones. lib/index.ts, the public barrel, sits above everything but the CLI.
+ * The layers of lib/, lowest first: a module imports only from its own layer or a lower one.
+ * - errors.ts, debug-log.ts: the bottom;
+ * - common/: helpers with no import of ours but the bottom, so every layer may use them (byte
+ *   strings, Apache's escapers, the RewriteMap sources);
+ * - syntax/ (text to directives) → compile/ (directives to rule sets, the expr parser, variable
+ *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP) → http/ (node:http:
+ *   rewrite() and the adapter helpers site/ and proxy/ build on) → site/ | proxy/ (siblings, never
+ *   importing each other, nor http/rewrite.ts) → index.ts (the public exports) → cli.
  */
 const LAYERS = [
   ['lib/errors.ts', 'lib/debug-log.ts'],
@@ -31,7 +37,7 @@ function layerZones() {
     from: LAYERS.slice(rank + 1)
       .flat()
       .map((p) => `./${p}`),
-    message: `${row.join(' and ')} may import only their own or a lower layer (LAYERS in eslint.config.mjs)`,
+    message: `${row.join(', ')}: import only from this layer or a lower one (LAYERS in eslint.config.mjs)`,
   }));
   for (const pair of SIBLINGS)
     for (const target of pair)
@@ -39,7 +45,7 @@ function layerZones() {
         zones.push({
           target: `./${target}`,
           from: `./${other}`,
-          message: 'siblings are independent',
+          message: `${target} and ${other} are siblings: neither imports the other`,
         });
   // site/ and proxy/ build on http/'s adapter helpers, never on the rewrite() middleware itself
   zones.push({
