@@ -78,11 +78,11 @@ export function parseExpr(src: string): ExprNode {
     }
     if (src.startsWith('%{', i)) return { t: 'var', name: varRef() };
     const m = /^([a-z]+)\(/.exec(src.slice(i));
-    if (m && FNS.includes(m[1])) {
+    if (m && FNS.includes(m[1]!)) {
       i += m[0].length;
       const arg = word();
       if (!eat(')')) fail("expected ')'");
-      return { t: 'fn', name: m[1], arg };
+      return { t: 'fn', name: m[1]!, arg };
     }
     const num = /^-?\d+/.exec(src.slice(i));
     if (num) {
@@ -98,7 +98,7 @@ export function parseExpr(src: string): ExprNode {
       i++;
       delim = src[i];
     }
-    if (!delim || /[\s\w]/.test(delim)) fail('expected a regular expression');
+    if (!delim || /[\s\w]/.test(delim)) return fail('expected a regular expression');
     const end = src.indexOf(delim, i + 1);
     if (end < 0) fail('unterminated regular expression');
     const bodyStart = i + 1;
@@ -137,7 +137,7 @@ export function parseExpr(src: string): ExprNode {
     const un = /^-([fdselznFUAhLx])\s/.exec(src.slice(i));
     if (un) {
       i += 2;
-      return { t: 'unary', op: un[1], a: word() };
+      return { t: 'unary', op: un[1]!, a: word() };
     }
     const a = word();
     ws();
@@ -148,10 +148,11 @@ export function parseExpr(src: string): ExprNode {
         src.slice(i),
       );
     if (!op) return fail('expected a comparison operator');
-    if (op[1].startsWith('-') && !['-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(op[1]))
-      fail(`operator '${op[1]}' is not supported`);
-    i += op[1].length;
-    return { t: 'cmp', op: op[1], a, b: word() };
+    const name = op[1]!;
+    if (name.startsWith('-') && !['-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(name))
+      fail(`operator '${name}' is not supported`);
+    i += name.length;
+    return { t: 'cmp', op: name, a, b: word() };
   };
   const and = (): ExprNode => {
     let a = primary();
