@@ -42,16 +42,16 @@ export { compileTyped } from './compile/typed.js';
 export type { TypedRule, TypedCondition } from './compile/typed.js';
 export { inheritRules } from './compile/inherit.js';
 export type { RuleSet, CompiledRule, CompiledCond } from './compile/ruleset.js';
-export { evaluateServer } from './engine/server.js';
-export { evaluateDirectory, mapToFile, MAX_INTERNAL_REDIRECTS } from './engine/directory.js';
+export { evaluateServer, evaluateDirectory } from './engine/evaluate.js';
+export { mapToFile, MAX_INTERNAL_REDIRECTS } from './engine/directory.js';
 export type { EvaluateInput } from './engine/context.js';
 export type { Outcome, Effects, Evaluation } from './engine/outcome.js';
 export { parseTarget } from './engine/request.js';
 export type { RequestView, ServerInfo } from './engine/request.js';
-export type { UserMapFunction, RewriteMapSource } from './engine/maps.js';
+export type { UserMapFunction, RewriteMapSource } from './common/maps.js';
 export { DEFAULT_MAP_TIMEOUT } from './engine/budget.js';
-export { PRG_TIMEOUT_MS } from './engine/program-map.js';
-export { escapeUri, escapeBackref, proxyCanon } from './engine/escape.js';
+export { PRG_TIMEOUT_MS } from './common/program-map.js';
+export { escapeUri, escapeBackref, proxyCanon } from './common/escape.js';
 export {
   RewriteError,
   RewriteSyntaxError,

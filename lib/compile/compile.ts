@@ -7,8 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { Arg, Directive } from '../syntax/ast.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
-import { utf8ToBytes } from '../engine/bytes.js';
-import { parseExpr } from '../engine/expr.js';
+import { utf8ToBytes } from '../common/bytes.js';
+import { parseExpr } from './expr.js';
 import {
   FileMap,
   functionMap,
@@ -16,7 +16,7 @@ import {
   ProgramMap,
   type RewriteMapSource,
   type UserMapFunction,
-} from '../engine/maps.js';
+} from '../common/maps.js';
 import { parseCondFlags, parseRuleFlags, splitFlags, type CondFlags } from './flags.js';
 import {
   checkContext,

@@ -83,7 +83,7 @@ export function defaultRuleFlags(): RuleFlags {
 
 const atoi = (s: string): number => {
   const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? parseInt(m[1], 10) : 0;
+  return m ? parseInt(m[1]!, 10) : 0;
 };
 
 type Setter = (f: RuleFlags, val: string | undefined) => string | undefined;

@@ -1,6 +1,6 @@
 /**
  * PCRE (as Apache compiles it: DOTALL, DOLLAR_ENDONLY) → JavaScript RegExp source.
- * Subjects are byte strings (one char per byte, see engine/bytes.ts), so patterns are converted to
+ * Subjects are byte strings (one char per byte, see common/bytes.ts), so patterns are converted to
  * the same form and match byte-wise like PCRE without UTF mode.
  *
  * The translator is one left-to-right pass in which every step consumes at least one character, so

@@ -28,7 +28,7 @@ function scanLiteral(re: RegExp): { text: string; stop: number; source: string }
   while (src.startsWith('(?:', i)) i += 3;
   let out = '';
   while (i < src.length) {
-    const c = src[i];
+    const c = src[i]!;
     let lit: string | undefined;
     let width = 1;
     if (c === '\\') {
@@ -88,7 +88,7 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex | unde
   const always: number[] = [];
   rules.forEach((r, i) => {
     // members of a C chain always stay candidates: a failing chained rule must still skip the rest
-    const chained = r.flags.chain || (i > 0 && rules[i - 1].flags.chain);
+    const chained = r.flags.chain || (i > 0 && rules[i - 1]!.flags.chain);
     const prefix = r.negate || chained ? '' : literalPrefix(r.re);
     if (!prefix) {
       always.push(i);
@@ -142,10 +142,11 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
-    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    // the bounds checks come first: a[i] and b[j] are read only in range
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!);
     else {
-      out.push(a[i++]);
+      out.push(a[i++]!);
       j++;
     }
   }
@@ -164,7 +165,7 @@ function compress(n: TrieNode): RadixNode {
     let label = ch;
     let c = child;
     while (c.rules.length === 0 && c.next.size === 1) {
-      const [[nextCh, nextNode]] = [...c.next];
+      const [[nextCh, nextNode]] = [...c.next] as [[string, TrieNode]]; // size 1
       label += nextCh;
       c = nextNode;
     }

@@ -1,7 +1,7 @@
 /** The compiled, immutable rule set the engine evaluates. */
 import type { SourcePosition } from '../errors.js';
-import type { ExprNode } from '../engine/expr.js';
-import type { RewriteMapSource } from '../engine/maps.js';
+import type { ExprNode } from './expr.js';
+import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 

@@ -1,4 +1,4 @@
-import { resolveVariable, type VariableRef } from '../engine/variables.js';
+import { resolveVariable, type VariableRef } from './variable-ref.js';
 
 /**
  * Pre-tokenised expansion strings (Apache's `do_expand`): literals, `\X` escapes, `$N`, `%N`,

@@ -7,7 +7,7 @@ import { pathToRegexp } from 'path-to-regexp';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { Arg } from '../syntax/ast.js';
 import { ProblemSink } from '../syntax/parse.js';
-import { utf8ToBytes } from '../engine/bytes.js';
+import { utf8ToBytes } from '../common/bytes.js';
 import { compileCond, compileRule, type CompileOptions } from './compile.js';
 import { compileText } from './compile.js';
 import { checkOptionsObject, describeValue, optionsError } from './entry.js';

@@ -68,7 +68,7 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   ctx.rr = rule.negate ? null : { src: uri, m };
   const conds = rule.conds;
   for (let i = 0; i < conds.length; i++) {
-    let c = conds[i];
+    const c = conds[i]!;
     const rc = applyCond(c, ctx);
     if (c.flags.novary) ctx.varyThis = NONE;
     if (c.flags.ornext) {
@@ -76,7 +76,8 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
         ctx.varyThis = NONE;
         continue;
       }
-      while (i < conds.length && c.flags.ornext) c = conds[++i];
+      // skip the rest of the [OR] chain, its last member included
+      while (i < conds.length && conds[i]!.flags.ornext) i++;
     } else if (!rc) {
       return RuleRc.NoMatch;
     }
@@ -159,11 +160,11 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
     for (let i = 0; i < rules.length; i++) {
       if (cand) {
         // jump over rules whose literal prefix the subject lacks (they cannot match)
-        while (ck < cand.length && cand[ck] < i) ck++;
+        while (ck < cand.length && cand[ck]! < i) ck++;
         if (ck >= cand.length) break;
-        i = cand[ck];
+        i = cand[ck]!;
       }
-      let p = rules[i];
+      let p = rules[i]!;
       if (subreq && (p.flags.nosubreq || p.flags.redirect)) continue;
       if (ctx.vary.length) ctx.vary = NONE;
       const rc = applyRule(p, ctx);
@@ -208,7 +209,7 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
         while (i < rules.length && p.flags.chain) {
           i++;
           if (i >= rules.length) break;
-          p = rules[i];
+          p = rules[i]!;
         }
       }
     }

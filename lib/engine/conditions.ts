@@ -19,7 +19,7 @@ export function strcasecmp(a: string, b: string): number {
 
 export const atoi = (s: string): number => {
   const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? parseInt(m[1], 10) : 0;
+  return m ? parseInt(m[1]!, 10) : 0;
 };
 
 export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {

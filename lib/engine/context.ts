@@ -5,8 +5,8 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import { fsPath } from './bytes.js';
-import type { Evaluation, Outcome } from './outcome.js';
+import { fsPath } from '../common/bytes.js';
+import { PASS, type Evaluation, type Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
 import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
 import type { MapBudget } from './budget.js';
@@ -202,23 +202,6 @@ export function subView(v: RequestView): RequestView {
     localPort: v.localPort,
     secure: v.secure,
     tls: v.tls,
-  };
-}
-
-/** The outcome of most requests, shared. */
-export const PASS: Outcome = Object.freeze({ type: 'pass' });
-
-/** RewriteEngine off: nothing is rewritten; the environment and an earlier [END] pass through. */
-export function engineOff(input: EvaluateInput): Evaluation {
-  return {
-    outcome: PASS,
-    effects: {
-      vary: NONE,
-      cookies: NONE,
-      env: new Map(input.env ?? []),
-      end: !!input.end,
-      internalRedirects: 0,
-    },
   };
 }
 

@@ -7,20 +7,10 @@ import { posix } from 'node:path';
 import type { RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
 import { absoluteUri } from './uri.js';
-import { hasCtlOrSpace } from './escape.js';
-import type { Evaluation, Outcome } from './outcome.js';
-import { parseTarget } from './request.js';
-import { append, type EvalContext, type FsView, type RequestState } from './state.js';
-import {
-  PASS,
-  drive,
-  engineOff,
-  finish,
-  makeContext,
-  nodeFs,
-  type EvaluateInput,
-} from './context.js';
-import { localOutcome, proxyOutcome, redirectOutcome } from './results.js';
+import { hasCtlOrSpace } from '../common/escape.js';
+import { PASS, type Outcome } from './outcome.js';
+import type { EvalContext, FsView } from './state.js';
+import { proxyOutcome, redirectOutcome } from './results.js';
 
 /** LimitInternalRecursion's default. */
 export const MAX_INTERNAL_REDIRECTS = 10;
@@ -163,95 +153,4 @@ export function renameEnv(env: ReadonlyMap<string, string>): Map<string, string>
   for (const [k, v] of env) out.set('REDIRECT_' + k, v);
   out.set('REDIRECT_STATUS', '200');
   return out;
-}
-
-/**
- * Evaluates per-directory rules for the directory `input.directory` (URL-path, default `/`)
- * under `server.documentRoot`, following internal redirects while they stay in that directory.
- */
-export function evaluateDirectory(
-  ruleSet: RuleSet,
-  input: EvaluateInput,
-): Evaluation | Promise<Evaluation> {
-  if (ruleSet.engine !== true) return engineOff(input);
-  const fs = input.fs ?? nodeFs;
-  const root = input.server.documentRoot.replace(/\/$/, '');
-  const dirUrl = (input.directory ?? '/').replace(/\/?$/, '/');
-  const dir = root + dirUrl;
-  return drive(
-    (_a: null, _b: null, cache: Map<string, string | undefined>) => {
-      let uri = input.uri;
-      let args = input.args;
-      let env = new Map(input.env ?? []);
-      let end = !!input.end;
-      const vary: string[] = [];
-      const cookies: string[] = [];
-      for (let round = 0; ; round++) {
-        const mapped = mapToFile(root, uri, fs);
-        const state: RequestState = {
-          uri,
-          args,
-          filename: mapped.filename,
-          pathInfo: mapped.pathInfo,
-          env,
-        };
-        const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0, dir);
-        ctx.responseVary = append(ctx.responseVary, ...vary);
-        ctx.cookies = append(ctx.cookies, ...cookies);
-        // rules of a directory apply only to requests inside it (or to the directory itself)
-        if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir))
-          return finish(ctx, PASS, 0);
-        const result = directoryPass(ruleSet, ctx, dir);
-        if (result.kind === 'outcome') {
-          if (round > 0 && result.outcome.type === 'pass')
-            return finish(ctx, localOutcome(uri, args, false), round);
-          return finish(ctx, result.outcome, round);
-        }
-        if (round + 1 > MAX_INTERNAL_REDIRECTS) {
-          ctx.trace?.(
-            `Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`,
-          );
-          return finish(
-            ctx,
-            { type: 'status', status: 500, cause: 'recursion', reason: 'recursion' },
-            round,
-          );
-        }
-        const parsed = parseTarget(result.url);
-        if (!parsed.ok)
-          return finish(
-            ctx,
-            { type: 'status', status: parsed.status, cause: 'bad-request' },
-            round,
-          );
-        vary.splice(0, vary.length, ...ctx.responseVary);
-        cookies.splice(0, cookies.length, ...ctx.cookies);
-        end = ctx.end;
-        env = renameEnv(ctx.state.env);
-        uri = parsed.uri;
-        args = parsed.args;
-        // Left the directory: the rules no longer apply; the app sees the new URL.
-        if (
-          !(uri + '/').startsWith(dirUrl) ||
-          (uri + '/' === dirUrl && !uri.endsWith('/') && dirUrl !== '/')
-        ) {
-          const c2 = makeContext(
-            ruleSet,
-            input,
-            { uri, args, filename: uri, pathInfo: '', env },
-            cache,
-            true,
-          );
-          c2.responseVary = append(c2.responseVary, ...vary);
-          c2.cookies = append(c2.cookies, ...cookies);
-          c2.end = end;
-          return finish(c2, localOutcome(uri, args, false), round + 1);
-        }
-      }
-    },
-    null,
-    null,
-    ruleSet.maps.size > 0,
-    input.mapBudget,
-  );
 }

@@ -1,7 +1,7 @@
 /** One left-to-right expansion pass (do_expand); results are never re-scanned. */
 import type { CompiledRule } from '../compile/ruleset.js';
 import type { Template } from '../compile/template.js';
-import { escapeBackref } from './escape.js';
+import { escapeBackref } from '../common/escape.js';
 import { NeedAsync, type Captures, type EvalContext } from './state.js';
 import { readVariable } from './variables.js';
 

@@ -57,3 +57,6 @@ export interface Evaluation {
   readonly outcome: Outcome;
   readonly effects: Effects;
 }
+
+/** The outcome of most requests, shared. */
+export const PASS: Outcome = Object.freeze({ type: 'pass' });

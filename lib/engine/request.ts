@@ -2,7 +2,7 @@
  * What the engine knows about a request: a small, framework-free view, plus the URL parsing and
  * normalisation Apache's core does before mod_rewrite runs.
  */
-import { unescapePath } from './escape.js';
+import { unescapePath } from '../common/escape.js';
 
 export interface TlsInfo {
   readonly protocol?: string;
@@ -69,7 +69,7 @@ export function parseHost(host: string): { name: string; port?: number } | undef
   if (!m) return undefined;
   const port = m[2] === undefined ? undefined : parseInt(m[2], 10);
   if (port !== undefined && (port < 1 || port > 65535)) return undefined;
-  let name = m[1].toLowerCase();
+  let name = m[1]!.toLowerCase();
   if (name.startsWith('[')) return name.includes(':') ? { name, port } : undefined;
   // apr_parse_addr_port takes a bare number for a port; strict mode refuses it (RFC 3986 7.4)
   if (/^[0-9]+$/.test(name)) return undefined;
@@ -88,7 +88,7 @@ function strictHostnameCheck(name: string): boolean {
   }
   const dot = name.lastIndexOf('.');
   if (dot < 0 || dot === name.length - 1) return true;
-  return /[a-z]/.test(name[dot + 1]);
+  return /[a-z]/.test(name[dot + 1]!);
 }
 
 /**
@@ -178,7 +178,7 @@ export function parseTarget(
   const segs = decoded.split('/');
   const out: string[] = [];
   for (let i = 1; i < segs.length; i++) {
-    const s = segs[i];
+    const s = segs[i]!;
     const last = i === segs.length - 1;
     if (s === '' && !last && options.mergeSlashes !== false) continue;
     if (s === '.') {

@@ -5,7 +5,7 @@
  */
 import { Action } from './apply.js';
 import { absoluteUri } from './uri.js';
-import { encodePathForUrl, escapeUri, hasCtlOrSpace, proxyCanon } from './escape.js';
+import { encodePathForUrl, escapeUri, hasCtlOrSpace, proxyCanon } from '../common/escape.js';
 import type { Outcome } from './outcome.js';
 import { type EvalContext, type FsView } from './state.js';
 

@@ -2,18 +2,9 @@
 import type { RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
 import { absoluteUri } from './uri.js';
-import { hasCtlOrSpace } from './escape.js';
-import type { Evaluation, Outcome } from './outcome.js';
-import { type EvalContext, type RequestState } from './state.js';
-import {
-  EMPTY_ENV,
-  PASS,
-  drive,
-  engineOff,
-  finish,
-  makeContext,
-  type EvaluateInput,
-} from './context.js';
+import { hasCtlOrSpace } from '../common/escape.js';
+import { PASS, type Outcome } from './outcome.js';
+import type { EvalContext } from './state.js';
 import { localOutcome, prefixStat, proxyOutcome, redirectOutcome } from './results.js';
 
 /** One server-context pass (hook_uri2file). */
@@ -57,30 +48,4 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
     return localOutcome(f, st.args, true);
   }
   return localOutcome(f, st.args, false);
-}
-
-/** Evaluates server-context rules (patterns see `/path`). */
-export function evaluateServer(
-  ruleSet: RuleSet,
-  input: EvaluateInput,
-): Evaluation | Promise<Evaluation> {
-  if (ruleSet.engine !== true) return engineOff(input);
-  return drive(attemptServer, ruleSet, input, ruleSet.maps.size > 0, input.mapBudget);
-}
-
-export function attemptServer(
-  ruleSet: RuleSet,
-  input: EvaluateInput,
-  cache: Map<string, string | undefined>,
-): Evaluation {
-  const state: RequestState = {
-    uri: input.uri,
-    args: input.args,
-    filename: input.uri,
-    pathInfo: '',
-    env: (input.env ?? EMPTY_ENV) as Map<string, string>,
-    envShared: true,
-  };
-  const ctx = makeContext(ruleSet, input, state, cache, false);
-  return finish(ctx, serverPass(ruleSet, ctx), 0);
 }

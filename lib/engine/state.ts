@@ -1,5 +1,5 @@
 /** Mutable per-request state of one evaluation (Apache's request_rec fields mod_rewrite touches). */
-import type { RewriteMapSource } from './maps.js';
+import type { RewriteMapSource } from '../common/maps.js';
 import type { RequestView, ServerInfo } from './request.js';
 
 export interface FsView {

@@ -110,7 +110,7 @@ export function reduceUri(ctx: EvalContext): void {
         ? true
         : port === ourPort
       : port === ctx.server.serverPort;
-  if (!hosts.includes(m[1].toLowerCase()) || !portOk) return;
+  if (!hosts.includes(m[1]!.toLowerCase()) || !portOk) return;
   // mounted (Express's baseUrl): only URLs under the mount are this site's; the local path is below it
   const mount = ctx.server.mountPath ?? '';
   if (mount && url !== mount && !url.startsWith(mount + '/')) return;

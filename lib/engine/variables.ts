@@ -5,20 +5,10 @@
 import { statSync } from 'node:fs';
 import { headerValue, requestHost } from './request.js';
 import { append, type EvalContext } from './state.js';
+import { CANONICAL_HEADER, HTTP_VARS, type VariableRef } from '../compile/variable-ref.js';
 
 /** Apache 2.4's module magic number (major:minor), as API_VERSION shows it. */
 export const API_VERSION = '20120211:142';
-
-/** Header variables by name. Maps: variable names are rule text. */
-const HTTP_VARS = new Map<string, string>([
-  ['HTTP_ACCEPT', 'accept'],
-  ['HTTP_COOKIE', 'cookie'],
-  ['HTTP_FORWARDED', 'forwarded'],
-  ['HTTP_HOST', 'host'],
-  ['HTTP_PROXY_CONNECTION', 'proxy-connection'],
-  ['HTTP_REFERER', 'referer'],
-  ['HTTP_USER_AGENT', 'user-agent'],
-]);
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -29,34 +19,6 @@ function header(ctx: EvalContext, name: string): string {
   // the name as written in the rule
   if (v !== '' && lower !== 'host') ctx.varyThis = append(ctx.varyThis, name);
   return v;
-}
-
-const CANONICAL_HEADER = new Map<string, string>([
-  ['accept', 'Accept'],
-  ['cookie', 'Cookie'],
-  ['forwarded', 'Forwarded'],
-  ['host', 'Host'],
-  ['proxy-connection', 'Proxy-Connection'],
-  ['referer', 'Referer'],
-  ['user-agent', 'User-Agent'],
-]);
-
-/**
- * A variable reference resolved at load time: header variables (the hot case: `%{HTTP_HOST}`,
- * `%{HTTP:X-Foo}`) skip the name parsing on every request.
- */
-export type VariableRef =
-  { readonly header: string; readonly vary: string } | { readonly name: string };
-
-export function resolveVariable(rawName: string): VariableRef {
-  const colon = rawName.indexOf(':');
-  if (colon > 0 && rawName.slice(0, colon).toUpperCase() === 'HTTP') {
-    const h = rawName.slice(colon + 1);
-    return { header: h.toLowerCase(), vary: h };
-  }
-  const hv = colon < 0 ? HTTP_VARS.get(rawName.toUpperCase()) : undefined;
-  if (hv) return { header: hv, vary: CANONICAL_HEADER.get(hv) ?? hv };
-  return { name: rawName };
 }
 
 /** `%{ENV:name}` from the process environment: own variables only (`constructor` is not one). */

@@ -5,7 +5,7 @@ import { compileText, type CompileOptions } from '../compile/compile.js';
 import { chooseContext, describeValue, optionsError } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { compileTyped, type TypedRule } from '../compile/typed.js';
-import { ProgramMap } from '../engine/maps.js';
+import { ProgramMap } from '../common/maps.js';
 import { RewriteError } from '../errors.js';
 import type { RewriteOptions, RulesInput } from './types.js';
 

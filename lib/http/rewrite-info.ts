@@ -1,5 +1,5 @@
 /** `req.rewrite`: what modrewrite decided, for handlers and logging. */
-import { bytesToUtf8 } from '../engine/bytes.js';
+import { bytesToUtf8 } from '../common/bytes.js';
 import { setOwn } from '../engine/own.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from './types.js';

@@ -5,14 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { debugLog, type DebugLog } from '../debug-log.js';
 import { chooseContext, inferenceNote, withImpliedEngine } from '../compile/entry.js';
 import { inheritRules } from '../compile/inherit.js';
 import { RewriteRuntimeError, statusErrorCode } from '../errors.js';
 import { checkMapTimeout, MapBudget } from '../engine/budget.js';
 import type { EvaluateInput } from '../engine/context.js';
-import { evaluateDirectory } from '../engine/directory.js';
-import { evaluateServer } from '../engine/server.js';
+import { evaluateDirectory, evaluateServer } from '../engine/evaluate.js';
 import type { Evaluation } from '../engine/outcome.js';
 import { invalidHost, parseTarget } from '../engine/request.js';
 import { registeredHandler } from '../engine/own.js';
@@ -26,6 +24,7 @@ import {
   sendRedirect,
   sendStatus,
 } from './respond.js';
+import { debug, refreshExpress4Query } from './adapter.js';
 import { handOff } from './hand-off.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { checkRewriteOptions } from './check-options.js';
@@ -33,11 +32,6 @@ import { checkRulesInput, loadRules, ownedPrograms, rulesFile } from './load-rul
 import { compileTrust, requestView } from './request-view.js';
 import { RequestRewriteInfo } from './rewrite-info.js';
 import type { Next, RewriteInfo, RewriteOptions, RulesInput } from './types.js';
-
-export type { DebugLog } from '../debug-log.js';
-export { forceContentType } from './respond.js';
-
-export const debug: DebugLog = debugLog('modrewrite:engine');
 
 export const kRounds = Symbol.for('modrewrite.internalRedirects');
 
@@ -357,21 +351,4 @@ export function mountedUrl(req: IncomingMessage, baseUrl: string): string {
     if (path === baseUrl) return baseUrl + url.slice(1);
   }
   return baseUrl + url;
-}
-
-/**
- * Express 4 parses `req.query` once, before any middleware, into a plain writable property, so a
- * rewritten query would stay invisible to routes. There (and only there) we re-run the app's own
- * query parser. Express 5 exposes `req.query` as a getter over `req.url` and needs nothing; we
- * never assign a getter (expressjs/express#4433).
- */
-export function refreshExpress4Query(req: IncomingMessage): void {
-  // Express 5 (and plain node:http) has no own `query`: nothing to do, and nothing allocated
-  if (!Object.prototype.hasOwnProperty.call(req, 'query')) return;
-  const desc = Object.getOwnPropertyDescriptor(req, 'query');
-  const app = (req as unknown as { app?: { get?: (k: string) => unknown } }).app;
-  const parse = app?.get?.('query parser fn');
-  if (!desc || !('value' in desc) || !desc.writable || typeof parse !== 'function') return;
-  const q = (req.url ?? '').indexOf('?');
-  (req as unknown as { query: unknown }).query = parse(q < 0 ? '' : (req.url ?? '').slice(q + 1));
 }

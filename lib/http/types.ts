@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RuleSet } from '../compile/ruleset.js';
 import type { TypedRule } from '../compile/typed.js';
-import type { RewriteMapSource, UserMapFunction } from '../engine/maps.js';
+import type { RewriteMapSource, UserMapFunction } from '../common/maps.js';
 import type { Outcome } from '../engine/outcome.js';
 import type { FsView } from '../engine/state.js';
 

@@ -5,7 +5,7 @@
  * `DirectorySlash Off` in an `.htaccess` on the way, or `enabled: false`, turns it off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeUri } from '../engine/escape.js';
+import { escapeUri } from '../common/escape.js';
 import { constructUrl, parseTarget } from '../engine/request.js';
 import { mapToFile } from '../engine/directory.js';
 import { nodeFs } from '../engine/context.js';

@@ -8,7 +8,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import { compileText, type CompileOptions } from '../compile/compile.js';
 import { inheritRules } from '../compile/inherit.js';
 import type { RuleSet } from '../compile/ruleset.js';
-import { fsPath } from '../engine/bytes.js';
+import { fsPath } from '../common/bytes.js';
 import { RewriteError } from '../errors.js';
 import { normalizeFsPath, underRoot } from './paths.js';
 

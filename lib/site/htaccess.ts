@@ -6,7 +6,7 @@
  * answers 500 for requests under it (logged once per version), `.ht*` files are 403.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeUri } from '../engine/escape.js';
+import { escapeUri } from '../common/escape.js';
 import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
@@ -15,12 +15,13 @@ import {
   appendVary,
   checkHeader,
   failSafely,
+  forceContentType,
   sendRedirect,
   sendStatus,
 } from '../http/respond.js';
-import { debug, forceContentType, refreshExpress4Query } from '../http/rewrite.js';
+import { debug, refreshExpress4Query } from '../http/adapter.js';
 import type { Next, ProxyHandler } from '../http/types.js';
-import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
+import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig } from './pipeline.js';

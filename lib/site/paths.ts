@@ -1,6 +1,6 @@
 /** Path containment: what may be served, and from where. */
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { fsPath, utf8ToBytes } from '../engine/bytes.js';
+import { fsPath, utf8ToBytes } from '../common/bytes.js';
 import { posix, resolve } from 'node:path';
 
 /** A `.` or `..` segment: such a path is not normalised, and a string comparison would lie about it. */

@@ -7,24 +7,17 @@
  */
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import {
-  PASS,
-  finish,
-  makeContext,
-  nodeFs,
-  subView,
-  type EvaluateInput,
-} from '../engine/context.js';
+import { finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
 import {
   directoryPass,
   MAX_INTERNAL_REDIRECTS,
   renameEnv,
   type DirResult,
 } from '../engine/directory.js';
-import { escapeUri } from '../engine/escape.js';
-import type { Evaluation } from '../engine/outcome.js';
+import { escapeUri } from '../common/escape.js';
+import { PASS, type Evaluation } from '../engine/outcome.js';
 import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '../engine/request.js';
-import { evaluateServer } from '../engine/server.js';
+import { evaluateServer } from '../engine/evaluate.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import type { HtaccessStore } from './htaccess-store.js';

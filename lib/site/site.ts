@@ -9,8 +9,8 @@ import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { inferenceNote, optionsError, withImpliedEngine } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
-import { bytesToUtf8 } from '../engine/bytes.js';
-import { escapeUri } from '../engine/escape.js';
+import { bytesToUtf8 } from '../common/bytes.js';
+import { escapeUri } from '../common/escape.js';
 import { registeredHandler, setOwn } from '../engine/own.js';
 import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
@@ -21,6 +21,7 @@ import {
   answerSafely,
   appendVary,
   checkHeader,
+  forceContentType,
   isValidHeaderValue,
   sendFailure,
   sendRedirect,
@@ -28,10 +29,10 @@ import {
   setCheckedHeader,
 } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
-import { debug, forceContentType } from '../http/rewrite.js';
+import { debug } from '../http/adapter.js';
 import type { Handler, Next, ProxyHandler, ProxyRequest, RulesInput } from '../http/types.js';
 import { checkMapTimeout } from '../engine/budget.js';
-import type { UserMapFunction, RewriteMapSource } from '../engine/maps.js';
+import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';

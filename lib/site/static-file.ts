@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
 import mimeTypes from 'mime-types';
 import send from 'send';
-import { bytesToUtf8 } from '../engine/bytes.js';
+import { bytesToUtf8 } from '../common/bytes.js';
 
 export interface ServeFileOptions {
   /** A type forced by [T=]. */

@@ -6,7 +6,7 @@
  */
 import { compileText, RewriteError } from '../../../lib/index';
 import { compilePcre, PcreError } from '../../../lib/compile/pcre';
-import { utf8ToBytes } from '../../../lib/engine/bytes';
+import { utf8ToBytes } from '../../../lib/common/bytes';
 import { removeBuiltLibrary, runIsolated } from '../../helpers/isolated';
 
 afterAll(removeBuiltLibrary);

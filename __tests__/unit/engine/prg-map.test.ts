@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { rewrite, site } from '../../../lib/index';
 import { main } from '../../../lib/cli';
-import { ProgramMap } from '../../../lib/engine/maps';
+import { ProgramMap } from '../../../lib/common/maps';
 
 let dir: string;
 beforeAll(() => {

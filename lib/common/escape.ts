@@ -72,7 +72,7 @@ export interface BackrefEscapeFlags {
 export function escapeBackref(s: string, f: BackrefEscapeFlags): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
+    const ch = s[i]!;
     const c = s.charCodeAt(i);
     const selected =
       (f.ctls ? !isVcharObstext(c) : !f.escapes) ||

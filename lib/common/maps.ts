@@ -43,7 +43,7 @@ export function parseMapFile(text: string): Map<string, string> {
     if (l === '' || l[0] === '#' || /^\s/.test(l)) continue;
     const m = /^(\S+)\s+([^\s]+)/.exec(l);
     if (!m) continue;
-    if (!out.has(m[1])) out.set(m[1], m[2]);
+    if (!out.has(m[1]!)) out.set(m[1]!, m[2]!);
   }
   return out;
 }

@@ -1,0 +1,145 @@
+/**
+ * The two entry points of the engine: a server-context evaluation (hook_uri2file) and a
+ * per-directory one (hook_fixup) with its internal redirects. They build the evaluation context
+ * (context.ts), which in turn runs the passes (server.ts, directory.ts) for `-U`/`-F` look-aheads:
+ * the entry points live apart from the passes so that no module imports its own importer.
+ */
+import type { RuleSet } from '../compile/ruleset.js';
+import { drive, EMPTY_ENV, finish, makeContext, nodeFs, type EvaluateInput } from './context.js';
+import { directoryPass, mapToFile, MAX_INTERNAL_REDIRECTS, renameEnv } from './directory.js';
+import { PASS, type Evaluation } from './outcome.js';
+import { parseTarget } from './request.js';
+import { localOutcome } from './results.js';
+import { serverPass } from './server.js';
+import { append, NONE, type RequestState } from './state.js';
+
+/** Evaluates server-context rules (patterns see `/path`). */
+export function evaluateServer(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+): Evaluation | Promise<Evaluation> {
+  if (ruleSet.engine !== true) return engineOff(input);
+  return drive(attemptServer, ruleSet, input, ruleSet.maps.size > 0, input.mapBudget);
+}
+
+export function attemptServer(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+  cache: Map<string, string | undefined>,
+): Evaluation {
+  const state: RequestState = {
+    uri: input.uri,
+    args: input.args,
+    filename: input.uri,
+    pathInfo: '',
+    env: (input.env ?? EMPTY_ENV) as Map<string, string>,
+    envShared: true,
+  };
+  const ctx = makeContext(ruleSet, input, state, cache, false);
+  return finish(ctx, serverPass(ruleSet, ctx), 0);
+}
+
+/**
+ * Evaluates per-directory rules for the directory `input.directory` (URL-path, default `/`)
+ * under `server.documentRoot`, following internal redirects while they stay in that directory.
+ */
+export function evaluateDirectory(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+): Evaluation | Promise<Evaluation> {
+  if (ruleSet.engine !== true) return engineOff(input);
+  const fs = input.fs ?? nodeFs;
+  const root = input.server.documentRoot.replace(/\/$/, '');
+  const dirUrl = (input.directory ?? '/').replace(/\/?$/, '/');
+  const dir = root + dirUrl;
+  return drive(
+    (_a: null, _b: null, cache: Map<string, string | undefined>) => {
+      let uri = input.uri;
+      let args = input.args;
+      let env = new Map(input.env ?? []);
+      let end = !!input.end;
+      const vary: string[] = [];
+      const cookies: string[] = [];
+      for (let round = 0; ; round++) {
+        const mapped = mapToFile(root, uri, fs);
+        const state: RequestState = {
+          uri,
+          args,
+          filename: mapped.filename,
+          pathInfo: mapped.pathInfo,
+          env,
+        };
+        const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0, dir);
+        ctx.responseVary = append(ctx.responseVary, ...vary);
+        ctx.cookies = append(ctx.cookies, ...cookies);
+        // rules of a directory apply only to requests inside it (or to the directory itself)
+        if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir))
+          return finish(ctx, PASS, 0);
+        const result = directoryPass(ruleSet, ctx, dir);
+        if (result.kind === 'outcome') {
+          if (round > 0 && result.outcome.type === 'pass')
+            return finish(ctx, localOutcome(uri, args, false), round);
+          return finish(ctx, result.outcome, round);
+        }
+        if (round + 1 > MAX_INTERNAL_REDIRECTS) {
+          ctx.trace?.(
+            `Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`,
+          );
+          return finish(
+            ctx,
+            { type: 'status', status: 500, cause: 'recursion', reason: 'recursion' },
+            round,
+          );
+        }
+        const parsed = parseTarget(result.url);
+        if (!parsed.ok)
+          return finish(
+            ctx,
+            { type: 'status', status: parsed.status, cause: 'bad-request' },
+            round,
+          );
+        vary.splice(0, vary.length, ...ctx.responseVary);
+        cookies.splice(0, cookies.length, ...ctx.cookies);
+        end = ctx.end;
+        env = renameEnv(ctx.state.env);
+        uri = parsed.uri;
+        args = parsed.args;
+        // Left the directory: the rules no longer apply; the app sees the new URL.
+        if (
+          !(uri + '/').startsWith(dirUrl) ||
+          (uri + '/' === dirUrl && !uri.endsWith('/') && dirUrl !== '/')
+        ) {
+          const c2 = makeContext(
+            ruleSet,
+            input,
+            { uri, args, filename: uri, pathInfo: '', env },
+            cache,
+            true,
+          );
+          c2.responseVary = append(c2.responseVary, ...vary);
+          c2.cookies = append(c2.cookies, ...cookies);
+          c2.end = end;
+          return finish(c2, localOutcome(uri, args, false), round + 1);
+        }
+      }
+    },
+    null,
+    null,
+    ruleSet.maps.size > 0,
+    input.mapBudget,
+  );
+}
+
+/** RewriteEngine off: nothing is rewritten; the environment and an earlier [END] pass through. */
+function engineOff(input: EvaluateInput): Evaluation {
+  return {
+    outcome: PASS,
+    effects: {
+      vary: NONE,
+      cookies: NONE,
+      env: new Map(input.env ?? []),
+      end: !!input.end,
+      internalRedirects: 0,
+    },
+  };
+}
