@@ -104,8 +104,11 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
       cause: 'unsafe',
       reason: 'Rewritten query string contains control characters or spaces',
     });
+  // a forced code 0 (`[F,R=abc]`): Apache's fixup returns OK and the file is served as mapped (recorded)
   if (action === Action.Status || action === Action.StatusSet)
-    return done({ type: 'status', status: ctx.status, cause: reason ?? 'flag' });
+    return done(
+      ctx.status === 0 ? PASS : { type: 'status', status: ctx.status, cause: reason ?? 'flag' },
+    );
   if (toProxy) return done(proxyOutcome(ctx, action));
   if (abs.skip) {
     if (ruleSet.base !== undefined) {

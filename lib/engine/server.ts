@@ -6,6 +6,7 @@ import { hasCtlOrSpace } from '../common/escape.js';
 import { PASS, type Outcome } from './outcome.js';
 import type { EvalContext } from './state.js';
 import { localOutcome, prefixStat, proxyOutcome, redirectOutcome } from './results.js';
+import type { StatusCause } from '../errors.js';
 
 /** One server-context pass (hook_uri2file). */
 export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
@@ -28,8 +29,7 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
       cause: 'unsafe',
       reason: 'Rewritten query string contains control characters or spaces',
     };
-  if (action === Action.Status || action === Action.StatusSet)
-    return { type: 'status', status: ctx.status, cause: reason ?? 'flag' };
+  if (action === Action.Status || action === Action.StatusSet) return statusOutcome(ctx, reason);
   if (toProxy) return proxyOutcome(ctx, action);
   if (abs.skip) return redirectOutcome(ctx, action, oargs);
   if (f.startsWith('passthrough:')) return localOutcome(f.slice(12), st.args, false);
@@ -48,4 +48,15 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
     return localOutcome(f, st.args, true);
   }
   return localOutcome(f, st.args, false);
+}
+
+/**
+ * A status the rules forced. `[F,R=abc]` forces code 0 (R= with no number keeps 0, F's status flag
+ * stays): Apache logs "forcing responsecode 0", translate_name returns OK without a filename, and
+ * the request ends in a 404 even for a file that exists (recorded on 2.4.71; fuzz counterexample).
+ */
+function statusOutcome(ctx: EvalContext, reason: StatusCause | undefined): Outcome {
+  if (ctx.status === 0)
+    return { type: 'status', status: 404, cause: 'flag', reason: 'forced response code 0' };
+  return { type: 'status', status: ctx.status, cause: reason ?? 'flag' };
 }
