@@ -5,7 +5,7 @@
  */
 import { statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { inferenceNote, optionsError, withImpliedEngine } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
@@ -131,7 +131,9 @@ export function site<
           // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
           compile: {
             maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) },
-            mapRoot: options.mapRoot,
+            // one ServerRoot for the whole server, as in Apache: <IfFile> in an .htaccess
+            // resolves against it, not against the .htaccess folder
+            mapRoot: options.mapRoot ?? (written?.file ? dirname(written.file) : process.cwd()),
           },
         });
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
