@@ -75,6 +75,8 @@ export interface SiteOptions<
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
   /** How long one request may wait for asynchronous map answers, in ms; then 500 (ERR_MAP_TIMEOUT, logged). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
   readonly mapTimeout?: number;
+  /** Names `<IfDefine>` sees as defined (in `config` and every `.htaccess`), like `apache2 -D NAME`. @default [] */
+  readonly defines?: readonly string[];
   /** Folder relative map paths in `config` resolve against. @default the config file's folder, else cwd */
   readonly mapRoot?: string;
   readonly serverName?: string;
@@ -117,6 +119,7 @@ export function site<
           context: 'server',
           maps: options.maps,
           mapRoot: options.mapRoot,
+          defines: options.defines,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const ht = options.htaccess ?? true;
@@ -134,6 +137,7 @@ export function site<
             // one ServerRoot for the whole server, as in Apache: <IfFile> in an .htaccess
             // resolves against it, not against the .htaccess folder
             mapRoot: options.mapRoot ?? (written?.file ? dirname(written.file) : process.cwd()),
+            defines: options.defines,
           },
         });
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
