@@ -9,7 +9,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
-import { site } from '../../lib/index';
+import express from 'express';
+import { htaccess, site } from '../../lib/index';
 
 const WORDPRESS = [
   '# BEGIN WordPress',
@@ -132,5 +133,21 @@ describe('sections in nested .htaccess files', () => {
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('SECRET');
     expect(logged.join('\n')).toContain("Invalid command '<Files'");
+  });
+});
+
+describe('htaccess() in front of express.static reads the same sections', () => {
+  test("WordPress's front controller, and <IfDefine> with the defines passed", async () => {
+    const app = express();
+    app.use(htaccess({ root, defines: ['PRODUCTION'], log: (m) => logged.push(m) }));
+    app.use(express.static(root));
+    const front = await request(app).get('/hello-world/');
+    expect(front.status).toBe(200);
+    expect(front.text).toBe('FRONT CONTROLLER\n');
+    const prod = await request(app).get('/production/x');
+    expect(prod.text).toBe('PROD\n');
+    const broken = await request(app).get('/broken/file.txt');
+    expect(broken.status).toBe(500);
+    expect(broken.text).not.toContain('NEVER');
   });
 });
