@@ -8,7 +8,17 @@ const http = require('node:http');
 const path = require('node:path');
 
 /** Headers Apache is asked to expose (mod_headers) and the replay computes the same way. */
-const ENV_NAMES = ['FOO', 'BAR', 'BAZ', 'REDIRECT_FOO', 'REDIRECT_STATUS', 'MAPTYPE'];
+const ENV_NAMES = [
+  'FOO',
+  'BAR',
+  'BAZ',
+  'REDIRECT_FOO',
+  'REDIRECT_STATUS',
+  'MAPTYPE',
+  // the Authorization pass-through of WordPress's and Laravel's .htaccess ([E=HTTP_AUTHORIZATION:...])
+  'HTTP_AUTHORIZATION',
+  'REDIRECT_HTTP_AUTHORIZATION',
+];
 
 function substitute(text, vars) {
   return text.replace(/\{(DOCROOT|SERVERROOT|BACKEND|PORT|DEADPORT)\}/g, (m, k) =>

@@ -202,6 +202,7 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
       allowedRoots: list(p, 'allow-root'),
       directorySlash: !flag(p, 'no-directory-slash'),
       directoryIndex: list(p, 'index'),
+      defines: list(p, 'define'),
       fallthrough: false,
       debugHeaders: flag(p, 'debug-headers'),
       trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,

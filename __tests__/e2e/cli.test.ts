@@ -98,3 +98,36 @@ test('lint: ok files pass, broken ones name file:line:column and exit 1', async 
   expect(await main(['lint', join(tmp, 'conf/bad.conf')], bad.io)).toBe(1);
   expect(bad.err[0]).toMatch(/bad\.conf:3:\d+/);
 });
+
+test('serve -D NAME / --define NAME: <IfDefine> sections in the config and in .htaccess files (issue 12)', async () => {
+  writeFileSync(
+    join(tmp, 'conf/defines.conf'),
+    '<IfDefine PRODUCTION>\n  RewriteRule ^/where$ /sub/target.txt [L]\n</IfDefine>\n<IfModule mod_php.c>\n  php_value a b\n</IfModule>\n',
+  );
+  const run = async (flags: string[]) => {
+    const c = capture();
+    const server = (await main(
+      [
+        'serve',
+        '--root',
+        join(tmp, 'www'),
+        '--config',
+        join(tmp, 'conf/defines.conf'),
+        '--port',
+        '0',
+        '--quiet',
+        ...flags,
+      ],
+      c.io,
+    )) as Server;
+    try {
+      const port = (server.address() as AddressInfo).port;
+      return (await request(`http://127.0.0.1:${port}`).get('/where')).status;
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  };
+  expect(await run([])).toBe(404);
+  expect(await run(['-D', 'PRODUCTION'])).toBe(200);
+  expect(await run(['--define', 'OTHER', '--define', 'PRODUCTION'])).toBe(200);
+});

@@ -95,6 +95,15 @@ export const SERVE: CommandSpec = {
       help: 'DirectoryIndex name; repeat for several',
     },
     {
+      name: 'define',
+      short: 'D',
+      type: 'string',
+      multiple: true,
+      value: 'NAME',
+      defaultText: 'none',
+      help: 'define NAME for <IfDefine NAME> sections, like apache2 -D NAME; repeatable',
+    },
+    {
       name: 'no-directory-slash',
       type: 'boolean',
       defaultText: 'DirectorySlash On',

@@ -45,6 +45,8 @@ export interface CompileOptions {
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
   /** Folder that relative `txt:`/`rnd:`/`prg:` paths resolve against (Apache's ServerRoot). @default the rules file's folder, else cwd */
   readonly mapRoot?: string;
+  /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] (nothing defined) */
+  readonly defines?: readonly string[];
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -92,10 +94,24 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
   const context = chooseContext(options.context, options.file).context;
   if (context !== options.context) options = { ...options, context };
   const sink = new ProblemSink(sourceLineLookup(source));
-  const { directives } = parse(source, options, sink);
+  const { directives } = parse(
+    source,
+    {
+      ...options,
+      // <IfFile> paths are ServerRoot-relative, like map paths; <IfVersion ~ re> is PCRE
+      serverRoot: serverRootOf(options),
+      regex: (pattern) => compilePcre(pattern, false),
+    },
+    sink,
+  );
   const set = compileDirectives(directives, options, sink);
   throwIfProblems(sink.problems);
   return set;
+}
+
+/** Apache's ServerRoot for relative paths in the rules (maps, `<IfFile>`). */
+function serverRootOf(options: CompileOptions): string {
+  return options.mapRoot ?? (options.file ? resolve(options.file, '..') : process.cwd());
 }
 
 function checkCompileArguments(where: string, source: unknown, options: unknown): void {
@@ -122,7 +138,7 @@ export function compileDirectives(
   let hasRewrite = false;
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
-  const mapRoot = options.mapRoot ?? (options.file ? resolve(options.file, '..') : process.cwd());
+  const mapRoot = serverRootOf(options);
 
   for (const d of directives) {
     if (d.type.startsWith('Rewrite')) hasRewrite = true;

@@ -56,6 +56,7 @@ const SHARED_KINDS: Readonly<Record<string, Kind>> = {
   trace: 'trace',
   proxy: 'function',
   handlers: 'object',
+  defines: 'strings',
 };
 
 /** `rewrite(rules, options)`'s options. */

@@ -46,7 +46,10 @@ export function checkRulesInput(where: string, rules: unknown): void {
  */
 export function loadRules(
   rules: RulesInput,
-  options: Pick<RewriteOptions, 'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives'>,
+  options: Pick<
+    RewriteOptions,
+    'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines'
+  >,
 ): RuleSet {
   checkRulesInput('loadRules()', rules);
   const context = chooseContext(options.context, rulesFile(rules)).context;
@@ -55,6 +58,7 @@ export function loadRules(
     maps: options.maps,
     mapRoot: options.mapRoot,
     ignoreUnknownDirectives: options.ignoreUnknownDirectives,
+    defines: options.defines,
   };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);

@@ -82,6 +82,8 @@ export interface RewriteOptions<
   readonly mapRoot?: string;
   /** Skip directives that are not mod_rewrite's instead of failing. @default false */
   readonly ignoreUnknownDirectives?: boolean;
+  /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] */
+  readonly defines?: readonly string[];
   /** Rules of the enclosing context, merged per RewriteOptions Inherit* like Apache. */
   readonly parent?: RulesInput;
   /** `[P]` outcomes go here. Without it, `[P]` answers 403 like Apache without mod_proxy. */

@@ -39,6 +39,10 @@ export interface HtaccessOptions<
   readonly recheckMs?: number;
   readonly proxy?: ProxyHandler<Req, Res>;
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
+  /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] */
+  readonly defines?: readonly string[];
+  /** Apache's ServerRoot, as in site(): what relative `<IfFile>` paths resolve against. @default process.cwd() */
+  readonly mapRoot?: string;
   /** How long one request may wait for asynchronous map answers, in ms; then `next(err)` with ERR_MAP_TIMEOUT (500). @default DEFAULT_MAP_TIMEOUT (10 000) */
   readonly mapTimeout?: number;
   readonly serverName?: string;
@@ -59,7 +63,12 @@ export function htaccess<
     fileName: options.fileName,
     recheckMs: options.recheckMs,
     log: options.log,
-    compile: { maps: options.maps },
+    compile: {
+      maps: options.maps,
+      defines: options.defines,
+      // one ServerRoot for every .htaccess, as in Apache (not each file's own folder)
+      mapRoot: options.mapRoot ?? process.cwd(),
+    },
   });
   const config: SiteConfig = {
     root,

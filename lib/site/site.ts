@@ -5,7 +5,7 @@
  */
 import { statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { inferenceNote, optionsError, withImpliedEngine } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
@@ -76,6 +76,8 @@ export interface SiteOptions<
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
   /** How long one request may wait for asynchronous map answers, in ms; then 500 (ERR_MAP_TIMEOUT, logged). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
   readonly mapTimeout?: number;
+  /** Names `<IfDefine>` sees as defined (in `config` and every `.htaccess`), like `apache2 -D NAME`. @default [] */
+  readonly defines?: readonly string[];
   /** Folder relative map paths in `config` resolve against. @default the config file's folder, else cwd */
   readonly mapRoot?: string;
   readonly serverName?: string;
@@ -118,6 +120,7 @@ export function site<
           context: 'server',
           maps: options.maps,
           mapRoot: options.mapRoot,
+          defines: options.defines,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const ht = options.htaccess ?? true;
@@ -132,7 +135,10 @@ export function site<
           // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
           compile: {
             maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) },
-            mapRoot: options.mapRoot,
+            // one ServerRoot for the whole server, as in Apache: <IfFile> in an .htaccess
+            // resolves against it, not against the .htaccess folder
+            mapRoot: options.mapRoot ?? (written?.file ? dirname(written.file) : process.cwd()),
+            defines: options.defines,
           },
         });
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];

@@ -16,6 +16,7 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
+import { activeLines, type SectionProblem } from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
 
@@ -26,6 +27,12 @@ export interface ParseOptions {
   readonly context?: ConfigContext;
   /** Skip directives other than mod_rewrite's (useful for whole vhost files). @default false */
   readonly ignoreUnknownDirectives?: boolean;
+  /** Names `<IfDefine>` sees as defined (`apache2 -D NAME`). @default [] */
+  readonly defines?: readonly string[];
+  /** Folder relative `<IfFile>` paths resolve against (Apache's ServerRoot). @default cwd */
+  readonly serverRoot?: string;
+  /** Compiles an `<IfVersion ~ regex>` pattern (Apache: PCRE). @default RegExp */
+  readonly regex?: (pattern: string) => RegExp;
 }
 
 export interface ParseResult {
@@ -75,11 +82,25 @@ export function parse(
     );
     return { directives, problems: sink.problems };
   }
-  for (const line of logicalLines(source, options.file)) {
+  const lines = activeLines(logicalLines(source, options.file), options, (p) =>
+    reportSectionProblem(p, options, sink),
+  );
+  for (const line of lines) {
     const d = parseLine(line, context, options, sink);
     if (d) directives.push(d);
   }
   return { directives, problems: sink.problems };
+}
+
+/** A section problem as a load problem (an unknown section is skipped with `ignoreUnknownDirectives`). */
+function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: ProblemSink): void {
+  if (p.kind === 'unknown') {
+    if (!options.ignoreUnknownDirectives) sink.add('ERR_UNKNOWN_DIRECTIVE', p.message, p.pos);
+    return;
+  }
+  const code =
+    p.kind === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.kind === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
+  sink.add(code, p.message, p.pos);
 }
 
 function parseLine(

@@ -1,0 +1,63 @@
+/**
+ * The Apache modules modrewrite emulates, and the directives each one owns here. ONE table: what
+ * `<IfModule>`, `<IfDirective>` and `<IfSection>` answer comes from it, so a module that gains an
+ * emulation registers here (and its directives in parse.ts) and the sections follow.
+ *
+ * Apache (server/core.c `find_module`) finds a module by its source name (`mod_rewrite.c`, the
+ * `name` field of its module struct) or by its symbol (`rewrite_module`, the name LoadModule
+ * gives), both compared case-sensitively (`strcmp`); directive names are compared case-insensitively
+ * (`ap_exists_directive` lower-cases them).
+ */
+
+export interface EmulatedModule {
+  /** The module's symbol, as `LoadModule` names it: `rewrite_module`. */
+  readonly symbol: string;
+  /** The directives (and `<Section` openers) modrewrite understands for this module. */
+  readonly directives: readonly string[];
+}
+
+/** Source name (`mod_rewrite.c`) → module. Mutable on purpose: later modules register here. */
+export const EMULATED_MODULES = new Map<string, EmulatedModule>([
+  [
+    'core.c',
+    {
+      symbol: 'core_module',
+      directives: ['Options', '<IfModule', '<IfDefine', '<IfFile', '<IfDirective', '<IfSection'],
+    },
+  ],
+  // mod_version's only directive is <IfVersion>, which modrewrite evaluates (as 2.4.71)
+  ['mod_version.c', { symbol: 'version_module', directives: ['<IfVersion'] }],
+  [
+    'mod_rewrite.c',
+    {
+      symbol: 'rewrite_module',
+      directives: [
+        'RewriteEngine',
+        'RewriteCond',
+        'RewriteRule',
+        'RewriteMap',
+        'RewriteBase',
+        'RewriteOptions',
+      ],
+    },
+  ],
+  ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
+  // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
+  ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
+  ['mod_proxy_http.c', { symbol: 'proxy_http_module', directives: [] }],
+]);
+
+/** `<IfModule name>`: a loaded module by source name or symbol, case-sensitive like Apache. */
+export function isModuleEmulated(name: string): boolean {
+  if (EMULATED_MODULES.has(name)) return true;
+  for (const module of EMULATED_MODULES.values()) if (module.symbol === name) return true;
+  return false;
+}
+
+/** `<IfDirective name>` (and `<IfSection>` with `<` prepended): case-insensitive, like Apache. */
+export function isDirectiveKnown(name: string): boolean {
+  const wanted = name.toLowerCase();
+  for (const module of EMULATED_MODULES.values())
+    if (module.directives.some((d) => d.toLowerCase() === wanted)) return true;
+  return false;
+}

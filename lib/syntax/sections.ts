@@ -1,0 +1,335 @@
+/**
+ * Apache's configuration-time conditional sections: `<IfModule>`, `<IfDefine>`, `<IfFile>`,
+ * `<IfDirective>`, `<IfSection>` (server/core.c `start_cond_section`) and `<IfVersion>`
+ * (modules/metadata/mod_version.c), evaluated while the lines are read, as Apache does (they are
+ * EXEC_ON_READ): a true section's body is read like the lines around it, a false one's is skipped
+ * without looking at its directives (config.c `ap_soak_end_container`: only the nesting of `<...>`
+ * lines is followed). Every other section (`<Files>`, `<Limit>`, `<If>`, `<Directory>`...) is a
+ * directive modrewrite cannot apply: refused (fail closed), and its body skipped.
+ */
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { SourcePosition } from '../errors.js';
+import type { LogicalLine } from './lexer.js';
+import { isDirectiveKnown, isModuleEmulated } from './modules.js';
+
+/** The Apache release `<IfVersion>` compares against (what the conformance corpus is recorded from). */
+export const APACHE_VERSION = { major: 2, minor: 4, patch: 71, add: '' } as const;
+
+/** What the conditions look at. */
+export interface SectionEnvironment {
+  /** Names defined with `-D` (`<IfDefine>`); nothing by default, as `apache2` started without `-D`. */
+  readonly defines?: readonly string[];
+  /** Folder relative `<IfFile>` paths resolve against (Apache's ServerRoot). @default cwd */
+  readonly serverRoot?: string;
+  /** Compiles an `<IfVersion ~ regex>` (PCRE in Apache); throws when it does not compile. @default RegExp */
+  readonly regex?: (pattern: string) => RegExp;
+}
+
+/** One problem found while reading sections (the caller adds its code frame). */
+export interface SectionProblem {
+  readonly kind: 'args' | 'nesting' | 'unknown' | 'limit';
+  readonly message: string;
+  readonly pos: SourcePosition;
+}
+
+type Outcome = boolean | { readonly error: string };
+
+const isSpace = (c: string | undefined): boolean =>
+  c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
+
+/** Core's `ap_getword_conf`: one word (quotes removed, `\"` and `\\` unescaped), and where the next starts. */
+export function getWordConf(s: string, from: number): { word: string; next: number } {
+  let i = from;
+  while (isSpace(s[i])) i++;
+  const quote = s[i] === '"' || s[i] === "'" ? s[i] : '';
+  let word = '';
+  if (quote) {
+    i++;
+    while (i < s.length && s[i] !== quote) {
+      if (s[i] === '\\' && (s[i + 1] === quote || s[i + 1] === '\\')) i++;
+      word += s[i++];
+    }
+    if (s[i] === quote) i++;
+  } else {
+    while (i < s.length && !isSpace(s[i])) {
+      if (s[i] === '\\' && s[i + 1] === '\\') i++;
+      word += s[i++];
+    }
+  }
+  while (isSpace(s[i])) i++;
+  return { word, next: i };
+}
+
+/** `start_cond_section`: `[!]word>`; the test sees the first word only (more words are ignored). */
+function condSection(name: string, args: string, test: (word: string) => boolean): Outcome {
+  const end = args.lastIndexOf('>');
+  if (end < 0) return { error: `${name}> directive missing closing '>'` };
+  const arg = args.slice(0, end);
+  const not = arg[0] === '!';
+  const { word } = getWordConf(arg, not ? 1 : 0);
+  if (word === '') return { error: `${name}> directive requires additional arguments` };
+  return test(word) !== not;
+}
+
+/** `<IfFile path>`: stat only, relative to the ServerRoot; never a network path (UNC). */
+function fileExists(path: string, env: SectionEnvironment): boolean {
+  if (path.startsWith('//') || path.startsWith('\\\\')) return false;
+  const full = isAbsolute(path) ? path : resolve(env.serverRoot ?? process.cwd(), path);
+  try {
+    return statSync(full, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    // a NUL byte, a permission problem: not there, like a failed apr_stat
+    return false;
+  }
+}
+
+const VERSION_ERROR =
+  'Version appears to be invalid. It must have the format major[.minor[.patch]] where major, minor and patch are numbers.';
+
+/** mod_version's `compare_version`: -1, 0 or 1 against APACHE_VERSION, or an error. */
+export function compareVersion(text: string): number | { error: string } {
+  if (!/^[0-9]/.test(text)) return { error: VERSION_ERROR };
+  const parts: number[] = [];
+  let start = 0;
+  let p = 0;
+  while (p <= text.length && parts.length < 3) {
+    if (p === text.length || text[p] === '.') {
+      parts.push(Number.parseInt(text.slice(start, p), 10) || 0);
+      start = ++p;
+      continue;
+    }
+    if (!/[0-9]/.test(text[p])) break;
+    p++;
+  }
+  if (p < text.length) return { error: VERSION_ERROR };
+  const mine = [APACHE_VERSION.major, APACHE_VERSION.minor, APACHE_VERSION.patch];
+  for (let i = 0; i < 3; i++) {
+    const theirs = parts[i] ?? 0;
+    if (mine[i] > theirs) return 1;
+    if (mine[i] < theirs) return -1;
+  }
+  return 0;
+}
+
+function matchVersion(pattern: string, env: SectionEnvironment): Outcome {
+  let re: RegExp;
+  try {
+    re = (env.regex ?? ((s: string) => new RegExp(s)))(pattern);
+  } catch {
+    return { error: 'Unable to compile regular expression' };
+  }
+  const v = APACHE_VERSION;
+  return re.test(`${v.major}.${v.minor}.${v.patch}${v.add}`);
+}
+
+/** mod_version's `start_ifversion` (TAKE123 arguments split by `ap_getword_conf`). */
+export function ifVersion(args: string, env: SectionEnvironment): Outcome {
+  const words: string[] = [];
+  let i = 0;
+  while (i < args.length && words.length < 3) {
+    const w = getWordConf(args, i);
+    words.push(w.word);
+    i = w.next;
+  }
+  if (!words[0] || i < args.length)
+    return {
+      error:
+        '<IfVersion takes one, two or three arguments, a comparison operator, a version (and a delimiter)',
+    };
+  let [op, version, delimiter] = words as [string, string | undefined, string | undefined];
+  // one argument is an equality test; a quoted version alone leaves `>` as the second argument
+  if (version === undefined) [op, version] = ['=', op];
+  if (delimiter === undefined && version === '>') [op, version, delimiter] = ['=', op, '>'];
+  let end = version.length;
+  if (end === 0 || (delimiter !== '>' && version[--end] !== '>'))
+    return { error: "<IfVersion> directive missing closing '>'" };
+  let o = op;
+  const reverse = o[0] === '!';
+  if (reverse && o.length > 1) o = o.slice(1);
+  const outcome = versionTest(o, version.slice(0, end), env);
+  if (outcome === undefined) return { error: `unrecognized operator '${op}'` };
+  return typeof outcome === 'boolean' ? outcome !== reverse : outcome;
+}
+
+/** One `<IfVersion>` operator applied (undefined: not an operator Apache knows). */
+function versionTest(op: string, version: string, env: SectionEnvironment): Outcome | undefined {
+  const c = op[0];
+  const tail = op.slice(1);
+  if (!(tail === '' || (tail === '=' && c !== '~'))) return undefined;
+  if (c === '~') return matchVersion(version, env);
+  if (c === '=' && version.startsWith('/')) {
+    if (version.length < 2 || !version.endsWith('/'))
+      return { error: 'Missing delimiting / of regular expression.' };
+    return matchVersion(version.slice(1, -1), env);
+  }
+  if (c !== '=' && c !== '<' && c !== '>') return undefined;
+  const compare = compareVersion(version);
+  if (typeof compare !== 'number') return compare;
+  if (c === '=') return compare === 0;
+  if (c === '<') return compare === -1 || (tail === '=' && compare === 0);
+  return compare === 1 || (tail === '=' && compare === 0);
+}
+
+/** The conditional sections by lower-case opener, with Apache's spelling and their test. */
+const CONDITIONALS = new Map<
+  string,
+  { readonly name: string; readonly test: (args: string, env: SectionEnvironment) => Outcome }
+>([
+  ['<ifmodule', { name: '<IfModule', test: (a) => condSection('<IfModule', a, isModuleEmulated) }],
+  [
+    '<ifdefine',
+    {
+      name: '<IfDefine',
+      test: (a, env) => condSection('<IfDefine', a, (w) => (env.defines ?? []).includes(w)),
+    },
+  ],
+  [
+    '<iffile',
+    { name: '<IfFile', test: (a, env) => condSection('<IfFile', a, (w) => fileExists(w, env)) },
+  ],
+  [
+    '<ifdirective',
+    { name: '<IfDirective', test: (a) => condSection('<IfDirective', a, isDirectiveKnown) },
+  ],
+  [
+    '<ifsection',
+    {
+      name: '<IfSection',
+      test: (a) => condSection('<IfSection', a, (w) => isDirectiveKnown('<' + w)),
+    },
+  ],
+  ['<ifversion', { name: '<IfVersion', test: ifVersion }],
+]);
+
+/** Evaluates one conditional opener (`<IfModule`, any case) on its raw arguments; undefined: not conditional. */
+export function evaluateSection(
+  opener: string,
+  args: string,
+  env: SectionEnvironment = {},
+): Outcome | undefined {
+  return CONDITIONALS.get(opener.toLowerCase())?.test(args, env);
+}
+
+/** Sections nested deeper than this are refused (Apache recurses without a bound; we keep the stack safe). */
+export const MAX_SECTION_DEPTH = 256;
+
+/** Thrown to stop reading: Apache gives up on a file at its first nesting error. */
+class StopReading extends Error {}
+
+/** The first word of a line and the raw arguments after it (`>` when a `<Section>` has none). */
+function splitOpener(text: string): { word: string; args: string } {
+  const m = /^\S+/.exec(text);
+  const word = m ? m[0] : '';
+  let i = word.length;
+  while (isSpace(text[i])) i++;
+  return { word, args: text.slice(i) };
+}
+
+/**
+ * Reads `lines` as Apache builds its configuration tree and returns the lines whose directives
+ * apply (those outside every section and inside true conditional ones), positions untouched.
+ */
+export function activeLines(
+  lines: readonly LogicalLine[],
+  env: SectionEnvironment,
+  report: (p: SectionProblem) => void,
+): LogicalLine[] {
+  const out: LogicalLine[] = [];
+  let i = 0;
+  let depth = 0;
+  const enter = (line: LogicalLine): void => {
+    if (++depth <= MAX_SECTION_DEPTH) return;
+    report({
+      kind: 'limit',
+      message: `sections nested deeper than ${MAX_SECTION_DEPTH} levels`,
+      pos: line.at(0),
+    });
+    throw new StopReading();
+  };
+
+  /** `ap_soak_end_container`: skips to the matching closer, following only the nesting. */
+  const soak = (name: string, opened: LogicalLine, unclosed: string): void => {
+    while (i < lines.length) {
+      const line = lines[i++];
+      const { word, args } = splitOpener(line.text);
+      if (word[0] !== '<') continue;
+      if (word[1] === '/') {
+        // Apache drops the last character (meant to be `>`) and compares case-insensitively
+        const closer = word.slice(0, -1);
+        if (closer.slice(2).toLowerCase() === name.slice(1).toLowerCase()) return;
+        report({
+          kind: 'nesting',
+          message: `Expected </${name.slice(1)}> but saw ${closer}>`,
+          pos: line.at(0),
+        });
+        throw new StopReading();
+      }
+      const inner = args === '' && word.endsWith('>') ? word.slice(0, -1) : word;
+      enter(line);
+      soak(inner, line, `Expected </${inner.slice(1)}> before end of configuration`);
+      depth--;
+    }
+    report({ kind: 'nesting', message: unclosed, pos: opened.at(0) });
+    throw new StopReading();
+  };
+
+  /** A body read as directives; `closer` is the exact line that ends it (`</IfModule>`). */
+  const body = (closer: string | undefined): void => {
+    while (i < lines.length) {
+      const line = lines[i++];
+      if (closer !== undefined && line.text.toLowerCase() === closer) return;
+      const { word, args } = splitOpener(line.text);
+      if (word.startsWith('</')) {
+        report({
+          kind: 'nesting',
+          message: `${word} without matching <${word.slice(2)} section`,
+          pos: line.at(0),
+        });
+        throw new StopReading();
+      }
+      if (!word.startsWith('<')) {
+        out.push(line);
+        continue;
+      }
+      enter(line);
+      section(line, word, args);
+      depth--;
+    }
+    // Apache (ap_build_cont_config) ends a true section at the end of the file without complaint
+  };
+
+  const section = (line: LogicalLine, word: string, rawArgs: string): void => {
+    const opener = word.endsWith('>') ? word.slice(0, -1) : word;
+    const args = rawArgs === '' ? '>' : rawArgs;
+    const conditional = CONDITIONALS.get(opener.toLowerCase());
+    if (!conditional) {
+      report({
+        kind: 'unknown',
+        message: `Invalid command '${opener}', perhaps misspelled or defined by a module not included in the server configuration`,
+        pos: line.at(0),
+      });
+      soak(opener, line, `${opener}> was not closed.`);
+      return;
+    }
+    const outcome = conditional.test(args, env);
+    if (typeof outcome !== 'boolean') {
+      report({ kind: 'args', message: outcome.error, pos: line.at(0) });
+      throw new StopReading();
+    }
+    if (outcome) body(`</${conditional.name.slice(1).toLowerCase()}>`);
+    else
+      soak(
+        conditional.name,
+        line,
+        `Expected </${conditional.name.slice(1)}> before end of configuration`,
+      );
+  };
+
+  try {
+    body(undefined);
+  } catch (err) {
+    if (!(err instanceof StopReading)) throw err;
+  }
+  return out;
+}
