@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { Arg, Directive } from '../syntax/ast.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
-import { utf8ToBytes } from '../common/bytes.js';
+import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
 import {
   FileMap,
@@ -272,24 +272,39 @@ function compileMap(
   }
 }
 
+/**
+ * Compiles a pattern given as a byte string (Apache matches bytes: a pattern written in UTF-8 matches
+ * the UTF-8 bytes of the subject). Errors quote the pattern as written and sit at the character
+ * the translator's byte offset falls in.
+ */
 function compileRegex(
-  text: string,
+  bytes: string,
   nocase: boolean,
   pos: SourcePosition,
   what: string,
   sink: ProblemSink,
 ): RegExp | undefined {
   try {
-    return compilePcre(utf8ToBytes(text), nocase);
+    return compilePcre(bytes, nocase);
   } catch (err) {
     const e = err as PcreError;
     sink.add(
       e.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX',
-      `${what}: cannot compile regular expression '${text}': ${e.message}`,
-      shift(pos, e.offset ?? 0),
+      `${what}: cannot compile regular expression '${bytesToUtf8(bytes)}': ${e.message}`,
+      shift(pos, charsBefore(bytes, e.offset ?? 0)),
     );
     return undefined;
   }
+}
+
+/** How many characters of the UTF-8 text a byte string spells lie before its byte `offset`. */
+function charsBefore(bytes: string, offset: number): number {
+  const head = bytes.slice(0, Math.max(0, offset));
+  // a byte offset inside a multi-byte character points at that character (its partial bytes decode
+  // to one U+FFFD, dropped here)
+  return Buffer.from(head, 'latin1')
+    .toString('utf8')
+    .replace(/\uFFFD$/, '').length;
 }
 
 /** parseTemplate, with a too-deep `${map:` nesting reported as a positioned ERR_LIMIT. */
@@ -339,8 +354,8 @@ export function compileCond(
         const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
         sink.add(
           code,
-          `RewriteCond: cannot compile regular expression in expression "${p}": ${err.message}`,
-          shift(patternArg.pos, skip + err.offset),
+          `RewriteCond: cannot compile regular expression in expression "${bytesToUtf8(p)}": ${err.message}`,
+          shift(patternArg.pos, skip + charsBefore(p, err.offset)),
         );
         return undefined;
       }
@@ -402,7 +417,13 @@ export function compileRule(
   }
   const re =
     prebuilt ??
-    compileRegex(pattern, flags.nocase, shift(patternArg.pos, negate ? 1 : 0), 'RewriteRule', sink);
+    compileRegex(
+      utf8ToBytes(pattern),
+      flags.nocase,
+      shift(patternArg.pos, negate ? 1 : 0),
+      'RewriteRule',
+      sink,
+    );
   if (!re || errors.length) return undefined;
   let out = utf8ToBytes(substitution.text);
   const nosub = out === '-';

@@ -1,0 +1,64 @@
+/**
+ * Patterns and error positions with non-ASCII characters. Apache compares byte strings: a pattern
+ * written in UTF-8 matches the UTF-8 bytes of the decoded URL-path, in a RewriteRule and in a
+ * RewriteCond alike. Error columns count characters of the line as written, not bytes (found by the
+ * fuzz compile property: a column past the end of its line).
+ */
+import { compileText, evaluateServer, RewriteError, type EvaluateInput } from '../../../lib/index';
+
+const server = { documentRoot: '/srv/www' };
+
+function outcomeFor(rules: string, uri: string): unknown {
+  const ruleSet = compileText(`RewriteEngine on\n${rules}`);
+  const input: EvaluateInput = {
+    uri: Buffer.from(uri, 'utf8').toString('latin1'),
+    args: null,
+    view: { method: 'GET', headers: {}, remoteAddress: '127.0.0.1' },
+    server,
+  } as unknown as EvaluateInput;
+  return (evaluateServer(ruleSet, input) as { outcome: unknown }).outcome;
+}
+
+test.each([
+  ['a RewriteRule pattern', 'RewriteRule ^/é$ /ok [L]'],
+  ['a RewriteCond pattern', 'RewriteCond %{REQUEST_URI} ^/é$\nRewriteRule ^ /ok [L]'],
+  [
+    'a negated RewriteCond pattern',
+    'RewriteCond %{REQUEST_URI} !^/x$\nRewriteCond %{REQUEST_URI} ^/.$\nRewriteRule ^ /no [L]\nRewriteCond %{REQUEST_URI} ^/é\nRewriteRule ^ /ok [L]',
+  ],
+])('%s in UTF-8 matches the decoded path /é', (_name, rules) => {
+  expect(outcomeFor(rules, '/é')).toMatchObject({ type: 'rewrite', url: '/ok' });
+});
+
+function firstProblem(text: string): { line: number; column: number; message: string } {
+  try {
+    compileText(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RewriteError);
+    const p = (err as RewriteError).problems[0]!;
+    return { line: p.line, column: p.column, message: p.message };
+  }
+  throw new Error('compiled');
+}
+
+test.each([
+  // an unclosed group is reported at its `(`, counted in characters
+  ['RewriteRule ^/€€€(x - [F]', 18],
+  ['RewriteCond %{HTTP_HOST} !é(x\nRewriteRule ^ - [F]', 28],
+])('%j: the error is at the ( of line 1, column %i', (text, column) => {
+  expect(firstProblem(text)).toMatchObject({ line: 1, column });
+});
+
+test('an error in a pattern after a non-ASCII character stays inside its line', () => {
+  const text = 'RewriteCond %{HTTP_HOST} "-f\u00a0[]"\nRewriteRule ^ - [F]';
+  const p = firstProblem(text);
+  expect(p.line).toBe(1);
+  // the pattern starts after the opening quote (column 27); the line has 32 characters
+  expect(p.column).toBeGreaterThanOrEqual(27);
+  expect(p.column).toBeLessThanOrEqual(text.split('\n')[0]!.length);
+});
+
+test('the message quotes the pattern as written (UTF-8), not its bytes', () => {
+  const p = firstProblem('RewriteRule ^/€€€(x - [F]');
+  expect(p.message).toContain("'^/€€€(x'");
+});
