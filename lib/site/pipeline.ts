@@ -7,6 +7,7 @@
  */
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
+import type { StatusCause } from '../errors.js';
 import { finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
 import {
   directoryPass,
@@ -64,6 +65,8 @@ export type SiteResult = {
   | {
       readonly kind: 'status';
       readonly status: number;
+      /** Why the rules answered it (logged with its code, `statusErrorCode`). */
+      readonly cause?: StatusCause;
       readonly reason?: string;
       readonly filename?: string;
       readonly notes?: string;
@@ -131,7 +134,15 @@ export async function resolveRequest(
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
       if (round + 1 > MAX_INTERNAL_REDIRECTS)
-        return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
+        return {
+          kind: 'status',
+          status: 500,
+          cause: 'recursion',
+          reason: 'recursion',
+          acc,
+          uri,
+          args,
+        };
       const next = parseTarget(p.url);
       if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
       redirectInternally(acc);
@@ -191,7 +202,15 @@ export async function resolveRequest(
     if (taken.kind !== 'internal') return { ...taken, uri, args } as SiteResult;
     // the index's own rules rewrote it: the fast-redirected request follows that rewrite
     if (round + 1 > MAX_INTERNAL_REDIRECTS)
-      return { kind: 'status', status: 500, reason: 'recursion', acc, uri, args };
+      return {
+        kind: 'status',
+        status: 500,
+        cause: 'recursion',
+        reason: 'recursion',
+        acc,
+        uri,
+        args,
+      };
     const next = parseTarget(taken.url);
     if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
     redirectInternally(acc);
@@ -265,7 +284,7 @@ function afterServer(
     if (o.type === 'redirect')
       return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
     if (o.type === 'status')
-      return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
+      return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
     if (o.type === 'proxy')
       return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
     if (o.type === 'rewrite') {
@@ -385,7 +404,7 @@ function afterDirectory(
   if (o.type === 'redirect')
     return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
   if (o.type === 'status')
-    return { kind: 'status', status: o.status, reason: o.reason, acc, uri, args };
+    return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
   if (o.type === 'proxy')
     return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
   return {

@@ -7,6 +7,7 @@ import { statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { statusErrorCode } from '../errors.js';
 import { inferenceNote, optionsError, withImpliedEngine } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { bytesToUtf8 } from '../common/bytes.js';
@@ -296,7 +297,9 @@ export function site<
         return;
       case 'status':
         if (r.status >= 500)
-          (options.log ?? debug)(`modrewrite: ${req.url}: ${r.status} ${r.reason ?? ''}`);
+          (options.log ?? debug)(
+            `modrewrite: ${req.url}: ${r.status} ${statusErrorCode(r.cause)}${r.reason ? `: ${r.reason}` : ''}`,
+          );
         sendStatus(req, res, r.status, undefined, r.notes);
         return;
       case 'proxy':
