@@ -73,6 +73,9 @@ const shift = (pos: SourcePosition, by: number): SourcePosition => ({
   column: pos.column + by,
 });
 
+/** The position of offset `k` inside an argument, across continuation lines where it runs over them. */
+const argAt = (arg: Arg, k: number): SourcePosition => (arg.at ? arg.at(k) : shift(arg.pos, k));
+
 /**
  * `compile(text)`: Apache rule text → a RuleSet, the way `rewrite(text)` reads it — RewriteEngine
  * is on unless the text says `RewriteEngine Off`, and a `file` named `.htaccess`/`*.htaccess`
@@ -280,7 +283,7 @@ function compileMap(
 function compileRegex(
   bytes: string,
   nocase: boolean,
-  pos: SourcePosition,
+  where: (k: number) => SourcePosition,
   what: string,
   sink: ProblemSink,
 ): RegExp | undefined {
@@ -291,7 +294,7 @@ function compileRegex(
     sink.add(
       e.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX',
       `${what}: cannot compile regular expression '${bytesToUtf8(bytes)}': ${e.message}`,
-      shift(pos, charsBefore(bytes, e.offset ?? 0)),
+      where(charsBefore(bytes, e.offset ?? 0)),
     );
     return undefined;
   }
@@ -355,7 +358,7 @@ export function compileCond(
         sink.add(
           code,
           `RewriteCond: cannot compile regular expression in expression "${bytesToUtf8(p)}": ${err.message}`,
-          shift(patternArg.pos, skip + charsBefore(p, err.offset)),
+          argAt(patternArg, skip + charsBefore(p, err.offset)),
         );
         return undefined;
       }
@@ -385,7 +388,13 @@ export function compileCond(
     const v = p.slice(1);
     test = { kind: 'str', op: '=', value: v === '""' ? '' : v };
   } else {
-    const re = compileRegex(p, flags.nocase, shift(patternArg.pos, skip), 'RewriteCond', sink);
+    const re = compileRegex(
+      p,
+      flags.nocase,
+      (k) => argAt(patternArg, skip + k),
+      'RewriteCond',
+      sink,
+    );
     if (!re) return undefined;
     test = { kind: 'regex', re };
   }
@@ -420,7 +429,7 @@ export function compileRule(
     compileRegex(
       utf8ToBytes(pattern),
       flags.nocase,
-      shift(patternArg.pos, negate ? 1 : 0),
+      (k) => argAt(patternArg, (negate ? 1 : 0) + k),
       'RewriteRule',
       sink,
     );

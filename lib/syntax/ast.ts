@@ -4,6 +4,11 @@ import type { SourcePosition } from '../errors.js';
 export interface Arg {
   readonly text: string;
   readonly pos: SourcePosition;
+  /**
+   * The source position of offset `k` of `text`, where the argument runs over continuation lines
+   * (non-enumerable; absent for arguments not taken verbatim from one logical line).
+   */
+  readonly at?: (k: number) => SourcePosition;
 }
 
 interface Base {

@@ -117,7 +117,7 @@ export function parseRewriteArgs(
       if ((isSpace(s[i]) && !quote) || (quote && s[i] === quote)) break;
       if (s[i] === '\\' && isSpace(s[i + 1])) i++;
     }
-    return { text: s.slice(begin, i), pos: line.at(begin) };
+    return verbatimArg(line, begin, i);
   };
   skipSpace();
   const a1 = word();
@@ -144,6 +144,16 @@ export function parseRewriteArgs(
       pos: a3.pos,
     };
   return { args: [a1, a2, a3], a2End };
+}
+
+/**
+ * An argument that is a verbatim slice of the logical line: its offsets map back to the physical
+ * lines it was continued over (an error inside it then points at the right line and column).
+ */
+function verbatimArg(line: LogicalLine, begin: number, end: number): Arg {
+  const arg: Arg = { text: line.text.slice(begin, end), pos: line.at(begin) };
+  Object.defineProperty(arg, 'at', { value: (k: number) => line.at(begin + k), enumerable: false });
+  return arg;
 }
 
 /** Core's `ap_getword_conf`: whitespace-separated words, `"`/`'` quoting with `\"` escapes inside. */

@@ -62,3 +62,13 @@ test('the message quotes the pattern as written (UTF-8), not its bytes', () => {
   const p = firstProblem('RewriteRule ^/€€€(x - [F]');
   expect(p.message).toContain("'^/€€€(x'");
 });
+
+test('an error in a pattern continued over lines (trailing \\) is on the line it occurs in', () => {
+  // fuzz counterexample: the quoted pattern runs on to line 2, where `\u` is refused
+  const text =
+    'RewriteCond %{HTTP_HOST} "! []\\\n  RewriteCond %{HTTP_HOST} !\\u0041 \nRewriteRule ^ - [F]';
+  const p = firstProblem(text);
+  expect(p.line).toBe(2);
+  // `\u` starts at column 29 of line 2 ("  RewriteCond %{HTTP_HOST} !" is 28 characters)
+  expect(p.column).toBe(29);
+});
