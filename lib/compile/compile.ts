@@ -253,7 +253,7 @@ function compileMap(
         return new FileMap(p, type === 'rnd');
       }
       case 'prg': {
-        const [cmd, ...args] = rest.trim().split(/\s+/);
+        const [cmd = '', ...args] = rest.trim().split(/\s+/);
         const p = path(cmd);
         if (!existsSync(p)) {
           sink.add('ERR_MAP', `RewriteMap: map file or program not found:${p}`, source.pos);
@@ -369,14 +369,14 @@ export function compileCond(
       );
       return undefined;
     }
-  } else if (p.length >= 2 && p[0] === '-' && p.length === 2 && 'fsdxhLlUF'.includes(p[1])) {
+  } else if (p.length >= 2 && p[0] === '-' && p.length === 2 && 'fsdxhLlUF'.includes(p[1]!)) {
     const t =
       p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
     test = { kind: 'file', test: t };
   } else if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
     const op = p.slice(1, 3);
     const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
-    const value = m ? parseInt(m[1], 10) : 0;
+    const value = m ? parseInt(m[1]!, 10) : 0;
     if (op === 'ne') {
       negate = !negate;
       test = { kind: 'int', op: 'eq', value };
