@@ -312,16 +312,16 @@ function charsBefore(bytes: string, offset: number): number {
 
 /** parseTemplate, with a too-deep `${map:` nesting reported as a positioned ERR_LIMIT. */
 function templateAt(
-  text: string,
-  pos: SourcePosition,
+  bytes: string,
+  arg: Arg,
   what: string,
   sink: ProblemSink,
 ): Template | undefined {
   try {
-    return parseTemplate(text);
+    return parseTemplate(bytes);
   } catch (err) {
     if (!(err instanceof TemplateLimitError)) throw err;
-    sink.add('ERR_LIMIT', `${what}: ${err.message}`, shift(pos, err.offset));
+    sink.add('ERR_LIMIT', `${what}: ${err.message}`, argAt(arg, charsBefore(bytes, err.offset)));
     return undefined;
   }
 }
@@ -338,7 +338,7 @@ export function compileCond(
     const parsed = parseCondFlags(splitFlags(flagsArg.text));
     flags = parsed.flags;
     for (const e of parsed.errors)
-      sink.add('ERR_UNKNOWN_FLAG', e.message, shift(flagsArg.pos, e.token.offset));
+      sink.add('ERR_UNKNOWN_FLAG', e.message, argAt(flagsArg, e.token.offset));
   }
   let p = utf8ToBytes(patternArg.text);
   let negate = false;
@@ -400,7 +400,7 @@ export function compileCond(
   }
   // NC is ignored (with a warning in Apache) on everything but regex and string comparisons
   if (test.kind !== 'regex' && test.kind !== 'str') flags = { ...flags, nocase: false };
-  const input = templateAt(utf8ToBytes(testString.text), testString.pos, 'RewriteCond', sink);
+  const input = templateAt(utf8ToBytes(testString.text), testString, 'RewriteCond', sink);
   if (!input) return undefined;
   return { input, test, negate, flags, source: patternArg.text, pos };
 }
@@ -417,7 +417,7 @@ export function compileRule(
 ): CompiledRule | undefined {
   const { flags, errors } = parseRuleFlags(flagsArg ? splitFlags(flagsArg.text) : []);
   for (const e of errors)
-    sink.add(e.code, e.message, shift(flagsArg!.pos, e.token.offset + (e.valueOffset ?? 0)));
+    sink.add(e.code, e.message, argAt(flagsArg!, e.token.offset + (e.valueOffset ?? 0)));
   let pattern = patternArg.text;
   let negate = false;
   if (pattern.startsWith('!')) {
@@ -448,8 +448,7 @@ export function compileRule(
   } else if (flags.qsdiscard && !out.includes('?')) {
     qsnone = true;
   }
-  const output =
-    nosub || flags.status ? null : templateAt(out, substitution.pos, 'RewriteRule', sink);
+  const output = nosub || flags.status ? null : templateAt(out, substitution, 'RewriteRule', sink);
   if (output === undefined) return undefined;
   return {
     re,

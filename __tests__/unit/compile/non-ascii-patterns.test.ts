@@ -72,3 +72,27 @@ test('an error in a pattern continued over lines (trailing \\) is on the line it
   // `\u` starts at column 29 of line 2 ("  RewriteCond %{HTTP_HOST} !" is 28 characters)
   expect(p.column).toBe(29);
 });
+
+test.each([
+  [
+    'flags continued over lines',
+    'RewriteCond "%{HTTP_HOST}" a []a]\\\n[NC,valueOf]\nRewriteRule ^ - [F]',
+  ],
+  [
+    'a template continued over lines',
+    'RewriteRule ^ /x\\\n' + '${m:'.repeat(70) + 'k' + '}'.repeat(70) + ' [L]',
+  ],
+])('%s: every problem is inside the line it names', (_name, text) => {
+  let problems: readonly { line: number; column: number }[] = [];
+  try {
+    compileText(text);
+  } catch (err) {
+    problems = (err as RewriteError).problems;
+  }
+  expect(problems.length).toBeGreaterThan(0);
+  const lines = text.split('\n');
+  for (const p of problems) {
+    expect(p.column).toBeGreaterThanOrEqual(1);
+    expect(p.column).toBeLessThanOrEqual(lines[p.line - 1]!.length);
+  }
+});
