@@ -26,6 +26,7 @@ const {
 const MODULES = [
   'mpm_prefork',
   'authz_core',
+  'access_compat',
   'rewrite',
   'headers',
   'mime',

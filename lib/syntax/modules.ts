@@ -22,7 +22,16 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     'core.c',
     {
       symbol: 'core_module',
-      directives: ['Options', '<IfModule', '<IfDefine', '<IfFile', '<IfDirective', '<IfSection'],
+      directives: [
+        'Options',
+        '<IfModule',
+        '<IfDefine',
+        '<IfFile',
+        '<IfDirective',
+        '<IfSection',
+        '<Files',
+        '<FilesMatch',
+      ],
     },
   ],
   // mod_version's only directive is <IfVersion>, which modrewrite evaluates (as 2.4.71)
@@ -40,6 +49,12 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'RewriteOptions',
       ],
     },
+  ],
+  // access control in .htaccess files (site(), htaccess(), serve): `Require all granted|denied` only
+  ['mod_authz_core.c', { symbol: 'authz_core_module', directives: ['Require'] }],
+  [
+    'mod_access_compat.c',
+    { symbol: 'access_compat_module', directives: ['Order', 'Allow', 'Deny', 'Satisfy'] },
   ],
   ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet

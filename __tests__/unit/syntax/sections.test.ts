@@ -123,7 +123,10 @@ describe('section arguments, as start_cond_section reads them', () => {
     ['<IfSection', 'ifversion>', true],
     ['<IfSection', 'NoSuchSection>', false],
     // sections modrewrite refuses are not "known" (fail closed: no body that relies on them runs)
-    ['<IfSection', 'Files>', false],
+    ['<IfSection', 'Limit>', false],
+    // <Files> is core's, applied by site()/htaccess()/serve (and refused where rules have no root)
+    ['<IfSection', 'Files>', true],
+    ['<IfSection', 'FilesMatch>', true],
   ])('%s %s → %j', (opener, args, expected) => {
     const got = evaluateSection(opener, args);
     if (typeof expected === 'string') expect(got).toEqual({ error: expected });

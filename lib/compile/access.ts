@@ -1,0 +1,270 @@
+/**
+ * Access control of `.htaccess` files: mod_authz_core's `Require` and mod_access_compat's `Order`,
+ * `Allow`, `Deny`, `Satisfy`, at the top of the file or inside `<Files>`/`<FilesMatch>` sections.
+ * Compiled here (pure data plus matchers); site/access.ts merges and applies them the way Apache's
+ * access phase does. Only what can be evaluated exactly is accepted: everything else is refused
+ * with ERR_DIRECTIVE_ARGS or ERR_CONTEXT (the directory answers 500), never ignored — fail closed.
+ */
+import type { AccessDirective, Arg } from '../syntax/ast.js';
+import type { ProblemSink } from '../syntax/parse.js';
+import type { FilesSection } from '../syntax/sections.js';
+import { compilePcre, PcreError } from './pcre.js';
+
+/** One `Allow from`/`Deny from` argument modrewrite evaluates. */
+export type HostRule =
+  | { readonly kind: 'all' }
+  /** `env=VAR` / `env=!VAR`: whether the request's environment has VAR. */
+  | { readonly kind: 'env'; readonly name: string; readonly negate: boolean };
+
+/** mod_access_compat's per-section configuration (its whole config: a section that has one replaces the parent's). */
+export interface CompatConfig {
+  readonly order: 'deny,allow' | 'allow,deny' | 'mutual-failure';
+  readonly allows: readonly HostRule[];
+  readonly denys: readonly HostRule[];
+}
+
+/** What one section (a `.htaccess` top level, or one `<Files>`) says about access. */
+export interface AccessSection {
+  /** mod_authz_core: the section's `Require all` lines, true for granted (an implicit RequireAny). */
+  readonly require?: readonly boolean[];
+  readonly compat?: CompatConfig;
+}
+
+/** A `<Files>`/`<FilesMatch>` section: which file names it applies to, and what it says. */
+export interface FilesAccess {
+  readonly section: FilesSection;
+  readonly matches: (fileName: string) => boolean;
+  readonly access: AccessSection;
+}
+
+/** The access configuration of one `.htaccess` file. */
+export interface AccessConfig {
+  readonly directory: AccessSection;
+  /** In file order (Apache's file walk applies them in configuration order). */
+  readonly files: readonly FilesAccess[];
+}
+
+interface Draft {
+  require?: boolean[];
+  order?: CompatConfig['order'];
+  allows?: HostRule[];
+  denys?: HostRule[];
+  compat: boolean;
+}
+
+const ORDERS = new Map<string, CompatConfig['order']>([
+  ['allow,deny', 'allow,deny'],
+  ['deny,allow', 'deny,allow'],
+  ['mutual-failure', 'mutual-failure'],
+]);
+
+/** Compiles the access directives of one file; undefined when it has none. */
+export function compileAccess(
+  directives: readonly AccessDirective[],
+  sink: ProblemSink,
+): AccessConfig | undefined {
+  if (!directives.length) return undefined;
+  const top: Draft = { compat: false };
+  const drafts = new Map<FilesSection, Draft>();
+  for (const d of directives) {
+    let draft = top;
+    if (d.files) {
+      draft = drafts.get(d.files) ?? { compat: false };
+      drafts.set(d.files, draft);
+    }
+    applyDirective(draft, d, sink);
+  }
+  const files: FilesAccess[] = [];
+  for (const [section, draft] of drafts) {
+    const matches = filesMatcher(section, sink);
+    if (matches) files.push({ section, matches, access: finish(draft) });
+  }
+  return { directory: finish(top), files };
+}
+
+function finish(d: Draft): AccessSection {
+  const compat: CompatConfig | undefined = d.compat
+    ? { order: d.order ?? 'deny,allow', allows: d.allows ?? [], denys: d.denys ?? [] }
+    : undefined;
+  return { require: d.require, compat };
+}
+
+function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
+  switch (d.name) {
+    case 'Require':
+      requireLine(draft, d, sink);
+      return;
+    case 'Order': {
+      draft.compat = true;
+      const order = d.args.length === 1 ? ORDERS.get(d.args[0].text.toLowerCase()) : undefined;
+      if (d.args.length !== 1)
+        sink.add(
+          'ERR_DIRECTIVE_ARGS',
+          "order takes one argument, 'allow,deny', 'deny,allow', or 'mutual-failure'",
+          d.pos,
+        );
+      else if (!order) sink.add('ERR_DIRECTIVE_ARGS', 'unknown order', d.args[0].pos);
+      else draft.order = order;
+      return;
+    }
+    case 'Allow':
+    case 'Deny':
+      draft.compat = true;
+      allowDeny(draft, d, sink);
+      return;
+    case 'Satisfy': {
+      draft.compat = true;
+      const arg = d.args.length === 1 ? d.args[0].text.toLowerCase() : '';
+      if (arg === 'any')
+        sink.add('ERR_DIRECTIVE_ARGS', 'Satisfy Any is not supported by modrewrite', d.args[0].pos);
+      else if (arg !== 'all')
+        sink.add('ERR_DIRECTIVE_ARGS', "Satisfy either 'any' or 'all'.", d.pos);
+      return;
+    }
+  }
+}
+
+/** mod_authz_core's `add_authz_provider`: only the `all` provider is evaluated here. */
+function requireLine(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
+  const [provider, value, extra] = d.args;
+  if (!provider) {
+    sink.add('ERR_DIRECTIVE_ARGS', 'Require requires at least one argument', d.pos);
+    return;
+  }
+  if (provider.text !== 'all') {
+    // ip, host, local, env, method, expr, user, group, valid-user and `not` (which Apache refuses in
+    // the implicit <RequireAny> anyway): not evaluated here
+    sink.add(
+      'ERR_DIRECTIVE_ARGS',
+      `Require ${provider.text} is not supported by modrewrite (only Require all granted|denied)`,
+      provider.pos,
+    );
+    return;
+  }
+  const v = value?.text.toLowerCase();
+  if (extra || (v !== 'granted' && v !== 'denied')) {
+    sink.add(
+      'ERR_DIRECTIVE_ARGS',
+      "Argument for 'Require all' must be 'granted' or 'denied'",
+      value?.pos ?? provider.pos,
+    );
+    return;
+  }
+  (draft.require ??= []).push(v === 'granted');
+}
+
+/** mod_access_compat's `allow_cmd` (ITERATE2: `from`, then one rule per argument). */
+function allowDeny(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
+  const [from, ...where] = d.args;
+  if (!from || !where.length) {
+    sink.add('ERR_DIRECTIVE_ARGS', `${d.name.toLowerCase()} takes at least two arguments`, d.pos);
+    return;
+  }
+  if (from.text.toLowerCase() !== 'from') {
+    sink.add('ERR_DIRECTIVE_ARGS', "allow and deny must be followed by 'from'", from.pos);
+    return;
+  }
+  const list = d.name === 'Allow' ? (draft.allows ??= []) : (draft.denys ??= []);
+  for (const w of where) {
+    const rule = hostRule(w, sink);
+    if (rule) list.push(rule);
+  }
+}
+
+function hostRule(w: Arg, sink: ProblemSink): HostRule | undefined {
+  const text = w.text;
+  const lower = text.toLowerCase();
+  if (lower.startsWith('env=!')) return { kind: 'env', name: text.slice(5), negate: true };
+  if (lower.startsWith('env=')) return { kind: 'env', name: text.slice(4), negate: false };
+  if (lower === 'all') return { kind: 'all' };
+  sink.add(
+    'ERR_DIRECTIVE_ARGS',
+    `Allow/Deny from '${text}' is not supported by modrewrite (only all and env=)`,
+    w.pos,
+  );
+  return undefined;
+}
+
+/** The file-name test of a section: PCRE for `<FilesMatch>`/`<Files ~>`, apr_fnmatch otherwise. */
+function filesMatcher(
+  section: FilesSection,
+  sink: ProblemSink,
+): ((fileName: string) => boolean) | undefined {
+  if (!section.regex) {
+    const re = fnmatchRegExp(section.pattern);
+    return (name) => re.test(name);
+  }
+  try {
+    const re = compilePcre(section.pattern, false);
+    return (name) => {
+      re.lastIndex = 0;
+      return re.test(name);
+    };
+  } catch (err) {
+    if (!(err instanceof PcreError)) throw err;
+    sink.add(
+      err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX',
+      `${section.opener}: Regex could not be compiled: ${err.message}`,
+      section.pos,
+    );
+    return undefined;
+  }
+}
+
+/** Characters a RegExp (with the `u` flag) needs escaped, outside a class and inside one. */
+const SPECIAL_OUTSIDE = /[\\^$.*+?()[\]{}|/]/g;
+const SPECIAL_INSIDE = /[\\\]^[-]/g;
+
+/**
+ * apr_fnmatch (flags APR_FNM_PATHNAME, as core's file walk calls it) as an anchored RegExp: `*`
+ * and `?` never match `/`, `[...]` (`[!...]`/`[^...]` negated, ranges) one character, `\\x` the
+ * character x. Case-sensitive, a leading `.` is not special.
+ */
+export function fnmatchRegExp(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '\\' && i + 1 < pattern.length) out += escapeChar(pattern[++i]);
+    else if (c === '[') {
+      const bracket = bracketClass(pattern, i);
+      if (bracket) {
+        out += bracket.source;
+        i = bracket.end;
+      } else out += escapeChar(c);
+    } else out += escapeChar(c);
+  }
+  return new RegExp(`^(?:${out})$`, 'su');
+}
+
+const escapeChar = (c: string): string => c.replace(SPECIAL_OUTSIDE, '\\$&');
+const escapeInClass = (c: string): string => c.replace(SPECIAL_INSIDE, '\\$&');
+
+/** A `[...]` class starting at `start`, or undefined when it is not closed (then `[` is literal). */
+function bracketClass(pattern: string, start: number): { source: string; end: number } | undefined {
+  let i = start + 1;
+  const negate = pattern[i] === '!' || pattern[i] === '^';
+  if (negate) i++;
+  let body = '';
+  let first = true;
+  while (i < pattern.length) {
+    let c = pattern[i];
+    if (c === ']' && !first) {
+      // a slash is never matched by a class under APR_FNM_PATHNAME
+      return { source: negate ? `[^/${body}]` : `(?!/)[${body}]`, end: i };
+    }
+    first = false;
+    if (c === '\\' && i + 1 < pattern.length) c = pattern[++i];
+    body += escapeInClass(c);
+    if (pattern[i + 1] === '-' && pattern[i + 2] !== undefined && pattern[i + 2] !== ']') {
+      let hi = pattern[i + 2];
+      i += 2;
+      if (hi === '\\' && i + 1 < pattern.length) hi = pattern[++i];
+      if (hi < c) return undefined;
+      body += '-' + escapeInClass(hi);
+    }
+    i++;
+  }
+  return undefined;
+}
