@@ -270,9 +270,11 @@ function filesSection(
   // Apache refuses only an empty argument text: `<Files "">` is a (quoted) empty name
   if (arg === '') return { error: `${opener}> directive requires additional arguments` };
   const first = getWordConf(arg, 0);
-  if (opener === '<FilesMatch') return { opener, regex: true, pattern: first.word, pos };
-  if (first.word === '~')
-    return { opener, regex: true, pattern: getWordConf(arg, first.next).word, pos };
+  const tilde = opener === '<Files' && first.word === '~';
+  const { word, next } = tilde ? getWordConf(arg, first.next) : first;
+  // recorded from 2.4.71 (conformance case 141): a second word is refused
+  if (next < arg.length) return { error: `Multiple ${opener}> arguments not (yet) supported.` };
+  if (opener === '<FilesMatch' || tilde) return { opener, regex: true, pattern: word, pos };
   // Apache canonicalises the name (apr_filepath_merge); a name with a `/` never matches a file
   // name the way Apache would compare it: refused rather than guessed
   if (first.word.includes('/'))
@@ -327,10 +329,10 @@ export function scopedLines(
   };
 
   /** A body read as directives; `closer` is the exact line that ends it (`</IfModule>`). */
-  const body = (closer: string | undefined): void => {
+  const body = (closer: string | undefined): boolean => {
     while (i < lines.length) {
       const line = lines[i++];
-      if (closer !== undefined && line.text.toLowerCase() === closer) return;
+      if (closer !== undefined && line.text.toLowerCase() === closer) return true;
       const { word, args } = splitOpener(line.text);
       if (word.startsWith('</')) {
         report({
@@ -349,6 +351,7 @@ export function scopedLines(
       depth--;
     }
     // Apache (ap_build_cont_config) ends a true section at the end of the file without complaint
+    return false;
   };
 
   const section = (line: LogicalLine, word: string, rawArgs: string): void => {
@@ -400,8 +403,13 @@ export function scopedLines(
       throw new StopReading();
     }
     files = parsed;
-    body(`</${opener.slice(1).toLowerCase()}>`);
+    const closed = body(`</${opener.slice(1).toLowerCase()}>`);
     files = undefined;
+    // unlike a conditional section, an unclosed <Files> is an error (recorded, case 141)
+    if (!closed) {
+      report({ kind: 'nesting', message: `${opener}> was not closed.`, pos: line.at(0) });
+      throw new StopReading();
+    }
   };
 
   try {
