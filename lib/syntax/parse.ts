@@ -145,7 +145,7 @@ function accessDirective(
     if (!options.ignoreUnknownDirectives)
       sink.add(
         'ERR_CONTEXT',
-        `${name} needs a document root: it is applied by htaccess(), site() and modrewrite serve, not here`,
+        `${name} is applied only in the .htaccess files of site(), htaccess() and modrewrite serve (it needs a document root), not here`,
         pos,
       );
     return undefined;
