@@ -96,14 +96,15 @@ function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): vo
       return;
     case 'Order': {
       draft.compat = true;
-      const order = d.args.length === 1 ? ORDERS.get(d.args[0].text.toLowerCase()) : undefined;
-      if (d.args.length !== 1)
+      const only = d.args.length === 1 ? d.args[0] : undefined;
+      const order = only ? ORDERS.get(only.text.toLowerCase()) : undefined;
+      if (!only)
         sink.add(
           'ERR_DIRECTIVE_ARGS',
           "order takes one argument, 'allow,deny', 'deny,allow', or 'mutual-failure'",
           d.pos,
         );
-      else if (!order) sink.add('ERR_DIRECTIVE_ARGS', 'unknown order', d.args[0].pos);
+      else if (!order) sink.add('ERR_DIRECTIVE_ARGS', 'unknown order', only.pos);
       else draft.order = order;
       return;
     }
@@ -114,9 +115,10 @@ function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): vo
       return;
     case 'Satisfy': {
       draft.compat = true;
-      const arg = d.args.length === 1 ? d.args[0].text.toLowerCase() : '';
+      const only = d.args.length === 1 ? d.args[0] : undefined;
+      const arg = only?.text.toLowerCase();
       if (arg === 'any')
-        sink.add('ERR_DIRECTIVE_ARGS', 'Satisfy Any is not supported by modrewrite', d.args[0].pos);
+        sink.add('ERR_DIRECTIVE_ARGS', 'Satisfy Any is not supported by modrewrite', only!.pos);
       else if (arg !== 'all')
         sink.add('ERR_DIRECTIVE_ARGS', "Satisfy either 'any' or 'all'.", d.pos);
       return;
@@ -223,10 +225,10 @@ const SPECIAL_INSIDE = /[\\\]^[-]/g;
 export function fnmatchRegExp(pattern: string): RegExp {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
+    const c = pattern.charAt(i);
     if (c === '*') out += '[^/]*';
     else if (c === '?') out += '[^/]';
-    else if (c === '\\' && i + 1 < pattern.length) out += escapeChar(pattern[++i]);
+    else if (c === '\\' && i + 1 < pattern.length) out += escapeChar(pattern.charAt(++i));
     else if (c === '[') {
       const bracket = bracketClass(pattern, i);
       if (bracket) {
@@ -244,23 +246,23 @@ const escapeInClass = (c: string): string => c.replace(SPECIAL_INSIDE, '\\$&');
 /** A `[...]` class starting at `start`, or undefined when it is not closed (then `[` is literal). */
 function bracketClass(pattern: string, start: number): { source: string; end: number } | undefined {
   let i = start + 1;
-  const negate = pattern[i] === '!' || pattern[i] === '^';
+  const negate = pattern.charAt(i) === '!' || pattern.charAt(i) === '^';
   if (negate) i++;
   let body = '';
   let first = true;
   while (i < pattern.length) {
-    let c = pattern[i];
+    let c = pattern.charAt(i);
     if (c === ']' && !first) {
       // a slash is never matched by a class under APR_FNM_PATHNAME
       return { source: negate ? `[^/${body}]` : `(?!/)[${body}]`, end: i };
     }
     first = false;
-    if (c === '\\' && i + 1 < pattern.length) c = pattern[++i];
+    if (c === '\\' && i + 1 < pattern.length) c = pattern.charAt(++i);
     body += escapeInClass(c);
-    if (pattern[i + 1] === '-' && pattern[i + 2] !== undefined && pattern[i + 2] !== ']') {
-      let hi = pattern[i + 2];
+    if (pattern.charAt(i + 1) === '-' && i + 2 < pattern.length && pattern.charAt(i + 2) !== ']') {
+      let hi = pattern.charAt(i + 2);
       i += 2;
-      if (hi === '\\' && i + 1 < pattern.length) hi = pattern[++i];
+      if (hi === '\\' && i + 1 < pattern.length) hi = pattern.charAt(++i);
       if (hi < c) return undefined;
       body += '-' + escapeInClass(hi);
     }
