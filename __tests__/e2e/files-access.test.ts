@@ -92,6 +92,14 @@ beforeAll(() => {
   write('broken/file.txt', 'BROKEN SECRET\n');
   write('unsupported/.htaccess', 'Require ip 127.0.0.1\n');
   write('unsupported/file.txt', 'UNSUPPORTED SECRET\n');
+  // Apache (mod_auth_basic loaded on Debian) asks for a password: the body must not be skipped
+  write(
+    'password/.htaccess',
+    '<IfModule mod_auth_basic.c>\n  AuthType Basic\n  AuthName "Private"\n  AuthUserFile /nowhere/.htpasswd\n  Require valid-user\n</IfModule>\n',
+  );
+  write('password/file.txt', 'PASSWORD SECRET\n');
+  write('iphost/.htaccess', '<IfModule mod_authz_host.c>\n  Require ip 10.0.0.0/8\n</IfModule>\n');
+  write('iphost/file.txt', 'IPHOST SECRET\n');
   const handler = site({ root, fallthrough: false, log: (m) => logged.push(m) });
   siteServer = http.createServer((req, res) => handler(req, res));
   app = express();
@@ -118,6 +126,8 @@ const CASES: [string, number, string][] = [
   ['/rewrite/open.txt', 200, 'REWRITE OPEN'],
   ['/broken/file.txt', 500, 'BROKEN SECRET'],
   ['/unsupported/file.txt', 500, 'UNSUPPORTED SECRET'],
+  ['/password/file.txt', 500, 'PASSWORD SECRET'],
+  ['/iphost/file.txt', 500, 'IPHOST SECRET'],
 ];
 
 describe.each([
