@@ -27,6 +27,7 @@ const MODULES = [
   'mpm_prefork',
   'authz_core',
   'access_compat',
+  'authz_host',
   'rewrite',
   'headers',
   'mime',

@@ -90,7 +90,11 @@ beforeAll(() => {
     '<FilesMatch "\\.txt$">\nRequire all denied\nSetHandler none\n</FilesMatch>\n',
   );
   write('broken/file.txt', 'BROKEN SECRET\n');
-  write('unsupported/.htaccess', 'Require ip 127.0.0.1\n');
+  write('unsupported/.htaccess', 'Require host example.com\n');
+  write('local/.htaccess', 'Require ip 192.0.2.0/24 127.0.0.1 ::1\n');
+  write('local/file.txt', 'LOCAL OPEN\n');
+  write('remote/.htaccess', 'Order deny,allow\nDeny from all\nAllow from 192.0.2\n');
+  write('remote/file.txt', 'REMOTE SECRET\n');
   write('unsupported/file.txt', 'UNSUPPORTED SECRET\n');
   // Apache (mod_auth_basic loaded on Debian) asks for a password: the body must not be skipped
   write(
@@ -127,7 +131,9 @@ const CASES: [string, number, string][] = [
   ['/broken/file.txt', 500, 'BROKEN SECRET'],
   ['/unsupported/file.txt', 500, 'UNSUPPORTED SECRET'],
   ['/password/file.txt', 500, 'PASSWORD SECRET'],
-  ['/iphost/file.txt', 500, 'IPHOST SECRET'],
+  ['/iphost/file.txt', 403, 'IPHOST SECRET'],
+  ['/local/file.txt', 200, 'LOCAL OPEN'],
+  ['/remote/file.txt', 403, 'REMOTE SECRET'],
 ];
 
 describe.each([

@@ -5,14 +5,32 @@
  * access phase does. Only what can be evaluated exactly is accepted: everything else is refused
  * with ERR_DIRECTIVE_ARGS or ERR_CONTEXT (the directory answers 500), never ignored — fail closed.
  */
+import { isIP } from 'node:net';
 import type { AccessDirective, Arg } from '../syntax/ast.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import type { FilesSection } from '../syntax/sections.js';
 import { compilePcre, PcreError } from './pcre.js';
 
+/**
+ * An address and its network (apr_ipsubnet_t): `10.1` is 10.1.0.0/16, `::1` is ::1/128. IPv4
+ * keeps its netmask, which Apache does not require to be contiguous (`10.0.0.0/255.0.255.0`).
+ */
+export type IpNet =
+  | { readonly family: 'ipv4'; readonly address: string; readonly netmask: string }
+  | { readonly family: 'ipv6'; readonly address: string; readonly prefix: number };
+
+/** One `Require` line modrewrite evaluates (mod_authz_core's `all`, mod_authz_host's `ip` and `local`). */
+export type RequireRule =
+  | { readonly kind: 'all'; readonly granted: boolean }
+  /** the client address (REMOTE_ADDR) is in one of the networks */
+  | { readonly kind: 'ip'; readonly nets: readonly IpNet[] }
+  /** the client is on a loopback address or on the server's own address */
+  | { readonly kind: 'local' };
+
 /** One `Allow from`/`Deny from` argument modrewrite evaluates. */
 export type HostRule =
   | { readonly kind: 'all' }
+  | { readonly kind: 'ip'; readonly net: IpNet }
   /** `env=VAR` / `env=!VAR`: whether the request's environment has VAR. */
   | { readonly kind: 'env'; readonly name: string; readonly negate: boolean };
 
@@ -25,8 +43,8 @@ export interface CompatConfig {
 
 /** What one section (a `.htaccess` top level, or one `<Files>`) says about access. */
 export interface AccessSection {
-  /** mod_authz_core: the section's `Require all` lines, true for granted (an implicit RequireAny). */
-  readonly require?: readonly boolean[];
+  /** mod_authz_core: the section's `Require` lines (an implicit RequireAny: one that grants grants). */
+  readonly require?: readonly RequireRule[];
   readonly compat?: CompatConfig;
 }
 
@@ -45,7 +63,7 @@ export interface AccessConfig {
 }
 
 interface Draft {
-  require?: boolean[];
+  require?: RequireRule[];
   order?: CompatConfig['order'];
   allows?: HostRule[];
   denys?: HostRule[];
@@ -126,33 +144,73 @@ function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): vo
   }
 }
 
-/** mod_authz_core's `add_authz_provider`: only the `all` provider is evaluated here. */
+/** mod_authz_core's `add_authz_provider`: the `all` provider, mod_authz_host's `ip` and `local`. */
 function requireLine(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
-  const [provider, value, extra] = d.args;
+  const [provider, ...rest] = d.args;
   if (!provider) {
     sink.add('ERR_DIRECTIVE_ARGS', 'Require requires at least one argument', d.pos);
     return;
   }
-  if (provider.text !== 'all') {
-    // ip, host, local, env, method, expr, user, group, valid-user and `not` (which Apache refuses in
-    // the implicit <RequireAny> anyway): not evaluated here
-    sink.add(
-      'ERR_DIRECTIVE_ARGS',
-      `Require ${provider.text} is not supported by modrewrite (only Require all granted|denied)`,
-      provider.pos,
-    );
-    return;
-  }
-  const v = value?.text.toLowerCase();
-  if (extra || (v !== 'granted' && v !== 'denied')) {
+  const rule =
+    provider.text === 'all'
+      ? requireAll(rest, provider, sink)
+      : provider.text === 'ip'
+        ? requireIp(rest, provider, sink)
+        : provider.text === 'local' && !rest.length
+          ? ({ kind: 'local' } as const)
+          : unsupportedRequire(provider, sink);
+  if (rule) (draft.require ??= []).push(rule);
+}
+
+/** host, env, method, expr, user, valid-user, `not` (refused by Apache in the implicit RequireAny)... */
+function unsupportedRequire(provider: Arg, sink: ProblemSink): undefined {
+  sink.add(
+    'ERR_DIRECTIVE_ARGS',
+    `Require ${provider.text} is not supported by modrewrite (only Require all granted|denied, ip and local)`,
+    provider.pos,
+  );
+  return undefined;
+}
+
+function requireAll(
+  rest: readonly Arg[],
+  provider: Arg,
+  sink: ProblemSink,
+): RequireRule | undefined {
+  const v = rest[0]?.text.toLowerCase();
+  if (rest.length !== 1 || (v !== 'granted' && v !== 'denied')) {
     sink.add(
       'ERR_DIRECTIVE_ARGS',
       "Argument for 'Require all' must be 'granted' or 'denied'",
-      value?.pos ?? provider.pos,
+      rest[0]?.pos ?? provider.pos,
     );
-    return;
+    return undefined;
   }
-  (draft.require ??= []).push(v === 'granted');
+  return { kind: 'all', granted: v === 'granted' };
+}
+
+/** mod_authz_host's `ip_parse_config`: every word an address, a partial address or a network. */
+function requireIp(
+  rest: readonly Arg[],
+  provider: Arg,
+  sink: ProblemSink,
+): RequireRule | undefined {
+  if (!rest.length) {
+    sink.add('ERR_DIRECTIVE_ARGS', "'Require ip' requires an argument", provider.pos);
+    return undefined;
+  }
+  const nets: IpNet[] = [];
+  for (const w of rest) {
+    const net = ipNet(w.text);
+    if (net && 'address' in net) nets.push(net);
+    else
+      sink.add(
+        'ERR_DIRECTIVE_ARGS',
+        net?.error ?? `ip address '${w.text}' appears to be invalid`,
+        w.pos,
+      );
+  }
+  return nets.length === rest.length ? { kind: 'ip', nets } : undefined;
 }
 
 /** mod_access_compat's `allow_cmd` (ITERATE2: `from`, then one rule per argument). */
@@ -179,12 +237,65 @@ function hostRule(w: Arg, sink: ProblemSink): HostRule | undefined {
   if (lower.startsWith('env=!')) return { kind: 'env', name: text.slice(5), negate: true };
   if (lower.startsWith('env=')) return { kind: 'env', name: text.slice(4), negate: false };
   if (lower === 'all') return { kind: 'all' };
+  // allow_cmd: with a `/`, or looking like an address, it is one; otherwise a host name (DNS)
+  const net = ipNet(text);
+  if (net && 'address' in net) return { kind: 'ip', net };
+  if (net || text.includes('/')) {
+    sink.add('ERR_DIRECTIVE_ARGS', net?.error ?? 'An IP address was expected', w.pos);
+    return undefined;
+  }
   sink.add(
     'ERR_DIRECTIVE_ARGS',
-    `Allow/Deny from '${text}' is not supported by modrewrite (only all and env=)`,
+    `Allow/Deny from '${text}' is not supported by modrewrite (a host name: only all, env= and addresses)`,
     w.pos,
   );
   return undefined;
+}
+
+/**
+ * apr_ipsubnet_create: an address with an optional `/bits` or `/netmask`; without one an IPv4
+ * address may be partial (`10.1` → 10.1.0.0/16); a netmask need not be contiguous. undefined: nothing like an address (Allow's host
+ * name); `{ error }`: an address Apache refuses, or a form modrewrite does not evaluate (refused).
+ */
+export function ipNet(text: string): IpNet | { error: string } | undefined {
+  const slash = text.indexOf('/');
+  const ip = slash < 0 ? text : text.slice(0, slash);
+  const mask = slash < 0 ? undefined : text.slice(slash + 1);
+  const invalid = { error: `ip address '${text}' appears to be invalid` };
+  // APR's looks_like_ip: any `:` makes it an (IPv6) address
+  if (ip.includes(':')) {
+    // an IPv4-mapped network or a zone: Apache compares them its own way; refused, not guessed
+    if (ip.includes('.') || ip.includes('%'))
+      return { error: `ip address '${text}' is not supported by modrewrite` };
+    if (isIP(ip) !== 6) return invalid;
+    const bits = mask === undefined ? 128 : /^\d{1,3}$/.test(mask) ? Number(mask) : -1;
+    return bits >= 0 && bits <= 128 ? { address: ip, prefix: bits, family: 'ipv6' } : invalid;
+  }
+  if (ip === '' || !/^[0-9.]+$/.test(ip)) return undefined;
+  if (mask === undefined) return partialNetwork(ip) ?? invalid;
+  if (isIP(ip) !== 4) return invalid;
+  const bits = /^\d{1,2}$/.test(mask) ? Number(mask) : -1;
+  if (bits > 32) return invalid;
+  if (bits >= 0) return { family: 'ipv4', address: ip, netmask: prefixMask(bits) };
+  return isIP(mask) === 4 ? { family: 'ipv4', address: ip, netmask: mask } : invalid;
+}
+
+/** A prefix length as a dotted IPv4 netmask. */
+function prefixMask(bits: number): string {
+  const octets = [0, 1, 2, 3].map((k) => {
+    const here = Math.max(0, Math.min(8, bits - 8 * k));
+    return (0xff << (8 - here)) & 0xff;
+  });
+  return octets.join('.');
+}
+
+/** APR's `parse_network`: up to four decimal octets, the missing ones a wildcard. */
+function partialNetwork(ip: string): IpNet | undefined {
+  const octets = (ip.endsWith('.') ? ip.slice(0, -1) : ip).split('.');
+  if (octets.length > 4 || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255))
+    return undefined;
+  const address = [0, 1, 2, 3].map((k) => Number(octets[k] ?? '0')).join('.');
+  return { family: 'ipv4', address, netmask: prefixMask(8 * octets.length) };
 }
 
 /** The file-name test of a section: PCRE for `<FilesMatch>`/`<Files ~>`, apr_fnmatch otherwise. */

@@ -5,7 +5,7 @@
  * sections are recorded in conformance/cases/140 and 141.
  */
 import { compileText, RewriteError } from '../../../lib/index';
-import { fnmatchRegExp, type AccessConfig } from '../../../lib/compile/access';
+import { fnmatchRegExp, ipNet, type AccessConfig } from '../../../lib/compile/access';
 
 /** Compiles `.htaccess` text the way the store of site()/htaccess() does. */
 function accessOf(text: string): AccessConfig | undefined {
@@ -90,7 +90,10 @@ describe('sections and access directives as read', () => {
         '<IfModule !mod_authz_core.c>\n<Files b>\nOrder allow,deny\n</Files>\n</IfModule>\n',
     )!;
     expect(config.files.map((f) => f.section.pattern)).toEqual(['a']);
-    expect(config.files[0].access).toEqual({ require: [false], compat: undefined });
+    expect(config.files[0].access).toEqual({
+      require: [{ kind: 'all', granted: false }],
+      compat: undefined,
+    });
   });
 
   test('conditional sections nest inside <Files>', () => {
@@ -98,13 +101,16 @@ describe('sections and access directives as read', () => {
       '<FilesMatch "x">\n<IfModule mod_authz_core.c>\nRequire all denied\n</IfModule>\n' +
         '<IfModule !mod_authz_core.c>\nOrder allow,deny\n</IfModule>\n</FilesMatch>\n',
     )!;
-    expect(config.files[0].access).toEqual({ require: [false], compat: undefined });
+    expect(config.files[0].access).toEqual({
+      require: [{ kind: 'all', granted: false }],
+      compat: undefined,
+    });
   });
 
   test('top-level directives apply to the directory; mod_access_compat defaults to deny,allow', () => {
     const config = accessOf('Deny from all\nAllow from env=OK env=!NO\nRequire all granted\n')!;
     expect(config.directory).toEqual({
-      require: [true],
+      require: [{ kind: 'all', granted: true }],
       compat: {
         order: 'deny,allow',
         denys: [{ kind: 'all' }],
@@ -119,6 +125,29 @@ describe('sections and access directives as read', () => {
 
   test('a file without access directives has no access configuration', () => {
     expect(accessOf('RewriteEngine On\n')).toBeUndefined();
+  });
+});
+
+describe('addresses: apr_ipsubnet_create', () => {
+  test.each<[string, unknown]>([
+    ['127.0.0.1', { address: '127.0.0.1', netmask: '255.255.255.255', family: 'ipv4' }],
+    ['10.1', { address: '10.1.0.0', netmask: '255.255.0.0', family: 'ipv4' }],
+    ['10.1.', { address: '10.1.0.0', netmask: '255.255.0.0', family: 'ipv4' }],
+    ['10', { address: '10.0.0.0', netmask: '255.0.0.0', family: 'ipv4' }],
+    ['10.0.0.0/8', { address: '10.0.0.0', netmask: '255.0.0.0', family: 'ipv4' }],
+    ['10.0.0.0/255.255.0.0', { address: '10.0.0.0', netmask: '255.255.0.0', family: 'ipv4' }],
+    ['10.0.0.0/255.0.255.0', { address: '10.0.0.0', netmask: '255.0.255.0', family: 'ipv4' }],
+    ['10.0.0.0/20', { address: '10.0.0.0', netmask: '255.255.240.0', family: 'ipv4' }],
+    ['10.0.0.0/0', { address: '10.0.0.0', netmask: '0.0.0.0', family: 'ipv4' }],
+    ['::1', { address: '::1', prefix: 128, family: 'ipv6' }],
+    ['2001:db8::/32', { address: '2001:db8::', prefix: 32, family: 'ipv6' }],
+    ['example.com', undefined],
+    ['10.x', undefined],
+    ['10.1/16', { error: "ip address '10.1/16' appears to be invalid" }],
+    ['1.2.3.4.5', { error: "ip address '1.2.3.4.5' appears to be invalid" }],
+    ['fe80::1%eth0', { error: "ip address 'fe80::1%eth0' is not supported by modrewrite" }],
+  ])('%s → %j', (text, expected) => {
+    expect(ipNet(text)).toEqual(expected);
   });
 });
 
@@ -142,7 +171,54 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'ERR_CONTEXT',
       'ForceType inside <FilesMatch>',
     ],
-    ['Require ip', 'Require ip 127.0.0.1', 'ERR_DIRECTIVE_ARGS', 'Require ip is not supported'],
+    [
+      'Require ip without an address',
+      'Require ip',
+      'ERR_DIRECTIVE_ARGS',
+      "'Require ip' requires an argument",
+    ],
+    [
+      'Require ip of a name',
+      'Require ip localhost',
+      'ERR_DIRECTIVE_ARGS',
+      "ip address 'localhost' appears to be invalid",
+    ],
+    [
+      'Require ip with a bad mask',
+      'Require ip 10.0.0.0/33',
+      'ERR_DIRECTIVE_ARGS',
+      'appears to be invalid',
+    ],
+    [
+      'Require ip with a bad octet',
+      'Require ip 10.256',
+      'ERR_DIRECTIVE_ARGS',
+      'appears to be invalid',
+    ],
+    [
+      'Require ip, IPv4-mapped',
+      'Require ip ::ffff:10.0.0.1',
+      'ERR_DIRECTIVE_ARGS',
+      'is not supported by modrewrite',
+    ],
+    [
+      'Require local with arguments',
+      'Require local x',
+      'ERR_DIRECTIVE_ARGS',
+      'Require local is not supported',
+    ],
+    [
+      'Allow from a bad network',
+      'Allow from 10.0.0.0/40',
+      'ERR_DIRECTIVE_ARGS',
+      'appears to be invalid',
+    ],
+    [
+      'Allow from a name with a slash',
+      'Allow from a/8',
+      'ERR_DIRECTIVE_ARGS',
+      'An IP address was expected',
+    ],
     [
       'Require host',
       'Require host example.com',
@@ -162,12 +238,6 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'Require all granted extra',
       'ERR_DIRECTIVE_ARGS',
       "'granted' or 'denied'",
-    ],
-    [
-      'Allow from an address',
-      'Allow from 10.0.0.1',
-      'ERR_DIRECTIVE_ARGS',
-      "'10.0.0.1' is not supported",
     ],
     [
       'Deny from a host',

@@ -131,7 +131,40 @@ describe('accessDenied', () => {
       true,
     ],
   ])('%s', (_, files, filename, env, denied) => {
-    expect(accessDenied(chainOf(...files), filename, new Map(Object.entries(env)))).toBe(denied);
+    const client = { remoteAddr: '127.0.0.1', localAddr: '127.0.0.1' };
+    expect(accessDenied(chainOf(...files), filename, new Map(Object.entries(env)), client)).toBe(
+      denied,
+    );
+  });
+
+  test.each<[string, string, string, boolean]>([
+    ['Require ip 127.0.0.1', '127.0.0.1', '127.0.0.1', false],
+    ['Require ip 127.0.0.1', '::ffff:127.0.0.1', '::ffff:127.0.0.1', false],
+    ['Require ip 127.0.0.1', '127.0.0.2', '127.0.0.1', true],
+    ['Require ip 10.1', '10.1.200.3', '127.0.0.1', false],
+    ['Require ip 10.1', '10.2.0.1', '127.0.0.1', true],
+    ['Require ip 192.0.2.0/24 10.0.0.0/8', '10.9.9.9', '127.0.0.1', false],
+    ['Require ip 10.0.0.0/255.255.0.0', '10.0.7.7', '127.0.0.1', false],
+    ['Require ip 10.0.0.0/255.255.0.0', '10.1.7.7', '127.0.0.1', true],
+    ['Require ip ::1', '::1', '::1', false],
+    ['Require ip ::1', '127.0.0.1', '127.0.0.1', true],
+    ['Require ip 2001:db8::/32', '2001:db8:1::5', '::1', false],
+    ['Require ip 2001:db8::/32', '2001:db9::5', '::1', true],
+    ['Require local', '127.5.5.5', '192.0.2.1', false],
+    ['Require local', '::1', '::1', false],
+    ['Require local', '192.0.2.7', '192.0.2.7', false],
+    ['Require local', '192.0.2.7', '192.0.2.1', true],
+    ['Order deny,allow\nDeny from all\nAllow from 192.0.2', '192.0.2.7', '127.0.0.1', false],
+    ['Order deny,allow\nDeny from all\nAllow from 192.0.2', '192.0.3.7', '127.0.0.1', true],
+    ['Order allow,deny\nAllow from all\nDeny from 10.0.0.0/8', '10.0.0.1', '127.0.0.1', true],
+    ['Order allow,deny\nAllow from all\nDeny from 10.0.0.0/8', '::ffff:10.0.0.1', '::1', true],
+    ['Order allow,deny\nAllow from all\nDeny from 10.0.0.0/8', '11.0.0.1', '127.0.0.1', false],
+    // a client address that is no address cannot be evaluated: denied
+    ['Order allow,deny\nAllow from all\nDeny from 10.0.0.0/8', '', '', true],
+    ['Require ip 10.0.0.0/8', 'garbage', '', true],
+  ])('%j from %s (server %s) → denied %s', (text, remoteAddr, localAddr, denied) => {
+    const client = { remoteAddr, localAddr };
+    expect(accessDenied(chainOf(text), '/w/f', new Map(), client)).toBe(denied);
   });
 
   test('the file name is what follows the last slash', () => {
