@@ -140,12 +140,12 @@ test('lint: an .htaccess with <Files> access sections is checked as site() reads
   );
   writeFileSync(
     join(tmp, 'lint-access/bad.htaccess'),
-    '<Files a>\n  Require ip 10.0.0.1\n</Files>\n',
+    '<Files a>\n  Require host example.com\n</Files>\n',
   );
   const ok = capture();
   expect(await main(['lint', join(tmp, 'lint-access/.htaccess')], ok.io)).toBe(0);
   expect(ok.out[0]).toMatch(/\.htaccess: ok \(1 rules, directory context\)/);
   const bad = capture();
   expect(await main(['lint', join(tmp, 'lint-access/bad.htaccess')], bad.io)).toBe(1);
-  expect(bad.err[0]).toMatch(/Require ip is not supported by modrewrite.*bad\.htaccess:2:\d+/s);
+  expect(bad.err[0]).toMatch(/Require host is not supported by modrewrite.*bad\.htaccess:2:\d+/s);
 });
