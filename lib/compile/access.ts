@@ -39,6 +39,8 @@ export interface CompatConfig {
   readonly order: 'deny,allow' | 'allow,deny' | 'mutual-failure';
   readonly allows: readonly HostRule[];
   readonly denys: readonly HostRule[];
+  /** `Satisfy Any`: either module's consent is enough (default: both are needed). */
+  readonly satisfyAny: boolean;
 }
 
 /** What one section (a `.htaccess` top level, or one `<Files>`) says about access. */
@@ -67,6 +69,7 @@ interface Draft {
   order?: CompatConfig['order'];
   allows?: HostRule[];
   denys?: HostRule[];
+  satisfyAny?: boolean;
   compat: boolean;
 }
 
@@ -102,7 +105,12 @@ export function compileAccess(
 
 function finish(d: Draft): AccessSection {
   const compat: CompatConfig | undefined = d.compat
-    ? { order: d.order ?? 'deny,allow', allows: d.allows ?? [], denys: d.denys ?? [] }
+    ? {
+        order: d.order ?? 'deny,allow',
+        allows: d.allows ?? [],
+        denys: d.denys ?? [],
+        satisfyAny: d.satisfyAny ?? false,
+      }
     : undefined;
   return { require: d.require, compat };
 }
@@ -135,10 +143,8 @@ function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): vo
       draft.compat = true;
       const only = d.args.length === 1 ? d.args[0] : undefined;
       const arg = only?.text.toLowerCase();
-      if (arg === 'any')
-        sink.add('ERR_DIRECTIVE_ARGS', 'Satisfy Any is not supported by modrewrite', only!.pos);
-      else if (arg !== 'all')
-        sink.add('ERR_DIRECTIVE_ARGS', "Satisfy either 'any' or 'all'.", d.pos);
+      if (arg === 'any' || arg === 'all') draft.satisfyAny = arg === 'any';
+      else sink.add('ERR_DIRECTIVE_ARGS', "Satisfy either 'any' or 'all'.", d.pos);
       return;
     }
   }

@@ -2,7 +2,7 @@
  * Apache's access phase for the `.htaccess` files on a request's way (request.c
  * `ap_process_request_internal`, run after map_to_storage and before the fixups where per-directory
  * rewriting happens): mod_access_compat's host check (`Order`/`Allow`/`Deny`) and mod_authz_core's
- * `Require`, both required (`Satisfy All`, the default; `Satisfy Any` is refused at load).
+ * `Require`, both required (`Satisfy All`, the default) or either (`Satisfy Any`).
  *
  * Merging, as Apache's per-directory merge does it: the `.htaccess` files from the document root
  * down, then every matching `<Files>`/`<FilesMatch>` section of those files in order (core's file
@@ -56,7 +56,9 @@ export function accessDenied(
   try {
     // the implicit <RequireAny>: one line that grants grants
     const granted = require ? require.some((r) => requireGrants(r, client)) : true;
-    return !granted || (compat !== undefined && !compatAllows(compat, env, client));
+    const hostAllowed = compat === undefined || compatAllows(compat, env, client);
+    // Satisfy Any: either module's consent (recorded, conformance case 144)
+    return compat?.satisfyAny ? !(granted || hostAllowed) : !(granted && hostAllowed);
   } catch {
     return true;
   }

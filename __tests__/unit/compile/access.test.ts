@@ -113,6 +113,7 @@ describe('sections and access directives as read', () => {
       require: [{ kind: 'all', granted: true }],
       compat: {
         order: 'deny,allow',
+        satisfyAny: false,
         denys: [{ kind: 'all' }],
         allows: [
           { kind: 'env', name: 'OK', negate: false },
@@ -248,7 +249,7 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
     ['Allow without from', 'Allow all', 'ERR_DIRECTIVE_ARGS', 'at least two arguments'],
     ['Order with a space', 'Order allow, deny', 'ERR_DIRECTIVE_ARGS', 'order takes one argument'],
     ['Order unknown', 'Order first', 'ERR_DIRECTIVE_ARGS', 'unknown order'],
-    ['Satisfy Any', 'Satisfy Any', 'ERR_DIRECTIVE_ARGS', 'Satisfy Any is not supported'],
+
     ['Satisfy some', 'Satisfy some', 'ERR_DIRECTIVE_ARGS', "Satisfy either 'any' or 'all'."],
     [
       'a bad regex',
