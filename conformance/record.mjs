@@ -26,6 +26,8 @@ const {
 const MODULES = [
   'mpm_prefork',
   'authz_core',
+  'access_compat',
+  'authz_host',
   'rewrite',
   'headers',
   'mime',

@@ -314,7 +314,12 @@ function lint(p: Parsed, io: CliIo): number {
     const choice = chooseContext(given, file);
     let ruleSet: RuleSet;
     try {
-      ruleSet = compileText(readFileSync(file, 'utf8'), { context: choice.context, file });
+      // an .htaccess is checked as site() and serve read it: with its access directives
+      ruleSet = compileText(readFileSync(file, 'utf8'), {
+        context: choice.context,
+        file,
+        accessControl: choice.context === 'directory',
+      });
     } catch (err) {
       failed++;
       io.err(err instanceof RewriteError ? err.message : `${f}: ${(err as Error).message}`);

@@ -131,3 +131,21 @@ test('serve -D NAME / --define NAME: <IfDefine> sections in the config and in .h
   expect(await run(['-D', 'PRODUCTION'])).toBe(200);
   expect(await run(['--define', 'OTHER', '--define', 'PRODUCTION'])).toBe(200);
 });
+
+test('lint: an .htaccess with <Files> access sections is checked as site() reads it (issue 12)', async () => {
+  mkdirSync(join(tmp, 'lint-access'), { recursive: true });
+  writeFileSync(
+    join(tmp, 'lint-access/.htaccess'),
+    '<FilesMatch "\\.env$">\n  Require all denied\n</FilesMatch>\nRewriteEngine On\nRewriteRule ^a$ b\n',
+  );
+  writeFileSync(
+    join(tmp, 'lint-access/bad.htaccess'),
+    '<Files a>\n  Require host example.com\n</Files>\n',
+  );
+  const ok = capture();
+  expect(await main(['lint', join(tmp, 'lint-access/.htaccess')], ok.io)).toBe(0);
+  expect(ok.out[0]).toMatch(/\.htaccess: ok \(1 rules, directory context\)/);
+  const bad = capture();
+  expect(await main(['lint', join(tmp, 'lint-access/bad.htaccess')], bad.io)).toBe(1);
+  expect(bad.err[0]).toMatch(/Require host is not supported by modrewrite.*bad\.htaccess:2:\d+/s);
+});

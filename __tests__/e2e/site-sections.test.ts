@@ -62,6 +62,8 @@ beforeAll(() => {
   write('production/dev.txt', 'DEV\n');
   write('private/.htaccess', '<Files secret.txt>\nRequire all denied\n</Files>\n');
   write('private/secret.txt', 'SECRET\n');
+  write('headers/.htaccess', '<Files secret.txt>\nHeader set X-A 1\n</Files>\n');
+  write('headers/secret.txt', 'SECRET\n');
   const handler = site({
     root,
     config:
@@ -128,11 +130,17 @@ describe('sections in nested .htaccess files', () => {
     );
   });
 
-  test('a <Files> access rule modrewrite cannot enforce never lets the file through', async () => {
+  test('a <Files> access rule is enforced: 403', async () => {
     const res = await request(server).get('/private/secret.txt');
+    expect(res.status).toBe(403);
+    expect(res.text).not.toContain('SECRET');
+  });
+
+  test('a <Files> section with a directive modrewrite cannot apply never lets the file through', async () => {
+    const res = await request(server).get('/headers/secret.txt');
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('SECRET');
-    expect(logged.join('\n')).toContain("Invalid command '<Files'");
+    expect(logged.join('\n')).toContain('Header inside <Files> is not supported by modrewrite');
   });
 });
 

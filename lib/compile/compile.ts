@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
-import type { Arg, Directive } from '../syntax/ast.js';
+import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
+import { compileAccess } from './access.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -47,6 +48,12 @@ export interface CompileOptions {
   readonly mapRoot?: string;
   /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] (nothing defined) */
   readonly defines?: readonly string[];
+  /**
+   * @internal Read `<Files>`/`<FilesMatch>` and the access directives into `RuleSet.access`: only
+   * for a caller that enforces them (the `.htaccess` store of site()/htaccess()/serve). Without
+   * it they are refused (ERR_CONTEXT). @default false
+   */
+  readonly accessControl?: boolean;
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -139,6 +146,7 @@ export function compileDirectives(
   let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
+  const access: AccessDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -194,6 +202,9 @@ export function compileDirectives(
         pendingConds = [];
         break;
       }
+      case 'Access':
+        access.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
@@ -211,6 +222,7 @@ export function compileDirectives(
     directoryIndex,
     followSymLinks,
     file: options.file,
+    access: compileAccess(access, sink),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ExprNode } from './expr.js';
 import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
+import type { AccessConfig } from './access.js';
 
 export type CondTest =
   | { readonly kind: 'regex'; readonly re: RegExp }
@@ -70,4 +71,6 @@ export interface RuleSet {
   /** From `Options`: false when both FollowSymLinks and SymLinksIfOwnerMatch are off. */
   readonly followSymLinks?: boolean;
   readonly file?: string;
+  /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
+  readonly access?: AccessConfig;
 }

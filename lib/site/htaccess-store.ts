@@ -6,6 +6,7 @@
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { compileText, type CompileOptions } from '../compile/compile.js';
+import type { AccessConfig } from '../compile/access.js';
 import { inheritRules } from '../compile/inherit.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { fsPath } from '../common/bytes.js';
@@ -18,6 +19,8 @@ export interface DirectoryConfig {
   readonly ruleSet: RuleSet | undefined;
   /** The filesystem directory (ending in `/`) whose rewrite configuration is in effect: the prefix per-directory rules strip. */
   readonly rewriteDir: string;
+  /** The access configuration of each `.htaccess` on the way, from the root down (site/access.ts applies them). */
+  readonly access: readonly AccessConfig[];
   /** A `.htaccess` on the way that cannot be used: 500 (broken) or 403 (unreadable), like Apache. */
   readonly failure?: { readonly status: 403 | 500; readonly file: string; readonly error: Error };
 }
@@ -121,6 +124,7 @@ export class HtaccessStore {
     let ruleSet = this.options.base;
     let rewriteDir = dirs[0];
     let failure: DirectoryConfig['failure'];
+    const access: AccessConfig[] = [];
     for (let i = 0; i < dirs.length; i++) {
       const e = entries[i];
       if (!e) continue;
@@ -129,10 +133,11 @@ export class HtaccessStore {
         break;
       }
       const child = e.ruleSet!;
+      if (child.access) access.push(child.access);
       if (child.hasRewriteDirectives) rewriteDir = dirs[i];
       ruleSet = ruleSet ? inheritRules(ruleSet, child) : child;
     }
-    const config: DirectoryConfig = { ruleSet, rewriteDir, failure };
+    const config: DirectoryConfig = { ruleSet, rewriteDir, access, failure };
     this.remember(key, { config, versions: entries.map((e) => e?.version ?? 0), checkedAt: now });
     return config;
   }
@@ -183,6 +188,8 @@ export class HtaccessStore {
       ...this.options.compile,
       context: 'directory',
       file,
+      // the pipeline's access phase applies them (site/access.ts)
+      accessControl: true,
     });
     if (this.byIdentity.size >= MAX_COMPILED_FILES)
       this.byIdentity.delete(this.byIdentity.keys().next().value!);

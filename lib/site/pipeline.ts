@@ -21,6 +21,7 @@ import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '..
 import { evaluateServer } from '../engine/evaluate.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
+import { accessDenied } from './access.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -359,6 +360,18 @@ function afterServer(
       filename: mapped.filename,
     };
   }
+  // the access phase precedes the fixups (per-directory rewriting): a denied file is 403 whatever
+  // the rules would do; an internal redirect comes back here for its own filename
+  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view))
+    return {
+      kind: 'status',
+      status: 403,
+      reason: `client denied by server configuration: ${mapped.filename}`,
+      acc,
+      uri,
+      args,
+      filename: mapped.filename,
+    };
   const rs = cfg.ruleSet;
   if (!rs || rs.engine !== true) return mappedFile();
   // END in the server context ends here too; env set there is visible

@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../errors.js';
+import type { FilesSection } from './sections.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -58,6 +59,18 @@ export interface ApacheOptionsDirective extends Base {
   readonly values: readonly string[];
 }
 
+/** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
+export type AccessDirectiveName = 'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy';
+
+/** `Require`, `Order`, `Allow`, `Deny`, `Satisfy`: checked and compiled in compile/access.ts. */
+export interface AccessDirective extends Base {
+  readonly type: 'Access';
+  readonly name: AccessDirectiveName;
+  readonly args: readonly Arg[];
+  /** The `<Files>`/`<FilesMatch>` section it stands in; none: the whole directory. */
+  readonly files?: FilesSection;
+}
+
 /** Every directive the parser produces; a discriminated union on `type`. */
 export type Directive =
   | EngineDirective
@@ -68,7 +81,8 @@ export type Directive =
   | OptionsDirective
   | DirectorySlashDirective
   | DirectoryIndexDirective
-  | ApacheOptionsDirective;
+  | ApacheOptionsDirective
+  | AccessDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

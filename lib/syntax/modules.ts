@@ -22,7 +22,16 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     'core.c',
     {
       symbol: 'core_module',
-      directives: ['Options', '<IfModule', '<IfDefine', '<IfFile', '<IfDirective', '<IfSection'],
+      directives: [
+        'Options',
+        '<IfModule',
+        '<IfDefine',
+        '<IfFile',
+        '<IfDirective',
+        '<IfSection',
+        '<Files',
+        '<FilesMatch',
+      ],
     },
   ],
   // mod_version's only directive is <IfVersion>, which modrewrite evaluates (as 2.4.71)
@@ -41,6 +50,20 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       ],
     },
   ],
+  // access control in .htaccess files (site(), htaccess(), serve): `Require all granted|denied` only
+  ['mod_authz_core.c', { symbol: 'authz_core_module', directives: ['Require'] }],
+  [
+    'mod_access_compat.c',
+    { symbol: 'access_compat_module', directives: ['Order', 'Allow', 'Deny', 'Satisfy'] },
+  ],
+  // Access modules Debian's apache2 loads whose rules modrewrite does not apply (Require ip|host|
+  // local, valid-user; AuthType, AuthUserFile...). Reported as loaded so that an <IfModule> for them
+  // is READ and its access rules refused (500); skipping the body would serve what Apache protects
+  ['mod_authz_host.c', { symbol: 'authz_host_module', directives: [] }],
+  ['mod_authz_user.c', { symbol: 'authz_user_module', directives: [] }],
+  ['mod_authn_core.c', { symbol: 'authn_core_module', directives: [] }],
+  ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
+  ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
   ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],

@@ -8,7 +8,7 @@ import {
   type RewriteProblem,
   type SourcePosition,
 } from '../errors.js';
-import type { Arg, Directive } from './ast.js';
+import type { AccessDirectiveName, Arg, Directive } from './ast.js';
 import {
   logicalLines,
   MAX_RULES_TEXT,
@@ -16,7 +16,7 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
-import { activeLines, type SectionProblem } from './sections.js';
+import { scopedLines, type FilesSection, type SectionProblem } from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
 
@@ -33,7 +33,18 @@ export interface ParseOptions {
   readonly serverRoot?: string;
   /** Compiles an `<IfVersion ~ regex>` pattern (Apache: PCRE). @default RegExp */
   readonly regex?: (pattern: string) => RegExp;
+  /**
+   * Whether `<Files>`, `<FilesMatch>` and the access directives (`Require`, `Order`, `Allow`,
+   * `Deny`, `Satisfy`) are read: only for a caller that enforces them (site(), htaccess(),
+   * serve). Elsewhere they are refused, never silently dropped. @default false
+   */
+  readonly accessControl?: boolean;
 }
+
+/** The access directives by lower-case name. */
+const ACCESS_DIRECTIVES = new Map<string, AccessDirectiveName>(
+  (['Require', 'Order', 'Allow', 'Deny', 'Satisfy'] as const).map((n) => [n.toLowerCase(), n]),
+);
 
 export interface ParseResult {
   readonly directives: Directive[];
@@ -82,11 +93,14 @@ export function parse(
     );
     return { directives, problems: sink.problems };
   }
-  const lines = activeLines(logicalLines(source, options.file), options, (p) =>
-    reportSectionProblem(p, options, sink),
+  const lines = scopedLines(
+    logicalLines(source, options.file),
+    { ...options, filesSections: options.accessControl === true },
+    (p) => reportSectionProblem(p, options, sink),
   );
-  for (const line of lines) {
-    const d = parseLine(line, context, options, sink);
+  for (const { line, files } of lines) {
+    const access = accessDirective(line, options, sink, files);
+    const d = access === null ? parseLine(line, context, options, sink) : access;
     if (d) directives.push(d);
   }
   return { directives, problems: sink.problems };
@@ -101,6 +115,43 @@ function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: Pr
   const code =
     p.kind === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.kind === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
   sink.add(code, p.message, p.pos);
+}
+
+/**
+ * An access directive (or, inside `<Files>`, any directive: only access directives are applied
+ * there). null: not an access directive, outside `<Files>` — parseLine's turn.
+ */
+function accessDirective(
+  line: LogicalLine,
+  options: ParseOptions,
+  sink: ProblemSink,
+  files: FilesSection | undefined,
+): Directive | undefined | null {
+  const m = /^(\S+)/.exec(line.text);
+  if (!m) return undefined;
+  const name = ACCESS_DIRECTIVES.get(m[1].toLowerCase());
+  const pos = line.at(0);
+  if (name === undefined) {
+    if (!files) return null;
+    // Apache would apply it to the matching files; modrewrite cannot: the file is refused (500)
+    sink.add(
+      'ERR_CONTEXT',
+      `${m[1]} inside ${files.opener}> is not supported by modrewrite (only Require, Order, Allow, Deny and Satisfy are)`,
+      pos,
+    );
+    return undefined;
+  }
+  if (!options.accessControl) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${name} is applied only in the .htaccess files of site(), htaccess() and modrewrite serve (it needs a document root), not here`,
+        pos,
+      );
+    return undefined;
+  }
+  const args = parseConfWords(line, m[1].length);
+  return files ? { type: 'Access', name, args, files, pos } : { type: 'Access', name, args, pos };
 }
 
 function parseLine(

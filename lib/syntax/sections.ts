@@ -4,8 +4,10 @@
  * (modules/metadata/mod_version.c), evaluated while the lines are read, as Apache does (they are
  * EXEC_ON_READ): a true section's body is read like the lines around it, a false one's is skipped
  * without looking at its directives (config.c `ap_soak_end_container`: only the nesting of `<...>`
- * lines is followed). Every other section (`<Files>`, `<Limit>`, `<If>`, `<Directory>`...) is a
- * directive modrewrite cannot apply: refused (fail closed), and its body skipped.
+ * lines is followed). `<Files>` and `<FilesMatch>` (core.c `filesection`) are read too: their lines
+ * come out tagged with the section, for the access directives that may stand in them. Every other
+ * section (`<Limit>`, `<If>`, `<Directory>`...) is a directive modrewrite cannot apply: refused
+ * (fail closed), and its body skipped.
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -24,6 +26,8 @@ export interface SectionEnvironment {
   readonly serverRoot?: string;
   /** Compiles an `<IfVersion ~ regex>` (PCRE in Apache); throws when it does not compile. @default RegExp */
   readonly regex?: (pattern: string) => RegExp;
+  /** Whether `<Files>`/`<FilesMatch>` are read (for a caller that applies access directives). @default false: refused like any other section */
+  readonly filesSections?: boolean;
 }
 
 /** One problem found while reading sections (the caller adds its code frame). */
@@ -34,6 +38,22 @@ export interface SectionProblem {
 }
 
 type Outcome = boolean | { readonly error: string };
+
+/** A `<Files name>` (apr_fnmatch wildcards), `<Files ~ "re">` or `<FilesMatch "re">` (PCRE) section. */
+export interface FilesSection {
+  /** The opener as written in Apache's spelling, for messages. */
+  readonly opener: '<Files' | '<FilesMatch';
+  /** true: `pattern` is a regular expression; false: a wildcard name. */
+  readonly regex: boolean;
+  readonly pattern: string;
+  readonly pos: SourcePosition;
+}
+
+/** A line whose directive applies, with the `<Files>` section it stands in (if any). */
+export interface ScopedLine {
+  readonly line: LogicalLine;
+  readonly files?: FilesSection;
+}
 
 const isSpace = (c: string | undefined): boolean =>
   c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
@@ -235,7 +255,41 @@ export function activeLines(
   env: SectionEnvironment,
   report: (p: SectionProblem) => void,
 ): LogicalLine[] {
-  const out: LogicalLine[] = [];
+  return scopedLines(lines, env, report).map((s) => s.line);
+}
+
+/** core.c `filesection`: the section's argument (`name`, `~ regex` or, for FilesMatch, `regex`). */
+function filesSection(
+  opener: '<Files' | '<FilesMatch',
+  args: string,
+  pos: SourcePosition,
+): FilesSection | { error: string } {
+  const end = args.lastIndexOf('>');
+  if (end < 0) return { error: `${opener}> directive missing closing '>'` };
+  const arg = args.slice(0, end);
+  // Apache refuses only an empty argument text: `<Files "">` is a (quoted) empty name
+  if (arg === '') return { error: `${opener}> directive requires additional arguments` };
+  const first = getWordConf(arg, 0);
+  const tilde = opener === '<Files' && first.word === '~';
+  const { word, next } = tilde ? getWordConf(arg, first.next) : first;
+  // recorded from 2.4.71 (conformance case 141): a second word is refused
+  if (next < arg.length) return { error: `Multiple ${opener}> arguments not (yet) supported.` };
+  if (opener === '<FilesMatch' || tilde) return { opener, regex: true, pattern: word, pos };
+  // Apache canonicalises the name (apr_filepath_merge); a name with a `/` never matches a file
+  // name the way Apache would compare it: refused rather than guessed
+  if (first.word.includes('/'))
+    return { error: `<Files "${first.word}">: a name with '/' is not supported by modrewrite` };
+  return { opener, regex: false, pattern: first.word, pos };
+}
+
+/** Like activeLines, each line with the `<Files>`/`<FilesMatch>` section it stands in. */
+export function scopedLines(
+  lines: readonly LogicalLine[],
+  env: SectionEnvironment,
+  report: (p: SectionProblem) => void,
+): ScopedLine[] {
+  const out: ScopedLine[] = [];
+  let files: FilesSection | undefined;
   let i = 0;
   let depth = 0;
   const enter = (line: LogicalLine): void => {
@@ -275,10 +329,10 @@ export function activeLines(
   };
 
   /** A body read as directives; `closer` is the exact line that ends it (`</IfModule>`). */
-  const body = (closer: string | undefined): void => {
+  const body = (closer: string | undefined): boolean => {
     while (i < lines.length) {
       const line = lines[i++];
-      if (closer !== undefined && line.text.toLowerCase() === closer) return;
+      if (closer !== undefined && line.text.toLowerCase() === closer) return true;
       const { word, args } = splitOpener(line.text);
       if (word.startsWith('</')) {
         report({
@@ -289,7 +343,7 @@ export function activeLines(
         throw new StopReading();
       }
       if (!word.startsWith('<')) {
-        out.push(line);
+        out.push(files ? { line, files } : { line });
         continue;
       }
       enter(line);
@@ -297,12 +351,18 @@ export function activeLines(
       depth--;
     }
     // Apache (ap_build_cont_config) ends a true section at the end of the file without complaint
+    return false;
   };
 
   const section = (line: LogicalLine, word: string, rawArgs: string): void => {
     const opener = word.endsWith('>') ? word.slice(0, -1) : word;
     const args = rawArgs === '' ? '>' : rawArgs;
-    const conditional = CONDITIONALS.get(opener.toLowerCase());
+    const lower = opener.toLowerCase();
+    if (env.filesSections && (lower === '<files' || lower === '<filesmatch')) {
+      readFiles(line, lower === '<files' ? '<Files' : '<FilesMatch', args);
+      return;
+    }
+    const conditional = CONDITIONALS.get(lower);
     if (!conditional) {
       report({
         kind: 'unknown',
@@ -324,6 +384,32 @@ export function activeLines(
         line,
         `Expected </${conditional.name.slice(1)}> before end of configuration`,
       );
+  };
+
+  /** A `<Files>` body: read as directives, each tagged with the section. */
+  const readFiles = (line: LogicalLine, opener: '<Files' | '<FilesMatch', args: string): void => {
+    const parsed = filesSection(opener, args, line.at(0));
+    if ('error' in parsed) {
+      report({ kind: 'args', message: parsed.error, pos: line.at(0) });
+      throw new StopReading();
+    }
+    if (files) {
+      // Apache merges a nested <Files> in a way modrewrite does not model: refused (fail closed)
+      report({
+        kind: 'nesting',
+        message: `${opener}> inside ${files.opener}> is not supported by modrewrite`,
+        pos: line.at(0),
+      });
+      throw new StopReading();
+    }
+    files = parsed;
+    const closed = body(`</${opener.slice(1).toLowerCase()}>`);
+    files = undefined;
+    // unlike a conditional section, an unclosed <Files> is an error (recorded, case 141)
+    if (!closed) {
+      report({ kind: 'nesting', message: `${opener}> was not closed.`, pos: line.at(0) });
+      throw new StopReading();
+    }
   };
 
   try {

@@ -44,6 +44,15 @@ describe('<IfModule>: true exactly for the emulated modules, by source name or s
     ['proxy_http_module', true],
     ['mod_version.c', true],
     ['version_module', true],
+    // issue 12: the access modules; auth ones count as loaded so their bodies are read and refused
+    ['mod_authz_core.c', true],
+    ['authz_core_module', true],
+    ['mod_access_compat.c', true],
+    ['access_compat_module', true],
+    ['mod_authz_host.c', true],
+    ['mod_auth_basic.c', true],
+    ['authn_file_module', true],
+    ['mod_authz_groupfile.c', false],
     // Apache compares with strcmp: case matters, and `.c` is part of the name
     ['mod_Rewrite.c', false],
     ['mod_rewrite', false],
@@ -123,7 +132,10 @@ describe('section arguments, as start_cond_section reads them', () => {
     ['<IfSection', 'ifversion>', true],
     ['<IfSection', 'NoSuchSection>', false],
     // sections modrewrite refuses are not "known" (fail closed: no body that relies on them runs)
-    ['<IfSection', 'Files>', false],
+    ['<IfSection', 'Limit>', false],
+    // <Files> is core's, applied by site()/htaccess()/serve (and refused where rules have no root)
+    ['<IfSection', 'Files>', true],
+    ['<IfSection', 'FilesMatch>', true],
   ])('%s %s → %j', (opener, args, expected) => {
     const got = evaluateSection(opener, args);
     if (typeof expected === 'string') expect(got).toEqual({ error: expected });

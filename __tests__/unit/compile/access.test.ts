@@ -1,0 +1,314 @@
+/**
+ * Issue 12: `<Files>`, `<FilesMatch>` and the access directives of `.htaccess` files. The file-name
+ * tests (apr_fnmatch for `<Files name>`, PCRE for `<FilesMatch>`/`<Files ~>`), the sections'
+ * nesting in conditional ones, and what is refused (fail closed). Apache's answers for the same
+ * sections are recorded in conformance/cases/140 and 141.
+ */
+import { compileText, RewriteError } from '../../../lib/index';
+import { fnmatchRegExp, ipNet, type AccessConfig } from '../../../lib/compile/access';
+
+/** Compiles `.htaccess` text the way the store of site()/htaccess() does. */
+function accessOf(text: string): AccessConfig | undefined {
+  return compileText(text, { context: 'directory', accessControl: true }).access;
+}
+
+function problemsOf(text: string, accessControl = true): { code: string; message: string }[] {
+  try {
+    compileText(text, { context: 'directory', accessControl });
+  } catch (err) {
+    if (err instanceof RewriteError)
+      return err.problems.map((p) => ({ code: p.code, message: p.message }));
+    throw err;
+  }
+  return [];
+}
+
+describe('<Files name>: apr_fnmatch wildcards against the file name', () => {
+  test.each<[string, string, boolean]>([
+    ['secret.txt', 'secret.txt', true],
+    ['secret.txt', 'secret.txt.bak', false],
+    ['secret.txt', 'Secret.txt', false],
+    ['*.bak', 'x.bak', true],
+    ['*.bak', '.bak', true],
+    ['*.bak', 'x.bak.txt', false],
+    ['[ab]?.log', 'a1.log', true],
+    ['[ab]?.log', 'c1.log', false],
+    ['[ab]?.log', 'abc.log', false],
+    ['[!a]*', 'apple', false],
+    ['[!a]*', 'banana', true],
+    ['[^a]*', 'banana', true],
+    ['[a-c]x', 'bx', true],
+    ['[a-c]x', 'dx', false],
+    ['[]]', ']', true],
+    ['\\*', '*', true],
+    ['\\*', 'a', false],
+    ['a[', 'a[', true],
+    ['.ht*', '.htaccess', true],
+    ['*', '', true],
+    ['', '', true],
+    ['', 'x', false],
+    ['(a|b)', '(a|b)', true],
+    ['(a|b)', 'a', false],
+    ['a-b{1}', 'a-b{1}', true],
+    ['$x^', '$x^', true],
+  ])('%j ~ %j → %s', (pattern, name, expected) => {
+    expect(fnmatchRegExp(pattern).test(name)).toBe(expected);
+  });
+});
+
+describe('<FilesMatch> and <Files ~>: PCRE against the file name, case-sensitive', () => {
+  const DRUPAL =
+    '\\.(engine|inc|install|make|module|profile|po|sh|.*sql|theme|twig|tpl(\\.php)?|xtmpl|yml)(~|\\.sw[op]|\\.bak|\\.orig|\\.save)?$|^(\\.(?!well-known).*|Entries.*|Repository|Root|Tag|Template|composer\\.(json|lock)|web\\.config)$|^#.*#$|\\.php(~|\\.sw[op]|\\.bak|\\.orig|\\.save)$';
+  test.each<[string, string, string, boolean]>([
+    ['FilesMatch', DRUPAL, 'composer.json', true],
+    ['FilesMatch', DRUPAL, 'composer.lock', true],
+    ['FilesMatch', DRUPAL, 'my-composer.json', false],
+    ['FilesMatch', DRUPAL, '.env', true],
+    ['FilesMatch', DRUPAL, '.well-known', false],
+    ['FilesMatch', DRUPAL, 'settings.php.bak', true],
+    ['FilesMatch', DRUPAL, 'index.php', false],
+    ['FilesMatch', DRUPAL, 'core.services.yml', true],
+    ['FilesMatch', '(?i)((\\.tpl|\\.twig|\\.ini|\\.log|(?<!robots)\\.txt))', 'robots.txt', false],
+    ['FilesMatch', '(?i)((\\.tpl|\\.twig|\\.ini|\\.log|(?<!robots)\\.txt))', 'notes.TXT', true],
+    ['FilesMatch', '\\.yml$', 'a.YML', false],
+    ['Files ~', '\\.inc$', 'lib.inc', true],
+    ['Files ~', '\\.inc$', 'lib.inc.txt', false],
+    ['FilesMatch', '^$', '', true],
+  ])('<%s "%s"> ~ %j → %s', (opener, pattern, name, expected) => {
+    const open = opener === 'Files ~' ? `<Files ~ "${pattern}">` : `<FilesMatch "${pattern}">`;
+    const close = opener === 'Files ~' ? '</Files>' : '</FilesMatch>';
+    const config = accessOf(`${open}\nRequire all denied\n${close}\n`)!;
+    expect(config.files).toHaveLength(1);
+    expect(config.files[0].matches(name)).toBe(expected);
+  });
+});
+
+describe('sections and access directives as read', () => {
+  test('a <Files> nested in a true <IfModule> is read, one in a false <IfModule> skipped', () => {
+    const config = accessOf(
+      '<IfModule mod_authz_core.c>\n<Files a>\nRequire all denied\n</Files>\n</IfModule>\n' +
+        '<IfModule !mod_authz_core.c>\n<Files b>\nOrder allow,deny\n</Files>\n</IfModule>\n',
+    )!;
+    expect(config.files.map((f) => f.section.pattern)).toEqual(['a']);
+    expect(config.files[0].access).toEqual({
+      require: [{ kind: 'all', granted: false }],
+      compat: undefined,
+    });
+  });
+
+  test('conditional sections nest inside <Files>', () => {
+    const config = accessOf(
+      '<FilesMatch "x">\n<IfModule mod_authz_core.c>\nRequire all denied\n</IfModule>\n' +
+        '<IfModule !mod_authz_core.c>\nOrder allow,deny\n</IfModule>\n</FilesMatch>\n',
+    )!;
+    expect(config.files[0].access).toEqual({
+      require: [{ kind: 'all', granted: false }],
+      compat: undefined,
+    });
+  });
+
+  test('top-level directives apply to the directory; mod_access_compat defaults to deny,allow', () => {
+    const config = accessOf('Deny from all\nAllow from env=OK env=!NO\nRequire all granted\n')!;
+    expect(config.directory).toEqual({
+      require: [{ kind: 'all', granted: true }],
+      compat: {
+        order: 'deny,allow',
+        satisfyAny: false,
+        denys: [{ kind: 'all' }],
+        allows: [
+          { kind: 'env', name: 'OK', negate: false },
+          { kind: 'env', name: 'NO', negate: true },
+        ],
+      },
+    });
+    expect(config.files).toEqual([]);
+  });
+
+  test('a file without access directives has no access configuration', () => {
+    expect(accessOf('RewriteEngine On\n')).toBeUndefined();
+  });
+});
+
+describe('addresses: apr_ipsubnet_create', () => {
+  test.each<[string, unknown]>([
+    ['127.0.0.1', { address: '127.0.0.1', netmask: '255.255.255.255', family: 'ipv4' }],
+    ['10.1', { address: '10.1.0.0', netmask: '255.255.0.0', family: 'ipv4' }],
+    ['10.1.', { address: '10.1.0.0', netmask: '255.255.0.0', family: 'ipv4' }],
+    ['10', { address: '10.0.0.0', netmask: '255.0.0.0', family: 'ipv4' }],
+    ['10.0.0.0/8', { address: '10.0.0.0', netmask: '255.0.0.0', family: 'ipv4' }],
+    ['10.0.0.0/255.255.0.0', { address: '10.0.0.0', netmask: '255.255.0.0', family: 'ipv4' }],
+    ['10.0.0.0/255.0.255.0', { address: '10.0.0.0', netmask: '255.0.255.0', family: 'ipv4' }],
+    ['10.0.0.0/20', { address: '10.0.0.0', netmask: '255.255.240.0', family: 'ipv4' }],
+    ['10.0.0.0/0', { address: '10.0.0.0', netmask: '0.0.0.0', family: 'ipv4' }],
+    ['::1', { address: '::1', prefix: 128, family: 'ipv6' }],
+    ['2001:db8::/32', { address: '2001:db8::', prefix: 32, family: 'ipv6' }],
+    ['example.com', undefined],
+    ['10.x', undefined],
+    ['10.1/16', { error: "ip address '10.1/16' appears to be invalid" }],
+    ['1.2.3.4.5', { error: "ip address '1.2.3.4.5' appears to be invalid" }],
+    ['fe80::1%eth0', { error: "ip address 'fe80::1%eth0' is not supported by modrewrite" }],
+  ])('%s → %j', (text, expected) => {
+    expect(ipNet(text)).toEqual(expected);
+  });
+});
+
+describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)', () => {
+  test.each<[string, string, string, string]>([
+    [
+      'Header in <Files>',
+      '<Files a>\nHeader set X 1\n</Files>',
+      'ERR_CONTEXT',
+      'Header inside <Files>',
+    ],
+    [
+      'RewriteRule in <Files>',
+      '<Files a>\nRewriteRule ^ - [F]\n</Files>',
+      'ERR_CONTEXT',
+      'RewriteRule inside <Files>',
+    ],
+    [
+      'ForceType in <FilesMatch>',
+      '<FilesMatch x>\nForceType text/plain\n</FilesMatch>',
+      'ERR_CONTEXT',
+      'ForceType inside <FilesMatch>',
+    ],
+    [
+      'Require ip without an address',
+      'Require ip',
+      'ERR_DIRECTIVE_ARGS',
+      "'Require ip' requires an argument",
+    ],
+    [
+      'Require ip of a name',
+      'Require ip localhost',
+      'ERR_DIRECTIVE_ARGS',
+      "ip address 'localhost' appears to be invalid",
+    ],
+    [
+      'Require ip with a bad mask',
+      'Require ip 10.0.0.0/33',
+      'ERR_DIRECTIVE_ARGS',
+      'appears to be invalid',
+    ],
+    [
+      'Require ip with a bad octet',
+      'Require ip 10.256',
+      'ERR_DIRECTIVE_ARGS',
+      'appears to be invalid',
+    ],
+    [
+      'Require ip, IPv4-mapped',
+      'Require ip ::ffff:10.0.0.1',
+      'ERR_DIRECTIVE_ARGS',
+      'is not supported by modrewrite',
+    ],
+    [
+      'Require local with arguments',
+      'Require local x',
+      'ERR_DIRECTIVE_ARGS',
+      'Require local is not supported',
+    ],
+    [
+      'Allow from a bad network',
+      'Allow from 10.0.0.0/40',
+      'ERR_DIRECTIVE_ARGS',
+      'appears to be invalid',
+    ],
+    [
+      'Allow from a name with a slash',
+      'Allow from a/8',
+      'ERR_DIRECTIVE_ARGS',
+      'An IP address was expected',
+    ],
+    [
+      'Require host',
+      'Require host example.com',
+      'ERR_DIRECTIVE_ARGS',
+      'Require host is not supported',
+    ],
+    ['Require not', 'Require not all denied', 'ERR_DIRECTIVE_ARGS', 'Require not is not supported'],
+    [
+      'Require All (Apache: unknown provider)',
+      'Require All granted',
+      'ERR_DIRECTIVE_ARGS',
+      'Require All is not supported',
+    ],
+    ['Require all maybe', 'Require all maybe', 'ERR_DIRECTIVE_ARGS', "'granted' or 'denied'"],
+    [
+      'Require all granted extra',
+      'Require all granted extra',
+      'ERR_DIRECTIVE_ARGS',
+      "'granted' or 'denied'",
+    ],
+    [
+      'Deny from a host',
+      'Deny from example.com',
+      'ERR_DIRECTIVE_ARGS',
+      "'example.com' is not supported",
+    ],
+    ['Allow without from', 'Allow all', 'ERR_DIRECTIVE_ARGS', 'at least two arguments'],
+    ['Order with a space', 'Order allow, deny', 'ERR_DIRECTIVE_ARGS', 'order takes one argument'],
+    ['Order unknown', 'Order first', 'ERR_DIRECTIVE_ARGS', 'unknown order'],
+
+    ['Satisfy some', 'Satisfy some', 'ERR_DIRECTIVE_ARGS', "Satisfy either 'any' or 'all'."],
+    [
+      'a bad regex',
+      '<FilesMatch "(">\nRequire all denied\n</FilesMatch>',
+      'ERR_REGEX',
+      'Regex could not be compiled',
+    ],
+    [
+      '<Files> without a name',
+      '<Files>\nRequire all denied\n</Files>',
+      'ERR_DIRECTIVE_ARGS',
+      '<Files> directive requires additional arguments',
+    ],
+    [
+      'two names',
+      '<Files a b>\nRequire all denied\n</Files>',
+      'ERR_DIRECTIVE_ARGS',
+      'Multiple <Files> arguments not (yet) supported.',
+    ],
+    [
+      'a name with a slash',
+      '<Files "a/b">\nRequire all denied\n</Files>',
+      'ERR_DIRECTIVE_ARGS',
+      "a name with '/'",
+    ],
+    ['unclosed', '<Files a>\nRequire all denied', 'ERR_SYNTAX_ARGS', '<Files> was not closed.'],
+    [
+      'nested <Files>',
+      '<Files a>\n<Files b>\nRequire all denied\n</Files>\n</Files>',
+      'ERR_SYNTAX_ARGS',
+      'inside <Files> is not supported',
+    ],
+    [
+      'mismatched closer',
+      '<Files a>\nRequire all denied\n</FilesMatch>',
+      'ERR_SYNTAX_ARGS',
+      '</FilesMatch>',
+    ],
+  ])('%s', (_, text, code, message) => {
+    const problems = problemsOf(text);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0].code).toBe(code);
+    expect(problems[0].message).toContain(message);
+  });
+
+  test.each([
+    ['Require all denied'],
+    ['Order allow,deny'],
+    ['<Files a>\nRequire all denied\n</Files>'],
+    ['<IfModule mod_authz_core.c>\nRequire all denied\n</IfModule>'],
+  ])('without a document root (rewrite(), compile()) %j is refused, not ignored', (text) => {
+    const problems = problemsOf(text, false);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(['ERR_CONTEXT', 'ERR_UNKNOWN_DIRECTIVE']).toContain(problems[0].code);
+  });
+
+  test('ignoreUnknownDirectives skips them where there is no document root', () => {
+    expect(() =>
+      compileText('Require all denied\nRewriteRule ^a$ /b\n', { ignoreUnknownDirectives: true }),
+    ).not.toThrow();
+  });
+});
