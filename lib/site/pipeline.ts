@@ -7,7 +7,7 @@
  */
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import type { StatusCause } from '../errors.js';
+import { RewriteRuntimeError, type StatusCause } from '../errors.js';
 import { finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
 import {
   directoryPass,
@@ -134,16 +134,8 @@ export async function resolveRequest(
     const p0 = onePass(site, input.view, uri, args, acc, round > 0, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
-      if (round + 1 > MAX_INTERNAL_REDIRECTS)
-        return {
-          kind: 'status',
-          status: 500,
-          cause: 'recursion',
-          reason: 'recursion',
-          acc,
-          uri,
-          args,
-        };
+      const overLimit = recursionLimit(round, acc, uri, args);
+      if (overLimit) return overLimit;
       const next = parseTarget(p.url);
       if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
       redirectInternally(acc);
@@ -202,16 +194,8 @@ export async function resolveRequest(
     Object.assign(acc, taken.acc);
     if (taken.kind !== 'internal') return { ...taken, uri, args } as SiteResult;
     // the index's own rules rewrote it: the fast-redirected request follows that rewrite
-    if (round + 1 > MAX_INTERNAL_REDIRECTS)
-      return {
-        kind: 'status',
-        status: 500,
-        cause: 'recursion',
-        reason: 'recursion',
-        acc,
-        uri,
-        args,
-      };
+    const overLimit = recursionLimit(round, acc, uri, args);
+    if (overLimit) return overLimit;
     const next = parseTarget(taken.url);
     if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
     redirectInternally(acc);
@@ -451,6 +435,26 @@ function collect(acc: Collected, ev: Evaluation): void {
   acc.end = e.end;
 }
 
+/**
+ * Apache's LimitInternalRecursion: the internal redirect after round `round` would exceed
+ * MAX_INTERNAL_REDIRECTS, so the request ends in a 500 (AH00124), as recorded.
+ */
+function recursionLimit(
+  round: number,
+  acc: Collected,
+  uri: string,
+  args: string | null,
+): SiteResult | undefined {
+  if (round + 1 <= MAX_INTERNAL_REDIRECTS) return undefined;
+  return { kind: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
+}
+
+/**
+ * How often one pass may be suspended by asynchronous maps: each suspension settles one more
+ * lookup (cached), so a pass with more distinct lookups than this is a configuration error.
+ */
+const MAX_ASYNC_ROUNDS = 64;
+
 /** Runs `f` synchronously; when an asynchronous map suspends it, waits and runs it again (cache kept). */
 function retrying<T>(
   budget: MapBudget | undefined,
@@ -463,7 +467,7 @@ function retrying<T>(
     if (!(err instanceof NeedAsync)) throw err;
     return (async () => {
       let pending: NeedAsync = err;
-      for (let i = 0; i < 64; i++) {
+      for (let i = 0; i < MAX_ASYNC_ROUNDS; i++) {
         await (budget ? budget.wait(pending) : pending.promise);
         try {
           return f(cache);
@@ -472,7 +476,11 @@ function retrying<T>(
           pending = e;
         }
       }
-      throw new Error('modrewrite: map lookups did not settle');
+      throw new RewriteRuntimeError(
+        'ERR_MAP_TIMEOUT',
+        `map lookups did not settle within ${MAX_ASYNC_ROUNDS} rounds of one pass`,
+        { status: 500 },
+      );
     })();
   }
 }
