@@ -10,6 +10,19 @@ import { debugLog, type DebugLog } from '../debug-log.js';
 export const debug: DebugLog = debugLog('modrewrite:engine');
 
 /**
+ * The one reading of the `trace` option, for rewrite(), site() and htaccess() alike: a function
+ * gets the lines; `true` sends them to `modrewrite:engine`; not given, they go there only when
+ * `DEBUG` enables that namespace; `false` turns them off even then.
+ */
+export function traceSink(
+  option: boolean | ((line: string) => void) | undefined,
+): ((line: string) => void) | undefined {
+  if (typeof option === 'function') return option;
+  if (option === true || (option === undefined && debug.enabled)) return (line) => debug(line);
+  return undefined;
+}
+
+/**
  * Express 4 parses `req.query` once, before any middleware, into a plain writable property, so a
  * rewritten query would stay invisible to routes. There (and only there) we re-run the app's own
  * query parser. Express 5 exposes `req.query` as a getter over `req.url` and needs nothing; we

@@ -24,7 +24,7 @@ import {
   sendRedirect,
   sendStatus,
 } from './respond.js';
-import { debug, refreshExpress4Query } from './adapter.js';
+import { debug, refreshExpress4Query, traceSink } from './adapter.js';
 import { handOff } from './hand-off.js';
 import { upgradeHandler, type UpgradeCapable, type UpgradeListener } from './upgrade.js';
 import { checkRewriteOptions } from './check-options.js';
@@ -82,14 +82,7 @@ export function rewrite<
   // a budget per request only where a map could answer asynchronously
   const budget = (): MapBudget | undefined =>
     ruleSet.maps.size > 0 ? new MapBudget(mapTimeout) : undefined;
-  const traceFn =
-    options.trace === true
-      ? (line: string) => debug(line)
-      : typeof options.trace === 'function'
-        ? options.trace
-        : debug.enabled
-          ? (line: string) => debug(line)
-          : undefined;
+  const traceFn = traceSink(options.trace);
   const note = inferenceNote(
     `rewrite() rules${ruleSet.file ? ` (${ruleSet.file})` : ''}`,
     choice,

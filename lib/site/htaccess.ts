@@ -19,7 +19,7 @@ import {
   sendRedirect,
   sendStatus,
 } from '../http/respond.js';
-import { debug, refreshExpress4Query } from '../http/adapter.js';
+import { refreshExpress4Query, traceSink } from '../http/adapter.js';
 import type { Next, ProxyHandler } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
@@ -81,12 +81,7 @@ export function htaccess<
     mapTimeout: Object.keys(options.maps ?? {}).length ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
-  const traceFn =
-    options.trace === true || (options.trace === undefined && debug.enabled)
-      ? (l: string) => debug(l)
-      : typeof options.trace === 'function'
-        ? options.trace
-        : undefined;
+  const traceFn = traceSink(options.trace);
   return (req, res, next) => {
     const mount = mountOf(req);
     // an exception while answering goes to next(err); it never escapes as an unhandled rejection

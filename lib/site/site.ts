@@ -30,7 +30,7 @@ import {
   setCheckedHeader,
 } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
-import { debug } from '../http/adapter.js';
+import { debug, traceSink } from '../http/adapter.js';
 import type { Handler, Next, ProxyHandler, ProxyRequest, RulesInput } from '../http/types.js';
 import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
@@ -163,12 +163,7 @@ export function site<
     mapTimeout: hasMaps ? mapTimeout : undefined,
   };
   const trust = compileTrust(options.trustProxy);
-  const traceFn =
-    options.trace === true || (options.trace === undefined && debug.enabled)
-      ? (l: string) => debug(l)
-      : typeof options.trace === 'function'
-        ? options.trace
-        : undefined;
+  const traceFn = traceSink(options.trace);
   const note =
     written &&
     inferenceNote(
