@@ -142,6 +142,7 @@ export function compileDirectives(
   const opts = new Set<RewriteOptionName>();
   let base: string | undefined;
   let directorySlash: boolean | undefined;
+  let defaultCharset: string | false | undefined;
   let followSymLinks: boolean | undefined;
   let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
@@ -162,6 +163,9 @@ export function compileDirectives(
         break;
       case 'DirectorySlash':
         directorySlash = d.on;
+        break;
+      case 'AddDefaultCharset':
+        defaultCharset = d.charset;
         break;
       case 'DirectoryIndex':
         directoryIndex = d.names;
@@ -219,6 +223,7 @@ export function compileDirectives(
     options: opts,
     hasRewriteDirectives: hasRewrite,
     directorySlash,
+    defaultCharset,
     directoryIndex,
     followSymLinks,
     file: options.file,

@@ -36,9 +36,10 @@ export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
 function otherModules(
   parent: RuleSet,
   child: RuleSet,
-): Pick<RuleSet, 'directorySlash' | 'directoryIndex' | 'followSymLinks'> {
+): Pick<RuleSet, 'directorySlash' | 'directoryIndex' | 'followSymLinks' | 'defaultCharset'> {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
+    defaultCharset: child.defaultCharset ?? parent.defaultCharset,
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
   };

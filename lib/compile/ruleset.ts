@@ -66,6 +66,8 @@ export interface RuleSet {
   /** Whether the source had any mod_rewrite directive (a child without any inherits the parent's config). */
   readonly hasRewriteDirectives: boolean;
   readonly directorySlash?: boolean;
+  /** core's AddDefaultCharset: the charset added to text/plain and text/html, false for Off. */
+  readonly defaultCharset?: string | false;
   /** From `DirectoryIndex` (mod_dir): the index names; empty for `disabled`. */
   readonly directoryIndex?: readonly string[];
   /** From `Options`: false when both FollowSymLinks and SymLinksIfOwnerMatch are off. */

@@ -5,6 +5,7 @@
  * internal redirects that re-enter the whole pipeline (ap_internal_redirect). Pure of HTTP: the
  * result says what to answer; site.ts answers it.
  */
+import { dirname } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
 import { RewriteRuntimeError, type StatusCause } from '../errors.js';
@@ -202,6 +203,19 @@ export async function resolveRequest(
     uri = next.uri;
     args = next.args;
   }
+}
+
+/**
+ * core's AddDefaultCharset in effect for a file: its directory's `.htaccess` files, else the
+ * server config; undefined or false: none.
+ */
+export function defaultCharsetFor(site: SiteConfig, filename: string): string | false | undefined {
+  const dir = dirname(filename);
+  const rs =
+    site.store && underRoot(dir, site.root)
+      ? site.store.configForPath(dir, true).ruleSet
+      : undefined;
+  return rs?.defaultCharset ?? site.serverRules?.defaultCharset;
 }
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */

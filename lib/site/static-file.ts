@@ -14,6 +14,8 @@ import { bytesToUtf8 } from '../common/bytes.js';
 export interface ServeFileOptions {
   /** A type forced by [T=]. */
   readonly contentType?: string;
+  /** core's AddDefaultCharset in effect (a charset name), if any. */
+  readonly defaultCharset?: string | false;
   readonly etag?: boolean;
   readonly lastModified?: boolean;
   /** Cache-Control max-age in ms (send's maxAge). @default 0 */
@@ -33,6 +35,21 @@ export function contentTypeFor(path: string): string | undefined {
   return mimeDb[type]?.source ? type : undefined;
 }
 
+/**
+ * Apache's ap_make_content_type: with AddDefaultCharset, text/plain and text/html without a
+ * charset parameter get `; charset=<name>` (recorded, case 145); other types are left alone.
+ */
+export function withDefaultCharset(
+  type: string | undefined,
+  charset: string | false | undefined,
+): string | undefined {
+  if (!type || !charset) return type;
+  const media = type.split(';', 1)[0]!.trim().toLowerCase();
+  if (media !== 'text/plain' && media !== 'text/html') return type;
+  if (/;\s*charset=/i.test(type)) return type;
+  return `${type}; charset=${charset}`;
+}
+
 export function serveFile(
   req: IncomingMessage,
   res: ServerResponse,
@@ -49,7 +66,10 @@ export function serveFile(
     cacheControl: options.maxAge !== undefined,
   });
   stream.on('headers', (r: ServerResponse) => {
-    const type = options.contentType ?? contentTypeFor(filename);
+    const type = withDefaultCharset(
+      options.contentType ?? contentTypeFor(filename),
+      options.defaultCharset,
+    );
     if (type) {
       r.setHeader('Content-Type', type);
       return;

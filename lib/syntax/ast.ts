@@ -54,6 +54,11 @@ export interface DirectoryIndexDirective extends Base {
   readonly type: 'DirectoryIndex';
   readonly names: readonly string[];
 }
+/** core's `AddDefaultCharset On|Off|charset`: a charset name, or false for Off. */
+export interface DefaultCharsetDirective extends Base {
+  readonly type: 'AddDefaultCharset';
+  readonly charset: string | false;
+}
 export interface ApacheOptionsDirective extends Base {
   readonly type: 'Options';
   readonly values: readonly string[];
@@ -82,6 +87,7 @@ export type Directive =
   | DirectorySlashDirective
   | DirectoryIndexDirective
   | ApacheOptionsDirective
+  | DefaultCharsetDirective
   | AccessDirective;
 
 export interface ParsedConfig {

@@ -24,6 +24,8 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       symbol: 'core_module',
       directives: [
         'Options',
+        'AddDefaultCharset',
+        'ServerSignature',
         '<IfModule',
         '<IfDefine',
         '<IfFile',

@@ -177,6 +177,35 @@ function parseLine(
       }
       return { type, on, pos };
     }
+    case 'adddefaultcharset': {
+      // core: `On` means iso-8859-1 (Apache's DEFAULT_ADD_DEFAULT_CHARSET_NAME), `Off` none
+      const words = parseConfWords(line, rest);
+      const value = words[0]?.text;
+      if (words.length !== 1 || !value) {
+        sink.add(
+          'ERR_DIRECTIVE_ARGS',
+          'AddDefaultCharset takes one argument: On, Off or a charset',
+          words[1]?.pos ?? pos,
+        );
+        return undefined;
+      }
+      const lower = value.toLowerCase();
+      const charset = lower === 'off' ? false : lower === 'on' ? 'iso-8859-1' : value;
+      return { type: 'AddDefaultCharset', charset, pos };
+    }
+    case 'serversignature': {
+      // core: modrewrite's error pages are Apache's without the footer, which is `Off` (Apache's
+      // default); a footer naming a server version modrewrite is not would mislead, so On/EMail are
+      // refused rather than ignored
+      const words = parseConfWords(line, rest);
+      if (words.length === 1 && words[0]?.text.toLowerCase() === 'off') return undefined;
+      sink.add(
+        'ERR_DIRECTIVE_ARGS',
+        'ServerSignature: only Off is supported (error pages carry no signature)',
+        words[0]?.pos ?? pos,
+      );
+      return undefined;
+    }
     case 'rewritecond':
     case 'rewriterule': {
       const isRule = name.toLowerCase() === 'rewriterule';
