@@ -197,7 +197,12 @@ function normalise(resp, vars) {
   }
   // site cases compare the pages of every status (Apache's error documents, mod_dir's 301)
   if (resp.wantBody && resp.status !== 200 && !out.body) out.body = unvar(resp.body);
-  if (resp.wantType) out.contentType = h('content-type')[0];
+  if (resp.wantType) {
+    out.contentType = h('content-type')[0];
+    // mod_mime's AddEncoding (no case records mod_deflate, so only what a rule file asks for)
+    const encoding = h('content-encoding')[0];
+    if (encoding) out.contentEncoding = encoding;
+  }
   return out;
 }
 

@@ -143,6 +143,8 @@ export function compileDirectives(
   let base: string | undefined;
   let directorySlash: boolean | undefined;
   let defaultCharset: string | false | undefined;
+  let addTypes: Map<string, string> | undefined;
+  let addEncodings: Map<string, string> | undefined;
   let followSymLinks: boolean | undefined;
   let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
@@ -166,6 +168,14 @@ export function compileDirectives(
         break;
       case 'AddDefaultCharset':
         defaultCharset = d.charset;
+        break;
+      case 'AddType':
+        addTypes ??= new Map();
+        for (const ext of d.extensions) addTypes.set(ext, d.value);
+        break;
+      case 'AddEncoding':
+        addEncodings ??= new Map();
+        for (const ext of d.extensions) addEncodings.set(ext, d.value);
         break;
       case 'DirectoryIndex':
         directoryIndex = d.names;
@@ -224,6 +234,8 @@ export function compileDirectives(
     hasRewriteDirectives: hasRewrite,
     directorySlash,
     defaultCharset,
+    addTypes,
+    addEncodings,
     directoryIndex,
     followSymLinks,
     file: options.file,

@@ -36,11 +36,31 @@ export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
 function otherModules(
   parent: RuleSet,
   child: RuleSet,
-): Pick<RuleSet, 'directorySlash' | 'directoryIndex' | 'followSymLinks' | 'defaultCharset'> {
+): Pick<
+  RuleSet,
+  | 'directorySlash'
+  | 'directoryIndex'
+  | 'followSymLinks'
+  | 'defaultCharset'
+  | 'addTypes'
+  | 'addEncodings'
+> {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
     defaultCharset: child.defaultCharset ?? parent.defaultCharset,
+    // mod_mime merges per extension: the child's mapping of an extension wins
+    addTypes: overlay(parent.addTypes, child.addTypes),
+    addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
   };
+}
+
+function overlay<K, V>(
+  parent: ReadonlyMap<K, V> | undefined,
+  child: ReadonlyMap<K, V> | undefined,
+): ReadonlyMap<K, V> | undefined {
+  if (!parent) return child;
+  if (!child) return parent;
+  return new Map([...parent, ...child]);
 }

@@ -66,6 +66,10 @@ export interface RuleSet {
   /** Whether the source had any mod_rewrite directive (a child without any inherits the parent's config). */
   readonly hasRewriteDirectives: boolean;
   readonly directorySlash?: boolean;
+  /** mod_mime's AddType: extension (lower-case, no dot) → type. */
+  readonly addTypes?: ReadonlyMap<string, string>;
+  /** mod_mime's AddEncoding: extension (lower-case, no dot) → encoding. */
+  readonly addEncodings?: ReadonlyMap<string, string>;
   /** core's AddDefaultCharset: the charset added to text/plain and text/html, false for Off. */
   readonly defaultCharset?: string | false;
   /** From `DirectoryIndex` (mod_dir): the index names; empty for `disabled`. */

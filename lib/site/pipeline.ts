@@ -206,16 +206,23 @@ export async function resolveRequest(
 }
 
 /**
- * core's AddDefaultCharset in effect for a file: its directory's `.htaccess` files, else the
- * server config; undefined or false: none.
+ * What the `.htaccess` files (else the server config) of a file's directory say about answering it:
+ * core's AddDefaultCharset and mod_mime's AddType/AddEncoding.
  */
-export function defaultCharsetFor(site: SiteConfig, filename: string): string | false | undefined {
+export function fileSettingsFor(
+  site: SiteConfig,
+  filename: string,
+): Pick<RuleSet, 'defaultCharset' | 'addTypes' | 'addEncodings'> {
   const dir = dirname(filename);
   const rs =
     site.store && underRoot(dir, site.root)
       ? site.store.configForPath(dir, true).ruleSet
       : undefined;
-  return rs?.defaultCharset ?? site.serverRules?.defaultCharset;
+  return {
+    defaultCharset: rs?.defaultCharset ?? site.serverRules?.defaultCharset,
+    addTypes: rs?.addTypes ?? site.serverRules?.addTypes,
+    addEncodings: rs?.addEncodings ?? site.serverRules?.addEncodings,
+  };
 }
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */

@@ -36,7 +36,7 @@ import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
-import { defaultCharsetFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
 
 export interface SiteRequest extends IncomingMessage {
@@ -376,7 +376,7 @@ export function site<
     appendVary(res, acc.vary);
     serveFile(req, res, filename, {
       contentType: acc.contentType,
-      defaultCharset: defaultCharsetFor(config, filename),
+      ...fileSettingsFor(config, filename),
       onError: (status) => {
         if (!res.headersSent)
           sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403);

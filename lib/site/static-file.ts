@@ -5,7 +5,7 @@
  * source (neither Apache's mime.types, IANA nor nginx): Apache does not know those.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import mimeDb from 'mime-db';
 import mimeTypes from 'mime-types';
 import send from 'send';
@@ -16,6 +16,10 @@ export interface ServeFileOptions {
   readonly contentType?: string;
   /** core's AddDefaultCharset in effect (a charset name), if any. */
   readonly defaultCharset?: string | false;
+  /** mod_mime's AddType in effect: extension (lower-case, no dot) → type. */
+  readonly addTypes?: ReadonlyMap<string, string>;
+  /** mod_mime's AddEncoding in effect: extension (lower-case, no dot) → Content-Encoding. */
+  readonly addEncodings?: ReadonlyMap<string, string>;
   readonly etag?: boolean;
   readonly lastModified?: boolean;
   /** Cache-Control max-age in ms (send's maxAge). @default 0 */
@@ -33,6 +37,32 @@ export function contentTypeFor(path: string): string | undefined {
   // no type for it (real-world corpus: Debian's mime.types has none); 61 extensions agree with
   // Debian's table this way, 2 (exe, pac) disagree
   return mimeDb[type]?.source ? type : undefined;
+}
+
+/** The file's extensions as mod_mime sees them: every dot-separated part after the first, lower-case. */
+function extensionsOf(filename: string): string[] {
+  return basename(filename).toLowerCase().split('.').slice(1);
+}
+
+/** mod_mime's AddType for the file's last extension, if one is mapped. */
+export function addedType(
+  filename: string,
+  addTypes: ReadonlyMap<string, string> | undefined,
+): string | undefined {
+  if (!addTypes) return undefined;
+  const last = extensionsOf(filename).pop();
+  return last === undefined ? undefined : addTypes.get(last);
+}
+
+/** mod_mime's AddEncoding: every extension is looked at, the last mapped one wins (a.svgz: gzip). */
+export function addedEncoding(
+  filename: string,
+  addEncodings: ReadonlyMap<string, string> | undefined,
+): string | undefined {
+  if (!addEncodings) return undefined;
+  let found: string | undefined;
+  for (const ext of extensionsOf(filename)) found = addEncodings.get(ext) ?? found;
+  return found;
 }
 
 /**
@@ -67,9 +97,11 @@ export function serveFile(
   });
   stream.on('headers', (r: ServerResponse) => {
     const type = withDefaultCharset(
-      options.contentType ?? contentTypeFor(filename),
+      options.contentType ?? addedType(filename, options.addTypes) ?? contentTypeFor(filename),
       options.defaultCharset,
     );
+    const encoding = addedEncoding(filename, options.addEncodings);
+    if (encoding) r.setHeader('Content-Encoding', encoding);
     if (type) {
       r.setHeader('Content-Type', type);
       return;

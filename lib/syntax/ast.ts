@@ -54,6 +54,12 @@ export interface DirectoryIndexDirective extends Base {
   readonly type: 'DirectoryIndex';
   readonly names: readonly string[];
 }
+/** mod_mime's `AddType type ext...` and `AddEncoding encoding ext...` (extensions lower-case, no dot). */
+export interface MimeMapDirective extends Base {
+  readonly type: 'AddType' | 'AddEncoding';
+  readonly value: string;
+  readonly extensions: readonly string[];
+}
 /** core's `AddDefaultCharset On|Off|charset`: a charset name, or false for Off. */
 export interface DefaultCharsetDirective extends Base {
   readonly type: 'AddDefaultCharset';
@@ -88,6 +94,7 @@ export type Directive =
   | DirectoryIndexDirective
   | ApacheOptionsDirective
   | DefaultCharsetDirective
+  | MimeMapDirective
   | AccessDirective;
 
 export interface ParsedConfig {

@@ -67,6 +67,9 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
   ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
   ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
+  // only the two directives real sites' .htaccess files use most; any other mod_mime directive
+  // inside <IfModule mod_mime.c> is refused (500), never silently dropped
+  ['mod_mime.c', { symbol: 'mime_module', directives: ['AddType', 'AddEncoding'] }],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
   ['mod_proxy_http.c', { symbol: 'proxy_http_module', directives: [] }],

@@ -193,6 +193,23 @@ function parseLine(
       const charset = lower === 'off' ? false : lower === 'on' ? 'iso-8859-1' : value;
       return { type: 'AddDefaultCharset', charset, pos };
     }
+    case 'addtype':
+    case 'addencoding': {
+      // mod_mime: extensions are compared case-insensitively, with or without their leading dot
+      const type = name.toLowerCase() === 'addtype' ? 'AddType' : 'AddEncoding';
+      const words = parseConfWords(line, rest);
+      if (words.length < 2) {
+        sink.add(
+          'ERR_DIRECTIVE_ARGS',
+          `${type} requires at least two arguments`,
+          words[0]?.pos ?? pos,
+        );
+        return undefined;
+      }
+      const [value, ...exts] = words.map((w) => w.text);
+      const extensions = exts.map((e) => e.replace(/^\./, '').toLowerCase());
+      return { type, value: value!, extensions, pos };
+    }
     case 'serversignature': {
       // core: modrewrite's error pages are Apache's without the footer, which is `Off` (Apache's
       // default); a footer naming a server version modrewrite is not would mislead, so On/EMail are
