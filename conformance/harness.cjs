@@ -206,7 +206,46 @@ function normalise(resp, vars) {
   return out;
 }
 
+/**
+ * Starts `apache2 -f <root>/httpd.conf -X` (one process, no detaching) with `confText` as its
+ * configuration and a private run/lock/log directory, and resolves once it answers on `port`.
+ * Used by both recorders (record.mjs, record-real-world.mjs); `error` says why it did not start.
+ */
+async function launchApache(root, port, confText) {
+  fs.chmodSync(root, 0o755);
+  fs.writeFileSync(path.join(root, 'httpd.conf'), confText);
+  const child = require('node:child_process').spawn(
+    'apache2',
+    ['-f', path.join(root, 'httpd.conf'), '-X'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
+    },
+  );
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  child.stdout.on('data', (d) => {
+    err += d;
+  });
+  // bounded: 100 probes 50 ms apart
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (child.exitCode !== null)
+      return { child, error: err || `apache exited with ${child.exitCode}` };
+    try {
+      await rawRequest(port, { target: '/' }, 'probe');
+      return { child };
+    } catch {
+      /* not yet */
+    }
+  }
+  return { child, error: 'apache did not start' };
+}
+
 module.exports = {
+  launchApache,
   ENV_NAMES,
   substitute,
   writeFixtures,

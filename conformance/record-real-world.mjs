@@ -8,7 +8,6 @@
 // Usage: node conformance/record-real-world.mjs [name-filter]
 import { execFileSync, spawn } from 'node:child_process';
 import {
-  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -23,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const { rawRequest } = require('./harness.cjs');
+const { launchApache, rawRequest } = require('./harness.cjs');
 const {
   writeProject,
   normaliseRealWorld,
@@ -95,32 +94,8 @@ function conf(root, port) {
   );
 }
 
-async function startApache(root, port) {
-  chmodSync(root, 0o755);
-  writeFileSync(join(root, 'httpd.conf'), conf(root, port));
-  const child = spawn('apache2', ['-f', join(root, 'httpd.conf'), '-X'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
-  });
-  let err = '';
-  child.stderr.on('data', (d) => {
-    err += d;
-  });
-  child.stdout.on('data', (d) => {
-    err += d;
-  });
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (child.exitCode !== null)
-      return { child, error: err || `apache exited with ${child.exitCode}` };
-    try {
-      await rawRequest(port, { target: '/' }, 'probe');
-      return { child };
-    } catch {
-      /* not yet */
-    }
-  }
-  return { child, error: 'apache did not start' };
+function startApache(root, port) {
+  return launchApache(root, port, conf(root, port));
 }
 
 async function main() {

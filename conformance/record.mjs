@@ -5,7 +5,7 @@
 // system service), inside a private network namespace (only `lo`), so no rule can make Apache
 // look up or reach another host. Writes each case's `expect` back into conformance/cases/*.json.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const {
+  launchApache,
   writeFixtures,
   rawRequest,
   startEcho,
@@ -116,31 +117,8 @@ async function startApache(root, port, kase) {
       }),
     );
   }
-  chmodSync(root, 0o755);
-  writeFileSync(join(root, 'httpd.conf'), conf(root, port, kase));
-  const child = spawn('apache2', ['-f', join(root, 'httpd.conf'), '-X'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
-  });
-  let err = '';
-  child.stderr.on('data', (d) => {
-    err += d;
-  });
-  child.stdout.on('data', (d) => {
-    err += d;
-  });
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (child.exitCode !== null)
-      return { child, error: err || `apache exited with ${child.exitCode}` };
-    try {
-      await rawRequest(port, { target: '/' }, 'probe');
-      return { child, docroot };
-    } catch {
-      /* not yet */
-    }
-  }
-  return { child, error: 'apache did not start' };
+  const started = await launchApache(root, port, conf(root, port, kase));
+  return { ...started, docroot };
 }
 
 async function main() {
