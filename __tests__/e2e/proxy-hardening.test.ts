@@ -4,8 +4,7 @@
  * [P], faults that are logged, path-only targets that cannot be steered by Host, and target
  * authorities that are refused instead of cleaned.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, LookupFunction } from 'node:net';
@@ -19,6 +18,7 @@ import express5 from 'express';
 import request from 'supertest';
 import { proxy, rewrite, site, type FaultInfo } from '../../lib/index';
 import { main } from '../../lib/cli';
+import { selfSignedCertificate } from '../helpers/self-signed';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express5;
@@ -339,31 +339,8 @@ describe('issue 9 item 10: proxy faults are logged by default', () => {
   test('refused, TLS, reset and timeout each reach debug("modrewrite:proxy") and the log option', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modrewrite-tls-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const tlsPort = await listen(
-      https.createServer(
-        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-        (_q, s) => s.end('x'),
-      ),
-    );
+    const { key, cert } = selfSignedCertificate(dir);
+    const tlsPort = await listen(https.createServer({ key, cert }, (_q, s) => s.end('x')));
     const resetPort = await listen(net.createServer((c) => c.on('data', () => c.destroy())));
     const slowPort = await listen(http.createServer(() => undefined));
     const refused = await deadPort();

@@ -4,7 +4,6 @@
  * WebSockets, https/unix/self targets, faults and error documents. No name is ever looked up: the
  * proxies get a `lookup` that refuses every name.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import express from 'express';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +16,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { proxy, rewrite, autostart, APACHE_FAULT_STATUS } from '../../lib/index';
+import { selfSignedCertificate } from '../helpers/self-signed';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require('../../conformance/harness.cjs');
@@ -275,33 +275,8 @@ describe('ProxyPassReverse', () => {
 describe('targets', () => {
   test('https: verified by default (a self-signed backend is a 502), trusted with `ca`', async () => {
     const dir = mkdtempSync(join(tmp, 'tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const { readFileSync } = await import('node:fs');
-    const cert = readFileSync(join(dir, 'cert.pem'));
-    const server = https.createServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert },
-      (_req, res) => res.end('secure hello'),
-    );
+    const { key, cert } = selfSignedCertificate(dir);
+    const server = https.createServer({ key, cert }, (_req, res) => res.end('secure hello'));
     const port = await listen(server);
     const strict = proxy({ lookup: noLookup });
     const pinned = proxy({ ca: cert, lookup: noLookup });
