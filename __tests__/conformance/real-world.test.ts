@@ -65,6 +65,8 @@ const files = readdirSync(corpusDir)
   .filter((f) => f.endsWith('.json') && f !== 'floor.json')
   .sort();
 const scores = new Map<string, Score>();
+/** With REAL_WORLD_DIFFS=file, every differing request is written there as JSON, for triage. */
+const diffs: unknown[] = [];
 
 /** Why a response differs from Apache's: the first field that differs, named for triage. */
 function reasonFor(got: Expect, want: Expect, score: Score): string {
@@ -100,6 +102,8 @@ function percent(identical: number, total: number): string {
 }
 
 afterAll(() => {
+  if (process.env.REAL_WORLD_DIFFS)
+    writeFileSync(process.env.REAL_WORLD_DIFFS, JSON.stringify(diffs, null, 1));
   const lines = ['real-world conformance through modrewrite serve:'];
   const reasons = new Map<string, number>();
   let identical = 0;
@@ -196,6 +200,7 @@ async function replay(
     else {
       const reason = reasonFor(got, r.expect, score);
       score.reasons.set(reason, (score.reasons.get(reason) ?? 0) + 1);
+      if (process.env.REAL_WORLD_DIFFS) diffs.push({ project: project.project, r, got, reason });
     }
     const file = realWorld.fixtureNamed(project, r.target);
     if (r.protects && file && got.status === 200 && got.body === file.content)
@@ -226,7 +231,11 @@ describe.each(files)('%s through modrewrite serve', (file) => {
 
 test('the leak check fires: Drupal without its .htaccess hands out composer.json and settings.php', async () => {
   // the same tree with an empty .htaccess is a plain static server: what the rules protect leaks
-  const bare: Project = { ...load('drupal.json'), htaccess: '' };
+  const bare: Project = {
+    ...load('drupal.json'),
+    project: 'Drupal without .htaccess',
+    htaccess: '',
+  };
   const served = await serve(bare);
   try {
     const { leaks } = await replay(bare, served);
