@@ -201,6 +201,9 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
       serverName,
       allowedRoots: list(p, 'allow-root'),
       directorySlash: !flag(p, 'no-directory-slash'),
+      // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
+      // runs a document root as Apache does (site()'s own default hides them, like express.static)
+      dotfiles: !flag(p, 'hide-dotfiles'),
       directoryIndex: list(p, 'index'),
       defines: list(p, 'define'),
       fallthrough: false,

@@ -149,3 +149,27 @@ test('lint: an .htaccess with <Files> access sections is checked as site() reads
   expect(await main(['lint', join(tmp, 'lint-access/bad.htaccess')], bad.io)).toBe(1);
   expect(bad.err[0]).toMatch(/Require host is not supported by modrewrite.*bad\.htaccess:2:\d+/s);
 });
+
+test.each([
+  { flags: [] as string[], env: 200, git: 200, ht: 403 },
+  { flags: ['--hide-dotfiles'], env: 404, git: 404, ht: 403 },
+])(
+  'serve $flags: dotfiles are served as Apache serves them (real-world corpus: /.env is 200), .ht* always 403',
+  async ({ flags, env, git, ht }) => {
+    const root = join(tmp, 'dots');
+    mkdirSync(join(root, '.git'), { recursive: true });
+    writeFileSync(join(root, '.env'), 'APP_KEY=x\n');
+    writeFileSync(join(root, '.git/config'), '[core]\n');
+    writeFileSync(join(root, '.htpasswd'), 'u:p\n');
+    const c = capture();
+    const args = ['serve', '--root', root, '--port', '0', '--quiet', ...flags];
+    const server = (await main(args, c.io)) as Server;
+    try {
+      expect((await request(server).get('/.env')).status).toBe(env);
+      expect((await request(server).get('/.git/config')).status).toBe(git);
+      expect((await request(server).get('/.htpasswd')).status).toBe(ht);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  },
+);

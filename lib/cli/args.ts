@@ -110,6 +110,12 @@ export const SERVE: CommandSpec = {
       help: 'DirectorySlash Off: no redirect from /dir to /dir/',
     },
     {
+      name: 'hide-dotfiles',
+      type: 'boolean',
+      defaultText: 'served, as Apache does',
+      help: 'answer 404 for dotfiles other than .ht* (site() without dotfiles: true)',
+    },
+    {
       name: 'allow-root',
       type: 'string',
       multiple: true,
