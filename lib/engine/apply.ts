@@ -121,7 +121,7 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     // not decide where the proxy connects (see proxy/target.ts)
     ctx.proxySelf = !absoluteUri(st.filename).skip;
     fullyQualify(ctx);
-    st.filename = 'proxy:' + st.filename;
+    ctx.handoff = 'proxy';
     return RuleRc.Match;
   }
   if (rule.flags.redirect) {
@@ -185,7 +185,7 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
           }
         }
         if (p.flags.passthrough) {
-          ctx.state.filename = 'passthrough:' + ctx.state.filename;
+          ctx.handoff = 'passthrough';
           changed = Action.Normal;
           break loop;
         }

@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import type { RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
-import { absoluteUri } from './uri.js';
+import { absoluteUri, NOT_ABSOLUTE } from './uri.js';
 import { hasCtlOrSpace } from '../common/escape.js';
 import { PASS, type Outcome } from './outcome.js';
 import type { EvalContext, FsView } from './state.js';
@@ -94,8 +94,9 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
     st.filename = ofilename;
     return done(PASS);
   }
-  const abs = absoluteUri(st.filename);
-  const toProxy = st.filename.startsWith('proxy:');
+  // a handed-off result is never a redirect, whatever scheme it names (Apache's prefix hides it)
+  const abs = ctx.handoff ? NOT_ABSOLUTE : absoluteUri(st.filename);
+  const toProxy = ctx.handoff === 'proxy';
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
   if (st.args !== null && !willEscape && hasCtlOrSpace(st.args))
     return done({
@@ -129,7 +130,6 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
     return done(redirectOutcome(ctx, action, oargs));
   }
   let f = st.filename;
-  if (f.startsWith('passthrough:')) f = f.slice(12);
   if (!f.startsWith('/'))
     return done({
       type: 'status',

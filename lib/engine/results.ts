@@ -36,16 +36,16 @@ export function redirectOutcome(ctx: EvalContext, action: Action, oargs: string 
   return { type: 'redirect', status: isRedirectStatus(ctx.status) ? ctx.status : 302, location };
 }
 
-/** What mod_proxy makes of `proxy:URL`: canonicalised path (unless NE) plus the query. */
+/** What mod_proxy makes of the [P] target URL: canonicalised path (unless NE) plus the query. */
 export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const st = ctx.state;
-  let target = st.filename.slice('proxy:'.length);
+  let target = st.filename;
   if (ctx.perdir === null && st.pathInfo) target += st.pathInfo;
   // mod_proxy's `unix:/path/to.sock|http://host/path`: the socket part is not part of the URL
   const unix = /^unix:[^|]*\|/i.exec(target);
   if (unix) {
     const rest = proxyOutcome(
-      { ...ctx, state: { ...st, filename: 'proxy:' + target.slice(unix[0].length), pathInfo: '' } },
+      { ...ctx, state: { ...st, filename: target.slice(unix[0].length), pathInfo: '' } },
       action,
     );
     return rest.type === 'proxy' ? { ...rest, target: unix[0] + rest.target } : rest;

@@ -1,7 +1,7 @@
 /** Server context (hook_uri2file): patterns see the URL-path with its leading `/`. */
 import type { RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
-import { absoluteUri } from './uri.js';
+import { absoluteUri, NOT_ABSOLUTE } from './uri.js';
 import { hasCtlOrSpace } from '../common/escape.js';
 import { PASS, type Outcome } from './outcome.js';
 import type { EvalContext } from './state.js';
@@ -19,8 +19,9 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   const { action, lastsub, reason } = applyList(ruleSet.rules, ctx);
   if (action === Action.None) return PASS;
   const f = st.filename;
-  const abs = absoluteUri(f);
-  const toProxy = f.startsWith('proxy:');
+  // a handed-off result is never a redirect, whatever scheme it names (Apache's prefix hides it)
+  const abs = ctx.handoff ? NOT_ABSOLUTE : absoluteUri(f);
+  const toProxy = ctx.handoff === 'proxy';
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
   if (st.args !== null && !willEscape && hasCtlOrSpace(st.args))
     return {
@@ -32,7 +33,7 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   if (action === Action.Status || action === Action.StatusSet) return statusOutcome(ctx, reason);
   if (toProxy) return proxyOutcome(ctx, action);
   if (abs.skip) return redirectOutcome(ctx, action, oargs);
-  if (f.startsWith('passthrough:')) return localOutcome(f.slice(12), st.args, false);
+  if (ctx.handoff === 'passthrough') return localOutcome(f, st.args, false);
   if (!f.startsWith('/'))
     return {
       type: 'status',

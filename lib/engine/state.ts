@@ -59,6 +59,12 @@ export interface EvalContext {
   forcedHandler?: string;
   status: number;
   uriReduced: boolean;
+  /**
+   * A [P] or [PT] rule ended the pass: the result goes to mod_proxy, or back through URL mapping.
+   * Apache marks this by prefixing r->filename with `proxy:` / `passthrough:`; a field says it
+   * without a string that every reader must slice.
+   */
+  handoff?: 'proxy' | 'passthrough';
   /** The [P] substitution was a path (qualified with this request's host): the proxy goes to this server itself. */
   proxySelf?: boolean;
   end: boolean;
