@@ -380,7 +380,7 @@ export function compileCond(
   let test: CondTest | undefined;
   if (testString.text.toLowerCase() === 'expr') {
     try {
-      test = { kind: 'expr', expr: parseExpr(p) };
+      test = { type: 'expr', expr: parseExpr(p) };
     } catch (err) {
       if (err instanceof PcreError) {
         const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
@@ -401,21 +401,21 @@ export function compileCond(
   } else if (p.length >= 2 && p[0] === '-' && p.length === 2 && 'fsdxhLlUF'.includes(p[1]!)) {
     const t =
       p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
-    test = { kind: 'file', test: t };
+    test = { type: 'file', test: t };
   } else if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
     const op = p.slice(1, 3);
     const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
     const value = m ? parseInt(m[1]!, 10) : 0;
     if (op === 'ne') {
       negate = !negate;
-      test = { kind: 'int', op: 'eq', value };
-    } else test = { kind: 'int', op: op as 'eq' | 'gt' | 'ge' | 'lt' | 'le', value };
+      test = { type: 'int', op: 'eq', value };
+    } else test = { type: 'int', op: op as 'eq' | 'gt' | 'ge' | 'lt' | 'le', value };
   } else if (p.length >= 2 && (p[0] === '<' || p[0] === '>')) {
     const op = (p[1] === '=' ? p.slice(0, 2) : p[0]) as '<' | '>' | '<=' | '>=';
-    test = { kind: 'str', op, value: p.slice(op.length) };
+    test = { type: 'str', op, value: p.slice(op.length) };
   } else if (p.length >= 2 && p[0] === '=') {
     const v = p.slice(1);
-    test = { kind: 'str', op: '=', value: v === '""' ? '' : v };
+    test = { type: 'str', op: '=', value: v === '""' ? '' : v };
   } else {
     const re = compileRegex(
       p,
@@ -425,10 +425,10 @@ export function compileCond(
       sink,
     );
     if (!re) return undefined;
-    test = { kind: 'regex', re };
+    test = { type: 'regex', re };
   }
   // NC is ignored (with a warning in Apache) on everything but regex and string comparisons
-  if (test.kind !== 'regex' && test.kind !== 'str') flags = { ...flags, nocase: false };
+  if (test.type !== 'regex' && test.type !== 'str') flags = { ...flags, nocase: false };
   const input = templateAt(utf8ToBytes(testString.text), testString, 'RewriteCond', sink);
   if (!input) return undefined;
   return { input, test, negate, flags, source: patternArg.text, pos };

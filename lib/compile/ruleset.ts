@@ -7,11 +7,11 @@ import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
 
 export type CondTest =
-  | { readonly kind: 'regex'; readonly re: RegExp }
-  | { readonly kind: 'str'; readonly op: '=' | '<' | '>' | '<=' | '>='; readonly value: string }
-  | { readonly kind: 'int'; readonly op: 'eq' | 'gt' | 'ge' | 'lt' | 'le'; readonly value: number }
-  | { readonly kind: 'file'; readonly test: 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U' }
-  | { readonly kind: 'expr'; readonly expr: ExprNode };
+  | { readonly type: 'regex'; readonly re: RegExp }
+  | { readonly type: 'str'; readonly op: '=' | '<' | '>' | '<=' | '>='; readonly value: string }
+  | { readonly type: 'int'; readonly op: 'eq' | 'gt' | 'ge' | 'lt' | 'le'; readonly value: number }
+  | { readonly type: 'file'; readonly test: 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U' }
+  | { readonly type: 'expr'; readonly expr: ExprNode };
 
 export interface CompiledCond {
   readonly input: Template;

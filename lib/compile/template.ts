@@ -8,17 +8,22 @@ import { resolveVariable, type VariableRef } from './variable-ref.js';
 
 export type TemplatePart =
   /** Literal text as written. */
-  | { readonly k: 'lit'; readonly s: string }
+  | { readonly type: 'lit'; readonly s: string }
   /** Text that came from a `\X` escape or a lone `$`/`%`: literal, but neutral for the `?` tracking. */
-  | { readonly k: 'esc'; readonly s: string }
+  | { readonly type: 'esc'; readonly s: string }
   /** `$N`: rule pattern back-reference. */
-  | { readonly k: 'rr'; readonly n: number }
+  | { readonly type: 'rr'; readonly n: number }
   /** `%N`: last matched condition back-reference. */
-  | { readonly k: 'rc'; readonly n: number }
+  | { readonly type: 'rc'; readonly n: number }
   /** `%{NAME}`: server variable. */
-  | { readonly k: 'var'; readonly name: string; readonly ref: VariableRef }
+  | { readonly type: 'var'; readonly name: string; readonly ref: VariableRef }
   /** `${map:key|default}`. */
-  | { readonly k: 'map'; readonly map: string; readonly key: Template; readonly dflt?: Template };
+  | {
+      readonly type: 'map';
+      readonly map: string;
+      readonly key: Template;
+      readonly dflt?: Template;
+    };
 
 export interface Template {
   readonly parts: readonly TemplatePart[];
@@ -93,7 +98,7 @@ function parseRange(
   const parts: TemplatePart[] = [];
   let lit = '';
   const flush = (): void => {
-    if (lit) parts.push({ k: 'lit', s: lit });
+    if (lit) parts.push({ type: 'lit', s: lit });
     lit = '';
   };
   const push = (p: TemplatePart): void => {
@@ -106,10 +111,10 @@ function parseRange(
     const next = i + 1 < to ? (text[i + 1] ?? '') : '';
     if (c === '\\') {
       if (i + 1 >= to) {
-        push({ k: 'esc', s: '\\' });
+        push({ type: 'esc', s: '\\' });
         break;
       }
-      push({ k: 'esc', s: next });
+      push({ type: 'esc', s: next });
       i += 2;
       continue;
     }
@@ -117,19 +122,19 @@ function parseRange(
       const close = curlies.closer[i + 1] ?? -1;
       const end = close >= 0 && close < to ? close : -1;
       if (end < 0) {
-        push({ k: 'esc', s: c + '{' });
+        push({ type: 'esc', s: c + '{' });
         i += 2;
         continue;
       }
       if (c === '%') {
         const name = text.slice(i + 2, end);
-        push({ k: 'var', name, ref: resolveVariable(name) });
+        push({ type: 'var', name, ref: resolveVariable(name) });
         i = end + 1;
         continue;
       }
       const colon = curlies.colon[i + 1] ?? -1;
       if (colon < 0) {
-        push({ k: 'esc', s: '${' });
+        push({ type: 'esc', s: '${' });
         i += 2;
         continue;
       }
@@ -141,18 +146,18 @@ function parseRange(
       const bar = curlies.bar[i + 1] ?? -1;
       const key = parseRange(text, curlies, colon + 1, bar < 0 ? end : bar, depth + 1);
       const dflt = bar < 0 ? undefined : parseRange(text, curlies, bar + 1, end, depth + 1);
-      push({ k: 'map', map: text.slice(i + 2, colon), key, dflt });
+      push({ type: 'map', map: text.slice(i + 2, colon), key, dflt });
       i = end + 1;
       continue;
     }
     if ((c === '$' || c === '%') && next >= '0' && next <= '9' && next !== '') {
       const n = next.charCodeAt(0) - 48;
-      push(c === '$' ? { k: 'rr', n } : { k: 'rc', n });
+      push(c === '$' ? { type: 'rr', n } : { type: 'rc', n });
       i += 2;
       continue;
     }
     if (c === '$' || c === '%') {
-      push({ k: 'esc', s: c });
+      push({ type: 'esc', s: c });
       i++;
       continue;
     }
@@ -160,7 +165,7 @@ function parseRange(
     i++;
   }
   flush();
-  const constant = parts.every((p) => p.k === 'lit' || p.k === 'esc');
+  const constant = parts.every((p) => p.type === 'lit' || p.type === 'esc');
   return { parts, constant, text: text.slice(from, to) };
 }
 
@@ -168,8 +173,8 @@ function parseRange(
 export function templateVariables(t: Template): string[] {
   const out: string[] = [];
   for (const p of t.parts) {
-    if (p.k === 'var') out.push(p.name);
-    else if (p.k === 'map') {
+    if (p.type === 'var') out.push(p.name);
+    else if (p.type === 'map') {
       out.push(...templateVariables(p.key));
       if (p.dflt) out.push(...templateVariables(p.dflt));
     }

@@ -25,7 +25,7 @@ export const atoi = (s: string): number => {
 export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
   const t = c.test;
   let rc = false;
-  if (t.kind === 'expr') {
+  if (t.type === 'expr') {
     const r = evalExpr(t.expr, {
       variable: (n) => lookupVariable(n, ctx),
       header: (n) => {
@@ -38,7 +38,7 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
     return c.negate ? !rc : rc;
   }
   const input = expand(c.input, ctx, null);
-  switch (t.kind) {
+  switch (t.type) {
     case 'file': {
       const st = t.test === 'l' ? undefined : ctx.fs.stat(input);
       switch (t.test) {

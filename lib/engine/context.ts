@@ -137,7 +137,7 @@ export function makeSubrequest(
       makeContext(ruleSet, subInput, st, mapCache, false, perdirDir),
       perdirDir,
     );
-    return r.kind === 'outcome' ? r.outcome : { type: 'rewrite' };
+    return r.type === 'outcome' ? r.outcome : { type: 'rewrite' };
   };
 }
 
@@ -170,7 +170,7 @@ export function makeFileSubrequest(
       makeContext(ruleSet, subInput, st, mapCache, false, perdirDir),
       perdirDir,
     );
-    return r.kind === 'outcome' && r.outcome.type === 'pass';
+    return r.type === 'outcome' && r.outcome.type === 'pass';
   };
 }
 
@@ -181,7 +181,7 @@ export function usesLookahead(ruleSet: RuleSet): boolean {
   let v = lookahead.get(ruleSet);
   if (v === undefined) {
     v = ruleSet.rules.some((r) =>
-      r.conds.some((c) => c.test.kind === 'file' && (c.test.test === 'U' || c.test.test === 'F')),
+      r.conds.some((c) => c.test.type === 'file' && (c.test.test === 'U' || c.test.test === 'F')),
     );
     lookahead.set(ruleSet, v);
   }

@@ -62,12 +62,12 @@ export function mapToFile(
   return { filename: path, pathInfo: '' };
 }
 
-export type DirResult = { kind: 'outcome'; outcome: Outcome } | { kind: 'internal'; url: string };
+export type DirResult = { type: 'outcome'; outcome: Outcome } | { type: 'internal'; url: string };
 
 /** One per-directory pass (hook_fixup) for the directory `dir` (a filesystem path ending in `/`). */
 export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResult {
   const st = ctx.state;
-  const done = (outcome: Outcome): DirResult => ({ kind: 'outcome', outcome });
+  const done = (outcome: Outcome): DirResult => ({ type: 'outcome', outcome });
   // The directory itself without a trailing slash: decline so mod_dir can redirect. (In Apache this
   // can only happen for a real directory; a mount without one on disk must not decline.)
   if (
@@ -148,7 +148,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
     if (f.startsWith(root) && f[root.length] === '/') f = f.slice(root.length);
   }
   ctx.trace?.(`internal redirect with ${f} [INTERNAL REDIRECT]`);
-  return { kind: 'internal', url: f + (st.args !== null ? '?' + st.args : '') };
+  return { type: 'internal', url: f + (st.args !== null ? '?' + st.args : '') };
 }
 
 export function renameEnv(env: ReadonlyMap<string, string>): Map<string, string> {

@@ -76,7 +76,7 @@ export function evaluateDirectory(
         if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir))
           return finish(ctx, PASS, 0);
         const result = directoryPass(ruleSet, ctx, dir);
-        if (result.kind === 'outcome') {
+        if (result.type === 'outcome') {
           if (round > 0 && result.outcome.type === 'pass')
             return finish(ctx, localOutcome(uri, args, false), round);
           return finish(ctx, result.outcome, round);

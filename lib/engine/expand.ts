@@ -26,7 +26,7 @@ export function expand(
   for (const p of t.parts) {
     let piece: string;
     let expanded = false;
-    switch (p.k) {
+    switch (p.type) {
       case 'lit':
         if (qmark?.tracking && p.s.includes('?')) {
           qmark.unsafe = 0;
@@ -39,7 +39,7 @@ export function expand(
         continue;
       case 'rr':
       case 'rc': {
-        const v = backref(p.k === 'rr' ? ctx.rr : ctx.rc, p.n);
+        const v = backref(p.type === 'rr' ? ctx.rr : ctx.rc, p.n);
         piece =
           v && rule?.flags.escapeBackrefs
             ? escapeBackref(v, {

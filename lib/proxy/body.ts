@@ -9,14 +9,14 @@ import type { IncomingMessage } from 'node:http';
 
 export type BodyPlan =
   /** No body, or an untouched stream: forward as the client sent it. */
-  | { readonly kind: 'none' | 'stream' }
+  | { readonly type: 'none' | 'stream' }
   /** Re-serialised: these bytes with these headers replace the client's framing. */
-  | { readonly kind: 'buffer'; readonly body: Buffer; readonly contentType?: string }
+  | { readonly type: 'buffer'; readonly body: Buffer; readonly contentType?: string }
   /** Read by someone and not recoverable. */
-  | { readonly kind: 'lost'; readonly reason: string };
+  | { readonly type: 'lost'; readonly reason: string };
 
-const NONE: BodyPlan = { kind: 'none' };
-const STREAM: BodyPlan = { kind: 'stream' };
+const NONE: BodyPlan = { type: 'none' };
+const STREAM: BodyPlan = { type: 'stream' };
 
 export function hasRequestBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -31,17 +31,17 @@ export function planBody(req: IncomingMessage): BodyPlan {
   const parsed = (req as { body?: unknown }).body;
   const contentType = req.headers['content-type'];
   const type = mediaType(contentType);
-  if (Buffer.isBuffer(parsed)) return { kind: 'buffer', body: parsed, contentType };
+  if (Buffer.isBuffer(parsed)) return { type: 'buffer', body: parsed, contentType };
   if (parsed !== undefined && (type === 'application/json' || type.endsWith('+json'))) {
     return {
-      kind: 'buffer',
+      type: 'buffer',
       body: Buffer.from(JSON.stringify(parsed), 'utf8'),
       contentType: utf8Charset(contentType),
     };
   }
   if (typeof parsed === 'string')
     return {
-      kind: 'buffer',
+      type: 'buffer',
       body: Buffer.from(parsed, 'utf8'),
       contentType: utf8Charset(contentType),
     };
@@ -51,7 +51,7 @@ export function planBody(req: IncomingMessage): BodyPlan {
     typeof parsed === 'object'
   ) {
     return {
-      kind: 'buffer',
+      type: 'buffer',
       body: Buffer.from(encodeForm(parsed as Record<string, unknown>), 'utf8'),
       contentType,
     };
@@ -61,7 +61,7 @@ export function planBody(req: IncomingMessage): BodyPlan {
       ? 'no parsed body was left (req.body is undefined)'
       : `req.body cannot be re-serialised as ${type || 'an unknown type'}`;
   return {
-    kind: 'lost',
+    type: 'lost',
     reason: `the request body was already read by an earlier middleware and ${what}; mount the proxy (or rewrite()/site() with [P]) before body parsers`,
   };
 }

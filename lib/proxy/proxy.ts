@@ -216,7 +216,7 @@ export function proxy<
       return;
     }
     const body = planBody(req);
-    if (body.kind === 'lost') {
+    if (body.type === 'lost') {
       fault(
         req,
         res,
@@ -238,7 +238,7 @@ export function proxy<
       targetHost: t.host,
       set: options.headers,
     });
-    if (body.kind === 'buffer') reframe(headers, body.body, body.contentType);
+    if (body.type === 'buffer') reframe(headers, body.body, body.contentType);
     // computed only for a response that carries a URL header
     const reverse = (): readonly ReverseMap[] =>
       options.reverse === false
@@ -268,7 +268,7 @@ export function proxy<
           path: t.path,
           method: req.method ?? 'GET',
           headers,
-          body: body.kind === 'buffer' ? body.body : body.kind === 'stream' ? req : null,
+          body: body.type === 'buffer' ? body.body : body.type === 'stream' ? req : null,
           headersTimeout: options.headersTimeout ?? 60000,
           bodyTimeout: options.bodyTimeout ?? 60000,
         },

@@ -398,7 +398,7 @@ function afterServer(
     };
     const ctx = makeContext(rs, dirInput, state, cache, redirected, cfg.rewriteDir);
     const r = directoryPass(rs, ctx, cfg.rewriteDir);
-    return { r, ev: finish(ctx, r.kind === 'outcome' ? r.outcome : PASS, 0) };
+    return { r, ev: finish(ctx, r.type === 'outcome' ? r.outcome : PASS, 0) };
   });
   return result instanceof Promise
     ? result.then((x) => afterDirectory(x, acc, uri, args, path, m))
@@ -416,7 +416,7 @@ function afterDirectory(
   const stat = mapped.stat;
   collect(acc, result.ev);
   const r = result.r;
-  if (r.kind === 'internal')
+  if (r.type === 'internal')
     return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
   const o = r.outcome;
   if (o.type === 'redirect')
