@@ -3,7 +3,7 @@
  * request in a 500 with a logged, coded reason (ERR_MAP_TIMEOUT) in rewrite(), site() and
  * `modrewrite serve`, and the server keeps answering other requests.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -226,3 +226,32 @@ test('map timeout: the default is a named constant, and Infinity waits as long a
     server.close();
   }
 });
+
+test.each(['rewrite()', 'site()'] as const)(
+  'one async driver: %s stops a pass after MAX_ASYNC_ROUNDS suspensions (500), fewer settle',
+  async (entry) => {
+    // every distinct key suspends the pass once more (answers are cached per request)
+    const conds = (n: number) =>
+      Array.from({ length: n }, (_, i) => `RewriteCond \${m:k${i}} =v`).join('\n');
+    const rules = (prefix: string, n: number) =>
+      `${conds(n)}\nRewriteRule ^${prefix}many${n}$ /done [R=302,L]`;
+    const text = (prefix: string) => [rules(prefix, 64), rules(prefix, 65)].join('\n');
+    const maps = { m: async (): Promise<string> => 'v' };
+    const app = express();
+    if (entry === 'rewrite()') app.use(rewrite(text('/'), { maps }));
+    else {
+      // the per-directory fixup of site(): the rules live in an .htaccess
+      mkdirSync(join(dir, 'rounds'), { recursive: true });
+      writeFileSync(join(dir, 'rounds/.htaccess'), `RewriteEngine on\n${text('')}\n`);
+      app.use(site({ root: dir, maps, fallthrough: false }));
+    }
+    const { base, server } = await listen(app);
+    const under = entry === 'site()' ? '/rounds' : '';
+    try {
+      expect((await timed(base, `${under}/many64`)).status).toBe(302);
+      expect((await timed(base, `${under}/many65`)).status).toBe(500);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  },
+);

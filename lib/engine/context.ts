@@ -6,6 +6,7 @@
 import { lstatSync, statSync } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
 import { fsPath } from '../common/bytes.js';
+import { RewriteRuntimeError } from '../errors.js';
 import { PASS, type Evaluation, type Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
 import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } from './state.js';
@@ -249,25 +250,33 @@ export const EMPTY_ENV: ReadonlyMap<string, string> = new Map();
 export const NO_MAPS_CACHE = new Map<string, string | undefined>();
 
 /**
- * Runs `attempt` synchronously; if a map lookup suspends it, awaits and re-runs (cache kept).
- * The attempt takes its arguments explicitly so the synchronous path allocates no closure.
+ * How often one pass may be suspended by asynchronous maps: each suspension settles one more
+ * lookup (cached), so a pass with more distinct lookups than this is a configuration error.
  */
-export function drive<A, B>(
-  attempt: (a: A, b: B, cache: Map<string, string | undefined>) => Evaluation,
+export const MAX_ASYNC_ROUNDS = 64;
+
+/**
+ * THE async driver of every pass (server, directory, site()'s per-directory fixup): runs `attempt`
+ * synchronously; if a map lookup suspends it, awaits and re-runs (cache kept), at most
+ * MAX_ASYNC_ROUNDS times. The attempt takes its arguments explicitly so the synchronous path
+ * allocates no closure.
+ */
+export function drive<A, B, T = Evaluation>(
+  attempt: (a: A, b: B, cache: Map<string, string | undefined>) => T,
   a: A,
   b: B,
   hasMaps: boolean,
   budget?: MapBudget,
-): Evaluation | Promise<Evaluation> {
+): T | Promise<T> {
   const cache = hasMaps ? new Map<string, string | undefined>() : NO_MAPS_CACHE;
   try {
     return attempt(a, b, cache);
   } catch (err) {
     if (!(err instanceof NeedAsync)) throw err;
-    const again = async (first: NeedAsync): Promise<Evaluation> => {
+    const again = async (first: NeedAsync): Promise<T> => {
       // each round settles one more map answer (cached per request); the budget bounds the waiting
       let pending = first;
-      for (;;) {
+      for (let round = 0; round < MAX_ASYNC_ROUNDS; round++) {
         await (budget ? budget.wait(pending) : pending.promise);
         try {
           return attempt(a, b, cache);
@@ -276,6 +285,11 @@ export function drive<A, B>(
           pending = e;
         }
       }
+      throw new RewriteRuntimeError(
+        'ERR_MAP_TIMEOUT',
+        `map lookups did not settle within ${MAX_ASYNC_ROUNDS} rounds of one pass`,
+        { status: 500 },
+      );
     };
     return again(err);
   }

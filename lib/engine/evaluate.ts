@@ -6,7 +6,13 @@
  */
 import type { RuleSet } from '../compile/ruleset.js';
 import { drive, EMPTY_ENV, finish, makeContext, nodeFs, type EvaluateInput } from './context.js';
-import { directoryPass, mapToFile, MAX_INTERNAL_REDIRECTS, renameEnv } from './directory.js';
+import {
+  directoryPass,
+  mapToFile,
+  MAX_INTERNAL_REDIRECTS,
+  renameEnv,
+  type DirResult,
+} from './directory.js';
 import { PASS, type Evaluation } from './outcome.js';
 import { parseTarget } from './request.js';
 import { localOutcome } from './results.js';
@@ -128,6 +134,53 @@ export function evaluateDirectory(
     ruleSet.maps.size > 0,
     input.mapBudget,
   );
+}
+
+/** One directory's rules for a request the caller (site()'s pipeline) has mapped to a file. */
+export interface DirectoryPassInput extends EvaluateInput {
+  /** r->filename and r->path_info as the directory walk left them. */
+  readonly filename: string;
+  readonly pathInfo: string;
+  /** This pass follows an internal redirect (REDIRECT_* variables, `IS_SUBREQ` stays false). */
+  readonly redirected: boolean;
+  /** The directory of the `.htaccess` whose rules run, ending in `/` (mod_rewrite's perdir). */
+  readonly rewriteDir: string;
+}
+
+export interface DirectoryPassResult {
+  /** An outcome, or an internal redirect the caller follows through its own pipeline. */
+  readonly result: DirResult;
+  readonly evaluation: Evaluation;
+}
+
+/**
+ * The per-directory fixup as site() runs it (hook_fixup for one request): unlike
+ * evaluateDirectory, the caller walked the filesystem and follows internal redirects itself,
+ * because they re-enter Apache's whole pipeline (translate_name, the walk, access checks).
+ */
+export function evaluateDirectoryPass(
+  ruleSet: RuleSet,
+  input: DirectoryPassInput,
+): DirectoryPassResult | Promise<DirectoryPassResult> {
+  return drive(attemptDirectoryPass, ruleSet, input, ruleSet.maps.size > 0, input.mapBudget);
+}
+
+function attemptDirectoryPass(
+  ruleSet: RuleSet,
+  input: DirectoryPassInput,
+  cache: Map<string, string | undefined>,
+): DirectoryPassResult {
+  const state: RequestState = {
+    uri: input.uri,
+    args: input.args,
+    filename: input.filename,
+    pathInfo: input.pathInfo,
+    env: new Map(input.env ?? []),
+  };
+  const ctx = makeContext(ruleSet, input, state, cache, input.redirected, input.rewriteDir);
+  const result = directoryPass(ruleSet, ctx, input.rewriteDir);
+  const evaluation = finish(ctx, result.type === 'outcome' ? result.outcome : PASS, 0);
+  return { result, evaluation };
 }
 
 /** RewriteEngine off: nothing is rewritten; the environment and an earlier [END] pass through. */

@@ -8,19 +8,17 @@
 import { dirname } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import { RewriteRuntimeError, type StatusCause } from '../errors.js';
-import { finish, makeContext, nodeFs, subView, type EvaluateInput } from '../engine/context.js';
-import {
-  directoryPass,
-  MAX_INTERNAL_REDIRECTS,
-  renameEnv,
-  type DirResult,
-} from '../engine/directory.js';
+import type { StatusCause } from '../errors.js';
+import { nodeFs, subView, type EvaluateInput } from '../engine/context.js';
+import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { escapeUri } from '../common/escape.js';
-import { PASS, type Evaluation } from '../engine/outcome.js';
+import type { Evaluation } from '../engine/outcome.js';
 import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '../engine/request.js';
-import { evaluateServer } from '../engine/evaluate.js';
-import { NeedAsync, type RequestState } from '../engine/state.js';
+import {
+  evaluateDirectoryPass,
+  evaluateServer,
+  type DirectoryPassResult,
+} from '../engine/evaluate.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
 import type { HtaccessStore } from './htaccess-store.js';
@@ -380,25 +378,17 @@ function afterServer(
   const rs = cfg.ruleSet;
   if (!rs || rs.engine !== true) return mappedFile();
   // END in the server context ends here too; env set there is visible
-  const dirInput: EvaluateInput = {
+  const m = mapped;
+  const result = evaluateDirectoryPass(rs, {
     ...base,
     args,
     env: acc.env,
     end: acc.end,
     directory: undefined,
-  };
-  const m = mapped;
-  const result = retrying(dirInput.mapBudget, (cache) => {
-    const state: RequestState = {
-      uri,
-      args,
-      filename: m.filename,
-      pathInfo: m.pathInfo,
-      env: new Map(acc.env),
-    };
-    const ctx = makeContext(rs, dirInput, state, cache, redirected, cfg.rewriteDir);
-    const r = directoryPass(rs, ctx, cfg.rewriteDir);
-    return { r, ev: finish(ctx, r.type === 'outcome' ? r.outcome : PASS, 0) };
+    filename: m.filename,
+    pathInfo: m.pathInfo,
+    redirected,
+    rewriteDir: cfg.rewriteDir,
   });
   return result instanceof Promise
     ? result.then((x) => afterDirectory(x, acc, uri, args, path, m))
@@ -406,7 +396,7 @@ function afterServer(
 }
 
 function afterDirectory(
-  result: { r: DirResult; ev: Evaluation },
+  pass: DirectoryPassResult,
   acc: Collected,
   uri: string,
   args: string | null,
@@ -414,8 +404,8 @@ function afterDirectory(
   mapped: Walked,
 ): Pass {
   const stat = mapped.stat;
-  collect(acc, result.ev);
-  const r = result.r;
+  collect(acc, pass.evaluation);
+  const r = pass.result;
   if (r.type === 'internal')
     return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
   const o = r.outcome;
@@ -468,40 +458,4 @@ function recursionLimit(
 ): SiteResult | undefined {
   if (round + 1 <= MAX_INTERNAL_REDIRECTS) return undefined;
   return { kind: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
-}
-
-/**
- * How often one pass may be suspended by asynchronous maps: each suspension settles one more
- * lookup (cached), so a pass with more distinct lookups than this is a configuration error.
- */
-const MAX_ASYNC_ROUNDS = 64;
-
-/** Runs `f` synchronously; when an asynchronous map suspends it, waits and runs it again (cache kept). */
-function retrying<T>(
-  budget: MapBudget | undefined,
-  f: (cache: Map<string, string | undefined>) => T,
-): T | Promise<T> {
-  const cache = new Map<string, string | undefined>();
-  try {
-    return f(cache);
-  } catch (err) {
-    if (!(err instanceof NeedAsync)) throw err;
-    return (async () => {
-      let pending: NeedAsync = err;
-      for (let i = 0; i < MAX_ASYNC_ROUNDS; i++) {
-        await (budget ? budget.wait(pending) : pending.promise);
-        try {
-          return f(cache);
-        } catch (e) {
-          if (!(e instanceof NeedAsync)) throw e;
-          pending = e;
-        }
-      }
-      throw new RewriteRuntimeError(
-        'ERR_MAP_TIMEOUT',
-        `map lookups did not settle within ${MAX_ASYNC_ROUNDS} rounds of one pass`,
-        { status: 500 },
-      );
-    })();
-  }
 }
