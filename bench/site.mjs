@@ -1,60 +1,93 @@
 #!/usr/bin/env node
-// npm run bench:site: site() serving a static file under a 3-level .htaccess hierarchy, against
-// express.static alone serving the same file, measured in the same run (both servers loaded at
-// the same time, pinned to CPU 1; load generators on CPU 0), reported as the median ratio.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// npm run bench:site: site() serving a static file against express.static alone serving the same
+// file, measured in the same run (both servers loaded at the same time, pinned to CPU 1; load
+// generators on CPU 0), reported as the median ratio. Two trees:
+// - "levels": a 3-level .htaccess hierarchy of realistic rules that do not match the file;
+// - "drupal": Drupal's stock .htaccess (conformance/real-world/drupal.json, copied verbatim from
+//   drupal/drupal) at the document root, with a theme stylesheet requested below it (issue 12).
+// BENCH_TREES=levels|drupal picks one.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DURATION, ROUNDS, loadPair, median, pinned, start } from './lib.mjs';
 
-const root = mkdtempSync(join(tmpdir(), 'modrewrite-bench-site-'));
-const levels = ['a', 'a/b', 'a/b/c'];
-for (const [i, dir] of levels.entries()) {
-  mkdirSync(join(root, dir), { recursive: true });
-  // realistic rules that do not match the file: a redirect, a front controller guarded by -f/-d
-  writeFileSync(
-    join(root, dir, '.htaccess'),
-    [
-      'RewriteEngine on',
-      i ? 'RewriteOptions Inherit' : '',
-      `RewriteRule ^old-${i}/(.*)$ new-${i}/$1 [R=301,L]`,
-      'RewriteCond %{REQUEST_FILENAME} !-f',
-      'RewriteCond %{REQUEST_FILENAME} !-d',
-      `RewriteRule ^api${i}/(.*)$ index.html [L]`,
-    ].join('\n') + '\n',
+const here = dirname(fileURLToPath(import.meta.url));
+const CSS = 'body { color: #333; }\n'.repeat(40);
+
+/** Three .htaccess levels with a redirect and a -f/-d guarded front controller each. */
+function levelsTree(root) {
+  const levels = ['a', 'a/b', 'a/b/c'];
+  for (const [i, dir] of levels.entries()) {
+    mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(
+      join(root, dir, '.htaccess'),
+      [
+        'RewriteEngine on',
+        i ? 'RewriteOptions Inherit' : '',
+        `RewriteRule ^old-${i}/(.*)$ new-${i}/$1 [R=301,L]`,
+        'RewriteCond %{REQUEST_FILENAME} !-f',
+        'RewriteCond %{REQUEST_FILENAME} !-d',
+        `RewriteRule ^api${i}/(.*)$ index.html [L]`,
+      ].join('\n') + '\n',
+    );
+  }
+  writeFileSync(join(root, 'a/b/c/file.css'), CSS);
+  return { path: '/a/b/c/file.css', what: 'site() with 3 .htaccess levels' };
+}
+
+/** Drupal's own .htaccess at the root, and a stylesheet of its default theme. */
+function drupalTree(root) {
+  const project = JSON.parse(
+    readFileSync(join(here, '../conformance/real-world/drupal.json'), 'utf8'),
+  );
+  writeFileSync(join(root, project.htaccessPath), project.htaccess);
+  const css = 'core/themes/olivero/css/base/base.css';
+  mkdirSync(dirname(join(root, css)), { recursive: true });
+  writeFileSync(join(root, css), CSS);
+  writeFileSync(join(root, 'index.php'), '<?php\n');
+  return { path: '/' + css, what: "site() with Drupal's .htaccess" };
+}
+
+async function measure(name, build, ports) {
+  const root = mkdtempSync(join(tmpdir(), `modrewrite-bench-site-${name}-`));
+  const { path, what } = build(root);
+  const stat = await start('static', ports[0], root);
+  const siteServer = await start('site', ports[1], root);
+  const ratios = [];
+  const rps = { static: [], site: [] };
+  try {
+    // warm-up (JIT, caches), not counted: a long-running server is measured in its steady state
+    await loadPair(ports[0], path, ports[1], path);
+    for (let i = 0; i < ROUNDS; i++) {
+      // alternate which side starts first
+      const [s, t] =
+        i % 2
+          ? (await loadPair(ports[1], path, ports[0], path)).reverse()
+          : await loadPair(ports[0], path, ports[1], path);
+      rps.static.push(s);
+      rps.site.push(t);
+      ratios.push(t / s);
+    }
+  } finally {
+    stat.kill();
+    siteServer.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+  console.log(
+    `[${name}] express.static alone: ${median(rps.static).toFixed(0)} req/s, ${what}: ${median(rps.site).toFixed(0)} req/s (medians, each with half of CPU 1)`,
+  );
+  console.log(
+    `[${name}] site() / express.static: ${median(ratios).toFixed(3)}x (target >= 0.9x) [${ratios.map((r) => r.toFixed(3)).join(' ')}]`,
   );
 }
-writeFileSync(join(root, 'a/b/c/file.css'), 'body { color: #333; }\n'.repeat(40));
-const path = '/a/b/c/file.css';
 
 console.log(
   `load generator: autocannon, 16 connections per server, ${DURATION}s x ${ROUNDS} rounds, both servers loaded at once; ${pinned ? 'servers on CPU 1, load generators on CPU 0' : 'not pinned (no taskset)'}`,
 );
-const stat = await start('static', 39011, root);
-const siteServer = await start('site', 39012, root);
-// warm-up (JIT, caches), not counted: a long-running server is measured in its steady state
-await loadPair(39011, path, 39012, path);
-const ratios = [];
-const rps = { static: [], site: [] };
-try {
-  for (let i = 0; i < ROUNDS; i++) {
-    // alternate which side starts first
-    const [s, t] =
-      i % 2
-        ? (await loadPair(39012, path, 39011, path)).reverse()
-        : await loadPair(39011, path, 39012, path);
-    rps.static.push(s);
-    rps.site.push(t);
-    ratios.push(t / s);
-  }
-} finally {
-  stat.kill();
-  siteServer.kill();
-  rmSync(root, { recursive: true, force: true });
+const trees = { levels: levelsTree, drupal: drupalTree };
+const chosen = process.env.BENCH_TREES ? [process.env.BENCH_TREES] : Object.keys(trees);
+for (const [i, name] of chosen.entries()) {
+  if (!trees[name]) throw new Error(`BENCH_TREES: unknown tree ${name}`);
+  await measure(name, trees[name], [39011 + 2 * i, 39012 + 2 * i]);
 }
-console.log(
-  `express.static alone: ${median(rps.static).toFixed(0)} req/s, site() with 3 .htaccess levels: ${median(rps.site).toFixed(0)} req/s (medians, each with half of CPU 1)`,
-);
-console.log(
-  `site() / express.static: ${median(ratios).toFixed(3)}x (target >= 0.9x) [${ratios.map((r) => r.toFixed(3)).join(' ')}]`,
-);
