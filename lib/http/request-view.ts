@@ -29,6 +29,7 @@ export class NodeRequestView implements RequestView {
   private addr?: string;
   private sec?: boolean;
   private trustFn?: Trust;
+  private absoluteFormHeaders?: IncomingMessage['headers'];
   constructor(
     private readonly req: IncomingMessage,
     private readonly configured: Trust,
@@ -46,7 +47,9 @@ export class NodeRequestView implements RequestView {
     return `HTTP/${this.req.httpVersion}`;
   }
   get headers(): IncomingMessage['headers'] {
-    return this.req.headers;
+    const url = this.req.url;
+    if (url === undefined || url.charCodeAt(0) === 0x2f) return this.req.headers;
+    return (this.absoluteFormHeaders ??= withTargetHost(this.req.headers, url));
   }
   get remoteAddr(): string {
     return (this.addr ??= proxyAddr(this.req, this.trust));
@@ -100,4 +103,19 @@ export function requestView(
   trust: (addr: string, i: number) => boolean,
 ): RequestView {
   return new NodeRequestView(req, trust);
+}
+
+/**
+ * An absolute-form request-target (`GET http://other.example:8080/h HTTP/1.1`) names the host:
+ * Apache's ap_read_request puts its host and port, lower-cased, in place of the Host header
+ * (conformance case 147: HTTP_HOST, SERVER_NAME and [R] URLs all follow the target).
+ */
+function withTargetHost(
+  headers: IncomingMessage['headers'],
+  url: string,
+): IncomingMessage['headers'] {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url);
+  if (!m?.[1]) return headers;
+  const authority = m[1].slice(m[1].lastIndexOf('@') + 1).toLowerCase();
+  return authority ? { ...headers, host: authority } : headers;
 }
