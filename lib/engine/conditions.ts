@@ -22,6 +22,15 @@ export const atoi = (s: string): number => {
   return m ? parseInt(m[1]!, 10) : 0;
 };
 
+/**
+ * `.ht*` files are denied by the stock configuration (`<FilesMatch "^\.ht"> Require all denied`,
+ * which site() always applies): the -F sub-request for one fails its access check, so -F is
+ * false although the file exists (conformance case 148).
+ */
+function isHtFile(path: string): boolean {
+  return path.slice(path.lastIndexOf('/') + 1).startsWith('.ht');
+}
+
 export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
   const t = c.test;
   let rc = false;
@@ -60,7 +69,7 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
         // -F / -U: without sub-requests, modrewrite checks that the file (or the URL under the
         // document root) exists; access control is not consulted (documented difference)
         case 'F': {
-          if (input === '' || ctx.view.isSubreq || !st) {
+          if (input === '' || ctx.view.isSubreq || !st || isHtFile(input)) {
             rc = false;
             break;
           }
