@@ -112,6 +112,32 @@ export function checkHeader(
   }
 }
 
+/**
+ * The response effects of an evaluation ([CO] cookies, Vary, [T=] type), for every entry point:
+ * each header built from request data is checked before any is set (a refused one is a 500).
+ * `vary: false` for pages Apache generates itself (redirects, errors): those carry only
+ * err_headers_out, so Set-Cookie survives and Vary does not (recorded).
+ */
+export function applyEffects(
+  res: ServerResponse,
+  effects: {
+    readonly cookies: readonly string[];
+    readonly vary: readonly string[];
+    readonly contentType?: string;
+  },
+  which: { readonly vary: boolean },
+): void {
+  if (effects.cookies.length) checkHeader('Set-Cookie', effects.cookies);
+  if (effects.contentType) checkHeader('Content-Type', effects.contentType);
+  if (which.vary) appendVary(res, effects.vary);
+  if (effects.cookies.length) {
+    const prev = res.getHeader('Set-Cookie');
+    const kept = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
+    res.setHeader('Set-Cookie', [...kept, ...effects.cookies]);
+  }
+  if (effects.contentType) forceContentType(res, effects.contentType);
+}
+
 /** `res.setHeader` after checkHeader. */
 export function setCheckedHeader(
   res: ServerResponse,
