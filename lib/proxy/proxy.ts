@@ -104,284 +104,398 @@ export type ProxyMiddleware<Req extends IncomingMessage, Res extends ServerRespo
     close(): Promise<void>;
   };
 
+/** proxy()'s defaults, merged once per proxy(): Apache's where it has one (Timeout is 60 s). */
+export const PROXY_DEFAULTS = {
+  connections: 64,
+  keepAliveTimeout: 4000,
+  maxHeaderSize: 16384,
+  connectTimeout: 10000,
+  headersTimeout: 60000,
+  bodyTimeout: 60000,
+} as const;
+
+/** What proxy() resolves once from its options; every request reads it. */
+interface ProxySetup<Req extends IncomingMessage, Res extends ServerResponse> {
+  readonly options: ProxyOptions<Req, Res>;
+  readonly trust: (addr: string, i: number) => boolean;
+  /** A trustProxy was given (only then are inbound forwarded headers read). */
+  readonly trusting: boolean;
+  readonly faultStatus: Record<FaultKind, number>;
+  readonly serverName: string;
+  readonly via: string | false;
+  readonly headersTimeout: number;
+  readonly bodyTimeout: number;
+  readonly pools: Pools;
+}
+
+/** A setup read only where its Req/Res types do not matter (they appear in parameter position only). */
+type AnyProxySetup = ProxySetup<never, never>;
+
+/**
+ * Creates the reverse proxy.
+ * @example
+ * const px = proxy({ target: 'http://127.0.0.1:8000' });
+ * app.use('/api', px);                                   // alone
+ * app.use(rewrite('RewriteRule ^/app/(.*) http://127.0.0.1:8000/$1 [P]', { proxy: px })); // behind [P]
+ * server.on('upgrade', px.upgrade);                      // WebSockets
+ */
 export function proxy<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
 >(options: ProxyOptions<Req, Res> = {}): ProxyMiddleware<Req, Res> {
+  const setup = resolveProxy(options);
+  const forward = (req: Req, res: Res, next: Next, hand?: ProxyRequest): void =>
+    forwardRequest(setup, req, res, next, hand);
+  // three parameters: Express 4/5 and Connect call a 4-parameter function only with an error
+  const middleware = function proxyMiddleware(req: Req, res: Res, next: Next): void {
+    forward(req, res, next, undefined);
+  };
+  return Object.assign(middleware, {
+    forward,
+    [kProxyHandOff]: forward,
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, hand?: ProxyRequest): void {
+      upgradeRequest(setup, req, socket, head, hand);
+    },
+    close: (): Promise<void> => setup.pools.close(),
+  });
+}
+
+function resolveProxy<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: ProxyOptions<Req, Res>,
+): ProxySetup<Req, Res> {
   // a URL target is checked once, here (a path alone is this server itself)
   if (options.target !== undefined && !options.target.startsWith('/')) {
     const checked = parseProxyTarget(options.target.replace(/\/?$/, '/'));
     if (!checked.ok) throw new RewriteError('ERR_OPTIONS', `proxy(): target: ${checked.reason}`);
   }
-  const agents = new Map<string, Dispatcher>();
-  const agentFor = (t: ParsedTarget): Dispatcher => {
+  return {
+    options,
+    trust: compileTrust(options.trustProxy),
+    trusting: options.trustProxy !== undefined && options.trustProxy !== false,
+    faultStatus: { ...DEFAULT_FAULT_STATUS, ...options.faultStatus },
+    serverName: options.serverName ?? hostname(),
+    via: options.via === true ? hostname() : options.via || false,
+    headersTimeout: options.headersTimeout ?? PROXY_DEFAULTS.headersTimeout,
+    bodyTimeout: options.bodyTimeout ?? PROXY_DEFAULTS.bodyTimeout,
+    pools: new Pools(options),
+  };
+}
+
+/** One keep-alive undici Agent per socket path (TCP origins share one), unless a dispatcher is given. */
+class Pools {
+  private readonly agents = new Map<string, Dispatcher>();
+  constructor(private readonly options: ProxyOptions<never, never>) {}
+
+  for(t: ParsedTarget): Dispatcher {
+    const { options } = this;
     if (options.dispatcher) return options.dispatcher;
     const key = t.socketPath ?? '';
-    let a = agents.get(key);
-    if (!a) {
-      a = new Agent({
-        connections: options.connections ?? 64,
-        keepAliveTimeout: options.keepAliveTimeout ?? 4000,
-        maxHeaderSize: options.maxHeaderSize ?? 16384,
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new Agent({
+        connections: options.connections ?? PROXY_DEFAULTS.connections,
+        keepAliveTimeout: options.keepAliveTimeout ?? PROXY_DEFAULTS.keepAliveTimeout,
+        maxHeaderSize: options.maxHeaderSize ?? PROXY_DEFAULTS.maxHeaderSize,
         connect: {
-          timeout: options.connectTimeout ?? 10000,
+          timeout: options.connectTimeout ?? PROXY_DEFAULTS.connectTimeout,
           socketPath: t.socketPath,
           lookup: options.lookup,
           rejectUnauthorized: options.rejectUnauthorized ?? true,
           ca: options.ca as string | Buffer | (string | Buffer)[] | undefined,
         },
       });
-      agents.set(key, a);
+      this.agents.set(key, agent);
     }
-    return a;
+    return agent;
+  }
+
+  /** Closes the pools (idle connections now, busy ones when done). */
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.close()));
+    this.agents.clear();
+  }
+}
+
+/** Who asked, as the forwarded headers tell the backend. */
+function forwardInfo(setup: AnyProxySetup, req: IncomingMessage): ForwardInfo {
+  const peer = req.socket.remoteAddress ?? '';
+  // the scheme: the socket's, or a trusted proxy's X-Forwarded-Proto (only then is a view needed)
+  const secure = setup.trusting
+    ? requestView(req, setup.trust).secure
+    : !!(req.socket as { encrypted?: boolean }).encrypted;
+  return {
+    // each hop adds the address it was contacted from (an IPv4-mapped IPv6 address as IPv4)
+    clientIp: peer.startsWith('::ffff:') ? peer.slice(7) : peer,
+    host: req.headers.host,
+    proto: secure ? 'https' : 'http',
+    serverName: setup.serverName,
+    // the peer's own forwarded headers are believed (and appended to) only if it is trusted
+    trusted: setup.trusting && !!peer && setup.trust(peer, 0),
   };
-  const trust = compileTrust(options.trustProxy);
-  const faultStatus = { ...DEFAULT_FAULT_STATUS, ...options.faultStatus };
-  const serverName = options.serverName ?? hostname();
-  const via = options.via === true ? hostname() : options.via || false;
+}
 
-  const trusting = options.trustProxy !== undefined && options.trustProxy !== false;
-  const forwardInfo = (req: IncomingMessage): ForwardInfo => {
-    const peer = req.socket.remoteAddress ?? '';
-    // the scheme: the socket's, or a trusted proxy's X-Forwarded-Proto (only then is a view needed)
-    const secure = trusting
-      ? requestView(req, trust).secure
-      : !!(req.socket as { encrypted?: boolean }).encrypted;
-    return {
-      // each hop adds the address it was contacted from (an IPv4-mapped IPv6 address as IPv4)
-      clientIp: peer.startsWith('::ffff:') ? peer.slice(7) : peer,
-      host: req.headers.host,
-      proto: secure ? 'https' : 'http',
-      serverName,
-      // the peer's own forwarded headers are believed (and appended to) only if it is trusted
-      trusted: trusting && !!peer && trust(peer, 0),
-    };
-  };
+/** The request headers for the backend (hygiene, forwarded headers, Host). */
+function backendHeaders(
+  setup: AnyProxySetup,
+  req: IncomingMessage,
+  fwd: ForwardInfo,
+  target: ParsedTarget,
+): Record<string, string | string[]> {
+  const { options } = setup;
+  return requestHeaders(req, fwd, {
+    preserveHost: !!options.preserveHost,
+    xForwarded: options.xForwarded ?? true,
+    forwarded: !!options.forwarded,
+    via: setup.via,
+    targetHost: target.host,
+    set: options.headers,
+  });
+}
 
-  const targetOf = (req: IncomingMessage, hand?: ProxyRequest): string | undefined =>
-    hand?.target ??
-    (options.target ? options.target.replace(/\/$/, '') + (req.url ?? '/') : undefined);
+function targetOf(
+  setup: AnyProxySetup,
+  req: IncomingMessage,
+  hand?: ProxyRequest,
+): string | undefined {
+  const base = setup.options.target;
+  return hand?.target ?? (base ? base.replace(/\/$/, '') + (req.url ?? '/') : undefined);
+}
 
-  const report = (req: IncomingMessage, info: FaultInfo, answered: string): void => {
-    const line = escapeControls(
-      `modrewrite: proxy ${info.kind}: ${req.method} ${req.url} -> ${info.target}: ${info.error.message} (${answered})`,
-    );
-    debugProxy(line);
-    try {
-      options.log?.(line, info);
-    } catch (err) {
-      // a logger must never take the request (or the process) down
-      debugProxy('log hook threw: %s', (err as Error).message);
-    }
-  };
+/**
+ * ProxyPreserveHost sends the client's Host on: it must be an authority too (Apache answers 400
+ * for a request whose Host is not one).
+ */
+function badPreservedHost(setup: AnyProxySetup, req: IncomingMessage): boolean {
+  return (
+    !!setup.options.preserveHost &&
+    req.headers.host !== undefined &&
+    !validAuthority(req.headers.host)
+  );
+}
 
-  const fault = (
-    req: Req,
-    res: Res,
-    next: Next,
-    target: string,
-    kind: FaultKind,
-    error: Error,
-  ): void => {
-    const info: FaultInfo = { status: faultStatus[kind], kind, error, target };
-    report(req, info, `answered ${info.status}`);
-    if (
-      (kind === 'refused' || kind === 'connect-timeout' || kind === 'dns') &&
-      options.onUnavailable?.(req, res, info) === true
-    )
-      return;
-    answerFault(req, res, next, info, options.errorDocument);
-  };
+/** A fault, logged: debug('modrewrite:proxy') and the `log` option. */
+function report(
+  setup: AnyProxySetup,
+  req: IncomingMessage,
+  info: FaultInfo,
+  answered: string,
+): void {
+  const line = escapeControls(
+    `modrewrite: proxy ${info.kind}: ${req.method} ${req.url} -> ${info.target}: ${info.error.message} (${answered})`,
+  );
+  debugProxy(line);
+  try {
+    setup.options.log?.(line, info);
+  } catch (err) {
+    // a logger must never take the request (or the process) down
+    debugProxy('log hook threw: %s', (err as Error).message);
+  }
+}
 
-  const forward = (req: Req, res: Res, next: Next, hand?: ProxyRequest): void => {
-    const raw = targetOf(req, hand);
-    if (raw === undefined) {
-      next();
-      return;
-    }
-    const parsed = parseProxyTarget(raw, req, hand?.self === true);
-    if (!parsed.ok) {
-      fault(req, res, next, raw, 'bad-target', new Error(parsed.reason));
-      return;
-    }
-    const t = parsed.target;
-    // ProxyPreserveHost sends the client's Host on: it must be an authority too (Apache answers 400
-    // for a request whose Host is not one)
-    if (
-      options.preserveHost &&
-      req.headers.host !== undefined &&
-      !validAuthority(req.headers.host)
-    ) {
-      sendStatus(req, res, 400);
-      return;
-    }
-    const body = planBody(req);
-    if (body.type === 'lost') {
-      fault(
-        req,
-        res,
-        next,
-        raw,
-        'body-consumed',
-        new RewriteRuntimeError('ERR_PROXY_BODY_CONSUMED', `modrewrite: ${body.reason}`, {
-          status: 500,
-        }),
-      );
-      return;
-    }
-    const fwd = forwardInfo(req);
-    const headers = requestHeaders(req, fwd, {
-      preserveHost: !!options.preserveHost,
-      xForwarded: options.xForwarded ?? true,
-      forwarded: !!options.forwarded,
-      via,
-      targetHost: t.host,
-      set: options.headers,
+/** A fault before the response started: logged, then onUnavailable or the error document. */
+function fault<Req extends IncomingMessage, Res extends ServerResponse>(
+  setup: ProxySetup<Req, Res>,
+  exchange: { req: Req; res: Res; next: Next; target: string },
+  kind: FaultKind,
+  error: Error,
+): void {
+  const { req, res, next, target } = exchange;
+  const info: FaultInfo = { status: setup.faultStatus[kind], kind, error, target };
+  report(setup, req, info, `answered ${info.status}`);
+  const unavailable = kind === 'refused' || kind === 'connect-timeout' || kind === 'dns';
+  if (unavailable && setup.options.onUnavailable?.(req, res, info) === true) return;
+  answerFault(req, res, next, info, setup.options.errorDocument);
+}
+
+/** One proxied request: target, body plan, headers, then the dispatch with its response relay. */
+function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>(
+  setup: ProxySetup<Req, Res>,
+  req: Req,
+  res: Res,
+  next: Next,
+  hand?: ProxyRequest,
+): void {
+  const raw = targetOf(setup, req, hand);
+  if (raw === undefined) {
+    next();
+    return;
+  }
+  const exchange = { req, res, next, target: raw };
+  const parsed = parseProxyTarget(raw, req, hand?.self === true);
+  if (!parsed.ok) {
+    fault(setup, exchange, 'bad-target', new Error(parsed.reason));
+    return;
+  }
+  if (badPreservedHost(setup, req)) {
+    sendStatus(req, res, 400);
+    return;
+  }
+  const body = planBody(req);
+  if (body.type === 'lost') {
+    const error = new RewriteRuntimeError('ERR_PROXY_BODY_CONSUMED', `modrewrite: ${body.reason}`, {
+      status: 500,
     });
-    if (body.type === 'buffer') reframe(headers, body.body, body.contentType);
-    // computed only for a response that carries a URL header
-    const reverse = (): readonly ReverseMap[] =>
-      options.reverse === false
-        ? []
-        : Array.isArray(options.reverse)
-          ? (options.reverse as readonly ReverseMap[])
-          : [{ from: t.origin + '/', to: `${fwd.proto}://${req.headers.host ?? t.host}/` }];
-    let controller: { abort(e: Error): void; pause(): void; resume(): void } | undefined;
-    let started = false;
-    let finished = false;
-    const onClose = (): void => {
-      // the client went away before the answer was complete: stop the backend request too
-      if (!finished) {
-        finished = true;
-        controller?.abort(new Error('client closed the connection'));
-      }
-    };
-    res.once('close', onClose);
-    const done = (): void => {
-      finished = true;
-      res.off('close', onClose);
-    };
-    try {
-      agentFor(t).dispatch(
-        {
-          origin: t.origin,
-          path: t.path,
-          method: req.method ?? 'GET',
-          headers,
-          body: body.type === 'buffer' ? body.body : body.type === 'stream' ? req : null,
-          headersTimeout: options.headersTimeout ?? 60000,
-          bodyTimeout: options.bodyTimeout ?? 60000,
-        },
-        {
-          onRequestStart(c) {
-            controller = c;
-            if (finished) c.abort(new Error('client closed the connection'));
-          },
-          onResponseStart(_c, status, h, statusMessage) {
-            if (status < 200) return; // 100 Continue and other interim answers stay between us and the backend
-            started = true;
-            const out = responseHeaders(h, {
-              reverse: h.location || h['content-location'] || h.uri ? reverse() : [],
-              cookieDomain: options.cookieDomain ?? {},
-              cookiePath: options.cookiePath ?? {},
-              via,
-              httpVersion: '1.1',
-            });
-            if (statusMessage) res.writeHead(status, statusMessage, out);
-            else res.writeHead(status, out);
-          },
-          onResponseData(c, chunk) {
-            if (!res.write(chunk)) {
-              c.pause();
-              res.once('drain', () => c.resume());
-            }
-          },
-          onResponseEnd(_c, trailers) {
-            done();
-            if (trailers && Object.keys(trailers).length && res.hasHeader('trailer'))
-              res.addTrailers(trailers as Record<string, string>);
-            res.end();
-          },
-          onResponseError(_c, err) {
-            const clientGone = finished;
-            done();
-            if (clientGone) return;
-            // after the headers went out a fault can only cut the connection: a truncated body must
-            // not look complete to the client
-            const kind = classify(err);
-            if (started || res.headersSent) {
-              report(
-                req,
-                { status: res.statusCode, kind, error: err, target: raw },
-                'client connection aborted after the response started',
-              );
-              res.destroy(err);
-              return;
-            }
-            fault(req, res, next, raw, kind, err);
-          },
-        },
-      );
-    } catch (err) {
-      done();
-      fault(req, res, next, raw, 'bad-target', err as Error);
+    fault(setup, exchange, 'body-consumed', error);
+    return;
+  }
+  const t = parsed.target;
+  const fwd = forwardInfo(setup, req);
+  const headers = backendHeaders(setup, req, fwd, t);
+  if (body.type === 'buffer') reframe(headers, body.body, body.contentType);
+  const relay = new ResponseRelay(setup, exchange, fwd, t);
+  try {
+    setup.pools.for(t).dispatch(
+      {
+        origin: t.origin,
+        path: t.path,
+        method: req.method ?? 'GET',
+        headers,
+        body: body.type === 'buffer' ? body.body : body.type === 'stream' ? req : null,
+        headersTimeout: setup.headersTimeout,
+        bodyTimeout: setup.bodyTimeout,
+      },
+      relay,
+    );
+  } catch (err) {
+    relay.done();
+    fault(setup, exchange, 'bad-target', err as Error);
+  }
+}
+
+/**
+ * The backend's response to the client: headers mapped (ProxyPassReverse, cookies, Via), body
+ * streamed with backpressure, trailers kept; a client that leaves aborts the backend request, and
+ * a fault after the headers went out cuts the connection (a truncated body must not look whole).
+ */
+class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
+  implements Dispatcher.DispatchHandler
+{
+  private controller?: { abort(e: Error): void; pause(): void; resume(): void };
+  private started = false;
+  private finished = false;
+  private readonly onClose = (): void => {
+    // the client went away before the answer was complete: stop the backend request too
+    if (this.finished) return;
+    this.finished = true;
+    this.controller?.abort(new Error('client closed the connection'));
+  };
+
+  constructor(
+    private readonly setup: ProxySetup<Req, Res>,
+    private readonly exchange: { req: Req; res: Res; next: Next; target: string },
+    private readonly fwd: ForwardInfo,
+    private readonly t: ParsedTarget,
+  ) {
+    exchange.res.once('close', this.onClose);
+  }
+
+  done(): void {
+    this.finished = true;
+    this.exchange.res.off('close', this.onClose);
+  }
+
+  onRequestStart(c: { abort(e: Error): void; pause(): void; resume(): void }): void {
+    this.controller = c;
+    if (this.finished) c.abort(new Error('client closed the connection'));
+  }
+
+  onResponseStart(
+    _c: unknown,
+    status: number,
+    h: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    // 100 Continue and other interim answers stay between us and the backend
+    if (status < 200) return;
+    this.started = true;
+    const { options } = this.setup;
+    const out = responseHeaders(h, {
+      reverse: h.location || h['content-location'] || h.uri ? this.reverseMaps() : [],
+      cookieDomain: options.cookieDomain ?? {},
+      cookiePath: options.cookiePath ?? {},
+      via: this.setup.via,
+      httpVersion: '1.1',
+    });
+    const { res } = this.exchange;
+    if (statusMessage) res.writeHead(status, statusMessage, out);
+    else res.writeHead(status, out);
+  }
+
+  onResponseData(c: { pause(): void; resume(): void }, chunk: Buffer): void {
+    const { res } = this.exchange;
+    if (!res.write(chunk)) {
+      c.pause();
+      res.once('drain', () => c.resume());
     }
-  };
+  }
 
-  // three parameters: Express 4/5 and Connect call a 4-parameter function only with an error
-  const middleware = function proxyMiddleware(req: Req, res: Res, next: Next): void {
-    forward(req, res, next, undefined);
-  };
+  onResponseEnd(_c: unknown, trailers: Record<string, string | string[] | undefined>): void {
+    this.done();
+    const { res } = this.exchange;
+    if (trailers && Object.keys(trailers).length && res.hasHeader('trailer'))
+      res.addTrailers(trailers as Record<string, string>);
+    res.end();
+  }
 
-  return Object.assign(middleware, {
-    forward,
-    [kProxyHandOff]: forward,
-    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, hand?: ProxyRequest): void {
-      const raw = targetOf(req, hand);
-      const parsed =
-        raw === undefined ? undefined : parseProxyTarget(raw, req, hand?.self === true);
-      if (!parsed?.ok) {
-        const reason = parsed && !parsed.ok ? parsed.reason : 'no target';
-        report(
-          req,
-          {
-            status: faultStatus['bad-target'],
-            kind: 'bad-target',
-            error: new Error(reason),
-            target: raw ?? '',
-          },
-          `answered ${faultStatus['bad-target']}`,
-        );
-        refuse(socket, faultStatus['bad-target']);
-        return;
-      }
-      if (
-        options.preserveHost &&
-        req.headers.host !== undefined &&
-        !validAuthority(req.headers.host)
-      ) {
-        refuse(socket, 400);
-        return;
-      }
-      const fwd = forwardInfo(req);
-      const headers = requestHeaders(req, fwd, {
-        preserveHost: !!options.preserveHost,
-        xForwarded: options.xForwarded ?? true,
-        forwarded: !!options.forwarded,
-        via,
-        targetHost: parsed.target.host,
-        set: options.headers,
-      });
-      proxyUpgrade(agentFor(parsed.target), parsed.target, req, socket, head, headers, {
-        headersTimeout: options.headersTimeout ?? 60000,
-        faultStatus,
-        report: (kind, error, answered) =>
-          report(req, { status: faultStatus[kind], kind, error, target: raw ?? '' }, answered),
-      });
-    },
-    async close(): Promise<void> {
-      await Promise.all([...agents.values()].map((a) => a.close()));
-      agents.clear();
+  onResponseError(_c: unknown, err: Error): void {
+    const clientGone = this.finished;
+    this.done();
+    if (clientGone) return;
+    const kind = classify(err);
+    const { req, res, target } = this.exchange;
+    if (this.started || res.headersSent) {
+      const info = { status: res.statusCode, kind, error: err, target };
+      report(this.setup, req, info, 'client connection aborted after the response started');
+      res.destroy(err);
+      return;
+    }
+    fault(this.setup, this.exchange, kind, err);
+  }
+
+  /** Computed only for a response that carries a URL header. */
+  private reverseMaps(): readonly ReverseMap[] {
+    const { reverse } = this.setup.options;
+    if (reverse === false) return [];
+    if (Array.isArray(reverse)) return reverse as readonly ReverseMap[];
+    const host = this.exchange.req.headers.host ?? this.t.host;
+    return [{ from: this.t.origin + '/', to: `${this.fwd.proto}://${host}/` }];
+  }
+}
+
+/** `server.on('upgrade', p.upgrade)`: the handshake to `target` or `hand.target`, then piped. */
+function upgradeRequest(
+  setup: AnyProxySetup,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  hand?: ProxyRequest,
+): void {
+  const raw = targetOf(setup, req, hand);
+  const parsed = raw === undefined ? undefined : parseProxyTarget(raw, req, hand?.self === true);
+  const badTarget = setup.faultStatus['bad-target'];
+  if (!parsed?.ok) {
+    const reason = parsed && !parsed.ok ? parsed.reason : 'no target';
+    const info: FaultInfo = {
+      status: badTarget,
+      kind: 'bad-target',
+      error: new Error(reason),
+      target: raw ?? '',
+    };
+    report(setup, req, info, `answered ${badTarget}`);
+    refuse(socket, badTarget);
+    return;
+  }
+  if (badPreservedHost(setup, req)) {
+    refuse(socket, 400);
+    return;
+  }
+  const headers = backendHeaders(setup, req, forwardInfo(setup, req), parsed.target);
+  proxyUpgrade(setup.pools.for(parsed.target), parsed.target, req, socket, head, headers, {
+    headersTimeout: setup.headersTimeout,
+    faultStatus: setup.faultStatus,
+    report: (kind, error, answered) => {
+      const info = { status: setup.faultStatus[kind], kind, error, target: raw ?? '' };
+      report(setup, req, info, answered);
     },
   });
 }
