@@ -133,11 +133,28 @@ describe('Drupal: its .htaccess under site(), and under htaccess() + express.sta
     expect((await request(phpSite(root)).get(url)).status).toBe(403);
   });
 
-  test.each(protectedFiles)('htaccess() in front of express.static: %s is 403', async (url) => {
+  /** The README's htaccess() set-up: rules first, the front controller routed, then the files. */
+  function staticApp() {
     const app = express();
     app.use(htaccess({ root }));
+    app.all('/index.php', (req, res) => {
+      res.type('text/plain').send(`front controller for ${req.originalUrl}`);
+    });
     app.use(express.static(root, { dotfiles: 'allow' }));
-    expect((await request(app).get(url)).status).toBe(403);
+    return app;
+  }
+
+  test.each(protectedFiles)('htaccess() in front of express.static: %s is 403', async (url) => {
+    expect((await request(staticApp()).get(url)).status).toBe(403);
+  });
+
+  test('htaccess() in front of express.static: clean URLs reach the routed front controller', async () => {
+    const res = await request(staticApp()).get('/node/1?page=2');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('front controller for /node/1?page=2');
+    expect((await request(staticApp()).get('/core/misc/drupal.js')).text).toBe(
+      'FILE core/misc/drupal.js\n',
+    );
   });
 
   test('clean URLs reach index.php; assets are served', async () => {
