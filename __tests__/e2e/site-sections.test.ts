@@ -62,7 +62,7 @@ beforeAll(() => {
   write('production/dev.txt', 'DEV\n');
   write('private/.htaccess', '<Files secret.txt>\nRequire all denied\n</Files>\n');
   write('private/secret.txt', 'SECRET\n');
-  write('headers/.htaccess', '<Files secret.txt>\nHeader set X-A 1\n</Files>\n');
+  write('headers/.htaccess', '<Files secret.txt>\nDirectorySlash Off\n</Files>\n');
   write('headers/secret.txt', 'SECRET\n');
   const handler = site({
     root,
@@ -140,7 +140,9 @@ describe('sections in nested .htaccess files', () => {
     const res = await request(server).get('/headers/secret.txt');
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('SECRET');
-    expect(logged.join('\n')).toContain('Header inside <Files> is not supported by modrewrite');
+    expect(logged.join('\n')).toContain(
+      'DirectorySlash inside <Files> is not supported by modrewrite',
+    );
   });
 });
 

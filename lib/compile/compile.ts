@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
-import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
-import { compileAccess } from './access.js';
+import type { AccessDirective, Arg, Directive, FilesScopedDirective } from '../syntax/ast.js';
+import type { FilesSection } from '../syntax/sections.js';
+import { compileAccess, filesMatcher } from './access.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -33,6 +34,7 @@ import type {
   CompiledCond,
   CompiledRule,
   CondTest,
+  FilesScope,
   RewriteOptionName,
   RuleSet,
 } from './ruleset.js';
@@ -150,6 +152,7 @@ export function compileDirectives(
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
   const access: AccessDirective[] = [];
+  const scoped: FilesScopedDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -219,6 +222,9 @@ export function compileDirectives(
       case 'Access':
         access.push(d);
         break;
+      case 'FilesScoped':
+        scoped.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
@@ -240,7 +246,34 @@ export function compileDirectives(
     followSymLinks,
     file: options.file,
     access: compileAccess(access, sink),
+    filesScoped: compileFilesScoped(scoped, options, sink),
   };
+}
+
+/**
+ * The directives of each `<Files>`/`<FilesMatch>` section (in file order), compiled like a
+ * directory of their own and kept with the section's name test; site() merges the matching ones
+ * over the directory's settings for a file (inherit.ts `settingsForFile`).
+ */
+function compileFilesScoped(
+  scoped: readonly FilesScopedDirective[],
+  options: CompileOptions,
+  sink: ProblemSink,
+): readonly FilesScope[] | undefined {
+  if (!scoped.length) return undefined;
+  const bySection = new Map<FilesSection, Directive[]>();
+  for (const d of scoped) {
+    const list = bySection.get(d.files) ?? [];
+    list.push(d.directive);
+    bySection.set(d.files, list);
+  }
+  const scopes: FilesScope[] = [];
+  for (const [section, directives] of bySection) {
+    const matches = filesMatcher(section, sink);
+    const ruleSet = compileDirectives(directives, { ...options, maps: undefined }, sink);
+    if (matches) scopes.push({ matches, ruleSet });
+  }
+  return scopes;
 }
 
 function compileMap(

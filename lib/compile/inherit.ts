@@ -44,6 +44,7 @@ function otherModules(
   | 'defaultCharset'
   | 'addTypes'
   | 'addEncodings'
+  | 'filesScoped'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -53,6 +54,42 @@ function otherModules(
     addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
+    // core merges the <Files> sections of every directory on the way, the parents' first
+    filesScoped: concat(parent.filesScoped, child.filesScoped),
+  };
+}
+
+function concat<T>(
+  parent: readonly T[] | undefined,
+  child: readonly T[] | undefined,
+): readonly T[] | undefined {
+  if (!parent?.length) return child;
+  if (!child?.length) return parent;
+  return [...parent, ...child];
+}
+
+/**
+ * The settings that apply to one file of a directory: the directory's, then every matching
+ * `<Files>`/`<FilesMatch>` section's merged over them in order (core's file walk, after the
+ * directory walk). `fileName` is the filename's last segment.
+ */
+export function settingsForFile(ruleSet: RuleSet, fileName: string): RuleSet {
+  let merged = ruleSet;
+  for (const scope of ruleSet.filesScoped ?? []) {
+    if (scope.matches(fileName)) merged = { ...merged, ...fileModules(merged, scope.ruleSet) };
+  }
+  return merged;
+}
+
+/** What a <Files> section can set (parse.ts FILE_SCOPED_DIRECTIVES), merged like a child directory. */
+function fileModules(
+  parent: RuleSet,
+  child: RuleSet,
+): Pick<RuleSet, 'defaultCharset' | 'addTypes' | 'addEncodings'> {
+  return {
+    defaultCharset: child.defaultCharset ?? parent.defaultCharset,
+    addTypes: overlay(parent.addTypes, child.addTypes),
+    addEncodings: overlay(parent.addEncodings, child.addEncodings),
   };
 }
 

@@ -79,4 +79,13 @@ export interface RuleSet {
   readonly file?: string;
   /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
   readonly access?: AccessConfig;
+  /** Other directives of `<Files>`/`<FilesMatch>` sections, in order (parents' first after a merge). */
+  readonly filesScoped?: readonly FilesScope[];
+}
+
+/** One `<Files>`/`<FilesMatch>` section's non-access directives and its file-name test. */
+export interface FilesScope {
+  /** Tested against the last segment of the filename, as core's file walk does. */
+  readonly matches: (fileName: string) => boolean;
+  readonly ruleSet: RuleSet;
 }

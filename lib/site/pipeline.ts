@@ -5,9 +5,10 @@
  * internal redirects that re-enter the whole pipeline (ap_internal_redirect). Pure of HTTP: the
  * result says what to answer; site.ts answers it.
  */
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Stats } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
+import { settingsForFile } from '../compile/inherit.js';
 import type { StatusCause } from '../errors.js';
 import { nodeFs, subView, type EvaluateInput } from '../engine/context.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
@@ -212,10 +213,11 @@ export function fileSettingsFor(
   filename: string,
 ): Pick<RuleSet, 'defaultCharset' | 'addTypes' | 'addEncodings'> {
   const dir = dirname(filename);
-  const rs =
+  const inDir =
     site.store && underRoot(dir, site.root)
       ? site.store.configForPath(dir, true).ruleSet
       : undefined;
+  const rs = inDir && settingsForFile(inDir, basename(filename));
   return {
     defaultCharset: rs?.defaultCharset ?? site.serverRules?.defaultCharset,
     addTypes: rs?.addTypes ?? site.serverRules?.addTypes,

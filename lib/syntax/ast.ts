@@ -82,6 +82,17 @@ export interface AccessDirective extends Base {
   readonly files?: FilesSection;
 }
 
+/**
+ * A directive inside `<Files>`/`<FilesMatch>` other than an access directive: it applies to the
+ * files the section matches, merged after the directory's own (core's file walk). Only the
+ * directives listed in FILE_SCOPED_DIRECTIVES (parse.ts) may stand there.
+ */
+export interface FilesScopedDirective extends Base {
+  readonly type: 'FilesScoped';
+  readonly files: FilesSection;
+  readonly directive: Directive;
+}
+
 /** Every directive the parser produces; a discriminated union on `type`. */
 export type Directive =
   | EngineDirective
@@ -95,7 +106,8 @@ export type Directive =
   | ApacheOptionsDirective
   | DefaultCharsetDirective
   | MimeMapDirective
-  | AccessDirective;
+  | AccessDirective
+  | FilesScopedDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

@@ -100,8 +100,16 @@ export function parse(
   );
   for (const { line, files } of lines) {
     const access = accessDirective(line, options, sink, files);
-    const d = access === null ? parseLine(line, context, options, sink) : access;
-    if (d) directives.push(d);
+    if (access !== null) {
+      if (access) directives.push(access);
+      continue;
+    }
+    const d = parseLine(line, context, options, sink);
+    if (d && !files) directives.push(d);
+    else if (d && files) {
+      const scoped = filesScoped(d, files, sink);
+      if (scoped) directives.push(scoped);
+    }
   }
   return { directives, problems: sink.problems };
 }
@@ -131,16 +139,7 @@ function accessDirective(
   if (!m) return undefined;
   const name = ACCESS_DIRECTIVES.get(m[1].toLowerCase());
   const pos = line.at(0);
-  if (name === undefined) {
-    if (!files) return null;
-    // Apache would apply it to the matching files; modrewrite cannot: the file is refused (500)
-    sink.add(
-      'ERR_CONTEXT',
-      `${m[1]} inside ${files.opener}> is not supported by modrewrite (only Require, Order, Allow, Deny and Satisfy are)`,
-      pos,
-    );
-    return undefined;
-  }
+  if (name === undefined) return null;
   if (!options.accessControl) {
     if (!options.ignoreUnknownDirectives)
       sink.add(
@@ -152,6 +151,29 @@ function accessDirective(
   }
   const args = parseConfWords(line, m[1].length);
   return files ? { type: 'Access', name, args, files, pos } : { type: 'Access', name, args, pos };
+}
+
+/**
+ * The directives modrewrite applies per file inside `<Files>`/`<FilesMatch>` (besides the access
+ * directives): each is merged over the directory's settings for the files the section matches.
+ * Any other directive there is refused (500), never applied to the whole directory nor dropped.
+ */
+export const FILE_SCOPED_DIRECTIVES: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
+  'AddType',
+  'AddEncoding',
+  'AddDefaultCharset',
+]);
+
+function filesScoped(d: Directive, files: FilesSection, sink: ProblemSink): Directive | undefined {
+  if (FILE_SCOPED_DIRECTIVES.has(d.type))
+    return { type: 'FilesScoped', files, directive: d, pos: d.pos };
+  // Apache would apply it to the matching files; modrewrite cannot: the file is refused (500)
+  sink.add(
+    'ERR_CONTEXT',
+    `${d.type} inside ${files.opener}> is not supported by modrewrite (there: Require, Order, Allow, Deny, Satisfy, ${[...FILE_SCOPED_DIRECTIVES].join(', ')})`,
+    d.pos,
+  );
+  return undefined;
 }
 
 function parseLine(

@@ -155,10 +155,17 @@ describe('addresses: apr_ipsubnet_create', () => {
 describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)', () => {
   test.each<[string, string, string, string]>([
     [
-      'Header in <Files>',
-      '<Files a>\nHeader set X 1\n</Files>',
+      // an unknown directive is Apache's Invalid command inside a section as outside
+      'an unknown directive in <Files>',
+      '<Files a>\nNoSuchDirective x\n</Files>',
+      'ERR_UNKNOWN_DIRECTIVE',
+      "Invalid command 'NoSuchDirective'",
+    ],
+    [
+      'DirectoryIndex in <Files>',
+      '<Files a>\nDirectoryIndex x.html\n</Files>',
       'ERR_CONTEXT',
-      'Header inside <Files>',
+      'DirectoryIndex inside <Files>',
     ],
     [
       'RewriteRule in <Files>',
@@ -167,10 +174,10 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'RewriteRule inside <Files>',
     ],
     [
-      'ForceType in <FilesMatch>',
-      '<FilesMatch x>\nForceType text/plain\n</FilesMatch>',
+      'Options in <FilesMatch>',
+      '<FilesMatch x>\nOptions -Indexes\n</FilesMatch>',
       'ERR_CONTEXT',
-      'ForceType inside <FilesMatch>',
+      'Options inside <FilesMatch>',
     ],
     [
       'Require ip without an address',
