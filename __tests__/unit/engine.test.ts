@@ -2,13 +2,8 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  compileText,
-  evaluateServer,
-  evaluateDirectory,
-  inheritRules,
-  parseTarget,
-} from '../../lib/index';
+import { compileText, evaluateServer, evaluateDirectory, inheritRules } from '../../lib/index';
+import { parseTarget } from '../../lib/engine/request';
 import type { RequestView } from '../../lib/index';
 import { buildRuleIndex, literalPrefix } from '../../lib/compile/prefix-index';
 

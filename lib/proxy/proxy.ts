@@ -104,6 +104,15 @@ export type ProxyMiddleware<Req extends IncomingMessage, Res extends ServerRespo
     close(): Promise<void>;
   };
 
+/**
+ * Creates the reverse proxy: the `[P]` hand-off of rewrite(), site() and htaccess() (pass it as
+ * their `proxy` option), or, with `target`, a middleware of its own. `upgrade` forwards WebSockets.
+ * @example
+ * const toBackend = proxy({ errorDocument: { 502: '/srv/www/502.html' } });
+ * app.use(rewrite('RewriteRule ^/api/(.*) http://127.0.0.1:8000/$1 [P]', { proxy: toBackend }));
+ * // or alone:
+ * app.use('/api', proxy({ target: 'http://127.0.0.1:8000/api' }));
+ */
 export function proxy<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
