@@ -21,7 +21,8 @@ export interface ScriptRequest extends IncomingMessage {
  * names the module `dir/<name>.js`, which runs as `(req, res, next)` with `req.scriptName` (the
  * matched prefix) and `req.pathInfo` (the rest of the path).
  * @example
- * // GET /python_app/hello/test runs /srv/apps/hello.js with scriptName '/python_app/hello', pathInfo '/test'
+ * // GET /python_app/hello/test runs /srv/apps/hello.js,
+ * // with req.scriptName '/python_app/hello' and req.pathInfo '/test'
  * app.use(scriptAlias(/^\/python_app\/([^/]+)/, '/srv/apps'));
  */
 export function scriptAlias<

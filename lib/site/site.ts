@@ -102,7 +102,8 @@ export interface SiteOptions<
  * const app = express();
  * app.use(site({ root: '/srv/www', config: { file: '/etc/site/rewrite.conf' } }));
  * // or with the server rules inline, and a proxy for [P]:
- * app.use(site({ root: '/srv/www', config: 'RewriteRule ^/api/(.*) http://127.0.0.1:8000/$1 [P]', proxy: proxy() }));
+ * const config = 'RewriteRule ^/api/(.*) http://127.0.0.1:8000/$1 [P]';
+ * app.use(site({ root: '/srv/www', config, proxy: proxy() }));
  */
 export function site<
   Req extends IncomingMessage = IncomingMessage,

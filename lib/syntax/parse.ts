@@ -82,7 +82,7 @@ const onOff = (arg: Arg | undefined): boolean | undefined => {
  * and Options) into directives with positions, and the problems found.
  * @example
  * const { directives, problems } = parse('RewriteRule ^/a$ /b [L]', { file: 'site.conf' });
- * directives[0]; // { type: 'RewriteRule', pattern: { text: '^/a$', pos: { line: 1, column: 13, … } }, … }
+ * directives[0]; // { type: 'RewriteRule', pattern: { text: '^/a$', pos: { line: 1, … } }, … }
  */
 export function parse(
   source: string,
