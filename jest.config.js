@@ -1,7 +1,7 @@
 /**
  * Two groups (jest projects), both run by `npm test` and CI:
  * - `unit`: __tests__/unit, the typed tables of pure modules; imports lib/ directly (no build),
- *   no child process, about a second (`npm run test:unit`);
+ *   no child process, no network (`npm run test:unit`);
  * - `slow`: everything else: conformance replays, end-to-end (some use dist/: `npm run build`
  *   first), reliability, fuzz, security and the lint-rule checks (`npm run test:slow`).
  * @type {import('jest').Config}
