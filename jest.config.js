@@ -1,8 +1,13 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two groups (jest projects), both run by `npm test` and CI:
+ * - `unit`: __tests__/unit, the typed tables of pure modules; imports lib/ directly (no build),
+ *   no child process, no network (`npm run test:unit`);
+ * - `slow`: everything else: conformance replays, end-to-end (some use dist/: `npm run build`
+ *   first), reliability, fuzz, security and the lint-rule checks (`npm run test:slow`).
+ * @type {import('jest').Config}
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/__tests__'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
@@ -10,5 +15,23 @@ module.exports = {
     ],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+module.exports = {
   testTimeout: 20000,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      roots: ['<rootDir>/__tests__/unit'],
+      testMatch: ['**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'slow',
+      roots: ['<rootDir>/__tests__'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/unit/'],
+    },
+  ],
 };

@@ -69,7 +69,11 @@ export type RewriteErrorCode = keyof typeof ERROR_CODES;
 export type StatusCause =
   'flag' | 'rounds' | 'length' | 'recursion' | 'unsafe' | 'bad-request' | 'config' | 'header';
 
-/** The one place a status outcome's cause becomes an error code. */
+/**
+ * The one place a status outcome's cause becomes an error code.
+ * @example
+ * statusErrorCode('recursion'); // 'ERR_RECURSION'
+ */
 export function statusErrorCode(cause: StatusCause | undefined): RewriteErrorCode {
   switch (cause) {
     case 'rounds':

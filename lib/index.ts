@@ -1,7 +1,6 @@
 /** modrewrite: Apache mod_rewrite for Express, Connect and node:http. */
 export { rewrite } from './http/rewrite.js';
 export { loadRules } from './http/load-rules.js';
-export { requestView } from './http/request-view.js';
 export { rewriteInfo } from './http/rewrite-info.js';
 export type {
   RewriteOptions,
@@ -26,7 +25,6 @@ export type { StaticFirstOptions } from './site/static-first.js';
 export { scriptAlias } from './site/script-alias.js';
 export type { ScriptRequest } from './site/script-alias.js';
 export { moduleHandler } from './site/modules.js';
-export { HtaccessStore } from './site/htaccess-store.js';
 export { proxy } from './proxy/proxy.js';
 export type { ProxyOptions, ProxyMiddleware } from './proxy/proxy.js';
 export { autostart, APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
@@ -43,15 +41,12 @@ export type { TypedRule, TypedCondition } from './compile/typed.js';
 export { inheritRules } from './compile/inherit.js';
 export type { RuleSet, CompiledRule, CompiledCond } from './compile/ruleset.js';
 export { evaluateServer, evaluateDirectory } from './engine/evaluate.js';
-export { mapToFile, MAX_INTERNAL_REDIRECTS } from './engine/directory.js';
 export type { EvaluateInput } from './engine/context.js';
 export type { Outcome, Effects, Evaluation } from './engine/outcome.js';
-export { parseTarget } from './engine/request.js';
 export type { RequestView, ServerInfo } from './engine/request.js';
 export type { UserMapFunction, RewriteMapSource } from './common/maps.js';
 export { DEFAULT_MAP_TIMEOUT } from './engine/budget.js';
 export { PRG_TIMEOUT_MS } from './common/program-map.js';
-export { escapeUri, escapeBackref, proxyCanon } from './common/escape.js';
 export {
   RewriteError,
   RewriteSyntaxError,

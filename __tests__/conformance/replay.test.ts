@@ -11,8 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   rewrite,
-  parseTarget,
-  mapToFile,
   site,
   answerClientErrors,
   proxy,
@@ -20,6 +18,8 @@ import {
   loopbackOnlyLookup,
 } from '../../lib/index';
 import type { RewriteInfo } from '../../lib/index';
+import { parseTarget } from '../../lib/engine/request';
+import { mapToFile } from '../../lib/engine/directory';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require('../../conformance/harness.cjs');

@@ -14,12 +14,12 @@ import {
   compile,
   compileText,
   evaluateServer,
-  requestView,
   rewrite,
   site,
   type RewriteOptions,
   type RulesInput,
 } from '../../lib/index';
+import { requestView } from '../../lib/http/request-view';
 
 let tmp: string;
 let docroot: string;

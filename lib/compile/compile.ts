@@ -90,6 +90,9 @@ const argAt = (arg: Arg, k: number): SourcePosition => (arg.at ? arg.at(k) : shi
  * is on unless the text says `RewriteEngine Off`, and a `file` named `.htaccess`/`*.htaccess`
  * without an explicit `context` is read in directory context. Throws one RewriteSyntaxError
  * listing every problem, or ERR_OPTIONS for arguments that are not rules.
+ * @example
+ * const ruleSet = compile('RewriteRule ^/old/(.*)$ /new/$1 [R=301,L]');
+ * evaluateServer(ruleSet, input); // { outcome: { type: 'redirect', status: 301, … }, effects }
  */
 export function compile(source: string, options: CompileOptions = {}): RuleSet {
   checkCompileArguments('compile()', source, options);
@@ -100,6 +103,8 @@ export function compile(source: string, options: CompileOptions = {}): RuleSet {
  * Like `compile()`, but `engine` stays `undefined` when the text never says RewriteEngine (Apache's
  * "inherit the parent's state, off at the top"): for configurations merged with `inheritRules()`
  * and for `.htaccess` files, which follow Apache.
+ * @example
+ * compileText('RewriteRule ^a$ b', { context: 'directory' }).engine; // undefined: not said
  */
 export function compileText(source: string, options: CompileOptions = {}): RuleSet {
   checkCompileArguments('compileText()', source, options);

@@ -4,6 +4,15 @@
  */
 import type { RuleSet } from './ruleset.js';
 
+/**
+ * The rule set Apache uses for `child` inside `parent` (a vhost in the server, a directory's
+ * `.htaccess` under its parent's): the child's own rules, and the parent's as `RewriteOptions`
+ * says (a child with no mod_rewrite directive has the parent's).
+ * @example
+ * const server = compileText('RewriteEngine on\nRewriteOptions Inherit\nRewriteRule ^/a$ /b');
+ * const vhost = compileText('RewriteEngine on\nRewriteOptions Inherit\nRewriteRule ^/c$ /d');
+ * const merged = inheritRules(server, vhost); // both rules: the vhost's first, then the server's
+ */
 export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
   // a child with no mod_rewrite directive at all has no config of its own: the parent's applies
   // (mod_dir's and core's settings merge on their own)

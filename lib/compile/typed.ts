@@ -92,7 +92,16 @@ function ruleProblem(rule: unknown, index: number): string | undefined {
   return undefined;
 }
 
-/** Typed rules → a RuleSet (RewriteEngine on). Malformed rules fail with ERR_TYPED_RULE naming `rules[i]`, at line i + 1. */
+/**
+ * Typed rules → a RuleSet (RewriteEngine on). Malformed rules fail with ERR_TYPED_RULE naming
+ * `rules[i]`, at line i + 1.
+ * @example
+ * const ruleSet = compileTyped([
+ *   { path: '/users/:id', substitution: '/profile.php?id=:id', flags: ['L'] },
+ *   { pattern: '^/old$', substitution: '/new', flags: '[R=301,L]' },
+ * ]);
+ * app.use(rewrite(ruleSet));
+ */
 export function compileTyped(rules: readonly TypedRule[], options: CompileOptions = {}): RuleSet {
   if (!Array.isArray(rules))
     throw optionsError(

@@ -19,7 +19,20 @@ import { localOutcome } from './results.js';
 import { serverPass } from './server.js';
 import { append, NONE, type RequestState } from './state.js';
 
-/** Evaluates server-context rules (patterns see `/path`). */
+/**
+ * Evaluates server-context rules (patterns see `/path`) for one request, framework-free: the
+ * request is a `RequestView`, the filesystem and maps are injected. Synchronous unless an
+ * asynchronous map answered (then a Promise).
+ * @example
+ * const view = {
+ *   method: 'GET', target: '/old/1', protocol: 'HTTP/1.1', headers: { host: 'example.com' },
+ *   remoteAddr: '127.0.0.1', remotePort: 50000, connRemoteAddr: '127.0.0.1',
+ *   localAddr: '127.0.0.1', localPort: 80, secure: false,
+ * };
+ * const result = evaluateServer(compile('RewriteRule ^/old/(.*) /new/$1'), {
+ *   view, server: { documentRoot: '/srv/www' }, uri: '/old/1', args: null });
+ * // result.outcome: { type: 'rewrite', path: '/new/1', args: null, url: '/new/1' }
+ */
 export function evaluateServer(
   ruleSet: RuleSet,
   input: EvaluateInput,
@@ -48,6 +61,13 @@ export function attemptServer(
 /**
  * Evaluates per-directory rules for the directory `input.directory` (URL-path, default `/`)
  * under `server.documentRoot`, following internal redirects while they stay in that directory.
+ * @example
+ * // the .htaccess of /srv/www/blog: patterns see the path below /blog/
+ * const text = 'RewriteEngine on\nRewriteRule ^post/(\\d+)$ index.php?p=$1';
+ * const rules = compileText(text, { context: 'directory' });
+ * const server = { documentRoot: '/srv/www' };
+ * evaluateDirectory(rules, { view, server, uri: '/blog/post/7', args: null, directory: '/blog' });
+ * // outcome: { type: 'rewrite', path: '/blog/index.php', args: 'p=7', … }
  */
 export function evaluateDirectory(
   ruleSet: RuleSet,

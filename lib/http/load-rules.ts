@@ -43,6 +43,8 @@ export function checkRulesInput(where: string, rules: unknown): void {
  * Compiles rules as written: `engine` stays undefined when they never say RewriteEngine (the
  * factories then imply it, after merging with a parent). Without `options.context`, a file named
  * `.htaccess`/`*.htaccess` is read in directory context.
+ * @example
+ * const rules = loadRules({ file: '/srv/www/.htaccess' }); // directory context, engine as written
  */
 export function loadRules(
   rules: RulesInput,

@@ -39,7 +39,12 @@ export class RequestRewriteInfo implements RewriteInfo {
   }
 }
 
-/** What modrewrite decided for a request (also readable as `req.rewrite`). */
+/**
+ * What modrewrite decided for a request (also readable as `req.rewrite`).
+ * @example
+ * app.use(rewrite('RewriteRule ^/old$ /new [E=MOVED:1]'));
+ * app.get('/new', (req, res) => res.send(rewriteInfo(req)?.env.MOVED)); // '1'
+ */
 export function rewriteInfo(req: object): RewriteInfo | undefined {
   return (req as { rewrite?: RewriteInfo }).rewrite;
 }

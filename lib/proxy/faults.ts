@@ -156,7 +156,9 @@ export interface AutostartOptions {
 /**
  * The seed's autostart.cgi: when the backend is unreachable, start it (detached, in its own
  * process group so it outlives us; once — not again while the started one is alive) and answer a
- * page that refreshes. Use as `proxy({ onUnavailable: autostart({ command, args }) })`.
+ * page that refreshes.
+ * @example
+ * const toBackend = proxy({ onUnavailable: autostart({ command: 'node', args: ['backend.js'] }) });
  */
 export function autostart(options: AutostartOptions): ((
   req: IncomingMessage,

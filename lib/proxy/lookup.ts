@@ -5,6 +5,12 @@
  */
 import type { LookupFunction } from 'node:net';
 
+/**
+ * A `lookup` for `proxy()` that resolves only `localhost` (to 127.0.0.1): no rule can make the
+ * proxy resolve another name.
+ * @example
+ * const toBackend = proxy({ lookup: loopbackOnlyLookup }); // [P] to http://example.com/ → 502
+ */
 export const loopbackOnlyLookup = ((hostname: string, options: unknown, cb?: unknown) => {
   const callback = (typeof options === 'function' ? options : cb) as (
     e: Error | null,

@@ -132,12 +132,13 @@ interface ProxySetup<Req extends IncomingMessage, Res extends ServerResponse> {
 type AnyProxySetup = ProxySetup<never, never>;
 
 /**
- * Creates the reverse proxy.
+ * Creates the reverse proxy: the `[P]` hand-off of rewrite(), site() and htaccess() (pass it as
+ * their `proxy` option), or, with `target`, a middleware of its own. `upgrade` forwards WebSockets.
  * @example
- * const px = proxy({ target: 'http://127.0.0.1:8000' });
- * app.use('/api', px);                                   // alone
- * app.use(rewrite('RewriteRule ^/app/(.*) http://127.0.0.1:8000/$1 [P]', { proxy: px })); // behind [P]
- * server.on('upgrade', px.upgrade);                      // WebSockets
+ * const toBackend = proxy({ errorDocument: { 502: '/srv/www/502.html' } });
+ * app.use(rewrite('RewriteRule ^/api/(.*) http://127.0.0.1:8000/$1 [P]', { proxy: toBackend }));
+ * // or alone:
+ * app.use('/api', proxy({ target: 'http://127.0.0.1:8000/api' }));
  */
 export function proxy<
   Req extends IncomingMessage = IncomingMessage,

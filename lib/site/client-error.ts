@@ -10,6 +10,13 @@ import { cannedMessage, errorPage } from '../http/respond.js';
 /** How long a refused client may take to receive its error page before its socket is destroyed. */
 export const CLIENT_ERROR_LINGER_MS = 1000;
 
+/**
+ * Makes node:http answer the requests it cannot parse with Apache's 400/431/408 page instead of a
+ * bare 400, then closes the socket (at most `CLIENT_ERROR_LINGER_MS` later). Returns `server`.
+ * @example
+ * const server = answerClientErrors(http.createServer(app));
+ * server.listen(8080);
+ */
 export function answerClientErrors(server: Server): Server {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || err.code === 'ECONNRESET') {

@@ -26,6 +26,13 @@ export interface DirectorySlashOptions {
     boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
 }
 
+/**
+ * Creates mod_dir's DirectorySlash as a middleware: a request for a real directory under
+ * `options.root` without its trailing slash gets a 301 to the same path with the slash.
+ * @example
+ * app.use(directorySlash({ root: '/srv/www' })); // GET /docs → 301 Location: http://host/docs/
+ * app.use(express.static('/srv/www'));
+ */
 export function directorySlash<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,

@@ -53,6 +53,13 @@ export interface HtaccessOptions<
   readonly log?: (message: string) => void;
 }
 
+/**
+ * Creates the `.htaccess` middleware: the rules (and access sections) of the `.htaccess` files
+ * under `options.root` rewrite `req.url`, then `next()` — serving stays with what follows.
+ * @example
+ * app.use(htaccess({ root: '/srv/www' }));
+ * app.use(express.static('/srv/www'));
+ */
 export function htaccess<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,

@@ -68,6 +68,9 @@ export function runModule(
 /**
  * A `site()` handler (for `addHandler` / `[H=]`) that runs the module the request was mapped to
  * (`req.filename`), if it lies inside `dir`; anything else is a 403.
+ * @example
+ * const handlers = { 'node-module': moduleHandler({ dir: '/srv/www/app' }) };
+ * app.use(site({ root: '/srv/www', handlers, addHandler: { '.js': 'node-module' } }));
  */
 export function moduleHandler<Req extends IncomingMessage, Res extends ServerResponse>(options: {
   dir: string;

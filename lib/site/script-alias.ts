@@ -16,6 +16,15 @@ export interface ScriptRequest extends IncomingMessage {
   pathInfo?: string;
 }
 
+/**
+ * Creates mod_wsgi's `WSGIScriptAliasMatch` for handler modules: the first capture of `pattern`
+ * names the module `dir/<name>.js`, which runs as `(req, res, next)` with `req.scriptName` (the
+ * matched prefix) and `req.pathInfo` (the rest of the path).
+ * @example
+ * // GET /python_app/hello/test runs /srv/apps/hello.js,
+ * // with req.scriptName '/python_app/hello' and req.pathInfo '/test'
+ * app.use(scriptAlias(/^\/python_app\/([^/]+)/, '/srv/apps'));
+ */
 export function scriptAlias<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,

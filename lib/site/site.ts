@@ -94,7 +94,17 @@ export interface SiteOptions<
   readonly log?: (message: string) => void;
 }
 
-/** Creates the site middleware. */
+/**
+ * Creates the site middleware: a whole Apache vhost over the document root `options.root` —
+ * server-context rules (`config`), every `.htaccess` on the way, mod_dir, the static files with
+ * Apache's types and error pages, internal redirects. `upgrade` takes WebSocket upgrades for `[P]`.
+ * @example
+ * const app = express();
+ * app.use(site({ root: '/srv/www', config: { file: '/etc/site/rewrite.conf' } }));
+ * // or with the server rules inline, and a proxy for [P]:
+ * const config = 'RewriteRule ^/api/(.*) http://127.0.0.1:8000/$1 [P]';
+ * app.use(site({ root: '/srv/www', config, proxy: proxy() }));
+ */
 export function site<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,

@@ -21,6 +21,13 @@ export interface StaticFirstOptions {
   readonly maxAge?: number;
 }
 
+/**
+ * Creates a middleware that serves regular files under `options.root` (GET and HEAD) and lets
+ * everything else fall through: "static files before the `[P]` rule".
+ * @example
+ * app.use(staticFirst({ root: '/srv/www' }));
+ * app.use(rewrite('RewriteRule ^/(.*) http://127.0.0.1:8000/$1 [P]', { proxy: proxy() }));
+ */
 export function staticFirst<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,

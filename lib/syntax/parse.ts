@@ -77,7 +77,13 @@ const onOff = (arg: Arg | undefined): boolean | undefined => {
   return v === 'on' ? true : v === 'off' ? false : undefined;
 };
 
-/** Parses Apache configuration text (the mod_rewrite directives plus DirectorySlash, DirectoryIndex and Options). */
+/**
+ * Parses Apache configuration text (the mod_rewrite directives plus DirectorySlash, DirectoryIndex
+ * and Options) into directives with positions, and the problems found.
+ * @example
+ * const { directives, problems } = parse('RewriteRule ^/a$ /b [L]', { file: 'site.conf' });
+ * directives[0]; // { type: 'RewriteRule', pattern: { text: '^/a$', pos: { line: 1, … } }, … }
+ */
 export function parse(
   source: string,
   options: ParseOptions = {},

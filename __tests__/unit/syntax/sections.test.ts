@@ -485,12 +485,4 @@ describe('bad input never crashes the process', () => {
     const soaked = '<IfModule mod_php.c>\n'.repeat(depth) + '</IfModule>\n'.repeat(depth);
     expect(load(soaked)).toMatchObject({ code: 'ERR_LIMIT', line: depth });
   });
-
-  test('100 000 opening tags load (or fail) in bounded time, without a stack overflow', () => {
-    const start = Date.now();
-    expect(load('<IfModule mod_php.c>\n'.repeat(100_000))).toMatchObject({ code: 'ERR_LIMIT' });
-    expect(load('</IfModule>\n'.repeat(100_000))).toMatchObject({ code: 'ERR_SYNTAX_ARGS' });
-    expect(load(`<IfModule mod_rewrite.c>\n${RULE}\n</IfModule>\n`.repeat(20_000))).toBe(20_000);
-    expect(Date.now() - start).toBeLessThan(10_000);
-  });
 });

@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { rewrite, site } from '../../../lib/index';
-import { main } from '../../../lib/cli';
-import { ProgramMap } from '../../../lib/common/maps';
+import { rewrite, site } from '../../lib/index';
+import { main } from '../../lib/cli';
+import { ProgramMap } from '../../lib/common/maps';
 
 let dir: string;
 beforeAll(() => {
@@ -266,7 +266,7 @@ test.each([
     writeFileSync(
       main,
       [
-        `const { compileText } = require(${JSON.stringify(join(__dirname, '../../../lib/index.ts'))});`,
+        `const { compileText } = require(${JSON.stringify(join(__dirname, '../../lib/index.ts'))});`,
         `const rs = compileText(${JSON.stringify(`RewriteMap m "prg:${prog.path} ${prog.log}"`)});`,
         "const m = rs.maps.get('m');",
         `m.lookup('a').then((v) => { console.log(v); m.lookup('hang'); setTimeout(() => ${ending}, 300); });`,

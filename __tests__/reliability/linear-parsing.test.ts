@@ -4,7 +4,7 @@
  * time for both (up to a few times more for the big one: GC), quadratic work a hundred times more. Runs in a child process with a time limit,
  * so a quadratic regression fails instead of stalling the suite (1 MB of blanks took minutes).
  */
-import { removeBuiltLibrary, runIsolated } from '../../helpers/isolated';
+import { removeBuiltLibrary, runIsolated } from '../helpers/isolated';
 
 afterAll(removeBuiltLibrary);
 

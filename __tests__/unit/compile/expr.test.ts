@@ -1,0 +1,91 @@
+/**
+ * lib/compile/expr.ts: the ap_expr subset of `RewriteCond expr` (https://httpd.apache.org/docs/2.4/expr.html):
+ * `!` binds tightest, then `&&`, then `||`; comparisons, `=~`/`!~` with /re/ or m#re#, unary
+ * file and string tests, functions. Anything outside the subset is refused at load (ERR_EXPR).
+ */
+import { parseExpr, type ExprNode, type Word } from '../../../lib/compile/expr';
+
+function word(w: Word): string {
+  switch (w.t) {
+    case 'var':
+      return `%{${w.name}}`;
+    case 'fn':
+      return `${w.name}(${word(w.arg)})`;
+    case 'str':
+      return `'${w.parts.map((p) => ('lit' in p ? p.lit : `%{${p.v}}`)).join('')}'`;
+  }
+}
+
+/** A fully parenthesised reading of the tree. */
+function show(e: ExprNode): string {
+  switch (e.t) {
+    case 'bool':
+      return String(e.v);
+    case 'not':
+      return `!${show(e.e)}`;
+    case 'and':
+    case 'or':
+      return `(${show(e.a)} ${e.t === 'and' ? '&&' : '||'} ${show(e.b)})`;
+    case 'cmp':
+      return `(${word(e.a)} ${e.op} ${word(e.b)})`;
+    case 'match':
+      return `(${word(e.a)} ${e.neg ? '!~' : '=~'} /${e.re.source}/)`;
+    case 'unary':
+      return `(-${e.op} ${word(e.a)})`;
+  }
+}
+
+describe('parseExpr: the tree', () => {
+  test.each([
+    ["%{HTTP_HOST} == 'example.com'", "(%{HTTP_HOST} == 'example.com')"],
+    ['%{HTTP_HOST} = "a"', "(%{HTTP_HOST} = 'a')"],
+    ["%{REQUEST_METHOD} != 'GET'", "(%{REQUEST_METHOD} != 'GET')"],
+    ['%{TIME_HOUR} -lt 12', "(%{TIME_HOUR} -lt '12')"],
+    ['%{TIME_HOUR} -ge -1', "(%{TIME_HOUR} -ge '-1')"],
+    ['true', 'true'],
+    ['!false', '!false'],
+    ['true || false && false', '(true || (false && false))'], // && binds tighter
+    ['(true || false) && false', '((true || false) && false)'],
+    ['!true && false', '(!true && false)'], // ! binds tightest
+    ["-f '%{REQUEST_FILENAME}'", "(-f '%{REQUEST_FILENAME}')"],
+    ['-z %{QUERY_STRING}', '(-z %{QUERY_STRING})'],
+    ["'%{HTTP_HOST}:%{SERVER_PORT}' == 'a:80'", "('%{HTTP_HOST}:%{SERVER_PORT}' == 'a:80')"],
+    ["tolower(%{HTTP_HOST}) == 'x'", "(tolower(%{HTTP_HOST}) == 'x')"],
+    ["req('X-Forwarded-Proto') == 'https'", "(req('X-Forwarded-Proto') == 'https')"],
+    ["'a\\'b' == 'x'", "('a'b' == 'x')"],
+  ])('%s → %s', (src, expected) => {
+    expect(show(parseExpr(src))).toBe(expected);
+  });
+
+  test.each<[string, string, string, boolean]>([
+    ['%{REQUEST_URI} =~ m#^/api#', '/api/v1', '/x/api', false],
+    ['%{HTTP_HOST} =~ /^WWW\\./i', 'www.example.com', 'example.com', false],
+    ['%{REQUEST_URI} !~ /\\.php$/', 'index.php', 'a.php.txt', true],
+  ])('%s: the regex matches %j and not %j', (src, yes, no, neg) => {
+    const e = parseExpr(src);
+    if (e.t !== 'match') throw new Error('not a match node');
+    expect(e.neg).toBe(neg);
+    expect(e.re.test(yes)).toBe(true);
+    expect(e.re.test(no)).toBe(false);
+  });
+
+  test.each([
+    ["%{HTTP_HOST} == 'a", 'unterminated string'],
+    ['%{HTTP_HOST == "a"', 'unterminated %{'],
+    ['%{HTTP_HOST} ==', 'expected a string'],
+    ['%{HTTP_HOST}', 'expected a comparison operator'],
+    ["%{REMOTE_ADDR} -ipmatch '10.0.0.0/8'", "operator '-ipmatch' is not supported"],
+    ["%{X} -strmatch 'a*'", "operator '-strmatch' is not supported"],
+    ["md5(%{X}) == 'a'", 'expected a string'], // not a supported function
+    ['(true', "expected ')'"],
+    ['true false', 'unexpected text'],
+    ['%{REQUEST_URI} =~ /unterminated', 'unterminated regular expression'],
+    ["tolower(%{X} == 'a'", "expected ')'"],
+    // util_expr_scan.l ends a regex at the first delimiter, a backslash before it included
+    ['%{REQUEST_URI} =~ /^\\/api/', '\\ at end of pattern'],
+    // ap_expr also takes the flags s, m and g: outside the subset, refused at load
+    ['%{REQUEST_URI} =~ /a/s', 'unexpected text'],
+  ])('%s is refused: %s', (src, message) => {
+    expect(() => parseExpr(src)).toThrow(message);
+  });
+});

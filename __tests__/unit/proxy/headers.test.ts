@@ -1,0 +1,187 @@
+/**
+ * lib/proxy/headers.ts: hop-by-hop headers removed both ways (RFC 9110 7.6.1 and every name the
+ * Connection header lists), X-Forwarded-* as Apache's ProxyAddHeaders (appended to only for a
+ * trusted peer), and ProxyPassReverse-style mapping of Location and cookies.
+ */
+import type { IncomingMessage } from 'node:http';
+import {
+  connectionTokens,
+  mapUrl,
+  requestHeaders,
+  responseHeaders,
+  type ForwardInfo,
+  type RequestHeaderOptions,
+  type ResponseHeaderOptions,
+} from '../../../lib/proxy/headers';
+
+test.each<[string | string[] | undefined, string[]]>([
+  [undefined, []],
+  ['close', ['close']],
+  ['Keep-Alive, X-Private ,, ', ['keep-alive', 'x-private']],
+  [
+    ['a', 'B, c'],
+    ['a', 'b', 'c'],
+  ],
+])('connectionTokens(%j) → %j', (connection, expected) => {
+  expect([...connectionTokens({ connection } as never)]).toEqual(expected);
+});
+
+/** A request as node:http gives it to the proxy: only headers and the version are read. */
+const request = (headers: Record<string, string>): IncomingMessage =>
+  ({ headers, httpVersion: '1.1' }) as unknown as IncomingMessage;
+
+const info: ForwardInfo = {
+  clientIp: '192.0.2.7',
+  host: 'www.example.com',
+  proto: 'https',
+  serverName: 'front',
+  trusted: false,
+};
+const options: RequestHeaderOptions = {
+  preserveHost: false,
+  xForwarded: true,
+  forwarded: false,
+  via: false,
+  targetHost: '127.0.0.1:8000',
+};
+
+describe('requestHeaders: what the backend receives', () => {
+  test.each<
+    [
+      string,
+      Record<string, string>,
+      Partial<ForwardInfo>,
+      Partial<RequestHeaderOptions>,
+      Record<string, unknown>,
+    ]
+  >([
+    [
+      'hop-by-hop and Connection-listed headers are removed, Host is the backend',
+      {
+        host: 'www.example.com',
+        connection: 'x-secret',
+        'x-secret': '1',
+        'keep-alive': '5',
+        upgrade: 'h2c',
+        'proxy-authorization': 'a',
+        accept: '*/*',
+      },
+      {},
+      {},
+      {
+        host: '127.0.0.1:8000',
+        accept: '*/*',
+        'x-forwarded-for': '192.0.2.7',
+        'x-forwarded-host': 'www.example.com',
+        'x-forwarded-server': 'front',
+        'x-forwarded-proto': 'https',
+      },
+    ],
+    [
+      "an untrusted peer's X-Forwarded-For is not believed",
+      { host: 'h', 'x-forwarded-for': '10.9.9.9', forwarded: 'for=1.2.3.4' },
+      {},
+      {},
+      { 'x-forwarded-for': '192.0.2.7' },
+    ],
+    [
+      "a trusted peer's X-Forwarded-For is appended to",
+      { host: 'h', 'x-forwarded-for': '10.9.9.9', 'x-forwarded-proto': 'http' },
+      { trusted: true },
+      {},
+      { 'x-forwarded-for': '10.9.9.9, 192.0.2.7', 'x-forwarded-proto': 'http' },
+    ],
+    [
+      'ProxyPreserveHost',
+      { host: 'www.example.com' },
+      {},
+      { preserveHost: true },
+      { host: 'www.example.com' },
+    ],
+    [
+      'TE: trailers is the one TE passed on',
+      { host: 'h', te: 'gzip, trailers' },
+      {},
+      {},
+      { te: 'trailers' },
+    ],
+    [
+      'Forwarded (RFC 7239) with an IPv6 client, quoted',
+      { host: 'h' },
+      { clientIp: '2001:db8::1' },
+      { forwarded: true, xForwarded: false },
+      { forwarded: 'for="[2001:db8::1]";host=www.example.com;proto=https' },
+    ],
+    ['Via', { host: 'h', via: '1.0 first' }, {}, { via: 'front' }, { via: '1.0 first, 1.1 front' }],
+    [
+      'Expect is not forwarded',
+      { host: 'h', expect: '100-continue' },
+      {},
+      {},
+      { expect: undefined },
+    ],
+  ])('%s', (_what, headers, infoOverride, optionsOverride, expected) => {
+    const out = requestHeaders(
+      request(headers),
+      { ...info, ...infoOverride },
+      { ...options, ...optionsOverride },
+    );
+    for (const [name, value] of Object.entries(expected)) expect(out[name]).toEqual(value);
+    for (const gone of ['connection', 'keep-alive', 'upgrade', 'proxy-authorization', 'x-secret'])
+      expect(out).not.toHaveProperty(gone);
+  });
+});
+
+const response: ResponseHeaderOptions = {
+  reverse: [{ from: 'http://127.0.0.1:8000/', to: 'https://www.example.com/app/' }],
+  cookieDomain: { 'backend.local': 'example.com' },
+  cookiePath: { '/': '/app/' },
+  via: false,
+  httpVersion: '1.1',
+};
+
+describe('responseHeaders and mapUrl: ProxyPassReverse', () => {
+  test.each([
+    ['http://127.0.0.1:8000/login', 'https://www.example.com/app/login'],
+    ['http://127.0.0.1:8000', 'http://127.0.0.1:8000'], // not the whole prefix
+    ['http://other/x', 'http://other/x'],
+    ['/relative', '/relative'],
+  ])('mapUrl(%j) → %j', (url, expected) => {
+    expect(mapUrl(url, response.reverse)).toBe(expected);
+  });
+
+  test('Location, Content-Location and URI are mapped; hop-by-hop headers dropped', () => {
+    const out = responseHeaders(
+      {
+        location: 'http://127.0.0.1:8000/a',
+        'content-location': 'http://127.0.0.1:8000/b',
+        connection: 'x-hop',
+        'x-hop': '1',
+        'transfer-encoding': 'chunked',
+        etag: '"1"',
+      },
+      response,
+    );
+    expect(out).toEqual({
+      location: 'https://www.example.com/app/a',
+      'content-location': 'https://www.example.com/app/b',
+      etag: '"1"',
+    });
+  });
+
+  test.each([
+    ['a=1; Domain=backend.local; Path=/x', 'a=1; Domain=example.com; Path=/app/x'],
+    ['a=1; domain=.backend.local', 'a=1; domain=example.com'],
+    ['a=1; Domain=other.org', 'a=1; Domain=other.org'],
+  ])('Set-Cookie %j → %j', (cookie, expected) => {
+    expect(responseHeaders({ 'set-cookie': [cookie] }, response)['set-cookie']).toEqual([expected]);
+  });
+
+  // BUG: the cookie-domain table is a plain object indexed by the backend's cookie domain, so a
+  // domain named like an Object.prototype member finds that member: `Domain=constructor` becomes
+  // `Domain=function Object() { [native code] }`. A Map (or Object.hasOwn) keeps it unchanged.
+  test.failing('Set-Cookie with Domain=constructor is left as it is', () => {
+    const cookie = 'a=1; Domain=constructor';
+    expect(responseHeaders({ 'set-cookie': [cookie] }, response)['set-cookie']).toEqual([cookie]);
+  });
+});

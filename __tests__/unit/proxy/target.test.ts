@@ -1,0 +1,79 @@
+/**
+ * lib/proxy/target.ts: `[P]` targets as mod_proxy takes them: http(s)://authority/path (userinfo
+ * dropped as apr_uri_parse does, default ports omitted from Host), Apache's
+ * `unix:/path|http://host/path`, and authorities Apache refuses with 500 (AH00898: a tab, space,
+ * CR/LF, `<`, `%`, a second colon, an empty or non-numeric port — recorded on 2.4.71).
+ */
+import { parseProxyTarget, validAuthority, type ParsedTarget } from '../../../lib/proxy/target';
+
+describe('validAuthority', () => {
+  test.each<[string, boolean]>([
+    ['127.0.0.1', true],
+    ['127.0.0.1:8080', true],
+    ['backend.internal', true],
+    ['[::1]:3000', true],
+    ['[::1]', true],
+    ["a-b_c~!$&'()*+,;=", true],
+    ['127.0.0.1:', false], // empty port: Apache answers 500 (case 101-seed-004)
+    ['127.0.0.1:80:1', false],
+    ['127.0.0.1:80x', false],
+    ['127.0.0.1:123456', false],
+    ['127.0.0.1\t', false],
+    ['a b', false],
+    ['a\r\nb', false],
+    ['a<b', false],
+    ['%31%32%37.0.0.1', false], // would be decoded by the URL parser
+    ['[zz]x', false],
+    ['', false],
+  ])('%j → %s', (authority, expected) => {
+    expect(validAuthority(authority)).toBe(expected);
+  });
+});
+
+describe('parseProxyTarget', () => {
+  test.each<[string, Partial<ParsedTarget>]>([
+    [
+      'http://127.0.0.1:8000/a/b?x=1',
+      {
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: 8000,
+        host: '127.0.0.1:8000',
+        origin: 'http://127.0.0.1:8000',
+        path: '/a/b?x=1',
+      },
+    ],
+    ['http://backend/', { port: 80, host: 'backend', origin: 'http://backend', path: '/' }],
+    ['http://backend:80/x', { port: 80, host: 'backend', path: '/x' }], // the default port is not written
+    ['https://backend/x', { protocol: 'https:', port: 443, host: 'backend' }],
+    ['https://backend:8443/x', { port: 8443, host: 'backend:8443' }],
+    ['HTTP://Backend/x', { protocol: 'http:', hostname: 'Backend' }],
+    ['http://backend', { path: '/' }],
+    ['http://backend?q', { path: '/?q' }],
+    ['http://backend/a#frag', { path: '/a' }],
+    ['http://user:pw@backend/x', { hostname: 'backend', host: 'backend' }], // userinfo dropped
+    ['http://a@b@backend/x', { hostname: 'backend' }], // the last @ ends it
+    ['http://[::1]:3000/x', { hostname: '::1', port: 3000, host: '[::1]:3000' }],
+    [
+      'unix:/run/app.sock|http://localhost/api',
+      { socketPath: '/run/app.sock', hostname: 'localhost', path: '/api' },
+    ],
+  ])('%s', (raw, expected) => {
+    const r = parseProxyTarget(raw);
+    expect(r).toMatchObject({ ok: true, target: expected });
+  });
+
+  test.each([
+    ['ftp://backend/x', 'not a proxy target URL'],
+    ['ws://backend/x', 'not a proxy target URL'], // upgrades go through the upgrade handler
+    ['/local/path', 'not a proxy target URL'], // a path needs the request (this server itself)
+    ['http://127.0.0.1%09/x', 'invalid host or port'],
+    ['http://127.0.0.1:/x', 'invalid host or port'],
+    ['http://127.0.0.1:0/x', 'port out of range'],
+    ['http://:80/x', 'invalid host or port'], // an empty host is no reg-name
+  ])('%s is refused: %s', (raw, reason) => {
+    const r = parseProxyTarget(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toContain(reason);
+  });
+});
