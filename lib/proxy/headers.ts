@@ -176,11 +176,17 @@ function mapCookie(cookie: string, o: ResponseHeaderOptions): string {
     const v = value.trim();
     if (attr.toLowerCase() === 'domain') {
       const to =
-        o.cookieDomain[v.toLowerCase()] ?? o.cookieDomain[v.replace(/^\./, '').toLowerCase()];
+        ownValue(o.cookieDomain, v.toLowerCase()) ??
+        ownValue(o.cookieDomain, v.replace(/^\./, '').toLowerCase());
       return to === undefined ? all : `; ${attr}=${to}`;
     }
     for (const [from, to] of Object.entries(o.cookiePath))
       if (v.startsWith(from)) return `; ${attr}=${to}${v.slice(from.length)}`;
     return all;
   });
+}
+
+/** A table the user wrote, read by a key from the backend: only its own entries count. */
+function ownValue(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }

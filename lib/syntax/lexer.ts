@@ -175,7 +175,11 @@ export function parseConfWords(line: LogicalLine, start: number): Arg[] {
       }
       i++;
     } else {
-      while (i < s.length && !isSpace(s[i])) word += s[i++];
+      // ap_getword_conf's substring_conf: `\\` is one backslash in an unquoted word too
+      while (i < s.length && !isSpace(s[i])) {
+        if (s[i] === '\\' && s[i + 1] === '\\') i++;
+        word += s[i++];
+      }
     }
     out.push({ text: word, pos: line.at(begin) });
   }

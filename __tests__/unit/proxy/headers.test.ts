@@ -177,10 +177,10 @@ describe('responseHeaders and mapUrl: ProxyPassReverse', () => {
     expect(responseHeaders({ 'set-cookie': [cookie] }, response)['set-cookie']).toEqual([expected]);
   });
 
-  // BUG: the cookie-domain table is a plain object indexed by the backend's cookie domain, so a
-  // domain named like an Object.prototype member finds that member: `Domain=constructor` becomes
-  // `Domain=function Object() { [native code] }`. A Map (or Object.hasOwn) keeps it unchanged.
-  test.failing('Set-Cookie with Domain=constructor is left as it is', () => {
+  // the cookie-domain table is a plain object indexed by the backend's cookie domain: a domain
+  // named like an Object.prototype member must not find that member
+  // (`Domain=function Object() { [native code] }` before the fix)
+  test('Set-Cookie with Domain=constructor is left as it is', () => {
     const cookie = 'a=1; Domain=constructor';
     expect(responseHeaders({ 'set-cookie': [cookie] }, response)['set-cookie']).toEqual([cookie]);
   });
