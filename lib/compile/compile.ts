@@ -7,6 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
 import { compileAccess } from './access.js';
+import { compileEnv } from './env.js';
+import type { EnvDirective } from '../syntax/env.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -54,6 +56,11 @@ export interface CompileOptions {
    * it they are refused (ERR_CONTEXT). @default false
    */
   readonly accessControl?: boolean;
+  /**
+   * @internal Read mod_setenvif, mod_env, ErrorDocument and `<If>` into `RuleSet.env`: only for
+   * site(), htaccess() and serve, which apply them. Without it they are refused. @default false
+   */
+  readonly siteDirectives?: boolean;
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -150,6 +157,7 @@ export function compileDirectives(
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
   const access: AccessDirective[] = [];
+  const envDirectives: EnvDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -219,6 +227,14 @@ export function compileDirectives(
       case 'Access':
         access.push(d);
         break;
+      case 'SetEnvIf':
+      case 'SetEnvIfExpr':
+      case 'SetEnv':
+      case 'UnsetEnv':
+      case 'PassEnv':
+      case 'ErrorDocument':
+        envDirectives.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
@@ -240,6 +256,7 @@ export function compileDirectives(
     followSymLinks,
     file: options.file,
     access: compileAccess(access, sink),
+    env: compileEnv(envDirectives, sink),
   };
 }
 

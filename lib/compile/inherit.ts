@@ -2,6 +2,7 @@
  * Merging a parent and a child configuration the way Apache's config merge does
  * (server → vhost, parent directory → child directory).
  */
+import { mergeEnv } from './env.js';
 import type { RuleSet } from './ruleset.js';
 
 export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
@@ -44,6 +45,7 @@ function otherModules(
   | 'defaultCharset'
   | 'addTypes'
   | 'addEncodings'
+  | 'env'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -53,6 +55,7 @@ function otherModules(
     addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
+    env: mergeEnv(parent.env, child.env),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../errors.js';
+import type { EnvDirective } from './env.js';
 import type { FilesSection } from './sections.js';
 
 /** A source argument and where it starts. */
@@ -95,7 +96,8 @@ export type Directive =
   | ApacheOptionsDirective
   | DefaultCharsetDirective
   | MimeMapDirective
-  | AccessDirective;
+  | AccessDirective
+  | EnvDirective;
 
 export interface ParsedConfig {
   readonly file?: string;
