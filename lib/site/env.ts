@@ -146,7 +146,7 @@ export function runSetEnvIf(
   const exprEnv = (): ExprEnv => (expr ??= exprEnvironment(facts, env, vary));
   let lastKey: string | undefined;
   let value = '';
-  for (const entry of applicable(entries, facts, exprEnv)) {
+  for (const entry of entries) {
     if (entry.kind === 'expr') {
       const r = evalExpr(entry.expr, exprEnv());
       if (r.ok) setFeatures(entry, env, r.captures);
@@ -231,18 +231,11 @@ export function pregsub(template: string, m: RegExpExecArray): string {
   });
 }
 
-/** mod_env's fixup: its table (in merge order) added where the request has no such variable. */
-export function applyEnvVars(
-  config: EnvConfig | undefined,
-  facts: RequestFacts,
-  env: Map<string, string>,
-  vary: string[],
-): void {
+/** mod_env's fixup: its table (resolved entries, in merge order) added where the request has no such variable. */
+export function applyEnvVars(config: EnvConfig | undefined, env: Map<string, string>): void {
   if (!config?.vars.length) return;
   const table = new Map<string, string>();
-  let expr: ExprEnv | undefined;
-  const exprEnv = (): ExprEnv => (expr ??= exprEnvironment(facts, env, vary));
-  for (const op of applicable(config.vars, facts, exprEnv)) {
+  for (const op of config.vars) {
     if (op.op === 'unset') envUnset(table, op.name);
     else envSet(table, op.name, op.value);
   }
@@ -263,7 +256,7 @@ export function errorDocumentFor(
   if (!candidates?.length) return undefined;
   let expr: ExprEnv | undefined;
   const exprEnv = (): ExprEnv => (expr ??= exprEnvironment(facts, env, []));
-  const found: ErrorDocumentEntry | undefined = applicable(candidates, facts, exprEnv).pop();
+  const found: ErrorDocumentEntry | undefined = candidates[candidates.length - 1];
   if (!found || found.action.kind === 'default') return undefined;
   const a = found.action;
   if (a.kind === 'text') return { kind: 'text', text: expandString(a.text, exprEnv) };
@@ -292,6 +285,26 @@ export function directoryEnv(
     setEnvIf: [...scoped, ...(dir?.setEnvIf ?? [])],
     vars: [...server.vars, ...(dir?.vars ?? [])],
     errorDocuments: [...server.errorDocuments, ...(dir?.errorDocuments ?? [])],
+  };
+}
+
+/**
+ * core's file and if walks for this module set: the entries that apply to the request, in
+ * Apache's merge order. Every `<If>` is evaluated here, once, before the header_parser pass (so
+ * it does not see what SetEnvIf sets), adding the headers it reads to Vary.
+ */
+export function resolveScopes(
+  config: EnvConfig,
+  facts: RequestFacts,
+  env: Map<string, string>,
+  vary: string[],
+): EnvConfig {
+  let expr: ExprEnv | undefined;
+  const exprEnv = (): ExprEnv => (expr ??= exprEnvironment(facts, env, vary));
+  return {
+    setEnvIf: applicable(config.setEnvIf, facts, exprEnv),
+    vars: applicable(config.vars, facts, exprEnv),
+    errorDocuments: applicable(config.errorDocuments, facts, exprEnv),
   };
 }
 

@@ -30,6 +30,7 @@ import {
   directoryEnv,
   errorDocumentFor,
   postReadRequest,
+  resolveScopes,
   runSetEnvIf,
   type RequestFacts,
 } from './env.js';
@@ -389,7 +390,7 @@ function afterServer(
   const envConfig = headerParser(site, cfg?.failure ? undefined : cfg?.ruleSet?.env, facts, acc);
   // the file as mapped, when no .htaccess rule applies to it (mod_env's fixup still runs)
   const mappedFile = (): SiteResult => ({
-    ...fixups(envConfig, facts, acc),
+    ...fixups(envConfig, acc),
     kind: 'file',
     filename: mapped.filename,
     pathInfo: mapped.pathInfo,
@@ -453,10 +454,8 @@ function afterServer(
     return { r, ev: finish(ctx, r.kind === 'outcome' ? r.outcome : PASS, 0) };
   });
   return result instanceof Promise
-    ? result.then((x) =>
-        afterDirectory(x, acc, uri, args, path, m, () => fixups(envConfig, facts, acc)),
-      )
-    : afterDirectory(result, acc, uri, args, path, m, () => fixups(envConfig, facts, acc));
+    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m, () => fixups(envConfig, acc)))
+    : afterDirectory(result, acc, uri, args, path, m, () => fixups(envConfig, acc));
 }
 
 /**
@@ -469,20 +468,17 @@ function headerParser(
   facts: RequestFacts,
   acc: Collected,
 ): EnvConfig | undefined {
-  const config = directoryEnv(site.serverRules?.env, dirEnv);
-  if (!config) return undefined;
+  const merged = directoryEnv(site.serverRules?.env, dirEnv);
+  if (!merged) return undefined;
+  const config = resolveScopes(merged, facts, acc.env, acc.vary);
   runSetEnvIf(config.setEnvIf, facts, acc.env, acc.vary);
   acc.errorDocument = (status) => errorDocumentFor(config, status, facts, acc.env);
   return config;
 }
 
 /** mod_env's fixup (after per-directory rewriting); returns `acc` for spreading into results. */
-function fixups(
-  config: EnvConfig | undefined,
-  facts: RequestFacts,
-  acc: Collected,
-): { acc: Collected } {
-  applyEnvVars(config, facts, acc.env, acc.vary);
+function fixups(config: EnvConfig | undefined, acc: Collected): { acc: Collected } {
+  applyEnvVars(config, acc.env);
   return { acc };
 }
 
