@@ -144,7 +144,8 @@ export function mergeEnv(
   };
 }
 
-function compileScope(
+/** A directive's `<Files>` section and `<If>` chain, compiled (undefined: a problem was reported). */
+export function compileScope(
   files: FilesSection | undefined,
   when: IfCondition | undefined,
   exprs: Map<string, ExprNode | undefined>,

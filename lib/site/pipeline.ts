@@ -379,15 +379,24 @@ function afterServer(
     site.store && underRoot(mapped.filename, site.root)
       ? site.store.configForPath(mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo)
       : undefined;
-  const facts: RequestFacts = {
-    view: base.view,
-    server: site.server,
-    uri,
-    args,
-    filename: mapped.filename,
-    pathInfo: mapped.pathInfo,
-  };
-  const envConfig = headerParser(site, cfg?.failure ? undefined : cfg?.ruleSet?.env, facts, acc);
+  const dirEnv = cfg?.failure ? undefined : cfg?.ruleSet?.env;
+  // most sites have none of these modules' directives: nothing is allocated for them
+  const envConfig =
+    dirEnv || site.serverRules?.env
+      ? headerParser(
+          site,
+          dirEnv,
+          {
+            view: base.view,
+            server: site.server,
+            uri,
+            args,
+            filename: mapped.filename,
+            pathInfo: mapped.pathInfo,
+          },
+          acc,
+        )
+      : undefined;
   // the file as mapped, when no .htaccess rule applies to it (mod_env's fixup still runs)
   const mappedFile = (): SiteResult => ({
     ...fixups(envConfig, acc),

@@ -83,6 +83,15 @@ export const ENV_DIRECTIVES = new Map(
   ].map((n) => [n.toLowerCase(), n]),
 );
 
+/**
+ * Other modules' directives (lower-case names) that may stand inside `<If>`: their compiled form
+ * must read `Directive.when` (parse.ts sets it on every directive inside `<If>`) and apply the
+ * directive only when the chain holds (compile/env.ts `compileScope`, site/env.ts `chainHolds`).
+ * A name not listed here (nor in ENV_DIRECTIVES) is refused inside `<If>`, never applied
+ * unconditionally.
+ */
+export const APPLIED_IN_IF = new Set<string>();
+
 export type EnvParse = EnvDirective | { readonly error: string; readonly pos: SourcePosition };
 
 /** Parses one of ENV_DIRECTIVES (`name` is its lower-case form). */

@@ -16,7 +16,7 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
-import { ENV_DIRECTIVES, parseEnvDirective } from './env.js';
+import { APPLIED_IN_IF, ENV_DIRECTIVES, parseEnvDirective } from './env.js';
 import {
   scopedLines,
   type FilesSection,
@@ -123,7 +123,8 @@ export function parse(
     }
     const access = accessDirective(line, options, sink, files);
     const d = access === null ? parseLine(line, context, options, sink) : access;
-    if (d) directives.push(d);
+    // inside <If>: the chain goes with the directive (only APPLIED_IN_IF ones get here)
+    if (d) directives.push(scoped.when && !d.when ? { ...d, when: scoped.when } : d);
   }
   return { directives, problems: sink.problems };
 }
@@ -154,7 +155,7 @@ function envDirective(
   const lower = m[1].toLowerCase();
   const pos = scoped.line.at(0);
   if (!ENV_DIRECTIVES.has(lower)) {
-    if (!scoped.when) return null;
+    if (!scoped.when || APPLIED_IN_IF.has(lower)) return null;
     sink.add(
       'ERR_CONTEXT',
       `${m[1]} inside <If> is not supported by modrewrite (only SetEnv, UnsetEnv, SetEnvIf*, BrowserMatch* and ErrorDocument are applied per request)`,
