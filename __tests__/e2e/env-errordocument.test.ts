@@ -83,6 +83,7 @@ beforeAll(() => {
   );
   write('errors/index.php', '<?php\n');
   write('errors/broken/.htaccess', 'ErrorDocument 404 /errors/broken/missing.txt\n');
+  write('errors/utf8/.htaccess', 'ErrorDocument 404 "Page non trouvée\n');
   // <If>/<Else>: per request
   write(
     'cond/.htaccess',
@@ -188,6 +189,12 @@ describe('site(): ErrorDocument', () => {
     expect(r.status).toBe(status);
     expect(r.text).toBe(body);
     expect(r.headers['content-type']).toBe('text/html; charset=iso-8859-1');
+  });
+
+  test('a text is sent as the bytes written in the file', async () => {
+    const r = await request(siteServer).get('/errors/utf8/none');
+    expect(r.status).toBe(404);
+    expect(r.text).toBe('Page non trouvée');
   });
 
   test('a full URL is a 302 to it', async () => {

@@ -122,9 +122,19 @@ export function compileEnv(
       case 'UnsetEnv':
         for (const name of d.names) vars.push({ op: 'unset', name, value: '', ...scope });
         break;
-      case 'ErrorDocument':
-        errorDocuments.push({ status: d.status, action: d.action, ...scope });
+      case 'ErrorDocument': {
+        // an ap_expr string: a `%{` that never closes does not parse in Apache either
+        const text = 'text' in d.action ? d.action.text : 'url' in d.action ? d.action.url : '';
+        if (/%\{[^}]*$/.test(text)) {
+          sink.add('ERR_EXPR', `ErrorDocument: unterminated %{ in '${text}'`, d.pos);
+          break;
+        }
+        // Apache sends the text's bytes as written (the file is UTF-8): a byte string here
+        const action =
+          d.action.kind === 'text' ? { kind: 'text' as const, text: utf8ToBytes(text) } : d.action;
+        errorDocuments.push({ status: d.status, action, ...scope });
         break;
+      }
     }
   }
   return { setEnvIf, vars, errorDocuments };

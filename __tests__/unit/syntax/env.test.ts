@@ -65,6 +65,7 @@ describe('SetEnvIf and its forms', () => {
 
   test.each([
     ['SetEnvIf Host "(" A', 'ERR_REGEX'],
+    ['ErrorDocument 404 "100%{ of it', 'ERR_EXPR'],
     ['SetEnvIf "x(" y A', 'ERR_REGEX'],
     ['SetEnvIfExpr "%{REMOTE_ADDR} -ipmatch \'10.0.0.0/8\'" A', 'ERR_EXPR'],
   ])('%s fails at load (%s)', (line, code) => {
