@@ -31,6 +31,8 @@ const phpHandler = (req: http.IncomingMessage, res: http.ServerResponse): void =
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'modrewrite-env-'));
+  process.env.MODREWRITE_TEST_PASSED = 'from-process';
+  delete process.env.MODREWRITE_TEST_UNSET;
   root = join(tmp, 'www');
   // Kirby's Authorization pass-through, and the SetEnv/SetEnvIf phase difference (case 161)
   write(
@@ -39,6 +41,7 @@ beforeAll(() => {
       'SetEnvIf Authorization "(.+)" HTTP_AUTHORIZATION=$1',
       'SetEnvIfNoCase X-Mode ^(FAST)$ MODE=$1',
       'SetEnv BY_SETENV yes',
+      'PassEnv MODREWRITE_TEST_PASSED MODREWRITE_TEST_UNSET',
       'SetEnv MODE from-setenv',
       'RewriteEngine On',
       'RewriteCond %{ENV:MODE} =fast',
@@ -128,6 +131,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  delete process.env.MODREWRITE_TEST_PASSED;
   siteServer.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -154,7 +158,10 @@ describe('site(): SetEnvIf before per-directory rewriting, SetEnv after it', () 
       MODE: 'Fast',
       BY_SETENV: 'yes',
       REDIRECT_BY_SETENV: 'yes',
+      MODREWRITE_TEST_PASSED: 'from-process',
     });
+    // PassEnv of a variable the process does not have sets nothing
+    expect(Object.keys(seen.env)).not.toContain('MODREWRITE_TEST_UNSET');
   });
 
   test.each([
