@@ -104,6 +104,8 @@ beforeAll(() => {
     ].join('\n'),
   );
   write('cond/app.php', '<?php\n');
+  write('gateif/.htaccess', '<If "%{HTTP:X-Key} != \'open\'">\n  Require all denied\n</If>\n');
+  write('gateif/secret.txt', 'SECRET IF\n');
   write('refused/.htaccess', '<If "true">\n  RewriteEngine On\n</If>\n');
   write('refused/a.txt', 'A\n');
   write(
@@ -261,6 +263,15 @@ describe('htaccess() in front of express.static', () => {
     const r = await request(app).get(target);
     expect(r.status).toBe(status);
     if (body !== undefined) expect(r.text).toBe(body);
+  });
+
+  test.each([
+    ['open', 200],
+    ['closed', 403],
+  ])('Require inside <If> holds per request (X-Key: %s → %d)', async (key, status) => {
+    const r = await request(app).get('/gateif/secret.txt').set('X-Key', key);
+    expect(r.status).toBe(status);
+    if (status === 403) expect(r.text).not.toContain('SECRET IF');
   });
 
   test('a local ErrorDocument is served by the next middleware with the status kept', async () => {

@@ -7,7 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
 import { compileAccess } from './access.js';
-import { compileEnv } from './env.js';
+import { compileEnv, compileIfAccess } from './env.js';
+import type { AccessConfig } from './access.js';
 import type { EnvDirective } from '../syntax/env.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
@@ -255,7 +256,17 @@ export function compileDirectives(
     directoryIndex,
     followSymLinks,
     file: options.file,
-    access: compileAccess(access, sink),
+    access: withIfAccess(
+      compileAccess(
+        access.filter((d) => !d.when),
+        sink,
+      ),
+      compileIfAccess(
+        access.filter((d) => d.when),
+        sink,
+        compileAccess,
+      ),
+    ),
     env: compileEnv(envDirectives, sink),
   };
 }
@@ -517,4 +528,13 @@ export function compileDirectoryText(
   options: Omit<CompileOptions, 'context'> = {},
 ): RuleSet {
   return compileText(source, { ...options, context: 'directory' });
+}
+
+/** A file's access configuration with its `<If>` bodies (which alone make one). */
+function withIfAccess(
+  top: AccessConfig | undefined,
+  ifs: NonNullable<AccessConfig['ifs']>,
+): AccessConfig | undefined {
+  if (!ifs.length) return top;
+  return { directory: top?.directory ?? {}, files: top?.files ?? [], ifs };
 }

@@ -7,7 +7,9 @@ import { utf8ToBytes } from '../common/bytes.js';
 import type { SourcePosition } from '../errors.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import type { EnvDirective, EnvFeature, ErrorAction, SetEnvIfDirective } from '../syntax/env.js';
+import type { AccessDirective } from '../syntax/ast.js';
 import type { FilesSection, IfCondition } from '../syntax/sections.js';
+import type { AccessConfig } from './access.js';
 import { fnmatchRegExp } from './access.js';
 import { parseExpr, type ExprNode } from './expr.js';
 import { compilePcre, PcreError } from './pcre.js';
@@ -291,4 +293,32 @@ export function nonRegexPattern(s: string): string | undefined {
     }
   }
   return escaped ? undefined : out;
+}
+
+/**
+ * Access directives inside `<If>` sections: one access configuration per `<If>` body (its lines
+ * share one chain), applied by the access phase after the file's own sections when the chain
+ * holds (site/access.ts). `compileAccess` is compile/access.ts's, passed in to keep the modules
+ * acyclic.
+ */
+export function compileIfAccess(
+  directives: readonly AccessDirective[],
+  sink: ProblemSink,
+  compileAccess: (d: readonly AccessDirective[], sink: ProblemSink) => AccessConfig | undefined,
+): { readonly when: CompiledWhen; readonly access: AccessConfig }[] {
+  const bodies = new Map<IfCondition, AccessDirective[]>();
+  for (const d of directives) {
+    if (!d.when) continue;
+    const body = bodies.get(d.when) ?? [];
+    body.push(d);
+    bodies.set(d.when, body);
+  }
+  const exprs = new Map<string, ExprNode | undefined>();
+  const out: { when: CompiledWhen; access: AccessConfig }[] = [];
+  for (const [when, body] of bodies) {
+    const scope = compileScope(undefined, when, exprs, sink);
+    const access = compileAccess(body, sink);
+    if (scope?.when && access) out.push({ when: scope.when, access });
+  }
+  return out;
 }

@@ -23,11 +23,13 @@ import { evaluateServer } from '../engine/evaluate.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
-import type { EnvConfig } from '../compile/env.js';
+import type { CompiledWhen, EnvConfig } from '../compile/env.js';
 import type { ErrorAction } from '../syntax/env.js';
 import {
   applyEnvVars,
+  chainHolds,
   directoryEnv,
+  exprEnvironment,
   errorDocumentFor,
   postReadRequest,
   resolveScopes,
@@ -429,7 +431,22 @@ function afterServer(
   }
   // the access phase precedes the fixups (per-directory rewriting): a denied file is 403 whatever
   // the rules would do; an internal redirect comes back here for its own filename
-  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view))
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () =>
+      exprEnvironment(
+        {
+          view: base.view,
+          server: site.server,
+          uri,
+          args,
+          filename: mapped.filename,
+          pathInfo: mapped.pathInfo,
+        },
+        acc.env,
+        acc.vary,
+      ),
+    );
+  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view, holds))
     return {
       kind: 'status',
       status: 403,

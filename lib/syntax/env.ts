@@ -90,7 +90,14 @@ export const ENV_DIRECTIVES = new Map(
  * A name not listed here (nor in ENV_DIRECTIVES) is refused inside `<If>`, never applied
  * unconditionally.
  */
-export const APPLIED_IN_IF = new Set<string>();
+export const APPLIED_IN_IF = new Set<string>([
+  // the access phase applies `<If>` bodies after the rest (site/access.ts)
+  'require',
+  'order',
+  'allow',
+  'deny',
+  'satisfy',
+]);
 
 export type EnvParse = EnvDirective | { readonly error: string; readonly pos: SourcePosition };
 

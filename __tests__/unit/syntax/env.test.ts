@@ -145,12 +145,21 @@ describe('<If>, <ElseIf>, <Else>', () => {
     ['<If>\n</If>', '<If> requires an expression'],
     ['<If "true">\nSetEnv A 1', '<If> was not closed.'],
     ['<If "true">\nHeader set X y\n</If>', 'Header inside <If> is not supported by modrewrite'],
-    [
-      '<If "true">\nRequire all denied\n</If>',
-      'Require inside <If> is not supported by modrewrite',
-    ],
+    ['<If "true">\nRewriteRule ^ - [F]\n</If>', 'RewriteRule inside <If> is not supported'],
   ])('%s is refused: %s', (text, message) => {
     expect(read(text).problems.join('\n')).toContain(message);
+  });
+
+  test('access directives inside <If> carry the chain (the access phase applies them)', () => {
+    const { directives, problems } = read(
+      '<If "%{QUERY_STRING} == \'x\'">\n  Require all denied\n</If>\n',
+    );
+    expect(problems).toEqual([]);
+    expect(directives[0]).toMatchObject({
+      type: 'Access',
+      name: 'Require',
+      when: [{ expr: "%{QUERY_STRING} == 'x'", negate: false }],
+    });
   });
 
   test('without siteDirectives (rewrite()) <If> is a section modrewrite cannot apply', () => {
