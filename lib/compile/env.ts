@@ -111,7 +111,12 @@ export function compileEnv(
         break;
       }
       case 'SetEnv':
-        vars.push({ op: 'set', name: d.names[0], value: utf8ToBytes(d.value ?? ''), ...scope });
+        vars.push({
+          op: 'set',
+          name: d.names[0] ?? '',
+          value: utf8ToBytes(d.value ?? ''),
+          ...scope,
+        });
         break;
       case 'PassEnv':
         // mod_env reads the process environment when the configuration is read (getenv)
