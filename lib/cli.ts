@@ -322,6 +322,7 @@ function lint(p: Parsed, io: CliIo): number {
         context: choice.context,
         file,
         accessControl: choice.context === 'directory',
+        siteDirectives: true,
       });
     } catch (err) {
       failed++;

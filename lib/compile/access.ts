@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import type { AccessDirective, Arg } from '../syntax/ast.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import type { FilesSection } from '../syntax/sections.js';
+import type { CompiledWhen } from './env.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 /**
@@ -62,6 +63,8 @@ export interface AccessConfig {
   readonly directory: AccessSection;
   /** In file order (Apache's file walk applies them in configuration order). */
   readonly files: readonly FilesAccess[];
+  /** `<If>` bodies with access directives (compile/env.ts), applied after the rest when their chain holds. */
+  readonly ifs?: readonly { readonly when: CompiledWhen; readonly access: AccessConfig }[];
 }
 
 interface Draft {

@@ -8,6 +8,9 @@ import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { AccessDirective, Arg, Directive, FilesScopedDirective } from '../syntax/ast.js';
 import type { FilesSection } from '../syntax/sections.js';
 import { compileAccess, filesMatcher } from './access.js';
+import { compileEnv, compileIfAccess } from './env.js';
+import type { AccessConfig } from './access.js';
+import type { EnvDirective } from '../syntax/env.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -56,6 +59,11 @@ export interface CompileOptions {
    * it they are refused (ERR_CONTEXT). @default false
    */
   readonly accessControl?: boolean;
+  /**
+   * @internal Read mod_setenvif, mod_env, ErrorDocument and `<If>` into `RuleSet.env`: only for
+   * site(), htaccess() and serve, which apply them. Without it they are refused. @default false
+   */
+  readonly siteDirectives?: boolean;
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -158,6 +166,7 @@ export function compileDirectives(
   let hasRewrite = false;
   const access: AccessDirective[] = [];
   const scoped: FilesScopedDirective[] = [];
+  const envDirectives: EnvDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -230,6 +239,14 @@ export function compileDirectives(
       case 'FilesScoped':
         scoped.push(d);
         break;
+      case 'SetEnvIf':
+      case 'SetEnvIfExpr':
+      case 'SetEnv':
+      case 'UnsetEnv':
+      case 'PassEnv':
+      case 'ErrorDocument':
+        envDirectives.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
@@ -250,8 +267,19 @@ export function compileDirectives(
     directoryIndex,
     followSymLinks,
     file: options.file,
-    access: compileAccess(access, sink),
+    access: withIfAccess(
+      compileAccess(
+        access.filter((d) => !d.when),
+        sink,
+      ),
+      compileIfAccess(
+        access.filter((d) => d.when),
+        sink,
+        compileAccess,
+      ),
+    ),
     filesScoped: compileFilesScoped(scoped, options, sink),
+    env: compileEnv(envDirectives, sink),
   };
 }
 
@@ -538,4 +566,13 @@ export function compileDirectoryText(
   options: Omit<CompileOptions, 'context'> = {},
 ): RuleSet {
   return compileText(source, { ...options, context: 'directory' });
+}
+
+/** A file's access configuration with its `<If>` bodies (which alone make one). */
+function withIfAccess(
+  top: AccessConfig | undefined,
+  ifs: NonNullable<AccessConfig['ifs']>,
+): AccessConfig | undefined {
+  if (!ifs.length) return top;
+  return { directory: top?.directory ?? {}, files: top?.files ?? [], ifs };
 }

@@ -2,6 +2,7 @@
  * Merging a parent and a child configuration the way Apache's config merge does
  * (server → vhost, parent directory → child directory).
  */
+import { mergeEnv } from './env.js';
 import type { RuleSet } from './ruleset.js';
 
 /**
@@ -54,6 +55,7 @@ function otherModules(
   | 'addTypes'
   | 'addEncodings'
   | 'filesScoped'
+  | 'env'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -65,6 +67,7 @@ function otherModules(
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
     // core merges the <Files> sections of every directory on the way, the parents' first
     filesScoped: concat(parent.filesScoped, child.filesScoped),
+    env: mergeEnv(parent.env, child.env),
   };
 }
 

@@ -5,6 +5,7 @@ import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
+import type { EnvConfig } from './env.js';
 
 export type CondTest =
   | { readonly type: 'regex'; readonly re: RegExp }
@@ -81,6 +82,8 @@ export interface RuleSet {
   readonly access?: AccessConfig;
   /** Other directives of `<Files>`/`<FilesMatch>` sections, in order (parents' first after a merge). */
   readonly filesScoped?: readonly FilesScope[];
+  /** mod_setenvif, mod_env and ErrorDocument (only with `siteDirectives`). */
+  readonly env?: EnvConfig;
 }
 
 /** One `<Files>`/`<FilesMatch>` section's non-access directives and its file-name test. */

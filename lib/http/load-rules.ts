@@ -51,7 +51,7 @@ export function loadRules(
   options: Pick<
     RewriteOptions,
     'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines'
-  >,
+  > & { readonly siteDirectives?: boolean },
 ): RuleSet {
   checkRulesInput('loadRules()', rules);
   const context = chooseContext(options.context, rulesFile(rules)).context;
@@ -61,6 +61,7 @@ export function loadRules(
     mapRoot: options.mapRoot,
     ignoreUnknownDirectives: options.ignoreUnknownDirectives,
     defines: options.defines,
+    siteDirectives: options.siteDirectives,
   };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);

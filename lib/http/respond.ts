@@ -286,13 +286,24 @@ export function sendStatus(
   status: number,
   admin?: string,
   notes?: string,
+  recursive?: number,
 ): void {
   send(
     req,
     res,
     status,
-    errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes)),
+    errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes), recursive),
   );
+}
+
+/** An `ErrorDocument code "text"` answer: the text (a byte string) as Apache's page type. */
+export function sendErrorText(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  text: string,
+): void {
+  send(req, res, status, text);
 }
 
 /** Appends to Vary without duplicates (case-insensitive). */

@@ -20,6 +20,7 @@ import type {
   IpNet,
   RequireRule,
 } from '../compile/access.js';
+import type { CompiledWhen } from '../compile/env.js';
 
 /** Who is asking: the client address (REMOTE_ADDR, after trusted proxies) and the server's own. */
 export interface AccessClient {
@@ -41,6 +42,7 @@ export function accessDenied(
   filename: string,
   env: ReadonlyMap<string, string>,
   client: AccessClient,
+  holds?: (when: CompiledWhen) => boolean,
 ): boolean {
   if (!chain.length) return false;
   let require: readonly RequireRule[] | undefined;
@@ -53,6 +55,18 @@ export function accessDenied(
   const name = fileNameOf(filename);
   for (const config of chain)
     for (const files of config.files) if (files.matches(name)) apply(files.access);
+  // core's if walk comes last; without a way to evaluate an <If>, it is denied (fail closed)
+  for (const config of chain)
+    for (const body of config.ifs ?? []) {
+      // an <If> inside a <Files> for other files is not evaluated (nor its headers put in Vary)
+      const matching = body.access.files.filter((f) => f.matches(name));
+      const top = body.access.directory;
+      if (!top.require && !top.compat && !matching.length) continue;
+      if (!holds) return true;
+      if (!holds(body.when)) continue;
+      apply(top);
+      for (const files of matching) apply(files.access);
+    }
   try {
     // the implicit <RequireAny>: one line that grants grants
     const granted = require ? require.some((r) => requireGrants(r, client)) : true;

@@ -190,6 +190,8 @@ export class HtaccessStore {
       file,
       // the pipeline's access phase applies them (site/access.ts)
       accessControl: true,
+      // SetEnvIf, SetEnv, ErrorDocument, <If>: the pipeline applies them (site/env.ts)
+      siteDirectives: true,
     });
     if (this.byIdentity.size >= MAX_COMPILED_FILES)
       this.byIdentity.delete(this.byIdentity.keys().next().value!);

@@ -16,6 +16,7 @@ import {
   checkHeader,
   failSafely,
   forceContentType,
+  sendErrorText,
   sendRedirect,
   sendStatus,
 } from '../http/respond.js';
@@ -24,7 +25,8 @@ import type { Next, ProxyHandler } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
-import { resolveRequest, type SiteConfig } from './pipeline.js';
+import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import { errorRedirectEnv } from './error-document.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
 
@@ -89,6 +91,89 @@ export function htaccess<
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = traceSink(options.trace);
+  /** Answers what the pipeline decided for one request (or for an ErrorDocument's own request). */
+  const handle = (req: Req, res: Res, next: Next, r: SiteResult): void => {
+    const { acc } = r;
+    if (acc.env.size)
+      (req as unknown as { rewrite: object }).rewrite = {
+        env: envObject(acc.env),
+        result: r.kind,
+        internalRedirects: acc.internalRedirects,
+      };
+    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+    if (acc.contentType) checkHeader('Content-Type', acc.contentType);
+    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    if (r.kind === 'redirect') {
+      // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
+      if (invalidHost(req.headers)) sendStatus(req, res, 400);
+      else if (acc.errorStatus !== undefined) sendError(req, res, next, r.status, r);
+      else sendRedirect(req, res, r.status, r.location);
+      return;
+    }
+    if (r.kind === 'status') {
+      sendError(req, res, next, r.status, r, r.notes);
+      return;
+    }
+    appendVary(res, acc.vary);
+    if (r.kind === 'proxy') {
+      if (options.proxy) handOff(options.proxy, req, res, next, r);
+      else sendStatus(req, res, 403);
+      return;
+    }
+    if (dotSegment(r.filename, root) === 'ht') {
+      sendError(req, res, next, 403, r);
+      return;
+    }
+    if (acc.contentType) forceContentType(res, acc.contentType);
+    if (acc.internalRedirects) {
+      req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
+      refreshExpress4Query(req);
+    }
+    // an ErrorDocument's page keeps its status: express.static (send) leaves statusCode alone
+    if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
+    next();
+  };
+
+  /**
+   * An error htaccess() answers itself, through ErrorDocument (see site.ts): text, a 302, or the
+   * local URL handed on to what comes next with the status kept. A 404 that the next middleware
+   * answers is that middleware's own: no ErrorDocument applies to it.
+   */
+  const sendError = (
+    req: Req,
+    res: Res,
+    next: Next,
+    status: number,
+    r: SiteResult,
+    notes?: string,
+  ): void => {
+    const first = r.acc.errorStatus;
+    if (first !== undefined) {
+      sendStatus(req, res, first, undefined, undefined, first);
+      return;
+    }
+    const doc = r.acc.errorDocument?.(status);
+    if (!doc || doc.kind === 'default') sendStatus(req, res, status, undefined, notes);
+    else if (doc.kind === 'text') sendErrorText(req, res, status, doc.text);
+    else if (doc.kind === 'external') sendRedirect(req, res, 302, doc.url);
+    else
+      resolveRequest(config, {
+        view: { ...requestView(req, trust), method: 'GET' },
+        target: doc.url,
+        trace: traceFn,
+        mountPath: mountOf(req)?.path,
+        errorRedirect: {
+          env: errorRedirectEnv(r.acc.env, status, req.method ?? 'GET'),
+          internalRedirects: r.acc.internalRedirects + 1,
+          status,
+          original: r,
+        },
+      }).then(
+        (again) => answerSafely(res, next, () => handle(req, res, next, again)),
+        (err) => failSafely(res, next, err),
+      );
+  };
+
   return (req, res, next) => {
     const mount = mountOf(req);
     // an exception while answering goes to next(err); it never escapes as an unhandled rejection
@@ -98,45 +183,7 @@ export function htaccess<
       trace: traceFn,
       mountPath: mount?.path,
     }).then(
-      (r) =>
-        answerSafely(res, next, () => {
-          const { acc } = r;
-          if (acc.env.size)
-            (req as unknown as { rewrite: object }).rewrite = {
-              env: envObject(acc.env),
-              result: r.kind,
-              internalRedirects: acc.internalRedirects,
-            };
-          if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
-          if (acc.contentType) checkHeader('Content-Type', acc.contentType);
-          if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
-          if (r.kind === 'redirect') {
-            // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
-            if (invalidHost(req.headers)) sendStatus(req, res, 400);
-            else sendRedirect(req, res, r.status, r.location);
-            return;
-          }
-          if (r.kind === 'status') {
-            sendStatus(req, res, r.status, undefined, r.notes);
-            return;
-          }
-          appendVary(res, acc.vary);
-          if (r.kind === 'proxy') {
-            if (options.proxy) handOff(options.proxy, req, res, next, r);
-            else sendStatus(req, res, 403);
-            return;
-          }
-          if (dotSegment(r.filename, root) === 'ht') {
-            sendStatus(req, res, 403);
-            return;
-          }
-          if (acc.contentType) forceContentType(res, acc.contentType);
-          if (acc.internalRedirects) {
-            req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
-            refreshExpress4Query(req);
-          }
-          next();
-        }),
+      (r) => answerSafely(res, next, () => handle(req, res, next, r)),
       (err) => failSafely(res, next, err),
     );
   };

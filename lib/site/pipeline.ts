@@ -22,6 +22,19 @@ import {
 } from '../engine/evaluate.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
+import type { CompiledWhen, EnvConfig } from '../compile/env.js';
+import type { ErrorAction } from '../syntax/env.js';
+import {
+  applyEnvVars,
+  chainHolds,
+  directoryEnv,
+  exprEnvironment,
+  errorDocumentFor,
+  postReadRequest,
+  resolveScopes,
+  runSetEnvIf,
+  type RequestFacts,
+} from './env.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -55,6 +68,12 @@ export interface Collected {
   handler?: string;
   end: boolean;
   internalRedirects: number;
+  /** The ErrorDocument for a status, in this pass's configuration (site/env.ts). */
+  errorDocument?: (status: number) => ErrorAction | undefined;
+  /** Set on an ErrorDocument's own request: the status it answers for. */
+  errorStatus?: number;
+  /** Set on an ErrorDocument's own request: the answer it stands for (its failure sends that one's page). */
+  errorOf?: SiteResult;
 }
 
 export type SiteResult = {
@@ -107,6 +126,13 @@ export interface RequestInput {
   readonly mountPath?: string;
   /** The request named the mount path itself, without its trailing slash (`/site` for a mount at `/site`). */
   readonly bareMount?: boolean;
+  /** An ErrorDocument's internal redirect: the environment it starts with (REDIRECT_STATUS...). */
+  readonly errorRedirect?: {
+    readonly env: Map<string, string>;
+    readonly internalRedirects: number;
+    readonly status: number;
+    readonly original: SiteResult;
+  };
 }
 
 /** Runs the pipeline for a request-target. */
@@ -121,9 +147,11 @@ export async function resolveRequest(
   const acc: Collected = {
     vary: [],
     cookies: [],
-    env: new Map(),
+    env: input.errorRedirect?.env ?? new Map(),
     end: false,
-    internalRedirects: 0,
+    internalRedirects: input.errorRedirect?.internalRedirects ?? 0,
+    errorStatus: input.errorRedirect?.status,
+    errorOf: input.errorRedirect?.original,
   };
   if (!parsed.ok) return { kind: 'status', status: parsed.status, acc, uri: '', args: null };
   let uri = parsed.uri;
@@ -131,7 +159,8 @@ export async function resolveRequest(
   // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
   for (let round = 0; ; round++) {
-    const p0 = onePass(site, input.view, uri, args, acc, round > 0, input.trace, budget);
+    const redirected = round > 0 || input.errorRedirect !== undefined;
+    const p0 = onePass(site, input.view, uri, args, acc, redirected, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
       const overLimit = recursionLimit(round, acc, uri, args);
@@ -254,6 +283,19 @@ function onePass(
   trace?: (l: string) => void,
   mapBudget?: MapBudget,
 ): Pass | Promise<Pass> {
+  const serverEnv = site.serverRules?.env;
+  if (serverEnv) {
+    const facts: RequestFacts = {
+      view,
+      server: site.server,
+      uri,
+      args,
+      filename: '',
+      pathInfo: '',
+    };
+    postReadRequest(serverEnv, facts, acc.env, acc.vary);
+    acc.errorDocument = (status) => errorDocumentFor(serverEnv, status, facts, acc.env);
+  } else acc.errorDocument = undefined;
   const base: EvaluateInput = {
     view,
     server: site.server,
@@ -335,8 +377,31 @@ function afterServer(
       uri,
       args,
     };
-  // the file as mapped, when no .htaccess rule applies to it
+  const cfg =
+    site.store && underRoot(mapped.filename, site.root)
+      ? site.store.configForPath(mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo)
+      : undefined;
+  const dirEnv = cfg?.failure ? undefined : cfg?.ruleSet?.env;
+  // most sites have none of these modules' directives: nothing is allocated for them
+  const envConfig =
+    dirEnv || site.serverRules?.env
+      ? headerParser(
+          site,
+          dirEnv,
+          {
+            view: base.view,
+            server: site.server,
+            uri,
+            args,
+            filename: mapped.filename,
+            pathInfo: mapped.pathInfo,
+          },
+          acc,
+        )
+      : undefined;
+  // the file as mapped, when no .htaccess rule applies to it (mod_env's fixup still runs)
   const mappedFile = (): SiteResult => ({
+    ...fixups(envConfig, acc),
     kind: 'file',
     filename: mapped.filename,
     pathInfo: mapped.pathInfo,
@@ -347,8 +412,7 @@ function afterServer(
     path,
     symlink: mapped.symlink,
   });
-  if (!site.store || !underRoot(mapped.filename, site.root)) return mappedFile();
-  const cfg = site.store.configForPath(mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo);
+  if (!cfg) return mappedFile();
   if (cfg.failure) {
     const notes =
       cfg.failure.status === 403
@@ -367,7 +431,22 @@ function afterServer(
   }
   // the access phase precedes the fixups (per-directory rewriting): a denied file is 403 whatever
   // the rules would do; an internal redirect comes back here for its own filename
-  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view))
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () =>
+      exprEnvironment(
+        {
+          view: base.view,
+          server: site.server,
+          uri,
+          args,
+          filename: mapped.filename,
+          pathInfo: mapped.pathInfo,
+        },
+        acc.env,
+        acc.vary,
+      ),
+    );
+  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view, holds))
     return {
       kind: 'status',
       status: 403,
@@ -393,8 +472,32 @@ function afterServer(
     rewriteDir: cfg.rewriteDir,
   });
   return result instanceof Promise
-    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m))
-    : afterDirectory(result, acc, uri, args, path, m);
+    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m, () => fixups(envConfig, acc)))
+    : afterDirectory(result, acc, uri, args, path, m, () => fixups(envConfig, acc));
+}
+
+/**
+ * mod_setenvif's header_parser pass (after the directory walk, before the access checks and the
+ * fixups where per-directory rewriting runs); the ErrorDocuments of this configuration from now on.
+ */
+function headerParser(
+  site: SiteConfig,
+  dirEnv: EnvConfig | undefined,
+  facts: RequestFacts,
+  acc: Collected,
+): EnvConfig | undefined {
+  const merged = directoryEnv(site.serverRules?.env, dirEnv);
+  if (!merged) return undefined;
+  const config = resolveScopes(merged, facts, acc.env, acc.vary);
+  runSetEnvIf(config.setEnvIf, facts, acc.env, acc.vary);
+  acc.errorDocument = (status) => errorDocumentFor(config, status, facts, acc.env);
+  return config;
+}
+
+/** mod_env's fixup (after per-directory rewriting); returns `acc` for spreading into results. */
+function fixups(config: EnvConfig | undefined, acc: Collected): { acc: Collected } {
+  applyEnvVars(config, acc.env);
+  return { acc };
 }
 
 function afterDirectory(
@@ -404,17 +507,21 @@ function afterDirectory(
   args: string | null,
   path: string,
   mapped: Walked,
+  fixup: () => unknown,
 ): Pass {
   const stat = mapped.stat;
   collect(acc, pass.evaluation);
   const r = pass.result;
-  if (r.type === 'internal')
+  if (r.type === 'internal') {
+    fixup();
     return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
+  }
   const o = r.outcome;
   if (o.type === 'redirect')
     return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
   if (o.type === 'status')
     return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
+  fixup();
   if (o.type === 'proxy')
     return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
   return {
@@ -433,6 +540,8 @@ function afterDirectory(
 /** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */
 function redirectInternally(acc: Collected): void {
   acc.env = renameEnv(acc.env);
+  // REDIRECT_STATUS is the redirecting request's status: an ErrorDocument's keeps the error (recorded)
+  if (acc.errorStatus !== undefined) acc.env.set('REDIRECT_STATUS', String(acc.errorStatus));
   acc.internalRedirects++;
   acc.contentType = undefined;
   acc.handler = undefined;

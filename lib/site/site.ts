@@ -25,6 +25,7 @@ import {
   forceContentType,
   isValidHeaderValue,
   sendFailure,
+  sendErrorText,
   sendRedirect,
   sendStatus,
   setCheckedHeader,
@@ -37,6 +38,7 @@ import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import { errorRedirectEnv } from './error-document.js';
 import { serveFile } from './static-file.js';
 
 export interface SiteRequest extends IncomingMessage {
@@ -132,6 +134,7 @@ export function site<
           maps: options.maps,
           mapRoot: options.mapRoot,
           defines: options.defines,
+          siteDirectives: true,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const ht = options.htaccess ?? true;
@@ -298,14 +301,16 @@ export function site<
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
     switch (r.kind) {
       case 'redirect':
-        sendRedirect(req, res, r.status, r.location);
+        // an ErrorDocument's own request must answer, not move on (treated as its failure)
+        if (acc.errorStatus !== undefined) sendError(req, res, next, r.status, r);
+        else sendRedirect(req, res, r.status, r.location);
         return;
       case 'status':
         if (r.status >= 500)
           (options.log ?? debug)(
             `modrewrite: ${req.url}: ${r.status} ${statusErrorCode(r.cause)}${r.reason ? `: ${r.reason}` : ''}`,
           );
-        sendStatus(req, res, r.status, undefined, r.notes);
+        sendError(req, res, next, r.status, r, r.notes);
         return;
       case 'proxy':
         appendVary(res, acc.vary);
@@ -324,16 +329,16 @@ export function site<
     const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
     const servedFrom = roots.find((x) => underRoot(filename, x));
     if (!servedFrom) {
-      sendStatus(req, res, 404);
+      sendError(req, res, next, 404, r);
       return;
     }
     const dots = dotSegment(filename, servedFrom);
     if (dots === 'ht') {
-      sendStatus(req, res, 403);
+      sendError(req, res, next, 403, r);
       return;
     }
     if (dots === 'dot' && !options.dotfiles) {
-      sendStatus(req, res, 404);
+      sendError(req, res, next, 404, r);
       return;
     }
     // the walk saw every segment with lstat: without a link on the way the real path is the path
@@ -343,10 +348,12 @@ export function site<
         !real ||
         (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))
       ) {
-        sendStatus(req, res, 403);
+        sendError(req, res, next, 403, r);
         return;
       }
     }
+    // an ErrorDocument's page keeps the status it answers for (the handler may still change it)
+    if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
     if (handler && stat) {
@@ -359,17 +366,18 @@ export function site<
       return;
     }
     if (!stat || pathInfo || stat.isDirectory()) {
-      if (options.fallthrough ?? true) {
+      if ((options.fallthrough ?? true) && acc.errorStatus === undefined) {
         appendVary(res, acc.vary);
         // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
         req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
         next();
         return;
       }
-      sendStatus(req, res, 404);
+      sendError(req, res, next, 404, r);
       return;
     }
-    const method = req.method ?? 'GET';
+    // an ErrorDocument is fetched with GET (ap_die_r)
+    const method = acc.errorStatus !== undefined ? 'GET' : (req.method ?? 'GET');
     if (method === 'OPTIONS') {
       res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
       res.statusCode = 200;
@@ -380,7 +388,7 @@ export function site<
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded)
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
       res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
-      sendStatus(req, res, 405);
+      sendError(req, res, next, 405, r);
       return;
     }
     appendVary(res, acc.vary);
@@ -389,10 +397,61 @@ export function site<
       ...fileSettingsFor(config, filename),
       onError: (status) => {
         if (!res.headersSent)
-          sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403);
+          sendError(req, res, next, status === 404 ? 404 : status >= 500 ? 500 : 403, r);
         else res.destroy();
       },
     });
+  }
+
+  /**
+   * An error answer through core's ErrorDocument (recorded, conformance case 162): text, a 302
+   * to a full URL, or an internal redirect to a local URL. An error while answering an
+   * ErrorDocument's own request gives Apache's page for the first status, with its
+   * "Additionally, ..." paragraph.
+   */
+  function sendError(
+    req: Req,
+    res: Res,
+    next: Next,
+    status: number,
+    r: SiteResult,
+    notes?: string,
+  ): void {
+    const first = r.acc.errorOf;
+    const firstStatus = r.acc.errorStatus;
+    if (first !== undefined && firstStatus !== undefined) {
+      // Apache answers from the first request (its filename and environment)
+      if (options.debugHeaders) {
+        for (const name of res.getHeaderNames())
+          if (/^x-(env-|filename$|query$)/.test(name)) res.removeHeader(name);
+        debugHeaders(res, first);
+      }
+      sendStatus(req, res, firstStatus, undefined, undefined, firstStatus);
+      return;
+    }
+    const doc = r.acc.errorDocument?.(status);
+    if (!doc || doc.kind === 'default') sendStatus(req, res, status, undefined, notes);
+    else if (doc.kind === 'text') sendErrorText(req, res, status, doc.text);
+    else if (doc.kind === 'external') sendRedirect(req, res, 302, doc.url);
+    else {
+      const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
+      resolveRequest(config, {
+        view: { ...requestView(req, trust), method: 'GET' },
+        target: doc.url,
+        trace: traceFn,
+        mountPath: mountOf(req)?.path,
+        errorRedirect: { env, internalRedirects: r.acc.internalRedirects + 1, status, original: r },
+      }).then(
+        (next2) => {
+          answerSafely(
+            res,
+            (err) => sendFailure(req, res, err),
+            () => answer(req, res, next, next2),
+          );
+        },
+        (err: unknown) => sendFailure(req, res, err),
+      );
+    }
   }
 }
 

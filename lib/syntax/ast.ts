@@ -1,5 +1,6 @@
 import type { SourcePosition } from '../errors.js';
-import type { FilesSection } from './sections.js';
+import type { EnvDirective } from './env.js';
+import type { FilesSection, IfCondition } from './sections.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -14,6 +15,8 @@ export interface Arg {
 
 interface Base {
   readonly pos: SourcePosition;
+  /** The `<If>` chain the directive stands in (site(), htaccess(), serve); see syntax/env.ts APPLIED_IN_IF. */
+  readonly when?: IfCondition;
 }
 
 export interface EngineDirective extends Base {
@@ -107,7 +110,8 @@ export type Directive =
   | DefaultCharsetDirective
   | MimeMapDirective
   | AccessDirective
-  | FilesScopedDirective;
+  | FilesScopedDirective
+  | EnvDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

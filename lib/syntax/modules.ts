@@ -33,6 +33,11 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         '<IfSection',
         '<Files',
         '<FilesMatch',
+        // site(), htaccess() and serve (lib/site/env.ts); refused elsewhere
+        'ErrorDocument',
+        '<If',
+        '<ElseIf',
+        '<Else',
       ],
     },
   ],
@@ -70,6 +75,21 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   // only the two directives real sites' .htaccess files use most; any other mod_mime directive
   // inside <IfModule mod_mime.c> is refused (500), never silently dropped
   ['mod_mime.c', { symbol: 'mime_module', directives: ['AddType', 'AddEncoding'] }],
+  // site(), htaccess() and serve apply them (lib/site/env.ts); rewrite() refuses them
+  [
+    'mod_setenvif.c',
+    {
+      symbol: 'setenvif_module',
+      directives: [
+        'SetEnvIf',
+        'SetEnvIfNoCase',
+        'BrowserMatch',
+        'BrowserMatchNoCase',
+        'SetEnvIfExpr',
+      ],
+    },
+  ],
+  ['mod_env.c', { symbol: 'env_module', directives: ['SetEnv', 'UnsetEnv', 'PassEnv'] }],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
   ['mod_proxy_http.c', { symbol: 'proxy_http_module', directives: [] }],

@@ -16,7 +16,13 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
-import { scopedLines, type FilesSection, type SectionProblem } from './sections.js';
+import { APPLIED_IN_IF, ENV_DIRECTIVES, parseEnvDirective } from './env.js';
+import {
+  scopedLines,
+  type FilesSection,
+  type SectionProblem,
+  type ScopedLine,
+} from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
 
@@ -39,6 +45,12 @@ export interface ParseOptions {
    * serve). Elsewhere they are refused, never silently dropped. @default false
    */
   readonly accessControl?: boolean;
+  /**
+   * Whether mod_setenvif's, mod_env's and core's `ErrorDocument` directives and the `<If>`
+   * sections are read: only for a caller that applies them (site(), htaccess(), serve).
+   * Elsewhere they are refused. @default false
+   */
+  readonly siteDirectives?: boolean;
 }
 
 /** The access directives by lower-case name. */
@@ -101,21 +113,26 @@ export function parse(
   }
   const lines = scopedLines(
     logicalLines(source, options.file),
-    { ...options, filesSections: options.accessControl === true },
+    {
+      ...options,
+      filesSections: options.accessControl === true,
+      ifSections: options.siteDirectives === true,
+    },
     (p) => reportSectionProblem(p, options, sink),
   );
-  for (const { line, files } of lines) {
-    const access = accessDirective(line, options, sink, files);
-    if (access !== null) {
-      if (access) directives.push(access);
+  for (const scoped of lines) {
+    const { line, files } = scoped;
+    const env = envDirective(scoped, options, sink);
+    if (env !== null) {
+      if (env) directives.push(env);
       continue;
     }
-    const d = parseLine(line, context, options, sink);
-    if (d && !files) directives.push(d);
-    else if (d && files) {
-      const scoped = filesScoped(d, files, sink);
-      if (scoped) directives.push(scoped);
-    }
+    const access = accessDirective(line, options, sink, files);
+    const parsed = access === null ? parseLine(line, context, options, sink) : access;
+    // inside <Files>: only the directives modrewrite can scope to files (FILE_SCOPED_DIRECTIVES)
+    const d = parsed && access === null && files ? filesScoped(parsed, files, sink) : parsed;
+    // inside <If>: the chain goes with the directive (only APPLIED_IN_IF ones get here)
+    if (d) directives.push(scoped.when && !d.when ? { ...d, when: scoped.when } : d);
   }
   return { directives, problems: sink.problems };
 }
@@ -129,6 +146,46 @@ function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: Pr
   const code =
     p.kind === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.kind === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
   sink.add(code, p.message, p.pos);
+}
+
+/**
+ * A mod_setenvif / mod_env / ErrorDocument directive (in or out of `<Files>` and `<If>`); inside
+ * `<If>`, any other directive is refused (it would apply whatever the condition says). null: not
+ * one of them and not inside `<If>`.
+ */
+function envDirective(
+  scoped: ScopedLine,
+  options: ParseOptions,
+  sink: ProblemSink,
+): Directive | undefined | null {
+  const m = /^(\S+)/.exec(scoped.line.text);
+  if (!m) return undefined;
+  const lower = m[1].toLowerCase();
+  const pos = scoped.line.at(0);
+  if (!ENV_DIRECTIVES.has(lower)) {
+    if (!scoped.when || APPLIED_IN_IF.has(lower)) return null;
+    sink.add(
+      'ERR_CONTEXT',
+      `${m[1]} inside <If> is not supported by modrewrite (only SetEnv, UnsetEnv, SetEnvIf*, BrowserMatch* and ErrorDocument are applied per request)`,
+      pos,
+    );
+    return undefined;
+  }
+  if (!options.siteDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${m[1]} is applied only by site(), htaccess() and modrewrite serve, not here`,
+        pos,
+      );
+    return undefined;
+  }
+  const parsed = parseEnvDirective(lower, scoped.line, scoped);
+  if ('error' in parsed) {
+    sink.add('ERR_DIRECTIVE_ARGS', parsed.error, parsed.pos);
+    return undefined;
+  }
+  return parsed;
 }
 
 /**

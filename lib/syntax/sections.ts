@@ -28,7 +28,22 @@ export interface SectionEnvironment {
   readonly regex?: (pattern: string) => RegExp;
   /** Whether `<Files>`/`<FilesMatch>` are read (for a caller that applies access directives). @default false: refused like any other section */
   readonly filesSections?: boolean;
+  /** Whether `<If>`/`<ElseIf>`/`<Else>` are read (for a caller that evaluates them per request). @default false: refused */
+  readonly ifSections?: boolean;
 }
+
+/**
+ * One test of an `<If>` chain: the ap_expr text (unquoted) and whether it must be false (the
+ * `<If>`/`<ElseIf>` sections before an `<ElseIf>` or `<Else>`).
+ */
+export interface IfTest {
+  readonly expr: string;
+  readonly negate: boolean;
+  readonly pos: SourcePosition;
+}
+
+/** The tests that must all hold for a line inside `<If>`/`<ElseIf>`/`<Else>` sections (outermost first). */
+export type IfCondition = readonly IfTest[];
 
 /** One problem found while reading sections (the caller adds its code frame). */
 export interface SectionProblem {
@@ -53,6 +68,8 @@ export interface FilesSection {
 export interface ScopedLine {
   readonly line: LogicalLine;
   readonly files?: FilesSection;
+  /** The `<If>` chain it stands in (evaluated per request by the caller). */
+  readonly when?: IfCondition;
 }
 
 const isSpace = (c: string | undefined): boolean =>
@@ -231,6 +248,13 @@ export function evaluateSection(
   return CONDITIONALS.get(opener.toLowerCase())?.test(args, env);
 }
 
+/** The per-request sections by lower-case opener, with Apache's spelling. */
+const IF_OPENERS = new Map([
+  ['<if', '<If'],
+  ['<elseif', '<ElseIf'],
+  ['<else', '<Else'],
+]);
+
 /** Sections nested deeper than this are refused (Apache recurses without a bound; we keep the stack safe). */
 export const MAX_SECTION_DEPTH = 256;
 
@@ -290,6 +314,9 @@ export function scopedLines(
 ): ScopedLine[] {
   const out: ScopedLine[] = [];
   let files: FilesSection | undefined;
+  let when: IfCondition | undefined;
+  /** The tests of the `<If>`/`<ElseIf>` chain just closed in the current body (for `<ElseIf>`/`<Else>`). */
+  let chain: IfTest[] | undefined;
   let i = 0;
   let depth = 0;
   const enter = (line: LogicalLine): void => {
@@ -343,11 +370,18 @@ export function scopedLines(
         throw new StopReading();
       }
       if (!word.startsWith('<')) {
-        out.push(files ? { line, files } : { line });
+        chain = undefined;
+        out.push(files || when ? { line, files, when } : { line });
         continue;
       }
       enter(line);
-      section(line, word, args);
+      const lower = word.replace(/>$/, '').toLowerCase();
+      if (env.ifSections && IF_OPENERS.has(lower)) readIf(line, lower, args);
+      else {
+        chain = undefined;
+        section(line, word, args);
+        chain = undefined;
+      }
       depth--;
     }
     // Apache (ap_build_cont_config) ends a true section at the end of the file without complaint
@@ -384,6 +418,47 @@ export function scopedLines(
         line,
         `Expected </${conditional.name.slice(1)}> before end of configuration`,
       );
+  };
+
+  /**
+   * core.c `ifsection`: `<If expr>`, `<ElseIf expr>` (after an `<If>`/`<ElseIf>` in the same
+   * body), `<Else>`. The body's lines are tagged with the chain of tests that must hold.
+   */
+  const readIf = (line: LogicalLine, lower: string, rawArgs: string): void => {
+    const name = IF_OPENERS.get(lower)!;
+    const args = rawArgs === '' ? '>' : rawArgs;
+    const end = args.lastIndexOf('>');
+    const fail = (message: string): never => {
+      report({ kind: 'args', message, pos: line.at(0) });
+      throw new StopReading();
+    };
+    if (end < 0) fail(`${name}> directive missing closing '>'`);
+    const raw = args.slice(0, end).trim();
+    if (name === '<Else' ? raw !== '' : raw === '')
+      fail(
+        name === '<Else' ? '<Else> does not take an argument' : `${name}> requires an expression`,
+      );
+    if (name !== '<If' && chain === undefined)
+      fail(`${name}> section without previous <If> or <ElseIf> section in same scope`);
+    const before = name === '<If' ? [] : chain!.map((t) => ({ ...t, negate: true }));
+    const own: IfTest[] =
+      name === '<Else'
+        ? []
+        : [
+            {
+              expr: /^["']/.test(raw) ? getWordConf(raw, 0).word : raw,
+              negate: false,
+              pos: line.at(0),
+            },
+          ];
+    const outer = when;
+    when = [...(outer ?? []), ...before, ...own];
+    chain = undefined;
+    const closed = body(`</${name.slice(1).toLowerCase()}>`);
+    when = outer;
+    if (!closed) fail(`${name}> was not closed.`);
+    chain =
+      name === '<Else' ? undefined : [...before.map((t) => ({ ...t, negate: false })), ...own];
   };
 
   /** A `<Files>` body: read as directives, each tagged with the section. */
