@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
-import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
+import type { AccessDirective, Arg, AutoindexDirective, Directive } from '../syntax/ast.js';
+import { compileAutoindex, indexesAfter } from './autoindex.js';
 import { compileAccess } from './access.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
@@ -146,6 +147,8 @@ export function compileDirectives(
   let addTypes: Map<string, string> | undefined;
   let addEncodings: Map<string, string> | undefined;
   let followSymLinks: boolean | undefined;
+  let indexes: boolean | undefined;
+  const autoindex: AutoindexDirective[] = [];
   let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
@@ -189,6 +192,11 @@ export function compileDirectives(
           else if (name === 'none') follow = false;
         }
         followSymLinks = follow;
+        indexes = indexesAfter(d.values) ?? indexes;
+        break;
+      }
+      case 'Autoindex': {
+        autoindex.push(d);
         break;
       }
       case 'RewriteOptions':
@@ -238,6 +246,8 @@ export function compileDirectives(
     addEncodings,
     directoryIndex,
     followSymLinks,
+    indexes,
+    autoindex: compileAutoindex(autoindex, sink),
     file: options.file,
     access: compileAccess(access, sink),
   };

@@ -3,6 +3,7 @@
  * (server → vhost, parent directory → child directory).
  */
 import type { RuleSet } from './ruleset.js';
+import { mergeAutoindex } from './autoindex.js';
 
 export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
   // a child with no mod_rewrite directive at all has no config of its own: the parent's applies
@@ -44,6 +45,8 @@ function otherModules(
   | 'defaultCharset'
   | 'addTypes'
   | 'addEncodings'
+  | 'indexes'
+  | 'autoindex'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -53,6 +56,8 @@ function otherModules(
     addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
+    indexes: child.indexes ?? parent.indexes,
+    autoindex: mergeAutoindex(parent.autoindex, child.autoindex),
   };
 }
 

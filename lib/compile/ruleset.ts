@@ -5,6 +5,7 @@ import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
+import type { AutoindexConfig } from './autoindex.js';
 
 export type CondTest =
   | { readonly kind: 'regex'; readonly re: RegExp }
@@ -76,6 +77,10 @@ export interface RuleSet {
   readonly directoryIndex?: readonly string[];
   /** From `Options`: false when both FollowSymLinks and SymLinksIfOwnerMatch are off. */
   readonly followSymLinks?: boolean;
+  /** From `Options`: whether a directory without an index file is listed (mod_autoindex) or 403. */
+  readonly indexes?: boolean;
+  /** mod_autoindex's IndexIgnore, IndexOptions... of this file (merged with the parents'). */
+  readonly autoindex?: AutoindexConfig;
   readonly file?: string;
   /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
   readonly access?: AccessConfig;

@@ -119,6 +119,11 @@ export function htaccess<
             else sendStatus(req, res, 403);
             return;
           }
+          // TRACE is left to the app (site() answers it as Apache's core does)
+          if (r.kind === 'trace') {
+            next();
+            return;
+          }
           if (dotSegment(r.filename, root) === 'ht') {
             sendStatus(req, res, 403);
             return;

@@ -38,6 +38,8 @@ import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
+import { answerDirectory, fileContentType } from './directory-handler.js';
+import { answerOtherMethod, answerTrace, isDeliveryMethod } from './methods.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -161,6 +163,7 @@ export function site<
     dirs: new DirCache(recheckMs),
     // without maps no request ever waits: no budget to allocate per request
     mapTimeout: hasMaps ? mapTimeout : undefined,
+    traceEnable: true,
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = traceSink(options.trace);
@@ -173,6 +176,7 @@ export function site<
     );
   if (note) traceFn?.(note);
   const symlinks = options.symlinks ?? 'inside';
+  const fallthrough = options.fallthrough ?? true;
   const extensionHandlers = Object.entries(options.addHandler ?? {});
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
@@ -305,6 +309,9 @@ export function site<
         }
         sendStatus(req, res, 403);
         return;
+      case 'trace':
+        answerTrace(req, res);
+        return;
       case 'file':
         break;
     }
@@ -348,8 +355,28 @@ export function site<
       handler(sreq, res, next);
       return;
     }
+    if (
+      stat?.isDirectory() &&
+      !pathInfo &&
+      answerDirectory(req, res, {
+        config,
+        filename,
+        uri: r.uri,
+        args: r.args,
+        mountPath: mountOf(req)?.path ?? '',
+        fallthrough,
+        view: () => requestView(req, trust),
+        env: acc.env,
+      })
+    )
+      return;
     if (!stat || pathInfo || stat.isDirectory()) {
-      if (options.fallthrough ?? true) {
+      // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
+      if (!fallthrough && !isDeliveryMethod(req.method ?? 'GET')) {
+        answerOtherMethod(req, res, undefined);
+        return;
+      }
+      if (fallthrough) {
         appendVary(res, acc.vary);
         // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
         req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
@@ -359,18 +386,10 @@ export function site<
       sendStatus(req, res, 404);
       return;
     }
-    const method = req.method ?? 'GET';
-    if (method === 'OPTIONS') {
-      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
-      res.statusCode = 200;
-      res.setHeader('Content-Length', 0);
-      res.end();
-      return;
-    }
-    // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded)
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
-      sendStatus(req, res, 405);
+    // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
+    // 405 and 501 as site/methods.ts says
+    if (!isDeliveryMethod(req.method ?? 'GET')) {
+      answerOtherMethod(req, res, fileContentType(config, filename, acc.contentType));
       return;
     }
     appendVary(res, acc.vary);

@@ -70,6 +70,20 @@ export interface ApacheOptionsDirective extends Base {
   readonly values: readonly string[];
 }
 
+/** mod_autoindex's directives (syntax/autoindex.ts checks them, compile/autoindex.ts folds them). */
+export type AutoindexDirectiveName =
+  | 'IndexIgnore'
+  | 'IndexIgnoreReset'
+  | 'IndexOptions'
+  | 'IndexOrderDefault'
+  | 'HeaderName'
+  | 'ReadmeName';
+export interface AutoindexDirective extends Base {
+  readonly type: 'Autoindex';
+  readonly name: AutoindexDirectiveName;
+  readonly args: readonly Arg[];
+}
+
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
 export type AccessDirectiveName = 'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy';
 
@@ -95,7 +109,8 @@ export type Directive =
   | ApacheOptionsDirective
   | DefaultCharsetDirective
   | MimeMapDirective
-  | AccessDirective;
+  | AccessDirective
+  | AutoindexDirective;
 
 export interface ParsedConfig {
   readonly file?: string;
