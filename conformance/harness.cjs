@@ -200,8 +200,9 @@ function normalise(resp, vars) {
   // mod_autoindex listings show each entry's modification time: it moves with every recording
   if (typeof out.body === 'string')
     out.body = out.body.replace(/\d{4}-\d\d-\d\d \d\d:\d\d/g, '<mtime>');
-  // the methods a resource allows (OPTIONS, 405), for the requests that ask for it
-  if (resp.wantAllow && h('allow').length) out.allow = h('allow')[0];
+  // the methods a resource allows (OPTIONS, 405, 501), for the requests that ask for it; sorted:
+  // Apache lists them in the order of a hash APR seeds at random on every start
+  if (resp.wantAllow && h('allow').length) out.allow = h('allow')[0].split(',').sort().join(',');
   if (resp.wantType) {
     out.contentType = h('content-type')[0];
     // mod_mime's AddEncoding (no case records mod_deflate, so only what a rule file asks for)

@@ -7,12 +7,13 @@
  * even when a parent's front-controller rule would rewrite it. Real files, real HTTP.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import express from 'express';
-import { htaccess, site } from '../../lib/index';
+import { answerClientErrors, htaccess, site } from '../../lib/index';
 
 let root: string;
 const write = (rel: string, text: string): void => {
@@ -147,5 +148,49 @@ describe('phase order', () => {
     const res = await request(app).get('/.htaccess');
     expect(res.status).toBe(403);
     expect(res.text).not.toContain('RewriteEngine');
+  });
+});
+
+describe('methods node refuses (TRACK, BREW) through answerClientErrors', () => {
+  /** Sends raw bytes and resolves with everything the server answered before closing. */
+  function raw(port: number, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let out = '';
+      socket.on('data', (d) => (out += d.toString('latin1')));
+      socket.on('close', () => resolve(out));
+      socket.on('error', reject);
+      socket.write(text);
+    });
+  }
+
+  let server: http.Server;
+  let port = 0;
+  beforeAll(async () => {
+    write(
+      'tr/.htaccess',
+      'RewriteEngine On\nRewriteCond %{REQUEST_METHOD} ^TRAC[EK]\nRewriteRule .* - [L,R=405]\n',
+    );
+    write('tr/a.txt', 'a\n');
+    server = answerClientErrors(http.createServer(served()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  test.each<[string, RegExp]>([
+    [
+      'TRACK /tr/a.txt HTTP/1.1\r\nHost: x\r\n\r\n',
+      /^HTTP\/1\.1 405 [^]*\r\nAllow: TRACE\r\n[^]*The requested method TRACK is not allowed/,
+    ],
+    [
+      'TRACK /files/a.txt HTTP/1.1\r\nHost: x\r\n\r\n',
+      /^HTTP\/1\.1 501 [^]*<p>TRACK not supported for current URL\./,
+    ],
+    ['BREW /missing HTTP/1.1\r\nHost: x\r\n\r\n', /^HTTP\/1\.1 501 /],
+    ['TRACK /tr/a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab', /^HTTP\/1\.1 400 /],
+    ['TR@CK /tr/a.txt HTTP/1.1\r\nHost: x\r\n\r\n', /^HTTP\/1\.1 400 /],
+  ])('%j', async (request, answer) => {
+    expect(await raw(port, request)).toMatch(answer);
   });
 });

@@ -46,6 +46,14 @@ const APACHE_METHODS = new Set([
   'MERGE',
 ]);
 
+/**
+ * The Allow header of a 405 or 501 the rules answered ([R=405], [F] aside): no handler ran, so
+ * make_allow lists only TRACE (TraceEnable On), as recorded in case 174.
+ */
+export function allowForRuleStatus(status: number): string | undefined {
+  return status === 405 || status === 501 ? 'TRACE' : undefined;
+}
+
 /** GET, HEAD and POST: the methods the default handler serves a file for. */
 export function isDeliveryMethod(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'POST';

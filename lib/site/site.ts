@@ -39,7 +39,7 @@ import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './pat
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
-import { answerOtherMethod, answerTrace, isDeliveryMethod } from './methods.js';
+import { allowForRuleStatus, answerOtherMethod, answerTrace, isDeliveryMethod } from './methods.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -299,6 +299,7 @@ export function site<
           (options.log ?? debug)(
             `modrewrite: ${req.url}: ${r.status} ${statusErrorCode(r.cause)}${r.reason ? `: ${r.reason}` : ''}`,
           );
+        if (allowForRuleStatus(r.status)) res.setHeader('Allow', allowForRuleStatus(r.status)!);
         sendStatus(req, res, r.status, undefined, r.notes);
         return;
       case 'proxy':
