@@ -47,7 +47,7 @@ export interface ListingRequest {
   readonly config: AutoindexConfig;
   readonly headOnly: boolean;
   /** The entry's sub-request would be answered (not refused by access rules). */
-  readonly visible: (filename: string) => boolean;
+  readonly visible: (filename: string, isDirectory: boolean) => boolean;
   /** mod_mime's type (without parameters) and encoding of a file. */
   readonly typeOf: (filename: string) => { type?: string; encoding?: string };
   /** HeaderName/ReadmeName: the sub-request for a URL relative to the directory. */
@@ -269,7 +269,7 @@ function entryFor(req: ListingRequest, dir: string, name: string, v: View): Entr
     return undefined;
   }
   const isDir = st.isDirectory();
-  if ((!isDir && !st.isFile()) || !req.visible(full)) return undefined;
+  if ((!isDir && !st.isFile()) || !req.visible(full, isDir)) return undefined;
   const detailed = (v.opts & (FANCY_INDEXING | TABLE_INDEXING)) !== 0;
   const first = detailed && isDir && (v.opts & FOLDERS_FIRST) !== 0;
   const base = { name: isDir ? `${name}/` : name, isDir: first };

@@ -109,7 +109,7 @@ async function listing(
     args: d.args,
     config: autoindexFor(d.config, d.filename),
     headOnly,
-    visible: (filename) => visible(d, filename),
+    visible: (filename, isDirectory) => visible(d, filename, isDirectory),
     typeOf: (filename) => {
       const s = fileSettingsFor(d.config, filename);
       const type = addedType(filename, s.addTypes) ?? contentTypeFor(filename);
@@ -134,12 +134,15 @@ async function listing(
   res.end(headOnly ? undefined : body);
 }
 
-/** The entry's sub-request (ap_sub_req_lookup_dirent) passes the access phase. */
-function visible(d: DirectoryRequest, filename: string): boolean {
+/**
+ * The entry's sub-request (ap_sub_req_lookup_dirent) passes the access phase: a subdirectory's
+ * own .htaccess counts (its `Require all denied` hides it), a broken one hides it too (500).
+ */
+function visible(d: DirectoryRequest, filename: string, isDirectory: boolean): boolean {
   if (htFileDenied(filename)) return false;
   const store = d.config.store;
   if (!store || !underRoot(filename, d.config.root)) return true;
-  const cfg = store.configForPath(filename, false);
+  const cfg = store.configForPath(filename, isDirectory);
   if (cfg.failure) return false;
   return !accessDenied(cfg.access, filename, d.env, d.view());
 }
@@ -153,7 +156,7 @@ async function include(d: DirectoryRequest, target: string): Promise<Included | 
     target: escapeUri(path) + (q < 0 ? '' : target.slice(q)),
   });
   if (r.kind !== 'file' || r.pathInfo || !r.stat?.isFile()) return undefined;
-  if (!visible(d, r.filename)) return undefined;
+  if (!visible(d, r.filename, false)) return undefined;
   let body: string;
   try {
     body = readFileSync(fsPath(r.filename)).toString('latin1');
