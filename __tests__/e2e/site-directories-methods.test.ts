@@ -193,4 +193,18 @@ describe('methods node refuses (TRACK, BREW) through answerClientErrors', () => 
   ])('%j', async (request, answer) => {
     expect(await raw(port, request)).toMatch(answer);
   });
+
+  test('bytes after a dispatched head end the connection: one answer, no hang', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let out = '';
+      socket.on('data', (d) => (out += d.toString('latin1')));
+      socket.on('close', () => resolve(out));
+      socket.on('error', reject);
+      socket.write('TRACK /files/a.txt HTTP/1.1\r\nHost: x\r\n\r\n');
+      setTimeout(() => socket.write('GET /files/a.txt HTTP/1.1\r\nHost: x\r\n\r\n'), 20);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 501 /);
+    expect(answer.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+  });
 });

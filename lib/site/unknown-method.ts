@@ -16,6 +16,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** How much of a refused request is looked at: Apache's default LimitRequestFieldSize-ish head. */
 const MAX_HEAD = 16 * 1024;
 
+/** Sockets with a dispatched request: their parser is dead, anything more they send ends them. */
+const dispatched = new WeakSet<Duplex>();
+
 interface Head {
   readonly method: string;
   readonly url: string;
@@ -68,10 +71,16 @@ export function dispatchUnknownMethod(
   err: NodeJS.ErrnoException & { rawPacket?: Buffer },
   socket: Duplex,
 ): boolean {
+  if (dispatched.has(socket)) {
+    // more bytes after the dispatched head (pipelining): node's parser already failed on them
+    socket.destroy();
+    return true;
+  }
   if (err.code !== 'HPE_INVALID_METHOD' || !err.rawPacket || server.listenerCount('request') === 0)
     return false;
   const head = parseHead(err.rawPacket);
   if (!head) return false;
+  dispatched.add(socket);
   const req = new IncomingMessage(socket as Socket);
   req.method = head.method;
   req.url = head.url;
