@@ -148,6 +148,7 @@ export function compileDirectives(
   let addEncodings: Map<string, string> | undefined;
   let followSymLinks: boolean | undefined;
   let indexes: boolean | undefined;
+  let traceEnable: boolean | undefined;
   const autoindex: AutoindexDirective[] = [];
   let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
@@ -199,6 +200,9 @@ export function compileDirectives(
         autoindex.push(d);
         break;
       }
+      case 'TraceEnable':
+        traceEnable = d.on;
+        break;
       case 'RewriteOptions':
         for (const o of d.options) {
           const key = o.text.toLowerCase();
@@ -247,6 +251,7 @@ export function compileDirectives(
     directoryIndex,
     followSymLinks,
     indexes,
+    traceEnable,
     autoindex: compileAutoindex(autoindex, sink),
     file: options.file,
     access: compileAccess(access, sink),

@@ -79,6 +79,8 @@ export interface RuleSet {
   readonly followSymLinks?: boolean;
   /** From `Options`: whether a directory without an index file is listed (mod_autoindex) or 403. */
   readonly indexes?: boolean;
+  /** core's TraceEnable (server config): whether TRACE is echoed (true) or 405 (false). */
+  readonly traceEnable?: boolean;
   /** mod_autoindex's IndexIgnore, IndexOptions... of this file (merged with the parents'). */
   readonly autoindex?: AutoindexConfig;
   readonly file?: string;

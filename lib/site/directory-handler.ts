@@ -80,7 +80,7 @@ export function answerDirectory(
   if (method !== 'GET' && method !== 'HEAD') {
     // POST: the default handler's 404 for a directory; the others as core answers them
     if (method === 'POST' || d.fallthrough) return false;
-    answerOtherMethod(req, res, 'httpd/unix-directory');
+    answerOtherMethod(req, res, 'httpd/unix-directory', d.config.traceEnable !== false);
     return true;
   }
   const indexes = indexesFor(d.config, d.filename);

@@ -5,7 +5,7 @@
  * Redirects and F/G/R=4xx are answered here; `[P]` goes to `options.proxy`. A broken `.htaccess`
  * answers 500 for requests under it (logged once per version), `.ht*` files are 403.
  */
-import { allowForRuleStatus } from './methods.js';
+import { setRuleAllow } from './methods.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../common/escape.js';
 import { invalidHost } from '../engine/request.js';
@@ -111,8 +111,7 @@ export function htaccess<
             return;
           }
           if (r.kind === 'status') {
-            const allow = allowForRuleStatus(r.status);
-            if (allow) res.setHeader('Allow', allow);
+            setRuleAllow(res, r.status, true);
             sendStatus(req, res, r.status, undefined, r.notes);
             return;
           }

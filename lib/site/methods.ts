@@ -12,8 +12,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorPage, sendStatus } from '../http/respond.js';
 
-/** What the default handler allows (make_allow's order, recorded from Apache 2.4.71). */
-export const DEFAULT_ALLOW = 'HEAD,GET,POST,OPTIONS,TRACE';
+/**
+ * What the default handler allows; TRACE only with TraceEnable On (make_allow). Apache's order is
+ * that of a randomly seeded hash: any order is Apache's.
+ */
+export function defaultAllow(trace: boolean): string {
+  return trace ? 'HEAD,GET,POST,OPTIONS,TRACE' : 'HEAD,GET,POST,OPTIONS';
+}
 
 /** Apache's method registry (http_protocol.c register_one_method): case-sensitive names. */
 const APACHE_METHODS = new Set([
@@ -50,8 +55,8 @@ const APACHE_METHODS = new Set([
  * The Allow header of a 405 or 501 the rules answered ([R=405], [F] aside): no handler ran, so
  * make_allow lists only TRACE (TraceEnable On), as recorded in case 174.
  */
-export function allowForRuleStatus(status: number): string | undefined {
-  return status === 405 || status === 501 ? 'TRACE' : undefined;
+export function setRuleAllow(res: ServerResponse, status: number, trace: boolean): void {
+  if (status === 405 || status === 501) res.setHeader('Allow', trace ? 'TRACE' : '');
 }
 
 /** GET, HEAD and POST: the methods the default handler serves a file for. */
@@ -67,10 +72,11 @@ export function answerOtherMethod(
   req: IncomingMessage,
   res: ServerResponse,
   contentType: string | undefined,
+  trace: boolean,
 ): void {
   const method = req.method ?? 'GET';
   // ap_allow_standard_methods ran first: every answer carries Allow
-  res.setHeader('Allow', DEFAULT_ALLOW);
+  res.setHeader('Allow', defaultAllow(trace));
   if (!APACHE_METHODS.has(method)) {
     sendStatus(req, res, 501);
     return;
@@ -98,8 +104,16 @@ function headersIn(req: IncomingMessage): [string, string][] {
   return [...merged.values()];
 }
 
-/** ap_send_http_trace with TraceEnable On: the request echoed back, or 413 when it has a body. */
-export function answerTrace(req: IncomingMessage, res: ServerResponse): void {
+/**
+ * ap_send_http_trace: with TraceEnable On the request echoed back, or 413 when it has a body;
+ * with Off 405 and an empty Allow (nothing ran that allows a method; recorded, case 175).
+ */
+export function answerTrace(req: IncomingMessage, res: ServerResponse, enabled: boolean): void {
+  if (!enabled) {
+    res.setHeader('Allow', '');
+    sendStatus(req, res, 405);
+    return;
+  }
   const length = req.headers['content-length'];
   const hasBody =
     (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;

@@ -46,7 +46,10 @@ export interface SiteConfig {
   readonly dirs?: DirCache;
   /** Per-request budget for asynchronous map answers, in ms (see MapBudget). @default none */
   readonly mapTimeout?: number;
-  /** TraceEnable On: TRACE is answered after the server-context rules (site/methods.ts). */
+  /**
+   * core's TraceEnable: TRACE is answered after the server-context rules (site/methods.ts), echoed
+   * (true) or 405 (false); undefined: not intercepted (htaccess() leaves it to the app).
+   */
   readonly traceEnable?: boolean;
 }
 
@@ -338,8 +341,8 @@ function afterServer(
     }
   }
   // core's ap_send_http_trace (map_to_storage): after translate_name, before the directory walk
-  if (site.traceEnable && base.view.method === 'TRACE' && !base.view.isSubreq && !redirected)
-    return { kind: 'trace', acc, uri, args };
+  const traced = site.traceEnable !== undefined && base.view.method === 'TRACE';
+  if (traced && !base.view.isSubreq && !redirected) return { kind: 'trace', acc, uri, args };
   if (!mapped) {
     if (path === '*' || !path.startsWith('/'))
       return { kind: 'status', status: 400, acc, uri, args };

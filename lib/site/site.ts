@@ -39,7 +39,7 @@ import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './pat
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
-import { allowForRuleStatus, answerOtherMethod, answerTrace, isDeliveryMethod } from './methods.js';
+import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -163,7 +163,7 @@ export function site<
     dirs: new DirCache(recheckMs),
     // without maps no request ever waits: no budget to allocate per request
     mapTimeout: hasMaps ? mapTimeout : undefined,
-    traceEnable: true,
+    traceEnable: serverRules?.traceEnable ?? true,
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = traceSink(options.trace);
@@ -299,7 +299,7 @@ export function site<
           (options.log ?? debug)(
             `modrewrite: ${req.url}: ${r.status} ${statusErrorCode(r.cause)}${r.reason ? `: ${r.reason}` : ''}`,
           );
-        if (allowForRuleStatus(r.status)) res.setHeader('Allow', allowForRuleStatus(r.status)!);
+        setRuleAllow(res, r.status, config.traceEnable !== false);
         sendStatus(req, res, r.status, undefined, r.notes);
         return;
       case 'proxy':
@@ -311,7 +311,7 @@ export function site<
         sendStatus(req, res, 403);
         return;
       case 'trace':
-        answerTrace(req, res);
+        answerTrace(req, res, config.traceEnable !== false);
         return;
       case 'file':
         break;
@@ -374,7 +374,7 @@ export function site<
     if (!stat || pathInfo || stat.isDirectory()) {
       // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
       if (!fallthrough && !isDeliveryMethod(req.method ?? 'GET')) {
-        answerOtherMethod(req, res, undefined);
+        answerOtherMethod(req, res, undefined, config.traceEnable !== false);
         return;
       }
       if (fallthrough) {
@@ -390,7 +390,12 @@ export function site<
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
     // 405 and 501 as site/methods.ts says
     if (!isDeliveryMethod(req.method ?? 'GET')) {
-      answerOtherMethod(req, res, fileContentType(config, filename, acc.contentType));
+      answerOtherMethod(
+        req,
+        res,
+        fileContentType(config, filename, acc.contentType),
+        config.traceEnable !== false,
+      );
       return;
     }
     appendVary(res, acc.vary);

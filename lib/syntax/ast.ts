@@ -84,6 +84,12 @@ export interface AutoindexDirective extends Base {
   readonly args: readonly Arg[];
 }
 
+/** core's `TraceEnable On|Off` (server config only). */
+export interface TraceEnableDirective extends Base {
+  readonly type: 'TraceEnable';
+  readonly on: boolean;
+}
+
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
 export type AccessDirectiveName = 'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy';
 
@@ -110,7 +116,8 @@ export type Directive =
   | DefaultCharsetDirective
   | MimeMapDirective
   | AccessDirective
-  | AutoindexDirective;
+  | AutoindexDirective
+  | TraceEnableDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

@@ -5,8 +5,13 @@
  * (Ascending|Descending Name|Date|Size|Description), HeaderName and ReadmeName (one name).
  */
 import type { SourcePosition } from '../errors.js';
-import type { Arg, AutoindexDirective, AutoindexDirectiveName } from './ast.js';
-import type { ProblemSink } from './parse.js';
+import type {
+  Arg,
+  AutoindexDirective,
+  AutoindexDirectiveName,
+  TraceEnableDirective,
+} from './ast.js';
+import type { ConfigContext, ProblemSink } from './parse.js';
 
 /** Lower-case name → directive, for parse.ts's switch. */
 export const AUTOINDEX_DIRECTIVES = new Map<string, AutoindexDirectiveName>(
@@ -75,4 +80,31 @@ export function parseAutoindex(
     }
   }
   return { type: 'Autoindex', name, args, pos };
+}
+
+/**
+ * core's `TraceEnable On|Off` (what answers TRACE, site/methods.ts): server config only, an
+ * `.htaccess` line is Apache's "not allowed here" (500, recorded in case 175). `extended` (echoing
+ * a request body) is refused: modrewrite does not read TRACE bodies.
+ */
+export function parseTraceEnable(
+  args: readonly Arg[],
+  context: ConfigContext,
+  pos: SourcePosition,
+  sink: ProblemSink,
+): TraceEnableDirective | undefined {
+  if (context === 'directory') {
+    sink.add('ERR_CONTEXT', 'TraceEnable not allowed here', pos);
+    return undefined;
+  }
+  const value = args[0]?.text.toLowerCase();
+  if (args.length !== 1 || (value !== 'on' && value !== 'off')) {
+    const message =
+      value === 'extended'
+        ? 'TraceEnable extended is not supported by modrewrite (On or Off)'
+        : 'TraceEnable must be On or Off';
+    sink.add('ERR_DIRECTIVE_ARGS', message, args[0]?.pos ?? pos);
+    return undefined;
+  }
+  return { type: 'TraceEnable', on: value === 'on', pos };
 }

@@ -26,6 +26,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'Options',
         'AddDefaultCharset',
         'ServerSignature',
+        'TraceEnable',
         '<IfModule',
         '<IfDefine',
         '<IfFile',

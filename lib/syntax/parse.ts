@@ -2,7 +2,7 @@
  * Apache directive text → AST with positions. Collects every problem instead of stopping at the
  * first; the compiler adds its own problems to the same list.
  */
-import { AUTOINDEX_DIRECTIVES, parseAutoindex } from './autoindex.js';
+import { AUTOINDEX_DIRECTIVES, parseAutoindex, parseTraceEnable } from './autoindex.js';
 import {
   codeFrame,
   type RewriteErrorCode,
@@ -302,6 +302,8 @@ function parseLine(
     }
     case 'options':
       return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
+    case 'traceenable':
+      return parseTraceEnable(parseConfWords(line, rest), context, pos, sink);
     case 'indexignore':
     case 'indexignorereset':
     case 'indexoptions':

@@ -115,6 +115,33 @@ test.each<[string, string]>([
   expect(problems(text)).toEqual([problem]);
 });
 
+test.each<[string, boolean | undefined]>([
+  ['TraceEnable Off', false],
+  ['TraceEnable on', true],
+  ['', undefined],
+])('server config %j: traceEnable %s', (text, on) => {
+  expect(compileText(text, { context: 'server' }).traceEnable).toBe(on);
+});
+
+test.each<[string, 'server' | 'directory', string]>([
+  ['TraceEnable Off', 'directory', 'ERR_CONTEXT 1:1 TraceEnable not allowed here'],
+  [
+    'TraceEnable extended',
+    'server',
+    'ERR_DIRECTIVE_ARGS 1:13 TraceEnable extended is not supported by modrewrite (On or Off)',
+  ],
+  ['TraceEnable', 'server', 'ERR_DIRECTIVE_ARGS 1:1 TraceEnable must be On or Off'],
+])('%j in %s context is refused', (text, context, problem) => {
+  let got: string[] = [];
+  try {
+    compileText(text, { context });
+  } catch (err) {
+    if (!(err instanceof RewriteError)) throw err;
+    got = err.problems.map((p) => `${p.code} ${p.line}:${p.column} ${p.message}`);
+  }
+  expect(got).toEqual([problem]);
+});
+
 test('<IfModule mod_autoindex.c> is true: its IndexIgnore is read', () => {
   const c = htaccess('<IfModule mod_autoindex.c>\nIndexIgnore *.log\n</IfModule>').autoindex;
   expect(c?.ignore).toEqual(['*.log']);
