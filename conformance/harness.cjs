@@ -197,6 +197,12 @@ function normalise(resp, vars) {
   }
   // site cases compare the pages of every status (Apache's error documents, mod_dir's 301)
   if (resp.wantBody && resp.status !== 200 && !out.body) out.body = unvar(resp.body);
+  // mod_autoindex listings show each entry's modification time: it moves with every recording
+  if (typeof out.body === 'string')
+    out.body = out.body.replace(/\d{4}-\d\d-\d\d \d\d:\d\d/g, '<mtime>');
+  // the methods a resource allows (OPTIONS, 405, 501), for the requests that ask for it; sorted:
+  // Apache lists them in the order of a hash APR seeds at random on every start
+  if (resp.wantAllow && h('allow').length) out.allow = h('allow')[0].split(',').sort().join(',');
   if (resp.wantType) {
     out.contentType = h('content-type')[0];
     // mod_mime's AddEncoding (no case records mod_deflate, so only what a rule file asks for)

@@ -5,7 +5,7 @@
 // system service), inside a private network namespace (only `lo`), so no rule can make Apache
 // look up or reach another host. Writes each case's `expect` back into conformance/cases/*.json.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -70,6 +70,13 @@ function conf(root, port, kase) {
       `ErrorLog "${root}/error.log"`,
       'LogLevel warn rewrite:trace8',
       ...MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+      // a case may ask for more of Debian's modules, each with its stock mods-available/ .conf
+      ...(kase.modules || []).flatMap((m) => [
+        `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`,
+        ...(existsSync(`/etc/apache2/mods-available/${m}.conf`)
+          ? [`Include /etc/apache2/mods-available/${m}.conf`]
+          : []),
+      ]),
       'User www-data',
       'Group www-data',
       'ServerName localhost',
@@ -156,6 +163,7 @@ async function main() {
           const resp = await rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
           resp.wantType = !!r.type;
           resp.wantBody = !!kase.site;
+          resp.wantAllow = !!r.allow;
           r.expect = normalise(resp, {
             DOCROOT: docroot,
             PORT: port,

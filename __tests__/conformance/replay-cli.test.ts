@@ -19,6 +19,7 @@ interface Req {
   method?: string;
   host?: string;
   type?: boolean;
+  allow?: boolean;
   expect?: unknown;
   differs?: string;
 }
@@ -139,6 +140,7 @@ describe.each(files)('%s through modrewrite serve', (file) => {
     );
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
+    resp.wantAllow = !!r.allow;
     const got = harness.normalise(resp, {
       DOCROOT: docroot,
       PORT: port,

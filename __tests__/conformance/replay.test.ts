@@ -30,6 +30,7 @@ interface Req {
   headers?: Record<string, string>;
   host?: string;
   type?: boolean;
+  allow?: boolean;
   expect?: unknown;
   differs?: string;
 }
@@ -235,6 +236,7 @@ describe.each(files)('%s', (file) => {
     );
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
+    resp.wantAllow = !!r.allow;
     const got = harness.normalise(resp, {
       DOCROOT: docroot,
       PORT: port,

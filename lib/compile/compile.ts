@@ -5,9 +5,16 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
-import type { AccessDirective, Arg, Directive, FilesScopedDirective } from '../syntax/ast.js';
+import type {
+  AccessDirective,
+  Arg,
+  AutoindexDirective,
+  Directive,
+  FilesScopedDirective,
+} from '../syntax/ast.js';
 import type { FilesSection } from '../syntax/sections.js';
 import { compileAccess, filesMatcher } from './access.js';
+import { compileAutoindex, indexesAfter } from './autoindex.js';
 import { compileEnv, compileIfAccess } from './env.js';
 import type { AccessConfig } from './access.js';
 import type { EnvDirective } from '../syntax/env.js';
@@ -161,6 +168,9 @@ export function compileDirectives(
   let addTypes: Map<string, string> | undefined;
   let addEncodings: Map<string, string> | undefined;
   let followSymLinks: boolean | undefined;
+  let indexes: boolean | undefined;
+  let traceEnable: boolean | undefined;
+  const autoindex: AutoindexDirective[] = [];
   let directoryIndex: readonly string[] | undefined;
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
@@ -206,8 +216,16 @@ export function compileDirectives(
           else if (name === 'none') follow = false;
         }
         followSymLinks = follow;
+        indexes = indexesAfter(d.values) ?? indexes;
         break;
       }
+      case 'Autoindex': {
+        autoindex.push(d);
+        break;
+      }
+      case 'TraceEnable':
+        traceEnable = d.on;
+        break;
       case 'RewriteOptions':
         for (const o of d.options) {
           const key = o.text.toLowerCase();
@@ -266,6 +284,9 @@ export function compileDirectives(
     addEncodings,
     directoryIndex,
     followSymLinks,
+    indexes,
+    traceEnable,
+    autoindex: compileAutoindex(autoindex, sink),
     file: options.file,
     access: withIfAccess(
       compileAccess(

@@ -4,6 +4,7 @@
  */
 import { mergeEnv } from './env.js';
 import type { RuleSet } from './ruleset.js';
+import { mergeAutoindex } from './autoindex.js';
 
 /**
  * The rule set Apache uses for `child` inside `parent` (a vhost in the server, a directory's
@@ -56,6 +57,8 @@ function otherModules(
   | 'addEncodings'
   | 'filesScoped'
   | 'env'
+  | 'indexes'
+  | 'autoindex'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -68,6 +71,8 @@ function otherModules(
     // core merges the <Files> sections of every directory on the way, the parents' first
     filesScoped: concat(parent.filesScoped, child.filesScoped),
     env: mergeEnv(parent.env, child.env),
+    indexes: child.indexes ?? parent.indexes,
+    autoindex: mergeAutoindex(parent.autoindex, child.autoindex),
   };
 }
 

@@ -6,6 +6,7 @@ import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
 import type { EnvConfig } from './env.js';
+import type { AutoindexConfig } from './autoindex.js';
 
 export type CondTest =
   | { readonly type: 'regex'; readonly re: RegExp }
@@ -77,6 +78,12 @@ export interface RuleSet {
   readonly directoryIndex?: readonly string[];
   /** From `Options`: false when both FollowSymLinks and SymLinksIfOwnerMatch are off. */
   readonly followSymLinks?: boolean;
+  /** From `Options`: whether a directory without an index file is listed (mod_autoindex) or 403. */
+  readonly indexes?: boolean;
+  /** core's TraceEnable (server config): whether TRACE is echoed (true) or 405 (false). */
+  readonly traceEnable?: boolean;
+  /** mod_autoindex's IndexIgnore, IndexOptions... of this file (merged with the parents'). */
+  readonly autoindex?: AutoindexConfig;
   readonly file?: string;
   /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
   readonly access?: AccessConfig;

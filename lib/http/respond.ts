@@ -244,6 +244,8 @@ export function cannedMessage(
       return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
     case 414:
       return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
+    case 501:
+      return `<p>${m} not supported for current URL.<br />\n</p>\n`;
     case 502:
       return '<p>The proxy server received an invalid\r\nresponse from an upstream server.<br />\r\n</p>\n';
     case 503:

@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { cannedMessage, errorPage } from '../http/respond.js';
+import { dispatchUnknownMethod } from './unknown-method.js';
 
 /** How long a refused client may take to receive its error page before its socket is destroyed. */
 export const CLIENT_ERROR_LINGER_MS = 1000;
@@ -23,6 +24,8 @@ export function answerClientErrors(server: Server): Server {
       socket.destroy();
       return;
     }
+    // a method node's parser does not know (TRACK): the rules still decide, as in Apache
+    if (dispatchUnknownMethod(server, err, socket)) return;
     const status =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? 431

@@ -5,6 +5,7 @@
  * Redirects and F/G/R=4xx are answered here; `[P]` goes to `options.proxy`. A broken `.htaccess`
  * answers 500 for requests under it (logged once per version), `.ht*` files are 403.
  */
+import { setRuleAllow } from './methods.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../common/escape.js';
 import { invalidHost } from '../engine/request.js';
@@ -111,6 +112,7 @@ export function htaccess<
       return;
     }
     if (r.kind === 'status') {
+      setRuleAllow(res, r.status, true);
       sendError(req, res, next, r.status, r, r.notes);
       return;
     }
@@ -118,6 +120,11 @@ export function htaccess<
     if (r.kind === 'proxy') {
       if (options.proxy) handOff(options.proxy, req, res, next, r);
       else sendStatus(req, res, 403);
+      return;
+    }
+    // TRACE is left to the app (site() answers it as Apache's core does)
+    if (r.kind === 'trace') {
+      next();
       return;
     }
     if (dotSegment(r.filename, root) === 'ht') {

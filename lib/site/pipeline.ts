@@ -35,6 +35,7 @@ import {
   runSetEnvIf,
   type RequestFacts,
 } from './env.js';
+import { declinesNoSlash, htFileDenied } from './phases.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -57,6 +58,11 @@ export interface SiteConfig {
   readonly dirs?: DirCache;
   /** Per-request budget for asynchronous map answers, in ms (see MapBudget). @default none */
   readonly mapTimeout?: number;
+  /**
+   * core's TraceEnable: TRACE is answered after the server-context rules (site/methods.ts), echoed
+   * (true) or 405 (false); undefined: not intercepted (htaccess() leaves it to the app).
+   */
+  readonly traceEnable?: boolean;
 }
 
 /** Side effects collected on the way (Set-Cookie from [CO], Vary, env, T=, H=). */
@@ -106,6 +112,8 @@ export type SiteResult = {
       readonly path: string;
       readonly symlink: boolean;
     }
+  /** TRACE, answered by core in map_to_storage (before any .htaccess): site/methods.ts. */
+  | { readonly kind: 'trace' }
 );
 
 type Pass =
@@ -116,6 +124,7 @@ type Pass =
       readonly acc: Collected;
       readonly filename: string;
       readonly stat: Stats | undefined;
+      readonly pathInfo: string;
     };
 
 export interface RequestInput {
@@ -163,6 +172,13 @@ export async function resolveRequest(
     const p0 = onePass(site, input.view, uri, args, acc, redirected, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
+      // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
+      // even though a per-directory rule rewrote it (finfo is still the directory)
+      const slash =
+        p.stat?.isDirectory() && !p.pathInfo
+          ? slashRedirect(site, input, uri, args, p.filename, round === 0, acc)
+          : undefined;
+      if (slash) return slash;
       const overLimit = recursionLimit(round, acc, uri, args);
       if (overLimit) return overLimit;
       const next = parseTarget(p.url);
@@ -179,18 +195,10 @@ export async function resolveRequest(
     const cfg = dirSettings(site, p.filename);
     // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its slash
     const bareRoot = input.bareMount === true && round === 0 && uri === '/';
-    if (!uri.endsWith('/') || bareRoot) {
-      if (!cfg.slash) return p;
-      const path = bareRoot ? '/' : `${escapeUri(uri)}/`;
-      const location = constructUrl(
-        input.view,
-        site.server,
-        `${path}${args !== null ? '?' + args : ''}`,
-      );
-      return { kind: 'redirect', status: 301, location, acc, uri, args };
-    }
-    // HEAD is a GET to Apache (header_only)
-    if (!['GET', 'HEAD', 'POST'].includes(input.view.method)) return p;
+    if (!uri.endsWith('/') || bareRoot)
+      return slashRedirect(site, input, uri, args, p.filename, round === 0, acc) ?? p;
+    // the index sub-requests run for every method (mod_dir has no method check): OPTIONS and
+    // DELETE reach the index file's handler, as in Apache (case 171)
     let errorStatus = 0;
     let taken: Pass | undefined;
     for (const name of cfg.index) {
@@ -252,6 +260,31 @@ export function fileSettingsFor(
     addTypes: rs?.addTypes ?? site.serverRules?.addTypes,
     addEncodings: rs?.addEncodings ?? site.serverRules?.addEncodings,
   };
+}
+
+/**
+ * mod_dir's DirectorySlash: a 301 to the directory URL with its slash (query kept), when the URL
+ * lacks it and DirectorySlash is on for the directory; undefined otherwise.
+ */
+function slashRedirect(
+  site: SiteConfig,
+  input: RequestInput,
+  uri: string,
+  args: string | null,
+  dirPath: string,
+  firstRound: boolean,
+  acc: Collected,
+): SiteResult | undefined {
+  const bareRoot = input.bareMount === true && firstRound && uri === '/';
+  if (uri.endsWith('/') && !bareRoot) return undefined;
+  if (!dirSettings(site, dirPath).slash) return undefined;
+  const path = bareRoot ? '/' : `${escapeUri(uri)}/`;
+  const location = constructUrl(
+    input.view,
+    site.server,
+    `${path}${args !== null ? '?' + args : ''}`,
+  );
+  return { kind: 'redirect', status: 301, location, acc, uri, args };
 }
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */
@@ -349,6 +382,9 @@ function afterServer(
       else path = o.path;
     }
   }
+  // core's ap_send_http_trace (map_to_storage): after translate_name, before the directory walk
+  const traced = site.traceEnable !== undefined && base.view.method === 'TRACE';
+  if (traced && !base.view.isSubreq && !redirected) return { kind: 'trace', acc, uri, args };
   if (!mapped) {
     if (path === '*' || !path.startsWith('/'))
       return { kind: 'status', status: 400, acc, uri, args };
@@ -456,8 +492,23 @@ function afterServer(
       args,
       filename: mapped.filename,
     };
+  // the stock `<FilesMatch "^\.ht">Require all denied</FilesMatch>`: an access check too, so it
+  // precedes per-directory rewriting (a rule routing /.htaccess to index.php never runs)
+  if (htFileDenied(mapped.filename))
+    return {
+      kind: 'status',
+      status: 403,
+      reason: `client denied by server configuration: ${mapped.filename}`,
+      acc,
+      uri,
+      args,
+      filename: mapped.filename,
+    };
   const rs = cfg.ruleSet;
   if (!rs || rs.engine !== true) return mappedFile();
+  // hook_fixup: the .htaccess of the very directory the URL names without its slash is not
+  // applied (unless RewriteOptions AllowNoSlash), so mod_dir can redirect to the slash
+  if (declinesNoSlash(rs, cfg.rewriteDir, mapped)) return mappedFile();
   // END in the server context ends here too; env set there is visible
   const m = mapped;
   const result = evaluateDirectoryPass(rs, {
@@ -514,7 +565,14 @@ function afterDirectory(
   const r = pass.result;
   if (r.type === 'internal') {
     fixup();
-    return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
+    return {
+      kind: 'internal',
+      url: r.url,
+      acc,
+      filename: mapped.filename,
+      stat,
+      pathInfo: mapped.pathInfo,
+    };
   }
   const o = r.outcome;
   if (o.type === 'redirect')

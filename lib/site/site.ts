@@ -40,6 +40,8 @@ import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './pat
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { errorRedirectEnv } from './error-document.js';
 import { serveFile } from './static-file.js';
+import { answerDirectory, fileContentType } from './directory-handler.js';
+import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -174,6 +176,7 @@ export function site<
     dirs: new DirCache(recheckMs),
     // without maps no request ever waits: no budget to allocate per request
     mapTimeout: hasMaps ? mapTimeout : undefined,
+    traceEnable: serverRules?.traceEnable ?? true,
   };
   const trust = compileTrust(options.trustProxy);
   const traceFn = traceSink(options.trace);
@@ -186,6 +189,7 @@ export function site<
     );
   if (note) traceFn?.(note);
   const symlinks = options.symlinks ?? 'inside';
+  const fallthrough = options.fallthrough ?? true;
   const extensionHandlers = Object.entries(options.addHandler ?? {});
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
@@ -310,6 +314,7 @@ export function site<
           (options.log ?? debug)(
             `modrewrite: ${req.url}: ${r.status} ${statusErrorCode(r.cause)}${r.reason ? `: ${r.reason}` : ''}`,
           );
+        setRuleAllow(res, r.status, config.traceEnable !== false);
         sendError(req, res, next, r.status, r, r.notes);
         return;
       case 'proxy':
@@ -319,6 +324,9 @@ export function site<
           return;
         }
         sendStatus(req, res, 403);
+        return;
+      case 'trace':
+        answerTrace(req, res, config.traceEnable !== false);
         return;
       case 'file':
         break;
@@ -365,8 +373,32 @@ export function site<
       handler(sreq, res, next);
       return;
     }
+    if (
+      stat?.isDirectory() &&
+      !pathInfo &&
+      answerDirectory(req, res, {
+        config,
+        filename,
+        uri: r.uri,
+        args: r.args,
+        mountPath: mountOf(req)?.path ?? '',
+        fallthrough,
+        view: () => requestView(req, trust),
+        env: acc.env,
+      })
+    )
+      return;
+    // an ErrorDocument is fetched with GET (ap_die_r)
+    const method = acc.errorStatus !== undefined ? 'GET' : (req.method ?? 'GET');
     if (!stat || pathInfo || stat.isDirectory()) {
-      if ((options.fallthrough ?? true) && acc.errorStatus === undefined) {
+      // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
+      if (!fallthrough && !isDeliveryMethod(method)) {
+        answerOtherMethod(req, res, undefined, config.traceEnable !== false, (status) =>
+          sendError(req, res, next, status, r),
+        );
+        return;
+      }
+      if (fallthrough && acc.errorStatus === undefined) {
         appendVary(res, acc.vary);
         // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
         req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
@@ -376,19 +408,16 @@ export function site<
       sendError(req, res, next, 404, r);
       return;
     }
-    // an ErrorDocument is fetched with GET (ap_die_r)
-    const method = acc.errorStatus !== undefined ? 'GET' : (req.method ?? 'GET');
-    if (method === 'OPTIONS') {
-      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
-      res.statusCode = 200;
-      res.setHeader('Content-Length', 0);
-      res.end();
-      return;
-    }
-    // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded)
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
-      sendError(req, res, next, 405, r);
+    // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
+    // 405 and 501 as site/methods.ts says
+    if (!isDeliveryMethod(method)) {
+      answerOtherMethod(
+        req,
+        res,
+        fileContentType(config, filename, acc.contentType),
+        config.traceEnable !== false,
+        (status) => sendError(req, res, next, status, r),
+      );
       return;
     }
     appendVary(res, acc.vary);

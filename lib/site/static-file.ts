@@ -10,6 +10,7 @@ import mimeDb from 'mime-db';
 import mimeTypes from 'mime-types';
 import send from 'send';
 import { bytesToUtf8 } from '../common/bytes.js';
+import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 
 export interface ServeFileOptions {
   /** A type forced by [T=]. */
@@ -29,6 +30,9 @@ export interface ServeFileOptions {
 
 /** The Content-Type Apache would send for `path`, or undefined. */
 export function contentTypeFor(path: string): string | undefined {
+  // Debian's Apache reads the system's /etc/mime.types: when it is there, it alone decides
+  const system = systemMimeTypes();
+  if (system) return systemTypeFor(system, basename(path));
   const ext = extname(path);
   if (!ext) return undefined;
   const type = mimeTypes.lookup(ext);

@@ -73,6 +73,26 @@ export interface ApacheOptionsDirective extends Base {
   readonly values: readonly string[];
 }
 
+/** mod_autoindex's directives (syntax/autoindex.ts checks them, compile/autoindex.ts folds them). */
+export type AutoindexDirectiveName =
+  | 'IndexIgnore'
+  | 'IndexIgnoreReset'
+  | 'IndexOptions'
+  | 'IndexOrderDefault'
+  | 'HeaderName'
+  | 'ReadmeName';
+export interface AutoindexDirective extends Base {
+  readonly type: 'Autoindex';
+  readonly name: AutoindexDirectiveName;
+  readonly args: readonly Arg[];
+}
+
+/** core's `TraceEnable On|Off` (server config only). */
+export interface TraceEnableDirective extends Base {
+  readonly type: 'TraceEnable';
+  readonly on: boolean;
+}
+
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
 export type AccessDirectiveName = 'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy';
 
@@ -111,7 +131,9 @@ export type Directive =
   | MimeMapDirective
   | AccessDirective
   | FilesScopedDirective
-  | EnvDirective;
+  | EnvDirective
+  | AutoindexDirective
+  | TraceEnableDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

@@ -26,6 +26,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'Options',
         'AddDefaultCharset',
         'ServerSignature',
+        'TraceEnable',
         '<IfModule',
         '<IfDefine',
         '<IfFile',
@@ -72,6 +73,22 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
   ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
   ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
+  // directory listings (site/autoindex.ts) with Debian's autoindex.conf as the base; the AddIcon*,
+  // AddAlt*, AddDescription, DefaultIcon, IndexStyleSheet... directives are not emulated
+  [
+    'mod_autoindex.c',
+    {
+      symbol: 'autoindex_module',
+      directives: [
+        'IndexIgnore',
+        'IndexIgnoreReset',
+        'IndexOptions',
+        'IndexOrderDefault',
+        'HeaderName',
+        'ReadmeName',
+      ],
+    },
+  ],
   // only the two directives real sites' .htaccess files use most; any other mod_mime directive
   // inside <IfModule mod_mime.c> is refused (500), never silently dropped
   ['mod_mime.c', { symbol: 'mime_module', directives: ['AddType', 'AddEncoding'] }],

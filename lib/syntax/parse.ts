@@ -2,6 +2,7 @@
  * Apache directive text → AST with positions. Collects every problem instead of stopping at the
  * first; the compiler adds its own problems to the same list.
  */
+import { AUTOINDEX_DIRECTIVES, parseAutoindex, parseTraceEnable } from './autoindex.js';
 import {
   codeFrame,
   type RewriteErrorCode,
@@ -386,6 +387,20 @@ function parseLine(
     }
     case 'options':
       return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
+    case 'traceenable':
+      return parseTraceEnable(parseConfWords(line, rest), context, pos, sink);
+    case 'indexignore':
+    case 'indexignorereset':
+    case 'indexoptions':
+    case 'indexorderdefault':
+    case 'headername':
+    case 'readmename':
+      return parseAutoindex(
+        AUTOINDEX_DIRECTIVES.get(name.toLowerCase())!,
+        parseConfWords(line, rest),
+        pos,
+        sink,
+      );
     default:
       if (!options.ignoreUnknownDirectives) {
         sink.add(

@@ -1,0 +1,167 @@
+/**
+ * What answers a directory that mod_dir found no index file for (the handler phase for
+ * `httpd/unix-directory`): with `Options Indexes` mod_autoindex's listing (GET/HEAD), without it
+ * 403 (Debian's Apache loads mod_autoindex, which refuses: AH01276); OPTIONS and other methods as
+ * core's default handler (site/methods.ts). When no `Options` line says anything about Indexes,
+ * site() keeps its own behaviour (the request falls through, or 404).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { DEBIAN_AUTOINDEX, mergeAutoindex, type AutoindexConfig } from '../compile/autoindex.js';
+import { fsPath } from '../common/bytes.js';
+import { escapeUri } from '../common/escape.js';
+import { subView } from '../engine/context.js';
+import type { RequestView } from '../engine/request.js';
+import { sendStatus } from '../http/respond.js';
+import { accessDenied } from './access.js';
+import type { Included } from './autoindex-page.js';
+import { renderListing } from './autoindex.js';
+import { answerOtherMethod } from './methods.js';
+import { underRoot } from './paths.js';
+import { htFileDenied } from './phases.js';
+import { fileSettingsFor, resolveRequest, type SiteConfig } from './pipeline.js';
+import { addedEncoding, addedType, contentTypeFor, withDefaultCharset } from './static-file.js';
+
+export interface DirectoryRequest {
+  readonly config: SiteConfig;
+  /** The directory (byte string) and the request's URL-path and query as the pipeline left them. */
+  readonly filename: string;
+  readonly uri: string;
+  readonly args: string | null;
+  /** The mount path the client's URL has in front of `uri` (Express's baseUrl), or ''. */
+  readonly mountPath: string;
+  readonly fallthrough: boolean;
+  readonly view: () => RequestView;
+  readonly env: ReadonlyMap<string, string>;
+}
+
+/** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
+export function fileContentType(
+  config: SiteConfig,
+  filename: string,
+  forced: string | undefined,
+): string | undefined {
+  const s = fileSettingsFor(config, filename);
+  return withDefaultCharset(
+    forced ?? addedType(filename, s.addTypes) ?? contentTypeFor(filename),
+    s.defaultCharset,
+  );
+}
+
+/** `Options` says Indexes on (true) or off (false) for the directory; undefined: never said. */
+function indexesFor(config: SiteConfig, dir: string): boolean | undefined {
+  const rs =
+    config.store && underRoot(dir, config.root)
+      ? config.store.configForPath(dir, true).ruleSet
+      : undefined;
+  return rs?.indexes ?? config.serverRules?.indexes;
+}
+
+/** DEBIAN_AUTOINDEX, then the server's directives, then the .htaccess files'. */
+function autoindexFor(config: SiteConfig, dir: string): AutoindexConfig {
+  const rs =
+    config.store && underRoot(dir, config.root)
+      ? config.store.configForPath(dir, true).ruleSet
+      : undefined;
+  const server = mergeAutoindex(DEBIAN_AUTOINDEX, config.serverRules?.autoindex)!;
+  return mergeAutoindex(server, rs?.autoindex)!;
+}
+
+/**
+ * Answers a request mapped to a directory without an index file; false when site()'s own
+ * behaviour applies (fall through or 404).
+ */
+export function answerDirectory(
+  req: IncomingMessage,
+  res: ServerResponse,
+  d: DirectoryRequest,
+): boolean {
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') {
+    // POST: the default handler's 404 for a directory; the others as core answers them
+    if (method === 'POST' || d.fallthrough) return false;
+    answerOtherMethod(req, res, 'httpd/unix-directory', d.config.traceEnable !== false);
+    return true;
+  }
+  const indexes = indexesFor(d.config, d.filename);
+  if (indexes === undefined) return false;
+  if (!indexes) {
+    sendStatus(req, res, 403);
+    return true;
+  }
+  void listing(req, res, d, method === 'HEAD').catch((err: unknown) => {
+    if (!res.headersSent) sendStatus(req, res, 500);
+    else res.destroy(err as Error);
+  });
+  return true;
+}
+
+async function listing(
+  req: IncomingMessage,
+  res: ServerResponse,
+  d: DirectoryRequest,
+  headOnly: boolean,
+): Promise<void> {
+  const dirUri = d.uri.slice(0, d.uri.lastIndexOf('/') + 1);
+  const result = await renderListing({
+    dir: d.filename,
+    uri: d.mountPath + d.uri,
+    args: d.args,
+    config: autoindexFor(d.config, d.filename),
+    headOnly,
+    visible: (filename, isDirectory) => visible(d, filename, isDirectory),
+    typeOf: (filename) => {
+      const s = fileSettingsFor(d.config, filename);
+      const type = addedType(filename, s.addTypes) ?? contentTypeFor(filename);
+      return {
+        type: type?.split(';', 1)[0]?.trim(),
+        encoding: addedEncoding(filename, s.addEncodings),
+      };
+    },
+    include: (relative) => include(d, dirUri + relative),
+  });
+  if (!result) {
+    sendStatus(req, res, 403);
+    return;
+  }
+  const body = Buffer.from(result.body, 'latin1');
+  res.statusCode = 200;
+  res.setHeader('Content-Type', result.contentType);
+  // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
+  // several brigades, as negotiated even when it does not compress it (real-world corpus)
+  if (!headOnly) res.setHeader('Vary', 'Accept-Encoding');
+  if (!headOnly) res.setHeader('Content-Length', body.length);
+  res.end(headOnly ? undefined : body);
+}
+
+/**
+ * The entry's sub-request (ap_sub_req_lookup_dirent) passes the access phase: a subdirectory's
+ * own .htaccess counts (its `Require all denied` hides it), a broken one hides it too (500).
+ */
+function visible(d: DirectoryRequest, filename: string, isDirectory: boolean): boolean {
+  if (htFileDenied(filename)) return false;
+  const store = d.config.store;
+  if (!store || !underRoot(filename, d.config.root)) return true;
+  const cfg = store.configForPath(filename, isDirectory);
+  if (cfg.failure) return false;
+  return !accessDenied(cfg.access, filename, d.env, d.view());
+}
+
+/** HeaderName/ReadmeName: a sub-request through the whole pipeline; only a regular file counts. */
+async function include(d: DirectoryRequest, target: string): Promise<Included | undefined> {
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  const r = await resolveRequest(d.config, {
+    view: { ...subView(d.view()), method: 'GET', isSubreq: true },
+    target: escapeUri(path) + (q < 0 ? '' : target.slice(q)),
+  });
+  if (r.kind !== 'file' || r.pathInfo || !r.stat?.isFile()) return undefined;
+  if (!visible(d, r.filename, false)) return undefined;
+  let body: string;
+  try {
+    body = readFileSync(fsPath(r.filename)).toString('latin1');
+  } catch {
+    return undefined;
+  }
+  return { body, type: fileContentType(d.config, r.filename, r.acc.contentType) };
+}
