@@ -31,6 +31,7 @@ const MODULES = [
   'authz_host',
   'rewrite',
   'headers',
+  'expires',
   'mime',
   'proxy',
   'proxy_http',
@@ -156,6 +157,7 @@ async function main() {
           const resp = await rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
           resp.wantType = !!r.type;
           resp.wantBody = !!kase.site;
+          resp.wantHeaders = kase.headers;
           r.expect = normalise(resp, {
             DOCROOT: docroot,
             PORT: port,

@@ -7,6 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
 import { compileAccess } from './access.js';
+import { compileExpires, compileHeaders } from './headers.js';
+import type { ExpiresDirective, HeaderDirective } from '../syntax/headers.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -54,6 +56,8 @@ export interface CompileOptions {
    * it they are refused (ERR_CONTEXT). @default false
    */
   readonly accessControl?: boolean;
+  /** @internal Read Header/RequestHeader/Expires* (site()'s server config). @default false */
+  readonly responseDirectives?: boolean;
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -150,6 +154,8 @@ export function compileDirectives(
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
   const access: AccessDirective[] = [];
+  const headers: HeaderDirective[] = [];
+  const expires: ExpiresDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -219,6 +225,12 @@ export function compileDirectives(
       case 'Access':
         access.push(d);
         break;
+      case 'Header':
+        headers.push(d);
+        break;
+      case 'Expires':
+        expires.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
@@ -240,6 +252,10 @@ export function compileDirectives(
     followSymLinks,
     file: options.file,
     access: compileAccess(access, sink),
+    headers: headers.length
+      ? compileHeaders(headers, options.context ?? 'server', sink)
+      : undefined,
+    expires: expires.length ? compileExpires(expires, sink) : undefined,
   };
 }
 

@@ -44,6 +44,8 @@ function otherModules(
   | 'defaultCharset'
   | 'addTypes'
   | 'addEncodings'
+  | 'headers'
+  | 'expires'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -53,6 +55,9 @@ function otherModules(
     addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
+    // mod_headers and mod_expires: the parent's entries first, then the child's (merge_headers_config)
+    headers: concat(parent.headers, child.headers),
+    expires: concat(parent.expires, child.expires),
   };
 }
 
@@ -63,4 +68,13 @@ function overlay<K, V>(
   if (!parent) return child;
   if (!child) return parent;
   return new Map([...parent, ...child]);
+}
+
+function concat<T>(
+  parent: readonly T[] | undefined,
+  child: readonly T[] | undefined,
+): readonly T[] | undefined {
+  if (!parent) return child;
+  if (!child) return parent;
+  return [...parent, ...child];
 }

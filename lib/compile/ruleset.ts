@@ -5,6 +5,7 @@ import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
+import type { ExpiresLayer, HeaderAction } from './headers.js';
 
 export type CondTest =
   | { readonly kind: 'regex'; readonly re: RegExp }
@@ -79,4 +80,8 @@ export interface RuleSet {
   readonly file?: string;
   /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
   readonly access?: AccessConfig;
+  /** mod_headers' Header/RequestHeader actions, parent directories' first (merge order). */
+  readonly headers?: readonly HeaderAction[];
+  /** mod_expires' settings, parent directories' first; a later layer overrides. */
+  readonly expires?: readonly ExpiresLayer[];
 }

@@ -49,7 +49,7 @@ export function loadRules(
   options: Pick<
     RewriteOptions,
     'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines'
-  >,
+  > & { readonly responseDirectives?: boolean },
 ): RuleSet {
   checkRulesInput('loadRules()', rules);
   const context = chooseContext(options.context, rulesFile(rules)).context;
@@ -59,6 +59,7 @@ export function loadRules(
     mapRoot: options.mapRoot,
     ignoreUnknownDirectives: options.ignoreUnknownDirectives,
     defines: options.defines,
+    responseDirectives: options.responseDirectives,
   };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);

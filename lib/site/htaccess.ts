@@ -25,6 +25,7 @@ import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig } from './pipeline.js';
+import { startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
 
@@ -84,9 +85,10 @@ export function htaccess<
   const traceFn = traceSink(options.trace);
   return (req, res, next) => {
     const mount = mountOf(req);
+    const view = requestView(req, trust);
     // an exception while answering goes to next(err); it never escapes as an unhandled rejection
     resolveRequest(config, {
-      view: requestView(req, trust),
+      view,
       target: req.url ?? '/',
       trace: traceFn,
       mountPath: mount?.path,
@@ -94,6 +96,8 @@ export function htaccess<
       (r) =>
         answerSafely(res, next, () => {
           const { acc } = r;
+          // mod_headers and mod_expires act on whatever answers: this middleware or what follows
+          startHeaders(config, req, res, r, view);
           if (acc.env.size)
             (req as unknown as { rewrite: object }).rewrite = {
               env: envObject(acc.env),

@@ -56,6 +56,8 @@ export interface Collected {
   handler?: string;
   end: boolean;
   internalRedirects: number;
+  /** The file the directory walk mapped the request to: whose configuration answers (mod_headers, mod_expires). */
+  scope?: { readonly filename: string; readonly directory: boolean };
 }
 
 export type SiteResult = {
@@ -325,6 +327,7 @@ function afterServer(
     mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
   }
   const stat = mapped.stat;
+  acc.scope = { filename: mapped.filename, directory: !!stat?.isDirectory() && !mapped.pathInfo };
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename))
     return {
@@ -442,6 +445,7 @@ function afterDirectory(
 function redirectInternally(acc: Collected): void {
   acc.env = renameEnv(acc.env);
   acc.internalRedirects++;
+  acc.scope = undefined;
   acc.contentType = undefined;
   acc.handler = undefined;
 }

@@ -1,5 +1,6 @@
 import type { SourcePosition } from '../errors.js';
 import type { FilesSection } from './sections.js';
+import type { ExpiresDirective, HeaderDirective } from './headers.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -15,6 +16,8 @@ export interface Arg {
 interface Base {
   readonly pos: SourcePosition;
 }
+/** A directive node's position (for directive types declared outside this file). */
+export type SourcePositioned = Base;
 
 export interface EngineDirective extends Base {
   readonly type: 'RewriteEngine';
@@ -95,7 +98,9 @@ export type Directive =
   | ApacheOptionsDirective
   | DefaultCharsetDirective
   | MimeMapDirective
-  | AccessDirective;
+  | AccessDirective
+  | HeaderDirective
+  | ExpiresDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

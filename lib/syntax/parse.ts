@@ -16,6 +16,7 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
+import { HEADER_DIRECTIVES, parseHeaderLine } from './headers.js';
 import { scopedLines, type FilesSection, type SectionProblem } from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
@@ -39,6 +40,11 @@ export interface ParseOptions {
    * serve). Elsewhere they are refused, never silently dropped. @default false
    */
   readonly accessControl?: boolean;
+  /**
+   * Whether mod_headers' and mod_expires' directives are read (as with `accessControl`, which
+   * implies it): for site()'s server config. Elsewhere they are refused. @default false
+   */
+  readonly responseDirectives?: boolean;
 }
 
 /** The access directives by lower-case name. */
@@ -100,7 +106,7 @@ export function parse(
   );
   for (const { line, files } of lines) {
     const access = accessDirective(line, options, sink, files);
-    const d = access === null ? parseLine(line, context, options, sink) : access;
+    const d = access === null ? parseLine(line, context, options, sink, files) : access;
     if (d) directives.push(d);
   }
   return { directives, problems: sink.problems };
@@ -132,7 +138,7 @@ function accessDirective(
   const name = ACCESS_DIRECTIVES.get(m[1].toLowerCase());
   const pos = line.at(0);
   if (name === undefined) {
-    if (!files) return null;
+    if (!files || HEADER_DIRECTIVES.has(m[1].toLowerCase())) return null;
     // Apache would apply it to the matching files; modrewrite cannot: the file is refused (500)
     sink.add(
       'ERR_CONTEXT',
@@ -159,12 +165,15 @@ function parseLine(
   context: ConfigContext,
   options: ParseOptions,
   sink: ProblemSink,
+  files?: FilesSection,
 ): Directive | undefined {
   const m = /^(\S+)/.exec(line.text);
   if (!m) return undefined;
   const name = m[1];
   const pos = line.at(0);
   const rest = m[1].length;
+  if (HEADER_DIRECTIVES.has(name.toLowerCase()))
+    return responseDirective(line, name, options, sink, files);
   switch (name.toLowerCase()) {
     case 'rewriteengine':
     case 'directoryslash': {
@@ -311,4 +320,27 @@ function parseLine(
       }
       return undefined;
   }
+}
+
+/**
+ * mod_headers' and mod_expires' directives: applied to responses only where there is a document
+ * root and a response to apply them to (site(), htaccess(), serve); elsewhere refused, never dropped.
+ */
+function responseDirective(
+  line: LogicalLine,
+  name: string,
+  options: ParseOptions,
+  sink: ProblemSink,
+  files: FilesSection | undefined,
+): Directive | undefined {
+  if (!options.accessControl && !options.responseDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${name} is applied only by site(), htaccess() and modrewrite serve (it acts on the response), not here`,
+        line.at(0),
+      );
+    return undefined;
+  }
+  return parseHeaderLine(line, name, sink, files);
 }
