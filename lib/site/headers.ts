@@ -146,10 +146,15 @@ function finish(
 ): void {
   const apacheOwn = isErrorResponse(res);
   let out = readTable(res);
-  if (!apacheOwn && status < 400 && scope.expires) addExpires(out, scope.expires, info);
+  // mod_expires runs on the error path too (its insert_error_filter hook), but skips 4xx and 5xx:
+  // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
+  if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
   const response = (name: string): string | undefined => get(out, name);
   const err = runActions([], always, info, response, status);
   if (!apacheOwn) out = runActions(out, onsuccess, info, response, status);
+  // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
+  // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
+  else out = out.filter(([n]) => get(err, n) === undefined);
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   const grouped = new Map<string, { name: string; values: string[] }>();
   for (const [name, value] of [...err, ...out]) {
@@ -187,8 +192,9 @@ function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderReques
   if (!code) return;
   const base = code.base === 'access' ? info.time : info.mtime;
   if (base === undefined) return;
-  const at = Math.floor(base / 1000) * 1000 + code.seconds * 1000;
-  const maxAge = Math.floor((at - info.time) / 1000);
+  // set_expiration_fields: expires = base + N s; max-age = whole seconds from the request time
+  const at = base + code.seconds * 1000;
+  const maxAge = Math.trunc((at - info.time) / 1000);
   mergeValue(table, 'Cache-Control', `max-age=${maxAge}`);
   setValue(table, 'Expires', new Date(at).toUTCString());
 }
