@@ -31,6 +31,8 @@ export interface HeaderScope {
 interface ResolvedExpires {
   readonly byType: ReadonlyMap<string, ExpiresCode>;
   readonly default?: ExpiresCode;
+  /** Whether `major/*` entries are looked up: only when the last layer has one (recorded, case 151). */
+  readonly wildcards: boolean;
 }
 
 /** What the values and conditions read about the request. */
@@ -74,12 +76,15 @@ function resolveExpires(layers: readonly ExpiresLayer[]): ResolvedExpires | unde
   let active = false;
   let byType = new Map<string, ExpiresCode>();
   let fallback: ExpiresCode | undefined;
+  let wildcards = false;
   for (const layer of layers) {
     active = layer.active ?? active;
     fallback = layer.default ?? fallback;
     byType = new Map([...byType, ...layer.byType]);
+    // merge_expires_dir_configs takes the child's wildcard flag, not the union
+    wildcards = [...layer.byType.keys()].some((t) => t.endsWith('/*'));
   }
-  return active && (byType.size || fallback) ? { byType, default: fallback } : undefined;
+  return active && (byType.size || fallback) ? { byType, default: fallback, wildcards } : undefined;
 }
 
 /** RequestHeader (fixups): edits `req.headers` before the handler, the app or the proxy runs. */
@@ -163,8 +168,21 @@ function finish(
     g.values.push(value);
     grouped.set(key, g);
   }
+  const vary = grouped.get('vary');
+  if (vary) vary.values = [fixupVary(vary.values)];
   for (const { name, values } of grouped.values())
     res.setHeader(name, values.length === 1 ? values[0]! : values);
+}
+
+/** http_filters.c fixup_vary: one Vary, each field once (case-insensitively, the first spelling). */
+function fixupVary(values: readonly string[]): string {
+  const seen = new Map<string, string>();
+  for (const v of values)
+    for (const token of v.split(',')) {
+      const t = token.trim();
+      if (t && !seen.has(t.toLowerCase())) seen.set(t.toLowerCase(), t);
+    }
+  return [...seen.values()].join(', ');
 }
 
 function readTable(res: ServerResponse): Entry[] {
@@ -187,8 +205,8 @@ const get = (table: readonly Entry[], name: string): string | undefined =>
 function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderRequest): void {
   if (get(table, 'Expires') !== undefined) return;
   const type = (get(table, 'Content-Type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
-  const code =
-    expires.byType.get(type) ?? expires.byType.get(`${type.split('/', 1)[0]}/*`) ?? expires.default;
+  const wildcard = expires.wildcards ? expires.byType.get(`${type.split('/', 1)[0]}/*`) : undefined;
+  const code = expires.byType.get(type) ?? wildcard ?? expires.default;
   if (!code) return;
   const base = code.base === 'access' ? info.time : info.mtime;
   if (base === undefined) return;
@@ -197,6 +215,8 @@ function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderReques
   const maxAge = Math.trunc((at - info.time) / 1000);
   mergeValue(table, 'Cache-Control', `max-age=${maxAge}`);
   setValue(table, 'Expires', new Date(at).toUTCString());
+  // Apache's Date is the request time: Expires - Date is exactly the code's seconds
+  setValue(table, 'Date', new Date(info.time).toUTCString());
 }
 
 function setValue(table: Entry[], name: string, value: string): void {
