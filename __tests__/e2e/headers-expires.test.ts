@@ -125,6 +125,17 @@ describe('site()', () => {
     expect(missing.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  test('RequestHeader early in the server config is seen by the server rules', async () => {
+    const early = site({
+      root,
+      config:
+        'RequestHeader set X-Early yes early\nRewriteCond %{HTTP:X-Early} =yes\nRewriteRule ^/e$ /a.css\n',
+    });
+    const res = await request(early).get('/e');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('body{}\n');
+  });
+
   test('Cache-Control and Expires on a static file, none on a 404', async () => {
     const css = await request(middleware).get('/a.css');
     expect(css.headers['cache-control']).toBe('max-age=31536000');

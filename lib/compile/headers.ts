@@ -124,6 +124,15 @@ function compileHeader(
     sink.add('ERR_CONTEXT', `${what}: 'early' is only allowed in server config`, d.pos);
     return undefined;
   }
+  // an early response header would sit in the handler's own table from the start: not modelled
+  if (c?.kind === 'early' && d.table !== 'request') {
+    sink.add(
+      'ERR_CONTEXT',
+      `${what}: 'early' is supported by modrewrite on RequestHeader only`,
+      d.pos,
+    );
+    return undefined;
+  }
   let when: HeaderWhen | undefined;
   if (c?.kind === 'env') when = c;
   if (c?.kind === 'expr') {

@@ -35,9 +35,15 @@ interface ResolvedExpires {
   readonly wildcards: boolean;
 }
 
+/** The request as the values and conditions read it (a node request, or the pipeline's view of one). */
+export type HeaderRequestLine = Pick<
+  IncomingMessage,
+  'headers' | 'method' | 'url' | 'httpVersion' | 'rawHeaders'
+>;
+
 /** What the values and conditions read about the request. */
 export interface HeaderRequest {
-  readonly req: IncomingMessage;
+  readonly req: HeaderRequestLine;
   readonly env: ReadonlyMap<string, string>;
   readonly uri: string;
   readonly args: string | null;
@@ -322,7 +328,7 @@ function tokens(value: string): string[] {
 }
 
 /** `Header echo regex`: request headers whose name matches, copied to the response. */
-function echoed(regex: RegExp, req: IncomingMessage): Entry[] {
+function echoed(regex: RegExp, req: HeaderRequestLine): Entry[] {
   const out: Entry[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -466,6 +472,68 @@ function requestVariable(
     default:
       return 'false'; // IS_SUBREQ: a response is never a sub-request's
   }
+}
+
+/**
+ * `RequestHeader ... early` of the server config: post_read_request, before any rule reads the
+ * request's headers.
+ */
+export function earlyRequestHeaders(
+  site: SiteConfig,
+  req: IncomingMessage,
+  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+): void {
+  const actions = site.serverRules?.headers?.filter((a) => a.early && a.table === 'request');
+  if (!actions?.length) return;
+  const q = req.url ?? '/';
+  const at = q.indexOf('?');
+  const info: HeaderRequest = {
+    req,
+    env: new Map(),
+    uri: at < 0 ? q : q.slice(0, at),
+    args: at < 0 ? null : q.slice(at + 1),
+    documentRoot: site.root,
+    serverName: site.server.serverName,
+    secure: view.secure,
+    remoteAddr: view.remoteAddr,
+    time: Date.now(),
+  };
+  applyRequestHeaders({ actions: actions.map((a) => ({ ...a, early: false })) }, info);
+}
+
+/**
+ * A per-directory pass ended in an internal redirect: its fixups (RequestHeader) ran on the
+ * request's headers before the redirect, so the passes after it see them (recorded, case 153).
+ * `view.headers` is the request's own header object (site/htaccess build the view on it).
+ */
+export function requestHeadersBeforeRedirect(
+  site: SiteConfig,
+  view: RequestView,
+  acc: Collected,
+  uri: string,
+  args: string | null,
+): void {
+  const scope = headerScope(site, acc);
+  if (!scope) return;
+  const req: HeaderRequestLine = {
+    headers: view.headers as IncomingMessage['headers'],
+    method: view.method,
+    url: view.target,
+    httpVersion: view.protocol.replace(/^HTTP\//, ''),
+    rawHeaders: [],
+  };
+  applyRequestHeaders(scope, {
+    req,
+    env: acc.env,
+    uri,
+    args,
+    filename: acc.scope?.filename,
+    documentRoot: site.root,
+    serverName: site.server.serverName,
+    secure: view.secure,
+    remoteAddr: view.remoteAddr,
+    time: Date.now(),
+  });
 }
 
 /**

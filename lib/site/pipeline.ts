@@ -23,6 +23,7 @@ import { evaluateServer } from '../engine/evaluate.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
+import { requestHeadersBeforeRedirect } from './headers.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -139,6 +140,7 @@ export async function resolveRequest(
     if (p.kind === 'internal') {
       const overLimit = recursionLimit(round, acc, uri, args);
       if (overLimit) return overLimit;
+      requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
       const next = parseTarget(p.url);
       if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
       redirectInternally(acc);

@@ -38,7 +38,7 @@ import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
-import { startHeaders } from './headers.js';
+import { earlyRequestHeaders, startHeaders } from './headers.js';
 import type { RequestView } from '../engine/request.js';
 
 export interface SiteRequest extends IncomingMessage {
@@ -205,6 +205,7 @@ export function site<
     };
     const mount = mountOf(req);
     const view = requestView(req, trust);
+    earlyRequestHeaders(config, req, view);
     resolveRequest(config, {
       view,
       target: req.url ?? '/',

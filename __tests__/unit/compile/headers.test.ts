@@ -67,6 +67,15 @@ test.each([
   expect(load(`${text}\n`).headers?.length ?? load(`${text}\n`).expires?.length).toBe(1);
 });
 
+test('early: RequestHeader in server config only', () => {
+  const early = 'RequestHeader set X-A v early\n';
+  expect(load(early, { context: 'server' }).headers?.[0]?.early).toBe(true);
+  expect(problemOf(early).message).toMatch(/'early' is only allowed in server config/);
+  const response = problemOf('Header set X-A v early\n', { context: 'server' });
+  expect(response.code).toBe('ERR_CONTEXT');
+  expect(response.message).toMatch(/supported by modrewrite on RequestHeader only/);
+});
+
 test('in rewrite() (no response to act on) they are refused, naming site() and htaccess()', () => {
   const p = problemOf('Header set X-A v\n', { accessControl: false });
   expect(p.code).toBe('ERR_CONTEXT');
