@@ -155,10 +155,10 @@ describe('addresses: apr_ipsubnet_create', () => {
 describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)', () => {
   test.each<[string, string, string, string]>([
     [
-      'Header in <Files>',
-      '<Files a>\nHeader set X 1\n</Files>',
+      'AddDefaultCharset in <Files>',
+      '<Files a>\nAddDefaultCharset utf-8\n</Files>',
       'ERR_CONTEXT',
-      'Header inside <Files>',
+      'AddDefaultCharset inside <Files>',
     ],
     [
       'RewriteRule in <Files>',
