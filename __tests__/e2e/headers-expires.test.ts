@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { htaccess, site } from '../../lib/index';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { htaccess, proxy, site } from '../../lib/index';
 
 // created before the middlewares below are (they need an existing document root)
 const root = mkdtempSync(join(tmpdir(), 'modrewrite-headers-'));
@@ -142,5 +144,44 @@ describe('site()', () => {
     const missing = await request(middleware).get('/nothing.css');
     expect(missing.headers['cache-control']).toBeUndefined();
     expect(missing.headers.expires).toBeUndefined();
+  });
+});
+
+describe('site() with [P]: the proxied answer is a handler response', () => {
+  test('Header acts on the backend headers, RequestHeader reaches the backend', async () => {
+    const backend = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Powered-By': 'backend' });
+      res.end(
+        JSON.stringify({ token: req.headers['x-token'] ?? null, proxy: req.headers.proxy ?? null }),
+      );
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const port = (backend.address() as AddressInfo).port;
+    write(
+      'api/.htaccess',
+      [
+        'RequestHeader set X-Token t1',
+        'RequestHeader unset Proxy',
+        'Header unset X-Powered-By',
+        'Header edit Content-Type ^application/json$ "application/json; charset=utf-8"',
+        'RewriteEngine On',
+        `RewriteRule ^(.*)$ http://127.0.0.1:${port}/$1 [P]`,
+        '',
+      ].join('\n'),
+    );
+    const p = proxy({});
+    const middleware = site({ root, proxy: p });
+    try {
+      const res = await request(middleware).get('/api/x').set('Proxy', 'http://evil');
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text)).toEqual({ token: 't1', proxy: null });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      // the parent's always table still applies
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    } finally {
+      p.close();
+      await new Promise((resolve) => backend.close(resolve));
+    }
   });
 });
