@@ -92,6 +92,11 @@ test.each([
     { base: 'modification', seconds: 3 * 3600 + 120 + 1 },
   ],
   ['access plus 0 seconds', { base: 'access', seconds: 0 }],
+  // mod_expires compares one or two letters only (recorded from 2.4.71: `1 mo 1 mi 2 h` is
+  // 2599260 s, `1 monkey` one month, `1 m` a configuration error)
+  ['access plus 1 mo 1 mi 2 h', { base: 'access', seconds: 2599260 }],
+  ['access plus 1 monkey', { base: 'access', seconds: 2592000 }],
+  ['access 1 m', "bad expires code, unrecognised <type> 'm'"],
 ])('expires code %s', (code, expected) => {
   expect(parseExpiresCode(code)).toEqual(expected);
 });
