@@ -152,6 +152,15 @@ function deadPort() {
 }
 
 /** What is compared: the parts of a response that mod_rewrite decides. */
+/** An HTTP date as `+N` seconds from `date` (the response's Date), or as written when unparsable. */
+function relativeDate(value, date) {
+  const t = Date.parse(value);
+  const d = Date.parse(date || '');
+  if (Number.isNaN(t) || Number.isNaN(d)) return value;
+  const s = Math.round((t - d) / 1000);
+  return s >= 0 ? `+${s}` : String(s);
+}
+
 function normalise(resp, vars) {
   const h = (k) => resp.headers[k] || [];
   // the document root also appears [B]-escaped when a rule captures a filesystem path
@@ -208,6 +217,17 @@ function normalise(resp, vars) {
     // mod_mime's AddEncoding (no case records mod_deflate, so only what a rule file asks for)
     const encoding = h('content-encoding')[0];
     if (encoding) out.contentEncoding = encoding;
+  }
+  // the headers a case names (mod_headers, mod_expires): every value in order; Expires as its
+  // distance from Date in seconds (the dates move with the clock)
+  for (const name of resp.wantHeaders || []) {
+    const values = h(name);
+    if (!values.length) continue;
+    const value =
+      name === 'expires'
+        ? values.map((v) => relativeDate(v, h('date')[0]))
+        : values.map((v) => unvar(v));
+    (out.headers = out.headers || {})[name] = value;
   }
   return out;
 }

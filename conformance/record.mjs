@@ -31,6 +31,7 @@ const MODULES = [
   'authz_host',
   'rewrite',
   'headers',
+  'expires',
   'mime',
   'proxy',
   'proxy_http',
@@ -164,6 +165,7 @@ async function main() {
           resp.wantType = !!r.type;
           resp.wantBody = !!kase.site;
           resp.wantAllow = !!r.allow;
+          resp.wantHeaders = kase.headers;
           r.expect = normalise(resp, {
             DOCROOT: docroot,
             PORT: port,

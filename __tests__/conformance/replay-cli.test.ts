@@ -25,6 +25,8 @@ interface Req {
 }
 interface Case {
   site?: boolean;
+  /** Response headers (lower-case) whose values are compared (mod_headers, mod_expires cases). */
+  headers?: string[];
   context: string;
   directory?: string;
   rules: string;
@@ -141,6 +143,7 @@ describe.each(files)('%s through modrewrite serve', (file) => {
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
     resp.wantAllow = !!r.allow;
+    resp.wantHeaders = kase.headers;
     const got = harness.normalise(resp, {
       DOCROOT: docroot,
       PORT: port,

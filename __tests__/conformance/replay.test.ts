@@ -36,6 +36,8 @@ interface Req {
 }
 interface Case {
   site?: boolean;
+  /** Response headers (lower-case) whose values are compared (mod_headers, mod_expires cases). */
+  headers?: string[];
   name: string;
   context: 'server' | 'directory';
   directory?: string;
@@ -237,6 +239,7 @@ describe.each(files)('%s', (file) => {
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
     resp.wantAllow = !!r.allow;
+    resp.wantHeaders = kase.headers;
     const got = harness.normalise(resp, {
       DOCROOT: docroot,
       PORT: port,

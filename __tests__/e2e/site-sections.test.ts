@@ -102,9 +102,9 @@ describe("WordPress's stock .htaccess through site()", () => {
     expect(res.headers.location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/wp-admin\/$/);
   });
 
-  test('a header set inside <IfModule mod_headers.c> is not applied (mod_headers is not emulated yet)', async () => {
+  test('a header set inside <IfModule mod_headers.c> is applied (mod_headers is emulated)', async () => {
     const res = await request(server).get('/style.css');
-    expect(res.headers['x-nope']).toBeUndefined();
+    expect(res.headers['x-nope']).toBe('1');
   });
 });
 

@@ -18,6 +18,8 @@ import { compileAutoindex, indexesAfter } from './autoindex.js';
 import { compileEnv, compileIfAccess } from './env.js';
 import type { AccessConfig } from './access.js';
 import type { EnvDirective } from '../syntax/env.js';
+import { compileExpires, compileHeaders } from './headers.js';
+import type { ExpiresDirective, HeaderDirective } from '../syntax/headers.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -67,8 +69,9 @@ export interface CompileOptions {
    */
   readonly accessControl?: boolean;
   /**
-   * @internal Read mod_setenvif, mod_env, ErrorDocument and `<If>` into `RuleSet.env`: only for
-   * site(), htaccess() and serve, which apply them. Without it they are refused. @default false
+   * @internal Read mod_setenvif, mod_env, ErrorDocument, `<If>`, mod_headers and mod_expires:
+   * only for site(), htaccess() and serve, which apply them. Without it they are refused.
+   * @default false
    */
   readonly siteDirectives?: boolean;
 }
@@ -177,6 +180,8 @@ export function compileDirectives(
   const access: AccessDirective[] = [];
   const scoped: FilesScopedDirective[] = [];
   const envDirectives: EnvDirective[] = [];
+  const headers: HeaderDirective[] = [];
+  const expires: ExpiresDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -265,6 +270,12 @@ export function compileDirectives(
       case 'ErrorDocument':
         envDirectives.push(d);
         break;
+      case 'Header':
+        headers.push(d);
+        break;
+      case 'Expires':
+        expires.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
@@ -301,6 +312,10 @@ export function compileDirectives(
     ),
     filesScoped: compileFilesScoped(scoped, options, sink),
     env: compileEnv(envDirectives, sink),
+    headers: headers.length
+      ? compileHeaders(headers, options.context ?? 'server', sink)
+      : undefined,
+    expires: expires.length ? compileExpires(expires, sink) : undefined,
   };
 }
 

@@ -59,6 +59,8 @@ function otherModules(
   | 'env'
   | 'indexes'
   | 'autoindex'
+  | 'headers'
+  | 'expires'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -73,6 +75,9 @@ function otherModules(
     env: mergeEnv(parent.env, child.env),
     indexes: child.indexes ?? parent.indexes,
     autoindex: mergeAutoindex(parent.autoindex, child.autoindex),
+    // mod_headers and mod_expires: the parent's entries first, then the child's (merge_headers_config)
+    headers: concat(parent.headers, child.headers),
+    expires: concat(parent.expires, child.expires),
   };
 }
 

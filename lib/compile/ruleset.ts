@@ -7,6 +7,7 @@ import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
 import type { EnvConfig } from './env.js';
 import type { AutoindexConfig } from './autoindex.js';
+import type { ExpiresLayer, HeaderAction } from './headers.js';
 
 export type CondTest =
   | { readonly type: 'regex'; readonly re: RegExp }
@@ -91,6 +92,10 @@ export interface RuleSet {
   readonly filesScoped?: readonly FilesScope[];
   /** mod_setenvif, mod_env and ErrorDocument (only with `siteDirectives`). */
   readonly env?: EnvConfig;
+  /** mod_headers' Header/RequestHeader actions, parent directories' first (merge order). */
+  readonly headers?: readonly HeaderAction[];
+  /** mod_expires' settings, parent directories' first; a later layer overrides. */
+  readonly expires?: readonly ExpiresLayer[];
 }
 
 /** One `<Files>`/`<FilesMatch>` section's non-access directives and its file-name test. */

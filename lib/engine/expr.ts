@@ -8,7 +8,7 @@ export interface ExprEnv {
   header(name: string): string;
 }
 
-function wordValue(w: Word, env: ExprEnv): string {
+export function wordValue(w: Word, env: ExprEnv): string {
   switch (w.t) {
     case 'str':
       return w.parts.map((p) => ('lit' in p ? p.lit : env.variable(p.v))).join('');

@@ -42,7 +42,19 @@ export function escapeHtml(s: string): string {
   );
 }
 
+/** Responses answered with one of modrewrite's own (Apache's ap_die) pages. */
+const errorResponses = new WeakSet<ServerResponse>();
+
+/**
+ * Whether `res` is answered with Apache's own page (an error, a redirect): mod_headers then runs
+ * only its `always` table and mod_expires not at all (site/headers.ts).
+ */
+export function isErrorResponse(res: ServerResponse): boolean {
+  return errorResponses.has(res);
+}
+
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
+  errorResponses.add(res);
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/html; charset=iso-8859-1');
   res.setHeader('Content-Security-Policy', "default-src 'none'");

@@ -28,6 +28,7 @@ import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { errorRedirectEnv } from './error-document.js';
+import { startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
 
@@ -183,14 +184,20 @@ export function htaccess<
 
   return (req, res, next) => {
     const mount = mountOf(req);
+    const view = requestView(req, trust);
     // an exception while answering goes to next(err); it never escapes as an unhandled rejection
     resolveRequest(config, {
-      view: requestView(req, trust),
+      view,
       target: req.url ?? '/',
       trace: traceFn,
       mountPath: mount?.path,
     }).then(
-      (r) => answerSafely(res, next, () => handle(req, res, next, r)),
+      (r) =>
+        answerSafely(res, next, () => {
+          // mod_headers and mod_expires act on whatever answers: this middleware or what follows
+          startHeaders(config, req, res, r, view);
+          handle(req, res, next, r);
+        }),
       (err) => failSafely(res, next, err),
     );
   };

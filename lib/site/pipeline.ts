@@ -36,6 +36,7 @@ import {
   type RequestFacts,
 } from './env.js';
 import { declinesNoSlash, htFileDenied } from './phases.js';
+import { requestHeadersBeforeRedirect } from './headers.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -80,6 +81,8 @@ export interface Collected {
   errorStatus?: number;
   /** Set on an ErrorDocument's own request: the answer it stands for (its failure sends that one's page). */
   errorOf?: SiteResult;
+  /** The file the directory walk mapped the request to: whose configuration answers (mod_headers, mod_expires). */
+  scope?: { readonly filename: string; readonly directory: boolean };
 }
 
 export type SiteResult = {
@@ -181,6 +184,7 @@ export async function resolveRequest(
       if (slash) return slash;
       const overLimit = recursionLimit(round, acc, uri, args);
       if (overLimit) return overLimit;
+      requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
       const next = parseTarget(p.url);
       if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
       redirectInternally(acc);
@@ -403,6 +407,7 @@ function afterServer(
     mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
   }
   const stat = mapped.stat;
+  acc.scope = { filename: mapped.filename, directory: !!stat?.isDirectory() && !mapped.pathInfo };
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename))
     return {
@@ -601,6 +606,7 @@ function redirectInternally(acc: Collected): void {
   // REDIRECT_STATUS is the redirecting request's status: an ErrorDocument's keeps the error (recorded)
   if (acc.errorStatus !== undefined) acc.env.set('REDIRECT_STATUS', String(acc.errorStatus));
   acc.internalRedirects++;
+  acc.scope = undefined;
   acc.contentType = undefined;
   acc.handler = undefined;
 }

@@ -42,6 +42,8 @@ import { errorRedirectEnv } from './error-document.js';
 import { serveFile } from './static-file.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
+import { earlyRequestHeaders, startHeaders } from './headers.js';
+import type { RequestView } from '../engine/request.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -136,6 +138,7 @@ export function site<
           maps: options.maps,
           mapRoot: options.mapRoot,
           defines: options.defines,
+          // Header/RequestHeader/Expires* in the server config act on every response of the site
           siteDirectives: true,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
@@ -217,14 +220,16 @@ export function site<
       sendFailure(req, res, err);
     };
     const mount = mountOf(req);
+    const view = requestView(req, trust);
+    earlyRequestHeaders(config, req, view);
     resolveRequest(config, {
-      view: requestView(req, trust),
+      view,
       target: req.url ?? '/',
       trace: traceFn,
       mountPath: mount?.path,
       bareMount: mount?.bare,
     }).then(
-      (r) => answerSafely(res, fail, () => answer(req, res, done, r)),
+      (r) => answerSafely(res, fail, () => answer(req, res, done, r, view)),
       (err: unknown) => {
         // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
         const code = (err as { code?: string }).code;
@@ -291,8 +296,10 @@ export function site<
   caches.set(result, { store, dirs: config.dirs! });
   return result;
 
-  function answer(req: Req, res: Res, next: Next, r: SiteResult): void {
+  function answer(req: Req, res: Res, next: Next, r: SiteResult, view: RequestView): void {
     const { acc } = r;
+    // mod_headers and mod_expires act on whatever answers below (before [T=]'s hook: it wins)
+    startHeaders(config, req, res, r, view);
     // only when there is something to tell: a new property on every request costs (hidden class)
     if (acc.env.size || acc.internalRedirects)
       (req as unknown as { rewrite: object }).rewrite = {
@@ -475,7 +482,7 @@ export function site<
           answerSafely(
             res,
             (err) => sendFailure(req, res, err),
-            () => answer(req, res, next, next2),
+            () => answer(req, res, next, next2, requestView(req, trust)),
           );
         },
         (err: unknown) => sendFailure(req, res, err),

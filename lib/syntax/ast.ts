@@ -1,6 +1,7 @@
 import type { SourcePosition } from '../errors.js';
 import type { EnvDirective } from './env.js';
 import type { FilesSection, IfCondition } from './sections.js';
+import type { ExpiresDirective, HeaderDirective } from './headers.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -18,6 +19,8 @@ interface Base {
   /** The `<If>` chain the directive stands in (site(), htaccess(), serve); see syntax/env.ts APPLIED_IN_IF. */
   readonly when?: IfCondition;
 }
+/** A directive node's position (for directive types declared outside this file). */
+export type SourcePositioned = Base;
 
 export interface EngineDirective extends Base {
   readonly type: 'RewriteEngine';
@@ -133,7 +136,9 @@ export type Directive =
   | FilesScopedDirective
   | EnvDirective
   | AutoindexDirective
-  | TraceEnableDirective;
+  | TraceEnableDirective
+  | HeaderDirective
+  | ExpiresDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

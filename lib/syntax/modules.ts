@@ -107,6 +107,15 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     },
   ],
   ['mod_env.c', { symbol: 'env_module', directives: ['SetEnv', 'UnsetEnv', 'PassEnv'] }],
+  // response headers in site(), htaccess() and serve (lib/site/headers.ts)
+  ['mod_headers.c', { symbol: 'headers_module', directives: ['Header', 'RequestHeader'] }],
+  [
+    'mod_expires.c',
+    {
+      symbol: 'expires_module',
+      directives: ['ExpiresActive', 'ExpiresByType', 'ExpiresDefault'],
+    },
+  ],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
   ['mod_proxy_http.c', { symbol: 'proxy_http_module', directives: [] }],

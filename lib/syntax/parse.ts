@@ -18,6 +18,7 @@ import {
   type LogicalLine,
 } from './lexer.js';
 import { APPLIED_IN_IF, ENV_DIRECTIVES, parseEnvDirective } from './env.js';
+import { HEADER_DIRECTIVES, parseHeaderLine } from './headers.js';
 import {
   scopedLines,
   type FilesSection,
@@ -47,9 +48,9 @@ export interface ParseOptions {
    */
   readonly accessControl?: boolean;
   /**
-   * Whether mod_setenvif's, mod_env's and core's `ErrorDocument` directives and the `<If>`
-   * sections are read: only for a caller that applies them (site(), htaccess(), serve).
-   * Elsewhere they are refused. @default false
+   * Whether mod_setenvif's, mod_env's, mod_headers' and mod_expires' directives, core's
+   * `ErrorDocument` and the `<If>` sections are read: only for a caller that applies them
+   * (site(), htaccess(), serve). Elsewhere they are refused. @default false
    */
   readonly siteDirectives?: boolean;
 }
@@ -129,9 +130,13 @@ export function parse(
       continue;
     }
     const access = accessDirective(line, options, sink, files);
-    const parsed = access === null ? parseLine(line, context, options, sink) : access;
-    // inside <Files>: only the directives modrewrite can scope to files (FILE_SCOPED_DIRECTIVES)
-    const d = parsed && access === null && files ? filesScoped(parsed, files, sink) : parsed;
+    const parsed = access === null ? parseLine(line, context, options, sink, files) : access;
+    // inside <Files>: only the directives modrewrite can scope to files (FILE_SCOPED_DIRECTIVES);
+    // Header and Expires* carry their own section (compile/headers.ts)
+    const d =
+      parsed && access === null && files && !SELF_SCOPED.has(parsed.type)
+        ? filesScoped(parsed, files, sink)
+        : parsed;
     // inside <If>: the chain goes with the directive (only APPLIED_IN_IF ones get here)
     if (d) directives.push(scoped.when && !d.when ? { ...d, when: scoped.when } : d);
   }
@@ -228,6 +233,12 @@ export const FILE_SCOPED_DIRECTIVES: ReadonlySet<Directive['type']> = new Set<Di
   'AddDefaultCharset',
 ]);
 
+/** Directives that carry their own `<Files>` section (compiled with it in compile/headers.ts). */
+const SELF_SCOPED: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
+  'Header',
+  'Expires',
+]);
+
 function filesScoped(d: Directive, files: FilesSection, sink: ProblemSink): Directive | undefined {
   if (FILE_SCOPED_DIRECTIVES.has(d.type))
     return { type: 'FilesScoped', files, directive: d, pos: d.pos };
@@ -245,12 +256,15 @@ function parseLine(
   context: ConfigContext,
   options: ParseOptions,
   sink: ProblemSink,
+  files?: FilesSection,
 ): Directive | undefined {
   const m = /^(\S+)/.exec(line.text);
   if (!m) return undefined;
   const name = m[1];
   const pos = line.at(0);
   const rest = m[1].length;
+  if (HEADER_DIRECTIVES.has(name.toLowerCase()))
+    return responseDirective(line, name, options, sink, files);
   switch (name.toLowerCase()) {
     case 'rewriteengine':
     case 'directoryslash': {
@@ -411,4 +425,27 @@ function parseLine(
       }
       return undefined;
   }
+}
+
+/**
+ * mod_headers' and mod_expires' directives: applied to responses only where there is a document
+ * root and a response to apply them to (site(), htaccess(), serve); elsewhere refused, never dropped.
+ */
+function responseDirective(
+  line: LogicalLine,
+  name: string,
+  options: ParseOptions,
+  sink: ProblemSink,
+  files: FilesSection | undefined,
+): Directive | undefined {
+  if (!options.accessControl && !options.siteDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${name} is applied only by site(), htaccess() and modrewrite serve (it acts on the response), not here`,
+        line.at(0),
+      );
+    return undefined;
+  }
+  return parseHeaderLine(line, name, sink, files);
 }

@@ -60,8 +60,10 @@ describe('<IfModule>: true exactly for the emulated modules, by source name or s
     ['mod_php.c', false],
     ['mod_php7.c', false],
     ['mod_negotiation.c', false],
-    ['mod_headers.c', false],
-    ['mod_expires.c', false],
+    ['mod_headers.c', true],
+    ['headers_module', true],
+    ['mod_expires.c', true],
+    ['expires_module', true],
     ['constructor', false],
     ['__proto__', false],
   ])('%s → %s', (name, loaded) => {

@@ -1,0 +1,568 @@
+/**
+ * mod_headers and mod_expires on a site's responses (site(), htaccess(), serve).
+ *
+ * Apache keeps two response tables: `headers_out` (what the handler sets; `Header [onsuccess]`
+ * acts on it) and `err_headers_out` (`Header always` acts on it); both are sent, err_headers_out's
+ * entries first (http_filters.c apr_table_overlay). A response Apache generates itself (ap_die:
+ * an error page, a [R] or mod_dir redirect, a Require denial) runs only the `always` table
+ * (recorded, case 150); a handler's response (a file, a 304, an app's or a proxied answer) runs
+ * both, after mod_expires (its filter sits before mod_headers', AP_FTYPE_CONTENT_SET-2), which adds
+ * `Cache-Control: max-age` and `Expires` to non-error responses without an Expires.
+ * `RequestHeader` runs in the fixups, after per-directory rewriting: only what handles the request
+ * (a handler, the app after htaccess(), the proxy) sees its changes.
+ */
+import { dirname } from 'node:path';
+import { loadavg } from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExpiresCode, ExpiresLayer, FormatPart, HeaderAction } from '../compile/headers.js';
+import { evalExpr, wordValue, type ExprEnv } from '../engine/expr.js';
+import { isErrorResponse } from '../http/respond.js';
+import { fileNameOf } from './access.js';
+import type { RequestView } from '../engine/request.js';
+import type { Collected, SiteConfig, SiteResult } from './pipeline.js';
+import { underRoot } from './paths.js';
+
+/** The mod_headers actions and mod_expires settings in effect for one request's file. */
+export interface HeaderScope {
+  readonly actions: readonly HeaderAction[];
+  readonly expires?: ResolvedExpires;
+}
+
+interface ResolvedExpires {
+  readonly byType: ReadonlyMap<string, ExpiresCode>;
+  readonly default?: ExpiresCode;
+  /** Whether `major/*` entries are looked up: only when the last layer has one (recorded, case 151). */
+  readonly wildcards: boolean;
+}
+
+/** The request as the values and conditions read it (a node request, or the pipeline's view of one). */
+export type HeaderRequestLine = Pick<
+  IncomingMessage,
+  'headers' | 'method' | 'url' | 'httpVersion' | 'rawHeaders'
+>;
+
+/** What the values and conditions read about the request. */
+export interface HeaderRequest {
+  readonly req: HeaderRequestLine;
+  readonly env: ReadonlyMap<string, string>;
+  readonly uri: string;
+  readonly args: string | null;
+  readonly filename?: string;
+  readonly documentRoot: string;
+  readonly serverName?: string;
+  readonly secure: boolean;
+  readonly remoteAddr: string;
+  /** When the request arrived (ms since the epoch). */
+  readonly time: number;
+  /** The served file's modification time (ms), for `M` expires codes. */
+  readonly mtime?: number;
+}
+
+/** The server config's, then the `.htaccess` files', then the matching `<Files>` sections'. */
+export function headerScope(site: SiteConfig, acc: Collected): HeaderScope | undefined {
+  const scope = acc.scope;
+  const rs =
+    scope &&
+    site.store &&
+    underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root)
+      ? site.store.configForPath(scope.filename, scope.directory).ruleSet
+      : undefined;
+  const all = [...(site.serverRules?.headers ?? []), ...(rs?.headers ?? [])];
+  const layers = [...(site.serverRules?.expires ?? []), ...(rs?.expires ?? [])];
+  if (!all.length && !layers.length) return undefined;
+  const name = scope ? fileNameOf(scope.filename) : undefined;
+  const inFiles = <T extends { files?: (n: string) => boolean }>(list: readonly T[]): T[] => [
+    ...list.filter((a) => !a.files),
+    ...list.filter((a) => a.files && name !== undefined && a.files(name)),
+  ];
+  return { actions: inFiles(all), expires: resolveExpires(inFiles(layers)) };
+}
+
+function resolveExpires(layers: readonly ExpiresLayer[]): ResolvedExpires | undefined {
+  let active = false;
+  let byType = new Map<string, ExpiresCode>();
+  let fallback: ExpiresCode | undefined;
+  let wildcards = false;
+  for (const layer of layers) {
+    active = layer.active ?? active;
+    fallback = layer.default ?? fallback;
+    byType = new Map([...byType, ...layer.byType]);
+    // merge_expires_dir_configs takes the child's wildcard flag, not the union
+    wildcards = [...layer.byType.keys()].some((t) => t.endsWith('/*'));
+  }
+  return active && (byType.size || fallback) ? { byType, default: fallback, wildcards } : undefined;
+}
+
+/** RequestHeader (fixups): edits `req.headers` before the handler, the app or the proxy runs. */
+export function applyRequestHeaders(scope: HeaderScope | undefined, info: HeaderRequest): void {
+  const actions = scope?.actions.filter((a) => a.table === 'request' && !a.early);
+  if (!actions?.length) return;
+  const req = info.req;
+  const table: Entry[] = [];
+  for (const [name, value] of Object.entries(req.headers))
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      table.push([name, v]);
+  const result = runActions(table, actions, info, () => undefined);
+  for (const name of Object.keys(req.headers)) delete req.headers[name];
+  for (const [name, value] of result) {
+    const key = name.toLowerCase();
+    const had = req.headers[key];
+    req.headers[key] = had === undefined ? value : `${String(had)}, ${value}`;
+  }
+}
+
+/**
+ * Applies Header and the mod_expires settings when the response's headers go out (its writeHead),
+ * whoever writes them: the static file, an error page, the app, the proxy.
+ */
+export function onResponseHeaders(
+  res: ServerResponse,
+  scope: HeaderScope | undefined,
+  info: HeaderRequest,
+): void {
+  if (!scope) return;
+  const always = scope.actions.filter((a) => a.table === 'always' && !a.early);
+  const onsuccess = scope.actions.filter((a) => a.table === 'onsuccess' && !a.early);
+  if (!always.length && !onsuccess.length && !scope.expires) return;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    res.writeHead = writeHead;
+    const args = headersFromArgs(this, rest);
+    finish(this, status, scope, info, always, onsuccess);
+    return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...args);
+  } as typeof res.writeHead;
+}
+
+/** writeHead(status, [reason], [headers]): the headers become setHeader calls first. */
+function headersFromArgs(res: ServerResponse, rest: unknown[]): unknown[] {
+  const reason = typeof rest[0] === 'string' ? [rest[0]] : [];
+  const given = rest[reason.length];
+  if (given && typeof given === 'object' && !Array.isArray(given)) {
+    for (const [k, v] of Object.entries(given as Record<string, unknown>))
+      if (v !== undefined) res.setHeader(k, v as string);
+    return reason;
+  }
+  return rest;
+}
+
+type Entry = [name: string, value: string];
+
+function finish(
+  res: ServerResponse,
+  status: number,
+  scope: HeaderScope,
+  info: HeaderRequest,
+  always: readonly HeaderAction[],
+  onsuccess: readonly HeaderAction[],
+): void {
+  const apacheOwn = isErrorResponse(res);
+  let out = readTable(res);
+  // mod_expires runs on the error path too (its insert_error_filter hook), but skips 4xx and 5xx:
+  // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
+  if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
+  const response = (name: string): string | undefined => get(out, name);
+  const err = runActions([], always, info, response, status);
+  if (!apacheOwn) out = runActions(out, onsuccess, info, response, status);
+  // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
+  // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
+  else out = out.filter(([n]) => get(err, n) === undefined);
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  const grouped = new Map<string, { name: string; values: string[] }>();
+  for (const [name, value] of [...err, ...out]) {
+    const key = name.toLowerCase();
+    const g = grouped.get(key) ?? { name, values: [] };
+    g.values.push(value);
+    grouped.set(key, g);
+  }
+  const vary = grouped.get('vary');
+  if (vary) vary.values = [fixupVary(vary.values)];
+  for (const { name, values } of grouped.values())
+    res.setHeader(name, values.length === 1 ? values[0]! : values);
+}
+
+/** http_filters.c fixup_vary: one Vary, each field once (case-insensitively, the first spelling). */
+function fixupVary(values: readonly string[]): string {
+  const seen = new Map<string, string>();
+  for (const v of values)
+    for (const token of v.split(',')) {
+      const t = token.trim();
+      if (t && !seen.has(t.toLowerCase())) seen.set(t.toLowerCase(), t);
+    }
+  return [...seen.values()].join(', ');
+}
+
+function readTable(res: ServerResponse): Entry[] {
+  // node >= 15.13 keeps the names as they were set
+  const raw = (res as { getRawHeaderNames?: () => string[] }).getRawHeaderNames;
+  const names = raw ? raw.call(res) : res.getHeaderNames();
+  const table: Entry[] = [];
+  for (const name of names) {
+    const value = res.getHeader(name);
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      table.push([name, String(v)]);
+  }
+  return table;
+}
+
+const get = (table: readonly Entry[], name: string): string | undefined =>
+  table.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+
+/** mod_expires' filter: by type (exact, then `major/*`), else ExpiresDefault; not over an Expires. */
+function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderRequest): void {
+  if (get(table, 'Expires') !== undefined) return;
+  const type = (get(table, 'Content-Type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  const wildcard = expires.wildcards ? expires.byType.get(`${type.split('/', 1)[0]}/*`) : undefined;
+  const code = expires.byType.get(type) ?? wildcard ?? expires.default;
+  if (!code) return;
+  const base = code.base === 'access' ? info.time : info.mtime;
+  if (base === undefined) return;
+  // set_expiration_fields: expires = base + N s; max-age = whole seconds from the request time
+  const at = base + code.seconds * 1000;
+  const maxAge = Math.trunc((at - info.time) / 1000);
+  mergeValue(table, 'Cache-Control', `max-age=${maxAge}`);
+  setValue(table, 'Expires', new Date(at).toUTCString());
+  // Apache's Date is the request time: Expires - Date is exactly the code's seconds
+  setValue(table, 'Date', new Date(info.time).toUTCString());
+}
+
+function setValue(table: Entry[], name: string, value: string): void {
+  const at = table.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());
+  const rest = table.filter(([n]) => n.toLowerCase() !== name.toLowerCase());
+  table.length = 0;
+  table.push(...rest);
+  if (at < 0) table.push([name, value]);
+  else table.splice(Math.min(at, table.length), 0, [name, value]);
+}
+
+/** apr_table_mergen: appended to the first entry of that name with ", ", else added. */
+function mergeValue(table: Entry[], name: string, value: string): void {
+  const entry = table.find(([n]) => n.toLowerCase() === name.toLowerCase());
+  if (entry) entry[1] = `${entry[1]}, ${value}`;
+  else table.push([name, value]);
+}
+
+function runActions(
+  input: Entry[],
+  actions: readonly HeaderAction[],
+  info: HeaderRequest,
+  response: (name: string) => string | undefined,
+  status = 200,
+): Entry[] {
+  let table = input;
+  for (const a of actions) {
+    if (!applies(a, info, response, status)) continue;
+    table = applyAction(table, a, info, response, status);
+  }
+  return table;
+}
+
+function applies(
+  a: HeaderAction,
+  info: HeaderRequest,
+  response: (name: string) => string | undefined,
+  status: number,
+): boolean {
+  const when = a.when;
+  if (!when) return true;
+  if (when.kind === 'env') return info.env.has(when.name) !== when.negate;
+  return evalExpr(when.expr, exprEnv(info, response, status)).ok;
+}
+
+function applyAction(
+  table: Entry[],
+  a: HeaderAction,
+  info: HeaderRequest,
+  response: (name: string) => string | undefined,
+  status: number,
+): Entry[] {
+  const value = (): string => formatValue(a, info, response, status);
+  const same = ([n]: Entry): boolean => n.toLowerCase() === a.name.toLowerCase();
+  switch (a.action) {
+    case 'set':
+      setValue(table, a.name, value());
+      return table;
+    case 'setifempty':
+      if (!table.some(same)) table.push([a.name, value()]);
+      return table;
+    case 'add':
+      table.push([a.name, value()]);
+      return table;
+    case 'append':
+      mergeValue(table, a.name, value());
+      return table;
+    case 'merge': {
+      const v = value();
+      const current = table.find(same)?.[1];
+      if (current === undefined || !tokens(current).includes(v)) mergeValue(table, a.name, v);
+      return table;
+    }
+    case 'unset':
+      return table.filter((e) => !same(e));
+    case 'echo':
+      return [...table, ...echoed(a.regex!, info.req)];
+    case 'edit':
+    case 'edit*': {
+      if (!table.some(same)) return table;
+      const edited = table.filter(same).map(([n, v]): Entry => [n, edit(a, v)]);
+      return [...table.filter((e) => !same(e)), ...edited];
+    }
+    case 'note':
+      return table;
+  }
+}
+
+/** The comma-separated tokens of a value, quoted strings kept whole (merge's ap_get_token walk). */
+function tokens(value: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < value.length) {
+    while (i < value.length && /\s/.test(value[i]!)) i++;
+    const start = i;
+    while (i < value.length && value[i] !== ',') {
+      if (value[i++] === '"') while (i < value.length && value[i++] !== '"');
+    }
+    out.push(value.slice(start, i));
+    i++;
+  }
+  return out;
+}
+
+/** `Header echo regex`: request headers whose name matches, copied to the response. */
+function echoed(regex: RegExp, req: HeaderRequestLine): Entry[] {
+  const out: Entry[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    regex.lastIndex = 0;
+    if (regex.test(raw[i]!)) out.push([raw[i]!, raw[i + 1]!]);
+  }
+  return out;
+}
+
+/** process_regexp: the first match replaced (`edit*`: then the rest of the value, anew). */
+function edit(a: HeaderAction, value: string): string {
+  let result = '';
+  let rest = value;
+  // bounded: every round consumes at least one character of the value, or ends
+  for (let round = 0; round <= value.length; round++) {
+    a.regex!.lastIndex = 0;
+    const m = a.regex!.exec(rest);
+    if (!m) return result + rest;
+    result += rest.slice(0, m.index) + substitute(a.replacement ?? '', m);
+    const end = m.index + m[0].length;
+    if (a.action === 'edit') return result + rest.slice(end);
+    // an empty match would match again at the same place: keep one character and go on
+    if (m[0].length === 0) {
+      result += rest.slice(end, end + 1);
+      rest = rest.slice(end + 1);
+    } else rest = rest.slice(end);
+    if (!rest) return result;
+  }
+  return result + rest;
+}
+
+/** ap_pregsub: `$0`–`$9` are the groups, `\x` is x. */
+function substitute(template: string, m: RegExpExecArray): string {
+  return template.replace(/\$(\d)|\\(.)/g, (_all, n: string | undefined, c: string | undefined) =>
+    n !== undefined ? (m[Number(n)] ?? '') : c!,
+  );
+}
+
+function formatValue(
+  a: HeaderAction,
+  info: HeaderRequest,
+  response: (name: string) => string | undefined,
+  status: number,
+): string {
+  const f = a.format;
+  if (!f) return '';
+  if (!Array.isArray(f))
+    return wordValue(
+      (f as { expr: Parameters<typeof wordValue>[0] }).expr,
+      exprEnv(info, response, status),
+    );
+  return (f as readonly FormatPart[]).map((p) => formatPart(p, info)).join('');
+}
+
+function formatPart(p: FormatPart, info: HeaderRequest): string {
+  if ('lit' in p) return p.lit;
+  if ('env' in p) {
+    const v = info.env.get(p.env);
+    return v === undefined ? '(null)' : v.replace(/[\r\n]/g, ' ');
+  }
+  // no mod_ssl variables here (Apache without mod_ssl answers the same)
+  if ('ssl' in p) return '(null)';
+  switch (p.tag) {
+    case 't':
+      return `t=${info.time * 1000}`;
+    case 'D':
+      return `D=${Math.max(0, Date.now() - info.time) * 1000}`;
+    case 'l':
+      return `l=${loadavg()
+        .map((x) => x.toFixed(2))
+        .join('/')}`;
+    case 'i':
+      // one process, busy answering this request
+      return 'i=0';
+    case 'b':
+      return 'b=100';
+  }
+}
+
+/** The ap_expr variables compile/headers.ts lets through (HEADER_EXPR_VARIABLES and prefixes). */
+function exprEnv(
+  info: HeaderRequest,
+  response: (name: string) => string | undefined,
+  status: number,
+): ExprEnv {
+  const req = info.req;
+  const header = (name: string): string => {
+    const v = req.headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : (v ?? '');
+  };
+  const variable = (name: string): string => {
+    const colon = name.indexOf(':');
+    if (colon > 0) {
+      const fn = name.slice(0, colon).toLowerCase();
+      const arg = name.slice(colon + 1);
+      if (fn === 'env' || fn === 'reqenv') return info.env.get(arg) ?? '';
+      if (fn === 'resp') return response(arg) ?? '';
+      return header(arg);
+    }
+    return requestVariable(name, info, header, response, status);
+  };
+  return { variable, header };
+}
+
+function requestVariable(
+  name: string,
+  info: HeaderRequest,
+  header: (name: string) => string,
+  response: (name: string) => string | undefined,
+  status: number,
+): string {
+  const req = info.req;
+  if (name.startsWith('HTTP_') && name !== 'HTTPS') return header(name.slice(5).replace(/_/g, '-'));
+  switch (name) {
+    case 'REQUEST_URI':
+    case 'DOCUMENT_URI':
+      return info.uri;
+    case 'REQUEST_FILENAME':
+    case 'SCRIPT_FILENAME':
+      return info.filename ?? '';
+    case 'QUERY_STRING':
+      return info.args ?? '';
+    case 'REQUEST_METHOD':
+      return req.method ?? 'GET';
+    case 'REQUEST_SCHEME':
+      return info.secure ? 'https' : 'http';
+    case 'HTTPS':
+      return info.secure ? 'on' : 'off';
+    case 'CONTENT_TYPE':
+      return response('Content-Type') ?? '';
+    case 'REMOTE_ADDR':
+      return info.remoteAddr;
+    case 'SERVER_NAME':
+      return info.serverName ?? header('host').replace(/:\d+$/, '');
+    case 'DOCUMENT_ROOT':
+      return info.documentRoot;
+    case 'THE_REQUEST':
+      return `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`;
+    case 'REQUEST_STATUS':
+      return String(status);
+    default:
+      return 'false'; // IS_SUBREQ: a response is never a sub-request's
+  }
+}
+
+/**
+ * `RequestHeader ... early` of the server config: post_read_request, before any rule reads the
+ * request's headers.
+ */
+export function earlyRequestHeaders(
+  site: SiteConfig,
+  req: IncomingMessage,
+  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+): void {
+  const actions = site.serverRules?.headers?.filter((a) => a.early && a.table === 'request');
+  if (!actions?.length) return;
+  const q = req.url ?? '/';
+  const at = q.indexOf('?');
+  const info: HeaderRequest = {
+    req,
+    env: new Map(),
+    uri: at < 0 ? q : q.slice(0, at),
+    args: at < 0 ? null : q.slice(at + 1),
+    documentRoot: site.root,
+    serverName: site.server.serverName,
+    secure: view.secure,
+    remoteAddr: view.remoteAddr,
+    time: Date.now(),
+  };
+  applyRequestHeaders({ actions: actions.map((a) => ({ ...a, early: false })) }, info);
+}
+
+/**
+ * A per-directory pass ended in an internal redirect: its fixups (RequestHeader) ran on the
+ * request's headers before the redirect, so the passes after it see them (recorded, case 153).
+ * `view.headers` is the request's own header object (site/htaccess build the view on it).
+ */
+export function requestHeadersBeforeRedirect(
+  site: SiteConfig,
+  view: RequestView,
+  acc: Collected,
+  uri: string,
+  args: string | null,
+): void {
+  const scope = headerScope(site, acc);
+  if (!scope) return;
+  const req: HeaderRequestLine = {
+    headers: view.headers as IncomingMessage['headers'],
+    method: view.method,
+    url: view.target,
+    httpVersion: view.protocol.replace(/^HTTP\//, ''),
+    rawHeaders: [],
+  };
+  applyRequestHeaders(scope, {
+    req,
+    env: acc.env,
+    uri,
+    args,
+    filename: acc.scope?.filename,
+    documentRoot: site.root,
+    serverName: site.server.serverName,
+    secure: view.secure,
+    remoteAddr: view.remoteAddr,
+    time: Date.now(),
+  });
+}
+
+/**
+ * Everything mod_headers and mod_expires do for one answered request: the response hook, and
+ * (for a file, a handler, the app or the proxy: the fixups ran) RequestHeader's edits.
+ */
+export function startHeaders(
+  site: SiteConfig,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: SiteResult,
+  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+): void {
+  const scope = headerScope(site, r.acc);
+  if (!scope) return;
+  const file = r.kind === 'file' ? r : undefined;
+  const info: HeaderRequest = {
+    req,
+    env: r.acc.env,
+    uri: r.uri,
+    args: r.args,
+    filename: r.acc.scope?.filename,
+    documentRoot: site.root,
+    serverName: site.server.serverName,
+    secure: view.secure,
+    remoteAddr: view.remoteAddr,
+    time: Date.now(),
+    mtime: file?.stat?.isFile() ? file.stat.mtimeMs : undefined,
+  };
+  onResponseHeaders(res, scope, info);
+  if (r.kind === 'file' || r.kind === 'proxy') applyRequestHeaders(scope, info);
+}
