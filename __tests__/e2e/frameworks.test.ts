@@ -40,11 +40,12 @@ describe.each([
     });
   });
 
-  test('redirect with a fully qualified, escaped Location and hygiene headers', async () => {
+  test('redirect with a fully qualified, escaped Location and only Apache\'s headers', async () => {
     const res = await request(app).get('/a%20b?x=1').set('Host', 'EXAMPLE.com');
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe('http://www.example.com/a%20b?x=1');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // Apache sends no nosniff or CSP of its own on its pages (real-world corpus)
+    expect(res.headers['x-content-type-options']).toBeUndefined();
     expect(res.text).toContain('<a href="http://www.example.com/a%20b?x=1">');
   });
 
@@ -313,7 +314,7 @@ describe('redirect hygiene', () => {
     app.use(rewrite('RewriteRule ^/x/(.*)$ /y/$1 [R,NE,L]'));
     const res = await request(app).get('/x/%22%3E%3Cscript%3E').set('Host', 'h.example');
     expect(res.status).toBe(302);
-    expect(res.headers['content-security-policy']).toBe("default-src 'none'");
+    expect(res.headers['content-security-policy']).toBeUndefined();
     expect(res.text).not.toContain('<script>');
     expect(res.text).toContain('&quot;&gt;&lt;script&gt;'); // ap_escape_html
   });

@@ -147,14 +147,14 @@ describe('htaccess()', () => {
 });
 
 describe('directorySlash()', () => {
-  test('301 to the URL plus /, query kept, Apache page with CSP and nosniff', async () => {
+  test('301 to the URL plus /, query kept, Apache page with Apache\'s headers only', async () => {
     const a = express();
     a.use(directorySlash({ root }));
     const res = await request(a).get('/dir?x=1&y=2').set('Host', 'h.example');
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe('http://h.example/dir/?x=1&y=2');
-    expect(res.headers['content-security-policy']).toBe("default-src 'none'");
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBeUndefined();
     expect(res.text).toContain('<a href="http://h.example/dir/?x=1&amp;y=2">here</a>');
   });
 
