@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
-import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
+import type { AccessDirective, Arg, Directive, MimeDirective } from '../syntax/ast.js';
+import { compileMime, withRemovals } from './mime.js';
 import { compileAccess } from './access.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
@@ -150,6 +151,7 @@ export function compileDirectives(
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
   const access: AccessDirective[] = [];
+  const mimeDirectives: MimeDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -219,12 +221,16 @@ export function compileDirectives(
       case 'Access':
         access.push(d);
         break;
+      case 'Mime':
+        mimeDirectives.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
       }
     }
   }
+  const mime = compileMime(mimeDirectives, sink, mapRoot);
   return {
     engine,
     rules,
@@ -234,8 +240,10 @@ export function compileDirectives(
     hasRewriteDirectives: hasRewrite,
     directorySlash,
     defaultCharset,
-    addTypes,
-    addEncodings,
+    addTypes: withRemovals(addTypes, mime.removedTypes),
+    addEncodings: withRemovals(addEncodings, mime.removedEncodings),
+    mime: mime.settings,
+    warnings: sink.warnings.length ? sink.warnings : undefined,
     directoryIndex,
     followSymLinks,
     file: options.file,

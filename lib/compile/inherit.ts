@@ -3,6 +3,7 @@
  * (server → vhost, parent directory → child directory).
  */
 import type { RuleSet } from './ruleset.js';
+import { mergeMime } from './mime.js';
 
 export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
   // a child with no mod_rewrite directive at all has no config of its own: the parent's applies
@@ -44,6 +45,7 @@ function otherModules(
   | 'defaultCharset'
   | 'addTypes'
   | 'addEncodings'
+  | 'mime'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -53,6 +55,7 @@ function otherModules(
     addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
+    mime: mergeMime(parent.mime, child.mime),
   };
 }
 

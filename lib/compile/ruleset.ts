@@ -5,6 +5,8 @@ import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
+import type { RewriteWarning } from '../errors.js';
+import type { MimeSettings } from './mime.js';
 
 export type CondTest =
   | { readonly kind: 'regex'; readonly re: RegExp }
@@ -70,6 +72,10 @@ export interface RuleSet {
   readonly addTypes?: ReadonlyMap<string, string>;
   /** mod_mime's AddEncoding: extension (lower-case, no dot) → encoding. */
   readonly addEncodings?: ReadonlyMap<string, string>;
+  /** mod_mime's other per-extension settings and core's file-serving ones (compile/mime.ts). */
+  readonly mime?: MimeSettings;
+  /** Load warnings of this file (WARN_NO_EFFECT, WARN_HANDLER), once each. */
+  readonly warnings?: readonly RewriteWarning[];
   /** core's AddDefaultCharset: the charset added to text/plain and text/html, false for Off. */
   readonly defaultCharset?: string | false;
   /** From `DirectoryIndex` (mod_dir): the index names; empty for `disabled`. */

@@ -253,19 +253,23 @@ export function sendRedirect(
   send(req, res, status, errorPage(status, inner));
 }
 
-/** Apache's error page for `status`; `notes` is Apache's "error-notes" (shown for 400 and 403). */
+/**
+ * Apache's error page for `status`; `notes` is Apache's "error-notes" (shown for 400 and 403);
+ * `recursive` the status being answered when this one happened (errorPage's "Additionally").
+ */
 export function sendStatus(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
   admin?: string,
   notes?: string,
+  recursive?: number,
 ): void {
   send(
     req,
     res,
     status,
-    errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes)),
+    errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes), recursive),
   );
 }
 

@@ -191,6 +191,10 @@ export class HtaccessStore {
       // the pipeline's access phase applies them (site/access.ts)
       accessControl: true,
     });
+    // load warnings (WARN_NO_EFFECT...): once per version of the file, like its errors
+    const log = this.options.log ?? ((m: string) => console.error(m));
+    for (const w of ruleSet.warnings ?? [])
+      log(`modrewrite: ${file}:${w.line}:${w.column}: warning ${w.code}: ${w.message}`);
     if (this.byIdentity.size >= MAX_COMPILED_FILES)
       this.byIdentity.delete(this.byIdentity.keys().next().value!);
     this.byIdentity.set(identity, ruleSet);

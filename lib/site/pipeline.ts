@@ -23,6 +23,7 @@ import { evaluateServer } from '../engine/evaluate.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
+import { layeredSettings, type FileSettings } from './mime.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -206,23 +207,16 @@ export async function resolveRequest(
 }
 
 /**
- * What the `.htaccess` files (else the server config) of a file's directory say about answering it:
- * core's AddDefaultCharset and mod_mime's AddType/AddEncoding.
+ * What decides how a file is answered in its directory: core's AddDefaultCharset, mod_mime and
+ * core's file settings, layered Debian's mime.conf → server config → `.htaccess` files (site/mime.ts).
  */
-export function fileSettingsFor(
-  site: SiteConfig,
-  filename: string,
-): Pick<RuleSet, 'defaultCharset' | 'addTypes' | 'addEncodings'> {
+export function fileSettingsFor(site: SiteConfig, filename: string): FileSettings {
   const dir = dirname(filename);
   const rs =
     site.store && underRoot(dir, site.root)
       ? site.store.configForPath(dir, true).ruleSet
       : undefined;
-  return {
-    defaultCharset: rs?.defaultCharset ?? site.serverRules?.defaultCharset,
-    addTypes: rs?.addTypes ?? site.serverRules?.addTypes,
-    addEncodings: rs?.addEncodings ?? site.serverRules?.addEncodings,
-  };
+  return layeredSettings(site.serverRules, rs);
 }
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */

@@ -38,6 +38,8 @@ import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
+import { answeredBodyLimit } from './body-limit.js';
+import { apacheETag, fileHeaders, handlerFor, UNEMULATED_HANDLERS } from './mime.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -124,6 +126,10 @@ export function site<
           defines: options.defines,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
+  for (const w of written?.warnings ?? [])
+    (options.log ?? ((m: string) => console.error(m)))(
+      `modrewrite: ${w.file ?? 'site() config'}:${w.line}:${w.column}: warning ${w.code}: ${w.message}`,
+    );
   const ht = options.htaccess ?? true;
   const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
   const store =
@@ -286,6 +292,7 @@ export function site<
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (options.debugHeaders) debugHeaders(res, r);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    if (answeredBodyLimit(config, req, res, r)) return;
     switch (r.kind) {
       case 'redirect':
         sendRedirect(req, res, r.status, r.location);
@@ -309,9 +316,17 @@ export function site<
         break;
     }
     const { filename, pathInfo, stat } = r;
+    const settings = fileSettingsFor(config, stat?.isDirectory() ? `${filename}/.` : filename);
     const handlerName =
-      acc.handler ?? extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
+      acc.handler ??
+      handlerFor(filename, settings.mime) ??
+      extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
     const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
+    if (!handler && handlerName && UNEMULATED_HANDLERS.has(handlerName)) {
+      (options.log ?? debug)(`modrewrite: ${req.url}: 500 handler ${handlerName} is not emulated`);
+      sendStatus(req, res, 500);
+      return;
+    }
     const servedFrom = roots.find((x) => underRoot(filename, x));
     if (!servedFrom) {
       sendStatus(req, res, 404);
@@ -339,6 +354,12 @@ export function site<
     }
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
+    // core's AcceptPathInfo: On serves a file with PATH_INFO, Off refuses it even to a handler
+    const acceptPathInfo = settings.mime?.acceptPathInfo;
+    if (pathInfo && acceptPathInfo === 'off' && stat?.isFile()) {
+      sendStatus(req, res, 404);
+      return;
+    }
     if (handler && stat) {
       // set only for handlers: two new properties on every request would cost (hidden classes)
       const sreq = req as Req & SiteRequest;
@@ -348,7 +369,8 @@ export function site<
       handler(sreq, res, next);
       return;
     }
-    if (!stat || pathInfo || stat.isDirectory()) {
+    const servePathInfo = acceptPathInfo === 'on' && stat?.isFile();
+    if (!stat || (pathInfo && !servePathInfo) || stat.isDirectory()) {
       if (options.fallthrough ?? true) {
         appendVary(res, acc.vary);
         // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
@@ -376,7 +398,9 @@ export function site<
     appendVary(res, acc.vary);
     serveFile(req, res, filename, {
       contentType: acc.contentType,
-      ...fileSettingsFor(config, filename),
+      defaultCharset: settings.defaultCharset,
+      headers: fileHeaders(filename, settings),
+      eTag: apacheETag(filename, stat, settings.mime) ?? false,
       onError: (status) => {
         if (!res.headersSent)
           sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403);

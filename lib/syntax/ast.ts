@@ -70,6 +70,19 @@ export interface ApacheOptionsDirective extends Base {
   readonly values: readonly string[];
 }
 
+/**
+ * mod_mime's other directives, core's file-serving ones (FileETag, AcceptPathInfo, ...) and those of
+ * modules without effect here (mod_deflate, mod_filter, mod_negotiation): see syntax/mime.ts.
+ */
+export interface MimeDirective extends Base {
+  readonly type: 'Mime';
+  /** The directive as Apache spells it (`AddCharset`). */
+  readonly name: string;
+  readonly args: readonly string[];
+  /** `no-effect`: accepted, reported once per file as WARN_NO_EFFECT. */
+  readonly effect: 'apply' | 'no-effect';
+}
+
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
 export type AccessDirectiveName = 'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy';
 
@@ -95,6 +108,7 @@ export type Directive =
   | ApacheOptionsDirective
   | DefaultCharsetDirective
   | MimeMapDirective
+  | MimeDirective
   | AccessDirective;
 
 export interface ParsedConfig {

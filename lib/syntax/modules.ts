@@ -1,3 +1,5 @@
+import { MIME_MODULE_DIRECTIVES } from './mime.js';
+
 /**
  * The Apache modules modrewrite emulates, and the directives each one owns here. ONE table: what
  * `<IfModule>`, `<IfDirective>` and `<IfSection>` answer comes from it, so a module that gains an
@@ -33,6 +35,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         '<IfSection',
         '<Files',
         '<FilesMatch',
+        ...MIME_MODULE_DIRECTIVES.core,
       ],
     },
   ],
@@ -67,9 +70,21 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
   ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
   ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
-  // only the two directives real sites' .htaccess files use most; any other mod_mime directive
-  // inside <IfModule mod_mime.c> is refused (500), never silently dropped
-  ['mod_mime.c', { symbol: 'mime_module', directives: ['AddType', 'AddEncoding'] }],
+  [
+    'mod_mime.c',
+    {
+      symbol: 'mime_module',
+      directives: ['AddType', 'AddEncoding', ...MIME_MODULE_DIRECTIVES.mime],
+    },
+  ],
+  // loaded in Debian's Apache; their directives are accepted without effect (WARN_NO_EFFECT):
+  // no output compression, no content negotiation (syntax/mime.ts)
+  ['mod_deflate.c', { symbol: 'deflate_module', directives: [...MIME_MODULE_DIRECTIVES.deflate] }],
+  ['mod_filter.c', { symbol: 'filter_module', directives: [...MIME_MODULE_DIRECTIVES.filter] }],
+  [
+    'mod_negotiation.c',
+    { symbol: 'negotiation_module', directives: [...MIME_MODULE_DIRECTIVES.negotiation] },
+  ],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
   ['mod_proxy_http.c', { symbol: 'proxy_http_module', directives: [] }],

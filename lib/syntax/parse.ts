@@ -6,6 +6,8 @@ import {
   codeFrame,
   type RewriteErrorCode,
   type RewriteProblem,
+  type RewriteWarning,
+  type RewriteWarningCode,
   type SourcePosition,
 } from '../errors.js';
 import type { AccessDirectiveName, Arg, Directive } from './ast.js';
@@ -16,6 +18,7 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
+import { checkOptions, parseMimeDirective } from './mime.js';
 import { scopedLines, type FilesSection, type SectionProblem } from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
@@ -54,7 +57,20 @@ export interface ParseResult {
 /** A helper that records a positioned problem with its code frame. */
 export class ProblemSink {
   readonly problems: RewriteProblem[] = [];
+  /** Load warnings (the configuration still loads). */
+  readonly warnings: RewriteWarning[] = [];
   constructor(private readonly sourceOf: (pos: SourcePosition) => string) {}
+  warning(code: RewriteWarningCode, message: string, pos: SourcePosition): void {
+    const frame = codeFrame(this.sourceOf(pos), pos.column);
+    this.warnings.push({
+      code,
+      message,
+      file: pos.file,
+      line: pos.line,
+      column: pos.column,
+      frame,
+    });
+  }
   add(code: RewriteErrorCode, message: string, pos: SourcePosition): void {
     this.problems.push({
       code,
@@ -299,9 +315,16 @@ function parseLine(
         pos,
       };
     }
-    case 'options':
-      return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
-    default:
+    case 'options': {
+      const values = parseConfWords(line, rest).map((w) => w.text);
+      const problem = checkOptions(values);
+      if (problem) sink.add('ERR_DIRECTIVE_ARGS', problem, pos);
+      return problem ? undefined : { type: 'Options', values, pos };
+    }
+    default: {
+      const mime = parseMimeDirective(name, parseConfWords(line, rest), context, pos);
+      if (mime && !mime.ok) sink.add(mime.code, mime.message, mime.pos);
+      if (mime) return mime.ok ? { type: 'Mime', ...mime.directive, pos } : undefined;
       if (!options.ignoreUnknownDirectives) {
         sink.add(
           'ERR_UNKNOWN_DIRECTIVE',
@@ -310,5 +333,6 @@ function parseLine(
         );
       }
       return undefined;
+    }
   }
 }
