@@ -203,6 +203,11 @@ function normalise(resp, vars) {
     const encoding = h('content-encoding')[0];
     if (encoding) out.contentEncoding = encoding;
   }
+  // response headers a request asks for by name (`recordHeaders`), e.g. Content-Language
+  for (const name of resp.wantHeaders || []) {
+    const v = h(name.toLowerCase())[0];
+    if (v !== undefined) (out.headers = out.headers || {})[name.toLowerCase()] = v;
+  }
   return out;
 }
 

@@ -37,6 +37,9 @@ const MODULES = [
   'dir',
   'env',
   'setenvif',
+  // loaded in Debian's Apache: <IfModule mod_deflate.c> / <IfModule mod_filter.c> are true (case 194)
+  'deflate',
+  'filter',
 ];
 
 function conf(root, port, kase) {
@@ -156,6 +159,7 @@ async function main() {
           const resp = await rawRequest(port, r, r.host === undefined ? 'www.example.com' : r.host);
           resp.wantType = !!r.type;
           resp.wantBody = !!kase.site;
+          resp.wantHeaders = r.recordHeaders;
           r.expect = normalise(resp, {
             DOCROOT: docroot,
             PORT: port,

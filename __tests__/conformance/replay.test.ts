@@ -30,6 +30,8 @@ interface Req {
   headers?: Record<string, string>;
   host?: string;
   type?: boolean;
+  /** Response headers to record and compare (e.g. `Content-Language`). */
+  recordHeaders?: string[];
   expect?: unknown;
   differs?: string;
 }
@@ -235,6 +237,7 @@ describe.each(files)('%s', (file) => {
     );
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
+    resp.wantHeaders = r.recordHeaders;
     const got = harness.normalise(resp, {
       DOCROOT: docroot,
       PORT: port,

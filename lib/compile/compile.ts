@@ -222,6 +222,11 @@ export function compileDirectives(
         access.push(d);
         break;
       case 'Mime':
+        // RemoveType is mod_mime's `AddType "" ext`: in order with AddType (it hides mime.types too)
+        if (d.name === 'RemoveType') {
+          addTypes ??= new Map();
+          for (const ext of d.args) addTypes.set(ext.replace(/^\./, '').toLowerCase(), '');
+        }
         mimeDirectives.push(d);
         break;
       default: {
@@ -240,7 +245,7 @@ export function compileDirectives(
     hasRewriteDirectives: hasRewrite,
     directorySlash,
     defaultCharset,
-    addTypes: withRemovals(addTypes, mime.removedTypes),
+    addTypes,
     addEncodings: withRemovals(addEncodings, mime.removedEncodings),
     mime: mime.settings,
     warnings: sink.warnings.length ? sink.warnings : undefined,

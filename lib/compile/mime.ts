@@ -56,8 +56,7 @@ export interface MimeSettings {
 /** What the mime directives of one file give: their settings and the extensions they remove. */
 export interface CompiledMime {
   readonly settings: MimeSettings | undefined;
-  /** RemoveType / RemoveEncoding: applied to the AddType / AddEncoding maps (withRemovals). */
-  readonly removedTypes: readonly string[];
+  /** RemoveEncoding: applied to the AddEncoding map (withRemovals); RemoveType is compile.ts's. */
   readonly removedEncodings: readonly string[];
 }
 
@@ -72,13 +71,12 @@ export function compileMime(
   serverRoot: string,
 ): CompiledMime {
   const s: Mutable<MimeSettings> = {};
-  const removedTypes: string[] = [];
   const removedEncodings: string[] = [];
   const noEffect: MimeDirective[] = [];
   const unrunHandlers: MimeDirective[] = [];
   for (const d of directives) {
     if (d.effect === 'no-effect') noEffect.push(d);
-    else if (!applyExtensionDirective(s, d, removedTypes, removedEncodings))
+    else if (!applyExtensionDirective(s, d, removedEncodings))
       applyCoreDirective(s, d, sink, serverRoot);
     const handler = d.args[0]?.toLowerCase();
     const named = d.name === 'AddHandler' || d.name === 'SetHandler';
@@ -88,14 +86,13 @@ export function compileMime(
   noEffectWarning(noEffect, sink);
   handlerWarning(unrunHandlers, sink);
   const settings = Object.keys(s).length ? s : undefined;
-  return { settings, removedTypes, removedEncodings };
+  return { settings, removedEncodings };
 }
 
 /** AddCharset/AddLanguage/AddHandler and the Remove* of mod_mime; false: not one of them. */
 function applyExtensionDirective(
   s: Mutable<MimeSettings>,
   d: MimeDirective,
-  removedTypes: string[],
   removedEncodings: string[],
 ): boolean {
   const [value = '', ...rest] = d.args;
@@ -124,7 +121,6 @@ function applyExtensionDirective(
       add('handlers', '', d.args);
       return true;
     case 'RemoveType':
-      removedTypes.push(...d.args.map(extensionOf));
       return true;
     case 'RemoveEncoding':
       removedEncodings.push(...d.args.map(extensionOf));

@@ -216,6 +216,9 @@ export function cannedMessage(
       return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
     case 412:
       return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
+    case 413:
+      // core's LimitRequestBody page (http_protocol.c): the method is the request's own
+      return `The requested resource does not allow request data with ${escapeHtml(method)} requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n`;
     case 414:
       return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
     case 502:

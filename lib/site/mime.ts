@@ -47,14 +47,50 @@ const overlay = (
 ): ReadonlyMap<string, string> | undefined =>
   parent && child ? new Map([...parent, ...child]) : (child ?? parent);
 
-/** One layer over another, as mod_mime's and core's directory merges do. */
-function layer(parent: FileSettings, child: FileSettings | undefined): FileSettings {
-  if (!child) return parent;
+/**
+ * The `.htaccess` layer over the server's. mod_mime's RemoveCharset/Language/Handler/Encoding
+ * blank a mapping ('' here), and a blank never hides the server configuration's mapping of the
+ * same extension (recorded: `RemoveLanguage .de` in an .htaccess leaves Debian's `AddLanguage de
+ * .de`); RemoveType is `AddType ""`, a value, and does hide it.
+ */
+function layer(server: FileSettings, directory: FileSettings | undefined): FileSettings {
+  if (!directory) return server;
+  const m = directory.mime;
+  const mime = m && {
+    ...m,
+    charsets: unblanked(server.mime?.charsets, m.charsets),
+    languages: unblanked(server.mime?.languages, m.languages),
+    handlers: unblanked(server.mime?.handlers, m.handlers),
+  };
   return {
-    defaultCharset: child.defaultCharset ?? parent.defaultCharset,
-    addTypes: overlay(parent.addTypes, child.addTypes),
-    addEncodings: overlay(parent.addEncodings, child.addEncodings),
-    mime: mergeMime(parent.mime, child.mime),
+    defaultCharset: directory.defaultCharset ?? server.defaultCharset,
+    addTypes: overlay(server.addTypes, directory.addTypes),
+    addEncodings: overlay(
+      server.addEncodings,
+      unblanked(server.addEncodings, directory.addEncodings),
+    ),
+    mime: mergeMime(server.mime, mime),
+  };
+}
+
+/** The child's mappings without the blanks that would hide one of the server's. */
+function unblanked(
+  server: ReadonlyMap<string, string> | undefined,
+  child: ReadonlyMap<string, string> | undefined,
+): ReadonlyMap<string, string> | undefined {
+  if (!server || !child) return child;
+  return new Map([...child].filter(([ext, value]) => value !== '' || !server.has(ext)));
+}
+
+/** Debian's mime.conf and the site's server config: one level, the site's lines after Debian's. */
+function serverSettings(server: RuleSet | undefined): FileSettings {
+  const debian = debianDefaults();
+  if (!server) return debian;
+  return {
+    defaultCharset: server.defaultCharset ?? debian.defaultCharset,
+    addTypes: overlay(debian.addTypes, server.addTypes),
+    addEncodings: overlay(debian.addEncodings, server.addEncodings),
+    mime: mergeMime(debian.mime, server.mime),
   };
 }
 
@@ -78,7 +114,7 @@ export function layeredSettings(
   }
   let settings = byDirectory.get(directoryKey);
   if (!settings) {
-    settings = layer(layer(debianDefaults(), server), directory);
+    settings = layer(serverSettings(server), directory);
     byDirectory.set(directoryKey, settings);
   }
   return settings;

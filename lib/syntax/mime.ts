@@ -221,7 +221,7 @@ function checkFileETag(args: readonly string[]): string | undefined {
   for (const a of args) {
     const k = a.replace(/^[+-]/, '').toLowerCase();
     if (!ETAG_KEYWORDS.has(k)) return `Unknown keyword '${a}' for FileETag directive`;
-    if (a !== k && (k === 'all' || k === 'none'))
+    if (/^[+-]/.test(a) && (k === 'all' || k === 'none'))
       return `Illegal FileETag keyword '${a}': All and None cannot be +/-`;
   }
   return undefined;
