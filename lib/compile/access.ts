@@ -305,7 +305,7 @@ function partialNetwork(ip: string): IpNet | undefined {
 }
 
 /** The file-name test of a section: PCRE for `<FilesMatch>`/`<Files ~>`, apr_fnmatch otherwise. */
-function filesMatcher(
+export function filesMatcher(
   section: FilesSection,
   sink: ProblemSink,
 ): ((fileName: string) => boolean) | undefined {

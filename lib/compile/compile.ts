@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type { AccessDirective, Arg, Directive, MimeDirective } from '../syntax/ast.js';
-import { compileMime, withRemovals } from './mime.js';
+import { compileFilesMime, compileMime, withRemovals } from './mime.js';
+import type { FilesSection } from '../syntax/sections.js';
 import { compileAccess } from './access.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
@@ -156,7 +157,13 @@ export function compileDirectives(
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
 
+  const filesMime = new Map<FilesSection, Directive[]>();
   for (const d of directives) {
+    if ((d.type === 'Mime' || d.type === 'AddType' || d.type === 'AddEncoding') && d.files) {
+      // a <Files> section's own settings, compiled on their own below (compile/mime.ts)
+      filesMime.set(d.files, [...(filesMime.get(d.files) ?? []), { ...d, files: undefined }]);
+      continue;
+    }
     if (d.type.startsWith('Rewrite')) hasRewrite = true;
     switch (d.type) {
       case 'RewriteEngine':
@@ -248,6 +255,7 @@ export function compileDirectives(
     addTypes,
     addEncodings: withRemovals(addEncodings, mime.removedEncodings),
     mime: mime.settings,
+    filesMime: compileFilesMime(filesMime, (ds) => compileDirectives(ds, options, sink), sink),
     warnings: sink.warnings.length ? sink.warnings : undefined,
     directoryIndex,
     followSymLinks,

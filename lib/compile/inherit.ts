@@ -46,6 +46,7 @@ function otherModules(
   | 'addTypes'
   | 'addEncodings'
   | 'mime'
+  | 'filesMime'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -56,6 +57,11 @@ function otherModules(
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
     mime: mergeMime(parent.mime, child.mime),
+    // <Files> sections apply after the directory's settings, the parent's first (core's file walk)
+    filesMime:
+      parent.filesMime && child.filesMime
+        ? [...parent.filesMime, ...child.filesMime]
+        : (child.filesMime ?? parent.filesMime),
   };
 }
 

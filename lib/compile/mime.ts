@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { MimeDirective } from '../syntax/ast.js';
+import type { Directive, MimeDirective } from '../syntax/ast.js';
+import type { FilesSection } from '../syntax/sections.js';
+import { filesMatcher } from './access.js';
 import type { ProblemSink } from '../syntax/parse.js';
 
 /** FileETag bits as core keeps them (include/http_core.h): 0 is "unset" (MTime Size applies). */
@@ -288,4 +290,35 @@ export function mergeMime(
     limitRequestBody: child.limitRequestBody ?? parent.limitRequestBody,
     typesConfig: child.typesConfig ?? parent.typesConfig,
   };
+}
+
+/** The mod_mime/core settings of one `<Files>`/`<FilesMatch>` section, for the files it matches. */
+export interface FilesMime {
+  readonly section: FilesSection;
+  /** The section's test on a file name (what follows the last `/`). */
+  readonly matches: (fileName: string) => boolean;
+  readonly addTypes?: ReadonlyMap<string, string>;
+  readonly addEncodings?: ReadonlyMap<string, string>;
+  readonly mime?: MimeSettings;
+}
+
+/** Each section's directives compiled on their own (`compile`: compileDirectives), in file order. */
+export function compileFilesMime(
+  sections: ReadonlyMap<FilesSection, readonly Directive[]>,
+  compile: (directives: readonly Directive[]) => {
+    addTypes?: ReadonlyMap<string, string>;
+    addEncodings?: ReadonlyMap<string, string>;
+    mime?: MimeSettings;
+  },
+  sink: ProblemSink,
+): readonly FilesMime[] | undefined {
+  if (!sections.size) return undefined;
+  const out: FilesMime[] = [];
+  for (const [section, directives] of sections) {
+    const matches = filesMatcher(section, sink);
+    if (!matches) continue;
+    const { addTypes, addEncodings, mime } = compile(directives);
+    out.push({ section, matches, addTypes, addEncodings, mime });
+  }
+  return out;
 }

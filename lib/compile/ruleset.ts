@@ -6,7 +6,7 @@ import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
 import type { RewriteWarning } from '../errors.js';
-import type { MimeSettings } from './mime.js';
+import type { FilesMime, MimeSettings } from './mime.js';
 
 export type CondTest =
   | { readonly kind: 'regex'; readonly re: RegExp }
@@ -74,6 +74,8 @@ export interface RuleSet {
   readonly addEncodings?: ReadonlyMap<string, string>;
   /** mod_mime's other per-extension settings and core's file-serving ones (compile/mime.ts). */
   readonly mime?: MimeSettings;
+  /** mod_mime/core settings inside `<Files>`/`<FilesMatch>` sections, from the root down. */
+  readonly filesMime?: readonly FilesMime[];
   /** Load warnings of this file (WARN_NO_EFFECT, WARN_HANDLER), once each. */
   readonly warnings?: readonly RewriteWarning[];
   /** core's AddDefaultCharset: the charset added to text/plain and text/html, false for Off. */

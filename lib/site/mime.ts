@@ -20,6 +20,7 @@ import {
   ETAG_SIZE,
   mergeMime,
   parseMimeTypes,
+  type FilesMime,
   type MimeSettings,
 } from '../compile/mime.js';
 import type { RuleSet } from '../compile/ruleset.js';
@@ -118,6 +119,30 @@ export function layeredSettings(
     byDirectory.set(directoryKey, settings);
   }
   return settings;
+}
+
+/**
+ * The `<Files>`/`<FilesMatch>` sections matching the file's name, over its directory's settings
+ * (core's file walk merges them last, in order). Most directories have none: nothing to do.
+ */
+export function withFilesSections(
+  settings: FileSettings,
+  sections: readonly FilesMime[] | undefined,
+  filename: string,
+): FileSettings {
+  if (!sections) return settings;
+  const name = basename(filename);
+  let out = settings;
+  for (const section of sections) {
+    if (!section.matches(name)) continue;
+    out = {
+      defaultCharset: out.defaultCharset,
+      addTypes: overlay(out.addTypes, section.addTypes),
+      addEncodings: overlay(out.addEncodings, section.addEncodings),
+      mime: mergeMime(out.mime, section.mime),
+    };
+  }
+  return out;
 }
 
 /** The file's extensions as mod_mime sees them: every dot-separated part after the first, lower-case. */

@@ -23,7 +23,7 @@ import { evaluateServer } from '../engine/evaluate.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
-import { layeredSettings, type FileSettings } from './mime.js';
+import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -216,7 +216,7 @@ export function fileSettingsFor(site: SiteConfig, filename: string): FileSetting
     site.store && underRoot(dir, site.root)
       ? site.store.configForPath(dir, true).ruleSet
       : undefined;
-  return layeredSettings(site.serverRules, rs);
+  return withFilesSections(layeredSettings(site.serverRules, rs), rs?.filesMime, filename);
 }
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */

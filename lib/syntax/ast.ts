@@ -59,6 +59,8 @@ export interface MimeMapDirective extends Base {
   readonly type: 'AddType' | 'AddEncoding';
   readonly value: string;
   readonly extensions: readonly string[];
+  /** The `<Files>`/`<FilesMatch>` section it stands in (TYPO3's `AddType text/html` in one). */
+  readonly files?: FilesSection;
 }
 /** core's `AddDefaultCharset On|Off|charset`: a charset name, or false for Off. */
 export interface DefaultCharsetDirective extends Base {
@@ -81,6 +83,8 @@ export interface MimeDirective extends Base {
   readonly args: readonly string[];
   /** `no-effect`: accepted, reported once per file as WARN_NO_EFFECT. */
   readonly effect: 'apply' | 'no-effect';
+  /** The `<Files>`/`<FilesMatch>` section it stands in, if any. */
+  readonly files?: FilesSection;
 }
 
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */

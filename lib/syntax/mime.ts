@@ -271,3 +271,35 @@ export function checkOptions(values: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Directives that may stand in a `<Files>`/`<FilesMatch>` section here (mod_mime's and core's
+ * per-file settings: OR_FILEINFO, applied to the matching files after the directory's).
+ */
+const FILES_SCOPED = new Set(
+  [
+    'AddType',
+    'AddEncoding',
+    'AddCharset',
+    'AddLanguage',
+    'AddHandler',
+    'RemoveType',
+    'RemoveCharset',
+    'RemoveLanguage',
+    'RemoveHandler',
+    'RemoveEncoding',
+    'DefaultLanguage',
+    'ForceType',
+    'SetHandler',
+    'FileETag',
+    'SetOutputFilter',
+    'SetInputFilter',
+    'AddOutputFilterByType',
+    'AddOutputFilter',
+  ].map((n) => n.toLowerCase()),
+);
+
+/** Whether `name` is read (not refused) inside a `<Files>` section. */
+export function isFilesScoped(name: string): boolean {
+  return FILES_SCOPED.has(name.toLowerCase());
+}

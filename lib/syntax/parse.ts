@@ -18,7 +18,7 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
-import { checkOptions, parseMimeDirective } from './mime.js';
+import { checkOptions, isFilesScoped, parseMimeDirective } from './mime.js';
 import { scopedLines, type FilesSection, type SectionProblem } from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
@@ -149,6 +149,13 @@ function accessDirective(
   const pos = line.at(0);
   if (name === undefined) {
     if (!files) return null;
+    // mod_mime's and core's per-file settings apply to the matching files (site/mime.ts)
+    if (isFilesScoped(m[1])) {
+      const d = parseLine(line, 'directory', options, sink);
+      return d && (d.type === 'Mime' || d.type === 'AddType' || d.type === 'AddEncoding')
+        ? { ...d, files }
+        : undefined;
+    }
     // Apache would apply it to the matching files; modrewrite cannot: the file is refused (500)
     sink.add(
       'ERR_CONTEXT',

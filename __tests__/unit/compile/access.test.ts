@@ -167,10 +167,10 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'RewriteRule inside <Files>',
     ],
     [
-      'ForceType in <FilesMatch>',
-      '<FilesMatch x>\nForceType text/plain\n</FilesMatch>',
+      'RewriteRule in <FilesMatch>',
+      '<FilesMatch x>\nRewriteRule ^ - [F]\n</FilesMatch>',
       'ERR_CONTEXT',
-      'ForceType inside <FilesMatch>',
+      'RewriteRule inside <FilesMatch>',
     ],
     [
       'Require ip without an address',
