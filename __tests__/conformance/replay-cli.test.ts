@@ -19,6 +19,8 @@ interface Req {
   method?: string;
   host?: string;
   type?: boolean;
+  /** Response headers to record and compare (e.g. `Content-Language`). */
+  recordHeaders?: string[];
   expect?: unknown;
   differs?: string;
 }
@@ -139,6 +141,7 @@ describe.each(files)('%s through modrewrite serve', (file) => {
     );
     resp.wantType = !!r.type;
     resp.wantBody = !!kase.site;
+    resp.wantHeaders = r.recordHeaders;
     const got = harness.normalise(resp, {
       DOCROOT: docroot,
       PORT: port,

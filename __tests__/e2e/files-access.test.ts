@@ -87,7 +87,7 @@ beforeAll(() => {
   write('rewrite/open.txt', 'REWRITE OPEN\n');
   write(
     'broken/.htaccess',
-    '<FilesMatch "\\.txt$">\nRequire all denied\nSetHandler none\n</FilesMatch>\n',
+    '<FilesMatch "\\.txt$">\nRequire all denied\nDirectorySlash Off\n</FilesMatch>\n',
   );
   write('broken/file.txt', 'BROKEN SECRET\n');
   write('unsupported/.htaccess', 'Require host example.com\n');
@@ -155,6 +155,6 @@ describe.each([
 
   test('a section modrewrite cannot apply is logged with its position', async () => {
     await agent().get('/broken/file.txt');
-    expect(logged.join('\n')).toMatch(/SetHandler inside <FilesMatch> is not supported.*:3:1/);
+    expect(logged.join('\n')).toMatch(/DirectorySlash inside <FilesMatch> is not supported.*:3:1/);
   });
 });
