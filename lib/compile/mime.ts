@@ -240,7 +240,7 @@ function noEffectWarning(found: readonly MimeDirective[], sink: ProblemSink): vo
   const names = [...new Set(found.map((d) => d.name))].join(', ');
   sink.warning(
     'WARN_NO_EFFECT',
-    `accepted without effect in modrewrite (no output filters, compression or content negotiation): ${names}`,
+    `accepted without effect in modrewrite (no output filters, compression, content negotiation or server tuning): ${names}`,
     found[0]!.pos,
   );
 }

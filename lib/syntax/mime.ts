@@ -63,6 +63,14 @@ const MIME_SPECS = new Map<string, MimeSpec>(
     spec('UnDefine', 1, 1, 'apply', true),
     spec('SetOutputFilter', 1, 1, 'no-effect'),
     spec('SetInputFilter', 1, 1, 'no-effect'),
+    // core settings that change nothing a client sees here (recorded: DefaultType is ignored by
+    // Apache 2.4 itself, AH00117; sendfile/mmap are how a file is read; the rest are for CGI/DAV)
+    spec('DefaultType', 1, 1, 'no-effect'),
+    spec('EnableSendfile', 1, 1, 'no-effect'),
+    spec('EnableMMAP', 1, 1, 'no-effect'),
+    spec('LimitXMLRequestBody', 1, 1, 'no-effect'),
+    spec('CGIPassAuth', 1, 1, 'no-effect'),
+    spec('MaxRanges', 1, 1, 'no-effect', true),
     // mod_filter: OR_OPTIONS / OR_FILEINFO; FilterTrace is not allowed in .htaccess
     spec('AddOutputFilterByType', 2, ANY, 'no-effect'),
     spec('FilterDeclare', 1, 2, 'no-effect'),
@@ -99,6 +107,12 @@ export const MIME_MODULE_DIRECTIVES = {
     'UnDefine',
     'SetOutputFilter',
     'SetInputFilter',
+    'DefaultType',
+    'EnableSendfile',
+    'EnableMMAP',
+    'LimitXMLRequestBody',
+    'CGIPassAuth',
+    'MaxRanges',
   ],
   mime: [
     'AddCharset',
