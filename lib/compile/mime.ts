@@ -51,6 +51,8 @@ export interface MimeSettings {
   readonly acceptPathInfo?: 'on' | 'off' | 'default';
   /** LimitRequestBody in bytes; 0: unlimited. */
   readonly limitRequestBody?: number;
+  /** AddOutputFilterByType DEFLATE: the media types (lower-case) mod_deflate would compress. */
+  readonly deflateTypes?: ReadonlySet<string>;
   /** TypesConfig (server config): extension → type, replacing the built-in table. */
   readonly typesConfig?: ReadonlyMap<string, string>;
 }
@@ -77,6 +79,7 @@ export function compileMime(
   const noEffect: MimeDirective[] = [];
   const unrunHandlers: MimeDirective[] = [];
   for (const d of directives) {
+    if (d.name === 'AddOutputFilterByType') addDeflateTypes(s, d.args);
     if (d.effect === 'no-effect') noEffect.push(d);
     else if (!applyExtensionDirective(s, d, removedEncodings))
       applyCoreDirective(s, d, sink, serverRoot);
@@ -89,6 +92,13 @@ export function compileMime(
   handlerWarning(unrunHandlers, sink);
   const settings = Object.keys(s).length ? s : undefined;
   return { settings, removedEncodings };
+}
+
+/** `AddOutputFilterByType DEFLATE type...` (filters `;`-separated): the types, for Vary (site/mime.ts). */
+function addDeflateTypes(s: Mutable<MimeSettings>, args: readonly string[]): void {
+  const [filters = '', ...types] = args;
+  if (!filters.split(';').some((f) => f.trim().toLowerCase() === 'deflate')) return;
+  s.deflateTypes = new Set([...(s.deflateTypes ?? []), ...types.map((t) => t.toLowerCase())]);
 }
 
 /** AddCharset/AddLanguage/AddHandler and the Remove* of mod_mime; false: not one of them. */
@@ -240,7 +250,7 @@ function noEffectWarning(found: readonly MimeDirective[], sink: ProblemSink): vo
   const names = [...new Set(found.map((d) => d.name))].join(', ');
   sink.warning(
     'WARN_NO_EFFECT',
-    `accepted without effect in modrewrite (no output filters, compression, content negotiation or server tuning): ${names}`,
+    `accepted without effect in modrewrite (no output filters, no compression: only mod_deflate's Vary, no content negotiation, no server tuning): ${names}`,
     found[0]!.pos,
   );
 }
@@ -288,6 +298,11 @@ export function mergeMime(
     fileETag: mergeETag(parent.fileETag, child.fileETag),
     acceptPathInfo: child.acceptPathInfo ?? parent.acceptPathInfo,
     limitRequestBody: child.limitRequestBody ?? parent.limitRequestBody,
+    // mod_filter adds a child's providers to the parent's
+    deflateTypes:
+      parent.deflateTypes && child.deflateTypes
+        ? new Set([...parent.deflateTypes, ...child.deflateTypes])
+        : (child.deflateTypes ?? parent.deflateTypes),
     typesConfig: child.typesConfig ?? parent.typesConfig,
   };
 }

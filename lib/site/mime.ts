@@ -244,6 +244,40 @@ export function apacheETag(
   return `${weak}"${parts.join('-')}"`;
 }
 
+/** Debian's mods-enabled/deflate.conf: the types its server config compresses. */
+const DEBIAN_DEFLATE_TYPES: ReadonlySet<string> = new Set([
+  'text/html',
+  'text/plain',
+  'text/xml',
+  'text/css',
+  'text/javascript',
+  'application/x-javascript',
+  'application/javascript',
+  'application/ecmascript',
+  'application/rss+xml',
+  'application/wasm',
+  'application/xml',
+]);
+
+/**
+ * mod_deflate's `Vary: Accept-Encoding` (modules/filters/mod_deflate.c deflate_out_filter): a
+ * response of a type an AddOutputFilterByType DEFLATE names (Debian's deflate.conf, or the
+ * site's), over 68 bytes (smaller ones are "not compressed: very small response"), not already
+ * encoded, gets it whether or not the client accepts gzip (recorded: the real-world corpus'
+ * directory listings). modrewrite never compresses: a client sending `Accept-Encoding: gzip` gets
+ * the identity body where Apache sends gzip.
+ */
+export function deflateVaries(
+  type: string | undefined,
+  encoding: string | undefined,
+  size: number,
+  m: MimeSettings | undefined,
+): boolean {
+  if (!type || encoding || size <= 68) return false;
+  const media = type.split(';', 1)[0]!.trim().toLowerCase();
+  return DEBIAN_DEFLATE_TYPES.has(media) || m?.deflateTypes?.has(media) === true;
+}
+
 /** LimitRequestBody: whether the declared body (Content-Length) is over the limit (0: none). */
 export function bodyTooLarge(req: IncomingMessage, m: MimeSettings | undefined): boolean {
   const limit = m?.limitRequestBody;

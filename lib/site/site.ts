@@ -39,7 +39,7 @@ import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './pat
 import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { serveFile } from './static-file.js';
 import { answeredBodyLimit } from './body-limit.js';
-import { apacheETag, fileHeaders, handlerFor, UNEMULATED_HANDLERS } from './mime.js';
+import { apacheETag, deflateVaries, fileHeaders, handlerFor, UNEMULATED_HANDLERS } from './mime.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -396,11 +396,16 @@ export function site<
       return;
     }
     appendVary(res, acc.vary);
+    const headers = fileHeaders(filename, settings);
+    const type = acc.contentType ?? headers.type;
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       defaultCharset: settings.defaultCharset,
-      headers: fileHeaders(filename, settings),
+      headers,
       eTag: apacheETag(filename, stat, settings.mime) ?? false,
+      vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
+        ? ['Accept-Encoding']
+        : undefined,
       onError: (status) => {
         if (!res.headersSent)
           sendStatus(req, res, status === 404 ? 404 : status >= 500 ? 500 : 403);

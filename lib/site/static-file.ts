@@ -10,6 +10,7 @@ import mimeDb from 'mime-db';
 import mimeTypes from 'mime-types';
 import send from 'send';
 import { bytesToUtf8 } from '../common/bytes.js';
+import { appendVary } from '../http/respond.js';
 
 /** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
 export interface FileHeaders {
@@ -29,6 +30,8 @@ export interface ServeFileOptions {
   readonly addEncodings?: ReadonlyMap<string, string>;
   /** The type, encoding and language mod_mime found (then addTypes/addEncodings are not looked at). */
   readonly headers?: FileHeaders;
+  /** Response fields to add to Vary (mod_deflate's Accept-Encoding, site/mime.ts deflateVaries). */
+  readonly vary?: readonly string[];
   /** The ETag to send (Apache's format, site/mime.ts apacheETag); false: none (`FileETag None`). */
   readonly eTag?: string | false;
   readonly etag?: boolean;
@@ -116,6 +119,7 @@ export function serveFile(
     if (found.language) r.setHeader('Content-Language', found.language);
     // send keeps an ETag already set (and compares If-None-Match with it)
     if (options.eTag) r.setHeader('ETag', options.eTag);
+    if (options.vary) appendVary(r, options.vary);
     if (type) {
       r.setHeader('Content-Type', type);
       return;
