@@ -229,6 +229,11 @@ function normalise(resp, vars) {
         : values.map((v) => unvar(v));
     (out.headers = out.headers || {})[name] = value;
   }
+  // response headers a request asks for by name (`recordHeaders`), e.g. Content-Language
+  for (const name of resp.wantRecordHeaders || []) {
+    const v = h(name.toLowerCase())[0];
+    if (v !== undefined) (out.headers = out.headers || {})[name.toLowerCase()] = v;
+  }
   return out;
 }
 

@@ -38,6 +38,9 @@ const MODULES = [
   'dir',
   'env',
   'setenvif',
+  // loaded in Debian's Apache: <IfModule mod_deflate.c> / <IfModule mod_filter.c> are true (case 194)
+  'deflate',
+  'filter',
 ];
 
 function conf(root, port, kase) {
@@ -166,6 +169,7 @@ async function main() {
           resp.wantBody = !!kase.site;
           resp.wantAllow = !!r.allow;
           resp.wantHeaders = kase.headers;
+          resp.wantRecordHeaders = r.recordHeaders;
           r.expect = normalise(resp, {
             DOCROOT: docroot,
             PORT: port,

@@ -336,6 +336,8 @@ function lint(p: Parsed, io: CliIo): number {
           ? ''
           : ' (--context)';
     io.out(`${f}: ok (${ruleSet.rules.length} rules, ${choice.context} context)${why}`);
+    for (const w of ruleSet.warnings ?? [])
+      io.out(`${f}:${w.line}:${w.column}: warning ${w.code}: ${w.message}\n${w.frame}`);
     if (ruleSet.engine === undefined && ruleSet.rules.length && choice.context === 'directory') {
       io.out(
         `${f}: note: no RewriteEngine line: rewrite() runs these rules, but as an .htaccess under site() they run only if a parent directory's turns the engine on`,

@@ -111,6 +111,26 @@ export interface RewriteProblem extends SourcePosition {
   readonly frame: string;
 }
 
+/**
+ * Load warnings: a configuration that loads, with something the user should know (reported once
+ * per file: `modrewrite lint`, the `.htaccess` log of site()/htaccess()/serve, `RuleSet.warnings`).
+ */
+export const WARNING_CODES = {
+  /** Directives accepted without effect (output filters, mod_deflate, mod_filter, mod_negotiation). */
+  WARN_NO_EFFECT: 'WARN_NO_EFFECT',
+  /** AddHandler/SetHandler of a handler modrewrite runs only when `site({ handlers })` registers it. */
+  WARN_HANDLER: 'WARN_HANDLER',
+} as const;
+
+export type RewriteWarningCode = keyof typeof WARNING_CODES;
+
+/** One load warning: where, what, and the line with a caret. */
+export interface RewriteWarning extends SourcePosition {
+  readonly code: RewriteWarningCode;
+  readonly message: string;
+  readonly frame: string;
+}
+
 /** Root of every error modrewrite throws or passes to `next(err)`. */
 export class RewriteError extends Error {
   override name = 'RewriteError';

@@ -20,6 +20,8 @@ interface Req {
   host?: string;
   type?: boolean;
   allow?: boolean;
+  /** Response headers to record and compare (e.g. `Content-Language`). */
+  recordHeaders?: string[];
   expect?: unknown;
   differs?: string;
 }
@@ -144,6 +146,7 @@ describe.each(files)('%s through modrewrite serve', (file) => {
     resp.wantBody = !!kase.site;
     resp.wantAllow = !!r.allow;
     resp.wantHeaders = kase.headers;
+    resp.wantRecordHeaders = r.recordHeaders;
     const got = harness.normalise(resp, {
       DOCROOT: docroot,
       PORT: port,

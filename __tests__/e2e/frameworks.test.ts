@@ -40,7 +40,7 @@ describe.each([
     });
   });
 
-  test('redirect with a fully qualified, escaped Location and only Apache\'s headers', async () => {
+  test("redirect with a fully qualified, escaped Location and only Apache's headers", async () => {
     const res = await request(app).get('/a%20b?x=1').set('Host', 'EXAMPLE.com');
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe('http://www.example.com/a%20b?x=1');

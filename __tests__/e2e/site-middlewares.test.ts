@@ -147,7 +147,7 @@ describe('htaccess()', () => {
 });
 
 describe('directorySlash()', () => {
-  test('301 to the URL plus /, query kept, Apache page with Apache\'s headers only', async () => {
+  test("301 to the URL plus /, query kept, Apache page with Apache's headers only", async () => {
     const a = express();
     a.use(directorySlash({ root }));
     const res = await request(a).get('/dir?x=1&y=2').set('Host', 'h.example');

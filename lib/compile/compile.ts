@@ -11,6 +11,7 @@ import type {
   AutoindexDirective,
   Directive,
   FilesScopedDirective,
+  MimeDirective,
 } from '../syntax/ast.js';
 import type { FilesSection } from '../syntax/sections.js';
 import { compileAccess, filesMatcher } from './access.js';
@@ -20,6 +21,7 @@ import type { AccessConfig } from './access.js';
 import type { EnvDirective } from '../syntax/env.js';
 import { compileExpires, compileHeaders } from './headers.js';
 import type { ExpiresDirective, HeaderDirective } from '../syntax/headers.js';
+import { compileFilesMime, compileMime, withRemovals } from './mime.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -182,11 +184,18 @@ export function compileDirectives(
   const envDirectives: EnvDirective[] = [];
   const headers: HeaderDirective[] = [];
   const expires: ExpiresDirective[] = [];
+  const mimeDirectives: MimeDirective[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
 
+  const filesMime = new Map<FilesSection, Directive[]>();
   for (const d of directives) {
+    if ((d.type === 'Mime' || d.type === 'AddType' || d.type === 'AddEncoding') && d.files) {
+      // a <Files> section's own settings, compiled on their own below (compile/mime.ts)
+      filesMime.set(d.files, [...(filesMime.get(d.files) ?? []), { ...d, files: undefined }]);
+      continue;
+    }
     if (d.type.startsWith('Rewrite')) hasRewrite = true;
     switch (d.type) {
       case 'RewriteEngine':
@@ -276,12 +285,21 @@ export function compileDirectives(
       case 'Expires':
         expires.push(d);
         break;
+      case 'Mime':
+        // RemoveType is mod_mime's `AddType "" ext`: in order with AddType (it hides mime.types too)
+        if (d.name === 'RemoveType') {
+          addTypes ??= new Map();
+          for (const ext of d.args) addTypes.set(ext.replace(/^\./, '').toLowerCase(), '');
+        }
+        mimeDirectives.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
       }
     }
   }
+  const mime = compileMime(mimeDirectives, sink, mapRoot);
   return {
     engine,
     rules,
@@ -292,7 +310,10 @@ export function compileDirectives(
     directorySlash,
     defaultCharset,
     addTypes,
-    addEncodings,
+    addEncodings: withRemovals(addEncodings, mime.removedEncodings),
+    mime: mime.settings,
+    filesMime: compileFilesMime(filesMime, (ds) => compileDirectives(ds, options, sink), sink),
+    warnings: sink.warnings.length ? sink.warnings : undefined,
     directoryIndex,
     followSymLinks,
     indexes,

@@ -5,6 +5,7 @@
 import { mergeEnv } from './env.js';
 import type { RuleSet } from './ruleset.js';
 import { mergeAutoindex } from './autoindex.js';
+import { mergeMime } from './mime.js';
 
 /**
  * The rule set Apache uses for `child` inside `parent` (a vhost in the server, a directory's
@@ -61,6 +62,8 @@ function otherModules(
   | 'autoindex'
   | 'headers'
   | 'expires'
+  | 'mime'
+  | 'filesMime'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -78,6 +81,12 @@ function otherModules(
     // mod_headers and mod_expires: the parent's entries first, then the child's (merge_headers_config)
     headers: concat(parent.headers, child.headers),
     expires: concat(parent.expires, child.expires),
+    mime: mergeMime(parent.mime, child.mime),
+    // <Files> sections apply after the directory's settings, the parent's first (core's file walk)
+    filesMime:
+      parent.filesMime && child.filesMime
+        ? [...parent.filesMime, ...child.filesMime]
+        : (child.filesMime ?? parent.filesMime),
   };
 }
 

@@ -8,6 +8,8 @@ import type { AccessConfig } from './access.js';
 import type { EnvConfig } from './env.js';
 import type { AutoindexConfig } from './autoindex.js';
 import type { ExpiresLayer, HeaderAction } from './headers.js';
+import type { RewriteWarning } from '../errors.js';
+import type { FilesMime, MimeSettings } from './mime.js';
 
 export type CondTest =
   | { readonly type: 'regex'; readonly re: RegExp }
@@ -73,6 +75,12 @@ export interface RuleSet {
   readonly addTypes?: ReadonlyMap<string, string>;
   /** mod_mime's AddEncoding: extension (lower-case, no dot) → encoding. */
   readonly addEncodings?: ReadonlyMap<string, string>;
+  /** mod_mime's other per-extension settings and core's file-serving ones (compile/mime.ts). */
+  readonly mime?: MimeSettings;
+  /** mod_mime/core settings inside `<Files>`/`<FilesMatch>` sections, from the root down. */
+  readonly filesMime?: readonly FilesMime[];
+  /** Load warnings of this file (WARN_NO_EFFECT, WARN_HANDLER), once each. */
+  readonly warnings?: readonly RewriteWarning[];
   /** core's AddDefaultCharset: the charset added to text/plain and text/html, false for Off. */
   readonly defaultCharset?: string | false;
   /** From `DirectoryIndex` (mod_dir): the index names; empty for `disabled`. */

@@ -255,6 +255,9 @@ export function cannedMessage(
       return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
     case 412:
       return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
+    case 413:
+      // core's LimitRequestBody page (http_protocol.c): the method is the request's own
+      return `The requested resource does not allow request data with ${escapeHtml(method)} requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n`;
     case 414:
       return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
     case 501:
@@ -294,7 +297,10 @@ export function sendRedirect(
   send(req, res, status, errorPage(status, inner));
 }
 
-/** Apache's error page for `status`; `notes` is Apache's "error-notes" (shown for 400 and 403). */
+/**
+ * Apache's error page for `status`; `notes` is Apache's "error-notes" (shown for 400 and 403);
+ * `recursive` the status being answered when this one happened (errorPage's "Additionally").
+ */
 export function sendStatus(
   req: IncomingMessage,
   res: ServerResponse,

@@ -193,6 +193,10 @@ export class HtaccessStore {
       // SetEnvIf, SetEnv, ErrorDocument, <If>: the pipeline applies them (site/env.ts)
       siteDirectives: true,
     });
+    // load warnings (WARN_NO_EFFECT...): once per version of the file, like its errors
+    const log = this.options.log ?? ((m: string) => console.error(m));
+    for (const w of ruleSet.warnings ?? [])
+      log(`modrewrite: ${file}:${w.line}:${w.column}: warning ${w.code}: ${w.message}`);
     if (this.byIdentity.size >= MAX_COMPILED_FILES)
       this.byIdentity.delete(this.byIdentity.keys().next().value!);
     this.byIdentity.set(identity, ruleSet);

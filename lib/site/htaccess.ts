@@ -24,6 +24,7 @@ import {
 import { refreshExpress4Query, traceSink } from '../http/adapter.js';
 import type { Next, ProxyHandler } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
+import { answeredBodyLimit } from './body-limit.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
@@ -105,6 +106,7 @@ export function htaccess<
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (acc.contentType) checkHeader('Content-Type', acc.contentType);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    if (answeredBodyLimit(config, req, res, r)) return;
     if (r.kind === 'redirect') {
       // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
       if (invalidHost(req.headers)) sendStatus(req, res, 400);

@@ -37,6 +37,7 @@ import {
 } from './env.js';
 import { declinesNoSlash, htFileDenied } from './phases.js';
 import { requestHeadersBeforeRedirect } from './headers.js';
+import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -246,24 +247,17 @@ export async function resolveRequest(
 }
 
 /**
- * What the `.htaccess` files (else the server config) of a file's directory say about answering it:
- * core's AddDefaultCharset and mod_mime's AddType/AddEncoding.
+ * What decides how a file is answered in its directory: core's AddDefaultCharset, mod_mime and
+ * core's file settings, layered Debian's mime.conf → server config → `.htaccess` files (site/mime.ts).
  */
-export function fileSettingsFor(
-  site: SiteConfig,
-  filename: string,
-): Pick<RuleSet, 'defaultCharset' | 'addTypes' | 'addEncodings'> {
+export function fileSettingsFor(site: SiteConfig, filename: string): FileSettings {
   const dir = dirname(filename);
   const inDir =
     site.store && underRoot(dir, site.root)
       ? site.store.configForPath(dir, true).ruleSet
       : undefined;
   const rs = inDir && settingsForFile(inDir, basename(filename));
-  return {
-    defaultCharset: rs?.defaultCharset ?? site.serverRules?.defaultCharset,
-    addTypes: rs?.addTypes ?? site.serverRules?.addTypes,
-    addEncodings: rs?.addEncodings ?? site.serverRules?.addEncodings,
-  };
+  return withFilesSections(layeredSettings(site.serverRules, rs), rs?.filesMime, filename);
 }
 
 /**

@@ -44,6 +44,8 @@ import { answerDirectory, fileContentType } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
 import type { RequestView } from '../engine/request.js';
+import { answeredBodyLimit } from './body-limit.js';
+import { apacheETag, deflateVaries, fileHeaders, handlerFor, UNEMULATED_HANDLERS } from './mime.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -142,6 +144,10 @@ export function site<
           siteDirectives: true,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
+  for (const w of written?.warnings ?? [])
+    (options.log ?? ((m: string) => console.error(m)))(
+      `modrewrite: ${w.file ?? 'site() config'}:${w.line}:${w.column}: warning ${w.code}: ${w.message}`,
+    );
   const ht = options.htaccess ?? true;
   const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
   const store =
@@ -310,6 +316,7 @@ export function site<
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (options.debugHeaders) debugHeaders(res, r);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    if (answeredBodyLimit(config, req, res, r)) return;
     switch (r.kind) {
       case 'redirect':
         // an ErrorDocument's own request must answer, not move on (treated as its failure)
@@ -339,9 +346,17 @@ export function site<
         break;
     }
     const { filename, pathInfo, stat } = r;
+    const settings = fileSettingsFor(config, stat?.isDirectory() ? `${filename}/.` : filename);
     const handlerName =
-      acc.handler ?? extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
+      acc.handler ??
+      handlerFor(filename, settings.mime) ??
+      extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
     const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
+    if (!handler && handlerName && UNEMULATED_HANDLERS.has(handlerName)) {
+      (options.log ?? debug)(`modrewrite: ${req.url}: 500 handler ${handlerName} is not emulated`);
+      sendStatus(req, res, 500);
+      return;
+    }
     const servedFrom = roots.find((x) => underRoot(filename, x));
     if (!servedFrom) {
       sendError(req, res, next, 404, r);
@@ -371,6 +386,12 @@ export function site<
     if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
+    // core's AcceptPathInfo: On serves a file with PATH_INFO, Off refuses it even to a handler
+    const acceptPathInfo = settings.mime?.acceptPathInfo;
+    if (pathInfo && acceptPathInfo === 'off' && stat?.isFile()) {
+      sendStatus(req, res, 404);
+      return;
+    }
     if (handler && stat) {
       // set only for handlers: two new properties on every request would cost (hidden classes)
       const sreq = req as Req & SiteRequest;
@@ -397,7 +418,8 @@ export function site<
       return;
     // an ErrorDocument is fetched with GET (ap_die_r)
     const method = acc.errorStatus !== undefined ? 'GET' : (req.method ?? 'GET');
-    if (!stat || pathInfo || stat.isDirectory()) {
+    const servePathInfo = acceptPathInfo === 'on' && stat?.isFile();
+    if (!stat || (pathInfo && !servePathInfo) || stat.isDirectory()) {
       // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
       if (!fallthrough && !isDeliveryMethod(method)) {
         answerOtherMethod(req, res, undefined, config.traceEnable !== false, (status) =>
@@ -428,9 +450,16 @@ export function site<
       return;
     }
     appendVary(res, acc.vary);
+    const headers = fileHeaders(filename, settings);
+    const type = acc.contentType ?? headers.type;
     serveFile(req, res, filename, {
       contentType: acc.contentType,
-      ...fileSettingsFor(config, filename),
+      defaultCharset: settings.defaultCharset,
+      headers,
+      eTag: apacheETag(filename, stat, settings.mime) ?? false,
+      vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
+        ? ['Accept-Encoding']
+        : undefined,
       onError: (status) => {
         if (!res.headersSent)
           sendError(req, res, next, status === 404 ? 404 : status >= 500 ? 500 : 403, r);

@@ -11,6 +11,14 @@ import mimeTypes from 'mime-types';
 import send from 'send';
 import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
+import { appendVary } from '../http/respond.js';
+
+/** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
+export interface FileHeaders {
+  readonly type?: string;
+  readonly encoding?: string;
+  readonly language?: string;
+}
 
 export interface ServeFileOptions {
   /** A type forced by [T=]. */
@@ -21,6 +29,12 @@ export interface ServeFileOptions {
   readonly addTypes?: ReadonlyMap<string, string>;
   /** mod_mime's AddEncoding in effect: extension (lower-case, no dot) → Content-Encoding. */
   readonly addEncodings?: ReadonlyMap<string, string>;
+  /** The type, encoding and language mod_mime found (then addTypes/addEncodings are not looked at). */
+  readonly headers?: FileHeaders;
+  /** Response fields to add to Vary (mod_deflate's Accept-Encoding, site/mime.ts deflateVaries). */
+  readonly vary?: readonly string[];
+  /** The ETag to send (Apache's format, site/mime.ts apacheETag); false: none (`FileETag None`). */
+  readonly eTag?: string | false;
   readonly etag?: boolean;
   readonly lastModified?: boolean;
   /** Cache-Control max-age in ms (send's maxAge). @default 0 */
@@ -93,19 +107,23 @@ export function serveFile(
   const stream = send(req, encodeURI(bytesToUtf8(filename)).replace(/[?#]/g, encodeURIComponent), {
     dotfiles: 'allow',
     index: false,
-    etag: options.etag ?? true,
+    etag: options.eTag === false ? false : (options.etag ?? true),
     lastModified: options.lastModified ?? true,
     maxAge: options.maxAge ?? 0,
     acceptRanges: true,
     cacheControl: options.maxAge !== undefined,
   });
   stream.on('headers', (r: ServerResponse) => {
-    const type = withDefaultCharset(
-      options.contentType ?? addedType(filename, options.addTypes) ?? contentTypeFor(filename),
-      options.defaultCharset,
-    );
-    const encoding = addedEncoding(filename, options.addEncodings);
-    if (encoding) r.setHeader('Content-Encoding', encoding);
+    const found = options.headers ?? {
+      type: addedType(filename, options.addTypes) ?? contentTypeFor(filename),
+      encoding: addedEncoding(filename, options.addEncodings),
+    };
+    const type = withDefaultCharset(options.contentType ?? found.type, options.defaultCharset);
+    if (found.encoding) r.setHeader('Content-Encoding', found.encoding);
+    if (found.language) r.setHeader('Content-Language', found.language);
+    // send keeps an ETag already set (and compares If-None-Match with it)
+    if (options.eTag) r.setHeader('ETag', options.eTag);
+    if (options.vary) appendVary(r, options.vary);
     if (type) {
       r.setHeader('Content-Type', type);
       return;

@@ -65,6 +65,8 @@ export interface MimeMapDirective extends Base {
   readonly type: 'AddType' | 'AddEncoding';
   readonly value: string;
   readonly extensions: readonly string[];
+  /** The `<Files>`/`<FilesMatch>` section it stands in (TYPO3's `AddType text/html` in one). */
+  readonly files?: FilesSection;
 }
 /** core's `AddDefaultCharset On|Off|charset`: a charset name, or false for Off. */
 export interface DefaultCharsetDirective extends Base {
@@ -94,6 +96,21 @@ export interface AutoindexDirective extends Base {
 export interface TraceEnableDirective extends Base {
   readonly type: 'TraceEnable';
   readonly on: boolean;
+}
+
+/**
+ * mod_mime's other directives, core's file-serving ones (FileETag, AcceptPathInfo, ...) and those of
+ * modules without effect here (mod_deflate, mod_filter, mod_negotiation): see syntax/mime.ts.
+ */
+export interface MimeDirective extends Base {
+  readonly type: 'Mime';
+  /** The directive as Apache spells it (`AddCharset`). */
+  readonly name: string;
+  readonly args: readonly string[];
+  /** `no-effect`: accepted, reported once per file as WARN_NO_EFFECT. */
+  readonly effect: 'apply' | 'no-effect';
+  /** The `<Files>`/`<FilesMatch>` section it stands in, if any. */
+  readonly files?: FilesSection;
 }
 
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
@@ -138,7 +155,8 @@ export type Directive =
   | AutoindexDirective
   | TraceEnableDirective
   | HeaderDirective
-  | ExpiresDirective;
+  | ExpiresDirective
+  | MimeDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

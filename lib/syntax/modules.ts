@@ -1,3 +1,5 @@
+import { MIME_MODULE_DIRECTIVES } from './mime.js';
+
 /**
  * The Apache modules modrewrite emulates, and the directives each one owns here. ONE table: what
  * `<IfModule>`, `<IfDirective>` and `<IfSection>` answer comes from it, so a module that gains an
@@ -39,6 +41,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         '<If',
         '<ElseIf',
         '<Else',
+        ...MIME_MODULE_DIRECTIVES.core,
       ],
     },
   ],
@@ -89,9 +92,6 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       ],
     },
   ],
-  // only the two directives real sites' .htaccess files use most; any other mod_mime directive
-  // inside <IfModule mod_mime.c> is refused (500), never silently dropped
-  ['mod_mime.c', { symbol: 'mime_module', directives: ['AddType', 'AddEncoding'] }],
   // site(), htaccess() and serve apply them (lib/site/env.ts); rewrite() refuses them
   [
     'mod_setenvif.c',
@@ -115,6 +115,21 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       symbol: 'expires_module',
       directives: ['ExpiresActive', 'ExpiresByType', 'ExpiresDefault'],
     },
+  ],
+  [
+    'mod_mime.c',
+    {
+      symbol: 'mime_module',
+      directives: ['AddType', 'AddEncoding', ...MIME_MODULE_DIRECTIVES.mime],
+    },
+  ],
+  // loaded in Debian's Apache; their directives are accepted without effect (WARN_NO_EFFECT):
+  // no output compression, no content negotiation (syntax/mime.ts)
+  ['mod_deflate.c', { symbol: 'deflate_module', directives: [...MIME_MODULE_DIRECTIVES.deflate] }],
+  ['mod_filter.c', { symbol: 'filter_module', directives: [...MIME_MODULE_DIRECTIVES.filter] }],
+  [
+    'mod_negotiation.c',
+    { symbol: 'negotiation_module', directives: [...MIME_MODULE_DIRECTIVES.negotiation] },
   ],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],

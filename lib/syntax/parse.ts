@@ -7,6 +7,8 @@ import {
   codeFrame,
   type RewriteErrorCode,
   type RewriteProblem,
+  type RewriteWarning,
+  type RewriteWarningCode,
   type SourcePosition,
 } from '../errors.js';
 import type { AccessDirectiveName, Arg, Directive } from './ast.js';
@@ -19,6 +21,7 @@ import {
 } from './lexer.js';
 import { APPLIED_IN_IF, ENV_DIRECTIVES, parseEnvDirective } from './env.js';
 import { HEADER_DIRECTIVES, parseHeaderLine } from './headers.js';
+import { checkOptions, isFilesScoped, parseMimeDirective } from './mime.js';
 import {
   scopedLines,
   type FilesSection,
@@ -68,7 +71,20 @@ export interface ParseResult {
 /** A helper that records a positioned problem with its code frame. */
 export class ProblemSink {
   readonly problems: RewriteProblem[] = [];
+  /** Load warnings (the configuration still loads). */
+  readonly warnings: RewriteWarning[] = [];
   constructor(private readonly sourceOf: (pos: SourcePosition) => string) {}
+  warning(code: RewriteWarningCode, message: string, pos: SourcePosition): void {
+    const frame = codeFrame(this.sourceOf(pos), pos.column);
+    this.warnings.push({
+      code,
+      message,
+      file: pos.file,
+      line: pos.line,
+      column: pos.column,
+      frame,
+    });
+  }
   add(code: RewriteErrorCode, message: string, pos: SourcePosition): void {
     this.problems.push({
       code,
@@ -228,8 +244,6 @@ function accessDirective(
  * Any other directive there is refused (500), never applied to the whole directory nor dropped.
  */
 export const FILE_SCOPED_DIRECTIVES: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
-  'AddType',
-  'AddEncoding',
   'AddDefaultCharset',
 ]);
 
@@ -240,12 +254,15 @@ const SELF_SCOPED: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
 ]);
 
 function filesScoped(d: Directive, files: FilesSection, sink: ProblemSink): Directive | undefined {
+  // mod_mime's and core's file settings keep their section: compile.ts groups them (compile/mime.ts)
+  const mime = d.type === 'AddType' || d.type === 'AddEncoding';
+  if (mime || (d.type === 'Mime' && isFilesScoped(d.name))) return { ...d, files };
   if (FILE_SCOPED_DIRECTIVES.has(d.type))
     return { type: 'FilesScoped', files, directive: d, pos: d.pos };
   // Apache would apply it to the matching files; modrewrite cannot: the file is refused (500)
   sink.add(
     'ERR_CONTEXT',
-    `${d.type} inside ${files.opener}> is not supported by modrewrite (there: Require, Order, Allow, Deny, Satisfy, ${[...FILE_SCOPED_DIRECTIVES].join(', ')})`,
+    `${d.type} inside ${files.opener}> is not supported by modrewrite (there: access, mod_mime, mod_headers, mod_expires, mod_setenvif and mod_env directives, ErrorDocument, ${[...FILE_SCOPED_DIRECTIVES].join(', ')})`,
     d.pos,
   );
   return undefined;
@@ -399,8 +416,12 @@ function parseLine(
         pos,
       };
     }
-    case 'options':
-      return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
+    case 'options': {
+      const values = parseConfWords(line, rest).map((w) => w.text);
+      const problem = checkOptions(values);
+      if (problem) sink.add('ERR_DIRECTIVE_ARGS', problem, pos);
+      return problem ? undefined : { type: 'Options', values, pos };
+    }
     case 'traceenable':
       return parseTraceEnable(parseConfWords(line, rest), context, pos, sink);
     case 'indexignore':
@@ -415,7 +436,10 @@ function parseLine(
         pos,
         sink,
       );
-    default:
+    default: {
+      const mime = parseMimeDirective(name, parseConfWords(line, rest), context, pos);
+      if (mime && !mime.ok) sink.add(mime.code, mime.message, mime.pos);
+      if (mime) return mime.ok ? { type: 'Mime', ...mime.directive, pos } : undefined;
       if (!options.ignoreUnknownDirectives) {
         sink.add(
           'ERR_UNKNOWN_DIRECTIVE',
@@ -424,6 +448,7 @@ function parseLine(
         );
       }
       return undefined;
+    }
   }
 }
 

@@ -313,6 +313,9 @@ export function scopedLines(
   report: (p: SectionProblem) => void,
 ): ScopedLine[] {
   const out: ScopedLine[] = [];
+  // core's Define/UnDefine (EXEC_ON_READ) change what the <IfDefine> sections after them see
+  const defines = [...(env.defines ?? [])];
+  env = { ...env, defines };
   let files: FilesSection | undefined;
   let when: IfCondition | undefined;
   /** The tests of the `<If>`/`<ElseIf>` chain just closed in the current body (for `<ElseIf>`/`<Else>`). */
@@ -371,6 +374,7 @@ export function scopedLines(
       }
       if (!word.startsWith('<')) {
         chain = undefined;
+        trackDefine(word, args, defines);
         out.push(files || when ? { line, files, when } : { line });
         continue;
       }
@@ -493,4 +497,15 @@ export function scopedLines(
     if (!(err instanceof StopReading)) throw err;
   }
   return out;
+}
+
+/** `Define NAME [value]` / `UnDefine NAME`: the names `<IfDefine>` sees from here on. */
+function trackDefine(word: string, args: string, defines: string[]): void {
+  const directive = word.toLowerCase();
+  if (directive !== 'define' && directive !== 'undefine') return;
+  const name = getWordConf(args, 0).word;
+  if (!name) return;
+  const at = defines.indexOf(name);
+  if (directive === 'define' && at < 0) defines.push(name);
+  if (directive === 'undefine' && at >= 0) defines.splice(at, 1);
 }

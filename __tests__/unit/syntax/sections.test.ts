@@ -59,7 +59,12 @@ describe('<IfModule>: true exactly for the emulated modules, by source name or s
     ['Rewrite_module', false],
     ['mod_php.c', false],
     ['mod_php7.c', false],
-    ['mod_negotiation.c', false],
+    // loaded in Debian's Apache; their directives are accepted without effect (WARN_NO_EFFECT)
+    ['mod_negotiation.c', true],
+    ['mod_deflate.c', true],
+    ['deflate_module', true],
+    ['mod_filter.c', true],
+    ['mod_brotli.c', false],
     ['mod_headers.c', true],
     ['headers_module', true],
     ['mod_expires.c', true],
