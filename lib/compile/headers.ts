@@ -12,7 +12,7 @@ import type {
   HeaderDirective,
   HeaderTable,
 } from '../syntax/headers.js';
-import type { FilesSection } from '../syntax/sections.js';
+import type { FilesSection, IfCondition } from '../syntax/sections.js';
 import { filesMatcher } from './access.js';
 import { parseExpr, type ExprNode, type Word } from './expr.js';
 import { compilePcre, PcreError } from './pcre.js';
@@ -38,6 +38,8 @@ export interface HeaderAction {
   readonly regex?: RegExp;
   readonly replacement?: string;
   readonly when?: HeaderWhen;
+  /** Inside `<If>`/`<ElseIf>`/`<Else>`: every test must give `holds` (core's if walk). */
+  readonly ifChain?: readonly { readonly expr: ExprNode; readonly holds: boolean }[];
   /** `early`: applied at post_read_request (server config only). */
   readonly early: boolean;
   /** Inside `<Files>`/`<FilesMatch>`: the file-name test. */
@@ -99,7 +101,9 @@ export function compileHeaders(
     const files = d.files ? filesTest(d.files, matchers, sink) : undefined;
     if (d.files && !files) continue;
     const a = compileHeader(d, context, sink);
-    if (a) out.push(files ? { ...a, files } : a);
+    const ifChain = d.when && compileIfChain(d.when, sink);
+    if (d.when && !ifChain) continue;
+    if (a) out.push({ ...a, ...(files && { files }), ...(ifChain && { ifChain }) });
   }
   return out;
 }
@@ -175,6 +179,20 @@ function regexAt(
     );
     return undefined;
   }
+}
+
+/** The `<If>` chain of a Header line: each test parsed like an `expr=` condition. */
+function compileIfChain(
+  when: IfCondition,
+  sink: ProblemSink,
+): { expr: ExprNode; holds: boolean }[] | undefined {
+  const chain: { expr: ExprNode; holds: boolean }[] = [];
+  for (const test of when) {
+    const expr = exprAt(test.expr, test.pos, '<If>', sink);
+    if (!expr) return undefined;
+    chain.push({ expr, holds: !test.negate });
+  }
+  return chain;
 }
 
 /** An `expr=` condition: parsed, and every variable one modrewrite can answer. */

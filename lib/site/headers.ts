@@ -262,6 +262,12 @@ function applies(
   response: (name: string) => string | undefined,
   status: number,
 ): boolean {
+  const chain = a.ifChain;
+  if (
+    chain &&
+    !chain.every((t) => evalExpr(t.expr, exprEnv(info, response, status)).ok === t.holds)
+  )
+    return false;
   const when = a.when;
   if (!when) return true;
   if (when.kind === 'env') return info.env.has(when.name) !== when.negate;

@@ -97,6 +97,9 @@ export const APPLIED_IN_IF = new Set<string>([
   'allow',
   'deny',
   'satisfy',
+  // mod_headers keeps the chain on each action and tests it as the headers go out (site/headers.ts)
+  'header',
+  'requestheader',
 ]);
 
 export type EnvParse = EnvDirective | { readonly error: string; readonly pos: SourcePosition };

@@ -9,7 +9,7 @@
 import type { Arg, SourcePositioned } from './ast.js';
 import type { LogicalLine } from './lexer.js';
 import { parseConfWords } from './lexer.js';
-import type { FilesSection } from './sections.js';
+import type { FilesSection, IfCondition } from './sections.js';
 import type { ProblemSink } from './parse.js';
 
 export type HeaderTable = 'onsuccess' | 'always' | 'request';
@@ -35,6 +35,8 @@ export interface HeaderDirective extends SourcePositioned {
   readonly condition?: HeaderCondition;
   /** The `<Files>`/`<FilesMatch>` section it stands in. */
   readonly files?: FilesSection;
+  /** The `<If>`/`<ElseIf>`/`<Else>` chain it stands in: applied only when every test holds. */
+  readonly when?: IfCondition;
 }
 
 /** mod_expires: `ExpiresActive On|Off`, `ExpiresByType type code`, `ExpiresDefault code`. */
