@@ -144,7 +144,7 @@ describe('<If>, <ElseIf>, <Else>', () => {
     ['<If "true">\n</If>\n<Else x>\n</Else>', '<Else> does not take an argument'],
     ['<If>\n</If>', '<If> requires an expression'],
     ['<If "true">\nSetEnv A 1', '<If> was not closed.'],
-    ['<If "true">\nHeader set X y\n</If>', 'Header inside <If> is not supported by modrewrite'],
+    ['<If "true">\nDirectoryIndex x.html\n</If>', 'DirectoryIndex inside <If> is not supported'],
     ['<If "true">\nRewriteRule ^ - [F]\n</If>', 'RewriteRule inside <If> is not supported'],
   ])('%s is refused: %s', (text, message) => {
     expect(read(text).problems.join('\n')).toContain(message);
