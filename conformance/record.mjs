@@ -37,6 +37,7 @@ const MODULES = [
   'dir',
   'env',
   'setenvif',
+  'alias',
 ];
 
 function conf(root, port, kase) {

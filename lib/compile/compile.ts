@@ -5,8 +5,15 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
-import type { AccessDirective, Arg, Directive } from '../syntax/ast.js';
+import type {
+  AccessDirective,
+  AliasDirective,
+  Arg,
+  Directive,
+  RedirectDirective,
+} from '../syntax/ast.js';
 import { compileAccess } from './access.js';
+import { compileAlias } from './alias.js';
 import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
@@ -54,6 +61,8 @@ export interface CompileOptions {
    * it they are refused (ERR_CONTEXT). @default false
    */
   readonly accessControl?: boolean;
+  /** @internal Read mod_alias's directives into `RuleSet.alias` (site(), htaccess(), serve). @default false */
+  readonly aliasModule?: boolean;
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -150,6 +159,7 @@ export function compileDirectives(
   let pendingConds: CompiledCond[] = [];
   let hasRewrite = false;
   const access: AccessDirective[] = [];
+  const alias: (RedirectDirective | AliasDirective)[] = [];
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -219,6 +229,10 @@ export function compileDirectives(
       case 'Access':
         access.push(d);
         break;
+      case 'Redirect':
+      case 'Alias':
+        alias.push(d);
+        break;
       default: {
         const never: never = d;
         void never;
@@ -240,6 +254,7 @@ export function compileDirectives(
     followSymLinks,
     file: options.file,
     access: compileAccess(access, sink),
+    alias: compileAlias(alias, mapRoot, sink),
   };
 }
 

@@ -3,6 +3,7 @@
  * (server → vhost, parent directory → child directory).
  */
 import type { RuleSet } from './ruleset.js';
+import { mergeAlias } from './alias.js';
 
 export function inheritRules(parent: RuleSet, child: RuleSet): RuleSet {
   // a child with no mod_rewrite directive at all has no config of its own: the parent's applies
@@ -44,6 +45,7 @@ function otherModules(
   | 'defaultCharset'
   | 'addTypes'
   | 'addEncodings'
+  | 'alias'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -53,6 +55,7 @@ function otherModules(
     addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
+    alias: mergeAlias(parent.alias, child.alias),
   };
 }
 

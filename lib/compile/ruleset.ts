@@ -5,6 +5,7 @@ import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
+import type { AliasConfig } from './alias.js';
 
 export type CondTest =
   | { readonly kind: 'regex'; readonly re: RegExp }
@@ -79,4 +80,6 @@ export interface RuleSet {
   readonly file?: string;
   /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
   readonly access?: AccessConfig;
+  /** mod_alias's redirects (and, in server config, aliases) (only with `aliasModule`). */
+  readonly alias?: AliasConfig;
 }

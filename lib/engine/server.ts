@@ -32,7 +32,8 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   if (action === Action.Status || action === Action.StatusSet) return statusOutcome(ctx, reason);
   if (toProxy) return proxyOutcome(ctx, action);
   if (abs.skip) return redirectOutcome(ctx, action, oargs);
-  if (f.startsWith('passthrough:')) return localOutcome(f.slice(12), st.args, false);
+  if (f.startsWith('passthrough:'))
+    return { ...localOutcome(f.slice(12), st.args, false), passThrough: true } as Outcome;
   if (!f.startsWith('/'))
     return {
       type: 'status',

@@ -49,7 +49,8 @@ export function loadRules(
   options: Pick<
     RewriteOptions,
     'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines'
-  >,
+  > &
+    Pick<CompileOptions, 'aliasModule'> = {},
 ): RuleSet {
   checkRulesInput('loadRules()', rules);
   const context = chooseContext(options.context, rulesFile(rules)).context;
@@ -59,6 +60,7 @@ export function loadRules(
     mapRoot: options.mapRoot,
     ignoreUnknownDirectives: options.ignoreUnknownDirectives,
     defines: options.defines,
+    aliasModule: options.aliasModule,
   };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);

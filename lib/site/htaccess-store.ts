@@ -190,6 +190,8 @@ export class HtaccessStore {
       file,
       // the pipeline's access phase applies them (site/access.ts)
       accessControl: true,
+      // the pipeline's fixups apply mod_alias's redirects (site/alias.ts)
+      aliasModule: true,
     });
     if (this.byIdentity.size >= MAX_COMPILED_FILES)
       this.byIdentity.delete(this.byIdentity.keys().next().value!);

@@ -23,6 +23,7 @@ import { evaluateServer } from '../engine/evaluate.js';
 import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
+import { aliasRedirect, translateAlias } from './alias.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -307,6 +308,16 @@ function afterServer(
       else path = o.path;
     }
   }
+  // mod_alias's translate_name runs when mod_rewrite's declined: no rule applied, or [PT]
+  const o = ev?.outcome;
+  if (!o || o.type === 'pass' || (o.type === 'rewrite' && o.passThrough)) {
+    const t = translateAlias(site.serverRules?.alias, base, path, args, {
+      allowed: site.allowedRoots,
+      dirs: site.dirs,
+    });
+    if (t && t.kind !== 'walked') return { ...t, acc, uri, args };
+    if (t) mapped = t.walked;
+  }
   if (!mapped) {
     if (path === '*' || !path.startsWith('/'))
       return { kind: 'status', status: 400, acc, uri, args };
@@ -378,7 +389,14 @@ function afterServer(
       filename: mapped.filename,
     };
   const rs = cfg.ruleSet;
-  if (!rs || rs.engine !== true) return mappedFile();
+  const filename = mapped.filename;
+  // mod_alias's fixup (after mod_rewrite's): the .htaccess redirects, on the original URL-path
+  const fixup = (): SiteResult | undefined => {
+    const answer = aliasRedirect(rs?.alias, uri, args, base.view, site.server);
+    if (answer?.kind === 'status') return { ...answer, acc, uri, args, filename };
+    return answer && { ...answer, acc, uri, args };
+  };
+  if (!rs || rs.engine !== true) return fixup() ?? mappedFile();
   // END in the server context ends here too; env set there is visible
   const dirInput: EvaluateInput = {
     ...base,
@@ -401,8 +419,8 @@ function afterServer(
     return { r, ev: finish(ctx, r.kind === 'outcome' ? r.outcome : PASS, 0) };
   });
   return result instanceof Promise
-    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m))
-    : afterDirectory(result, acc, uri, args, path, m);
+    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m, fixup))
+    : afterDirectory(result, acc, uri, args, path, m, fixup);
 }
 
 function afterDirectory(
@@ -412,17 +430,24 @@ function afterDirectory(
   args: string | null,
   path: string,
   mapped: Walked,
+  aliasFixup: () => SiteResult | undefined,
 ): Pass {
   const stat = mapped.stat;
   collect(acc, result.ev);
   const r = result.r;
+  if (r.kind !== 'internal') {
+    const o = r.outcome;
+    if (o.type === 'redirect')
+      return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+    if (o.type === 'status')
+      return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
+  }
+  // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
+  const redirected = aliasFixup();
+  if (redirected) return redirected;
   if (r.kind === 'internal')
     return { kind: 'internal', url: r.url, acc, filename: mapped.filename, stat };
   const o = r.outcome;
-  if (o.type === 'redirect')
-    return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
-  if (o.type === 'status')
-    return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
   if (o.type === 'proxy')
     return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
   return {

@@ -122,6 +122,8 @@ export function site<
           maps: options.maps,
           mapRoot: options.mapRoot,
           defines: options.defines,
+          // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
+          aliasModule: true,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const ht = options.htaccess ?? true;

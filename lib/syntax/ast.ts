@@ -82,6 +82,28 @@ export interface AccessDirective extends Base {
   readonly files?: FilesSection;
 }
 
+/**
+ * mod_alias's `Redirect`, `RedirectMatch`, `RedirectPermanent`, `RedirectTemp` (read in
+ * syntax/alias.ts). Without `pattern` it applies to every request of its directory.
+ */
+export interface RedirectDirective extends Base {
+  readonly type: 'Redirect';
+  readonly name: 'Redirect' | 'RedirectMatch' | 'RedirectPermanent' | 'RedirectTemp';
+  readonly status: number;
+  /** `RedirectMatch`: `pattern` is a regular expression (else a URL-path prefix). */
+  readonly regex: boolean;
+  readonly pattern?: Arg;
+  /** The URL (3xx only). */
+  readonly target?: string;
+}
+/** mod_alias's `Alias` and `AliasMatch` (server config only). */
+export interface AliasDirective extends Base {
+  readonly type: 'Alias';
+  readonly regex: boolean;
+  readonly pattern: Arg;
+  readonly target: string;
+}
+
 /** Every directive the parser produces; a discriminated union on `type`. */
 export type Directive =
   | EngineDirective
@@ -95,7 +117,9 @@ export type Directive =
   | ApacheOptionsDirective
   | DefaultCharsetDirective
   | MimeMapDirective
-  | AccessDirective;
+  | AccessDirective
+  | RedirectDirective
+  | AliasDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

@@ -67,6 +67,21 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
   ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
   ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
+  // Redirect* in .htaccess and server config, Alias* in server config (syntax/alias.ts)
+  [
+    'mod_alias.c',
+    {
+      symbol: 'alias_module',
+      directives: [
+        'Redirect',
+        'RedirectMatch',
+        'RedirectPermanent',
+        'RedirectTemp',
+        'Alias',
+        'AliasMatch',
+      ],
+    },
+  ],
   // only the two directives real sites' .htaccess files use most; any other mod_mime directive
   // inside <IfModule mod_mime.c> is refused (500), never silently dropped
   ['mod_mime.c', { symbol: 'mime_module', directives: ['AddType', 'AddEncoding'] }],

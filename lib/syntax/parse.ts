@@ -16,6 +16,7 @@ import {
   parseRewriteArgs,
   type LogicalLine,
 } from './lexer.js';
+import { ALIAS_DIRECTIVES, parseAliasDirective } from './alias.js';
 import { scopedLines, type FilesSection, type SectionProblem } from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
@@ -39,6 +40,11 @@ export interface ParseOptions {
    * serve). Elsewhere they are refused, never silently dropped. @default false
    */
   readonly accessControl?: boolean;
+  /**
+   * Whether mod_alias's directives (`Redirect`, `RedirectMatch`, `Alias`...) are read: only for a
+   * caller that applies them (site(), htaccess(), serve). Elsewhere they are refused. @default false
+   */
+  readonly aliasModule?: boolean;
 }
 
 /** The access directives by lower-case name. */
@@ -301,6 +307,13 @@ function parseLine(
     }
     case 'options':
       return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
+    case 'redirect':
+    case 'redirectmatch':
+    case 'redirectpermanent':
+    case 'redirecttemp':
+    case 'alias':
+    case 'aliasmatch':
+      return aliasDirective(name, line, rest, context, options, sink);
     default:
       if (!options.ignoreUnknownDirectives) {
         sink.add(
@@ -311,4 +324,27 @@ function parseLine(
       }
       return undefined;
   }
+}
+
+/** mod_alias's directives, where the caller applies them (syntax/alias.ts reads them). */
+function aliasDirective(
+  name: string,
+  line: LogicalLine,
+  rest: number,
+  context: ConfigContext,
+  options: ParseOptions,
+  sink: ProblemSink,
+): Directive | undefined {
+  const canonical = ALIAS_DIRECTIVES.get(name.toLowerCase())!;
+  if (!options.aliasModule) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${canonical} is applied only by site(), htaccess() and modrewrite serve, not here`,
+        line.at(0),
+      );
+    return undefined;
+  }
+  const words = parseConfWords(line, rest);
+  return parseAliasDirective(canonical, words, line.at(0), context === 'directory', sink);
 }
