@@ -378,7 +378,7 @@ function afterServer(
   }
   // the access phase precedes the fixups (per-directory rewriting): a denied file is 403 whatever
   // the rules would do; an internal redirect comes back here for its own filename
-  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view))
+  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view, { uri, args, vary: acc.vary }))
     return {
       kind: 'status',
       status: 403,

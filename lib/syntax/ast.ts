@@ -1,5 +1,6 @@
 import type { SourcePosition } from '../errors.js';
 import type { FilesSection } from './sections.js';
+import type { AuthzFrame, LimitSection } from './limit.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -71,7 +72,8 @@ export interface ApacheOptionsDirective extends Base {
 }
 
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
-export type AccessDirectiveName = 'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy';
+export type AccessDirectiveName =
+  'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy' | 'AuthMerging';
 
 /** `Require`, `Order`, `Allow`, `Deny`, `Satisfy`: checked and compiled in compile/access.ts. */
 export interface AccessDirective extends Base {
@@ -80,6 +82,12 @@ export interface AccessDirective extends Base {
   readonly args: readonly Arg[];
   /** The `<Files>`/`<FilesMatch>` section it stands in; none: the whole directory. */
   readonly files?: FilesSection;
+  /** The arguments as written (after the directive name, trimmed): `Require expr` parses its own. */
+  readonly raw: string;
+  /** The `<Limit>`/`<LimitExcept>` it stands in: the methods it applies to. */
+  readonly limit?: LimitSection;
+  /** The innermost `<RequireAll|Any|None>` it stands in. */
+  readonly authz?: AuthzFrame;
 }
 
 /**

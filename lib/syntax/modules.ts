@@ -33,6 +33,8 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         '<IfSection',
         '<Files',
         '<FilesMatch',
+        '<Limit',
+        '<LimitExcept',
       ],
     },
   ],
@@ -52,16 +54,24 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       ],
     },
   ],
-  // access control in .htaccess files (site(), htaccess(), serve): `Require all granted|denied` only
-  ['mod_authz_core.c', { symbol: 'authz_core_module', directives: ['Require'] }],
+  // access control in .htaccess files (site(), htaccess(), serve): Require all|ip|local|host|env|
+  // method|expr, `not`, the Require sections and AuthMerging (compile/authz.ts)
+  [
+    'mod_authz_core.c',
+    {
+      symbol: 'authz_core_module',
+      directives: ['Require', 'AuthMerging', '<RequireAll', '<RequireAny', '<RequireNone'],
+    },
+  ],
   [
     'mod_access_compat.c',
     { symbol: 'access_compat_module', directives: ['Order', 'Allow', 'Deny', 'Satisfy'] },
   ],
-  // Access modules Debian's apache2 loads whose rules modrewrite does not apply (Require ip|host|
-  // local, valid-user; AuthType, AuthUserFile...). Reported as loaded so that an <IfModule> for them
-  // is READ and its access rules refused (500); skipping the body would serve what Apache protects
+  // mod_authz_host's providers (ip, local, host) are read by mod_authz_core's Require above
   ['mod_authz_host.c', { symbol: 'authz_host_module', directives: [] }],
+  // Access modules Debian's apache2 loads whose rules modrewrite does not apply (valid-user, user,
+  // group; AuthType, AuthUserFile...). Reported as loaded so that an <IfModule> for them is READ
+  // and its access rules refused (500); skipping the body would serve what Apache protects
   ['mod_authz_user.c', { symbol: 'authz_user_module', directives: [] }],
   ['mod_authn_core.c', { symbol: 'authn_core_module', directives: [] }],
   ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],

@@ -17,7 +17,7 @@ import {
   type LogicalLine,
 } from './lexer.js';
 import { ALIAS_DIRECTIVES, parseAliasDirective } from './alias.js';
-import { scopedLines, type FilesSection, type SectionProblem } from './sections.js';
+import { scopedLines, type ScopedLine, type SectionProblem } from './sections.js';
 
 export type ConfigContext = 'server' | 'directory';
 
@@ -49,7 +49,10 @@ export interface ParseOptions {
 
 /** The access directives by lower-case name. */
 const ACCESS_DIRECTIVES = new Map<string, AccessDirectiveName>(
-  (['Require', 'Order', 'Allow', 'Deny', 'Satisfy'] as const).map((n) => [n.toLowerCase(), n]),
+  (['Require', 'Order', 'Allow', 'Deny', 'Satisfy', 'AuthMerging'] as const).map((n) => [
+    n.toLowerCase(),
+    n,
+  ]),
 );
 
 export interface ParseResult {
@@ -104,8 +107,9 @@ export function parse(
     { ...options, filesSections: options.accessControl === true },
     (p) => reportSectionProblem(p, options, sink),
   );
-  for (const { line, files } of lines) {
-    const access = accessDirective(line, options, sink, files);
+  for (const scoped of lines) {
+    const line = scoped.line;
+    const access = accessDirective(scoped, options, sink);
     const d = access === null ? parseLine(line, context, options, sink) : access;
     if (d) directives.push(d);
   }
@@ -128,15 +132,20 @@ function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: Pr
  * there). null: not an access directive, outside `<Files>` — parseLine's turn.
  */
 function accessDirective(
-  line: LogicalLine,
+  scoped: ScopedLine,
   options: ParseOptions,
   sink: ProblemSink,
-  files: FilesSection | undefined,
 ): Directive | undefined | null {
+  const { line, files, limit, authz } = scoped;
   const m = /^(\S+)/.exec(line.text);
   if (!m) return undefined;
   const name = ACCESS_DIRECTIVES.get(m[1].toLowerCase());
   const pos = line.at(0);
+  // inside <RequireAll|Any|None> Apache allows only the authorization directives (OR_AUTHCFG)
+  if (authz && name !== 'Require') {
+    sink.add('ERR_CONTEXT', `${m[1]} not allowed here (inside ${authz.opener}>)`, pos);
+    return undefined;
+  }
   if (name === undefined) {
     if (!files) return null;
     // Apache would apply it to the matching files; modrewrite cannot: the file is refused (500)
@@ -157,7 +166,18 @@ function accessDirective(
     return undefined;
   }
   const args = parseConfWords(line, m[1].length);
-  return files ? { type: 'Access', name, args, files, pos } : { type: 'Access', name, args, pos };
+  // Require's providers read the rest of the line themselves (`Require expr ...`)
+  const raw = line.text.slice(m[1].length).trim();
+  return {
+    type: 'Access',
+    name,
+    args,
+    raw,
+    pos,
+    ...(files && { files }),
+    ...(limit && { limit }),
+    ...(authz && { authz }),
+  };
 }
 
 function parseLine(
