@@ -319,7 +319,7 @@ function lint(p: Parsed, io: CliIo): number {
         context: choice.context,
         file,
         accessControl: choice.context === 'directory',
-        aliasModule: true,
+        siteDirectives: true,
       });
     } catch (err) {
       failed++;

@@ -159,3 +159,43 @@ describe('where mod_alias cannot be applied', () => {
     expect(res.status).toBe(500);
   });
 });
+
+describe("mod_dir's FallbackResource", () => {
+  let fbRoot: string;
+  let fbSite: http.Server;
+  let fbApp: express.Express;
+  beforeAll(() => {
+    fbRoot = join(tmp, 'fb');
+    write('fb/.htaccess', 'FallbackResource /front.txt\n');
+    write('fb/front.txt', 'FRONT\n');
+    write('fb/f.txt', 'F\n');
+    write('fb/off/.htaccess', 'FallbackResource disabled\n');
+    write('fb/rel/.htaccess', 'FallbackResource here.txt\n');
+    write('fb/rel/here.txt', 'HERE\n');
+    const handler = site({ root: fbRoot, log: () => {} });
+    fbSite = http.createServer((req, res) => handler(req, res));
+    fbApp = express();
+    fbApp.use(htaccess({ root: fbRoot, log: () => {} }));
+    fbApp.use(express.static(fbRoot));
+  });
+  afterAll(() => fbSite.close());
+
+  describe.each<[string, () => http.Server | express.Express]>([
+    ['site()', () => fbSite],
+    ['htaccess() + express.static', () => fbApp],
+  ])('%s', (_, server) => {
+    test.each<[string, number, string]>([
+      ['/missing?x=1', 200, 'FRONT\n'],
+      ['/missing/deeper.html', 200, 'FRONT\n'],
+      ['/f.txt', 200, 'F\n'],
+      ['/off/nope', 404, ''],
+      ['/rel/nope', 200, 'HERE\n'],
+      // the relative fallback is missing in /rel/sub/: it falls back again, endlessly (Apache: 500)
+      ['/rel/sub/nope', 500, ''],
+    ])('%s → %i', async (target, status, body) => {
+      const res = await request(server()).get(target);
+      expect(res.status).toBe(status);
+      if (status === 200) expect(res.text).toBe(body);
+    });
+  });
+});

@@ -61,8 +61,8 @@ export interface CompileOptions {
    * it they are refused (ERR_CONTEXT). @default false
    */
   readonly accessControl?: boolean;
-  /** @internal Read mod_alias's directives into `RuleSet.alias` (site(), htaccess(), serve). @default false */
-  readonly aliasModule?: boolean;
+  /** @internal Read mod_alias's directives and FallbackResource (site(), htaccess(), serve apply them). @default false */
+  readonly siteDirectives?: boolean;
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -160,6 +160,7 @@ export function compileDirectives(
   let hasRewrite = false;
   const access: AccessDirective[] = [];
   const alias: (RedirectDirective | AliasDirective)[] = [];
+  let fallbackResource: string | false | undefined;
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -233,6 +234,9 @@ export function compileDirectives(
       case 'Alias':
         alias.push(d);
         break;
+      case 'FallbackResource':
+        fallbackResource = d.url;
+        break;
       default: {
         const never: never = d;
         void never;
@@ -255,6 +259,7 @@ export function compileDirectives(
     file: options.file,
     access: compileAccess(access, sink),
     alias: compileAlias(alias, mapRoot, sink),
+    fallbackResource,
   };
 }
 

@@ -46,6 +46,7 @@ function otherModules(
   | 'addTypes'
   | 'addEncodings'
   | 'alias'
+  | 'fallbackResource'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -56,6 +57,7 @@ function otherModules(
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
     alias: mergeAlias(parent.alias, child.alias),
+    fallbackResource: child.fallbackResource ?? parent.fallbackResource,
   };
 }
 

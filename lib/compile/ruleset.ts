@@ -80,6 +80,8 @@ export interface RuleSet {
   readonly file?: string;
   /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
   readonly access?: AccessConfig;
-  /** mod_alias's redirects (and, in server config, aliases) (only with `aliasModule`). */
+  /** mod_alias's redirects (and, in server config, aliases) (only with `siteDirectives`). */
   readonly alias?: AliasConfig;
+  /** mod_dir's FallbackResource: the URL a missing file is served by; false for `disabled`. */
+  readonly fallbackResource?: string | false;
 }

@@ -50,7 +50,7 @@ export function loadRules(
     RewriteOptions,
     'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines'
   > &
-    Pick<CompileOptions, 'aliasModule'> = {},
+    Pick<CompileOptions, 'siteDirectives'> = {},
 ): RuleSet {
   checkRulesInput('loadRules()', rules);
   const context = chooseContext(options.context, rulesFile(rules)).context;
@@ -60,7 +60,7 @@ export function loadRules(
     mapRoot: options.mapRoot,
     ignoreUnknownDirectives: options.ignoreUnknownDirectives,
     defines: options.defines,
-    aliasModule: options.aliasModule,
+    siteDirectives: options.siteDirectives,
   };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);

@@ -191,7 +191,7 @@ export class HtaccessStore {
       // the pipeline's access phase applies them (site/access.ts)
       accessControl: true,
       // the pipeline's fixups apply mod_alias's redirects (site/alias.ts)
-      aliasModule: true,
+      siteDirectives: true,
     });
     if (this.byIdentity.size >= MAX_COMPILED_FILES)
       this.byIdentity.delete(this.byIdentity.keys().next().value!);

@@ -24,6 +24,7 @@ import { NeedAsync, type RequestState } from '../engine/state.js';
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
 import { aliasRedirect, translateAlias } from './alias.js';
+import { fallbackTarget } from './fallback.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -57,6 +58,8 @@ export interface Collected {
   handler?: string;
   end: boolean;
   internalRedirects: number;
+  /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
+  fastRedirected?: boolean;
 }
 
 export type SiteResult = {
@@ -133,7 +136,7 @@ export async function resolveRequest(
   // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
   for (let round = 0; ; round++) {
-    const p0 = onePass(site, input.view, uri, args, acc, round > 0, input.trace, budget);
+    const p0 = passWithFallback(site, input.view, uri, args, acc, round > 0, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
       const overLimit = recursionLimit(round, acc, uri, args);
@@ -178,7 +181,16 @@ export async function resolveRequest(
         env: new Map(acc.env),
       };
       const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
-      const r0 = onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace, budget);
+      const r0 = passWithFallback(
+        site,
+        view,
+        sub.uri,
+        sub.args,
+        subAcc,
+        false,
+        input.trace,
+        budget,
+      );
       const r = r0 instanceof Promise ? await r0 : r0;
       if (
         ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile()) ||
@@ -461,6 +473,78 @@ function afterDirectory(
     path,
     symlink: mapped.symlink,
   };
+}
+
+/**
+ * One pass, then mod_dir's FallbackResource for a request that mapped to nothing (site/fallback.ts):
+ * the fallback sub-request's result is taken over when it is a file (or [P]), a redirect or an
+ * error status propagates, anything else leaves the 404. Synchronous unless a pass waits.
+ */
+function passWithFallback(
+  site: SiteConfig,
+  view: RequestView,
+  uri: string,
+  args: string | null,
+  acc: Collected,
+  redirected: boolean,
+  trace?: (l: string) => void,
+  mapBudget?: MapBudget,
+  depth = 0,
+): Pass | Promise<Pass> {
+  const next = (p: Pass): Pass | Promise<Pass> => {
+    if (p.kind !== 'file' || p.stat || acc.handler) return p;
+    const dir = dirname(p.filename);
+    const config =
+      site.store && underRoot(dir, site.root)
+        ? site.store.configForPath(dir, true).ruleSet
+        : site.serverRules;
+    const target = fallbackTarget(config, uri, args);
+    const sub = target === undefined ? undefined : parseTarget(target);
+    if (!sub?.ok) return p;
+    // the sub-request nesting limit (ap_is_recursion_limit_exceeded): 500
+    if (depth >= MAX_INTERNAL_REDIRECTS)
+      return {
+        kind: 'status',
+        status: 500,
+        cause: 'recursion',
+        reason: 'recursion',
+        acc,
+        uri,
+        args,
+      };
+    trace?.(`FallbackResource: sub-request for ${target}`);
+    const subAcc: Collected = {
+      ...acc,
+      vary: [...acc.vary],
+      cookies: [...acc.cookies],
+      env: new Map(acc.env),
+    };
+    // ap_sub_req_lookup_uri: a GET sub-request
+    const subRequest = { ...subView(view), isSubreq: true };
+    const taken = (r: Pass): Pass => {
+      const file = (r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile();
+      if (file || r.kind === 'proxy' || r.kind === 'redirect') {
+        Object.assign(acc, r.acc, { fastRedirected: true });
+        return { ...r, acc } as Pass;
+      }
+      if (r.kind === 'status' && r.status !== 404) return { ...r, acc, uri, args };
+      return p;
+    };
+    const r0 = passWithFallback(
+      site,
+      subRequest,
+      sub.uri,
+      sub.args,
+      subAcc,
+      false,
+      trace,
+      mapBudget,
+      depth + 1,
+    );
+    return r0 instanceof Promise ? r0.then(taken) : taken(r0);
+  };
+  const p0 = onePass(site, view, uri, args, acc, redirected, trace, mapBudget);
+  return p0 instanceof Promise ? p0.then(next) : next(p0);
 }
 
 /** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */

@@ -123,7 +123,7 @@ export function site<
           mapRoot: options.mapRoot,
           defines: options.defines,
           // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
-          aliasModule: true,
+          siteDirectives: true,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const ht = options.htaccess ?? true;

@@ -104,6 +104,11 @@ export interface RedirectDirective extends Base {
   /** The URL (3xx only). */
   readonly target?: string;
 }
+/** mod_dir's `FallbackResource`: the URL a missing file is served by; false for `disabled`. */
+export interface FallbackResourceDirective extends Base {
+  readonly type: 'FallbackResource';
+  readonly url: string | false;
+}
 /** mod_alias's `Alias` and `AliasMatch` (server config only). */
 export interface AliasDirective extends Base {
   readonly type: 'Alias';
@@ -127,7 +132,8 @@ export type Directive =
   | MimeMapDirective
   | AccessDirective
   | RedirectDirective
-  | AliasDirective;
+  | AliasDirective
+  | FallbackResourceDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

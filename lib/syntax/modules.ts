@@ -76,7 +76,13 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   ['mod_authn_core.c', { symbol: 'authn_core_module', directives: [] }],
   ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
   ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
-  ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
+  [
+    'mod_dir.c',
+    {
+      symbol: 'dir_module',
+      directives: ['DirectorySlash', 'DirectoryIndex', 'FallbackResource'],
+    },
+  ],
   // Redirect* in .htaccess and server config, Alias* in server config (syntax/alias.ts)
   [
     'mod_alias.c',

@@ -41,10 +41,11 @@ export interface ParseOptions {
    */
   readonly accessControl?: boolean;
   /**
-   * Whether mod_alias's directives (`Redirect`, `RedirectMatch`, `Alias`...) are read: only for a
-   * caller that applies them (site(), htaccess(), serve). Elsewhere they are refused. @default false
+   * Whether the directives only a site applies are read — mod_alias's (`Redirect`, `RedirectMatch`,
+   * `Alias`...) and mod_dir's `FallbackResource`: only for a caller that applies them (site(),
+   * htaccess(), serve). Elsewhere they are refused. @default false
    */
-  readonly aliasModule?: boolean;
+  readonly siteDirectives?: boolean;
 }
 
 /** The access directives by lower-case name. */
@@ -327,6 +328,8 @@ function parseLine(
     }
     case 'options':
       return { type: 'Options', values: parseConfWords(line, rest).map((w) => w.text), pos };
+    case 'fallbackresource':
+      return fallbackResource(name, line, rest, options, sink);
     case 'redirect':
     case 'redirectmatch':
     case 'redirectpermanent':
@@ -356,7 +359,7 @@ function aliasDirective(
   sink: ProblemSink,
 ): Directive | undefined {
   const canonical = ALIAS_DIRECTIVES.get(name.toLowerCase())!;
-  if (!options.aliasModule) {
+  if (!options.siteDirectives) {
     if (!options.ignoreUnknownDirectives)
       sink.add(
         'ERR_CONTEXT',
@@ -367,4 +370,31 @@ function aliasDirective(
   }
   const words = parseConfWords(line, rest);
   return parseAliasDirective(canonical, words, line.at(0), context === 'directory', sink);
+}
+
+/** mod_dir's `FallbackResource url|disabled` (TAKE1), where the caller applies it. */
+function fallbackResource(
+  name: string,
+  line: LogicalLine,
+  rest: number,
+  options: ParseOptions,
+  sink: ProblemSink,
+): Directive | undefined {
+  const pos = line.at(0);
+  if (!options.siteDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        'FallbackResource is applied only by site(), htaccess() and modrewrite serve, not here',
+        pos,
+      );
+    return undefined;
+  }
+  const words = parseConfWords(line, rest);
+  if (words.length !== 1) {
+    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes one argument`, words[1]?.pos ?? pos);
+    return undefined;
+  }
+  const url = words[0].text;
+  return { type: 'FallbackResource', url: url.toLowerCase() === 'disabled' ? false : url, pos };
 }

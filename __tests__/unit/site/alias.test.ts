@@ -11,11 +11,12 @@ import { aliasFilename, aliasMatches, aliasRedirect } from '../../../lib/site/al
 import type { RequestView } from '../../../lib/engine/request';
 
 const aliasOf = (text: string, context: 'directory' | 'server' = 'directory'): AliasConfig =>
-  compileText(text, { context, aliasModule: true, accessControl: context === 'directory' }).alias!;
+  compileText(text, { context, siteDirectives: true, accessControl: context === 'directory' })
+    .alias!;
 
 function problemOf(text: string, context: 'directory' | 'server' = 'directory'): string {
   try {
-    compileText(text, { context, aliasModule: true });
+    compileText(text, { context, siteDirectives: true });
   } catch (err) {
     if (err instanceof RewriteError) return `${err.problems[0].code}: ${err.problems[0].message}`;
     throw err;
@@ -84,11 +85,11 @@ describe('Redirect forms: status, URL-path, URL', () => {
   test('the first matching line wins; a child directory comes before its parent', () => {
     const child = compileText('Redirect /p/c /child\n', {
       context: 'directory',
-      aliasModule: true,
+      siteDirectives: true,
     });
     const parent = compileText('Redirect /p/c/y /parent\nRedirect /p/c/y /second\n', {
       context: 'directory',
-      aliasModule: true,
+      siteDirectives: true,
     });
     expect(aliasRedirect(parent.alias, '/p/c/y', null, view, server)).toMatchObject({
       location: 'http://www.example.com/parent',
