@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { SourcePosition } from '../errors.js';
 import type { AliasDirective, RedirectDirective } from '../syntax/ast.js';
 import type { ProblemSink } from '../syntax/parse.js';
+import { utf8ToBytes } from '../common/bytes.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 /** One `Redirect`/`RedirectMatch` line. */
@@ -63,16 +64,20 @@ export function compileAlias(
     }
     if (!d.pattern) {
       // the last one wins, like Apache's single redirect/redirect_status slot
-      everyRequest = { status: d.status, target: d.target };
+      everyRequest = {
+        status: d.status,
+        target: d.target === undefined ? undefined : utf8ToBytes(d.target),
+      };
       continue;
     }
+    // Apache compares bytes: the UTF-8 of the configuration against the decoded URL-path's bytes
     const re = d.regex ? regex(d.pattern.text, d.pattern.pos, sink) : undefined;
     if (d.regex && !re) continue;
     redirects.push({
       status: d.status,
-      prefix: d.regex ? undefined : d.pattern.text,
+      prefix: d.regex ? undefined : utf8ToBytes(d.pattern.text),
       re,
-      target: d.target,
+      target: d.target === undefined ? undefined : utf8ToBytes(d.target),
       pos: d.pos,
     });
   }
@@ -87,7 +92,7 @@ function compileAliasRule(
   if (!d.regex) {
     // ap_server_root_relative: a relative path is under the ServerRoot
     const target = isAbsolute(d.target) ? d.target : resolve(serverRoot, d.target);
-    return { prefix: d.pattern.text, target, serverRoot };
+    return { prefix: utf8ToBytes(d.pattern.text), target, serverRoot };
   }
   const re = regex(d.pattern.text, d.pattern.pos, sink);
   return re ? { re, target: d.target, serverRoot } : undefined;
@@ -96,7 +101,7 @@ function compileAliasRule(
 /** ap_pregcomp(AP_REG_EXTENDED): case-sensitive PCRE. */
 function regex(pattern: string, pos: SourcePosition, sink: ProblemSink): RegExp | undefined {
   try {
-    return compilePcre(pattern, false);
+    return compilePcre(utf8ToBytes(pattern), false);
   } catch (err) {
     if (!(err instanceof PcreError)) throw err;
     sink.add(

@@ -144,3 +144,14 @@ describe('Alias and AliasMatch (server config)', () => {
     expect(aliasFilename(config, '/rel/z')).toMatch(/\/data\/z$/);
   });
 });
+
+describe('non-ASCII: Apache compares and sends bytes', () => {
+  const bytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+  test.each<[string, string, string]>([
+    ['Redirect /café /menü', '/café/x', 'http://www.example.com/menü/x'],
+    ['RedirectMatch ^/é(.*)$ /ü$1', '/éa', 'http://www.example.com/%c3%bca'],
+  ])('%s: %s → %s', (line, uri, location) => {
+    const answer = aliasRedirect(aliasOf(line), bytes(uri), null, view, server);
+    expect(answer).toMatchObject({ kind: 'redirect', location: bytes(location) });
+  });
+});
