@@ -73,7 +73,7 @@ export function parseAliasDirective(
   }
   if (name === 'Alias' || name === 'AliasMatch')
     return alias(name, words, pos, directoryContext, sink);
-  return redirect(name, words, pos, sink);
+  return redirect(name, words, pos, directoryContext, sink);
 }
 
 function alias(
@@ -101,6 +101,7 @@ function redirect(
   name: Exclude<AliasDirectiveName, 'Alias' | 'AliasMatch'>,
   words: readonly Arg[],
   pos: SourcePosition,
+  directoryContext: boolean,
   sink: ProblemSink,
 ): RedirectDirective | undefined {
   const [arg1, arg2, arg3] = words as [Arg, Arg | undefined, Arg | undefined];
@@ -126,7 +127,15 @@ function redirect(
     );
     return undefined;
   }
-  // the forms without a URL-path: every request of the directory (recorded, case 186)
+  // the forms without a URL-path: every request of the directory (recorded, case 186); in
+  // server config Apache reads `Redirect 301 /x` as a URL-path without a URL (case 189)
+  if (!directoryContext && (!arg2 || (understood && !arg3 && isRedirectStatus(status)))) {
+    const message = arg2
+      ? 'URL to redirect to is missing'
+      : `${name} without a URL-path is not supported in server config by modrewrite`;
+    sink.add('ERR_DIRECTIVE_ARGS', message, arg1.pos);
+    return undefined;
+  }
   if (understood && arg2 && !arg3 && isRedirectStatus(status))
     return wholeDirectory(base, status, arg2, sink);
   if (understood && !arg2) {

@@ -118,6 +118,15 @@ describe("Apache's load errors (the .htaccess answers 500)", () => {
     expect(problemOf(line)).toContain(expected);
   });
 
+  test.each<[string, string]>([
+    // recorded (case 189): Apache reads the URL as the URL-path and finds no URL
+    ['Redirect 301 /x', 'URL to redirect to is missing'],
+    ['Redirect gone', 'Redirect without a URL-path is not supported in server config'],
+    ['Redirect /x', 'Redirect without a URL-path is not supported in server config'],
+  ])('server config: %s → %s', (line, expected) => {
+    expect(problemOf(line, 'server')).toContain(expected);
+  });
+
   test('Alias with one argument is the <Location> form: refused in server config', () => {
     expect(problemOf('Alias /a', 'server')).toContain(
       'Alias must have two arguments when used globally',
