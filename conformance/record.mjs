@@ -41,6 +41,7 @@ const MODULES = [
   // loaded in Debian's Apache: <IfModule mod_deflate.c> / <IfModule mod_filter.c> are true (case 194)
   'deflate',
   'filter',
+  'alias',
 ];
 
 function conf(root, port, kase) {

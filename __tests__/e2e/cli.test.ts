@@ -140,14 +140,16 @@ test('lint: an .htaccess with <Files> access sections is checked as site() reads
   );
   writeFileSync(
     join(tmp, 'lint-access/bad.htaccess'),
-    '<Files a>\n  Require host example.com\n</Files>\n',
+    '<Files a>\n  Require valid-user\n</Files>\n',
   );
   const ok = capture();
   expect(await main(['lint', join(tmp, 'lint-access/.htaccess')], ok.io)).toBe(0);
   expect(ok.out[0]).toMatch(/\.htaccess: ok \(1 rules, directory context\)/);
   const bad = capture();
   expect(await main(['lint', join(tmp, 'lint-access/bad.htaccess')], bad.io)).toBe(1);
-  expect(bad.err[0]).toMatch(/Require host is not supported by modrewrite.*bad\.htaccess:2:\d+/s);
+  expect(bad.err[0]).toMatch(
+    /Require valid-user is not supported by modrewrite.*bad\.htaccess:2:\d+/s,
+  );
 });
 
 test.each([

@@ -90,7 +90,7 @@ beforeAll(() => {
     '<FilesMatch "\\.txt$">\nRequire all denied\nRewriteRule ^ - [L]\n</FilesMatch>\n',
   );
   write('broken/file.txt', 'BROKEN SECRET\n');
-  write('unsupported/.htaccess', 'Require host example.com\n');
+  write('unsupported/.htaccess', 'Require valid-user\n');
   write('local/.htaccess', 'Require ip 192.0.2.0/24 127.0.0.1 ::1\n');
   write('local/file.txt', 'LOCAL OPEN\n');
   write('remote/.htaccess', 'Order deny,allow\nDeny from all\nAllow from 192.0.2\n');

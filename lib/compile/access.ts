@@ -5,28 +5,17 @@
  * access phase does. Only what can be evaluated exactly is accepted: everything else is refused
  * with ERR_DIRECTIVE_ARGS or ERR_CONTEXT (the directory answers 500), never ignored — fail closed.
  */
-import { isIP } from 'node:net';
 import type { AccessDirective, Arg } from '../syntax/ast.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import type { FilesSection } from '../syntax/sections.js';
 import type { CompiledWhen } from './env.js';
+import type { MethodSet } from '../syntax/limit.js';
+import { AuthzBuilder, type AuthzNode } from './authz.js';
+import { ipNet, type IpNet } from './ip.js';
 import { compilePcre, PcreError } from './pcre.js';
 
-/**
- * An address and its network (apr_ipsubnet_t): `10.1` is 10.1.0.0/16, `::1` is ::1/128. IPv4
- * keeps its netmask, which Apache does not require to be contiguous (`10.0.0.0/255.0.255.0`).
- */
-export type IpNet =
-  | { readonly family: 'ipv4'; readonly address: string; readonly netmask: string }
-  | { readonly family: 'ipv6'; readonly address: string; readonly prefix: number };
-
-/** One `Require` line modrewrite evaluates (mod_authz_core's `all`, mod_authz_host's `ip` and `local`). */
-export type RequireRule =
-  | { readonly kind: 'all'; readonly granted: boolean }
-  /** the client address (REMOTE_ADDR) is in one of the networks */
-  | { readonly kind: 'ip'; readonly nets: readonly IpNet[] }
-  /** the client is on a loopback address or on the server's own address */
-  | { readonly kind: 'local' };
+export { ipNet, type IpNet } from './ip.js';
+export type { AuthzNode, RequireRule } from './authz.js';
 
 /** One `Allow from`/`Deny from` argument modrewrite evaluates. */
 export type HostRule =
@@ -35,19 +24,31 @@ export type HostRule =
   /** `env=VAR` / `env=!VAR`: whether the request's environment has VAR. */
   | { readonly kind: 'env'; readonly name: string; readonly negate: boolean };
 
-/** mod_access_compat's per-section configuration (its whole config: a section that has one replaces the parent's). */
+/** A value with the `<Limit>` methods it applies to (undefined: every method). */
+export interface Limited<T> {
+  readonly value: T;
+  readonly limit?: MethodSet;
+}
+
+/**
+ * mod_access_compat's per-section configuration (its whole config: a section that has one
+ * replaces the parent's). Order and Satisfy are per method, Allow and Deny lines limited to the
+ * methods of their `<Limit>`: lists in file order, the last one covering a method wins.
+ */
 export interface CompatConfig {
-  readonly order: 'deny,allow' | 'allow,deny' | 'mutual-failure';
-  readonly allows: readonly HostRule[];
-  readonly denys: readonly HostRule[];
+  readonly orders: readonly Limited<'deny,allow' | 'allow,deny' | 'mutual-failure'>[];
+  readonly allows: readonly Limited<HostRule>[];
+  readonly denys: readonly Limited<HostRule>[];
   /** `Satisfy Any`: either module's consent is enough (default: both are needed). */
-  readonly satisfyAny: boolean;
+  readonly satisfyAny: readonly Limited<boolean>[];
 }
 
 /** What one section (a `.htaccess` top level, or one `<Files>`) says about access. */
 export interface AccessSection {
-  /** mod_authz_core: the section's `Require` lines (an implicit RequireAny: one that grants grants). */
-  readonly require?: readonly RequireRule[];
+  /** mod_authz_core: the section's `Require` tree (the top is an implicit `<RequireAny>`). */
+  readonly require?: AuthzNode;
+  /** `AuthMerging`: how `require` combines with the inherited one (unset: like Off). */
+  readonly authMerging?: 'off' | 'and' | 'or';
   readonly compat?: CompatConfig;
 }
 
@@ -68,15 +69,25 @@ export interface AccessConfig {
 }
 
 interface Draft {
-  require?: RequireRule[];
-  order?: CompatConfig['order'];
-  allows?: HostRule[];
-  denys?: HostRule[];
-  satisfyAny?: boolean;
+  authz: AuthzBuilder;
+  authMerging?: AccessSection['authMerging'];
+  orders: Limited<'deny,allow' | 'allow,deny' | 'mutual-failure'>[];
+  allows: Limited<HostRule>[];
+  denys: Limited<HostRule>[];
+  satisfyAny: Limited<boolean>[];
   compat: boolean;
 }
 
-const ORDERS = new Map<string, CompatConfig['order']>([
+const newDraft = (sink: ProblemSink): Draft => ({
+  authz: new AuthzBuilder(sink),
+  orders: [],
+  allows: [],
+  denys: [],
+  satisfyAny: [],
+  compat: false,
+});
+
+const ORDERS = new Map<string, 'deny,allow' | 'allow,deny' | 'mutual-failure'>([
   ['allow,deny', 'allow,deny'],
   ['deny,allow', 'deny,allow'],
   ['mutual-failure', 'mutual-failure'],
@@ -88,12 +99,12 @@ export function compileAccess(
   sink: ProblemSink,
 ): AccessConfig | undefined {
   if (!directives.length) return undefined;
-  const top: Draft = { compat: false };
+  const top = newDraft(sink);
   const drafts = new Map<FilesSection, Draft>();
   for (const d of directives) {
     let draft = top;
     if (d.files) {
-      draft = drafts.get(d.files) ?? { compat: false };
+      draft = drafts.get(d.files) ?? newDraft(sink);
       drafts.set(d.files, draft);
     }
     applyDirective(draft, d, sink);
@@ -108,24 +119,32 @@ export function compileAccess(
 
 function finish(d: Draft): AccessSection {
   const compat: CompatConfig | undefined = d.compat
-    ? {
-        order: d.order ?? 'deny,allow',
-        allows: d.allows ?? [],
-        denys: d.denys ?? [],
-        satisfyAny: d.satisfyAny ?? false,
-      }
+    ? { orders: d.orders, allows: d.allows, denys: d.denys, satisfyAny: d.satisfyAny }
     : undefined;
-  return { require: d.require, compat };
+  return { require: d.authz.tree, authMerging: d.authMerging, compat };
 }
 
+const MERGINGS = new Map<string, 'off' | 'and' | 'or'>([
+  ['off', 'off'],
+  ['and', 'and'],
+  ['or', 'or'],
+]);
+
 function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
+  const limit = d.limit?.methods;
+  const only = d.args.length === 1 ? d.args[0] : undefined;
   switch (d.name) {
     case 'Require':
-      requireLine(draft, d, sink);
+      draft.authz.add(d);
       return;
+    case 'AuthMerging': {
+      const merging = only && MERGINGS.get(only.text.toLowerCase());
+      if (merging) draft.authMerging = merging;
+      else sink.add('ERR_DIRECTIVE_ARGS', 'AuthMerging must be one of: Off | And | Or', d.pos);
+      return;
+    }
     case 'Order': {
       draft.compat = true;
-      const only = d.args.length === 1 ? d.args[0] : undefined;
       const order = only ? ORDERS.get(only.text.toLowerCase()) : undefined;
       if (!only)
         sink.add(
@@ -134,7 +153,7 @@ function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): vo
           d.pos,
         );
       else if (!order) sink.add('ERR_DIRECTIVE_ARGS', 'unknown order', only.pos);
-      else draft.order = order;
+      else draft.orders.push({ value: order, limit });
       return;
     }
     case 'Allow':
@@ -144,82 +163,12 @@ function applyDirective(draft: Draft, d: AccessDirective, sink: ProblemSink): vo
       return;
     case 'Satisfy': {
       draft.compat = true;
-      const only = d.args.length === 1 ? d.args[0] : undefined;
       const arg = only?.text.toLowerCase();
-      if (arg === 'any' || arg === 'all') draft.satisfyAny = arg === 'any';
+      if (arg === 'any' || arg === 'all') draft.satisfyAny.push({ value: arg === 'any', limit });
       else sink.add('ERR_DIRECTIVE_ARGS', "Satisfy either 'any' or 'all'.", d.pos);
       return;
     }
   }
-}
-
-/** mod_authz_core's `add_authz_provider`: the `all` provider, mod_authz_host's `ip` and `local`. */
-function requireLine(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
-  const [provider, ...rest] = d.args;
-  if (!provider) {
-    sink.add('ERR_DIRECTIVE_ARGS', 'Require requires at least one argument', d.pos);
-    return;
-  }
-  const rule =
-    provider.text === 'all'
-      ? requireAll(rest, provider, sink)
-      : provider.text === 'ip'
-        ? requireIp(rest, provider, sink)
-        : provider.text === 'local' && !rest.length
-          ? ({ kind: 'local' } as const)
-          : unsupportedRequire(provider, sink);
-  if (rule) (draft.require ??= []).push(rule);
-}
-
-/** host, env, method, expr, user, valid-user, `not` (refused by Apache in the implicit RequireAny)... */
-function unsupportedRequire(provider: Arg, sink: ProblemSink): undefined {
-  sink.add(
-    'ERR_DIRECTIVE_ARGS',
-    `Require ${provider.text} is not supported by modrewrite (only Require all granted|denied, ip and local)`,
-    provider.pos,
-  );
-  return undefined;
-}
-
-function requireAll(
-  rest: readonly Arg[],
-  provider: Arg,
-  sink: ProblemSink,
-): RequireRule | undefined {
-  const v = rest[0]?.text.toLowerCase();
-  if (rest.length !== 1 || (v !== 'granted' && v !== 'denied')) {
-    sink.add(
-      'ERR_DIRECTIVE_ARGS',
-      "Argument for 'Require all' must be 'granted' or 'denied'",
-      rest[0]?.pos ?? provider.pos,
-    );
-    return undefined;
-  }
-  return { kind: 'all', granted: v === 'granted' };
-}
-
-/** mod_authz_host's `ip_parse_config`: every word an address, a partial address or a network. */
-function requireIp(
-  rest: readonly Arg[],
-  provider: Arg,
-  sink: ProblemSink,
-): RequireRule | undefined {
-  if (!rest.length) {
-    sink.add('ERR_DIRECTIVE_ARGS', "'Require ip' requires an argument", provider.pos);
-    return undefined;
-  }
-  const nets: IpNet[] = [];
-  for (const w of rest) {
-    const net = ipNet(w.text);
-    if (net && 'address' in net) nets.push(net);
-    else
-      sink.add(
-        'ERR_DIRECTIVE_ARGS',
-        net?.error ?? `ip address '${w.text}' appears to be invalid`,
-        w.pos,
-      );
-  }
-  return nets.length === rest.length ? { kind: 'ip', nets } : undefined;
 }
 
 /** mod_access_compat's `allow_cmd` (ITERATE2: `from`, then one rule per argument). */
@@ -233,10 +182,10 @@ function allowDeny(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
     sink.add('ERR_DIRECTIVE_ARGS', "allow and deny must be followed by 'from'", from.pos);
     return;
   }
-  const list = d.name === 'Allow' ? (draft.allows ??= []) : (draft.denys ??= []);
+  const list = d.name === 'Allow' ? draft.allows : draft.denys;
   for (const w of where) {
     const rule = hostRule(w, sink);
-    if (rule) list.push(rule);
+    if (rule) list.push({ value: rule, limit: d.limit?.methods });
   }
 }
 
@@ -259,52 +208,6 @@ function hostRule(w: Arg, sink: ProblemSink): HostRule | undefined {
     w.pos,
   );
   return undefined;
-}
-
-/**
- * apr_ipsubnet_create: an address with an optional `/bits` or `/netmask`; without one an IPv4
- * address may be partial (`10.1` → 10.1.0.0/16); a netmask need not be contiguous. undefined: nothing like an address (Allow's host
- * name); `{ error }`: an address Apache refuses, or a form modrewrite does not evaluate (refused).
- */
-export function ipNet(text: string): IpNet | { error: string } | undefined {
-  const slash = text.indexOf('/');
-  const ip = slash < 0 ? text : text.slice(0, slash);
-  const mask = slash < 0 ? undefined : text.slice(slash + 1);
-  const invalid = { error: `ip address '${text}' appears to be invalid` };
-  // APR's looks_like_ip: any `:` makes it an (IPv6) address
-  if (ip.includes(':')) {
-    // an IPv4-mapped network or a zone: Apache compares them its own way; refused, not guessed
-    if (ip.includes('.') || ip.includes('%'))
-      return { error: `ip address '${text}' is not supported by modrewrite` };
-    if (isIP(ip) !== 6) return invalid;
-    const bits = mask === undefined ? 128 : /^\d{1,3}$/.test(mask) ? Number(mask) : -1;
-    return bits >= 0 && bits <= 128 ? { address: ip, prefix: bits, family: 'ipv6' } : invalid;
-  }
-  if (ip === '' || !/^[0-9.]+$/.test(ip)) return undefined;
-  if (mask === undefined) return partialNetwork(ip) ?? invalid;
-  if (isIP(ip) !== 4) return invalid;
-  const bits = /^\d{1,2}$/.test(mask) ? Number(mask) : -1;
-  if (bits > 32) return invalid;
-  if (bits >= 0) return { family: 'ipv4', address: ip, netmask: prefixMask(bits) };
-  return isIP(mask) === 4 ? { family: 'ipv4', address: ip, netmask: mask } : invalid;
-}
-
-/** A prefix length as a dotted IPv4 netmask. */
-function prefixMask(bits: number): string {
-  const octets = [0, 1, 2, 3].map((k) => {
-    const here = Math.max(0, Math.min(8, bits - 8 * k));
-    return (0xff << (8 - here)) & 0xff;
-  });
-  return octets.join('.');
-}
-
-/** APR's `parse_network`: up to four decimal octets, the missing ones a wildcard. */
-function partialNetwork(ip: string): IpNet | undefined {
-  const octets = (ip.endsWith('.') ? ip.slice(0, -1) : ip).split('.');
-  if (octets.length > 4 || octets.some((o) => !/^\d{1,3}$/.test(o) || Number(o) > 255))
-    return undefined;
-  const address = [0, 1, 2, 3].map((k) => Number(octets[k] ?? '0')).join('.');
-  return { family: 'ipv4', address, netmask: prefixMask(8 * octets.length) };
 }
 
 /** The file-name test of a section: PCRE for `<FilesMatch>`/`<Files ~>`, apr_fnmatch otherwise. */

@@ -7,14 +7,17 @@ import { isAbsolute, resolve } from 'node:path';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type {
   AccessDirective,
+  AliasDirective,
   Arg,
   AutoindexDirective,
   Directive,
   FilesScopedDirective,
   MimeDirective,
+  RedirectDirective,
 } from '../syntax/ast.js';
 import type { FilesSection } from '../syntax/sections.js';
 import { compileAccess, filesMatcher } from './access.js';
+import { compileAlias } from './alias.js';
 import { compileAutoindex, indexesAfter } from './autoindex.js';
 import { compileEnv, compileIfAccess } from './env.js';
 import type { AccessConfig } from './access.js';
@@ -71,9 +74,9 @@ export interface CompileOptions {
    */
   readonly accessControl?: boolean;
   /**
-   * @internal Read mod_setenvif, mod_env, ErrorDocument, `<If>`, mod_headers and mod_expires:
-   * only for site(), htaccess() and serve, which apply them. Without it they are refused.
-   * @default false
+   * @internal Read the directives only a site applies (mod_setenvif, mod_env, ErrorDocument, `<If>`,
+   * mod_headers, mod_expires, mod_alias, FallbackResource): only for site(), htaccess() and serve.
+   * Without it they are refused. @default false
    */
   readonly siteDirectives?: boolean;
 }
@@ -185,6 +188,8 @@ export function compileDirectives(
   const headers: HeaderDirective[] = [];
   const expires: ExpiresDirective[] = [];
   const mimeDirectives: MimeDirective[] = [];
+  const alias: (RedirectDirective | AliasDirective)[] = [];
+  let fallbackResource: string | false | undefined;
   for (const [name, m] of Object.entries(options.maps ?? {}))
     maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   const mapRoot = serverRootOf(options);
@@ -293,6 +298,13 @@ export function compileDirectives(
         }
         mimeDirectives.push(d);
         break;
+      case 'Redirect':
+      case 'Alias':
+        alias.push(d);
+        break;
+      case 'FallbackResource':
+        fallbackResource = d.url;
+        break;
       default: {
         const never: never = d;
         void never;
@@ -337,6 +349,8 @@ export function compileDirectives(
       ? compileHeaders(headers, options.context ?? 'server', sink)
       : undefined,
     expires: expires.length ? compileExpires(expires, sink) : undefined,
+    alias: compileAlias(alias, mapRoot, sink),
+    fallbackResource,
   };
 }
 

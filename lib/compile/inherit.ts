@@ -6,6 +6,7 @@ import { mergeEnv } from './env.js';
 import type { RuleSet } from './ruleset.js';
 import { mergeAutoindex } from './autoindex.js';
 import { mergeMime } from './mime.js';
+import { mergeAlias } from './alias.js';
 
 /**
  * The rule set Apache uses for `child` inside `parent` (a vhost in the server, a directory's
@@ -64,6 +65,8 @@ function otherModules(
   | 'expires'
   | 'mime'
   | 'filesMime'
+  | 'alias'
+  | 'fallbackResource'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -87,6 +90,8 @@ function otherModules(
       parent.filesMime && child.filesMime
         ? [...parent.filesMime, ...child.filesMime]
         : (child.filesMime ?? parent.filesMime),
+    alias: mergeAlias(parent.alias, child.alias),
+    fallbackResource: child.fallbackResource ?? parent.fallbackResource,
   };
 }
 

@@ -10,6 +10,7 @@ import type { AutoindexConfig } from './autoindex.js';
 import type { ExpiresLayer, HeaderAction } from './headers.js';
 import type { RewriteWarning } from '../errors.js';
 import type { FilesMime, MimeSettings } from './mime.js';
+import type { AliasConfig } from './alias.js';
 
 export type CondTest =
   | { readonly type: 'regex'; readonly re: RegExp }
@@ -104,6 +105,10 @@ export interface RuleSet {
   readonly headers?: readonly HeaderAction[];
   /** mod_expires' settings, parent directories' first; a later layer overrides. */
   readonly expires?: readonly ExpiresLayer[];
+  /** mod_alias's redirects (and, in server config, aliases) (only with `siteDirectives`). */
+  readonly alias?: AliasConfig;
+  /** mod_dir's FallbackResource: the URL a missing file is served by; false for `disabled`. */
+  readonly fallbackResource?: string | false;
 }
 
 /** One `<Files>`/`<FilesMatch>` section's non-access directives and its file-name test. */

@@ -10,6 +10,8 @@ export type Outcome =
       readonly path: string;
       readonly args: string | null;
       readonly url: string;
+      /** Server context `[PT]`: translate_name declines, so later translators (mod_alias) see `path`. */
+      readonly passThrough?: true;
     }
   /** A substitution Apache would treat as a filesystem path outside the document root. */
   | {

@@ -33,7 +33,8 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   if (action === Action.Status || action === Action.StatusSet) return statusOutcome(ctx, reason);
   if (toProxy) return proxyOutcome(ctx, action);
   if (abs.skip) return redirectOutcome(ctx, action, oargs);
-  if (ctx.handoff === 'passthrough') return localOutcome(f, st.args, false);
+  if (ctx.handoff === 'passthrough')
+    return { ...localOutcome(f, st.args, false), passThrough: true } as Outcome;
   if (!f.startsWith('/'))
     return {
       type: 'status',

@@ -51,7 +51,8 @@ export function loadRules(
   options: Pick<
     RewriteOptions,
     'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines'
-  > & { readonly siteDirectives?: boolean },
+  > &
+    Pick<CompileOptions, 'siteDirectives'> = {},
 ): RuleSet {
   checkRulesInput('loadRules()', rules);
   const context = chooseContext(options.context, rulesFile(rules)).context;

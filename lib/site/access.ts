@@ -6,26 +6,50 @@
  *
  * Merging, as Apache's per-directory merge does it: the `.htaccess` files from the document root
  * down, then every matching `<Files>`/`<FilesMatch>` section of those files in order (core's file
- * walk). A section with `Require` lines replaces the inherited ones (AuthMerging Off, the default); a
- * section with any mod_access_compat directive replaces that module's whole configuration (the
- * module has no merge function). The base is the document root's `Require all granted` (Debian's
- * `<Directory /var/www/>`), with no host rules.
+ * walk). A section with `Require` lines replaces the inherited ones (AuthMerging Off, the default;
+ * `AuthMerging And|Or` combines them); a section with any mod_access_compat directive replaces
+ * that module's whole configuration (the module has no merge function). The base is the document
+ * root's `Require all granted` (Debian's `<Directory /var/www/>`), with no host rules. Inside
+ * `<Limit>`/`<LimitExcept>`, `Require`, `Allow` and `Deny` lines apply to those methods only, and
+ * `Order` and `Satisfy` are set for those methods (conformance case 183).
  */
 import { BlockList, isIP } from 'node:net';
 import type {
   AccessConfig,
   AccessSection,
+  AuthzNode,
   CompatConfig,
   HostRule,
   IpNet,
+  Limited,
   RequireRule,
 } from '../compile/access.js';
 import type { CompiledWhen } from '../compile/env.js';
+import type { ExprEnv } from '../engine/expr.js';
+import type { RequestView } from '../engine/request.js';
+import { methodIn } from '../syntax/limit.js';
+import { authzGrants, hasEnv } from './authz.js';
 
-/** Who is asking: the client address (REMOTE_ADDR, after trusted proxies) and the server's own. */
+/**
+ * Who is asking: the client address (REMOTE_ADDR, after trusted proxies) and the server's own;
+ * the rest of the request for `Require method` and `Require expr` (a request view).
+ */
 export interface AccessClient {
   readonly remoteAddr: string;
   readonly localAddr: string;
+  readonly method?: string;
+  readonly headers?: RequestView['headers'];
+  readonly secure?: boolean;
+  readonly protocol?: string;
+  readonly target?: string;
+}
+
+/** The URL-path and query the access phase sees (r->uri, r->args). */
+export interface AccessRequest {
+  readonly uri: string;
+  readonly args: string | null;
+  /** Where `Require expr` records the request headers it read (ap_expr's add_vary: the response's Vary). */
+  readonly vary?: string[];
 }
 
 /** The name core's file walk matches `<Files>` against: what follows the last `/` of the filename. */
@@ -33,22 +57,48 @@ export function fileNameOf(filename: string): string {
   return filename.slice(filename.lastIndexOf('/') + 1);
 }
 
+/** The stock `<Directory /var/www/>` (and the recorder's `<Directory />`): `Require all granted`. */
+const BASE_REQUIRE: AuthzNode = {
+  kind: 'section',
+  op: 'or',
+  negate: false,
+  children: [{ kind: 'provider', rule: { kind: 'all', granted: true }, negate: false }],
+};
+
+interface MergedAuthz {
+  readonly tree: AuthzNode | undefined;
+  readonly op: 'unset' | 'off' | 'and' | 'or';
+}
+
+/** merge_authz_core_dir_config (AuthMerging Off by default: a section with Require replaces). */
+function mergeAuthz(base: MergedAuthz, section: AccessSection): MergedAuthz {
+  const op = section.authMerging ?? 'unset';
+  const tree = section.require;
+  if (op === 'unset' && !tree && base.tree) return base;
+  if (op === 'off' || op === 'unset' || !(base.tree || tree)) return { tree, op };
+  if (base.tree && tree)
+    return { tree: { kind: 'section', op, negate: false, children: [base.tree, tree] }, op };
+  return { tree: base.tree ?? tree, op };
+}
+
 /**
  * Whether the access rules in `chain` (root → deepest directory) deny `filename`. Anything that
- * cannot be evaluated (a client address that is no address) denies: fail closed.
+ * cannot be evaluated (a client address that is no address, an expression that fails) denies:
+ * fail closed.
  */
 export function accessDenied(
   chain: readonly AccessConfig[],
   filename: string,
   env: ReadonlyMap<string, string>,
   client: AccessClient,
+  request: AccessRequest = { uri: '', args: null },
   holds?: (when: CompiledWhen) => boolean,
 ): boolean {
   if (!chain.length) return false;
-  let require: readonly RequireRule[] | undefined;
+  let authz: MergedAuthz = { tree: BASE_REQUIRE, op: 'unset' };
   let compat: CompatConfig | undefined;
   const apply = (section: AccessSection): void => {
-    if (section.require) require = section.require;
+    authz = mergeAuthz(authz, section);
     if (section.compat) compat = section.compat;
   };
   for (const config of chain) apply(config.directory);
@@ -67,19 +117,101 @@ export function accessDenied(
       apply(top);
       for (const files of matching) apply(files.access);
     }
+  const method = client.method ?? 'GET';
   try {
-    // the implicit <RequireAny>: one line that grants grants
-    const granted = require ? require.some((r) => requireGrants(r, client)) : true;
-    const hostAllowed = compat === undefined || compatAllows(compat, env, client);
+    const tree = authz.tree;
+    // no Require at all (AuthMerging Off without lines): granted, as Apache without AuthType
+    const granted = tree
+      ? authzGrants(tree, {
+          method,
+          env,
+          ip: (rule) => requireGrants(rule, client),
+          expr: exprEnv(client, request, filename, env),
+        })
+      : true;
+    const hostAllowed = compat === undefined || compatAllows(compat, method, env, client);
     // Satisfy Any: either module's consent (recorded, conformance case 144)
-    return compat?.satisfyAny ? !(granted || hostAllowed) : !(granted && hostAllowed);
+    const satisfyAny = compat ? lastFor(compat.satisfyAny, method, false) : false;
+    return satisfyAny ? !(granted || hostAllowed) : !(granted && hostAllowed);
   } catch {
     return true;
   }
 }
 
-function requireGrants(rule: RequireRule, client: AccessClient): boolean {
-  if (rule.kind === 'all') return rule.granted;
+/** The value of the last entry that covers `method` (Order and Satisfy are per method). */
+function lastFor<T>(entries: readonly Limited<T>[], method: string, fallback: T): T {
+  let value = fallback;
+  for (const e of entries) if (methodIn(e.limit, method)) value = e.value;
+  return value;
+}
+
+/** The variables `Require expr` reads (compile/authz.ts EXPR_VARIABLES), from the request. */
+function exprEnv(
+  client: AccessClient,
+  request: AccessRequest,
+  filename: string,
+  env: ReadonlyMap<string, string>,
+): ExprEnv {
+  const header = (name: string): string => {
+    if (request.vary && !request.vary.includes(name)) request.vary.push(name);
+    const v = client.headers?.[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : (v ?? '');
+  };
+  const method = client.method ?? 'GET';
+  const fixed = new Map<string, () => string>([
+    ['REQUEST_URI', () => request.uri],
+    ['QUERY_STRING', () => request.args ?? ''],
+    ['REQUEST_METHOD', () => method],
+    ['REQUEST_SCHEME', () => (client.secure ? 'https' : 'http')],
+    ['HTTPS', () => (client.secure ? 'on' : 'off')],
+    ['REQUEST_FILENAME', () => filename],
+    ['SCRIPT_FILENAME', () => filename],
+    ['REMOTE_ADDR', () => client.remoteAddr],
+    ['SERVER_PROTOCOL', () => client.protocol ?? 'HTTP/1.1'],
+    [
+      'THE_REQUEST',
+      () => `${method} ${client.target ?? request.uri} ${client.protocol ?? 'HTTP/1.1'}`,
+    ],
+  ]);
+  const variable = (name: string): string => {
+    const colon = name.indexOf(':');
+    if (colon > 0) {
+      const kind = name.slice(0, colon).toUpperCase();
+      const arg = name.slice(colon + 1);
+      if (kind === 'ENV') return envValue(env, arg);
+      return header(arg);
+    }
+    const known = fixed.get(name);
+    if (known) return known();
+    const canonical = HEADER_VARIABLES.get(name);
+    if (canonical) return header(canonical);
+    // compile/authz.ts accepts no other name: anything else is a bug, and denies
+    throw new Error(`unknown variable ${name}`);
+  };
+  return { variable, header };
+}
+
+/** ap_expr's request header variables (util_expr_eval.c req_header_var_names), each adding to Vary. */
+const HEADER_VARIABLES = new Map([
+  ['HTTP_USER_AGENT', 'User-Agent'],
+  ['HTTP_PROXY_CONNECTION', 'Proxy-Connection'],
+  ['HTTP_REFERER', 'Referer'],
+  ['HTTP_COOKIE', 'Cookie'],
+  ['HTTP_FORWARDED', 'Forwarded'],
+  ['HTTP_HOST', 'Host'],
+  ['HTTP_ACCEPT', 'Accept'],
+]);
+
+function envValue(env: ReadonlyMap<string, string>, name: string): string {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of env) if (key.toLowerCase() === wanted) return value;
+  return '';
+}
+
+function requireGrants(
+  rule: Extract<RequireRule, { kind: 'ip' | 'local' }>,
+  client: AccessClient,
+): boolean {
   if (rule.kind === 'ip') return rule.nets.some((net) => inNet(net, client.remoteAddr));
   // mod_authz_host's `local`: the server's own address, 127.0.0.0/8 or ::1
   const remote = plainAddress(client.remoteAddr);
@@ -120,16 +252,20 @@ function ipv4Number(dotted: string): number {
   return dotted.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 }
 
-/** mod_access_compat's `check_dir_access`. */
+/** mod_access_compat's `check_dir_access` for the request method. */
 function compatAllows(
   compat: CompatConfig,
+  method: string,
   env: ReadonlyMap<string, string>,
   client: AccessClient,
 ): boolean {
-  const allowed = compat.allows.some((r) => hostMatches(r, env, client));
-  const denied = compat.denys.some((r) => hostMatches(r, env, client));
-  if (compat.order === 'allow,deny') return allowed && !denied;
-  if (compat.order === 'deny,allow') return allowed || !denied;
+  const matches = (list: readonly Limited<HostRule>[]): boolean =>
+    list.some((e) => methodIn(e.limit, method) && hostMatches(e.value, env, client));
+  const allowed = matches(compat.allows);
+  const denied = matches(compat.denys);
+  const order = lastFor(compat.orders, method, 'deny,allow');
+  if (order === 'allow,deny') return allowed && !denied;
+  if (order === 'deny,allow') return allowed || !denied;
   return allowed && !denied;
 }
 
@@ -141,8 +277,5 @@ function hostMatches(
 ): boolean {
   if (rule.kind === 'all') return true;
   if (rule.kind === 'ip') return inNet(rule.net, client.remoteAddr);
-  const wanted = rule.name.toLowerCase();
-  let present = false;
-  for (const key of env.keys()) if (key.toLowerCase() === wanted) present = true;
-  return present !== rule.negate;
+  return hasEnv(env, rule.name) !== rule.negate;
 }

@@ -190,7 +190,8 @@ export class HtaccessStore {
       file,
       // the pipeline's access phase applies them (site/access.ts)
       accessControl: true,
-      // SetEnvIf, SetEnv, ErrorDocument, <If>: the pipeline applies them (site/env.ts)
+      // SetEnvIf, SetEnv, ErrorDocument, <If>: the pipeline applies them (site/env.ts); the fixups
+      // apply mod_alias's redirects (site/alias.ts)
       siteDirectives: true,
     });
     // load warnings (WARN_NO_EFFECT...): once per version of the file, like its errors

@@ -135,7 +135,7 @@ export function htaccess<
       return;
     }
     if (acc.contentType) forceContentType(res, acc.contentType);
-    if (acc.internalRedirects) {
+    if (acc.internalRedirects || acc.fastRedirected) {
       req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
       refreshExpress4Query(req);
     }

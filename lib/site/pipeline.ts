@@ -38,6 +38,8 @@ import {
 import { declinesNoSlash, htFileDenied } from './phases.js';
 import { requestHeadersBeforeRedirect } from './headers.js';
 import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
+import { aliasRedirect, translateAlias } from './alias.js';
+import { fallbackTarget } from './fallback.js';
 import type { HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -84,6 +86,8 @@ export interface Collected {
   errorOf?: SiteResult;
   /** The file the directory walk mapped the request to: whose configuration answers (mod_headers, mod_expires). */
   scope?: { readonly filename: string; readonly directory: boolean };
+  /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
+  fastRedirected?: boolean;
 }
 
 export type SiteResult = {
@@ -173,7 +177,7 @@ export async function resolveRequest(
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
   for (let round = 0; ; round++) {
     const redirected = round > 0 || input.errorRedirect !== undefined;
-    const p0 = onePass(site, input.view, uri, args, acc, redirected, input.trace, budget);
+    const p0 = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.kind === 'internal') {
       // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
@@ -218,7 +222,16 @@ export async function resolveRequest(
         env: new Map(acc.env),
       };
       const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
-      const r0 = onePass(site, view, sub.uri, sub.args, subAcc, false, input.trace, budget);
+      const r0 = passWithFallback(
+        site,
+        view,
+        sub.uri,
+        sub.args,
+        subAcc,
+        false,
+        input.trace,
+        budget,
+      );
       const r = r0 instanceof Promise ? await r0 : r0;
       if (
         ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile()) ||
@@ -380,6 +393,16 @@ function afterServer(
       else path = o.path;
     }
   }
+  // mod_alias's translate_name runs when mod_rewrite's declined: no rule applied, or [PT]
+  const o = ev?.outcome;
+  if (!o || o.type === 'pass' || (o.type === 'rewrite' && o.passThrough)) {
+    const t = translateAlias(site.serverRules?.alias, base, path, args, {
+      allowed: site.allowedRoots,
+      dirs: site.dirs,
+    });
+    if (t && t.kind !== 'walked') return { ...t, acc, uri, args };
+    if (t) mapped = t.walked;
+  }
   // core's ap_send_http_trace (map_to_storage): after translate_name, before the directory walk
   const traced = site.traceEnable !== undefined && base.view.method === 'TRACE';
   if (traced && !base.view.isSubreq && !redirected) return { kind: 'trace', acc, uri, args };
@@ -481,7 +504,8 @@ function afterServer(
         acc.vary,
       ),
     );
-  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view, holds))
+  const request = { uri, args, vary: acc.vary };
+  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view, request, holds))
     return {
       kind: 'status',
       status: 403,
@@ -504,12 +528,20 @@ function afterServer(
       filename: mapped.filename,
     };
   const rs = cfg.ruleSet;
-  if (!rs || rs.engine !== true) return mappedFile();
+  const filename = mapped.filename;
+  // mod_alias's fixup (after mod_rewrite's): the .htaccess redirects, on the original URL-path
+  const aliasFixup = (): SiteResult | undefined => {
+    const answer = aliasRedirect(rs?.alias, uri, args, base.view, site.server);
+    if (answer?.kind === 'status') return { ...answer, acc, uri, args, filename };
+    return answer && { ...answer, acc, uri, args };
+  };
+  if (!rs || rs.engine !== true) return aliasFixup() ?? mappedFile();
   // hook_fixup: the .htaccess of the very directory the URL names without its slash is not
   // applied (unless RewriteOptions AllowNoSlash), so mod_dir can redirect to the slash
-  if (declinesNoSlash(rs, cfg.rewriteDir, mapped)) return mappedFile();
+  if (declinesNoSlash(rs, cfg.rewriteDir, mapped)) return aliasFixup() ?? mappedFile();
   // END in the server context ends here too; env set there is visible
   const m = mapped;
+  const envFixup = (): unknown => fixups(envConfig, acc);
   const result = evaluateDirectoryPass(rs, {
     ...base,
     args,
@@ -522,8 +554,8 @@ function afterServer(
     rewriteDir: cfg.rewriteDir,
   });
   return result instanceof Promise
-    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m, () => fixups(envConfig, acc)))
-    : afterDirectory(result, acc, uri, args, path, m, () => fixups(envConfig, acc));
+    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m, aliasFixup, envFixup))
+    : afterDirectory(result, acc, uri, args, path, m, aliasFixup, envFixup);
 }
 
 /**
@@ -557,13 +589,24 @@ function afterDirectory(
   args: string | null,
   path: string,
   mapped: Walked,
-  fixup: () => unknown,
+  aliasFixup: () => SiteResult | undefined,
+  envFixup: () => unknown,
 ): Pass {
   const stat = mapped.stat;
   collect(acc, pass.evaluation);
   const r = pass.result;
-  if (r.type === 'internal') {
-    fixup();
+  if (r.type !== 'internal') {
+    const o = r.outcome;
+    if (o.type === 'redirect')
+      return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+    if (o.type === 'status')
+      return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
+  }
+  // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
+  const redirected = aliasFixup();
+  if (redirected) return redirected;
+  envFixup();
+  if (r.type === 'internal')
     return {
       kind: 'internal',
       url: r.url,
@@ -572,13 +615,7 @@ function afterDirectory(
       stat,
       pathInfo: mapped.pathInfo,
     };
-  }
   const o = r.outcome;
-  if (o.type === 'redirect')
-    return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
-  if (o.type === 'status')
-    return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
-  fixup();
   if (o.type === 'proxy')
     return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
   return {
@@ -592,6 +629,78 @@ function afterDirectory(
     path,
     symlink: mapped.symlink,
   };
+}
+
+/**
+ * One pass, then mod_dir's FallbackResource for a request that mapped to nothing (site/fallback.ts):
+ * the fallback sub-request's result is taken over when it is a file (or [P]), a redirect or an
+ * error status propagates, anything else leaves the 404. Synchronous unless a pass waits.
+ */
+function passWithFallback(
+  site: SiteConfig,
+  view: RequestView,
+  uri: string,
+  args: string | null,
+  acc: Collected,
+  redirected: boolean,
+  trace?: (l: string) => void,
+  mapBudget?: MapBudget,
+  depth = 0,
+): Pass | Promise<Pass> {
+  const next = (p: Pass): Pass | Promise<Pass> => {
+    if (p.kind !== 'file' || p.stat || acc.handler) return p;
+    const dir = dirname(p.filename);
+    const config =
+      site.store && underRoot(dir, site.root)
+        ? site.store.configForPath(dir, true).ruleSet
+        : site.serverRules;
+    const target = fallbackTarget(config, uri, args);
+    const sub = target === undefined ? undefined : parseTarget(target);
+    if (!sub?.ok) return p;
+    // the sub-request nesting limit (ap_is_recursion_limit_exceeded): 500
+    if (depth >= MAX_INTERNAL_REDIRECTS)
+      return {
+        kind: 'status',
+        status: 500,
+        cause: 'recursion',
+        reason: 'recursion',
+        acc,
+        uri,
+        args,
+      };
+    trace?.(`FallbackResource: sub-request for ${target}`);
+    const subAcc: Collected = {
+      ...acc,
+      vary: [...acc.vary],
+      cookies: [...acc.cookies],
+      env: new Map(acc.env),
+    };
+    // ap_sub_req_lookup_uri: a GET sub-request
+    const subRequest = { ...subView(view), isSubreq: true };
+    const taken = (r: Pass): Pass => {
+      const file = (r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile();
+      if (file || r.kind === 'proxy' || r.kind === 'redirect') {
+        Object.assign(acc, r.acc, { fastRedirected: true });
+        return { ...r, acc } as Pass;
+      }
+      if (r.kind === 'status' && r.status !== 404) return { ...r, acc, uri, args };
+      return p;
+    };
+    const r0 = passWithFallback(
+      site,
+      subRequest,
+      sub.uri,
+      sub.args,
+      subAcc,
+      false,
+      trace,
+      mapBudget,
+      depth + 1,
+    );
+    return r0 instanceof Promise ? r0.then(taken) : taken(r0);
+  };
+  const p0 = onePass(site, view, uri, args, acc, redirected, trace, mapBudget);
+  return p0 instanceof Promise ? p0.then(next) : next(p0);
 }
 
 /** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */

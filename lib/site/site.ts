@@ -140,7 +140,8 @@ export function site<
           maps: options.maps,
           mapRoot: options.mapRoot,
           defines: options.defines,
-          // Header/RequestHeader/Expires* in the server config act on every response of the site
+          // Header/RequestHeader/Expires* in the server config act on every response of the site;
+          // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
           siteDirectives: true,
         });
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);

@@ -2,6 +2,7 @@ import type { SourcePosition } from '../errors.js';
 import type { EnvDirective } from './env.js';
 import type { FilesSection, IfCondition } from './sections.js';
 import type { ExpiresDirective, HeaderDirective } from './headers.js';
+import type { AuthzFrame, LimitSection } from './limit.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -114,7 +115,8 @@ export interface MimeDirective extends Base {
 }
 
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
-export type AccessDirectiveName = 'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy';
+export type AccessDirectiveName =
+  'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy' | 'AuthMerging';
 
 /** `Require`, `Order`, `Allow`, `Deny`, `Satisfy`: checked and compiled in compile/access.ts. */
 export interface AccessDirective extends Base {
@@ -123,6 +125,39 @@ export interface AccessDirective extends Base {
   readonly args: readonly Arg[];
   /** The `<Files>`/`<FilesMatch>` section it stands in; none: the whole directory. */
   readonly files?: FilesSection;
+  /** The arguments as written (after the directive name, trimmed): `Require expr` parses its own. */
+  readonly raw: string;
+  /** The `<Limit>`/`<LimitExcept>` it stands in: the methods it applies to. */
+  readonly limit?: LimitSection;
+  /** The innermost `<RequireAll|Any|None>` it stands in. */
+  readonly authz?: AuthzFrame;
+}
+
+/**
+ * mod_alias's `Redirect`, `RedirectMatch`, `RedirectPermanent`, `RedirectTemp` (read in
+ * syntax/alias.ts). Without `pattern` it applies to every request of its directory.
+ */
+export interface RedirectDirective extends Base {
+  readonly type: 'Redirect';
+  readonly name: 'Redirect' | 'RedirectMatch' | 'RedirectPermanent' | 'RedirectTemp';
+  readonly status: number;
+  /** `RedirectMatch`: `pattern` is a regular expression (else a URL-path prefix). */
+  readonly regex: boolean;
+  readonly pattern?: Arg;
+  /** The URL (3xx only). */
+  readonly target?: string;
+}
+/** mod_dir's `FallbackResource`: the URL a missing file is served by; false for `disabled`. */
+export interface FallbackResourceDirective extends Base {
+  readonly type: 'FallbackResource';
+  readonly url: string | false;
+}
+/** mod_alias's `Alias` and `AliasMatch` (server config only). */
+export interface AliasDirective extends Base {
+  readonly type: 'Alias';
+  readonly regex: boolean;
+  readonly pattern: Arg;
+  readonly target: string;
 }
 
 /**
@@ -156,7 +191,10 @@ export type Directive =
   | TraceEnableDirective
   | HeaderDirective
   | ExpiresDirective
-  | MimeDirective;
+  | MimeDirective
+  | RedirectDirective
+  | AliasDirective
+  | FallbackResourceDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

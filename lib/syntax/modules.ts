@@ -42,6 +42,8 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         '<ElseIf',
         '<Else',
         ...MIME_MODULE_DIRECTIVES.core,
+        '<Limit',
+        '<LimitExcept',
       ],
     },
   ],
@@ -61,21 +63,50 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       ],
     },
   ],
-  // access control in .htaccess files (site(), htaccess(), serve): `Require all granted|denied` only
-  ['mod_authz_core.c', { symbol: 'authz_core_module', directives: ['Require'] }],
+  // access control in .htaccess files (site(), htaccess(), serve): Require all|ip|local|host|env|
+  // method|expr, `not`, the Require sections and AuthMerging (compile/authz.ts)
+  [
+    'mod_authz_core.c',
+    {
+      symbol: 'authz_core_module',
+      directives: ['Require', 'AuthMerging', '<RequireAll', '<RequireAny', '<RequireNone'],
+    },
+  ],
   [
     'mod_access_compat.c',
     { symbol: 'access_compat_module', directives: ['Order', 'Allow', 'Deny', 'Satisfy'] },
   ],
-  // Access modules Debian's apache2 loads whose rules modrewrite does not apply (Require ip|host|
-  // local, valid-user; AuthType, AuthUserFile...). Reported as loaded so that an <IfModule> for them
-  // is READ and its access rules refused (500); skipping the body would serve what Apache protects
+  // mod_authz_host's providers (ip, local, host) are read by mod_authz_core's Require above
   ['mod_authz_host.c', { symbol: 'authz_host_module', directives: [] }],
+  // Access modules Debian's apache2 loads whose rules modrewrite does not apply (valid-user, user,
+  // group; AuthType, AuthUserFile...). Reported as loaded so that an <IfModule> for them is READ
+  // and its access rules refused (500); skipping the body would serve what Apache protects
   ['mod_authz_user.c', { symbol: 'authz_user_module', directives: [] }],
   ['mod_authn_core.c', { symbol: 'authn_core_module', directives: [] }],
   ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
   ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
-  ['mod_dir.c', { symbol: 'dir_module', directives: ['DirectorySlash', 'DirectoryIndex'] }],
+  [
+    'mod_dir.c',
+    {
+      symbol: 'dir_module',
+      directives: ['DirectorySlash', 'DirectoryIndex', 'FallbackResource'],
+    },
+  ],
+  // Redirect* in .htaccess and server config, Alias* in server config (syntax/alias.ts)
+  [
+    'mod_alias.c',
+    {
+      symbol: 'alias_module',
+      directives: [
+        'Redirect',
+        'RedirectMatch',
+        'RedirectPermanent',
+        'RedirectTemp',
+        'Alias',
+        'AliasMatch',
+      ],
+    },
+  ],
   // directory listings (site/autoindex.ts) with Debian's autoindex.conf as the base; the AddIcon*,
   // AddAlt*, AddDescription, DefaultIcon, IndexStyleSheet... directives are not emulated
   [

@@ -22,6 +22,7 @@ import {
 import { APPLIED_IN_IF, ENV_DIRECTIVES, parseEnvDirective } from './env.js';
 import { HEADER_DIRECTIVES, parseHeaderLine } from './headers.js';
 import { checkOptions, isFilesScoped, parseMimeDirective } from './mime.js';
+import { ALIAS_DIRECTIVES, parseAliasDirective } from './alias.js';
 import {
   scopedLines,
   type FilesSection,
@@ -51,16 +52,20 @@ export interface ParseOptions {
    */
   readonly accessControl?: boolean;
   /**
-   * Whether mod_setenvif's, mod_env's, mod_headers' and mod_expires' directives, core's
-   * `ErrorDocument` and the `<If>` sections are read: only for a caller that applies them
-   * (site(), htaccess(), serve). Elsewhere they are refused. @default false
+   * Whether the directives only a site applies are read — mod_setenvif's, mod_env's, mod_headers',
+   * mod_expires', mod_alias's, core's `ErrorDocument` and `<If>` sections, mod_dir's
+   * `FallbackResource`: only for a caller that applies them (site(), htaccess(), serve).
+   * Elsewhere they are refused. @default false
    */
   readonly siteDirectives?: boolean;
 }
 
 /** The access directives by lower-case name. */
 const ACCESS_DIRECTIVES = new Map<string, AccessDirectiveName>(
-  (['Require', 'Order', 'Allow', 'Deny', 'Satisfy'] as const).map((n) => [n.toLowerCase(), n]),
+  (['Require', 'Order', 'Allow', 'Deny', 'Satisfy', 'AuthMerging'] as const).map((n) => [
+    n.toLowerCase(),
+    n,
+  ]),
 );
 
 export interface ParseResult {
@@ -145,7 +150,7 @@ export function parse(
       if (env) directives.push(env);
       continue;
     }
-    const access = accessDirective(line, options, sink, files);
+    const access = accessDirective(scoped, options, sink);
     const parsed = access === null ? parseLine(line, context, options, sink, files) : access;
     // inside <Files>: only the directives modrewrite can scope to files (FILE_SCOPED_DIRECTIVES);
     // Header and Expires* carry their own section (compile/headers.ts)
@@ -215,15 +220,20 @@ function envDirective(
  * there). null: not an access directive, outside `<Files>` — parseLine's turn.
  */
 function accessDirective(
-  line: LogicalLine,
+  scoped: ScopedLine,
   options: ParseOptions,
   sink: ProblemSink,
-  files: FilesSection | undefined,
 ): Directive | undefined | null {
+  const { line, files, limit, authz } = scoped;
   const m = /^(\S+)/.exec(line.text);
   if (!m) return undefined;
   const name = ACCESS_DIRECTIVES.get(m[1].toLowerCase());
   const pos = line.at(0);
+  // inside <RequireAll|Any|None> Apache allows only the authorization directives (OR_AUTHCFG)
+  if (authz && name !== 'Require') {
+    sink.add('ERR_CONTEXT', `${m[1]} not allowed here (inside ${authz.opener}>)`, pos);
+    return undefined;
+  }
   if (name === undefined) return null;
   if (!options.accessControl) {
     if (!options.ignoreUnknownDirectives)
@@ -235,7 +245,18 @@ function accessDirective(
     return undefined;
   }
   const args = parseConfWords(line, m[1].length);
-  return files ? { type: 'Access', name, args, files, pos } : { type: 'Access', name, args, pos };
+  // Require's providers read the rest of the line themselves (`Require expr ...`)
+  const raw = line.text.slice(m[1].length).trim();
+  return {
+    type: 'Access',
+    name,
+    args,
+    raw,
+    pos,
+    ...(files && { files }),
+    ...(limit && { limit }),
+    ...(authz && { authz }),
+  };
 }
 
 /**
@@ -436,6 +457,15 @@ function parseLine(
         pos,
         sink,
       );
+    case 'fallbackresource':
+      return fallbackResource(name, line, rest, options, sink);
+    case 'redirect':
+    case 'redirectmatch':
+    case 'redirectpermanent':
+    case 'redirecttemp':
+    case 'alias':
+    case 'aliasmatch':
+      return aliasDirective(name, line, rest, context, options, sink);
     default: {
       const mime = parseMimeDirective(name, parseConfWords(line, rest), context, pos);
       if (mime && !mime.ok) sink.add(mime.code, mime.message, mime.pos);
@@ -473,4 +503,54 @@ function responseDirective(
     return undefined;
   }
   return parseHeaderLine(line, name, sink, files);
+}
+
+/** mod_alias's directives, where the caller applies them (syntax/alias.ts reads them). */
+function aliasDirective(
+  name: string,
+  line: LogicalLine,
+  rest: number,
+  context: ConfigContext,
+  options: ParseOptions,
+  sink: ProblemSink,
+): Directive | undefined {
+  const canonical = ALIAS_DIRECTIVES.get(name.toLowerCase())!;
+  if (!options.siteDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${canonical} is applied only by site(), htaccess() and modrewrite serve, not here`,
+        line.at(0),
+      );
+    return undefined;
+  }
+  const words = parseConfWords(line, rest);
+  return parseAliasDirective(canonical, words, line.at(0), context === 'directory', sink);
+}
+
+/** mod_dir's `FallbackResource url|disabled` (TAKE1), where the caller applies it. */
+function fallbackResource(
+  name: string,
+  line: LogicalLine,
+  rest: number,
+  options: ParseOptions,
+  sink: ProblemSink,
+): Directive | undefined {
+  const pos = line.at(0);
+  if (!options.siteDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        'FallbackResource is applied only by site(), htaccess() and modrewrite serve, not here',
+        pos,
+      );
+    return undefined;
+  }
+  const words = parseConfWords(line, rest);
+  if (words.length !== 1) {
+    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes one argument`, words[1]?.pos ?? pos);
+    return undefined;
+  }
+  const url = words[0].text;
+  return { type: 'FallbackResource', url: url.toLowerCase() === 'disabled' ? false : url, pos };
 }

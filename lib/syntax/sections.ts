@@ -14,6 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { SourcePosition } from '../errors.js';
 import type { LogicalLine } from './lexer.js';
 import { isDirectiveKnown, isModuleEmulated } from './modules.js';
+import { authzSection, limitSection, type AuthzFrame, type LimitSection } from './limit.js';
 
 /** The Apache release `<IfVersion>` compares against (what the conformance corpus is recorded from). */
 export const APACHE_VERSION = { major: 2, minor: 4, patch: 71, add: '' } as const;
@@ -70,6 +71,10 @@ export interface ScopedLine {
   readonly files?: FilesSection;
   /** The `<If>` chain it stands in (evaluated per request by the caller). */
   readonly when?: IfCondition;
+  /** The innermost `<Limit>`/`<LimitExcept>` around it (limit.ts). */
+  readonly limit?: LimitSection;
+  /** The innermost `<RequireAll|Any|None>` around it (limit.ts). */
+  readonly authz?: AuthzFrame;
 }
 
 const isSpace = (c: string | undefined): boolean =>
@@ -96,6 +101,19 @@ export function getWordConf(s: string, from: number): { word: string; next: numb
   }
   while (isSpace(s[i])) i++;
   return { word, next: i };
+}
+
+/** A section argument split as ap_getword_conf splits it (empty words dropped). */
+function confWords(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const w = getWordConf(text, i);
+    if (w.next === i) break;
+    i = w.next;
+    if (w.word !== '') out.push(w.word);
+  }
+  return out;
 }
 
 /** `start_cond_section`: `[!]word>`; the test sees the first word only (more words are ignored). */
@@ -320,6 +338,8 @@ export function scopedLines(
   let when: IfCondition | undefined;
   /** The tests of the `<If>`/`<ElseIf>` chain just closed in the current body (for `<ElseIf>`/`<Else>`). */
   let chain: IfTest[] | undefined;
+  let limit: LimitSection | undefined;
+  let authz: AuthzFrame | undefined;
   let i = 0;
   let depth = 0;
   const enter = (line: LogicalLine): void => {
@@ -375,7 +395,13 @@ export function scopedLines(
       if (!word.startsWith('<')) {
         chain = undefined;
         trackDefine(word, args, defines);
-        out.push(files || when ? { line, files, when } : { line });
+        out.push({
+          line,
+          ...(files && { files }),
+          ...(when && { when }),
+          ...(limit && { limit }),
+          ...(authz && { authz }),
+        });
         continue;
       }
       enter(line);
@@ -398,6 +424,15 @@ export function scopedLines(
     const lower = opener.toLowerCase();
     if (env.filesSections && (lower === '<files' || lower === '<filesmatch')) {
       readFiles(line, lower === '<files' ? '<Files' : '<FilesMatch', args);
+      return;
+    }
+    if (env.filesSections && (lower === '<limit' || lower === '<limitexcept')) {
+      readLimit(line, lower === '<limit' ? '<Limit' : '<LimitExcept', args);
+      return;
+    }
+    const frame = env.filesSections ? authzSection(lower, args, authz, line.at(0)) : undefined;
+    if (frame) {
+      readAuthz(line, frame);
       return;
     }
     const conditional = CONDITIONALS.get(lower);
@@ -472,11 +507,13 @@ export function scopedLines(
       report({ kind: 'args', message: parsed.error, pos: line.at(0) });
       throw new StopReading();
     }
-    if (files) {
-      // Apache merges a nested <Files> in a way modrewrite does not model: refused (fail closed)
+    const outer = files?.opener ?? limit?.opener ?? authz?.opener;
+    if (outer) {
+      // Apache merges a nested <Files> in a way modrewrite does not model, and refuses <Files>
+      // inside <Limit> or <RequireAll>: refused (fail closed)
       report({
         kind: 'nesting',
-        message: `${opener}> inside ${files.opener}> is not supported by modrewrite`,
+        message: `${opener}> inside ${outer}> is not supported by modrewrite`,
         pos: line.at(0),
       });
       throw new StopReading();
@@ -487,6 +524,51 @@ export function scopedLines(
     // unlike a conditional section, an unclosed <Files> is an error (recorded, case 141)
     if (!closed) {
       report({ kind: 'nesting', message: `${opener}> was not closed.`, pos: line.at(0) });
+      throw new StopReading();
+    }
+  };
+
+  /** A `<Limit>`/`<LimitExcept>` body: its lines tagged with the methods they are limited to. */
+  const readLimit = (line: LogicalLine, opener: '<Limit' | '<LimitExcept', args: string): void => {
+    const end = args.lastIndexOf('>');
+    const parsed =
+      end < 0
+        ? { error: `${opener}> directive missing closing '>'` }
+        : limitSection(opener, confWords(args.slice(0, end)), limit, line.at(0));
+    if ('error' in parsed) {
+      report({ kind: 'args', message: parsed.error, pos: line.at(0) });
+      throw new StopReading();
+    }
+    const outer = limit;
+    limit = parsed;
+    const closed = body(`</${opener.slice(1).toLowerCase()}>`);
+    limit = outer;
+    if (!closed) {
+      report({ kind: 'nesting', message: `${opener}> was not closed.`, pos: line.at(0) });
+      throw new StopReading();
+    }
+  };
+
+  /** A `<RequireAll|Any|None>` body; Apache refuses one without any directive in it. */
+  const readAuthz = (line: LogicalLine, frame: AuthzFrame | { error: string }): void => {
+    if ('error' in frame) {
+      report({ kind: 'args', message: frame.error, pos: line.at(0) });
+      throw new StopReading();
+    }
+    const before = out.length;
+    authz = frame;
+    const closed = body(`</${frame.opener.slice(1).toLowerCase()}>`);
+    authz = frame.parent;
+    if (!closed) {
+      report({ kind: 'nesting', message: `${frame.opener}> was not closed.`, pos: line.at(0) });
+      throw new StopReading();
+    }
+    if (out.length === before) {
+      report({
+        kind: 'args',
+        message: `${frame.opener}> directive contains no authorization directives`,
+        pos: line.at(0),
+      });
       throw new StopReading();
     }
   };

@@ -12,6 +12,14 @@ function accessOf(text: string): AccessConfig | undefined {
   return compileText(text, { context: 'directory', accessControl: true }).access;
 }
 
+/** The tree of one `Require` line at the top of a section (the implicit `<RequireAny>`). */
+const anyOf = (...rules: unknown[]): unknown => ({
+  kind: 'section',
+  op: 'or',
+  negate: false,
+  children: rules.map((rule) => ({ kind: 'provider', rule, negate: false })),
+});
+
 function problemsOf(text: string, accessControl = true): { code: string; message: string }[] {
   try {
     compileText(text, { context: 'directory', accessControl });
@@ -91,7 +99,7 @@ describe('sections and access directives as read', () => {
     )!;
     expect(config.files.map((f) => f.section.pattern)).toEqual(['a']);
     expect(config.files[0].access).toEqual({
-      require: [{ kind: 'all', granted: false }],
+      require: anyOf({ kind: 'all', granted: false }),
       compat: undefined,
     });
   });
@@ -102,7 +110,7 @@ describe('sections and access directives as read', () => {
         '<IfModule !mod_authz_core.c>\nOrder allow,deny\n</IfModule>\n</FilesMatch>\n',
     )!;
     expect(config.files[0].access).toEqual({
-      require: [{ kind: 'all', granted: false }],
+      require: anyOf({ kind: 'all', granted: false }),
       compat: undefined,
     });
   });
@@ -110,14 +118,14 @@ describe('sections and access directives as read', () => {
   test('top-level directives apply to the directory; mod_access_compat defaults to deny,allow', () => {
     const config = accessOf('Deny from all\nAllow from env=OK env=!NO\nRequire all granted\n')!;
     expect(config.directory).toEqual({
-      require: [{ kind: 'all', granted: true }],
+      require: anyOf({ kind: 'all', granted: true }),
       compat: {
-        order: 'deny,allow',
-        satisfyAny: false,
-        denys: [{ kind: 'all' }],
+        orders: [],
+        satisfyAny: [],
+        denys: [{ value: { kind: 'all' } }],
         allows: [
-          { kind: 'env', name: 'OK', negate: false },
-          { kind: 'env', name: 'NO', negate: true },
+          { value: { kind: 'env', name: 'OK', negate: false } },
+          { value: { kind: 'env', name: 'NO', negate: true } },
         ],
       },
     });
@@ -213,7 +221,7 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'Require local with arguments',
       'Require local x',
       'ERR_DIRECTIVE_ARGS',
-      'Require local is not supported',
+      'Require local with arguments is not supported',
     ],
     [
       'Allow from a bad network',
@@ -228,12 +236,17 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'An IP address was expected',
     ],
     [
-      'Require host',
-      'Require host example.com',
+      'Require valid-user (needs authentication)',
+      'Require valid-user',
       'ERR_DIRECTIVE_ARGS',
-      'Require host is not supported',
+      'Require valid-user is not supported',
     ],
-    ['Require not', 'Require not all denied', 'ERR_DIRECTIVE_ARGS', 'Require not is not supported'],
+    [
+      'Require not in the implicit <RequireAny> (Apache refuses it)',
+      'Require not all denied',
+      'ERR_DIRECTIVE_ARGS',
+      'negative Require directive has no effect in <RequireAny> directive',
+    ],
     [
       'Require All (Apache: unknown provider)',
       'Require All granted',

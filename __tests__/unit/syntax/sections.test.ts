@@ -139,7 +139,10 @@ describe('section arguments, as start_cond_section reads them', () => {
     ['<IfSection', 'ifversion>', true],
     ['<IfSection', 'NoSuchSection>', false],
     // sections modrewrite refuses are not "known" (fail closed: no body that relies on them runs)
-    ['<IfSection', 'Limit>', false],
+    ['<IfSection', 'If>', true], // <If> is applied per request (site/env.ts)
+    // <Limit> and the Require sections are applied by site()/htaccess()/serve, like <Files>
+    ['<IfSection', 'Limit>', true],
+    ['<IfSection', 'RequireAll>', true],
     // <Files> is core's, applied by site()/htaccess()/serve (and refused where rules have no root)
     ['<IfSection', 'Files>', true],
     ['<IfSection', 'FilesMatch>', true],

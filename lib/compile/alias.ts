@@ -1,0 +1,128 @@
+/**
+ * mod_alias's configuration of one file (an `.htaccess` or the server config), compiled from the
+ * directives syntax/alias.ts read; site/alias.ts applies it. Apache keeps per-directory
+ * redirects (`.htaccess`, applied in the fixups) and server redirects and aliases (applied in
+ * translate_name) apart; so does the RuleSet: `alias` is either, by the file's context.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { SourcePosition } from '../errors.js';
+import type { AliasDirective, RedirectDirective } from '../syntax/ast.js';
+import type { ProblemSink } from '../syntax/parse.js';
+import { utf8ToBytes } from '../common/bytes.js';
+import { compilePcre, PcreError } from './pcre.js';
+
+/** One `Redirect`/`RedirectMatch` line. */
+export interface RedirectRule {
+  readonly status: number;
+  /** `Redirect`: the URL-path prefix, compared segment-wise (alias_matches). */
+  readonly prefix?: string;
+  /** `RedirectMatch`: the regular expression, matched against the decoded URL-path. */
+  readonly re?: RegExp;
+  /** The URL (3xx); `$N` are the regex's groups for RedirectMatch. */
+  readonly target?: string;
+  readonly pos: SourcePosition;
+}
+
+/** One `Alias`/`AliasMatch` line: a URL-path (prefix or regex) to a filesystem path. */
+export interface AliasRule {
+  readonly prefix?: string;
+  readonly re?: RegExp;
+  readonly target: string;
+  /** Apache's ServerRoot: what a relative path (after `$N` substitution) resolves against. */
+  readonly serverRoot: string;
+}
+
+/** The whole-directory forms (`Redirect gone`, `Redirect 403`, `Redirect 301 /x`). */
+export interface EveryRequestRedirect {
+  readonly status: number;
+  readonly target?: string;
+}
+
+export interface AliasConfig {
+  /** In configuration order; a child directory's come before its parent's (merge_alias_dir_config). */
+  readonly redirects: readonly RedirectRule[];
+  readonly everyRequest?: EveryRequestRedirect;
+  /** Server config only. */
+  readonly aliases: readonly AliasRule[];
+}
+
+/** Compiles the mod_alias directives of one file; undefined when it has none. */
+export function compileAlias(
+  directives: readonly (RedirectDirective | AliasDirective)[],
+  serverRoot: string,
+  sink: ProblemSink,
+): AliasConfig | undefined {
+  if (!directives.length) return undefined;
+  const redirects: RedirectRule[] = [];
+  const aliases: AliasRule[] = [];
+  let everyRequest: EveryRequestRedirect | undefined;
+  for (const d of directives) {
+    if (d.type === 'Alias') {
+      const rule = compileAliasRule(d, serverRoot, sink);
+      if (rule) aliases.push(rule);
+      continue;
+    }
+    if (!d.pattern) {
+      // the last one wins, like Apache's single redirect/redirect_status slot
+      everyRequest = {
+        status: d.status,
+        target: d.target === undefined ? undefined : utf8ToBytes(d.target),
+      };
+      continue;
+    }
+    // Apache compares bytes: the UTF-8 of the configuration against the decoded URL-path's bytes
+    const re = d.regex ? regex(d.pattern.text, d.pattern.pos, sink) : undefined;
+    if (d.regex && !re) continue;
+    redirects.push({
+      status: d.status,
+      prefix: d.regex ? undefined : utf8ToBytes(d.pattern.text),
+      re,
+      target: d.target === undefined ? undefined : utf8ToBytes(d.target),
+      pos: d.pos,
+    });
+  }
+  return { redirects, everyRequest, aliases };
+}
+
+function compileAliasRule(
+  d: AliasDirective,
+  serverRoot: string,
+  sink: ProblemSink,
+): AliasRule | undefined {
+  if (!d.regex) {
+    // ap_server_root_relative: a relative path is under the ServerRoot
+    const target = isAbsolute(d.target) ? d.target : resolve(serverRoot, d.target);
+    return { prefix: utf8ToBytes(d.pattern.text), target, serverRoot };
+  }
+  const re = regex(d.pattern.text, d.pattern.pos, sink);
+  return re ? { re, target: d.target, serverRoot } : undefined;
+}
+
+/** ap_pregcomp(AP_REG_EXTENDED): case-sensitive PCRE. */
+function regex(pattern: string, pos: SourcePosition, sink: ProblemSink): RegExp | undefined {
+  try {
+    return compilePcre(utf8ToBytes(pattern), false);
+  } catch (err) {
+    if (!(err instanceof PcreError)) throw err;
+    sink.add(
+      err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX',
+      `Regular expression could not be compiled: ${err.message}`,
+      pos,
+    );
+    return undefined;
+  }
+}
+
+/** merge_alias_dir_config: the child's redirects first, then the parent's; the child's whole-directory form if it has one. */
+export function mergeAlias(
+  parent: AliasConfig | undefined,
+  child: AliasConfig | undefined,
+): AliasConfig | undefined {
+  if (!parent) return child;
+  if (!child) return parent;
+  return {
+    redirects: [...child.redirects, ...parent.redirects],
+    everyRequest: child.everyRequest ?? parent.everyRequest,
+    aliases: [...child.aliases, ...parent.aliases],
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Evaluating mod_authz_core's tree (compile/authz.ts) for one request, as
+ * modules/aaa/mod_authz_core.c `apply_authz_sections` does: a provider or section that does not
+ * apply to the request method (its `<Limit>`) is GRANTED inside a `<RequireAll>` and NEUTRAL
+ * elsewhere; `<RequireAll>` is denied by one DENIED child, `<RequireAny>` granted by one GRANTED
+ * child; a negated result turns GRANTED into DENIED and DENIED into NEUTRAL. Only GRANTED at the
+ * top lets the request through.
+ *
+ * `Require host` needs the client's host name (a double-reverse DNS lookup); modrewrite makes no
+ * lookups, so its answer is unknown: the request is let through only if it would be granted
+ * whatever the host checks answer (fail closed).
+ */
+import type { AuthzNode, RequireRule } from '../compile/authz.js';
+import { evalExpr, type ExprEnv } from '../engine/expr.js';
+import { methodIn, methodNumberOf } from '../syntax/limit.js';
+
+type Result = 'granted' | 'denied' | 'neutral';
+
+/** What the providers look at. */
+export interface AuthzRequest {
+  readonly method: string;
+  readonly env: ReadonlyMap<string, string>;
+  /** `ip` and `local`: whether the client address is in a network (throws when it is no address). */
+  readonly ip: (rule: Extract<RequireRule, { kind: 'ip' | 'local' }>) => boolean;
+  /** `Require expr`: the variables. */
+  readonly expr: ExprEnv;
+}
+
+/** More `Require host` lines than this in one tree: not enumerated, denied. */
+const MAX_UNKNOWNS = 6;
+
+/** Whether `tree` (the merged `Require` configuration) grants the request. */
+export function authzGrants(tree: AuthzNode, request: AuthzRequest): boolean {
+  const unknowns = countHosts(tree);
+  if (unknowns > MAX_UNKNOWNS) return false;
+  for (let answers = 0; answers < 1 << unknowns; answers++) {
+    let asked = 0;
+    const host = (): boolean => ((answers >> asked++) & 1) === 1;
+    if (apply(tree, 'and', request, host) !== 'granted') return false;
+  }
+  return true;
+}
+
+function countHosts(node: AuthzNode): number {
+  if (node.kind === 'provider') return node.rule.kind === 'host' ? 1 : 0;
+  return node.children.reduce((n, c) => n + countHosts(c), 0);
+}
+
+/** section->limited: the methods a node applies to (a section: those of any of its children). */
+function covers(node: AuthzNode, method: string): boolean {
+  if (node.kind === 'provider') return methodIn(node.limit, method);
+  return node.children.some((c) => covers(c, method));
+}
+
+function apply(
+  node: AuthzNode,
+  parentOp: 'and' | 'or',
+  request: AuthzRequest,
+  host: () => boolean,
+): Result {
+  if (!covers(node, request.method)) return parentOp === 'and' ? 'granted' : 'neutral';
+  let result: Result;
+  if (node.kind === 'provider') result = provider(node.rule, request, host) ? 'granted' : 'denied';
+  else result = combine(node, request, host);
+  if (!node.negate) return result;
+  return result === 'granted' ? 'denied' : result === 'denied' ? 'neutral' : result;
+}
+
+function combine(
+  node: Extract<AuthzNode, { kind: 'section' }>,
+  request: AuthzRequest,
+  host: () => boolean,
+): Result {
+  let result: Result = 'neutral';
+  for (const child of node.children) {
+    const r = apply(child, node.op, request, host);
+    if (r === 'neutral') continue;
+    if (node.op === 'and' && r === 'denied') return 'denied';
+    if (node.op === 'or' && r === 'granted') return 'granted';
+    if (result === 'neutral') result = r;
+  }
+  return result;
+}
+
+function provider(rule: RequireRule, request: AuthzRequest, host: () => boolean): boolean {
+  switch (rule.kind) {
+    case 'all':
+      return rule.granted;
+    case 'ip':
+    case 'local':
+      return request.ip(rule);
+    case 'env':
+      return rule.names.some((name) => hasEnv(request.env, name));
+    case 'method': {
+      const number = methodNumberOf(request.method);
+      return number !== undefined && rule.methods.has(number);
+    }
+    case 'expr':
+      return evalExpr(rule.expr, request.expr).ok;
+    case 'host':
+      return host();
+  }
+}
+
+/** apr_table_get on r->subprocess_env: names compared case-insensitively. */
+export function hasEnv(env: ReadonlyMap<string, string>, name: string): boolean {
+  const wanted = name.toLowerCase();
+  for (const key of env.keys()) if (key.toLowerCase() === wanted) return true;
+  return false;
+}
