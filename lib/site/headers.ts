@@ -124,14 +124,35 @@ export function onResponseHeaders(
   const always = scope.actions.filter((a) => a.table === 'always' && !a.early);
   const onsuccess = scope.actions.filter((a) => a.table === 'onsuccess' && !a.early);
   if (!always.length && !onsuccess.length && !scope.expires) return;
+  const pending = { scope, info, always, onsuccess };
+  // an ErrorDocument's own request answers for the first one: only its configuration applies, as
+  // the output filters of the request that finally answers are Apache's (ProcessWire's 404 page)
+  if (hooked.has(res)) {
+    hooked.set(res, pending);
+    return;
+  }
+  hooked.set(res, pending);
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
     res.writeHead = writeHead;
     const args = headersFromArgs(this, rest);
-    finish(this, status, scope, info, always, onsuccess);
+    const last = hooked.get(res) ?? pending;
+    hooked.delete(res);
+    finish(this, status, last.scope, last.info, last.always, last.onsuccess);
     return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...args);
   } as typeof res.writeHead;
 }
+
+/** The headers configuration to apply when a hooked response's headers go out (the latest wins). */
+const hooked = new WeakMap<
+  ServerResponse,
+  {
+    scope: HeaderScope;
+    info: HeaderRequest;
+    always: HeaderAction[];
+    onsuccess: HeaderAction[];
+  }
+>();
 
 /** writeHead(status, [reason], [headers]): the headers become setHeader calls first. */
 function headersFromArgs(res: ServerResponse, rest: unknown[]): unknown[] {
