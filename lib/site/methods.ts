@@ -9,6 +9,7 @@
  * - A method Apache does not know (its registry below; node's parser accepts more, e.g. PURGE,
  *   SEARCH): 501. Any other method but GET/HEAD/POST: 405 with `Allow`.
  */
+import { KNOWN_METHODS } from '../syntax/limit.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorPage, sendStatus } from '../http/respond.js';
 
@@ -21,35 +22,7 @@ export function defaultAllow(trace: boolean): string {
 }
 
 /** Apache's method registry (http_protocol.c register_one_method): case-sensitive names. */
-const APACHE_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'PUT',
-  'POST',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-  'PROPFIND',
-  'PROPPATCH',
-  'MKCOL',
-  'COPY',
-  'MOVE',
-  'LOCK',
-  'UNLOCK',
-  'VERSION-CONTROL',
-  'CHECKOUT',
-  'UNCHECKOUT',
-  'CHECKIN',
-  'UPDATE',
-  'LABEL',
-  'REPORT',
-  'MKWORKSPACE',
-  'MKACTIVITY',
-  'BASELINE-CONTROL',
-  'MERGE',
-]);
+const APACHE_METHODS: ReadonlySet<string> = new Set(['HEAD', ...KNOWN_METHODS]);
 
 /**
  * The Allow header of a 405 or 501 the rules answered ([R=405], [F] aside): no handler ran, so

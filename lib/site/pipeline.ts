@@ -505,19 +505,12 @@ function afterServer(
       ),
     );
   const request = { uri, args, vary: acc.vary };
-  if (accessDenied(cfg.access, mapped.filename, acc.env, base.view, request, holds))
-    return {
-      kind: 'status',
-      status: 403,
-      reason: `client denied by server configuration: ${mapped.filename}`,
-      acc,
-      uri,
-      args,
-      filename: mapped.filename,
-    };
-  // the stock `<FilesMatch "^\.ht">Require all denied</FilesMatch>`: an access check too, so it
+  // the stock `<FilesMatch "^\.ht">Require all denied</FilesMatch>` is an access check too, so it
   // precedes per-directory rewriting (a rule routing /.htaccess to index.php never runs)
-  if (htFileDenied(mapped.filename))
+  if (
+    accessDenied(cfg.access, mapped.filename, acc.env, base.view, request, holds) ||
+    htFileDenied(mapped.filename)
+  )
     return {
       kind: 'status',
       status: 403,

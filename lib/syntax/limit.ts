@@ -11,7 +11,7 @@ import type { SourcePosition } from '../errors.js';
  * The methods Apache knows without a module registering more (ap_method_number_of, compared
  * case-sensitively). `HEAD` is `GET` to Apache (method number M_GET).
  */
-const KNOWN_METHODS = new Set([
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'GET',
   'PUT',
   'POST',
