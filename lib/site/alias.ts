@@ -24,8 +24,8 @@ import { normalizeFsPath, underRoot, walk, type DirCache, type Walked } from './
 
 /** What mod_alias answers instead of serving the request. */
 export type AliasAnswer =
-  | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
-  | { readonly kind: 'status'; readonly status: number; readonly reason?: string };
+  | { readonly type: 'redirect'; readonly status: number; readonly location: string }
+  | { readonly type: 'status'; readonly status: number; readonly reason?: string };
 
 /** Apache's AP_PREGSUB_MAXLEN: a longer substitution is an error (500). */
 const PREGSUB_MAXLEN = 8192;
@@ -125,26 +125,26 @@ export function aliasRedirect(
   if (hit === undefined) return undefined;
   if (hit === 'error')
     return {
-      kind: 'status',
+      type: 'status',
       status: 500,
       reason: 'Regex substitution failed. Replacement too long?',
     };
   if (!isRedirectStatus(hit.status) || hit.found === undefined)
     return {
-      kind: 'status',
+      type: 'status',
       status: hit.status,
       reason: `mod_alias answers ${hit.status} for ${uri}`,
     };
   let location = hit.found.startsWith('/') ? constructUrl(view, server, hit.found) : hit.found;
   if (!isUrl(location))
     return {
-      kind: 'status',
+      type: 'status',
       status: 500,
       reason: `cannot redirect '${uri}' to '${location}'; target is not a valid absoluteURI or abs_path`,
     };
   // append the request's query only when the target supplies none
   if (args !== null && !location.includes('?')) location += '?' + args;
-  return { kind: 'redirect', status: hit.status, location };
+  return { type: 'redirect', status: hit.status, location };
 }
 
 /**
@@ -176,7 +176,7 @@ function aliasTarget(rule: AliasRule, uri: string): string | 'error' | undefined
 }
 
 /** What translate_name's mod_alias step decided: an answer, a walked file, or nothing (declined). */
-export type Translated = AliasAnswer | { readonly kind: 'walked'; readonly walked: Walked };
+export type Translated = AliasAnswer | { readonly type: 'walked'; readonly walked: Walked };
 
 /**
  * translate_alias_redir: the server config's redirects, then its aliases. An alias target must
@@ -198,14 +198,14 @@ export function translateAlias(
   if (found === undefined) return undefined;
   if (found === 'error')
     return {
-      kind: 'status',
+      type: 'status',
       status: 500,
       reason: 'Regex substitution failed. Replacement too long?',
     };
   const file = normalizeFsPath(found);
   const allowed = roots.allowed.find((r) => underRoot(file, r));
   if (!allowed)
-    return { kind: 'status', status: 403, reason: `${file} (Alias) is outside every allowed root` };
+    return { type: 'status', status: 403, reason: `${file} (Alias) is outside every allowed root` };
   const rest = file.slice(allowed.replace(/\/$/, '').length);
-  return { kind: 'walked', walked: walk(allowed, rest || '/', roots.dirs) };
+  return { type: 'walked', walked: walk(allowed, rest || '/', roots.dirs) };
 }

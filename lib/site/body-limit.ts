@@ -23,14 +23,14 @@ export function answeredBodyLimit(
   if (declared === undefined || declared === '0') return false;
   const settings = fileSettingsFor(config, directoryOf(config, r));
   if (!bodyTooLarge(req, settings.mime)) return false;
-  const recursive = r.kind === 'status' || r.kind === 'redirect' ? r.status : undefined;
+  const recursive = r.type === 'status' || r.type === 'redirect' ? r.status : undefined;
   sendStatus(req, res, 413, undefined, undefined, recursive);
   return true;
 }
 
 /** A path inside the directory whose configuration applies to the result. */
 function directoryOf(config: SiteConfig, r: SiteResult): string {
-  if (r.kind === 'file') return r.stat?.isDirectory() ? join(r.filename, '.') + '/.' : r.filename;
-  if (r.kind === 'status' && r.filename) return r.filename;
+  if (r.type === 'file') return r.stat?.isDirectory() ? join(r.filename, '.') + '/.' : r.filename;
+  if (r.type === 'status' && r.filename) return r.filename;
   return join(config.root, r.uri || '/', '.');
 }

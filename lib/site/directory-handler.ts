@@ -155,7 +155,7 @@ async function include(d: DirectoryRequest, target: string): Promise<Included | 
     view: { ...subView(d.view()), method: 'GET', isSubreq: true },
     target: escapeUri(path) + (q < 0 ? '' : target.slice(q)),
   });
-  if (r.kind !== 'file' || r.pathInfo || !r.stat?.isFile()) return undefined;
+  if (r.type !== 'file' || r.pathInfo || !r.stat?.isFile()) return undefined;
   if (!visible(d, r.filename, false)) return undefined;
   let body: string;
   try {

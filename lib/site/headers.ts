@@ -576,7 +576,7 @@ export function startHeaders(
 ): void {
   const scope = headerScope(site, r.acc);
   if (!scope) return;
-  const file = r.kind === 'file' ? r : undefined;
+  const file = r.type === 'file' ? r : undefined;
   const info: HeaderRequest = {
     req,
     env: r.acc.env,
@@ -591,5 +591,5 @@ export function startHeaders(
     mtime: file?.stat?.isFile() ? file.stat.mtimeMs : undefined,
   };
   onResponseHeaders(res, scope, info);
-  if (r.kind === 'file' || r.kind === 'proxy') applyRequestHeaders(scope, info);
+  if (r.type === 'file' || r.type === 'proxy') applyRequestHeaders(scope, info);
 }

@@ -100,33 +100,33 @@ export function htaccess<
     if (acc.env.size)
       (req as unknown as { rewrite: object }).rewrite = {
         env: envObject(acc.env),
-        result: r.kind,
+        result: r.type,
         internalRedirects: acc.internalRedirects,
       };
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (acc.contentType) checkHeader('Content-Type', acc.contentType);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
     if (answeredBodyLimit(config, req, res, r)) return;
-    if (r.kind === 'redirect') {
+    if (r.type === 'redirect') {
       // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
       if (invalidHost(req.headers)) sendStatus(req, res, 400);
       else if (acc.errorStatus !== undefined) sendError(req, res, next, r.status, r);
       else sendRedirect(req, res, r.status, r.location);
       return;
     }
-    if (r.kind === 'status') {
+    if (r.type === 'status') {
       setRuleAllow(res, r.status, true);
       sendError(req, res, next, r.status, r, r.notes);
       return;
     }
     appendVary(res, acc.vary);
-    if (r.kind === 'proxy') {
+    if (r.type === 'proxy') {
       if (options.proxy) handOff(options.proxy, req, res, next, r);
       else sendStatus(req, res, 403);
       return;
     }
     // TRACE is left to the app (site() answers it as Apache's core does)
-    if (r.kind === 'trace') {
+    if (r.type === 'trace') {
       next();
       return;
     }

@@ -95,9 +95,9 @@ export type SiteResult = {
   readonly uri: string;
   readonly args: string | null;
 } & (
-  | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
+  | { readonly type: 'redirect'; readonly status: number; readonly location: string }
   | {
-      readonly kind: 'status';
+      readonly type: 'status';
       readonly status: number;
       /** Why the rules answered it (logged with its code, `statusErrorCode`). */
       readonly cause?: StatusCause;
@@ -106,14 +106,14 @@ export type SiteResult = {
       readonly notes?: string;
     }
   | {
-      readonly kind: 'proxy';
+      readonly type: 'proxy';
       readonly target: string;
       readonly noCanon: boolean;
       readonly self?: boolean;
     }
   /** The default handler's turn: serve `filename` (it may not exist, or be a directory). */
   | {
-      readonly kind: 'file';
+      readonly type: 'file';
       readonly filename: string;
       readonly pathInfo: string;
       readonly stat: Stats | undefined;
@@ -121,13 +121,13 @@ export type SiteResult = {
       readonly symlink: boolean;
     }
   /** TRACE, answered by core in map_to_storage (before any .htaccess): site/methods.ts. */
-  | { readonly kind: 'trace' }
+  | { readonly type: 'trace' }
 );
 
 type Pass =
   | SiteResult
   | {
-      readonly kind: 'internal';
+      readonly type: 'internal';
       readonly url: string;
       readonly acc: Collected;
       readonly filename: string;
@@ -170,7 +170,7 @@ export async function resolveRequest(
     errorStatus: input.errorRedirect?.status,
     errorOf: input.errorRedirect?.original,
   };
-  if (!parsed.ok) return { kind: 'status', status: parsed.status, acc, uri: '', args: null };
+  if (!parsed.ok) return { type: 'status', status: parsed.status, acc, uri: '', args: null };
   let uri = parsed.uri;
   let args = parsed.args;
   // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
@@ -179,7 +179,7 @@ export async function resolveRequest(
     const redirected = round > 0 || input.errorRedirect !== undefined;
     const p0 = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
-    if (p.kind === 'internal') {
+    if (p.type === 'internal') {
       // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
       // even though a per-directory rule rewrote it (finfo is still the directory)
       const slash =
@@ -191,14 +191,14 @@ export async function resolveRequest(
       if (overLimit) return overLimit;
       requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
       const next = parseTarget(p.url);
-      if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
+      if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
       redirectInternally(acc);
       input.trace?.(`internal redirect to ${p.url}`);
       uri = next.uri;
       args = next.args;
       continue;
     }
-    if (p.kind !== 'file') return p;
+    if (p.type !== 'file') return p;
     // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
     if (!p.stat?.isDirectory() || p.pathInfo) return p;
     const cfg = dirSettings(site, p.filename);
@@ -234,25 +234,25 @@ export async function resolveRequest(
       );
       const r = r0 instanceof Promise ? await r0 : r0;
       if (
-        ((r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile()) ||
-        r.kind === 'proxy'
+        ((r.type === 'file' || r.type === 'internal') && r.stat?.isFile()) ||
+        r.type === 'proxy'
       ) {
         taken = r;
         uri = sub.uri;
         args = sub.args;
         break;
       }
-      if (r.kind === 'redirect') return r;
-      if (r.kind === 'status' && r.status !== 404) errorStatus = r.status;
+      if (r.type === 'redirect') return r;
+      if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
     }
-    if (!taken) return errorStatus ? { kind: 'status', status: errorStatus, acc, uri, args } : p;
+    if (!taken) return errorStatus ? { type: 'status', status: errorStatus, acc, uri, args } : p;
     Object.assign(acc, taken.acc);
-    if (taken.kind !== 'internal') return { ...taken, uri, args } as SiteResult;
+    if (taken.type !== 'internal') return { ...taken, uri, args } as SiteResult;
     // the index's own rules rewrote it: the fast-redirected request follows that rewrite
     const overLimit = recursionLimit(round, acc, uri, args);
     if (overLimit) return overLimit;
     const next = parseTarget(taken.url);
-    if (!next.ok) return { kind: 'status', status: next.status, acc, uri, args };
+    if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
     redirectInternally(acc);
     uri = next.uri;
     args = next.args;
@@ -295,7 +295,7 @@ function slashRedirect(
     site.server,
     `${path}${args !== null ? '?' + args : ''}`,
   );
-  return { kind: 'redirect', status: 301, location, acc, uri, args };
+  return { type: 'redirect', status: 301, location, acc, uri, args };
 }
 
 /** DirectorySlash and DirectoryIndex in effect for a directory. */
@@ -374,11 +374,11 @@ function afterServer(
     collect(acc, ev);
     const o = ev.outcome;
     if (o.type === 'redirect')
-      return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+      return { type: 'redirect', status: o.status, location: o.location, acc, uri, args };
     if (o.type === 'status')
-      return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
+      return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
     if (o.type === 'proxy')
-      return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
+      return { type: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
     if (o.type === 'rewrite') {
       path = o.path;
       args = o.args;
@@ -400,21 +400,21 @@ function afterServer(
       allowed: site.allowedRoots,
       dirs: site.dirs,
     });
-    if (t && t.kind !== 'walked') return { ...t, acc, uri, args };
+    if (t && t.type !== 'walked') return { ...t, acc, uri, args };
     if (t) mapped = t.walked;
   }
   // core's ap_send_http_trace (map_to_storage): after translate_name, before the directory walk
   const traced = site.traceEnable !== undefined && base.view.method === 'TRACE';
-  if (traced && !base.view.isSubreq && !redirected) return { kind: 'trace', acc, uri, args };
+  if (traced && !base.view.isSubreq && !redirected) return { type: 'trace', acc, uri, args };
   if (!mapped) {
     if (path === '*' || !path.startsWith('/'))
-      return { kind: 'status', status: 400, acc, uri, args };
+      return { type: 'status', status: 400, acc, uri, args };
     // core's translate: docroot + the path, merged like apr_filepath_merge (empty segments skipped,
     // `..` resolved); above the document root is the stock `<Directory />` denial: 403
     const local = normalizeFsPath(site.root.replace(/\/$/, '') + path);
     if (!underRoot(local, site.root))
       return {
-        kind: 'status',
+        type: 'status',
         status: 403,
         reason: `${local} is outside the document root`,
         acc,
@@ -428,7 +428,7 @@ function afterServer(
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename))
     return {
-      kind: 'status',
+      type: 'status',
       status: 403,
       reason: `cannot stat ${mapped.filename}`,
       acc,
@@ -460,7 +460,7 @@ function afterServer(
   // the file as mapped, when no .htaccess rule applies to it (mod_env's fixup still runs)
   const mappedFile = (): SiteResult => ({
     ...fixups(envConfig, acc),
-    kind: 'file',
+    type: 'file',
     filename: mapped.filename,
     pathInfo: mapped.pathInfo,
     stat,
@@ -477,7 +477,7 @@ function afterServer(
         ? 'Server unable to read htaccess file, denying access to be safe'
         : undefined;
     return {
-      kind: 'status',
+      type: 'status',
       status: cfg.failure.status,
       reason: cfg.failure.error.message,
       notes,
@@ -512,7 +512,7 @@ function afterServer(
     htFileDenied(mapped.filename)
   )
     return {
-      kind: 'status',
+      type: 'status',
       status: 403,
       reason: `client denied by server configuration: ${mapped.filename}`,
       acc,
@@ -525,7 +525,7 @@ function afterServer(
   // mod_alias's fixup (after mod_rewrite's): the .htaccess redirects, on the original URL-path
   const aliasFixup = (): SiteResult | undefined => {
     const answer = aliasRedirect(rs?.alias, uri, args, base.view, site.server);
-    if (answer?.kind === 'status') return { ...answer, acc, uri, args, filename };
+    if (answer?.type === 'status') return { ...answer, acc, uri, args, filename };
     return answer && { ...answer, acc, uri, args };
   };
   if (!rs || rs.engine !== true) return aliasFixup() ?? mappedFile();
@@ -591,9 +591,9 @@ function afterDirectory(
   if (r.type !== 'internal') {
     const o = r.outcome;
     if (o.type === 'redirect')
-      return { kind: 'redirect', status: o.status, location: o.location, acc, uri, args };
+      return { type: 'redirect', status: o.status, location: o.location, acc, uri, args };
     if (o.type === 'status')
-      return { kind: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
+      return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
   }
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
   const redirected = aliasFixup();
@@ -601,7 +601,7 @@ function afterDirectory(
   envFixup();
   if (r.type === 'internal')
     return {
-      kind: 'internal',
+      type: 'internal',
       url: r.url,
       acc,
       filename: mapped.filename,
@@ -610,9 +610,9 @@ function afterDirectory(
     };
   const o = r.outcome;
   if (o.type === 'proxy')
-    return { kind: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
+    return { type: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
   return {
-    kind: 'file',
+    type: 'file',
     filename: mapped.filename,
     pathInfo: mapped.pathInfo,
     stat,
@@ -641,7 +641,7 @@ function passWithFallback(
   depth = 0,
 ): Pass | Promise<Pass> {
   const next = (p: Pass): Pass | Promise<Pass> => {
-    if (p.kind !== 'file' || p.stat || acc.handler) return p;
+    if (p.type !== 'file' || p.stat || acc.handler) return p;
     const dir = dirname(p.filename);
     const config =
       site.store && underRoot(dir, site.root)
@@ -653,7 +653,7 @@ function passWithFallback(
     // the sub-request nesting limit (ap_is_recursion_limit_exceeded): 500
     if (depth >= MAX_INTERNAL_REDIRECTS)
       return {
-        kind: 'status',
+        type: 'status',
         status: 500,
         cause: 'recursion',
         reason: 'recursion',
@@ -671,12 +671,12 @@ function passWithFallback(
     // ap_sub_req_lookup_uri: a GET sub-request
     const subRequest = { ...subView(view), isSubreq: true };
     const taken = (r: Pass): Pass => {
-      const file = (r.kind === 'file' || r.kind === 'internal') && r.stat?.isFile();
-      if (file || r.kind === 'proxy' || r.kind === 'redirect') {
+      const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
+      if (file || r.type === 'proxy' || r.type === 'redirect') {
         Object.assign(acc, r.acc, { fastRedirected: true });
         return { ...r, acc } as Pass;
       }
-      if (r.kind === 'status' && r.status !== 404) return { ...r, acc, uri, args };
+      if (r.type === 'status' && r.status !== 404) return { ...r, acc, uri, args };
       return p;
     };
     const r0 = passWithFallback(
@@ -728,5 +728,5 @@ function recursionLimit(
   args: string | null,
 ): SiteResult | undefined {
   if (round + 1 <= MAX_INTERNAL_REDIRECTS) return undefined;
-  return { kind: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
+  return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
 }

@@ -267,7 +267,7 @@ export function site<
               | { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: ProxyRequest) => void }
               | undefined
           )?.upgrade;
-          if (r.kind === 'proxy' && up) {
+          if (r.type === 'proxy' && up) {
             up(
               req,
               socket,
@@ -278,17 +278,17 @@ export function site<
             );
             return;
           }
-          if (r.kind !== 'proxy' && next && r.kind !== 'redirect' && r.kind !== 'status') {
+          if (r.type !== 'proxy' && next && r.type !== 'redirect' && r.type !== 'status') {
             next(req, socket, head);
             return;
           }
           const status =
-            r.kind === 'redirect' || r.kind === 'status'
+            r.type === 'redirect' || r.type === 'status'
               ? r.status
-              : r.kind === 'proxy'
+              : r.type === 'proxy'
                 ? 403
                 : 404;
-          refuse(socket, status, r.kind === 'redirect' ? r.location : undefined);
+          refuse(socket, status, r.type === 'redirect' ? r.location : undefined);
         },
         () => socket.destroy(),
       )
@@ -311,14 +311,14 @@ export function site<
     if (acc.env.size || acc.internalRedirects)
       (req as unknown as { rewrite: object }).rewrite = {
         env: envObject(acc.env),
-        result: r.kind,
+        result: r.type,
         internalRedirects: acc.internalRedirects,
       };
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (options.debugHeaders) debugHeaders(res, r);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
     if (answeredBodyLimit(config, req, res, r)) return;
-    switch (r.kind) {
+    switch (r.type) {
       case 'redirect':
         // an ErrorDocument's own request must answer, not move on (treated as its failure)
         if (acc.errorStatus !== undefined) sendError(req, res, next, r.status, r);

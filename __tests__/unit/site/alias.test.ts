@@ -79,7 +79,7 @@ describe('Redirect forms: status, URL-path, URL', () => {
   ])('%s: %s?%s → %s %s', (line, uri, args, status, location) => {
     const answer = aliasRedirect(aliasOf(line), uri, args, view, server);
     expect(answer?.status).toBe(status);
-    expect(answer?.kind === 'redirect' ? answer.location : undefined).toBe(location);
+    expect(answer?.type === 'redirect' ? answer.location : undefined).toBe(location);
   });
 
   test('the first matching line wins; a child directory comes before its parent', () => {
@@ -161,6 +161,6 @@ describe('non-ASCII: Apache compares and sends bytes', () => {
     ['RedirectMatch ^/é(.*)$ /ü$1', '/éa', 'http://www.example.com/%c3%bca'],
   ])('%s: %s → %s', (line, uri, location) => {
     const answer = aliasRedirect(aliasOf(line), bytes(uri), null, view, server);
-    expect(answer).toMatchObject({ kind: 'redirect', location: bytes(location) });
+    expect(answer).toMatchObject({ type: 'redirect', location: bytes(location) });
   });
 });
