@@ -38,7 +38,7 @@ export interface FileSettings {
 let debian: RuleSet | undefined;
 /** Debian's mime.conf as the server configuration below the site's own (compiled once). */
 function debianDefaults(): RuleSet {
-  debian ??= compileText(DEBIAN_MIME_CONF, { context: 'server' });
+  debian ??= compileText(DEBIAN_MIME_CONF, { context: 'server', siteDirectives: true });
   return debian;
 }
 

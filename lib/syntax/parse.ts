@@ -151,7 +151,8 @@ export function parse(
       continue;
     }
     const access = accessDirective(scoped, options, sink);
-    const parsed = access === null ? parseLine(line, context, options, sink, files) : access;
+    const read = access === null ? parseLine(line, context, options, sink, files) : access;
+    const parsed = read && siteOnlyRefused(read, options, sink) ? undefined : read;
     // inside <Files>: only the directives modrewrite can scope to files (FILE_SCOPED_DIRECTIVES);
     // Header and Expires* carry their own section (compile/headers.ts)
     const d =
@@ -267,6 +268,35 @@ function accessDirective(
 export const FILE_SCOPED_DIRECTIVES: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
   'AddDefaultCharset',
 ]);
+
+/**
+ * Directives that act on the files a site serves (mod_mime, AddDefaultCharset, mod_autoindex,
+ * TraceEnable): `rewrite()` has no document root to apply them to, so there they are a load error
+ * naming the entry points that do (or skipped with `ignoreUnknownDirectives`), never ignored.
+ */
+const SITE_ONLY: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
+  'AddType',
+  'AddEncoding',
+  'AddDefaultCharset',
+  'Autoindex',
+  'TraceEnable',
+]);
+
+/** True when `d` is a site-only directive read where no site applies it (reported, unless ignored). */
+function siteOnlyRefused(d: Directive, options: ParseOptions, sink: ProblemSink): boolean {
+  if (options.siteDirectives || options.accessControl) return false;
+  const siteOnly = SITE_ONLY.has(d.type) || (d.type === 'Mime' && d.effect === 'apply');
+  if (!siteOnly) return false;
+  if (!options.ignoreUnknownDirectives) {
+    const name = d.type === 'Mime' || d.type === 'Autoindex' ? d.name : d.type;
+    sink.add(
+      'ERR_CONTEXT',
+      `${name} is applied only by site(), htaccess() and modrewrite serve (it needs a document root), not here`,
+      d.pos,
+    );
+  }
+  return true;
+}
 
 /** Directives that carry their own `<Files>` section (compiled with it in compile/headers.ts). */
 const SELF_SCOPED: ReadonlySet<Directive['type']> = new Set<Directive['type']>([

@@ -16,7 +16,8 @@ import {
 } from '../../../lib/compile/autoindex';
 import { inheritRules } from '../../../lib/compile/inherit';
 
-const htaccess = (text: string) => compileText(text, { context: 'directory' });
+const htaccess = (text: string) =>
+  compileText(text, { context: 'directory', siteDirectives: true });
 
 test.each<[string, boolean | undefined]>([
   ['Indexes FollowSymLinks', true],
@@ -120,7 +121,7 @@ test.each<[string, boolean | undefined]>([
   ['TraceEnable on', true],
   ['', undefined],
 ])('server config %j: traceEnable %s', (text, on) => {
-  expect(compileText(text, { context: 'server' }).traceEnable).toBe(on);
+  expect(compileText(text, { context: 'server', siteDirectives: true }).traceEnable).toBe(on);
 });
 
 test.each<[string, 'server' | 'directory', string]>([
@@ -134,7 +135,7 @@ test.each<[string, 'server' | 'directory', string]>([
 ])('%j in %s context is refused', (text, context, problem) => {
   let got: string[] = [];
   try {
-    compileText(text, { context });
+    compileText(text, { context, siteDirectives: true });
   } catch (err) {
     if (!(err instanceof RewriteError)) throw err;
     got = err.problems.map((p) => `${p.code} ${p.line}:${p.column} ${p.message}`);

@@ -11,7 +11,9 @@ test.each([
   ['adddefaultcharset off', false],
   ['AddDefaultCharset utf-8', 'utf-8'],
 ])('%s → %s', (line, charset) => {
-  expect(compileText(line, { context: 'directory' }).defaultCharset).toBe(charset);
+  expect(compileText(line, { context: 'directory', siteDirectives: true }).defaultCharset).toBe(
+    charset,
+  );
 });
 
 test.each([
@@ -20,16 +22,20 @@ test.each([
   ['ServerSignature On', 'ERR_DIRECTIVE_ARGS'],
   ['ServerSignature EMail', 'ERR_DIRECTIVE_ARGS'],
 ])('%s is refused with %s', (line, code) => {
-  expect(() => compileText(line, { context: 'directory' })).toThrow(RewriteError);
+  expect(() => compileText(line, { context: 'directory', siteDirectives: true })).toThrow(
+    RewriteError,
+  );
   try {
-    compileText(line, { context: 'directory' });
+    compileText(line, { context: 'directory', siteDirectives: true });
   } catch (err) {
     expect((err as RewriteError).code).toBe(code);
   }
 });
 
 test('ServerSignature Off is accepted (Apache default: no footer on error pages)', () => {
-  expect(() => compileText('ServerSignature Off', { context: 'directory' })).not.toThrow();
+  expect(() =>
+    compileText('ServerSignature Off', { context: 'directory', siteDirectives: true }),
+  ).not.toThrow();
 });
 
 test.each([

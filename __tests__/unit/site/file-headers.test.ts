@@ -6,7 +6,7 @@ import { compileText } from '../../../lib/index';
 import { deflateVaries, fileHeaders, layeredSettings } from '../../../lib/site/mime';
 
 const settings = (htaccess: string) =>
-  layeredSettings(undefined, compileText(htaccess, { context: 'directory' }));
+  layeredSettings(undefined, compileText(htaccess, { context: 'directory', siteDirectives: true }));
 
 test.each([
   // [file, .htaccess, type, encoding, language]

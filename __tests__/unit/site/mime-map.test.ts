@@ -8,6 +8,7 @@ import { addedEncoding, addedType } from '../../../lib/site/static-file';
 test('AddType and AddEncoding map extensions, lower-case and without the dot', () => {
   const rs = compileText('AddType image/svg+xml svg .SVGZ\nAddEncoding gzip svgz', {
     context: 'directory',
+    siteDirectives: true,
   });
   expect([...(rs.addTypes ?? [])]).toEqual([
     ['svg', 'image/svg+xml'],
@@ -17,15 +18,23 @@ test('AddType and AddEncoding map extensions, lower-case and without the dot', (
 });
 
 test('a child directory overrides an extension and keeps the others (mod_mime merge)', () => {
-  const parent = compileText('AddType image/svg+xml svg svgz', { context: 'directory' });
-  const child = compileText('AddType text/plain svg', { context: 'directory' });
+  const parent = compileText('AddType image/svg+xml svg svgz', {
+    context: 'directory',
+    siteDirectives: true,
+  });
+  const child = compileText('AddType text/plain svg', {
+    context: 'directory',
+    siteDirectives: true,
+  });
   const merged = inheritRules(parent, child);
   expect(merged.addTypes?.get('svg')).toBe('text/plain');
   expect(merged.addTypes?.get('svgz')).toBe('image/svg+xml');
 });
 
 test.each(['AddType', 'AddType text/plain', 'AddEncoding gzip'])('%s is refused', (line) => {
-  expect(() => compileText(line, { context: 'directory' })).toThrow(RewriteError);
+  expect(() => compileText(line, { context: 'directory', siteDirectives: true })).toThrow(
+    RewriteError,
+  );
 });
 
 const types = new Map([['svgz', 'image/svg+xml']]);

@@ -118,6 +118,6 @@ test('Define and UnDefine in server context change what the <IfDefine> after the
     '  AddType text/x-after .a',
     '</IfDefine>',
   ].join('\n');
-  const rs = compileText(text, { context: 'server' });
+  const rs = compileText(text, { context: 'server', siteDirectives: true });
   expect([...(rs.addTypes ?? [])]).toEqual([['d', 'text/x-defined']]);
 });

@@ -41,9 +41,30 @@ const parsed = (
   text: string,
   context: ConfigContext = 'server',
 ): { directives: string[]; problems: string[] } => {
-  const r = parse(text, { context });
+  // as site(), htaccess() and serve read them (rewrite() refuses the site-only ones, below)
+  const r = parse(text, { context, siteDirectives: true });
   return { directives: r.directives.map(show), problems: r.problems.map((p) => p.message) };
 };
+
+describe('site-only directives where no site applies them (rewrite())', () => {
+  test.each([
+    'AddType text/x-a .a',
+    'AddDefaultCharset utf-8',
+    'AddCharset utf-8 .css',
+    'IndexIgnore *.bak',
+  ])(
+    '%s is a load error naming site()/htaccess(), skipped with ignoreUnknownDirectives',
+    (text) => {
+      const refused = parse(text, { context: 'directory' });
+      expect(refused.directives).toEqual([]);
+      expect(refused.problems.map((p) => p.code)).toEqual(['ERR_CONTEXT']);
+      expect(refused.problems[0]?.message).toMatch(/applied only by site\(\), htaccess\(\)/);
+      const skipped = parse(text, { context: 'directory', ignoreUnknownDirectives: true });
+      expect(skipped.problems).toEqual([]);
+      expect(skipped.directives).toEqual([]);
+    },
+  );
+});
 
 describe('directives and their arguments', () => {
   test.each<[string, ConfigContext, string]>([
