@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExpiresCode, ExpiresLayer, FormatPart, HeaderAction } from '../compile/headers.js';
+import type { RuleSet } from '../compile/ruleset.js';
 import { evalExpr, wordValue, type ExprEnv } from '../engine/expr.js';
 import { isErrorResponse } from '../http/respond.js';
 import { fileNameOf } from './access.js';
@@ -26,7 +27,19 @@ import { underRoot } from './paths.js';
 export interface HeaderScope {
   readonly actions: readonly HeaderAction[];
   readonly expires?: ResolvedExpires;
+  /** `actions` split by table once (the scope is cached): what each phase applies. */
+  readonly always: readonly HeaderAction[];
+  readonly onsuccess: readonly HeaderAction[];
+  readonly request: readonly HeaderAction[];
 }
+
+/**
+ * Scopes by configuration and file name. A directory's merged configuration is one object until
+ * its `.htaccess` files change (the store recompiles), so its scopes are computed once, not per
+ * request; names are bounded per configuration (a long tail of names is computed each time).
+ */
+const scopeCache = new WeakMap<object, Map<string, HeaderScope | null>>();
+const SCOPE_NAMES_PER_CONFIG = 1024;
 
 interface ResolvedExpires {
   readonly byType: ReadonlyMap<string, ExpiresCode>;
@@ -67,15 +80,39 @@ export function headerScope(site: SiteConfig, acc: Collected): HeaderScope | und
     underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root)
       ? site.store.configForPath(scope.filename, scope.directory).ruleSet
       : undefined;
-  const all = [...(site.serverRules?.headers ?? []), ...(rs?.headers ?? [])];
-  const layers = [...(site.serverRules?.expires ?? []), ...(rs?.expires ?? [])];
-  if (!all.length && !layers.length) return undefined;
   const name = scope ? fileNameOf(scope.filename) : undefined;
+  const key: object = rs ?? site.serverRules ?? site;
+  let byName = scopeCache.get(key);
+  const cached = byName?.get(name ?? '');
+  if (cached !== undefined) return cached ?? undefined;
+  const computed = computeScope(site.serverRules, rs, name);
+  if (!byName) scopeCache.set(key, (byName = new Map()));
+  if (byName.size < SCOPE_NAMES_PER_CONFIG) byName.set(name ?? '', computed ?? null);
+  return computed;
+}
+
+function computeScope(
+  server: RuleSet | undefined,
+  rs: RuleSet | undefined,
+  name: string | undefined,
+): HeaderScope | undefined {
+  const all = [...(server?.headers ?? []), ...(rs?.headers ?? [])];
+  const layers = [...(server?.expires ?? []), ...(rs?.expires ?? [])];
+  if (!all.length && !layers.length) return undefined;
   const inFiles = <T extends { files?: (n: string) => boolean }>(list: readonly T[]): T[] => [
     ...list.filter((a) => !a.files),
     ...list.filter((a) => a.files && name !== undefined && a.files(name)),
   ];
-  return { actions: inFiles(all), expires: resolveExpires(inFiles(layers)) };
+  const actions = inFiles(all);
+  const table = (t: HeaderAction['table']): HeaderAction[] =>
+    actions.filter((a) => a.table === t && !a.early);
+  return {
+    actions,
+    expires: resolveExpires(inFiles(layers)),
+    always: table('always'),
+    onsuccess: table('onsuccess'),
+    request: table('request'),
+  };
 }
 
 function resolveExpires(layers: readonly ExpiresLayer[]): ResolvedExpires | undefined {
@@ -95,7 +132,7 @@ function resolveExpires(layers: readonly ExpiresLayer[]): ResolvedExpires | unde
 
 /** RequestHeader (fixups): edits `req.headers` before the handler, the app or the proxy runs. */
 export function applyRequestHeaders(scope: HeaderScope | undefined, info: HeaderRequest): void {
-  const actions = scope?.actions.filter((a) => a.table === 'request' && !a.early);
+  const actions = scope?.request;
   if (!actions?.length) return;
   const req = info.req;
   const table: Entry[] = [];
@@ -121,8 +158,7 @@ export function onResponseHeaders(
   info: HeaderRequest,
 ): void {
   if (!scope) return;
-  const always = scope.actions.filter((a) => a.table === 'always' && !a.early);
-  const onsuccess = scope.actions.filter((a) => a.table === 'onsuccess' && !a.early);
+  const { always, onsuccess } = scope;
   if (!always.length && !onsuccess.length && !scope.expires) return;
   const pending = { scope, info, always, onsuccess };
   // an ErrorDocument's own request answers for the first one: only its configuration applies, as
@@ -149,8 +185,8 @@ const hooked = new WeakMap<
   {
     scope: HeaderScope;
     info: HeaderRequest;
-    always: HeaderAction[];
-    onsuccess: HeaderAction[];
+    always: readonly HeaderAction[];
+    onsuccess: readonly HeaderAction[];
   }
 >();
 
@@ -525,7 +561,8 @@ export function earlyRequestHeaders(
     remoteAddr: view.remoteAddr,
     time: Date.now(),
   };
-  applyRequestHeaders({ actions: actions.map((a) => ({ ...a, early: false })) }, info);
+  const request = actions.map((a) => ({ ...a, early: false }));
+  applyRequestHeaders({ actions: request, always: [], onsuccess: [], request }, info);
 }
 
 /**
