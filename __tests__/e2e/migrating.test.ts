@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { htaccess, site, type SiteRequest } from '../../lib/index';
+import { htaccess, site, type RewriteInfo, type SiteRequest } from '../../lib/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const realWorld = require('../../conformance/real-world.cjs');
@@ -34,11 +34,14 @@ function layout(name: string): string {
 /** The Node replacement for the PHP front controller: says which script and URL it got. */
 function frontController(root: string) {
   return (req: IncomingMessage & SiteRequest, res: ServerResponse): void => {
-    const env = (req as { rewrite?: { env?: Record<string, string> } }).rewrite?.env ?? {};
+    const info = (req as { rewrite?: RewriteInfo }).rewrite;
+    const env = info?.env ?? {};
     res.setHeader('Content-Type', 'text/plain');
     res.end(
       `${relative(root, req.filename ?? '')} ${(req as { originalUrl?: string }).originalUrl}` +
-        (env.HTTP_AUTHORIZATION ? ` auth=${env.HTTP_AUTHORIZATION}` : ''),
+        (env.HTTP_AUTHORIZATION ? ` auth=${env.HTTP_AUTHORIZATION}` : '') +
+        // req.rewrite has one shape for rewrite(), site() and htaccess()
+        (info ? ` ${info.outcome.type}/${info.internalRedirects}` : ''),
     );
   };
 }
@@ -63,9 +66,9 @@ describe('WordPress: its .htaccess under site()', () => {
   const app = phpSite(root);
 
   test.each([
-    ['/hello-world/', 'index.php /hello-world/'],
-    ['/category/news/page/2/', 'index.php /category/news/page/2/'],
-    ['/wp-json/wp/v2/users/me', 'index.php /wp-json/wp/v2/users/me'],
+    ['/hello-world/', 'index.php /hello-world/ file/1'],
+    ['/category/news/page/2/', 'index.php /category/news/page/2/ file/1'],
+    ['/wp-json/wp/v2/users/me', 'index.php /wp-json/wp/v2/users/me file/1'],
     ['/', 'index.php /'],
     ['/wp-login.php?action=lostpassword', 'wp-login.php /wp-login.php?action=lostpassword'],
   ])('%s reaches the front controller as %s', async (url, said) => {
@@ -92,7 +95,7 @@ describe('Laravel: public/.htaccess under site()', () => {
   const app = phpSite(root);
 
   test('routes reach index.php; a trailing slash on a route is a 301 to the bare route', async () => {
-    expect((await request(app).get('/users/42')).text).toBe('index.php /users/42');
+    expect((await request(app).get('/users/42')).text).toBe('index.php /users/42 file/1');
     const slash = await request(app).get('/users/42/');
     expect(slash.status).toBe(301);
     expect(slash.headers.location).toMatch(/\/users\/42$/);
@@ -100,7 +103,7 @@ describe('Laravel: public/.htaccess under site()', () => {
 
   test('the Authorization header reaches the handler as HTTP_AUTHORIZATION, like PHP sees it', async () => {
     const res = await request(app).get('/api/user').set('Authorization', 'Bearer t0k3n');
-    expect(res.text).toBe('index.php /api/user auth=Bearer t0k3n');
+    expect(res.text).toBe('index.php /api/user auth=Bearer t0k3n file/1');
   });
 
   test('built assets are served', async () => {
@@ -159,7 +162,7 @@ describe('Drupal: its .htaccess under site(), and under htaccess() + express.sta
 
   test('clean URLs reach index.php; assets are served', async () => {
     const app = phpSite(root);
-    expect((await request(app).get('/node/1')).text).toBe('index.php /node/1');
+    expect((await request(app).get('/node/1')).text).toBe('index.php /node/1 file/1');
     const js = await request(app).get('/core/misc/drupal.js');
     expect(js.status).toBe(200);
     expect(js.text).toBe('FILE core/misc/drupal.js\n');

@@ -126,9 +126,11 @@ const mw = rewrite('RewriteRule ^/a$ /b [L]', { trace: (line: string) => void li
 const ruleSet = compile('RewriteRule ^/a$ /b');
 const engineOn: boolean | undefined = ruleSet.engine;
 export function handler(req: Request, res: Response): void {
-  const info: RewriteInfo | SiteRewriteInfo | undefined = req.rewrite;
-  if (info && 'outcome' in info) res.send(info.outcome.type);
-  else res.send(String(info?.env.HOME ?? engineOn));
+  // one shape for rewrite(), site() and htaccess(); SiteRewriteInfo is its deprecated alias
+  const info: RewriteInfo | undefined = req.rewrite;
+  const same: SiteRewriteInfo | undefined = info;
+  if (same) res.send(\`\${same.outcome.type} \${same.internalRedirects} \${same.env.HOME ?? ''}\`);
+  else res.send(String(engineOn));
 }
 export { mw, site, RewriteError };
 `;

@@ -20,6 +20,9 @@ export class RequestRewriteInfo implements RewriteInfo {
   get handler(): string | undefined {
     return this.evaluation.effects.handler;
   }
+  get internalRedirects(): number {
+    return this.evaluation.effects.internalRedirects;
+  }
   get env(): Record<string, string> {
     if (!this.envCache) {
       const env: Record<string, string> = {};
@@ -35,6 +38,7 @@ export class RequestRewriteInfo implements RewriteInfo {
       contentType: this.contentType,
       handler: this.handler,
       trace: this.trace,
+      internalRedirects: this.internalRedirects,
     };
   }
 }

@@ -32,27 +32,26 @@ export type FileHandler<Req, Res> = (
 
 export type Handler<Req, Res> = (req: Req, res: Res, next: Next) => void;
 
-/** Metadata modrewrite leaves on the request. */
+/**
+ * `req.rewrite`: what modrewrite decided, one shape for `rewrite()`, `site()` and `htaccess()`
+ * (set only when there is something to tell: an environment, T=/H=, a trace, an internal redirect).
+ */
 export interface RewriteInfo {
-  /** The environment after E= flags (UTF-8 decoded), incl. REDIRECT_* after per-directory redirects. */
+  /** The environment after E= flags (UTF-8 decoded), incl. REDIRECT_* after internal redirects. */
   readonly env: Record<string, string>;
-  /** The engine's decision. */
+  /** The decision: the engine's Outcome (`site()`: how the request was answered, as an Outcome). */
   readonly outcome: Outcome;
   /** T= and H= values, if any. */
   readonly contentType?: string;
   readonly handler?: string;
-  /** The trace lines (when `options.trace` is on). */
+  /** The trace lines (when `options.trace` is on in `rewrite()`; empty otherwise). */
   readonly trace: readonly string[];
-}
-
-/** What `site()` leaves on `req.rewrite` (only when the environment is not empty or an internal redirect happened). */
-export interface SiteRewriteInfo {
-  /** The environment after E= flags (UTF-8 decoded), incl. REDIRECT_* after internal redirects. */
-  readonly env: Record<string, string>;
-  /** How the request was answered. */
-  readonly result: 'file' | 'redirect' | 'status' | 'proxy';
+  /** Internal redirects on the way (REDIRECT_* variables), 0 when none. */
   readonly internalRedirects: number;
 }
+
+/** @deprecated the same shape as RewriteInfo now (kept for code written against 0.1 previews). */
+export type SiteRewriteInfo = RewriteInfo;
 
 // `req.rewrite` on Express's Request (the global namespace @types/express merges into its Request;
 // declaring it needs no import of Express's types, so consumers without them are unaffected)
@@ -60,8 +59,8 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** What modrewrite decided: `rewrite()` sets a RewriteInfo, `site()` a SiteRewriteInfo, when there is something to tell. */
-      rewrite?: RewriteInfo | SiteRewriteInfo;
+      /** What modrewrite decided (`rewrite()`, `site()`, `htaccess()`), when there is something to tell. */
+      rewrite?: RewriteInfo;
     }
   }
 }

@@ -22,12 +22,12 @@ import {
   sendStatus,
 } from '../http/respond.js';
 import { refreshExpress4Query, traceSink } from '../http/adapter.js';
-import type { Next, ProxyHandler } from '../http/types.js';
+import type { Next, ProxyHandler, RewriteInfo } from '../http/types.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { answeredBodyLimit } from './body-limit.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
-import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import { resolveRequest, siteRewriteInfo, type SiteConfig, type SiteResult } from './pipeline.js';
 import { errorRedirectEnv } from './error-document.js';
 import { startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
@@ -98,11 +98,7 @@ export function htaccess<
   const handle = (req: Req, res: Res, next: Next, r: SiteResult): void => {
     const { acc } = r;
     if (acc.env.size)
-      (req as unknown as { rewrite: object }).rewrite = {
-        env: envObject(acc.env),
-        result: r.type,
-        internalRedirects: acc.internalRedirects,
-      };
+      (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (acc.contentType) checkHeader('Content-Type', acc.contentType);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);

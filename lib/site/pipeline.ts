@@ -13,7 +13,8 @@ import type { StatusCause } from '../errors.js';
 import { nodeFs, subView, type EvaluateInput } from '../engine/context.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { escapeUri } from '../common/escape.js';
-import type { Evaluation } from '../engine/outcome.js';
+import type { Evaluation, Outcome } from '../engine/outcome.js';
+import type { RewriteInfo } from '../http/types.js';
 import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '../engine/request.js';
 import {
   evaluateDirectoryPass,
@@ -729,4 +730,35 @@ function recursionLimit(
 ): SiteResult | undefined {
   if (round + 1 <= MAX_INTERNAL_REDIRECTS) return undefined;
   return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
+}
+
+/** `req.rewrite` for a site's answer: the one public shape (http/types.ts RewriteInfo). */
+export function siteRewriteInfo(r: SiteResult, env: Record<string, string>): RewriteInfo {
+  const { acc } = r;
+  return {
+    env,
+    outcome: outcomeOf(r),
+    contentType: acc.contentType,
+    handler: acc.handler,
+    trace: [],
+    internalRedirects: acc.internalRedirects,
+  };
+}
+
+/** How the site answered, as the engine's Outcome. */
+function outcomeOf(r: SiteResult): Outcome {
+  switch (r.type) {
+    case 'redirect':
+      return { type: 'redirect', status: r.status, location: r.location };
+    case 'status':
+      return { type: 'status', status: r.status, cause: r.cause ?? 'flag', reason: r.reason };
+    case 'proxy':
+      return { type: 'proxy', target: r.target, noCanon: r.noCanon };
+    case 'file': {
+      const url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
+      return { type: 'file', path: r.filename, args: r.args, url };
+    }
+    default:
+      return { type: 'pass' };
+  }
 }

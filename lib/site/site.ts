@@ -32,12 +32,25 @@ import {
 } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, traceSink } from '../http/adapter.js';
-import type { Handler, Next, ProxyHandler, ProxyRequest, RulesInput } from '../http/types.js';
+import type {
+  Handler,
+  Next,
+  ProxyHandler,
+  ProxyRequest,
+  RewriteInfo,
+  RulesInput,
+} from '../http/types.js';
 import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
-import { fileSettingsFor, resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import {
+  fileSettingsFor,
+  resolveRequest,
+  siteRewriteInfo,
+  type SiteConfig,
+  type SiteResult,
+} from './pipeline.js';
 import { errorRedirectEnv } from './error-document.js';
 import { serveFile } from './static-file.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
@@ -309,11 +322,7 @@ export function site<
     startHeaders(config, req, res, r, view);
     // only when there is something to tell: a new property on every request costs (hidden class)
     if (acc.env.size || acc.internalRedirects)
-      (req as unknown as { rewrite: object }).rewrite = {
-        env: envObject(acc.env),
-        result: r.type,
-        internalRedirects: acc.internalRedirects,
-      };
+      (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (options.debugHeaders) debugHeaders(res, r);
     if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
