@@ -140,77 +140,7 @@ export function site<
   ) => void;
   close: () => void;
 } {
-  checkSiteOptions(options);
-  const root = resolveRoots([existingFolder(options.root)])[0];
-  if (options.config !== undefined) checkRulesInput('site() config', options.config);
-  // `config` is the vhost's server context whatever its file is called; RewriteEngine is implied
-  // for it like for rewrite(text) (compile/entry.ts); .htaccess files found under root follow Apache
-  const written =
-    options.config === undefined
-      ? undefined
-      : loadRules(options.config, {
-          context: 'server',
-          maps: options.maps,
-          mapRoot: options.mapRoot,
-          defines: options.defines,
-          // Header/RequestHeader/Expires* in the server config act on every response of the site;
-          // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
-          siteDirectives: true,
-        });
-  const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
-  for (const w of written?.warnings ?? [])
-    (options.log ?? ((m: string) => console.error(m)))(
-      `modrewrite: ${w.file ?? 'site() config'}:${w.line}:${w.column}: warning ${w.code}: ${w.message}`,
-    );
-  const ht = options.htaccess ?? true;
-  const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
-  const store =
-    ht === false
-      ? undefined
-      : new HtaccessStore(root, {
-          fileName: ht === true ? undefined : ht.fileName,
-          recheckMs: ht === true ? undefined : ht.recheckMs,
-          log: options.log,
-          // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
-          compile: {
-            maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) },
-            // one ServerRoot for the whole server, as in Apache: <IfFile> in an .htaccess
-            // resolves against it, not against the .htaccess folder
-            mapRoot: options.mapRoot ?? (written?.file ? dirname(written.file) : process.cwd()),
-            defines: options.defines,
-          },
-        });
-  const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
-  const mapTimeout = checkMapTimeout(options.mapTimeout);
-  const hasMaps = (serverRules?.maps.size ?? 0) > 0 || Object.keys(options.maps ?? {}).length > 0;
-  const config: SiteConfig = {
-    root,
-    serverRules,
-    store,
-    allowedRoots: roots,
-    server: {
-      documentRoot: root,
-      serverName: options.serverName,
-      serverAliases: options.serverAliases,
-    },
-    directorySlash: options.directorySlash ?? true,
-    directoryIndex: options.directoryIndex ?? ['index.html'],
-    // the directories above a file are re-checked as often as the .htaccess files in them
-    dirs: new DirCache(recheckMs),
-    // without maps no request ever waits: no budget to allocate per request
-    mapTimeout: hasMaps ? mapTimeout : undefined,
-    traceEnable: serverRules?.traceEnable ?? true,
-  };
-  const trust = compileTrust(options.trustProxy);
-  const traceFn = traceSink(options.trace);
-  const note =
-    written &&
-    inferenceNote(
-      `site() config${written.file ? ` (${written.file})` : ''}`,
-      { context: 'server', because: 'given' },
-      written,
-    );
-  if (note) traceFn?.(note);
+  const { config, serverRules, store, roots, trust, traceFn } = resolveSite(options);
   const symlinks = options.symlinks ?? 'inside';
   const fallthrough = options.fallthrough ?? true;
   const extensionHandlers = Object.entries(options.addHandler ?? {});
@@ -267,46 +197,7 @@ export function site<
     socket: Duplex,
     head: Buffer,
     next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
-  ): void => {
-    if (invalidHost(req.headers)) {
-      refuse(socket, 400);
-      return;
-    }
-    resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' })
-      .then(
-        (r) => {
-          const up = (
-            options.proxy as
-              | { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: ProxyRequest) => void }
-              | undefined
-          )?.upgrade;
-          if (r.type === 'proxy' && up) {
-            up(
-              req,
-              socket,
-              head,
-              r.self
-                ? { target: r.target, noCanon: r.noCanon, self: true }
-                : { target: r.target, noCanon: r.noCanon },
-            );
-            return;
-          }
-          if (r.type !== 'proxy' && next && r.type !== 'redirect' && r.type !== 'status') {
-            next(req, socket, head);
-            return;
-          }
-          const status =
-            r.type === 'redirect' || r.type === 'status'
-              ? r.status
-              : r.type === 'proxy'
-                ? 403
-                : 404;
-          refuse(socket, status, r.type === 'redirect' ? r.location : undefined);
-        },
-        () => socket.destroy(),
-      )
-      .catch(() => socket.destroy());
-  };
+  ): void => siteUpgrade(config, trust, options.proxy, { req, socket, head, next });
   // close(): the prg: children of RewriteMaps in `config` end (they also end with the process)
   const programs = ownedPrograms(options.config, serverRules, options.maps);
   const close = (): void => {
@@ -528,6 +419,137 @@ export function site<
       );
     }
   }
+}
+
+/** A WebSocket handshake through the site's pipeline: [P] goes to the proxy's upgrade, else refused. */
+function siteUpgrade(
+  config: SiteConfig,
+  trust: (addr: string, i: number) => boolean,
+  proxy: unknown,
+  handshake: {
+    req: IncomingMessage;
+    socket: Duplex;
+    head: Buffer;
+    next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  },
+): void {
+  const { req, socket, head, next } = handshake;
+  if (invalidHost(req.headers)) {
+    refuse(socket, 400);
+    return;
+  }
+  resolveRequest(config, { view: requestView(req, trust), target: req.url ?? '/' })
+    .then(
+      (r) => {
+        const up = (
+          proxy as
+            | { upgrade?: (q: IncomingMessage, s: Duplex, h: Buffer, p: ProxyRequest) => void }
+            | undefined
+        )?.upgrade;
+        if (r.type === 'proxy' && up) {
+          up(
+            req,
+            socket,
+            head,
+            r.self
+              ? { target: r.target, noCanon: r.noCanon, self: true }
+              : { target: r.target, noCanon: r.noCanon },
+          );
+          return;
+        }
+        if (r.type !== 'proxy' && next && r.type !== 'redirect' && r.type !== 'status') {
+          next(req, socket, head);
+          return;
+        }
+        const status =
+          r.type === 'redirect' || r.type === 'status' ? r.status : r.type === 'proxy' ? 403 : 404;
+        refuse(socket, status, r.type === 'redirect' ? r.location : undefined);
+      },
+      () => socket.destroy(),
+    )
+    .catch(() => socket.destroy());
+}
+
+/**
+ * What site() resolves once from its options: the checked options, the compiled server config
+ * (RewriteEngine implied, warnings logged), the .htaccess store, the roots and the pipeline's
+ * SiteConfig with its defaults merged.
+ */
+function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: SiteOptions<Req, Res>,
+) {
+  checkSiteOptions(options);
+  const root = resolveRoots([existingFolder(options.root)])[0];
+  if (options.config !== undefined) checkRulesInput('site() config', options.config);
+  // `config` is the vhost's server context whatever its file is called; RewriteEngine is implied
+  // for it like for rewrite(text) (compile/entry.ts); .htaccess files found under root follow Apache
+  const written =
+    options.config === undefined
+      ? undefined
+      : loadRules(options.config, {
+          context: 'server',
+          maps: options.maps,
+          mapRoot: options.mapRoot,
+          defines: options.defines,
+          // Header/RequestHeader/Expires* in the server config act on every response of the site;
+          // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
+          siteDirectives: true,
+        });
+  const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
+  for (const w of written?.warnings ?? [])
+    (options.log ?? ((m: string) => console.error(m)))(
+      `modrewrite: ${w.file ?? 'site() config'}:${w.line}:${w.column}: warning ${w.code}: ${w.message}`,
+    );
+  const ht = options.htaccess ?? true;
+  const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
+  const store =
+    ht === false
+      ? undefined
+      : new HtaccessStore(root, {
+          fileName: ht === true ? undefined : ht.fileName,
+          recheckMs: ht === true ? undefined : ht.recheckMs,
+          log: options.log,
+          // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
+          compile: {
+            maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) },
+            // one ServerRoot for the whole server, as in Apache: <IfFile> in an .htaccess
+            // resolves against it, not against the .htaccess folder
+            mapRoot: options.mapRoot ?? (written?.file ? dirname(written.file) : process.cwd()),
+            defines: options.defines,
+          },
+        });
+  const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
+  const mapTimeout = checkMapTimeout(options.mapTimeout);
+  const hasMaps = (serverRules?.maps.size ?? 0) > 0 || Object.keys(options.maps ?? {}).length > 0;
+  const config: SiteConfig = {
+    root,
+    serverRules,
+    store,
+    allowedRoots: roots,
+    server: {
+      documentRoot: root,
+      serverName: options.serverName,
+      serverAliases: options.serverAliases,
+    },
+    directorySlash: options.directorySlash ?? true,
+    directoryIndex: options.directoryIndex ?? ['index.html'],
+    // the directories above a file are re-checked as often as the .htaccess files in them
+    dirs: new DirCache(recheckMs),
+    // without maps no request ever waits: no budget to allocate per request
+    mapTimeout: hasMaps ? mapTimeout : undefined,
+    traceEnable: serverRules?.traceEnable ?? true,
+  };
+  const trust = compileTrust(options.trustProxy);
+  const traceFn = traceSink(options.trace);
+  const note =
+    written &&
+    inferenceNote(
+      `site() config${written.file ? ` (${written.file})` : ''}`,
+      { context: 'server', because: 'given' },
+      written,
+    );
+  if (note) traceFn?.(note);
+  return { config, serverRules, store, roots, trust, traceFn };
 }
 
 /**
