@@ -144,6 +144,16 @@ export function site<
   const symlinks = options.symlinks ?? 'inside';
   const fallthrough = options.fallthrough ?? true;
   const extensionHandlers = Object.entries(options.addHandler ?? {});
+  const answerer = new SiteAnswer<Req, Res>({
+    options,
+    config,
+    trust,
+    traceFn,
+    roots,
+    symlinks,
+    fallthrough,
+    extensionHandlers,
+  });
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next =
@@ -179,7 +189,7 @@ export function site<
       mountPath: mount?.path,
       bareMount: mount?.bare,
     }).then(
-      (r) => answerSafely(res, fail, () => answer(req, res, done, r, view)),
+      (r) => answerSafely(res, fail, () => answerer.answer(req, res, done, r, view)),
       (err: unknown) => {
         // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
         const code = (err as { code?: string }).code;
@@ -206,8 +216,26 @@ export function site<
   const result = Object.assign(middleware, { upgrade, close });
   caches.set(result, { store, dirs: config.dirs! });
   return result;
+}
 
-  function answer(req: Req, res: Res, next: Next, r: SiteResult, view: RequestView): void {
+/** What site()'s answers read: its options and what was resolved from them once. */
+interface SiteContext<Req extends IncomingMessage, Res extends ServerResponse> {
+  readonly options: SiteOptions<Req, Res>;
+  readonly config: SiteConfig;
+  readonly trust: (addr: string, i: number) => boolean;
+  readonly traceFn: ((line: string) => void) | undefined;
+  readonly roots: readonly string[];
+  readonly symlinks: 'inside' | 'follow' | 'deny';
+  readonly fallthrough: boolean;
+  readonly extensionHandlers: readonly [string, string][];
+}
+
+/** Turns what the pipeline decided into HTTP: redirects, error pages (ErrorDocument), files, handlers. */
+class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
+  constructor(private readonly ctx: SiteContext<Req, Res>) {}
+
+  answer(req: Req, res: Res, next: Next, r: SiteResult, view: RequestView): void {
+    const { options, config, trust, roots, symlinks, fallthrough, extensionHandlers } = this.ctx;
     const { acc } = r;
     // mod_headers and mod_expires act on whatever answers below (before [T=]'s hook: it wins)
     startHeaders(config, req, res, r, view);
@@ -221,7 +249,7 @@ export function site<
     switch (r.type) {
       case 'redirect':
         // an ErrorDocument's own request must answer, not move on (treated as its failure)
-        if (acc.errorStatus !== undefined) sendError(req, res, next, r.status, r);
+        if (acc.errorStatus !== undefined) this.sendError(req, res, next, r.status, r);
         else sendRedirect(req, res, r.status, r.location);
         return;
       case 'status':
@@ -230,7 +258,7 @@ export function site<
             `modrewrite: ${req.url}: ${r.status} ${statusErrorCode(r.cause)}${r.reason ? `: ${r.reason}` : ''}`,
           );
         setRuleAllow(res, r.status, config.traceEnable !== false);
-        sendError(req, res, next, r.status, r, r.notes);
+        this.sendError(req, res, next, r.status, r, r.notes);
         return;
       case 'proxy':
         appendVary(res, acc.vary);
@@ -260,16 +288,16 @@ export function site<
     }
     const servedFrom = roots.find((x) => underRoot(filename, x));
     if (!servedFrom) {
-      sendError(req, res, next, 404, r);
+      this.sendError(req, res, next, 404, r);
       return;
     }
     const dots = dotSegment(filename, servedFrom);
     if (dots === 'ht') {
-      sendError(req, res, next, 403, r);
+      this.sendError(req, res, next, 403, r);
       return;
     }
     if (dots === 'dot' && !options.dotfiles) {
-      sendError(req, res, next, 404, r);
+      this.sendError(req, res, next, 404, r);
       return;
     }
     // the walk saw every segment with lstat: without a link on the way the real path is the path
@@ -279,7 +307,7 @@ export function site<
         !real ||
         (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))
       ) {
-        sendError(req, res, next, 403, r);
+        this.sendError(req, res, next, 403, r);
         return;
       }
     }
@@ -324,7 +352,7 @@ export function site<
       // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
       if (!fallthrough && !isDeliveryMethod(method)) {
         answerOtherMethod(req, res, undefined, config.traceEnable !== false, (status) =>
-          sendError(req, res, next, status, r),
+          this.sendError(req, res, next, status, r),
         );
         return;
       }
@@ -335,7 +363,7 @@ export function site<
         next();
         return;
       }
-      sendError(req, res, next, 404, r);
+      this.sendError(req, res, next, 404, r);
       return;
     }
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
@@ -346,7 +374,7 @@ export function site<
         res,
         fileContentType(config, filename, acc.contentType),
         config.traceEnable !== false,
-        (status) => sendError(req, res, next, status, r),
+        (status) => this.sendError(req, res, next, status, r),
       );
       return;
     }
@@ -363,7 +391,7 @@ export function site<
         : undefined,
       onError: (status) => {
         if (!res.headersSent)
-          sendError(req, res, next, status === 404 ? 404 : status >= 500 ? 500 : 403, r);
+          this.sendError(req, res, next, status === 404 ? 404 : status >= 500 ? 500 : 403, r);
         else res.destroy();
       },
     });
@@ -375,14 +403,8 @@ export function site<
    * ErrorDocument's own request gives Apache's page for the first status, with its
    * "Additionally, ..." paragraph.
    */
-  function sendError(
-    req: Req,
-    res: Res,
-    next: Next,
-    status: number,
-    r: SiteResult,
-    notes?: string,
-  ): void {
+  sendError(req: Req, res: Res, next: Next, status: number, r: SiteResult, notes?: string): void {
+    const { options, config, trust, traceFn } = this.ctx;
     const first = r.acc.errorOf;
     const firstStatus = r.acc.errorStatus;
     if (first !== undefined && firstStatus !== undefined) {
@@ -412,7 +434,7 @@ export function site<
           answerSafely(
             res,
             (err) => sendFailure(req, res, err),
-            () => answer(req, res, next, next2, requestView(req, trust)),
+            () => this.answer(req, res, next, next2, requestView(req, trust)),
           );
         },
         (err: unknown) => sendFailure(req, res, err),
