@@ -459,18 +459,10 @@ function afterServer(
         )
       : undefined;
   // the file as mapped, when no .htaccess rule applies to it (mod_env's fixup still runs)
-  const mappedFile = (): SiteResult => ({
-    ...fixups(envConfig, acc),
-    type: 'file',
-    filename: mapped.filename,
-    pathInfo: mapped.pathInfo,
-    stat,
-    acc,
-    uri,
-    args,
-    path,
-    symlink: mapped.symlink,
-  });
+  const mappedFile = (): SiteResult => {
+    fixups(envConfig, acc);
+    return fileResult(mapped, acc, uri, args, path);
+  };
   if (!cfg) return mappedFile();
   if (cfg.failure) {
     const notes =
@@ -612,11 +604,22 @@ function afterDirectory(
   const o = r.outcome;
   if (o.type === 'proxy')
     return { type: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
+  return fileResult(mapped, acc, uri, args, path);
+}
+
+/** The default handler's turn: the file the walk mapped (it may not exist, or be a directory). */
+function fileResult(
+  mapped: Walked,
+  acc: Collected,
+  uri: string,
+  args: string | null,
+  path: string,
+): SiteResult {
   return {
     type: 'file',
     filename: mapped.filename,
     pathInfo: mapped.pathInfo,
-    stat,
+    stat: mapped.stat,
     acc,
     uri,
     args,
