@@ -18,6 +18,8 @@ import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
+import { onceListening, serveCluster, startServing, stopper } from './cli/serve-cluster.js';
+import { reloadable, type Reloadable } from './cli/serve-reload.js';
 import {
   commandHelp,
   findCommand,
@@ -175,7 +177,22 @@ function mapTimeoutValue(p: Parsed): number | undefined {
   return ms;
 }
 
-async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
+/** `serve`: a cluster primary (--workers), or this process serves (cli/serve-cluster.ts). */
+async function serve(p: Parsed, io: CliIo): Promise<http.Server | number> {
+  checkServeValues(p);
+  mapTimeoutValue(p);
+  const root = documentRoot(text(p, 'root')!);
+  const config = text(p, 'config');
+  const banner = (host: string, port: number): string =>
+    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${port}/`;
+  return serveCluster(p, io, banner) ?? startServing(() => serveHere(p, io, banner));
+}
+
+async function serveHere(
+  p: Parsed,
+  io: CliIo,
+  banner: (host: string, port: number) => string,
+): Promise<http.Server> {
   const port = checkServeValues(p);
   const mapTimeout = mapTimeoutValue(p);
   const root = documentRoot(text(p, 'root')!);
@@ -192,27 +209,30 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
     // proxy faults go to the error log (stderr), like Apache's [proxy:error] lines
     log: (line) => io.err(line),
   });
-  let handler: ReturnType<typeof site>;
+  let handler: Reloadable;
   try {
     // relative map paths in the config resolve against the config file's folder ({ file } does that)
-    handler = site({
-      root,
-      config: config ? { file: resolve(config) } : undefined,
-      serverName,
-      allowedRoots: list(p, 'allow-root'),
-      directorySlash: !flag(p, 'no-directory-slash'),
-      // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
-      // runs a document root as Apache does (site()'s own default hides them, like express.static)
-      dotfiles: !flag(p, 'hide-dotfiles'),
-      directoryIndex: list(p, 'index'),
-      defines: list(p, 'define'),
-      fallthrough: false,
-      debugHeaders: flag(p, 'debug-headers'),
-      trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
-      log: (m) => io.err(m),
-      proxy: px,
-      mapTimeout,
-    });
+    // (a function: SIGHUP loads it again)
+    handler = reloadable(() =>
+      site({
+        root,
+        config: config ? { file: resolve(config) } : undefined,
+        serverName,
+        allowedRoots: list(p, 'allow-root'),
+        directorySlash: !flag(p, 'no-directory-slash'),
+        // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
+        // runs a document root as Apache does (site()'s own default hides them, like express.static)
+        dotfiles: !flag(p, 'hide-dotfiles'),
+        directoryIndex: list(p, 'index'),
+        defines: list(p, 'define'),
+        fallthrough: false,
+        debugHeaders: flag(p, 'debug-headers'),
+        trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
+        log: (m) => io.err(m),
+        proxy: px,
+        mapTimeout,
+      }),
+    );
   } catch (err) {
     await px.close();
     throw err;
@@ -221,13 +241,15 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   const server = answerClientErrors(
     http.createServer((req, res) => {
       if (!quiet) logWhenDone(req, res, io);
+      drain.track(req, res);
       const done = (err?: unknown): void => {
         if (err) sendFailure(req, res, err);
         else if (!res.headersSent) sendStatus(req, res, 404);
       };
-      answerSafely(res, done, () => handler(req, res, done));
+      answerSafely(res, done, () => handler.handle(req, res, done));
     }),
   );
+  const drain = stopper(server, p);
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.once('close', () => {
     void px.close();
@@ -236,19 +258,7 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   await listen(server, port, text(p, 'host')!, px);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  io.out(
-    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${addr.port}/`,
-  );
-  const stop = (): void => {
-    server.close();
-    server.closeAllConnections();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  server.once('close', () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  });
+  onceListening(server, banner(host, addr.port), drain, handler, io);
   return server;
 }
 
