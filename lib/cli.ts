@@ -14,7 +14,7 @@ import type { RuleSet } from './compile/ruleset.js';
 import { RewriteError } from './errors.js';
 import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
-import { site } from './site/site.js';
+import { site, type SiteOptions } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
@@ -212,27 +212,25 @@ async function serveHere(
   let handler: Reloadable;
   try {
     // relative map paths in the config resolve against the config file's folder ({ file } does that)
-    // (a function: SIGHUP loads it again)
-    handler = reloadable(() =>
-      site({
-        root,
-        config: config ? { file: resolve(config) } : undefined,
-        serverName,
-        allowedRoots: list(p, 'allow-root'),
-        directorySlash: !flag(p, 'no-directory-slash'),
-        // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
-        // runs a document root as Apache does (site()'s own default hides them, like express.static)
-        dotfiles: !flag(p, 'hide-dotfiles'),
-        directoryIndex: list(p, 'index'),
-        defines: list(p, 'define'),
-        fallthrough: false,
-        debugHeaders: flag(p, 'debug-headers'),
-        trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
-        log: (m) => io.err(m),
-        proxy: px,
-        mapTimeout,
-      }),
-    );
+    // (SIGHUP calls site() again with these options)
+    handler = reloadable<SiteOptions>(site, {
+      root,
+      config: config ? { file: resolve(config) } : undefined,
+      serverName,
+      allowedRoots: list(p, 'allow-root'),
+      directorySlash: !flag(p, 'no-directory-slash'),
+      // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
+      // runs a document root as Apache does (site()'s own default hides them, like express.static)
+      dotfiles: !flag(p, 'hide-dotfiles'),
+      directoryIndex: list(p, 'index'),
+      defines: list(p, 'define'),
+      fallthrough: false,
+      debugHeaders: flag(p, 'debug-headers'),
+      trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
+      log: (m) => io.err(m),
+      proxy: px,
+      mapTimeout,
+    });
   } catch (err) {
     await px.close();
     throw err;

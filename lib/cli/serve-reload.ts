@@ -31,8 +31,12 @@ export interface Reloadable {
   close(): void;
 }
 
-/** `load` builds a handler from the files on disk (it throws a positioned RewriteError when they are wrong). */
-export function reloadable(load: () => SiteHandler): Reloadable {
+/**
+ * `create(options)` builds a handler from the files on disk (it throws a positioned RewriteError
+ * when they are wrong); reload() calls it again with the same options.
+ */
+export function reloadable<O>(create: (options: O) => SiteHandler, options: O): Reloadable {
+  const load = (): SiteHandler => create(options);
   let current: Generation = { handler: load(), running: 0, retired: false };
   const finish = (gen: Generation): void => {
     gen.running--;
