@@ -17,11 +17,13 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError, type CommandSpec, type Parsed } from './args.js';
+import type { IdlePolicy } from './serve-drain.js';
 
 /** Marks a process as one of our workers (a serve started by pm2's cluster mode is not). */
 const WORKER_ENV = 'MODREWRITE_SERVE_WORKER';
-/** The message a worker drains on. */
-const DRAIN = 'modrewrite:drain';
+/** The messages a worker drains on: a reload's (idle keep-alive connections may stay) and a stop's. */
+const DRAIN_KEEP = 'modrewrite:drain:keep';
+const DRAIN_CLOSE = 'modrewrite:drain:close';
 /** A replacement that lives this long resets the back-off. */
 const STABLE_MS = 10_000;
 /** The back-off doubles from this … */
@@ -64,14 +66,15 @@ export function isServeWorker(): boolean {
  * primary then replaces it). SIGINT and SIGHUP reach every process of a terminal's group: the
  * primary decides what they mean, so the worker ignores them.
  */
-export function joinAsWorker(drain: () => Promise<void>): void {
-  const leave = (): void => {
-    void drain().then(() => cluster.worker?.disconnect());
+export function joinAsWorker(drain: (idle: IdlePolicy) => Promise<void>): void {
+  const leave = (idle: IdlePolicy): void => {
+    void drain(idle).then(() => cluster.worker?.disconnect());
   };
   process.on('message', (m: unknown) => {
-    if (m === DRAIN) leave();
+    if (m === DRAIN_KEEP) leave('keep');
+    if (m === DRAIN_CLOSE) leave('close');
   });
-  process.on('SIGTERM', leave);
+  process.on('SIGTERM', () => leave('close'));
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);
 }
@@ -233,13 +236,17 @@ class Primary {
     this.timers.add(timer);
   }
 
-  /** Tells a worker to drain; one that outlives the drain limit (and a grace) is killed. */
-  private drain(member: Member): void {
+  /**
+   * Tells a worker to drain ('keep': a reload, others serve on; 'close': the stop, which also
+   * hurries a worker a reload left draining); one that outlives the limit (and a grace) is killed.
+   */
+  private drain(member: Member, idle: IdlePolicy): void {
+    // a worker not listening yet has no message listener: a signal ends it either way
+    if (member.listening && member.worker.isConnected())
+      member.worker.send(idle === 'keep' ? DRAIN_KEEP : DRAIN_CLOSE);
+    else member.worker.process.kill('SIGTERM');
     if (member.draining) return;
     member.draining = true;
-    // a worker not listening yet has no message listener: a signal ends it either way
-    if (member.listening && member.worker.isConnected()) member.worker.send(DRAIN);
-    else member.worker.process.kill('SIGTERM');
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       member.worker.process.kill('SIGKILL');
@@ -286,7 +293,7 @@ class Primary {
       }
       // the one found before may have died meanwhile (and been replaced by a new one)
       const still = this.oldest();
-      if (still) this.drain(still);
+      if (still) this.drain(still, 'keep');
     }
     this.o.err(`modrewrite: SIGHUP: reload done (generation ${this.generation})`);
   }
@@ -306,7 +313,7 @@ class Primary {
     this.o.err(
       `modrewrite: ${signal}: draining ${this.members.size} worker(s) (at most ${this.o.drainTimeoutMs} ms)`,
     );
-    for (const m of this.members.values()) this.drain(m);
+    for (const m of this.members.values()) this.drain(m, 'close');
     this.maybeFinished();
   }
 

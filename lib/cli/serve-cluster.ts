@@ -72,10 +72,11 @@ export function onceListening(
   io: ServeIo,
 ): void {
   if (isServeWorker()) {
-    joinAsWorker(() => stop.drain());
+    joinAsWorker((idle) => stop.drain(idle));
     return;
   }
-  const drain = (): void => void stop.drain();
+  // the process ends: nobody would answer a next request on an idle connection
+  const drain = (): void => void stop.drain('close');
   const reload = (): void => reloadInPlace(site, io);
   process.once('SIGINT', drain);
   process.once('SIGTERM', drain);
