@@ -92,8 +92,8 @@ export function argsOf(spec: CommandSpec, p: Parsed): string[] {
     const value = p.values[f.name];
     if (value === undefined || value === false) continue;
     if (value === true) args.push(`--${f.name}`);
-    else
-      for (const v of Array.isArray(value) ? value : [value]) args.push(`--${f.name}`, String(v));
+    // --name=value: a value that starts with '-' stays a value
+    else for (const v of Array.isArray(value) ? value : [value]) args.push(`--${f.name}=${v}`);
   }
   return args;
 }
