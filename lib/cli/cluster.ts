@@ -146,6 +146,8 @@ class Primary {
   private readonly members = new Map<Worker, Member>();
   private generation = 1;
   private stopping = false;
+  /** SIGHUP before the first worker listens: the configuration being loaded is already the latest. */
+  private started = false;
   private reloading = false;
   private reloadAgain = false;
   /** Workers in a row that died young (or never listened): the back-off's exponent. */
@@ -160,14 +162,17 @@ class Primary {
   async run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.finish = resolve));
     let first: { member: Member; address: Address };
+    // a terminal hang-up while the first worker starts must not end the primary (SIGHUP's default)
+    process.on('SIGHUP', this.onHup);
     try {
       first = await this.start();
     } catch {
       // the worker printed why (a positioned config error, a port in use)
+      process.off('SIGHUP', this.onHup);
       return 1;
     }
+    this.started = true;
     // the signals first: a reader of the startup line may signal at once
-    process.on('SIGHUP', this.onHup);
     process.on('SIGTERM', this.onStop);
     process.on('SIGINT', this.onStop);
     this.o.out(this.o.banner(first.address));
@@ -260,7 +265,7 @@ class Primary {
 
   /** SIGHUP: replace every worker of an older generation, one at a time, new before old. */
   private async reload(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || !this.started) return;
     if (this.reloading) {
       this.reloadAgain = true;
       return;
