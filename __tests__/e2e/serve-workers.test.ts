@@ -294,6 +294,25 @@ test('--workers 2: a killed worker is replaced, the port keeps answering', async
   expect(await serve.exited).toBe(0);
 }, 60_000);
 
+test('--workers 2: replacements that cannot start back off; the surviving worker serves on', async () => {
+  const config = join(tmp, 'loop.conf');
+  writeConfig(config, 'a.txt');
+  const serve = await startServe(['--root', www, '--config', config, '--workers', '2']);
+  await serve.waitFor(/worker \d+ \(pid \d+\) listening/, 2);
+  // a replacement reads the config from disk: broken now, every replacement fails at start
+  writeConfig(config, 'a.txt', 'RewriteRule ^/x$ /y [L\n');
+  const pid = Number(/worker \d+ \(pid (\d+)\) listening/.exec(serve.stderr())![1]);
+  process.kill(pid, 'SIGKILL');
+  // young deaths in a row: 100, 200, 400 ms … (not a spinning loop)
+  await serve.waitFor(/died \(SIGKILL\); starting a replacement in 100 ms/);
+  await serve.waitFor(/a new worker could not start; starting a replacement in 200 ms/);
+  await serve.waitFor(/a new worker could not start; starting a replacement in 400 ms/);
+  for (let i = 0; i < 4; i++)
+    expect(await get(serve.port, '/v')).toEqual({ status: 200, body: 'A' });
+  process.kill(serve.child.pid!, 'SIGTERM');
+  expect(await serve.exited).toBe(0);
+}, 60_000);
+
 test('--workers 2 with a broken config at start: the error once, exit 1, no worker left', async () => {
   const config = join(tmp, 'start-broken.conf');
   writeFileSync(config, 'RewriteEngine on\nRewriteRule ^/x$ /y [L\n');
