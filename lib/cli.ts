@@ -14,10 +14,12 @@ import type { RuleSet } from './compile/ruleset.js';
 import { RewriteError } from './errors.js';
 import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
-import { site } from './site/site.js';
+import { site, type SiteOptions } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
+import { onceListening, serveCluster, startServing, stopper } from './cli/serve-cluster.js';
+import { reloadable, type Reloadable } from './cli/serve-reload.js';
 import {
   commandHelp,
   findCommand,
@@ -175,7 +177,22 @@ function mapTimeoutValue(p: Parsed): number | undefined {
   return ms;
 }
 
-async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
+/** `serve`: a cluster primary (--workers), or this process serves (cli/serve-cluster.ts). */
+async function serve(p: Parsed, io: CliIo): Promise<http.Server | number> {
+  checkServeValues(p);
+  mapTimeoutValue(p);
+  const root = documentRoot(text(p, 'root')!);
+  const config = text(p, 'config');
+  const banner = (host: string, port: number): string =>
+    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${port}/`;
+  return serveCluster(p, io, banner) ?? startServing(() => serveHere(p, io, banner));
+}
+
+async function serveHere(
+  p: Parsed,
+  io: CliIo,
+  banner: (host: string, port: number) => string,
+): Promise<http.Server> {
   const port = checkServeValues(p);
   const mapTimeout = mapTimeoutValue(p);
   const root = documentRoot(text(p, 'root')!);
@@ -192,10 +209,11 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
     // proxy faults go to the error log (stderr), like Apache's [proxy:error] lines
     log: (line) => io.err(line),
   });
-  let handler: ReturnType<typeof site>;
+  let handler: Reloadable;
   try {
     // relative map paths in the config resolve against the config file's folder ({ file } does that)
-    handler = site({
+    // (SIGHUP calls site() again with these options)
+    handler = reloadable<SiteOptions>(site, {
       root,
       config: config ? { file: resolve(config) } : undefined,
       serverName,
@@ -221,13 +239,15 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   const server = answerClientErrors(
     http.createServer((req, res) => {
       if (!quiet) logWhenDone(req, res, io);
+      drain.track(req, res);
       const done = (err?: unknown): void => {
         if (err) sendFailure(req, res, err);
         else if (!res.headersSent) sendStatus(req, res, 404);
       };
-      answerSafely(res, done, () => handler(req, res, done));
+      answerSafely(res, done, () => handler.handle(req, res, done));
     }),
   );
+  const drain = stopper(server, p);
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.once('close', () => {
     void px.close();
@@ -236,19 +256,7 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   await listen(server, port, text(p, 'host')!, px);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  io.out(
-    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${addr.port}/`,
-  );
-  const stop = (): void => {
-    server.close();
-    server.closeAllConnections();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  server.once('close', () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  });
+  onceListening(server, banner(host, addr.port), drain, handler, io);
   return server;
 }
 

@@ -162,6 +162,20 @@ export const SERVE: CommandSpec = {
       help: 'add X-Filename, X-Query and X-Env-* to responses',
     },
     { name: 'quiet', type: 'boolean', defaultText: 'off', help: 'no access log lines on stdout' },
+    {
+      name: 'workers',
+      type: 'string',
+      value: 'N|auto',
+      default: '1',
+      help: 'processes sharing the port (node:cluster); auto: one per CPU. SIGHUP reloads gracefully',
+    },
+    {
+      name: 'drain-timeout',
+      type: 'string',
+      value: 'MS',
+      default: '10000',
+      help: 'on SIGTERM/SIGINT and reloads, how long requests in flight may finish before their sockets are closed',
+    },
     HELP_FLAG,
   ],
 };
