@@ -57,7 +57,7 @@ function layerZones() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'playground/dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -103,6 +103,11 @@ export default tseslint.config(
     files: ['**/*.cjs', 'example-app/**/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // the playground's page code and its shims of Node built-ins run in a browser
+    files: ['playground/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['__tests__/**/*.ts'],

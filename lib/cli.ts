@@ -18,12 +18,14 @@ import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
+import { playground } from './cli/playground.js';
 import {
   commandHelp,
   findCommand,
   mainHelp,
   nearest,
   parseCommand,
+  PLAYGROUND,
   SERVE,
   UsageError,
   type Parsed,
@@ -93,6 +95,7 @@ export async function main(
       return 0;
     }
     if (spec === SERVE) return await serve(parsed, io);
+    if (spec === PLAYGROUND) return await playground(parsed, io.out);
     return lint(parsed, io);
   } catch (err) {
     return report(err, io);

@@ -183,7 +183,31 @@ export const LINT: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT];
+export const PLAYGROUND: CommandSpec = {
+  name: 'playground',
+  summary: 'serve the browser playground (rules, a request, the outcome and trace as you type)',
+  usage: 'modrewrite playground [--port N] [--host ADDR]',
+  positionals: false,
+  flags: [
+    {
+      name: 'port',
+      type: 'string',
+      value: 'N',
+      default: '8081',
+      help: 'TCP port; 0 picks a free one',
+    },
+    {
+      name: 'host',
+      type: 'string',
+      value: 'ADDR',
+      default: '127.0.0.1',
+      help: 'address to listen on',
+    },
+    HELP_FLAG,
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT, PLAYGROUND];
 
 export const EXIT_CODES = `Exit codes:
   0  success (help, version, clean lint, serve stopped by SIGINT/SIGTERM)

@@ -1,0 +1,126 @@
+/** The engine's Evaluation (or load error) as the page's outcome box: a summary and detail rows. */
+import { mapToFile } from '../../lib/engine/directory.js';
+import type { Evaluation } from '../../lib/engine/outcome.js';
+import { RewriteError } from '../../lib/errors.js';
+import { DOCUMENT_ROOT, type PlaygroundResult, type PlaygroundState } from './model.js';
+import { virtualStat } from './vfs.js';
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  410: 'Gone',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The URL-path mapped under the DocumentRoot, and what the default handler would answer. */
+function fileRows(path: string, args: string | null): [string, string][] {
+  const mapped = mapToFile(DOCUMENT_ROOT, path, { stat: virtualStat, lstat: virtualStat });
+  const st = virtualStat(mapped.filename);
+  const serves = st?.isDirectory()
+    ? 'a directory (mod_dir: DirectorySlash / DirectoryIndex)'
+    : st?.isFile() && !mapped.pathInfo
+      ? '200 (the file exists)'
+      : st?.isFile()
+        ? `the file, with PATH_INFO ${mapped.pathInfo} (404 for a static file)`
+        : '404 (no such file in the tree)';
+  return [
+    ['filename', mapped.filename],
+    ['query', args ?? ''],
+    ['answer', serves],
+  ];
+}
+
+function effectRows(evaluation: Evaluation): [string, string][] {
+  const rows: [string, string][] = [];
+  const fx = evaluation.effects;
+  for (const [name, value] of fx.env) rows.push([`env ${name}`, value]);
+  for (const cookie of fx.cookies) rows.push(['Set-Cookie', cookie]);
+  if (fx.vary.length) rows.push(['Vary', fx.vary.join(', ')]);
+  if (fx.contentType) rows.push(['Content-Type (T=)', fx.contentType]);
+  if (fx.handler) rows.push(['handler (H=)', fx.handler]);
+  if (fx.internalRedirects) rows.push(['internal redirects', String(fx.internalRedirects)]);
+  return rows;
+}
+
+export function describeOutcome(
+  evaluation: Evaluation,
+  state: PlaygroundState,
+): PlaygroundResult['outcome'] {
+  const o = evaluation.outcome;
+  const fx = effectRows(evaluation);
+  switch (o.type) {
+    case 'pass': {
+      const parsed = state.url.split('?');
+      return {
+        kind: 'pass',
+        summary: 'no rewrite: the request is served as it came',
+        details: [...fileRows(decodeURIComponentSafe(parsed[0]), parsed[1] ?? null), ...fx],
+      };
+    }
+    case 'rewrite':
+      return {
+        kind: 'rewrite',
+        summary: `internal rewrite to ${o.url}${o.passThrough ? ' [PT]' : ''}`,
+        details: [['URL', o.url], ...fileRows(o.path, o.args), ...fx],
+      };
+    case 'file':
+      return {
+        kind: 'file',
+        summary: `filesystem path ${o.path}`,
+        details: [['filename', o.path], ['query', o.args ?? ''], ...fx],
+      };
+    case 'redirect':
+      return {
+        kind: 'redirect',
+        summary: `${o.status} redirect to ${o.location}`,
+        details: [['status', String(o.status)], ['Location', o.location], ...fx],
+      };
+    case 'status':
+      return {
+        kind: 'status',
+        summary: `${o.status} ${STATUS_TEXT[o.status] ?? ''}`.trim(),
+        details: [['status', String(o.status)], ['cause', o.reason ?? o.cause], ...fx],
+      };
+    case 'proxy':
+      return {
+        kind: 'proxy',
+        summary: `proxied [P] to ${o.target}`,
+        details: [['target', o.target], ...fx],
+      };
+  }
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A load error: every problem with its line and column, and an `error` outcome. */
+export function loadFailure(err: unknown): PlaygroundResult {
+  const problems =
+    err instanceof RewriteError && err.problems.length
+      ? err.problems.map((p) => ({
+          line: p.line,
+          column: p.column,
+          message: `${p.code}: ${p.message}`,
+        }))
+      : [{ line: 1, column: 1, message: String((err as Error).message ?? err) }];
+  return {
+    problems,
+    warnings: [],
+    outcome: {
+      kind: 'error',
+      summary: `the rules do not load (${problems.length} problem${problems.length > 1 ? 's' : ''})`,
+      details: [],
+    },
+    steps: [],
+    matchedLines: [],
+    failedLines: [],
+  };
+}
