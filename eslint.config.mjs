@@ -11,7 +11,8 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
  * - common/: helpers with no import of ours but the bottom, so every layer may use them (byte
  *   strings, Apache's escapers, the RewriteMap sources);
  * - syntax/ (text to directives) → compile/ (directives to rule sets, the expr parser, variable
- *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP) → http/ (node:http:
+ *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP) → explain/ (one
+ *   request explained: outcome and structured trace, browser-safe but explain.ts) → http/ (node:http:
  *   rewrite() and the adapter helpers site/ and proxy/ build on) → site/ | proxy/ (siblings, never
  *   importing each other, nor http/rewrite.ts) → index.ts (the public exports) → cli.
  */
@@ -21,6 +22,7 @@ const LAYERS = [
   ['lib/syntax'],
   ['lib/compile'],
   ['lib/engine'],
+  ['lib/explain'],
   ['lib/http'],
   ['lib/site', 'lib/proxy'],
   ['lib/index.ts'],

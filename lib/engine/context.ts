@@ -13,6 +13,7 @@ import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } fro
 import type { MapBudget } from './budget.js';
 import { directoryPass, mapToFile } from './directory.js';
 import { serverPass } from './server.js';
+import { textHook, type TraceHook } from './trace.js';
 
 // throwIfNoEntry: a missing file is the common case on this path; exceptions would cost ~10 µs each
 export const nodeFs: FsView = {
@@ -43,7 +44,10 @@ export interface EvaluateInput {
   readonly env?: ReadonlyMap<string, string>;
   /** END was set by an earlier pass of the same request. */
   readonly end?: boolean;
+  /** Trace lines (rendered from the structured events). */
   readonly trace?: (line: string) => void;
+  /** Structured trace events (explain()); when given, `trace` is not called. */
+  readonly traceEvents?: TraceHook;
   /** Per-directory: the URL-path of the directory the rules belong to (default `/`). */
   readonly directory?: string;
   /** The request's budget for asynchronous map answers (none: wait as long as they take). */
@@ -83,7 +87,7 @@ export function makeContext(
     status: 0,
     uriReduced: false,
     end: !!input.end,
-    trace: input.trace,
+    trace: input.traceEvents ?? (input.trace ? textHook(input.trace) : undefined),
     redirected,
     original: { uri: input.uri },
   };
@@ -109,6 +113,7 @@ export function makeSubrequest(
       env: undefined,
       end: false,
       trace: undefined,
+      traceEvents: undefined,
     };
     if (perdirDir === undefined) {
       const st: RequestState = {
@@ -164,6 +169,7 @@ export function makeFileSubrequest(
       env: undefined,
       end: false,
       trace: undefined,
+      traceEvents: undefined,
     };
     const st: RequestState = { uri, args: null, filename: path, pathInfo: '', env: new Map() };
     const r = directoryPass(
@@ -219,6 +225,16 @@ export const UNTOUCHED: Evaluation = Object.freeze({
 });
 
 export function finish(ctx: EvalContext, outcome: Outcome, internalRedirects: number): Evaluation {
+  ctx.trace?.({ type: 'outcome', outcome });
+  return evaluation(ctx, outcome, internalRedirects);
+}
+
+/** finish() without the trace's outcome event (a pass whose result is not the request's outcome). */
+export function evaluation(
+  ctx: EvalContext,
+  outcome: Outcome,
+  internalRedirects: number,
+): Evaluation {
   if (
     outcome === PASS &&
     ctx.responseVary === NONE &&

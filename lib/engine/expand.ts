@@ -87,7 +87,7 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
   try {
     v = map.lookup(key);
   } catch (err) {
-    ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${(err as Error).message}`);
+    ctx.trace?.({ type: 'map', map: name, key, error: (err as Error).message });
     v = undefined;
   }
   if (v && typeof (v as Promise<unknown>).then === 'function') {
@@ -96,7 +96,7 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
         ctx.mapCache.set(cacheKey, x === '' ? undefined : x);
       },
       (err: Error) => {
-        ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${err.message}`);
+        ctx.trace?.({ type: 'map', map: name, key, error: err.message });
         ctx.mapCache.set(cacheKey, undefined);
       },
     );
@@ -104,8 +104,6 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
   }
   const value = v === '' ? undefined : (v as string | undefined);
   ctx.mapCache.set(cacheKey, value);
-  ctx.trace?.(
-    `map lookup ${value === undefined ? 'FAILED' : 'OK'}: map=${name} key=${key}${value === undefined ? '' : ` -> val=${value}`}`,
-  );
+  ctx.trace?.({ type: 'map', map: name, key, ...(value === undefined ? {} : { value }) });
   return value;
 }

@@ -1,6 +1,7 @@
 /** Mutable per-request state of one evaluation (Apache's request_rec fields mod_rewrite touches). */
 import type { RewriteMapSource } from '../common/maps.js';
 import type { RequestView, ServerInfo } from './request.js';
+import type { TraceHook } from './trace.js';
 
 export interface FsView {
   /** stat(): undefined when the path does not exist. */
@@ -70,8 +71,8 @@ export interface EvalContext {
   end: boolean;
   /** Set when a map lookup is asynchronous: the driver awaits it and re-runs. */
   pending?: Promise<unknown>;
-  /** trace lines, like Apache's rewrite:trace log. */
-  readonly trace?: (line: string) => void;
+  /** Structured trace events (trace.ts); text lines like Apache's rewrite:trace log are rendered from them. */
+  readonly trace?: TraceHook;
   /** REDIRECT_STATUS etc. (true when this pass follows an internal redirect). */
   readonly redirected: boolean;
   /** Original request facts for THE_REQUEST and SCRIPT_URL. */
