@@ -1,6 +1,6 @@
 /** The engine's Evaluation (or load error) as the page's outcome box: a summary and detail rows. */
 import { mapToFile } from '../../lib/engine/directory.js';
-import type { Evaluation } from '../../lib/engine/outcome.js';
+import type { ExplainResult } from '../../lib/explain/core.js';
 import { RewriteError } from '../../lib/errors.js';
 import { DOCUMENT_ROOT, type PlaygroundResult, type PlaygroundState } from './model.js';
 import { virtualStat } from './vfs.js';
@@ -33,63 +33,65 @@ function fileRows(path: string, args: string | null): [string, string][] {
   ];
 }
 
-function effectRows(evaluation: Evaluation): [string, string][] {
+function effectRows(result: ExplainResult): [string, string][] {
   const rows: [string, string][] = [];
-  const fx = evaluation.effects;
-  for (const [name, value] of fx.env) rows.push([`env ${name}`, value]);
-  for (const cookie of fx.cookies) rows.push(['Set-Cookie', cookie]);
-  if (fx.vary.length) rows.push(['Vary', fx.vary.join(', ')]);
-  if (fx.contentType) rows.push(['Content-Type (T=)', fx.contentType]);
-  if (fx.handler) rows.push(['handler (H=)', fx.handler]);
-  if (fx.internalRedirects) rows.push(['internal redirects', String(fx.internalRedirects)]);
+  for (const [name, value] of Object.entries(result.env)) rows.push([`env ${name}`, value]);
+  for (const [name, value] of result.headers) rows.push([name, value]);
+  if (result.contentType) rows.push(['Content-Type (T=)', result.contentType]);
+  if (result.handler) rows.push(['handler (H=)', result.handler]);
+  if (result.internalRedirects) rows.push(['internal redirects', String(result.internalRedirects)]);
+  if (result.stop) rows.push(['stopped', stopText(result)]);
   return rows;
 }
 
+function stopText(result: ExplainResult): string {
+  const at = result.stop?.pos ? ` (line ${result.stop.pos.line})` : '';
+  return `${result.stop?.reason ?? ''}${at}`;
+}
+
+/** The outcome box: explain()'s one-line summary, then what it means for the request. */
 export function describeOutcome(
-  evaluation: Evaluation,
+  result: ExplainResult,
   state: PlaygroundState,
 ): PlaygroundResult['outcome'] {
-  const o = evaluation.outcome;
-  const fx = effectRows(evaluation);
+  const o = result.outcome;
+  const fx = effectRows(result);
+  const summary = result.summary;
   switch (o.type) {
     case 'pass': {
-      const parsed = state.url.split('?');
+      const [path, query] = state.url.split('?');
       return {
         kind: 'pass',
-        summary: 'no rewrite: the request is served as it came',
-        details: [...fileRows(decodeURIComponentSafe(parsed[0]), parsed[1] ?? null), ...fx],
+        summary,
+        details: [...fileRows(decodeURIComponentSafe(path ?? '/'), query ?? null), ...fx],
       };
     }
     case 'rewrite':
       return {
         kind: 'rewrite',
-        summary: `internal rewrite to ${o.url}${o.passThrough ? ' [PT]' : ''}`,
+        summary,
         details: [['URL', o.url], ...fileRows(o.path, o.args), ...fx],
       };
     case 'file':
       return {
         kind: 'file',
-        summary: `filesystem path ${o.path}`,
+        summary,
         details: [['filename', o.path], ['query', o.args ?? ''], ...fx],
       };
     case 'redirect':
       return {
         kind: 'redirect',
-        summary: `${o.status} redirect to ${o.location}`,
+        summary,
         details: [['status', String(o.status)], ['Location', o.location], ...fx],
       };
     case 'status':
       return {
         kind: 'status',
-        summary: `${o.status} ${STATUS_TEXT[o.status] ?? ''}`.trim(),
+        summary: `${summary}: ${STATUS_TEXT[o.status] ?? ''}`.replace(/: $/, ''),
         details: [['status', String(o.status)], ['cause', o.reason ?? o.cause], ...fx],
       };
     case 'proxy':
-      return {
-        kind: 'proxy',
-        summary: `proxied [P] to ${o.target}`,
-        details: [['target', o.target], ...fx],
-      };
+      return { kind: 'proxy', summary, details: [['target', o.target], ...fx] };
   }
 }
 
