@@ -56,14 +56,33 @@ function step(event: TraceEvent): TraceStep {
   return { kind: event.type, line, text: stepText(event), ok };
 }
 
-/** Rule and condition lines tried without success (a rule that matched once is not among them). */
-function failedLines(trace: readonly TraceEvent[], matched: ReadonlySet<number>): number[] {
+/**
+ * The lines to highlight: a rule whose pattern and conditions held, with those conditions; and
+ * the rule and condition lines that were tried but never held (in any round).
+ */
+function highlights(trace: readonly TraceEvent[]): { matched: number[]; failed: number[] } {
+  const matched = new Set<number>();
   const failed = new Set<number>();
+  let rule: { line: number; conds: number[] } | undefined;
+  const settle = (): void => {
+    if (rule) for (const line of [rule.line, ...rule.conds]) matched.add(line);
+    rule = undefined;
+  };
   for (const e of trace) {
-    if ((e.type === 'rule' || e.type === 'cond') && !e.matched) failed.add(e.pos.line);
-    if (e.type === 'conditions-failed') failed.add(e.pos.line);
+    if (e.type === 'rule') {
+      settle();
+      if (e.matched) rule = { line: e.pos.line, conds: [] };
+      else failed.add(e.pos.line);
+    } else if (e.type === 'cond') {
+      if (e.matched) rule?.conds.push(e.pos.line);
+      else failed.add(e.pos.line);
+    } else if (e.type === 'conditions-failed') {
+      failed.add(e.pos.line);
+      rule = undefined;
+    }
   }
-  return [...failed].filter((line) => !matched.has(line));
+  settle();
+  return { matched: [...matched], failed: [...failed].filter((line) => !matched.has(line)) };
 }
 
 /** Runs the page's case. Never throws: a load error or a request error is a result too. */
@@ -101,13 +120,13 @@ export function runCase(state: PlaygroundState): PlaygroundResult {
     column: w.column,
     message: `${w.code}: ${w.message}`,
   }));
-  const matched = new Set(result.matchedRules.map((p) => p.line));
+  const lines = highlights(result.trace);
   return {
     problems: [],
     warnings,
     outcome: describeOutcome(result, state),
     steps: result.trace.filter((e) => e.type !== 'outcome').map(step),
-    matchedLines: [...matched],
-    failedLines: failedLines(result.trace, matched),
+    matchedLines: lines.matched,
+    failedLines: lines.failed,
   };
 }

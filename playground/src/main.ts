@@ -183,8 +183,13 @@ let generation = 0;
 /** Re-runs the case and stores it in the hash, once the typing pauses. */
 function changed(): void {
   renderTree();
+  // set until the result and the hash match the inputs (tests and scripts wait on it)
+  document.body.dataset.pending = 'true';
   clearTimeout(timer);
-  timer = setTimeout(() => void update(), DEBOUNCE_MS);
+  timer = setTimeout(() => {
+    timer = undefined;
+    void update();
+  }, DEBOUNCE_MS);
 }
 
 async function update(): Promise<void> {
@@ -195,6 +200,7 @@ async function update(): Promise<void> {
   if (mine !== generation) return;
   history.replaceState(null, '', `#${hash}`);
   document.body.dataset.state = hash;
+  if (timer === undefined) delete document.body.dataset.pending;
 }
 
 function addFile(event: Event): void {

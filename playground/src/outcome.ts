@@ -1,6 +1,6 @@
 /** The engine's Evaluation (or load error) as the page's outcome box: a summary and detail rows. */
 import { mapToFile } from '../../lib/engine/directory.js';
-import type { ExplainResult } from '../../lib/explain/core.js';
+import { renderTraceEvent, type ExplainResult } from '../../lib/explain/core.js';
 import { RewriteError } from '../../lib/errors.js';
 import { DOCUMENT_ROOT, type PlaygroundResult, type PlaygroundState } from './model.js';
 import { virtualStat } from './vfs.js';
@@ -40,13 +40,14 @@ function effectRows(result: ExplainResult): [string, string][] {
   if (result.contentType) rows.push(['Content-Type (T=)', result.contentType]);
   if (result.handler) rows.push(['handler (H=)', result.handler]);
   if (result.internalRedirects) rows.push(['internal redirects', String(result.internalRedirects)]);
-  if (result.stop) rows.push(['stopped', stopText(result)]);
+  if (result.stop) rows.push(['why', stopText(result.stop)]);
   return rows;
 }
 
-function stopText(result: ExplainResult): string {
-  const at = result.stop?.pos ? ` (line ${result.stop.pos.line})` : '';
-  return `${result.stop?.reason ?? ''}${at}`;
+/** Why the last pass stopped, in the trace's words, with the rule's line. */
+function stopText(stop: NonNullable<ExplainResult['stop']>): string {
+  const text = renderTraceEvent({ type: 'stop', reason: stop.reason });
+  return stop.pos ? `${text} (line ${stop.pos.line})` : text;
 }
 
 /** The outcome box: explain()'s one-line summary, then what it means for the request. */
