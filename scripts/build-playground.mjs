@@ -14,11 +14,9 @@ const shim = (name) => join(here, 'shims', `${name}.ts`);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-await build({
-  entryPoints: [join(here, 'src', 'main.ts')],
-  outfile: join(out, 'app.js'),
+// app.js (the page, an ES module) and worker.js (the engine, a classic worker script)
+const common = {
   bundle: true,
-  format: 'esm',
   platform: 'browser',
   target: ['es2022'],
   minify: true,
@@ -34,6 +32,18 @@ await build({
     'node:v8': shim('node-v8'),
     'node:child_process': shim('node-child-process'),
   },
+};
+await build({
+  ...common,
+  entryPoints: [join(here, 'src', 'main.ts')],
+  outfile: join(out, 'app.js'),
+  format: 'esm',
+});
+await build({
+  ...common,
+  entryPoints: [join(here, 'src', 'worker.ts')],
+  outfile: join(out, 'worker.js'),
+  format: 'iife',
 });
 for (const file of ['index.html', 'style.css']) copyFileSync(join(here, file), join(out, file));
 console.log(`playground built in ${out}`);

@@ -67,6 +67,7 @@ describe('the static server', () => {
     ['/', 200, 'text/html; charset=utf-8'],
     ['/app.js', 200, 'text/javascript; charset=utf-8'],
     ['/style.css', 200, 'text/css; charset=utf-8'],
+    ['/worker.js', 200, 'text/javascript; charset=utf-8'],
     ['/../package.json', 404, 'text/plain'],
     ['/%2e%2e/package.json', 404, 'text/plain'],
     ['/..%2fpackage.json', 404, 'text/plain'],
@@ -83,6 +84,15 @@ describe('the static server', () => {
     const res = await fetch(base, { method: 'POST', body: 'x' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  test('modrewrite playground --help lists its flags with their defaults', async () => {
+    const out: string[] = [];
+    expect(await main(['playground', '--help'], { out: (l) => out.push(l), err: () => {} })).toBe(
+      0,
+    );
+    expect(out.join('\n')).toMatch(/--port N +TCP port; 0 picks a free one \(default: 8081\)/);
+    expect(out.join('\n')).toMatch(/--host ADDR +address to listen on \(default: 127\.0\.0\.1\)/);
   });
 
   test('a bad --port is a usage error (exit 2)', async () => {
@@ -200,6 +210,20 @@ if (!haveChromium && !process.env.CI)
     );
     expect(await page.textContent('#problems')).toMatch(/^line 2, column \d+: ERR_/);
     expect(await page.getAttribute('#backdrop [data-line="2"]', 'class')).toBe('problem');
+  });
+
+  test('a pattern that backtracks without end is stopped; the page stays usable', async () => {
+    await page.check('#context-server');
+    await page.fill('#rules', 'RewriteEngine On\nRewriteRule ^/(a+)+$ /x [L]\n');
+    await page.fill('#url', '/' + 'a'.repeat(40) + '!');
+    await page.waitForFunction(
+      () => document.querySelector('#outcome-summary')?.textContent?.startsWith('stopped after'),
+      undefined,
+      { timeout: 10_000 },
+    );
+    // the engine's worker was replaced: the next URL is answered at once
+    await page.fill('#url', '/aaa');
+    await waitForDetail(page, 'URL', '/x');
   });
 
   test('screenshot of the default case for the README (docs/playground.png)', async () => {

@@ -1,8 +1,9 @@
 /**
- * The page: reads the inputs into a PlaygroundState, runs it (debounced) through engine.ts, renders
+ * The page: reads the inputs into a PlaygroundState, runs it (debounced) in the engine's worker
+ * (runner.ts, worker.ts → engine.ts), renders
  * the outcome, the trace and the rule-line highlights, and keeps the state in the URL's hash.
  */
-import { runCase } from './engine.js';
+import { Runner } from './runner.js';
 import { DEFAULT_STATE, type PlaygroundResult, type PlaygroundState } from './model.js';
 import { decodeState, encodeState } from './state.js';
 
@@ -37,6 +38,7 @@ const ui = {
 };
 
 let files: string[] = [];
+const runner = new Runner(new URL('./worker.js', import.meta.url));
 
 function readState(): PlaygroundState {
   return {
@@ -195,7 +197,9 @@ function changed(): void {
 async function update(): Promise<void> {
   const mine = ++generation;
   const state = readState();
-  renderResult(runCase(state));
+  const result = await runner.run(state);
+  if (mine !== generation || !result) return;
+  renderResult(result);
   const hash = await encodeState(state);
   if (mine !== generation) return;
   history.replaceState(null, '', `#${hash}`);
