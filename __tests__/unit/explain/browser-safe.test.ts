@@ -86,11 +86,9 @@ describe('explainSync without Node built-ins', () => {
     globalThis.Buffer = savedBuffer;
   });
 
-  test.each(CASES)('%s', (_name, source, request, summary) => {
-    // required after the mocks are in place and Buffer is gone
-     
-    const { explainSync } =
-      require('../../../lib/explain/core') as typeof import('../../../lib/explain/core');
+  test.each(CASES)('%s', async (_name, source, request, summary) => {
+    // loaded after the mocks are in place and Buffer is gone
+    const { explainSync } = await import('../../../lib/explain/core');
     expect(explainSync(source, request).summary).toBe(summary);
   });
 });
