@@ -88,7 +88,7 @@ describe('explainSync without Node built-ins', () => {
 
   test.each(CASES)('%s', async (_name, source, request, summary) => {
     // loaded after the mocks are in place and Buffer is gone
-    const { explainSync } = await import('../../../lib/explain/core');
+    const { explainSync } = await import('../../../lib/explain/core.js');
     expect(explainSync(source, request).summary).toBe(summary);
   });
 });
