@@ -42,6 +42,7 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
         if (n.toLowerCase() !== 'host') ctx.varyThis = append(ctx.varyThis, n);
         return headerValue(ctx.view.headers, n);
       },
+      fs: ctx.fs,
     });
     rc = r.ok;
     if (rc && !c.negate && r.captures) ctx.rc = { src: r.captures.input, m: r.captures };

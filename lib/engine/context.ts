@@ -3,9 +3,7 @@
  * map answers asynchronously, in which case the evaluation re-runs after the answer arrives (map
  * results are cached per request).
  */
-import { lstatSync, statSync } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import { fsPath } from '../common/bytes.js';
 import { RewriteRuntimeError } from '../errors.js';
 import { PASS, type Evaluation, type Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
@@ -13,25 +11,10 @@ import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } fro
 import type { MapBudget } from './budget.js';
 import { directoryPass, mapToFile } from './directory.js';
 import { serverPass } from './server.js';
-import { textHook, type TraceHook } from './trace.js';
+import { nodeFs } from './node-fs.js';
 
-// throwIfNoEntry: a missing file is the common case on this path; exceptions would cost ~10 µs each
-export const nodeFs: FsView = {
-  stat(p) {
-    try {
-      return statSync(fsPath(p), { throwIfNoEntry: false });
-    } catch {
-      return undefined;
-    }
-  },
-  lstat(p) {
-    try {
-      return lstatSync(fsPath(p), { throwIfNoEntry: false });
-    } catch {
-      return undefined;
-    }
-  },
-};
+export { nodeFs } from './node-fs.js';
+import { textHook, type TraceHook } from './trace.js';
 
 export interface EvaluateInput {
   readonly view: RequestView;

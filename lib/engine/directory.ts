@@ -3,7 +3,7 @@
  * applies, and substitutions are internal redirects that re-run the rules, capped like
  * LimitInternalRecursion.
  */
-import { posix } from 'node:path';
+import { normalizeAbsolute } from '../common/posix-path.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
 import { absoluteUri, NOT_ABSOLUTE } from './uri.js';
@@ -42,7 +42,7 @@ export function mapToFile(
   fs: FsView,
 ): { filename: string; pathInfo: string } {
   const root = docRoot.replace(/\/$/, '');
-  const segs = (DOT_SEGMENT.test(uri) ? posix.normalize(uri) : uri).split('/');
+  const segs = (DOT_SEGMENT.test(uri) ? normalizeAbsolute(uri) : uri).split('/');
   let path = root;
   for (let i = 1; i < segs.length; i++) {
     const candidate = path + '/' + segs[i];

@@ -5,10 +5,16 @@ import type { TraceHook } from './trace.js';
 
 export interface FsView {
   /** stat(): undefined when the path does not exist. */
-  stat(
-    path: string,
-  ):
-    | { isFile(): boolean; isDirectory(): boolean; size: number | bigint; mode: number | bigint }
+  stat(path: string):
+    | {
+        isFile(): boolean;
+        isDirectory(): boolean;
+        size: number | bigint;
+        mode: number | bigint;
+        /** Owner and group (SCRIPT_USER, SCRIPT_GROUP); a virtual tree has none. */
+        uid?: number | bigint;
+        gid?: number | bigint;
+      }
     | undefined;
   /** lstat(): undefined when the path does not exist. */
   lstat(path: string): { isSymbolicLink(): boolean } | undefined;

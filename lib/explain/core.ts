@@ -55,11 +55,11 @@ export interface ExplainSource {
 
 /** The request to explain. */
 export interface ExplainRequest {
-  /** A request-target (`/path?query`) or an absolute `http(s)://host/path` (sets Host and HTTPS). */
+  /** A request-target (`/path?query`), or an absolute `http(s)://host/path` (its host is the Host, as in Apache; `https:` sets HTTPS). */
   readonly url: string;
   /** @default 'GET' */
   readonly method?: string;
-  /** Request headers (any case). Host defaults to the URL's host, else `serverName`. */
+  /** Request headers (any case). Host: an absolute URL's host, else this header, else `serverName`. */
   readonly headers?: Readonly<Record<string, string | readonly string[]>>;
   /** @default '127.0.0.1' */
   readonly remoteAddr?: string;
@@ -236,11 +236,20 @@ interface Target {
   readonly secure: boolean;
 }
 
-/** `http://host/path` → the target `/path` and the Host; a request-target stays as it is. */
+/**
+ * The request-target as written (`/path?q`, or the absolute form `http://host/path`) and, from an
+ * absolute URL, HTTPS and the host: Apache's ap_read_request puts the target's host, lower-cased,
+ * in place of the Host header (conformance case 147; http/request-view.ts does the same).
+ */
 function splitUrl(url: string): Target {
-  const m = /^(https?):\/\/([^/?#]*)([^#]*)/i.exec(url);
+  const m = /^(https?):\/\/([^/?#]*)/i.exec(url);
   if (!m) return { target: url, secure: false };
-  return { target: m[3] || '/', host: m[2], secure: m[1]!.toLowerCase() === 'https' };
+  const authority = m[2]!.slice(m[2]!.lastIndexOf('@') + 1).toLowerCase();
+  return {
+    target: url,
+    ...(authority ? { host: authority } : {}),
+    secure: m[1]!.toLowerCase() === 'https',
+  };
 }
 
 function requestView(request: ExplainRequest, target: Target, serverName: string): RequestView {
@@ -249,7 +258,8 @@ function requestView(request: ExplainRequest, target: Target, serverName: string
     const key = name.toLowerCase();
     headers[key] = typeof value === 'string' ? utf8ToBytes(value) : value.map(utf8ToBytes);
   }
-  headers.host ??= target.host ?? serverName;
+  if (target.host) headers.host = target.host;
+  headers.host ??= serverName;
   const secure = target.secure || !!request.secure;
   const remote = request.remoteAddr ?? '127.0.0.1';
   return {
