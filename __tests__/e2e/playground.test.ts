@@ -212,6 +212,29 @@ if (!haveChromium && !process.env.CI)
     expect(await page.getAttribute('#backdrop [data-line="2"]', 'class')).toBe('problem');
   });
 
+  test('UTF-8 in rules, URLs and file names meets as bytes, as in Apache', async () => {
+    await page.check('#context-server');
+    await page.fill('#rules', 'RewriteEngine On\nRewriteRule ^/café/(.)$ /menü.html?c=$1 [L]\n');
+    await setFiles(page, ['menü.html']);
+    await page.fill('#url', '/caf%C3%A9/%C3%BC');
+    // `.` is one byte (PCRE without UTF): the rule does not match a two-byte ü
+    await page.waitForSelector('body[data-ready="true"]:not([data-pending])');
+    expect(await page.getAttribute('#outcome', 'data-kind')).toBe('pass');
+    expect(await page.textContent('#trace')).toContain(
+      "applying pattern '^/café/(.)$' to uri '/café/ü' (no match)",
+    );
+    await page.fill('#url', '/caf%C3%A9/x');
+    await waitForDetail(page, 'filename', `${DOCUMENT_ROOT}/menü.html`);
+    expect(await detail(page, 'answer')).toBe('200 (the file exists)');
+    expect(await page.textContent('#trace')).toContain("[$1='x']");
+    // -f sees the file the URL's bytes name
+    await page.check('#context-directory');
+    await page.fill('#rules', 'RewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^ index.php [L]\n');
+    await page.fill('#url', '/men%C3%BC.html');
+    await page.waitForSelector('body[data-ready="true"]:not([data-pending])');
+    expect(await page.textContent('#outcome-summary')).toBe('pass through (nothing rewritten)');
+  });
+
   test('a pattern that backtracks without end is stopped; the page stays usable', async () => {
     await page.check('#context-server');
     await page.fill('#rules', 'RewriteEngine On\nRewriteRule ^/(a+)+$ /x [L]\n');
@@ -243,15 +266,20 @@ async function enterCase(page: Page, kase: Case, target: string): Promise<void> 
   await page.check(kase.context === 'server' ? '#context-server' : '#context-directory');
   await page.fill('#directory', kase.directory ?? '/');
   await page.fill('#rules', kase.rules);
-  while ((await page.locator('#file-tree .remove').count()) > 0)
-    await page.locator('#file-tree .remove').first().click();
-  for (const path of Object.keys(kase.files ?? {})) {
-    await page.fill('#new-file', path);
-    await page.press('#new-file', 'Enter');
-  }
+  await setFiles(page, Object.keys(kase.files ?? {}));
   await page.fill('#headers', HOST_HEADERS);
   await page.fill('#url', '');
   await page.locator('#url').pressSequentially(target);
+}
+
+/** Empties the file tree with its × buttons, then adds each path through the form. */
+async function setFiles(page: Page, paths: readonly string[]): Promise<void> {
+  while ((await page.locator('#file-tree .remove').count()) > 0)
+    await page.locator('#file-tree .remove').first().click();
+  for (const path of paths) {
+    await page.fill('#new-file', path);
+    await page.press('#new-file', 'Enter');
+  }
 }
 
 async function detail(page: Page, label: string): Promise<string | undefined> {

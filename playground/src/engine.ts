@@ -9,6 +9,7 @@ import {
   renderTraceEvent,
   type TraceEvent,
 } from '../../lib/explain/core.js';
+import { utf8ToBytes } from '../../lib/common/bytes.js';
 import { RewriteError } from '../../lib/errors.js';
 import {
   DOCUMENT_ROOT,
@@ -18,6 +19,7 @@ import {
   type TraceStep,
 } from './model.js';
 import { describeOutcome, loadFailure } from './outcome.js';
+import { displayFields } from './text.js';
 import { setVirtualFiles } from './vfs.js';
 
 /** `Name: value` lines → header names and values (a repeated name keeps every value). */
@@ -33,9 +35,12 @@ export function parseHeaders(text: string): Record<string, string[]> {
   return Object.fromEntries(headers);
 }
 
-/** The tree as explain() takes it; a file is one byte long, so `-s` holds for it. */
+/**
+ * The tree as explain() takes it: names as the byte strings the engine's paths are (a typed
+ * `menü.html` is the file `/men%C3%BC.html` asks for); a file is one byte long, so `-s` holds.
+ */
 function virtualFiles(paths: readonly string[]): Record<string, string> {
-  return Object.fromEntries(paths.map((p) => [p, p.endsWith('/') ? '' : '.']));
+  return Object.fromEntries(paths.map((p) => [utf8ToBytes(p), p.endsWith('/') ? '' : '.']));
 }
 
 /** The event's text without its `file:line:col: ` (the page shows the line apart). */
@@ -45,7 +50,17 @@ function stepText(event: TraceEvent): string {
   return pos && text.startsWith(pos) ? text.slice(pos.length) : text;
 }
 
-function step(event: TraceEvent): TraceStep {
+/** `$1='x' $2='y'` (or `%1…` for a condition): the groups a match captured. */
+function capturesText(sign: string, captures: readonly (string | null)[] | undefined): string {
+  if (!captures || captures.length < 2) return '';
+  const groups = captures
+    .slice(1)
+    .map((c, i) => `${sign}${i + 1}=${c === null ? 'unset' : `'${c}'`}`);
+  return `  [${groups.join(' ')}]`;
+}
+
+function step(raw: TraceEvent): TraceStep {
+  const event = displayFields(raw);
   const line = 'pos' in event && event.pos ? event.pos.line : undefined;
   const ok =
     event.type === 'rule' || event.type === 'cond'
@@ -53,7 +68,13 @@ function step(event: TraceEvent): TraceStep {
       : event.type === 'conditions-failed'
         ? false
         : undefined;
-  return { kind: event.type, line, text: stepText(event), ok };
+  const groups =
+    event.type === 'rule' && event.matched && !event.negate
+      ? capturesText('$', event.captures)
+      : event.type === 'cond' && event.matched && !event.negate
+        ? capturesText('%', event.captures)
+        : '';
+  return { kind: event.type, line, text: stepText(event) + groups, ok };
 }
 
 /**
@@ -87,7 +108,8 @@ function highlights(trace: readonly TraceEvent[]): { matched: number[]; failed: 
 
 /** Runs the page's case. Never throws: a load error or a request error is a result too. */
 export function runCase(state: PlaygroundState): PlaygroundResult {
-  // the node:fs shim answers the engine's own stats (%{REQUEST_FILENAME} -f in expr, variables)
+  // explain() stats through the FsView it builds from `files`; the node:fs shim answers from the
+  // same tree for what still reads node:fs at load (`<IfFile>`)
   setVirtualFiles(DOCUMENT_ROOT, state.files);
   let result;
   try {

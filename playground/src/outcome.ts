@@ -1,6 +1,11 @@
 /** The engine's Evaluation (or load error) as the page's outcome box: a summary and detail rows. */
 import { mapToFile } from '../../lib/engine/directory.js';
-import { renderTraceEvent, type ExplainResult } from '../../lib/explain/core.js';
+import {
+  describeOutcome as describeExplained,
+  renderTraceEvent,
+  type ExplainResult,
+} from '../../lib/explain/core.js';
+import { displayBytes, displayFields } from './text.js';
 import { RewriteError } from '../../lib/errors.js';
 import { DOCUMENT_ROOT, type PlaygroundResult, type PlaygroundState } from './model.js';
 import { virtualStat } from './vfs.js';
@@ -36,7 +41,7 @@ function fileRows(path: string, args: string | null): [string, string][] {
 function effectRows(result: ExplainResult): [string, string][] {
   const rows: [string, string][] = [];
   for (const [name, value] of Object.entries(result.env)) rows.push([`env ${name}`, value]);
-  for (const [name, value] of result.headers) rows.push([name, value]);
+  for (const [name, value] of result.headers) rows.push([name, displayBytes(value)]);
   if (result.contentType) rows.push(['Content-Type (T=)', result.contentType]);
   if (result.handler) rows.push(['handler (H=)', result.handler]);
   if (result.internalRedirects) rows.push(['internal redirects', String(result.internalRedirects)]);
@@ -55,9 +60,9 @@ export function describeOutcome(
   result: ExplainResult,
   state: PlaygroundState,
 ): PlaygroundResult['outcome'] {
-  const o = result.outcome;
+  const o = displayFields(result.outcome);
   const fx = effectRows(result);
-  const summary = result.summary;
+  const summary = describeExplained(o);
   switch (o.type) {
     case 'pass': {
       const [path, query] = state.url.split('?');

@@ -1,7 +1,7 @@
 /**
  * The virtual file tree `-f`/`-d`/`-s` and the URL-to-file mapping see: a set of paths under the
- * DocumentRoot. It answers both the engine's injected `FsView` and the `node:fs` shim of the browser
- * bundle (shims/node-fs.ts), so every stat the engine makes reads the same tree.
+ * DocumentRoot. It answers the `node:fs` shim of the browser bundle (shims/node-fs.ts: `<IfFile>` at
+ * load) and the outcome box (which file a URL maps to), so they read the tree explain() is given.
  */
 
 interface VirtualStat {
