@@ -249,6 +249,20 @@ if (!haveChromium && !process.env.CI)
     await waitForDetail(page, 'URL', '/x');
   });
 
+  test.each([
+    ['Force HTTPS and www (server)', 'Location', 'https://www.example.com/shop/cart?id=7'],
+    [
+      '.htaccess in a subdirectory, RewriteBase',
+      'Location',
+      'http://www.example.com/blog/new/hello',
+    ],
+    ['Deny by user agent, [F]', 'status', '403'],
+    ['Front controller (.htaccess)', 'filename', `${DOCUMENT_ROOT}/index.php`],
+  ])('the example %s shows %s %s', async (name, label, value) => {
+    await page.selectOption('#examples', { label: name });
+    await waitForDetail(page, label, value);
+  });
+
   test('screenshot of the default case for the README (docs/playground.png)', async () => {
     // a fresh page without a hash: the default case
     await page.close();
@@ -264,7 +278,8 @@ if (!haveChromium && !process.env.CI)
 /** Types the case into the page: context, rules, files, headers, then the URL key by key. */
 async function enterCase(page: Page, kase: Case, target: string): Promise<void> {
   await page.check(kase.context === 'server' ? '#context-server' : '#context-directory');
-  await page.fill('#directory', kase.directory ?? '/');
+  // the directory is an .htaccess's: the field is disabled for server context
+  if (kase.context === 'directory') await page.fill('#directory', kase.directory ?? '/');
   await page.fill('#rules', kase.rules);
   await setFiles(page, Object.keys(kase.files ?? {}));
   await page.fill('#headers', HOST_HEADERS);

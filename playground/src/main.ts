@@ -3,6 +3,7 @@
  * (runner.ts, worker.ts → engine.ts), renders
  * the outcome, the trace and the rule-line highlights, and keeps the state in the URL's hash.
  */
+import { EXAMPLES } from './examples.js';
 import { Runner } from './runner.js';
 import { DEFAULT_STATE, type PlaygroundResult, type PlaygroundState } from './model.js';
 import { decodeState, encodeState } from './state.js';
@@ -33,6 +34,7 @@ const ui = {
   summary: el<HTMLParagraphElement>('outcome-summary'),
   details: el<HTMLTableElement>('outcome-details'),
   trace: el<HTMLOListElement>('trace'),
+  examples: el<HTMLSelectElement>('examples'),
   share: el<HTMLButtonElement>('share'),
   shareStatus: el<HTMLSpanElement>('share-status'),
 };
@@ -57,6 +59,7 @@ function writeState(state: PlaygroundState): void {
   ui.server.checked = state.context === 'server';
   ui.directory.checked = state.context === 'directory';
   ui.directoryPath.value = state.directory;
+  ui.directoryPath.disabled = state.context === 'server';
   if (![...ui.method.options].some((o) => o.value === state.method))
     ui.method.add(new Option(state.method));
   ui.method.value = state.method;
@@ -185,6 +188,7 @@ let generation = 0;
 /** Re-runs the case and stores it in the hash, once the typing pauses. */
 function changed(): void {
   renderTree();
+  ui.directoryPath.disabled = ui.server.checked;
   // set until the result and the hash match the inputs (tests and scripts wait on it)
   document.body.dataset.pending = 'true';
   clearTimeout(timer);
@@ -226,7 +230,17 @@ async function copyLink(): Promise<void> {
   }
 }
 
+function loadExample(): void {
+  const example = EXAMPLES[Number(ui.examples.value)];
+  ui.examples.value = '';
+  if (!example) return;
+  writeState(example.state);
+  changed();
+}
+
 async function start(): Promise<void> {
+  ui.examples.append(...EXAMPLES.map((e, i) => new Option(e.name, String(i))));
+  ui.examples.addEventListener('change', loadExample);
   writeState((await decodeState(location.hash)) ?? DEFAULT_STATE);
   for (const input of [ui.rules, ui.directoryPath, ui.url, ui.headers])
     input.addEventListener('input', changed);
