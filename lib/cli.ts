@@ -18,6 +18,7 @@ import { site } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
+import { testCommand, useColor } from './cli/test-command.js';
 import {
   commandHelp,
   findCommand,
@@ -25,6 +26,7 @@ import {
   nearest,
   parseCommand,
   SERVE,
+  TEST,
   UsageError,
   type Parsed,
 } from './cli/args.js';
@@ -93,6 +95,7 @@ export async function main(
       return 0;
     }
     if (spec === SERVE) return await serve(parsed, io);
+    if (spec === TEST) return await testCommand(parsed, io, io === stdio && useColor());
     return lint(parsed, io);
   } catch (err) {
     return report(err, io);
