@@ -19,6 +19,7 @@ import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
 import { playground } from './cli/playground.js';
+import { testCommand, useColor } from './cli/test-command.js';
 import {
   commandHelp,
   findCommand,
@@ -27,6 +28,7 @@ import {
   parseCommand,
   PLAYGROUND,
   SERVE,
+  TEST,
   UsageError,
   type Parsed,
 } from './cli/args.js';
@@ -96,6 +98,7 @@ export async function main(
     }
     if (spec === SERVE) return await serve(parsed, io);
     if (spec === PLAYGROUND) return await playground(parsed, io.out);
+    if (spec === TEST) return await testCommand(parsed, io, io === stdio && useColor());
     return lint(parsed, io);
   } catch (err) {
     return report(err, io);

@@ -183,36 +183,18 @@ export const LINT: CommandSpec = {
   ],
 };
 
-export const PLAYGROUND: CommandSpec = {
-  name: 'playground',
-  summary: 'serve the browser playground (rules, a request, the outcome and trace as you type)',
-  usage: 'modrewrite playground [--port N] [--host ADDR]',
-  positionals: false,
-  flags: [
-    {
-      name: 'port',
-      type: 'string',
-      value: 'N',
-      default: '8081',
-      help: 'TCP port; 0 picks a free one',
-    },
-    {
-      name: 'host',
-      type: 'string',
-      value: 'ADDR',
-      default: '127.0.0.1',
-      help: 'address to listen on',
-    },
-    HELP_FLAG,
-  ],
-};
+export { TEST } from './test-flags.js';
+import { TEST } from './test-flags.js';
+export { PLAYGROUND } from './playground-flags.js';
+import { PLAYGROUND } from './playground-flags.js';
 
-export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT, PLAYGROUND];
+export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT, TEST, PLAYGROUND];
 
 export const EXIT_CODES = `Exit codes:
   0  success (help, version, clean lint, serve stopped by SIGINT/SIGTERM)
   1  the input is unusable: rules with problems, a missing --root folder or --config file, a port in use
-  2  usage error: unknown command or flag, a missing or bad flag value`;
+  2  usage error: unknown command or flag, a missing or bad flag value
+  test: 0 every URL matched a rule (every --expect line held), 1 one did not, 3 the rules do not load`;
 
 /** `modrewrite --help`. */
 export function mainHelp(): string {

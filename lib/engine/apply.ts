@@ -112,8 +112,16 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
       return RuleRc.StatusSet;
     }
   }
-  for (const e of rule.flags.env) setEnv(expand(e, ctx, null), ctx);
-  for (const c of rule.flags.cookies) setCookie(expand(c, ctx, null), ctx);
+  for (const e of rule.flags.env) {
+    const spec = expand(e, ctx, null);
+    setEnv(spec, ctx);
+    if (ctx.trace) traceEnv(spec, ctx);
+  }
+  for (const c of rule.flags.cookies) {
+    const before = ctx.cookies.length;
+    setCookie(expand(c, ctx, null), ctx);
+    if (ctx.cookies.length > before) ctx.trace?.({ type: 'cookie', value: ctx.cookies[before]! });
+  }
   const expanded = newuri;
   if (!rule.output) {
     forceTypeHandler(rule, ctx);
@@ -268,6 +276,14 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
   }
   ctx.trace?.({ type: 'stop', reason: 'no-more-rules' });
   return { action: changed, lastsub };
+}
+
+/** The env event of an E= spec as setEnv read it (`!NAME` removes, `NAME:value` sets). */
+function traceEnv(spec: string, ctx: EvalContext): void {
+  const colon = spec.indexOf(':');
+  if (spec.startsWith('!')) ctx.trace?.({ type: 'env', name: spec.slice(1), value: null });
+  else if (colon < 0) ctx.trace?.({ type: 'env', name: spec, value: '' });
+  else ctx.trace?.({ type: 'env', name: spec.slice(0, colon), value: spec.slice(colon + 1) });
 }
 
 /** The stop event of the rule that ended the pass (no allocation when tracing is off). */

@@ -225,6 +225,13 @@ export function describeOutcome(o: Outcome): string {
 
 const q = (s: string): string => `'${s}'`;
 
+/** ` ($1='a', $2='b')` for the groups of a match ($0, the whole match, is left out). */
+function groups(sign: '$' | '%', captures: readonly (string | null)[]): string {
+  if (captures.length < 2) return '';
+  const parts = captures.slice(1).map((c, i) => `${sign}${i + 1}=${c === null ? 'unset' : q(c)}`);
+  return ` (${parts.join(', ')})`;
+}
+
 /**
  * The text line of one event (Apache's rewrite:trace wording where Apache has a line, with the
  * rule's `file:line:col`): what the middlewares' `trace` option prints.
@@ -237,11 +244,11 @@ export function renderTraceEvent(e: TraceEvent): string {
     case 'pass':
       return e.context === 'server'
         ? `server-context pass for uri ${q(e.uri)}`
-        : `[perdir ${e.directory ?? ''}] per-directory pass${e.redirected ? ' after an internal redirect' : ''} for uri ${q(e.uri)}`;
+        : `[perdir ${e.directory ?? ''}] per-directory pass${e.redirected ? ' after an internal redirect' : ''} for uri ${q(e.uri)} (patterns see the path below ${e.directory ?? '/'})`;
     case 'rule':
-      return `${formatPos(e.pos)}: applying pattern ${q(e.pattern)} to uri ${q(e.subject)}${e.perdir !== null && e.path !== e.subject ? ` (per-dir prefix ${e.perdir} stripped)` : ''}${e.matched ? '' : ' (no match)'}`;
+      return `${formatPos(e.pos)}: applying pattern ${q(e.pattern)} to uri ${q(e.subject)}${e.matched ? groups('$', e.captures) : ' (no match)'}`;
     case 'cond':
-      return `${formatPos(e.pos)}: RewriteCond: input=${q(e.input)} pattern=${q(e.pattern)}${e.nocase ? ' [NC]' : ''}${e.ornext ? ' [OR]' : ''} => ${e.matched ? 'matched' : 'not-matched'}`;
+      return `${formatPos(e.pos)}: RewriteCond: input=${q(e.input)} pattern=${q(e.pattern)}${e.nocase ? ' [NC]' : ''}${e.ornext ? ' [OR]' : ''} => ${e.matched ? 'matched' : 'not-matched'}${groups('%', e.captures ?? [])}`;
     case 'conditions-failed':
       return `${formatPos(e.pos)}: conditions not met: rule skipped`;
     case 'substitution':

@@ -41,7 +41,8 @@ const isSite = (x: unknown): x is ExplainSite =>
 /** The rules of a site on disk, as an ExplainSource over the real files. */
 export function siteSource(site: ExplainSite): ExplainSource {
   const root = resolve(site.root);
-  const file = site.config ?? join(root, '.htaccess');
+  // the file as the caller named it: positions show that name (`.htaccess:3:1`)
+  const file = site.config ?? join(site.root, '.htaccess');
   if (!existsSync(file))
     throw new RewriteError(
       'ERR_FILE',
