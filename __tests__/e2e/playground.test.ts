@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -80,6 +80,15 @@ describe('the static server', () => {
     expect(res.csp).toContain("default-src 'self'");
   });
 
+  test('the built folder can be hosted anywhere: every asset path is relative', () => {
+    const html = readFileSync(join(repo, 'playground/dist/index.html'), 'utf8');
+    const refs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+    expect(refs).toEqual(expect.arrayContaining(['./style.css', './app.js']));
+    for (const ref of refs) expect(ref).toMatch(/^(?:\.\/|data:|https:\/\/)/);
+    const app = readFileSync(join(repo, 'playground/dist/app.js'), 'utf8');
+    expect(app).toContain('"./worker.js",import.meta.url');
+  });
+
   test('only GET and HEAD', async () => {
     const res = await fetch(base, { method: 'POST', body: 'x' });
     expect(res.status).toBe(405);
@@ -107,10 +116,8 @@ describe('the static server', () => {
 });
 
 function rawGet(path: string): Promise<{ status: number; type: string; csp: string }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const http = require('node:http') as typeof import('node:http');
   return new Promise((resolve, reject) => {
-    const req = http.request(base, { path }, (res) => {
+    const req = httpRequest(base, { path }, (res) => {
       res.resume();
       res.on('end', () =>
         resolve({
@@ -261,6 +268,39 @@ if (!haveChromium && !process.env.CI)
   ])('the example %s shows %s %s', async (name, label, value) => {
     await page.selectOption('#examples', { label: name });
     await waitForDetail(page, label, value);
+  });
+
+  test('hosted in a sub-folder by another server, the page runs the same', async () => {
+    const dist = join(repo, 'playground/dist');
+    const types: Record<string, string> = {
+      html: 'text/html',
+      css: 'text/css',
+      js: 'text/javascript',
+    };
+    // a plain static host: /tools/rewrite/<file> is the built folder's file
+    const host = createServer((req, res) => {
+      const name =
+        (req.url ?? '').replace(/^\/tools\/rewrite\/(?:index\.html)?/, '') || 'index.html';
+      const file = join(dist, name.replace(/[?#].*$/, ''));
+      if (!/^[a-z]+\.(?:html|css|js)$/.test(name) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': types[file.split('.').pop()!] });
+      res.end(readFileSync(file));
+    });
+    await new Promise<void>((ok) => host.listen(0, '127.0.0.1', ok));
+    try {
+      const port = (host.address() as AddressInfo).port;
+      const tab = await open(`http://127.0.0.1:${port}/tools/rewrite/`);
+      try {
+        expect(await tab.textContent('#outcome-summary')).toBe('rewritten to /index.php?ref=home');
+      } finally {
+        await tab.close();
+      }
+    } finally {
+      await new Promise((done) => host.close(done));
+    }
   });
 
   test('screenshot of the default case for the README (docs/playground.png)', async () => {
