@@ -54,14 +54,15 @@ export async function testCommand(p: Parsed, io: TestIo, color: boolean): Promis
   const method = text(p, 'request');
   const runs: Run[] = [];
   for (const e of expectations) {
+    const item = { ...e, method: e.method ?? method ?? 'GET' };
     const result = await explain(source, {
       url: e.url,
-      method: e.method ?? method,
+      method: item.method,
       headers,
       remoteAddr: text(p, 'remote-addr'),
     });
     const failure = e.expected ? mismatch(e.expected.expected, result.outcome) : undefined;
-    runs.push({ e, result, failure });
+    runs.push({ e: item, result, failure });
   }
   if (p.values.json === true) io.out(JSON.stringify(jsonReport(runs), null, 2));
   else printText(runs, io, color);
@@ -175,7 +176,7 @@ function styleOf(e: TraceEvent): Style | undefined {
 
 function printText(runs: readonly Run[], io: TestIo, color: boolean): void {
   for (const { e, result, failure } of runs) {
-    const head = `${e.method ?? 'GET'} ${e.url}`;
+    const head = `${e.method} ${e.url}`;
     if (e.expected) {
       const verdict = failure ? paint(color, 'red', 'FAIL') : paint(color, 'green', 'ok  ');
       io.out(
