@@ -107,9 +107,31 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // the playground's page code and its shims of Node built-ins run in a browser
+    // the playground's page code and its shims of Node built-ins run in a browser: they use the
+    // browser-safe layers of lib/ (explain/core.ts and below), never node:http's
     files: ['playground/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/lib/http/*',
+                '**/lib/site/*',
+                '**/lib/proxy/*',
+                '**/lib/cli*',
+                '**/lib/index*',
+                '**/lib/explain/explain*',
+              ],
+              message:
+                'the playground runs in a browser: import lib/explain/core.ts and the layers below it',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['__tests__/**/*.ts'],
