@@ -229,16 +229,16 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
           ctx.handoff = 'passthrough';
           changed = Action.Normal;
           stopped(ctx, 'passthrough', p);
-          return { action: changed, lastsub };
+          break loop;
         }
         if (p.flags.end) {
           ctx.end = true;
           stopped(ctx, 'end', p);
-          return { action: changed, lastsub };
+          break loop;
         }
         if (p.flags.proxy || p.flags.last) {
           stopped(ctx, p.flags.proxy ? 'proxy' : 'last', p);
-          return { action: changed, lastsub };
+          break loop;
         }
         if (p.flags.next) {
           if (++round >= p.flags.maxRounds) {
@@ -272,9 +272,10 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
         });
       }
     }
+    // the last rule was tried (a rule that stopped the pass broke out of `loop` above)
+    ctx.trace?.({ type: 'stop', reason: 'no-more-rules' });
     break;
   }
-  ctx.trace?.({ type: 'stop', reason: 'no-more-rules' });
   return { action: changed, lastsub };
 }
 

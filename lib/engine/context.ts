@@ -12,8 +12,6 @@ import type { MapBudget } from './budget.js';
 import { directoryPass, mapToFile } from './directory.js';
 import { serverPass } from './server.js';
 import { nodeFs } from './node-fs.js';
-
-export { nodeFs } from './node-fs.js';
 import { textHook, type TraceHook } from './trace.js';
 
 export interface EvaluateInput {

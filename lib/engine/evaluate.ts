@@ -11,9 +11,9 @@ import {
   evaluation,
   finish,
   makeContext,
-  nodeFs,
   type EvaluateInput,
 } from './context.js';
+import { nodeFs } from './node-fs.js';
 import {
   directoryPass,
   mapToFile,

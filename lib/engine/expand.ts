@@ -82,7 +82,17 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
   const map = ctx.maps.get(name);
   if (!map) return undefined;
   const cacheKey = name + '\0' + key;
-  if (ctx.mapCache.has(cacheKey)) return ctx.mapCache.get(cacheKey);
+  if (ctx.mapCache.has(cacheKey)) {
+    const cached = ctx.mapCache.get(cacheKey);
+    // an answer cached earlier in the request (an asynchronous one lands here on the re-run)
+    ctx.trace?.({
+      type: 'map',
+      map: name,
+      key,
+      ...(cached === undefined ? {} : { value: cached }),
+    });
+    return cached;
+  }
   let v;
   try {
     v = map.lookup(key);

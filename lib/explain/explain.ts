@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { RewriteError } from '../errors.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import type { TypedRule } from '../compile/typed.js';
-import { nodeFs } from '../engine/context.js';
+import { nodeFs } from '../engine/node-fs.js';
 import {
   asRequest,
   asSource,

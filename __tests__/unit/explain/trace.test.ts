@@ -237,3 +237,19 @@ describe('the result', () => {
     expect(() => explainSync(source, '/a')).toThrow(/asynchronously/);
   });
 });
+
+test('an asynchronous map: explainRules waits, and the trace is the last attempt only', async () => {
+  const { explainRules } = await import('../../../lib/explain/core.js');
+  const r = await explainRules(
+    {
+      rules: 'RewriteRule ^/u/(.*) /${upper:$1} [L]',
+      maps: { upper: async (k: string) => k.toUpperCase() },
+    },
+    '/u/abc',
+  );
+  expect(r.summary).toBe('rewritten to /ABC');
+  expect(r.trace.filter((e) => e.type === 'pass')).toHaveLength(1);
+  expect(r.trace.filter((e) => e.type === 'map')).toEqual([
+    { type: 'map', map: 'upper', key: 'abc', value: 'ABC' },
+  ]);
+});
