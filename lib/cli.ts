@@ -18,6 +18,8 @@ import { site, type SiteOptions } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
+import { playground } from './cli/playground.js';
+import { testCommand, useColor } from './cli/test-command.js';
 import { onceListening, serveCluster, startServing, stopper } from './cli/serve-cluster.js';
 import { reloadable, type Reloadable } from './cli/serve-reload.js';
 import {
@@ -26,7 +28,9 @@ import {
   mainHelp,
   nearest,
   parseCommand,
+  PLAYGROUND,
   SERVE,
+  TEST,
   UsageError,
   type Parsed,
 } from './cli/args.js';
@@ -95,6 +99,8 @@ export async function main(
       return 0;
     }
     if (spec === SERVE) return await serve(parsed, io);
+    if (spec === PLAYGROUND) return await playground(parsed, io.out);
+    if (spec === TEST) return await testCommand(parsed, io, io === stdio && useColor());
     return lint(parsed, io);
   } catch (err) {
     return report(err, io);

@@ -197,12 +197,18 @@ export const LINT: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT];
+export { TEST } from './test-flags.js';
+import { TEST } from './test-flags.js';
+export { PLAYGROUND } from './playground-flags.js';
+import { PLAYGROUND } from './playground-flags.js';
+
+export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT, TEST, PLAYGROUND];
 
 export const EXIT_CODES = `Exit codes:
   0  success (help, version, clean lint, serve stopped by SIGINT/SIGTERM)
   1  the input is unusable: rules with problems, a missing --root folder or --config file, a port in use
-  2  usage error: unknown command or flag, a missing or bad flag value`;
+  2  usage error: unknown command or flag, a missing or bad flag value
+  test: 0 every URL matched a rule (every --expect line held), 1 one did not, 3 the rules do not load`;
 
 /** `modrewrite --help`. */
 export function mainHelp(): string {
