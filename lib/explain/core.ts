@@ -178,8 +178,9 @@ export function asRequest(request: ExplainRequest | string): ExplainRequest {
 export function run(
   source: ExplainSource,
   request: ExplainRequest,
+  compiled?: RuleSet,
 ): ExplainResult | Promise<ExplainResult> {
-  const ruleSet = compileSource(source);
+  const ruleSet = compiled ?? compileSource(source);
   const context = chooseContext(source.context, source.file).context;
   const documentRoot = source.documentRoot ?? DEFAULT_DOCUMENT_ROOT;
   const target = splitUrl(request.url);
