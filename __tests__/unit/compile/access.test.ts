@@ -4,7 +4,8 @@
  * nesting in conditional ones, and what is refused (fail closed). Apache's answers for the same
  * sections are recorded in conformance/cases/140 and 141.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import { fnmatchRegExp, ipNet, type AccessConfig } from '../../../lib/compile/access';
 
 /** Compiles `.htaccess` text the way the store of site()/htaccess() does. */
