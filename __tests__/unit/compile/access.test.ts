@@ -15,10 +15,10 @@ function accessOf(text: string): AccessConfig | undefined {
 
 /** The tree of one `Require` line at the top of a section (the implicit `<RequireAny>`). */
 const anyOf = (...rules: unknown[]): unknown => ({
-  kind: 'section',
+  type: 'section',
   op: 'or',
   negate: false,
-  children: rules.map((rule) => ({ kind: 'provider', rule, negate: false })),
+  children: rules.map((rule) => ({ type: 'provider', rule, negate: false })),
 });
 
 function problemsOf(text: string, accessControl = true): { code: string; message: string }[] {
@@ -100,7 +100,7 @@ describe('sections and access directives as read', () => {
     )!;
     expect(config.files.map((f) => f.section.pattern)).toEqual(['a']);
     expect(config.files[0].access).toEqual({
-      require: anyOf({ kind: 'all', granted: false }),
+      require: anyOf({ type: 'all', granted: false }),
       compat: undefined,
     });
   });
@@ -111,7 +111,7 @@ describe('sections and access directives as read', () => {
         '<IfModule !mod_authz_core.c>\nOrder allow,deny\n</IfModule>\n</FilesMatch>\n',
     )!;
     expect(config.files[0].access).toEqual({
-      require: anyOf({ kind: 'all', granted: false }),
+      require: anyOf({ type: 'all', granted: false }),
       compat: undefined,
     });
   });
@@ -119,14 +119,14 @@ describe('sections and access directives as read', () => {
   test('top-level directives apply to the directory; mod_access_compat defaults to deny,allow', () => {
     const config = accessOf('Deny from all\nAllow from env=OK env=!NO\nRequire all granted\n')!;
     expect(config.directory).toEqual({
-      require: anyOf({ kind: 'all', granted: true }),
+      require: anyOf({ type: 'all', granted: true }),
       compat: {
         orders: [],
         satisfyAny: [],
-        denys: [{ value: { kind: 'all' } }],
+        denys: [{ value: { type: 'all' } }],
         allows: [
-          { value: { kind: 'env', name: 'OK', negate: false } },
-          { value: { kind: 'env', name: 'NO', negate: true } },
+          { value: { type: 'env', name: 'OK', negate: false } },
+          { value: { type: 'env', name: 'NO', negate: true } },
         ],
       },
     });
