@@ -147,7 +147,7 @@ export function runSetEnvIf(
   let lastKey: string | undefined;
   let value = '';
   for (const entry of entries) {
-    if (entry.kind === 'expr') {
+    if (entry.type === 'expr') {
       const r = evalExpr(entry.expr, exprEnv());
       if (r.ok) setFeatures(entry, env, r.captures);
       continue;
@@ -172,13 +172,13 @@ export function runSetEnvIf(
 }
 
 function attributeValue(
-  entry: Extract<SetEnvIfEntry, { kind: 'attribute' }>,
+  entry: Extract<SetEnvIfEntry, { type: 'attribute' }>,
   facts: RequestFacts,
   env: ReadonlyMap<string, string>,
 ): string {
   const s = entry.source;
   const { view } = facts;
-  if (s.kind === 'special') {
+  if (s.type === 'special') {
     switch (s.name) {
       case 'remote_addr':
       case 'remote_host': // HostnameLookups Off: the address
@@ -195,7 +195,7 @@ function attributeValue(
         return '';
     }
   }
-  if (s.kind === 'header') {
+  if (s.type === 'header') {
     const lower = s.name.toLowerCase();
     if (Object.hasOwn(view.headers, lower)) return headerValue(view.headers, lower);
     const key = envKey(env, s.name);
