@@ -12,6 +12,7 @@ import { settingsForFile } from '../compile/inherit.js';
 import type { StatusCause } from '../errors.js';
 import { nodeFs, subView, type EvaluateInput } from '../engine/context.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
+import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { escapeUri } from '../common/escape.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from '../http/types.js';
@@ -731,7 +732,7 @@ function recursionLimit(
   uri: string,
   args: string | null,
 ): SiteResult | undefined {
-  if (round + 1 <= MAX_INTERNAL_REDIRECTS) return undefined;
+  if (!exceedsRedirectLimit(round + 1)) return undefined;
   return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
 }
 
