@@ -17,7 +17,6 @@ import {
   checkHeader,
   failSafely,
   forceContentType,
-  sendErrorText,
   sendRedirect,
   sendStatus,
 } from '../http/respond.js';
@@ -28,7 +27,7 @@ import { answeredBodyLimit } from './body-limit.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, siteRewriteInfo, type SiteConfig, type SiteResult } from './pipeline.js';
-import { errorRedirectEnv } from './error-document.js';
+import { sendErrorDocument } from './error-document.js';
 import { startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
@@ -141,8 +140,8 @@ export function htaccess<
   };
 
   /**
-   * An error htaccess() answers itself, through ErrorDocument (see site.ts): text, a 302, or the
-   * local URL handed on to what comes next with the status kept. A 404 that the next middleware
+   * An error htaccess() answers itself, through ErrorDocument (site/error-document.ts): the local
+   * URL is handed on to what comes next with the status kept. A 404 that the next middleware
    * answers is that middleware's own: no ErrorDocument applies to it.
    */
   const sendError = (
@@ -152,33 +151,15 @@ export function htaccess<
     status: number,
     r: SiteResult,
     notes?: string,
-  ): void => {
-    const first = r.acc.errorStatus;
-    if (first !== undefined) {
-      sendStatus(req, res, first, undefined, undefined, first);
-      return;
-    }
-    const doc = r.acc.errorDocument?.(status);
-    if (!doc || doc.kind === 'default') sendStatus(req, res, status, undefined, notes);
-    else if (doc.kind === 'text') sendErrorText(req, res, status, doc.text);
-    else if (doc.kind === 'external') sendRedirect(req, res, 302, doc.url);
-    else
-      resolveRequest(config, {
-        view: { ...requestView(req, trust), method: 'GET' },
-        target: doc.url,
-        trace: traceFn,
-        mountPath: mountOf(req)?.path,
-        errorRedirect: {
-          env: errorRedirectEnv(r.acc.env, status, req.method ?? 'GET'),
-          internalRedirects: r.acc.internalRedirects + 1,
-          status,
-          original: r,
-        },
-      }).then(
-        (again) => answerSafely(res, next, () => handle(req, res, next, again)),
-        (err) => failSafely(res, next, err),
-      );
-  };
+  ): void =>
+    sendErrorDocument(req, res, status, r, notes, {
+      config,
+      trust,
+      trace: traceFn,
+      mountPath: mountOf(req)?.path,
+      answer: (again) => answerSafely(res, next, () => handle(req, res, next, again)),
+      fail: (err) => failSafely(res, next, err),
+    });
 
   return (req, res, next) => {
     const mount = mountOf(req);
