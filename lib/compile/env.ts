@@ -138,7 +138,7 @@ export function compileEnv(
         }
         // Apache sends the text's bytes as written (the file is UTF-8): a byte string here
         const action =
-          d.action.kind === 'text' ? { kind: 'text' as const, text: utf8ToBytes(text) } : d.action;
+          d.action.type === 'text' ? { type: 'text' as const, text: utf8ToBytes(text) } : d.action;
         errorDocuments.push({ status: d.status, action, ...scope });
         break;
       }

@@ -257,9 +257,9 @@ export function errorDocumentFor(
   let expr: ExprEnv | undefined;
   const exprEnv = (): ExprEnv => (expr ??= exprEnvironment(facts, env, []));
   const found: ErrorDocumentEntry | undefined = candidates[candidates.length - 1];
-  if (!found || found.action.kind === 'default') return undefined;
+  if (!found || found.action.type === 'default') return undefined;
   const a = found.action;
-  if (a.kind === 'text') return { kind: 'text', text: expandString(a.text, exprEnv) };
+  if (a.type === 'text') return { type: 'text', text: expandString(a.text, exprEnv) };
   if (!a.url.includes('%{')) return a;
   return { ...a, url: expandString(a.url, exprEnv) };
 }

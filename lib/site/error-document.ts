@@ -57,9 +57,9 @@ export function sendErrorDocument(
     return;
   }
   const doc = r.acc.errorDocument?.(status);
-  if (!doc || doc.kind === 'default') sendStatus(req, res, status, undefined, notes);
-  else if (doc.kind === 'text') sendErrorText(req, res, status, doc.text);
-  else if (doc.kind === 'external') sendRedirect(req, res, 302, doc.url);
+  if (!doc || doc.type === 'default') sendStatus(req, res, status, undefined, notes);
+  else if (doc.type === 'text') sendErrorText(req, res, status, doc.text);
+  else if (doc.type === 'external') sendRedirect(req, res, 302, doc.url);
   else {
     const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
     resolveRequest(hooks.config, {
