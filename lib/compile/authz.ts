@@ -242,12 +242,12 @@ export const EXPR_VARIABLES = new Set([
 /** Whether the expression reads only variables modrewrite knows here (`%{HTTP:x}`, `%{ENV:x}` too). */
 function knownVariables(node: ExprNode): string | undefined {
   const fromWord = (w: Word): string | undefined => {
-    if (w.t === 'var') return variableProblem(w.name);
-    if (w.t === 'fn') return fromWord(w.arg);
+    if (w.type === 'var') return variableProblem(w.name);
+    if (w.type === 'fn') return fromWord(w.arg);
     for (const p of w.parts) if ('v' in p && variableProblem(p.v)) return variableProblem(p.v);
     return undefined;
   };
-  switch (node.t) {
+  switch (node.type) {
     case 'bool':
       return undefined;
     case 'not':

@@ -9,17 +9,17 @@
 import { compilePcre, PcreError } from './pcre.js';
 
 export type ExprNode =
-  | { t: 'bool'; v: boolean }
-  | { t: 'not'; e: ExprNode }
-  | { t: 'and' | 'or'; a: ExprNode; b: ExprNode }
-  | { t: 'cmp'; op: string; a: Word; b: Word }
-  | { t: 'match'; neg: boolean; a: Word; re: RegExp }
-  | { t: 'unary'; op: string; a: Word };
+  | { type: 'bool'; v: boolean }
+  | { type: 'not'; e: ExprNode }
+  | { type: 'and' | 'or'; a: ExprNode; b: ExprNode }
+  | { type: 'cmp'; op: string; a: Word; b: Word }
+  | { type: 'match'; neg: boolean; a: Word; re: RegExp }
+  | { type: 'unary'; op: string; a: Word };
 
 export type Word =
-  | { t: 'str'; parts: ({ lit: string } | { v: string })[] }
-  | { t: 'var'; name: string }
-  | { t: 'fn'; name: string; arg: Word };
+  | { type: 'str'; parts: ({ lit: string } | { v: string })[] }
+  | { type: 'var'; name: string }
+  | { type: 'fn'; name: string; arg: Word };
 
 const FNS = ['tolower', 'toupper', 'escape', 'unescape', 'req', 'http'];
 
@@ -85,18 +85,18 @@ class ExprParser {
     this.ws();
     const c = this.src[this.i];
     if (c === "'" || c === '"') return this.quoted(c);
-    if (this.src.startsWith('%{', this.i)) return { t: 'var', name: this.varRef() };
+    if (this.src.startsWith('%{', this.i)) return { type: 'var', name: this.varRef() };
     const m = /^([a-z]+)\(/.exec(this.rest());
     if (m && FNS.includes(m[1]!)) {
       this.i += m[0].length;
       const arg = this.word();
       if (!this.eat(')')) this.fail("expected ')'");
-      return { t: 'fn', name: m[1]!, arg };
+      return { type: 'fn', name: m[1]!, arg };
     }
     const num = /^-?\d+/.exec(this.rest());
     if (num) {
       this.i += num[0].length;
-      return { t: 'str', parts: [{ lit: num[0] }] };
+      return { type: 'str', parts: [{ lit: num[0] }] };
     }
     return this.fail('expected a string, a number, a %{VARIABLE} or a function call');
   }
@@ -124,7 +124,7 @@ class ExprParser {
     if (src[this.i] !== quote) this.fail('unterminated string');
     this.i++;
     if (lit) parts.push({ lit });
-    return { t: 'str', parts };
+    return { type: 'str', parts };
   }
 
   /** `/re/`, `m#re#` (any delimiter), then `i` flags. */
@@ -158,7 +158,7 @@ class ExprParser {
 
   private primary(): ExprNode {
     this.ws();
-    if (this.eat('!')) return { t: 'not', e: this.primary() };
+    if (this.eat('!')) return { type: 'not', e: this.primary() };
     if (this.eat('(')) {
       const e = this.or();
       if (!this.eat(')')) this.fail("expected ')'");
@@ -166,16 +166,16 @@ class ExprParser {
     }
     if (/^true\b/.test(this.rest())) {
       this.i += 4;
-      return { t: 'bool', v: true };
+      return { type: 'bool', v: true };
     }
     if (/^false\b/.test(this.rest())) {
       this.i += 5;
-      return { t: 'bool', v: false };
+      return { type: 'bool', v: false };
     }
     const un = /^-([fdselznFUAhLx])\s/.exec(this.rest());
     if (un) {
       this.i += 2;
-      return { t: 'unary', op: un[1]!, a: this.word() };
+      return { type: 'unary', op: un[1]!, a: this.word() };
     }
     return this.comparison(this.word());
   }
@@ -183,26 +183,26 @@ class ExprParser {
   /** What follows a word: `=~`, `!~` or a comparison operator, and its right side. */
   private comparison(a: Word): ExprNode {
     this.ws();
-    if (this.eat('=~')) return { t: 'match', neg: false, a, re: this.regex() };
-    if (this.eat('!~')) return { t: 'match', neg: true, a, re: this.regex() };
+    if (this.eat('=~')) return { type: 'match', neg: false, a, re: this.regex() };
+    if (this.eat('!~')) return { type: 'match', neg: true, a, re: this.regex() };
     const op = COMPARISON.exec(this.rest());
     if (!op) return this.fail('expected a comparison operator');
     const name = op[1]!;
     if (name.startsWith('-') && !INTEGER_COMPARISONS.includes(name))
       this.fail(`operator '${name}' is not supported`);
     this.i += name.length;
-    return { t: 'cmp', op: name, a, b: this.word() };
+    return { type: 'cmp', op: name, a, b: this.word() };
   }
 
   private and(): ExprNode {
     let a = this.primary();
-    while (this.eat('&&')) a = { t: 'and', a, b: this.primary() };
+    while (this.eat('&&')) a = { type: 'and', a, b: this.primary() };
     return a;
   }
 
   private or(): ExprNode {
     let a = this.and();
-    while (this.eat('||')) a = { t: 'or', a, b: this.and() };
+    while (this.eat('||')) a = { type: 'or', a, b: this.and() };
     return a;
   }
 }

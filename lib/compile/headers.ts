@@ -231,7 +231,7 @@ export function isKnownVariable(name: string): boolean {
 }
 
 function variablesOf(node: ExprNode): string[] {
-  switch (node.t) {
+  switch (node.type) {
     case 'bool':
       return [];
     case 'not':
@@ -248,8 +248,8 @@ function variablesOf(node: ExprNode): string[] {
 }
 
 function wordVariables(w: Word): string[] {
-  if (w.t === 'var') return [w.name];
-  if (w.t === 'fn') return wordVariables(w.arg);
+  if (w.type === 'var') return [w.name];
+  if (w.type === 'fn') return wordVariables(w.arg);
   return w.parts.flatMap((p) => ('v' in p ? [p.v] : []));
 }
 
@@ -267,7 +267,7 @@ function formatOf(
     const source = text.slice(5);
     // a string expression is a double-quoted string without its quotes
     const expr = exprAt(`"${source.replace(/["\\]/g, '\\$&')}" == ""`, pos, what, sink);
-    if (!expr || expr.t !== 'cmp') return undefined;
+    if (!expr || expr.type !== 'cmp') return undefined;
     return { expr: expr.a };
   }
   const parts: FormatPart[] = [];

@@ -9,7 +9,7 @@ export interface ExprEnv {
 }
 
 export function wordValue(w: Word, env: ExprEnv): string {
-  switch (w.t) {
+  switch (w.type) {
     case 'str':
       return w.parts.map((p) => ('lit' in p ? p.lit : env.variable(p.v))).join('');
     case 'var':
@@ -44,7 +44,7 @@ interface EvalState {
 }
 
 function evalNode(n: ExprNode, s: EvalState): boolean {
-  switch (n.t) {
+  switch (n.type) {
     case 'bool':
       return n.v;
     case 'not':
