@@ -43,6 +43,7 @@ import type {
 import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
+import { directoryWalk } from './directory-walk.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import {
   fileSettingsFor,
@@ -275,7 +276,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         break;
     }
     const { filename, pathInfo, stat } = r;
-    const settings = fileSettingsFor(config, stat?.isDirectory() ? `${filename}/.` : filename);
+    const settings = fileSettingsFor(
+      config,
+      stat?.isDirectory() ? `${filename}/.` : filename,
+      r.uri,
+    );
     const handlerName =
       acc.handler ??
       handlerFor(filename, settings.mime) ??
@@ -524,12 +529,15 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
     );
   const ht = options.htaccess ?? true;
   const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
+  // <Directory>/<Location> sections need the store's walk even when .htaccess files are off
+  const walk = directoryWalk(serverRules, ht !== false);
   const store =
-    ht === false
+    ht === false && !walk
       ? undefined
       : new HtaccessStore(root, {
-          fileName: ht === true ? undefined : ht.fileName,
-          recheckMs: ht === true ? undefined : ht.recheckMs,
+          walk,
+          fileName: typeof ht === 'object' ? ht.fileName : undefined,
+          recheckMs: typeof ht === 'object' ? ht.recheckMs : undefined,
           log: options.log,
           // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
           compile: {

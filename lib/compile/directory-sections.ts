@@ -1,0 +1,146 @@
+/**
+ * `<Directory>`, `<DirectoryMatch>`, `<Location>`, `<LocationMatch>` sections of a server config
+ * compiled: each body as a directory-context RuleSet (what an `.htaccess` may hold, plus
+ * `AllowOverride`), with the test Apache's walks apply to it (server/request.c
+ * `ap_directory_walk`, `ap_location_walk`). site/directory-walk.ts merges them.
+ */
+import type { SourcePosition } from '../errors.js';
+import type { Directive } from '../syntax/ast.js';
+import type {
+  AllowOverrideDirective,
+  ContainerBody,
+  ContainerSection,
+  OverrideSpec,
+} from '../syntax/directory-sections.js';
+import { parseLines, type ProblemSink } from '../syntax/parse.js';
+import { fnmatchRegExp } from './access.js';
+import { compilePcre, PcreError } from './pcre.js';
+import type { RuleSet } from './ruleset.js';
+
+/** What a `<Directory>` says about the `.htaccess` files below it (undefined fields: not said). */
+export interface OverrideSetting {
+  readonly spec?: Omit<OverrideSpec, 'list'>;
+  /** `AllowOverrideList`; null: `None`. */
+  readonly list?: ReadonlySet<string> | null;
+}
+
+/** One compiled section. */
+export interface CompiledSection {
+  readonly section: ContainerSection;
+  /** Its number of `/` (ap_count_dirs): a plain `<Directory>`'s walk level, every `<Directory>`'s sort key. */
+  readonly components: number;
+  /** The test: a directory path ending in `/` (plain `<Directory>`), r->filename (regex), or the URL-path. */
+  readonly matches: (subject: string) => boolean;
+  readonly ruleSet: RuleSet;
+  /** mod_rewrite's per-directory prefix in this section (Apache's `cmd->path` with a `/` added). */
+  readonly rewriteDir: string;
+  readonly override?: OverrideSetting;
+}
+
+/** The compile step for one body (compile.ts's compileDirectives with the site's options). */
+export type CompileBody = (directives: readonly Directive[]) => RuleSet;
+
+/** apr_fnmatch_test: the path has wildcard characters. */
+const hasWildcard = (p: string): boolean => /[*?[]/.test(p);
+
+/** Compiles every section (problems into `sink`, positioned at the lines of the config). */
+export function compileSections(
+  bodies: readonly ContainerBody[],
+  parseOptions: Parameters<typeof parseLines>[1],
+  compileBody: CompileBody,
+  sink: ProblemSink,
+): readonly CompiledSection[] {
+  const out: CompiledSection[] = [];
+  for (const body of bodies) {
+    const { section } = body;
+    const { directives } = parseLines(body.lines, { ...parseOptions, section }, sink);
+    const settings = directives.filter(
+      (d): d is AllowOverrideDirective => d.type === 'AllowOverride',
+    );
+    const ruleSet = compileBody(directives.filter((d) => d.type !== 'AllowOverride'));
+    const matches = sectionTest(section, sink);
+    if (!matches) continue;
+    out.push({
+      section,
+      components: slashes(section.pattern),
+      matches,
+      ruleSet,
+      rewriteDir: section.pattern.endsWith('/') ? section.pattern : section.pattern + '/',
+      override: overrideSetting(settings),
+    });
+  }
+  return out;
+}
+
+/** The `AllowOverride` lines of one section, the last of each kind winning (core's merge). */
+function overrideSetting(settings: readonly AllowOverrideDirective[]): OverrideSetting | undefined {
+  if (!settings.length) return undefined;
+  let spec: OverrideSetting['spec'];
+  let list: OverrideSetting['list'];
+  for (const s of settings) {
+    if (s.spec) spec = s.spec;
+    if (s.list !== undefined) list = s.list;
+  }
+  return { spec, list };
+}
+
+/**
+ * core.c dirsection's d_components: ap_count_dirs of the path — or of the regex text, by which
+ * regex sections are sorted too (core_reorder_directories); `/` counts as 0: first of all.
+ */
+function slashes(path: string): number {
+  if (path === '/') return 0;
+  let n = 0;
+  for (const c of path) if (c === '/') n++;
+  return n;
+}
+
+/**
+ * The walk's test for a section: regex (PCRE, case-sensitive unless `(?i)`), apr_fnmatch with
+ * APR_FNM_PATHNAME, a `<Directory>` path compared whole (strcmp), a `<Location>` path as a prefix
+ * ending at a segment boundary (ap_location_walk).
+ */
+function sectionTest(
+  section: ContainerSection,
+  sink: ProblemSink,
+): ((subject: string) => boolean) | undefined {
+  const { pattern } = section;
+  if (section.regex) return regexTest(pattern, section.opener, section.pos, sink);
+  if (hasWildcard(pattern)) {
+    const re = fnmatchRegExp(pattern);
+    return (s) => re.test(s);
+  }
+  if (section.kind === 'directory') return pattern === '/' ? () => true : (s) => s === pattern;
+  return (uri) => locationPrefix(pattern, uri);
+}
+
+/** ap_location_walk's strncmp test: `/a` matches `/a`, `/a/`, `/a/b`, never `/ab`. */
+export function locationPrefix(pattern: string, uri: string): boolean {
+  if (!uri.startsWith(pattern)) return false;
+  if (pattern === '' || pattern.endsWith('/')) return true;
+  const next = uri.charAt(pattern.length);
+  return next === '' || next === '/';
+}
+
+function regexTest(
+  pattern: string,
+  opener: string,
+  pos: SourcePosition,
+  sink: ProblemSink,
+): ((subject: string) => boolean) | undefined {
+  try {
+    const re = compilePcre(pattern, false);
+    return (s) => {
+      re.lastIndex = 0;
+      return re.test(s);
+    };
+  } catch (err) {
+    if (!(err instanceof PcreError)) throw err;
+    sink.add(
+      err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX',
+      `${opener}>: Regex could not be compiled: ${err.message}`,
+      pos,
+    );
+    return undefined;
+  }
+}
