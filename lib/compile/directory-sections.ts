@@ -16,6 +16,7 @@ import { parseLines, type ProblemSink } from '../syntax/parse.js';
 import { fnmatchRegExp } from './access.js';
 import { compilePcre, PcreError } from './pcre.js';
 import type { RuleSet } from './ruleset.js';
+import { utf8ToBytes } from '../common/bytes.js';
 
 /** What a `<Directory>` says about the `.htaccess` files below it (undefined fields: not said). */
 export interface OverrideSetting {
@@ -58,14 +59,16 @@ export function compileSections(
       (d): d is AllowOverrideDirective => d.type === 'AllowOverride',
     );
     const ruleSet = compileBody(directives.filter((d) => d.type !== 'AllowOverride'));
-    const matches = sectionTest(section, sink);
+    // paths and URL-paths are byte strings (common/bytes.ts), as the pattern must be
+    const pattern = utf8ToBytes(section.pattern);
+    const matches = sectionTest({ ...section, pattern }, sink);
     if (!matches) continue;
     out.push({
       section,
-      components: slashes(section.pattern),
+      components: slashes(pattern),
       matches,
       ruleSet,
-      rewriteDir: section.pattern.endsWith('/') ? section.pattern : section.pattern + '/',
+      rewriteDir: pattern.endsWith('/') ? pattern : pattern + '/',
       override: overrideSetting(settings),
     });
   }
@@ -88,7 +91,7 @@ function overrideSetting(settings: readonly AllowOverrideDirective[]): OverrideS
  * core.c dirsection's d_components: ap_count_dirs of the path — or of the regex text, by which
  * regex sections are sorted too (core_reorder_directories); `/` counts as 0: first of all.
  */
-function slashes(path: string): number {
+export function slashes(path: string): number {
   if (path === '/') return 0;
   let n = 0;
   for (const c of path) if (c === '/') n++;

@@ -14,7 +14,12 @@
  * when the config has such sections, with a cache per merged configuration and set of matches.
  */
 import type { AccessConfig } from '../compile/access.js';
-import type { CompiledSection, OverrideSetting } from '../compile/directory-sections.js';
+import {
+  slashes,
+  type CompiledSection,
+  type OverrideSetting,
+} from '../compile/directory-sections.js';
+import { realpathOf } from './paths.js';
 import { inheritRules } from '../compile/inherit.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { OVERRIDE_ALL, type OverrideSpec } from '../syntax/directory-sections.js';
@@ -44,6 +49,7 @@ export class DirectoryWalk {
   private readonly regexes: readonly CompiledSection[];
   private readonly locations: readonly CompiledSection[];
   private readonly lateCache = new WeakMap<DirectoryConfig, Map<string, DirectoryConfig>>();
+  private readonly outsideCache = new Map<string, DirectoryConfig>();
 
   /** `rootOverride`: the document root's AllowOverride before the config's own sections (site(): All). */
   constructor(
@@ -53,6 +59,7 @@ export class DirectoryWalk {
     // core_reorder_directories: plain sections by number of components (stable: config order)
     this.plain = sections
       .filter((s) => s.section.kind === 'directory' && !s.section.regex)
+      .map(realDirectory)
       .sort((a, b) => a.components - b.components);
     this.regexes = sections
       .filter((s) => s.section.kind === 'directory' && s.section.regex)
@@ -109,6 +116,32 @@ export class DirectoryWalk {
     return merged;
   }
 
+  /**
+   * Step 1 for a file outside the document root (an allowed root, an Alias target): the plain
+   * `<Directory>` sections on its way, no `.htaccess` (site() reads them under its root only).
+   */
+  outside(filename: string, isDirectory: boolean): DirectoryConfig {
+    const dir = isDirectory
+      ? filename.replace(/\/?$/, '/')
+      : filename.slice(0, filename.lastIndexOf('/') + 1);
+    const known = this.outsideCache.get(dir);
+    if (known) return known;
+    const dirs = [...ancestorsOf(dir), dir];
+    const plan = this.plan(dirs);
+    const access: AccessConfig[] = [];
+    let ruleSet: RuleSet | undefined;
+    let rewriteDir = dirs[0];
+    for (const s of plan.sections.flat()) {
+      ruleSet = mergeSection(s, ruleSet, access);
+      if (s.ruleSet.hasRewriteDirectives) rewriteDir = s.rewriteDir;
+    }
+    const config: DirectoryConfig = { ruleSet, rewriteDir, access };
+    if (this.outsideCache.size >= MAX_LATE_VARIANTS)
+      this.outsideCache.delete(this.outsideCache.keys().next().value!);
+    this.outsideCache.set(dir, config);
+    return config;
+  }
+
   private indexOf(s: CompiledSection): number {
     const i = this.regexes.indexOf(s);
     return i >= 0 ? i : this.regexes.length + this.locations.indexOf(s);
@@ -126,6 +159,19 @@ export function directoryWalk(
   const sections = serverRules?.sections;
   if (!sections?.length) return undefined;
   return new DirectoryWalk(sections, htaccess ? OVERRIDE_ALL : OVERRIDE_NONE);
+}
+
+/**
+ * site() serves from the real path of its root (symbolic links resolved): a `<Directory>` path
+ * that exists is resolved the same way, or a link in it would make the section never match.
+ */
+function realDirectory(s: CompiledSection): CompiledSection {
+  const path = s.rewriteDir;
+  if (path === '/' || /[*?[]/.test(path)) return s;
+  const real = realpathOf(path);
+  if (real === undefined || real + '/' === path) return s;
+  const dir = real.endsWith('/') ? real : real + '/';
+  return { ...s, components: slashes(dir), matches: (d) => d === dir, rewriteDir: dir };
 }
 
 /** Matches every file name: see afterFiles. */
@@ -194,13 +240,6 @@ export function ancestorsOf(root: string): string[] {
     i = root.indexOf('/', i + 1);
   }
   return out;
-}
-
-/** ap_count_dirs: the number of `/` in a path. */
-function slashes(path: string): number {
-  let n = 0;
-  for (const c of path) if (c === '/') n++;
-  return n;
 }
 
 /** A stable text for an AllowOverride (the compiled-file cache keys on it). */

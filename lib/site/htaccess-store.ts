@@ -96,9 +96,19 @@ export class HtaccessStore {
   configForPath(path: string, isDirectory: boolean, uri?: string): DirectoryConfig {
     // `..` must not walk the store out of the root (or make endless keys): resolved first
     const filename = normalizeFsPath(path);
-    const walked = this.walkedConfig(filename, isDirectory);
-    // <Directory ~>, <DirectoryMatch>, <Location>: per request, only when the config has them
-    return this.options.walk ? this.options.walk.late(walked, filename, isDirectory, uri) : walked;
+    const walk = this.options.walk;
+    if (!walk) return this.walkedConfig(filename, isDirectory);
+    // with <Directory>/<Location> sections: also outside the root; the regex and Location
+    // sections per request (site/directory-walk.ts)
+    const walked = underRoot(filename, this.root)
+      ? this.walkedConfig(filename, isDirectory)
+      : walk.outside(filename, isDirectory);
+    return walk.late(walked, filename, isDirectory, uri);
+  }
+
+  /** Whether paths outside the root have a configuration too (the server config's sections). */
+  get walksOutsideRoot(): boolean {
+    return this.options.walk !== undefined;
   }
 
   private walkedConfig(filename: string, isDirectory: boolean): DirectoryConfig {

@@ -442,7 +442,7 @@ function afterServer(
       args,
     };
   const cfg =
-    site.store && underRoot(mapped.filename, site.root)
+    site.store && (site.store.walksOutsideRoot || underRoot(mapped.filename, site.root))
       ? site.store.configForPath(mapped.filename, acc.scope.directory, uri)
       : undefined;
   const dirEnv = cfg?.failure ? undefined : cfg?.ruleSet?.env;
