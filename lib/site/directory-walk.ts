@@ -13,7 +13,7 @@
  * Steps 1 is merged by the HtaccessStore (its per-directory cache); 2 and 4 per request, only
  * when the config has such sections, with a cache per merged configuration and set of matches.
  */
-import type { AccessConfig } from '../compile/access.js';
+import type { AccessConfig, FilesAccess } from '../compile/access.js';
 import {
   slashes,
   type CompiledSection,
@@ -179,16 +179,27 @@ const ANY_FILE = (): boolean => true;
 
 /**
  * core's file walk (`<Files>`) runs before the location walk, so a `<Location>`'s mod_headers and
- * mod_expires entries come after those of every `<Files>` section. site/headers.ts puts the
+ * mod_expires entries, and its access rules, come after those of every `<Files>` section. site/headers.ts puts the
  * entries of `<Files>` sections after the directory's: the Location's are marked like them (a
  * test every name passes), which keeps them last, in order.
  */
 function afterFiles(s: CompiledSection): CompiledSection {
   const rs = s.ruleSet;
-  if (!rs.headers && !rs.expires) return s;
+  if (!rs.headers && !rs.expires && !rs.access) return s;
   const headers = rs.headers?.map((a) => (a.files ? a : { ...a, files: ANY_FILE }));
   const expires = rs.expires?.map((l) => (l.files ? l : { ...l, files: ANY_FILE }));
-  return { ...s, ruleSet: { ...rs, headers, expires } };
+  return { ...s, ruleSet: { ...rs, headers, expires, access: accessAfterFiles(rs.access) } };
+}
+
+/** The same for the access phase (site/access.ts applies every `<Files>` after every directory). */
+function accessAfterFiles(access: AccessConfig | undefined): AccessConfig | undefined {
+  if (!access) return undefined;
+  const own: FilesAccess = {
+    section: { opener: '<Files', regex: true, pattern: '', pos: { line: 0, column: 0 } },
+    matches: ANY_FILE,
+    access: access.directory,
+  };
+  return { ...access, directory: {}, files: [own, ...access.files] };
 }
 
 /** `<Location>` tests the URL-path with its `//` merged (ap_no2slash); `<LocationMatch>` the URI as is. */
