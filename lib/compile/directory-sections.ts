@@ -36,6 +36,11 @@ export interface CompiledSection {
   /** mod_rewrite's per-directory prefix in this section (Apache's `cmd->path` with a `/` added). */
   readonly rewriteDir: string;
   readonly override?: OverrideSetting;
+  /**
+   * A regex section with named groups: the `MATCH_<NAME>` variables (upper case) a match sets
+   * (core.c dirsection/urlsection `refs`, set by the walks); undefined when it has none.
+   */
+  readonly matchEnv?: (subject: string) => [string, string][] | undefined;
 }
 
 /** The compile step for one body (compile.ts's compileDirectives with the site's options). */
@@ -61,8 +66,9 @@ export function compileSections(
     const ruleSet = compileBody(directives.filter((d) => d.type !== 'AllowOverride'));
     // paths and URL-paths are byte strings (common/bytes.ts), as the pattern must be
     const pattern = utf8ToBytes(section.pattern);
-    const matches = sectionTest({ ...section, pattern }, sink);
-    if (!matches) continue;
+    const compiled = sectionTest({ ...section, pattern }, sink);
+    if (!compiled) continue;
+    const { matches, matchEnv } = compiled;
     out.push({
       section,
       components: slashes(pattern),
@@ -70,6 +76,7 @@ export function compileSections(
       ruleSet,
       rewriteDir: pattern.endsWith('/') ? pattern : pattern + '/',
       override: overrideSetting(settings),
+      ...(matchEnv && { matchEnv }),
     });
   }
   return out;
@@ -103,18 +110,21 @@ export function slashes(path: string): number {
  * APR_FNM_PATHNAME, a `<Directory>` path compared whole (strcmp), a `<Location>` path as a prefix
  * ending at a segment boundary (ap_location_walk).
  */
-function sectionTest(
-  section: ContainerSection,
-  sink: ProblemSink,
-): ((subject: string) => boolean) | undefined {
+function sectionTest(section: ContainerSection, sink: ProblemSink): SectionTest | undefined {
   const { pattern } = section;
   if (section.regex) return regexTest(pattern, section.opener, section.pos, sink);
   if (hasWildcard(pattern)) {
     const re = fnmatchRegExp(pattern);
-    return (s) => re.test(s);
+    return { matches: (s) => re.test(s) };
   }
-  if (section.kind === 'directory') return pattern === '/' ? () => true : (s) => s === pattern;
-  return (uri) => locationPrefix(pattern, uri);
+  if (section.kind === 'directory')
+    return { matches: pattern === '/' ? () => true : (s) => s === pattern };
+  return { matches: (uri) => locationPrefix(pattern, uri) };
+}
+
+interface SectionTest {
+  readonly matches: (subject: string) => boolean;
+  readonly matchEnv?: CompiledSection['matchEnv'];
 }
 
 /** ap_location_walk's strncmp test: `/a` matches `/a`, `/a/`, `/a/b`, never `/ab`. */
@@ -130,13 +140,24 @@ function regexTest(
   opener: string,
   pos: SourcePosition,
   sink: ProblemSink,
-): ((subject: string) => boolean) | undefined {
+): SectionTest | undefined {
   try {
     const re = compilePcre(pattern, false);
-    return (s) => {
+    const matches = (s: string): boolean => {
       re.lastIndex = 0;
       return re.test(s);
     };
+    // only named groups become MATCH_* (numbered ones do not: recorded, case 221)
+    if (!/\(\?<[A-Za-z_]/.test(re.source)) return { matches };
+    const matchEnv = (s: string): [string, string][] | undefined => {
+      re.lastIndex = 0;
+      const groups = re.exec(s)?.groups;
+      if (!groups) return undefined;
+      return Object.entries(groups)
+        .filter((e): e is [string, string] => e[1] !== undefined)
+        .map(([name, value]) => ['MATCH_' + name.toUpperCase(), value]);
+    };
+    return { matches, matchEnv };
   } catch (err) {
     if (!(err instanceof PcreError)) throw err;
     sink.add(

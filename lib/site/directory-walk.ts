@@ -48,6 +48,7 @@ export class DirectoryWalk {
   private readonly plain: readonly CompiledSection[];
   private readonly regexes: readonly CompiledSection[];
   private readonly locations: readonly CompiledSection[];
+  private readonly named: readonly CompiledSection[];
   private readonly lateCache = new WeakMap<DirectoryConfig, Map<string, DirectoryConfig>>();
   private readonly outsideCache = new Map<string, DirectoryConfig>();
 
@@ -65,6 +66,8 @@ export class DirectoryWalk {
       .filter((s) => s.section.kind === 'directory' && s.section.regex)
       .sort((a, b) => a.components - b.components);
     this.locations = sections.filter((s) => s.section.kind === 'location').map(afterFiles);
+    // in the order the walks merge them: a later section's variable wins
+    this.named = [...this.regexes, ...this.locations].filter((s) => s.matchEnv);
   }
 
   /** Steps 1's sections and AllowOverride for `dirs` (filesystem paths ending in `/`, root first). */
@@ -140,6 +143,19 @@ export class DirectoryWalk {
       this.outsideCache.delete(this.outsideCache.keys().next().value!);
     this.outsideCache.set(dir, config);
     return config;
+  }
+
+  /**
+   * The `MATCH_*` variables of the regex sections with named groups that match this request
+   * (the walks set them in r->subprocess_env, before any module's hook reads it).
+   */
+  setMatchEnv(filename: string, isDirectory: boolean, uri: string, env: Map<string, string>): void {
+    if (!this.named.length) return;
+    const subject = isDirectory && !filename.endsWith('/') ? filename + '/' : filename;
+    for (const s of this.named) {
+      const pairs = s.matchEnv!(s.section.kind === 'location' ? uri : subject);
+      for (const [name, value] of pairs ?? []) env.set(name, value);
+    }
   }
 
   private indexOf(s: CompiledSection): number {

@@ -106,6 +106,11 @@ export class HtaccessStore {
     return walk.late(walked, filename, isDirectory, uri);
   }
 
+  /** The `MATCH_*` variables of the config's `<DirectoryMatch>`/`<LocationMatch>` named groups. */
+  setMatchEnv(filename: string, isDirectory: boolean, uri: string, env: Map<string, string>): void {
+    this.options.walk?.setMatchEnv(normalizeFsPath(filename), isDirectory, uri, env);
+  }
+
   /** Whether paths outside the root have a configuration too (the server config's sections). */
   get walksOutsideRoot(): boolean {
     return this.options.walk !== undefined;

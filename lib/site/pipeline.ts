@@ -445,6 +445,8 @@ function afterServer(
     site.store && (site.store.walksOutsideRoot || underRoot(mapped.filename, site.root))
       ? site.store.configForPath(mapped.filename, acc.scope.directory, uri)
       : undefined;
+  if (site.store?.walksOutsideRoot)
+    site.store.setMatchEnv(mapped.filename, acc.scope.directory, uri, acc.env);
   const dirEnv = cfg?.failure ? undefined : cfg?.ruleSet?.env;
   // most sites have none of these modules' directives: nothing is allocated for them
   const envConfig =
