@@ -74,7 +74,13 @@ export interface SiteOptions<
 > {
   /** DocumentRoot. */
   readonly root: string;
-  /** Server-context directives (text, `{ file }` or a compiled RuleSet): RewriteEngine/Cond/Rule/Map/Options, DirectorySlash, DirectoryIndex. */
+  /**
+   * Server-context directives (text, `{ file }` or a compiled RuleSet): RewriteEngine/Cond/Rule/Map/Options,
+   * DirectorySlash, DirectoryIndex, and `<Directory>`/`<Location>` sections (with `AllowOverride`;
+   * the document root defaults to `AllowOverride All`), merged in Apache's order.
+   * @example
+   * site({ root: '/srv/www', config: '<Directory "/srv/www/private">\n  Require all denied\n</Directory>' });
+   */
   readonly config?: RulesInput;
   /** Further folders a filesystem substitution may be served from (the document root always may). @default [] */
   readonly allowedRoots?: readonly string[];
