@@ -98,6 +98,25 @@ describe('a document root given through a symbolic link', () => {
   });
 });
 
+describe('directory listings', () => {
+  test('an entry a <Location> denies is not listed (its sub-request is denied)', async () => {
+    write(join(root, 'list/open.txt'), 'O\n');
+    write(join(root, 'list/secret.txt'), 'S\n');
+    const config = [
+      `<Directory "${root}/list">`,
+      '  Options +Indexes',
+      '</Directory>',
+      '<Location "/list/secret.txt">',
+      '  Require all denied',
+      '</Location>',
+    ].join('\n');
+    const res = await request(app(config)).get('/list/');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('open.txt');
+    expect(res.text).not.toContain('secret.txt');
+  });
+});
+
 describe('a section that cannot be evaluated never lets a file through', () => {
   test('a regex that does not compile stops site() at load, positioned', () => {
     expect(() =>

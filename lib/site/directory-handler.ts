@@ -142,7 +142,10 @@ function visible(d: DirectoryRequest, filename: string, isDirectory: boolean): b
   if (htFileDenied(filename)) return false;
   const store = d.config.store;
   if (!store || !underRoot(filename, d.config.root)) return true;
-  const cfg = store.configForPath(filename, isDirectory);
+  // the entry's own URL-path: a <Location> section that denies it hides it too
+  const name = filename.replace(/\/$/, '').slice(filename.replace(/\/$/, '').lastIndexOf('/') + 1);
+  const uri = d.uri.replace(/\/?$/, '/') + name + (isDirectory ? '/' : '');
+  const cfg = store.configForPath(filename, isDirectory, uri);
   if (cfg.failure) return false;
   return !accessDenied(cfg.access, filename, d.env, d.view());
 }
