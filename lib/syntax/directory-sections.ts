@@ -240,7 +240,7 @@ export function containerOpening(
   out: ContainerBody[],
 ): ContainerOpening | undefined {
   const opener = CONTAINER_OPENERS.get(lower);
-  if (!opener) return undefined;
+  if (!opener) return serverFiles(lower, pos, where, out);
   if (where.section) return { error: `${opener} not allowed in ${where.section.opener}> context` };
   // in an .htaccess (Apache: "<Directory not allowed here", a 500); its body is skipped
   if (where.context === 'directory')
@@ -254,6 +254,35 @@ export function containerOpening(
   const parsed = containerSection(opener, args, pos);
   if ('error' in parsed) return parsed;
   return { opener, close: (lines) => out.push({ section: parsed, lines }) };
+}
+
+/**
+ * `<Files>`/`<FilesMatch>` at the top of a site's server config: Apache keeps them in the server's
+ * defaults, the first configuration every directory walk merges — the same as inside an implicit
+ * `<Directory />`, which is how they are read (the section with its own lines, in directory
+ * context, where `<Files>` and the access directives are understood).
+ */
+function serverFiles(
+  lower: string,
+  pos: SourcePosition,
+  where: {
+    readonly context: 'server' | 'directory';
+    readonly siteDirectives?: boolean;
+    readonly section?: ContainerSection;
+  },
+  out: ContainerBody[],
+): ContainerOpening | undefined {
+  if (lower !== '<files' && lower !== '<filesmatch') return undefined;
+  if (where.context !== 'server' || !where.siteDirectives || where.section) return undefined;
+  const section: ContainerSection = {
+    opener: '<Directory',
+    kind: 'directory',
+    regex: false,
+    pattern: '/',
+    pos,
+  };
+  const opener = lower === '<files' ? '<Files' : '<FilesMatch';
+  return { opener, close: (body, open, end) => out.push({ section, lines: [open, ...body, end] }) };
 }
 
 /** The AllowOverride check of one `.htaccess` line: false when it must not be read (refused or skipped). */

@@ -79,7 +79,11 @@ export interface FilesSection {
 export type ContainerOpening =
   /** `skip`: a section not applied here (ERR_CONTEXT), its body skipped and reading goes on. */
   | { readonly error: string; readonly skip?: boolean; readonly opener?: string }
-  | { readonly opener: string; readonly close: (body: readonly LogicalLine[]) => void };
+  | {
+      readonly opener: string;
+      /** The body's lines, with the section's own opening and closing lines. */
+      readonly close: (body: readonly LogicalLine[], open: LogicalLine, end: LogicalLine) => void;
+    };
 
 /** A line whose directive applies, with the `<Files>` section it stands in (if any). */
 export interface ScopedLine {
@@ -565,7 +569,7 @@ export function scopedLines(
     if (outer) fail('nesting', `${opening.opener} not allowed in ${outer}> context`);
     const start = i;
     soak(opening.opener, line, `${opening.opener}> was not closed.`);
-    opening.close(lines.slice(start, i - 1));
+    opening.close(lines.slice(start, i - 1), line, lines[i - 1]);
   };
 
   /** A `<Limit>`/`<LimitExcept>` body: its lines tagged with the methods they are limited to. */

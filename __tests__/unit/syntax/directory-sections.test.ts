@@ -257,6 +257,17 @@ describe('malformed sections fail at load, positioned (file:line:col)', () => {
     expect(sections[1].ruleSet).toHaveProperty('access');
   });
 
+  test('a top-level <Files> of a site config is read as inside an implicit <Directory />; rewrite() still refuses it', () => {
+    const text = '<FilesMatch "\\.bak$">\n  Require all denied\n</FilesMatch>';
+    const rs = load(text) as RuleSet;
+    expect(rs.sections?.map((s) => s.section)).toMatchObject([
+      { opener: '<Directory', pattern: '/', kind: 'directory', regex: false },
+    ]);
+    expect(rs.sections?.[0].ruleSet.access?.files).toHaveLength(1);
+    const refused = load(text, { siteDirectives: false }) as RewriteError;
+    expect(refused.problems[0]).toMatchObject({ code: 'ERR_UNKNOWN_DIRECTIVE', line: 1 });
+  });
+
   test('in an .htaccess they are Apache’s "not allowed here"', () => {
     const err = load('<Directory /srv>\n</Directory>', { context: 'directory' }) as RewriteError;
     expect(err.problems[0]).toMatchObject({ code: 'ERR_CONTEXT', line: 1 });
