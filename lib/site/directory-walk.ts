@@ -14,6 +14,8 @@
  * when the config has such sections, with a cache per merged configuration and set of matches.
  */
 import type { AccessConfig, FilesAccess } from '../compile/access.js';
+import type { FilesMime } from '../compile/mime.js';
+import type { FilesSection } from '../syntax/sections.js';
 import {
   slashes,
   type CompiledSection,
@@ -201,17 +203,57 @@ const ANY_FILE = (): boolean => true;
  */
 function afterFiles(s: CompiledSection): CompiledSection {
   const rs = s.ruleSet;
-  if (!rs.headers && !rs.expires && !rs.access) return s;
   const headers = rs.headers?.map((a) => (a.files ? a : { ...a, files: ANY_FILE }));
   const expires = rs.expires?.map((l) => (l.files ? l : { ...l, files: ANY_FILE }));
-  return { ...s, ruleSet: { ...rs, headers, expires, access: accessAfterFiles(rs.access) } };
+  const access = accessAfterFiles(rs.access);
+  return { ...s, ruleSet: { ...rs, headers, expires, access, ...mimeAfterFiles(rs) } };
+}
+
+/** A `<Files>` section test every name passes, for the entries moved after the real ones. */
+const EVERY_FILE: FilesSection = {
+  opener: '<Files',
+  regex: true,
+  pattern: '',
+  pos: { line: 0, column: 0 },
+};
+
+/**
+ * And for mod_mime and AddDefaultCharset (inherit.ts settingsForFile, site/mime.ts
+ * withFilesSections apply the `<Files>` settings after the directory's): recorded, case 224.
+ */
+function mimeAfterFiles(
+  rs: RuleSet,
+): Pick<
+  RuleSet,
+  'addTypes' | 'addEncodings' | 'mime' | 'filesMime' | 'defaultCharset' | 'filesScoped'
+> {
+  const mime = rs.addTypes || rs.addEncodings || rs.mime;
+  const own: FilesMime = {
+    section: EVERY_FILE,
+    matches: ANY_FILE,
+    addTypes: rs.addTypes,
+    addEncodings: rs.addEncodings,
+    mime: rs.mime,
+  };
+  const charset =
+    rs.defaultCharset === undefined
+      ? undefined
+      : { matches: ANY_FILE, ruleSet: { ...rs, defaultCharset: rs.defaultCharset } };
+  return {
+    addTypes: undefined,
+    addEncodings: undefined,
+    mime: undefined,
+    filesMime: mime ? [own, ...(rs.filesMime ?? [])] : rs.filesMime,
+    defaultCharset: undefined,
+    filesScoped: charset ? [charset, ...(rs.filesScoped ?? [])] : rs.filesScoped,
+  };
 }
 
 /** The same for the access phase (site/access.ts applies every `<Files>` after every directory). */
 function accessAfterFiles(access: AccessConfig | undefined): AccessConfig | undefined {
   if (!access) return undefined;
   const own: FilesAccess = {
-    section: { opener: '<Files', regex: true, pattern: '', pos: { line: 0, column: 0 } },
+    section: EVERY_FILE,
     matches: ANY_FILE,
     access: access.directory,
   };
