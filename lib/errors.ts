@@ -120,6 +120,8 @@ export const WARNING_CODES = {
   WARN_NO_EFFECT: 'WARN_NO_EFFECT',
   /** AddHandler/SetHandler of a handler modrewrite runs only when `site({ handlers })` registers it. */
   WARN_HANDLER: 'WARN_HANDLER',
+  /** An `.htaccess` directive skipped under `AllowOverride Nonfatal=…` (not allowed there, or unknown). */
+  WARN_NONFATAL: 'WARN_NONFATAL',
 } as const;
 
 export type RewriteWarningCode = keyof typeof WARNING_CODES;

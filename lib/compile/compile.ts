@@ -29,7 +29,15 @@ import type { EnvDirective } from '../syntax/env.js';
 import { compileExpires, compileHeaders } from './headers.js';
 import type { ExpiresDirective, HeaderDirective } from '../syntax/headers.js';
 import { compileFilesMime, compileMime, withRemovals } from './mime.js';
-import { parse, ProblemSink, sourceLineLookup, type ConfigContext } from '../syntax/parse.js';
+import {
+  parse,
+  ProblemSink,
+  sourceLineLookup,
+  type ConfigContext,
+  type ParseOptions,
+} from '../syntax/parse.js';
+import type { ContainerBody, OverrideSpec } from '../syntax/directory-sections.js';
+import { compileSections } from './directory-sections.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
 import { parseExpr } from './expr.js';
 import {
@@ -83,6 +91,8 @@ export interface CompileOptions {
    * Without it they are refused. @default false
    */
   readonly siteDirectives?: boolean;
+  /** @internal An `.htaccess` under a `<Directory>`'s AllowOverride: each directive's class is checked. */
+  readonly overrides?: OverrideSpec;
 }
 
 /** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
@@ -138,19 +148,19 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
   const context = chooseContext(options.context, options.file).context;
   if (context !== options.context) options = { ...options, context };
   const sink = new ProblemSink(sourceLineLookup(source));
-  const { directives } = parse(
-    source,
-    {
-      ...options,
-      // <IfFile> paths are ServerRoot-relative, like map paths; <IfVersion ~ re> is PCRE
-      serverRoot: serverRootOf(options),
-      regex: (pattern) => compilePcre(pattern, false),
-    },
-    sink,
-  );
+  const parseOptions = {
+    ...options,
+    // <IfFile> paths are ServerRoot-relative, like map paths; <IfVersion ~ re> is PCRE
+    serverRoot: serverRootOf(options),
+    regex: (pattern: string) => compilePcre(pattern, false),
+  };
+  const { directives, containers } = parse(source, parseOptions, sink);
   const set = compileDirectives(directives, options, sink);
+  const sections = containers?.length
+    ? withSections(set, containers, parseOptions, options, sink)
+    : set;
   throwIfProblems(sink.problems);
-  return set;
+  return sections;
 }
 
 /** Apache's ServerRoot for relative paths in the rules (maps, `<IfFile>`). */
@@ -308,6 +318,9 @@ export function compileDirectives(
         break;
       case 'FallbackResource':
         fallbackResource = d.url;
+        break;
+      case 'AllowOverride':
+        // a <Directory> section's: compile/directory-sections.ts reads it
         break;
       default: {
         const never: never = d;
@@ -639,6 +652,31 @@ export function compileDirectoryText(
   options: Omit<CompileOptions, 'context'> = {},
 ): RuleSet {
   return compileText(source, { ...options, context: 'directory' });
+}
+
+/** The server config's `<Directory>`/`<Location>` sections, each body compiled in directory context. */
+function withSections(
+  set: RuleSet,
+  containers: readonly ContainerBody[],
+  parseOptions: ParseOptions,
+  options: CompileOptions,
+  sink: ProblemSink,
+): RuleSet {
+  // what an .htaccess may hold (site(), serve), with the server's maps usable in the rules
+  const body: CompileOptions = {
+    ...options,
+    context: 'directory',
+    accessControl: true,
+    siteDirectives: true,
+    maps: Object.fromEntries(set.maps),
+  };
+  const sections = compileSections(
+    containers,
+    { ...parseOptions, context: 'directory', accessControl: true, siteDirectives: true },
+    (directives) => compileDirectives(directives, body, sink),
+    sink,
+  );
+  return { ...set, sections };
 }
 
 /** A file's access configuration with its `<If>` bodies (which alone make one). */

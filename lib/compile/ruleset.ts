@@ -10,6 +10,7 @@ import type { AutoindexConfig } from './autoindex.js';
 import type { ExpiresLayer, HeaderAction } from './headers.js';
 import type { RewriteWarning } from '../errors.js';
 import type { FilesMime, MimeSettings } from './mime.js';
+import type { CompiledSection } from './directory-sections.js';
 import type { AliasConfig } from './alias.js';
 
 export type CondTest =
@@ -109,6 +110,8 @@ export interface RuleSet {
   readonly alias?: AliasConfig;
   /** mod_dir's FallbackResource: the URL a missing file is served by; false for `disabled`. */
   readonly fallbackResource?: string | false;
+  /** The server config's `<Directory>`/`<Location>` sections (site(), serve: site/directory-walk.ts). */
+  readonly sections?: readonly CompiledSection[];
 }
 
 /** One `<Files>`/`<FilesMatch>` section's non-access directives and its file-name test. */

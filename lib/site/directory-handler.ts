@@ -49,10 +49,10 @@ export function fileContentType(
 }
 
 /** `Options` says Indexes on (true) or off (false) for the directory; undefined: never said. */
-function indexesFor(config: SiteConfig, dir: string): boolean | undefined {
+function indexesFor(config: SiteConfig, dir: string, uri?: string): boolean | undefined {
   const rs =
     config.store && underRoot(dir, config.root)
-      ? config.store.configForPath(dir, true).ruleSet
+      ? config.store.configForPath(dir, true, uri).ruleSet
       : undefined;
   return rs?.indexes ?? config.serverRules?.indexes;
 }
@@ -83,7 +83,7 @@ export function answerDirectory(
     answerOtherMethod(req, res, 'httpd/unix-directory', d.config.traceEnable !== false);
     return true;
   }
-  const indexes = indexesFor(d.config, d.filename);
+  const indexes = indexesFor(d.config, d.filename, d.uri);
   if (indexes === undefined) return false;
   if (!indexes) {
     sendStatus(req, res, 403);
@@ -142,7 +142,10 @@ function visible(d: DirectoryRequest, filename: string, isDirectory: boolean): b
   if (htFileDenied(filename)) return false;
   const store = d.config.store;
   if (!store || !underRoot(filename, d.config.root)) return true;
-  const cfg = store.configForPath(filename, isDirectory);
+  // the entry's own URL-path: a <Location> section that denies it hides it too
+  const name = filename.replace(/\/$/, '').slice(filename.replace(/\/$/, '').lastIndexOf('/') + 1);
+  const uri = d.uri.replace(/\/?$/, '/') + name + (isDirectory ? '/' : '');
+  const cfg = store.configForPath(filename, isDirectory, uri);
   if (cfg.failure) return false;
   return !accessDenied(cfg.access, filename, d.env, d.view());
 }

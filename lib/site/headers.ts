@@ -77,8 +77,9 @@ export function headerScope(site: SiteConfig, acc: Collected): HeaderScope | und
   const rs =
     scope &&
     site.store &&
-    underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root)
-      ? site.store.configForPath(scope.filename, scope.directory).ruleSet
+    (site.store.walksOutsideRoot ||
+      underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root))
+      ? site.store.configForPath(scope.filename, scope.directory, scope.uri).ruleSet
       : undefined;
   const name = scope ? fileNameOf(scope.filename) : undefined;
   const key: object = rs ?? site.serverRules ?? site;

@@ -12,6 +12,8 @@ import type { RuleSet } from '../compile/ruleset.js';
 import { fsPath } from '../common/bytes.js';
 import { RewriteError } from '../errors.js';
 import { normalizeFsPath, underRoot } from './paths.js';
+import { mergeSection, overrideKey, type DirectoryWalk } from './directory-walk.js';
+import { OVERRIDE_ALL, readsHtaccess, type OverrideSpec } from '../syntax/directory-sections.js';
 
 /** What applies in one directory after merging. */
 export interface DirectoryConfig {
@@ -43,6 +45,8 @@ export interface HtaccessStoreOptions {
   readonly log?: (message: string) => void;
   /** The parent configuration every directory inherits from (the server's `<Directory>` defaults). */
   readonly base?: RuleSet;
+  /** The server config's `<Directory>`/`<Location>` sections (site/directory-walk.ts). */
+  readonly walk?: DirectoryWalk;
 }
 
 let versions = 0;
@@ -89,9 +93,30 @@ export class HtaccessStore {
    * The configuration for `filename` (an absolute path under the root; `isDirectory` when the
    * walk ends at a directory, whose own `.htaccess` then applies too).
    */
-  configForPath(path: string, isDirectory: boolean): DirectoryConfig {
+  configForPath(path: string, isDirectory: boolean, uri?: string): DirectoryConfig {
     // `..` must not walk the store out of the root (or make endless keys): resolved first
     const filename = normalizeFsPath(path);
+    const walk = this.options.walk;
+    if (!walk) return this.walkedConfig(filename, isDirectory);
+    // with <Directory>/<Location> sections: also outside the root; the regex and Location
+    // sections per request (site/directory-walk.ts)
+    const walked = underRoot(filename, this.root)
+      ? this.walkedConfig(filename, isDirectory)
+      : walk.outside(filename, isDirectory);
+    return walk.late(walked, filename, isDirectory, uri);
+  }
+
+  /** The `MATCH_*` variables of the config's `<DirectoryMatch>`/`<LocationMatch>` named groups. */
+  setMatchEnv(filename: string, isDirectory: boolean, uri: string, env: Map<string, string>): void {
+    this.options.walk?.setMatchEnv(normalizeFsPath(filename), isDirectory, uri, env);
+  }
+
+  /** Whether paths outside the root have a configuration too (the server config's sections). */
+  get walksOutsideRoot(): boolean {
+    return this.options.walk !== undefined;
+  }
+
+  private walkedConfig(filename: string, isDirectory: boolean): DirectoryConfig {
     const slash = filename.lastIndexOf('/');
     const deepest = isDirectory
       ? filename.endsWith('/')
@@ -111,7 +136,10 @@ export class HtaccessStore {
    */
   configFor(dirs: readonly string[], now = Date.now()): DirectoryConfig {
     const key = dirs[dirs.length - 1];
-    const entries = dirs.map((d) => this.entry(d, now));
+    const plan = this.options.walk?.plan(dirs);
+    const entries = dirs.map((d, i) =>
+      plan && !readsHtaccess(plan.overrides[i]) ? null : this.entry(d, now, plan?.overrides[i]),
+    );
     const cached = this.merged.get(key);
     if (
       cached &&
@@ -126,6 +154,10 @@ export class HtaccessStore {
     let failure: DirectoryConfig['failure'];
     const access: AccessConfig[] = [];
     for (let i = 0; i < dirs.length; i++) {
+      for (const s of plan?.sections[i] ?? []) {
+        ruleSet = mergeSection(s, ruleSet, access);
+        if (s.ruleSet.hasRewriteDirectives) rewriteDir = s.rewriteDir;
+      }
       const e = entries[i];
       if (!e) continue;
       if (e.failure) {
@@ -180,8 +212,9 @@ export class HtaccessStore {
    * symbolic link to `.` inside the root): it is read and compiled once per version (device,
    * inode, mtime, size), whatever the name.
    */
-  private compiled(file: string, st: Stats): RuleSet {
-    const identity = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
+  private compiled(file: string, st: Stats, overrides?: OverrideSpec): RuleSet {
+    const limited = overrides && overrides !== OVERRIDE_ALL ? overrides : undefined;
+    const identity = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}${limited ? overrideKey(limited) : ''}`;
     const known = this.byIdentity.get(identity);
     if (known) return known;
     const ruleSet = compileText(readFileSync(fsPath(file), 'utf8'), {
@@ -193,6 +226,8 @@ export class HtaccessStore {
       // SetEnvIf, SetEnv, ErrorDocument, <If>: the pipeline applies them (site/env.ts); the fixups
       // apply mod_alias's redirects (site/alias.ts)
       siteDirectives: true,
+      // AllowOverride other than All (a <Directory> section): each line's class is checked
+      overrides: limited,
     });
     // load warnings (WARN_NO_EFFECT...): once per version of the file, like its errors
     const log = this.options.log ?? ((m: string) => console.error(m));
@@ -204,7 +239,7 @@ export class HtaccessStore {
     return ruleSet;
   }
 
-  private entry(dir: string, now: number): Entry | null {
+  private entry(dir: string, now: number, overrides?: OverrideSpec): Entry | null {
     const cached = this.entries.get(dir);
     let e = cached && 'absentAt' in cached ? null : cached;
     const seenAt =
@@ -239,7 +274,7 @@ export class HtaccessStore {
     try {
       if (statError) throw statError;
       if (!st!.isFile()) throw new Error(`${file} is not a regular file`);
-      e.ruleSet = this.compiled(file, st!);
+      e.ruleSet = this.compiled(file, st!, overrides);
     } catch (err) {
       // Apache: a .htaccess that cannot be opened (permissions, a symlink loop) is a 403 ("unable to
       // check htaccess file"); one that does not parse is a 500

@@ -88,7 +88,7 @@ export interface Collected {
   /** Set on an ErrorDocument's own request: the answer it stands for (its failure sends that one's page). */
   errorOf?: SiteResult;
   /** The file the directory walk mapped the request to: whose configuration answers (mod_headers, mod_expires). */
-  scope?: { readonly filename: string; readonly directory: boolean };
+  scope?: { readonly filename: string; readonly directory: boolean; readonly uri?: string };
   /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
   fastRedirected?: boolean;
 }
@@ -204,7 +204,7 @@ export async function resolveRequest(
     if (p.type !== 'file') return p;
     // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
     if (!p.stat?.isDirectory() || p.pathInfo) return p;
-    const cfg = dirSettings(site, p.filename);
+    const cfg = dirSettings(site, p.filename, uri);
     // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its slash
     const bareRoot = input.bareMount === true && round === 0 && uri === '/';
     if (!uri.endsWith('/') || bareRoot)
@@ -266,11 +266,11 @@ export async function resolveRequest(
  * What decides how a file is answered in its directory: core's AddDefaultCharset, mod_mime and
  * core's file settings, layered Debian's mime.conf → server config → `.htaccess` files (site/mime.ts).
  */
-export function fileSettingsFor(site: SiteConfig, filename: string): FileSettings {
+export function fileSettingsFor(site: SiteConfig, filename: string, uri?: string): FileSettings {
   const dir = dirname(filename);
   const inDir =
     site.store && underRoot(dir, site.root)
-      ? site.store.configForPath(dir, true).ruleSet
+      ? site.store.configForPath(dir, true, uri).ruleSet
       : undefined;
   const rs = inDir && settingsForFile(inDir, basename(filename));
   return withFilesSections(layeredSettings(site.serverRules, rs), rs?.filesMime, filename);
@@ -291,7 +291,7 @@ function slashRedirect(
 ): SiteResult | undefined {
   const bareRoot = input.bareMount === true && firstRound && uri === '/';
   if (uri.endsWith('/') && !bareRoot) return undefined;
-  if (!dirSettings(site, dirPath).slash) return undefined;
+  if (!dirSettings(site, dirPath, uri).slash) return undefined;
   const path = bareRoot ? '/' : `${escapeUri(uri)}/`;
   const location = constructUrl(
     input.view,
@@ -305,10 +305,11 @@ function slashRedirect(
 function dirSettings(
   site: SiteConfig,
   dirPath: string,
+  uri?: string,
 ): { slash: boolean; index: readonly string[] } {
   const rs =
     site.store && underRoot(dirPath, site.root)
-      ? site.store.configForPath(dirPath, true).ruleSet
+      ? site.store.configForPath(dirPath, true, uri).ruleSet
       : undefined;
   return {
     slash: rs?.directorySlash ?? site.serverRules?.directorySlash ?? site.directorySlash,
@@ -427,7 +428,11 @@ function afterServer(
     mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
   }
   const stat = mapped.stat;
-  acc.scope = { filename: mapped.filename, directory: !!stat?.isDirectory() && !mapped.pathInfo };
+  acc.scope = {
+    filename: mapped.filename,
+    directory: !!stat?.isDirectory() && !mapped.pathInfo,
+    uri,
+  };
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename))
     return {
@@ -439,9 +444,11 @@ function afterServer(
       args,
     };
   const cfg =
-    site.store && underRoot(mapped.filename, site.root)
-      ? site.store.configForPath(mapped.filename, !!stat?.isDirectory() && !mapped.pathInfo)
+    site.store && (site.store.walksOutsideRoot || underRoot(mapped.filename, site.root))
+      ? site.store.configForPath(mapped.filename, acc.scope.directory, uri)
       : undefined;
+  if (site.store?.walksOutsideRoot)
+    site.store.setMatchEnv(mapped.filename, acc.scope.directory, uri, acc.env);
   const dirEnv = cfg?.failure ? undefined : cfg?.ruleSet?.env;
   // most sites have none of these modules' directives: nothing is allocated for them
   const envConfig =
@@ -651,7 +658,7 @@ function passWithFallback(
     const dir = dirname(p.filename);
     const config =
       site.store && underRoot(dir, site.root)
-        ? site.store.configForPath(dir, true).ruleSet
+        ? site.store.configForPath(dir, true, uri).ruleSet
         : site.serverRules;
     const target = fallbackTarget(config, uri, args);
     const sub = target === undefined ? undefined : parseTarget(target);

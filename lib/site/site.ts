@@ -42,6 +42,7 @@ import type {
 import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
+import { directoryWalk } from './directory-walk.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import {
   fileSettingsFor,
@@ -72,7 +73,13 @@ export interface SiteOptions<
 > {
   /** DocumentRoot. */
   readonly root: string;
-  /** Server-context directives (text, `{ file }` or a compiled RuleSet): RewriteEngine/Cond/Rule/Map/Options, DirectorySlash, DirectoryIndex. */
+  /**
+   * Server-context directives (text, `{ file }` or a compiled RuleSet): RewriteEngine/Cond/Rule/Map/Options,
+   * DirectorySlash, DirectoryIndex, and `<Directory>`/`<Location>` sections (with `AllowOverride`;
+   * the document root defaults to `AllowOverride All`), merged in Apache's order.
+   * @example
+   * site({ root: '/srv/www', config: '<Directory "/srv/www/private">\n  Require all denied\n</Directory>' });
+   */
   readonly config?: RulesInput;
   /** Further folders a filesystem substitution may be served from (the document root always may). @default [] */
   readonly allowedRoots?: readonly string[];
@@ -274,7 +281,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         break;
     }
     const { filename, pathInfo, stat } = r;
-    const settings = fileSettingsFor(config, stat?.isDirectory() ? `${filename}/.` : filename);
+    const settings = fileSettingsFor(
+      config,
+      stat?.isDirectory() ? `${filename}/.` : filename,
+      r.uri,
+    );
     const handlerName =
       acc.handler ??
       handlerFor(filename, settings.mime) ??
@@ -502,12 +513,15 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
     );
   const ht = options.htaccess ?? true;
   const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
+  // <Directory>/<Location> sections need the store's walk even when .htaccess files are off
+  const walk = directoryWalk(serverRules, ht !== false);
   const store =
-    ht === false
+    ht === false && !walk
       ? undefined
       : new HtaccessStore(root, {
-          fileName: ht === true ? undefined : ht.fileName,
-          recheckMs: ht === true ? undefined : ht.recheckMs,
+          walk,
+          fileName: typeof ht === 'object' ? ht.fileName : undefined,
+          recheckMs: typeof ht === 'object' ? ht.recheckMs : undefined,
           log: options.log,
           // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
           compile: {

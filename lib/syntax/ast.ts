@@ -3,6 +3,7 @@ import type { EnvDirective } from './env.js';
 import type { FilesSection, IfCondition } from './sections.js';
 import type { ExpiresDirective, HeaderDirective } from './headers.js';
 import type { AuthzFrame, LimitSection } from './limit.js';
+import type { AllowOverrideDirective } from './directory-sections.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -194,7 +195,8 @@ export type Directive =
   | MimeDirective
   | RedirectDirective
   | AliasDirective
-  | FallbackResourceDirective;
+  | FallbackResourceDirective
+  | AllowOverrideDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

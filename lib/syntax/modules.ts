@@ -16,7 +16,17 @@ export interface EmulatedModule {
   readonly symbol: string;
   /** The directives (and `<Section` openers) modrewrite understands for this module. */
   readonly directives: readonly string[];
+  /**
+   * The `AllowOverride` class an `.htaccess` needs for this module's directives (the
+   * `req_override` of Apache's command table); `All`: any class. @default 'All'
+   */
+  readonly override?: OverrideClass;
+  /** Directives (lower case) whose class differs from `override`. */
+  readonly overrideOf?: ReadonlyMap<string, OverrideClass>;
 }
+
+/** Apache's override classes (`OR_AUTHCFG`, `OR_FILEINFO`...); `All`: allowed under any of them (`OR_ALL`). */
+export type OverrideClass = 'AuthConfig' | 'FileInfo' | 'Indexes' | 'Limit' | 'Options' | 'All';
 
 /** Source name (`mod_rewrite.c`) → module. Mutable on purpose: later modules register here. */
 export const EMULATED_MODULES = new Map<string, EmulatedModule>([
@@ -44,7 +54,31 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         ...MIME_MODULE_DIRECTIVES.core,
         '<Limit',
         '<LimitExcept',
+        // server config of site() and serve (syntax/directory-sections.ts)
+        '<Directory',
+        '<DirectoryMatch',
+        '<Location',
+        '<LocationMatch',
+        'AllowOverride',
+        'AllowOverrideList',
       ],
+      overrideOf: new Map([
+        ['options', 'Options'],
+        ...[
+          'adddefaultcharset',
+          'errordocument',
+          'sethandler',
+          'forcetype',
+          'fileetag',
+          'acceptpathinfo',
+          'setoutputfilter',
+          'setinputfilter',
+          'defaulttype',
+          'enablesendfile',
+          'enablemmap',
+        ].map((d) => [d, 'FileInfo'] as const),
+        ['cgipassauth', 'AuthConfig'],
+      ]),
     },
   ],
   // mod_version's only directive is <IfVersion>, which modrewrite evaluates (as 2.4.71)
@@ -61,6 +95,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'RewriteBase',
         'RewriteOptions',
       ],
+      override: 'FileInfo',
     },
   ],
   // access control in .htaccess files (site(), htaccess(), serve): Require all|ip|local|host|env|
@@ -70,11 +105,17 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     {
       symbol: 'authz_core_module',
       directives: ['Require', 'AuthMerging', '<RequireAll', '<RequireAny', '<RequireNone'],
+      override: 'AuthConfig',
     },
   ],
   [
     'mod_access_compat.c',
-    { symbol: 'access_compat_module', directives: ['Order', 'Allow', 'Deny', 'Satisfy'] },
+    {
+      symbol: 'access_compat_module',
+      directives: ['Order', 'Allow', 'Deny', 'Satisfy'],
+      override: 'Limit',
+      overrideOf: new Map([['satisfy', 'AuthConfig']]),
+    },
   ],
   // mod_authz_host's providers (ip, local, host) are read by mod_authz_core's Require above
   ['mod_authz_host.c', { symbol: 'authz_host_module', directives: [] }],
@@ -90,6 +131,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     {
       symbol: 'dir_module',
       directives: ['DirectorySlash', 'DirectoryIndex', 'FallbackResource'],
+      override: 'Indexes',
     },
   ],
   // Redirect* in .htaccess and server config, Alias* in server config (syntax/alias.ts)
@@ -105,6 +147,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'Alias',
         'AliasMatch',
       ],
+      override: 'FileInfo',
     },
   ],
   // directory listings (site/autoindex.ts) with Debian's autoindex.conf as the base; the AddIcon*,
@@ -121,6 +164,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'HeaderName',
         'ReadmeName',
       ],
+      override: 'Indexes',
     },
   ],
   // site(), htaccess() and serve apply them (lib/site/env.ts); rewrite() refuses them
@@ -135,16 +179,24 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'BrowserMatchNoCase',
         'SetEnvIfExpr',
       ],
+      override: 'FileInfo',
     },
   ],
-  ['mod_env.c', { symbol: 'env_module', directives: ['SetEnv', 'UnsetEnv', 'PassEnv'] }],
+  [
+    'mod_env.c',
+    { symbol: 'env_module', directives: ['SetEnv', 'UnsetEnv', 'PassEnv'], override: 'FileInfo' },
+  ],
   // response headers in site(), htaccess() and serve (lib/site/headers.ts)
-  ['mod_headers.c', { symbol: 'headers_module', directives: ['Header', 'RequestHeader'] }],
+  [
+    'mod_headers.c',
+    { symbol: 'headers_module', directives: ['Header', 'RequestHeader'], override: 'FileInfo' },
+  ],
   [
     'mod_expires.c',
     {
       symbol: 'expires_module',
       directives: ['ExpiresActive', 'ExpiresByType', 'ExpiresDefault'],
+      override: 'Indexes',
     },
   ],
   [
@@ -152,15 +204,28 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     {
       symbol: 'mime_module',
       directives: ['AddType', 'AddEncoding', ...MIME_MODULE_DIRECTIVES.mime],
+      override: 'FileInfo',
     },
   ],
   // loaded in Debian's Apache; their directives are accepted without effect (WARN_NO_EFFECT):
   // no output compression, no content negotiation (syntax/mime.ts)
   ['mod_deflate.c', { symbol: 'deflate_module', directives: [...MIME_MODULE_DIRECTIVES.deflate] }],
-  ['mod_filter.c', { symbol: 'filter_module', directives: [...MIME_MODULE_DIRECTIVES.filter] }],
+  [
+    'mod_filter.c',
+    {
+      symbol: 'filter_module',
+      directives: [...MIME_MODULE_DIRECTIVES.filter],
+      override: 'Options',
+      overrideOf: new Map([['addoutputfilterbytype', 'FileInfo']]),
+    },
+  ],
   [
     'mod_negotiation.c',
-    { symbol: 'negotiation_module', directives: [...MIME_MODULE_DIRECTIVES.negotiation] },
+    {
+      symbol: 'negotiation_module',
+      directives: [...MIME_MODULE_DIRECTIVES.negotiation],
+      override: 'FileInfo',
+    },
   ],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
@@ -180,4 +245,16 @@ export function isDirectiveKnown(name: string): boolean {
   for (const module of EMULATED_MODULES.values())
     if (module.directives.some((d) => d.toLowerCase() === wanted)) return true;
   return false;
+}
+
+/**
+ * The `AllowOverride` class an `.htaccess` needs for `directive` (lower case) — core.c's
+ * `<Directory>`/`AllowOverride` check; undefined: no emulated module has it (Invalid command).
+ */
+export function overrideClassOf(directive: string): OverrideClass | undefined {
+  for (const module of EMULATED_MODULES.values()) {
+    if (!module.directives.some((d) => d.toLowerCase() === directive)) continue;
+    return module.overrideOf?.get(directive) ?? module.override ?? 'All';
+  }
+  return undefined;
 }

@@ -24,6 +24,14 @@ import { HEADER_DIRECTIVES, parseHeaderLine } from './headers.js';
 import { checkOptions, isFilesScoped, parseMimeDirective } from './mime.js';
 import { ALIAS_DIRECTIVES, parseAliasDirective } from './alias.js';
 import {
+  allowOverrideDirective,
+  containerOpening,
+  overrideAllows,
+  type ContainerBody,
+  type ContainerSection,
+  type OverrideSpec,
+} from './directory-sections.js';
+import {
   scopedLines,
   type FilesSection,
   type SectionProblem,
@@ -58,6 +66,10 @@ export interface ParseOptions {
    * Elsewhere they are refused. @default false
    */
   readonly siteDirectives?: boolean;
+  /** @internal The body of this server-config section is read (directory context). */
+  readonly section?: ContainerSection;
+  /** @internal An `.htaccess` read under this `AllowOverride`: other directives are refused. */
+  readonly overrides?: OverrideSpec;
 }
 
 /** The access directives by lower-case name. */
@@ -71,6 +83,8 @@ const ACCESS_DIRECTIVES = new Map<string, AccessDirectiveName>(
 export interface ParseResult {
   readonly directives: Directive[];
   readonly problems: RewriteProblem[];
+  /** The `<Directory>`/`<Location>` sections of a server config, bodies unread. */
+  readonly containers?: readonly ContainerBody[];
 }
 
 /** A helper that records a positioned problem with its code frame. */
@@ -124,7 +138,6 @@ export function parse(
   options: ParseOptions = {},
   sink = new ProblemSink(sourceLineLookup(source)),
 ): ParseResult {
-  const context = options.context ?? 'server';
   const directives: Directive[] = [];
   if (source.length > MAX_RULES_TEXT) {
     sink.add(
@@ -134,16 +147,31 @@ export function parse(
     );
     return { directives, problems: sink.problems };
   }
+  return parseLines(logicalLines(source, options.file), options, sink);
+}
+
+/** Like parse(), on lines already split (a `<Directory>` section's body: compile/directory-sections.ts). */
+export function parseLines(
+  logical: readonly LogicalLine[],
+  options: ParseOptions,
+  sink: ProblemSink,
+): ParseResult {
+  const context = options.context ?? 'server';
+  const directives: Directive[] = [];
+  const containers: ContainerBody[] = [];
   const lines = scopedLines(
-    logicalLines(source, options.file),
+    logical,
     {
       ...options,
       filesSections: options.accessControl === true,
       ifSections: options.siteDirectives === true,
+      containers: (lower, args, pos) =>
+        containerOpening(lower, args, pos, { ...options, context }, containers),
     },
     (p) => reportSectionProblem(p, options, sink),
   );
   for (const scoped of lines) {
+    if (options.overrides && !overrideAllows(scoped.line, options.overrides, sink)) continue;
     const { line, files } = scoped;
     const env = envDirective(scoped, options, sink);
     if (env !== null) {
@@ -162,11 +190,15 @@ export function parse(
     // inside <If>: the chain goes with the directive (only APPLIED_IN_IF ones get here)
     if (d) directives.push(scoped.when && !d.when ? { ...d, when: scoped.when } : d);
   }
-  return { directives, problems: sink.problems };
+  return { directives, problems: sink.problems, containers };
 }
 
 /** A section problem as a load problem (an unknown section is skipped with `ignoreUnknownDirectives`). */
 function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: ProblemSink): void {
+  if (p.kind === 'context') {
+    if (!options.ignoreUnknownDirectives) sink.add('ERR_CONTEXT', p.message, p.pos);
+    return;
+  }
   if (p.kind === 'unknown') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_UNKNOWN_DIRECTIVE', p.message, p.pos);
     return;
@@ -473,6 +505,9 @@ function parseLine(
       if (problem) sink.add('ERR_DIRECTIVE_ARGS', problem, pos);
       return problem ? undefined : { type: 'Options', values, pos };
     }
+    case 'allowoverride':
+    case 'allowoverridelist':
+      return allowOverrideDirective(name, parseConfWords(line, rest), options.section, pos, sink);
     case 'traceenable':
       return parseTraceEnable(parseConfWords(line, rest), context, pos, sink);
     case 'indexignore':

@@ -31,6 +31,16 @@ export interface SectionEnvironment {
   readonly filesSections?: boolean;
   /** Whether `<If>`/`<ElseIf>`/`<Else>` are read (for a caller that evaluates them per request). @default false: refused */
   readonly ifSections?: boolean;
+  /**
+   * Opens `<Directory>`/`<Location>` (and Match) sections (syntax/directory-sections.ts): for a
+   * container opener, its argument error or a `close` that receives the body lines, unread.
+   * Without it (or for another opener: undefined) they are refused like any other section.
+   */
+  readonly containers?: (
+    lowerOpener: string,
+    args: string,
+    pos: SourcePosition,
+  ) => ContainerOpening | undefined;
 }
 
 /**
@@ -48,7 +58,7 @@ export type IfCondition = readonly IfTest[];
 
 /** One problem found while reading sections (the caller adds its code frame). */
 export interface SectionProblem {
-  readonly kind: 'args' | 'nesting' | 'unknown' | 'limit';
+  readonly kind: 'args' | 'nesting' | 'unknown' | 'limit' | 'context';
   readonly message: string;
   readonly pos: SourcePosition;
 }
@@ -64,6 +74,16 @@ export interface FilesSection {
   readonly pattern: string;
   readonly pos: SourcePosition;
 }
+
+/** What `SectionEnvironment.containers` answers for a container opener. */
+export type ContainerOpening =
+  /** `skip`: a section not applied here (ERR_CONTEXT), its body skipped and reading goes on. */
+  | { readonly error: string; readonly skip?: boolean; readonly opener?: string }
+  | {
+      readonly opener: string;
+      /** The body's lines, with the section's own opening and closing lines. */
+      readonly close: (body: readonly LogicalLine[], open: LogicalLine, end: LogicalLine) => void;
+    };
 
 /** A line whose directive applies, with the `<Files>` section it stands in (if any). */
 export interface ScopedLine {
@@ -430,6 +450,11 @@ export function scopedLines(
       readLimit(line, lower === '<limit' ? '<Limit' : '<LimitExcept', args);
       return;
     }
+    const container = env.containers?.(lower, args, line.at(0));
+    if (container) {
+      readContainer(line, container);
+      return;
+    }
     const frame = env.filesSections ? authzSection(lower, args, authz, line.at(0)) : undefined;
     if (frame) {
       readAuthz(line, frame);
@@ -526,6 +551,25 @@ export function scopedLines(
       report({ kind: 'nesting', message: `${opener}> was not closed.`, pos: line.at(0) });
       throw new StopReading();
     }
+  };
+
+  /** core.c `dirsection`/`urlsection`: the body is handed over unread, for the caller to compile. */
+  const readContainer = (line: LogicalLine, opening: ContainerOpening): void => {
+    const fail = (kind: SectionProblem['kind'], message: string): never => {
+      report({ kind, message, pos: line.at(0) });
+      throw new StopReading();
+    };
+    if ('error' in opening && opening.skip) {
+      report({ kind: 'context', message: opening.error, pos: line.at(0) });
+      soak(opening.opener!, line, `${opening.opener}> was not closed.`);
+      return;
+    }
+    if ('error' in opening) return fail('args', opening.error);
+    const outer = files?.opener ?? limit?.opener ?? authz?.opener ?? (when && '<If');
+    if (outer) fail('nesting', `${opening.opener} not allowed in ${outer}> context`);
+    const start = i;
+    soak(opening.opener, line, `${opening.opener}> was not closed.`);
+    opening.close(lines.slice(start, i - 1), line, lines[i - 1]);
   };
 
   /** A `<Limit>`/`<LimitExcept>` body: its lines tagged with the methods they are limited to. */
