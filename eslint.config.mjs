@@ -12,7 +12,8 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
  *   strings, Apache's escapers, the RewriteMap sources);
  * - syntax/ (text to directives) → compile/ (directives to rule sets, the expr parser, variable
  *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP) → http/ (node:http:
- *   rewrite() and the adapter helpers site/ and proxy/ build on) → site/ | proxy/ (siblings, never
+ *   rewrite() and the adapter helpers site/ and proxy/ build on; lint/, the rule checker, sits
+ *   beside engine/ on compile/ and neither imports the other) → site/ | proxy/ (siblings, never
  *   importing each other, nor http/rewrite.ts) → index.ts (the public exports) → cli.
  */
 const LAYERS = [
@@ -20,7 +21,7 @@ const LAYERS = [
   ['lib/common'],
   ['lib/syntax'],
   ['lib/compile'],
-  ['lib/engine'],
+  ['lib/engine', 'lib/lint'],
   ['lib/http'],
   ['lib/site', 'lib/proxy'],
   ['lib/index.ts'],
@@ -28,7 +29,10 @@ const LAYERS = [
 ];
 
 /** Folders of one layer that must not import each other. */
-const SIBLINGS = [['lib/site', 'lib/proxy']];
+const SIBLINGS = [
+  ['lib/site', 'lib/proxy'],
+  ['lib/engine', 'lib/lint'],
+];
 
 /** no-restricted-paths zones: no import of a higher layer, nor of a sibling. */
 function layerZones() {

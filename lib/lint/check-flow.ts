@@ -1,0 +1,216 @@
+/**
+ * Checks on where a rule sends the request: MR301 (an internal-redirect loop in an .htaccess),
+ * MR302 ([R] without [L]), MR303 (a relative redirect without RewriteBase), MR304 (QSA without a
+ * query). Behaviour observed with Debian's Apache 2.4 (conformance/record.mjs) is cited per check.
+ */
+import type { Template } from '../compile/template.js';
+import { argPos, offsetOf, templateParts, type LintReport } from './diagnostic.js';
+import type { LintCond, LintModel, LintRule } from './model.js';
+
+/**
+ * Variables whose value no internal redirect changes: a condition on them cannot stop a loop (it
+ * holds in every round if it held in the first). THE_REQUEST is the original request line.
+ */
+const INVARIANT = new Set([
+  'HTTP_ACCEPT',
+  'HTTP_COOKIE',
+  'HTTP_FORWARDED',
+  'HTTP_HOST',
+  'HTTP_PROXY_CONNECTION',
+  'HTTP_REFERER',
+  'HTTP_USER_AGENT',
+  'HTTPS',
+  'REMOTE_ADDR',
+  'REMOTE_HOST',
+  'REMOTE_PORT',
+  'REMOTE_USER',
+  'REMOTE_IDENT',
+  'REQUEST_METHOD',
+  'REQUEST_SCHEME',
+  'SERVER_ADDR',
+  'SERVER_ADMIN',
+  'SERVER_NAME',
+  'SERVER_PORT',
+  'SERVER_PROTOCOL',
+  'SERVER_SOFTWARE',
+  'DOCUMENT_ROOT',
+  'CONTEXT_DOCUMENT_ROOT',
+  'CONTEXT_PREFIX',
+  'THE_REQUEST',
+  'API_VERSION',
+  'IPV6',
+  'AUTH_TYPE',
+  'CONN_REMOTE_ADDR',
+]);
+
+/** A template whose value is the same in every round of the same request. */
+function invariant(t: Template | undefined): boolean {
+  if (!t) return false;
+  return templateParts(t).every((p) => {
+    if (p.type === 'lit' || p.type === 'esc') return true;
+    if (p.type !== 'var') return false;
+    const name = p.name.toUpperCase();
+    return INVARIANT.has(name) || /^(HTTP|SSL):/.test(name);
+  });
+}
+
+const invariantCond = (c: LintCond): boolean =>
+  !c.expr && c.test.type !== 'file' && invariant(c.input);
+
+/** A loop candidate: rewrites (no redirect, status, proxy, END) with only invariant conditions. */
+function rewritesEveryRound(rule: LintRule, lastRule: LintRule | undefined): boolean {
+  const f = rule.flags;
+  if (rule.substitution === '-' || !rule.output || !rule.re || rule.negate) return false;
+  if (f.redirect || f.status || f.proxy || f.end || f.chain || f.skip || f.next) return false;
+  // without L the rules after it may change the result in the same round
+  if (!f.last && rule !== lastRule) return false;
+  return !rule.conditional && rule.conds.every(invariantCond);
+}
+
+/**
+ * The next round's subject of a rewrite of `subject` by `rule`, or undefined when it cannot be
+ * known (a map, a variable that changes, an absolute URL). The rules are assumed to be the
+ * document root's .htaccess: `/x` becomes `x` (or RewriteBase is stripped), `x` stays `x`.
+ */
+function nextSubject(
+  rule: LintRule,
+  subject: string,
+  base: string | undefined,
+): string | undefined {
+  const m = rule.re!.exec(subject);
+  if (!m) return undefined;
+  let out = '';
+  for (const p of rule.output!.parts) {
+    if (p.type === 'lit' || p.type === 'esc') out += p.s;
+    else if (p.type === 'rr') out += m[p.n] ?? '';
+    else if (
+      p.type === 'rc' ||
+      (p.type === 'var' && invariant({ parts: [p], constant: false, text: '' }))
+    )
+      out += 'x';
+    else return undefined;
+  }
+  out = out.replace(/\?.*$/s, '');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(out)) return undefined;
+  if (!out.startsWith('/')) return out;
+  if (base && out.startsWith(base.endsWith('/') ? base : base + '/'))
+    return out.slice(base.length).replace(/^\//, '');
+  return out.slice(1);
+}
+
+type Round = { type: 'again'; next: string } | { type: 'stops' } | { type: 'unknown' };
+
+/**
+ * One internal-redirect round for `subject`, as far as it can be known without a filesystem: the
+ * rules run from the top; a rule that may apply but whose outcome is unknown ends the simulation.
+ */
+function round(model: LintModel, loop: LintRule, subject: string): Round {
+  for (const rule of model.rules) {
+    if (!rule.re) return { type: 'unknown' };
+    const matches = rule.re.test(subject) !== rule.negate;
+    if (!matches) continue;
+    if (rule !== loop && (rule.conds.length || rule.conditional)) return { type: 'unknown' };
+    if (rule === loop) {
+      const next = nextSubject(rule, subject, model.base);
+      if (next === undefined) return { type: 'unknown' };
+      // hook_fixup: "initial URL equal rewritten URL ... [IGNORING REWRITE]": a fixpoint ends it
+      return next === subject ? { type: 'stops' } : { type: 'again', next };
+    }
+    if (rule.substitution !== '-') return { type: 'unknown' };
+    if (rule.flags.last || rule.flags.end || rule.flags.status) return { type: 'stops' };
+  }
+  return { type: 'stops' };
+}
+
+/** Subjects a rule may see first (per-directory: no leading slash). */
+const FIRST_SUBJECTS = ['foo', 'foo/bar', 'foo.html', 'index.html', ''];
+
+/** The rounds a loop goes through (3 distinct rewrites in a row), or undefined. */
+function loopTrail(model: LintModel, rule: LintRule): string[] | undefined {
+  const first = FIRST_SUBJECTS.find((s) => rule.re!.test(s));
+  if (first === undefined) return undefined;
+  const trail = [first];
+  let subject = nextSubject(rule, first, model.base);
+  if (subject === undefined || subject === first) return undefined;
+  trail.push(subject);
+  for (let k = 0; k < 3; k++) {
+    const r = round(model, rule, subject);
+    if (r.type !== 'again') return undefined;
+    trail.push(r.next);
+    subject = r.next;
+  }
+  return trail;
+}
+
+/**
+ * MR301. Recorded from Debian's Apache 2.4.71 in an .htaccess: `RewriteRule ^grow/(.*)$ grow/x$1
+ * [L]` answers /grow/foo with 500 (LimitInternalRecursion), while `^same/(.*)$ same/a [L]` serves
+ * same/a (a rewrite to the same file is ignored) and `RewriteRule ^ci/index\.php - [L]` before
+ * `^ci/(.*)$ ci/index.php/$1 [L]` stops the loop (404 for the path info, no 500).
+ */
+export function checkLoops(model: LintModel, report: LintReport): void {
+  if (model.context !== 'directory') return;
+  for (const rule of model.rules) {
+    if (!rewritesEveryRound(rule, model.rules[model.rules.length - 1])) continue;
+    const trail = loopTrail(model, rule);
+    if (!trail) continue;
+    report.add(
+      'MR301',
+      rule.d.pos,
+      `internal-redirect loop: each round matches this rule again (${trail.map((s) => `'${s}'`).join(' → ')} → …); Apache answers 500 after LimitInternalRecursion`,
+      `add a condition that stops it (RewriteCond %{REQUEST_FILENAME} !-f, or a rule like 'RewriteRule ^index\\.php - [L]' first), or use [END]`,
+    );
+  }
+}
+
+/** MR302: [R] without [L] with rules after it. */
+export function checkRedirectWithoutLast(model: LintModel, report: LintReport): void {
+  for (const rule of model.rules) {
+    const f = rule.flags;
+    if (!f.redirect || f.status || f.last || f.end || !rule.d.flags) continue;
+    if (rule.index === model.rules.length - 1) continue;
+    report.add(
+      'MR302',
+      rule.d.flags.pos,
+      '[R] without [L]: the rules after this one still run and can rewrite the redirect target',
+      `add L: '[${rule.d.flags.text.slice(1, -1)},L]'`,
+    );
+  }
+}
+
+/**
+ * MR303. Recorded from Debian's Apache 2.4: `RewriteRule ^ra$ b [R,L]` in an .htaccess without
+ * RewriteBase redirects to `http://www.example.com{DOCROOT}/b` (conformance/cases/070-dir-root.json).
+ */
+export function checkRelativeRedirect(model: LintModel, report: LintReport): void {
+  if (model.context !== 'directory' || model.base !== undefined) return;
+  for (const rule of model.rules) {
+    const f = rule.flags;
+    if (!f.redirect || f.status) continue;
+    const s = rule.substitution;
+    // a result that starts with a variable or back-reference may well be absolute
+    if (s === '-' || s.startsWith('/') || /^[$%]/.test(s) || /^[a-z][a-z0-9+.-]*:/i.test(s))
+      continue;
+    report.add(
+      'MR303',
+      rule.d.substitution.pos,
+      `relative redirect target '${s}' without RewriteBase: Apache puts the directory's filesystem path in the Location header`,
+      `write '/${s}' (the URL-path), or add 'RewriteBase /' to the file`,
+    );
+  }
+}
+
+/** MR304: QSA where the substitution sets no query. */
+export function checkQsa(model: LintModel, report: LintReport): void {
+  for (const rule of model.rules) {
+    if (!rule.flags.qsappend || rule.substitution.includes('?') || !rule.d.flags) continue;
+    const flags = rule.d.flags;
+    const qsa = /\bqsa|\bqsappend/i.exec(flags.text);
+    report.add(
+      'MR304',
+      argPos(flags, qsa ? qsa.index : offsetOf(flags, 'Q')),
+      `QSA has no effect: the substitution '${rule.substitution}' sets no query string, so the original one is kept anyway`,
+      'remove QSA, or add the query the substitution should set (…?key=value)',
+    );
+  }
+}
