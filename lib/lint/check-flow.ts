@@ -204,6 +204,9 @@ export function checkRelativeRedirect(model: LintModel, report: LintReport): voi
 export function checkQsa(model: LintModel, report: LintReport): void {
   for (const rule of model.rules) {
     if (!rule.flags.qsappend || rule.substitution.includes('?') || !rule.d.flags) continue;
+    // a variable, map or %N may bring a `?` that splitout_queryargs splits off (a $N may not:
+    // since 2.4.60 Apache refuses a `?` from a back-reference unless UnsafeAllow3F)
+    if (/%\{|\$\{|%\d/.test(rule.substitution)) continue;
     const flags = rule.d.flags;
     const qsa = /\bqsa|\bqsappend/i.exec(flags.text);
     report.add(
