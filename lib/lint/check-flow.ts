@@ -143,6 +143,20 @@ function loopTrail(model: LintModel, rule: LintRule): string[] | undefined {
 }
 
 /**
+ * The subdirectory the loop goes through (`public/` for `public/foo`), if it leaves this one: an
+ * .htaccess there replaces these rules (Apache merges per-directory configs; a child's own rewrite
+ * rules win unless RewriteOptions Inherit), which lint cannot see. `index.php/foo` stays here.
+ */
+function subdirectory(trail: readonly string[]): string | undefined {
+  for (const subject of trail.slice(1)) {
+    const slash = subject.indexOf('/');
+    const first = subject.slice(0, slash);
+    if (slash > 0 && !first.includes('.')) return `${first}/`;
+  }
+  return undefined;
+}
+
+/**
  * MR301. Recorded from Debian's Apache 2.4.71 in an .htaccess: `RewriteRule ^grow/(.*)$ grow/x$1
  * [L]` answers /grow/foo with 500 (LimitInternalRecursion), while `^same/(.*)$ same/a [L]` serves
  * same/a (a rewrite to the same file is ignored) and `RewriteRule ^ci/index\.php - [L]` before
@@ -154,11 +168,13 @@ export function checkLoops(model: LintModel, report: LintReport): void {
     if (!rewritesEveryRound(rule, model.rules[model.rules.length - 1])) continue;
     const trail = loopTrail(model, rule);
     if (!trail) continue;
+    const into = subdirectory(trail);
     report.add(
       'MR301',
       rule.d.pos,
-      `internal-redirect loop: each round matches this rule again (${trail.map((s) => `'${s}'`).join(' → ')} → …); Apache answers 500 after LimitInternalRecursion`,
+      `internal-redirect loop: each round matches this rule again (${trail.map((s) => `'${s}'`).join(' → ')} → …); Apache answers 500 after LimitInternalRecursion${into ? `, unless ${into} has an .htaccess of its own with rewrite rules (they take over there)` : ''}`,
       `add a condition that stops it (RewriteCond %{REQUEST_FILENAME} !-f, or a rule like 'RewriteRule ^index\\.php - [L]' first), or use [END]`,
+      into ? 'info' : 'warning',
     );
   }
 }

@@ -88,7 +88,8 @@ function isTerminalCatchAll(rule: LintRule, probes: readonly string[]): boolean 
   const f = rule.flags;
   if (rule.conds.length || rule.conditional || rule.negate || !rule.re) return false;
   if (f.chain || f.skip || f.nosubreq) return false;
-  const stops = f.last || f.end || f.status || (f.redirect && f.last);
+  // [P] implies [L] (cmd_rewriterule_setflag); [F], [G] and R=4xx set `status`
+  const stops = f.last || f.end || f.status || f.proxy;
   return stops && probes.every((s) => rule.re!.test(s));
 }
 

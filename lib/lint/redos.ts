@@ -43,7 +43,12 @@ export const REDOS_TIMEOUT_MS = 2000;
 
 /** recheck's checkSync on its pure-JavaScript backend; loaded once. */
 export async function recheckAnalyser(timeout = REDOS_TIMEOUT_MS): Promise<RedosAnalyser> {
-  const { checkSync } = (await import('recheck')) as unknown as { checkSync: CheckSync };
+  // recheck is CommonJS: its exports are named under require() and under `default` via import()
+  const mod = (await import('recheck')) as unknown as {
+    checkSync?: CheckSync;
+    default?: { checkSync: CheckSync };
+  };
+  const checkSync = mod.checkSync ?? mod.default!.checkSync;
   const cache = new Map<string, RedosFinding | undefined>();
   return (source, flags) => {
     const key = `${flags}/${source}`;

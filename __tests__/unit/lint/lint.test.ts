@@ -128,6 +128,13 @@ const ROWS: readonly Row[] = [
     ON + 'RewriteRule .* - [F]\nRewriteRule ^/a$ /b',
     '3:1',
   ),
+  trips(
+    'MR201',
+    'after a [P] catch-all',
+    'server',
+    ON + 'RewriteRule ^/(.*)$ http://127.0.0.1:9/$1 [P]\nRewriteRule ^/a$ /b',
+    '3:1',
+  ),
   passes(
     'MR201',
     'the catch-all has conditions',
@@ -226,12 +233,13 @@ const ROWS: readonly Row[] = [
     'directory',
     ON + 'RewriteCond %{HTTP_HOST} ^example\nRewriteRule ^(.*)$ app/$1 [L]',
     '3:1',
+    { severity: 'info', message: /unless app\/ has an \.htaccess of its own/ },
   ),
   trips(
     'MR301',
     'THE_REQUEST does not change between rounds',
     'directory',
-    ON + 'RewriteCond %{THE_REQUEST} \\s/+(.*)\\s\nRewriteRule ^(.*)$ web/$1 [L]',
+    ON + 'RewriteCond %{THE_REQUEST} \\s/+(.*)\\s\nRewriteRule ^(.*)$ index.php/$1 [L]',
     '3:1',
   ),
   passes(
