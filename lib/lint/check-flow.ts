@@ -67,18 +67,14 @@ function rewritesEveryRound(rule: LintRule, lastRule: LintRule | undefined): boo
   return !rule.conditional && rule.conds.every(invariantCond);
 }
 
-/**
- * The next round's subject of a rewrite of `subject` by `rule`, or undefined when it cannot be
- * known (a map, a variable that changes, an absolute URL). The rules are assumed to be the
- * document root's .htaccess: `/x` becomes `x` (or RewriteBase is stripped), `x` stays `x`.
- */
-function nextSubject(
-  rule: LintRule,
-  subject: string,
-  base: string | undefined,
-): string | undefined {
-  const m = rule.re!.exec(subject);
-  if (!m) return undefined;
+/** A rewrite's result as the next round sees it: the subject, and the query it sets (if any). */
+interface Rewritten {
+  readonly subject: string;
+  readonly query?: string;
+}
+
+/** The substitution expanded for `m`; undefined when a part cannot be known (a map, a changing variable). */
+function expand(rule: LintRule, m: RegExpExecArray): string | undefined {
   let out = '';
   for (const p of rule.output!.parts) {
     if (p.type === 'lit' || p.type === 'esc') out += p.s;
@@ -90,15 +86,33 @@ function nextSubject(
       out += 'x';
     else return undefined;
   }
-  out = out.replace(/\?.*$/s, '');
-  if (/^[a-z][a-z0-9+.-]*:/i.test(out)) return undefined;
-  if (!out.startsWith('/')) return out;
-  if (base && out.startsWith(base.endsWith('/') ? base : base + '/'))
-    return out.slice(base.length).replace(/^\//, '');
-  return out.slice(1);
+  return out;
 }
 
-type Round = { type: 'again'; next: string } | { type: 'stops' } | { type: 'unknown' };
+/**
+ * The next round's subject of a rewrite of `subject` by `rule`, or undefined when it cannot be
+ * known (a map, a variable that changes, an absolute URL). The rules are assumed to be the
+ * document root's .htaccess: `/x` becomes `x` (or RewriteBase is stripped), `x` stays `x`.
+ */
+function rewrite(rule: LintRule, subject: string, base: string | undefined): Rewritten | undefined {
+  const m = rule.re!.exec(subject);
+  const out = m ? expand(rule, m) : undefined;
+  if (out === undefined || /^[a-z][a-z0-9+.-]*:/i.test(out)) return undefined;
+  const q = out.indexOf('?');
+  const path = q < 0 ? out : out.slice(0, q);
+  const query = q < 0 ? undefined : out.slice(q + 1);
+  if (!path.startsWith('/')) return { subject: path, query };
+  if (base && path.startsWith(base.endsWith('/') ? base : base + '/'))
+    return { subject: path.slice(base.length).replace(/^\//, ''), query };
+  return { subject: path.slice(1), query };
+}
+
+type Round =
+  | { type: 'again'; next: Rewritten }
+  /** The rule rewrote to the same file (ignored), having set `query`. */
+  | { type: 'fixpoint'; query?: string }
+  | { type: 'stops' }
+  | { type: 'unknown' };
 
 /**
  * One internal-redirect round for `subject`, as far as it can be known without a filesystem: the
@@ -111,10 +125,12 @@ function round(model: LintModel, loop: LintRule, subject: string): Round {
     if (!matches) continue;
     if (rule !== loop && (rule.conds.length || rule.conditional)) return { type: 'unknown' };
     if (rule === loop) {
-      const next = nextSubject(rule, subject, model.base);
+      const next = rewrite(rule, subject, model.base);
       if (next === undefined) return { type: 'unknown' };
       // hook_fixup: "initial URL equal rewritten URL ... [IGNORING REWRITE]": a fixpoint ends it
-      return next === subject ? { type: 'stops' } : { type: 'again', next };
+      return next.subject === subject
+        ? { type: 'fixpoint', query: next.query }
+        : { type: 'again', next };
     }
     if (rule.substitution !== '-') return { type: 'unknown' };
     if (rule.flags.last || rule.flags.end || rule.flags.status) return { type: 'stops' };
@@ -125,21 +141,31 @@ function round(model: LintModel, loop: LintRule, subject: string): Round {
 /** Subjects a rule may see first (per-directory: no leading slash). */
 const FIRST_SUBJECTS = ['foo', 'foo/bar', 'foo.html', 'index.html', ''];
 
-/** The rounds a loop goes through (3 distinct rewrites in a row), or undefined. */
-function loopTrail(model: LintModel, rule: LintRule): string[] | undefined {
+/** What re-running the rule on its own result does. */
+type Rerun =
+  | { type: 'loop'; trail: string[] }
+  /** The second round keeps the file but replaces the query the first round set. */
+  | { type: 'query'; trail: string[]; first: string; second: string };
+
+/** The rounds a loop goes through (3 distinct rewrites in a row), or a clobbered query. */
+function rerun(model: LintModel, rule: LintRule): Rerun | undefined {
   const first = FIRST_SUBJECTS.find((s) => rule.re!.test(s));
   if (first === undefined) return undefined;
-  const trail = [first];
-  let subject = nextSubject(rule, first, model.base);
-  if (subject === undefined || subject === first) return undefined;
-  trail.push(subject);
+  const r1 = rewrite(rule, first, model.base);
+  if (r1 === undefined || r1.subject === first) return undefined;
+  const trail = [first, r1.subject];
+  let subject = r1.subject;
   for (let k = 0; k < 3; k++) {
     const r = round(model, rule, subject);
+    // with QSA the first query is appended after the second one, and a later key usually wins
+    const clobbers = r1.query !== undefined && r.type === 'fixpoint' && r.query !== r1.query;
+    if (clobbers && k === 0 && !rule.flags.qsappend)
+      return { type: 'query', trail, first: r1.query!, second: r.query ?? '' };
     if (r.type !== 'again') return undefined;
-    trail.push(r.next);
-    subject = r.next;
+    trail.push(r.next.subject);
+    subject = r.next.subject;
   }
-  return trail;
+  return { type: 'loop', trail };
 }
 
 /**
@@ -166,17 +192,43 @@ export function checkLoops(model: LintModel, report: LintReport): void {
   if (model.context !== 'directory') return;
   for (const rule of model.rules) {
     if (!rewritesEveryRound(rule, model.rules[model.rules.length - 1])) continue;
-    const trail = loopTrail(model, rule);
-    if (!trail) continue;
-    const into = subdirectory(trail);
-    report.add(
-      'MR301',
-      rule.d.pos,
-      `internal-redirect loop: each round matches this rule again (${trail.map((s) => `'${s}'`).join(' → ')} → …); Apache answers 500 after LimitInternalRecursion${into ? `, unless ${into} has an .htaccess of its own with rewrite rules (they take over there)` : ''}`,
-      `add a condition that stops it (RewriteCond %{REQUEST_FILENAME} !-f, or a rule like 'RewriteRule ^index\\.php - [L]' first), or use [END]`,
-      into ? 'info' : 'warning',
-    );
+    const found = rerun(model, rule);
+    if (found?.type === 'loop') reportLoop(report, rule, found.trail);
+    else if (found?.type === 'query') reportQuery(report, rule, found);
   }
+}
+
+const STOP_HINT =
+  "add a condition that stops it (RewriteCond %{REQUEST_FILENAME} !-f, or a rule like 'RewriteRule ^index\\.php - [L]' first), or use [END]";
+
+function reportLoop(report: LintReport, rule: LintRule, trail: readonly string[]): void {
+  const into = subdirectory(trail);
+  report.add(
+    'MR301',
+    rule.d.pos,
+    `internal-redirect loop: each round matches this rule again (${trail.map((s) => `'${s}'`).join(' → ')} → …); Apache answers 500 after LimitInternalRecursion${into ? `, unless ${into} has an .htaccess of its own with rewrite rules (they take over there)` : ''}`,
+    STOP_HINT,
+    into ? 'info' : 'warning',
+  );
+}
+
+/**
+ * MR305. Recorded from Debian's Apache 2.4.71 in an .htaccess: `RewriteRule ^(.*)$
+ * index.php?q=$1 [L]` answers /foo/bar with index.php and the query `q=index.php`: the second
+ * round's rewrite to the same file is ignored, but its query stays.
+ */
+function reportQuery(
+  report: LintReport,
+  rule: LintRule,
+  found: { trail: string[]; first: string; second: string },
+): void {
+  const [first, target] = found.trail;
+  report.add(
+    'MR305',
+    rule.d.pos,
+    `the rule runs again on its own result: '${first}' → '${target}?${found.first}', then '${target}' → '${target}?${found.second}'; Apache keeps the file but the script gets the query '${found.second}'`,
+    STOP_HINT,
+  );
 }
 
 /** MR302: [R] without [L] with rules after it. */

@@ -32,6 +32,7 @@ export type LintCode =
   | 'MR302'
   | 'MR303'
   | 'MR304'
+  | 'MR305'
   | 'MR401'
   | 'MR402'
   | 'MR403'
@@ -137,6 +138,13 @@ export const LINT_RULES: readonly LintRuleSpec[] = [
     'info',
     '`[QSA]` on a substitution without `?`: the query string is kept anyway, the flag does nothing.',
     'QSA appends the original query to a substitution that sets its own (`?x=1`); without one the query passes unchanged. Remove QSA, or add the query you meant.',
+  ),
+  spec(
+    'MR305',
+    'query-overwritten',
+    'warning',
+    'A per-directory rule that matches its own result again: the second round replaces the query string it set.',
+    'The internal redirect runs the rules again; the rewrite to the same file is then ignored, but the query it builds (`q=index.php`) replaces the first one (`q=foo/bar`). Guard the rule (`RewriteCond %{REQUEST_FILENAME} !-f`, or `RewriteRule ^index\\.php$ - [L]` first) or use [END].',
   ),
   spec(
     'MR401',

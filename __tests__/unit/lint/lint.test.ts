@@ -338,6 +338,30 @@ const ROWS: readonly Row[] = [
     ON + 'RewriteRule ^(.*)$ index.php?q=$1 [QSA,L]',
   ),
   trips(
+    'MR305',
+    'q=$1 rewritten again',
+    'directory',
+    ON + 'RewriteRule ^(.*)$ index.php?q=$1 [L]',
+    '2:1',
+    {
+      message: /'foo' → 'index\.php\?q=foo', then 'index\.php' → 'index\.php\?q=index\.php'/,
+    },
+  ),
+  passes(
+    'MR305',
+    'a -f guard',
+    'directory',
+    ON + 'RewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^(.*)$ index.php?q=$1 [L]',
+  ),
+  passes('MR305', 'a constant query', 'directory', ON + 'RewriteRule ^(.*)$ index.php?page=1 [L]'),
+  passes(
+    'MR305',
+    'QSA keeps the first query after the second',
+    'directory',
+    ON + 'RewriteRule ^(.*)$ index.php?q=$1 [QSA,L]',
+  ),
+  passes('MR305', 'WordPress', 'directory', WORDPRESS),
+  trips(
     'MR401',
     'a typo',
     'directory',
