@@ -12,7 +12,9 @@
  */
 import { utf8ToBytes } from '../common/bytes.js';
 import { translatePcre } from '../compile/pcre.js';
-import type { Arg } from '../syntax/ast.js';
+import type { SourcePosition } from '../errors.js';
+import type { Arg, Directive } from '../syntax/ast.js';
+import type { FilesSection } from '../syntax/sections.js';
 import { argPos, type LintReport } from './diagnostic.js';
 import type { LintModel } from './model.js';
 
@@ -98,22 +100,25 @@ function pcreAsJs(pattern: string, nocase: boolean): { source: string; flags: st
   }
 }
 
-function checkOne(
-  analyse: RedosAnalyser,
-  arg: Arg,
-  pattern: string,
-  nocase: boolean,
-  report: LintReport,
-): void {
-  const js = pcreAsJs(pattern, nocase);
+/** A pattern Apache compiles with PCRE, and where it is written. */
+interface PatternSite {
+  readonly pos: SourcePosition;
+  readonly pattern: string;
+  readonly nocase: boolean;
+  /** What it is, for the message (`RedirectMatch pattern`). */
+  readonly what: string;
+}
+
+function checkOne(analyse: RedosAnalyser, site: PatternSite, report: LintReport): void {
+  const js = pcreAsJs(site.pattern, site.nocase);
   const finding = js && analyse(js.source, js.flags);
   if (!finding) return;
   const exp = finding.complexity === 'exponential';
   const growth = exp ? 'exponential' : `polynomial (degree ${finding.degree ?? '≥2'})`;
   report.add(
     'MR101',
-    argPos(arg, arg.text.startsWith('!') ? 1 : 0),
-    `pattern '${pattern}' can backtrack in ${growth} time in Apache's PCRE${finding.hotspot ? ` (at '${finding.hotspot}')` : ''}; attack string: ${finding.attack}`,
+    site.pos,
+    `${site.what} '${site.pattern}' can backtrack in ${growth} time in Apache's PCRE${finding.hotspot ? ` (at '${finding.hotspot}')` : ''}; attack string: ${finding.attack}`,
     exp
       ? 'remove the nested repetition (e.g. (a+)+ → a+), or make the alternatives exclusive'
       : 'make adjacent repetitions exclusive (e.g. [^/]+ instead of .+ before a /)',
@@ -121,12 +126,49 @@ function checkOne(
   );
 }
 
-/** MR101 over every rule pattern and every regex condition. */
+/** A pattern argument, after a leading `!` (negation is no part of the regex). */
+function argSite(arg: Arg, what: string, nocase: boolean): PatternSite {
+  const negated = arg.text.startsWith('!');
+  return {
+    pos: argPos(arg, negated ? 1 : 0),
+    pattern: negated ? arg.text.slice(1) : arg.text,
+    nocase,
+    what,
+  };
+}
+
+/** The regexes of other modules' directives (mod_alias, mod_setenvif, <FilesMatch>). */
+function otherSites(directives: readonly Directive[]): PatternSite[] {
+  const sites: PatternSite[] = [];
+  const sections = new Set<FilesSection>();
+  for (const d of directives) {
+    if ((d.type === 'Redirect' || d.type === 'Alias') && d.regex && d.pattern)
+      sites.push(
+        argSite(d.pattern, `${d.type === 'Alias' ? 'AliasMatch' : d.name} pattern`, false),
+      );
+    else if (d.type === 'SetEnvIf')
+      sites.push(argSite(d.pattern, `${d.directive} pattern`, d.nocase));
+    const files = 'files' in d ? d.files : undefined;
+    if (files?.regex && !sections.has(files)) {
+      sections.add(files);
+      sites.push({
+        pos: files.pos,
+        pattern: files.pattern,
+        nocase: false,
+        what: `${files.opener}> pattern`,
+      });
+    }
+  }
+  return sites;
+}
+
+/** MR101 over every rule pattern, every regex condition and the other modules' regexes. */
 export function checkRedos(model: LintModel, analyse: RedosAnalyser, report: LintReport): void {
   for (const rule of model.rules) {
     for (const c of rule.conds)
       if (c.test.type === 'regex')
-        checkOne(analyse, c.d.pattern, c.pattern, c.flags.nocase, report);
-    checkOne(analyse, rule.d.pattern, rule.pattern, rule.flags.nocase, report);
+        checkOne(analyse, argSite(c.d.pattern, 'RewriteCond pattern', c.flags.nocase), report);
+    checkOne(analyse, argSite(rule.d.pattern, 'pattern', rule.flags.nocase), report);
   }
+  for (const site of otherSites(model.directives)) checkOne(analyse, site, report);
 }

@@ -85,6 +85,42 @@ const ROWS: readonly Row[] = [
     ON + 'RewriteCond %{QUERY_STRING} !^(a+)+$\nRewriteRule ^ - [F]',
     '2:30',
   ),
+  trips(
+    'MR101',
+    'a RedirectMatch pattern',
+    'directory',
+    'RedirectMatch 301 ^/(a|aa)+$ /x',
+    '1:19',
+    {
+      message: /^RedirectMatch pattern/,
+    },
+  ),
+  trips(
+    'MR101',
+    'a <FilesMatch> pattern',
+    'directory',
+    '<FilesMatch "^(\\w+\\s?)*$">\nRequire all denied\n</FilesMatch>',
+    '1:1',
+    {
+      message: /^<FilesMatch> pattern/,
+    },
+  ),
+  trips(
+    'MR101',
+    'a SetEnvIf pattern',
+    'directory',
+    'SetEnvIfNoCase User-Agent "^(a+)+$" bot',
+    '1:27',
+    {
+      message: /^SetEnvIfNoCase pattern/,
+    },
+  ),
+  passes(
+    'MR101',
+    'a RedirectMatch without backtracking',
+    'directory',
+    'RedirectMatch 301 ^/old/(.*)$ /new/$1',
+  ),
   passes('MR101', 'a literal pattern', 'directory', ON + 'RewriteRule ^index\\.php$ - [L]'),
   passes('MR101', 'a catch-all', 'directory', ON + 'RewriteRule ^(.*)$ index.php?q=$1 [L]'),
   trips('MR102', '^/ in an .htaccess', 'directory', ON + 'RewriteRule ^/old$ /new [L]', '2:13', {
