@@ -3,7 +3,17 @@
  * and SARIF 2.1.0 reports, and the exit codes (errors fail; warnings only past --max-warnings).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LINT_RULES } from '../../lib/lint/rules';
@@ -184,4 +194,31 @@ test('sarif: a SARIF 2.1.0 log with the rules and one result per finding', () =>
       },
     },
   ]);
+});
+
+test('without recheck installed the other checks still run, with a note on stderr', () => {
+  // the built package beside a node_modules that links every package of this repo but recheck
+  const pkg = join(tmp, 'pkg');
+  mkdirSync(join(pkg, 'node_modules'), { recursive: true });
+  cpSync(join(repo, 'bin'), join(pkg, 'bin'), { recursive: true });
+  cpSync(join(repo, 'dist'), join(pkg, 'dist'), { recursive: true });
+  cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
+  for (const name of readdirSync(join(repo, 'node_modules')))
+    if (name !== 'recheck')
+      symlinkSync(join(repo, 'node_modules', name), join(pkg, 'node_modules', name), 'dir');
+  const r = spawnSync(
+    process.execPath,
+    [join(pkg, 'bin/modrewrite.cjs'), 'lint', 'bad/.htaccess'],
+    {
+      cwd: tmp,
+      encoding: 'utf8',
+      timeout: 60000,
+    },
+  );
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(
+    /^modrewrite: the ReDoS check \(MR101\) is skipped: recheck did not load/,
+  );
+  expect(r.stdout).toMatch(/^bad\/\.htaccess:2:13 error MR102 /m);
+  expect(r.stdout).not.toMatch(/MR101/);
 });
