@@ -55,6 +55,9 @@ function requiredLead(src: string): string | undefined {
  */
 export function checkAnchors(model: LintModel, report: LintReport): void {
   for (const rule of model.rules) {
+    // from here on the subject may be another rule's result (`http://host/b` after an [R] without
+    // [L], recorded in conformance/cases/030-server-flow.json): any pattern may match it
+    if (model.rules.slice(0, rule.index).some((r) => leavesOddSubject(r, model.context))) return;
     if (rule.negate) continue;
     const src = translated(rule.pattern);
     const lead = src && requiredLead(src);
@@ -75,6 +78,18 @@ export function checkAnchors(model: LintModel, report: LintReport): void {
         `write '^/${rule.pattern.slice(1)}' (or '^/?${rule.pattern.slice(1)}' to match in both contexts)`,
       );
   }
+}
+
+/**
+ * Whether a rule may hand the rules after it a subject of the other shape: one without a leading
+ * `/` in server context (an absolute URL, an [R] target, a relative path), one with it per
+ * directory (a URL-path outside the directory is not stripped again). Rules that stop don't.
+ */
+function leavesOddSubject(rule: LintRule, context: 'server' | 'directory'): boolean {
+  const f = rule.flags;
+  if (rule.substitution === '-' || f.last || f.end || f.status || f.proxy) return false;
+  if (f.redirect || /^[$%]/.test(rule.substitution)) return true;
+  return rule.substitution.startsWith('/') === (context === 'directory');
 }
 
 /** Subjects every catch-all pattern matches, per context (per-directory subjects lose the slash). */
@@ -137,6 +152,8 @@ function condGroups(rule: LintRule, upTo: number): number | undefined {
   let most: number | undefined;
   for (const c of rule.conds.slice(0, upTo)) {
     // apply_rewrite_cond keeps back-references only of a regex condition that matched, not negated
+    // `expr` with `=~` sets them too (conformance/cases/021-server-expansion.json): assume all nine
+    if (c.expr && !c.negate) return 9;
     if (c.test.type !== 'regex' || c.negate) continue;
     most = Math.max(most ?? 0, c.test.groups);
   }
@@ -144,15 +161,20 @@ function condGroups(rule: LintRule, upTo: number): number | undefined {
 }
 
 function reportPercent(report: LintReport, arg: Arg, n: number, groups: number | undefined): void {
-  const hint =
-    groups === undefined
+  const at = offsetOf(arg, `%${n}`);
+  // `%20` meant as a URL escape: Apache reads %2 and a literal 0 (recorded: `x?a=b%20c` → `a=b0c`,
+  // conformance/cases/024-server-http10-backrefs.json)
+  const escape = /^[0-9a-fA-F]$/.test(arg.text[at + 2] ?? '');
+  const hint = escape
+    ? `to write the URL escape %${arg.text.slice(at + 1, at + 3)}, escape the percent sign: \\%${arg.text.slice(at + 1, at + 3)}`
+    : groups === undefined
       ? `%${n} needs a RewriteCond with a regular expression before it; for the rule pattern's group write $${n}`
       : `add a capturing group to the RewriteCond pattern, or use $${n} for the rule pattern`;
   const why =
     groups === undefined
       ? 'no RewriteCond before it matches a regular expression'
       : `the conditions capture ${groups} group${groups === 1 ? '' : 's'}`;
-  report.add('MR203', argPos(arg, offsetOf(arg, `%${n}`)), `%${n} is always empty: ${why}`, hint);
+  report.add('MR203', argPos(arg, at), `%${n} is always empty: ${why}`, hint);
 }
 
 /** MR203 and MR204 for one rule: its substitution and its conditions' test strings. */

@@ -485,6 +485,55 @@ const ROWS: readonly Row[] = [
   }),
   passes('MR404', 'RewriteEngine On', 'directory', ON + 'RewriteRule ^a$ b'),
   passes('MR404', 'no rules', 'directory', 'RewriteEngine Off\n'),
+  // context-dependent rows: what the corpus of recorded cases taught (cited in the checks)
+  passes(
+    'MR102',
+    'after a rule that may leave a URL-path',
+    'directory',
+    ON + 'RewriteRule ^a$ /b\nRewriteRule ^/b$ c [L]',
+  ),
+  passes(
+    'MR103',
+    'after an [R] without [L] the subject is a URL',
+    'server',
+    ON + 'RewriteRule ^/cont$ /b [R]\nRewriteRule ^http://[^/]+/b$ http://www.example.com/c [R,L]',
+  ),
+  passes(
+    'MR203',
+    'an expr condition with =~ captures',
+    'directory',
+    ON + 'RewriteCond expr "%{QUERY_STRING} =~ /^id=(\\d+)$/"\nRewriteRule ^a$ /r?got=%1 [L]',
+  ),
+  trips(
+    'MR203',
+    '%20 meant as a URL escape',
+    'server',
+    ON + 'RewriteRule ^/a$ http://x.example/x?a=b%20c [R,L]',
+    '2:40',
+    {
+      hint: /escape the percent sign: \\%20/,
+    },
+  ),
+  trips(
+    'MR305',
+    'a URL-path under RewriteBase',
+    'directory',
+    ON + 'RewriteBase /\nRewriteRule ^(.*)$ /index.php?q=$1 [L]',
+    '3:1',
+  ),
+  passes(
+    'MR305',
+    'a URL-path without RewriteBase: the directory is unknown',
+    'directory',
+    ON + 'RewriteRule ^(.*)$ /seen?v=$1 [L]',
+  ),
+  trips(
+    'MR301',
+    'a URL-path under RewriteBase',
+    'directory',
+    ON + 'RewriteBase /app/\nRewriteRule ^(.*)$ /app/index.php/$1 [L]',
+    '3:1',
+  ),
 ];
 
 let redos: RedosAnalyser;
