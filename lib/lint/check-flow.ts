@@ -239,7 +239,8 @@ export function checkRedirectWithoutLast(model: LintModel, report: LintReport): 
   for (const rule of model.rules) {
     const f = rule.flags;
     if (!f.redirect || f.status || f.last || f.end || !rule.d.flags) continue;
-    if (rule.index === model.rules.length - 1) continue;
+    // `-` redirects nowhere (recorded: `^/noop$ - [R=301]` answers 404, 030-server-flow.json)
+    if (rule.index === model.rules.length - 1 || rule.substitution === '-') continue;
     report.add(
       'MR302',
       rule.d.flags.pos,

@@ -534,6 +534,12 @@ const ROWS: readonly Row[] = [
     ON + 'RewriteBase /app/\nRewriteRule ^(.*)$ /app/index.php/$1 [L]',
     '3:1',
   ),
+  passes(
+    'MR302',
+    '- redirects nowhere',
+    'server',
+    ON + 'RewriteRule ^/noop$ - [R=301]\nRewriteRule ^/c$ /d',
+  ),
 ];
 
 let redos: RedosAnalyser;
