@@ -11,9 +11,10 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
  * - common/: helpers with no import of ours but the bottom, so every layer may use them (byte
  *   strings, Apache's escapers, the RewriteMap sources);
  * - syntax/ (text to directives) → compile/ (directives to rule sets, the expr parser, variable
- *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP) → http/ (node:http:
- *   rewrite() and the adapter helpers site/ and proxy/ build on; lint/, the rule checker, sits
- *   beside engine/ on compile/ and neither imports the other) → site/ | proxy/ (siblings, never
+ *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP; lint/, the rule
+ *   checker, sits beside it on compile/ and neither imports the other) → explain/ (one
+ *   request explained: outcome and structured trace, browser-safe but explain.ts) → http/ (node:http:
+ *   rewrite() and the adapter helpers site/ and proxy/ build on) → site/ | proxy/ (siblings, never
  *   importing each other, nor http/rewrite.ts) → index.ts (the public exports) → cli.
  */
 const LAYERS = [
@@ -22,6 +23,7 @@ const LAYERS = [
   ['lib/syntax'],
   ['lib/compile'],
   ['lib/engine', 'lib/lint'],
+  ['lib/explain'],
   ['lib/http'],
   ['lib/site', 'lib/proxy'],
   ['lib/index.ts'],
@@ -61,7 +63,7 @@ function layerZones() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'playground/dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -107,6 +109,33 @@ export default tseslint.config(
     files: ['**/*.cjs', 'example-app/**/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // the playground's page code and its shims of Node built-ins run in a browser: they use the
+    // browser-safe layers of lib/ (explain/core.ts and below), never node:http's
+    files: ['playground/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/lib/http/*',
+                '**/lib/site/*',
+                '**/lib/proxy/*',
+                '**/lib/cli*',
+                '**/lib/index*',
+                '**/lib/explain/explain*',
+              ],
+              message:
+                'the playground runs in a browser: import lib/explain/core.ts and the layers below it',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['__tests__/**/*.ts'],

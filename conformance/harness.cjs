@@ -48,7 +48,20 @@ function writeFixtures(serverRoot, kase, vars) {
     fs.symlinkSync(target, path.join(docroot, name));
   for (const [name, mode] of Object.entries(kase.modes || {}))
     fs.chmodSync(path.join(docroot, name), parseInt(mode, 8));
+  if (kase.distinctMtimes) spreadMtimes(docroot, Object.keys(kase.files || {}));
   return docroot;
+}
+
+/**
+ * Gives the document root's files one mtime each, a second apart in the order `files` lists them.
+ * Files written in one clock tick share an mtime, and mod_autoindex breaks such ties by name, so a
+ * listing sorted by `C=M` would depend on how fast the files were written (case 170).
+ */
+function spreadMtimes(docroot, names) {
+  const base = Math.floor(Date.now() / 1000) - 3600;
+  names
+    .filter((name) => !name.startsWith('maps/') && !name.endsWith('/'))
+    .forEach((name, i) => fs.utimesSync(path.join(docroot, name), base + i, base + i));
 }
 
 /** Sends one request over a raw socket; resolves {status, headers (lower-case → [values]), body}. */

@@ -11,17 +11,23 @@ import { dirname, join, resolve } from 'node:path';
 import { RewriteError } from './errors.js';
 import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
-import { site } from './site/site.js';
+import { site, type SiteOptions } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
+import { playground } from './cli/playground.js';
+import { testCommand, useColor } from './cli/test-command.js';
+import { onceListening, serveCluster, startServing, stopper } from './cli/serve-cluster.js';
+import { reloadable, type Reloadable } from './cli/serve-reload.js';
 import {
   commandHelp,
   findCommand,
   mainHelp,
   nearest,
   parseCommand,
+  PLAYGROUND,
   SERVE,
+  TEST,
   UsageError,
   type Parsed,
 } from './cli/args.js';
@@ -91,6 +97,8 @@ export async function main(
       return 0;
     }
     if (spec === SERVE) return await serve(parsed, io);
+    if (spec === PLAYGROUND) return await playground(parsed, io.out);
+    if (spec === TEST) return await testCommand(parsed, io, io === stdio && useColor());
     return await lintCommand(parsed, io, packageVersion());
   } catch (err) {
     return report(err, io);
@@ -173,7 +181,22 @@ function mapTimeoutValue(p: Parsed): number | undefined {
   return ms;
 }
 
-async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
+/** `serve`: a cluster primary (--workers), or this process serves (cli/serve-cluster.ts). */
+async function serve(p: Parsed, io: CliIo): Promise<http.Server | number> {
+  checkServeValues(p);
+  mapTimeoutValue(p);
+  const root = documentRoot(text(p, 'root')!);
+  const config = text(p, 'config');
+  const banner = (host: string, port: number): string =>
+    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${port}/`;
+  return serveCluster(p, io, banner) ?? startServing(() => serveHere(p, io, banner));
+}
+
+async function serveHere(
+  p: Parsed,
+  io: CliIo,
+  banner: (host: string, port: number) => string,
+): Promise<http.Server> {
   const port = checkServeValues(p);
   const mapTimeout = mapTimeoutValue(p);
   const root = documentRoot(text(p, 'root')!);
@@ -190,10 +213,11 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
     // proxy faults go to the error log (stderr), like Apache's [proxy:error] lines
     log: (line) => io.err(line),
   });
-  let handler: ReturnType<typeof site>;
+  let handler: Reloadable;
   try {
     // relative map paths in the config resolve against the config file's folder ({ file } does that)
-    handler = site({
+    // (SIGHUP calls site() again with these options)
+    handler = reloadable<SiteOptions>(site, {
       root,
       config: config ? { file: resolve(config) } : undefined,
       serverName,
@@ -219,13 +243,15 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   const server = answerClientErrors(
     http.createServer((req, res) => {
       if (!quiet) logWhenDone(req, res, io);
+      drain.track(req, res);
       const done = (err?: unknown): void => {
         if (err) sendFailure(req, res, err);
         else if (!res.headersSent) sendStatus(req, res, 404);
       };
-      answerSafely(res, done, () => handler(req, res, done));
+      answerSafely(res, done, () => handler.handle(req, res, done));
     }),
   );
+  const drain = stopper(server, p);
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   server.once('close', () => {
     void px.close();
@@ -234,19 +260,7 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server> {
   await listen(server, port, text(p, 'host')!, px);
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  io.out(
-    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${addr.port}/`,
-  );
-  const stop = (): void => {
-    server.close();
-    server.closeAllConnections();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  server.once('close', () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  });
+  onceListening(server, banner(host, addr.port), drain, handler, io);
   return server;
 }
 

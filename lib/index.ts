@@ -53,6 +53,19 @@ export type { RequestView, ServerInfo } from './engine/request.js';
 export type { UserMapFunction, RewriteMapSource } from './common/maps.js';
 export { DEFAULT_MAP_TIMEOUT } from './engine/budget.js';
 export { PRG_TIMEOUT_MS } from './common/program-map.js';
+export { explain } from './explain/explain.js';
+export type { ExplainSite } from './explain/explain.js';
+export { explainRules, explainSync } from './explain/core.js';
+export { renderTraceEvent } from './engine/trace.js';
+export type {
+  ExplainRequest,
+  ExplainResult,
+  ExplainSource,
+  ExplainStop,
+  StopReason,
+  TraceEvent,
+  VirtualFiles,
+} from './explain/core.js';
 export {
   RewriteError,
   RewriteSyntaxError,

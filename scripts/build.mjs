@@ -27,3 +27,5 @@ run('--outDir', 'dist/types', '--emitDeclarationOnly');
 mkdirSync('dist/esm', { recursive: true });
 writeFileSync('dist/esm/package.json', '{"type":"module"}\n');
 writeFileSync('dist/cjs/package.json', '{"type":"commonjs"}\n');
+// the browser playground (playground/dist), which the package ships for `modrewrite playground`
+await import('./build-playground.mjs');

@@ -361,8 +361,10 @@ describe('trace', () => {
     const res = await request(app).get('/a').set('Host', 't.example');
     expect(lines).toEqual(
       expect.arrayContaining([
-        "applying pattern '^/a$' to uri '/a'",
-        "RewriteCond: input='t.example' pattern='^t\\.example$' => matched",
+        "rules:2:1: applying pattern '^/a$' to uri '/a'",
+        "rules:1:1: RewriteCond: input='t.example' pattern='^t\\.example$' => matched",
+        'rules:2:1: stopped: [L]',
+        'result: rewritten to /b',
       ]),
     );
     // the first line, at creation, says what was inferred; the rest are this request's

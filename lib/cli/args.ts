@@ -162,6 +162,20 @@ export const SERVE: CommandSpec = {
       help: 'add X-Filename, X-Query and X-Env-* to responses',
     },
     { name: 'quiet', type: 'boolean', defaultText: 'off', help: 'no access log lines on stdout' },
+    {
+      name: 'workers',
+      type: 'string',
+      value: 'N|auto',
+      default: '1',
+      help: 'processes sharing the port (node:cluster); auto: one per CPU. SIGHUP reloads gracefully',
+    },
+    {
+      name: 'drain-timeout',
+      type: 'string',
+      value: 'MS',
+      default: '10000',
+      help: 'on SIGTERM/SIGINT and reloads, how long requests in flight may finish before their sockets are closed',
+    },
     HELP_FLAG,
   ],
 };
@@ -199,12 +213,18 @@ export const LINT: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT];
+export { TEST } from './test-flags.js';
+import { TEST } from './test-flags.js';
+export { PLAYGROUND } from './playground-flags.js';
+import { PLAYGROUND } from './playground-flags.js';
+
+export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT, TEST, PLAYGROUND];
 
 export const EXIT_CODES = `Exit codes:
   0  success (help, version, clean lint, serve stopped by SIGINT/SIGTERM)
   1  the input is unusable: rules with problems (lint: an error, or more warnings than --max-warnings), a missing --root folder or --config file, a port in use
-  2  usage error: unknown command or flag, a missing or bad flag value`;
+  2  usage error: unknown command or flag, a missing or bad flag value
+  test: 0 every URL matched a rule (every --expect line held), 1 one did not, 3 the rules do not load`;
 
 /** `modrewrite --help`. */
 export function mainHelp(): string {

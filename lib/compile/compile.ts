@@ -3,7 +3,11 @@
  * fail fails here with a positioned problem (all problems are collected, then thrown together).
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import {
+  currentDirectory,
+  isAbsolutePath as isAbsolute,
+  resolvePath as resolve,
+} from '../common/posix-path.js';
 import { throwIfProblems, type SourcePosition } from '../errors.js';
 import type {
   AccessDirective,
@@ -151,7 +155,7 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
 
 /** Apache's ServerRoot for relative paths in the rules (maps, `<IfFile>`). */
 function serverRootOf(options: CompileOptions): string {
-  return options.mapRoot ?? (options.file ? resolve(options.file, '..') : process.cwd());
+  return options.mapRoot ?? (options.file ? resolve(options.file, '..') : currentDirectory());
 }
 
 function checkCompileArguments(where: string, source: unknown, options: unknown): void {
@@ -471,9 +475,7 @@ function charsBefore(bytes: string, offset: number): number {
   const head = bytes.slice(0, Math.max(0, offset));
   // a byte offset inside a multi-byte character points at that character (its partial bytes decode
   // to one U+FFFD, dropped here)
-  return Buffer.from(head, 'latin1')
-    .toString('utf8')
-    .replace(/\uFFFD$/, '').length;
+  return bytesToUtf8(head).replace(/\uFFFD$/, '').length;
 }
 
 /** parseTemplate, with a too-deep `${map:` nesting reported as a positioned ERR_LIMIT. */

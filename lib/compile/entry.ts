@@ -11,7 +11,7 @@
  *   `.htaccess` files `site()` finds on its own follow Apache's default (off until a
  *   `RewriteEngine On` in that file or a parent directory's).
  */
-import { basename } from 'node:path';
+import { baseName as basename } from '../common/posix-path.js';
 import { RewriteError } from '../errors.js';
 import type { ConfigContext } from '../syntax/parse.js';
 import type { RuleSet } from './ruleset.js';

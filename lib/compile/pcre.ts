@@ -24,7 +24,8 @@ import { setFlagsFromString } from 'node:v8';
  * that cannot AND has the shape of exponential backtracking (a repeated group that contains a
  * quantifier or an alternation). See `compilePcre`.
  */
-if (process.env.MODREWRITE_REGEXP_FALLBACK !== '0') {
+// (no `process` in a browser: explain() there keeps the engine's default)
+if (globalThis.process?.env?.MODREWRITE_REGEXP_FALLBACK !== '0') {
   try {
     setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
   } catch {

@@ -9,6 +9,7 @@ import { append, NONE, type EvalContext } from './state.js';
 import { applyCond } from './conditions.js';
 import { forceTypeHandler, setCookie, setEnv } from './side-effects.js';
 import { absoluteUri, fullyQualify, reduceUri, splitQuery } from './uri.js';
+import { capturesOf, flagNames, type StopReason } from './trace.js';
 
 /** Apache's LimitRequestLine default; a filename over twice this is a 500 (PR 60478). */
 export const LIMIT_REQUEST_LINE = 8190;
@@ -61,7 +62,18 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     m = rule.re.exec(uri);
   }
   const matched = (m !== null) !== rule.negate;
-  ctx.trace?.(`applying pattern '${rule.pattern}' to uri '${uri}'${matched ? '' : ' (no match)'}`);
+  ctx.trace?.({
+    type: 'rule',
+    pos: rule.pos,
+    pattern: rule.pattern,
+    negate: rule.negate,
+    path: ctx.perdir !== null ? st.filename + st.pathInfo : st.filename,
+    perdir: ctx.perdir,
+    subject: uri,
+    matched,
+    captures: matched ? capturesOf(m) : [],
+    flags: flagNames(rule.flags),
+  });
   if (!matched) return RuleRc.NoMatch;
   ctx.varyThis = NONE;
   ctx.rc = null;
@@ -79,6 +91,7 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
       // skip the rest of the [OR] chain, its last member included
       while (i < conds.length && conds[i]!.flags.ornext) i++;
     } else if (!rc) {
+      ctx.trace?.({ type: 'conditions-failed', pos: rule.pos });
       return RuleRc.NoMatch;
     }
     if (ctx.varyThis.length) {
@@ -91,13 +104,25 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     const qmark = rule.flags.unsafeAllow3F ? undefined : { unsafe: -1, tracking: true };
     newuri = expand(rule.output, ctx, rule, qmark);
     if (qmark && qmark.unsafe > 0) {
-      ctx.trace?.('Unsafe URL with %3f URL rewritten without UnsafeAllow3F');
+      ctx.trace?.({
+        type: 'note',
+        message: 'Unsafe URL with %3f URL rewritten without UnsafeAllow3F',
+      });
       ctx.status = 403;
       return RuleRc.StatusSet;
     }
   }
-  for (const e of rule.flags.env) setEnv(expand(e, ctx, null), ctx);
-  for (const c of rule.flags.cookies) setCookie(expand(c, ctx, null), ctx);
+  for (const e of rule.flags.env) {
+    const spec = expand(e, ctx, null);
+    setEnv(spec, ctx);
+    if (ctx.trace) traceEnv(spec, ctx);
+  }
+  for (const c of rule.flags.cookies) {
+    const before = ctx.cookies.length;
+    setCookie(expand(c, ctx, null), ctx);
+    if (ctx.cookies.length > before) ctx.trace?.({ type: 'cookie', value: ctx.cookies[before]! });
+  }
+  const expanded = newuri;
   if (!rule.output) {
     forceTypeHandler(rule, ctx);
     if (rule.flags.status) ctx.status = rule.flags.forcedStatus;
@@ -116,6 +141,15 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
   st.filename = newuri;
   if (ctx.perdir !== null && rule.flags.discardPathInfo) st.pathInfo = '';
   splitQuery(ctx, rule);
+  ctx.trace?.({
+    type: 'substitution',
+    pos: rule.pos,
+    template: rule.outputText,
+    result: expanded,
+    filename: st.filename,
+    args: st.args,
+    ...(prefixAdded && ctx.perdir !== null ? { prefixAdded: ctx.perdir } : {}),
+  });
   if (rule.flags.proxy) {
     // a path is "this server itself"; mod_rewrite qualifies it with the client's Host, which must
     // not decide where the proxy connects (see proxy/target.ts)
@@ -172,11 +206,18 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
         if (p.output) lastsub = p;
         if (ctx.state.filename.length > 2 * LIMIT_REQUEST_LINE) {
           ctx.status = 500;
+          stopped(ctx, 'length', p);
           return { action: Action.Status, lastsub, reason: 'length' };
         }
         if (ctx.vary.length) ctx.responseVary = append(ctx.responseVary, ...ctx.vary);
-        if (rc === RuleRc.StatusSet) return { action: Action.StatusSet, lastsub };
-        if (p.flags.status) return { action: Action.Status, lastsub };
+        if (rc === RuleRc.StatusSet) {
+          stopped(ctx, 'unsafe', p);
+          return { action: Action.StatusSet, lastsub };
+        }
+        if (p.flags.status) {
+          stopped(ctx, 'status', p);
+          return { action: Action.Status, lastsub };
+        }
         if (rc !== RuleRc.NoSub) {
           changed = p.flags.noescape ? Action.NoEscape : Action.Normal;
           if (index) {
@@ -187,33 +228,66 @@ export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): Lis
         if (p.flags.passthrough) {
           ctx.handoff = 'passthrough';
           changed = Action.Normal;
+          stopped(ctx, 'passthrough', p);
           break loop;
         }
         if (p.flags.end) {
           ctx.end = true;
+          stopped(ctx, 'end', p);
           break loop;
         }
-        if (p.flags.proxy || p.flags.last) break loop;
+        if (p.flags.proxy || p.flags.last) {
+          stopped(ctx, p.flags.proxy ? 'proxy' : 'last', p);
+          break loop;
+        }
         if (p.flags.next) {
           if (++round >= p.flags.maxRounds) {
-            ctx.trace?.(
-              `RewriteRule '${p.pattern}' and URI '${ctx.state.uri}' exceeded maximum number of rounds (${p.flags.maxRounds}) via the [N] flag`,
-            );
+            ctx.trace?.({
+              type: 'note',
+              message: `RewriteRule '${p.pattern}' and URI '${ctx.state.uri}' exceeded maximum number of rounds (${p.flags.maxRounds}) via the [N] flag`,
+            });
             ctx.status = 500;
+            stopped(ctx, 'rounds', p);
             return { action: Action.Status, lastsub, reason: 'rounds' };
           }
+          ctx.trace?.({ type: 'next', pos: p.pos, round });
           continue loop;
         }
-        if (p.flags.skip > 0) i = Math.min(rules.length, i + p.flags.skip);
-      } else {
+        if (p.flags.skip > 0) {
+          ctx.trace?.({ type: 'skip', reason: 'skip', pos: p.pos, count: p.flags.skip });
+          i = Math.min(rules.length, i + p.flags.skip);
+        }
+      } else if (p.flags.chain) {
+        const from = i;
         while (i < rules.length && p.flags.chain) {
           i++;
           if (i >= rules.length) break;
           p = rules[i]!;
         }
+        ctx.trace?.({
+          type: 'skip',
+          reason: 'chain',
+          pos: rules[from]!.pos,
+          count: Math.min(i, rules.length - 1) - from,
+        });
       }
     }
+    // the last rule was tried (a rule that stopped the pass broke out of `loop` above)
+    ctx.trace?.({ type: 'stop', reason: 'no-more-rules' });
     break;
   }
   return { action: changed, lastsub };
+}
+
+/** The env event of an E= spec as setEnv read it (`!NAME` removes, `NAME:value` sets). */
+function traceEnv(spec: string, ctx: EvalContext): void {
+  const colon = spec.indexOf(':');
+  if (spec.startsWith('!')) ctx.trace?.({ type: 'env', name: spec.slice(1), value: null });
+  else if (colon < 0) ctx.trace?.({ type: 'env', name: spec, value: '' });
+  else ctx.trace?.({ type: 'env', name: spec.slice(0, colon), value: spec.slice(colon + 1) });
+}
+
+/** The stop event of the rule that ended the pass (no allocation when tracing is off). */
+function stopped(ctx: EvalContext, reason: StopReason, rule: CompiledRule): void {
+  ctx.trace?.({ type: 'stop', reason, pos: rule.pos });
 }

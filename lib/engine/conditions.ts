@@ -5,6 +5,7 @@ import { expand } from './expand.js';
 import { headerValue } from './request.js';
 import { append, type EvalContext } from './state.js';
 import { lookupVariable } from './variables.js';
+import { capturesOf } from './trace.js';
 
 export function compareLength(a: string, b: string): number {
   if (a.length !== b.length) return a.length > b.length ? 1 : -1;
@@ -41,9 +42,11 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
         if (n.toLowerCase() !== 'host') ctx.varyThis = append(ctx.varyThis, n);
         return headerValue(ctx.view.headers, n);
       },
+      fs: ctx.fs,
     });
     rc = r.ok;
     if (rc && !c.negate && r.captures) ctx.rc = { src: r.captures.input, m: r.captures };
+    if (ctx.trace) traceCond(c, ctx, 'expr', c.negate ? !rc : rc);
     return c.negate ? !rc : rc;
   }
   const input = expand(c.input, ctx, null);
@@ -76,6 +79,7 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
           // Apache: a file sub-request (the directory's own rules run in it) that ends below 300
           // with the file still there; any kind of entry counts (recorded: a directory is true)
           rc = ctx.fileSubrequest ? ctx.fileSubrequest(input) : true;
+          ctx.trace?.({ type: 'subrequest', test: 'F', url: input, ok: rc });
           break;
         }
         // -U: Apache runs a URL sub-request through the server rules (without running a handler,
@@ -87,6 +91,7 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
           }
           const sub = ctx.subrequest(input);
           rc = !(sub.type === 'status' && (sub.status ?? 0) >= 400);
+          ctx.trace?.({ type: 'subrequest', test: 'U', url: input, ok: rc });
           break;
         }
       }
@@ -149,8 +154,22 @@ export function applyCond(c: CompiledCond, ctx: EvalContext): boolean {
     }
   }
   const result = c.negate ? !rc : rc;
-  ctx.trace?.(
-    `RewriteCond: input='${input}' pattern='${c.source}'${c.flags.nocase ? ' [NC]' : ''} => ${result ? 'matched' : 'not-matched'}`,
-  );
+  if (ctx.trace) traceCond(c, ctx, input, result);
   return result;
+}
+
+/** The condition's trace event, with %0..%N when a regex matched. */
+function traceCond(c: CompiledCond, ctx: EvalContext, input: string, matched: boolean): void {
+  const captured = matched && !c.negate && c.test.type !== 'file' && ctx.rc?.src === input;
+  ctx.trace?.({
+    type: 'cond',
+    pos: c.pos,
+    input,
+    pattern: c.source,
+    negate: c.negate,
+    nocase: c.flags.nocase,
+    ornext: c.flags.ornext,
+    matched,
+    ...(captured && ctx.rc ? { captures: capturesOf(ctx.rc.m) } : {}),
+  });
 }

@@ -3,9 +3,7 @@
  * map answers asynchronously, in which case the evaluation re-runs after the answer arrives (map
  * results are cached per request).
  */
-import { lstatSync, statSync } from 'node:fs';
 import type { RuleSet } from '../compile/ruleset.js';
-import { fsPath } from '../common/bytes.js';
 import { RewriteRuntimeError } from '../errors.js';
 import { PASS, type Evaluation, type Outcome } from './outcome.js';
 import { parseTarget, type RequestView, type ServerInfo } from './request.js';
@@ -13,24 +11,8 @@ import { NeedAsync, NONE, type EvalContext, type FsView, type RequestState } fro
 import type { MapBudget } from './budget.js';
 import { directoryPass, mapToFile } from './directory.js';
 import { serverPass } from './server.js';
-
-// throwIfNoEntry: a missing file is the common case on this path; exceptions would cost ~10 µs each
-export const nodeFs: FsView = {
-  stat(p) {
-    try {
-      return statSync(fsPath(p), { throwIfNoEntry: false });
-    } catch {
-      return undefined;
-    }
-  },
-  lstat(p) {
-    try {
-      return lstatSync(fsPath(p), { throwIfNoEntry: false });
-    } catch {
-      return undefined;
-    }
-  },
-};
+import { nodeFs } from './node-fs.js';
+import { textHook, type TraceHook } from './trace.js';
 
 export interface EvaluateInput {
   readonly view: RequestView;
@@ -43,7 +25,10 @@ export interface EvaluateInput {
   readonly env?: ReadonlyMap<string, string>;
   /** END was set by an earlier pass of the same request. */
   readonly end?: boolean;
+  /** Trace lines (rendered from the structured events). */
   readonly trace?: (line: string) => void;
+  /** Structured trace events (explain()); when given, `trace` is not called. */
+  readonly traceEvents?: TraceHook;
   /** Per-directory: the URL-path of the directory the rules belong to (default `/`). */
   readonly directory?: string;
   /** The request's budget for asynchronous map answers (none: wait as long as they take). */
@@ -83,7 +68,7 @@ export function makeContext(
     status: 0,
     uriReduced: false,
     end: !!input.end,
-    trace: input.trace,
+    trace: input.traceEvents ?? (input.trace ? textHook(input.trace) : undefined),
     redirected,
     original: { uri: input.uri },
   };
@@ -109,6 +94,7 @@ export function makeSubrequest(
       env: undefined,
       end: false,
       trace: undefined,
+      traceEvents: undefined,
     };
     if (perdirDir === undefined) {
       const st: RequestState = {
@@ -164,6 +150,7 @@ export function makeFileSubrequest(
       env: undefined,
       end: false,
       trace: undefined,
+      traceEvents: undefined,
     };
     const st: RequestState = { uri, args: null, filename: path, pathInfo: '', env: new Map() };
     const r = directoryPass(
@@ -219,6 +206,16 @@ export const UNTOUCHED: Evaluation = Object.freeze({
 });
 
 export function finish(ctx: EvalContext, outcome: Outcome, internalRedirects: number): Evaluation {
+  ctx.trace?.({ type: 'outcome', outcome });
+  return evaluation(ctx, outcome, internalRedirects);
+}
+
+/** finish() without the trace's outcome event (a pass whose result is not the request's outcome). */
+export function evaluation(
+  ctx: EvalContext,
+  outcome: Outcome,
+  internalRedirects: number,
+): Evaluation {
   if (
     outcome === PASS &&
     ctx.responseVary === NONE &&

@@ -3,7 +3,7 @@
  * applies, and substitutions are internal redirects that re-run the rules, capped like
  * LimitInternalRecursion.
  */
-import { posix } from 'node:path';
+import { normalizeAbsolute } from '../common/posix-path.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
 import { absoluteUri, NOT_ABSOLUTE } from './uri.js';
@@ -11,6 +11,7 @@ import { hasCtlOrSpace } from '../common/escape.js';
 import { PASS, type Outcome } from './outcome.js';
 import type { EvalContext, FsView } from './state.js';
 import { proxyOutcome, redirectOutcome } from './results.js';
+import type { StopReason } from './trace.js';
 
 /** LimitInternalRecursion's default. */
 export const MAX_INTERNAL_REDIRECTS = 10;
@@ -41,7 +42,7 @@ export function mapToFile(
   fs: FsView,
 ): { filename: string; pathInfo: string } {
   const root = docRoot.replace(/\/$/, '');
-  const segs = (DOT_SEGMENT.test(uri) ? posix.normalize(uri) : uri).split('/');
+  const segs = (DOT_SEGMENT.test(uri) ? normalizeAbsolute(uri) : uri).split('/');
   let path = root;
   for (let i = 1; i < segs.length; i++) {
     const candidate = path + '/' + segs[i];
@@ -76,15 +77,25 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
     dir.startsWith(st.filename) &&
     ctx.fs.stat(st.filename)?.isDirectory()
   )
-    return done(PASS);
-  if (ctx.end) return done(PASS);
-  if (ruleSet.followSymLinks === false)
+    return declined(ctx, 'no-slash');
+  if (ctx.end) return declined(ctx, 'end-earlier');
+  ctx.trace?.({
+    type: 'pass',
+    context: 'directory',
+    uri: st.uri,
+    args: st.args,
+    directory: dir,
+    redirected: ctx.redirected,
+  });
+  if (ruleSet.followSymLinks === false) {
+    ctx.trace?.({ type: 'stop', reason: 'symlinks' });
     return done({
       type: 'status',
       status: 403,
       cause: 'config',
       reason: 'Options FollowSymLinks and SymLinksIfOwnerMatch are both off',
     });
+  }
   const ofilename = st.filename;
   const oargs = st.args;
   ctx.perdir = dir;
@@ -138,7 +149,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
       reason: 'local result is not an absolute path',
     });
   if (f === ofilename) {
-    ctx.trace?.(`initial URL equal rewritten URL: ${f} [IGNORING REWRITE]`);
+    ctx.trace?.({ type: 'same-url', url: f });
     return done(PASS);
   }
   if (ruleSet.base !== undefined) {
@@ -147,8 +158,15 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
     const root = ctx.server.documentRoot.replace(/\/$/, '');
     if (f.startsWith(root) && f[root.length] === '/') f = f.slice(root.length);
   }
-  ctx.trace?.(`internal redirect with ${f} [INTERNAL REDIRECT]`);
-  return { type: 'internal', url: f + (st.args !== null ? '?' + st.args : '') };
+  const url = f + (st.args !== null ? '?' + st.args : '');
+  ctx.trace?.({ type: 'internal-redirect', url });
+  return { type: 'internal', url };
+}
+
+/** A pass that declined before any rule ran, with its reason in the trace. */
+function declined(ctx: EvalContext, reason: StopReason): DirResult {
+  ctx.trace?.({ type: 'stop', reason });
+  return { type: 'outcome', outcome: PASS };
 }
 
 export function renameEnv(env: ReadonlyMap<string, string>): Map<string, string> {

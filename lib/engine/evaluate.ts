@@ -5,7 +5,15 @@
  * the entry points live apart from the passes so that no module imports its own importer.
  */
 import type { RuleSet } from '../compile/ruleset.js';
-import { drive, EMPTY_ENV, finish, makeContext, nodeFs, type EvaluateInput } from './context.js';
+import {
+  drive,
+  EMPTY_ENV,
+  evaluation,
+  finish,
+  makeContext,
+  type EvaluateInput,
+} from './context.js';
+import { nodeFs } from './node-fs.js';
 import {
   directoryPass,
   mapToFile,
@@ -99,8 +107,10 @@ export function evaluateDirectory(
         ctx.responseVary = append(ctx.responseVary, ...vary);
         ctx.cookies = append(ctx.cookies, ...cookies);
         // rules of a directory apply only to requests inside it (or to the directory itself)
-        if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir))
+        if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir)) {
+          ctx.trace?.({ type: 'stop', reason: 'outside-directory' });
           return finish(ctx, PASS, 0);
+        }
         const result = directoryPass(ruleSet, ctx, dir);
         if (result.type === 'outcome') {
           if (round > 0 && result.outcome.type === 'pass')
@@ -108,9 +118,10 @@ export function evaluateDirectory(
           return finish(ctx, result.outcome, round);
         }
         if (round + 1 > MAX_INTERNAL_REDIRECTS) {
-          ctx.trace?.(
-            `Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`,
-          );
+          ctx.trace?.({
+            type: 'note',
+            message: `Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`,
+          });
           return finish(
             ctx,
             { type: 'status', status: 500, cause: 'recursion', reason: 'recursion' },
@@ -199,12 +210,15 @@ function attemptDirectoryPass(
   };
   const ctx = makeContext(ruleSet, input, state, cache, input.redirected, input.rewriteDir);
   const result = directoryPass(ruleSet, ctx, input.rewriteDir);
-  const evaluation = finish(ctx, result.type === 'outcome' ? result.outcome : PASS, 0);
-  return { result, evaluation };
+  // an internal redirect is not the request's outcome: its trace event says what happens next
+  const done =
+    result.type === 'outcome' ? finish(ctx, result.outcome, 0) : evaluation(ctx, PASS, 0);
+  return { result, evaluation: done };
 }
 
 /** RewriteEngine off: nothing is rewritten; the environment and an earlier [END] pass through. */
 function engineOff(input: EvaluateInput): Evaluation {
+  input.traceEvents?.({ type: 'stop', reason: 'engine-off' });
   return {
     outcome: PASS,
     effects: {

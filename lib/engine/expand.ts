@@ -82,12 +82,22 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
   const map = ctx.maps.get(name);
   if (!map) return undefined;
   const cacheKey = name + '\0' + key;
-  if (ctx.mapCache.has(cacheKey)) return ctx.mapCache.get(cacheKey);
+  if (ctx.mapCache.has(cacheKey)) {
+    const cached = ctx.mapCache.get(cacheKey);
+    // an answer cached earlier in the request (an asynchronous one lands here on the re-run)
+    ctx.trace?.({
+      type: 'map',
+      map: name,
+      key,
+      ...(cached === undefined ? {} : { value: cached }),
+    });
+    return cached;
+  }
   let v;
   try {
     v = map.lookup(key);
   } catch (err) {
-    ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${(err as Error).message}`);
+    ctx.trace?.({ type: 'map', map: name, key, error: (err as Error).message });
     v = undefined;
   }
   if (v && typeof (v as Promise<unknown>).then === 'function') {
@@ -96,7 +106,7 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
         ctx.mapCache.set(cacheKey, x === '' ? undefined : x);
       },
       (err: Error) => {
-        ctx.trace?.(`map lookup FAILED: map=${name} key=${key}: ${err.message}`);
+        ctx.trace?.({ type: 'map', map: name, key, error: err.message });
         ctx.mapCache.set(cacheKey, undefined);
       },
     );
@@ -104,8 +114,6 @@ export function lookupMap(name: string, key: string, ctx: EvalContext): string |
   }
   const value = v === '' ? undefined : (v as string | undefined);
   ctx.mapCache.set(cacheKey, value);
-  ctx.trace?.(
-    `map lookup ${value === undefined ? 'FAILED' : 'OK'}: map=${name} key=${key}${value === undefined ? '' : ` -> val=${value}`}`,
-  );
+  ctx.trace?.({ type: 'map', map: name, key, ...(value === undefined ? {} : { value }) });
   return value;
 }

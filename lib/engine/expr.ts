@@ -1,11 +1,14 @@
 /** Evaluates a `RewriteCond expr` tree (parsed at load time by compile/expr.ts). */
-import { statSync, lstatSync } from 'node:fs';
+import { nodeFs } from './node-fs.js';
+import type { FsView } from './state.js';
 import type { ExprNode, Word } from '../compile/expr.js';
 import { escapeUri, unescapeLoose } from '../common/escape.js';
 
 export interface ExprEnv {
   variable(name: string): string;
   header(name: string): string;
+  /** The file system `-f`/`-d`/`-s`… ask (the evaluation's; default: node:fs). */
+  fs?: FsView;
 }
 
 export function wordValue(w: Word, env: ExprEnv): string {
@@ -48,13 +51,8 @@ export function evalExpr(
       }
       case 'unary': {
         const v = wordValue(n.a, env);
-        const st = (fn: typeof statSync): ReturnType<typeof statSync> | undefined => {
-          try {
-            return fn(v);
-          } catch {
-            return undefined;
-          }
-        };
+        const fs = env.fs ?? nodeFs;
+        const stat = (): ReturnType<FsView['stat']> => fs.stat(v);
         switch (n.op) {
           case 'z':
             return v === '';
@@ -62,23 +60,23 @@ export function evalExpr(
             return v !== '';
           case 'f':
           case 'F':
-            return !!st(statSync)?.isFile();
+            return !!stat()?.isFile();
           case 'd':
-            return !!st(statSync)?.isDirectory();
+            return !!stat()?.isDirectory();
           case 'e':
           case 'U':
           case 'A':
-            return !!st(statSync);
+            return !!stat();
           case 's': {
-            const s = st(statSync);
+            const s = stat();
             return !!s && s.isFile() && s.size > 0;
           }
           case 'l':
           case 'h':
           case 'L':
-            return !!st(lstatSync)?.isSymbolicLink();
+            return !!fs.lstat(v)?.isSymbolicLink();
           case 'x': {
-            const s = st(statSync);
+            const s = stat();
             return !!s && (Number(s.mode) & 0o111) !== 0;
           }
         }

@@ -11,9 +11,15 @@ import type { StatusCause } from '../errors.js';
 /** One server-context pass (hook_uri2file). */
 export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   const st = ctx.state;
-  if (ctx.end) return PASS;
-  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/')))
+  if (ctx.end) {
+    ctx.trace?.({ type: 'stop', reason: 'end-earlier' });
     return PASS;
+  }
+  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/'))) {
+    ctx.trace?.({ type: 'stop', reason: 'not-a-path' });
+    return PASS;
+  }
+  ctx.trace?.({ type: 'pass', context: 'server', uri: st.uri, args: st.args, redirected: false });
   const oargs = st.args;
   st.filename = st.uri;
   const { action, lastsub, reason } = applyList(ruleSet.rules, ctx);

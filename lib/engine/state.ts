@@ -1,13 +1,20 @@
 /** Mutable per-request state of one evaluation (Apache's request_rec fields mod_rewrite touches). */
 import type { RewriteMapSource } from '../common/maps.js';
 import type { RequestView, ServerInfo } from './request.js';
+import type { TraceHook } from './trace.js';
 
 export interface FsView {
   /** stat(): undefined when the path does not exist. */
-  stat(
-    path: string,
-  ):
-    | { isFile(): boolean; isDirectory(): boolean; size: number | bigint; mode: number | bigint }
+  stat(path: string):
+    | {
+        isFile(): boolean;
+        isDirectory(): boolean;
+        size: number | bigint;
+        mode: number | bigint;
+        /** Owner and group (SCRIPT_USER, SCRIPT_GROUP); a virtual tree has none. */
+        uid?: number | bigint;
+        gid?: number | bigint;
+      }
     | undefined;
   /** lstat(): undefined when the path does not exist. */
   lstat(path: string): { isSymbolicLink(): boolean } | undefined;
@@ -70,8 +77,8 @@ export interface EvalContext {
   end: boolean;
   /** Set when a map lookup is asynchronous: the driver awaits it and re-runs. */
   pending?: Promise<unknown>;
-  /** trace lines, like Apache's rewrite:trace log. */
-  readonly trace?: (line: string) => void;
+  /** Structured trace events (trace.ts); text lines like Apache's rewrite:trace log are rendered from them. */
+  readonly trace?: TraceHook;
   /** REDIRECT_STATUS etc. (true when this pass follows an internal redirect). */
   readonly redirected: boolean;
   /** Original request facts for THE_REQUEST and SCRIPT_URL. */

@@ -2,7 +2,6 @@
  * Server variables (mod_rewrite's lookup_variable). Names are case-insensitive; unknown names
  * expand to "" exactly as in Apache. Reading a request header records it for `Vary`.
  */
-import { statSync } from 'node:fs';
 import { headerValue, requestHost } from './request.js';
 import { append, type EvalContext } from './state.js';
 import { CANONICAL_HEADER, HTTP_VARS, type VariableRef } from '../compile/variable-ref.js';
@@ -23,7 +22,9 @@ function header(ctx: EvalContext, name: string): string {
 
 /** `%{ENV:name}` from the process environment: own variables only (`constructor` is not one). */
 function processEnv(name: string): string {
-  return Object.hasOwn(process.env, name) ? (process.env[name] ?? '') : '';
+  // no `process` in a browser (explain()): no environment
+  const env = globalThis.process?.env;
+  return env && Object.hasOwn(env, name) ? (env[name] ?? '') : '';
 }
 
 /** Reads a pre-resolved variable. */
@@ -120,12 +121,9 @@ export function lookupVariable(rawName: string, ctx: EvalContext): string {
       return API_VERSION;
     case 'SCRIPT_USER':
     case 'SCRIPT_GROUP': {
-      try {
-        const st = statSync(state.filename);
-        return String(name === 'SCRIPT_USER' ? st.uid : st.gid);
-      } catch {
-        return '<unknown>';
-      }
+      const st = ctx.fs.stat(state.filename);
+      const id = name === 'SCRIPT_USER' ? st?.uid : st?.gid;
+      return id === undefined ? '<unknown>' : String(id);
     }
     case 'TIME':
       return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;

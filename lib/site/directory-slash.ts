@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../common/escape.js';
 import { constructUrl, parseTarget } from '../engine/request.js';
 import { mapToFile } from '../engine/directory.js';
-import { nodeFs } from '../engine/context.js';
+import { nodeFs } from '../engine/node-fs.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import { sendRedirect } from '../http/respond.js';
 import type { Next } from '../http/types.js';

@@ -4,7 +4,7 @@
  * (dot-segments are resolved before the check, symlinks per `symlinks`), never a dotfile.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { nodeFs } from '../engine/context.js';
+import { nodeFs } from '../engine/node-fs.js';
 import { parseTarget } from '../engine/request.js';
 import { sendStatus } from '../http/respond.js';
 import type { Next } from '../http/types.js';

@@ -70,6 +70,20 @@ describe.each(FACTORIES)('%s', (_name, make) => {
     expect(lines.length).toBeGreaterThan(0);
   });
 
+  test('the lines name the rule by file:line:col and end with what became of the request', async () => {
+    const lines: string[] = [];
+    await requestThrough(make((l: string) => lines.push(l)));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/:2:1: applying pattern '\^\/\?a\$' to uri '\/?a'$/),
+        expect.stringMatching(/:2:1: stopped: \[L\]$/),
+        expect.stringMatching(
+          /^(result: rewritten to \/b|internal redirect with \/b \[INTERNAL REDIRECT\])$/,
+        ),
+      ]),
+    );
+  });
+
   test.each([
     ['true, DEBUG on', true, true, true],
     ['true, DEBUG off (the namespace prints nothing)', true, false, false],
