@@ -60,6 +60,7 @@ export { renderTraceEvent } from './engine/trace.js';
 export type {
   ExplainRequest,
   ExplainResult,
+  ExplainRule,
   ExplainSource,
   ExplainStop,
   StopReason,

@@ -45,8 +45,9 @@ beforeAll(() => {
       '# the regression list of the site',
       '/old/x        301 /new/x',
       '/old/x        301 http://localhost/new/x',
-      '/blog/7?a=1   -> /index.php?q=blog/7&a=1',
-      '/blog/7       -> /index.php',
+      '/shop/7?a=1   -> /index.php?q=shop/7&a=1',
+      '/shop/7       -> /index.php',
+      '/blog/7       -> /blog/post.php?id=7',
       '/style.css    pass',
       '/.env         403',
       'POST /old/y   301',
@@ -69,7 +70,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 test('text: the trace of each URL with positions, captures and the result', () => {
-  const r = run(['--root', 'site', '/old/a', '/blog/7?x=1']);
+  const r = run(['--root', 'site', '/old/a', '/shop/7?x=1']);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toContain('GET /old/a\n');
@@ -78,10 +79,21 @@ test('text: the trace of each URL with positions, captures and the result', () =
   );
   expect(r.stdout).toContain('  result: redirect 301 to http://localhost/new/a\n');
   expect(r.stdout).toContain("site/.htaccess:5:1: RewriteCond: input='");
-  expect(r.stdout).toContain('internal redirect with /index.php?q=blog/7&x=1 [INTERNAL REDIRECT]');
-  expect(r.stdout).toContain('  result: rewritten to /index.php?q=blog/7&x=1\n');
+  expect(r.stdout).toContain('internal redirect with /index.php?q=shop/7&x=1 [INTERNAL REDIRECT]');
+  expect(r.stdout).toContain('  result: rewritten to /index.php?q=shop/7&x=1\n');
   // no colour when stdout is not a terminal
   expect(r.stdout).not.toContain('\x1b[');
+});
+
+test('--root alone: the .htaccess of the deepest directory along the path, as Apache merges them', () => {
+  const r = run(['--root', 'site', '/blog/7']);
+  expect(r.status).toBe(0);
+  // blog/.htaccess has mod_rewrite directives and no RewriteOptions Inherit: the root's do not run
+  expect(r.stdout).toContain(
+    "site/blog/.htaccess:2:1: applying pattern '^(\\d+)$' to uri '7' ($1='7')",
+  );
+  expect(r.stdout).not.toContain('site/.htaccess:');
+  expect(r.stdout).toContain('result: rewritten to /blog/post.php?id=7');
 });
 
 test('exit 1 when a URL matches no rule', () => {
@@ -153,12 +165,13 @@ test('--expect: every line holds, exit 0, one line per expectation', () => {
   expect(r.stdout.trim().split('\n')).toEqual([
     'ok   GET /old/x  301 /new/x',
     'ok   GET /old/x  301 http://localhost/new/x',
-    'ok   GET /blog/7?a=1  -> /index.php?q=blog/7&a=1',
-    'ok   GET /blog/7  -> /index.php',
+    'ok   GET /shop/7?a=1  -> /index.php?q=shop/7&a=1',
+    'ok   GET /shop/7  -> /index.php',
+    'ok   GET /blog/7  -> /blog/post.php?id=7',
     'ok   GET /style.css  pass',
     'ok   GET /.env  403',
     'ok   POST /old/y  301',
-    '7 passed, 0 failed',
+    '8 passed, 0 failed',
   ]);
 });
 

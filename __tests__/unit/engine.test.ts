@@ -2,9 +2,11 @@
 import { mkdtempSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileText, evaluateServer, evaluateDirectory, inheritRules } from '../../lib/index';
+import { compileText } from '../../lib/compile/compile';
+import { evaluateServer, evaluateDirectory } from '../../lib/engine/evaluate';
+import { inheritRules } from '../../lib/compile/inherit';
 import { parseTarget } from '../../lib/engine/request';
-import type { RequestView } from '../../lib/index';
+import { type RequestView } from '../../lib/engine/request';
 import { literalPrefix } from '../../lib/compile/prefix-index';
 
 const view = (headers: Record<string, string> = { host: 'www.example.com' }): RequestView => ({

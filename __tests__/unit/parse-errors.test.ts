@@ -1,4 +1,6 @@
-import { compileText, ERROR_CODES, RewriteError, rewrite } from '../../lib/index';
+import { compileText } from '../../lib/compile/compile';
+import { ERROR_CODES, RewriteError } from '../../lib/errors';
+import { rewrite } from '../../lib/http/rewrite';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

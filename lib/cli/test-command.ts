@@ -10,7 +10,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { RewriteError } from '../errors.js';
 import { chooseContext } from '../compile/entry.js';
 import { compileSource, type ExplainResult, type ExplainSource } from '../explain/core.js';
-import { explain, siteSource } from '../explain/explain.js';
+import { explain, siteSource, type ExplainSite } from '../explain/explain.js';
 import type { TraceEvent } from '../engine/trace.js';
 import { UsageError, type Parsed } from './args.js';
 import { mismatch, parseExpectations, type Expectation } from './expect-file.js';
@@ -39,15 +39,16 @@ export async function testCommand(p: Parsed, io: TestIo, color: boolean): Promis
   if (!text(p, 'config') && !text(p, 'root'))
     throw new UsageError('test needs --config FILE or --root DIR (the rules to test)', 'test');
   const headers = requestHeaders(list(p, 'header'));
-  let source: ExplainSource;
+  let source: ExplainSource | ExplainSite;
   let expectations: Item[];
   try {
     source = sourceOf(p, context as ExplainSource['context']);
-    compileSource(source);
+    // a single rules file is checked once, before any URL; .htaccess files found along each
+    // URL's path load with it
+    if ('rules' in source) compileSource(source);
     expectations = expectationsOf(p);
   } catch (err) {
-    io.err(err instanceof RewriteError ? err.message : `modrewrite: ${(err as Error).message}`);
-    return LOAD_ERROR;
+    return loadError(err, io);
   }
   if (!expectations.length)
     throw new UsageError('test needs at least one URL (or --expect FILE)', 'test');
@@ -55,12 +56,17 @@ export async function testCommand(p: Parsed, io: TestIo, color: boolean): Promis
   const runs: Run[] = [];
   for (const e of expectations) {
     const item = { ...e, method: e.method ?? method ?? 'GET' };
-    const result = await explain(source, {
-      url: e.url,
-      method: item.method,
-      headers,
-      remoteAddr: text(p, 'remote-addr'),
-    });
+    let result: ExplainResult;
+    try {
+      result = await explain(source, {
+        url: e.url,
+        method: item.method,
+        headers,
+        remoteAddr: text(p, 'remote-addr'),
+      });
+    } catch (err) {
+      return loadError(err, io);
+    }
     const failure = e.expected ? mismatch(e.expected.expected, result.outcome) : undefined;
     runs.push({ e: item, result, failure });
   }
@@ -68,6 +74,11 @@ export async function testCommand(p: Parsed, io: TestIo, color: boolean): Promis
   else printText(runs, io, color);
   const failed = runs.some((r) => (r.e.expected ? r.failure !== undefined : !r.result.matched));
   return failed ? 1 : 0;
+}
+
+function loadError(err: unknown, io: TestIo): number {
+  io.err(err instanceof RewriteError ? err.message : `modrewrite: ${(err as Error).message}`);
+  return LOAD_ERROR;
 }
 
 interface Item {
@@ -105,17 +116,20 @@ function requestHeaders(given: readonly string[]): Record<string, string[]> {
 }
 
 /**
- * The rules and their tree: `--root` alone reads its .htaccess; an .htaccess `--config` without
- * `--root` has its folder as the document root; an .htaccess inside `--root` applies to its
- * folder's URL-path; a server config without `--root` sees no files.
+ * The rules and their tree: `--root` alone reads the .htaccess files along each URL's path (as
+ * `serve` does); an .htaccess `--config` without `--root` has its folder as the document root; an
+ * .htaccess inside `--root` applies to its folder's URL-path; a server config without `--root`
+ * sees no files.
  */
-function sourceOf(p: Parsed, context: ExplainSource['context']): ExplainSource {
+function sourceOf(p: Parsed, context: ExplainSource['context']): ExplainSource | ExplainSite {
   const root = text(p, 'root');
   const configFile = text(p, 'config');
   const config = configFile;
   const directory = text(p, 'directory');
   const choice = chooseContext(context, config ?? '.htaccess').context;
   const serverName = text(p, 'server-name');
+  if (root !== undefined && config === undefined)
+    return { root, serverName, ...(directory ? { directory } : {}) };
   if (root !== undefined) {
     const dir = directory ?? (config && choice === 'directory' ? urlPathOf(root, config) : '/');
     return siteSource({ root, config, context: choice, directory: dir, serverName });

@@ -19,10 +19,10 @@ export type { AuthzNode, RequireRule } from './authz.js';
 
 /** One `Allow from`/`Deny from` argument modrewrite evaluates. */
 export type HostRule =
-  | { readonly kind: 'all' }
-  | { readonly kind: 'ip'; readonly net: IpNet }
+  | { readonly type: 'all' }
+  | { readonly type: 'ip'; readonly net: IpNet }
   /** `env=VAR` / `env=!VAR`: whether the request's environment has VAR. */
-  | { readonly kind: 'env'; readonly name: string; readonly negate: boolean };
+  | { readonly type: 'env'; readonly name: string; readonly negate: boolean };
 
 /** A value with the `<Limit>` methods it applies to (undefined: every method). */
 export interface Limited<T> {
@@ -192,12 +192,12 @@ function allowDeny(draft: Draft, d: AccessDirective, sink: ProblemSink): void {
 function hostRule(w: Arg, sink: ProblemSink): HostRule | undefined {
   const text = w.text;
   const lower = text.toLowerCase();
-  if (lower.startsWith('env=!')) return { kind: 'env', name: text.slice(5), negate: true };
-  if (lower.startsWith('env=')) return { kind: 'env', name: text.slice(4), negate: false };
-  if (lower === 'all') return { kind: 'all' };
+  if (lower.startsWith('env=!')) return { type: 'env', name: text.slice(5), negate: true };
+  if (lower.startsWith('env=')) return { type: 'env', name: text.slice(4), negate: false };
+  if (lower === 'all') return { type: 'all' };
   // allow_cmd: with a `/`, or looking like an address, it is one; otherwise a host name (DNS)
   const net = ipNet(text);
-  if (net && 'address' in net) return { kind: 'ip', net };
+  if (net && 'address' in net) return { type: 'ip', net };
   if (net || text.includes('/')) {
     sink.add('ERR_DIRECTIVE_ARGS', net?.error ?? 'An IP address was expected', w.pos);
     return undefined;

@@ -17,37 +17,37 @@ import { ipNet, type IpNet } from './ip.js';
 
 /** One provider's requirement. */
 export type RequireRule =
-  | { readonly kind: 'all'; readonly granted: boolean }
+  | { readonly type: 'all'; readonly granted: boolean }
   /** the client address (REMOTE_ADDR) is in one of the networks */
-  | { readonly kind: 'ip'; readonly nets: readonly IpNet[] }
+  | { readonly type: 'ip'; readonly nets: readonly IpNet[] }
   /** the client is on a loopback address or on the server's own address */
-  | { readonly kind: 'local' }
+  | { readonly type: 'local' }
   /** one of the variables is set in the request's environment */
-  | { readonly kind: 'env'; readonly names: readonly string[] }
+  | { readonly type: 'env'; readonly names: readonly string[] }
   /** the request method (HEAD counts as GET) is one of these */
-  | { readonly kind: 'method'; readonly methods: ReadonlySet<string> }
+  | { readonly type: 'method'; readonly methods: ReadonlySet<string> }
   /** an ap_expr that must be true */
-  | { readonly kind: 'expr'; readonly expr: ExprNode; readonly source: string }
+  | { readonly type: 'expr'; readonly expr: ExprNode; readonly source: string }
   /** the client's (double-reverse) host name: needs DNS, never known here */
-  | { readonly kind: 'host'; readonly names: readonly string[] };
+  | { readonly type: 'host'; readonly names: readonly string[] };
 
 /** A node of the authorization tree: a `Require` line or a section. */
 export type AuthzNode =
   | {
-      readonly kind: 'provider';
+      readonly type: 'provider';
       readonly rule: RequireRule;
       readonly negate: boolean;
       /** The `<Limit>` methods it applies to (undefined: all). */
       readonly limit?: MethodSet;
     }
   | {
-      readonly kind: 'section';
+      readonly type: 'section';
       readonly op: 'and' | 'or';
       readonly negate: boolean;
       readonly children: readonly AuthzNode[];
     };
 
-type SectionDraft = { kind: 'section'; op: 'and' | 'or'; negate: boolean; children: AuthzNode[] };
+type SectionDraft = { type: 'section'; op: 'and' | 'or'; negate: boolean; children: AuthzNode[] };
 
 /** Builds the tree of one scope (a file's top level, or one `<Files>`) from its `Require` lines. */
 export class AuthzBuilder {
@@ -75,7 +75,7 @@ export class AuthzBuilder {
       return;
     }
     parent.children.push({
-      kind: 'provider',
+      type: 'provider',
       ...parsed,
       ...(d.limit && { limit: d.limit.methods }),
     });
@@ -83,13 +83,13 @@ export class AuthzBuilder {
 
   /** The draft of a frame, created (and attached to its parent) at its first line. */
   private sectionFor(frame: AuthzFrame | undefined): SectionDraft | undefined {
-    if (!frame) return (this.root ??= { kind: 'section', op: 'or', negate: false, children: [] });
+    if (!frame) return (this.root ??= { type: 'section', op: 'or', negate: false, children: [] });
     const known = this.sections.get(frame);
     if (known) return known;
     const parent = this.sectionFor(frame.parent);
     if (!parent) return undefined;
     const draft: SectionDraft = {
-      kind: 'section',
+      type: 'section',
       op: frame.op,
       negate: frame.negate,
       children: [],
@@ -154,7 +154,7 @@ function providerRule(
       const v = words[0]?.text.toLowerCase();
       if (words.length !== 1 || (v !== 'granted' && v !== 'denied'))
         return fail("Argument for 'Require all' must be 'granted' or 'denied'", words[0]?.pos);
-      return { kind: 'all', granted: v === 'granted' };
+      return { type: 'all', granted: v === 'granted' };
     }
     case 'ip':
       return requireIp(words, at, sink);
@@ -162,12 +162,12 @@ function providerRule(
       // Apache ignores the words after `local`; a reader may expect them to mean something
       return words.length
         ? fail('Require local with arguments is not supported by modrewrite')
-        : { kind: 'local' };
+        : { type: 'local' };
     case 'env':
-      return { kind: 'env', names: words.map((w) => w.text) };
+      return { type: 'env', names: words.map((w) => w.text) };
     case 'host':
       if (!words.length) return fail("'Require host' requires an argument");
-      return { kind: 'host', names: words.map((w) => w.text) };
+      return { type: 'host', names: words.map((w) => w.text) };
     case 'method':
       return requireMethod(words, at, sink);
     case 'expr':
@@ -196,7 +196,7 @@ function requireIp(words: readonly Arg[], at: Arg, sink: ProblemSink): RequireRu
         w.pos,
       );
   }
-  return nets.length === words.length ? { kind: 'ip', nets } : undefined;
+  return nets.length === words.length ? { type: 'ip', nets } : undefined;
 }
 
 /** mod_authz_core's `method_parse_config`: known method names (case-sensitive; HEAD is GET). */
@@ -214,7 +214,7 @@ function requireMethod(words: readonly Arg[], at: Arg, sink: ProblemSink): Requi
     }
     methods.add(number);
   }
-  return { kind: 'method', methods };
+  return { type: 'method', methods };
 }
 
 /** The variables `Require expr` can read here (site/access.ts gives their values). */
@@ -242,12 +242,12 @@ export const EXPR_VARIABLES = new Set([
 /** Whether the expression reads only variables modrewrite knows here (`%{HTTP:x}`, `%{ENV:x}` too). */
 function knownVariables(node: ExprNode): string | undefined {
   const fromWord = (w: Word): string | undefined => {
-    if (w.t === 'var') return variableProblem(w.name);
-    if (w.t === 'fn') return fromWord(w.arg);
+    if (w.type === 'var') return variableProblem(w.name);
+    if (w.type === 'fn') return fromWord(w.arg);
     for (const p of w.parts) if ('v' in p && variableProblem(p.v)) return variableProblem(p.v);
     return undefined;
   };
-  switch (node.t) {
+  switch (node.type) {
     case 'bool':
       return undefined;
     case 'not':
@@ -293,5 +293,5 @@ function requireExpr(rest: string, at: Arg, sink: ProblemSink): RequireRule | un
     );
     return undefined;
   }
-  return { kind: 'expr', expr, source };
+  return { type: 'expr', expr, source };
 }

@@ -45,18 +45,18 @@ const SPECIAL = new Set<string>([
 
 /** What a SetEnvIf line reads. */
 export type AttributeSource =
-  | { readonly kind: 'special'; readonly name: SpecialAttribute }
+  | { readonly type: 'special'; readonly name: SpecialAttribute }
   /** A request header by name, else the environment variable of that name. */
-  | { readonly kind: 'header'; readonly name: string }
+  | { readonly type: 'header'; readonly name: string }
   /** The first request header whose name matches. */
-  | { readonly kind: 'headerRegex'; readonly re: RegExp };
+  | { readonly type: 'headerRegex'; readonly re: RegExp };
 
 export type SetEnvIfEntry = Scope & {
   readonly features: readonly EnvFeature[];
   readonly pos: SourcePosition;
 } & (
     | {
-        readonly kind: 'attribute';
+        readonly type: 'attribute';
         readonly source: AttributeSource;
         /** Lower-case attribute: consecutive lines on one attribute read it once (match_headers). */
         readonly key: string;
@@ -64,7 +64,7 @@ export type SetEnvIfEntry = Scope & {
         readonly test:
           { readonly re: RegExp } | { readonly substring: string; readonly nocase: boolean };
       }
-    | { readonly kind: 'expr'; readonly expr: ExprNode }
+    | { readonly type: 'expr'; readonly expr: ExprNode }
   );
 
 /** One mod_env operation on its table (SetEnv/PassEnv set, UnsetEnv removes). */
@@ -107,7 +107,7 @@ export function compileEnv(
       }
       case 'SetEnvIfExpr': {
         const expr = compileExpr(d.expr.text, d.expr.pos, exprs, sink);
-        if (expr) setEnvIf.push({ kind: 'expr', expr, features: d.features, pos: d.pos, ...scope });
+        if (expr) setEnvIf.push({ type: 'expr', expr, features: d.features, pos: d.pos, ...scope });
         break;
       }
       case 'SetEnv':
@@ -138,7 +138,7 @@ export function compileEnv(
         }
         // Apache sends the text's bytes as written (the file is UTF-8): a byte string here
         const action =
-          d.action.kind === 'text' ? { kind: 'text' as const, text: utf8ToBytes(text) } : d.action;
+          d.action.type === 'text' ? { type: 'text' as const, text: utf8ToBytes(text) } : d.action;
         errorDocuments.push({ status: d.status, action, ...scope });
         break;
       }
@@ -235,13 +235,13 @@ function compileSetEnvIf(
 ): SetEnvIfEntry | undefined {
   const key = d.attribute.toLowerCase();
   let source: AttributeSource;
-  if (SPECIAL.has(key)) source = { kind: 'special', name: key as SpecialAttribute };
-  else if (/^[-A-Za-z0-9_]*$/.test(d.attribute)) source = { kind: 'header', name: d.attribute };
+  if (SPECIAL.has(key)) source = { type: 'special', name: key as SpecialAttribute };
+  else if (/^[-A-Za-z0-9_]*$/.test(d.attribute)) source = { type: 'header', name: d.attribute };
   else {
     // is_header_regex: any other character makes the name a regular expression over header names
     const re = regex(d.attribute, d.nocase, d.pos, `${d.directive}: header name`, sink);
     if (!re) return undefined;
-    source = { kind: 'headerRegex', re };
+    source = { type: 'headerRegex', re };
   }
   const plain = nonRegexPattern(d.pattern.text);
   let test: { re: RegExp } | { substring: string; nocase: boolean };
@@ -254,7 +254,7 @@ function compileSetEnvIf(
   const features = d.features.map((f) =>
     f.value === null ? f : { ...f, value: utf8ToBytes(f.value) },
   );
-  return { kind: 'attribute', source, key, test, features, pos: d.pos, ...scope };
+  return { type: 'attribute', source, key, test, features, pos: d.pos, ...scope };
 }
 
 function regex(

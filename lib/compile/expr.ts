@@ -9,105 +9,142 @@
 import { compilePcre, PcreError } from './pcre.js';
 
 export type ExprNode =
-  | { t: 'bool'; v: boolean }
-  | { t: 'not'; e: ExprNode }
-  | { t: 'and' | 'or'; a: ExprNode; b: ExprNode }
-  | { t: 'cmp'; op: string; a: Word; b: Word }
-  | { t: 'match'; neg: boolean; a: Word; re: RegExp }
-  | { t: 'unary'; op: string; a: Word };
+  | { type: 'bool'; v: boolean }
+  | { type: 'not'; e: ExprNode }
+  | { type: 'and' | 'or'; a: ExprNode; b: ExprNode }
+  | { type: 'cmp'; op: string; a: Word; b: Word }
+  | { type: 'match'; neg: boolean; a: Word; re: RegExp }
+  | { type: 'unary'; op: string; a: Word };
 
 export type Word =
-  | { t: 'str'; parts: ({ lit: string } | { v: string })[] }
-  | { t: 'var'; name: string }
-  | { t: 'fn'; name: string; arg: Word };
+  | { type: 'str'; parts: ({ lit: string } | { v: string })[] }
+  | { type: 'var'; name: string }
+  | { type: 'fn'; name: string; arg: Word };
 
 const FNS = ['tolower', 'toupper', 'escape', 'unescape', 'req', 'http'];
 
-export function parseExpr(src: string): ExprNode {
-  let i = 0;
-  const ws = (): void => {
-    while (/\s/.test(src[i] ?? '')) i++;
-  };
-  const fail = (msg: string): never => {
-    throw new Error(`${msg} at offset ${i}`);
-  };
-  const peek = (s: string): boolean => {
-    ws();
-    return src.startsWith(s, i);
-  };
-  const eat = (s: string): boolean => {
-    if (peek(s)) {
-      i += s.length;
-      return true;
-    }
-    return false;
-  };
+/**
+ * Binary operators; `-ipmatch`, `-strmatch`, `-strcmatch`, `-fnmatch` are matched to be refused.
+ */
+const COMPARISON =
+  /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/;
+const INTEGER_COMPARISONS = ['-eq', '-ne', '-lt', '-le', '-gt', '-ge'];
 
-  const varRef = (): string => {
-    const end = src.indexOf('}', i + 2);
-    if (end < 0) fail('unterminated %{');
-    const name = src.slice(i + 2, end);
-    i = end + 1;
+/** Parses an expression; throws (Error, or PcreError for a bad regex) on anything unsupported. */
+export function parseExpr(src: string): ExprNode {
+  return new ExprParser(src).parse();
+}
+
+/** A recursive-descent parser over `src`; `i` is the offset reached. */
+class ExprParser {
+  private i = 0;
+
+  constructor(private readonly src: string) {}
+
+  parse(): ExprNode {
+    const tree = this.or();
+    this.ws();
+    if (this.i < this.src.length) this.fail('unexpected text');
+    return tree;
+  }
+
+  private ws(): void {
+    while (/\s/.test(this.src[this.i] ?? '')) this.i++;
+  }
+
+  private fail(msg: string): never {
+    throw new Error(`${msg} at offset ${this.i}`);
+  }
+
+  private peek(s: string): boolean {
+    this.ws();
+    return this.src.startsWith(s, this.i);
+  }
+
+  private eat(s: string): boolean {
+    if (!this.peek(s)) return false;
+    this.i += s.length;
+    return true;
+  }
+
+  /** The text from the current offset on. */
+  private rest(): string {
+    return this.src.slice(this.i);
+  }
+
+  /** `%{NAME}` at the current offset: NAME. */
+  private varRef(): string {
+    const end = this.src.indexOf('}', this.i + 2);
+    if (end < 0) this.fail('unterminated %{');
+    const name = this.src.slice(this.i + 2, end);
+    this.i = end + 1;
     return name;
-  };
-  const word = (): Word => {
-    ws();
-    const c = src[i];
-    if (c === "'" || c === '"') {
-      i++;
-      const parts: ({ lit: string } | { v: string })[] = [];
-      let lit = '';
-      while (i < src.length && src[i] !== c) {
-        if (src[i] === '\\' && i + 1 < src.length) {
-          lit += src[i + 1];
-          i += 2;
-          continue;
-        }
-        if (src.startsWith('%{', i)) {
-          if (lit) parts.push({ lit });
-          lit = '';
-          parts.push({ v: varRef() });
-          continue;
-        }
-        lit += src[i++];
-      }
-      if (src[i] !== c) fail('unterminated string');
-      i++;
-      if (lit) parts.push({ lit });
-      return { t: 'str', parts };
-    }
-    if (src.startsWith('%{', i)) return { t: 'var', name: varRef() };
-    const m = /^([a-z]+)\(/.exec(src.slice(i));
+  }
+
+  private word(): Word {
+    this.ws();
+    const c = this.src[this.i];
+    if (c === "'" || c === '"') return this.quoted(c);
+    if (this.src.startsWith('%{', this.i)) return { type: 'var', name: this.varRef() };
+    const m = /^([a-z]+)\(/.exec(this.rest());
     if (m && FNS.includes(m[1]!)) {
-      i += m[0].length;
-      const arg = word();
-      if (!eat(')')) fail("expected ')'");
-      return { t: 'fn', name: m[1]!, arg };
+      this.i += m[0].length;
+      const arg = this.word();
+      if (!this.eat(')')) this.fail("expected ')'");
+      return { type: 'fn', name: m[1]!, arg };
     }
-    const num = /^-?\d+/.exec(src.slice(i));
+    const num = /^-?\d+/.exec(this.rest());
     if (num) {
-      i += num[0].length;
-      return { t: 'str', parts: [{ lit: num[0] }] };
+      this.i += num[0].length;
+      return { type: 'str', parts: [{ lit: num[0] }] };
     }
-    return fail('expected a string, a number, a %{VARIABLE} or a function call');
-  };
-  const regex = (): RegExp => {
-    ws();
-    let delim = src[i];
+    return this.fail('expected a string, a number, a %{VARIABLE} or a function call');
+  }
+
+  /** A string quoted with `quote`: `\x` is x, `%{VAR}` is interpolated. */
+  private quoted(quote: string): Word {
+    const { src } = this;
+    this.i++;
+    const parts: ({ lit: string } | { v: string })[] = [];
+    let lit = '';
+    while (this.i < src.length && src[this.i] !== quote) {
+      if (src[this.i] === '\\' && this.i + 1 < src.length) {
+        lit += src[this.i + 1];
+        this.i += 2;
+        continue;
+      }
+      if (src.startsWith('%{', this.i)) {
+        if (lit) parts.push({ lit });
+        lit = '';
+        parts.push({ v: this.varRef() });
+        continue;
+      }
+      lit += src[this.i++];
+    }
+    if (src[this.i] !== quote) this.fail('unterminated string');
+    this.i++;
+    if (lit) parts.push({ lit });
+    return { type: 'str', parts };
+  }
+
+  /** `/re/`, `m#re#` (any delimiter), then `i` flags. */
+  private regex(): RegExp {
+    this.ws();
+    let delim = this.src[this.i];
     if (delim === 'm') {
-      i++;
-      delim = src[i];
+      this.i++;
+      delim = this.src[this.i];
     }
-    if (!delim || /[\s\w]/.test(delim)) return fail('expected a regular expression');
-    const end = src.indexOf(delim, i + 1);
-    if (end < 0) fail('unterminated regular expression');
-    const bodyStart = i + 1;
-    const body = src.slice(bodyStart, end);
-    i = end + 1;
+    if (!delim || /[\s\w]/.test(delim)) return this.fail('expected a regular expression');
+    const end = this.src.indexOf(delim, this.i + 1);
+    if (end < 0) this.fail('unterminated regular expression');
+    const bodyStart = this.i + 1;
+    const body = this.src.slice(bodyStart, end);
+    this.i = end + 1;
     let nocase = false;
-    while (src[i] === 'i') {
+    while (this.src[this.i] === 'i') {
       nocase = true;
-      i++;
+      this.i++;
     }
     try {
       return compilePcre(body, nocase);
@@ -117,55 +154,55 @@ export function parseExpr(src: string): ExprNode {
         throw new PcreError(err.message, bodyStart + err.offset, err.unsupported);
       throw err;
     }
-  };
-  const primary = (): ExprNode => {
-    ws();
-    if (eat('!')) return { t: 'not', e: primary() };
-    if (eat('(')) {
-      const e = or();
-      if (!eat(')')) fail("expected ')'");
+  }
+
+  private primary(): ExprNode {
+    this.ws();
+    if (this.eat('!')) return { type: 'not', e: this.primary() };
+    if (this.eat('(')) {
+      const e = this.or();
+      if (!this.eat(')')) this.fail("expected ')'");
       return e;
     }
-    if (/^true\b/.test(src.slice(i))) {
-      i += 4;
-      return { t: 'bool', v: true };
+    if (/^true\b/.test(this.rest())) {
+      this.i += 4;
+      return { type: 'bool', v: true };
     }
-    if (/^false\b/.test(src.slice(i))) {
-      i += 5;
-      return { t: 'bool', v: false };
+    if (/^false\b/.test(this.rest())) {
+      this.i += 5;
+      return { type: 'bool', v: false };
     }
-    const un = /^-([fdselznFUAhLx])\s/.exec(src.slice(i));
+    const un = /^-([fdselznFUAhLx])\s/.exec(this.rest());
     if (un) {
-      i += 2;
-      return { t: 'unary', op: un[1]!, a: word() };
+      this.i += 2;
+      return { type: 'unary', op: un[1]!, a: this.word() };
     }
-    const a = word();
-    ws();
-    if (eat('=~')) return { t: 'match', neg: false, a, re: regex() };
-    if (eat('!~')) return { t: 'match', neg: true, a, re: regex() };
-    const op =
-      /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/.exec(
-        src.slice(i),
-      );
-    if (!op) return fail('expected a comparison operator');
+    return this.comparison(this.word());
+  }
+
+  /** What follows a word: `=~`, `!~` or a comparison operator, and its right side. */
+  private comparison(a: Word): ExprNode {
+    this.ws();
+    if (this.eat('=~')) return { type: 'match', neg: false, a, re: this.regex() };
+    if (this.eat('!~')) return { type: 'match', neg: true, a, re: this.regex() };
+    const op = COMPARISON.exec(this.rest());
+    if (!op) return this.fail('expected a comparison operator');
     const name = op[1]!;
-    if (name.startsWith('-') && !['-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(name))
-      fail(`operator '${name}' is not supported`);
-    i += name.length;
-    return { t: 'cmp', op: name, a, b: word() };
-  };
-  const and = (): ExprNode => {
-    let a = primary();
-    while (eat('&&')) a = { t: 'and', a, b: primary() };
+    if (name.startsWith('-') && !INTEGER_COMPARISONS.includes(name))
+      this.fail(`operator '${name}' is not supported`);
+    this.i += name.length;
+    return { type: 'cmp', op: name, a, b: this.word() };
+  }
+
+  private and(): ExprNode {
+    let a = this.primary();
+    while (this.eat('&&')) a = { type: 'and', a, b: this.primary() };
     return a;
-  };
-  const or = (): ExprNode => {
-    let a = and();
-    while (eat('||')) a = { t: 'or', a, b: and() };
+  }
+
+  private or(): ExprNode {
+    let a = this.and();
+    while (this.eat('||')) a = { type: 'or', a, b: this.and() };
     return a;
-  };
-  const tree = or();
-  ws();
-  if (i < src.length) fail('unexpected text');
-  return tree;
+  }
 }

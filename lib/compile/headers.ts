@@ -124,12 +124,12 @@ function compileHeader(
 ): HeaderAction | undefined {
   const what = d.table === 'request' ? 'RequestHeader' : 'Header';
   const c = d.condition;
-  if (c?.kind === 'early' && context === 'directory') {
+  if (c?.type === 'early' && context === 'directory') {
     sink.add('ERR_CONTEXT', `${what}: 'early' is only allowed in server config`, d.pos);
     return undefined;
   }
   // an early response header would sit in the handler's own table from the start: not modelled
-  if (c?.kind === 'early' && d.table !== 'request') {
+  if (c?.type === 'early' && d.table !== 'request') {
     sink.add(
       'ERR_CONTEXT',
       `${what}: 'early' is supported by modrewrite on RequestHeader only`,
@@ -138,8 +138,9 @@ function compileHeader(
     return undefined;
   }
   let when: HeaderWhen | undefined;
-  if (c?.kind === 'env') when = c;
-  if (c?.kind === 'expr') {
+  // HeaderWhen keeps `kind` for now: its reader is site/headers.ts
+  if (c?.type === 'env') when = { kind: 'env', name: c.name, negate: c.negate };
+  if (c?.type === 'expr') {
     const expr = exprAt(c.arg.text.slice(5), c.arg.pos, what, sink);
     if (!expr) return undefined;
     when = { kind: 'expr', expr };
@@ -149,7 +150,7 @@ function compileHeader(
     action: d.action,
     name: d.name.text,
     when,
-    early: !!c && c.kind === 'early',
+    early: !!c && c.type === 'early',
   };
   if (d.action === 'edit' || d.action === 'edit*' || d.action === 'echo') {
     const source = d.action === 'echo' ? d.name : d.value!;
@@ -230,7 +231,7 @@ export function isKnownVariable(name: string): boolean {
 }
 
 function variablesOf(node: ExprNode): string[] {
-  switch (node.t) {
+  switch (node.type) {
     case 'bool':
       return [];
     case 'not':
@@ -247,8 +248,8 @@ function variablesOf(node: ExprNode): string[] {
 }
 
 function wordVariables(w: Word): string[] {
-  if (w.t === 'var') return [w.name];
-  if (w.t === 'fn') return wordVariables(w.arg);
+  if (w.type === 'var') return [w.name];
+  if (w.type === 'fn') return wordVariables(w.arg);
   return w.parts.flatMap((p) => ('v' in p ? [p.v] : []));
 }
 
@@ -266,7 +267,7 @@ function formatOf(
     const source = text.slice(5);
     // a string expression is a double-quoted string without its quotes
     const expr = exprAt(`"${source.replace(/["\\]/g, '\\$&')}" == ""`, pos, what, sink);
-    if (!expr || expr.t !== 'cmp') return undefined;
+    if (!expr || expr.type !== 'cmp') return undefined;
     return { expr: expr.a };
   }
   const parts: FormatPart[] = [];

@@ -13,9 +13,10 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * ReDoS guard. Rules are written by users, URLs by attackers: a pattern like `^(a+)+$` backtracks
  * exponentially in V8's Irregexp (28 characters already take seconds), where Apache's PCRE stops at
- * its match limit. V8 can switch such a regexp to its linear-time engine once it has backtracked too
- * much; the matches are the same. The switch is process-wide and applies to regexps compiled after
- * it, so it is turned on here, before any rule is compiled. Opt out with MODREWRITE_REGEXP_FALLBACK=0.
+ * its match limit. V8 can switch such a regexp to its linear-time engine once it has backtracked
+ * too much; the matches are the same. The switch is process-wide and applies to regexps compiled
+ * after it, so it is turned on here, before any rule is compiled. Opt out with
+ * MODREWRITE_REGEXP_FALLBACK=0.
  *
  * The linear engine takes only some regexps: no `i` flag, no back-references, no lookaround, no
  * bounded quantifier above 16. So the translation avoids what it can ([NC] becomes `[aA]` classes,
@@ -142,7 +143,10 @@ export interface TranslatedRegex {
   readonly trailingNewlineGroup: boolean;
   /** Uses constructs V8's linear engine cannot run (for the error message). */
   readonly nonLinearConstructs: readonly string[];
-  /** Offset of a repeated group whose body holds a quantifier or `|` (exponential backtracking shape). */
+  /**
+   * Offset of a repeated group whose body holds a quantifier or `|` (exponential backtracking
+   * shape).
+   */
   readonly nestedQuantifierAt?: number;
 }
 
@@ -176,7 +180,10 @@ const SYNTAX_CHARS = new Set([
   '/',
 ]);
 
-/** An open group; `risky` once its body holds a quantifier or `|`. Lookarounds are atomic in JS: their body's risk stays inside. */
+/**
+ * An open group; `risky` once its body holds a quantifier or `|`. Lookarounds are atomic in JS:
+ * their body's risk stays inside.
+ */
 interface GroupFrame {
   readonly start: number;
   readonly lookaround: boolean;
@@ -196,11 +203,26 @@ interface Atom {
 const SIMPLE_ATOM =
   /^(?:[^\\[\](){}|^$*+?]|\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[dDwWsStnrfv]|[^A-Za-z0-9])|\[(?:[^\]\\]|\\.)*\]|\.)$/;
 
-/** Largest bound expanded into chunks of 16 (bigger bounds stay as written, off the linear engine). */
+/**
+ * Largest bound expanded into chunks of 16 (bigger bounds stay as written, off the linear engine).
+ */
 const MAX_EXPANDED_BOUND = 1024;
 
 /** Whether the backtracking engine falls back to the linear one (the expansion relies on it). */
 const FALLBACK_ENABLED = process.env.MODREWRITE_REGEXP_FALLBACK !== '0';
+
+/**
+ * PCRE escapes that are a fixed JavaScript text. PCRE's `\v` is vertical whitespace, not
+ * JavaScript's vertical tab (checked with grep -P).
+ */
+const ESCAPE_TEXT: ReadonlyMap<string, string> = new Map([
+  ['A', '^'],
+  ['z', '$'],
+  ['h', '[ \\t]'],
+  ['H', '[^ \\t]'],
+  ['v', '[\\n\\x0b\\f\\r\\x85]'],
+  ['V', '[^\\n\\x0b\\f\\r\\x85]'],
+]);
 
 /**
  * `atom{min,max}` as chunks of at most 16, which V8's linear engine accepts (it refuses any bound
@@ -217,7 +239,10 @@ function chunkedQuantifier(atom: string, min: number, max: number, lazy: string)
   return out;
 }
 
-/** One translation pass. `fold` turns ASCII letters into `[aA]` classes (caseless matching on bytes). */
+/**
+ * One translation pass. `fold` turns ASCII letters into `[aA]` classes (caseless matching on
+ * bytes).
+ */
 class Translator {
   private i = 0;
   private out = '';
@@ -245,7 +270,8 @@ class Translator {
         throw new PcreError('internal error: translator made no progress', before, false);
     }
     const unclosed = this.groups[this.groups.length - 1];
-    // positioned at the group left open (PCRE reports the end of the pattern; the `(` is more useful)
+    // positioned at the group left open (PCRE reports the end of the pattern; the `(` is more
+    // useful)
     if (unclosed) throw new PcreError('missing closing parenthesis', unclosed.start, false);
     return this.out;
   }
@@ -373,57 +399,26 @@ class Translator {
       return;
     }
     const rest = this.p.slice(this.i + 2, this.i + 8);
+    if (this.groupConstruct(rest)) return;
+    this.groups.pop();
+    if (rest.startsWith('P=')) return this.namedBackref();
+    if (rest.startsWith('#')) return this.comment();
+    throw unsupportedGroup(rest, start);
+  }
+
+  /** `(?:`, a lookaround or a named group, from `rest` (what follows `(?`); false: none of them. */
+  private groupConstruct(rest: string): boolean {
     const two = rest.slice(0, 2);
     if (rest.startsWith(':')) {
       this.out += '(?:';
       this.i += 3;
-      return;
-    }
-    if (rest.startsWith('=') || rest.startsWith('!')) {
-      this.lookaround(3);
-      return;
-    }
-    if (two === '<=' || two === '<!') {
-      this.lookaround(4);
-      return;
-    }
-    if (rest.startsWith('P<')) {
-      this.namedGroup(this.i + 4, '>');
-      return;
-    }
-    if (rest.startsWith('<')) {
-      this.namedGroup(this.i + 3, '>');
-      return;
-    }
-    if (rest.startsWith("'")) {
-      this.namedGroup(this.i + 3, "'");
-      return;
-    }
-    this.groups.pop();
-    if (rest.startsWith('P=')) {
-      this.namedBackref();
-      return;
-    }
-    if (rest.startsWith('#')) {
-      this.comment();
-      return;
-    }
-    if (rest.startsWith('>'))
-      throw new PcreError("atomic group '(?>' is not supported", start, true);
-    if (rest.startsWith('|'))
-      throw new PcreError("branch reset '(?|' is not supported", start, true);
-    if (/^(R|[0-9+-]|&|P>)/.test(rest))
-      throw new PcreError('recursion / subroutine calls are not supported', start, true);
-    const opt = /^[imsxJUn^-]+/.exec(rest);
-    if (opt)
-      throw new PcreError(
-        `inline option '(?${opt[0]}' is only supported at the start of a pattern`,
-        start,
-        true,
-      );
-    if (rest.startsWith('('))
-      throw new PcreError("conditional group '(?(' is not supported", start, true);
-    throw new PcreError('unrecognized character after (? or (?-', start, false);
+    } else if (rest.startsWith('=') || rest.startsWith('!')) this.lookaround(3);
+    else if (two === '<=' || two === '<!') this.lookaround(4);
+    else if (rest.startsWith('P<')) this.namedGroup(this.i + 4, '>');
+    else if (rest.startsWith('<')) this.namedGroup(this.i + 3, '>');
+    else if (rest.startsWith("'")) this.namedGroup(this.i + 3, "'");
+    else return false;
+    return true;
   }
 
   private lookaround(width: number): void {
@@ -497,52 +492,12 @@ class Translator {
     const n = this.p[at + 1];
     if (n === undefined) throw new PcreError('\\ at end of pattern', at, false);
     this.i += 2;
-    switch (n) {
-      case 'A':
-        this.out += '^';
-        return;
-      case 'z':
-        this.out += '$';
-        return;
-      case 'Z':
-        this.endOfSubject();
-        return;
-      case 'h':
-        this.out += '[ \\t]';
-        return;
-      case 'H':
-        this.out += '[^ \\t]';
-        return;
-      // PCRE's \v is vertical whitespace, not JS's vertical tab (checked with grep -P)
-      case 'v':
-        this.out += '[\\n\\x0b\\f\\r\\x85]';
-        return;
-      case 'V':
-        this.out += '[^\\n\\x0b\\f\\r\\x85]';
-        return;
-      case 'c':
-        this.emitChar(this.controlEscape(at));
-        return;
-      case 'e':
-        this.emitChar(0x1b);
-        return;
-      case 'a':
-        this.emitChar(0x07);
-        return;
-      case 'E':
-        return;
-      case 'Q':
-        this.quoted(false);
-        return;
-      case 'x':
-        this.emitChar(this.hexEscape(at));
-        return;
-      case 'k':
-        this.namedBackrefEscape(at);
-        return;
-      default:
-        break;
+    const fixed = ESCAPE_TEXT.get(n);
+    if (fixed !== undefined) {
+      this.out += fixed;
+      return;
     }
+    if (this.escapeSequence(n, at)) return;
     if ('GKRXCpPgN'.includes(n)) throw new PcreError(`escape '\\${n}' is not supported`, at, true);
     if ('FLlUu'.includes(n))
       throw new PcreError(
@@ -561,9 +516,40 @@ class Translator {
     this.emitChar(n.charCodeAt(0));
   }
 
+  /** `\Z \c \e \a \E \Q \x \k` (`at` is the backslash): false when `n` is none of them. */
+  private escapeSequence(n: string, at: number): boolean {
+    switch (n) {
+      case 'Z':
+        this.endOfSubject();
+        return true;
+      case 'c':
+        this.emitChar(this.controlEscape(at));
+        return true;
+      case 'e':
+        this.emitChar(0x1b);
+        return true;
+      case 'a':
+        this.emitChar(0x07);
+        return true;
+      case 'E':
+        return true;
+      case 'Q':
+        this.quoted(false);
+        return true;
+      case 'x':
+        this.emitChar(this.hexEscape(at));
+        return true;
+      case 'k':
+        this.namedBackrefEscape(at);
+        return true;
+      default:
+        return false;
+    }
+  }
+
   /**
-   * `\Z`: end of subject or before a final newline. As the pattern's last token outside any group it
-   * becomes `(\n?)$` (linear; the extra last group is removed from results, so `$0` keeps PCRE's
+   * `\Z`: end of subject or before a final newline. As the pattern's last token outside any group
+   * it becomes `(\n?)$` (linear; the extra last group is removed from results, so `$0` keeps PCRE's
    * value); elsewhere it needs the lookahead `(?=\n?$)`.
    */
   private endOfSubject(): void {
@@ -634,7 +620,9 @@ class Translator {
     this.i = end + 1;
   }
 
-  /** A character class: parsed into items, letters folded when caseless, written with \x escapes. */
+  /**
+   * A character class: parsed into items, letters folded when caseless, written with \x escapes.
+   */
   private charClass(): void {
     const start = this.i;
     this.i++;
@@ -751,6 +739,26 @@ const CLASS_ESCAPES = new Map<string, number>([
   ['b', 0x08],
   ['0', 0x00],
 ]);
+
+/** The error for a `(?` construct PCRE has and the translation does not (`rest` follows `(?`). */
+function unsupportedGroup(rest: string, start: number): PcreError {
+  if (rest.startsWith('>'))
+    return new PcreError("atomic group '(?>' is not supported", start, true);
+  if (rest.startsWith('|'))
+    return new PcreError("branch reset '(?|' is not supported", start, true);
+  if (/^(R|[0-9+-]|&|P>)/.test(rest))
+    return new PcreError('recursion / subroutine calls are not supported', start, true);
+  const opt = /^[imsxJUn^-]+/.exec(rest);
+  if (opt)
+    return new PcreError(
+      `inline option '(?${opt[0]}' is only supported at the start of a pattern`,
+      start,
+      true,
+    );
+  if (rest.startsWith('('))
+    return new PcreError("conditional group '(?(' is not supported", start, true);
+  return new PcreError('unrecognized character after (? or (?-', start, false);
+}
 
 /** The other-case counterparts of the ASCII letters inside the given ranges. */
 function foldedRanges(ranges: readonly Range[]): Range[] {
@@ -874,7 +882,9 @@ function groupEnd(src: string, open: number): number {
   return -1;
 }
 
-/** Index of the `]` closing the class opened at `open` (the translator escapes every `]` inside). */
+/**
+ * Index of the `]` closing the class opened at `open` (the translator escapes every `]` inside).
+ */
 function classEnd(src: string, open: number): number {
   for (let i = open + 1; i < src.length; i++) {
     if (src[i] === '\\') i++;
@@ -965,7 +975,8 @@ export function compilePcre(pattern: string, nocase: boolean): RegExp {
       ? t.nonLinearConstructs.join(', ')
       : 'a construct the linear engine lacks';
     throw new PcreError(
-      `a repeated group containing a quantifier or '|' can backtrack exponentially, and this pattern cannot run on the linear-time engine (it uses ${why})`,
+      "a repeated group containing a quantifier or '|' can backtrack exponentially, and this " +
+        `pattern cannot run on the linear-time engine (it uses ${why})`,
       t.nestedQuantifierAt,
       true,
     );

@@ -3,13 +3,17 @@ import { resolveVariable, type VariableRef } from './variable-ref.js';
 /**
  * Pre-tokenised expansion strings (Apache's `do_expand`): literals, `\X` escapes, `$N`, `%N`,
  * `%{VAR}`, `${map:key|default}` (key and default are templates themselves). The tokenisation
- * happens once, at load time; expansion is one left-to-right pass whose results are never re-scanned.
+ * happens once, at load time; expansion is one left-to-right pass whose results are never
+ * re-scanned.
  */
 
 export type TemplatePart =
   /** Literal text as written. */
   | { readonly type: 'lit'; readonly s: string }
-  /** Text that came from a `\X` escape or a lone `$`/`%`: literal, but neutral for the `?` tracking. */
+  /**
+   * Text that came from a `\X` escape or a lone `$`/`%`: literal, but neutral for the `?`
+   * tracking.
+   */
   | { readonly type: 'esc'; readonly s: string }
   /** `$N`: rule pattern back-reference. */
   | { readonly type: 'rr'; readonly n: number }
@@ -39,7 +43,9 @@ export interface Template {
  */
 export const MAX_TEMPLATE_NESTING = 64;
 
-/** A template that cannot be built (nesting beyond MAX_TEMPLATE_NESTING); `offset` is in the text. */
+/**
+ * A template that cannot be built (nesting beyond MAX_TEMPLATE_NESTING); `offset` is in the text.
+ */
 export class TemplateLimitError extends Error {
   constructor(
     message: string,
@@ -87,7 +93,10 @@ export function parseTemplate(text: string): Template {
   return parseRange(text, matchCurlies(text), 0, text.length, 0);
 }
 
-/** The template in text[from, to); a `{` closed only beyond `to` counts as unclosed, as in a substring. */
+/**
+ * The template in text[from, to); a `{` closed only beyond `to` counts as unclosed, as in a
+ * substring.
+ */
 function parseRange(
   text: string,
   curlies: Curlies,
@@ -97,76 +106,75 @@ function parseRange(
 ): Template {
   const parts: TemplatePart[] = [];
   let lit = '';
-  const flush = (): void => {
-    if (lit) parts.push({ type: 'lit', s: lit });
-    lit = '';
-  };
-  const push = (p: TemplatePart): void => {
-    flush();
-    parts.push(p);
-  };
   let i = from;
   while (i < to) {
-    const c = text[i] ?? '';
-    const next = i + 1 < to ? (text[i + 1] ?? '') : '';
-    if (c === '\\') {
-      if (i + 1 >= to) {
-        push({ type: 'esc', s: '\\' });
-        break;
-      }
-      push({ type: 'esc', s: next });
-      i += 2;
-      continue;
-    }
-    if ((c === '$' || c === '%') && next === '{') {
-      const close = curlies.closer[i + 1] ?? -1;
-      const end = close >= 0 && close < to ? close : -1;
-      if (end < 0) {
-        push({ type: 'esc', s: c + '{' });
-        i += 2;
-        continue;
-      }
-      if (c === '%') {
-        const name = text.slice(i + 2, end);
-        push({ type: 'var', name, ref: resolveVariable(name) });
-        i = end + 1;
-        continue;
-      }
-      const colon = curlies.colon[i + 1] ?? -1;
-      if (colon < 0) {
-        push({ type: 'esc', s: '${' });
-        i += 2;
-        continue;
-      }
-      if (depth >= MAX_TEMPLATE_NESTING)
-        throw new TemplateLimitError(
-          `\${map:...} nested more than ${MAX_TEMPLATE_NESTING} levels deep`,
-          i,
-        );
-      const bar = curlies.bar[i + 1] ?? -1;
-      const key = parseRange(text, curlies, colon + 1, bar < 0 ? end : bar, depth + 1);
-      const dflt = bar < 0 ? undefined : parseRange(text, curlies, bar + 1, end, depth + 1);
-      push({ type: 'map', map: text.slice(i + 2, colon), key, dflt });
-      i = end + 1;
-      continue;
-    }
-    if ((c === '$' || c === '%') && next >= '0' && next <= '9' && next !== '') {
-      const n = next.charCodeAt(0) - 48;
-      push(c === '$' ? { type: 'rr', n } : { type: 'rc', n });
-      i += 2;
-      continue;
-    }
-    if (c === '$' || c === '%') {
-      push({ type: 'esc', s: c });
+    const token = tokenAt(text, curlies, i, to, depth);
+    if (!token) {
+      lit += text[i] ?? '';
       i++;
       continue;
     }
-    lit += c;
-    i++;
+    if (lit) parts.push({ type: 'lit', s: lit });
+    lit = '';
+    parts.push(token.part);
+    i = token.end;
   }
-  flush();
+  if (lit) parts.push({ type: 'lit', s: lit });
   const constant = parts.every((p) => p.type === 'lit' || p.type === 'esc');
   return { parts, constant, text: text.slice(from, to) };
+}
+
+/** A part of a template and the offset just after it. */
+interface Token {
+  readonly part: TemplatePart;
+  readonly end: number;
+}
+
+/** The token at text[i] (i < to), or undefined for a plain literal character. */
+function tokenAt(
+  text: string,
+  curlies: Curlies,
+  i: number,
+  to: number,
+  depth: number,
+): Token | undefined {
+  const c = text[i] ?? '';
+  const next = i + 1 < to ? (text[i + 1] ?? '') : '';
+  if (c === '\\') {
+    // a backslash that ends the range stands for itself
+    if (i + 1 >= to) return { part: { type: 'esc', s: '\\' }, end: i + 1 };
+    return { part: { type: 'esc', s: next }, end: i + 2 };
+  }
+  if (c !== '$' && c !== '%') return undefined;
+  if (next === '{') return bracedAt(text, curlies, i, to, depth);
+  if (next >= '0' && next <= '9' && next !== '') {
+    const n = next.charCodeAt(0) - 48;
+    return { part: c === '$' ? { type: 'rr', n } : { type: 'rc', n }, end: i + 2 };
+  }
+  return { part: { type: 'esc', s: c }, end: i + 1 };
+}
+
+/** `%{VAR}` or `${map:key|default}` at text[i]; unclosed (within `to`), `$` and `{` are literal. */
+function bracedAt(text: string, curlies: Curlies, i: number, to: number, depth: number): Token {
+  const c = text[i] ?? '';
+  const close = curlies.closer[i + 1] ?? -1;
+  const end = close >= 0 && close < to ? close : -1;
+  if (end < 0) return { part: { type: 'esc', s: c + '{' }, end: i + 2 };
+  if (c === '%') {
+    const name = text.slice(i + 2, end);
+    return { part: { type: 'var', name, ref: resolveVariable(name) }, end: end + 1 };
+  }
+  const colon = curlies.colon[i + 1] ?? -1;
+  if (colon < 0) return { part: { type: 'esc', s: '${' }, end: i + 2 };
+  if (depth >= MAX_TEMPLATE_NESTING)
+    throw new TemplateLimitError(
+      `\${map:...} nested more than ${MAX_TEMPLATE_NESTING} levels deep`,
+      i,
+    );
+  const bar = curlies.bar[i + 1] ?? -1;
+  const key = parseRange(text, curlies, colon + 1, bar < 0 ? end : bar, depth + 1);
+  const dflt = bar < 0 ? undefined : parseRange(text, curlies, bar + 1, end, depth + 1);
+  return { part: { type: 'map', map: text.slice(i + 2, colon), key, dflt }, end: end + 1 };
 }
 
 /** Names of every variable a template reads (for load-time checks and Vary bookkeeping). */

@@ -25,7 +25,7 @@ export interface TypedCondition {
 export interface TypedRule {
   /** The regex (PCRE syntax as in Apache, or a RegExp). Give this or `path`. */
   readonly pattern?: string | RegExp;
-  /** An Express-style path (`/users/:id`); its parameters are usable as `:name` in the substitution. */
+  /** An Express-style path (`/users/:id`); its parameters are `:name` in the substitution. */
   readonly path?: string;
   /** The substitution (`-` for none). */
   readonly substitution: string;
@@ -52,24 +52,37 @@ const isFlags = (f: unknown): boolean =>
 
 const isPattern = (p: unknown): boolean => typeof p === 'string' || p instanceof RegExp;
 
-/** What is wrong with one typed condition (values from JavaScript callers are not trusted to match the types). */
+/**
+ * What is wrong with one typed condition (values from JavaScript callers are not trusted to match
+ * the types).
+ */
 function conditionProblem(cond: unknown): string | undefined {
   if (cond === null || typeof cond !== 'object' || Array.isArray(cond))
     return `must be an object { testString, pattern, flags? }, got ${describeValue(cond)}`;
   const c = cond as Record<string, unknown>;
   if (typeof c.testString !== 'string')
-    return `needs a \`testString\` string (e.g. '%{HTTP_HOST}'), got ${describeValue(c.testString)}`;
+    return (
+      "needs a `testString` string (e.g. '%{HTTP_HOST}'), " + `got ${describeValue(c.testString)}`
+    );
   if (!isPattern(c.pattern))
-    return `needs a \`pattern\` (a CondPattern string or a RegExp), got ${describeValue(c.pattern)}`;
+    return (
+      'needs a `pattern` (a CondPattern string or a RegExp), ' + `got ${describeValue(c.pattern)}`
+    );
   if (!isFlags(c.flags)) return '`flags` must be a string or an array of strings';
   return undefined;
 }
 
-/** What is wrong with one typed rule, `rules[i]: ...` or `rules[i].conditions[j]: ...`; undefined when nothing. */
+/**
+ * What is wrong with one typed rule, `rules[i]: ...` or `rules[i].conditions[j]: ...`; undefined
+ * when nothing.
+ */
 function ruleProblem(rule: unknown, index: number): string | undefined {
   const at = `rules[${index}]`;
   if (rule === null || typeof rule !== 'object' || Array.isArray(rule))
-    return `${at}: a typed rule must be an object { pattern | path, substitution, flags?, conditions? }, got ${describeValue(rule)}`;
+    return (
+      `${at}: a typed rule must be an object ` +
+      `{ pattern | path, substitution, flags?, conditions? }, got ${describeValue(rule)}`
+    );
   const r = rule as Record<string, unknown>;
   if (r.pattern !== undefined && r.path !== undefined)
     return `${at}: a typed rule takes \`pattern\` or \`path\`, not both`;
@@ -80,7 +93,10 @@ function ruleProblem(rule: unknown, index: number): string | undefined {
   if (r.path !== undefined && typeof r.path !== 'string')
     return `${at}: \`path\` must be a string, got ${describeValue(r.path)}`;
   if (typeof r.substitution !== 'string')
-    return `${at}: a typed rule needs a \`substitution\` string ('-' for none), got ${describeValue(r.substitution)}`;
+    return (
+      `${at}: a typed rule needs a \`substitution\` string ('-' for none), ` +
+      `got ${describeValue(r.substitution)}`
+    );
   if (!isFlags(r.flags)) return `${at}: \`flags\` must be a string or an array of strings`;
   if (r.conditions === undefined) return undefined;
   if (!Array.isArray(r.conditions))
@@ -126,70 +142,108 @@ export function compileTyped(rules: readonly TypedRule[], options: CompileOption
       sink.add('ERR_TYPED_RULE', problem, pos);
       return;
     }
-    const arg = (text: string): Arg => ({ text, pos });
-    const conds: CompiledCond[] = [];
-    for (const c of rule.conditions ?? []) {
-      const pattern = c.pattern instanceof RegExp ? c.pattern.source : c.pattern;
-      const flags = flagsText(c.flags);
-      const nc = c.pattern instanceof RegExp && c.pattern.ignoreCase;
-      const cc = compileCond(
-        arg(c.testString),
-        arg(pattern),
-        flags || nc
-          ? arg(
-              flagsText([...(flags ? flags.slice(1, -1).split(',') : []), ...(nc ? ['NC'] : [])])!,
-            )
-          : undefined,
-        pos,
-        sink,
-      );
-      if (cc) conds.push(cc);
-    }
-    let substitution = rule.substitution;
-    let prebuilt: RegExp | undefined;
-    let params: Map<string, number> | undefined;
-    let patternText: string;
-    if (rule.path !== undefined) {
-      try {
-        const { regexp, keys } = pathToRegexp(rule.path);
-        prebuilt = new RegExp(
-          utf8ToBytes(regexp.source),
-          's' + regexp.flags.replace(/[gsuy]/g, ''),
-        );
-        params = new Map(keys.map((k, i) => [String(k.name), i + 1]));
-        // :name in the substitution → $N (only names the path declares)
-        substitution = substitution.replace(/:([A-Za-z_$][\w$]*)/g, (m: string, name: string) =>
-          params!.has(name) ? `$${params!.get(name)}` : m,
-        );
-      } catch (err) {
-        sink.add(
-          'ERR_TYPED_RULE',
-          `rules[${index}]: invalid path '${rule.path}': ${(err as Error).message}`,
-          pos,
-        );
-        return;
-      }
-      patternText = rule.path;
-    } else if (rule.pattern instanceof RegExp) {
-      prebuilt = new RegExp(rule.pattern.source, 's' + (rule.pattern.ignoreCase ? 'i' : ''));
-      patternText = rule.pattern.source;
-    } else {
-      patternText = rule.pattern as string;
-    }
-    const flags = flagsText(rule.flags);
-    const r = compileRule(
-      arg(patternText),
-      arg(substitution),
-      flags ? arg(flags) : undefined,
-      pos,
-      conds,
-      sink,
-      params,
-      prebuilt,
-    );
+    const r = compileTypedRule(rule, index, pos, sink);
     if (r) compiled.push(r);
   });
   throwIfProblems(sink.problems);
   const base = compileText('RewriteEngine On', { ...options, file: undefined });
   return { ...base, rules: compiled, file: options.file };
+}
+
+/** One well-formed typed rule, compiled as its RewriteCond and RewriteRule lines would be. */
+function compileTypedRule(
+  rule: TypedRule,
+  index: number,
+  pos: SourcePosition,
+  sink: ProblemSink,
+): CompiledRule | undefined {
+  const arg = (text: string): Arg => ({ text, pos });
+  const conds = typedConditions(rule.conditions ?? [], arg, pos, sink);
+  const pattern = typedPattern(rule, index, pos, sink);
+  if (!pattern) return undefined;
+  const flags = flagsText(rule.flags);
+  return compileRule(
+    arg(pattern.text),
+    arg(pattern.substitution),
+    flags ? arg(flags) : undefined,
+    pos,
+    conds,
+    sink,
+    pattern.params,
+    pattern.prebuilt,
+  );
+}
+
+function typedConditions(
+  conditions: readonly TypedCondition[],
+  arg: (text: string) => Arg,
+  pos: SourcePosition,
+  sink: ProblemSink,
+): CompiledCond[] {
+  const conds: CompiledCond[] = [];
+  for (const c of conditions) {
+    const pattern = c.pattern instanceof RegExp ? c.pattern.source : c.pattern;
+    const flags = flagsText(c.flags);
+    // a RegExp's `i` is the NC flag
+    const nc = c.pattern instanceof RegExp && c.pattern.ignoreCase;
+    const all = [...(flags ? flags.slice(1, -1).split(',') : []), ...(nc ? ['NC'] : [])];
+    const flagArg = flags || nc ? arg(flagsText(all)!) : undefined;
+    const cc = compileCond(arg(c.testString), arg(pattern), flagArg, pos, sink);
+    if (cc) conds.push(cc);
+  }
+  return conds;
+}
+
+/** A typed rule's pattern: its text, a prebuilt RegExp, and for a `path` its parameters. */
+interface TypedPattern {
+  readonly text: string;
+  /** The substitution, with a path's `:name` turned into `$N`. */
+  readonly substitution: string;
+  readonly prebuilt?: RegExp;
+  readonly params?: Map<string, number>;
+}
+
+function typedPattern(
+  rule: TypedRule,
+  index: number,
+  pos: SourcePosition,
+  sink: ProblemSink,
+): TypedPattern | undefined {
+  const substitution = rule.substitution;
+  if (rule.path !== undefined) return pathPattern(rule.path, substitution, index, pos, sink);
+  if (rule.pattern instanceof RegExp) {
+    const prebuilt = new RegExp(rule.pattern.source, 's' + (rule.pattern.ignoreCase ? 'i' : ''));
+    return { text: rule.pattern.source, substitution, prebuilt };
+  }
+  return { text: rule.pattern as string, substitution };
+}
+
+/** An Express-style `path` through path-to-regexp; ERR_TYPED_RULE when it does not parse. */
+function pathPattern(
+  path: string,
+  substitution: string,
+  index: number,
+  pos: SourcePosition,
+  sink: ProblemSink,
+): TypedPattern | undefined {
+  try {
+    const { regexp, keys } = pathToRegexp(path);
+    const prebuilt = new RegExp(
+      utf8ToBytes(regexp.source),
+      's' + regexp.flags.replace(/[gsuy]/g, ''),
+    );
+    const params = new Map(keys.map((k, i) => [String(k.name), i + 1]));
+    // :name in the substitution → $N (only names the path declares)
+    const replaced = substitution.replace(/:([A-Za-z_$][\w$]*)/g, (m: string, name: string) =>
+      params.has(name) ? `$${params.get(name)}` : m,
+    );
+    return { text: path, substitution: replaced, prebuilt, params };
+  } catch (err) {
+    sink.add(
+      'ERR_TYPED_RULE',
+      `rules[${index}]: invalid path '${path}': ${(err as Error).message}`,
+      pos,
+    );
+    return undefined;
+  }
 }

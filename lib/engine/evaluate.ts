@@ -21,6 +21,7 @@ import {
   renameEnv,
   type DirResult,
 } from './directory.js';
+import { exceedsRedirectLimit } from './internal-redirect.js';
 import { PASS, type Evaluation } from './outcome.js';
 import { parseTarget } from './request.js';
 import { localOutcome } from './results.js';
@@ -117,7 +118,7 @@ export function evaluateDirectory(
             return finish(ctx, localOutcome(uri, args, false), round);
           return finish(ctx, result.outcome, round);
         }
-        if (round + 1 > MAX_INTERNAL_REDIRECTS) {
+        if (exceedsRedirectLimit(round + 1)) {
           ctx.trace?.({
             type: 'note',
             message: `Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`,

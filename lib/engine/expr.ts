@@ -12,7 +12,7 @@ export interface ExprEnv {
 }
 
 export function wordValue(w: Word, env: ExprEnv): string {
-  switch (w.t) {
+  switch (w.type) {
     case 'str':
       return w.parts.map((p) => ('lit' in p ? p.lit : env.variable(p.v))).join('');
     case 'var':
@@ -28,96 +28,109 @@ export function wordValue(w: Word, env: ExprEnv): string {
   }
 }
 
-/** Evaluates; returns the match captures of the last successful `=~` (for %N), or null when false. */
+/**
+ * Evaluates; returns the match captures of the last successful `=~` (for %N), or null when false.
+ */
 export function evalExpr(
   node: ExprNode,
   env: ExprEnv,
 ): { ok: boolean; captures: RegExpExecArray | null } {
-  let captures: RegExpExecArray | null = null;
-  const ev = (n: ExprNode): boolean => {
-    switch (n.t) {
-      case 'bool':
-        return n.v;
-      case 'not':
-        return !ev(n.e);
-      case 'and':
-        return ev(n.a) && ev(n.b);
-      case 'or':
-        return ev(n.a) || ev(n.b);
-      case 'match': {
-        const m = n.re.exec(wordValue(n.a, env));
-        if (m && !n.neg) captures = m;
-        return n.neg ? !m : !!m;
-      }
-      case 'unary': {
-        const v = wordValue(n.a, env);
-        const fs = env.fs ?? nodeFs;
-        const stat = (): ReturnType<FsView['stat']> => fs.stat(v);
-        switch (n.op) {
-          case 'z':
-            return v === '';
-          case 'n':
-            return v !== '';
-          case 'f':
-          case 'F':
-            return !!stat()?.isFile();
-          case 'd':
-            return !!stat()?.isDirectory();
-          case 'e':
-          case 'U':
-          case 'A':
-            return !!stat();
-          case 's': {
-            const s = stat();
-            return !!s && s.isFile() && s.size > 0;
-          }
-          case 'l':
-          case 'h':
-          case 'L':
-            return !!fs.lstat(v)?.isSymbolicLink();
-          case 'x': {
-            const s = stat();
-            return !!s && (Number(s.mode) & 0o111) !== 0;
-          }
-        }
-        return false;
-      }
-      case 'cmp': {
-        const a = wordValue(n.a, env);
-        const b = wordValue(n.b, env);
-        const ai = parseInt(a, 10) || 0;
-        const bi = parseInt(b, 10) || 0;
-        switch (n.op) {
-          case '==':
-          case '=':
-            return a === b;
-          case '!=':
-            return a !== b;
-          case '<':
-            return a < b;
-          case '<=':
-            return a <= b;
-          case '>':
-            return a > b;
-          case '>=':
-            return a >= b;
-          case '-eq':
-            return ai === bi;
-          case '-ne':
-            return ai !== bi;
-          case '-lt':
-            return ai < bi;
-          case '-le':
-            return ai <= bi;
-          case '-gt':
-            return ai > bi;
-          case '-ge':
-            return ai >= bi;
-        }
-        return false;
-      }
+  const state: EvalState = { env, captures: null };
+  const ok = evalNode(node, state);
+  return { ok, captures: ok ? state.captures : null };
+}
+
+/** One evaluation: the request's values and the captures of the last successful `=~` so far. */
+interface EvalState {
+  readonly env: ExprEnv;
+  captures: RegExpExecArray | null;
+}
+
+function evalNode(n: ExprNode, s: EvalState): boolean {
+  switch (n.type) {
+    case 'bool':
+      return n.v;
+    case 'not':
+      return !evalNode(n.e, s);
+    case 'and':
+      return evalNode(n.a, s) && evalNode(n.b, s);
+    case 'or':
+      return evalNode(n.a, s) || evalNode(n.b, s);
+    case 'match': {
+      const m = n.re.exec(wordValue(n.a, s.env));
+      if (m && !n.neg) s.captures = m;
+      return n.neg ? !m : !!m;
     }
-  };
-  const ok = ev(node);
-  return { ok, captures: ok ? captures : null };
+    case 'unary':
+      return unaryTest(n.op, wordValue(n.a, s.env), s.env.fs ?? nodeFs);
+    case 'cmp':
+      return compare(n.op, wordValue(n.a, s.env), wordValue(n.b, s.env));
+  }
+}
+
+/** `-z -n` on the string, `-f -d -e -s -l -x` (and their aliases) on the file it names. */
+function unaryTest(op: string, v: string, fs: FsView): boolean {
+  const stat = (): ReturnType<FsView['stat']> => fs.stat(v);
+  switch (op) {
+    case 'z':
+      return v === '';
+    case 'n':
+      return v !== '';
+    case 'f':
+    case 'F':
+      return !!stat()?.isFile();
+    case 'd':
+      return !!stat()?.isDirectory();
+    case 'e':
+    case 'U':
+    case 'A':
+      return !!stat();
+    case 's': {
+      const s = stat();
+      return !!s && s.isFile() && s.size > 0;
+    }
+    case 'l':
+    case 'h':
+    case 'L':
+      return !!fs.lstat(v)?.isSymbolicLink();
+    case 'x': {
+      const s = stat();
+      return !!s && (Number(s.mode) & 0o111) !== 0;
+    }
+  }
+  return false;
+}
+
+/** String comparisons (byte order); `-eq`… on the integers the strings start with (else 0). */
+function compare(op: string, a: string, b: string): boolean {
+  const ai = parseInt(a, 10) || 0;
+  const bi = parseInt(b, 10) || 0;
+  switch (op) {
+    case '==':
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '-eq':
+      return ai === bi;
+    case '-ne':
+      return ai !== bi;
+    case '-lt':
+      return ai < bi;
+    case '-le':
+      return ai <= bi;
+    case '-gt':
+      return ai > bi;
+    case '-ge':
+      return ai >= bi;
+  }
+  return false;
 }

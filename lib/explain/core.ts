@@ -19,6 +19,7 @@ import { parseTarget, type RequestView, type ServerInfo } from '../engine/reques
 import type { FsView } from '../engine/state.js';
 import {
   describeOutcome,
+  flagNames,
   renderTraceEvent,
   type StopReason,
   type TraceEvent,
@@ -75,6 +76,17 @@ export interface ExplainStop {
   readonly pos?: SourcePosition;
 }
 
+/** One RewriteRule of the rule set, tried or not (for an editor that marks the lines). */
+export interface ExplainRule {
+  readonly pos: SourcePosition;
+  readonly pattern: string;
+  /** The substitution as stored (`-` for none). */
+  readonly substitution: string;
+  readonly flags: readonly string[];
+  /** The positions of its RewriteConds, in order. */
+  readonly conditions: readonly SourcePosition[];
+}
+
 /** What happens to the request, and the step-by-step trace of why. */
 export interface ExplainResult {
   /** The engine's outcome: pass, rewrite, file, redirect, status, proxy. */
@@ -105,6 +117,8 @@ export interface ExplainResult {
   readonly lines: readonly string[];
   /** Load warnings of the rules. */
   readonly warnings: readonly RewriteWarning[];
+  /** Every rule of the rule set, in order (per-directory: the merged set that ran). */
+  readonly rules: readonly ExplainRule[];
 }
 
 export const DEFAULT_DOCUMENT_ROOT = '/var/www/html';
@@ -178,8 +192,9 @@ export function asRequest(request: ExplainRequest | string): ExplainRequest {
 export function run(
   source: ExplainSource,
   request: ExplainRequest,
+  compiled?: RuleSet,
 ): ExplainResult | Promise<ExplainResult> {
-  const ruleSet = compileSource(source);
+  const ruleSet = compiled ?? compileSource(source);
   const context = chooseContext(source.context, source.file).context;
   const documentRoot = source.documentRoot ?? DEFAULT_DOCUMENT_ROOT;
   const target = splitUrl(request.url);
@@ -323,5 +338,12 @@ function assemble(
     trace: events,
     lines: events.map(renderTraceEvent),
     warnings: ruleSet.warnings ?? [],
+    rules: ruleSet.rules.map((r) => ({
+      pos: r.pos,
+      pattern: r.pattern,
+      substitution: r.output ? r.outputText : '-',
+      flags: flagNames(r.flags),
+      conditions: r.conds.map((c) => c.pos),
+    })),
   };
 }

@@ -2,9 +2,13 @@
  * `explain()`: explainRules() plus what needs Node — a site's real document root (`-f`/`-d` see
  * the files on disk) and rules read from a file. The browser uses core.ts directly.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RewriteError } from '../errors.js';
+import { compileText } from '../compile/compile.js';
+import { inheritRules } from '../compile/inherit.js';
+import type { RuleSet } from '../compile/ruleset.js';
+import { parseTarget } from '../engine/request.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import type { TypedRule } from '../compile/typed.js';
 import { nodeFs } from '../engine/node-fs.js';
@@ -23,7 +27,7 @@ export interface ExplainSite {
   readonly root: string;
   /**
    * The rules file: a server config, or an `.htaccess` (directory context by its name).
-   * @default `root/.htaccess`, in directory context
+   * @default the `.htaccess` files along the request's path, merged as Apache merges them
    */
   readonly config?: string;
   /** @default 'directory' for a file named `.htaccess`, else 'server' */
@@ -81,6 +85,58 @@ export async function explain(
   rules: string | readonly TypedRule[] | ExplainSource | ExplainSite,
   request: ExplainRequest | string,
 ): Promise<ExplainResult> {
+  const req = asRequest(request);
+  if (isSite(rules) && rules.config === undefined) {
+    const found = htaccessFor(rules, req.url);
+    return run(found.source, req, found.ruleSet);
+  }
   const source = isSite(rules) ? siteSource(rules) : asSource(rules);
-  return run(source, asRequest(request));
+  return run(source, req);
+}
+
+/**
+ * The `.htaccess` files of the directories along the request's path (the document root first),
+ * compiled in directory context and merged parent → child as site() merges them; their rules run
+ * for the deepest directory with mod_rewrite directives. Like site(), RewriteEngine is off unless
+ * one of them turns it on.
+ */
+export function htaccessFor(
+  site: ExplainSite,
+  url: string,
+): { source: ExplainSource; ruleSet: RuleSet } {
+  const root = resolve(site.root);
+  const parsed = parseTarget(url.replace(/^https?:\/\/[^/?#]*/i, '') || '/');
+  const segments = parsed.ok ? parsed.uri.split('/').slice(1, -1) : [];
+  let ruleSet: RuleSet | undefined;
+  let directory = '/';
+  let file: string | undefined;
+  for (let depth = 0; depth <= segments.length; depth++) {
+    const urlPath = '/' + segments.slice(0, depth).join('/');
+    const dir = join(root, urlPath);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) break;
+    const candidate = join(site.root, urlPath, '.htaccess');
+    if (!existsSync(candidate)) continue;
+    const child = compileText(readFileSync(candidate, 'utf8'), {
+      context: 'directory',
+      file: candidate,
+      maps: site.maps,
+      accessControl: true,
+      siteDirectives: true,
+    });
+    if (child.hasRewriteDirectives) {
+      directory = urlPath;
+      file = candidate;
+    }
+    ruleSet = ruleSet ? inheritRules(ruleSet, child) : child;
+  }
+  const source: ExplainSource = {
+    rules: '',
+    file: file ?? join(site.root, '.htaccess'),
+    context: 'directory',
+    directory: site.directory ?? directory,
+    documentRoot: root,
+    serverName: site.serverName,
+    fs: nodeFs,
+  };
+  return { source, ruleSet: ruleSet ?? compileText('', { context: 'directory' }) };
 }

@@ -13,7 +13,7 @@ import type { EvaluateInput } from '../engine/context.js';
 import { evaluateDirectory, evaluateServer } from '../engine/evaluate.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RuleSet } from '../compile/ruleset.js';
-import { MAX_INTERNAL_REDIRECTS } from '../engine/directory.js';
+import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { invalidHost, parseTarget, type ServerInfo } from '../engine/request.js';
 import { registeredHandler } from '../engine/own.js';
 import {
@@ -376,7 +376,7 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
     }
     const holder = req as unknown as Record<symbol, number>;
     holder[kRounds] = (holder[kRounds] ?? 0) + 1;
-    if (holder[kRounds] > MAX_INTERNAL_REDIRECTS) {
+    if (exceedsRedirectLimit(holder[kRounds])) {
       next(
         new RewriteRuntimeError('ERR_RECURSION', 'modrewrite: internal redirect limit exceeded', {
           status: 500,

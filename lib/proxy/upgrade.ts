@@ -24,6 +24,13 @@ function head(
   return s + '\r\n';
 }
 
+/** What proxyUpgrade needs from proxy(): its timeout, the fault statuses and its fault log. */
+interface UpgradeOptions {
+  headersTimeout: number;
+  faultStatus: Record<FaultKind, number>;
+  report: (kind: FaultKind, err: Error, answered: string) => void;
+}
+
 export function proxyUpgrade(
   agent: Dispatcher,
   t: ParsedTarget,
@@ -31,89 +38,15 @@ export function proxyUpgrade(
   socket: Duplex,
   first: Buffer,
   headers: Record<string, string | string[]>,
-  o: {
-    headersTimeout: number;
-    faultStatus: Record<FaultKind, number>;
-    report: (kind: FaultKind, err: Error, answered: string) => void;
-  },
+  o: UpgradeOptions,
 ): void {
-  let upstream: Duplex | undefined;
-  let answered = false;
-  const fail = (status: number): void => {
-    if (answered) return;
-    answered = true;
-    refuse(socket, status);
-  };
+  const handler = new UpgradeHandler(socket, first, o);
   socket.on('error', () => {
-    upstream?.destroy();
+    handler.upstream?.destroy();
   });
   socket.on('close', () => {
-    upstream?.destroy();
+    handler.upstream?.destroy();
   });
-  const pairs = (raw: Buffer[] | string[] | null): Record<string, string | string[]> => {
-    // header names are peer text: no prototype (`__proto__` would otherwise replace it)
-    const out = Object.create(null) as Record<string, string | string[]>;
-    for (let i = 0; raw && i + 1 < raw.length; i += 2) {
-      const k = String(raw[i]).toLowerCase();
-      const v = String(raw[i + 1]);
-      const prev = out[k];
-      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    return out;
-  };
-  // undici 7 takes upgrades through its classic handler interface (onConnect/onUpgrade/onError)
-  const handler = {
-    onConnect(): void {
-      /* nothing to abort early */
-    },
-    onUpgrade(status: number, raw: Buffer[] | string[] | null, up: Duplex): void {
-      answered = true;
-      upstream = up;
-      if (socket.destroyed) {
-        up.destroy();
-        return;
-      }
-      const out = Object.create(null) as Record<string, string | string[] | undefined>;
-      for (const [k, v] of Object.entries(pairs(raw)))
-        if (k === 'connection' || k === 'upgrade' || !HOP_BY_HOP.has(k)) out[k] = v;
-      socket.write(head(status, 'Switching Protocols', out));
-      if (first.length) up.write(first);
-      up.on('error', () => socket.destroy());
-      socket.on('error', () => up.destroy());
-      up.pipe(socket);
-      socket.pipe(up);
-    },
-    onHeaders(
-      status: number,
-      raw: Buffer[] | string[] | null,
-      _resume: () => void,
-      message: string,
-    ): boolean {
-      // the backend declined the upgrade: relay its answer and close
-      answered = true;
-      const out = Object.create(null) as Record<string, string | string[] | undefined>;
-      for (const [k, v] of Object.entries(pairs(raw))) if (!HOP_BY_HOP.has(k)) out[k] = v;
-      out.connection = 'close';
-      socket.write(head(status, message || 'Error', out));
-      return true;
-    },
-    onData(chunk: Buffer): boolean {
-      return socket.write(chunk);
-    },
-    onComplete(): void {
-      socket.end();
-    },
-    onError(err: Error): void {
-      const kind = classify(err);
-      if (answered) {
-        o.report(kind, err, 'connection closed after the upgrade');
-        socket.destroy();
-        return;
-      }
-      o.report(kind, err, `answered ${o.faultStatus[kind]}`);
-      fail(o.faultStatus[kind]);
-    },
-  };
   try {
     agent.dispatch(
       {
@@ -129,6 +62,98 @@ export function proxyUpgrade(
     );
   } catch (err) {
     o.report('bad-target', err as Error, `answered ${o.faultStatus['bad-target']}`);
-    fail(o.faultStatus['bad-target']);
+    handler.fail(o.faultStatus['bad-target']);
+  }
+}
+
+/** Raw header pairs as an object without a prototype (header names are peer text: `__proto__`). */
+function headerPairs(raw: Buffer[] | string[] | null): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>;
+  for (let i = 0; raw && i + 1 < raw.length; i += 2) {
+    const k = String(raw[i]).toLowerCase();
+    const v = String(raw[i + 1]);
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+/**
+ * One upgrade's exchange with the backend. undici 7 takes upgrades through its classic handler
+ * interface (onConnect/onUpgrade/onError), calling these as methods of the handler.
+ */
+class UpgradeHandler {
+  /** The backend's socket once it switched protocols. */
+  upstream: Duplex | undefined;
+  private answered = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly first: Buffer,
+    private readonly o: UpgradeOptions,
+  ) {}
+
+  /** Answers the client on its raw socket, once. */
+  fail(status: number): void {
+    if (this.answered) return;
+    this.answered = true;
+    refuse(this.socket, status);
+  }
+
+  onConnect(): void {
+    /* nothing to abort early */
+  }
+
+  onUpgrade(status: number, raw: Buffer[] | string[] | null, up: Duplex): void {
+    const { socket } = this;
+    this.answered = true;
+    this.upstream = up;
+    if (socket.destroyed) {
+      up.destroy();
+      return;
+    }
+    const out = Object.create(null) as Record<string, string | string[] | undefined>;
+    for (const [k, v] of Object.entries(headerPairs(raw)))
+      if (k === 'connection' || k === 'upgrade' || !HOP_BY_HOP.has(k)) out[k] = v;
+    socket.write(head(status, 'Switching Protocols', out));
+    if (this.first.length) up.write(this.first);
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
+    up.pipe(socket);
+    socket.pipe(up);
+  }
+
+  onHeaders(
+    status: number,
+    raw: Buffer[] | string[] | null,
+    _resume: () => void,
+    message: string,
+  ): boolean {
+    // the backend declined the upgrade: relay its answer and close
+    this.answered = true;
+    const out = Object.create(null) as Record<string, string | string[] | undefined>;
+    for (const [k, v] of Object.entries(headerPairs(raw))) if (!HOP_BY_HOP.has(k)) out[k] = v;
+    out.connection = 'close';
+    this.socket.write(head(status, message || 'Error', out));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.socket.write(chunk);
+  }
+
+  onComplete(): void {
+    this.socket.end();
+  }
+
+  onError(err: Error): void {
+    const kind = classify(err);
+    if (this.answered) {
+      this.o.report(kind, err, 'connection closed after the upgrade');
+      this.socket.destroy();
+      return;
+    }
+    this.o.report(kind, err, `answered ${this.o.faultStatus[kind]}`);
+    this.fail(this.o.faultStatus[kind]);
   }
 }

@@ -59,10 +59,10 @@ export function fileNameOf(filename: string): string {
 
 /** The stock `<Directory /var/www/>` (and the recorder's `<Directory />`): `Require all granted`. */
 const BASE_REQUIRE: AuthzNode = {
-  kind: 'section',
+  type: 'section',
   op: 'or',
   negate: false,
-  children: [{ kind: 'provider', rule: { kind: 'all', granted: true }, negate: false }],
+  children: [{ type: 'provider', rule: { type: 'all', granted: true }, negate: false }],
 };
 
 interface MergedAuthz {
@@ -77,7 +77,7 @@ function mergeAuthz(base: MergedAuthz, section: AccessSection): MergedAuthz {
   if (op === 'unset' && !tree && base.tree) return base;
   if (op === 'off' || op === 'unset' || !(base.tree || tree)) return { tree, op };
   if (base.tree && tree)
-    return { tree: { kind: 'section', op, negate: false, children: [base.tree, tree] }, op };
+    return { tree: { type: 'section', op, negate: false, children: [base.tree, tree] }, op };
   return { tree: base.tree ?? tree, op };
 }
 
@@ -209,10 +209,10 @@ function envValue(env: ReadonlyMap<string, string>, name: string): string {
 }
 
 function requireGrants(
-  rule: Extract<RequireRule, { kind: 'ip' | 'local' }>,
+  rule: Extract<RequireRule, { type: 'ip' | 'local' }>,
   client: AccessClient,
 ): boolean {
-  if (rule.kind === 'ip') return rule.nets.some((net) => inNet(net, client.remoteAddr));
+  if (rule.type === 'ip') return rule.nets.some((net) => inNet(net, client.remoteAddr));
   // mod_authz_host's `local`: the server's own address, 127.0.0.0/8 or ::1
   const remote = plainAddress(client.remoteAddr);
   return (
@@ -275,7 +275,7 @@ function hostMatches(
   env: ReadonlyMap<string, string>,
   client: AccessClient,
 ): boolean {
-  if (rule.kind === 'all') return true;
-  if (rule.kind === 'ip') return inNet(rule.net, client.remoteAddr);
+  if (rule.type === 'all') return true;
+  if (rule.type === 'ip') return inNet(rule.net, client.remoteAddr);
   return hasEnv(env, rule.name) !== rule.negate;
 }

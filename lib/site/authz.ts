@@ -21,7 +21,7 @@ export interface AuthzRequest {
   readonly method: string;
   readonly env: ReadonlyMap<string, string>;
   /** `ip` and `local`: whether the client address is in a network (throws when it is no address). */
-  readonly ip: (rule: Extract<RequireRule, { kind: 'ip' | 'local' }>) => boolean;
+  readonly ip: (rule: Extract<RequireRule, { type: 'ip' | 'local' }>) => boolean;
   /** `Require expr`: the variables. */
   readonly expr: ExprEnv;
 }
@@ -42,13 +42,13 @@ export function authzGrants(tree: AuthzNode, request: AuthzRequest): boolean {
 }
 
 function countHosts(node: AuthzNode): number {
-  if (node.kind === 'provider') return node.rule.kind === 'host' ? 1 : 0;
+  if (node.type === 'provider') return node.rule.type === 'host' ? 1 : 0;
   return node.children.reduce((n, c) => n + countHosts(c), 0);
 }
 
 /** section->limited: the methods a node applies to (a section: those of any of its children). */
 function covers(node: AuthzNode, method: string): boolean {
-  if (node.kind === 'provider') return methodIn(node.limit, method);
+  if (node.type === 'provider') return methodIn(node.limit, method);
   return node.children.some((c) => covers(c, method));
 }
 
@@ -60,14 +60,14 @@ function apply(
 ): Result {
   if (!covers(node, request.method)) return parentOp === 'and' ? 'granted' : 'neutral';
   let result: Result;
-  if (node.kind === 'provider') result = provider(node.rule, request, host) ? 'granted' : 'denied';
+  if (node.type === 'provider') result = provider(node.rule, request, host) ? 'granted' : 'denied';
   else result = combine(node, request, host);
   if (!node.negate) return result;
   return result === 'granted' ? 'denied' : result === 'denied' ? 'neutral' : result;
 }
 
 function combine(
-  node: Extract<AuthzNode, { kind: 'section' }>,
+  node: Extract<AuthzNode, { type: 'section' }>,
   request: AuthzRequest,
   host: () => boolean,
 ): Result {
@@ -83,7 +83,7 @@ function combine(
 }
 
 function provider(rule: RequireRule, request: AuthzRequest, host: () => boolean): boolean {
-  switch (rule.kind) {
+  switch (rule.type) {
     case 'all':
       return rule.granted;
     case 'ip':

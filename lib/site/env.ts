@@ -147,7 +147,7 @@ export function runSetEnvIf(
   let lastKey: string | undefined;
   let value = '';
   for (const entry of entries) {
-    if (entry.kind === 'expr') {
+    if (entry.type === 'expr') {
       const r = evalExpr(entry.expr, exprEnv());
       if (r.ok) setFeatures(entry, env, r.captures);
       continue;
@@ -172,13 +172,13 @@ export function runSetEnvIf(
 }
 
 function attributeValue(
-  entry: Extract<SetEnvIfEntry, { kind: 'attribute' }>,
+  entry: Extract<SetEnvIfEntry, { type: 'attribute' }>,
   facts: RequestFacts,
   env: ReadonlyMap<string, string>,
 ): string {
   const s = entry.source;
   const { view } = facts;
-  if (s.kind === 'special') {
+  if (s.type === 'special') {
     switch (s.name) {
       case 'remote_addr':
       case 'remote_host': // HostnameLookups Off: the address
@@ -195,7 +195,7 @@ function attributeValue(
         return '';
     }
   }
-  if (s.kind === 'header') {
+  if (s.type === 'header') {
     const lower = s.name.toLowerCase();
     if (Object.hasOwn(view.headers, lower)) return headerValue(view.headers, lower);
     const key = envKey(env, s.name);
@@ -257,9 +257,9 @@ export function errorDocumentFor(
   let expr: ExprEnv | undefined;
   const exprEnv = (): ExprEnv => (expr ??= exprEnvironment(facts, env, []));
   const found: ErrorDocumentEntry | undefined = candidates[candidates.length - 1];
-  if (!found || found.action.kind === 'default') return undefined;
+  if (!found || found.action.type === 'default') return undefined;
   const a = found.action;
-  if (a.kind === 'text') return { kind: 'text', text: expandString(a.text, exprEnv) };
+  if (a.type === 'text') return { type: 'text', text: expandString(a.text, exprEnv) };
   if (!a.url.includes('%{')) return a;
   return { ...a, url: expandString(a.url, exprEnv) };
 }

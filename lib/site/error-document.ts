@@ -1,10 +1,16 @@
 /**
- * core's ErrorDocument with a local URL (http_request.c `ap_die_r`): an internal redirect to the
- * URL, as a GET, keeping the status it answers for. The new request's environment is the old one
- * renamed REDIRECT_* (ap_internal_redirect), with REDIRECT_STATUS the status and
- * REDIRECT_REQUEST_METHOD the original method (ap_die sets REQUEST_METHOD before redirecting).
+ * core's ErrorDocument, for site() and htaccess() alike (sendErrorDocument): Apache's page, the
+ * document's text, a 302 to a full URL, or, for a local URL (http_request.c `ap_die_r`), an
+ * internal redirect to the URL, as a GET, keeping the status it answers for. The new request's
+ * environment is the old one renamed REDIRECT_* (ap_internal_redirect), with REDIRECT_STATUS the
+ * status and REDIRECT_REQUEST_METHOD the original method (ap_die sets REQUEST_METHOD before
+ * redirecting).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renameEnv } from '../engine/directory.js';
+import { requestView } from '../http/request-view.js';
+import { sendErrorText, sendRedirect, sendStatus } from '../http/respond.js';
+import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 
 export function errorRedirectEnv(
   env: ReadonlyMap<string, string>,
@@ -14,4 +20,54 @@ export function errorRedirectEnv(
   const out = renameEnv(new Map([...env, ['REQUEST_METHOD', method]]));
   out.set('REDIRECT_STATUS', String(status));
   return out;
+}
+
+/** What site() and htaccess() each do around an ErrorDocument: the rest is sendErrorDocument. */
+export interface ErrorDocumentHooks {
+  readonly config: SiteConfig;
+  readonly trust: (addr: string, i: number) => boolean;
+  readonly trace: ((line: string) => void) | undefined;
+  readonly mountPath: string | undefined;
+  /** Before Apache's page for the first status: site() shows the first request's debug headers. */
+  readonly beforeFirst?: (first: SiteResult) => void;
+  /** Answers the ErrorDocument's own request once the pipeline has resolved it. */
+  readonly answer: (again: SiteResult) => void;
+  readonly fail: (err: unknown) => void;
+}
+
+/**
+ * An error answer through core's ErrorDocument (recorded, conformance case 162): Apache's page,
+ * the text, a 302 to a full URL, or an internal redirect to a local URL (ap_die_r) that the
+ * caller answers. An error while answering an ErrorDocument's own request gives Apache's page for
+ * the first status, with its "Additionally, ..." paragraph.
+ */
+export function sendErrorDocument(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  r: SiteResult,
+  notes: string | undefined,
+  hooks: ErrorDocumentHooks,
+): void {
+  const firstStatus = r.acc.errorStatus;
+  if (firstStatus !== undefined) {
+    // Apache answers from the first request (its filename and environment)
+    if (r.acc.errorOf !== undefined) hooks.beforeFirst?.(r.acc.errorOf);
+    sendStatus(req, res, firstStatus, undefined, undefined, firstStatus);
+    return;
+  }
+  const doc = r.acc.errorDocument?.(status);
+  if (!doc || doc.type === 'default') sendStatus(req, res, status, undefined, notes);
+  else if (doc.type === 'text') sendErrorText(req, res, status, doc.text);
+  else if (doc.type === 'external') sendRedirect(req, res, 302, doc.url);
+  else {
+    const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
+    resolveRequest(hooks.config, {
+      view: { ...requestView(req, hooks.trust), method: 'GET' },
+      target: doc.url,
+      trace: hooks.trace,
+      mountPath: hooks.mountPath,
+      errorRedirect: { env, internalRedirects: r.acc.internalRedirects + 1, status, original: r },
+    }).then(hooks.answer, hooks.fail);
+  }
 }

@@ -17,7 +17,6 @@ import {
   checkHeader,
   failSafely,
   forceContentType,
-  sendErrorText,
   sendRedirect,
   sendStatus,
 } from '../http/respond.js';
@@ -28,7 +27,7 @@ import { answeredBodyLimit } from './body-limit.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, siteRewriteInfo, type SiteConfig, type SiteResult } from './pipeline.js';
-import { errorRedirectEnv } from './error-document.js';
+import { sendErrorDocument } from './error-document.js';
 import { startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
@@ -46,12 +45,22 @@ export interface HtaccessOptions<
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
   /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] */
   readonly defines?: readonly string[];
-  /** Apache's ServerRoot, as in site(): what relative `<IfFile>` paths resolve against. @default process.cwd() */
+  /**
+   * Apache's ServerRoot, as in site(): what relative `<IfFile>` paths resolve against.
+   * @default process.cwd()
+   */
   readonly mapRoot?: string;
-  /** How long one request may wait for asynchronous map answers, in ms; then `next(err)` with ERR_MAP_TIMEOUT (500). @default DEFAULT_MAP_TIMEOUT (10 000) */
+  /**
+   * How long one request may wait for asynchronous map answers, in ms; then `next(err)` with
+   * ERR_MAP_TIMEOUT (500).
+   * @default DEFAULT_MAP_TIMEOUT (10 000)
+   */
   readonly mapTimeout?: number;
   readonly serverName?: string;
-  /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
+  /**
+   * Proxies to trust (proxy-addr syntax).
+   * @default the Express app's `trust proxy` setting (nothing outside Express)
+   */
   readonly trustProxy?:
     boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   readonly trace?: boolean | ((line: string) => void);
@@ -69,117 +78,14 @@ export function htaccess<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
 >(options: HtaccessOptions<Req, Res>): (req: Req, res: Res, next: Next) => void {
-  const root = resolveRoots([options.root])[0];
-  const mapTimeout = checkMapTimeout(options.mapTimeout);
-  const store = new HtaccessStore(root, {
-    fileName: options.fileName,
-    recheckMs: options.recheckMs,
-    log: options.log,
-    compile: {
-      maps: options.maps,
-      defines: options.defines,
-      // one ServerRoot for every .htaccess, as in Apache (not each file's own folder)
-      mapRoot: options.mapRoot ?? process.cwd(),
-    },
-  });
-  const config: SiteConfig = {
-    root,
-    store,
-    allowedRoots: [root],
-    server: { documentRoot: root, serverName: options.serverName },
-    directorySlash: false,
-    directoryIndex: [],
-    // .htaccess files cannot declare maps: only user maps can make a request wait
-    mapTimeout: Object.keys(options.maps ?? {}).length ? mapTimeout : undefined,
-  };
-  const trust = compileTrust(options.trustProxy);
-  const traceFn = traceSink(options.trace);
-  /** Answers what the pipeline decided for one request (or for an ErrorDocument's own request). */
-  const handle = (req: Req, res: Res, next: Next, r: SiteResult): void => {
-    const { acc } = r;
-    if (acc.env.size)
-      (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
-    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
-    if (acc.contentType) checkHeader('Content-Type', acc.contentType);
-    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
-    if (answeredBodyLimit(config, req, res, r)) return;
-    if (r.type === 'redirect') {
-      // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400
-      if (invalidHost(req.headers)) sendStatus(req, res, 400);
-      else if (acc.errorStatus !== undefined) sendError(req, res, next, r.status, r);
-      else sendRedirect(req, res, r.status, r.location);
-      return;
-    }
-    if (r.type === 'status') {
-      setRuleAllow(res, r.status, true);
-      sendError(req, res, next, r.status, r, r.notes);
-      return;
-    }
-    appendVary(res, acc.vary);
-    if (r.type === 'proxy') {
-      if (options.proxy) handOff(options.proxy, req, res, next, r);
-      else sendStatus(req, res, 403);
-      return;
-    }
-    // TRACE is left to the app (site() answers it as Apache's core does)
-    if (r.type === 'trace') {
-      next();
-      return;
-    }
-    if (dotSegment(r.filename, root) === 'ht') {
-      sendError(req, res, next, 403, r);
-      return;
-    }
-    if (acc.contentType) forceContentType(res, acc.contentType);
-    if (acc.internalRedirects || acc.fastRedirected) {
-      req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
-      refreshExpress4Query(req);
-    }
-    // an ErrorDocument's page keeps its status: express.static (send) leaves statusCode alone
-    if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
-    next();
-  };
-
-  /**
-   * An error htaccess() answers itself, through ErrorDocument (see site.ts): text, a 302, or the
-   * local URL handed on to what comes next with the status kept. A 404 that the next middleware
-   * answers is that middleware's own: no ErrorDocument applies to it.
-   */
-  const sendError = (
-    req: Req,
-    res: Res,
-    next: Next,
-    status: number,
-    r: SiteResult,
-    notes?: string,
-  ): void => {
-    const first = r.acc.errorStatus;
-    if (first !== undefined) {
-      sendStatus(req, res, first, undefined, undefined, first);
-      return;
-    }
-    const doc = r.acc.errorDocument?.(status);
-    if (!doc || doc.kind === 'default') sendStatus(req, res, status, undefined, notes);
-    else if (doc.kind === 'text') sendErrorText(req, res, status, doc.text);
-    else if (doc.kind === 'external') sendRedirect(req, res, 302, doc.url);
-    else
-      resolveRequest(config, {
-        view: { ...requestView(req, trust), method: 'GET' },
-        target: doc.url,
-        trace: traceFn,
-        mountPath: mountOf(req)?.path,
-        errorRedirect: {
-          env: errorRedirectEnv(r.acc.env, status, req.method ?? 'GET'),
-          internalRedirects: r.acc.internalRedirects + 1,
-          status,
-          original: r,
-        },
-      }).then(
-        (again) => answerSafely(res, next, () => handle(req, res, next, again)),
-        (err) => failSafely(res, next, err),
-      );
-  };
-
+  const config = htaccessConfig(options);
+  const answerer = new HtaccessAnswer<Req, Res>(
+    config,
+    options.proxy,
+    compileTrust(options.trustProxy),
+    traceSink(options.trace),
+  );
+  const { trust, traceFn } = answerer;
   return (req, res, next) => {
     const mount = mountOf(req);
     const view = requestView(req, trust);
@@ -194,9 +100,117 @@ export function htaccess<
         answerSafely(res, next, () => {
           // mod_headers and mod_expires act on whatever answers: this middleware or what follows
           startHeaders(config, req, res, r, view);
-          handle(req, res, next, r);
+          answerer.handle(req, res, next, r);
         }),
       (err) => failSafely(res, next, err),
     );
   };
+}
+
+/** The site configuration htaccess() runs the pipeline with: `.htaccess` files, no server rules. */
+function htaccessConfig<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: HtaccessOptions<Req, Res>,
+): SiteConfig {
+  const root = resolveRoots([options.root])[0];
+  const mapTimeout = checkMapTimeout(options.mapTimeout);
+  const store = new HtaccessStore(root, {
+    fileName: options.fileName,
+    recheckMs: options.recheckMs,
+    log: options.log,
+    compile: {
+      maps: options.maps,
+      defines: options.defines,
+      // one ServerRoot for every .htaccess, as in Apache (not each file's own folder)
+      mapRoot: options.mapRoot ?? process.cwd(),
+    },
+  });
+  return {
+    root,
+    store,
+    allowedRoots: [root],
+    server: { documentRoot: root, serverName: options.serverName },
+    directorySlash: false,
+    directoryIndex: [],
+    // .htaccess files cannot declare maps: only user maps can make a request wait
+    mapTimeout: Object.keys(options.maps ?? {}).length ? mapTimeout : undefined,
+  };
+}
+
+/** Answers what the pipeline decided for one request (or for an ErrorDocument's own request). */
+class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
+  constructor(
+    readonly config: SiteConfig,
+    private readonly proxy: ProxyHandler<Req, Res> | undefined,
+    readonly trust: (addr: string, i: number) => boolean,
+    readonly traceFn: ((line: string) => void) | undefined,
+  ) {}
+
+  handle(req: Req, res: Res, next: Next, r: SiteResult): void {
+    const { acc } = r;
+    if (acc.env.size)
+      (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
+    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+    if (acc.contentType) checkHeader('Content-Type', acc.contentType);
+    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    if (answeredBodyLimit(this.config, req, res, r)) return;
+    if (r.type === 'redirect') {
+      // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would
+      // reflect it): 400
+      if (invalidHost(req.headers)) sendStatus(req, res, 400);
+      else if (acc.errorStatus !== undefined) this.sendError(req, res, next, r.status, r);
+      else sendRedirect(req, res, r.status, r.location);
+      return;
+    }
+    if (r.type === 'status') {
+      setRuleAllow(res, r.status, true);
+      this.sendError(req, res, next, r.status, r, r.notes);
+      return;
+    }
+    appendVary(res, acc.vary);
+    if (r.type === 'proxy') {
+      if (this.proxy) handOff(this.proxy, req, res, next, r);
+      else sendStatus(req, res, 403);
+      return;
+    }
+    // TRACE is left to the app (site() answers it as Apache's core does)
+    if (r.type === 'trace') {
+      next();
+      return;
+    }
+    if (dotSegment(r.filename, this.config.root) === 'ht') {
+      this.sendError(req, res, next, 403, r);
+      return;
+    }
+    if (acc.contentType) forceContentType(res, acc.contentType);
+    if (acc.internalRedirects || acc.fastRedirected) {
+      req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
+      refreshExpress4Query(req);
+    }
+    // an ErrorDocument's page keeps its status: express.static (send) leaves statusCode alone
+    if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
+    next();
+  }
+
+  /**
+   * An error htaccess() answers itself, through ErrorDocument (site/error-document.ts): the local
+   * URL is handed on to what comes next with the status kept. A 404 that the next middleware
+   * answers is that middleware's own: no ErrorDocument applies to it.
+   */
+  private sendError(
+    req: Req,
+    res: Res,
+    next: Next,
+    status: number,
+    r: SiteResult,
+    notes?: string,
+  ): void {
+    sendErrorDocument(req, res, status, r, notes, {
+      config: this.config,
+      trust: this.trust,
+      trace: this.traceFn,
+      mountPath: mountOf(req)?.path,
+      answer: (again) => answerSafely(res, next, () => this.handle(req, res, next, again)),
+      fail: (err) => failSafely(res, next, err),
+    });
+  }
 }

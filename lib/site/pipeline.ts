@@ -13,6 +13,7 @@ import type { StatusCause } from '../errors.js';
 import { subView, type EvaluateInput } from '../engine/context.js';
 import { nodeFs } from '../engine/node-fs.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
+import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { escapeUri } from '../common/escape.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from '../http/types.js';
@@ -732,7 +733,7 @@ function recursionLimit(
   uri: string,
   args: string | null,
 ): SiteResult | undefined {
-  if (round + 1 <= MAX_INTERNAL_REDIRECTS) return undefined;
+  if (!exceedsRedirectLimit(round + 1)) return undefined;
   return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
 }
 

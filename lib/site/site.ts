@@ -25,7 +25,6 @@ import {
   forceContentType,
   isValidHeaderValue,
   sendFailure,
-  sendErrorText,
   sendRedirect,
   sendStatus,
   setCheckedHeader,
@@ -51,7 +50,7 @@ import {
   type SiteConfig,
   type SiteResult,
 } from './pipeline.js';
-import { errorRedirectEnv } from './error-document.js';
+import { sendErrorDocument } from './error-document.js';
 import { serveFile } from './static-file.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
@@ -397,49 +396,28 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     });
   }
 
-  /**
-   * An error answer through core's ErrorDocument (recorded, conformance case 162): text, a 302
-   * to a full URL, or an internal redirect to a local URL. An error while answering an
-   * ErrorDocument's own request gives Apache's page for the first status, with its
-   * "Additionally, ..." paragraph.
-   */
+  /** An error answer through core's ErrorDocument (site/error-document.ts). */
   sendError(req: Req, res: Res, next: Next, status: number, r: SiteResult, notes?: string): void {
     const { options, config, trust, traceFn } = this.ctx;
-    const first = r.acc.errorOf;
-    const firstStatus = r.acc.errorStatus;
-    if (first !== undefined && firstStatus !== undefined) {
-      // Apache answers from the first request (its filename and environment)
-      if (options.debugHeaders) {
+    sendErrorDocument(req, res, status, r, notes, {
+      config,
+      trust,
+      trace: traceFn,
+      mountPath: mountOf(req)?.path,
+      beforeFirst: (first) => {
+        if (!options.debugHeaders) return;
         for (const name of res.getHeaderNames())
           if (/^x-(env-|filename$|query$)/.test(name)) res.removeHeader(name);
         debugHeaders(res, first);
-      }
-      sendStatus(req, res, firstStatus, undefined, undefined, firstStatus);
-      return;
-    }
-    const doc = r.acc.errorDocument?.(status);
-    if (!doc || doc.kind === 'default') sendStatus(req, res, status, undefined, notes);
-    else if (doc.kind === 'text') sendErrorText(req, res, status, doc.text);
-    else if (doc.kind === 'external') sendRedirect(req, res, 302, doc.url);
-    else {
-      const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
-      resolveRequest(config, {
-        view: { ...requestView(req, trust), method: 'GET' },
-        target: doc.url,
-        trace: traceFn,
-        mountPath: mountOf(req)?.path,
-        errorRedirect: { env, internalRedirects: r.acc.internalRedirects + 1, status, original: r },
-      }).then(
-        (next2) => {
-          answerSafely(
-            res,
-            (err) => sendFailure(req, res, err),
-            () => this.answer(req, res, next, next2, requestView(req, trust)),
-          );
-        },
-        (err: unknown) => sendFailure(req, res, err),
-      );
-    }
+      },
+      answer: (again) =>
+        answerSafely(
+          res,
+          (err) => sendFailure(req, res, err),
+          () => this.answer(req, res, next, again, requestView(req, trust)),
+        ),
+      fail: (err) => sendFailure(req, res, err),
+    });
   }
 }
 

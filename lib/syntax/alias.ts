@@ -96,6 +96,22 @@ function alias(
   return { type: 'Alias', regex: name === 'AliasMatch', pattern, target: target.text, pos };
 }
 
+/**
+ * The status a first argument names (`permanent`, `temp`, `seeother`, `gone` or a number), or the
+ * directive's own (301 for RedirectPermanent, else 302) when it names none (`understood` false).
+ */
+function redirectStatus(
+  name: Exclude<AliasDirectiveName, 'Alias' | 'AliasMatch'>,
+  arg1: Arg,
+): { status: number; understood: boolean } {
+  const keyword = STATUS_WORDS.get(arg1.text.toLowerCase());
+  // apr_isdigit(*arg1) then atoi: `301abc` is 301
+  const number = /^\d/.test(arg1.text) ? Number.parseInt(arg1.text, 10) : undefined;
+  if (keyword !== undefined) return { status: keyword, understood: true };
+  if (number !== undefined) return { status: number, understood: true };
+  return { status: name === 'RedirectPermanent' ? 301 : 302, understood: false };
+}
+
 /** add_redirect_internal: which argument is the status, the URL-path and the URL. */
 function redirect(
   name: Exclude<AliasDirectiveName, 'Alias' | 'AliasMatch'>,
@@ -107,12 +123,7 @@ function redirect(
   const [arg1, arg2, arg3] = words as [Arg, Arg | undefined, Arg | undefined];
   const regex = name === 'RedirectMatch';
   const base = { type: 'Redirect', name, regex, pos } as const;
-  let status = name === 'RedirectPermanent' ? 301 : 302;
-  const keyword = STATUS_WORDS.get(arg1.text.toLowerCase());
-  // apr_isdigit(*arg1) then atoi: `301abc` is 301
-  const number = /^\d/.test(arg1.text) ? Number.parseInt(arg1.text, 10) : undefined;
-  const understood = keyword !== undefined || number !== undefined;
-  if (understood) status = keyword ?? number!;
+  const { status, understood } = redirectStatus(name, arg1);
   if (arg3 && !understood) {
     sink.add('ERR_DIRECTIVE_ARGS', 'Redirect: invalid first argument (of three)', arg1.pos);
     return undefined;
@@ -147,12 +158,23 @@ function redirect(
   }
   if (!understood && !arg2) return wholeDirectory(base, status, arg1, sink);
   const [pattern, url] = understood ? [arg2!, arg3] : [arg1, arg2];
+  return pathRedirect(base, status, pattern, url, sink);
+}
+
+/** The forms with a URL-path: a 3xx needs a URL (absolute, or a path), other statuses none. */
+function pathRedirect(
+  base: Pick<RedirectDirective, 'type' | 'name' | 'regex' | 'pos'>,
+  status: number,
+  pattern: Arg,
+  url: Arg | undefined,
+  sink: ProblemSink,
+): RedirectDirective | undefined {
   if (isRedirectStatus(status)) {
     if (!url) {
       sink.add('ERR_DIRECTIVE_ARGS', 'URL to redirect to is missing', pattern.pos);
       return undefined;
     }
-    if (!regex && !isUrl(url.text) && !url.text.startsWith('/')) {
+    if (!base.regex && !isUrl(url.text) && !url.text.startsWith('/')) {
       sink.add('ERR_DIRECTIVE_ARGS', 'Redirect to non-URL', url.pos);
       return undefined;
     }
@@ -176,7 +198,8 @@ function wholeDirectory(
   if (/[%$\\]/.test(target.text)) {
     sink.add(
       'ERR_DIRECTIVE_ARGS',
-      `${base.name}: the expression '${target.text}' (a target without a URL-path) is not supported by modrewrite: only a constant one is`,
+      `${base.name}: the expression '${target.text}' (a target without a URL-path) ` +
+        'is not supported by modrewrite: only a constant one is',
       target.pos,
     );
     return undefined;

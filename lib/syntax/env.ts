@@ -52,11 +52,11 @@ export interface EnvVarDirective extends EnvBase {
 
 /** What an ErrorDocument answers with. */
 export type ErrorAction =
-  | { readonly kind: 'default' }
+  | { readonly type: 'default' }
   /** The text as an ap_expr string (`%{VAR}` expanded per request). */
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'local'; readonly url: string }
-  | { readonly kind: 'external'; readonly url: string };
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'local'; readonly url: string }
+  | { readonly type: 'external'; readonly url: string };
 
 /** `ErrorDocument code action`. */
 export interface ErrorDocumentDirective extends EnvBase {
@@ -202,11 +202,11 @@ function errorDocument(words: readonly Arg[], base: EnvBase): EnvParse {
   // ap_is_url: a scheme of letters, digits, `+`, `-`, `.` before a colon
   const isUrl = /^[A-Za-z0-9+.-]+:/.test(msg);
   let action: ErrorAction;
-  if (msg.includes(' ') || !(msg.startsWith('/') || isUrl)) action = { kind: 'text', text: msg };
-  else if (msg.startsWith('/')) action = { kind: 'local', url: msg };
-  else action = { kind: 'external', url: msg };
-  if (msg.toLowerCase() === 'default') action = { kind: 'default' };
-  if (status === 401 && action.kind === 'external')
+  if (msg.includes(' ') || !(msg.startsWith('/') || isUrl)) action = { type: 'text', text: msg };
+  else if (msg.startsWith('/')) action = { type: 'local', url: msg };
+  else action = { type: 'external', url: msg };
+  if (msg.toLowerCase() === 'default') action = { type: 'default' };
+  if (status === 401 && action.type === 'external')
     return {
       error: 'cannot use a full URL in a 401 ErrorDocument directive (Apache ignores it)',
       pos: words[1].pos,

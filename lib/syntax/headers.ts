@@ -17,9 +17,9 @@ export type HeaderActionName =
   'set' | 'append' | 'add' | 'merge' | 'unset' | 'setifempty' | 'echo' | 'edit' | 'edit*' | 'note';
 
 export type HeaderCondition =
-  | { readonly kind: 'early' }
-  | { readonly kind: 'env'; readonly name: string; readonly negate: boolean }
-  | { readonly kind: 'expr'; readonly arg: Arg };
+  | { readonly type: 'early' }
+  | { readonly type: 'env'; readonly name: string; readonly negate: boolean }
+  | { readonly type: 'expr'; readonly arg: Arg };
 
 /** `Header [always|onsuccess] action name [value] [replacement] [condition]` or `RequestHeader ...`. */
 export interface HeaderDirective extends SourcePositioned {
@@ -152,7 +152,7 @@ function parseCondition(
 ): HeaderCondition | undefined {
   const text = clause.text;
   const lower = text.toLowerCase();
-  if (lower === 'early') return { kind: 'early' };
+  if (lower === 'early') return { type: 'early' };
   if (lower.startsWith('env=')) {
     const negate = text[4] === '!';
     const name = text.slice(negate ? 5 : 4);
@@ -161,9 +161,9 @@ function parseCondition(
         'missing environment variable name. envclause should be in the form env=envar',
         clause.pos,
       );
-    return { kind: 'env', name, negate };
+    return { type: 'env', name, negate };
   }
-  if (lower.startsWith('expr=')) return { kind: 'expr', arg: clause };
+  if (lower.startsWith('expr=')) return { type: 'expr', arg: clause };
   return fail(`Unknown parameter: ${text}`, clause.pos);
 }
 

@@ -4,7 +4,8 @@
  * nesting in conditional ones, and what is refused (fail closed). Apache's answers for the same
  * sections are recorded in conformance/cases/140 and 141.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import { fnmatchRegExp, ipNet, type AccessConfig } from '../../../lib/compile/access';
 
 /** Compiles `.htaccess` text the way the store of site()/htaccess() does. */
@@ -14,10 +15,10 @@ function accessOf(text: string): AccessConfig | undefined {
 
 /** The tree of one `Require` line at the top of a section (the implicit `<RequireAny>`). */
 const anyOf = (...rules: unknown[]): unknown => ({
-  kind: 'section',
+  type: 'section',
   op: 'or',
   negate: false,
-  children: rules.map((rule) => ({ kind: 'provider', rule, negate: false })),
+  children: rules.map((rule) => ({ type: 'provider', rule, negate: false })),
 });
 
 function problemsOf(text: string, accessControl = true): { code: string; message: string }[] {
@@ -99,7 +100,7 @@ describe('sections and access directives as read', () => {
     )!;
     expect(config.files.map((f) => f.section.pattern)).toEqual(['a']);
     expect(config.files[0].access).toEqual({
-      require: anyOf({ kind: 'all', granted: false }),
+      require: anyOf({ type: 'all', granted: false }),
       compat: undefined,
     });
   });
@@ -110,7 +111,7 @@ describe('sections and access directives as read', () => {
         '<IfModule !mod_authz_core.c>\nOrder allow,deny\n</IfModule>\n</FilesMatch>\n',
     )!;
     expect(config.files[0].access).toEqual({
-      require: anyOf({ kind: 'all', granted: false }),
+      require: anyOf({ type: 'all', granted: false }),
       compat: undefined,
     });
   });
@@ -118,14 +119,14 @@ describe('sections and access directives as read', () => {
   test('top-level directives apply to the directory; mod_access_compat defaults to deny,allow', () => {
     const config = accessOf('Deny from all\nAllow from env=OK env=!NO\nRequire all granted\n')!;
     expect(config.directory).toEqual({
-      require: anyOf({ kind: 'all', granted: true }),
+      require: anyOf({ type: 'all', granted: true }),
       compat: {
         orders: [],
         satisfyAny: [],
-        denys: [{ value: { kind: 'all' } }],
+        denys: [{ value: { type: 'all' } }],
         allows: [
-          { value: { kind: 'env', name: 'OK', negate: false } },
-          { value: { kind: 'env', name: 'NO', negate: true } },
+          { value: { type: 'env', name: 'OK', negate: false } },
+          { value: { type: 'env', name: 'NO', negate: true } },
         ],
       },
     });

@@ -3,7 +3,8 @@
  * off or alone (core.c set_options), IndexIgnore/IndexIgnoreReset/IndexOptions/IndexOrderDefault
  * fold and merge like merge_autoindex_configs, bad arguments are load errors with a position.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import {
   DEBIAN_AUTOINDEX,
   effectiveOptions,

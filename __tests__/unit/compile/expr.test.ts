@@ -6,7 +6,7 @@
 import { parseExpr, type ExprNode, type Word } from '../../../lib/compile/expr';
 
 function word(w: Word): string {
-  switch (w.t) {
+  switch (w.type) {
     case 'var':
       return `%{${w.name}}`;
     case 'fn':
@@ -18,14 +18,14 @@ function word(w: Word): string {
 
 /** A fully parenthesised reading of the tree. */
 function show(e: ExprNode): string {
-  switch (e.t) {
+  switch (e.type) {
     case 'bool':
       return String(e.v);
     case 'not':
       return `!${show(e.e)}`;
     case 'and':
     case 'or':
-      return `(${show(e.a)} ${e.t === 'and' ? '&&' : '||'} ${show(e.b)})`;
+      return `(${show(e.a)} ${e.type === 'and' ? '&&' : '||'} ${show(e.b)})`;
     case 'cmp':
       return `(${word(e.a)} ${e.op} ${word(e.b)})`;
     case 'match':
@@ -63,7 +63,7 @@ describe('parseExpr: the tree', () => {
     ['%{REQUEST_URI} !~ /\\.php$/', 'index.php', 'a.php.txt', true],
   ])('%s: the regex matches %j and not %j', (src, yes, no, neg) => {
     const e = parseExpr(src);
-    if (e.t !== 'match') throw new Error('not a match node');
+    if (e.type !== 'match') throw new Error('not a match node');
     expect(e.neg).toBe(neg);
     expect(e.re.test(yes)).toBe(true);
     expect(e.re.test(no)).toBe(false);

@@ -2,7 +2,8 @@
  * compile/mime.ts: the settings folded from one file, their parent → child merge, and the load
  * warnings (one WARN_NO_EFFECT and one WARN_HANDLER per file at most, with a position).
  */
-import { compileText, inheritRules } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { inheritRules } from '../../../lib/compile/inherit';
 import { eTagBits, ETAG_INODE, ETAG_MTIME, ETAG_NONE, ETAG_SIZE } from '../../../lib/compile/mime';
 
 const dir = (text: string, file?: string) =>

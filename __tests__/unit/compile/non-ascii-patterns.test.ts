@@ -4,7 +4,10 @@
  * RewriteCond alike. Error columns count characters of the line as written, not bytes (found by the
  * fuzz compile property: a column past the end of its line).
  */
-import { compileText, evaluateServer, RewriteError, type EvaluateInput } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { evaluateServer } from '../../../lib/engine/evaluate';
+import { RewriteError } from '../../../lib/errors';
+import { type EvaluateInput } from '../../../lib/engine/context';
 
 const server = { documentRoot: '/srv/www' };
 

@@ -5,7 +5,8 @@
  * requests against pathological patterns) runs in child processes, in
  * __tests__/reliability/pcre-termination.test.ts.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import { compilePcre, PcreError } from '../../../lib/compile/pcre';
 import { utf8ToBytes } from '../../../lib/common/bytes';
 

@@ -2,8 +2,10 @@
  * Issue 9, item 3: rule text used as a key must never reach Object.prototype. Each lookup table
  * indexed by rule text is tried with the keys a plain object inherits.
  */
-import { compileText, evaluateServer, RewriteError } from '../../../lib/index';
-import type { RequestView } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { evaluateServer } from '../../../lib/engine/evaluate';
+import { RewriteError } from '../../../lib/errors';
+import { type RequestView } from '../../../lib/engine/request';
 
 const KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'] as const;
 

@@ -2,8 +2,10 @@
  * Issue 9, item 21: `${map:` nesting is bounded by MAX_TEMPLATE_NESTING at load time, with a
  * positioned ERR_LIMIT, instead of a RangeError (stack overflow) from the recursive parser.
  */
-import { compileText, evaluateServer, RewriteError } from '../../../lib/index';
-import type { RequestView } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { evaluateServer } from '../../../lib/engine/evaluate';
+import { RewriteError } from '../../../lib/errors';
+import { type RequestView } from '../../../lib/engine/request';
 import { MAX_TEMPLATE_NESTING } from '../../../lib/compile/template';
 
 const nested = (levels: number, inner = 'KEY'): string =>

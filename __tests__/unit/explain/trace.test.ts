@@ -229,6 +229,29 @@ describe('the result', () => {
     ]);
   });
 
+  test('every rule is listed, tried or not, with its conditions and flags', () => {
+    const r = explainSync(
+      { rules: 'RewriteRule ^/a$ - [F]\nRewriteCond %{HTTPS} off\nRewriteRule ^/b$ /c [R=301,L]' },
+      '/a',
+    );
+    expect(r.rules).toEqual([
+      {
+        pos: { line: 1, column: 1 },
+        pattern: '^/a$',
+        substitution: '-',
+        flags: ['F'],
+        conditions: [],
+      },
+      {
+        pos: { line: 3, column: 1 },
+        pattern: '^/b$',
+        substitution: '/c',
+        flags: ['R=301', 'L'],
+        conditions: [{ line: 2, column: 1 }],
+      },
+    ]);
+  });
+
   test('a synchronous explain refuses an asynchronous map', () => {
     const source: ExplainSource = {
       rules: 'RewriteRule ^/(.*) /${slow:$1}',

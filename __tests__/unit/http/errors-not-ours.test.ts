@@ -6,14 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  compile,
-  compileTyped,
-  rewrite,
-  RewriteError,
-  site,
-  type RewriteErrorCode,
-} from '../../../lib/index';
+import { compile } from '../../../lib/compile/compile';
+import { compileTyped } from '../../../lib/compile/typed';
+import { rewrite } from '../../../lib/http/rewrite';
+import { RewriteError, type RewriteErrorCode } from '../../../lib/errors';
+import { site } from '../../../lib/site/site';
 
 let tmp: string;
 beforeAll(() => {

@@ -4,7 +4,7 @@
  * any mod_access_compat directive replaces that module's whole configuration, and both modules must
  * allow (Satisfy All). Each row mirrors a request of conformance/cases/140 recorded from Apache.
  */
-import { compileText } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
 import type { AccessConfig } from '../../../lib/compile/access';
 import { accessDenied, fileNameOf } from '../../../lib/site/access';
 

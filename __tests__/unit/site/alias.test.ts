@@ -4,7 +4,8 @@
  * prefix match (alias_matches), escaping and the query string. Apache's answers for the same
  * lines are recorded in conformance/cases/180–186.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import type { AliasConfig } from '../../../lib/compile/alias';
 import { inheritRules } from '../../../lib/compile/inherit';
 import { aliasFilename, aliasMatches, aliasRedirect } from '../../../lib/site/alias';

@@ -3,7 +3,8 @@
  * (apply_authz_sections, merge_authz_core_dir_config), applied by the access phase. Rows mirror
  * requests of conformance/cases/183–185 recorded from Apache 2.4.71, plus the fail-closed cases.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import type { AccessConfig } from '../../../lib/compile/access';
 import { accessDenied } from '../../../lib/site/access';
 

@@ -2,7 +2,8 @@
  * core's AddDefaultCharset and ServerSignature as site() reads them. The behaviour through real
  * files is the recorded conformance case 145 (Apache 2.4.71); these tables pin the pieces.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import { withDefaultCharset } from '../../../lib/site/static-file';
 
 test.each([

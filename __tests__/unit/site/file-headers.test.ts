@@ -2,7 +2,7 @@
  * site/mime.ts on names alone: mod_mime's type checker over every extension (Debian's mime.conf
  * below), and mod_deflate's Vary rule. Through real files and Apache: conformance cases 190–197.
  */
-import { compileText } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
 import { deflateVaries, fileHeaders, layeredSettings } from '../../../lib/site/mime';
 
 const settings = (htaccess: string) =>

@@ -2,7 +2,9 @@
  * mod_mime's AddType and AddEncoding as site() reads them. Through real files this is the recorded
  * conformance case 146 (Apache 2.4.71: Drupal's svgz lines, inheritance, <IfModule mod_mime.c>).
  */
-import { compileText, inheritRules, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { inheritRules } from '../../../lib/compile/inherit';
+import { RewriteError } from '../../../lib/errors';
 import { addedEncoding, addedType } from '../../../lib/site/static-file';
 
 test('AddType and AddEncoding map extensions, lower-case and without the dot', () => {

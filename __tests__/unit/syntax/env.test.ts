@@ -85,21 +85,21 @@ function loadErrorCode(text: string): string | undefined {
 
 describe('ErrorDocument: set_error_document heuristics', () => {
   test.each([
-    ['ErrorDocument 404 /index.php', { kind: 'local', url: '/index.php' }],
-    ['ErrorDocument 404 index.php', { kind: 'text', text: 'index.php' }],
+    ['ErrorDocument 404 /index.php', { type: 'local', url: '/index.php' }],
+    ['ErrorDocument 404 index.php', { type: 'text', text: 'index.php' }],
     [
       'ErrorDocument 404 "The requested file favicon.ico was not found.',
       {
-        kind: 'text',
+        type: 'text',
         text: 'The requested file favicon.ico was not found.',
       },
     ],
     [
       'ErrorDocument 410 http://other.example/gone',
-      { kind: 'external', url: 'http://other.example/gone' },
+      { type: 'external', url: 'http://other.example/gone' },
     ],
-    ['ErrorDocument 404 "/with space', { kind: 'text', text: '/with space' }],
-    ['ErrorDocument 404 default', { kind: 'default' }],
+    ['ErrorDocument 404 "/with space', { type: 'text', text: '/with space' }],
+    ['ErrorDocument 404 default', { type: 'default' }],
   ])('%s', (line, action) => {
     const { directives, problems } = read(line);
     expect(problems).toEqual([]);

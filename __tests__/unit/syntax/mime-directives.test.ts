@@ -3,7 +3,8 @@
  * directives (syntax/mime.ts), and core's Options checks: what Apache 2.4.71 refuses at load
  * (recorded in conformance case 194: a 500 for the .htaccess), what it accepts.
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 
 const problemOf = (text: string, context: 'server' | 'directory' = 'directory') => {
   try {

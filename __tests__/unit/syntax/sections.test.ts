@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import { EMULATED_MODULES, isDirectiveKnown, isModuleEmulated } from '../../../lib/syntax/modules';
 import { parse } from '../../../lib/syntax/parse';
 import {

@@ -10,8 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import debugModule from 'debug';
-import { htaccess, rewrite, site } from '../../../lib/index';
-import { traceSink } from '../../../lib/http/adapter';
+import { htaccess } from '../../lib/site/htaccess';
+import { rewrite } from '../../lib/http/rewrite';
+import { site } from '../../lib/site/site';
+import { traceSink } from '../../lib/http/adapter';
 
 const RULES = 'RewriteEngine on\nRewriteRule ^/?a$ /b [L]\n';
 let root = '';

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as lib from '../../../lib/index';
+import * as lib from '../../lib/index';
 
-const LIB = join(__dirname, '../../../lib');
+const LIB = join(__dirname, '../../lib');
 
 describe('test-only helpers are not public', () => {
   test.each([
