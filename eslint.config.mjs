@@ -11,7 +11,8 @@ import importX, { createNodeResolver } from 'eslint-plugin-import-x';
  * - common/: helpers with no import of ours but the bottom, so every layer may use them (byte
  *   strings, Apache's escapers, the RewriteMap sources);
  * - syntax/ (text to directives) → compile/ (directives to rule sets, the expr parser, variable
- *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP) → explain/ (one
+ *   names resolved at load) → engine/ (one request's evaluation, pure of HTTP; lint/, the rule
+ *   checker, sits beside it on compile/ and neither imports the other) → explain/ (one
  *   request explained: outcome and structured trace, browser-safe but explain.ts) → http/ (node:http:
  *   rewrite() and the adapter helpers site/ and proxy/ build on) → site/ | proxy/ (siblings, never
  *   importing each other, nor http/rewrite.ts) → index.ts (the public exports) → cli.
@@ -21,7 +22,7 @@ const LAYERS = [
   ['lib/common'],
   ['lib/syntax'],
   ['lib/compile'],
-  ['lib/engine'],
+  ['lib/engine', 'lib/lint'],
   ['lib/explain'],
   ['lib/http'],
   ['lib/site', 'lib/proxy'],
@@ -30,7 +31,10 @@ const LAYERS = [
 ];
 
 /** Folders of one layer that must not import each other. */
-const SIBLINGS = [['lib/site', 'lib/proxy']];
+const SIBLINGS = [
+  ['lib/site', 'lib/proxy'],
+  ['lib/engine', 'lib/lint'],
+];
 
 /** no-restricted-paths zones: no import of a higher layer, nor of a sibling. */
 function layerZones() {

@@ -1,16 +1,13 @@
 /**
  * `modrewrite serve --root DIR [--config FILE] [--port N] ...`: site() on node:http, the way an
  * Apache vhost with `AllowOverride All` serves a document root.
- * `modrewrite lint FILE...`: compiles rule files and reports every problem with file:line:column.
+ * `modrewrite lint FILE...`: load errors and the usual mistakes, positioned (logic in cli/lint.ts).
  * Flags, help texts and exit codes are declared in cli/args.ts.
  */
 import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { compileText } from './compile/compile.js';
-import { chooseContext } from './compile/entry.js';
-import type { RuleSet } from './compile/ruleset.js';
 import { RewriteError } from './errors.js';
 import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors } from './site/client-error.js';
@@ -34,6 +31,7 @@ import {
   UsageError,
   type Parsed,
 } from './cli/args.js';
+import { lintCommand } from './cli/lint.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -101,7 +99,7 @@ export async function main(
     if (spec === SERVE) return await serve(parsed, io);
     if (spec === PLAYGROUND) return await playground(parsed, io.out);
     if (spec === TEST) return await testCommand(parsed, io, io === stdio && useColor());
-    return lint(parsed, io);
+    return await lintCommand(parsed, io, packageVersion());
   } catch (err) {
     return report(err, io);
   }
@@ -317,46 +315,4 @@ function logWhenDone(req: http.IncomingMessage, res: http.ServerResponse, io: Cl
       // nothing to do: the line is lost, the server stays up
     }
   });
-}
-
-function lint(p: Parsed, io: CliIo): number {
-  const given = text(p, 'context');
-  if (given !== undefined && given !== 'server' && given !== 'directory')
-    throw new UsageError(`--context must be server or directory, got '${given}'`, 'lint');
-  if (!p.positionals.length) throw new UsageError('lint needs at least one FILE', 'lint');
-  let failed = 0;
-  for (const f of p.positionals) {
-    const file = resolve(f);
-    // the same rule as rewrite({ file }): an .htaccess / *.htaccess is directory context unless --context says
-    const choice = chooseContext(given, file);
-    let ruleSet: RuleSet;
-    try {
-      // an .htaccess is checked as site() and serve read it: with its access directives
-      ruleSet = compileText(readFileSync(file, 'utf8'), {
-        context: choice.context,
-        file,
-        accessControl: choice.context === 'directory',
-        siteDirectives: true,
-      });
-    } catch (err) {
-      failed++;
-      io.err(err instanceof RewriteError ? err.message : `${f}: ${(err as Error).message}`);
-      continue;
-    }
-    const why =
-      choice.because === 'file name'
-        ? ' (inferred from the file name)'
-        : choice.because === 'default'
-          ? ''
-          : ' (--context)';
-    io.out(`${f}: ok (${ruleSet.rules.length} rules, ${choice.context} context)${why}`);
-    for (const w of ruleSet.warnings ?? [])
-      io.out(`${f}:${w.line}:${w.column}: warning ${w.code}: ${w.message}\n${w.frame}`);
-    if (ruleSet.engine === undefined && ruleSet.rules.length && choice.context === 'directory') {
-      io.out(
-        `${f}: note: no RewriteEngine line: rewrite() runs these rules, but as an .htaccess under site() they run only if a parent directory's turns the engine on`,
-      );
-    }
-  }
-  return failed ? 1 : 0;
 }

@@ -98,7 +98,7 @@ const cliCases: CliCase[] = [
     args: () => ['lint', '--help'],
     status: 0,
     stdout: [
-      /^Usage: modrewrite lint \[--context server\|directory\] FILE\.\.\./,
+      /^Usage: modrewrite lint \[--context server\|directory\] \[--format text\|json\|sarif\] \[--max-warnings N\] FILE\.\.\./,
       /--context server\|directory .*\(default: directory for \.htaccess and \*\.htaccess, else server\)/,
     ],
   },
@@ -187,13 +187,13 @@ describe('lint: the context is inferred from the file name (issue 9, item 7)', (
     expect(r.stdout).toMatch(
       /^site\.htaccess: ok \(1 rules, directory context\) \(inferred from the file name\)$/m,
     );
-    expect(r.stdout).toMatch(/^site\.htaccess: note: no RewriteEngine line/m);
+    expect(r.stdout).toMatch(/^site\.htaccess:2:1 warning MR404 no RewriteEngine On/m);
     expect(r.stdout).toMatch(/^ok\.conf: ok \(1 rules, server context\)$/m);
   });
   test('lint context inferred: --context server overrides the file name', () => {
     const r = run(['lint', '--context', 'server', 'site.htaccess']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/RewriteBase.*site\.htaccess:1:1/s);
+    expect(r.stdout).toMatch(/^site\.htaccess:1:1 error MR001 .*RewriteBase/m);
   });
 });
 

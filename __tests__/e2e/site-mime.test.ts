@@ -152,5 +152,5 @@ test('lint prints the warnings of a file that loads, and still exits 0', async (
     err: (l: string) => err.push(l),
   });
   expect(code).toBe(0);
-  expect(out.join('\n')).toMatch(/\.htaccess:2:1: warning WARN_NO_EFFECT/);
+  expect(out.join('\n')).toMatch(/\.htaccess:2:1 info MR002 .*\(WARN_NO_EFFECT\)/);
 });

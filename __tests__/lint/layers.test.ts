@@ -79,6 +79,21 @@ const rejected: [string, Snippet, string][] = [
     LAYER,
   ],
   ['site/ importing the CLI', importing('lib/site/new.ts', '../cli/args.js', 'mainHelp'), LAYER],
+  [
+    'lint/ importing engine/ (siblings)',
+    importing('lib/lint/new.ts', '../engine/evaluate.js', 'evaluateServer'),
+    LAYER,
+  ],
+  [
+    'engine/ importing lint/ (siblings)',
+    importing('lib/engine/new.ts', '../lint/rules.js', 'LINT_RULES'),
+    LAYER,
+  ],
+  [
+    'lint/ importing http/',
+    importing('lib/lint/new.ts', '../http/respond.js', 'sendStatus'),
+    LAYER,
+  ],
   // evaluate.ts imports server.ts: server.ts importing it back closes a cycle
   [
     'engine/server.ts importing engine/evaluate.ts',
@@ -108,6 +123,8 @@ const allowed: [string, Snippet][] = [
     importing('lib/proxy/new.ts', '../http/respond.js', 'sendStatus'),
   ],
   ['the CLI importing site/', importing('lib/cli/new.ts', '../site/site.js', 'site')],
+  ['lint/ importing compile/', importing('lib/lint/new.ts', '../compile/pcre.js', 'translatePcre')],
+  ['the CLI importing lint/', importing('lib/cli/new.ts', '../lint/lint.js', 'lintSync')],
 ];
 
 /** Rule ids reported for each snippet, in order (one ESLint run for the whole table). */

@@ -182,8 +182,10 @@ export const SERVE: CommandSpec = {
 
 export const LINT: CommandSpec = {
   name: 'lint',
-  summary: 'compile rule files and report every problem with file:line:column',
-  usage: 'modrewrite lint [--context server|directory] FILE...',
+  summary:
+    'check rule files for load errors and the usual mistakes (codes MR001-MR404, see README "lint")',
+  usage:
+    'modrewrite lint [--context server|directory] [--format text|json|sarif] [--max-warnings N] FILE...',
   positionals: true,
   flags: [
     {
@@ -192,6 +194,20 @@ export const LINT: CommandSpec = {
       value: 'server|directory',
       defaultText: 'directory for .htaccess and *.htaccess, else server',
       help: 'the context the files are checked in',
+    },
+    {
+      name: 'format',
+      type: 'string',
+      value: 'text|json|sarif',
+      default: 'text',
+      help: 'output: text lines, JSON, or SARIF 2.1.0 for GitHub code scanning',
+    },
+    {
+      name: 'max-warnings',
+      type: 'string',
+      value: 'N',
+      defaultText: 'unlimited',
+      help: 'exit 1 when there are more than N warnings (errors always fail, info never)',
     },
     HELP_FLAG,
   ],
@@ -206,7 +222,7 @@ export const COMMANDS: readonly CommandSpec[] = [SERVE, LINT, TEST, PLAYGROUND];
 
 export const EXIT_CODES = `Exit codes:
   0  success (help, version, clean lint, serve stopped by SIGINT/SIGTERM)
-  1  the input is unusable: rules with problems, a missing --root folder or --config file, a port in use
+  1  the input is unusable: rules with problems (lint: an error, or more warnings than --max-warnings), a missing --root folder or --config file, a port in use
   2  usage error: unknown command or flag, a missing or bad flag value
   test: 0 every URL matched a rule (every --expect line held), 1 one did not, 3 the rules do not load`;
 

@@ -1,0 +1,51 @@
+/**
+ * `lint()` over the stock .htaccess files of the real-world corpus (conformance/real-world/*.json):
+ * no error and no warning on any of them (they work on Apache as shipped), and the info findings
+ * they do have. MR101 infos (polynomial backtracking) depend on how far recheck gets within its
+ * time budget on a busy machine, so they are checked for severity only.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lintSync } from '../../lib/lint/lint';
+import { recheckAnalyser, type RedosAnalyser } from '../../lib/lint/redos';
+
+const dir = join(__dirname, '../../conformance/real-world');
+const projects = readdirSync(dir)
+  .filter((f) => f.endsWith('.json') && f !== 'floor.json')
+  .map((f) => f.replace(/\.json$/, ''));
+
+/** The findings other than MR101, as `code@line`. */
+const EXPECTED = new Map<string, string[]>([
+  ['codeigniter4', ['MR304@34']],
+  ['drupal', ['MR304@156', 'MR304@161']],
+  ['flarum', ['MR304@22', 'MR002@89']],
+  ['joomla', ['MR304@146', 'MR304@152']],
+  ['kirby', ['MR002@50']],
+  ['phpbb', ['MR304@29']],
+  ['slim', ['MR304@28']],
+]);
+
+let redos: RedosAnalyser;
+beforeAll(async () => {
+  // a shorter budget than the CLI's: only the absence of exponential findings is asserted here
+  redos = await recheckAnalyser(500);
+});
+
+test('the corpus is there', () => {
+  expect(projects.length).toBeGreaterThanOrEqual(18);
+});
+
+test.each(projects)(
+  '%s: no error, no warning, the known infos',
+  (project) => {
+    const { htaccess } = JSON.parse(readFileSync(join(dir, `${project}.json`), 'utf8')) as {
+      htaccess: string;
+    };
+    const r = lintSync(htaccess, { file: '.htaccess', redos });
+    expect(r.context).toBe('directory');
+    expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    const others = r.diagnostics.filter((d) => d.code !== 'MR101');
+    expect(others.map((d) => `${d.code}@${d.line}`)).toEqual(EXPECTED.get(project) ?? []);
+  },
+  120000,
+);
