@@ -10,7 +10,7 @@ import { absoluteUri, NOT_ABSOLUTE } from './uri.js';
 import { hasCtlOrSpace } from '../common/escape.js';
 import { PASS, type Outcome } from './outcome.js';
 import type { EvalContext, FsView } from './state.js';
-import { proxyOutcome, redirectOutcome } from './results.js';
+import { localOutcome, proxyOutcome, redirectOutcome } from './results.js';
 import type { StopReason } from './trace.js';
 
 /** LimitInternalRecursion's default. */
@@ -150,6 +150,9 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
     });
   if (f === ofilename) {
     ctx.trace?.({ type: 'same-url', url: f });
+    // hook_fixup returns OK here ("[IGNORING REWRITE]") without undoing splitout_queryargs: a
+    // query string the rule set stays on the request (case 230: `^(.*)$ index.php?q=$1` gives q=index.php)
+    if (st.args !== oargs) return done(localOutcome(st.uri, st.args, false));
     return done(PASS);
   }
   if (ruleSet.base !== undefined) {

@@ -613,7 +613,9 @@ function afterDirectory(
   const o = r.outcome;
   if (o.type === 'proxy')
     return { type: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
-  return fileResult(mapped, acc, uri, args, path);
+  // a rewrite back to the same file: the file stays, the query string the rule set is kept (case 230)
+  const query = o.type === 'rewrite' ? o.args : args;
+  return fileResult(mapped, acc, uri, query, path);
 }
 
 /** The default handler's turn: the file the walk mapped (it may not exist, or be a directory). */
