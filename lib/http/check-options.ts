@@ -100,7 +100,17 @@ export function checkSiteOptions(options: unknown): void {
     debugHeaders: 'boolean',
     log: 'function',
   });
-  const { symlinks, htaccess } = options as { symlinks?: unknown; htaccess?: unknown };
+  const { symlinks, htaccess, fileCache } = options as {
+    symlinks?: unknown;
+    htaccess?: unknown;
+    fileCache?: unknown;
+  };
+  if (fileCache !== undefined && typeof fileCache !== 'boolean' && !isKind.object(fileCache)) {
+    throw optionsError(
+      'site()',
+      `option \`fileCache\` must be true, false or { maxBytes?, maxFileBytes? }, got ${describeValue(fileCache)}`,
+    );
+  }
   if (
     symlinks !== undefined &&
     symlinks !== 'inside' &&

@@ -53,6 +53,7 @@ import {
 } from './pipeline.js';
 import { errorRedirectEnv } from './error-document.js';
 import { serveFile } from './static-file.js';
+import { FileCache, type FileCacheOptions } from './file-cache.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
@@ -113,6 +114,11 @@ export interface SiteOptions<
   readonly debugHeaders?: boolean;
   /** Where broken `.htaccess` files are reported. @default console.error */
   readonly log?: (message: string) => void;
+  /**
+   * Small files answered from memory while their stat() is unchanged (site/file-cache.ts), or
+   * false to read every file from disk. @default { maxBytes: 32 MiB, maxFileBytes: 256 KiB }
+   */
+  readonly fileCache?: boolean | FileCacheOptions;
 }
 
 /**
@@ -153,6 +159,7 @@ export function site<
     symlinks,
     fallthrough,
     extensionHandlers,
+    fileCache: fileCacheOf(options.fileCache),
   });
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
@@ -228,6 +235,12 @@ interface SiteContext<Req extends IncomingMessage, Res extends ServerResponse> {
   readonly symlinks: 'inside' | 'follow' | 'deny';
   readonly fallthrough: boolean;
   readonly extensionHandlers: readonly [string, string][];
+  readonly fileCache: FileCache | undefined;
+}
+
+function fileCacheOf(option: boolean | FileCacheOptions | undefined): FileCache | undefined {
+  if (option === false) return undefined;
+  return new FileCache(option === true ? {} : option);
 }
 
 /** Turns what the pipeline decided into HTTP: redirects, error pages (ErrorDocument), files, handlers. */
@@ -386,6 +399,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       defaultCharset: settings.defaultCharset,
       headers,
       eTag: apacheETag(filename, stat, settings.mime) ?? false,
+      cached: stat.isFile() ? this.ctx.fileCache?.get(filename, stat) : undefined,
       vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
         ? ['Accept-Encoding']
         : undefined,
