@@ -111,6 +111,14 @@ export function checkSiteOptions(options: unknown): void {
       `option \`fileCache\` must be true, false or { maxBytes?, maxFileBytes? }, got ${describeValue(fileCache)}`,
     );
   }
+  for (const key of ['maxBytes', 'maxFileBytes'] as const) {
+    const n = isKind.object(fileCache) ? (fileCache as Record<string, unknown>)[key] : undefined;
+    if (n !== undefined && !(typeof n === 'number' && Number.isFinite(n) && n >= 0))
+      throw optionsError(
+        'site()',
+        `option \`fileCache.${key}\` must be a number of bytes (0 or more), got ${describeValue(n)}`,
+      );
+  }
   if (
     symlinks !== undefined &&
     symlinks !== 'inside' &&

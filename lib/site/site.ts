@@ -150,6 +150,7 @@ export function site<
   const symlinks = options.symlinks ?? 'inside';
   const fallthrough = options.fallthrough ?? true;
   const extensionHandlers = Object.entries(options.addHandler ?? {});
+  const fileCache = fileCacheOf(options.fileCache);
   const answerer = new SiteAnswer<Req, Res>({
     options,
     config,
@@ -159,7 +160,7 @@ export function site<
     symlinks,
     fallthrough,
     extensionHandlers,
-    fileCache: fileCacheOf(options.fileCache),
+    fileCache,
   });
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
@@ -221,7 +222,7 @@ export function site<
     for (const program of programs) program.close();
   };
   const result = Object.assign(middleware, { upgrade, close });
-  caches.set(result, { store, dirs: config.dirs! });
+  caches.set(result, { store, dirs: config.dirs!, fileCache });
   return result;
 }
 
@@ -620,7 +621,10 @@ function debugHeaders(res: ServerResponse, r: SiteResult): void {
   }
 }
 
-const caches = new WeakMap<object, { store: HtaccessStore | undefined; dirs: DirCache }>();
+const caches = new WeakMap<
+  object,
+  { store: HtaccessStore | undefined; dirs: DirCache; fileCache: FileCache | undefined }
+>();
 
 /** Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check it). */
 export function siteCacheSizes(middleware: object):
@@ -630,6 +634,8 @@ export function siteCacheSizes(middleware: object):
       mergedWeight: number;
       compiled: number;
       dirs: number;
+      cachedFiles: number;
+      cachedBytes: number;
     }
   | undefined {
   const c = caches.get(middleware);
@@ -641,6 +647,8 @@ export function siteCacheSizes(middleware: object):
     mergedWeight: s.mergedWeight,
     compiled: s.compiled,
     dirs: c.dirs.size,
+    cachedFiles: c.fileCache?.size.files ?? 0,
+    cachedBytes: c.fileCache?.size.bytes ?? 0,
   };
 }
 
