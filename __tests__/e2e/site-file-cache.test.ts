@@ -3,11 +3,13 @@
  * files: answers are the same with and without the cache, a changed or deleted file is noticed
  * within the re-check interval, Range and conditional GET still work, and memory stays bounded.
  */
+import express from 'express';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import request from 'supertest';
 import { site, siteCacheSizes, type SiteOptions } from '../../lib/site/site';
 
 let root: string;
@@ -159,4 +161,21 @@ test.each<{ fileCache: unknown }>([
   { fileCache: { maxFileBytes: Number.NaN } },
 ])('fileCache $fileCache is refused at start', ({ fileCache }) => {
   expect(() => site({ root, fileCache } as unknown as SiteOptions)).toThrow(/fileCache/);
+});
+
+test('RequestHeader unset alone (the httpoxy line) removes exactly those request headers', async () => {
+  write('app/.htaccess', 'RequestHeader unset Proxy\nRequestHeader unset X-Other\n');
+  const app = express();
+  app.use(site({ root }));
+  app.use((req, res) => {
+    res.json(req.headers);
+  });
+  const res = await request(app)
+    .get('/app/missing')
+    .set('Proxy', 'http://evil')
+    .set('X-Other', '1')
+    .set('X-Keep', 'kept');
+  expect(res.body).toMatchObject({ 'x-keep': 'kept' });
+  expect(Object.keys(res.body)).not.toContain('proxy');
+  expect(Object.keys(res.body)).not.toContain('x-other');
 });

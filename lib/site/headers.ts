@@ -135,6 +135,12 @@ export function applyRequestHeaders(scope: HeaderScope | undefined, info: Header
   const actions = scope?.request;
   if (!actions?.length) return;
   const req = info.req;
+  if (onlyUnsets(actions)) {
+    // the common `RequestHeader unset Proxy` (httpoxy): the same as rebuilding the table without
+    // those names, without rebuilding it on every request
+    for (const a of actions) delete req.headers[a.name.toLowerCase()];
+    return;
+  }
   const table: Entry[] = [];
   for (const [name, value] of Object.entries(req.headers))
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
@@ -147,6 +153,17 @@ export function applyRequestHeaders(scope: HeaderScope | undefined, info: Header
     req.headers[key] = had === undefined ? value : `${String(had)}, ${value}`;
   }
 }
+
+/** Whether every action is an unconditional `unset` (cached per action list: lists live in scopes). */
+function onlyUnsets(actions: readonly HeaderAction[]): boolean {
+  let known = unsetsOnly.get(actions);
+  if (known === undefined) {
+    known = actions.every((a) => a.action === 'unset' && !a.when && !a.ifChain);
+    unsetsOnly.set(actions, known);
+  }
+  return known;
+}
+const unsetsOnly = new WeakMap<readonly HeaderAction[], boolean>();
 
 /**
  * Applies Header and the mod_expires settings when the response's headers go out (its writeHead),
@@ -277,10 +294,23 @@ function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderReques
   const at = base + code.seconds * 1000;
   const maxAge = Math.trunc((at - info.time) / 1000);
   mergeValue(table, 'Cache-Control', `max-age=${maxAge}`);
-  setValue(table, 'Expires', new Date(at).toUTCString());
+  setValue(table, 'Expires', httpDate(at));
   // Apache's Date is the request time: Expires - Date is exactly the code's seconds
-  setValue(table, 'Date', new Date(info.time).toUTCString());
+  setValue(table, 'Date', httpDate(info.time));
 }
+
+/** `new Date(ms).toUTCString()`, made once per second (the string has no milliseconds). */
+function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  const known = lastDates.get(second);
+  if (known !== undefined) return known;
+  const text = new Date(ms).toUTCString();
+  // a handful of seconds at a time (now, now + each Expires code): start afresh when it fills
+  if (lastDates.size >= 16) lastDates.clear();
+  lastDates.set(second, text);
+  return text;
+}
+const lastDates = new Map<number, string>();
 
 function setValue(table: Entry[], name: string, value: string): void {
   const at = table.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());
