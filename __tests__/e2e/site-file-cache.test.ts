@@ -179,3 +179,17 @@ test('RequestHeader unset alone (the httpoxy line) removes exactly those request
   expect(Object.keys(res.body)).not.toContain('proxy');
   expect(Object.keys(res.body)).not.toContain('x-other');
 });
+
+test('a cached file takes a changed .htaccess type after the re-check interval', async () => {
+  await withSite({}, async (get) => {
+    expect((await get('/sub/x.mine')).headers['content-type']).toBe('text/x-mine');
+    expect((await get('/sub/x.mine')).headers['content-type']).toBe('text/x-mine');
+    write('sub/.htaccess', 'AddType text/x-yours .mine\nFileETag None\n');
+    const later = new Date(Date.now() + 5000);
+    utimesSync(join(root, 'sub/.htaccess'), later, later);
+    await sleep(RECHECK_MS + 20);
+    const after = await get('/sub/x.mine');
+    expect(after.headers['content-type']).toBe('text/x-yours');
+    expect(after.headers.etag).toBeUndefined();
+  });
+});

@@ -53,13 +53,20 @@ import {
 } from './pipeline.js';
 import { errorRedirectEnv } from './error-document.js';
 import { serveFile } from './static-file.js';
-import { FileCache, type FileCacheOptions } from './file-cache.js';
+import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
 import type { RequestView } from '../engine/request.js';
 import { answeredBodyLimit } from './body-limit.js';
-import { apacheETag, deflateVaries, fileHeaders, handlerFor, UNEMULATED_HANDLERS } from './mime.js';
+import {
+  apacheETag,
+  deflateVaries,
+  fileHeaders,
+  handlerFor,
+  UNEMULATED_HANDLERS,
+  type FileSettings,
+} from './mime.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -393,14 +400,15 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       return;
     }
     appendVary(res, acc.vary);
-    const headers = fileHeaders(filename, settings);
+    const cached = stat.isFile() ? this.ctx.fileCache?.get(filename, stat) : undefined;
+    const { headers, eTag } = fileFacts(filename, stat, settings, cached);
     const type = acc.contentType ?? headers.type;
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       defaultCharset: settings.defaultCharset,
       headers,
-      eTag: apacheETag(filename, stat, settings.mime) ?? false,
-      cached: stat.isFile() ? this.ctx.fileCache?.get(filename, stat) : undefined,
+      eTag,
+      cached,
       vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
         ? ['Accept-Encoding']
         : undefined,
@@ -587,6 +595,34 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
     );
   if (note) traceFn?.(note);
   return { config, serverRules, store, roots, trust, traceFn };
+}
+
+interface FileFacts {
+  readonly settings: FileSettings;
+  readonly headers: ReturnType<typeof fileHeaders>;
+  readonly eTag: string | false;
+}
+
+/**
+ * mod_mime's fields and the ETag of a file: worked out once per version of a cached file and per
+ * settings object (a directory chain's settings are one object until its .htaccess changes).
+ */
+function fileFacts(
+  filename: string,
+  stat: Stats,
+  settings: FileSettings,
+  cached: CachedFile | undefined,
+): FileFacts {
+  const known = cached?.derived as FileFacts | undefined;
+  if (known && known.settings === settings) return known;
+  const facts: FileFacts = {
+    settings,
+    headers: fileHeaders(filename, settings),
+    eTag: apacheETag(filename, stat, settings.mime) ?? false,
+  };
+  // a weak ETag (modified within the last second) turns strong later: worked out again then
+  if (cached && !(facts.eTag && facts.eTag.startsWith('W/'))) cached.derived = facts;
+  return facts;
 }
 
 /**
