@@ -180,32 +180,36 @@ export function onResponseHeaders(
   const pending = { scope, info, always, onsuccess };
   // an ErrorDocument's own request answers for the first one: only its configuration applies, as
   // the output filters of the request that finally answers are Apache's (ProcessWire's 404 page)
-  if (hooked.has(res)) {
-    hooked.set(res, pending);
+  const hooked = res as Hooked;
+  if (hooked[PENDING] !== undefined) {
+    hooked[PENDING] = pending;
     return;
   }
-  hooked.set(res, pending);
+  hooked[PENDING] = pending;
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
     res.writeHead = writeHead;
     const args = headersFromArgs(this, rest);
-    const last = hooked.get(res) ?? pending;
-    hooked.delete(res);
+    const last = hooked[PENDING] ?? pending;
+    hooked[PENDING] = undefined;
     finish(this, status, last.scope, last.info, last.always, last.onsuccess);
     return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...args);
   } as typeof res.writeHead;
 }
 
-/** The headers configuration to apply when a hooked response's headers go out (the latest wins). */
-const hooked = new WeakMap<
-  ServerResponse,
-  {
+/**
+ * The headers configuration to apply when a hooked response's headers go out (the latest wins):
+ * a symbol-keyed field of the response (a WeakMap entry per request cost more, in the profile).
+ */
+const PENDING = Symbol('modrewrite.headers');
+type Hooked = ServerResponse & {
+  [PENDING]?: {
     scope: HeaderScope;
     info: HeaderRequest;
     always: readonly HeaderAction[];
     onsuccess: readonly HeaderAction[];
-  }
->();
+  };
+};
 
 /** writeHead(status, [reason], [headers]): the headers become setHeader calls first. */
 function headersFromArgs(res: ServerResponse, rest: unknown[]): unknown[] {
@@ -278,8 +282,11 @@ function readTable(res: ServerResponse): Entry[] {
   return table;
 }
 
-const get = (table: readonly Entry[], name: string): string | undefined =>
-  table.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+function get(table: readonly Entry[], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [n, v] of table) if (n.toLowerCase() === wanted) return v;
+  return undefined;
+}
 
 /** mod_expires' filter: by type (exact, then `major/*`), else ExpiresDefault; not over an Expires. */
 function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderRequest): void {
@@ -312,13 +319,19 @@ function httpDate(ms: number): string {
 }
 const lastDates = new Map<number, string>();
 
+/** apr_table_set: every entry of that name goes, the new one takes the first one's place. */
 function setValue(table: Entry[], name: string, value: string): void {
-  const at = table.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());
-  const rest = table.filter(([n]) => n.toLowerCase() !== name.toLowerCase());
-  table.length = 0;
-  table.push(...rest);
+  const wanted = name.toLowerCase();
+  let at = -1;
+  let kept = 0;
+  for (let i = 0; i < table.length; i++) {
+    const entry = table[i]!;
+    if (entry[0].toLowerCase() !== wanted) table[kept++] = entry;
+    else if (at < 0) at = kept;
+  }
+  table.length = kept;
   if (at < 0) table.push([name, value]);
-  else table.splice(Math.min(at, table.length), 0, [name, value]);
+  else table.splice(at, 0, [name, value]);
 }
 
 /** apr_table_mergen: appended to the first entry of that name with ", ", else added. */
