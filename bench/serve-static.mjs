@@ -61,7 +61,7 @@ function launch(cpu, cmd, args, opts = {}) {
 }
 
 async function waitFor(port) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const ok = await new Promise((r) => {
       const s = require('node:net').connect(port, '127.0.0.1');
       s.on('connect', () => {
