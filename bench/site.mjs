@@ -6,11 +6,15 @@
 // - "drupal": Drupal's stock .htaccess (conformance/real-world/drupal.json, copied verbatim from
 //   drupal/drupal) at the document root, with a theme stylesheet requested below it (issue 12).
 // BENCH_TREES=levels|drupal picks one.
+// Besides the throughput ratio, each server's own CPU time per request in the same runs: the
+// throughput ratio also depends on how the scheduler shares CPU 1, and express.static's send keeps
+// libuv's thread pool busy (stat/open/read/close run there, as extra runnable threads) while
+// site() answers small files from memory on its main thread alone.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DURATION, ROUNDS, loadPair, median, pinned, start } from './lib.mjs';
+import { DURATION, ROUNDS, cpuOf, loadPair, median, pinned, start } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CSS = 'body { color: #333; }\n'.repeat(40);
@@ -55,19 +59,30 @@ async function measure(name, build, ports) {
   const stat = await start('static', ports[0], root);
   const siteServer = await start('site', ports[1], root);
   const ratios = [];
+  const cpuRatios = [];
   const rps = { static: [], site: [] };
+  // CPU µs per request of each server over one paired run (requests: the average rate x duration)
+  const cpuPer = async (run) => {
+    const before = await Promise.all([cpuOf(stat), cpuOf(siteServer)]);
+    const [s, t] = await run();
+    const after = await Promise.all([cpuOf(stat), cpuOf(siteServer)]);
+    const per = (i, r) => (after[i] - before[i]) / (r * DURATION);
+    return { s, t, cpuS: per(0, s), cpuT: per(1, t) };
+  };
   try {
     // warm-up (JIT, caches), not counted: a long-running server is measured in its steady state
     await loadPair(ports[0], path, ports[1], path);
     for (let i = 0; i < ROUNDS; i++) {
       // alternate which side starts first
-      const [s, t] =
+      const { s, t, cpuS, cpuT } = await cpuPer(async () =>
         i % 2
           ? (await loadPair(ports[1], path, ports[0], path)).reverse()
-          : await loadPair(ports[0], path, ports[1], path);
+          : await loadPair(ports[0], path, ports[1], path),
+      );
       rps.static.push(s);
       rps.site.push(t);
       ratios.push(t / s);
+      cpuRatios.push(cpuS / cpuT);
     }
   } finally {
     stat.kill();
@@ -79,6 +94,9 @@ async function measure(name, build, ports) {
   );
   console.log(
     `[${name}] site() / express.static: ${median(ratios).toFixed(3)}x (target >= 0.9x) [${ratios.map((r) => r.toFixed(3)).join(' ')}]`,
+  );
+  console.log(
+    `[${name}] by CPU per request (express.static's / site()'s): ${median(cpuRatios).toFixed(3)}x [${cpuRatios.map((r) => r.toFixed(3)).join(' ')}]`,
   );
 }
 

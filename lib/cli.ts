@@ -223,6 +223,7 @@ async function serveHere(
       serverName,
       allowedRoots: list(p, 'allow-root'),
       directorySlash: !flag(p, 'no-directory-slash'),
+      fileCache: !flag(p, 'no-file-cache'),
       // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
       // runs a document root as Apache does (site()'s own default hides them, like express.static)
       dotfiles: !flag(p, 'hide-dotfiles'),

@@ -110,6 +110,12 @@ export const SERVE: CommandSpec = {
       help: 'DirectorySlash Off: no redirect from /dir to /dir/',
     },
     {
+      name: 'no-file-cache',
+      type: 'boolean',
+      defaultText: 'small files kept in memory (32 MiB, files up to 256 KiB)',
+      help: 'read every file from disk (site() with fileCache: false)',
+    },
+    {
       name: 'hide-dotfiles',
       type: 'boolean',
       defaultText: 'served, as Apache does',

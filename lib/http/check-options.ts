@@ -100,7 +100,25 @@ export function checkSiteOptions(options: unknown): void {
     debugHeaders: 'boolean',
     log: 'function',
   });
-  const { symlinks, htaccess } = options as { symlinks?: unknown; htaccess?: unknown };
+  const { symlinks, htaccess, fileCache } = options as {
+    symlinks?: unknown;
+    htaccess?: unknown;
+    fileCache?: unknown;
+  };
+  if (fileCache !== undefined && typeof fileCache !== 'boolean' && !isKind.object(fileCache)) {
+    throw optionsError(
+      'site()',
+      `option \`fileCache\` must be true, false or { maxBytes?, maxFileBytes? }, got ${describeValue(fileCache)}`,
+    );
+  }
+  for (const key of ['maxBytes', 'maxFileBytes'] as const) {
+    const n = isKind.object(fileCache) ? (fileCache as Record<string, unknown>)[key] : undefined;
+    if (n !== undefined && !(typeof n === 'number' && Number.isFinite(n) && n >= 0))
+      throw optionsError(
+        'site()',
+        `option \`fileCache.${key}\` must be a number of bytes (0 or more), got ${describeValue(n)}`,
+      );
+  }
   if (
     symlinks !== undefined &&
     symlinks !== 'inside' &&

@@ -136,6 +136,12 @@ export function applyRequestHeaders(scope: HeaderScope | undefined, info: Header
   const actions = scope?.request;
   if (!actions?.length) return;
   const req = info.req;
+  if (onlyUnsets(actions)) {
+    // the common `RequestHeader unset Proxy` (httpoxy): the same as rebuilding the table without
+    // those names, without rebuilding it on every request
+    for (const a of actions) delete req.headers[a.name.toLowerCase()];
+    return;
+  }
   const table: Entry[] = [];
   for (const [name, value] of Object.entries(req.headers))
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
@@ -148,6 +154,17 @@ export function applyRequestHeaders(scope: HeaderScope | undefined, info: Header
     req.headers[key] = had === undefined ? value : `${String(had)}, ${value}`;
   }
 }
+
+/** Whether every action is an unconditional `unset` (cached per action list: lists live in scopes). */
+function onlyUnsets(actions: readonly HeaderAction[]): boolean {
+  let known = unsetsOnly.get(actions);
+  if (known === undefined) {
+    known = actions.every((a) => a.action === 'unset' && !a.when && !a.ifChain);
+    unsetsOnly.set(actions, known);
+  }
+  return known;
+}
+const unsetsOnly = new WeakMap<readonly HeaderAction[], boolean>();
 
 /**
  * Applies Header and the mod_expires settings when the response's headers go out (its writeHead),
@@ -164,32 +181,36 @@ export function onResponseHeaders(
   const pending = { scope, info, always, onsuccess };
   // an ErrorDocument's own request answers for the first one: only its configuration applies, as
   // the output filters of the request that finally answers are Apache's (ProcessWire's 404 page)
-  if (hooked.has(res)) {
-    hooked.set(res, pending);
+  const hooked = res as Hooked;
+  if (hooked[PENDING] !== undefined) {
+    hooked[PENDING] = pending;
     return;
   }
-  hooked.set(res, pending);
+  hooked[PENDING] = pending;
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
     res.writeHead = writeHead;
     const args = headersFromArgs(this, rest);
-    const last = hooked.get(res) ?? pending;
-    hooked.delete(res);
+    const last = hooked[PENDING] ?? pending;
+    hooked[PENDING] = undefined;
     finish(this, status, last.scope, last.info, last.always, last.onsuccess);
     return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...args);
   } as typeof res.writeHead;
 }
 
-/** The headers configuration to apply when a hooked response's headers go out (the latest wins). */
-const hooked = new WeakMap<
-  ServerResponse,
-  {
+/**
+ * The headers configuration to apply when a hooked response's headers go out (the latest wins):
+ * a symbol-keyed field of the response (a WeakMap entry per request cost more, in the profile).
+ */
+const PENDING = Symbol('modrewrite.headers');
+type Hooked = ServerResponse & {
+  [PENDING]?: {
     scope: HeaderScope;
     info: HeaderRequest;
     always: readonly HeaderAction[];
     onsuccess: readonly HeaderAction[];
-  }
->();
+  };
+};
 
 /** writeHead(status, [reason], [headers]): the headers become setHeader calls first. */
 function headersFromArgs(res: ServerResponse, rest: unknown[]): unknown[] {
@@ -262,8 +283,11 @@ function readTable(res: ServerResponse): Entry[] {
   return table;
 }
 
-const get = (table: readonly Entry[], name: string): string | undefined =>
-  table.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+function get(table: readonly Entry[], name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [n, v] of table) if (n.toLowerCase() === wanted) return v;
+  return undefined;
+}
 
 /** mod_expires' filter: by type (exact, then `major/*`), else ExpiresDefault; not over an Expires. */
 function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderRequest): void {
@@ -278,18 +302,37 @@ function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderReques
   const at = base + code.seconds * 1000;
   const maxAge = Math.trunc((at - info.time) / 1000);
   mergeValue(table, 'Cache-Control', `max-age=${maxAge}`);
-  setValue(table, 'Expires', new Date(at).toUTCString());
+  setValue(table, 'Expires', httpDate(at));
   // Apache's Date is the request time: Expires - Date is exactly the code's seconds
-  setValue(table, 'Date', new Date(info.time).toUTCString());
+  setValue(table, 'Date', httpDate(info.time));
 }
 
+/** `new Date(ms).toUTCString()`, made once per second (the string has no milliseconds). */
+function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  const known = lastDates.get(second);
+  if (known !== undefined) return known;
+  const text = new Date(ms).toUTCString();
+  // a handful of seconds at a time (now, now + each Expires code): start afresh when it fills
+  if (lastDates.size >= 16) lastDates.clear();
+  lastDates.set(second, text);
+  return text;
+}
+const lastDates = new Map<number, string>();
+
+/** apr_table_set: every entry of that name goes, the new one takes the first one's place. */
 function setValue(table: Entry[], name: string, value: string): void {
-  const at = table.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());
-  const rest = table.filter(([n]) => n.toLowerCase() !== name.toLowerCase());
-  table.length = 0;
-  table.push(...rest);
+  const wanted = name.toLowerCase();
+  let at = -1;
+  let kept = 0;
+  for (let i = 0; i < table.length; i++) {
+    const entry = table[i]!;
+    if (entry[0].toLowerCase() !== wanted) table[kept++] = entry;
+    else if (at < 0) at = kept;
+  }
+  table.length = kept;
   if (at < 0) table.push([name, value]);
-  else table.splice(Math.min(at, table.length), 0, [name, value]);
+  else table.splice(at, 0, [name, value]);
 }
 
 /** apr_table_mergen: appended to the first entry of that name with ", ", else added. */

@@ -12,6 +12,7 @@ import { settingsForFile } from '../compile/inherit.js';
 import type { StatusCause } from '../errors.js';
 import { subView, type EvaluateInput } from '../engine/context.js';
 import { nodeFs } from '../engine/node-fs.js';
+import type { FsView } from '../engine/state.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { escapeUri } from '../common/escape.js';
@@ -547,10 +548,23 @@ function afterServer(
     pathInfo: m.pathInfo,
     redirected,
     rewriteDir: cfg.rewriteDir,
+    fs: walkedFs(m),
   });
   return result instanceof Promise
     ? result.then((x) => afterDirectory(x, acc, uri, args, path, m, aliasFixup, envFixup))
     : afterDirectory(result, acc, uri, args, path, m, aliasFixup, envFixup);
+}
+
+/**
+ * The engine's file tests with the walk's own stat() of the mapped file: `-f %{REQUEST_FILENAME}`
+ * (every front controller has one) asks about the file the walk has just looked at.
+ */
+function walkedFs(m: Walked): FsView {
+  const { filename, stat } = m;
+  return {
+    stat: (p) => (p === filename ? stat : nodeFs.stat(p)),
+    lstat: nodeFs.lstat,
+  };
 }
 
 /**

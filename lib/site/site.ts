@@ -53,12 +53,20 @@ import {
 } from './pipeline.js';
 import { sendErrorDocument } from './error-document.js';
 import { serveFile } from './static-file.js';
+import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
 import type { RequestView } from '../engine/request.js';
 import { answeredBodyLimit } from './body-limit.js';
-import { apacheETag, deflateVaries, fileHeaders, handlerFor, UNEMULATED_HANDLERS } from './mime.js';
+import {
+  apacheETag,
+  deflateVaries,
+  fileHeaders,
+  handlerFor,
+  UNEMULATED_HANDLERS,
+  type FileSettings,
+} from './mime.js';
 
 export interface SiteRequest extends IncomingMessage {
   /** The file the request was mapped to (set before a handler runs). */
@@ -119,6 +127,11 @@ export interface SiteOptions<
   readonly debugHeaders?: boolean;
   /** Where broken `.htaccess` files are reported. @default console.error */
   readonly log?: (message: string) => void;
+  /**
+   * Small files answered from memory while their stat() is unchanged (site/file-cache.ts), or
+   * false to read every file from disk. @default { maxBytes: 32 MiB, maxFileBytes: 256 KiB }
+   */
+  readonly fileCache?: boolean | FileCacheOptions;
 }
 
 /**
@@ -150,6 +163,7 @@ export function site<
   const symlinks = options.symlinks ?? 'inside';
   const fallthrough = options.fallthrough ?? true;
   const extensionHandlers = Object.entries(options.addHandler ?? {});
+  const fileCache = fileCacheOf(options.fileCache);
   const answerer = new SiteAnswer<Req, Res>({
     options,
     config,
@@ -159,6 +173,7 @@ export function site<
     symlinks,
     fallthrough,
     extensionHandlers,
+    fileCache,
   });
 
   const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
@@ -220,7 +235,7 @@ export function site<
     for (const program of programs) program.close();
   };
   const result = Object.assign(middleware, { upgrade, close });
-  caches.set(result, { store, dirs: config.dirs! });
+  caches.set(result, { store, dirs: config.dirs!, fileCache });
   return result;
 }
 
@@ -234,6 +249,12 @@ interface SiteContext<Req extends IncomingMessage, Res extends ServerResponse> {
   readonly symlinks: 'inside' | 'follow' | 'deny';
   readonly fallthrough: boolean;
   readonly extensionHandlers: readonly [string, string][];
+  readonly fileCache: FileCache | undefined;
+}
+
+function fileCacheOf(option: boolean | FileCacheOptions | undefined): FileCache | undefined {
+  if (option === false) return undefined;
+  return new FileCache(option === true ? {} : option);
 }
 
 /** Turns what the pipeline decided into HTTP: redirects, error pages (ErrorDocument), files, handlers. */
@@ -389,13 +410,15 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       return;
     }
     appendVary(res, acc.vary);
-    const headers = fileHeaders(filename, settings);
+    const cached = stat.isFile() ? this.ctx.fileCache?.get(filename, stat) : undefined;
+    const { headers, eTag } = fileFacts(filename, stat, settings, cached);
     const type = acc.contentType ?? headers.type;
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       defaultCharset: settings.defaultCharset,
       headers,
-      eTag: apacheETag(filename, stat, settings.mime) ?? false,
+      eTag,
+      cached,
       vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
         ? ['Accept-Encoding']
         : undefined,
@@ -566,6 +589,34 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
   return { config, serverRules, store, roots, trust, traceFn };
 }
 
+interface FileFacts {
+  readonly settings: FileSettings;
+  readonly headers: ReturnType<typeof fileHeaders>;
+  readonly eTag: string | false;
+}
+
+/**
+ * mod_mime's fields and the ETag of a file: worked out once per version of a cached file and per
+ * settings object (a directory chain's settings are one object until its .htaccess changes).
+ */
+function fileFacts(
+  filename: string,
+  stat: Stats,
+  settings: FileSettings,
+  cached: CachedFile | undefined,
+): FileFacts {
+  const known = cached?.derived as FileFacts | undefined;
+  if (known && known.settings === settings) return known;
+  const facts: FileFacts = {
+    settings,
+    headers: fileHeaders(filename, settings),
+    eTag: apacheETag(filename, stat, settings.mime) ?? false,
+  };
+  // a weak ETag (modified within the last second) turns strong later: worked out again then
+  if (cached && !(facts.eTag && facts.eTag.startsWith('W/'))) cached.derived = facts;
+  return facts;
+}
+
 /**
  * The document root must be an existing folder, as in Apache: `apache2 -t` (2.4.71) with a missing
  * DocumentRoot stops with "AH00526: Syntax error ... DocumentRoot '...' is not a directory, or is
@@ -598,7 +649,10 @@ function debugHeaders(res: ServerResponse, r: SiteResult): void {
   }
 }
 
-const caches = new WeakMap<object, { store: HtaccessStore | undefined; dirs: DirCache }>();
+const caches = new WeakMap<
+  object,
+  { store: HtaccessStore | undefined; dirs: DirCache; fileCache: FileCache | undefined }
+>();
 
 /** Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check it). */
 export function siteCacheSizes(middleware: object):
@@ -608,6 +662,8 @@ export function siteCacheSizes(middleware: object):
       mergedWeight: number;
       compiled: number;
       dirs: number;
+      cachedFiles: number;
+      cachedBytes: number;
     }
   | undefined {
   const c = caches.get(middleware);
@@ -619,6 +675,8 @@ export function siteCacheSizes(middleware: object):
     mergedWeight: s.mergedWeight,
     compiled: s.compiled,
     dirs: c.dirs.size,
+    cachedFiles: c.fileCache?.size.files ?? 0,
+    cachedBytes: c.fileCache?.size.bytes ?? 0,
   };
 }
 

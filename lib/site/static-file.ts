@@ -12,6 +12,7 @@ import send from 'send';
 import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
+import type { CachedFile } from './file-cache.js';
 
 /** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
 export interface FileHeaders {
@@ -39,6 +40,8 @@ export interface ServeFileOptions {
   readonly lastModified?: boolean;
   /** Cache-Control max-age in ms (send's maxAge). @default 0 */
   readonly maxAge?: number;
+  /** The file's bytes in memory (site/file-cache.ts): a whole-file answer is one write from them. */
+  readonly cached?: CachedFile;
   readonly onError: (status: number, err: Error) => void;
 }
 
@@ -98,12 +101,81 @@ export function withDefaultCharset(
   return `${type}; charset=${charset}`;
 }
 
+/**
+ * The fields send would write for a whole file: Accept-Ranges, Cache-Control (with maxAge),
+ * Last-Modified, ETag; each only when not set already (send's setHeader).
+ */
+function setSendFields(res: ServerResponse, options: ServeFileOptions, lastModified: string): void {
+  if (!res.getHeader('Accept-Ranges')) res.setHeader('Accept-Ranges', 'bytes');
+  if (options.maxAge !== undefined && !res.getHeader('Cache-Control'))
+    res.setHeader('Cache-Control', `public, max-age=${Math.floor(options.maxAge / 1000)}`);
+  if ((options.lastModified ?? true) && !res.getHeader('Last-Modified'))
+    res.setHeader('Last-Modified', lastModified);
+}
+
+/** mod_mime's fields (send's 'headers' event); whether a Content-Type was set. */
+function setTypeFields(res: ServerResponse, filename: string, options: ServeFileOptions): boolean {
+  const found = options.headers ?? {
+    type: addedType(filename, options.addTypes) ?? contentTypeFor(filename),
+    encoding: addedEncoding(filename, options.addEncodings),
+  };
+  const type = withDefaultCharset(options.contentType ?? found.type, options.defaultCharset);
+  if (found.encoding) res.setHeader('Content-Encoding', found.encoding);
+  if (found.language) res.setHeader('Content-Language', found.language);
+  // send keeps an ETag already set (and compares If-None-Match with it)
+  if (options.eTag) res.setHeader('ETag', options.eTag);
+  if (options.vary) appendVary(res, options.vary);
+  if (!type) return false;
+  res.setHeader('Content-Type', type);
+  return true;
+}
+
+/**
+ * Whether a file in memory can answer without send: a whole-file answer (no Range, no
+ * condition: those go through send as before) whose ETag the caller decided.
+ */
+function answersWhole(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServeFileOptions,
+): boolean {
+  const h = req.headers;
+  return (
+    options.eTag !== undefined &&
+    !res.headersSent &&
+    h.range === undefined &&
+    h['if-match'] === undefined &&
+    h['if-none-match'] === undefined &&
+    h['if-modified-since'] === undefined &&
+    h['if-unmodified-since'] === undefined
+  );
+}
+
+/** The whole file from memory in one write: the same fields send would send, no stream. */
+function serveFromMemory(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+  file: CachedFile,
+): void {
+  setTypeFields(res, filename, options);
+  setSendFields(res, options, file.lastModified);
+  res.setHeader('Content-Length', file.body.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(file.body);
+}
+
 export function serveFile(
   req: IncomingMessage,
   res: ServerResponse,
   filename: string,
   options: ServeFileOptions,
 ): void {
+  if (options.cached && answersWhole(req, res, options)) {
+    serveFromMemory(req, res, filename, options, options.cached);
+    return;
+  }
   const stream = send(req, encodeURI(bytesToUtf8(filename)).replace(/[?#]/g, encodeURIComponent), {
     dotfiles: 'allow',
     index: false,
@@ -114,20 +186,7 @@ export function serveFile(
     cacheControl: options.maxAge !== undefined,
   });
   stream.on('headers', (r: ServerResponse) => {
-    const found = options.headers ?? {
-      type: addedType(filename, options.addTypes) ?? contentTypeFor(filename),
-      encoding: addedEncoding(filename, options.addEncodings),
-    };
-    const type = withDefaultCharset(options.contentType ?? found.type, options.defaultCharset);
-    if (found.encoding) r.setHeader('Content-Encoding', found.encoding);
-    if (found.language) r.setHeader('Content-Language', found.language);
-    // send keeps an ETag already set (and compares If-None-Match with it)
-    if (options.eTag) r.setHeader('ETag', options.eTag);
-    if (options.vary) appendVary(r, options.vary);
-    if (type) {
-      r.setHeader('Content-Type', type);
-      return;
-    }
+    if (setTypeFields(r, filename, options)) return;
     // no type known: keep send from adding application/octet-stream (its next Content-Type call)
     const setHeader = r.setHeader;
     r.setHeader = function (
