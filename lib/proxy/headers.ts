@@ -19,11 +19,14 @@ export const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/** What connectionTokens answers for a message without a Connection header (most): shared, never mutated. */
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 /** Header names the Connection header lists (they are hop-by-hop for this message only). */
-export function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const c = headers.connection;
+  if (!c) return NO_TOKENS;
   const out = new Set<string>();
-  if (!c) return out;
   for (const v of Array.isArray(c) ? c : [c])
     for (const t of v.split(',')) {
       const n = t.trim().toLowerCase();
@@ -137,32 +140,48 @@ export interface ResponseHeaderOptions {
   readonly httpVersion: string;
 }
 
-/** The headers the client receives from a backend response. */
+/**
+ * The headers the client receives from a backend response, as the flat `[name, value, …]` list
+ * `res.writeHead` takes (one entry per name, repeated fields as an array: with headers already set
+ * on `res`, writeHead calls setHeader per entry, which would keep only the last of a repeated name).
+ * Built in one pass over undici's parsed headers, without an intermediate object.
+ */
+export function responseHeaderList(
+  headers: IncomingHttpHeaders,
+  o: ResponseHeaderOptions,
+): (string | string[])[] {
+  const drop = connectionTokens(headers);
+  const out: (string | string[])[] = [];
+  let viaAt = -1;
+  for (const name in headers) {
+    let value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name))) continue;
+    if (name === 'location' || name === 'content-location' || name === 'uri') {
+      if (o.reverse.length && typeof value === 'string') value = mapUrl(value, o.reverse);
+    } else if (name === 'set-cookie') {
+      if (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)
+        value = (Array.isArray(value) ? value : [value]).map((c) => mapCookie(c, o));
+    } else if (name === 'via') viaAt = out.length;
+    out.push(name, value);
+  }
+  if (o.via) {
+    const ours = `${o.httpVersion} ${o.via}`;
+    if (viaAt < 0) out.push('via', ours);
+    else out[viaAt + 1] = out[viaAt + 1] ? `${String(out[viaAt + 1])}, ${ours}` : ours;
+  }
+  // a declared trailer is only meaningful when it is sent: the proxy forwards trailers itself
+  if (headers.trailer) out.push('trailer', headers.trailer);
+  return out;
+}
+
+/** responseHeaderList as a name → value object. */
 export function responseHeaders(
   headers: IncomingHttpHeaders,
   o: ResponseHeaderOptions,
 ): Record<string, string | string[]> {
-  const drop = connectionTokens(headers);
+  const list = responseHeaderList(headers, o);
   const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name))) continue;
-    out[name] = value;
-  }
-  if (o.reverse.length) {
-    for (const name of ['location', 'content-location', 'uri']) {
-      const v = out[name];
-      if (typeof v === 'string') out[name] = mapUrl(v, o.reverse);
-    }
-  }
-  const cookies = out['set-cookie'];
-  if (cookies && (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)) {
-    out['set-cookie'] = (Array.isArray(cookies) ? cookies : [cookies]).map((c) => mapCookie(c, o));
-  }
-  if (o.via)
-    out.via = [...(out.via ? [String(out.via)] : []), `${o.httpVersion} ${o.via}`].join(', ');
-  // a declared trailer is only meaningful when it is sent: the proxy forwards trailers itself
-  if (headers.trailer) out.trailer = headers.trailer;
+  for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1];
   return out;
 }
 
