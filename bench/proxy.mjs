@@ -142,6 +142,34 @@ function load(port) {
   return { rps: r.requests.average, total: r.requests.total };
 }
 
+/**
+ * Two proxies under load at the same time (wrk, 16 connections each, both proxies sharing CPU 1):
+ * whatever else the shared machine does hits both alike, so the ratio of their throughputs is the
+ * ratio of their CPU cost per request. Needs wrk.
+ */
+function loadPair(portA, portB) {
+  const one = (port) =>
+    new Promise((resolve, reject) => {
+      const [c, a] = on(0, 'wrk', [
+        '-t1',
+        `-c${CONNECTIONS / 2}`,
+        `-d${SECONDS}s`,
+        `http://127.0.0.1:${port}/api/items?id=42`,
+      ]);
+      let out = '';
+      const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.on('exit', () => {
+        const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+        if (!rps || /Non-2xx/.test(out)) reject(new Error(`port ${port}: ${out}`));
+        else resolve(Number(rps[1]));
+      });
+    });
+  return Promise.all([one(portA), one(portB)]);
+}
+
 // the backend: a tiny keep-alive JSON app, on CPU 0 with the load generator; it counts the
 // connections it accepted (asked over IPC)
 const BACKEND = 39230;
@@ -246,8 +274,15 @@ if (has('nginx') && wanted('nginx')) {
 for (const c of contenders) {
   for (let attempt = 1; ; attempt++) {
     const exited = new Promise((r) => c.child.once('exit', () => r('exited')));
-    const up = await Promise.race([waitFor(c.port).then(() => 'up'), exited]);
+    const up = await Promise.race([
+      waitFor(c.port).then(
+        () => 'up',
+        () => 'silent',
+      ),
+      exited,
+    ]);
     if (up === 'up') break;
+    if (up === 'silent') process.kill(-c.child.pid, 'SIGKILL');
     if (attempt === 5) throw new Error(`${c.name} does not start on port ${c.port}`);
     await new Promise((r) => setTimeout(r, 1000));
     c.child = c.start();
@@ -283,6 +318,22 @@ const ratio = (a, b, target) => {
   const cpu = by[a].cpu.map((x, i) => by[b].cpu[i] / x);
   return `${a}/${b}: ${spread(rps)} req/s, ${spread(cpu)} by CPU per request${target ? ` (target >= ${target}x)` : ''}`;
 };
+// the same ratios with both sides loaded at once (the least disturbed by a shared machine)
+const PAIRS = [
+  ['rewrite', 'hpm', 1.7],
+  ['serve', 'floor', 1.0],
+  ['serve', 'apache', 1.4],
+  ['rewrite', 'rewrite@base'],
+  ['serve', 'serve@base'],
+].filter(([a, b]) => by[a] && by[b]);
+const simultaneous = new Map(PAIRS.map(([a, b]) => [`${a}/${b}`, []]));
+if (useWrk && !process.env.BENCH_NO_PAIRS)
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [a, b] of PAIRS) {
+      const [x, y] = await loadPair(by[a].port, by[b].port);
+      simultaneous.get(`${a}/${b}`).push(x / y);
+    }
+console.log('one at a time:');
 console.log(ratio('rewrite', 'hpm', 1.7));
 if (by.express && by.rewrite && by.hpm) {
   const over = (n) => median(by[n].cpu) - median(by.express.cpu);
@@ -297,4 +348,11 @@ console.log(ratio('rewrite@base', 'hpm'));
 console.log(ratio('rewrite', 'rewrite@base'));
 console.log(ratio('serve@base', 'floor'));
 console.log(ratio('serve', 'serve@base'));
+if (simultaneous.size && [...simultaneous.values()][0].length) {
+  console.log('both loaded at once (sharing CPU 1):');
+  for (const [a, b, target] of PAIRS)
+    console.log(
+      `${a}/${b}: ${spread(simultaneous.get(`${a}/${b}`))} req/s${target ? ` (target >= ${target}x)` : ''}`,
+    );
+}
 process.exit(0);
