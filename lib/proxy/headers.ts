@@ -141,18 +141,16 @@ export interface ResponseHeaderOptions {
 }
 
 /**
- * The headers the client receives from a backend response, as the flat `[name, value, …]` list
- * `res.writeHead` takes (one entry per name, repeated fields as an array: with headers already set
- * on `res`, writeHead calls setHeader per entry, which would keep only the last of a repeated name).
- * Built in one pass over undici's parsed headers, without an intermediate object.
+ * The headers the client receives from a backend response, as an object for `res.writeHead`
+ * (an object, not a flat list: site()'s Header and other writeHead wrappers read an object).
+ * Built in one pass over undici's parsed headers; a repeated field stays one entry with its array.
  */
-export function responseHeaderList(
+export function responseHeaders(
   headers: IncomingHttpHeaders,
   o: ResponseHeaderOptions,
-): (string | string[])[] {
+): Record<string, string | string[]> {
   const drop = connectionTokens(headers);
-  const out: (string | string[])[] = [];
-  let viaAt = -1;
+  const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     let value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name))) continue;
@@ -161,27 +159,13 @@ export function responseHeaderList(
     } else if (name === 'set-cookie') {
       if (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)
         value = (Array.isArray(value) ? value : [value]).map((c) => mapCookie(c, o));
-    } else if (name === 'via') viaAt = out.length;
-    out.push(name, value);
+    }
+    out[name] = value;
   }
-  if (o.via) {
-    const ours = `${o.httpVersion} ${o.via}`;
-    if (viaAt < 0) out.push('via', ours);
-    else out[viaAt + 1] = out[viaAt + 1] ? `${String(out[viaAt + 1])}, ${ours}` : ours;
-  }
+  if (o.via)
+    out.via = [...(out.via ? [String(out.via)] : []), `${o.httpVersion} ${o.via}`].join(', ');
   // a declared trailer is only meaningful when it is sent: the proxy forwards trailers itself
-  if (headers.trailer) out.push('trailer', headers.trailer);
-  return out;
-}
-
-/** responseHeaderList as a name → value object. */
-export function responseHeaders(
-  headers: IncomingHttpHeaders,
-  o: ResponseHeaderOptions,
-): Record<string, string | string[]> {
-  const list = responseHeaderList(headers, o);
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1];
+  if (headers.trailer) out.trailer = headers.trailer;
   return out;
 }
 

@@ -27,7 +27,7 @@ import {
 } from './faults.js';
 import {
   requestHeaders,
-  responseHeaderList,
+  responseHeaders,
   type ForwardInfo,
   type ResponseHeaderOptions,
   type ReverseMap,
@@ -457,7 +457,7 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
     if (status < 200) return;
     this.started = true;
     const needsReverse = !!(h.location || h['content-location'] || h.uri);
-    const out = responseHeaderList(
+    const out = responseHeaders(
       h,
       needsReverse
         ? { ...this.setup.responseOptions, reverse: this.reverseMaps() }
