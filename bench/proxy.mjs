@@ -8,6 +8,10 @@
 //   serve   : `modrewrite serve` (node:http, no Express)   floor : a minimal node:http + undici Pool proxy (bench/floor-proxy.mjs)
 //   apache  : Apache 2.4 [P] with <Proxy> ProxySet keepalive=On (event MPM), if apache2 is installed
 //   nginx   : nginx proxy_pass with upstream keepalive (the ceiling), if nginx is installed
+// Ports 39230–39249 only. BENCH_BASELINE=<another checkout with dist/ built> adds `rewrite@base`
+// and `serve@base` (the same rows from that checkout) to the same interleaved run;
+// BENCH_ONLY=rewrite,hpm,... keeps only the named rows. Every contender's new backend connections
+// are counted: a proxy that reuses its keep-alive connections opens a handful, not one per request.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -49,6 +53,10 @@ process.on('exit', () => {
   }
   rmSync(tmp, { recursive: true, force: true });
 });
+
+const BASE = process.env.BENCH_BASELINE;
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const wanted = (name) => !ONLY || ONLY.has(name) || name === 'backend';
 
 function launch(cpu, cmd, args, opts = {}) {
   const [c, a] = on(cpu, cmd, args);
@@ -134,59 +142,86 @@ function load(port) {
   return { rps: r.requests.average, total: r.requests.total };
 }
 
-// the backend: a tiny keep-alive JSON app, on CPU 0 with the load generator
-const BACKEND = 39100;
-launch(0, process.execPath, [
+/**
+ * Two proxies under load at the same time (wrk, 16 connections each, both proxies sharing CPU 1):
+ * whatever else the shared machine does hits both alike, so the ratio of their throughputs is the
+ * ratio of their CPU cost per request. Needs wrk.
+ */
+function loadPair(portA, portB) {
+  const one = (port) =>
+    new Promise((resolve, reject) => {
+      const [c, a] = on(0, 'wrk', [
+        '-t1',
+        `-c${CONNECTIONS / 2}`,
+        `-d${SECONDS}s`,
+        `http://127.0.0.1:${port}/api/items?id=42`,
+      ]);
+      let out = '';
+      const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.on('exit', () => {
+        const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+        if (!rps || /Non-2xx/.test(out)) reject(new Error(`port ${port}: ${out}`));
+        else resolve(Number(rps[1]));
+      });
+    });
+  return Promise.all([one(portA), one(portB)]);
+}
+
+// the backend: a tiny keep-alive JSON app, on CPU 0 with the load generator; it counts the
+// connections it accepted (asked over IPC)
+const BACKEND = 39230;
+const backend = launch(0, process.execPath, [
   '-e',
-  `require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end(JSON.stringify({ ok: true, url: q.url })); }).listen(${BACKEND}, '127.0.0.1')`,
+  `let n = 0; require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end(JSON.stringify({ ok: true, url: q.url })); }).on('connection', () => n++).listen(${BACKEND}, '127.0.0.1'); process.on('message', () => process.send(n));`,
 ]);
+const backendConnections = () =>
+  new Promise((resolve) => {
+    backend.once('message', resolve);
+    backend.send('count');
+  });
 await waitFor(BACKEND);
 
 const contenders = [];
-const add = (name, port, child) => contenders.push({ name, port, child, rps: [], cpu: [] });
-add(
-  'rewrite',
-  39101,
-  launch(1, process.execPath, [
-    join(here, 'server.mjs'),
-    'proxy-rewrite',
-    '39101',
-    String(BACKEND),
-  ]),
-);
-add(
-  'hpm',
-  39102,
-  launch(1, process.execPath, [join(here, 'server.mjs'), 'proxy-hpm', '39102', String(BACKEND)]),
-);
-// reference: Express answering by itself (what Express costs before any proxy work)
-add('express', 39107, launch(1, process.execPath, [join(here, 'server.mjs'), 'bare', '39107']));
+const add = (name, port, start) => {
+  if (wanted(name))
+    contenders.push({ name, port, start, child: start(), rps: [], cpu: [], conns: 0 });
+};
+const node =
+  (...args) =>
+  () =>
+    launch(1, process.execPath, args);
+const serveConf = join(tmp, 'serve.conf');
+const serveArgs = (bin, port) => [
+  bin,
+  'serve',
+  '--root',
+  join(tmp, 'www'),
+  '--config',
+  serveConf,
+  '--port',
+  String(port),
+  '--quiet',
+];
 mkdirSync(join(tmp, 'www'));
 writeFileSync(
-  join(tmp, 'serve.conf'),
+  serveConf,
   `RewriteEngine on\nRewriteRule ^(.*)$ http://127.0.0.1:${BACKEND}$1 [P]\n`,
 );
-add(
-  'serve',
-  39103,
-  launch(1, process.execPath, [
-    join(here, '../bin/modrewrite.cjs'),
-    'serve',
-    '--root',
-    join(tmp, 'www'),
-    '--config',
-    join(tmp, 'serve.conf'),
-    '--port',
-    '39103',
-    '--quiet',
-  ]),
-);
-add(
-  'floor',
-  39104,
-  launch(1, process.execPath, [join(here, 'floor-proxy.mjs'), '39104', String(BACKEND)]),
-);
-if (existsSync('/usr/sbin/apache2')) {
+add('rewrite', 39231, node(join(here, 'server.mjs'), 'proxy-rewrite', '39231', String(BACKEND)));
+add('hpm', 39232, node(join(here, 'server.mjs'), 'proxy-hpm', '39232', String(BACKEND)));
+// reference: Express answering by itself (what Express costs before any proxy work)
+add('express', 39237, node(join(here, 'server.mjs'), 'bare', '39237'));
+add('serve', 39233, node(...serveArgs(join(here, '../bin/modrewrite.cjs'), 39233)));
+add('floor', 39234, node(join(here, 'floor-proxy.mjs'), '39234', String(BACKEND)));
+if (BASE) {
+  const baseServer = join(BASE, 'bench/server.mjs');
+  add('rewrite@base', 39238, node(baseServer, 'proxy-rewrite', '39238', String(BACKEND)));
+  add('serve@base', 39239, node(...serveArgs(join(BASE, 'bin/modrewrite.cjs'), 39239)));
+}
+if (existsSync('/usr/sbin/apache2') && wanted('apache')) {
   const root = join(tmp, 'apache');
   mkdirSync(root);
   const mods = ['mpm_event', 'authz_core', 'rewrite', 'proxy', 'proxy_http'];
@@ -194,7 +229,7 @@ if (existsSync('/usr/sbin/apache2')) {
     join(root, 'httpd.conf'),
     [
       `ServerRoot "${root}"`,
-      'Listen 127.0.0.1:39105',
+      'Listen 127.0.0.1:39235',
       `PidFile "${root}/httpd.pid"`,
       `ErrorLog "${root}/error.log"`,
       'LogLevel warn',
@@ -217,24 +252,42 @@ if (existsSync('/usr/sbin/apache2')) {
     ].join('\n') + '\n',
   );
   execFileSync('chmod', ['755', tmp, root]);
-  add(
-    'apache',
-    39105,
+  add('apache', 39235, () =>
     launch(1, '/usr/sbin/apache2', ['-f', join(root, 'httpd.conf'), '-DFOREGROUND'], {
       env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
     }),
   );
 }
-if (has('nginx')) {
+if (has('nginx') && wanted('nginx')) {
   const root = join(tmp, 'nginx');
   mkdirSync(root);
   writeFileSync(
     join(root, 'nginx.conf'),
-    `worker_processes 1;\npid ${root}/nginx.pid;\nerror_log ${root}/error.log warn;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  client_body_temp_path ${root}/body; proxy_temp_path ${root}/proxy; fastcgi_temp_path ${root}/fcgi; uwsgi_temp_path ${root}/uwsgi; scgi_temp_path ${root}/scgi;\n  upstream backend { server 127.0.0.1:${BACKEND}; keepalive 64; }\n  server { listen 127.0.0.1:39106; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }\n}\n`,
+    `worker_processes 1;\npid ${root}/nginx.pid;\nerror_log ${root}/error.log warn;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  client_body_temp_path ${root}/body; proxy_temp_path ${root}/proxy; fastcgi_temp_path ${root}/fcgi; uwsgi_temp_path ${root}/uwsgi; scgi_temp_path ${root}/scgi;\n  upstream backend { server 127.0.0.1:${BACKEND}; keepalive 64; }\n  server { listen 127.0.0.1:39236; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }\n}\n`,
   );
-  add('nginx', 39106, launch(1, 'nginx', ['-c', join(root, 'nginx.conf'), '-g', 'daemon off;']));
+  add('nginx', 39236, () =>
+    launch(1, 'nginx', ['-c', join(root, 'nginx.conf'), '-g', 'daemon off;']),
+  );
 }
-for (const c of contenders) await waitFor(c.port);
+// A port of this range can be taken for a moment by another program's outgoing connection (it is
+// inside the ephemeral range): a contender that could not listen is started again.
+for (const c of contenders) {
+  for (let attempt = 1; ; attempt++) {
+    const exited = new Promise((r) => c.child.once('exit', () => r('exited')));
+    const up = await Promise.race([
+      waitFor(c.port).then(
+        () => 'up',
+        () => 'silent',
+      ),
+      exited,
+    ]);
+    if (up === 'up') break;
+    if (up === 'silent') process.kill(-c.child.pid, 'SIGKILL');
+    if (attempt === 5) throw new Error(`${c.name} does not start on port ${c.port}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    c.child = c.start();
+  }
+}
 console.log(
   `load generator: ${useWrk ? 'wrk' : 'autocannon'}, ${CONNECTIONS} connections, ${SECONDS}s x ${ROUNDS} rounds per contender; ${pinned ? 'proxy under test on CPU 1, backend and load generator on CPU 0' : 'not pinned (no taskset)'}`,
 );
@@ -244,30 +297,62 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
   for (const c of order) {
     const before = treeCpu(c.child.pid);
+    const connsBefore = await backendConnections();
     const r = load(c.port);
+    c.conns += (await backendConnections()) - connsBefore;
     c.rps.push(r.rps);
     c.cpu.push((treeCpu(c.child.pid) - before) / r.total);
   }
 }
-const by = Object.fromEntries(
-  contenders.map((c) => [c.name, { rps: median(c.rps), cpu: median(c.cpu), all: c.rps }]),
-);
+const by = Object.fromEntries(contenders.map((c) => [c.name, c]));
 for (const c of contenders)
   console.log(
-    `${c.name.padEnd(8)} ${by[c.name].rps.toFixed(0).padStart(6)} req/s (rounds ${c.rps.map((x) => x.toFixed(0)).join(' ')}), ${by[c.name].cpu.toFixed(0)} µs CPU per request`,
+    `${c.name.padEnd(12)} ${median(c.rps).toFixed(0).padStart(6)} req/s (rounds ${c.rps.map((x) => x.toFixed(0)).join(' ')}), ${median(c.cpu).toFixed(0)} µs CPU per request, ${c.conns} backend connections opened`,
   );
-const ratio = (a, b, target) =>
-  by[a] && by[b]
-    ? `${a}/${b}: ${(by[a].rps / by[b].rps).toFixed(2)}x req/s, ${(by[b].cpu / by[a].cpu).toFixed(2)}x by CPU per request${target ? ` (target >= ${target}x)` : ''}`
-    : `${a}/${b}: n/a`;
+/** Ratios of the same round (drift cancels), then their median and range. */
+const spread = (xs) =>
+  `${median(xs).toFixed(2)}x (rounds ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+const ratio = (a, b, target) => {
+  if (!by[a] || !by[b]) return `${a}/${b}: n/a`;
+  const rps = by[a].rps.map((x, i) => x / by[b].rps[i]);
+  const cpu = by[a].cpu.map((x, i) => by[b].cpu[i] / x);
+  return `${a}/${b}: ${spread(rps)} req/s, ${spread(cpu)} by CPU per request${target ? ` (target >= ${target}x)` : ''}`;
+};
+// the same ratios with both sides loaded at once (the least disturbed by a shared machine)
+const PAIRS = [
+  ['rewrite', 'hpm', 1.7],
+  ['serve', 'floor', 1.0],
+  ['serve', 'apache', 1.4],
+  ['rewrite', 'rewrite@base'],
+  ['serve', 'serve@base'],
+].filter(([a, b]) => by[a] && by[b]);
+const simultaneous = new Map(PAIRS.map(([a, b]) => [`${a}/${b}`, []]));
+if (useWrk && !process.env.BENCH_NO_PAIRS)
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [a, b] of PAIRS) {
+      const [x, y] = await loadPair(by[a].port, by[b].port);
+      simultaneous.get(`${a}/${b}`).push(x / y);
+    }
+console.log('one at a time:');
 console.log(ratio('rewrite', 'hpm', 1.7));
-if (by.express) {
-  const over = (n) => by[n].cpu - by.express.cpu;
+if (by.express && by.rewrite && by.hpm) {
+  const over = (n) => median(by[n].cpu) - median(by.express.cpu);
   console.log(
-    `CPU per request above Express alone (${by.express.cpu.toFixed(0)} µs): rewrite+proxy() ${over('rewrite').toFixed(0)} µs, http-proxy-middleware ${over('hpm').toFixed(0)} µs (${(over('hpm') / over('rewrite')).toFixed(2)}x)`,
+    `CPU per request above Express alone (${median(by.express.cpu).toFixed(0)} µs): rewrite+proxy() ${over('rewrite').toFixed(0)} µs, http-proxy-middleware ${over('hpm').toFixed(0)} µs (${(over('hpm') / over('rewrite')).toFixed(2)}x)`,
   );
 }
-console.log(ratio('serve', 'floor', 0.9));
+console.log(ratio('serve', 'floor', 1.0));
 console.log(ratio('serve', 'apache', 1.4));
 console.log(ratio('serve', 'nginx'));
+console.log(ratio('rewrite@base', 'hpm'));
+console.log(ratio('rewrite', 'rewrite@base'));
+console.log(ratio('serve@base', 'floor'));
+console.log(ratio('serve', 'serve@base'));
+if (simultaneous.size && [...simultaneous.values()][0].length) {
+  console.log('both loaded at once (sharing CPU 1):');
+  for (const [a, b, target] of PAIRS)
+    console.log(
+      `${a}/${b}: ${spread(simultaneous.get(`${a}/${b}`))} req/s${target ? ` (target >= ${target}x)` : ''}`,
+    );
+}
 process.exit(0);

@@ -19,11 +19,14 @@ export const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/** What connectionTokens answers for a message without a Connection header (most): shared, never mutated. */
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 /** Header names the Connection header lists (they are hop-by-hop for this message only). */
-export function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const c = headers.connection;
+  if (!c) return NO_TOKENS;
   const out = new Set<string>();
-  if (!c) return out;
   for (const v of Array.isArray(c) ? c : [c])
     for (const t of v.split(',')) {
       const n = t.trim().toLowerCase();
@@ -137,7 +140,11 @@ export interface ResponseHeaderOptions {
   readonly httpVersion: string;
 }
 
-/** The headers the client receives from a backend response. */
+/**
+ * The headers the client receives from a backend response, as an object for `res.writeHead`
+ * (an object, not a flat list: site()'s Header and other writeHead wrappers read an object).
+ * Built in one pass over undici's parsed headers; a repeated field stays one entry with its array.
+ */
 export function responseHeaders(
   headers: IncomingHttpHeaders,
   o: ResponseHeaderOptions,
@@ -145,19 +152,15 @@ export function responseHeaders(
   const drop = connectionTokens(headers);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
-    const value = headers[name];
+    let value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name))) continue;
-    out[name] = value;
-  }
-  if (o.reverse.length) {
-    for (const name of ['location', 'content-location', 'uri']) {
-      const v = out[name];
-      if (typeof v === 'string') out[name] = mapUrl(v, o.reverse);
+    if (name === 'location' || name === 'content-location' || name === 'uri') {
+      if (o.reverse.length && typeof value === 'string') value = mapUrl(value, o.reverse);
+    } else if (name === 'set-cookie') {
+      if (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)
+        value = (Array.isArray(value) ? value : [value]).map((c) => mapCookie(c, o));
     }
-  }
-  const cookies = out['set-cookie'];
-  if (cookies && (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)) {
-    out['set-cookie'] = (Array.isArray(cookies) ? cookies : [cookies]).map((c) => mapCookie(c, o));
+    out[name] = value;
   }
   if (o.via)
     out.via = [...(out.via ? [String(out.via)] : []), `${o.httpVersion} ${o.via}`].join(', ');

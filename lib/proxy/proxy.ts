@@ -25,7 +25,13 @@ import {
   type FaultInfo,
   type FaultKind,
 } from './faults.js';
-import { requestHeaders, responseHeaders, type ForwardInfo, type ReverseMap } from './headers.js';
+import {
+  requestHeaders,
+  responseHeaders,
+  type ForwardInfo,
+  type ResponseHeaderOptions,
+  type ReverseMap,
+} from './headers.js';
 import {
   parseProxyTargetCached as parseProxyTarget,
   validAuthority,
@@ -126,6 +132,8 @@ interface ProxySetup<Req extends IncomingMessage, Res extends ServerResponse> {
   readonly headersTimeout: number;
   readonly bodyTimeout: number;
   readonly pools: Pools;
+  /** The response header options of a response without URL headers to map (most). */
+  readonly responseOptions: ResponseHeaderOptions;
 }
 
 /** A setup read only where its Req/Res types do not matter (they appear in parameter position only). */
@@ -169,16 +177,24 @@ function resolveProxy<Req extends IncomingMessage, Res extends ServerResponse>(
     const checked = parseProxyTarget(options.target.replace(/\/?$/, '/'));
     if (!checked.ok) throw new RewriteError('ERR_OPTIONS', `proxy(): target: ${checked.reason}`);
   }
+  const via = options.via === true ? hostname() : options.via || false;
   return {
     options,
     trust: compileTrust(options.trustProxy),
     trusting: options.trustProxy !== undefined && options.trustProxy !== false,
     faultStatus: { ...DEFAULT_FAULT_STATUS, ...options.faultStatus },
     serverName: options.serverName ?? hostname(),
-    via: options.via === true ? hostname() : options.via || false,
+    via,
     headersTimeout: options.headersTimeout ?? PROXY_DEFAULTS.headersTimeout,
     bodyTimeout: options.bodyTimeout ?? PROXY_DEFAULTS.bodyTimeout,
     pools: new Pools(options),
+    responseOptions: {
+      reverse: [],
+      cookieDomain: options.cookieDomain ?? {},
+      cookiePath: options.cookiePath ?? {},
+      via,
+      httpVersion: '1.1',
+    },
   };
 }
 
@@ -321,10 +337,9 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
     next();
     return;
   }
-  const exchange = { req, res, next, target: raw };
   const parsed = parseProxyTarget(raw, req, hand?.self === true);
   if (!parsed.ok) {
-    fault(setup, exchange, 'bad-target', new Error(parsed.reason));
+    fault(setup, { req, res, next, target: raw }, 'bad-target', new Error(parsed.reason));
     return;
   }
   if (badPreservedHost(setup, req)) {
@@ -336,14 +351,14 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
     const error = new RewriteRuntimeError('ERR_PROXY_BODY_CONSUMED', `modrewrite: ${body.reason}`, {
       status: 500,
     });
-    fault(setup, exchange, 'body-consumed', error);
+    fault(setup, { req, res, next, target: raw }, 'body-consumed', error);
     return;
   }
   const t = parsed.target;
   const fwd = forwardInfo(setup, req);
   const headers = backendHeaders(setup, req, fwd, t);
   if (body.type === 'buffer') reframe(headers, body.body, body.contentType);
-  const relay = new ResponseRelay(setup, exchange, fwd, t);
+  const relay = new ResponseRelay(setup, req, res, next, raw, fwd, t);
   try {
     setup.pools.for(t).dispatch(
       {
@@ -359,43 +374,75 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
     );
   } catch (err) {
     relay.done();
-    fault(setup, exchange, 'bad-target', err as Error);
+    fault(setup, relay, 'bad-target', err as Error);
   }
 }
+
+/** The relay a response is being answered by (see onClientClose). */
+const kRelay = Symbol('modrewrite.proxyRelay');
+
+/**
+ * One `close` listener for every response (no closure per request): the client went away before
+ * the answer was complete, so the backend request stops too.
+ */
+function onClientClose(this: ServerResponse & { [kRelay]?: ResponseRelay<never, never> }): void {
+  this[kRelay]?.clientClosed();
+}
+
+type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 
 /**
  * The backend's response to the client: headers mapped (ProxyPassReverse, cookies, Via), body
  * streamed with backpressure, trailers kept; a client that leaves aborts the backend request, and
  * a fault after the headers went out cuts the connection (a truncated body must not look whole).
+ * It is also the exchange a fault is answered from (req, res, next, target).
  */
 class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
   implements Dispatcher.DispatchHandler
 {
-  private controller?: { abort(e: Error): void; pause(): void; resume(): void };
+  private controller?: Controller;
   private started = false;
   private finished = false;
-  private readonly onClose = (): void => {
-    // the client went away before the answer was complete: stop the backend request too
-    if (this.finished) return;
-    this.finished = true;
-    this.controller?.abort(new Error('client closed the connection'));
-  };
+  /**
+   * The first body chunk, held until the end of the tick: a small response (one chunk, then the
+   * end, in the same parse) goes out with one res.end(chunk) instead of write() + end().
+   */
+  private held?: Buffer;
+  private wroteBody = false;
 
   constructor(
     private readonly setup: ProxySetup<Req, Res>,
-    private readonly exchange: { req: Req; res: Res; next: Next; target: string },
+    readonly req: Req,
+    readonly res: Res,
+    readonly next: Next,
+    readonly target: string,
     private readonly fwd: ForwardInfo,
     private readonly t: ParsedTarget,
   ) {
-    exchange.res.once('close', this.onClose);
+    (res as Res & { [kRelay]?: unknown })[kRelay] = this;
+    res.on('close', onClientClose);
+  }
+
+  clientClosed(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.held = undefined;
+    this.detach();
+    this.controller?.abort(new Error('client closed the connection'));
   }
 
   done(): void {
     this.finished = true;
-    this.exchange.res.off('close', this.onClose);
+    this.detach();
   }
 
-  onRequestStart(c: { abort(e: Error): void; pause(): void; resume(): void }): void {
+  private detach(): void {
+    const res = this.res as Res & { [kRelay]?: unknown };
+    if (res[kRelay] === this) res[kRelay] = undefined;
+    res.off('close', onClientClose);
+  }
+
+  onRequestStart(c: Controller): void {
     this.controller = c;
     if (this.finished) c.abort(new Error('client closed the connection'));
   }
@@ -409,21 +456,39 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
     // 100 Continue and other interim answers stay between us and the backend
     if (status < 200) return;
     this.started = true;
-    const { options } = this.setup;
-    const out = responseHeaders(h, {
-      reverse: h.location || h['content-location'] || h.uri ? this.reverseMaps() : [],
-      cookieDomain: options.cookieDomain ?? {},
-      cookiePath: options.cookiePath ?? {},
-      via: this.setup.via,
-      httpVersion: '1.1',
-    });
-    const { res } = this.exchange;
+    const needsReverse = !!(h.location || h['content-location'] || h.uri);
+    const out = responseHeaders(
+      h,
+      needsReverse
+        ? { ...this.setup.responseOptions, reverse: this.reverseMaps() }
+        : this.setup.responseOptions,
+    );
+    const { res } = this;
     if (statusMessage) res.writeHead(status, statusMessage, out);
     else res.writeHead(status, out);
   }
 
-  onResponseData(c: { pause(): void; resume(): void }, chunk: Buffer): void {
-    const { res } = this.exchange;
+  onResponseData(c: Controller, chunk: Buffer): void {
+    if (!this.wroteBody && this.held === undefined) {
+      this.held = chunk;
+      process.nextTick(flushHeld, this, c);
+      return;
+    }
+    this.flush(c);
+    this.write(c, chunk);
+  }
+
+  /** The held first chunk goes out (the response continues past this tick). */
+  flush(c: Controller): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    this.write(c, held);
+  }
+
+  private write(c: Controller, chunk: Buffer): void {
+    this.wroteBody = true;
+    const { res } = this;
     if (!res.write(chunk)) {
       c.pause();
       res.once('drain', () => c.resume());
@@ -432,25 +497,33 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
 
   onResponseEnd(_c: unknown, trailers: Record<string, string | string[] | undefined>): void {
     this.done();
-    const { res } = this.exchange;
-    if (trailers && Object.keys(trailers).length && res.hasHeader('trailer'))
+    const { res } = this;
+    const held = this.held;
+    this.held = undefined;
+    this.wroteBody = true;
+    if (trailers && Object.keys(trailers).length && res.hasHeader('trailer')) {
+      if (held !== undefined) res.write(held);
       res.addTrailers(trailers as Record<string, string>);
-    res.end();
+      res.end();
+    } else if (held !== undefined) res.end(held);
+    else res.end();
   }
 
   onResponseError(_c: unknown, err: Error): void {
     const clientGone = this.finished;
     this.done();
+    // a held chunk of a response that failed after it is dropped with the connection below
+    this.held = undefined;
     if (clientGone) return;
     const kind = classify(err);
-    const { req, res, target } = this.exchange;
+    const { req, res, target } = this;
     if (this.started || res.headersSent) {
       const info = { status: res.statusCode, kind, error: err, target };
       report(this.setup, req, info, 'client connection aborted after the response started');
       res.destroy(err);
       return;
     }
-    fault(this.setup, this.exchange, kind, err);
+    fault(this.setup, this, kind, err);
   }
 
   /** Computed only for a response that carries a URL header. */
@@ -458,9 +531,13 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
     const { reverse } = this.setup.options;
     if (reverse === false) return [];
     if (Array.isArray(reverse)) return reverse as readonly ReverseMap[];
-    const host = this.exchange.req.headers.host ?? this.t.host;
+    const host = this.req.headers.host ?? this.t.host;
     return [{ from: this.t.origin + '/', to: `${this.fwd.proto}://${host}/` }];
   }
+}
+
+function flushHeld(relay: ResponseRelay<never, never>, c: Controller): void {
+  relay.flush(c);
 }
 
 /** `server.on('upgrade', p.upgrade)`: the handshake to `target` or `hand.target`, then piped. */

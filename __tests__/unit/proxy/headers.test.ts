@@ -185,3 +185,34 @@ describe('responseHeaders and mapUrl: ProxyPassReverse', () => {
     expect(responseHeaders({ 'set-cookie': [cookie] }, response)['set-cookie']).toEqual([cookie]);
   });
 });
+
+describe('responseHeaders: the object res.writeHead gets', () => {
+  const plain: ResponseHeaderOptions = {
+    ...response,
+    reverse: [],
+    cookieDomain: {},
+    cookiePath: {},
+  };
+  test.each<[string, Record<string, string | string[]>, Partial<ResponseHeaderOptions>, unknown]>([
+    [
+      'a repeated field stays one entry with its array',
+      { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' },
+      {},
+      { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' },
+    ],
+    [
+      "Via appended to the backend's",
+      { via: '1.1 backend', etag: '"1"' },
+      { via: 'front' },
+      { via: '1.1 backend, 1.1 front', etag: '"1"' },
+    ],
+    [
+      'hop-by-hop and Connection-listed out, a declared Trailer kept (the proxy forwards trailers)',
+      { connection: 'x-hop', 'x-hop': '1', 'keep-alive': 'timeout=5', trailer: 'x-sum', a: 'b' },
+      {},
+      { a: 'b', trailer: 'x-sum' },
+    ],
+  ])('%s', (_name, headers, o, expected) => {
+    expect(responseHeaders(headers, { ...plain, ...o })).toEqual(expected);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * proxy(): how a backend response is relayed — repeated header fields all arrive (through Express,
+ * whose X-Powered-By makes writeHead go through setHeader, and through bare node:http), a Via is
+ * appended to the backend's, and a streamed body is not held back: the first chunk of a response
+ * that is still going reaches the client before the backend sends the next one.
+ */
+import express from 'express';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { proxy, rewrite } from '../../lib/index';
+
+const closers: (() => Promise<unknown> | void)[] = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+});
+
+async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(
+    () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  );
+  return (server.address() as AddressInfo).port;
+}
+
+/** GET over a fresh connection: status, raw header lines, body. */
+function get(port: number, path: string): Promise<{ status: number; raw: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ port, host: '127.0.0.1', path, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, raw: res.rawHeaders, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** The values of every header line named `name` (case-insensitive), in order. */
+const lines = (raw: string[], name: string): string[] =>
+  raw.flatMap((v, i) => (i % 2 === 1 && raw[i - 1].toLowerCase() === name ? [v] : []));
+
+describe('repeated response header fields', () => {
+  let bport = 0;
+  beforeAll(async () => {
+    const backend = http.createServer((_req, res) => {
+      // raw lines: the same name twice, interleaved with others
+      res.writeHead(200, [
+        'Set-Cookie',
+        'a=1; Path=/',
+        'X-Multi',
+        'one',
+        'Content-Type',
+        'text/plain',
+        'Set-Cookie',
+        'b=2; Path=/',
+        'X-Multi',
+        'two',
+        'Via',
+        '1.1 backend',
+      ]);
+      res.end('body');
+    });
+    bport = await listen(backend);
+  });
+
+  test.each<[string, () => http.RequestListener]>([
+    [
+      'through Express + rewrite() [P]',
+      () => {
+        const p = proxy({ via: 'front' });
+        closers.push(() => p.close());
+        const app = express();
+        app.use(rewrite(`RewriteRule ^(.*)$ http://127.0.0.1:${bport}$1 [P]`, { proxy: p }));
+        return app;
+      },
+    ],
+    [
+      'through bare node:http + proxy({ target })',
+      () => {
+        const p = proxy({ target: `http://127.0.0.1:${bport}`, via: 'front' });
+        closers.push(() => p.close());
+        return (req, res) => p(req, res, () => res.end('not proxied'));
+      },
+    ],
+  ])('%s: every line arrives, Via appended', async (_name, make) => {
+    const port = await listen(http.createServer(make()));
+    const r = await get(port, '/x');
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('body');
+    expect(lines(r.raw, 'set-cookie')).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(lines(r.raw, 'x-multi')).toEqual(['one', 'two']);
+    expect(lines(r.raw, 'via')).toEqual(['1.1 backend, 1.1 front']);
+  });
+});
+
+describe('streamed bodies', () => {
+  test('the first chunk reaches the client while the backend still holds back the rest', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const backend = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      void released.then(() => res.end('data: last\n\n'));
+    });
+    const bport = await listen(backend);
+    const p = proxy({ target: `http://127.0.0.1:${bport}` });
+    closers.push(() => p.close());
+    const port = await listen(http.createServer((req, res) => p(req, res, () => res.end())));
+    const events: string[] = [];
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ port, host: '127.0.0.1', path: '/events', agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+            events.push(c);
+            // the backend sends the rest only once the first chunk was seen here
+            if (text === 'data: first\n\n') release();
+          });
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+      // bounded: without the first chunk the backend would never end the response
+      setTimeout(() => {
+        release();
+        reject(new Error('the first chunk did not arrive within 5 s'));
+      }, 5000).unref();
+    });
+    expect(body).toBe('data: first\n\ndata: last\n\n');
+    expect(events[0]).toBe('data: first\n\n');
+  });
+
+  test('a body of many chunks arrives whole, in order', async () => {
+    const chunks = Array.from({ length: 200 }, (_, i) => `${i}:${'x'.repeat(1000)}\n`);
+    const backend = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let i = 0;
+      const more = (): void => {
+        while (i < chunks.length) if (!res.write(chunks[i++])) return void res.once('drain', more);
+        res.end();
+      };
+      more();
+    });
+    const bport = await listen(backend);
+    const p = proxy({ target: `http://127.0.0.1:${bport}` });
+    closers.push(() => p.close());
+    const port = await listen(http.createServer((req, res) => p(req, res, () => res.end())));
+    const r = await get(port, '/big');
+    expect(r.status).toBe(200);
+    expect(r.body).toBe(chunks.join(''));
+  });
+});
