@@ -212,11 +212,22 @@ type Hooked = ServerResponse & {
   };
 };
 
-/** writeHead(status, [reason], [headers]): the headers become setHeader calls first. */
+/**
+ * writeHead(status, [reason], [headers]): the headers become setHeader calls first, so the
+ * Header actions see them. Node's flat `[name, value, …]` form is applied as Node applies it
+ * (each name removed, then every pair appended); an odd-length array is left for Node to refuse.
+ */
 function headersFromArgs(res: ServerResponse, rest: unknown[]): unknown[] {
   const reason = typeof rest[0] === 'string' ? [rest[0]] : [];
   const given = rest[reason.length];
-  if (given && typeof given === 'object' && !Array.isArray(given)) {
+  if (Array.isArray(given)) {
+    if (given.length % 2 !== 0) return rest;
+    for (let n = 0; n < given.length; n += 2) res.removeHeader(String(given[n]));
+    for (let n = 0; n < given.length; n += 2)
+      if (given[n]) res.appendHeader(String(given[n]), given[n + 1] as string);
+    return reason;
+  }
+  if (given && typeof given === 'object') {
     for (const [k, v] of Object.entries(given as Record<string, unknown>))
       if (v !== undefined) res.setHeader(k, v as string);
     return reason;
