@@ -12,135 +12,25 @@
 // and `serve@base` (the same rows from that checkout) to the same interleaved run;
 // BENCH_ONLY=rewrite,hpm,... keeps only the named rows. Every contender's new backend connections
 // are counted: a proxy that reuses its keep-alive connections opens a handful, not one per request.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  mkdirSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, pinned } from './lib.mjs';
+import { benchTmp, has, launch, loadUrl, on, treeCpu, useWrk, waitFor } from './procs.mjs';
 
-const require = createRequire(import.meta.url);
+/** One bounded load run against a contender. */
+const load = (port) => loadUrl(`http://127.0.0.1:${port}/api/items?id=42`, SECONDS, CONNECTIONS);
+
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS || 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const CONNECTIONS = 32;
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const useWrk = has('wrk');
-const on = (cpu, cmd, args) =>
-  pinned ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
-const tmp = mkdtempSync(join(tmpdir(), 'modrewrite-bench-proxy-'));
-const children = [];
-process.on('exit', () => {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid, 'SIGKILL');
-    } catch {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = benchTmp('modrewrite-bench-proxy-');
 
 const BASE = process.env.BENCH_BASELINE;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const wanted = (name) => !ONLY || ONLY.has(name) || name === 'backend';
-
-function launch(cpu, cmd, args, opts = {}) {
-  const [c, a] = on(cpu, cmd, args);
-  const child = spawn(c, a, {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    detached: true,
-    ...opts,
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitFor(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((r) => {
-      const s = require('node:net').connect(port, '127.0.0.1');
-      s.on('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-/** utime+stime (µs) of a process and all its descendants. */
-function treeCpu(pid) {
-  const stats = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      stats.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* exited */
-    }
-  }
-  const tree = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const s of stats)
-      if (!tree.has(s.pid) && tree.has(s.ppid)) {
-        tree.add(s.pid);
-        grew = true;
-      }
-  }
-  const hz = 100;
-  return stats.filter((s) => tree.has(s.pid)).reduce((a, s) => a + s.ticks, 0) * (1e6 / hz);
-}
-
-function load(port) {
-  if (useWrk) {
-    const [c, a] = on(0, 'wrk', [
-      '-t1',
-      `-c${CONNECTIONS}`,
-      `-d${SECONDS}s`,
-      `http://127.0.0.1:${port}/api/items?id=42`,
-    ]);
-    const out = execFileSync(c, a, { encoding: 'utf8' });
-    const total = Number(/(\d+) requests in/.exec(out)[1]);
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
-    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-    if (non2xx) throw new Error(`port ${port}: ${non2xx[1]} error answers`);
-    return { rps, total };
-  }
-  const [c, a] = on(0, process.execPath, [
-    require.resolve('autocannon/autocannon.js'),
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(SECONDS),
-    '-j',
-    `http://127.0.0.1:${port}/api/items?id=42`,
-  ]);
-  const r = JSON.parse(
-    execFileSync(c, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
-  );
-  if (r.non2xx) throw new Error(`port ${port}: ${r.non2xx} error answers`);
-  return { rps: r.requests.average, total: r.requests.total };
-}
 
 /**
  * Two proxies under load at the same time (wrk, 16 connections each, both proxies sharing CPU 1):
@@ -182,7 +72,7 @@ const backendConnections = () =>
     backend.once('message', resolve);
     backend.send('count');
   });
-await waitFor(BACKEND);
+await waitFor(BACKEND, 200);
 
 const contenders = [];
 const add = (name, port, start) => {
@@ -275,7 +165,7 @@ for (const c of contenders) {
   for (let attempt = 1; ; attempt++) {
     const exited = new Promise((r) => c.child.once('exit', () => r('exited')));
     const up = await Promise.race([
-      waitFor(c.port).then(
+      waitFor(c.port, 200).then(
         () => 'up',
         () => 'silent',
       ),

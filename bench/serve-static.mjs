@@ -6,128 +6,22 @@
 // (taskset). Rounds interleave the contenders; medians of ROUNDS (default 3) and the range are
 // reported, with the CPU time each server's process tree spent per request.
 //   BENCH_FILE_CACHE=0 runs serve with --no-file-cache as well (the same run's "before").
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  mkdirSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, pinned } from './lib.mjs';
+import { benchTmp, has, launch, loadUrl, treeCpu, useWrk, waitFor } from './procs.mjs';
 
-const require = createRequire(import.meta.url);
+/** One bounded load run against a contender. */
+const load = (port) => loadUrl(`http://127.0.0.1:${port}${PATH}`, SECONDS, CONNECTIONS);
+
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS || 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const CONNECTIONS = 32;
 const PATH = '/static/ok.txt';
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const useWrk = has('wrk');
-const on = (cpu, cmd, args) =>
-  pinned ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
-const tmp = mkdtempSync(join(tmpdir(), 'modrewrite-bench-static-'));
-const children = [];
-process.on('exit', () => {
-  for (const c of children) {
-    try {
-      process.kill(-c.pid, 'SIGKILL');
-    } catch {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-function launch(cpu, cmd, args, opts = {}) {
-  const [c, a] = on(cpu, cmd, args);
-  const child = spawn(c, a, {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    detached: true,
-    ...opts,
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitFor(port) {
-  for (let i = 0; i < 600; i++) {
-    const ok = await new Promise((r) => {
-      const s = require('node:net').connect(port, '127.0.0.1');
-      s.on('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-/** utime+stime (µs) of a process and all its descendants. */
-function treeCpu(pid) {
-  const stats = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      stats.push({ pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* exited */
-    }
-  }
-  const tree = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const s of stats)
-      if (!tree.has(s.pid) && tree.has(s.ppid)) {
-        tree.add(s.pid);
-        grew = true;
-      }
-  }
-  const hz = 100;
-  return stats.filter((s) => tree.has(s.pid)).reduce((a, s) => a + s.ticks, 0) * (1e6 / hz);
-}
-
-function load(port) {
-  const url = `http://127.0.0.1:${port}${PATH}`;
-  if (useWrk) {
-    const [c, a] = on(0, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url]);
-    const out = execFileSync(c, a, { encoding: 'utf8' });
-    const total = Number(/(\d+) requests in/.exec(out)[1]);
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
-    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-    if (non2xx) throw new Error(`port ${port}: ${non2xx[1]} error answers`);
-    return { rps, total };
-  }
-  const [c, a] = on(0, process.execPath, [
-    require.resolve('autocannon/autocannon.js'),
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(SECONDS),
-    '-j',
-    url,
-  ]);
-  const r = JSON.parse(
-    execFileSync(c, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
-  );
-  if (r.non2xx) throw new Error(`port ${port}: ${r.non2xx} error answers`);
-  return { rps: r.requests.average, total: r.requests.total };
-}
+const tmp = benchTmp('modrewrite-bench-static-');
 
 const www = join(tmp, 'www');
 mkdirSync(join(www, 'static'), { recursive: true });
