@@ -223,6 +223,14 @@ interface Sink {
   warning(code: RewriteWarningCode, message: string, pos: SourcePosition): void;
 }
 
+/** Where a container opener was read: the file's context, whether site-only directives are
+ * admitted, and the `<Directory>`/`<Location>` section it is inside, if any. */
+interface ContainerWhere {
+  readonly context: 'server' | 'directory';
+  readonly siteDirectives?: boolean;
+  readonly section?: ContainerSection;
+}
+
 /**
  * What the section reader does with a container opener met while reading `where`: refused in a
  * section or an `.htaccess` (Apache's words), skipped as ERR_CONTEXT where no site applies it
@@ -232,11 +240,7 @@ export function containerOpening(
   lower: string,
   args: string,
   pos: SourcePosition,
-  where: {
-    readonly context: 'server' | 'directory';
-    readonly siteDirectives?: boolean;
-    readonly section?: ContainerSection;
-  },
+  where: ContainerWhere,
   out: ContainerBody[],
 ): ContainerOpening | undefined {
   const opener = CONTAINER_OPENERS.get(lower);
@@ -265,11 +269,7 @@ export function containerOpening(
 function serverFiles(
   lower: string,
   pos: SourcePosition,
-  where: {
-    readonly context: 'server' | 'directory';
-    readonly siteDirectives?: boolean;
-    readonly section?: ContainerSection;
-  },
+  where: ContainerWhere,
   out: ContainerBody[],
 ): ContainerOpening | undefined {
   if (lower !== '<files' && lower !== '<filesmatch') return undefined;
