@@ -187,15 +187,21 @@ export function onResponseHeaders(
     return;
   }
   hooked[PENDING] = pending;
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
-    res.writeHead = writeHead;
-    const args = headersFromArgs(this, rest);
-    const last = hooked[PENDING] ?? pending;
-    hooked[PENDING] = undefined;
-    finish(this, status, last.scope, last.info, last.always, last.onsuccess);
-    return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...args);
-  } as typeof res.writeHead;
+  hooked[WRITE_HEAD] = res.writeHead;
+  res.writeHead = hookedWriteHead as typeof res.writeHead;
+}
+
+/** The hook itself: one function for every response (no closure made per request). */
+function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): ServerResponse {
+  const writeHead = this[WRITE_HEAD] as (...a: unknown[]) => ServerResponse;
+  this.writeHead = writeHead as typeof this.writeHead;
+  this[WRITE_HEAD] = undefined;
+  const last = this[PENDING];
+  this[PENDING] = undefined;
+  if (!last) return writeHead.call(this, status, ...rest);
+  const args = headersFromArgs(this, rest);
+  finish(this, status, last.scope, last.info, last.always, last.onsuccess);
+  return writeHead.call(this, status, ...args);
 }
 
 /**
@@ -203,7 +209,10 @@ export function onResponseHeaders(
  * a symbol-keyed field of the response (a WeakMap entry per request cost more, in the profile).
  */
 const PENDING = Symbol('modrewrite.headers');
+/** The writeHead the hook replaced, put back when it runs. */
+const WRITE_HEAD = Symbol('modrewrite.headers.writeHead');
 type Hooked = ServerResponse & {
+  [WRITE_HEAD]?: ServerResponse['writeHead'];
   [PENDING]?: {
     scope: HeaderScope;
     info: HeaderRequest;
@@ -251,24 +260,73 @@ function finish(
   // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
   if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
   const response = (name: string): string | undefined => get(out, name);
-  const err = runActions([], always, info, response, status);
+  const err = constantTable(always) ?? runActions([], always, info, response, status);
   if (!apacheOwn) out = runActions(out, onsuccess, info, response, status);
   // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
   // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
   else out = out.filter(([n]) => get(err, n) === undefined);
-  for (const name of res.getHeaderNames()) res.removeHeader(name);
   const grouped = new Map<string, { name: string; values: string[] }>();
-  for (const [name, value] of [...err, ...out]) {
-    const key = name.toLowerCase();
-    const g = grouped.get(key) ?? { name, values: [] };
-    g.values.push(value);
-    grouped.set(key, g);
-  }
+  for (const list of [err, out])
+    for (const [name, value] of list) {
+      const key = name.toLowerCase();
+      const g = grouped.get(key);
+      if (g) g.values.push(value);
+      else grouped.set(key, { name, values: [value] });
+    }
   const vary = grouped.get('vary');
   if (vary) vary.values = [fixupVary(vary.values)];
+  if (sameAsSent(res, grouped)) return;
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
   for (const { name, values } of grouped.values())
     res.setHeader(name, values.length === 1 ? values[0]! : values);
 }
+
+/**
+ * Whether the response already holds the table in this order, spelling and values (no Header or
+ * expires setting changed anything): rebuilding it would send the same bytes.
+ */
+function sameAsSent(
+  res: ServerResponse,
+  grouped: ReadonlyMap<string, { name: string; values: string[] }>,
+): boolean {
+  const raw = (res as { getRawHeaderNames?: () => string[] }).getRawHeaderNames;
+  if (!raw) return false;
+  const names = raw.call(res);
+  if (names.length !== grouped.size) return false;
+  let i = 0;
+  for (const { name, values } of grouped.values()) {
+    if (names[i++] !== name) return false;
+    const now = res.getHeader(name);
+    const list = Array.isArray(now) ? now : [now];
+    if (list.length !== values.length) return false;
+    for (let v = 0; v < values.length; v++) if (String(list[v]) !== values[v]) return false;
+  }
+  return true;
+}
+
+/**
+ * The always table when its actions are unconditional `set`s of literal values (Drupal's
+ * `Header always set X-Content-Type-Options nosniff`): the same entries on every response, made
+ * once per action list (lists live in the cached scopes). `undefined`: run the actions.
+ */
+function constantTable(actions: readonly HeaderAction[]): readonly Entry[] | undefined {
+  if (constantTables.has(actions)) return constantTables.get(actions);
+  const literal = (a: HeaderAction): boolean =>
+    a.action === 'set' &&
+    !a.when &&
+    !a.ifChain &&
+    Array.isArray(a.format) &&
+    (a.format as readonly FormatPart[]).every((p) => 'lit' in p);
+  let table: Entry[] | undefined;
+  if (actions.every(literal)) {
+    table = [];
+    for (const a of actions)
+      setValue(table, a.name, (a.format as readonly { lit: string }[]).map((p) => p.lit).join(''));
+  }
+  constantTables.set(actions, table);
+  return table;
+}
+const constantTables = new WeakMap<readonly HeaderAction[], Entry[] | undefined>();
 
 /** http_filters.c fixup_vary: one Vary, each field once (case-insensitively, the first spelling). */
 function fixupVary(values: readonly string[]): string {
