@@ -60,7 +60,13 @@ export interface SiteConfig {
   readonly serverRules?: RuleSet;
   readonly store?: HtaccessStore;
   readonly allowedRoots: readonly string[];
-  readonly directorySlash: boolean;
+  /**
+   * mod_dir's DirectorySlash default (an `.htaccess` or the server rules may set it per directory).
+   * `'after-rewrite'` (htaccess()): only where a per-directory rule rewrote a directory URL that
+   * lacks its slash — Apache's mod_dir still redirects there, while every other slashless
+   * directory is left to what follows the middleware (express.static redirects it itself).
+   */
+  readonly directorySlash: boolean | 'after-rewrite';
   readonly directoryIndex: readonly string[];
   /** Directory stats of recent walks (see DirCache). */
   readonly dirs?: DirCache;
@@ -188,7 +194,7 @@ export async function resolveRequest(
       // even though a per-directory rule rewrote it (finfo is still the directory)
       const slash =
         p.stat?.isDirectory() && !p.pathInfo
-          ? slashRedirect(site, input, uri, args, p.filename, round === 0, acc)
+          ? slashRedirect(site, input, uri, args, p.filename, round === 0, acc, true)
           : undefined;
       if (slash) return slash;
       const overLimit = recursionLimit(round, acc, uri, args);
@@ -289,10 +295,12 @@ function slashRedirect(
   dirPath: string,
   firstRound: boolean,
   acc: Collected,
+  rewritten = false,
 ): SiteResult | undefined {
   const bareRoot = input.bareMount === true && firstRound && uri === '/';
   if (uri.endsWith('/') && !bareRoot) return undefined;
-  if (!dirSettings(site, dirPath, uri).slash) return undefined;
+  const slash = dirSettings(site, dirPath, uri).slash;
+  if (slash === 'after-rewrite' ? !rewritten : !slash) return undefined;
   const path = bareRoot ? '/' : `${escapeUri(uri)}/`;
   const location = constructUrl(
     input.view,
@@ -307,7 +315,7 @@ function dirSettings(
   site: SiteConfig,
   dirPath: string,
   uri?: string,
-): { slash: boolean; index: readonly string[] } {
+): { slash: boolean | 'after-rewrite'; index: readonly string[] } {
   const rs =
     site.store && underRoot(dirPath, site.root)
       ? site.store.configForPath(dirPath, true, uri).ruleSet
