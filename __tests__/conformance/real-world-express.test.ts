@@ -6,7 +6,9 @@
  * - no file a project protects (Apache denied it, or routed it to a front controller) is ever
  *   answered with 200 and its own bytes — `dotfiles: 'allow'` is the worst case a user can pick;
  * - where Apache denied a request with 403, the middleware denies it too (never 2xx);
- * - every redirect Apache sent for a GET is sent with the same status and Location.
+ * - every redirect Apache sent for a GET is sent with the same status and Location;
+ * - every header the project's file sets (mod_headers, mod_expires) that Apache sent on a 200 is
+ *   sent with Apache's value.
  * Uses lib/ directly (no build, no child process); real HTTP on loopback.
  */
 import express from 'express';
@@ -29,7 +31,7 @@ interface Req {
   headers?: Record<string, string>;
   body?: string;
   protects?: boolean;
-  expect: { status: number; location?: string; body: string };
+  expect: { status: number; location?: string; headers?: Record<string, string>; body: string };
 }
 interface Project {
   project: string;
@@ -59,7 +61,9 @@ async function mount(project: Project): Promise<{ server: Server; port: number; 
   realWorld.writeProject(dir, project);
   const app = express();
   app.use(htaccess({ root: dir, serverName: 'localhost', log: () => {} }));
-  app.use(express.static(dir, { dotfiles: 'allow' }));
+  // mod_expires merges its max-age into a Cache-Control the handler set, as Apache does with PHP's:
+  // express.static's own `public, max-age=0` is turned off, as the README tells users to
+  app.use(express.static(dir, { dotfiles: 'allow', cacheControl: false }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((ok) => server.once('listening', ok));
   return { server, port: (server.address() as AddressInfo).port, dir };
@@ -73,10 +77,21 @@ function check(project: Project, r: Req, got: Answer): string | undefined {
   if (r.protects && file && got.status === 200 && got.body === file.content)
     return `${line} (served the protected file)`;
   if (method !== 'GET') return undefined;
+  const header = headerLost(project, r, got);
+  if (header) return `${line} (${header})`;
   if (r.expect.status === 403 && got.status < 300) return `${line} (not denied)`;
   const redirect = r.expect.status >= 300 && r.expect.status < 400 && r.expect.location;
   if (redirect && (got.status !== r.expect.status || !sameLocation(got, redirect)))
     return `${line} (redirect to ${r.expect.location} lost)`;
+  return undefined;
+}
+
+/** A header the project's file sets that Apache sent on a 200 and the middleware did not. */
+function headerLost(project: Project, r: Req, got: Answer): string | undefined {
+  if (r.expect.status !== 200 || got.status !== 200) return undefined;
+  const ours = realWorld.normaliseRealWorld(got, project);
+  for (const [name, value] of Object.entries(r.expect.headers ?? {}))
+    if (ours.headers?.[name] !== value) return `${name}: ${value} → ${ours.headers?.[name]}`;
   return undefined;
 }
 
