@@ -87,6 +87,13 @@ export const SERVE: CommandSpec = {
       help: 'ServerName (SERVER_NAME, self-referential redirects)',
     },
     {
+      name: 'vhost-port',
+      type: 'string',
+      value: 'N',
+      defaultText: 'the listening port',
+      help: 'the port <VirtualHost addr:port> sections are matched against (e.g. 80 for a config written for *:80)',
+    },
+    {
       name: 'index',
       type: 'string',
       multiple: true,

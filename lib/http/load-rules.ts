@@ -66,6 +66,8 @@ export function loadRules(
   };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);
+  // a compiled RuleSet keeps the name of the file it came from: it is used as it is, not re-read
+  if (isRuleSet(rules)) return rules;
   const file = rulesFile(rules);
   if (file === undefined) return rules as RuleSet;
   const path = resolve(file);

@@ -1,0 +1,145 @@
+/**
+ * `<VirtualHost>` sections compiled: each body as a server config of its own (its rewrite rules,
+ * mod_alias, `<Directory>`/`<Location>` sections...), with its ServerName, ServerAlias and
+ * DocumentRoot, then merged with the main server's configuration the way Apache merges a vhost
+ * (server/config.c `ap_fixup_virtual_hosts`): each module's server merge, and the main server's
+ * per-directory defaults under the vhost's. site/virtual-hosts.ts chooses among them per request.
+ */
+import type { SourcePosition } from '../errors.js';
+import type { ParseResult } from '../syntax/parse.js';
+import type {
+  ServerSettingDirective,
+  VirtualHostAddress,
+  VirtualHostBody,
+} from '../syntax/virtual-host.js';
+import { inheritRules } from './inherit.js';
+import type { RuleSet } from './ruleset.js';
+import type { Directive } from '../syntax/ast.js';
+
+/** core's per-server settings, as one server config states them. */
+export interface ServerSettings {
+  /** `ServerName` without scheme and port (lower case). */
+  readonly serverName?: string;
+  /** `ServerAlias` names without wildcards (lower case). */
+  readonly aliases?: readonly string[];
+  /** `ServerAlias` names with `*`/`?` (lower case), matched like ap_strcasecmp_match. */
+  readonly wildAliases?: readonly string[];
+  readonly documentRoot?: string;
+  /** `UseCanonicalName On` (DNS counts as On here: no reverse lookups). */
+  readonly useCanonicalName?: boolean;
+}
+
+/** One compiled `<VirtualHost>`: its addresses and its configuration merged over the main server's. */
+export interface CompiledVirtualHost {
+  readonly addresses: readonly VirtualHostAddress[];
+  /** The merged configuration (`server` holds the vhost's own ServerName, aliases, DocumentRoot). */
+  readonly ruleSet: RuleSet;
+  readonly pos: SourcePosition;
+}
+
+/** Compiles one body (a parse result in server context) into a RuleSet: compile.ts's steps. */
+export type CompileServerBody = (body: VirtualHostBody) => RuleSet;
+
+/** The ServerSetting directives of one server config, folded (the last of each wins, aliases add up). */
+export function serverSettings(directives: readonly Directive[]): ServerSettings | undefined {
+  const settings = directives.filter(
+    (d): d is ServerSettingDirective => d.type === 'ServerSetting',
+  );
+  if (!settings.length) return undefined;
+  let serverName: string | undefined;
+  let documentRoot: string | undefined;
+  let useCanonicalName: boolean | undefined;
+  const aliases: string[] = [];
+  const wildAliases: string[] = [];
+  for (const d of settings) {
+    const value = d.args[0]!;
+    if (d.name === 'ServerName') serverName = hostOfServerName(value);
+    else if (d.name === 'DocumentRoot') documentRoot = value.replace(/(.)\/+$/, '$1');
+    else if (d.name === 'UseCanonicalName') useCanonicalName = value.toLowerCase() !== 'off';
+    else
+      for (const name of d.args) {
+        // core.c set_server_alias: names with wildcards go to wild_names
+        (/[*?]/.test(name) ? wildAliases : aliases).push(name.toLowerCase());
+      }
+  }
+  return {
+    ...(serverName !== undefined && { serverName }),
+    ...(aliases.length && { aliases }),
+    ...(wildAliases.length && { wildAliases }),
+    ...(documentRoot !== undefined && { documentRoot }),
+    ...(useCanonicalName !== undefined && { useCanonicalName }),
+  };
+}
+
+/** core.c server_hostname_port: `[scheme://]host[:port]` → the host (lower case, no brackets). */
+function hostOfServerName(value: string): string {
+  const noScheme = value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const v6 = /^\[([^\]]*)\]/.exec(noScheme);
+  if (v6) return v6[1]!.toLowerCase();
+  return noScheme.replace(/:\d*$/, '').toLowerCase();
+}
+
+/** Every `<VirtualHost>` of a parse result, compiled and merged over `main`. */
+export function compileVirtualHosts(
+  main: RuleSet,
+  parsed: Pick<ParseResult, 'virtualHosts'>,
+  compileBody: CompileServerBody,
+): RuleSet {
+  if (!parsed.virtualHosts?.length) return main;
+  const virtualHosts = parsed.virtualHosts.map((body) => ({
+    addresses: body.section.addresses,
+    ruleSet: mergeVirtualHost(main, compileBody(body)),
+    pos: body.section.pos,
+  }));
+  return { ...main, virtualHosts };
+}
+
+/**
+ * A vhost's configuration as Apache runs it: the main server's per-directory settings (headers,
+ * mime, env, access...) under the vhost's own (inherit.ts: the parent's first), mod_alias's
+ * Alias/Redirect lists with the vhost's first, core's `<Directory>`/`<Location>` sections with the
+ * main server's first (core.c merge_core_server_configs), and mod_rewrite's server merge
+ * (mod_rewrite.c config_server_merge): the engine state and options are the main server's unless
+ * the vhost sets its own, the rules and maps the vhost's alone unless `RewriteOptions Inherit`
+ * (the vhost's first, then the main's) or `InheritBefore` (the main's first), or the main server
+ * says `InheritDown`/`InheritDownBefore` (and the vhost not `IgnoreInherit`).
+ */
+export function mergeVirtualHost(main: RuleSet, vhost: RuleSet): RuleSet {
+  const merged = inheritRules(stripServer(main), vhost);
+  const options = vhost.options.size ? vhost.options : main.options;
+  const down = (o: 'InheritDown' | 'InheritDownBefore'): boolean =>
+    main.options.has(o) && !options.has('IgnoreInherit');
+  const after = options.has('Inherit') || down('InheritDown');
+  const before = !after && (options.has('InheritBefore') || down('InheritDownBefore'));
+  const rules = after
+    ? [...vhost.rules, ...main.rules]
+    : before
+      ? [...main.rules, ...vhost.rules]
+      : vhost.rules;
+  const maps = after
+    ? new Map([...main.maps, ...vhost.maps])
+    : before
+      ? new Map([...vhost.maps, ...main.maps])
+      : vhost.maps;
+  const sections = [...(main.sections ?? []), ...(vhost.sections ?? [])];
+  return {
+    ...merged,
+    engine: vhost.engine ?? main.engine ?? false,
+    options,
+    rules,
+    maps,
+    hasRewriteDirectives: vhost.hasRewriteDirectives || main.hasRewriteDirectives,
+    traceEnable: vhost.traceEnable ?? main.traceEnable,
+    access: vhost.access ?? main.access,
+    sections: sections.length ? sections : undefined,
+    server: vhost.server,
+    virtualHosts: undefined,
+    warnings: undefined,
+    file: vhost.file ?? main.file,
+  };
+}
+
+/** The main server's own parts a vhost never takes from it (its vhosts, its name, its warnings). */
+function stripServer(main: RuleSet): RuleSet {
+  return { ...main, virtualHosts: undefined, server: undefined, warnings: undefined };
+}
