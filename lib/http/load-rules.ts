@@ -27,6 +27,8 @@ export function checkRulesInput(where: string, rules: unknown): void {
   if (typeof rules === 'string' || Array.isArray(rules)) return;
   if (rules === null || typeof rules !== 'object')
     throw optionsError(where, `rules must be ${RULES_INPUT}; got ${describeValue(rules)}`);
+  // a compiled RuleSet carries a `file` field of its own (possibly undefined)
+  if (isRuleSet(rules)) return;
   if ('file' in rules) {
     if (typeof rules.file !== 'string' || rules.file === '')
       throw optionsError(
