@@ -576,6 +576,8 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
       documentRoot: root,
       serverName: options.serverName,
       serverAliases: options.serverAliases,
+      // a <VirtualHost>'s UseCanonicalName (site/virtual-hosts.ts); Off otherwise
+      useCanonicalName: serverRules?.server?.useCanonicalName,
     },
     directorySlash: options.directorySlash ?? true,
     directoryIndex: options.directoryIndex ?? ['index.html'],

@@ -43,6 +43,7 @@ export interface SiteHandler<
 /** The site() options the dispatcher reads or passes on to each vhost's site(). */
 interface VirtualHostOptions {
   readonly root: string;
+  readonly allowedRoots?: readonly string[];
   readonly config?: RulesInput;
   readonly serverName?: string;
   readonly serverAliases?: readonly string[];
@@ -125,6 +126,9 @@ export function virtualHostSite<
     const handler = makeSite({
       ...options,
       root: server?.documentRoot ?? options.root,
+      // the main server's document root stays servable (an Alias or a rewrite into it), as the
+      // allowed roots do: modrewrite serves no folder the configuration does not name
+      allowedRoots: [...(options.allowedRoots ?? []), options.root],
       config: vhost.ruleSet,
       serverName,
       serverAliases: server?.aliases,

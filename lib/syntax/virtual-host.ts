@@ -132,10 +132,10 @@ export function virtualHostOpening(
   const opener = '<VirtualHost';
   // core.c: ap_check_cmd_context(cmd, GLOBAL_ONLY)
   if (where.virtualHost)
-    return { error: '<VirtualHost cannot occur within <VirtualHost> section', skip: true, opener };
+    return { error: '<VirtualHost> cannot occur within <VirtualHost> section', skip: true, opener };
   if (where.inSection)
     return {
-      error: `<VirtualHost cannot occur within ${where.inSection}> section`,
+      error: `<VirtualHost not allowed in ${where.inSection}> context`,
       skip: true,
       opener,
     };
