@@ -208,16 +208,16 @@ export function parseLines(
 
 /** A section problem as a load problem (an unknown section is skipped with `ignoreUnknownDirectives`). */
 function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: ProblemSink): void {
-  if (p.kind === 'context') {
+  if (p.type === 'context') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_CONTEXT', p.message, p.pos);
     return;
   }
-  if (p.kind === 'unknown') {
+  if (p.type === 'unknown') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_UNKNOWN_DIRECTIVE', p.message, p.pos);
     return;
   }
   const code =
-    p.kind === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.kind === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
+    p.type === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.type === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
   sink.add(code, p.message, p.pos);
 }
 
