@@ -251,7 +251,7 @@ function serverSetting(
   const value = args[0]!;
   if (name === 'UseCanonicalName' && !/^(on|off|dns)$/i.test(value))
     return fail('ERR_DIRECTIVE_ARGS', 'UseCanonicalName must be On, Off or DNS');
-  if (name === 'ServerName' && /[/?#@]/.test(value))
+  if (name === 'ServerName' && /[/?#@]/.test(value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')))
     return fail('ERR_DIRECTIVE_ARGS', `Invalid ServerName "${value}" use a fully qualified name`);
   if (name === 'DocumentRoot' && !where.virtualHost)
     return fail(
