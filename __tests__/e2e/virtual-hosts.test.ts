@@ -109,6 +109,10 @@ test('serve without --vhost-port: vhosts written for *:80 do not match another p
   try {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     expect((await request(base).get('/').set('Host', 'www.shop.test')).text).toBe('MAIN\n');
+    expect((await request(base).get('/').set('Host', 'blog.test')).text).toBe('MAIN\n');
+    const told = c.err.filter((l) => l.includes('no <VirtualHost> is listed for port'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('--vhost-port');
   } finally {
     await new Promise((r) => server.close(r));
   }

@@ -574,7 +574,8 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
     allowedRoots: roots,
     server: {
       documentRoot: root,
-      serverName: options.serverName,
+      // the option, else the config's own ServerName (core's, as in a <VirtualHost>)
+      serverName: options.serverName ?? serverRules?.server?.serverName,
       serverAliases: options.serverAliases,
       // a <VirtualHost>'s UseCanonicalName (site/virtual-hosts.ts); Off otherwise
       useCanonicalName: serverRules?.server?.useCanonicalName,

@@ -136,11 +136,24 @@ export function virtualHostSite<
     return { vhost, serverName, handler };
   });
   const programs = ownedPrograms(options.config, ruleSet, options.maps);
+  // as Apache, a port no vhost is listed for is the main server's; said once per port, since a
+  // config written for *:80 served on another port is more likely a mistake than a wish
+  const told = new Set<number>();
+  const noVirtualHostFor = (port: number): void => {
+    if (told.has(port)) return;
+    told.add(port);
+    log(
+      `modrewrite: no <VirtualHost> is listed for port ${port}: the main server (${options.root}) answers; serve --vhost-port N / site({ vhostPort }) names the port the vhosts are written for`,
+    );
+  };
   const choose = (req: IncomingMessage): H => {
     const socket = req.socket;
     const port = options.vhostPort ?? socket?.localPort ?? 0;
     const chain = addressChain(candidates, localIp(socket?.localAddress), port);
-    if (!chain.length) return main;
+    if (!chain.length) {
+      noVirtualHostFor(port);
+      return main;
+    }
     return byName(chain, requestHost(req))?.handler ?? chain[0]!.handler;
   };
   const middleware = (req: Req, res: Res, next?: Next): void => choose(req)(req, res, next);
