@@ -160,3 +160,15 @@ test('site(): a <VirtualHost> in an .htaccess is a 500 for that directory, not a
   expect(res.status).toBe(500);
   expect(logged.join('\n')).toContain('<VirtualHost not allowed here');
 });
+
+test('modrewrite test --config with vhosts explains the vhost the Host reaches (port 80)', async () => {
+  const c = capture();
+  const conf = join(tmp, 'conf/example.conf');
+  const args = ['test', '--config', conf, '--root', join(tmp, 'main')];
+  expect(await main([...args, '-H', 'Host: shop.test', '/cart'], c.io)).toBe(0);
+  expect(c.out.join('\n')).toContain('result: redirect 301 to http://www.shop.test/cart');
+  const blog = capture();
+  // the blog vhost has no RewriteEngine (nor has the main server): off, as in Apache
+  expect(await main([...args, '-H', 'Host: blog.test', '/cart'], blog.io)).toBe(1);
+  expect(blog.out.join('\n')).toContain('RewriteEngine off');
+});

@@ -143,3 +143,96 @@ export function mergeVirtualHost(main: RuleSet, vhost: RuleSet): RuleSet {
 function stripServer(main: RuleSet): RuleSet {
   return { ...main, virtualHosts: undefined, server: undefined, warnings: undefined };
 }
+
+/** What the choice of a vhost looks at (vhost.c: the connection's local address, the request's host). */
+export interface VirtualHostQuery {
+  /** The local IP the request came in on (`::ffff:` dropped); undefined: only `*` vhosts match. */
+  readonly ip?: string;
+  /** The local port (or the port the vhosts stand for). */
+  readonly port: number;
+  /** The request's host, as hostOfRequest() gives it; undefined: none. */
+  readonly host?: string;
+}
+
+/**
+ * The vhost Apache would give a request (undefined: the main server's), by
+ * `ap_update_vhost_given_ip` then `update_server_from_aliases`: the vhosts of the best address
+ * match in config order (the IP with this port, the IP with any port, `*` with this port, `*`
+ * with any port); among them the first whose ServerName (its own, else `mainServerName`),
+ * ServerAlias or wildcard alias is the host, else the first whose address is the host, else the
+ * first listed.
+ */
+export function chooseVirtualHost(
+  virtualHosts: readonly CompiledVirtualHost[],
+  query: VirtualHostQuery,
+  mainServerName?: string,
+): CompiledVirtualHost | undefined {
+  const chain = addressChain(virtualHosts, query.ip, query.port);
+  if (!chain.length) return undefined;
+  const { host } = query;
+  if (host === undefined) return chain[0];
+  const named = chain.find((v) => matchesAliases(v, host, mainServerName));
+  if (named) return named;
+  const byAddress = chain.find((v) => v.addresses.some((a) => sameAddress(a.text, host)));
+  return byAddress ?? chain[0];
+}
+
+function addressChain(
+  virtualHosts: readonly CompiledVirtualHost[],
+  ip: string | undefined,
+  port: number,
+): CompiledVirtualHost[] {
+  const tiers: [string | undefined, number][] = [
+    [ip, port],
+    [ip, 0],
+    ['*', port],
+    ['*', 0],
+  ];
+  for (const [wantIp, wantPort] of tiers) {
+    if (wantIp === undefined) continue;
+    const chain = virtualHosts.filter((v) =>
+      v.addresses.some((a) => a.ip === wantIp && a.port === wantPort),
+    );
+    if (chain.length) return chain;
+  }
+  return [];
+}
+
+function sameAddress(text: string, host: string): boolean {
+  return text.replace(/^\[|\]$/g, '').toLowerCase() === host;
+}
+
+/** vhost.c matches_aliases: ServerName, ServerAlias names, then wildcard aliases. */
+function matchesAliases(
+  vhost: CompiledVirtualHost,
+  host: string,
+  mainServerName: string | undefined,
+): boolean {
+  const server = vhost.ruleSet.server;
+  const name = server?.serverName ?? mainServerName;
+  if (name?.toLowerCase() === host) return true;
+  if (server?.aliases?.includes(host)) return true;
+  return server?.wildAliases?.some((w) => wildcardMatches(w, host)) ?? false;
+}
+
+/** ap_strcasecmp_match: `*` any run (also of dots), `?` one character; both sides lower case. */
+export function wildcardMatches(pattern: string, host: string): boolean {
+  let source = '^';
+  for (const c of pattern)
+    source += c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(source + '$', 's').test(host);
+}
+
+/**
+ * The request's host as vhost.c fix_hostname leaves it: from an absolute-form target, else the
+ * Host header; port and trailing dots dropped, lower case. undefined: none.
+ */
+export function hostOfRequest(url: string, hostHeader: string | undefined): string | undefined {
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url);
+  const raw = absolute ? absolute[1]!.replace(/^[^@]*@/, '') : hostHeader;
+  if (!raw) return undefined;
+  const v6 = /^\[([^\]]*)\]/.exec(raw);
+  const host = v6 ? v6[1]! : raw.replace(/:[0-9]*$/, '');
+  const name = host.replace(/\.+$/, '').toLowerCase();
+  return name === '' ? undefined : name;
+}

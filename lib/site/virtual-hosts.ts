@@ -20,10 +20,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { RuleSet } from '../compile/ruleset.js';
-import type { CompiledVirtualHost } from '../compile/virtual-host.js';
+import {
+  chooseVirtualHost,
+  hostOfRequest,
+  type CompiledVirtualHost,
+} from '../compile/virtual-host.js';
 import { loadRules, ownedPrograms } from '../http/load-rules.js';
 import type { Next, RulesInput } from '../http/types.js';
-import type { VirtualHostAddress } from '../syntax/virtual-host.js';
 
 /** What site() returns, as far as the dispatcher uses it. */
 export interface SiteHandler<
@@ -90,8 +93,6 @@ export function virtualHostConfig(options: VirtualHostOptions): RuleSet | undefi
 /** One vhost's site() and what it is chosen by. */
 interface Candidate<H> {
   readonly vhost: CompiledVirtualHost;
-  /** Its ServerName, or the main server's when it has none (vhost.c ap_fini_vhost_config). */
-  readonly serverName: string | undefined;
   readonly handler: H;
 }
 
@@ -122,7 +123,7 @@ export function virtualHostSite<
   const candidates: Candidate<H>[] = ruleSet.virtualHosts!.map((vhost) => {
     const server = vhost.ruleSet.server;
     // a vhost without ServerName has the main server's (vhost.c ap_fini_vhost_config)
-    const serverName = server?.serverName ?? ruleSet.server?.serverName ?? options.serverName;
+    const serverName = server?.serverName ?? options.serverName ?? ruleSet.server?.serverName;
     const handler = makeSite({
       ...options,
       root: server?.documentRoot ?? options.root,
@@ -133,7 +134,7 @@ export function virtualHostSite<
       serverName,
       serverAliases: server?.aliases,
     });
-    return { vhost, serverName, handler };
+    return { vhost, handler };
   });
   const programs = ownedPrograms(options.config, ruleSet, options.maps);
   // as Apache, a port no vhost is listed for is the main server's; said once per port, since a
@@ -146,15 +147,20 @@ export function virtualHostSite<
       `modrewrite: no <VirtualHost> is listed for port ${port}: the main server (${options.root}) answers; serve --vhost-port N / site({ vhostPort }) names the port the vhosts are written for`,
     );
   };
+  const byVhost = new Map(candidates.map((c) => [c.vhost, c.handler]));
+  const mainName = options.serverName ?? ruleSet.server?.serverName;
   const choose = (req: IncomingMessage): H => {
     const socket = req.socket;
     const port = options.vhostPort ?? socket?.localPort ?? 0;
-    const chain = addressChain(candidates, localIp(socket?.localAddress), port);
-    if (!chain.length) {
-      noVirtualHostFor(port);
-      return main;
-    }
-    return byName(chain, requestHost(req))?.handler ?? chain[0]!.handler;
+    const query = {
+      ip: localIp(socket?.localAddress),
+      port,
+      host: hostOfRequest(req.url ?? '', req.headers.host),
+    };
+    const chosen = chooseVirtualHost(ruleSet.virtualHosts!, query, mainName);
+    if (chosen) return byVhost.get(chosen)!;
+    noVirtualHostFor(port);
+    return main;
   };
   const middleware = (req: Req, res: Res, next?: Next): void => choose(req)(req, res, next);
   const upgrade: H['upgrade'] = (req, socket, head, next) =>
@@ -171,74 +177,4 @@ export function virtualHostSite<
 function localIp(address: string | undefined): string {
   const a = (address ?? '').toLowerCase();
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
-}
-
-/**
- * ap_update_vhost_given_ip: the vhosts of the best address match, in config order (an exact IP
- * with this port, the IP with any port, `*` with this port, `*` with any port).
- */
-function addressChain<C extends Candidate<unknown>>(
-  candidates: readonly C[],
-  ip: string,
-  port: number,
-): C[] {
-  const tiers: [string, number][] = [
-    [ip, port],
-    [ip, 0],
-    ['*', port],
-    ['*', 0],
-  ];
-  for (const [wantIp, wantPort] of tiers) {
-    const chain = candidates.filter((c) =>
-      c.vhost.addresses.some((a) => a.ip === wantIp && a.port === wantPort),
-    );
-    if (chain.length) return chain;
-  }
-  return [];
-}
-
-/**
- * The request's host as vhost.c fix_hostname leaves it: from an absolute-form target, else the
- * Host header; port and trailing dots dropped, lower case. undefined: none.
- */
-export function requestHost(req: IncomingMessage): string | undefined {
-  const url = req.url ?? '';
-  const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url);
-  const raw = absolute ? absolute[1]!.replace(/^[^@]*@/, '') : req.headers.host;
-  if (!raw) return undefined;
-  const v6 = /^\[([^\]]*)\]/.exec(raw);
-  const host = v6 ? v6[1]! : raw.replace(/:[0-9]*$/, '');
-  const name = host.replace(/\.+$/, '').toLowerCase();
-  return name === '' ? undefined : name;
-}
-
-/** update_server_from_aliases: the first vhost whose names match, else whose address is the host. */
-function byName<C extends Candidate<unknown>>(
-  chain: readonly C[],
-  host: string | undefined,
-): C | undefined {
-  if (host === undefined) return undefined;
-  const named = chain.find((c) => matchesAliases(c, host));
-  if (named) return named;
-  return chain.find((c) => c.vhost.addresses.some((a) => sameAddress(a, host)));
-}
-
-function sameAddress(address: VirtualHostAddress, host: string): boolean {
-  return address.text.replace(/^\[|\]$/g, '').toLowerCase() === host;
-}
-
-/** vhost.c matches_aliases: ServerName, ServerAlias names, then wildcard aliases. */
-function matchesAliases(candidate: Candidate<unknown>, host: string): boolean {
-  if (candidate.serverName?.toLowerCase() === host) return true;
-  const server = candidate.vhost.ruleSet.server;
-  if (server?.aliases?.includes(host)) return true;
-  return server?.wildAliases?.some((w) => wildcardMatches(w, host)) ?? false;
-}
-
-/** ap_strcasecmp_match: `*` any run (also of dots), `?` one character; both sides lower case. */
-export function wildcardMatches(pattern: string, host: string): boolean {
-  let source = '^';
-  for (const c of pattern)
-    source += c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(source + '$', 's').test(host);
 }
