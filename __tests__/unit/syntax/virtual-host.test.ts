@@ -9,7 +9,11 @@ import { compileText } from '../../../lib/compile/compile';
 import type { RuleSet } from '../../../lib/compile/ruleset';
 import { RewriteError } from '../../../lib/errors';
 import { parseVirtualHostAddress } from '../../../lib/syntax/virtual-host';
-import { hostOfRequest, wildcardMatches } from '../../../lib/compile/virtual-host';
+import {
+  chooseVirtualHost,
+  hostOfRequest,
+  wildcardMatches,
+} from '../../../lib/compile/virtual-host';
 
 /** A server config as site() reads it: the RuleSet, or the load error's messages. */
 function load(text: string): RuleSet | string {
@@ -161,5 +165,42 @@ describe('the host a request names (fix_hostname) and wildcard aliases (ap_strca
     ['a.b', 'axb', false],
   ])('%s ~ %s', (pattern, host, want) => {
     expect(wildcardMatches(pattern, host)).toBe(want);
+  });
+});
+
+describe('the vhost a request reaches (ap_update_vhost_given_ip, update_server_from_aliases)', () => {
+  const config = [
+    '<VirtualHost *:80>\nServerName a.test\n</VirtualHost>',
+    '<VirtualHost *:80>\nServerAlias *.b.test\n</VirtualHost>',
+    '<VirtualHost *:*>\nServerName any.test\n</VirtualHost>',
+    '<VirtualHost 192.0.2.1:80>\nServerName ip.test\n</VirtualHost>',
+    '<VirtualHost *:443>\nServerName a.test\n</VirtualHost>',
+  ].join('\n');
+  const { virtualHosts } = load(config) as RuleSet;
+  const indexOf = (ip: string | undefined, port: number, host?: string): number | undefined => {
+    const chosen = chooseVirtualHost(virtualHosts!, { ip, port, host }, 'main.test');
+    return chosen && virtualHosts!.indexOf(chosen);
+  };
+  test.each([
+    ['127.0.0.1', 80, 'a.test', 0],
+    ['127.0.0.1', 80, 'x.b.test', 1],
+    ['127.0.0.1', 80, 'main.test', 1],
+    ['127.0.0.1', 80, 'unknown.test', 0],
+    ['127.0.0.1', 80, undefined, 0],
+    ['127.0.0.1', 80, 'any.test', 0],
+    ['127.0.0.1', 8080, 'a.test', 2],
+    ['127.0.0.1', 443, 'a.test', 4],
+    ['192.0.2.1', 80, 'a.test', 3],
+    ['192.0.2.1', 8080, 'a.test', 2],
+    [undefined, 80, 'x.b.test', 1],
+  ])('%s port %i, Host %s', (ip, port, host, want) => {
+    expect(indexOf(ip, port, host)).toBe(want);
+  });
+
+  test('no vhost for the address: the main server (undefined)', () => {
+    const only80 = load('<VirtualHost *:80>\nServerName a.test\n</VirtualHost>\n') as RuleSet;
+    expect(
+      chooseVirtualHost(only80.virtualHosts!, { ip: '127.0.0.1', port: 8080 }),
+    ).toBeUndefined();
   });
 });
