@@ -171,7 +171,7 @@ function compileParsed(
 ): RuleSet {
   const { directives, containers } = parsed;
   const set = compileDirectives(directives, options, sink);
-  const server = serverSettings(directives);
+  const server = serverSettings(directives, serverRootOf(options));
   const withServer = server ? { ...set, server } : set;
   const sections = containers?.length
     ? withSections(withServer, containers, parseOptions, options, sink)

@@ -5,6 +5,7 @@
  * (server/config.c `ap_fixup_virtual_hosts`): each module's server merge, and the main server's
  * per-directory defaults under the vhost's. site/virtual-hosts.ts chooses among them per request.
  */
+import { resolve } from 'node:path';
 import type { SourcePosition } from '../errors.js';
 import type { ParseResult } from '../syntax/parse.js';
 import type {
@@ -41,7 +42,10 @@ export interface CompiledVirtualHost {
 export type CompileServerBody = (body: VirtualHostBody) => RuleSet;
 
 /** The ServerSetting directives of one server config, folded (the last of each wins, aliases add up). */
-export function serverSettings(directives: readonly Directive[]): ServerSettings | undefined {
+export function serverSettings(
+  directives: readonly Directive[],
+  serverRoot: string,
+): ServerSettings | undefined {
   const settings = directives.filter(
     (d): d is ServerSettingDirective => d.type === 'ServerSetting',
   );
@@ -54,7 +58,8 @@ export function serverSettings(directives: readonly Directive[]): ServerSettings
   for (const d of settings) {
     const value = d.args[0]!;
     if (d.name === 'ServerName') serverName = hostOfServerName(value);
-    else if (d.name === 'DocumentRoot') documentRoot = value.replace(/(.)\/+$/, '$1');
+    // core.c set_document_root: relative to the ServerRoot (here: the config file's folder)
+    else if (d.name === 'DocumentRoot') documentRoot = resolve(serverRoot, value);
     else if (d.name === 'UseCanonicalName') useCanonicalName = value.toLowerCase() !== 'off';
     else
       for (const name of d.args) {

@@ -258,7 +258,5 @@ function serverSetting(
       'ERR_CONTEXT',
       'DocumentRoot of the main server: modrewrite takes it as site({ root }) / serve --root (DocumentRoot is read inside <VirtualHost>)',
     );
-  if (name === 'DocumentRoot' && !value.startsWith('/'))
-    return fail('ERR_DIRECTIVE_ARGS', `DocumentRoot "${value}": modrewrite needs an absolute path`);
   return { type: 'ServerSetting', name, args, pos };
 }

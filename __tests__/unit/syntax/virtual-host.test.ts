@@ -69,6 +69,7 @@ describe('a server config with vhosts, compiled', () => {
       { aliases: ['a.test'], wildAliases: ['*.b.test', 'x?.test'] },
     ],
     ['DocumentRoot /srv/www/', { documentRoot: '/srv/www' }],
+    ['DocumentRoot "/srv//www/./x/.."', { documentRoot: '/srv/www' }],
     ['UseCanonicalName On', { useCanonicalName: true }],
     ['UseCanonicalName DNS', { useCanonicalName: true }],
   ])('%s', (line, want) => {
@@ -110,13 +111,18 @@ describe('a server config with vhosts, compiled', () => {
     ['<VirtualHost *>\nServerName a\n', /<VirtualHost> was not closed/],
     ['ServerAlias a.test\n', /ServerAlias only used in <VirtualHost>/],
     ['DocumentRoot /srv\n', /DocumentRoot of the main server/],
-    ['<VirtualHost *>\nDocumentRoot srv\n</VirtualHost>\n', /needs an absolute path/],
     ['<VirtualHost *>\nServerName a b\n</VirtualHost>\n', /ServerName takes one argument/],
     ['<VirtualHost *>\nUseCanonicalName maybe\n</VirtualHost>\n', /must be On, Off or DNS/],
     ['<VirtualHost *>\nCustomLog x\n</VirtualHost>\n', /CustomLog takes 2 to 3 argument/],
     ['<Directory /srv>\nServerName a\n</Directory>\n', /ServerName not allowed here/],
   ])('refused: %j', (text, message) => {
     expect(load(text)).toMatch(message);
+  });
+
+  test('a relative DocumentRoot is resolved against the ServerRoot (mapRoot, else the file folder)', () => {
+    const text = '<VirtualHost *>\nDocumentRoot www\n</VirtualHost>\n';
+    const rs = compileText(text, { context: 'server', siteDirectives: true, mapRoot: '/etc/site' });
+    expect(rs.virtualHosts![0]!.ruleSet.server?.documentRoot).toBe('/etc/site/www');
   });
 
   test('LogLevel is allowed in <Directory>; logging directives warn WARN_NO_EFFECT once per body', () => {
