@@ -181,10 +181,20 @@ function mapTimeoutValue(p: Parsed): number | undefined {
   return ms;
 }
 
+/** `--vhost-port N`: undefined (the listening port) or a TCP port number. */
+function vhostPortValue(p: Parsed): number | undefined {
+  const given = text(p, 'vhost-port');
+  if (given === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(given) || Number(given) > 65535)
+    throw new UsageError(`--vhost-port must be a port number, got '${given}'`, 'serve');
+  return Number(given);
+}
+
 /** `serve`: a cluster primary (--workers), or this process serves (cli/serve-cluster.ts). */
 async function serve(p: Parsed, io: CliIo): Promise<http.Server | number> {
   checkServeValues(p);
   mapTimeoutValue(p);
+  vhostPortValue(p);
   const root = documentRoot(text(p, 'root')!);
   const config = text(p, 'config');
   const banner = (host: string, port: number): string =>
@@ -199,6 +209,7 @@ async function serveHere(
 ): Promise<http.Server> {
   const port = checkServeValues(p);
   const mapTimeout = mapTimeoutValue(p);
+  const vhostPort = vhostPortValue(p);
   const root = documentRoot(text(p, 'root')!);
   const config = text(p, 'config');
   const serverName = text(p, 'server-name');
@@ -235,6 +246,7 @@ async function serveHere(
       log: (m) => io.err(m),
       proxy: px,
       mapTimeout,
+      vhostPort,
     });
   } catch (err) {
     await px.close();

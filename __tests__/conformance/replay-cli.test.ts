@@ -89,11 +89,14 @@ describe.each(files)('%s through modrewrite serve', (file) => {
   let docroot = '';
   beforeAll(async () => {
     serverRoot = mkdtempSync(join(tmpdir(), 'modrewrite-cli-'));
+    // a case that names the listening port ({PORT}: <VirtualHost *:{PORT}>) gets a free one first
+    const fixedPort = kase.site && kase.rules.includes('{PORT}') ? await harness.deadPort() : 0;
     const vars = {
       DOCROOT: join(serverRoot, 'htdocs'),
       BACKEND: backend,
       SERVERROOT: serverRoot,
       DEADPORT: dead,
+      ...(fixedPort && { PORT: fixedPort }),
     };
     docroot = harness.writeFixtures(serverRoot, kase, vars);
     writeFileSync(join(serverRoot, 'site.conf'), configFor(kase, docroot, vars));
@@ -107,7 +110,7 @@ describe.each(files)('%s through modrewrite serve', (file) => {
         '--config',
         join(serverRoot, 'site.conf'),
         '--port',
-        '0',
+        String(fixedPort),
         '--server-name',
         'localhost',
         '--debug-headers',

@@ -145,8 +145,15 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
 }
 
 /** Site cases: the whole vhost is modrewrite's site() on node:http, nothing emulated. */
-function siteApp(kase: Case, docroot: string, serverRoot: string, backend: number) {
-  const vars = { DOCROOT: docroot, BACKEND: backend, SERVERROOT: serverRoot, DEADPORT: dead };
+function siteApp(kase: Case, docroot: string, serverRoot: string, backend: number, port: number) {
+  // PORT: the port the server listens on (a <VirtualHost *:{PORT}> names it)
+  const vars = {
+    DOCROOT: docroot,
+    BACKEND: backend,
+    SERVERROOT: serverRoot,
+    DEADPORT: dead,
+    PORT: port,
+  };
   const handler = site({
     root: docroot,
     config: harness.substitute(kase.rules, vars),
@@ -205,15 +212,14 @@ describe.each(files)('%s', (file) => {
       DEADPORT: dead,
     });
     try {
-      server = answerClientErrors(
-        http.createServer(
-          kase.site
-            ? siteApp(kase, docroot, serverRoot, backend)
-            : app(kase, docroot, serverRoot, backend),
-        ),
-      );
+      // the handler is made once the port is known (site cases may name it: {PORT})
+      const made: { handle?: http.RequestListener } = {};
+      server = answerClientErrors(http.createServer((req, res) => made.handle!(req, res)));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as AddressInfo).port;
+      made.handle = kase.site
+        ? siteApp(kase, docroot, serverRoot, backend, port)
+        : app(kase, docroot, serverRoot, backend);
     } catch (err) {
       loadError = err;
     }

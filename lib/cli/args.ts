@@ -63,7 +63,7 @@ export const SERVE: CommandSpec = {
       type: 'string',
       value: 'FILE',
       defaultText: 'none',
-      help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options, <Directory>/<Location> sections with AllowOverride); RewriteEngine is implied',
+      help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options, <Directory>/<Location> sections with AllowOverride, <VirtualHost> sections); RewriteEngine is implied',
     },
     {
       name: 'port',
@@ -85,6 +85,13 @@ export const SERVE: CommandSpec = {
       value: 'NAME',
       defaultText: 'the Host header',
       help: 'ServerName (SERVER_NAME, self-referential redirects)',
+    },
+    {
+      name: 'vhost-port',
+      type: 'string',
+      value: 'N',
+      defaultText: 'the listening port',
+      help: 'the port <VirtualHost addr:port> sections are matched against (e.g. 80 for a config written for *:80)',
     },
     {
       name: 'index',

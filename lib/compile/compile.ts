@@ -31,11 +31,14 @@ import type { ExpiresDirective, HeaderDirective } from '../syntax/headers.js';
 import { compileFilesMime, compileMime, withRemovals } from './mime.js';
 import {
   parse,
+  parseLines,
   ProblemSink,
   sourceLineLookup,
   type ConfigContext,
   type ParseOptions,
+  type ParseResult,
 } from '../syntax/parse.js';
+import { compileVirtualHosts, serverSettings } from './virtual-host.js';
 import type { ContainerBody, OverrideSpec } from '../syntax/directory-sections.js';
 import { compileSections } from './directory-sections.js';
 import { bytesToUtf8, utf8ToBytes } from '../common/bytes.js';
@@ -154,13 +157,32 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
     serverRoot: serverRootOf(options),
     regex: (pattern: string) => compilePcre(pattern, false),
   };
-  const { directives, containers } = parse(source, parseOptions, sink);
-  const set = compileDirectives(directives, options, sink);
-  const sections = containers?.length
-    ? withSections(set, containers, parseOptions, options, sink)
-    : set;
+  const compiled = compileParsed(parse(source, parseOptions, sink), parseOptions, options, sink);
   throwIfProblems(sink.problems);
-  return sections;
+  return compiled;
+}
+
+/** One server config's directives, sections and `<VirtualHost>` bodies compiled (compile/virtual-host.ts). */
+function compileParsed(
+  parsed: ParseResult,
+  parseOptions: ParseOptions,
+  options: CompileOptions,
+  sink: ProblemSink,
+): RuleSet {
+  const { directives, containers } = parsed;
+  const set = compileDirectives(directives, options, sink);
+  const server = serverSettings(directives, serverRootOf(options));
+  const withServer = server ? { ...set, server } : set;
+  const sections = containers?.length
+    ? withSections(withServer, containers, parseOptions, options, sink)
+    : withServer;
+  const withHosts = compileVirtualHosts(sections, parsed, (body) => {
+    const bodyOptions = { ...parseOptions, virtualHost: body.section };
+    return compileParsed(parseLines(body.lines, bodyOptions, sink), bodyOptions, options, sink);
+  });
+  // the vhosts' warnings too: the file's warnings are reported once, from the main server's set
+  if (withHosts === sections || !sink.warnings.length) return withHosts;
+  return { ...withHosts, warnings: [...sink.warnings] };
 }
 
 /** Apache's ServerRoot for relative paths in the rules (maps, `<IfFile>`). */
@@ -321,6 +343,9 @@ export function compileDirectives(
         break;
       case 'AllowOverride':
         // a <Directory> section's: compile/directory-sections.ts reads it
+        break;
+      case 'ServerSetting':
+        // ServerName, ServerAlias, DocumentRoot: compile/virtual-host.ts reads them
         break;
       default: {
         const never: never = d;

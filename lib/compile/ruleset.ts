@@ -12,6 +12,7 @@ import type { RewriteWarning } from '../errors.js';
 import type { FilesMime, MimeSettings } from './mime.js';
 import type { CompiledSection } from './directory-sections.js';
 import type { AliasConfig } from './alias.js';
+import type { CompiledVirtualHost, ServerSettings } from './virtual-host.js';
 
 export type CondTest =
   | { readonly type: 'regex'; readonly re: RegExp }
@@ -112,6 +113,10 @@ export interface RuleSet {
   readonly fallbackResource?: string | false;
   /** The server config's `<Directory>`/`<Location>` sections (site(), serve: site/directory-walk.ts). */
   readonly sections?: readonly CompiledSection[];
+  /** core's ServerName, ServerAlias, DocumentRoot, UseCanonicalName of this server config. */
+  readonly server?: ServerSettings;
+  /** The server config's `<VirtualHost>` sections, each merged over it (site/virtual-hosts.ts). */
+  readonly virtualHosts?: readonly CompiledVirtualHost[];
 }
 
 /** One `<Files>`/`<FilesMatch>` section's non-access directives and its file-name test. */

@@ -11,6 +11,11 @@ import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { compileText, type CompileOptions } from '../compile/compile.js';
 import { chooseContext, withImpliedEngine } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
+import {
+  chooseVirtualHost,
+  hostOfRequest,
+  type CompiledVirtualHost,
+} from '../compile/virtual-host.js';
 import { compileTyped, type TypedRule } from '../compile/typed.js';
 import type { EvaluateInput } from '../engine/context.js';
 import { evaluateDirectory, evaluateServer } from '../engine/evaluate.js';
@@ -194,10 +199,14 @@ export function run(
   request: ExplainRequest,
   compiled?: RuleSet,
 ): ExplainResult | Promise<ExplainResult> {
-  const ruleSet = compiled ?? compileSource(source);
-  const context = chooseContext(source.context, source.file).context;
-  const documentRoot = source.documentRoot ?? DEFAULT_DOCUMENT_ROOT;
   const target = splitUrl(request.url);
+  const whole = compiled ?? compileSource(source);
+  // a config with <VirtualHost> sections: the vhost this request would reach (as site() picks it)
+  const vhost = explainedVirtualHost(whole, source, request, target);
+  const ruleSet = vhost?.ruleSet ?? whole;
+  const context = chooseContext(source.context, source.file).context;
+  const documentRoot =
+    vhost?.ruleSet.server?.documentRoot ?? source.documentRoot ?? DEFAULT_DOCUMENT_ROOT;
   const server: ServerInfo = {
     documentRoot,
     serverName: source.serverName ?? 'localhost',
@@ -227,6 +236,22 @@ export function run(
   return evaluation.then((done) =>
     assemble(ruleSet, context, done, events.slice(lastAttempt(events))),
   );
+}
+
+/** The `<VirtualHost>` of `ruleSet` a request reaches on port 80 (443 when secure); undefined: none. */
+function explainedVirtualHost(
+  ruleSet: RuleSet,
+  source: ExplainSource,
+  request: ExplainRequest,
+  target: Target,
+): CompiledVirtualHost | undefined {
+  if (!ruleSet.virtualHosts?.length) return undefined;
+  const serverName = source.serverName ?? 'localhost';
+  const header = Object.entries(request.headers ?? {}).find(([k]) => k.toLowerCase() === 'host');
+  const given = typeof header?.[1] === 'string' ? header[1] : header?.[1]?.[0];
+  const host = hostOfRequest(request.url, target.host ?? given ?? serverName);
+  const port = target.secure || request.secure ? 443 : 80;
+  return chooseVirtualHost(ruleSet.virtualHosts, { port, host }, serverName);
 }
 
 /** Where the last attempt of an evaluation began (its first non-redirected pass). */

@@ -100,6 +100,12 @@ export function checkSiteOptions(options: unknown): void {
     debugHeaders: 'boolean',
     log: 'function',
   });
+  const vhostPort = (options as { vhostPort?: unknown }).vhostPort;
+  if (vhostPort !== undefined && !(Number.isInteger(vhostPort) && (vhostPort as number) >= 0))
+    throw optionsError(
+      'site()',
+      `option \`vhostPort\` must be a port number, got ${describeValue(vhostPort)}`,
+    );
   const { symlinks, htaccess, fileCache } = options as {
     symlinks?: unknown;
     htaccess?: unknown;

@@ -27,6 +27,8 @@ export function checkRulesInput(where: string, rules: unknown): void {
   if (typeof rules === 'string' || Array.isArray(rules)) return;
   if (rules === null || typeof rules !== 'object')
     throw optionsError(where, `rules must be ${RULES_INPUT}; got ${describeValue(rules)}`);
+  // a compiled RuleSet carries a `file` field of its own (possibly undefined)
+  if (isRuleSet(rules)) return;
   if ('file' in rules) {
     if (typeof rules.file !== 'string' || rules.file === '')
       throw optionsError(
@@ -66,6 +68,8 @@ export function loadRules(
   };
   if (typeof rules === 'string') return compileText(rules, co);
   if (Array.isArray(rules)) return compileTyped(rules as readonly TypedRule[], co);
+  // a compiled RuleSet keeps the name of the file it came from: it is used as it is, not re-read
+  if (isRuleSet(rules)) return rules;
   const file = rulesFile(rules);
   if (file === undefined) return rules as RuleSet;
   const path = resolve(file);

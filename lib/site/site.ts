@@ -43,6 +43,7 @@ import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { directoryWalk } from './directory-walk.js';
+import { virtualHostConfig, virtualHostSite } from './virtual-hosts.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import {
   fileSettingsFor,
@@ -112,6 +113,11 @@ export interface SiteOptions<
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
   /** How long one request may wait for asynchronous map answers, in ms; then 500 (ERR_MAP_TIMEOUT, logged). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
   readonly mapTimeout?: number;
+  /**
+   * The port `<VirtualHost addr:port>` sections are matched against (the port Apache listened
+   * on for this config, e.g. 80 when serve runs on 8080). @default the connection's local port
+   */
+  readonly vhostPort?: number;
   /** Names `<IfDefine>` sees as defined (in `config` and every `.htaccess`), like `apache2 -D NAME`. @default [] */
   readonly defines?: readonly string[];
   /** Folder relative map paths in `config` resolve against. @default the config file's folder, else cwd */
@@ -159,6 +165,9 @@ export function site<
   ) => void;
   close: () => void;
 } {
+  // <VirtualHost> sections: one site() per vhost, chosen per request (site/virtual-hosts.ts)
+  const vhosts = virtualHostConfig(options);
+  if (vhosts) return virtualHostSite(options, vhosts, site<Req, Res>);
   const { config, serverRules, store, roots, trust, traceFn } = resolveSite(options);
   const symlinks = options.symlinks ?? 'inside';
   const fallthrough = options.fallthrough ?? true;
@@ -565,8 +574,11 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
     allowedRoots: roots,
     server: {
       documentRoot: root,
-      serverName: options.serverName,
+      // the option, else the config's own ServerName (core's, as in a <VirtualHost>)
+      serverName: options.serverName ?? serverRules?.server?.serverName,
       serverAliases: options.serverAliases,
+      // a <VirtualHost>'s UseCanonicalName (site/virtual-hosts.ts); Off otherwise
+      useCanonicalName: serverRules?.server?.useCanonicalName,
     },
     directorySlash: options.directorySlash ?? true,
     directoryIndex: options.directoryIndex ?? ['index.html'],

@@ -4,6 +4,7 @@ import type { FilesSection, IfCondition } from './sections.js';
 import type { ExpiresDirective, HeaderDirective } from './headers.js';
 import type { AuthzFrame, LimitSection } from './limit.js';
 import type { AllowOverrideDirective } from './directory-sections.js';
+import type { ServerSettingDirective } from './virtual-host.js';
 
 /** A source argument and where it starts. */
 export interface Arg {
@@ -196,7 +197,8 @@ export type Directive =
   | RedirectDirective
   | AliasDirective
   | FallbackResourceDirective
-  | AllowOverrideDirective;
+  | AllowOverrideDirective
+  | ServerSettingDirective;
 
 export interface ParsedConfig {
   readonly file?: string;

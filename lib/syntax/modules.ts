@@ -61,6 +61,15 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         '<LocationMatch',
         'AllowOverride',
         'AllowOverrideList',
+        // site() and serve's server config (syntax/virtual-host.ts)
+        '<VirtualHost',
+        'ServerName',
+        'ServerAlias',
+        'DocumentRoot',
+        'UseCanonicalName',
+        'ErrorLog',
+        'LogLevel',
+        'ServerAdmin',
       ],
       overrideOf: new Map([
         ['options', 'Options'],
@@ -226,6 +235,11 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       directives: [...MIME_MODULE_DIRECTIVES.negotiation],
       override: 'FileInfo',
     },
+  ],
+  // compiled into Debian's Apache; CustomLog & co. are accepted without effect (WARN_NO_EFFECT)
+  [
+    'mod_log_config.c',
+    { symbol: 'log_config_module', directives: ['CustomLog', 'TransferLog', 'LogFormat'] },
   ],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],

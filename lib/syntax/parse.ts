@@ -37,6 +37,12 @@ import {
   type SectionProblem,
   type ScopedLine,
 } from './sections.js';
+import {
+  serverDirective,
+  virtualHostOpening,
+  type VirtualHostBody,
+  type VirtualHostSection,
+} from './virtual-host.js';
 
 export type ConfigContext = 'server' | 'directory';
 
@@ -70,6 +76,8 @@ export interface ParseOptions {
   readonly section?: ContainerSection;
   /** @internal An `.htaccess` read under this `AllowOverride`: other directives are refused. */
   readonly overrides?: OverrideSpec;
+  /** @internal The body of this `<VirtualHost>` is read (server context). */
+  readonly virtualHost?: VirtualHostSection;
 }
 
 /** The access directives by lower-case name. */
@@ -85,6 +93,8 @@ export interface ParseResult {
   readonly problems: RewriteProblem[];
   /** The `<Directory>`/`<Location>` sections of a server config, bodies unread. */
   readonly containers?: readonly ContainerBody[];
+  /** The `<VirtualHost>` sections of a site's server config, bodies unread. */
+  readonly virtualHosts?: readonly VirtualHostBody[];
 }
 
 /** A helper that records a positioned problem with its code frame. */
@@ -159,6 +169,8 @@ export function parseLines(
   const context = options.context ?? 'server';
   const directives: Directive[] = [];
   const containers: ContainerBody[] = [];
+  const virtualHosts: VirtualHostBody[] = [];
+  const where = { ...options, context, inSection: options.section?.opener };
   const lines = scopedLines(
     logical,
     {
@@ -166,6 +178,7 @@ export function parseLines(
       filesSections: options.accessControl === true,
       ifSections: options.siteDirectives === true,
       containers: (lower, args, pos) =>
+        virtualHostOpening(lower, args, pos, where, virtualHosts) ??
         containerOpening(lower, args, pos, { ...options, context }, containers),
     },
     (p) => reportSectionProblem(p, options, sink),
@@ -190,21 +203,21 @@ export function parseLines(
     // inside <If>: the chain goes with the directive (only APPLIED_IN_IF ones get here)
     if (d) directives.push(scoped.when && !d.when ? { ...d, when: scoped.when } : d);
   }
-  return { directives, problems: sink.problems, containers };
+  return { directives, problems: sink.problems, containers, virtualHosts };
 }
 
 /** A section problem as a load problem (an unknown section is skipped with `ignoreUnknownDirectives`). */
 function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: ProblemSink): void {
-  if (p.kind === 'context') {
+  if (p.type === 'context') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_CONTEXT', p.message, p.pos);
     return;
   }
-  if (p.kind === 'unknown') {
+  if (p.type === 'unknown') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_UNKNOWN_DIRECTIVE', p.message, p.pos);
     return;
   }
   const code =
-    p.kind === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.kind === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
+    p.type === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.type === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
   sink.add(code, p.message, p.pos);
 }
 
@@ -532,6 +545,12 @@ function parseLine(
     case 'aliasmatch':
       return aliasDirective(name, line, rest, context, options, sink);
     default: {
+      const where = { ...options, context, inSection: options.section?.opener };
+      const server = serverDirective(name, parseConfWords(line, rest), where, pos, sink);
+      if (server !== null)
+        return server && !('type' in server)
+          ? { type: 'Mime', ...server, effect: 'no-effect', pos }
+          : server;
       const mime = parseMimeDirective(name, parseConfWords(line, rest), context, pos);
       if (mime && !mime.ok) sink.add(mime.code, mime.message, mime.pos);
       if (mime) return mime.ok ? { type: 'Mime', ...mime.directive, pos } : undefined;

@@ -58,7 +58,7 @@ export type IfCondition = readonly IfTest[];
 
 /** One problem found while reading sections (the caller adds its code frame). */
 export interface SectionProblem {
-  readonly kind: 'args' | 'nesting' | 'unknown' | 'limit' | 'context';
+  readonly type: 'args' | 'nesting' | 'unknown' | 'limit' | 'context';
   readonly message: string;
   readonly pos: SourcePosition;
 }
@@ -350,279 +350,272 @@ export function scopedLines(
   env: SectionEnvironment,
   report: (p: SectionProblem) => void,
 ): ScopedLine[] {
-  const out: ScopedLine[] = [];
-  // core's Define/UnDefine (EXEC_ON_READ) change what the <IfDefine> sections after them see
-  const defines = [...(env.defines ?? [])];
-  env = { ...env, defines };
-  let files: FilesSection | undefined;
-  let when: IfCondition | undefined;
+  return new SectionReader(lines, env, report).read();
+}
+
+/**
+ * One reading of a configuration's lines (config.c `ap_build_config` and the section handlers of
+ * core.c): walks the lines once, keeping the sections the current line stands in.
+ */
+class SectionReader {
+  private readonly out: ScopedLine[] = [];
+  /** core's Define/UnDefine (EXEC_ON_READ) change what the <IfDefine> sections after them see. */
+  private readonly defines: string[];
+  private readonly env: SectionEnvironment;
+  private files: FilesSection | undefined;
+  private when: IfCondition | undefined;
   /** The tests of the `<If>`/`<ElseIf>` chain just closed in the current body (for `<ElseIf>`/`<Else>`). */
-  let chain: IfTest[] | undefined;
-  let limit: LimitSection | undefined;
-  let authz: AuthzFrame | undefined;
-  let i = 0;
-  let depth = 0;
-  const enter = (line: LogicalLine): void => {
-    if (++depth <= MAX_SECTION_DEPTH) return;
-    report({
-      kind: 'limit',
-      message: `sections nested deeper than ${MAX_SECTION_DEPTH} levels`,
-      pos: line.at(0),
-    });
+  private chain: IfTest[] | undefined;
+  private limit: LimitSection | undefined;
+  private authz: AuthzFrame | undefined;
+  /** The next line to read. */
+  private i = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly lines: readonly LogicalLine[],
+    env: SectionEnvironment,
+    private readonly report: (p: SectionProblem) => void,
+  ) {
+    this.defines = [...(env.defines ?? [])];
+    this.env = { ...env, defines: this.defines };
+  }
+
+  read(): ScopedLine[] {
+    try {
+      this.body(undefined);
+    } catch (err) {
+      if (!(err instanceof StopReading)) throw err;
+    }
+    return this.out;
+  }
+
+  /** Reports a problem that ends the reading (Apache gives up on the file). */
+  private fail(type: SectionProblem['type'], message: string, line: LogicalLine): never {
+    this.report({ type, message, pos: line.at(0) });
     throw new StopReading();
-  };
+  }
+
+  /** One level deeper; refused past MAX_SECTION_DEPTH. */
+  private enter(line: LogicalLine): void {
+    if (++this.depth <= MAX_SECTION_DEPTH) return;
+    this.fail('limit', `sections nested deeper than ${MAX_SECTION_DEPTH} levels`, line);
+  }
 
   /** `ap_soak_end_container`: skips to the matching closer, following only the nesting. */
-  const soak = (name: string, opened: LogicalLine, unclosed: string): void => {
-    while (i < lines.length) {
-      const line = lines[i++];
+  private soak(name: string, opened: LogicalLine, unclosed: string): void {
+    while (this.i < this.lines.length) {
+      const line = this.lines[this.i++];
       const { word, args } = splitOpener(line.text);
       if (word[0] !== '<') continue;
       if (word[1] === '/') {
         // Apache drops the last character (meant to be `>`) and compares case-insensitively
         const closer = word.slice(0, -1);
         if (closer.slice(2).toLowerCase() === name.slice(1).toLowerCase()) return;
-        report({
-          kind: 'nesting',
-          message: `Expected </${name.slice(1)}> but saw ${closer}>`,
-          pos: line.at(0),
-        });
-        throw new StopReading();
+        this.fail('nesting', `Expected </${name.slice(1)}> but saw ${closer}>`, line);
       }
       const inner = args === '' && word.endsWith('>') ? word.slice(0, -1) : word;
-      enter(line);
-      soak(inner, line, `Expected </${inner.slice(1)}> before end of configuration`);
-      depth--;
+      this.enter(line);
+      this.soak(inner, line, `Expected </${inner.slice(1)}> before end of configuration`);
+      this.depth--;
     }
-    report({ kind: 'nesting', message: unclosed, pos: opened.at(0) });
-    throw new StopReading();
-  };
+    this.fail('nesting', unclosed, opened);
+  }
 
-  /** A body read as directives; `closer` is the exact line that ends it (`</IfModule>`). */
-  const body = (closer: string | undefined): boolean => {
-    while (i < lines.length) {
-      const line = lines[i++];
+  /**
+   * A body read as directives; `closer` is the exact line that ends it (`</ifmodule>`, lower
+   * case). false: the lines ran out first (Apache's ap_build_cont_config ends a true section at
+   * the end of the file without complaint; the callers that must not, say so).
+   */
+  private body(closer: string | undefined): boolean {
+    while (this.i < this.lines.length) {
+      const line = this.lines[this.i++];
       if (closer !== undefined && line.text.toLowerCase() === closer) return true;
       const { word, args } = splitOpener(line.text);
-      if (word.startsWith('</')) {
-        report({
-          kind: 'nesting',
-          message: `${word} without matching <${word.slice(2)} section`,
-          pos: line.at(0),
-        });
-        throw new StopReading();
-      }
-      if (!word.startsWith('<')) {
-        chain = undefined;
-        trackDefine(word, args, defines);
-        out.push({
-          line,
-          ...(files && { files }),
-          ...(when && { when }),
-          ...(limit && { limit }),
-          ...(authz && { authz }),
-        });
-        continue;
-      }
-      enter(line);
-      const lower = word.replace(/>$/, '').toLowerCase();
-      if (env.ifSections && IF_OPENERS.has(lower)) readIf(line, lower, args);
-      else {
-        chain = undefined;
-        section(line, word, args);
-        chain = undefined;
-      }
-      depth--;
+      if (word.startsWith('</'))
+        this.fail('nesting', `${word} without matching <${word.slice(2)} section`, line);
+      if (word.startsWith('<')) this.opener(line, word, args);
+      else this.directive(line, word, args);
     }
-    // Apache (ap_build_cont_config) ends a true section at the end of the file without complaint
     return false;
-  };
+  }
 
-  const section = (line: LogicalLine, word: string, rawArgs: string): void => {
+  /** A directive line: tagged with the sections it stands in. */
+  private directive(line: LogicalLine, word: string, args: string): void {
+    const { files, when, limit, authz } = this;
+    this.chain = undefined;
+    trackDefine(word, args, this.defines);
+    this.out.push({
+      line,
+      ...(files && { files }),
+      ...(when && { when }),
+      ...(limit && { limit }),
+      ...(authz && { authz }),
+    });
+  }
+
+  /** A section opener inside a body: `<If>` chains keep their place, others end a chain. */
+  private opener(line: LogicalLine, word: string, args: string): void {
+    this.enter(line);
+    const lower = word.replace(/>$/, '').toLowerCase();
+    if (this.env.ifSections && IF_OPENERS.has(lower)) this.readIf(line, lower, args);
+    else {
+      this.chain = undefined;
+      this.section(line, word, args);
+      this.chain = undefined;
+    }
+    this.depth--;
+  }
+
+  /** Any other section: `<Files>`, `<Limit>`, a container, `<RequireAll>`, a conditional. */
+  private section(line: LogicalLine, word: string, rawArgs: string): void {
     const opener = word.endsWith('>') ? word.slice(0, -1) : word;
     const args = rawArgs === '' ? '>' : rawArgs;
     const lower = opener.toLowerCase();
-    if (env.filesSections && (lower === '<files' || lower === '<filesmatch')) {
-      readFiles(line, lower === '<files' ? '<Files' : '<FilesMatch', args);
-      return;
-    }
-    if (env.filesSections && (lower === '<limit' || lower === '<limitexcept')) {
-      readLimit(line, lower === '<limit' ? '<Limit' : '<LimitExcept', args);
-      return;
-    }
+    const { env } = this;
+    if (env.filesSections && (lower === '<files' || lower === '<filesmatch'))
+      return this.readFiles(line, lower === '<files' ? '<Files' : '<FilesMatch', args);
+    if (env.filesSections && (lower === '<limit' || lower === '<limitexcept'))
+      return this.readLimit(line, lower === '<limit' ? '<Limit' : '<LimitExcept', args);
     const container = env.containers?.(lower, args, line.at(0));
-    if (container) {
-      readContainer(line, container);
-      return;
-    }
-    const frame = env.filesSections ? authzSection(lower, args, authz, line.at(0)) : undefined;
-    if (frame) {
-      readAuthz(line, frame);
-      return;
-    }
+    if (container) return this.readContainer(line, container);
+    const frame = env.filesSections ? authzSection(lower, args, this.authz, line.at(0)) : undefined;
+    if (frame) return this.readAuthz(line, frame);
+    this.readConditional(line, opener, lower, args);
+  }
+
+  /** `<IfModule>` & co.: a true one's body is read, a false one's skipped; anything else is unknown. */
+  private readConditional(line: LogicalLine, opener: string, lower: string, args: string): void {
     const conditional = CONDITIONALS.get(lower);
     if (!conditional) {
-      report({
-        kind: 'unknown',
+      this.report({
+        type: 'unknown',
         message: `Invalid command '${opener}', perhaps misspelled or defined by a module not included in the server configuration`,
         pos: line.at(0),
       });
-      soak(opener, line, `${opener}> was not closed.`);
+      this.soak(opener, line, `${opener}> was not closed.`);
       return;
     }
-    const outcome = conditional.test(args, env);
-    if (typeof outcome !== 'boolean') {
-      report({ kind: 'args', message: outcome.error, pos: line.at(0) });
-      throw new StopReading();
-    }
-    if (outcome) body(`</${conditional.name.slice(1).toLowerCase()}>`);
-    else
-      soak(
-        conditional.name,
-        line,
-        `Expected </${conditional.name.slice(1)}> before end of configuration`,
-      );
-  };
+    const outcome = conditional.test(args, this.env);
+    if (typeof outcome !== 'boolean') this.fail('args', outcome.error, line);
+    const name = conditional.name;
+    if (outcome) this.body(`</${name.slice(1).toLowerCase()}>`);
+    else this.soak(name, line, `Expected </${name.slice(1)}> before end of configuration`);
+  }
 
   /**
    * core.c `ifsection`: `<If expr>`, `<ElseIf expr>` (after an `<If>`/`<ElseIf>` in the same
    * body), `<Else>`. The body's lines are tagged with the chain of tests that must hold.
    */
-  const readIf = (line: LogicalLine, lower: string, rawArgs: string): void => {
+  private readIf(line: LogicalLine, lower: string, rawArgs: string): void {
     const name = IF_OPENERS.get(lower)!;
-    const args = rawArgs === '' ? '>' : rawArgs;
-    const end = args.lastIndexOf('>');
-    const fail = (message: string): never => {
-      report({ kind: 'args', message, pos: line.at(0) });
-      throw new StopReading();
-    };
-    if (end < 0) fail(`${name}> directive missing closing '>'`);
-    const raw = args.slice(0, end).trim();
-    if (name === '<Else' ? raw !== '' : raw === '')
-      fail(
-        name === '<Else' ? '<Else> does not take an argument' : `${name}> requires an expression`,
-      );
-    if (name !== '<If' && chain === undefined)
-      fail(`${name}> section without previous <If> or <ElseIf> section in same scope`);
-    const before = name === '<If' ? [] : chain!.map((t) => ({ ...t, negate: true }));
-    const own: IfTest[] =
-      name === '<Else'
-        ? []
-        : [
-            {
-              expr: /^["']/.test(raw) ? getWordConf(raw, 0).word : raw,
-              negate: false,
-              pos: line.at(0),
-            },
-          ];
-    const outer = when;
-    when = [...(outer ?? []), ...before, ...own];
-    chain = undefined;
-    const closed = body(`</${name.slice(1).toLowerCase()}>`);
-    when = outer;
-    if (!closed) fail(`${name}> was not closed.`);
-    chain =
+    const { before, own } = this.ifTests(line, name, rawArgs === '' ? '>' : rawArgs);
+    const outer = this.when;
+    this.when = [...(outer ?? []), ...before, ...own];
+    this.chain = undefined;
+    const closed = this.body(`</${name.slice(1).toLowerCase()}>`);
+    this.when = outer;
+    if (!closed) this.fail('args', `${name}> was not closed.`, line);
+    this.chain =
       name === '<Else' ? undefined : [...before.map((t) => ({ ...t, negate: false })), ...own];
-  };
+  }
+
+  /** An `<If>` section's tests: the earlier ones of its chain (negated), and its own. */
+  private ifTests(
+    line: LogicalLine,
+    name: string,
+    args: string,
+  ): { before: IfTest[]; own: IfTest[] } {
+    const end = args.lastIndexOf('>');
+    if (end < 0) this.fail('args', `${name}> directive missing closing '>'`, line);
+    const raw = args.slice(0, end).trim();
+    if (name === '<Else' && raw !== '') this.fail('args', '<Else> does not take an argument', line);
+    if (name !== '<Else' && raw === '') this.fail('args', `${name}> requires an expression`, line);
+    if (name !== '<If' && this.chain === undefined)
+      this.fail(
+        'args',
+        `${name}> section without previous <If> or <ElseIf> section in same scope`,
+        line,
+      );
+    const before = name === '<If' ? [] : this.chain!.map((t) => ({ ...t, negate: true }));
+    if (name === '<Else') return { before, own: [] };
+    const expr = /^["']/.test(raw) ? getWordConf(raw, 0).word : raw;
+    return { before, own: [{ expr, negate: false, pos: line.at(0) }] };
+  }
+
+  /** The sections a `<Files>` or a container may not stand in (Apache refuses, or merges otherwise). */
+  private outerSection(): string | undefined {
+    return this.files?.opener ?? this.limit?.opener ?? this.authz?.opener;
+  }
+
+  /** Reads a body that must be closed (`<Files>`, `<Limit>`, `<RequireAll>`: recorded, case 141). */
+  private closedBody(line: LogicalLine, opener: string): void {
+    if (!this.body(`</${opener.slice(1).toLowerCase()}>`))
+      this.fail('nesting', `${opener}> was not closed.`, line);
+  }
 
   /** A `<Files>` body: read as directives, each tagged with the section. */
-  const readFiles = (line: LogicalLine, opener: '<Files' | '<FilesMatch', args: string): void => {
+  private readFiles(line: LogicalLine, opener: '<Files' | '<FilesMatch', args: string): void {
     const parsed = filesSection(opener, args, line.at(0));
-    if ('error' in parsed) {
-      report({ kind: 'args', message: parsed.error, pos: line.at(0) });
-      throw new StopReading();
+    if ('error' in parsed) this.fail('args', parsed.error, line);
+    const outer = this.outerSection();
+    // Apache merges a nested <Files> in a way modrewrite does not model, and refuses <Files>
+    // inside <Limit> or <RequireAll>: refused (fail closed)
+    if (outer)
+      this.fail('nesting', `${opener}> inside ${outer}> is not supported by modrewrite`, line);
+    this.files = parsed;
+    try {
+      this.closedBody(line, opener);
+    } finally {
+      this.files = undefined;
     }
-    const outer = files?.opener ?? limit?.opener ?? authz?.opener;
-    if (outer) {
-      // Apache merges a nested <Files> in a way modrewrite does not model, and refuses <Files>
-      // inside <Limit> or <RequireAll>: refused (fail closed)
-      report({
-        kind: 'nesting',
-        message: `${opener}> inside ${outer}> is not supported by modrewrite`,
-        pos: line.at(0),
-      });
-      throw new StopReading();
-    }
-    files = parsed;
-    const closed = body(`</${opener.slice(1).toLowerCase()}>`);
-    files = undefined;
-    // unlike a conditional section, an unclosed <Files> is an error (recorded, case 141)
-    if (!closed) {
-      report({ kind: 'nesting', message: `${opener}> was not closed.`, pos: line.at(0) });
-      throw new StopReading();
-    }
-  };
+  }
 
   /** core.c `dirsection`/`urlsection`: the body is handed over unread, for the caller to compile. */
-  const readContainer = (line: LogicalLine, opening: ContainerOpening): void => {
-    const fail = (kind: SectionProblem['kind'], message: string): never => {
-      report({ kind, message, pos: line.at(0) });
-      throw new StopReading();
-    };
+  private readContainer(line: LogicalLine, opening: ContainerOpening): void {
     if ('error' in opening && opening.skip) {
-      report({ kind: 'context', message: opening.error, pos: line.at(0) });
-      soak(opening.opener!, line, `${opening.opener}> was not closed.`);
+      this.report({ type: 'context', message: opening.error, pos: line.at(0) });
+      this.soak(opening.opener!, line, `${opening.opener}> was not closed.`);
       return;
     }
-    if ('error' in opening) return fail('args', opening.error);
-    const outer = files?.opener ?? limit?.opener ?? authz?.opener ?? (when && '<If');
-    if (outer) fail('nesting', `${opening.opener} not allowed in ${outer}> context`);
-    const start = i;
-    soak(opening.opener, line, `${opening.opener}> was not closed.`);
-    opening.close(lines.slice(start, i - 1), line, lines[i - 1]);
-  };
+    if ('error' in opening) this.fail('args', opening.error, line);
+    const outer = this.outerSection() ?? (this.when && '<If');
+    if (outer) this.fail('nesting', `${opening.opener} not allowed in ${outer}> context`, line);
+    const start = this.i;
+    this.soak(opening.opener, line, `${opening.opener}> was not closed.`);
+    opening.close(this.lines.slice(start, this.i - 1), line, this.lines[this.i - 1]);
+  }
 
   /** A `<Limit>`/`<LimitExcept>` body: its lines tagged with the methods they are limited to. */
-  const readLimit = (line: LogicalLine, opener: '<Limit' | '<LimitExcept', args: string): void => {
+  private readLimit(line: LogicalLine, opener: '<Limit' | '<LimitExcept', args: string): void {
     const end = args.lastIndexOf('>');
     const parsed =
       end < 0
         ? { error: `${opener}> directive missing closing '>'` }
-        : limitSection(opener, confWords(args.slice(0, end)), limit, line.at(0));
-    if ('error' in parsed) {
-      report({ kind: 'args', message: parsed.error, pos: line.at(0) });
-      throw new StopReading();
+        : limitSection(opener, confWords(args.slice(0, end)), this.limit, line.at(0));
+    if ('error' in parsed) this.fail('args', parsed.error, line);
+    const outer = this.limit;
+    this.limit = parsed;
+    try {
+      this.closedBody(line, opener);
+    } finally {
+      this.limit = outer;
     }
-    const outer = limit;
-    limit = parsed;
-    const closed = body(`</${opener.slice(1).toLowerCase()}>`);
-    limit = outer;
-    if (!closed) {
-      report({ kind: 'nesting', message: `${opener}> was not closed.`, pos: line.at(0) });
-      throw new StopReading();
-    }
-  };
+  }
 
   /** A `<RequireAll|Any|None>` body; Apache refuses one without any directive in it. */
-  const readAuthz = (line: LogicalLine, frame: AuthzFrame | { error: string }): void => {
-    if ('error' in frame) {
-      report({ kind: 'args', message: frame.error, pos: line.at(0) });
-      throw new StopReading();
+  private readAuthz(line: LogicalLine, frame: AuthzFrame | { error: string }): void {
+    if ('error' in frame) this.fail('args', frame.error, line);
+    const before = this.out.length;
+    this.authz = frame;
+    try {
+      this.closedBody(line, frame.opener);
+    } finally {
+      this.authz = frame.parent;
     }
-    const before = out.length;
-    authz = frame;
-    const closed = body(`</${frame.opener.slice(1).toLowerCase()}>`);
-    authz = frame.parent;
-    if (!closed) {
-      report({ kind: 'nesting', message: `${frame.opener}> was not closed.`, pos: line.at(0) });
-      throw new StopReading();
-    }
-    if (out.length === before) {
-      report({
-        kind: 'args',
-        message: `${frame.opener}> directive contains no authorization directives`,
-        pos: line.at(0),
-      });
-      throw new StopReading();
-    }
-  };
-
-  try {
-    body(undefined);
-  } catch (err) {
-    if (!(err instanceof StopReading)) throw err;
+    if (this.out.length === before)
+      this.fail('args', `${frame.opener}> directive contains no authorization directives`, line);
   }
-  return out;
 }
 
 /** `Define NAME [value]` / `UnDefine NAME`: the names `<IfDefine>` sees from here on. */

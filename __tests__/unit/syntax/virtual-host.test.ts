@@ -1,0 +1,212 @@
+/**
+ * `<VirtualHost>` and the per-server directives as site()/serve read them (core.c
+ * virtualhost_section, vhost.c get_addresses, core.c server_hostname_port / set_server_alias),
+ * compiled and merged over the main server (compile/virtual-host.ts), and the host a request
+ * names (site/virtual-hosts.ts). Apache's messages and merge results are recorded in
+ * conformance/cases/280-293.
+ */
+import { compileText } from '../../../lib/compile/compile';
+import type { RuleSet } from '../../../lib/compile/ruleset';
+import { RewriteError } from '../../../lib/errors';
+import { parseVirtualHostAddress } from '../../../lib/syntax/virtual-host';
+import {
+  chooseVirtualHost,
+  hostOfRequest,
+  wildcardMatches,
+} from '../../../lib/compile/virtual-host';
+
+/** A server config as site() reads it: the RuleSet, or the load error's messages. */
+function load(text: string): RuleSet | string {
+  try {
+    return compileText(text, { context: 'server', siteDirectives: true, accessControl: true });
+  } catch (err) {
+    if (!(err instanceof RewriteError)) throw err;
+    return err.message;
+  }
+}
+
+describe('the <VirtualHost> addresses (vhost.c get_addresses)', () => {
+  test.each([
+    ['*', { ip: '*', port: 0 }],
+    ['*:80', { ip: '*', port: 80 }],
+    ['*:*', { ip: '*', port: 0 }],
+    ['_default_:443', { ip: '*', port: 443 }],
+    ['0.0.0.0:8080', { ip: '*', port: 8080 }],
+    ['127.0.0.1', { ip: '127.0.0.1', port: 0 }],
+    ['192.0.2.10:80', { ip: '192.0.2.10', port: 80 }],
+    ['[::1]:80', { ip: '::1', port: 80 }],
+    ['[2001:DB8::1]', { ip: '2001:db8::1', port: 0 }],
+  ])('%s', (word, want) => {
+    expect(parseVirtualHostAddress(word)).toMatchObject(want);
+  });
+
+  test.each([
+    ['*:http', /Invalid address or port/],
+    ['*:70000', /Invalid address or port/],
+    ['www.example.com:80', /needs an IP address or \*/],
+    ['localhost', /needs an IP address or \*/],
+  ])('%s is refused', (word, message) => {
+    const got = parseVirtualHostAddress(word);
+    expect('error' in got && got.error).toMatch(message);
+  });
+});
+
+describe('a server config with vhosts, compiled', () => {
+  const main = 'RewriteEngine On\nRewriteRule ^/m$ /x\nHeader set X-Main 1\n';
+  const vhost = (body: string): string =>
+    `${main}<VirtualHost *:80 127.0.0.1:8080>\n${body}</VirtualHost>\n`;
+  const first = (text: string): RuleSet => {
+    const r = load(text);
+    if (typeof r === 'string') throw new Error(r);
+    return r.virtualHosts![0]!.ruleSet;
+  };
+
+  test.each([
+    ['ServerName https://WWW.Example.test:443', { serverName: 'www.example.test' }],
+    ['ServerName [::1]:80', { serverName: '::1' }],
+    [
+      'ServerAlias a.test *.B.test x?.test',
+      { aliases: ['a.test'], wildAliases: ['*.b.test', 'x?.test'] },
+    ],
+    ['DocumentRoot /srv/www/', { documentRoot: '/srv/www' }],
+    ['DocumentRoot "/srv//www/./x/.."', { documentRoot: '/srv/www' }],
+    ['UseCanonicalName On', { useCanonicalName: true }],
+    ['UseCanonicalName DNS', { useCanonicalName: true }],
+  ])('%s', (line, want) => {
+    expect(first(vhost(`  ${line}\n`)).server).toEqual(want);
+  });
+
+  test.each([
+    ['no RewriteOptions: only its own rules', '', ['^/v$']],
+    ['Inherit: its own, then the main server', 'RewriteOptions Inherit\n', ['^/v$', '^/m$']],
+    ['InheritBefore: the main server first', 'RewriteOptions InheritBefore\n', ['^/m$', '^/v$']],
+  ])('rewrite merge, %s', (_what, options, patterns) => {
+    const rs = first(vhost(`  ${options}  RewriteRule ^/v$ /y\n`));
+    expect(rs.rules.map((r) => r.pattern)).toEqual(patterns);
+    expect(rs.engine).toBe(true);
+  });
+
+  test('the addresses, the main server headers first, no vhost list of its own', () => {
+    const r = load(vhost('  Header set X-V 1\n')) as RuleSet;
+    const [v] = r.virtualHosts!;
+    expect(v!.addresses.map((a) => [a.ip, a.port])).toEqual([
+      ['*', 80],
+      ['127.0.0.1', 8080],
+    ]);
+    expect(v!.ruleSet.headers?.length).toBe(2);
+    expect(v!.ruleSet.virtualHosts).toBeUndefined();
+    expect(r.rules.map((x) => x.pattern)).toEqual(['^/m$']);
+  });
+
+  test.each([
+    [
+      '<VirtualHost *>\n<VirtualHost *>\n</VirtualHost>\n</VirtualHost>\n',
+      /<VirtualHost> cannot occur within <VirtualHost> section/,
+    ],
+    [
+      '<Directory /srv>\n<VirtualHost *>\n</VirtualHost>\n</Directory>\n',
+      /<VirtualHost not allowed in <Directory> context/,
+    ],
+    ['<VirtualHost>\n</VirtualHost>\n', /<VirtualHost> directive requires additional arguments/],
+    ['<VirtualHost *>\nServerName a\n', /<VirtualHost> was not closed/],
+    ['ServerAlias a.test\n', /ServerAlias only used in <VirtualHost>/],
+    ['DocumentRoot /srv\n', /DocumentRoot of the main server/],
+    ['<VirtualHost *>\nServerName a b\n</VirtualHost>\n', /ServerName takes one argument/],
+    ['<VirtualHost *>\nUseCanonicalName maybe\n</VirtualHost>\n', /must be On, Off or DNS/],
+    ['<VirtualHost *>\nCustomLog x\n</VirtualHost>\n', /CustomLog takes 2 to 3 argument/],
+    ['<Directory /srv>\nServerName a\n</Directory>\n', /ServerName not allowed here/],
+  ])('refused: %j', (text, message) => {
+    expect(load(text)).toMatch(message);
+  });
+
+  test('a relative DocumentRoot is resolved against the ServerRoot (mapRoot, else the file folder)', () => {
+    const text = '<VirtualHost *>\nDocumentRoot www\n</VirtualHost>\n';
+    const rs = compileText(text, { context: 'server', siteDirectives: true, mapRoot: '/etc/site' });
+    expect(rs.virtualHosts![0]!.ruleSet.server?.documentRoot).toBe('/etc/site/www');
+  });
+
+  test('LogLevel is allowed in <Directory>; logging directives warn WARN_NO_EFFECT once per body', () => {
+    const r = load(
+      '<Directory /srv>\nLogLevel debug\n</Directory>\n<VirtualHost *>\nErrorLog x\nCustomLog y z\n</VirtualHost>\n',
+    ) as RuleSet;
+    const codes = (r.warnings ?? []).map((w) => [w.code, w.line]);
+    expect(codes).toEqual([
+      ['WARN_NO_EFFECT', 2],
+      ['WARN_NO_EFFECT', 5],
+    ]);
+  });
+
+  test('rewrite() (no site directives): <VirtualHost> and ServerName are ERR_CONTEXT', () => {
+    const text = '<VirtualHost *>\nServerName a\n</VirtualHost>\nServerName b\n';
+    let err: unknown;
+    try {
+      compileText(text, { context: 'server' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as RewriteError).message).toMatch(/applied only by site\(\) and modrewrite serve/);
+  });
+});
+
+describe('the host a request names (fix_hostname) and wildcard aliases (ap_strcasecmp_match)', () => {
+  test.each([
+    ['/', 'Example.TEST', 'example.test'],
+    ['/', 'example.test.:8080', 'example.test'],
+    ['/', '[::1]:80', '::1'],
+    ['/', undefined, undefined],
+    ['/', '', undefined],
+    ['http://Other.test:81/x', 'example.test', 'other.test'],
+    ['http://user@other.test/x', undefined, 'other.test'],
+  ])('%s with Host %j', (url, host, want) => {
+    expect(hostOfRequest(url, host)).toBe(want);
+  });
+
+  test.each([
+    ['*.example.test', 'www.example.test', true],
+    ['*.example.test', 'a.b.example.test', true],
+    ['*.example.test', 'example.test', false],
+    ['w?.test', 'wx.test', true],
+    ['w?.test', 'w.test', false],
+    ['a.test', 'a.test', true],
+    ['a.b', 'axb', false],
+  ])('%s ~ %s', (pattern, host, want) => {
+    expect(wildcardMatches(pattern, host)).toBe(want);
+  });
+});
+
+describe('the vhost a request reaches (ap_update_vhost_given_ip, update_server_from_aliases)', () => {
+  const config = [
+    '<VirtualHost *:80>\nServerName a.test\n</VirtualHost>',
+    '<VirtualHost *:80>\nServerAlias *.b.test\n</VirtualHost>',
+    '<VirtualHost *:*>\nServerName any.test\n</VirtualHost>',
+    '<VirtualHost 192.0.2.1:80>\nServerName ip.test\n</VirtualHost>',
+    '<VirtualHost *:443>\nServerName a.test\n</VirtualHost>',
+  ].join('\n');
+  const { virtualHosts } = load(config) as RuleSet;
+  const indexOf = (ip: string | undefined, port: number, host?: string): number | undefined => {
+    const chosen = chooseVirtualHost(virtualHosts!, { ip, port, host }, 'main.test');
+    return chosen && virtualHosts!.indexOf(chosen);
+  };
+  test.each([
+    ['127.0.0.1', 80, 'a.test', 0],
+    ['127.0.0.1', 80, 'x.b.test', 1],
+    ['127.0.0.1', 80, 'main.test', 1],
+    ['127.0.0.1', 80, 'unknown.test', 0],
+    ['127.0.0.1', 80, undefined, 0],
+    ['127.0.0.1', 80, 'any.test', 0],
+    ['127.0.0.1', 8080, 'a.test', 2],
+    ['127.0.0.1', 443, 'a.test', 4],
+    ['192.0.2.1', 80, 'a.test', 3],
+    ['192.0.2.1', 8080, 'a.test', 2],
+    [undefined, 80, 'x.b.test', 1],
+  ])('%s port %i, Host %s', (ip, port, host, want) => {
+    expect(indexOf(ip, port, host)).toBe(want);
+  });
+
+  test('no vhost for the address: the main server (undefined)', () => {
+    const only80 = load('<VirtualHost *:80>\nServerName a.test\n</VirtualHost>\n') as RuleSet;
+    expect(
+      chooseVirtualHost(only80.virtualHosts!, { ip: '127.0.0.1', port: 8080 }),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * `<VirtualHost addr[:port] ...>` (core.c `virtualhost_section`, vhost.c `ap_parse_vhost_addrs`)
+ * and the per-server directives a vhost file holds: core's `ServerName`, `ServerAlias`,
+ * `DocumentRoot`, `UseCanonicalName`, and the logging/admin directives that have no effect in
+ * Node (`ErrorLog`, `CustomLog`, `ServerAdmin`...: accepted, one WARN_NO_EFFECT per file). The
+ * body of a `<VirtualHost>` is handed over unread (sections.ts) and compiled as a server config of
+ * its own (compile/virtual-host.ts); site/virtual-hosts.ts picks the vhost of each request.
+ */
+import type { RewriteErrorCode, RewriteWarningCode, SourcePosition } from '../errors.js';
+import type { Arg, SourcePositioned } from './ast.js';
+import type { LogicalLine } from './lexer.js';
+import { getWordConf, type ContainerOpening } from './sections.js';
+
+/** One address of a `<VirtualHost>` line: `*` (also `_default_`, `0.0.0.0`, `[::]`) or an IP. */
+export interface VirtualHostAddress {
+  /** `*` for any local address, else the IP literal (lower case, no brackets). */
+  readonly ip: string;
+  /** The port; 0: any (`*`, or no port given), as Apache's `host_port`. */
+  readonly port: number;
+  /** The address as written (without the port): the Host a request may name it by. */
+  readonly text: string;
+}
+
+/** A `<VirtualHost>` section as written. */
+export interface VirtualHostSection {
+  readonly addresses: readonly VirtualHostAddress[];
+  readonly pos: SourcePosition;
+}
+
+/** A section with its body's lines (compiled on their own, in server context). */
+export interface VirtualHostBody {
+  readonly section: VirtualHostSection;
+  readonly lines: readonly LogicalLine[];
+}
+
+/** core's per-server settings modrewrite applies (site/virtual-hosts.ts, site()). */
+export type ServerSettingName = 'ServerName' | 'ServerAlias' | 'DocumentRoot' | 'UseCanonicalName';
+
+/** `ServerName host[:port]`, `ServerAlias name...`, `DocumentRoot path`, `UseCanonicalName On|Off|DNS`. */
+export interface ServerSettingDirective extends SourcePositioned {
+  readonly type: 'ServerSetting';
+  readonly name: ServerSettingName;
+  readonly args: readonly string[];
+}
+
+/** Where the problems go (parse.ts's ProblemSink). */
+interface Sink {
+  add(code: RewriteErrorCode, message: string, pos: SourcePosition): void;
+  warning(code: RewriteWarningCode, message: string, pos: SourcePosition): void;
+}
+
+/** Where the opener or directive was read (parse.ts's options). */
+export interface ServerWhere {
+  readonly context: 'server' | 'directory';
+  readonly siteDirectives?: boolean;
+  readonly ignoreUnknownDirectives?: boolean;
+  /** Inside a `<Directory>`/`<Location>` section (its opener). */
+  readonly inSection?: string;
+  /** Inside a `<VirtualHost>` section. */
+  readonly virtualHost?: VirtualHostSection;
+}
+
+/** An IPv4 address, or an IPv6 one in brackets (apr_parse_addr_port). */
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IPV6 = /^\[([0-9a-f:.]+)\]$/i;
+
+/**
+ * vhost.c `get_addresses`: one word of the `<VirtualHost>` line. Apache resolves a host name at
+ * start-up; modrewrite refuses one (it would have to guess which local address it names).
+ */
+export function parseVirtualHostAddress(word: string): VirtualHostAddress | { error: string } {
+  const v6 = /^(\[[^\]]*\])(?::(.*))?$/.exec(word);
+  const colon = word.lastIndexOf(':');
+  const [host, portText] = v6
+    ? [v6[1]!, v6[2]]
+    : colon < 0
+      ? [word, undefined]
+      : [word.slice(0, colon), word.slice(colon + 1)];
+  let port = 0;
+  if (portText !== undefined && portText !== '*') {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+      return { error: `Invalid address or port in "${word}"` };
+    port = Number(portText);
+  }
+  const lower = host.toLowerCase();
+  if (lower === '*' || lower === '_default_' || lower === '0.0.0.0' || lower === '[::]')
+    return { ip: '*', port, text: host };
+  if (IPV4.test(host)) return { ip: host, port, text: host };
+  const six = IPV6.exec(host);
+  if (six) return { ip: six[1]!.toLowerCase(), port, text: host };
+  return {
+    error: `<VirtualHost ${word}>: modrewrite needs an IP address or * (Apache would resolve the name "${host}" at start-up)`,
+  };
+}
+
+/** core.c `virtualhost_section`'s argument: the addresses, or an error in Apache's words. */
+export function virtualHostSection(
+  args: string,
+  pos: SourcePosition,
+): VirtualHostSection | { error: string } {
+  const end = args.lastIndexOf('>');
+  if (end < 0) return { error: "<VirtualHost> directive missing closing '>'" };
+  const arg = args.slice(0, end);
+  if (arg.trim() === '') return { error: '<VirtualHost> directive requires additional arguments' };
+  const addresses: VirtualHostAddress[] = [];
+  let i = 0;
+  while (i < arg.length) {
+    const { word, next } = getWordConf(arg, i);
+    if (next === i) break;
+    i = next;
+    if (word === '') continue;
+    const address = parseVirtualHostAddress(word);
+    if ('error' in address) return address;
+    addresses.push(address);
+  }
+  return { addresses, pos };
+}
+
+/**
+ * What the section reader does with `<VirtualHost`: refused inside another section or an
+ * `.htaccess` (Apache's words), skipped as ERR_CONTEXT where no site applies it (rewrite()), else
+ * read into `out`. undefined: not `<VirtualHost`.
+ */
+export function virtualHostOpening(
+  lower: string,
+  args: string,
+  pos: SourcePosition,
+  where: ServerWhere,
+  out: VirtualHostBody[],
+): ContainerOpening | undefined {
+  if (lower !== '<virtualhost') return undefined;
+  const opener = '<VirtualHost';
+  // core.c: ap_check_cmd_context(cmd, GLOBAL_ONLY)
+  if (where.virtualHost)
+    return { error: '<VirtualHost> cannot occur within <VirtualHost> section', skip: true, opener };
+  if (where.inSection)
+    return {
+      error: `<VirtualHost not allowed in ${where.inSection}> context`,
+      skip: true,
+      opener,
+    };
+  if (where.context === 'directory')
+    return { error: '<VirtualHost not allowed here', skip: true, opener };
+  if (!where.siteDirectives)
+    return {
+      error:
+        '<VirtualHost> sections are applied only by site() and modrewrite serve (they need a document root), not here',
+      skip: true,
+      opener,
+    };
+  const section = virtualHostSection(args, pos);
+  if ('error' in section) return section;
+  return { opener, close: (lines) => out.push({ section, lines }) };
+}
+
+/** The per-server directives by lower-case name. */
+const SETTINGS = new Map<string, ServerSettingName>(
+  (['ServerName', 'ServerAlias', 'DocumentRoot', 'UseCanonicalName'] as const).map((n) => [
+    n.toLowerCase(),
+    n,
+  ]),
+);
+
+/**
+ * Directives Apache accepts in a server config whose effect is outside Node's reach here (logs
+ * go to modrewrite's own log; the admin address is for error pages' signatures, which are Off):
+ * name → [min args, max args, allowed inside `<Directory>`].
+ */
+const NO_EFFECT = new Map<string, readonly [string, number, number, boolean]>([
+  ['errorlog', ['ErrorLog', 1, 1, false]],
+  ['customlog', ['CustomLog', 2, 3, false]],
+  ['transferlog', ['TransferLog', 1, 1, false]],
+  ['logformat', ['LogFormat', 1, 2, false]],
+  ['loglevel', ['LogLevel', 1, Infinity, true]],
+  ['serveradmin', ['ServerAdmin', 1, 1, false]],
+]);
+
+/** A no-effect directive: its Apache spelling (for the WARN_NO_EFFECT of compile/mime.ts). */
+export interface NoEffectServerDirective {
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * One per-server directive (null: not one of this file's): a ServerSetting, a no-effect
+ * directive (returned for the caller to report), or undefined after a reported problem.
+ */
+export function serverDirective(
+  name: string,
+  words: readonly Arg[],
+  where: ServerWhere,
+  pos: SourcePosition,
+  sink: Sink,
+): ServerSettingDirective | NoEffectServerDirective | undefined | null {
+  const lower = name.toLowerCase();
+  const setting = SETTINGS.get(lower);
+  const noEffect = NO_EFFECT.get(lower);
+  if (!setting && !noEffect) return null;
+  const spelled = setting ?? noEffect![0];
+  const inDirectory = noEffect?.[3] === true && where.inSection !== undefined;
+  // RSRC_CONF: the main server or a <VirtualHost>, never a <Directory> or an .htaccess
+  if (where.context === 'directory' && !inDirectory) {
+    sink.add('ERR_CONTEXT', `${spelled} not allowed here`, pos);
+    return undefined;
+  }
+  if (!where.siteDirectives) {
+    if (!where.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${spelled} is applied only by site() and modrewrite serve, not here`,
+        pos,
+      );
+    return undefined;
+  }
+  const args = words.map((w) => w.text);
+  if (noEffect) return checkedNoEffect(noEffect, args, pos, sink);
+  return serverSetting(setting!, args, where, pos, sink);
+}
+
+function checkedNoEffect(
+  [name, min, max]: readonly [string, number, number, boolean],
+  args: readonly string[],
+  pos: SourcePosition,
+  sink: Sink,
+): NoEffectServerDirective | undefined {
+  if (args.length >= min && args.length <= max) return { name, args };
+  const wanted = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+  sink.add('ERR_DIRECTIVE_ARGS', `${name} takes ${wanted} argument(s)`, pos);
+  return undefined;
+}
+
+/** core.c `server_hostname_port`, `set_server_alias`, `set_document_root`, `set_use_canonical_name`. */
+function serverSetting(
+  name: ServerSettingName,
+  args: readonly string[],
+  where: ServerWhere,
+  pos: SourcePosition,
+  sink: Sink,
+): ServerSettingDirective | undefined {
+  const fail = (code: RewriteErrorCode, message: string): undefined => {
+    sink.add(code, message, pos);
+    return undefined;
+  };
+  if (name === 'ServerAlias') {
+    if (!where.virtualHost) return fail('ERR_CONTEXT', 'ServerAlias only used in <VirtualHost>');
+    if (!args.length)
+      return fail('ERR_DIRECTIVE_ARGS', 'ServerAlias requires at least one argument');
+    return { type: 'ServerSetting', name, args, pos };
+  }
+  if (args.length !== 1) return fail('ERR_DIRECTIVE_ARGS', `${name} takes one argument`);
+  const value = args[0]!;
+  if (name === 'UseCanonicalName' && !/^(on|off|dns)$/i.test(value))
+    return fail('ERR_DIRECTIVE_ARGS', 'UseCanonicalName must be On, Off or DNS');
+  if (name === 'ServerName' && /[/?#@]/.test(value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')))
+    return fail('ERR_DIRECTIVE_ARGS', `Invalid ServerName "${value}" use a fully qualified name`);
+  if (name === 'DocumentRoot' && !where.virtualHost)
+    return fail(
+      'ERR_CONTEXT',
+      'DocumentRoot of the main server: modrewrite takes it as site({ root }) / serve --root (DocumentRoot is read inside <VirtualHost>)',
+    );
+  return { type: 'ServerSetting', name, args, pos };
+}
