@@ -200,7 +200,7 @@ function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): Serv
   this[PENDING] = undefined;
   if (!last) return writeHead.call(this, status, ...rest);
   const args = headersFromArgs(this, rest);
-  finish(this, status, last.scope, last.info, last.always, last.onsuccess);
+  finish(this, status, last.scope, last.info, last.always, last.onsuccess, last.led === true);
   return writeHead.call(this, status, ...args);
 }
 
@@ -218,6 +218,8 @@ type Hooked = ServerResponse & {
     info: HeaderRequest;
     always: readonly HeaderAction[];
     onsuccess: readonly HeaderAction[];
+    /** The always table's entries were set first already (leadWithAlways). */
+    led?: boolean;
   };
 };
 
@@ -253,8 +255,9 @@ function finish(
   info: HeaderRequest,
   always: readonly HeaderAction[],
   onsuccess: readonly HeaderAction[],
+  led: boolean,
 ): void {
-  if (finishedInPlace(res, status, scope, info, always, onsuccess)) return;
+  if (finishedInPlace(res, status, scope, info, always, onsuccess, led)) return;
   const apacheOwn = isErrorResponse(res);
   let out = readTable(res);
   // mod_expires runs on the error path too (its insert_error_filter hook), but skips 4xx and 5xx:
@@ -288,7 +291,8 @@ function finish(
  * constantTable) whose names the response does not hold. Then the result is the response's own
  * fields with mod_expires' changes made in place (node keeps a field's position when it is set
  * again, as apr_table_set/mergen keep the first entry's), fixup_vary's Vary, and the always
- * entries moved before them. False: nothing was changed, the general path runs.
+ * entries moved before them (unless `led`: they are first already). False: nothing was changed,
+ * the general path runs.
  */
 function finishedInPlace(
   res: ServerResponse,
@@ -297,12 +301,14 @@ function finishedInPlace(
   info: HeaderRequest,
   always: readonly HeaderAction[],
   onsuccess: readonly HeaderAction[],
+  led: boolean,
 ): boolean {
   const err = onsuccess.length ? undefined : constantTable(always);
   const raw = (res as { getRawHeaderNames?: () => string[] }).getRawHeaderNames;
   if (!err || !raw) return false;
   const names = raw.call(res);
-  for (const [name] of err) if (res.hasHeader(name) || name.toLowerCase() === 'vary') return false;
+  for (const [name] of err)
+    if ((!led && res.hasHeader(name)) || name.toLowerCase() === 'vary') return false;
   if (status < 400 && scope.expires) expiresInPlace(res, names, scope.expires, info);
   const vary = res.getHeader('Vary');
   if (vary !== undefined) {
@@ -313,13 +319,55 @@ function finishedInPlace(
         fixed,
       );
   }
-  if (!err.length) return true;
-  // the always entries go first (apr_table_overlay): every other field is set again after them
-  const rest = raw.call(res).map((name) => [name, res.getHeader(name)!] as const);
+  if (!err.length || led) return true;
+  putFirst(res, err);
+  return true;
+}
+
+/** The names as they were set (node >= 15.13), or undefined on an older node. */
+function rawNames(res: ServerResponse): string[] | undefined {
+  const raw = (res as { getRawHeaderNames?: () => string[] }).getRawHeaderNames;
+  return raw?.call(res);
+}
+
+/** The always entries go first (apr_table_overlay): every other field is set again after them. */
+function putFirst(res: ServerResponse, err: readonly Entry[]): void {
+  const rest = rawNames(res)!.map((name) => [name, res.getHeader(name)!] as const);
   for (const [name] of rest) res.removeHeader(name);
   for (const [name, value] of err) res.setHeader(name, value);
   for (const [name, value] of rest) res.setHeader(name, value);
-  return true;
+}
+
+/** The fields a file answered from memory sets (site/static-file.ts serveFromMemory, mod_expires). */
+const FILE_ANSWER_FIELDS = new Set([
+  'accept-ranges',
+  'cache-control',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-type',
+  'date',
+  'etag',
+  'expires',
+  'last-modified',
+  'vary',
+]);
+
+/**
+ * For an answer site() writes at once (a file from memory, site/static-file.ts): the constant
+ * `Header always` entries (Drupal's nosniff) are set first now, before the file's own fields, so
+ * the head needs no re-ordering when it goes out: only what was set before (Express's
+ * X-Powered-By) moves. Not for a name that answer sets itself (both values are sent then).
+ */
+export function leadWithAlways(res: ServerResponse): void {
+  const pending = (res as Hooked)[PENDING];
+  if (!pending || pending.onsuccess.length || !rawNames(res)) return;
+  const err = constantTable(pending.always);
+  if (!err?.length) return;
+  for (const [name] of err)
+    if (FILE_ANSWER_FIELDS.has(name.toLowerCase()) || res.hasHeader(name)) return;
+  putFirst(res, err);
+  pending.led = true;
 }
 
 /** addExpires on the response itself: the same fields, in the same places (see finishedInPlace). */
