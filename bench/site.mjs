@@ -61,6 +61,7 @@ async function measure(name, build, ports) {
   const ratios = [];
   const cpuRatios = [];
   const rps = { static: [], site: [] };
+  const cpuUs = { static: [], site: [] };
   // CPU µs per request of each server over one paired run (requests: the average rate x duration)
   const cpuPer = async (run) => {
     const before = await Promise.all([cpuOf(stat), cpuOf(siteServer)]);
@@ -83,6 +84,8 @@ async function measure(name, build, ports) {
       rps.site.push(t);
       ratios.push(t / s);
       cpuRatios.push(cpuS / cpuT);
+      cpuUs.static.push(cpuS);
+      cpuUs.site.push(cpuT);
     }
   } finally {
     stat.kill();
@@ -97,6 +100,12 @@ async function measure(name, build, ports) {
   );
   console.log(
     `[${name}] by CPU per request (express.static's / site()'s): ${median(cpuRatios).toFixed(3)}x [${cpuRatios.map((r) => r.toFixed(3)).join(' ')}]`,
+  );
+  // each server's own CPU time per request (µs): median [min–max] over the rounds
+  const spread = (xs) =>
+    `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}]`;
+  console.log(
+    `[${name}] CPU µs per request: express.static ${spread(cpuUs.static)}, site() ${spread(cpuUs.site)}`,
   );
 }
 
