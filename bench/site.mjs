@@ -11,6 +11,7 @@
 // libuv's thread pool busy (stat/open/read/close run there, as extra runnable threads) while
 // site() answers small files from memory on its main thread alone.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,9 +113,26 @@ async function measure(name, build, ports) {
 console.log(
   `load generator: autocannon, 16 connections per server, ${DURATION}s x ${ROUNDS} rounds, both servers loaded at once; ${pinned ? 'servers on CPU 1, load generators on CPU 0' : 'not pinned (no taskset)'}`,
 );
+/** Two loopback ports free now (fixed ones collide with another session's bench on this machine). */
+async function freePorts() {
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const server = createServer();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+    });
+  const first = await one();
+  let second = await one();
+  for (let i = 0; second === first && i < 10; i++) second = await one();
+  return [first, second];
+}
+
 const trees = { levels: levelsTree, drupal: drupalTree };
 const chosen = process.env.BENCH_TREES ? [process.env.BENCH_TREES] : Object.keys(trees);
-for (const [i, name] of chosen.entries()) {
+for (const name of chosen) {
   if (!trees[name]) throw new Error(`BENCH_TREES: unknown tree ${name}`);
-  await measure(name, trees[name], [39011 + 2 * i, 39012 + 2 * i]);
+  await measure(name, trees[name], await freePorts());
 }

@@ -199,9 +199,10 @@ function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): Serv
   const last = this[PENDING];
   this[PENDING] = undefined;
   if (!last) return writeHead.call(this, status, ...rest);
-  const args = headersFromArgs(this, rest);
+  // the implicit head of end() and write() (the usual case): no arguments to look at
+  const args = rest.length ? headersFromArgs(this, rest) : rest;
   finish(this, status, last.scope, last.info, last.always, last.onsuccess, last.led === true);
-  return writeHead.call(this, status, ...args);
+  return args.length ? writeHead.call(this, status, ...args) : writeHead.call(this, status);
 }
 
 /**

@@ -103,14 +103,15 @@ export function walk(docRoot: string, uri: string, dirs?: DirCache): Walked {
       st = statQuiet(candidate);
       dirs?.set(candidate, st, true, now);
     } else dirs?.set(candidate, st, false, now);
-    const rest = segs.slice(i + 1);
-    if (!st || !st.isDirectory())
+    if (!st || !st.isDirectory()) {
+      const rest = segs.slice(i + 1);
       return {
         filename: candidate,
         pathInfo: rest.length ? '/' + rest.join('/') : '',
         stat: st,
         symlink,
       };
+    }
     path = candidate;
     last = st;
   }

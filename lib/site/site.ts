@@ -464,7 +464,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       eTag,
       cached,
       vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
-        ? ['Accept-Encoding']
+        ? DEFLATE_VARY
         : undefined,
       onError: (status) => {
         if (!res.headersSent)
@@ -498,6 +498,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     });
   }
 }
+
+/** What mod_deflate adds to Vary for a type it compresses (made once: files are served often). */
+const DEFLATE_VARY: readonly string[] = ['Accept-Encoding'];
 
 /** A registered handler answers the mapped file (`req.filename`, `req.pathInfo`). */
 function runHandler<Req extends IncomingMessage, Res extends ServerResponse>(
