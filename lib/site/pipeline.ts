@@ -171,6 +171,18 @@ export async function resolveRequest(
   siteConfig: SiteConfig,
   input: RequestInput,
 ): Promise<SiteResult> {
+  return resolveRequestNow(siteConfig, input);
+}
+
+/**
+ * The pipeline for a request-target, synchronous unless a pass waits (an asynchronous map, a
+ * DirectoryIndex sub-request): most requests are answered without a promise or a microtask.
+ * Throws what resolveRequest would reject with.
+ */
+export function resolveRequestNow(
+  siteConfig: SiteConfig,
+  input: RequestInput,
+): SiteResult | Promise<SiteResult> {
   const site = input.mountPath
     ? { ...siteConfig, server: { ...siteConfig.server, mountPath: input.mountPath } }
     : siteConfig;
@@ -180,23 +192,56 @@ export async function resolveRequest(
   const at: Position = { uri: parsed.uri, args: parsed.args, acc };
   // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
-  for (let round = 0; ; round++) {
+  return roundsFrom(0, { site, input, at, budget });
+}
+
+/** What every round of one request reads. */
+interface Rounds {
+  readonly site: SiteConfig;
+  readonly input: RequestInput;
+  readonly at: Position;
+  readonly budget: MapBudget | undefined;
+}
+
+/**
+ * The pipeline's rounds from `first` on (each internal redirect is a round; bounded by
+ * recursionLimit): synchronous until one waits, then on in its promise.
+ */
+function roundsFrom(first: number, rounds: Rounds): SiteResult | Promise<SiteResult> {
+  const { site, input, at, budget } = rounds;
+  for (let round = first; ; round++) {
     const redirected = round > 0 || input.errorRedirect !== undefined;
-    const { uri, args } = at;
-    const p0 = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
-    const p = p0 instanceof Promise ? await p0 : p0;
-    if (p.type === 'internal') {
-      const answer = followInternalRedirect(site, input, p, at, round);
-      if (answer) return answer;
-      continue;
-    }
-    if (p.type !== 'file') return p;
-    // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
-    if (!p.stat?.isDirectory() || p.pathInfo) return p;
-    const d0 = directoryFixup(site, input, p, at, round, budget);
-    const answer = d0 instanceof Promise ? await d0 : d0;
-    if (answer) return answer;
+    const { uri, args, acc } = at;
+    const p = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
+    if (p instanceof Promise)
+      return p.then((q) => settle(afterRound(q, round, rounds), round, rounds));
+    const r = afterRound(p, round, rounds);
+    if (r instanceof Promise) return settle(r, round, rounds);
+    if (r) return r;
   }
+}
+
+/** A round's answer, or the rounds after it (the round decided to go on). */
+function settle(
+  r: SiteResult | undefined | Promise<SiteResult | undefined>,
+  round: number,
+  rounds: Rounds,
+): SiteResult | Promise<SiteResult> {
+  if (r instanceof Promise) return r.then((answer) => answer ?? roundsFrom(round + 1, rounds));
+  return r ?? roundsFrom(round + 1, rounds);
+}
+
+/** What one round's pass decided: the answer, or undefined to go on (`at` moved on). */
+function afterRound(
+  p: Pass,
+  round: number,
+  { site, input, at, budget }: Rounds,
+): SiteResult | undefined | Promise<SiteResult | undefined> {
+  if (p.type === 'internal') return followInternalRedirect(site, input, p, at, round);
+  if (p.type !== 'file') return p;
+  // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
+  if (!p.stat?.isDirectory() || p.pathInfo) return p;
+  return directoryFixup(site, input, p, at, round, budget);
 }
 
 /** The request's side effects so far: none, or an ErrorDocument's starting environment. */
@@ -647,17 +692,22 @@ function directoryFixups(
     return aliasFixup(m, rs, mapped.filename) ?? mappedFile(m, mapped, envConfig);
   // END in the server context ends here too; env set there is visible
   const { acc, base } = m;
+  // every field spelled out: `{ ...base }` took a slow copy on every request (the profile)
   const result = evaluateDirectoryPass(rs, {
-    ...base,
+    view: base.view,
+    server: base.server,
+    uri: base.uri,
     args: m.args,
+    fs: walkedFs(mapped),
     env: acc.env,
     end: acc.end,
+    trace: base.trace,
+    mapBudget: base.mapBudget,
     directory: undefined,
     filename: mapped.filename,
     pathInfo: mapped.pathInfo,
     redirected: m.redirected,
     rewriteDir: cfg.rewriteDir,
-    fs: walkedFs(mapped),
   });
   return result instanceof Promise
     ? result.then((x) => afterDirectory(x, m, mapped, rs, envConfig))

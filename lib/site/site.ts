@@ -47,6 +47,7 @@ import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './pat
 import {
   fileSettingsFor,
   resolveRequest,
+  resolveRequestNow,
   siteRewriteInfo,
   type SiteConfig,
   type SiteResult,
@@ -208,22 +209,31 @@ function siteMiddlewareOf<Req extends IncomingMessage, Res extends ServerRespons
     };
     const mount = mountOf(req);
     const view = requestView(req, trust);
+    const answer = (r: SiteResult): void =>
+      answerSafely(res, fail, () => answerer.answer(req, res, done, r, view));
+    const failed = (err: unknown): void => {
+      // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
+      const code = (err as { code?: string }).code;
+      log(`modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`);
+      answerSafely(res, fail, () => done(err));
+    };
     earlyRequestHeaders(config, req, view);
-    resolveRequest(config, {
-      view,
-      target: req.url ?? '/',
-      trace: traceFn,
-      mountPath: mount?.path,
-      bareMount: mount?.bare,
-    }).then(
-      (r) => answerSafely(res, fail, () => answerer.answer(req, res, done, r, view)),
-      (err: unknown) => {
-        // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
-        const code = (err as { code?: string }).code;
-        log(`modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`);
-        answerSafely(res, fail, () => done(err));
-      },
-    );
+    let r: SiteResult | Promise<SiteResult>;
+    try {
+      // synchronous unless a map or a sub-request waits: no promise, no microtask per request
+      r = resolveRequestNow(config, {
+        view,
+        target: req.url ?? '/',
+        trace: traceFn,
+        mountPath: mount?.path,
+        bareMount: mount?.bare,
+      });
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (r instanceof Promise) r.then(answer, failed);
+    else answer(r);
   };
 }
 
