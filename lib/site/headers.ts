@@ -305,24 +305,28 @@ function finishedInPlace(
   led: boolean,
 ): boolean {
   const err = onsuccess.length ? undefined : constantTable(always);
-  const raw = (res as { getRawHeaderNames?: () => string[] }).getRawHeaderNames;
-  if (!err || !raw) return false;
-  const names = raw.call(res);
+  if (!err || !rawNamesKept(res)) return false;
   for (const [name] of err)
     if ((!led && res.hasHeader(name)) || name.toLowerCase() === 'vary') return false;
-  if (status < 400 && scope.expires) expiresInPlace(res, names, scope.expires, info);
+  if (status < 400 && scope.expires) expiresInPlace(res, scope.expires, info);
   const vary = res.getHeader('Vary');
   if (vary !== undefined) {
     const fixed = fixupVary(Array.isArray(vary) ? vary : [String(vary)]);
-    if (fixed !== vary)
-      res.setHeader(
-        names.find((n) => n.toLowerCase() === 'vary')!,
-        fixed,
-      );
+    if (fixed !== vary) res.setHeader(spelledAs(res, 'vary'), fixed);
   }
   if (!err.length || led) return true;
   putFirst(res, err);
   return true;
+}
+
+/** Whether node keeps the names as they were set (>= 15.13): the quick paths need them. */
+function rawNamesKept(res: ServerResponse): boolean {
+  return typeof (res as { getRawHeaderNames?: unknown }).getRawHeaderNames === 'function';
+}
+
+/** A field's name as it was set (`lower`: its lower-case form; the response holds it). */
+function spelledAs(res: ServerResponse, lower: string): string {
+  return rawNames(res)?.find((n) => n.toLowerCase() === lower) ?? lower;
 }
 
 /** The names as they were set (node >= 15.13), or undefined on an older node. */
@@ -372,36 +376,28 @@ export function leadWithAlways(res: ServerResponse): void {
 }
 
 /** addExpires on the response itself: the same fields, in the same places (see finishedInPlace). */
-function expiresInPlace(
-  res: ServerResponse,
-  names: readonly string[],
-  expires: ResolvedExpires,
-  info: HeaderRequest,
-): void {
+function expiresInPlace(res: ServerResponse, expires: ResolvedExpires, info: HeaderRequest): void {
   if (res.hasHeader('Expires')) return;
-  const first = (name: string): string | undefined => {
-    const v = res.getHeader(name);
-    const one = Array.isArray(v) ? v[0] : v;
-    return one === undefined ? undefined : String(one);
-  };
-  const table: Entry[] = [];
-  const cacheControl = first('Cache-Control');
-  const date = first('Date');
-  const type = first('Content-Type');
-  if (type !== undefined) table.push(['Content-Type', type]);
-  if (cacheControl !== undefined) table.push(['Cache-Control', cacheControl]);
-  if (date !== undefined) table.push(['Date', date]);
-  addExpires(table, expires, info);
-  const newExpires = get(table, 'Expires');
-  // no code for the type, or no time to count from: nothing was added
-  if (newExpires === undefined) return;
-  // mergen changes the first Cache-Control only, and keeps its spelling
+  const type = res.getHeader('Content-Type');
+  const first = Array.isArray(type) ? type[0] : type;
+  const fields = expiresFor(first === undefined ? undefined : String(first), expires, info);
+  if (!fields) return;
   const now = res.getHeader('Cache-Control');
-  const merged = get(table, 'Cache-Control')!;
-  const spelled = names.find((n) => n.toLowerCase() === 'cache-control') ?? 'Cache-Control';
-  res.setHeader(spelled, Array.isArray(now) && now.length > 1 ? [merged, ...now.slice(1)] : merged);
-  res.setHeader('Expires', newExpires);
-  res.setHeader('Date', get(table, 'Date')!);
+  const list = now === undefined ? [] : Array.isArray(now) ? now.map(String) : [String(now)];
+  if (!list.length) {
+    // none (an empty list is none too): mergen adds it at the end
+    res.removeHeader('Cache-Control');
+    res.setHeader('Cache-Control', fields.cacheControl);
+  } else {
+    // mergen: the first Cache-Control gets `, max-age=N`, in its place and spelling
+    const merged = `${list[0]}, ${fields.cacheControl}`;
+    res.setHeader(
+      spelledAs(res, 'cache-control'),
+      list.length > 1 ? [merged, ...list.slice(1)] : merged,
+    );
+  }
+  res.setHeader('Expires', fields.expires);
+  res.setHeader('Date', fields.date);
 }
 
 /**
@@ -484,19 +480,33 @@ function get(table: readonly Entry[], name: string): string | undefined {
 /** mod_expires' filter: by type (exact, then `major/*`), else ExpiresDefault; not over an Expires. */
 function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderRequest): void {
   if (get(table, 'Expires') !== undefined) return;
-  const type = (get(table, 'Content-Type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  const fields = expiresFor(get(table, 'Content-Type'), expires, info);
+  if (!fields) return;
+  mergeValue(table, 'Cache-Control', fields.cacheControl);
+  setValue(table, 'Expires', fields.expires);
+  setValue(table, 'Date', fields.date);
+}
+
+/**
+ * The fields mod_expires sets for a response of `contentType`, or undefined (no code for the
+ * type, or no time to count from).
+ */
+function expiresFor(
+  contentType: string | undefined,
+  expires: ResolvedExpires,
+  info: HeaderRequest,
+): { cacheControl: string; expires: string; date: string } | undefined {
+  const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
   const wildcard = expires.wildcards ? expires.byType.get(`${type.split('/', 1)[0]}/*`) : undefined;
   const code = expires.byType.get(type) ?? wildcard ?? expires.default;
-  if (!code) return;
+  if (!code) return undefined;
   const base = code.base === 'access' ? info.time : info.mtime;
-  if (base === undefined) return;
+  if (base === undefined) return undefined;
   // set_expiration_fields: expires = base + N s; max-age = whole seconds from the request time
   const at = base + code.seconds * 1000;
   const maxAge = Math.trunc((at - info.time) / 1000);
-  mergeValue(table, 'Cache-Control', `max-age=${maxAge}`);
-  setValue(table, 'Expires', httpDate(at));
   // Apache's Date is the request time: Expires - Date is exactly the code's seconds
-  setValue(table, 'Date', httpDate(info.time));
+  return { cacheControl: `max-age=${maxAge}`, expires: httpDate(at), date: httpDate(info.time) };
 }
 
 /** `new Date(ms).toUTCString()`, made once per second (the string has no milliseconds). */
