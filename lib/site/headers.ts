@@ -13,7 +13,7 @@
  */
 import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { ExpiresCode, ExpiresLayer, FormatPart, HeaderAction } from '../compile/headers.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { evalExpr, wordValue, type ExprEnv } from '../engine/expr.js';
@@ -178,30 +178,29 @@ export function onResponseHeaders(
   if (!scope) return;
   const { always, onsuccess } = scope;
   if (!always.length && !onsuccess.length && !scope.expires) return;
-  const pending = { scope, info, always, onsuccess };
   // an ErrorDocument's own request answers for the first one: only its configuration applies, as
   // the output filters of the request that finally answers are Apache's (ProcessWire's 404 page)
   const hooked = res as Hooked;
-  if (hooked[PENDING] !== undefined) {
-    hooked[PENDING] = pending;
-    return;
-  }
-  hooked[PENDING] = pending;
-  hooked[WRITE_HEAD] = res.writeHead;
-  res.writeHead = hookedWriteHead as typeof res.writeHead;
+  const earlier = hooked[PENDING];
+  const writeHead = earlier ? earlier.writeHead : res.writeHead;
+  // one new field on the response and writeHead: each new field costs (a hidden class, a copy)
+  hooked[PENDING] = { scope, info, always, onsuccess, writeHead, led: false };
+  if (!earlier) res.writeHead = hookedWriteHead as typeof res.writeHead;
 }
 
 /** The hook itself: one function for every response (no closure made per request). */
 function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): ServerResponse {
-  const writeHead = this[WRITE_HEAD] as (...a: unknown[]) => ServerResponse;
-  this.writeHead = writeHead as typeof this.writeHead;
-  this[WRITE_HEAD] = undefined;
   const last = this[PENDING];
+  // called again after it ran (a wrapper that kept it): node's own writeHead answers
+  const writeHead = (last?.writeHead ?? ServerResponse.prototype.writeHead) as (
+    ...a: unknown[]
+  ) => ServerResponse;
+  this.writeHead = writeHead as typeof this.writeHead;
   this[PENDING] = undefined;
   if (!last) return writeHead.call(this, status, ...rest);
   // the implicit head of end() and write() (the usual case): no arguments to look at
   const args = rest.length ? headersFromArgs(this, rest) : rest;
-  finish(this, status, last.scope, last.info, last.always, last.onsuccess, last.led === true);
+  finish(this, status, last.scope, last.info, last.always, last.onsuccess, last.led);
   return args.length ? writeHead.call(this, status, ...args) : writeHead.call(this, status);
 }
 
@@ -210,17 +209,16 @@ function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): Serv
  * a symbol-keyed field of the response (a WeakMap entry per request cost more, in the profile).
  */
 const PENDING = Symbol('modrewrite.headers');
-/** The writeHead the hook replaced, put back when it runs. */
-const WRITE_HEAD = Symbol('modrewrite.headers.writeHead');
 type Hooked = ServerResponse & {
-  [WRITE_HEAD]?: ServerResponse['writeHead'];
   [PENDING]?: {
     scope: HeaderScope;
     info: HeaderRequest;
     always: readonly HeaderAction[];
     onsuccess: readonly HeaderAction[];
+    /** The writeHead the hook replaced, put back when it runs. */
+    writeHead: ServerResponse['writeHead'];
     /** The always table's entries were set first already (leadWithAlways). */
-    led?: boolean;
+    led: boolean;
   };
 };
 
