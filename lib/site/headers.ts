@@ -74,13 +74,16 @@ export interface HeaderRequest {
 /** The server config's, then the `.htaccess` files', then the matching `<Files>` sections'. */
 export function headerScope(site: SiteConfig, acc: Collected): HeaderScope | undefined {
   const scope = acc.scope;
+  // the walk's own lookup for this file when it made one (the same arguments, made just before)
   const rs =
-    scope &&
-    site.store &&
-    (site.store.walksOutsideRoot ||
-      underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root))
-      ? site.store.configForPath(scope.filename, scope.directory, scope.uri).ruleSet
-      : undefined;
+    scope?.config !== undefined
+      ? scope.config.ruleSet
+      : scope &&
+          site.store &&
+          (site.store.walksOutsideRoot ||
+            underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root))
+        ? site.store.configForPath(scope.filename, scope.directory, scope.uri).ruleSet
+        : undefined;
   const name = scope ? fileNameOf(scope.filename) : undefined;
   const key: object = rs ?? site.serverRules ?? site;
   let byName = scopeCache.get(key);

@@ -89,7 +89,13 @@ export interface Collected {
   /** Set on an ErrorDocument's own request: the answer it stands for (its failure sends that one's page). */
   errorOf?: SiteResult;
   /** The file the directory walk mapped the request to: whose configuration answers (mod_headers, mod_expires). */
-  scope?: { readonly filename: string; readonly directory: boolean; readonly uri?: string };
+  scope?: {
+    readonly filename: string;
+    readonly directory: boolean;
+    readonly uri?: string;
+    /** The merged `.htaccess` configuration the walk found for it (undefined: none looked up). */
+    config?: DirectoryConfig;
+  };
   /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
   fastRedirected?: boolean;
 }
@@ -595,7 +601,8 @@ function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
   const { site, acc, uri } = m;
   const stat = mapped.stat;
   const directory = !!stat?.isDirectory() && !mapped.pathInfo;
-  acc.scope = { filename: mapped.filename, directory, uri };
+  const scope = { filename: mapped.filename, directory, uri, config: undefined };
+  acc.scope = scope;
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
   if (!stat && statFailure(mapped.filename)) {
     const reason = `cannot stat ${mapped.filename}`;
@@ -606,6 +613,8 @@ function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
     store && (store.walksOutsideRoot || underRoot(mapped.filename, site.root))
       ? store.configForPath(mapped.filename, directory, uri)
       : undefined;
+  // what mod_headers and mod_expires read for this file later (site/headers.ts headerScope)
+  acc.scope.config = cfg;
   if (store?.walksOutsideRoot) store.setMatchEnv(mapped.filename, directory, uri, acc.env);
   const dirEnv = cfg?.failure ? undefined : cfg?.ruleSet?.env;
   // most sites have none of these modules' directives: nothing is allocated for them
