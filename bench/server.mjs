@@ -35,7 +35,15 @@ if (mode === 'proxy-hpm') {
 app.get('/{*any}', (req, res) => {
   res.send('ok');
 });
-app.listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
+// Express 5 calls back with the error when the port is taken: fail loudly, never "ready" (another
+// session's bench on the same port would answer the load instead, silently)
+app.listen(Number(port), '127.0.0.1', (err) => {
+  if (err) {
+    console.error(`bench server ${mode}: ${err.message}`);
+    process.exit(1);
+  }
+  process.send?.('ready');
+});
 process.on('SIGTERM', () => process.exit(0));
 // the bench asks for this process's CPU time around each load run
 process.on('message', (m) => {

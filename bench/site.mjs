@@ -11,6 +11,7 @@
 // libuv's thread pool busy (stat/open/read/close run there, as extra runnable threads) while
 // site() answers small files from memory on its main thread alone.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,7 @@ async function measure(name, build, ports) {
   const ratios = [];
   const cpuRatios = [];
   const rps = { static: [], site: [] };
+  const cpuUs = { static: [], site: [] };
   // CPU µs per request of each server over one paired run (requests: the average rate x duration)
   const cpuPer = async (run) => {
     const before = await Promise.all([cpuOf(stat), cpuOf(siteServer)]);
@@ -83,6 +85,8 @@ async function measure(name, build, ports) {
       rps.site.push(t);
       ratios.push(t / s);
       cpuRatios.push(cpuS / cpuT);
+      cpuUs.static.push(cpuS);
+      cpuUs.site.push(cpuT);
     }
   } finally {
     stat.kill();
@@ -98,14 +102,37 @@ async function measure(name, build, ports) {
   console.log(
     `[${name}] by CPU per request (express.static's / site()'s): ${median(cpuRatios).toFixed(3)}x [${cpuRatios.map((r) => r.toFixed(3)).join(' ')}]`,
   );
+  // each server's own CPU time per request (µs): median [min–max] over the rounds
+  const spread = (xs) =>
+    `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}]`;
+  console.log(
+    `[${name}] CPU µs per request: express.static ${spread(cpuUs.static)}, site() ${spread(cpuUs.site)}`,
+  );
 }
 
 console.log(
   `load generator: autocannon, 16 connections per server, ${DURATION}s x ${ROUNDS} rounds, both servers loaded at once; ${pinned ? 'servers on CPU 1, load generators on CPU 0' : 'not pinned (no taskset)'}`,
 );
+/** Two loopback ports free now (fixed ones collide with another session's bench on this machine). */
+async function freePorts() {
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const server = createServer();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
+    });
+  const first = await one();
+  let second = await one();
+  for (let i = 0; second === first && i < 10; i++) second = await one();
+  return [first, second];
+}
+
 const trees = { levels: levelsTree, drupal: drupalTree };
 const chosen = process.env.BENCH_TREES ? [process.env.BENCH_TREES] : Object.keys(trees);
-for (const [i, name] of chosen.entries()) {
+for (const name of chosen) {
   if (!trees[name]) throw new Error(`BENCH_TREES: unknown tree ${name}`);
-  await measure(name, trees[name], [39011 + 2 * i, 39012 + 2 * i]);
+  await measure(name, trees[name], await freePorts());
 }

@@ -157,22 +157,6 @@ function exprEnv(
     const v = client.headers?.[name.toLowerCase()];
     return Array.isArray(v) ? v.join(', ') : (v ?? '');
   };
-  const method = client.method ?? 'GET';
-  const fixed = new Map<string, () => string>([
-    ['REQUEST_URI', () => request.uri],
-    ['QUERY_STRING', () => request.args ?? ''],
-    ['REQUEST_METHOD', () => method],
-    ['REQUEST_SCHEME', () => (client.secure ? 'https' : 'http')],
-    ['HTTPS', () => (client.secure ? 'on' : 'off')],
-    ['REQUEST_FILENAME', () => filename],
-    ['SCRIPT_FILENAME', () => filename],
-    ['REMOTE_ADDR', () => client.remoteAddr],
-    ['SERVER_PROTOCOL', () => client.protocol ?? 'HTTP/1.1'],
-    [
-      'THE_REQUEST',
-      () => `${method} ${client.target ?? request.uri} ${client.protocol ?? 'HTTP/1.1'}`,
-    ],
-  ]);
   const variable = (name: string): string => {
     const colon = name.indexOf(':');
     if (colon > 0) {
@@ -181,8 +165,8 @@ function exprEnv(
       if (kind === 'ENV') return envValue(env, arg);
       return header(arg);
     }
-    const known = fixed.get(name);
-    if (known) return known();
+    const known = FIXED_VARIABLES.get(name);
+    if (known) return known(client, request, filename);
     const canonical = HEADER_VARIABLES.get(name);
     if (canonical) return header(canonical);
     // compile/authz.ts accepts no other name: anything else is a bug, and denies
@@ -190,6 +174,27 @@ function exprEnv(
   };
   return { variable, header };
 }
+
+/** The request variables `Require expr` reads (made once: accessDenied runs on every request). */
+const FIXED_VARIABLES = new Map<
+  string,
+  (client: AccessClient, request: AccessRequest, filename: string) => string
+>([
+  ['REQUEST_URI', (_c, request) => request.uri],
+  ['QUERY_STRING', (_c, request) => request.args ?? ''],
+  ['REQUEST_METHOD', (client) => client.method ?? 'GET'],
+  ['REQUEST_SCHEME', (client) => (client.secure ? 'https' : 'http')],
+  ['HTTPS', (client) => (client.secure ? 'on' : 'off')],
+  ['REQUEST_FILENAME', (_c, _r, filename) => filename],
+  ['SCRIPT_FILENAME', (_c, _r, filename) => filename],
+  ['REMOTE_ADDR', (client) => client.remoteAddr],
+  ['SERVER_PROTOCOL', (client) => client.protocol ?? 'HTTP/1.1'],
+  [
+    'THE_REQUEST',
+    (client, request) =>
+      `${client.method ?? 'GET'} ${client.target ?? request.uri} ${client.protocol ?? 'HTTP/1.1'}`,
+  ],
+]);
 
 /** ap_expr's request header variables (util_expr_eval.c req_header_var_names), each adding to Vary. */
 const HEADER_VARIABLES = new Map([

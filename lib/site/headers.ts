@@ -13,7 +13,7 @@
  */
 import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { ExpiresCode, ExpiresLayer, FormatPart, HeaderAction } from '../compile/headers.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { evalExpr, wordValue, type ExprEnv } from '../engine/expr.js';
@@ -74,13 +74,16 @@ export interface HeaderRequest {
 /** The server config's, then the `.htaccess` files', then the matching `<Files>` sections'. */
 export function headerScope(site: SiteConfig, acc: Collected): HeaderScope | undefined {
   const scope = acc.scope;
+  // the walk's own lookup for this file when it made one (the same arguments, made just before)
   const rs =
-    scope &&
-    site.store &&
-    (site.store.walksOutsideRoot ||
-      underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root))
-      ? site.store.configForPath(scope.filename, scope.directory, scope.uri).ruleSet
-      : undefined;
+    scope?.config !== undefined
+      ? scope.config.ruleSet
+      : scope &&
+          site.store &&
+          (site.store.walksOutsideRoot ||
+            underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root))
+        ? site.store.configForPath(scope.filename, scope.directory, scope.uri).ruleSet
+        : undefined;
   const name = scope ? fileNameOf(scope.filename) : undefined;
   const key: object = rs ?? site.serverRules ?? site;
   let byName = scopeCache.get(key);
@@ -178,30 +181,30 @@ export function onResponseHeaders(
   if (!scope) return;
   const { always, onsuccess } = scope;
   if (!always.length && !onsuccess.length && !scope.expires) return;
-  const pending = { scope, info, always, onsuccess };
   // an ErrorDocument's own request answers for the first one: only its configuration applies, as
   // the output filters of the request that finally answers are Apache's (ProcessWire's 404 page)
   const hooked = res as Hooked;
-  if (hooked[PENDING] !== undefined) {
-    hooked[PENDING] = pending;
-    return;
-  }
-  hooked[PENDING] = pending;
-  hooked[WRITE_HEAD] = res.writeHead;
-  res.writeHead = hookedWriteHead as typeof res.writeHead;
+  const earlier = hooked[PENDING];
+  const writeHead = earlier ? earlier.writeHead : res.writeHead;
+  // one new field on the response and writeHead: each new field costs (a hidden class, a copy)
+  hooked[PENDING] = { scope, info, always, onsuccess, writeHead, led: false };
+  if (!earlier) res.writeHead = hookedWriteHead as typeof res.writeHead;
 }
 
 /** The hook itself: one function for every response (no closure made per request). */
 function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): ServerResponse {
-  const writeHead = this[WRITE_HEAD] as (...a: unknown[]) => ServerResponse;
-  this.writeHead = writeHead as typeof this.writeHead;
-  this[WRITE_HEAD] = undefined;
   const last = this[PENDING];
+  // called again after it ran (a wrapper that kept it): node's own writeHead answers
+  const writeHead = (last?.writeHead ?? ServerResponse.prototype.writeHead) as (
+    ...a: unknown[]
+  ) => ServerResponse;
+  this.writeHead = writeHead as typeof this.writeHead;
   this[PENDING] = undefined;
   if (!last) return writeHead.call(this, status, ...rest);
-  const args = headersFromArgs(this, rest);
-  finish(this, status, last.scope, last.info, last.always, last.onsuccess);
-  return writeHead.call(this, status, ...args);
+  // the implicit head of end() and write() (the usual case): no arguments to look at
+  const args = rest.length ? headersFromArgs(this, rest) : rest;
+  finish(this, status, last.scope, last.info, last.always, last.onsuccess, last.led);
+  return args.length ? writeHead.call(this, status, ...args) : writeHead.call(this, status);
 }
 
 /**
@@ -209,15 +212,16 @@ function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): Serv
  * a symbol-keyed field of the response (a WeakMap entry per request cost more, in the profile).
  */
 const PENDING = Symbol('modrewrite.headers');
-/** The writeHead the hook replaced, put back when it runs. */
-const WRITE_HEAD = Symbol('modrewrite.headers.writeHead');
 type Hooked = ServerResponse & {
-  [WRITE_HEAD]?: ServerResponse['writeHead'];
   [PENDING]?: {
     scope: HeaderScope;
     info: HeaderRequest;
     always: readonly HeaderAction[];
     onsuccess: readonly HeaderAction[];
+    /** The writeHead the hook replaced, put back when it runs. */
+    writeHead: ServerResponse['writeHead'];
+    /** The always table's entries were set first already (leadWithAlways). */
+    led: boolean;
   };
 };
 
@@ -253,7 +257,9 @@ function finish(
   info: HeaderRequest,
   always: readonly HeaderAction[],
   onsuccess: readonly HeaderAction[],
+  led: boolean,
 ): void {
+  if (finishedInPlace(res, status, scope, info, always, onsuccess, led)) return;
   const apacheOwn = isErrorResponse(res);
   let out = readTable(res);
   // mod_expires runs on the error path too (its insert_error_filter hook), but skips 4xx and 5xx:
@@ -279,6 +285,120 @@ function finish(
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   for (const { name, values } of grouped.values())
     res.setHeader(name, values.length === 1 ? values[0]! : values);
+}
+
+/**
+ * The common case without building tables (the profile's largest share of site()'s own work): no
+ * `Header` action of the onsuccess table, the always table a constant (site/headers.ts
+ * constantTable) whose names the response does not hold. Then the result is the response's own
+ * fields with mod_expires' changes made in place (node keeps a field's position when it is set
+ * again, as apr_table_set/mergen keep the first entry's), fixup_vary's Vary, and the always
+ * entries moved before them (unless `led`: they are first already). False: nothing was changed,
+ * the general path runs.
+ */
+function finishedInPlace(
+  res: ServerResponse,
+  status: number,
+  scope: HeaderScope,
+  info: HeaderRequest,
+  always: readonly HeaderAction[],
+  onsuccess: readonly HeaderAction[],
+  led: boolean,
+): boolean {
+  const err = onsuccess.length ? undefined : constantTable(always);
+  if (!err || !rawNamesKept(res)) return false;
+  for (const [name] of err)
+    if ((!led && res.hasHeader(name)) || name.toLowerCase() === 'vary') return false;
+  if (status < 400 && scope.expires) expiresInPlace(res, scope.expires, info);
+  const vary = res.getHeader('Vary');
+  if (vary !== undefined) {
+    const fixed = fixupVary(Array.isArray(vary) ? vary : [String(vary)]);
+    if (fixed !== vary) res.setHeader(spelledAs(res, 'vary'), fixed);
+  }
+  if (!err.length || led) return true;
+  putFirst(res, err);
+  return true;
+}
+
+/** Whether node keeps the names as they were set (>= 15.13): the quick paths need them. */
+function rawNamesKept(res: ServerResponse): boolean {
+  return typeof (res as { getRawHeaderNames?: unknown }).getRawHeaderNames === 'function';
+}
+
+/** A field's name as it was set (`lower`: its lower-case form; the response holds it). */
+function spelledAs(res: ServerResponse, lower: string): string {
+  return rawNames(res)?.find((n) => n.toLowerCase() === lower) ?? lower;
+}
+
+/** The names as they were set (node >= 15.13), or undefined on an older node. */
+function rawNames(res: ServerResponse): string[] | undefined {
+  const raw = (res as { getRawHeaderNames?: () => string[] }).getRawHeaderNames;
+  return raw?.call(res);
+}
+
+/** The always entries go first (apr_table_overlay): every other field is set again after them. */
+function putFirst(res: ServerResponse, err: readonly Entry[]): void {
+  const rest = rawNames(res)!.map((name) => [name, res.getHeader(name)!] as const);
+  for (const [name] of rest) res.removeHeader(name);
+  for (const [name, value] of err) res.setHeader(name, value);
+  for (const [name, value] of rest) res.setHeader(name, value);
+}
+
+/** The fields a file answered from memory sets (site/static-file.ts serveFromMemory, mod_expires). */
+const FILE_ANSWER_FIELDS = new Set([
+  'accept-ranges',
+  'cache-control',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-type',
+  'date',
+  'etag',
+  'expires',
+  'last-modified',
+  'vary',
+]);
+
+/**
+ * For an answer site() writes at once (a file from memory, site/static-file.ts): the constant
+ * `Header always` entries (Drupal's nosniff) are set first now, before the file's own fields, so
+ * the head needs no re-ordering when it goes out: only what was set before (Express's
+ * X-Powered-By) moves. Not for a name that answer sets itself (both values are sent then).
+ */
+export function leadWithAlways(res: ServerResponse): void {
+  const pending = (res as Hooked)[PENDING];
+  if (!pending || pending.onsuccess.length || !rawNames(res)) return;
+  const err = constantTable(pending.always);
+  if (!err?.length) return;
+  for (const [name] of err)
+    if (FILE_ANSWER_FIELDS.has(name.toLowerCase()) || res.hasHeader(name)) return;
+  putFirst(res, err);
+  pending.led = true;
+}
+
+/** addExpires on the response itself: the same fields, in the same places (see finishedInPlace). */
+function expiresInPlace(res: ServerResponse, expires: ResolvedExpires, info: HeaderRequest): void {
+  if (res.hasHeader('Expires')) return;
+  const type = res.getHeader('Content-Type');
+  const first = Array.isArray(type) ? type[0] : type;
+  const fields = expiresFor(first === undefined ? undefined : String(first), expires, info);
+  if (!fields) return;
+  const now = res.getHeader('Cache-Control');
+  const list = now === undefined ? [] : Array.isArray(now) ? now.map(String) : [String(now)];
+  if (!list.length) {
+    // none (an empty list is none too): mergen adds it at the end
+    res.removeHeader('Cache-Control');
+    res.setHeader('Cache-Control', fields.cacheControl);
+  } else {
+    // mergen: the first Cache-Control gets `, max-age=N`, in its place and spelling
+    const merged = `${list[0]}, ${fields.cacheControl}`;
+    res.setHeader(
+      spelledAs(res, 'cache-control'),
+      list.length > 1 ? [merged, ...list.slice(1)] : merged,
+    );
+  }
+  res.setHeader('Expires', fields.expires);
+  res.setHeader('Date', fields.date);
 }
 
 /**
@@ -361,19 +481,33 @@ function get(table: readonly Entry[], name: string): string | undefined {
 /** mod_expires' filter: by type (exact, then `major/*`), else ExpiresDefault; not over an Expires. */
 function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderRequest): void {
   if (get(table, 'Expires') !== undefined) return;
-  const type = (get(table, 'Content-Type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  const fields = expiresFor(get(table, 'Content-Type'), expires, info);
+  if (!fields) return;
+  mergeValue(table, 'Cache-Control', fields.cacheControl);
+  setValue(table, 'Expires', fields.expires);
+  setValue(table, 'Date', fields.date);
+}
+
+/**
+ * The fields mod_expires sets for a response of `contentType`, or undefined (no code for the
+ * type, or no time to count from).
+ */
+function expiresFor(
+  contentType: string | undefined,
+  expires: ResolvedExpires,
+  info: HeaderRequest,
+): { cacheControl: string; expires: string; date: string } | undefined {
+  const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
   const wildcard = expires.wildcards ? expires.byType.get(`${type.split('/', 1)[0]}/*`) : undefined;
   const code = expires.byType.get(type) ?? wildcard ?? expires.default;
-  if (!code) return;
+  if (!code) return undefined;
   const base = code.base === 'access' ? info.time : info.mtime;
-  if (base === undefined) return;
+  if (base === undefined) return undefined;
   // set_expiration_fields: expires = base + N s; max-age = whole seconds from the request time
   const at = base + code.seconds * 1000;
   const maxAge = Math.trunc((at - info.time) / 1000);
-  mergeValue(table, 'Cache-Control', `max-age=${maxAge}`);
-  setValue(table, 'Expires', httpDate(at));
   // Apache's Date is the request time: Expires - Date is exactly the code's seconds
-  setValue(table, 'Date', httpDate(info.time));
+  return { cacheControl: `max-age=${maxAge}`, expires: httpDate(at), date: httpDate(info.time) };
 }
 
 /** `new Date(ms).toUTCString()`, made once per second (the string has no milliseconds). */

@@ -11,10 +11,14 @@ const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
  * `.`/`..` segment (`/www/../etc` starts with `/www/`): normalise first (normalizeFsPath).
  */
 export function underRoot(path: string, root: string): boolean {
-  if (DOT_SEGMENT.test(path)) return false;
-  const r = root.endsWith('/') ? root : root + '/';
-  return path.startsWith(r) || path === r.slice(0, -1);
+  // called several times per request: no string is built (root + '/' was, in the profile)
+  const length = root.endsWith('/') ? root.length - 1 : root.length;
+  if (!path.startsWith(root.slice(0, length))) return false;
+  if (path.length !== length && path.charCodeAt(length) !== SLASH) return false;
+  // only then the regular expression, and only when a dot follows a slash somewhere
+  return !(path.includes('/.') && DOT_SEGMENT.test(path));
 }
+const SLASH = 0x2f;
 
 /** realpath, or undefined when the path does not resolve (missing, loop, no permission). */
 export function realpathOf(p: string): string | undefined {
@@ -99,14 +103,15 @@ export function walk(docRoot: string, uri: string, dirs?: DirCache): Walked {
       st = statQuiet(candidate);
       dirs?.set(candidate, st, true, now);
     } else dirs?.set(candidate, st, false, now);
-    const rest = segs.slice(i + 1);
-    if (!st || !st.isDirectory())
+    if (!st || !st.isDirectory()) {
+      const rest = segs.slice(i + 1);
       return {
         filename: candidate,
         pathInfo: rest.length ? '/' + rest.join('/') : '',
         stat: st,
         symlink,
       };
+    }
     path = candidate;
     last = st;
   }

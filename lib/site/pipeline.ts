@@ -44,7 +44,7 @@ import { requestHeadersBeforeRedirect } from './headers.js';
 import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
 import { aliasRedirect, translateAlias } from './alias.js';
 import { fallbackTarget } from './fallback.js';
-import type { HtaccessStore } from './htaccess-store.js';
+import type { DirectoryConfig, HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
   statFailure,
@@ -95,7 +95,13 @@ export interface Collected {
   /** Set on an ErrorDocument's own request: the answer it stands for (its failure sends that one's page). */
   errorOf?: SiteResult;
   /** The file the directory walk mapped the request to: whose configuration answers (mod_headers, mod_expires). */
-  scope?: { readonly filename: string; readonly directory: boolean; readonly uri?: string };
+  scope?: {
+    readonly filename: string;
+    readonly directory: boolean;
+    readonly uri?: string;
+    /** The merged `.htaccess` configuration the walk found for it (undefined: none looked up). */
+    config?: DirectoryConfig;
+  };
   /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
   fastRedirected?: boolean;
 }
@@ -162,16 +168,97 @@ export interface RequestInput {
   };
 }
 
+/**
+ * Where a request is in the pipeline: its URL-path and query (changed by internal redirects) and
+ * the side effects collected on the way.
+ */
+interface Position {
+  uri: string;
+  args: string | null;
+  readonly acc: Collected;
+}
+
 /** Runs the pipeline for a request-target. */
 export async function resolveRequest(
   siteConfig: SiteConfig,
   input: RequestInput,
 ): Promise<SiteResult> {
+  return resolveRequestNow(siteConfig, input);
+}
+
+/**
+ * The pipeline for a request-target, synchronous unless a pass waits (an asynchronous map, a
+ * DirectoryIndex sub-request): most requests are answered without a promise or a microtask.
+ * Throws what resolveRequest would reject with.
+ */
+export function resolveRequestNow(
+  siteConfig: SiteConfig,
+  input: RequestInput,
+): SiteResult | Promise<SiteResult> {
   const site = input.mountPath
     ? { ...siteConfig, server: { ...siteConfig.server, mountPath: input.mountPath } }
     : siteConfig;
   const parsed = parseTarget(input.target);
-  const acc: Collected = {
+  const acc = startCollected(input);
+  if (!parsed.ok) return { type: 'status', status: parsed.status, acc, uri: '', args: null };
+  const at: Position = { uri: parsed.uri, args: parsed.args, acc };
+  // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
+  const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
+  return roundsFrom(0, { site, input, at, budget });
+}
+
+/** What every round of one request reads. */
+interface Rounds {
+  readonly site: SiteConfig;
+  readonly input: RequestInput;
+  readonly at: Position;
+  readonly budget: MapBudget | undefined;
+}
+
+/**
+ * The pipeline's rounds from `first` on (each internal redirect is a round; bounded by
+ * recursionLimit): synchronous until one waits, then on in its promise.
+ */
+function roundsFrom(first: number, rounds: Rounds): SiteResult | Promise<SiteResult> {
+  const { site, input, at, budget } = rounds;
+  for (let round = first; ; round++) {
+    const redirected = round > 0 || input.errorRedirect !== undefined;
+    const { uri, args, acc } = at;
+    const p = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
+    if (p instanceof Promise)
+      return p.then((q) => settle(afterRound(q, round, rounds), round, rounds));
+    const r = afterRound(p, round, rounds);
+    if (r instanceof Promise) return settle(r, round, rounds);
+    if (r) return r;
+  }
+}
+
+/** A round's answer, or the rounds after it (the round decided to go on). */
+function settle(
+  r: SiteResult | undefined | Promise<SiteResult | undefined>,
+  round: number,
+  rounds: Rounds,
+): SiteResult | Promise<SiteResult> {
+  if (r instanceof Promise) return r.then((answer) => answer ?? roundsFrom(round + 1, rounds));
+  return r ?? roundsFrom(round + 1, rounds);
+}
+
+/** What one round's pass decided: the answer, or undefined to go on (`at` moved on). */
+function afterRound(
+  p: Pass,
+  round: number,
+  { site, input, at, budget }: Rounds,
+): SiteResult | undefined | Promise<SiteResult | undefined> {
+  if (p.type === 'internal') return followInternalRedirect(site, input, p, at, round);
+  if (p.type !== 'file') return p;
+  // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
+  if (!p.stat?.isDirectory() || p.pathInfo) return p;
+  return directoryFixup(site, input, p, at, round, budget);
+}
+
+/** The request's side effects so far: none, or an ErrorDocument's starting environment. */
+function startCollected(input: RequestInput): Collected {
+  return {
     vary: [],
     cookies: [],
     env: input.errorRedirect?.env ?? new Map(),
@@ -180,93 +267,133 @@ export async function resolveRequest(
     errorStatus: input.errorRedirect?.status,
     errorOf: input.errorRedirect?.original,
   };
-  if (!parsed.ok) return { type: 'status', status: parsed.status, acc, uri: '', args: null };
-  let uri = parsed.uri;
-  let args = parsed.args;
-  // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
-  const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
-  for (let round = 0; ; round++) {
-    const redirected = round > 0 || input.errorRedirect !== undefined;
-    const p0 = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
-    const p = p0 instanceof Promise ? await p0 : p0;
-    if (p.type === 'internal') {
-      // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
-      // even though a per-directory rule rewrote it (finfo is still the directory)
-      const slash =
-        p.stat?.isDirectory() && !p.pathInfo
-          ? slashRedirect(site, input, uri, args, p.filename, round === 0, acc, true)
-          : undefined;
-      if (slash) return slash;
-      const overLimit = recursionLimit(round, acc, uri, args);
-      if (overLimit) return overLimit;
-      requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
-      const next = parseTarget(p.url);
-      if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
-      redirectInternally(acc);
-      input.trace?.(`internal redirect to ${p.url}`);
-      uri = next.uri;
-      args = next.args;
-      continue;
+}
+
+/**
+ * A per-directory rule rewrote the request: ap_internal_redirect to its URL (into `at`), unless
+ * mod_dir redirects first or the recursion limit is reached (then that answer).
+ */
+function followInternalRedirect(
+  site: SiteConfig,
+  input: RequestInput,
+  p: Extract<Pass, { type: 'internal' }>,
+  at: Position,
+  round: number,
+): SiteResult | undefined {
+  const { uri, args, acc } = at;
+  // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
+  // even though a per-directory rule rewrote it (finfo is still the directory)
+  const slash =
+    p.stat?.isDirectory() && !p.pathInfo
+      ? slashRedirect(site, input, uri, args, p.filename, round === 0, acc, true)
+      : undefined;
+  if (slash) return slash;
+  const overLimit = recursionLimit(round, acc, uri, args);
+  if (overLimit) return overLimit;
+  requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
+  const next = parseTarget(p.url);
+  if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
+  redirectInternally(acc);
+  input.trace?.(`internal redirect to ${p.url}`);
+  at.uri = next.uri;
+  at.args = next.args;
+  return undefined;
+}
+
+/**
+ * mod_dir's fixup for a directory: DirectorySlash's redirect, else the DirectoryIndex
+ * sub-requests; the index taken goes on (into `at`) when its own rules rewrote it.
+ */
+function directoryFixup(
+  site: SiteConfig,
+  input: RequestInput,
+  p: Extract<SiteResult, { type: 'file' }>,
+  at: Position,
+  round: number,
+  budget: MapBudget | undefined,
+): SiteResult | undefined | Promise<SiteResult | undefined> {
+  const { uri, args, acc } = at;
+  // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its slash
+  const bareRoot = input.bareMount === true && round === 0 && uri === '/';
+  if (!uri.endsWith('/') || bareRoot)
+    return slashRedirect(site, input, uri, args, p.filename, round === 0, acc) ?? p;
+  const found = indexSubrequests(site, input, p, at, budget);
+  const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at, round);
+  return found instanceof Promise ? found.then(go) : go(found);
+}
+
+/** What the DirectoryIndex sub-requests found: the one taken, or a status to answer. */
+type IndexFound =
+  | {
+      readonly type: 'taken';
+      readonly pass: Pass;
+      readonly uri: string;
+      readonly args: string | null;
     }
-    if (p.type !== 'file') return p;
-    // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
-    if (!p.stat?.isDirectory() || p.pathInfo) return p;
-    const cfg = dirSettings(site, p.filename, uri);
-    // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its slash
-    const bareRoot = input.bareMount === true && round === 0 && uri === '/';
-    if (!uri.endsWith('/') || bareRoot)
-      return slashRedirect(site, input, uri, args, p.filename, round === 0, acc) ?? p;
-    // the index sub-requests run for every method (mod_dir has no method check): OPTIONS and
-    // DELETE reach the index file's handler, as in Apache (case 171)
-    let errorStatus = 0;
-    let taken: Pass | undefined;
-    for (const name of cfg.index) {
-      const subTarget =
-        (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
-      const sub = parseTarget(subTarget);
-      if (!sub.ok) continue;
-      const subAcc: Collected = {
-        ...acc,
-        vary: [...acc.vary],
-        cookies: [...acc.cookies],
-        env: new Map(acc.env),
-      };
-      const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
-      const r0 = passWithFallback(
-        site,
-        view,
-        sub.uri,
-        sub.args,
-        subAcc,
-        false,
-        input.trace,
-        budget,
-      );
-      const r = r0 instanceof Promise ? await r0 : r0;
-      if (
-        ((r.type === 'file' || r.type === 'internal') && r.stat?.isFile()) ||
-        r.type === 'proxy'
-      ) {
-        taken = r;
-        uri = sub.uri;
-        args = sub.args;
-        break;
-      }
-      if (r.type === 'redirect') return r;
-      if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
-    }
-    if (!taken) return errorStatus ? { type: 'status', status: errorStatus, acc, uri, args } : p;
-    Object.assign(acc, taken.acc);
-    if (taken.type !== 'internal') return { ...taken, uri, args } as SiteResult;
-    // the index's own rules rewrote it: the fast-redirected request follows that rewrite
-    const overLimit = recursionLimit(round, acc, uri, args);
-    if (overLimit) return overLimit;
-    const next = parseTarget(taken.url);
-    if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
-    redirectInternally(acc);
-    uri = next.uri;
-    args = next.args;
+  | { readonly type: 'answer'; readonly answer: SiteResult }
+  | { readonly type: 'none'; readonly errorStatus: number };
+
+/**
+ * The index sub-requests run for every method (mod_dir has no method check): OPTIONS and
+ * DELETE reach the index file's handler, as in Apache (case 171). The first index that is a file
+ * (or [P]) is taken; a redirect answers; another error status is remembered.
+ */
+async function indexSubrequests(
+  site: SiteConfig,
+  input: RequestInput,
+  p: Extract<SiteResult, { type: 'file' }>,
+  at: Position,
+  budget: MapBudget | undefined,
+): Promise<IndexFound> {
+  const { uri, args, acc } = at;
+  let errorStatus = 0;
+  for (const name of dirSettings(site, p.filename, uri).index) {
+    const subTarget =
+      (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
+    const sub = parseTarget(subTarget);
+    if (!sub.ok) continue;
+    const subAcc = copyCollected(acc);
+    const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
+    const r0 = passWithFallback(site, view, sub.uri, sub.args, subAcc, false, input.trace, budget);
+    const r = r0 instanceof Promise ? await r0 : r0;
+    const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
+    if (file || r.type === 'proxy') return { type: 'taken', pass: r, uri: sub.uri, args: sub.args };
+    if (r.type === 'redirect') return { type: 'answer', answer: r };
+    if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
   }
+  return { type: 'none', errorStatus };
+}
+
+/** The index taken answers, or (rewritten by its own rules) the fast-redirected request goes on. */
+function takeIndex(
+  p: Extract<SiteResult, { type: 'file' }>,
+  found: IndexFound,
+  at: Position,
+  round: number,
+): SiteResult | undefined {
+  const { acc } = at;
+  if (found.type === 'answer') return found.answer;
+  if (found.type === 'none') {
+    const { uri, args } = at;
+    return found.errorStatus ? { type: 'status', status: found.errorStatus, acc, uri, args } : p;
+  }
+  const { pass: taken, uri, args } = found;
+  Object.assign(acc, taken.acc);
+  if (taken.type !== 'internal') return { ...taken, uri, args } as SiteResult;
+  // the index's own rules rewrote it: the fast-redirected request follows that rewrite
+  const overLimit = recursionLimit(round, acc, uri, args);
+  if (overLimit) return overLimit;
+  const next = parseTarget(taken.url);
+  if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
+  redirectInternally(acc);
+  at.uri = next.uri;
+  at.args = next.args;
+  return undefined;
+}
+
+/** A sub-request's own copy of the side effects (taken over when its answer is). */
+function copyCollected(acc: Collected): Collected {
+  return { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env: new Map(acc.env) };
 }
 
 /**
@@ -372,6 +499,26 @@ function onePass(
     : afterServer(site, base, uri, args, acc, redirected, ev);
 }
 
+/**
+ * One pass's request after the server-context rules, as the later phases see it (one object per
+ * pass, handed from phase to phase instead of closures over a long function's locals).
+ */
+interface Mapping {
+  readonly site: SiteConfig;
+  readonly base: EvaluateInput;
+  readonly acc: Collected;
+  /** r->uri: the URL-path the pass started with. */
+  readonly uri: string;
+  /** r->args, as the server-context rules left it. */
+  args: string | null;
+  /** The URL-path translate_name maps (the server rules' rewrite of `uri`). */
+  path: string;
+  readonly redirected: boolean;
+  /** The file translate_name found (mod_alias or a filesystem substitution). */
+  mapped?: Walked;
+}
+
+/** Every phase after mod_rewrite's translate_name: mod_alias's, the walk, access, the fixups. */
 function afterServer(
   site: SiteConfig,
   base: EvaluateInput,
@@ -381,186 +528,207 @@ function afterServer(
   redirected: boolean,
   ev: Evaluation | undefined,
 ): Pass | Promise<Pass> {
-  let path = uri;
-  let mapped: Walked | undefined;
-  if (ev) {
-    collect(acc, ev);
-    const o = ev.outcome;
-    if (o.type === 'redirect')
-      return { type: 'redirect', status: o.status, location: o.location, acc, uri, args };
-    if (o.type === 'status')
-      return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
-    if (o.type === 'proxy')
-      return { type: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
-    if (o.type === 'rewrite') {
-      path = o.path;
-      args = o.args;
-    }
-    if (o.type === 'file') {
-      args = o.args;
-      // a filesystem path: only under the document root or an allowed root; otherwise a URL-path.
-      // `..` from request data is resolved first, as the directory walk would (no string trick)
-      const file = normalizeFsPath(o.path);
-      const allowed = site.allowedRoots.find((r) => underRoot(file, r));
-      if (allowed) mapped = walk(allowed, file.slice(allowed.replace(/\/$/, '').length), site.dirs);
-      else path = o.path;
-    }
+  const m: Mapping = { site, base, acc, uri, args, path: uri, redirected };
+  const answered = ev ? serverOutcome(m, ev) : undefined;
+  if (answered) return answered;
+  const translated = translateName(m, ev?.outcome);
+  if (translated) return translated;
+  return mapToStorage(m, m.mapped!);
+}
+
+/** What the server-context rules decided: an answer, or the new path / file (into `m`). */
+function serverOutcome(m: Mapping, ev: Evaluation): SiteResult | undefined {
+  const { acc, uri, site } = m;
+  collect(acc, ev);
+  const o = ev.outcome;
+  if (o.type === 'redirect')
+    return { type: 'redirect', status: o.status, location: o.location, acc, uri, args: m.args };
+  if (o.type === 'status') {
+    const { status, cause, reason } = o;
+    return { type: 'status', status, cause, reason, acc, uri, args: m.args };
   }
-  // mod_alias's translate_name runs when mod_rewrite's declined: no rule applied, or [PT]
-  const o = ev?.outcome;
+  if (o.type === 'proxy') {
+    const { target, noCanon, self } = o;
+    return { type: 'proxy', target, noCanon, self, acc, uri, args: m.args };
+  }
+  if (o.type === 'rewrite') {
+    m.path = o.path;
+    m.args = o.args;
+  }
+  if (o.type === 'file') {
+    m.args = o.args;
+    // a filesystem path: only under the document root or an allowed root; otherwise a URL-path.
+    // `..` from request data is resolved first, as the directory walk would (no string trick)
+    const file = normalizeFsPath(o.path);
+    const allowed = site.allowedRoots.find((r) => underRoot(file, r));
+    if (allowed) m.mapped = walk(allowed, file.slice(allowed.replace(/\/$/, '').length), site.dirs);
+    else m.path = o.path;
+  }
+  return undefined;
+}
+
+/**
+ * mod_alias's translate_name (when mod_rewrite's declined: no rule applied, or [PT]), core's
+ * TRACE, then core's translate (docroot + path) for a path nothing mapped yet (into `m.mapped`).
+ */
+function translateName(m: Mapping, o: Outcome | undefined): SiteResult | undefined {
+  const { site, base, acc, uri } = m;
   if (!o || o.type === 'pass' || (o.type === 'rewrite' && o.passThrough)) {
-    const t = translateAlias(site.serverRules?.alias, base, path, args, {
+    const t = translateAlias(site.serverRules?.alias, base, m.path, m.args, {
       allowed: site.allowedRoots,
       dirs: site.dirs,
     });
-    if (t && t.type !== 'walked') return { ...t, acc, uri, args };
-    if (t) mapped = t.walked;
+    if (t && t.type !== 'walked') return { ...t, acc, uri, args: m.args };
+    if (t) m.mapped = t.walked;
   }
   // core's ap_send_http_trace (map_to_storage): after translate_name, before the directory walk
   const traced = site.traceEnable !== undefined && base.view.method === 'TRACE';
-  if (traced && !base.view.isSubreq && !redirected) return { type: 'trace', acc, uri, args };
-  if (!mapped) {
-    if (path === '*' || !path.startsWith('/'))
-      return { type: 'status', status: 400, acc, uri, args };
-    // core's translate: docroot + the path, merged like apr_filepath_merge (empty segments skipped,
-    // `..` resolved); above the document root is the stock `<Directory />` denial: 403
-    const local = normalizeFsPath(site.root.replace(/\/$/, '') + path);
-    if (!underRoot(local, site.root))
-      return {
-        type: 'status',
-        status: 403,
-        reason: `${local} is outside the document root`,
-        acc,
-        uri,
-        args,
-      };
-    mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
+  if (traced && !base.view.isSubreq && !m.redirected)
+    return { type: 'trace', acc, uri, args: m.args };
+  if (m.mapped) return undefined;
+  const path = m.path;
+  if (path === '*' || !path.startsWith('/'))
+    return { type: 'status', status: 400, acc, uri, args: m.args };
+  // core's translate: docroot + the path, merged like apr_filepath_merge (empty segments skipped,
+  // `..` resolved); above the document root is the stock `<Directory />` denial: 403
+  const root = site.root.replace(/\/$/, '');
+  const local = normalizeFsPath(root + path);
+  if (!underRoot(local, site.root)) {
+    const reason = `${local} is outside the document root`;
+    return { type: 'status', status: 403, reason, acc, uri, args: m.args };
   }
+  m.mapped = walk(site.root, local.slice(root.length) || '/', site.dirs);
+  return undefined;
+}
+
+/**
+ * map_to_storage's directory walk (the merged `.htaccess` configuration of the mapped file), then
+ * header_parser, the access checks and the fixups.
+ */
+function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
+  const { site, acc, uri } = m;
   const stat = mapped.stat;
-  acc.scope = {
-    filename: mapped.filename,
-    directory: !!stat?.isDirectory() && !mapped.pathInfo,
-    uri,
-  };
+  const directory = !!stat?.isDirectory() && !mapped.pathInfo;
+  const scope = { filename: mapped.filename, directory, uri, config: undefined };
+  acc.scope = scope;
   // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
-  if (!stat && statFailure(mapped.filename))
-    return {
-      type: 'status',
-      status: 403,
-      reason: `cannot stat ${mapped.filename}`,
-      acc,
-      uri,
-      args,
-    };
+  if (!stat && statFailure(mapped.filename)) {
+    const reason = `cannot stat ${mapped.filename}`;
+    return { type: 'status', status: 403, reason, acc, uri, args: m.args };
+  }
+  const store = site.store;
   const cfg =
-    site.store && (site.store.walksOutsideRoot || underRoot(mapped.filename, site.root))
-      ? site.store.configForPath(mapped.filename, acc.scope.directory, uri)
+    store && (store.walksOutsideRoot || underRoot(mapped.filename, site.root))
+      ? store.configForPath(mapped.filename, directory, uri)
       : undefined;
-  if (site.store?.walksOutsideRoot)
-    site.store.setMatchEnv(mapped.filename, acc.scope.directory, uri, acc.env);
+  // what mod_headers and mod_expires read for this file later (site/headers.ts headerScope)
+  acc.scope.config = cfg;
+  if (store?.walksOutsideRoot) store.setMatchEnv(mapped.filename, directory, uri, acc.env);
   const dirEnv = cfg?.failure ? undefined : cfg?.ruleSet?.env;
   // most sites have none of these modules' directives: nothing is allocated for them
   const envConfig =
     dirEnv || site.serverRules?.env
-      ? headerParser(
-          site,
-          dirEnv,
-          {
-            view: base.view,
-            server: site.server,
-            uri,
-            args,
-            filename: mapped.filename,
-            pathInfo: mapped.pathInfo,
-          },
-          acc,
-        )
+      ? headerParser(site, dirEnv, requestFacts(m, mapped), acc)
       : undefined;
-  // the file as mapped, when no .htaccess rule applies to it (mod_env's fixup still runs)
-  const mappedFile = (): SiteResult => {
-    fixups(envConfig, acc);
-    return fileResult(mapped, acc, uri, args, path);
-  };
-  if (!cfg) return mappedFile();
-  if (cfg.failure) {
-    const notes =
-      cfg.failure.status === 403
-        ? 'Server unable to read htaccess file, denying access to be safe'
-        : undefined;
-    return {
-      type: 'status',
-      status: cfg.failure.status,
-      reason: cfg.failure.error.message,
-      notes,
-      acc,
-      uri,
-      args,
-      filename: mapped.filename,
-    };
-  }
-  // the access phase precedes the fixups (per-directory rewriting): a denied file is 403 whatever
-  // the rules would do; an internal redirect comes back here for its own filename
-  const holds = (when: CompiledWhen): boolean =>
-    chainHolds(when, () =>
-      exprEnvironment(
-        {
-          view: base.view,
-          server: site.server,
-          uri,
-          args,
-          filename: mapped.filename,
-          pathInfo: mapped.pathInfo,
-        },
-        acc.env,
-        acc.vary,
-      ),
-    );
-  const request = { uri, args, vary: acc.vary };
-  // the stock `<FilesMatch "^\.ht">Require all denied</FilesMatch>` is an access check too, so it
-  // precedes per-directory rewriting (a rule routing /.htaccess to index.php never runs)
-  if (
-    accessDenied(cfg.access, mapped.filename, acc.env, base.view, request, holds) ||
-    htFileDenied(mapped.filename)
-  )
-    return {
-      type: 'status',
-      status: 403,
-      reason: `client denied by server configuration: ${mapped.filename}`,
-      acc,
-      uri,
-      args,
-      filename: mapped.filename,
-    };
-  const rs = cfg.ruleSet;
+  if (!cfg) return mappedFile(m, mapped, envConfig);
+  if (cfg.failure) return htaccessFailure(m, mapped, cfg.failure);
+  const denied = accessPhase(m, mapped, cfg);
+  if (denied) return denied;
+  return directoryFixups(m, mapped, cfg, envConfig);
+}
+
+/** What mod_setenvif and the `<If>` expressions read about the request and its file. */
+function requestFacts(m: Mapping, mapped: Walked): RequestFacts {
+  const { base, site, uri, args } = m;
+  const { filename, pathInfo } = mapped;
+  return { view: base.view, server: site.server, uri, args, filename, pathInfo };
+}
+
+/** The file as mapped, when no `.htaccess` rule applies to it (mod_env's fixup still runs). */
+function mappedFile(m: Mapping, mapped: Walked, envConfig: EnvConfig | undefined): SiteResult {
+  fixups(envConfig, m.acc);
+  return fileResult(mapped, m.acc, m.uri, m.args, m.path);
+}
+
+/** A `.htaccess` on the way that cannot be used: 500 (broken) or 403 (unreadable), like Apache. */
+function htaccessFailure(
+  m: Mapping,
+  mapped: Walked,
+  failure: NonNullable<DirectoryConfig['failure']>,
+): SiteResult {
+  const notes =
+    failure.status === 403
+      ? 'Server unable to read htaccess file, denying access to be safe'
+      : undefined;
+  const { acc, uri, args } = m;
+  const reason = failure.error.message;
   const filename = mapped.filename;
-  // mod_alias's fixup (after mod_rewrite's): the .htaccess redirects, on the original URL-path
-  const aliasFixup = (): SiteResult | undefined => {
-    const answer = aliasRedirect(rs?.alias, uri, args, base.view, site.server);
-    if (answer?.type === 'status') return { ...answer, acc, uri, args, filename };
-    return answer && { ...answer, acc, uri, args };
-  };
-  if (!rs || rs.engine !== true) return aliasFixup() ?? mappedFile();
+  return { type: 'status', status: failure.status, reason, notes, acc, uri, args, filename };
+}
+
+/**
+ * The access phase precedes the fixups (per-directory rewriting): a denied file is 403 whatever
+ * the rules would do; an internal redirect comes back here for its own filename. The stock
+ * `<FilesMatch "^\.ht">Require all denied</FilesMatch>` is an access check too, so it precedes
+ * per-directory rewriting (a rule routing /.htaccess to index.php never runs).
+ */
+function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResult | undefined {
+  const { acc, uri, args, base } = m;
+  const filename = mapped.filename;
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
+  const request = { uri, args, vary: acc.vary };
+  if (
+    !accessDenied(cfg.access, filename, acc.env, base.view, request, holds) &&
+    !htFileDenied(filename)
+  )
+    return undefined;
+  const reason = `client denied by server configuration: ${filename}`;
+  return { type: 'status', status: 403, reason, acc, uri, args, filename };
+}
+
+/** mod_alias's fixup (after mod_rewrite's): the `.htaccess` redirects, on the original URL-path. */
+function aliasFixup(m: Mapping, rs: RuleSet | undefined, filename: string): SiteResult | undefined {
+  const { acc, uri, args } = m;
+  const answer = aliasRedirect(rs?.alias, uri, args, m.base.view, m.site.server);
+  if (answer?.type === 'status') return { ...answer, acc, uri, args, filename };
+  return answer && { ...answer, acc, uri, args };
+}
+
+/** The fixups: per-directory rewriting (mod_rewrite), then mod_alias's and mod_env's. */
+function directoryFixups(
+  m: Mapping,
+  mapped: Walked,
+  cfg: DirectoryConfig,
+  envConfig: EnvConfig | undefined,
+): Pass | Promise<Pass> {
+  const rs = cfg.ruleSet;
   // hook_fixup: the .htaccess of the very directory the URL names without its slash is not
   // applied (unless RewriteOptions AllowNoSlash), so mod_dir can redirect to the slash
-  if (declinesNoSlash(rs, cfg.rewriteDir, mapped)) return aliasFixup() ?? mappedFile();
+  if (!rs || rs.engine !== true || declinesNoSlash(rs, cfg.rewriteDir, mapped))
+    return aliasFixup(m, rs, mapped.filename) ?? mappedFile(m, mapped, envConfig);
   // END in the server context ends here too; env set there is visible
-  const m = mapped;
-  const envFixup = (): unknown => fixups(envConfig, acc);
+  const { acc, base } = m;
+  // every field spelled out: `{ ...base }` took a slow copy on every request (the profile)
   const result = evaluateDirectoryPass(rs, {
-    ...base,
-    args,
+    view: base.view,
+    server: base.server,
+    uri: base.uri,
+    args: m.args,
+    fs: walkedFs(mapped),
     env: acc.env,
     end: acc.end,
+    trace: base.trace,
+    mapBudget: base.mapBudget,
     directory: undefined,
-    filename: m.filename,
-    pathInfo: m.pathInfo,
-    redirected,
+    filename: mapped.filename,
+    pathInfo: mapped.pathInfo,
+    redirected: m.redirected,
     rewriteDir: cfg.rewriteDir,
-    fs: walkedFs(m),
   });
   return result instanceof Promise
-    ? result.then((x) => afterDirectory(x, acc, uri, args, path, m, aliasFixup, envFixup))
-    : afterDirectory(result, acc, uri, args, path, m, aliasFixup, envFixup);
+    ? result.then((x) => afterDirectory(x, m, mapped, rs, envConfig))
+    : afterDirectory(result, m, mapped, rs, envConfig);
 }
 
 /**
@@ -601,15 +769,12 @@ function fixups(config: EnvConfig | undefined, acc: Collected): { acc: Collected
 
 function afterDirectory(
   pass: DirectoryPassResult,
-  acc: Collected,
-  uri: string,
-  args: string | null,
-  path: string,
+  m: Mapping,
   mapped: Walked,
-  aliasFixup: () => SiteResult | undefined,
-  envFixup: () => unknown,
+  rs: RuleSet,
+  envConfig: EnvConfig | undefined,
 ): Pass {
-  const stat = mapped.stat;
+  const { acc, uri, args } = m;
   collect(acc, pass.evaluation);
   const r = pass.result;
   if (r.type !== 'internal') {
@@ -620,24 +785,19 @@ function afterDirectory(
       return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
   }
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
-  const redirected = aliasFixup();
+  const redirected = aliasFixup(m, rs, mapped.filename);
   if (redirected) return redirected;
-  envFixup();
-  if (r.type === 'internal')
-    return {
-      type: 'internal',
-      url: r.url,
-      acc,
-      filename: mapped.filename,
-      stat,
-      pathInfo: mapped.pathInfo,
-    };
+  fixups(envConfig, acc);
+  if (r.type === 'internal') {
+    const { filename, stat, pathInfo } = mapped;
+    return { type: 'internal', url: r.url, acc, filename, stat, pathInfo };
+  }
   const o = r.outcome;
   if (o.type === 'proxy')
     return { type: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
   // a rewrite back to the same file: the file stays, the query string the rule set is kept (case 230)
   const query = o.type === 'rewrite' ? o.args : args;
-  return fileResult(mapped, acc, uri, query, path);
+  return fileResult(mapped, acc, uri, query, m.path);
 }
 
 /** The default handler's turn: the file the walk mapped (it may not exist, or be a directory). */
@@ -677,60 +837,70 @@ function passWithFallback(
   mapBudget?: MapBudget,
   depth = 0,
 ): Pass | Promise<Pass> {
-  const next = (p: Pass): Pass | Promise<Pass> => {
-    if (p.type !== 'file' || p.stat || acc.handler) return p;
-    const dir = dirname(p.filename);
-    const config =
-      site.store && underRoot(dir, site.root)
-        ? site.store.configForPath(dir, true, uri).ruleSet
-        : site.serverRules;
-    const target = fallbackTarget(config, uri, args);
-    const sub = target === undefined ? undefined : parseTarget(target);
-    if (!sub?.ok) return p;
-    // the sub-request nesting limit (ap_is_recursion_limit_exceeded): 500
-    if (depth >= MAX_INTERNAL_REDIRECTS)
-      return {
-        type: 'status',
-        status: 500,
-        cause: 'recursion',
-        reason: 'recursion',
-        acc,
-        uri,
-        args,
-      };
-    trace?.(`FallbackResource: sub-request for ${target}`);
-    const subAcc: Collected = {
-      ...acc,
-      vary: [...acc.vary],
-      cookies: [...acc.cookies],
-      env: new Map(acc.env),
-    };
-    // ap_sub_req_lookup_uri: a GET sub-request
-    const subRequest = { ...subView(view), isSubreq: true };
-    const taken = (r: Pass): Pass => {
-      const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
-      if (file || r.type === 'proxy' || r.type === 'redirect') {
-        Object.assign(acc, r.acc, { fastRedirected: true });
-        return { ...r, acc } as Pass;
-      }
-      if (r.type === 'status' && r.status !== 404) return { ...r, acc, uri, args };
-      return p;
-    };
-    const r0 = passWithFallback(
-      site,
-      subRequest,
-      sub.uri,
-      sub.args,
-      subAcc,
-      false,
-      trace,
-      mapBudget,
-      depth + 1,
-    );
-    return r0 instanceof Promise ? r0.then(taken) : taken(r0);
-  };
+  const next = (p: Pass): Pass | Promise<Pass> =>
+    p.type !== 'file' || p.stat || acc.handler
+      ? p
+      : fallbackResource(site, { view, uri, args, acc, trace, mapBudget, depth }, p);
   const p0 = onePass(site, view, uri, args, acc, redirected, trace, mapBudget);
   return p0 instanceof Promise ? p0.then(next) : next(p0);
+}
+
+/** The request a FallbackResource sub-request is made for. */
+interface FallbackFrom {
+  readonly view: RequestView;
+  readonly uri: string;
+  readonly args: string | null;
+  readonly acc: Collected;
+  readonly trace?: (l: string) => void;
+  readonly mapBudget?: MapBudget;
+  /** Sub-requests nested so far. */
+  readonly depth: number;
+}
+
+/** FallbackResource of the missing file's directory: its sub-request, and what is taken of it. */
+function fallbackResource(
+  site: SiteConfig,
+  from: FallbackFrom,
+  p: Extract<Pass, { type: 'file' }>,
+): Pass | Promise<Pass> {
+  const { uri, args, acc, view, depth } = from;
+  const dir = dirname(p.filename);
+  const config =
+    site.store && underRoot(dir, site.root)
+      ? site.store.configForPath(dir, true, uri).ruleSet
+      : site.serverRules;
+  const target = fallbackTarget(config, uri, args);
+  const sub = target === undefined ? undefined : parseTarget(target);
+  if (!sub?.ok) return p;
+  // the sub-request nesting limit (ap_is_recursion_limit_exceeded): 500
+  if (depth >= MAX_INTERNAL_REDIRECTS)
+    return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
+  from.trace?.(`FallbackResource: sub-request for ${target}`);
+  const taken = (r: Pass): Pass => {
+    const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
+    if (file || r.type === 'proxy' || r.type === 'redirect') {
+      Object.assign(acc, r.acc, { fastRedirected: true });
+      return { ...r, acc } as Pass;
+    }
+    if (r.type === 'status' && r.status !== 404) return { ...r, acc, uri, args };
+    return p;
+  };
+  // ap_sub_req_lookup_uri: a GET sub-request
+  const subRequest = { ...subView(view), isSubreq: true };
+  const { trace, mapBudget } = from;
+  const subAcc = copyCollected(acc);
+  const r0 = passWithFallback(
+    site,
+    subRequest,
+    sub.uri,
+    sub.args,
+    subAcc,
+    false,
+    trace,
+    mapBudget,
+    depth + 1,
+  );
+  return r0 instanceof Promise ? r0.then(taken) : taken(r0);
 }
 
 /** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */

@@ -48,6 +48,7 @@ import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './pat
 import {
   fileSettingsFor,
   resolveRequest,
+  resolveRequestNow,
   siteRewriteInfo,
   type SiteConfig,
   type SiteResult,
@@ -169,9 +170,6 @@ export function site<
   const vhosts = virtualHostConfig(options);
   if (vhosts) return virtualHostSite(options, vhosts, site<Req, Res>);
   const { config, serverRules, store, roots, trust, traceFn } = resolveSite(options);
-  const symlinks = options.symlinks ?? 'inside';
-  const fallthrough = options.fallthrough ?? true;
-  const extensionHandlers = Object.entries(options.addHandler ?? {});
   const fileCache = fileCacheOf(options.fileCache);
   const answerer = new SiteAnswer<Req, Res>({
     options,
@@ -179,57 +177,12 @@ export function site<
     trust,
     traceFn,
     roots,
-    symlinks,
-    fallthrough,
-    extensionHandlers,
+    symlinks: options.symlinks ?? 'inside',
+    fallthrough: options.fallthrough ?? true,
+    extensionHandlers: Object.entries(options.addHandler ?? {}),
     fileCache,
   });
-
-  const middleware = function siteMiddleware(req: Req, res: Res, next?: Next): void {
-    const done: Next =
-      next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
-    // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
-    if (req.url === '*') {
-      if (req.method === 'OPTIONS') {
-        res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
-        res.setHeader('Content-Length', 0);
-        res.end();
-      } else sendStatus(req, res, 400);
-      return;
-    }
-    // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
-    if (invalidHost(req.headers)) {
-      sendStatus(req, res, 400);
-      return;
-    }
-    // an exception while answering is this vhost's 500 page (like Apache's), logged; it never escapes
-    const fail = (err: unknown): void => {
-      (options.log ?? debug)(
-        `modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`,
-      );
-      sendFailure(req, res, err);
-    };
-    const mount = mountOf(req);
-    const view = requestView(req, trust);
-    earlyRequestHeaders(config, req, view);
-    resolveRequest(config, {
-      view,
-      target: req.url ?? '/',
-      trace: traceFn,
-      mountPath: mount?.path,
-      bareMount: mount?.bare,
-    }).then(
-      (r) => answerSafely(res, fail, () => answerer.answer(req, res, done, r, view)),
-      (err: unknown) => {
-        // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
-        const code = (err as { code?: string }).code;
-        (options.log ?? debug)(
-          `modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`,
-        );
-        answerSafely(res, fail, () => done(err));
-      },
-    );
-  };
+  const middleware = siteMiddlewareOf(answerer);
 
   /** `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] → proxy.upgrade. */
   const upgrade = (
@@ -246,6 +199,70 @@ export function site<
   const result = Object.assign(middleware, { upgrade, close });
   caches.set(result, { store, dirs: config.dirs!, fileCache });
   return result;
+}
+
+/** The middleware itself: the pipeline (site/pipeline.ts) for each request, then its answer. */
+function siteMiddlewareOf<Req extends IncomingMessage, Res extends ServerResponse>(
+  answerer: SiteAnswer<Req, Res>,
+): (req: Req, res: Res, next?: Next) => void {
+  const { options, config, trust, traceFn } = answerer.ctx;
+  const log = (message: string): void => (options.log ?? debug)(message);
+  return function siteMiddleware(req: Req, res: Res, next?: Next): void {
+    const done: Next =
+      next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
+    if (answeredByServer(req, res)) return;
+    // an exception while answering is this vhost's 500 page (like Apache's), logged; it never escapes
+    const fail = (err: unknown): void => {
+      log(`modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`);
+      sendFailure(req, res, err);
+    };
+    const mount = mountOf(req);
+    const view = requestView(req, trust);
+    const answer = (r: SiteResult): void =>
+      answerSafely(res, fail, () => answerer.answer(req, res, done, r, view));
+    const failed = (err: unknown): void => {
+      // e.g. ERR_MAP_TIMEOUT: a map that never answered (the error log says which)
+      const code = (err as { code?: string }).code;
+      log(`modrewrite: ${req.url}: 500 ${code ? code + ': ' : ''}${(err as Error).message}`);
+      answerSafely(res, fail, () => done(err));
+    };
+    earlyRequestHeaders(config, req, view);
+    let r: SiteResult | Promise<SiteResult>;
+    try {
+      // synchronous unless a map or a sub-request waits: no promise, no microtask per request
+      r = resolveRequestNow(config, {
+        view,
+        target: req.url ?? '/',
+        trace: traceFn,
+        mountPath: mount?.path,
+        bareMount: mount?.bare,
+      });
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (r instanceof Promise) r.then(answer, failed);
+    else answer(r);
+  };
+}
+
+/** What the server answers before mapping anything; true when it did. */
+function answeredByServer(req: IncomingMessage, res: ServerResponse): boolean {
+  // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
+  if (req.url === '*') {
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
+      res.setHeader('Content-Length', 0);
+      res.end();
+    } else sendStatus(req, res, 400);
+    return true;
+  }
+  // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
+  if (invalidHost(req.headers)) {
+    sendStatus(req, res, 400);
+    return true;
+  }
+  return false;
 }
 
 /** What site()'s answers read: its options and what was resolved from them once. */
@@ -266,21 +283,17 @@ function fileCacheOf(option: boolean | FileCacheOptions | undefined): FileCache 
   return new FileCache(option === true ? {} : option);
 }
 
+/** The default handler's turn in the pipeline's words (site/pipeline.ts). */
+type FileAnswer = Extract<SiteResult, { type: 'file' }>;
+
 /** Turns what the pipeline decided into HTTP: redirects, error pages (ErrorDocument), files, handlers. */
 class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
-  constructor(private readonly ctx: SiteContext<Req, Res>) {}
+  constructor(readonly ctx: SiteContext<Req, Res>) {}
 
   answer(req: Req, res: Res, next: Next, r: SiteResult, view: RequestView): void {
-    const { options, config, trust, roots, symlinks, fallthrough, extensionHandlers } = this.ctx;
+    const { options, config } = this.ctx;
     const { acc } = r;
-    // mod_headers and mod_expires act on whatever answers below (before [T=]'s hook: it wins)
-    startHeaders(config, req, res, r, view);
-    // only when there is something to tell: a new property on every request costs (hidden class)
-    if (acc.env.size || acc.internalRedirects)
-      (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
-    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
-    if (options.debugHeaders) debugHeaders(res, r);
-    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    this.prepare(req, res, r, view);
     if (answeredBodyLimit(config, req, res, r)) return;
     switch (r.type) {
       case 'redirect':
@@ -298,59 +311,48 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         return;
       case 'proxy':
         appendVary(res, acc.vary);
-        if (options.proxy) {
-          handOff(options.proxy, req, res, next, r);
-          return;
-        }
-        sendStatus(req, res, 403);
+        if (options.proxy) handOff(options.proxy, req, res, next, r);
+        else sendStatus(req, res, 403);
         return;
       case 'trace':
         answerTrace(req, res, config.traceEnable !== false);
         return;
       case 'file':
-        break;
+        this.answerFile(req, res, next, r);
     }
-    const { filename, pathInfo, stat } = r;
+  }
+
+  /** What every answer carries: mod_headers' hook, `req.rewrite`, [CO]'s cookies, debug headers. */
+  private prepare(req: Req, res: Res, r: SiteResult, view: RequestView): void {
+    const { options, config } = this.ctx;
+    const { acc } = r;
+    // mod_headers and mod_expires act on whatever answers below (before [T=]'s hook: it wins)
+    startHeaders(config, req, res, r, view);
+    // only when there is something to tell: a new property on every request costs (hidden class)
+    if (acc.env.size || acc.internalRedirects)
+      (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
+    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
+    if (options.debugHeaders) debugHeaders(res, r);
+    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+  }
+
+  /** The default handler's turn: a handler, mod_dir's index, the app (fallthrough) or the file. */
+  private answerFile(req: Req, res: Res, next: Next, r: FileAnswer): void {
+    const { options, config } = this.ctx;
+    const { acc, filename, pathInfo, stat } = r;
     const settings = fileSettingsFor(
       config,
       stat?.isDirectory() ? `${filename}/.` : filename,
       r.uri,
     );
-    const handlerName =
-      acc.handler ??
-      handlerFor(filename, settings.mime) ??
-      extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1];
+    const handlerName = this.handlerNameOf(r, settings);
     const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
     if (!handler && handlerName && UNEMULATED_HANDLERS.has(handlerName)) {
       (options.log ?? debug)(`modrewrite: ${req.url}: 500 handler ${handlerName} is not emulated`);
       sendStatus(req, res, 500);
       return;
     }
-    const servedFrom = roots.find((x) => underRoot(filename, x));
-    if (!servedFrom) {
-      this.sendError(req, res, next, 404, r);
-      return;
-    }
-    const dots = dotSegment(filename, servedFrom);
-    if (dots === 'ht') {
-      this.sendError(req, res, next, 403, r);
-      return;
-    }
-    if (dots === 'dot' && !options.dotfiles) {
-      this.sendError(req, res, next, 404, r);
-      return;
-    }
-    // the walk saw every segment with lstat: without a link on the way the real path is the path
-    if (stat && symlinks !== 'follow' && r.symlink) {
-      const real = realpathOf(filename);
-      if (
-        !real ||
-        (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)))
-      ) {
-        this.sendError(req, res, next, 403, r);
-        return;
-      }
-    }
+    if (this.refusedPath(req, res, next, r)) return;
     // an ErrorDocument's page keeps the status it answers for (the handler may still change it)
     if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
@@ -362,62 +364,114 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       return;
     }
     if (handler && stat) {
-      // set only for handlers: two new properties on every request would cost (hidden classes)
-      const sreq = req as Req & SiteRequest;
-      sreq.filename = filename;
-      sreq.pathInfo = pathInfo;
-      appendVary(res, acc.vary);
-      handler(sreq, res, next);
+      runHandler(req, res, next, r, handler);
       return;
     }
-    if (
-      stat?.isDirectory() &&
-      !pathInfo &&
-      answerDirectory(req, res, {
-        config,
-        filename,
-        uri: r.uri,
-        args: r.args,
-        mountPath: mountOf(req)?.path ?? '',
-        fallthrough,
-        view: () => requestView(req, trust),
-        env: acc.env,
-      })
-    )
-      return;
+    if (stat?.isDirectory() && !pathInfo && this.answeredDirectory(req, res, r)) return;
     // an ErrorDocument is fetched with GET (ap_die_r)
     const method = acc.errorStatus !== undefined ? 'GET' : (req.method ?? 'GET');
     const servePathInfo = acceptPathInfo === 'on' && stat?.isFile();
     if (!stat || (pathInfo && !servePathInfo) || stat.isDirectory()) {
-      // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
-      if (!fallthrough && !isDeliveryMethod(method)) {
-        answerOtherMethod(req, res, undefined, config.traceEnable !== false, (status) =>
-          this.sendError(req, res, next, status, r),
-        );
-        return;
-      }
-      if (fallthrough && acc.errorStatus === undefined) {
-        appendVary(res, acc.vary);
-        // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
-        req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
-        next();
-        return;
-      }
-      this.sendError(req, res, next, 404, r);
+      this.answerNoFile(req, res, next, r, method);
       return;
     }
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
     // 405 and 501 as site/methods.ts says
     if (!isDeliveryMethod(method)) {
-      answerOtherMethod(
-        req,
-        res,
-        fileContentType(config, filename, acc.contentType),
-        config.traceEnable !== false,
-        (status) => this.sendError(req, res, next, status, r),
+      const type = fileContentType(config, filename, acc.contentType);
+      answerOtherMethod(req, res, type, config.traceEnable !== false, (status) =>
+        this.sendError(req, res, next, status, r),
       );
       return;
     }
+    this.deliver(req, res, next, r, stat, settings);
+  }
+
+  /** [H=] / SetHandler, else mod_mime's AddHandler, else the `addHandler` option's extensions. */
+  private handlerNameOf(r: FileAnswer, settings: FileSettings): string | undefined {
+    const { filename, acc } = r;
+    return (
+      acc.handler ??
+      handlerFor(filename, settings.mime) ??
+      this.ctx.extensionHandlers.find(([ext]) => filename.endsWith(ext))?.[1]
+    );
+  }
+
+  /**
+   * What is never served whatever the rules said: a file outside every root (404), `.ht*` (403),
+   * another dotfile (404 unless `dotfiles`), a symbolic link the `symlinks` option refuses (403).
+   */
+  private refusedPath(req: Req, res: Res, next: Next, r: FileAnswer): boolean {
+    const { options, roots, symlinks } = this.ctx;
+    const { filename, stat } = r;
+    const servedFrom = roots.find((x) => underRoot(filename, x));
+    const dots = servedFrom ? dotSegment(filename, servedFrom) : 'none';
+    const status = !servedFrom
+      ? 404
+      : dots === 'ht'
+        ? 403
+        : dots === 'dot' && !options.dotfiles
+          ? 404
+          : undefined;
+    if (status) {
+      this.sendError(req, res, next, status, r);
+      return true;
+    }
+    // the walk saw every segment with lstat: without a link on the way the real path is the path
+    if (!stat || symlinks === 'follow' || !r.symlink) return false;
+    const real = realpathOf(filename);
+    const refused =
+      !real || (symlinks === 'deny' ? real !== filename : !roots.some((x) => underRoot(real, x)));
+    if (refused) this.sendError(req, res, next, 403, r);
+    return refused;
+  }
+
+  /** mod_dir and mod_autoindex for a directory (site/directory-handler.ts); false: not answered. */
+  private answeredDirectory(req: Req, res: Res, r: FileAnswer): boolean {
+    const { config, trust, fallthrough } = this.ctx;
+    return answerDirectory(req, res, {
+      config,
+      filename: r.filename,
+      uri: r.uri,
+      args: r.args,
+      mountPath: mountOf(req)?.path ?? '',
+      fallthrough,
+      view: () => requestView(req, trust),
+      env: r.acc.env,
+    });
+  }
+
+  /** Nothing to deliver (missing, a directory, PATH_INFO refused): the app, 404 or the method's answer. */
+  private answerNoFile(req: Req, res: Res, next: Next, r: FileAnswer, method: string): void {
+    const { config, fallthrough } = this.ctx;
+    const { acc } = r;
+    // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
+    if (!fallthrough && !isDeliveryMethod(method)) {
+      answerOtherMethod(req, res, undefined, config.traceEnable !== false, (status) =>
+        this.sendError(req, res, next, status, r),
+      );
+      return;
+    }
+    if (fallthrough && acc.errorStatus === undefined) {
+      appendVary(res, acc.vary);
+      // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
+      req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
+      next();
+      return;
+    }
+    this.sendError(req, res, next, 404, r);
+  }
+
+  /** The file itself: from memory when cached, else streamed by send (site/static-file.ts). */
+  private deliver(
+    req: Req,
+    res: Res,
+    next: Next,
+    r: FileAnswer,
+    stat: Stats,
+    settings: FileSettings,
+  ): void {
+    const { acc, filename } = r;
     appendVary(res, acc.vary);
     const cached = stat.isFile() ? this.ctx.fileCache?.get(filename, stat) : undefined;
     const { headers, eTag } = fileFacts(filename, stat, settings, cached);
@@ -429,7 +483,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       eTag,
       cached,
       vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
-        ? ['Accept-Encoding']
+        ? DEFLATE_VARY
         : undefined,
       onError: (status) => {
         if (!res.headersSent)
@@ -462,6 +516,25 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       fail: (err) => sendFailure(req, res, err),
     });
   }
+}
+
+/** What mod_deflate adds to Vary for a type it compresses (made once: files are served often). */
+const DEFLATE_VARY: readonly string[] = ['Accept-Encoding'];
+
+/** A registered handler answers the mapped file (`req.filename`, `req.pathInfo`). */
+function runHandler<Req extends IncomingMessage, Res extends ServerResponse>(
+  req: Req,
+  res: Res,
+  next: Next,
+  r: FileAnswer,
+  handler: Handler<Req & SiteRequest, Res>,
+): void {
+  // set only for handlers: two new properties on every request would cost (hidden classes)
+  const sreq = req as Req & SiteRequest;
+  sreq.filename = r.filename;
+  sreq.pathInfo = r.pathInfo;
+  appendVary(res, r.acc.vary);
+  handler(sreq, res, next);
 }
 
 /** A WebSocket handshake through the site's pipeline: [P] goes to the proxy's upgrade, else refused. */
@@ -523,51 +596,92 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
 ) {
   checkSiteOptions(options);
   const root = resolveRoots([existingFolder(options.root)])[0];
-  if (options.config !== undefined) checkRulesInput('site() config', options.config);
-  // `config` is the vhost's server context whatever its file is called; RewriteEngine is implied
-  // for it like for rewrite(text) (compile/entry.ts); .htaccess files found under root follow Apache
-  const written =
-    options.config === undefined
-      ? undefined
-      : loadRules(options.config, {
-          context: 'server',
-          maps: options.maps,
-          mapRoot: options.mapRoot,
-          defines: options.defines,
-          // Header/RequestHeader/Expires* in the server config act on every response of the site;
-          // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
-          siteDirectives: true,
-        });
+  const written = loadServerConfig(options);
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
-  for (const w of written?.warnings ?? [])
+  const store = htaccessStoreOf(options, root, serverRules, written?.file);
+  const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
+  const config = siteConfigOf(options, { root, serverRules, store, roots });
+  const trust = compileTrust(options.trustProxy);
+  const traceFn = traceSink(options.trace);
+  const note =
+    written &&
+    inferenceNote(
+      `site() config${written.file ? ` (${written.file})` : ''}`,
+      { context: 'server', because: 'given' },
+      written,
+    );
+  if (note) traceFn?.(note);
+  return { config, serverRules, store, roots, trust, traceFn };
+}
+
+/**
+ * `config`, compiled as the vhost's server context whatever its file is called (RewriteEngine is
+ * implied for it like for rewrite(text), compile/entry.ts); its warnings logged.
+ */
+function loadServerConfig<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: SiteOptions<Req, Res>,
+) {
+  if (options.config === undefined) return undefined;
+  checkRulesInput('site() config', options.config);
+  const written = loadRules(options.config, {
+    context: 'server',
+    maps: options.maps,
+    mapRoot: options.mapRoot,
+    defines: options.defines,
+    // Header/RequestHeader/Expires* in the server config act on every response of the site;
+    // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
+    siteDirectives: true,
+  });
+  for (const w of written.warnings ?? [])
     (options.log ?? ((m: string) => console.error(m)))(
       `modrewrite: ${w.file ?? 'site() config'}:${w.line}:${w.column}: warning ${w.code}: ${w.message}`,
     );
+  return written;
+}
+
+/** The .htaccess files below the root and the server's `<Directory>` walk, as Apache reads them. */
+function htaccessStoreOf<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: SiteOptions<Req, Res>,
+  root: string,
+  serverRules: RuleSet | undefined,
+  configFile: string | undefined,
+): HtaccessStore | undefined {
   const ht = options.htaccess ?? true;
-  const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
   // <Directory>/<Location> sections need the store's walk even when .htaccess files are off
   const walk = directoryWalk(serverRules, ht !== false);
-  const store =
-    ht === false && !walk
-      ? undefined
-      : new HtaccessStore(root, {
-          walk,
-          fileName: typeof ht === 'object' ? ht.fileName : undefined,
-          recheckMs: typeof ht === 'object' ? ht.recheckMs : undefined,
-          log: options.log,
-          // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
-          compile: {
-            maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) },
-            // one ServerRoot for the whole server, as in Apache: <IfFile> in an .htaccess
-            // resolves against it, not against the .htaccess folder
-            mapRoot: options.mapRoot ?? (written?.file ? dirname(written.file) : process.cwd()),
-            defines: options.defines,
-          },
-        });
-  const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
+  if (ht === false && !walk) return undefined;
+  return new HtaccessStore(root, {
+    walk,
+    fileName: typeof ht === 'object' ? ht.fileName : undefined,
+    recheckMs: typeof ht === 'object' ? ht.recheckMs : undefined,
+    log: options.log,
+    // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess
+    compile: {
+      maps: { ...options.maps, ...Object.fromEntries(serverRules?.maps ?? []) },
+      // one ServerRoot for the whole server, as in Apache: <IfFile> in an .htaccess
+      // resolves against it, not against the .htaccess folder
+      mapRoot: options.mapRoot ?? (configFile ? dirname(configFile) : process.cwd()),
+      defines: options.defines,
+    },
+  });
+}
+
+/** The pipeline's configuration: what was resolved, and the options' defaults merged once. */
+function siteConfigOf<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: SiteOptions<Req, Res>,
+  resolved: {
+    root: string;
+    serverRules: RuleSet | undefined;
+    store: HtaccessStore | undefined;
+    roots: string[];
+  },
+): SiteConfig {
+  const { root, serverRules, store, roots } = resolved;
+  const ht = options.htaccess ?? true;
+  const recheckMs = ht === true || ht === false ? 1000 : (ht.recheckMs ?? 1000);
   const mapTimeout = checkMapTimeout(options.mapTimeout);
   const hasMaps = (serverRules?.maps.size ?? 0) > 0 || Object.keys(options.maps ?? {}).length > 0;
-  const config: SiteConfig = {
+  return {
     root,
     serverRules,
     store,
@@ -588,17 +702,6 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
     mapTimeout: hasMaps ? mapTimeout : undefined,
     traceEnable: serverRules?.traceEnable ?? true,
   };
-  const trust = compileTrust(options.trustProxy);
-  const traceFn = traceSink(options.trace);
-  const note =
-    written &&
-    inferenceNote(
-      `site() config${written.file ? ` (${written.file})` : ''}`,
-      { context: 'server', because: 'given' },
-      written,
-    );
-  if (note) traceFn?.(note);
-  return { config, serverRules, store, roots, trust, traceFn };
 }
 
 interface FileFacts {
@@ -707,6 +810,11 @@ export function mountOf(req: IncomingMessage): { path: string; bare: boolean } |
 /** The environment for `req.rewrite.env` (byte strings decoded as UTF-8). */
 export function envObject(env: ReadonlyMap<string, string>): Record<string, string> {
   const o: Record<string, string> = {};
-  for (const [k, v] of env) setOwn(o, k, bytesToUtf8(v));
+  // a plain assignment defines an own property for every name but `__proto__` (Object.prototype's
+  // only setter); defineProperty for each, on every request, cost more (the profile)
+  for (const [k, v] of env) {
+    if (k === '__proto__') setOwn(o, k, bytesToUtf8(v));
+    else o[k] = bytesToUtf8(v);
+  }
   return o;
 }

@@ -13,6 +13,7 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
+import { leadWithAlways } from './headers.js';
 
 /** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
 export interface FileHeaders {
@@ -159,6 +160,7 @@ function serveFromMemory(
   options: ServeFileOptions,
   file: CachedFile,
 ): void {
+  leadWithAlways(res);
   setTypeFields(res, filename, options);
   setSendFields(res, options, file.lastModified);
   res.setHeader('Content-Length', file.body.length);
