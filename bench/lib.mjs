@@ -35,37 +35,40 @@ export const cpuOf = (child) =>
     child.send('cpu');
   });
 
+/** One autocannon run (on CPU 0) against one server: its average req/s; rejects on non-2xx. */
+export function loadOne(port, path) {
+  return new Promise((resolve, reject) => {
+    const [cmd, args] = pin(0, process.execPath, [
+      autocannonBin,
+      '-c',
+      '16',
+      '-d',
+      String(DURATION),
+      '-j',
+      `http://127.0.0.1:${port}${path}`,
+    ]);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => {
+      try {
+        const r = JSON.parse(out);
+        if (r.non2xx) reject(new Error(`${path}: ${r.non2xx} non-2xx answers`));
+        else resolve(r.requests.average);
+      } catch (err) {
+        reject(new Error(`autocannon exited with ${code}: ${err.message}`));
+      }
+    });
+  });
+}
+
 /**
  * Both servers under load at the same time (both pinned to CPU 1, so each gets about half of it;
  * both load generators on CPU 0): whatever else the shared machine does hits both alike, and the
  * ratio of their throughputs is the ratio of their per-request CPU cost.
  */
 export function loadPair(portA, pathA, portB, pathB) {
-  const run = (port, path) =>
-    new Promise((resolve, reject) => {
-      const [cmd, args] = pin(0, process.execPath, [
-        autocannonBin,
-        '-c',
-        '16',
-        '-d',
-        String(DURATION),
-        '-j',
-        `http://127.0.0.1:${port}${path}`,
-      ]);
-      const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-      });
-      child.on('exit', (code) => {
-        try {
-          const r = JSON.parse(out);
-          if (r.non2xx) reject(new Error(`${path}: ${r.non2xx} non-2xx answers`));
-          else resolve(r.requests.average);
-        } catch (err) {
-          reject(new Error(`autocannon exited with ${code}: ${err.message}`));
-        }
-      });
-    });
-  return Promise.all([run(portA, pathA), run(portB, pathB)]);
+  return Promise.all([loadOne(portA, pathA), loadOne(portB, pathB)]);
 }

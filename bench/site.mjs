@@ -10,12 +10,14 @@
 // throughput ratio also depends on how the scheduler shares CPU 1, and express.static's send keeps
 // libuv's thread pool busy (stat/open/read/close run there, as extra runnable threads) while
 // site() answers small files from memory on its main thread alone.
+// So a third measure, the method of bench:serve-static and issue 11: each server ALONE on CPU 1 in
+// turn (interleaved rounds, order alternating, same run), where its throughput is its own cost.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DURATION, ROUNDS, cpuOf, loadPair, median, pinned, start } from './lib.mjs';
+import { DURATION, ROUNDS, cpuOf, loadOne, loadPair, median, pinned, start } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CSS = 'body { color: #333; }\n'.repeat(40);
@@ -63,6 +65,8 @@ async function measure(name, build, ports) {
   const cpuRatios = [];
   const rps = { static: [], site: [] };
   const cpuUs = { static: [], site: [] };
+  const alone = { static: [], site: [] };
+  const aloneRatios = [];
   // CPU µs per request of each server over one paired run (requests: the average rate x duration)
   const cpuPer = async (run) => {
     const before = await Promise.all([cpuOf(stat), cpuOf(siteServer)]);
@@ -88,6 +92,16 @@ async function measure(name, build, ports) {
       cpuUs.static.push(cpuS);
       cpuUs.site.push(cpuT);
     }
+    // each alone on CPU 1 in turn: the other server idles, so no scheduler share is measured
+    for (let i = 0; i < ROUNDS; i++) {
+      const order = i % 2 ? ['site', 'static'] : ['static', 'site'];
+      const got = {};
+      for (const who of order)
+        got[who] = await loadOne(who === 'static' ? ports[0] : ports[1], path);
+      alone.static.push(got.static);
+      alone.site.push(got.site);
+      aloneRatios.push(got.site / got.static);
+    }
   } finally {
     stat.kill();
     siteServer.kill();
@@ -102,6 +116,9 @@ async function measure(name, build, ports) {
   console.log(
     `[${name}] by CPU per request (express.static's / site()'s): ${median(cpuRatios).toFixed(3)}x [${cpuRatios.map((r) => r.toFixed(3)).join(' ')}]`,
   );
+  console.log(
+    `[${name}] each alone on CPU 1: express.static ${median(alone.static).toFixed(0)} req/s, site() ${median(alone.site).toFixed(0)} req/s; site() / express.static: ${median(aloneRatios).toFixed(3)}x (target >= 0.9x) [${aloneRatios.map((r) => r.toFixed(3)).join(' ')}]`,
+  );
   // each server's own CPU time per request (µs): median [min–max] over the rounds
   const spread = (xs) =>
     `${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}]`;
@@ -111,7 +128,7 @@ async function measure(name, build, ports) {
 }
 
 console.log(
-  `load generator: autocannon, 16 connections per server, ${DURATION}s x ${ROUNDS} rounds, both servers loaded at once; ${pinned ? 'servers on CPU 1, load generators on CPU 0' : 'not pinned (no taskset)'}`,
+  `load generator: autocannon, 16 connections per server, ${DURATION}s x ${ROUNDS} rounds both servers loaded at once, then ${ROUNDS} rounds each alone; ${pinned ? 'servers on CPU 1, load generators on CPU 0' : 'not pinned (no taskset)'}`,
 );
 /** Two loopback ports free now (fixed ones collide with another session's bench on this machine). */
 async function freePorts() {
