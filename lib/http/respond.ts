@@ -24,6 +24,7 @@ export const STATUS_TEXT: Record<number, string> = {
   413: 'Request Entity Too Large',
   414: 'Request-URI Too Long',
   415: 'Unsupported Media Type',
+  416: 'Requested Range Not Satisfiable',
   418: "I'm a teapot",
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
@@ -260,6 +261,8 @@ export function cannedMessage(
       return `The requested resource does not allow request data with ${escapeHtml(method)} requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n`;
     case 414:
       return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
+    case 416:
+      return '<p>None of the range-specifier values in the Range\nrequest-header field overlap the current extent\nof the selected resource.</p>\n';
     case 501:
       return `<p>${m} not supported for current URL.<br />\n</p>\n`;
     case 502:

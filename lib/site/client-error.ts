@@ -3,10 +3,50 @@
  * middleware; node answers them with a bare 400. `answerClientErrors(server)` makes that answer
  * Apache's 400 page (431 for oversized headers, 408 for a header timeout) and closes the socket.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { cannedMessage, errorPage } from '../http/respond.js';
+import { cannedMessage, errorPage, sendStatus } from '../http/respond.js';
 import { dispatchUnknownMethod } from './unknown-method.js';
+
+/**
+ * core's LimitRequestLine (8190 by default): Apache reads the request line into a buffer of the
+ * limit + 2 bytes, so a line of 8192 bytes or more (CRLF not counted) is refused with 414 before
+ * anything else looks at the request (recorded: `GET /a…a HTTP/1.1` of 8191 bytes is served,
+ * 8192 is 414, one byte less of target with a longer method too).
+ */
+export const REQUEST_LINE_LIMIT = 8192;
+
+/** Whether the request line (method, target, protocol) is one Apache refuses as too long. */
+export function requestLineTooLong(method: string, target: string): boolean {
+  // "METHOD SP target SP HTTP/1.x"
+  return method.length + target.length + 10 >= REQUEST_LINE_LIMIT;
+}
+
+/**
+ * Answers a request whose request line is too long with Apache's 414 page and closes the
+ * connection (true), as Apache's read_request_line does; false for any other request.
+ * @example
+ * http.createServer((req, res) => refuseLongRequestLine(req, res) || app(req, res));
+ */
+export function refuseLongRequestLine(req: IncomingMessage, res: ServerResponse): boolean {
+  if (!requestLineTooLong(req.method ?? 'GET', req.url ?? '/')) return false;
+  res.shouldKeepAlive = false;
+  sendStatus(req, res, 414);
+  return true;
+}
+
+/**
+ * Whether node refused a head as too large because of its request line (its first line, in
+ * the packet node was parsing, is at Apache's limit or has no end there): 414, not 431.
+ */
+function overlongRequestLine(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): boolean {
+  const packet = err.rawPacket;
+  if (err.code !== 'HPE_HEADER_OVERFLOW' || !packet) return false;
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /.test(packet.subarray(0, 32).toString('latin1')))
+    return false;
+  const end = packet.indexOf('\r\n');
+  return end < 0 || end >= REQUEST_LINE_LIMIT;
+}
 
 /** How long a refused client may take to receive its error page before its socket is destroyed. */
 export const CLIENT_ERROR_LINGER_MS = 1000;
@@ -26,6 +66,10 @@ export function answerClientErrors(server: Server): Server {
     }
     // a method node's parser does not know (TRACK): the rules still decide, as in Apache
     if (dispatchUnknownMethod(server, err, socket)) return;
+    if (overlongRequestLine(err)) {
+      refuse(socket, 414, 'Request-URI Too Long', errorPage(414, cannedMessage(414, 'GET')));
+      return;
+    }
     const status =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? 431
@@ -47,14 +91,19 @@ export function answerClientErrors(server: Server): Server {
         : status === 408
           ? 'Request Timeout'
           : 'Bad Request';
-    // end() alone leaves a slow client's descriptor open until it reads and closes: destroy once written
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\nConnection: close\r\n\r\n${body}`,
-      'latin1',
-      () => socket.destroy(),
-    );
-    // a client that never reads would keep the write pending: do not wait for it forever
-    setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
+    refuse(socket, status, reason, body);
   });
   return server;
+}
+
+/** Writes an error page on a socket node's parser gave up on, then closes it. */
+function refuse(socket: Duplex, status: number, reason: string, body: string): void {
+  // end() alone leaves a slow client's descriptor open until it reads and closes: destroy once written
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\nConnection: close\r\n\r\n${body}`,
+    'latin1',
+    () => socket.destroy(),
+  );
+  // a client that never reads would keep the write pending: do not wait for it forever
+  setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
 }

@@ -13,6 +13,7 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
+import { noteHandlerType } from './headers.js';
 
 /** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
 export interface FileHeaders {
@@ -127,7 +128,30 @@ function setTypeFields(res: ServerResponse, filename: string, options: ServeFile
   if (options.vary) appendVary(res, options.vary);
   if (!type) return false;
   res.setHeader('Content-Type', type);
+  noteHandlerType(res, type);
   return true;
+}
+
+/**
+ * core's default handler when ap_meets_conditions fails (If-Match, If-Unmodified-Since): it sets
+ * r->status to 412 and passes an empty brigade (server/core.c default_handler), so the answer is
+ * not an error page: the file's own fields stay (Content-Type, `Header set`), the body is empty,
+ * and mod_expires skips it as an error status (recorded: real-world corpus, every project's asset).
+ */
+export function answerPreconditionFailed(req: IncomingMessage, res: ServerResponse): void {
+  res.statusCode = 412;
+  res.setHeader('Content-Length', 0);
+  res.end();
+}
+
+/**
+ * The status Apache answers for a failure send reports: 416 for a Range no byte of the file
+ * satisfies (byterange_filter.c send_416, an error page), 404 as it is, 403 for what send
+ * refuses (a path it finds malicious), 500 for the rest. 412 is answerPreconditionFailed's.
+ */
+export function fileErrorStatus(status: number): number {
+  if (status === 404 || status === 416) return status;
+  return status >= 500 ? 500 : 403;
 }
 
 /**
