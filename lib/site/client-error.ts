@@ -5,7 +5,13 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { cannedMessage, errorPage, sendStatus } from '../http/respond.js';
+import {
+  cannedMessage,
+  errorPage,
+  escapeHtml,
+  sendErrorText,
+  sendStatus,
+} from '../http/respond.js';
 import { dispatchUnknownMethod } from './unknown-method.js';
 
 /**
@@ -59,6 +65,9 @@ export const CLIENT_ERROR_LINGER_MS = 1000;
  * server.listen(8080);
  */
 export function answerClientErrors(server: Server): Server {
+  // node answers an Expect other than 100-continue with a bare 417, and drops a CONNECT
+  server.on('checkExpectation', answerExpectationFailed);
+  server.on('connect', refuseConnect);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();
@@ -94,6 +103,33 @@ export function answerClientErrors(server: Server): Server {
     refuse(socket, status, reason, body);
   });
   return server;
+}
+
+/**
+ * Apache's 417 for an Expect other than 100-continue (http_protocol.c), answered as it reads the
+ * request, before any configuration (recorded: no `.htaccess` header on it).
+ */
+function answerExpectationFailed(req: IncomingMessage, res: ServerResponse): void {
+  const sent = escapeHtml(String(req.headers.expect ?? ''));
+  const inner =
+    '<p>The expectation given in the Expect request-header\nfield could not be met by this server.\n' +
+    `The client sent<pre>\n    Expect: ${sent}\n</pre>\n</p><p>Only the 100-continue expectation is supported.</p>\n`;
+  res.shouldKeepAlive = false;
+  sendErrorText(req, res, 417, errorPage(417, inner));
+}
+
+/**
+ * CONNECT without mod_proxy_connect: an authority-form target (`host:443`) is 405, any other
+ * target a malformed request, 400 (recorded from Apache 2.4.71). node hands CONNECT to 'connect'
+ * listeners and, without one, drops the connection.
+ */
+function refuseConnect(req: IncomingMessage, socket: Duplex): void {
+  if (/^[^/]*:\d+$/.test(req.url ?? '')) {
+    const body = errorPage(405, cannedMessage(405, 'CONNECT'));
+    refuse(socket, 405, 'Method Not Allowed', body);
+    return;
+  }
+  refuse(socket, 400, 'Bad Request', errorPage(400, cannedMessage(400, 'CONNECT')));
 }
 
 /** Writes an error page on a socket node's parser gave up on, then closes it. */

@@ -429,12 +429,9 @@ function afterServer(
     mapped = walk(site.root, local.slice(site.root.replace(/\/$/, '').length) || '/', site.dirs);
   }
   const stat = mapped.stat;
-  acc.scope = {
-    filename: mapped.filename,
-    directory: !!stat?.isDirectory() && !mapped.pathInfo,
-    uri,
-  };
-  // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
+  // a path that exists but cannot be stat'ed (symlink loop, no search permission, a name over
+  // NAME_MAX): Apache's walk says 403 before it sets r->per_dir_config, so no `.htaccess` line
+  // (Header always, ErrorDocument) acts on the answer (recorded: real-world, a 256-byte name)
   if (!stat && statFailure(mapped.filename))
     return {
       type: 'status',
@@ -444,6 +441,11 @@ function afterServer(
       uri,
       args,
     };
+  acc.scope = {
+    filename: mapped.filename,
+    directory: !!stat?.isDirectory() && !mapped.pathInfo,
+    uri,
+  };
   const cfg =
     site.store && (site.store.walksOutsideRoot || underRoot(mapped.filename, site.root))
       ? site.store.configForPath(mapped.filename, acc.scope.directory, uri)
