@@ -6,8 +6,8 @@
  * error's `rawPacket`) becomes an IncomingMessage dispatched to the server's own `request`
  * listeners, on the same socket, closed after the answer. Only a complete head is taken, with the
  * body its Content-Length announces when that arrived in the same packet (a form posted with
- * `post`); anything else stays a 400. A request line with protocol HTTP/1.2 to HTTP/1.9 (llhttp's
- * HPE_INVALID_VERSION) is taken the same way: Apache serves any HTTP/1.x (recorded, real-world).
+ * `post`); anything else stays a 400. A request line with a protocol llhttp refuses (HTTP/1.2,
+ * HTTP/3.0: HPE_INVALID_VERSION) is taken the same way: Apache serves any HTTP/d.d (recorded).
  */
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -46,8 +46,8 @@ export function parseHead(raw: Buffer): Head | undefined {
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const [requestLine, ...fields] = text.slice(0, end).split('\r\n');
-  // any HTTP/x.y Apache serves: 1.2 to 1.9 and 3.0 too (recorded), not 2.0 (its 400)
-  const m = /^(\S+) (\S+) HTTP\/(?:1\.(\d)|[3-9]\.\d)$/.exec(requestLine ?? '');
+  // any HTTP/x.y Apache serves (recorded: 1.2, 1.9, 2.0, 3.0; not 1.10); node takes 1.0, 1.1, 2.0
+  const m = /^(\S+) (\S+) HTTP\/(?:1\.(\d)|[2-9]\.\d)$/.exec(requestLine ?? '');
   if (!m || !TOKEN.test(m[1]!) || !/^[\x21-\x7e]+$/.test(m[2]!)) return undefined;
   const rawHeaders: string[] = [];
   for (const field of fields) {
