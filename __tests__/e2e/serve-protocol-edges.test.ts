@@ -45,7 +45,7 @@ beforeAll(async () => {
   write('a.css', 'body{}\n');
   write('b.css.gz', 'gz\n');
   write('index.php', 'INDEX\n');
-  const handler = site({ root, dotfiles: true });
+  const handler = site({ root, dotfiles: true, directoryIndex: ['index.php'] });
   server = answerClientErrors(
     http.createServer((req, res) => {
       if (refuseLongRequestLine(req, res)) return;
@@ -184,7 +184,6 @@ describe('what node refuses or answers itself', () => {
   });
 
   test.each([
-    ['CONNECT www.example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n', 405],
     ['CONNECT /route HTTP/1.1\r\nHost: x\r\n\r\n', 400],
     ['GET /route HTTP/1.2\r\nHost: x\r\n\r\n', 200],
     ['GET /route HTTP/3.0\r\nHost: x\r\n\r\n', 200],
@@ -198,6 +197,13 @@ describe('what node refuses or answers itself', () => {
     ['post /route HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\naGET / HTTP/1.1\r\n\r\n', 400],
   ])('%j: %i', async (request, status) => {
     expect((await raw(request)).status).toBe(status);
+  });
+
+  test('CONNECT host:port runs as a request for / on that host: the .htaccess decides', async () => {
+    const a = await raw('CONNECT www.example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(a.status).toBe(405);
+    expect(a.body).toContain('The requested method CONNECT is not allowed for this URL.');
+    expect(a.headers.get('x-always')).toBe('1');
   });
 
   test('a lower-case method whose body comes in later packets is answered once it is all there', async () => {

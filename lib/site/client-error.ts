@@ -12,7 +12,7 @@ import {
   sendErrorText,
   sendStatus,
 } from '../http/respond.js';
-import { dispatchUnknownMethod } from './unknown-method.js';
+import { dispatchConnect, dispatchUnknownMethod } from './unknown-method.js';
 
 /**
  * core's LimitRequestLine (8190 by default): Apache reads the request line into a buffer of the
@@ -67,7 +67,11 @@ export const CLIENT_ERROR_LINGER_MS = 1000;
 export function answerClientErrors(server: Server): Server {
   // node answers an Expect other than 100-continue with a bare 417, and drops a CONNECT
   server.on('checkExpectation', answerExpectationFailed);
-  server.on('connect', refuseConnect);
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    if (isAuthority(req.url) && server.listenerCount('request') > 0)
+      dispatchConnect(server, req, socket);
+    else refuse(socket, 400, 'Bad Request', errorPage(400, cannedMessage(400, 'CONNECT')));
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();
@@ -119,17 +123,13 @@ function answerExpectationFailed(req: IncomingMessage, res: ServerResponse): voi
 }
 
 /**
- * CONNECT without mod_proxy_connect: an authority-form target (`host:443`) is 405, any other
- * target a malformed request, 400 (recorded from Apache 2.4.71). node hands CONNECT to 'connect'
- * listeners and, without one, drops the connection.
+ * Whether a CONNECT target is authority-form (`host:443`): Apache without mod_proxy_connect runs
+ * it as a request (unknown-method.ts dispatchConnect); any other target is a malformed request,
+ * 400 (recorded from Apache 2.4.71). node hands CONNECT to 'connect' listeners only and, without
+ * one, drops the connection.
  */
-function refuseConnect(req: IncomingMessage, socket: Duplex): void {
-  if (/^[^/]*:\d+$/.test(req.url ?? '')) {
-    const body = errorPage(405, cannedMessage(405, 'CONNECT'));
-    refuse(socket, 405, 'Method Not Allowed', body);
-    return;
-  }
-  refuse(socket, 400, 'Bad Request', errorPage(400, cannedMessage(400, 'CONNECT')));
+function isAuthority(target: string | undefined): boolean {
+  return /^[^/]*:\d+$/.test(target ?? '');
 }
 
 /** Writes an error page on a socket node's parser gave up on, then closes it. */

@@ -140,6 +140,31 @@ function gather(
   dispatch(server, socket, head, Buffer.concat(chunks));
 }
 
+/**
+ * CONNECT with an authority-form target (`host:443`), which node hands to 'connect' listeners
+ * only: Apache (without mod_proxy_connect) runs it as a request for `/` on that host, so the
+ * rules and the `.htaccess` decide (recorded: 405 with Drupal's headers, a redirect by
+ * CodeIgniter's www rule to http://example.com:443/). Dispatched like an unknown method.
+ */
+export function dispatchConnect(server: Server, connect: IncomingMessage, socket: Duplex): void {
+  const rawHeaders: string[] = [];
+  const given = connect.rawHeaders;
+  for (let i = 0; i + 1 < given.length; i += 2)
+    if (given[i]!.toLowerCase() !== 'host') rawHeaders.push(given[i]!, given[i + 1]!);
+  // the target's host wins over the Host field, as for an absolute-form target
+  rawHeaders.push('Host', connect.url ?? '');
+  const minor = connect.httpVersionMinor === 0 ? 0 : 1;
+  const head: Head = {
+    method: 'CONNECT',
+    url: '/',
+    minor,
+    rawHeaders,
+    body: Buffer.alloc(0),
+    length: 0,
+  };
+  dispatch(server, socket, head, head.body);
+}
+
 /** The request as node would have made it, emitted to the server's request listeners. */
 function dispatch(server: Server, socket: Duplex, head: Head, body: Buffer): void {
   dispatched.add(socket);
