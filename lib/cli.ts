@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { RewriteError } from './errors.js';
 import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
-import { answerClientErrors } from './site/client-error.js';
+import { answerClientErrors, refuseLongRequestLine } from './site/client-error.js';
 import { site, type SiteOptions } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
@@ -261,6 +261,7 @@ async function serveHere(
         if (err) sendFailure(req, res, err);
         else if (!res.headersSent) sendStatus(req, res, 404);
       };
+      if (refuseLongRequestLine(req, res)) return;
       answerSafely(res, done, () => handler.handle(req, res, done));
     }),
   );

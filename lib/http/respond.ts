@@ -24,6 +24,8 @@ export const STATUS_TEXT: Record<number, string> = {
   413: 'Request Entity Too Large',
   414: 'Request-URI Too Long',
   415: 'Unsupported Media Type',
+  416: 'Requested Range Not Satisfiable',
+  417: 'Expectation Failed',
   418: "I'm a teapot",
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
@@ -220,7 +222,10 @@ export function forceContentType(res: ServerResponse, type: string): void {
   holder[kWriteHead] = writeHead;
   res.setHeader('Content-Type', type);
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    this.setHeader('Content-Type', type);
+    // a 204/304 carries no Content-Type (http_filters.c AP_STATUS_IS_HEADER_ONLY), forced or not
+    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+    if (status === 204 || status === 304) this.removeHeader('Content-Type');
+    else this.setHeader('Content-Type', type);
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as typeof res.writeHead;
 }
@@ -260,6 +265,8 @@ export function cannedMessage(
       return `The requested resource does not allow request data with ${escapeHtml(method)} requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n`;
     case 414:
       return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
+    case 416:
+      return '<p>None of the range-specifier values in the Range\nrequest-header field overlap the current extent\nof the selected resource.</p>\n';
     case 501:
       return `<p>${m} not supported for current URL.<br />\n</p>\n`;
     case 502:

@@ -207,12 +207,41 @@ function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): Serv
   return args.length ? writeHead.call(this, status, ...args) : writeHead.call(this, status);
 }
 
+/** The type the handler chose for the response (r->content_type), kept past send's 304. */
+const HANDLER_TYPE = Symbol('modrewrite.handlerType');
+
+/**
+ * Notes the Content-Type the handler gives `res` (static-file.ts): a 304 sends no Content-Type, but
+ * Apache's mod_expires (ExpiresByType) and mod_headers (`%{CONTENT_TYPE}`, Kirby's
+ * `expr=-z %{CONTENT_TYPE}`) still see the file's type before the header filter drops it
+ * (recorded: real-world Flarum's and Kirby's assets with If-None-Match).
+ */
+export function noteHandlerType(res: ServerResponse, type: string): void {
+  (res as Hooked)[HANDLER_TYPE] = type;
+}
+
+/** The noted type, when a 204/304 goes out without a Content-Type of its own. */
+function headerOnlyType(
+  res: ServerResponse,
+  status: number,
+  out: readonly Entry[],
+): string | undefined {
+  if (status !== 304 && status !== 204) return undefined;
+  if (get(out, 'Content-Type') !== undefined) return undefined;
+  return (res as Hooked)[HANDLER_TYPE];
+}
+
+function isContentType(name: string): boolean {
+  return name.toLowerCase() === 'content-type';
+}
+
 /**
  * The headers configuration to apply when a hooked response's headers go out (the latest wins):
  * a symbol-keyed field of the response (a WeakMap entry per request cost more, in the profile).
  */
 const PENDING = Symbol('modrewrite.headers');
 type Hooked = ServerResponse & {
+  [HANDLER_TYPE]?: string;
   [PENDING]?: {
     scope: HeaderScope;
     info: HeaderRequest;
@@ -262,6 +291,9 @@ function finish(
   if (finishedInPlace(res, status, scope, info, always, onsuccess, led)) return;
   const apacheOwn = isErrorResponse(res);
   let out = readTable(res);
+  // a 304 (send's notModified) has lost the field: the filters below still read r->content_type
+  const dropType = headerOnlyType(res, status, out);
+  if (dropType !== undefined) out.push(['Content-Type', dropType]);
   // mod_expires runs on the error path too (its insert_error_filter hook), but skips 4xx and 5xx:
   // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
   if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
@@ -271,6 +303,8 @@ function finish(
   // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
   // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
   else out = out.filter(([n]) => get(err, n) === undefined);
+  // ...and http_filters.c drops it after them (AP_STATUS_IS_HEADER_ONLY), unless `Header` set one
+  if (dropType !== undefined) out = out.filter(([n, v]) => !isContentType(n) || v !== dropType);
   const grouped = new Map<string, { name: string; values: string[] }>();
   for (const list of [err, out])
     for (const [name, value] of list) {
@@ -305,6 +339,8 @@ function finishedInPlace(
   onsuccess: readonly HeaderAction[],
   led: boolean,
 ): boolean {
+  // a 304/204 has lost the file's Content-Type, which mod_expires still reads (headerOnlyType)
+  if (status === 304 || status === 204) return false;
   const err = onsuccess.length ? undefined : constantTable(always);
   if (!err || !rawNamesKept(res)) return false;
   for (const [name] of err)

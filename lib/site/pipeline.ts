@@ -609,13 +609,15 @@ function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
   const { site, acc, uri } = m;
   const stat = mapped.stat;
   const directory = !!stat?.isDirectory() && !mapped.pathInfo;
-  const scope = { filename: mapped.filename, directory, uri, config: undefined };
-  acc.scope = scope;
-  // a path that exists but cannot be stat'ed (symlink loop, no search permission): Apache's walk says 403
+  // a path that exists but cannot be stat'ed (symlink loop, no search permission, a name over
+  // NAME_MAX): Apache's walk says 403 before it sets r->per_dir_config, so no `.htaccess` line
+  // (Header always, ErrorDocument) acts on the answer (recorded: real-world, a 256-byte name)
   if (!stat && statFailure(mapped.filename)) {
     const reason = `cannot stat ${mapped.filename}`;
     return { type: 'status', status: 403, reason, acc, uri, args: m.args };
   }
+  const scope = { filename: mapped.filename, directory, uri, config: undefined };
+  acc.scope = scope;
   const store = site.store;
   const cfg =
     store && (store.walksOutsideRoot || underRoot(mapped.filename, site.root))

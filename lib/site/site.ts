@@ -54,7 +54,7 @@ import {
   type SiteResult,
 } from './pipeline.js';
 import { sendErrorDocument } from './error-document.js';
-import { serveFile } from './static-file.js';
+import { answerPreconditionFailed, fileErrorStatus, serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
 import { answerDirectory, fileContentType } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
@@ -486,9 +486,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         ? DEFLATE_VARY
         : undefined,
       onError: (status) => {
-        if (!res.headersSent)
-          this.sendError(req, res, next, status === 404 ? 404 : status >= 500 ? 500 : 403, r);
-        else res.destroy();
+        if (res.headersSent) res.destroy();
+        else if (status === 412) answerPreconditionFailed(req, res);
+        else this.sendError(req, res, next, fileErrorStatus(status), r);
       },
     });
   }

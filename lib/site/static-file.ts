@@ -13,7 +13,7 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
-import { leadWithAlways } from './headers.js';
+import { leadWithAlways, noteHandlerType } from './headers.js';
 
 /** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
 export interface FileHeaders {
@@ -128,7 +128,30 @@ function setTypeFields(res: ServerResponse, filename: string, options: ServeFile
   if (options.vary) appendVary(res, options.vary);
   if (!type) return false;
   res.setHeader('Content-Type', type);
+  noteHandlerType(res, type);
   return true;
+}
+
+/**
+ * core's default handler when ap_meets_conditions fails (If-Match, If-Unmodified-Since): it sets
+ * r->status to 412 and passes an empty brigade (server/core.c default_handler), so the answer is
+ * not an error page: the file's own fields stay (Content-Type, `Header set`), the body is empty,
+ * and mod_expires skips it as an error status (recorded: real-world corpus, every project's asset).
+ */
+export function answerPreconditionFailed(req: IncomingMessage, res: ServerResponse): void {
+  res.statusCode = 412;
+  res.setHeader('Content-Length', 0);
+  res.end();
+}
+
+/**
+ * The status Apache answers for a failure send reports: 416 for a Range no byte of the file
+ * satisfies (byterange_filter.c send_416, an error page), 404 as it is, 403 for what send
+ * refuses (a path it finds malicious), 500 for the rest. 412 is answerPreconditionFailed's.
+ */
+export function fileErrorStatus(status: number): number {
+  if (status === 404 || status === 416) return status;
+  return status >= 500 ? 500 : 403;
 }
 
 /**
@@ -168,12 +191,44 @@ function serveFromMemory(
   else res.end(file.body);
 }
 
-export function serveFile(
+/** Whether an If-None-Match list matches the file: `*`, or its ETag by strong comparison. */
+function noneMatchMatches(field: string, eTag: string | false | undefined): boolean {
+  return field
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || (typeof eTag === 'string' && tag === eTag));
+}
+
+/**
+ * ap_meets_conditions (http_protocol.c) for a method other than GET and HEAD (a POST to a file,
+ * which core's default handler delivers): a matching If-None-Match is 412, not 304, and
+ * If-Modified-Since is not looked at (recorded: real-world corpus, POST with `If-None-Match: *`).
+ * Returns the request send should see, or undefined when the answer is 412.
+ */
+function otherMethodConditions(
   req: IncomingMessage,
+  eTag: string | false | undefined,
+): IncomingMessage | undefined {
+  const noneMatch = req.headers['if-none-match'];
+  if (noneMatch === undefined && req.headers['if-modified-since'] === undefined) return req;
+  if (noneMatch !== undefined && noneMatchMatches(noneMatch, eTag)) return undefined;
+  const headers = { ...req.headers, 'if-none-match': undefined, 'if-modified-since': undefined };
+  return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
+}
+
+export function serveFile(
+  incoming: IncomingMessage,
   res: ServerResponse,
   filename: string,
   options: ServeFileOptions,
 ): void {
+  const getOrHead = incoming.method === 'GET' || incoming.method === 'HEAD';
+  const req = getOrHead ? incoming : otherMethodConditions(incoming, options.eTag);
+  if (!req) {
+    setTypeFields(res, filename, options);
+    answerPreconditionFailed(incoming, res);
+    return;
+  }
   if (options.cached && answersWhole(req, res, options)) {
     serveFromMemory(req, res, filename, options, options.cached);
     return;
