@@ -519,6 +519,73 @@ function templateAt(
   }
 }
 
+/** A RewriteCond's `[flags]`; unknown ones are problems. */
+function condFlagsOf(flagsArg: Arg | undefined, sink: ProblemSink): CondFlags {
+  if (!flagsArg) return { nocase: false, ornext: false, novary: false };
+  const parsed = parseCondFlags(splitFlags(flagsArg.text));
+  for (const e of parsed.errors)
+    sink.add('ERR_UNKNOWN_FLAG', e.message, argAt(flagsArg, e.token.offset));
+  return parsed.flags;
+}
+
+/** `RewriteCond expr "…"`: an ap_expr, its regexes compiled as PCRE. */
+function exprTest(
+  p: string,
+  patternArg: Arg,
+  skip: number,
+  sink: ProblemSink,
+): CondTest | undefined {
+  try {
+    return { type: 'expr', expr: parseExpr(p) };
+  } catch (err) {
+    if (err instanceof PcreError) {
+      const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
+      sink.add(
+        code,
+        `RewriteCond: cannot compile regular expression in expression "${bytesToUtf8(p)}": ${err.message}`,
+        argAt(patternArg, skip + charsBefore(p, err.offset)),
+      );
+      return undefined;
+    }
+    sink.add(
+      'ERR_EXPR',
+      `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`,
+      patternArg.pos,
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The CondPatterns that are not regexes (as cmd_rewritecond reads them): `-f`-style file tests
+ * (`-h` and `-L` are `-l`), `-lt`…`-eq` integers (`-ne` is a negated `-eq`: `flip`), `<`, `>`,
+ * `<=`, `>=` and `=` strings (`=""` is the empty string); undefined: a regex.
+ */
+function comparisonTest(p: string): { test: CondTest; flip: boolean } | undefined {
+  if (p.length === 2 && p[0] === '-' && 'fsdxhLlUF'.includes(p[1]!)) {
+    const t =
+      p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
+    return { test: { type: 'file', test: t }, flip: false };
+  }
+  if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
+    const op = p.slice(1, 3);
+    const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
+    const value = m ? parseInt(m[1]!, 10) : 0;
+    if (op === 'ne') return { test: { type: 'int', op: 'eq', value }, flip: true };
+    const intOp = op as 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+    return { test: { type: 'int', op: intOp, value }, flip: false };
+  }
+  if (p.length >= 2 && (p[0] === '<' || p[0] === '>')) {
+    const op = (p[1] === '=' ? p.slice(0, 2) : p[0]) as '<' | '>' | '<=' | '>=';
+    return { test: { type: 'str', op, value: p.slice(op.length) }, flip: false };
+  }
+  if (p.length >= 2 && p[0] === '=') {
+    const v = p.slice(1);
+    return { test: { type: 'str', op: '=', value: v === '""' ? '' : v }, flip: false };
+  }
+  return undefined;
+}
+
 export function compileCond(
   testString: Arg,
   patternArg: Arg,
@@ -526,13 +593,7 @@ export function compileCond(
   pos: SourcePosition,
   sink: ProblemSink,
 ): CompiledCond | undefined {
-  let flags: CondFlags = { nocase: false, ornext: false, novary: false };
-  if (flagsArg) {
-    const parsed = parseCondFlags(splitFlags(flagsArg.text));
-    flags = parsed.flags;
-    for (const e of parsed.errors)
-      sink.add('ERR_UNKNOWN_FLAG', e.message, argAt(flagsArg, e.token.offset));
-  }
+  let flags = condFlagsOf(flagsArg, sink);
   let p = utf8ToBytes(patternArg.text);
   let negate = false;
   let skip = 0;
@@ -542,44 +603,14 @@ export function compileCond(
     skip = 1;
   }
   let test: CondTest | undefined;
-  if (testString.text.toLowerCase() === 'expr') {
-    try {
-      test = { type: 'expr', expr: parseExpr(p) };
-    } catch (err) {
-      if (err instanceof PcreError) {
-        const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
-        sink.add(
-          code,
-          `RewriteCond: cannot compile regular expression in expression "${bytesToUtf8(p)}": ${err.message}`,
-          argAt(patternArg, skip + charsBefore(p, err.offset)),
-        );
-        return undefined;
-      }
-      sink.add(
-        'ERR_EXPR',
-        `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`,
-        patternArg.pos,
-      );
-      return undefined;
-    }
-  } else if (p.length >= 2 && p[0] === '-' && p.length === 2 && 'fsdxhLlUF'.includes(p[1]!)) {
-    const t =
-      p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
-    test = { type: 'file', test: t };
-  } else if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
-    const op = p.slice(1, 3);
-    const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
-    const value = m ? parseInt(m[1]!, 10) : 0;
-    if (op === 'ne') {
-      negate = !negate;
-      test = { type: 'int', op: 'eq', value };
-    } else test = { type: 'int', op: op as 'eq' | 'gt' | 'ge' | 'lt' | 'le', value };
-  } else if (p.length >= 2 && (p[0] === '<' || p[0] === '>')) {
-    const op = (p[1] === '=' ? p.slice(0, 2) : p[0]) as '<' | '>' | '<=' | '>=';
-    test = { type: 'str', op, value: p.slice(op.length) };
-  } else if (p.length >= 2 && p[0] === '=') {
-    const v = p.slice(1);
-    test = { type: 'str', op: '=', value: v === '""' ? '' : v };
+  const isExpr = testString.text.toLowerCase() === 'expr';
+  const comparison = isExpr ? undefined : comparisonTest(p);
+  if (isExpr) {
+    test = exprTest(p, patternArg, skip, sink);
+    if (!test) return undefined;
+  } else if (comparison) {
+    test = comparison.test;
+    if (comparison.flip) negate = !negate;
   } else {
     const re = compileRegex(
       p,
