@@ -36,7 +36,10 @@ export interface ListResult {
   readonly reason?: 'rounds' | 'length';
 }
 
-/** What a rule's pattern is matched against: r->filename (+ PATH_INFO, minus the directory in per-dir context). */
+/**
+ * What a rule's pattern is matched against: r->filename (+ PATH_INFO, minus the directory in
+ * per-dir context).
+ */
 export function subjectOf(ctx: EvalContext): string {
   const st = ctx.state;
   let uri = st.filename;
@@ -222,7 +225,9 @@ function withoutDoubleSlashes(filename: string): string {
   return i ? filename.slice(i) : filename;
 }
 
-/** What applyList does after a rule matched: go on with the next rule, stop, or start over ([N]). */
+/**
+ * What applyList does after a rule matched: go on with the next rule, stop, or start over ([N]).
+ */
 const enum Next {
   Rule,
   Stop,

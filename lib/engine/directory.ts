@@ -65,7 +65,9 @@ export function mapToFile(
 
 export type DirResult = { type: 'outcome'; outcome: Outcome } | { type: 'internal'; url: string };
 
-/** One per-directory pass (hook_fixup) for the directory `dir` (a filesystem path ending in `/`). */
+/**
+ * One per-directory pass (hook_fixup) for the directory `dir` (a filesystem path ending in `/`).
+ */
 export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResult {
   const st = ctx.state;
   if (isDirectoryWithoutSlash(ruleSet, ctx, dir)) return declined(ctx, 'no-slash');
@@ -105,7 +107,8 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
       cause: 'unsafe',
       reason: 'Rewritten query string contains control characters or spaces',
     });
-  // a forced code 0 (`[F,R=abc]`): Apache's fixup returns OK and the file is served as mapped (recorded)
+  // a forced code 0 (`[F,R=abc]`): Apache's fixup returns OK and the file is served as mapped
+  // (recorded)
   if (action === Action.Status || action === Action.StatusSet)
     return done(
       ctx.status === 0 ? PASS : { type: 'status', status: ctx.status, cause: reason ?? 'flag' },
@@ -144,7 +147,8 @@ function isDirectoryWithoutSlash(ruleSet: RuleSet, ctx: EvalContext, dir: string
 function rebaseRedirect(ctx: EvalContext, dir: string, base: string, skip: number): void {
   const st = ctx.state;
   let slash = st.filename.indexOf('/', skip);
-  // a mounted site's URLs carry the mount path first (constructUrl); RewriteBase replaces what follows it
+  // a mounted site's URLs carry the mount path first (constructUrl); RewriteBase replaces what
+  // follows it
   const mount = ctx.server.mountPath ?? '';
   if (mount && st.filename.startsWith(mount + '/', slash)) slash += mount.length;
   if (slash < 0 || slash + 1 >= st.filename.length) return;
@@ -170,7 +174,8 @@ function localResult(ruleSet: RuleSet, ctx: EvalContext, dir: string, before: Be
   if (f === before.filename) {
     ctx.trace?.({ type: 'same-url', url: f });
     // hook_fixup returns OK here ("[IGNORING REWRITE]") without undoing splitout_queryargs: a
-    // query string the rule set stays on the request (case 230: `^(.*)$ index.php?q=$1` gives q=index.php)
+    // query string the rule set stays on the request (case 230: `^(.*)$ index.php?q=$1` gives
+    // q=index.php)
     if (st.args !== before.args) return done(localOutcome(st.uri, st.args, false));
     return done(PASS);
   }

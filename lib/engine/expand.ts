@@ -84,7 +84,9 @@ function mapPiece(
   return expand(p.dflt, ctx, rule);
 }
 
-/** Map lookup with the per-request cache; an async answer suspends the evaluation (see NeedAsync). */
+/**
+ * Map lookup with the per-request cache; an async answer suspends the evaluation (see NeedAsync).
+ */
 export function lookupMap(name: string, key: string, ctx: EvalContext): string | undefined {
   const map = ctx.maps.get(name);
   if (!map) return undefined;
