@@ -75,7 +75,10 @@ export interface CompileOptions {
   readonly ignoreUnknownDirectives?: boolean;
   /** User maps by name (functions, sync or async, or map sources); usable as `${name:key}`. */
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
-  /** Folder that relative `txt:`/`rnd:`/`prg:` paths resolve against (Apache's ServerRoot). @default the rules file's folder, else cwd */
+  /**
+   * Folder that relative `txt:`/`rnd:`/`prg:` paths resolve against (Apache's ServerRoot).
+   * @default the rules file's folder, else cwd
+   */
   readonly mapRoot?: string;
   /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] (nothing defined) */
   readonly defines?: readonly string[];
@@ -86,16 +89,21 @@ export interface CompileOptions {
    */
   readonly accessControl?: boolean;
   /**
-   * @internal Read the directives only a site applies (mod_setenvif, mod_env, ErrorDocument, `<If>`,
-   * mod_headers, mod_expires, mod_alias, FallbackResource): only for site(), htaccess() and serve.
-   * Without it they are refused. @default false
+   * @internal Read the directives only a site applies (mod_setenvif, mod_env, ErrorDocument,
+   * `<If>`, mod_headers, mod_expires, mod_alias, FallbackResource): only for site(), htaccess() and
+   * serve. Without it they are refused. @default false
    */
   readonly siteDirectives?: boolean;
-  /** @internal An `.htaccess` under a `<Directory>`'s AllowOverride: each directive's class is checked. */
+  /**
+   * @internal An `.htaccess` under a `<Directory>`'s AllowOverride: each directive's class is
+   * checked.
+   */
   readonly overrides?: OverrideSpec;
 }
 
-/** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
+/**
+ * RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown).
+ */
 const OPTION_NAMES = new Map<string, RewriteOptionName>(
   (
     [
@@ -119,7 +127,9 @@ const shift = (pos: SourcePosition, by: number): SourcePosition => ({
   column: pos.column + by,
 });
 
-/** The position of offset `k` inside an argument, across continuation lines where it runs over them. */
+/**
+ * The position of offset `k` inside an argument, across continuation lines where it runs over them.
+ */
 const argAt = (arg: Arg, k: number): SourcePosition => (arg.at ? arg.at(k) : shift(arg.pos, k));
 
 /**
@@ -471,9 +481,9 @@ function compileMap(
 }
 
 /**
- * Compiles a pattern given as a byte string (Apache matches bytes: a pattern written in UTF-8 matches
- * the UTF-8 bytes of the subject). Errors quote the pattern as written and sit at the character
- * the translator's byte offset falls in.
+ * Compiles a pattern given as a byte string (Apache matches bytes: a pattern written in UTF-8
+ * matches the UTF-8 bytes of the subject). Errors quote the pattern as written and sit at the
+ * character the translator's byte offset falls in.
  */
 function compileRegex(
   bytes: string,
@@ -689,7 +699,9 @@ export function compileRule(
   };
 }
 
-/** Compiles source text in `directory` context conveniently (used by tests and .htaccess loading). */
+/**
+ * Compiles source text in `directory` context conveniently (used by tests and .htaccess loading).
+ */
 export function compileDirectoryText(
   source: string,
   options: Omit<CompileOptions, 'context'> = {},
@@ -697,7 +709,9 @@ export function compileDirectoryText(
   return compileText(source, { ...options, context: 'directory' });
 }
 
-/** The server config's `<Directory>`/`<Location>` sections, each body compiled in directory context. */
+/**
+ * The server config's `<Directory>`/`<Location>` sections, each body compiled in directory context.
+ */
 function withSections(
   set: RuleSet,
   containers: readonly ContainerBody[],

@@ -254,7 +254,8 @@ function wordVariables(w: Word): string[] {
 
 /**
  * A value: `expr=<string>` is an ap_expr string (text with `%{VAR}`), anything else a mod_headers
- * format (parse_format_string): `\n \r \t \\` escapes, `%%`, `%t %D %l %i %b`, `%{VAR}e`, `%{VAR}s`.
+ * format (parse_format_string): `\n \r \t \\` escapes, `%%`, `%t %D %l %i %b`, `%{VAR}e`,
+ * `%{VAR}s`.
  */
 function formatOf(
   text: string,
@@ -321,7 +322,9 @@ const UNITS: readonly [string, number, number][] = [
   ['seconds', 1, 1],
 ];
 
-/** mod_expires' check_code: `A<sec>`, `M<sec>` or `access|now|modification [plus] {<n> <unit>}...`. */
+/**
+ * mod_expires' check_code: `A<sec>`, `M<sec>` or `access|now|modification [plus] {<n> <unit>}...`.
+ */
 export function parseExpiresCode(code: string): ExpiresCode | string {
   const short = /^([AM])(\d+)$/.exec(code);
   if (short)
