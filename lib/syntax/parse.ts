@@ -150,7 +150,10 @@ export function parse(
   return parseLines(logicalLines(source, options.file), options, sink);
 }
 
-/** Like parse(), on lines already split (a `<Directory>` section's body: compile/directory-sections.ts). */
+/**
+ * Like parse(), on lines already split (a `<Directory>` section's body:
+ * compile/directory-sections.ts).
+ */
 export function parseLines(
   logical: readonly LogicalLine[],
   options: ParseOptions,
@@ -193,7 +196,10 @@ export function parseLines(
   return { directives, problems: sink.problems, containers };
 }
 
-/** A section problem as a load problem (an unknown section is skipped with `ignoreUnknownDirectives`). */
+/**
+ * A section problem as a load problem (an unknown section is skipped with
+ * `ignoreUnknownDirectives`).
+ */
 function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: ProblemSink): void {
   if (p.kind === 'context') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_CONTEXT', p.message, p.pos);
@@ -314,7 +320,9 @@ const SITE_ONLY: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
   'TraceEnable',
 ]);
 
-/** True when `d` is a site-only directive read where no site applies it (reported, unless ignored). */
+/**
+ * True when `d` is a site-only directive read where no site applies it (reported, unless ignored).
+ */
 function siteOnlyRefused(d: Directive, options: ParseOptions, sink: ProblemSink): boolean {
   if (options.siteDirectives || options.accessControl) return false;
   const siteOnly = SITE_ONLY.has(d.type) || (d.type === 'Mime' && d.effect === 'apply');
@@ -337,7 +345,8 @@ const SELF_SCOPED: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
 ]);
 
 function filesScoped(d: Directive, files: FilesSection, sink: ProblemSink): Directive | undefined {
-  // mod_mime's and core's file settings keep their section: compile.ts groups them (compile/mime.ts)
+  // mod_mime's and core's file settings keep their section: compile.ts groups them
+  // (compile/mime.ts)
   const mime = d.type === 'AddType' || d.type === 'AddEncoding';
   if (mime || (d.type === 'Mime' && isFilesScoped(d.name))) return { ...d, files };
   if (FILE_SCOPED_DIRECTIVES.has(d.type))
@@ -591,7 +600,8 @@ function mimeOrUnknown(l: LineInput): Directive | undefined {
 
 /**
  * mod_headers' and mod_expires' directives: applied to responses only where there is a document
- * root and a response to apply them to (site(), htaccess(), serve); elsewhere refused, never dropped.
+ * root and a response to apply them to (site(), htaccess(), serve); elsewhere refused, never
+ * dropped.
  */
 function responseDirective(
   line: LogicalLine,
