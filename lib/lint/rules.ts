@@ -1,8 +1,9 @@
 /**
- * The lint checks' stable codes: `MR` and three digits, grouped by hundreds (0xx load, 1xx patterns,
- * 2xx rule order and back-references, 3xx redirects and loops, 4xx variables, tests and modules).
- * A code never changes meaning once released; a retired check keeps its number unused. Each code
- * also has a kebab-case name (SARIF's `name`, the JSON `name`), a default severity and a help text.
+ * The lint checks' stable codes: `MR` and three digits, grouped by hundreds (0xx load, 1xx
+ * patterns, 2xx rule order and back-references, 3xx redirects and loops, 4xx variables, tests and
+ * modules). A code never changes meaning once released; a retired check keeps its number unused.
+ * Each code also has a kebab-case name (SARIF's `name`, the JSON `name`), a default severity and a
+ * help text.
  */
 
 export type LintSeverity = 'error' | 'warning' | 'info';
