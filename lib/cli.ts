@@ -55,7 +55,10 @@ const stdio: CliIo = {
   err: (l) => writeLine(process.stderr, l),
 };
 
-/** EPIPE and friends on stdout/stderr arrive as 'error' events: without a listener they kill the process. */
+/**
+ * EPIPE and friends on stdout/stderr arrive as 'error' events: without a listener they kill the
+ * process.
+ */
 function ignoreBrokenStdio(): void {
   for (const stream of [process.stdout, process.stderr]) {
     if (!stream.listeners('error').includes(dropStreamError)) stream.on('error', dropStreamError);
@@ -143,7 +146,10 @@ const list = (p: Parsed, name: string): string[] | undefined =>
   p.values[name] as string[] | undefined;
 const flag = (p: Parsed, name: string): boolean => p.values[name] === true;
 
-/** The folder `--root` names, or a CliFailure (Apache refuses a missing DocumentRoot at start too: AH00526). */
+/**
+ * The folder `--root` names, or a CliFailure (Apache refuses a missing DocumentRoot at start too:
+ * AH00526).
+ */
 function documentRoot(given: string): string {
   const root = resolve(given);
   let isFolder: boolean;
@@ -240,7 +246,8 @@ function serveSiteOptions(p: Parsed, io: CliIo, px: SiteOptions['proxy']): SiteO
   const config = text(p, 'config');
   return {
     root: documentRoot(text(p, 'root')!),
-    // relative map paths in the config resolve against the config file's folder ({ file } does that)
+    // relative map paths in the config resolve against the config file's folder ({ file } does
+    // that)
     config: config ? { file: resolve(config) } : undefined,
     serverName: text(p, 'server-name'),
     allowedRoots: list(p, 'allow-root'),
