@@ -55,7 +55,10 @@ const stdio: CliIo = {
   err: (l) => writeLine(process.stderr, l),
 };
 
-/** EPIPE and friends on stdout/stderr arrive as 'error' events: without a listener they kill the process. */
+/**
+ * EPIPE and friends on stdout/stderr arrive as 'error' events: without a listener they kill the
+ * process.
+ */
 function ignoreBrokenStdio(): void {
   for (const stream of [process.stdout, process.stderr]) {
     if (!stream.listeners('error').includes(dropStreamError)) stream.on('error', dropStreamError);
@@ -143,7 +146,10 @@ const list = (p: Parsed, name: string): string[] | undefined =>
   p.values[name] as string[] | undefined;
 const flag = (p: Parsed, name: string): boolean => p.values[name] === true;
 
-/** The folder `--root` names, or a CliFailure (Apache refuses a missing DocumentRoot at start too: AH00526). */
+/**
+ * The folder `--root` names, or a CliFailure (Apache refuses a missing DocumentRoot at start too:
+ * AH00526).
+ */
 function documentRoot(given: string): string {
   const root = resolve(given);
   let isFolder: boolean;
@@ -208,50 +214,76 @@ async function serveHere(
   banner: (host: string, port: number) => string,
 ): Promise<http.Server> {
   const port = checkServeValues(p);
-  const mapTimeout = mapTimeoutValue(p);
-  const vhostPort = vhostPortValue(p);
-  const root = documentRoot(text(p, 'root')!);
-  const config = text(p, 'config');
-  const serverName = text(p, 'server-name');
-  // [P] as Apache's mod_proxy does it by default: its fault statuses, inbound X-Forwarded-* kept
-  // and appended to, no ProxyPassReverse unless asked
-  const px = proxy({
+  const px = serveProxy(p, io);
+  let handler: Reloadable;
+  try {
+    // (SIGHUP calls site() again with these options)
+    handler = reloadable<SiteOptions>(site, serveSiteOptions(p, io, px));
+  } catch (err) {
+    await px.close();
+    throw err;
+  }
+  const { server, drain } = serveServer(p, io, handler);
+  server.once('close', () => {
+    void px.close();
+    handler.close();
+  });
+  await listen(server, port, text(p, 'host')!, px);
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  onceListening(server, banner(host, addr.port), drain, handler, io);
+  return server;
+}
+
+/**
+ * [P] as Apache's mod_proxy does it by default: its fault statuses, inbound X-Forwarded-* kept
+ * and appended to, no ProxyPassReverse unless asked.
+ */
+function serveProxy(p: Parsed, io: CliIo): ReturnType<typeof proxy> {
+  return proxy({
     faultStatus: text(p, 'proxy-status') === 'apache' ? APACHE_FAULT_STATUS : DEFAULT_FAULT_STATUS,
-    serverName,
+    serverName: text(p, 'server-name'),
     trustProxy: true,
     reverse: flag(p, 'proxy-reverse'),
     lookup: flag(p, 'no-dns') ? loopbackOnlyLookup : undefined,
     // proxy faults go to the error log (stderr), like Apache's [proxy:error] lines
     log: (line) => io.err(line),
   });
-  let handler: Reloadable;
-  try {
-    // relative map paths in the config resolve against the config file's folder ({ file } does that)
-    // (SIGHUP calls site() again with these options)
-    handler = reloadable<SiteOptions>(site, {
-      root,
-      config: config ? { file: resolve(config) } : undefined,
-      serverName,
-      allowedRoots: list(p, 'allow-root'),
-      directorySlash: !flag(p, 'no-directory-slash'),
-      fileCache: !flag(p, 'no-file-cache'),
-      // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
-      // runs a document root as Apache does (site()'s own default hides them, like express.static)
-      dotfiles: !flag(p, 'hide-dotfiles'),
-      directoryIndex: list(p, 'index'),
-      defines: list(p, 'define'),
-      fallthrough: false,
-      debugHeaders: flag(p, 'debug-headers'),
-      trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
-      log: (m) => io.err(m),
-      proxy: px,
-      mapTimeout,
-      vhostPort,
-    });
-  } catch (err) {
-    await px.close();
-    throw err;
-  }
+}
+
+/** site()'s options from serve's flags. */
+function serveSiteOptions(p: Parsed, io: CliIo, px: SiteOptions['proxy']): SiteOptions {
+  const config = text(p, 'config');
+  return {
+    root: documentRoot(text(p, 'root')!),
+    // relative map paths in the config resolve against the config file's folder ({ file } does
+    // that)
+    config: config ? { file: resolve(config) } : undefined,
+    serverName: text(p, 'server-name'),
+    allowedRoots: list(p, 'allow-root'),
+    directorySlash: !flag(p, 'no-directory-slash'),
+    fileCache: !flag(p, 'no-file-cache'),
+    // Apache serves /.env and /.git/config unless a <Files> or rewrite rule denies them; serve
+    // runs a document root as Apache does (site()'s own default hides them, like express.static)
+    dotfiles: !flag(p, 'hide-dotfiles'),
+    directoryIndex: list(p, 'index'),
+    defines: list(p, 'define'),
+    fallthrough: false,
+    debugHeaders: flag(p, 'debug-headers'),
+    trace: flag(p, 'trace') ? (line) => io.out(`  trace: ${line}`) : false,
+    log: (m) => io.err(m),
+    proxy: px,
+    mapTimeout: mapTimeoutValue(p),
+    vhostPort: vhostPortValue(p),
+  };
+}
+
+/** The node:http server: the access log, the drain on SIGTERM, 404 when site() declines. */
+function serveServer(
+  p: Parsed,
+  io: CliIo,
+  handler: Reloadable,
+): { server: http.Server; drain: ReturnType<typeof stopper> } {
   const quiet = flag(p, 'quiet');
   const server = answerClientErrors(
     http.createServer((req, res) => {
@@ -267,15 +299,7 @@ async function serveHere(
   );
   const drain = stopper(server, p);
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
-  server.once('close', () => {
-    void px.close();
-    handler.close();
-  });
-  await listen(server, port, text(p, 'host')!, px);
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  onceListening(server, banner(host, addr.port), drain, handler, io);
-  return server;
+  return { server, drain };
 }
 
 /** listen(), with a busy or forbidden port as a one-line CliFailure (and nothing left running). */

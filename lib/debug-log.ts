@@ -1,7 +1,8 @@
 /**
- * The `debug` namespaces of this package (`modrewrite:engine`, `modrewrite:proxy`, `modrewrite:map`),
- * typed here rather than through @types/debug so the shipped .d.ts files type-check in a project
- * without @types/debug (issue 9, item 11; `__tests__/e2e/package-types.test.ts`).
+ * The `debug` namespaces of this package (`modrewrite:engine`, `modrewrite:proxy`,
+ * `modrewrite:map`), typed here rather than through @types/debug so the shipped .d.ts files
+ * type-check in a project without @types/debug (issue 9, item 11;
+ * `__tests__/e2e/package-types.test.ts`).
  */
 import createDebug from 'debug';
 

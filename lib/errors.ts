@@ -15,11 +15,17 @@ export const ERROR_CODES = {
   ERR_UNKNOWN_DIRECTIVE: 'ERR_UNKNOWN_DIRECTIVE',
   /** A directive given the wrong arguments (`RewriteEngine maybe`, `RewriteBase foo`). */
   ERR_DIRECTIVE_ARGS: 'ERR_DIRECTIVE_ARGS',
-  /** A directive used where Apache forbids it (`RewriteBase` in server context, `RewriteMap` in a directory). */
+  /**
+   * A directive used where Apache forbids it (`RewriteBase` in server context, `RewriteMap` in a
+   * directory).
+   */
   ERR_CONTEXT: 'ERR_CONTEXT',
   /** A pattern that is not a valid regular expression. */
   ERR_REGEX: 'ERR_REGEX',
-  /** A PCRE construct JavaScript cannot express (possessive quantifiers, atomic groups, recursion, ...). */
+  /**
+   * A PCRE construct JavaScript cannot express (possessive quantifiers, atomic groups, recursion,
+   * ...).
+   */
   ERR_REGEX_UNSUPPORTED: 'ERR_REGEX_UNSUPPORTED',
   /** An `expr` condition that does not parse. */
   ERR_EXPR: 'ERR_EXPR',
@@ -37,23 +43,47 @@ export const ERROR_CODES = {
   ERR_OPTIONS: 'ERR_OPTIONS',
   /** Runtime: `[N]` exceeded its round limit (Apache AH02596), answered 500. */
   ERR_MAX_ROUNDS: 'ERR_MAX_ROUNDS',
-  /** Runtime: per-directory internal redirects exceeded LimitInternalRecursion (AH00124), answered 500. */
+  /**
+   * Runtime: per-directory internal redirects exceeded LimitInternalRecursion (AH00124), answered
+   * 500.
+   */
   ERR_RECURSION: 'ERR_RECURSION',
   /** Runtime: a rewritten filename longer than twice LimitRequestLine, answered 500. */
   ERR_URI_TOO_LONG: 'ERR_URI_TOO_LONG',
-  /** Runtime: asynchronous map lookups did not settle within the request's budget (`mapTimeout`), answered 500. */
+  /**
+   * Runtime: asynchronous map lookups did not settle within the request's budget (`mapTimeout`),
+   * answered 500.
+   */
   ERR_MAP_TIMEOUT: 'ERR_MAP_TIMEOUT',
-  /** Runtime: a rule answered a status itself (`[F]`, `[G]`, `[R=4xx]`, `[R=5xx]`); 5xx reach `next(err)`. */
+  /**
+   * Runtime: a rule answered a status itself (`[F]`, `[G]`, `[R=4xx]`, `[R=5xx]`); 5xx reach
+   * `next(err)`.
+   */
   ERR_STATUS_FLAG: 'ERR_STATUS_FLAG',
-  /** Runtime: a result Apache refuses to use (control characters or spaces in a rewritten query or a `[P,NE]` target), answered 403. */
+  /**
+   * Runtime: a result Apache refuses to use (control characters or spaces in a rewritten query or a
+   * `[P,NE]` target), answered 403.
+   */
   ERR_UNSAFE_RESULT: 'ERR_UNSAFE_RESULT',
-  /** Runtime: a request Apache answers 400 (bad request-target, invalid Host header, bad proxy port, a result that is no path). */
+  /**
+   * Runtime: a request Apache answers 400 (bad request-target, invalid Host header, bad proxy port,
+   * a result that is no path).
+   */
   ERR_BAD_REQUEST: 'ERR_BAD_REQUEST',
-  /** Runtime: configuration forbids the request (`Options -FollowSymLinks` with rules, a broken `.htaccess`), answered 403/500. */
+  /**
+   * Runtime: configuration forbids the request (`Options -FollowSymLinks` with rules, a broken
+   * `.htaccess`), answered 403/500.
+   */
   ERR_FORBIDDEN_CONFIG: 'ERR_FORBIDDEN_CONFIG',
-  /** Runtime: a response header built from request data holds characters no header may hold (Apache AH02430), answered 500. */
+  /**
+   * Runtime: a response header built from request data holds characters no header may hold (Apache
+   * AH02430), answered 500.
+   */
   ERR_RESPONSE_HEADER: 'ERR_RESPONSE_HEADER',
-  /** Runtime: a `[P]` request whose body an earlier middleware read without leaving a re-serialisable `req.body`, answered 500. */
+  /**
+   * Runtime: a `[P]` request whose body an earlier middleware read without leaving a
+   * re-serialisable `req.body`, answered 500.
+   */
   ERR_PROXY_BODY_CONSUMED: 'ERR_PROXY_BODY_CONSUMED',
 } as const;
 
@@ -116,11 +146,18 @@ export interface RewriteProblem extends SourcePosition {
  * per file: `modrewrite lint`, the `.htaccess` log of site()/htaccess()/serve, `RuleSet.warnings`).
  */
 export const WARNING_CODES = {
-  /** Directives accepted without effect (output filters, mod_deflate, mod_filter, mod_negotiation). */
+  /**
+   * Directives accepted without effect (output filters, mod_deflate, mod_filter, mod_negotiation).
+   */
   WARN_NO_EFFECT: 'WARN_NO_EFFECT',
-  /** AddHandler/SetHandler of a handler modrewrite runs only when `site({ handlers })` registers it. */
+  /**
+   * AddHandler/SetHandler of a handler modrewrite runs only when `site({ handlers })` registers it.
+   */
   WARN_HANDLER: 'WARN_HANDLER',
-  /** An `.htaccess` directive skipped under `AllowOverride Nonfatal=…` (not allowed there, or unknown). */
+  /**
+   * An `.htaccess` directive skipped under `AllowOverride Nonfatal=…` (not allowed there, or
+   * unknown).
+   */
   WARN_NONFATAL: 'WARN_NONFATAL',
 } as const;
 

@@ -297,7 +297,10 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** The candidate closest to `word` (a unique prefix, else the smallest edit distance within reach), if any. */
+/**
+ * The candidate closest to `word` (a unique prefix, else the smallest edit distance within reach),
+ * if any.
+ */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   const prefixed = candidates.filter((c) => word.length >= 2 && c.startsWith(word));
   if (prefixed.length === 1) return prefixed[0];

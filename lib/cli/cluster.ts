@@ -6,8 +6,8 @@
  *   first worker, positioned as always) and the primary exits 1;
  * - replaces a worker that dies unexpectedly, with a growing delay when replacements keep dying
  *   (Apache's parent does the same for its children, without the back-off);
- * - on SIGHUP reloads gracefully: a NEW worker loads the configuration and everything serve loads at
- *   start; only once it listens is one old worker told to drain (stop accepting, finish its
+ * - on SIGHUP reloads gracefully: a NEW worker loads the configuration and everything serve loads
+ *   at start; only once it listens is one old worker told to drain (stop accepting, finish its
  *   requests, close idle keep-alive connections, exit), and so on until every worker is new. A new
  *   worker that fails to load ends the reload: the old workers keep serving, never zero workers;
  * - on SIGTERM or SIGINT drains every worker (bounded by --drain-timeout) and exits 0.
@@ -21,7 +21,9 @@ import type { IdlePolicy } from './serve-drain.js';
 
 /** Marks a process as one of our workers (a serve started by pm2's cluster mode is not). */
 const WORKER_ENV = 'MODREWRITE_SERVE_WORKER';
-/** The messages a worker drains on: a reload's (idle keep-alive connections may stay) and a stop's. */
+/**
+ * The messages a worker drains on: a reload's (idle keep-alive connections may stay) and a stop's.
+ */
 const DRAIN_KEEP = 'modrewrite:drain:keep';
 const DRAIN_CLOSE = 'modrewrite:drain:close';
 /** A replacement that lives this long resets the back-off. */
@@ -85,7 +87,9 @@ export function leaveAfterFailure(): void {
   setImmediate(() => cluster.worker?.disconnect());
 }
 
-/** The command line that makes a worker run the same serve: flags rebuilt from their parsed values. */
+/**
+ * The command line that makes a worker run the same serve: flags rebuilt from their parsed values.
+ */
 export function argsOf(spec: CommandSpec, p: Parsed): string[] {
   const args = [spec.name];
   for (const f of spec.flags) {
@@ -120,7 +124,10 @@ export interface PrimaryOptions {
   readonly err: (line: string) => void;
 }
 
-/** Runs the primary until SIGTERM/SIGINT; resolves the exit code (1: the first worker could not start). */
+/**
+ * Runs the primary until SIGTERM/SIGINT; resolves the exit code (1: the first worker could not
+ * start).
+ */
 export function runPrimary(o: PrimaryOptions): Promise<number> {
   cluster.setupPrimary({ exec: binPath(), args: [...o.args] });
   return new Primary(o).run();
@@ -146,7 +153,9 @@ class Primary {
   private readonly members = new Map<Worker, Member>();
   private generation = 1;
   private stopping = false;
-  /** SIGHUP before the first worker listens: the configuration being loaded is already the latest. */
+  /**
+   * SIGHUP before the first worker listens: the configuration being loaded is already the latest.
+   */
   private started = false;
   private reloading = false;
   private reloadAgain = false;
@@ -180,7 +189,9 @@ class Primary {
     return done;
   }
 
-  /** Forks a worker of the current generation; resolves once it listens, rejects if it exits first. */
+  /**
+   * Forks a worker of the current generation; resolves once it listens, rejects if it exits first.
+   */
   private start(): Promise<{ member: Member; address: Address }> {
     const worker = cluster.fork({ [WORKER_ENV]: '1' });
     const member: Member = {

@@ -7,7 +7,8 @@
  *   http://a.example/x  301 https://b.example/x   with the Location's path; a URL with all of it)
  *   /r                  302                   redirect or status: only the status is checked
  *   /blog/7             -> /index.php?q=blog/7   internal rewrite to this URL (query included
- *   /x                  -> /index.php            when written; without `?` the query is not checked)
+ *   /x                  -> /index.php            when written; without `?` the query is not
+ * checked)
  *   /.env               403                   a status (F, G, R=4xx…)
  *   /style.css          pass                  no rule changed the request
  *   /api/x              proxy http://127.0.0.1:3000/x   [P] to this URL

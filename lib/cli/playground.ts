@@ -42,7 +42,9 @@ export function playgroundDir(): string {
   return resolve('playground', 'dist');
 }
 
-/** The file a URL-path names inside `root`, or undefined (outside it, a folder, an unknown type). */
+/**
+ * The file a URL-path names inside `root`, or undefined (outside it, a folder, an unknown type).
+ */
 function fileFor(root: string, url: string): string | undefined {
   let path: string;
   try {

@@ -139,7 +139,9 @@ function sourceOf(p: Parsed, context: ExplainSource['context']): ExplainSource |
   return { rules: readFileSync(config!, 'utf8'), file: config, context: choice, serverName };
 }
 
-/** The URL-path of an .htaccess's folder below the document root (`/blog` for root/blog/.htaccess). */
+/**
+ * The URL-path of an .htaccess's folder below the document root (`/blog` for root/blog/.htaccess).
+ */
 function urlPathOf(root: string, config: string): string {
   const rel = relative(resolve(root), dirname(resolve(config)));
   if (rel.startsWith('..')) return '/';

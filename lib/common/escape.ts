@@ -46,7 +46,10 @@ export function proxyCanon(s: string): string {
   return escapeWith(s, PROXY_KEEP, HEX_UPPER);
 }
 
-/** Visible characters and obs-text (what `ap_scan_vchar_obstext` accepts): 0x21..0x7e and 0x80..0xff. */
+/**
+ * Visible characters and obs-text (what `ap_scan_vchar_obstext` accepts): 0x21..0x7e and
+ * 0x80..0xff.
+ */
 export function isVcharObstext(c: number): boolean {
   return (c > 0x20 && c < 0x7f) || c >= 0x80;
 }
@@ -91,7 +94,9 @@ export function escapeBackref(s: string, f: BackrefEscapeFlags): string {
 const hexVal = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 
-/** ap_unescape_url for int:unescape: decodes every valid %XX (including %2f); invalid escapes stay. */
+/**
+ * ap_unescape_url for int:unescape: decodes every valid %XX (including %2f); invalid escapes stay.
+ */
 export function unescapeLoose(s: string): string {
   if (!s.includes('%')) return s;
   let out = '';

@@ -1,7 +1,8 @@
 /**
  * The few POSIX path operations the compile and engine layers need on every request or load,
  * written here so that those layers run without `node:path` (explain() in a browser). Same results
- * as `node:path`'s posix functions for the inputs used here (checked against them in the unit test).
+ * as `node:path`'s posix functions for the inputs used here (checked against them in the unit
+ * test).
  */
 
 /** The working directory when there is one (Node), else `/` (a browser). */
@@ -10,7 +11,10 @@ export function currentDirectory(): string {
   return typeof proc?.cwd === 'function' ? proc.cwd() : '/';
 }
 
-/** `.`/`..` segments resolved, repeated slashes folded, no trailing slash but on `/` (absolute paths). */
+/**
+ * `.`/`..` segments resolved, repeated slashes folded, no trailing slash but on `/` (absolute
+ * paths).
+ */
 export function normalizeAbsolute(path: string): string {
   const out: string[] = [];
   for (const seg of path.split('/')) {

@@ -17,13 +17,18 @@ const debug = debugLog('modrewrite:map');
 
 /** How long a child may take to answer one key; a lookup waits at most twice this for its turn. */
 export const PRG_TIMEOUT_MS = 5000;
-/** Back-off before the third start after consecutive failures; it doubles with every further failure. */
+/**
+ * Back-off before the third start after consecutive failures; it doubles with every further
+ * failure.
+ */
 export const PRG_BACKOFF_MS = 100;
 /** The longest back-off between two starts of a failing program. */
 export const PRG_BACKOFF_MAX_MS = 30_000;
 /** After close(), a child that ignores SIGTERM gets SIGKILL this much later (Apache waits 3 s). */
 const KILL_GRACE_MS = 1000;
-/** An answer longer than this without a newline is a broken child (Apache's buffer has no bound). */
+/**
+ * An answer longer than this without a newline is a broken child (Apache's buffer has no bound).
+ */
 const MAX_ANSWER = 1 << 20;
 
 interface Lookup {
@@ -80,7 +85,8 @@ function killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals
 }
 
 function unrefStreams(child: ChildProcessWithoutNullStreams): void {
-  // a server keeps the loop alive anyway; a script that did one lookup may end (the exit hook kills the child)
+  // a server keeps the loop alive anyway; a script that did one lookup may end (the exit hook kills
+  // the child)
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr])
     (stream as unknown as { unref?: () => void }).unref?.();
@@ -102,7 +108,8 @@ export class ProgramMap {
   ) {}
 
   lookup(key: string): Promise<string | undefined> {
-    // A key with a newline would desynchronise the protocol: Apache answers "not found" without I/O.
+    // A key with a newline would desynchronise the protocol: Apache answers "not found" without
+    // I/O.
     if (key.includes('\n') || this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const lookup: Lookup = { key, resolve };

@@ -64,7 +64,10 @@ export interface AccessConfig {
   readonly directory: AccessSection;
   /** In file order (Apache's file walk applies them in configuration order). */
   readonly files: readonly FilesAccess[];
-  /** `<If>` bodies with access directives (compile/env.ts), applied after the rest when their chain holds. */
+  /**
+   * `<If>` bodies with access directives (compile/env.ts), applied after the rest when their chain
+   * holds.
+   */
   readonly ifs?: readonly { readonly when: CompiledWhen; readonly access: AccessConfig }[];
 }
 
@@ -266,7 +269,9 @@ export function fnmatchRegExp(pattern: string): RegExp {
 const escapeChar = (c: string): string => c.replace(SPECIAL_OUTSIDE, '\\$&');
 const escapeInClass = (c: string): string => c.replace(SPECIAL_INSIDE, '\\$&');
 
-/** A `[...]` class starting at `start`, or undefined when it is not closed (then `[` is literal). */
+/**
+ * A `[...]` class starting at `start`, or undefined when it is not closed (then `[` is literal).
+ */
 function bracketClass(pattern: string, start: number): { source: string; end: number } | undefined {
   let i = start + 1;
   const negate = pattern.charAt(i) === '!' || pattern.charAt(i) === '^';

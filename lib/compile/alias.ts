@@ -39,7 +39,9 @@ export interface EveryRequestRedirect {
 }
 
 export interface AliasConfig {
-  /** In configuration order; a child directory's come before its parent's (merge_alias_dir_config). */
+  /**
+   * In configuration order; a child directory's come before its parent's (merge_alias_dir_config).
+   */
   readonly redirects: readonly RedirectRule[];
   readonly everyRequest?: EveryRequestRedirect;
   /** Server config only. */
@@ -113,7 +115,10 @@ function regex(pattern: string, pos: SourcePosition, sink: ProblemSink): RegExp 
   }
 }
 
-/** merge_alias_dir_config: the child's redirects first, then the parent's; the child's whole-directory form if it has one. */
+/**
+ * merge_alias_dir_config: the child's redirects first, then the parent's; the child's
+ * whole-directory form if it has one.
+ */
 export function mergeAlias(
   parent: AliasConfig | undefined,
   child: AliasConfig | undefined,

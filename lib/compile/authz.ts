@@ -239,7 +239,9 @@ export const EXPR_VARIABLES = new Set([
   'DOCUMENT_ROOT',
 ]);
 
-/** Whether the expression reads only variables modrewrite knows here (`%{HTTP:x}`, `%{ENV:x}` too). */
+/**
+ * Whether the expression reads only variables modrewrite knows here (`%{HTTP:x}`, `%{ENV:x}` too).
+ */
 function knownVariables(node: ExprNode): string | undefined {
   const fromWord = (w: Word): string | undefined => {
     if (w.type === 'var') return variableProblem(w.name);
@@ -268,7 +270,9 @@ function variableProblem(name: string): string | undefined {
   return EXPR_VARIABLES.has(name) ? undefined : name;
 }
 
-/** mod_authz_core's `expr_parse_config`: the rest of the line, without surrounding double quotes. */
+/**
+ * mod_authz_core's `expr_parse_config`: the rest of the line, without surrounding double quotes.
+ */
 function requireExpr(rest: string, at: Arg, sink: ProblemSink): RequireRule | undefined {
   let source = rest.trim();
   if (source.length >= 2 && source.startsWith('"') && source.endsWith('"'))

@@ -78,7 +78,10 @@ export interface CompileOptions {
   readonly ignoreUnknownDirectives?: boolean;
   /** User maps by name (functions, sync or async, or map sources); usable as `${name:key}`. */
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
-  /** Folder that relative `txt:`/`rnd:`/`prg:` paths resolve against (Apache's ServerRoot). @default the rules file's folder, else cwd */
+  /**
+   * Folder that relative `txt:`/`rnd:`/`prg:` paths resolve against (Apache's ServerRoot).
+   * @default the rules file's folder, else cwd
+   */
   readonly mapRoot?: string;
   /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] (nothing defined) */
   readonly defines?: readonly string[];
@@ -89,16 +92,21 @@ export interface CompileOptions {
    */
   readonly accessControl?: boolean;
   /**
-   * @internal Read the directives only a site applies (mod_setenvif, mod_env, ErrorDocument, `<If>`,
-   * mod_headers, mod_expires, mod_alias, FallbackResource): only for site(), htaccess() and serve.
-   * Without it they are refused. @default false
+   * @internal Read the directives only a site applies (mod_setenvif, mod_env, ErrorDocument,
+   * `<If>`, mod_headers, mod_expires, mod_alias, FallbackResource): only for site(), htaccess() and
+   * serve. Without it they are refused. @default false
    */
   readonly siteDirectives?: boolean;
-  /** @internal An `.htaccess` under a `<Directory>`'s AllowOverride: each directive's class is checked. */
+  /**
+   * @internal An `.htaccess` under a `<Directory>`'s AllowOverride: each directive's class is
+   * checked.
+   */
   readonly overrides?: OverrideSpec;
 }
 
-/** RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown). */
+/**
+ * RewriteOptions by lower-case name. A Map: option names are rule text (`constructor` is unknown).
+ */
 const OPTION_NAMES = new Map<string, RewriteOptionName>(
   (
     [
@@ -122,7 +130,9 @@ const shift = (pos: SourcePosition, by: number): SourcePosition => ({
   column: pos.column + by,
 });
 
-/** The position of offset `k` inside an argument, across continuation lines where it runs over them. */
+/**
+ * The position of offset `k` inside an argument, across continuation lines where it runs over them.
+ */
 const argAt = (arg: Arg, k: number): SourcePosition => (arg.at ? arg.at(k) : shift(arg.pos, k));
 
 /**
@@ -197,39 +207,152 @@ function checkCompileArguments(where: string, source: unknown, options: unknown)
   checkContext(where, (options as CompileOptions | undefined)?.context);
 }
 
+/** What compileDirectives gathers, directive by directive, before each module compiles its part. */
+interface Gathered {
+  readonly sink: ProblemSink;
+  /** ServerRoot for relative map paths. */
+  readonly mapRoot: string;
+  engine?: boolean;
+  readonly rules: CompiledRule[];
+  readonly maps: Map<string, RewriteMapSource>;
+  readonly opts: Set<RewriteOptionName>;
+  base?: string;
+  directorySlash?: boolean;
+  defaultCharset?: string | false;
+  addTypes?: Map<string, string>;
+  addEncodings?: Map<string, string>;
+  followSymLinks?: boolean;
+  indexes?: boolean;
+  traceEnable?: boolean;
+  readonly autoindex: AutoindexDirective[];
+  directoryIndex?: readonly string[];
+  /** The RewriteConds waiting for their RewriteRule. */
+  pendingConds: CompiledCond[];
+  readonly access: AccessDirective[];
+  readonly scoped: FilesScopedDirective[];
+  readonly envDirectives: EnvDirective[];
+  readonly headers: HeaderDirective[];
+  readonly expires: ExpiresDirective[];
+  readonly mimeDirectives: MimeDirective[];
+  readonly alias: (RedirectDirective | AliasDirective)[];
+  fallbackResource?: string | false;
+}
+
+/** How each directive is gathered: one handler per type (a missing one is a type error). */
+type Gatherers = {
+  // an intersection, not Extract: AddType and AddEncoding share one interface
+  readonly [T in Directive['type']]: (d: Directive & { readonly type: T }, g: Gathered) => void;
+};
+
+const pushEnv = (d: EnvDirective, g: Gathered): void => void g.envDirectives.push(d);
+const pushAlias = (d: RedirectDirective | AliasDirective, g: Gathered): void =>
+  void g.alias.push(d);
+
+const GATHER: Gatherers = {
+  RewriteEngine: (d, g) => (g.engine = d.on),
+  RewriteBase: (d, g) => (g.base = d.path),
+  DirectorySlash: (d, g) => (g.directorySlash = d.on),
+  AddDefaultCharset: (d, g) => (g.defaultCharset = d.charset),
+  AddType: (d, g) => {
+    g.addTypes ??= new Map();
+    for (const ext of d.extensions) g.addTypes.set(ext, d.value);
+  },
+  AddEncoding: (d, g) => {
+    g.addEncodings ??= new Map();
+    for (const ext of d.extensions) g.addEncodings.set(ext, d.value);
+  },
+  DirectoryIndex: (d, g) => (g.directoryIndex = d.names),
+  Options: (d, g) => {
+    g.followSymLinks = followSymLinksAfter(d.values, g.followSymLinks ?? true);
+    g.indexes = indexesAfter(d.values) ?? g.indexes;
+  },
+  Autoindex: (d, g) => void g.autoindex.push(d),
+  TraceEnable: (d, g) => (g.traceEnable = d.on),
+  RewriteOptions: (d, g) => {
+    for (const o of d.options) {
+      const key = o.text.toLowerCase();
+      if (key.startsWith('maxredirects=')) continue; // Apache: warning, ignored
+      const known = OPTION_NAMES.get(key);
+      if (!known) g.sink.add('ERR_OPTION', `RewriteOptions: unknown option '${o.text}'`, o.pos);
+      else g.opts.add(known);
+    }
+  },
+  RewriteMap: (d, g) => {
+    const m = compileMap(d.name, d.source, g.mapRoot, g.sink);
+    if (m) g.maps.set(d.name, m);
+  },
+  RewriteCond: (d, g) => {
+    const c = compileCond(d.testString, d.pattern, d.flags, d.pos, g.sink);
+    if (c) g.pendingConds.push(c);
+  },
+  RewriteRule: (d, g) => {
+    const r = compileRule(d.pattern, d.substitution, d.flags, d.pos, g.pendingConds, g.sink);
+    if (r) g.rules.push(r);
+    g.pendingConds = [];
+  },
+  Access: (d, g) => void g.access.push(d),
+  FilesScoped: (d, g) => void g.scoped.push(d),
+  SetEnvIf: pushEnv,
+  SetEnvIfExpr: pushEnv,
+  SetEnv: pushEnv,
+  UnsetEnv: pushEnv,
+  PassEnv: pushEnv,
+  ErrorDocument: pushEnv,
+  Header: (d, g) => void g.headers.push(d),
+  Expires: (d, g) => void g.expires.push(d),
+  Mime: (d, g) => {
+    // RemoveType is mod_mime's `AddType "" ext`: in order with AddType (it hides mime.types too)
+    if (d.name === 'RemoveType') {
+      g.addTypes ??= new Map();
+      for (const ext of d.args) g.addTypes.set(ext.replace(/^\./, '').toLowerCase(), '');
+    }
+    g.mimeDirectives.push(d);
+  },
+  Redirect: pushAlias,
+  Alias: pushAlias,
+  FallbackResource: (d, g) => (g.fallbackResource = d.url),
+  // a <Directory> section's: compile/directory-sections.ts reads it
+  AllowOverride: () => undefined,
+  // ServerName, ServerAlias, DocumentRoot: compile/virtual-host.ts reads them
+  ServerSetting: () => undefined,
+};
+
+/** Options' effect on FollowSymLinks (SymLinksIfOwnerMatch and All count as on, None as off). */
+function followSymLinksAfter(values: readonly string[], before: boolean): boolean {
+  let follow = before;
+  for (const v of values) {
+    const name = v.replace(/^[+-]/, '').toLowerCase();
+    if (name === 'followsymlinks' || name === 'symlinksifownermatch' || name === 'all')
+      follow = !v.startsWith('-');
+    else if (name === 'none') follow = false;
+  }
+  return follow;
+}
+
 export function compileDirectives(
   directives: readonly Directive[],
   options: CompileOptions,
   sink: ProblemSink,
 ): RuleSet {
-  let engine: boolean | undefined;
-  const rules: CompiledRule[] = [];
-  const maps = new Map<string, RewriteMapSource>();
-  const opts = new Set<RewriteOptionName>();
-  let base: string | undefined;
-  let directorySlash: boolean | undefined;
-  let defaultCharset: string | false | undefined;
-  let addTypes: Map<string, string> | undefined;
-  let addEncodings: Map<string, string> | undefined;
-  let followSymLinks: boolean | undefined;
-  let indexes: boolean | undefined;
-  let traceEnable: boolean | undefined;
-  const autoindex: AutoindexDirective[] = [];
-  let directoryIndex: readonly string[] | undefined;
-  let pendingConds: CompiledCond[] = [];
-  let hasRewrite = false;
-  const access: AccessDirective[] = [];
-  const scoped: FilesScopedDirective[] = [];
-  const envDirectives: EnvDirective[] = [];
-  const headers: HeaderDirective[] = [];
-  const expires: ExpiresDirective[] = [];
-  const mimeDirectives: MimeDirective[] = [];
-  const alias: (RedirectDirective | AliasDirective)[] = [];
-  let fallbackResource: string | false | undefined;
+  const g: Gathered = {
+    sink,
+    mapRoot: serverRootOf(options),
+    rules: [],
+    maps: new Map(),
+    opts: new Set(),
+    autoindex: [],
+    pendingConds: [],
+    access: [],
+    scoped: [],
+    envDirectives: [],
+    headers: [],
+    expires: [],
+    mimeDirectives: [],
+    alias: [],
+  };
   for (const [name, m] of Object.entries(options.maps ?? {}))
-    maps.set(name, typeof m === 'function' ? functionMap(m) : m);
-  const mapRoot = serverRootOf(options);
-
+    g.maps.set(name, typeof m === 'function' ? functionMap(m) : m);
+  let hasRewrite = false;
   const filesMime = new Map<FilesSection, Directive[]>();
   for (const d of directives) {
     if ((d.type === 'Mime' || d.type === 'AddType' || d.type === 'AddEncoding') && d.files) {
@@ -238,161 +361,59 @@ export function compileDirectives(
       continue;
     }
     if (d.type.startsWith('Rewrite')) hasRewrite = true;
-    switch (d.type) {
-      case 'RewriteEngine':
-        engine = d.on;
-        break;
-      case 'RewriteBase':
-        base = d.path;
-        break;
-      case 'DirectorySlash':
-        directorySlash = d.on;
-        break;
-      case 'AddDefaultCharset':
-        defaultCharset = d.charset;
-        break;
-      case 'AddType':
-        addTypes ??= new Map();
-        for (const ext of d.extensions) addTypes.set(ext, d.value);
-        break;
-      case 'AddEncoding':
-        addEncodings ??= new Map();
-        for (const ext of d.extensions) addEncodings.set(ext, d.value);
-        break;
-      case 'DirectoryIndex':
-        directoryIndex = d.names;
-        break;
-      case 'Options': {
-        let follow = followSymLinks ?? true;
-        for (const v of d.values) {
-          const name = v.replace(/^[+-]/, '').toLowerCase();
-          if (name === 'followsymlinks' || name === 'symlinksifownermatch' || name === 'all')
-            follow = !v.startsWith('-');
-          else if (name === 'none') follow = false;
-        }
-        followSymLinks = follow;
-        indexes = indexesAfter(d.values) ?? indexes;
-        break;
-      }
-      case 'Autoindex': {
-        autoindex.push(d);
-        break;
-      }
-      case 'TraceEnable':
-        traceEnable = d.on;
-        break;
-      case 'RewriteOptions':
-        for (const o of d.options) {
-          const key = o.text.toLowerCase();
-          if (key.startsWith('maxredirects=')) continue; // Apache: warning, ignored
-          const known = OPTION_NAMES.get(key);
-          if (!known) sink.add('ERR_OPTION', `RewriteOptions: unknown option '${o.text}'`, o.pos);
-          else opts.add(known);
-        }
-        break;
-      case 'RewriteMap': {
-        const m = compileMap(d.name, d.source, mapRoot, sink);
-        if (m) maps.set(d.name, m);
-        break;
-      }
-      case 'RewriteCond': {
-        const c = compileCond(d.testString, d.pattern, d.flags, d.pos, sink);
-        if (c) pendingConds.push(c);
-        break;
-      }
-      case 'RewriteRule': {
-        const r = compileRule(d.pattern, d.substitution, d.flags, d.pos, pendingConds, sink);
-        if (r) rules.push(r);
-        pendingConds = [];
-        break;
-      }
-      case 'Access':
-        access.push(d);
-        break;
-      case 'FilesScoped':
-        scoped.push(d);
-        break;
-      case 'SetEnvIf':
-      case 'SetEnvIfExpr':
-      case 'SetEnv':
-      case 'UnsetEnv':
-      case 'PassEnv':
-      case 'ErrorDocument':
-        envDirectives.push(d);
-        break;
-      case 'Header':
-        headers.push(d);
-        break;
-      case 'Expires':
-        expires.push(d);
-        break;
-      case 'Mime':
-        // RemoveType is mod_mime's `AddType "" ext`: in order with AddType (it hides mime.types too)
-        if (d.name === 'RemoveType') {
-          addTypes ??= new Map();
-          for (const ext of d.args) addTypes.set(ext.replace(/^\./, '').toLowerCase(), '');
-        }
-        mimeDirectives.push(d);
-        break;
-      case 'Redirect':
-      case 'Alias':
-        alias.push(d);
-        break;
-      case 'FallbackResource':
-        fallbackResource = d.url;
-        break;
-      case 'AllowOverride':
-        // a <Directory> section's: compile/directory-sections.ts reads it
-        break;
-      case 'ServerSetting':
-        // ServerName, ServerAlias, DocumentRoot: compile/virtual-host.ts reads them
-        break;
-      default: {
-        const never: never = d;
-        void never;
-      }
-    }
+    (GATHER[d.type] as (d: Directive, g: Gathered) => void)(d, g);
   }
-  const mime = compileMime(mimeDirectives, sink, mapRoot);
+  return ruleSetOf(g, options, hasRewrite, filesMime);
+}
+
+/** The RuleSet of what was gathered: each module compiles its directives, in Apache's order. */
+function ruleSetOf(
+  g: Gathered,
+  options: CompileOptions,
+  hasRewriteDirectives: boolean,
+  filesMime: ReadonlyMap<FilesSection, Directive[]>,
+): RuleSet {
+  const { sink, mapRoot } = g;
+  const mime = compileMime(g.mimeDirectives, sink, mapRoot);
   return {
-    engine,
-    rules,
-    maps,
-    base,
-    options: opts,
-    hasRewriteDirectives: hasRewrite,
-    directorySlash,
-    defaultCharset,
-    addTypes,
-    addEncodings: withRemovals(addEncodings, mime.removedEncodings),
+    engine: g.engine,
+    rules: g.rules,
+    maps: g.maps,
+    base: g.base,
+    options: g.opts,
+    hasRewriteDirectives,
+    directorySlash: g.directorySlash,
+    defaultCharset: g.defaultCharset,
+    addTypes: g.addTypes,
+    addEncodings: withRemovals(g.addEncodings, mime.removedEncodings),
     mime: mime.settings,
     filesMime: compileFilesMime(filesMime, (ds) => compileDirectives(ds, options, sink), sink),
     warnings: sink.warnings.length ? sink.warnings : undefined,
-    directoryIndex,
-    followSymLinks,
-    indexes,
-    traceEnable,
-    autoindex: compileAutoindex(autoindex, sink),
+    directoryIndex: g.directoryIndex,
+    followSymLinks: g.followSymLinks,
+    indexes: g.indexes,
+    traceEnable: g.traceEnable,
+    autoindex: compileAutoindex(g.autoindex, sink),
     file: options.file,
     access: withIfAccess(
       compileAccess(
-        access.filter((d) => !d.when),
+        g.access.filter((d) => !d.when),
         sink,
       ),
       compileIfAccess(
-        access.filter((d) => d.when),
+        g.access.filter((d) => d.when),
         sink,
         compileAccess,
       ),
     ),
-    filesScoped: compileFilesScoped(scoped, options, sink),
-    env: compileEnv(envDirectives, sink),
-    headers: headers.length
-      ? compileHeaders(headers, options.context ?? 'server', sink)
+    filesScoped: compileFilesScoped(g.scoped, options, sink),
+    env: compileEnv(g.envDirectives, sink),
+    headers: g.headers.length
+      ? compileHeaders(g.headers, options.context ?? 'server', sink)
       : undefined,
-    expires: expires.length ? compileExpires(expires, sink) : undefined,
-    alias: compileAlias(alias, mapRoot, sink),
-    fallbackResource,
+    expires: g.expires.length ? compileExpires(g.expires, sink) : undefined,
+    alias: compileAlias(g.alias, mapRoot, sink),
+    fallbackResource: g.fallbackResource,
   };
 }
 
@@ -484,9 +505,9 @@ function compileMap(
 }
 
 /**
- * Compiles a pattern given as a byte string (Apache matches bytes: a pattern written in UTF-8 matches
- * the UTF-8 bytes of the subject). Errors quote the pattern as written and sit at the character
- * the translator's byte offset falls in.
+ * Compiles a pattern given as a byte string (Apache matches bytes: a pattern written in UTF-8
+ * matches the UTF-8 bytes of the subject). Errors quote the pattern as written and sit at the
+ * character the translator's byte offset falls in.
  */
 function compileRegex(
   bytes: string,
@@ -532,6 +553,73 @@ function templateAt(
   }
 }
 
+/** A RewriteCond's `[flags]`; unknown ones are problems. */
+function condFlagsOf(flagsArg: Arg | undefined, sink: ProblemSink): CondFlags {
+  if (!flagsArg) return { nocase: false, ornext: false, novary: false };
+  const parsed = parseCondFlags(splitFlags(flagsArg.text));
+  for (const e of parsed.errors)
+    sink.add('ERR_UNKNOWN_FLAG', e.message, argAt(flagsArg, e.token.offset));
+  return parsed.flags;
+}
+
+/** `RewriteCond expr "…"`: an ap_expr, its regexes compiled as PCRE. */
+function exprTest(
+  p: string,
+  patternArg: Arg,
+  skip: number,
+  sink: ProblemSink,
+): CondTest | undefined {
+  try {
+    return { type: 'expr', expr: parseExpr(p) };
+  } catch (err) {
+    if (err instanceof PcreError) {
+      const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
+      sink.add(
+        code,
+        `RewriteCond: cannot compile regular expression in expression "${bytesToUtf8(p)}": ${err.message}`,
+        argAt(patternArg, skip + charsBefore(p, err.offset)),
+      );
+      return undefined;
+    }
+    sink.add(
+      'ERR_EXPR',
+      `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`,
+      patternArg.pos,
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The CondPatterns that are not regexes (as cmd_rewritecond reads them): `-f`-style file tests
+ * (`-h` and `-L` are `-l`), `-lt`…`-eq` integers (`-ne` is a negated `-eq`: `flip`), `<`, `>`,
+ * `<=`, `>=` and `=` strings (`=""` is the empty string); undefined: a regex.
+ */
+function comparisonTest(p: string): { test: CondTest; flip: boolean } | undefined {
+  if (p.length === 2 && p[0] === '-' && 'fsdxhLlUF'.includes(p[1]!)) {
+    const t =
+      p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
+    return { test: { type: 'file', test: t }, flip: false };
+  }
+  if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
+    const op = p.slice(1, 3);
+    const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
+    const value = m ? parseInt(m[1]!, 10) : 0;
+    if (op === 'ne') return { test: { type: 'int', op: 'eq', value }, flip: true };
+    const intOp = op as 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+    return { test: { type: 'int', op: intOp, value }, flip: false };
+  }
+  if (p.length >= 2 && (p[0] === '<' || p[0] === '>')) {
+    const op = (p[1] === '=' ? p.slice(0, 2) : p[0]) as '<' | '>' | '<=' | '>=';
+    return { test: { type: 'str', op, value: p.slice(op.length) }, flip: false };
+  }
+  if (p.length >= 2 && p[0] === '=') {
+    const v = p.slice(1);
+    return { test: { type: 'str', op: '=', value: v === '""' ? '' : v }, flip: false };
+  }
+  return undefined;
+}
+
 export function compileCond(
   testString: Arg,
   patternArg: Arg,
@@ -539,13 +627,7 @@ export function compileCond(
   pos: SourcePosition,
   sink: ProblemSink,
 ): CompiledCond | undefined {
-  let flags: CondFlags = { nocase: false, ornext: false, novary: false };
-  if (flagsArg) {
-    const parsed = parseCondFlags(splitFlags(flagsArg.text));
-    flags = parsed.flags;
-    for (const e of parsed.errors)
-      sink.add('ERR_UNKNOWN_FLAG', e.message, argAt(flagsArg, e.token.offset));
-  }
+  let flags = condFlagsOf(flagsArg, sink);
   let p = utf8ToBytes(patternArg.text);
   let negate = false;
   let skip = 0;
@@ -555,44 +637,14 @@ export function compileCond(
     skip = 1;
   }
   let test: CondTest | undefined;
-  if (testString.text.toLowerCase() === 'expr') {
-    try {
-      test = { type: 'expr', expr: parseExpr(p) };
-    } catch (err) {
-      if (err instanceof PcreError) {
-        const code = err.unsupported ? 'ERR_REGEX_UNSUPPORTED' : 'ERR_REGEX';
-        sink.add(
-          code,
-          `RewriteCond: cannot compile regular expression in expression "${bytesToUtf8(p)}": ${err.message}`,
-          argAt(patternArg, skip + charsBefore(p, err.offset)),
-        );
-        return undefined;
-      }
-      sink.add(
-        'ERR_EXPR',
-        `RewriteCond: cannot compile expression "${p}": ${(err as Error).message}`,
-        patternArg.pos,
-      );
-      return undefined;
-    }
-  } else if (p.length >= 2 && p[0] === '-' && p.length === 2 && 'fsdxhLlUF'.includes(p[1]!)) {
-    const t =
-      p[1] === 'h' || p[1] === 'L' ? 'l' : (p[1] as 'f' | 's' | 'd' | 'x' | 'l' | 'F' | 'U');
-    test = { type: 'file', test: t };
-  } else if (p.length >= 4 && /^-(lt|le|gt|ge|eq|ne)/.test(p)) {
-    const op = p.slice(1, 3);
-    const m = /^\s*([+-]?\d+)/.exec(p.slice(3));
-    const value = m ? parseInt(m[1]!, 10) : 0;
-    if (op === 'ne') {
-      negate = !negate;
-      test = { type: 'int', op: 'eq', value };
-    } else test = { type: 'int', op: op as 'eq' | 'gt' | 'ge' | 'lt' | 'le', value };
-  } else if (p.length >= 2 && (p[0] === '<' || p[0] === '>')) {
-    const op = (p[1] === '=' ? p.slice(0, 2) : p[0]) as '<' | '>' | '<=' | '>=';
-    test = { type: 'str', op, value: p.slice(op.length) };
-  } else if (p.length >= 2 && p[0] === '=') {
-    const v = p.slice(1);
-    test = { type: 'str', op: '=', value: v === '""' ? '' : v };
+  const isExpr = testString.text.toLowerCase() === 'expr';
+  const comparison = isExpr ? undefined : comparisonTest(p);
+  if (isExpr) {
+    test = exprTest(p, patternArg, skip, sink);
+    if (!test) return undefined;
+  } else if (comparison) {
+    test = comparison.test;
+    if (comparison.flip) negate = !negate;
   } else {
     const re = compileRegex(
       p,
@@ -671,7 +723,9 @@ export function compileRule(
   };
 }
 
-/** Compiles source text in `directory` context conveniently (used by tests and .htaccess loading). */
+/**
+ * Compiles source text in `directory` context conveniently (used by tests and .htaccess loading).
+ */
 export function compileDirectoryText(
   source: string,
   options: Omit<CompileOptions, 'context'> = {},
@@ -679,7 +733,9 @@ export function compileDirectoryText(
   return compileText(source, { ...options, context: 'directory' });
 }
 
-/** The server config's `<Directory>`/`<Location>` sections, each body compiled in directory context. */
+/**
+ * The server config's `<Directory>`/`<Location>` sections, each body compiled in directory context.
+ */
 function withSections(
   set: RuleSet,
   containers: readonly ContainerBody[],

@@ -28,9 +28,15 @@ export interface OverrideSetting {
 /** One compiled section. */
 export interface CompiledSection {
   readonly section: ContainerSection;
-  /** Its number of `/` (ap_count_dirs): a plain `<Directory>`'s walk level, every `<Directory>`'s sort key. */
+  /**
+   * Its number of `/` (ap_count_dirs): a plain `<Directory>`'s walk level, every `<Directory>`'s
+   * sort key.
+   */
   readonly components: number;
-  /** The test: a directory path ending in `/` (plain `<Directory>`), r->filename (regex), or the URL-path. */
+  /**
+   * The test: a directory path ending in `/` (plain `<Directory>`), r->filename (regex), or the
+   * URL-path.
+   */
   readonly matches: (subject: string) => boolean;
   readonly ruleSet: RuleSet;
   /** mod_rewrite's per-directory prefix in this section (Apache's `cmd->path` with a `/` added). */

@@ -1,7 +1,7 @@
 /**
- * What the entry points (`rewrite()`, `site()`, `compile()`, `modrewrite lint`) decide the same way:
- * the option checks at the top of each factory, the context a rules file is read in, and whether
- * `RewriteEngine` is implied.
+ * What the entry points (`rewrite()`, `site()`, `compile()`, `modrewrite lint`) decide the same
+ * way: the option checks at the top of each factory, the context a rules file is read in, and
+ * whether `RewriteEngine` is implied.
  *
  * The rule, stated once (README "Context and RewriteEngine"):
  * - Context: an explicit `context` wins; otherwise a file named `.htaccess` or `*.htaccess` is read
@@ -57,7 +57,10 @@ export function isHtaccessName(file: string): boolean {
   return basename(file).endsWith('.htaccess');
 }
 
-/** The context rules are read in: the explicit one, else directory for an .htaccess file, else server. */
+/**
+ * The context rules are read in: the explicit one, else directory for an .htaccess file, else
+ * server.
+ */
 export function chooseContext(
   given: ConfigContext | undefined,
   file: string | undefined,

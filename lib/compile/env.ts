@@ -58,7 +58,9 @@ export type SetEnvIfEntry = Scope & {
     | {
         readonly type: 'attribute';
         readonly source: AttributeSource;
-        /** Lower-case attribute: consecutive lines on one attribute read it once (match_headers). */
+        /**
+         * Lower-case attribute: consecutive lines on one attribute read it once (match_headers).
+         */
         readonly key: string;
         /** A regex (values may use `$1`, `&`), or a plain substring (non_regex_pattern). */
         readonly test:
@@ -147,7 +149,9 @@ export function compileEnv(
   return { setEnvIf, vars, errorDocuments };
 }
 
-/** Apache merges SetEnvIf lines parent first, mod_env's table and ErrorDocuments child over parent. */
+/**
+ * Apache merges SetEnvIf lines parent first, mod_env's table and ErrorDocuments child over parent.
+ */
 export function mergeEnv(
   parent: EnvConfig | undefined,
   child: EnvConfig | undefined,
@@ -161,7 +165,9 @@ export function mergeEnv(
   };
 }
 
-/** A directive's `<Files>` section and `<If>` chain, compiled (undefined: a problem was reported). */
+/**
+ * A directive's `<Files>` section and `<If>` chain, compiled (undefined: a problem was reported).
+ */
 export function compileScope(
   files: FilesSection | undefined,
   when: IfCondition | undefined,
@@ -204,7 +210,9 @@ function filesRegExp(section: FilesSection, sink: ProblemSink): RegExp | undefin
   }
 }
 
-/** An ap_expr (the subset compile/expr.ts reads), parsed once per text; anything else is ERR_EXPR. */
+/**
+ * An ap_expr (the subset compile/expr.ts reads), parsed once per text; anything else is ERR_EXPR.
+ */
 function compileExpr(
   text: string,
   pos: SourcePosition,

@@ -4,7 +4,9 @@
  */
 import { parseTemplate, TemplateLimitError, type Template } from './template.js';
 
-/** Status codes httpd knows (ap_index_of_response); an R=digits outside this list is a config error. */
+/**
+ * Status codes httpd knows (ap_index_of_response); an R=digits outside this list is a config error.
+ */
 const KNOWN_STATUS = new Set([
   100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304,
   305, 306, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414,
@@ -321,7 +323,9 @@ export interface CondFlags {
   novary: boolean;
 }
 
-/** A Map: flag names are rule text (`[constructor]` is an unknown flag, not Object's constructor). */
+/**
+ * A Map: flag names are rule text (`[constructor]` is an unknown flag, not Object's constructor).
+ */
 const COND_FLAG_INDEX = new Map<string, keyof CondFlags>([
   ['nc', 'nocase'],
   ['nocase', 'nocase'],

@@ -25,8 +25,8 @@ export type FormatPart =
   | { readonly tag: 't' | 'D' | 'l' | 'i' | 'b' };
 
 export type HeaderWhen =
-  | { readonly kind: 'env'; readonly name: string; readonly negate: boolean }
-  | { readonly kind: 'expr'; readonly expr: ExprNode };
+  | { readonly type: 'env'; readonly name: string; readonly negate: boolean }
+  | { readonly type: 'expr'; readonly expr: ExprNode };
 
 export interface HeaderAction {
   readonly table: HeaderTable;
@@ -138,12 +138,11 @@ function compileHeader(
     return undefined;
   }
   let when: HeaderWhen | undefined;
-  // HeaderWhen keeps `kind` for now: its reader is site/headers.ts
-  if (c?.type === 'env') when = { kind: 'env', name: c.name, negate: c.negate };
+  if (c?.type === 'env') when = { type: 'env', name: c.name, negate: c.negate };
   if (c?.type === 'expr') {
     const expr = exprAt(c.arg.text.slice(5), c.arg.pos, what, sink);
     if (!expr) return undefined;
-    when = { kind: 'expr', expr };
+    when = { type: 'expr', expr };
   }
   const base = {
     table: d.table,
@@ -255,7 +254,8 @@ function wordVariables(w: Word): string[] {
 
 /**
  * A value: `expr=<string>` is an ap_expr string (text with `%{VAR}`), anything else a mod_headers
- * format (parse_format_string): `\n \r \t \\` escapes, `%%`, `%t %D %l %i %b`, `%{VAR}e`, `%{VAR}s`.
+ * format (parse_format_string): `\n \r \t \\` escapes, `%%`, `%t %D %l %i %b`, `%{VAR}e`,
+ * `%{VAR}s`.
  */
 function formatOf(
   text: string,
@@ -322,7 +322,9 @@ const UNITS: readonly [string, number, number][] = [
   ['seconds', 1, 1],
 ];
 
-/** mod_expires' check_code: `A<sec>`, `M<sec>` or `access|now|modification [plus] {<n> <unit>}...`. */
+/**
+ * mod_expires' check_code: `A<sec>`, `M<sec>` or `access|now|modification [plus] {<n> <unit>}...`.
+ */
 export function parseExpiresCode(code: string): ExpiresCode | string {
   const short = /^([AM])(\d+)$/.exec(code);
   if (short)

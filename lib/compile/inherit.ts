@@ -81,7 +81,8 @@ function otherModules(
     env: mergeEnv(parent.env, child.env),
     indexes: child.indexes ?? parent.indexes,
     autoindex: mergeAutoindex(parent.autoindex, child.autoindex),
-    // mod_headers and mod_expires: the parent's entries first, then the child's (merge_headers_config)
+    // mod_headers and mod_expires: the parent's entries first, then the child's
+    // (merge_headers_config)
     headers: concat(parent.headers, child.headers),
     expires: concat(parent.expires, child.expires),
     mime: mergeMime(parent.mime, child.mime),
@@ -117,7 +118,9 @@ export function settingsForFile(ruleSet: RuleSet, fileName: string): RuleSet {
   return merged;
 }
 
-/** What a <Files> section can set (parse.ts FILE_SCOPED_DIRECTIVES), merged like a child directory. */
+/**
+ * What a <Files> section can set (parse.ts FILE_SCOPED_DIRECTIVES), merged like a child directory.
+ */
 function fileModules(
   parent: RuleSet,
   child: RuleSet,

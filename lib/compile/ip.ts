@@ -1,4 +1,7 @@
-/** Addresses and networks as mod_authz_host and mod_access_compat read them (APR's apr_ipsubnet_create). */
+/**
+ * Addresses and networks as mod_authz_host and mod_access_compat read them (APR's
+ * apr_ipsubnet_create).
+ */
 import { isIP } from 'node:net';
 
 /**
@@ -11,8 +14,9 @@ export type IpNet =
 
 /**
  * apr_ipsubnet_create: an address with an optional `/bits` or `/netmask`; without one an IPv4
- * address may be partial (`10.1` → 10.1.0.0/16); a netmask need not be contiguous. undefined: nothing like an address (Allow's host
- * name); `{ error }`: an address Apache refuses, or a form modrewrite does not evaluate (refused).
+ * address may be partial (`10.1` → 10.1.0.0/16); a netmask need not be contiguous. undefined:
+ * nothing like an address (Allow's host name); `{ error }`: an address Apache refuses, or a form
+ * modrewrite does not evaluate (refused).
  */
 export function ipNet(text: string): IpNet | { error: string } | undefined {
   const slash = text.indexOf('/');

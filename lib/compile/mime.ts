@@ -94,7 +94,10 @@ export function compileMime(
   return { settings, removedEncodings };
 }
 
-/** `AddOutputFilterByType DEFLATE type...` (filters `;`-separated): the types, for Vary (site/mime.ts). */
+/**
+ * `AddOutputFilterByType DEFLATE type...` (filters `;`-separated): the types, for Vary
+ * (site/mime.ts).
+ */
 function addDeflateTypes(s: Mutable<MimeSettings>, args: readonly string[]): void {
   const [filters = '', ...types] = args;
   if (!filters.split(';').some((f) => f.trim().toLowerCase() === 'deflate')) return;
@@ -277,7 +280,9 @@ export function withRemovals(
   return out;
 }
 
-/** A child's settings over its parent's: per extension for the maps, the child's value otherwise. */
+/**
+ * A child's settings over its parent's: per extension for the maps, the child's value otherwise.
+ */
 export function mergeMime(
   parent: MimeSettings | undefined,
   child: MimeSettings | undefined,
@@ -317,7 +322,9 @@ export interface FilesMime {
   readonly mime?: MimeSettings;
 }
 
-/** Each section's directives compiled on their own (`compile`: compileDirectives), in file order. */
+/**
+ * Each section's directives compiled on their own (`compile`: compileDirectives), in file order.
+ */
 export function compileFilesMime(
   sections: ReadonlyMap<FilesSection, readonly Directive[]>,
   compile: (directives: readonly Directive[]) => {

@@ -38,7 +38,10 @@ export interface CompiledRule {
   readonly negate: boolean;
   /** null for `-` (no substitution). */
   readonly output: Template | null;
-  /** The substitution text as stored by Apache (trailing `?` removed): prefix_stat compares against it. */
+  /**
+   * The substitution text as stored by Apache (trailing `?` removed): prefix_stat compares against
+   * it.
+   */
   readonly outputText: string;
   /** The trailing `?` (or QSD without any `?`): discard the query, never split the expansion. */
   readonly qsnone: boolean;
@@ -65,13 +68,19 @@ export type RewriteOptionName =
   | 'UnsafePrefixStat';
 
 export interface RuleSet {
-  /** undefined when the source never said RewriteEngine (then the parent's state applies; default off). */
+  /**
+   * undefined when the source never said RewriteEngine (then the parent's state applies; default
+   * off).
+   */
   readonly engine: boolean | undefined;
   readonly rules: readonly CompiledRule[];
   readonly maps: ReadonlyMap<string, RewriteMapSource>;
   readonly base?: string;
   readonly options: ReadonlySet<RewriteOptionName>;
-  /** Whether the source had any mod_rewrite directive (a child without any inherits the parent's config). */
+  /**
+   * Whether the source had any mod_rewrite directive (a child without any inherits the parent's
+   * config).
+   */
   readonly hasRewriteDirectives: boolean;
   readonly directorySlash?: boolean;
   /** mod_mime's AddType: extension (lower-case, no dot) → type. */
@@ -97,9 +106,13 @@ export interface RuleSet {
   /** mod_autoindex's IndexIgnore, IndexOptions... of this file (merged with the parents'). */
   readonly autoindex?: AutoindexConfig;
   readonly file?: string;
-  /** `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`). */
+  /**
+   * `Require`/`Order`/`Allow`/`Deny`/`Satisfy` and `<Files>` sections (only with `accessControl`).
+   */
   readonly access?: AccessConfig;
-  /** Other directives of `<Files>`/`<FilesMatch>` sections, in order (parents' first after a merge). */
+  /**
+   * Other directives of `<Files>`/`<FilesMatch>` sections, in order (parents' first after a merge).
+   */
   readonly filesScoped?: readonly FilesScope[];
   /** mod_setenvif, mod_env and ErrorDocument (only with `siteDirectives`). */
   readonly env?: EnvConfig;
@@ -111,7 +124,10 @@ export interface RuleSet {
   readonly alias?: AliasConfig;
   /** mod_dir's FallbackResource: the URL a missing file is served by; false for `disabled`. */
   readonly fallbackResource?: string | false;
-  /** The server config's `<Directory>`/`<Location>` sections (site(), serve: site/directory-walk.ts). */
+  /**
+   * The server config's `<Directory>`/`<Location>` sections (site(), serve:
+   * site/directory-walk.ts).
+   */
   readonly sections?: readonly CompiledSection[];
   /** core's ServerName, ServerAlias, DocumentRoot, UseCanonicalName of this server config. */
   readonly server?: ServerSettings;

@@ -36,7 +36,10 @@ export interface ListResult {
   readonly reason?: 'rounds' | 'length';
 }
 
-/** What a rule's pattern is matched against: r->filename (+ PATH_INFO, minus the directory in per-dir context). */
+/**
+ * What a rule's pattern is matched against: r->filename (+ PATH_INFO, minus the directory in
+ * per-dir context).
+ */
 export function subjectOf(ctx: EvalContext): string {
   const st = ctx.state;
   let uri = st.filename;
@@ -47,21 +50,59 @@ export function subjectOf(ctx: EvalContext): string {
   return uri;
 }
 
+/** apply_rewrite_rule: the pattern, then the conditions, then the substitution and its flags. */
 export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
-  const st = ctx.state;
   const uri = subjectOf(ctx);
   ctx.subject = uri;
-  let m: RegExpExecArray | null;
-  if (rule.literal !== undefined) {
-    m =
-      uri === rule.literal
-        ? (Object.assign([uri], { index: 0, input: uri }) as RegExpExecArray)
-        : null;
-  } else {
-    rule.re.lastIndex = 0;
-    m = rule.re.exec(uri);
-  }
+  const m = matchPattern(rule, uri);
   const matched = (m !== null) !== rule.negate;
+  if (ctx.trace) traceRule(rule, ctx, uri, m, matched);
+  if (!matched) return RuleRc.NoMatch;
+  ctx.varyThis = NONE;
+  ctx.rc = null;
+  ctx.rr = rule.negate ? null : { src: uri, m };
+  if (!conditionsHold(rule, ctx)) return RuleRc.NoMatch;
+  let expanded = '';
+  if (rule.output) {
+    const qmark = rule.flags.unsafeAllow3F ? undefined : { unsafe: -1, tracking: true };
+    expanded = expand(rule.output, ctx, rule, qmark);
+    if (qmark && qmark.unsafe > 0) {
+      ctx.trace?.({
+        type: 'note',
+        message: 'Unsafe URL with %3f URL rewritten without UnsafeAllow3F',
+      });
+      ctx.status = 403;
+      return RuleRc.StatusSet;
+    }
+  }
+  setEnvAndCookies(rule, ctx);
+  if (!rule.output) {
+    forceTypeHandler(rule, ctx);
+    if (rule.flags.status) ctx.status = rule.flags.forcedStatus;
+    return RuleRc.NoSub;
+  }
+  return substitute(rule, ctx, expanded);
+}
+
+/** The rule's pattern against the subject; a literal pattern is compared, not run. */
+function matchPattern(rule: CompiledRule, uri: string): RegExpExecArray | null {
+  if (rule.literal !== undefined) {
+    return uri === rule.literal
+      ? (Object.assign([uri], { index: 0, input: uri }) as RegExpExecArray)
+      : null;
+  }
+  rule.re.lastIndex = 0;
+  return rule.re.exec(uri);
+}
+
+function traceRule(
+  rule: CompiledRule,
+  ctx: EvalContext,
+  subject: string,
+  m: RegExpExecArray | null,
+  matched: boolean,
+): void {
+  const st = ctx.state;
   ctx.trace?.({
     type: 'rule',
     pos: rule.pos,
@@ -69,15 +110,19 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     negate: rule.negate,
     path: ctx.perdir !== null ? st.filename + st.pathInfo : st.filename,
     perdir: ctx.perdir,
-    subject: uri,
+    subject,
     matched,
     captures: matched ? capturesOf(m) : [],
     flags: flagNames(rule.flags),
   });
-  if (!matched) return RuleRc.NoMatch;
-  ctx.varyThis = NONE;
-  ctx.rc = null;
-  ctx.rr = rule.negate ? null : { src: uri, m };
+}
+
+/**
+ * The rule's conditions, in order: a false one fails the rule unless it is in an [OR] chain (the
+ * chain holds when one member does, and the rest of it is skipped); each condition's Vary headers
+ * count only when it was evaluated to the end ([NV] drops them).
+ */
+function conditionsHold(rule: CompiledRule, ctx: EvalContext): boolean {
   const conds = rule.conds;
   for (let i = 0; i < conds.length; i++) {
     const c = conds[i]!;
@@ -92,26 +137,18 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
       while (i < conds.length && conds[i]!.flags.ornext) i++;
     } else if (!rc) {
       ctx.trace?.({ type: 'conditions-failed', pos: rule.pos });
-      return RuleRc.NoMatch;
+      return false;
     }
     if (ctx.varyThis.length) {
       ctx.vary = append(ctx.vary, ...ctx.varyThis);
       ctx.varyThis = NONE;
     }
   }
-  let newuri = '';
-  if (rule.output) {
-    const qmark = rule.flags.unsafeAllow3F ? undefined : { unsafe: -1, tracking: true };
-    newuri = expand(rule.output, ctx, rule, qmark);
-    if (qmark && qmark.unsafe > 0) {
-      ctx.trace?.({
-        type: 'note',
-        message: 'Unsafe URL with %3f URL rewritten without UnsafeAllow3F',
-      });
-      ctx.status = 403;
-      return RuleRc.StatusSet;
-    }
-  }
+  return true;
+}
+
+/** [E=] and [CO=], expanded after the substitution (apply_rewrite_rule's do_expand_env/cookie). */
+function setEnvAndCookies(rule: CompiledRule, ctx: EvalContext): void {
   for (const e of rule.flags.env) {
     const spec = expand(e, ctx, null);
     setEnv(spec, ctx);
@@ -122,23 +159,18 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     setCookie(expand(c, ctx, null), ctx);
     if (ctx.cookies.length > before) ctx.trace?.({ type: 'cookie', value: ctx.cookies[before]! });
   }
-  const expanded = newuri;
-  if (!rule.output) {
-    forceTypeHandler(rule, ctx);
-    if (rule.flags.status) ctx.status = rule.flags.forcedStatus;
-    return RuleRc.NoSub;
-  }
-  let prefixAdded = false;
-  if (!newuri.startsWith('/') && !absoluteUri(newuri).skip) {
-    if (ctx.perdir !== null) {
-      newuri = ctx.perdir + newuri;
-      prefixAdded = true;
-    } else if (!rule.flags.proxy && !rule.flags.redirect) {
-      newuri = '/' + newuri;
-      prefixAdded = true;
-    }
-  }
-  st.filename = newuri;
+}
+
+/**
+ * The expanded substitution becomes the new filename: the per-directory prefix (or `/`) is added
+ * to a relative one, the query string split off, then [P] and [R] qualify it and anything else is
+ * a local path (reduced to a path when it names this server).
+ */
+function substitute(rule: CompiledRule, ctx: EvalContext, expanded: string): RuleRc {
+  const st = ctx.state;
+  const prefixed = withPrefix(rule, ctx, expanded);
+  const prefixAdded = prefixed !== undefined;
+  st.filename = prefixed ?? expanded;
   if (ctx.perdir !== null && rule.flags.discardPathInfo) st.pathInfo = '';
   splitQuery(ctx, rule);
   ctx.trace?.({
@@ -168,115 +200,177 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
     ctx.status = rule.flags.forcedStatus;
     return RuleRc.Match;
   }
-  if (
-    !rule.flags.unc &&
-    !prefixAdded &&
-    !(rule.outputText[0] === '/' && rule.outputText[1] === '/')
-  ) {
-    let i = 0;
-    while (st.filename[i] === '/' && st.filename[i + 1] === '/') i++;
-    if (i) st.filename = st.filename.slice(i);
+  if (!rule.flags.unc && !prefixAdded && !rule.outputText.startsWith('//')) {
+    st.filename = withoutDoubleSlashes(st.filename);
   }
   forceTypeHandler(rule, ctx);
   return RuleRc.Match;
 }
 
+/**
+ * A relative substitution with the per-directory prefix (or `/` in server context, unless [P] or
+ * [R] qualifies it later); undefined when it was a path or a URL already.
+ */
+function withPrefix(rule: CompiledRule, ctx: EvalContext, uri: string): string | undefined {
+  if (uri.startsWith('/') || absoluteUri(uri).skip) return undefined;
+  if (ctx.perdir !== null) return ctx.perdir + uri;
+  if (!rule.flags.proxy && !rule.flags.redirect) return '/' + uri;
+  return undefined;
+}
+
+/** The leading `//` collapsed to one `/` (without [UNC], a substitution is not a UNC path). */
+function withoutDoubleSlashes(filename: string): string {
+  let i = 0;
+  while (filename[i] === '/' && filename[i + 1] === '/') i++;
+  return i ? filename.slice(i) : filename;
+}
+
+/**
+ * What applyList does after a rule matched: go on with the next rule, stop, or start over ([N]).
+ */
+const enum Next {
+  Rule,
+  Stop,
+  Round,
+}
+
+/** The state of one apply_rewrite_list across its rounds. */
+interface ListState {
+  readonly rules: readonly CompiledRule[];
+  readonly index: ReturnType<typeof ruleIndexFor>;
+  changed: Action;
+  lastsub: CompiledRule | null;
+  round: number;
+}
+
 /** apply_rewrite_list. */
 export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): ListResult {
-  let changed = Action.None;
-  let lastsub: CompiledRule | null = null;
-  let round = 1;
-  const subreq = !!ctx.view.isSubreq;
-  const index = ruleIndexFor(rules);
-  loop: for (;;) {
-    let cand = index?.candidates(subjectOf(ctx));
-    let ck = 0;
-    for (let i = 0; i < rules.length; i++) {
-      if (cand) {
-        // jump over rules whose literal prefix the subject lacks (they cannot match)
-        while (ck < cand.length && cand[ck]! < i) ck++;
-        if (ck >= cand.length) break;
-        i = cand[ck]!;
-      }
-      let p = rules[i]!;
-      if (subreq && (p.flags.nosubreq || p.flags.redirect)) continue;
-      if (ctx.vary.length) ctx.vary = NONE;
-      const rc = applyRule(p, ctx);
-      if (rc !== RuleRc.NoMatch) {
-        if (p.output) lastsub = p;
-        if (ctx.state.filename.length > 2 * LIMIT_REQUEST_LINE) {
-          ctx.status = 500;
-          stopped(ctx, 'length', p);
-          return { action: Action.Status, lastsub, reason: 'length' };
-        }
-        if (ctx.vary.length) ctx.responseVary = append(ctx.responseVary, ...ctx.vary);
-        if (rc === RuleRc.StatusSet) {
-          stopped(ctx, 'unsafe', p);
-          return { action: Action.StatusSet, lastsub };
-        }
-        if (p.flags.status) {
-          stopped(ctx, 'status', p);
-          return { action: Action.Status, lastsub };
-        }
-        if (rc !== RuleRc.NoSub) {
-          changed = p.flags.noescape ? Action.NoEscape : Action.Normal;
-          if (index) {
-            cand = index.candidates(subjectOf(ctx));
-            ck = 0;
-          }
-        }
-        if (p.flags.passthrough) {
-          ctx.handoff = 'passthrough';
-          changed = Action.Normal;
-          stopped(ctx, 'passthrough', p);
-          break loop;
-        }
-        if (p.flags.end) {
-          ctx.end = true;
-          stopped(ctx, 'end', p);
-          break loop;
-        }
-        if (p.flags.proxy || p.flags.last) {
-          stopped(ctx, p.flags.proxy ? 'proxy' : 'last', p);
-          break loop;
-        }
-        if (p.flags.next) {
-          if (++round >= p.flags.maxRounds) {
-            ctx.trace?.({
-              type: 'note',
-              message: `RewriteRule '${p.pattern}' and URI '${ctx.state.uri}' exceeded maximum number of rounds (${p.flags.maxRounds}) via the [N] flag`,
-            });
-            ctx.status = 500;
-            stopped(ctx, 'rounds', p);
-            return { action: Action.Status, lastsub, reason: 'rounds' };
-          }
-          ctx.trace?.({ type: 'next', pos: p.pos, round });
-          continue loop;
-        }
-        if (p.flags.skip > 0) {
-          ctx.trace?.({ type: 'skip', reason: 'skip', pos: p.pos, count: p.flags.skip });
-          i = Math.min(rules.length, i + p.flags.skip);
-        }
-      } else if (p.flags.chain) {
-        const from = i;
-        while (i < rules.length && p.flags.chain) {
-          i++;
-          if (i >= rules.length) break;
-          p = rules[i]!;
-        }
-        ctx.trace?.({
-          type: 'skip',
-          reason: 'chain',
-          pos: rules[from]!.pos,
-          count: Math.min(i, rules.length - 1) - from,
-        });
-      }
-    }
-    // the last rule was tried (a rule that stopped the pass broke out of `loop` above)
-    ctx.trace?.({ type: 'stop', reason: 'no-more-rules' });
-    break;
+  const list: ListState = {
+    rules,
+    index: ruleIndexFor(rules),
+    changed: Action.None,
+    lastsub: null,
+    round: 1,
+  };
+  for (;;) {
+    const result = applyRound(list, ctx);
+    if (result !== Next.Round) return result;
   }
-  return { action: changed, lastsub };
+}
+
+/** One round over the rule list (the whole pass unless an [N] rule starts another). */
+function applyRound(list: ListState, ctx: EvalContext): ListResult | Next.Round {
+  const { rules, index } = list;
+  const subreq = !!ctx.view.isSubreq;
+  let cand = index?.candidates(subjectOf(ctx));
+  let ck = 0;
+  for (let i = 0; i < rules.length; i++) {
+    if (cand) {
+      // jump over rules whose literal prefix the subject lacks (they cannot match)
+      while (ck < cand.length && cand[ck]! < i) ck++;
+      if (ck >= cand.length) break;
+      i = cand[ck]!;
+    }
+    const p = rules[i]!;
+    if (subreq && (p.flags.nosubreq || p.flags.redirect)) continue;
+    if (ctx.vary.length) ctx.vary = NONE;
+    const rc = applyRule(p, ctx);
+    if (rc === RuleRc.NoMatch) {
+      if (p.flags.chain) i = skipChain(rules, i, ctx);
+      continue;
+    }
+    const next = afterMatch(list, p, rc, ctx);
+    if (next === Next.Round) return next;
+    if (next === Next.Stop) return { action: list.changed, lastsub: list.lastsub };
+    if (next !== Next.Rule) return next;
+    if (rc !== RuleRc.NoSub && index) {
+      // the subject changed: so did the rules that can match it
+      cand = index.candidates(subjectOf(ctx));
+      ck = 0;
+    }
+    if (p.flags.skip > 0) {
+      ctx.trace?.({ type: 'skip', reason: 'skip', pos: p.pos, count: p.flags.skip });
+      i = Math.min(rules.length, i + p.flags.skip);
+    }
+  }
+  // the last rule was tried (a rule that stopped the pass returned above)
+  ctx.trace?.({ type: 'stop', reason: 'no-more-rules' });
+  return { action: list.changed, lastsub: list.lastsub };
+}
+
+/** A rule that matched (or set a status): its flow flags decide what the list does next. */
+function afterMatch(
+  list: ListState,
+  p: CompiledRule,
+  rc: RuleRc,
+  ctx: EvalContext,
+): ListResult | Next {
+  if (p.output) list.lastsub = p;
+  if (ctx.state.filename.length > 2 * LIMIT_REQUEST_LINE) {
+    ctx.status = 500;
+    stopped(ctx, 'length', p);
+    return { action: Action.Status, lastsub: list.lastsub, reason: 'length' };
+  }
+  if (ctx.vary.length) ctx.responseVary = append(ctx.responseVary, ...ctx.vary);
+  if (rc === RuleRc.StatusSet) {
+    stopped(ctx, 'unsafe', p);
+    return { action: Action.StatusSet, lastsub: list.lastsub };
+  }
+  if (p.flags.status) {
+    stopped(ctx, 'status', p);
+    return { action: Action.Status, lastsub: list.lastsub };
+  }
+  if (rc !== RuleRc.NoSub) list.changed = p.flags.noescape ? Action.NoEscape : Action.Normal;
+  if (p.flags.passthrough) {
+    ctx.handoff = 'passthrough';
+    list.changed = Action.Normal;
+    stopped(ctx, 'passthrough', p);
+    return Next.Stop;
+  }
+  if (p.flags.end) {
+    ctx.end = true;
+    stopped(ctx, 'end', p);
+    return Next.Stop;
+  }
+  if (p.flags.proxy || p.flags.last) {
+    stopped(ctx, p.flags.proxy ? 'proxy' : 'last', p);
+    return Next.Stop;
+  }
+  if (p.flags.next) return nextRound(list, p, ctx);
+  return Next.Rule;
+}
+
+/** [N]: another round, unless the rule's round cap is reached (500, as Apache). */
+function nextRound(list: ListState, p: CompiledRule, ctx: EvalContext): ListResult | Next {
+  if (++list.round >= p.flags.maxRounds) {
+    ctx.trace?.({
+      type: 'note',
+      message: `RewriteRule '${p.pattern}' and URI '${ctx.state.uri}' exceeded maximum number of rounds (${p.flags.maxRounds}) via the [N] flag`,
+    });
+    ctx.status = 500;
+    stopped(ctx, 'rounds', p);
+    return { action: Action.Status, lastsub: list.lastsub, reason: 'rounds' };
+  }
+  ctx.trace?.({ type: 'next', pos: p.pos, round: list.round });
+  return Next.Round;
+}
+
+/** A [C] rule that did not match: the rest of its chain is skipped; the index of its last rule. */
+function skipChain(rules: readonly CompiledRule[], from: number, ctx: EvalContext): number {
+  let i = from;
+  let p = rules[i]!;
+  while (i < rules.length && p.flags.chain) {
+    i++;
+    if (i >= rules.length) break;
+    p = rules[i]!;
+  }
+  ctx.trace?.({
+    type: 'skip',
+    reason: 'chain',
+    pos: rules[from]!.pos,
+    count: Math.min(i, rules.length - 1) - from,
+  });
+  return i;
 }
 
 /** The env event of an E= spec as setEnv read it (`!NAME` removes, `NAME:value` sets). */

@@ -23,12 +23,17 @@ export function checkMapTimeout(value: unknown): number {
 }
 
 export class MapBudget {
-  /** Set when the request first waits: a request whose maps all answer synchronously never reads the clock. */
+  /**
+   * Set when the request first waits: a request whose maps all answer synchronously never reads the
+   * clock.
+   */
   private deadline = 0;
 
   constructor(readonly timeoutMs: number) {}
 
-  /** Waits for a suspended lookup; rejects with ERR_MAP_TIMEOUT once the request's budget is spent. */
+  /**
+   * Waits for a suspended lookup; rejects with ERR_MAP_TIMEOUT once the request's budget is spent.
+   */
   wait(pending: NeedAsync): Promise<unknown> {
     // setTimeout cannot wait longer than 2^31-1 ms (it would fire at once): such budgets are "none"
     if (this.timeoutMs > 0x7fffffff) return pending.promise;

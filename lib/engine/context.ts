@@ -129,8 +129,8 @@ export function makeSubrequest(
 }
 
 /**
- * `-F` in per-directory context: Apache's file sub-request runs the directory's rules for that file;
- * a rule that forbids, redirects or rewrites it makes the look-ahead fail.
+ * `-F` in per-directory context: Apache's file sub-request runs the directory's rules for that
+ * file; a rule that forbids, redirects or rewrites it makes the look-ahead fail.
  */
 export function makeFileSubrequest(
   ruleSet: RuleSet,
@@ -164,7 +164,9 @@ export function makeFileSubrequest(
 
 export const lookahead = new WeakMap<RuleSet, boolean>();
 
-/** Whether any condition is a `-U` look-ahead (only then does a context need the sub-request hook). */
+/**
+ * Whether any condition is a `-U` look-ahead (only then does a context need the sub-request hook).
+ */
 export function usesLookahead(ruleSet: RuleSet): boolean {
   let v = lookahead.get(ruleSet);
   if (v === undefined) {
@@ -210,7 +212,9 @@ export function finish(ctx: EvalContext, outcome: Outcome, internalRedirects: nu
   return evaluation(ctx, outcome, internalRedirects);
 }
 
-/** finish() without the trace's outcome event (a pass whose result is not the request's outcome). */
+/**
+ * finish() without the trace's outcome event (a pass whose result is not the request's outcome).
+ */
 export function evaluation(
   ctx: EvalContext,
   outcome: Outcome,

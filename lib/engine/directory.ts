@@ -65,19 +65,12 @@ export function mapToFile(
 
 export type DirResult = { type: 'outcome'; outcome: Outcome } | { type: 'internal'; url: string };
 
-/** One per-directory pass (hook_fixup) for the directory `dir` (a filesystem path ending in `/`). */
+/**
+ * One per-directory pass (hook_fixup) for the directory `dir` (a filesystem path ending in `/`).
+ */
 export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): DirResult {
   const st = ctx.state;
-  const done = (outcome: Outcome): DirResult => ({ type: 'outcome', outcome });
-  // The directory itself without a trailing slash: decline so mod_dir can redirect. (In Apache this
-  // can only happen for a real directory; a mount without one on disk must not decline.)
-  if (
-    !ruleSet.options.has('AllowNoSlash') &&
-    st.filename.length === dir.length - 1 &&
-    dir.startsWith(st.filename) &&
-    ctx.fs.stat(st.filename)?.isDirectory()
-  )
-    return declined(ctx, 'no-slash');
+  if (isDirectoryWithoutSlash(ruleSet, ctx, dir)) return declined(ctx, 'no-slash');
   if (ctx.end) return declined(ctx, 'end-earlier');
   ctx.trace?.({
     type: 'pass',
@@ -96,18 +89,16 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
       reason: 'Options FollowSymLinks and SymLinksIfOwnerMatch are both off',
     });
   }
-  const ofilename = st.filename;
-  const oargs = st.args;
+  const before: Before = { filename: st.filename, args: st.args };
   ctx.perdir = dir;
   ctx.base = ruleSet.base;
   const { action, reason } = applyList(ruleSet.rules, ctx);
   if (action === Action.None) {
-    st.filename = ofilename;
+    st.filename = before.filename;
     return done(PASS);
   }
   // a handed-off result is never a redirect, whatever scheme it names (Apache's prefix hides it)
   const abs = ctx.handoff ? NOT_ABSOLUTE : absoluteUri(st.filename);
-  const toProxy = ctx.handoff === 'proxy';
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
   if (st.args !== null && !willEscape && hasCtlOrSpace(st.args))
     return done({
@@ -116,30 +107,62 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
       cause: 'unsafe',
       reason: 'Rewritten query string contains control characters or spaces',
     });
-  // a forced code 0 (`[F,R=abc]`): Apache's fixup returns OK and the file is served as mapped (recorded)
+  // a forced code 0 (`[F,R=abc]`): Apache's fixup returns OK and the file is served as mapped
+  // (recorded)
   if (action === Action.Status || action === Action.StatusSet)
     return done(
       ctx.status === 0 ? PASS : { type: 'status', status: ctx.status, cause: reason ?? 'flag' },
     );
-  if (toProxy) return done(proxyOutcome(ctx, action));
+  if (ctx.handoff === 'proxy') return done(proxyOutcome(ctx, action));
   if (abs.skip) {
-    if (ruleSet.base !== undefined) {
-      let slash = st.filename.indexOf('/', abs.skip);
-      // a mounted site's URLs carry the mount path first (constructUrl); RewriteBase replaces what follows it
-      const mount = ctx.server.mountPath ?? '';
-      if (mount && st.filename.startsWith(mount + '/', slash)) slash += mount.length;
-      if (slash >= 0 && slash + 1 < st.filename.length) {
-        const cp = st.filename.slice(slash + 1);
-        const cp2 = substPrefixPath(
-          cp,
-          dir.startsWith('/') ? dir.slice(1) : dir,
-          ruleSet.base.slice(1),
-        );
-        if (cp2 !== cp) st.filename = st.filename.slice(0, slash + 1) + cp2;
-      }
-    }
-    return done(redirectOutcome(ctx, action, oargs));
+    if (ruleSet.base !== undefined) rebaseRedirect(ctx, dir, ruleSet.base, abs.skip);
+    return done(redirectOutcome(ctx, action, before.args));
   }
+  return localResult(ruleSet, ctx, dir, before);
+}
+
+/** The filename and query string before the rules ran. */
+interface Before {
+  readonly filename: string;
+  readonly args: string | null;
+}
+
+const done = (outcome: Outcome): DirResult => ({ type: 'outcome', outcome });
+
+/**
+ * The directory itself without a trailing slash: the pass declines so mod_dir can redirect. (In
+ * Apache this can only happen for a real directory; a mount without one on disk must not decline.)
+ */
+function isDirectoryWithoutSlash(ruleSet: RuleSet, ctx: EvalContext, dir: string): boolean {
+  const filename = ctx.state.filename;
+  return (
+    !ruleSet.options.has('AllowNoSlash') &&
+    filename.length === dir.length - 1 &&
+    dir.startsWith(filename) &&
+    ctx.fs.stat(filename)?.isDirectory() === true
+  );
+}
+
+/** RewriteBase on a redirect to this server: the directory prefix of its path becomes the base. */
+function rebaseRedirect(ctx: EvalContext, dir: string, base: string, skip: number): void {
+  const st = ctx.state;
+  let slash = st.filename.indexOf('/', skip);
+  // a mounted site's URLs carry the mount path first (constructUrl); RewriteBase replaces what
+  // follows it
+  const mount = ctx.server.mountPath ?? '';
+  if (mount && st.filename.startsWith(mount + '/', slash)) slash += mount.length;
+  if (slash < 0 || slash + 1 >= st.filename.length) return;
+  const cp = st.filename.slice(slash + 1);
+  const cp2 = substPrefixPath(cp, dir.startsWith('/') ? dir.slice(1) : dir, base.slice(1));
+  if (cp2 !== cp) st.filename = st.filename.slice(0, slash + 1) + cp2;
+}
+
+/**
+ * A local substitution: the same filename is ignored, anything else is an internal redirect to
+ * the URL-path under RewriteBase (or under the DocumentRoot without one).
+ */
+function localResult(ruleSet: RuleSet, ctx: EvalContext, dir: string, before: Before): DirResult {
+  const st = ctx.state;
   let f = st.filename;
   if (!f.startsWith('/'))
     return done({
@@ -148,11 +171,12 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
       cause: 'bad-request',
       reason: 'local result is not an absolute path',
     });
-  if (f === ofilename) {
+  if (f === before.filename) {
     ctx.trace?.({ type: 'same-url', url: f });
     // hook_fixup returns OK here ("[IGNORING REWRITE]") without undoing splitout_queryargs: a
-    // query string the rule set stays on the request (case 230: `^(.*)$ index.php?q=$1` gives q=index.php)
-    if (st.args !== oargs) return done(localOutcome(st.uri, st.args, false));
+    // query string the rule set stays on the request (case 230: `^(.*)$ index.php?q=$1` gives
+    // q=index.php)
+    if (st.args !== before.args) return done(localOutcome(st.uri, st.args, false));
     return done(PASS);
   }
   if (ruleSet.base !== undefined) {

@@ -22,11 +22,11 @@ import {
   type DirResult,
 } from './directory.js';
 import { exceedsRedirectLimit } from './internal-redirect.js';
-import { PASS, type Evaluation } from './outcome.js';
+import { PASS, type Evaluation, type Outcome } from './outcome.js';
 import { parseTarget } from './request.js';
 import { localOutcome } from './results.js';
 import { serverPass } from './server.js';
-import { append, NONE, type RequestState } from './state.js';
+import { append, NONE, type EvalContext, type RequestState } from './state.js';
 
 /**
  * Evaluates server-context rules (patterns see `/path`) for one request, framework-free: the
@@ -83,89 +83,115 @@ export function evaluateDirectory(
   input: EvaluateInput,
 ): Evaluation | Promise<Evaluation> {
   if (ruleSet.engine !== true) return engineOff(input);
+  return drive(directoryRounds, ruleSet, input, ruleSet.maps.size > 0, input.mapBudget);
+}
+
+/** What a round of evaluateDirectory hands the next: the new URL and the effects so far. */
+interface Carried {
+  uri: string;
+  args: string | null;
+  env: Map<string, string>;
+  end: boolean;
+  vary: readonly string[];
+  cookies: readonly string[];
+}
+
+/**
+ * evaluateDirectory's attempt (run again by drive() once an asynchronous map answered): the
+ * directory's rules, and again after each internal redirect while the URL stays inside it.
+ */
+function directoryRounds(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+  cache: Map<string, string | undefined>,
+): Evaluation {
   const fs = input.fs ?? nodeFs;
   const root = input.server.documentRoot.replace(/\/$/, '');
   const dirUrl = (input.directory ?? '/').replace(/\/?$/, '/');
   const dir = root + dirUrl;
-  return drive(
-    (_a: null, _b: null, cache: Map<string, string | undefined>) => {
-      let uri = input.uri;
-      let args = input.args;
-      let env = new Map(input.env ?? []);
-      let end = !!input.end;
-      const vary: string[] = [];
-      const cookies: string[] = [];
-      for (let round = 0; ; round++) {
-        const mapped = mapToFile(root, uri, fs);
-        const state: RequestState = {
-          uri,
-          args,
-          filename: mapped.filename,
-          pathInfo: mapped.pathInfo,
-          env,
-        };
-        const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0, dir);
-        ctx.responseVary = append(ctx.responseVary, ...vary);
-        ctx.cookies = append(ctx.cookies, ...cookies);
-        // rules of a directory apply only to requests inside it (or to the directory itself)
-        if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir)) {
-          ctx.trace?.({ type: 'stop', reason: 'outside-directory' });
-          return finish(ctx, PASS, 0);
-        }
-        const result = directoryPass(ruleSet, ctx, dir);
-        if (result.type === 'outcome') {
-          if (round > 0 && result.outcome.type === 'pass')
-            return finish(ctx, localOutcome(uri, args, false), round);
-          return finish(ctx, result.outcome, round);
-        }
-        if (exceedsRedirectLimit(round + 1)) {
-          ctx.trace?.({
-            type: 'note',
-            message: `Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`,
-          });
-          return finish(
-            ctx,
-            { type: 'status', status: 500, cause: 'recursion', reason: 'recursion' },
-            round,
-          );
-        }
-        const parsed = parseTarget(result.url);
-        if (!parsed.ok)
-          return finish(
-            ctx,
-            { type: 'status', status: parsed.status, cause: 'bad-request' },
-            round,
-          );
-        vary.splice(0, vary.length, ...ctx.responseVary);
-        cookies.splice(0, cookies.length, ...ctx.cookies);
-        end = ctx.end;
-        env = renameEnv(ctx.state.env);
-        uri = parsed.uri;
-        args = parsed.args;
-        // Left the directory: the rules no longer apply; the app sees the new URL.
-        if (
-          !(uri + '/').startsWith(dirUrl) ||
-          (uri + '/' === dirUrl && !uri.endsWith('/') && dirUrl !== '/')
-        ) {
-          const c2 = makeContext(
-            ruleSet,
-            input,
-            { uri, args, filename: uri, pathInfo: '', env },
-            cache,
-            true,
-          );
-          c2.responseVary = append(c2.responseVary, ...vary);
-          c2.cookies = append(c2.cookies, ...cookies);
-          c2.end = end;
-          return finish(c2, localOutcome(uri, args, false), round + 1);
-        }
-      }
-    },
-    null,
-    null,
-    ruleSet.maps.size > 0,
-    input.mapBudget,
+  const carried: Carried = {
+    uri: input.uri,
+    args: input.args,
+    env: new Map(input.env ?? []),
+    end: !!input.end,
+    vary: [],
+    cookies: [],
+  };
+  for (let round = 0; ; round++) {
+    const { uri, args, env, end } = carried;
+    const mapped = mapToFile(root, uri, fs);
+    const state: RequestState = {
+      uri,
+      args,
+      filename: mapped.filename,
+      pathInfo: mapped.pathInfo,
+      env,
+    };
+    const ctx = makeContext(ruleSet, { ...input, end }, state, cache, round > 0, dir);
+    ctx.responseVary = append(ctx.responseVary, ...carried.vary);
+    ctx.cookies = append(ctx.cookies, ...carried.cookies);
+    // rules of a directory apply only to requests inside it (or to the directory itself)
+    if (round === 0 && !(mapped.filename + mapped.pathInfo + '/').startsWith(dir)) {
+      ctx.trace?.({ type: 'stop', reason: 'outside-directory' });
+      return finish(ctx, PASS, 0);
+    }
+    const result = directoryPass(ruleSet, ctx, dir);
+    if (result.type === 'outcome') {
+      if (round > 0 && result.outcome.type === 'pass')
+        return finish(ctx, localOutcome(uri, args, false), round);
+      return finish(ctx, result.outcome, round);
+    }
+    if (exceedsRedirectLimit(round + 1)) return finish(ctx, recursionLimit(ctx), round);
+    const parsed = parseTarget(result.url);
+    if (!parsed.ok)
+      return finish(ctx, { type: 'status', status: parsed.status, cause: 'bad-request' }, round);
+    carried.vary = [...ctx.responseVary];
+    carried.cookies = [...ctx.cookies];
+    carried.end = ctx.end;
+    carried.env = renameEnv(ctx.state.env);
+    carried.uri = parsed.uri;
+    carried.args = parsed.args;
+    if (leftDirectory(parsed.uri, dirUrl)) return leftWith(ruleSet, input, cache, carried, round);
+  }
+}
+
+/** LimitInternalRecursion reached: a 500 with Apache's log line in the trace. */
+function recursionLimit(ctx: EvalContext): Outcome {
+  ctx.trace?.({
+    type: 'note',
+    message: `Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error.`,
+  });
+  return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion' };
+}
+
+/** The internal redirect left the directory (`/dir` for `/dir/` is outside too, unless root). */
+function leftDirectory(uri: string, dirUrl: string): boolean {
+  return (
+    !(uri + '/').startsWith(dirUrl) ||
+    (uri + '/' === dirUrl && !uri.endsWith('/') && dirUrl !== '/')
   );
+}
+
+/** Left the directory: the rules no longer apply; the app sees the new URL. */
+function leftWith(
+  ruleSet: RuleSet,
+  input: EvaluateInput,
+  cache: Map<string, string | undefined>,
+  carried: Carried,
+  round: number,
+): Evaluation {
+  const { uri, args, env } = carried;
+  const ctx = makeContext(
+    ruleSet,
+    input,
+    { uri, args, filename: uri, pathInfo: '', env },
+    cache,
+    true,
+  );
+  ctx.responseVary = append(ctx.responseVary, ...carried.vary);
+  ctx.cookies = append(ctx.cookies, ...carried.cookies);
+  ctx.end = carried.end;
+  return finish(ctx, localOutcome(uri, args, false), round + 1);
 }
 
 /** One directory's rules for a request the caller (site()'s pipeline) has mapped to a file. */

@@ -1,6 +1,6 @@
 /** One left-to-right expansion pass (do_expand); results are never re-scanned. */
 import type { CompiledRule } from '../compile/ruleset.js';
-import type { Template } from '../compile/template.js';
+import type { Template, TemplatePart } from '../compile/template.js';
 import { escapeBackref } from '../common/escape.js';
 import { NeedAsync, type Captures, type EvalContext } from './state.js';
 import { readVariable } from './variables.js';
@@ -40,15 +40,7 @@ export function expand(
       case 'rr':
       case 'rc': {
         const v = backref(p.type === 'rr' ? ctx.rr : ctx.rc, p.n);
-        piece =
-          v && rule?.flags.escapeBackrefs
-            ? escapeBackref(v, {
-                escapes: rule.flags.escapes,
-                noescapes: rule.flags.noescapes,
-                noplus: rule.flags.noplus,
-                ctls: rule.flags.ctls,
-              })
-            : v;
+        piece = v && rule?.flags.escapeBackrefs ? escapedBackref(v, rule) : v;
         expanded = v !== '';
         break;
       }
@@ -56,17 +48,10 @@ export function expand(
         piece = readVariable(p.ref, ctx);
         expanded = true;
         break;
-      case 'map': {
-        const key = expand(p.key, ctx, rule);
-        let v = lookupMap(p.map, key, ctx);
-        if (v === undefined && p.dflt) {
-          const d = expand(p.dflt, ctx, rule);
-          if (d !== '') v = d;
-        }
-        piece = v ?? '';
+      case 'map':
+        piece = mapPiece(p, ctx, rule);
         expanded = true;
         break;
-      }
     }
     if (qmark?.tracking && expanded && piece.includes('?')) {
       qmark.unsafe = 1;
@@ -77,7 +62,31 @@ export function expand(
   return out;
 }
 
-/** Map lookup with the per-request cache; an async answer suspends the evaluation (see NeedAsync). */
+/** [B]/[BNP]/[BCTLS]: a back-reference escaped as escape_backref does, with the rule's sets. */
+function escapedBackref(v: string, rule: CompiledRule): string {
+  return escapeBackref(v, {
+    escapes: rule.flags.escapes,
+    noescapes: rule.flags.noescapes,
+    noplus: rule.flags.noplus,
+    ctls: rule.flags.ctls,
+  });
+}
+
+/** `${map:key|default}`: the default (expanded) only when the key is not found and it is not "". */
+function mapPiece(
+  p: Extract<TemplatePart, { type: 'map' }>,
+  ctx: EvalContext,
+  rule: CompiledRule | null,
+): string {
+  const key = expand(p.key, ctx, rule);
+  const v = lookupMap(p.map, key, ctx);
+  if (v !== undefined || !p.dflt) return v ?? '';
+  return expand(p.dflt, ctx, rule);
+}
+
+/**
+ * Map lookup with the per-request cache; an async answer suspends the evaluation (see NeedAsync).
+ */
 export function lookupMap(name: string, key: string, ctx: EvalContext): string | undefined {
   const map = ctx.maps.get(name);
   if (!map) return undefined;

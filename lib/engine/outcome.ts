@@ -10,7 +10,10 @@ export type Outcome =
       readonly path: string;
       readonly args: string | null;
       readonly url: string;
-      /** Server context `[PT]`: translate_name declines, so later translators (mod_alias) see `path`. */
+      /**
+       * Server context `[PT]`: translate_name declines, so later translators (mod_alias) see
+       * `path`.
+       */
       readonly passThrough?: true;
     }
   /** A substitution Apache would treat as a filesystem path outside the document root. */
@@ -22,7 +25,10 @@ export type Outcome =
     }
   /** An external redirect; `location` is fully qualified and escaped as Apache does it. */
   | { readonly type: 'redirect'; readonly status: number; readonly location: string }
-  /** F, G, R=4xx/5xx, the 403 safety checks, or a 500 from a loop limit. `cause` says which (statusErrorCode maps it); `reason` is for logs. */
+  /**
+   * F, G, R=4xx/5xx, the 403 safety checks, or a 500 from a loop limit. `cause` says which
+   * (statusErrorCode maps it); `reason` is for logs.
+   */
   | {
       readonly type: 'status';
       readonly status: number;
@@ -43,7 +49,9 @@ export interface Effects {
   readonly vary: readonly string[];
   /** Full Set-Cookie values from CO flags. */
   readonly cookies: readonly string[];
-  /** The environment after E= flags (byte strings), including REDIRECT_* after internal redirects. */
+  /**
+   * The environment after E= flags (byte strings), including REDIRECT_* after internal redirects.
+   */
   readonly env: ReadonlyMap<string, string>;
   /** T= (lower-cased). */
   readonly contentType?: string;

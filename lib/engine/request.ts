@@ -44,13 +44,17 @@ export interface ServerInfo {
   readonly serverAdmin?: string;
   readonly serverSoftware?: string;
   readonly documentRoot: string;
-  /** The URL-path the site is mounted at (Express's `req.baseUrl`, no trailing slash): part of every this-server URL. */
+  /**
+   * The URL-path the site is mounted at (Express's `req.baseUrl`, no trailing slash): part of every
+   * this-server URL.
+   */
   readonly mountPath?: string;
 }
 
 export function headerValue(headers: RequestView['headers'], name: string): string {
   const key = name.toLowerCase();
-  // own properties only: a header named by rule text (`constructor`) must not reach Object.prototype
+  // own properties only: a header named by rule text (`constructor`) must not reach
+  // Object.prototype
   const v = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (v === undefined) return '';
   return Array.isArray(v) ? v.join(', ') : v;
@@ -78,7 +82,10 @@ export function parseHost(host: string): { name: string; port?: number } | undef
   return strictHostnameCheck(name) ? { name, port } : undefined;
 }
 
-/** strict_hostname_check: a dotted-decimal name is a full IPv4 address; otherwise the top-level label starts with a letter. */
+/**
+ * strict_hostname_check: a dotted-decimal name is a full IPv4 address; otherwise the top-level
+ * label starts with a letter.
+ */
 function strictHostnameCheck(name: string): boolean {
   if (/^[0-9.]+$/.test(name)) {
     const labels = name.split('.');
@@ -123,7 +130,10 @@ export function invalidHost(
   return parseHost(Array.isArray(host) ? host.join(', ') : host) === undefined;
 }
 
-/** ap_construct_url: `scheme://host[:port]` + the mount path + `path` for this request (the port only when not the scheme's default). */
+/**
+ * ap_construct_url: `scheme://host[:port]` + the mount path + `path` for this request (the port
+ * only when not the scheme's default).
+ */
 export function constructUrl(view: RequestView, server: ServerInfo, path: string): string {
   const { name, port } = requestHost(view, server);
   const def = view.secure ? 443 : 80;

@@ -1,4 +1,6 @@
-/** Mutable per-request state of one evaluation (Apache's request_rec fields mod_rewrite touches). */
+/**
+ * Mutable per-request state of one evaluation (Apache's request_rec fields mod_rewrite touches).
+ */
 import type { RewriteMapSource } from '../common/maps.js';
 import type { RequestView, ServerInfo } from './request.js';
 import type { TraceHook } from './trace.js';
@@ -72,20 +74,31 @@ export interface EvalContext {
    * without a string that every reader must slice.
    */
   handoff?: 'proxy' | 'passthrough';
-  /** The [P] substitution was a path (qualified with this request's host): the proxy goes to this server itself. */
+  /**
+   * The [P] substitution was a path (qualified with this request's host): the proxy goes to this
+   * server itself.
+   */
   proxySelf?: boolean;
   end: boolean;
   /** Set when a map lookup is asynchronous: the driver awaits it and re-runs. */
   pending?: Promise<unknown>;
-  /** Structured trace events (trace.ts); text lines like Apache's rewrite:trace log are rendered from them. */
+  /**
+   * Structured trace events (trace.ts); text lines like Apache's rewrite:trace log are rendered
+   * from them.
+   */
   readonly trace?: TraceHook;
   /** REDIRECT_STATUS etc. (true when this pass follows an internal redirect). */
   readonly redirected: boolean;
   /** Original request facts for THE_REQUEST and SCRIPT_URL. */
   readonly original: { readonly uri: string };
-  /** A look-ahead sub-request for `-U` (Apache's ap_sub_req_lookup_uri): the outcome for that URL. */
+  /**
+   * A look-ahead sub-request for `-U` (Apache's ap_sub_req_lookup_uri): the outcome for that URL.
+   */
   readonly subrequest?: (url: string) => { readonly type: string; readonly status?: number };
-  /** A file sub-request for `-F` in per-directory context: true when the directory's rules leave the file alone. */
+  /**
+   * A file sub-request for `-F` in per-directory context: true when the directory's rules leave the
+   * file alone.
+   */
   readonly fileSubrequest?: (path: string) => boolean;
 }
 

@@ -39,7 +39,9 @@ export type StopReason =
   | 'outside-directory'
   /** Not a URL-path (`*` or an absolute URI) and no `RewriteOptions AllowAnyURI`. */
   | 'not-a-path'
-  /** `Options -FollowSymLinks -SymLinksIfOwnerMatch`: per-directory rewriting is forbidden (403). */
+  /**
+   * `Options -FollowSymLinks -SymLinksIfOwnerMatch`: per-directory rewriting is forbidden (403).
+   */
   | 'symlinks'
   /** RewriteEngine is off. */
   | 'engine-off';
@@ -57,7 +59,9 @@ export type TraceEvent =
       /** This pass follows an internal redirect (the per-directory rules run again). */
       readonly redirected: boolean;
     }
-  /** A rule's pattern was tried. `subject` is what it saw (per-directory: `path` minus `perdir`). */
+  /**
+   * A rule's pattern was tried. `subject` is what it saw (per-directory: `path` minus `perdir`).
+   */
   | {
       readonly type: 'rule';
       readonly pos: SourcePosition;
@@ -89,7 +93,10 @@ export type TraceEvent =
     }
   /** The pattern matched but the conditions did not hold: the rule is skipped. */
   | { readonly type: 'conditions-failed'; readonly pos: SourcePosition }
-  /** The substitution was expanded: `result` before, `filename` after the per-directory prefix / query split. */
+  /**
+   * The substitution was expanded: `result` before, `filename` after the per-directory prefix /
+   * query split.
+   */
   | {
       readonly type: 'substitution';
       readonly pos: SourcePosition;
@@ -123,7 +130,9 @@ export type TraceEvent =
       readonly value?: string;
       readonly error?: string;
     }
-  /** `-U`/`-F`: a look-ahead sub-request ran the rules for `url`; `ok` is the condition's result. */
+  /**
+   * `-U`/`-F`: a look-ahead sub-request ran the rules for `url`; `ok` is the condition's result.
+   */
   | {
       readonly type: 'subrequest';
       readonly test: 'U' | 'F';

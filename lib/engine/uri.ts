@@ -1,4 +1,7 @@
-/** URL handling inside a rule pass: absolute-URI detection, query splitting, qualification and self-reduction. */
+/**
+ * URL handling inside a rule pass: absolute-URI detection, query splitting, qualification and
+ * self-reduction.
+ */
 import type { CompiledRule } from '../compile/ruleset.js';
 import { constructUrl, requestHost } from './request.js';
 import { type EvalContext } from './state.js';
@@ -23,7 +26,9 @@ export const SCHEMES: readonly [string, boolean][] = [
   ['wss://', true],
 ];
 
-/** is_absolute_uri: length of the scheme prefix (0 if not absolute) and whether it takes a query. */
+/**
+ * is_absolute_uri: length of the scheme prefix (0 if not absolute) and whether it takes a query.
+ */
 export const NOT_ABSOLUTE = Object.freeze({ skip: 0, query: false });
 
 export const SCHEME_FIRST = new Set(
@@ -111,7 +116,8 @@ export function reduceUri(ctx: EvalContext): void {
         : port === ourPort
       : port === ctx.server.serverPort;
   if (!hosts.includes(m[1]!.toLowerCase()) || !portOk) return;
-  // mounted (Express's baseUrl): only URLs under the mount are this site's; the local path is below it
+  // mounted (Express's baseUrl): only URLs under the mount are this site's; the local path is below
+  // it
   const mount = ctx.server.mountPath ?? '';
   if (mount && url !== mount && !url.startsWith(mount + '/')) return;
   st.filename = url.slice(mount.length) || '/';

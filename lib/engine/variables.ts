@@ -40,110 +40,94 @@ export function readVariable(ref: VariableRef, ctx: EvalContext): string {
   return v;
 }
 
+/** lookup_variable: `%{NAME}` and `%{PREFIX:arg}`; an unknown name is "" (Apache's behaviour). */
 export function lookupVariable(rawName: string, ctx: EvalContext): string {
   const colon = rawName.indexOf(':');
-  if (colon > 0) {
-    const prefix = rawName.slice(0, colon).toUpperCase();
-    const arg = rawName.slice(colon + 1);
-    switch (prefix) {
-      case 'HTTP':
-        return header(ctx, arg);
-      case 'ENV':
-        return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? processEnv(arg);
-      case 'SSL':
-        return sslVar(arg, ctx);
-      case 'LA-U':
-      case 'LA-F':
-        return lookAhead(prefix, arg, ctx);
-      default:
-        return '';
-    }
-  }
+  if (colon > 0) return prefixedVariable(rawName.slice(0, colon), rawName.slice(colon + 1), ctx);
   const name = rawName.toUpperCase();
   const hv = HTTP_VARS.get(name);
   if (hv) return header(ctx, CANONICAL_HEADER.get(hv) ?? hv);
-  const { view, state, server } = ctx;
-  const now = new Date();
-  switch (name) {
-    case 'REQUEST_URI':
-      return state.uri;
-    case 'SCRIPT_FILENAME':
-    case 'REQUEST_FILENAME':
-      return state.filename;
-    case 'QUERY_STRING':
-      return state.args ?? '';
-    case 'THE_REQUEST':
-      return `${view.method} ${view.target} ${view.protocol}`;
-    case 'REQUEST_METHOD':
-      return view.method;
-    case 'REQUEST_SCHEME':
-      return view.secure ? 'https' : 'http';
-    case 'HTTPS':
-      return view.secure ? 'on' : 'off';
-    case 'SERVER_PROTOCOL':
-      return view.protocol;
-    case 'SERVER_NAME':
-      return requestHost(view, server).name;
-    case 'SERVER_PORT':
-      return String(requestHost(view, server).port);
-    case 'SERVER_ADDR':
-      return view.localAddr;
-    case 'SERVER_ADMIN':
-      return server.serverAdmin ?? '[no address given]';
-    case 'SERVER_SOFTWARE':
-      return server.serverSoftware ?? 'Apache';
-    case 'REMOTE_ADDR':
-      return view.remoteAddr;
-    case 'CONN_REMOTE_ADDR':
-      return view.connRemoteAddr;
-    case 'REMOTE_PORT':
-      return String(view.remotePort);
-    case 'REMOTE_HOST':
-      return view.remoteAddr;
-    case 'REMOTE_USER':
-    case 'REMOTE_IDENT':
-    case 'AUTH_TYPE':
-      return '';
-    case 'DOCUMENT_ROOT':
-    case 'CONTEXT_DOCUMENT_ROOT':
-      return server.documentRoot;
-    case 'CONTEXT_PREFIX':
-      return '';
-    case 'PATH_INFO':
-      return state.pathInfo;
-    case 'IS_SUBREQ':
-      return view.isSubreq ? 'true' : 'false';
-    case 'IPV6':
-      return view.connRemoteAddr.includes(':') && !view.connRemoteAddr.startsWith('::ffff:')
-        ? 'on'
-        : 'off';
-    case 'API_VERSION':
-      return API_VERSION;
-    case 'SCRIPT_USER':
-    case 'SCRIPT_GROUP': {
-      const st = ctx.fs.stat(state.filename);
-      const id = name === 'SCRIPT_USER' ? st?.uid : st?.gid;
-      return id === undefined ? '<unknown>' : String(id);
-    }
-    case 'TIME':
-      return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-    case 'TIME_YEAR':
-      return String(now.getFullYear());
-    case 'TIME_MON':
-      return pad(now.getMonth() + 1);
-    case 'TIME_DAY':
-      return pad(now.getDate());
-    case 'TIME_HOUR':
-      return pad(now.getHours());
-    case 'TIME_MIN':
-      return pad(now.getMinutes());
-    case 'TIME_SEC':
-      return pad(now.getSeconds());
-    case 'TIME_WDAY':
-      return String(now.getDay());
+  const read = VARIABLES.get(name);
+  return read ? read(ctx, name) : '';
+}
+
+/** `%{HTTP:header}`, `%{ENV:name}`, `%{SSL:name}`, `%{LA-U:…}`, `%{LA-F:…}`. */
+function prefixedVariable(rawPrefix: string, arg: string, ctx: EvalContext): string {
+  const prefix = rawPrefix.toUpperCase();
+  switch (prefix) {
+    case 'HTTP':
+      return header(ctx, arg);
+    case 'ENV':
+      return ctx.state.env.get(arg) ?? scriptVar(arg, ctx) ?? processEnv(arg);
+    case 'SSL':
+      return sslVar(arg, ctx);
+    case 'LA-U':
+    case 'LA-F':
+      return lookAhead(prefix, arg, ctx);
     default:
       return '';
   }
+}
+
+/** Reads one server variable; `name` is the upper-case name it was found under. */
+type VariableReader = (ctx: EvalContext, name: string) => string;
+
+const empty: VariableReader = () => '';
+const filename: VariableReader = (ctx) => ctx.state.filename;
+const documentRoot: VariableReader = (ctx) => ctx.server.documentRoot;
+const scriptOwner: VariableReader = (ctx, name) => {
+  const st = ctx.fs.stat(ctx.state.filename);
+  const id = name === 'SCRIPT_USER' ? st?.uid : st?.gid;
+  return id === undefined ? '<unknown>' : String(id);
+};
+const isIpv6 = (addr: string): boolean => addr.includes(':') && !addr.startsWith('::ffff:');
+
+/** Server variables without a prefix (lookup_variable's switch, the HTTP_* headers aside). */
+const VARIABLES = new Map<string, VariableReader>([
+  ['REQUEST_URI', (ctx) => ctx.state.uri],
+  ['SCRIPT_FILENAME', filename],
+  ['REQUEST_FILENAME', filename],
+  ['QUERY_STRING', (ctx) => ctx.state.args ?? ''],
+  ['THE_REQUEST', ({ view }) => `${view.method} ${view.target} ${view.protocol}`],
+  ['REQUEST_METHOD', (ctx) => ctx.view.method],
+  ['REQUEST_SCHEME', (ctx) => (ctx.view.secure ? 'https' : 'http')],
+  ['HTTPS', (ctx) => (ctx.view.secure ? 'on' : 'off')],
+  ['SERVER_PROTOCOL', (ctx) => ctx.view.protocol],
+  ['SERVER_NAME', (ctx) => requestHost(ctx.view, ctx.server).name],
+  ['SERVER_PORT', (ctx) => String(requestHost(ctx.view, ctx.server).port)],
+  ['SERVER_ADDR', (ctx) => ctx.view.localAddr],
+  ['SERVER_ADMIN', (ctx) => ctx.server.serverAdmin ?? '[no address given]'],
+  ['SERVER_SOFTWARE', (ctx) => ctx.server.serverSoftware ?? 'Apache'],
+  ['REMOTE_ADDR', (ctx) => ctx.view.remoteAddr],
+  ['CONN_REMOTE_ADDR', (ctx) => ctx.view.connRemoteAddr],
+  ['REMOTE_PORT', (ctx) => String(ctx.view.remotePort)],
+  ['REMOTE_HOST', (ctx) => ctx.view.remoteAddr],
+  ['REMOTE_USER', empty],
+  ['REMOTE_IDENT', empty],
+  ['AUTH_TYPE', empty],
+  ['DOCUMENT_ROOT', documentRoot],
+  ['CONTEXT_DOCUMENT_ROOT', documentRoot],
+  ['CONTEXT_PREFIX', empty],
+  ['PATH_INFO', (ctx) => ctx.state.pathInfo],
+  ['IS_SUBREQ', (ctx) => (ctx.view.isSubreq ? 'true' : 'false')],
+  ['IPV6', (ctx) => (isIpv6(ctx.view.connRemoteAddr) ? 'on' : 'off')],
+  ['API_VERSION', () => API_VERSION],
+  ['SCRIPT_USER', scriptOwner],
+  ['SCRIPT_GROUP', scriptOwner],
+  ['TIME', () => timeStamp(new Date())],
+  ['TIME_YEAR', () => String(new Date().getFullYear())],
+  ['TIME_MON', () => pad(new Date().getMonth() + 1)],
+  ['TIME_DAY', () => pad(new Date().getDate())],
+  ['TIME_HOUR', () => pad(new Date().getHours())],
+  ['TIME_MIN', () => pad(new Date().getMinutes())],
+  ['TIME_SEC', () => pad(new Date().getSeconds())],
+  ['TIME_WDAY', () => String(new Date().getDay())],
+]);
+
+/** %{TIME}: YYYYMMDDhhmmss in local time. */
+function timeStamp(now: Date): string {
+  const date = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`;
+  return `${date}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
 }
 
 function sslVar(name: string, ctx: EvalContext): string {

@@ -61,11 +61,16 @@ export interface ExplainSource {
 
 /** The request to explain. */
 export interface ExplainRequest {
-  /** A request-target (`/path?query`), or an absolute `http(s)://host/path` (its host is the Host, as in Apache; `https:` sets HTTPS). */
+  /**
+   * A request-target (`/path?query`), or an absolute `http(s)://host/path` (its host is the Host,
+   * as in Apache; `https:` sets HTTPS).
+   */
   readonly url: string;
   /** @default 'GET' */
   readonly method?: string;
-  /** Request headers (any case). Host: an absolute URL's host, else this header, else `serverName`. */
+  /**
+   * Request headers (any case). Host: an absolute URL's host, else this header, else `serverName`.
+   */
   readonly headers?: Readonly<Record<string, string | readonly string[]>>;
   /** @default '127.0.0.1' */
   readonly remoteAddr?: string;

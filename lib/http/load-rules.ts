@@ -11,7 +11,10 @@ import type { RewriteOptions, RulesInput } from './types.js';
 
 const RULES_INPUT = 'Apache text, an array of typed rules, { file }, or a compiled RuleSet';
 
-/** The file named by `{ file }` rules, if that is what they are (decides the context: see compile/entry.ts). */
+/**
+ * The file named by `{ file }` rules, if that is what they are (decides the context: see
+ * compile/entry.ts).
+ */
 export function rulesFile(rules: unknown): string | undefined {
   if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) return undefined;
   const file = (rules as { file?: unknown }).file;

@@ -59,8 +59,9 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
   errorResponses.add(res);
   res.statusCode = status;
   // exactly Apache's headers: no Content-Security-Policy or nosniff of our own (the page escapes
-  // what it quotes, like ap_escape_html); a site that wants them says `Header always set` (real-world
-  // corpus: Joomla's CSP and Drupal's nosniff reach error pages only through its own lines)
+  // what it quotes, like ap_escape_html); a site that wants them says `Header always set`
+  // (real-world corpus: Joomla's CSP and Drupal's nosniff reach error pages only through its own
+  // lines)
   res.setHeader('Content-Type', 'text/html; charset=iso-8859-1');
   res.setHeader('Content-Length', Buffer.byteLength(body, 'latin1'));
   res.end(req.method === 'HEAD' ? undefined : Buffer.from(body, 'latin1'));

@@ -83,7 +83,9 @@ export function rewrite<
   });
 }
 
-/** Checks the rules and options, compiles the rules (with a parent's) and merges the defaults, once. */
+/**
+ * Checks the rules and options, compiles the rules (with a parent's) and merges the defaults, once.
+ */
 function resolveRewrite<Req extends IncomingMessage, Res extends ServerResponse>(
   rules: RulesInput,
   options: RewriteOptions<Req, Res>,
@@ -129,7 +131,9 @@ function resolveRewrite<Req extends IncomingMessage, Res extends ServerResponse>
   };
 }
 
-/** Without `next` (plain node:http): errors are Apache's 500 page, a request nobody answered a 404. */
+/**
+ * Without `next` (plain node:http): errors are Apache's 500 page, a request nobody answered a 404.
+ */
 function finalHandler(req: IncomingMessage, res: ServerResponse): Next {
   return (err?: unknown) => {
     if (err) {
@@ -315,7 +319,8 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
         }
         return this.setUrl(outcome.url);
       case 'redirect':
-        // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect it): 400, as Apache
+        // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would reflect
+        // it): 400, as Apache
         if (invalidHost(req.headers)) sendStatus(req, res, 400);
         else sendRedirect(req, res, outcome.status, outcome.location);
         return false;

@@ -15,7 +15,10 @@ export interface ProxyRequest {
   readonly target: string;
   /** `[NE]`: the target was not canonicalised. */
   readonly noCanon: boolean;
-  /** The substitution was a path: this server itself (the proxy connects to the request's local address and port, whatever its Host says). */
+  /**
+   * The substitution was a path: this server itself (the proxy connects to the request's local
+   * address and port, whatever its Host says).
+   */
   readonly self?: boolean;
 }
 
@@ -59,7 +62,10 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** What modrewrite decided (`rewrite()`, `site()`, `htaccess()`), when there is something to tell. */
+      /**
+       * What modrewrite decided (`rewrite()`, `site()`, `htaccess()`), when there is something to
+       * tell.
+       */
       rewrite?: RewriteInfo;
     }
   }
@@ -69,11 +75,21 @@ export interface RewriteOptions<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
 > {
-  /** `server` (patterns see `/path`) or `directory` (like an .htaccess; patterns see the path relative to the directory). @default 'server' */
+  /**
+   * `server` (patterns see `/path`) or `directory` (like an .htaccess; patterns see the path
+   * relative to the directory).
+   * @default 'server'
+   */
   readonly context?: 'server' | 'directory';
-  /** DocumentRoot: REQUEST_FILENAME in directory context, DOCUMENT_ROOT, file tests. @default process.cwd() */
+  /**
+   * DocumentRoot: REQUEST_FILENAME in directory context, DOCUMENT_ROOT, file tests.
+   * @default process.cwd()
+   */
   readonly root?: string;
-  /** Directory context: the URL-path the rules belong to. @default the mount path (`req.baseUrl`) or `/` */
+  /**
+   * Directory context: the URL-path the rules belong to.
+   * @default the mount path (`req.baseUrl`) or `/`
+   */
   readonly directory?: string;
   /** User maps (`${name:key}`), functions sync or async, or map sources. */
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
@@ -87,11 +103,17 @@ export interface RewriteOptions<
   readonly parent?: RulesInput;
   /** `[P]` outcomes go here. Without it, `[P]` answers 403 like Apache without mod_proxy. */
   readonly proxy?: ProxyHandler<Req, Res>;
-  /** Substitutions Apache would serve as a filesystem path outside the document root. @default next() with the path as URL */
+  /**
+   * Substitutions Apache would serve as a filesystem path outside the document root.
+   * @default next() with the path as URL
+   */
   readonly file?: FileHandler<Req, Res>;
   /** `[H=name]` handlers. */
   readonly handlers?: Readonly<Record<string, Handler<Req, Res>>>;
-  /** Which proxies to trust for REMOTE_ADDR/HTTPS (proxy-addr syntax, like Express's `trust proxy`). @default the Express app's `trust proxy` setting (nothing outside Express) */
+  /**
+   * Which proxies to trust for REMOTE_ADDR/HTTPS (proxy-addr syntax, like Express's `trust proxy`).
+   * @default the Express app's `trust proxy` setting (nothing outside Express)
+   */
   readonly trustProxy?:
     boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** ServerName (used when the request has no Host header, and with useCanonicalName). */
@@ -103,10 +125,18 @@ export interface RewriteOptions<
   readonly serverAdmin?: string;
   /** Trace every decision to `debug('modrewrite:engine')`, or to this function. @default false */
   readonly trace?: boolean | ((line: string) => void);
-  /** Always set `req.rewrite` when a rule matched (by default only when it carries env, type, handler or trace). @default false */
+  /**
+   * Always set `req.rewrite` when a rule matched (by default only when it carries env, type,
+   * handler or trace).
+   * @default false
+   */
   readonly exposeOutcome?: boolean;
   /** Filesystem used for -f/-d/REQUEST_FILENAME. @default node:fs */
   readonly fs?: FsView;
-  /** How long one request may wait for asynchronous map answers, in ms; then `next(err)` with ERR_MAP_TIMEOUT (500). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
+  /**
+   * How long one request may wait for asynchronous map answers, in ms; then `next(err)` with
+   * ERR_MAP_TIMEOUT (500). `Infinity`: no limit.
+   * @default DEFAULT_MAP_TIMEOUT (10 000)
+   */
   readonly mapTimeout?: number;
 }

@@ -22,9 +22,13 @@ export interface UpgradeCapable {
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, hand: ProxyRequest): void;
 }
 
-/** Answers an upgrade request on its raw socket with a bodiless status (and, for a redirect, its Location), then closes. */
+/**
+ * Answers an upgrade request on its raw socket with a bodiless status (and, for a redirect, its
+ * Location), then closes.
+ */
 export function refuse(socket: Duplex, status: number, location?: string): void {
-  // a Location no header may carry (a CR/LF from a capture) is Apache's 500 (AH02430), never written
+  // a Location no header may carry (a CR/LF from a capture) is Apache's 500 (AH02430), never
+  // written
   if (location !== undefined && !isValidHeaderValue(location)) {
     refuse(socket, 500);
     return;

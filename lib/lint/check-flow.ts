@@ -73,7 +73,10 @@ interface Rewritten {
   readonly query?: string;
 }
 
-/** The substitution expanded for `m`; undefined when a part cannot be known (a map, a changing variable). */
+/**
+ * The substitution expanded for `m`; undefined when a part cannot be known (a map, a changing
+ * variable).
+ */
 function expand(rule: LintRule, m: RegExpExecArray): string | undefined {
   let out = '';
   for (const p of rule.output!.parts) {
@@ -92,7 +95,8 @@ function expand(rule: LintRule, m: RegExpExecArray): string | undefined {
 /**
  * The next round's subject of a rewrite of `subject` by `rule`, or undefined when it cannot be
  * known (a map, a variable that changes, an absolute URL, a URL-path outside RewriteBase). A
- * relative `x` stays in this directory (`x` again); `/base/x` becomes `x` under `RewriteBase /base`.
+ * relative `x` stays in this directory (`x` again); `/base/x` becomes `x` under `RewriteBase
+ * /base`.
  */
 function rewrite(rule: LintRule, subject: string, base: string | undefined): Rewritten | undefined {
   const m = rule.re!.exec(subject);
@@ -252,7 +256,8 @@ export function checkRedirectWithoutLast(model: LintModel, report: LintReport): 
 
 /**
  * MR303. Recorded from Debian's Apache 2.4: `RewriteRule ^ra$ b [R,L]` in an .htaccess without
- * RewriteBase redirects to `http://www.example.com{DOCROOT}/b` (conformance/cases/070-dir-root.json).
+ * RewriteBase redirects to `http://www.example.com{DOCROOT}/b`
+ * (conformance/cases/070-dir-root.json).
  */
 export function checkRelativeRedirect(model: LintModel, report: LintReport): void {
   if (model.context !== 'directory' || model.base !== undefined) return;

@@ -92,7 +92,9 @@ function leavesOddSubject(rule: LintRule, context: 'server' | 'directory'): bool
   return rule.substitution.startsWith('/') === (context === 'directory');
 }
 
-/** Subjects every catch-all pattern matches, per context (per-directory subjects lose the slash). */
+/**
+ * Subjects every catch-all pattern matches, per context (per-directory subjects lose the slash).
+ */
 const PROBES = {
   server: ['/', '/a', '/index.php', '/a/b/c.html', '/-_~.x', '/A/B.C/', '/%20?', '/\n'],
   directory: ['', 'a', 'index.php', 'a/b/c.html', '-_~.x', 'A/B.C/', '.htaccess', '%20?', '\n'],

@@ -23,7 +23,10 @@ import { buildModel, type LintModel } from './model.js';
 import { checkRedos, recheckAnalyser, type RedosAnalyser } from './redos.js';
 
 export interface LintOptions {
-  /** `server` or `directory`; @default directory for a `file` named .htaccess / *.htaccess, else server */
+  /**
+   * `server` or `directory`;
+   * @default directory for a `file` named .htaccess / *.htaccess, else server
+   */
   readonly context?: ConfigContext;
   /** The file name in the diagnostics (and what the context is inferred from). */
   readonly file?: string;

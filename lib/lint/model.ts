@@ -1,8 +1,8 @@
 /**
  * The rules of one file as the checks see them: each RewriteRule with its RewriteConds, its flags,
  * its pattern compiled the way Apache compiles it, and its substitution tokenised. Built from the
- * parser's directives, rule by rule, so one broken rule (reported as MR001 by lint.ts) does not hide
- * the findings of the others.
+ * parser's directives, rule by rule, so one broken rule (reported as MR001 by lint.ts) does not
+ * hide the findings of the others.
  */
 import { utf8ToBytes } from '../common/bytes.js';
 import {
@@ -43,7 +43,9 @@ export interface LintRule {
   readonly negate: boolean;
   /** The pattern without its `!`. */
   readonly pattern: string;
-  /** undefined when Apache's PCRE would refuse it (a load error) or JavaScript cannot express it. */
+  /**
+   * undefined when Apache's PCRE would refuse it (a load error) or JavaScript cannot express it.
+   */
   readonly re?: RegExp;
   /** Capturing groups of the pattern (0 when it does not compile). */
   readonly groups: number;

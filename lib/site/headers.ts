@@ -610,7 +610,7 @@ function applies(
     return false;
   const when = a.when;
   if (!when) return true;
-  if (when.kind === 'env') return info.env.has(when.name) !== when.negate;
+  if (when.type === 'env') return info.env.has(when.name) !== when.negate;
   return evalExpr(when.expr, exprEnv(info, response, status)).ok;
 }
 

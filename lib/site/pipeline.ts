@@ -224,7 +224,16 @@ function roundsFrom(first: number, rounds: Rounds): SiteResult | Promise<SiteRes
   for (let round = first; ; round++) {
     const redirected = round > 0 || input.errorRedirect !== undefined;
     const { uri, args, acc } = at;
-    const p = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
+    const p = passWithFallback({
+      site,
+      view: input.view,
+      uri,
+      args,
+      acc,
+      redirected,
+      trace: input.trace,
+      mapBudget: budget,
+    });
     if (p instanceof Promise)
       return p.then((q) => settle(afterRound(q, round, rounds), round, rounds));
     const r = afterRound(p, round, rounds);
@@ -354,7 +363,16 @@ async function indexSubrequests(
     if (!sub.ok) continue;
     const subAcc = copyCollected(acc);
     const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
-    const r0 = passWithFallback(site, view, sub.uri, sub.args, subAcc, false, input.trace, budget);
+    const r0 = passWithFallback({
+      site,
+      view,
+      uri: sub.uri,
+      args: sub.args,
+      acc: subAcc,
+      redirected: false,
+      trace: input.trace,
+      mapBudget: budget,
+    });
     const r = r0 instanceof Promise ? await r0 : r0;
     const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
     if (file || r.type === 'proxy') return { type: 'taken', pass: r, uri: sub.uri, args: sub.args };
@@ -453,20 +471,26 @@ function dirSettings(
   };
 }
 
+/** What one pass (onePass, passWithFallback) works on: the request as this round sees it. */
+interface PassRequest {
+  readonly site: SiteConfig;
+  readonly view: RequestView;
+  readonly uri: string;
+  readonly args: string | null;
+  /** What the request has collected so far (env, Vary, cookies…); the pass adds to it. */
+  readonly acc: Collected;
+  /** An internal redirect (or an ErrorDocument) led here: the environment is `REDIRECT_*`. */
+  readonly redirected: boolean;
+  readonly trace?: ((l: string) => void) | undefined;
+  readonly mapBudget?: MapBudget | undefined;
+}
+
 /**
  * One trip through translate_name, the directory walk and the per-directory fixup. Synchronous
  * unless an asynchronous map answers (then a Promise): most requests never wait for a microtask.
  */
-function onePass(
-  site: SiteConfig,
-  view: RequestView,
-  uri: string,
-  args: string | null,
-  acc: Collected,
-  redirected: boolean,
-  trace?: (l: string) => void,
-  mapBudget?: MapBudget,
-): Pass | Promise<Pass> {
+function onePass(request: PassRequest): Pass | Promise<Pass> {
+  const { site, view, uri, args, acc, redirected, trace, mapBudget } = request;
   const serverEnv = site.serverRules?.env;
   if (serverEnv) {
     const facts: RequestFacts = {
@@ -828,22 +852,13 @@ function fileResult(
  * the fallback sub-request's result is taken over when it is a file (or [P]), a redirect or an
  * error status propagates, anything else leaves the 404. Synchronous unless a pass waits.
  */
-function passWithFallback(
-  site: SiteConfig,
-  view: RequestView,
-  uri: string,
-  args: string | null,
-  acc: Collected,
-  redirected: boolean,
-  trace?: (l: string) => void,
-  mapBudget?: MapBudget,
-  depth = 0,
-): Pass | Promise<Pass> {
+function passWithFallback(request: PassRequest, depth = 0): Pass | Promise<Pass> {
+  const { site, view, uri, args, acc, trace, mapBudget } = request;
   const next = (p: Pass): Pass | Promise<Pass> =>
     p.type !== 'file' || p.stat || acc.handler
       ? p
       : fallbackResource(site, { view, uri, args, acc, trace, mapBudget, depth }, p);
-  const p0 = onePass(site, view, uri, args, acc, redirected, trace, mapBudget);
+  const p0 = onePass(request);
   return p0 instanceof Promise ? p0.then(next) : next(p0);
 }
 
@@ -892,14 +907,16 @@ function fallbackResource(
   const { trace, mapBudget } = from;
   const subAcc = copyCollected(acc);
   const r0 = passWithFallback(
-    site,
-    subRequest,
-    sub.uri,
-    sub.args,
-    subAcc,
-    false,
-    trace,
-    mapBudget,
+    {
+      site,
+      view: subRequest,
+      uri: sub.uri,
+      args: sub.args,
+      acc: subAcc,
+      redirected: false,
+      trace,
+      mapBudget,
+    },
     depth + 1,
   );
   return r0 instanceof Promise ? r0.then(taken) : taken(r0);

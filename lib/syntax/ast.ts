@@ -19,7 +19,10 @@ export interface Arg {
 
 interface Base {
   readonly pos: SourcePosition;
-  /** The `<If>` chain the directive stands in (site(), htaccess(), serve); see syntax/env.ts APPLIED_IN_IF. */
+  /**
+   * The `<If>` chain the directive stands in (site(), htaccess(), serve); see syntax/env.ts
+   * APPLIED_IN_IF.
+   */
   readonly when?: IfCondition;
 }
 /** A directive node's position (for directive types declared outside this file). */
@@ -63,7 +66,10 @@ export interface DirectoryIndexDirective extends Base {
   readonly type: 'DirectoryIndex';
   readonly names: readonly string[];
 }
-/** mod_mime's `AddType type ext...` and `AddEncoding encoding ext...` (extensions lower-case, no dot). */
+/**
+ * mod_mime's `AddType type ext...` and `AddEncoding encoding ext...` (extensions lower-case, no
+ * dot).
+ */
 export interface MimeMapDirective extends Base {
   readonly type: 'AddType' | 'AddEncoding';
   readonly value: string;
@@ -81,7 +87,9 @@ export interface ApacheOptionsDirective extends Base {
   readonly values: readonly string[];
 }
 
-/** mod_autoindex's directives (syntax/autoindex.ts checks them, compile/autoindex.ts folds them). */
+/**
+ * mod_autoindex's directives (syntax/autoindex.ts checks them, compile/autoindex.ts folds them).
+ */
 export type AutoindexDirectiveName =
   | 'IndexIgnore'
   | 'IndexIgnoreReset'
@@ -102,8 +110,8 @@ export interface TraceEnableDirective extends Base {
 }
 
 /**
- * mod_mime's other directives, core's file-serving ones (FileETag, AcceptPathInfo, ...) and those of
- * modules without effect here (mod_deflate, mod_filter, mod_negotiation): see syntax/mime.ts.
+ * mod_mime's other directives, core's file-serving ones (FileETag, AcceptPathInfo, ...) and those
+ * of modules without effect here (mod_deflate, mod_filter, mod_negotiation): see syntax/mime.ts.
  */
 export interface MimeDirective extends Base {
   readonly type: 'Mime';
@@ -127,7 +135,9 @@ export interface AccessDirective extends Base {
   readonly args: readonly Arg[];
   /** The `<Files>`/`<FilesMatch>` section it stands in; none: the whole directory. */
   readonly files?: FilesSection;
-  /** The arguments as written (after the directive name, trimmed): `Require expr` parses its own. */
+  /**
+   * The arguments as written (after the directive name, trimmed): `Require expr` parses its own.
+   */
   readonly raw: string;
   /** The `<Limit>`/`<LimitExcept>` it stands in: the methods it applies to. */
   readonly limit?: LimitSection;

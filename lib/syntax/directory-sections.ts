@@ -26,11 +26,16 @@ export const CONTAINER_OPENERS = new Map<string, ContainerOpener>([
 /** One `<Directory>`/`<Location>` section as written. */
 export interface ContainerSection {
   readonly opener: ContainerOpener;
-  /** `directory`: matched against the filesystem path (directory walk); `location`: the URL-path. */
+  /**
+   * `directory`: matched against the filesystem path (directory walk); `location`: the URL-path.
+   */
   readonly kind: 'directory' | 'location';
   /** The `~` form or a `...Match` section: `pattern` is a regular expression (PCRE). */
   readonly regex: boolean;
-  /** The path (`<Directory>`: with its trailing slash, as core's dirsection appends it), wildcard or regex. */
+  /**
+   * The path (`<Directory>`: with its trailing slash, as core's dirsection appends it), wildcard or
+   * regex.
+   */
   readonly pattern: string;
   readonly pos: SourcePosition;
 }
@@ -73,7 +78,9 @@ export interface OverrideSpec {
   readonly classes: ReadonlySet<Exclude<OverrideClass, 'All'>>;
   /** `Options=...`: the option keywords (lower case) an `.htaccess` may change; undefined: all. */
   readonly options?: ReadonlySet<string>;
-  /** `Nonfatal=Override|All`: a directive of a class not allowed is skipped (a warning), not a 500. */
+  /**
+   * `Nonfatal=Override|All`: a directive of a class not allowed is skipped (a warning), not a 500.
+   */
   readonly nonfatalOverride: boolean;
   /** `Nonfatal=Unknown|All`: an unknown directive is skipped (a warning), not a 500. */
   readonly nonfatalUnknown: boolean;
@@ -83,7 +90,9 @@ export interface OverrideSpec {
 
 const CLASSES = ['AuthConfig', 'FileInfo', 'Indexes', 'Limit', 'Options'] as const;
 
-/** `AllowOverride All` (site()'s default for the document root, as the recorder's `<Directory>`). */
+/**
+ * `AllowOverride All` (site()'s default for the document root, as the recorder's `<Directory>`).
+ */
 export const OVERRIDE_ALL: OverrideSpec = {
   classes: new Set(CLASSES),
   nonfatalOverride: false,
@@ -150,7 +159,9 @@ export function parseAllowOverrideList(
   return new Set(words.map((w) => w.toLowerCase()));
 }
 
-/** Whether a directory's `.htaccess` is read at all (ap_directory_walk: some override or a list). */
+/**
+ * Whether a directory's `.htaccess` is read at all (ap_directory_walk: some override or a list).
+ */
 export function readsHtaccess(spec: OverrideSpec): boolean {
   return spec.classes.size > 0 || spec.list !== undefined;
 }
@@ -210,7 +221,9 @@ function optionNotAllowed(
   return undefined;
 }
 
-/** core's `AllowOverride` (spec) or `AllowOverrideList` (list; null: None) inside a `<Directory>`. */
+/**
+ * core's `AllowOverride` (spec) or `AllowOverrideList` (list; null: None) inside a `<Directory>`.
+ */
 export interface AllowOverrideDirective extends SourcePositioned {
   readonly type: 'AllowOverride';
   readonly spec?: Omit<OverrideSpec, 'list'>;
@@ -285,7 +298,10 @@ function serverFiles(
   return { opener, close: (body, open, end) => out.push({ section, lines: [open, ...body, end] }) };
 }
 
-/** The AllowOverride check of one `.htaccess` line: false when it must not be read (refused or skipped). */
+/**
+ * The AllowOverride check of one `.htaccess` line: false when it must not be read (refused or
+ * skipped).
+ */
 export function overrideAllows(line: LogicalLine, spec: OverrideSpec, sink: Sink): boolean {
   const m = /^(\S+)/.exec(line.text);
   if (!m) return true;

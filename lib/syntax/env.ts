@@ -42,7 +42,10 @@ export interface SetEnvIfExprDirective extends EnvBase {
   readonly features: readonly EnvFeature[];
 }
 
-/** `SetEnv name [value]`, `UnsetEnv names...`, `PassEnv names...` (value from the process environment). */
+/**
+ * `SetEnv name [value]`, `UnsetEnv names...`, `PassEnv names...` (value from the process
+ * environment).
+ */
 export interface EnvVarDirective extends EnvBase {
   readonly type: 'SetEnv' | 'UnsetEnv' | 'PassEnv';
   readonly names: readonly string[];

@@ -21,7 +21,9 @@ export type HeaderCondition =
   | { readonly type: 'env'; readonly name: string; readonly negate: boolean }
   | { readonly type: 'expr'; readonly arg: Arg };
 
-/** `Header [always|onsuccess] action name [value] [replacement] [condition]` or `RequestHeader ...`. */
+/**
+ * `Header [always|onsuccess] action name [value] [replacement] [condition]` or `RequestHeader ...`.
+ */
 export interface HeaderDirective extends SourcePositioned {
   readonly type: 'Header';
   readonly table: HeaderTable;

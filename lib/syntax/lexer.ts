@@ -54,7 +54,8 @@ export function logicalLines(source: string, file?: string): LogicalLine[] {
 
 /**
  * Drops trailing spaces and tabs. A loop, not `/[ \t]+$/`: that regex retries from every blank of a
- * long run followed by other text, which made a line with 200 KB of blanks take seconds (issue 9, item 20).
+ * long run followed by other text, which made a line with 200 KB of blanks take seconds (issue 9,
+ * item 20).
  */
 function trimTrailingBlanks(text: string): string {
   let end = text.length;
@@ -156,7 +157,9 @@ function verbatimArg(line: LogicalLine, begin: number, end: number): Arg {
   return arg;
 }
 
-/** Core's `ap_getword_conf`: whitespace-separated words, `"`/`'` quoting with `\"` escapes inside. */
+/**
+ * Core's `ap_getword_conf`: whitespace-separated words, `"`/`'` quoting with `\"` escapes inside.
+ */
 export function parseConfWords(line: LogicalLine, start: number): Arg[] {
   const s = line.text;
   const out: Arg[] = [];

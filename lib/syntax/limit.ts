@@ -75,7 +75,9 @@ function intersect(a: MethodSet | undefined, b: MethodSet): MethodSet {
   return { except: true, methods: new Set([...a.methods, ...b.methods]) };
 }
 
-/** One `<Limit>`/`<LimitExcept>` section: the methods in effect inside it (outer sections included). */
+/**
+ * One `<Limit>`/`<LimitExcept>` section: the methods in effect inside it (outer sections included).
+ */
 export interface LimitSection {
   readonly opener: '<Limit' | '<LimitExcept';
   readonly methods: MethodSet;

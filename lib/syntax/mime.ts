@@ -78,7 +78,8 @@ const MIME_SPECS = new Map<string, MimeSpec>(
     spec('FilterChain', 1, ANY, 'no-effect'),
     spec('FilterProtocol', 2, 3, 'no-effect'),
     spec('FilterTrace', 2, 2, 'no-effect', true),
-    // mod_deflate: the compression settings are RSRC_CONF (recorded: "not allowed here" in .htaccess)
+    // mod_deflate: the compression settings are RSRC_CONF (recorded: "not allowed here" in
+    // .htaccess)
     spec('DeflateCompressionLevel', 1, 1, 'no-effect', true),
     spec('DeflateWindowSize', 1, 1, 'no-effect', true),
     spec('DeflateMemLevel', 1, 1, 'no-effect', true),

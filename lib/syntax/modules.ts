@@ -7,8 +7,8 @@ import { MIME_MODULE_DIRECTIVES } from './mime.js';
  *
  * Apache (server/core.c `find_module`) finds a module by its source name (`mod_rewrite.c`, the
  * `name` field of its module struct) or by its symbol (`rewrite_module`, the name LoadModule
- * gives), both compared case-sensitively (`strcmp`); directive names are compared case-insensitively
- * (`ap_exists_directive` lower-cases them).
+ * gives), both compared case-sensitively (`strcmp`); directive names are compared
+ * case-insensitively (`ap_exists_directive` lower-cases them).
  */
 
 export interface EmulatedModule {
@@ -25,7 +25,10 @@ export interface EmulatedModule {
   readonly overrideOf?: ReadonlyMap<string, OverrideClass>;
 }
 
-/** Apache's override classes (`OR_AUTHCFG`, `OR_FILEINFO`...); `All`: allowed under any of them (`OR_ALL`). */
+/**
+ * Apache's override classes (`OR_AUTHCFG`, `OR_FILEINFO`...); `All`: allowed under any of them
+ * (`OR_ALL`).
+ */
 export type OverrideClass = 'AuthConfig' | 'FileInfo' | 'Indexes' | 'Limit' | 'Options' | 'All';
 
 /** Source name (`mod_rewrite.c`) → module. Mutable on purpose: later modules register here. */

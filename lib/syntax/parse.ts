@@ -160,7 +160,10 @@ export function parse(
   return parseLines(logicalLines(source, options.file), options, sink);
 }
 
-/** Like parse(), on lines already split (a `<Directory>` section's body: compile/directory-sections.ts). */
+/**
+ * Like parse(), on lines already split (a `<Directory>` section's body:
+ * compile/directory-sections.ts).
+ */
 export function parseLines(
   logical: readonly LogicalLine[],
   options: ParseOptions,
@@ -206,7 +209,10 @@ export function parseLines(
   return { directives, problems: sink.problems, containers, virtualHosts };
 }
 
-/** A section problem as a load problem (an unknown section is skipped with `ignoreUnknownDirectives`). */
+/**
+ * A section problem as a load problem (an unknown section is skipped with
+ * `ignoreUnknownDirectives`).
+ */
 function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: ProblemSink): void {
   if (p.type === 'context') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_CONTEXT', p.message, p.pos);
@@ -327,7 +333,9 @@ const SITE_ONLY: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
   'TraceEnable',
 ]);
 
-/** True when `d` is a site-only directive read where no site applies it (reported, unless ignored). */
+/**
+ * True when `d` is a site-only directive read where no site applies it (reported, unless ignored).
+ */
 function siteOnlyRefused(d: Directive, options: ParseOptions, sink: ProblemSink): boolean {
   if (options.siteDirectives || options.accessControl) return false;
   const siteOnly = SITE_ONLY.has(d.type) || (d.type === 'Mime' && d.effect === 'apply');
@@ -350,7 +358,8 @@ const SELF_SCOPED: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
 ]);
 
 function filesScoped(d: Directive, files: FilesSection, sink: ProblemSink): Directive | undefined {
-  // mod_mime's and core's file settings keep their section: compile.ts groups them (compile/mime.ts)
+  // mod_mime's and core's file settings keep their section: compile.ts groups them
+  // (compile/mime.ts)
   const mime = d.type === 'AddType' || d.type === 'AddEncoding';
   if (mime || (d.type === 'Mime' && isFilesScoped(d.name))) return { ...d, files };
   if (FILE_SCOPED_DIRECTIVES.has(d.type))
@@ -374,201 +383,245 @@ function parseLine(
   const m = /^(\S+)/.exec(line.text);
   if (!m) return undefined;
   const name = m[1];
-  const pos = line.at(0);
-  const rest = m[1].length;
-  if (HEADER_DIRECTIVES.has(name.toLowerCase()))
-    return responseDirective(line, name, options, sink, files);
-  switch (name.toLowerCase()) {
-    case 'rewriteengine':
-    case 'directoryslash': {
-      const type = name.toLowerCase() === 'rewriteengine' ? 'RewriteEngine' : 'DirectorySlash';
-      const words = parseConfWords(line, rest);
-      const on = onOff(words[0]);
-      if (words.length !== 1 || on === undefined) {
-        sink.add('ERR_DIRECTIVE_ARGS', `${type} must be On or Off`, words[0]?.pos ?? pos);
-        return undefined;
-      }
-      return { type, on, pos };
-    }
-    case 'adddefaultcharset': {
-      // core: `On` means iso-8859-1 (Apache's DEFAULT_ADD_DEFAULT_CHARSET_NAME), `Off` none
-      const words = parseConfWords(line, rest);
-      const value = words[0]?.text;
-      if (words.length !== 1 || !value) {
-        sink.add(
-          'ERR_DIRECTIVE_ARGS',
-          'AddDefaultCharset takes one argument: On, Off or a charset',
-          words[1]?.pos ?? pos,
-        );
-        return undefined;
-      }
-      const lower = value.toLowerCase();
-      const charset = lower === 'off' ? false : lower === 'on' ? 'iso-8859-1' : value;
-      return { type: 'AddDefaultCharset', charset, pos };
-    }
-    case 'addtype':
-    case 'addencoding': {
-      // mod_mime: extensions are compared case-insensitively, with or without their leading dot
-      const type = name.toLowerCase() === 'addtype' ? 'AddType' : 'AddEncoding';
-      const words = parseConfWords(line, rest);
-      if (words.length < 2) {
-        sink.add(
-          'ERR_DIRECTIVE_ARGS',
-          `${type} requires at least two arguments`,
-          words[0]?.pos ?? pos,
-        );
-        return undefined;
-      }
-      const [value, ...exts] = words.map((w) => w.text);
-      const extensions = exts.map((e) => e.replace(/^\./, '').toLowerCase());
-      return { type, value: value!, extensions, pos };
-    }
-    case 'serversignature': {
-      // core: modrewrite's error pages are Apache's without the footer, which is `Off` (Apache's
-      // default); a footer naming a server version modrewrite is not would mislead, so On/EMail are
-      // refused rather than ignored
-      const words = parseConfWords(line, rest);
-      if (words.length === 1 && words[0]?.text.toLowerCase() === 'off') return undefined;
-      sink.add(
-        'ERR_DIRECTIVE_ARGS',
-        'ServerSignature: only Off is supported (error pages carry no signature)',
-        words[0]?.pos ?? pos,
-      );
-      return undefined;
-    }
-    case 'rewritecond':
-    case 'rewriterule': {
-      const isRule = name.toLowerCase() === 'rewriterule';
-      const parsed = parseRewriteArgs(line, rest);
-      if ('error' in parsed) {
-        const what = isRule ? 'RewriteRule' : 'RewriteCond';
-        const code = parsed.error.startsWith('bad flag')
-          ? 'ERR_SYNTAX_FLAG_DELIMITERS'
-          : 'ERR_SYNTAX_ARGS';
-        sink.add(code, `${what}: ${parsed.error}`, parsed.pos);
-        return undefined;
-      }
-      const [a1, a2, a3] = parsed.args;
-      return isRule
-        ? { type: 'RewriteRule', pattern: a1, substitution: a2, flags: a3, pos }
-        : { type: 'RewriteCond', testString: a1, pattern: a2, flags: a3, pos };
-    }
-    case 'rewritemap': {
-      const words = parseConfWords(line, rest);
-      if (context === 'directory') {
-        sink.add(
-          'ERR_CONTEXT',
-          'RewriteMap not allowed here (only in server config or virtual host)',
-          pos,
-        );
-        return undefined;
-      }
-      if (words.length < 2 || words.length > 3) {
-        sink.add(
-          'ERR_DIRECTIVE_ARGS',
-          'RewriteMap takes two or three arguments: a name and a type:source',
-          words[0]?.pos ?? pos,
-        );
-        return undefined;
-      }
-      return {
-        type: 'RewriteMap',
-        name: words[0].text,
-        source: words[1],
-        options: words[2]?.text,
-        pos,
-      };
-    }
-    case 'rewritebase': {
-      const words = parseConfWords(line, rest);
-      if (context === 'server') {
-        sink.add('ERR_CONTEXT', 'RewriteBase: only valid in per-directory config files', pos);
-        return undefined;
-      }
-      if (words.length !== 1 || words[0].text === '') {
-        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteBase: empty URL not allowed', words[0]?.pos ?? pos);
-        return undefined;
-      }
-      if (!words[0].text.startsWith('/')) {
-        sink.add('ERR_DIRECTIVE_ARGS', 'RewriteBase: argument is not a valid URL', words[0].pos);
-        return undefined;
-      }
-      return { type: 'RewriteBase', path: words[0].text, pos };
-    }
-    case 'rewriteoptions': {
-      const words = parseConfWords(line, rest);
-      return { type: 'RewriteOptions', options: words, pos };
-    }
-    case 'directoryindex': {
-      const words = parseConfWords(line, rest).map((w) => w.text);
-      if (!words.length) {
-        sink.add('ERR_DIRECTIVE_ARGS', 'DirectoryIndex requires at least one argument', pos);
-        return undefined;
-      }
-      // `DirectoryIndex disabled` alone turns index lookups off (mod_dir)
-      return {
-        type: 'DirectoryIndex',
-        names: words.length === 1 && words[0].toLowerCase() === 'disabled' ? [] : words,
-        pos,
-      };
-    }
-    case 'options': {
-      const values = parseConfWords(line, rest).map((w) => w.text);
-      const problem = checkOptions(values);
-      if (problem) sink.add('ERR_DIRECTIVE_ARGS', problem, pos);
-      return problem ? undefined : { type: 'Options', values, pos };
-    }
-    case 'allowoverride':
-    case 'allowoverridelist':
-      return allowOverrideDirective(name, parseConfWords(line, rest), options.section, pos, sink);
-    case 'traceenable':
-      return parseTraceEnable(parseConfWords(line, rest), context, pos, sink);
-    case 'indexignore':
-    case 'indexignorereset':
-    case 'indexoptions':
-    case 'indexorderdefault':
-    case 'headername':
-    case 'readmename':
-      return parseAutoindex(
-        AUTOINDEX_DIRECTIVES.get(name.toLowerCase())!,
-        parseConfWords(line, rest),
-        pos,
-        sink,
-      );
-    case 'fallbackresource':
-      return fallbackResource(name, line, rest, options, sink);
-    case 'redirect':
-    case 'redirectmatch':
-    case 'redirectpermanent':
-    case 'redirecttemp':
-    case 'alias':
-    case 'aliasmatch':
-      return aliasDirective(name, line, rest, context, options, sink);
-    default: {
-      const where = { ...options, context, inSection: options.section?.opener };
-      const server = serverDirective(name, parseConfWords(line, rest), where, pos, sink);
-      if (server !== null)
-        return server && !('type' in server)
-          ? { type: 'Mime', ...server, effect: 'no-effect', pos }
-          : server;
-      const mime = parseMimeDirective(name, parseConfWords(line, rest), context, pos);
-      if (mime && !mime.ok) sink.add(mime.code, mime.message, mime.pos);
-      if (mime) return mime.ok ? { type: 'Mime', ...mime.directive, pos } : undefined;
-      if (!options.ignoreUnknownDirectives) {
-        sink.add(
-          'ERR_UNKNOWN_DIRECTIVE',
-          `Invalid command '${name}', perhaps misspelled or defined by a module not included in the server configuration`,
-          pos,
-        );
-      }
-      return undefined;
-    }
+  const lower = name.toLowerCase();
+  if (HEADER_DIRECTIVES.has(lower)) return responseDirective(line, name, options, sink, files);
+  const input: LineInput = {
+    line,
+    name,
+    rest: name.length,
+    pos: line.at(0),
+    context,
+    options,
+    sink,
+  };
+  const parser = LINE_PARSERS.get(lower);
+  return parser ? parser(input) : mimeOrUnknown(input);
+}
+
+/** One configuration line as a directive's parser sees it. */
+interface LineInput {
+  readonly line: LogicalLine;
+  /** The directive's name as written. */
+  readonly name: string;
+  /** Where the arguments start in the line (the name's length). */
+  readonly rest: number;
+  /** The directive's position (its name). */
+  readonly pos: SourcePosition;
+  readonly context: ConfigContext;
+  readonly options: ParseOptions;
+  readonly sink: ProblemSink;
+}
+
+type LineParser = (l: LineInput) => Directive | undefined;
+
+const wordsOf = (l: LineInput): Arg[] => parseConfWords(l.line, l.rest);
+
+/** `RewriteEngine` and `DirectorySlash`: On or Off. */
+function onOffDirective(l: LineInput): Directive | undefined {
+  const type = l.name.toLowerCase() === 'rewriteengine' ? 'RewriteEngine' : 'DirectorySlash';
+  const words = wordsOf(l);
+  const on = onOff(words[0]);
+  if (words.length !== 1 || on === undefined) {
+    l.sink.add('ERR_DIRECTIVE_ARGS', `${type} must be On or Off`, words[0]?.pos ?? l.pos);
+    return undefined;
   }
+  return { type, on, pos: l.pos };
+}
+
+/** core: `On` means iso-8859-1 (Apache's DEFAULT_ADD_DEFAULT_CHARSET_NAME), `Off` none. */
+function addDefaultCharset(l: LineInput): Directive | undefined {
+  const words = wordsOf(l);
+  const value = words[0]?.text;
+  if (words.length !== 1 || !value) {
+    l.sink.add(
+      'ERR_DIRECTIVE_ARGS',
+      'AddDefaultCharset takes one argument: On, Off or a charset',
+      words[1]?.pos ?? l.pos,
+    );
+    return undefined;
+  }
+  const lower = value.toLowerCase();
+  const charset = lower === 'off' ? false : lower === 'on' ? 'iso-8859-1' : value;
+  return { type: 'AddDefaultCharset', charset, pos: l.pos };
+}
+
+/** mod_mime: extensions are compared case-insensitively, with or without their leading dot. */
+function addTypeOrEncoding(l: LineInput): Directive | undefined {
+  const type = l.name.toLowerCase() === 'addtype' ? 'AddType' : 'AddEncoding';
+  const words = wordsOf(l);
+  if (words.length < 2) {
+    const message = `${type} requires at least two arguments`;
+    l.sink.add('ERR_DIRECTIVE_ARGS', message, words[0]?.pos ?? l.pos);
+    return undefined;
+  }
+  const [value, ...exts] = words.map((w) => w.text);
+  const extensions = exts.map((e) => e.replace(/^\./, '').toLowerCase());
+  return { type, value: value!, extensions, pos: l.pos };
+}
+
+/**
+ * core: modrewrite's error pages are Apache's without the footer, which is `Off` (Apache's
+ * default); a footer naming a server version modrewrite is not would mislead, so On/EMail are
+ * refused rather than ignored.
+ */
+function serverSignature(l: LineInput): undefined {
+  const words = wordsOf(l);
+  if (words.length === 1 && words[0]?.text.toLowerCase() === 'off') return undefined;
+  l.sink.add(
+    'ERR_DIRECTIVE_ARGS',
+    'ServerSignature: only Off is supported (error pages carry no signature)',
+    words[0]?.pos ?? l.pos,
+  );
+  return undefined;
+}
+
+/** RewriteCond and RewriteRule: two arguments and optional `[flags]` (parseargline). */
+function rewriteCondOrRule(l: LineInput): Directive | undefined {
+  const isRule = l.name.toLowerCase() === 'rewriterule';
+  const parsed = parseRewriteArgs(l.line, l.rest);
+  if ('error' in parsed) {
+    const what = isRule ? 'RewriteRule' : 'RewriteCond';
+    const code = parsed.error.startsWith('bad flag')
+      ? 'ERR_SYNTAX_FLAG_DELIMITERS'
+      : 'ERR_SYNTAX_ARGS';
+    l.sink.add(code, `${what}: ${parsed.error}`, parsed.pos);
+    return undefined;
+  }
+  const [a1, a2, a3] = parsed.args;
+  const pos = l.pos;
+  return isRule
+    ? { type: 'RewriteRule', pattern: a1, substitution: a2, flags: a3, pos }
+    : { type: 'RewriteCond', testString: a1, pattern: a2, flags: a3, pos };
+}
+
+/** RewriteMap name type:source [options]: server context only. */
+function rewriteMap(l: LineInput): Directive | undefined {
+  const words = wordsOf(l);
+  if (l.context === 'directory') {
+    const message = 'RewriteMap not allowed here (only in server config or virtual host)';
+    l.sink.add('ERR_CONTEXT', message, l.pos);
+    return undefined;
+  }
+  if (words.length < 2 || words.length > 3) {
+    l.sink.add(
+      'ERR_DIRECTIVE_ARGS',
+      'RewriteMap takes two or three arguments: a name and a type:source',
+      words[0]?.pos ?? l.pos,
+    );
+    return undefined;
+  }
+  const [name, source, mapOptions] = words as [Arg, Arg, Arg | undefined];
+  return { type: 'RewriteMap', name: name.text, source, options: mapOptions?.text, pos: l.pos };
+}
+
+/** RewriteBase URL-path: per-directory only, and a path. */
+function rewriteBase(l: LineInput): Directive | undefined {
+  const words = wordsOf(l);
+  if (l.context === 'server') {
+    l.sink.add('ERR_CONTEXT', 'RewriteBase: only valid in per-directory config files', l.pos);
+    return undefined;
+  }
+  const path = words[0];
+  if (words.length !== 1 || !path || path.text === '') {
+    l.sink.add('ERR_DIRECTIVE_ARGS', 'RewriteBase: empty URL not allowed', path?.pos ?? l.pos);
+    return undefined;
+  }
+  if (!path.text.startsWith('/')) {
+    l.sink.add('ERR_DIRECTIVE_ARGS', 'RewriteBase: argument is not a valid URL', path.pos);
+    return undefined;
+  }
+  return { type: 'RewriteBase', path: path.text, pos: l.pos };
+}
+
+/** mod_dir: `DirectoryIndex disabled` alone turns index lookups off. */
+function directoryIndex(l: LineInput): Directive | undefined {
+  const words = wordsOf(l).map((w) => w.text);
+  if (!words.length) {
+    l.sink.add('ERR_DIRECTIVE_ARGS', 'DirectoryIndex requires at least one argument', l.pos);
+    return undefined;
+  }
+  const disabled = words.length === 1 && words[0]!.toLowerCase() === 'disabled';
+  return { type: 'DirectoryIndex', names: disabled ? [] : words, pos: l.pos };
+}
+
+/** core's Options (the values modrewrite knows: checkOptions). */
+function apacheOptions(l: LineInput): Directive | undefined {
+  const values = wordsOf(l).map((w) => w.text);
+  const problem = checkOptions(values);
+  if (problem) l.sink.add('ERR_DIRECTIVE_ARGS', problem, l.pos);
+  return problem ? undefined : { type: 'Options', values, pos: l.pos };
+}
+
+const autoindexDirective: LineParser = (l) =>
+  parseAutoindex(AUTOINDEX_DIRECTIVES.get(l.name.toLowerCase())!, wordsOf(l), l.pos, l.sink);
+const aliasLine: LineParser = (l) =>
+  aliasDirective(l.name, l.line, l.rest, l.context, l.options, l.sink);
+
+/** parseLine's directives by lower-case name (mod_mime's and unknown names: mimeOrUnknown). */
+const LINE_PARSERS = new Map<string, LineParser>([
+  ['rewriteengine', onOffDirective],
+  ['directoryslash', onOffDirective],
+  ['adddefaultcharset', addDefaultCharset],
+  ['addtype', addTypeOrEncoding],
+  ['addencoding', addTypeOrEncoding],
+  ['serversignature', serverSignature],
+  ['rewritecond', rewriteCondOrRule],
+  ['rewriterule', rewriteCondOrRule],
+  ['rewritemap', rewriteMap],
+  ['rewritebase', rewriteBase],
+  ['rewriteoptions', (l) => ({ type: 'RewriteOptions', options: wordsOf(l), pos: l.pos })],
+  ['directoryindex', directoryIndex],
+  ['options', apacheOptions],
+  [
+    'allowoverride',
+    (l) => allowOverrideDirective(l.name, wordsOf(l), l.options.section, l.pos, l.sink),
+  ],
+  [
+    'allowoverridelist',
+    (l) => allowOverrideDirective(l.name, wordsOf(l), l.options.section, l.pos, l.sink),
+  ],
+  ['traceenable', (l) => parseTraceEnable(wordsOf(l), l.context, l.pos, l.sink)],
+  ['indexignore', autoindexDirective],
+  ['indexignorereset', autoindexDirective],
+  ['indexoptions', autoindexDirective],
+  ['indexorderdefault', autoindexDirective],
+  ['headername', autoindexDirective],
+  ['readmename', autoindexDirective],
+  ['fallbackresource', (l) => fallbackResource(l.name, l.line, l.rest, l.options, l.sink)],
+  ['redirect', aliasLine],
+  ['redirectmatch', aliasLine],
+  ['redirectpermanent', aliasLine],
+  ['redirecttemp', aliasLine],
+  ['alias', aliasLine],
+  ['aliasmatch', aliasLine],
+]);
+
+/** mod_mime's other directives, or a directive no emulated module has (Apache: a load error). */
+function mimeOrUnknown(l: LineInput): Directive | undefined {
+  // ServerName, ServerAlias, DocumentRoot, the log directives (syntax/virtual-host.ts)
+  const where = { ...l.options, context: l.context, inSection: l.options.section?.opener };
+  const server = serverDirective(l.name, wordsOf(l), where, l.pos, l.sink);
+  if (server !== null)
+    return server && !('type' in server)
+      ? { type: 'Mime', ...server, effect: 'no-effect', pos: l.pos }
+      : server;
+  const mime = parseMimeDirective(l.name, wordsOf(l), l.context, l.pos);
+  if (mime && !mime.ok) l.sink.add(mime.code, mime.message, mime.pos);
+  if (mime) return mime.ok ? { type: 'Mime', ...mime.directive, pos: l.pos } : undefined;
+  if (!l.options.ignoreUnknownDirectives) {
+    l.sink.add(
+      'ERR_UNKNOWN_DIRECTIVE',
+      `Invalid command '${l.name}', perhaps misspelled or defined by a module not included in the server configuration`,
+      l.pos,
+    );
+  }
+  return undefined;
 }
 
 /**
  * mod_headers' and mod_expires' directives: applied to responses only where there is a document
- * root and a response to apply them to (site(), htaccess(), serve); elsewhere refused, never dropped.
+ * root and a response to apply them to (site(), htaccess(), serve); elsewhere refused, never
+ * dropped.
  */
 function responseDirective(
   line: LogicalLine,

@@ -5,7 +5,7 @@
  * level's `.htaccess`, the regex ones after the walk sorted by their number of `/`, `<Location>`
  * last in config order.
  */
-import { compileText } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
 import type { CompiledSection } from '../../../lib/compile/directory-sections';
 import type { RuleSet } from '../../../lib/compile/ruleset';
 import { parseAllowOverride, OVERRIDE_ALL } from '../../../lib/syntax/directory-sections';

@@ -4,7 +4,8 @@
  * set_override_list), and the check ap_parse_htaccess makes on each `.htaccess` line. The
  * messages are Apache 2.4.71's (conformance cases 210-219).
  */
-import { compileText, RewriteError } from '../../../lib/index';
+import { compileText } from '../../../lib/compile/compile';
+import { RewriteError } from '../../../lib/errors';
 import type { RuleSet } from '../../../lib/compile/ruleset';
 import {
   checkOverride,
