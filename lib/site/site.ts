@@ -54,7 +54,7 @@ import {
 import { sendErrorDocument } from './error-document.js';
 import { serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
-import { answerDirectory, fileContentType } from './directory-handler.js';
+import { answerDirectory, fileContentType, listsDirectories } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
 import type { RequestView } from '../engine/request.js';
@@ -364,6 +364,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (
       stat?.isDirectory() &&
       !pathInfo &&
+      listsDirectories(handlerName) &&
       answerDirectory(req, res, {
         config,
         filename,
