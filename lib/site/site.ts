@@ -54,6 +54,7 @@ import {
 import { sendErrorDocument } from './error-document.js';
 import { serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
+import { deflateAccepted } from './deflate.js';
 import { answerDirectory, fileContentType, listsDirectories } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
@@ -414,15 +415,20 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     const cached = stat.isFile() ? this.ctx.fileCache?.get(filename, stat) : undefined;
     const { headers, eTag } = fileFacts(filename, stat, settings, cached);
     const type = acc.contentType ?? headers.type;
+    // mod_deflate leaves a no-gzip response alone before it marks Vary (recorded, case 241)
+    const deflates =
+      deflateVaries(type, headers.encoding, stat.size, settings.mime) && !acc.env.has('no-gzip');
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       defaultCharset: settings.defaultCharset,
       headers,
       eTag,
       cached,
-      vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
-        ? ['Accept-Encoding']
-        : undefined,
+      vary: deflates ? ['Accept-Encoding'] : undefined,
+      compress:
+        deflates && deflateAccepted(req.headers['accept-encoding'], acc.env)
+          ? { lastModified: cached?.lastModified ?? stat.mtime.toUTCString() }
+          : undefined,
       onError: (status) => {
         if (!res.headersSent)
           this.sendError(req, res, next, status === 404 ? 404 : status >= 500 ? 500 : 403, r);
