@@ -253,7 +253,7 @@ function noEffectWarning(found: readonly MimeDirective[], sink: ProblemSink): vo
   const names = [...new Set(found.map((d) => d.name))].join(', ');
   sink.warning(
     'WARN_NO_EFFECT',
-    `accepted without effect in modrewrite (no output filters, no compression: only mod_deflate's Vary, no content negotiation, no server tuning, no Apache logs): ${names}`,
+    `accepted without effect in modrewrite (no output filters, only AddOutputFilterByType DEFLATE compresses (gzip), no content negotiation, no server tuning, no Apache logs): ${names}`,
     found[0]!.pos,
   );
 }

@@ -191,6 +191,8 @@ interface GroupFrame {
   /** Where the group starts in the output, and how many capturing groups were opened before it. */
   readonly outStart: number;
   readonly capturesBefore: number;
+  /** Caseless matching in force where the group opened: restored when it closes (`(?i:`). */
+  readonly foldBefore: boolean;
 }
 
 /** The last thing emitted, for a quantifier that follows it. */
@@ -257,7 +259,7 @@ class Translator {
 
   constructor(
     private readonly p: string,
-    private readonly fold: boolean,
+    private fold: boolean,
   ) {}
 
   run(start: number): string {
@@ -391,6 +393,7 @@ class Translator {
       risky: false,
       outStart: this.out.length,
       capturesBefore: this.captures,
+      foldBefore: this.fold,
     });
     if (this.p[this.i + 1] !== '?') {
       this.captures++;
@@ -401,6 +404,7 @@ class Translator {
     const rest = this.p.slice(this.i + 2, this.i + 8);
     if (this.groupConstruct(rest)) return;
     this.groups.pop();
+    if (this.inlineOptions()) return;
     if (rest.startsWith('P=')) return this.namedBackref();
     if (rest.startsWith('#')) return this.comment();
     throw unsupportedGroup(rest, start);
@@ -421,6 +425,35 @@ class Translator {
     return true;
   }
 
+  /**
+   * PCRE's inline options inside a pattern (TYPO3's `(?i:^\.|...)`, Shopware's `\.(?i:svg)$`):
+   * `(?i:...)` / `(?-i:...)` is a non-capturing group with caseless matching switched on or off
+   * inside it; `(?i)` / `(?-i)` switches it for the rest of the enclosing group. `s` is always on
+   * (Apache compiles with DOTALL), so only `s` and `i` are accepted; false: not an option group.
+   */
+  private inlineOptions(): boolean {
+    const m = /^\(\?(i|s|is|si|-i|s-i)?(:|\))/.exec(this.p.slice(this.i));
+    if (!m?.[1]) return false;
+    const fold = m[1].includes('-i') ? false : m[1].includes('i') ? true : this.fold;
+    if (m[2] === ')') {
+      this.fold = fold;
+      this.i += m[0].length;
+      return true;
+    }
+    this.groups.push({
+      start: this.i,
+      lookaround: false,
+      risky: false,
+      outStart: this.out.length,
+      capturesBefore: this.captures,
+      foldBefore: this.fold,
+    });
+    this.fold = fold;
+    this.out += '(?:';
+    this.i += m[0].length;
+    return true;
+  }
+
   private lookaround(width: number): void {
     this.groups.pop();
     this.groups.push({
@@ -429,6 +462,7 @@ class Translator {
       risky: false,
       outStart: this.out.length,
       capturesBefore: this.captures,
+      foldBefore: this.fold,
     });
     this.nonLinear.add('lookaround');
     this.out += this.p.slice(this.i, this.i + width);
@@ -480,6 +514,7 @@ class Translator {
   private closeGroup(): void {
     const frame = this.groups.pop();
     if (!frame) throw new PcreError('unmatched closing parenthesis', this.i, false);
+    this.fold = frame.foldBefore;
     // what makes a group risky makes its parent risky too
     if (frame.risky && !frame.lookaround) this.markRisky();
     this.lastClosed = frame;
@@ -751,7 +786,7 @@ function unsupportedGroup(rest: string, start: number): PcreError {
   const opt = /^[imsxJUn^-]+/.exec(rest);
   if (opt)
     return new PcreError(
-      `inline option '(?${opt[0]}' is only supported at the start of a pattern`,
+      `inline option '(?${opt[0]}' is not supported (only i, -i and s are)`,
       start,
       true,
     );

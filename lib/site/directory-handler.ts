@@ -71,6 +71,17 @@ function autoindexFor(config: SiteConfig, dir: string): AutoindexConfig {
  * Answers a request mapped to a directory without an index file; false when site()'s own
  * behaviour applies (fall through or 404).
  */
+/**
+ * Whether mod_autoindex (and its Options -Indexes 403) answers a directory under `handler` (the
+ * SetHandler/AddHandler name, undefined: none). Its handler runs only for the directory type
+ * `httpd/unix-directory` (modules/generators/mod_autoindex.c handle_autoindex); under any other
+ * name (Backdrop's `SetHandler Drupal_Security_Do_Not_Remove_...`, even `default-handler`) core's
+ * default handler answers it: 404 "Attempt to serve directory" for GET and POST (recorded, 240).
+ */
+export function listsDirectories(handler: string | undefined): boolean {
+  return handler === undefined || handler === 'httpd/unix-directory';
+}
+
 export function answerDirectory(
   req: IncomingMessage,
   res: ServerResponse,

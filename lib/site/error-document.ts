@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renameEnv } from '../engine/directory.js';
 import { requestView } from '../http/request-view.js';
+import type { RequestView } from '../engine/request.js';
 import { sendErrorText, sendRedirect, sendStatus } from '../http/respond.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 
@@ -41,6 +42,15 @@ export interface ErrorDocumentHooks {
  * caller answers. An error while answering an ErrorDocument's own request gives Apache's page for
  * the first status, with its "Additionally, ..." paragraph.
  */
+/**
+ * The request's view as ap_die_r's internal redirect sees it: a GET. The view reads the request
+ * through getters (http/request-view.ts): a spread would drop them (no headers: %{HTTP:x} threw,
+ * 500 where Apache answers the ErrorDocument), so the override sits on an object inheriting them.
+ */
+function asGet(view: RequestView): RequestView {
+  return Object.create(view, { method: { value: 'GET', enumerable: true } }) as RequestView;
+}
+
 export function sendErrorDocument(
   req: IncomingMessage,
   res: ServerResponse,
@@ -63,7 +73,7 @@ export function sendErrorDocument(
   else {
     const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
     resolveRequest(hooks.config, {
-      view: { ...requestView(req, hooks.trust), method: 'GET' },
+      view: asGet(requestView(req, hooks.trust)),
       target: doc.url,
       trace: hooks.trace,
       mountPath: hooks.mountPath,

@@ -56,7 +56,8 @@ import {
 import { sendErrorDocument } from './error-document.js';
 import { answerPreconditionFailed, fileErrorStatus, serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
-import { answerDirectory, fileContentType } from './directory-handler.js';
+import { deflateAccepted } from './deflate.js';
+import { answerDirectory, fileContentType, listsDirectories } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
 import type { RequestView } from '../engine/request.js';
@@ -367,7 +368,13 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       runHandler(req, res, next, r, handler);
       return;
     }
-    if (stat?.isDirectory() && !pathInfo && this.answeredDirectory(req, res, r)) return;
+    if (
+      stat?.isDirectory() &&
+      !pathInfo &&
+      listsDirectories(handlerName) &&
+      this.answeredDirectory(req, res, r)
+    )
+      return;
     // an ErrorDocument is fetched with GET (ap_die_r)
     const method = acc.errorStatus !== undefined ? 'GET' : (req.method ?? 'GET');
     const servePathInfo = acceptPathInfo === 'on' && stat?.isFile();
@@ -476,15 +483,20 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     const cached = stat.isFile() ? this.ctx.fileCache?.get(filename, stat) : undefined;
     const { headers, eTag } = fileFacts(filename, stat, settings, cached);
     const type = acc.contentType ?? headers.type;
+    // mod_deflate leaves a no-gzip response alone before it marks Vary (recorded, case 241)
+    const deflates =
+      deflateVaries(type, headers.encoding, stat.size, settings.mime) && !acc.env.has('no-gzip');
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       defaultCharset: settings.defaultCharset,
       headers,
       eTag,
       cached,
-      vary: deflateVaries(type, headers.encoding, stat.size, settings.mime)
-        ? DEFLATE_VARY
-        : undefined,
+      vary: deflates ? DEFLATE_VARY : undefined,
+      compress:
+        deflates && deflateAccepted(req.headers['accept-encoding'], acc.env)
+          ? { lastModified: cached?.lastModified ?? stat.mtime.toUTCString() }
+          : undefined,
       onError: (status) => {
         if (res.headersSent) res.destroy();
         else if (status === 412) answerPreconditionFailed(req, res);

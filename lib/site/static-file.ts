@@ -13,6 +13,7 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
+import { sendCompressed } from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
 
 /** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
@@ -43,6 +44,11 @@ export interface ServeFileOptions {
   readonly maxAge?: number;
   /** The file's bytes in memory (site/file-cache.ts): a whole-file answer is one write from them. */
   readonly cached?: CachedFile;
+  /**
+   * mod_deflate compresses this answer (site/deflate.ts): the file's Last-Modified. A Range or a
+   * condition still goes to send uncompressed.
+   */
+  readonly compress?: { readonly lastModified: string };
   readonly onError: (status: number, err: Error) => void;
 }
 
@@ -191,6 +197,17 @@ function serveFromMemory(
   else res.end(file.body);
 }
 
+/**
+ * core's If-Modified-Since test (server/http_protocol.c ap_condition_if_modified_since): a date
+ * later than the request's own time is no condition (`ims <= r->request_time`), the file is
+ * sent in full (recorded: real-world corpus). send would answer 304: the field is dropped first.
+ */
+function dropFutureModifiedSince(req: IncomingMessage): void {
+  const since = req.headers['if-modified-since'];
+  if (since === undefined) return;
+  if (Date.parse(since) > Date.now()) delete req.headers['if-modified-since'];
+}
+
 /** Whether an If-None-Match list matches the file: `*`, or its ETag by strong comparison. */
 function noneMatchMatches(field: string, eTag: string | false | undefined): boolean {
   return field
@@ -227,6 +244,13 @@ export function serveFile(
   if (!req) {
     setTypeFields(res, filename, options);
     answerPreconditionFailed(incoming, res);
+    return;
+  }
+  dropFutureModifiedSince(req);
+  if (options.compress && answersWhole(req, res, { ...options, eTag: options.eTag ?? false })) {
+    setTypeFields(res, filename, options);
+    setSendFields(res, options, options.compress.lastModified);
+    sendCompressed(req, res, filename, options.cached?.body, (err) => options.onError(404, err));
     return;
   }
   if (options.cached && answersWhole(req, res, options)) {

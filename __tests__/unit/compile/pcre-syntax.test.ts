@@ -95,6 +95,35 @@ function refusal(pattern: string): PcreError | undefined {
   }
 }
 
+/**
+ * Inline options inside a pattern: `(?i:...)`, `(?-i:...)`, `(?i)` up to the end of the enclosing
+ * group (TYPO3's and Shopware's .htaccess). Expected values from PCRE2:
+ * `printf SUBJECT | LC_ALL=C grep -qzP 'PATTERN'`.
+ */
+describe('inline options inside a pattern', () => {
+  test.each<[string, string, boolean]>([
+    ['\\.(?i:svg)$', 'a.SVG', true],
+    ['\\.(?i:svg)$', 'a.svg', true],
+    ['\\.(?i:svg)$', 'a.sVx', false],
+    ['a(?i)b', 'aB', true],
+    ['a(?i)b', 'AB', false],
+    ['(a(?i)b)c', 'aBc', true],
+    ['(a(?i)b)c', 'aBC', false],
+    ['(?i:a(?-i:b)c)', 'AbC', true],
+    ['(?i:a(?-i:b)c)', 'ABC', false],
+    ['(?i:[a-c]x)', 'BX', true],
+    ['(?i)a(?-i:b)', 'Ab', true],
+    ['(?i)a(?-i:b)', 'AB', false],
+    ['x(?-i)Y', 'xy', false],
+    ['(?s:a.b)', 'a\nb', true],
+    ['(?i:^\\.|~)$', 'a~', true],
+    ['^(?i:/\\.|/(?:ChangeLog|Readme)(?:\\.md)?)$', '/README.MD', true],
+    ['^(?i:/\\.|/(?:ChangeLog|Readme)(?:\\.md)?)$', '/readme.txt', false],
+  ])('%s on %j: %s', (pattern, subject, expected) => {
+    expect(compilePcre(pattern, false).test(subject)).toBe(expected);
+  });
+});
+
 describe('refused: constructs PCRE accepts but JavaScript cannot express (ERR_REGEX_UNSUPPORTED)', () => {
   test.each([
     ['a++', 'possessive'],
@@ -108,9 +137,10 @@ describe('refused: constructs PCRE accepts but JavaScript cannot express (ERR_RE
     ['\\R', ''],
     ['\\X', ''],
     ['\\p{L}', ''],
-    ['a(?i)b', ''], // inline options only at the start
     // PCRE accepts these too; the translator refuses them at load (gaps, not silent differences)
-    ['^(?i)abc$', 'only supported at the start'], // after ^ is not "the start"
+    ['(?m:^a)', "inline option '(?m'"],
+    ['a(?x)b', "inline option '(?x'"],
+    ['(?U:a+)', "inline option '(?U'"],
     ['[[:^digit:]]', 'negated POSIX class'],
     ['(a)\\g1', "escape '\\g'"],
     ['(a)\\g{1}', "escape '\\g'"],

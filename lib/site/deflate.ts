@@ -1,0 +1,95 @@
+/**
+ * mod_deflate's output filter for the files site() serves: a response mod_deflate takes on (a type
+ * an AddOutputFilterByType DEFLATE names, over 68 bytes, not already encoded: site/mime.ts
+ * deflateVaries) is gzip-compressed for a client that accepts gzip, as Debian's Apache does with
+ * its deflate.conf (modules/filters/mod_deflate.c deflate_out_filter, 2.4.x).
+ */
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pako from 'pako';
+
+/**
+ * Whether the request lets mod_deflate compress: `force-gzip` in the environment, else an
+ * `Accept-Encoding` whose first `gzip` token (case-insensitive) has no `q=0` (`q=0`, `q=0.0`...
+ * up to `q=0.000`); `no-gzip` always refuses. Like Apache, `x-gzip` and `*` do not count, and a
+ * parameter other than the first is not looked at.
+ */
+export function deflateAccepted(
+  acceptEncoding: string | undefined,
+  env: ReadonlyMap<string, string> | undefined,
+): boolean {
+  if (env?.has('no-gzip')) return false;
+  if (env?.has('force-gzip')) return true;
+  if (acceptEncoding === undefined) return false;
+  for (const item of acceptEncoding.split(',')) {
+    const [token, ...params] = item.split(';');
+    if (token!.trim().toLowerCase() !== 'gzip') continue;
+    const q = params[0]?.trim();
+    // mod_deflate: strncmp("q=0.000", q, strlen(q)) for a q of 3+ characters
+    return !(q !== undefined && q.length >= 3 && 'q=0.000'.startsWith(q));
+  }
+  return false;
+}
+
+/** mod_deflate's DeflateAlterETag AddSuffix (the default): `"abc"` becomes `"abc-gzip"`. */
+export function gzipETag(eTag: string): string {
+  if (eTag.length <= 2 || !eTag.endsWith('"')) return eTag;
+  return `${eTag.slice(0, -1)}-gzip"`;
+}
+
+/**
+ * A gzip stream as mod_deflate writes it: DeflateCompressionLevel Z_DEFAULT_COMPRESSION,
+ * DeflateWindowSize 15, DeflateMemLevel 9, its 10-byte header (no name, no time, OS 3) and the
+ * CRC/length trailer. pako, a port of reference zlib, gives the bytes Apache's system zlib gives
+ * (recorded, case 241); node's bundled zlib (Chromium's) picks other matches, a valid but different
+ * body.
+ */
+function gzipper(write: (chunk: Uint8Array) => void): InstanceType<typeof pako.Deflate> {
+  const deflate = new pako.Deflate({ level: -1, windowBits: 15, memLevel: 9, gzip: true });
+  deflate.onData = write;
+  return deflate;
+}
+
+/**
+ * Sends the file gzip-compressed, the fields already set by the caller: Content-Encoding gzip,
+ * the ETag suffixed, no Content-Length (Apache streams it). HEAD gets the fields only.
+ */
+export function sendCompressed(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  body: Buffer | undefined,
+  onError: (err: Error) => void,
+): void {
+  res.setHeader('Content-Encoding', 'gzip');
+  res.removeHeader('Content-Length');
+  const eTag = res.getHeader('ETag');
+  if (typeof eTag === 'string') res.setHeader('ETag', gzipETag(eTag));
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const deflate = gzipper((chunk) => res.write(chunk));
+  if (body) {
+    deflate.push(body, true);
+    res.end();
+    return;
+  }
+  const file = createReadStream(filename);
+  file.on('data', (chunk) => {
+    deflate.push(chunk as Buffer, false);
+  });
+  file.on('end', () => {
+    deflate.push(new Uint8Array(0), true);
+    res.end();
+  });
+  file.on('error', (err) => {
+    if (res.headersSent) {
+      res.destroy(err);
+      return;
+    }
+    res.removeHeader('Content-Encoding');
+    res.removeHeader('ETag');
+    onError(err);
+  });
+}
