@@ -7,6 +7,7 @@
  * redirecting).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { subView } from '../engine/context.js';
 import { renameEnv } from '../engine/directory.js';
 import { requestView } from '../http/request-view.js';
 import { sendErrorText, sendRedirect, sendStatus } from '../http/respond.js';
@@ -63,7 +64,9 @@ export function sendErrorDocument(
   else {
     const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
     resolveRequest(hooks.config, {
-      view: { ...requestView(req, hooks.trust), method: 'GET' },
+      // the request's facts as a plain object: spreading the lazy NodeRequestView would drop its
+      // getters (headers, protocol, addresses), so <If> and RequestHeader saw no request at all
+      view: subView(requestView(req, hooks.trust)),
       target: doc.url,
       trace: hooks.trace,
       mountPath: hooks.mountPath,
