@@ -20,7 +20,8 @@ import { answerOtherMethod } from './methods.js';
 import { underRoot } from './paths.js';
 import { htFileDenied } from './phases.js';
 import { fileSettingsFor, resolveRequest, type SiteConfig } from './pipeline.js';
-import { addedEncoding, addedType, contentTypeFor, withDefaultCharset } from './static-file.js';
+import { addedEncoding, withDefaultCharset } from './static-file.js';
+import { fileHeaders } from './mime.js';
 
 export interface DirectoryRequest {
   readonly config: SiteConfig;
@@ -42,10 +43,9 @@ export function fileContentType(
   forced: string | undefined,
 ): string | undefined {
   const s = fileSettingsFor(config, filename);
-  return withDefaultCharset(
-    forced ?? addedType(filename, s.addTypes) ?? contentTypeFor(filename),
-    s.defaultCharset,
-  );
+  // mod_mime's find_ct with core's ForceType, whether the file exists or not (type_checker runs on
+  // the mapped name: OPTIONS on a missing a.htm is text/html)
+  return withDefaultCharset(forced ?? fileHeaders(filename, s).type, s.defaultCharset);
 }
 
 /** `Options` says Indexes on (true) or off (false) for the directory; undefined: never said. */
@@ -112,7 +112,8 @@ async function listing(
     visible: (filename, isDirectory) => visible(d, filename, isDirectory),
     typeOf: (filename) => {
       const s = fileSettingsFor(d.config, filename);
-      const type = addedType(filename, s.addTypes) ?? contentTypeFor(filename);
+      // each entry is a sub-request (ap_sub_req_lookup_dirent): mod_mime's type, ForceType included
+      const type = fileHeaders(filename, s).type;
       return {
         type: type?.split(';', 1)[0]?.trim(),
         encoding: addedEncoding(filename, s.addEncodings),

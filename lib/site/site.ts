@@ -382,7 +382,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (!stat || (pathInfo && !servePathInfo) || stat.isDirectory()) {
       // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
       if (!fallthrough && !isDeliveryMethod(method)) {
-        answerOtherMethod(req, res, undefined, config.traceEnable !== false, (status) =>
+        // mod_mime typed the missing file by its name all the same (OPTIONS sends it)
+        const type = stat?.isDirectory()
+          ? undefined
+          : fileContentType(config, filename, acc.contentType);
+        answerOtherMethod(req, res, type, config.traceEnable !== false, (status) =>
           this.sendError(req, res, next, status, r),
         );
         return;
