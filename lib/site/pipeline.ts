@@ -190,17 +190,19 @@ export async function resolveRequest(
     const p0 = passWithFallback(site, input.view, uri, args, acc, redirected, input.trace, budget);
     const p = p0 instanceof Promise ? await p0 : p0;
     if (p.type === 'internal') {
+      const next = parseTarget(p.url);
       // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
-      // even though a per-directory rule rewrote it (finfo is still the directory)
+      // even though a per-directory rule rewrote it (finfo is still the directory), with the query
+      // the rule left in r->args (splitout_queryargs already ran: `index.php?q=$1` gives ?q=…)
+      const slashArgs = next.ok ? next.args : args;
       const slash =
         p.stat?.isDirectory() && !p.pathInfo
-          ? slashRedirect(site, input, uri, args, p.filename, round === 0, acc, true)
+          ? slashRedirect(site, input, uri, slashArgs, p.filename, round === 0, acc, true)
           : undefined;
       if (slash) return slash;
       const overLimit = recursionLimit(round, acc, uri, args);
       if (overLimit) return overLimit;
       requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
-      const next = parseTarget(p.url);
       if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
       redirectInternally(acc);
       input.trace?.(`internal redirect to ${p.url}`);
