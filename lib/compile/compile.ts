@@ -238,7 +238,8 @@ export function compileDirectives(
         for (const ext of d.extensions) addEncodings.set(ext, d.value);
         break;
       case 'DirectoryIndex':
-        directoryIndex = d.names;
+        // mod_dir's add_index: lines in one context add to the list; `disabled` alone clears it
+        directoryIndex = d.names.length ? [...(directoryIndex ?? []), ...d.names] : [];
         break;
       case 'Options': {
         let follow = followSymLinks ?? true;
