@@ -12,8 +12,10 @@ import { fsPath } from '../common/bytes.js';
 import { escapeUri } from '../common/escape.js';
 import { subView } from '../engine/context.js';
 import type { RequestView } from '../engine/request.js';
-import { sendStatus } from '../http/respond.js';
+import { appendVary, sendStatus } from '../http/respond.js';
+import type { CompiledWhen } from '../compile/env.js';
 import { accessDenied } from './access.js';
+import { chainHolds, exprEnvironment } from './env.js';
 import type { Included } from './autoindex-page.js';
 import { renderListing } from './autoindex.js';
 import { answerOtherMethod } from './methods.js';
@@ -34,6 +36,8 @@ export interface DirectoryRequest {
   readonly fallthrough: boolean;
   readonly view: () => RequestView;
   readonly env: ReadonlyMap<string, string>;
+  /** The request headers the directory's own rules and `<If>`s read (Vary), before mod_deflate's. */
+  readonly vary?: readonly string[];
 }
 
 /** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
@@ -130,7 +134,8 @@ async function listing(
   res.setHeader('Content-Type', result.contentType);
   // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
   // several brigades, as negotiated even when it does not compress it (real-world corpus)
-  if (!headOnly) res.setHeader('Vary', 'Accept-Encoding');
+  appendVary(res, d.vary ?? []);
+  if (!headOnly) appendVary(res, ['Accept-Encoding']);
   if (!headOnly) res.setHeader('Content-Length', body.length);
   res.end(headOnly ? undefined : body);
 }
@@ -148,7 +153,13 @@ function visible(d: DirectoryRequest, filename: string, isDirectory: boolean): b
   const uri = d.uri.replace(/\/?$/, '/') + name + (isDirectory ? '/' : '');
   const cfg = store.configForPath(filename, isDirectory, uri);
   if (cfg.failure) return false;
-  return !accessDenied(cfg.access, filename, d.env, d.view());
+  // each entry is a GET sub-request (ap_sub_req_lookup_dirent, no query): its <If> sections are
+  // evaluated for it, rather than hiding every entry below an access <If>
+  const view = { ...subView(d.view()), isSubreq: true };
+  const facts = { view, server: d.config.server, uri, args: null, filename, pathInfo: '' };
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () => exprEnvironment(facts, new Map(d.env), []));
+  return !accessDenied(cfg.access, filename, d.env, view, { uri, args: null }, holds);
 }
 
 /** HeaderName/ReadmeName: a sub-request through the whole pipeline; only a regular file counts. */

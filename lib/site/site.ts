@@ -373,6 +373,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         fallthrough,
         view: () => requestView(req, trust),
         env: acc.env,
+        vary: acc.vary,
       })
     )
       return;
