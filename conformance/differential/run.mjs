@@ -144,7 +144,7 @@ async function runCase(kase, port, diffs) {
   realWorld.writeProject(docroot, {
     files: kase.files,
     htaccessPath: '.htaccess',
-    htaccess: kase.files['.htaccess'],
+    htaccess: kase.files['.htaccess'] ?? '',
   });
   const serverConfig = substitute(kase.serverConfig || '', { DOCROOT: docroot });
   const apache = await launchApache(root, port, apacheConf(root, port, serverConfig));

@@ -105,7 +105,13 @@ export type SiteResult = {
   readonly uri: string;
   readonly args: string | null;
 } & (
-  | { readonly type: 'redirect'; readonly status: number; readonly location: string }
+  | {
+      readonly type: 'redirect';
+      readonly status: number;
+      readonly location: string;
+      /** A RewriteRule's [R] (not mod_alias's or mod_dir's): it answers even an ErrorDocument's request. */
+      readonly rule?: true;
+    }
   | {
       readonly type: 'status';
       readonly status: number;
@@ -389,7 +395,15 @@ function afterServer(
     collect(acc, ev);
     const o = ev.outcome;
     if (o.type === 'redirect')
-      return { type: 'redirect', status: o.status, location: o.location, acc, uri, args };
+      return {
+        type: 'redirect',
+        status: o.status,
+        location: o.location,
+        rule: true,
+        acc,
+        uri,
+        args,
+      };
     if (o.type === 'status')
       return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
     if (o.type === 'proxy')
@@ -617,7 +631,15 @@ function afterDirectory(
   if (r.type !== 'internal') {
     const o = r.outcome;
     if (o.type === 'redirect')
-      return { type: 'redirect', status: o.status, location: o.location, acc, uri, args };
+      return {
+        type: 'redirect',
+        status: o.status,
+        location: o.location,
+        rule: true,
+        acc,
+        uri,
+        args,
+      };
     if (o.type === 'status')
       return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
   }

@@ -275,8 +275,10 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (answeredBodyLimit(config, req, res, r)) return;
     switch (r.type) {
       case 'redirect':
-        // an ErrorDocument's own request must answer, not move on (treated as its failure)
-        if (acc.errorStatus !== undefined) this.sendError(req, res, next, r.status, r);
+        // a rule's [R] answers even an ErrorDocument's own request (ap_die_r sees that request's
+        // status still 200); mod_alias's and mod_dir's redirects there give the first status with
+        // Apache's "Additionally" paragraph (recorded, case 305)
+        if (acc.errorStatus !== undefined && !r.rule) this.sendError(req, res, next, r.status, r);
         else sendRedirect(req, res, r.status, r.location);
         return;
       case 'status':
