@@ -771,11 +771,18 @@ function redirectInternally(acc: Collected): void {
 function collect(acc: Collected, ev: Evaluation): void {
   const e = ev.effects;
   for (const v of e.vary) if (!acc.vary.includes(v)) acc.vary.push(v);
-  acc.cookies.push(...e.cookies);
+  // mod_rewrite's add_cookie sets a name once per main request (a note in rmain's pool), so a
+  // [CO] matched again after an internal redirect adds nothing (recorded, case 306)
+  for (const c of e.cookies) if (!hasCookieNamed(acc.cookies, c)) acc.cookies.push(c);
   acc.env = new Map(e.env);
   if (e.contentType) acc.contentType = e.contentType;
   if (e.handler) acc.handler = e.handler;
   acc.end = e.end;
+}
+
+function hasCookieNamed(cookies: readonly string[], cookie: string): boolean {
+  const prefix = cookie.slice(0, cookie.indexOf('=') + 1);
+  return cookies.some((c) => c.startsWith(prefix));
 }
 
 /**
