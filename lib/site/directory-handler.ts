@@ -84,7 +84,10 @@ export function answerDirectory(
   if (method !== 'GET' && method !== 'HEAD') {
     // POST: the default handler's 404 for a directory; the others as core answers them
     if (method === 'POST' || d.fallthrough) return false;
-    answerOtherMethod(req, res, 'httpd/unix-directory', d.config.traceEnable !== false);
+    // core's ForceType (a fixup) types the directory too: OPTIONS sends it (recorded, case 301)
+    const inside = d.filename.replace(/\/?$/, '/.');
+    const forced = fileSettingsFor(d.config, inside).mime?.forceType;
+    answerOtherMethod(req, res, forced || 'httpd/unix-directory', d.config.traceEnable !== false);
     return true;
   }
   const indexes = indexesFor(d.config, d.filename, d.uri);
