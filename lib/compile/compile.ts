@@ -261,7 +261,9 @@ const GATHER: Gatherers = {
     g.addEncodings ??= new Map();
     for (const ext of d.extensions) g.addEncodings.set(ext, d.value);
   },
-  DirectoryIndex: (d, g) => (g.directoryIndex = d.names),
+  // mod_dir's add_index: lines in one context add to the list; `disabled` alone clears it
+  DirectoryIndex: (d, g) =>
+    (g.directoryIndex = d.names.length ? [...(g.directoryIndex ?? []), ...d.names] : []),
   Options: (d, g) => {
     g.followSymLinks = followSymLinksAfter(d.values, g.followSymLinks ?? true);
     g.indexes = indexesAfter(d.values) ?? g.indexes;

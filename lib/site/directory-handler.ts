@@ -12,15 +12,18 @@ import { fsPath } from '../common/bytes.js';
 import { escapeUri } from '../common/escape.js';
 import { subView } from '../engine/context.js';
 import type { RequestView } from '../engine/request.js';
-import { sendStatus } from '../http/respond.js';
+import { appendVary, sendStatus } from '../http/respond.js';
+import type { CompiledWhen } from '../compile/env.js';
 import { accessDenied } from './access.js';
+import { chainHolds, exprEnvironment } from './env.js';
 import type { Included } from './autoindex-page.js';
 import { renderListing } from './autoindex.js';
 import { answerOtherMethod } from './methods.js';
 import { underRoot } from './paths.js';
 import { htFileDenied } from './phases.js';
 import { fileSettingsFor, resolveRequest, type SiteConfig } from './pipeline.js';
-import { addedEncoding, addedType, contentTypeFor, withDefaultCharset } from './static-file.js';
+import { addedEncoding, withDefaultCharset } from './static-file.js';
+import { fileHeaders } from './mime.js';
 
 export interface DirectoryRequest {
   readonly config: SiteConfig;
@@ -33,6 +36,8 @@ export interface DirectoryRequest {
   readonly fallthrough: boolean;
   readonly view: () => RequestView;
   readonly env: ReadonlyMap<string, string>;
+  /** The request headers the directory's own rules and `<If>`s read (Vary), before mod_deflate's. */
+  readonly vary?: readonly string[];
 }
 
 /** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
@@ -42,10 +47,9 @@ export function fileContentType(
   forced: string | undefined,
 ): string | undefined {
   const s = fileSettingsFor(config, filename);
-  return withDefaultCharset(
-    forced ?? addedType(filename, s.addTypes) ?? contentTypeFor(filename),
-    s.defaultCharset,
-  );
+  // mod_mime's find_ct with core's ForceType, whether the file exists or not (type_checker runs on
+  // the mapped name: OPTIONS on a missing a.htm is text/html)
+  return withDefaultCharset(forced ?? fileHeaders(filename, s).type, s.defaultCharset);
 }
 
 /** `Options` says Indexes on (true) or off (false) for the directory; undefined: never said. */
@@ -91,7 +95,10 @@ export function answerDirectory(
   if (method !== 'GET' && method !== 'HEAD') {
     // POST: the default handler's 404 for a directory; the others as core answers them
     if (method === 'POST' || d.fallthrough) return false;
-    answerOtherMethod(req, res, 'httpd/unix-directory', d.config.traceEnable !== false);
+    // core's ForceType (a fixup) types the directory too: OPTIONS sends it (recorded, case 301)
+    const inside = d.filename.replace(/\/?$/, '/.');
+    const forced = fileSettingsFor(d.config, inside).mime?.forceType;
+    answerOtherMethod(req, res, forced || 'httpd/unix-directory', d.config.traceEnable !== false);
     return true;
   }
   const indexes = indexesFor(d.config, d.filename, d.uri);
@@ -123,7 +130,8 @@ async function listing(
     visible: (filename, isDirectory) => visible(d, filename, isDirectory),
     typeOf: (filename) => {
       const s = fileSettingsFor(d.config, filename);
-      const type = addedType(filename, s.addTypes) ?? contentTypeFor(filename);
+      // each entry is a sub-request (ap_sub_req_lookup_dirent): mod_mime's type, ForceType included
+      const type = fileHeaders(filename, s).type;
       return {
         type: type?.split(';', 1)[0]?.trim(),
         encoding: addedEncoding(filename, s.addEncodings),
@@ -140,7 +148,8 @@ async function listing(
   res.setHeader('Content-Type', result.contentType);
   // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
   // several brigades, as negotiated even when it does not compress it (real-world corpus)
-  if (!headOnly) res.setHeader('Vary', 'Accept-Encoding');
+  appendVary(res, d.vary ?? []);
+  if (!headOnly) appendVary(res, ['Accept-Encoding']);
   if (!headOnly) res.setHeader('Content-Length', body.length);
   res.end(headOnly ? undefined : body);
 }
@@ -158,7 +167,13 @@ function visible(d: DirectoryRequest, filename: string, isDirectory: boolean): b
   const uri = d.uri.replace(/\/?$/, '/') + name + (isDirectory ? '/' : '');
   const cfg = store.configForPath(filename, isDirectory, uri);
   if (cfg.failure) return false;
-  return !accessDenied(cfg.access, filename, d.env, d.view());
+  // each entry is a GET sub-request (ap_sub_req_lookup_dirent, no query): its <If> sections are
+  // evaluated for it, rather than hiding every entry below an access <If>
+  const view = { ...subView(d.view()), isSubreq: true };
+  const facts = { view, server: d.config.server, uri, args: null, filename, pathInfo: '' };
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () => exprEnvironment(facts, new Map(d.env), []));
+  return !accessDenied(cfg.access, filename, d.env, view, { uri, args: null }, holds);
 }
 
 /** HeaderName/ReadmeName: a sub-request through the whole pipeline; only a regular file counts. */

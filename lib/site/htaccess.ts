@@ -159,7 +159,9 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would
       // reflect it): 400
       if (invalidHost(req.headers)) sendStatus(req, res, 400);
-      else if (acc.errorStatus !== undefined) this.sendError(req, res, next, r.status, r);
+      // a rule's [R] answers an ErrorDocument's request too (site.ts, case 305)
+      else if (acc.errorStatus !== undefined && !r.rule)
+        this.sendError(req, res, next, r.status, r);
       else sendRedirect(req, res, r.status, r.location);
       return;
     }

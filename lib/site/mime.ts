@@ -145,9 +145,12 @@ export function withFilesSections(
   return out;
 }
 
-/** The file's extensions as mod_mime sees them: every dot-separated part after the first, lower-case. */
+/**
+ * The file's extensions as mod_mime sees them: every dot-separated part after the first, lower-case.
+ * Leading dots belong to the base name (mod_mime.c find_ct: `.png` is a hidden file called png).
+ */
 function extensionsOf(filename: string): string[] {
-  return basename(filename).toLowerCase().split('.').slice(1);
+  return basename(filename).toLowerCase().replace(/^\.+/, '').split('.').slice(1);
 }
 
 /**

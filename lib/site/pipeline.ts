@@ -111,7 +111,13 @@ export type SiteResult = {
   readonly uri: string;
   readonly args: string | null;
 } & (
-  | { readonly type: 'redirect'; readonly status: number; readonly location: string }
+  | {
+      readonly type: 'redirect';
+      readonly status: number;
+      readonly location: string;
+      /** A RewriteRule's [R] (not mod_alias's or mod_dir's): it answers even an ErrorDocument's request. */
+      readonly rule?: true;
+    }
   | {
       readonly type: 'status';
       readonly status: number;
@@ -290,17 +296,19 @@ function followInternalRedirect(
   round: number,
 ): SiteResult | undefined {
   const { uri, args, acc } = at;
+  const next = parseTarget(p.url);
   // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
-  // even though a per-directory rule rewrote it (finfo is still the directory)
+  // even though a per-directory rule rewrote it (finfo is still the directory), with the query
+  // the rule left in r->args (splitout_queryargs already ran: `index.php?q=$1` gives ?q=…)
+  const slashArgs = next.ok ? next.args : args;
   const slash =
     p.stat?.isDirectory() && !p.pathInfo
-      ? slashRedirect(site, input, uri, args, p.filename, round === 0, acc, true)
+      ? slashRedirect(site, input, uri, slashArgs, p.filename, round === 0, acc, true)
       : undefined;
   if (slash) return slash;
   const overLimit = recursionLimit(round, acc, uri, args);
   if (overLimit) return overLimit;
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
-  const next = parseTarget(p.url);
   if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
   redirectInternally(acc);
   input.trace?.(`internal redirect to ${p.url}`);
@@ -565,8 +573,10 @@ function serverOutcome(m: Mapping, ev: Evaluation): SiteResult | undefined {
   const { acc, uri, site } = m;
   collect(acc, ev);
   const o = ev.outcome;
-  if (o.type === 'redirect')
-    return { type: 'redirect', status: o.status, location: o.location, acc, uri, args: m.args };
+  if (o.type === 'redirect') {
+    const { status, location } = o;
+    return { type: 'redirect', status, location, rule: true, acc, uri, args: m.args };
+  }
   if (o.type === 'status') {
     const { status, cause, reason } = o;
     return { type: 'status', status, cause, reason, acc, uri, args: m.args };
@@ -806,7 +816,15 @@ function afterDirectory(
   if (r.type !== 'internal') {
     const o = r.outcome;
     if (o.type === 'redirect')
-      return { type: 'redirect', status: o.status, location: o.location, acc, uri, args };
+      return {
+        type: 'redirect',
+        status: o.status,
+        location: o.location,
+        rule: true,
+        acc,
+        uri,
+        args,
+      };
     if (o.type === 'status')
       return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
   }
@@ -936,11 +954,18 @@ function redirectInternally(acc: Collected): void {
 function collect(acc: Collected, ev: Evaluation): void {
   const e = ev.effects;
   for (const v of e.vary) if (!acc.vary.includes(v)) acc.vary.push(v);
-  acc.cookies.push(...e.cookies);
+  // mod_rewrite's add_cookie sets a name once per main request (a note in rmain's pool), so a
+  // [CO] matched again after an internal redirect adds nothing (recorded, case 306)
+  for (const c of e.cookies) if (!hasCookieNamed(acc.cookies, c)) acc.cookies.push(c);
   acc.env = new Map(e.env);
   if (e.contentType) acc.contentType = e.contentType;
   if (e.handler) acc.handler = e.handler;
   acc.end = e.end;
+}
+
+function hasCookieNamed(cookies: readonly string[], cookie: string): boolean {
+  const prefix = cookie.slice(0, cookie.indexOf('=') + 1);
+  return cookies.some((c) => c.startsWith(prefix));
 }
 
 /**

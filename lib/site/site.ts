@@ -298,8 +298,10 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (answeredBodyLimit(config, req, res, r)) return;
     switch (r.type) {
       case 'redirect':
-        // an ErrorDocument's own request must answer, not move on (treated as its failure)
-        if (acc.errorStatus !== undefined) this.sendError(req, res, next, r.status, r);
+        // a rule's [R] answers even an ErrorDocument's own request (ap_die_r sees that request's
+        // status still 200); mod_alias's and mod_dir's redirects there give the first status with
+        // Apache's "Additionally" paragraph (recorded, case 305)
+        if (acc.errorStatus !== undefined && !r.rule) this.sendError(req, res, next, r.status, r);
         else sendRedirect(req, res, r.status, r.location);
         return;
       case 'status':
@@ -445,6 +447,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       fallthrough,
       view: () => requestView(req, trust),
       env: r.acc.env,
+      vary: r.acc.vary,
     });
   }
 
@@ -454,7 +457,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     const { acc } = r;
     // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
     if (!fallthrough && !isDeliveryMethod(method)) {
-      answerOtherMethod(req, res, undefined, config.traceEnable !== false, (status) =>
+      // mod_mime typed the missing file by its name all the same (OPTIONS sends it)
+      const type = r.stat?.isDirectory()
+        ? undefined
+        : fileContentType(config, r.filename, acc.contentType);
+      answerOtherMethod(req, res, type, config.traceEnable !== false, (status) =>
         this.sendError(req, res, next, status, r),
       );
       return;

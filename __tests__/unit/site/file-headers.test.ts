@@ -27,6 +27,10 @@ test.each([
   // RemoveLanguage in an .htaccess leaves Debian's server-level AddLanguage (recorded, case 190)
   ['a.de.html', 'RemoveLanguage .de', 'text/html', undefined, 'de'],
   ['noext', 'AddCharset utf-8 .txt', undefined, undefined, undefined],
+  // leading dots belong to the base name (find_ct): `.a` is a hidden file called a, no extension
+  ['.a', 'AddType text/x-a .a', undefined, undefined, undefined],
+  ['.b.txt', '', 'text/plain', undefined, undefined],
+  ['..c.a', 'AddType text/x-a .a', 'text/x-a', undefined, undefined],
 ])('%s with %j', (file, htaccess, type, encoding, language) => {
   expect(fileHeaders(`/w/${file}`, settings(htaccess))).toEqual({ type, encoding, language });
 });

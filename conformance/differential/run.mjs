@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// Differential runner: generated sites (generate.mjs) answered by real Apache 2.4 and by
+// `modrewrite serve`, compared request by request. Needs Debian's apache2 and the build (dist/).
+// Usage: node conformance/differential/run.mjs [count=20] [firstSeed=1] [out=diffs.json]
+//        node conformance/differential/run.mjs case.json   (one hand-minimised case)
+//   DIFF_SHOW=1 prints every answer pair; DIFF_KEEP=1 keeps the temporary trees (Apache's error.log has rewrite:trace3).
+// Apache runs with the real-world recorder's module set (Debian's defaults plus rewrite, headers,
+// expires) and its <Directory> configuration; serve gets the same through --config. Everything runs
+// inside a private network namespace (only `lo`), like the recorders.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateCase } from './generate.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const { launchApache, rawRequest, substitute } = require('../harness.cjs');
+const realWorld = require('../real-world.cjs');
+
+const DEBIAN_MODULES = [
+  'mpm_event',
+  'access_compat',
+  'alias',
+  'auth_basic',
+  'authn_core',
+  'authn_file',
+  'authz_core',
+  'authz_host',
+  'authz_user',
+  'autoindex',
+  'deflate',
+  'dir',
+  'env',
+  'filter',
+  'mime',
+  'negotiation',
+  'reqtimeout',
+  'setenvif',
+  'status',
+  'rewrite',
+  'headers',
+  'expires',
+];
+const AVAILABLE = '/etc/apache2/mods-available';
+const bin = join(here, '../../bin/modrewrite.cjs');
+
+function apacheConf(root, port, serverConfig) {
+  const docroot = join(root, 'htdocs');
+  return (
+    [
+      `ServerRoot "${root}"`,
+      `Listen 127.0.0.1:${port}`,
+      `PidFile "${root}/httpd.pid"`,
+      `ErrorLog "${root}/error.log"`,
+      'LogLevel warn rewrite:trace3',
+      ...DEBIAN_MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+      ...DEBIAN_MODULES.filter((m) => existsSync(`${AVAILABLE}/${m}.conf`)).map(
+        (m) => `Include ${AVAILABLE}/${m}.conf`,
+      ),
+      'User www-data',
+      'Group www-data',
+      'ServerName localhost',
+      `Mutex file:${root} default`,
+      'AccessFileName .htaccess',
+      '<FilesMatch "^\\.ht">',
+      '  Require all denied',
+      '</FilesMatch>',
+      '<Directory />',
+      '  Options FollowSymLinks',
+      '  AllowOverride None',
+      '  Require all denied',
+      '</Directory>',
+      `DocumentRoot "${docroot}"`,
+      `<Directory "${docroot}">`,
+      `  ${realWorld.DOCROOT_OPTIONS}`,
+      '  AllowOverride All',
+      '  Require all granted',
+      '</Directory>',
+      serverConfig,
+    ].join('\n') + '\n'
+  );
+}
+
+async function startServe(root, serverConfig) {
+  const docroot = join(root, 'htdocs');
+  writeFileSync(
+    join(root, 'site.conf'),
+    `${realWorld.DOCROOT_OPTIONS}\nDirectoryIndex ${realWorld.DEBIAN_DIRECTORY_INDEX}\n${serverConfig}\n`,
+  );
+  const args = ['serve', '--root', docroot, '--config', join(root, 'site.conf')];
+  args.push('--port', '0', '--server-name', 'localhost', '--quiet', '--no-dns');
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => {
+    log += d;
+  });
+  const port = await new Promise((ok) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) ok(Number(m[1]));
+    });
+    child.on('exit', () => ok(0));
+  });
+  return { child, port, log: () => log };
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+}
+
+/** All .htaccess text and the server config: what `headersSetBy` reads to pick headers to compare. */
+function projectOf(kase) {
+  const texts = Object.entries(kase.files)
+    .filter(([n]) => n.endsWith('.htaccess'))
+    .map(([, t]) => t);
+  return { htaccess: [...texts, kase.serverConfig || ''].join('\n') };
+}
+
+async function ask(port, req) {
+  try {
+    return await rawRequest(port, req, req.host === undefined ? 'www.example.com' : req.host);
+  } catch (e) {
+    return { status: 0, headers: {}, body: String(e.message) };
+  }
+}
+
+/** Equal, but a modification-based max-age (ExpiresByType … M60) may tick by a second between the two. */
+function sameAnswer(want, got) {
+  const tick = (o) =>
+    JSON.stringify(o).replace(/max-age=(\d+)/g, (m, n) => `max-age=${Math.round(n / 5)}`);
+  return tick(want) === tick(got);
+}
+
+async function runCase(kase, port, diffs) {
+  const root = mkdtempSync(join(tmpdir(), 'modrewrite-diff-'));
+  const docroot = join(root, 'htdocs');
+  realWorld.writeProject(docroot, {
+    files: kase.files,
+    htaccessPath: '.htaccess',
+    htaccess: kase.files['.htaccess'] ?? '',
+  });
+  const serverConfig = substitute(kase.serverConfig || '', { DOCROOT: docroot });
+  const apache = await launchApache(root, port, apacheConf(root, port, serverConfig));
+  const serve = await startServe(root, serverConfig);
+  const project = projectOf(kase);
+  let same = 0;
+  try {
+    if (apache.error || !serve.port) {
+      const apacheRefused = !!apache.error;
+      const serveRefused = !serve.port;
+      if (apacheRefused !== serveRefused)
+        diffs.push({
+          seed: kase.seed,
+          startup: { apache: apache.error || 'ok', serve: serve.log() || 'ok' },
+        });
+      return { same: apacheRefused === serveRefused ? kase.requests.length : 0 };
+    }
+    for (const req of kase.requests) {
+      const want = realWorld.normaliseRealWorld(await ask(port, req), project);
+      const got = realWorld.normaliseRealWorld(await ask(serve.port, req), project);
+      if (process.env.DIFF_SHOW) console.log(JSON.stringify({ req, apache: want, serve: got }));
+      if (sameAnswer(want, got)) same++;
+      else diffs.push({ seed: kase.seed, req, apache: want, serve: got });
+    }
+  } finally {
+    apache.child.kill('SIGTERM');
+    await new Promise((r) => (apache.child.exitCode !== null ? r() : apache.child.on('exit', r)));
+    await stop(serve.child);
+    if (process.env.DIFF_KEEP) console.log('kept', root);
+    else rmSync(root, { recursive: true, force: true });
+  }
+  return { same };
+}
+
+async function main() {
+  if (process.argv[2]?.endsWith('.json')) return runFile(process.argv[2]);
+  const count = Number(process.argv[2] ?? 20);
+  const first = Number(process.argv[3] ?? 1);
+  const out = process.argv[4] ?? 'diffs.json';
+  let port = 22000 + Math.floor(Math.random() * 2000);
+  const diffs = [];
+  let requests = 0;
+  let same = 0;
+  for (let seed = first; seed < first + count; seed++) {
+    const kase = generateCase(seed);
+    const before = diffs.length;
+    const r = await runCase(kase, ++port, diffs);
+    requests += kase.requests.length;
+    same += r.same;
+    console.log(`seed ${seed}: ${diffs.length - before} differences`);
+  }
+  writeFileSync(out, JSON.stringify(diffs, null, 1));
+  console.log(`${count} cases, ${requests} requests, ${same} identical; differences in ${out}`);
+}
+
+/** One hand-written case (same shape as generateCase's), for minimising: prints both answers. */
+async function runFile(file) {
+  const kase = JSON.parse(readFileSync(file, 'utf8'));
+  const diffs = [];
+  const { same } = await runCase(kase, 22000 + Math.floor(Math.random() * 2000), diffs);
+  for (const d of diffs) console.log(JSON.stringify(d, null, 1));
+  console.log(`${kase.requests.length} requests, ${same} identical`);
+}
+
+if (!process.env.MODREWRITE_NETNS) {
+  const r = spawn(
+    'unshare',
+    [
+      '--net',
+      'sh',
+      '-c',
+      `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`,
+      'sh',
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit', env: { ...process.env, MODREWRITE_NETNS: '1' } },
+  );
+  r.on('exit', (code) => process.exit(code ?? 1));
+} else {
+  await main();
+}
