@@ -4,7 +4,7 @@
  * deflateVaries) is gzip-compressed for a client that accepts gzip, as Debian's Apache does with
  * its deflate.conf (modules/filters/mod_deflate.c deflate_out_filter, 2.4.x).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pako from 'pako';
 
@@ -69,20 +69,14 @@ export function sendCompressed(
     res.end();
     return;
   }
-  const deflate = gzipper((chunk) => res.write(chunk));
   if (body) {
+    const deflate = gzipper((chunk) => res.write(chunk));
     deflate.push(body, true);
     res.end();
     return;
   }
   const file = createReadStream(filename);
-  file.on('data', (chunk) => {
-    deflate.push(chunk as Buffer, false);
-  });
-  file.on('end', () => {
-    deflate.push(new Uint8Array(0), true);
-    res.end();
-  });
+  streamCompressed(res, file);
   file.on('error', (err) => {
     if (res.headersSent) {
       res.destroy(err);
@@ -91,5 +85,31 @@ export function sendCompressed(
     res.removeHeader('Content-Encoding');
     res.removeHeader('ETag');
     onError(err);
+  });
+}
+
+/**
+ * The file's chunks through the compressor to the client, with backpressure: reading pauses while
+ * the socket's buffer is full (a slow client never makes a large file sit in memory), and stops
+ * when the client goes away (the file is closed, nothing more is compressed).
+ */
+function streamCompressed(res: ServerResponse, file: ReadStream): void {
+  let full = false;
+  const deflate = gzipper((chunk) => {
+    if (!res.write(chunk)) full = true;
+  });
+  file.on('data', (chunk) => {
+    deflate.push(chunk as Buffer, false);
+    if (!full) return;
+    full = false;
+    file.pause();
+    res.once('drain', () => file.resume());
+  });
+  file.on('end', () => {
+    deflate.push(new Uint8Array(0), true);
+    res.end();
+  });
+  res.once('close', () => {
+    if (!file.readableEnded) file.destroy();
   });
 }
