@@ -181,13 +181,13 @@ function latin1(v: Buffer | string): string {
 /**
  * responseHeaders straight from undici's raw `[name, value, …]` list: one pass and one object
  * instead of undici's parsed copy and then ours (same result: names in lower case, a repeated
- * field one entry with its array, first-seen order). `reverseFor` is asked only when the response
+ * field one entry with its array, first-seen order). `reverseFor.reverseMaps()` is asked only when the response
  * carries a URL header (Location, Content-Location, URI).
  */
 export function rawResponseHeaders(
   raw: readonly (Buffer | string)[],
   o: ResponseHeaderOptions,
-  reverseFor?: () => readonly ReverseMap[],
+  reverseFor?: { reverseMaps(): readonly ReverseMap[] },
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   let connection: string | string[] | undefined;
@@ -207,7 +207,7 @@ export function rawResponseHeaders(
   }
   if (connection !== undefined)
     for (const token of connectionTokens({ connection } as IncomingHttpHeaders)) delete out[token];
-  const reverse = urls && reverseFor ? reverseFor() : o.reverse;
+  const reverse = urls && reverseFor ? reverseFor.reverseMaps() : o.reverse;
   if (urls && reverse.length)
     for (const name of ['location', 'content-location', 'uri']) {
       const value = out[name];

@@ -355,6 +355,9 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
     fault(setup, { req, res, next, target: raw }, 'body-consumed', error);
     return;
   }
+  // a request without a body is read to its end now, while the backend works: node:http would
+  // otherwise drain it after the response (req._dump) and wait for its 'end' with one more listener
+  if (body.type === 'none' && !req.readableEnded) req.resume();
   const t = parsed.target;
   const fwd = forwardInfo(setup, req);
   const headers = backendHeaders(setup, req, fwd, t);
@@ -491,7 +494,7 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
     if (status < 200) return true;
     this.started = true;
     this.resumeBody = resume;
-    const out = rawResponseHeaders(raw, this.setup.responseOptions, () => this.reverseMaps());
+    const out = rawResponseHeaders(raw, this.setup.responseOptions, this);
     this.length = declaredLength(out);
     const { res } = this;
     if (statusMessage) res.writeHead(status, statusMessage, out);
@@ -572,7 +575,7 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
   }
 
   /** Computed only for a response that carries a URL header. */
-  private reverseMaps(): readonly ReverseMap[] {
+  reverseMaps(): readonly ReverseMap[] {
     const { reverse } = this.setup.options;
     if (reverse === false) return [];
     if (Array.isArray(reverse)) return reverse as readonly ReverseMap[];

@@ -287,9 +287,11 @@ describe("rawResponseHeaders: straight from undici's raw [name, value, …] Buff
 
   test('the reverse maps are asked for only when a URL header is present', () => {
     const asked: string[] = [];
-    const maps = () => {
-      asked.push('asked');
-      return [{ from: 'http://b/', to: '/front/' }];
+    const maps = {
+      reverseMaps: () => {
+        asked.push('asked');
+        return [{ from: 'http://b/', to: '/front/' }];
+      },
     };
     expect(rawResponseHeaders(raw('ETag', '"1"'), plain, maps)).toEqual({ etag: '"1"' });
     expect(asked).toEqual([]);
