@@ -8,6 +8,7 @@
 //   serve   : `modrewrite serve` (node:http, no Express)   floor : a minimal node:http + undici Pool proxy (bench/floor-proxy.mjs)
 //   apache  : Apache 2.4 [P] with <Proxy> ProxySet keepalive=On (event MPM), if apache2 is installed
 //   nginx   : nginx proxy_pass with upstream keepalive (the ceiling), if nginx is installed
+//   proxy   : proxy() alone on node:http, no rules (bench/proxy-alone.mjs): serve's proxy part
 // Ports 39230–39249 only (BENCH_PORT_BASE=N: N to N+19). BENCH_BASELINE=<another checkout with dist/ built> adds `rewrite@base`
 // and `serve@base` (the same rows from that checkout) to the same interleaved run;
 // BENCH_ONLY=rewrite,hpm,... keeps only the named rows. Every contender's new backend connections
@@ -115,6 +116,12 @@ add(
 // reference: Express answering by itself (what Express costs before any proxy work)
 add('express', PORT_BASE + 7, node(join(here, 'server.mjs'), 'bare', String(PORT_BASE + 7)));
 add('serve', PORT_BASE + 3, node(...serveArgs(join(here, '../bin/modrewrite.cjs'), PORT_BASE + 3)));
+// proxy() alone on node:http (serve's proxy part without site()): against the floor directly
+add(
+  'proxy',
+  PORT_BASE + 10,
+  node(join(here, 'proxy-alone.mjs'), String(PORT_BASE + 10), String(BACKEND)),
+);
 add(
   'floor',
   PORT_BASE + 4,
@@ -234,6 +241,7 @@ const ratio = (a, b, target) => {
 const PAIRS = [
   ['rewrite', 'hpm', 1.7],
   ['serve', 'floor', 1.0],
+  ['proxy', 'floor'],
   ['serve', 'apache', 1.4],
   ['rewrite', 'rewrite@base'],
   ['serve', 'serve@base'],
@@ -254,6 +262,7 @@ if (by.express && by.rewrite && by.hpm) {
   );
 }
 console.log(ratio('serve', 'floor', 1.0));
+console.log(ratio('proxy', 'floor'));
 console.log(ratio('serve', 'apache', 1.4));
 console.log(ratio('serve', 'nginx'));
 console.log(ratio('rewrite@base', 'hpm'));
