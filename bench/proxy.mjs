@@ -8,7 +8,8 @@
 //   serve   : `modrewrite serve` (node:http, no Express)   floor : a minimal node:http + undici Pool proxy (bench/floor-proxy.mjs)
 //   apache  : Apache 2.4 [P] with <Proxy> ProxySet keepalive=On (event MPM), if apache2 is installed
 //   nginx   : nginx proxy_pass with upstream keepalive (the ceiling), if nginx is installed
-// Ports 39230–39249 only. BENCH_BASELINE=<another checkout with dist/ built> adds `rewrite@base`
+//   proxy   : proxy() alone on node:http, no rules (bench/proxy-alone.mjs): serve's proxy part
+// Ports 39230–39249 only (BENCH_PORT_BASE=N: N to N+19). BENCH_BASELINE=<another checkout with dist/ built> adds `rewrite@base`
 // and `serve@base` (the same rows from that checkout) to the same interleaved run;
 // BENCH_ONLY=rewrite,hpm,... keeps only the named rows. Every contender's new backend connections
 // are counted: a proxy that reuses its keep-alive connections opens a handful, not one per request.
@@ -26,6 +27,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS || 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const CONNECTIONS = 32;
+// another run of this bench on the machine takes the default range: BENCH_PORT_BASE moves it
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE || 39230);
 const tmp = benchTmp('modrewrite-bench-proxy-');
 
 const BASE = process.env.BENCH_BASELINE;
@@ -62,7 +65,7 @@ function loadPair(portA, portB) {
 
 // the backend: a tiny keep-alive JSON app, on CPU 0 with the load generator; it counts the
 // connections it accepted (asked over IPC)
-const BACKEND = 39230;
+const BACKEND = PORT_BASE;
 const backend = launch(0, process.execPath, [
   '-e',
   `let n = 0; require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end(JSON.stringify({ ok: true, url: q.url })); }).on('connection', () => n++).listen(${BACKEND}, '127.0.0.1'); process.on('message', () => process.send(n));`,
@@ -100,16 +103,42 @@ writeFileSync(
   serveConf,
   `RewriteEngine on\nRewriteRule ^(.*)$ http://127.0.0.1:${BACKEND}$1 [P]\n`,
 );
-add('rewrite', 39231, node(join(here, 'server.mjs'), 'proxy-rewrite', '39231', String(BACKEND)));
-add('hpm', 39232, node(join(here, 'server.mjs'), 'proxy-hpm', '39232', String(BACKEND)));
+add(
+  'rewrite',
+  PORT_BASE + 1,
+  node(join(here, 'server.mjs'), 'proxy-rewrite', String(PORT_BASE + 1), String(BACKEND)),
+);
+add(
+  'hpm',
+  PORT_BASE + 2,
+  node(join(here, 'server.mjs'), 'proxy-hpm', String(PORT_BASE + 2), String(BACKEND)),
+);
 // reference: Express answering by itself (what Express costs before any proxy work)
-add('express', 39237, node(join(here, 'server.mjs'), 'bare', '39237'));
-add('serve', 39233, node(...serveArgs(join(here, '../bin/modrewrite.cjs'), 39233)));
-add('floor', 39234, node(join(here, 'floor-proxy.mjs'), '39234', String(BACKEND)));
+add('express', PORT_BASE + 7, node(join(here, 'server.mjs'), 'bare', String(PORT_BASE + 7)));
+add('serve', PORT_BASE + 3, node(...serveArgs(join(here, '../bin/modrewrite.cjs'), PORT_BASE + 3)));
+// proxy() alone on node:http (serve's proxy part without site()): against the floor directly
+add(
+  'proxy',
+  PORT_BASE + 10,
+  node(join(here, 'proxy-alone.mjs'), String(PORT_BASE + 10), String(BACKEND)),
+);
+add(
+  'floor',
+  PORT_BASE + 4,
+  node(join(here, 'floor-proxy.mjs'), String(PORT_BASE + 4), String(BACKEND)),
+);
 if (BASE) {
   const baseServer = join(BASE, 'bench/server.mjs');
-  add('rewrite@base', 39238, node(baseServer, 'proxy-rewrite', '39238', String(BACKEND)));
-  add('serve@base', 39239, node(...serveArgs(join(BASE, 'bin/modrewrite.cjs'), 39239)));
+  add(
+    'rewrite@base',
+    PORT_BASE + 8,
+    node(baseServer, 'proxy-rewrite', String(PORT_BASE + 8), String(BACKEND)),
+  );
+  add(
+    'serve@base',
+    PORT_BASE + 9,
+    node(...serveArgs(join(BASE, 'bin/modrewrite.cjs'), PORT_BASE + 9)),
+  );
 }
 if (existsSync('/usr/sbin/apache2') && wanted('apache')) {
   const root = join(tmp, 'apache');
@@ -119,7 +148,7 @@ if (existsSync('/usr/sbin/apache2') && wanted('apache')) {
     join(root, 'httpd.conf'),
     [
       `ServerRoot "${root}"`,
-      'Listen 127.0.0.1:39235',
+      `Listen 127.0.0.1:${PORT_BASE + 5}`,
       `PidFile "${root}/httpd.pid"`,
       `ErrorLog "${root}/error.log"`,
       'LogLevel warn',
@@ -142,7 +171,7 @@ if (existsSync('/usr/sbin/apache2') && wanted('apache')) {
     ].join('\n') + '\n',
   );
   execFileSync('chmod', ['755', tmp, root]);
-  add('apache', 39235, () =>
+  add('apache', PORT_BASE + 5, () =>
     launch(1, '/usr/sbin/apache2', ['-f', join(root, 'httpd.conf'), '-DFOREGROUND'], {
       env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
     }),
@@ -153,9 +182,9 @@ if (has('nginx') && wanted('nginx')) {
   mkdirSync(root);
   writeFileSync(
     join(root, 'nginx.conf'),
-    `worker_processes 1;\npid ${root}/nginx.pid;\nerror_log ${root}/error.log warn;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  client_body_temp_path ${root}/body; proxy_temp_path ${root}/proxy; fastcgi_temp_path ${root}/fcgi; uwsgi_temp_path ${root}/uwsgi; scgi_temp_path ${root}/scgi;\n  upstream backend { server 127.0.0.1:${BACKEND}; keepalive 64; }\n  server { listen 127.0.0.1:39236; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }\n}\n`,
+    `worker_processes 1;\npid ${root}/nginx.pid;\nerror_log ${root}/error.log warn;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  client_body_temp_path ${root}/body; proxy_temp_path ${root}/proxy; fastcgi_temp_path ${root}/fcgi; uwsgi_temp_path ${root}/uwsgi; scgi_temp_path ${root}/scgi;\n  upstream backend { server 127.0.0.1:${BACKEND}; keepalive 64; }\n  server { listen 127.0.0.1:${PORT_BASE + 6}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }\n}\n`,
   );
-  add('nginx', 39236, () =>
+  add('nginx', PORT_BASE + 6, () =>
     launch(1, 'nginx', ['-c', join(root, 'nginx.conf'), '-g', 'daemon off;']),
   );
 }
@@ -212,6 +241,7 @@ const ratio = (a, b, target) => {
 const PAIRS = [
   ['rewrite', 'hpm', 1.7],
   ['serve', 'floor', 1.0],
+  ['proxy', 'floor'],
   ['serve', 'apache', 1.4],
   ['rewrite', 'rewrite@base'],
   ['serve', 'serve@base'],
@@ -232,6 +262,7 @@ if (by.express && by.rewrite && by.hpm) {
   );
 }
 console.log(ratio('serve', 'floor', 1.0));
+console.log(ratio('proxy', 'floor'));
 console.log(ratio('serve', 'apache', 1.4));
 console.log(ratio('serve', 'nginx'));
 console.log(ratio('rewrite@base', 'hpm'));

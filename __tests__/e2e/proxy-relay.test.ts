@@ -6,7 +6,7 @@
  */
 import express from 'express';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { proxy, rewrite } from '../../lib/index';
 
 const closers: (() => Promise<unknown> | void)[] = [];
@@ -158,5 +158,83 @@ describe('streamed bodies', () => {
     const r = await get(port, '/big');
     expect(r.status).toBe(200);
     expect(r.body).toBe(chunks.join(''));
+  });
+});
+
+describe('client connections and Content-Length bodies', () => {
+  /** A raw client connection to `port`: what it sends, and everything it has received so far. */
+  function rawClient(port: number): { socket: net.Socket; received: () => string } {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => {
+      text += c;
+    });
+    socket.on('error', () => {});
+    closers.push(() => {
+      socket.destroy();
+    });
+    return { socket, received: () => text };
+  }
+
+  /** Polls (bounded, 5 s) until `ok()` holds. */
+  async function until(ok: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 250 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+    if (!ok()) throw new Error(`timed out waiting for ${what}`);
+  }
+
+  const seen: string[] = [];
+  let release: () => void = () => {};
+  let fport = 0;
+  beforeAll(async () => {
+    const backend = http.createServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('slow body'), 100);
+      else if (req.url === '/fast') res.end('fast body');
+      else if (req.url === '/half') {
+        // the declared length is sent in two parts, the second only once released
+        res.writeHead(200, { 'content-length': '10' });
+        res.write('first');
+        release = () => res.end('-last');
+      } else {
+        res.writeHead(200);
+        const t = setInterval(() => res.write(Buffer.alloc(16384)), 5);
+        res.on('close', () => {
+          clearInterval(t);
+          seen.push(`${req.url} closed`);
+        });
+      }
+    });
+    const bport = await listen(backend);
+    const p = proxy({ target: `http://127.0.0.1:${bport}` });
+    closers.push(() => p.close());
+    fport = await listen(http.createServer((req, res) => p(req, res, () => res.end())));
+  });
+
+  test('the first part of a Content-Length body reaches the client before the rest is sent', async () => {
+    const c = rawClient(fport);
+    c.socket.write('GET /half HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => c.received().endsWith('\r\n\r\nfirst'), 'the first part');
+    release();
+    await until(() => c.received().endsWith('first-last'), 'the rest');
+    expect(c.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*content-length: 10\r\n/i);
+  });
+
+  test('a pipelining client: two requests in one write are answered in order on its connection', async () => {
+    const c = rawClient(fport);
+    c.socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => c.received().endsWith('fast body'), 'both answers');
+    expect(c.received().indexOf('slow body')).toBeGreaterThan(0);
+    expect(c.received().indexOf('slow body')).toBeLessThan(c.received().indexOf('fast body'));
+  });
+
+  test('a client that leaves a kept-alive connection after an earlier proxied answer aborts the backend request', async () => {
+    const c = rawClient(fport);
+    c.socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => c.received().endsWith('fast body'), 'the first answer');
+    c.socket.write('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => c.received().length > 20000, 'the endless download');
+    c.socket.destroy();
+    await until(() => seen.includes('/endless closed'), 'the backend request to stop');
+    expect(seen).toContain('/endless closed');
   });
 });

@@ -26,6 +26,8 @@ const NO_TOKENS: ReadonlySet<string> = new Set();
 export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const c = headers.connection;
   if (!c) return NO_TOKENS;
+  const common = commonTokens(c);
+  if (common) return common;
   const out = new Set<string>();
   for (const v of Array.isArray(c) ? c : [c])
     for (const t of v.split(',')) {
@@ -33,6 +35,19 @@ export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<stri
       if (n) out.add(n);
     }
   return out;
+}
+
+/** `Connection: close`'s one token (a field named `close` is dropped too, RFC 9110 7.6.1): shared, never mutated. */
+const CLOSE_TOKEN: ReadonlySet<string> = new Set(['close']);
+
+/**
+ * The tokens of `Connection: keep-alive` (a hop-by-hop name already) or `close`, what nearly every
+ * message carries, without a Set built per message; undefined for any other value.
+ */
+function commonTokens(c: string | string[]): ReadonlySet<string> | undefined {
+  if (typeof c !== 'string' || c.length > 10) return undefined;
+  const v = c.toLowerCase();
+  return v === 'keep-alive' ? NO_TOKENS : v === 'close' ? CLOSE_TOKEN : undefined;
 }
 
 export interface ForwardInfo {
@@ -143,29 +158,93 @@ export interface ResponseHeaderOptions {
 /**
  * The headers the client receives from a backend response, as an object for `res.writeHead`
  * (an object, not a flat list: site()'s Header and other writeHead wrappers read an object).
- * Built in one pass over undici's parsed headers; a repeated field stays one entry with its array.
+ * From a parsed header object; the relay itself uses rawResponseHeaders on undici's raw list.
  */
 export function responseHeaders(
   headers: IncomingHttpHeaders,
   o: ResponseHeaderOptions,
 ): Record<string, string | string[]> {
-  const drop = connectionTokens(headers);
-  const out: Record<string, string | string[]> = {};
+  const raw: string[] = [];
   for (const name in headers) {
-    let value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || (drop.size && drop.has(name))) continue;
-    if (name === 'location' || name === 'content-location' || name === 'uri') {
-      if (o.reverse.length && typeof value === 'string') value = mapUrl(value, o.reverse);
-    } else if (name === 'set-cookie') {
-      if (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)
-        value = (Array.isArray(value) ? value : [value]).map((c) => mapCookie(c, o));
-    }
-    out[name] = value;
+    const value = headers[name];
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) raw.push(name, one);
   }
+  return rawResponseHeaders(raw, o);
+}
+
+/** A raw header name or value (undici hands Buffers) as the string parseHeaders would make of it. */
+function latin1(v: Buffer | string): string {
+  return typeof v === 'string' ? v : v.toString('latin1');
+}
+
+/**
+ * responseHeaders straight from undici's raw `[name, value, …]` list: one pass and one object
+ * instead of undici's parsed copy and then ours (same result: names in lower case, a repeated
+ * field one entry with its array, first-seen order). `reverseFor.reverseMaps()` is asked only when the response
+ * carries a URL header (Location, Content-Location, URI).
+ */
+export function rawResponseHeaders(
+  raw: readonly (Buffer | string)[],
+  o: ResponseHeaderOptions,
+  reverseFor?: { reverseMaps(): readonly ReverseMap[] },
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  let connection: string | string[] | undefined;
+  let trailer: string | string[] | undefined;
+  let urls = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = latin1(raw[i]).toLowerCase();
+    const value = latin1(raw[i + 1]);
+    if (name === 'connection') connection = addValue(connection, value);
+    else if (name === 'trailer') trailer = addValue(trailer, value);
+    // `__proto__` is never forwarded (assigning it to the parsed copy was a no-op before)
+    else if (!HOP_BY_HOP.has(name) && name !== '__proto__') {
+      const prev = Object.hasOwn(out, name) ? out[name] : undefined;
+      out[name] = addValue(prev, value);
+      if (name === 'location' || name === 'content-location' || name === 'uri') urls = true;
+    }
+  }
+  if (connection !== undefined)
+    for (const token of connectionTokens({ connection } as IncomingHttpHeaders)) delete out[token];
+  const reverse = urls && reverseFor ? reverseFor.reverseMaps() : o.reverse;
+  if (urls && reverse.length)
+    for (const name of ['location', 'content-location', 'uri']) {
+      const value = out[name];
+      if (typeof value === 'string') out[name] = mapUrl(value, reverse);
+    }
+  const cookies = out['set-cookie'];
+  if (
+    cookies !== undefined &&
+    (Object.keys(o.cookieDomain).length || Object.keys(o.cookiePath).length)
+  )
+    out['set-cookie'] = (Array.isArray(cookies) ? cookies : [cookies]).map((c) => mapCookie(c, o));
   if (o.via)
     out.via = [...(out.via ? [String(out.via)] : []), `${o.httpVersion} ${o.via}`].join(', ');
   // a declared trailer is only meaningful when it is sent: the proxy forwards trailers itself
-  if (headers.trailer) out.trailer = headers.trailer;
+  if (trailer !== undefined) out.trailer = trailer;
+  return out;
+}
+
+/** A field seen once is a string, seen again an array (as undici's parseHeaders makes them). */
+function addValue(prev: string | string[] | undefined, value: string): string | string[] {
+  if (prev === undefined) return value;
+  if (typeof prev === 'string') return [prev, value];
+  prev.push(value);
+  return prev;
+}
+
+/** Trailers from undici's raw list, for `res.addTrailers` (undefined when there are none). */
+export function rawTrailers(
+  raw: readonly (Buffer | string)[] | null,
+): Record<string, string | string[]> | undefined {
+  if (!raw || raw.length < 2) return undefined;
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = latin1(raw[i]).toLowerCase();
+    if (name === '__proto__') continue;
+    out[name] = addValue(Object.hasOwn(out, name) ? out[name] : undefined, latin1(raw[i + 1]));
+  }
   return out;
 }
 

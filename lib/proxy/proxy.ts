@@ -26,8 +26,9 @@ import {
   type FaultKind,
 } from './faults.js';
 import {
+  rawResponseHeaders,
+  rawTrailers,
   requestHeaders,
-  responseHeaders,
   type ForwardInfo,
   type ResponseHeaderOptions,
   type ReverseMap,
@@ -354,6 +355,9 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
     fault(setup, { req, res, next, target: raw }, 'body-consumed', error);
     return;
   }
+  // a request without a body is read to its end now, while the backend works: node:http would
+  // otherwise drain it after the response (req._dump) and wait for its 'end' with one more listener
+  if (body.type === 'none' && !req.readableEnded) req.resume();
   const t = parsed.target;
   const fwd = forwardInfo(setup, req);
   const headers = backendHeaders(setup, req, fwd, t);
@@ -378,37 +382,55 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
   }
 }
 
-/** The relay a response is being answered by (see onClientClose). */
+/** The relay answering on a client connection (one per connection: see watchClient). */
 const kRelay = Symbol('modrewrite.proxyRelay');
 
+type Watched = { [kRelay]?: { clientClosed(): void } | null };
+
 /**
- * One `close` listener for every response (no closure per request): the client went away before
- * the answer was complete, so the backend request stops too.
+ * The client went away before the answer was complete: the backend request stops too. One
+ * `close` listener per client connection, registered with its first proxied request (a listener
+ * per response cost an add and a remove on every request, a visible share under Express).
  */
-function onClientClose(this: ServerResponse & { [kRelay]?: ResponseRelay<never, never> }): void {
+function onClientClose(this: Watched): void {
   this[kRelay]?.clientClosed();
 }
 
-type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
+/** "Content-Length: N" of a response, or -1 (absent, repeated, not a number). */
+function declaredLength(out: Record<string, string | string[]>): number {
+  const v = out['content-length'];
+  return typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : -1;
+}
 
 /**
  * The backend's response to the client: headers mapped (ProxyPassReverse, cookies, Via), body
  * streamed with backpressure, trailers kept; a client that leaves aborts the backend request, and
  * a fault after the headers went out cuts the connection (a truncated body must not look whole).
  * It is also the exchange a fault is answered from (req, res, next, target).
+ *
+ * It speaks undici's dispatch-handler hooks of the core (onConnect, onHeaders, onData, onComplete,
+ * onError): the newer controller API is a wrapper undici puts around them, which cost a wrapper,
+ * a controller and a parsed copy of the headers and of the (empty) trailers per request.
  */
 class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
   implements Dispatcher.DispatchHandler
 {
-  private controller?: Controller;
+  private abortRequest?: (err?: Error) => void;
+  private resumeBody?: () => void;
+  private paused = false;
   private started = false;
   private finished = false;
+  /** Where the relay is registered for the client's close: the socket, or the response itself. */
+  private watching?: Watched;
   /**
-   * The first body chunk, held until the end of the tick: a small response (one chunk, then the
-   * end, in the same parse) goes out with one res.end(chunk) instead of write() + end().
+   * The first body chunk, held so that a small response goes out with one res.end(chunk) instead
+   * of write() + end(): held until onComplete when it is the whole declared Content-Length (undici
+   * completes the message in the same parse), else until the end of the tick (chunked framing).
    */
   private held?: Buffer;
   private wroteBody = false;
+  /** The declared Content-Length (-1: none). */
+  private length = -1;
 
   constructor(
     private readonly setup: ProxySetup<Req, Res>,
@@ -419,8 +441,26 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
     private readonly fwd: ForwardInfo,
     private readonly t: ParsedTarget,
   ) {
-    (res as Res & { [kRelay]?: unknown })[kRelay] = this;
+    this.watchClient();
+  }
+
+  /**
+   * Registers for the client's close: on the connection, whose one listener serves every request
+   * it carries; on the response itself when the connection already has a relay in flight (a
+   * pipelining client) or is not an HTTP/1 socket.
+   */
+  private watchClient(): void {
+    const socket = this.req.socket as (IncomingMessage['socket'] & Watched) | null;
+    if (socket && this.req.httpVersionMajor === 1 && !socket.destroyed && !socket[kRelay]) {
+      if (socket[kRelay] === undefined) socket.on('close', onClientClose);
+      socket[kRelay] = this;
+      this.watching = socket;
+      return;
+    }
+    const res = this.res as Res & Watched;
+    res[kRelay] = this;
     res.on('close', onClientClose);
+    this.watching = res;
   }
 
   clientClosed(): void {
@@ -428,7 +468,7 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
     this.finished = true;
     this.held = undefined;
     this.detach();
-    this.controller?.abort(new Error('client closed the connection'));
+    this.abortRequest?.(new Error('client closed the connection'));
   }
 
   done(): void {
@@ -437,71 +477,79 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
   }
 
   private detach(): void {
-    const res = this.res as Res & { [kRelay]?: unknown };
-    if (res[kRelay] === this) res[kRelay] = undefined;
-    res.off('close', onClientClose);
+    const w = this.watching;
+    if (!w) return;
+    this.watching = undefined;
+    if (w[kRelay] === this) w[kRelay] = null;
+    if (w === (this.res as unknown)) this.res.off('close', onClientClose);
   }
 
-  onRequestStart(c: Controller): void {
-    this.controller = c;
-    if (this.finished) c.abort(new Error('client closed the connection'));
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortRequest = abort;
+    if (this.finished) abort(new Error('client closed the connection'));
   }
 
-  onResponseStart(
-    _c: unknown,
-    status: number,
-    h: Record<string, string | string[] | undefined>,
-    statusMessage?: string,
-  ): void {
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusMessage: string): boolean {
     // 100 Continue and other interim answers stay between us and the backend
-    if (status < 200) return;
+    if (status < 200) return true;
     this.started = true;
-    const needsReverse = !!(h.location || h['content-location'] || h.uri);
-    const out = responseHeaders(
-      h,
-      needsReverse
-        ? { ...this.setup.responseOptions, reverse: this.reverseMaps() }
-        : this.setup.responseOptions,
-    );
+    this.resumeBody = resume;
+    const out = rawResponseHeaders(raw, this.setup.responseOptions, this);
+    this.length = declaredLength(out);
     const { res } = this;
     if (statusMessage) res.writeHead(status, statusMessage, out);
     else res.writeHead(status, out);
+    return !this.paused;
   }
 
-  onResponseData(c: Controller, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     if (!this.wroteBody && this.held === undefined) {
-      this.held = chunk;
-      process.nextTick(flushHeld, this, c);
-      return;
+      if (chunk.length === this.length) {
+        this.held = chunk;
+        return true;
+      }
+      if (this.length < 0) {
+        this.held = chunk;
+        process.nextTick(flushHeld, this);
+        return true;
+      }
     }
-    this.flush(c);
-    this.write(c, chunk);
+    this.flush();
+    this.write(chunk);
+    return !this.paused;
   }
 
   /** The held first chunk goes out (the response continues past this tick). */
-  flush(c: Controller): void {
+  flush(): void {
     const held = this.held;
     if (held === undefined) return;
     this.held = undefined;
-    this.write(c, held);
+    this.write(held);
   }
 
-  private write(c: Controller, chunk: Buffer): void {
+  private write(chunk: Buffer): void {
     this.wroteBody = true;
     const { res } = this;
     if (!res.write(chunk)) {
-      c.pause();
-      res.once('drain', () => c.resume());
+      this.paused = true;
+      res.once('drain', () => this.resume());
     }
   }
 
-  onResponseEnd(_c: unknown, trailers: Record<string, string | string[] | undefined>): void {
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.resumeBody?.();
+  }
+
+  onComplete(raw: Buffer[] | string[] | null): void {
     this.done();
     const { res } = this;
     const held = this.held;
     this.held = undefined;
     this.wroteBody = true;
-    if (trailers && Object.keys(trailers).length && res.hasHeader('trailer')) {
+    const trailers = rawTrailers(raw);
+    if (trailers && res.hasHeader('trailer')) {
       if (held !== undefined) res.write(held);
       res.addTrailers(trailers as Record<string, string>);
       res.end();
@@ -509,7 +557,7 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
     else res.end();
   }
 
-  onResponseError(_c: unknown, err: Error): void {
+  onError(err: Error): void {
     const clientGone = this.finished;
     this.done();
     // a held chunk of a response that failed after it is dropped with the connection below
@@ -527,7 +575,7 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
   }
 
   /** Computed only for a response that carries a URL header. */
-  private reverseMaps(): readonly ReverseMap[] {
+  reverseMaps(): readonly ReverseMap[] {
     const { reverse } = this.setup.options;
     if (reverse === false) return [];
     if (Array.isArray(reverse)) return reverse as readonly ReverseMap[];
@@ -536,8 +584,8 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
   }
 }
 
-function flushHeld(relay: ResponseRelay<never, never>, c: Controller): void {
-  relay.flush(c);
+function flushHeld(relay: ResponseRelay<never, never>): void {
+  relay.flush();
 }
 
 /** `server.on('upgrade', p.upgrade)`: the handshake to `target` or `hand.target`, then piped. */

@@ -7,6 +7,8 @@ import type { IncomingMessage } from 'node:http';
 import {
   connectionTokens,
   mapUrl,
+  rawResponseHeaders,
+  rawTrailers,
   requestHeaders,
   responseHeaders,
   type ForwardInfo,
@@ -17,6 +19,9 @@ import {
 test.each<[string | string[] | undefined, string[]]>([
   [undefined, []],
   ['close', ['close']],
+  ['Close', ['close']],
+  ['keep-alive', []],
+  ['Keep-Alive', []],
   ['Keep-Alive, X-Private ,, ', ['keep-alive', 'x-private']],
   [
     ['a', 'B, c'],
@@ -214,5 +219,96 @@ describe('responseHeaders: the object res.writeHead gets', () => {
     ],
   ])('%s', (_name, headers, o, expected) => {
     expect(responseHeaders(headers, { ...plain, ...o })).toEqual(expected);
+  });
+});
+
+describe("rawResponseHeaders: straight from undici's raw [name, value, …] Buffers", () => {
+  const plain: ResponseHeaderOptions = {
+    ...response,
+    reverse: [],
+    cookieDomain: {},
+    cookiePath: {},
+  };
+  const raw = (...pairs: string[]): Buffer[] => pairs.map((p) => Buffer.from(p, 'latin1'));
+  test.each<[string, Buffer[], Partial<ResponseHeaderOptions>, unknown]>([
+    [
+      'names in lower case, a repeated field one entry with its array, first-seen order',
+      raw('Set-Cookie', 'a=1', 'Content-Type', 'text/plain', 'SET-COOKIE', 'b=2', 'X-A', 'é'),
+      {},
+      { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain', 'x-a': 'é' },
+    ],
+    [
+      'Connection-listed and hop-by-hop out; Trailer kept last; Via appended in place',
+      raw(
+        'Via',
+        '1.1 b',
+        'Trailer',
+        'x-sum',
+        'X-Hop',
+        '1',
+        'Connection',
+        'X-Hop',
+        'Keep-Alive',
+        't=5',
+        'A',
+        'b',
+      ),
+      { via: 'front' },
+      { via: '1.1 b, 1.1 front', a: 'b', trailer: 'x-sum' },
+    ],
+    [
+      'Connection: close drops a field named close; __proto__ and Object.prototype names are plain fields or dropped',
+      raw(
+        'Connection',
+        'close',
+        'Close',
+        'x',
+        '__proto__',
+        'p',
+        'constructor',
+        'c',
+        'toString',
+        't',
+      ),
+      {},
+      { constructor: 'c', tostring: 't' },
+    ],
+    [
+      'Location mapped (ProxyPassReverse)',
+      raw('Location', 'http://b:8/x?y', 'Content-Location', 'http://other/z'),
+      { reverse: [{ from: 'http://b:8/', to: 'https://front/' }] },
+      { location: 'https://front/x?y', 'content-location': 'http://other/z' },
+    ],
+  ])('%s', (_name, headers, o, expected) => {
+    const out = rawResponseHeaders(headers, { ...plain, ...o });
+    expect(out).toEqual(expected);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+
+  test('the reverse maps are asked for only when a URL header is present', () => {
+    const asked: string[] = [];
+    const maps = {
+      reverseMaps: () => {
+        asked.push('asked');
+        return [{ from: 'http://b/', to: '/front/' }];
+      },
+    };
+    expect(rawResponseHeaders(raw('ETag', '"1"'), plain, maps)).toEqual({ etag: '"1"' });
+    expect(asked).toEqual([]);
+    expect(rawResponseHeaders(raw('Location', 'http://b/p'), plain, maps)).toEqual({
+      location: '/front/p',
+    });
+    expect(asked).toEqual(['asked']);
+  });
+
+  test.each<[Buffer[] | null, unknown]>([
+    [null, undefined],
+    [[], undefined],
+    [
+      raw('X-Sum', '1', 'x-sum', '2', 'Server-Timing', 'a'),
+      { 'x-sum': ['1', '2'], 'server-timing': 'a' },
+    ],
+  ])('rawTrailers(%j) → %j', (trailers, expected) => {
+    expect(rawTrailers(trailers)).toEqual(expected);
   });
 });
