@@ -100,31 +100,18 @@ export function checkSiteOptions(options: unknown): void {
     debugHeaders: 'boolean',
     log: 'function',
   });
-  const vhostPort = (options as { vhostPort?: unknown }).vhostPort;
+  checkSiteValues(options as Record<string, unknown>);
+}
+
+/** site()'s options whose values are not one kind: vhostPort, fileCache, symlinks, htaccess. */
+function checkSiteValues(options: Record<string, unknown>): void {
+  const { vhostPort, symlinks, htaccess, fileCache } = options;
   if (vhostPort !== undefined && !(Number.isInteger(vhostPort) && (vhostPort as number) >= 0))
     throw optionsError(
       'site()',
       `option \`vhostPort\` must be a port number, got ${describeValue(vhostPort)}`,
     );
-  const { symlinks, htaccess, fileCache } = options as {
-    symlinks?: unknown;
-    htaccess?: unknown;
-    fileCache?: unknown;
-  };
-  if (fileCache !== undefined && typeof fileCache !== 'boolean' && !isKind.object(fileCache)) {
-    throw optionsError(
-      'site()',
-      `option \`fileCache\` must be true, false or { maxBytes?, maxFileBytes? }, got ${describeValue(fileCache)}`,
-    );
-  }
-  for (const key of ['maxBytes', 'maxFileBytes'] as const) {
-    const n = isKind.object(fileCache) ? (fileCache as Record<string, unknown>)[key] : undefined;
-    if (n !== undefined && !(typeof n === 'number' && Number.isFinite(n) && n >= 0))
-      throw optionsError(
-        'site()',
-        `option \`fileCache.${key}\` must be a number of bytes (0 or more), got ${describeValue(n)}`,
-      );
-  }
+  checkFileCacheOption(fileCache);
   if (
     symlinks !== undefined &&
     symlinks !== 'inside' &&
@@ -141,5 +128,23 @@ export function checkSiteOptions(options: unknown): void {
       'site()',
       `option \`htaccess\` must be true, false or { fileName?, recheckMs? }, got ${describeValue(htaccess)}`,
     );
+  }
+}
+
+/** `fileCache`: a boolean or `{ maxBytes?, maxFileBytes? }` of byte counts. */
+function checkFileCacheOption(fileCache: unknown): void {
+  if (fileCache !== undefined && typeof fileCache !== 'boolean' && !isKind.object(fileCache)) {
+    throw optionsError(
+      'site()',
+      `option \`fileCache\` must be true, false or { maxBytes?, maxFileBytes? }, got ${describeValue(fileCache)}`,
+    );
+  }
+  for (const key of ['maxBytes', 'maxFileBytes'] as const) {
+    const n = isKind.object(fileCache) ? (fileCache as Record<string, unknown>)[key] : undefined;
+    if (n !== undefined && !(typeof n === 'number' && Number.isFinite(n) && n >= 0))
+      throw optionsError(
+        'site()',
+        `option \`fileCache.${key}\` must be a number of bytes (0 or more), got ${describeValue(n)}`,
+      );
   }
 }

@@ -137,31 +137,7 @@ export function virtualHostSite<
     return { vhost, handler };
   });
   const programs = ownedPrograms(options.config, ruleSet, options.maps);
-  // as Apache, a port no vhost is listed for is the main server's; said once per port, since a
-  // config written for *:80 served on another port is more likely a mistake than a wish
-  const told = new Set<number>();
-  const noVirtualHostFor = (port: number): void => {
-    if (told.has(port)) return;
-    told.add(port);
-    log(
-      `modrewrite: no <VirtualHost> is listed for port ${port}: the main server (${options.root}) answers; serve --vhost-port N / site({ vhostPort }) names the port the vhosts are written for`,
-    );
-  };
-  const byVhost = new Map(candidates.map((c) => [c.vhost, c.handler]));
-  const mainName = options.serverName ?? ruleSet.server?.serverName;
-  const choose = (req: IncomingMessage): H => {
-    const socket = req.socket;
-    const port = options.vhostPort ?? socket?.localPort ?? 0;
-    const query = {
-      ip: localIp(socket?.localAddress),
-      port,
-      host: hostOfRequest(req.url ?? '', req.headers.host),
-    };
-    const chosen = chooseVirtualHost(ruleSet.virtualHosts!, query, mainName);
-    if (chosen) return byVhost.get(chosen)!;
-    noVirtualHostFor(port);
-    return main;
-  };
+  const choose = chooser(options, ruleSet, candidates, main, log);
   const middleware = (req: Req, res: Res, next?: Next): void => choose(req)(req, res, next);
   const upgrade: H['upgrade'] = (req, socket, head, next) =>
     choose(req).upgrade(req, socket, head, next);
@@ -177,4 +153,42 @@ export function virtualHostSite<
 function localIp(address: string | undefined): string {
   const a = (address ?? '').toLowerCase();
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/**
+ * The handler a request goes to: the vhost vhost.c would choose for its local address, port and
+ * host, else the main server. As Apache, a port no vhost is listed for is the main server's; said
+ * once per port, since a config written for *:80 served on another port is more likely a mistake
+ * than a wish.
+ */
+function chooser<H>(
+  options: VirtualHostOptions,
+  ruleSet: RuleSet,
+  candidates: readonly Candidate<H>[],
+  main: H,
+  log: (m: string) => void,
+): (req: IncomingMessage) => H {
+  const told = new Set<number>();
+  const noVirtualHostFor = (port: number): void => {
+    if (told.has(port)) return;
+    told.add(port);
+    log(
+      `modrewrite: no <VirtualHost> is listed for port ${port}: the main server (${options.root}) answers; serve --vhost-port N / site({ vhostPort }) names the port the vhosts are written for`,
+    );
+  };
+  const byVhost = new Map(candidates.map((c) => [c.vhost, c.handler]));
+  const mainName = options.serverName ?? ruleSet.server?.serverName;
+  return (req) => {
+    const socket = req.socket;
+    const port = options.vhostPort ?? socket?.localPort ?? 0;
+    const query = {
+      ip: localIp(socket?.localAddress),
+      port,
+      host: hostOfRequest(req.url ?? '', req.headers.host),
+    };
+    const chosen = chooseVirtualHost(ruleSet.virtualHosts!, query, mainName);
+    if (chosen) return byVhost.get(chosen)!;
+    noVirtualHostFor(port);
+    return main;
+  };
 }
