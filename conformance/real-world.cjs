@@ -5,6 +5,31 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+/** /etc/apache2/mods-enabled/ of a fresh Debian apache2 2.4.71 install, then the three added. */
+const DEBIAN_MODULES = [
+  'mpm_event',
+  'access_compat',
+  'alias',
+  'auth_basic',
+  'authn_core',
+  'authn_file',
+  'authz_core',
+  'authz_host',
+  'authz_user',
+  'autoindex',
+  'deflate',
+  'dir',
+  'env',
+  'filter',
+  'mime',
+  'negotiation',
+  'reqtimeout',
+  'setenvif',
+  'status',
+];
+/** What every real-world recording loads besides Debian's set (issue 12). */
+const ADDED_MODULES = ['rewrite', 'headers', 'expires'];
+
 /**
  * The DirectoryIndex of Debian's mods-available/dir.conf (enabled on a fresh apache2 install).
  * The recorder reads the real file through `Include`; the scorer gives modrewrite the same list.
@@ -113,6 +138,8 @@ function isProtecting(project, req) {
 }
 
 module.exports = {
+  DEBIAN_MODULES,
+  ADDED_MODULES,
   DEBIAN_DIRECTORY_INDEX,
   DOCROOT_OPTIONS,
   writeProject,

@@ -6,7 +6,7 @@
 // fresh Debian apache2 install enables (mods-enabled/, with each module's .conf as a2enmod links
 // it) plus rewrite, headers and expires; no PHP, so .php files are plain files to Apache.
 // Usage: node conformance/record-real-world.mjs [name-filter]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -15,37 +15,17 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
+const { inPrivateNetwork } = require('./netns.cjs');
 const { launchApache, rawRequest } = require('./harness.cjs');
 const {
   writeProject,
   normaliseRealWorld,
   isProtecting,
   DOCROOT_OPTIONS,
+  DEBIAN_MODULES,
+  ADDED_MODULES,
 } = require('./real-world.cjs');
 
-/** /etc/apache2/mods-enabled/ of a fresh Debian apache2 2.4.71 install, then the three added. */
-const DEBIAN_MODULES = [
-  'mpm_event',
-  'access_compat',
-  'alias',
-  'auth_basic',
-  'authn_core',
-  'authn_file',
-  'authz_core',
-  'authz_host',
-  'authz_user',
-  'autoindex',
-  'deflate',
-  'dir',
-  'env',
-  'filter',
-  'mime',
-  'negotiation',
-  'reqtimeout',
-  'setenvif',
-  'status',
-];
-const ADDED_MODULES = ['rewrite', 'headers', 'expires'];
 const AVAILABLE = '/etc/apache2/mods-available';
 
 function conf(root, port) {
@@ -129,21 +109,5 @@ async function main() {
   console.log(`recorded ${total} requests from ${version}`);
 }
 
-if (!process.env.MODREWRITE_NETNS) {
-  // re-run inside a private network namespace with only loopback up
-  const r = spawn(
-    'unshare',
-    [
-      '--net',
-      'sh',
-      '-c',
-      `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`,
-      'sh',
-      ...process.argv.slice(2),
-    ],
-    { stdio: 'inherit', env: { ...process.env, MODREWRITE_NETNS: '1' } },
-  );
-  r.on('exit', (code) => process.exit(code ?? 1));
-} else {
-  await main();
-}
+// rules can name hosts: Apache runs in a private network namespace with only loopback up
+await inPrivateNetwork(fileURLToPath(import.meta.url), main);

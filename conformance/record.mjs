@@ -4,7 +4,7 @@
 // `apache2 -f <own conf> -X` on a loopback port with a private temporary ServerRoot (never the
 // system service), inside a private network namespace (only `lo`), so no rule can make Apache
 // look up or reach another host. Writes each case's `expect` back into conformance/cases/*.json.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
+const { inPrivateNetwork } = require('./netns.cjs');
 const {
   launchApache,
   writeFixtures,
@@ -197,24 +198,5 @@ async function main() {
   console.log(`recorded ${total} requests from ${version}`);
 }
 
-if (!process.env.MODREWRITE_NETNS) {
-  // re-run inside a private network namespace with only loopback up
-  const r = spawn(
-    'unshare',
-    [
-      '--net',
-      'sh',
-      '-c',
-      `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`,
-      'sh',
-      ...process.argv.slice(2),
-    ],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, MODREWRITE_NETNS: '1' },
-    },
-  );
-  r.on('exit', (code) => process.exit(code ?? 1));
-} else {
-  await main();
-}
+// rules can name hosts: Apache runs in a private network namespace with only loopback up
+await inPrivateNetwork(fileURLToPath(import.meta.url), main);

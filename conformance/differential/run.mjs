@@ -19,31 +19,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const { launchApache, rawRequest, substitute } = require('../harness.cjs');
 const realWorld = require('../real-world.cjs');
+const { inPrivateNetwork } = require('../netns.cjs');
 
-const DEBIAN_MODULES = [
-  'mpm_event',
-  'access_compat',
-  'alias',
-  'auth_basic',
-  'authn_core',
-  'authn_file',
-  'authz_core',
-  'authz_host',
-  'authz_user',
-  'autoindex',
-  'deflate',
-  'dir',
-  'env',
-  'filter',
-  'mime',
-  'negotiation',
-  'reqtimeout',
-  'setenvif',
-  'status',
-  'rewrite',
-  'headers',
-  'expires',
-];
+// the real-world recorder's module set: Debian's default modules plus rewrite, headers, expires
+const DEBIAN_MODULES = [...realWorld.DEBIAN_MODULES, ...realWorld.ADDED_MODULES];
 const AVAILABLE = '/etc/apache2/mods-available';
 const bin = join(here, '../../bin/modrewrite.cjs');
 
@@ -209,20 +188,5 @@ async function runFile(file) {
   console.log(`${kase.requests.length} requests, ${same} identical`);
 }
 
-if (!process.env.MODREWRITE_NETNS) {
-  const r = spawn(
-    'unshare',
-    [
-      '--net',
-      'sh',
-      '-c',
-      `ip link set lo up && exec "${process.execPath}" "${fileURLToPath(import.meta.url)}" "$@"`,
-      'sh',
-      ...process.argv.slice(2),
-    ],
-    { stdio: 'inherit', env: { ...process.env, MODREWRITE_NETNS: '1' } },
-  );
-  r.on('exit', (code) => process.exit(code ?? 1));
-} else {
-  await main();
-}
+// rules can name hosts: Apache runs in a private network namespace with only loopback up
+await inPrivateNetwork(fileURLToPath(import.meta.url), main);
