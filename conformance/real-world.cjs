@@ -43,6 +43,49 @@ const DEBIAN_DIRECTORY_INDEX = 'index.html index.cgi index.pl index.php index.xh
  */
 const DOCROOT_OPTIONS = 'Options Indexes FollowSymLinks';
 
+/**
+ * The Apache configuration every real-world recording runs (record-real-world.mjs, and the
+ * differential runner with its own `extra` server lines): Debian's enabled modules with their own
+ * .conf files as a2enmod links them, and the parts of Debian's apache2.conf that decide responses.
+ */
+function debianApacheConf(root, port, extra) {
+  const available = '/etc/apache2/mods-available';
+  const docroot = path.join(root, 'htdocs');
+  const modules = [...DEBIAN_MODULES, ...ADDED_MODULES];
+  const lines = [
+    `ServerRoot "${root}"`,
+    `Listen 127.0.0.1:${port}`,
+    `PidFile "${root}/httpd.pid"`,
+    `ErrorLog "${root}/error.log"`,
+    'LogLevel warn rewrite:trace3',
+    ...modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+    ...modules
+      .filter((m) => fs.existsSync(`${available}/${m}.conf`))
+      .map((m) => `Include ${available}/${m}.conf`),
+    'User www-data',
+    'Group www-data',
+    'ServerName localhost',
+    `Mutex file:${root} default`,
+    'AccessFileName .htaccess',
+    '<FilesMatch "^\\.ht">',
+    '  Require all denied',
+    '</FilesMatch>',
+    '<Directory />',
+    '  Options FollowSymLinks',
+    '  AllowOverride None',
+    '  Require all denied',
+    '</Directory>',
+    `DocumentRoot "${docroot}"`,
+    `<Directory "${docroot}">`,
+    `  ${DOCROOT_OPTIONS}`,
+    '  AllowOverride All',
+    '  Require all granted',
+    '</Directory>',
+  ];
+  if (extra !== undefined) lines.push(extra);
+  return lines.join('\n') + '\n';
+}
+
 /** Writes a project's fixtures and its .htaccess under `docroot`. */
 function writeProject(docroot, project) {
   fs.mkdirSync(docroot, { recursive: true });
@@ -138,6 +181,7 @@ function isProtecting(project, req) {
 }
 
 module.exports = {
+  debianApacheConf,
   DEBIAN_MODULES,
   ADDED_MODULES,
   DEBIAN_DIRECTORY_INDEX,

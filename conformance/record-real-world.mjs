@@ -7,7 +7,7 @@
 // it) plus rewrite, headers and expires; no PHP, so .php files are plain files to Apache.
 // Usage: node conformance/record-real-world.mjs [name-filter]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -21,54 +21,11 @@ const {
   writeProject,
   normaliseRealWorld,
   isProtecting,
-  DOCROOT_OPTIONS,
-  DEBIAN_MODULES,
-  ADDED_MODULES,
+  debianApacheConf,
 } = require('./real-world.cjs');
 
-const AVAILABLE = '/etc/apache2/mods-available';
-
-function conf(root, port) {
-  const docroot = join(root, 'htdocs');
-  const modules = [...DEBIAN_MODULES, ...ADDED_MODULES];
-  return (
-    [
-      `ServerRoot "${root}"`,
-      `Listen 127.0.0.1:${port}`,
-      `PidFile "${root}/httpd.pid"`,
-      `ErrorLog "${root}/error.log"`,
-      'LogLevel warn rewrite:trace3',
-      ...modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
-      // each module's own configuration, as a2enmod links it into mods-enabled/
-      ...modules
-        .filter((m) => existsSync(`${AVAILABLE}/${m}.conf`))
-        .map((m) => `Include ${AVAILABLE}/${m}.conf`),
-      'User www-data',
-      'Group www-data',
-      'ServerName localhost',
-      `Mutex file:${root} default`,
-      // the parts of Debian's apache2.conf that decide responses
-      'AccessFileName .htaccess',
-      '<FilesMatch "^\\.ht">',
-      '  Require all denied',
-      '</FilesMatch>',
-      '<Directory />',
-      '  Options FollowSymLinks',
-      '  AllowOverride None',
-      '  Require all denied',
-      '</Directory>',
-      `DocumentRoot "${docroot}"`,
-      `<Directory "${docroot}">`,
-      `  ${DOCROOT_OPTIONS}`,
-      '  AllowOverride All',
-      '  Require all granted',
-      '</Directory>',
-    ].join('\n') + '\n'
-  );
-}
-
 function startApache(root, port) {
-  return launchApache(root, port, conf(root, port));
+  return launchApache(root, port, debianApacheConf(root, port));
 }
 
 async function main() {

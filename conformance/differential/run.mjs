@@ -8,7 +8,7 @@
 // expires) and its <Directory> configuration; serve gets the same through --config. Everything runs
 // inside a private network namespace (only `lo`), like the recorders.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -21,47 +21,7 @@ const { launchApache, rawRequest, substitute } = require('../harness.cjs');
 const realWorld = require('../real-world.cjs');
 const { inPrivateNetwork } = require('../netns.cjs');
 
-// the real-world recorder's module set: Debian's default modules plus rewrite, headers, expires
-const DEBIAN_MODULES = [...realWorld.DEBIAN_MODULES, ...realWorld.ADDED_MODULES];
-const AVAILABLE = '/etc/apache2/mods-available';
 const bin = join(here, '../../bin/modrewrite.cjs');
-
-function apacheConf(root, port, serverConfig) {
-  const docroot = join(root, 'htdocs');
-  return (
-    [
-      `ServerRoot "${root}"`,
-      `Listen 127.0.0.1:${port}`,
-      `PidFile "${root}/httpd.pid"`,
-      `ErrorLog "${root}/error.log"`,
-      'LogLevel warn rewrite:trace3',
-      ...DEBIAN_MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
-      ...DEBIAN_MODULES.filter((m) => existsSync(`${AVAILABLE}/${m}.conf`)).map(
-        (m) => `Include ${AVAILABLE}/${m}.conf`,
-      ),
-      'User www-data',
-      'Group www-data',
-      'ServerName localhost',
-      `Mutex file:${root} default`,
-      'AccessFileName .htaccess',
-      '<FilesMatch "^\\.ht">',
-      '  Require all denied',
-      '</FilesMatch>',
-      '<Directory />',
-      '  Options FollowSymLinks',
-      '  AllowOverride None',
-      '  Require all denied',
-      '</Directory>',
-      `DocumentRoot "${docroot}"`,
-      `<Directory "${docroot}">`,
-      `  ${realWorld.DOCROOT_OPTIONS}`,
-      '  AllowOverride All',
-      '  Require all granted',
-      '</Directory>',
-      serverConfig,
-    ].join('\n') + '\n'
-  );
-}
 
 async function startServe(root, serverConfig) {
   const docroot = join(root, 'htdocs');
@@ -126,7 +86,11 @@ async function runCase(kase, port, diffs) {
     htaccess: kase.files['.htaccess'] ?? '',
   });
   const serverConfig = substitute(kase.serverConfig || '', { DOCROOT: docroot });
-  const apache = await launchApache(root, port, apacheConf(root, port, serverConfig));
+  const apache = await launchApache(
+    root,
+    port,
+    realWorld.debianApacheConf(root, port, serverConfig),
+  );
   const serve = await startServe(root, serverConfig);
   const project = projectOf(kase);
   let same = 0;
