@@ -146,12 +146,20 @@ export function applyEffects(
   if (effects.cookies.length) checkHeader('Set-Cookie', effects.cookies);
   if (effects.contentType) checkHeader('Content-Type', effects.contentType);
   if (which.vary) appendVary(res, effects.vary);
-  if (effects.cookies.length) {
-    const prev = res.getHeader('Set-Cookie');
-    const kept = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
-    res.setHeader('Set-Cookie', [...kept, ...effects.cookies]);
-  }
+  addCookies(res, effects.cookies);
   if (effects.contentType) forceContentType(res, effects.contentType);
+}
+
+/**
+ * [CO]'s cookies, checked, after any Set-Cookie the app set before: Apache adds them to
+ * err_headers_out, so they join the other modules' cookies rather than replace them.
+ */
+export function addCookies(res: ServerResponse, cookies: readonly string[]): void {
+  if (!cookies.length) return;
+  checkHeader('Set-Cookie', cookies);
+  const prev = res.getHeader('Set-Cookie');
+  const kept = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
+  res.setHeader('Set-Cookie', [...kept, ...cookies]);
 }
 
 /** `res.setHeader` after checkHeader. */

@@ -12,6 +12,7 @@ import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import {
+  addCookies,
   answerSafely,
   appendVary,
   checkHeader,
@@ -151,9 +152,8 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     const { acc } = r;
     if (acc.env.size)
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
-    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (acc.contentType) checkHeader('Content-Type', acc.contentType);
-    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    addCookies(res, acc.cookies);
     if (answeredBodyLimit(this.config, req, res, r)) return;
     if (r.type === 'redirect') {
       // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would

@@ -19,9 +19,9 @@ import { checkSiteOptions } from '../http/check-options.js';
 import { checkRulesInput, loadRules, ownedPrograms } from '../http/load-rules.js';
 import { compileTrust, requestView } from '../http/request-view.js';
 import {
+  addCookies,
   answerSafely,
   appendVary,
-  checkHeader,
   forceContentType,
   isValidHeaderValue,
   sendFailure,
@@ -334,9 +334,8 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // only when there is something to tell: a new property on every request costs (hidden class)
     if (acc.env.size || acc.internalRedirects)
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
-    if (acc.cookies.length) checkHeader('Set-Cookie', acc.cookies);
     if (options.debugHeaders) debugHeaders(res, r);
-    if (acc.cookies.length) res.setHeader('Set-Cookie', acc.cookies);
+    addCookies(res, acc.cookies);
   }
 
   /** The default handler's turn: a handler, mod_dir's index, the app (fallthrough) or the file. */
