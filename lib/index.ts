@@ -14,6 +14,7 @@ export type {
   SiteRewriteInfo,
 } from './http/types.js';
 export { site } from './site/site.js';
+export type { SiteHandler } from './site/virtual-hosts.js';
 export type { SiteOptions, SiteRequest } from './site/site.js';
 export { answerClientErrors } from './site/client-error.js';
 export { htaccess } from './site/htaccess.js';

@@ -43,7 +43,7 @@ import { checkMapTimeout } from '../engine/budget.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { directoryWalk } from './directory-walk.js';
-import { virtualHostConfig, virtualHostSite } from './virtual-hosts.js';
+import { virtualHostConfig, virtualHostSite, type SiteHandler } from './virtual-hosts.js';
 import { DirCache, dotSegment, realpathOf, resolveRoots, underRoot } from './paths.js';
 import {
   fileSettingsFor,
@@ -156,17 +156,7 @@ export interface SiteOptions<
 export function site<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
->(
-  options: SiteOptions<Req, Res>,
-): ((req: Req, res: Res, next?: Next) => void) & {
-  upgrade: (
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
-  ) => void;
-  close: () => void;
-} {
+>(options: SiteOptions<Req, Res>): SiteHandler<Req, Res> {
   // <VirtualHost> sections: one site() per vhost, chosen per request (site/virtual-hosts.ts)
   const vhosts = virtualHostConfig(options);
   if (vhosts) return virtualHostSite(options, vhosts, site<Req, Res>);

@@ -28,7 +28,7 @@ import {
 import { loadRules, ownedPrograms } from '../http/load-rules.js';
 import type { Next, RulesInput } from '../http/types.js';
 
-/** What site() returns, as far as the dispatcher uses it. */
+/** What site() returns: the middleware, its WebSocket `upgrade` and `close` for prg: maps. */
 export interface SiteHandler<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
