@@ -1,7 +1,8 @@
 /**
  * Two groups (jest projects), both run by `npm test` and CI:
  * - `unit`: __tests__/unit, the typed tables of pure modules; imports lib/ directly (no build),
- *   no child process, no network (`npm run test:unit`);
+ *   no child process, no network (`npm run test:unit` runs them in two shards instead:
+ *   jest.unit.config.js);
  * - `slow`: everything else: conformance replays, end-to-end (some use dist/: `npm run build`
  *   first), reliability, fuzz, security and the lint-rule checks (`npm run test:slow`).
  * @type {import('jest').Config}
@@ -31,7 +32,11 @@ module.exports = {
       displayName: 'slow',
       roots: ['<rootDir>/__tests__'],
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/unit/'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '<rootDir>/__tests__/unit/',
+        '<rootDir>/__tests__/unit-shards/',
+      ],
     },
   ],
 };
