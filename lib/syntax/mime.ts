@@ -163,9 +163,9 @@ export interface ParsedMime {
 }
 
 export type MimeParse =
-  | { readonly ok: true; readonly directive: ParsedMime }
+  | { readonly type: 'parsed'; readonly directive: ParsedMime }
   | {
-      readonly ok: false;
+      readonly type: 'refused';
       readonly code: 'ERR_DIRECTIVE_ARGS' | 'ERR_CONTEXT';
       readonly message: string;
       readonly pos: SourcePosition;
@@ -184,7 +184,7 @@ export function parseMimeDirective(
   const s = MIME_SPECS.get(name.toLowerCase());
   if (!s) return undefined;
   if (s.serverOnly && context === 'directory')
-    return { ok: false, code: 'ERR_CONTEXT', message: `${s.name} not allowed here`, pos };
+    return { type: 'refused', code: 'ERR_CONTEXT', message: `${s.name} not allowed here`, pos };
   if (words.length < s.min || words.length > s.max) {
     const wanted =
       s.max === ANY
@@ -193,7 +193,7 @@ export function parseMimeDirective(
           ? `${s.min} argument${s.min === 1 ? '' : 's'}`
           : `${s.min} to ${s.max} arguments`;
     return {
-      ok: false,
+      type: 'refused',
       code: 'ERR_DIRECTIVE_ARGS',
       message: `${s.name} takes ${wanted}`,
       pos: words[s.max === ANY ? 0 : s.max]?.pos ?? pos,
@@ -201,8 +201,8 @@ export function parseMimeDirective(
   }
   const args = words.map((w) => w.text);
   const problem = checkValues(s.name, args);
-  if (problem) return { ok: false, code: 'ERR_DIRECTIVE_ARGS', message: problem, pos };
-  return { ok: true, directive: { name: s.name, args, effect: s.effect } };
+  if (problem) return { type: 'refused', code: 'ERR_DIRECTIVE_ARGS', message: problem, pos };
+  return { type: 'parsed', directive: { name: s.name, args, effect: s.effect } };
 }
 
 /** Values Apache refuses at load time (its own messages where it has one). */

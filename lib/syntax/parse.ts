@@ -606,8 +606,9 @@ function mimeOrUnknown(l: LineInput): Directive | undefined {
       ? { type: 'Mime', ...server, effect: 'no-effect', pos: l.pos }
       : server;
   const mime = parseMimeDirective(l.name, wordsOf(l), l.context, l.pos);
-  if (mime && !mime.ok) l.sink.add(mime.code, mime.message, mime.pos);
-  if (mime) return mime.ok ? { type: 'Mime', ...mime.directive, pos: l.pos } : undefined;
+  if (mime?.type === 'refused') l.sink.add(mime.code, mime.message, mime.pos);
+  if (mime)
+    return mime.type === 'parsed' ? { type: 'Mime', ...mime.directive, pos: l.pos } : undefined;
   if (!l.options.ignoreUnknownDirectives) {
     l.sink.add(
       'ERR_UNKNOWN_DIRECTIVE',
