@@ -172,7 +172,10 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
   return compiled;
 }
 
-/** One server config's directives, sections and `<VirtualHost>` bodies compiled (compile/virtual-host.ts). */
+/**
+ * One server config's directives, sections and `<VirtualHost>` bodies compiled
+ * (compile/virtual-host.ts).
+ */
 function compileParsed(
   parsed: ParseResult,
   parseOptions: ParseOptions,

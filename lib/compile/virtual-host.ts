@@ -30,10 +30,14 @@ export interface ServerSettings {
   readonly useCanonicalName?: boolean;
 }
 
-/** One compiled `<VirtualHost>`: its addresses and its configuration merged over the main server's. */
+/**
+ * One compiled `<VirtualHost>`: its addresses and its configuration merged over the main server's.
+ */
 export interface CompiledVirtualHost {
   readonly addresses: readonly VirtualHostAddress[];
-  /** The merged configuration (`server` holds the vhost's own ServerName, aliases, DocumentRoot). */
+  /**
+   * The merged configuration (`server` holds the vhost's own ServerName, aliases, DocumentRoot).
+   */
   readonly ruleSet: RuleSet;
   readonly pos: SourcePosition;
 }
@@ -41,7 +45,10 @@ export interface CompiledVirtualHost {
 /** Compiles one body (a parse result in server context) into a RuleSet: compile.ts's steps. */
 export type CompileServerBody = (body: VirtualHostBody) => RuleSet;
 
-/** The ServerSetting directives of one server config, folded (the last of each wins, aliases add up). */
+/**
+ * The ServerSetting directives of one server config, folded (the last of each wins, aliases add
+ * up).
+ */
 export function serverSettings(
   directives: readonly Directive[],
   serverRoot: string,
@@ -149,7 +156,10 @@ function stripServer(main: RuleSet): RuleSet {
   return { ...main, virtualHosts: undefined, server: undefined, warnings: undefined };
 }
 
-/** What the choice of a vhost looks at (vhost.c: the connection's local address, the request's host). */
+/**
+ * What the choice of a vhost looks at (vhost.c: the connection's local address, the request's
+ * host).
+ */
 export interface VirtualHostQuery {
   /** The local IP the request came in on (`::ffff:` dropped); undefined: only `*` vhosts match. */
   readonly ip?: string;

@@ -243,7 +243,9 @@ export function run(
   );
 }
 
-/** The `<VirtualHost>` of `ruleSet` a request reaches on port 80 (443 when secure); undefined: none. */
+/**
+ * The `<VirtualHost>` of `ruleSet` a request reaches on port 80 (443 when secure); undefined: none.
+ */
 function explainedVirtualHost(
   ruleSet: RuleSet,
   source: ExplainSource,

@@ -16,20 +16,33 @@ import type { LogicalLine } from './lexer.js';
 import { isDirectiveKnown, isModuleEmulated } from './modules.js';
 import { authzSection, limitSection, type AuthzFrame, type LimitSection } from './limit.js';
 
-/** The Apache release `<IfVersion>` compares against (what the conformance corpus is recorded from). */
+/**
+ * The Apache release `<IfVersion>` compares against (what the conformance corpus is recorded from).
+ */
 export const APACHE_VERSION = { major: 2, minor: 4, patch: 71, add: '' } as const;
 
 /** What the conditions look at. */
 export interface SectionEnvironment {
-  /** Names defined with `-D` (`<IfDefine>`); nothing by default, as `apache2` started without `-D`. */
+  /**
+   * Names defined with `-D` (`<IfDefine>`); nothing by default, as `apache2` started without `-D`.
+   */
   readonly defines?: readonly string[];
   /** Folder relative `<IfFile>` paths resolve against (Apache's ServerRoot). @default cwd */
   readonly serverRoot?: string;
-  /** Compiles an `<IfVersion ~ regex>` (PCRE in Apache); throws when it does not compile. @default RegExp */
+  /**
+   * Compiles an `<IfVersion ~ regex>` (PCRE in Apache); throws when it does not compile. @default
+   * RegExp
+   */
   readonly regex?: (pattern: string) => RegExp;
-  /** Whether `<Files>`/`<FilesMatch>` are read (for a caller that applies access directives). @default false: refused like any other section */
+  /**
+   * Whether `<Files>`/`<FilesMatch>` are read (for a caller that applies access directives).
+   * @default false: refused like any other section
+   */
   readonly filesSections?: boolean;
-  /** Whether `<If>`/`<ElseIf>`/`<Else>` are read (for a caller that evaluates them per request). @default false: refused */
+  /**
+   * Whether `<If>`/`<ElseIf>`/`<Else>` are read (for a caller that evaluates them per request).
+   * @default false: refused
+   */
   readonly ifSections?: boolean;
   /**
    * Opens `<Directory>`/`<Location>` (and Match) sections (syntax/directory-sections.ts): for a
@@ -53,7 +66,10 @@ export interface IfTest {
   readonly pos: SourcePosition;
 }
 
-/** The tests that must all hold for a line inside `<If>`/`<ElseIf>`/`<Else>` sections (outermost first). */
+/**
+ * The tests that must all hold for a line inside `<If>`/`<ElseIf>`/`<Else>` sections (outermost
+ * first).
+ */
 export type IfCondition = readonly IfTest[];
 
 /** One problem found while reading sections (the caller adds its code frame). */
@@ -65,7 +81,9 @@ export interface SectionProblem {
 
 type Outcome = boolean | { readonly error: string };
 
-/** A `<Files name>` (apr_fnmatch wildcards), `<Files ~ "re">` or `<FilesMatch "re">` (PCRE) section. */
+/**
+ * A `<Files name>` (apr_fnmatch wildcards), `<Files ~ "re">` or `<FilesMatch "re">` (PCRE) section.
+ */
 export interface FilesSection {
   /** The opener as written in Apache's spelling, for messages. */
   readonly opener: '<Files' | '<FilesMatch';
@@ -100,7 +118,10 @@ export interface ScopedLine {
 const isSpace = (c: string | undefined): boolean =>
   c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v';
 
-/** Core's `ap_getword_conf`: one word (quotes removed, `\"` and `\\` unescaped), and where the next starts. */
+/**
+ * Core's `ap_getword_conf`: one word (quotes removed, `\"` and `\\` unescaped), and where the next
+ * starts.
+ */
 export function getWordConf(s: string, from: number): { word: string; next: number } {
   let i = from;
   while (isSpace(s[i])) i++;
@@ -277,7 +298,10 @@ const CONDITIONALS = new Map<
   ['<ifversion', { name: '<IfVersion', test: ifVersion }],
 ]);
 
-/** Evaluates one conditional opener (`<IfModule`, any case) on its raw arguments; undefined: not conditional. */
+/**
+ * Evaluates one conditional opener (`<IfModule`, any case) on its raw arguments; undefined: not
+ * conditional.
+ */
 export function evaluateSection(
   opener: string,
   args: string,
@@ -293,7 +317,10 @@ const IF_OPENERS = new Map([
   ['<else', '<Else'],
 ]);
 
-/** Sections nested deeper than this are refused (Apache recurses without a bound; we keep the stack safe). */
+/**
+ * Sections nested deeper than this are refused (Apache recurses without a bound; we keep the stack
+ * safe).
+ */
 export const MAX_SECTION_DEPTH = 256;
 
 /** Thrown to stop reading: Apache gives up on a file at its first nesting error. */
@@ -364,7 +391,10 @@ class SectionReader {
   private readonly env: SectionEnvironment;
   private files: FilesSection | undefined;
   private when: IfCondition | undefined;
-  /** The tests of the `<If>`/`<ElseIf>` chain just closed in the current body (for `<ElseIf>`/`<Else>`). */
+  /**
+   * The tests of the `<If>`/`<ElseIf>` chain just closed in the current body (for
+   * `<ElseIf>`/`<Else>`).
+   */
   private chain: IfTest[] | undefined;
   private limit: LimitSection | undefined;
   private authz: AuthzFrame | undefined;
@@ -484,7 +514,9 @@ class SectionReader {
     this.readConditional(line, opener, lower, args);
   }
 
-  /** `<IfModule>` & co.: a true one's body is read, a false one's skipped; anything else is unknown. */
+  /**
+   * `<IfModule>` & co.: a true one's body is read, a false one's skipped; anything else is unknown.
+   */
   private readConditional(line: LogicalLine, opener: string, lower: string, args: string): void {
     const conditional = CONDITIONALS.get(lower);
     if (!conditional) {
@@ -543,12 +575,16 @@ class SectionReader {
     return { before, own: [{ expr, negate: false, pos: line.at(0) }] };
   }
 
-  /** The sections a `<Files>` or a container may not stand in (Apache refuses, or merges otherwise). */
+  /**
+   * The sections a `<Files>` or a container may not stand in (Apache refuses, or merges otherwise).
+   */
   private outerSection(): string | undefined {
     return this.files?.opener ?? this.limit?.opener ?? this.authz?.opener;
   }
 
-  /** Reads a body that must be closed (`<Files>`, `<Limit>`, `<RequireAll>`: recorded, case 141). */
+  /**
+   * Reads a body that must be closed (`<Files>`, `<Limit>`, `<RequireAll>`: recorded, case 141).
+   */
   private closedBody(line: LogicalLine, opener: string): void {
     if (!this.body(`</${opener.slice(1).toLowerCase()}>`))
       this.fail('nesting', `${opener}> was not closed.`, line);
@@ -571,7 +607,9 @@ class SectionReader {
     }
   }
 
-  /** core.c `dirsection`/`urlsection`: the body is handed over unread, for the caller to compile. */
+  /**
+   * core.c `dirsection`/`urlsection`: the body is handed over unread, for the caller to compile.
+   */
   private readContainer(line: LogicalLine, opening: ContainerOpening): void {
     if ('error' in opening && opening.skip) {
       this.report({ type: 'context', message: opening.error, pos: line.at(0) });

@@ -36,7 +36,10 @@ export interface VirtualHostBody {
 /** core's per-server settings modrewrite applies (site/virtual-hosts.ts, site()). */
 export type ServerSettingName = 'ServerName' | 'ServerAlias' | 'DocumentRoot' | 'UseCanonicalName';
 
-/** `ServerName host[:port]`, `ServerAlias name...`, `DocumentRoot path`, `UseCanonicalName On|Off|DNS`. */
+/**
+ * `ServerName host[:port]`, `ServerAlias name...`, `DocumentRoot path`, `UseCanonicalName
+ * On|Off|DNS`.
+ */
 export interface ServerSettingDirective extends SourcePositioned {
   readonly type: 'ServerSetting';
   readonly name: ServerSettingName;
@@ -229,7 +232,9 @@ function checkedNoEffect(
   return undefined;
 }
 
-/** core.c `server_hostname_port`, `set_server_alias`, `set_document_root`, `set_use_canonical_name`. */
+/**
+ * core.c `server_hostname_port`, `set_server_alias`, `set_document_root`, `set_use_canonical_name`.
+ */
 function serverSetting(
   name: ServerSettingName,
   args: readonly string[],
