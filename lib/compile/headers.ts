@@ -19,10 +19,10 @@ import { compilePcre, PcreError } from './pcre.js';
 
 /** A piece of a mod_headers value format: text, `%{VAR}e`, `%{VAR}s` or `%t %D %l %i %b`. */
 export type FormatPart =
-  | { readonly lit: string }
-  | { readonly env: string }
-  | { readonly ssl: string }
-  | { readonly tag: 't' | 'D' | 'l' | 'i' | 'b' };
+  | { readonly type: 'literal'; readonly text: string }
+  | { readonly type: 'env'; readonly name: string }
+  | { readonly type: 'ssl'; readonly name: string }
+  | { readonly type: 'specifier'; readonly letter: 't' | 'D' | 'l' | 'i' | 'b' };
 
 export type HeaderWhen =
   | { readonly type: 'env'; readonly name: string; readonly negate: boolean }
@@ -275,13 +275,16 @@ function formatOf(
   while (i < text.length) {
     if (text[i] !== '%') {
       const end = text.indexOf('%', i);
-      parts.push({ lit: unescapeFormat(text.slice(i, end < 0 ? text.length : end)) });
+      parts.push({
+        type: 'literal',
+        text: unescapeFormat(text.slice(i, end < 0 ? text.length : end)),
+      });
       i = end < 0 ? text.length : end;
       continue;
     }
     i++;
     if (i >= text.length || text[i] === '%') {
-      parts.push({ lit: '%' });
+      parts.push({ type: 'literal', text: '%' });
       i++;
       continue;
     }
@@ -292,10 +295,10 @@ function formatOf(
       i = close < 0 ? text.length : close + 1;
     }
     const tag = text[i++];
-    if (tag === 'e') parts.push({ env: arg });
-    else if (tag === 's') parts.push({ ssl: arg });
+    if (tag === 'e') parts.push({ type: 'env', name: arg });
+    else if (tag === 's') parts.push({ type: 'ssl', name: arg });
     else if (tag === 't' || tag === 'D' || tag === 'l' || tag === 'i' || tag === 'b')
-      parts.push({ tag });
+      parts.push({ type: 'specifier', letter: tag });
     else {
       sink.add('ERR_DIRECTIVE_ARGS', `${what}: Unrecognized header format %${tag ?? ''}`, pos);
       return undefined;

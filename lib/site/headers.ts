@@ -472,12 +472,12 @@ function constantTable(actions: readonly HeaderAction[]): readonly Entry[] | und
     !a.when &&
     !a.ifChain &&
     Array.isArray(a.format) &&
-    (a.format as readonly FormatPart[]).every((p) => 'lit' in p);
+    (a.format as readonly FormatPart[]).every((p) => p.type === 'literal');
   let table: Entry[] | undefined;
   if (actions.every(literal)) {
     table = [];
     for (const a of actions)
-      setValue(table, a.name, (a.format as readonly { lit: string }[]).map((p) => p.lit).join(''));
+      setValue(table, a.name, literalText(a.format as readonly FormatPart[]));
   }
   constantTables.set(actions, table);
   return table;
@@ -729,15 +729,20 @@ function formatValue(
   return (f as readonly FormatPart[]).map((p) => formatPart(p, info)).join('');
 }
 
+/** A format made of literal parts only, as one string. */
+function literalText(format: readonly FormatPart[]): string {
+  return format.map((p) => (p.type === 'literal' ? p.text : '')).join('');
+}
+
 function formatPart(p: FormatPart, info: HeaderRequest): string {
-  if ('lit' in p) return p.lit;
-  if ('env' in p) {
-    const v = info.env.get(p.env);
+  if (p.type === 'literal') return p.text;
+  if (p.type === 'env') {
+    const v = info.env.get(p.name);
     return v === undefined ? '(null)' : v.replace(/[\r\n]/g, ' ');
   }
   // no mod_ssl variables here (Apache without mod_ssl answers the same)
-  if ('ssl' in p) return '(null)';
-  switch (p.tag) {
+  if (p.type === 'ssl') return '(null)';
+  switch (p.letter) {
     case 't':
       return `t=${info.time * 1000}`;
     case 'D':
