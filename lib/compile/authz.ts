@@ -246,7 +246,8 @@ function knownVariables(node: ExprNode): string | undefined {
   const fromWord = (w: Word): string | undefined => {
     if (w.type === 'var') return variableProblem(w.name);
     if (w.type === 'fn') return fromWord(w.arg);
-    for (const p of w.parts) if ('v' in p && variableProblem(p.v)) return variableProblem(p.v);
+    for (const p of w.parts)
+      if (p.type === 'variable' && variableProblem(p.name)) return variableProblem(p.name);
     return undefined;
   };
   switch (node.type) {

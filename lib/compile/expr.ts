@@ -16,8 +16,11 @@ export type ExprNode =
   | { type: 'match'; neg: boolean; a: Word; re: RegExp }
   | { type: 'unary'; op: string; a: Word };
 
+/** A piece of a quoted ap_expr string: literal text or a `%{VAR}` reference. */
+export type StringPart = { type: 'literal'; text: string } | { type: 'variable'; name: string };
+
 export type Word =
-  | { type: 'str'; parts: ({ lit: string } | { v: string })[] }
+  | { type: 'str'; parts: StringPart[] }
   | { type: 'var'; name: string }
   | { type: 'fn'; name: string; arg: Word };
 
@@ -96,7 +99,7 @@ class ExprParser {
     const num = /^-?\d+/.exec(this.rest());
     if (num) {
       this.i += num[0].length;
-      return { type: 'str', parts: [{ lit: num[0] }] };
+      return { type: 'str', parts: [{ type: 'literal', text: num[0] }] };
     }
     return this.fail('expected a string, a number, a %{VARIABLE} or a function call');
   }
@@ -105,7 +108,7 @@ class ExprParser {
   private quoted(quote: string): Word {
     const { src } = this;
     this.i++;
-    const parts: ({ lit: string } | { v: string })[] = [];
+    const parts: StringPart[] = [];
     let lit = '';
     while (this.i < src.length && src[this.i] !== quote) {
       if (src[this.i] === '\\' && this.i + 1 < src.length) {
@@ -114,16 +117,16 @@ class ExprParser {
         continue;
       }
       if (src.startsWith('%{', this.i)) {
-        if (lit) parts.push({ lit });
+        if (lit) parts.push({ type: 'literal', text: lit });
         lit = '';
-        parts.push({ v: this.varRef() });
+        parts.push({ type: 'variable', name: this.varRef() });
         continue;
       }
       lit += src[this.i++];
     }
     if (src[this.i] !== quote) this.fail('unterminated string');
     this.i++;
-    if (lit) parts.push({ lit });
+    if (lit) parts.push({ type: 'literal', text: lit });
     return { type: 'str', parts };
   }
 

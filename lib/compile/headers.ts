@@ -249,7 +249,7 @@ function variablesOf(node: ExprNode): string[] {
 function wordVariables(w: Word): string[] {
   if (w.type === 'var') return [w.name];
   if (w.type === 'fn') return wordVariables(w.arg);
-  return w.parts.flatMap((p) => ('v' in p ? [p.v] : []));
+  return w.parts.flatMap((p) => (p.type === 'variable' ? [p.name] : []));
 }
 
 /**

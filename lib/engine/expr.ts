@@ -14,7 +14,7 @@ export interface ExprEnv {
 export function wordValue(w: Word, env: ExprEnv): string {
   switch (w.type) {
     case 'str':
-      return w.parts.map((p) => ('lit' in p ? p.lit : env.variable(p.v))).join('');
+      return w.parts.map((p) => (p.type === 'literal' ? p.text : env.variable(p.name))).join('');
     case 'var':
       return env.variable(w.name);
     case 'fn': {

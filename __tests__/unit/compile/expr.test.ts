@@ -12,7 +12,7 @@ function word(w: Word): string {
     case 'fn':
       return `${w.name}(${word(w.arg)})`;
     case 'str':
-      return `'${w.parts.map((p) => ('lit' in p ? p.lit : `%{${p.v}}`)).join('')}'`;
+      return `'${w.parts.map((p) => (p.type === 'literal' ? p.text : `%{${p.name}}`)).join('')}'`;
   }
 }
 
