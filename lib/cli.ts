@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { RewriteError } from './errors.js';
 import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors, refuseLongRequestLine } from './site/client-error.js';
-import { site, type SiteOptions } from './site/site.js';
+import { site, siteReleasesOnClose, type SiteOptions } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
@@ -219,7 +219,7 @@ async function serveHere(
   let handler: Reloadable;
   try {
     // (SIGHUP calls site() again with these options)
-    handler = reloadable<SiteOptions>(site, serveSiteOptions(p, io, px));
+    handler = reloadable<SiteOptions>(site, serveSiteOptions(p, io, px), siteReleasesOnClose);
   } catch (err) {
     await px.close();
     throw err;

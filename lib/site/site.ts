@@ -199,7 +199,19 @@ export function site<
   };
   const result = Object.assign(middleware, { upgrade, close });
   caches.set(result, { store, dirs: config.dirs!, fileCache });
+  if (programs.length === 0) closesNothing.add(result);
   return result;
+}
+
+/** The site() handlers whose close() has nothing to release (no prg: map of their own). */
+const closesNothing = new WeakSet<object>();
+
+/**
+ * Internal (serve's reload): whether `handler`'s close() releases anything. True for any handler
+ * site() did not make itself without a program to end (e.g. one over `<VirtualHost>` sections).
+ */
+export function siteReleasesOnClose(handler: object): boolean {
+  return !closesNothing.has(handler);
 }
 
 /** The middleware itself: the pipeline (site/pipeline.ts) for each request, then its answer. */
