@@ -11,13 +11,14 @@ import { dirname, join, resolve } from 'node:path';
 import { RewriteError } from './errors.js';
 import { answerSafely, sendFailure, sendStatus } from './http/respond.js';
 import { answerClientErrors, refuseLongRequestLine } from './site/client-error.js';
-import { site, type SiteOptions } from './site/site.js';
+import { site, siteReleasesOnClose, type SiteOptions } from './site/site.js';
 import { APACHE_FAULT_STATUS, DEFAULT_FAULT_STATUS } from './proxy/faults.js';
 import { loopbackOnlyLookup } from './proxy/lookup.js';
 import { proxy } from './proxy/proxy.js';
 import { playground } from './cli/playground.js';
 import { testCommand, useColor } from './cli/test-command.js';
-import { onceListening, serveCluster, startServing, stopper } from './cli/serve-cluster.js';
+import { onceListening, serveCluster, startServing, stoppableServer } from './cli/serve-cluster.js';
+import type { Drainable } from './cli/serve-drain.js';
 import { reloadable, type Reloadable } from './cli/serve-reload.js';
 import {
   commandHelp,
@@ -218,7 +219,7 @@ async function serveHere(
   let handler: Reloadable;
   try {
     // (SIGHUP calls site() again with these options)
-    handler = reloadable<SiteOptions>(site, serveSiteOptions(p, io, px));
+    handler = reloadable<SiteOptions>(site, serveSiteOptions(p, io, px), siteReleasesOnClose);
   } catch (err) {
     await px.close();
     throw err;
@@ -283,21 +284,18 @@ function serveServer(
   p: Parsed,
   io: CliIo,
   handler: Reloadable,
-): { server: http.Server; drain: ReturnType<typeof stopper> } {
+): { server: http.Server; drain: Drainable } {
   const quiet = flag(p, 'quiet');
-  const server = answerClientErrors(
-    http.createServer((req, res) => {
-      if (!quiet) logWhenDone(req, res, io);
-      drain.track(req, res);
-      const done = (err?: unknown): void => {
-        if (err) sendFailure(req, res, err);
-        else if (!res.headersSent) sendStatus(req, res, 404);
-      };
-      if (refuseLongRequestLine(req, res)) return;
-      answerSafely(res, done, () => handler.handle(req, res, done));
-    }),
-  );
-  const drain = stopper(server, p);
+  const { server, drain } = stoppableServer((req, res) => {
+    if (!quiet) logWhenDone(req, res, io);
+    const done = (err?: unknown): void => {
+      if (err) sendFailure(req, res, err);
+      else if (!res.headersSent) sendStatus(req, res, 404);
+    };
+    if (refuseLongRequestLine(req, res)) return;
+    answerSafely(res, done, () => handler.handle(req, res, done));
+  }, p);
+  answerClientErrors(server);
   server.on('upgrade', (req, socket, head) => handler.upgrade(req, socket, head));
   return { server, drain };
 }

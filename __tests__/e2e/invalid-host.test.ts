@@ -84,6 +84,20 @@ describe('site(): an invalid Host is a 400, never a Location', () => {
     expect(rule.status).toBe(302);
     expect(rule.head).toMatch(/^Location: http:\/\/a_b\.example\/sub\/$/im);
   });
+
+  // site() remembers the last valid Host (keep-alive clients repeat it): never a wrong answer
+  test.each([
+    ['example.com', 'a@b'],
+    ['a.b', 'a..b'],
+    ['localhost:8080', 'localhost:0'],
+  ])('valid %j and invalid %j in turn keep their answers', async (valid, invalid) => {
+    for (let i = 0; i < 2; i++) {
+      expect((await rawGet(port, '/go', valid)).status).toBe(302);
+      expect((await rawGet(port, '/go', valid)).status).toBe(302);
+      expect((await rawGet(port, '/go', invalid)).status).toBe(400);
+      expect((await rawGet(port, '/go', invalid)).status).toBe(400);
+    }
+  });
 });
 
 describe('rewrite() under Express: a redirect never reflects an invalid Host', () => {

@@ -134,6 +134,18 @@ function get(port: number, path: string, agent: http.Agent | false = false): Pro
   });
 }
 
+/** The Connection header of one GET's answer on `agent` (body read to the end). */
+function connectionHeader(port: number, path: string, agent: http.Agent): Promise<string> {
+  return new Promise((ok, fail) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => ok(String(res.headers.connection)));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+  });
+}
+
 interface Timed {
   readonly at: number;
   readonly answer: Answer;
@@ -254,6 +266,22 @@ describe.each([
     process.kill(serve.child.pid!, 'SIGTERM');
     expect(await slow).toEqual({ status: 200, body: 'SLOW' });
     expect(await serve.exited).toBe(0);
+  }, 60_000);
+
+  test('drains: the response in flight on a keep-alive connection says Connection: close', async () => {
+    const config = join(tmp, `close-${workers}.conf`);
+    writeConfig(config, 'a.txt');
+    const serve = await startServe(['--root', www, '--config', config, '--workers', workers]);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    // before the drain the same client is kept alive
+    expect(await connectionHeader(serve.port, '/v', agent)).toBe('keep-alive');
+    const hits = backendHits;
+    const slow = connectionHeader(serve.port, '/slow', agent);
+    await waitForBackendHit(hits);
+    process.kill(serve.child.pid!, 'SIGTERM');
+    expect(await slow).toBe('close');
+    expect(await serve.exited).toBe(0);
+    agent.destroy();
   }, 60_000);
 
   test('--drain-timeout bounds the drain: a request slower than it is cut, the exit is 0', async () => {

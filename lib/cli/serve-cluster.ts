@@ -15,7 +15,7 @@ import {
   runPrimary,
   workerCount,
 } from './cluster.js';
-import { drainable, type Drainable } from './serve-drain.js';
+import { drainableServer, type Drainable } from './serve-drain.js';
 import type { Reloadable } from './serve-reload.js';
 
 export interface ServeIo {
@@ -55,9 +55,12 @@ export async function startServing(start: () => Promise<http.Server>): Promise<h
   }
 }
 
-/** Makes `server` drainable; call before it listens (it watches upgrades). */
-export function stopper(server: http.Server, p: Parsed): Drainable {
-  return drainable(server, drainTimeout(p.values['drain-timeout'] as string | undefined));
+/** serve's http.Server for `listener`, drainable within `--drain-timeout`. */
+export function stoppableServer(
+  listener: http.RequestListener,
+  p: Parsed,
+): { server: http.Server; drain: Drainable } {
+  return drainableServer(listener, drainTimeout(p.values['drain-timeout'] as string | undefined));
 }
 
 /**

@@ -9,13 +9,14 @@
  * sending its next request on it (the client sees ECONNRESET on a reused socket). So there are two
  * policies:
  * - 'close' (the process is going away, nobody would answer that next request anyway): close idle
- *   connections at once, and each busy one as soon as its response is done;
+ *   connections at once, and each busy one as soon as its response is done (node closes it after
+ *   a `Connection: close` response; one whose head was sent before the drain is swept as it idles);
  * - 'keep' (a reload: other workers listen): leave idle connections alone; the next request on one
  *   is answered with `Connection: close`, and an unused one ends at the server's keepAliveTimeout,
  *   which clients know from the `Keep-Alive: timeout=N` header and close first (Node's agent and
  *   undici do). No request then meets a closing socket.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -25,8 +26,6 @@ const IDLE_SWEEP_MS = 100;
 export type IdlePolicy = 'close' | 'keep';
 
 export interface Drainable {
-  /** Call for every request: while draining, its response says `Connection: close`. */
-  track(req: http.IncomingMessage, res: http.ServerResponse): void;
   /**
    * Starts the drain, or turns a 'keep' drain into a 'close' one; resolves when the server closed
    * (every call returns the same promise).
@@ -34,11 +33,23 @@ export interface Drainable {
   drain(idle: IdlePolicy): Promise<void>;
 }
 
-/** Wraps `server` (before it listens) with the drain above; `timeoutMs` bounds the wait. */
-export function drainable(server: http.Server, timeoutMs: number): Drainable {
-  const busy = new Set<http.ServerResponse>();
-  const upgraded = new Set<Duplex>();
+/**
+ * An http.Server for `listener` with the drain above; `timeoutMs` bounds the wait.
+ *
+ * While draining, every response whose head is not written yet says `Connection: close` (node
+ * then closes its connection once it is sent). The server's own ServerResponse class does that as
+ * the head is written, so no request is tracked: a Set of the responses in flight (added and
+ * deleted per request) made node's request and response objects survive young-generation
+ * collections and get promoted (measured under `[P]` load: 3 ms scavenges instead of 0.7, about
+ * 1 MB promoted per scavenge, old-space collections every second).
+ */
+export function drainableServer(
+  listener: http.RequestListener,
+  timeoutMs: number,
+): { server: http.Server; drain: Drainable } {
   let stopping: Promise<void> | undefined;
+  const server = http.createServer({ ServerResponse: closingWhile(() => !!stopping) }, listener);
+  const upgraded = new Set<Duplex>();
   let sweep: NodeJS.Timeout | undefined;
   // a WebSocket (or other upgraded) connection is not the server's any more: we end it ourselves
   server.on('upgrade', (_req: http.IncomingMessage, socket: Duplex) => {
@@ -46,44 +57,46 @@ export function drainable(server: http.Server, timeoutMs: number): Drainable {
     socket.once('close', () => upgraded.delete(socket));
   });
   server.once('close', () => clearInterval(sweep));
-  const sweepSoon = (): void => {
-    // after the response's 'close' the connection turns idle on the next turn of the loop
-    if (sweep) setImmediate(() => server.closeIdleConnections());
-  };
   const closeIdle = (): void => {
     if (sweep) return;
     server.closeIdleConnections();
     sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
   };
-  return {
-    track(_req, res) {
-      busy.add(res);
-      res.once('close', () => {
-        busy.delete(res);
-        sweepSoon();
-      });
-      if (stopping) askToClose(res);
-    },
-    drain(idle) {
-      stopping ??= new Promise<void>((done) => {
-        // net.Server's close: stop listening without http.Server's closeIdleConnections() ('keep')
-        net.Server.prototype.close.call(server, () => done());
-        for (const res of busy) askToClose(res);
-        // unref'd and never cleared: after the server closed it still ends upgraded sockets (they
-        // do not hold the server's close back), and it keeps no process alive on its own
-        const limit = setTimeout(() => {
-          server.closeAllConnections();
-          for (const socket of upgraded) socket.destroy();
-        }, timeoutMs);
-        limit.unref();
-      });
-      if (idle === 'close') closeIdle();
-      return stopping;
-    },
+  const drain = (idle: IdlePolicy): Promise<void> => {
+    stopping ??= new Promise<void>((done) => {
+      // net.Server's close: stop listening without http.Server's closeIdleConnections() ('keep')
+      net.Server.prototype.close.call(server, () => done());
+      // unref'd and never cleared: after the server closed it still ends upgraded sockets (they
+      // do not hold the server's close back), and it keeps no process alive on its own
+      const limit = setTimeout(() => {
+        server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
+      }, timeoutMs);
+      limit.unref();
+    });
+    if (idle === 'close') closeIdle();
+    return stopping;
   };
+  return { server, drain: { drain } };
 }
 
-/** A response not yet started ends its connection: the client opens its next one elsewhere. */
-function askToClose(res: http.ServerResponse): void {
-  if (!res.headersSent) res.setHeader('Connection', 'close');
+/**
+ * A ServerResponse class whose head says `Connection: close` while `draining()`: the client opens
+ * its next request's connection elsewhere. Every head goes through writeHead (end(), write() and
+ * flushHeaders() call it through _implicitHeader); a handler's own Connection header given to
+ * writeHead still wins, as it did over a header set when the drain began.
+ */
+function closingWhile(draining: () => boolean): typeof http.ServerResponse {
+  class DrainingResponse extends http.ServerResponse {
+    override writeHead(
+      statusCode: number,
+      reason?: string | http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
+      headers?: http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
+    ): this {
+      if (!this.headersSent && draining()) this.setHeader('Connection', 'close');
+      return super.writeHead(statusCode, reason as string, headers);
+    }
+  }
+  // (node's typings ask for a class generic in its request type; this one serves IncomingMessage)
+  return DrainingResponse as typeof http.ServerResponse;
 }

@@ -17,6 +17,8 @@ export interface SiteHandler {
 
 interface Generation {
   readonly handler: SiteHandler;
+  /** Whether its requests are counted: false when its close() has nothing to release. */
+  readonly counted: boolean;
   running: number;
   retired: boolean;
 }
@@ -33,11 +35,20 @@ export interface Reloadable {
 
 /**
  * `create(options)` builds a handler from the files on disk (it throws a positioned RewriteError
- * when they are wrong); reload() calls it again with the same options.
+ * when they are wrong); reload() calls it again with the same options. `releases(handler)` says
+ * whether its close() releases anything: when not, its requests are not counted (a 'close'
+ * listener per request was a visible share of serve's CPU under `[P]` load).
  */
-export function reloadable<O>(create: (options: O) => SiteHandler, options: O): Reloadable {
-  const load = (): SiteHandler => create(options);
-  let current: Generation = { handler: load(), running: 0, retired: false };
+export function reloadable<O>(
+  create: (options: O) => SiteHandler,
+  options: O,
+  releases: (handler: SiteHandler) => boolean = () => true,
+): Reloadable {
+  const load = (): Generation => {
+    const handler = create(options);
+    return { handler, counted: releases(handler), running: 0, retired: false };
+  };
+  let current = load();
   const finish = (gen: Generation): void => {
     gen.running--;
     if (gen.retired && gen.running === 0) gen.handler.close();
@@ -45,15 +56,17 @@ export function reloadable<O>(create: (options: O) => SiteHandler, options: O): 
   return {
     handle(req, res, done) {
       const gen = current;
-      gen.running++;
-      res.once('close', () => finish(gen));
+      if (gen.counted) {
+        gen.running++;
+        res.once('close', () => finish(gen));
+      }
       gen.handler(req, res, done);
     },
     upgrade(req, socket, head) {
       current.handler.upgrade(req, socket, head);
     },
     reload() {
-      const next: Generation = { handler: load(), running: 0, retired: false };
+      const next = load();
       const old = current;
       current = next;
       old.retired = true;
