@@ -17,29 +17,43 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade',
 const origin = `http://127.0.0.1:${backend}`;
 const agent = new Agent({ connections: 64, keepAliveTimeout: 4000 });
 
-/** The response side: status and raw header list straight to writeHead, body streamed. */
+/**
+ * The response side: status and raw header list straight to writeHead, body streamed; a body that
+ * is whole in one chunk ends the response as one latin1 string (one write with the headers, as
+ * proxy() does).
+ */
 class Relay {
   constructor(res) {
     this.res = res;
+    this.resume = undefined;
+    this.length = -1;
+    this.whole = undefined;
   }
   onConnect() {}
   onHeaders(status, raw, resume) {
     const out = [];
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toString('latin1');
-      if (!HOP.has(name.toLowerCase())) out.push(name, raw[i + 1].toString('latin1'));
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') this.length = Number(raw[i + 1].toString('latin1'));
+      if (!HOP.has(lower)) out.push(name, raw[i + 1].toString('latin1'));
     }
     this.res.writeHead(status, out);
     this.resume = resume;
     return true;
   }
   onData(chunk) {
+    if (chunk.length === this.length && chunk.length <= 16384) {
+      this.whole = chunk.toString('latin1');
+      return true;
+    }
     if (this.res.write(chunk)) return true;
     this.res.once('drain', this.resume);
     return false;
   }
   onComplete() {
-    this.res.end();
+    if (this.whole !== undefined) this.res.end(this.whole, 'latin1');
+    else this.res.end();
   }
   onError() {
     if (this.res.headersSent) this.res.destroy();
