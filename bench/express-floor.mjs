@@ -19,7 +19,7 @@ const agent = new Agent({ connections: 64, keepAliveTimeout: 4000 });
 
 /**
  * The response side: status and raw header list straight to writeHead, body streamed; a body that
- * is whole in one chunk ends the response as one latin1 string (one write with the headers, as
+ * is whole in one chunk ends the response as one latin1 string (joined with the header block, as
  * proxy() does).
  */
 class Relay {

@@ -588,18 +588,18 @@ function flushHeld(relay: ResponseRelay<never, never>): void {
   relay.flush();
 }
 
-/** A whole body up to this size goes out in one write with the header block (see endWith). */
+/** A whole body up to this size is joined with the header block (see endWith). */
 const ONE_WRITE_MAX = 16384;
 
 /** node's own res.end, the one endWith's string form is meant for. */
 const nodeEnd = ServerResponse.prototype.end;
 
 /**
- * Ends the response with its whole (small) body. node:http writes a string body together with the
- * header block, as one string in one write; a Buffer goes as a second chunk of a writev, which
- * costs a visible share of a proxied request's CPU. `latin1` maps each byte to one character and
- * back, so the bytes on the wire are the same. Only when res.end is node's own: a wrapper (e.g.
- * compression) may not honour the encoding of a string chunk.
+ * Ends the response with its whole (small) body. node:http joins a string body with the header
+ * block into one string; a Buffer stays a chunk of its own in the socket's writev (header, body,
+ * end), 2.7 % of the CPU of a request through Express + rewrite() [P] by measurement. `latin1`
+ * maps each byte to one character and back, so the bytes on the wire are the same. Only when
+ * res.end is node's own: a wrapper (e.g. compression) may read a string chunk as UTF-8.
  */
 function endWith(res: ServerResponse, body: Buffer): void {
   if (body.length <= ONE_WRITE_MAX && res.end === nodeEnd)
