@@ -5,6 +5,8 @@
 // with the CPU time each proxy's process tree spent per request.
 //   rewrite : Express + rewrite() [P] + proxy()           hpm   : Express + http-proxy-middleware 3 (keep-alive agent)
 //   express : Express answering by itself (reference: Express's own cost per request)
+//   xfloor  : Express + a hand-written undici relay (the floor of any proxy through Express)
+//   xend    : Express answering with res.end (no res.send ETag work)  (bench/express-floor.mjs)
 //   serve   : `modrewrite serve` (node:http, no Express)   floor : a minimal node:http + undici Pool proxy (bench/floor-proxy.mjs)
 //   apache  : Apache 2.4 [P] with <Proxy> ProxySet keepalive=On (event MPM), if apache2 is installed
 //   nginx   : nginx proxy_pass with upstream keepalive (the ceiling), if nginx is installed
@@ -115,6 +117,10 @@ add(
 );
 // reference: Express answering by itself (what Express costs before any proxy work)
 add('express', PORT_BASE + 7, node(join(here, 'server.mjs'), 'bare', String(PORT_BASE + 7)));
+// the floor of any proxy through Express, and Express with res.end (bench/express-floor.mjs)
+const xfloor = (...a) => node(join(here, 'express-floor.mjs'), ...a.map(String));
+add('xfloor', PORT_BASE + 11, xfloor('relay', PORT_BASE + 11, BACKEND));
+add('xend', PORT_BASE + 12, xfloor('end', PORT_BASE + 12));
 add('serve', PORT_BASE + 3, node(...serveArgs(join(here, '../bin/modrewrite.cjs'), PORT_BASE + 3)));
 // proxy() alone on node:http (serve's proxy part without site()): against the floor directly
 add(
@@ -240,6 +246,8 @@ const ratio = (a, b, target) => {
 // the same ratios with both sides loaded at once (the least disturbed by a shared machine)
 const PAIRS = [
   ['rewrite', 'hpm', 1.7],
+  ['xfloor', 'hpm'],
+  ['rewrite', 'xfloor'],
   ['serve', 'floor', 1.0],
   ['proxy', 'floor'],
   ['serve', 'apache', 1.4],
@@ -255,6 +263,8 @@ if (useWrk && !process.env.BENCH_NO_PAIRS)
     }
 console.log('one at a time:');
 console.log(ratio('rewrite', 'hpm', 1.7));
+console.log(ratio('xfloor', 'hpm'));
+console.log(ratio('rewrite', 'xfloor'));
 if (by.express && by.rewrite && by.hpm) {
   const over = (n) => median(by[n].cpu) - median(by.express.cpu);
   console.log(

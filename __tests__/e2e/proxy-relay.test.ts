@@ -238,3 +238,57 @@ describe('client connections and Content-Length bodies', () => {
     expect(seen).toContain('/endless closed');
   });
 });
+
+describe('whole bodies arrive byte for byte', () => {
+  /** Every byte value (most are not UTF-8 on their own), `n` bytes long. */
+  const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => i % 256));
+
+  /** GET over a fresh connection: status and the body's bytes. */
+  function getBytes(port: number, path: string): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      http
+        .get({ port, host: '127.0.0.1', path, agent: false }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  let bport = 0;
+  beforeAll(async () => {
+    // /N: N bytes with a Content-Length, in one write
+    const backend = http.createServer((req, res) => {
+      const body = bytes(Number(req.url?.slice(1)));
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(body);
+    });
+    bport = await listen(backend);
+  });
+
+  /** A res.end wrapper that reads a string chunk as UTF-8, whatever its encoding (as some do). */
+  const naiveEndWrapper: express.RequestHandler = (_req, res, next) => {
+    const end = res.end.bind(res) as (chunk?: unknown) => typeof res;
+    res.end = ((chunk?: unknown) =>
+      end(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)) as typeof res.end;
+    next();
+  };
+
+  test.each<[string, number, boolean]>([
+    ['a small body', 256, false],
+    ['a body of 16 KiB', 16384, false],
+    ['a body past 16 KiB', 16385, false],
+    ['a small body, res.end wrapped by an earlier middleware', 256, true],
+  ])('%s (%i bytes, wrapped: %s)', async (_name, n, wrapped) => {
+    const p = proxy();
+    closers.push(() => p.close());
+    const app = express();
+    if (wrapped) app.use(naiveEndWrapper);
+    app.use(rewrite(`RewriteRule ^(.*)$ http://127.0.0.1:${bport}$1 [P]`, { proxy: p }));
+    const port = await listen(http.createServer(app));
+    const r = await getBytes(port, `/${n}`);
+    expect(r.status).toBe(200);
+    expect(r.body.equals(bytes(n))).toBe(true);
+  });
+});

@@ -4,7 +4,7 @@
  * header hygiene, ProxyPassReverse-style response mapping, trailers, timeouts, faults → 502/504
  * with error documents, and an `upgrade` handler for WebSockets.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -553,7 +553,7 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
       if (held !== undefined) res.write(held);
       res.addTrailers(trailers as Record<string, string>);
       res.end();
-    } else if (held !== undefined) res.end(held);
+    } else if (held !== undefined) endWith(res, held);
     else res.end();
   }
 
@@ -586,6 +586,25 @@ class ResponseRelay<Req extends IncomingMessage, Res extends ServerResponse>
 
 function flushHeld(relay: ResponseRelay<never, never>): void {
   relay.flush();
+}
+
+/** A whole body up to this size is joined with the header block (see endWith). */
+const ONE_WRITE_MAX = 16384;
+
+/** node's own res.end, the one endWith's string form is meant for. */
+const nodeEnd = ServerResponse.prototype.end;
+
+/**
+ * Ends the response with its whole (small) body. node:http joins a string body with the header
+ * block into one string; a Buffer stays a chunk of its own in the socket's writev (header, body,
+ * end), 2.7 % of the CPU of a request through Express + rewrite() [P] by measurement. `latin1`
+ * maps each byte to one character and back, so the bytes on the wire are the same. Only when
+ * res.end is node's own: a wrapper (e.g. compression) may read a string chunk as UTF-8.
+ */
+function endWith(res: ServerResponse, body: Buffer): void {
+  if (body.length <= ONE_WRITE_MAX && res.end === nodeEnd)
+    res.end(body.toString('latin1'), 'latin1');
+  else res.end(body);
 }
 
 /** `server.on('upgrade', p.upgrade)`: the handshake to `target` or `hand.target`, then piped. */

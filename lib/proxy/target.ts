@@ -22,7 +22,13 @@ export interface ParsedTarget {
 
 export type TargetResult = { ok: true; target: ParsedTarget } | { ok: false; reason: string };
 
-const originCache = new Map<string, TargetResult>();
+/** A cached scheme-and-authority: its parse, and its Host in lower case (compared per request). */
+interface CachedOrigin {
+  readonly base: TargetResult;
+  readonly hostLower: string;
+}
+
+const originCache = new Map<string, CachedOrigin>();
 
 /**
  * parseProxyTarget with the scheme-and-authority part cached (a rule set names few backends):
@@ -38,18 +44,36 @@ export function parseProxyTargetCached(
   if (isSelf || sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#'))
     return parseProxyTarget(raw, self, isSelf);
   const prefix = raw.slice(0, slash);
-  let base = originCache.get(prefix);
-  if (!base) {
-    base = parseProxyTarget(prefix + '/');
+  let cached = originCache.get(prefix);
+  if (!cached) {
+    const base = parseProxyTarget(prefix + '/');
+    cached = { base, hostLower: base.ok ? base.target.host.toLowerCase() : '' };
     if (originCache.size > 1000) originCache.clear();
-    originCache.set(prefix, base);
+    originCache.set(prefix, cached);
   }
+  const { base } = cached;
   if (!base.ok) return base;
-  const t = base.target;
   // the request's own host: see parseProxyTarget
-  if (self && String(self.headers.host ?? '').toLowerCase() === t.host.toLowerCase())
-    return parseProxyTarget(raw, self);
-  return { ok: true, target: { ...t, path: raw.slice(slash) } };
+  if (self && sameHost(self.headers.host, cached.hostLower)) return parseProxyTarget(raw, self);
+  const t = base.target;
+  const target: ParsedTarget = {
+    protocol: t.protocol,
+    hostname: t.hostname,
+    port: t.port,
+    origin: t.origin,
+    host: t.host,
+    path: raw.slice(slash),
+    socketPath: t.socketPath,
+  };
+  return { ok: true, target };
+}
+
+/**
+ * A Host header naming `hostLower` (ASCII, a valid authority), case-insensitively; a header of
+ * another length cannot (only U+0130 changes length when lowered, and not to ASCII).
+ */
+function sameHost(host: string | undefined, hostLower: string): boolean {
+  return host !== undefined && host.length === hostLower.length && host.toLowerCase() === hostLower;
 }
 
 /**
