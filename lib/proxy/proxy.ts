@@ -176,7 +176,8 @@ function resolveProxy<Req extends IncomingMessage, Res extends ServerResponse>(
   // a URL target is checked once, here (a path alone is this server itself)
   if (options.target !== undefined && !options.target.startsWith('/')) {
     const checked = parseProxyTarget(options.target.replace(/\/?$/, '/'));
-    if (!checked.ok) throw new RewriteError('ERR_OPTIONS', `proxy(): target: ${checked.reason}`);
+    if (checked.type === 'refused')
+      throw new RewriteError('ERR_OPTIONS', `proxy(): target: ${checked.reason}`);
   }
   const via = options.via === true ? hostname() : options.via || false;
   return {
@@ -339,7 +340,7 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
     return;
   }
   const parsed = parseProxyTarget(raw, req, hand?.self === true);
-  if (!parsed.ok) {
+  if (parsed.type === 'refused') {
     fault(setup, { req, res, next, target: raw }, 'bad-target', new Error(parsed.reason));
     return;
   }
@@ -618,8 +619,8 @@ function upgradeRequest(
   const raw = targetOf(setup, req, hand);
   const parsed = raw === undefined ? undefined : parseProxyTarget(raw, req, hand?.self === true);
   const badTarget = setup.faultStatus['bad-target'];
-  if (!parsed?.ok) {
-    const reason = parsed && !parsed.ok ? parsed.reason : 'no target';
+  if (parsed?.type !== 'parsed') {
+    const reason = parsed?.type === 'refused' ? parsed.reason : 'no target';
     const info: FaultInfo = {
       status: badTarget,
       kind: 'bad-target',

@@ -20,7 +20,8 @@ export interface ParsedTarget {
   readonly socketPath?: string;
 }
 
-export type TargetResult = { ok: true; target: ParsedTarget } | { ok: false; reason: string };
+export type TargetResult =
+  { type: 'parsed'; target: ParsedTarget } | { type: 'refused'; reason: string };
 
 /** A cached scheme-and-authority: its parse, and its Host in lower case (compared per request). */
 interface CachedOrigin {
@@ -47,12 +48,12 @@ export function parseProxyTargetCached(
   let cached = originCache.get(prefix);
   if (!cached) {
     const base = parseProxyTarget(prefix + '/');
-    cached = { base, hostLower: base.ok ? base.target.host.toLowerCase() : '' };
+    cached = { base, hostLower: base.type === 'parsed' ? base.target.host.toLowerCase() : '' };
     if (originCache.size > 1000) originCache.clear();
     originCache.set(prefix, cached);
   }
   const { base } = cached;
-  if (!base.ok) return base;
+  if (base.type === 'refused') return base;
   // the request's own host: see parseProxyTarget
   if (self && sameHost(self.headers.host, cached.hostLower)) return parseProxyTarget(raw, self);
   const t = base.target;
@@ -65,7 +66,7 @@ export function parseProxyTargetCached(
     path: raw.slice(slash),
     socketPath: t.socketPath,
   };
-  return { ok: true, target };
+  return { type: 'parsed', target };
 }
 
 /**
@@ -110,9 +111,9 @@ export function parseProxyTarget(
     url = unix[2];
   }
   // a path alone: this server itself, on the address the request came in on
-  if (url.startsWith('/') && self) return { ok: true, target: selfTarget(self, url) };
+  if (url.startsWith('/') && self) return { type: 'parsed', target: selfTarget(self, url) };
   const m = /^(https?):\/\/([^/?#]*)(.*)$/is.exec(url);
-  if (!m) return { ok: false, reason: `not a proxy target URL: ${raw}` };
+  if (!m) return { type: 'refused', reason: `not a proxy target URL: ${raw}` };
   const protocol = (m[1].toLowerCase() + ':') as 'http:' | 'https:';
   let path = m[3] || '/';
   if (path.startsWith('?')) path = '/' + path;
@@ -120,17 +121,20 @@ export function parseProxyTarget(
   // a substitution that was a path ([P] to "this server itself", qualified by mod_rewrite with the
   // request's Host): the connection goes to the local address and port the request came in on,
   // whatever the Host names — never to another service, never through a resolver
-  if (isSelf && self && !socketPath) return { ok: true, target: selfTarget(self, path) };
+  if (isSelf && self && !socketPath) return { type: 'parsed', target: selfTarget(self, path) };
   // userinfo is dropped, as apr_uri_parse does (the last `@` ends it)
   const authority = m[2].slice(m[2].lastIndexOf('@') + 1);
   if (!validAuthority(authority))
-    return { ok: false, reason: `invalid host or port in proxy target ${JSON.stringify(raw)}` };
+    return {
+      type: 'refused',
+      reason: `invalid host or port in proxy target ${JSON.stringify(raw)}`,
+    };
   const hm = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority)!;
   const hostname = hm[1].startsWith('[') ? hm[1].slice(1, -1) : hm[1];
-  if (!hostname) return { ok: false, reason: `no host in ${raw}` };
+  if (!hostname) return { type: 'refused', reason: `no host in ${raw}` };
   const defPort = protocol === 'https:' ? 443 : 80;
   const port = hm[2] ? Number(hm[2]) : defPort;
-  if (port < 1 || port > 65535) return { ok: false, reason: `port out of range in ${raw}` };
+  if (port < 1 || port > 65535) return { type: 'refused', reason: `port out of range in ${raw}` };
   const hostPart = hm[1] + (port === defPort ? '' : `:${port}`);
   // the request's own host (a path-only [P] qualified by mod_rewrite): connect to this server on
   // the address the request came in on, without asking any resolver
@@ -141,10 +145,10 @@ export function parseProxyTarget(
     String(self.headers.host ?? '').toLowerCase() === hostPart.toLowerCase() &&
     (self.socket.localPort === port || !/:\d+$/.test(hostPart))
   ) {
-    return { ok: true, target: selfTarget(self, path) };
+    return { type: 'parsed', target: selfTarget(self, path) };
   }
   return {
-    ok: true,
+    type: 'parsed',
     target: {
       protocol,
       hostname,

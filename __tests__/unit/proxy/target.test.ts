@@ -60,7 +60,7 @@ describe('parseProxyTarget', () => {
     ],
   ])('%s', (raw, expected) => {
     const r = parseProxyTarget(raw);
-    expect(r).toMatchObject({ ok: true, target: expected });
+    expect(r).toMatchObject({ type: 'parsed', target: expected });
   });
 
   test.each([
@@ -73,7 +73,7 @@ describe('parseProxyTarget', () => {
     ['http://:80/x', 'invalid host or port'], // an empty host is no reg-name
   ])('%s is refused: %s', (raw, reason) => {
     const r = parseProxyTarget(raw);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toContain(reason);
+    expect(r.type).toBe('refused');
+    if (r.type === 'refused') expect(r.reason).toContain(reason);
   });
 });
