@@ -10,7 +10,10 @@ import { RewriteError } from '../errors.js';
 import { sendStatus } from '../http/respond.js';
 import type { Next } from '../http/types.js';
 
-/** `body-consumed`: an earlier middleware read the request body and left nothing to re-send (ERR_PROXY_BODY_CONSUMED). */
+/**
+ * `body-consumed`: an earlier middleware read the request body and left nothing to re-send
+ * (ERR_PROXY_BODY_CONSUMED).
+ */
 export type FaultKind =
   | 'refused'
   | 'dns'
@@ -35,7 +38,9 @@ export const DEFAULT_FAULT_STATUS: Readonly<Record<FaultKind, number>> = {
   'body-consumed': 500,
 };
 
-/** What Apache 2.4's mod_proxy answers (recorded: a refused connection is 503, a failed lookup 500). */
+/**
+ * What Apache 2.4's mod_proxy answers (recorded: a refused connection is 503, a failed lookup 500).
+ */
 export const APACHE_FAULT_STATUS: Readonly<Record<FaultKind, number>> = {
   refused: 503,
   dns: 500,

@@ -19,7 +19,10 @@ export const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-/** What connectionTokens answers for a message without a Connection header (most): shared, never mutated. */
+/**
+ * What connectionTokens answers for a message without a Connection header (most): shared, never
+ * mutated.
+ */
 const NO_TOKENS: ReadonlySet<string> = new Set();
 
 /** Header names the Connection header lists (they are hop-by-hop for this message only). */
@@ -37,7 +40,10 @@ export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<stri
   return out;
 }
 
-/** `Connection: close`'s one token (a field named `close` is dropped too, RFC 9110 7.6.1): shared, never mutated. */
+/**
+ * `Connection: close`'s one token (a field named `close` is dropped too, RFC 9110 7.6.1): shared,
+ * never mutated.
+ */
 const CLOSE_TOKEN: ReadonlySet<string> = new Set(['close']);
 
 /**
@@ -173,16 +179,18 @@ export function responseHeaders(
   return rawResponseHeaders(raw, o);
 }
 
-/** A raw header name or value (undici hands Buffers) as the string parseHeaders would make of it. */
+/**
+ * A raw header name or value (undici hands Buffers) as the string parseHeaders would make of it.
+ */
 function latin1(v: Buffer | string): string {
   return typeof v === 'string' ? v : v.toString('latin1');
 }
 
 /**
  * responseHeaders straight from undici's raw `[name, value, …]` list: one pass and one object
- * instead of undici's parsed copy and then ours (same result: names in lower case, a repeated
- * field one entry with its array, first-seen order). `reverseFor.reverseMaps()` is asked only when the response
- * carries a URL header (Location, Content-Location, URI).
+ * instead of undici's parsed copy and then ours (same result: names in lower case, a repeated field
+ * one entry with its array, first-seen order). `reverseFor.reverseMaps()` is asked only when the
+ * response carries a URL header (Location, Content-Location, URI).
  */
 export function rawResponseHeaders(
   raw: readonly (Buffer | string)[],

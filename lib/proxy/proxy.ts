@@ -48,18 +48,27 @@ export interface ProxyOptions<
   readonly target?: string;
   /** ProxyPreserveHost On: send the client's Host instead of the backend's. @default false */
   readonly preserveHost?: boolean;
-  /** X-Forwarded-For/-Host/-Server (as Apache's ProxyAddHeaders On) and X-Forwarded-Proto. @default true */
+  /**
+   * X-Forwarded-For/-Host/-Server (as Apache's ProxyAddHeaders On) and X-Forwarded-Proto.
+   * @default true
+   */
   readonly xForwarded?: boolean;
   /** RFC 7239 Forwarded. @default false */
   readonly forwarded?: boolean;
   /** Add Via (true: this host's name). @default false */
   readonly via?: boolean | string;
-  /** Whose forwarded headers to believe and pass on (proxy-addr syntax). @default false: inbound X-Forwarded-* and Forwarded are dropped */
+  /**
+   * Whose forwarded headers to believe and pass on (proxy-addr syntax).
+   * @default false: inbound X-Forwarded-* and Forwarded are dropped
+   */
   readonly trustProxy?:
     boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** X-Forwarded-Server (Apache: the ServerName). @default os.hostname() */
   readonly serverName?: string;
-  /** ProxyPassReverse: true maps URLs on the backend's origin back to the front's; or explicit maps. @default true */
+  /**
+   * ProxyPassReverse: true maps URLs on the backend's origin back to the front's; or explicit maps.
+   * @default true
+   */
   readonly reverse?: boolean | readonly ReverseMap[];
   readonly cookieDomain?: Readonly<Record<string, string>>;
   readonly cookiePath?: Readonly<Record<string, string>>;
@@ -67,13 +76,22 @@ export interface ProxyOptions<
   readonly headers?: Readonly<Record<string, string>>;
   /** Connections per origin. @default 64 */
   readonly connections?: number;
-  /** Idle keep-alive connections are closed after this (ms); keep it below the backend's. @default 4000 */
+  /**
+   * Idle keep-alive connections are closed after this (ms); keep it below the backend's.
+   * @default 4000
+   */
   readonly keepAliveTimeout?: number;
   /** @default 10000 */
   readonly connectTimeout?: number;
-  /** Time to wait for the backend's response headers (ms) → 504. @default 60000 (Apache's Timeout) */
+  /**
+   * Time to wait for the backend's response headers (ms) → 504.
+   * @default 60000 (Apache's Timeout)
+   */
   readonly headersTimeout?: number;
-  /** Longest silence inside a response body (ms) → the client connection is aborted. @default 60000 */
+  /**
+   * Longest silence inside a response body (ms) → the client connection is aborted.
+   * @default 60000
+   */
   readonly bodyTimeout?: number;
   /** Largest backend response header block (bytes) → 502. @default 16384 */
   readonly maxHeaderSize?: number;
@@ -82,9 +100,15 @@ export interface ProxyOptions<
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** Status per fault kind (see DEFAULT_FAULT_STATUS / APACHE_FAULT_STATUS). */
   readonly faultStatus?: Partial<Record<FaultKind, number>>;
-  /** ErrorDocument for faults: a file, a handler, or 'next' (Express's error handler). @default Apache's page */
+  /**
+   * ErrorDocument for faults: a file, a handler, or 'next' (Express's error handler).
+   * @default Apache's page
+   */
   readonly errorDocument?: ErrorDocument<Req, Res>;
-  /** Called when the backend cannot be reached; return true when it answered the request (see autostart()). */
+  /**
+   * Called when the backend cannot be reached; return true when it answered the request (see
+   * autostart()).
+   */
   readonly onUnavailable?: (req: Req, res: Res, info: FaultInfo) => boolean | void;
   /** Name resolution for backends (net's `lookup`), e.g. to forbid lookups. */
   readonly lookup?: LookupFunction;
@@ -102,10 +126,16 @@ export const debugProxy: DebugLog = debugLog('modrewrite:proxy');
 export type ProxyMiddleware<Req extends IncomingMessage, Res extends ServerResponse> =
   /** A normal 3-parameter middleware: `app.use('/api', proxy({ target }))`. */
   ((req: Req, res: Res, next: Next) => void) & {
-    /** The `[P]` hand-off rewrite(), site() and htaccess() use (also callable from your own ProxyHandler). */
+    /**
+     * The `[P]` hand-off rewrite(), site() and htaccess() use (also callable from your own
+     * ProxyHandler).
+     */
     forward(req: Req, res: Res, next: Next, hand: ProxyRequest): void;
     [kProxyHandOff](req: Req, res: Res, next: Next, hand: ProxyRequest): void;
-    /** For `server.on('upgrade', p.upgrade)`: WebSocket and other upgrades, to `target` or `hand.target`. */
+    /**
+     * For `server.on('upgrade', p.upgrade)`: WebSocket and other upgrades, to `target` or
+     * `hand.target`.
+     */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, hand?: ProxyRequest): void;
     /** Closes the pools (idle connections now, busy ones when done). */
     close(): Promise<void>;
@@ -137,7 +167,9 @@ interface ProxySetup<Req extends IncomingMessage, Res extends ServerResponse> {
   readonly responseOptions: ResponseHeaderOptions;
 }
 
-/** A setup read only where its Req/Res types do not matter (they appear in parameter position only). */
+/**
+ * A setup read only where its Req/Res types do not matter (they appear in parameter position only).
+ */
 type AnyProxySetup = ProxySetup<never, never>;
 
 /**
@@ -200,7 +232,10 @@ function resolveProxy<Req extends IncomingMessage, Res extends ServerResponse>(
   };
 }
 
-/** One keep-alive undici Agent per socket path (TCP origins share one), unless a dispatcher is given. */
+/**
+ * One keep-alive undici Agent per socket path (TCP origins share one), unless a dispatcher is
+ * given.
+ */
 class Pools {
   private readonly agents = new Map<string, Dispatcher>();
   constructor(private readonly options: ProxyOptions<never, never>) {}
@@ -646,7 +681,10 @@ function upgradeRequest(
   });
 }
 
-/** Request data in a log line: control characters as `\xHH` (like Apache's ap_escape_logitem), so a decoded CR/LF cannot forge a line. */
+/**
+ * Request data in a log line: control characters as `\xHH` (like Apache's ap_escape_logitem), so a
+ * decoded CR/LF cannot forge a line.
+ */
 function escapeControls(line: string): string {
   return line.replace(
     /[\x00-\x1f\x7f]/g,
@@ -654,7 +692,9 @@ function escapeControls(line: string): string {
   );
 }
 
-/** A re-serialised body replaces the client's framing (body-parser also undid any Content-Encoding). */
+/**
+ * A re-serialised body replaces the client's framing (body-parser also undid any Content-Encoding).
+ */
 function reframe(
   headers: Record<string, string | string[]>,
   body: Buffer,

@@ -1,7 +1,7 @@
 /**
- * `[P]` targets: `http://host[:port]/path`, `https://…`, Apache's `unix:/path/to.sock|http://host/path`,
- * and a path alone (proxy to this server itself). Parsed by hand, byte-exact: the path goes to the
- * backend as mod_rewrite/mod_proxy produced it.
+ * `[P]` targets: `http://host[:port]/path`, `https://…`, Apache's
+ * `unix:/path/to.sock|http://host/path`, and a path alone (proxy to this server itself). Parsed by
+ * hand, byte-exact: the path goes to the backend as mod_rewrite/mod_proxy produced it.
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -79,18 +79,22 @@ function sameHost(host: string | undefined, hostLower: string): boolean {
 
 /**
  * A host as RFC 3986 allows it, without %-escapes: a reg-name (unreserved, sub-delims) or a
- * bracketed IP literal. Anything else (a tab, CR/LF, space, `<`, `%`, a second colon...) is refused before any
- * connection: undici's URL parser would silently delete a tab or CR/LF and connect to the
- * remainder, past a RewriteCond that denied the host as written. Apache 2.4.71 answers such a
+ * bracketed IP literal. Anything else (a tab, CR/LF, space, `<`, `%`, a second colon...) is refused
+ * before any connection: undici's URL parser would silently delete a tab or CR/LF and connect to
+ * the remainder, past a RewriteCond that denied the host as written. Apache 2.4.71 answers such a
  * target with 500 (AH00898, recorded with `RewriteRule ^/h/([^/]*)/(.*)$ http://$1/$2 [P]` and
- * `/h/127.0.0.1%09:PORT/x`, `%20`, `%0d%0a`, `%3c`, `:PORT:1`, `:PORTx`). `%` is refused because the
- * URL parser would decode `%31%32%37.0.0.1` to `127.0.0.1` (Apache looks the name up as written and fails).
+ * `/h/127.0.0.1%09:PORT/x`, `%20`, `%0d%0a`, `%3c`, `:PORT:1`, `:PORTx`). `%` is refused because
+ * the URL parser would decode `%31%32%37.0.0.1` to `127.0.0.1` (Apache looks the name up as written
+ * and fails).
  */
 const REG_NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=]+$/;
 const IP_LITERAL = /^\[[0-9A-Fa-f:.]+\]$/;
 const PORT = /^\d{1,5}$/;
 
-/** Is `authority` (`host[:port]`, no userinfo) one a request may be sent to? (also for a preserved Host header) */
+/**
+ * Is `authority` (`host[:port]`, no userinfo) one a request may be sent to? (also for a preserved
+ * Host header)
+ */
 export function validAuthority(authority: string): boolean {
   const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/s.exec(authority);
   if (!m || !(REG_NAME.test(m[1]) || IP_LITERAL.test(m[1]))) return false;
@@ -124,11 +128,7 @@ export function parseProxyTarget(
   if (isSelf && self && !socketPath) return { type: 'parsed', target: selfTarget(self, path) };
   // userinfo is dropped, as apr_uri_parse does (the last `@` ends it)
   const authority = m[2].slice(m[2].lastIndexOf('@') + 1);
-  if (!validAuthority(authority))
-    return {
-      type: 'refused',
-      reason: `invalid host or port in proxy target ${JSON.stringify(raw)}`,
-    };
+  if (!validAuthority(authority)) return invalidAuthority(raw);
   const hm = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority)!;
   const hostname = hm[1].startsWith('[') ? hm[1].slice(1, -1) : hm[1];
   if (!hostname) return { type: 'refused', reason: `no host in ${raw}` };
@@ -161,6 +161,10 @@ export function parseProxyTarget(
   };
 }
 
+function invalidAuthority(raw: string): TargetResult {
+  return { type: 'refused', reason: `invalid host or port in proxy target ${JSON.stringify(raw)}` };
+}
+
 /** Where this server was reached: the local address and port of the request's connection. */
 function selfOrigin(self: IncomingMessage): {
   secure: boolean;
@@ -174,7 +178,10 @@ function selfOrigin(self: IncomingMessage): {
   return { secure, local, host, origin: `${secure ? 'https' : 'http'}://${host}` };
 }
 
-/** A target on this server itself: connect locally, send the request's own Host (else the local address). */
+/**
+ * A target on this server itself: connect locally, send the request's own Host (else the local
+ * address).
+ */
 function selfTarget(self: IncomingMessage, path: string): ParsedTarget {
   const o = selfOrigin(self);
   const host = self.headers.host ? String(self.headers.host) : o.host;

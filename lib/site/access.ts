@@ -48,16 +48,23 @@ export interface AccessClient {
 export interface AccessRequest {
   readonly uri: string;
   readonly args: string | null;
-  /** Where `Require expr` records the request headers it read (ap_expr's add_vary: the response's Vary). */
+  /**
+   * Where `Require expr` records the request headers it read (ap_expr's add_vary: the response's
+   * Vary).
+   */
   readonly vary?: string[];
 }
 
-/** The name core's file walk matches `<Files>` against: what follows the last `/` of the filename. */
+/**
+ * The name core's file walk matches `<Files>` against: what follows the last `/` of the filename.
+ */
 export function fileNameOf(filename: string): string {
   return filename.slice(filename.lastIndexOf('/') + 1);
 }
 
-/** The stock `<Directory /var/www/>` (and the recorder's `<Directory />`): `Require all granted`. */
+/**
+ * The stock `<Directory /var/www/>` (and the recorder's `<Directory />`): `Require all granted`.
+ */
 const BASE_REQUIRE: AuthzNode = {
   type: 'section',
   op: 'or',
@@ -196,7 +203,9 @@ const FIXED_VARIABLES = new Map<
   ],
 ]);
 
-/** ap_expr's request header variables (util_expr_eval.c req_header_var_names), each adding to Vary. */
+/**
+ * ap_expr's request header variables (util_expr_eval.c req_header_var_names), each adding to Vary.
+ */
 const HEADER_VARIABLES = new Map([
   ['HTTP_USER_AGENT', 'User-Agent'],
   ['HTTP_PROXY_CONNECTION', 'Proxy-Connection'],
@@ -274,7 +283,9 @@ function compatAllows(
   return allowed && !denied;
 }
 
-/** `find_allowdeny` for the rules modrewrite accepts; env names are case-insensitive (apr_table). */
+/**
+ * `find_allowdeny` for the rules modrewrite accepts; env names are case-insensitive (apr_table).
+ */
 function hostMatches(
   rule: HostRule,
   env: ReadonlyMap<string, string>,

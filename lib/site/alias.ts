@@ -175,7 +175,9 @@ function aliasTarget(rule: AliasRule, uri: string): string | 'error' | undefined
   return isAbsolute(found) ? found : resolve(rule.serverRoot, found);
 }
 
-/** What translate_name's mod_alias step decided: an answer, a walked file, or nothing (declined). */
+/**
+ * What translate_name's mod_alias step decided: an answer, a walked file, or nothing (declined).
+ */
 export type Translated = AliasAnswer | { readonly type: 'walked'; readonly walked: Walked };
 
 /**

@@ -20,7 +20,9 @@ type Result = 'granted' | 'denied' | 'neutral';
 export interface AuthzRequest {
   readonly method: string;
   readonly env: ReadonlyMap<string, string>;
-  /** `ip` and `local`: whether the client address is in a network (throws when it is no address). */
+  /**
+   * `ip` and `local`: whether the client address is in a network (throws when it is no address).
+   */
   readonly ip: (rule: Extract<RequireRule, { type: 'ip' | 'local' }>) => boolean;
   /** `Require expr`: the variables. */
   readonly expr: ExprEnv;

@@ -38,7 +38,10 @@ const signed = (c: number): number => (c > 0x7f ? c - 256 : c);
 /** The byte at `i`, 0 past the end (C's terminating NUL). */
 const at = (s: string, i: number): number => (i < s.length ? s.charCodeAt(i) : 0);
 
-/** strnatcmp's compare_right: right-aligned numbers, the longest run wins, then the first difference. */
+/**
+ * strnatcmp's compare_right: right-aligned numbers, the longest run wins, then the first
+ * difference.
+ */
 function compareRight(a: string, ai: number, b: string, bi: number): number {
   let bias = 0;
   for (; ; ai++, bi++) {
@@ -164,7 +167,10 @@ function wildcard(str: string, pattern: Atom[]): boolean {
 
 const compiled = new Map<string, Atom[]>();
 
-/** ap_strcmp_match (`foldCase`: ap_strcasecmp_match): `*` and `?` only. Patterns come from configuration. */
+/**
+ * ap_strcmp_match (`foldCase`: ap_strcasecmp_match): `*` and `?` only. Patterns come from
+ * configuration.
+ */
 export function strcmpMatch(str: string, pattern: string, foldCase = false): boolean {
   const key = `${foldCase ? 'i' : 's'}${pattern}`;
   let a = compiled.get(key);

@@ -43,7 +43,10 @@ export interface ListingRequest {
   /** The decoded URL-path (r->uri) and the raw query. */
   readonly uri: string;
   readonly args: string | null;
-  /** The configuration in effect: DEBIAN_AUTOINDEX merged with the server's and the .htaccess files'. */
+  /**
+   * The configuration in effect: DEBIAN_AUTOINDEX merged with the server's and the .htaccess
+   * files'.
+   */
   readonly config: AutoindexConfig;
   readonly headOnly: boolean;
   /** The entry's sub-request would be answered (not refused by access rules). */
@@ -211,7 +214,10 @@ function viewOf(config: AutoindexConfig, args: string | null): View {
   return v;
 }
 
-/** ap_unescape_url: undefined for a bad escape or an encoded `/` or NUL (the pattern is then ignored). */
+/**
+ * ap_unescape_url: undefined for a bad escape or an encoded `/` or NUL (the pattern is then
+ * ignored).
+ */
 function unescapeUrl(s: string): string | undefined {
   let out = '';
   for (let i = 0; i < s.length; i++) {

@@ -134,7 +134,8 @@ function isAuthority(target: string | undefined): boolean {
 
 /** Writes an error page on a socket node's parser gave up on, then closes it. */
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {
-  // end() alone leaves a slow client's descriptor open until it reads and closes: destroy once written
+  // end() alone leaves a slow client's descriptor open until it reads and closes: destroy once
+  // written
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\nConnection: close\r\n\r\n${body}`,
     'latin1',

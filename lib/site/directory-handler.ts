@@ -36,7 +36,9 @@ export interface DirectoryRequest {
   readonly fallthrough: boolean;
   readonly view: () => RequestView;
   readonly env: ReadonlyMap<string, string>;
-  /** The request headers the directory's own rules and `<If>`s read (Vary), before mod_deflate's. */
+  /**
+   * The request headers the directory's own rules and `<If>`s read (Vary), before mod_deflate's.
+   */
   readonly vary?: readonly string[];
 }
 

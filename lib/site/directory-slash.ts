@@ -57,7 +57,8 @@ export function directorySlash<
     const url = req.url ?? '/';
     const parsed = parseTarget(url);
     const mount = mountOf(req);
-    // `/mnt` for a middleware mounted at `/mnt` arrives as `/`: the root directory without its slash
+    // `/mnt` for a middleware mounted at `/mnt` arrives as `/`: the root directory without its
+    // slash
     const bareRoot = mount?.bare === true && parsed.ok && parsed.uri === '/';
     if (!parsed.ok || parsed.uri === '*' || (parsed.uri.endsWith('/') && !bareRoot)) {
       next();

@@ -36,7 +36,10 @@ export const OVERRIDE_NONE: OverrideSpec = {
 
 /** What the walk merges at each level of a directory list (see HtaccessStore.configFor). */
 export interface WalkPlan {
-  /** Per level: the plain `<Directory>` sections merged before its `.htaccess` (level 0 includes those above the root). */
+  /**
+   * Per level: the plain `<Directory>` sections merged before its `.htaccess` (level 0 includes
+   * those above the root).
+   */
   readonly sections: readonly (readonly CompiledSection[])[];
   /** Per level: the `AllowOverride` in effect for its `.htaccess`. */
   readonly overrides: readonly OverrideSpec[];
@@ -54,7 +57,10 @@ export class DirectoryWalk {
   private readonly lateCache = new WeakMap<DirectoryConfig, Map<string, DirectoryConfig>>();
   private readonly outsideCache = new Map<string, DirectoryConfig>();
 
-  /** `rootOverride`: the document root's AllowOverride before the config's own sections (site(): All). */
+  /**
+   * `rootOverride`: the document root's AllowOverride before the config's own sections (site():
+   * All).
+   */
   constructor(
     sections: readonly CompiledSection[],
     private readonly rootOverride: OverrideSpec = OVERRIDE_ALL,
@@ -72,7 +78,9 @@ export class DirectoryWalk {
     this.named = [...this.regexes, ...this.locations].filter((s) => s.matchEnv);
   }
 
-  /** Steps 1's sections and AllowOverride for `dirs` (filesystem paths ending in `/`, root first). */
+  /**
+   * Steps 1's sections and AllowOverride for `dirs` (filesystem paths ending in `/`, root first).
+   */
   plan(dirs: readonly string[]): WalkPlan {
     const levels = [...ancestorsOf(dirs[0]), ...dirs];
     const above = levels.length - dirs.length;
@@ -168,7 +176,8 @@ export class DirectoryWalk {
 
 /**
  * The walk of a site whose server config has sections (undefined: none, nothing per request);
- * `htaccess`: whether `.htaccess` files are read (site()'s `htaccess: false` is AllowOverride None).
+ * `htaccess`: whether `.htaccess` files are read (site()'s `htaccess: false` is AllowOverride
+ * None).
  */
 export function directoryWalk(
   serverRules: RuleSet | undefined,
@@ -197,9 +206,9 @@ const ANY_FILE = (): boolean => true;
 
 /**
  * core's file walk (`<Files>`) runs before the location walk, so a `<Location>`'s mod_headers and
- * mod_expires entries, and its access rules, come after those of every `<Files>` section. site/headers.ts puts the
- * entries of `<Files>` sections after the directory's: the Location's are marked like them (a
- * test every name passes), which keeps them last, in order.
+ * mod_expires entries, and its access rules, come after those of every `<Files>` section.
+ * site/headers.ts puts the entries of `<Files>` sections after the directory's: the Location's are
+ * marked like them (a test every name passes), which keeps them last, in order.
  */
 function afterFiles(s: CompiledSection): CompiledSection {
   const rs = s.ruleSet;
@@ -260,7 +269,10 @@ function accessAfterFiles(access: AccessConfig | undefined): AccessConfig | unde
   return { ...access, directory: {}, files: [own, ...access.files] };
 }
 
-/** `<Location>` tests the URL-path with its `//` merged (ap_no2slash); `<LocationMatch>` the URI as is. */
+/**
+ * `<Location>` tests the URL-path with its `//` merged (ap_no2slash); `<LocationMatch>` the URI as
+ * is.
+ */
 function locationMatches(s: CompiledSection, uri: string): boolean {
   return s.matches(s.section.regex ? uri : uri.replace(/\/{2,}/g, '/'));
 }

@@ -231,7 +231,10 @@ export function pregsub(template: string, m: RegExpExecArray): string {
   });
 }
 
-/** mod_env's fixup: its table (resolved entries, in merge order) added where the request has no such variable. */
+/**
+ * mod_env's fixup: its table (resolved entries, in merge order) added where the request has no such
+ * variable.
+ */
 export function applyEnvVars(config: EnvConfig | undefined, env: Map<string, string>): void {
   if (!config?.vars.length) return;
   const table = new Map<string, string>();
@@ -308,7 +311,9 @@ export function resolveScopes(
   };
 }
 
-/** Server-context SetEnvIf lines outside `<Files>`/`<If>`: mod_setenvif's post_read_request pass. */
+/**
+ * Server-context SetEnvIf lines outside `<Files>`/`<If>`: mod_setenvif's post_read_request pass.
+ */
 export function postReadRequest(
   server: EnvConfig | undefined,
   facts: RequestFacts,

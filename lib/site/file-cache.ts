@@ -22,7 +22,9 @@ export interface CachedFile {
   readonly body: Buffer;
   /** Last-Modified, as send writes it (`mtime.toUTCString()`). */
   readonly lastModified: string;
-  /** What the caller works out from this version and its settings, kept with it (site.ts fileFacts). */
+  /**
+   * What the caller works out from this version and its settings, kept with it (site.ts fileFacts).
+   */
   derived?: { readonly settings: object };
 }
 

@@ -44,11 +44,15 @@ const SCOPE_NAMES_PER_CONFIG = 1024;
 interface ResolvedExpires {
   readonly byType: ReadonlyMap<string, ExpiresCode>;
   readonly default?: ExpiresCode;
-  /** Whether `major/*` entries are looked up: only when the last layer has one (recorded, case 151). */
+  /**
+   * Whether `major/*` entries are looked up: only when the last layer has one (recorded, case 151).
+   */
   readonly wildcards: boolean;
 }
 
-/** The request as the values and conditions read it (a node request, or the pipeline's view of one). */
+/**
+ * The request as the values and conditions read it (a node request, or the pipeline's view of one).
+ */
 export type HeaderRequestLine = Pick<
   IncomingMessage,
   'headers' | 'method' | 'url' | 'httpVersion' | 'rawHeaders'
@@ -158,7 +162,9 @@ export function applyRequestHeaders(scope: HeaderScope | undefined, info: Header
   }
 }
 
-/** Whether every action is an unconditional `unset` (cached per action list: lists live in scopes). */
+/**
+ * Whether every action is an unconditional `unset` (cached per action list: lists live in scopes).
+ */
 function onlyUnsets(actions: readonly HeaderAction[]): boolean {
   let known = unsetsOnly.get(actions);
   if (known === undefined) {
@@ -380,7 +386,9 @@ function putFirst(res: ServerResponse, err: readonly Entry[]): void {
   for (const [name, value] of rest) res.setHeader(name, value);
 }
 
-/** The fields a file answered from memory sets (site/static-file.ts serveFromMemory, mod_expires). */
+/**
+ * The fields a file answered from memory sets (site/static-file.ts serveFromMemory, mod_expires).
+ */
 const FILE_ANSWER_FIELDS = new Set([
   'accept-ranges',
   'cache-control',
@@ -484,7 +492,9 @@ function constantTable(actions: readonly HeaderAction[]): readonly Entry[] | und
 }
 const constantTables = new WeakMap<readonly HeaderAction[], Entry[] | undefined>();
 
-/** http_filters.c fixup_vary: one Vary, each field once (case-insensitively, the first spelling). */
+/**
+ * http_filters.c fixup_vary: one Vary, each field once (case-insensitively, the first spelling).
+ */
 function fixupVary(values: readonly string[]): string {
   const seen = new Map<string, string>();
   for (const v of values)
@@ -514,7 +524,9 @@ function get(table: readonly Entry[], name: string): string | undefined {
   return undefined;
 }
 
-/** mod_expires' filter: by type (exact, then `major/*`), else ExpiresDefault; not over an Expires. */
+/**
+ * mod_expires' filter: by type (exact, then `major/*`), else ExpiresDefault; not over an Expires.
+ */
 function addExpires(table: Entry[], expires: ResolvedExpires, info: HeaderRequest): void {
   if (get(table, 'Expires') !== undefined) return;
   const fields = expiresFor(get(table, 'Content-Type'), expires, info);

@@ -19,11 +19,19 @@ import { OVERRIDE_ALL, readsHtaccess, type OverrideSpec } from '../syntax/direct
 export interface DirectoryConfig {
   /** The merged rule set (undefined: no `.htaccess` on the way, only the defaults). */
   readonly ruleSet: RuleSet | undefined;
-  /** The filesystem directory (ending in `/`) whose rewrite configuration is in effect: the prefix per-directory rules strip. */
+  /**
+   * The filesystem directory (ending in `/`) whose rewrite configuration is in effect: the prefix
+   * per-directory rules strip.
+   */
   readonly rewriteDir: string;
-  /** The access configuration of each `.htaccess` on the way, from the root down (site/access.ts applies them). */
+  /**
+   * The access configuration of each `.htaccess` on the way, from the root down (site/access.ts
+   * applies them).
+   */
   readonly access: readonly AccessConfig[];
-  /** A `.htaccess` on the way that cannot be used: 500 (broken) or 403 (unreadable), like Apache. */
+  /**
+   * A `.htaccess` on the way that cannot be used: 500 (broken) or 403 (unreadable), like Apache.
+   */
   readonly failure?: { readonly status: 403 | 500; readonly file: string; readonly error: Error };
 }
 
@@ -38,12 +46,20 @@ interface Entry {
 export interface HtaccessStoreOptions {
   /** @default '.htaccess' (Apache's AccessFileName) */
   readonly fileName?: string;
-  /** How often (ms) a file is stat'ed again to see whether it changed. 0: on every request. @default 1000 */
+  /**
+   * How often (ms) a file is stat'ed again to see whether it changed. 0: on every request.
+   * @default 1000
+   */
   readonly recheckMs?: number;
   readonly compile?: Omit<CompileOptions, 'context' | 'file'>;
-  /** Where a broken `.htaccess` is reported (once per version of the file). @default console.error */
+  /**
+   * Where a broken `.htaccess` is reported (once per version of the file).
+   * @default console.error
+   */
   readonly log?: (message: string) => void;
-  /** The parent configuration every directory inherits from (the server's `<Directory>` defaults). */
+  /**
+   * The parent configuration every directory inherits from (the server's `<Directory>` defaults).
+   */
   readonly base?: RuleSet;
   /** The server config's `<Directory>`/`<Location>` sections (site/directory-walk.ts). */
   readonly walk?: DirectoryWalk;
@@ -276,8 +292,8 @@ export class HtaccessStore {
       if (!st!.isFile()) throw new Error(`${file} is not a regular file`);
       e.ruleSet = this.compiled(file, st!, overrides);
     } catch (err) {
-      // Apache: a .htaccess that cannot be opened (permissions, a symlink loop) is a 403 ("unable to
-      // check htaccess file"); one that does not parse is a 500
+      // Apache: a .htaccess that cannot be opened (permissions, a symlink loop) is a 403 ("unable
+      // to check htaccess file"); one that does not parse is a 500
       const status = err instanceof RewriteError ? 500 : 403;
       const error =
         err instanceof RewriteError ? err : new Error(`${file}: ${(err as Error).message}`);

@@ -66,7 +66,10 @@ export function answerOtherMethod(
   res.end();
 }
 
-/** The request's headers as Apache's headers_in holds them: in order, repeated names merged with ", ". */
+/**
+ * The request's headers as Apache's headers_in holds them: in order, repeated names merged with ",
+ * ".
+ */
 function headersIn(req: IncomingMessage): [string, string][] {
   const merged = new Map<string, [string, string]>();
   const raw = req.rawHeaders;

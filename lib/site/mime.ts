@@ -146,8 +146,9 @@ export function withFilesSections(
 }
 
 /**
- * The file's extensions as mod_mime sees them: every dot-separated part after the first, lower-case.
- * Leading dots belong to the base name (mod_mime.c find_ct: `.png` is a hidden file called png).
+ * The file's extensions as mod_mime sees them: every dot-separated part after the first,
+ * lower-case. Leading dots belong to the base name (mod_mime.c find_ct: `.png` is a hidden file
+ * called png).
  */
 function extensionsOf(filename: string): string[] {
   return basename(filename).toLowerCase().replace(/^\.+/, '').split('.').slice(1);
@@ -198,7 +199,9 @@ function systemTable(): ReadonlyMap<string, string> | null {
   return systemTypes;
 }
 
-/** TypesConfig's table when the configuration names one, else the system's, else the built-in one. */
+/**
+ * TypesConfig's table when the configuration names one, else the system's, else the built-in one.
+ */
 function baseType(ext: string, m: MimeSettings | undefined): string | undefined {
   const table = m?.typesConfig ?? systemTable();
   return table ? table.get(ext) : contentTypeFor(`x.${ext}`);

@@ -31,7 +31,9 @@ export class ModuleLoader {
     return this.cache.size;
   }
 
-  /** The handler in `file` (an absolute path), or undefined when it is not a module inside `dir`. */
+  /**
+   * The handler in `file` (an absolute path), or undefined when it is not a module inside `dir`.
+   */
   get(file: string): ModuleFn | undefined {
     const abs = resolve(file);
     if (!abs.startsWith(this.dir + sep)) return undefined;

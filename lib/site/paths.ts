@@ -3,7 +3,9 @@ import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { fsPath, utf8ToBytes } from '../common/bytes.js';
 import { posix, resolve } from 'node:path';
 
-/** A `.` or `..` segment: such a path is not normalised, and a string comparison would lie about it. */
+/**
+ * A `.` or `..` segment: such a path is not normalised, and a string comparison would lie about it.
+ */
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 /**
@@ -29,7 +31,9 @@ export function realpathOf(p: string): string | undefined {
   }
 }
 
-/** Why a path cannot be stat'ed: undefined when it exists or simply is not there (ENOENT, ENOTDIR). */
+/**
+ * Why a path cannot be stat'ed: undefined when it exists or simply is not there (ENOENT, ENOTDIR).
+ */
 export function statFailure(p: string): string | undefined {
   try {
     statSync(fsPath(p));

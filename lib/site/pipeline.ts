@@ -92,9 +92,15 @@ export interface Collected {
   errorDocument?: (status: number) => ErrorAction | undefined;
   /** Set on an ErrorDocument's own request: the status it answers for. */
   errorStatus?: number;
-  /** Set on an ErrorDocument's own request: the answer it stands for (its failure sends that one's page). */
+  /**
+   * Set on an ErrorDocument's own request: the answer it stands for (its failure sends that one's
+   * page).
+   */
   errorOf?: SiteResult;
-  /** The file the directory walk mapped the request to: whose configuration answers (mod_headers, mod_expires). */
+  /**
+   * The file the directory walk mapped the request to: whose configuration answers (mod_headers,
+   * mod_expires).
+   */
   scope?: {
     readonly filename: string;
     readonly directory: boolean;
@@ -115,7 +121,10 @@ export type SiteResult = {
       readonly type: 'redirect';
       readonly status: number;
       readonly location: string;
-      /** A RewriteRule's [R] (not mod_alias's or mod_dir's): it answers even an ErrorDocument's request. */
+      /**
+       * A RewriteRule's [R] (not mod_alias's or mod_dir's): it answers even an ErrorDocument's
+       * request.
+       */
       readonly rule?: true;
     }
   | {
@@ -163,7 +172,10 @@ export interface RequestInput {
   readonly trace?: (line: string) => void;
   /** The mount path (Express's `req.baseUrl`): every this-server URL built includes it. */
   readonly mountPath?: string;
-  /** The request named the mount path itself, without its trailing slash (`/site` for a mount at `/site`). */
+  /**
+   * The request named the mount path itself, without its trailing slash (`/site` for a mount at
+   * `/site`).
+   */
   readonly bareMount?: boolean;
   /** An ErrorDocument's internal redirect: the environment it starts with (REDIRECT_STATUS...). */
   readonly errorRedirect?: {
@@ -208,7 +220,8 @@ export function resolveRequestNow(
   const acc = startCollected(input);
   if (!parsed.ok) return { type: 'status', status: parsed.status, acc, uri: '', args: null };
   const at: Position = { uri: parsed.uri, args: parsed.args, acc };
-  // one budget for every map wait of the request: its passes, internal redirects and index sub-requests
+  // one budget for every map wait of the request: its passes, internal redirects and index
+  // sub-requests
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
   return roundsFrom(0, { site, input, at, budget });
 }
@@ -330,7 +343,8 @@ function directoryFixup(
   budget: MapBudget | undefined,
 ): SiteResult | undefined | Promise<SiteResult | undefined> {
   const { uri, args, acc } = at;
-  // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its slash
+  // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its
+  // slash
   const bareRoot = input.bareMount === true && round === 0 && uri === '/';
   if (!uri.endsWith('/') || bareRoot)
     return slashRedirect(site, input, uri, args, p.filename, round === 0, acc) ?? p;
@@ -424,7 +438,8 @@ function copyCollected(acc: Collected): Collected {
 
 /**
  * What decides how a file is answered in its directory: core's AddDefaultCharset, mod_mime and
- * core's file settings, layered Debian's mime.conf → server config → `.htaccess` files (site/mime.ts).
+ * core's file settings, layered Debian's mime.conf → server config → `.htaccess` files
+ * (site/mime.ts).
  */
 export function fileSettingsFor(site: SiteConfig, filename: string, uri?: string): FileSettings {
   const dir = dirname(filename);
@@ -839,7 +854,8 @@ function afterDirectory(
   const o = r.outcome;
   if (o.type === 'proxy')
     return { type: 'proxy', target: o.target, noCanon: o.noCanon, self: o.self, acc, uri, args };
-  // a rewrite back to the same file: the file stays, the query string the rule set is kept (case 230)
+  // a rewrite back to the same file: the file stays, the query string the rule set is kept (case
+  // 230)
   const query = o.type === 'rewrite' ? o.args : args;
   return fileResult(mapped, acc, uri, query, m.path);
 }
@@ -866,9 +882,10 @@ function fileResult(
 }
 
 /**
- * One pass, then mod_dir's FallbackResource for a request that mapped to nothing (site/fallback.ts):
- * the fallback sub-request's result is taken over when it is a file (or [P]), a redirect or an
- * error status propagates, anything else leaves the 404. Synchronous unless a pass waits.
+ * One pass, then mod_dir's FallbackResource for a request that mapped to nothing
+ * (site/fallback.ts): the fallback sub-request's result is taken over when it is a file (or [P]), a
+ * redirect or an error status propagates, anything else leaves the 404. Synchronous unless a pass
+ * waits.
  */
 function passWithFallback(request: PassRequest, depth = 0): Pass | Promise<Pass> {
   const { site, view, uri, args, acc, trace, mapBudget } = request;
@@ -940,10 +957,14 @@ function fallbackResource(
   return r0 instanceof Promise ? r0.then(taken) : taken(r0);
 }
 
-/** ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried over (recorded). */
+/**
+ * ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried
+ * over (recorded).
+ */
 function redirectInternally(acc: Collected): void {
   acc.env = renameEnv(acc.env);
-  // REDIRECT_STATUS is the redirecting request's status: an ErrorDocument's keeps the error (recorded)
+  // REDIRECT_STATUS is the redirecting request's status: an ErrorDocument's keeps the error
+  // (recorded)
   if (acc.errorStatus !== undefined) acc.env.set('REDIRECT_STATUS', String(acc.errorStatus));
   acc.internalRedirects++;
   acc.scope = undefined;

@@ -92,7 +92,10 @@ export interface SiteOptions<
    * site({ root: '/srv/www', config: '<Directory "/srv/www/private">\n  Require all denied\n</Directory>' });
    */
   readonly config?: RulesInput;
-  /** Further folders a filesystem substitution may be served from (the document root always may). @default [] */
+  /**
+   * Further folders a filesystem substitution may be served from (the document root always may).
+   * @default []
+   */
   readonly allowedRoots?: readonly string[];
   /** Read `.htaccess` files (AllowOverride All), or tune their reading. @default true */
   readonly htaccess?: boolean | { readonly fileName?: string; readonly recheckMs?: number };
@@ -106,32 +109,59 @@ export interface SiteOptions<
   readonly handlers?: Readonly<Record<string, Handler<Req & SiteRequest, Res>>>;
   /** AddHandler: file extension (with dot) → handler name. */
   readonly addHandler?: Readonly<Record<string, string>>;
-  /** A missing file calls `next()` (with `req.url` rewritten) instead of answering 404. @default true */
+  /**
+   * A missing file calls `next()` (with `req.url` rewritten) instead of answering 404.
+   * @default true
+   */
   readonly fallthrough?: boolean;
-  /** Symbolic links: `inside` follows links whose target stays under the roots, `follow` any, `deny` none. @default 'inside' */
+  /**
+   * Symbolic links: `inside` follows links whose target stays under the roots, `follow` any, `deny`
+   * none.
+   * @default 'inside'
+   */
   readonly symlinks?: 'inside' | 'follow' | 'deny';
-  /** Serve dotfiles other than `.ht*` (those are always 403, like Apache's stock config). @default false */
+  /**
+   * Serve dotfiles other than `.ht*` (those are always 403, like Apache's stock config).
+   * @default false
+   */
   readonly dotfiles?: boolean;
   readonly maps?: Readonly<Record<string, UserMapFunction | RewriteMapSource>>;
-  /** How long one request may wait for asynchronous map answers, in ms; then 500 (ERR_MAP_TIMEOUT, logged). `Infinity`: no limit. @default DEFAULT_MAP_TIMEOUT (10 000) */
+  /**
+   * How long one request may wait for asynchronous map answers, in ms; then 500 (ERR_MAP_TIMEOUT,
+   * logged). `Infinity`: no limit.
+   * @default DEFAULT_MAP_TIMEOUT (10 000)
+   */
   readonly mapTimeout?: number;
   /**
    * The port `<VirtualHost addr:port>` sections are matched against (the port Apache listened
    * on for this config, e.g. 80 when serve runs on 8080). @default the connection's local port
    */
   readonly vhostPort?: number;
-  /** Names `<IfDefine>` sees as defined (in `config` and every `.htaccess`), like `apache2 -D NAME`. @default [] */
+  /**
+   * Names `<IfDefine>` sees as defined (in `config` and every `.htaccess`), like `apache2 -D NAME`.
+   * @default []
+   */
   readonly defines?: readonly string[];
-  /** Folder relative map paths in `config` resolve against. @default the config file's folder, else cwd */
+  /**
+   * Folder relative map paths in `config` resolve against.
+   * @default the config file's folder, else cwd
+   */
   readonly mapRoot?: string;
   readonly serverName?: string;
   readonly serverAliases?: readonly string[];
-  /** Proxies to trust (proxy-addr syntax). @default the Express app's `trust proxy` setting (nothing outside Express) */
+  /**
+   * Proxies to trust (proxy-addr syntax).
+   * @default the Express app's `trust proxy` setting (nothing outside Express)
+   */
   readonly trustProxy?:
     boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
   /** Trace every decision to `debug('modrewrite:engine')`, or to this function. */
   readonly trace?: boolean | ((line: string) => void);
-  /** Add X-Filename, X-Query and X-Env-* to every response (what the conformance recorder asks Apache for). @default false */
+  /**
+   * Add X-Filename, X-Query and X-Env-* to every response (what the conformance recorder asks
+   * Apache for).
+   * @default false
+   */
   readonly debugHeaders?: boolean;
   /** Where broken `.htaccess` files are reported. @default console.error */
   readonly log?: (message: string) => void;
@@ -175,7 +205,10 @@ export function site<
   });
   const middleware = siteMiddlewareOf(answerer);
 
-  /** `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] → proxy.upgrade. */
+  /**
+   * `server.on('upgrade', s.upgrade)`: WebSocket handshakes through the same vhost; [P] →
+   * proxy.upgrade.
+   */
   const upgrade = (
     req: IncomingMessage,
     socket: Duplex,
@@ -214,7 +247,8 @@ function siteMiddlewareOf<Req extends IncomingMessage, Res extends ServerRespons
     const done: Next =
       next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
     if (answeredByServer(req, res)) return;
-    // an exception while answering is this vhost's 500 page (like Apache's), logged; it never escapes
+    // an exception while answering is this vhost's 500 page (like Apache's), logged; it never
+    // escapes
     const fail = (err: unknown): void => {
       log(`modrewrite: ${req.url}: 500 ${(err as Error)?.message ?? String(err)}`);
       sendFailure(req, res, err);
@@ -305,7 +339,10 @@ function fileCacheOf(option: boolean | FileCacheOptions | undefined): FileCache 
 /** The default handler's turn in the pipeline's words (site/pipeline.ts). */
 type FileAnswer = Extract<SiteResult, { type: 'file' }>;
 
-/** Turns what the pipeline decided into HTTP: redirects, error pages (ErrorDocument), files, handlers. */
+/**
+ * Turns what the pipeline decided into HTTP: redirects, error pages (ErrorDocument), files,
+ * handlers.
+ */
 class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
   constructor(readonly ctx: SiteContext<Req, Res>) {}
 
@@ -468,7 +505,10 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     });
   }
 
-  /** Nothing to deliver (missing, a directory, PATH_INFO refused): the app, 404 or the method's answer. */
+  /**
+   * Nothing to deliver (missing, a directory, PATH_INFO refused): the app, 404 or the method's
+   * answer.
+   */
   private answerNoFile(req: Req, res: Res, next: Next, r: FileAnswer, method: string): void {
     const { config, fallthrough } = this.ctx;
     const { acc } = r;
@@ -573,7 +613,9 @@ function runHandler<Req extends IncomingMessage, Res extends ServerResponse>(
   handler(sreq, res, next);
 }
 
-/** A WebSocket handshake through the site's pipeline: [P] goes to the proxy's upgrade, else refused. */
+/**
+ * A WebSocket handshake through the site's pipeline: [P] goes to the proxy's upgrade, else refused.
+ */
 function siteUpgrade(
   config: SiteConfig,
   trust: (addr: string, i: number) => boolean,
@@ -805,7 +847,10 @@ const caches = new WeakMap<
   { store: HtaccessStore | undefined; dirs: DirCache; fileCache: FileCache | undefined }
 >();
 
-/** Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check it). */
+/**
+ * Internal: the sizes of a site()'s caches keyed by request data (each has a bound; tests check
+ * it).
+ */
 export function siteCacheSizes(middleware: object):
   | {
       htaccessEntries: number;

@@ -16,7 +16,9 @@ import type { CachedFile } from './file-cache.js';
 import { sendCompressed } from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
 
-/** What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders). */
+/**
+ * What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders).
+ */
 export interface FileHeaders {
   readonly type?: string;
   readonly encoding?: string;
@@ -32,7 +34,9 @@ export interface ServeFileOptions {
   readonly addTypes?: ReadonlyMap<string, string>;
   /** mod_mime's AddEncoding in effect: extension (lower-case, no dot) → Content-Encoding. */
   readonly addEncodings?: ReadonlyMap<string, string>;
-  /** The type, encoding and language mod_mime found (then addTypes/addEncodings are not looked at). */
+  /**
+   * The type, encoding and language mod_mime found (then addTypes/addEncodings are not looked at).
+   */
   readonly headers?: FileHeaders;
   /** Response fields to add to Vary (mod_deflate's Accept-Encoding, site/mime.ts deflateVaries). */
   readonly vary?: readonly string[];
@@ -42,7 +46,9 @@ export interface ServeFileOptions {
   readonly lastModified?: boolean;
   /** Cache-Control max-age in ms (send's maxAge). @default 0 */
   readonly maxAge?: number;
-  /** The file's bytes in memory (site/file-cache.ts): a whole-file answer is one write from them. */
+  /**
+   * The file's bytes in memory (site/file-cache.ts): a whole-file answer is one write from them.
+   */
   readonly cached?: CachedFile;
   /**
    * mod_deflate compresses this answer (site/deflate.ts): the file's Last-Modified. A Range or a
@@ -67,7 +73,10 @@ export function contentTypeFor(path: string): string | undefined {
   return mimeDb[type]?.source ? type : undefined;
 }
 
-/** The file's extensions as mod_mime sees them: every dot-separated part after the first, lower-case. */
+/**
+ * The file's extensions as mod_mime sees them: every dot-separated part after the first,
+ * lower-case.
+ */
 function extensionsOf(filename: string): string[] {
   return basename(filename).toLowerCase().split('.').slice(1);
 }
@@ -82,7 +91,9 @@ export function addedType(
   return last === undefined ? undefined : addTypes.get(last);
 }
 
-/** mod_mime's AddEncoding: every extension is looked at, the last mapped one wins (a.svgz: gzip). */
+/**
+ * mod_mime's AddEncoding: every extension is looked at, the last mapped one wins (a.svgz: gzip).
+ */
 export function addedEncoding(
   filename: string,
   addEncodings: ReadonlyMap<string, string> | undefined,

@@ -13,9 +13,15 @@ import { serveFile } from './static-file.js';
 
 export interface StaticFirstOptions {
   readonly root: string;
-  /** Index file served for a directory URL ending in `/` (false: directories fall through). @default false */
+  /**
+   * Index file served for a directory URL ending in `/` (false: directories fall through).
+   * @default false
+   */
   readonly index?: string | false;
-  /** `inside`: follow links whose target stays under root; `follow`: any; `deny`: none. @default 'inside' */
+  /**
+   * `inside`: follow links whose target stays under root; `follow`: any; `deny`: none.
+   * @default 'inside'
+   */
   readonly symlinks?: 'inside' | 'follow' | 'deny';
   /** Cache-Control max-age (ms). */
   readonly maxAge?: number;

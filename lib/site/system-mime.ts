@@ -10,7 +10,10 @@ const SYSTEM_TYPES_FILE = '/etc/mime.types';
 
 let table: ReadonlyMap<string, string> | null | undefined;
 
-/** Parses mime.types text: `type ext ext...` per line, `#` comments; a later line wins (apr_hash_set). */
+/**
+ * Parses mime.types text: `type ext ext...` per line, `#` comments; a later line wins
+ * (apr_hash_set).
+ */
 export function parseMimeTypes(text: string): Map<string, string> {
   const map = new Map<string, string>();
   for (const line of text.split('\n')) {

@@ -30,8 +30,8 @@ export interface SectionEnvironment {
   /** Folder relative `<IfFile>` paths resolve against (Apache's ServerRoot). @default cwd */
   readonly serverRoot?: string;
   /**
-   * Compiles an `<IfVersion ~ regex>` (PCRE in Apache); throws when it does not compile. @default
-   * RegExp
+   * Compiles an `<IfVersion ~ regex>` (PCRE in Apache); throws when it does not compile.
+   * @default RegExp
    */
   readonly regex?: (pattern: string) => RegExp;
   /**
