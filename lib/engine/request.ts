@@ -158,7 +158,8 @@ export function parseTarget(
   const q = target.indexOf('?');
   let path = q < 0 ? target : target.slice(0, q);
   const args = q < 0 ? null : target.slice(q + 1);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+  // origin-form (`/…`, nearly every request) cannot be absolute-form: no scheme test for it
+  if (path.charCodeAt(0) !== 0x2f && /^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
     // absolute-form: keep only the path
     const slash = path.indexOf('/', path.indexOf('//') + 2);
     path = slash < 0 ? '/' : path.slice(slash);

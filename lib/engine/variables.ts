@@ -32,9 +32,8 @@ export function readVariable(ref: VariableRef, ctx: EvalContext): string {
   if ('name' in ref) return lookupVariable(ref.name, ctx);
   // ref.header is already lower-case, as node:http's header keys are
   // own properties only: %{HTTP:constructor} is a missing header, not Object's constructor
-  const raw = Object.hasOwn(ctx.view.headers, ref.header)
-    ? ctx.view.headers[ref.header]
-    : undefined;
+  const headers = ctx.view.headers;
+  const raw = Object.hasOwn(headers, ref.header) ? headers[ref.header] : undefined;
   const v = raw === undefined ? '' : Array.isArray(raw) ? raw.join(', ') : raw;
   if (v !== '' && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
   return v;
