@@ -70,7 +70,7 @@ export function makeContext(
     end: !!input.end,
     trace: input.traceEvents ?? (input.trace ? textHook(input.trace) : undefined),
     redirected,
-    original: { uri: input.uri },
+    originalUri: input.uri,
   };
 }
 

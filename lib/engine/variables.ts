@@ -153,7 +153,7 @@ function sslVar(name: string, ctx: EvalContext): string {
  */
 function scriptVar(name: string, ctx: EvalContext): string | undefined {
   if (name !== 'SCRIPT_URL' && name !== 'SCRIPT_URI') return undefined;
-  const url = ctx.state.env.get('REDIRECT_SCRIPT_URL') ?? ctx.original.uri;
+  const url = ctx.state.env.get('REDIRECT_SCRIPT_URL') ?? ctx.originalUri;
   if (name === 'SCRIPT_URL') return url;
   const { name: host, port } = requestHost(ctx.view, ctx.server);
   const def = ctx.view.secure ? 443 : 80;
