@@ -26,7 +26,7 @@
 // servers start): the extra µs per request of rewrite() inside a whole Express dispatch, resolved
 // far finer than any load test here; with the live bare server's CPU per request it gives the
 // ratio a CPU-bound server would reach. BENCH_SKIP_INPROC=1 skips it.
-//   BENCH_SECONDS (default 2) per window, BENCH_ROUNDS (default 12) windows per case.
+//   BENCH_SECONDS (default 2) per window, BENCH_ROUNDS (default 16) windows per case.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -36,7 +36,7 @@ import { launch, on, waitFor } from './procs.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS || 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 12);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 16);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 const BASELINE = process.env.BENCH_BASELINE;
 const CONTENDERS = [
