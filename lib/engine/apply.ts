@@ -3,7 +3,8 @@
  * (C, S, L, END, N with its round cap, PT, P) and condition logic (OR groups, NV, Vary).
  */
 import { ruleIndexFor } from '../compile/prefix-index.js';
-import type { CompiledRule } from '../compile/ruleset.js';
+import type { CompiledCond, CompiledRule } from '../compile/ruleset.js';
+import type { Template } from '../compile/template.js';
 import { expand } from './expand.js';
 import { append, NONE, type EvalContext } from './state.js';
 import { applyCond } from './conditions.js';
@@ -50,18 +51,25 @@ export function subjectOf(ctx: EvalContext): string {
   return uri;
 }
 
-/** apply_rewrite_rule: the pattern, then the conditions, then the substitution and its flags. */
-export function applyRule(rule: CompiledRule, ctx: EvalContext): RuleRc {
+/**
+ * apply_rewrite_rule: the pattern, then the conditions, then the substitution and its flags.
+ * `deferCaptures` (the rule's conditions never read `$N`, see ListPlan): the pattern is only
+ * tested, and its captures are taken once the conditions hold — a rule like `^/(.*)$` guarded by
+ * a Host condition then allocates nothing for the requests its condition turns away.
+ */
+export function applyRule(rule: CompiledRule, ctx: EvalContext, deferCaptures = false): RuleRc {
   const uri = subjectOf(ctx);
   ctx.subject = uri;
-  const m = matchPattern(rule, uri);
+  const lazy = deferCaptures && !ctx.trace;
+  const m = lazy ? testPattern(rule, uri) : matchPattern(rule, uri);
   const matched = (m !== null) !== rule.negate;
   if (ctx.trace) traceRule(rule, ctx, uri, m, matched);
   if (!matched) return RuleRc.NoMatch;
   ctx.varyThis = NONE;
   ctx.rc = null;
-  ctx.rr = rule.negate ? null : { src: uri, m };
+  ctx.rr = rule.negate || lazy ? null : { src: uri, m };
   if (!conditionsHold(rule, ctx)) return RuleRc.NoMatch;
+  if (lazy && !rule.negate) ctx.rr = { src: uri, m: matchPattern(rule, uri) };
   let expanded = '';
   if (rule.output) {
     const qmark = rule.flags.unsafeAllow3F ? undefined : { unsafe: -1, tracking: true };
@@ -93,6 +101,16 @@ function matchPattern(rule: CompiledRule, uri: string): RegExpExecArray | null {
   }
   rule.re.lastIndex = 0;
   return rule.re.exec(uri);
+}
+
+/** Stands for a match whose captures were not taken (testPattern). */
+const MATCHED = Object.freeze([]) as unknown as RegExpExecArray;
+
+/** Whether the rule's pattern matches, without building the match (no captures allocated). */
+function testPattern(rule: CompiledRule, uri: string): RegExpExecArray | null {
+  if (rule.literal !== undefined) return uri === rule.literal ? MATCHED : null;
+  rule.re.lastIndex = 0;
+  return rule.re.test(uri) ? MATCHED : null;
 }
 
 function traceRule(
@@ -234,10 +252,49 @@ const enum Next {
   Round,
 }
 
+/** What a rule list needs per request, worked out once per list. */
+interface ListPlan {
+  readonly index: ReturnType<typeof ruleIndexFor>;
+  /** Per rule: it has conditions and none reads `$N`, so its captures can wait (applyRule). */
+  readonly deferCaptures: readonly boolean[];
+}
+
+const plans = new WeakMap<readonly CompiledRule[], ListPlan>();
+
+function planFor(rules: readonly CompiledRule[]): ListPlan {
+  let plan = plans.get(rules);
+  if (plan === undefined) {
+    plan = {
+      index: ruleIndexFor(rules),
+      deferCaptures: rules.map((r) => r.conds.length > 0 && !r.conds.some(readsRuleCaptures)),
+    };
+    plans.set(rules, plan);
+  }
+  return plan;
+}
+
+/** A condition whose TestString may read `$N` (an ap_expr is assumed to). */
+function readsRuleCaptures(c: CompiledCond): boolean {
+  return c.test.type === 'expr' || templateReadsCaptures(c.input, 0);
+}
+
+function templateReadsCaptures(t: Template, depth: number): boolean {
+  // nesting is bounded at compile time (MAX_TEMPLATE_NESTING); the depth guard is a backstop
+  if (depth > 100) return true;
+  return t.parts.some(
+    (p) =>
+      p.type === 'rr' ||
+      (p.type === 'map' &&
+        (templateReadsCaptures(p.key, depth + 1) ||
+          (p.dflt !== undefined && templateReadsCaptures(p.dflt, depth + 1)))),
+  );
+}
+
 /** The state of one apply_rewrite_list across its rounds. */
 interface ListState {
   readonly rules: readonly CompiledRule[];
   readonly index: ReturnType<typeof ruleIndexFor>;
+  readonly deferCaptures: readonly boolean[];
   changed: Action;
   lastsub: CompiledRule | null;
   round: number;
@@ -245,9 +302,11 @@ interface ListState {
 
 /** apply_rewrite_list. */
 export function applyList(rules: readonly CompiledRule[], ctx: EvalContext): ListResult {
+  const plan = planFor(rules);
   const list: ListState = {
     rules,
-    index: ruleIndexFor(rules),
+    index: plan.index,
+    deferCaptures: plan.deferCaptures,
     changed: Action.None,
     lastsub: null,
     round: 1,
@@ -274,14 +333,14 @@ function applyRound(list: ListState, ctx: EvalContext): ListResult | Next.Round 
     const p = rules[i]!;
     if (subreq && (p.flags.nosubreq || p.flags.redirect)) continue;
     if (ctx.vary.length) ctx.vary = NONE;
-    const rc = applyRule(p, ctx);
+    const rc = applyRule(p, ctx, list.deferCaptures[i]);
     if (rc === RuleRc.NoMatch) {
       if (p.flags.chain) i = skipChain(rules, i, ctx);
       continue;
     }
     const next = afterMatch(list, p, rc, ctx);
     if (next === Next.Round) return next;
-    if (next === Next.Stop) return { action: list.changed, lastsub: list.lastsub };
+    if (next === Next.Stop) return resultOf(list);
     if (next !== Next.Rule) return next;
     if (rc !== RuleRc.NoSub && index) {
       // the subject changed: so did the rules that can match it
@@ -295,6 +354,14 @@ function applyRound(list: ListState, ctx: EvalContext): ListResult | Next.Round 
   }
   // the last rule was tried (a rule that stopped the pass returned above)
   ctx.trace?.({ type: 'stop', reason: 'no-more-rules' });
+  return resultOf(list);
+}
+
+/** Nothing matched: the result of most passes, shared. */
+const UNCHANGED: ListResult = Object.freeze({ action: Action.None, lastsub: null });
+
+function resultOf(list: ListState): ListResult {
+  if (list.changed === Action.None && list.lastsub === null) return UNCHANGED;
   return { action: list.changed, lastsub: list.lastsub };
 }
 

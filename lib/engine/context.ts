@@ -70,7 +70,7 @@ export function makeContext(
     end: !!input.end,
     trace: input.traceEvents ?? (input.trace ? textHook(input.trace) : undefined),
     redirected,
-    original: { uri: input.uri },
+    originalUri: input.uri,
   };
 }
 
@@ -221,7 +221,6 @@ export function evaluation(
   internalRedirects: number,
 ): Evaluation {
   if (
-    outcome === PASS &&
     ctx.responseVary === NONE &&
     ctx.cookies === NONE &&
     ctx.state.env.size === 0 &&
@@ -230,7 +229,8 @@ export function evaluation(
     !ctx.end &&
     !internalRedirects
   )
-    return UNTOUCHED;
+    // no side effects (the usual rewrite too): the shared, frozen effects, one object less
+    return outcome === PASS ? UNTOUCHED : { outcome, effects: UNTOUCHED.effects };
   return {
     outcome,
     effects: {

@@ -146,6 +146,12 @@ export type ParsedTarget =
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 /**
+ * `%`, `/.` or `//`: a path ap_normalize_path / ap_unescape_url would change. A module constant:
+ * a regex literal in the function would be a new RegExp object on every request.
+ */
+const NEEDS_NORMALISING = /%|\/\.|\/\//;
+
+/**
  * ap_normalize_path (decode %-escaped unreserved characters, merge slashes, resolve `.` and `..`;
  * going above the root is a 400) followed by ap_unescape_url (bad `%` → 400, `%2F`/`%00` → 404).
  */
@@ -158,7 +164,8 @@ export function parseTarget(
   const q = target.indexOf('?');
   let path = q < 0 ? target : target.slice(0, q);
   const args = q < 0 ? null : target.slice(q + 1);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+  // origin-form (`/…`, nearly every request) cannot be absolute-form: no scheme test for it
+  if (path.charCodeAt(0) !== 0x2f && /^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
     // absolute-form: keep only the path
     const slash = path.indexOf('/', path.indexOf('//') + 2);
     path = slash < 0 ? '/' : path.slice(slash);
@@ -166,7 +173,7 @@ export function parseTarget(
   if (!path.startsWith('/'))
     return path === '*' ? { ok: true, uri: '*', args } : { ok: false, status: 400 };
   // fast path: nothing to decode or normalise
-  if (!/%|\/\.|\/\//.test(path)) return { ok: true, uri: path, args };
+  if (!NEEDS_NORMALISING.test(path)) return { ok: true, uri: path, args };
   // decode unreserved escapes first, so %2e%2e is a real dot-segment
   let decoded = '';
   for (let i = 0; i < path.length; i++) {

@@ -124,9 +124,11 @@ export function prefixStat(
   lastsub: { outputText: string; flags: { unsafePrefixStat: boolean } } | null,
   unsafeOption: boolean,
 ): boolean {
-  const m = /^\/[^/]*/.exec(path);
-  if (!m || m[0] === '/') return false;
-  const statpath = m[0];
+  // the first segment with its `/` (`/usr` of `/usr/share/x`); none for `/` or `//x`
+  if (path.charCodeAt(0) !== 0x2f) return false;
+  const end = path.indexOf('/', 1);
+  const statpath = end < 0 ? path : path.slice(0, end);
+  if (statpath === '/') return false;
   if (!firstSegmentExists(ctx.fs, statpath)) return false;
   if (!lastsub || unsafeOption) return true;
   if (lastsub.flags.unsafePrefixStat) return true;

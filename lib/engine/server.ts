@@ -15,7 +15,7 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
     ctx.trace?.({ type: 'stop', reason: 'end-earlier' });
     return PASS;
   }
-  if (!ruleSet.options.has('AllowAnyURI') && (ctx.view.target === '*' || !st.uri.startsWith('/'))) {
+  if ((!st.uri.startsWith('/') || ctx.view.target === '*') && !ruleSet.options.has('AllowAnyURI')) {
     ctx.trace?.({ type: 'stop', reason: 'not-a-path' });
     return PASS;
   }

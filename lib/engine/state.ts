@@ -89,8 +89,8 @@ export interface EvalContext {
   readonly trace?: TraceHook;
   /** REDIRECT_STATUS etc. (true when this pass follows an internal redirect). */
   readonly redirected: boolean;
-  /** Original request facts for THE_REQUEST and SCRIPT_URL. */
-  readonly original: { readonly uri: string };
+  /** The URL-path the request arrived with (SCRIPT_URL); a string, no object per request. */
+  readonly originalUri: string;
   /**
    * A look-ahead sub-request for `-U` (Apache's ap_sub_req_lookup_uri): the outcome for that URL.
    */

@@ -91,8 +91,10 @@ export function fullyQualify(ctx: EvalContext): void {
 /** reduce_uri: `http://<this host>[:port]/path` → `/path`. */
 export function reduceUri(ctx: EvalContext): void {
   const st = ctx.state;
-  const scheme = schemeOf(ctx);
   const f = st.filename;
+  // both schemes start with `h`: a path (`/…`, the usual result) is turned away before any slicing
+  if ((f.charCodeAt(0) | 0x20) !== 0x68) return;
+  const scheme = schemeOf(ctx);
   if (!(
     f.length > scheme.length + 3 && f.slice(0, scheme.length + 3).toLowerCase() === `${scheme}://`
   ))

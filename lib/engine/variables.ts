@@ -32,9 +32,8 @@ export function readVariable(ref: VariableRef, ctx: EvalContext): string {
   if ('name' in ref) return lookupVariable(ref.name, ctx);
   // ref.header is already lower-case, as node:http's header keys are
   // own properties only: %{HTTP:constructor} is a missing header, not Object's constructor
-  const raw = Object.hasOwn(ctx.view.headers, ref.header)
-    ? ctx.view.headers[ref.header]
-    : undefined;
+  const headers = ctx.view.headers;
+  const raw = Object.hasOwn(headers, ref.header) ? headers[ref.header] : undefined;
   const v = raw === undefined ? '' : Array.isArray(raw) ? raw.join(', ') : raw;
   if (v !== '' && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
   return v;
@@ -154,7 +153,7 @@ function sslVar(name: string, ctx: EvalContext): string {
  */
 function scriptVar(name: string, ctx: EvalContext): string | undefined {
   if (name !== 'SCRIPT_URL' && name !== 'SCRIPT_URI') return undefined;
-  const url = ctx.state.env.get('REDIRECT_SCRIPT_URL') ?? ctx.original.uri;
+  const url = ctx.state.env.get('REDIRECT_SCRIPT_URL') ?? ctx.originalUri;
   if (name === 'SCRIPT_URL') return url;
   const { name: host, port } = requestHost(ctx.view, ctx.server);
   const def = ctx.view.secure ? 443 : 80;

@@ -9,7 +9,7 @@ import { chooseContext, inferenceNote, withImpliedEngine } from '../compile/entr
 import { inheritRules } from '../compile/inherit.js';
 import { RewriteRuntimeError, statusErrorCode } from '../errors.js';
 import { checkMapTimeout, MapBudget } from '../engine/budget.js';
-import type { EvaluateInput } from '../engine/context.js';
+import { UNTOUCHED, type EvaluateInput } from '../engine/context.js';
 import { evaluateDirectory, evaluateServer } from '../engine/evaluate.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RuleSet } from '../compile/ruleset.js';
@@ -47,6 +47,8 @@ interface RewriteSetup<Req extends IncomingMessage, Res extends ServerResponse> 
   readonly trust: (addr: string, i: number) => boolean;
   readonly mapTimeout: number;
   readonly traceFn: ((line: string) => void) | undefined;
+  /** A trace sink or the `trace` option: every request then collects its trace lines. */
+  readonly tracing: boolean;
   /** prg: children of the RewriteMaps these rules started (ended by close()). */
   readonly programs: { close(): void }[];
 }
@@ -127,6 +129,7 @@ function resolveRewrite<Req extends IncomingMessage, Res extends ServerResponse>
     trust: compileTrust(options.trustProxy),
     mapTimeout: checkMapTimeout(options.mapTimeout),
     traceFn,
+    tracing: !!(traceFn || options.trace),
     programs,
   };
 }
@@ -193,7 +196,7 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
     sendStatus(req, res, parsed.status);
     return;
   }
-  const tracing = !!(setup.traceFn || setup.options.trace);
+  const tracing = setup.tracing;
   const trace: string[] = tracing ? [] : NO_TRACE;
   const input: EvaluateInput = {
     view: requestView(req, setup.trust),
@@ -212,18 +215,20 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
     done(err);
     return;
   }
-  const answer = new Answer(setup, req, res, done, baseUrl, trace);
   // nothing thrown while answering may escape the request (an unhandled rejection ends the process)
   if (result instanceof Promise) {
+    const answer = new Answer(setup, req, res, done, baseUrl, trace);
     result.then(
       (r) => answerSafely(res, done, () => answer.apply(r)),
       (err: unknown) => failed(err, done),
     );
     return;
   }
-  // the synchronous path inlines answerSafely: no closure per request on the hot path
+  // the synchronous path inlines answerSafely: no closure per request on the hot path, and a
+  // request no rule touched (the shared UNTOUCHED evaluation) allocates no Answer either
   try {
-    answer.apply(result);
+    if (result === UNTOUCHED && !tracing) done();
+    else new Answer(setup, req, res, done, baseUrl, trace).apply(result);
   } catch (err) {
     failSafely(res, done, err);
   }
@@ -272,7 +277,7 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
     // Apache answers redirects and errors it generates with err_headers_out only: Set-Cookie from
     // [CO] survives, Vary does not (recorded); responses the app produces get the Vary
     const answered = outcome.type === 'redirect' || outcome.type === 'status';
-    applyEffects(this.res, effects, { vary: !answered });
+    if (!noEffects(effects)) applyEffects(this.res, effects, answered ? NO_VARY : WITH_VARY);
     if (!this.answerOutcome(outcome)) return;
     const handler = effects.handler
       ? registeredHandler(this.setup.options.handlers, effects.handler)
@@ -396,6 +401,10 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
     return false;
   }
 }
+
+/** applyEffects' options, shared (no object per request). */
+const WITH_VARY = Object.freeze({ vary: true });
+const NO_VARY = Object.freeze({ vary: false });
 
 function noEffects(effects: Evaluation['effects']): boolean {
   return (
