@@ -102,9 +102,9 @@ function response(result: ExplainResult, r: Req, docroot: string) {
   const mapped =
     outcome.type === 'file'
       ? { filename: outcome.path, pathInfo: '' }
-      : mapToFile(docroot, parsed.ok ? parsed.uri : '/', nodeFs);
+      : mapToFile(docroot, parsed.type === 'target' ? parsed.uri : '/', nodeFs);
   add('x-filename', mapped.filename);
-  add('x-query', parsed.ok && parsed.args ? parsed.args : '');
+  add('x-query', parsed.type === 'target' && parsed.args ? parsed.args : '');
   for (const n of ENV_NAMES) if (result.env[n]) add(`x-env-${n.toLowerCase()}`, result.env[n]!);
   const st = statSync(mapped.filename, { throwIfNoEntry: false });
   if (!st?.isFile() || mapped.pathInfo) return { status: 404, headers, body: 'not found' };

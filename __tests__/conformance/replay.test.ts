@@ -85,7 +85,7 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
     }
     const info = (req as unknown as { rewrite?: RewriteInfo }).rewrite;
     const parsed = parseTarget(req.url);
-    const uri = parsed.ok ? parsed.uri : '/';
+    const uri = parsed.type === 'target' ? parsed.uri : '/';
     const mapped = filePath
       ? { filename: filePath, pathInfo: '' }
       : mapToFile(docroot, uri, {
@@ -99,7 +99,7 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
           lstat: () => undefined,
         });
     res.setHeader('X-Filename', Buffer.from(mapped.filename, 'latin1').toString('latin1'));
-    res.setHeader('X-Query', parsed.ok && parsed.args ? parsed.args : '');
+    res.setHeader('X-Query', parsed.type === 'target' && parsed.args ? parsed.args : '');
     for (const n of harness.ENV_NAMES as string[])
       if (info?.env[n]) res.setHeader(`X-Env-${n}`, info.env[n]);
     let st;

@@ -40,7 +40,7 @@ export function serverEvaluation(
 ): Evaluation {
   const ruleSet = typeof rules === 'string' ? compile(rules) : rules;
   const parsed = parseTarget(target);
-  if (!parsed.ok) throw new Error(`bad target ${target}: ${parsed.status}`);
+  if (parsed.type === 'refused') throw new Error(`bad target ${target}: ${parsed.status}`);
   const result = evaluateServer(ruleSet, {
     view: requestView(target, headers, method),
     server: { documentRoot: DOCUMENT_ROOT, serverName: 'www.example.com' },

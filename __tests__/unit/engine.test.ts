@@ -129,12 +129,12 @@ describe('RewriteOptions inheritance', () => {
 
 describe('bad input never crashes or hangs', () => {
   test('malformed request targets map to Apache statuses', () => {
-    expect(parseTarget('/a%zz')).toEqual({ ok: false, status: 400 });
-    expect(parseTarget('/a%2Fb')).toEqual({ ok: false, status: 404 });
-    expect(parseTarget('/a%00')).toEqual({ ok: false, status: 404 });
-    expect(parseTarget('/../etc/passwd')).toEqual({ ok: false, status: 400 });
-    expect(parseTarget('/a/%2e%2e/b')).toEqual({ ok: true, uri: '/b', args: null });
-    expect(parseTarget('//a//b?x')).toEqual({ ok: true, uri: '/a/b', args: 'x' });
+    expect(parseTarget('/a%zz')).toEqual({ type: 'refused', status: 400 });
+    expect(parseTarget('/a%2Fb')).toEqual({ type: 'refused', status: 404 });
+    expect(parseTarget('/a%00')).toEqual({ type: 'refused', status: 404 });
+    expect(parseTarget('/../etc/passwd')).toEqual({ type: 'refused', status: 400 });
+    expect(parseTarget('/a/%2e%2e/b')).toEqual({ type: 'target', uri: '/b', args: null });
+    expect(parseTarget('//a//b?x')).toEqual({ type: 'target', uri: '/a/b', args: 'x' });
   });
 
   test('a catastrophic pattern on an attacker-chosen path does not hang (linear-engine fallback)', () => {

@@ -114,14 +114,15 @@ export function unescapeLoose(s: string): string {
   return out;
 }
 
-export type DecodeResult = { ok: true; value: string } | { ok: false; status: 400 | 404 };
+export type DecodeResult =
+  { type: 'decoded'; value: string } | { type: 'refused'; status: 400 | 404 };
 
 /**
  * ap_unescape_url for request paths: a malformed escape → 400, `%2F` (without AllowEncodedSlashes)
  * and `%00` → 404.
  */
 export function unescapePath(s: string, allowEncodedSlashes = false): DecodeResult {
-  if (!s.includes('%')) return { ok: true, value: s };
+  if (!s.includes('%')) return { type: 'decoded', value: s };
   let out = '';
   let badEscape = false;
   let badPath = false;
@@ -147,9 +148,9 @@ export function unescapePath(s: string, allowEncodedSlashes = false): DecodeResu
     out += String.fromCharCode(c);
     i += 2;
   }
-  if (badEscape) return { ok: false, status: 400 };
-  if (badPath) return { ok: false, status: 404 };
-  return { ok: true, value: out };
+  if (badEscape) return { type: 'refused', status: 400 };
+  if (badPath) return { type: 'refused', status: 404 };
+  return { type: 'decoded', value: out };
 }
 
 /** Escapes a decoded byte-string path for use as `req.url` (routing), keeping `/`. */

@@ -83,7 +83,7 @@ export function makeSubrequest(
 ) {
   return (url: string): { type: string; status?: number } => {
     const parsed = parseTarget(url);
-    if (!parsed.ok) return { type: 'status', status: parsed.status };
+    if (parsed.type === 'refused') return { type: 'status', status: parsed.status };
     // the sub-request runs the same rules with IS_SUBREQ true ([NS] and [R] rules are skipped
     // there, and it does not look ahead again)
     const subInput: EvaluateInput = {

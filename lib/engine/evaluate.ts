@@ -143,7 +143,7 @@ function directoryRounds(
     }
     if (exceedsRedirectLimit(round + 1)) return finish(ctx, recursionLimit(ctx), round);
     const parsed = parseTarget(result.url);
-    if (!parsed.ok)
+    if (parsed.type === 'refused')
       return finish(ctx, { type: 'status', status: parsed.status, cause: 'bad-request' }, round);
     carried.vary = [...ctx.responseVary];
     carried.cookies = [...ctx.cookies];

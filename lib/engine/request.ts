@@ -141,7 +141,7 @@ export function constructUrl(view: RequestView, server: ServerInfo, path: string
 }
 
 export type ParsedTarget =
-  { ok: true; uri: string; args: string | null } | { ok: false; status: 400 | 404 };
+  { type: 'target'; uri: string; args: string | null } | { type: 'refused'; status: 400 | 404 };
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
@@ -160,7 +160,7 @@ export function parseTarget(
   options: { mergeSlashes?: boolean; allowEncodedSlashes?: boolean } = {},
 ): ParsedTarget {
   // a fragment has no place in a request-target: Apache answers 400 (recorded)
-  if (target.includes('#')) return { ok: false, status: 400 };
+  if (target.includes('#')) return { type: 'refused', status: 400 };
   const q = target.indexOf('?');
   let path = q < 0 ? target : target.slice(0, q);
   const args = q < 0 ? null : target.slice(q + 1);
@@ -171,15 +171,15 @@ export function parseTarget(
     path = slash < 0 ? '/' : path.slice(slash);
   }
   if (!path.startsWith('/'))
-    return path === '*' ? { ok: true, uri: '*', args } : { ok: false, status: 400 };
+    return path === '*' ? { type: 'target', uri: '*', args } : { type: 'refused', status: 400 };
   // fast path: nothing to decode or normalise
-  if (!NEEDS_NORMALISING.test(path)) return { ok: true, uri: path, args };
+  if (!NEEDS_NORMALISING.test(path)) return { type: 'target', uri: path, args };
   // decode unreserved escapes first, so %2e%2e is a real dot-segment
   let decoded = '';
   for (let i = 0; i < path.length; i++) {
     if (path[i] === '%') {
       const hex = path.slice(i + 1, i + 3);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { ok: false, status: 400 };
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return { type: 'refused', status: 400 };
       const ch = String.fromCharCode(parseInt(hex, 16));
       if (UNRESERVED.test(ch)) {
         decoded += ch;
@@ -203,7 +203,7 @@ export function parseTarget(
       continue;
     }
     if (s === '..') {
-      if (out.length === 0) return { ok: false, status: 400 };
+      if (out.length === 0) return { type: 'refused', status: 400 };
       out.pop();
       if (last) out.push('');
       continue;
@@ -212,6 +212,6 @@ export function parseTarget(
   }
   const normalised = '/' + out.join('/');
   const un = unescapePath(normalised, options.allowEncodedSlashes);
-  if (!un.ok) return un;
-  return { ok: true, uri: un.value, args };
+  if (un.type === 'refused') return un;
+  return { type: 'target', uri: un.value, args };
 }

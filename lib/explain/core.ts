@@ -220,7 +220,7 @@ export function run(
   const view = requestView(request, target, server.serverName!);
   const events: TraceEvent[] = [];
   const parsed = parseTarget(view.target);
-  if (!parsed.ok) {
+  if (parsed.type === 'refused') {
     const outcome: Outcome = { type: 'status', status: parsed.status, cause: 'bad-request' };
     events.push({ type: 'outcome', outcome });
     return assemble(ruleSet, context, untouched(outcome), events);

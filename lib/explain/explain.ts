@@ -106,7 +106,7 @@ export function htaccessFor(
 ): { source: ExplainSource; ruleSet: RuleSet } {
   const root = resolve(site.root);
   const parsed = parseTarget(url.replace(/^https?:\/\/[^/?#]*/i, '') || '/');
-  const segments = parsed.ok ? parsed.uri.split('/').slice(1, -1) : [];
+  const segments = parsed.type === 'target' ? parsed.uri.split('/').slice(1, -1) : [];
   let ruleSet: RuleSet | undefined;
   let directory = '/';
   let file: string | undefined;

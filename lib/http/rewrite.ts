@@ -192,7 +192,7 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
     setup.context === 'directory' ? String((req as { baseUrl?: string }).baseUrl ?? '') : '';
   const fullUrl = baseUrl ? mountedUrl(req, baseUrl) : (req.url ?? '/');
   const parsed = parseTarget(fullUrl);
-  if (!parsed.ok) {
+  if (parsed.type === 'refused') {
     sendStatus(req, res, parsed.status);
     return;
   }

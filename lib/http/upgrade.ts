@@ -49,7 +49,7 @@ export function upgradeHandler(
 ): UpgradeListener {
   return (req, socket, head, next) => {
     const parsed = parseTarget(req.url ?? '/');
-    if (!parsed.ok) {
+    if (parsed.type === 'refused') {
       refuse(socket, parsed.status);
       return;
     }

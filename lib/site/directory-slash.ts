@@ -59,8 +59,12 @@ export function directorySlash<
     const mount = mountOf(req);
     // `/mnt` for a middleware mounted at `/mnt` arrives as `/`: the root directory without its
     // slash
-    const bareRoot = mount?.bare === true && parsed.ok && parsed.uri === '/';
-    if (!parsed.ok || parsed.uri === '*' || (parsed.uri.endsWith('/') && !bareRoot)) {
+    const bareRoot = mount?.bare === true && parsed.type === 'target' && parsed.uri === '/';
+    if (
+      parsed.type === 'refused' ||
+      parsed.uri === '*' ||
+      (parsed.uri.endsWith('/') && !bareRoot)
+    ) {
       next();
       return;
     }

@@ -218,7 +218,8 @@ export function resolveRequestNow(
     : siteConfig;
   const parsed = parseTarget(input.target);
   const acc = startCollected(input);
-  if (!parsed.ok) return { type: 'status', status: parsed.status, acc, uri: '', args: null };
+  if (parsed.type === 'refused')
+    return { type: 'status', status: parsed.status, acc, uri: '', args: null };
   const at: Position = { uri: parsed.uri, args: parsed.args, acc };
   // one budget for every map wait of the request: its passes, internal redirects and index
   // sub-requests
@@ -313,7 +314,7 @@ function followInternalRedirect(
   // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
   // even though a per-directory rule rewrote it (finfo is still the directory), with the query
   // the rule left in r->args (splitout_queryargs already ran: `index.php?q=$1` gives ?q=…)
-  const slashArgs = next.ok ? next.args : args;
+  const slashArgs = next.type === 'target' ? next.args : args;
   const slash =
     p.stat?.isDirectory() && !p.pathInfo
       ? slashRedirect(site, input, uri, slashArgs, p.filename, round === 0, acc, true)
@@ -322,7 +323,7 @@ function followInternalRedirect(
   const overLimit = recursionLimit(round, acc, uri, args);
   if (overLimit) return overLimit;
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
-  if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
+  if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   redirectInternally(acc);
   input.trace?.(`internal redirect to ${p.url}`);
   at.uri = next.uri;
@@ -382,7 +383,7 @@ async function indexSubrequests(
     const subTarget =
       (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
     const sub = parseTarget(subTarget);
-    if (!sub.ok) continue;
+    if (sub.type === 'refused') continue;
     const subAcc = copyCollected(acc);
     const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
     const r0 = passWithFallback({
@@ -424,7 +425,7 @@ function takeIndex(
   const overLimit = recursionLimit(round, acc, uri, args);
   if (overLimit) return overLimit;
   const next = parseTarget(taken.url);
-  if (!next.ok) return { type: 'status', status: next.status, acc, uri, args };
+  if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   redirectInternally(acc);
   at.uri = next.uri;
   at.args = next.args;
@@ -923,7 +924,7 @@ function fallbackResource(
       : site.serverRules;
   const target = fallbackTarget(config, uri, args);
   const sub = target === undefined ? undefined : parseTarget(target);
-  if (!sub?.ok) return p;
+  if (sub?.type !== 'target') return p;
   // the sub-request nesting limit (ap_is_recursion_limit_exceeded): 500
   if (depth >= MAX_INTERNAL_REDIRECTS)
     return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };

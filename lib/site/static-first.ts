@@ -46,7 +46,7 @@ export function staticFirst<
       return;
     }
     const parsed = parseTarget(req.url ?? '/');
-    if (!parsed.ok || !parsed.uri.startsWith('/') || parsed.uri.includes('\0')) {
+    if (parsed.type === 'refused' || !parsed.uri.startsWith('/') || parsed.uri.includes('\0')) {
       next();
       return;
     }

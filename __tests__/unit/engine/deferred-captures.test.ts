@@ -13,7 +13,7 @@ import { requestView, serverOutcome } from '../../helpers/evaluate';
 /** The same evaluation as serverOutcome, with tracing on (the eager path); outcome and env. */
 function traced(rules: string, target: string, host: string): string {
   const parsed = parseTarget(target);
-  if (!parsed.ok) throw new Error(target);
+  if (parsed.type === 'refused') throw new Error(target);
   const lines: string[] = [];
   const r = evaluateServer(compile(rules), {
     view: requestView(target, { host }),

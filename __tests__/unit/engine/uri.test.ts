@@ -38,31 +38,31 @@ describe('absoluteUri: is_absolute_uri (length of the scheme prefix, query suppo
 
 describe('parseTarget: request-target → decoded, normalised r->uri and raw args', () => {
   test.each<[string, ParsedTarget]>([
-    ['/a/b?x=1&y', { ok: true, uri: '/a/b', args: 'x=1&y' }],
-    ['/a?', { ok: true, uri: '/a', args: '' }],
-    ['/a', { ok: true, uri: '/a', args: null }],
-    ['/a%20b?q=%20', { ok: true, uri: '/a b', args: 'q=%20' }], // the query stays raw
-    ['//a//b', { ok: true, uri: '/a/b', args: null }], // MergeSlashes On
-    ['/a/./b/../c', { ok: true, uri: '/a/c', args: null }],
-    ['/a/%2e%2e/b', { ok: true, uri: '/b', args: null }], // %2e is unreserved: decoded first
-    ['/a/b/..', { ok: true, uri: '/a/', args: null }],
-    ['/../etc/passwd', { ok: false, status: 400 }],
-    ['/a%zz', { ok: false, status: 400 }],
-    ['/a%2Fb', { ok: false, status: 404 }],
-    ['/a%00b', { ok: false, status: 404 }],
-    ['/a#frag', { ok: false, status: 400 }],
-    ['http://example.com/p?q', { ok: true, uri: '/p', args: 'q' }], // absolute-form
-    ['http://example.com', { ok: true, uri: '/', args: null }],
-    ['*', { ok: true, uri: '*', args: null }],
-    ['a/b', { ok: false, status: 400 }],
-    ['/caf%C3%A9', { ok: true, uri: '/caf\xc3\xa9', args: null }], // bytes, not UTF-16
+    ['/a/b?x=1&y', { type: 'target', uri: '/a/b', args: 'x=1&y' }],
+    ['/a?', { type: 'target', uri: '/a', args: '' }],
+    ['/a', { type: 'target', uri: '/a', args: null }],
+    ['/a%20b?q=%20', { type: 'target', uri: '/a b', args: 'q=%20' }], // the query stays raw
+    ['//a//b', { type: 'target', uri: '/a/b', args: null }], // MergeSlashes On
+    ['/a/./b/../c', { type: 'target', uri: '/a/c', args: null }],
+    ['/a/%2e%2e/b', { type: 'target', uri: '/b', args: null }], // %2e is unreserved: decoded first
+    ['/a/b/..', { type: 'target', uri: '/a/', args: null }],
+    ['/../etc/passwd', { type: 'refused', status: 400 }],
+    ['/a%zz', { type: 'refused', status: 400 }],
+    ['/a%2Fb', { type: 'refused', status: 404 }],
+    ['/a%00b', { type: 'refused', status: 404 }],
+    ['/a#frag', { type: 'refused', status: 400 }],
+    ['http://example.com/p?q', { type: 'target', uri: '/p', args: 'q' }], // absolute-form
+    ['http://example.com', { type: 'target', uri: '/', args: null }],
+    ['*', { type: 'target', uri: '*', args: null }],
+    ['a/b', { type: 'refused', status: 400 }],
+    ['/caf%C3%A9', { type: 'target', uri: '/caf\xc3\xa9', args: null }], // bytes, not UTF-16
   ])('%s → %j', (target, expected) => {
     expect(parseTarget(target)).toEqual(expected);
   });
 
   test('AllowEncodedSlashes On decodes %2F', () => {
     expect(parseTarget('/a%2Fb', { allowEncodedSlashes: true })).toEqual({
-      ok: true,
+      type: 'target',
       uri: '/a/b',
       args: null,
     });
