@@ -36,13 +36,21 @@ export function redirectOutcome(ctx: EvalContext, action: Action, oargs: string 
   return { type: 'redirect', status: isRedirectStatus(ctx.status) ? ctx.status : 302, location };
 }
 
+/**
+ * mod_proxy's `unix:/path|http://…` prefix, and a netloc's numeric port (module constants: a
+ * regex literal inside the function would be a new RegExp object on every [P]).
+ */
+const UNIX_PREFIX = /^unix:[^|]*\|/i;
+const NUMERIC_PORT = /:(\d+)$/;
+const U = 'u'.charCodeAt(0);
+
 /** What mod_proxy makes of the [P] target URL: canonicalised path (unless NE) plus the query. */
 export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const st = ctx.state;
   let target = st.filename;
   if (ctx.perdir === null && st.pathInfo) target += st.pathInfo;
   // mod_proxy's `unix:/path/to.sock|http://host/path`: the socket part is not part of the URL
-  const unix = /^unix:[^|]*\|/i.exec(target);
+  const unix = (target.charCodeAt(0) | 0x20) === U ? UNIX_PREFIX.exec(target) : null;
   if (unix) {
     const rest = proxyOutcome(
       { ...ctx, state: { ...st, filename: target.slice(unix[0].length), pathInfo: '' } },
@@ -68,7 +76,7 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const head = pathStart < 0 ? target : target.slice(0, pathStart);
   const path = pathStart < 0 ? '/' : target.slice(pathStart);
   // mod_proxy's canonicalisation of the netloc: a numeric port out of range is a 400 (recorded)
-  const port = /:(\d+)$/.exec(head.slice(abs.skip));
+  const port = head.includes(':', abs.skip) ? NUMERIC_PORT.exec(head.slice(abs.skip)) : null;
   if (port && Number(port[1]) > 65535)
     return {
       type: 'status',

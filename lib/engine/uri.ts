@@ -35,13 +35,33 @@ export const SCHEME_FIRST = new Set(
   SCHEMES.map(([s]) => s.charCodeAt(0)).concat('u'.charCodeAt(0)),
 );
 
-export function absoluteUri(uri: string): { skip: number; query: boolean } {
+/** What absoluteUri answers for each scheme, made once (no object per call). */
+const SCHEME_RESULTS = SCHEMES.map(([scheme, query]) =>
+  Object.freeze({ scheme, result: Object.freeze({ skip: scheme.length, query }) }),
+);
+const UNIX_SOCKET = Object.freeze({ skip: 5, query: true });
+const UNIX_SOCKET_SLASHES = Object.freeze({ skip: 7, query: true });
+
+/**
+ * The last answer: a rule's result is asked about 3–4 times in a row (its query split, the
+ * qualification, [P]'s outcome), and the answer depends on the string alone.
+ */
+let lastUri = '';
+let lastAbsolute: { readonly skip: number; readonly query: boolean } = NOT_ABSOLUTE;
+
+export function absoluteUri(uri: string): { readonly skip: number; readonly query: boolean } {
   if (uri.length <= 5 || !SCHEME_FIRST.has(uri.charCodeAt(0) | 0x20)) return NOT_ABSOLUTE;
+  if (uri === lastUri) return lastAbsolute;
+  lastAbsolute = absoluteSchemeOf(uri);
+  lastUri = uri;
+  return lastAbsolute;
+}
+
+function absoluteSchemeOf(uri: string): { readonly skip: number; readonly query: boolean } {
   const lower = uri.slice(0, 12).toLowerCase();
-  for (const [scheme, query] of SCHEMES)
-    if (lower.startsWith(scheme)) return { skip: scheme.length, query };
+  for (const { scheme, result } of SCHEME_RESULTS) if (lower.startsWith(scheme)) return result;
   if (lower.startsWith('unix:'))
-    return { skip: uri[5] === '/' && uri[6] === '/' ? 7 : 5, query: true };
+    return uri[5] === '/' && uri[6] === '/' ? UNIX_SOCKET_SLASHES : UNIX_SOCKET;
   return NOT_ABSOLUTE;
 }
 

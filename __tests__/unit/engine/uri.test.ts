@@ -34,6 +34,20 @@ describe('absoluteUri: is_absolute_uri (length of the scheme prefix, query suppo
   ])('%s → skip %i, query %s', (uri, skip, query) => {
     expect(absoluteUri(uri)).toEqual(skip ? { skip, query } : { skip: 0, query: false });
   });
+
+  // absoluteUri remembers its last answer: asked again, or after another URI, it never goes stale
+  test.each<[string, string, number, number]>([
+    ['ftp://h/x', 'http://h/x', 6, 7],
+    ['http://h/x', 'index.php', 7, 0],
+    ['unix:///run/s', 'unix:/run/s|http://x/', 7, 5],
+    ['mailto:a@b', 'mailto:a@b', 7, 7],
+  ])('%s then %s → %i then %i, and again', (first, second, skipFirst, skipSecond) => {
+    for (let round = 0; round < 2; round++) {
+      expect(absoluteUri(first).skip).toBe(skipFirst);
+      expect(absoluteUri(first).skip).toBe(skipFirst);
+      expect(absoluteUri(second).skip).toBe(skipSecond);
+    }
+  });
 });
 
 describe('parseTarget: request-target → decoded, normalised r->uri and raw args', () => {
