@@ -26,6 +26,19 @@ export interface DirectorySlashOptions {
     boolean | string | readonly string[] | ((addr: string, i: number) => boolean);
 }
 
+/** The `.htaccess` files whose `DirectorySlash Off` the middleware honours (none: `false`). */
+function directorySlashStore(
+  root: string,
+  ht: NonNullable<DirectorySlashOptions['htaccess']>,
+): HtaccessStore | undefined {
+  if (ht === false) return undefined;
+  return new HtaccessStore(root, {
+    recheckMs: ht === true ? undefined : ht.recheckMs,
+    compile: { ignoreUnknownDirectives: true },
+    log: () => {},
+  });
+}
+
 /**
  * Creates mod_dir's DirectorySlash as a middleware: a request for a real directory under
  * `options.root` without its trailing slash gets a 301 to the same path with the slash.
@@ -39,15 +52,7 @@ export function directorySlash<
 >(options: DirectorySlashOptions): (req: Req, res: Res, next: Next) => void {
   const root = resolveRoots([options.root])[0];
   const enabled = options.enabled ?? true;
-  const ht = options.htaccess ?? true;
-  const store =
-    ht === false
-      ? undefined
-      : new HtaccessStore(root, {
-          recheckMs: ht === true ? undefined : ht.recheckMs,
-          compile: { ignoreUnknownDirectives: true },
-          log: () => {},
-        });
+  const store = directorySlashStore(root, options.htaccess ?? true);
   const trust = compileTrust(options.trustProxy);
   return (req, res, next) => {
     if (!enabled) {
