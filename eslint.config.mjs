@@ -102,8 +102,8 @@ export default tseslint.config(
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': ['error', { zones: layerZones() }],
-      // a function fits a screen (CONTRIBUTING; issue 8): a longer one needs an
-      // eslint-disable-next-line with its reason
+      // a function fits a screen (CONTRIBUTING; issue 8): a longer one needs a disable comment
+      // for this rule that gives its reason
       'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
     },
   },
