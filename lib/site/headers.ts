@@ -209,7 +209,7 @@ function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): Serv
   if (!last) return writeHead.call(this, status, ...rest);
   // the implicit head of end() and write() (the usual case): no arguments to look at
   const args = rest.length ? headersFromArgs(this, rest) : rest;
-  finish(this, status, last.scope, last.info, last.always, last.onsuccess, last.led);
+  finish(this, status, last);
   return args.length ? writeHead.call(this, status, ...args) : writeHead.call(this, status);
 }
 
@@ -246,18 +246,21 @@ function isContentType(name: string): boolean {
  * a symbol-keyed field of the response (a WeakMap entry per request cost more, in the profile).
  */
 const PENDING = Symbol('modrewrite.headers');
+/** What the hook applies when the headers go out: the scope's tables for this request. */
+interface PendingHeaders {
+  scope: HeaderScope;
+  info: HeaderRequest;
+  always: readonly HeaderAction[];
+  onsuccess: readonly HeaderAction[];
+  /** The writeHead the hook replaced, put back when it runs. */
+  writeHead: ServerResponse['writeHead'];
+  /** The always table's entries were set first already (leadWithAlways). */
+  led: boolean;
+}
+
 type Hooked = ServerResponse & {
   [HANDLER_TYPE]?: string;
-  [PENDING]?: {
-    scope: HeaderScope;
-    info: HeaderRequest;
-    always: readonly HeaderAction[];
-    onsuccess: readonly HeaderAction[];
-    /** The writeHead the hook replaced, put back when it runs. */
-    writeHead: ServerResponse['writeHead'];
-    /** The always table's entries were set first already (leadWithAlways). */
-    led: boolean;
-  };
+  [PENDING]?: PendingHeaders;
 };
 
 /**
@@ -285,16 +288,9 @@ function headersFromArgs(res: ServerResponse, rest: unknown[]): unknown[] {
 
 type Entry = [name: string, value: string];
 
-function finish(
-  res: ServerResponse,
-  status: number,
-  scope: HeaderScope,
-  info: HeaderRequest,
-  always: readonly HeaderAction[],
-  onsuccess: readonly HeaderAction[],
-  led: boolean,
-): void {
-  if (finishedInPlace(res, status, scope, info, always, onsuccess, led)) return;
+function finish(res: ServerResponse, status: number, pending: PendingHeaders): void {
+  if (finishedInPlace(res, status, pending)) return;
+  const { scope, info, always, onsuccess } = pending;
   const apacheOwn = isErrorResponse(res);
   let out = readTable(res);
   // a 304 (send's notModified) has lost the field: the filters below still read r->content_type
@@ -336,15 +332,8 @@ function finish(
  * entries moved before them (unless `led`: they are first already). False: nothing was changed,
  * the general path runs.
  */
-function finishedInPlace(
-  res: ServerResponse,
-  status: number,
-  scope: HeaderScope,
-  info: HeaderRequest,
-  always: readonly HeaderAction[],
-  onsuccess: readonly HeaderAction[],
-  led: boolean,
-): boolean {
+function finishedInPlace(res: ServerResponse, status: number, pending: PendingHeaders): boolean {
+  const { scope, info, always, onsuccess, led } = pending;
   // a 304/204 has lost the file's Content-Type, which mod_expires still reads (headerOnlyType)
   if (status === 304 || status === 204) return false;
   const err = onsuccess.length ? undefined : constantTable(always);
