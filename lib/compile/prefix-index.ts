@@ -23,7 +23,7 @@ const node = (): TrieNode => ({ next: new Map(), rules: [], merged: [] });
  */
 function scanLiteral(re: RegExp): { text: string; stop: number; source: string } | undefined {
   const src = regexInfo(re).plainSource;
-  if (!src.startsWith('^') || src.includes('|')) return undefined;
+  if (!src.startsWith('^') || alternatesBeforePrefixEnds(src)) return undefined;
   let i = 1;
   while (src.startsWith('(?:', i)) i += 3;
   let out = '';
@@ -48,6 +48,28 @@ function scanLiteral(re: RegExp): { text: string; stop: number; source: string }
     i += width;
   }
   return { text: out, stop: i, source: src };
+}
+
+/**
+ * Whether a `|` could make a match start with other text than the literal read after `^`: one at
+ * the top level (`^/a|/b`), or any inside the leading `(?:` groups the reading enters
+ * (`^(?:/a|/b)`). A `|` in a later group (`^/legal/(terms|privacy)$`) ends no prefix: reading
+ * stops at that group's `(`.
+ */
+function alternatesBeforePrefixEnds(src: string): boolean {
+  if (src.startsWith('^(?:')) return src.includes('|');
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth <= 0) return true;
+  }
+  return false;
 }
 
 /** The literal text every match must start with, or '' when there is none we can prove. */

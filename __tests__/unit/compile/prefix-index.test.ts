@@ -35,6 +35,13 @@ describe('literalPrefix: what every match must start with', () => {
     ['^(?:/x)/y', '/x'], // reading stops at the group's end: shorter, still sound
     ['/x', ''],
     ['^/x|/y', ''],
+    ['^/legal/(terms|privacy)$', '/legal/'], // the | is inside a group after the prefix
+    ['^/a(?:b|c)', '/a'],
+    ['^(?:/a|/b)x', ''], // the | is inside the group the reading enters
+    ['^/a[|]b|/c', ''], // a | in a class is a character; the last one alternates
+    ['^/a[|]b', '/a'],
+    ['^/a\\|b', '/a|b'], // an escaped | is a character
+    ['^/a(b)|/c', ''],
   ])('%s → %j', (pattern, expected) => {
     expect(literalPrefix(re(pattern))).toBe(expected);
   });
@@ -69,6 +76,31 @@ describe('buildRuleIndex: candidates keep every rule that can match, in order', 
     // and every rule whose regex matches is among them
     rules.forEach((r, i) => {
       if (r.re.test(subject) !== r.negate) expect(expected).toContain(i);
+    });
+  });
+});
+
+describe('buildRuleIndex: alternation after the prefix', () => {
+  const filler = Array.from({ length: 16 }, (_, k) => `RewriteRule ^/f${k}/ /x`);
+  const rules = compile(
+    [
+      ...filler,
+      'RewriteRule ^/legal/(terms|privacy)$ /p', // 16: indexed under /legal/
+      'RewriteRule ^(?:/a|/b)x /ab', // 17: always a candidate
+      'RewriteRule ^/c|/d /cd', // 18: always a candidate
+    ].join('\n'),
+  ).rules;
+  const index = buildRuleIndex(rules)!;
+
+  test.each<[string, number[]]>([
+    ['/legal/terms', [16, 17, 18]],
+    ['/other/privacy', [17, 18]],
+    ['/bx', [17, 18]],
+    ['/x/d', [17, 18]],
+  ])('%s → %j, and every rule that matches is among them', (subject, expected) => {
+    expect(index.candidates(subject)).toEqual(expected);
+    rules.forEach((r, i) => {
+      if (r.re.test(subject)) expect(expected).toContain(i);
     });
   });
 });
