@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// npm run bench — every issue-11 measurement in one go, then ONE summary table.
+// The benches run one after the other, each under its own settings (rounds, durations, pinning,
+// ports: see each file's header), and each appends a JSON summary of its rounds to the file named
+// by BENCH_JSON (bench/lib.mjs appendSummary); the table is built from those lines, not from the
+// printed text:
+//   rules-10k     bench/rules-10k.mjs     10,000-rule redirect set, p50/p99 of one evaluation
+//   serve-static  bench/serve-static.mjs  serve vs Apache vs nginx, a static file behind 50 rules
+//   rewrite-cpu   bench/rewrite-cpu.mjs   Express + rewrite() vs bare Express, all loaded at once
+//   proxy         bench/proxy.mjs         [P]: Express rewrite()+proxy(), http-proxy-middleware,
+//                                         the floors, serve, Apache, nginx
+//   workers       bench/workers.mjs       serve --workers 2 vs --workers 1
+// Apache and nginx rows are skipped (said at the start and in the table) when their binaries are
+// missing; the benches that need wrk are skipped without it. Load runs must hold the bench lock on
+// a shared machine: `flock <lock file> npm run bench`.
+//   BENCH_QUICK=1         a smoke run: 1-2 rounds of 1 s everywhere (its ratios mean nothing)
+//   BENCH_JSON=<file>     keep the raw summaries there (default: a temporary file, removed)
+//   BENCH_BENCHES=a,b     run only the named benches
+//   node bench/all.mjs --from <file>   print the table of an earlier run's BENCH_JSON file
+// BENCH_SECONDS / BENCH_ROUNDS, when set, reach every bench (each has its own defaults).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summaryTable } from './summary.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const QUICK = Boolean(process.env.BENCH_QUICK);
+
+/** The benches, in the order they run; `quick`: their settings in a BENCH_QUICK run. */
+const BENCHES = [
+  { name: 'rules-10k', script: 'rules-10k.mjs', quick: {} },
+  {
+    name: 'serve-static',
+    script: 'serve-static.mjs',
+    quick: { BENCH_ROUNDS: '2', BENCH_SECONDS: '1' },
+  },
+  {
+    name: 'rewrite-cpu',
+    script: 'rewrite-cpu.mjs',
+    needs: 'wrk',
+    quick: { BENCH_ROUNDS: '2', BENCH_SECONDS: '1', BENCH_INPROC_ROUNDS: '20' },
+  },
+  { name: 'proxy', script: 'proxy.mjs', quick: { BENCH_ROUNDS: '2', BENCH_SECONDS: '1' } },
+  // workers.mjs takes at least 3 rounds
+  { name: 'workers', script: 'workers.mjs', needs: 'wrk', quick: { BENCH_SECONDS: '1' } },
+];
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** What is installed, as the benches themselves check it. */
+function installed() {
+  return {
+    apache: existsSync('/usr/sbin/apache2'),
+    nginx: has('nginx'),
+    wrk: has('wrk'),
+    taskset: spawnSync('taskset', ['-c', '0', 'true']).status === 0,
+  };
+}
+
+/** Says up front which rows this machine cannot give, and why. */
+function announce(bins) {
+  const missing = {
+    apache: 'Apache (/usr/sbin/apache2) not found: the Apache rows are skipped',
+    nginx: 'nginx not found: the nginx rows are skipped',
+    wrk: 'wrk not found: rewrite-cpu and workers are skipped, serve-static and proxy use autocannon and proxy has no "both loaded at once" rows',
+    taskset: 'taskset not found: nothing is pinned, the numbers are not comparable to the README',
+  };
+  for (const [bin, message] of Object.entries(missing))
+    if (!bins[bin]) console.log(`NOTE: ${message} (apt-get install -y apache2 nginx wrk).`);
+}
+
+/** Runs one bench as a child (its output shown as it comes): 'ok', or why it gave no summary. */
+function runBench(bench, jsonFile, bins) {
+  if (bench.needs && !bins[bench.needs]) return `skipped: needs ${bench.needs}`;
+  console.log(`\n=== ${bench.name}: node bench/${bench.script}${QUICK ? ' (quick)' : ''} ===`);
+  const env = { ...process.env, BENCH_JSON: jsonFile, ...(QUICK ? bench.quick : {}) };
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [join(here, bench.script)], { stdio: 'inherit', env });
+  console.log(`=== ${bench.name}: ${((Date.now() - started) / 1000).toFixed(0)} s ===`);
+  if (r.error) return `failed: ${r.error.message}`;
+  if (r.status !== 0) return `failed: exit ${r.status ?? r.signal}`;
+  return 'ok';
+}
+
+/** The JSON lines of a BENCH_JSON file, by bench name (a later line of a name wins). */
+function readSummaries(file) {
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  return new Map(lines.map((line) => JSON.parse(line)).map((entry) => [entry.bench, entry]));
+}
+
+const uptime = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
+
+/** Runs the selected benches into `jsonFile`, then records the run itself as an `all` line. */
+function runAll(jsonFile) {
+  const bins = installed();
+  const only = process.env.BENCH_BENCHES?.split(',');
+  const selected = BENCHES.filter((b) => !only || only.includes(b.name));
+  const loadBefore = uptime();
+  console.log(
+    `npm run bench${QUICK ? ' (BENCH_QUICK: a smoke run)' : ''}; load average ${loadBefore}`,
+  );
+  announce(bins);
+  const status = {};
+  for (const bench of selected) status[bench.name] = runBench(bench, jsonFile, bins);
+  const run = { bench: 'all', quick: QUICK, bins, status, loadBefore, loadAfter: uptime() };
+  writeFileSync(jsonFile, `${JSON.stringify({ ...run, date: new Date().toISOString() })}\n`, {
+    flag: 'a',
+  });
+}
+
+function main() {
+  const from = process.argv.indexOf('--from');
+  if (from > 0) {
+    console.log(summaryTable(readSummaries(process.argv[from + 1])));
+    return;
+  }
+  if (!existsSync(join(here, '../dist/cjs/index.js'))) {
+    console.error('npm run bench measures dist/: run `npm run build` first');
+    process.exit(1);
+  }
+  const tmp = process.env.BENCH_JSON ? undefined : mkdtempSync(join(tmpdir(), 'modrewrite-bench-'));
+  const jsonFile = process.env.BENCH_JSON || join(tmp, 'summary.jsonl');
+  writeFileSync(jsonFile, '');
+  try {
+    runAll(jsonFile);
+    console.log(`\n${summaryTable(readSummaries(jsonFile))}`);
+    if (!tmp) console.log(`\nraw summaries: ${jsonFile}`);
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main();
