@@ -3,7 +3,13 @@
 // median and range over the rounds (ratios are taken within a round, so drift of a shared machine
 // cancels), the target, met or not, and both contenders' req/s and CPU µs per request (medians);
 // then the contenders no target row shows. Markdown, ready for the README.
-import { median } from './lib.mjs';
+
+/** The median (the mean of the middle two for an even count: rewrite-cpu has 16 windows). */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
 
 /**
  * The rows. `how`: `rps` (a's req/s ÷ b's, same round), `cpu` (b's CPU µs per request ÷ a's: > 1
@@ -11,12 +17,13 @@ import { median } from './lib.mjs';
  * computed itself (`ratios["a/b:how"]`, e.g. rewrite-cpu's against the mean of its two bare
  * servers) is used as it is.
  */
+const BARE = 'bare Express, by CPU per request, all loaded at once';
 const ROWS = [
   row('serve-static serve/apache rps', 1.0, '`serve` static file ÷ Apache, req/s'),
   row('serve-static serve/apache cpu', 1.0, '`serve` static file ÷ Apache, by CPU per request'),
   row('serve-static serve/nginx rps', null, '`serve` static file ÷ nginx (no rules)'),
-  row('rewrite-cpu:none rewrite/bare cpu', 0.97, '`rewrite()`, nothing matches ÷ bare Express'),
-  row('rewrite-cpu:rule50 rewrite/bare cpu', 0.97, '`rewrite()`, rule 50 rewrites ÷ bare Express'),
+  row('rewrite-cpu:none rewrite/bare cpu', 0.97, `\`rewrite()\`, nothing matches ÷ ${BARE}`),
+  row('rewrite-cpu:rule50 rewrite/bare cpu', 0.97, `\`rewrite()\`, rule 50 rewrites ÷ ${BARE}`),
   row('proxy rewrite/hpm rps', 1.7, 'Express `rewrite()`+`proxy()` `[P]` ÷ http-proxy-middleware'),
   row('proxy rewrite/hpm pair', 1.7, 'same, both loaded at once'),
   row('proxy xfloor/hpm pair', null, 'the floor through Express ÷ http-proxy-middleware, at once'),
