@@ -18,8 +18,9 @@
 //   BENCH_BENCHES=a,b     run only the named benches
 //   node bench/all.mjs --from <file>   print the table of an earlier run's BENCH_JSON file
 // BENCH_SECONDS / BENCH_ROUNDS, when set, reach every bench (each has its own defaults).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,17 +72,64 @@ function announce(bins) {
     if (!bins[bin]) console.log(`NOTE: ${message} (apt-get install -y apache2 nginx wrk).`);
 }
 
+/** The running bench (a child process), and whether a signal asked the run to stop. */
+const running = { child: undefined, stopped: false };
+
+/** Every descendant of `pid` (from /proc): a bench's servers, their workers, its wrk. */
+function descendants(pid) {
+  const parent = new Map();
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++)
+    for (const [child, ppid] of parent) if (ppid === tree[i]) tree.push(child);
+  return tree.slice(1);
+}
+
+/**
+ * SIGINT/SIGTERM/SIGHUP: the benches start their servers in process groups of their own, which
+ * Ctrl-C does not reach, and a bench blocked in a synchronous load run cannot react to a signal.
+ * So the running bench ignores SIGINT and SIGHUP (bench/exit-on-signal.mjs) while this process
+ * kills what it started (servers, workers, wrk), then asks the bench to exit (SIGTERM), which
+ * runs its own clean-up (temporary folders).
+ */
+function stop(signal) {
+  if (running.stopped) return;
+  running.stopped = true;
+  console.error(`\n${signal}: stopping the benches and the servers they started`);
+  const { child } = running;
+  if (!child || child.exitCode !== null) return;
+  for (const pid of descendants(child.pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  child.kill('SIGTERM');
+  // a bench blocked in a load run gets to its handler once that run ends (its wrk is killed)
+  setTimeout(() => child.kill('SIGKILL'), 10000).unref();
+}
+
 /** Runs one bench as a child (its output shown as it comes): 'ok', or why it gave no summary. */
-function runBench(bench, jsonFile, bins) {
+async function runBench(bench, jsonFile, bins) {
   if (bench.needs && !bins[bench.needs]) return `skipped: needs ${bench.needs}`;
   console.log(`\n=== ${bench.name}: node bench/${bench.script}${QUICK ? ' (quick)' : ''} ===`);
   const env = { ...process.env, BENCH_JSON: jsonFile, ...(QUICK ? bench.quick : {}) };
   const started = Date.now();
-  const r = spawnSync(process.execPath, [join(here, bench.script)], { stdio: 'inherit', env });
+  const hook = new URL('./exit-on-signal.mjs', import.meta.url).href;
+  const args = ['--import', hook, join(here, bench.script)];
+  running.child = spawn(process.execPath, args, { stdio: 'inherit', env });
+  const [code, signal] = await once(running.child, 'exit');
   console.log(`=== ${bench.name}: ${((Date.now() - started) / 1000).toFixed(0)} s ===`);
-  if (r.error) return `failed: ${r.error.message}`;
-  if (r.status !== 0) return `failed: exit ${r.status ?? r.signal}`;
-  return 'ok';
+  if (running.stopped) return 'stopped';
+  return code === 0 ? 'ok' : `failed: exit ${code ?? signal}`;
 }
 
 /** The JSON lines of a BENCH_JSON file, by bench name (a later line of a name wins). */
@@ -96,7 +144,7 @@ const uptime = () =>
     .join(', ');
 
 /** Runs the selected benches into `jsonFile`, then records the run itself as an `all` line. */
-function runAll(jsonFile) {
+async function runAll(jsonFile) {
   const bins = installed();
   const only = process.env.BENCH_BENCHES?.split(',');
   const selected = BENCHES.filter((b) => !only || only.includes(b.name));
@@ -106,14 +154,16 @@ function runAll(jsonFile) {
   );
   announce(bins);
   const status = {};
-  for (const bench of selected) status[bench.name] = runBench(bench, jsonFile, bins);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stop);
+  for (const bench of selected)
+    status[bench.name] = running.stopped ? 'stopped' : await runBench(bench, jsonFile, bins);
   const run = { bench: 'all', quick: QUICK, bins, status, loadBefore, loadAfter: uptime() };
   writeFileSync(jsonFile, `${JSON.stringify({ ...run, date: new Date().toISOString() })}\n`, {
     flag: 'a',
   });
 }
 
-function main() {
+async function main() {
   const from = process.argv.indexOf('--from');
   if (from > 0) {
     console.log(summaryTable(readSummaries(process.argv[from + 1])));
@@ -127,7 +177,7 @@ function main() {
   const jsonFile = process.env.BENCH_JSON || join(tmp, 'summary.jsonl');
   writeFileSync(jsonFile, '');
   try {
-    runAll(jsonFile);
+    await runAll(jsonFile);
     console.log(`\n${summaryTable(readSummaries(jsonFile))}`);
     if (!tmp) console.log(`\nraw summaries: ${jsonFile}`);
   } finally {
@@ -135,4 +185,5 @@ function main() {
   }
 }
 
-main();
+await main();
+if (running.stopped) process.exitCode = 130;

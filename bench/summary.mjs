@@ -96,10 +96,15 @@ function ratiosOf(entry, { a, b, how }) {
   return A.cpu.map((x, i) => B.cpu[i] / x);
 }
 
+/** Why a bench left no summary: skipped, failed or stopped (its status), or not selected. */
+function notRun(bench, run) {
+  const status = run?.status?.[bench.split(':')[0]];
+  return status && status !== 'ok' ? status : 'not run';
+}
+
 /** Why a row has no ratio: the bench did not run, a server is not installed, or no pair run. */
 function missingReason(row, entry, run) {
-  const status = run?.status?.[row.bench.split(':')[0]];
-  if (!entry) return status && status !== 'ok' ? status : 'not run';
+  if (!entry) return notRun(row.bench, run);
   for (const name of [row.a, row.b]) {
     if (entry.contenders?.[name]) continue;
     if (name === 'apache' && run?.bins && !run.bins.apache) return 'skipped: Apache not installed';
@@ -134,7 +139,7 @@ const targetText = (target) => (target === null ? '—' : `>= ${fixed(target, 2)
 /** The 10,000-rule row: p50 against its 2 µs target. */
 function rulesRow(entry, run) {
   const measure = '10,000-rule redirect set, one evaluation, p50';
-  if (!entry) return `| ${measure} | ${run?.status?.['rules-10k'] ?? 'not run'} | <= 2 µs | | | |`;
+  if (!entry) return `| ${measure} | ${notRun('rules-10k', run)} | <= 2 µs | | | |`;
   const { p50us, p99us, coldP50us } = entry.values;
   const met = p50us <= 2 ? '**met**' : 'not met';
   return `| ${measure} | ${fixed(p50us, 2)} µs (p99 ${fixed(p99us, 2)} µs, first pass p50 ${fixed(coldP50us, 2)} µs) | <= 2 µs | ${met} | | |`;
@@ -166,8 +171,11 @@ function footer(entries, run) {
 }
 
 /** The whole table (Markdown) for the entries of one BENCH_JSON file. */
-export function summaryTable(entries) {
-  const run = entries.get('all');
+export function summaryTable(allEntries) {
+  const run = allEntries.get('all');
+  // a bench stopped or failed midway may have written rounds it did not finish
+  const finished = ([bench]) => !run?.status || run.status[bench.split(':')[0]] === 'ok';
+  const entries = new Map([...allEntries].filter(finished));
   const title = `Summary${run ? ` (${run.date}${run.quick ? ', BENCH_QUICK smoke run: ratios mean nothing' : ''})` : ''}`;
   const lines = [
     title,

@@ -28,7 +28,12 @@ const noApache = {
   date: '2026-12-01T00:00:00.000Z',
   quick: false,
   bins: { apache: false, nginx: false, wrk: false, taskset: true },
-  status: { 'rules-10k': 'ok', 'serve-static': 'ok', workers: 'skipped: needs wrk' },
+  status: {
+    'rules-10k': 'ok',
+    'serve-static': 'ok',
+    proxy: 'stopped',
+    workers: 'skipped: needs wrk',
+  },
   loadBefore: '1.00, 1.00, 1.00',
   loadAfter: '2.00, 2.00, 2.00',
 };
@@ -55,8 +60,15 @@ test('ratios are taken per round: median, range, target met or not', () => {
   expect(row(lines, '`serve` static file ÷ Apache, by CPU')).toContain('| 2.00x (0.50–2.00) |');
 });
 
-test('rows without Apache, nginx or wrk say why they are empty', () => {
+test('rows without Apache, nginx or wrk, or of a stopped bench, say why they are empty', () => {
   const lines = table([
+    // rounds a bench wrote before it was stopped are not shown
+    {
+      bench: 'proxy',
+      loadavg: [1, 1, 1],
+      settings,
+      contenders: { rewrite: { rps: [1], cpu: [1] }, hpm: { rps: [1], cpu: [1] } },
+    },
     {
       bench: 'serve-static',
       loadavg: [1, 1, 1],
@@ -70,7 +82,8 @@ test('rows without Apache, nginx or wrk say why they are empty', () => {
   );
   expect(row(lines, '`serve` static file ÷ nginx')).toContain('| skipped: nginx not installed |');
   expect(row(lines, '`serve --workers 2` ÷ 1, both')).toContain('| skipped: needs wrk |');
-  expect(row(lines, 'Express `rewrite()`+`proxy()`')).toContain('| not run |');
+  expect(row(lines, 'Express `rewrite()`+`proxy()`')).toContain('| stopped |');
+  expect(row(lines, '10,000-rule')).toContain('| not run |');
   expect(lines).toContain('- load average before 1.00, 1.00, 1.00, after 2.00, 2.00, 2.00');
 });
 
