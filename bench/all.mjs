@@ -18,9 +18,19 @@
 //   BENCH_BENCHES=a,b     run only the named benches
 //   node bench/all.mjs --from <file>   print the table of an earlier run's BENCH_JSON file
 // BENCH_SECONDS / BENCH_ROUNDS, when set, reach every bench (each has its own defaults).
+// Ctrl-C stops the run and every server it started (see stop()); the table shows what finished.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +153,26 @@ const uptime = () =>
     .map((x) => x.toFixed(2))
     .join(', ');
 
+/** The newest modification time (ms) of the files under `dir`. */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isFile())
+      latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  return latest;
+}
+
+/** The benches measure dist/ (and bin/, which loads it): it must exist, and is said when stale. */
+function checkBuilt() {
+  const dist = join(here, '../dist/cjs/index.js');
+  if (!existsSync(dist)) {
+    console.error('npm run bench measures dist/: run `npm run build` first');
+    process.exit(1);
+  }
+  if (newest(join(here, '../lib')) > statSync(dist).mtimeMs)
+    console.log('NOTE: lib/ changed after the last build: this run measures the older dist/.');
+}
+
 /** Runs the selected benches into `jsonFile`, then records the run itself as an `all` line. */
 async function runAll(jsonFile) {
   const bins = installed();
@@ -158,9 +188,7 @@ async function runAll(jsonFile) {
   for (const bench of selected)
     status[bench.name] = running.stopped ? 'stopped' : await runBench(bench, jsonFile, bins);
   const run = { bench: 'all', quick: QUICK, bins, status, loadBefore, loadAfter: uptime() };
-  writeFileSync(jsonFile, `${JSON.stringify({ ...run, date: new Date().toISOString() })}\n`, {
-    flag: 'a',
-  });
+  appendFileSync(jsonFile, `${JSON.stringify({ ...run, date: new Date().toISOString() })}\n`);
 }
 
 async function main() {
@@ -169,10 +197,7 @@ async function main() {
     console.log(summaryTable(readSummaries(process.argv[from + 1])));
     return;
   }
-  if (!existsSync(join(here, '../dist/cjs/index.js'))) {
-    console.error('npm run bench measures dist/: run `npm run build` first');
-    process.exit(1);
-  }
+  checkBuilt();
   const tmp = process.env.BENCH_JSON ? undefined : mkdtempSync(join(tmpdir(), 'modrewrite-bench-'));
   const jsonFile = process.env.BENCH_JSON || join(tmp, 'summary.jsonl');
   writeFileSync(jsonFile, '');
