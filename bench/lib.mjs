@@ -1,6 +1,8 @@
 // Shared by the benchmarks: servers as pinned child processes, bounded autocannon runs.
 import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 
 const require = createRequire(import.meta.url);
 export const DURATION = Number(process.env.BENCH_SECONDS || 3);
@@ -72,3 +74,23 @@ export function loadOne(port, path) {
 export function loadPair(portA, pathA, portB, pathB) {
   return Promise.all([loadOne(portA, pathA), loadOne(portB, pathB)]);
 }
+
+/**
+ * BENCH_JSON=<file>: a bench appends one line of JSON describing its run, read by bench/all.mjs
+ * (`npm run bench`) to build its summary table instead of parsing the printed text. The line holds
+ * `bench` (its name), `loadavg` and `summary`'s fields, usually:
+ * - `contenders`: per name, `{ rps: [...], cpu: [...] }`, req/s and CPU µs per request of each
+ *   round (index i is round i, so a ratio can be taken within a round);
+ * - `ratios`: per key (`a/b:how`), the per-round ratios a bench measured itself (e.g. with both
+ *   servers loaded at once), > 1 meaning `a` is faster or cheaper.
+ */
+export function appendSummary(bench, summary) {
+  const file = process.env.BENCH_JSON;
+  if (!file) return;
+  const line = { bench, loadavg: loadavg().map((x) => Number(x.toFixed(2))), ...summary };
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
+}
+
+/** `contenders` ([{ name, rps: [...], cpu: [...] }]) as appendSummary's `contenders` field. */
+export const roundsOf = (contenders) =>
+  Object.fromEntries(contenders.map((c) => [c.name, { rps: c.rps, cpu: c.cpu }]));

@@ -286,4 +286,14 @@ if (simultaneous.size && [...simultaneous.values()][0].length) {
       `${a}/${b}: ${spread(simultaneous.get(`${a}/${b}`))} req/s${target ? ` (target >= ${target}x)` : ''}`,
     );
 }
+
+/** BENCH_JSON=<file>: this run as one JSON line (bench/all.mjs builds its summary from it). */
+async function writeSummary() {
+  const { appendSummary, roundsOf } = await import('./lib.mjs');
+  const ratios = Object.fromEntries([...simultaneous].map(([pair, xs]) => [`${pair}:pair`, xs]));
+  const generator = useWrk ? 'wrk' : 'autocannon';
+  const settings = { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, generator };
+  appendSummary('proxy', { settings, contenders: roundsOf(contenders), ratios });
+}
+await writeSummary();
 process.exit(0);

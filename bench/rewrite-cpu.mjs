@@ -32,6 +32,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appendSummary } from './lib.mjs';
 import { launch, on, waitFor } from './procs.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -224,6 +225,36 @@ function report(kase, windows, inproc) {
   reportInProcess(inproc, windows);
 }
 
+/**
+ * BENCH_JSON: one summary line per case (`rewrite-cpu:none`, `rewrite-cpu:rule50`): each server's
+ * CPU µs per request and req/s per window, and per window the ratios printed above (every
+ * contender against the mean of bare and bare2, by CPU per request and by req/s), with the
+ * trimmed mean and its interval.
+ */
+function writeSummary(windows) {
+  for (const [key, ws] of Object.entries(windows)) {
+    const contenders = {};
+    const ratios = {};
+    const stats = {};
+    for (const name of NAMES) {
+      contenders[name] = { rps: ws.map((w) => w[name].rps), cpu: ws.map((w) => w[name].cpu) };
+      if (name === 'bare') continue;
+      const ref = (w, k) => (name === 'bare2' ? w.bare[k] : (w.bare[k] + w.bare2[k]) / 2);
+      ratios[`${name}/bare:cpu`] = ws.map((w) => ref(w, 'cpu') / w[name].cpu);
+      ratios[`${name}/bare:rps`] = ws.map((w) => w[name].rps / ref(w, 'rps'));
+      const cpu = ratios[`${name}/bare:cpu`];
+      stats[`${name}/bare:cpu`] = { trimmedMean: trimmedMean(cpu), interval: interval(cpu) };
+    }
+    const settings = {
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      connections: CONNECTIONS,
+      generator: 'wrk',
+    };
+    appendSummary(`rewrite-cpu:${key}`, { settings, contenders, ratios, stats });
+  }
+}
+
 /** bench/express-cost.mjs in a child pinned to CPU 1: µs per request per contender and round. */
 function inProcess() {
   if (process.env.BENCH_SKIP_INPROC) return undefined;
@@ -262,6 +293,7 @@ for (let round = 0; round < ROUNDS; round++)
       );
   }
 for (const [key, kase] of Object.entries(CASES)) report(kase, windows[key], inproc?.[key]);
+writeSummary(windows);
 console.log(
   `load average at the end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
 );

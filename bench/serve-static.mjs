@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, pinned } from './lib.mjs';
+import { appendSummary, median, pinned, roundsOf } from './lib.mjs';
 import { benchTmp, has, launch, loadUrl, treeCpu, useWrk, waitFor } from './procs.mjs';
 
 /** One bounded load run against a contender. */
@@ -127,4 +127,13 @@ console.log(ratio('serve', 'apache', 1.0));
 console.log(ratio('serve-nocache', 'apache'));
 console.log(ratio('serve', 'serve-nocache'));
 console.log(ratio('serve', 'nginx'));
+appendSummary('serve-static', {
+  settings: {
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    generator: useWrk ? 'wrk' : 'autocannon',
+  },
+  contenders: roundsOf(contenders),
+});
 process.exit(0);

@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appendSummary } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '../bin/modrewrite.cjs');
@@ -134,6 +135,15 @@ async function main() {
     rmSync(root, { recursive: true, force: true });
   }
   report(runs);
+  appendSummary('workers', {
+    settings: { seconds: SECONDS, rounds: ROUNDS, connections: 32, generator: 'wrk' },
+    contenders: Object.fromEntries(
+      [...runs].map(([name, rs]) => [
+        name,
+        { rps: rs.map((r) => r.rps), cpu: rs.map((r) => r.cpuPerRequest) },
+      ]),
+    ),
+  });
 }
 
 function report(runs) {
