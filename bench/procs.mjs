@@ -4,7 +4,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinned } from './lib.mjs';
@@ -121,4 +121,19 @@ export function loadUrl(url, seconds, connections) {
   );
   if (r.non2xx) throw new Error(`${url}: ${r.non2xx} error answers`);
   return { rps: r.requests.average, total: r.requests.total };
+}
+
+/**
+ * A loopback port nothing listens on right now: fixed ports clashed with other programs on a
+ * shared machine (a bench then measured nothing, or another program).
+ */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }

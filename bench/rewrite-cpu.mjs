@@ -29,11 +29,10 @@
 //   BENCH_SECONDS (default 2) per window, BENCH_ROUNDS (default 16) windows per case.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendSummary } from './lib.mjs';
-import { launch, on, waitFor } from './procs.mjs';
+import { freePort, launch, on, waitFor } from './procs.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS || 2);
@@ -61,18 +60,6 @@ const CASES = {
     path: '/target?n=77',
   },
 };
-
-/** A loopback port nothing listens on right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** CPU time (ns) a process has run so far, summed over its threads. */
 function cpuNs(pid) {

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendSummary, median, pinned, roundsOf } from './lib.mjs';
-import { benchTmp, has, launch, loadUrl, treeCpu, useWrk, waitFor } from './procs.mjs';
+import { benchTmp, freePort, has, launch, loadUrl, treeCpu, useWrk, waitFor } from './procs.mjs';
 
 /** One bounded load run against a contender. */
 const load = (port) => loadUrl(`http://127.0.0.1:${port}${PATH}`, SECONDS, CONNECTIONS);
@@ -42,9 +42,12 @@ const serve = (port, extra) =>
     '--quiet',
     ...extra,
   ]);
-add('serve', 39201, serve(39201, []));
-if (process.env.BENCH_FILE_CACHE === '0')
-  add('serve-nocache', 39204, serve(39204, ['--no-file-cache']));
+const ports = { serve: await freePort(), apache: await freePort(), nginx: await freePort() };
+add('serve', ports.serve, serve(ports.serve, []));
+if (process.env.BENCH_FILE_CACHE === '0') {
+  const port = await freePort();
+  add('serve-nocache', port, serve(port, ['--no-file-cache']));
+}
 if (existsSync('/usr/sbin/apache2')) {
   const root = join(tmp, 'apache');
   mkdirSync(root);
@@ -53,7 +56,7 @@ if (existsSync('/usr/sbin/apache2')) {
     join(root, 'httpd.conf'),
     [
       `ServerRoot "${root}"`,
-      'Listen 127.0.0.1:39202',
+      `Listen 127.0.0.1:${ports.apache}`,
       `PidFile "${root}/httpd.pid"`,
       `ErrorLog "${root}/error.log"`,
       'LogLevel warn',
@@ -80,7 +83,7 @@ if (existsSync('/usr/sbin/apache2')) {
   execFileSync('chmod', ['755', tmp, root, www, join(www, 'static')]);
   add(
     'apache',
-    39202,
+    ports.apache,
     launch(1, '/usr/sbin/apache2', ['-f', join(root, 'httpd.conf'), '-DFOREGROUND'], {
       env: { ...process.env, APACHE_RUN_DIR: root, APACHE_LOCK_DIR: root, APACHE_LOG_DIR: root },
     }),
@@ -91,9 +94,13 @@ if (has('nginx')) {
   mkdirSync(root);
   writeFileSync(
     join(root, 'nginx.conf'),
-    `worker_processes 1;\npid ${root}/nginx.pid;\nerror_log ${root}/error.log warn;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n  client_body_temp_path ${root}/body; proxy_temp_path ${root}/proxy; fastcgi_temp_path ${root}/fcgi; uwsgi_temp_path ${root}/uwsgi; scgi_temp_path ${root}/scgi;\n  server { listen 127.0.0.1:39203; root ${www}; }\n}\n`,
+    `worker_processes 1;\npid ${root}/nginx.pid;\nerror_log ${root}/error.log warn;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n  client_body_temp_path ${root}/body; proxy_temp_path ${root}/proxy; fastcgi_temp_path ${root}/fcgi; uwsgi_temp_path ${root}/uwsgi; scgi_temp_path ${root}/scgi;\n  server { listen 127.0.0.1:${ports.nginx}; root ${www}; }\n}\n`,
   );
-  add('nginx', 39203, launch(1, 'nginx', ['-c', join(root, 'nginx.conf'), '-g', 'daemon off;']));
+  add(
+    'nginx',
+    ports.nginx,
+    launch(1, 'nginx', ['-c', join(root, 'nginx.conf'), '-g', 'daemon off;']),
+  );
 }
 for (const c of contenders) await waitFor(c.port);
 console.log(

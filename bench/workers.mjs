@@ -12,13 +12,14 @@
 // - shared-2w: nothing pinned, the 2 workers and wrk share both cores (what --workers 2 buys when
 //   the generator competes for the same CPUs: the scaling ratio is a lower bound).
 // CPU µs per request: utime+stime of the server's processes (primary and workers) over the run,
-// from /proc. Ports 39100–39199 only.
+// from /proc. Each server listens on a free loopback port.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appendSummary } from './lib.mjs';
+import { freePort } from './procs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '../bin/modrewrite.cjs');
@@ -29,10 +30,10 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf
 const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 const SETUPS = [
-  { name: 'pinned-1w', workers: 1, serverCpu: '1', wrkCpu: '0', port: 39101 },
-  { name: 'pinned-2w', workers: 2, serverCpu: '1', wrkCpu: '0', port: 39102 },
-  { name: 'shared-1w', workers: 1, port: 39103 },
-  { name: 'shared-2w', workers: 2, port: 39104 },
+  { name: 'pinned-1w', workers: 1, serverCpu: '1', wrkCpu: '0' },
+  { name: 'pinned-2w', workers: 2, serverCpu: '1', wrkCpu: '0' },
+  { name: 'shared-1w', workers: 1 },
+  { name: 'shared-2w', workers: 2 },
 ];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -115,7 +116,10 @@ async function main() {
   const servers = new Map();
   const runs = new Map(SETUPS.map((s) => [s.name, []]));
   try {
-    for (const setup of SETUPS) servers.set(setup.name, await startServe(setup, root));
+    for (const setup of SETUPS) {
+      setup.port = await freePort();
+      servers.set(setup.name, await startServe(setup, root));
+    }
     for (const setup of SETUPS) load(setup, servers.get(setup.name)); // warm-up, not counted
     for (let round = 0; round < ROUNDS; round++) {
       // interleaved, and in a rotated order each round: drift of a shared machine hits every setup
