@@ -366,8 +366,8 @@ type IndexFound =
   | { readonly type: 'none'; readonly errorStatus: number };
 
 /**
- * The index sub-requests run for every method (mod_dir has no method check): OPTIONS and
- * DELETE reach the index file's handler, as in Apache (case 171). The first index that is a file
+ * The index sub-requests run for every method (mod_dir has no method check), each as a GET:
+ * OPTIONS and DELETE reach the index file's handler, as in Apache (case 171). The first index that is a file
  * (or [P]) is taken; a redirect answers; another error status is remembered.
  */
 async function indexSubrequests(
@@ -385,7 +385,9 @@ async function indexSubrequests(
     const sub = parseTarget(subTarget);
     if (sub.type === 'refused') continue;
     const subAcc = copyCollected(acc);
-    const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
+    // ap_sub_req_lookup_uri asks with GET (its rules see REQUEST_METHOD GET); the fast redirect
+    // keeps the request's own method for the answer
+    const view = { ...subView(input.view), isSubreq: true };
     const r0 = passWithFallback({
       site,
       view,
