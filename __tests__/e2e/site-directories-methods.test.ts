@@ -40,6 +40,13 @@ beforeAll(() => {
   write('closed/.htaccess', 'RewriteEngine Off\nOptions -Indexes\n');
   write('closed/a.txt', 'a\n');
   write('assets/app.css', 'css\n');
+  write(
+    'slashoff/.htaccess',
+    'DirectorySlash Off\nRewriteEngine On\nRewriteCond %{REQUEST_URI} ^/x\\.txt$\nRewriteRule ^ - [F]\nRewriteRule ^plain$ - [T=text/plain]\n',
+  );
+  write('slashoff/x.txt', 'x\n');
+  write('slashoff/y.txt', 'y\n');
+  write('slashoff/plain', 'p\n');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -66,6 +73,18 @@ describe('mod_autoindex through site()', () => {
     // VersionSort by name: a.txt, b.html, sub/
     expect(res.text.indexOf('a.txt')).toBeLessThan(res.text.indexOf('b.html'));
     expect(res.text.indexOf('b.html')).toBeLessThan(res.text.indexOf('sub/'));
+  });
+
+  test("each entry's sub-request runs the rules, below the parent of the URL-path (case 323)", async () => {
+    // `/slashoff` (DirectorySlash Off) looks its entries up as `/x.txt`: the [F] hides it there
+    const bare = await request(served()).get('/slashoff');
+    expect(bare.status).toBe(200);
+    expect(bare.text).not.toContain('x.txt');
+    expect(bare.text).toContain('<a href="y.txt">y.txt</a>');
+    // [T=] types the entry: the text icon for a name mime.types does not know
+    expect(bare.text).toContain('<img src="/icons/text.gif" alt="[TXT]"></td><td><a href="plain">');
+    const slashed = await request(served()).get('/slashoff/');
+    expect(slashed.text).toContain('<a href="x.txt">x.txt</a>');
   });
 
   test('the client sorts by size, descending; the Size link then turns ascending', async () => {

@@ -49,10 +49,16 @@ export interface ListingRequest {
    */
   readonly config: AutoindexConfig;
   readonly headOnly: boolean;
-  /** The entry's sub-request would be answered (not refused by access rules). */
-  readonly visible: (filename: string, isDirectory: boolean) => boolean;
-  /** mod_mime's type (without parameters) and encoding of a file. */
-  readonly typeOf: (filename: string) => { type?: string; encoding?: string };
+  /**
+   * The entry's sub-request: undefined when it is not listed (refused by access rules, failed in
+   * its rewrite rules), else the type its rules forced.
+   */
+  readonly lookup: (
+    filename: string,
+    isDirectory: boolean,
+  ) => Promise<{ readonly forcedType?: string } | undefined>;
+  /** mod_mime's type (without parameters; `forced`: [T=]'s) and encoding of a file. */
+  readonly typeOf: (filename: string, forced?: string) => { type?: string; encoding?: string };
   /** HeaderName/ReadmeName: the sub-request for a URL relative to the directory. */
   readonly include: (relative: string) => Promise<Included | undefined>;
 }
@@ -263,7 +269,12 @@ function parentEntry(req: ListingRequest, dir: string, opts: number): Entry | un
 }
 
 /** make_autoindex_entry for one directory entry (its sub-request must succeed to be listed). */
-function entryFor(req: ListingRequest, dir: string, name: string, v: View): Entry | undefined {
+async function entryFor(
+  req: ListingRequest,
+  dir: string,
+  name: string,
+  v: View,
+): Promise<Entry | undefined> {
   if (name === '.' || name === '..') return undefined;
   if (v.pattern !== undefined && !fnmatchPeriod(v.pattern, name)) return undefined;
   const full = dir + name;
@@ -275,7 +286,9 @@ function entryFor(req: ListingRequest, dir: string, name: string, v: View): Entr
     return undefined;
   }
   const isDir = st.isDirectory();
-  if ((!isDir && !st.isFile()) || !req.visible(full, isDir)) return undefined;
+  if (!isDir && !st.isFile()) return undefined;
+  const found = await req.lookup(full, isDir);
+  if (!found) return undefined;
   const detailed = (v.opts & (FANCY_INDEXING | TABLE_INDEXING)) !== 0;
   const first = detailed && isDir && (v.opts & FOLDERS_FIRST) !== 0;
   const base = { name: isDir ? `${name}/` : name, isDir: first };
@@ -289,7 +302,7 @@ function entryFor(req: ListingRequest, dir: string, name: string, v: View): Entr
       icon: findItem('icon', full, true) ?? findItem('icon', '^^DIRECTORY^^', true),
       alt: findItem('alt', full, true) ?? findItem('alt', '^^DIRECTORY^^', true) ?? 'DIR',
     };
-  const { type, encoding } = req.typeOf(full);
+  const { type, encoding } = req.typeOf(full, found.forcedType);
   return {
     ...base,
     size: st.size,
@@ -350,7 +363,7 @@ export async function renderListing(req: ListingRequest): Promise<Listing | unde
   const parent = parentEntry(req, dir, v.opts);
   if (parent) entries.push(parent);
   for (const name of names) {
-    const e = entryFor(req, dir, name, v);
+    const e = await entryFor(req, dir, name, v);
     if (e) entries.push(e);
   }
   entries.sort(sorter(v));
