@@ -6,7 +6,7 @@
  * per-directory rule can rewrite it; a directory URL without its slash is redirected by mod_dir
  * even when a parent's front-controller rule would rewrite it. Real files, real HTTP.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, opendirSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,8 @@ beforeAll(() => {
   write('slashoff/x.txt', 'x\n');
   write('slashoff/y.txt', 'y\n');
   write('slashoff/plain', 'p\n');
+  write('cookies/.htaccess', 'RewriteEngine On\nRewriteRule ^c(\\d)$ - [CO=k:$1:.example.com]\n');
+  for (const n of [1, 2, 3, 4, 5, 6]) write(`cookies/c${n}`, `${n}\n`);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -85,6 +87,18 @@ describe('mod_autoindex through site()', () => {
     expect(bare.text).toContain('<img src="/icons/text.gif" alt="[TXT]"></td><td><a href="plain">');
     const slashed = await request(served()).get('/slashoff/');
     expect(slashed.text).toContain('<a href="x.txt">x.txt</a>');
+  });
+
+  test("the entries' sub-requests run in the directory's own order: its first [CO] wins", async () => {
+    // apr_dir_read's order (readdir), not the sorted one: add_cookie sets a name once
+    const dir = opendirSync(join(root, 'cookies'));
+    const order: string[] = [];
+    for (let e = dir.readSync(); e; e = dir.readSync()) order.push(e.name);
+    dir.closeSync();
+    const first = order.find((n) => /^c\d$/.test(n))!;
+    const res = await request(served()).get('/cookies/');
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toEqual([`k=${first.slice(1)}; path=/; domain=.example.com`]);
   });
 
   test('the client sorts by size, descending; the Size link then turns ascending', async () => {

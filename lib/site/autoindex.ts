@@ -5,7 +5,7 @@
  * and README.html. Output is a byte string, built exactly as Apache 2.4 writes it (recorded in
  * conformance case 170).
  */
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { opendirSync, statSync, type Dir, type Stats } from 'node:fs';
 import { escapeHtml } from '../http/respond.js';
 import { fsPath } from '../common/bytes.js';
 import { escapeUri } from '../common/escape.js';
@@ -335,10 +335,20 @@ function sorter(v: View): (a: Entry, b: Entry) => number {
 
 /** Reads the directory (entries as byte strings); unreadable: undefined (Apache: 403). */
 function readNames(dir: string): string[] | undefined {
+  // in the directory's own order, as apr_dir_read gives them (readdirSync sorts): each entry's
+  // sub-request runs in that order, so a later [CO] name loses to the first (add_cookie)
+  let handle: Dir | undefined;
   try {
-    return readdirSync(fsPath(dir), { encoding: 'buffer' }).map((b) => b.toString('latin1'));
+    // the names as bytes (node reads them so; its types list only the string encodings)
+    handle = opendirSync(fsPath(dir), { encoding: 'buffer' as BufferEncoding });
+    const names: string[] = [];
+    for (let e = handle.readSync(); e; e = handle.readSync())
+      names.push((e.name as unknown as Buffer).toString('latin1'));
+    return names;
   } catch {
     return undefined;
+  } finally {
+    handle?.closeSync();
   }
 }
 
