@@ -6,7 +6,7 @@
  * per-directory rule can rewrite it; a directory URL without its slash is redirected by mod_dir
  * even when a parent's front-controller rule would rewrite it. Real files, real HTTP.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, opendirSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,15 @@ beforeAll(() => {
   write('closed/.htaccess', 'RewriteEngine Off\nOptions -Indexes\n');
   write('closed/a.txt', 'a\n');
   write('assets/app.css', 'css\n');
+  write(
+    'slashoff/.htaccess',
+    'DirectorySlash Off\nRewriteEngine On\nRewriteCond %{REQUEST_URI} ^/x\\.txt$\nRewriteRule ^ - [F]\nRewriteRule ^plain$ - [T=text/plain]\n',
+  );
+  write('slashoff/x.txt', 'x\n');
+  write('slashoff/y.txt', 'y\n');
+  write('slashoff/plain', 'p\n');
+  write('cookies/.htaccess', 'RewriteEngine On\nRewriteRule ^c(\\d)$ - [CO=k:$1:.example.com]\n');
+  for (const n of [1, 2, 3, 4, 5, 6]) write(`cookies/c${n}`, `${n}\n`);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -66,6 +75,30 @@ describe('mod_autoindex through site()', () => {
     // VersionSort by name: a.txt, b.html, sub/
     expect(res.text.indexOf('a.txt')).toBeLessThan(res.text.indexOf('b.html'));
     expect(res.text.indexOf('b.html')).toBeLessThan(res.text.indexOf('sub/'));
+  });
+
+  test("each entry's sub-request runs the rules, below the parent of the URL-path (case 323)", async () => {
+    // `/slashoff` (DirectorySlash Off) looks its entries up as `/x.txt`: the [F] hides it there
+    const bare = await request(served()).get('/slashoff');
+    expect(bare.status).toBe(200);
+    expect(bare.text).not.toContain('x.txt');
+    expect(bare.text).toContain('<a href="y.txt">y.txt</a>');
+    // [T=] types the entry: the text icon for a name mime.types does not know
+    expect(bare.text).toContain('<img src="/icons/text.gif" alt="[TXT]"></td><td><a href="plain">');
+    const slashed = await request(served()).get('/slashoff/');
+    expect(slashed.text).toContain('<a href="x.txt">x.txt</a>');
+  });
+
+  test("the entries' sub-requests run in the directory's own order: its first [CO] wins", async () => {
+    // apr_dir_read's order (readdir), not the sorted one: add_cookie sets a name once
+    const dir = opendirSync(join(root, 'cookies'));
+    const order: string[] = [];
+    for (let e = dir.readSync(); e; e = dir.readSync()) order.push(e.name);
+    dir.closeSync();
+    const first = order.find((n) => /^c\d$/.test(n))!;
+    const res = await request(served()).get('/cookies/');
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toEqual([`k=${first.slice(1)}; path=/; domain=.example.com`]);
   });
 
   test('the client sorts by size, descending; the Size link then turns ascending', async () => {

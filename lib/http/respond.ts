@@ -57,6 +57,8 @@ export function isErrorResponse(res: ServerResponse): boolean {
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
   errorResponses.add(res);
+  // ap_send_error_response sets its own type over the one [T=] forced (a missing file's 404)
+  restoreWriteHead(res);
   res.statusCode = status;
   // exactly Apache's headers: no Content-Security-Policy or nosniff of our own (the page escapes
   // what it quotes, like ap_escape_html); a site that wants them says `Header always set`

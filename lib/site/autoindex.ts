@@ -5,7 +5,7 @@
  * and README.html. Output is a byte string, built exactly as Apache 2.4 writes it (recorded in
  * conformance case 170).
  */
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { opendirSync, statSync, type Dir, type Stats } from 'node:fs';
 import { escapeHtml } from '../http/respond.js';
 import { fsPath } from '../common/bytes.js';
 import { escapeUri } from '../common/escape.js';
@@ -49,10 +49,16 @@ export interface ListingRequest {
    */
   readonly config: AutoindexConfig;
   readonly headOnly: boolean;
-  /** The entry's sub-request would be answered (not refused by access rules). */
-  readonly visible: (filename: string, isDirectory: boolean) => boolean;
-  /** mod_mime's type (without parameters) and encoding of a file. */
-  readonly typeOf: (filename: string) => { type?: string; encoding?: string };
+  /**
+   * The entry's sub-request: undefined when it is not listed (refused by access rules, failed in
+   * its rewrite rules), else the type its rules forced.
+   */
+  readonly lookup: (
+    filename: string,
+    isDirectory: boolean,
+  ) => Promise<{ readonly forcedType?: string } | undefined>;
+  /** mod_mime's type (without parameters; `forced`: [T=]'s) and encoding of a file. */
+  readonly typeOf: (filename: string, forced?: string) => { type?: string; encoding?: string };
   /** HeaderName/ReadmeName: the sub-request for a URL relative to the directory. */
   readonly include: (relative: string) => Promise<Included | undefined>;
 }
@@ -263,7 +269,12 @@ function parentEntry(req: ListingRequest, dir: string, opts: number): Entry | un
 }
 
 /** make_autoindex_entry for one directory entry (its sub-request must succeed to be listed). */
-function entryFor(req: ListingRequest, dir: string, name: string, v: View): Entry | undefined {
+async function entryFor(
+  req: ListingRequest,
+  dir: string,
+  name: string,
+  v: View,
+): Promise<Entry | undefined> {
   if (name === '.' || name === '..') return undefined;
   if (v.pattern !== undefined && !fnmatchPeriod(v.pattern, name)) return undefined;
   const full = dir + name;
@@ -275,7 +286,9 @@ function entryFor(req: ListingRequest, dir: string, name: string, v: View): Entr
     return undefined;
   }
   const isDir = st.isDirectory();
-  if ((!isDir && !st.isFile()) || !req.visible(full, isDir)) return undefined;
+  if (!isDir && !st.isFile()) return undefined;
+  const found = await req.lookup(full, isDir);
+  if (!found) return undefined;
   const detailed = (v.opts & (FANCY_INDEXING | TABLE_INDEXING)) !== 0;
   const first = detailed && isDir && (v.opts & FOLDERS_FIRST) !== 0;
   const base = { name: isDir ? `${name}/` : name, isDir: first };
@@ -289,7 +302,7 @@ function entryFor(req: ListingRequest, dir: string, name: string, v: View): Entr
       icon: findItem('icon', full, true) ?? findItem('icon', '^^DIRECTORY^^', true),
       alt: findItem('alt', full, true) ?? findItem('alt', '^^DIRECTORY^^', true) ?? 'DIR',
     };
-  const { type, encoding } = req.typeOf(full);
+  const { type, encoding } = req.typeOf(full, found.forcedType);
   return {
     ...base,
     size: st.size,
@@ -322,10 +335,20 @@ function sorter(v: View): (a: Entry, b: Entry) => number {
 
 /** Reads the directory (entries as byte strings); unreadable: undefined (Apache: 403). */
 function readNames(dir: string): string[] | undefined {
+  // in the directory's own order, as apr_dir_read gives them (readdirSync sorts): each entry's
+  // sub-request runs in that order, so a later [CO] name loses to the first (add_cookie)
+  let handle: Dir | undefined;
   try {
-    return readdirSync(fsPath(dir), { encoding: 'buffer' }).map((b) => b.toString('latin1'));
+    // the names as bytes (node reads them so; its types list only the string encodings)
+    handle = opendirSync(fsPath(dir), { encoding: 'buffer' as BufferEncoding });
+    const names: string[] = [];
+    for (let e = handle.readSync(); e; e = handle.readSync())
+      names.push((e.name as unknown as Buffer).toString('latin1'));
+    return names;
   } catch {
     return undefined;
+  } finally {
+    handle?.closeSync();
   }
 }
 
@@ -350,7 +373,7 @@ export async function renderListing(req: ListingRequest): Promise<Listing | unde
   const parent = parentEntry(req, dir, v.opts);
   if (parent) entries.push(parent);
   for (const name of names) {
-    const e = entryFor(req, dir, name, v);
+    const e = await entryFor(req, dir, name, v);
     if (e) entries.push(e);
   }
   entries.sort(sorter(v));

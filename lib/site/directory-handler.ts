@@ -11,8 +11,10 @@ import { DEBIAN_AUTOINDEX, mergeAutoindex, type AutoindexConfig } from '../compi
 import { fsPath } from '../common/bytes.js';
 import { escapeUri } from '../common/escape.js';
 import { subView } from '../engine/context.js';
+import { evaluateDirectoryPass } from '../engine/evaluate.js';
+import { nodeFs } from '../engine/node-fs.js';
 import type { RequestView } from '../engine/request.js';
-import { appendVary, sendStatus } from '../http/respond.js';
+import { addCookies, appendVary, sendStatus } from '../http/respond.js';
 import type { CompiledWhen } from '../compile/env.js';
 import { accessDenied } from './access.js';
 import { chainHolds, exprEnvironment } from './env.js';
@@ -21,6 +23,7 @@ import { renderListing } from './autoindex.js';
 import { answerOtherMethod } from './methods.js';
 import { underRoot } from './paths.js';
 import { htFileDenied } from './phases.js';
+import type { DirectoryConfig } from './htaccess-store.js';
 import { fileSettingsFor, resolveRequest, type SiteConfig } from './pipeline.js';
 import { addedEncoding, withDefaultCharset } from './static-file.js';
 import { fileHeaders } from './mime.js';
@@ -40,6 +43,8 @@ export interface DirectoryRequest {
    * The request headers the directory's own rules and `<If>`s read (Vary), before mod_deflate's.
    */
   readonly vary?: readonly string[];
+  /** The [CO] cookies the request has set (an entry's sub-request sets no name again). */
+  readonly cookies?: readonly string[];
 }
 
 /** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
@@ -123,17 +128,18 @@ async function listing(
   headOnly: boolean,
 ): Promise<void> {
   const dirUri = d.uri.slice(0, d.uri.lastIndexOf('/') + 1);
+  const cookies = [...(d.cookies ?? [])];
   const result = await renderListing({
     dir: d.filename,
     uri: d.mountPath + d.uri,
     args: d.args,
     config: autoindexFor(d.config, d.filename),
     headOnly,
-    visible: (filename, isDirectory) => visible(d, filename, isDirectory),
-    typeOf: (filename) => {
+    lookup: (filename, isDirectory) => lookupEntry(d, filename, isDirectory, cookies),
+    typeOf: (filename, forced) => {
       const s = fileSettingsFor(d.config, filename);
       // each entry is a sub-request (ap_sub_req_lookup_dirent): mod_mime's type, ForceType included
-      const type = fileHeaders(filename, s).type;
+      const type = forced ?? fileHeaders(filename, s).type;
       return {
         type: type?.split(';', 1)[0]?.trim(),
         encoding: addedEncoding(filename, s.addEncodings),
@@ -145,6 +151,7 @@ async function listing(
     sendStatus(req, res, 403);
     return;
   }
+  addCookies(res, cookies.slice(d.cookies?.length ?? 0));
   const body = Buffer.from(result.body, 'latin1');
   res.statusCode = 200;
   res.setHeader('Content-Type', result.contentType);
@@ -156,26 +163,106 @@ async function listing(
   res.end(headOnly ? undefined : body);
 }
 
+/** A sub-request that passed the access phase: its configuration and facts (none: no store). */
+interface Admitted {
+  readonly cfg?: DirectoryConfig;
+  readonly view: RequestView;
+  readonly uri: string;
+}
+
 /**
- * The entry's sub-request (ap_sub_req_lookup_dirent) passes the access phase: a subdirectory's
- * own .htaccess counts (its `Require all denied` hides it), a broken one hides it too (500).
+ * The sub-request for `filename` at `uri` passes the access phase: a subdirectory's own
+ * .htaccess counts (its `Require all denied` hides it), a broken one hides it too (500), and a
+ * <Location> that denies the URL-path.
  */
-function visible(d: DirectoryRequest, filename: string, isDirectory: boolean): boolean {
-  if (htFileDenied(filename)) return false;
-  const store = d.config.store;
-  if (!store || !underRoot(filename, d.config.root)) return true;
-  // the entry's own URL-path: a <Location> section that denies it hides it too
-  const name = filename.replace(/\/$/, '').slice(filename.replace(/\/$/, '').lastIndexOf('/') + 1);
-  const uri = d.uri.replace(/\/?$/, '/') + name + (isDirectory ? '/' : '');
-  const cfg = store.configForPath(filename, isDirectory, uri);
-  if (cfg.failure) return false;
+function admitted(
+  d: DirectoryRequest,
+  filename: string,
+  isDirectory: boolean,
+  uri: string,
+): Admitted | undefined {
+  if (htFileDenied(filename)) return undefined;
   // each entry is a GET sub-request (ap_sub_req_lookup_dirent, no query): its <If> sections are
   // evaluated for it, rather than hiding every entry below an access <If>
   const view = { ...subView(d.view()), isSubreq: true };
+  const store = d.config.store;
+  if (!store || !underRoot(filename, d.config.root)) return { view, uri };
+  const cfg = store.configForPath(filename, isDirectory, uri);
+  if (cfg.failure) return undefined;
   const facts = { view, server: d.config.server, uri, args: null, filename, pathInfo: '' };
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(facts, new Map(d.env), []));
-  return !accessDenied(cfg.access, filename, d.env, view, { uri, args: null }, holds);
+  if (accessDenied(cfg.access, filename, d.env, view, { uri, args: null }, holds)) return undefined;
+  return { cfg, view, uri };
+}
+
+/** The last segment of a filename (a directory's with or without its slash). */
+function lastSegment(filename: string): string {
+  const bare = filename.replace(/\/$/, '');
+  return bare.slice(bare.lastIndexOf('/') + 1);
+}
+
+/** What an entry's sub-request leaves for its line: the type a [T=] forced. */
+interface EntryFound {
+  readonly forcedType?: string;
+}
+
+/**
+ * The entry's sub-request (ap_sub_req_lookup_dirent): undefined when it is not listed, else what
+ * it found. Its URL-path is below the parent of r->uri (ap_make_dirstr_parent: `/sub` listed with
+ * DirectorySlash Off looks up `/doc.pdf`).
+ */
+async function lookupEntry(
+  d: DirectoryRequest,
+  filename: string,
+  isDirectory: boolean,
+  cookies: string[],
+): Promise<EntryFound | undefined> {
+  const uri =
+    d.uri.slice(0, d.uri.lastIndexOf('/') + 1) + lastSegment(filename) + (isDirectory ? '/' : '');
+  const entry = admitted(d, filename, isDirectory, uri);
+  if (!entry) return undefined;
+  // a directory's sub-request names it with its slash (the per-directory rules match `deep/`)
+  const named = isDirectory ? `${filename.replace(/\/$/, '')}/` : filename;
+  return entry.cfg ? entryRules(d, entry.cfg, { ...entry, filename: named }, cookies) : {};
+}
+
+/**
+ * mod_rewrite's hook_fixup runs for the entry's sub-request too: make_autoindex_entry drops an
+ * entry whose sub-request failed (an [F] or [G] there hides it; a redirect keeps it), its [T=]
+ * types the entry (the icon), its [CO] reaches the listing's response (add_cookie writes the main
+ * request's headers). Recorded, case 323.
+ */
+async function entryRules(
+  d: DirectoryRequest,
+  cfg: DirectoryConfig,
+  sub: { view: RequestView; uri: string; filename: string },
+  cookies: string[],
+): Promise<EntryFound | undefined> {
+  const rs = cfg.ruleSet;
+  if (!rs || rs.engine !== true) return {};
+  const { result, evaluation } = await evaluateDirectoryPass(rs, {
+    view: sub.view,
+    server: d.config.server,
+    uri: sub.uri,
+    args: null,
+    fs: nodeFs,
+    env: d.env,
+    filename: sub.filename,
+    pathInfo: '',
+    redirected: false,
+    rewriteDir: cfg.rewriteDir,
+  });
+  for (const c of evaluation.effects.cookies) if (!hasCookieNamed(cookies, c)) cookies.push(c);
+  const failed =
+    result.type !== 'internal' && result.outcome.type === 'status' && result.outcome.status >= 400;
+  return failed ? undefined : { forcedType: evaluation.effects.contentType };
+}
+
+/** Whether `cookies` already set the name `cookie` sets ([CO] sets a name once per request). */
+function hasCookieNamed(cookies: readonly string[], cookie: string): boolean {
+  const prefix = cookie.slice(0, cookie.indexOf('=') + 1);
+  return cookies.some((c) => c.startsWith(prefix));
 }
 
 /** HeaderName/ReadmeName: a sub-request through the whole pipeline; only a regular file counts. */
@@ -187,7 +274,8 @@ async function include(d: DirectoryRequest, target: string): Promise<Included | 
     target: escapeUri(path) + (q < 0 ? '' : target.slice(q)),
   });
   if (r.type !== 'file' || r.pathInfo || !r.stat?.isFile()) return undefined;
-  if (!visible(d, r.filename, false)) return undefined;
+  const uri = d.uri.replace(/\/?$/, '/') + lastSegment(r.filename);
+  if (!admitted(d, r.filename, false, uri)) return undefined;
   let body: string;
   try {
     body = readFileSync(fsPath(r.filename)).toString('latin1');

@@ -98,6 +98,11 @@ export interface Collected {
    */
   errorOf?: SiteResult;
   /**
+   * Set on an ErrorDocument's own request: the cookies the requests before it set (already on the
+   * response), whose names a [CO] there sets no more.
+   */
+  cookiesBefore?: readonly string[];
+  /**
    * The file the directory walk mapped the request to: whose configuration answers (mod_headers,
    * mod_expires).
    */
@@ -295,7 +300,15 @@ function startCollected(input: RequestInput): Collected {
     internalRedirects: input.errorRedirect?.internalRedirects ?? 0,
     errorStatus: input.errorRedirect?.status,
     errorOf: input.errorRedirect?.original,
+    cookiesBefore: cookiesSetBy(input.errorRedirect?.original),
   };
+}
+
+/** The cookies `r` and the requests before it put on the response (undefined: none). */
+function cookiesSetBy(r: SiteResult | undefined): readonly string[] | undefined {
+  if (!r) return undefined;
+  const { cookies, cookiesBefore } = r.acc;
+  return cookiesBefore ? [...cookiesBefore, ...cookies] : cookies;
 }
 
 /**
@@ -366,8 +379,8 @@ type IndexFound =
   | { readonly type: 'none'; readonly errorStatus: number };
 
 /**
- * The index sub-requests run for every method (mod_dir has no method check): OPTIONS and
- * DELETE reach the index file's handler, as in Apache (case 171). The first index that is a file
+ * The index sub-requests run for every method (mod_dir has no method check), each as a GET:
+ * OPTIONS and DELETE reach the index file's handler, as in Apache (case 171). The first index that is a file
  * (or [P]) is taken; a redirect answers; another error status is remembered.
  */
 async function indexSubrequests(
@@ -385,7 +398,9 @@ async function indexSubrequests(
     const sub = parseTarget(subTarget);
     if (sub.type === 'refused') continue;
     const subAcc = copyCollected(acc);
-    const view = { ...subView(input.view), method: input.view.method, isSubreq: true };
+    // ap_sub_req_lookup_uri asks with GET (its rules see REQUEST_METHOD GET); the fast redirect
+    // keeps the request's own method for the answer
+    const view = { ...subView(input.view), isSubreq: true };
     const r0 = passWithFallback({
       site,
       view,
@@ -397,6 +412,7 @@ async function indexSubrequests(
       mapBudget: budget,
     });
     const r = r0 instanceof Promise ? await r0 : r0;
+    keepSubrequestCookies(acc, subAcc);
     const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
     if (file || r.type === 'proxy') return { type: 'taken', pass: r, uri: sub.uri, args: sub.args };
     if (r.type === 'redirect') return { type: 'answer', answer: r };
@@ -430,6 +446,14 @@ function takeIndex(
   at.uri = next.uri;
   at.args = next.args;
   return undefined;
+}
+
+/**
+ * mod_rewrite's add_cookie puts a [CO] cookie on the main request (rmain->err_headers_out): one
+ * a sub-request's rules set is sent whether or not its answer is taken (recorded, case 322).
+ */
+function keepSubrequestCookies(acc: Collected, sub: Collected): void {
+  for (const c of sub.cookies) if (!hasCookieNamed(acc.cookies, c)) acc.cookies.push(c);
 }
 
 /** A sub-request's own copy of the side effects (taken over when its answer is). */
@@ -930,6 +954,7 @@ function fallbackResource(
     return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
   from.trace?.(`FallbackResource: sub-request for ${target}`);
   const taken = (r: Pass): Pass => {
+    keepSubrequestCookies(acc, subAcc);
     const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
     if (file || r.type === 'proxy' || r.type === 'redirect') {
       Object.assign(acc, r.acc, { fastRedirected: true });
@@ -977,8 +1002,11 @@ function collect(acc: Collected, ev: Evaluation): void {
   const e = ev.effects;
   for (const v of e.vary) if (!acc.vary.includes(v)) acc.vary.push(v);
   // mod_rewrite's add_cookie sets a name once per main request (a note in rmain's pool), so a
-  // [CO] matched again after an internal redirect adds nothing (recorded, case 306)
-  for (const c of e.cookies) if (!hasCookieNamed(acc.cookies, c)) acc.cookies.push(c);
+  // [CO] matched again after an internal redirect adds nothing (recorded, case 306), nor after
+  // ap_die's redirect to an ErrorDocument: the same request pool (recorded, case 322)
+  for (const c of e.cookies)
+    if (!hasCookieNamed(acc.cookies, c) && !hasCookieNamed(acc.cookiesBefore ?? [], c))
+      acc.cookies.push(c);
   acc.env = new Map(e.env);
   if (e.contentType) acc.contentType = e.contentType;
   if (e.handler) acc.handler = e.handler;

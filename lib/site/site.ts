@@ -502,6 +502,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       view: () => requestView(req, trust),
       env: r.acc.env,
       vary: r.acc.vary,
+      cookies: r.acc.cookies,
     });
   }
 
