@@ -30,6 +30,7 @@ import {
   rawTrailers,
   requestHeaders,
   type ForwardInfo,
+  type RequestHeaderOptions,
   type ResponseHeaderOptions,
   type ReverseMap,
 } from './headers.js';
@@ -165,6 +166,8 @@ interface ProxySetup<Req extends IncomingMessage, Res extends ServerResponse> {
   readonly pools: Pools;
   /** The response header options of a response without URL headers to map (most). */
   readonly responseOptions: ResponseHeaderOptions;
+  /** The request header options (the backend's Host is given per request). */
+  readonly requestOptions: RequestHeaderOptions;
 }
 
 /**
@@ -228,6 +231,13 @@ function resolveProxy<Req extends IncomingMessage, Res extends ServerResponse>(
       cookiePath: options.cookiePath ?? {},
       via,
       httpVersion: '1.1',
+    },
+    requestOptions: {
+      preserveHost: !!options.preserveHost,
+      xForwarded: options.xForwarded ?? true,
+      forwarded: !!options.forwarded,
+      via,
+      set: options.headers,
     },
   };
 }
@@ -295,15 +305,26 @@ function backendHeaders(
   fwd: ForwardInfo,
   target: ParsedTarget,
 ): Record<string, string | string[]> {
-  const { options } = setup;
-  return requestHeaders(req, fwd, {
-    preserveHost: !!options.preserveHost,
-    xForwarded: options.xForwarded ?? true,
-    forwarded: !!options.forwarded,
-    via: setup.via,
-    targetHost: target.host,
-    set: options.headers,
-  });
+  return requestHeaders(req, fwd, setup.requestOptions, target.host);
+}
+
+/** The Host undici's client writes for an origin (its URL's host), by origin; bounded. */
+const clientHosts = new Map<string, string>();
+
+/**
+ * The Host undici writes by itself to a plain-HTTP origin of our own pools (see requestHeaders);
+ * undefined for another dispatcher, or TLS (there a Host header also names the TLS server name).
+ */
+function implicitHost(setup: AnyProxySetup, t: ParsedTarget): string | undefined {
+  if (setup.options.dispatcher || t.protocol !== 'http:') return undefined;
+  let host = clientHosts.get(t.origin);
+  if (host === undefined) {
+    const url = new URL(t.origin);
+    host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+    if (clientHosts.size >= 1000) clientHosts.clear();
+    clientHosts.set(t.origin, host);
+  }
+  return host;
 }
 
 function targetOf(
@@ -396,7 +417,7 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
   if (body.type === 'none' && !req.readableEnded) req.resume();
   const t = parsed.target;
   const fwd = forwardInfo(setup, req);
-  const headers = backendHeaders(setup, req, fwd, t);
+  const headers = requestHeaders(req, fwd, setup.requestOptions, t.host, implicitHost(setup, t));
   if (body.type === 'buffer') reframe(headers, body.body, body.contentType);
   const relay = new ResponseRelay(setup, req, res, next, raw, fwd, t);
   try {
