@@ -382,3 +382,45 @@ describe('the request head the backend receives', () => {
     expect(head).toBe(expected.replaceAll('PORT', String(bport)));
   });
 });
+
+describe('backend connections that close', () => {
+  test('a backend closing every connection: each request after the pool was closed is answered', async () => {
+    let opened = 0;
+    const backend = http.createServer((req, res) => {
+      res.setHeader('connection', 'close');
+      res.end(`answer ${req.url}`);
+    });
+    backend.on('connection', () => opened++);
+    const bport = await listen(backend);
+    const p = proxy({ target: `http://127.0.0.1:${bport}` });
+    closers.push(() => p.close());
+    const port = await listen(http.createServer((req, res) => p(req, res, () => res.end())));
+    for (let i = 0; i < 4; i++) {
+      const r = await get(port, `/n${i}`);
+      expect(r).toMatchObject({ status: 200, body: `answer /n${i}` });
+      // the agent closes a pool whose connections are all gone: the next request makes another
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(opened).toBe(4);
+  });
+
+  test('requests to several backends in turn each reach their own', async () => {
+    const ports: number[] = [];
+    for (const name of ['a', 'b']) {
+      const backend = http.createServer((req, res) => res.end(`${name} ${req.url}`));
+      ports.push(await listen(backend));
+    }
+    const p = proxy();
+    closers.push(() => p.close());
+    const app = express();
+    app.use(
+      rewrite(
+        `RewriteRule ^/a/(.*)$ http://127.0.0.1:${ports[0]}/$1 [P]\nRewriteRule ^/b/(.*)$ http://127.0.0.1:${ports[1]}/$1 [P]`,
+        { proxy: p },
+      ),
+    );
+    const port = await listen(http.createServer(app));
+    for (const path of ['/a/1', '/b/2', '/a/3', '/a/4', '/b/5'])
+      expect((await get(port, path)).body).toBe(`${path[1]} /${path.slice(3)}`);
+  });
+});

@@ -9,7 +9,7 @@ import type { LookupFunction } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { debugLog, type DebugLog } from '../debug-log.js';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, Client, Pool, type Dispatcher } from 'undici';
 import { RewriteError, RewriteRuntimeError } from '../errors.js';
 import { kProxyHandOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
@@ -244,11 +244,25 @@ function resolveProxy<Req extends IncomingMessage, Res extends ServerResponse>(
 
 /**
  * One keep-alive undici Agent per socket path (TCP origins share one), unless a dispatcher is
- * given.
+ * given. A request to a TCP origin goes straight to the pool its agent made for that origin while
+ * the agent keeps it: the agent's own dispatch only looks that pool up (a layer of undici's
+ * dispatch per request); it still creates, counts and closes its pools.
  */
 class Pools {
   private readonly agents = new Map<string, Dispatcher>();
+  /** The pool of each TCP origin, as the agent's factory made it (maybe closed since: checked). */
+  private readonly direct = new Map<string, Pool | Client>();
   constructor(private readonly options: ProxyOptions<never, never>) {}
+
+  dispatch(
+    t: ParsedTarget,
+    opts: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): void {
+    const pool = t.socketPath === undefined ? this.direct.get(t.origin) : undefined;
+    if (pool !== undefined && !pool.closed && !pool.destroyed) pool.dispatch(opts, handler);
+    else this.for(t).dispatch(opts, handler);
+  }
 
   for(t: ParsedTarget): Dispatcher {
     const { options } = this;
@@ -267,16 +281,26 @@ class Pools {
           rejectUnauthorized: options.rejectUnauthorized ?? true,
           ca: options.ca as string | Buffer | (string | Buffer)[] | undefined,
         },
+        factory: t.socketPath === undefined ? (origin, o) => this.made(origin, o) : undefined,
       });
       this.agents.set(key, agent);
     }
     return agent;
   }
 
+  /** The agent's factory (undici's default one), remembering the pool by its origin. */
+  private made(origin: string | URL, o: Agent.Options): Pool | Client {
+    const pool = o.connections === 1 ? new Client(origin, o) : new Pool(origin, o);
+    if (this.direct.size >= 1000) this.direct.clear();
+    this.direct.set(String(origin), pool);
+    return pool;
+  }
+
   /** Closes the pools (idle connections now, busy ones when done). */
   async close(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.close()));
     this.agents.clear();
+    this.direct.clear();
   }
 }
 
@@ -421,7 +445,8 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
   if (body.type === 'buffer') reframe(headers, body.body, body.contentType);
   const relay = new ResponseRelay(setup, req, res, next, raw, fwd, t);
   try {
-    setup.pools.for(t).dispatch(
+    setup.pools.dispatch(
+      t,
       {
         origin: t.origin,
         path: t.path,

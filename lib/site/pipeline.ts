@@ -979,7 +979,8 @@ function collect(acc: Collected, ev: Evaluation): void {
   // mod_rewrite's add_cookie sets a name once per main request (a note in rmain's pool), so a
   // [CO] matched again after an internal redirect adds nothing (recorded, case 306)
   for (const c of e.cookies) if (!hasCookieNamed(acc.cookies, c)) acc.cookies.push(c);
-  acc.env = new Map(e.env);
+  // a copy (the acc's is changed later); an empty one without the iterator protocol (most requests)
+  acc.env = e.env.size ? new Map(e.env) : new Map();
   if (e.contentType) acc.contentType = e.contentType;
   if (e.handler) acc.handler = e.handler;
   acc.end = e.end;
