@@ -207,7 +207,13 @@ for (const c of contenders) {
       exited,
     ]);
     if (up === 'up') break;
-    if (up === 'silent') process.kill(-c.child.pid, 'SIGKILL');
+    if (up === 'silent') {
+      try {
+        process.kill(-c.child.pid, 'SIGKILL');
+      } catch {
+        // it exited meanwhile
+      }
+    }
     if (attempt === 5) throw new Error(`${c.name} does not start on port ${c.port}`);
     await new Promise((r) => setTimeout(r, 1000));
     c.child = c.start();
@@ -258,8 +264,10 @@ const simultaneous = new Map(PAIRS.map(([a, b]) => [`${a}/${b}`, []]));
 if (useWrk && !process.env.BENCH_NO_PAIRS)
   for (let round = 0; round < ROUNDS; round++)
     for (const [a, b] of PAIRS) {
-      const [x, y] = await loadPair(by[a].port, by[b].port);
-      simultaneous.get(`${a}/${b}`).push(x / y);
+      // the load generator that starts first is swapped every round (it is not neutral)
+      const swap = round % 2 === 1;
+      const [first, second] = await loadPair(by[swap ? b : a].port, by[swap ? a : b].port);
+      simultaneous.get(`${a}/${b}`).push(swap ? second / first : first / second);
     }
 console.log('one at a time:');
 console.log(ratio('rewrite', 'hpm', 1.7));

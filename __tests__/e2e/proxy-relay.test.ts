@@ -292,3 +292,135 @@ describe('whole bodies arrive byte for byte', () => {
     expect(r.body.equals(bytes(n))).toBe(true);
   });
 });
+
+describe('the request head the backend receives', () => {
+  /** A backend that records each request head as sent (raw bytes) and answers 200. */
+  const heads: string[] = [];
+  let bport = 0;
+  beforeAll(async () => {
+    const backend = net.createServer((socket) => {
+      let buffered = '';
+      socket.on('data', (d: Buffer) => {
+        buffered += d.toString('latin1');
+        for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+          heads.push(buffered.slice(0, end + 4));
+          buffered = buffered.slice(end + 4);
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        }
+      });
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => backend.close(r)));
+    bport = (backend.address() as AddressInfo).port;
+  });
+
+  /** The head of GET `path` through a proxy built with `options`, the client sending `host`. */
+  async function headThrough(
+    target: (port: number) => string,
+    options: Parameters<typeof proxy>[0],
+    host: string,
+  ): Promise<string> {
+    const p = proxy({ serverName: 'front', ...options });
+    closers.push(() => p.close());
+    const app = express();
+    app.use(rewrite(`RewriteRule ^(.*)$ ${target(bport)}$1 [P]`, { proxy: p }));
+    const port = await listen(http.createServer(app));
+    heads.length = 0;
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(
+          { port, host: '127.0.0.1', path: '/x?y=1', agent: false, headers: { host } },
+          (res) => {
+            res.resume();
+            res.on('end', resolve);
+          },
+        )
+        .on('error', reject);
+    });
+    expect(heads).toHaveLength(1);
+    return heads[0];
+  }
+
+  const forwarded = (host: string): string =>
+    `x-forwarded-for: 127.0.0.1\r\nx-forwarded-host: ${host}\r\nx-forwarded-server: front\r\nx-forwarded-proto: http\r\n\r\n`;
+
+  test.each<[string, (port: number) => string, Parameters<typeof proxy>[0], string, string]>([
+    [
+      'the backend named by address: its Host first, as the client wrote its own',
+      (port) => `http://127.0.0.1:${port}`,
+      {},
+      'front.example',
+      'GET /x?y=1 HTTP/1.1\r\nhost: 127.0.0.1:PORT\r\nconnection: keep-alive\r\n' +
+        forwarded('front.example'),
+    ],
+    [
+      'a backend name in capitals keeps them (the Host is written as the target wrote it)',
+      (port) => `http://LOCALHOST:${port}`,
+      {},
+      'front.example',
+      'GET /x?y=1 HTTP/1.1\r\nhost: LOCALHOST:PORT\r\nconnection: keep-alive\r\n' +
+        forwarded('front.example'),
+    ],
+    [
+      'ProxyPreserveHost: the client Host',
+      (port) => `http://127.0.0.1:${port}`,
+      { preserveHost: true },
+      'front.example',
+      'GET /x?y=1 HTTP/1.1\r\nhost: front.example\r\nconnection: keep-alive\r\n' +
+        forwarded('front.example'),
+    ],
+    [
+      'ProxyPreserveHost with a client Host equal to the backend',
+      (port) => `http://127.0.0.1:${port}`,
+      { preserveHost: true },
+      '127.0.0.1:PORT',
+      'GET /x?y=1 HTTP/1.1\r\nhost: 127.0.0.1:PORT\r\nconnection: keep-alive\r\n' +
+        forwarded('127.0.0.1:PORT'),
+    ],
+  ])('%s', async (_what, target, options, host, expected) => {
+    const head = await headThrough(target, options, host.replace('PORT', String(bport)));
+    expect(head).toBe(expected.replaceAll('PORT', String(bport)));
+  });
+});
+
+describe('backend connections that close', () => {
+  test('a backend closing every connection: each request after the pool was closed is answered', async () => {
+    let opened = 0;
+    const backend = http.createServer((req, res) => {
+      res.setHeader('connection', 'close');
+      res.end(`answer ${req.url}`);
+    });
+    backend.on('connection', () => opened++);
+    const bport = await listen(backend);
+    const p = proxy({ target: `http://127.0.0.1:${bport}` });
+    closers.push(() => p.close());
+    const port = await listen(http.createServer((req, res) => p(req, res, () => res.end())));
+    for (let i = 0; i < 4; i++) {
+      const r = await get(port, `/n${i}`);
+      expect(r).toMatchObject({ status: 200, body: `answer /n${i}` });
+      // the agent closes a pool whose connections are all gone: the next request makes another
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(opened).toBe(4);
+  });
+
+  test('requests to several backends in turn each reach their own', async () => {
+    const ports: number[] = [];
+    for (const name of ['a', 'b']) {
+      const backend = http.createServer((req, res) => res.end(`${name} ${req.url}`));
+      ports.push(await listen(backend));
+    }
+    const p = proxy();
+    closers.push(() => p.close());
+    const app = express();
+    app.use(
+      rewrite(
+        `RewriteRule ^/a/(.*)$ http://127.0.0.1:${ports[0]}/$1 [P]\nRewriteRule ^/b/(.*)$ http://127.0.0.1:${ports[1]}/$1 [P]`,
+        { proxy: p },
+      ),
+    );
+    const port = await listen(http.createServer(app));
+    for (const path of ['/a/1', '/b/2', '/a/3', '/a/4', '/b/5'])
+      expect((await get(port, path)).body).toBe(`${path[1]} /${path.slice(3)}`);
+  });
+});

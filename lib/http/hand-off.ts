@@ -23,12 +23,17 @@ export function handOff<Req extends IncomingMessage, Res extends ServerResponse>
   next: Next,
   decision: ProxyDecision,
 ): void {
-  const hand: ProxyRequest = decision.self
-    ? { target: decision.target, noCanon: decision.noCanon, self: true }
-    : { target: decision.target, noCanon: decision.noCanon };
   const viaSymbol = (proxy as unknown as Record<symbol, ProxyHandler<Req, Res> | undefined>)[
     kProxyHandOff
   ];
-  if (viaSymbol) viaSymbol(req, res, next, hand);
-  else proxy(req, res, next, hand);
+  // proxy()'s own hand-off reads the decision's target and self only: no copy per request
+  if (viaSymbol) {
+    viaSymbol(req, res, next, decision);
+    return;
+  }
+  // a user's handler gets exactly a ProxyRequest (the decision may carry more fields)
+  const hand: ProxyRequest = decision.self
+    ? { target: decision.target, noCanon: decision.noCanon, self: true }
+    : { target: decision.target, noCanon: decision.noCanon };
+  proxy(req, res, next, hand);
 }

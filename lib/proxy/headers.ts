@@ -74,8 +74,11 @@ export interface RequestHeaderOptions {
   readonly forwarded: boolean;
   /** The Via pseudonym, or false. */
   readonly via: string | false;
-  /** Host[:port] of the backend (used unless preserveHost). */
-  readonly targetHost: string;
+  /**
+   * Host[:port] of the backend (used unless preserveHost); requestHeaders' `targetHost` argument
+   * gives it per request instead (the options stay one object per proxy).
+   */
+  readonly targetHost?: string;
   /** Extra headers to set (after hygiene). */
   readonly set?: Readonly<Record<string, string>>;
 }
@@ -88,11 +91,17 @@ const FORWARDED_NAMES = new Set([
   'forwarded',
 ]);
 
-/** The headers the backend receives (a flat name → value map undici accepts). */
+/**
+ * The headers the backend receives (a flat name → value map undici accepts). `implicitHost`: the
+ * Host the dispatcher writes by itself when none is given (undici's client writes its origin's
+ * host first either way): a Host equal to it is left to the dispatcher, the same bytes on the wire.
+ */
 export function requestHeaders(
   req: IncomingMessage,
   info: ForwardInfo,
   o: RequestHeaderOptions,
+  targetHost = o.targetHost ?? '',
+  implicitHost?: string,
 ): Record<string, string | string[]> {
   const drop = connectionTokens(req.headers);
   const out: Record<string, string | string[]> = {};
@@ -114,7 +123,8 @@ export function requestHeaders(
   // TE: trailers is the one TE value a proxy may pass on (it forwards trailers)
   const te = req.headers.te;
   if (te && /(^|,)\s*trailers\s*(,|$)/i.test(String(te))) out.te = 'trailers';
-  out.host = o.preserveHost && req.headers.host ? String(req.headers.host) : o.targetHost;
+  const host = o.preserveHost && req.headers.host ? String(req.headers.host) : targetHost;
+  if (host !== implicitHost) out.host = host;
   if (o.xForwarded) {
     appendHeader(out, 'x-forwarded-for', info.clientIp);
     if (info.host) appendHeader(out, 'x-forwarded-host', info.host);

@@ -9,7 +9,7 @@ import type { LookupFunction } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { debugLog, type DebugLog } from '../debug-log.js';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, Client, Pool, type Dispatcher } from 'undici';
 import { RewriteError, RewriteRuntimeError } from '../errors.js';
 import { kProxyHandOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
@@ -30,6 +30,7 @@ import {
   rawTrailers,
   requestHeaders,
   type ForwardInfo,
+  type RequestHeaderOptions,
   type ResponseHeaderOptions,
   type ReverseMap,
 } from './headers.js';
@@ -165,6 +166,8 @@ interface ProxySetup<Req extends IncomingMessage, Res extends ServerResponse> {
   readonly pools: Pools;
   /** The response header options of a response without URL headers to map (most). */
   readonly responseOptions: ResponseHeaderOptions;
+  /** The request header options (the backend's Host is given per request). */
+  readonly requestOptions: RequestHeaderOptions;
 }
 
 /**
@@ -229,16 +232,37 @@ function resolveProxy<Req extends IncomingMessage, Res extends ServerResponse>(
       via,
       httpVersion: '1.1',
     },
+    requestOptions: {
+      preserveHost: !!options.preserveHost,
+      xForwarded: options.xForwarded ?? true,
+      forwarded: !!options.forwarded,
+      via,
+      set: options.headers,
+    },
   };
 }
 
 /**
  * One keep-alive undici Agent per socket path (TCP origins share one), unless a dispatcher is
- * given.
+ * given. A request to a TCP origin goes straight to the pool its agent made for that origin while
+ * the agent keeps it: the agent's own dispatch only looks that pool up (a layer of undici's
+ * dispatch per request); it still creates, counts and closes its pools.
  */
 class Pools {
   private readonly agents = new Map<string, Dispatcher>();
+  /** The pool of each TCP origin, as the agent's factory made it (maybe closed since: checked). */
+  private readonly direct = new Map<string, Pool | Client>();
   constructor(private readonly options: ProxyOptions<never, never>) {}
+
+  dispatch(
+    t: ParsedTarget,
+    opts: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): void {
+    const pool = t.socketPath === undefined ? this.direct.get(t.origin) : undefined;
+    if (pool !== undefined && !pool.closed && !pool.destroyed) pool.dispatch(opts, handler);
+    else this.for(t).dispatch(opts, handler);
+  }
 
   for(t: ParsedTarget): Dispatcher {
     const { options } = this;
@@ -257,16 +281,26 @@ class Pools {
           rejectUnauthorized: options.rejectUnauthorized ?? true,
           ca: options.ca as string | Buffer | (string | Buffer)[] | undefined,
         },
+        factory: t.socketPath === undefined ? (origin, o) => this.made(origin, o) : undefined,
       });
       this.agents.set(key, agent);
     }
     return agent;
   }
 
+  /** The agent's factory (undici's default one), remembering the pool by its origin. */
+  private made(origin: string | URL, o: Agent.Options): Pool | Client {
+    const pool = o.connections === 1 ? new Client(origin, o) : new Pool(origin, o);
+    if (this.direct.size >= 1000) this.direct.clear();
+    this.direct.set(String(origin), pool);
+    return pool;
+  }
+
   /** Closes the pools (idle connections now, busy ones when done). */
   async close(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.close()));
     this.agents.clear();
+    this.direct.clear();
   }
 }
 
@@ -295,15 +329,26 @@ function backendHeaders(
   fwd: ForwardInfo,
   target: ParsedTarget,
 ): Record<string, string | string[]> {
-  const { options } = setup;
-  return requestHeaders(req, fwd, {
-    preserveHost: !!options.preserveHost,
-    xForwarded: options.xForwarded ?? true,
-    forwarded: !!options.forwarded,
-    via: setup.via,
-    targetHost: target.host,
-    set: options.headers,
-  });
+  return requestHeaders(req, fwd, setup.requestOptions, target.host);
+}
+
+/** The Host undici's client writes for an origin (its URL's host), by origin; bounded. */
+const clientHosts = new Map<string, string>();
+
+/**
+ * The Host undici writes by itself to a plain-HTTP origin of our own pools (see requestHeaders);
+ * undefined for another dispatcher, or TLS (there a Host header also names the TLS server name).
+ */
+function implicitHost(setup: AnyProxySetup, t: ParsedTarget): string | undefined {
+  if (setup.options.dispatcher || t.protocol !== 'http:') return undefined;
+  let host = clientHosts.get(t.origin);
+  if (host === undefined) {
+    const url = new URL(t.origin);
+    host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+    if (clientHosts.size >= 1000) clientHosts.clear();
+    clientHosts.set(t.origin, host);
+  }
+  return host;
 }
 
 function targetOf(
@@ -396,11 +441,12 @@ function forwardRequest<Req extends IncomingMessage, Res extends ServerResponse>
   if (body.type === 'none' && !req.readableEnded) req.resume();
   const t = parsed.target;
   const fwd = forwardInfo(setup, req);
-  const headers = backendHeaders(setup, req, fwd, t);
+  const headers = requestHeaders(req, fwd, setup.requestOptions, t.host, implicitHost(setup, t));
   if (body.type === 'buffer') reframe(headers, body.body, body.contentType);
   const relay = new ResponseRelay(setup, req, res, next, raw, fwd, t);
   try {
-    setup.pools.for(t).dispatch(
+    setup.pools.dispatch(
+      t,
       {
         origin: t.origin,
         path: t.path,

@@ -25,11 +25,19 @@ export type TargetResult =
 
 /** A cached scheme-and-authority: its parse, and its Host in lower case (compared per request). */
 interface CachedOrigin {
+  /** `scheme://authority`, without the path's `/`. */
+  readonly prefix: string;
   readonly base: TargetResult;
   readonly hostLower: string;
 }
 
 const originCache = new Map<string, CachedOrigin>();
+
+/**
+ * The origin the last target named: a rule set sends nearly every request to the same backend, and
+ * comparing the target's start with it costs neither the slice nor the Map lookup per request.
+ */
+let lastOrigin: CachedOrigin | undefined;
 
 /**
  * parseProxyTarget with the scheme-and-authority part cached (a rule set names few backends):
@@ -40,18 +48,10 @@ export function parseProxyTargetCached(
   self?: IncomingMessage,
   isSelf = false,
 ): TargetResult {
-  const sep = raw.indexOf('://');
-  const slash = sep < 0 ? -1 : raw.indexOf('/', sep + 3);
-  if (isSelf || sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#'))
-    return parseProxyTarget(raw, self, isSelf);
-  const prefix = raw.slice(0, slash);
-  let cached = originCache.get(prefix);
-  if (!cached) {
-    const base = parseProxyTarget(prefix + '/');
-    cached = { base, hostLower: base.type === 'parsed' ? base.target.host.toLowerCase() : '' };
-    if (originCache.size > 1000) originCache.clear();
-    originCache.set(prefix, cached);
-  }
+  if (isSelf) return parseProxyTarget(raw, self, isSelf);
+  const cached = sameOrigin(raw, lastOrigin) ?? cachedOrigin(raw);
+  if (cached === undefined) return parseProxyTarget(raw, self, isSelf);
+  lastOrigin = cached;
   const { base } = cached;
   if (base.type === 'refused') return base;
   // the request's own host: see parseProxyTarget
@@ -63,10 +63,42 @@ export function parseProxyTargetCached(
     port: t.port,
     origin: t.origin,
     host: t.host,
-    path: raw.slice(slash),
+    path: raw.slice(cached.prefix.length),
     socketPath: t.socketPath,
   };
   return { type: 'parsed', target };
+}
+
+/**
+ * `last` when `raw` is `last.prefix` followed by a path without a `#`: then raw's first `://` and
+ * the first `/` after it are last's (the prefix has no `/` after its `://`), as cachedOrigin
+ * would find them.
+ */
+function sameOrigin(raw: string, last: CachedOrigin | undefined): CachedOrigin | undefined {
+  if (last === undefined) return undefined;
+  const end = last.prefix.length;
+  if (raw.charCodeAt(end) !== 0x2f || !raw.startsWith(last.prefix)) return undefined;
+  return raw.indexOf('#', end) < 0 ? last : undefined;
+}
+
+/**
+ * The cache entry of raw's scheme-and-authority; undefined for what the cache does not hold (no
+ * `://` or no path, a `unix:` socket, a fragment).
+ */
+function cachedOrigin(raw: string): CachedOrigin | undefined {
+  const sep = raw.indexOf('://');
+  const slash = sep < 0 ? -1 : raw.indexOf('/', sep + 3);
+  if (sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#')) return undefined;
+  const prefix = raw.slice(0, slash);
+  let cached = originCache.get(prefix);
+  if (!cached) {
+    const base = parseProxyTarget(prefix + '/');
+    const hostLower = base.type === 'parsed' ? base.target.host.toLowerCase() : '';
+    cached = { prefix, base, hostLower };
+    if (originCache.size > 1000) originCache.clear();
+    originCache.set(prefix, cached);
+  }
+  return cached;
 }
 
 /**

@@ -1007,7 +1007,8 @@ function collect(acc: Collected, ev: Evaluation): void {
   for (const c of e.cookies)
     if (!hasCookieNamed(acc.cookies, c) && !hasCookieNamed(acc.cookiesBefore ?? [], c))
       acc.cookies.push(c);
-  acc.env = new Map(e.env);
+  // a copy (the acc's is changed later); an empty one without the iterator protocol (most requests)
+  acc.env = e.env.size ? new Map(e.env) : new Map();
   if (e.contentType) acc.contentType = e.contentType;
   if (e.handler) acc.handler = e.handler;
   acc.end = e.end;

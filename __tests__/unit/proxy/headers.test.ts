@@ -137,6 +137,32 @@ describe('requestHeaders: what the backend receives', () => {
   });
 });
 
+describe('requestHeaders: a Host the dispatcher writes by itself is left to it', () => {
+  test.each<[string, Partial<RequestHeaderOptions>, string, string | undefined, unknown]>([
+    [
+      'the target host, equal to the implicit one',
+      {},
+      '127.0.0.1:8000',
+      '127.0.0.1:8000',
+      undefined,
+    ],
+    ['the target host, another implicit one', {}, 'Backend:8000', 'backend:8000', 'Backend:8000'],
+    ['no implicit host known', {}, '127.0.0.1:8000', undefined, '127.0.0.1:8000'],
+    [
+      'ProxyPreserveHost',
+      { preserveHost: true },
+      '127.0.0.1:8000',
+      '127.0.0.1:8000',
+      'www.example.com',
+    ],
+  ])('%s', (_what, override, targetHost, implicit, expected) => {
+    const req = request({ host: 'www.example.com' });
+    const out = requestHeaders(req, info, { ...options, ...override }, targetHost, implicit);
+    expect(out.host).toEqual(expected);
+    expect(out['x-forwarded-host']).toBe('www.example.com');
+  });
+});
+
 const response: ResponseHeaderOptions = {
   reverse: [{ from: 'http://127.0.0.1:8000/', to: 'https://www.example.com/app/' }],
   cookieDomain: { 'backend.local': 'example.com' },

@@ -4,7 +4,13 @@
  * `unix:/path|http://host/path`, and authorities Apache refuses with 500 (AH00898: a tab, space,
  * CR/LF, `<`, `%`, a second colon, an empty or non-numeric port — recorded on 2.4.71).
  */
-import { parseProxyTarget, validAuthority, type ParsedTarget } from '../../../lib/proxy/target';
+import type { IncomingMessage } from 'node:http';
+import {
+  parseProxyTarget,
+  parseProxyTargetCached,
+  validAuthority,
+  type ParsedTarget,
+} from '../../../lib/proxy/target';
 
 describe('validAuthority', () => {
   test.each<[string, boolean]>([
@@ -75,5 +81,48 @@ describe('parseProxyTarget', () => {
     const r = parseProxyTarget(raw);
     expect(r.type).toBe('refused');
     if (r.type === 'refused') expect(r.reason).toContain(reason);
+  });
+});
+
+describe('parseProxyTargetCached: the same answers as parseProxyTarget, in any order', () => {
+  // a sequence: each target is parsed after the one before it (the last origin is remembered)
+  const sequence = [
+    'http://127.0.0.1:8000/a/b?x=1',
+    'http://127.0.0.1:8000/c',
+    'http://127.0.0.1:80001/c', // a longer authority sharing the last one's start: refused
+    'http://127.0.0.1:8000/c#frag',
+    'http://127.0.0.1:8000/d',
+    'http://127.0.0.1:800/e', // a shorter authority that the last one starts with
+    'http://127.0.0.1:8000',
+    'http://127.0.0.1:8000?q',
+    'https://127.0.0.1:8000/f',
+    'http://user@127.0.0.1:8000/g',
+    'unix:/run/app.sock|http://localhost/h',
+    'http://127.0.0.1:8000/i',
+    'http://127.0.0.1%09/j',
+    'http://127.0.0.1%09/k',
+    'http://Backend/l',
+    'http://backend/m',
+  ];
+  /** A refusal's reason names the target as cached (its origin): compare the kind of answer. */
+  const answer = (r: ReturnType<typeof parseProxyTarget>): unknown =>
+    r.type === 'parsed' ? r : { type: r.type, reason: r.reason.replace(/ in .*$/, '') };
+  test.each(sequence.map((raw, i) => [raw, i]))('%s (after the ones before it)', (raw, i) => {
+    for (const before of sequence.slice(0, i as number)) parseProxyTargetCached(before);
+    expect(answer(parseProxyTargetCached(raw))).toEqual(answer(parseProxyTarget(raw)));
+  });
+
+  test.each<[string, string]>([
+    ['127.0.0.1:8000', '127.0.0.1:8000'],
+    ['LOCALHOST:8000', 'localhost:8000'],
+    ['127.0.0.1:8000', '127.0.0.1:8001'],
+  ])('a request whose Host is %s, target on %s: as parseProxyTarget', (host, authority) => {
+    const self = {
+      headers: { host },
+      socket: { localAddress: '127.0.0.1', localPort: 8000 },
+    } as unknown as IncomingMessage;
+    const raw = `http://${authority}/x`;
+    parseProxyTargetCached(raw); // remembered as the last origin
+    expect(parseProxyTargetCached(raw, self)).toEqual(parseProxyTarget(raw, self));
   });
 });
