@@ -63,7 +63,9 @@ export function mapToFile(
   return { filename: path, pathInfo: '' };
 }
 
-export type DirResult = { type: 'outcome'; outcome: Outcome } | { type: 'internal'; url: string };
+/** `args`: the query string the internal redirect carries (r->args, which later fixups see). */
+export type DirResult =
+  { type: 'outcome'; outcome: Outcome } | { type: 'internal'; url: string; args: string | null };
 
 /**
  * One per-directory pass (hook_fixup) for the directory `dir` (a filesystem path ending in `/`).
@@ -187,7 +189,7 @@ function localResult(ruleSet: RuleSet, ctx: EvalContext, dir: string, before: Be
   }
   const url = f + (st.args !== null ? '?' + st.args : '');
   ctx.trace?.({ type: 'internal-redirect', url });
-  return { type: 'internal', url };
+  return { type: 'internal', url, args: st.args };
 }
 
 /** A pass that declined before any rule ran, with its reason in the trace. */
