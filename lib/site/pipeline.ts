@@ -916,7 +916,8 @@ function afterDirectory(
   // a rewrite back to the same file: the file stays, the query string the rule set is kept (case
   // 230)
   const query = o.type === 'rewrite' ? o.args : args;
-  return fileResult(mapped, acc, uri, query, m.path);
+  const served = r.discardedPathInfo ? { ...mapped, pathInfo: '' } : mapped;
+  return fileResult(served, acc, uri, query, m.path);
 }
 
 /** The default handler's turn: the file the walk mapped (it may not exist, or be a directory). */
