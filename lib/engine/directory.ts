@@ -63,7 +63,14 @@ export function mapToFile(
   return { filename: path, pathInfo: '' };
 }
 
-export type DirResult = { type: 'outcome'; outcome: Outcome } | { type: 'internal'; url: string };
+/**
+ * `args`: the query string the internal redirect carries (r->args, which later fixups see).
+ * `discardedPathInfo`: a [DPI] rule cleared r->path_info and the rewrite was ignored (same URL):
+ * the file is served without it.
+ */
+export type DirResult =
+  | { type: 'outcome'; outcome: Outcome; discardedPathInfo?: true }
+  | { type: 'internal'; url: string; args: string | null };
 
 /**
  * One per-directory pass (hook_fixup) for the directory `dir` (a filesystem path ending in `/`).
@@ -89,7 +96,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
       reason: 'Options FollowSymLinks and SymLinksIfOwnerMatch are both off',
     });
   }
-  const before: Before = { filename: st.filename, args: st.args };
+  const before: Before = { filename: st.filename, args: st.args, pathInfo: st.pathInfo };
   ctx.perdir = dir;
   ctx.base = ruleSet.base;
   const { action, reason } = applyList(ruleSet.rules, ctx);
@@ -125,6 +132,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
 interface Before {
   readonly filename: string;
   readonly args: string | null;
+  readonly pathInfo: string;
 }
 
 const done = (outcome: Outcome): DirResult => ({ type: 'outcome', outcome });
@@ -176,8 +184,12 @@ function localResult(ruleSet: RuleSet, ctx: EvalContext, dir: string, before: Be
     // hook_fixup returns OK here ("[IGNORING REWRITE]") without undoing splitout_queryargs: a
     // query string the rule set stays on the request (case 230: `^(.*)$ index.php?q=$1` gives
     // q=index.php)
-    if (st.args !== before.args) return done(localOutcome(st.uri, st.args, false));
-    return done(PASS);
+    const outcome = st.args !== before.args ? localOutcome(st.uri, st.args, false) : PASS;
+    // [DPI] cleared r->path_info, and nothing restores it: the default handler serves the file
+    // without PATH_INFO (recorded, case 313)
+    if (before.pathInfo && !st.pathInfo)
+      return { type: 'outcome', outcome, discardedPathInfo: true };
+    return done(outcome);
   }
   if (ruleSet.base !== undefined) {
     f = substPrefixPath(f, dir, ruleSet.base);
@@ -187,7 +199,7 @@ function localResult(ruleSet: RuleSet, ctx: EvalContext, dir: string, before: Be
   }
   const url = f + (st.args !== null ? '?' + st.args : '');
   ctx.trace?.({ type: 'internal-redirect', url });
-  return { type: 'internal', url };
+  return { type: 'internal', url, args: st.args };
 }
 
 /** A pass that declined before any rule ran, with its reason in the trace. */

@@ -274,7 +274,10 @@ export class HtaccessStore {
     } catch (err) {
       statError = err as Error;
     }
-    if (!st && !statError) {
+    // a directory whose path is too long cannot be on the walk (it fails first, 403): only a
+    // lexical lookup (the body limit of a status answer for a grown URL-path, case 311) gets here
+    const tooLong = (statError as NodeJS.ErrnoException | undefined)?.code === 'ENAMETOOLONG';
+    if (!st && (!statError || tooLong)) {
       this.store(dir, { absentAt: now });
       return null;
     }

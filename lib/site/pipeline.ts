@@ -44,6 +44,7 @@ import { requestHeadersBeforeRedirect } from './headers.js';
 import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
 import { aliasRedirect, translateAlias } from './alias.js';
 import { fallbackTarget } from './fallback.js';
+import { forcedHandlerStatus } from './forced-handler.js';
 import type { DirectoryConfig, HtaccessStore } from './htaccess-store.js';
 import {
   normalizeFsPath,
@@ -169,6 +170,9 @@ type Pass =
       readonly filename: string;
       readonly stat: Stats | undefined;
       readonly pathInfo: string;
+      readonly symlink: boolean;
+      /** The query string of `url` (the rest is the URL-path). */
+      readonly args: string | null;
     };
 
 export interface RequestInput {
@@ -333,6 +337,8 @@ function followInternalRedirect(
       ? slashRedirect(site, input, uri, slashArgs, p.filename, round === 0, acc, true)
       : undefined;
   if (slash) return slash;
+  // a forced handler replaces mod_rewrite's redirect-handler: no redirect (site/forced-handler.ts)
+  if (acc.handler) return forcedHandlerAnswer(site, input, p, at);
   const overLimit = recursionLimit(round, acc, uri, args);
   if (overLimit) return overLimit;
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
@@ -342,6 +348,28 @@ function followInternalRedirect(
   at.uri = next.uri;
   at.args = next.args;
   return undefined;
+}
+
+/** The default handler's answer to `redirect:/url` (site/forced-handler.ts). */
+function forcedHandlerAnswer(
+  site: SiteConfig,
+  input: RequestInput,
+  p: Extract<Pass, { type: 'internal' }>,
+  at: Position,
+): SiteResult {
+  const { uri, acc } = at;
+  // r->args is the rule's query string (splitout_queryargs ran before the redirect was dropped)
+  const { filename, stat, pathInfo, symlink, args } = p;
+  // an ErrorDocument's own request is a GET (ap_die_r)
+  const method = acc.errorStatus !== undefined ? 'GET' : input.view.method;
+  const acceptPathInfo = fileSettingsFor(site, filename, uri).mime?.acceptPathInfo;
+  const status = forcedHandlerStatus(p, method, acceptPathInfo);
+  if (status === undefined)
+    return { type: 'file', filename, pathInfo, stat, acc, uri, args, path: uri, symlink };
+  // r->filename (REQUEST_FILENAME) is `redirect:` and the URL-path, without the query
+  const path = p.args === null ? p.url : p.url.slice(0, p.url.length - p.args.length - 1);
+  const reason = `handler ${acc.handler}: the default handler cannot open redirect:${path}`;
+  return { type: 'status', status, reason, acc, uri, args, filename: `redirect:${path}` };
 }
 
 /**
@@ -666,6 +694,10 @@ function translateName(m: Mapping, o: Outcome | undefined): SiteResult | undefin
   // core's translate: docroot + the path, merged like apr_filepath_merge (empty segments skipped,
   // `..` resolved); above the document root is the stock `<Directory />` denial: 403
   const root = site.root.replace(/\/$/, '');
+  if (cannotMap(root, path)) {
+    const reason = `Cannot map ${path} to file (File name too long)`;
+    return { type: 'status', status: 403, reason, acc, uri, args: m.args };
+  }
   const local = normalizeFsPath(root + path);
   if (!underRoot(local, site.root)) {
     const reason = `${local} is outside the document root`;
@@ -673,6 +705,20 @@ function translateName(m: Mapping, o: Outcome | undefined): SiteResult | undefin
   }
   m.mapped = walk(site.root, local.slice(root.length) || '/', site.dirs);
   return undefined;
+}
+
+/** apr_filepath_merge's limit (APR_PATH_MAX, Linux's PATH_MAX): the buffer it would need. */
+const APR_PATH_MAX = 4096;
+
+/**
+ * core's ap_core_translate merges the DocumentRoot with the URL-path (its leading slashes
+ * stripped); apr_filepath_merge refuses with ENAMETOOLONG when root + path + 4 exceeds
+ * APR_PATH_MAX, and core answers 403 (AH00127 "Cannot map … to file", recorded in case 311: a
+ * rule that keeps prefixing the path grows it past the limit before LimitInternalRecursion).
+ */
+function cannotMap(root: string, path: string): boolean {
+  const relative = path.replace(/^\/+/, '');
+  return root.length + relative.length + 4 > APR_PATH_MAX;
 }
 
 /**
@@ -763,9 +809,18 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   return { type: 'status', status: 403, reason, acc, uri, args, filename };
 }
 
-/** mod_alias's fixup (after mod_rewrite's): the `.htaccess` redirects, on the original URL-path. */
-function aliasFixup(m: Mapping, rs: RuleSet | undefined, filename: string): SiteResult | undefined {
-  const { acc, uri, args } = m;
+/**
+ * mod_alias's fixup (after mod_rewrite's): the `.htaccess` redirects, on the original URL-path
+ * (r->uri) with the query string as it is now (r->args: a per-directory rewrite's splitout_queryargs
+ * has replaced it, so fixup_redir appends the rule's query, recorded in case 310).
+ */
+function aliasFixup(
+  m: Mapping,
+  rs: RuleSet | undefined,
+  filename: string,
+  args = m.args,
+): SiteResult | undefined {
+  const { acc, uri } = m;
   const answer = aliasRedirect(rs?.alias, uri, args, m.base.view, m.site.server);
   if (answer?.type === 'status') return { ...answer, acc, uri, args, filename };
   return answer && { ...answer, acc, uri, args };
@@ -869,12 +924,15 @@ function afterDirectory(
       return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
   }
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
-  const redirected = aliasFixup(m, rs, mapped.filename);
+  const rewrittenArgs =
+    r.type === 'internal' ? r.args : r.outcome.type === 'rewrite' ? r.outcome.args : args;
+  const redirected = aliasFixup(m, rs, mapped.filename, rewrittenArgs);
   if (redirected) return redirected;
   fixups(envConfig, acc);
   if (r.type === 'internal') {
-    const { filename, stat, pathInfo } = mapped;
-    return { type: 'internal', url: r.url, acc, filename, stat, pathInfo };
+    const { filename, stat, pathInfo, symlink } = mapped;
+    const url = r.url;
+    return { type: 'internal', url, args: r.args, acc, filename, stat, pathInfo, symlink };
   }
   const o = r.outcome;
   if (o.type === 'proxy')
@@ -882,7 +940,8 @@ function afterDirectory(
   // a rewrite back to the same file: the file stays, the query string the rule set is kept (case
   // 230)
   const query = o.type === 'rewrite' ? o.args : args;
-  return fileResult(mapped, acc, uri, query, m.path);
+  const served = r.discardedPathInfo ? { ...mapped, pathInfo: '' } : mapped;
+  return fileResult(served, acc, uri, query, m.path);
 }
 
 /** The default handler's turn: the file the walk mapped (it may not exist, or be a directory). */
