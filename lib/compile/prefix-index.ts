@@ -58,6 +58,11 @@ function scanLiteral(re: RegExp): { text: string; stop: number; source: string }
  */
 function alternatesBeforePrefixEnds(src: string): boolean {
   if (src.startsWith('^(?:')) return src.includes('|');
+  return topLevelBar(src);
+}
+
+/** Whether translated source has a `|` outside every group (then `^` anchors one branch only). */
+export function topLevelBar(src: string): boolean {
   let depth = 0;
   let inClass = false;
   for (let i = 0; i < src.length; i++) {
@@ -67,7 +72,7 @@ function alternatesBeforePrefixEnds(src: string): boolean {
     else if (c === '[') inClass = true;
     else if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === '|' && depth <= 0) return true;
+    else if (c === '|' && depth === 0) return true;
   }
   return false;
 }

@@ -5,6 +5,7 @@
  */
 import { utf8ToBytes } from '../common/bytes.js';
 import { translatePcre } from '../compile/pcre.js';
+import { topLevelBar } from '../compile/prefix-index.js';
 import type { Template } from '../compile/template.js';
 import type { Arg } from '../syntax/ast.js';
 import { argPos, offsetOf, templateParts, type LintReport } from './diagnostic.js';
@@ -17,22 +18,6 @@ function translated(pattern: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Whether translated source has a `|` outside every group (then `^` anchors one branch only). */
-function topLevelBar(src: string): boolean {
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return true;
-  }
-  return false;
 }
 
 /** What the anchored pattern requires first: `^X…` with X not optional; undefined otherwise. */
