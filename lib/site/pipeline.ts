@@ -15,6 +15,7 @@ import { nodeFs } from '../engine/node-fs.js';
 import type { FsView } from '../engine/state.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
+import { sameWalk, walkFileName, type WalkIdentity } from './walk-identity.js';
 import { escapeUri } from '../common/escape.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from '../http/types.js';
@@ -420,6 +421,7 @@ async function indexSubrequests(
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
   let errorStatus = 0;
+  const parentWalk = walkOf(site, p.filename, uri);
   for (const name of dirSettings(site, p.filename, uri).index) {
     const subTarget =
       (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
@@ -438,6 +440,7 @@ async function indexSubrequests(
       redirected: false,
       trace: input.trace,
       mapBudget: budget,
+      parentWalk,
     });
     const r = r0 instanceof Promise ? await r0 : r0;
     keepSubrequestCookies(acc, subAcc);
@@ -447,6 +450,17 @@ async function indexSubrequests(
     if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
   }
   return { type: 'none', errorStatus };
+}
+
+/**
+ * The walked configuration of the directory request at `uri` (its filename named with the slash,
+ * as the directory walk leaves it), or undefined without a store.
+ */
+export function walkOf(site: SiteConfig, dir: string, uri: string): WalkIdentity | undefined {
+  const store = site.store;
+  if (!store || !(store.walksOutsideRoot || underRoot(dir, site.root))) return undefined;
+  const config = store.configForPath(dir, true, uri);
+  return { config, fileName: uri.endsWith('/') ? '' : walkFileName(dir) };
 }
 
 /** The index taken answers, or (rewritten by its own rules) the fast-redirected request goes on. */
@@ -559,6 +573,8 @@ interface PassRequest {
   readonly redirected: boolean;
   readonly trace?: ((l: string) => void) | undefined;
   readonly mapBudget?: MapBudget | undefined;
+  /** A sub-request's parent: its access checks are skipped when it walks alike (case 340). */
+  readonly parentWalk?: WalkIdentity;
 }
 
 /**
@@ -566,7 +582,7 @@ interface PassRequest {
  * unless an asynchronous map answers (then a Promise): most requests never wait for a microtask.
  */
 function onePass(request: PassRequest): Pass | Promise<Pass> {
-  const { site, view, uri, args, acc, redirected, trace, mapBudget } = request;
+  const { site, view, uri, args, acc, trace, mapBudget } = request;
   const serverEnv = site.serverRules?.env;
   if (serverEnv) {
     const facts: RequestFacts = {
@@ -592,11 +608,11 @@ function onePass(request: PassRequest): Pass | Promise<Pass> {
     mapBudget,
   };
   if (!site.serverRules || site.serverRules.engine !== true)
-    return afterServer(site, base, uri, args, acc, redirected, undefined);
+    return afterServer(request, base, undefined);
   const ev = evaluateServer(site.serverRules, base);
   return ev instanceof Promise
-    ? ev.then((e) => afterServer(site, base, uri, args, acc, redirected, e))
-    : afterServer(site, base, uri, args, acc, redirected, ev);
+    ? ev.then((e) => afterServer(request, base, e))
+    : afterServer(request, base, ev);
 }
 
 /**
@@ -616,19 +632,17 @@ interface Mapping {
   readonly redirected: boolean;
   /** The file translate_name found (mod_alias or a filesystem substitution). */
   mapped?: Walked;
+  readonly parentWalk?: WalkIdentity;
 }
 
 /** Every phase after mod_rewrite's translate_name: mod_alias's, the walk, access, the fixups. */
 function afterServer(
-  site: SiteConfig,
+  request: PassRequest,
   base: EvaluateInput,
-  uri: string,
-  args: string | null,
-  acc: Collected,
-  redirected: boolean,
   ev: Evaluation | undefined,
 ): Pass | Promise<Pass> {
-  const m: Mapping = { site, base, acc, uri, args, path: uri, redirected };
+  const { site, acc, uri, args, redirected, parentWalk } = request;
+  const m: Mapping = { site, base, acc, uri, args, path: uri, redirected, parentWalk };
   const answered = ev ? serverOutcome(m, ev) : undefined;
   if (answered) return answered;
   const translated = translateName(m, ev?.outcome);
@@ -797,6 +811,11 @@ function htaccessFailure(
 function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResult | undefined {
   const { acc, uri, args, base } = m;
   const filename = mapped.filename;
+  // ap_process_request_internal: a sub-request that walked to its parent's configuration is not
+  // checked again (site/walk-identity.ts); `.ht` names match Debian's <FilesMatch>, so walk apart
+  const own = { config: cfg, fileName: walkFileName(filename) };
+  if (m.parentWalk && !htFileDenied(filename) && sameWalk(m.site.serverRules, m.parentWalk, own))
+    return undefined;
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
   const request = { uri, args, vary: acc.vary };
@@ -1036,10 +1055,22 @@ function fallbackResource(
       redirected: false,
       trace,
       mapBudget,
+      parentWalk: missingFileWalk(site, p.filename, uri),
     },
     depth + 1,
   );
   return r0 instanceof Promise ? r0.then(taken) : taken(r0);
+}
+
+/** The walked configuration of a request for the missing `filename` (FallbackResource's parent). */
+function missingFileWalk(
+  site: SiteConfig,
+  filename: string,
+  uri: string,
+): WalkIdentity | undefined {
+  const store = site.store;
+  if (!store || !(store.walksOutsideRoot || underRoot(filename, site.root))) return undefined;
+  return { config: store.configForPath(filename, false, uri), fileName: walkFileName(filename) };
 }
 
 /**
