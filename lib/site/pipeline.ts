@@ -340,7 +340,7 @@ function followInternalRedirect(
   if (slash) return slash;
   // a forced handler replaces mod_rewrite's redirect-handler: no redirect (site/forced-handler.ts)
   if (acc.handler) return forcedHandlerAnswer(site, input, p, at);
-  const overLimit = recursionLimit(round, acc, uri, args);
+  const overLimit = recursionLimit(acc, uri, args);
   if (overLimit) return overLimit;
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
@@ -392,7 +392,7 @@ function directoryFixup(
   if (!uri.endsWith('/') || bareRoot)
     return slashRedirect(site, input, uri, args, p.filename, round === 0, acc) ?? p;
   const found = indexSubrequests(site, input, p, at, budget);
-  const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at, round);
+  const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at);
   return found instanceof Promise ? found.then(go) : go(found);
 }
 
@@ -468,7 +468,6 @@ function takeIndex(
   p: Extract<SiteResult, { type: 'file' }>,
   found: IndexFound,
   at: Position,
-  round: number,
 ): SiteResult | undefined {
   const { acc } = at;
   if (found.type === 'answer') return found.answer;
@@ -480,7 +479,7 @@ function takeIndex(
   Object.assign(acc, taken.acc);
   if (taken.type !== 'internal') return { ...taken, uri, args } as SiteResult;
   // the index's own rules rewrote it: the fast-redirected request follows that rewrite
-  const overLimit = recursionLimit(round, acc, uri, args);
+  const overLimit = recursionLimit(acc, uri, args);
   if (overLimit) return overLimit;
   const next = parseTarget(taken.url);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
@@ -1110,16 +1109,13 @@ function hasCookieNamed(cookies: readonly string[], cookie: string): boolean {
 }
 
 /**
- * Apache's LimitInternalRecursion: the internal redirect after round `round` would exceed
- * MAX_INTERNAL_REDIRECTS, so the request ends in a 500 (AH00124), as recorded.
+ * Apache's LimitInternalRecursion: one more internal redirect would exceed
+ * MAX_INTERNAL_REDIRECTS, so the request ends in a 500 (AH00124), as recorded. The count is the
+ * whole r->prev chain (ap_is_recursion_limit_exceeded): an ErrorDocument's request starts with the
+ * redirects that led to it (case 341).
  */
-function recursionLimit(
-  round: number,
-  acc: Collected,
-  uri: string,
-  args: string | null,
-): SiteResult | undefined {
-  if (!exceedsRedirectLimit(round + 1)) return undefined;
+function recursionLimit(acc: Collected, uri: string, args: string | null): SiteResult | undefined {
+  if (!exceedsRedirectLimit(acc.internalRedirects + 1)) return undefined;
   return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
 }
 
