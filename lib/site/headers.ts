@@ -338,9 +338,15 @@ function finishedInPlace(res: ServerResponse, status: number, pending: PendingHe
   if (status === 304 || status === 204) return false;
   const err = onsuccess.length ? undefined : constantTable(always);
   if (!err || !rawNamesKept(res)) return false;
-  for (const [name] of err)
-    if ((!led && res.hasHeader(name)) || name.toLowerCase() === 'vary') return false;
-  if (status < 400 && scope.expires) expiresInPlace(res, scope.expires, info);
+  const expires = status < 400 && scope.expires;
+  for (const [name] of err) {
+    const lower = name.toLowerCase();
+    if ((!led && res.hasHeader(name)) || lower === 'vary') return false;
+    // mod_expires writes r->headers_out: an always field of a name it sets is a field of its own
+    // (`Cache-Control: err` then `max-age=N`, case 342), which setting it in place would replace
+    if (expires && EXPIRES_FIELDS.has(lower)) return false;
+  }
+  if (expires) expiresInPlace(res, expires, info);
   const vary = res.getHeader('Vary');
   if (vary !== undefined) {
     const fixed = fixupVary(Array.isArray(vary) ? vary : [String(vary)]);
@@ -350,6 +356,9 @@ function finishedInPlace(res: ServerResponse, status: number, pending: PendingHe
   putFirst(res, err);
   return true;
 }
+
+/** The fields mod_expires' set_expiration_fields sets (lower case). */
+const EXPIRES_FIELDS = new Set(['cache-control', 'expires', 'date']);
 
 /** Whether node keeps the names as they were set (>= 15.13): the quick paths need them. */
 function rawNamesKept(res: ServerResponse): boolean {
