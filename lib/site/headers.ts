@@ -296,6 +296,8 @@ function finish(res: ServerResponse, status: number, pending: PendingHeaders): v
   // a 304 (send's notModified) has lost the field: the filters below still read r->content_type
   const dropType = headerOnlyType(res, status, out);
   if (dropType !== undefined) out.push(['Content-Type', dropType]);
+  // the page's own fields (mod_expires' are Apache's too, and stay: case 342)
+  const page = apacheOwn ? new Set(out) : undefined;
   // mod_expires runs on the error path too (its insert_error_filter hook), but skips 4xx and 5xx:
   // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
   if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
@@ -304,7 +306,7 @@ function finish(res: ServerResponse, status: number, pending: PendingHeaders): v
   if (!apacheOwn) out = runActions(out, onsuccess, info, response, status);
   // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
   // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
-  else out = out.filter(([n]) => get(err, n) === undefined);
+  else out = out.filter((e) => !page?.has(e) || get(err, e[0]) === undefined);
   // ...and http_filters.c drops it after them (AP_STATUS_IS_HEADER_ONLY), unless `Header` set one
   if (dropType !== undefined) out = out.filter(([n, v]) => !isContentType(n) || v !== dropType);
   const grouped = new Map<string, { name: string; values: string[] }>();
