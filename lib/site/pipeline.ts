@@ -204,6 +204,8 @@ interface Position {
   uri: string;
   args: string | null;
   readonly acc: Collected;
+  /** The walk of the request an internal redirect came from (r->prev; case 343). */
+  prevWalk?: WalkIdentity;
 }
 
 /** Runs the pipeline for a request-target. */
@@ -263,6 +265,7 @@ function roundsFrom(first: number, rounds: Rounds): SiteResult | Promise<SiteRes
       redirected,
       trace: input.trace,
       mapBudget: budget,
+      parentWalk: at.prevWalk,
     });
     if (p instanceof Promise)
       return p.then((q) => settle(afterRound(q, round, rounds), round, rounds));
@@ -344,6 +347,7 @@ function followInternalRedirect(
   if (overLimit) return overLimit;
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
+  at.prevWalk = scopeWalk(acc);
   redirectInternally(acc);
   input.trace?.(`internal redirect to ${p.url}`);
   at.uri = next.uri;
@@ -483,6 +487,7 @@ function takeIndex(
   if (overLimit) return overLimit;
   const next = parseTarget(taken.url);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
+  at.prevWalk = scopeWalk(acc);
   redirectInternally(acc);
   at.uri = next.uri;
   at.args = next.args;
@@ -572,7 +577,10 @@ interface PassRequest {
   readonly redirected: boolean;
   readonly trace?: ((l: string) => void) | undefined;
   readonly mapBudget?: MapBudget | undefined;
-  /** A sub-request's parent: its access checks are skipped when it walks alike (case 340). */
+  /**
+   * A sub-request's parent (r->main) or an internal redirect's previous request (r->prev): the
+   * access checks are skipped when this one walks alike (cases 340, 343).
+   */
   readonly parentWalk?: WalkIdentity;
 }
 
@@ -810,8 +818,9 @@ function htaccessFailure(
 function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResult | undefined {
   const { acc, uri, args, base } = m;
   const filename = mapped.filename;
-  // ap_process_request_internal: a sub-request that walked to its parent's configuration is not
-  // checked again (site/walk-identity.ts); `.ht` names match Debian's <FilesMatch>, so walk apart
+  // ap_process_request_internal: a sub-request or internal redirect that walked to its parent's
+  // or previous request's configuration is not checked again (site/walk-identity.ts); `.ht`
+  // names match Debian's <FilesMatch>, so walk apart
   const own = { config: cfg, fileName: walkFileName(filename) };
   if (m.parentWalk && !htFileDenied(filename) && sameWalk(m.site.serverRules, m.parentWalk, own))
     return undefined;
@@ -1070,6 +1079,18 @@ function missingFileWalk(
   const store = site.store;
   if (!store || !(store.walksOutsideRoot || underRoot(filename, site.root))) return undefined;
   return { config: store.configForPath(filename, false, uri), fileName: walkFileName(filename) };
+}
+
+/**
+ * The walk of the request about to redirect internally (what its directory walk mapped), which
+ * the new request compares its own with: ap_process_request_internal skips the access checks
+ * when `r->prev->per_dir_config == r->per_dir_config` (site/walk-identity.ts; case 343).
+ */
+function scopeWalk(acc: Collected): WalkIdentity | undefined {
+  const scope = acc.scope;
+  if (!scope?.config) return undefined;
+  const slash = scope.directory && scope.uri?.endsWith('/');
+  return { config: scope.config, fileName: slash ? '' : walkFileName(scope.filename) };
 }
 
 /**

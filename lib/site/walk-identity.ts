@@ -1,13 +1,16 @@
 /**
- * Whether a sub-request ends with its parent's per-directory configuration. Apache's walks
- * (server/request.c `ap_directory_walk`, `ap_location_walk`, `ap_file_walk`, `ap_if_walk`) start
- * from the parent's walk cache (`prep_walk_cache`) and hand back the very same merged
- * configuration when they match the same sections in the same order; `ap_process_request_internal`
- * then skips the access checks: "Skip authn/authz if the parent or prior request passed the
- * authn/authz, and that configuration didn't change" (`r->main->per_dir_config ==
- * r->per_dir_config`). A DirectoryIndex or autoindex sub-request in the listed directory is not
- * checked again, though it inherits the environment mod_env's fixup has set since (recorded,
- * case 340: `Require not env FOO` with `SetEnv FOO`).
+ * Whether a sub-request (or an internal redirect) ends with its parent's (or previous request's)
+ * per-directory configuration. Apache's walks (server/request.c `ap_directory_walk`,
+ * `ap_location_walk`, `ap_file_walk`, `ap_if_walk`) start from the parent's walk cache
+ * (`prep_walk_cache`) and hand back the very same merged configuration when they match the same
+ * sections in the same order; `ap_process_request_internal` then skips the access checks: "Skip
+ * authn/authz if the parent or prior request passed the authn/authz, and that configuration didn't
+ * change" (`r->main->per_dir_config == r->per_dir_config`, the same for `r->prev`).
+ *
+ * A DirectoryIndex or autoindex sub-request in the listed directory is not checked again, though
+ * it inherits the environment mod_env's fixup has set since (recorded, case 340: `Require not env
+ * FOO` with `SetEnv FOO`); a per-directory rewrite to a file in the same configuration is not
+ * checked either, whatever `Require expr` says of its new URL (case 343).
  *
  * `<If>` sections are compared by holding alike in Apache; here a source with any `<If>` counts as
  * a different configuration (the access check runs, as it did before).
