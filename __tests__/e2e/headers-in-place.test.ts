@@ -51,7 +51,8 @@ const cases: readonly Case[] = [
       'ExpiresActive On',
       'ExpiresDefault A60',
     ],
-    first: ['Cache-Control', 'X-Powered-By'],
+    // the always value, then mod_expires' max-age as a field of its own (case 342)
+    first: ['Cache-Control', 'Cache-Control', 'X-Powered-By'],
   },
   {
     name: 'expires only',

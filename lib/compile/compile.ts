@@ -66,6 +66,7 @@ import type {
   CompiledCond,
   CompiledRule,
   CondTest,
+  FileWalkSections,
   FilesScope,
   RewriteOptionName,
   RuleSet,
@@ -368,7 +369,31 @@ export function compileDirectives(
     if (d.type.startsWith('Rewrite')) hasRewrite = true;
     (GATHER[d.type] as (d: Directive, g: Gathered) => void)(d, g);
   }
-  return ruleSetOf(g, options, hasRewrite, filesMime);
+  const set = ruleSetOf(g, options, hasRewrite, filesMime);
+  const fileWalk = fileWalkOf(directives);
+  return fileWalk ? { ...set, fileWalk } : set;
+}
+
+/**
+ * The `<Files>` and `<If>` sections the directives stand in (undefined: none). A section's test
+ * failing to compile is reported where its directives are compiled, so a sink of its own here.
+ */
+function fileWalkOf(directives: readonly Directive[]): FileWalkSections | undefined {
+  const sections = new Set<FilesSection>();
+  let ifs = false;
+  for (const d of directives) {
+    const files = (d as { readonly files?: FilesSection }).files;
+    if (files) sections.add(files);
+    if (d.when) ifs = true;
+  }
+  if (!sections.size && !ifs) return undefined;
+  const quiet = new ProblemSink(() => '');
+  const files: ((fileName: string) => boolean)[] = [];
+  for (const section of sections) {
+    // a section that does not compile matches nothing (its directives are refused)
+    files.push(filesMatcher(section, quiet) ?? (() => false));
+  }
+  return { files, ifs };
 }
 
 /** The RuleSet of what was gathered: each module compiles its directives, in Apache's order. */

@@ -133,6 +133,18 @@ export interface RuleSet {
   readonly server?: ServerSettings;
   /** The server config's `<VirtualHost>` sections, each merged over it (site/virtual-hosts.ts). */
   readonly virtualHosts?: readonly CompiledVirtualHost[];
+  /** What core's file and if walks match in this source (site/walk-identity.ts). */
+  readonly fileWalk?: FileWalkSections;
+}
+
+/**
+ * Every `<Files>`/`<FilesMatch>` section of a source (whatever it holds) and whether it has `<If>`
+ * sections: what decides whether two requests end with the same per-directory configuration.
+ */
+export interface FileWalkSections {
+  /** Each section's test on a file name (what follows the last `/`), in file order. */
+  readonly files: readonly ((fileName: string) => boolean)[];
+  readonly ifs: boolean;
 }
 
 /** One `<Files>`/`<FilesMatch>` section's non-access directives and its file-name test. */

@@ -24,7 +24,8 @@ import { answerOtherMethod } from './methods.js';
 import { underRoot } from './paths.js';
 import { htFileDenied } from './phases.js';
 import type { DirectoryConfig } from './htaccess-store.js';
-import { fileSettingsFor, resolveRequest, type SiteConfig } from './pipeline.js';
+import { fileSettingsFor, resolveRequest, walkOf, type SiteConfig } from './pipeline.js';
+import { sameWalk } from './walk-identity.js';
 import { addedEncoding, withDefaultCharset } from './static-file.js';
 import { fileHeaders } from './mime.js';
 
@@ -189,6 +190,10 @@ function admitted(
   if (!store || !underRoot(filename, d.config.root)) return { view, uri };
   const cfg = store.configForPath(filename, isDirectory, uri);
   if (cfg.failure) return undefined;
+  // an entry that walks to the listing's configuration is not checked again (walk-identity.ts)
+  const parent = walkOf(d.config, d.filename, d.uri);
+  const own = { config: cfg, fileName: isDirectory ? '' : lastSegment(filename) };
+  if (parent && sameWalk(d.config.serverRules, parent, own)) return { cfg, view, uri };
   const facts = { view, server: d.config.server, uri, args: null, filename, pathInfo: '' };
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(facts, new Map(d.env), []));

@@ -144,11 +144,13 @@ export class DirectoryWalk {
     const access: AccessConfig[] = [];
     let ruleSet: RuleSet | undefined;
     let rewriteDir = dirs[0];
-    for (const s of plan.sections.flat()) {
+    const sections = plan.sections.flat();
+    for (const s of sections) {
       ruleSet = mergeSection(s, ruleSet, access);
       if (s.ruleSet.hasRewriteDirectives) rewriteDir = s.rewriteDir;
     }
-    const config: DirectoryConfig = { ruleSet, rewriteDir, access };
+    const walked = sections.map((s) => s.ruleSet);
+    const config: DirectoryConfig = { ruleSet, rewriteDir, access, walked };
     if (this.outsideCache.size >= MAX_LATE_VARIANTS)
       this.outsideCache.delete(this.outsideCache.keys().next().value!);
     this.outsideCache.set(dir, config);
@@ -292,13 +294,15 @@ function mergeSections(
   sections: readonly CompiledSection[],
 ): DirectoryConfig {
   const access = [...config.access];
+  const walked = [...(config.walked ?? [])];
   let ruleSet = config.ruleSet;
   let rewriteDir = config.rewriteDir;
   for (const s of sections) {
     ruleSet = mergeSection(s, ruleSet, access);
+    walked.push(s.ruleSet);
     if (s.ruleSet.hasRewriteDirectives) rewriteDir = s.rewriteDir;
   }
-  return { ...config, ruleSet, rewriteDir, access };
+  return { ...config, ruleSet, rewriteDir, access, walked };
 }
 
 /** core's merge of AllowOverride / AllowOverrideList: each replaces what it names. */

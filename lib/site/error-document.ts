@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renameEnv } from '../engine/directory.js';
+import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { requestView } from '../http/request-view.js';
 import type { RequestView } from '../engine/request.js';
 import { sendErrorText, sendRedirect, sendStatus } from '../http/respond.js';
@@ -70,7 +71,12 @@ export function sendErrorDocument(
   if (!doc || doc.type === 'default') sendStatus(req, res, status, undefined, notes);
   else if (doc.type === 'text') sendErrorText(req, res, status, doc.text);
   else if (doc.type === 'external') sendRedirect(req, res, 302, doc.url);
-  else {
+  else if (exceedsRedirectLimit(r.acc.internalRedirects + 1)) {
+    // the redirect to the document is one more: past LimitInternalRecursion,
+    // internal_internal_redirect dies with 500 on the same request, whose status ap_die_r has
+    // set already: Apache's 500 page, "Additionally, a <status> error..." (case 341)
+    sendStatus(req, res, 500, undefined, undefined, status);
+  } else {
     const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
     resolveRequest(hooks.config, {
       view: asGet(requestView(req, hooks.trust)),

@@ -296,6 +296,8 @@ function finish(res: ServerResponse, status: number, pending: PendingHeaders): v
   // a 304 (send's notModified) has lost the field: the filters below still read r->content_type
   const dropType = headerOnlyType(res, status, out);
   if (dropType !== undefined) out.push(['Content-Type', dropType]);
+  // the page's own fields (mod_expires' are Apache's too, and stay: case 342)
+  const page = apacheOwn ? new Set(out) : undefined;
   // mod_expires runs on the error path too (its insert_error_filter hook), but skips 4xx and 5xx:
   // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
   if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
@@ -304,7 +306,7 @@ function finish(res: ServerResponse, status: number, pending: PendingHeaders): v
   if (!apacheOwn) out = runActions(out, onsuccess, info, response, status);
   // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
   // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
-  else out = out.filter(([n]) => get(err, n) === undefined);
+  else out = out.filter((e) => !page?.has(e) || get(err, e[0]) === undefined);
   // ...and http_filters.c drops it after them (AP_STATUS_IS_HEADER_ONLY), unless `Header` set one
   if (dropType !== undefined) out = out.filter(([n, v]) => !isContentType(n) || v !== dropType);
   const grouped = new Map<string, { name: string; values: string[] }>();
@@ -338,9 +340,15 @@ function finishedInPlace(res: ServerResponse, status: number, pending: PendingHe
   if (status === 304 || status === 204) return false;
   const err = onsuccess.length ? undefined : constantTable(always);
   if (!err || !rawNamesKept(res)) return false;
-  for (const [name] of err)
-    if ((!led && res.hasHeader(name)) || name.toLowerCase() === 'vary') return false;
-  if (status < 400 && scope.expires) expiresInPlace(res, scope.expires, info);
+  const expires = status < 400 && scope.expires;
+  for (const [name] of err) {
+    const lower = name.toLowerCase();
+    if ((!led && res.hasHeader(name)) || lower === 'vary') return false;
+    // mod_expires writes r->headers_out: an always field of a name it sets is a field of its own
+    // (`Cache-Control: err` then `max-age=N`, case 342), which setting it in place would replace
+    if (expires && EXPIRES_FIELDS.has(lower)) return false;
+  }
+  if (expires) expiresInPlace(res, expires, info);
   const vary = res.getHeader('Vary');
   if (vary !== undefined) {
     const fixed = fixupVary(Array.isArray(vary) ? vary : [String(vary)]);
@@ -350,6 +358,9 @@ function finishedInPlace(res: ServerResponse, status: number, pending: PendingHe
   putFirst(res, err);
   return true;
 }
+
+/** The fields mod_expires' set_expiration_fields sets (lower case). */
+const EXPIRES_FIELDS = new Set(['cache-control', 'expires', 'date']);
 
 /** Whether node keeps the names as they were set (>= 15.13): the quick paths need them. */
 function rawNamesKept(res: ServerResponse): boolean {

@@ -33,6 +33,11 @@ export interface DirectoryConfig {
    * A `.htaccess` on the way that cannot be used: 500 (broken) or 403 (unreadable), like Apache.
    */
   readonly failure?: { readonly status: 403 | 500; readonly file: string; readonly error: Error };
+  /**
+   * The server sections and `.htaccess` files the walk merged, in order (unmerged): two requests
+   * with the same ones share Apache's per-directory configuration (site/walk-identity.ts).
+   */
+  readonly walked?: readonly RuleSet[];
 }
 
 interface Entry {
@@ -169,9 +174,11 @@ export class HtaccessStore {
     let rewriteDir = dirs[0];
     let failure: DirectoryConfig['failure'];
     const access: AccessConfig[] = [];
+    const walked: RuleSet[] = [];
     for (let i = 0; i < dirs.length; i++) {
       for (const s of plan?.sections[i] ?? []) {
         ruleSet = mergeSection(s, ruleSet, access);
+        walked.push(s.ruleSet);
         if (s.ruleSet.hasRewriteDirectives) rewriteDir = s.rewriteDir;
       }
       const e = entries[i];
@@ -181,11 +188,12 @@ export class HtaccessStore {
         break;
       }
       const child = e.ruleSet!;
+      walked.push(child);
       if (child.access) access.push(child.access);
       if (child.hasRewriteDirectives) rewriteDir = dirs[i];
       ruleSet = ruleSet ? inheritRules(ruleSet, child) : child;
     }
-    const config: DirectoryConfig = { ruleSet, rewriteDir, access, failure };
+    const config: DirectoryConfig = { ruleSet, rewriteDir, access, failure, walked };
     this.remember(key, { config, versions: entries.map((e) => e?.version ?? 0), checkedAt: now });
     return config;
   }

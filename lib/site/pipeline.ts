@@ -15,6 +15,7 @@ import { nodeFs } from '../engine/node-fs.js';
 import type { FsView } from '../engine/state.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
+import { sameWalk, walkFileName, type WalkIdentity } from './walk-identity.js';
 import { escapeUri } from '../common/escape.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from '../http/types.js';
@@ -203,6 +204,8 @@ interface Position {
   uri: string;
   args: string | null;
   readonly acc: Collected;
+  /** The walk of the request an internal redirect came from (r->prev; case 343). */
+  prevWalk?: WalkIdentity;
 }
 
 /** Runs the pipeline for a request-target. */
@@ -262,6 +265,7 @@ function roundsFrom(first: number, rounds: Rounds): SiteResult | Promise<SiteRes
       redirected,
       trace: input.trace,
       mapBudget: budget,
+      parentWalk: at.prevWalk,
     });
     if (p instanceof Promise)
       return p.then((q) => settle(afterRound(q, round, rounds), round, rounds));
@@ -339,10 +343,11 @@ function followInternalRedirect(
   if (slash) return slash;
   // a forced handler replaces mod_rewrite's redirect-handler: no redirect (site/forced-handler.ts)
   if (acc.handler) return forcedHandlerAnswer(site, input, p, at);
-  const overLimit = recursionLimit(round, acc, uri, args);
+  const overLimit = recursionLimit(acc, uri, args);
   if (overLimit) return overLimit;
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
+  at.prevWalk = scopeWalk(acc);
   redirectInternally(acc);
   input.trace?.(`internal redirect to ${p.url}`);
   at.uri = next.uri;
@@ -391,7 +396,7 @@ function directoryFixup(
   if (!uri.endsWith('/') || bareRoot)
     return slashRedirect(site, input, uri, args, p.filename, round === 0, acc) ?? p;
   const found = indexSubrequests(site, input, p, at, budget);
-  const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at, round);
+  const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at);
   return found instanceof Promise ? found.then(go) : go(found);
 }
 
@@ -420,6 +425,7 @@ async function indexSubrequests(
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
   let errorStatus = 0;
+  const parentWalk = walkOf(site, p.filename, uri);
   for (const name of dirSettings(site, p.filename, uri).index) {
     const subTarget =
       (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
@@ -438,6 +444,7 @@ async function indexSubrequests(
       redirected: false,
       trace: input.trace,
       mapBudget: budget,
+      parentWalk,
     });
     const r = r0 instanceof Promise ? await r0 : r0;
     keepSubrequestCookies(acc, subAcc);
@@ -449,12 +456,22 @@ async function indexSubrequests(
   return { type: 'none', errorStatus };
 }
 
+/**
+ * The walked configuration of the directory request at `uri` (its filename named with the slash,
+ * as the directory walk leaves it), or undefined without a store.
+ */
+export function walkOf(site: SiteConfig, dir: string, uri: string): WalkIdentity | undefined {
+  const store = site.store;
+  if (!store || !(store.walksOutsideRoot || underRoot(dir, site.root))) return undefined;
+  const config = store.configForPath(dir, true, uri);
+  return { config, fileName: uri.endsWith('/') ? '' : walkFileName(dir) };
+}
+
 /** The index taken answers, or (rewritten by its own rules) the fast-redirected request goes on. */
 function takeIndex(
   p: Extract<SiteResult, { type: 'file' }>,
   found: IndexFound,
   at: Position,
-  round: number,
 ): SiteResult | undefined {
   const { acc } = at;
   if (found.type === 'answer') return found.answer;
@@ -466,10 +483,11 @@ function takeIndex(
   Object.assign(acc, taken.acc);
   if (taken.type !== 'internal') return { ...taken, uri, args } as SiteResult;
   // the index's own rules rewrote it: the fast-redirected request follows that rewrite
-  const overLimit = recursionLimit(round, acc, uri, args);
+  const overLimit = recursionLimit(acc, uri, args);
   if (overLimit) return overLimit;
   const next = parseTarget(taken.url);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
+  at.prevWalk = scopeWalk(acc);
   redirectInternally(acc);
   at.uri = next.uri;
   at.args = next.args;
@@ -559,6 +577,11 @@ interface PassRequest {
   readonly redirected: boolean;
   readonly trace?: ((l: string) => void) | undefined;
   readonly mapBudget?: MapBudget | undefined;
+  /**
+   * A sub-request's parent (r->main) or an internal redirect's previous request (r->prev): the
+   * access checks are skipped when this one walks alike (cases 340, 343).
+   */
+  readonly parentWalk?: WalkIdentity;
 }
 
 /**
@@ -566,7 +589,7 @@ interface PassRequest {
  * unless an asynchronous map answers (then a Promise): most requests never wait for a microtask.
  */
 function onePass(request: PassRequest): Pass | Promise<Pass> {
-  const { site, view, uri, args, acc, redirected, trace, mapBudget } = request;
+  const { site, view, uri, args, acc, trace, mapBudget } = request;
   const serverEnv = site.serverRules?.env;
   if (serverEnv) {
     const facts: RequestFacts = {
@@ -592,11 +615,11 @@ function onePass(request: PassRequest): Pass | Promise<Pass> {
     mapBudget,
   };
   if (!site.serverRules || site.serverRules.engine !== true)
-    return afterServer(site, base, uri, args, acc, redirected, undefined);
+    return afterServer(request, base, undefined);
   const ev = evaluateServer(site.serverRules, base);
   return ev instanceof Promise
-    ? ev.then((e) => afterServer(site, base, uri, args, acc, redirected, e))
-    : afterServer(site, base, uri, args, acc, redirected, ev);
+    ? ev.then((e) => afterServer(request, base, e))
+    : afterServer(request, base, ev);
 }
 
 /**
@@ -616,19 +639,17 @@ interface Mapping {
   readonly redirected: boolean;
   /** The file translate_name found (mod_alias or a filesystem substitution). */
   mapped?: Walked;
+  readonly parentWalk?: WalkIdentity;
 }
 
 /** Every phase after mod_rewrite's translate_name: mod_alias's, the walk, access, the fixups. */
 function afterServer(
-  site: SiteConfig,
+  request: PassRequest,
   base: EvaluateInput,
-  uri: string,
-  args: string | null,
-  acc: Collected,
-  redirected: boolean,
   ev: Evaluation | undefined,
 ): Pass | Promise<Pass> {
-  const m: Mapping = { site, base, acc, uri, args, path: uri, redirected };
+  const { site, acc, uri, args, redirected, parentWalk } = request;
+  const m: Mapping = { site, base, acc, uri, args, path: uri, redirected, parentWalk };
   const answered = ev ? serverOutcome(m, ev) : undefined;
   if (answered) return answered;
   const translated = translateName(m, ev?.outcome);
@@ -797,6 +818,12 @@ function htaccessFailure(
 function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResult | undefined {
   const { acc, uri, args, base } = m;
   const filename = mapped.filename;
+  // ap_process_request_internal: a sub-request or internal redirect that walked to its parent's
+  // or previous request's configuration is not checked again (site/walk-identity.ts); `.ht`
+  // names match Debian's <FilesMatch>, so walk apart
+  const own = { config: cfg, fileName: walkFileName(filename) };
+  if (m.parentWalk && !htFileDenied(filename) && sameWalk(m.site.serverRules, m.parentWalk, own))
+    return undefined;
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
   const request = { uri, args, vary: acc.vary };
@@ -1036,10 +1063,34 @@ function fallbackResource(
       redirected: false,
       trace,
       mapBudget,
+      parentWalk: missingFileWalk(site, p.filename, uri),
     },
     depth + 1,
   );
   return r0 instanceof Promise ? r0.then(taken) : taken(r0);
+}
+
+/** The walked configuration of a request for the missing `filename` (FallbackResource's parent). */
+function missingFileWalk(
+  site: SiteConfig,
+  filename: string,
+  uri: string,
+): WalkIdentity | undefined {
+  const store = site.store;
+  if (!store || !(store.walksOutsideRoot || underRoot(filename, site.root))) return undefined;
+  return { config: store.configForPath(filename, false, uri), fileName: walkFileName(filename) };
+}
+
+/**
+ * The walk of the request about to redirect internally (what its directory walk mapped), which
+ * the new request compares its own with: ap_process_request_internal skips the access checks
+ * when `r->prev->per_dir_config == r->per_dir_config` (site/walk-identity.ts; case 343).
+ */
+function scopeWalk(acc: Collected): WalkIdentity | undefined {
+  const scope = acc.scope;
+  if (!scope?.config) return undefined;
+  const slash = scope.directory && scope.uri?.endsWith('/');
+  return { config: scope.config, fileName: slash ? '' : walkFileName(scope.filename) };
 }
 
 /**
@@ -1079,16 +1130,13 @@ function hasCookieNamed(cookies: readonly string[], cookie: string): boolean {
 }
 
 /**
- * Apache's LimitInternalRecursion: the internal redirect after round `round` would exceed
- * MAX_INTERNAL_REDIRECTS, so the request ends in a 500 (AH00124), as recorded.
+ * Apache's LimitInternalRecursion: one more internal redirect would exceed
+ * MAX_INTERNAL_REDIRECTS, so the request ends in a 500 (AH00124), as recorded. The count is the
+ * whole r->prev chain (ap_is_recursion_limit_exceeded): an ErrorDocument's request starts with the
+ * redirects that led to it (case 341).
  */
-function recursionLimit(
-  round: number,
-  acc: Collected,
-  uri: string,
-  args: string | null,
-): SiteResult | undefined {
-  if (!exceedsRedirectLimit(round + 1)) return undefined;
+function recursionLimit(acc: Collected, uri: string, args: string | null): SiteResult | undefined {
+  if (!exceedsRedirectLimit(acc.internalRedirects + 1)) return undefined;
   return { type: 'status', status: 500, cause: 'recursion', reason: 'recursion', acc, uri, args };
 }
 
