@@ -106,7 +106,11 @@ export function answerDirectory(
     // core's ForceType (a fixup) types the directory too: OPTIONS sends it (recorded, case 301)
     const inside = d.filename.replace(/\/?$/, '/.');
     const forced = fileSettingsFor(d.config, inside).mime?.forceType;
-    answerOtherMethod(req, res, forced || 'httpd/unix-directory', d.config.traceEnable !== false);
+    answerOtherMethod(req, res, {
+      contentType: forced || 'httpd/unix-directory',
+      trace: d.config.traceEnable !== false,
+      vary: d.vary,
+    });
     return true;
   }
   const indexes = indexesFor(d.config, d.filename, d.uri);

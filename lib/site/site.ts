@@ -441,8 +441,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
     // 405 and 501 as site/methods.ts says
     if (!isDeliveryMethod(method)) {
-      const type = fileContentType(config, filename, acc.contentType);
-      answerOtherMethod(req, res, type, config.traceEnable !== false, (status) =>
+      const contentType = fileContentType(config, filename, acc.contentType);
+      const trace = config.traceEnable !== false;
+      answerOtherMethod(req, res, { contentType, trace, vary: acc.vary }, (status) =>
         this.sendError(req, res, next, status, r),
       );
       return;
@@ -516,10 +517,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
     if (!fallthrough && !isDeliveryMethod(method)) {
       // mod_mime typed the missing file by its name all the same (OPTIONS sends it)
-      const type = r.stat?.isDirectory()
+      const contentType = r.stat?.isDirectory()
         ? undefined
         : fileContentType(config, r.filename, acc.contentType);
-      answerOtherMethod(req, res, type, config.traceEnable !== false, (status) =>
+      const trace = config.traceEnable !== false;
+      answerOtherMethod(req, res, { contentType, trace, vary: acc.vary }, (status) =>
         this.sendError(req, res, next, status, r),
       );
       return;
