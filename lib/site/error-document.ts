@@ -13,6 +13,7 @@ import { requestView } from '../http/request-view.js';
 import type { RequestView } from '../engine/request.js';
 import { sendErrorText, sendRedirect, sendStatus } from '../http/respond.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import { firstRequestHeaders } from './headers.js';
 
 export function errorRedirectEnv(
   env: ReadonlyMap<string, string>,
@@ -62,8 +63,12 @@ export function sendErrorDocument(
 ): void {
   const firstStatus = r.acc.errorStatus;
   if (firstStatus !== undefined) {
-    // Apache answers from the first request (its filename and environment)
-    if (r.acc.errorOf !== undefined) hooks.beforeFirst?.(r.acc.errorOf);
+    // Apache answers from the first request (its filename, environment and Header lines)
+    const first = r.acc.errorOf;
+    if (first !== undefined) {
+      firstRequestHeaders(hooks.config, req, res, first, requestView(req, hooks.trust));
+      hooks.beforeFirst?.(first);
+    }
     sendStatus(req, res, firstStatus, undefined, undefined, firstStatus);
     return;
   }

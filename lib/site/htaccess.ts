@@ -213,7 +213,12 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       trust: this.trust,
       trace: this.traceFn,
       mountPath: mountOf(req)?.path,
-      answer: (again) => answerSafely(res, next, () => this.handle(req, res, next, again)),
+      answer: (again) =>
+        answerSafely(res, next, () => {
+          // the ErrorDocument's own request answers through its own Header lines (case 332)
+          startHeaders(this.config, req, res, again, requestView(req, this.trust));
+          this.handle(req, res, next, again);
+        }),
       fail: (err) => failSafely(res, next, err),
     });
   }
