@@ -48,6 +48,8 @@ export interface OtherMethodAnswer {
    * OPTIONS answer keeps them, an error page does not (ap_send_error_response; case 331).
    */
   readonly vary?: readonly string[];
+  /** The status OPTIONS answers with: r->status, 200 unless a redirect rule left one (case 333). */
+  readonly status?: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export function answerOtherMethod(
     sendError(405);
     return;
   }
-  res.statusCode = 200;
+  res.statusCode = answer.status ?? 200;
   if (answer.contentType) res.setHeader('Content-Type', answer.contentType);
   appendVary(res, answer.vary ?? []);
   res.setHeader('Content-Length', 0);

@@ -117,6 +117,17 @@ export interface Collected {
   };
   /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
   fastRedirected?: boolean;
+  /**
+   * r->status as a redirect rule left it before a later rule rewrote to a local path (the engine's
+   * Effects.status): the answer goes out with it, ap_internal_redirect carries it to the new
+   * request (new->status) and its REDIRECT_STATUS (recorded, case 333).
+   */
+  redirectStatus?: number;
+  /**
+   * The request that was internally redirected with that status (ap_die_r's r_1st_err): an error
+   * in a request after it is a recursive one, answered with its page (recorded, case 333).
+   */
+  statusOf?: Extract<SiteResult, { type: 'status' }>;
 }
 
 export type SiteResult = {
@@ -348,7 +359,7 @@ function followInternalRedirect(
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   at.prevWalk = scopeWalk(acc);
-  redirectInternally(acc);
+  redirectInternally(acc, uri, args);
   input.trace?.(`internal redirect to ${p.url}`);
   at.uri = next.uri;
   at.args = next.args;
@@ -488,7 +499,7 @@ function takeIndex(
   const next = parseTarget(taken.url);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   at.prevWalk = scopeWalk(acc);
-  redirectInternally(acc);
+  redirectInternally(acc, uri, args);
   at.uri = next.uri;
   at.args = next.args;
   return undefined;
@@ -1097,11 +1108,15 @@ function scopeWalk(acc: Collected): WalkIdentity | undefined {
  * ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried
  * over (recorded).
  */
-function redirectInternally(acc: Collected): void {
+function redirectInternally(acc: Collected, uri: string, args: string | null): void {
+  const status = acc.errorStatus ?? acc.redirectStatus;
+  // the first request redirected with a status other than 200: ap_die_r's r_1st_err
+  if (acc.redirectStatus !== undefined && !acc.statusOf)
+    acc.statusOf = { type: 'status', status: acc.redirectStatus, acc: { ...acc }, uri, args };
   acc.env = renameEnv(acc.env);
   // REDIRECT_STATUS is the redirecting request's status: an ErrorDocument's keeps the error
-  // (recorded)
-  if (acc.errorStatus !== undefined) acc.env.set('REDIRECT_STATUS', String(acc.errorStatus));
+  // (recorded), a redirect rule's stays (case 333)
+  if (status !== undefined) acc.env.set('REDIRECT_STATUS', String(status));
   acc.internalRedirects++;
   acc.scope = undefined;
   acc.contentType = undefined;
@@ -1121,6 +1136,7 @@ function collect(acc: Collected, ev: Evaluation): void {
   acc.env = e.env.size ? new Map(e.env) : new Map();
   if (e.contentType) acc.contentType = e.contentType;
   if (e.handler) acc.handler = e.handler;
+  if (e.status !== undefined) acc.redirectStatus = e.status;
   acc.end = e.end;
 }
 

@@ -356,7 +356,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         // a rule's [R] answers even an ErrorDocument's own request (ap_die_r sees that request's
         // status still 200); mod_alias's and mod_dir's redirects there give the first status with
         // Apache's "Additionally" paragraph (recorded, case 305)
-        if (acc.errorStatus !== undefined && !r.rule) this.sendError(req, res, next, r.status, r);
+        // and after an internal redirect made with a redirect rule's r->status (case 333)
+        if ((acc.errorStatus !== undefined || acc.statusOf) && !r.rule)
+          this.sendError(req, res, next, r.status, r);
         else sendRedirect(req, res, r.status, r.location);
         return;
       case 'status':
@@ -412,6 +414,8 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (this.refusedPath(req, res, next, r)) return;
     // an ErrorDocument's page keeps the status it answers for (the handler may still change it)
     if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
+    // a redirect rule's r->status, kept by a later local rewrite (case 333)
+    else if (acc.redirectStatus !== undefined) res.statusCode = acc.redirectStatus;
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
     // core's AcceptPathInfo: On serves a file with PATH_INFO, Off refuses it even to a handler
@@ -443,8 +447,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (!isDeliveryMethod(method)) {
       const contentType = fileContentType(config, filename, acc.contentType);
       const trace = config.traceEnable !== false;
-      answerOtherMethod(req, res, { contentType, trace, vary: acc.vary }, (status) =>
-        this.sendError(req, res, next, status, r),
+      answerOtherMethod(
+        req,
+        res,
+        { contentType, trace, vary: acc.vary, status: acc.redirectStatus },
+        (status) => this.sendError(req, res, next, status, r),
       );
       return;
     }
@@ -521,8 +528,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         ? undefined
         : fileContentType(config, r.filename, acc.contentType);
       const trace = config.traceEnable !== false;
-      answerOtherMethod(req, res, { contentType, trace, vary: acc.vary }, (status) =>
-        this.sendError(req, res, next, status, r),
+      answerOtherMethod(
+        req,
+        res,
+        { contentType, trace, vary: acc.vary, status: acc.redirectStatus },
+        (status) => this.sendError(req, res, next, status, r),
       );
       return;
     }
