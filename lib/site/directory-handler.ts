@@ -46,6 +46,13 @@ export interface DirectoryRequest {
   readonly vary?: readonly string[];
   /** The [CO] cookies the request has set (an entry's sub-request sets no name again). */
   readonly cookies?: readonly string[];
+  /** The method the handler sees: an ErrorDocument's request is a GET (ap_die_r). @default req's */
+  readonly method?: string;
+  /**
+   * r->status when the handler runs: an ErrorDocument's status, a redirect rule's kept one (case
+   * 334). @default 200
+   */
+  readonly status?: number;
 }
 
 /** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
@@ -99,7 +106,7 @@ export function answerDirectory(
   res: ServerResponse,
   d: DirectoryRequest,
 ): boolean {
-  const method = req.method ?? 'GET';
+  const method = d.method ?? req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
     // POST: the default handler's 404 for a directory; the others as core answers them
     if (method === 'POST' || d.fallthrough) return false;
@@ -110,6 +117,7 @@ export function answerDirectory(
       contentType: forced || 'httpd/unix-directory',
       trace: d.config.traceEnable !== false,
       vary: d.vary,
+      status: d.status,
     });
     return true;
   }
@@ -158,12 +166,14 @@ async function listing(
   }
   addCookies(res, cookies.slice(d.cookies?.length ?? 0));
   const body = Buffer.from(result.body, 'latin1');
-  res.statusCode = 200;
+  const status = d.status ?? 200;
+  res.statusCode = status;
   res.setHeader('Content-Type', result.contentType);
   // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
-  // several brigades, as negotiated even when it does not compress it (real-world corpus)
+  // several brigades, as negotiated even when it does not compress it (real-world corpus); not
+  // with another status: mod_filter's filter_harness drops itself then (case 334)
   appendVary(res, d.vary ?? []);
-  if (!headOnly) appendVary(res, ['Accept-Encoding']);
+  if (!headOnly && status === 200) appendVary(res, ['Accept-Encoding']);
   if (!headOnly) res.setHeader('Content-Length', body.length);
   res.end(headOnly ? undefined : body);
 }

@@ -511,6 +511,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       env: r.acc.env,
       vary: r.acc.vary,
       cookies: r.acc.cookies,
+      // an ErrorDocument's request: a GET, answered with its status (ap_die_r; case 334)
+      method: r.acc.errorStatus !== undefined ? 'GET' : req.method,
+      status: r.acc.errorStatus ?? r.acc.redirectStatus,
     });
   }
 
@@ -561,8 +564,12 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     const { headers, eTag } = fileFacts(filename, stat, settings, cached);
     const type = acc.contentType ?? headers.type;
     // mod_deflate leaves a no-gzip response alone before it marks Vary (recorded, case 241)
+    // ...and mod_filter's filter_harness drops it for a status other than 200 (an ErrorDocument's,
+    // a redirect rule's kept one: case 334)
     const deflates =
-      deflateVaries(type, headers.encoding, stat.size, settings.mime) && !acc.env.has('no-gzip');
+      deflateVaries(type, headers.encoding, stat.size, settings.mime) &&
+      !acc.env.has('no-gzip') &&
+      res.statusCode === 200;
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       defaultCharset: settings.defaultCharset,
