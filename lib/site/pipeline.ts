@@ -15,7 +15,7 @@ import { nodeFs } from '../engine/node-fs.js';
 import type { FsView } from '../engine/state.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
-import { sameWalk, walkFileName, type WalkIdentity } from './walk-identity.js';
+import { ifChainsOf, sameWalk, walkFileName, type WalkIdentity } from './walk-identity.js';
 import { escapeUri } from '../common/escape.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from '../http/types.js';
@@ -114,6 +114,8 @@ export interface Collected {
     readonly uri?: string;
     /** The merged `.htaccess` configuration the walk found for it (undefined: none looked up). */
     config?: DirectoryConfig;
+    /** What the configuration's `<If>` chains gave (site/walk-identity.ts ifChainsOf). */
+    ifs?: readonly boolean[];
   };
   /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
   fastRedirected?: boolean;
@@ -243,7 +245,10 @@ export function resolveRequestNow(
   const acc = startCollected(input);
   if (parsed.type === 'refused')
     return { type: 'status', status: parsed.status, acc, uri: '', args: null };
-  const at: Position = { uri: parsed.uri, args: parsed.args, acc };
+  // an ErrorDocument's request comes after the one it answers for (r->prev; case 330)
+  const original = input.errorRedirect?.original;
+  const prevWalk = original && scopeWalk(original.acc);
+  const at: Position = { uri: parsed.uri, args: parsed.args, acc, prevWalk };
   // one budget for every map wait of the request: its passes, internal redirects and index
   // sub-requests
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
@@ -436,7 +441,8 @@ async function indexSubrequests(
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
   let errorStatus = 0;
-  const parentWalk = walkOf(site, p.filename, uri);
+  // the request's own walk, with what its <If> chains gave (case 330), when it made one
+  const parentWalk = scopeWalk(acc) ?? walkOf(site, p.filename, uri);
   for (const name of dirSettings(site, p.filename, uri).index) {
     const subTarget =
       (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
@@ -832,7 +838,9 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   // ap_process_request_internal: a sub-request or internal redirect that walked to its parent's
   // or previous request's configuration is not checked again (site/walk-identity.ts); `.ht`
   // names match Debian's <FilesMatch>, so walk apart
-  const own = { config: cfg, fileName: walkFileName(filename) };
+  const ifs = heldIfs(m, mapped, cfg);
+  if (acc.scope) acc.scope.ifs = ifs;
+  const own = { config: cfg, fileName: walkFileName(filename), ifs };
   if (m.parentWalk && !htFileDenied(filename) && sameWalk(m.site.serverRules, m.parentWalk, own))
     return undefined;
   const holds = (when: CompiledWhen): boolean =>
@@ -845,6 +853,18 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
     return undefined;
   const reason = `client denied by server configuration: ${filename}`;
   return { type: 'status', status: 403, reason, acc, uri, args, filename };
+}
+
+/**
+ * What each `<If>` chain of the configuration gives for the request (ap_if_walk), undefined
+ * without any; read for its value only (no Vary is added).
+ */
+function heldIfs(m: Mapping, mapped: Walked, cfg: DirectoryConfig): boolean[] | undefined {
+  const chains = ifChainsOf(cfg, m.site.serverRules);
+  if (!chains.length) return undefined;
+  const env = (): ReturnType<typeof exprEnvironment> =>
+    exprEnvironment(requestFacts(m, mapped), m.acc.env, []);
+  return chains.map((when) => chainHolds(when, env));
 }
 
 /**
@@ -1074,7 +1094,7 @@ function fallbackResource(
       redirected: false,
       trace,
       mapBudget,
-      parentWalk: missingFileWalk(site, p.filename, uri),
+      parentWalk: scopeWalk(acc) ?? missingFileWalk(site, p.filename, uri),
     },
     depth + 1,
   );
@@ -1101,7 +1121,8 @@ function scopeWalk(acc: Collected): WalkIdentity | undefined {
   const scope = acc.scope;
   if (!scope?.config) return undefined;
   const slash = scope.directory && scope.uri?.endsWith('/');
-  return { config: scope.config, fileName: slash ? '' : walkFileName(scope.filename) };
+  const fileName = slash ? '' : walkFileName(scope.filename);
+  return { config: scope.config, fileName, ifs: scope.ifs };
 }
 
 /**
