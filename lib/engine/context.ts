@@ -220,6 +220,7 @@ export function evaluation(
   outcome: Outcome,
   internalRedirects: number,
 ): Evaluation {
+  const status = statusKept(ctx, outcome);
   if (
     ctx.responseVary === NONE &&
     ctx.cookies === NONE &&
@@ -227,7 +228,8 @@ export function evaluation(
     !ctx.forcedType &&
     !ctx.forcedHandler &&
     !ctx.end &&
-    !internalRedirects
+    !internalRedirects &&
+    status === undefined
   )
     // no side effects (the usual rewrite too): the shared, frozen effects, one object less
     return outcome === PASS ? UNTOUCHED : { outcome, effects: UNTOUCHED.effects };
@@ -241,8 +243,19 @@ export function evaluation(
       handler: ctx.forcedHandler,
       end: ctx.end,
       internalRedirects,
+      ...(status !== undefined && { status }),
     },
   };
+}
+
+/**
+ * The status a redirect rule set (r->status, apply_rewrite_rule) when a later rule rewrote to a
+ * local path after all: the request keeps it (undefined: none, or the outcome is not local).
+ */
+function statusKept(ctx: EvalContext, outcome: Outcome): number | undefined {
+  if (ctx.status === 0) return undefined;
+  const t = outcome.type;
+  return t === 'pass' || t === 'rewrite' || t === 'file' ? ctx.status : undefined;
 }
 
 export const EMPTY_ENV: ReadonlyMap<string, string> = new Map();

@@ -61,6 +61,12 @@ export interface Effects {
   readonly end: boolean;
   /** Internal redirects performed in per-directory context. */
   readonly internalRedirects: number;
+  /**
+   * r->status as a redirect rule (an absolute URL, or [R] without [L]) set it before a later rule
+   * rewrote to a local path: apply_rewrite_rule leaves it, so the local answer goes out with it
+   * and ap_internal_redirect carries it to the new request (recorded, case 333).
+   */
+  readonly status?: number;
 }
 
 export interface Evaluation {

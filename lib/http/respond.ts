@@ -259,6 +259,15 @@ export function cannedMessage(
 ): string {
   const m = escapeHtml(method);
   switch (status) {
+    // a redirect status answered without a Location (ap_die_r's recursive error for a request a
+    // redirect rule left at 302, case 333): the link is empty, as get_canned_error_string's
+    case 301:
+    case 302:
+    case 307:
+    case 308:
+      return '<p>The document has moved <a href="">here</a>.</p>\n';
+    case 303:
+      return '<p>The answer to your request is located <a href="">here</a>.</p>\n';
     case 400:
       return `<p>Your browser sent a request that this server could not understand.<br />\n${notes}</p>\n`;
     case 403:

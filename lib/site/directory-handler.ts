@@ -46,6 +46,13 @@ export interface DirectoryRequest {
   readonly vary?: readonly string[];
   /** The [CO] cookies the request has set (an entry's sub-request sets no name again). */
   readonly cookies?: readonly string[];
+  /** The method the handler sees: an ErrorDocument's request is a GET (ap_die_r). @default req's */
+  readonly method?: string;
+  /**
+   * r->status when the handler runs: an ErrorDocument's status, a redirect rule's kept one (case
+   * 334). @default 200
+   */
+  readonly status?: number;
 }
 
 /** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
@@ -99,14 +106,19 @@ export function answerDirectory(
   res: ServerResponse,
   d: DirectoryRequest,
 ): boolean {
-  const method = req.method ?? 'GET';
+  const method = d.method ?? req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
     // POST: the default handler's 404 for a directory; the others as core answers them
     if (method === 'POST' || d.fallthrough) return false;
     // core's ForceType (a fixup) types the directory too: OPTIONS sends it (recorded, case 301)
     const inside = d.filename.replace(/\/?$/, '/.');
     const forced = fileSettingsFor(d.config, inside).mime?.forceType;
-    answerOtherMethod(req, res, forced || 'httpd/unix-directory', d.config.traceEnable !== false);
+    answerOtherMethod(req, res, {
+      contentType: forced || 'httpd/unix-directory',
+      trace: d.config.traceEnable !== false,
+      vary: d.vary,
+      status: d.status,
+    });
     return true;
   }
   const indexes = indexesFor(d.config, d.filename, d.uri);
@@ -154,12 +166,14 @@ async function listing(
   }
   addCookies(res, cookies.slice(d.cookies?.length ?? 0));
   const body = Buffer.from(result.body, 'latin1');
-  res.statusCode = 200;
+  const status = d.status ?? 200;
+  res.statusCode = status;
   res.setHeader('Content-Type', result.contentType);
   // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
-  // several brigades, as negotiated even when it does not compress it (real-world corpus)
+  // several brigades, as negotiated even when it does not compress it (real-world corpus); not
+  // with another status: mod_filter's filter_harness drops itself then (case 334)
   appendVary(res, d.vary ?? []);
-  if (!headOnly) appendVary(res, ['Accept-Encoding']);
+  if (!headOnly && status === 200) appendVary(res, ['Accept-Encoding']);
   if (!headOnly) res.setHeader('Content-Length', body.length);
   res.end(headOnly ? undefined : body);
 }

@@ -13,6 +13,7 @@ import { requestView } from '../http/request-view.js';
 import type { RequestView } from '../engine/request.js';
 import { sendErrorText, sendRedirect, sendStatus } from '../http/respond.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
+import { firstRequestHeaders } from './headers.js';
 
 export function errorRedirectEnv(
   env: ReadonlyMap<string, string>,
@@ -60,10 +61,15 @@ export function sendErrorDocument(
   notes: string | undefined,
   hooks: ErrorDocumentHooks,
 ): void {
+  if (answeredRecursive(req, res, r, hooks)) return;
   const firstStatus = r.acc.errorStatus;
   if (firstStatus !== undefined) {
-    // Apache answers from the first request (its filename and environment)
-    if (r.acc.errorOf !== undefined) hooks.beforeFirst?.(r.acc.errorOf);
+    // Apache answers from the first request (its filename, environment and Header lines)
+    const first = r.acc.errorOf;
+    if (first !== undefined) {
+      firstRequestHeaders(hooks.config, req, res, first, requestView(req, hooks.trust));
+      hooks.beforeFirst?.(first);
+    }
     sendStatus(req, res, firstStatus, undefined, undefined, firstStatus);
     return;
   }
@@ -86,4 +92,33 @@ export function sendErrorDocument(
       errorRedirect: { env, internalRedirects: r.acc.internalRedirects + 1, status, original: r },
     }).then(hooks.answer, hooks.fail);
   }
+}
+
+/**
+ * An error in a request that ap_internal_redirect made while r->status was a redirect rule's
+ * (Collected.statusOf): ap_die_r sees that status, so the error is a recursive one and the page is
+ * that of the request first redirected with it (r_1st_err), with its `Header always` lines and the
+ * "Additionally" paragraph, no ErrorDocument (recorded, case 333). mod_rewrite's own answers reset
+ * r->status to 200 first (hook_fixup, hook_uri2file: `[F]`, `[R]`...): those are answered as usual.
+ */
+function answeredRecursive(
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: SiteResult,
+  hooks: ErrorDocumentHooks,
+): boolean {
+  const first = r.acc.statusOf;
+  if (first === undefined || r.acc.errorStatus !== undefined || resetsStatus(r)) return false;
+  firstRequestHeaders(hooks.config, req, res, first, requestView(req, hooks.trust));
+  hooks.beforeFirst?.(first);
+  const recursive = r.acc.redirectStatus ?? first.status;
+  sendStatus(req, res, first.status, undefined, undefined, recursive);
+  return true;
+}
+
+/** A status mod_rewrite's hooks answer with r->status set back to 200 (their ACTION_STATUS). */
+function resetsStatus(r: SiteResult): boolean {
+  if (r.type === 'redirect') return r.rule === true;
+  if (r.type !== 'status') return false;
+  return r.cause === 'flag' || r.cause === 'rounds' || r.cause === 'length';
 }

@@ -902,7 +902,10 @@ export function requestHeadersBeforeRedirect(
 
 /**
  * Everything mod_headers and mod_expires do for one answered request: the response hook, and
- * (for a file, a handler, the app or the proxy: the fixups ran) RequestHeader's edits.
+ * (for a file, a handler, the app or the proxy: the fixups ran) RequestHeader's edits. An
+ * ErrorDocument's own request is answered through its own output filters only (ap_internal_redirect
+ * drops the first request's resource filters): the first request's hook goes, even when the
+ * ErrorDocument's configuration has no `Header` line (recorded, case 332).
  */
 export function startHeaders(
   site: SiteConfig,
@@ -911,10 +914,49 @@ export function startHeaders(
   r: SiteResult,
   view: Pick<RequestView, 'secure' | 'remoteAddr'>,
 ): void {
+  if (r.acc.errorStatus !== undefined) dropResponseHeaders(res);
   const scope = headerScope(site, r.acc);
   if (!scope) return;
+  const info = headerRequest(site, req, r, view);
+  onResponseHeaders(res, scope, info);
+  if (r.type === 'file' || r.type === 'proxy') applyRequestHeaders(scope, info);
+}
+
+/**
+ * An ErrorDocument's request failed: Apache's page for the first status goes out through the first
+ * request (ap_die_r: ap_send_error_response(r_1st_err) runs insert_error_filter for it), so its
+ * configuration's `Header always` lines apply, not the ErrorDocument request's (case 332).
+ */
+export function firstRequestHeaders(
+  site: SiteConfig,
+  req: IncomingMessage,
+  res: ServerResponse,
+  first: SiteResult,
+  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+): void {
+  dropResponseHeaders(res);
+  const scope = headerScope(site, first.acc);
+  if (scope) onResponseHeaders(res, scope, headerRequest(site, req, first, view));
+}
+
+/** The response hook set for an earlier request of this response, undone (none: nothing to do). */
+function dropResponseHeaders(res: ServerResponse): void {
+  const hooked = res as Hooked;
+  const earlier = hooked[PENDING];
+  if (!earlier) return;
+  res.writeHead = earlier.writeHead as typeof res.writeHead;
+  hooked[PENDING] = undefined;
+}
+
+/** What the values and conditions of `r`'s Header lines read. */
+function headerRequest(
+  site: SiteConfig,
+  req: IncomingMessage,
+  r: SiteResult,
+  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+): HeaderRequest {
   const file = r.type === 'file' ? r : undefined;
-  const info: HeaderRequest = {
+  return {
     req,
     env: r.acc.env,
     uri: r.uri,
@@ -927,6 +969,4 @@ export function startHeaders(
     time: Date.now(),
     mtime: file?.stat?.isFile() ? file.stat.mtimeMs : undefined,
   };
-  onResponseHeaders(res, scope, info);
-  if (r.type === 'file' || r.type === 'proxy') applyRequestHeaders(scope, info);
 }

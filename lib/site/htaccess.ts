@@ -160,7 +160,7 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       // reflect it): 400
       if (invalidHost(req.headers)) sendStatus(req, res, 400);
       // a rule's [R] answers an ErrorDocument's request too (site.ts, case 305)
-      else if (acc.errorStatus !== undefined && !r.rule)
+      else if ((acc.errorStatus !== undefined || acc.statusOf) && !r.rule)
         this.sendError(req, res, next, r.status, r);
       else sendRedirect(req, res, r.status, r.location);
       return;
@@ -192,6 +192,8 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     }
     // an ErrorDocument's page keeps its status: express.static (send) leaves statusCode alone
     if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
+    // a redirect rule's r->status, kept by a later local rewrite (case 333)
+    else if (acc.redirectStatus !== undefined) res.statusCode = acc.redirectStatus;
     next();
   }
 
@@ -213,7 +215,12 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       trust: this.trust,
       trace: this.traceFn,
       mountPath: mountOf(req)?.path,
-      answer: (again) => answerSafely(res, next, () => this.handle(req, res, next, again)),
+      answer: (again) =>
+        answerSafely(res, next, () => {
+          // the ErrorDocument's own request answers through its own Header lines (case 332)
+          startHeaders(this.config, req, res, again, requestView(req, this.trust));
+          this.handle(req, res, next, again);
+        }),
       fail: (err) => failSafely(res, next, err),
     });
   }

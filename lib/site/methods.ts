@@ -11,7 +11,7 @@
  */
 import { KNOWN_METHODS } from '../syntax/limit.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorPage, sendStatus } from '../http/respond.js';
+import { appendVary, errorPage, sendStatus } from '../http/respond.js';
 
 /**
  * What the default handler allows; TRACE only with TraceEnable On (make_allow). Apache's order is
@@ -37,6 +37,21 @@ export function isDeliveryMethod(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'POST';
 }
 
+/** What the default handler's answer to another method carries besides the status. */
+export interface OtherMethodAnswer {
+  /** The type the resource has: OPTIONS sends it, as Apache does. */
+  readonly contentType: string | undefined;
+  /** TraceEnable: whether Allow lists TRACE. */
+  readonly trace: boolean;
+  /**
+   * The request headers the rules read (mod_rewrite merged them into r->headers_out's Vary): the
+   * OPTIONS answer keeps them, an error page does not (ap_send_error_response; case 331).
+   */
+  readonly vary?: readonly string[];
+  /** The status OPTIONS answers with: r->status, 200 unless a redirect rule left one (case 333). */
+  readonly status?: number;
+}
+
 /**
  * The default handler's answer for a method other than GET/HEAD/POST: OPTIONS (200 + Allow, with
  * the type the resource has, as Apache sends it), 501 for an unknown method, else 405 + Allow.
@@ -44,14 +59,13 @@ export function isDeliveryMethod(method: string): boolean {
 export function answerOtherMethod(
   req: IncomingMessage,
   res: ServerResponse,
-  contentType: string | undefined,
-  trace: boolean,
+  answer: OtherMethodAnswer,
   /** How an error is answered (site(): through ErrorDocument); Apache's page by default. */
   sendError: (status: number) => void = (status) => sendStatus(req, res, status),
 ): void {
   const method = req.method ?? 'GET';
   // ap_allow_standard_methods ran first: every answer carries Allow
-  res.setHeader('Allow', defaultAllow(trace));
+  res.setHeader('Allow', defaultAllow(answer.trace));
   if (!APACHE_METHODS.has(method)) {
     sendError(501);
     return;
@@ -60,8 +74,9 @@ export function answerOtherMethod(
     sendError(405);
     return;
   }
-  res.statusCode = 200;
-  if (contentType) res.setHeader('Content-Type', contentType);
+  res.statusCode = answer.status ?? 200;
+  if (answer.contentType) res.setHeader('Content-Type', answer.contentType);
+  appendVary(res, answer.vary ?? []);
   res.setHeader('Content-Length', 0);
   res.end();
 }

@@ -15,7 +15,7 @@ import { nodeFs } from '../engine/node-fs.js';
 import type { FsView } from '../engine/state.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
-import { sameWalk, walkFileName, type WalkIdentity } from './walk-identity.js';
+import { ifChainsOf, sameWalk, walkFileName, type WalkIdentity } from './walk-identity.js';
 import { escapeUri } from '../common/escape.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from '../http/types.js';
@@ -114,9 +114,22 @@ export interface Collected {
     readonly uri?: string;
     /** The merged `.htaccess` configuration the walk found for it (undefined: none looked up). */
     config?: DirectoryConfig;
+    /** What the configuration's `<If>` chains gave (site/walk-identity.ts ifChainsOf). */
+    ifs?: readonly boolean[];
   };
   /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
   fastRedirected?: boolean;
+  /**
+   * r->status as a redirect rule left it before a later rule rewrote to a local path (the engine's
+   * Effects.status): the answer goes out with it, ap_internal_redirect carries it to the new
+   * request (new->status) and its REDIRECT_STATUS (recorded, case 333).
+   */
+  redirectStatus?: number;
+  /**
+   * The request that was internally redirected with that status (ap_die_r's r_1st_err): an error
+   * in a request after it is a recursive one, answered with its page (recorded, case 333).
+   */
+  statusOf?: Extract<SiteResult, { type: 'status' }>;
 }
 
 export type SiteResult = {
@@ -232,7 +245,10 @@ export function resolveRequestNow(
   const acc = startCollected(input);
   if (parsed.type === 'refused')
     return { type: 'status', status: parsed.status, acc, uri: '', args: null };
-  const at: Position = { uri: parsed.uri, args: parsed.args, acc };
+  // an ErrorDocument's request comes after the one it answers for (r->prev; case 330)
+  const original = input.errorRedirect?.original;
+  const prevWalk = original && scopeWalk(original.acc);
+  const at: Position = { uri: parsed.uri, args: parsed.args, acc, prevWalk };
   // one budget for every map wait of the request: its passes, internal redirects and index
   // sub-requests
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
@@ -348,7 +364,7 @@ function followInternalRedirect(
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   at.prevWalk = scopeWalk(acc);
-  redirectInternally(acc);
+  redirectInternally(acc, uri, args);
   input.trace?.(`internal redirect to ${p.url}`);
   at.uri = next.uri;
   at.args = next.args;
@@ -425,7 +441,8 @@ async function indexSubrequests(
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
   let errorStatus = 0;
-  const parentWalk = walkOf(site, p.filename, uri);
+  // the request's own walk, with what its <If> chains gave (case 330), when it made one
+  const parentWalk = scopeWalk(acc) ?? walkOf(site, p.filename, uri);
   for (const name of dirSettings(site, p.filename, uri).index) {
     const subTarget =
       (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
@@ -488,7 +505,7 @@ function takeIndex(
   const next = parseTarget(taken.url);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   at.prevWalk = scopeWalk(acc);
-  redirectInternally(acc);
+  redirectInternally(acc, uri, args);
   at.uri = next.uri;
   at.args = next.args;
   return undefined;
@@ -821,7 +838,9 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   // ap_process_request_internal: a sub-request or internal redirect that walked to its parent's
   // or previous request's configuration is not checked again (site/walk-identity.ts); `.ht`
   // names match Debian's <FilesMatch>, so walk apart
-  const own = { config: cfg, fileName: walkFileName(filename) };
+  const ifs = heldIfs(m, mapped, cfg);
+  if (acc.scope) acc.scope.ifs = ifs;
+  const own = { config: cfg, fileName: walkFileName(filename), ifs };
   if (m.parentWalk && !htFileDenied(filename) && sameWalk(m.site.serverRules, m.parentWalk, own))
     return undefined;
   const holds = (when: CompiledWhen): boolean =>
@@ -834,6 +853,18 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
     return undefined;
   const reason = `client denied by server configuration: ${filename}`;
   return { type: 'status', status: 403, reason, acc, uri, args, filename };
+}
+
+/**
+ * What each `<If>` chain of the configuration gives for the request (ap_if_walk), undefined
+ * without any; read for its value only (no Vary is added).
+ */
+function heldIfs(m: Mapping, mapped: Walked, cfg: DirectoryConfig): boolean[] | undefined {
+  const chains = ifChainsOf(cfg, m.site.serverRules);
+  if (!chains.length) return undefined;
+  const env = (): ReturnType<typeof exprEnvironment> =>
+    exprEnvironment(requestFacts(m, mapped), m.acc.env, []);
+  return chains.map((when) => chainHolds(when, env));
 }
 
 /**
@@ -1063,7 +1094,7 @@ function fallbackResource(
       redirected: false,
       trace,
       mapBudget,
-      parentWalk: missingFileWalk(site, p.filename, uri),
+      parentWalk: scopeWalk(acc) ?? missingFileWalk(site, p.filename, uri),
     },
     depth + 1,
   );
@@ -1090,18 +1121,23 @@ function scopeWalk(acc: Collected): WalkIdentity | undefined {
   const scope = acc.scope;
   if (!scope?.config) return undefined;
   const slash = scope.directory && scope.uri?.endsWith('/');
-  return { config: scope.config, fileName: slash ? '' : walkFileName(scope.filename) };
+  const fileName = slash ? '' : walkFileName(scope.filename);
+  return { config: scope.config, fileName, ifs: scope.ifs };
 }
 
 /**
  * ap_internal_redirect: env renamed REDIRECT_*, notes (the forced type and handler) not carried
  * over (recorded).
  */
-function redirectInternally(acc: Collected): void {
+function redirectInternally(acc: Collected, uri: string, args: string | null): void {
+  const status = acc.errorStatus ?? acc.redirectStatus;
+  // the first request redirected with a status other than 200: ap_die_r's r_1st_err
+  if (acc.redirectStatus !== undefined && !acc.statusOf)
+    acc.statusOf = { type: 'status', status: acc.redirectStatus, acc: { ...acc }, uri, args };
   acc.env = renameEnv(acc.env);
   // REDIRECT_STATUS is the redirecting request's status: an ErrorDocument's keeps the error
-  // (recorded)
-  if (acc.errorStatus !== undefined) acc.env.set('REDIRECT_STATUS', String(acc.errorStatus));
+  // (recorded), a redirect rule's stays (case 333)
+  if (status !== undefined) acc.env.set('REDIRECT_STATUS', String(status));
   acc.internalRedirects++;
   acc.scope = undefined;
   acc.contentType = undefined;
@@ -1121,6 +1157,7 @@ function collect(acc: Collected, ev: Evaluation): void {
   acc.env = e.env.size ? new Map(e.env) : new Map();
   if (e.contentType) acc.contentType = e.contentType;
   if (e.handler) acc.handler = e.handler;
+  if (e.status !== undefined) acc.redirectStatus = e.status;
   acc.end = e.end;
 }
 

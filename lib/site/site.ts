@@ -356,7 +356,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         // a rule's [R] answers even an ErrorDocument's own request (ap_die_r sees that request's
         // status still 200); mod_alias's and mod_dir's redirects there give the first status with
         // Apache's "Additionally" paragraph (recorded, case 305)
-        if (acc.errorStatus !== undefined && !r.rule) this.sendError(req, res, next, r.status, r);
+        // and after an internal redirect made with a redirect rule's r->status (case 333)
+        if ((acc.errorStatus !== undefined || acc.statusOf) && !r.rule)
+          this.sendError(req, res, next, r.status, r);
         else sendRedirect(req, res, r.status, r.location);
         return;
       case 'status':
@@ -412,6 +414,8 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (this.refusedPath(req, res, next, r)) return;
     // an ErrorDocument's page keeps the status it answers for (the handler may still change it)
     if (acc.errorStatus !== undefined) res.statusCode = acc.errorStatus;
+    // a redirect rule's r->status, kept by a later local rewrite (case 333)
+    else if (acc.redirectStatus !== undefined) res.statusCode = acc.redirectStatus;
     // Vary goes on what the file or the app answers, never on Apache's own error pages (recorded)
     if (acc.contentType) forceContentType(res, acc.contentType);
     // core's AcceptPathInfo: On serves a file with PATH_INFO, Off refuses it even to a handler
@@ -441,9 +445,13 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
     // 405 and 501 as site/methods.ts says
     if (!isDeliveryMethod(method)) {
-      const type = fileContentType(config, filename, acc.contentType);
-      answerOtherMethod(req, res, type, config.traceEnable !== false, (status) =>
-        this.sendError(req, res, next, status, r),
+      const contentType = fileContentType(config, filename, acc.contentType);
+      const trace = config.traceEnable !== false;
+      answerOtherMethod(
+        req,
+        res,
+        { contentType, trace, vary: acc.vary, status: acc.redirectStatus },
+        (status) => this.sendError(req, res, next, status, r),
       );
       return;
     }
@@ -503,6 +511,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       env: r.acc.env,
       vary: r.acc.vary,
       cookies: r.acc.cookies,
+      // an ErrorDocument's request: a GET, answered with its status (ap_die_r; case 334)
+      method: r.acc.errorStatus !== undefined ? 'GET' : req.method,
+      status: r.acc.errorStatus ?? r.acc.redirectStatus,
     });
   }
 
@@ -516,11 +527,15 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
     if (!fallthrough && !isDeliveryMethod(method)) {
       // mod_mime typed the missing file by its name all the same (OPTIONS sends it)
-      const type = r.stat?.isDirectory()
+      const contentType = r.stat?.isDirectory()
         ? undefined
         : fileContentType(config, r.filename, acc.contentType);
-      answerOtherMethod(req, res, type, config.traceEnable !== false, (status) =>
-        this.sendError(req, res, next, status, r),
+      const trace = config.traceEnable !== false;
+      answerOtherMethod(
+        req,
+        res,
+        { contentType, trace, vary: acc.vary, status: acc.redirectStatus },
+        (status) => this.sendError(req, res, next, status, r),
       );
       return;
     }
@@ -549,8 +564,12 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     const { headers, eTag } = fileFacts(filename, stat, settings, cached);
     const type = acc.contentType ?? headers.type;
     // mod_deflate leaves a no-gzip response alone before it marks Vary (recorded, case 241)
+    // ...and mod_filter's filter_harness drops it for a status other than 200 (an ErrorDocument's,
+    // a redirect rule's kept one: case 334)
     const deflates =
-      deflateVaries(type, headers.encoding, stat.size, settings.mime) && !acc.env.has('no-gzip');
+      deflateVaries(type, headers.encoding, stat.size, settings.mime) &&
+      !acc.env.has('no-gzip') &&
+      res.statusCode === 200;
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       defaultCharset: settings.defaultCharset,
