@@ -81,10 +81,12 @@ function wrk(url) {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', () => {
+    child.on('exit', (code, signal) => {
       const total = /(\d+) requests in/.exec(out);
       const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-      if (!total || bad) reject(new Error(`${url}: ${bad ? `${bad[1]} error answers` : out}`));
+      const ended = `wrk exit ${code ?? signal}`;
+      if (!total || bad)
+        reject(new Error(`${url}: ${bad ? `${bad[1]} error answers` : ended}${out}`));
       else
         resolve({ total: Number(total[1]), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]) });
     });
