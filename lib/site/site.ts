@@ -445,14 +445,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // Apache's default handler delivers a file for GET, HEAD and POST alike (recorded); OPTIONS,
     // 405 and 501 as site/methods.ts says
     if (!isDeliveryMethod(method)) {
-      const contentType = fileContentType(config, filename, acc.contentType);
-      const trace = config.traceEnable !== false;
-      answerOtherMethod(
-        req,
-        res,
-        { contentType, trace, vary: acc.vary, status: acc.redirectStatus },
-        (status) => this.sendError(req, res, next, status, r),
-      );
+      this.answerMethod(req, res, next, r, fileContentType(config, filename, acc.contentType));
       return;
     }
     this.deliver(req, res, next, r, stat, settings);
@@ -518,6 +511,27 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
   }
 
   /**
+   * Core's answer to a method other than GET/POST (site/methods.ts): OPTIONS, TRACE, 405 or 501,
+   * with the Vary the rules added and a status a redirect rule left (case 333).
+   */
+  private answerMethod(
+    req: Req,
+    res: Res,
+    next: Next,
+    r: FileAnswer,
+    contentType: string | undefined,
+  ): void {
+    const { acc } = r;
+    const trace = this.ctx.config.traceEnable !== false;
+    answerOtherMethod(
+      req,
+      res,
+      { contentType, trace, vary: acc.vary, status: acc.redirectStatus },
+      (status) => this.sendError(req, res, next, status, r),
+    );
+  }
+
+  /**
    * Nothing to deliver (missing, a directory, PATH_INFO refused): the app, 404 or the method's
    * answer.
    */
@@ -530,13 +544,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       const contentType = r.stat?.isDirectory()
         ? undefined
         : fileContentType(config, r.filename, acc.contentType);
-      const trace = config.traceEnable !== false;
-      answerOtherMethod(
-        req,
-        res,
-        { contentType, trace, vary: acc.vary, status: acc.redirectStatus },
-        (status) => this.sendError(req, res, next, status, r),
-      );
+      this.answerMethod(req, res, next, r, contentType);
       return;
     }
     if (fallthrough && acc.errorStatus === undefined) {
