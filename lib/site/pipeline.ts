@@ -840,9 +840,11 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   // names match Debian's <FilesMatch>, so walk apart
   const ifs = heldIfs(m, mapped, cfg);
   if (acc.scope) acc.scope.ifs = ifs;
-  const own = { config: cfg, fileName: walkFileName(filename), ifs };
-  if (m.parentWalk && !htFileDenied(filename) && sameWalk(m.site.serverRules, m.parentWalk, own))
-    return undefined;
+  if (m.parentWalk && !htFileDenied(filename)) {
+    // the request's own walk, built only when there is one to compare with (most have none)
+    const own = { config: cfg, fileName: walkFileName(filename), ifs };
+    if (sameWalk(m.site.serverRules, m.parentWalk, own)) return undefined;
+  }
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
   const request = { uri, args, vary: acc.vary };
