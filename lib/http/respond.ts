@@ -344,6 +344,19 @@ export function sendStatus(
   );
 }
 
+/**
+ * Apache's page for a status answered in an ErrorDocument's own request: ap_die_r made that
+ * request a GET, and the page names its method (a 405 says GET after a POST; case 344).
+ */
+export function sendStatusOfGet(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  notes?: string,
+): void {
+  send(req, res, status, errorPage(status, cannedMessage(status, 'GET', undefined, notes)));
+}
+
 /** An `ErrorDocument code "text"` answer: the text (a byte string) as Apache's page type. */
 export function sendErrorText(
   req: IncomingMessage,

@@ -11,7 +11,7 @@ import { renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { requestView } from '../http/request-view.js';
 import type { RequestView } from '../engine/request.js';
-import { sendErrorText, sendRedirect, sendStatus } from '../http/respond.js';
+import { sendErrorText, sendRedirect, sendStatus, sendStatusOfGet } from '../http/respond.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { firstRequestHeaders } from './headers.js';
 
@@ -63,7 +63,10 @@ export function sendErrorDocument(
 ): void {
   if (answeredRecursive(req, res, r, hooks)) return;
   const firstStatus = r.acc.errorStatus;
-  if (firstStatus !== undefined) {
+  // a status mod_rewrite answers in the ErrorDocument's own request is a new error, not a recursive
+  // one: hook_fixup sets r->status back to 200 before returning it, so ap_die_r finds no status
+  // being answered (recorded, case 344)
+  if (firstStatus !== undefined && !resetsStatus(r)) {
     // Apache answers from the first request (its filename, environment and Header lines)
     const first = r.acc.errorOf;
     if (first !== undefined) {
@@ -74,8 +77,10 @@ export function sendErrorDocument(
     return;
   }
   const doc = r.acc.errorDocument?.(status);
-  if (!doc || doc.type === 'default') sendStatus(req, res, status, undefined, notes);
-  else if (doc.type === 'text') sendErrorText(req, res, status, doc.text);
+  if (!doc || doc.type === 'default') {
+    if (firstStatus !== undefined) sendStatusOfGet(req, res, status, notes);
+    else sendStatus(req, res, status, undefined, notes);
+  } else if (doc.type === 'text') sendErrorText(req, res, status, doc.text);
   else if (doc.type === 'external') sendRedirect(req, res, 302, doc.url);
   else if (exceedsRedirectLimit(r.acc.internalRedirects + 1)) {
     // the redirect to the document is one more: past LimitInternalRecursion,
