@@ -180,6 +180,8 @@ type Pass =
   | {
       readonly type: 'internal';
       readonly url: string;
+      /** r->uri when the rule rewrote: the requested path, or what a server [PT] passed on. */
+      readonly uri: string;
       readonly acc: Collected;
       readonly filename: string;
       readonly stat: Stats | undefined;
@@ -307,10 +309,16 @@ function afterRound(
   round: number,
   { site, input, at, budget }: Rounds,
 ): SiteResult | undefined | Promise<SiteResult | undefined> {
-  if (p.type === 'internal') return followInternalRedirect(site, input, p, at, round);
+  // mod_dir and the internal redirect see r->uri as the pass left it: a server-context [PT]
+  // rule's URL-path (hook_uri2file sets r->uri; recorded, case 345)
+  if (p.type === 'internal') {
+    at.uri = p.uri;
+    return followInternalRedirect(site, input, p, at, round);
+  }
   if (p.type !== 'file') return p;
   // mod_dir (fixup, after mod_rewrite's): only for a directory without PATH_INFO
   if (!p.stat?.isDirectory() || p.pathInfo) return p;
+  at.uri = p.uri;
   return directoryFixup(site, input, p, at, round, budget);
 }
 
@@ -647,8 +655,8 @@ interface Mapping {
   readonly site: SiteConfig;
   readonly base: EvaluateInput;
   readonly acc: Collected;
-  /** r->uri: the URL-path the pass started with. */
-  readonly uri: string;
+  /** r->uri: the URL-path the pass started with, or the one a [PT] rule passed through. */
+  uri: string;
   /** r->args, as the server-context rules left it. */
   args: string | null;
   /** The URL-path translate_name maps (the server rules' rewrite of `uri`). */
@@ -694,6 +702,9 @@ function serverOutcome(m: Mapping, ev: Evaluation): SiteResult | undefined {
   if (o.type === 'rewrite') {
     m.path = o.path;
     m.args = o.args;
+    // [PT]: hook_uri2file sets r->uri to the rewritten URL-path before it declines, so the later
+    // phases (the .htaccess rules' REQUEST_URI, mod_dir) see it (recorded, case 345)
+    if (o.passThrough) m.uri = o.path;
   }
   if (o.type === 'file') {
     m.args = o.args;
@@ -904,7 +915,7 @@ function directoryFixups(
   const result = evaluateDirectoryPass(rs, {
     view: base.view,
     server: base.server,
-    uri: base.uri,
+    uri: m.uri,
     args: m.args,
     fs: walkedFs(mapped),
     env: acc.env,
@@ -992,7 +1003,8 @@ function afterDirectory(
   if (r.type === 'internal') {
     const { filename, stat, pathInfo, symlink } = mapped;
     const url = r.url;
-    return { type: 'internal', url, args: r.args, acc, filename, stat, pathInfo, symlink };
+    const uri = m.uri;
+    return { type: 'internal', url, uri, args: r.args, acc, filename, stat, pathInfo, symlink };
   }
   const o = r.outcome;
   if (o.type === 'proxy')
