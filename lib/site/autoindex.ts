@@ -51,12 +51,12 @@ export interface ListingRequest {
   readonly headOnly: boolean;
   /**
    * The entry's sub-request: undefined when it is not listed (refused by access rules, failed in
-   * its rewrite rules), else the type its rules forced.
+   * its rewrite rules), else the type its rules forced and its r->filename if they rewrote it.
    */
   readonly lookup: (
     filename: string,
     isDirectory: boolean,
-  ) => Promise<{ readonly forcedType?: string } | undefined>;
+  ) => Promise<{ readonly forcedType?: string; readonly filename?: string } | undefined>;
   /** mod_mime's type (without parameters; `forced`: [T=]'s) and encoding of a file. */
   readonly typeOf: (filename: string, forced?: string) => { type?: string; encoding?: string };
   /** HeaderName/ReadmeName: the sub-request for a URL relative to the directory. */
@@ -294,21 +294,23 @@ async function entryFor(
   const base = { name: isDir ? `${name}/` : name, isDir: first };
   const lm = detailed ? st.mtimeMs : v.key === 'M' ? 0 : -1;
   if (!detailed) return { ...base, size: -1, lm };
+  // find_item matches the sub-request's r->filename: `redirect:/url` once a rule rewrote it
+  const named = found.filename ?? full;
   if (isDir)
     return {
       ...base,
       size: -1,
       lm,
-      icon: findItem('icon', full, true) ?? findItem('icon', '^^DIRECTORY^^', true),
-      alt: findItem('alt', full, true) ?? findItem('alt', '^^DIRECTORY^^', true) ?? 'DIR',
+      icon: findItem('icon', named, true) ?? findItem('icon', '^^DIRECTORY^^', true),
+      alt: findItem('alt', named, true) ?? findItem('alt', '^^DIRECTORY^^', true) ?? 'DIR',
     };
   const { type, encoding } = req.typeOf(full, found.forcedType);
   return {
     ...base,
     size: st.size,
     lm,
-    icon: findItem('icon', full, false, type, encoding),
-    alt: findItem('alt', full, false, type, encoding),
+    icon: findItem('icon', named, false, type, encoding),
+    alt: findItem('alt', named, false, type, encoding),
   };
 }
 

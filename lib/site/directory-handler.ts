@@ -221,9 +221,13 @@ function lastSegment(filename: string): string {
   return bare.slice(bare.lastIndexOf('/') + 1);
 }
 
-/** What an entry's sub-request leaves for its line: the type a [T=] forced. */
+/**
+ * What an entry's sub-request leaves for its line: the type a [T=] forced, and r->filename when
+ * a rule rewrote it (`redirect:` and the URL-path, hook_fixup's internal redirect).
+ */
 interface EntryFound {
   readonly forcedType?: string;
+  readonly filename?: string;
 }
 
 /**
@@ -275,7 +279,13 @@ async function entryRules(
   for (const c of evaluation.effects.cookies) if (!hasCookieNamed(cookies, c)) cookies.push(c);
   const failed =
     result.type !== 'internal' && result.outcome.type === 'status' && result.outcome.status >= 400;
-  return failed ? undefined : { forcedType: evaluation.effects.contentType };
+  if (failed) return undefined;
+  const forcedType = evaluation.effects.contentType;
+  if (result.type !== 'internal') return { forcedType };
+  // the query went to r->args: AddIcon's name patterns see `redirect:/index.php` (case 346)
+  const { url, args } = result;
+  const path = args === null ? url : url.slice(0, url.length - args.length - 1);
+  return { forcedType, filename: `redirect:${path}` };
 }
 
 /** Whether `cookies` already set the name `cookie` sets ([CO] sets a name once per request). */
