@@ -128,9 +128,9 @@ function rewriteBlock(r, dir) {
   const n = 1 + r.int(3);
   for (let i = 0; i < n; i++) {
     const conds = r.int(3);
-    for (let c = 0; c < conds; c++) lines.push(`RewriteCond ${r.pick(CONDS)}`);
-    const [pattern, subst] = r.pick(RULES);
-    const flags = r.chance(0.85) ? ` [${r.pick(FLAG_SETS)}]` : '';
+    for (let c = 0; c < conds; c++) lines.push(`RewriteCond ${r.pick(r.pools.conds)}`);
+    const [pattern, subst] = r.pick(r.pools.rules);
+    const flags = r.chance(0.85) ? ` [${r.pick(r.pools.flags)}]` : '';
     lines.push(`RewriteRule ${pattern} ${subst}${flags}`);
   }
   return lines;
@@ -269,6 +269,7 @@ function htaccessFor(r, dir) {
     envBlock,
     accessBlock,
     coreBlock,
+    ...r.pools.families,
   ];
   const n = 1 + r.int(4);
   const lines = [];
@@ -345,10 +346,228 @@ const QUERIES = ['', '', '', '?x=1', '?id=42', '?debug=1', '?deny=1', '?a=b&c=d'
 const METHODS = ['GET', 'GET', 'GET', 'GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'DELETE'];
 const HOSTS = ['www.example.com', 'www.example.com', 'example.com', 'EXAMPLE.com', 'localhost'];
 
+/**
+ * Seeds from IDIOM_SEEDS on also draw from the idioms of real projects' stock `.htaccess` files
+ * (front controllers, Symfony's BASE computation, Authorization pass-through, canonical host and
+ * HTTPS redirects, hidden-file and exploit blocks, extension hiding, maintenance 503, hotlinking)
+ * with the requests that reach them. Seeds below it are generated exactly as before.
+ */
+const IDIOM_SEEDS = 100000;
+
+const IDIOM_RULES = [
+  ['^(.*)/$', '/$1'],
+  ['^index\\.php$', '-'],
+  ['.', '/index.php'],
+  ['^', '%{ENV:BASE}/index.php'],
+  ['.*', '-'],
+  ['^(.*)$', '$1.php'],
+  ['"(^|/)\\."', '-'],
+  ['^/?$', '/index.php'],
+  ['^index\\.php(?:/(.*)|$)', '%{ENV:BASE}/$1'],
+  ['^(.+)\\.(\\d+)\\.(css|js)$', '$1.$3'],
+  ['^assets/(.*)$', 'sub/$1'],
+];
+const IDIOM_CONDS = [
+  '%{REQUEST_FILENAME}.php -f',
+  '%{REQUEST_FILENAME} -s',
+  '%{REQUEST_FILENAME} !-l',
+  '%{REQUEST_URI}::$0 ^(/.+)/(.*)::\\2$',
+  '%{REQUEST_URI}::$1 ^(.*?/)(.*)::\\2$',
+  '%{HTTP:Authorization} .',
+  '%{ENV:REDIRECT_STATUS} =""',
+  '%{ENV:REDIRECT_STATUS} ^$',
+  '%{HTTPS} !=on',
+  '%{HTTP:X-Forwarded-Proto} !https',
+  '%{SERVER_PORT} ^80$',
+  '%{REQUEST_URI} !=/favicon.ico',
+  '%{REQUEST_URI} !(\\.css|\\.js|\\.png)$ [NC]',
+  '%{QUERY_STRING} base64_encode[^(]*\\([^)]*\\) [OR]',
+  '%{QUERY_STRING} (<|%3C)([^s]*s)+cript.*(>|%3E) [NC]',
+  '%{HTTP_REFERER} !^$',
+  '%{HTTP_REFERER} !^https?://(www\\.)?example\\.com/ [NC]',
+  '%{REQUEST_URI} (.+)/$',
+  '%{HTTP_HOST} ^www\\.(.+)$ [NC]',
+];
+const IDIOM_FLAGS = [
+  'E=HTTP_AUTHORIZATION:%{HTTP:Authorization}',
+  'E=BASE:%1',
+  'L,R=301',
+  'R=301,L,NE',
+  'F,NC',
+  'NC,L',
+  'L,QSA',
+  'R=503,L',
+];
+
+/** Whole blocks as projects ship them (each a family of its own). */
+function idiomBlock(r) {
+  return r.pick([
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{REQUEST_FILENAME} !-d',
+      'RewriteCond %{REQUEST_FILENAME}.php -f',
+      'RewriteRule ^(.*)$ $1.php [L]',
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{HTTP:Authorization} .',
+      'RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]',
+      'RewriteCond %{REQUEST_FILENAME} !-d',
+      'RewriteCond %{REQUEST_URI} (.+)/$',
+      'RewriteRule ^ %1 [L,R=301]',
+      'RewriteCond %{REQUEST_FILENAME} !-d',
+      'RewriteCond %{REQUEST_FILENAME} !-f',
+      'RewriteRule ^ index.php [L]',
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{REQUEST_URI}::$0 ^(/.+)/(.*)::\\2$',
+      'RewriteRule .* - [E=BASE:%1]',
+      'RewriteCond %{HTTP:Authorization} .+',
+      'RewriteRule ^ - [E=HTTP_AUTHORIZATION:%0]',
+      'RewriteCond %{ENV:REDIRECT_STATUS} =""',
+      'RewriteRule ^index\\.php(?:/(.*)|$) %{ENV:BASE}/$1 [R=301,L]',
+      'RewriteCond %{REQUEST_FILENAME} !-f',
+      'RewriteRule ^ %{ENV:BASE}/index.php [L]',
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]',
+      `RewriteBase ${r.pick(['/', '/sub/'])}`,
+      'RewriteRule ^index\\.php$ - [L]',
+      'RewriteCond %{REQUEST_FILENAME} !-f',
+      'RewriteCond %{REQUEST_FILENAME} !-d',
+      `RewriteRule . ${r.pick(['/index.php', 'index.php', '/sub/index.html'])} [L]`,
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{HTTPS} !=on',
+      'RewriteCond %{HTTP:X-Forwarded-Proto} !https',
+      'RewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]',
+    ],
+    () => [
+      'RewriteEngine On',
+      ...r.pick([
+        ['RewriteCond %{HTTP_HOST} !^www\\. [NC]', 'RewriteCond %{HTTP_HOST} !^localhost$'],
+        ['RewriteCond %{HTTP_HOST} ^example\\.com$ [NC]'],
+      ]),
+      'RewriteRule ^ http://www.%{HTTP_HOST}%{REQUEST_URI} [R=301,L]',
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{HTTP_HOST} ^www\\.(.+)$ [NC]',
+      'RewriteRule ^ http://%1%{REQUEST_URI} [R=301,L]',
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{SCRIPT_FILENAME} -d [OR]',
+      'RewriteCond %{SCRIPT_FILENAME} -f',
+      'RewriteRule "(^|/)\\." - [F]',
+    ],
+    () => ['RewriteEngine On', 'RewriteRule "/\\.|^\\.(?!well-known/)" - [F]'],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{QUERY_STRING} base64_encode[^(]*\\([^)]*\\) [OR]',
+      'RewriteCond %{QUERY_STRING} (<|%3C)([^s]*s)+cript.*(>|%3E) [NC,OR]',
+      'RewriteCond %{QUERY_STRING} GLOBALS(=|\\[|\\%[0-9A-Z]{0,2}) [OR]',
+      'RewriteCond %{QUERY_STRING} _REQUEST(=|\\[|\\%[0-9A-Z]{0,2})',
+      'RewriteRule .* index.php [F]',
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{DOCUMENT_ROOT}/maintenance.html -f',
+      'RewriteCond %{REQUEST_URI} !/maintenance.html',
+      'RewriteRule ^ - [R=503,L]',
+      'ErrorDocument 503 /maintenance.html',
+    ],
+    () => [
+      'RewriteEngine On',
+      'RewriteCond %{HTTP_REFERER} !^$',
+      'RewriteCond %{HTTP_REFERER} !^https?://(www\\.)?example\\.com/ [NC]',
+      'RewriteRule \\.(jpe?g|png|gif)$ - [F,NC]',
+    ],
+    () => ['<IfModule mod_negotiation.c>', '  Options -MultiViews', '</IfModule>'],
+    () => [
+      `Options ${r.pick(['-MultiViews -Indexes', '+FollowSymLinks', '+SymLinksIfOwnerMatch'])}`,
+    ],
+    () => ['DirectoryIndex index.php index.html', 'ErrorDocument 404 /index.php'],
+    () => ['FileETag None', '<IfModule mod_headers.c>', '  Header unset ETag', '</IfModule>'],
+    () => ['ServerSignature Off', 'AddDefaultCharset utf-8'],
+    () => [
+      '<IfModule mod_headers.c>',
+      '  Header always set X-Content-Type-Options "nosniff"',
+      '  <FilesMatch "\\.(css|js|png)$">',
+      '    Header set Cache-Control "max-age=3600, public"',
+      '  </FilesMatch>',
+      '</IfModule>',
+    ],
+    () => [
+      '<FilesMatch "\\.(bak|config|sql|ini|log|sh|inc|swp|dist|md)$|^(\\.(?!well-known).*|composer\\.(json|lock))$">',
+      '  Require all denied',
+      '</FilesMatch>',
+    ],
+    () => ['RewriteEngine On', 'RewriteOptions inherit'],
+    () => ['AddType application/font-woff2 .woff2', 'AddType text/plain .md'],
+  ])();
+}
+
+const POOLS_V1 = {
+  rules: RULES,
+  conds: CONDS,
+  flags: FLAG_SETS,
+  families: [],
+  tree: [],
+  targets: TARGETS,
+  queries: QUERIES,
+  headers: undefined,
+};
+
+const POOLS_IDIOMS = {
+  rules: [...RULES, ...IDIOM_RULES],
+  conds: [...CONDS, ...IDIOM_CONDS],
+  flags: [...FLAG_SETS, ...IDIOM_FLAGS],
+  families: [idiomBlock, idiomBlock, idiomBlock],
+  tree: [
+    'about.php',
+    'blog/index.php',
+    'assets/app.css',
+    'assets/logo.png',
+    'maintenance.html',
+    'composer.json',
+    '.well-known/acme-challenge/tok',
+    'sub/style.12.css',
+  ],
+  targets: [
+    ...TARGETS,
+    '/about',
+    '/about/',
+    '/about.php',
+    '/blog/',
+    '/blog/post/1',
+    '/index.php',
+    '/index.php/x/y',
+    '/assets/app.css',
+    '/assets/logo.png',
+    '/sub/style.12.css',
+    '/composer.json',
+    '/.well-known/acme-challenge/tok',
+    '/favicon.ico',
+    '/wp-login.php',
+    '/maintenance.html',
+  ],
+  queries: [...QUERIES, '?base64_encode(x)', '?q=%3Cscript%3E', '?GLOBALS=1', '?p=1&page=2'],
+  headers(r, headers) {
+    if (r.chance(0.2)) headers.Authorization = 'Bearer abc';
+    if (r.chance(0.15)) headers['X-Forwarded-Proto'] = 'https';
+    if (r.chance(0.15))
+      headers.Referer = r.pick(['http://example.com/page', 'http://evil.example.net/']);
+  },
+};
+
 function requestsFor(r, n) {
   const out = [];
   for (let i = 0; i < n; i++) {
-    const req = { target: r.pick(TARGETS) + r.pick(QUERIES) };
+    const req = { target: r.pick(r.pools.targets) + r.pick(r.pools.queries) };
     const method = r.pick(METHODS);
     if (method !== 'GET') req.method = method;
     const host = r.pick(HOSTS);
@@ -356,6 +575,7 @@ function requestsFor(r, n) {
     const headers = {};
     if (r.chance(0.2)) headers['User-Agent'] = r.pick(['Googlebot/2.1', 'curl/8.0']);
     if (r.chance(0.15)) headers['X-Debug'] = '1';
+    if (r.pools.headers) r.pools.headers(r, headers);
     if (Object.keys(headers).length) req.headers = headers;
     if (method === 'POST' || method === 'PUT') req.body = 'x=1';
     out.push(req);
@@ -366,8 +586,9 @@ function requestsFor(r, n) {
 /** One case: `files` (including each `.htaccess`), optional `serverConfig`, `requests`. */
 export function generateCase(seed, requestCount = 12) {
   const r = prng(seed * 2654435761);
+  r.pools = seed >= IDIOM_SEEDS ? POOLS_IDIOMS : POOLS_V1;
   const files = {};
-  for (const name of TREE) files[name] = `FILE ${name}\n`;
+  for (const name of [...TREE, ...r.pools.tree]) files[name] = `FILE ${name}\n`;
   files['.htaccess'] = htaccessFor(r, '/');
   if (r.chance(0.5)) files['sub/.htaccess'] = htaccessFor(r, '/sub/');
   if (r.chance(0.2)) files['sub/deep/.htaccess'] = htaccessFor(r, '/sub/deep/');
