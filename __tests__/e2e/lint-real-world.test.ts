@@ -24,6 +24,7 @@ const EXPECTED = new Map<string, string[]>([
   ['joomla', ['MR304@146', 'MR304@152']],
   ['kirby', ['MR002@50']],
   ['phpbb', ['MR304@29']],
+  ['pimcore', ['MR002@127']],
   ['roundcube', ['MR002@9']],
   ['slim', ['MR304@28']],
   ['typo3', ['MR002@48']],
