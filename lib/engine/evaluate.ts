@@ -23,7 +23,7 @@ import {
 } from './directory.js';
 import { exceedsRedirectLimit } from './internal-redirect.js';
 import { PASS, type Evaluation, type Outcome } from './outcome.js';
-import { parseTarget } from './request.js';
+import { parseRedirectTarget } from './request.js';
 import { localOutcome } from './results.js';
 import { serverPass } from './server.js';
 import { append, NONE, type EvalContext, type RequestState } from './state.js';
@@ -142,7 +142,7 @@ function directoryRounds(
       return finish(ctx, result.outcome, round);
     }
     if (exceedsRedirectLimit(round + 1)) return finish(ctx, recursionLimit(ctx), round);
-    const parsed = parseTarget(result.url);
+    const parsed = parseRedirectTarget(result.url);
     if (parsed.type === 'refused')
       return finish(ctx, { type: 'status', status: parsed.status, cause: 'bad-request' }, round);
     carried.vary = [...ctx.responseVary];

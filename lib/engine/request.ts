@@ -152,6 +152,17 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 const NEEDS_NORMALISING = /%|\/\.|\/\//;
 
 /**
+ * ap_parse_uri on the URL of an internal redirect (internal_internal_redirect): apr_uri_parse
+ * takes everything from the first `#` as the fragment, so the new request's path ends there and a
+ * query after it is lost; only the request line refuses a fragment (ap_parse_request_line, 400).
+ * Pimcore's `/var/assets%{REQUEST_URI} [PT]` for /a%23b.jpg goes on as /var/assets/a (case 358).
+ */
+export function parseRedirectTarget(url: string): ParsedTarget {
+  const hash = url.indexOf('#');
+  return parseTarget(hash < 0 ? url : url.slice(0, hash));
+}
+
+/**
  * ap_normalize_path (decode %-escaped unreserved characters, merge slashes, resolve `.` and `..`;
  * going above the root is a 400) followed by ap_unescape_url (bad `%` → 400, `%2F`/`%00` → 404).
  */

@@ -19,7 +19,13 @@ import { ifChainsOf, sameWalk, walkFileName, type WalkIdentity } from './walk-id
 import { escapeUri } from '../common/escape.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RewriteInfo } from '../http/types.js';
-import { constructUrl, parseTarget, type RequestView, type ServerInfo } from '../engine/request.js';
+import {
+  constructUrl,
+  parseRedirectTarget,
+  parseTarget,
+  type RequestView,
+  type ServerInfo,
+} from '../engine/request.js';
 import {
   evaluateDirectoryPass,
   evaluateServer,
@@ -355,7 +361,7 @@ function followInternalRedirect(
   round: number,
 ): SiteResult | undefined {
   const { uri, args, acc } = at;
-  const next = parseTarget(p.url);
+  const next = parseRedirectTarget(p.url);
   // mod_dir's fixup runs after mod_rewrite's: a directory URL without its slash is redirected
   // even though a per-directory rule rewrote it (finfo is still the directory), with the query
   // the rule left in r->args (splitout_queryargs already ran: `index.php?q=$1` gives ?q=…)

@@ -244,6 +244,10 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     'mod_log_config.c',
     { symbol: 'log_config_module', directives: ['CustomLog', 'TransferLog', 'LogFormat'] },
   ],
+  // loaded in Debian's Apache (mods-enabled/status.load): <IfModule mod_status.c> is true (case
+  // 357, Pimcore's server-status exemption). No command table (mod_status.c; ExtendedStatus is
+  // core's, server config only); its server-status handler is not emulated
+  ['mod_status.c', { symbol: 'status_module', directives: [] }],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
   ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
   ['mod_proxy_http.c', { symbol: 'proxy_http_module', directives: [] }],

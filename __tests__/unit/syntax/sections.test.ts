@@ -66,6 +66,9 @@ describe('<IfModule>: true exactly for the emulated modules, by source name or s
     ['deflate_module', true],
     ['mod_filter.c', true],
     ['mod_brotli.c', false],
+    // loaded in Debian's Apache, its handler not emulated (case 357)
+    ['mod_status.c', true],
+    ['status_module', true],
     ['mod_headers.c', true],
     ['headers_module', true],
     ['mod_expires.c', true],
