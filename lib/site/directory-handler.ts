@@ -303,6 +303,9 @@ async function include(d: DirectoryRequest, target: string): Promise<Included | 
     target: escapeUri(path) + (q < 0 ? '' : target.slice(q)),
   });
   if (r.type !== 'file' || r.pathInfo || !r.stat?.isFile()) return undefined;
+  // emit_head checks the sub-request's own walk (rr->finfo): a missing header file a rule
+  // rewrites elsewhere is not included (case 347)
+  if (r.acc.firstMapped !== undefined && !r.acc.firstMapped?.isFile()) return undefined;
   const uri = d.uri.replace(/\/?$/, '/') + lastSegment(r.filename);
   if (!admitted(d, r.filename, false, uri)) return undefined;
   let body: string;

@@ -123,6 +123,11 @@ export interface Collected {
     /** What the configuration's `<If>` chains gave (site/walk-identity.ts ifChainsOf). */
     ifs?: readonly boolean[];
   };
+  /**
+   * What the request's own walk found before its first internal redirect (null: nothing):
+   * mod_autoindex includes a HeaderName only if that is a regular file (rr->finfo; case 347).
+   */
+  firstMapped?: Stats | null;
   /** A FallbackResource sub-request was taken over (ap_internal_fast_redirect): the URL changed. */
   fastRedirected?: boolean;
   /**
@@ -378,6 +383,7 @@ function followInternalRedirect(
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   at.prevWalk = scopeWalk(acc);
+  if (acc.firstMapped === undefined) acc.firstMapped = p.stat ?? null;
   redirectInternally(acc, uri, args);
   input.trace?.(`internal redirect to ${p.url}`);
   at.uri = next.uri;
@@ -519,6 +525,7 @@ function takeIndex(
   const next = parseTarget(taken.url);
   if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   at.prevWalk = scopeWalk(acc);
+  if (acc.firstMapped === undefined) acc.firstMapped = p.stat ?? null;
   redirectInternally(acc, uri, args);
   at.uri = next.uri;
   at.args = next.args;
