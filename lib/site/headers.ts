@@ -79,15 +79,18 @@ export interface HeaderRequest {
 export function headerScope(site: SiteConfig, acc: Collected): HeaderScope | undefined {
   const scope = acc.scope;
   // the walk's own lookup for this file when it made one (the same arguments, made just before)
-  const rs =
+  const config =
     scope?.config !== undefined
-      ? scope.config.ruleSet
+      ? scope.config
       : scope &&
           site.store &&
           (site.store.walksOutsideRoot ||
             underRoot(scope.directory ? scope.filename : dirname(scope.filename), site.root))
-        ? site.store.configForPath(scope.filename, scope.directory, scope.uri).ruleSet
+        ? site.store.configForPath(scope.filename, scope.directory, scope.uri)
         : undefined;
+  // an .htaccess that failed to parse: ap_directory_walk returned before it set
+  // r->per_dir_config, so no .htaccess file's Header lines act on the 500 (case 348)
+  const rs = config?.failure ? undefined : config?.ruleSet;
   const name = scope ? fileNameOf(scope.filename) : undefined;
   const key: object = rs ?? site.serverRules ?? site;
   let byName = scopeCache.get(key);
