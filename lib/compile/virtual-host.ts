@@ -21,6 +21,8 @@ import type { Directive } from '../syntax/ast.js';
 export interface ServerSettings {
   /** `ServerName` without scheme and port (lower case). */
   readonly serverName?: string;
+  /** The port `ServerName` names (core.c set_server_name sets the server's s->port). */
+  readonly serverPort?: number;
   /** `ServerAlias` names without wildcards (lower case). */
   readonly aliases?: readonly string[];
   /** `ServerAlias` names with `*`/`?` (lower case), matched like ap_strcasecmp_match. */
@@ -58,13 +60,17 @@ export function serverSettings(
   );
   if (!settings.length) return undefined;
   let serverName: string | undefined;
+  let serverPort: number | undefined;
   let documentRoot: string | undefined;
   let useCanonicalName: boolean | undefined;
   const aliases: string[] = [];
   const wildAliases: string[] = [];
   for (const d of settings) {
     const value = d.args[0]!;
-    if (d.name === 'ServerName') serverName = hostOfServerName(value);
+    if (d.name === 'ServerName') {
+      serverName = hostOfServerName(value);
+      serverPort = portOfServerName(value);
+    }
     // core.c set_document_root: relative to the ServerRoot (here: the config file's folder)
     else if (d.name === 'DocumentRoot') documentRoot = resolve(serverRoot, value);
     else if (d.name === 'UseCanonicalName') useCanonicalName = value.toLowerCase() !== 'off';
@@ -76,11 +82,26 @@ export function serverSettings(
   }
   return {
     ...(serverName !== undefined && { serverName }),
+    ...(serverPort !== undefined && { serverPort }),
     ...(aliases.length && { aliases }),
     ...(wildAliases.length && { wildAliases }),
     ...(documentRoot !== undefined && { documentRoot }),
     ...(useCanonicalName !== undefined && { useCanonicalName }),
   };
+}
+
+/**
+ * A `serverName` option written as Apache's ServerName (`host[:port]`): its host, and its port
+ * (s->port, which self-reduction compares: case 349) when it names one.
+ */
+export function splitServerName(value: string | undefined): {
+  serverName?: string;
+  serverPort?: number;
+} {
+  if (value === undefined) return {};
+  const m = /^(.+?):(\d+)$/.exec(value);
+  if (!m) return { serverName: value };
+  return { serverName: m[1]!, serverPort: Number(m[2]) };
 }
 
 /** core.c server_hostname_port: `[scheme://]host[:port]` → the host (lower case, no brackets). */
@@ -89,6 +110,12 @@ function hostOfServerName(value: string): string {
   const v6 = /^\[([^\]]*)\]/.exec(noScheme);
   if (v6) return v6[1]!.toLowerCase();
   return noScheme.replace(/:\d*$/, '').toLowerCase();
+}
+
+/** core.c server_hostname_port: the port of `[scheme://]host[:port]`, when it names one. */
+function portOfServerName(value: string): number | undefined {
+  const m = /:(\d+)$/.exec(value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, ''));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Every `<VirtualHost>` of a parse result, compiled and merged over `main`. */
@@ -100,10 +127,28 @@ export function compileVirtualHosts(
   if (!parsed.virtualHosts?.length) return main;
   const virtualHosts = parsed.virtualHosts.map((body) => ({
     addresses: body.section.addresses,
-    ruleSet: mergeVirtualHost(main, compileBody(body)),
+    ruleSet: withServerPort(
+      mergeVirtualHost(main, compileBody(body)),
+      body.section.addresses,
+      main.server?.serverPort,
+    ),
     pos: body.section.pos,
   }));
   return { ...main, virtualHosts };
+}
+
+/**
+ * A vhost's s->port: its own ServerName's port, else its first address's (vhost.c
+ * ap_parse_vhost_addrs), else the main server's (self-reduction compares it: case 349).
+ */
+function withServerPort(
+  ruleSet: RuleSet,
+  addresses: readonly VirtualHostAddress[],
+  mainPort: number | undefined,
+): RuleSet {
+  const port = ruleSet.server?.serverPort ?? (addresses[0]?.port || mainPort);
+  if (port === undefined || port === ruleSet.server?.serverPort) return ruleSet;
+  return { ...ruleSet, server: { ...ruleSet.server, serverPort: port } };
 }
 
 /**

@@ -125,18 +125,18 @@ export function reduceUri(ctx: EvalContext): void {
   const def = ctx.view.secure ? 443 : 80;
   const port = m[2] !== undefined ? atoi(m[2]) : def;
   const url = m[3] ?? '/';
-  // ap_matches_request_vhost: the configured ServerName/ServerAlias (not the Host header); without
-  // a configured name, the host the client asked for stands in for it
+  // ap_matches_request_vhost: the configured ServerName/ServerAlias (not the Host header) on the
+  // server's own port, s->port: ServerName's port or a <VirtualHost>'s, else 0 — so on a main
+  // server whose ServerName names no port, `http://name/` (port 80) is not this server and stays
+  // a redirect (recorded, case 349). Without a configured name, the host and port the client
+  // asked for stand in for them.
   const { name, port: ourPort } = requestHost(ctx.view, ctx.server);
   const hosts = ctx.server.serverName
     ? [ctx.server.serverName, ...(ctx.server.serverAliases ?? [])].map((h) => h.toLowerCase())
     : [name.toLowerCase()];
-  const portOk =
-    ctx.server.serverPort === undefined
-      ? ctx.server.serverName
-        ? true
-        : port === ourPort
-      : port === ctx.server.serverPort;
+  const portOk = ctx.server.serverName
+    ? port === (ctx.server.serverPort ?? 0)
+    : port === (ctx.server.serverPort ?? ourPort);
   if (!hosts.includes(m[1]!.toLowerCase()) || !portOk) return;
   // mounted (Express's baseUrl): only URLs under the mount are this site's; the local path is below
   // it

@@ -212,11 +212,8 @@ export function run(
   const context = chooseContext(source.context, source.file).context;
   const documentRoot =
     vhost?.ruleSet.server?.documentRoot ?? source.documentRoot ?? DEFAULT_DOCUMENT_ROOT;
-  const server: ServerInfo = {
-    documentRoot,
-    serverName: source.serverName ?? 'localhost',
-    serverPort: target.secure || request.secure ? 443 : 80,
-  };
+  // the main server, as rewrite() is: ServerName without a port (reduce_uri: case 349)
+  const server: ServerInfo = { documentRoot, serverName: source.serverName ?? 'localhost' };
   const view = requestView(request, target, server.serverName!);
   const events: TraceEvent[] = [];
   const parsed = parseTarget(view.target);

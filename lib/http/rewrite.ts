@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { chooseContext, inferenceNote, withImpliedEngine } from '../compile/entry.js';
 import { inheritRules } from '../compile/inherit.js';
+import { splitServerName } from '../compile/virtual-host.js';
 import { RewriteRuntimeError, statusErrorCode } from '../errors.js';
 import { checkMapTimeout, MapBudget } from '../engine/budget.js';
 import { UNTOUCHED, type EvaluateInput } from '../engine/context.js';
@@ -121,7 +122,7 @@ function resolveRewrite<Req extends IncomingMessage, Res extends ServerResponse>
     context,
     server: {
       documentRoot: resolve(options.root ?? process.cwd()),
-      serverName: options.serverName,
+      ...splitServerName(options.serverName),
       serverAliases: options.serverAliases,
       useCanonicalName: options.useCanonicalName,
       serverAdmin: options.serverAdmin,

@@ -8,6 +8,7 @@
 import { setRuleAllow } from './methods.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeUri } from '../common/escape.js';
+import { splitServerName } from '../compile/virtual-host.js';
 import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
@@ -129,7 +130,7 @@ function htaccessConfig<Req extends IncomingMessage, Res extends ServerResponse>
     root,
     store,
     allowedRoots: [root],
-    server: { documentRoot: root, serverName: options.serverName },
+    server: { documentRoot: root, ...splitServerName(options.serverName) },
     // mod_dir's 301 where a per-directory rule rewrote a slashless directory URL (Apache's fixup
     // order: mod_dir after mod_rewrite); other directory URLs are left to express.static & co
     directorySlash: 'after-rewrite',

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { statusErrorCode } from '../errors.js';
 import { inferenceNote, optionsError, withImpliedEngine } from '../compile/entry.js';
 import type { RuleSet } from '../compile/ruleset.js';
+import { splitServerName } from '../compile/virtual-host.js';
 import { bytesToUtf8 } from '../common/bytes.js';
 import { escapeUri } from '../common/escape.js';
 import { registeredHandler, setOwn } from '../engine/own.js';
@@ -310,6 +311,20 @@ function answeredByServer(req: IncomingMessage, res: ServerResponse): boolean {
 let lastValidHost: string | undefined;
 
 /** invalidHost(), answered from `lastValidHost` when the Host header is that string. */
+/**
+ * The server's name and port (s->port, which self-reduction compares): the option, written as
+ * Apache's ServerName (`host[:port]`), else the configuration's ServerName and port.
+ */
+function serverNameOf(
+  option: string | undefined,
+  serverRules: RuleSet | undefined,
+): { serverName?: string; serverPort?: number } {
+  const own = serverRules?.server;
+  const named = splitServerName(option ?? own?.serverName);
+  const serverPort = named.serverPort ?? own?.serverPort;
+  return { ...named, ...(serverPort !== undefined && { serverPort }) };
+}
+
 function refusedHost(headers: IncomingMessage['headers']): boolean {
   const host = headers.host;
   if (host !== undefined && host === lastValidHost) return false;
@@ -794,8 +809,9 @@ function siteConfigOf<Req extends IncomingMessage, Res extends ServerResponse>(
     allowedRoots: roots,
     server: {
       documentRoot: root,
-      // the option, else the config's own ServerName (core's, as in a <VirtualHost>)
-      serverName: options.serverName ?? serverRules?.server?.serverName,
+      // the option, else the config's own ServerName (core's, as in a <VirtualHost>), with the
+      // port it names (s->port: a <VirtualHost>'s address port when it names none)
+      ...serverNameOf(options.serverName, serverRules),
       serverAliases: options.serverAliases,
       // a <VirtualHost>'s UseCanonicalName (site/virtual-hosts.ts); Off otherwise
       useCanonicalName: serverRules?.server?.useCanonicalName,

@@ -53,7 +53,14 @@ describe('outcomes of a server-context pass', () => {
     ['RewriteRule ^/a$ /b [R]', '/a?x=%20y', 'redirect 302 http://www.example.com/b?x=%20y'], // unchanged query: as sent
     ['RewriteRule ^/a(.*)$ /b?q=$1 [R]', '/a%20x', 'redirect 302 http://www.example.com/b?q=%20x'],
     ['RewriteRule ^/a$ http://other.example/x [L]', '/a', 'redirect 302 http://other.example/x'],
-    ['RewriteRule ^/a$ http://www.example.com/x [L]', '/a', 'rewrite /x'], // reduced to this host
+    // reduce_uri: the host and the server's port; a ServerName without a port is port 0, so
+    // http://www.example.com/ (80) is not this server (case 349)
+    [
+      'RewriteRule ^/a$ http://www.example.com/x [L]',
+      '/a',
+      'redirect 302 http://www.example.com/x',
+    ],
+    ['RewriteRule ^/a$ http://WWW.example.com:0/x [L]', '/a', 'rewrite /x'],
     ['RewriteRule ^/a$ - [R=301]', '/a', 'pass'], // R with - does nothing
     ['RewriteRule ^/a$ /x [R=seeother]', '/a', 'redirect 303 http://www.example.com/x'],
     ['RewriteRule ^/a$ /x [R=bogus]', '/a', 'redirect 302 http://www.example.com/x'],

@@ -61,17 +61,21 @@ describe('a server config with vhosts, compiled', () => {
     return r.virtualHosts![0]!.ruleSet;
   };
 
+  // serverPort: s->port, the ServerName's port, else the first address's (*:80)
   test.each([
-    ['ServerName https://WWW.Example.test:443', { serverName: 'www.example.test' }],
-    ['ServerName [::1]:80', { serverName: '::1' }],
+    [
+      'ServerName https://WWW.Example.test:443',
+      { serverName: 'www.example.test', serverPort: 443 },
+    ],
+    ['ServerName [::1]:80', { serverName: '::1', serverPort: 80 }],
     [
       'ServerAlias a.test *.B.test x?.test',
-      { aliases: ['a.test'], wildAliases: ['*.b.test', 'x?.test'] },
+      { aliases: ['a.test'], wildAliases: ['*.b.test', 'x?.test'], serverPort: 80 },
     ],
-    ['DocumentRoot /srv/www/', { documentRoot: '/srv/www' }],
-    ['DocumentRoot "/srv//www/./x/.."', { documentRoot: '/srv/www' }],
-    ['UseCanonicalName On', { useCanonicalName: true }],
-    ['UseCanonicalName DNS', { useCanonicalName: true }],
+    ['DocumentRoot /srv/www/', { documentRoot: '/srv/www', serverPort: 80 }],
+    ['DocumentRoot "/srv//www/./x/.."', { documentRoot: '/srv/www', serverPort: 80 }],
+    ['UseCanonicalName On', { useCanonicalName: true, serverPort: 80 }],
+    ['UseCanonicalName DNS', { useCanonicalName: true, serverPort: 80 }],
   ])('%s', (line, want) => {
     expect(first(vhost(`  ${line}\n`)).server).toEqual(want);
   });
