@@ -51,7 +51,8 @@ interface Case {
   expectLoadError?: boolean;
 }
 
-const casesDir = join(__dirname, '../../conformance/cases');
+// CONFORMANCE_CASES: another folder of recorded cases (conformance/differential/rules.mjs)
+const casesDir = process.env.CONFORMANCE_CASES ?? join(__dirname, '../../conformance/cases');
 const files = readdirSync(casesDir)
   .filter((f) => f.endsWith('.json'))
   .sort();

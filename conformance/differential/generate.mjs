@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** mulberry32: a small seeded PRNG, enough for picking. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
