@@ -85,8 +85,10 @@ export function sendErrorDocument(
   else if (exceedsRedirectLimit(r.acc.internalRedirects + 1)) {
     // the redirect to the document is one more: past LimitInternalRecursion,
     // internal_internal_redirect dies with 500 on the same request, whose status ap_die_r has
-    // set already: Apache's 500 page, "Additionally, a <status> error..." (case 341)
-    sendStatus(req, res, 500, undefined, undefined, status);
+    // set already: "Additionally, a <status> error..." on the page of r_1st_err, found by walking
+    // r->prev while it has an error status: the first error's page from inside an ErrorDocument's
+    // chain (case 351), else this request's 500 (case 341)
+    sendStatus(req, res, firstErrorStatus(r) ?? 500, undefined, undefined, status);
   } else {
     const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
     resolveRequest(hooks.config, {
@@ -119,6 +121,16 @@ function answeredRecursive(
   const recursive = r.acc.redirectStatus ?? first.status;
   sendStatus(req, res, first.status, undefined, undefined, recursive);
   return true;
+}
+
+/**
+ * The status of the error an ErrorDocument chain started from (every request after it keeps an
+ * error status: ap_die_r sets it before each redirect); undefined outside such a chain.
+ */
+function firstErrorStatus(r: SiteResult): number | undefined {
+  let outer = r;
+  while (outer.acc.errorOf?.acc.errorStatus !== undefined) outer = outer.acc.errorOf;
+  return outer.acc.errorStatus;
 }
 
 /** A status mod_rewrite's hooks answer with r->status set back to 200 (their ACTION_STATUS). */
