@@ -317,6 +317,12 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
       case 'pass':
         return true;
       case 'rewrite':
+        // a [PT] result that is no URL-path (another server's URL) becomes r->uri, and core's
+        // translate_name answers 400 (ap_core_translate; recorded, case 352)
+        if (outcome.passThrough && !outcome.path.startsWith('/')) {
+          sendStatus(req, res, 400);
+          return false;
+        }
         return this.setUrl(outcome.url);
       case 'file':
         if (setup.options.file) {
