@@ -244,6 +244,18 @@ function otherMethodConditions(
   return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
 }
 
+/**
+ * http_protocol.c ap_condition_if_match: an If-Match whose first character is `*` is met whatever
+ * the file's ETag, even with FileETag None, and If-Unmodified-Since is still looked at (case 380).
+ * send fails `*` without an ETag, fails `*, "x"`, and skips If-Unmodified-Since after a met
+ * If-Match: it sees the request without the field.
+ */
+function withoutMetIfMatch(req: IncomingMessage): IncomingMessage {
+  if (!req.headers['if-match']?.startsWith('*')) return req;
+  const headers = { ...req.headers, 'if-match': undefined };
+  return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
+}
+
 export function serveFile(
   incoming: IncomingMessage,
   res: ServerResponse,
@@ -251,7 +263,8 @@ export function serveFile(
   options: ServeFileOptions,
 ): void {
   const getOrHead = incoming.method === 'GET' || incoming.method === 'HEAD';
-  const req = getOrHead ? incoming : otherMethodConditions(incoming, options.eTag);
+  const met = withoutMetIfMatch(incoming);
+  const req = getOrHead ? met : otherMethodConditions(met, options.eTag);
   if (!req) {
     setTypeFields(res, filename, options);
     answerPreconditionFailed(incoming, res);
