@@ -21,6 +21,7 @@ import { chainHolds, exprEnvironment } from './env.js';
 import type { Included } from './autoindex-page.js';
 import { renderListing } from './autoindex.js';
 import { answerOtherMethod } from './methods.js';
+import { deflatesType } from './mime.js';
 import { underRoot } from './paths.js';
 import { htFileDenied } from './phases.js';
 import type { DirectoryConfig } from './htaccess-store.js';
@@ -170,12 +171,19 @@ async function listing(
   res.statusCode = status;
   res.setHeader('Content-Type', result.contentType);
   // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
-  // several brigades, as negotiated even when it does not compress it (real-world corpus); not
-  // with another status: mod_filter's filter_harness drops itself then (case 334)
+  // several brigades, as negotiated even when it does not compress it (real-world corpus), unless
+  // the directory's own lines leave text/html out (case 381); not with another status:
+  // mod_filter's filter_harness drops itself then (case 334)
   appendVary(res, d.vary ?? []);
-  if (!headOnly && status === 200) appendVary(res, ['Accept-Encoding']);
+  if (!headOnly && status === 200 && listingDeflates(d)) appendVary(res, ['Accept-Encoding']);
   if (!headOnly) res.setHeader('Content-Length', body.length);
   res.end(headOnly ? undefined : body);
+}
+
+/** Whether mod_deflate takes on the directory's listing, a text/html response (case 381). */
+function listingDeflates(d: DirectoryRequest): boolean {
+  const inside = d.filename.replace(/\/?$/, '/.');
+  return deflatesType('text/html', fileSettingsFor(d.config, inside).mime);
 }
 
 /** A sub-request that passed the access phase: its configuration and facts (none: no store). */
