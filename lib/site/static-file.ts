@@ -4,6 +4,7 @@
  * extension (Apache sends none without a DefaultType), and none for a type mime-db lists from no
  * source (neither Apache's mime.types, IANA nor nginx): Apache does not know those.
  */
+import { readFile } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname } from 'node:path';
 import mimeDb from 'mime-db';
@@ -13,7 +14,7 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
-import { sendCompressed } from './deflate.js';
+import { gzipBytes, gzipETag, markCompressed, sendCompressed, singleByteRange } from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
 
 /**
@@ -192,6 +193,91 @@ function answersWhole(
   );
 }
 
+/**
+ * Whether a compressed answer takes the Range itself: one byte-range-spec, no condition but
+ * If-Range (the others, and several ranges, still go to send uncompressed).
+ */
+function answersOneRange(req: IncomingMessage, res: ServerResponse): boolean {
+  const h = req.headers;
+  return (
+    h.range !== undefined &&
+    !h.range.includes(',') &&
+    !res.headersSent &&
+    h['if-match'] === undefined &&
+    h['if-none-match'] === undefined &&
+    h['if-modified-since'] === undefined &&
+    h['if-unmodified-since'] === undefined
+  );
+}
+
+/**
+ * A Range on a response mod_deflate compresses: byterange_filter.c, a protocol filter after the
+ * content filters, cuts the gzip bytes, not the file's (206 with the compressed length in
+ * Content-Range; HEAD too), answers 416 for a start past their end, and sends them whole for a
+ * Range it ignores (case 382).
+ */
+function serveCompressedRange(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+  body: Buffer,
+): void {
+  const gzip = gzipBytes(body);
+  const lastModified = options.compress?.lastModified ?? '';
+  const eTag = typeof options.eTag === 'string' ? gzipETag(options.eTag) : undefined;
+  const range = ifRangeHolds(req.headers['if-range']?.toString(), eTag, lastModified)
+    ? singleByteRange(req.headers.range ?? '', gzip.length)
+    : 'ignored';
+  if (range === 'unsatisfiable') {
+    options.onError(416, new Error('range not satisfiable'));
+    return;
+  }
+  setTypeFields(res, filename, options);
+  setSendFields(res, options, lastModified);
+  markCompressed(res);
+  if (range === 'ignored') {
+    // the whole gzip body in one write: Apache too knows its length then (case 382)
+    res.end(req.method === 'HEAD' ? undefined : gzip);
+    return;
+  }
+  const [start, end] = range;
+  res.statusCode = 206;
+  res.setHeader('Content-Range', `bytes ${start}-${end}/${gzip.length}`);
+  res.setHeader('Content-Length', end - start + 1);
+  res.end(req.method === 'HEAD' ? undefined : gzip.subarray(start, end + 1));
+}
+
+/** The file's bytes: from memory when cached, else read (a 404 when that fails). */
+function withBody(filename: string, options: ServeFileOptions, use: (body: Buffer) => void): void {
+  const body = options.cached?.body;
+  if (body) {
+    use(body);
+    return;
+  }
+  readFile(filename, (err, read) => {
+    if (err) options.onError(404, err);
+    else use(read);
+  });
+}
+
+/**
+ * http_protocol.c ap_condition_if_range, which byterange_filter.c asks after mod_deflate: an
+ * entity tag must be the gzip ETag itself; a date must be Last-Modified's second, and that at
+ * least 60 seconds before the request (a weak match does not count). Else the Range is ignored.
+ */
+function ifRangeHolds(
+  ifRange: string | undefined,
+  eTag: string | undefined,
+  lastModified: string,
+): boolean {
+  if (ifRange === undefined) return true;
+  if (ifRange.startsWith('"')) return ifRange === eTag;
+  const mtime = Math.floor(Date.parse(lastModified) / 1000);
+  const rtime = Math.floor(Date.parse(ifRange) / 1000);
+  return rtime === mtime && Date.now() / 1000 >= mtime + 60;
+}
+
 /** The whole file from memory in one write: the same fields send would send, no stream. */
 function serveFromMemory(
   req: IncomingMessage,
@@ -271,6 +357,10 @@ export function serveFile(
     return;
   }
   dropFutureModifiedSince(req);
+  if (options.compress && answersOneRange(req, res)) {
+    withBody(filename, options, (body) => serveCompressedRange(req, res, filename, options, body));
+    return;
+  }
   if (options.compress && answersWhole(req, res, { ...options, eTag: options.eTag ?? false })) {
     setTypeFields(res, filename, options);
     setSendFields(res, options, options.compress.lastModified);
