@@ -56,6 +56,8 @@ export interface ServeFileOptions {
    * condition still goes to send uncompressed.
    */
   readonly compress?: { readonly lastModified: string };
+  /** The Last-Modified the file goes out with, for If-Range (ap_condition_if_range). */
+  readonly modified?: string;
   readonly onError: (status: number, err: Error) => void;
 }
 
@@ -266,7 +268,7 @@ function withBody(filename: string, options: ServeFileOptions, use: (body: Buffe
  * entity tag must be the gzip ETag itself; a date must be Last-Modified's second, and that at
  * least 60 seconds before the request (a weak match does not count). Else the Range is ignored.
  */
-function ifRangeHolds(
+export function ifRangeHolds(
   ifRange: string | undefined,
   eTag: string | undefined,
   lastModified: string,
@@ -276,6 +278,22 @@ function ifRangeHolds(
   const mtime = Math.floor(Date.parse(lastModified) / 1000);
   const rtime = Math.floor(Date.parse(ifRange) / 1000);
   return rtime === mtime && Date.now() / 1000 >= mtime + 60;
+}
+
+/**
+ * If-Range judged the way ap_condition_if_range does (ifRangeHolds) before send sees the request:
+ * the Range alone when it holds, neither field when it does not. send took any date not before
+ * Last-Modified and an ETag anywhere in the field (case 383). Left to send when the site did not
+ * decide the ETag and Last-Modified.
+ */
+function withJudgedIfRange(req: IncomingMessage, options: ServeFileOptions): IncomingMessage {
+  const ifRange = req.headers['if-range']?.toString();
+  if (ifRange === undefined || req.headers.range === undefined) return req;
+  if (options.eTag === undefined || options.modified === undefined) return req;
+  const holds = ifRangeHolds(ifRange, options.eTag || undefined, options.modified);
+  const range = holds ? req.headers.range : undefined;
+  const headers = { ...req.headers, 'if-range': undefined, range };
+  return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
 }
 
 /** The whole file from memory in one write: the same fields send would send, no stream. */
@@ -361,16 +379,27 @@ export function serveFile(
     withBody(filename, options, (body) => serveCompressedRange(req, res, filename, options, body));
     return;
   }
-  if (options.compress && answersWhole(req, res, { ...options, eTag: options.eTag ?? false })) {
+  const judged = withJudgedIfRange(req, options);
+  if (options.compress && answersWhole(judged, res, { ...options, eTag: options.eTag ?? false })) {
     setTypeFields(res, filename, options);
     setSendFields(res, options, options.compress.lastModified);
-    sendCompressed(req, res, filename, options.cached?.body, (err) => options.onError(404, err));
+    sendCompressed(judged, res, filename, options.cached?.body, (err) => options.onError(404, err));
     return;
   }
-  if (options.cached && answersWhole(req, res, options)) {
-    serveFromMemory(req, res, filename, options, options.cached);
+  if (options.cached && answersWhole(judged, res, options)) {
+    serveFromMemory(judged, res, filename, options, options.cached);
     return;
   }
+  sendFile(judged, res, filename, options);
+}
+
+/** The file through send: conditions, ranges, streaming; mod_mime's fields on its 'headers'. */
+function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+): void {
   const stream = send(req, encodeURI(bytesToUtf8(filename)).replace(/[?#]/g, encodeURIComponent), {
     dotfiles: 'allow',
     index: false,
