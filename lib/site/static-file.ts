@@ -16,6 +16,7 @@ import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
 import { gzipBytes, gzipETag, markCompressed, sendCompressed, singleByteRange } from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
+import { meetsConditions } from './conditions.js';
 
 /**
  * What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders).
@@ -280,6 +281,45 @@ export function ifRangeHolds(
   return rtime === mtime && Date.now() / 1000 >= mtime + 60;
 }
 
+/** The request and the options a file answer goes on with (deflateConditions). */
+interface Judged {
+  readonly req: IncomingMessage;
+  readonly options: ServeFileOptions;
+}
+
+const CONDITIONS = [
+  'if-match',
+  'if-unmodified-since',
+  'if-none-match',
+  'if-modified-since',
+] as const;
+
+/**
+ * core's ap_meets_conditions (site/conditions.ts) for an answer mod_deflate takes on, judged
+ * before mod_deflate runs as in Apache: when the file goes out, a compressed answer leaves the
+ * conditions behind (a stale If-None-Match, an older If-Modified-Since go out gzip-compressed);
+ * a 304 or 412 is left to send without mod_deflate's Vary, which mod_filter's filter_harness adds
+ * for a 200 only (case 385). With If-Range, or another method: as before.
+ */
+function deflateConditions(req: IncomingMessage, options: ServeFileOptions): Judged {
+  const same = { req, options };
+  const h = req.headers;
+  if (!options.vary && !options.compress) return same;
+  if (!CONDITIONS.some((name) => h[name] !== undefined)) return same;
+  if (h['if-range'] !== undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return same;
+  const validators = {
+    eTag: typeof options.eTag === 'string' ? options.eTag : undefined,
+    lastModified: options.compress?.lastModified ?? options.modified ?? '',
+    now: Date.now(),
+  };
+  if (meetsConditions(h, validators) !== 'ok')
+    return { req, options: { ...options, vary: undefined } };
+  if (!options.compress) return same;
+  const headers = { ...h };
+  for (const name of CONDITIONS) headers[name] = undefined;
+  return { req: Object.create(req, { headers: { value: headers } }) as IncomingMessage, options };
+}
+
 /**
  * If-Range judged the way ap_condition_if_range does (ifRangeHolds) before send sees the request:
  * the Range alone when it holds, neither field when it does not. send took any date not before
@@ -375,22 +415,23 @@ export function serveFile(
     return;
   }
   dropFutureModifiedSince(req);
-  if (options.compress && answersOneRange(req, res)) {
-    withBody(filename, options, (body) => serveCompressedRange(req, res, filename, options, body));
+  const { req: through, options: o } = deflateConditions(req, options);
+  if (o.compress && answersOneRange(through, res)) {
+    withBody(filename, o, (body) => serveCompressedRange(through, res, filename, o, body));
     return;
   }
-  const judged = withJudgedIfRange(req, options);
-  if (options.compress && answersWhole(judged, res, { ...options, eTag: options.eTag ?? false })) {
-    setTypeFields(res, filename, options);
-    setSendFields(res, options, options.compress.lastModified);
-    sendCompressed(judged, res, filename, options.cached?.body, (err) => options.onError(404, err));
+  const judged = withJudgedIfRange(through, o);
+  if (o.compress && answersWhole(judged, res, { ...o, eTag: o.eTag ?? false })) {
+    setTypeFields(res, filename, o);
+    setSendFields(res, o, o.compress.lastModified);
+    sendCompressed(judged, res, filename, o.cached?.body, (err) => o.onError(404, err));
     return;
   }
-  if (options.cached && answersWhole(judged, res, options)) {
-    serveFromMemory(judged, res, filename, options, options.cached);
+  if (o.cached && answersWhole(judged, res, o)) {
+    serveFromMemory(judged, res, filename, o, o.cached);
     return;
   }
-  sendFile(judged, res, filename, options);
+  sendFile(judged, res, filename, o);
 }
 
 /** The file through send: conditions, ranges, streaming; mod_mime's fields on its 'headers'. */
