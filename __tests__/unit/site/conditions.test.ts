@@ -3,15 +3,15 @@
  * for the answers mod_deflate compresses. Rows follow conformance case 385 (recorded from Apache
  * 2.4.71) and the source for what a fresh recording cannot show (a matching ETag or date).
  */
-import { etagInList, meetsConditions } from '../../../lib/site/conditions';
+import { etagInList, meetsConditions, type Validators } from '../../../lib/site/conditions';
 
 const now = Date.parse('Tue, 01 Dec 2026 12:00:00 GMT');
 const hourAgo = 'Tue, 01 Dec 2026 11:00:00 GMT';
 const tenSecondsAgo = 'Tue, 01 Dec 2026 11:59:50 GMT';
-const old = { eTag: '"1a4-abc"', lastModified: hourAgo, now };
+const old: Validators = { eTag: '"1a4-abc"', lastModified: hourAgo, now };
 
 describe('meetsConditions', () => {
-  test.each<[string, Record<string, string>, typeof old, ReturnType<typeof meetsConditions>]>([
+  test.each<[string, Record<string, string>, Validators, ReturnType<typeof meetsConditions>]>([
     ['no condition', {}, old, 'ok'],
     ['a stale If-None-Match', { 'if-none-match': '"x"' }, old, 'ok'],
     ['If-None-Match *', { 'if-none-match': '*' }, old, 304],
