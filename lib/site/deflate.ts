@@ -57,6 +57,26 @@ export function gzipBytes(body: Uint8Array): Buffer {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The file gzip-compressed into one buffer, read and compressed chunk by chunk (the event loop
+ * runs between chunks), for an answer that needs the compressed length before its fields.
+ */
+export function gzipFile(
+  filename: string,
+  done: (gzip: Buffer) => void,
+  onError: (err: Error) => void,
+): void {
+  const chunks: Uint8Array[] = [];
+  const deflate = gzipper((chunk) => chunks.push(chunk));
+  const file = createReadStream(filename);
+  file.on('data', (chunk) => deflate.push(chunk as Buffer, false));
+  file.on('end', () => {
+    deflate.push(new Uint8Array(0), true);
+    done(Buffer.concat(chunks));
+  });
+  file.on('error', onError);
+}
+
 /** The fields of a compressed answer: Content-Encoding gzip, the ETag suffixed. */
 export function markCompressed(res: ServerResponse): void {
   res.setHeader('Content-Encoding', 'gzip');

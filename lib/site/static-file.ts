@@ -4,7 +4,6 @@
  * extension (Apache sends none without a DefaultType), and none for a type mime-db lists from no
  * source (neither Apache's mime.types, IANA nor nginx): Apache does not know those.
  */
-import { readFile } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname } from 'node:path';
 import mimeDb from 'mime-db';
@@ -14,7 +13,14 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
-import { gzipBytes, gzipETag, markCompressed, sendCompressed, singleByteRange } from './deflate.js';
+import {
+  gzipBytes,
+  gzipETag,
+  gzipFile,
+  markCompressed,
+  sendCompressed,
+  singleByteRange,
+} from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
 import { meetsConditions } from './conditions.js';
 
@@ -224,9 +230,8 @@ function serveCompressedRange(
   res: ServerResponse,
   filename: string,
   options: ServeFileOptions,
-  body: Buffer,
+  gzip: Buffer,
 ): void {
-  const gzip = gzipBytes(body);
   const lastModified = options.compress?.lastModified ?? '';
   const eTag = typeof options.eTag === 'string' ? gzipETag(options.eTag) : undefined;
   const range = ifRangeHolds(req.headers['if-range']?.toString(), eTag, lastModified)
@@ -251,17 +256,11 @@ function serveCompressedRange(
   res.end(req.method === 'HEAD' ? undefined : gzip.subarray(start, end + 1));
 }
 
-/** The file's bytes: from memory when cached, else read (a 404 when that fails). */
-function withBody(filename: string, options: ServeFileOptions, use: (body: Buffer) => void): void {
+/** The file gzip-compressed: from its bytes in memory when cached, else read and compressed. */
+function withGzip(filename: string, options: ServeFileOptions, use: (gzip: Buffer) => void): void {
   const body = options.cached?.body;
-  if (body) {
-    use(body);
-    return;
-  }
-  readFile(filename, (err, read) => {
-    if (err) options.onError(404, err);
-    else use(read);
-  });
+  if (body) use(gzipBytes(body));
+  else gzipFile(filename, use, (err) => options.onError(404, err));
 }
 
 /**
@@ -417,7 +416,7 @@ export function serveFile(
   dropFutureModifiedSince(req);
   const { req: through, options: o } = deflateConditions(req, options);
   if (o.compress && answersOneRange(through, res)) {
-    withBody(filename, o, (body) => serveCompressedRange(through, res, filename, o, body));
+    withGzip(filename, o, (gzip) => serveCompressedRange(through, res, filename, o, gzip));
     return;
   }
   const judged = withJudgedIfRange(through, o);
