@@ -303,11 +303,9 @@ export function mergeMime(
     fileETag: mergeETag(parent.fileETag, child.fileETag),
     acceptPathInfo: child.acceptPathInfo ?? parent.acceptPathInfo,
     limitRequestBody: child.limitRequestBody ?? parent.limitRequestBody,
-    // mod_filter adds a child's providers to the parent's
-    deflateTypes:
-      parent.deflateTypes && child.deflateTypes
-        ? new Set([...parent.deflateTypes, ...child.deflateTypes])
-        : (child.deflateTypes ?? parent.deflateTypes),
+    // a child's AddOutputFilterByType DEFLATE replaces the types it inherits (mod_filter.c
+    // filter_merge overlays live_filters by name, BYTYPE:DEFLATE; case 381)
+    deflateTypes: child.deflateTypes ?? parent.deflateTypes,
     typesConfig: child.typesConfig ?? parent.typesConfig,
   };
 }

@@ -50,6 +50,70 @@ function gzipper(write: (chunk: Uint8Array) => void): InstanceType<typeof pako.D
   return deflate;
 }
 
+/** The whole body gzip-compressed in one buffer, the bytes sendCompressed streams. */
+export function gzipBytes(body: Uint8Array): Buffer {
+  const chunks: Uint8Array[] = [];
+  gzipper((chunk) => chunks.push(chunk)).push(body, true);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The file gzip-compressed into one buffer, read and compressed chunk by chunk (the event loop
+ * runs between chunks), for an answer that needs the compressed length before its fields.
+ */
+export function gzipFile(
+  filename: string,
+  done: (gzip: Buffer) => void,
+  onError: (err: Error) => void,
+): void {
+  const chunks: Uint8Array[] = [];
+  const deflate = gzipper((chunk) => chunks.push(chunk));
+  const file = createReadStream(filename);
+  file.on('data', (chunk) => deflate.push(chunk as Buffer, false));
+  file.on('end', () => {
+    deflate.push(new Uint8Array(0), true);
+    done(Buffer.concat(chunks));
+  });
+  file.on('error', onError);
+}
+
+/** The fields of a compressed answer: Content-Encoding gzip, the ETag suffixed. */
+export function markCompressed(res: ServerResponse): void {
+  res.setHeader('Content-Encoding', 'gzip');
+  const eTag = res.getHeader('ETag');
+  if (typeof eTag === 'string') res.setHeader('ETag', gzipETag(eTag));
+}
+
+/**
+ * byterange_filter.c ap_set_byterange for a Range of one byte-range-spec (no comma) over `length`
+ * bytes: the range to send, 'unsatisfiable' (416) when it starts past the end, 'ignored' (the
+ * whole body, 200) when the header is not `bytes=` or the spec is not one Apache parses
+ * (ap_parse_strict_length: digits only; a start after the end; a suffix of 0).
+ */
+export function singleByteRange(
+  header: string,
+  length: number,
+): readonly [number, number] | 'unsatisfiable' | 'ignored' {
+  if (header.slice(0, 6).toLowerCase() !== 'bytes=') return 'ignored';
+  const m = /^(\d*)-(\d*)$/.exec(header.slice(6));
+  if (!m || (m[1] === '' && m[2] === '')) return 'ignored';
+  let start: number;
+  let end = length - 1;
+  if (m[1] === '') {
+    // "-5": the last 5 bytes
+    const suffix = Number(m[2]);
+    if (suffix < 1) return 'ignored';
+    start = Math.max(length - suffix, 0);
+  } else {
+    start = Number(m[1]);
+    if (m[2] !== '') end = Number(m[2]);
+    // only a written end is checked: "99999-" of a shorter body is unsatisfiable, not ignored
+    if (m[2] !== '' && start > end) return 'ignored';
+  }
+  if (start >= length) return 'unsatisfiable';
+  return [start, Math.min(end, length - 1)];
+}
+
 /**
  * Sends the file gzip-compressed, the fields already set by the caller: Content-Encoding gzip,
  * the ETag suffixed, no Content-Length (Apache streams it). HEAD gets the fields only.
@@ -61,10 +125,8 @@ export function sendCompressed(
   body: Buffer | undefined,
   onError: (err: Error) => void,
 ): void {
-  res.setHeader('Content-Encoding', 'gzip');
+  markCompressed(res);
   res.removeHeader('Content-Length');
-  const eTag = res.getHeader('ETag');
-  if (typeof eTag === 'string') res.setHeader('ETag', gzipETag(eTag));
   if (req.method === 'HEAD') {
     res.end();
     return;

@@ -20,7 +20,9 @@ import { accessDenied } from './access.js';
 import { chainHolds, exprEnvironment } from './env.js';
 import type { Included } from './autoindex-page.js';
 import { renderListing } from './autoindex.js';
+import { deflateAccepted, gzipBytes } from './deflate.js';
 import { answerOtherMethod } from './methods.js';
+import { deflatesType } from './mime.js';
 import { underRoot } from './paths.js';
 import { htFileDenied } from './phases.js';
 import type { DirectoryConfig } from './htaccess-store.js';
@@ -170,12 +172,24 @@ async function listing(
   res.statusCode = status;
   res.setHeader('Content-Type', result.contentType);
   // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
-  // several brigades, as negotiated even when it does not compress it (real-world corpus); not
+  // several brigades, as negotiated even when it does not compress it (real-world corpus), unless
+  // the directory's own lines leave text/html out (case 381) or no-gzip is set (case 384); not
   // with another status: mod_filter's filter_harness drops itself then (case 334)
   appendVary(res, d.vary ?? []);
-  if (!headOnly && status === 200) appendVary(res, ['Accept-Encoding']);
-  if (!headOnly) res.setHeader('Content-Length', body.length);
-  res.end(headOnly ? undefined : body);
+  const deflates = !headOnly && status === 200 && !d.env.has('no-gzip') && listingDeflates(d);
+  if (deflates) appendVary(res, ['Accept-Encoding']);
+  // ...and compresses it for a client that accepts gzip (case 384)
+  const gzip = deflates && deflateAccepted(req.headers['accept-encoding'], d.env);
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  const out = gzip ? gzipBytes(body) : body;
+  if (!headOnly) res.setHeader('Content-Length', out.length);
+  res.end(headOnly ? undefined : out);
+}
+
+/** Whether mod_deflate takes on the directory's listing, a text/html response (case 381). */
+function listingDeflates(d: DirectoryRequest): boolean {
+  const inside = d.filename.replace(/\/?$/, '/.');
+  return deflatesType('text/html', fileSettingsFor(d.config, inside).mime);
 }
 
 /** A sub-request that passed the access phase: its configuration and facts (none: no store). */

@@ -91,8 +91,17 @@ function serverSettings(server: RuleSet | undefined): FileSettings {
     defaultCharset: server.defaultCharset ?? debian.defaultCharset,
     addTypes: overlay(debian.addTypes, server.addTypes),
     addEncodings: overlay(debian.addEncodings, server.addEncodings),
-    mime: mergeMime(debian.mime, server.mime),
+    mime: withDebianDeflateTypes(mergeMime(debian.mime, server.mime)),
   };
+}
+
+/**
+ * The server's own AddOutputFilterByType DEFLATE lines add to deflate.conf's: one configuration,
+ * whose lines append providers to one filter (mod_filter.c add_filter; case 381).
+ */
+function withDebianDeflateTypes(m: MimeSettings | undefined): MimeSettings | undefined {
+  if (!m?.deflateTypes) return m;
+  return { ...m, deflateTypes: new Set([...DEBIAN_DEFLATE_TYPES, ...m.deflateTypes]) };
 }
 
 const layered = new WeakMap<object, WeakMap<object, FileSettings>>();
@@ -267,8 +276,7 @@ const DEBIAN_DEFLATE_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * mod_deflate's `Vary: Accept-Encoding` (modules/filters/mod_deflate.c deflate_out_filter): a
- * response of a type an AddOutputFilterByType DEFLATE names (Debian's deflate.conf, or the
- * site's), over 68 bytes (smaller ones are "not compressed: very small response"), not already
+ * response of a type the AddOutputFilterByType DEFLATE lines in force name (deflatesType), over 68 bytes (smaller ones are "not compressed: very small response"), not already
  * encoded, gets it whether or not the client accepts gzip (recorded: the real-world corpus'
  * directory listings). modrewrite never compresses: a client sending `Accept-Encoding: gzip` gets
  * the identity body where Apache sends gzip.
@@ -280,8 +288,16 @@ export function deflateVaries(
   m: MimeSettings | undefined,
 ): boolean {
   if (!type || encoding || size <= 68) return false;
+  return deflatesType(type, m);
+}
+
+/**
+ * Whether the AddOutputFilterByType DEFLATE lines in force name the type: the nearest `.htaccess`
+ * or section that has some, else Debian's deflate.conf with the server's (case 381).
+ */
+export function deflatesType(type: string, m: MimeSettings | undefined): boolean {
   const media = type.split(';', 1)[0]!.trim().toLowerCase();
-  return DEBIAN_DEFLATE_TYPES.has(media) || m?.deflateTypes?.has(media) === true;
+  return (m?.deflateTypes ?? DEBIAN_DEFLATE_TYPES).has(media);
 }
 
 /** LimitRequestBody: whether the declared body (Content-Length) is over the limit (0: none). */

@@ -593,8 +593,10 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       deflateVaries(type, headers.encoding, stat.size, settings.mime) &&
       !acc.env.has('no-gzip') &&
       res.statusCode === 200;
+    const modified = cached?.lastModified ?? stat.mtime.toUTCString();
     serveFile(req, res, filename, {
       contentType: acc.contentType,
+      modified,
       defaultCharset: settings.defaultCharset,
       headers,
       eTag,
@@ -602,7 +604,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       vary: deflates ? DEFLATE_VARY : undefined,
       compress:
         deflates && deflateAccepted(req.headers['accept-encoding'], acc.env)
-          ? { lastModified: cached?.lastModified ?? stat.mtime.toUTCString() }
+          ? { lastModified: modified }
           : undefined,
       onError: (status) => {
         if (res.headersSent) res.destroy();

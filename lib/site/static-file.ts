@@ -13,8 +13,16 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
-import { sendCompressed } from './deflate.js';
+import {
+  gzipBytes,
+  gzipETag,
+  gzipFile,
+  markCompressed,
+  sendCompressed,
+  singleByteRange,
+} from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
+import { meetsConditions } from './conditions.js';
 
 /**
  * What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders).
@@ -55,6 +63,8 @@ export interface ServeFileOptions {
    * condition still goes to send uncompressed.
    */
   readonly compress?: { readonly lastModified: string };
+  /** The Last-Modified the file goes out with, for If-Range (ap_condition_if_range). */
+  readonly modified?: string;
   readonly onError: (status: number, err: Error) => void;
 }
 
@@ -192,6 +202,139 @@ function answersWhole(
   );
 }
 
+/**
+ * Whether a compressed answer takes the Range itself: one byte-range-spec, no condition but
+ * If-Range (the others, and several ranges, still go to send uncompressed).
+ */
+function answersOneRange(req: IncomingMessage, res: ServerResponse): boolean {
+  const h = req.headers;
+  return (
+    h.range !== undefined &&
+    !h.range.includes(',') &&
+    !res.headersSent &&
+    h['if-match'] === undefined &&
+    h['if-none-match'] === undefined &&
+    h['if-modified-since'] === undefined &&
+    h['if-unmodified-since'] === undefined
+  );
+}
+
+/**
+ * A Range on a response mod_deflate compresses: byterange_filter.c, a protocol filter after the
+ * content filters, cuts the gzip bytes, not the file's (206 with the compressed length in
+ * Content-Range; HEAD too), answers 416 for a start past their end, and sends them whole for a
+ * Range it ignores (case 382).
+ */
+function serveCompressedRange(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+  gzip: Buffer,
+): void {
+  const lastModified = options.compress?.lastModified ?? '';
+  const eTag = typeof options.eTag === 'string' ? gzipETag(options.eTag) : undefined;
+  const range = ifRangeHolds(req.headers['if-range']?.toString(), eTag, lastModified)
+    ? singleByteRange(req.headers.range ?? '', gzip.length)
+    : 'ignored';
+  if (range === 'unsatisfiable') {
+    options.onError(416, new Error('range not satisfiable'));
+    return;
+  }
+  setTypeFields(res, filename, options);
+  setSendFields(res, options, lastModified);
+  markCompressed(res);
+  if (range === 'ignored') {
+    // the whole gzip body in one write: Apache too knows its length then (case 382)
+    res.end(req.method === 'HEAD' ? undefined : gzip);
+    return;
+  }
+  const [start, end] = range;
+  res.statusCode = 206;
+  res.setHeader('Content-Range', `bytes ${start}-${end}/${gzip.length}`);
+  res.setHeader('Content-Length', end - start + 1);
+  res.end(req.method === 'HEAD' ? undefined : gzip.subarray(start, end + 1));
+}
+
+/** The file gzip-compressed: from its bytes in memory when cached, else read and compressed. */
+function withGzip(filename: string, options: ServeFileOptions, use: (gzip: Buffer) => void): void {
+  const body = options.cached?.body;
+  if (body) use(gzipBytes(body));
+  else gzipFile(filename, use, (err) => options.onError(404, err));
+}
+
+/**
+ * http_protocol.c ap_condition_if_range, which byterange_filter.c asks after mod_deflate: an
+ * entity tag must be the gzip ETag itself; a date must be Last-Modified's second, and that at
+ * least 60 seconds before the request (a weak match does not count). Else the Range is ignored.
+ */
+export function ifRangeHolds(
+  ifRange: string | undefined,
+  eTag: string | undefined,
+  lastModified: string,
+): boolean {
+  if (ifRange === undefined) return true;
+  if (ifRange.startsWith('"')) return ifRange === eTag;
+  const mtime = Math.floor(Date.parse(lastModified) / 1000);
+  const rtime = Math.floor(Date.parse(ifRange) / 1000);
+  return rtime === mtime && Date.now() / 1000 >= mtime + 60;
+}
+
+/** The request and the options a file answer goes on with (deflateConditions). */
+interface Judged {
+  readonly req: IncomingMessage;
+  readonly options: ServeFileOptions;
+}
+
+const CONDITIONS = [
+  'if-match',
+  'if-unmodified-since',
+  'if-none-match',
+  'if-modified-since',
+] as const;
+
+/**
+ * core's ap_meets_conditions (site/conditions.ts) for an answer mod_deflate takes on, judged
+ * before mod_deflate runs as in Apache: when the file goes out, a compressed answer leaves the
+ * conditions behind (a stale If-None-Match, an older If-Modified-Since go out gzip-compressed);
+ * a 304 or 412 is left to send without mod_deflate's Vary, which mod_filter's filter_harness adds
+ * for a 200 only (case 385). With If-Range, or another method: as before.
+ */
+function deflateConditions(req: IncomingMessage, options: ServeFileOptions): Judged {
+  const same = { req, options };
+  const h = req.headers;
+  if (!options.vary && !options.compress) return same;
+  if (!CONDITIONS.some((name) => h[name] !== undefined)) return same;
+  if (h['if-range'] !== undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return same;
+  const validators = {
+    eTag: typeof options.eTag === 'string' ? options.eTag : undefined,
+    lastModified: options.compress?.lastModified ?? options.modified ?? '',
+    now: Date.now(),
+  };
+  if (meetsConditions(h, validators) !== 'ok')
+    return { req, options: { ...options, vary: undefined } };
+  if (!options.compress) return same;
+  const headers = { ...h };
+  for (const name of CONDITIONS) headers[name] = undefined;
+  return { req: Object.create(req, { headers: { value: headers } }) as IncomingMessage, options };
+}
+
+/**
+ * If-Range judged the way ap_condition_if_range does (ifRangeHolds) before send sees the request:
+ * the Range alone when it holds, neither field when it does not. send took any date not before
+ * Last-Modified and an ETag anywhere in the field (case 383). Left to send when the site did not
+ * decide the ETag and Last-Modified.
+ */
+function withJudgedIfRange(req: IncomingMessage, options: ServeFileOptions): IncomingMessage {
+  const ifRange = req.headers['if-range']?.toString();
+  if (ifRange === undefined || req.headers.range === undefined) return req;
+  if (options.eTag === undefined || options.modified === undefined) return req;
+  const holds = ifRangeHolds(ifRange, options.eTag || undefined, options.modified);
+  const range = holds ? req.headers.range : undefined;
+  const headers = { ...req.headers, 'if-range': undefined, range };
+  return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
+}
+
 /** The whole file from memory in one write: the same fields send would send, no stream. */
 function serveFromMemory(
   req: IncomingMessage,
@@ -244,6 +387,18 @@ function otherMethodConditions(
   return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
 }
 
+/**
+ * http_protocol.c ap_condition_if_match: an If-Match whose first character is `*` is met whatever
+ * the file's ETag, even with FileETag None, and If-Unmodified-Since is still looked at (case 380).
+ * send fails `*` without an ETag, fails `*, "x"`, and skips If-Unmodified-Since after a met
+ * If-Match: it sees the request without the field.
+ */
+function withoutMetIfMatch(req: IncomingMessage): IncomingMessage {
+  if (!req.headers['if-match']?.startsWith('*')) return req;
+  const headers = { ...req.headers, 'if-match': undefined };
+  return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
+}
+
 export function serveFile(
   incoming: IncomingMessage,
   res: ServerResponse,
@@ -251,23 +406,40 @@ export function serveFile(
   options: ServeFileOptions,
 ): void {
   const getOrHead = incoming.method === 'GET' || incoming.method === 'HEAD';
-  const req = getOrHead ? incoming : otherMethodConditions(incoming, options.eTag);
+  const met = withoutMetIfMatch(incoming);
+  const req = getOrHead ? met : otherMethodConditions(met, options.eTag);
   if (!req) {
     setTypeFields(res, filename, options);
     answerPreconditionFailed(incoming, res);
     return;
   }
   dropFutureModifiedSince(req);
-  if (options.compress && answersWhole(req, res, { ...options, eTag: options.eTag ?? false })) {
-    setTypeFields(res, filename, options);
-    setSendFields(res, options, options.compress.lastModified);
-    sendCompressed(req, res, filename, options.cached?.body, (err) => options.onError(404, err));
+  const { req: through, options: o } = deflateConditions(req, options);
+  if (o.compress && answersOneRange(through, res)) {
+    withGzip(filename, o, (gzip) => serveCompressedRange(through, res, filename, o, gzip));
     return;
   }
-  if (options.cached && answersWhole(req, res, options)) {
-    serveFromMemory(req, res, filename, options, options.cached);
+  const judged = withJudgedIfRange(through, o);
+  if (o.compress && answersWhole(judged, res, { ...o, eTag: o.eTag ?? false })) {
+    setTypeFields(res, filename, o);
+    setSendFields(res, o, o.compress.lastModified);
+    sendCompressed(judged, res, filename, o.cached?.body, (err) => o.onError(404, err));
     return;
   }
+  if (o.cached && answersWhole(judged, res, o)) {
+    serveFromMemory(judged, res, filename, o, o.cached);
+    return;
+  }
+  sendFile(judged, res, filename, o);
+}
+
+/** The file through send: conditions, ranges, streaming; mod_mime's fields on its 'headers'. */
+function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+): void {
   const stream = send(req, encodeURI(bytesToUtf8(filename)).replace(/[?#]/g, encodeURIComponent), {
     dotfiles: 'allow',
     index: false,

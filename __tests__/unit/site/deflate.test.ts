@@ -9,7 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateAccepted, gzipETag, sendCompressed } from '../../../lib/site/deflate';
+import {
+  deflateAccepted,
+  gzipETag,
+  sendCompressed,
+  singleByteRange,
+} from '../../../lib/site/deflate';
+import { ifRangeHolds } from '../../../lib/site/static-file';
 
 describe('deflateAccepted', () => {
   test.each<[string, string | undefined, Record<string, string>, boolean]>([
@@ -39,6 +45,46 @@ describe('gzipETag', () => {
     ['unquoted', 'unquoted'],
   ])('%s → %s', (tag, expected) => {
     expect(gzipETag(tag)).toBe(expected);
+  });
+});
+
+// byterange_filter.c ap_set_byterange over a 46-byte gzip body; rows mirror conformance case 382
+describe('singleByteRange', () => {
+  test.each<[string, ReturnType<typeof singleByteRange>]>([
+    ['bytes=0-3', [0, 3]],
+    ['bytes=-4', [42, 45]],
+    ['bytes=5-', [5, 45]],
+    ['bytes=0-', [0, 45]],
+    ['bytes=0-99999', [0, 45]],
+    ['Bytes=1-2', [1, 2]],
+    ['bytes=99999-', 'unsatisfiable'],
+    ['bytes=3-1', 'ignored'],
+    ['bytes=-0', 'ignored'],
+    ['bytes=', 'ignored'],
+    ['bytes= 1-2', 'ignored'],
+    ['bytes=abc', 'ignored'],
+    ['items=0-1', 'ignored'],
+  ])('%s', (header, expected) => {
+    expect(singleByteRange(header, 46)).toEqual(expected);
+  });
+});
+
+// http_protocol.c ap_condition_if_range (case 383 records the refusals)
+describe('ifRangeHolds', () => {
+  const old = new Date(Date.now() - 3600_000).toUTCString();
+  const fresh = new Date(Date.now() - 10_000).toUTCString();
+  test.each<[string, string | undefined, string | undefined, string, boolean]>([
+    ['no If-Range', undefined, '"abc"', old, true],
+    ['the ETag itself', '"abc"', '"abc"', old, true],
+    ['another ETag', '"abd"', '"abc"', old, false],
+    ['the ETag in a list', '"x", "abc"', '"abc"', old, false],
+    ['an ETag without one (FileETag None)', '"abc"', undefined, old, false],
+    ['Last-Modified an hour old', old, '"abc"', old, true],
+    ['Last-Modified under 60 seconds old', fresh, '"abc"', fresh, false],
+    ['a later date', 'Fri, 01 Jan 2100 00:00:00 GMT', '"abc"', old, false],
+    ['not a date', 'garbage', '"abc"', old, false],
+  ])('%s', (_name, ifRange, eTag, lastModified, expected) => {
+    expect(ifRangeHolds(ifRange, eTag, lastModified)).toBe(expected);
   });
 });
 
