@@ -7,7 +7,8 @@
  * listeners, on the same socket, closed after the answer. Only a complete head is taken, with the
  * body its Content-Length announces when that arrived in the same packet (a form posted with
  * `post`); anything else stays a 400. A request line with a protocol llhttp refuses (HTTP/1.2,
- * HTTP/3.0: HPE_INVALID_VERSION) is taken the same way: Apache serves any HTTP/d.d (recorded).
+ * HTTP/3.0: HPE_INVALID_VERSION) is taken the same way: Apache serves any HTTP/d.d (recorded),
+ * and so is a target with raw obs-text bytes (HPE_INVALID_URL): Apache takes them as they come.
  */
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -48,7 +49,9 @@ export function parseHead(raw: Buffer): Head | undefined {
   const [requestLine, ...fields] = text.slice(0, end).split('\r\n');
   // any HTTP/x.y Apache serves (recorded: 1.2, 1.9, 2.0, 3.0; not 1.10); node takes 1.0, 1.1, 2.0
   const m = /^(\S+) (\S+) HTTP\/(?:1\.(\d)|[2-9]\.\d)$/.exec(requestLine ?? '');
-  if (!m || !TOKEN.test(m[1]!) || !/^[\x21-\x7e]+$/.test(m[2]!)) return undefined;
+  // the target as Apache's tokenize_request_line scans it: visible characters and obs-text
+  // (ap_scan_vchar_obstext), so raw 0x80-0xff bytes are a request (case 372), a DEL is a 400
+  if (!m || !TOKEN.test(m[1]!) || !/^[\x21-\x7e\x80-\xff]+$/.test(m[2]!)) return undefined;
   const rawHeaders: string[] = [];
   for (const field of fields) {
     const colon = field.indexOf(':');
@@ -109,7 +112,10 @@ export function dispatchUnknownMethod(
     socket.destroy();
     return true;
   }
-  const refused = err.code === 'HPE_INVALID_METHOD' || err.code === 'HPE_INVALID_VERSION';
+  // llhttp also refuses a target with obs-text bytes (HPE_INVALID_URL), which Apache serves
+  const refused = ['HPE_INVALID_METHOD', 'HPE_INVALID_VERSION', 'HPE_INVALID_URL'].includes(
+    err.code ?? '',
+  );
   if (!refused || !err.rawPacket || server.listenerCount('request') === 0) return false;
   const head = parseHead(err.rawPacket);
   if (!head) return false;
