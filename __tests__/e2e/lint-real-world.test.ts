@@ -20,15 +20,19 @@ const EXPECTED = new Map<string, string[]>([
   ['codeigniter4', ['MR304@34']],
   ['drupal', ['MR304@156', 'MR304@161']],
   ['fatfree', ['MR304@15']],
+  ['elgg', ['MR002@79', 'MR304@169']],
   ['flarum', ['MR304@22', 'MR002@89']],
   ['h5bp', ['MR002@862']],
+  ['humhub', ['MR002@48']],
   ['joomla', ['MR304@146', 'MR304@152']],
   ['kirby', ['MR002@50']],
+  ['owncloud', ['MR304@64']],
   ['phpbb', ['MR304@29']],
   ['pimcore', ['MR002@127']],
   ['roundcube', ['MR002@9']],
   ['slim', ['MR304@28']],
   ['typo3', ['MR002@48']],
+  ['zenphoto', ['MR304@22']],
 ]);
 
 let redos: RedosAnalyser;
