@@ -101,8 +101,11 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
         });
     res.setHeader('X-Filename', Buffer.from(mapped.filename, 'latin1').toString('latin1'));
     res.setHeader('X-Query', parsed.type === 'target' && parsed.args ? parsed.args : '');
+    // Apache's environment holds bytes and mod_headers sends them as they are; req.rewrite.env
+    // gives them decoded as UTF-8, so they go back to bytes (a latin1 string) on the header
     for (const n of harness.ENV_NAMES as string[])
-      if (info?.env[n]) res.setHeader(`X-Env-${n}`, info.env[n]);
+      if (info?.env[n])
+        res.setHeader(`X-Env-${n}`, Buffer.from(info.env[n], 'utf8').toString('latin1'));
     let st;
     try {
       st = statSync(mapped.filename);
