@@ -97,6 +97,9 @@ function response(result: ExplainResult, r: Req, docroot: string) {
   }
   if (outcome.type === 'status') return { status: outcome.status, headers, body: '' };
   if (outcome.type === 'proxy') throw new Error('a proxy outcome has no file response');
+  // rewrite() answers a [PT] result that is no URL-path with core's 400 (case 352)
+  if (outcome.type === 'rewrite' && outcome.passThrough && !outcome.path.startsWith('/'))
+    return { status: 400, headers, body: '' };
   // the app reads the URL the middleware left in req.url (parsed and normalised again)
   const parsed = parseTarget(outcome.type === 'pass' ? r.target : outcome.url);
   const mapped =
@@ -105,7 +108,10 @@ function response(result: ExplainResult, r: Req, docroot: string) {
       : mapToFile(docroot, parsed.type === 'target' ? parsed.uri : '/', nodeFs);
   add('x-filename', mapped.filename);
   add('x-query', parsed.type === 'target' && parsed.args ? parsed.args : '');
-  for (const n of ENV_NAMES) if (result.env[n]) add(`x-env-${n.toLowerCase()}`, result.env[n]!);
+  // the environment's bytes, as the replay's app sends them (case 353)
+  for (const n of ENV_NAMES)
+    if (result.env[n])
+      add(`x-env-${n.toLowerCase()}`, Buffer.from(result.env[n]!, 'utf8').toString('latin1'));
   const st = statSync(mapped.filename, { throwIfNoEntry: false });
   if (!st?.isFile() || mapped.pathInfo) return { status: 404, headers, body: 'not found' };
   if (vary) add('vary', vary);
