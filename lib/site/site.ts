@@ -609,7 +609,13 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       onError: (status) => {
         if (res.headersSent) res.destroy();
         else if (status === 412) answerPreconditionFailed(req, res);
-        else this.sendError(req, res, next, fileErrorStatus(status), r);
+        else {
+          // ap_send_error_response clears headers_out, where the rules' and mod_deflate's Vary
+          // went, and send's Content-Range: a 416 page carries neither (case 373)
+          res.removeHeader('Vary');
+          res.removeHeader('Content-Range');
+          this.sendError(req, res, next, fileErrorStatus(status), r);
+        }
       },
     });
   }
