@@ -32,6 +32,19 @@ export function deflateAccepted(
   return false;
 }
 
+/**
+ * mod_deflate's check for browsers that only take compressed HTML (Elgg's `BrowserMatch ^Mozilla/4
+ * gzip-only-text/html`): with the variable exactly `1`, a type not starting with `text/html`
+ * (case-sensitive, its strncmp) is left alone, before Vary is marked (deflate_out_filter; case 374).
+ */
+export function gzipOnlyHtmlRefuses(
+  type: string | undefined,
+  env: ReadonlyMap<string, string>,
+): boolean {
+  if (env.get('gzip-only-text/html') !== '1') return false;
+  return type === undefined || !type.startsWith('text/html');
+}
+
 /** mod_deflate's DeflateAlterETag AddSuffix (the default): `"abc"` becomes `"abc-gzip"`. */
 export function gzipETag(eTag: string): string {
   if (eTag.length <= 2 || !eTag.endsWith('"')) return eTag;

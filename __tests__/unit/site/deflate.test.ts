@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateAccepted, gzipETag, sendCompressed } from '../../../lib/site/deflate';
+import {
+  deflateAccepted,
+  gzipETag,
+  gzipOnlyHtmlRefuses,
+  sendCompressed,
+} from '../../../lib/site/deflate';
 import { ifRangeHolds } from '../../../lib/site/conditions';
 
 describe('deflateAccepted', () => {
@@ -29,6 +34,21 @@ describe('deflateAccepted', () => {
     ['force-gzip without Accept-Encoding', undefined, { 'force-gzip': '1' }, true],
   ])('%s', (_name, header, env, expected) => {
     expect(deflateAccepted(header, new Map(Object.entries(env)))).toBe(expected);
+  });
+});
+
+// deflate_out_filter's strncmp(r->content_type, "text/html", 9) and strcmp(env, "1") (case 374)
+describe('gzipOnlyHtmlRefuses', () => {
+  test.each<[string | undefined, Record<string, string>, boolean]>([
+    ['text/css', { 'gzip-only-text/html': '1' }, true],
+    ['text/html', { 'gzip-only-text/html': '1' }, false],
+    ['text/html; charset=UTF-8', { 'gzip-only-text/html': '1' }, false],
+    ['TEXT/HTML', { 'gzip-only-text/html': '1' }, true],
+    [undefined, { 'gzip-only-text/html': '1' }, true],
+    ['text/css', { 'gzip-only-text/html': '0' }, false],
+    ['text/css', {}, false],
+  ])('%s with %j: %s', (type, env, expected) => {
+    expect(gzipOnlyHtmlRefuses(type, new Map(Object.entries(env)))).toBe(expected);
   });
 });
 
