@@ -97,6 +97,9 @@ function response(result: ExplainResult, r: Req, docroot: string) {
   }
   if (outcome.type === 'status') return { status: outcome.status, headers, body: '' };
   if (outcome.type === 'proxy') throw new Error('a proxy outcome has no file response');
+  // rewrite() answers 400 for a [PT] result that is no URL-path, as translate_name (case 352)
+  if (outcome.type === 'rewrite' && outcome.passThrough && !outcome.path.startsWith('/'))
+    return { status: 400, headers, body: '' };
   // the app reads the URL the middleware left in req.url (parsed and normalised again)
   const parsed = parseTarget(outcome.type === 'pass' ? r.target : outcome.url);
   const mapped =
