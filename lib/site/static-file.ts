@@ -52,8 +52,8 @@ export interface ServeFileOptions {
    */
   readonly cached?: CachedFile;
   /**
-   * mod_deflate compresses this answer (site/deflate.ts): the file's Last-Modified. A Range or a
-   * condition still goes to send uncompressed.
+   * mod_deflate compresses this answer (site/deflate.ts): the file's Last-Modified. A Range is
+   * cut from the gzip bytes; a condition that answers 304 or 412 goes to send uncompressed.
    */
   readonly compress?: { readonly lastModified: string };
   /** The Last-Modified the file goes out with, for If-Range (ap_condition_if_range). */
