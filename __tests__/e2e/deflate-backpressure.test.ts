@@ -22,7 +22,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'big.txt'), randomBytes((FILE_BYTES * 3) / 4).toString('base64'));
   server = createServer((req, res) => {
     lastResponse = res;
-    sendCompressed(req, res, join(dir, 'big.txt'), undefined, () => res.end());
+    sendCompressed(req, res, join(dir, 'big.txt'), undefined, undefined, () => res.end());
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
 });

@@ -2,7 +2,8 @@
  * core's ap_meets_conditions (server/http_protocol.c, 2.4.x) for a GET or HEAD of a file: what
  * the default handler decides from If-Match, If-Unmodified-Since, If-None-Match and
  * If-Modified-Since against the file's own ETag and Last-Modified, before any output filter
- * (mod_deflate) runs. site/static-file.ts asks it when it compresses the answer itself.
+ * (mod_deflate) runs. site/static-file.ts asks it when it compresses the answer itself; and
+ * ap_condition_if_range, which the byterange filter asks after mod_deflate.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -79,4 +80,22 @@ export function meetsConditions(h: IncomingHttpHeaders, v: Validators): Conditio
     notModified = hit ? notModified !== false : false;
   }
   return notModified === true ? 304 : 'ok';
+}
+
+/**
+ * http_protocol.c ap_condition_if_range, which byterange_filter.c asks (after mod_deflate: then the
+ * ETag is the gzip one): an entity tag must be the ETag itself; a date must be Last-Modified's
+ * second, and that at least 60 seconds before the request (a weak match does not count). Else the
+ * Range is ignored (case 383).
+ */
+export function ifRangeHolds(
+  ifRange: string | undefined,
+  eTag: string | undefined,
+  lastModified: string,
+): boolean {
+  if (ifRange === undefined) return true;
+  if (ifRange.startsWith('"')) return ifRange === eTag;
+  const mtime = Math.floor(Date.parse(lastModified) / 1000);
+  const rtime = Math.floor(Date.parse(ifRange) / 1000);
+  return rtime === mtime && Date.now() / 1000 >= mtime + 60;
 }

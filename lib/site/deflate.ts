@@ -4,9 +4,10 @@
  * deflateVaries) is gzip-compressed for a client that accepts gzip, as Debian's Apache does with
  * its deflate.conf (modules/filters/mod_deflate.c deflate_out_filter, 2.4.x).
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pako from 'pako';
+import { byteRange } from './byterange.js';
 
 /**
  * Whether the request lets mod_deflate compress: `force-gzip` in the environment, else an
@@ -31,6 +32,19 @@ export function deflateAccepted(
   return false;
 }
 
+/**
+ * mod_deflate's check for browsers that only take compressed HTML (Elgg's `BrowserMatch ^Mozilla/4
+ * gzip-only-text/html`): with the variable exactly `1`, a type not starting with `text/html`
+ * (case-sensitive, its strncmp) is left alone, before Vary is marked (deflate_out_filter; case 374).
+ */
+export function gzipOnlyHtmlRefuses(
+  type: string | undefined,
+  env: ReadonlyMap<string, string>,
+): boolean {
+  if (env.get('gzip-only-text/html') !== '1') return false;
+  return type === undefined || !type.startsWith('text/html');
+}
+
 /** mod_deflate's DeflateAlterETag AddSuffix (the default): `"abc"` becomes `"abc-gzip"`. */
 export function gzipETag(eTag: string): string {
   if (eTag.length <= 2 || !eTag.endsWith('"')) return eTag;
@@ -38,43 +52,39 @@ export function gzipETag(eTag: string): string {
 }
 
 /**
+ * mod_deflate's output buffer (DeflateBufferSize, 8096 by default). deflate_out_filter passes what
+ * it holds down the chain when zlib fills it while input is left (avail_in != 0); at EOS
+ * flush_libz_buffer only adds to its brigade, so an answer that never passes early reaches core's
+ * content-length and byterange filters whole, with its EOS.
+ */
+const DEFLATE_BUFFER_SIZE = 8096;
+
+/**
  * A gzip stream as mod_deflate writes it: DeflateCompressionLevel Z_DEFAULT_COMPRESSION,
  * DeflateWindowSize 15, DeflateMemLevel 9, its 10-byte header (no name, no time, OS 3) and the
  * CRC/length trailer. pako, a port of reference zlib, gives the bytes Apache's system zlib gives
  * (recorded, case 241); node's bundled zlib (Chromium's) picks other matches, a valid but different
- * body.
+ * body. Its output comes in pieces of mod_deflate's buffer size, so a full piece is a moment
+ * Apache's buffer fills (pako writes the gzip header into its first piece, Apache sends it as a
+ * bucket of its own: that first moment comes 10 bytes early).
  */
 function gzipper(write: (chunk: Uint8Array) => void): InstanceType<typeof pako.Deflate> {
-  const deflate = new pako.Deflate({ level: -1, windowBits: 15, memLevel: 9, gzip: true });
+  const deflate = new pako.Deflate({
+    level: -1,
+    windowBits: 15,
+    memLevel: 9,
+    gzip: true,
+    chunkSize: DEFLATE_BUFFER_SIZE,
+  });
   deflate.onData = write;
   return deflate;
 }
 
-/** The whole body gzip-compressed in one buffer, the bytes sendCompressed streams. */
+/** The whole body gzip-compressed in one buffer (a directory listing's). */
 export function gzipBytes(body: Uint8Array): Buffer {
   const chunks: Uint8Array[] = [];
   gzipper((chunk) => chunks.push(chunk)).push(body, true);
   return Buffer.concat(chunks);
-}
-
-/**
- * The file gzip-compressed into one buffer, read and compressed chunk by chunk (the event loop
- * runs between chunks), for an answer that needs the compressed length before its fields.
- */
-export function gzipFile(
-  filename: string,
-  done: (gzip: Buffer) => void,
-  onError: (err: Error) => void,
-): void {
-  const chunks: Uint8Array[] = [];
-  const deflate = gzipper((chunk) => chunks.push(chunk));
-  const file = createReadStream(filename);
-  file.on('data', (chunk) => deflate.push(chunk as Buffer, false));
-  file.on('end', () => {
-    deflate.push(new Uint8Array(0), true);
-    done(Buffer.concat(chunks));
-  });
-  file.on('error', onError);
 }
 
 /** The fields of a compressed answer: Content-Encoding gzip, the ETag suffixed. */
@@ -84,61 +94,146 @@ export function markCompressed(res: ServerResponse): void {
   if (typeof eTag === 'string') res.setHeader('ETag', gzipETag(eTag));
 }
 
+/** What sendCompressed reports: a file it could not read (404), a Range it cannot meet (416). */
+export type CompressedError = (status: number, err: Error) => void;
+
 /**
- * byterange_filter.c ap_set_byterange for a Range of one byte-range-spec (no comma) over `length`
- * bytes: the range to send, 'unsatisfiable' (416) when it starts past the end, 'ignored' (the
- * whole body, 200) when the header is not `bytes=` or the spec is not one Apache parses
- * (ap_parse_strict_length: digits only; a start after the end; a suffix of 0).
+ * mod_deflate's output on its way to core's filters: held while deflate_out_filter would hold it,
+ * streamed (chunked, no Content-Length, the Range not looked at) from the moment its buffer fills
+ * while input is left: byterange_filter.c gets a brigade without EOS and steps aside (case 376).
+ * Else, at the end, the answer is made whole (answerWhole).
  */
-export function singleByteRange(
-  header: string,
-  length: number,
-): readonly [number, number] | 'unsatisfiable' | 'ignored' {
-  if (header.slice(0, 6).toLowerCase() !== 'bytes=') return 'ignored';
-  const m = /^(\d*)-(\d*)$/.exec(header.slice(6));
-  if (!m || (m[1] === '' && m[2] === '')) return 'ignored';
-  let start: number;
-  let end = length - 1;
-  if (m[1] === '') {
-    // "-5": the last 5 bytes
-    const suffix = Number(m[2]);
-    if (suffix < 1) return 'ignored';
-    start = Math.max(length - suffix, 0);
-  } else {
-    start = Number(m[1]);
-    if (m[2] !== '') end = Number(m[2]);
-    // only a written end is checked: "99999-" of a shorter body is unsatisfiable, not ignored
-    if (m[2] !== '' && start > end) return 'ignored';
+class GzipOutput {
+  private readonly held: Uint8Array[] = [];
+  private early = false;
+  /** Whether more of the file is still to be read after what zlib was given. */
+  private moreInput = false;
+  private readonly deflate = gzipper((chunk) => this.take(chunk));
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly range: string | undefined,
+    private readonly onError: CompressedError,
+  ) {}
+
+  /** Whether the output streams already (then the socket's backpressure applies). */
+  get streaming(): boolean {
+    return this.early;
   }
-  if (start >= length) return 'unsatisfiable';
-  return [start, Math.min(end, length - 1)];
+
+  /** Input for zlib (Z_NO_FLUSH); `more`: the file goes on after it. */
+  push(data: Uint8Array, more: boolean): void {
+    this.moreInput = more;
+    this.deflate.push(data, false);
+  }
+
+  /** EOS: Z_FINISH, then the streamed answer ends or the held one goes out whole. */
+  end(): void {
+    this.deflate.push(new Uint8Array(0), true);
+    if (this.early) this.res.end();
+    else answerWhole(this.req, this.res, Buffer.concat(this.held), this.range, this.onError);
+  }
+
+  private take(chunk: Uint8Array): void {
+    const left = this.deflate.strm.avail_in > 0 || this.moreInput;
+    if (!this.early && chunk.length === DEFLATE_BUFFER_SIZE && left) this.passEarly();
+    if (!this.early) this.held.push(chunk);
+    else if (this.req.method !== 'HEAD') this.res.write(chunk);
+  }
+
+  private passEarly(): void {
+    this.early = true;
+    if (this.req.method === 'HEAD') {
+      this.res.end();
+      return;
+    }
+    for (const chunk of this.held.splice(0)) this.res.write(chunk);
+  }
 }
 
 /**
- * Sends the file gzip-compressed, the fields already set by the caller: Content-Encoding gzip,
- * the ETag suffixed, no Content-Length (Apache streams it). HEAD gets the fields only.
+ * The compressed answer in one piece, as core's filters see it with its EOS: Content-Length
+ * (content_length_filter), and the Range cut from the gzip bytes (byterange_filter.c: 206 with the
+ * gzip length in Content-Range, 416 when no range starts inside them; cases 373, 382).
+ */
+function answerWhole(
+  req: IncomingMessage,
+  res: ServerResponse,
+  gz: Buffer,
+  range: string | undefined,
+  onError: CompressedError,
+): void {
+  const answer = byteRange(range, gz.length);
+  if (answer.type === 'unsatisfiable') {
+    // send_416 makes it an error page, which keeps none of the file's fields (send's 416 too
+    // clears them)
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    onError(416, new Error('range not satisfiable'));
+    return;
+  }
+  let out = gz;
+  // several ranges apart: Apache sends multipart/byteranges; whole here, as send does for a file
+  if (answer.type === 'ranges' && answer.spans.length === 1) {
+    const { start, end } = answer.spans[0]!;
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${gz.length}`);
+    out = gz.subarray(start, end + 1);
+  }
+  res.setHeader('Content-Length', out.length);
+  res.end(req.method === 'HEAD' ? undefined : out);
+}
+
+/**
+ * Sends the file gzip-compressed, its fields already set by the caller; markCompressed's are added.
+ * `range` is the Range the byterange filter acts on (undefined: none, or an If-Range that does not
+ * hold). HEAD is compressed too: its fields depend on the gzip bytes, as in Apache.
  */
 export function sendCompressed(
   req: IncomingMessage,
   res: ServerResponse,
   filename: string,
   body: Buffer | undefined,
-  onError: (err: Error) => void,
+  range: string | undefined,
+  onError: CompressedError,
 ): void {
   markCompressed(res);
   res.removeHeader('Content-Length');
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
+  const out = new GzipOutput(req, res, range, onError);
   if (body) {
-    const deflate = gzipper((chunk) => res.write(chunk));
-    deflate.push(body, true);
-    res.end();
+    // the whole file at once, as Apache's mmap'ed file bucket gives it to zlib
+    out.push(body, false);
+    out.end();
     return;
   }
+  streamCompressed(res, filename, out, onError);
+}
+
+/**
+ * The file's chunks through the compressor, one chunk behind the reads (so zlib knows whether more
+ * is to come), with backpressure once the output streams: reading pauses while the socket's buffer
+ * is full (a slow client never makes a large file sit in memory), and stops when the client goes
+ * away (the file is closed, nothing more is compressed).
+ */
+function streamCompressed(
+  res: ServerResponse,
+  filename: string,
+  out: GzipOutput,
+  onError: CompressedError,
+): void {
   const file = createReadStream(filename);
-  streamCompressed(res, file);
+  let previous: Buffer | undefined;
+  file.on('data', (chunk) => {
+    if (previous) out.push(previous, true);
+    previous = chunk as Buffer;
+    if (!out.streaming || !res.writableNeedDrain) return;
+    file.pause();
+    res.once('drain', () => file.resume());
+  });
+  file.on('end', () => {
+    if (previous) out.push(previous, false);
+    out.end();
+  });
   file.on('error', (err) => {
     if (res.headersSent) {
       res.destroy(err);
@@ -146,30 +241,7 @@ export function sendCompressed(
     }
     res.removeHeader('Content-Encoding');
     res.removeHeader('ETag');
-    onError(err);
-  });
-}
-
-/**
- * The file's chunks through the compressor to the client, with backpressure: reading pauses while
- * the socket's buffer is full (a slow client never makes a large file sit in memory), and stops
- * when the client goes away (the file is closed, nothing more is compressed).
- */
-function streamCompressed(res: ServerResponse, file: ReadStream): void {
-  let full = false;
-  const deflate = gzipper((chunk) => {
-    if (!res.write(chunk)) full = true;
-  });
-  file.on('data', (chunk) => {
-    deflate.push(chunk as Buffer, false);
-    if (!full) return;
-    full = false;
-    file.pause();
-    res.once('drain', () => file.resume());
-  });
-  file.on('end', () => {
-    deflate.push(new Uint8Array(0), true);
-    res.end();
+    onError(404, err);
   });
   res.once('close', () => {
     if (!file.readableEnded) file.destroy();

@@ -57,7 +57,7 @@ import {
 import { sendErrorDocument } from './error-document.js';
 import { answerPreconditionFailed, fileErrorStatus, serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
-import { deflateAccepted } from './deflate.js';
+import { deflateAccepted, gzipOnlyHtmlRefuses } from './deflate.js';
 import { answerDirectory, fileContentType, listsDirectories } from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
@@ -589,9 +589,11 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // mod_deflate leaves a no-gzip response alone before it marks Vary (recorded, case 241)
     // ...and mod_filter's filter_harness drops it for a status other than 200 (an ErrorDocument's,
     // a redirect rule's kept one: case 334)
+    // ...and gzip-only-text/html keeps it off any other type, before Vary too (case 374)
     const deflates =
       deflateVaries(type, headers.encoding, stat.size, settings.mime) &&
       !acc.env.has('no-gzip') &&
+      !gzipOnlyHtmlRefuses(type, acc.env) &&
       res.statusCode === 200;
     const modified = cached?.lastModified ?? stat.mtime.toUTCString();
     serveFile(req, res, filename, {
@@ -609,7 +611,13 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       onError: (status) => {
         if (res.headersSent) res.destroy();
         else if (status === 412) answerPreconditionFailed(req, res);
-        else this.sendError(req, res, next, fileErrorStatus(status), r);
+        else {
+          // ap_send_error_response clears headers_out, where the rules' and mod_deflate's Vary
+          // went, and send's Content-Range: a 416 page carries neither (case 373)
+          res.removeHeader('Vary');
+          res.removeHeader('Content-Range');
+          this.sendError(req, res, next, fileErrorStatus(status), r);
+        }
       },
     });
   }
@@ -873,16 +881,21 @@ function existingFolder(root: string): string {
   return root;
 }
 
+/** RFC 9110 token: what a header name can be. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 /**
  * `debugHeaders`: what the conformance recorder asks Apache for. Its `Header always set` lines
- * skip a value holding control characters, so do we; a variable name that cannot be a header
- * name ([E=$1:v] from the request) is refused like any header built from request data (500).
+ * skip a value holding control characters, so do we; a variable name with a control character
+ * ([E=$1:v] from the request) is refused like any header built from request data (500). Other
+ * names no header can carry (BrowserMatch's `gzip-only-text/html`, case 374) are skipped.
  */
 function debugHeaders(res: ServerResponse, r: SiteResult): void {
   const filename = 'filename' in r && r.filename ? r.filename : '';
   if (isValidHeaderValue(filename)) res.setHeader('X-Filename', filename);
   if (isValidHeaderValue(r.args ?? '')) res.setHeader('X-Query', r.args ?? '');
   for (const [k, v] of r.acc.env) {
+    if (!/[\x00-\x1f\x7f]/.test(k) && !HEADER_NAME.test(k)) continue;
     if (v && !/[\x00-\x1f\x7f]/.test(v) && isValidHeaderValue(v))
       setCheckedHeader(res, `X-Env-${k}`, v);
   }

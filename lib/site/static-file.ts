@@ -13,16 +13,9 @@ import { bytesToUtf8 } from '../common/bytes.js';
 import { systemMimeTypes, systemTypeFor } from './system-mime.js';
 import { appendVary } from '../http/respond.js';
 import type { CachedFile } from './file-cache.js';
-import {
-  gzipBytes,
-  gzipETag,
-  gzipFile,
-  markCompressed,
-  sendCompressed,
-  singleByteRange,
-} from './deflate.js';
+import { gzipETag, sendCompressed } from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
-import { meetsConditions } from './conditions.js';
+import { ifRangeHolds, meetsConditions } from './conditions.js';
 
 /**
  * What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders).
@@ -59,8 +52,8 @@ export interface ServeFileOptions {
    */
   readonly cached?: CachedFile;
   /**
-   * mod_deflate compresses this answer (site/deflate.ts): the file's Last-Modified. A Range or a
-   * condition still goes to send uncompressed.
+   * mod_deflate compresses this answer (site/deflate.ts): the file's Last-Modified. A Range is
+   * cut from the gzip bytes; a condition that answers 304 or 412 goes to send uncompressed.
    */
   readonly compress?: { readonly lastModified: string };
   /** The Last-Modified the file goes out with, for If-Range (ap_condition_if_range). */
@@ -202,84 +195,6 @@ function answersWhole(
   );
 }
 
-/**
- * Whether a compressed answer takes the Range itself: one byte-range-spec, no condition but
- * If-Range (the others, and several ranges, still go to send uncompressed).
- */
-function answersOneRange(req: IncomingMessage, res: ServerResponse): boolean {
-  const h = req.headers;
-  return (
-    h.range !== undefined &&
-    !h.range.includes(',') &&
-    !res.headersSent &&
-    h['if-match'] === undefined &&
-    h['if-none-match'] === undefined &&
-    h['if-modified-since'] === undefined &&
-    h['if-unmodified-since'] === undefined
-  );
-}
-
-/**
- * A Range on a response mod_deflate compresses: byterange_filter.c, a protocol filter after the
- * content filters, cuts the gzip bytes, not the file's (206 with the compressed length in
- * Content-Range; HEAD too), answers 416 for a start past their end, and sends them whole for a
- * Range it ignores (case 382).
- */
-function serveCompressedRange(
-  req: IncomingMessage,
-  res: ServerResponse,
-  filename: string,
-  options: ServeFileOptions,
-  gzip: Buffer,
-): void {
-  const lastModified = options.compress?.lastModified ?? '';
-  const eTag = typeof options.eTag === 'string' ? gzipETag(options.eTag) : undefined;
-  const range = ifRangeHolds(req.headers['if-range']?.toString(), eTag, lastModified)
-    ? singleByteRange(req.headers.range ?? '', gzip.length)
-    : 'ignored';
-  if (range === 'unsatisfiable') {
-    options.onError(416, new Error('range not satisfiable'));
-    return;
-  }
-  setTypeFields(res, filename, options);
-  setSendFields(res, options, lastModified);
-  markCompressed(res);
-  if (range === 'ignored') {
-    // the whole gzip body in one write: Apache too knows its length then (case 382)
-    res.end(req.method === 'HEAD' ? undefined : gzip);
-    return;
-  }
-  const [start, end] = range;
-  res.statusCode = 206;
-  res.setHeader('Content-Range', `bytes ${start}-${end}/${gzip.length}`);
-  res.setHeader('Content-Length', end - start + 1);
-  res.end(req.method === 'HEAD' ? undefined : gzip.subarray(start, end + 1));
-}
-
-/** The file gzip-compressed: from its bytes in memory when cached, else read and compressed. */
-function withGzip(filename: string, options: ServeFileOptions, use: (gzip: Buffer) => void): void {
-  const body = options.cached?.body;
-  if (body) use(gzipBytes(body));
-  else gzipFile(filename, use, (err) => options.onError(404, err));
-}
-
-/**
- * http_protocol.c ap_condition_if_range, which byterange_filter.c asks after mod_deflate: an
- * entity tag must be the gzip ETag itself; a date must be Last-Modified's second, and that at
- * least 60 seconds before the request (a weak match does not count). Else the Range is ignored.
- */
-export function ifRangeHolds(
-  ifRange: string | undefined,
-  eTag: string | undefined,
-  lastModified: string,
-): boolean {
-  if (ifRange === undefined) return true;
-  if (ifRange.startsWith('"')) return ifRange === eTag;
-  const mtime = Math.floor(Date.parse(lastModified) / 1000);
-  const rtime = Math.floor(Date.parse(ifRange) / 1000);
-  return rtime === mtime && Date.now() / 1000 >= mtime + 60;
-}
-
 /** The request and the options a file answer goes on with (deflateConditions). */
 interface Judged {
   readonly req: IncomingMessage;
@@ -317,6 +232,36 @@ function deflateConditions(req: IncomingMessage, options: ServeFileOptions): Jud
   const headers = { ...h };
   for (const name of CONDITIONS) headers[name] = undefined;
   return { req: Object.create(req, { headers: { value: headers } }) as IncomingMessage, options };
+}
+
+/**
+ * Whether mod_deflate's answer is made here (site/deflate.ts sendCompressed): no condition is
+ * left for send (deflateConditions took those that let the file through), a Range and If-Range
+ * are the byterange filter's, judged on the gzip bytes.
+ */
+function compressesHere(req: IncomingMessage, res: ServerResponse): boolean {
+  const h = req.headers;
+  return !res.headersSent && !CONDITIONS.some((name) => h[name] !== undefined);
+}
+
+/**
+ * A response mod_deflate compresses: byterange_filter.c, a protocol filter after the content
+ * filters, sees the gzip bytes, not the file's; If-Range is judged against the gzip ETag
+ * (ap_condition_if_range, case 382).
+ */
+function serveCompressed(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+  lastModified: string,
+): void {
+  setTypeFields(res, filename, options);
+  setSendFields(res, options, lastModified);
+  const eTag = typeof options.eTag === 'string' ? gzipETag(options.eTag) : undefined;
+  const ifRange = req.headers['if-range']?.toString();
+  const range = ifRangeHolds(ifRange, eTag, lastModified) ? req.headers.range : undefined;
+  sendCompressed(req, res, filename, options.cached?.body, range, options.onError);
 }
 
 /**
@@ -409,23 +354,18 @@ export function serveFile(
   const met = withoutMetIfMatch(incoming);
   const req = getOrHead ? met : otherMethodConditions(met, options.eTag);
   if (!req) {
-    setTypeFields(res, filename, options);
+    // mod_filter's filter_harness runs DEFLATE for a 200 only: no Vary of its on a 412 (case 375)
+    setTypeFields(res, filename, { ...options, vary: undefined });
     answerPreconditionFailed(incoming, res);
     return;
   }
   dropFutureModifiedSince(req);
   const { req: through, options: o } = deflateConditions(req, options);
-  if (o.compress && answersOneRange(through, res)) {
-    withGzip(filename, o, (gzip) => serveCompressedRange(through, res, filename, o, gzip));
+  if (o.compress && compressesHere(through, res)) {
+    serveCompressed(through, res, filename, o, o.compress.lastModified);
     return;
   }
   const judged = withJudgedIfRange(through, o);
-  if (o.compress && answersWhole(judged, res, { ...o, eTag: o.eTag ?? false })) {
-    setTypeFields(res, filename, o);
-    setSendFields(res, o, o.compress.lastModified);
-    sendCompressed(judged, res, filename, o.cached?.body, (err) => o.onError(404, err));
-    return;
-  }
   if (o.cached && answersWhole(judged, res, o)) {
     serveFromMemory(judged, res, filename, o, o.cached);
     return;

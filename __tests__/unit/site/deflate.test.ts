@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import {
   deflateAccepted,
   gzipETag,
+  gzipOnlyHtmlRefuses,
   sendCompressed,
-  singleByteRange,
 } from '../../../lib/site/deflate';
-import { ifRangeHolds } from '../../../lib/site/static-file';
+import { ifRangeHolds } from '../../../lib/site/conditions';
 
 describe('deflateAccepted', () => {
   test.each<[string, string | undefined, Record<string, string>, boolean]>([
@@ -37,6 +37,21 @@ describe('deflateAccepted', () => {
   });
 });
 
+// deflate_out_filter's strncmp(r->content_type, "text/html", 9) and strcmp(env, "1") (case 374)
+describe('gzipOnlyHtmlRefuses', () => {
+  test.each<[string | undefined, Record<string, string>, boolean]>([
+    ['text/css', { 'gzip-only-text/html': '1' }, true],
+    ['text/html', { 'gzip-only-text/html': '1' }, false],
+    ['text/html; charset=UTF-8', { 'gzip-only-text/html': '1' }, false],
+    ['TEXT/HTML', { 'gzip-only-text/html': '1' }, true],
+    [undefined, { 'gzip-only-text/html': '1' }, true],
+    ['text/css', { 'gzip-only-text/html': '0' }, false],
+    ['text/css', {}, false],
+  ])('%s with %j: %s', (type, env, expected) => {
+    expect(gzipOnlyHtmlRefuses(type, new Map(Object.entries(env)))).toBe(expected);
+  });
+});
+
 describe('gzipETag', () => {
   test.each<[string, string]>([
     ['"5-61a2b3c4d5e6f"', '"5-61a2b3c4d5e6f-gzip"'],
@@ -45,27 +60,6 @@ describe('gzipETag', () => {
     ['unquoted', 'unquoted'],
   ])('%s → %s', (tag, expected) => {
     expect(gzipETag(tag)).toBe(expected);
-  });
-});
-
-// byterange_filter.c ap_set_byterange over a 46-byte gzip body; rows mirror conformance case 382
-describe('singleByteRange', () => {
-  test.each<[string, ReturnType<typeof singleByteRange>]>([
-    ['bytes=0-3', [0, 3]],
-    ['bytes=-4', [42, 45]],
-    ['bytes=5-', [5, 45]],
-    ['bytes=0-', [0, 45]],
-    ['bytes=0-99999', [0, 45]],
-    ['Bytes=1-2', [1, 2]],
-    ['bytes=99999-', 'unsatisfiable'],
-    ['bytes=3-1', 'ignored'],
-    ['bytes=-0', 'ignored'],
-    ['bytes=', 'ignored'],
-    ['bytes= 1-2', 'ignored'],
-    ['bytes=abc', 'ignored'],
-    ['items=0-1', 'ignored'],
-  ])('%s', (header, expected) => {
-    expect(singleByteRange(header, 46)).toEqual(expected);
   });
 });
 
@@ -99,7 +93,7 @@ describe('sendCompressed', () => {
       res.setHeader('ETag', '"abc"');
       const body = req.url === '/memory' ? Buffer.from(text) : undefined;
       const file = join(dir, req.url === '/missing' ? 'nope.css' : 'big.css');
-      sendCompressed(req, res, file, body, () => {
+      sendCompressed(req, res, file, body, undefined, () => {
         res.statusCode = 404;
         res.end('gone');
       });
