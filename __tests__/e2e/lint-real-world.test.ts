@@ -22,6 +22,7 @@ const EXPECTED = new Map<string, string[]>([
   ['fatfree', ['MR304@15']],
   ['flarum', ['MR304@22', 'MR002@89']],
   ['h5bp', ['MR002@862']],
+  ['invoiceninja', ['MR301@7', 'MR002@119']],
   ['joomla', ['MR304@146', 'MR304@152']],
   ['kirby', ['MR002@50']],
   ['phpbb', ['MR304@29']],
