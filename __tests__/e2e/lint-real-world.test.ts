@@ -21,6 +21,7 @@ const EXPECTED = new Map<string, string[]>([
   ['drupal', ['MR304@156', 'MR304@161']],
   ['fatfree', ['MR304@15']],
   ['flarum', ['MR304@22', 'MR002@89']],
+  ['glpi', ['MR304@9']],
   ['h5bp', ['MR002@862']],
   ['invoiceninja', ['MR301@7', 'MR002@119']],
   ['joomla', ['MR304@146', 'MR304@152']],
