@@ -28,6 +28,7 @@ const EXPECTED = new Map<string, string[]>([
   ['kirby', ['MR002@50']],
   ['phpbb', ['MR304@29']],
   ['pimcore', ['MR002@127']],
+  ['prestashop', ['MR403@38', 'MR403@39', 'MR403@40', 'MR403@44']],
   ['roundcube', ['MR002@9']],
   ['slim', ['MR304@28']],
   ['typo3', ['MR002@48']],
