@@ -266,15 +266,39 @@ function ipv4Number(dotted: string): number {
   return dotted.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 }
 
-/** mod_access_compat's `check_dir_access` for the request method. */
+/** More `Allow/Deny from` host names than this in one section: not enumerated, denied. */
+const MAX_HOST_NAMES = 6;
+
+/**
+ * mod_access_compat's `check_dir_access` for the request method. A host name matches the client's
+ * double-reverse DNS name, which modrewrite never looks up: the request is allowed only if it is
+ * allowed whatever each host name answers (fail closed, as `Require host` in site/authz.ts).
+ */
 function compatAllows(
   compat: CompatConfig,
   method: string,
   env: ReadonlyMap<string, string>,
   client: AccessClient,
 ): boolean {
+  const hosts = [...compat.allows, ...compat.denys].filter((e) => e.value.type === 'host').length;
+  if (hosts > MAX_HOST_NAMES) return false;
+  for (let answers = 0; answers < 1 << hosts; answers++) {
+    let asked = 0;
+    const host = (): boolean => ((answers >> asked++) & 1) === 1;
+    if (!compatAllowsIf(compat, method, (rule) => hostMatches(rule, env, client, host)))
+      return false;
+  }
+  return true;
+}
+
+/** `check_dir_access` with the host names answered by `matches`. */
+function compatAllowsIf(
+  compat: CompatConfig,
+  method: string,
+  ruleMatches: (rule: HostRule) => boolean,
+): boolean {
   const matches = (list: readonly Limited<HostRule>[]): boolean =>
-    list.some((e) => methodIn(e.limit, method) && hostMatches(e.value, env, client));
+    list.some((e) => methodIn(e.limit, method) && ruleMatches(e.value));
   const allowed = matches(compat.allows);
   const denied = matches(compat.denys);
   const order = lastFor(compat.orders, method, 'deny,allow');
@@ -290,8 +314,10 @@ function hostMatches(
   rule: HostRule,
   env: ReadonlyMap<string, string>,
   client: AccessClient,
+  host: () => boolean,
 ): boolean {
   if (rule.type === 'all') return true;
   if (rule.type === 'ip') return inNet(rule.net, client.remoteAddr);
+  if (rule.type === 'host') return host();
   return hasEnv(env, rule.name) !== rule.negate;
 }
