@@ -72,6 +72,16 @@ const BASE_REQUIRE: AuthzNode = {
   children: [{ type: 'provider', rule: { type: 'all', granted: true }, negate: false }],
 };
 
+/** apache2.conf's `<FilesMatch "^\.ht">`: `Require all denied`. */
+const HT_FILES: AccessSection = {
+  require: {
+    type: 'section',
+    op: 'or',
+    negate: false,
+    children: [{ type: 'provider', rule: { type: 'all', granted: false }, negate: false }],
+  },
+};
+
 interface MergedAuthz {
   readonly tree: AuthzNode | undefined;
   readonly op: 'unset' | 'off' | 'and' | 'or';
@@ -101,7 +111,8 @@ export function accessDenied(
   request: AccessRequest = { uri: '', args: null },
   holds?: (when: CompiledWhen) => boolean,
 ): boolean {
-  if (!chain.length) return false;
+  const name = fileNameOf(filename);
+  if (!chain.length) return name.startsWith('.ht');
   let authz: MergedAuthz = { tree: BASE_REQUIRE, op: 'unset' };
   let compat: CompatConfig | undefined;
   const apply = (section: AccessSection): void => {
@@ -109,7 +120,9 @@ export function accessDenied(
     if (section.compat) compat = section.compat;
   };
   for (const config of chain) apply(config.directory);
-  const name = fileNameOf(filename);
+  // Debian's `<FilesMatch "^\.ht">Require all denied</FilesMatch>` is a server-level <Files>: the
+  // first section of core's file walk, so an .htaccess `<Files>` with Require replaces it (case 391)
+  if (name.startsWith('.ht')) apply(HT_FILES);
   for (const config of chain)
     for (const files of config.files) if (files.matches(name)) apply(files.access);
   // core's if walk comes last; without a way to evaluate an <If>, it is denied (fail closed)

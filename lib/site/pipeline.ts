@@ -876,11 +876,7 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
   const request = { uri, args, vary: acc.vary };
-  if (
-    !accessDenied(cfg.access, filename, acc.env, base.view, request, holds) &&
-    !htFileDenied(filename)
-  )
-    return undefined;
+  if (!accessDenied(cfg.access, filename, acc.env, base.view, request, holds)) return undefined;
   const reason = `client denied by server configuration: ${filename}`;
   return { type: 'status', status: 403, reason, acc, uri, args, filename };
 }
