@@ -26,6 +26,7 @@ const EXPECTED = new Map<string, string[]>([
   ['invoiceninja', ['MR301@7', 'MR002@119']],
   ['joomla', ['MR304@146', 'MR304@152']],
   ['kirby', ['MR002@50']],
+  ['matomo', ['MR002@27']],
   ['phpbb', ['MR304@29']],
   ['pimcore', ['MR002@127']],
   ['prestashop', ['MR403@38', 'MR403@39', 'MR403@40', 'MR403@44']],
