@@ -303,11 +303,9 @@ export function mergeMime(
     fileETag: mergeETag(parent.fileETag, child.fileETag),
     acceptPathInfo: child.acceptPathInfo ?? parent.acceptPathInfo,
     limitRequestBody: child.limitRequestBody ?? parent.limitRequestBody,
-    // mod_filter adds a child's providers to the parent's
-    deflateTypes:
-      parent.deflateTypes && child.deflateTypes
-        ? new Set([...parent.deflateTypes, ...child.deflateTypes])
-        : (child.deflateTypes ?? parent.deflateTypes),
+    // mod_filter's filter_merge overlays the child's BYTYPE:DEFLATE filter (its providers, so its
+    // types) over the parent's: the child's list replaces the parent's (case 392)
+    deflateTypes: child.deflateTypes ?? parent.deflateTypes,
     typesConfig: child.typesConfig ?? parent.typesConfig,
   };
 }

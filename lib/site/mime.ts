@@ -87,11 +87,17 @@ function unblanked(
 function serverSettings(server: RuleSet | undefined): FileSettings {
   const debian = debianDefaults();
   if (!server) return debian;
+  const mime = mergeMime(debian.mime, server.mime);
+  const types = server.mime?.deflateTypes;
   return {
     defaultCharset: server.defaultCharset ?? debian.defaultCharset,
     addTypes: overlay(debian.addTypes, server.addTypes),
     addEncodings: overlay(debian.addEncodings, server.addEncodings),
-    mime: mergeMime(debian.mime, server.mime),
+    // the server config's AddOutputFilterByType lines add to deflate.conf's (one configuration)
+    mime:
+      types && mime
+        ? { ...mime, deflateTypes: new Set([...DEBIAN_DEFLATE_TYPES, ...types]) }
+        : mime,
   };
 }
 
@@ -267,8 +273,8 @@ const DEBIAN_DEFLATE_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * mod_deflate's `Vary: Accept-Encoding` (modules/filters/mod_deflate.c deflate_out_filter): a
- * response of a type an AddOutputFilterByType DEFLATE names (Debian's deflate.conf, or the
- * site's), over 68 bytes (smaller ones are "not compressed: very small response"), not already
+ * response of a type an AddOutputFilterByType DEFLATE names (Debian's deflate.conf with the
+ * server config's, or the deepest `.htaccess` list, which replaces them), over 68 bytes (smaller ones are "not compressed: very small response"), not already
  * encoded, gets it whether or not the client accepts gzip (recorded: the real-world corpus'
  * directory listings). modrewrite never compresses: a client sending `Accept-Encoding: gzip` gets
  * the identity body where Apache sends gzip.
@@ -281,7 +287,8 @@ export function deflateVaries(
 ): boolean {
   if (!type || encoding || size <= 68) return false;
   const media = type.split(';', 1)[0]!.trim().toLowerCase();
-  return DEBIAN_DEFLATE_TYPES.has(media) || m?.deflateTypes?.has(media) === true;
+  // the deepest configuration that names DEFLATE types decides (case 392), else deflate.conf
+  return (m?.deflateTypes ?? DEBIAN_DEFLATE_TYPES).has(media);
 }
 
 /** LimitRequestBody: whether the declared body (Content-Length) is over the limit (0: none). */
