@@ -27,6 +27,7 @@ const EXPECTED = new Map<string, string[]>([
   ['joomla', ['MR304@146', 'MR304@152']],
   ['kirby', ['MR002@50']],
   ['matomo', ['MR002@27']],
+  ['mybb', ['MR002@61']],
   ['phpbb', ['MR304@29']],
   ['pimcore', ['MR002@127']],
   ['prestashop', ['MR403@38', 'MR403@39', 'MR403@40', 'MR403@44']],
