@@ -23,6 +23,7 @@ const EXPECTED = new Map<string, string[]>([
   ['flarum', ['MR304@22', 'MR002@89']],
   ['glpi', ['MR304@9']],
   ['h5bp', ['MR002@862']],
+  ['htmly', ['MR002@114']],
   ['invoiceninja', ['MR301@7', 'MR002@119']],
   ['joomla', ['MR304@146', 'MR304@152']],
   ['kirby', ['MR002@50']],
