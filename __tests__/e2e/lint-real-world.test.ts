@@ -35,6 +35,7 @@ const EXPECTED = new Map<string, string[]>([
   ['roundcube', ['MR002@9']],
   ['slim', ['MR304@28']],
   ['typo3', ['MR002@48']],
+  ['zencart', ['MR002@64']],
 ]);
 
 let redos: RedosAnalyser;
