@@ -19,6 +19,7 @@ const EXPECTED = new Map<string, string[]>([
   ['backdrop', ['MR304@147', 'MR304@152']],
   ['codeigniter4', ['MR304@34']],
   ['drupal', ['MR304@156', 'MR304@161']],
+  ['e107', ['MR002@105']],
   ['fatfree', ['MR304@15']],
   ['flarum', ['MR304@22', 'MR002@89']],
   ['glpi', ['MR304@9']],
