@@ -4,6 +4,8 @@
  * Compiled here (pure data plus matchers); site/access.ts merges and applies them the way Apache's
  * access phase does. Only what can be evaluated exactly is accepted: everything else is refused
  * with ERR_DIRECTIVE_ARGS or ERR_CONTEXT (the directory answers 500), never ignored — fail closed.
+ * Host names (`Allow from example.com`) are the exception: accepted, their DNS answer unknown, so
+ * only what is allowed whatever they answer is allowed (site/access.ts).
  */
 import type { AccessDirective, Arg } from '../syntax/ast.js';
 import type { ProblemSink } from '../syntax/parse.js';
@@ -22,7 +24,12 @@ export type HostRule =
   | { readonly type: 'all' }
   | { readonly type: 'ip'; readonly net: IpNet }
   /** `env=VAR` / `env=!VAR`: whether the request's environment has VAR. */
-  | { readonly type: 'env'; readonly name: string; readonly negate: boolean };
+  | { readonly type: 'env'; readonly name: string; readonly negate: boolean }
+  /**
+   * A host name or domain (allow_cmd's T_HOST): matched against the client's double-reverse DNS
+   * name, which modrewrite never looks up — site/access.ts treats the answer as unknown.
+   */
+  | { readonly type: 'host'; readonly name: string };
 
 /** A value with the `<Limit>` methods it applies to (undefined: every method). */
 export interface Limited<T> {
@@ -205,12 +212,8 @@ function hostRule(w: Arg, sink: ProblemSink): HostRule | undefined {
     sink.add('ERR_DIRECTIVE_ARGS', net?.error ?? 'An IP address was expected', w.pos);
     return undefined;
   }
-  sink.add(
-    'ERR_DIRECTIVE_ARGS',
-    `Allow/Deny from '${text}' is not supported by modrewrite (a host name: only all, env= and addresses)`,
-    w.pos,
-  );
-  return undefined;
+  // anything else is a host name (`none` included: phpMyAdmin's libraries/.htaccess, case 390)
+  return { type: 'host', name: text };
 }
 
 /** The file-name test of a section: PCRE for `<FilesMatch>`/`<Files ~>`, apr_fnmatch otherwise. */

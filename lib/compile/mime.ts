@@ -304,7 +304,7 @@ export function mergeMime(
     acceptPathInfo: child.acceptPathInfo ?? parent.acceptPathInfo,
     limitRequestBody: child.limitRequestBody ?? parent.limitRequestBody,
     // a child's AddOutputFilterByType DEFLATE replaces the types it inherits (mod_filter.c
-    // filter_merge overlays live_filters by name, BYTYPE:DEFLATE; case 381)
+    // filter_merge overlays live_filters by name, BYTYPE:DEFLATE; cases 381, 392)
     deflateTypes: child.deflateTypes ?? parent.deflateTypes,
     typesConfig: child.typesConfig ?? parent.typesConfig,
   };

@@ -15,8 +15,10 @@ function header(ctx: EvalContext, name: string): string {
   const lower = name.toLowerCase();
   const v = headerValue(ctx.view.headers, lower);
   // Apache adds a header to Vary only when the request has it, never Host (2.4.29), and records
-  // the name as written in the rule
-  if (v !== '' && lower !== 'host') ctx.varyThis = append(ctx.varyThis, name);
+  // the name as written in the rule; a header sent empty is had (lookup_header: "", not NULL;
+  // case 393)
+  const had = Object.hasOwn(ctx.view.headers, lower) && ctx.view.headers[lower] !== undefined;
+  if (had && lower !== 'host') ctx.varyThis = append(ctx.varyThis, name);
   return v;
 }
 
@@ -35,7 +37,7 @@ export function readVariable(ref: VariableRef, ctx: EvalContext): string {
   const headers = ctx.view.headers;
   const raw = Object.hasOwn(headers, ref.header) ? headers[ref.header] : undefined;
   const v = raw === undefined ? '' : Array.isArray(raw) ? raw.join(', ') : raw;
-  if (v !== '' && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
+  if (raw !== undefined && ref.header !== 'host') ctx.varyThis = append(ctx.varyThis, ref.vary);
   return v;
 }
 

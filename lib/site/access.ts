@@ -72,6 +72,16 @@ const BASE_REQUIRE: AuthzNode = {
   children: [{ type: 'provider', rule: { type: 'all', granted: true }, negate: false }],
 };
 
+/** apache2.conf's `<FilesMatch "^\.ht">`: `Require all denied`. */
+const HT_FILES: AccessSection = {
+  require: {
+    type: 'section',
+    op: 'or',
+    negate: false,
+    children: [{ type: 'provider', rule: { type: 'all', granted: false }, negate: false }],
+  },
+};
+
 interface MergedAuthz {
   readonly tree: AuthzNode | undefined;
   readonly op: 'unset' | 'off' | 'and' | 'or';
@@ -101,7 +111,8 @@ export function accessDenied(
   request: AccessRequest = { uri: '', args: null },
   holds?: (when: CompiledWhen) => boolean,
 ): boolean {
-  if (!chain.length) return false;
+  const name = fileNameOf(filename);
+  if (!chain.length) return name.startsWith('.ht');
   let authz: MergedAuthz = { tree: BASE_REQUIRE, op: 'unset' };
   let compat: CompatConfig | undefined;
   const apply = (section: AccessSection): void => {
@@ -109,7 +120,9 @@ export function accessDenied(
     if (section.compat) compat = section.compat;
   };
   for (const config of chain) apply(config.directory);
-  const name = fileNameOf(filename);
+  // Debian's `<FilesMatch "^\.ht">Require all denied</FilesMatch>` is a server-level <Files>: the
+  // first section of core's file walk, so an .htaccess `<Files>` with Require replaces it (case 391)
+  if (name.startsWith('.ht')) apply(HT_FILES);
   for (const config of chain)
     for (const files of config.files) if (files.matches(name)) apply(files.access);
   // core's if walk comes last; without a way to evaluate an <If>, it is denied (fail closed)
@@ -266,15 +279,39 @@ function ipv4Number(dotted: string): number {
   return dotted.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 }
 
-/** mod_access_compat's `check_dir_access` for the request method. */
+/** More `Allow/Deny from` host names than this in one section: not enumerated, denied. */
+const MAX_HOST_NAMES = 6;
+
+/**
+ * mod_access_compat's `check_dir_access` for the request method. A host name matches the client's
+ * double-reverse DNS name, which modrewrite never looks up: the request is allowed only if it is
+ * allowed whatever each host name answers (fail closed, as `Require host` in site/authz.ts).
+ */
 function compatAllows(
   compat: CompatConfig,
   method: string,
   env: ReadonlyMap<string, string>,
   client: AccessClient,
 ): boolean {
+  const hosts = [...compat.allows, ...compat.denys].filter((e) => e.value.type === 'host').length;
+  if (hosts > MAX_HOST_NAMES) return false;
+  for (let answers = 0; answers < 1 << hosts; answers++) {
+    let asked = 0;
+    const host = (): boolean => ((answers >> asked++) & 1) === 1;
+    if (!compatAllowsIf(compat, method, (rule) => hostMatches(rule, env, client, host)))
+      return false;
+  }
+  return true;
+}
+
+/** `check_dir_access` with the host names answered by `matches`. */
+function compatAllowsIf(
+  compat: CompatConfig,
+  method: string,
+  ruleMatches: (rule: HostRule) => boolean,
+): boolean {
   const matches = (list: readonly Limited<HostRule>[]): boolean =>
-    list.some((e) => methodIn(e.limit, method) && hostMatches(e.value, env, client));
+    list.some((e) => methodIn(e.limit, method) && ruleMatches(e.value));
   const allowed = matches(compat.allows);
   const denied = matches(compat.denys);
   const order = lastFor(compat.orders, method, 'deny,allow');
@@ -290,8 +327,10 @@ function hostMatches(
   rule: HostRule,
   env: ReadonlyMap<string, string>,
   client: AccessClient,
+  host: () => boolean,
 ): boolean {
   if (rule.type === 'all') return true;
   if (rule.type === 'ip') return inNet(rule.net, client.remoteAddr);
+  if (rule.type === 'host') return host();
   return hasEnv(env, rule.name) !== rule.negate;
 }

@@ -131,8 +131,9 @@ function htaccessConfig<Req extends IncomingMessage, Res extends ServerResponse>
     store,
     allowedRoots: [root],
     server: { documentRoot: root, ...splitServerName(options.serverName) },
-    // mod_dir's 301 where a per-directory rule rewrote a slashless directory URL (Apache's fixup
-    // order: mod_dir after mod_rewrite); other directory URLs are left to express.static & co
+    // mod_dir's 301 where a per-directory rule rewrote a slashless directory URL or rewrote to one
+    // (Apache's fixup order: mod_dir after mod_rewrite); other directory URLs are left to
+    // express.static & co
     directorySlash: 'after-rewrite',
     directoryIndex: [],
     // .htaccess files cannot declare maps: only user maps can make a request wait

@@ -276,7 +276,8 @@ const DEBIAN_DEFLATE_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * mod_deflate's `Vary: Accept-Encoding` (modules/filters/mod_deflate.c deflate_out_filter): a
- * response of a type the AddOutputFilterByType DEFLATE lines in force name (deflatesType), over 68 bytes (smaller ones are "not compressed: very small response"), not already
+ * response of a type an AddOutputFilterByType DEFLATE names (Debian's deflate.conf with the
+ * server config's, or the deepest `.htaccess` list, which replaces them), over 68 bytes (smaller ones are "not compressed: very small response"), not already
  * encoded, gets it whether or not the client accepts gzip (recorded: the real-world corpus'
  * directory listings). modrewrite never compresses: a client sending `Accept-Encoding: gzip` gets
  * the identity body where Apache sends gzip.

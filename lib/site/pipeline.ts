@@ -71,8 +71,9 @@ export interface SiteConfig {
   /**
    * mod_dir's DirectorySlash default (an `.htaccess` or the server rules may set it per directory).
    * `'after-rewrite'` (htaccess()): only where a per-directory rule rewrote a directory URL that
-   * lacks its slash — Apache's mod_dir still redirects there, while every other slashless
-   * directory is left to what follows the middleware (express.static redirects it itself).
+   * lacks its slash, or rewrote a URL to one — Apache's mod_dir still redirects there, while every
+   * other slashless directory is left to what follows the middleware (express.static redirects it
+   * itself).
    */
   readonly directorySlash: boolean | 'after-rewrite';
   readonly directoryIndex: readonly string[];
@@ -429,8 +430,11 @@ function directoryFixup(
   // `/site` for a site mounted at `/site` arrives as `/`: it is the root directory without its
   // slash
   const bareRoot = input.bareMount === true && round === 0 && uri === '/';
+  // after an internal redirect (round > 0) the directory URL is a rewritten one: mod_dir
+  // redirects to that r->uri, where express.static behind htaccess() would use the client's URL
+  const rewritten = round > 0;
   if (!uri.endsWith('/') || bareRoot)
-    return slashRedirect(site, input, uri, args, p.filename, round === 0, acc) ?? p;
+    return slashRedirect(site, input, uri, args, p.filename, round === 0, acc, rewritten) ?? p;
   const found = indexSubrequests(site, input, p, at, budget);
   const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at);
   return found instanceof Promise ? found.then(go) : go(found);
@@ -872,11 +876,7 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
   const request = { uri, args, vary: acc.vary };
-  if (
-    !accessDenied(cfg.access, filename, acc.env, base.view, request, holds) &&
-    !htFileDenied(filename)
-  )
-    return undefined;
+  if (!accessDenied(cfg.access, filename, acc.env, base.view, request, holds)) return undefined;
   const reason = `client denied by server configuration: ${filename}`;
   return { type: 'status', status: 403, reason, acc, uri, args, filename };
 }

@@ -122,7 +122,8 @@ export interface SiteOptions<
    */
   readonly symlinks?: 'inside' | 'follow' | 'deny';
   /**
-   * Serve dotfiles other than `.ht*` (those are always 403, like Apache's stock config).
+   * Serve dotfiles other than `.ht*` (those are 403, like Apache's stock `<FilesMatch "^\.ht">`,
+   * unless an `.htaccess` `<Files>` section grants them as in Apache: case 391).
    * @default false
    */
   readonly dotfiles?: boolean;
@@ -477,21 +478,17 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
   }
 
   /**
-   * What is never served whatever the rules said: a file outside every root (404), `.ht*` (403),
-   * another dotfile (404 unless `dotfiles`), a symbolic link the `symlinks` option refuses (403).
+   * What is never served whatever the rules said: a file outside every root (404), a dotfile
+   * other than `.ht*` (404 unless `dotfiles`), a symbolic link the `symlinks` option refuses (403).
    */
   private refusedPath(req: Req, res: Res, next: Next, r: FileAnswer): boolean {
     const { options, roots, symlinks } = this.ctx;
     const { filename, stat } = r;
     const servedFrom = roots.find((x) => underRoot(filename, x));
     const dots = servedFrom ? dotSegment(filename, servedFrom) : 'none';
-    const status = !servedFrom
-      ? 404
-      : dots === 'ht'
-        ? 403
-        : dots === 'dot' && !options.dotfiles
-          ? 404
-          : undefined;
+    // `.ht*` is the access phase's (Debian's <FilesMatch "^\.ht">, which a <Files> section of an
+    // .htaccess can override: case 391), not a dotfile here
+    const status = !servedFrom ? 404 : dots === 'dot' && !options.dotfiles ? 404 : undefined;
     if (status) {
       this.sendError(req, res, next, status, r);
       return true;

@@ -161,6 +161,15 @@ describe('addresses: apr_ipsubnet_create', () => {
   });
 });
 
+test('a host name is kept for the access check (allow_cmd T_HOST: `none` too, case 390)', () => {
+  const compat = accessOf('Order deny,allow\nDeny from all\nAllow from none .example.com\n')
+    ?.directory.compat;
+  expect(compat?.allows.map((e) => e.value)).toEqual([
+    { type: 'host', name: 'none' },
+    { type: 'host', name: '.example.com' },
+  ]);
+});
+
 describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)', () => {
   test.each<[string, string, string, string]>([
     [
@@ -260,12 +269,6 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'Require all granted extra',
       'ERR_DIRECTIVE_ARGS',
       "'granted' or 'denied'",
-    ],
-    [
-      'Deny from a host',
-      'Deny from example.com',
-      'ERR_DIRECTIVE_ARGS',
-      "'example.com' is not supported",
     ],
     ['Allow without from', 'Allow all', 'ERR_DIRECTIVE_ARGS', 'at least two arguments'],
     ['Order with a space', 'Order allow, deny', 'ERR_DIRECTIVE_ARGS', 'order takes one argument'],
