@@ -99,6 +99,15 @@ function autoindexFor(config: SiteConfig, dir: string): AutoindexConfig {
  * name (Backdrop's `SetHandler Drupal_Security_Do_Not_Remove_...`, even `default-handler`) core's
  * default handler answers it: 404 "Attempt to serve directory" for GET and POST (recorded, 240).
  */
+/**
+ * A directory's type: mod_mime's type_checker gives it httpd/unix-directory, and core's ForceType
+ * (a fixup) types the directory too: OPTIONS sends it (recorded, case 301).
+ */
+export function directoryContentType(config: SiteConfig, filename: string): string {
+  const inside = filename.replace(/\/?$/, '/.');
+  return fileSettingsFor(config, inside).mime?.forceType || 'httpd/unix-directory';
+}
+
 export function listsDirectories(handler: string | undefined): boolean {
   return handler === undefined || handler === 'httpd/unix-directory';
 }
@@ -112,11 +121,8 @@ export function answerDirectory(
   if (method !== 'GET' && method !== 'HEAD') {
     // POST: the default handler's 404 for a directory; the others as core answers them
     if (method === 'POST' || d.fallthrough) return false;
-    // core's ForceType (a fixup) types the directory too: OPTIONS sends it (recorded, case 301)
-    const inside = d.filename.replace(/\/?$/, '/.');
-    const forced = fileSettingsFor(d.config, inside).mime?.forceType;
     answerOtherMethod(req, res, {
-      contentType: forced || 'httpd/unix-directory',
+      contentType: directoryContentType(d.config, d.filename),
       trace: d.config.traceEnable !== false,
       vary: d.vary,
       status: d.status,

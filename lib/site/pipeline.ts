@@ -182,6 +182,8 @@ export type SiteResult = {
       readonly stat: Stats | undefined;
       readonly path: string;
       readonly symlink: boolean;
+      /** r->filename where it is not `filename`: `redirect:/url` under a forced handler. */
+      readonly requestFilename?: string;
     }
   /** TRACE, answered by core in map_to_storage (before any .htaccess): site/methods.ts. */
   | { readonly type: 'trace' }
@@ -406,10 +408,23 @@ function forcedHandlerAnswer(
   const method = acc.errorStatus !== undefined ? 'GET' : input.view.method;
   const acceptPathInfo = fileSettingsFor(site, filename, uri).mime?.acceptPathInfo;
   const status = forcedHandlerStatus(p, method, acceptPathInfo);
-  if (status === undefined)
-    return { type: 'file', filename, pathInfo, stat, acc, uri, args, path: uri, symlink };
   // r->filename (REQUEST_FILENAME) is `redirect:` and the URL-path, without the query
   const path = p.args === null ? p.url : p.url.slice(0, p.url.length - p.args.length - 1);
+  if (status === undefined) {
+    const requestFilename = `redirect:${path}`;
+    return {
+      type: 'file',
+      filename,
+      pathInfo,
+      stat,
+      acc,
+      uri,
+      args,
+      path: uri,
+      symlink,
+      requestFilename,
+    };
+  }
   const reason = `handler ${acc.handler}: the default handler cannot open redirect:${path}`;
   return { type: 'status', status, reason, acc, uri, args, filename: `redirect:${path}` };
 }

@@ -58,7 +58,12 @@ import { sendErrorDocument } from './error-document.js';
 import { answerPreconditionFailed, fileErrorStatus, serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
 import { deflateAccepted, gzipOnlyHtmlRefuses } from './deflate.js';
-import { answerDirectory, fileContentType, listsDirectories } from './directory-handler.js';
+import {
+  answerDirectory,
+  directoryContentType,
+  fileContentType,
+  listsDirectories,
+} from './directory-handler.js';
 import { answerOtherMethod, answerTrace, isDeliveryMethod, setRuleAllow } from './methods.js';
 import { earlyRequestHeaders, startHeaders } from './headers.js';
 import type { RequestView } from '../engine/request.js';
@@ -552,9 +557,10 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     const { acc } = r;
     // core's default handler: any method but GET/POST (HEAD is GET) is answered, file or not
     if (!fallthrough && !isDeliveryMethod(method)) {
-      // mod_mime typed the missing file by its name all the same (OPTIONS sends it)
+      // mod_mime typed the missing file by its name all the same, and a directory as
+      // httpd/unix-directory whatever handler a rule forced (OPTIONS sends it; idiom seed 103503)
       const contentType = r.stat?.isDirectory()
-        ? undefined
+        ? directoryContentType(config, r.filename)
         : fileContentType(config, r.filename, acc.contentType);
       this.answerMethod(req, res, next, r, contentType);
       return;
@@ -888,7 +894,8 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * names no header can carry (BrowserMatch's `gzip-only-text/html`, case 374) are skipped.
  */
 function debugHeaders(res: ServerResponse, r: SiteResult): void {
-  const filename = 'filename' in r && r.filename ? r.filename : '';
+  const own = r.type === 'file' ? r.requestFilename : undefined;
+  const filename = own ?? ('filename' in r && r.filename ? r.filename : '');
   if (isValidHeaderValue(filename)) res.setHeader('X-Filename', filename);
   if (isValidHeaderValue(r.args ?? '')) res.setHeader('X-Query', r.args ?? '');
   for (const [k, v] of r.acc.env) {
