@@ -99,9 +99,10 @@ export function splitServerName(value: string | undefined): {
   serverPort?: number;
 } {
   if (value === undefined) return {};
-  const m = /^(.+?):(\d+)$/.exec(value);
-  if (!m) return { serverName: value };
-  return { serverName: m[1]!, serverPort: Number(m[2]) };
+  const serverPort = portOfServerName(value);
+  if (serverPort === undefined) return { serverName: value };
+  // the name as written (its case is SERVER_NAME's), without the port
+  return { serverName: value.slice(0, value.lastIndexOf(':')), serverPort };
 }
 
 /** core.c server_hostname_port: `[scheme://]host[:port]` → the host (lower case, no brackets). */
