@@ -7,8 +7,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { SourcePosition } from '../errors.js';
 import type { AliasDirective, RedirectDirective } from '../syntax/ast.js';
+import type { IfCondition } from '../syntax/sections.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import { utf8ToBytes } from '../common/bytes.js';
+import { compileScope, type CompiledWhen } from './env.js';
+import type { ExprNode } from './expr.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 /** One `Redirect`/`RedirectMatch` line. */
@@ -21,6 +24,8 @@ export interface RedirectRule {
   /** The URL (3xx); `$N` are the regex's groups for RedirectMatch. */
   readonly target?: string;
   readonly pos: SourcePosition;
+  /** The `<If>` chain the line stands in (`.htaccess` only): it applies while the chain holds. */
+  readonly when?: CompiledWhen;
 }
 
 /** One `Alias`/`AliasMatch` line: a URL-path (prefix or regex) to a filesystem path. */
@@ -36,6 +41,7 @@ export interface AliasRule {
 export interface EveryRequestRedirect {
   readonly status: number;
   readonly target?: string;
+  readonly when?: CompiledWhen;
 }
 
 export interface AliasConfig {
@@ -44,6 +50,15 @@ export interface AliasConfig {
    */
   readonly redirects: readonly RedirectRule[];
   readonly everyRequest?: EveryRequestRedirect;
+  /**
+   * The lines inside `<If>` sections, tried before all others while their chain holds: ap_if_walk
+   * merges each held section over the walked directories' configuration, in order, and
+   * merge_alias_dir_config puts the newer lines first. So a later section's lines come first, and
+   * a child directory's sections before its parent's (recorded, case 460).
+   */
+  readonly ifRedirects?: readonly RedirectRule[];
+  /** The whole-directory forms inside `<If>` sections, in the same order (the first held wins). */
+  readonly ifEveryRequest?: readonly EveryRequestRedirect[];
   /** Server config only. */
   readonly aliases: readonly AliasRule[];
 }
@@ -52,38 +67,113 @@ export interface AliasConfig {
 export function compileAlias(
   directives: readonly (RedirectDirective | AliasDirective)[],
   serverRoot: string,
+  context: 'server' | 'directory',
   sink: ProblemSink,
 ): AliasConfig | undefined {
   if (!directives.length) return undefined;
   const redirects: RedirectRule[] = [];
   const aliases: AliasRule[] = [];
   let everyRequest: EveryRequestRedirect | undefined;
+  const sections = new IfSections(sink);
   for (const d of directives) {
     if (d.type === 'Alias') {
       const rule = compileAliasRule(d, serverRoot, sink);
       if (rule) aliases.push(rule);
       continue;
     }
-    if (!d.pattern) {
-      // the last one wins, like Apache's single redirect/redirect_status slot
-      everyRequest = {
-        status: d.status,
-        target: d.target === undefined ? undefined : utf8ToBytes(d.target),
-      };
+    if (d.when) {
+      if (context === 'directory') sections.add(d);
+      else refuseServerIf(d, sink);
       continue;
     }
-    // Apache compares bytes: the UTF-8 of the configuration against the decoded URL-path's bytes
-    const re = d.regex ? regex(d.pattern.text, d.pattern.pos, sink) : undefined;
-    if (d.regex && !re) continue;
-    redirects.push({
-      status: d.status,
-      prefix: d.regex ? undefined : utf8ToBytes(d.pattern.text),
-      re,
-      target: d.target === undefined ? undefined : utf8ToBytes(d.target),
-      pos: d.pos,
-    });
+    if (!d.pattern) everyRequest = everyRequestOf(d);
+    else pushRedirect(redirects, d, sink);
   }
-  return { redirects, everyRequest, aliases };
+  return { redirects, everyRequest, aliases, ...sections.compiled() };
+}
+
+/**
+ * In the server configuration `<If>` makes a Redirect per-directory (core sets cmd->path to "*If"),
+ * applied in every directory's fixups: not modelled, so refused rather than applied wrongly.
+ */
+function refuseServerIf(d: RedirectDirective, sink: ProblemSink): void {
+  sink.add(
+    'ERR_CONTEXT',
+    `${d.name} inside <If> in the server configuration is not supported by modrewrite (in an .htaccess it is)`,
+    d.pos,
+  );
+}
+
+/** The whole-directory form; the last one wins, like Apache's single redirect_status slot. */
+function everyRequestOf(d: RedirectDirective, when?: CompiledWhen): EveryRequestRedirect {
+  return {
+    status: d.status,
+    target: d.target === undefined ? undefined : utf8ToBytes(d.target),
+    ...(when && { when }),
+  };
+}
+
+function pushRedirect(
+  list: RedirectRule[],
+  d: RedirectDirective,
+  sink: ProblemSink,
+  when?: CompiledWhen,
+): void {
+  // Apache compares bytes: the UTF-8 of the configuration against the decoded URL-path's bytes
+  const re = d.regex ? regex(d.pattern!.text, d.pattern!.pos, sink) : undefined;
+  if (d.regex && !re) return;
+  list.push({
+    status: d.status,
+    prefix: d.regex ? undefined : utf8ToBytes(d.pattern!.text),
+    re,
+    target: d.target === undefined ? undefined : utf8ToBytes(d.target),
+    pos: d.pos,
+    ...(when && { when }),
+  });
+}
+
+interface IfGroup {
+  readonly when: CompiledWhen;
+  readonly redirects: RedirectRule[];
+  every?: EveryRequestRedirect;
+}
+
+/**
+ * The Redirect lines of a file's `<If>`/`<ElseIf>`/`<Else>` sections, grouped by section (the
+ * parser gives every line of one section the same chain) and listed later section first.
+ */
+class IfSections {
+  private readonly groups = new Map<IfCondition, IfGroup>();
+  private readonly exprs = new Map<string, ExprNode | undefined>();
+  constructor(private readonly sink: ProblemSink) {}
+
+  add(d: RedirectDirective): void {
+    const group = this.groupOf(d.when!);
+    if (!group) return;
+    if (!d.pattern) group.every = everyRequestOf(d, group.when);
+    else pushRedirect(group.redirects, d, this.sink, group.when);
+  }
+
+  /** The section's group; undefined when its chain did not compile (a problem was reported). */
+  private groupOf(chain: IfCondition): IfGroup | undefined {
+    const known = this.groups.get(chain);
+    if (known) return known;
+    const when = compileScope(undefined, chain, this.exprs, this.sink)?.when;
+    if (!when) return undefined;
+    const group: IfGroup = { when, redirects: [] };
+    this.groups.set(chain, group);
+    return group;
+  }
+
+  compiled(): Pick<AliasConfig, 'ifRedirects' | 'ifEveryRequest'> {
+    if (!this.groups.size) return {};
+    const latestFirst = [...this.groups.values()].reverse();
+    const every = latestFirst.flatMap((g) => (g.every ? [g.every] : []));
+    return {
+      ifRedirects: latestFirst.flatMap((g) => g.redirects),
+      ...(every.length && { ifEveryRequest: every }),
+    };
+  }
 }
 
 function compileAliasRule(
@@ -129,5 +219,7 @@ export function mergeAlias(
     redirects: [...child.redirects, ...parent.redirects],
     everyRequest: child.everyRequest ?? parent.everyRequest,
     aliases: [...child.aliases, ...parent.aliases],
+    ifRedirects: [...(child.ifRedirects ?? []), ...(parent.ifRedirects ?? [])],
+    ifEveryRequest: [...(child.ifEveryRequest ?? []), ...(parent.ifEveryRequest ?? [])],
   };
 }

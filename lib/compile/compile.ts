@@ -442,7 +442,7 @@ function ruleSetOf(
       ? compileHeaders(g.headers, options.context ?? 'server', sink)
       : undefined,
     expires: g.expires.length ? compileExpires(g.expires, sink) : undefined,
-    alias: compileAlias(g.alias, mapRoot, sink),
+    alias: compileAlias(g.alias, mapRoot, options.context ?? 'server', sink),
     fallbackResource: g.fallbackResource,
   };
 }

@@ -17,6 +17,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { AliasConfig, AliasRule, RedirectRule } from '../compile/alias.js';
+import type { CompiledWhen } from '../compile/env.js';
 import { escapeUri } from '../common/escape.js';
 import { constructUrl, type RequestView, type ServerInfo } from '../engine/request.js';
 import { isRedirectStatus, isUrl } from '../syntax/alias.js';
@@ -103,6 +104,25 @@ function firstRedirect(
   return undefined;
 }
 
+/** The first line of a held `<If>` section that matches (each chain is tested once). */
+function firstHeldRedirect(
+  rules: readonly RedirectRule[] | undefined,
+  uri: string,
+  holds: (when: CompiledWhen) => boolean,
+): ReturnType<typeof firstRedirect> {
+  if (!rules?.length) return undefined;
+  const held = new Map<CompiledWhen, boolean>();
+  const applies = (when: CompiledWhen): boolean => {
+    let v = held.get(when);
+    if (v === undefined) held.set(when, (v = holds(when)));
+    return v;
+  };
+  return firstRedirect(
+    rules.filter((r) => applies(r.when!)),
+    uri,
+  );
+}
+
 /**
  * The redirect (or status) a mod_alias configuration answers for the decoded URL-path `uri`:
  * the whole-directory form first (try_redirect), then the lines in order (try_alias_list).
@@ -113,15 +133,16 @@ export function aliasRedirect(
   args: string | null,
   view: RequestView,
   server: ServerInfo,
+  holds: (when: CompiledWhen) => boolean = () => false,
 ): AliasAnswer | undefined {
   if (!config) return undefined;
-  const every = config.everyRequest;
+  const every = config.ifEveryRequest?.find((e) => holds(e.when!)) ?? config.everyRequest;
   const hit = every
     ? {
         status: every.status,
         found: every.target === undefined ? undefined : escapeTarget(every.target),
       }
-    : firstRedirect(config.redirects, uri);
+    : (firstHeldRedirect(config.ifRedirects, uri, holds) ?? firstRedirect(config.redirects, uri));
   if (hit === undefined) return undefined;
   if (hit === 'error')
     return {

@@ -916,11 +916,16 @@ function heldIfs(m: Mapping, mapped: Walked, cfg: DirectoryConfig): boolean[] | 
 function aliasFixup(
   m: Mapping,
   rs: RuleSet | undefined,
-  filename: string,
+  mapped: Walked,
   args = m.args,
 ): SiteResult | undefined {
   const { acc, uri } = m;
-  const answer = aliasRedirect(rs?.alias, uri, args, m.base.view, m.site.server);
+  const filename = mapped.filename;
+  // a Redirect inside <If> applies while its chain holds; ap_if_walk tested it before the
+  // fixups, on the request's own query (case 460)
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
+  const answer = aliasRedirect(rs?.alias, uri, args, m.base.view, m.site.server, holds);
   if (answer?.type === 'status') return { ...answer, acc, uri, args, filename };
   return answer && { ...answer, acc, uri, args };
 }
@@ -936,7 +941,7 @@ function directoryFixups(
   // hook_fixup: the .htaccess of the very directory the URL names without its slash is not
   // applied (unless RewriteOptions AllowNoSlash), so mod_dir can redirect to the slash
   if (!rs || rs.engine !== true || declinesNoSlash(rs, cfg.rewriteDir, mapped))
-    return aliasFixup(m, rs, mapped.filename) ?? mappedFile(m, mapped, envConfig);
+    return aliasFixup(m, rs, mapped) ?? mappedFile(m, mapped, envConfig);
   // END in the server context ends here too; env set there is visible
   const { acc, base } = m;
   // every field spelled out: `{ ...base }` took a slow copy on every request (the profile)
@@ -1025,7 +1030,7 @@ function afterDirectory(
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
   const rewrittenArgs =
     r.type === 'internal' ? r.args : r.outcome.type === 'rewrite' ? r.outcome.args : args;
-  const redirected = aliasFixup(m, rs, mapped.filename, rewrittenArgs);
+  const redirected = aliasFixup(m, rs, mapped, rewrittenArgs);
   if (redirected) return redirected;
   fixups(envConfig, acc);
   if (r.type === 'internal') {

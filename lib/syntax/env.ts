@@ -103,6 +103,11 @@ export const APPLIED_IN_IF = new Set<string>([
   // mod_headers keeps the chain on each action and tests it as the headers go out (site/headers.ts)
   'header',
   'requestheader',
+  // mod_alias's fixup tries a held section's redirects first (compile/alias.ts, site/alias.ts)
+  'redirect',
+  'redirectmatch',
+  'redirectpermanent',
+  'redirecttemp',
 ]);
 
 export type EnvParse = EnvDirective | { readonly error: string; readonly pos: SourcePosition };

@@ -245,7 +245,7 @@ function envDirective(
     if (!scoped.when || APPLIED_IN_IF.has(lower)) return null;
     sink.add(
       'ERR_CONTEXT',
-      `${m[1]} inside <If> is not supported by modrewrite (only SetEnv, UnsetEnv, SetEnvIf*, BrowserMatch* and ErrorDocument are applied per request)`,
+      `${m[1]} inside <If> is not supported by modrewrite (only SetEnv, UnsetEnv, SetEnvIf*, BrowserMatch*, ErrorDocument, Require/Order/Allow/Deny/Satisfy, Header, RequestHeader and Redirect* are applied per request)`,
       pos,
     );
     return undefined;

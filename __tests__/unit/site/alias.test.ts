@@ -165,3 +165,56 @@ describe('non-ASCII: Apache compares and sends bytes', () => {
     expect(answer).toMatchObject({ type: 'redirect', location: bytes(location) });
   });
 });
+
+describe('Redirect inside <If> (.htaccess): tried first while its section holds (case 460)', () => {
+  const everyHolds = (): boolean => true;
+  const text =
+    '<If "%{QUERY_STRING} =~ /a/">\n  Redirect /x/f /first\n</If>\n' +
+    '<If "%{QUERY_STRING} =~ /b/">\n  Redirect /x/f /second\n</If>\n' +
+    'Redirect /x/f /plain\n';
+
+  test('held sections come before the plain lines, the later section first', () => {
+    const alias = aliasOf(text);
+    expect(aliasRedirect(alias, '/x/f', null, view, server, everyHolds)).toMatchObject({
+      location: 'http://www.example.com/second',
+    });
+    expect(aliasRedirect(alias, '/x/f', null, view, server)).toMatchObject({
+      location: 'http://www.example.com/plain',
+    });
+  });
+
+  test("a child directory's held sections come before its parent's, and before any plain line", () => {
+    const parent = compileText('<If "true">\n  Redirect /p /parent-if\n</If>\n', {
+      context: 'directory',
+      siteDirectives: true,
+    });
+    const child = compileText('Redirect /p/c /child\n', {
+      context: 'directory',
+      siteDirectives: true,
+    });
+    const merged = inheritRules(parent, child).alias;
+    expect(aliasRedirect(merged, '/p/c', null, view, server, everyHolds)).toMatchObject({
+      location: 'http://www.example.com/parent-if/c',
+    });
+    expect(aliasRedirect(merged, '/p/c', null, view, server)).toMatchObject({
+      location: 'http://www.example.com/child',
+    });
+  });
+
+  test("a held section's whole-directory form replaces the file's", () => {
+    const alias = aliasOf(
+      'Redirect gone\n<If "true">\n  Redirect 301 "https://new.example/"\n</If>\n',
+    );
+    expect(aliasRedirect(alias, '/any', null, view, server, everyHolds)).toMatchObject({
+      status: 301,
+      location: 'https://new.example/',
+    });
+    expect(aliasRedirect(alias, '/any', null, view, server)).toMatchObject({ status: 410 });
+  });
+
+  test('in the server configuration it is refused (Apache makes it per-directory)', () => {
+    expect(problemOf('<If "true">\n  Redirect /a /b\n</If>\n', 'server')).toMatch(
+      /^ERR_CONTEXT: Redirect inside <If> in the server configuration is not supported/,
+    );
+  });
+});
