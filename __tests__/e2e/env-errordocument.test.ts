@@ -106,7 +106,7 @@ beforeAll(() => {
   write('cond/app.php', '<?php\n');
   write('gateif/.htaccess', '<If "%{HTTP:X-Key} != \'open\'">\n  Require all denied\n</If>\n');
   write('gateif/secret.txt', 'SECRET IF\n');
-  write('refused/.htaccess', '<If "true">\n  RewriteEngine On\n</If>\n');
+  write('refused/.htaccess', '<If "true">\n  DirectoryIndex a.txt\n</If>\n');
   write('refused/a.txt', 'A\n');
   write(
     'badexpr/.htaccess',

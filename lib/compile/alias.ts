@@ -7,11 +7,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { SourcePosition } from '../errors.js';
 import type { AliasDirective, RedirectDirective } from '../syntax/ast.js';
-import type { IfCondition } from '../syntax/sections.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import { utf8ToBytes } from '../common/bytes.js';
-import { compileScope, type CompiledWhen } from './env.js';
-import type { ExprNode } from './expr.js';
+import type { CompiledWhen } from './env.js';
+import { ifSectionGroups } from './if-sections.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 /** One `Redirect`/`RedirectMatch` line. */
@@ -74,7 +73,7 @@ export function compileAlias(
   const redirects: RedirectRule[] = [];
   const aliases: AliasRule[] = [];
   let everyRequest: EveryRequestRedirect | undefined;
-  const sections = new IfSections(sink);
+  const inIf: RedirectDirective[] = [];
   for (const d of directives) {
     if (d.type === 'Alias') {
       const rule = compileAliasRule(d, serverRoot, sink);
@@ -82,14 +81,14 @@ export function compileAlias(
       continue;
     }
     if (d.when) {
-      if (context === 'directory') sections.add(d);
+      if (context === 'directory') inIf.push(d);
       else refuseServerIf(d, sink);
       continue;
     }
     if (!d.pattern) everyRequest = everyRequestOf(d);
     else pushRedirect(redirects, d, sink);
   }
-  return { redirects, everyRequest, aliases, ...sections.compiled() };
+  return { redirects, everyRequest, aliases, ...compileIfRedirects(inIf, sink) };
 }
 
 /**
@@ -132,48 +131,26 @@ function pushRedirect(
   });
 }
 
-interface IfGroup {
-  readonly when: CompiledWhen;
-  readonly redirects: RedirectRule[];
-  every?: EveryRequestRedirect;
-}
-
 /**
- * The Redirect lines of a file's `<If>`/`<ElseIf>`/`<Else>` sections, grouped by section (the
- * parser gives every line of one section the same chain) and listed later section first.
+ * The Redirect lines of a file's `<If>` sections, later section first (each section's own lines
+ * in order); a section's last whole-directory form is its one.
  */
-class IfSections {
-  private readonly groups = new Map<IfCondition, IfGroup>();
-  private readonly exprs = new Map<string, ExprNode | undefined>();
-  constructor(private readonly sink: ProblemSink) {}
-
-  add(d: RedirectDirective): void {
-    const group = this.groupOf(d.when!);
-    if (!group) return;
-    if (!d.pattern) group.every = everyRequestOf(d, group.when);
-    else pushRedirect(group.redirects, d, this.sink, group.when);
+function compileIfRedirects(
+  directives: readonly RedirectDirective[],
+  sink: ProblemSink,
+): Pick<AliasConfig, 'ifRedirects' | 'ifEveryRequest'> {
+  if (!directives.length) return {};
+  const ifRedirects: RedirectRule[] = [];
+  const ifEveryRequest: EveryRequestRedirect[] = [];
+  for (const group of ifSectionGroups(directives, sink).reverse()) {
+    let every: EveryRequestRedirect | undefined;
+    for (const d of group.directives) {
+      if (!d.pattern) every = everyRequestOf(d, group.when);
+      else pushRedirect(ifRedirects, d, sink, group.when);
+    }
+    if (every) ifEveryRequest.push(every);
   }
-
-  /** The section's group; undefined when its chain did not compile (a problem was reported). */
-  private groupOf(chain: IfCondition): IfGroup | undefined {
-    const known = this.groups.get(chain);
-    if (known) return known;
-    const when = compileScope(undefined, chain, this.exprs, this.sink)?.when;
-    if (!when) return undefined;
-    const group: IfGroup = { when, redirects: [] };
-    this.groups.set(chain, group);
-    return group;
-  }
-
-  compiled(): Pick<AliasConfig, 'ifRedirects' | 'ifEveryRequest'> {
-    if (!this.groups.size) return {};
-    const latestFirst = [...this.groups.values()].reverse();
-    const every = latestFirst.flatMap((g) => (g.every ? [g.every] : []));
-    return {
-      ifRedirects: latestFirst.flatMap((g) => g.redirects),
-      ...(every.length && { ifEveryRequest: every }),
-    };
-  }
+  return { ifRedirects, ...(ifEveryRequest.length && { ifEveryRequest }) };
 }
 
 function compileAliasRule(

@@ -22,6 +22,7 @@ import type {
 import type { FilesSection } from '../syntax/sections.js';
 import { compileAccess, filesMatcher } from './access.js';
 import { compileAlias } from './alias.js';
+import { ifSectionGroups } from './if-sections.js';
 import { compileAutoindex, indexesAfter } from './autoindex.js';
 import { compileEnv, compileIfAccess } from './env.js';
 import type { AccessConfig } from './access.js';
@@ -68,6 +69,7 @@ import type {
   CondTest,
   FileWalkSections,
   FilesScope,
+  IfRewriteSection,
   RewriteOptionName,
   RuleSet,
 } from './ruleset.js';
@@ -360,18 +362,57 @@ export function compileDirectives(
     g.maps.set(name, typeof m === 'function' ? functionMap(m) : m);
   let hasRewrite = false;
   const filesMime = new Map<FilesSection, Directive[]>();
+  const rewritesInIf: Directive[] = [];
   for (const d of directives) {
     if ((d.type === 'Mime' || d.type === 'AddType' || d.type === 'AddEncoding') && d.files) {
       // a <Files> section's own settings, compiled on their own below (compile/mime.ts)
       filesMime.set(d.files, [...(filesMime.get(d.files) ?? []), { ...d, files: undefined }]);
       continue;
     }
+    if (d.type.startsWith('Rewrite') && d.when) {
+      // a section's own mod_rewrite config, not the directory's (compileIfRewrites)
+      rewritesInIf.push(d);
+      continue;
+    }
     if (d.type.startsWith('Rewrite')) hasRewrite = true;
     (GATHER[d.type] as (d: Directive, g: Gathered) => void)(d, g);
   }
   const set = ruleSetOf(g, options, hasRewrite, filesMime);
+  const ifRewrites = compileIfRewrites(rewritesInIf, options, sink);
   const fileWalk = fileWalkOf(directives);
-  return fileWalk ? { ...set, fileWalk } : set;
+  return { ...set, ...(fileWalk && { fileWalk }), ...(ifRewrites && { ifRewrites }) };
+}
+
+/**
+ * The mod_rewrite directives of each `<If>` section, compiled as a configuration of their own
+ * (mod_rewrite's create_dir_config runs for the section, whose path core names "*If"): while the
+ * section holds it is merged over the directory's (site/if-rewrite.ts; recorded, case 461).
+ */
+function compileIfRewrites(
+  directives: readonly Directive[],
+  options: CompileOptions,
+  sink: ProblemSink,
+): IfRewriteSection[] | undefined {
+  if (!directives.length) return undefined;
+  if (options.context !== 'directory') {
+    // in the server configuration the section is per-directory for every request's fixups: not
+    // modelled, so refused rather than ignored
+    for (const d of directives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${d.type} inside <If> in the server configuration is not supported by modrewrite (in an .htaccess it is)`,
+        d.pos,
+      );
+    return undefined;
+  }
+  return ifSectionGroups(directives, sink).map((group) => ({
+    when: group.when,
+    ruleSet: compileDirectives(
+      group.directives.map((d) => ({ ...d, when: undefined })),
+      options,
+      sink,
+    ),
+  }));
 }
 
 /**

@@ -67,6 +67,7 @@ function otherModules(
   | 'filesMime'
   | 'alias'
   | 'fallbackResource'
+  | 'ifRewrites'
 > {
   return {
     directorySlash: child.directorySlash ?? parent.directorySlash,
@@ -93,6 +94,8 @@ function otherModules(
         : (child.filesMime ?? parent.filesMime),
     alias: mergeAlias(parent.alias, child.alias),
     fallbackResource: child.fallbackResource ?? parent.fallbackResource,
+    // core's if walk tests every directory's <If> sections on the way, the parents' first
+    ifRewrites: concat(parent.ifRewrites, child.ifRewrites),
   };
 }
 

@@ -5,7 +5,7 @@ import type { RewriteMapSource } from '../common/maps.js';
 import type { CondFlags, RuleFlags } from './flags.js';
 import type { Template } from './template.js';
 import type { AccessConfig } from './access.js';
-import type { EnvConfig } from './env.js';
+import type { CompiledWhen, EnvConfig } from './env.js';
 import type { AutoindexConfig } from './autoindex.js';
 import type { ExpiresLayer, HeaderAction } from './headers.js';
 import type { RewriteWarning } from '../errors.js';
@@ -135,6 +135,18 @@ export interface RuleSet {
   readonly virtualHosts?: readonly CompiledVirtualHost[];
   /** What core's file and if walks match in this source (site/walk-identity.ts). */
   readonly fileWalk?: FileWalkSections;
+  /**
+   * The mod_rewrite directives of each `<If>`/`<ElseIf>`/`<Else>` section, parent directories'
+   * first: while a section holds, ap_if_walk merges its config over the directory's
+   * (site/if-rewrite.ts).
+   */
+  readonly ifRewrites?: readonly IfRewriteSection[];
+}
+
+/** One `<If>` section's mod_rewrite configuration and the chain that must hold. */
+export interface IfRewriteSection {
+  readonly when: CompiledWhen;
+  readonly ruleSet: RuleSet;
 }
 
 /**

@@ -47,6 +47,7 @@ import {
   type RequestFacts,
 } from './env.js';
 import { declinesNoSlash, htFileDenied } from './phases.js';
+import { withHeldIfRewrites } from './if-rewrite.js';
 import { requestHeadersBeforeRedirect } from './headers.js';
 import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
 import { aliasRedirect, translateAlias } from './alias.js';
@@ -937,13 +938,15 @@ function directoryFixups(
   cfg: DirectoryConfig,
   envConfig: EnvConfig | undefined,
 ): Pass | Promise<Pass> {
-  const rs = cfg.ruleSet;
+  const { acc, base } = m;
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
+  const { ruleSet: rs, rewriteDir } = withHeldIfRewrites(cfg, holds);
   // hook_fixup: the .htaccess of the very directory the URL names without its slash is not
   // applied (unless RewriteOptions AllowNoSlash), so mod_dir can redirect to the slash
-  if (!rs || rs.engine !== true || declinesNoSlash(rs, cfg.rewriteDir, mapped))
-    return aliasFixup(m, rs, mapped) ?? mappedFile(m, mapped, envConfig);
+  if (!rs || rs.engine !== true || declinesNoSlash(rs, rewriteDir, mapped))
+    return aliasFixup(m, cfg.ruleSet, mapped) ?? mappedFile(m, mapped, envConfig);
   // END in the server context ends here too; env set there is visible
-  const { acc, base } = m;
   // every field spelled out: `{ ...base }` took a slow copy on every request (the profile)
   const result = evaluateDirectoryPass(rs, {
     view: base.view,
@@ -959,11 +962,12 @@ function directoryFixups(
     filename: mapped.filename,
     pathInfo: mapped.pathInfo,
     redirected: m.redirected,
-    rewriteDir: cfg.rewriteDir,
+    rewriteDir,
   });
+  const own = cfg.ruleSet;
   return result instanceof Promise
-    ? result.then((x) => afterDirectory(x, m, mapped, rs, envConfig))
-    : afterDirectory(result, m, mapped, rs, envConfig);
+    ? result.then((x) => afterDirectory(x, m, mapped, own, envConfig))
+    : afterDirectory(result, m, mapped, own, envConfig);
 }
 
 /**
@@ -1006,7 +1010,7 @@ function afterDirectory(
   pass: DirectoryPassResult,
   m: Mapping,
   mapped: Walked,
-  rs: RuleSet,
+  rs: RuleSet | undefined,
   envConfig: EnvConfig | undefined,
 ): Pass {
   const { acc, uri, args } = m;

@@ -108,6 +108,12 @@ export const APPLIED_IN_IF = new Set<string>([
   'redirectmatch',
   'redirectpermanent',
   'redirecttemp',
+  // mod_rewrite's config of a held section replaces the directory's (compile.ts compileIfRewrites)
+  'rewriteengine',
+  'rewriterule',
+  'rewritecond',
+  'rewriteoptions',
+  'rewritebase',
 ]);
 
 export type EnvParse = EnvDirective | { readonly error: string; readonly pos: SourcePosition };

@@ -218,3 +218,21 @@ describe('Redirect inside <If> (.htaccess): tried first while its section holds 
     );
   });
 });
+
+describe('mod_rewrite inside <If> (.htaccess): the section keeps a config of its own (case 461)', () => {
+  test("the section's directives are not the directory's", () => {
+    const rs = compileText(
+      'RewriteEngine On\nRewriteRule ^b$ out.txt\n<If "true">\n  RewriteRule ^a$ in.txt\n</If>\n',
+      { context: 'directory', siteDirectives: true },
+    );
+    expect(rs.rules.map((r) => r.pattern)).toEqual(['^b$']);
+    expect(rs.ifRewrites).toHaveLength(1);
+    expect(rs.ifRewrites![0]!.ruleSet.rules.map((r) => r.pattern)).toEqual(['^a$']);
+  });
+
+  test('in the server configuration it is refused (Apache applies it in every fixup)', () => {
+    expect(problemOf('<If "true">\n  RewriteRule ^/a$ /b\n</If>\n', 'server')).toMatch(
+      /^ERR_CONTEXT: RewriteRule inside <If> in the server configuration is not supported/,
+    );
+  });
+});

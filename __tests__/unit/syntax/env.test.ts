@@ -145,7 +145,7 @@ describe('<If>, <ElseIf>, <Else>', () => {
     ['<If>\n</If>', '<If> requires an expression'],
     ['<If "true">\nSetEnv A 1', '<If> was not closed.'],
     ['<If "true">\nDirectoryIndex x.html\n</If>', 'DirectoryIndex inside <If> is not supported'],
-    ['<If "true">\nRewriteRule ^ - [F]\n</If>', 'RewriteRule inside <If> is not supported'],
+    ['<If "true">\nAddType text/x-a .a\n</If>', 'AddType inside <If> is not supported'],
   ])('%s is refused: %s', (text, message) => {
     expect(read(text).problems.join('\n')).toContain(message);
   });
