@@ -55,6 +55,12 @@ export interface DirectoryRequest {
    * 334). @default 200
    */
   readonly status?: number;
+  /**
+   * mod_autoindex's 403 (Options -Indexes, an unreadable directory) through ap_die: the
+   * ErrorDocument for it (real-world Apaxy's `ErrorDocument 403` on its `-Indexes` theme folder).
+   * @default Apache's own page
+   */
+  readonly fail?: (status: number) => void;
 }
 
 /** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
@@ -132,7 +138,7 @@ export function answerDirectory(
   const indexes = indexesFor(d.config, d.filename, d.uri);
   if (indexes === undefined) return false;
   if (!indexes) {
-    sendStatus(req, res, 403);
+    failWith(req, res, d, 403);
     return true;
   }
   void listing(req, res, d, method === 'HEAD').catch((err: unknown) => {
@@ -169,7 +175,7 @@ async function listing(
     include: (relative) => include(d, dirUri + relative),
   });
   if (!result) {
-    sendStatus(req, res, 403);
+    failWith(req, res, d, 403);
     return;
   }
   addCookies(res, cookies.slice(d.cookies?.length ?? 0));
@@ -190,6 +196,17 @@ async function listing(
   const out = gzip ? gzipBytes(body) : body;
   if (!headOnly) res.setHeader('Content-Length', out.length);
   res.end(headOnly ? undefined : out);
+}
+
+/** An error status of mod_autoindex: the caller's ErrorDocument handling, else Apache's page. */
+function failWith(
+  req: IncomingMessage,
+  res: ServerResponse,
+  d: DirectoryRequest,
+  status: number,
+): void {
+  if (d.fail) d.fail(status);
+  else sendStatus(req, res, status);
 }
 
 /** Whether mod_deflate takes on the directory's listing, a text/html response (case 381). */
