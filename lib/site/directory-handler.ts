@@ -172,7 +172,8 @@ async function listing(
         encoding: addedEncoding(filename, s.addEncodings),
       };
     },
-    include: (relative) => include(d, dirUri + relative),
+    // ap_sub_req_lookup_uri: a name starting with `/` is a URL-path of its own (Apaxy's theme/)
+    include: (name) => include(d, name.startsWith('/') ? name : dirUri + name),
   });
   if (!result) {
     failWith(req, res, d, 403);
@@ -190,8 +191,11 @@ async function listing(
   appendVary(res, d.vary ?? []);
   const deflates = !headOnly && status === 200 && !d.env.has('no-gzip') && listingDeflates(d);
   if (deflates) appendVary(res, ['Accept-Encoding']);
-  // ...and compresses it for a client that accepts gzip (case 384)
-  const gzip = deflates && deflateAccepted(req.headers['accept-encoding'], d.env);
+  // ...and compresses it for a client that accepts gzip (case 384), unless an HTML HeaderName
+  // ran first: emit_head takes Accept-Encoding away while that sub-request's output reaches
+  // mod_deflate, which then steps aside (real-world Apaxy)
+  const gzip =
+    deflates && !result.htmlHeader && deflateAccepted(req.headers['accept-encoding'], d.env);
   if (gzip) res.setHeader('Content-Encoding', 'gzip');
   const out = gzip ? gzipBytes(body) : body;
   if (!headOnly) res.setHeader('Content-Length', out.length);
