@@ -45,6 +45,12 @@ export const SUPPRESS_ICON = 1 << 17;
 export const EMIT_XHTML = 1 << 18;
 /** `IndexOptions None`. */
 const NO_OPTIONS = 1 << 30;
+/**
+ * create_autoindex_config's opts: no IndexOptions yet (`undefined` here). Incremental keywords
+ * leave it so; merge_autoindex_configs ORs the increments into it when two per-directory configs
+ * meet, and from then on it counts as set.
+ */
+const OPTION_UNSET = 1 << 20;
 /** Keywords modrewrite accepts but does not reproduce (their output differs): refused at load. */
 const UNSUPPORTED = new Set(['scanhtmltitles', 'suppresspreamble', 'suppresshtmlpreamble']);
 
@@ -343,9 +349,13 @@ export function mergeAutoindex(
     if (child.opts === undefined) {
       incremented = (parent.incremented | child.incremented) & ~child.decremented;
       decremented = parent.decremented | child.decremented;
-      opts = parent.opts === undefined ? undefined : parent.opts & ~NO_OPTIONS;
+      opts = (parent.opts ?? OPTION_UNSET) & ~NO_OPTIONS;
     } else opts = child.opts;
-    if (opts !== undefined) opts = (opts | incremented) & ~decremented;
+    opts = (opts | incremented) & ~decremented;
+    // still exactly OPTION_UNSET: nothing set. With increments on it, it is no longer unset, and
+    // a later merge takes it as the options (plain list: two .htaccess levels, the upper one with
+    // `IndexOptions +…`, recorded in case 403)
+    if (opts === OPTION_UNSET) opts = undefined;
   }
   return {
     ignore: child.ignoreNoInherit ? child.ignore : [...child.ignore, ...parent.ignore],
