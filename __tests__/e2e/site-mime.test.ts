@@ -132,6 +132,26 @@ test('LimitRequestBody: 413 in site() and in htaccess() before express.static', 
   await request(app).get('/limit/a.txt').expect(200, 'T\n');
 });
 
+test('htaccess() types a file by its .htaccess AddType, so ExpiresByType sees that type', async () => {
+  write(
+    'addtype/.htaccess',
+    'AddType application/x-font-woff woff\nExpiresActive On\n' +
+      'ExpiresByType application/x-font-woff "access plus 1 year"\n',
+  );
+  write('addtype/a.woff', 'W\n');
+  write('addtype/a.css', 'C\n');
+  const app = express();
+  app.use(htaccess({ root, recheckMs: 0, log: () => {} }));
+  app.use(express.static(root, { cacheControl: false }));
+  const woff = await request(app).get('/addtype/a.woff').expect(200, 'W\n');
+  expect(woff.headers['content-type']).toBe('application/x-font-woff');
+  expect(woff.headers['cache-control']).toBe('max-age=31536000');
+  // no AddType of its own: express.static's type, and no ExpiresByType for it
+  const css = await request(app).get('/addtype/a.css').expect(200, 'C\n');
+  expect(css.headers['content-type']).toMatch(/^text\/css; charset=utf-8$/i);
+  expect(css.headers['cache-control']).toBeUndefined();
+});
+
 test('a no-effect directive loads, and is logged once per version of the file', async () => {
   const log: string[] = [];
   const app = siteApp(log);

@@ -1,7 +1,8 @@
 /**
  * mod_autoindex's per-directory configuration (modules/generators/mod_autoindex.c): the
- * `IndexIgnore`, `IndexIgnoreReset`, `IndexOptions`, `IndexOrderDefault`, `HeaderName` and
- * `ReadmeName` directives, their merge (merge_autoindex_configs), and the `Indexes` keyword of
+ * `IndexIgnore`, `IndexIgnoreReset`, `IndexOptions`, `IndexOrderDefault`, `HeaderName`,
+ * `ReadmeName`, `AddIcon*`, `AddAlt*`, `DefaultIcon`, `IndexStyleSheet` and `IndexHeadInsert`
+ * directives, their merge (merge_autoindex_configs), and the `Indexes` keyword of
  * core's `Options` that decides between a listing and a 403. Debian's mods-enabled/autoindex.conf
  * is the server-wide base (DEBIAN_AUTOINDEX); site/autoindex.ts renders the listing.
  */
@@ -26,6 +27,7 @@ export const INDEX_FLAGS = new Map<string, number>([
   ['ignoreclient', 1 << 13],
   ['ignorecase', 1 << 14],
   ['suppressicon', 1 << 17],
+  ['xhtml', 1 << 18],
 ]);
 export const FANCY_INDEXING = 1 << 0;
 export const ICONS_ARE_LINKS = 1 << 1;
@@ -40,10 +42,28 @@ export const TABLE_INDEXING = 1 << 11;
 export const IGNORE_CLIENT = 1 << 13;
 export const IGNORE_CASE = 1 << 14;
 export const SUPPRESS_ICON = 1 << 17;
+export const EMIT_XHTML = 1 << 18;
 /** `IndexOptions None`. */
 const NO_OPTIONS = 1 << 30;
+/**
+ * create_autoindex_config's opts: no IndexOptions yet (`undefined` here). Incremental keywords
+ * leave it so; merge_autoindex_configs ORs the increments into it when two per-directory configs
+ * meet, and from then on it counts as set.
+ */
+const OPTION_UNSET = 1 << 20;
 /** Keywords modrewrite accepts but does not reproduce (their output differs): refused at load. */
 const UNSUPPORTED = new Set(['scanhtmltitles', 'suppresspreamble', 'suppresshtmlpreamble']);
+
+/**
+ * One AddIcon* / AddAlt* name (push_item): matched by file name (`*` added unless it has a
+ * wildcard), by type or by encoding; an `AddIcon (alt,url)` line gives both an icon and an alt.
+ */
+export interface IconItem {
+  readonly by: 'encoding' | 'type' | 'path';
+  readonly to: string;
+  readonly icon?: string;
+  readonly alt?: string;
+}
 
 /** K_ADJUST (`=*`: as wide as the widest entry) or a fixed width (K_NOADJUST). */
 export type Width = '*' | number;
@@ -66,12 +86,70 @@ export interface AutoindexConfig {
   /** IndexOrderDefault: key N|M|S|D and direction A|D. */
   readonly orderKey?: string;
   readonly orderDirection?: string;
+  /** AddIcon* and AddAlt* items in find_item's order: the deeper directory's first. */
+  readonly icons?: readonly IconItem[];
+  readonly defaultIcon?: string;
+  readonly styleSheet?: string;
+  readonly headInsert?: string;
+}
+
+/** Debian's autoindex.conf icon lines, in order (find_item takes the first match). */
+function debianIcons(): IconItem[] {
+  const items: IconItem[] = [];
+  const add = (by: IconItem['by'], icon: string, alt: string | undefined, tos: string): void => {
+    for (const to of tos.split(' ')) items.push(iconItem(by, to, icon, alt));
+  };
+  add('encoding', '/icons/compressed.gif', 'CMP', 'x-compress x-gzip x-bzip2');
+  add('type', '/icons/text.gif', 'TXT', 'text/*');
+  add('type', '/icons/image2.gif', 'IMG', 'image/*');
+  add('type', '/icons/sound2.gif', 'SND', 'audio/*');
+  add('type', '/icons/movie.gif', 'VID', 'video/*');
+  const paths: [string, string][] = [
+    ['binary.gif', '.bin .exe'],
+    ['binhex.gif', '.hqx'],
+    ['tar.gif', '.tar'],
+    ['world2.gif', '.wrl .wrl.gz .vrml .vrm .iv'],
+    ['compressed.gif', '.Z .z .tgz .gz .zip'],
+    ['a.gif', '.ps .ai .eps'],
+    ['layout.gif', '.html .shtml .htm .pdf'],
+    ['text.gif', '.txt'],
+    ['c.gif', '.c'],
+    ['p.gif', '.pl .py'],
+    ['f.gif', '.for'],
+    ['dvi.gif', '.dvi'],
+    ['uuencoded.gif', '.uu'],
+    ['script.gif', '.conf .sh .shar .csh .ksh .tcl'],
+    ['tex.gif', '.tex'],
+    ['bomb.gif', '/core'],
+  ];
+  for (const [icon, tos] of paths) add('path', `/icons/${icon}`, undefined, tos);
+  add('path', '/icons/sound2.gif', 'SND', '.ogg');
+  add('path', '/icons/movie.gif', 'VID', '.ogm');
+  add('path', '/icons/back.gif', undefined, '..');
+  add('path', '/icons/hand.right.gif', undefined, 'README');
+  add('path', '/icons/folder.gif', undefined, '^^DIRECTORY^^');
+  add('path', '/icons/blank.gif', undefined, '^^BLANKICON^^');
+  const odf = 'odt ods odp odg odc odf odb odi odm ott ots otp otg otc otf oti oth';
+  for (const ext of odf.split(' '))
+    add('path', `/icons/odf6${ext}-20x22.png`, undefined, `.${ext}`);
+  return items;
+}
+
+/**
+ * push_item: `**DIRECTORY**` is `^^DIRECTORY^^`, encodings are lower-cased, a file name without a
+ * wildcard (ap_is_matchexp) matches as a suffix.
+ */
+function iconItem(by: IconItem['by'], to: string, icon?: string, alt?: string): IconItem {
+  let name = by === 'path' && to === '**DIRECTORY**' ? '^^DIRECTORY^^' : to;
+  if (by === 'encoding') name = name.toLowerCase();
+  if (by === 'path' && !/[*?]/.test(name)) name = `*${name}`;
+  return { by, to: name, icon, alt };
 }
 
 /**
  * Debian's mods-available/autoindex.conf: `IndexOptions FancyIndexing VersionSort HTMLTable
- * NameWidth=* DescriptionWidth=* Charset=UTF-8`, its IndexIgnore list, HEADER.html/README.html.
- * (Its AddIcon* / DefaultIcon lines are site/autoindex.ts's icon table.)
+ * NameWidth=* DescriptionWidth=* Charset=UTF-8`, its IndexIgnore list, HEADER.html/README.html,
+ * its AddIcon* lines and `DefaultIcon /icons/unknown.gif`.
  */
 export const DEBIAN_AUTOINDEX: AutoindexConfig = {
   ignore: ['.??*', '*~', '*#', 'RCS', 'CVS', '*,v', '*,t'],
@@ -83,6 +161,8 @@ export const DEBIAN_AUTOINDEX: AutoindexConfig = {
   charset: 'UTF-8',
   header: 'HEADER.html',
   readme: 'README.html',
+  icons: debianIcons(),
+  defaultIcon: '/icons/unknown.gif',
 };
 
 /**
@@ -112,8 +192,10 @@ export function compileAutoindex(
     -readonly [K in keyof AutoindexConfig]: AutoindexConfig[K];
   } = { ignore: [], incremented: 0, decremented: 0 };
   const ignore: string[] = [];
+  const icons: IconItem[] = [];
   for (const d of directives) {
     const words = d.args.map((a) => a.text);
+    if (addIcons(icons, d.name, words)) continue;
     switch (d.name) {
       case 'IndexIgnore':
         ignore.push(...words);
@@ -134,10 +216,51 @@ export function compileAutoindex(
       case 'IndexOptions':
         indexOptions(c, d, sink);
         break;
+      case 'DefaultIcon':
+        c.defaultIcon = words[0];
+        break;
+      case 'IndexStyleSheet':
+        c.styleSheet = words[0];
+        break;
+      case 'IndexHeadInsert':
+        c.headInsert = words[0];
+        break;
     }
   }
   c.ignore = ignore;
+  if (icons.length) c.icons = icons;
   return c;
+}
+
+const ICON_BY = new Map<string, IconItem['by']>([
+  ['AddIcon', 'path'],
+  ['AddIconByType', 'type'],
+  ['AddIconByEncoding', 'encoding'],
+  ['AddAlt', 'path'],
+  ['AddAltByType', 'type'],
+  ['AddAltByEncoding', 'encoding'],
+]);
+
+/**
+ * add_icon / add_alt for each name after the first argument (ITERATE2); true when `name` is one of
+ * them. `AddIcon (alt,url)` also adds the alt text (ap_getword_nc up to the comma, the URL up to
+ * the closing parenthesis).
+ */
+function addIcons(items: IconItem[], name: string, words: readonly string[]): boolean {
+  const by = ICON_BY.get(name);
+  if (!by) return false;
+  const first = words[0]!;
+  let icon: string | undefined;
+  let alt: string | undefined;
+  if (name.startsWith('AddAlt')) alt = first;
+  else if (first[0] === '(') {
+    const comma = first.indexOf(',');
+    const close = first.indexOf(')');
+    alt = comma < 0 ? first.slice(1, close) : first.slice(1, comma);
+    icon = comma < 0 || comma > close ? '' : first.slice(comma + 1, close);
+  } else icon = first;
+  for (const to of words.slice(1)) items.push(iconItem(by, to, icon, alt));
+  return true;
 }
 
 /** add_opts: keywords, `+`/`-` increments, NameWidth=, DescriptionWidth=, Charset=, Type=. */
@@ -156,7 +279,8 @@ function indexOptions(
     const eq = lower.indexOf('=');
     const key = eq < 0 ? lower : lower.slice(0, eq);
     const value = eq < 0 ? undefined : w.slice(eq + 1);
-    if (UNSUPPORTED.has(key)) {
+    // -SuppressHTMLPreamble only clears a flag modrewrite never sets
+    if (UNSUPPORTED.has(key) && action !== '-') {
       sink.add('ERR_DIRECTIVE_ARGS', `IndexOptions: ${w} is not supported by modrewrite`, arg.pos);
       continue;
     }
@@ -225,9 +349,13 @@ export function mergeAutoindex(
     if (child.opts === undefined) {
       incremented = (parent.incremented | child.incremented) & ~child.decremented;
       decremented = parent.decremented | child.decremented;
-      opts = parent.opts === undefined ? undefined : parent.opts & ~NO_OPTIONS;
+      opts = (parent.opts ?? OPTION_UNSET) & ~NO_OPTIONS;
     } else opts = child.opts;
-    if (opts !== undefined) opts = (opts | incremented) & ~decremented;
+    opts = (opts | incremented) & ~decremented;
+    // still exactly OPTION_UNSET: nothing set. With increments on it, it is no longer unset, and
+    // a later merge takes it as the options (plain list: two .htaccess levels, the upper one with
+    // `IndexOptions +…`, recorded in case 403)
+    if (opts === OPTION_UNSET) opts = undefined;
   }
   return {
     ignore: child.ignoreNoInherit ? child.ignore : [...child.ignore, ...parent.ignore],
@@ -242,6 +370,14 @@ export function mergeAutoindex(
     readme: child.readme ?? parent.readme,
     orderKey: child.orderKey ?? parent.orderKey,
     orderDirection: child.orderDirection ?? parent.orderDirection,
+    // apr_array_append(add->icon_list, base->icon_list): the deeper directory's items first
+    icons:
+      child.icons && parent.icons
+        ? [...child.icons, ...parent.icons]
+        : (child.icons ?? parent.icons),
+    defaultIcon: child.defaultIcon ?? parent.defaultIcon,
+    styleSheet: child.styleSheet ?? parent.styleSheet,
+    headInsert: child.headInsert ?? parent.headInsert,
   };
 }
 

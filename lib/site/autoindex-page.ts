@@ -14,9 +14,23 @@ export interface Included {
 
 const DOCTYPE =
   '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n';
+/** DOCTYPE_XHTML_1_0T and the html element emit_preamble writes under IndexOptions XHTML. */
+const XHTML =
+  '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n' +
+  '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n' +
+  '<html xmlns="http://www.w3.org/1999/xhtml">\n';
+
+/** What emit_preamble reads from the configuration. */
+export interface Preamble {
+  readonly xhtml: boolean;
+  /** IndexStyleSheet's URL. */
+  readonly styleSheet?: string;
+  /** IndexHeadInsert's text, as written. */
+  readonly headInsert?: string;
+}
 
 /** response_is_html: text/html or application/xhtml+xml, parameters aside. */
-function isHtml(type: string | undefined): boolean {
+export function isHtml(type: string | undefined): boolean {
   const media = (type ?? '').split(';', 1)[0]!.trim().toLowerCase();
   return media === 'text/html' || media === 'application/xhtml+xml';
 }
@@ -28,12 +42,24 @@ function plain(body: string): string {
   return `<pre>\n${body.replace(/[<>&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&amp;'))}</pre>\n`;
 }
 
+/** emit_preamble: the doctype, the title, IndexStyleSheet's link and IndexHeadInsert's text. */
+function preambleOf(title: string, p: Preamble): string {
+  let out = p.xhtml ? XHTML : `${DOCTYPE}<html>\n`;
+  out += ` <head>\n  <title>Index of ${title}</title>\n`;
+  if (p.styleSheet !== undefined)
+    out += `  <link rel="stylesheet" href="${p.styleSheet}" type="text/css"${p.xhtml ? ' />' : '>'}\n`;
+  if (p.headInsert !== undefined) out += p.headInsert;
+  return out + ' </head>\n <body>\n';
+}
+
 /** emit_preamble, then the header file or the `<h1>`. */
-export function pageHead(title: string, header: Included | undefined): string {
-  const preamble = `${DOCTYPE}<html>\n <head>\n  <title>Index of ${title}</title>\n </head>\n <body>\n`;
+export function pageHead(title: string, header: Included | undefined, p: Preamble): string {
+  const preamble = preambleOf(title, p);
   if (header && isHtml(header.type)) return preamble + header.body;
   if (header && isText(header.type)) return preamble + plain(header.body);
-  return `${preamble}<h1>Index of ${title}</h1>\n`;
+  // emit_head: the title gets an id when a style sheet is in use
+  const h1 = p.styleSheet !== undefined ? '  <h1 id="indextitle">' : '<h1>';
+  return `${preamble}${h1}Index of ${title}</h1>\n`;
 }
 
 /** emit_tail without the closing tags: the readme file, if it is HTML or text. */

@@ -24,7 +24,9 @@ import {
   SUPPRESS_SIZE,
   TABLE_INDEXING,
   VERSION_SORT,
+  EMIT_XHTML,
   type AutoindexConfig,
+  type IconItem,
 } from '../compile/autoindex.js';
 import {
   fnmatchPeriod,
@@ -35,7 +37,7 @@ import {
   strfsize,
   strnatcmp,
 } from './autoindex-format.js';
-import { pageHead, pageTail, type Included } from './autoindex-page.js';
+import { isHtml, pageHead, pageTail, type Included } from './autoindex-page.js';
 
 export interface ListingRequest {
   /** The directory (a byte string), with or without its trailing slash. */
@@ -65,6 +67,8 @@ export interface ListingRequest {
 
 export interface Listing {
   readonly contentType: string;
+  /** An HTML HeaderName file was included (its sub-request ran). */
+  readonly htmlHeader?: boolean;
   /** A byte string (names are bytes; Charset=UTF-8 is what Apache claims, not a conversion). */
   readonly body: string;
 }
@@ -86,71 +90,19 @@ interface View {
   colargs: string;
 }
 
-/** Debian's autoindex.conf icon lines, in order (find_item takes the first match). */
-type IconItem = {
-  readonly by: 'encoding' | 'type' | 'path';
-  readonly to: string;
-  readonly icon: string;
-  readonly alt?: string;
-};
-const ICONS: readonly IconItem[] = debianIcons();
-const DEFAULT_ICON = '/icons/unknown.gif';
-
-function debianIcons(): IconItem[] {
-  const items: IconItem[] = [];
-  const add = (by: IconItem['by'], icon: string, alt: string | undefined, tos: string): void => {
-    for (const to of tos.split(' '))
-      items.push({ by, to: by === 'path' && !/[*?]/.test(to) ? `*${to}` : to, icon, alt });
-  };
-  add('encoding', '/icons/compressed.gif', 'CMP', 'x-compress x-gzip x-bzip2');
-  add('type', '/icons/text.gif', 'TXT', 'text/*');
-  add('type', '/icons/image2.gif', 'IMG', 'image/*');
-  add('type', '/icons/sound2.gif', 'SND', 'audio/*');
-  add('type', '/icons/movie.gif', 'VID', 'video/*');
-  const paths: [string, string][] = [
-    ['binary.gif', '.bin .exe'],
-    ['binhex.gif', '.hqx'],
-    ['tar.gif', '.tar'],
-    ['world2.gif', '.wrl .wrl.gz .vrml .vrm .iv'],
-    ['compressed.gif', '.Z .z .tgz .gz .zip'],
-    ['a.gif', '.ps .ai .eps'],
-    ['layout.gif', '.html .shtml .htm .pdf'],
-    ['text.gif', '.txt'],
-    ['c.gif', '.c'],
-    ['p.gif', '.pl .py'],
-    ['f.gif', '.for'],
-    ['dvi.gif', '.dvi'],
-    ['uuencoded.gif', '.uu'],
-    ['script.gif', '.conf .sh .shar .csh .ksh .tcl'],
-    ['tex.gif', '.tex'],
-    ['bomb.gif', '/core'],
-  ];
-  for (const [icon, tos] of paths) add('path', `/icons/${icon}`, undefined, tos);
-  add('path', '/icons/sound2.gif', 'SND', '.ogg');
-  add('path', '/icons/movie.gif', 'VID', '.ogm');
-  add('path', '/icons/back.gif', undefined, '..');
-  add('path', '/icons/hand.right.gif', undefined, 'README');
-  add('path', '/icons/folder.gif', undefined, '^^DIRECTORY^^');
-  add('path', '/icons/blank.gif', undefined, '^^BLANKICON^^');
-  for (const odf of 'odt ods odp odg odc odf odb odi odm ott ots otp otg otc otf oti oth'.split(
-    ' ',
-  ))
-    add('path', `/icons/odf6${odf}-20x22.png`, undefined, `.${odf}`);
-  return items;
-}
-
 /**
  * find_item over the icon list (`alt`: over the alt list, the items with an alt text). A path
  * starting with `^` (^^DIRECTORY^^) is only compared by path.
  */
 function findItem(
+  items: readonly IconItem[] | undefined,
   what: 'icon' | 'alt',
   path: string,
   pathOnly: boolean,
   type?: string,
   encoding?: string,
 ): string | undefined {
-  for (const item of ICONS) {
+  for (const item of items ?? []) {
     const data = what === 'icon' ? item.icon : item.alt;
     if (data === undefined) continue;
     if (item.by === 'path' || path[0] === '^') {
@@ -254,16 +206,19 @@ function parentEntry(req: ListingRequest, dir: string, opts: number): Entry | un
   const testPath = `${dir}..`;
   if (ignored(req.config, testPath)) return undefined;
   const fancy = (opts & FANCY_INDEXING) !== 0;
+  const items = req.config.icons;
   return {
     name,
     isDir: false,
     size: -1,
     lm: -1,
     icon: fancy
-      ? (findItem('icon', testPath, true) ?? findItem('icon', '^^DIRECTORY^^', true))
+      ? (findItem(items, 'icon', testPath, true) ?? findItem(items, 'icon', '^^DIRECTORY^^', true))
       : undefined,
     alt: fancy
-      ? (findItem('alt', testPath, true) ?? findItem('alt', '^^DIRECTORY^^', true) ?? 'PARENTDIR')
+      ? (findItem(items, 'alt', testPath, true) ??
+        findItem(items, 'alt', '^^DIRECTORY^^', true) ??
+        'PARENTDIR')
       : undefined,
   };
 }
@@ -296,21 +251,25 @@ async function entryFor(
   if (!detailed) return { ...base, size: -1, lm };
   // find_item matches the sub-request's r->filename: `redirect:/url` once a rule rewrote it
   const named = found.filename ?? full;
+  const items = req.config.icons;
   if (isDir)
     return {
       ...base,
       size: -1,
       lm,
-      icon: findItem('icon', named, true) ?? findItem('icon', '^^DIRECTORY^^', true),
-      alt: findItem('alt', named, true) ?? findItem('alt', '^^DIRECTORY^^', true) ?? 'DIR',
+      icon: findItem(items, 'icon', named, true) ?? findItem(items, 'icon', '^^DIRECTORY^^', true),
+      alt:
+        findItem(items, 'alt', named, true) ??
+        findItem(items, 'alt', '^^DIRECTORY^^', true) ??
+        'DIR',
     };
   const { type, encoding } = req.typeOf(full, found.forcedType);
   return {
     ...base,
     size: st.size,
     lm,
-    icon: findItem('icon', named, false, type, encoding),
-    alt: findItem('alt', named, false, type, encoding),
+    icon: findItem(items, 'icon', named, false, type, encoding),
+    alt: findItem(items, 'alt', named, false, type, encoding),
   };
 }
 
@@ -380,9 +339,17 @@ export async function renderListing(req: ListingRequest): Promise<Listing | unde
   }
   entries.sort(sorter(v));
   const readme = c.readme ? await req.include(c.readme) : undefined;
+  const preamble = {
+    xhtml: (v.opts & EMIT_XHTML) !== 0,
+    styleSheet: c.styleSheet,
+    headInsert: c.headInsert,
+  };
   const body =
-    pageHead(title, header) + entriesHtml(entries, c, v) + pageTail(readme) + '</body></html>\n';
-  return { contentType, body };
+    pageHead(title, header, preamble) +
+    entriesHtml(entries, c, v) +
+    pageTail(readme) +
+    '</body></html>\n';
+  return { contentType, body, htmlHeader: isHtml(header?.type) };
 }
 
 /** output_directories: the table (HTMLTable), the <pre> (FancyIndexing) or the plain list. */
@@ -421,63 +388,123 @@ function paddedName(e: Entry, x: number, width: number): { text: string; pad: st
   return { text: escapeHtml(t), pad: ' '.repeat(Math.max(0, width - t.length)) };
 }
 
+/** The bits of a listing's markup its configuration decides (XHTML, IndexStyleSheet, icons). */
+interface Markup {
+  /** ` /` before an empty element's `>` under IndexOptions XHTML. */
+  readonly close: string;
+  /** IndexStyleSheet is set: the table gets ids and classes. */
+  readonly styled: boolean;
+  readonly blankIcon?: string;
+  readonly defaultIcon?: string;
+}
+
+function markupOf(c: AutoindexConfig, o: number): Markup {
+  return {
+    close: o & EMIT_XHTML ? ' /' : '',
+    styled: c.styleSheet !== undefined,
+    blankIcon: findItem(c.icons, 'icon', '^^BLANKICON^^', true),
+    defaultIcon: c.defaultIcon,
+  };
+}
+
+/** The cell's attributes: a class under IndexStyleSheet, else the plain table's own. */
+const cell = (m: Markup, name: string, plain: string): string =>
+  m.styled ? ` class="${name}">` : `${plain}>`;
+
 function tableHtml(entries: readonly Entry[], c: AutoindexConfig, v: View): string {
   const o = v.opts;
+  const m = markupOf(c, o);
   let cols = 1;
-  let out = '  <table>\n   <tr>';
+  let out = m.styled ? '  <table id="indexlist">\n   <tr class="indexhead">' : '  <table>\n   <tr>';
   if (!(o & SUPPRESS_ICON)) {
-    out += '<th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th>';
+    out += `<th${cell(m, 'indexcolicon', ' valign="top"')}`;
+    out +=
+      m.blankIcon !== undefined
+        ? `<img src="${escapeHtml(m.blankIcon)}" alt="[ICO]"${m.close}></th>`
+        : '&nbsp;</th>';
     cols++;
   }
-  out += `<th>${link('Name', 'N', v)}`;
-  if (!(o & SUPPRESS_LAST_MOD) && ++cols) out += `</th><th>${link('Last modified', 'M', v)}`;
-  if (!(o & SUPPRESS_SIZE) && ++cols) out += `</th><th>${link('Size', 'S', v)}`;
-  if (!(o & SUPPRESS_DESC) && ++cols) out += `</th><th>${link('Description', 'D', v)}`;
-  const breakrow = o & SUPPRESS_RULES ? '' : `   <tr><th colspan="${cols}"><hr></th></tr>\n`;
+  out += `<th${cell(m, 'indexcolname', '')}${link('Name', 'N', v)}`;
+  if (!(o & SUPPRESS_LAST_MOD) && ++cols)
+    out += `</th><th${cell(m, 'indexcollastmod', '')}${link('Last modified', 'M', v)}`;
+  if (!(o & SUPPRESS_SIZE) && ++cols)
+    out += `</th><th${cell(m, 'indexcolsize', '')}${link('Size', 'S', v)}`;
+  if (!(o & SUPPRESS_DESC) && ++cols)
+    out += `</th><th${cell(m, 'indexcoldesc', '')}${link('Description', 'D', v)}`;
+  const rowClass = m.styled ? ' class="indexbreakrow"' : '';
+  const breakrow =
+    o & SUPPRESS_RULES ? '' : `   <tr${rowClass}><th colspan="${cols}"><hr${m.close}></th></tr>\n`;
   out += `</th></tr>\n${breakrow}`;
   const width = nameWidth(entries, c, true);
   entries.forEach((e, x) => {
-    const anchor = anchorOf(e);
-    out += '<tr>';
-    if (!(o & SUPPRESS_ICON)) out += `<td valign="top">${iconHtml(e, o, anchor)}</td>`;
-    const n = paddedName(e, x, width);
-    out += `<td><a href="${anchor}">${c.nameWidth === '*' ? escapeHtml(shownName(e, x)) : n.text}</a>${c.nameWidth === '*' ? '' : n.pad}`;
-    if (!(o & SUPPRESS_LAST_MOD))
-      out += e.lm !== -1 ? `</td><td align="right">${listingTime(e.lm)}  ` : '</td><td>&nbsp;';
-    if (!(o & SUPPRESS_SIZE)) out += `</td><td align="right">${strfsize(e.size)}`;
-    if (!(o & SUPPRESS_DESC)) out += '</td><td>&nbsp;';
-    out += '</td></tr>\n';
+    out += tableRow(e, x, c, v, m, width);
   });
   return out + breakrow + '</table>\n';
 }
 
-/** The icon cell's content (IconsAreLinks wraps it in the entry's link). */
-function iconHtml(e: Entry, o: number, anchor: string): string {
-  const img = `<img src="${escapeHtml(e.icon ?? DEFAULT_ICON)}" alt="[${e.alt ?? '   '}]">`;
+/** One row of the table (even/odd classes under IndexStyleSheet). */
+function tableRow(
+  e: Entry,
+  x: number,
+  c: AutoindexConfig,
+  v: View,
+  m: Markup,
+  width: number,
+): string {
+  const o = v.opts;
+  const anchor = anchorOf(e);
+  let out = m.styled ? `   <tr class="${x & 1 ? 'odd' : 'even'}">` : '<tr>';
+  if (!(o & SUPPRESS_ICON))
+    out += `<td${cell(m, 'indexcolicon', ' valign="top"')}${iconHtml(e, o, anchor, m, '&nbsp;')}</td>`;
+  const n = paddedName(e, x, width);
+  const shown = c.nameWidth === '*' ? escapeHtml(shownName(e, x)) : n.text;
+  out += `<td${cell(m, 'indexcolname', '')}<a href="${anchor}">${shown}</a>`;
+  if (c.nameWidth !== '*') out += n.pad;
+  if (!(o & SUPPRESS_LAST_MOD)) {
+    if (e.lm !== -1)
+      out += `</td><td${cell(m, 'indexcollastmod', ' align="right"')}${listingTime(e.lm)}  `;
+    else out += m.styled ? '</td><td class="indexcollastmod">&nbsp;' : '</td><td>&nbsp;';
+  }
+  if (!(o & SUPPRESS_SIZE))
+    out += `</td><td${cell(m, 'indexcolsize', ' align="right"')}${strfsize(e.size)}`;
+  if (!(o & SUPPRESS_DESC)) out += `</td><td${cell(m, 'indexcoldesc', '')}&nbsp;`;
+  return out + '</td></tr>\n';
+}
+
+/**
+ * The icon (the entry's, else DefaultIcon; neither: `none`), wrapped in the entry's link under
+ * IconsAreLinks.
+ */
+function iconHtml(e: Entry, o: number, anchor: string, m: Markup, none: string): string {
+  const src = e.icon ?? m.defaultIcon;
+  const img =
+    src !== undefined ? `<img src="${escapeHtml(src)}" alt="[${e.alt ?? '   '}]"${m.close}>` : none;
   return o & ICONS_ARE_LINKS ? `<a href="${anchor}">${img}</a>` : img;
 }
 
 function preHtml(entries: readonly Entry[], c: AutoindexConfig, v: View): string {
   const o = v.opts;
+  const m = markupOf(c, o);
   const width = nameWidth(entries, c, false);
   let out = '<pre>';
-  if (!(o & SUPPRESS_ICON)) out += '<img src="/icons/blank.gif" alt="Icon "> ';
+  if (!(o & SUPPRESS_ICON))
+    out +=
+      m.blankIcon !== undefined
+        ? `<img src="${escapeHtml(m.blankIcon)}" alt="Icon "${m.close}> `
+        : '      ';
   out += link('Name', 'N', v) + ' '.repeat(Math.max(0, width - 4)) + ' ';
   if (!(o & SUPPRESS_LAST_MOD)) out += link('Last modified', 'M', v) + '      ';
   if (!(o & SUPPRESS_SIZE)) out += link('Size', 'S', v) + '  ';
   if (!(o & SUPPRESS_DESC)) out += link('Description', 'D', v);
-  out += o & SUPPRESS_RULES ? '\n' : '<hr>';
+  out += o & SUPPRESS_RULES ? '\n' : `<hr${m.close}>`;
   entries.forEach((e, x) => {
     const anchor = anchorOf(e);
-    if (!(o & SUPPRESS_ICON)) {
-      const img = `<img src="${escapeHtml(e.icon ?? DEFAULT_ICON)}" alt="[${e.alt ?? '   '}]">`;
-      out += o & ICONS_ARE_LINKS ? `<a href="${anchor}">${img}</a> ` : `${img} `;
-    }
+    if (!(o & SUPPRESS_ICON)) out += `${iconHtml(e, o, anchor, m, '     ')} `;
     const n = paddedName(e, x, width);
     out += `<a href="${anchor}">${n.text}</a>${n.pad} `;
     if (!(o & SUPPRESS_LAST_MOD)) out += e.lm !== -1 ? `${listingTime(e.lm)}  ` : ' '.repeat(19);
     if (!(o & SUPPRESS_SIZE)) out += `${strfsize(e.size)}  `;
     out += '\n';
   });
-  return out + (o & SUPPRESS_RULES ? '</pre>\n' : '<hr></pre>\n');
+  return out + (o & SUPPRESS_RULES ? '</pre>\n' : `<hr${m.close}></pre>\n`);
 }

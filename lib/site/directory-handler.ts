@@ -55,6 +55,12 @@ export interface DirectoryRequest {
    * 334). @default 200
    */
   readonly status?: number;
+  /**
+   * mod_autoindex's 403 (Options -Indexes, an unreadable directory) through ap_die: the
+   * ErrorDocument for it (real-world Apaxy's `ErrorDocument 403` on its `-Indexes` theme folder).
+   * @default Apache's own page
+   */
+  readonly fail?: (status: number) => void;
 }
 
 /** The Content-Type the default handler gives `filename` (a forced type, AddType, mime.types). */
@@ -132,7 +138,7 @@ export function answerDirectory(
   const indexes = indexesFor(d.config, d.filename, d.uri);
   if (indexes === undefined) return false;
   if (!indexes) {
-    sendStatus(req, res, 403);
+    failWith(req, res, d, 403);
     return true;
   }
   void listing(req, res, d, method === 'HEAD').catch((err: unknown) => {
@@ -166,10 +172,11 @@ async function listing(
         encoding: addedEncoding(filename, s.addEncodings),
       };
     },
-    include: (relative) => include(d, dirUri + relative),
+    // ap_sub_req_lookup_uri: a name starting with `/` is a URL-path of its own (Apaxy's theme/)
+    include: (name) => include(d, name.startsWith('/') ? name : dirUri + name),
   });
   if (!result) {
-    sendStatus(req, res, 403);
+    failWith(req, res, d, 403);
     return;
   }
   addCookies(res, cookies.slice(d.cookies?.length ?? 0));
@@ -184,12 +191,26 @@ async function listing(
   appendVary(res, d.vary ?? []);
   const deflates = !headOnly && status === 200 && !d.env.has('no-gzip') && listingDeflates(d);
   if (deflates) appendVary(res, ['Accept-Encoding']);
-  // ...and compresses it for a client that accepts gzip (case 384)
-  const gzip = deflates && deflateAccepted(req.headers['accept-encoding'], d.env);
+  // ...and compresses it for a client that accepts gzip (case 384), unless an HTML HeaderName
+  // ran first: emit_head takes Accept-Encoding away while that sub-request's output reaches
+  // mod_deflate, which then steps aside (real-world Apaxy)
+  const gzip =
+    deflates && !result.htmlHeader && deflateAccepted(req.headers['accept-encoding'], d.env);
   if (gzip) res.setHeader('Content-Encoding', 'gzip');
   const out = gzip ? gzipBytes(body) : body;
   if (!headOnly) res.setHeader('Content-Length', out.length);
   res.end(headOnly ? undefined : out);
+}
+
+/** An error status of mod_autoindex: the caller's ErrorDocument handling, else Apache's page. */
+function failWith(
+  req: IncomingMessage,
+  res: ServerResponse,
+  d: DirectoryRequest,
+  status: number,
+): void {
+  if (d.fail) d.fail(status);
+  else sendStatus(req, res, status);
 }
 
 /** Whether mod_deflate takes on the directory's listing, a text/html response (case 381). */

@@ -19,6 +19,7 @@ import {
   checkHeader,
   failSafely,
   forceContentType,
+  isValidHeaderValue,
   sendRedirect,
   sendStatus,
 } from '../http/respond.js';
@@ -28,9 +29,16 @@ import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { answeredBodyLimit } from './body-limit.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
-import { resolveRequest, siteRewriteInfo, type SiteConfig, type SiteResult } from './pipeline.js';
+import {
+  fileSettingsFor,
+  resolveRequest,
+  siteRewriteInfo,
+  type SiteConfig,
+  type SiteResult,
+} from './pipeline.js';
+import { declaredType, layeredSettings } from './mime.js';
 import { sendErrorDocument } from './error-document.js';
-import { startHeaders } from './headers.js';
+import { noteHandlerType, startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
 
@@ -188,6 +196,7 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       return;
     }
     if (acc.contentType) forceContentType(res, acc.contentType);
+    else if (r.type === 'file') this.declareType(res, r);
     if (acc.internalRedirects || acc.fastRedirected) {
       req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
       refreshExpress4Query(req);
@@ -197,6 +206,22 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     // a redirect rule's r->status, kept by a later local rewrite (case 333)
     else if (acc.redirectStatus !== undefined) res.statusCode = acc.redirectStatus;
     next();
+  }
+
+  /**
+   * An `.htaccess` AddType for the file's extension: its type goes on the response before the
+   * next middleware (express.static keeps a Content-Type already set), as mod_mime types it for
+   * Apache's handler and mod_expires; other types stay the app's.
+   */
+  private declareType(res: Res, r: Extract<SiteResult, { type: 'file' }>): void {
+    if (!r.stat?.isFile() || r.pathInfo) return;
+    const settings = fileSettingsFor(this.config, r.filename, r.uri);
+    const base = layeredSettings(this.config.serverRules, undefined);
+    const type = declaredType(r.filename, settings, base);
+    if (type === undefined || !isValidHeaderValue(type)) return;
+    res.setHeader('Content-Type', type);
+    // a 304 goes out without it: mod_expires still reads the handler's type (headers.ts)
+    noteHandlerType(res, type);
   }
 
   /**

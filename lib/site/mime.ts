@@ -192,6 +192,25 @@ export function fileHeaders(filename: string, s: FileSettings): FileHeaders {
 }
 
 /**
+ * The type mod_mime gives `filename` when an `.htaccess` AddType (or RemoveType) maps one of its
+ * extensions differently from the server's configuration `base`; undefined when none does.
+ * htaccess() sets it before express.static, whose own table would otherwise decide the type that
+ * ExpiresByType and `%{CONTENT_TYPE}` read (real-world Cockpit: `AddType application/x-font-woff
+ * woff` with `ExpiresByType application/x-font-woff`).
+ */
+export function declaredType(
+  filename: string,
+  settings: FileSettings,
+  base: FileSettings,
+): string | undefined {
+  if (settings.addTypes === base.addTypes) return undefined;
+  const changed = extensionsOf(filename).some(
+    (ext) => settings.addTypes?.get(ext) !== base.addTypes?.get(ext),
+  );
+  return changed ? fileHeaders(filename, settings).type : undefined;
+}
+
+/**
  * Apache's default TypesConfig, `/etc/mime.types` (what Debian's Apache reads: `.log` and `.php`
  * have no type, `.py` is text/x-python), read once when it exists; null where it does not (then
  * the built-in table stands for it).

@@ -453,7 +453,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       stat?.isDirectory() &&
       !pathInfo &&
       listsDirectories(handlerName) &&
-      this.answeredDirectory(req, res, r)
+      this.answeredDirectory(req, res, next, r)
     )
       return;
     // an ErrorDocument is fetched with GET (ap_die_r)
@@ -508,7 +508,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
   }
 
   /** mod_dir and mod_autoindex for a directory (site/directory-handler.ts); false: not answered. */
-  private answeredDirectory(req: Req, res: Res, r: FileAnswer): boolean {
+  private answeredDirectory(req: Req, res: Res, next: Next, r: FileAnswer): boolean {
     const { config, trust, fallthrough } = this.ctx;
     return answerDirectory(req, res, {
       config,
@@ -524,6 +524,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       // an ErrorDocument's request: a GET, answered with its status (ap_die_r; case 334)
       method: r.acc.errorStatus !== undefined ? 'GET' : req.method,
       status: r.acc.errorStatus ?? r.acc.redirectStatus,
+      fail: (status) => this.sendError(req, res, next, status, r),
     });
   }
 

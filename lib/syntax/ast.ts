@@ -96,7 +96,16 @@ export type AutoindexDirectiveName =
   | 'IndexOptions'
   | 'IndexOrderDefault'
   | 'HeaderName'
-  | 'ReadmeName';
+  | 'ReadmeName'
+  | 'AddIcon'
+  | 'AddIconByType'
+  | 'AddIconByEncoding'
+  | 'AddAlt'
+  | 'AddAltByType'
+  | 'AddAltByEncoding'
+  | 'DefaultIcon'
+  | 'IndexStyleSheet'
+  | 'IndexHeadInsert';
 export interface AutoindexDirective extends Base {
   readonly type: 'Autoindex';
   readonly name: AutoindexDirectiveName;

@@ -2,7 +2,9 @@
  * mod_autoindex's directives as modrewrite reads them (argument checks of mod_autoindex.c's
  * command table): IndexIgnore (one or more patterns), IndexIgnoreReset (On|Off), IndexOptions
  * (one or more keywords, checked in compile/autoindex.ts), IndexOrderDefault
- * (Ascending|Descending Name|Date|Size|Description), HeaderName and ReadmeName (one name).
+ * (Ascending|Descending Name|Date|Size|Description), HeaderName and ReadmeName (one name), the
+ * AddIcon* and AddAlt* lists (an icon or alt text, then one or more names, types or encodings;
+ * ITERATE2), DefaultIcon, IndexStyleSheet and IndexHeadInsert (one argument).
  */
 import type { SourcePosition } from '../errors.js';
 import type {
@@ -23,6 +25,15 @@ export const AUTOINDEX_DIRECTIVES = new Map<string, AutoindexDirectiveName>(
       'IndexOrderDefault',
       'HeaderName',
       'ReadmeName',
+      'AddIcon',
+      'AddIconByType',
+      'AddIconByEncoding',
+      'AddAlt',
+      'AddAltByType',
+      'AddAltByEncoding',
+      'DefaultIcon',
+      'IndexStyleSheet',
+      'IndexHeadInsert',
     ] as const
   ).map((n) => [n.toLowerCase(), n]),
 );
@@ -56,7 +67,21 @@ export function parseAutoindex(
     }
     case 'HeaderName':
     case 'ReadmeName':
+    case 'DefaultIcon':
+    case 'IndexStyleSheet':
+    case 'IndexHeadInsert':
       if (args.length !== 1) return fail('takes one argument');
+      break;
+    case 'AddIcon':
+    case 'AddIconByType':
+    case 'AddIconByEncoding':
+    case 'AddAlt':
+    case 'AddAltByType':
+    case 'AddAltByEncoding':
+      if (args.length < 2) return fail('requires at least two arguments');
+      // add_icon: an `(alt,url)` icon needs its closing parenthesis
+      if (name.startsWith('AddIcon') && args[0]!.text[0] === '(' && !args[0]!.text.includes(')'))
+        return fail('missing closing paren');
       break;
     case 'IndexOrderDefault': {
       const direction = args[0]?.text.toLowerCase();

@@ -162,8 +162,8 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       override: 'FileInfo',
     },
   ],
-  // directory listings (site/autoindex.ts) with Debian's autoindex.conf as the base; the AddIcon*,
-  // AddAlt*, AddDescription, DefaultIcon, IndexStyleSheet... directives are not emulated
+  // directory listings (site/autoindex.ts) with Debian's autoindex.conf as the base; AddDescription
+  // and the icon sizes are not emulated
   [
     'mod_autoindex.c',
     {
@@ -175,6 +175,15 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'IndexOrderDefault',
         'HeaderName',
         'ReadmeName',
+        'AddIcon',
+        'AddIconByType',
+        'AddIconByEncoding',
+        'AddAlt',
+        'AddAltByType',
+        'AddAltByEncoding',
+        'DefaultIcon',
+        'IndexStyleSheet',
+        'IndexHeadInsert',
       ],
       override: 'Indexes',
     },
