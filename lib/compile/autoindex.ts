@@ -8,6 +8,7 @@
  */
 import type { AutoindexDirective } from '../syntax/ast.js';
 import type { ProblemSink } from '../syntax/parse.js';
+import { optionAfter } from './core-options.js';
 
 /** IndexOptions keywords that are flags (bits as in mod_autoindex.c). */
 export const INDEX_FLAGS = new Map<string, number>([
@@ -165,21 +166,9 @@ export const DEBIAN_AUTOINDEX: AutoindexConfig = {
   defaultIcon: '/icons/unknown.gif',
 };
 
-/**
- * core's `Options`: whether the directive turns Indexes on (true), off (false) or leaves the
- * inherited state alone (undefined). A list without +/- replaces every option (so Indexes is on
- * only if named, or `All`); `+Indexes`/`-Indexes` set it; other relative keywords keep it.
- */
+/** core's `Options`: whether the directive turns Indexes on, off or leaves it (core-options.ts). */
 export function indexesAfter(values: readonly string[]): boolean | undefined {
-  let indexes: boolean | undefined;
-  values.forEach((v, i) => {
-    const action = v[0] === '+' || v[0] === '-' ? v[0] : '';
-    const name = (action ? v.slice(1) : v).toLowerCase();
-    if (i === 0 && !action) indexes = false;
-    if (name === 'indexes' || name === 'all') indexes = action !== '-';
-    else if (name === 'none') indexes = false;
-  });
-  return indexes;
+  return optionAfter(values, ['indexes', 'all']);
 }
 
 /** The directives of one file (or section) folded into its own (unmerged) configuration. */

@@ -24,6 +24,7 @@ import { compileAccess, filesMatcher } from './access.js';
 import { compileAlias } from './alias.js';
 import { ifSectionGroups } from './if-sections.js';
 import { compileAutoindex, indexesAfter } from './autoindex.js';
+import { FOLLOW_SYMLINKS, optionAfter, SYMLINKS_IF_OWNER } from './core-options.js';
 import { compileEnv, compileIfAccess } from './env.js';
 import type { AccessConfig } from './access.js';
 import type { EnvDirective } from '../syntax/env.js';
@@ -228,6 +229,7 @@ interface Gathered {
   addTypes?: Map<string, string>;
   addEncodings?: Map<string, string>;
   followSymLinks?: boolean;
+  symLinksIfOwnerMatch?: boolean;
   indexes?: boolean;
   traceEnable?: boolean;
   readonly autoindex: AutoindexDirective[];
@@ -271,7 +273,8 @@ const GATHER: Gatherers = {
   DirectoryIndex: (d, g) =>
     (g.directoryIndex = d.names.length ? [...(g.directoryIndex ?? []), ...d.names] : []),
   Options: (d, g) => {
-    g.followSymLinks = followSymLinksAfter(d.values, g.followSymLinks ?? true);
+    g.followSymLinks = optionAfter(d.values, FOLLOW_SYMLINKS) ?? g.followSymLinks;
+    g.symLinksIfOwnerMatch = optionAfter(d.values, SYMLINKS_IF_OWNER) ?? g.symLinksIfOwnerMatch;
     g.indexes = indexesAfter(d.values) ?? g.indexes;
   },
   Autoindex: (d, g) => void g.autoindex.push(d),
@@ -324,18 +327,6 @@ const GATHER: Gatherers = {
   // ServerName, ServerAlias, DocumentRoot: compile/virtual-host.ts reads them
   ServerSetting: () => undefined,
 };
-
-/** Options' effect on FollowSymLinks (SymLinksIfOwnerMatch and All count as on, None as off). */
-function followSymLinksAfter(values: readonly string[], before: boolean): boolean {
-  let follow = before;
-  for (const v of values) {
-    const name = v.replace(/^[+-]/, '').toLowerCase();
-    if (name === 'followsymlinks' || name === 'symlinksifownermatch' || name === 'all')
-      follow = !v.startsWith('-');
-    else if (name === 'none') follow = false;
-  }
-  return follow;
-}
 
 export function compileDirectives(
   directives: readonly Directive[],
@@ -462,6 +453,7 @@ function ruleSetOf(
     warnings: sink.warnings.length ? sink.warnings : undefined,
     directoryIndex: g.directoryIndex,
     followSymLinks: g.followSymLinks,
+    symLinksIfOwnerMatch: g.symLinksIfOwnerMatch,
     indexes: g.indexes,
     traceEnable: g.traceEnable,
     autoindex: compileAutoindex(g.autoindex, sink),

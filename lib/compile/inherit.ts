@@ -54,6 +54,7 @@ function otherModules(
   | 'directorySlash'
   | 'directoryIndex'
   | 'followSymLinks'
+  | 'symLinksIfOwnerMatch'
   | 'defaultCharset'
   | 'addTypes'
   | 'addEncodings'
@@ -76,7 +77,9 @@ function otherModules(
     addTypes: overlay(parent.addTypes, child.addTypes),
     addEncodings: overlay(parent.addEncodings, child.addEncodings),
     directoryIndex: child.directoryIndex ?? parent.directoryIndex,
+    // core merges each option on its own: a relative Options keeps the parent's others
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
+    symLinksIfOwnerMatch: child.symLinksIfOwnerMatch ?? parent.symLinksIfOwnerMatch,
     // core merges the <Files> sections of every directory on the way, the parents' first
     filesScoped: concat(parent.filesScoped, child.filesScoped),
     env: mergeEnv(parent.env, child.env),

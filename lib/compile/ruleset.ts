@@ -97,8 +97,10 @@ export interface RuleSet {
   readonly defaultCharset?: string | false;
   /** From `DirectoryIndex` (mod_dir): the index names; empty for `disabled`. */
   readonly directoryIndex?: readonly string[];
-  /** From `Options`: false when both FollowSymLinks and SymLinksIfOwnerMatch are off. */
+  /** `Options` FollowSymLinks (or All): on, off, or undecided here (on by default). */
   readonly followSymLinks?: boolean;
+  /** `Options` SymLinksIfOwnerMatch: on, off, or undecided here (off by default). */
+  readonly symLinksIfOwnerMatch?: boolean;
   /** From `Options`: whether a directory without an index file is listed (mod_autoindex) or 403. */
   readonly indexes?: boolean;
   /** core's TraceEnable (server config): whether TRACE is echoed (true) or 405 (false). */

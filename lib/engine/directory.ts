@@ -5,6 +5,7 @@
  */
 import { normalizeAbsolute } from '../common/posix-path.js';
 import type { RuleSet } from '../compile/ruleset.js';
+import { symlinksAllowed } from '../compile/core-options.js';
 import { Action, applyList } from './apply.js';
 import { absoluteUri, NOT_ABSOLUTE } from './uri.js';
 import { hasCtlOrSpace } from '../common/escape.js';
@@ -87,7 +88,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
     directory: dir,
     redirected: ctx.redirected,
   });
-  if (ruleSet.followSymLinks === false) {
+  if (!symlinksAllowed(ruleSet)) {
     ctx.trace?.({ type: 'stop', reason: 'symlinks' });
     return done({
       type: 'status',

@@ -241,8 +241,11 @@ export function forceContentType(res: ServerResponse, type: string): void {
   } as typeof res.writeHead;
 }
 
-/** Undoes forceContentType (an error page has its own type). */
-function restoreWriteHead(res: ServerResponse): void {
+/**
+ * Undoes forceContentType: an error page has its own type, and so has a handler that sets it
+ * itself after the fixups (mod_autoindex's listing, case 422).
+ */
+export function restoreWriteHead(res: ServerResponse): void {
   const holder = res as unknown as Record<symbol, ServerResponse['writeHead'] | undefined>;
   const original = holder[kWriteHead];
   if (!original) return;

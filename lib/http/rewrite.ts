@@ -277,7 +277,8 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
     this.expose(evaluation);
     // Apache answers redirects and errors it generates with err_headers_out only: Set-Cookie from
     // [CO] survives, Vary does not (recorded); responses the app produces get the Vary
-    const answered = outcome.type === 'redirect' || outcome.type === 'status';
+    const answered =
+      outcome.type === 'redirect' || outcome.type === 'status' || passThroughNotAPath(outcome);
     if (!noEffects(effects)) applyEffects(this.res, effects, answered ? NO_VARY : WITH_VARY);
     if (!this.answerOutcome(outcome)) return;
     const handler = effects.handler
@@ -317,9 +318,8 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
       case 'pass':
         return true;
       case 'rewrite':
-        // a [PT] result that is no URL-path (another server's URL) becomes r->uri, and core's
-        // translate_name answers 400 (ap_core_translate; recorded, case 352)
-        if (outcome.passThrough && !outcome.path.startsWith('/')) {
+        // a [PT] result that is no URL-path becomes r->uri: translate_name's 400
+        if (passThroughNotAPath(outcome)) {
           sendStatus(req, res, 400);
           return false;
         }
@@ -407,6 +407,14 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
     app.handle(req, res, next);
     return false;
   }
+}
+
+/**
+ * A [PT] result that is no URL-path (another server's URL): core's translate_name answers 400
+ * (ap_core_translate; case 352), an error response with err_headers_out only (no Vary, case 421).
+ */
+function passThroughNotAPath(outcome: Outcome): boolean {
+  return outcome.type === 'rewrite' && !!outcome.passThrough && !outcome.path.startsWith('/');
 }
 
 /** applyEffects' options, shared (no object per request). */

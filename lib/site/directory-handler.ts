@@ -14,7 +14,7 @@ import { subView } from '../engine/context.js';
 import { evaluateDirectoryPass } from '../engine/evaluate.js';
 import { nodeFs } from '../engine/node-fs.js';
 import type { RequestView } from '../engine/request.js';
-import { addCookies, appendVary, sendStatus } from '../http/respond.js';
+import { addCookies, appendVary, restoreWriteHead, sendStatus } from '../http/respond.js';
 import type { CompiledWhen } from '../compile/env.js';
 import { accessDenied } from './access.js';
 import { chainHolds, exprEnvironment } from './env.js';
@@ -183,6 +183,8 @@ async function listing(
   const body = Buffer.from(result.body, 'latin1');
   const status = d.status ?? 200;
   res.statusCode = status;
+  // mod_autoindex's handler sets text/html itself, over a [T] type of the fixups (case 422)
+  restoreWriteHead(res);
   res.setHeader('Content-Type', result.contentType);
   // Debian's mod_deflate (AddOutputFilterByType DEFLATE text/html) marks a listing, streamed in
   // several brigades, as negotiated even when it does not compress it (real-world corpus), unless
