@@ -228,6 +228,7 @@ interface Gathered {
   followSymLinks?: boolean;
   indexes?: boolean;
   traceEnable?: boolean;
+  serverBanner?: string;
   readonly autoindex: AutoindexDirective[];
   directoryIndex?: readonly string[];
   /** The RewriteConds waiting for their RewriteRule. */
@@ -274,6 +275,7 @@ const GATHER: Gatherers = {
   },
   Autoindex: (d, g) => void g.autoindex.push(d),
   TraceEnable: (d, g) => (g.traceEnable = d.on),
+  ServerTokens: (d, g) => (g.serverBanner = d.banner),
   RewriteOptions: (d, g) => {
     for (const o of d.options) {
       const key = o.text.toLowerCase();
@@ -304,6 +306,7 @@ const GATHER: Gatherers = {
   UnsetEnv: pushEnv,
   PassEnv: pushEnv,
   ErrorDocument: pushEnv,
+  ServerSignature: pushEnv,
   Header: (d, g) => void g.headers.push(d),
   Expires: (d, g) => void g.expires.push(d),
   Mime: (d, g) => {
@@ -423,6 +426,7 @@ function ruleSetOf(
     followSymLinks: g.followSymLinks,
     indexes: g.indexes,
     traceEnable: g.traceEnable,
+    serverBanner: g.serverBanner,
     autoindex: compileAutoindex(g.autoindex, sink),
     file: options.file,
     access: withIfAccess(

@@ -188,6 +188,8 @@ export function mergeVirtualHost(main: RuleSet, vhost: RuleSet): RuleSet {
     maps,
     hasRewriteDirectives: vhost.hasRewriteDirectives || main.hasRewriteDirectives,
     traceEnable: vhost.traceEnable ?? main.traceEnable,
+    // GLOBAL_ONLY: a <VirtualHost> never sets it
+    serverBanner: main.serverBanner,
     access: vhost.access ?? main.access,
     sections: sections.length ? sections : undefined,
     server: vhost.server,

@@ -61,6 +61,8 @@ export interface ListingRequest {
   readonly typeOf: (filename: string, forced?: string) => { type?: string; encoding?: string };
   /** HeaderName/ReadmeName: the sub-request for a URL relative to the directory. */
   readonly include: (relative: string) => Promise<Included | undefined>;
+  /** core's ap_psignature for this request ('' when ServerSignature is Off). */
+  readonly signature?: string;
 }
 
 export interface Listing {
@@ -380,8 +382,8 @@ export async function renderListing(req: ListingRequest): Promise<Listing | unde
   }
   entries.sort(sorter(v));
   const readme = c.readme ? await req.include(c.readme) : undefined;
-  const body =
-    pageHead(title, header) + entriesHtml(entries, c, v) + pageTail(readme) + '</body></html>\n';
+  const tail = pageTail(readme, req.signature);
+  const body = pageHead(title, header) + entriesHtml(entries, c, v) + tail + '</body></html>\n';
   return { contentType, body };
 }
 

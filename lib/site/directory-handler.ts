@@ -14,7 +14,7 @@ import { subView } from '../engine/context.js';
 import { evaluateDirectoryPass } from '../engine/evaluate.js';
 import { nodeFs } from '../engine/node-fs.js';
 import type { RequestView } from '../engine/request.js';
-import { addCookies, appendVary, sendStatus } from '../http/respond.js';
+import { addCookies, appendVary, sendStatus, signatureOf } from '../http/respond.js';
 import type { CompiledWhen } from '../compile/env.js';
 import { accessDenied } from './access.js';
 import { chainHolds, exprEnvironment } from './env.js';
@@ -167,6 +167,7 @@ async function listing(
       };
     },
     include: (relative) => include(d, dirUri + relative),
+    signature: signatureOf(res),
   });
   if (!result) {
     sendStatus(req, res, 403);

@@ -34,13 +34,14 @@ import {
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
 import type { CompiledWhen, EnvConfig } from '../compile/env.js';
-import type { ErrorAction } from '../syntax/env.js';
+import type { ErrorAction, ServerSignature } from '../syntax/env.js';
 import {
   applyEnvVars,
   chainHolds,
   directoryEnv,
   exprEnvironment,
   errorDocumentFor,
+  signatureFor,
   postReadRequest,
   resolveScopes,
   runSetEnvIf,
@@ -99,6 +100,8 @@ export interface Collected {
   internalRedirects: number;
   /** The ErrorDocument for a status, in this pass's configuration (site/env.ts). */
   errorDocument?: (status: number) => ErrorAction | undefined;
+  /** core's ServerSignature in this pass's configuration (site/env.ts `signatureFor`). */
+  signature?: () => ServerSignature | undefined;
   /** Set on an ErrorDocument's own request: the status it answers for. */
   errorStatus?: number;
   /**
@@ -659,7 +662,11 @@ function onePass(request: PassRequest): Pass | Promise<Pass> {
     };
     postReadRequest(serverEnv, facts, acc.env, acc.vary);
     acc.errorDocument = (status) => errorDocumentFor(serverEnv, status, facts, acc.env);
-  } else acc.errorDocument = undefined;
+    acc.signature = () => signatureFor(serverEnv, facts, acc.env);
+  } else {
+    acc.errorDocument = undefined;
+    acc.signature = undefined;
+  }
   const base: EvaluateInput = {
     view,
     server: site.server,
@@ -993,6 +1000,7 @@ function headerParser(
   const config = resolveScopes(merged, facts, acc.env, acc.vary);
   runSetEnvIf(config.setEnvIf, facts, acc.env, acc.vary);
   acc.errorDocument = (status) => errorDocumentFor(config, status, facts, acc.env);
+  acc.signature = () => signatureFor(config, facts, acc.env);
   return config;
 }
 

@@ -29,6 +29,8 @@ import {
   sendRedirect,
   sendStatus,
   setCheckedHeader,
+  setSignature,
+  signatureAddress,
 } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, traceSink } from '../http/adapter.js';
@@ -253,7 +255,7 @@ function siteMiddlewareOf<Req extends IncomingMessage, Res extends ServerRespons
   return function siteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next =
       next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
-    if (answeredByServer(req, res)) return;
+    if (answeredByServer(req, res, config)) return;
     // an exception while answering is this vhost's 500 page (like Apache's), logged; it never
     // escapes
     const fail = (err: unknown): void => {
@@ -290,8 +292,25 @@ function siteMiddlewareOf<Req extends IncomingMessage, Res extends ServerRespons
   };
 }
 
+/**
+ * The ServerSignature of a page answered before any section applies (ap_read_request's 400s): the
+ * server config's own lines, outside `<Files>`/`<If>` (its lookup_defaults; case 440). The Host
+ * is not read: it is the one refused, so the name is ServerName's (requestHost).
+ */
+function signServerPage(req: IncomingMessage, res: ServerResponse, config: SiteConfig): void {
+  const lines = config.serverRules?.env?.signatures.filter((e) => !e.files && !e.when);
+  const kind = lines?.[lines.length - 1]?.value;
+  if (!kind || kind === 'off') return;
+  const view = requestView(req, () => false);
+  const noHost = Object.create(view, { headers: { value: {}, enumerable: true } }) as RequestView;
+  setSignature(
+    res,
+    signatureAddress(kind, noHost, config.server, config.serverRules?.serverBanner),
+  );
+}
+
 /** What the server answers before mapping anything; true when it did. */
-function answeredByServer(req: IncomingMessage, res: ServerResponse): boolean {
+function answeredByServer(req: IncomingMessage, res: ServerResponse, config: SiteConfig): boolean {
   // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
   if (req.url === '*') {
     if (req.method === 'OPTIONS') {
@@ -303,6 +322,7 @@ function answeredByServer(req: IncomingMessage, res: ServerResponse): boolean {
   }
   // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
   if (refusedHost(req.headers)) {
+    signServerPage(req, res, config);
     sendStatus(req, res, 400);
     return true;
   }
@@ -414,6 +434,12 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (options.debugHeaders) debugHeaders(res, r);
     addCookies(res, acc.cookies);
+    const signature = acc.signature?.();
+    if (signature && signature !== 'off')
+      setSignature(
+        res,
+        signatureAddress(signature, view, config.server, config.serverRules?.serverBanner),
+      );
   }
 
   /** The default handler's turn: a handler, mod_dir's index, the app (fallthrough) or the file. */

@@ -41,6 +41,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'Options',
         'AddDefaultCharset',
         'ServerSignature',
+        'ServerTokens',
         'TraceEnable',
         '<IfModule',
         '<IfDefine',
