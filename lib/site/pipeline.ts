@@ -50,7 +50,7 @@ import {
 import { declinesNoSlash, htFileDenied } from './phases.js';
 import { requestHeadersBeforeRedirect } from './headers.js';
 import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
-import { aliasRedirect, translateAlias } from './alias.js';
+import { aliasRedirect, declaredRoots, translateAlias } from './alias.js';
 import { fallbackTarget } from './fallback.js';
 import { forcedHandlerStatus } from './forced-handler.js';
 import type { DirectoryConfig, HtaccessStore } from './htaccess-store.js';
@@ -766,6 +766,7 @@ function translateName(m: Mapping, o: Outcome | undefined): SiteResult | undefin
   if (!o || o.type === 'pass' || (o.type === 'rewrite' && o.passThrough)) {
     const t = translateAlias(site.serverRules?.alias, base, m.path, m.args, {
       allowed: site.allowedRoots,
+      declared: declaredRoots(site.serverRules?.sections),
       dirs: site.dirs,
     });
     if (t && t.type !== 'walked') return { ...t, acc, uri, args: m.args };
