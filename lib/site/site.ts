@@ -159,6 +159,11 @@ export interface SiteOptions<
   readonly serverName?: string;
   readonly serverAliases?: readonly string[];
   /**
+   * @internal `root` is a `<VirtualHost>`'s DocumentRoot: when it does not exist, Apache only
+   * warns (core.c set_document_root, AH00112) and every request under it finds nothing (case 451).
+   */
+  readonly vhostRoot?: boolean;
+  /**
    * Proxies to trust (proxy-addr syntax).
    * @default the Express app's `trust proxy` setting (nothing outside Express)
    */
@@ -755,7 +760,9 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
   options: SiteOptions<Req, Res>,
 ) {
   checkSiteOptions(options);
-  const root = resolveRoots([existingFolder(options.root)])[0];
+  const root = resolveRoots([
+    existingFolder(options.root, options.vhostRoot && (options.log ?? debug)),
+  ])[0];
   const written = loadServerConfig(options);
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const store = htaccessStoreOf(options, root, serverRules, written?.file);
@@ -896,14 +903,19 @@ function fileFacts(
 /**
  * The document root must be an existing folder, as in Apache: `apache2 -t` (2.4.71) with a missing
  * DocumentRoot stops with "AH00526: Syntax error ... DocumentRoot '...' is not a directory, or is
- * not readable" instead of starting and answering 404 for everything.
+ * not readable" instead of starting and answering 404 for everything. A `<VirtualHost>`'s is only
+ * warned about (`warn` given: set_document_root checks `cmd->server->is_virtual`; case 451).
  */
-function existingFolder(root: string): string {
+function existingFolder(root: string, warn?: ((message: string) => void) | false): string {
   const path = resolve(root);
   let stats: Stats;
   try {
     stats = statSync(path);
   } catch {
+    if (warn) {
+      warn(`modrewrite: warning: <VirtualHost> DocumentRoot [${path}] does not exist`);
+      return root;
+    }
     throw optionsError('site()', `document root folder not found: ${path}`);
   }
   if (!stats.isDirectory()) throw optionsError('site()', `document root is not a folder: ${path}`);
