@@ -194,8 +194,9 @@ function compileParsed(
     const bodyOptions = { ...parseOptions, virtualHost: body.section };
     return compileParsed(parseLines(body.lines, bodyOptions, sink), bodyOptions, options, sink);
   });
-  // the vhosts' warnings too: the file's warnings are reported once, from the main server's set
-  if (withHosts === sections || !sink.warnings.length) return withHosts;
+  // the sections' and vhosts' warnings too: the file's warnings are reported once, from the main
+  // server's set (a <Directory>'s LogLevel or HostnameLookups was lost without a <VirtualHost>)
+  if (parseOptions.virtualHost || !sink.warnings.length) return withHosts;
   return { ...withHosts, warnings: [...sink.warnings] };
 }
 
