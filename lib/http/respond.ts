@@ -101,6 +101,15 @@ export function signatureAddress(
   return `<address>${banner} Server at <a href="${scheme}${escapeHtml(admin)}">${host}</a> Port ${port}</address>\n`;
 }
 
+/** core's ServerAdmin for a response's 500 page (r->server->server_admin), set by site(). */
+const admins = new WeakMap<ServerResponse, string>();
+
+/** The ServerAdmin `res`'s pages name; undefined: Apache's default, "[no address given]". */
+export function setServerAdmin(res: ServerResponse, admin: string | undefined): void {
+  if (admin === undefined) admins.delete(res);
+  else admins.set(res, admin);
+}
+
 /** The address ap_psignature("", r) gives `res` ('' for none): mod_autoindex's listings. */
 export function signatureOf(res: ServerResponse): string {
   return signatures.get(res) ?? '';
@@ -235,7 +244,7 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, err: unkn
     const given = (err as { status?: unknown } | null)?.status;
     const status = typeof given === 'number' && given >= 400 && given <= 599 ? given : 500;
     const during = err instanceof ResponseHeaderError ? err.during : undefined;
-    const inner = cannedMessage(status, req.method ?? 'GET');
+    const inner = cannedMessage(status, req.method ?? 'GET', admins.get(res));
     send(req, res, status, errorPage(status, inner, during, footerOf(res)));
   } catch {
     res.destroy();
@@ -387,7 +396,7 @@ export function sendStatus(
     status,
     errorPage(
       status,
-      cannedMessage(status, req.method ?? 'GET', admin, notes),
+      cannedMessage(status, req.method ?? 'GET', admin ?? admins.get(res), notes),
       recursive,
       footerOf(res),
     ),
@@ -404,7 +413,7 @@ export function sendStatusOfGet(
   status: number,
   notes?: string,
 ): void {
-  const inner = cannedMessage(status, 'GET', undefined, notes);
+  const inner = cannedMessage(status, 'GET', admins.get(res), notes);
   send(req, res, status, errorPage(status, inner, undefined, footerOf(res)));
 }
 

@@ -29,6 +29,7 @@ import {
   sendRedirect,
   sendStatus,
   setCheckedHeader,
+  setServerAdmin,
   setSignature,
   signatureAddress,
 } from '../http/respond.js';
@@ -327,6 +328,7 @@ function answeredByServer(req: IncomingMessage, res: ServerResponse, config: Sit
   }
   // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
   if (refusedHost(req.headers)) {
+    setServerAdmin(res, config.server.serverAdmin);
     signServerPage(req, res, config);
     sendStatus(req, res, 400);
     return true;
@@ -439,6 +441,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (options.debugHeaders) debugHeaders(res, r);
     addCookies(res, acc.cookies);
+    setServerAdmin(res, config.server.serverAdmin);
     const signature = acc.signature?.();
     if (signature && signature !== 'off')
       setSignature(
@@ -861,6 +864,7 @@ function siteConfigOf<Req extends IncomingMessage, Res extends ServerResponse>(
       serverAliases: options.serverAliases,
       // a <VirtualHost>'s UseCanonicalName (site/virtual-hosts.ts); Off otherwise
       useCanonicalName: serverRules?.server?.useCanonicalName,
+      serverAdmin: serverRules?.server?.serverAdmin,
     },
     directorySlash: options.directorySlash ?? true,
     directoryIndex: options.directoryIndex ?? ['index.html'],

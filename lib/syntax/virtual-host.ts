@@ -34,7 +34,8 @@ export interface VirtualHostBody {
 }
 
 /** core's per-server settings modrewrite applies (site/virtual-hosts.ts, site()). */
-export type ServerSettingName = 'ServerName' | 'ServerAlias' | 'DocumentRoot' | 'UseCanonicalName';
+export type ServerSettingName =
+  'ServerName' | 'ServerAlias' | 'DocumentRoot' | 'UseCanonicalName' | 'ServerAdmin';
 
 /**
  * `ServerName host[:port]`, `ServerAlias name...`, `DocumentRoot path`, `UseCanonicalName
@@ -158,10 +159,9 @@ export function virtualHostOpening(
 
 /** The per-server directives by lower-case name. */
 const SETTINGS = new Map<string, ServerSettingName>(
-  (['ServerName', 'ServerAlias', 'DocumentRoot', 'UseCanonicalName'] as const).map((n) => [
-    n.toLowerCase(),
-    n,
-  ]),
+  (['ServerName', 'ServerAlias', 'DocumentRoot', 'UseCanonicalName', 'ServerAdmin'] as const).map(
+    (n) => [n.toLowerCase(), n],
+  ),
 );
 
 /** A value check of a no-effect directive: Apache's message for a value it refuses. */
@@ -205,7 +205,6 @@ const NO_EFFECT = new Map<string, readonly [string, number, number, boolean, Val
   ['transferlog', ['TransferLog', 1, 1, false]],
   ['logformat', ['LogFormat', 1, 2, false]],
   ['loglevel', ['LogLevel', 1, Infinity, true]],
-  ['serveradmin', ['ServerAdmin', 1, 1, false]],
   ['timeout', ['Timeout', 1, 1, false]],
   ['keepalive', ['KeepAlive', 1, 1, false, oneOf(['on', 'off'], 'KeepAlive must be On or Off')]],
   ['maxkeepaliverequests', ['MaxKeepAliveRequests', 1, 1, false]],

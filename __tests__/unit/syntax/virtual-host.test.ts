@@ -149,6 +149,18 @@ describe('a server config with vhosts, compiled', () => {
     expect((r.warnings ?? []).map((w) => w.code)).toEqual(['WARN_NO_EFFECT']);
   });
 
+  // core.c set_server_admin, ap_fixup_virtual_hosts: a vhost without one has the main server's
+  test('ServerAdmin is a server setting a <VirtualHost> inherits (case 455)', () => {
+    const text =
+      'ServerAdmin a@x.test\n<VirtualHost *>\n</VirtualHost>\n<VirtualHost *>\nServerAdmin b@x.test\n</VirtualHost>\n';
+    const rs = compileText(text, { context: 'server', siteDirectives: true });
+    expect(rs.server?.serverAdmin).toBe('a@x.test');
+    expect(rs.virtualHosts!.map((v) => v.ruleSet.server?.serverAdmin)).toEqual([
+      'a@x.test',
+      'b@x.test',
+    ]);
+  });
+
   test('a relative DocumentRoot is resolved against the ServerRoot (mapRoot, else the file folder)', () => {
     const text = '<VirtualHost *>\nDocumentRoot www\n</VirtualHost>\n';
     const rs = compileText(text, { context: 'server', siteDirectives: true, mapRoot: '/etc/site' });
