@@ -326,8 +326,10 @@ function answeredByServer(req: IncomingMessage, res: ServerResponse, config: Sit
     } else sendStatus(req, res, 400);
     return true;
   }
-  // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
-  if (refusedHost(req.headers)) {
+  // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location;
+  // so is an HTTP/1.1 request without one (ap_read_request; node refuses it before us unless the
+  // server says requireHostHeader: false, as serve's does: case 456)
+  if (refusedHost(req.headers) || missingHost(req)) {
     setServerAdmin(res, config.server.serverAdmin);
     signServerPage(req, res, config);
     sendStatus(req, res, 400);
@@ -356,6 +358,13 @@ function serverNameOf(
   const named = splitServerName(option ?? own?.serverName);
   const serverPort = named.serverPort ?? own?.serverPort;
   return { ...named, ...(serverPort !== undefined && { serverPort }) };
+}
+
+/** ap_read_request: HTTP/1.1 and later must name the host (absolute-form targets aside). */
+function missingHost(req: IncomingMessage): boolean {
+  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1)
+    return false;
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(req.url ?? '');
 }
 
 function refusedHost(headers: IncomingMessage['headers']): boolean {
