@@ -29,7 +29,7 @@ import { answeredBodyLimit } from './body-limit.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import { resolveRequest, siteRewriteInfo, type SiteConfig, type SiteResult } from './pipeline.js';
-import { sendErrorDocument } from './error-document.js';
+import { sendErrorDocument, signPages } from './error-document.js';
 import { startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
@@ -102,6 +102,7 @@ export function htaccess<
         answerSafely(res, next, () => {
           // mod_headers and mod_expires act on whatever answers: this middleware or what follows
           startHeaders(config, req, res, r, view);
+          signPages(res, r, view, config);
           answerer.handle(req, res, next, r);
         }),
       (err) => failSafely(res, next, err),

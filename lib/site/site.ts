@@ -57,7 +57,7 @@ import {
   type SiteConfig,
   type SiteResult,
 } from './pipeline.js';
-import { sendErrorDocument } from './error-document.js';
+import { sendErrorDocument, signPages } from './error-document.js';
 import { answerPreconditionFailed, fileErrorStatus, serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
 import { deflateAccepted, gzipOnlyHtmlRefuses } from './deflate.js';
@@ -450,13 +450,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (options.debugHeaders) debugHeaders(res, r);
     addCookies(res, acc.cookies);
-    setServerAdmin(res, config.server.serverAdmin);
-    const signature = acc.signature?.();
-    if (signature && signature !== 'off')
-      setSignature(
-        res,
-        signatureAddress(signature, view, config.server, config.serverRules?.serverBanner),
-      );
+    signPages(res, r, view, config);
   }
 
   /** The default handler's turn: a handler, mod_dir's index, the app (fallthrough) or the file. */
