@@ -291,3 +291,24 @@ test('rewrite() refuses them, naming site() and htaccess()', () => {
   expect(() => rewrite('ErrorDocument 404 /x\n')).toThrow(/site\(\), htaccess\(\)/);
   expect(() => rewrite('<If "true">\nSetEnv A 1\n</If>\n')).toThrow(/Invalid command '<If'/);
 });
+
+// core's ServerSignature (case 450) is per directory: htaccess()'s own pages carry it as site()'s
+test.each([
+  ['htaccess()', () => app],
+  ['site()', () => siteServer],
+] as const)('%s signs its pages where an .htaccess says ServerSignature On', async (_n, server) => {
+  write(
+    'signed/.htaccess',
+    'ServerSignature On\nRewriteEngine On\nRewriteRule ^x$ - [F]\nRewriteRule ^old$ /f.txt [R=301]\n',
+  );
+  const denied = await request(server()).get('/signed/x').set('Host', 'sig.test:8080');
+  expect(denied.status).toBe(403);
+  expect(denied.text).toContain(
+    '<hr>\n<address>Apache/2.4.71 (Debian) Server at sig.test Port 8080</address>\n</body></html>\n',
+  );
+  const moved = await request(server()).get('/signed/old').set('Host', 'sig.test');
+  expect(moved.status).toBe(301);
+  expect(moved.text).toContain('Server at sig.test Port 80</address>');
+  const plain = await request(server()).get('/phase/missing-file').set('Host', 'sig.test');
+  expect(plain.text).not.toContain('<address>');
+});

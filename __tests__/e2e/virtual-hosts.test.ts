@@ -96,7 +96,7 @@ test('serve --config with two <VirtualHost *:80> (--vhost-port 80): each Host ge
     expect((await get('/old', 'blog.test')).status).toBe(404);
     const warnings = c.err.filter((l) => l.includes('WARN_NO_EFFECT'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/example\.conf:4:3: .*ServerAdmin, ErrorLog, CustomLog/);
+    expect(warnings[0]).toMatch(/example\.conf:6:3: .*: ErrorLog, CustomLog/);
   } finally {
     await new Promise((r) => server.close(r));
   }

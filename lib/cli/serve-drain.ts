@@ -48,7 +48,12 @@ export function drainableServer(
   timeoutMs: number,
 ): { server: http.Server; drain: Drainable } {
   let stopping: Promise<void> | undefined;
-  const server = http.createServer({ ServerResponse: closingWhile(() => !!stopping) }, listener);
+  // an HTTP/1.1 request without Host reaches site(), which answers Apache's 400 page (node's own
+  // is bodiless; case 456)
+  const server = http.createServer(
+    { ServerResponse: closingWhile(() => !!stopping), requireHostHeader: false },
+    listener,
+  );
   const upgraded = new Set<Duplex>();
   let sweep: NodeJS.Timeout | undefined;
   // a WebSocket (or other upgraded) connection is not the server's any more: we end it ourselves

@@ -197,8 +197,9 @@ function compileParsed(
     const bodyOptions = { ...parseOptions, virtualHost: body.section };
     return compileParsed(parseLines(body.lines, bodyOptions, sink), bodyOptions, options, sink);
   });
-  // the vhosts' warnings too: the file's warnings are reported once, from the main server's set
-  if (withHosts === sections || !sink.warnings.length) return withHosts;
+  // the sections' and vhosts' warnings too: the file's warnings are reported once, from the main
+  // server's set (a <Directory>'s LogLevel or HostnameLookups was lost without a <VirtualHost>)
+  if (parseOptions.virtualHost || !sink.warnings.length) return withHosts;
   return { ...withHosts, warnings: [...sink.warnings] };
 }
 
@@ -232,6 +233,7 @@ interface Gathered {
   symLinksIfOwnerMatch?: boolean;
   indexes?: boolean;
   traceEnable?: boolean;
+  serverBanner?: string;
   readonly autoindex: AutoindexDirective[];
   directoryIndex?: readonly string[];
   /** The RewriteConds waiting for their RewriteRule. */
@@ -279,6 +281,7 @@ const GATHER: Gatherers = {
   },
   Autoindex: (d, g) => void g.autoindex.push(d),
   TraceEnable: (d, g) => (g.traceEnable = d.on),
+  ServerTokens: (d, g) => (g.serverBanner = d.banner),
   RewriteOptions: (d, g) => {
     for (const o of d.options) {
       const key = o.text.toLowerCase();
@@ -309,6 +312,7 @@ const GATHER: Gatherers = {
   UnsetEnv: pushEnv,
   PassEnv: pushEnv,
   ErrorDocument: pushEnv,
+  ServerSignature: pushEnv,
   Header: (d, g) => void g.headers.push(d),
   Expires: (d, g) => void g.expires.push(d),
   Mime: (d, g) => {
@@ -456,6 +460,7 @@ function ruleSetOf(
     symLinksIfOwnerMatch: g.symLinksIfOwnerMatch,
     indexes: g.indexes,
     traceEnable: g.traceEnable,
+    serverBanner: g.serverBanner,
     autoindex: compileAutoindex(g.autoindex, sink),
     file: options.file,
     access: withIfAccess(

@@ -6,7 +6,13 @@
 import { utf8ToBytes } from '../common/bytes.js';
 import type { SourcePosition } from '../errors.js';
 import type { ProblemSink } from '../syntax/parse.js';
-import type { EnvDirective, EnvFeature, ErrorAction, SetEnvIfDirective } from '../syntax/env.js';
+import type {
+  EnvDirective,
+  EnvFeature,
+  ErrorAction,
+  ServerSignature,
+  SetEnvIfDirective,
+} from '../syntax/env.js';
 import type { AccessDirective } from '../syntax/ast.js';
 import type { FilesSection, IfCondition } from '../syntax/sections.js';
 import type { AccessConfig } from './access.js';
@@ -81,11 +87,18 @@ export type ErrorDocumentEntry = Scope & {
   readonly action: ErrorAction;
 };
 
-/** The per-directory (or server) configuration of the three modules, in directive order. */
+/** One `ServerSignature` line (core, per directory: the last that applies wins). */
+export type SignatureEntry = Scope & { readonly value: ServerSignature };
+
+/**
+ * The per-directory (or server) configuration of the three modules and core's ServerSignature, in
+ * directive order.
+ */
 export interface EnvConfig {
   readonly setEnvIf: readonly SetEnvIfEntry[];
   readonly vars: readonly EnvVarEntry[];
   readonly errorDocuments: readonly ErrorDocumentEntry[];
+  readonly signatures: readonly SignatureEntry[];
 }
 
 /** Compiles the directives of one file (undefined when it has none). */
@@ -97,6 +110,7 @@ export function compileEnv(
   const setEnvIf: SetEnvIfEntry[] = [];
   const vars: EnvVarEntry[] = [];
   const errorDocuments: ErrorDocumentEntry[] = [];
+  const signatures: SignatureEntry[] = [];
   const exprs = new Map<string, ExprNode | undefined>();
   for (const d of directives) {
     const scope = compileScope(d.files, d.when, exprs, sink);
@@ -144,9 +158,12 @@ export function compileEnv(
         errorDocuments.push({ status: d.status, action, ...scope });
         break;
       }
+      case 'ServerSignature':
+        signatures.push({ value: d.value, ...scope });
+        break;
     }
   }
-  return { setEnvIf, vars, errorDocuments };
+  return { setEnvIf, vars, errorDocuments, signatures };
 }
 
 /**
@@ -162,6 +179,7 @@ export function mergeEnv(
     setEnvIf: [...parent.setEnvIf, ...child.setEnvIf],
     vars: [...parent.vars, ...child.vars],
     errorDocuments: [...parent.errorDocuments, ...child.errorDocuments],
+    signatures: [...parent.signatures, ...child.signatures],
   };
 }
 

@@ -105,6 +105,8 @@ export interface RuleSet {
   readonly indexes?: boolean;
   /** core's TraceEnable (server config): whether TRACE is echoed (true) or 405 (false). */
   readonly traceEnable?: boolean;
+  /** core's ServerTokens (main server config): the ServerSignature's banner (set_banner). */
+  readonly serverBanner?: string;
   /** mod_autoindex's IndexIgnore, IndexOptions... of this file (merged with the parents'). */
   readonly autoindex?: AutoindexConfig;
   readonly file?: string;

@@ -30,6 +30,8 @@ export interface ServerSettings {
   readonly documentRoot?: string;
   /** `UseCanonicalName On` (DNS counts as On here: no reverse lookups). */
   readonly useCanonicalName?: boolean;
+  /** `ServerAdmin`: the address of the 500 page and of ServerSignature EMail (case 455). */
+  readonly serverAdmin?: string;
 }
 
 /**
@@ -63,6 +65,7 @@ export function serverSettings(
   let serverPort: number | undefined;
   let documentRoot: string | undefined;
   let useCanonicalName: boolean | undefined;
+  let serverAdmin: string | undefined;
   const aliases: string[] = [];
   const wildAliases: string[] = [];
   for (const d of settings) {
@@ -74,6 +77,7 @@ export function serverSettings(
     // core.c set_document_root: relative to the ServerRoot (here: the config file's folder)
     else if (d.name === 'DocumentRoot') documentRoot = resolve(serverRoot, value);
     else if (d.name === 'UseCanonicalName') useCanonicalName = value.toLowerCase() !== 'off';
+    else if (d.name === 'ServerAdmin') serverAdmin = value;
     else
       for (const name of d.args) {
         // core.c set_server_alias: names with wildcards go to wild_names
@@ -87,6 +91,7 @@ export function serverSettings(
     ...(wildAliases.length && { wildAliases }),
     ...(documentRoot !== undefined && { documentRoot }),
     ...(useCanonicalName !== undefined && { useCanonicalName }),
+    ...(serverAdmin !== undefined && { serverAdmin }),
   };
 }
 
@@ -188,13 +193,24 @@ export function mergeVirtualHost(main: RuleSet, vhost: RuleSet): RuleSet {
     maps,
     hasRewriteDirectives: vhost.hasRewriteDirectives || main.hasRewriteDirectives,
     traceEnable: vhost.traceEnable ?? main.traceEnable,
+    // GLOBAL_ONLY: a <VirtualHost> never sets it
+    serverBanner: main.serverBanner,
     access: vhost.access ?? main.access,
     sections: sections.length ? sections : undefined,
-    server: vhost.server,
+    server: withMainAdmin(vhost.server, main.server),
     virtualHosts: undefined,
     warnings: undefined,
     file: vhost.file ?? main.file,
   };
+}
+
+/** ap_fixup_virtual_hosts: a vhost without ServerAdmin has the main server's. */
+function withMainAdmin(
+  own: ServerSettings | undefined,
+  main: ServerSettings | undefined,
+): ServerSettings | undefined {
+  if (own?.serverAdmin !== undefined || main?.serverAdmin === undefined) return own;
+  return { ...own, serverAdmin: main.serverAdmin };
 }
 
 /** The main server's own parts a vhost never takes from it (its vhosts, its name, its warnings). */

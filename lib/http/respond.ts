@@ -1,6 +1,7 @@
 /** Answers the way Apache's default error/redirect documents do, with redirect hygiene. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RewriteRuntimeError } from '../errors.js';
+import { requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
 
 export const STATUS_TEXT: Record<number, string> = {
   301: 'Moved Permanently',
@@ -69,18 +70,70 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
   res.end(req.method === 'HEAD' ? undefined : Buffer.from(body, 'latin1'));
 }
 
+/** core's ap_psignature for a response (`<address>...</address>\n`), set by site(). */
+const signatures = new WeakMap<ServerResponse, string>();
+
 /**
- * ap_send_error_response's page (Apache 2.4.71: HTML 4.01 doctype, no signature). `recursive` is
- * the status Apache was answering when this error happened (its "Additionally, a 302 Found error
- * was encountered ..." paragraph, recorded for a redirect whose Location was refused).
+ * The ServerSignature footer of `res`'s pages (core.c ap_psignature, without its prefix); '' or
+ * never set: none (ServerSignature Off, Apache's default).
  */
-export function errorPage(status: number, inner: string, recursive?: number): string {
+export function setSignature(res: ServerResponse, address: string): void {
+  if (address) signatures.set(res, address);
+  else signatures.delete(res);
+}
+
+/**
+ * core.c ap_psignature's address for ServerSignature On or EMail: the banner (ServerTokens), the
+ * name and port ap_get_server_name/ap_get_server_port give (UseCanonicalName), and for EMail a
+ * link to ServerAdmin (`mailto:` unless it is a URL already).
+ */
+export function signatureAddress(
+  kind: 'on' | 'email',
+  view: RequestView,
+  server: ServerInfo,
+  banner = 'Apache/2.4.71 (Debian)',
+): string {
+  const { name, port } = requestHost(view, server);
+  const host = escapeHtml(name);
+  if (kind === 'on') return `<address>${banner} Server at ${host} Port ${port}</address>\n`;
+  const admin = server.serverAdmin ?? '[no address given]';
+  const scheme = /^[A-Za-z0-9+.-]+:/.test(admin) ? '' : 'mailto:';
+  return `<address>${banner} Server at <a href="${scheme}${escapeHtml(admin)}">${host}</a> Port ${port}</address>\n`;
+}
+
+/** core's ServerAdmin for a response's 500 page (r->server->server_admin), set by site(). */
+const admins = new WeakMap<ServerResponse, string>();
+
+/** The ServerAdmin `res`'s pages name; undefined: Apache's default, "[no address given]". */
+export function setServerAdmin(res: ServerResponse, admin: string | undefined): void {
+  if (admin === undefined) admins.delete(res);
+  else admins.set(res, admin);
+}
+
+/** The address ap_psignature("", r) gives `res` ('' for none): mod_autoindex's listings. */
+export function signatureOf(res: ServerResponse): string {
+  return signatures.get(res) ?? '';
+}
+
+/** The footer ap_send_error_response writes: ap_psignature("<hr>\n", r). */
+function footerOf(res: ServerResponse): string {
+  const address = signatures.get(res);
+  return address ? `<hr>\n${address}` : '';
+}
+
+/**
+ * ap_send_error_response's page (Apache 2.4.71: HTML 4.01 doctype). `recursive` is the status
+ * Apache was answering when this error happened (its "Additionally, a 302 Found error was
+ * encountered ..." paragraph, recorded for a redirect whose Location was refused); `footer` the
+ * ServerSignature's `<hr>` and address (recorded, case 440).
+ */
+export function errorPage(status: number, inner: string, recursive?: number, footer = ''): string {
   const text = STATUS_TEXT[status] ?? 'Unknown Reason';
   const additionally =
     recursive === undefined
       ? ''
       : `<p>Additionally, a ${recursive} ${STATUS_TEXT[recursive] ?? 'Unknown Reason'}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n`;
-  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${text}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}${additionally}</body></html>\n`;
+  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${text}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}${additionally}${footer}</body></html>\n`;
 }
 
 /**
@@ -191,7 +244,8 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, err: unkn
     const given = (err as { status?: unknown } | null)?.status;
     const status = typeof given === 'number' && given >= 400 && given <= 599 ? given : 500;
     const during = err instanceof ResponseHeaderError ? err.during : undefined;
-    send(req, res, status, errorPage(status, cannedMessage(status, req.method ?? 'GET'), during));
+    const inner = cannedMessage(status, req.method ?? 'GET', admins.get(res));
+    send(req, res, status, errorPage(status, inner, during, footerOf(res)));
   } catch {
     res.destroy();
   }
@@ -324,7 +378,7 @@ export function sendRedirect(
       : status >= 300 && status < 400
         ? `<p>The document has moved <a href="${escapeHtml(safe)}">here</a>.</p>\n`
         : cannedMessage(status, req.method ?? 'GET');
-  send(req, res, status, errorPage(status, inner));
+  send(req, res, status, errorPage(status, inner, undefined, footerOf(res)));
 }
 
 /**
@@ -343,7 +397,12 @@ export function sendStatus(
     req,
     res,
     status,
-    errorPage(status, cannedMessage(status, req.method ?? 'GET', admin, notes), recursive),
+    errorPage(
+      status,
+      cannedMessage(status, req.method ?? 'GET', admin ?? admins.get(res), notes),
+      recursive,
+      footerOf(res),
+    ),
   );
 }
 
@@ -357,7 +416,8 @@ export function sendStatusOfGet(
   status: number,
   notes?: string,
 ): void {
-  send(req, res, status, errorPage(status, cannedMessage(status, 'GET', undefined, notes)));
+  const inner = cannedMessage(status, 'GET', admins.get(res), notes);
+  send(req, res, status, errorPage(status, inner, undefined, footerOf(res)));
 }
 
 /** An `ErrorDocument code "text"` answer: the text (a byte string) as Apache's page type. */

@@ -17,6 +17,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { AliasConfig, AliasRule, RedirectRule } from '../compile/alias.js';
+import type { CompiledSection } from '../compile/directory-sections.js';
 import type { CompiledWhen } from '../compile/env.js';
 import { escapeUri } from '../common/escape.js';
 import { constructUrl, type RequestView, type ServerInfo } from '../engine/request.js';
@@ -196,6 +197,26 @@ function aliasTarget(rule: AliasRule, uri: string): string | 'error' | undefined
   return isAbsolute(found) ? found : resolve(rule.serverRoot, found);
 }
 
+const declared = new WeakMap<readonly CompiledSection[], readonly string[]>();
+
+/**
+ * The folders the server config names in plain `<Directory>` sections (no wildcard, no regex):
+ * an Alias into one of them serves what Apache serves there, the section's access rules deciding
+ * (conformance cases 444–449: packaged configs alias folders they grant in a `<Directory>`).
+ */
+export function declaredRoots(sections: readonly CompiledSection[] | undefined): readonly string[] {
+  if (!sections) return [];
+  let roots = declared.get(sections);
+  if (!roots) {
+    roots = sections
+      .map((c) => c.section)
+      .filter((s) => s.kind === 'directory' && !s.regex && !/[*?[]/.test(s.pattern))
+      .map((s) => s.pattern);
+    declared.set(sections, roots);
+  }
+  return roots;
+}
+
 /**
  * What translate_name's mod_alias step decided: an answer, a walked file, or nothing (declined).
  */
@@ -203,8 +224,8 @@ export type Translated = AliasAnswer | { readonly type: 'walked'; readonly walke
 
 /**
  * translate_alias_redir: the server config's redirects, then its aliases. An alias target must
- * lie under the document root or an allowed root (Debian's stock `<Directory />` denies the rest):
- * elsewhere 403, fail closed. undefined: mod_alias declines (core maps the URL-path under the
+ * lie under the document root, an allowed root or a folder a `<Directory>` section names (Debian's
+ * stock `<Directory />` denies the rest): elsewhere 403, fail closed. undefined: mod_alias declines (core maps the URL-path under the
  * document root).
  */
 export function translateAlias(
@@ -212,7 +233,12 @@ export function translateAlias(
   request: { readonly view: RequestView; readonly server: ServerInfo },
   path: string,
   args: string | null,
-  roots: { readonly allowed: readonly string[]; readonly dirs?: DirCache },
+  roots: {
+    readonly allowed: readonly string[];
+    /** The server config's `<Directory>` folders (declaredRoots): for Alias targets only. */
+    readonly declared?: readonly string[];
+    readonly dirs?: DirCache;
+  },
 ): Translated | undefined {
   if (!config || !(path.startsWith('/') || path === '')) return undefined;
   const answer = aliasRedirect(config, path, args, request.view, request.server);
@@ -226,7 +252,9 @@ export function translateAlias(
       reason: 'Regex substitution failed. Replacement too long?',
     };
   const file = normalizeFsPath(found);
-  const allowed = roots.allowed.find((r) => underRoot(file, r));
+  const allowed =
+    roots.allowed.find((r) => underRoot(file, r)) ??
+    roots.declared?.find((r) => underRoot(file, r));
   if (!allowed)
     return { type: 'status', status: 403, reason: `${file} (Alias) is outside every allowed root` };
   const rest = file.slice(allowed.replace(/\/$/, '').length);

@@ -62,9 +62,12 @@ export function pageHead(title: string, header: Included | undefined, p: Preambl
   return `${preamble}${h1}Index of ${title}</h1>\n`;
 }
 
-/** emit_tail without the closing tags: the readme file, if it is HTML or text. */
-export function pageTail(readme: Included | undefined): string {
+/**
+ * emit_tail without the closing tags: the readme file, if it is HTML or text, else the
+ * ServerSignature (ap_psignature(""): a readme shown suppresses it).
+ */
+export function pageTail(readme: Included | undefined, signature = ''): string {
   if (readme && isHtml(readme.type)) return readme.body;
   if (readme && isText(readme.type)) return plain(readme.body);
-  return '';
+  return signature;
 }

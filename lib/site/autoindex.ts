@@ -63,6 +63,8 @@ export interface ListingRequest {
   readonly typeOf: (filename: string, forced?: string) => { type?: string; encoding?: string };
   /** HeaderName/ReadmeName: the sub-request for a URL relative to the directory. */
   readonly include: (relative: string) => Promise<Included | undefined>;
+  /** core's ap_psignature for this request ('' when ServerSignature is Off). */
+  readonly signature?: string;
 }
 
 export interface Listing {
@@ -347,7 +349,7 @@ export async function renderListing(req: ListingRequest): Promise<Listing | unde
   const body =
     pageHead(title, header, preamble) +
     entriesHtml(entries, c, v) +
-    pageTail(readme) +
+    pageTail(readme, req.signature) +
     '</body></html>\n';
   return { contentType, body, htmlHeader: isHtml(header?.type) };
 }

@@ -14,7 +14,13 @@ import { subView } from '../engine/context.js';
 import { evaluateDirectoryPass } from '../engine/evaluate.js';
 import { nodeFs } from '../engine/node-fs.js';
 import type { RequestView } from '../engine/request.js';
-import { addCookies, appendVary, restoreWriteHead, sendStatus } from '../http/respond.js';
+import {
+  addCookies,
+  appendVary,
+  restoreWriteHead,
+  sendStatus,
+  signatureOf,
+} from '../http/respond.js';
 import type { CompiledWhen } from '../compile/env.js';
 import { accessDenied } from './access.js';
 import { chainHolds, exprEnvironment } from './env.js';
@@ -174,6 +180,7 @@ async function listing(
     },
     // ap_sub_req_lookup_uri: a name starting with `/` is a URL-path of its own (Apaxy's theme/)
     include: (name) => include(d, name.startsWith('/') ? name : dirUri + name),
+    signature: signatureOf(res),
   });
   if (!result) {
     failWith(req, res, d, 403);

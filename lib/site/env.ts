@@ -16,7 +16,7 @@ import type {
   SetEnvIfEntry,
 } from '../compile/env.js';
 import type { RuleSet } from '../compile/ruleset.js';
-import type { ErrorAction } from '../syntax/env.js';
+import type { ErrorAction, ServerSignature } from '../syntax/env.js';
 import { makeContext } from '../engine/context.js';
 import { evalExpr, type ExprEnv } from '../engine/expr.js';
 import { headerValue, type RequestView, type ServerInfo } from '../engine/request.js';
@@ -267,6 +267,21 @@ export function errorDocumentFor(
   return { ...a, url: expandString(a.url, exprEnv) };
 }
 
+/**
+ * core's ServerSignature in `config` (the last line that applies wins: core_merge_dir_configs);
+ * undefined: unset, which ap_psignature treats as Off.
+ */
+export function signatureFor(
+  config: EnvConfig | undefined,
+  facts: RequestFacts,
+  env: Map<string, string>,
+): ServerSignature | undefined {
+  const found = config?.signatures;
+  if (!found?.length) return undefined;
+  const applies = applicable(found, facts, () => exprEnvironment(facts, env, []));
+  return applies[applies.length - 1]?.value;
+}
+
 /** An ap_expr string: `%{VAR}` expanded (recorded, conformance case 162). */
 function expandString(text: string, exprEnv: () => ExprEnv): string {
   if (!text.includes('%{')) return text;
@@ -288,6 +303,7 @@ export function directoryEnv(
     setEnvIf: [...scoped, ...(dir?.setEnvIf ?? [])],
     vars: [...server.vars, ...(dir?.vars ?? [])],
     errorDocuments: [...server.errorDocuments, ...(dir?.errorDocuments ?? [])],
+    signatures: [...server.signatures, ...(dir?.signatures ?? [])],
   };
 }
 
@@ -308,6 +324,7 @@ export function resolveScopes(
     setEnvIf: applicable(config.setEnvIf, facts, exprEnv),
     vars: applicable(config.vars, facts, exprEnv),
     errorDocuments: applicable(config.errorDocuments, facts, exprEnv),
+    signatures: applicable(config.signatures, facts, exprEnv),
   };
 }
 

@@ -11,9 +11,35 @@ import { renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { requestView } from '../http/request-view.js';
 import type { RequestView } from '../engine/request.js';
-import { sendErrorText, sendRedirect, sendStatus, sendStatusOfGet } from '../http/respond.js';
+import {
+  sendErrorText,
+  sendRedirect,
+  sendStatus,
+  sendStatusOfGet,
+  setServerAdmin,
+  setSignature,
+  signatureAddress,
+} from '../http/respond.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { firstRequestHeaders } from './headers.js';
+
+/**
+ * What Apache's pages for this answer carry: ServerAdmin (the 500 page's contact) and, when
+ * ServerSignature is On or EMail where the request was mapped, ap_psignature's address (cases 440,
+ * 450, 455). site() and htaccess() call it before they answer.
+ */
+export function signPages(
+  res: ServerResponse,
+  r: SiteResult,
+  view: RequestView,
+  config: SiteConfig,
+): void {
+  setServerAdmin(res, config.server.serverAdmin);
+  const signature = r.acc.signature?.();
+  if (!signature || signature === 'off') return;
+  const banner = config.serverRules?.serverBanner;
+  setSignature(res, signatureAddress(signature, view, config.server, banner));
+}
 
 export function errorRedirectEnv(
   env: ReadonlyMap<string, string>,

@@ -37,7 +37,7 @@ import {
   type SiteResult,
 } from './pipeline.js';
 import { declaredType, layeredSettings } from './mime.js';
-import { sendErrorDocument } from './error-document.js';
+import { sendErrorDocument, signPages } from './error-document.js';
 import { noteHandlerType, startHeaders } from './headers.js';
 import { envObject, mountOf } from './site.js';
 import { checkMapTimeout } from '../engine/budget.js';
@@ -110,6 +110,7 @@ export function htaccess<
         answerSafely(res, next, () => {
           // mod_headers and mod_expires act on whatever answers: this middleware or what follows
           startHeaders(config, req, res, r, view);
+          signPages(res, r, view, config);
           answerer.handle(req, res, next, r);
         }),
       (err) => failSafely(res, next, err),

@@ -34,13 +34,14 @@ import {
 import { MapBudget } from '../engine/budget.js';
 import { accessDenied } from './access.js';
 import type { CompiledWhen, EnvConfig } from '../compile/env.js';
-import type { ErrorAction } from '../syntax/env.js';
+import type { ErrorAction, ServerSignature } from '../syntax/env.js';
 import {
   applyEnvVars,
   chainHolds,
   directoryEnv,
   exprEnvironment,
   errorDocumentFor,
+  signatureFor,
   postReadRequest,
   resolveScopes,
   runSetEnvIf,
@@ -50,7 +51,7 @@ import { declinesNoSlash, htFileDenied } from './phases.js';
 import { withHeldIfRewrites } from './if-rewrite.js';
 import { requestHeadersBeforeRedirect } from './headers.js';
 import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
-import { aliasRedirect, translateAlias } from './alias.js';
+import { aliasRedirect, declaredRoots, translateAlias } from './alias.js';
 import { fallbackTarget } from './fallback.js';
 import { forcedHandlerStatus } from './forced-handler.js';
 import type { DirectoryConfig, HtaccessStore } from './htaccess-store.js';
@@ -100,6 +101,8 @@ export interface Collected {
   internalRedirects: number;
   /** The ErrorDocument for a status, in this pass's configuration (site/env.ts). */
   errorDocument?: (status: number) => ErrorAction | undefined;
+  /** core's ServerSignature in this pass's configuration (site/env.ts `signatureFor`). */
+  signature?: () => ServerSignature | undefined;
   /** Set on an ErrorDocument's own request: the status it answers for. */
   errorStatus?: number;
   /**
@@ -660,7 +663,11 @@ function onePass(request: PassRequest): Pass | Promise<Pass> {
     };
     postReadRequest(serverEnv, facts, acc.env, acc.vary);
     acc.errorDocument = (status) => errorDocumentFor(serverEnv, status, facts, acc.env);
-  } else acc.errorDocument = undefined;
+    acc.signature = () => signatureFor(serverEnv, facts, acc.env);
+  } else {
+    acc.errorDocument = undefined;
+    acc.signature = undefined;
+  }
   const base: EvaluateInput = {
     view,
     server: site.server,
@@ -760,6 +767,7 @@ function translateName(m: Mapping, o: Outcome | undefined): SiteResult | undefin
   if (!o || o.type === 'pass' || (o.type === 'rewrite' && o.passThrough)) {
     const t = translateAlias(site.serverRules?.alias, base, m.path, m.args, {
       allowed: site.allowedRoots,
+      declared: declaredRoots(site.serverRules?.sections),
       dirs: site.dirs,
     });
     if (t && t.type !== 'walked') return { ...t, acc, uri, args: m.args };
@@ -997,6 +1005,7 @@ function headerParser(
   const config = resolveScopes(merged, facts, acc.env, acc.vary);
   runSetEnvIf(config.setEnvIf, facts, acc.env, acc.vary);
   acc.errorDocument = (status) => errorDocumentFor(config, status, facts, acc.env);
+  acc.signature = () => signatureFor(config, facts, acc.env);
   return config;
 }
 

@@ -29,6 +29,9 @@ import {
   sendRedirect,
   sendStatus,
   setCheckedHeader,
+  setServerAdmin,
+  setSignature,
+  signatureAddress,
 } from '../http/respond.js';
 import { refuse } from '../http/upgrade.js';
 import { debug, traceSink } from '../http/adapter.js';
@@ -54,7 +57,7 @@ import {
   type SiteConfig,
   type SiteResult,
 } from './pipeline.js';
-import { sendErrorDocument } from './error-document.js';
+import { sendErrorDocument, signPages } from './error-document.js';
 import { answerPreconditionFailed, fileErrorStatus, serveFile } from './static-file.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
 import { deflateAccepted, gzipOnlyHtmlRefuses } from './deflate.js';
@@ -157,6 +160,11 @@ export interface SiteOptions<
   readonly serverName?: string;
   readonly serverAliases?: readonly string[];
   /**
+   * @internal `root` is a `<VirtualHost>`'s DocumentRoot: when it does not exist, Apache only
+   * warns (core.c set_document_root, AH00112) and every request under it finds nothing (case 451).
+   */
+  readonly vhostRoot?: boolean;
+  /**
    * Proxies to trust (proxy-addr syntax).
    * @default the Express app's `trust proxy` setting (nothing outside Express)
    */
@@ -253,7 +261,7 @@ function siteMiddlewareOf<Req extends IncomingMessage, Res extends ServerRespons
   return function siteMiddleware(req: Req, res: Res, next?: Next): void {
     const done: Next =
       next ?? ((err?: unknown) => (err ? sendFailure(req, res, err) : sendStatus(req, res, 404)));
-    if (answeredByServer(req, res)) return;
+    if (answeredByServer(req, res, config)) return;
     // an exception while answering is this vhost's 500 page (like Apache's), logged; it never
     // escapes
     const fail = (err: unknown): void => {
@@ -290,8 +298,25 @@ function siteMiddlewareOf<Req extends IncomingMessage, Res extends ServerRespons
   };
 }
 
+/**
+ * The ServerSignature of a page answered before any section applies (ap_read_request's 400s): the
+ * server config's own lines, outside `<Files>`/`<If>` (its lookup_defaults; case 440). The Host
+ * is not read: it is the one refused, so the name is ServerName's (requestHost).
+ */
+function signServerPage(req: IncomingMessage, res: ServerResponse, config: SiteConfig): void {
+  const lines = config.serverRules?.env?.signatures.filter((e) => !e.files && !e.when);
+  const kind = lines?.[lines.length - 1]?.value;
+  if (!kind || kind === 'off') return;
+  const view = requestView(req, () => false);
+  const noHost = Object.create(view, { headers: { value: {}, enumerable: true } }) as RequestView;
+  setSignature(
+    res,
+    signatureAddress(kind, noHost, config.server, config.serverRules?.serverBanner),
+  );
+}
+
 /** What the server answers before mapping anything; true when it did. */
-function answeredByServer(req: IncomingMessage, res: ServerResponse): boolean {
+function answeredByServer(req: IncomingMessage, res: ServerResponse, config: SiteConfig): boolean {
   // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
   if (req.url === '*') {
     if (req.method === 'OPTIONS') {
@@ -301,8 +326,12 @@ function answeredByServer(req: IncomingMessage, res: ServerResponse): boolean {
     } else sendStatus(req, res, 400);
     return true;
   }
-  // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location
-  if (refusedHost(req.headers)) {
+  // a Host Apache's fix_hostname refuses is a 400 (recorded), never reflected into a Location;
+  // so is an HTTP/1.1 request without one (ap_read_request; node refuses it before us unless the
+  // server says requireHostHeader: false, as serve's does: case 456)
+  if (refusedHost(req.headers) || missingHost(req)) {
+    setServerAdmin(res, config.server.serverAdmin);
+    signServerPage(req, res, config);
     sendStatus(req, res, 400);
     return true;
   }
@@ -329,6 +358,13 @@ function serverNameOf(
   const named = splitServerName(option ?? own?.serverName);
   const serverPort = named.serverPort ?? own?.serverPort;
   return { ...named, ...(serverPort !== undefined && { serverPort }) };
+}
+
+/** ap_read_request: HTTP/1.1 and later must name the host (absolute-form targets aside). */
+function missingHost(req: IncomingMessage): boolean {
+  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1)
+    return false;
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(req.url ?? '');
 }
 
 function refusedHost(headers: IncomingMessage['headers']): boolean {
@@ -414,6 +450,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (options.debugHeaders) debugHeaders(res, r);
     addCookies(res, acc.cookies);
+    signPages(res, r, view, config);
   }
 
   /** The default handler's turn: a handler, mod_dir's index, the app (fallthrough) or the file. */
@@ -730,7 +767,9 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
   options: SiteOptions<Req, Res>,
 ) {
   checkSiteOptions(options);
-  const root = resolveRoots([existingFolder(options.root)])[0];
+  const root = resolveRoots([
+    existingFolder(options.root, options.vhostRoot && (options.log ?? debug)),
+  ])[0];
   const written = loadServerConfig(options);
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const store = htaccessStoreOf(options, root, serverRules, written?.file);
@@ -829,6 +868,7 @@ function siteConfigOf<Req extends IncomingMessage, Res extends ServerResponse>(
       serverAliases: options.serverAliases,
       // a <VirtualHost>'s UseCanonicalName (site/virtual-hosts.ts); Off otherwise
       useCanonicalName: serverRules?.server?.useCanonicalName,
+      serverAdmin: serverRules?.server?.serverAdmin,
     },
     directorySlash: options.directorySlash ?? true,
     directoryIndex: options.directoryIndex ?? ['index.html'],
@@ -871,14 +911,19 @@ function fileFacts(
 /**
  * The document root must be an existing folder, as in Apache: `apache2 -t` (2.4.71) with a missing
  * DocumentRoot stops with "AH00526: Syntax error ... DocumentRoot '...' is not a directory, or is
- * not readable" instead of starting and answering 404 for everything.
+ * not readable" instead of starting and answering 404 for everything. A `<VirtualHost>`'s is only
+ * warned about (`warn` given: set_document_root checks `cmd->server->is_virtual`; case 451).
  */
-function existingFolder(root: string): string {
+function existingFolder(root: string, warn?: ((message: string) => void) | false): string {
   const path = resolve(root);
   let stats: Stats;
   try {
     stats = statSync(path);
   } catch {
+    if (warn) {
+      warn(`modrewrite: warning: <VirtualHost> DocumentRoot [${path}] does not exist`);
+      return root;
+    }
     throw optionsError('site()', `document root folder not found: ${path}`);
   }
   if (!stats.isDirectory()) throw optionsError('site()', `document root is not a folder: ${path}`);

@@ -55,6 +55,7 @@ interface VirtualHostOptions {
   readonly defines?: readonly string[];
   readonly vhostPort?: number;
   readonly log?: (message: string) => void;
+  readonly vhostRoot?: boolean;
 }
 
 /** A quick look for `<VirtualHost` in the config (the file is read again by the compile). */
@@ -127,6 +128,7 @@ export function virtualHostSite<
     const handler = makeSite({
       ...options,
       root: server?.documentRoot ?? options.root,
+      vhostRoot: server?.documentRoot !== undefined,
       // the main server's document root stays servable (an Alias or a rewrite into it), as the
       // allowed roots do: modrewrite serves no folder the configuration does not name
       allowedRoots: [...(options.allowedRoots ?? []), options.root],

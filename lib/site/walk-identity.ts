@@ -89,7 +89,7 @@ export function ifChainsOf(
 /** mod_setenvif's, mod_env's and ErrorDocument's lines, each with its `<Files>`/`<If>` scope. */
 function envLists(rs: RuleSet): readonly (readonly Scope[])[] {
   const env = rs.env;
-  return env ? [env.setEnvIf, env.vars, env.errorDocuments] : [];
+  return env ? [env.setEnvIf, env.vars, env.errorDocuments, env.signatures] : [];
 }
 
 /** The name core's file walk tests for `filename` (`dir/`: empty, as ap_file_walk's strrchr). */

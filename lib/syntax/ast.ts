@@ -112,6 +112,15 @@ export interface AutoindexDirective extends Base {
   readonly args: readonly Arg[];
 }
 
+/**
+ * core's `ServerTokens` (main server config only): the banner ap_get_server_banner() gives the
+ * ServerSignature footer (set_banner).
+ */
+export interface ServerTokensDirective extends Base {
+  readonly type: 'ServerTokens';
+  readonly banner: string;
+}
+
 /** core's `TraceEnable On|Off` (server config only). */
 export interface TraceEnableDirective extends Base {
   readonly type: 'TraceEnable';
@@ -210,6 +219,7 @@ export type Directive =
   | EnvDirective
   | AutoindexDirective
   | TraceEnableDirective
+  | ServerTokensDirective
   | HeaderDirective
   | ExpiresDirective
   | MimeDirective

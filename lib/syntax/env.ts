@@ -68,8 +68,21 @@ export interface ErrorDocumentDirective extends EnvBase {
   readonly action: ErrorAction;
 }
 
+/** core's `ServerSignature On|Off|EMail` (per directory, any override: OR_ALL). */
+export interface ServerSignatureDirective extends EnvBase {
+  readonly type: 'ServerSignature';
+  readonly value: ServerSignature;
+}
+
+/** What core's ap_psignature puts under Apache's pages. */
+export type ServerSignature = 'on' | 'off' | 'email';
+
 export type EnvDirective =
-  SetEnvIfDirective | SetEnvIfExprDirective | EnvVarDirective | ErrorDocumentDirective;
+  | SetEnvIfDirective
+  | SetEnvIfExprDirective
+  | EnvVarDirective
+  | ErrorDocumentDirective
+  | ServerSignatureDirective;
 
 /** The directive names this file reads, lower-case → Apache's spelling. */
 export const ENV_DIRECTIVES = new Map(
@@ -83,6 +96,7 @@ export const ENV_DIRECTIVES = new Map(
     'UnsetEnv',
     'PassEnv',
     'ErrorDocument',
+    'ServerSignature',
   ].map((n) => [n.toLowerCase(), n]),
 );
 
@@ -160,9 +174,24 @@ export function parseEnvDirective(
         names: words.map((w) => w.text),
         ...base,
       };
+    case 'serversignature':
+      return serverSignature(words, base);
     default:
       return errorDocument(words, base);
   }
+}
+
+/** core.c `set_signature_flag`: On, Off or EMail, case-insensitive (TAKE1). */
+function serverSignature(words: readonly Arg[], base: EnvBase): EnvParse {
+  if (words.length !== 1)
+    return {
+      error: 'ServerSignature takes one argument, En-/disable server signature (on|off|email)',
+      pos: base.pos,
+    };
+  const value = words[0].text.toLowerCase();
+  if (value !== 'on' && value !== 'off' && value !== 'email')
+    return { error: 'ServerSignature: use one of: off | on | email', pos: words[0].pos };
+  return { type: 'ServerSignature', value, ...base };
 }
 
 /** mod_setenvif's `add_setenvif_core`. */

@@ -41,6 +41,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'Options',
         'AddDefaultCharset',
         'ServerSignature',
+        'ServerTokens',
         'TraceEnable',
         '<IfModule',
         '<IfDefine',
@@ -73,6 +74,14 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'ErrorLog',
         'LogLevel',
         'ServerAdmin',
+        // accepted without effect (syntax/virtual-host.ts NO_EFFECT)
+        'Timeout',
+        'KeepAlive',
+        'MaxKeepAliveRequests',
+        'KeepAliveTimeout',
+        'HostnameLookups',
+        'Protocols',
+        'ProtocolsHonorOrder',
       ],
       overrideOf: new Map([
         ['options', 'Options'],

@@ -241,7 +241,10 @@ function envDirective(
   if (!m) return undefined;
   const lower = m[1].toLowerCase();
   const pos = scoped.line.at(0);
-  if (!ENV_DIRECTIVES.has(lower)) {
+  // rewrite() keeps core's ServerSignature to itself: its pages carry none (serverSignature)
+  const siteOnly =
+    ENV_DIRECTIVES.has(lower) && !(lower === 'serversignature' && !options.siteDirectives);
+  if (!siteOnly) {
     if (!scoped.when || APPLIED_IN_IF.has(lower)) return null;
     sink.add(
       'ERR_CONTEXT',
@@ -460,9 +463,9 @@ function addTypeOrEncoding(l: LineInput): Directive | undefined {
 }
 
 /**
- * core: modrewrite's error pages are Apache's without the footer, which is `Off` (Apache's
- * default); a footer naming a server version modrewrite is not would mislead, so On/EMail are
- * refused rather than ignored.
+ * core's ServerSignature where no site answers (rewrite()): its error pages carry no footer, which
+ * is `Off` (Apache's default), so On/EMail are refused rather than ignored. site(), htaccess() and
+ * serve apply it (syntax/env.ts, site/site.ts `signatureOf`).
  */
 function serverSignature(l: LineInput): undefined {
   const words = wordsOf(l);
@@ -473,6 +476,52 @@ function serverSignature(l: LineInput): undefined {
     words[0]?.pos ?? l.pos,
   );
   return undefined;
+}
+
+/**
+ * core.c set_banner: the banner of each ServerTokens value (AP_SERVER_BASEPRODUCT "Apache", the
+ * version modrewrite emulates, Debian's PLATFORM); Full adds the version components of modules,
+ * none of which the emulated ones add.
+ */
+const SERVER_TOKENS = new Map<string, string>([
+  ['prod', 'Apache'],
+  ['productonly', 'Apache'],
+  ['major', 'Apache/2'],
+  ['minor', 'Apache/2.4'],
+  ['min', 'Apache/2.4.71'],
+  ['minimal', 'Apache/2.4.71'],
+  ['os', 'Apache/2.4.71 (Debian)'],
+  ['full', 'Apache/2.4.71 (Debian)'],
+]);
+
+/** core.c set_serv_tokens: GLOBAL_ONLY (ap_check_cmd_context), one of SERVER_TOKENS. */
+function serverTokens(l: LineInput): Directive | undefined {
+  const where = l.options.virtualHost
+    ? '<VirtualHost'
+    : l.options.section
+      ? l.options.section.opener
+      : undefined;
+  if (l.context === 'directory' && !l.options.section) {
+    l.sink.add('ERR_CONTEXT', 'ServerTokens not allowed here', l.pos);
+    return undefined;
+  }
+  if (where) {
+    l.sink.add('ERR_CONTEXT', `ServerTokens cannot occur within ${where}> section`, l.pos);
+    return undefined;
+  }
+  const words = wordsOf(l);
+  const banner = words.length === 1 ? SERVER_TOKENS.get(words[0]!.text.toLowerCase()) : undefined;
+  if (banner === undefined) {
+    l.sink.add(
+      'ERR_DIRECTIVE_ARGS',
+      words.length === 1
+        ? "ServerTokens takes 1 argument: 'Prod(uctOnly)', 'Major', 'Minor', 'Min(imal)', 'OS', or 'Full'"
+        : 'ServerTokens takes one argument, Tokens displayed in the Server: header - Min[imal], OS or Full',
+      words[0]?.pos ?? l.pos,
+    );
+    return undefined;
+  }
+  return { type: 'ServerTokens', banner, pos: l.pos };
 }
 
 /** RewriteCond and RewriteRule: two arguments and optional `[flags]` (parseargline). */
@@ -565,6 +614,7 @@ const LINE_PARSERS = new Map<string, LineParser>([
   ['addtype', addTypeOrEncoding],
   ['addencoding', addTypeOrEncoding],
   ['serversignature', serverSignature],
+  ['servertokens', serverTokens],
   ['rewritecond', rewriteCondOrRule],
   ['rewriterule', rewriteCondOrRule],
   ['rewritemap', rewriteMap],

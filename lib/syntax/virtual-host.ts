@@ -34,7 +34,8 @@ export interface VirtualHostBody {
 }
 
 /** core's per-server settings modrewrite applies (site/virtual-hosts.ts, site()). */
-export type ServerSettingName = 'ServerName' | 'ServerAlias' | 'DocumentRoot' | 'UseCanonicalName';
+export type ServerSettingName =
+  'ServerName' | 'ServerAlias' | 'DocumentRoot' | 'UseCanonicalName' | 'ServerAdmin';
 
 /**
  * `ServerName host[:port]`, `ServerAlias name...`, `DocumentRoot path`, `UseCanonicalName
@@ -158,24 +159,80 @@ export function virtualHostOpening(
 
 /** The per-server directives by lower-case name. */
 const SETTINGS = new Map<string, ServerSettingName>(
-  (['ServerName', 'ServerAlias', 'DocumentRoot', 'UseCanonicalName'] as const).map((n) => [
-    n.toLowerCase(),
-    n,
-  ]),
+  (['ServerName', 'ServerAlias', 'DocumentRoot', 'UseCanonicalName', 'ServerAdmin'] as const).map(
+    (n) => [n.toLowerCase(), n],
+  ),
 );
+
+/** A value check of a no-effect directive: Apache's message for a value it refuses. */
+type ValueCheck = (value: string) => string | undefined;
+
+/** One of the words (case-insensitive), else `message`. */
+const oneOf =
+  (words: readonly string[], message: string): ValueCheck =>
+  (value) =>
+    words.includes(value.toLowerCase()) ? undefined : message;
+
+/**
+ * util.c ap_timeout_parameter_parse: apr_strtoi64 (not negative), then the unit from the first
+ * character after the number (`s` when none): s, h, or m followed by s (ms) or i (minutes); the
+ * rest is not read. Without digits the whole text is the unit (`sec` is 0 seconds).
+ */
+function validTimeout(value: string): boolean {
+  const m = /^\s*([-+]?)(\d+)(.*)$/s.exec(value);
+  if (m && m[1] === '-' && /[1-9]/.test(m[2]!)) return false;
+  const unit = m ? m[3] || 's' : value || 's';
+  const first = unit[0]!.toLowerCase();
+  if (first === 's' || first === 'h') return true;
+  return first === 'm' && /^[si]$/i.test(unit[1] ?? '');
+}
+
+const timeoutValue =
+  (message: string): ValueCheck =>
+  (value) =>
+    validTimeout(value) ? undefined : message;
 
 /**
  * Directives Apache accepts in a server config whose effect is outside Node's reach here (logs
- * go to modrewrite's own log; the admin address is for error pages' signatures, which are Off):
- * name → [min args, max args, allowed inside `<Directory>`].
+ * go to modrewrite's own log; connection and protocol tuning is node:http's; the admin address
+ * is not read): name → [min args, max args, allowed inside `<Directory>`, the value check].
+ * core.c and http_core.c: Timeout and MaxKeepAliveRequests take atoi() of anything; KeepAlive is
+ * a FLAG; the rest as checked.
  */
-const NO_EFFECT = new Map<string, readonly [string, number, number, boolean]>([
+const NO_EFFECT = new Map<string, readonly [string, number, number, boolean, ValueCheck?]>([
   ['errorlog', ['ErrorLog', 1, 1, false]],
   ['customlog', ['CustomLog', 2, 3, false]],
   ['transferlog', ['TransferLog', 1, 1, false]],
   ['logformat', ['LogFormat', 1, 2, false]],
   ['loglevel', ['LogLevel', 1, Infinity, true]],
-  ['serveradmin', ['ServerAdmin', 1, 1, false]],
+  ['timeout', ['Timeout', 1, 1, false]],
+  ['keepalive', ['KeepAlive', 1, 1, false, oneOf(['on', 'off'], 'KeepAlive must be On or Off')]],
+  ['maxkeepaliverequests', ['MaxKeepAliveRequests', 1, 1, false]],
+  [
+    'keepalivetimeout',
+    ['KeepAliveTimeout', 1, 1, false, timeoutValue('KeepAliveTimeout has wrong format')],
+  ],
+  [
+    'hostnamelookups',
+    [
+      'HostnameLookups',
+      1,
+      1,
+      true,
+      oneOf(['on', 'off', 'double'], "parameter must be 'on', 'off', or 'double'"),
+    ],
+  ],
+  ['protocols', ['Protocols', 1, Infinity, false]],
+  [
+    'protocolshonororder',
+    [
+      'ProtocolsHonorOrder',
+      1,
+      1,
+      false,
+      oneOf(['on', 'off'], "ProtocolsHonorOrder must be 'on' or 'off'"),
+    ],
+  ],
 ]);
 
 /** A no-effect directive: its Apache spelling (for the WARN_NO_EFFECT of compile/mime.ts). */
@@ -221,14 +278,20 @@ export function serverDirective(
 }
 
 function checkedNoEffect(
-  [name, min, max]: readonly [string, number, number, boolean],
+  [name, min, max, , check]: readonly [string, number, number, boolean, ValueCheck?],
   args: readonly string[],
   pos: SourcePosition,
   sink: Sink,
 ): NoEffectServerDirective | undefined {
-  if (args.length >= min && args.length <= max) return { name, args };
-  const wanted = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
-  sink.add('ERR_DIRECTIVE_ARGS', `${name} takes ${wanted} argument(s)`, pos);
+  if (args.length < min || args.length > max) {
+    const wanted =
+      max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes ${wanted} argument(s)`, pos);
+    return undefined;
+  }
+  const refused = check?.(args[0]!);
+  if (refused === undefined) return { name, args };
+  sink.add('ERR_DIRECTIVE_ARGS', refused, pos);
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 /**
- * core's AddDefaultCharset and ServerSignature as site() reads them. The behaviour through real
+ * core's AddDefaultCharset, ServerSignature and ServerTokens as site() reads them. The behaviour through real
  * files is the recorded conformance case 145 (Apache 2.4.71); these tables pin the pieces.
  */
 import { compileText } from '../../../lib/compile/compile';
@@ -20,8 +20,8 @@ test.each([
 test.each([
   ['AddDefaultCharset', 'ERR_DIRECTIVE_ARGS'],
   ['AddDefaultCharset a b', 'ERR_DIRECTIVE_ARGS'],
-  ['ServerSignature On', 'ERR_DIRECTIVE_ARGS'],
-  ['ServerSignature EMail', 'ERR_DIRECTIVE_ARGS'],
+  ['ServerSignature Maybe', 'ERR_DIRECTIVE_ARGS'],
+  ['ServerSignature On Off', 'ERR_DIRECTIVE_ARGS'],
 ])('%s is refused with %s', (line, code) => {
   expect(() => compileText(line, { context: 'directory', siteDirectives: true })).toThrow(
     RewriteError,
@@ -33,10 +33,35 @@ test.each([
   }
 });
 
-test('ServerSignature Off is accepted (Apache default: no footer on error pages)', () => {
-  expect(() =>
-    compileText('ServerSignature Off', { context: 'directory', siteDirectives: true }),
-  ).not.toThrow();
+// core.c set_signature_flag: On, Off and EMail in any case (recorded footer: case 440)
+test.each([['ServerSignature Off'], ['ServerSignature On'], ['serversignature email']])(
+  '%s is accepted',
+  (line) => {
+    expect(() => compileText(line, { context: 'directory', siteDirectives: true })).not.toThrow();
+  },
+);
+
+// core.c set_banner: the banner each ServerTokens value gives the footer
+test.each([
+  ['ServerTokens Prod', 'Apache'],
+  ['ServerTokens ProductOnly', 'Apache'],
+  ['ServerTokens Major', 'Apache/2'],
+  ['ServerTokens Minor', 'Apache/2.4'],
+  ['ServerTokens Min', 'Apache/2.4.71'],
+  ['ServerTokens OS', 'Apache/2.4.71 (Debian)'],
+  ['servertokens full', 'Apache/2.4.71 (Debian)'],
+])('%s → %s', (line, banner) => {
+  expect(compileText(line, { context: 'server', siteDirectives: true }).serverBanner).toBe(banner);
+});
+
+// GLOBAL_ONLY (ap_check_cmd_context): not in a section, not in .htaccess; one of six values
+test.each([
+  ['ServerTokens Tiny', 'server'],
+  ['<VirtualHost *>\nServerTokens OS\n</VirtualHost>', 'server'],
+  ['<Directory /x>\nServerTokens OS\n</Directory>', 'server'],
+  ['ServerTokens OS', 'directory'],
+] as const)('%j is refused', (text, context) => {
+  expect(() => compileText(text, { context, siteDirectives: true })).toThrow(RewriteError);
 });
 
 test.each([

@@ -101,8 +101,16 @@ describe('directives and their arguments', () => {
     expect(parsed(text, context)).toEqual({ directives: [expected], problems: [] });
   });
 
-  test('ServerSignature Off is accepted and produces nothing to apply', () => {
-    expect(parsed('ServerSignature Off', 'directory')).toEqual({ directives: [], problems: [] });
+  test('ServerSignature is read by the site (its footer: case 440)', () => {
+    expect(parsed('ServerSignature Off', 'directory')).toEqual({
+      directives: ['ServerSignature'],
+      problems: [],
+    });
+  });
+
+  test('ServerSignature Off is accepted and produces nothing to apply in rewrite()', () => {
+    const r = parse('ServerSignature Off', { context: 'directory' });
+    expect([r.directives, r.problems]).toEqual([[], []]);
   });
 });
 
@@ -117,7 +125,7 @@ describe('refused where Apache refuses them', () => {
     ['RewriteEngine maybe', 'server', 'RewriteEngine must be On or Off'],
     ['DirectoryIndex', 'directory', 'DirectoryIndex requires at least one argument'],
     ['AddType text/plain', 'directory', 'AddType requires at least two arguments'],
-    ['ServerSignature On', 'directory', 'ServerSignature: only Off is supported'],
+    ['ServerSignature Maybe', 'directory', 'ServerSignature: use one of: off | on | email'],
     ['NoSuchDirective x', 'server', "Invalid command 'NoSuchDirective'"],
     ['RewriteRule ^/a$', 'server', 'RewriteRule: bad argument line'],
   ])('%s (%s): %s', (text, context, message) => {

@@ -119,8 +119,46 @@ describe('a server config with vhosts, compiled', () => {
     ['<VirtualHost *>\nUseCanonicalName maybe\n</VirtualHost>\n', /must be On, Off or DNS/],
     ['<VirtualHost *>\nCustomLog x\n</VirtualHost>\n', /CustomLog takes 2 to 3 argument/],
     ['<Directory /srv>\nServerName a\n</Directory>\n', /ServerName not allowed here/],
+    // http_core.c: KeepAlive is a FLAG; ap_timeout_parameter_parse (cases 453, 454)
+    ['KeepAlive yes\n', /KeepAlive must be On or Off/],
+    ['KeepAliveTimeout 5x\n', /KeepAliveTimeout has wrong format/],
+    ['KeepAliveTimeout -1\n', /KeepAliveTimeout has wrong format/],
+    ['KeepAliveTimeout 5m\n', /KeepAliveTimeout has wrong format/],
+    ['HostnameLookups maybe\n', /parameter must be 'on', 'off', or 'double'/],
+    ['ProtocolsHonorOrder yes\n', /ProtocolsHonorOrder must be 'on' or 'off'/],
+    ['<Directory /srv>\nTimeout 5\n</Directory>\n', /Timeout not allowed here/],
   ])('refused: %j', (text, message) => {
     expect(load(text)).toMatch(message);
+  });
+
+  // core.c / http_core.c accept these (atoi, FLAG, the timeout units): loaded without effect
+  test.each([
+    'Timeout 60x\n',
+    'KeepAlive off\n',
+    'MaxKeepAliveRequests 100\n',
+    'KeepAliveTimeout 5\n',
+    'KeepAliveTimeout 5sec\n',
+    'KeepAliveTimeout 150ms\n',
+    'KeepAliveTimeout 2min\n',
+    'KeepAliveTimeout 1h\n',
+    'HostnameLookups Double\n',
+    'Protocols h2 h2c http/1.1\n',
+    '<Directory /srv>\nHostnameLookups Off\n</Directory>\n',
+  ])('accepted without effect: %j', (text) => {
+    const r = load(text) as RuleSet;
+    expect((r.warnings ?? []).map((w) => w.code)).toEqual(['WARN_NO_EFFECT']);
+  });
+
+  // core.c set_server_admin, ap_fixup_virtual_hosts: a vhost without one has the main server's
+  test('ServerAdmin is a server setting a <VirtualHost> inherits (case 455)', () => {
+    const text =
+      'ServerAdmin a@x.test\n<VirtualHost *>\n</VirtualHost>\n<VirtualHost *>\nServerAdmin b@x.test\n</VirtualHost>\n';
+    const rs = compileText(text, { context: 'server', siteDirectives: true });
+    expect(rs.server?.serverAdmin).toBe('a@x.test');
+    expect(rs.virtualHosts!.map((v) => v.ruleSet.server?.serverAdmin)).toEqual([
+      'a@x.test',
+      'b@x.test',
+    ]);
   });
 
   test('a relative DocumentRoot is resolved against the ServerRoot (mapRoot, else the file folder)', () => {
