@@ -196,7 +196,16 @@ export function mergeAlias(
     redirects: [...child.redirects, ...parent.redirects],
     everyRequest: child.everyRequest ?? parent.everyRequest,
     aliases: [...child.aliases, ...parent.aliases],
-    ifRedirects: [...(child.ifRedirects ?? []), ...(parent.ifRedirects ?? [])],
-    ifEveryRequest: [...(child.ifEveryRequest ?? []), ...(parent.ifEveryRequest ?? [])],
+    ifRedirects: childFirst(child.ifRedirects, parent.ifRedirects),
+    ifEveryRequest: childFirst(child.ifEveryRequest, parent.ifEveryRequest),
   };
+}
+
+function childFirst<T>(
+  child: readonly T[] | undefined,
+  parent: readonly T[] | undefined,
+): readonly T[] | undefined {
+  if (!parent?.length) return child;
+  if (!child?.length) return parent;
+  return [...child, ...parent];
 }

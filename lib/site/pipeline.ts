@@ -930,11 +930,15 @@ function aliasFixup(
 ): SiteResult | undefined {
   const { acc, uri } = m;
   const filename = mapped.filename;
+  const alias = rs?.alias;
   // a Redirect inside <If> applies while its chain holds; ap_if_walk tested it before the
   // fixups, on the request's own query (case 460)
-  const holds = (when: CompiledWhen): boolean =>
-    chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
-  const answer = aliasRedirect(rs?.alias, uri, args, m.base.view, m.site.server, holds);
+  const holds =
+    alias?.ifRedirects?.length || alias?.ifEveryRequest?.length
+      ? (when: CompiledWhen): boolean =>
+          chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary))
+      : undefined;
+  const answer = aliasRedirect(alias, uri, args, m.base.view, m.site.server, holds);
   if (answer?.type === 'status') return { ...answer, acc, uri, args, filename };
   return answer && { ...answer, acc, uri, args };
 }
@@ -947,9 +951,12 @@ function directoryFixups(
   envConfig: EnvConfig | undefined,
 ): Pass | Promise<Pass> {
   const { acc, base } = m;
-  const holds = (when: CompiledWhen): boolean =>
-    chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
-  const { ruleSet: rs, rewriteDir } = withHeldIfRewrites(cfg, holds);
+  // no closure per request unless an <If> section holds mod_rewrite directives
+  const { ruleSet: rs, rewriteDir } = cfg.ruleSet?.ifRewrites
+    ? withHeldIfRewrites(cfg, (when) =>
+        chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary)),
+      )
+    : cfg;
   // hook_fixup: the .htaccess of the very directory the URL names without its slash is not
   // applied (unless RewriteOptions AllowNoSlash), so mod_dir can redirect to the slash
   if (!rs || rs.engine !== true || declinesNoSlash(rs, rewriteDir, mapped))
