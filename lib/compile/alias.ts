@@ -9,6 +9,7 @@ import type { SourcePosition } from '../errors.js';
 import type { AliasDirective, RedirectDirective } from '../syntax/ast.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import { utf8ToBytes } from '../common/bytes.js';
+import { joined } from '../common/lists.js';
 import type { CompiledWhen } from './env.js';
 import { ifSectionGroups } from './if-sections.js';
 import { compilePcre, PcreError } from './pcre.js';
@@ -196,16 +197,7 @@ export function mergeAlias(
     redirects: [...child.redirects, ...parent.redirects],
     everyRequest: child.everyRequest ?? parent.everyRequest,
     aliases: [...child.aliases, ...parent.aliases],
-    ifRedirects: childFirst(child.ifRedirects, parent.ifRedirects),
-    ifEveryRequest: childFirst(child.ifEveryRequest, parent.ifEveryRequest),
+    ifRedirects: joined(child.ifRedirects, parent.ifRedirects),
+    ifEveryRequest: joined(child.ifEveryRequest, parent.ifEveryRequest),
   };
-}
-
-function childFirst<T>(
-  child: readonly T[] | undefined,
-  parent: readonly T[] | undefined,
-): readonly T[] | undefined {
-  if (!parent?.length) return child;
-  if (!child?.length) return parent;
-  return [...child, ...parent];
 }

@@ -2,6 +2,7 @@
  * Merging a parent and a child configuration the way Apache's config merge does
  * (server → vhost, parent directory → child directory).
  */
+import { joined } from '../common/lists.js';
 import { mergeEnv } from './env.js';
 import type { RuleSet } from './ruleset.js';
 import { mergeAutoindex } from './autoindex.js';
@@ -81,14 +82,14 @@ function otherModules(
     followSymLinks: child.followSymLinks ?? parent.followSymLinks,
     symLinksIfOwnerMatch: child.symLinksIfOwnerMatch ?? parent.symLinksIfOwnerMatch,
     // core merges the <Files> sections of every directory on the way, the parents' first
-    filesScoped: concat(parent.filesScoped, child.filesScoped),
+    filesScoped: joined(parent.filesScoped, child.filesScoped),
     env: mergeEnv(parent.env, child.env),
     indexes: child.indexes ?? parent.indexes,
     autoindex: mergeAutoindex(parent.autoindex, child.autoindex),
     // mod_headers and mod_expires: the parent's entries first, then the child's
     // (merge_headers_config)
-    headers: concat(parent.headers, child.headers),
-    expires: concat(parent.expires, child.expires),
+    headers: joined(parent.headers, child.headers),
+    expires: joined(parent.expires, child.expires),
     mime: mergeMime(parent.mime, child.mime),
     // <Files> sections apply after the directory's settings, the parent's first (core's file walk)
     filesMime:
@@ -98,17 +99,8 @@ function otherModules(
     alias: mergeAlias(parent.alias, child.alias),
     fallbackResource: child.fallbackResource ?? parent.fallbackResource,
     // core's if walk tests every directory's <If> sections on the way, the parents' first
-    ifRewrites: concat(parent.ifRewrites, child.ifRewrites),
+    ifRewrites: joined(parent.ifRewrites, child.ifRewrites),
   };
-}
-
-function concat<T>(
-  parent: readonly T[] | undefined,
-  child: readonly T[] | undefined,
-): readonly T[] | undefined {
-  if (!parent?.length) return child;
-  if (!child?.length) return parent;
-  return [...parent, ...child];
 }
 
 /**

@@ -15,27 +15,28 @@ import type {
 } from './ast.js';
 import type { ConfigContext, ProblemSink } from './parse.js';
 
+/** mod_autoindex's directives (modules.ts lists them as the module's). */
+export const AUTOINDEX_DIRECTIVE_NAMES = [
+  'IndexIgnore',
+  'IndexIgnoreReset',
+  'IndexOptions',
+  'IndexOrderDefault',
+  'HeaderName',
+  'ReadmeName',
+  'AddIcon',
+  'AddIconByType',
+  'AddIconByEncoding',
+  'AddAlt',
+  'AddAltByType',
+  'AddAltByEncoding',
+  'DefaultIcon',
+  'IndexStyleSheet',
+  'IndexHeadInsert',
+] as const;
+
 /** Lower-case name → directive, for parse.ts's switch. */
 export const AUTOINDEX_DIRECTIVES = new Map<string, AutoindexDirectiveName>(
-  (
-    [
-      'IndexIgnore',
-      'IndexIgnoreReset',
-      'IndexOptions',
-      'IndexOrderDefault',
-      'HeaderName',
-      'ReadmeName',
-      'AddIcon',
-      'AddIconByType',
-      'AddIconByEncoding',
-      'AddAlt',
-      'AddAltByType',
-      'AddAltByEncoding',
-      'DefaultIcon',
-      'IndexStyleSheet',
-      'IndexHeadInsert',
-    ] as const
-  ).map((n) => [n.toLowerCase(), n]),
+  AUTOINDEX_DIRECTIVE_NAMES.map((n) => [n.toLowerCase(), n]),
 );
 
 const ORDER_KEYS = new Map([

@@ -1,3 +1,4 @@
+import { AUTOINDEX_DIRECTIVE_NAMES } from './autoindex.js';
 import { MIME_MODULE_DIRECTIVES } from './mime.js';
 
 /**
@@ -177,23 +178,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     'mod_autoindex.c',
     {
       symbol: 'autoindex_module',
-      directives: [
-        'IndexIgnore',
-        'IndexIgnoreReset',
-        'IndexOptions',
-        'IndexOrderDefault',
-        'HeaderName',
-        'ReadmeName',
-        'AddIcon',
-        'AddIconByType',
-        'AddIconByEncoding',
-        'AddAlt',
-        'AddAltByType',
-        'AddAltByEncoding',
-        'DefaultIcon',
-        'IndexStyleSheet',
-        'IndexHeadInsert',
-      ],
+      directives: [...AUTOINDEX_DIRECTIVE_NAMES],
       override: 'Indexes',
     },
   ],
