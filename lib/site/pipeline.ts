@@ -848,12 +848,19 @@ function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
     dirEnv || site.serverRules?.env
       ? headerParser(site, dirEnv, requestFacts(m, mapped), acc)
       : undefined;
+  if (!cfg && !stat && site.serverRules?.multiViews) {
+    // MultiViews needs the walked configuration of the variants (typeChecker): none here
+    const reason = 'MultiViews without a directory walk is not emulated';
+    return { type: 'status', status: 500, reason, acc, uri, args: m.args };
+  }
   if (!cfg) return mappedFile(m, mapped, envConfig);
   if (cfg.failure) return htaccessFailure(m, mapped, cfg.failure);
   const denied = accessPhase(m, mapped, cfg);
   if (denied) return denied;
-  // mod_negotiation's type_checker (handle_multi): only for a file that does not exist
-  if (!stat && cfg.ruleSet?.multiViews) return typeChecker(m, mapped, cfg, envConfig);
+  // mod_negotiation's type_checker (handle_multi): only for a file that does not exist; the walk's
+  // configuration holds the sections and .htaccess files, the server's own Options lie below them
+  const multiViews = cfg.ruleSet?.multiViews ?? site.serverRules?.multiViews;
+  if (!stat && multiViews) return typeChecker(m, mapped, cfg, envConfig);
   return directoryFixups(m, mapped, cfg, envConfig);
 }
 

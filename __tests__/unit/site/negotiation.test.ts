@@ -4,11 +4,14 @@
  * (a 500 with its reason): handlers' variants, type maps, a Negotiate header, negotiation tuning.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileText } from '../../../lib/compile/compile';
 import { layeredSettings } from '../../../lib/site/mime';
 import { negotiate, type NegotiationRequest } from '../../../lib/site/negotiation';
+import { site } from '../../../lib/site/site';
 
 test.each([
   ['Options +MultiViews', true],
@@ -95,4 +98,47 @@ test('a POST is not transparent: Vary without negotiate, no Content-Location or 
   const req = { ...request({ 'page.html': 'hh', 'page.txt': 't' }, ''), method: 'POST' };
   const n = negotiate(req);
   expect(n.type === 'choice' && n.headers).toEqual([['Vary', 'accept']]);
+});
+
+/** One GET through site() with `config` as its server configuration: status and Vary. */
+async function served(
+  files: Record<string, string>,
+  options: { config: string; htaccess?: false },
+): Promise<[number, string | undefined]> {
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+  const handler = site({ root: dir, ...options });
+  const server = createServer((req, res) =>
+    handler(req, res, () => {
+      res.statusCode = 404;
+      res.end();
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/about`);
+    await res.text();
+    return [res.status, res.headers.get('vary') ?? undefined];
+  } finally {
+    server.close();
+  }
+}
+
+// the server's own Options lie below the walked sections and .htaccess files, as Indexes does
+test.each([
+  ['the server config', {}, { config: 'Options +MultiViews' }, [200, 'negotiate']],
+  [
+    "an .htaccess's -MultiViews over it",
+    { '.htaccess': 'Options -MultiViews\n' },
+    { config: 'Options +MultiViews' },
+    [404, undefined],
+  ],
+  [
+    'the server config without a directory walk: refused',
+    {},
+    { config: 'Options +MultiViews', htaccess: false as const },
+    [500, undefined],
+  ],
+])('Options +MultiViews in %s', async (_where, files, options, expected) => {
+  expect(await served({ 'about.html': 'A\n', ...files }, options)).toEqual(expected);
 });
