@@ -24,7 +24,7 @@ import { compileAccess, filesMatcher } from './access.js';
 import { compileAlias } from './alias.js';
 import { ifSectionGroups } from './if-sections.js';
 import { compileAutoindex, indexesAfter } from './autoindex.js';
-import { FOLLOW_SYMLINKS, optionAfter, SYMLINKS_IF_OWNER } from './core-options.js';
+import { FOLLOW_SYMLINKS, MULTIVIEWS, optionAfter, SYMLINKS_IF_OWNER } from './core-options.js';
 import { compileEnv, compileIfAccess } from './env.js';
 import type { AccessConfig } from './access.js';
 import type { EnvDirective } from '../syntax/env.js';
@@ -232,6 +232,7 @@ interface Gathered {
   followSymLinks?: boolean;
   symLinksIfOwnerMatch?: boolean;
   indexes?: boolean;
+  multiViews?: boolean;
   traceEnable?: boolean;
   serverBanner?: string;
   readonly autoindex: AutoindexDirective[];
@@ -278,6 +279,7 @@ const GATHER: Gatherers = {
     g.followSymLinks = optionAfter(d.values, FOLLOW_SYMLINKS) ?? g.followSymLinks;
     g.symLinksIfOwnerMatch = optionAfter(d.values, SYMLINKS_IF_OWNER) ?? g.symLinksIfOwnerMatch;
     g.indexes = indexesAfter(d.values) ?? g.indexes;
+    g.multiViews = optionAfter(d.values, MULTIVIEWS) ?? g.multiViews;
   },
   Autoindex: (d, g) => void g.autoindex.push(d),
   TraceEnable: (d, g) => (g.traceEnable = d.on),
@@ -459,6 +461,7 @@ function ruleSetOf(
     followSymLinks: g.followSymLinks,
     symLinksIfOwnerMatch: g.symLinksIfOwnerMatch,
     indexes: g.indexes,
+    multiViews: g.multiViews,
     traceEnable: g.traceEnable,
     serverBanner: g.serverBanner,
     autoindex: compileAutoindex(g.autoindex, sink),

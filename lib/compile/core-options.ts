@@ -28,6 +28,9 @@ export function optionAfter(
 /** OPT_SYM_LINKS: `FollowSymLinks`, and `All` (OPT_ALL includes it). */
 export const FOLLOW_SYMLINKS = ['followsymlinks', 'all'];
 
+/** OPT_MULTI: `MultiViews`, and `RunScripts` (OPT_MULTI|OPT_EXECCGI); `All` leaves it out. */
+export const MULTIVIEWS = ['multiviews', 'runscripts'];
+
 /** OPT_SYM_OWNER: `SymLinksIfOwnerMatch` only (OPT_ALL leaves it out). */
 export const SYMLINKS_IF_OWNER = ['symlinksifownermatch'];
 

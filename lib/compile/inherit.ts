@@ -62,6 +62,7 @@ function otherModules(
   | 'filesScoped'
   | 'env'
   | 'indexes'
+  | 'multiViews'
   | 'autoindex'
   | 'headers'
   | 'expires'
@@ -85,6 +86,7 @@ function otherModules(
     filesScoped: joined(parent.filesScoped, child.filesScoped),
     env: mergeEnv(parent.env, child.env),
     indexes: child.indexes ?? parent.indexes,
+    multiViews: child.multiViews ?? parent.multiViews,
     autoindex: mergeAutoindex(parent.autoindex, child.autoindex),
     // mod_headers and mod_expires: the parent's entries first, then the child's
     // (merge_headers_config)

@@ -55,6 +55,12 @@ export interface MimeSettings {
   readonly deflateTypes?: ReadonlySet<string>;
   /** TypesConfig (server config): extension → type, replacing the built-in table. */
   readonly typesConfig?: ReadonlyMap<string, string>;
+  /**
+   * The first line here that tunes content negotiation beyond Debian's stock negotiation.conf
+   * (LanguagePriority, ForceLanguagePriority, a MultiviewsMatch other than NegotiatedOnly):
+   * MultiViews refuses to negotiate under it (site/negotiation.ts) rather than choose otherwise.
+   */
+  readonly negotiationTuning?: string;
 }
 
 /** What the mime directives of one file give: their settings and the extensions they remove. */
@@ -80,6 +86,7 @@ export function compileMime(
   const unrunHandlers: MimeDirective[] = [];
   for (const d of directives) {
     if (d.name === 'AddOutputFilterByType') addDeflateTypes(s, d.args);
+    if (tunesNegotiation(d)) s.negotiationTuning ??= `${d.name} ${d.args.join(' ')}`;
     if (d.effect === 'no-effect') noEffect.push(d);
     else if (!applyExtensionDirective(s, d, removedEncodings))
       applyCoreDirective(s, d, sink, serverRoot);
@@ -92,6 +99,13 @@ export function compileMime(
   handlerWarning(unrunHandlers, sink);
   const settings = Object.keys(s).length ? s : undefined;
   return { settings, removedEncodings };
+}
+
+/** mod_negotiation's and mod_mime's negotiation settings, other than the defaults modrewrite has. */
+function tunesNegotiation(d: MimeDirective): boolean {
+  if (d.name === 'LanguagePriority' || d.name === 'ForceLanguagePriority') return true;
+  if (d.name !== 'MultiviewsMatch') return false;
+  return d.args.some((a) => a.toLowerCase() !== 'negotiatedonly');
 }
 
 /**
@@ -307,6 +321,7 @@ export function mergeMime(
     // filter_merge overlays live_filters by name, BYTYPE:DEFLATE; cases 381, 392)
     deflateTypes: child.deflateTypes ?? parent.deflateTypes,
     typesConfig: child.typesConfig ?? parent.typesConfig,
+    negotiationTuning: child.negotiationTuning ?? parent.negotiationTuning,
   };
 }
 

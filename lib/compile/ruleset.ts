@@ -101,6 +101,8 @@ export interface RuleSet {
   readonly followSymLinks?: boolean;
   /** `Options` SymLinksIfOwnerMatch: on, off, or undecided here (off by default). */
   readonly symLinksIfOwnerMatch?: boolean;
+  /** `Options` MultiViews: on, off, or undecided here (off by default): mod_negotiation. */
+  readonly multiViews?: boolean;
   /** From `Options`: whether a directory without an index file is listed (mod_autoindex) or 403. */
   readonly indexes?: boolean;
   /** core's TraceEnable (server config): whether TRACE is echoed (true) or 405 (false). */

@@ -333,6 +333,9 @@ export function cannedMessage(
       return '<p>The requested URL was not found on this server.</p>\n';
     case 405:
       return `<p>The requested method ${m} is not allowed for this URL.</p>\n`;
+    case 406:
+      // mod_negotiation's "variant-list" note (add_optional_notes)
+      return `<p>An appropriate representation of the requested resource could not be found on this server.</p>\n${notes}`;
     case 410:
       return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
     case 412:

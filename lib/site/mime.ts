@@ -159,8 +159,20 @@ export function withFilesSections(
  * lower-case. Leading dots belong to the base name (mod_mime.c find_ct: `.png` is a hidden file
  * called png).
  */
-function extensionsOf(filename: string): string[] {
+export function extensionsOf(filename: string): string[] {
   return basename(filename).toLowerCase().replace(/^\.+/, '').split('.').slice(1);
+}
+
+/**
+ * Whether mod_mime's find_ct recognises the extension for content negotiation (a type, charset,
+ * language or encoding; MultiviewsMatch NegotiatedOnly: a handler alone does not count). Otherwise
+ * it goes into the "ap-mime-exceptions-list" mod_negotiation reads (site/negotiation.ts).
+ */
+export function knownExtension(ext: string, s: FileSettings): boolean {
+  const m = s.mime;
+  const added = s.addTypes?.get(ext);
+  const typed = added !== undefined ? added !== '' : !!baseType(ext, m);
+  return typed || !!m?.charsets?.get(ext) || !!m?.languages?.get(ext) || !!s.addEncodings?.get(ext);
 }
 
 /**

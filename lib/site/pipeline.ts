@@ -51,6 +51,7 @@ import { declinesNoSlash, htFileDenied } from './phases.js';
 import { withHeldIfRewrites } from './if-rewrite.js';
 import { requestHeadersBeforeRedirect } from './headers.js';
 import { layeredSettings, withFilesSections, type FileSettings } from './mime.js';
+import { negotiate, type Negotiated } from './negotiation.js';
 import { aliasRedirect, declaredRoots, translateAlias } from './alias.js';
 import { fallbackTarget } from './fallback.js';
 import { forcedHandlerStatus } from './forced-handler.js';
@@ -146,6 +147,11 @@ export interface Collected {
    * in a request after it is a recursive one, answered with its page (recorded, case 333).
    */
   statusOf?: Extract<SiteResult, { type: 'status' }>;
+  /**
+   * mod_negotiation's headers (Content-Location, Vary, TCN, Alternates): in r->err_headers_out,
+   * so on every answer, its error pages included (the 406, recorded in case 483).
+   */
+  negotiation?: readonly (readonly [string, string])[];
 }
 
 export type SiteResult = {
@@ -842,11 +848,91 @@ function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
     dirEnv || site.serverRules?.env
       ? headerParser(site, dirEnv, requestFacts(m, mapped), acc)
       : undefined;
+  if (!cfg && !stat && site.serverRules?.multiViews) {
+    // MultiViews needs the walked configuration of the variants (typeChecker): none here
+    const reason = 'MultiViews without a directory walk is not emulated';
+    return { type: 'status', status: 500, reason, acc, uri, args: m.args };
+  }
   if (!cfg) return mappedFile(m, mapped, envConfig);
   if (cfg.failure) return htaccessFailure(m, mapped, cfg.failure);
   const denied = accessPhase(m, mapped, cfg);
   if (denied) return denied;
+  // mod_negotiation's type_checker (handle_multi): only for a file that does not exist; the walk's
+  // configuration holds the sections and .htaccess files, the server's own Options lie below them
+  const multiViews = cfg.ruleSet?.multiViews ?? site.serverRules?.multiViews;
+  if (!stat && multiViews) return typeChecker(m, mapped, cfg, envConfig);
   return directoryFixups(m, mapped, cfg, envConfig);
+}
+
+/**
+ * MultiViews (site/negotiation.ts): the chosen variant's sub-request is promoted into the request
+ * (ap_internal_fast_redirect), so the fixups (per-directory rewriting: REQUEST_FILENAME is the
+ * variant, `-f` holds; REQUEST_URI names it too, recorded in case 481) see the variant.
+ */
+function typeChecker(
+  m: Mapping,
+  mapped: Walked,
+  cfg: DirectoryConfig,
+  envConfig: EnvConfig | undefined,
+): Pass | Promise<Pass> {
+  const { site, acc, args, base } = m;
+  const n = negotiate({
+    filename: mapped.filename,
+    method: base.view.method,
+    pathInfo: mapped.pathInfo,
+    headers: base.view.headers,
+    env: acc.env,
+    settingsOf: (f) => fileSettingsFor(site, f, m.uri),
+    refused: (f) => variantRefused(m, f),
+  });
+  if (n.type === 'declined') return directoryFixups(m, mapped, cfg, envConfig);
+  const filename = mapped.filename;
+  if (n.type === 'status') {
+    const { status, reason } = n;
+    return { type: 'status', status, reason, acc, uri: m.uri, args, filename };
+  }
+  acc.negotiation = n.headers;
+  if (n.type === 'list') {
+    const reason = `no acceptable variant: ${filename}`;
+    const notes = n.variantList;
+    return { type: 'status', status: 406, reason, notes, acc, uri: m.uri, args, filename };
+  }
+  return chosenVariant(m, mapped, n, envConfig);
+}
+
+/** The fast redirect to the chosen variant: its URL, file and configuration (ap_sub_req_lookup_dirent). */
+function chosenVariant(
+  m: Mapping,
+  mapped: Walked,
+  n: Extract<Negotiated, { type: 'choice' }>,
+  envConfig: EnvConfig | undefined,
+): Pass | Promise<Pass> {
+  const { pathInfo } = mapped;
+  const path = pathInfo && m.uri.endsWith(pathInfo) ? m.uri.slice(0, -pathInfo.length) : m.uri;
+  m.uri = path.slice(0, path.lastIndexOf('/') + 1) + n.fileName + pathInfo;
+  const variant: Walked = {
+    filename: n.filename,
+    pathInfo,
+    stat: n.stat,
+    symlink: mapped.symlink || !!nodeFs.lstat(n.filename)?.isSymbolicLink(),
+  };
+  const cfg = m.site.store!.configForPath(n.filename, false, m.uri);
+  m.acc.scope = { filename: n.filename, directory: false, uri: m.uri, config: cfg };
+  return directoryFixups(m, variant, cfg, envConfig);
+}
+
+/** A variant's sub-request refused by its own access checks or a broken `.htaccess`: skipped. */
+function variantRefused(m: Mapping, filename: string): boolean {
+  const store = m.site.store;
+  if (!store) return false;
+  const cfg = store.configForPath(filename, false, m.uri);
+  if (cfg.failure) return true;
+  const { acc, base } = m;
+  const mapped: Walked = { filename, pathInfo: '', stat: undefined, symlink: false };
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, []));
+  const request = { uri: m.uri, args: m.args, vary: [] };
+  return accessDenied(cfg.access, filename, acc.env, base.view, request, holds);
 }
 
 /** What mod_setenvif and the `<If>` expressions read about the request and its file. */

@@ -450,6 +450,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (options.debugHeaders) debugHeaders(res, r);
     addCookies(res, acc.cookies);
+    if (acc.negotiation) negotiationHeaders(res, acc.negotiation);
     signPages(res, r, view, config);
   }
 
@@ -685,6 +686,20 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         ),
       fail: (err) => sendFailure(req, res, err),
     });
+  }
+}
+
+/**
+ * mod_negotiation's err_headers_out (site/negotiation.ts): before the Vary of headers_out, which
+ * Apache's header filter overlays on them (ap_http_header_filter).
+ */
+function negotiationHeaders(
+  res: ServerResponse,
+  headers: readonly (readonly [string, string])[],
+): void {
+  for (const [name, value] of headers) {
+    if (name === 'Vary') appendVary(res, value.split(', '));
+    else res.setHeader(name, value);
   }
 }
 

@@ -257,9 +257,7 @@ const OPTION_KEYWORDS = new Set([
 /**
  * `Options`: Apache's load-time checks, in set_options' order and with its messages (recorded: an
  * unknown keyword and a mix of signed and unsigned keywords are 500s in an `.htaccess`).
- * MultiViews (mod_negotiation's content negotiation: `/about` answered by `about.html` with
- * `Vary: negotiate`, `TCN: choice`, `Content-Location`, recorded) is not emulated: turning it on is
- * refused rather than answering 404 where Apache answers 200.
+ * MultiViews is mod_negotiation's (site/negotiation.ts).
  */
 export function checkOptions(values: readonly string[]): string | undefined {
   let first = true;
@@ -280,8 +278,6 @@ export function checkOptions(values: readonly string[]): string | undefined {
       if (merge) return `You may not use 'Options +${shown}' or 'Options -${shown}'.`;
       allNone = true;
     } else if (!OPTION_KEYWORDS.has(k)) return `Illegal option ${w}`;
-    if ((k === 'multiviews' || k === 'runscripts') && !value.startsWith('-'))
-      return `Options ${w}: MultiViews (content negotiation) is not supported by modrewrite; use -MultiViews or a RewriteRule`;
     first = false;
   }
   return undefined;
