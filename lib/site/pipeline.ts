@@ -546,7 +546,9 @@ function takeIndex(
     return found.errorStatus ? { type: 'status', status: found.errorStatus, acc, uri, args } : p;
   }
   const { pass: taken, uri, args } = found;
-  Object.assign(acc, taken.acc);
+  // ap_internal_fast_redirect keeps the request's pool: a sub-request's END is not carried over,
+  // so the rewritten index's internal redirect runs the rules again (recorded, case 470)
+  Object.assign(acc, taken.acc, { end: acc.end });
   if (taken.type !== 'internal') return { ...taken, uri, args } as SiteResult;
   // the index's own rules rewrote it: the fast-redirected request follows that rewrite
   const overLimit = recursionLimit(acc, uri, args);
@@ -569,9 +571,14 @@ function keepSubrequestCookies(acc: Collected, sub: Collected): void {
   for (const c of sub.cookies) if (!hasCookieNamed(acc.cookies, c)) acc.cookies.push(c);
 }
 
-/** A sub-request's own copy of the side effects (taken over when its answer is). */
+/**
+ * A sub-request's own copy of the side effects (taken over when its answer is). mod_rewrite keeps
+ * END as userdata of r->pool (really_last_key), and a sub-request has a pool of its own: its rules
+ * run after the request's END (recorded, case 470).
+ */
 function copyCollected(acc: Collected): Collected {
-  return { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env: new Map(acc.env) };
+  const env = new Map(acc.env);
+  return { ...acc, vary: [...acc.vary], cookies: [...acc.cookies], env, end: false };
 }
 
 /**
@@ -1227,7 +1234,8 @@ function fallbackResource(
     keepSubrequestCookies(acc, subAcc);
     const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
     if (file || r.type === 'proxy' || r.type === 'redirect') {
-      Object.assign(acc, r.acc, { fastRedirected: true });
+      // the sub-request's END stayed in its own pool (case 470)
+      Object.assign(acc, r.acc, { fastRedirected: true, end: acc.end });
       return { ...r, acc } as Pass;
     }
     if (r.type === 'status' && r.status !== 404) return { ...r, acc, uri, args };
