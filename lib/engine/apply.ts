@@ -261,7 +261,12 @@ interface ListPlan {
 
 const plans = new WeakMap<readonly CompiledRule[], ListPlan>();
 
+/** The list planned last: most processes run one list per pass, so no WeakMap lookup then. */
+let lastRules: readonly CompiledRule[] | undefined;
+let lastPlan: ListPlan | undefined;
+
 function planFor(rules: readonly CompiledRule[]): ListPlan {
+  if (rules === lastRules && lastPlan) return lastPlan;
   let plan = plans.get(rules);
   if (plan === undefined) {
     plan = {
@@ -270,6 +275,8 @@ function planFor(rules: readonly CompiledRule[]): ListPlan {
     };
     plans.set(rules, plan);
   }
+  lastRules = rules;
+  lastPlan = plan;
   return plan;
 }
 

@@ -164,10 +164,15 @@ export function makeFileSubrequest(
 
 export const lookahead = new WeakMap<RuleSet, boolean>();
 
+/** The rule set asked last (one WeakMap lookup less per request for a process with one set). */
+let lastRuleSet: RuleSet | undefined;
+let lastLookahead = false;
+
 /**
  * Whether any condition is a `-U` look-ahead (only then does a context need the sub-request hook).
  */
 export function usesLookahead(ruleSet: RuleSet): boolean {
+  if (ruleSet === lastRuleSet) return lastLookahead;
   let v = lookahead.get(ruleSet);
   if (v === undefined) {
     v = ruleSet.rules.some((r) =>
@@ -175,6 +180,8 @@ export function usesLookahead(ruleSet: RuleSet): boolean {
     );
     lookahead.set(ruleSet, v);
   }
+  lastRuleSet = ruleSet;
+  lastLookahead = v;
   return v;
 }
 

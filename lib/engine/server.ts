@@ -1,5 +1,5 @@
 /** Server context (hook_uri2file): patterns see the URL-path with its leading `/`. */
-import type { RuleSet } from '../compile/ruleset.js';
+import type { RewriteOptionName, RuleSet } from '../compile/ruleset.js';
 import { Action, applyList } from './apply.js';
 import { absoluteUri, NOT_ABSOLUTE } from './uri.js';
 import { hasCtlOrSpace } from '../common/escape.js';
@@ -49,13 +49,18 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
       reason: 'local result is not an absolute path',
     };
   const isFile =
-    !ctx.uriReduced && prefixStat(ctx, f, lastsub, ruleSet.options.has('UnsafePrefixStat'));
+    !ctx.uriReduced && prefixStat(ctx, f, lastsub, hasOption(ruleSet, 'UnsafePrefixStat'));
   if (isFile) {
     const root = ctx.server.documentRoot.replace(/\/$/, '');
     if (f.startsWith(root + '/')) return localOutcome(f.slice(root.length), st.args, false);
     return localOutcome(f, st.args, true);
   }
   return localOutcome(f, st.args, false);
+}
+
+/** Most rule sets name no RewriteOptions: no Set lookup for them. */
+function hasOption(ruleSet: RuleSet, option: RewriteOptionName): boolean {
+  return ruleSet.options.size > 0 && ruleSet.options.has(option);
 }
 
 /**

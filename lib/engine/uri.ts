@@ -31,9 +31,13 @@ export const SCHEMES: readonly [string, boolean][] = [
  */
 export const NOT_ABSOLUTE = Object.freeze({ skip: 0, query: false });
 
-export const SCHEME_FIRST = new Set(
-  SCHEMES.map(([s]) => s.charCodeAt(0)).concat('u'.charCodeAt(0)),
-);
+/**
+ * The first letters of the schemes above and of `unix:`, lower-case, as a table indexed by char
+ * code: asked 3–4 times per rewrite, and a table read is cheaper than a Set lookup.
+ */
+const SCHEME_FIRST = new Uint8Array(128);
+for (const first of SCHEMES.map(([s]) => s.charCodeAt(0)).concat('u'.charCodeAt(0)))
+  SCHEME_FIRST[first] = 1;
 
 /** What absoluteUri answers for each scheme, made once (no object per call). */
 const SCHEME_RESULTS = SCHEMES.map(([scheme, query]) =>
@@ -50,7 +54,9 @@ let lastUri = '';
 let lastAbsolute: { readonly skip: number; readonly query: boolean } = NOT_ABSOLUTE;
 
 export function absoluteUri(uri: string): { readonly skip: number; readonly query: boolean } {
-  if (uri.length <= 5 || !SCHEME_FIRST.has(uri.charCodeAt(0) | 0x20)) return NOT_ABSOLUTE;
+  if (uri.length <= 5) return NOT_ABSOLUTE;
+  const first = uri.charCodeAt(0) | 0x20;
+  if (first >= 0x80 || SCHEME_FIRST[first] !== 1) return NOT_ABSOLUTE;
   if (uri === lastUri) return lastAbsolute;
   lastAbsolute = absoluteSchemeOf(uri);
   lastUri = uri;

@@ -4,9 +4,11 @@
  * authority (the query only when it changed), [P] canonicalised by mod_proxy's rules (uppercase
  * hex), a query with a control character or a space refused (AH10410).
  */
-import { escapeAbsolute, isRedirectStatus } from '../../../lib/engine/results';
+import { compile } from '../../../lib/compile/compile';
+import { evaluateServer } from '../../../lib/engine/evaluate';
+import { escapeAbsolute, isRedirectStatus, PREFIX_STAT_TTL_MS } from '../../../lib/engine/results';
 import { absoluteUri } from '../../../lib/engine/uri';
-import { serverOutcome } from '../../helpers/evaluate';
+import { requestView, serverOutcome } from '../../helpers/evaluate';
 
 describe('escapeAbsolute: escape_absolute_uri', () => {
   test.each([
@@ -89,5 +91,52 @@ describe('outcomes of a server-context pass', () => {
     ['RewriteRule ^/a$ /b?', '/a?x=1', 'rewrite /b'],
   ])('%s on %s → %s', (rules, target, expected) => {
     expect(serverOutcome(rules, target)).toBe(expected);
+  });
+});
+
+describe('prefix_stat: the first segment of a local result, re-checked within PREFIX_STAT_TTL_MS', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** A filesystem where `/srv` (the first segment of the result) appears when `present` says. */
+  function switchableFs(present: { value: boolean }) {
+    const dir = { isFile: () => false, isDirectory: () => true } as never;
+    return {
+      stat: (path: string) => (present.value && path === '/srv' ? dir : undefined),
+      lstat: () => undefined,
+    } as never;
+  }
+
+  function evaluate(fs: never): string {
+    const result = evaluateServer(compile('RewriteRule ^/a$ /srv/www/b [L]'), {
+      view: requestView('/a'),
+      server: { documentRoot: '/srv/www', serverName: 'www.example.com' },
+      uri: '/a',
+      args: null,
+      fs,
+    });
+    if (result instanceof Promise) throw new Error('no maps here');
+    const { outcome } = result;
+    return outcome.type === 'rewrite' || outcome.type === 'file'
+      ? `${outcome.type} ${outcome.path}`
+      : outcome.type;
+  }
+
+  test('a segment that appears is seen once the cached answer expired, not before', () => {
+    jest.useFakeTimers();
+    const present = { value: false };
+    const fs = switchableFs(present);
+    // /srv missing: the result stays a URL-path
+    expect(evaluate(fs)).toBe('rewrite /srv/www/b');
+    present.value = true;
+    // cached: still a URL-path within the interval
+    expect(evaluate(fs)).toBe('rewrite /srv/www/b');
+    jest.advanceTimersByTime(PREFIX_STAT_TTL_MS);
+    // a filesystem path under the DocumentRoot: the root is taken off (hook_uri2file)
+    expect(evaluate(fs)).toBe('rewrite /b');
+    present.value = false;
+    jest.advanceTimersByTime(PREFIX_STAT_TTL_MS);
+    expect(evaluate(fs)).toBe('rewrite /srv/www/b');
   });
 });
