@@ -113,8 +113,8 @@ function app(kase: Case, docroot: string, serverRoot: string, backend: number) {
       st = undefined;
     }
     if (st?.isFile() && !mapped.pathInfo) {
-      // like Apache for a file without a known extension: no Content-Type unless a rule forced one
-      res.statusCode = 200;
+      // like Apache for a file without a known extension: no Content-Type unless a rule forced one;
+      // the status is what rewrite() left (200, or a redirect rule's kept r->status, case 333)
       res.end(readFileSync(mapped.filename));
     } else {
       // Apache's error responses drop headers_out (Vary among them); only err_headers_out stay

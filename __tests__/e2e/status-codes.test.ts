@@ -4,6 +4,9 @@
  * cause → code table itself: __tests__/unit/errors/status-codes.test.ts.
  */
 import express from 'express';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { RewriteErrorCode } from '../../lib/errors';
 import { rewrite } from '../../lib/http/rewrite';
@@ -97,4 +100,46 @@ test.each(rows)('%s answers its status with the right code', async (_name, row) 
   expect(res.status).toBe(row.status);
   if (row.code) expect(seen).toEqual({ code: row.code, status: row.status });
   else expect(seen).toBeUndefined();
+});
+
+describe("a redirect rule's status kept by a later local rewrite (case 404)", () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'modrewrite-kept-status-'));
+    writeFileSync(join(root, 'b.html'), 'B\n');
+  });
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function app(): express.Express {
+    const a = express();
+    a.use(
+      rewrite(
+        [
+          'RewriteRule ^/(c\\.txt)$ http://www.example.com/$1',
+          'RewriteRule ^http://www.example.com/c.txt$ /b.html',
+          'RewriteRule ^/(p)$ /x [R=301]',
+        ].join('\n'),
+        // not this server's name: the absolute URL is not reduced to a path (reduce_uri)
+        { serverName: 'localhost' },
+      ) as express.RequestHandler,
+    );
+    a.use(express.static(root));
+    return a;
+  }
+
+  test('express.static sends the file with the kept 302 and no Location, as Apache', async () => {
+    const res = await request(app()).get('/c.txt').set('Host', 'www.example.com');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.text).toBe('B\n');
+  });
+
+  test('the file itself, and a redirect that stays one, are unchanged', async () => {
+    expect((await request(app()).get('/b.html')).status).toBe(200);
+    const redirect = await request(app()).get('/p').set('Host', 'www.example.com');
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.location).toBe('http://www.example.com/x');
+  });
 });

@@ -270,7 +270,12 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
   apply(evaluation: Evaluation): void {
     const { outcome, effects } = evaluation;
     // fast path: nothing matched and nothing was set
-    if (outcome.type === 'pass' && noEffects(effects) && !this.trace.length) {
+    if (
+      outcome.type === 'pass' &&
+      noEffects(effects) &&
+      effects.status === undefined &&
+      !this.trace.length
+    ) {
       this.next();
       return;
     }
@@ -280,6 +285,10 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
     const answered =
       outcome.type === 'redirect' || outcome.type === 'status' || passThroughNotAPath(outcome);
     if (!noEffects(effects)) applyEffects(this.res, effects, answered ? NO_VARY : WITH_VARY);
+    // a redirect rule's r->status that a later local rewrite kept: the app's answer goes out with
+    // it, as Apache sends the file with 302 and no Location (case 333); send and express.static
+    // leave a statusCode set before them alone
+    if (effects.status !== undefined) this.res.statusCode = effects.status;
     if (!this.answerOutcome(outcome)) return;
     const handler = effects.handler
       ? registeredHandler(this.setup.options.handlers, effects.handler)
