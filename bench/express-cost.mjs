@@ -14,10 +14,14 @@ import { Duplex } from 'node:stream';
 
 const require = createRequire(import.meta.url);
 
-/** The app of bench/server.mjs for `mode` (bare, noop, rewrite), built from `lib`'s dist. */
-function buildApp(mode, lib) {
+/**
+ * The app of bench/server.mjs for `mode` (bare, noop, rewrite), built from `lib`'s dist; `hand`
+ * puts `middleware` where rewrite() would be.
+ */
+function buildApp(mode, lib, middleware) {
   const app = express();
   if (mode === 'noop') app.use((req, res, next) => next());
+  if (mode === 'hand') app.use(middleware);
   if (mode === 'rewrite') {
     const { rewrite } = require(lib);
     app.use(rewrite(readFileSync(new URL('./rules-50.conf', import.meta.url), 'utf8')));
@@ -29,7 +33,7 @@ function buildApp(mode, lib) {
 }
 
 /** One request through `app`, answered into a socket that discards what it is sent. */
-function request(app, url) {
+export function request(app, url) {
   const socket = new Duplex({
     write(chunk, encoding, done) {
       done();

@@ -27,6 +27,7 @@
 // far finer than any load test here; with the live bare server's CPU per request it gives the
 // ratio a CPU-bound server would reach. BENCH_SKIP_INPROC=1 skips it.
 //   BENCH_SECONDS (default 2) per window, BENCH_ROUNDS (default 16) windows per case.
+//   BENCH_ALONE=1: each server loaded alone in turn instead (no summary line is written).
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,6 +109,24 @@ async function window(servers, kase, turn) {
   });
   return out;
 }
+
+/**
+ * BENCH_ALONE=1: one server at a time on CPU 1 (the others idle), as a server alone on its core
+ * runs; the order rotates every window. Less cache contention than all at once, more drift.
+ */
+async function windowAlone(servers, kase, turn) {
+  const out = {};
+  for (let i = 0; i < servers.length; i++) {
+    const s = servers[(i + turn) % servers.length];
+    const before = cpuNs(s.child.pid);
+    const result = await wrk(`http://127.0.0.1:${s.port}${kase.paths[s.name] ?? kase.path}`);
+    out[s.name] = { cpu: (cpuNs(s.child.pid) - before) / 1000 / result.total, rps: result.rps };
+  }
+  return out;
+}
+
+const ALONE = !!process.env.BENCH_ALONE;
+const load = ALONE ? windowAlone : window;
 
 /** A seeded PRNG (mulberry32): the bootstrap gives the same interval for the same windows. */
 function prng(seed) {
@@ -265,14 +284,14 @@ for (const { name, mode, dir } of CONTENDERS) {
 }
 for (const s of servers) await waitFor(s.port, 200);
 console.log(
-  `wrk, ${CONNECTIONS} connections per server, ${NAMES.join(', ')} on CPU 1 at once, wrk on CPU 0; ${SECONDS}s windows, ${ROUNDS} per case; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  `wrk, ${CONNECTIONS} connections per server, ${NAMES.join(', ')} on CPU 1 ${ALONE ? 'one at a time' : 'at once'}, wrk on CPU 0; ${SECONDS}s windows, ${ROUNDS} per case; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
 );
 // warm-up: two windows per case (the JIT settles the rewrite path)
-for (let i = 0; i < 2; i++) for (const kase of Object.values(CASES)) await window(servers, kase, i);
+for (let i = 0; i < 2; i++) for (const kase of Object.values(CASES)) await load(servers, kase, i);
 const windows = { none: [], rule50: [] };
 for (let round = 0; round < ROUNDS; round++)
   for (const key of round % 2 ? ['rule50', 'none'] : ['none', 'rule50']) {
-    const w = await window(servers, CASES[key], round);
+    const w = await load(servers, CASES[key], round);
     windows[key].push(w);
     if (process.env.BENCH_VERBOSE)
       console.log(
@@ -282,7 +301,8 @@ for (let round = 0; round < ROUNDS; round++)
       );
   }
 for (const [key, kase] of Object.entries(CASES)) report(kase, windows[key], inproc?.[key]);
-writeSummary(windows);
+// the summary table's rows are the all-at-once method's
+if (!ALONE) writeSummary(windows);
 console.log(
   `load average at the end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
 );

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// npm run bench:express-cold — what rewrite() costs inside Express when the CPU's caches are cold,
+// as they are on a live server whose core is shared with other processes (the kernel, the load
+// generator, the other servers of bench:rewrite-cpu). In-process, like bench/express-cost.mjs,
+// but before every request it writes one word per cache line of BENCH_COLD_MB (default 4) MB,
+// which evicts L1 and L2 (not this machine's large L3), and it times each request's synchronous
+// dispatch alone. Per round, every contender answers BENCH_COLD_SIZE requests (order rotated).
+// Printed: the extra µs per request over bare Express at the 20th percentile of the batches (the
+// least disturbed ones, as bench/express-cost.mjs), and the median of the per-round differences.
+// Several apps in one process share Express's code and the JIT's feedback, so a contender's
+// batches have rare slow outliers of a few ms: read the 20th percentile first.
+//   node bench/express-cold.mjs [BASELINE_CHECKOUT]   (a built checkout: its rewrite() too)
+// Contenders: bare Express, an empty app.use() layer, a hand-written middleware taking the
+// decisions of the 50 rules for the bench URLs (a floor for any rule engine), and rewrite().
+import { buildApp, request } from './express-cost.mjs';
+
+const lib = new URL('../dist/cjs/index.js', import.meta.url).pathname;
+const baseline = process.argv[2];
+const MB = Number(process.env.BENCH_COLD_MB ?? 4);
+const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 600);
+const SIZE = Number(process.env.BENCH_COLD_SIZE ?? 20);
+const WARM = 50;
+
+const lines = new Float64Array((MB * 1024 * 1024) / 8);
+
+/** One write per 64-byte line of `lines`: what the other processes on the core do to our caches. */
+function evictCaches() {
+  for (let i = 0; i < lines.length; i += 8) lines[i] += 1;
+}
+
+/**
+ * The decisions rules-50.conf takes for the two bench URLs, written by hand: the canonical-host
+ * condition, the backup-file pattern, and rule 50's rewrite.
+ */
+function handWritten() {
+  const canonicalHost = /^example\.com$/i;
+  const backupFile = /\.(bak|old|orig|swp)$/;
+  return (req, res, next) => {
+    const url = req.url;
+    if (canonicalHost.test(req.headers.host ?? '') || backupFile.test(url)) {
+      next();
+      return;
+    }
+    if (url.startsWith('/rule50/')) req.url = `/target?n=${url.slice(8)}`;
+    next();
+  };
+}
+
+function contenders() {
+  const list = [
+    { name: 'bare', app: buildApp('bare', lib), rewrites: false },
+    { name: 'empty layer', app: buildApp('noop', lib), rewrites: false },
+    { name: 'hand-written', app: buildApp('hand', lib, handWritten()), rewrites: true },
+    { name: 'rewrite()', app: buildApp('rewrite', lib), rewrites: true },
+  ];
+  if (baseline)
+    list.push({
+      name: 'baseline rewrite()',
+      app: buildApp('rewrite', `${baseline}/dist/cjs/index.js`),
+      rewrites: true,
+    });
+  return list;
+}
+
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+/** µs per request of `size` requests, each after evicting the caches. */
+async function coldBatch(app, url, size) {
+  let ns = 0;
+  for (let i = 0; i < size; i++) {
+    evictCaches();
+    const t0 = process.hrtime.bigint();
+    request(app, url);
+    ns += Number(process.hrtime.bigint() - t0);
+  }
+  await settled();
+  return ns / size / 1000;
+}
+
+async function run(list, matching) {
+  const urlOf = (c) =>
+    !matching ? '/nothing/matches/here' : c.rewrites ? '/rule50/77' : '/target?n=77';
+  const out = list.map(() => []);
+  for (let r = 0; r < WARM + ROUNDS; r++)
+    for (let k = 0; k < list.length; k++) {
+      const i = (k + r) % list.length;
+      const us = await coldBatch(list[i].app, urlOf(list[i]), SIZE);
+      if (r >= WARM) out[i].push(us);
+    }
+  return out;
+}
+
+function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(q * (sorted.length - 1))];
+}
+
+const list = contenders();
+for (const [label, matching] of [
+  ['nothing matches', false],
+  ['rule 50 rewrites', true],
+]) {
+  const out = await run(list, matching);
+  const low = out.map((values) => quantile(values, 0.2));
+  console.log(`${label}: extra µs per request over bare Express, caches cold`);
+  console.log(`  bare Express itself: ${low[0].toFixed(1)} µs (20th percentile of batches)`);
+  for (let i = 1; i < list.length; i++) {
+    const paired = out[i].map((v, round) => v - out[0][round]);
+    const median = quantile(paired, 0.5).toFixed(2);
+    console.log(
+      `  ${list[i].name.padEnd(20)} +${(low[i] - low[0]).toFixed(2)} µs at the 20th percentile; paired median +${median} µs`,
+    );
+  }
+}
