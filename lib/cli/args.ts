@@ -63,7 +63,7 @@ export const SERVE: CommandSpec = {
       type: 'string',
       value: 'FILE',
       defaultText: 'none',
-      help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options, <Directory>/<Location> sections with AllowOverride, <VirtualHost> sections); RewriteEngine is implied',
+      help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options, <Directory>/<Location> sections with AllowOverride, <VirtualHost> sections, Include; a whole apache2.conf loads); RewriteEngine is implied',
     },
     {
       name: 'port',

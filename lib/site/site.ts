@@ -841,7 +841,9 @@ function htaccessStoreOf<Req extends IncomingMessage, Res extends ServerResponse
   if (ht === false && !walk) return undefined;
   return new HtaccessStore(root, {
     walk,
-    fileName: typeof ht === 'object' ? ht.fileName : undefined,
+    // the option, else the config's AccessFileName (core's access_name)
+    fileName:
+      (typeof ht === 'object' ? ht.fileName : undefined) ?? serverRules?.server?.accessFileName,
     recheckMs: typeof ht === 'object' ? ht.recheckMs : undefined,
     log: options.log,
     // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess

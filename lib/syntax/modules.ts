@@ -83,6 +83,39 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'HostnameLookups',
         'Protocols',
         'ProtocolsHonorOrder',
+        // read at load time (syntax/include.ts) and the process level (syntax/virtual-host.ts
+        // PROCESS_LEVEL): core's, mod_so's, mod_unixd's, the MPM's, mod_reqtimeout's
+        'Include',
+        'IncludeOptional',
+        'AccessFileName',
+        'PidFile',
+        'Mutex',
+        'User',
+        'Group',
+        'DefaultRuntimeDir',
+        'Listen',
+        'LoadModule',
+        'ExtendedStatus',
+        'RequestReadTimeout',
+        'StartServers',
+        'MinSpareThreads',
+        'MaxSpareThreads',
+        'MinSpareServers',
+        'MaxSpareServers',
+        'ThreadLimit',
+        'ThreadsPerChild',
+        'ThreadStackSize',
+        'ServerLimit',
+        'MaxRequestWorkers',
+        'MaxClients',
+        'MaxConnectionsPerChild',
+        'MaxRequestsPerChild',
+        'AsyncRequestWorkerFactor',
+        'GracefulShutdownTimeout',
+        'ListenBacklog',
+        'SendBufferSize',
+        'ReceiveBufferSize',
+        'MaxMemFree',
       ],
       overrideOf: new Map([
         ['options', 'Options'],
@@ -252,7 +285,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   // core's, server config only); its server-status handler is not emulated
   ['mod_status.c', { symbol: 'status_module', directives: [] }],
   // [P] is mod_proxy's proxy-server handler with mod_proxy_http's scheme; no Proxy* directive yet
-  ['mod_proxy.c', { symbol: 'proxy_module', directives: [] }],
+  ['mod_proxy.c', { symbol: 'proxy_module', directives: ['ProxyStatus'] }],
   ['mod_proxy_http.c', { symbol: 'proxy_http_module', directives: [] }],
 ]);
 
