@@ -55,8 +55,8 @@ export const SERVE: CommandSpec = {
       name: 'root',
       type: 'string',
       value: 'DIR',
-      defaultText: 'required',
-      help: 'DocumentRoot: the folder to serve',
+      defaultText: 'required, unless --config has a DocumentRoot',
+      help: "DocumentRoot: the folder to serve (over the config's DocumentRoot)",
     },
     {
       name: 'config',

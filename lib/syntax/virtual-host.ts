@@ -6,6 +6,8 @@
  * body of a `<VirtualHost>` is handed over unread (sections.ts) and compiled as a server config of
  * its own (compile/virtual-host.ts); site/virtual-hosts.ts picks the vhost of each request.
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { RewriteErrorCode, RewriteWarningCode, SourcePosition } from '../errors.js';
 import type { Arg, SourcePositioned } from './ast.js';
 import type { LogicalLine } from './lexer.js';
@@ -68,6 +70,8 @@ export interface ServerWhere {
   readonly inSection?: string;
   /** Inside a `<VirtualHost>` section. */
   readonly virtualHost?: VirtualHostSection;
+  /** The ServerRoot relative paths resolve against (the main server's DocumentRoot). */
+  readonly serverRoot?: string;
 }
 
 /** An IPv4 address, or an IPv6 one in brackets (apr_parse_addr_port). */
@@ -393,6 +397,18 @@ function checkedNoEffect(
 }
 
 /**
+ * core.c set_document_root: the main server's must be a folder (a `<VirtualHost>`'s is only warned
+ * about, site.ts), relative to the ServerRoot.
+ */
+function isFolder(value: string, serverRoot: string | undefined): boolean {
+  try {
+    return statSync(resolve(serverRoot ?? process.cwd(), value)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * core.c `server_hostname_port`, `set_server_alias`, `set_document_root`, `set_use_canonical_name`.
  */
 function serverSetting(
@@ -426,10 +442,10 @@ function serverSetting(
     return fail('ERR_DIRECTIVE_ARGS', 'UseCanonicalName must be On, Off or DNS');
   if (name === 'ServerName' && /[/?#@]/.test(value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')))
     return fail('ERR_DIRECTIVE_ARGS', `Invalid ServerName "${value}" use a fully qualified name`);
-  if (name === 'DocumentRoot' && !where.virtualHost)
+  if (name === 'DocumentRoot' && !where.virtualHost && !isFolder(value, where.serverRoot))
     return fail(
-      'ERR_CONTEXT',
-      'DocumentRoot of the main server: modrewrite takes it as site({ root }) / serve --root (DocumentRoot is read inside <VirtualHost>)',
+      'ERR_FILE',
+      `DocumentRoot '${resolve(where.serverRoot ?? process.cwd(), value)}' is not a directory, or is not readable`,
     );
   return { type: 'ServerSetting', name, args, pos };
 }

@@ -114,7 +114,8 @@ describe('a server config with vhosts, compiled', () => {
     ['<VirtualHost>\n</VirtualHost>\n', /<VirtualHost> directive requires additional arguments/],
     ['<VirtualHost *>\nServerName a\n', /<VirtualHost> was not closed/],
     ['ServerAlias a.test\n', /ServerAlias only used in <VirtualHost>/],
-    ['DocumentRoot /srv\n', /DocumentRoot of the main server/],
+    // core.c set_document_root: the main server's must be a folder (a vhost's is only warned about)
+    ['DocumentRoot /nonexistent-modrewrite-root\n', /is not a directory, or is not readable/],
     ['<VirtualHost *>\nServerName a b\n</VirtualHost>\n', /ServerName takes one argument/],
     ['<VirtualHost *>\nUseCanonicalName maybe\n</VirtualHost>\n', /must be On, Off or DNS/],
     ['<VirtualHost *>\nCustomLog x\n</VirtualHost>\n', /CustomLog takes 2 to 3 argument/],
@@ -175,6 +176,16 @@ describe('a server config with vhosts, compiled', () => {
   ])('accepted without effect: %j', (text) => {
     const r = load(text) as RuleSet;
     expect((r.warnings ?? []).map((w) => w.code)).toEqual(['WARN_NO_EFFECT']);
+  });
+
+  // core.c set_document_root: the main server's, relative to the ServerRoot (case 416)
+  test("the main server's DocumentRoot is a server setting, ServerRoot-relative", () => {
+    const rs = compileText('DocumentRoot lib\n', {
+      context: 'server',
+      siteDirectives: true,
+      mapRoot: process.cwd(),
+    });
+    expect(rs.server?.documentRoot).toBe(`${process.cwd()}/lib`);
   });
 
   // core.c set_access_name, merge_core_server_configs: a vhost without one has the main server's
