@@ -471,7 +471,12 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     );
     const handlerName = this.handlerNameOf(r, settings);
     const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
-    if (!handler && handlerName && UNEMULATED_HANDLERS.has(handlerName)) {
+    // a ScriptAlias'd file would run as a CGI script: not its source (a missing one is mod_cgi's
+    // 404 too, a directory goes on to mod_dir: case 417)
+    const unemulated =
+      UNEMULATED_HANDLERS.has(handlerName ?? '') ||
+      (acc.scriptAliased === true && handlerName === 'cgi-script' && stat?.isFile() === true);
+    if (!handler && handlerName && unemulated) {
       (options.log ?? debug)(`modrewrite: ${req.url}: 500 handler ${handlerName} is not emulated`);
       sendStatus(req, res, 500);
       return;

@@ -201,6 +201,8 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'RedirectTemp',
         'Alias',
         'AliasMatch',
+        'ScriptAlias',
+        'ScriptAliasMatch',
       ],
       override: 'FileInfo',
     },

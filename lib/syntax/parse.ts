@@ -682,6 +682,8 @@ const LINE_PARSERS = new Map<string, LineParser>([
   ['redirecttemp', aliasLine],
   ['alias', aliasLine],
   ['aliasmatch', aliasLine],
+  ['scriptalias', aliasLine],
+  ['scriptaliasmatch', aliasLine],
 ]);
 
 /** mod_mime's other directives, or a directive no emulated module has (Apache: a load error). */
