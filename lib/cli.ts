@@ -164,8 +164,12 @@ function documentRoot(given: string): string {
 }
 
 function checkServeValues(p: Parsed): number {
-  if (!text(p, 'root'))
-    throw new UsageError('serve needs --root DIR (the folder to serve)', 'serve');
+  // without --root, the config's main-server DocumentRoot (site() refuses a config without one)
+  if (!text(p, 'root') && !text(p, 'config'))
+    throw new UsageError(
+      'serve needs --root DIR (the folder to serve), or a --config FILE with a DocumentRoot',
+      'serve',
+    );
   const port = Number(text(p, 'port'));
   if (!/^\d+$/.test(text(p, 'port') ?? '') || port > 65535)
     throw new UsageError(`--port must be 0..65535, got '${text(p, 'port')}'`, 'serve');
@@ -202,10 +206,11 @@ async function serve(p: Parsed, io: CliIo): Promise<http.Server | number> {
   checkServeValues(p);
   mapTimeoutValue(p);
   vhostPortValue(p);
-  const root = documentRoot(text(p, 'root')!);
+  const given = text(p, 'root');
   const config = text(p, 'config');
+  const root = given ? documentRoot(given) : `the DocumentRoot of ${resolve(config!)}`;
   const banner = (host: string, port: number): string =>
-    `modrewrite: serving ${root}${config ? ` with ${resolve(config)}` : ''} on http://${host}:${port}/`;
+    `modrewrite: serving ${root}${config && given ? ` with ${resolve(config)}` : ''} on http://${host}:${port}/`;
   return serveCluster(p, io, banner) ?? startServing(() => serveHere(p, io, banner));
 }
 
@@ -256,7 +261,7 @@ function serveProxy(p: Parsed, io: CliIo): ReturnType<typeof proxy> {
 function serveSiteOptions(p: Parsed, io: CliIo, px: SiteOptions['proxy']): SiteOptions {
   const config = text(p, 'config');
   return {
-    root: documentRoot(text(p, 'root')!),
+    root: text(p, 'root') === undefined ? undefined : documentRoot(text(p, 'root')!),
     // relative map paths in the config resolve against the config file's folder ({ file } does
     // that)
     config: config ? { file: resolve(config) } : undefined,

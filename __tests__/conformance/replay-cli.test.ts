@@ -36,6 +36,8 @@ interface Case {
   files?: Record<string, string>;
   requests: Req[];
   startupError?: string;
+  /** The rules set the main server's DocumentRoot: serve runs without --root (case 416). */
+  mainDocumentRoot?: boolean;
 }
 
 const bin = join(__dirname, '../../bin/modrewrite.cjs');
@@ -105,8 +107,7 @@ describe.each(files)('%s through modrewrite serve', (file) => {
       [
         bin,
         'serve',
-        '--root',
-        docroot,
+        ...(kase.mainDocumentRoot ? [] : ['--root', docroot]),
         '--config',
         join(serverRoot, 'site.conf'),
         '--port',

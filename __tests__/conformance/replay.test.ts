@@ -49,6 +49,8 @@ interface Case {
   requests: Req[];
   startupError?: string;
   expectLoadError?: boolean;
+  /** The rules set the main server's DocumentRoot: site() runs without `root` (case 416). */
+  mainDocumentRoot?: boolean;
 }
 
 // CONFORMANCE_CASES: another folder of recorded cases (conformance/differential/rules.mjs)
@@ -159,7 +161,7 @@ function siteApp(kase: Case, docroot: string, serverRoot: string, backend: numbe
     PORT: port,
   };
   const handler = site({
-    root: docroot,
+    root: kase.mainDocumentRoot ? undefined : docroot,
     config: harness.substitute(kase.rules, vars),
     allowedRoots: [join(serverRoot, 'maps')],
     mapRoot: serverRoot,

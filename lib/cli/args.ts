@@ -55,15 +55,15 @@ export const SERVE: CommandSpec = {
       name: 'root',
       type: 'string',
       value: 'DIR',
-      defaultText: 'required',
-      help: 'DocumentRoot: the folder to serve',
+      defaultText: 'required, unless --config has a DocumentRoot',
+      help: "DocumentRoot: the folder to serve (over the config's DocumentRoot)",
     },
     {
       name: 'config',
       type: 'string',
       value: 'FILE',
       defaultText: 'none',
-      help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options, <Directory>/<Location> sections with AllowOverride, <VirtualHost> sections); RewriteEngine is implied',
+      help: 'server-context rules (RewriteEngine/Cond/Rule/Map, DirectorySlash, DirectoryIndex, Options, <Directory>/<Location> sections with AllowOverride, <VirtualHost> sections, Include; a whole apache2.conf loads); RewriteEngine is implied',
     },
     {
       name: 'port',

@@ -35,6 +35,8 @@ export interface AliasRule {
   readonly target: string;
   /** Apache's ServerRoot: what a relative path (after `$N` substitution) resolves against. */
   readonly serverRoot: string;
+  /** ScriptAlias's `cgi-script`: the handler of what it maps (mod_alias.c translate_alias_redir). */
+  readonly handler?: string;
 }
 
 /** The whole-directory forms (`Redirect gone`, `Redirect 403`, `Redirect 301 /x`). */
@@ -162,11 +164,14 @@ function compileAliasRule(
   if (!d.regex) {
     // ap_server_root_relative: a relative path is under the ServerRoot
     const target = isAbsolute(d.target) ? d.target : resolve(serverRoot, d.target);
-    return { prefix: utf8ToBytes(d.pattern.text), target, serverRoot };
+    return { prefix: utf8ToBytes(d.pattern.text), target, serverRoot, ...handlerOf(d) };
   }
   const re = regex(d.pattern.text, d.pattern.pos, sink);
-  return re ? { re, target: d.target, serverRoot } : undefined;
+  return re ? { re, target: d.target, serverRoot, ...handlerOf(d) } : undefined;
 }
+
+const handlerOf = (d: AliasDirective): { handler?: string } =>
+  d.handler ? { handler: d.handler } : {};
 
 /** ap_pregcomp(AP_REG_EXTENDED): case-sensitive PCRE. */
 function regex(pattern: string, pos: SourcePosition, sink: ProblemSink): RegExp | undefined {

@@ -19,6 +19,7 @@ import type {
   MimeDirective,
   RedirectDirective,
 } from '../syntax/ast.js';
+import { IncludeReader } from '../syntax/include.js';
 import type { FilesSection } from '../syntax/sections.js';
 import { compileAccess, filesMatcher } from './access.js';
 import { compileAlias } from './alias.js';
@@ -165,11 +166,17 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
   const context = chooseContext(options.context, options.file).context;
   if (context !== options.context) options = { ...options, context };
   const sink = new ProblemSink(sourceLineLookup(source));
+  const serverRoot = serverRootOf(options);
   const parseOptions = {
     ...options,
     // <IfFile> paths are ServerRoot-relative, like map paths; <IfVersion ~ re> is PCRE
-    serverRoot: serverRootOf(options),
+    serverRoot,
     regex: (pattern: string) => compilePcre(pattern, false),
+    // one reader for the whole server config, section and vhost bodies too (the include depth)
+    includes:
+      context === 'server'
+        ? new IncludeReader(serverRoot, (file, text) => sink.addSource(file, text))
+        : undefined,
   };
   const compiled = compileParsed(parse(source, parseOptions, sink), parseOptions, options, sink);
   throwIfProblems(sink.problems);

@@ -32,6 +32,8 @@ export interface ServerSettings {
   readonly useCanonicalName?: boolean;
   /** `ServerAdmin`: the address of the 500 page and of ServerSignature EMail (case 455). */
   readonly serverAdmin?: string;
+  /** `AccessFileName`: the per-directory configuration file's name (core, default .htaccess). */
+  readonly accessFileName?: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export function serverSettings(
   let documentRoot: string | undefined;
   let useCanonicalName: boolean | undefined;
   let serverAdmin: string | undefined;
+  let accessFileName: string | undefined;
   const aliases: string[] = [];
   const wildAliases: string[] = [];
   for (const d of settings) {
@@ -78,6 +81,7 @@ export function serverSettings(
     else if (d.name === 'DocumentRoot') documentRoot = resolve(serverRoot, value);
     else if (d.name === 'UseCanonicalName') useCanonicalName = value.toLowerCase() !== 'off';
     else if (d.name === 'ServerAdmin') serverAdmin = value;
+    else if (d.name === 'AccessFileName') accessFileName = value;
     else
       for (const name of d.args) {
         // core.c set_server_alias: names with wildcards go to wild_names
@@ -92,6 +96,7 @@ export function serverSettings(
     ...(documentRoot !== undefined && { documentRoot }),
     ...(useCanonicalName !== undefined && { useCanonicalName }),
     ...(serverAdmin !== undefined && { serverAdmin }),
+    ...(accessFileName !== undefined && { accessFileName }),
   };
 }
 
@@ -209,8 +214,11 @@ function withMainAdmin(
   own: ServerSettings | undefined,
   main: ServerSettings | undefined,
 ): ServerSettings | undefined {
-  if (own?.serverAdmin !== undefined || main?.serverAdmin === undefined) return own;
-  return { ...own, serverAdmin: main.serverAdmin };
+  // core.c merge_core_server_configs: access_name too is the main server's unless set
+  const accessFileName = own?.accessFileName ?? main?.accessFileName;
+  const withName = accessFileName === undefined ? own : { ...own, accessFileName };
+  if (own?.serverAdmin !== undefined || main?.serverAdmin === undefined) return withName;
+  return { ...withName, serverAdmin: main.serverAdmin };
 }
 
 /** The main server's own parts a vhost never takes from it (its vhosts, its name, its warnings). */

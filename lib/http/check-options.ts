@@ -85,9 +85,13 @@ export function checkSiteOptions(options: unknown): void {
       `takes an options object { root, config?, ... }, got ${describeValue(options)}`,
     );
   }
-  const root = (options as { root?: unknown }).root;
-  if (root === undefined || root === '')
-    throw optionsError('site()', 'option `root` (the document root folder) is required');
+  const { root, config } = options as { root?: unknown; config?: unknown };
+  // without root, the config's DocumentRoot (site.ts withDocumentRoot says when it has none)
+  if (root === '' || (root === undefined && config === undefined))
+    throw optionsError(
+      'site()',
+      'option `root` (the document root folder) is required, or a `config` with a DocumentRoot',
+    );
   checkOptionKinds('site()', options, {
     ...SHARED_KINDS,
     root: 'string',

@@ -176,10 +176,10 @@ export function aliasRedirect(
 export function aliasFilename(
   config: AliasConfig | undefined,
   uri: string,
-): string | 'error' | undefined {
+): { file: string | 'error'; handler?: string } | undefined {
   for (const rule of config?.aliases ?? []) {
     const found = aliasTarget(rule, uri);
-    if (found !== undefined) return found;
+    if (found !== undefined) return { file: found, handler: rule.handler };
   }
   return undefined;
 }
@@ -220,7 +220,14 @@ export function declaredRoots(sections: readonly CompiledSection[] | undefined):
 /**
  * What translate_name's mod_alias step decided: an answer, a walked file, or nothing (declined).
  */
-export type Translated = AliasAnswer | { readonly type: 'walked'; readonly walked: Walked };
+export type Translated =
+  | AliasAnswer
+  | {
+      readonly type: 'walked';
+      readonly walked: Walked;
+      /** ScriptAlias's `cgi-script` (mod_alias sets r->handler). */
+      readonly handler?: string;
+    };
 
 /**
  * translate_alias_redir: the server config's redirects, then its aliases. An alias target must
@@ -243,8 +250,9 @@ export function translateAlias(
   if (!config || !(path.startsWith('/') || path === '')) return undefined;
   const answer = aliasRedirect(config, path, args, request.view, request.server);
   if (answer) return answer;
-  const found = aliasFilename(config, path);
-  if (found === undefined) return undefined;
+  const aliased = aliasFilename(config, path);
+  if (aliased === undefined) return undefined;
+  const found = aliased.file;
   if (found === 'error')
     return {
       type: 'status',
@@ -258,5 +266,8 @@ export function translateAlias(
   if (!allowed)
     return { type: 'status', status: 403, reason: `${file} (Alias) is outside every allowed root` };
   const rest = file.slice(allowed.replace(/\/$/, '').length);
-  return { type: 'walked', walked: walk(allowed, rest || '/', roots.dirs) };
+  const walked = walk(allowed, rest || '/', roots.dirs);
+  return aliased.handler
+    ? { type: 'walked', walked, handler: aliased.handler }
+    : { type: 'walked', walked };
 }

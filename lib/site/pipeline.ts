@@ -98,6 +98,12 @@ export interface Collected {
   env: Map<string, string>;
   contentType?: string;
   handler?: string;
+  /**
+   * A ScriptAlias mapped the request: its `cgi-script` handler means "run it", which modrewrite
+   * cannot (no mod_cgi): a 500, never the script's source (`AddHandler cgi-script` alone serves
+   * the file, as Apache without mod_cgi does: case 191).
+   */
+  scriptAliased?: boolean;
   end: boolean;
   internalRedirects: number;
   /** The ErrorDocument for a status, in this pass's configuration (site/env.ts). */
@@ -785,6 +791,11 @@ function translateName(m: Mapping, o: Outcome | undefined): SiteResult | undefin
     });
     if (t && t.type !== 'walked') return { ...t, acc, uri, args: m.args };
     if (t) m.mapped = t.walked;
+    // ScriptAlias: mod_alias.c translate_alias_redir sets r->handler = "cgi-script"
+    if (t?.handler) {
+      acc.handler = t.handler;
+      acc.scriptAliased = true;
+    }
   }
   // core's ap_send_http_trace (map_to_storage): after translate_name, before the directory walk
   const traced = site.traceEnable !== undefined && base.view.method === 'TRACE';

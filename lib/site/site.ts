@@ -91,8 +91,11 @@ export interface SiteOptions<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
 > {
-  /** DocumentRoot. */
-  readonly root: string;
+  /**
+   * DocumentRoot. Without it, the main server's `DocumentRoot` in `config` (core's
+   * set_document_root); one of the two is required.
+   */
+  readonly root?: string;
   /**
    * Server-context directives (text, `{ file }` or a compiled RuleSet): RewriteEngine/Cond/Rule/Map/Options,
    * DirectorySlash, DirectoryIndex, and `<Directory>`/`<Location>` sections (with `AllowOverride`;
@@ -201,10 +204,13 @@ export interface SiteOptions<
 export function site<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
->(options: SiteOptions<Req, Res>): SiteHandler<Req, Res> {
+>(given: SiteOptions<Req, Res>): SiteHandler<Req, Res> {
+  const options = withDocumentRoot(given);
   // <VirtualHost> sections: one site() per vhost, chosen per request (site/virtual-hosts.ts)
   const vhosts = virtualHostConfig(options);
-  if (vhosts) return virtualHostSite(options, vhosts, site<Req, Res>);
+  // the prg: maps of a config compiled for its DocumentRoot are still this site's to close
+  const owned = { ...options, config: given.config };
+  if (vhosts) return virtualHostSite(owned, vhosts, site<Req, Res>);
   const { config, serverRules, store, roots, trust, traceFn } = resolveSite(options);
   const fileCache = fileCacheOf(options.fileCache);
   const answerer = new SiteAnswer<Req, Res>({
@@ -231,7 +237,7 @@ export function site<
     next?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
   ): void => siteUpgrade(config, trust, options.proxy, { req, socket, head, next });
   // close(): the prg: children of RewriteMaps in `config` end (they also end with the process)
-  const programs = ownedPrograms(options.config, serverRules, options.maps);
+  const programs = ownedPrograms(given.config, serverRules, options.maps);
   const close = (): void => {
     for (const program of programs) program.close();
   };
@@ -465,7 +471,12 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     );
     const handlerName = this.handlerNameOf(r, settings);
     const handler = handlerName ? registeredHandler(options.handlers, handlerName) : undefined;
-    if (!handler && handlerName && UNEMULATED_HANDLERS.has(handlerName)) {
+    // a ScriptAlias'd file would run as a CGI script: not its source (a missing one is mod_cgi's
+    // 404 too, a directory goes on to mod_dir: case 417)
+    const unemulated =
+      UNEMULATED_HANDLERS.has(handlerName ?? '') ||
+      (acc.scriptAliased === true && handlerName === 'cgi-script' && stat?.isFile() === true);
+    if (!handler && handlerName && unemulated) {
       (options.log ?? debug)(`modrewrite: ${req.url}: 500 handler ${handlerName} is not emulated`);
       sendStatus(req, res, 500);
       return;
@@ -779,13 +790,14 @@ function siteUpgrade(
  * SiteConfig with its defaults merged.
  */
 function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
-  options: SiteOptions<Req, Res>,
+  options: RootedOptions<Req, Res>,
 ) {
   checkSiteOptions(options);
   const root = resolveRoots([
     existingFolder(options.root, options.vhostRoot && (options.log ?? debug)),
   ])[0];
   const written = loadServerConfig(options);
+  overriddenRoot(options, written?.server?.documentRoot);
   const serverRules: RuleSet | undefined = written && withImpliedEngine(written);
   const store = htaccessStoreOf(options, root, serverRules, written?.file);
   const roots = [root, ...resolveRoots(options.allowedRoots ?? [])];
@@ -801,6 +813,43 @@ function resolveSite<Req extends IncomingMessage, Res extends ServerResponse>(
     );
   if (note) traceFn?.(note);
   return { config, serverRules, store, roots, trust, traceFn };
+}
+
+/** `root` given and a different DocumentRoot in the config: the option wins, said once. */
+function overriddenRoot(
+  options: RootedOptions<never, never>,
+  configRoot: string | undefined,
+): void {
+  if (configRoot === undefined || configRoot === resolve(options.root)) return;
+  (options.log ?? ((m: string) => console.error(m)))(
+    `modrewrite: warning: the config's DocumentRoot ${configRoot} is not used: root / --root ${resolve(options.root)} is served`,
+  );
+}
+
+/** Site options whose document root is known. */
+type RootedOptions<Req extends IncomingMessage, Res extends ServerResponse> = SiteOptions<
+  Req,
+  Res
+> & { readonly root: string };
+
+/**
+ * The options with their document root: `root`, else the main server's `DocumentRoot` in `config`
+ * (core.c set_document_root; case 416). The config is compiled once here and handed on compiled,
+ * its warnings logged here.
+ */
+function withDocumentRoot<Req extends IncomingMessage, Res extends ServerResponse>(
+  options: SiteOptions<Req, Res>,
+): RootedOptions<Req, Res> {
+  checkSiteOptions(options);
+  if (options.root !== undefined) return options as RootedOptions<Req, Res>;
+  const written = loadServerConfig(options)!;
+  const root = written.server?.documentRoot;
+  if (root === undefined)
+    throw optionsError(
+      'site()',
+      'option `root` (the document root folder) is required: the config has no DocumentRoot outside <VirtualHost>',
+    );
+  return { ...options, root, config: { ...written, warnings: undefined } };
 }
 
 /**
@@ -841,7 +890,9 @@ function htaccessStoreOf<Req extends IncomingMessage, Res extends ServerResponse
   if (ht === false && !walk) return undefined;
   return new HtaccessStore(root, {
     walk,
-    fileName: typeof ht === 'object' ? ht.fileName : undefined,
+    // the option, else the config's AccessFileName (core's access_name)
+    fileName:
+      (typeof ht === 'object' ? ht.fileName : undefined) ?? serverRules?.server?.accessFileName,
     recheckMs: typeof ht === 'object' ? ht.recheckMs : undefined,
     log: options.log,
     // maps are server configuration: RewriteMaps declared in `config` are usable in every .htaccess

@@ -58,16 +58,21 @@ interface VirtualHostOptions {
   readonly vhostRoot?: boolean;
 }
 
-/** A quick look for `<VirtualHost` in the config (the file is read again by the compile). */
+/**
+ * A quick look for `<VirtualHost` in the config, or an Include line that may bring one (Debian's
+ * sites-enabled/): the file is read again by the compile.
+ */
+const MAY_HAVE_VHOSTS = /<virtualhost[\s>]|^[ \t]*include(?:optional)?[ \t]/im;
+
 function mayHaveVirtualHosts(config: RulesInput | undefined): boolean {
-  if (typeof config === 'string') return /<virtualhost[\s>]/i.test(config);
+  if (typeof config === 'string') return MAY_HAVE_VHOSTS.test(config);
   // anything else that is not a { file } or a RuleSet: site()'s own checks report it
   if (config === null || typeof config !== 'object' || Array.isArray(config)) return false;
   if ('virtualHosts' in config) return (config as RuleSet).virtualHosts !== undefined;
   const file = (config as { file?: unknown }).file;
   if (typeof file !== 'string') return false;
   try {
-    return /<virtualhost[\s>]/i.test(readFileSync(resolve(file), 'latin1'));
+    return MAY_HAVE_VHOSTS.test(readFileSync(resolve(file), 'latin1'));
   } catch {
     // the compile reports an unreadable file (ERR_FILE)
     return false;

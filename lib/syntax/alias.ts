@@ -17,7 +17,16 @@ import type { AliasDirective, Arg, RedirectDirective } from './ast.js';
 import type { SourcePosition } from '../errors.js';
 
 export type AliasDirectiveName =
-  'Redirect' | 'RedirectMatch' | 'RedirectPermanent' | 'RedirectTemp' | 'Alias' | 'AliasMatch';
+  | 'Redirect'
+  | 'RedirectMatch'
+  | 'RedirectPermanent'
+  | 'RedirectTemp'
+  | 'Alias'
+  | 'AliasMatch'
+  | 'ScriptAlias'
+  | 'ScriptAliasMatch';
+
+type AliasName = 'Alias' | 'AliasMatch' | 'ScriptAlias' | 'ScriptAliasMatch';
 
 /** mod_alias's directives by lower-case name. */
 export const ALIAS_DIRECTIVES = new Map<string, AliasDirectiveName>(
@@ -29,6 +38,8 @@ export const ALIAS_DIRECTIVES = new Map<string, AliasDirectiveName>(
       'RedirectTemp',
       'Alias',
       'AliasMatch',
+      'ScriptAlias',
+      'ScriptAliasMatch',
     ] as const
   ).map((n) => [n.toLowerCase(), n]),
 );
@@ -56,6 +67,8 @@ const ARITY = new Map<AliasDirectiveName, { min: number; max: number; text: stri
   ['RedirectTemp', { min: 2, max: 2, text: 'two arguments' }],
   ['Alias', { min: 1, max: 2, text: 'one or two arguments' }],
   ['AliasMatch', { min: 2, max: 2, text: 'two arguments' }],
+  ['ScriptAlias', { min: 1, max: 2, text: 'one or two arguments' }],
+  ['ScriptAliasMatch', { min: 2, max: 2, text: 'two arguments' }],
 ]);
 
 /** Reads one mod_alias directive's arguments; undefined (with a problem) when Apache refuses it. */
@@ -71,13 +84,14 @@ export function parseAliasDirective(
     sink.add('ERR_DIRECTIVE_ARGS', `${name} takes ${arity.text}`, words[arity.max]?.pos ?? pos);
     return undefined;
   }
-  if (name === 'Alias' || name === 'AliasMatch')
-    return alias(name, words, pos, directoryContext, sink);
-  return redirect(name, words, pos, directoryContext, sink);
+  if (name.includes('Alias')) return alias(name as AliasName, words, pos, directoryContext, sink);
+  return redirect(name as RedirectName, words, pos, directoryContext, sink);
 }
 
+type RedirectName = Exclude<AliasDirectiveName, AliasName>;
+
 function alias(
-  name: 'Alias' | 'AliasMatch',
+  name: AliasName,
   words: readonly Arg[],
   pos: SourcePosition,
   directoryContext: boolean,
@@ -93,17 +107,18 @@ function alias(
     sink.add('ERR_DIRECTIVE_ARGS', 'Alias must have two arguments when used globally', pos);
     return undefined;
   }
-  return { type: 'Alias', regex: name === 'AliasMatch', pattern, target: target.text, pos };
+  const regex = name.endsWith('Match');
+  // mod_alias.c add_alias: ScriptAlias* sets the handler cgi-script (cmd->info) for mod_cgi
+  if (name.startsWith('Script'))
+    return { type: 'Alias', regex, pattern, target: target.text, pos, handler: 'cgi-script' };
+  return { type: 'Alias', regex, pattern, target: target.text, pos };
 }
 
 /**
  * The status a first argument names (`permanent`, `temp`, `seeother`, `gone` or a number), or the
  * directive's own (301 for RedirectPermanent, else 302) when it names none (`understood` false).
  */
-function redirectStatus(
-  name: Exclude<AliasDirectiveName, 'Alias' | 'AliasMatch'>,
-  arg1: Arg,
-): { status: number; understood: boolean } {
+function redirectStatus(name: RedirectName, arg1: Arg): { status: number; understood: boolean } {
   const keyword = STATUS_WORDS.get(arg1.text.toLowerCase());
   // apr_isdigit(*arg1) then atoi: `301abc` is 301
   const number = /^\d/.test(arg1.text) ? Number.parseInt(arg1.text, 10) : undefined;
@@ -114,7 +129,7 @@ function redirectStatus(
 
 /** add_redirect_internal: which argument is the status, the URL-path and the URL. */
 function redirect(
-  name: Exclude<AliasDirectiveName, 'Alias' | 'AliasMatch'>,
+  name: RedirectName,
   words: readonly Arg[],
   pos: SourcePosition,
   directoryContext: boolean,

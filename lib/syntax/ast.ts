@@ -188,6 +188,8 @@ export interface AliasDirective extends Base {
   readonly regex: boolean;
   readonly pattern: Arg;
   readonly target: string;
+  /** ScriptAlias/ScriptAliasMatch: the handler mod_alias forces (`cgi-script`). */
+  readonly handler?: string;
 }
 
 /**

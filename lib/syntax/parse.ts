@@ -37,6 +37,7 @@ import {
   type SectionProblem,
   type ScopedLine,
 } from './sections.js';
+import { IncludeReader } from './include.js';
 import {
   serverDirective,
   virtualHostOpening,
@@ -78,6 +79,11 @@ export interface ParseOptions {
   readonly overrides?: OverrideSpec;
   /** @internal The body of this `<VirtualHost>` is read (server context). */
   readonly virtualHost?: VirtualHostSection;
+  /**
+   * @internal `Include`/`IncludeOptional` of this configuration (made by parse() for a server
+   * context; an `.htaccess` has none: core's `not allowed here`).
+   */
+  readonly includes?: IncludeReader;
 }
 
 /** The access directives by lower-case name. */
@@ -102,9 +108,19 @@ export class ProblemSink {
   readonly problems: RewriteProblem[] = [];
   /** Load warnings (the configuration still loads). */
   readonly warnings: RewriteWarning[] = [];
+  /** The lines of the files Include read, for their code frames. */
+  private readonly included = new Map<string, string[]>();
   constructor(private readonly sourceOf: (pos: SourcePosition) => string) {}
+  /** An included file's text: problems positioned in it get its lines as code frames. */
+  addSource(file: string, text: string): void {
+    this.included.set(file, text.split(/\r?\n/));
+  }
+  private lineOf(pos: SourcePosition): string {
+    const lines = pos.file === undefined ? undefined : this.included.get(pos.file);
+    return lines ? (lines[pos.line - 1] ?? '') : this.sourceOf(pos);
+  }
   warning(code: RewriteWarningCode, message: string, pos: SourcePosition): void {
-    const frame = codeFrame(this.sourceOf(pos), pos.column);
+    const frame = codeFrame(this.lineOf(pos), pos.column);
     this.warnings.push({
       code,
       message,
@@ -121,7 +137,7 @@ export class ProblemSink {
       file: pos.file,
       line: pos.line,
       column: pos.column,
-      frame: codeFrame(this.sourceOf(pos), pos.column),
+      frame: codeFrame(this.lineOf(pos), pos.column),
     });
   }
 }
@@ -157,7 +173,13 @@ export function parse(
     );
     return { directives, problems: sink.problems };
   }
-  return parseLines(logicalLines(source, options.file), options, sink);
+  // a server configuration reads its Include lines (syntax/include.ts); an .htaccess may not
+  const includes =
+    options.includes ??
+    ((options.context ?? 'server') === 'server'
+      ? new IncludeReader(options.serverRoot ?? process.cwd(), (f, t) => sink.addSource(f, t))
+      : undefined);
+  return parseLines(logicalLines(source, options.file), { ...options, includes }, sink);
 }
 
 /**
@@ -178,6 +200,7 @@ export function parseLines(
     logical,
     {
       ...options,
+      includes: options.overrides ? undefined : options.includes,
       filesSections: options.accessControl === true,
       ifSections: options.siteDirectives === true,
       containers: (lower, args, pos) =>
@@ -223,7 +246,13 @@ function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: Pr
     return;
   }
   const code =
-    p.type === 'args' ? 'ERR_DIRECTIVE_ARGS' : p.type === 'limit' ? 'ERR_LIMIT' : 'ERR_SYNTAX_ARGS';
+    p.type === 'args'
+      ? 'ERR_DIRECTIVE_ARGS'
+      : p.type === 'limit'
+        ? 'ERR_LIMIT'
+        : p.type === 'file'
+          ? 'ERR_FILE'
+          : 'ERR_SYNTAX_ARGS';
   sink.add(code, p.message, p.pos);
 }
 
@@ -653,6 +682,8 @@ const LINE_PARSERS = new Map<string, LineParser>([
   ['redirecttemp', aliasLine],
   ['alias', aliasLine],
   ['aliasmatch', aliasLine],
+  ['scriptalias', aliasLine],
+  ['scriptaliasmatch', aliasLine],
 ]);
 
 /** mod_mime's other directives, or a directive no emulated module has (Apache: a load error). */

@@ -15,6 +15,7 @@ import type { SourcePosition } from '../errors.js';
 import type { LogicalLine } from './lexer.js';
 import { isDirectiveKnown, isModuleEmulated } from './modules.js';
 import { authzSection, limitSection, type AuthzFrame, type LimitSection } from './limit.js';
+import type { IncludeReader } from './include.js';
 
 /**
  * The Apache release `<IfVersion>` compares against (what the conformance corpus is recorded from).
@@ -54,6 +55,11 @@ export interface SectionEnvironment {
     args: string,
     pos: SourcePosition,
   ) => ContainerOpening | undefined;
+  /**
+   * Reads `Include`/`IncludeOptional` (server configuration: syntax/include.ts). Without it they
+   * are core's `not allowed here` (an `.htaccess`: RSRC_CONF|ACCESS_CONF).
+   */
+  readonly includes?: IncludeReader;
 }
 
 /**
@@ -74,7 +80,7 @@ export type IfCondition = readonly IfTest[];
 
 /** One problem found while reading sections (the caller adds its code frame). */
 export interface SectionProblem {
-  readonly type: 'args' | 'nesting' | 'unknown' | 'limit' | 'context';
+  readonly type: 'args' | 'nesting' | 'unknown' | 'limit' | 'context' | 'file';
   readonly message: string;
   readonly pos: SourcePosition;
 }
@@ -386,6 +392,8 @@ export function scopedLines(
  */
 class SectionReader {
   private readonly out: ScopedLine[] = [];
+  /** The lines to read; an Include line is replaced by the lines it names. */
+  private readonly lines: LogicalLine[];
   /** core's Define/UnDefine (EXEC_ON_READ) change what the <IfDefine> sections after them see. */
   private readonly defines: string[];
   private readonly env: SectionEnvironment;
@@ -403,10 +411,11 @@ class SectionReader {
   private depth = 0;
 
   constructor(
-    private readonly lines: readonly LogicalLine[],
+    lines: readonly LogicalLine[],
     env: SectionEnvironment,
     private readonly report: (p: SectionProblem) => void,
   ) {
+    this.lines = [...lines];
     this.defines = [...(env.defines ?? [])];
     this.env = { ...env, defines: this.defines };
   }
@@ -472,6 +481,9 @@ class SectionReader {
 
   /** A directive line: tagged with the sections it stands in. */
   private directive(line: LogicalLine, word: string, args: string): void {
+    const lower = word.toLowerCase();
+    if (lower === 'include' || lower === 'includeoptional')
+      return this.include(line, word, lower === 'includeoptional', args);
     const { files, when, limit, authz } = this;
     this.chain = undefined;
     trackDefine(word, args, this.defines);
@@ -482,6 +494,23 @@ class SectionReader {
       ...(limit && { limit }),
       ...(authz && { authz }),
     });
+  }
+
+  /**
+   * core.c `include_config` (EXEC_ON_READ): the named files' lines are read next, in place of
+   * this one, inside the sections it stands in (a container's body is read later, by the same
+   * IncludeReader, which keeps the nesting depth).
+   */
+  private include(line: LogicalLine, word: string, optional: boolean, args: string): void {
+    if (!this.env.includes) this.fail('context', `${word} not allowed here`, line);
+    const words = confWords(args);
+    if (words.length !== 1) this.fail('args', `${word} takes one argument`, line);
+    const read = this.env.includes.lines(words[0]!, optional, line);
+    if ('error' in read) {
+      const type = read.kind === 'file' ? 'file' : read.kind;
+      this.fail(type, read.error, read.line ?? line);
+    }
+    this.lines.splice(this.i, 0, ...read);
   }
 
   /** A section opener inside a body: `<If>` chains keep their place, others end a chain. */

@@ -6,10 +6,13 @@
  * body of a `<VirtualHost>` is handed over unread (sections.ts) and compiled as a server config of
  * its own (compile/virtual-host.ts); site/virtual-hosts.ts picks the vhost of each request.
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { RewriteErrorCode, RewriteWarningCode, SourcePosition } from '../errors.js';
 import type { Arg, SourcePositioned } from './ast.js';
 import type { LogicalLine } from './lexer.js';
 import { getWordConf, type ContainerOpening } from './sections.js';
+import { isModuleEmulated } from './modules.js';
 
 /** One address of a `<VirtualHost>` line: `*` (also `_default_`, `0.0.0.0`, `[::]`) or an IP. */
 export interface VirtualHostAddress {
@@ -35,7 +38,12 @@ export interface VirtualHostBody {
 
 /** core's per-server settings modrewrite applies (site/virtual-hosts.ts, site()). */
 export type ServerSettingName =
-  'ServerName' | 'ServerAlias' | 'DocumentRoot' | 'UseCanonicalName' | 'ServerAdmin';
+  | 'ServerName'
+  | 'ServerAlias'
+  | 'DocumentRoot'
+  | 'UseCanonicalName'
+  | 'ServerAdmin'
+  | 'AccessFileName';
 
 /**
  * `ServerName host[:port]`, `ServerAlias name...`, `DocumentRoot path`, `UseCanonicalName
@@ -62,6 +70,8 @@ export interface ServerWhere {
   readonly inSection?: string;
   /** Inside a `<VirtualHost>` section. */
   readonly virtualHost?: VirtualHostSection;
+  /** The ServerRoot relative paths resolve against (the main server's DocumentRoot). */
+  readonly serverRoot?: string;
 }
 
 /** An IPv4 address, or an IPv6 one in brackets (apr_parse_addr_port). */
@@ -159,9 +169,16 @@ export function virtualHostOpening(
 
 /** The per-server directives by lower-case name. */
 const SETTINGS = new Map<string, ServerSettingName>(
-  (['ServerName', 'ServerAlias', 'DocumentRoot', 'UseCanonicalName', 'ServerAdmin'] as const).map(
-    (n) => [n.toLowerCase(), n],
-  ),
+  (
+    [
+      'ServerName',
+      'ServerAlias',
+      'DocumentRoot',
+      'UseCanonicalName',
+      'ServerAdmin',
+      'AccessFileName',
+    ] as const
+  ).map((n) => [n.toLowerCase(), n]),
 );
 
 /** A value check of a no-effect directive: Apache's message for a value it refuses. */
@@ -191,6 +208,78 @@ const timeoutValue =
   (message: string): ValueCheck =>
   (value) =>
     validTimeout(value) ? undefined : message;
+
+/**
+ * apr_parse_addr_port as ap_set_listener reads it: `port`, `host:port`, `[v6]:port`, `*:port`.
+ * listen.c: an unparsable word is "Invalid address or port", a port of 0 or none "Port must be
+ * specified".
+ */
+function listenAddress(value: string): string | undefined {
+  const m = /^(?:(\[[0-9a-f:.%a-z]+\]|[^:[\]]+|\*):)?(\d{1,5})$/i.exec(value);
+  if (m) return Number(m[2]) > 0 && Number(m[2]) <= 65535 ? undefined : 'Port must be specified';
+  // a host alone (no port): apr parses it, then listen.c wants a port
+  if (/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+|\*)$/i.test(value)) return 'Port must be specified';
+  return 'Invalid address or port';
+}
+
+/**
+ * mod_so's LoadModule for a module modrewrite already emulates (its `<IfModule>` is true
+ * whatever is loaded), the MPMs (node's process model) and mod_reqtimeout (connection tuning);
+ * any other module would be expected to act: refused, never silently missing.
+ */
+function loadableModule(symbol: string): string | undefined {
+  if (isModuleEmulated(symbol) || /^mpm_(event|worker|prefork)_module$/.test(symbol)) return;
+  if (symbol === 'reqtimeout_module' || symbol === 'unixd_module' || symbol === 'so_module') return;
+  return `LoadModule ${symbol}: modrewrite does not emulate this module (see README "Emulated modules"); remove the line or its configuration`;
+}
+
+/**
+ * Process-level directives of Debian's apache2.conf, ports.conf and mods-enabled/*.conf (core,
+ * mod_so, mod_unixd, the MPM, mod_reqtimeout, mod_status): what node:http and `serve --port`
+ * decide here. `Listen`: serve listens on --port/--host; the vhosts are matched on the port the
+ * request came in on (or `--vhost-port`), so Listen is read for its syntax only (WARN_NO_EFFECT).
+ * [name, min args, max args, value check of the first]. All are GLOBAL_ONLY but RequestReadTimeout,
+ * ProxyStatus and LoadModule (checked in serverDirective).
+ */
+const PROCESS_LEVEL: readonly (readonly [string, number, number, ValueCheck?])[] = [
+  ['PidFile', 1, 1],
+  ['Mutex', 1, Infinity],
+  ['User', 1, 1],
+  ['Group', 1, 1],
+  ['DefaultRuntimeDir', 1, 1],
+  ['Listen', 1, 3, listenAddress],
+  ['LoadModule', 2, 2, loadableModule],
+  ['ExtendedStatus', 1, 1, oneOf(['on', 'off'], 'ExtendedStatus must be On or Off')],
+  ['ProxyStatus', 1, 1, oneOf(['on', 'off', 'full'], 'ProxyStatus must be Off, On or Full')],
+  ['RequestReadTimeout', 1, Infinity],
+  ...[
+    'StartServers',
+    'MinSpareThreads',
+    'MaxSpareThreads',
+    'MinSpareServers',
+    'MaxSpareServers',
+    'ThreadLimit',
+    'ThreadsPerChild',
+    'ThreadStackSize',
+    'ServerLimit',
+    'MaxRequestWorkers',
+    'MaxClients',
+    'MaxConnectionsPerChild',
+    'MaxRequestsPerChild',
+    'AsyncRequestWorkerFactor',
+    'GracefulShutdownTimeout',
+    'ListenBacklog',
+    'SendBufferSize',
+    'ReceiveBufferSize',
+    'MaxMemFree',
+  ].map((n) => [n, 1, 1] as const),
+];
+
+/** Process-level directives a `<VirtualHost>` may hold (the others are GLOBAL_ONLY). */
+const NOT_GLOBAL_ONLY = new Set(['requestreadtimeout', 'proxystatus', 'loadmodule']);
+const GLOBAL_ONLY = new Set(
+  PROCESS_LEVEL.map(([n]) => n.toLowerCase()).filter((n) => !NOT_GLOBAL_ONLY.has(n)),
+);
 
 /**
  * Directives Apache accepts in a server config whose effect is outside Node's reach here (logs
@@ -223,6 +312,13 @@ const NO_EFFECT = new Map<string, readonly [string, number, number, boolean, Val
     ],
   ],
   ['protocols', ['Protocols', 1, Infinity, false]],
+  ...PROCESS_LEVEL.map(
+    ([name, min, max, check]) =>
+      [name.toLowerCase(), [name, min, max, false, check]] as [
+        string,
+        readonly [string, number, number, boolean, ValueCheck?],
+      ],
+  ),
   [
     'protocolshonororder',
     [
@@ -263,6 +359,11 @@ export function serverDirective(
     sink.add('ERR_CONTEXT', `${spelled} not allowed here`, pos);
     return undefined;
   }
+  // core.c ap_check_cmd_context(cmd, GLOBAL_ONLY)
+  if (GLOBAL_ONLY.has(lower) && where.virtualHost) {
+    sink.add('ERR_CONTEXT', `${spelled} cannot occur within <VirtualHost> section`, pos);
+    return undefined;
+  }
   if (!where.siteDirectives) {
     if (!where.ignoreUnknownDirectives)
       sink.add(
@@ -296,6 +397,18 @@ function checkedNoEffect(
 }
 
 /**
+ * core.c set_document_root: the main server's must be a folder (a `<VirtualHost>`'s is only warned
+ * about, site.ts), relative to the ServerRoot.
+ */
+function isFolder(value: string, serverRoot: string | undefined): boolean {
+  try {
+    return statSync(resolve(serverRoot ?? process.cwd(), value)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * core.c `server_hostname_port`, `set_server_alias`, `set_document_root`, `set_use_canonical_name`.
  */
 function serverSetting(
@@ -315,16 +428,24 @@ function serverSetting(
       return fail('ERR_DIRECTIVE_ARGS', 'ServerAlias requires at least one argument');
     return { type: 'ServerSetting', name, args, pos };
   }
+  // core.c set_access_name keeps every name; the .htaccess reader (HtaccessStore) reads one
+  if (name === 'AccessFileName' && args.length > 1)
+    return fail(
+      'ERR_DIRECTIVE_ARGS',
+      'AccessFileName with more than one name is not supported by modrewrite (it reads one per-directory file name)',
+    );
+  if (name === 'AccessFileName' && /[/\\]/.test(args[0] ?? ''))
+    return fail('ERR_DIRECTIVE_ARGS', `AccessFileName ${args[0]}: a file name, without '/'`);
   if (args.length !== 1) return fail('ERR_DIRECTIVE_ARGS', `${name} takes one argument`);
   const value = args[0]!;
   if (name === 'UseCanonicalName' && !/^(on|off|dns)$/i.test(value))
     return fail('ERR_DIRECTIVE_ARGS', 'UseCanonicalName must be On, Off or DNS');
   if (name === 'ServerName' && /[/?#@]/.test(value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')))
     return fail('ERR_DIRECTIVE_ARGS', `Invalid ServerName "${value}" use a fully qualified name`);
-  if (name === 'DocumentRoot' && !where.virtualHost)
+  if (name === 'DocumentRoot' && !where.virtualHost && !isFolder(value, where.serverRoot))
     return fail(
-      'ERR_CONTEXT',
-      'DocumentRoot of the main server: modrewrite takes it as site({ root }) / serve --root (DocumentRoot is read inside <VirtualHost>)',
+      'ERR_FILE',
+      `DocumentRoot '${resolve(where.serverRoot ?? process.cwd(), value)}' is not a directory, or is not readable`,
     );
   return { type: 'ServerSetting', name, args, pos };
 }

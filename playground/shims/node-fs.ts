@@ -26,4 +26,9 @@ export function readFileSync(path: unknown): never {
   throw missing(path);
 }
 
-export default { statSync, lstatSync, existsSync, readFileSync };
+/** Include's directory listings: the playground has no configuration files to include. */
+export function readdirSync(path: unknown): never {
+  throw missing(path);
+}
+
+export default { statSync, lstatSync, existsSync, readFileSync, readdirSync };

@@ -54,6 +54,8 @@ describe('checkSiteOptions', () => {
     [{ root: '/srv/www' }],
     [{ root: '/srv/www', symlinks: 'deny', htaccess: false, directoryIndex: ['index.php'] }],
     [{ root: '/srv/www', htaccess: { recheckMs: 0 } }],
+    // the root may come from the config's DocumentRoot (site.ts withDocumentRoot, case 416)
+    [{ config: 'DocumentRoot /srv/www' }],
   ])('%p is accepted', (options) => {
     expect(problem(() => checkSiteOptions(options))).toBeUndefined();
   });

@@ -103,7 +103,15 @@ const cases: Case[] = [
     name: 'site({}) (no root)',
     call: () => site(loose({})),
     code: 'ERR_OPTIONS',
-    message: /^site\(\): option `root` \(the document root folder\) is required$/,
+    message:
+      /^site\(\): option `root` \(the document root folder\) is required, or a `config` with a DocumentRoot$/,
+  },
+  {
+    // core.c set_document_root: the main server's DocumentRoot stands for root (case 416)
+    name: "site({ config }) whose config has no main server's DocumentRoot",
+    call: () => site({ config: 'RewriteEngine On' }),
+    code: 'ERR_OPTIONS',
+    message: /the config has no DocumentRoot outside <VirtualHost>$/,
   },
   {
     name: 'site({ root: 42 })',

@@ -147,11 +147,38 @@ describe('Alias and AliasMatch (server config)', () => {
     ['/am/f.x', '/srv/real/f.txt'],
     ['/am/f.y', undefined],
   ])('%s → %s', (uri, expected) => {
-    expect(aliasFilename(config, uri)).toBe(expected);
+    expect(aliasFilename(config, uri)?.file).toBe(expected);
   });
 
   test('a relative path is under the ServerRoot (ap_server_root_relative)', () => {
-    expect(aliasFilename(config, '/rel/z')).toMatch(/\/data\/z$/);
+    expect(aliasFilename(config, '/rel/z')?.file).toMatch(/\/data\/z$/);
+  });
+});
+
+// mod_alias.c add_alias with cmd->info "cgi-script" (case 417)
+describe('ScriptAlias and ScriptAliasMatch (server config): an Alias with the cgi-script handler', () => {
+  const config = aliasOf(
+    'ScriptAlias /cgi-bin/ /srv/cgi/\nScriptAliasMatch ^/s/(.*) /srv/cgi/$1\nAlias /al /srv/real',
+    'server',
+  );
+  test.each<[string, { file: string; handler?: string } | undefined]>([
+    ['/cgi-bin/x.sh', { file: '/srv/cgi/x.sh', handler: 'cgi-script' }],
+    ['/s/x.sh', { file: '/srv/cgi/x.sh', handler: 'cgi-script' }],
+    ['/al/x.sh', { file: '/srv/real/x.sh', handler: undefined }],
+  ])('%s → %j', (uri, expected) => {
+    expect(aliasFilename(config, uri)).toEqual(expected);
+  });
+
+  test.each<[string, string, 'server' | 'directory']>([
+    ['ScriptAlias /a /srv', 'ERR_CONTEXT: ScriptAlias not allowed here', 'directory'],
+    ['ScriptAliasMatch ^/a /srv', 'ERR_CONTEXT: ScriptAliasMatch not allowed here', 'directory'],
+    [
+      'ScriptAlias /a /b /c',
+      'ERR_DIRECTIVE_ARGS: ScriptAlias takes one or two arguments',
+      'server',
+    ],
+  ])('%s → %s', (line, expected, context) => {
+    expect(problemOf(line, context)).toContain(expected);
   });
 });
 

@@ -114,7 +114,8 @@ describe('a server config with vhosts, compiled', () => {
     ['<VirtualHost>\n</VirtualHost>\n', /<VirtualHost> directive requires additional arguments/],
     ['<VirtualHost *>\nServerName a\n', /<VirtualHost> was not closed/],
     ['ServerAlias a.test\n', /ServerAlias only used in <VirtualHost>/],
-    ['DocumentRoot /srv\n', /DocumentRoot of the main server/],
+    // core.c set_document_root: the main server's must be a folder (a vhost's is only warned about)
+    ['DocumentRoot /nonexistent-modrewrite-root\n', /is not a directory, or is not readable/],
     ['<VirtualHost *>\nServerName a b\n</VirtualHost>\n', /ServerName takes one argument/],
     ['<VirtualHost *>\nUseCanonicalName maybe\n</VirtualHost>\n', /must be On, Off or DNS/],
     ['<VirtualHost *>\nCustomLog x\n</VirtualHost>\n', /CustomLog takes 2 to 3 argument/],
@@ -127,6 +128,20 @@ describe('a server config with vhosts, compiled', () => {
     ['HostnameLookups maybe\n', /parameter must be 'on', 'off', or 'double'/],
     ['ProtocolsHonorOrder yes\n', /ProtocolsHonorOrder must be 'on' or 'off'/],
     ['<Directory /srv>\nTimeout 5\n</Directory>\n', /Timeout not allowed here/],
+    // listen.c ap_set_listener (cases 418, 419), GLOBAL_ONLY directives in a vhost
+    ['<VirtualHost *>\nListen 80\n</VirtualHost>\n', /Listen cannot occur within <VirtualHost>/],
+    ['Listen 127.0.0.1\n', /Port must be specified/],
+    ['Listen a:b:c\n', /Invalid address or port/],
+    ['<VirtualHost *>\nPidFile x\n</VirtualHost>\n', /PidFile cannot occur within <VirtualHost>/],
+    ['<VirtualHost *>\nUser x\n</VirtualHost>\n', /User cannot occur within <VirtualHost>/],
+    ['<Directory /srv>\nUser x\n</Directory>\n', /User not allowed here/],
+    ['User\n', /User takes 1 argument/],
+    // mod_so: a module modrewrite does not emulate would be expected to act
+    ['LoadModule php_module /x/libphp.so\n', /LoadModule php_module: modrewrite does not emulate/],
+    ['LoadModule cgi_module /x/mod_cgi.so\n', /modrewrite does not emulate this module/],
+    ['ExtendedStatus maybe\n', /ExtendedStatus must be On or Off/],
+    ['AccessFileName .a .b\n', /AccessFileName with more than one name is not supported/],
+    ['<Directory /srv>\nAccessFileName .a\n</Directory>\n', /AccessFileName not allowed here/],
   ])('refused: %j', (text, message) => {
     expect(load(text)).toMatch(message);
   });
@@ -144,9 +159,42 @@ describe('a server config with vhosts, compiled', () => {
     'HostnameLookups Double\n',
     'Protocols h2 h2c http/1.1\n',
     '<Directory /srv>\nHostnameLookups Off\n</Directory>\n',
+    // Debian's apache2.conf, ports.conf and mods-enabled (case 414)
+    'PidFile ${APACHE_PID_FILE}\n',
+    'Mutex file:${APACHE_LOCK_DIR} default\n',
+    'User www-data\nGroup www-data\n',
+    'DefaultRuntimeDir ${APACHE_RUN_DIR}\n',
+    'Listen 80\n',
+    'Listen [::]:8080 http\n',
+    'Listen *:443\n',
+    'LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\n',
+    'LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n',
+    'StartServers 2\nMinSpareThreads 25\nMaxRequestWorkers 150\n',
+    'RequestReadTimeout header=20-40,MinRate=500 body=20,MinRate=500\n',
+    'ExtendedStatus On\n',
+    '<VirtualHost *>\nRequestReadTimeout header=20\n</VirtualHost>\n',
   ])('accepted without effect: %j', (text) => {
     const r = load(text) as RuleSet;
     expect((r.warnings ?? []).map((w) => w.code)).toEqual(['WARN_NO_EFFECT']);
+  });
+
+  // core.c set_document_root: the main server's, relative to the ServerRoot (case 416)
+  test("the main server's DocumentRoot is a server setting, ServerRoot-relative", () => {
+    const rs = compileText('DocumentRoot lib\n', {
+      context: 'server',
+      siteDirectives: true,
+      mapRoot: process.cwd(),
+    });
+    expect(rs.server?.documentRoot).toBe(`${process.cwd()}/lib`);
+  });
+
+  // core.c set_access_name, merge_core_server_configs: a vhost without one has the main server's
+  test('AccessFileName is a server setting a <VirtualHost> inherits (case 415)', () => {
+    const text =
+      'AccessFileName .acl\n<VirtualHost *>\n</VirtualHost>\n<VirtualHost *>\nAccessFileName .x\n</VirtualHost>\n';
+    const rs = compileText(text, { context: 'server', siteDirectives: true });
+    expect(rs.server?.accessFileName).toBe('.acl');
+    expect(rs.virtualHosts!.map((v) => v.ruleSet.server?.accessFileName)).toEqual(['.acl', '.x']);
   });
 
   // core.c set_server_admin, ap_fixup_virtual_hosts: a vhost without one has the main server's
