@@ -82,7 +82,7 @@ function expectProxied(target: string, expected: Req['expect']): void {
 
 /**
  * What the replay's Express app sends for this outcome (its file handler: the final URL mapped
- * under the document root, 200 for a file, else 404 without Vary), as raw headers for
+ * under the document root, 200 (or a kept redirect status) for a file, else 404 without Vary), as raw headers for
  * harness.normalise, the function the replay compares through.
  */
 function response(result: ExplainResult, r: Req, docroot: string) {
@@ -116,7 +116,8 @@ function response(result: ExplainResult, r: Req, docroot: string) {
   if (!st?.isFile() || mapped.pathInfo) return { status: 404, headers, body: 'not found' };
   if (vary) add('vary', vary);
   const body = r.method === 'HEAD' ? '' : readFileSync(mapped.filename, 'latin1');
-  return { status: 200, headers, body };
+  // a redirect rule's kept status goes out with the file, as rewrite() sets it (case 404)
+  return { status: result.status ?? 200, headers, body };
 }
 
 describe.each(cases)('%s', (_file, kase) => {

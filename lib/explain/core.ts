@@ -121,6 +121,11 @@ export interface ExplainResult {
   readonly end: boolean;
   /** Internal redirects (per-directory rounds after the first). */
   readonly internalRedirects: number;
+  /**
+   * A redirect rule's status that a later local rewrite kept: the local answer goes out with it
+   * and no Location, as Apache sends it (cases 333, 404).
+   */
+  readonly status?: number;
   /** Every event, in order. */
   readonly trace: readonly TraceEvent[];
   /** The trace as text lines (what `trace: true` prints). */
@@ -364,6 +369,7 @@ function assemble(
     ...(effects.handler ? { handler: effects.handler } : {}),
     end: effects.end,
     internalRedirects: effects.internalRedirects,
+    ...(effects.status !== undefined ? { status: effects.status } : {}),
     trace: events,
     lines: events.map(renderTraceEvent),
     warnings: ruleSet.warnings ?? [],
