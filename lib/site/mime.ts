@@ -205,16 +205,18 @@ export function fileHeaders(filename: string, s: FileSettings): FileHeaders {
 
 /**
  * The type mod_mime gives `filename` when an `.htaccess` AddType (or RemoveType) maps one of its
- * extensions differently from the server's configuration `base`; undefined when none does.
- * htaccess() sets it before express.static, whose own table would otherwise decide the type that
- * ExpiresByType and `%{CONTENT_TYPE}` read (real-world Cockpit: `AddType application/x-font-woff
- * woff` with `ExpiresByType application/x-font-woff`).
+ * extensions differently from the server's configuration `base`, or when a ForceType applies;
+ * undefined otherwise. htaccess() sets it before express.static, whose own table would otherwise
+ * decide the type that ExpiresByType and `%{CONTENT_TYPE}` read (real-world Cockpit: `AddType
+ * application/x-font-woff woff` with `ExpiresByType application/x-font-woff`; Microweber:
+ * `ForceType 'text/css; charset=UTF-8'` on .scss with `ExpiresByType text/css`).
  */
 export function declaredType(
   filename: string,
   settings: FileSettings,
   base: FileSettings,
 ): string | undefined {
+  if (settings.mime?.forceType) return settings.mime.forceType;
   if (settings.addTypes === base.addTypes) return undefined;
   const changed = extensionsOf(filename).some(
     (ext) => settings.addTypes?.get(ext) !== base.addTypes?.get(ext),
