@@ -273,7 +273,8 @@ const GATHER: Gatherers = {
   AddDefaultCharset: (d, g) => (g.defaultCharset = d.charset),
   AddType: (d, g) => {
     g.addTypes ??= new Map();
-    for (const ext of d.extensions) g.addTypes.set(ext, d.value);
+    // mod_mime's add_extension_info lower-cases the type, parameters included (case 492)
+    for (const ext of d.extensions) g.addTypes.set(ext, d.value.toLowerCase());
   },
   AddEncoding: (d, g) => {
     g.addEncodings ??= new Map();

@@ -172,7 +172,9 @@ function applyCoreDirective(
       s.defaultLanguage = value;
       break;
     case 'ForceType':
-      s.forceType = value.toLowerCase() === 'none' ? false : value;
+      // core.c reads ForceType with ap_set_string_slot_lower: the whole type, charset included,
+      // is sent in lower case (`ForceType 'text/css; charset=UTF-8'` → charset=utf-8; case 490)
+      s.forceType = value.toLowerCase() === 'none' ? false : value.toLowerCase();
       break;
     case 'SetHandler':
       s.setHandler = value.toLowerCase() === 'none' ? false : value.toLowerCase();

@@ -213,7 +213,25 @@ function hookedWriteHead(this: Hooked, status: number, ...rest: unknown[]): Serv
   // the implicit head of end() and write() (the usual case): no arguments to look at
   const args = rest.length ? headersFromArgs(this, rest) : rest;
   finish(this, status, last);
+  mergeConnectionClose(this);
   return args.length ? writeHead.call(this, status, ...args) : writeHead.call(this, status);
+}
+
+/**
+ * http_protocol.c ap_set_keepalive, after mod_headers: a connection the client asked to close
+ * stays closed, and the answer says so by merging "close" into the first Connection field a
+ * `Header` line set (`Header set Connection keep-alive` → `keep-alive, close`, real-world
+ * AbanteCart), unless that field says close already ("wimpy"; case 491). Node would otherwise take
+ * the field's keep-alive as its own and keep the socket open for a client that waits for it to
+ * close.
+ */
+function mergeConnectionClose(res: ServerResponse): void {
+  const value = res.getHeader('Connection');
+  if (value === undefined || res.shouldKeepAlive) return;
+  const values = Array.isArray(value) ? [...value] : [String(value)];
+  if (/(?:^|[\s,])close(?:$|[\s,;])/i.test(values[0]!)) return;
+  values[0] = `${values[0]}, close`;
+  res.setHeader(spelledAs(res, 'connection'), values.length === 1 ? values[0] : values);
 }
 
 /** The type the handler chose for the response (r->content_type), kept past send's 304. */

@@ -210,9 +210,9 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
   }
 
   /**
-   * An `.htaccess` AddType for the file's extension: its type goes on the response before the
-   * next middleware (express.static keeps a Content-Type already set), as mod_mime types it for
-   * Apache's handler and mod_expires; other types stay the app's.
+   * An `.htaccess` AddType for the file's extension, or a ForceType: its type goes on the
+   * response before the next middleware (express.static keeps a Content-Type already set), as
+   * mod_mime and core type it for Apache's handler and mod_expires; other types stay the app's.
    */
   private declareType(res: Res, r: Extract<SiteResult, { type: 'file' }>): void {
     if (!r.stat?.isFile() || r.pathInfo) return;

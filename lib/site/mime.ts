@@ -197,24 +197,52 @@ export function fileHeaders(filename: string, s: FileSettings): FileHeaders {
     const language = m?.languages?.get(ext);
     if (language) languages.push(language);
   }
-  if (type && charset && !/;\s*charset=/i.test(type)) type = `${type}; charset=${charset}`;
+  if (type) type = withParameters(type, charset);
   if (m?.forceType) type = m.forceType;
   const language = languages.length ? languages.join(',') : m?.defaultLanguage;
   return { type, encoding, language };
 }
 
 /**
+ * mod_mime's find_ct rebuilds the type from analyze_ct's parts: `type/subtype`, then every
+ * parameter as `; attr=value`, AddCharset's charset taking the first `charset` parameter's place
+ * or appended (`text/x-foo;charset=utf-8` → `text/x-foo; charset=utf-8`; case 492). A type with
+ * quotes or a part this simple reading does not take is left as it was, the charset appended.
+ */
+function withParameters(type: string, charset: string | undefined): string {
+  const [base, ...params] = type.split(';');
+  const media = /^\s*([^\s/]+\/[^\s]+)\s*$/.exec(base!);
+  const pairs = params.map((p) => /^\s*([^\s=]+)=(\S+)\s*$/.exec(p));
+  if (!media || type.includes('"') || pairs.some((p) => !p)) {
+    if (!charset || /;\s*charset=/i.test(type)) return type;
+    return `${type}; charset=${charset}`;
+  }
+  let out = media[1]!;
+  let replaced = false;
+  for (const pair of pairs) {
+    const [, attr, value] = pair!;
+    if (charset && attr === 'charset') {
+      if (!replaced) out += `; charset=${charset}`;
+      replaced = true;
+    } else out += `; ${attr}=${value}`;
+  }
+  return charset && !replaced ? `${out}; charset=${charset}` : out;
+}
+
+/**
  * The type mod_mime gives `filename` when an `.htaccess` AddType (or RemoveType) maps one of its
- * extensions differently from the server's configuration `base`; undefined when none does.
- * htaccess() sets it before express.static, whose own table would otherwise decide the type that
- * ExpiresByType and `%{CONTENT_TYPE}` read (real-world Cockpit: `AddType application/x-font-woff
- * woff` with `ExpiresByType application/x-font-woff`).
+ * extensions differently from the server's configuration `base`, or when a ForceType applies;
+ * undefined otherwise. htaccess() sets it before express.static, whose own table would otherwise
+ * decide the type that ExpiresByType and `%{CONTENT_TYPE}` read (real-world Cockpit: `AddType
+ * application/x-font-woff woff` with `ExpiresByType application/x-font-woff`; Microweber:
+ * `ForceType 'text/css; charset=UTF-8'` on .scss with `ExpiresByType text/css`).
  */
 export function declaredType(
   filename: string,
   settings: FileSettings,
   base: FileSettings,
 ): string | undefined {
+  if (settings.mime?.forceType) return settings.mime.forceType;
   if (settings.addTypes === base.addTypes) return undefined;
   const changed = extensionsOf(filename).some(
     (ext) => settings.addTypes?.get(ext) !== base.addTypes?.get(ext),

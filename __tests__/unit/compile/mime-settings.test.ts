@@ -24,6 +24,13 @@ test('RemoveType is AddType "" in order: a later AddType wins, an earlier one is
   expect(dir('RemoveType .a\nAddType text/x-a .a').addTypes?.get('a')).toBe('text/x-a');
 });
 
+test('ForceType: the whole value lower-case, as core.c reads it (ap_set_string_slot_lower; case 490)', () => {
+  expect(dir("ForceType 'text/css; charset=UTF-8'").mime?.forceType).toBe(
+    'text/css; charset=utf-8',
+  );
+  expect(dir('ForceType NONE').mime?.forceType).toBe(false);
+});
+
 test('a child removes a parent mapping; ForceType None and SetHandler None are explicit values', () => {
   const parent = dir('AddCharset utf-8 .css\nForceType text/plain\nSetHandler x-handler');
   const child = dir('RemoveCharset .css\nForceType None\nSetHandler None');

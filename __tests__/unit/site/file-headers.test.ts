@@ -27,6 +27,21 @@ test.each([
   // RemoveLanguage in an .htaccess leaves Debian's server-level AddLanguage (recorded, case 190)
   ['a.de.html', 'RemoveLanguage .de', 'text/html', undefined, 'de'],
   ['noext', 'AddCharset utf-8 .txt', undefined, undefined, undefined],
+  // AddType lower-cased and rebuilt by find_ct, AddCharset taking the charset's place (case 492)
+  [
+    'a.foo',
+    'AddType Text/X-Foo;Charset=UTF-8 .foo',
+    'text/x-foo; charset=utf-8',
+    undefined,
+    undefined,
+  ],
+  [
+    'a.baz',
+    'AddType text/x-baz;a=1;charset=latin1 .baz\nAddCharset UTF-8 .baz',
+    'text/x-baz; a=1; charset=utf-8',
+    undefined,
+    undefined,
+  ],
   // leading dots belong to the base name (find_ct): `.a` is a hidden file called a, no extension
   ['.a', 'AddType text/x-a .a', undefined, undefined, undefined],
   ['.b.txt', '', 'text/plain', undefined, undefined],
