@@ -29,6 +29,7 @@ import type { ExprEnv } from '../engine/expr.js';
 import type { RequestView } from '../engine/request.js';
 import { methodIn } from '../syntax/limit.js';
 import { authzGrants, hasEnv } from './authz.js';
+import { inDomain, loopbackHostName } from './loopback-host.js';
 
 /**
  * Who is asking: the client address (REMOTE_ADDR, after trusted proxies) and the server's own;
@@ -146,6 +147,7 @@ export function accessDenied(
           method,
           env,
           ip: (rule) => requireGrants(rule, client),
+          hostName: loopbackHostName(client.remoteAddr),
           expr: exprEnv(client, request, filename, env),
         })
       : true;
@@ -284,8 +286,9 @@ const MAX_HOST_NAMES = 6;
 
 /**
  * mod_access_compat's `check_dir_access` for the request method. A host name matches the client's
- * double-reverse DNS name, which modrewrite never looks up: the request is allowed only if it is
- * allowed whatever each host name answers (fail closed, as `Require host` in site/authz.ts).
+ * double-reverse DNS name, which modrewrite looks up for a loopback client only (in the hosts
+ * file, site/loopback-host.ts): for any other client the request is allowed only if it is allowed
+ * whatever each host name answers (fail closed, as `Require host` in site/authz.ts).
  */
 function compatAllows(
   compat: CompatConfig,
@@ -293,6 +296,12 @@ function compatAllows(
   env: ReadonlyMap<string, string>,
   client: AccessClient,
 ): boolean {
+  // a loopback client's name comes from the hosts file: every host rule then has its answer
+  const known = loopbackHostName(client.remoteAddr);
+  if (known !== undefined)
+    return compatAllowsIf(compat, method, (rule) =>
+      hostMatches(rule, env, client, () => rule.type === 'host' && inDomain(rule.name, known)),
+    );
   const hosts = [...compat.allows, ...compat.denys].filter((e) => e.value.type === 'host').length;
   if (hosts > MAX_HOST_NAMES) return false;
   for (let answers = 0; answers < 1 << hosts; answers++) {

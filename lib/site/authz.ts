@@ -6,13 +6,15 @@
  * child; a negated result turns GRANTED into DENIED and DENIED into NEUTRAL. Only GRANTED at the
  * top lets the request through.
  *
- * `Require host` needs the client's host name (a double-reverse DNS lookup); modrewrite makes no
- * lookups, so its answer is unknown: the request is let through only if it would be granted
- * whatever the host checks answer (fail closed).
+ * `Require host` needs the client's host name (a double-reverse DNS lookup); modrewrite knows it for
+ * a loopback client only (from the hosts file, site/loopback-host.ts). For any other client its
+ * answer is unknown: the request is let through only if it would be granted whatever the host
+ * checks answer (fail closed).
  */
 import type { AuthzNode, RequireRule } from '../compile/authz.js';
 import { evalExpr, type ExprEnv } from '../engine/expr.js';
 import { methodIn, methodNumberOf } from '../syntax/limit.js';
+import { inDomain } from './loopback-host.js';
 
 type Result = 'granted' | 'denied' | 'neutral';
 
@@ -26,6 +28,8 @@ export interface AuthzRequest {
   readonly ip: (rule: Extract<RequireRule, { type: 'ip' | 'local' }>) => boolean;
   /** `Require expr`: the variables. */
   readonly expr: ExprEnv;
+  /** The client's double-reverse host name when it is known (a loopback client's, from the hosts file). */
+  readonly hostName?: string;
 }
 
 /** More `Require host` lines than this in one tree: not enumerated, denied. */
@@ -33,7 +37,7 @@ const MAX_UNKNOWNS = 6;
 
 /** Whether `tree` (the merged `Require` configuration) grants the request. */
 export function authzGrants(tree: AuthzNode, request: AuthzRequest): boolean {
-  const unknowns = countHosts(tree);
+  const unknowns = request.hostName === undefined ? countHosts(tree) : 0;
   if (unknowns > MAX_UNKNOWNS) return false;
   for (let answers = 0; answers < 1 << unknowns; answers++) {
     let asked = 0;
@@ -100,6 +104,9 @@ function provider(rule: RequireRule, request: AuthzRequest, host: () => boolean)
     case 'expr':
       return evalExpr(rule.expr, request.expr).ok;
     case 'host':
+      // host_check_authorization: granted when the name is in one of the domains
+      if (request.hostName !== undefined)
+        return rule.names.some((domain) => inDomain(domain, request.hostName!));
       return host();
   }
 }

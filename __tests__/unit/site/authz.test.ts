@@ -26,7 +26,12 @@ function problemOf(text: string): string {
 type Row = [
   text: string[],
   method: string,
-  extra: { env?: Record<string, string>; headers?: Record<string, string>; query?: string },
+  extra: {
+    env?: Record<string, string>;
+    headers?: Record<string, string>;
+    query?: string;
+    remoteAddr?: string;
+  },
   denied: boolean,
 ];
 
@@ -95,18 +100,27 @@ describe('accessDenied with methods, providers and sections', () => {
     [['Require all denied', 'AuthMerging And\nRequire all granted'], 'GET', {}, true],
     [['Require all denied', 'AuthMerging Or\nRequire all granted'], 'GET', {}, false],
     [['Require all denied', 'AuthMerging Or'], 'GET', {}, true],
-    // host names need DNS: granted only when every answer would grant
+    // host names need DNS for a client off loopback: granted only when every answer would grant
+    [['Require host example.com'], 'GET', { remoteAddr: '192.0.2.7' }, true],
+    [['Require host example.com\nRequire all granted'], 'GET', { remoteAddr: '192.0.2.7' }, false],
+    [
+      ['<RequireAll>\nRequire all granted\nRequire not host evil.example\n</RequireAll>'],
+      'GET',
+      { remoteAddr: '192.0.2.7' },
+      true,
+    ],
+    // a loopback client's name is in the hosts file (127.0.0.1 localhost; case 405)
     [['Require host example.com'], 'GET', {}, true],
-    [['Require host example.com\nRequire all granted'], 'GET', {}, false],
+    [['Require host localhost'], 'GET', {}, false],
     [
       ['<RequireAll>\nRequire all granted\nRequire not host evil.example\n</RequireAll>'],
       'GET',
       {},
-      true,
+      false,
     ],
   ])('%j %s %j → denied %s', (files, method, extra, denied) => {
     const client = {
-      remoteAddr: '127.0.0.1',
+      remoteAddr: extra.remoteAddr ?? '127.0.0.1',
       localAddr: '127.0.0.1',
       method,
       headers: extra.headers ?? {},
