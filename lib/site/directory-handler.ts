@@ -23,6 +23,7 @@ import {
 } from '../http/respond.js';
 import type { CompiledWhen } from '../compile/env.js';
 import { accessDenied } from './access.js';
+import { aliasRedirect } from './alias.js';
 import { chainHolds, exprEnvironment } from './env.js';
 import type { Included } from './autoindex-page.js';
 import { renderListing } from './autoindex.js';
@@ -313,7 +314,7 @@ async function entryRules(
   cookies: string[],
 ): Promise<EntryFound | undefined> {
   const rs = cfg.ruleSet;
-  if (!rs || rs.engine !== true) return {};
+  if (!rs || rs.engine !== true) return aliasHides(d, cfg, sub, null) ? undefined : {};
   const { result, evaluation } = await evaluateDirectoryPass(rs, {
     view: sub.view,
     server: d.config.server,
@@ -331,11 +332,36 @@ async function entryRules(
     result.type !== 'internal' && result.outcome.type === 'status' && result.outcome.status >= 400;
   if (failed) return undefined;
   const forcedType = evaluation.effects.contentType;
+  // a redirect rule's status ends the fixups before mod_alias's (ap_run_fixups)
+  if (result.type !== 'internal' && result.outcome.type === 'redirect') return { forcedType };
+  const args = result.type === 'internal' ? result.args : null;
+  if (aliasHides(d, cfg, sub, args)) return undefined;
   if (result.type !== 'internal') return { forcedType };
   // the query went to r->args: AddIcon's name patterns see `redirect:/index.php` (case 346)
-  const { url, args } = result;
+  const { url } = result;
   const path = args === null ? url : url.slice(0, url.length - args.length - 1);
   return { forcedType, filename: `redirect:${path}` };
+}
+
+/**
+ * mod_alias's fixup_redir runs after mod_rewrite's for the entry's sub-request, on its r->uri: a
+ * `.htaccess` Redirect answering 4xx (`gone`, `RedirectMatch 403`) hides the entry, a redirect
+ * keeps it (make_autoindex_entry lists ap_is_HTTP_REDIRECT). Seeds 107579, 107857; case 431.
+ */
+function aliasHides(
+  d: DirectoryRequest,
+  cfg: DirectoryConfig,
+  sub: { view: RequestView; uri: string; filename: string },
+  args: string | null,
+): boolean {
+  const alias = cfg.ruleSet?.alias;
+  if (!alias) return false;
+  const { view, uri, filename } = sub;
+  const facts = { view, server: d.config.server, uri, args, filename, pathInfo: '' };
+  const holds = (when: CompiledWhen): boolean =>
+    chainHolds(when, () => exprEnvironment(facts, new Map(d.env), []));
+  const answer = aliasRedirect(alias, uri, args, view, d.config.server, holds);
+  return answer?.type === 'status' && answer.status >= 400;
 }
 
 /** Whether `cookies` already set the name `cookie` sets ([CO] sets a name once per request). */

@@ -12,6 +12,7 @@ import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { requestView } from '../http/request-view.js';
 import type { RequestView } from '../engine/request.js';
 import {
+  restoreWriteHead,
   sendErrorText,
   sendRedirect,
   sendStatus,
@@ -117,6 +118,11 @@ export function sendErrorDocument(
     sendStatus(req, res, firstErrorStatus(r) ?? 500, undefined, undefined, status);
   } else {
     const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
+    // the document's request has its own type: a [T=] of the failed request is a note of that
+    // request only (internal_internal_redirect gives new->notes a fresh table; seed 107976,
+    // case 432)
+    restoreWriteHead(res);
+    res.removeHeader('Content-Type');
     resolveRequest(hooks.config, {
       view: asGet(requestView(req, hooks.trust)),
       target: doc.url,

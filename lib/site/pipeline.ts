@@ -400,10 +400,16 @@ function followInternalRedirect(
   const overLimit = recursionLimit(acc, uri, args);
   if (overLimit) return overLimit;
   requestHeadersBeforeRedirect(site, input.view, acc, uri, args);
-  if (next.type === 'refused') return { type: 'status', status: next.status, acc, uri, args };
   at.prevWalk = scopeWalk(acc);
   if (acc.firstMapped === undefined) acc.firstMapped = p.stat ?? null;
   redirectInternally(acc, uri, args);
+  if (next.type === 'refused') {
+    // ap_process_request_internal refuses the new URL (`..` above the root, `%2F`) before its
+    // walks: the new request answers with the server's configuration only, not the ErrorDocument
+    // or Header lines of the .htaccess that redirected (seed 6020, case 430)
+    serverPrelude(site, input.view, p.url, null, acc);
+    return { type: 'status', status: next.status, acc, uri, args };
+  }
   input.trace?.(`internal redirect to ${p.url}`);
   at.uri = next.uri;
   at.args = next.args;
@@ -665,28 +671,35 @@ interface PassRequest {
 }
 
 /**
+ * A new request before its walks: the server's SetEnvIf (ap_post_read_request), and the server's
+ * ErrorDocuments and ServerSignature (r->per_dir_config is lookup_defaults until the walks).
+ */
+function serverPrelude(
+  site: SiteConfig,
+  view: RequestView,
+  uri: string,
+  args: string | null,
+  acc: Collected,
+): void {
+  const serverEnv = site.serverRules?.env;
+  if (!serverEnv) {
+    acc.errorDocument = undefined;
+    acc.signature = undefined;
+    return;
+  }
+  const facts: RequestFacts = { view, server: site.server, uri, args, filename: '', pathInfo: '' };
+  postReadRequest(serverEnv, facts, acc.env, acc.vary);
+  acc.errorDocument = (status) => errorDocumentFor(serverEnv, status, facts, acc.env);
+  acc.signature = () => signatureFor(serverEnv, facts, acc.env);
+}
+
+/**
  * One trip through translate_name, the directory walk and the per-directory fixup. Synchronous
  * unless an asynchronous map answers (then a Promise): most requests never wait for a microtask.
  */
 function onePass(request: PassRequest): Pass | Promise<Pass> {
   const { site, view, uri, args, acc, trace, mapBudget } = request;
-  const serverEnv = site.serverRules?.env;
-  if (serverEnv) {
-    const facts: RequestFacts = {
-      view,
-      server: site.server,
-      uri,
-      args,
-      filename: '',
-      pathInfo: '',
-    };
-    postReadRequest(serverEnv, facts, acc.env, acc.vary);
-    acc.errorDocument = (status) => errorDocumentFor(serverEnv, status, facts, acc.env);
-    acc.signature = () => signatureFor(serverEnv, facts, acc.env);
-  } else {
-    acc.errorDocument = undefined;
-    acc.signature = undefined;
-  }
+  serverPrelude(site, view, uri, args, acc);
   const base: EvaluateInput = {
     view,
     server: site.server,
