@@ -1,6 +1,29 @@
 import { AUTOINDEX_DIRECTIVE_NAMES } from './autoindex.js';
 import { MIME_MODULE_DIRECTIVES } from './mime.js';
 
+/** The MPMs' process tuning (one argument each): accepted at the process level, without effect. */
+export const MPM_TUNING_DIRECTIVES: readonly string[] = [
+  'StartServers',
+  'MinSpareThreads',
+  'MaxSpareThreads',
+  'MinSpareServers',
+  'MaxSpareServers',
+  'ThreadLimit',
+  'ThreadsPerChild',
+  'ThreadStackSize',
+  'ServerLimit',
+  'MaxRequestWorkers',
+  'MaxClients',
+  'MaxConnectionsPerChild',
+  'MaxRequestsPerChild',
+  'AsyncRequestWorkerFactor',
+  'GracefulShutdownTimeout',
+  'ListenBacklog',
+  'SendBufferSize',
+  'ReceiveBufferSize',
+  'MaxMemFree',
+];
+
 /**
  * The Apache modules modrewrite emulates, and the directives each one owns here. ONE table: what
  * `<IfModule>`, `<IfDirective>` and `<IfSection>` answer comes from it, so a module that gains an
@@ -97,25 +120,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
         'LoadModule',
         'ExtendedStatus',
         'RequestReadTimeout',
-        'StartServers',
-        'MinSpareThreads',
-        'MaxSpareThreads',
-        'MinSpareServers',
-        'MaxSpareServers',
-        'ThreadLimit',
-        'ThreadsPerChild',
-        'ThreadStackSize',
-        'ServerLimit',
-        'MaxRequestWorkers',
-        'MaxClients',
-        'MaxConnectionsPerChild',
-        'MaxRequestsPerChild',
-        'AsyncRequestWorkerFactor',
-        'GracefulShutdownTimeout',
-        'ListenBacklog',
-        'SendBufferSize',
-        'ReceiveBufferSize',
-        'MaxMemFree',
+        ...MPM_TUNING_DIRECTIVES,
       ],
       overrideOf: new Map([
         ['options', 'Options'],

@@ -12,7 +12,7 @@ import type { RewriteErrorCode, RewriteWarningCode, SourcePosition } from '../er
 import type { Arg, SourcePositioned } from './ast.js';
 import type { LogicalLine } from './lexer.js';
 import { getWordConf, type ContainerOpening } from './sections.js';
-import { isModuleEmulated } from './modules.js';
+import { isModuleEmulated, MPM_TUNING_DIRECTIVES } from './modules.js';
 
 /** One address of a `<VirtualHost>` line: `*` (also `_default_`, `0.0.0.0`, `[::]`) or an IP. */
 export interface VirtualHostAddress {
@@ -252,27 +252,7 @@ const PROCESS_LEVEL: readonly (readonly [string, number, number, ValueCheck?])[]
   ['ExtendedStatus', 1, 1, oneOf(['on', 'off'], 'ExtendedStatus must be On or Off')],
   ['ProxyStatus', 1, 1, oneOf(['on', 'off', 'full'], 'ProxyStatus must be Off, On or Full')],
   ['RequestReadTimeout', 1, Infinity],
-  ...[
-    'StartServers',
-    'MinSpareThreads',
-    'MaxSpareThreads',
-    'MinSpareServers',
-    'MaxSpareServers',
-    'ThreadLimit',
-    'ThreadsPerChild',
-    'ThreadStackSize',
-    'ServerLimit',
-    'MaxRequestWorkers',
-    'MaxClients',
-    'MaxConnectionsPerChild',
-    'MaxRequestsPerChild',
-    'AsyncRequestWorkerFactor',
-    'GracefulShutdownTimeout',
-    'ListenBacklog',
-    'SendBufferSize',
-    'ReceiveBufferSize',
-    'MaxMemFree',
-  ].map((n) => [n, 1, 1] as const),
+  ...MPM_TUNING_DIRECTIVES.map((n) => [n, 1, 1] as const),
 ];
 
 /** Process-level directives a `<VirtualHost>` may hold (the others are GLOBAL_ONLY). */
