@@ -85,11 +85,16 @@ const PROBES = {
   directory: ['', 'a', 'index.php', 'a/b/c.html', '-_~.x', 'A/B.C/', '.htaccess', '%20?', '\n'],
 };
 
+const LOOKAROUND = /\(\?<?[=!]/;
+
 /** A rule that matches every subject and ends every pass it runs in. */
 function isTerminalCatchAll(rule: LintRule, probes: readonly string[]): boolean {
   const f = rule.flags;
   if (rule.conds.length || rule.conditional || rule.negate || !rule.re) return false;
   if (f.chain || f.skip || f.nosubreq) return false;
+  // a lookaround excludes subjects the probes may not hold: EspoCRM's `^((?!public/).*)$` lets
+  // every `public/…` request through to the rules after it
+  if (LOOKAROUND.test(rule.pattern)) return false;
   // [P] implies [L] (cmd_rewriterule_setflag); [F], [G] and R=4xx set `status`
   const stops = f.last || f.end || f.status || f.proxy;
   return stops && probes.every((s) => rule.re!.test(s));

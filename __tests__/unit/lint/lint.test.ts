@@ -111,6 +111,12 @@ const ROWS: readonly Row[] = [
   ),
   passes(
     'MR201',
+    'a lookahead excludes what the rules after it take (real-world EspoCRM)',
+    'directory',
+    ON + 'RewriteRule ^((?!public/).*)$ public/$1 [L,NC]\nRewriteRule .* - [E=X:1]',
+  ),
+  passes(
+    'MR201',
     'the catch-all does not stop',
     'directory',
     ON + 'RewriteRule ^(.*)$ $1 [E=X:1]\nRewriteRule ^a$ b [L]',
