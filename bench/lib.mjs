@@ -54,7 +54,8 @@ export function loadOne(port, path) {
     child.stdout.on('data', (d) => {
       out += d;
     });
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the process may exit before its stdout has been read to the end
+    child.on('close', (code) => {
       try {
         const r = JSON.parse(out);
         if (r.non2xx) reject(new Error(`${path}: ${r.non2xx} non-2xx answers`));

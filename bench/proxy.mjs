@@ -56,7 +56,8 @@ function loadPair(portA, portB) {
       child.stdout.on('data', (d) => {
         out += d;
       });
-      child.on('exit', () => {
+      // 'close', not 'exit': the process may exit before its stdout has been read to the end
+      child.on('close', () => {
         const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
         if (!rps || /Non-2xx/.test(out)) reject(new Error(`port ${port}: ${out}`));
         else resolve(Number(rps[1]));

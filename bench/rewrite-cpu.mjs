@@ -82,7 +82,8 @@ function wrk(url) {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the process may exit before its stdout has been read to the end
+    child.on('close', (code, signal) => {
       const total = /(\d+) requests in/.exec(out);
       const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
       const ended = `wrk exit ${code ?? signal}`;
