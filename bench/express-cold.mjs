@@ -13,6 +13,7 @@
 // Contenders: bare Express, an empty app.use() layer, a hand-written middleware taking the
 // decisions of the 50 rules for the bench URLs (a floor for any rule engine), and rewrite().
 import { buildApp, request } from './express-cost.mjs';
+import { handWritten } from './hand-written.mjs';
 
 const lib = new URL('../dist/cjs/index.js', import.meta.url).pathname;
 const baseline = process.argv[2];
@@ -26,24 +27,6 @@ const lines = new Float64Array((MB * 1024 * 1024) / 8);
 /** One write per 64-byte line of `lines`: what the other processes on the core do to our caches. */
 function evictCaches() {
   for (let i = 0; i < lines.length; i += 8) lines[i] += 1;
-}
-
-/**
- * The decisions rules-50.conf takes for the two bench URLs, written by hand: the canonical-host
- * condition, the backup-file pattern, and rule 50's rewrite.
- */
-function handWritten() {
-  const canonicalHost = /^example\.com$/i;
-  const backupFile = /\.(bak|old|orig|swp)$/;
-  return (req, res, next) => {
-    const url = req.url;
-    if (canonicalHost.test(req.headers.host ?? '') || backupFile.test(url)) {
-      next();
-      return;
-    }
-    if (url.startsWith('/rule50/')) req.url = `/target?n=${url.slice(8)}`;
-    next();
-  };
 }
 
 function contenders() {

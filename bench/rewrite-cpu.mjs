@@ -9,6 +9,8 @@
 //   rewrite : Express + rewrite(rules-50.conf), then the same handler
 //   noop    : (BENCH_NOOP=1) Express + an empty app.use((req, res, next) => next()): what any
 //             layer costs
+//   hand    : (BENCH_HAND=1) Express + bench/hand-written.mjs, the rules' decisions for these URLs
+//             written by hand: what no rule engine can go below
 //   baseline: (BENCH_BASELINE=<a checkout, built>) that checkout's bench/server.mjs rewrite, to
 //             measure a change against main in the same windows
 // Windows alternate between two cases: "nothing matches" (every server on /nothing/matches/here)
@@ -45,11 +47,13 @@ const CONTENDERS = [
   { name: 'bare2', mode: 'bare' },
   { name: 'rewrite', mode: 'rewrite' },
   ...(process.env.BENCH_NOOP ? [{ name: 'noop', mode: 'noop' }] : []),
+  ...(process.env.BENCH_HAND ? [{ name: 'hand', mode: 'hand' }] : []),
   ...(BASELINE ? [{ name: 'baseline', mode: 'rewrite', dir: join(BASELINE, 'bench') }] : []),
 ];
 const NAMES = CONTENDERS.map((c) => c.name);
 const ROWS = {
   noop: 'an empty app.use() layer (reference)',
+  hand: "the 50 rules' decisions for these URLs written by hand (a floor)",
   rewrite: 'rewrite() with the 50 rules (target >= 0.97x)',
   baseline: `rewrite() of ${BASELINE}`,
 };
@@ -57,7 +61,7 @@ const CASES = {
   none: { label: 'nothing matches', paths: {}, path: '/nothing/matches/here' },
   rule50: {
     label: 'rule 50 rewrites',
-    paths: { rewrite: '/rule50/77', baseline: '/rule50/77' },
+    paths: { rewrite: '/rule50/77', baseline: '/rule50/77', hand: '/rule50/77' },
     path: '/target?n=77',
   },
 };

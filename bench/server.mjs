@@ -1,5 +1,5 @@
 // One benchmark server (run as a child so the load generator gets its own process):
-//   node bench/server.mjs bare|noop|rewrite PORT
+//   node bench/server.mjs bare|noop|hand|rewrite PORT   (hand: bench/hand-written.mjs)
 //   node bench/server.mjs static|site PORT DOCROOT   (express.static alone, or site() in front of nothing)
 //   node bench/server.mjs proxy-rewrite|proxy-hpm PORT BACKEND_PORT   (Express + rewrite() [P] + proxy(), or http-proxy-middleware 3)
 import express from 'express';
@@ -12,6 +12,7 @@ const [mode, port, docroot] = process.argv.slice(2);
 const app = express();
 // an empty middleware: what any app.use() layer costs in Express, for reference
 if (mode === 'noop') app.use((req, res, next) => next());
+if (mode === 'hand') app.use((await import('./hand-written.mjs')).handWritten());
 if (mode === 'rewrite')
   app.use(rewrite(readFileSync(new URL('./rules-50.conf', import.meta.url), 'utf8')));
 if (mode === 'static') app.use(express.static(docroot));
