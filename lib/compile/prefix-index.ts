@@ -21,11 +21,23 @@ const node = (): TrieNode => ({ next: new Map(), rules: [], merged: [] });
  * Reads the literal characters after a leading `^`; returns them and where reading stopped.
  * Caseless regexps are read without their `[aA]` folding (the caller folds the prefix).
  */
-function scanLiteral(re: RegExp): { text: string; stop: number; source: string } | undefined {
+export function scanLiteral(
+  re: RegExp,
+): { text: string; stop: number; source: string } | undefined {
   const src = regexInfo(re).plainSource;
   if (!src.startsWith('^') || alternatesBeforePrefixEnds(src)) return undefined;
   let i = 1;
   while (src.startsWith('(?:', i)) i += 3;
+  return { ...readLiteral(src, i), source: src };
+}
+
+/**
+ * The literal characters of translated source from `start`, and where reading stopped (-1: at a
+ * `+`, whose character was taken: it occurs at least once). A character made optional by `?`, `*`
+ * or `{` is not taken.
+ */
+export function readLiteral(src: string, start: number): { text: string; stop: number } {
+  let i = start;
   let out = '';
   while (i < src.length) {
     const c = src[i]!;
@@ -43,11 +55,11 @@ function scanLiteral(re: RegExp): { text: string; stop: number; source: string }
     if (lit === undefined) break;
     const after = src[i + width];
     if (after === '?' || after === '*' || after === '{') break;
-    if (after === '+') return { text: out + lit, stop: -1, source: src };
+    if (after === '+') return { text: out + lit, stop: -1 };
     out += lit;
     i += width;
   }
-  return { text: out, stop: i, source: src };
+  return { text: out, stop: i };
 }
 
 /**

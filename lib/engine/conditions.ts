@@ -129,7 +129,7 @@ function urlSubrequest(input: string, ctx: EvalContext): boolean {
 }
 
 /** `=`, `<`, `>`, `<=`, `>=`: `=` compares bytes, the others compare length first ([NC]: case). */
-function stringTest(
+export function stringTest(
   t: Extract<CondTest, { type: 'str' }>,
   input: string,
   nocase: boolean,

@@ -148,6 +148,15 @@ function expireLater(cache: SegmentCache): void {
   timer.unref?.();
 }
 
+/** What prefix_stat stats: the first segment with its `/` (`/usr` of `/usr/share/x`), if any. */
+export function firstSegmentOf(path: string): string | undefined {
+  if (path.charCodeAt(0) !== 0x2f) return undefined;
+  const end = path.indexOf('/', 1);
+  const statpath = end < 0 ? path : path.slice(0, end);
+  // none for `/` or `//x`
+  return statpath === '/' ? undefined : statpath;
+}
+
 /** prefix_stat (2.4.60+): may the local result be used as a filesystem path? */
 export function prefixStat(
   ctx: EvalContext,
@@ -155,12 +164,8 @@ export function prefixStat(
   lastsub: { outputText: string; flags: { unsafePrefixStat: boolean } } | null,
   unsafeOption: boolean,
 ): boolean {
-  // the first segment with its `/` (`/usr` of `/usr/share/x`); none for `/` or `//x`
-  if (path.charCodeAt(0) !== 0x2f) return false;
-  const end = path.indexOf('/', 1);
-  const statpath = end < 0 ? path : path.slice(0, end);
-  if (statpath === '/') return false;
-  if (!firstSegmentExists(ctx.fs, statpath)) return false;
+  const statpath = firstSegmentOf(path);
+  if (statpath === undefined || !firstSegmentExists(ctx.fs, statpath)) return false;
   if (!lastsub || unsafeOption) return true;
   if (lastsub.flags.unsafePrefixStat) return true;
   const docroot = ctx.server.documentRoot;

@@ -71,9 +71,14 @@ function absoluteSchemeOf(uri: string): { readonly skip: number; readonly query:
   return NOT_ABSOLUTE;
 }
 
-/** Apache's splitout_queryargs. */
-export function splitQuery(ctx: EvalContext, rule: CompiledRule): void {
-  const st = ctx.state;
+/**
+ * Apache's splitout_queryargs, on the two fields of the request state it reads and writes
+ * (engine/screen.ts calls it without an evaluation context).
+ */
+export function splitQuery(
+  st: { filename: string; args: string | null },
+  rule: CompiledRule,
+): void {
   if (rule.qsnone) {
     st.args = null;
     return;

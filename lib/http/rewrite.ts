@@ -12,6 +12,14 @@ import { RewriteRuntimeError, statusErrorCode } from '../errors.js';
 import { checkMapTimeout, MapBudget } from '../engine/budget.js';
 import { UNTOUCHED, type EvaluateInput } from '../engine/context.js';
 import { evaluateDirectory, evaluateServer } from '../engine/evaluate.js';
+import {
+  ASK_ENGINE,
+  NO_RULE_MATCHES,
+  screenServer,
+  type ScreenAnswer,
+  type ScreenOptions,
+} from '../engine/screen.js';
+import { nodeFs } from '../engine/node-fs.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
 import type { RuleSet } from '../compile/ruleset.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
@@ -50,6 +58,12 @@ interface RewriteSetup<Req extends IncomingMessage, Res extends ServerResponse> 
   readonly traceFn: ((line: string) => void) | undefined;
   /** A trace sink or the `trace` option: every request then collects its trace lines. */
   readonly tracing: boolean;
+  /**
+   * Server context, untraced: the screen answers a request no rule matches, and a plain [L]
+   * rewrite, before anything is built for it (engine/screen.ts); undefined: every request is
+   * evaluated.
+   */
+  readonly screen: ScreenOptions | undefined;
   /** prg: children of the RewriteMaps these rules started (ended by close()). */
   readonly programs: { close(): void }[];
 }
@@ -131,6 +145,10 @@ function resolveRewrite<Req extends IncomingMessage, Res extends ServerResponse>
     mapTimeout: checkMapTimeout(options.mapTimeout),
     traceFn,
     tracing: !!(traceFn || options.trace),
+    screen:
+      context === 'server' && !(traceFn || options.trace)
+        ? { fs: options.fs ?? nodeFs, direct: !options.exposeOutcome }
+        : undefined,
     programs,
   };
 }
@@ -199,19 +217,13 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
   }
   const tracing = setup.tracing;
   const trace: string[] = tracing ? [] : NO_TRACE;
-  const input: EvaluateInput = {
-    view: requestView(req, setup.trust),
-    server: setup.server,
-    uri: parsed.uri,
-    args: parsed.args,
-    fs: setup.options.fs,
-    trace: tracing ? traceInto(trace, setup.traceFn) : undefined,
-    directory: setup.options.directory ?? (baseUrl || '/'),
-    mapBudget: budgetFor(setup),
-  };
-  let result: Evaluation | Promise<Evaluation>;
+  // the screen's rewritten URL, or the engine's evaluation
+  let result: string | Evaluation | Promise<Evaluation>;
   try {
-    result = evaluate(setup, input);
+    const screened = setup.screen ? screen(setup, setup.screen, req, fullUrl, parsed) : ASK_ENGINE;
+    if (screened === ASK_ENGINE)
+      result = evaluate(setup, requestInput(setup, req, parsed, baseUrl, trace));
+    else result = screened === NO_RULE_MATCHES ? UNTOUCHED : screened;
   } catch (err) {
     done(err);
     return;
@@ -228,7 +240,11 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
   // the synchronous path inlines answerSafely: no closure per request on the hot path, and a
   // request no rule touched (the shared UNTOUCHED evaluation) allocates no Answer either
   try {
-    if (result === UNTOUCHED && !tracing) done();
+    if (typeof result === 'string') {
+      req.url = result;
+      refreshExpress4Query(req);
+      done();
+    } else if (result === UNTOUCHED && !tracing) done();
     else if (plainRewrite(setup, result, baseUrl, tracing)) {
       req.url = (result.outcome as Extract<Outcome, { type: 'rewrite' }>).url;
       refreshExpress4Query(req);
@@ -237,6 +253,42 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
   } catch (err) {
     failSafely(res, done, err);
   }
+}
+
+/**
+ * engine/screen.ts for an origin-form target (its view reads the request's own headers; an
+ * absolute-form one adds its host) that is no `*` (the engine's not-a-path stop).
+ */
+function screen<Req extends IncomingMessage, Res extends ServerResponse>(
+  setup: RewriteSetup<Req, Res>,
+  options: ScreenOptions,
+  req: Req,
+  target: string,
+  parsed: { uri: string; args: string | null },
+): ScreenAnswer {
+  if (target.charCodeAt(0) !== 0x2f || (req as { originalUrl?: string }).originalUrl === '*')
+    return ASK_ENGINE;
+  return screenServer(setup.ruleSet, parsed.uri, parsed.args, req.headers, options);
+}
+
+/** What the engine reads of one request. */
+function requestInput<Req extends IncomingMessage, Res extends ServerResponse>(
+  setup: RewriteSetup<Req, Res>,
+  req: Req,
+  parsed: { uri: string; args: string | null },
+  baseUrl: string,
+  trace: string[],
+): EvaluateInput {
+  return {
+    view: requestView(req, setup.trust),
+    server: setup.server,
+    uri: parsed.uri,
+    args: parsed.args,
+    fs: setup.options.fs,
+    trace: setup.tracing ? traceInto(trace, setup.traceFn) : undefined,
+    directory: setup.options.directory ?? (baseUrl || '/'),
+    mapBudget: budgetFor(setup),
+  };
 }
 
 /**

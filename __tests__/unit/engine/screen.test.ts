@@ -1,0 +1,272 @@
+/**
+ * lib/engine/screen.ts and lib/compile/pattern-shape.ts: rewrite() answers a request no rule
+ * matches, and a plain [L] rewrite, without the engine. Whatever the screen answers must be what
+ * evaluateServer answers: generated rule lists (short ones and ones long enough for the prefix
+ * index) and requests, each compared with the engine's evaluation.
+ */
+import fc from 'fast-check';
+import { compilePcre } from '../../../lib/compile/pcre';
+import { compileText } from '../../../lib/compile/compile';
+import { patternShape, shapeMatches } from '../../../lib/compile/pattern-shape';
+import { UNTOUCHED } from '../../../lib/engine/context';
+import { evaluateServer } from '../../../lib/engine/evaluate';
+import type { Evaluation } from '../../../lib/engine/outcome';
+import { parseTarget, type RequestView } from '../../../lib/engine/request';
+import { ASK_ENGINE, NO_RULE_MATCHES, screenServer } from '../../../lib/engine/screen';
+import type { FsView } from '../../../lib/engine/state';
+import { FUZZ_SEED } from '../../fuzz/support/config';
+
+/** FUZZ_SEED (the fuzz suites' variable) varies the generated inputs. */
+const SEED = FUZZ_SEED;
+
+describe('pattern shapes answer what the regex answers', () => {
+  const PATTERNS = [
+    '^/(.*)$',
+    '^/a/(.*)$',
+    '^/a/.*',
+    '^/a',
+    '^/a$',
+    '^/a/$',
+    '^/a\\.b$',
+    '^example\\.com$',
+    '^/k$',
+    '^/a+$',
+    '^/ab?$',
+    '^/(.*)',
+    '^/.*$',
+    '\\.(bak|old)$',
+    'a.b',
+    'ab+c',
+    'ab*c',
+    '/a|/b',
+    '^/a|/b',
+    '^(?:/a)(.*)$',
+    '^/a/(.*)\\Z',
+    '^(?!/a)(.*)$',
+    '^/ä$',
+    '^$',
+    '^',
+    '',
+  ];
+  const subject = fc
+    .array(fc.constantFrom('/', 'a', 'A', 'b', 'B', 'k', 'K', '\u212a', '.', 'ä', '\n', 'c', 'x'), {
+      maxLength: 8,
+    })
+    .map((chars) => chars.join(''));
+
+  test.each(PATTERNS.flatMap((p) => [[p, false] as const, [p, true] as const]))(
+    '%j (caseless %s)',
+    (pattern, nocase) => {
+      const re = compilePcre(pattern, nocase);
+      const shape = patternShape(re);
+      fc.assert(
+        fc.property(subject, (s) => {
+          re.lastIndex = 0;
+          expect(shapeMatches(shape, s)).toBe(re.test(s));
+        }),
+        { seed: SEED, numRuns: 400 },
+      );
+    },
+  );
+
+  test('the commonest shapes are recognised (else the screen gains nothing)', () => {
+    const kind = (p: string, nocase = false) => patternShape(compilePcre(p, nocase)).kind;
+    expect(kind('^/(.*)$')).toBe('prefix');
+    expect(kind('^/wp-admin')).toBe('prefix');
+    expect(kind('^example\\.com$', true)).toBe('exact');
+    expect(kind('\\.(bak|old|orig|swp)$')).toBe('contains');
+    // a multiline-free `$` without dotAll `.*` is no prefix: `.` stops at a newline
+    expect(kind('^/a/(\\d+)$')).toBe('regex');
+    expect(kind('^/a/(.*)\\Z')).toBe('regex');
+  });
+});
+
+const PATTERNS = [
+  '^/(.*)$',
+  '^/a/(.*)$',
+  '^/a/(\\d+)$',
+  '^/b$',
+  '\\.(bak|old)$',
+  '!^/a',
+  '^/(a|b)/(.*)',
+  '^/x/.*',
+  '^(.*)$',
+  '/c/',
+  '^/ä/(.*)$',
+  '^/a/(.*)\\Z',
+  '^(?!/a)(.*)$',
+  '^/k$',
+];
+const SUBSTITUTIONS = [
+  '/t/$1',
+  '/t?q=$1',
+  '/t/$1?',
+  '/$1',
+  '//$1',
+  '-',
+  'http://example.com/$1',
+  't/$1',
+  '/usr/$1',
+  '/t/$2',
+  '/t/%1',
+  '/t/%{HTTP_HOST}',
+  '/t?x=$1&',
+  '/a\\ b',
+];
+const FLAGS = [
+  '',
+  '[L]',
+  '[L,QSA]',
+  '[L,QSD]',
+  '[L,NC]',
+  '[R=301,L]',
+  '[F]',
+  '[C]',
+  '[S=1]',
+  '[L,B]',
+  '[END]',
+  '[PT,L]',
+  '[L,E=X:1]',
+  '[L,QSL]',
+  '[L,NS]',
+  '[L,UnsafeAllow3F]',
+  '[L,T=text/plain]',
+];
+const CONDITIONS = [
+  '%{HTTP_HOST} ^example\\.com$ [NC]',
+  '%{HTTP_HOST} !^www\\.',
+  '%{HTTP_HOST} =example.com',
+  '%{HTTP_HOST} (.+)',
+  '%{HTTP:X-A} ^1$',
+  '%{HTTP_USER_AGENT} (iPhone|Android) [NC]',
+  '%{QUERY_STRING} a=',
+  '%{HTTP_HOST} ^a [OR]',
+  '%{HTTP:X-A} ^$',
+  '%{HTTP_HOST} >m',
+];
+
+const ruleText = fc
+  .tuple(
+    fc.array(fc.constantFrom(...CONDITIONS), { maxLength: 2 }),
+    fc.constantFrom(...PATTERNS),
+    fc.constantFrom(...SUBSTITUTIONS),
+    fc.constantFrom(...FLAGS),
+  )
+  .map(([conds, pattern, sub, flags]) =>
+    [...conds.map((c) => `RewriteCond ${c}`), `RewriteRule ${pattern} ${sub} ${flags}`].join('\n'),
+  );
+
+/** Up to 24 rules: from 16 on, the screen walks the prefix index's candidates. */
+const ruleList = fc
+  .array(ruleText, { minLength: 1, maxLength: 24 })
+  .map((rules) => `RewriteEngine on\n${rules.join('\n')}\n`);
+
+const request = fc.record({
+  path: fc
+    .array(
+      fc.constantFrom('/', 'a', 'b', 'c', 'x', 'k', 'K', 'ä', '.bak', '%3F', '1', '23', '//'),
+      {
+        minLength: 1,
+        maxLength: 5,
+      },
+    )
+    .map((parts) => `/${parts.join('')}`),
+  query: fc.constantFrom(null, 'q=1', 'a=1&b', ''),
+  host: fc.constantFrom('example.com', 'EXAMPLE.COM', 'www.example.com', 'a.b', undefined),
+  xa: fc.constantFrom('1', '', undefined, ['1', '2']),
+  agent: fc.constantFrom('iPhone', 'curl', undefined),
+});
+
+/** The engine's view of the request, with exactly the headers the screen read. */
+function viewOf(target: string, headers: RequestView['headers']): RequestView {
+  return {
+    method: 'GET',
+    target,
+    protocol: 'HTTP/1.1',
+    headers,
+    remoteAddr: '192.0.2.7',
+    remotePort: 50123,
+    connRemoteAddr: '192.0.2.7',
+    localAddr: '127.0.0.1',
+    localPort: 80,
+    secure: false,
+  };
+}
+
+/** A filesystem where `/usr` exists (prefix_stat then makes the engine decide). */
+const fs: FsView = {
+  stat: (path) =>
+    path === '/usr'
+      ? { isFile: () => false, isDirectory: () => true, size: 0, mode: 0o755 }
+      : undefined,
+  lstat: () => undefined,
+};
+
+describe('screenServer answers what evaluateServer answers', () => {
+  test('generated rule lists and requests', () => {
+    const seen = { none: 0, direct: 0, engine: 0 };
+    fc.assert(
+      fc.property(ruleList, request, (text, r) => {
+        let ruleSet;
+        try {
+          ruleSet = compileText(text, { context: 'server' });
+        } catch {
+          return; // a combination Apache refuses too ([C] on the last rule and such)
+        }
+        const target = r.query === null ? r.path : `${r.path}?${r.query}`;
+        const parsed = parseTarget(target);
+        if (parsed.type === 'refused') return;
+        const headers: Record<string, string | string[]> = {};
+        if (r.host !== undefined) headers.host = r.host;
+        if (r.xa !== undefined) headers['x-a'] = r.xa;
+        if (r.agent !== undefined) headers['user-agent'] = r.agent;
+        const answer = screenServer(ruleSet, parsed.uri, parsed.args, headers, {
+          fs,
+          direct: true,
+        });
+        if (answer === ASK_ENGINE) {
+          seen.engine++;
+          return;
+        }
+        const evaluation = evaluateServer(ruleSet, {
+          view: viewOf(target, headers),
+          server: { documentRoot: '/srv/www', serverName: 'www.example.com' },
+          uri: parsed.uri,
+          args: parsed.args,
+          fs,
+        }) as Evaluation;
+        if (answer === NO_RULE_MATCHES) {
+          seen.none++;
+          expect(evaluation).toBe(UNTOUCHED);
+          return;
+        }
+        seen.direct++;
+        expect(evaluation.effects).toBe(UNTOUCHED.effects);
+        expect(evaluation.outcome).toMatchObject({ type: 'rewrite', url: answer });
+        expect(evaluation.outcome).not.toHaveProperty('passThrough');
+      }),
+      { seed: SEED, numRuns: 4000 },
+    );
+    // every answer was given often enough for the comparison to mean something
+    expect(seen.none).toBeGreaterThan(200);
+    expect(seen.direct).toBeGreaterThan(100);
+    expect(seen.engine).toBeGreaterThan(200);
+  });
+
+  test('RewriteEngine off is left to the engine', () => {
+    const rules = compileText('RewriteEngine off\nRewriteRule ^/a$ /b [L]\n', {
+      context: 'server',
+    });
+    expect(screenServer(rules, '/c', null, {}, { fs, direct: true })).toBe(ASK_ENGINE);
+  });
+
+  test('without direct answers, a rewrite is left to the engine', () => {
+    const rules = compileText('RewriteEngine on\nRewriteRule ^/a/(.*)$ /b?x=$1 [L]\n', {
+      context: 'server',
+    });
+    const options = { fs, direct: false };
+    expect(screenServer(rules, '/a/7', null, {}, options)).toBe(ASK_ENGINE);
+    expect(screenServer(rules, '/c', null, {}, options)).toBe(NO_RULE_MATCHES);
+    expect(screenServer(rules, '/a/7', 'y=1', {}, { fs, direct: true })).toBe('/b?x=7');
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * The screen of a server-context rule list: from the URL-path, the query and the request headers
+ * alone, it answers the two commonest evaluations without building one (on a shared core, what a
+ * request costs is mostly the code and data it touches):
+ * - no rule matches (most URLs of a site): the engine's UNTOUCHED;
+ * - the first rule that matches is a plain local rewrite with [L] (`^/old/(\d+)$ /new?id=$1 [L]`):
+ *   the rewritten URL, as the engine's outcome would give it.
+ * Anything else, and anything it cannot decide cheaply, is ASK_ENGINE: the engine decides it as
+ * before.
+ *
+ * Why this is the engine's answer: apply_rewrite_rule tests the pattern first and reads the
+ * conditions only after it matched, and a rule whose pattern or a condition fails sets nothing (a
+ * failing condition's Vary is dropped with it). A failed [C] rule skips the rest of its chain in
+ * the engine; the screen tests those rules too, which can only send more requests to the engine.
+ * The first rule that does match is then the first the engine applies, with nothing set before it
+ * (unless a [C] rule before it failed: such a rule is left to the engine).
+ */
+import { defaultRuleFlags, type RuleFlags } from '../compile/flags.js';
+import { patternShape, shapeMatches, type PatternShape } from '../compile/pattern-shape.js';
+import { ruleIndexFor, type RuleIndex } from '../compile/prefix-index.js';
+import type { CompiledCond, CompiledRule, RuleSet } from '../compile/ruleset.js';
+import { encodePathForUrl, hasCtlOrSpace } from '../common/escape.js';
+import { LIMIT_REQUEST_LINE, matchPattern } from './apply.js';
+import { stringTest } from './conditions.js';
+import { firstSegmentExists, firstSegmentOf } from './results.js';
+import type { FsView } from './state.js';
+import { splitQuery } from './uri.js';
+
+/** Request headers as node:http gives them (lower-case names). */
+export type ScreenHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** What screenServer answers: a rewritten URL (`/new?id=7`), or one of these two. */
+export type ScreenAnswer = string | typeof NO_RULE_MATCHES | typeof ASK_ENGINE;
+export const NO_RULE_MATCHES = null;
+export const ASK_ENGINE = undefined;
+
+/** Per rule set user: where prefix_stat looks, and whether a direct rewrite may be answered. */
+export interface ScreenOptions {
+  readonly fs: FsView;
+  /** False when the caller needs the engine's whole evaluation for every rewrite. */
+  readonly direct: boolean;
+}
+
+/** A condition whose TestString is one request header and whose CondPattern is a regex or `=…`. */
+interface HeaderCond {
+  readonly header: string;
+  readonly cond: CompiledCond;
+  /** A regex CondPattern's cheaper test (compile/pattern-shape.ts). */
+  readonly shape: PatternShape | undefined;
+}
+
+interface Screen {
+  readonly index: RuleIndex | undefined;
+  /** Per rule: its pattern's cheaper test (compile/pattern-shape.ts). */
+  readonly shapes: readonly PatternShape[];
+  /**
+   * Per rule: its leading conditions the screen can evaluate, up to the first it cannot or the
+   * first [OR] (a false member of an OR chain fails nothing by itself).
+   */
+  readonly refuters: readonly (readonly HeaderCond[])[];
+  /** Per rule: a plain local rewrite with [L] the screen can answer itself (isDirect). */
+  readonly direct: readonly boolean[];
+}
+
+const screens = new WeakMap<readonly CompiledRule[], Screen>();
+
+/** The list screened last: a process with one rule set does no WeakMap lookup per request. */
+let lastRules: readonly CompiledRule[] | undefined;
+let lastScreen: Screen | undefined;
+
+function screenFor(rules: readonly CompiledRule[]): Screen {
+  if (rules === lastRules && lastScreen) return lastScreen;
+  let screen = screens.get(rules);
+  if (screen === undefined) {
+    const refuters = rules.map(leadingHeaderConds);
+    screen = {
+      index: ruleIndexFor(rules),
+      shapes: rules.map((rule) => patternShape(rule.re)),
+      refuters,
+      // a rule after a [C] one is skipped when its chain fails: the engine decides it
+      direct: rules.map((rule, i) => isDirect(rule, refuters[i]!) && !rules[i - 1]?.flags.chain),
+    };
+    screens.set(rules, screen);
+  }
+  lastRules = rules;
+  lastScreen = screen;
+  return screen;
+}
+
+function leadingHeaderConds(rule: CompiledRule): HeaderCond[] {
+  const out: HeaderCond[] = [];
+  for (const cond of rule.conds) {
+    const header = headerTested(cond);
+    if (header === undefined || cond.flags.ornext) break;
+    const test = cond.test;
+    out.push({ header, cond, shape: test.type === 'regex' ? patternShape(test.re) : undefined });
+  }
+  return out;
+}
+
+/** The header a condition reads, when it reads one header only and tests it by regex or `=`… */
+function headerTested(cond: CompiledCond): string | undefined {
+  const parts = cond.input.parts;
+  if (parts.length !== 1) return undefined;
+  const part = parts[0]!;
+  if (part.type !== 'var' || !('header' in part.ref)) return undefined;
+  const type = cond.test.type;
+  return type === 'regex' || type === 'str' ? part.ref.header : undefined;
+}
+
+/**
+ * Screens one request (engine on or not; no environment, [END] or trace of an earlier pass;
+ * `headers` what the engine's view reads: the request's own, for an origin-form target).
+ */
+export function screenServer(
+  ruleSet: RuleSet,
+  uri: string,
+  args: string | null,
+  headers: ScreenHeaders,
+  options: ScreenOptions,
+): ScreenAnswer {
+  if (ruleSet.engine !== true) return ASK_ENGINE;
+  const rules = ruleSet.rules;
+  const { index, shapes, refuters, direct } = screenFor(rules);
+  const cand = index?.candidates(uri);
+  const count = cand ? cand.length : rules.length;
+  for (let k = 0; k < count; k++) {
+    const i = cand ? cand[k]! : k;
+    const rule = rules[i]!;
+    if (!patternMatches(rule, shapes[i]!, uri) || !allHold(refuters[i]!, headers)) continue;
+    return options.direct && direct[i] ? directRewrite(rule, uri, args, options.fs) : ASK_ENGINE;
+  }
+  return NO_RULE_MATCHES;
+}
+
+/** The rule's pattern matches (a literal one is compared, as the engine compares it). */
+function patternMatches(rule: CompiledRule, shape: PatternShape, uri: string): boolean {
+  const hit = rule.literal !== undefined ? uri === rule.literal : shapeMatches(shape, uri);
+  return hit !== rule.negate;
+}
+
+/** The rule's leading header conditions all hold (false: the rule cannot match). */
+function allHold(conds: readonly HeaderCond[], headers: ScreenHeaders): boolean {
+  for (let k = 0; k < conds.length; k++) if (!holds(conds[k]!, headers)) return false;
+  return true;
+}
+
+/** apply_rewrite_cond for a header condition, read as engine/variables.ts reads a header. */
+function holds(c: HeaderCond, headers: ScreenHeaders): boolean {
+  const raw = Object.hasOwn(headers, c.header) ? headers[c.header] : undefined;
+  const value = raw === undefined ? '' : typeof raw === 'string' ? raw : raw.join(', ');
+  const test = c.cond.test;
+  let rc: boolean;
+  if (c.shape) rc = shapeMatches(c.shape, value);
+  else rc = stringTest(test as Extract<typeof test, { type: 'str' }>, value, c.cond.flags.nocase);
+  return c.cond.negate ? !rc : rc;
+}
+
+/** Flags a direct rule may carry besides their defaults ([L] it must carry). */
+const DIRECT_FLAGS: ReadonlySet<string> = new Set<keyof RuleFlags>([
+  'last',
+  'nocase',
+  'nosubreq',
+  'qsappend',
+  'qsdiscard',
+  'qslast',
+  'maxRounds',
+  'forcedStatus',
+]);
+const DEFAULT_FLAGS = defaultRuleFlags();
+
+/**
+ * A rule the screen can apply itself: a pattern (not negated), a substitution that starts with a
+ * `/` and is made of text and `$N` only, [L], no other flag that does anything to a local path,
+ * and conditions (if any) that only read Host, which never enters Vary.
+ */
+function isDirect(rule: CompiledRule, refuters: readonly HeaderCond[]): boolean {
+  if (rule.negate || !rule.output || !rule.flags.last) return false;
+  if (refuters.length !== rule.conds.length || refuters.some((c) => c.header !== 'host'))
+    return false;
+  const parts = rule.output.parts;
+  const first = parts[0];
+  if (first?.type !== 'lit' || !first.s.startsWith('/')) return false;
+  if (!parts.every((p) => p.type === 'lit' || p.type === 'esc' || p.type === 'rr')) return false;
+  return (Object.keys(rule.flags) as (keyof RuleFlags)[]).every((key) => {
+    if (DIRECT_FLAGS.has(key)) return true;
+    const value: unknown = rule.flags[key];
+    return Array.isArray(value) ? value.length === 0 : value === DEFAULT_FLAGS[key];
+  });
+}
+
+/**
+ * apply_rewrite_rule and hook_uri2file for a direct rule: the substitution, the query split, and
+ * the local URL. Whatever takes another turn in the engine is left to it: a `?` from a
+ * back-reference (the %3f check), a `//` start, an over-long result, a query with controls, and
+ * a result whose first segment exists on disk (prefix_stat may make it a file).
+ */
+function directRewrite(
+  rule: CompiledRule,
+  uri: string,
+  args: string | null,
+  fs: FsView,
+): ScreenAnswer {
+  const m = uri.charCodeAt(0) === 0x2f ? matchPattern(rule, uri) : null;
+  if (m === null) return ASK_ENGINE;
+  let filename = '';
+  for (const part of rule.output!.parts) {
+    if (part.type !== 'rr') {
+      filename += (part as { s: string }).s;
+      continue;
+    }
+    const value = m[part.n] ?? '';
+    if (value.includes('?')) return ASK_ENGINE;
+    filename += value;
+  }
+  const st = { filename, args };
+  splitQuery(st, rule);
+  const f = st.filename;
+  if (f.charCodeAt(1) === 0x2f || f.length > 2 * LIMIT_REQUEST_LINE) return ASK_ENGINE;
+  if (st.args !== null && hasCtlOrSpace(st.args)) return ASK_ENGINE;
+  const segment = firstSegmentOf(f);
+  if (segment !== undefined && firstSegmentExists(fs, segment)) return ASK_ENGINE;
+  return encodePathForUrl(f) + (st.args !== null ? '?' + st.args : '');
+}
