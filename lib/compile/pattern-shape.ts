@@ -33,6 +33,11 @@ export function patternShape(re: RegExp): PatternShape {
   return text ? { kind: 'contains', text, caseless: false, re } : regex;
 }
 
+/** The shape of a pattern compiled to a literal comparison (CompiledRule.literal). */
+export function exactShape(text: string, re: RegExp): PatternShape {
+  return { kind: 'exact', text, caseless: false, re };
+}
+
 function anchoredShape(re: RegExp, nocase: boolean): PatternShape | undefined {
   const lit = scanLiteral(re);
   if (!lit || lit.stop < 0 || lit.source.startsWith('^(?:')) return undefined;

@@ -93,7 +93,7 @@ export function applyRule(rule: CompiledRule, ctx: EvalContext, deferCaptures = 
 }
 
 /** The rule's pattern against the subject; a literal pattern is compared, not run. */
-export function matchPattern(rule: CompiledRule, uri: string): RegExpExecArray | null {
+function matchPattern(rule: CompiledRule, uri: string): RegExpExecArray | null {
   if (rule.literal !== undefined) {
     return uri === rule.literal
       ? (Object.assign([uri], { index: 0, input: uri }) as RegExpExecArray)
@@ -107,7 +107,7 @@ export function matchPattern(rule: CompiledRule, uri: string): RegExpExecArray |
 const MATCHED = Object.freeze([]) as unknown as RegExpExecArray;
 
 /** Whether the rule's pattern matches, without building the match (no captures allocated). */
-export function testPattern(rule: CompiledRule, uri: string): RegExpExecArray | null {
+function testPattern(rule: CompiledRule, uri: string): RegExpExecArray | null {
   if (rule.literal !== undefined) return uri === rule.literal ? MATCHED : null;
   rule.re.lastIndex = 0;
   return rule.re.test(uri) ? MATCHED : null;

@@ -16,15 +16,20 @@
  * (unless a [C] rule before it failed: such a rule is left to the engine).
  */
 import { defaultRuleFlags, type RuleFlags } from '../compile/flags.js';
-import { patternShape, shapeMatches, type PatternShape } from '../compile/pattern-shape.js';
+import {
+  exactShape,
+  patternShape,
+  shapeMatches,
+  type PatternShape,
+} from '../compile/pattern-shape.js';
 import { ruleIndexFor, type RuleIndex } from '../compile/prefix-index.js';
-import type { CompiledCond, CompiledRule, RuleSet } from '../compile/ruleset.js';
+import type { CompiledCond, CompiledRule, CondTest, RuleSet } from '../compile/ruleset.js';
 import { encodePathForUrl, hasCtlOrSpace } from '../common/escape.js';
-import { LIMIT_REQUEST_LINE, matchPattern } from './apply.js';
+import { LIMIT_REQUEST_LINE } from './apply.js';
 import { stringTest } from './conditions.js';
 import { firstSegmentExists, firstSegmentOf } from './results.js';
 import type { FsView } from './state.js';
-import { splitQuery } from './uri.js';
+import { splitAfter, type QueryFlags } from './uri.js';
 
 /** Request headers as node:http gives them (lower-case names). */
 export type ScreenHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -44,22 +49,45 @@ export interface ScreenOptions {
 /** A condition whose TestString is one request header and whose CondPattern is a regex or `=…`. */
 interface HeaderCond {
   readonly header: string;
-  readonly cond: CompiledCond;
-  /** A regex CondPattern's cheaper test (compile/pattern-shape.ts). */
+  /** A regex CondPattern's test (compile/pattern-shape.ts); undefined: a string comparison. */
   readonly shape: PatternShape | undefined;
+  readonly str: StringTest | undefined;
+  readonly nocase: boolean;
+  readonly negate: boolean;
+}
+
+type StringTest = Extract<CondTest, { type: 'str' }>;
+
+/**
+ * A rule as the screen reads it, everything in one small object: on a core shared with other
+ * processes, each object a request touches is a cache miss (bench:express-cold).
+ */
+interface ScreenRule {
+  /** The pattern's test (a literal pattern: the comparison the engine makes). */
+  readonly pattern: PatternShape;
+  readonly negate: boolean;
+  /**
+   * The leading conditions the screen can evaluate, up to the first it cannot or the first [OR]
+   * (a false member of an OR chain fails nothing by itself).
+   */
+  readonly conds: readonly HeaderCond[];
+  /** A plain local rewrite with [L] the screen applies itself (directRule). */
+  readonly direct: DirectRule | undefined;
+}
+
+/** What applying a direct rule reads. */
+interface DirectRule {
+  readonly re: RegExp;
+  /** The substitution: text, and back-reference numbers (`$N`). */
+  readonly pieces: readonly (string | number)[];
+  /** A trailing `?` (or [QSD] without any `?`): the query is discarded, nothing split. */
+  readonly qsnone: boolean;
+  readonly query: QueryFlags;
 }
 
 interface Screen {
   readonly index: RuleIndex | undefined;
-  /** Per rule: its pattern's cheaper test (compile/pattern-shape.ts). */
-  readonly shapes: readonly PatternShape[];
-  /**
-   * Per rule: its leading conditions the screen can evaluate, up to the first it cannot or the
-   * first [OR] (a false member of an OR chain fails nothing by itself).
-   */
-  readonly refuters: readonly (readonly HeaderCond[])[];
-  /** Per rule: a plain local rewrite with [L] the screen can answer itself (isDirect). */
-  readonly direct: readonly boolean[];
+  readonly rules: readonly ScreenRule[];
 }
 
 const screens = new WeakMap<readonly CompiledRule[], Screen>();
@@ -72,19 +100,21 @@ function screenFor(rules: readonly CompiledRule[]): Screen {
   if (rules === lastRules && lastScreen) return lastScreen;
   let screen = screens.get(rules);
   if (screen === undefined) {
-    const refuters = rules.map(leadingHeaderConds);
-    screen = {
-      index: ruleIndexFor(rules),
-      shapes: rules.map((rule) => patternShape(rule.re)),
-      refuters,
-      // a rule after a [C] one is skipped when its chain fails: the engine decides it
-      direct: rules.map((rule, i) => isDirect(rule, refuters[i]!) && !rules[i - 1]?.flags.chain),
-    };
+    screen = { index: ruleIndexFor(rules), rules: rules.map(screenRule) };
     screens.set(rules, screen);
   }
   lastRules = rules;
   lastScreen = screen;
   return screen;
+}
+
+function screenRule(rule: CompiledRule, i: number, rules: readonly CompiledRule[]): ScreenRule {
+  const conds = leadingHeaderConds(rule);
+  // a rule after a [C] one is skipped when its chain fails: the engine decides it
+  const direct = rules[i - 1]?.flags.chain ? undefined : directRule(rule, conds);
+  const pattern =
+    rule.literal !== undefined ? exactShape(rule.literal, rule.re) : patternShape(rule.re);
+  return { pattern, negate: rule.negate, conds, direct };
 }
 
 function leadingHeaderConds(rule: CompiledRule): HeaderCond[] {
@@ -93,7 +123,13 @@ function leadingHeaderConds(rule: CompiledRule): HeaderCond[] {
     const header = headerTested(cond);
     if (header === undefined || cond.flags.ornext) break;
     const test = cond.test;
-    out.push({ header, cond, shape: test.type === 'regex' ? patternShape(test.re) : undefined });
+    out.push({
+      header,
+      shape: test.type === 'regex' ? patternShape(test.re) : undefined,
+      str: test.type === 'str' ? test : undefined,
+      nocase: cond.flags.nocase,
+      negate: cond.negate,
+    });
   }
   return out;
 }
@@ -120,23 +156,16 @@ export function screenServer(
   options: ScreenOptions,
 ): ScreenAnswer {
   if (ruleSet.engine !== true) return ASK_ENGINE;
-  const rules = ruleSet.rules;
-  const { index, shapes, refuters, direct } = screenFor(rules);
+  const { index, rules } = screenFor(ruleSet.rules);
   const cand = index?.candidates(uri);
   const count = cand ? cand.length : rules.length;
   for (let k = 0; k < count; k++) {
-    const i = cand ? cand[k]! : k;
-    const rule = rules[i]!;
-    if (!patternMatches(rule, shapes[i]!, uri) || !allHold(refuters[i]!, headers)) continue;
-    return options.direct && direct[i] ? directRewrite(rule, uri, args, options.fs) : ASK_ENGINE;
+    const rule = rules[cand ? cand[k]! : k]!;
+    if (shapeMatches(rule.pattern, uri) === rule.negate || !allHold(rule.conds, headers)) continue;
+    const direct = options.direct ? rule.direct : undefined;
+    return direct ? directRewrite(direct, uri, args, options.fs) : ASK_ENGINE;
   }
   return NO_RULE_MATCHES;
-}
-
-/** The rule's pattern matches (a literal one is compared, as the engine compares it). */
-function patternMatches(rule: CompiledRule, shape: PatternShape, uri: string): boolean {
-  const hit = rule.literal !== undefined ? uri === rule.literal : shapeMatches(shape, uri);
-  return hit !== rule.negate;
 }
 
 /** The rule's leading header conditions all hold (false: the rule cannot match). */
@@ -149,11 +178,8 @@ function allHold(conds: readonly HeaderCond[], headers: ScreenHeaders): boolean 
 function holds(c: HeaderCond, headers: ScreenHeaders): boolean {
   const raw = Object.hasOwn(headers, c.header) ? headers[c.header] : undefined;
   const value = raw === undefined ? '' : typeof raw === 'string' ? raw : raw.join(', ');
-  const test = c.cond.test;
-  let rc: boolean;
-  if (c.shape) rc = shapeMatches(c.shape, value);
-  else rc = stringTest(test as Extract<typeof test, { type: 'str' }>, value, c.cond.flags.nocase);
-  return c.cond.negate ? !rc : rc;
+  const rc = c.shape ? shapeMatches(c.shape, value) : stringTest(c.str!, value, c.nocase);
+  return rc !== c.negate;
 }
 
 /** Flags a direct rule may carry besides their defaults ([L] it must carry). */
@@ -174,17 +200,28 @@ const DEFAULT_FLAGS = defaultRuleFlags();
  * `/` and is made of text and `$N` only, [L], no other flag that does anything to a local path,
  * and conditions (if any) that only read Host, which never enters Vary.
  */
-function isDirect(rule: CompiledRule, refuters: readonly HeaderCond[]): boolean {
-  if (rule.negate || !rule.output || !rule.flags.last) return false;
-  if (refuters.length !== rule.conds.length || refuters.some((c) => c.header !== 'host'))
-    return false;
+function directRule(rule: CompiledRule, conds: readonly HeaderCond[]): DirectRule | undefined {
+  if (rule.negate || !rule.output || !rule.flags.last || !onlyDirectFlags(rule.flags))
+    return undefined;
+  if (conds.length !== rule.conds.length || conds.some((c) => c.header !== 'host'))
+    return undefined;
   const parts = rule.output.parts;
   const first = parts[0];
-  if (first?.type !== 'lit' || !first.s.startsWith('/')) return false;
-  if (!parts.every((p) => p.type === 'lit' || p.type === 'esc' || p.type === 'rr')) return false;
-  return (Object.keys(rule.flags) as (keyof RuleFlags)[]).every((key) => {
+  if (first?.type !== 'lit' || !first.s.startsWith('/')) return undefined;
+  const pieces: (string | number)[] = [];
+  for (const part of parts) {
+    if (part.type === 'rr') pieces.push(part.n);
+    else if (part.type === 'lit' || part.type === 'esc') pieces.push(part.s);
+    else return undefined;
+  }
+  const { qsdiscard, qslast, qsappend } = rule.flags;
+  return { re: rule.re, pieces, qsnone: rule.qsnone, query: { qsdiscard, qslast, qsappend } };
+}
+
+function onlyDirectFlags(flags: RuleFlags): boolean {
+  return (Object.keys(flags) as (keyof RuleFlags)[]).every((key) => {
     if (DIRECT_FLAGS.has(key)) return true;
-    const value: unknown = rule.flags[key];
+    const value: unknown = flags[key];
     return Array.isArray(value) ? value.length === 0 : value === DEFAULT_FLAGS[key];
   });
 }
@@ -196,25 +233,28 @@ function isDirect(rule: CompiledRule, refuters: readonly HeaderCond[]): boolean 
  * a result whose first segment exists on disk (prefix_stat may make it a file).
  */
 function directRewrite(
-  rule: CompiledRule,
+  rule: DirectRule,
   uri: string,
   args: string | null,
   fs: FsView,
 ): ScreenAnswer {
-  const m = uri.charCodeAt(0) === 0x2f ? matchPattern(rule, uri) : null;
+  rule.re.lastIndex = 0;
+  const m = uri.charCodeAt(0) === 0x2f ? rule.re.exec(uri) : null;
   if (m === null) return ASK_ENGINE;
   let filename = '';
-  for (const part of rule.output!.parts) {
-    if (part.type !== 'rr') {
-      filename += (part as { s: string }).s;
+  for (const piece of rule.pieces) {
+    if (typeof piece === 'string') {
+      filename += piece;
       continue;
     }
-    const value = m[part.n] ?? '';
+    const value = m[piece] ?? '';
     if (value.includes('?')) return ASK_ENGINE;
     filename += value;
   }
   const st = { filename, args };
-  splitQuery(st, rule);
+  // the result is a path: no scheme, so a query is split as for any path
+  if (rule.qsnone) st.args = null;
+  else splitAfter(st, rule.query, 0);
   const f = st.filename;
   if (f.charCodeAt(1) === 0x2f || f.length > 2 * LIMIT_REQUEST_LINE) return ASK_ENGINE;
   if (st.args !== null && hasCtlOrSpace(st.args)) return ASK_ENGINE;

@@ -2,6 +2,7 @@
  * URL handling inside a rule pass: absolute-URI detection, query splitting, qualification and
  * self-reduction.
  */
+import type { RuleFlags } from '../compile/flags.js';
 import type { CompiledRule } from '../compile/ruleset.js';
 import { constructUrl, requestHost } from './request.js';
 import { type EvalContext } from './state.js';
@@ -71,10 +72,7 @@ function absoluteSchemeOf(uri: string): { readonly skip: number; readonly query:
   return NOT_ABSOLUTE;
 }
 
-/**
- * Apache's splitout_queryargs, on the two fields of the request state it reads and writes
- * (engine/screen.ts calls it without an evaluation context).
- */
+/** Apache's splitout_queryargs, on the two fields of the request state it reads and writes. */
 export function splitQuery(
   st: { filename: string; args: string | null },
   rule: CompiledRule,
@@ -88,12 +86,27 @@ export function splitQuery(
     st.args = null;
     return;
   }
-  if (rule.flags.qsdiscard) st.args = null;
-  const q = rule.flags.qslast ? st.filename.lastIndexOf('?') : st.filename.indexOf('?', abs.skip);
-  if (q < abs.skip || q < 0) return;
+  splitAfter(st, rule.flags, abs.skip);
+}
+
+/** The query flags splitAfter reads. */
+export type QueryFlags = Pick<RuleFlags, 'qsdiscard' | 'qslast' | 'qsappend'>;
+
+/**
+ * splitout_queryargs once the scheme of an absolute URL (`skip` characters; 0 for a path) is
+ * known to take a query: the `?` found, [QSD], [QSL] and [QSA] applied.
+ */
+export function splitAfter(
+  st: { filename: string; args: string | null },
+  flags: QueryFlags,
+  skip: number,
+): void {
+  if (flags.qsdiscard) st.args = null;
+  const q = flags.qslast ? st.filename.lastIndexOf('?') : st.filename.indexOf('?', skip);
+  if (q < skip || q < 0) return;
   const query = st.filename.slice(q + 1);
   st.filename = st.filename.slice(0, q);
-  if (rule.flags.qsappend) {
+  if (flags.qsappend) {
     if (query) st.args = st.args !== null ? `${query}&${st.args}` : `${query}&`;
   } else {
     st.args = query;
