@@ -172,13 +172,22 @@ export function parseRedirectTarget(url: string): ParsedTarget {
   return parseTarget(hash < 0 ? url : url.slice(0, hash));
 }
 
+/** How a request-target is normalised: MergeSlashes and AllowEncodedSlashes (both Apache's). */
+export interface TargetOptions {
+  readonly mergeSlashes?: boolean;
+  readonly allowEncodedSlashes?: boolean;
+}
+
+/** The defaults, shared: parseTarget runs on every request and allocates nothing for them. */
+const DEFAULT_TARGET_OPTIONS: TargetOptions = Object.freeze({});
+
 /**
  * ap_normalize_path (decode %-escaped unreserved characters, merge slashes, resolve `.` and `..`;
  * going above the root is a 400) followed by ap_unescape_url (bad `%` → 400, `%2F`/`%00` → 404).
  */
 export function parseTarget(
   target: string,
-  options: { mergeSlashes?: boolean; allowEncodedSlashes?: boolean } = {},
+  options: TargetOptions = DEFAULT_TARGET_OPTIONS,
 ): ParsedTarget {
   // a fragment has no place in a request-target: Apache answers 400 (recorded)
   if (target.includes('#')) return { type: 'refused', status: 400 };

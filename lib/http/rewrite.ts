@@ -257,7 +257,8 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
 
 /**
  * engine/screen.ts for an origin-form target (its view reads the request's own headers; an
- * absolute-form one adds its host) that is no `*` (the engine's not-a-path stop).
+ * absolute-form one adds its host). A rewrite of a `*` request-target (req.url changed before
+ * us) is the engine's: its not-a-path stop.
  */
 function screen<Req extends IncomingMessage, Res extends ServerResponse>(
   setup: RewriteSetup<Req, Res>,
@@ -266,9 +267,11 @@ function screen<Req extends IncomingMessage, Res extends ServerResponse>(
   target: string,
   parsed: { uri: string; args: string | null },
 ): ScreenAnswer {
-  if (target.charCodeAt(0) !== 0x2f || (req as { originalUrl?: string }).originalUrl === '*')
+  if (target.charCodeAt(0) !== 0x2f) return ASK_ENGINE;
+  const answer = screenServer(setup.ruleSet, parsed.uri, parsed.args, req.headers, options);
+  if (typeof answer === 'string' && (req as { originalUrl?: string }).originalUrl === '*')
     return ASK_ENGINE;
-  return screenServer(setup.ruleSet, parsed.uri, parsed.args, req.headers, options);
+  return answer;
 }
 
 /** What the engine reads of one request. */
