@@ -39,7 +39,7 @@ export type ScreenAnswer = string | typeof NO_RULE_MATCHES | typeof ASK_ENGINE;
 export const NO_RULE_MATCHES = null;
 export const ASK_ENGINE = undefined;
 
-/** Per rule set user: where prefix_stat looks, and whether a direct rewrite may be answered. */
+/** Where prefix_stat looks, and whether a direct rewrite may be answered. */
 export interface ScreenOptions {
   readonly fs: FsView;
   /** False when the caller needs the engine's whole evaluation for every rewrite. */
@@ -85,27 +85,20 @@ interface DirectRule {
   readonly query: QueryFlags;
 }
 
-interface Screen {
+/** A rule set's screen, built once by its user (rewrite()) and read by every request. */
+export interface Screen extends ScreenOptions {
   readonly index: RuleIndex | undefined;
   readonly rules: readonly ScreenRule[];
 }
 
-const screens = new WeakMap<readonly CompiledRule[], Screen>();
-
-/** The list screened last: a process with one rule set does no WeakMap lookup per request. */
-let lastRules: readonly CompiledRule[] | undefined;
-let lastScreen: Screen | undefined;
-
-function screenFor(rules: readonly CompiledRule[]): Screen {
-  if (rules === lastRules && lastScreen) return lastScreen;
-  let screen = screens.get(rules);
-  if (screen === undefined) {
-    screen = { index: ruleIndexFor(rules), rules: rules.map(screenRule) };
-    screens.set(rules, screen);
-  }
-  lastRules = rules;
-  lastScreen = screen;
-  return screen;
+/**
+ * The screen of a server-context rule set; undefined when its engine is off (the engine answers
+ * that, with the environment it passes on).
+ */
+export function buildScreen(ruleSet: RuleSet, options: ScreenOptions): Screen | undefined {
+  if (ruleSet.engine !== true) return undefined;
+  const rules = ruleSet.rules;
+  return { ...options, index: ruleIndexFor(rules), rules: rules.map(screenRule) };
 }
 
 function screenRule(rule: CompiledRule, i: number, rules: readonly CompiledRule[]): ScreenRule {
@@ -145,25 +138,23 @@ function headerTested(cond: CompiledCond): string | undefined {
 }
 
 /**
- * Screens one request (engine on or not; no environment, [END] or trace of an earlier pass;
- * `headers` what the engine's view reads: the request's own, for an origin-form target).
+ * Screens one request (no environment, [END] or trace of an earlier pass; `headers` what the
+ * engine's view reads: the request's own, for an origin-form target).
  */
 export function screenServer(
-  ruleSet: RuleSet,
+  screen: Screen,
   uri: string,
   args: string | null,
   headers: ScreenHeaders,
-  options: ScreenOptions,
 ): ScreenAnswer {
-  if (ruleSet.engine !== true) return ASK_ENGINE;
-  const { index, rules } = screenFor(ruleSet.rules);
+  const { index, rules } = screen;
   const cand = index?.candidates(uri);
   const count = cand ? cand.length : rules.length;
   for (let k = 0; k < count; k++) {
     const rule = rules[cand ? cand[k]! : k]!;
     if (shapeMatches(rule.pattern, uri) === rule.negate || !allHold(rule.conds, headers)) continue;
-    const direct = options.direct ? rule.direct : undefined;
-    return direct ? directRewrite(direct, uri, args, options.fs) : ASK_ENGINE;
+    const direct = screen.direct ? rule.direct : undefined;
+    return direct ? directRewrite(direct, uri, args, screen.fs) : ASK_ENGINE;
   }
   return NO_RULE_MATCHES;
 }

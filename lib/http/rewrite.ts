@@ -17,7 +17,8 @@ import {
   NO_RULE_MATCHES,
   screenServer,
   type ScreenAnswer,
-  type ScreenOptions,
+  buildScreen,
+  type Screen,
 } from '../engine/screen.js';
 import { nodeFs } from '../engine/node-fs.js';
 import type { Evaluation, Outcome } from '../engine/outcome.js';
@@ -63,7 +64,7 @@ interface RewriteSetup<Req extends IncomingMessage, Res extends ServerResponse> 
    * rewrite, before anything is built for it (engine/screen.ts); undefined: every request is
    * evaluated.
    */
-  readonly screen: ScreenOptions | undefined;
+  readonly screen: Screen | undefined;
   /** prg: children of the RewriteMaps these rules started (ended by close()). */
   readonly programs: { close(): void }[];
 }
@@ -147,7 +148,7 @@ function resolveRewrite<Req extends IncomingMessage, Res extends ServerResponse>
     tracing: !!(traceFn || options.trace),
     screen:
       context === 'server' && !(traceFn || options.trace)
-        ? { fs: options.fs ?? nodeFs, direct: !options.exposeOutcome }
+        ? buildScreen(ruleSet, { fs: options.fs ?? nodeFs, direct: !options.exposeOutcome })
         : undefined,
     programs,
   };
@@ -220,10 +221,10 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
   // the screen's rewritten URL, or the engine's evaluation
   let result: string | Evaluation | Promise<Evaluation>;
   try {
-    const screened = setup.screen ? screen(setup, setup.screen, req, fullUrl, parsed) : ASK_ENGINE;
-    if (screened === ASK_ENGINE)
+    const answer = setup.screen ? screened(setup.screen, req, fullUrl, parsed) : ASK_ENGINE;
+    if (answer === ASK_ENGINE)
       result = evaluate(setup, requestInput(setup, req, parsed, baseUrl, trace));
-    else result = screened === NO_RULE_MATCHES ? UNTOUCHED : screened;
+    else result = answer === NO_RULE_MATCHES ? UNTOUCHED : answer;
   } catch (err) {
     done(err);
     return;
@@ -260,15 +261,14 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
  * absolute-form one adds its host). A rewrite of a `*` request-target (req.url changed before
  * us) is the engine's: its not-a-path stop.
  */
-function screen<Req extends IncomingMessage, Res extends ServerResponse>(
-  setup: RewriteSetup<Req, Res>,
-  options: ScreenOptions,
-  req: Req,
+function screened(
+  screen: Screen,
+  req: IncomingMessage,
   target: string,
   parsed: { uri: string; args: string | null },
 ): ScreenAnswer {
   if (target.charCodeAt(0) !== 0x2f) return ASK_ENGINE;
-  const answer = screenServer(setup.ruleSet, parsed.uri, parsed.args, req.headers, options);
+  const answer = screenServer(screen, parsed.uri, parsed.args, req.headers);
   if (typeof answer === 'string' && (req as { originalUrl?: string }).originalUrl === '*')
     return ASK_ENGINE;
   return answer;

@@ -12,7 +12,7 @@ import { UNTOUCHED } from '../../../lib/engine/context';
 import { evaluateServer } from '../../../lib/engine/evaluate';
 import type { Evaluation } from '../../../lib/engine/outcome';
 import { parseTarget, type RequestView } from '../../../lib/engine/request';
-import { ASK_ENGINE, NO_RULE_MATCHES, screenServer } from '../../../lib/engine/screen';
+import { ASK_ENGINE, buildScreen, NO_RULE_MATCHES, screenServer } from '../../../lib/engine/screen';
 import type { FsView } from '../../../lib/engine/state';
 import { FUZZ_SEED } from '../../fuzz/support/config';
 
@@ -220,10 +220,9 @@ describe('screenServer answers what evaluateServer answers', () => {
         if (r.host !== undefined) headers.host = r.host;
         if (r.xa !== undefined) headers['x-a'] = r.xa;
         if (r.agent !== undefined) headers['user-agent'] = r.agent;
-        const answer = screenServer(ruleSet, parsed.uri, parsed.args, headers, {
-          fs,
-          direct: true,
-        });
+        const screen = buildScreen(ruleSet, { fs, direct: true });
+        if (screen === undefined) throw new Error('the generated rule sets turn the engine on');
+        const answer = screenServer(screen, parsed.uri, parsed.args, headers);
         if (answer === ASK_ENGINE) {
           seen.engine++;
           return;
@@ -253,20 +252,21 @@ describe('screenServer answers what evaluateServer answers', () => {
     expect(seen.engine).toBeGreaterThan(200);
   });
 
-  test('RewriteEngine off is left to the engine', () => {
+  test('RewriteEngine off has no screen: the engine answers', () => {
     const rules = compileText('RewriteEngine off\nRewriteRule ^/a$ /b [L]\n', {
       context: 'server',
     });
-    expect(screenServer(rules, '/c', null, {}, { fs, direct: true })).toBe(ASK_ENGINE);
+    expect(buildScreen(rules, { fs, direct: true })).toBeUndefined();
   });
 
   test('without direct answers, a rewrite is left to the engine', () => {
     const rules = compileText('RewriteEngine on\nRewriteRule ^/a/(.*)$ /b?x=$1 [L]\n', {
       context: 'server',
     });
-    const options = { fs, direct: false };
-    expect(screenServer(rules, '/a/7', null, {}, options)).toBe(ASK_ENGINE);
-    expect(screenServer(rules, '/c', null, {}, options)).toBe(NO_RULE_MATCHES);
-    expect(screenServer(rules, '/a/7', 'y=1', {}, { fs, direct: true })).toBe('/b?x=7');
+    const screen = buildScreen(rules, { fs, direct: false })!;
+    expect(screenServer(screen, '/a/7', null, {})).toBe(ASK_ENGINE);
+    expect(screenServer(screen, '/c', null, {})).toBe(NO_RULE_MATCHES);
+    const direct = buildScreen(rules, { fs, direct: true })!;
+    expect(screenServer(direct, '/a/7', 'y=1', {})).toBe('/b?x=7');
   });
 });
