@@ -8,11 +8,12 @@
 const HEX_LOWER = '0123456789abcdef';
 const HEX_UPPER = '0123456789ABCDEF';
 
-function table(keep: string): boolean[] {
-  const t = new Array<boolean>(256).fill(false);
+/** Bytes kept as they are: 1. A byte array (256 bytes) is four cache lines; a JS array, 32. */
+function table(keep: string): Uint8Array {
+  const t = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
     const ch = String.fromCharCode(c);
-    if (/[A-Za-z0-9]/.test(ch) || keep.includes(ch)) t[c] = true;
+    if (/[A-Za-z0-9]/.test(ch) || keep.includes(ch)) t[c] = 1;
   }
   return t;
 }
@@ -22,12 +23,12 @@ const URI_KEEP = table("$-_.+!*'(),:;@&=/~");
 /** mod_proxy canonenc for paths: alnum and `~$-_.+!*'(),;:@&=` plus `/` are kept. */
 const PROXY_KEEP = table("~$-_.+!*'(),;:@&=/");
 
-function escapeWith(s: string, keep: boolean[], hex: string): string {
+function escapeWith(s: string, keep: Uint8Array, hex: string): string {
   let out = '';
   let plain = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i) & 0xff;
-    if (keep[c]) continue;
+    if (keep[c] === 1) continue;
     out += s.slice(plain, i) + '%' + hex[c >> 4] + hex[c & 15];
     plain = i + 1;
   }

@@ -83,6 +83,11 @@ interface DirectRule {
   /** A trailing `?` (or [QSD] without any `?`): the query is discarded, nothing split. */
   readonly qsnone: boolean;
   readonly query: QueryFlags;
+  /**
+   * What prefix_stat stats when the substitution's text alone decides it (`/target` of
+   * `/target?n=$1`): a string, or null for none; undefined when it depends on the captures.
+   */
+  readonly segment: string | null | undefined;
 }
 
 /** A rule set's screen, built once by its user (rewrite()) and read by every request. */
@@ -206,7 +211,27 @@ function directRule(rule: CompiledRule, conds: readonly HeaderCond[]): DirectRul
     else return undefined;
   }
   const { qsdiscard, qslast, qsappend } = rule.flags;
-  return { re: rule.re, pieces, qsnone: rule.qsnone, query: { qsdiscard, qslast, qsappend } };
+  const query = { qsdiscard, qslast, qsappend };
+  const segment = constantSegment(first.s, rule.qsnone, qslast);
+  return { re: rule.re, pieces, qsnone: rule.qsnone, query, segment };
+}
+
+/**
+ * The first segment of every result of a substitution that starts with the text `head`, when
+ * `head` decides it: a `/` in it before any `?` ends the segment there, and a `?` before any `/`
+ * (split at the first `?`: not [QSL], not a trailing `?`) ends the path there.
+ */
+function constantSegment(
+  head: string,
+  qsnone: boolean,
+  qslast: boolean,
+): string | null | undefined {
+  const slash = head.indexOf('/', 1);
+  const question = qsnone || qslast ? -1 : head.indexOf('?');
+  const questionFirst = question >= 0 && (slash < 0 || question < slash);
+  if (questionFirst) return firstSegmentOf(head.slice(0, question)) ?? null;
+  const slashFirst = slash >= 0 && (head.lastIndexOf('?', slash) < 0 || qsnone);
+  return slashFirst ? (firstSegmentOf(head.slice(0, slash + 1)) ?? null) : undefined;
 }
 
 function onlyDirectFlags(flags: RuleFlags): boolean {
@@ -249,7 +274,7 @@ function directRewrite(
   const f = st.filename;
   if (f.charCodeAt(1) === 0x2f || f.length > 2 * LIMIT_REQUEST_LINE) return ASK_ENGINE;
   if (st.args !== null && hasCtlOrSpace(st.args)) return ASK_ENGINE;
-  const segment = firstSegmentOf(f);
-  if (segment !== undefined && firstSegmentExists(fs, segment)) return ASK_ENGINE;
+  const segment = rule.segment !== undefined ? rule.segment : (firstSegmentOf(f) ?? null);
+  if (segment !== null && firstSegmentExists(fs, segment)) return ASK_ENGINE;
   return encodePathForUrl(f) + (st.args !== null ? '?' + st.args : '');
 }

@@ -112,6 +112,12 @@ const SUBSTITUTIONS = [
   '/t/%{HTTP_HOST}',
   '/t?x=$1&',
   '/a\\ b',
+  '/usr?x=$1',
+  '/usr',
+  '/u$1/x',
+  '/t?a/b=$1',
+  '/usr/x?a=$1?b',
+  '/us?r/$1',
 ];
 const FLAGS = [
   '',
