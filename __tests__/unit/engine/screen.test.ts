@@ -15,6 +15,7 @@ import { parseTarget, type RequestView } from '../../../lib/engine/request';
 import { ASK_ENGINE, buildScreen, NO_RULE_MATCHES, screenServer } from '../../../lib/engine/screen';
 import type { FsView } from '../../../lib/engine/state';
 import { FUZZ_SEED } from '../../fuzz/support/config';
+import { requestView } from '../../helpers/evaluate';
 
 /** FUZZ_SEED (the fuzz suites' variable) varies the generated inputs. */
 const SEED = FUZZ_SEED;
@@ -183,20 +184,9 @@ const request = fc.record({
   agent: fc.constantFrom('iPhone', 'curl', undefined),
 });
 
-/** The engine's view of the request, with exactly the headers the screen read. */
+/** The engine's view of the request, with exactly the headers the screen read (no default Host). */
 function viewOf(target: string, headers: RequestView['headers']): RequestView {
-  return {
-    method: 'GET',
-    target,
-    protocol: 'HTTP/1.1',
-    headers,
-    remoteAddr: '192.0.2.7',
-    remotePort: 50123,
-    connRemoteAddr: '192.0.2.7',
-    localAddr: '127.0.0.1',
-    localPort: 80,
-    secure: false,
-  };
+  return { ...requestView(target), headers };
 }
 
 /** A filesystem where `/usr` exists (prefix_stat then makes the engine decide). */
