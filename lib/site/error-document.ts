@@ -88,7 +88,7 @@ export function sendErrorDocument(
   notes: string | undefined,
   hooks: ErrorDocumentHooks,
 ): void {
-  if (answeredRecursive(req, res, r, hooks)) return;
+  if (answeredRecursive(req, res, status, notes, r, hooks)) return;
   const firstStatus = r.acc.errorStatus;
   // a status mod_rewrite answers in the ErrorDocument's own request is a new error, not a recursive
   // one: hook_fixup sets r->status back to 200 before returning it, so ap_die_r finds no status
@@ -134,20 +134,35 @@ export function sendErrorDocument(
 }
 
 /**
- * An error in a request that ap_internal_redirect made while r->status was a redirect rule's
- * (Collected.statusOf): ap_die_r sees that status, so the error is a recursive one and the page is
- * that of the request first redirected with it (r_1st_err), with its `Header always` lines and the
- * "Additionally" paragraph, no ErrorDocument (recorded, case 333). mod_rewrite's own answers reset
- * r->status to 200 first (hook_fixup, hook_uri2file: `[F]`, `[R]`...): those are answered as usual.
+ * An error while r->status is a redirect rule's: ap_die_r sees that status, so the error is a
+ * recursive one, answered without ErrorDocument and with the "Additionally" paragraph naming it.
+ * - In a request that ap_internal_redirect made with it (Collected.statusOf), the page is that of
+ *   the request first redirected with it (r_1st_err), with its `Header always` lines (recorded,
+ *   case 333).
+ * - In a request ap_internal_redirect made whose own rule left it (a local rewrite to the same
+ *   file after it, no further redirect), r_1st_err is that request, whose status ap_die_r has just
+ *   set: the page of the new status (recorded, case 406; seed 7670).
+ * mod_rewrite's own answers reset r->status to 200 first (hook_fixup, hook_uri2file: `[F]`,
+ * `[R]`...): those are answered as usual.
  */
 function answeredRecursive(
   req: IncomingMessage,
   res: ServerResponse,
+  status: number,
+  notes: string | undefined,
   r: SiteResult,
   hooks: ErrorDocumentHooks,
 ): boolean {
+  if (r.acc.errorStatus !== undefined || resetsStatus(r)) return false;
   const first = r.acc.statusOf;
-  if (first === undefined || r.acc.errorStatus !== undefined || resetsStatus(r)) return false;
+  if (first === undefined) {
+    // only a request ap_internal_redirect made: the initial request's ap_die_r is given HTTP_OK
+    // (ap_process_async_request), so its ErrorDocument answers (recorded, case 406)
+    const kept = r.acc.redirectStatus;
+    if (kept === undefined || r.acc.internalRedirects === 0) return false;
+    sendStatus(req, res, status, undefined, notes, kept);
+    return true;
+  }
   firstRequestHeaders(hooks.config, req, res, first, requestView(req, hooks.trust));
   hooks.beforeFirst?.(first);
   const recursive = r.acc.redirectStatus ?? first.status;
