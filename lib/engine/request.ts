@@ -173,17 +173,6 @@ function plainQueryIndex(target: string): number {
   return q;
 }
 
-function needsNormalising(path: string): boolean {
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i);
-    if (c === 0x25) return true;
-    if (c !== 0x2f) continue;
-    const next = path.charCodeAt(i + 1);
-    if (next === 0x2e || next === 0x2f) return true;
-  }
-  return false;
-}
-
 /**
  * ap_parse_uri on the URL of an internal redirect (internal_internal_redirect): apr_uri_parse
  * takes everything from the first `#` as the fragment, so the new request's path ends there and a
@@ -231,8 +220,8 @@ export function parseTarget(
   }
   if (!path.startsWith('/'))
     return path === '*' ? { type: 'target', uri: '*', args } : { type: 'refused', status: 400 };
-  // fast path: nothing to decode or normalise
-  if (!needsNormalising(path)) return { type: 'target', uri: path, args };
+  // an absolute-form target's path with nothing to decode or normalise (no `?` or `#` left in it)
+  if (plainQueryIndex(path) !== NOT_PLAIN) return { type: 'target', uri: path, args };
   // decode unreserved escapes first, so %2e%2e is a real dot-segment
   let decoded = '';
   for (let i = 0; i < path.length; i++) {
