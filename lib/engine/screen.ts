@@ -157,9 +157,17 @@ export function screenServer(
   const count = cand ? cand.length : rules.length;
   for (let k = 0; k < count; k++) {
     const rule = rules[cand ? cand[k]! : k]!;
-    if (shapeMatches(rule.pattern, uri) === rule.negate || !allHold(rule.conds, headers)) continue;
     const direct = screen.direct ? rule.direct : undefined;
-    return direct ? directRewrite(direct, uri, args, screen.fs) : ASK_ENGINE;
+    if (direct === undefined) {
+      if (shapeMatches(rule.pattern, uri) === rule.negate || !allHold(rule.conds, headers))
+        continue;
+      return ASK_ENGINE;
+    }
+    // a direct rule's pattern runs once: its match gives the captures too
+    direct.re.lastIndex = 0;
+    const m = direct.re.exec(uri);
+    if (m === null || !allHold(rule.conds, headers)) continue;
+    return directRewrite(direct, m, uri, args, screen.fs);
   }
   return NO_RULE_MATCHES;
 }
@@ -250,13 +258,13 @@ function onlyDirectFlags(flags: RuleFlags): boolean {
  */
 function directRewrite(
   rule: DirectRule,
+  m: RegExpExecArray,
   uri: string,
   args: string | null,
   fs: FsView,
 ): ScreenAnswer {
-  rule.re.lastIndex = 0;
-  const m = uri.charCodeAt(0) === 0x2f ? rule.re.exec(uri) : null;
-  if (m === null) return ASK_ENGINE;
+  // not a path (`*`): the engine's not-a-path stop
+  if (uri.charCodeAt(0) !== 0x2f) return ASK_ENGINE;
   let filename = '';
   for (const piece of rule.pieces) {
     if (typeof piece === 'string') {
