@@ -70,6 +70,23 @@ describe.each([
   });
 });
 
+// adapter.ts remembers the last request prototype (one per app) to tell Express 5's getter from
+// Express 4's parsed property: apps of both, one request after the other, each see their query
+test('Express 4 and Express 5 apps in turn both see the rewritten query', async () => {
+  const apps = [express4(), express5(), express4(), express5()];
+  for (const app of apps) {
+    app.use(rewrite(RULES));
+    app.get('/new', (req, res) => {
+      res.json({ id: req.query.id });
+    });
+  }
+  for (let round = 0; round < 3; round++)
+    for (const [i, app] of apps.entries()) {
+      const res = await request(app).get(`/old/${round}${i}`);
+      expect(res.body).toEqual({ id: `${round}${i}` });
+    }
+});
+
 describe('connect', () => {
   const app = connect();
   app.use(rewrite(RULES));
