@@ -70,22 +70,30 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
       };
     return proxyTo(ctx, target, noCanon);
   }
-  const abs = absoluteUri(target);
-  let pathStart = target.indexOf('/', abs.skip || 0);
-  if (abs.skip && target[abs.skip - 1] !== '/') pathStart = abs.skip;
-  const head = pathStart < 0 ? target : target.slice(0, pathStart);
-  const path = pathStart < 0 ? '/' : target.slice(pathStart);
-  // mod_proxy's canonicalisation of the netloc: a numeric port out of range is a 400 (recorded)
-  const port = head.includes(':', abs.skip) ? NUMERIC_PORT.exec(head.slice(abs.skip)) : null;
-  if (port && Number(port[1]) > 65535)
+  const canonical = canonicalProxyTarget(target, st.args);
+  if (canonical === undefined)
     return {
       type: 'status',
       status: 400,
       cause: 'bad-request',
       reason: 'proxy: port number out of range',
     };
-  const canonical = head + proxyCanon(path) + (st.args !== null ? '?' + st.args : '');
   return proxyTo(ctx, canonical, noCanon);
+}
+
+/**
+ * mod_proxy's canonicalisation of a [P] URL (not NE, no `unix:` socket): the path escaped, the
+ * query appended; undefined for a numeric port out of range (a 400, recorded).
+ */
+export function canonicalProxyTarget(target: string, args: string | null): string | undefined {
+  const abs = absoluteUri(target);
+  let pathStart = target.indexOf('/', abs.skip || 0);
+  if (abs.skip && target[abs.skip - 1] !== '/') pathStart = abs.skip;
+  const head = pathStart < 0 ? target : target.slice(0, pathStart);
+  const path = pathStart < 0 ? '/' : target.slice(pathStart);
+  const port = head.includes(':', abs.skip) ? NUMERIC_PORT.exec(head.slice(abs.skip)) : null;
+  if (port && Number(port[1]) > 65535) return undefined;
+  return head + proxyCanon(path) + (args !== null ? '?' + args : '');
 }
 
 /**

@@ -4,7 +4,9 @@
  * request costs is mostly the code and data it touches):
  * - no rule matches (most URLs of a site): the engine's UNTOUCHED;
  * - the first rule that matches is a plain local rewrite with [L] (`^/old/(\d+)$ /new?id=$1 [L]`):
- *   the rewritten URL, as the engine's outcome would give it.
+ *   the rewritten URL, as the engine's outcome would give it;
+ * - the first rule that matches is a plain [P] to an http(s) URL its text names
+ *   (`^/api/(.*)$ http://127.0.0.1:8000/$1 [P]`): the engine's proxy evaluation.
  * Anything else, and anything it cannot decide cheaply, is ASK_ENGINE: the engine decides it as
  * before.
  *
@@ -27,15 +29,25 @@ import type { CompiledCond, CompiledRule, CondTest, RuleSet } from '../compile/r
 import { encodePathForUrl, hasCtlOrSpace } from '../common/escape.js';
 import { LIMIT_REQUEST_LINE } from './apply.js';
 import { stringTest } from './conditions.js';
-import { firstSegmentExists, firstSegmentOf } from './results.js';
+import { UNTOUCHED } from './context.js';
+import type { Evaluation } from './outcome.js';
+import {
+  canonicalProxyTarget,
+  firstSegmentExists,
+  firstSegmentOf,
+  localOutcome,
+} from './results.js';
 import type { FsView } from './state.js';
-import { splitAfter, type QueryFlags } from './uri.js';
+import { absoluteUri, splitAfter, type QueryFlags } from './uri.js';
 
 /** Request headers as node:http gives them (lower-case names). */
 export type ScreenHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** What screenServer answers: a rewritten URL (`/new?id=7`), or one of these two. */
-export type ScreenAnswer = string | typeof NO_RULE_MATCHES | typeof ASK_ENGINE;
+/**
+ * What screenServer answers: a rewritten URL (`/new?id=7`), the evaluation of a direct [P], or one
+ * of these two.
+ */
+export type ScreenAnswer = string | Evaluation | typeof NO_RULE_MATCHES | typeof ASK_ENGINE;
 export const NO_RULE_MATCHES = null;
 export const ASK_ENGINE = undefined;
 
@@ -88,6 +100,8 @@ interface DirectRule {
    * `/target?n=$1`): a string, or null for none; undefined when it depends on the captures.
    */
   readonly segment: string | null | undefined;
+  /** [P] to the http(s) URL the substitution's text begins with: a proxy target, no local path. */
+  readonly proxy: boolean;
 }
 
 /** A rule set's screen, built once by its user (rewrite()) and read by every request. */
@@ -152,6 +166,39 @@ export function screenServer(
   args: string | null,
   headers: ScreenHeaders,
 ): ScreenAnswer {
+  return screenWith(screen, uri, args, headers, directAnswer);
+}
+
+/**
+ * screenServer for a caller that wants the engine's Evaluation whatever the answer (site()'s
+ * translate_name): UNTOUCHED when no rule matches.
+ */
+export function screenEvaluation(
+  screen: Screen,
+  uri: string,
+  args: string | null,
+  headers: ScreenHeaders,
+): Evaluation | typeof ASK_ENGINE {
+  const answer = screenWith(screen, uri, args, headers, directEvaluation);
+  return answer === NO_RULE_MATCHES ? UNTOUCHED : answer;
+}
+
+/** How a caller takes the direct rule that matched (its match gives the captures). */
+type Applier<T> = (
+  rule: DirectRule,
+  m: RegExpExecArray,
+  uri: string,
+  args: string | null,
+  fs: FsView,
+) => T | typeof ASK_ENGINE;
+
+function screenWith<T>(
+  screen: Screen,
+  uri: string,
+  args: string | null,
+  headers: ScreenHeaders,
+  apply: Applier<T>,
+): T | typeof NO_RULE_MATCHES | typeof ASK_ENGINE {
   const { index, rules } = screen;
   const cand = index?.candidates(uri);
   const count = cand ? cand.length : rules.length;
@@ -167,7 +214,7 @@ export function screenServer(
     direct.re.lastIndex = 0;
     const m = direct.re.exec(uri);
     if (m === null || !allHold(rule.conds, headers)) continue;
-    return directRewrite(direct, m, uri, args, screen.fs);
+    return apply(direct, m, uri, args, screen.fs);
   }
   return NO_RULE_MATCHES;
 }
@@ -189,6 +236,7 @@ function holds(c: HeaderCond, headers: ScreenHeaders): boolean {
 /** Flags a direct rule may carry besides their defaults ([L] it must carry). */
 const DIRECT_FLAGS: ReadonlySet<string> = new Set<keyof RuleFlags>([
   'last',
+  'proxy',
   'nocase',
   'nosubreq',
   'qsappend',
@@ -199,19 +247,25 @@ const DIRECT_FLAGS: ReadonlySet<string> = new Set<keyof RuleFlags>([
 ]);
 const DEFAULT_FLAGS = defaultRuleFlags();
 
+/** The scheme a direct [P] substitution's text must start with (absoluteUri's http and https). */
+const HTTP_URL = /^https?:\/\//i;
+
 /**
- * A rule the screen can apply itself: a pattern (not negated), a substitution that starts with a
- * `/` and is made of text and `$N` only, [L], no other flag that does anything to a local path,
- * and conditions (if any) that only read Host, which never enters Vary.
+ * A rule the screen can apply itself: a pattern (not negated), a substitution made of text and
+ * `$N` only that starts with a `/` ([L]) or with `http://` or `https://` ([P]), no other flag that
+ * does anything to the result, and conditions (if any) that only read Host, which never enters
+ * Vary.
  */
 function directRule(rule: CompiledRule, conds: readonly HeaderCond[]): DirectRule | undefined {
-  if (rule.negate || !rule.output || !rule.flags.last || !onlyDirectFlags(rule.flags))
+  const proxy = rule.flags.proxy;
+  if (rule.negate || !rule.output || !(rule.flags.last || proxy) || !onlyDirectFlags(rule.flags))
     return undefined;
   if (conds.length !== rule.conds.length || conds.some((c) => c.header !== 'host'))
     return undefined;
   const parts = rule.output.parts;
   const first = parts[0];
-  if (first?.type !== 'lit' || !first.s.startsWith('/')) return undefined;
+  if (first?.type !== 'lit') return undefined;
+  if (proxy ? !HTTP_URL.test(first.s) : !first.s.startsWith('/')) return undefined;
   const pieces: (string | number)[] = [];
   for (const part of parts) {
     if (part.type === 'rr') pieces.push(part.n);
@@ -220,8 +274,8 @@ function directRule(rule: CompiledRule, conds: readonly HeaderCond[]): DirectRul
   }
   const { qsdiscard, qslast, qsappend } = rule.flags;
   const query = { qsdiscard, qslast, qsappend };
-  const segment = constantSegment(first.s, rule.qsnone, qslast);
-  return { re: rule.re, pieces, qsnone: rule.qsnone, query, segment };
+  const segment = proxy ? null : constantSegment(first.s, rule.qsnone, qslast);
+  return { re: rule.re, pieces, qsnone: rule.qsnone, query, segment, proxy };
 }
 
 /**
@@ -251,18 +305,60 @@ function onlyDirectFlags(flags: RuleFlags): boolean {
 }
 
 /**
- * apply_rewrite_rule and hook_uri2file for a direct rule: the substitution, the query split, and
- * the local URL. Whatever takes another turn in the engine is left to it: a `?` from a
- * back-reference (the %3f check), a `//` start, an over-long result, a query with controls, and
- * a result whose first segment exists on disk (prefix_stat may make it a file).
+ * rewrite()'s answer for a direct rule: a local rewrite as its URL (all req.url needs), a [P] as
+ * the engine's evaluation.
  */
-function directRewrite(
+function directAnswer(
   rule: DirectRule,
   m: RegExpExecArray,
   uri: string,
   args: string | null,
   fs: FsView,
-): ScreenAnswer {
+): string | Evaluation | typeof ASK_ENGINE {
+  if (rule.proxy) return directEvaluation(rule, m, uri, args, fs);
+  const st = directLocal(rule, m, uri, args, fs);
+  if (st === ASK_ENGINE) return ASK_ENGINE;
+  return encodePathForUrl(st.filename) + (st.args !== null ? '?' + st.args : '');
+}
+
+/** The engine's evaluation of a direct rule: the local rewrite or the proxy target, no effects. */
+function directEvaluation(
+  rule: DirectRule,
+  m: RegExpExecArray,
+  uri: string,
+  args: string | null,
+  fs: FsView,
+): Evaluation | typeof ASK_ENGINE {
+  if (rule.proxy) {
+    const st = substituted(rule, m, uri, args);
+    if (st === ASK_ENGINE) return ASK_ENGINE;
+    // mod_proxy's canonicalisation (engine/results.ts proxyOutcome); a bad port is the engine's
+    const target = canonicalProxyTarget(st.filename, st.args);
+    if (target === undefined) return ASK_ENGINE;
+    return { outcome: { type: 'proxy', target, noCanon: false }, effects: UNTOUCHED.effects };
+  }
+  const st = directLocal(rule, m, uri, args, fs);
+  if (st === ASK_ENGINE) return ASK_ENGINE;
+  return { outcome: localOutcome(st.filename, st.args, false), effects: UNTOUCHED.effects };
+}
+
+/** The filename and query a direct rule leaves (apply_rewrite_rule and splitout_queryargs). */
+interface Substituted {
+  filename: string;
+  args: string | null;
+}
+
+/**
+ * apply_rewrite_rule for a direct rule: the substitution and the query split. Whatever takes
+ * another turn in the engine is left to it: a `?` from a back-reference (the %3f check), an
+ * over-long result and a query with controls.
+ */
+function substituted(
+  rule: DirectRule,
+  m: RegExpExecArray,
+  uri: string,
+  args: string | null,
+): Substituted | typeof ASK_ENGINE {
   // not a path (`*`): the engine's not-a-path stop
   if (uri.charCodeAt(0) !== 0x2f) return ASK_ENGINE;
   let filename = '';
@@ -276,13 +372,31 @@ function directRewrite(
     filename += value;
   }
   const st = { filename, args };
-  // the result is a path: no scheme, so a query is split as for any path
   if (rule.qsnone) st.args = null;
-  else splitAfter(st, rule.query, 0);
-  const f = st.filename;
-  if (f.charCodeAt(1) === 0x2f || f.length > 2 * LIMIT_REQUEST_LINE) return ASK_ENGINE;
+  // a path splits from its start; a URL after its scheme (engine/uri.ts splitQuery)
+  else if (!rule.proxy) splitAfter(st, rule.query, 0);
+  else splitAfter(st, rule.query, absoluteUri(filename).skip);
+  if (st.filename.length > 2 * LIMIT_REQUEST_LINE) return ASK_ENGINE;
   if (st.args !== null && hasCtlOrSpace(st.args)) return ASK_ENGINE;
+  return st;
+}
+
+/**
+ * hook_uri2file for a direct local rewrite: a `//` start and a result whose first segment exists
+ * on disk (prefix_stat may make it a file) are left to the engine.
+ */
+function directLocal(
+  rule: DirectRule,
+  m: RegExpExecArray,
+  uri: string,
+  args: string | null,
+  fs: FsView,
+): Substituted | typeof ASK_ENGINE {
+  const st = substituted(rule, m, uri, args);
+  if (st === ASK_ENGINE) return ASK_ENGINE;
+  const f = st.filename;
+  if (f.charCodeAt(1) === 0x2f) return ASK_ENGINE;
   const segment = rule.segment !== undefined ? rule.segment : (firstSegmentOf(f) ?? null);
   if (segment !== null && firstSegmentExists(fs, segment)) return ASK_ENGINE;
-  return encodePathForUrl(f) + (st.args !== null ? '?' + st.args : '');
+  return st;
 }

@@ -258,8 +258,8 @@ function handleRequest<Req extends IncomingMessage, Res extends ServerResponse>(
 
 /**
  * engine/screen.ts for an origin-form target (its view reads the request's own headers; an
- * absolute-form one adds its host). A rewrite of a `*` request-target (req.url changed before
- * us) is the engine's: its not-a-path stop.
+ * absolute-form one adds its host). A rewrite or [P] of a `*` request-target (req.url changed
+ * before us) is the engine's: its not-a-path stop.
  */
 function screened(
   screen: Screen,
@@ -269,7 +269,7 @@ function screened(
 ): ScreenAnswer {
   if (target.charCodeAt(0) !== 0x2f) return ASK_ENGINE;
   const answer = screenServer(screen, parsed.uri, parsed.args, req.headers);
-  if (typeof answer === 'string' && (req as { originalUrl?: string }).originalUrl === '*')
+  if (answer !== NO_RULE_MATCHES && (req as { originalUrl?: string }).originalUrl === '*')
     return ASK_ENGINE;
   return answer;
 }

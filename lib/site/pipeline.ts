@@ -32,6 +32,7 @@ import {
   type DirectoryPassResult,
 } from '../engine/evaluate.js';
 import { MapBudget } from '../engine/budget.js';
+import { screenEvaluation, type Screen } from '../engine/screen.js';
 import { accessDenied } from './access.js';
 import type { CompiledWhen, EnvConfig } from '../compile/env.js';
 import type { ErrorAction, ServerSignature } from '../syntax/env.js';
@@ -82,6 +83,8 @@ export interface SiteConfig {
   readonly directoryIndex: readonly string[];
   /** Directory stats of recent walks (see DirCache). */
   readonly dirs?: DirCache;
+  /** The server rules' screen (engine/screen.ts), built with them: a plain first pass asks it. */
+  readonly screen?: Screen;
   /** Per-request budget for asynchronous map answers, in ms (see MapBudget). @default none */
   readonly mapTimeout?: number;
   /**
@@ -713,10 +716,23 @@ function onePass(request: PassRequest): Pass | Promise<Pass> {
   };
   if (!site.serverRules || site.serverRules.engine !== true)
     return afterServer(request, base, undefined);
-  const ev = evaluateServer(site.serverRules, base);
+  const ev = screened(request) ?? evaluateServer(site.serverRules, base);
   return ev instanceof Promise
     ? ev.then((e) => afterServer(request, base, e))
     : afterServer(request, base, ev);
+}
+
+/**
+ * The screen's evaluation of a plain first pass: not an internal redirect or a sub-request
+ * ([NS] rules apply), untraced, no [END] of an earlier pass, no `*` target (the not-a-path stop),
+ * and no environment before the rules (the server's SetEnvIf: the engine's evaluation carries
+ * it). Undefined: the engine evaluates.
+ */
+function screened(request: PassRequest): Evaluation | undefined {
+  const { site, view, acc } = request;
+  if (!site.screen || request.redirected || view.isSubreq || request.trace) return undefined;
+  if (acc.end || acc.env.size > 0 || view.target === '*') return undefined;
+  return screenEvaluation(site.screen, request.uri, request.args, view.headers);
 }
 
 /**

@@ -44,6 +44,8 @@ import type {
   RulesInput,
 } from '../http/types.js';
 import { checkMapTimeout } from '../engine/budget.js';
+import { nodeFs } from '../engine/node-fs.js';
+import { buildScreen } from '../engine/screen.js';
 import type { UserMapFunction, RewriteMapSource } from '../common/maps.js';
 import { HtaccessStore } from './htaccess-store.js';
 import { directoryWalk } from './directory-walk.js';
@@ -940,6 +942,8 @@ function siteConfigOf<Req extends IncomingMessage, Res extends ServerResponse>(
     directoryIndex: options.directoryIndex ?? ['index.html'],
     // the directories above a file are re-checked as often as the .htaccess files in them
     dirs: new DirCache(recheckMs),
+    // untraced requests ask it before the engine (site/pipeline.ts screened)
+    screen: serverRules && buildScreen(serverRules, { fs: nodeFs, direct: true }),
     // without maps no request ever waits: no budget to allocate per request
     mapTimeout: hasMaps ? mapTimeout : undefined,
     traceEnable: serverRules?.traceEnable ?? true,
