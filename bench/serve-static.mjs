@@ -6,6 +6,7 @@
 // (taskset). Rounds interleave the contenders; medians of ROUNDS (default 3) and the range are
 // reported, with the CPU time each server's process tree spent per request.
 //   BENCH_FILE_CACHE=0 runs serve with --no-file-cache as well (the same run's "before").
+//   BENCH_BASELINE=<another checkout with dist/ built> adds `serve@base`, that checkout's serve.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,9 +30,9 @@ writeFileSync(join(www, PATH), 'ok');
 const rules = join(here, 'rules-50.conf');
 const contenders = [];
 const add = (name, port, child) => contenders.push({ name, port, child, rps: [], cpu: [] });
-const serve = (port, extra) =>
+const serve = (port, extra, bin = join(here, '../bin/modrewrite.cjs')) =>
   launch(1, process.execPath, [
-    join(here, '../bin/modrewrite.cjs'),
+    bin,
     'serve',
     '--root',
     www,
@@ -47,6 +48,10 @@ add('serve', ports.serve, serve(ports.serve, []));
 if (process.env.BENCH_FILE_CACHE === '0') {
   const port = await freePort();
   add('serve-nocache', port, serve(port, ['--no-file-cache']));
+}
+if (process.env.BENCH_BASELINE) {
+  const port = await freePort();
+  add('serve@base', port, serve(port, [], join(process.env.BENCH_BASELINE, 'bin/modrewrite.cjs')));
 }
 if (existsSync('/usr/sbin/apache2')) {
   const root = join(tmp, 'apache');
@@ -134,6 +139,7 @@ console.log(ratio('serve', 'apache', 1.0));
 console.log(ratio('serve-nocache', 'apache'));
 console.log(ratio('serve', 'serve-nocache'));
 console.log(ratio('serve', 'nginx'));
+if (by['serve@base']) console.log(ratio('serve', 'serve@base'));
 appendSummary('serve-static', {
   settings: {
     seconds: SECONDS,
