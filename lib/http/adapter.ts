@@ -26,13 +26,10 @@ export function traceSink(
  * Express 4 parses `req.query` once, before any middleware, into a plain writable property, so a
  * rewritten query would stay invisible to routes. There (and only there) we re-run the app's own
  * query parser. Express 5 exposes `req.query` as a getter over `req.url` and needs nothing; we
- * never assign a getter (expressjs/express#4433). In Express 5 the getter on the prototype
- * decides, even for a request a middleware gave its own `query`: that one is left as it was set.
+ * never assign a getter (expressjs/express#4433).
  */
 export function refreshExpress4Query(req: IncomingMessage): void {
-  // Express 5 gives `query` as a getter of the request's prototype: nothing to do
-  if (queryIsGetter(req)) return;
-  // plain node:http has no own `query`: nothing to do, and nothing allocated
+  // Express 5 (and plain node:http) has no own `query`: nothing to do, and nothing allocated
   if (!Object.prototype.hasOwnProperty.call(req, 'query')) return;
   const desc = Object.getOwnPropertyDescriptor(req, 'query');
   const app = (req as unknown as { app?: { get?: (k: string) => unknown } }).app;
@@ -40,30 +37,4 @@ export function refreshExpress4Query(req: IncomingMessage): void {
   if (!desc || !('value' in desc) || !desc.writable || typeof parse !== 'function') return;
   const q = (req.url ?? '').indexOf('?');
   (req as unknown as { query: unknown }).query = parse(q < 0 ? '' : (req.url ?? '').slice(q + 1));
-}
-
-/** The last request prototype seen (an app's `app.request`), and whether it is Express 5's. */
-let lastPrototype: object | null = null;
-let lastIsGetter = false;
-
-/**
- * Whether `query` is an accessor of the request's prototype chain (Express 5). One prototype per
- * app, so a one-entry memo answers nearly every request; a lookup on the request object itself
- * (hasOwnProperty) costs several µs on a cold cache (bench:express-cold).
- */
-function queryIsGetter(req: IncomingMessage): boolean {
-  const prototype = Object.getPrototypeOf(req) as object | null;
-  if (prototype !== lastPrototype) {
-    lastPrototype = prototype;
-    lastIsGetter = accessorOnChain(prototype, 'query');
-  }
-  return lastIsGetter;
-}
-
-function accessorOnChain(object: object | null, key: string): boolean {
-  for (let o = object; o !== null; o = Object.getPrototypeOf(o) as object | null) {
-    const desc = Object.getOwnPropertyDescriptor(o, key);
-    if (desc) return desc.get !== undefined;
-  }
-  return false;
 }
