@@ -1,7 +1,8 @@
 /**
  * The screen of a server-context rule list: from the URL-path, the query and the request headers
- * alone, it answers the two commonest evaluations without building one (on a shared core, what a
- * request costs is mostly the code and data it touches):
+ * alone, it answers the commonest evaluations without building one (on a shared core, what a
+ * request costs is mostly the code and data it touches). rewrite() asks it through screenServer,
+ * site()'s translate_name through screenEvaluation:
  * - no rule matches (most URLs of a site): the engine's UNTOUCHED;
  * - the first rule that matches is a plain local rewrite with [L] (`^/old/(\d+)$ /new?id=$1 [L]`):
  *   the rewritten URL, as the engine's outcome would give it;
