@@ -307,7 +307,11 @@ function compareWithEngine(text: string, r: GeneratedRequest, seen: Seen): void 
 
 describe('screenServer answers what evaluateServer answers', () => {
   test.each([
-    ['up to 24 rules (the prefix index from 16 on)', ruleList, { none: 200, direct: 60, proxy: 10 }],
+    [
+      'up to 24 rules (the prefix index from 16 on)',
+      ruleList,
+      { none: 200, direct: 60, proxy: 10 },
+    ],
     ['up to 3 rules (more direct answers)', shortRuleList, { none: 200, direct: 80, proxy: 60 }],
   ])('generated rule lists and requests: %s', (_name, rules, least) => {
     const seen: Seen = { none: 0, direct: 0, proxy: 0, engine: 0 };
