@@ -151,12 +151,31 @@ const QUERIES = ['', '', '?x=1', '?id=42', '?debug=1', '?a=b&c=d', '?q=%2F%20'];
 const METHODS = ['GET', 'GET', 'GET', 'HEAD', 'POST'];
 const HOSTS = ['www.example.com', 'www.example.com', 'example.com', 'WWW.Example.COM', 'localhost'];
 
-function ruleBlock(r) {
+/**
+ * Seeds from 300000 on also draw [P] rules to the recorder's echo backend (`{BACKEND}`); seeds
+ * below it are generated exactly as before.
+ */
+export const PROXY_SEEDS = 300000;
+const PROXY_SUBSTITUTIONS = [
+  'http://127.0.0.1:{BACKEND}$1',
+  'http://127.0.0.1:{BACKEND}/p/$1',
+  'http://127.0.0.1:{BACKEND}/p?v=$1',
+  'http://127.0.0.1:{BACKEND}/p/$1?',
+  'http://127.0.0.1:{BACKEND}%{REQUEST_URI}',
+];
+const PROXY_FLAGS = ['P', 'P,L', 'P,QSA', 'P,QSD', 'P,NE', 'P,QSL', 'P,B', 'P,NC'];
+
+function ruleBlock(r, proxy) {
   const lines = [];
   const conds = r.int(3);
   for (let c = 0; c < conds; c++) lines.push(`RewriteCond ${r.pick(CONDITIONS)}`);
-  const flags = r.chance(0.85) ? ` [${r.pick(FLAGS)}]` : '';
-  lines.push(`RewriteRule ${r.pick(PATTERNS)} ${r.pick(SUBSTITUTIONS)}${flags}`);
+  const toProxy = proxy && r.chance(0.5);
+  const flagList = toProxy ? PROXY_FLAGS : FLAGS;
+  const flags = toProxy || r.chance(0.85) ? ` [${r.pick(flagList)}]` : '';
+  // the pattern is drawn before the substitution, as for every seed before PROXY_SEEDS
+  const pattern = r.pick(PATTERNS);
+  const substitution = r.pick(toProxy ? PROXY_SUBSTITUTIONS : SUBSTITUTIONS);
+  lines.push(`RewriteRule ${pattern} ${substitution}${flags}`);
   return lines;
 }
 
@@ -185,7 +204,7 @@ export function generateRulesCase(seed) {
   const lines = ['RewriteEngine on', 'RewriteMap lc int:tolower', 'RewriteMap esc int:escape'];
   lines.push('RewriteMap m txt:maps/m.txt');
   const blocks = 1 + r.int(5);
-  for (let i = 0; i < blocks; i++) lines.push(...ruleBlock(r));
+  for (let i = 0; i < blocks; i++) lines.push(...ruleBlock(r, seed >= PROXY_SEEDS));
   return {
     name: `generated rule set, seed ${seed} (conformance/differential/rules.mjs)`,
     context: 'server',
