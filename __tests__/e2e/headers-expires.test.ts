@@ -184,4 +184,37 @@ describe('site() with [P]: the proxied answer is a handler response', () => {
       await new Promise((resolve) => backend.close(resolve));
     }
   });
+
+  // mod_proxy_http replaces headers_out with the backend's, keeping only Set-Cookie: the Vary a
+  // condition on User-Agent adds is not sent, a [CO] cookie is (case 407, recorded on rewrite())
+  test('no Vary from the server rules on a proxied answer; a [CO] cookie is kept', async () => {
+    const backend = http.createServer((req, res) => {
+      res.end('backend');
+    });
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const port = (backend.address() as AddressInfo).port;
+    const config = [
+      'RewriteEngine On',
+      'RewriteCond %{HTTP_USER_AGENT} bot [NC]',
+      `RewriteRule ^/api/(.*)$ http://127.0.0.1:${port}/$1 [P,CO=seen:1:localhost]`,
+      'RewriteCond %{HTTP_USER_AGENT} bot [NC]',
+      'RewriteRule ^/local$ /a.css [L]',
+      '',
+    ].join('\n');
+    const p = proxy({});
+    const middleware = site({ root, config, proxy: p });
+    try {
+      const proxied = await request(middleware).get('/api/x').set('User-Agent', 'Googlebot');
+      expect(proxied.text).toBe('backend');
+      expect(proxied.headers.vary).toBeUndefined();
+      expect(proxied.headers['set-cookie']).toEqual(['seen=1; path=/; domain=localhost']);
+      // a local answer keeps the Vary (case 407's /local)
+      const local = await request(middleware).get('/local').set('User-Agent', 'Googlebot');
+      expect(local.status).toBe(200);
+      expect(local.headers.vary).toBe('User-Agent');
+    } finally {
+      p.close();
+      await new Promise((resolve) => backend.close(resolve));
+    }
+  });
 });

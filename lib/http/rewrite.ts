@@ -362,9 +362,13 @@ class Answer<Req extends IncomingMessage, Res extends ServerResponse> {
     }
     this.expose(evaluation);
     // Apache answers redirects and errors it generates with err_headers_out only: Set-Cookie from
-    // [CO] survives, Vary does not (recorded); responses the app produces get the Vary
+    // [CO] survives, Vary does not (recorded); mod_proxy_http replaces headers_out with the
+    // backend's, keeping only Set-Cookie (case 407); responses the app produces get the Vary
     const answered =
-      outcome.type === 'redirect' || outcome.type === 'status' || passThroughNotAPath(outcome);
+      outcome.type === 'redirect' ||
+      outcome.type === 'status' ||
+      outcome.type === 'proxy' ||
+      passThroughNotAPath(outcome);
     if (!noEffects(effects)) applyEffects(this.res, effects, answered ? NO_VARY : WITH_VARY);
     // a redirect rule's r->status that a later local rewrite kept: the app's answer goes out with
     // it, as Apache sends the file with 302 and no Location (case 333); send and express.static

@@ -435,7 +435,8 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         this.sendError(req, res, next, r.status, r, r.notes);
         return;
       case 'proxy':
-        appendVary(res, acc.vary);
+        // no Vary from the conditions: mod_proxy_http replaces headers_out with the backend's,
+        // keeping only Set-Cookie (ap_proxy_http_process_response; case 407)
         if (options.proxy) handOff(options.proxy, req, res, next, r);
         else sendStatus(req, res, 403);
         return;
