@@ -7,6 +7,7 @@ import { Action } from './apply.js';
 import { absoluteUri } from './uri.js';
 import { encodePathForUrl, escapeUri, hasCtlOrSpace, proxyCanon } from '../common/escape.js';
 import type { Outcome } from './outcome.js';
+import type { StatusCause } from '../errors.js';
 import { type EvalContext, type FsView } from './state.js';
 
 export const isRedirectStatus = (s: number): boolean => s >= 300 && s <= 399;
@@ -62,30 +63,20 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   if (noCanon) {
     if (st.args !== null) target += '?' + st.args;
     if (hasCtlOrSpace(target))
-      return {
-        type: 'status',
-        status: 403,
-        cause: 'unsafe',
-        reason: 'proxy-nocanon URL contains control characters or spaces',
-      };
+      return refused(403, 'unsafe', 'proxy-nocanon URL contains control characters or spaces');
     if (portBeforeQuery(target))
-      return {
-        type: 'status',
-        status: 400,
-        cause: 'bad-request',
-        reason: 'proxy: bad port number in URL',
-      };
+      return refused(400, 'bad-request', 'proxy: bad port number in URL');
     return proxyTo(ctx, target, noCanon);
   }
   const canonical = canonicalProxyTarget(target, st.args);
   if (canonical === undefined)
-    return {
-      type: 'status',
-      status: 400,
-      cause: 'bad-request',
-      reason: 'proxy: port number out of range',
-    };
+    return refused(400, 'bad-request', 'proxy: port number out of range');
   return proxyTo(ctx, canonical, noCanon);
+}
+
+/** The status mod_proxy's checks of a [P] URL answer with. */
+function refused(status: 400 | 403, cause: StatusCause, reason: string): Outcome {
+  return { type: 'status', status, cause, reason };
 }
 
 /**
