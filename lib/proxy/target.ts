@@ -152,8 +152,9 @@ export function parseProxyTarget(
   if (!m) return { type: 'refused', reason: `not a proxy target URL: ${raw}` };
   const protocol = (m[1].toLowerCase() + ':') as 'http:' | 'https:';
   let path = m[3] || '/';
-  if (path.startsWith('?')) path = '/' + path;
-  if (path.includes('#')) path = path.slice(0, path.indexOf('#'));
+  if (path.startsWith('?') || path.startsWith('#')) path = '/' + path;
+  // a `#` and what follows stay: mod_proxy_http rebuilds the request line from apr_uri_parse's
+  // path, query and fragment, so the backend gets them as they are (case 409)
   // a substitution that was a path ([P] to "this server itself", qualified by mod_rewrite with the
   // request's Host): the connection goes to the local address and port the request came in on,
   // whatever the Host names — never to another service, never through a resolver

@@ -56,7 +56,10 @@ describe('parseProxyTarget', () => {
     ['HTTP://Backend/x', { protocol: 'http:', hostname: 'Backend' }],
     ['http://backend', { path: '/' }],
     ['http://backend?q', { path: '/?q' }],
-    ['http://backend/a#frag', { path: '/a' }],
+    // mod_proxy_http sends the fragment on (case 409)
+    ['http://backend/a#frag', { path: '/a#frag' }],
+    ['http://backend/q?v=new#frag&id=42', { path: '/q?v=new#frag&id=42' }],
+    ['http://backend#frag', { path: '/#frag' }],
     ['http://user:pw@backend/x', { hostname: 'backend', host: 'backend' }], // userinfo dropped
     ['http://a@b@backend/x', { hostname: 'backend' }], // the last @ ends it
     ['http://[::1]:3000/x', { hostname: '::1', port: 3000, host: '[::1]:3000' }],
