@@ -70,26 +70,27 @@ export function parseProxyTargetCached(
 }
 
 /**
- * `last` when `raw` is `last.prefix` followed by a path without a `#`: then raw's first `://` and
- * the first `/` after it are last's (the prefix has no `/` after its `://`), as cachedOrigin
- * would find them.
+ * `last` when `raw` is `last.prefix` followed by a path: then raw's first `://` and the first `/`
+ * after it are last's (the prefix has no `/` after its `://`), as cachedOrigin would find them.
+ * The path goes on as it is, a `#` in it too (case 409).
  */
 function sameOrigin(raw: string, last: CachedOrigin | undefined): CachedOrigin | undefined {
   if (last === undefined) return undefined;
   const end = last.prefix.length;
-  if (raw.charCodeAt(end) !== 0x2f || !raw.startsWith(last.prefix)) return undefined;
-  return raw.indexOf('#', end) < 0 ? last : undefined;
+  return raw.charCodeAt(end) === 0x2f && raw.startsWith(last.prefix) ? last : undefined;
 }
 
 /**
  * The cache entry of raw's scheme-and-authority; undefined for what the cache does not hold (no
- * `://` or no path, a `unix:` socket, a fragment).
+ * `://` or no path, a `unix:` socket, a `#` before the path: parseProxyTarget ends the authority
+ * there).
  */
 function cachedOrigin(raw: string): CachedOrigin | undefined {
   const sep = raw.indexOf('://');
   const slash = sep < 0 ? -1 : raw.indexOf('/', sep + 3);
-  if (sep < 0 || slash < 0 || raw.startsWith('unix:') || raw.includes('#')) return undefined;
+  if (sep < 0 || slash < 0 || raw.startsWith('unix:')) return undefined;
   const prefix = raw.slice(0, slash);
+  if (prefix.includes('#')) return undefined;
   let cached = originCache.get(prefix);
   if (!cached) {
     const base = parseProxyTarget(prefix + '/');

@@ -94,6 +94,7 @@ describe('parseProxyTargetCached: the same answers as parseProxyTarget, in any o
     'http://127.0.0.1:8000/c',
     'http://127.0.0.1:80001/c', // a longer authority sharing the last one's start: refused
     'http://127.0.0.1:8000/c#frag',
+    'http://127.0.0.1:8000#frag/d', // a `#` before the path ends the authority
     'http://127.0.0.1:8000/d',
     'http://127.0.0.1:800/e', // a shorter authority that the last one starts with
     'http://127.0.0.1:8000',
