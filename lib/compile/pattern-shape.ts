@@ -82,7 +82,7 @@ export function shapeMatches(shape: PatternShape, subject: string): boolean {
  * `subject` against lower-case ASCII text with ASCII letters folded: the translation folds only
  * ASCII letters (`[eE]`), so no other character of the subject equals one of the text's.
  */
-function equalsFolded(subject: string, lower: string): boolean {
+export function equalsFolded(subject: string, lower: string): boolean {
   if (subject.length !== lower.length) return false;
   for (let i = 0; i < subject.length; i++) {
     let c = subject.charCodeAt(i);

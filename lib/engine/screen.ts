@@ -20,12 +20,14 @@
  */
 import { defaultRuleFlags, type RuleFlags } from '../compile/flags.js';
 import {
+  equalsFolded,
   exactShape,
   patternShape,
   shapeMatches,
   type PatternShape,
 } from '../compile/pattern-shape.js';
-import { ruleIndexFor, type RuleIndex } from '../compile/prefix-index.js';
+import { literalPrefix, ruleIndexFor, type RuleIndex } from '../compile/prefix-index.js';
+import { regexInfo } from '../compile/pcre.js';
 import type { CompiledCond, CompiledRule, CondTest, RuleSet } from '../compile/ruleset.js';
 import { encodePathForUrl, hasCtlOrSpace } from '../common/escape.js';
 import { LIMIT_REQUEST_LINE } from './apply.js';
@@ -38,6 +40,7 @@ import {
   firstSegmentOf,
   localOutcome,
 } from './results.js';
+import { generateScreen, type CodeLocal, type ScreenCode } from './screen-code.js';
 import type { FsView } from './state.js';
 import { absoluteUri, splitAfter, type QueryFlags } from './uri.js';
 
@@ -57,6 +60,8 @@ export interface ScreenOptions {
   readonly fs: FsView;
   /** False when the caller needs the engine's whole evaluation for every rewrite. */
   readonly direct: boolean;
+  /** False: the generic walk only, no generated code (engine/screen-code.ts). @default true */
+  readonly generated?: boolean;
 }
 
 /** A condition whose TestString is one request header and whose CondPattern is a regex or `=…`. */
@@ -109,6 +114,11 @@ interface DirectRule {
 export interface Screen extends ScreenOptions {
   readonly index: RuleIndex | undefined;
   readonly rules: readonly ScreenRule[];
+  /** The walk as generated code (engine/screen-code.ts), per applier; undefined: the generic. */
+  readonly code: {
+    readonly answer: ScreenCode<ReturnType<typeof directAnswer>> | undefined;
+    readonly evaluation: ScreenCode<ReturnType<typeof directEvaluation>> | undefined;
+  };
 }
 
 /**
@@ -118,7 +128,72 @@ export interface Screen extends ScreenOptions {
 export function buildScreen(ruleSet: RuleSet, options: ScreenOptions): Screen | undefined {
   if (ruleSet.engine !== true) return undefined;
   const rules = ruleSet.rules;
-  return { ...options, index: ruleIndexFor(rules), rules: rules.map(screenRule) };
+  const base = { ...options, index: ruleIndexFor(rules), rules: rules.map(screenRule) };
+  const code = {
+    answer: generated(rules, base, directAnswer),
+    evaluation: generated(rules, base, directEvaluation),
+  };
+  return { ...base, code };
+}
+
+/** Rule sets past this size keep the generic screen (their generated code would be too large). */
+const MAX_GENERATED_RULES = 400;
+
+/** The generated walk of a screen for one applier (undefined: the generic walk stays). */
+function generated<T>(
+  rules: readonly CompiledRule[],
+  screen: Omit<Screen, 'code'>,
+  apply: Applier<T>,
+): ScreenCode<T | typeof ASK_ENGINE> | undefined {
+  if (screen.generated === false || rules.length > MAX_GENERATED_RULES) return undefined;
+  const { rules: screenRules, fs } = screen;
+  const direct = (rule: ScreenRule): DirectRule | undefined =>
+    screen.direct ? rule.direct : undefined;
+  const codeRules = screenRules.map((rule, i) => ({
+    pattern: rule.pattern,
+    negate: rule.negate,
+    direct: direct(rule)?.re,
+    local: apply === (directAnswer as unknown) ? codeLocal(direct(rule)) : undefined,
+    conds: rule.conds,
+    prefix: indexedPrefix(rules, i),
+  }));
+  return generateScreen<T | typeof ASK_ENGINE>(codeRules, {
+    holds: (i, j, value) => {
+      const c = screenRules[i]!.conds[j]!;
+      return stringTest(c.str!, value, c.nocase);
+    },
+    direct: (i, m, uri, args) => apply(screenRules[i]!.direct!, m, uri, args, fs),
+    segmentExists: (segment) => firstSegmentExists(fs, segment),
+    segmentOf: firstSegmentOf,
+    encodePath: encodePathForUrl,
+    hasCtlOrSpace,
+    folded: equalsFolded,
+    headerValue,
+    maxFilename: 2 * LIMIT_REQUEST_LINE,
+  });
+}
+
+/** A direct local rewrite as the generated code applies it ([P] stays with directEvaluation). */
+function codeLocal(rule: DirectRule | undefined): CodeLocal | undefined {
+  if (rule === undefined || rule.proxy) return undefined;
+  return { pieces: rule.pieces, qsnone: rule.qsnone, ...rule.query, segment: rule.segment };
+}
+
+/** A request header's value as engine/variables.ts reads it: absent is '', a list is joined. */
+function headerValue(raw: unknown): string {
+  if (raw === undefined) return '';
+  return typeof raw === 'string' ? raw : (raw as readonly string[]).join(', ');
+}
+
+/**
+ * The literal prefix compile/prefix-index.ts indexes rule i by ('' for none): not for a negated
+ * pattern or a member of a [C] chain; a caseless one counts as none here.
+ */
+function indexedPrefix(rules: readonly CompiledRule[], i: number): string {
+  const rule = rules[i]!;
+  const chained = rule.flags.chain || (i > 0 && rules[i - 1]!.flags.chain);
+  if (rule.negate || chained || regexInfo(rule.re).nocase) return '';
+  return literalPrefix(rule.re);
 }
 
 function screenRule(rule: CompiledRule, i: number, rules: readonly CompiledRule[]): ScreenRule {
@@ -167,6 +242,8 @@ export function screenServer(
   args: string | null,
   headers: ScreenHeaders,
 ): ScreenAnswer {
+  const code = screen.code.answer;
+  if (code) return code(uri, args, headers);
   return screenWith(screen, uri, args, headers, directAnswer);
 }
 
@@ -180,7 +257,10 @@ export function screenEvaluation(
   args: string | null,
   headers: ScreenHeaders,
 ): Evaluation | typeof ASK_ENGINE {
-  const answer = screenWith(screen, uri, args, headers, directEvaluation);
+  const code = screen.code.evaluation;
+  const answer = code
+    ? code(uri, args, headers)
+    : screenWith(screen, uri, args, headers, directEvaluation);
   return answer === NO_RULE_MATCHES ? UNTOUCHED : answer;
 }
 
@@ -228,8 +308,7 @@ function allHold(conds: readonly HeaderCond[], headers: ScreenHeaders): boolean 
 
 /** apply_rewrite_cond for a header condition, read as engine/variables.ts reads a header. */
 function holds(c: HeaderCond, headers: ScreenHeaders): boolean {
-  const raw = Object.hasOwn(headers, c.header) ? headers[c.header] : undefined;
-  const value = raw === undefined ? '' : typeof raw === 'string' ? raw : raw.join(', ');
+  const value = headerValue(Object.hasOwn(headers, c.header) ? headers[c.header] : undefined);
   const rc = c.shape ? shapeMatches(c.shape, value) : stringTest(c.str!, value, c.nocase);
   return rc !== c.negate;
 }

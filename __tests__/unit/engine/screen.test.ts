@@ -130,6 +130,9 @@ const SUBSTITUTIONS = [
   'https://h$1?',
   'http://h:70000/$1',
   'HTTP://h/a b/$1',
+  '/t?$1',
+  '/t?&x=$1&',
+  '/t/$1?y=$1',
 ];
 const FLAGS = [
   '',
@@ -166,6 +169,7 @@ const CONDITIONS = [
   '%{HTTP_HOST} ^a [OR]',
   '%{HTTP:X-A} ^$',
   '%{HTTP_HOST} >m',
+  '%{HTTP:Constructor} ^$',
 ];
 
 const ruleText = fc
@@ -212,7 +216,22 @@ const shortRuleList = fc
 const request: fc.Arbitrary<GeneratedRequest> = fc.record({
   path: fc
     .array(
-      fc.constantFrom('/', 'a', 'b', 'c', 'x', 'k', 'K', 'ä', '.bak', '%3F', '1', '23', '//'),
+      fc.constantFrom(
+        '/',
+        'a',
+        'b',
+        'c',
+        'x',
+        'k',
+        'K',
+        'ä',
+        '.bak',
+        '%3F',
+        '1',
+        '23',
+        '//',
+        '%20',
+      ),
       {
         minLength: 1,
         maxLength: 5,
@@ -276,6 +295,12 @@ function compareWithEngine(text: string, r: GeneratedRequest, seen: Seen): void 
   // site()'s form: the same decision, always as an Evaluation
   const screened = screenEvaluation(screen, parsed.uri, parsed.args, headers);
   expect(screened === ASK_ENGINE).toBe(answer === ASK_ENGINE);
+  // the generated walk (engine/screen-code.ts) and the generic one answer alike
+  expect(screen.code.answer).toBeDefined();
+  const generic = buildScreen(ruleSet, { fs, direct: true, generated: false })!;
+  expect(generic.code.answer).toBeUndefined();
+  expect(screenServer(generic, parsed.uri, parsed.args, headers)).toEqual(answer);
+  expect(screenEvaluation(generic, parsed.uri, parsed.args, headers)).toEqual(screened);
   if (answer === ASK_ENGINE) {
     seen.engine++;
     return;
