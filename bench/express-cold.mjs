@@ -10,6 +10,11 @@
 // Several apps in one process share Express's code and the JIT's feedback, so a contender's
 // batches have rare slow outliers of a few ms: read the 20th percentile first.
 //   node bench/express-cold.mjs [BASELINE_CHECKOUT]   (a built checkout: its rewrite() too)
+// BENCH_COLD_CODE=N (default 0) also runs N distinct small functions before every request, which
+// evicts the instruction caches too: as on a live server, where Express, node:http and the other
+// processes run between two requests of ours. With it (3000), the gaps between contenders are of
+// the size bench:rewrite-cpu measures live (rewrite() rule 50: ~8 µs over the hand-written
+// middleware before the generated screen); with data alone they were a third of that.
 // Contenders: bare Express, an empty app.use() layer, a hand-written middleware taking the
 // decisions of the 50 rules for the bench URLs (a floor for any rule engine), and rewrite().
 import { buildApp, request } from './express-cost.mjs';
@@ -22,11 +27,25 @@ const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 600);
 const SIZE = Number(process.env.BENCH_COLD_SIZE ?? 20);
 const WARM = 50;
 
+const CODE = Number(process.env.BENCH_COLD_CODE ?? 0);
+
 const lines = new Float64Array((MB * 1024 * 1024) / 8);
+
+/** Distinct machine code: each function's constants differ, so each is compiled on its own. */
+const code = Array.from(
+  { length: CODE },
+  (_, i) =>
+    new Function(
+      'x',
+      `let a = x ^ ${i}; for (let k = 0; k < 3; k++) { a = (a * ${i + 7} + ${i * 3 + 1}) | 0; if (a & ${1 << (i % 20)}) a ^= ${i * 11}; else a += ${i}; } return a;`,
+    ),
+);
+let codeSink = 0;
 
 /** One write per 64-byte line of `lines`: what the other processes on the core do to our caches. */
 function evictCaches() {
   for (let i = 0; i < lines.length; i += 8) lines[i] += 1;
+  for (let i = 0; i < code.length; i++) codeSink = code[i](codeSink);
 }
 
 function contenders() {
