@@ -159,6 +159,11 @@ export const WARNING_CODES = {
    * unknown).
    */
   WARN_NONFATAL: 'WARN_NONFATAL',
+  /**
+   * `${NAME}` in a configuration line names no Define'd variable and nothing in the environment:
+   * the text stays as written (Apache's AH00111 "Config variable ${NAME} is not defined").
+   */
+  WARN_UNDEFINED_VARIABLE: 'WARN_UNDEFINED_VARIABLE',
 } as const;
 
 export type RewriteWarningCode = keyof typeof WARNING_CODES;

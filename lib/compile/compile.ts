@@ -2,6 +2,12 @@
  * AST → RuleSet. Every regex, flag, template and map is built here, once; everything that can
  * fail fails here with a positioned problem (all problems are collected, then thrown together).
  */
+import {
+  ConfigVariables,
+  processEnvironment,
+  type ConfigDefinitions,
+  type ConfigEnvironment,
+} from '../syntax/config-vars.js';
 import { existsSync } from 'node:fs';
 import {
   currentDirectory,
@@ -91,6 +97,16 @@ export interface CompileOptions {
   /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] (nothing defined) */
   readonly defines?: readonly string[];
   /**
+   * The environment `${NAME}` in the text falls back to after the Define'd names (Apache: its
+   * process environment). @default process.env
+   */
+  readonly environment?: ConfigEnvironment;
+  /**
+   * @internal An `.htaccess`'s server: its Define'd names and values once its config was read
+   * (`RuleSet.definitions`); replaces `defines`.
+   */
+  readonly definitions?: ConfigDefinitions;
+  /**
    * @internal Read `<Files>`/`<FilesMatch>` and the access directives into `RuleSet.access`: only
    * for a caller that enforces them (the `.htaccess` store of site()/htaccess()/serve). Without
    * it they are refused (ERR_CONTEXT). @default false
@@ -172,6 +188,11 @@ export function compileText(source: string, options: CompileOptions = {}): RuleS
     // <IfFile> paths are ServerRoot-relative, like map paths; <IfVersion ~ re> is PCRE
     serverRoot,
     regex: (pattern: string) => compilePcre(pattern, false),
+    // one Define state for the whole config, read in order, section and vhost bodies too
+    variables: new ConfigVariables(
+      options.definitions ?? { names: options.defines },
+      options.environment ?? processEnvironment(),
+    ),
     // one reader for the whole server config, section and vhost bodies too (the include depth)
     includes:
       context === 'server'
@@ -200,14 +221,26 @@ function compileParsed(
   const sections = containers?.length
     ? withSections(withServer, containers, parseOptions, options, sink)
     : withServer;
-  const withHosts = compileVirtualHosts(sections, parsed, (body) => {
-    const bodyOptions = { ...parseOptions, virtualHost: body.section };
-    return compileParsed(parseLines(body.lines, bodyOptions, sink), bodyOptions, options, sink);
-  });
+  const withHosts = withDefinitions(
+    compileVirtualHosts(sections, parsed, (body) => {
+      const bodyOptions = { ...parseOptions, virtualHost: body.section };
+      return compileParsed(parseLines(body.lines, bodyOptions, sink), bodyOptions, options, sink);
+    }),
+    parseOptions.variables,
+  );
   // the sections' and vhosts' warnings too: the file's warnings are reported once, from the main
   // server's set (a <Directory>'s LogLevel or HostnameLookups was lost without a <VirtualHost>)
   if (parseOptions.virtualHost || !sink.warnings.length) return withHosts;
   return { ...withHosts, warnings: [...sink.warnings] };
+}
+
+/**
+ * A server config that ran Define/UnDefine carries the final state, for its `.htaccess` files
+ * (the whole config is read before any request: core.c's server_config_defined_vars).
+ */
+function withDefinitions(set: RuleSet, variables: ConfigVariables | undefined): RuleSet {
+  if (!variables?.changed || set.definitions) return set;
+  return { ...set, definitions: variables.definitions() };
 }
 
 /** Apache's ServerRoot for relative paths in the rules (maps, `<IfFile>`). */

@@ -1,4 +1,5 @@
 /** The compiled, immutable rule set the engine evaluates. */
+import type { ConfigDefinitions } from '../syntax/config-vars.js';
 import type { SourcePosition } from '../errors.js';
 import type { ExprNode } from './expr.js';
 import type { RewriteMapSource } from '../common/maps.js';
@@ -147,6 +148,11 @@ export interface RuleSet {
    * (site/if-rewrite.ts).
    */
   readonly ifRewrites?: readonly IfRewriteSection[];
+  /**
+   * A server config's Define'd names and values once it was read, when it has Define or UnDefine
+   * lines: what its `.htaccess` files' `${NAME}` and `<IfDefine>` see (as in Apache).
+   */
+  readonly definitions?: ConfigDefinitions;
 }
 
 /** One `<If>` section's mod_rewrite configuration and the chain that must hold. */

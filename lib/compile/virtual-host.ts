@@ -206,6 +206,8 @@ export function mergeVirtualHost(main: RuleSet, vhost: RuleSet): RuleSet {
     virtualHosts: undefined,
     warnings: undefined,
     file: vhost.file ?? main.file,
+    // one Define state for the whole configuration (read before any .htaccess)
+    definitions: vhost.definitions ?? main.definitions,
   };
 }
 

@@ -57,6 +57,7 @@ const SHARED_KINDS: Readonly<Record<string, Kind>> = {
   proxy: 'function',
   handlers: 'object',
   defines: 'strings',
+  environment: 'object',
 };
 
 /** `rewrite(rules, options)`'s options. */

@@ -55,7 +55,7 @@ export function loadRules(
   rules: RulesInput,
   options: Pick<
     RewriteOptions,
-    'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines'
+    'context' | 'maps' | 'mapRoot' | 'ignoreUnknownDirectives' | 'defines' | 'environment'
   > &
     Pick<CompileOptions, 'siteDirectives'> = {},
 ): RuleSet {
@@ -67,6 +67,7 @@ export function loadRules(
     mapRoot: options.mapRoot,
     ignoreUnknownDirectives: options.ignoreUnknownDirectives,
     defines: options.defines,
+    environment: options.environment,
     siteDirectives: options.siteDirectives,
   };
   if (typeof rules === 'string') return compileText(rules, co);

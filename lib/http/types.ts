@@ -99,6 +99,11 @@ export interface RewriteOptions<
   readonly ignoreUnknownDirectives?: boolean;
   /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] */
   readonly defines?: readonly string[];
+  /**
+   * The environment `${NAME}` in configuration lines falls back to after the Define'd names
+   * (Apache: its process environment); `{}` for none. @default process.env
+   */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Rules of the enclosing context, merged per RewriteOptions Inherit* like Apache. */
   readonly parent?: RulesInput;
   /** `[P]` outcomes go here. Without it, `[P]` answers 403 like Apache without mod_proxy. */

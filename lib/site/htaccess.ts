@@ -56,6 +56,11 @@ export interface HtaccessOptions<
   /** Names `<IfDefine>` sees as defined, like `apache2 -D NAME`. @default [] */
   readonly defines?: readonly string[];
   /**
+   * The environment `${NAME}` in an `.htaccess` falls back to (Apache: its process environment,
+   * which an `.htaccess` author can read); `{}` for none. @default process.env
+   */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /**
    * Apache's ServerRoot, as in site(): what relative `<IfFile>` paths resolve against.
    * @default process.cwd()
    */
@@ -131,6 +136,7 @@ function htaccessConfig<Req extends IncomingMessage, Res extends ServerResponse>
     compile: {
       maps: options.maps,
       defines: options.defines,
+      environment: options.environment,
       // one ServerRoot for every .htaccess, as in Apache (not each file's own folder)
       mapRoot: options.mapRoot ?? process.cwd(),
     },

@@ -158,6 +158,12 @@ export interface SiteOptions<
    */
   readonly defines?: readonly string[];
   /**
+   * The environment `${NAME}` in `config` and in every `.htaccess` falls back to after the
+   * Define'd names (Apache: its process environment, which an `.htaccess` author can read too);
+   * `{}` for none. @default process.env
+   */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /**
    * Folder relative map paths in `config` resolve against.
    * @default the config file's folder, else cwd
    */
@@ -869,6 +875,7 @@ function loadServerConfig<Req extends IncomingMessage, Res extends ServerRespons
     maps: options.maps,
     mapRoot: options.mapRoot,
     defines: options.defines,
+    environment: options.environment,
     // Header/RequestHeader/Expires* in the server config act on every response of the site;
     // translate_name applies the server's Redirect and Alias lines (site/alias.ts)
     siteDirectives: true,
@@ -905,6 +912,9 @@ function htaccessStoreOf<Req extends IncomingMessage, Res extends ServerResponse
       // resolves against it, not against the .htaccess folder
       mapRoot: options.mapRoot ?? (configFile ? dirname(configFile) : process.cwd()),
       defines: options.defines,
+      // ${NAME} and <IfDefine> in an .htaccess see the config's Defines once it was read
+      definitions: serverRules?.definitions,
+      environment: options.environment,
     },
   });
 }

@@ -53,6 +53,7 @@ interface VirtualHostOptions {
   readonly maps?: NonNullable<Parameters<typeof loadRules>[1]>['maps'];
   readonly mapRoot?: string;
   readonly defines?: readonly string[];
+  readonly environment?: Readonly<Record<string, string | undefined>>;
   readonly vhostPort?: number;
   readonly log?: (message: string) => void;
   readonly vhostRoot?: boolean;
@@ -91,6 +92,7 @@ export function virtualHostConfig(options: VirtualHostOptions): RuleSet | undefi
     maps: options.maps,
     mapRoot: options.mapRoot,
     defines: options.defines,
+    environment: options.environment,
     siteDirectives: true,
   });
   return ruleSet.virtualHosts?.length ? ruleSet : undefined;

@@ -38,6 +38,7 @@ import {
   type ScopedLine,
 } from './sections.js';
 import { IncludeReader } from './include.js';
+import { ConfigVariables, processEnvironment, type ConfigEnvironment } from './config-vars.js';
 import {
   serverDirective,
   virtualHostOpening,
@@ -56,6 +57,17 @@ export interface ParseOptions {
   readonly ignoreUnknownDirectives?: boolean;
   /** Names `<IfDefine>` sees as defined (`apache2 -D NAME`). @default [] */
   readonly defines?: readonly string[];
+  /**
+   * The environment `${NAME}` falls back to after the Define'd names (Apache: its process
+   * environment). @default process.env
+   */
+  readonly environment?: ConfigEnvironment;
+  /**
+   * @internal The Define state the lines start from and change (shared with the sections' and
+   * vhosts' bodies; an `.htaccess` gets a copy of its server's final state). @default made from
+   * `defines` and `environment`
+   */
+  readonly variables?: ConfigVariables;
   /** Folder relative `<IfFile>` paths resolve against (Apache's ServerRoot). @default cwd */
   readonly serverRoot?: string;
   /** Compiles an `<IfVersion ~ regex>` pattern (Apache: PCRE). @default RegExp */
@@ -179,7 +191,19 @@ export function parse(
     ((options.context ?? 'server') === 'server'
       ? new IncludeReader(options.serverRoot ?? process.cwd(), (f, t) => sink.addSource(f, t))
       : undefined);
-  return parseLines(logicalLines(source, options.file), { ...options, includes }, sink);
+  const variables = options.variables ?? configVariables(options);
+  return parseLines(logicalLines(source, options.file), { ...options, includes, variables }, sink);
+}
+
+/** A configuration's Define state at its start: the `-D` names, and the environment. */
+export function configVariables(options: {
+  readonly defines?: readonly string[];
+  readonly environment?: ConfigEnvironment;
+}): ConfigVariables {
+  return new ConfigVariables(
+    { names: options.defines },
+    options.environment ?? processEnvironment(),
+  );
 }
 
 /**
@@ -239,6 +263,10 @@ export function parseLines(
 function reportSectionProblem(p: SectionProblem, options: ParseOptions, sink: ProblemSink): void {
   if (p.type === 'context') {
     if (!options.ignoreUnknownDirectives) sink.add('ERR_CONTEXT', p.message, p.pos);
+    return;
+  }
+  if (p.type === 'undefined-variable') {
+    sink.warning('WARN_UNDEFINED_VARIABLE', p.message, p.pos);
     return;
   }
   if (p.type === 'unknown') {
@@ -370,7 +398,9 @@ const SITE_ONLY: ReadonlySet<Directive['type']> = new Set<Directive['type']>([
  */
 function siteOnlyRefused(d: Directive, options: ParseOptions, sink: ProblemSink): boolean {
   if (options.siteDirectives || options.accessControl) return false;
-  const siteOnly = SITE_ONLY.has(d.type) || (d.type === 'Mime' && d.effect === 'apply');
+  const siteOnly =
+    SITE_ONLY.has(d.type) ||
+    (d.type === 'Mime' && d.effect === 'apply' && !READ_TIME.has(d.name.toLowerCase()));
   if (!siteOnly) return false;
   if (!options.ignoreUnknownDirectives) {
     const name = d.type === 'Mime' || d.type === 'Autoindex' ? d.name : d.type;
@@ -382,6 +412,12 @@ function siteOnlyRefused(d: Directive, options: ParseOptions, sink: ProblemSink)
   }
   return true;
 }
+
+/**
+ * core's directives that act while the configuration is read (EXEC_ON_READ: syntax/sections.ts),
+ * whatever middleware reads it: `${NAME}` and `<IfDefine>` need no document root.
+ */
+const READ_TIME: ReadonlySet<string> = new Set(['define', 'undefine']);
 
 /** Directives that carry their own `<Files>` section (compiled with it in compile/headers.ts). */
 const SELF_SCOPED: ReadonlySet<Directive['type']> = new Set<Directive['type']>([

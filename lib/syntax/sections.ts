@@ -16,6 +16,7 @@ import type { LogicalLine } from './lexer.js';
 import { isDirectiveKnown, isModuleEmulated } from './modules.js';
 import { authzSection, limitSection, type AuthzFrame, type LimitSection } from './limit.js';
 import type { IncludeReader } from './include.js';
+import { ConfigVariables } from './config-vars.js';
 
 /**
  * The Apache release `<IfVersion>` compares against (what the conformance corpus is recorded from).
@@ -28,6 +29,11 @@ export interface SectionEnvironment {
    * Names defined with `-D` (`<IfDefine>`); nothing by default, as `apache2` started without `-D`.
    */
   readonly defines?: readonly string[];
+  /**
+   * The Define'd variables and the environment `${NAME}` is resolved from (syntax/config-vars.ts),
+   * shared with the readers of the sections' bodies. @default `defines`, no values, no environment
+   */
+  readonly variables?: ConfigVariables;
   /** Folder relative `<IfFile>` paths resolve against (Apache's ServerRoot). @default cwd */
   readonly serverRoot?: string;
   /**
@@ -80,7 +86,9 @@ export type IfCondition = readonly IfTest[];
 
 /** One problem found while reading sections (the caller adds its code frame). */
 export interface SectionProblem {
-  readonly type: 'args' | 'nesting' | 'unknown' | 'limit' | 'context' | 'file';
+  /** `undefined-variable`: AH00111, a warning (the line is read with the `${NAME}` as written). */
+  readonly type:
+    'args' | 'nesting' | 'unknown' | 'limit' | 'context' | 'file' | 'undefined-variable';
   readonly message: string;
   readonly pos: SourcePosition;
 }
@@ -394,8 +402,11 @@ class SectionReader {
   private readonly out: ScopedLine[] = [];
   /** The lines to read; an Include line is replaced by the lines it names. */
   private readonly lines: LogicalLine[];
-  /** core's Define/UnDefine (EXEC_ON_READ) change what the <IfDefine> sections after them see. */
-  private readonly defines: string[];
+  /**
+   * core's Define/UnDefine (EXEC_ON_READ) change what the <IfDefine> sections and the `${NAME}`
+   * of the lines after them see.
+   */
+  private readonly vars: ConfigVariables;
   private readonly env: SectionEnvironment;
   private files: FilesSection | undefined;
   private when: IfCondition | undefined;
@@ -416,8 +427,9 @@ class SectionReader {
     private readonly report: (p: SectionProblem) => void,
   ) {
     this.lines = [...lines];
-    this.defines = [...(env.defines ?? [])];
-    this.env = { ...env, defines: this.defines };
+    this.vars = env.variables ?? new ConfigVariables({ names: env.defines });
+    // the live list: an <IfDefine> sees the Defines read before it
+    this.env = { ...env, defines: this.vars.names };
   }
 
   read(): ScopedLine[] {
@@ -468,25 +480,95 @@ class SectionReader {
    */
   private body(closer: string | undefined): boolean {
     while (this.i < this.lines.length) {
-      const line = this.lines[this.i++];
-      if (closer !== undefined && line.text.toLowerCase() === closer) return true;
+      const raw = this.lines[this.i++];
+      // ap_build_cont_config looks for the closer before resolving the line
+      if (closer !== undefined && raw.text.toLowerCase() === closer) return true;
+      // a container's body was resolved (and its Defines run) when it was read: not again
+      const fresh = !this.vars.read.has(raw);
+      const line = fresh ? this.resolve(raw) : raw;
       const { word, args } = splitOpener(line.text);
       if (word.startsWith('</'))
         this.fail('nesting', `${word} without matching <${word.slice(2)} section`, line);
       if (word.startsWith('<')) this.opener(line, word, args);
-      else this.directive(line, word, args);
+      else this.directive(line, word, args, fresh);
     }
     return false;
   }
 
+  /** ap_resolve_env on a line about to be read (AH00111 for an unknown name, as a warning). */
+  private resolve(line: LogicalLine): LogicalLine {
+    return this.vars.resolve(line, (name, pos) =>
+      this.report({
+        type: 'undefined-variable',
+        message: `Config variable \${${name}} is not defined`,
+        pos,
+      }),
+    );
+  }
+
+  /**
+   * A container's body (`<Directory>`, `<VirtualHost>`...), compiled later: read now as Apache
+   * builds its tree, each line resolved and its Define run in reading order, the conditional
+   * sections in it decided (a false one's lines skipped unread).
+   */
+  private readAhead(name: string, opened: LogicalLine, unclosed: string): void {
+    while (this.i < this.lines.length) {
+      const line = this.resolve(this.lines[this.i]!);
+      this.lines[this.i++] = line;
+      this.vars.read.add(line);
+      const { word, args } = splitOpener(line.text);
+      if (word[0] !== '<') {
+        this.define(word, args, line);
+        continue;
+      }
+      if (word[1] === '/') {
+        const closer = word.slice(0, -1);
+        if (closer.slice(2).toLowerCase() === name.slice(1).toLowerCase()) return;
+        this.fail('nesting', `Expected </${name.slice(1)}> but saw ${closer}>`, line);
+      }
+      const inner = args === '' && word.endsWith('>') ? word.slice(0, -1) : word;
+      const conditional = CONDITIONALS.get(inner.toLowerCase());
+      const outcome = conditional?.test(args === '' ? '>' : args, this.env);
+      if (typeof outcome === 'boolean') this.vars.decided.set(line, outcome);
+      const closing = `Expected </${inner.slice(1)}> before end of configuration`;
+      this.enter(line);
+      if (!conditional || outcome === true) this.readAhead(inner, line, closing);
+      else this.soak(inner, line, closing);
+      this.depth--;
+    }
+    this.fail('nesting', unclosed, opened);
+  }
+
+  /** core's set_define/unset_define (EXEC_ON_READ): the names and values from here on. */
+  private define(word: string, args: string, line: LogicalLine): void {
+    const directive = word.toLowerCase();
+    if (directive !== 'define' && directive !== 'undefine') return;
+    const words = confWords(args);
+    // a wrong count is the directive's own error (syntax/mime.ts): nothing runs
+    if (words.length < 1 || words.length > (directive === 'define' ? 2 : 1)) return;
+    const name = words[0]!;
+    if (name.includes(':')) {
+      // server configuration only: in an .htaccess, Define is "not allowed here" first
+      if (this.env.includes)
+        this.report({
+          type: 'args',
+          message: "Variable name must not contain ':'",
+          pos: line.at(0),
+        });
+      return;
+    }
+    if (directive === 'define') this.vars.define(name, words[1]);
+    else this.vars.undefine(name);
+  }
+
   /** A directive line: tagged with the sections it stands in. */
-  private directive(line: LogicalLine, word: string, args: string): void {
+  private directive(line: LogicalLine, word: string, args: string, fresh: boolean): void {
     const lower = word.toLowerCase();
     if (lower === 'include' || lower === 'includeoptional')
       return this.include(line, word, lower === 'includeoptional', args);
     const { files, when, limit, authz } = this;
     this.chain = undefined;
-    trackDefine(word, args, this.defines);
+    if (fresh) this.define(word, args, line);
     this.out.push({
       line,
       ...(files && { files }),
@@ -557,7 +639,8 @@ class SectionReader {
       this.soak(opener, line, `${opener}> was not closed.`);
       return;
     }
-    const outcome = conditional.test(args, this.env);
+    // decided already when it stands in a container's body (readAhead)
+    const outcome = this.vars.decided.get(line) ?? conditional.test(args, this.env);
     if (typeof outcome !== 'boolean') this.fail('args', outcome.error, line);
     const name = conditional.name;
     if (outcome) this.body(`</${name.slice(1).toLowerCase()}>`);
@@ -649,7 +732,7 @@ class SectionReader {
     const outer = this.outerSection() ?? (this.when && '<If');
     if (outer) this.fail('nesting', `${opening.opener} not allowed in ${outer}> context`, line);
     const start = this.i;
-    this.soak(opening.opener, line, `${opening.opener}> was not closed.`);
+    this.readAhead(opening.opener, line, `${opening.opener}> was not closed.`);
     opening.close(this.lines.slice(start, this.i - 1), line, this.lines[this.i - 1]);
   }
 
@@ -683,15 +766,4 @@ class SectionReader {
     if (this.out.length === before)
       this.fail('args', `${frame.opener}> directive contains no authorization directives`, line);
   }
-}
-
-/** `Define NAME [value]` / `UnDefine NAME`: the names `<IfDefine>` sees from here on. */
-function trackDefine(word: string, args: string, defines: string[]): void {
-  const directive = word.toLowerCase();
-  if (directive !== 'define' && directive !== 'undefine') return;
-  const name = getWordConf(args, 0).word;
-  if (!name) return;
-  const at = defines.indexOf(name);
-  if (directive === 'define' && at < 0) defines.push(name);
-  if (directive === 'undefine' && at >= 0) defines.splice(at, 1);
 }
