@@ -17,6 +17,17 @@ import type { ByteSpan } from './byterange.js';
  */
 const PARTS_WITH_LENGTH = 32;
 
+/** The fields a file's answer set before the file was opened. */
+const FILE_FIELDS = [
+  'Content-Type',
+  'Content-Encoding',
+  'Content-Language',
+  'ETag',
+  'Last-Modified',
+  'Accept-Ranges',
+  'Cache-Control',
+];
+
 /** How much of a part is read from the file at a time. */
 const READ_SIZE = 64 * 1024;
 
@@ -165,6 +176,8 @@ export function answerMultipartFromFile(
       void streamParts(file, res, plan);
     },
     (err: NodeJS.ErrnoException) => {
+      // the file went away since its stat: the error page keeps none of the file's fields
+      for (const name of FILE_FIELDS) res.removeHeader(name);
       const missing =
         err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.code === 'ENAMETOOLONG';
       onError(missing ? 404 : 500, err);
