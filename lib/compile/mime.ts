@@ -10,6 +10,7 @@ import type { Directive, MimeDirective } from '../syntax/ast.js';
 import type { FilesSection } from '../syntax/sections.js';
 import { filesMatcher } from './access.js';
 import type { ProblemSink } from '../syntax/parse.js';
+import { atoi } from '../syntax/mime.js';
 
 /** FileETag bits as core keeps them (include/http_core.h): 0 is "unset" (MTime Size applies). */
 export const ETAG_NONE = 1;
@@ -51,6 +52,12 @@ export interface MimeSettings {
   readonly acceptPathInfo?: 'on' | 'off' | 'default';
   /** LimitRequestBody in bytes; 0: unlimited. */
   readonly limitRequestBody?: number;
+  /** MaxRanges: ranges left after merging; 0: `none`, Infinity: `unlimited`. */
+  readonly maxRanges?: number;
+  /** MaxRangeOverlaps: merged specs; 0: `none`, Infinity: `unlimited`. */
+  readonly maxOverlaps?: number;
+  /** MaxRangeReversals: merges that moved a range's start down; 0: `none`, Infinity: `unlimited`. */
+  readonly maxReversals?: number;
   /** AddOutputFilterByType DEFLATE: the media types (lower-case) mod_deflate would compress. */
   readonly deflateTypes?: ReadonlySet<string>;
   /** TypesConfig (server config): extension → type, replacing the built-in table. */
@@ -188,10 +195,41 @@ function applyCoreDirective(
     case 'LimitRequestBody':
       s.limitRequestBody = Number(value);
       break;
+    case 'MaxRanges':
+      s.maxRanges = rangeLimitValue(value, DEFAULT_RANGE_LIMITS.maxRanges);
+      break;
+    case 'MaxRangeOverlaps':
+      s.maxOverlaps = rangeLimitValue(value, DEFAULT_RANGE_LIMITS.maxOverlaps);
+      break;
+    case 'MaxRangeReversals':
+      s.maxReversals = rangeLimitValue(value, DEFAULT_RANGE_LIMITS.maxReversals);
+      break;
     case 'TypesConfig':
       s.typesConfig = readTypesConfig(value, d, sink, serverRoot);
       break;
   }
+}
+
+/**
+ * byterange_filter.c's AP_DEFAULT_MAX_RANGES, _MAX_OVERLAPS and _MAX_REVERSALS: what MaxRanges,
+ * MaxRangeOverlaps and MaxRangeReversals are when unset or `default`.
+ */
+export const DEFAULT_RANGE_LIMITS = {
+  maxRanges: 200,
+  maxOverlaps: 20,
+  maxReversals: 20,
+} as const;
+
+/**
+ * core's set_max_ranges (and its two siblings): `none` 0, `default` Apache's default, `unlimited`
+ * Infinity, else the number atoi reads (syntax/mime.ts refused what is not positive).
+ */
+function rangeLimitValue(value: string, byDefault: number): number {
+  const word = value.toLowerCase();
+  if (word === 'none') return 0;
+  if (word === 'default') return byDefault;
+  if (word === 'unlimited') return Infinity;
+  return atoi(value);
 }
 
 /** core's set_etag_bits: unsigned keywords set the bits, signed ones change the inherited bits. */
@@ -319,6 +357,10 @@ export function mergeMime(
     fileETag: mergeETag(parent.fileETag, child.fileETag),
     acceptPathInfo: child.acceptPathInfo ?? parent.acceptPathInfo,
     limitRequestBody: child.limitRequestBody ?? parent.limitRequestBody,
+    // core's merge_core_dir_configs: an explicit `default` in the child wins too
+    maxRanges: child.maxRanges ?? parent.maxRanges,
+    maxOverlaps: child.maxOverlaps ?? parent.maxOverlaps,
+    maxReversals: child.maxReversals ?? parent.maxReversals,
     // a child's AddOutputFilterByType DEFLATE replaces the types it inherits (mod_filter.c
     // filter_merge overlays live_filters by name, BYTYPE:DEFLATE; cases 381, 392)
     deflateTypes: child.deflateTypes ?? parent.deflateTypes,

@@ -7,7 +7,15 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pako from 'pako';
-import { byteRange } from './byterange.js';
+import { byteRange, type RangeLimits } from './byterange.js';
+import { answerMultipartFromMemory, multipartBoundary } from './multipart-ranges.js';
+
+/** The Range the byterange filter acts on, and the limits in effect. */
+export interface GzipRange {
+  /** The field (undefined: none, or an If-Range that does not hold). */
+  readonly field: string | undefined;
+  readonly limits?: RangeLimits;
+}
 
 /**
  * Whether the request lets mod_deflate compress: `force-gzip` in the environment, else an
@@ -113,7 +121,7 @@ class GzipOutput {
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly range: string | undefined,
+    private readonly range: GzipRange,
     private readonly onError: CompressedError,
   ) {}
 
@@ -155,16 +163,17 @@ class GzipOutput {
 /**
  * The compressed answer in one piece, as core's filters see it with its EOS: Content-Length
  * (content_length_filter), and the Range cut from the gzip bytes (byterange_filter.c: 206 with the
- * gzip length in Content-Range, 416 when no range starts inside them; cases 373, 382).
+ * gzip length in Content-Range, 416 when no range starts inside them, multipart/byteranges for
+ * several; cases 373, 382, 435).
  */
 function answerWhole(
   req: IncomingMessage,
   res: ServerResponse,
   gz: Buffer,
-  range: string | undefined,
+  range: GzipRange,
   onError: CompressedError,
 ): void {
-  const answer = byteRange(range, gz.length);
+  const answer = byteRange(range.field, gz.length, range.limits);
   if (answer.type === 'unsatisfiable') {
     // send_416 makes it an error page, which keeps none of the file's fields (send's 416 too
     // clears them)
@@ -172,9 +181,19 @@ function answerWhole(
     onError(416, new Error('range not satisfiable'));
     return;
   }
+  if (answer.type === 'ranges' && answer.spans.length > 1) {
+    const type = res.getHeader('Content-Type');
+    const plan = {
+      boundary: multipartBoundary(),
+      spans: answer.spans,
+      length: gz.length,
+      type: type === undefined ? undefined : String(type),
+    };
+    answerMultipartFromMemory(req, res, plan, gz);
+    return;
+  }
   let out = gz;
-  // several ranges apart: Apache sends multipart/byteranges; whole here, as send does for a file
-  if (answer.type === 'ranges' && answer.spans.length === 1) {
+  if (answer.type === 'ranges') {
     const { start, end } = answer.spans[0]!;
     res.statusCode = 206;
     res.setHeader('Content-Range', `bytes ${start}-${end}/${gz.length}`);
@@ -186,15 +205,14 @@ function answerWhole(
 
 /**
  * Sends the file gzip-compressed, its fields already set by the caller; markCompressed's are added.
- * `range` is the Range the byterange filter acts on (undefined: none, or an If-Range that does not
- * hold). HEAD is compressed too: its fields depend on the gzip bytes, as in Apache.
+ * `range` is the Range the byterange filter acts on. HEAD is compressed too: its fields depend on the gzip bytes, as in Apache.
  */
 export function sendCompressed(
   req: IncomingMessage,
   res: ServerResponse,
   filename: string,
   body: Buffer | undefined,
-  range: string | undefined,
+  range: GzipRange = { field: undefined },
   onError: CompressedError,
 ): void {
   markCompressed(res);

@@ -61,6 +61,7 @@ import {
 } from './pipeline.js';
 import { sendErrorDocument, signPages } from './error-document.js';
 import { answerPreconditionFailed, fileErrorStatus, serveFile } from './static-file.js';
+import { rangeLimits } from './byterange.js';
 import { FileCache, type CachedFile, type FileCacheOptions } from './file-cache.js';
 import { deflateAccepted, gzipOnlyHtmlRefuses } from './deflate.js';
 import {
@@ -661,6 +662,8 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     serveFile(req, res, filename, {
       contentType: acc.contentType,
       modified,
+      size: stat.size,
+      rangeLimits: rangeLimits(settings.mime),
       defaultCharset: settings.defaultCharset,
       headers,
       eTag,

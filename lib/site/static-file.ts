@@ -16,6 +16,13 @@ import type { CachedFile } from './file-cache.js';
 import { gzipETag, sendCompressed } from './deflate.js';
 import { leadWithAlways, noteHandlerType } from './headers.js';
 import { ifRangeHolds, meetsConditions } from './conditions.js';
+import { byteRange, type ByteSpan, type RangeLimits } from './byterange.js';
+import {
+  answerMultipartFromFile,
+  answerMultipartFromMemory,
+  multipartBoundary,
+  type MultipartPlan,
+} from './multipart-ranges.js';
 
 /**
  * What mod_mime's type checker (and core's ForceType) set for a file (site/mime.ts fileHeaders).
@@ -58,6 +65,13 @@ export interface ServeFileOptions {
   readonly compress?: { readonly lastModified: string };
   /** The Last-Modified the file goes out with, for If-Range (ap_condition_if_range). */
   readonly modified?: string;
+  /**
+   * The file's size (its stat): with `eTag` and `modified` decided, the Range is judged here as
+   * byterange_filter.c does (merging, limits, multipart/byteranges), not by send.
+   */
+  readonly size?: number;
+  /** core's MaxRanges, MaxRangeOverlaps and MaxRangeReversals in effect. @default Apache's */
+  readonly rangeLimits?: RangeLimits;
   readonly onError: (status: number, err: Error) => void;
 }
 
@@ -261,7 +275,8 @@ function serveCompressed(
   const eTag = typeof options.eTag === 'string' ? gzipETag(options.eTag) : undefined;
   const ifRange = req.headers['if-range']?.toString();
   const range = ifRangeHolds(ifRange, eTag, lastModified) ? req.headers.range : undefined;
-  sendCompressed(req, res, filename, options.cached?.body, range, options.onError);
+  const ranges = { field: range, limits: options.rangeLimits };
+  sendCompressed(req, res, filename, options.cached?.body, ranges, options.onError);
 }
 
 /**
@@ -278,6 +293,72 @@ function withJudgedIfRange(req: IncomingMessage, options: ServeFileOptions): Inc
   const range = holds ? req.headers.range : undefined;
   const headers = { ...req.headers, 'if-range': undefined, range };
   return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
+}
+
+/** What the Range asks of the file: send answers a request, or the answer is multipart here. */
+type RangeJudged =
+  | { readonly type: 'send'; readonly req: IncomingMessage }
+  | {
+      readonly type: 'multipart';
+      readonly req: IncomingMessage;
+      readonly spans: readonly ByteSpan[];
+    };
+
+/** The request with another Range field (undefined: none). */
+function withRange(req: IncomingMessage, range: string | undefined): IncomingMessage {
+  if (req.headers.range === range) return req;
+  const headers = { ...req.headers, range };
+  return Object.create(req, { headers: { value: headers } }) as IncomingMessage;
+}
+
+/**
+ * byterange_filter.c's decision (site/byterange.ts byteRange) for a file whose ETag, Last-Modified
+ * and size the site decided, answering 200 (ap_set_byterange leaves any other status alone): no
+ * range (an invalid spec, a limit passed, an empty file) is the whole file; one range goes to send
+ * as `bytes=start-end` (send would merge other neighbours than Apache does); none satisfiable
+ * stays a 416 of send's; several are answered here as multipart/byteranges, once the conditions
+ * let the file through (ap_meets_conditions runs before the filter; a 304 or 412 stays send's).
+ */
+function judgeRange(req: IncomingMessage, res: ServerResponse, o: ServeFileOptions): RangeJudged {
+  const field = req.headers.range;
+  const same = { type: 'send', req } as const;
+  if (field === undefined || o.size === undefined || res.statusCode !== 200) return same;
+  if (o.eTag === undefined || o.modified === undefined) return same;
+  const answer = byteRange(field, o.size, o.rangeLimits);
+  if (answer.type === 'whole') return { type: 'send', req: withRange(req, undefined) };
+  if (answer.type === 'unsatisfiable') return same;
+  const [first] = answer.spans;
+  if (answer.spans.length === 1 && first)
+    return { type: 'send', req: withRange(req, `bytes=${first.start}-${first.end}`) };
+  const validators = { eTag: o.eTag || undefined, lastModified: o.modified, now: Date.now() };
+  if (meetsConditions(req.headers, validators) !== 'ok') return same;
+  return { type: 'multipart', req, spans: answer.spans };
+}
+
+/**
+ * Several ranges of a file: the fields a whole file goes out with (mod_mime's type becomes each
+ * part's Content-type), then site/multipart-ranges.ts's 206; from memory when the file is cached.
+ */
+function serveMultipart(
+  req: IncomingMessage,
+  res: ServerResponse,
+  filename: string,
+  options: ServeFileOptions,
+  spans: readonly ByteSpan[],
+): void {
+  leadWithAlways(res);
+  setTypeFields(res, filename, options);
+  setSendFields(res, options, options.modified ?? '');
+  const type = res.getHeader('Content-Type');
+  const plan: MultipartPlan = {
+    boundary: multipartBoundary(),
+    spans,
+    length: options.size ?? 0,
+    type: type === undefined ? undefined : String(type),
+  };
+  if (options.cached?.body.length === options.size && options.cached)
+    answerMultipartFromMemory(req, res, plan, options.cached.body);
+  else answerMultipartFromFile(req, res, filename, plan, options.onError);
 }
 
 /** The whole file from memory in one write: the same fields send would send, no stream. */
@@ -365,7 +446,12 @@ export function serveFile(
     serveCompressed(through, res, filename, o, o.compress.lastModified);
     return;
   }
-  const judged = withJudgedIfRange(through, o);
+  const ranged = judgeRange(withJudgedIfRange(through, o), res, o);
+  if (ranged.type === 'multipart') {
+    serveMultipart(ranged.req, res, filename, o, ranged.spans);
+    return;
+  }
+  const judged = ranged.req;
   if (o.cached && answersWhole(judged, res, o)) {
     serveFromMemory(judged, res, filename, o, o.cached);
     return;

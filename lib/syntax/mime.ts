@@ -20,6 +20,8 @@ interface MimeSpec {
   readonly max: number;
   /** RSRC_CONF (or ACCESS_CONF) in Apache: "not allowed here" in an `.htaccess`. */
   readonly serverOnly?: boolean;
+  /** ACCESS_CONF as well: allowed in the server config's `<Directory>`/`<Location>` sections. */
+  readonly inSections?: boolean;
   readonly effect: MimeEffect;
 }
 
@@ -28,8 +30,15 @@ const spec = (
   min: number,
   max: number,
   effect: MimeEffect,
-  serverOnly = false,
-): MimeSpec => ({ name, min, max, effect, serverOnly });
+  serverOnly: boolean | 'sections' = false,
+): MimeSpec => ({
+  name,
+  min,
+  max,
+  effect,
+  serverOnly: serverOnly !== false,
+  inSections: serverOnly === 'sections',
+});
 
 const ANY = Infinity;
 
@@ -70,7 +79,10 @@ const MIME_SPECS = new Map<string, MimeSpec>(
     spec('EnableMMAP', 1, 1, 'no-effect'),
     spec('LimitXMLRequestBody', 1, 1, 'no-effect'),
     spec('CGIPassAuth', 1, 1, 'no-effect'),
-    spec('MaxRanges', 1, 1, 'no-effect', true),
+    // core: RSRC_CONF|ACCESS_CONF, the byterange filter's limits (site/byterange.ts)
+    spec('MaxRanges', 1, 1, 'apply', 'sections'),
+    spec('MaxRangeOverlaps', 1, 1, 'apply', 'sections'),
+    spec('MaxRangeReversals', 1, 1, 'apply', 'sections'),
     // mod_filter: OR_OPTIONS / OR_FILEINFO; FilterTrace is not allowed in .htaccess
     spec('AddOutputFilterByType', 2, ANY, 'no-effect'),
     spec('FilterDeclare', 1, 2, 'no-effect'),
@@ -114,6 +126,8 @@ export const MIME_MODULE_DIRECTIVES = {
     'LimitXMLRequestBody',
     'CGIPassAuth',
     'MaxRanges',
+    'MaxRangeOverlaps',
+    'MaxRangeReversals',
   ],
   mime: [
     'AddCharset',
@@ -172,18 +186,20 @@ export type MimeParse =
     };
 
 /**
- * Checks one directive of this table; undefined when `name` is not one of them (parseLine's
- * other cases and its unknown-directive error take over).
+ * Checks one directive of this table (`inSection`: in a server config's section, not an
+ * `.htaccess`); undefined when `name` is not one of them (parseLine's other cases and its
+ * unknown-directive error take over).
  */
 export function parseMimeDirective(
   name: string,
   words: readonly { text: string; pos: SourcePosition }[],
   context: ConfigContext,
   pos: SourcePosition,
+  inSection = false,
 ): MimeParse | undefined {
   const s = MIME_SPECS.get(name.toLowerCase());
   if (!s) return undefined;
-  if (s.serverOnly && context === 'directory')
+  if (s.serverOnly && context === 'directory' && !(s.inSections && inSection))
     return { type: 'refused', code: 'ERR_CONTEXT', message: `${s.name} not allowed here`, pos };
   if (words.length < s.min || words.length > s.max) {
     const wanted =
@@ -221,9 +237,38 @@ function checkValues(name: string, args: readonly string[]): string | undefined 
         : 'LimitRequestBody argument is not parsable.';
     case 'FileETag':
       return checkFileETag(args);
+    case 'MaxRanges':
+    case 'MaxRangeOverlaps':
+    case 'MaxRangeReversals':
+      return checkRangeLimit(name, args[0]!);
     default:
       return undefined;
   }
+}
+
+/**
+ * C's atoi as glibc has it: leading white space, a sign, the digits up to the first other
+ * character (none: 0); strtol's clamp to 64 bits, then the cast to a 32-bit int.
+ */
+export function atoi(s: string): number {
+  const m = /^[\t\n\v\f\r ]*([+-]?)(\d*)/.exec(s);
+  const digits = m?.[2] || '0';
+  // more digits than 2^63 has: strtol clamps (the exact value is not needed)
+  let v = digits.length > 20 ? 2n ** 64n : BigInt(digits);
+  if (m?.[1] === '-') v = -v;
+  const max = 2n ** 63n - 1n;
+  if (v > max) v = max;
+  if (v < -max - 1n) v = -max - 1n;
+  return Number(BigInt.asIntN(32, v));
+}
+
+/**
+ * core's set_max_ranges, set_max_overlaps, set_max_reversals: `none`, `default`, `unlimited`
+ * (any case) or what atoi reads as a positive number (`3x` is 3; case 439).
+ */
+function checkRangeLimit(name: string, value: string): string | undefined {
+  if (/^(none|default|unlimited)$/i.test(value) || atoi(value) > 0) return undefined;
+  return `${name} requires 'none', 'default', 'unlimited' or a positive integer`;
 }
 
 const ETAG_KEYWORDS = new Set(['inode', 'mtime', 'size', 'all', 'none', 'digest']);

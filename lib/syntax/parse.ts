@@ -731,7 +731,7 @@ function mimeOrUnknown(l: LineInput): Directive | undefined {
     return server && !('type' in server)
       ? { type: 'Mime', ...server, effect: 'no-effect', pos: l.pos }
       : server;
-  const mime = parseMimeDirective(l.name, wordsOf(l), l.context, l.pos);
+  const mime = parseMimeDirective(l.name, wordsOf(l), l.context, l.pos, !!l.options.section);
   if (mime?.type === 'refused') l.sink.add(mime.code, mime.message, mime.pos);
   if (mime)
     return mime.type === 'parsed' ? { type: 'Mime', ...mime.directive, pos: l.pos } : undefined;

@@ -109,3 +109,36 @@ test('<Files> sections keep their own settings, tested on the file name', () => 
   expect(section.addTypes?.get('html')).toBe('text/html');
   expect(eTagBits(section.mime?.fileETag)).toBe(ETAG_NONE);
 });
+
+describe('MaxRanges, MaxRangeOverlaps, MaxRangeReversals (core.c set_max_ranges; cases 436-438)', () => {
+  const server = (text: string) =>
+    compileText(text, { context: 'server', accessControl: true }).mime;
+  test.each<[string, number]>([
+    ['MaxRanges none', 0],
+    ['MaxRanges default', 200],
+    ['MaxRanges unlimited', Infinity],
+    ['MaxRanges 2', 2],
+    ['MaxRanges 3x', 3],
+  ])('%s', (line, value) => {
+    expect(server(line)?.maxRanges).toBe(value);
+  });
+
+  test('the overlaps and reversals limits have their own defaults (20)', () => {
+    const m = server('MaxRangeOverlaps default\nMaxRangeReversals none');
+    expect(m?.maxOverlaps).toBe(20);
+    expect(m?.maxReversals).toBe(0);
+  });
+
+  test("a child's value, `default` included, wins over its parent's", () => {
+    const parent = server('MaxRanges 1\nMaxRangeOverlaps 3');
+    const child = server('MaxRanges default');
+    const merged = inheritRules(
+      compileText('MaxRanges 1\nMaxRangeOverlaps 3', { context: 'server', accessControl: true }),
+      compileText('MaxRanges default', { context: 'server', accessControl: true }),
+    ).mime;
+    expect(parent?.maxRanges).toBe(1);
+    expect(child?.maxRanges).toBe(200);
+    expect(merged?.maxRanges).toBe(200);
+    expect(merged?.maxOverlaps).toBe(3);
+  });
+});

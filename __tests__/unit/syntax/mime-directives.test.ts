@@ -119,3 +119,48 @@ test('Define and UnDefine in server context change what the <IfDefine> after the
   const rs = compileText(text, { context: 'server', siteDirectives: true });
   expect([...(rs.addTypes ?? [])]).toEqual([['d', 'text/x-defined']]);
 });
+
+// core's MaxRanges, MaxRangeOverlaps, MaxRangeReversals: RSRC_CONF|ACCESS_CONF (cases 196, 436-439)
+test.each([
+  ['MaxRanges none'],
+  ['MaxRanges DEFAULT'],
+  ['MaxRanges Unlimited'],
+  ['MaxRanges 1'],
+  // atoi: the digits up to the first other character
+  ['MaxRanges 3x'],
+  ['MaxRanges  +7'],
+  ['MaxRangeOverlaps none'],
+  ['MaxRangeOverlaps 5'],
+  ['MaxRangeReversals unlimited'],
+  ['MaxRangeReversals 2'],
+])('accepted in server context: %s', (line) => {
+  expect(problemOf(line, 'server')).toBeUndefined();
+});
+
+test.each([
+  ['MaxRanges 0', 'MaxRanges'],
+  ['MaxRanges -1', 'MaxRanges'],
+  ['MaxRanges x', 'MaxRanges'],
+  ['MaxRanges nonee', 'MaxRanges'],
+  // strtol clamps to 2^63-1, whose low 32 bits as an int are -1
+  ['MaxRanges 99999999999999999999', 'MaxRanges'],
+  ['MaxRangeOverlaps 0', 'MaxRangeOverlaps'],
+  ['MaxRangeReversals -5', 'MaxRangeReversals'],
+])('refused at load: %s', (line, name) => {
+  expect(problemOf(line, 'server')).toEqual({
+    code: 'ERR_DIRECTIVE_ARGS',
+    message: expect.stringContaining(
+      `${name} requires 'none', 'default', 'unlimited' or a positive integer`,
+    ),
+  });
+});
+
+test.each([['MaxRanges 1'], ['MaxRangeOverlaps 1'], ['MaxRangeReversals 1']])(
+  'not allowed in an .htaccess: %s',
+  (line) => {
+    expect(problemOf(line)).toEqual({
+      code: 'ERR_CONTEXT',
+      message: expect.stringContaining('not allowed here'),
+    });
+  },
+);
