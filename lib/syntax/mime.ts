@@ -70,6 +70,8 @@ const MIME_SPECS = new Map<string, MimeSpec>(
     spec('EnableMMAP', 1, 1, 'no-effect'),
     spec('LimitXMLRequestBody', 1, 1, 'no-effect'),
     spec('CGIPassAuth', 1, 1, 'no-effect'),
+    // Content-MD5 (a field RFC 7231 dropped) is not computed: the file is served without it
+    spec('ContentDigest', 1, 1, 'no-effect'),
     spec('MaxRanges', 1, 1, 'no-effect', true),
     // mod_filter: OR_OPTIONS / OR_FILEINFO; FilterTrace is not allowed in .htaccess
     spec('AddOutputFilterByType', 2, ANY, 'no-effect'),
@@ -113,6 +115,7 @@ export const MIME_MODULE_DIRECTIVES = {
     'EnableMMAP',
     'LimitXMLRequestBody',
     'CGIPassAuth',
+    'ContentDigest',
     'MaxRanges',
   ],
   mime: [
@@ -221,6 +224,9 @@ function checkValues(name: string, args: readonly string[]): string | undefined 
         : 'LimitRequestBody argument is not parsable.';
     case 'FileETag':
       return checkFileETag(args);
+    case 'ContentDigest':
+      // an AP_INIT_FLAG: ap_set_flag's own message
+      return /^o(n|ff)$/i.test(args[0]!) ? undefined : 'ContentDigest must be On or Off';
     default:
       return undefined;
   }
