@@ -20,9 +20,12 @@ const EXPECTED = new Map<string, string[]>([
   ['backdrop', ['MR304@147', 'MR304@152']],
   ['bagisto', ['MR002@40']],
   ['chamilo', ['MR304@31', 'MR304@36', 'MR304@43', 'MR304@62', 'MR304@79', 'MR304@81']],
+  ['cmsms', ['MR002@79']],
   ['cockpit', ['MR002@136']],
   ['codeigniter4', ['MR304@34']],
+  ['croogo', ['MR301@4']],
   ['drupal', ['MR304@156', 'MR304@161']],
+  ['drupal-files', ['MR002@5', 'MR002@8']],
   ['e107', ['MR002@105']],
   ['elgg', ['MR002@79', 'MR304@169']],
   ['fatfree', ['MR304@15']],
@@ -38,14 +41,18 @@ const EXPECTED = new Map<string, string[]>([
   ['joomla', ['MR304@146', 'MR304@152']],
   ['kanboard', ['MR304@22']],
   ['kirby', ['MR002@50']],
+  ['kirby3', ['MR002@50']],
   ['leantime', ['MR301@2']],
   ['librenms', ['MR002@9']],
+  ['magento2-media', ['MR002@11']],
   ['mantisbt', ['MR304@4', 'MR002@7']],
   ['matomo', ['MR002@27']],
   ['mautic', ['MR002@65']],
   ['microweber', ['MR002@2', 'MR304@86']],
+  ['moodle', ['MR001@30', 'MR001@31', 'MR001@32', 'MR001@33', 'MR001@34', 'MR001@46', 'MR001@47']],
   ['mybb', ['MR002@61']],
   ['nette', ['MR002@40']],
+  ['openmage-folders', ['MR002@17']],
   ['owncloud', ['MR304@64']],
   ['pagekit', ['MR002@92']],
   ['phpbb', ['MR304@29']],
@@ -58,13 +65,20 @@ const EXPECTED = new Map<string, string[]>([
   ['pimcore', ['MR002@127']],
   ['prestashop', ['MR403@38', 'MR403@39', 'MR403@40', 'MR403@44']],
   ['roundcube', ['MR002@9']],
+  ['roundcube-root', ['MR002@19']],
   ['selfoss', ['MR002@104']],
   ['slim', ['MR304@28']],
   ['spip', ['MR304@77', 'MR304@97']],
   ['thelia', ['MR304@37', 'MR002@59']],
   ['typo3', ['MR002@48']],
+  ['userfrosting', ['MR304@38', 'MR002@65']],
   ['uvdesk', ['MR304@4']],
+  ['vokuro', ['MR301@8']],
   ['xoops', ['MR002@2']],
+  [
+    'yetiforce',
+    ['MR303@18', 'MR302@18', 'MR303@19', 'MR302@19', 'MR303@20', 'MR303@21', 'MR201@23'],
+  ],
   ['zencart', ['MR002@64']],
   ['zenphoto', ['MR304@22']],
 ]);
@@ -79,15 +93,30 @@ test('the corpus is there', () => {
   expect(projects.length).toBeGreaterThanOrEqual(18);
 });
 
+/**
+ * The files that do not work on Apache as shipped, and the errors and warnings that say so:
+ * Moodle's sample needs mod_php (php_flag, php_value: Apache answers 500); YetiForce's
+ * `.well-known` redirects are relative without a RewriteBase (Apache puts the document root's
+ * filesystem path in the Location) and its last rule never runs.
+ */
+const BROKEN = new Map<string, string[]>([
+  ['moodle', ['MR001@30', 'MR001@31', 'MR001@32', 'MR001@33', 'MR001@34', 'MR001@46', 'MR001@47']],
+  [
+    'yetiforce',
+    ['MR303@18', 'MR302@18', 'MR303@19', 'MR302@19', 'MR303@20', 'MR303@21', 'MR201@23'],
+  ],
+]);
+
 test.each(projects)(
-  '%s: no error, no warning, the known infos',
+  '%s: no error, no warning (but the known broken files), the known infos',
   (project) => {
     const { htaccess } = JSON.parse(readFileSync(join(dir, `${project}.json`), 'utf8')) as {
       htaccess: string;
     };
     const r = lintSync(htaccess, { file: '.htaccess', redos });
     expect(r.context).toBe('directory');
-    expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    const problems = r.diagnostics.filter((d) => d.severity !== 'info');
+    expect(problems.map((d) => `${d.code}@${d.line}`)).toEqual(BROKEN.get(project) ?? []);
     const others = r.diagnostics.filter((d) => d.code !== 'MR101');
     expect(others.map((d) => `${d.code}@${d.line}`)).toEqual(EXPECTED.get(project) ?? []);
   },

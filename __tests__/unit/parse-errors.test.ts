@@ -27,8 +27,8 @@ describe('load-time errors are positioned, coded and collected', () => {
     ['RewriteRule ^/a$ /b L', 'ERR_SYNTAX_FLAG_DELIMITERS', 1, 21, 'bad flag delimiters'],
     ['RewriteRule ^/a$', 'ERR_SYNTAX_ARGS', 1, 1, 'bad argument line'],
     ['RewriteRule ^(a /b', 'ERR_REGEX', 1, 14, 'missing closing parenthesis'],
-    ['RewriteRule a++ /b', 'ERR_REGEX_UNSUPPORTED', 1, 14, 'possessive'],
-    ['RewriteRule (?>a) /b', 'ERR_REGEX_UNSUPPORTED', 1, 13, 'atomic group'],
+    ['RewriteRule (a)++ /b', 'ERR_REGEX_UNSUPPORTED', 1, 16, 'possessive'],
+    ['RewriteRule (?>a)\\2(b) /b', 'ERR_REGEX_UNSUPPORTED', 1, 13, 'forward back-reference'],
     ['RewriteRule a{111111111111111111} /b', 'ERR_REGEX', 1, 14, 'number too big'],
     [
       'RewriteCond %{HTTP_HOST} ^x [XX]\nRewriteRule ^ /b',

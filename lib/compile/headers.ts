@@ -124,8 +124,11 @@ function compileHeader(
 ): HeaderAction | undefined {
   const what = d.table === 'request' ? 'RequestHeader' : 'Header';
   const c = d.condition;
+  // mod_headers applies early lines at post_read_request, from the server's own per-directory
+  // defaults, and skips them in every later call: one in an .htaccess or a <Directory> section
+  // never acts, but its value is still parsed (case 494)
   if (c?.type === 'early' && context === 'directory') {
-    sink.add('ERR_CONTEXT', `${what}: 'early' is only allowed in server config`, d.pos);
+    compileHeader({ ...d, condition: undefined }, context, sink);
     return undefined;
   }
   // an early response header would sit in the handler's own table from the start: not modelled

@@ -141,6 +141,11 @@ export interface TranslatedRegex {
   readonly folded: boolean;
   /** A final `\Z` became the extra last group `(\n?)$`, to be removed from match results. */
   readonly trailingNewlineGroup: boolean;
+  /**
+   * The JavaScript group numbers of the groups added for atomic groups and possessive quantifiers
+   * (`(?=(X))\N`), ascending: removed from match results, so the captures keep PCRE's numbers.
+   */
+  readonly hiddenGroups: readonly number[];
   /** Uses constructs V8's linear engine cannot run (for the error message). */
   readonly nonLinearConstructs: readonly string[];
   /**
@@ -193,6 +198,8 @@ interface GroupFrame {
   readonly capturesBefore: number;
   /** Caseless matching in force where the group opened: restored when it closes (`(?i:`). */
   readonly foldBefore: boolean;
+  /** An atomic group `(?>`: the JavaScript number of the group its emulation captures into. */
+  readonly atomic?: number;
 }
 
 /** The last thing emitted, for a quantifier that follows it. */
@@ -252,6 +259,10 @@ class Translator {
   private lastClosed: GroupFrame | undefined;
   private lastAtom: Atom | undefined;
   private captures = 0;
+  /** JavaScript group number of each PCRE group (index: PCRE's number), hidden groups counted. */
+  private readonly jsGroup: number[] = [0];
+  readonly hiddenGroups: number[] = [];
+  private forwardRef = false;
   readonly nonLinear = new Set<string>();
   hasBackref = false;
   trailingNewlineGroup = false;
@@ -271,6 +282,12 @@ class Translator {
       if (this.i <= before)
         throw new PcreError('internal error: translator made no progress', before, false);
     }
+    if (this.forwardRef && this.hiddenGroups.length)
+      throw new PcreError(
+        'a forward back-reference with an atomic group or possessive quantifier is not supported',
+        start,
+        true,
+      );
     const unclosed = this.groups[this.groups.length - 1];
     // positioned at the group left open (PCRE reports the end of the pattern; the `(` is more
     // useful)
@@ -358,17 +375,13 @@ class Translator {
         if (expandable) chunked = { min, max };
         else this.nonLinear.add('a bounded quantifier above 16');
       }
-      if (closed?.risky && max > 1) this.noteNested(closed.start);
-    } else if (closed?.risky && c !== '?') {
+      if (closed?.risky && closed.atomic === undefined && max > 1) this.noteNested(closed.start);
+    } else if (closed?.risky && closed.atomic === undefined && c !== '?') {
+      // (an atomic group's body is never backtracked into: repeating it is not the shape)
       this.noteNested(closed.start);
     }
     this.i += text.length;
-    if (this.p[this.i] === '+')
-      throw new PcreError(
-        `possessive quantifier '${text}+' is not supported`,
-        this.i - text.length,
-        true,
-      );
+    if (this.p[this.i] === '+') return this.possessive(text, atom, chunked);
     this.markRisky();
     const lazy = this.p[this.i] === '?' ? '?' : '';
     this.i += lazy.length;
@@ -379,6 +392,37 @@ class Translator {
       return;
     }
     this.out += text + lazy;
+  }
+
+  /**
+   * `X*+` (PCRE's possessive quantifier, Mezzio's `[^:]*+`) is the atomic group `(?>X*)`: it is
+   * emulated as `(?=(X*))\N`, the lookahead's capture matched again (what a lookahead matched is
+   * never backtracked into). Its risk stays inside. Only for an atom without a capturing group:
+   * the added group would come before those inside it and renumber them.
+   */
+  private possessive(
+    text: string,
+    atom: Atom | undefined,
+    chunked: { min: number; max: number } | undefined,
+  ): void {
+    const at = this.i - text.length;
+    const inner = atom ? this.out.slice(atom.start) : '';
+    if (!atom || /\((?!\?)|\(\?<(?![=!])/.test(inner.replace(/\\./g, '')))
+      throw new PcreError(`possessive quantifier '${text}+' is not supported here`, at, true);
+    this.i++;
+    const quantified = chunked
+      ? chunkedQuantifier(inner, chunked.min, chunked.max, '')
+      : inner + text;
+    const n = this.hideGroup();
+    this.out = this.out.slice(0, atom.start) + `(?=(${quantified}))\\${n}`;
+  }
+
+  /** A group added by the translation: its JavaScript number (PCRE's groups after it shift). */
+  private hideGroup(): number {
+    const n = this.captures + this.hiddenGroups.length + 1;
+    this.hiddenGroups.push(n);
+    this.nonLinear.add('an atomic group or possessive quantifier');
+    return n;
   }
 
   private noteNested(at: number): void {
@@ -396,7 +440,7 @@ class Translator {
       foldBefore: this.fold,
     });
     if (this.p[this.i + 1] !== '?') {
-      this.captures++;
+      this.openCapture();
       this.out += '(';
       this.i++;
       return;
@@ -410,6 +454,11 @@ class Translator {
     throw unsupportedGroup(rest, start);
   }
 
+  private openCapture(): void {
+    this.captures++;
+    this.jsGroup[this.captures] = this.captures + this.hiddenGroups.length;
+  }
+
   /** `(?:`, a lookaround or a named group, from `rest` (what follows `(?`); false: none of them. */
   private groupConstruct(rest: string): boolean {
     const two = rest.slice(0, 2);
@@ -418,6 +467,7 @@ class Translator {
       this.i += 3;
     } else if (rest.startsWith('=') || rest.startsWith('!')) this.lookaround(3);
     else if (two === '<=' || two === '<!') this.lookaround(4);
+    else if (rest.startsWith('>')) this.atomicGroup();
     else if (rest.startsWith('P<')) this.namedGroup(this.i + 4, '>');
     else if (rest.startsWith('<')) this.namedGroup(this.i + 3, '>');
     else if (rest.startsWith("'")) this.namedGroup(this.i + 3, "'");
@@ -454,6 +504,16 @@ class Translator {
     return true;
   }
 
+  /** `(?>X)`: emulated as `(?=(X))\N` (see possessive); its risk stays inside. */
+  private atomicGroup(): void {
+    const frame = this.groups.pop();
+    const atomic = this.hideGroup();
+    this.groups.push({ ...(frame as GroupFrame), lookaround: true, atomic });
+    // in a group of its own: a quantifier after it repeats the whole emulation
+    this.out += '(?:(?=(';
+    this.i += 3;
+  }
+
   private lookaround(width: number): void {
     this.groups.pop();
     this.groups.push({
@@ -479,7 +539,7 @@ class Translator {
         nameStart,
         false,
       );
-    this.captures++;
+    this.openCapture();
     this.out += `(?<${name}>`;
     this.i = end + 1;
   }
@@ -518,7 +578,7 @@ class Translator {
     // what makes a group risky makes its parent risky too
     if (frame.risky && !frame.lookaround) this.markRisky();
     this.lastClosed = frame;
-    this.out += ')';
+    this.out += frame.atomic === undefined ? ')' : `))\\${frame.atomic})`;
     this.i++;
   }
 
@@ -541,7 +601,10 @@ class Translator {
         false,
       );
     if (n >= '1' && n <= '9') {
-      this.backref('\\' + n);
+      const k = Number(n);
+      // a reference to a group not yet opened cannot know how many added groups precede it
+      if (k > this.captures) this.forwardRef = true;
+      this.backref('\\' + (this.jsGroup[k] ?? k));
       return;
     }
     if (isLetter(n.charCodeAt(0)) || n === '0') {
@@ -777,8 +840,6 @@ const CLASS_ESCAPES = new Map<string, number>([
 
 /** The error for a `(?` construct PCRE has and the translation does not (`rest` follows `(?`). */
 function unsupportedGroup(rest: string, start: number): PcreError {
-  if (rest.startsWith('>'))
-    return new PcreError("atomic group '(?>' is not supported", start, true);
   if (rest.startsWith('|'))
     return new PcreError("branch reset '(?|' is not supported", start, true);
   if (/^(R|[0-9+-]|&|P>)/.test(rest))
@@ -848,6 +909,7 @@ export function translatePcre(pattern: string, nocase = false): TranslatedRegex 
     ignoreCase,
     folded: caseless && !ignoreCase,
     trailingNewlineGroup: t.trailingNewlineGroup,
+    hiddenGroups: [...t.hiddenGroups],
     nonLinearConstructs: [...t.nonLinear],
     nestedQuantifierAt: t.nestedQuantifierAt,
   };
@@ -890,6 +952,7 @@ class PcreRegExp extends RegExp {
     flags: string,
     private readonly guards: readonly Guard[] = [],
     private readonly trailingNewlineGroup = false,
+    private readonly hiddenGroups: readonly number[] = [],
   ) {
     super(source, flags);
   }
@@ -897,9 +960,14 @@ class PcreRegExp extends RegExp {
   override exec(subject: string): RegExpExecArray | null {
     for (const g of this.guards ?? []) if (g.re.test(subject) === g.negative) return null;
     const m = super.exec(subject);
-    if (!m || !this.trailingNewlineGroup) return m;
-    const newline = m.pop();
-    if (newline === '\n' && m[0] !== undefined) m[0] = m[0].slice(0, -1);
+    if (!m) return m;
+    if (this.trailingNewlineGroup) {
+      const newline = m.pop();
+      if (newline === '\n' && m[0] !== undefined) m[0] = m[0].slice(0, -1);
+    }
+    // (derived regexps of the base class call exec before the constructor set the field)
+    const hidden = this.hiddenGroups ?? [];
+    for (let k = hidden.length - 1; k >= 0; k--) m.splice(hidden[k] ?? 0, 1);
     return m;
   }
 }
@@ -991,9 +1059,9 @@ export function compilePcre(pattern: string, nocase: boolean): RegExp {
   let re: RegExp;
   try {
     const guardRes = guards.map((g) => ({ re: new RegExp(g.source, flags), negative: g.negative }));
-    const special = guardRes.length > 0 || t.trailingNewlineGroup;
+    const special = guardRes.length > 0 || t.trailingNewlineGroup || t.hiddenGroups.length > 0;
     re = special
-      ? new PcreRegExp(rest, flags, guardRes, t.trailingNewlineGroup)
+      ? new PcreRegExp(rest, flags, guardRes, t.trailingNewlineGroup, t.hiddenGroups)
       : new RegExp(t.source, flags);
   } catch (e) {
     throw new PcreError(

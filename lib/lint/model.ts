@@ -81,7 +81,8 @@ function compileLoose(
   try {
     const re = compilePcre(bytes, nocase);
     const t = translatePcre(bytes, false);
-    const groups = countGroups(t.source, 's') - (t.trailingNewlineGroup ? 1 : 0);
+    const hidden = t.hiddenGroups.length + (t.trailingNewlineGroup ? 1 : 0);
+    const groups = countGroups(t.source, 's') - hidden;
     return { re, groups };
   } catch {
     return undefined;

@@ -33,7 +33,13 @@ import { deflatesType } from './mime.js';
 import { underRoot } from './paths.js';
 import { htFileDenied } from './phases.js';
 import type { DirectoryConfig } from './htaccess-store.js';
-import { fileSettingsFor, resolveRequest, walkOf, type SiteConfig } from './pipeline.js';
+import {
+  fileSettingsFor,
+  indexErrorStatus,
+  resolveRequest,
+  walkOf,
+  type SiteConfig,
+} from './pipeline.js';
 import { sameWalk } from './walk-identity.js';
 import { addedEncoding, withDefaultCharset } from './static-file.js';
 import { fileHeaders } from './mime.js';
@@ -279,6 +285,8 @@ function lastSegment(filename: string): string {
 interface EntryFound {
   readonly forcedType?: string;
   readonly filename?: string;
+  /** A rule's redirect answered the sub-request: the fixups after mod_rewrite's did not run. */
+  readonly redirect?: boolean;
 }
 
 /**
@@ -298,7 +306,13 @@ async function lookupEntry(
   if (!entry) return undefined;
   // a directory's sub-request names it with its slash (the per-directory rules match `deep/`)
   const named = isDirectory ? `${filename.replace(/\/$/, '')}/` : filename;
-  return entry.cfg ? entryRules(d, entry.cfg, { ...entry, filename: named }, cookies) : {};
+  const found = entry.cfg
+    ? await entryRules(d, entry.cfg, { ...entry, filename: named }, cookies)
+    : {};
+  // mod_dir's fixup runs next for a directory the rules left alone: its DirectoryIndex
+  // sub-requests' error hides the entry (case 493)
+  if (!found || !isDirectory || found.filename !== undefined || found.redirect) return found;
+  return (await indexErrorStatus(d.config, entry.view, named, uri)) ? undefined : found;
 }
 
 /**
@@ -333,7 +347,8 @@ async function entryRules(
   if (failed) return undefined;
   const forcedType = evaluation.effects.contentType;
   // a redirect rule's status ends the fixups before mod_alias's (ap_run_fixups)
-  if (result.type !== 'internal' && result.outcome.type === 'redirect') return { forcedType };
+  if (result.type !== 'internal' && result.outcome.type === 'redirect')
+    return { forcedType, redirect: true };
   const args = result.type === 'internal' ? result.args : null;
   if (aliasHides(d, cfg, sub, args)) return undefined;
   if (result.type !== 'internal') return { forcedType };

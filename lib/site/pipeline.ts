@@ -475,7 +475,7 @@ function directoryFixup(
   const rewritten = round > 0;
   if (!uri.endsWith('/') || bareRoot)
     return slashRedirect(site, input, uri, args, p.filename, round === 0, acc, rewritten) ?? p;
-  const found = indexSubrequests(site, input, p, at, budget);
+  const found = indexSubrequests(site, input, p.filename, at, budget);
   const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at);
   return found instanceof Promise ? found.then(go) : go(found);
 }
@@ -498,16 +498,16 @@ type IndexFound =
  */
 async function indexSubrequests(
   site: SiteConfig,
-  input: RequestInput,
-  p: Extract<SiteResult, { type: 'file' }>,
+  input: Pick<RequestInput, 'view' | 'trace'>,
+  dir: string,
   at: Position,
   budget: MapBudget | undefined,
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
   let errorStatus = 0;
   // the request's own walk, with what its <If> chains gave (case 330), when it made one
-  const parentWalk = scopeWalk(acc) ?? walkOf(site, p.filename, uri);
-  for (const name of dirSettings(site, p.filename, uri).index) {
+  const parentWalk = scopeWalk(acc) ?? walkOf(site, dir, uri);
+  for (const name of dirSettings(site, dir, uri).index) {
     const subTarget =
       (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
     const sub = parseTarget(subTarget);
@@ -535,6 +535,25 @@ async function indexSubrequests(
     if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
   }
   return { type: 'none', errorStatus };
+}
+
+/**
+ * mod_dir's fixup in a listed subdirectory's sub-request (ap_sub_req_lookup_dirent runs the
+ * fixups): the status fixup_dir ends it with when no DirectoryIndex name is taken and one of their
+ * sub-requests failed with another status than 404 (its error_notfound), else 0 (an index taken,
+ * a redirect, none found). make_autoindex_entry leaves such an entry out (case 493: a
+ * `<Files *.php>` deny hides phpwcms' content/form/). `view` is the entry's sub-request.
+ */
+export async function indexErrorStatus(
+  site: SiteConfig,
+  view: RequestView,
+  dir: string,
+  uri: string,
+): Promise<number> {
+  const acc = startCollected({ view, target: uri });
+  const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
+  const found = await indexSubrequests(site, { view }, dir, { uri, args: null, acc }, budget);
+  return found.type === 'none' ? found.errorStatus : 0;
 }
 
 /**

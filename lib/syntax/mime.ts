@@ -79,6 +79,8 @@ const MIME_SPECS = new Map<string, MimeSpec>(
     spec('EnableMMAP', 1, 1, 'no-effect'),
     spec('LimitXMLRequestBody', 1, 1, 'no-effect'),
     spec('CGIPassAuth', 1, 1, 'no-effect'),
+    // Content-MD5 (a field RFC 7231 dropped) is not computed: the file is served without it
+    spec('ContentDigest', 1, 1, 'no-effect'),
     // core: RSRC_CONF|ACCESS_CONF, the byterange filter's limits (site/byterange.ts)
     spec('MaxRanges', 1, 1, 'apply', 'sections'),
     spec('MaxRangeOverlaps', 1, 1, 'apply', 'sections'),
@@ -125,6 +127,7 @@ export const MIME_MODULE_DIRECTIVES = {
     'EnableMMAP',
     'LimitXMLRequestBody',
     'CGIPassAuth',
+    'ContentDigest',
     'MaxRanges',
     'MaxRangeOverlaps',
     'MaxRangeReversals',
@@ -241,6 +244,9 @@ function checkValues(name: string, args: readonly string[]): string | undefined 
     case 'MaxRangeOverlaps':
     case 'MaxRangeReversals':
       return checkRangeLimit(name, args[0]!);
+    case 'ContentDigest':
+      // an AP_INIT_FLAG: ap_set_flag's own message
+      return /^o(n|ff)$/i.test(args[0]!) ? undefined : 'ContentDigest must be On or Off';
     default:
       return undefined;
   }

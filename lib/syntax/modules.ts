@@ -138,6 +138,7 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
           'enablemmap',
         ].map((d) => [d, 'FileInfo'] as const),
         ['cgipassauth', 'AuthConfig'],
+        ['contentdigest', 'Options'],
       ]),
     },
   ],

@@ -124,11 +124,41 @@ describe('inline options inside a pattern', () => {
   });
 });
 
+/**
+ * Atomic groups and possessive quantifiers (Mezzio's `^([^:]*+(?::[^:]*+)*?)::(/.+?)\1$`) are
+ * emulated as `(?=(X))\N`; the added group is removed from the results, so `$N` keep PCRE's
+ * numbers. Expected values from PCRE2 (`LC_ALL=C grep -qzP`) and perl for the captures.
+ */
+describe('atomic groups and possessive quantifiers', () => {
+  test.each<[string, string, string[] | null]>([
+    ['^([^:]*+(?::[^:]*+)*?)::(/.+?)\\1$', 'a/b::/base/a/b', ['a/b::/base/a/b', 'a/b', '/base/']],
+    ['^([^:]*+(?::[^:]*+)*?)::(/.+?)\\1$', 'index.php::/index.php', null],
+    ['a*+a', 'aaa', null],
+    ['(?>a+)b', 'aaab', ['aaab']],
+    ['(?>a|ab)c', 'abc', null],
+    ['(x)(?>(a+))(b)\\3', 'xaabb', ['xaabb', 'x', 'aa', 'b']],
+    ['a{2,20}+b', 'aaab', ['aaab']],
+    ['a{2,20}+a', 'aaaa', null],
+    ['[0-9]++\\.', 'x123.', ['123.']],
+    ['^(?>(a)|b)+c$', 'abac', ['abac', 'a']],
+    ['ab?+c', 'abc', ['abc']],
+    ['ab?+b', 'ab', null],
+  ])('%s on %j', (pattern, subject, expected) => {
+    const m = compilePcre(pattern, false).exec(subject);
+    expect(m && [...m]).toEqual(expected);
+  });
+
+  test('[NC] keeps folding inside the emulation', () => {
+    expect(compilePcre('^A*+b$', true).test('aaB')).toBe(true);
+  });
+});
+
 describe('refused: constructs PCRE accepts but JavaScript cannot express (ERR_REGEX_UNSUPPORTED)', () => {
   test.each([
-    ['a++', 'possessive'],
-    ['a*+', 'possessive'],
-    ['(?>a)', 'atomic'],
+    // a possessive quantifier on a capturing group, a forward reference past an atomic group
+    ['(a)*+', 'possessive'],
+    ['(?:(a)|b)++', 'possessive'],
+    ['(?>a)\\2(b)', 'forward back-reference'],
     ['(a)(?1)', ''],
     ['(?P<n>a)(?P>n)', ''],
     ['(a)?(?(1)b|c)', ''],

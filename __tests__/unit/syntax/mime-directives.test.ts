@@ -49,6 +49,9 @@ test.each([
   ['Options None +FollowSymLinks'],
   ['Options All'],
   ['Options SymLinksIfOwnerMatch IncludesNOEXEC ExecCGI'],
+  // core's flag, OR_OPTIONS (case 495)
+  ['ContentDigest On'],
+  ['ContentDigest off'],
 ])('accepted in an .htaccess: %s', (line) => {
   expect(problemOf(line)).toBeUndefined();
 });
@@ -71,6 +74,7 @@ test.each([
     'AcceptPathInfo must be set to on, off or default',
   ],
   ['LimitRequestBody -1', 'ERR_DIRECTIVE_ARGS', 'LimitRequestBody argument is not parsable'],
+  ['ContentDigest yes', 'ERR_DIRECTIVE_ARGS', 'ContentDigest must be On or Off'],
   ['LimitRequestBody 10k', 'ERR_DIRECTIVE_ARGS', 'LimitRequestBody argument is not parsable'],
   ['FileETag Bogus', 'ERR_DIRECTIVE_ARGS', "Unknown keyword 'Bogus' for FileETag directive"],
   ['FileETag MTime +Size', 'ERR_DIRECTIVE_ARGS', 'either all keywords must start with + or -'],
