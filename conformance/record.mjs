@@ -28,6 +28,10 @@ const {
 const MODULES = [
   'mpm_prefork',
   'authz_core',
+  'authz_user',
+  'authn_core',
+  'authn_file',
+  'auth_basic',
   'access_compat',
   'authz_host',
   'rewrite',

@@ -140,7 +140,7 @@ test('lint: an .htaccess with <Files> access sections is checked as site() reads
   );
   writeFileSync(
     join(tmp, 'lint-access/bad.htaccess'),
-    '<Files a>\n  Require valid-user\n</Files>\n',
+    '<Files a>\n  Require group admins\n</Files>\n',
   );
   const ok = capture();
   expect(await main(['lint', join(tmp, 'lint-access/.htaccess')], ok.io)).toBe(0);
@@ -148,7 +148,7 @@ test('lint: an .htaccess with <Files> access sections is checked as site() reads
   const bad = capture();
   expect(await main(['lint', join(tmp, 'lint-access/bad.htaccess')], bad.io)).toBe(1);
   expect(bad.out.join('\n')).toMatch(
-    /bad\.htaccess:2:\d+ error MR001 Require valid-user is not supported by modrewrite/,
+    /bad\.htaccess:2:\d+ error MR001 Require group is not supported by modrewrite/,
   );
 });
 

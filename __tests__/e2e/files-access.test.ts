@@ -130,7 +130,8 @@ const CASES: [string, number, string][] = [
   ['/rewrite/open.txt', 200, 'REWRITE OPEN'],
   ['/broken/file.txt', 500, 'BROKEN SECRET'],
   ['/unsupported/file.txt', 500, 'UNSUPPORTED SECRET'],
-  ['/password/file.txt', 500, 'PASSWORD SECRET'],
+  // Apache's 401 (case 496): the password file is read only once credentials are sent
+  ['/password/file.txt', 401, 'PASSWORD SECRET'],
   ['/iphost/file.txt', 403, 'IPHOST SECRET'],
   ['/local/file.txt', 200, 'LOCAL OPEN'],
   ['/remote/file.txt', 403, 'REMOTE SECRET'],

@@ -16,6 +16,7 @@ import { AuthzBuilder, type AuthzNode } from './authz.js';
 import { ipNet, type IpNet } from './ip.js';
 import { fnmatchRegExp } from '../common/fnmatch.js';
 import { compilePcre, PcreError } from './pcre.js';
+import { resolve as resolvePath } from 'node:path';
 
 export { ipNet, type IpNet } from './ip.js';
 export type { AuthzNode, RequireRule } from './authz.js';
@@ -51,8 +52,21 @@ export interface CompatConfig {
   readonly satisfyAny: readonly Limited<boolean>[];
 }
 
+/**
+ * mod_authn_core's `AuthType`/`AuthName`, mod_auth_basic's `AuthBasicProvider` and mod_authn_file's
+ * `AuthUserFile`: each set field replaces the inherited one (their merge functions).
+ */
+export interface AuthConfig {
+  /** `AuthType`: `none` unsets it (authn_core's `AuthType None`). */
+  readonly type?: string;
+  readonly name?: string;
+  /** AuthUserFile, made absolute against the ServerRoot (ap_server_root_relative). */
+  readonly userFile?: string;
+}
+
 /** What one section (a `.htaccess` top level, or one `<Files>`) says about access. */
 export interface AccessSection {
+  readonly auth?: AuthConfig;
   /** mod_authz_core: the section's `Require` tree (the top is an implicit `<RequireAny>`). */
   readonly require?: AuthzNode;
   /** `AuthMerging`: how `require` combines with the inherited one (unset: like Off). */
@@ -81,6 +95,7 @@ export interface AccessConfig {
 
 interface Draft {
   authz: AuthzBuilder;
+  auth?: { -readonly [K in keyof AuthConfig]: AuthConfig[K] };
   authMerging?: AccessSection['authMerging'];
   orders: Limited<'deny,allow' | 'allow,deny' | 'mutual-failure'>[];
   allows: Limited<HostRule>[];
@@ -108,6 +123,7 @@ const ORDERS = new Map<string, 'deny,allow' | 'allow,deny' | 'mutual-failure'>([
 export function compileAccess(
   directives: readonly AccessDirective[],
   sink: ProblemSink,
+  serverRoot?: string,
 ): AccessConfig | undefined {
   if (!directives.length) return undefined;
   const top = newDraft(sink);
@@ -118,7 +134,7 @@ export function compileAccess(
       draft = drafts.get(d.files) ?? newDraft(sink);
       drafts.set(d.files, draft);
     }
-    applyDirective(draft, d, sink);
+    if (!authDirective(draft, d, sink, serverRoot)) applyDirective(draft, d, sink);
   }
   const files: FilesAccess[] = [];
   for (const [section, draft] of drafts) {
@@ -132,7 +148,37 @@ function finish(d: Draft): AccessSection {
   const compat: CompatConfig | undefined = d.compat
     ? { orders: d.orders, allows: d.allows, denys: d.denys, satisfyAny: d.satisfyAny }
     : undefined;
-  return { require: d.authz.tree, authMerging: d.authMerging, compat };
+  return { require: d.authz.tree, authMerging: d.authMerging, compat, auth: d.auth };
+}
+
+/** The authentication directives (TAKE1 each); false for the others. */
+function authDirective(
+  draft: Draft,
+  d: AccessDirective,
+  sink: ProblemSink,
+  serverRoot: string | undefined,
+): boolean {
+  const name = d.name;
+  if (name !== 'AuthType' && name !== 'AuthName' && name !== 'AuthUserFile') {
+    if (name !== 'AuthBasicProvider') return false;
+    // only mod_authn_file's provider is loaded: another name is Apache's load error (AH01620-ish)
+    for (const w of d.args)
+      if (w.text.toLowerCase() !== 'file')
+        sink.add('ERR_DIRECTIVE_ARGS', `Unknown Authn provider: ${w.text}`, w.pos);
+    return true;
+  }
+  const only = d.args.length === 1 ? d.args[0] : undefined;
+  if (!only) {
+    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes one argument`, d.pos);
+    return true;
+  }
+  const auth = (draft.auth ??= {});
+  if (name === 'AuthType') auth.type = only.text;
+  else if (name === 'AuthUserFile') auth.userFile = resolvePath(serverRoot ?? '/', only.text);
+  else if (only.text.includes('%{'))
+    sink.add('ERR_DIRECTIVE_ARGS', 'AuthName with an expression is not supported', only.pos);
+  else auth.name = only.text;
+  return true;
 }
 
 const MERGINGS = new Map<string, 'off' | 'and' | 'or'>([

@@ -4,8 +4,8 @@
  * mod_authz_core (`all`, `env`, `method`, `expr`) and mod_authz_host (`ip`, `local`, `host`), as
  * a tree site/access.ts evaluates like `apply_authz_sections`. Apache's load errors are kept:
  * `Require not` directly in a `<RequireAny>` (or at the top, an implicit one), `<RequireNone>` in
- * a `<RequireAny>`, an unknown method. Providers that need an authenticated user (`valid-user`,
- * `user`, `group`...) are refused (the directory answers 500, as Apache without AuthType does).
+ * a `<RequireAny>`, an unknown method. mod_authz_user's `valid-user` and `user` need an
+ * authenticated user (site/authn.ts); `group` and the other providers are refused (500).
  */
 import type { AccessDirective, Arg } from '../syntax/ast.js';
 import type { AuthzFrame, MethodSet } from '../syntax/limit.js';
@@ -28,6 +28,9 @@ export type RequireRule =
   | { readonly type: 'method'; readonly methods: ReadonlySet<string> }
   /** an ap_expr that must be true */
   | { readonly type: 'expr'; readonly expr: ExprNode; readonly source: string }
+  /** mod_authz_user: any authenticated user (`valid-user`), or one of these names (`user`) */
+  | { readonly type: 'valid-user' }
+  | { readonly type: 'user'; readonly names: readonly string[] }
   /** the client's (double-reverse) host name: needs DNS, never known here */
   | { readonly type: 'host'; readonly names: readonly string[] };
 
@@ -170,11 +173,18 @@ function providerRule(
       return { type: 'host', names: words.map((w) => w.text) };
     case 'method':
       return requireMethod(words, at, sink);
+    case 'valid-user':
+      return { type: 'valid-user' };
+    case 'user':
+      // user_parse_config: an ap_expr string; only literal names are read here (fail closed)
+      if (words.some((w) => w.text.includes('%{')))
+        return fail('Require user with an expression is not supported by modrewrite');
+      return { type: 'user', names: words.map((w) => w.text) };
     case 'expr':
       return requireExpr(rest, at, sink);
     default:
       return fail(
-        `Require ${provider} is not supported by modrewrite (all, ip, local, host, env, method and expr are; a user or group needs authentication)`,
+        `Require ${provider} is not supported by modrewrite (all, ip, local, host, env, method, expr, valid-user and user are)`,
       );
   }
 }

@@ -511,6 +511,7 @@ function ruleSetOf(
       compileAccess(
         g.access.filter((d) => !d.when),
         sink,
+        serverRootOf(options),
       ),
       compileIfAccess(
         g.access.filter((d) => d.when),

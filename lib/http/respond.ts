@@ -327,6 +327,8 @@ export function cannedMessage(
       return '<p>The answer to your request is located <a href="">here</a>.</p>\n';
     case 400:
       return `<p>Your browser sent a request that this server could not understand.<br />\n${notes}</p>\n`;
+    case 401:
+      return "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n";
     case 403:
       return `<p>You don't have permission to access this resource.${notes}</p>\n`;
     case 404:

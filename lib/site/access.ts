@@ -15,6 +15,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type {
+  AuthConfig,
   AccessConfig,
   AccessSection,
   AuthzNode,
@@ -28,7 +29,8 @@ import type { CompiledWhen } from '../compile/env.js';
 import type { ExprEnv } from '../engine/expr.js';
 import type { RequestView } from '../engine/request.js';
 import { methodIn } from '../syntax/limit.js';
-import { authzGrants, hasEnv } from './authz.js';
+import { authzResult, hasEnv, type AuthzRequest } from './authz.js';
+import { authenticate } from './authn.js';
 import { inDomain, loopbackHostName } from './loopback-host.js';
 
 /**
@@ -100,9 +102,21 @@ function mergeAuthz(base: MergedAuthz, section: AccessSection): MergedAuthz {
 }
 
 /**
+ * The access phase's answer: granted, 403, 401 (mod_auth_basic asks for credentials: the realm is
+ * the AuthName) or 500 (an authentication configuration Apache cannot use).
+ */
+export type AccessResult =
+  | { readonly type: 'granted' | 'denied' }
+  | { readonly type: 'unauthorized'; readonly realm: string }
+  | { readonly type: 'error'; readonly reason: string };
+
+const GRANTED: AccessResult = { type: 'granted' };
+const DENIED: AccessResult = { type: 'denied' };
+
+/**
  * Whether the access rules in `chain` (root → deepest directory) deny `filename`. Anything that
  * cannot be evaluated (a client address that is no address, an expression that fails) denies:
- * fail closed.
+ * fail closed. A request that needs credentials is denied unless it carries valid ones.
  */
 export function accessDenied(
   chain: readonly AccessConfig[],
@@ -112,13 +126,30 @@ export function accessDenied(
   request: AccessRequest = { uri: '', args: null },
   holds?: (when: CompiledWhen) => boolean,
 ): boolean {
-  const name = fileNameOf(filename);
-  if (!chain.length) return name.startsWith('.ht');
-  let authz: MergedAuthz = { tree: BASE_REQUIRE, op: 'unset' };
-  let compat: CompatConfig | undefined;
+  return accessCheck(chain, filename, env, client, request, holds).type !== 'granted';
+}
+
+interface Merged {
+  authz: MergedAuthz;
+  compat: CompatConfig | undefined;
+  auth: AuthConfig | undefined;
+}
+
+/** The sections that apply to `name`, merged; undefined when an <If> cannot be evaluated. */
+function mergeSections(
+  chain: readonly AccessConfig[],
+  name: string,
+  holds: ((when: CompiledWhen) => boolean) | undefined,
+): Merged | undefined {
+  const m: Merged = {
+    authz: { tree: BASE_REQUIRE, op: 'unset' },
+    compat: undefined,
+    auth: undefined,
+  };
   const apply = (section: AccessSection): void => {
-    authz = mergeAuthz(authz, section);
-    if (section.compat) compat = section.compat;
+    m.authz = mergeAuthz(m.authz, section);
+    if (section.compat) m.compat = section.compat;
+    if (section.auth) m.auth = { ...m.auth, ...section.auth };
   };
   for (const config of chain) apply(config.directory);
   // Debian's `<FilesMatch "^\.ht">Require all denied</FilesMatch>` is a server-level <Files>: the
@@ -132,32 +163,72 @@ export function accessDenied(
       // an <If> inside a <Files> for other files is not evaluated (nor its headers put in Vary)
       const matching = body.access.files.filter((f) => f.matches(name));
       const top = body.access.directory;
-      if (!top.require && !top.compat && !matching.length) continue;
-      if (!holds) return true;
+      if (!top.require && !top.compat && !top.auth && !matching.length) continue;
+      if (!holds) return undefined;
       if (!holds(body.when)) continue;
       apply(top);
       for (const files of matching) apply(files.access);
     }
+  return m;
+}
+
+/**
+ * ap_process_request_internal's access part: mod_access_compat's host check, mod_authz_core
+ * without a user (authorize_userless), then, when a user may change the answer
+ * (AUTHZ_DENIED_NO_USER), mod_auth_basic's check_user_id and mod_authz_core with the user.
+ */
+export function accessCheck(
+  chain: readonly AccessConfig[],
+  filename: string,
+  env: ReadonlyMap<string, string>,
+  client: AccessClient,
+  request: AccessRequest = { uri: '', args: null },
+  holds?: (when: CompiledWhen) => boolean,
+): AccessResult {
+  const name = fileNameOf(filename);
+  if (!chain.length) return name.startsWith('.ht') ? DENIED : GRANTED;
+  const merged = mergeSections(chain, name, holds);
+  if (!merged) return DENIED;
+  const { authz, compat, auth } = merged;
   const method = client.method ?? 'GET';
   try {
-    const tree = authz.tree;
-    // no Require at all (AuthMerging Off without lines): granted, as Apache without AuthType
-    const granted = tree
-      ? authzGrants(tree, {
-          method,
-          env,
-          ip: (rule) => requireGrants(rule, client),
-          hostName: loopbackHostName(client.remoteAddr),
-          expr: exprEnv(client, request, filename, env),
-        })
-      : true;
     const hostAllowed = compat === undefined || compatAllows(compat, method, env, client);
     // Satisfy Any: either module's consent (recorded, conformance case 144)
     const satisfyAny = compat ? lastFor(compat.satisfyAny, method, false) : false;
-    return satisfyAny ? !(granted || hostAllowed) : !(granted && hostAllowed);
+    if (hostAllowed && satisfyAny) return GRANTED;
+    if (!hostAllowed && !satisfyAny) return DENIED;
+    const tree = authz.tree;
+    // no Require at all (AuthMerging Off without lines): granted, as Apache without AuthType
+    if (!tree) return GRANTED;
+    const authzRequest: AuthzRequest = {
+      method,
+      env,
+      ip: (rule) => requireGrants(rule, client),
+      hostName: loopbackHostName(client.remoteAddr),
+      expr: exprEnv(client, request, filename, env),
+    };
+    const userless = authzResult(tree, authzRequest);
+    if (userless !== 'no-user') return userless === 'granted' ? GRANTED : DENIED;
+    return authenticated(tree, authzRequest, auth, client);
   } catch {
-    return true;
+    return DENIED;
   }
+}
+
+/** check_user_id, then authorize_user with r->user (a refusal is then a 401). */
+function authenticated(
+  tree: AuthzNode,
+  authzRequest: AuthzRequest,
+  auth: AuthConfig | undefined,
+  client: AccessClient,
+): AccessResult {
+  const header = client.headers?.authorization;
+  const authn = authenticate(auth, Array.isArray(header) ? header[0] : header);
+  const unauthorized: AccessResult = { type: 'unauthorized', realm: auth?.name ?? '' };
+  if (authn.type === 'error') return authn;
+  if (authn.type === 'unauthorized') return unauthorized;
+  const result = authzResult(tree, { ...authzRequest, user: authn.user });
+  return result === 'granted' ? GRANTED : unauthorized;
 }
 
 /** The value of the last entry that covers `method` (Order and Satisfy are per method). */

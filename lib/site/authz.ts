@@ -16,7 +16,8 @@ import { evalExpr, type ExprEnv } from '../engine/expr.js';
 import { methodIn, methodNumberOf } from '../syntax/limit.js';
 import { inDomain } from './loopback-host.js';
 
-type Result = 'granted' | 'denied' | 'neutral';
+/** authz_status: `no-user` is AUTHZ_DENIED_NO_USER (an authenticated user may change it). */
+export type Result = 'granted' | 'denied' | 'neutral' | 'no-user';
 
 /** What the providers look at. */
 export interface AuthzRequest {
@@ -30,6 +31,8 @@ export interface AuthzRequest {
   readonly expr: ExprEnv;
   /** The client's double-reverse host name when it is known (a loopback client's, from the hosts file). */
   readonly hostName?: string;
+  /** r->user: the authenticated user, once mod_auth_basic has accepted one. */
+  readonly user?: string;
 }
 
 /** More `Require host` lines than this in one tree: not enumerated, denied. */
@@ -37,14 +40,25 @@ const MAX_UNKNOWNS = 6;
 
 /** Whether `tree` (the merged `Require` configuration) grants the request. */
 export function authzGrants(tree: AuthzNode, request: AuthzRequest): boolean {
+  return authzResult(tree, request) === 'granted';
+}
+
+/**
+ * apply_authz_sections at the top (an AND): `granted` only if granted whatever the unknown host
+ * checks answer; else `no-user` if some answer needs a user, else `denied`.
+ */
+export function authzResult(tree: AuthzNode, request: AuthzRequest): Result {
   const unknowns = request.hostName === undefined ? countHosts(tree) : 0;
-  if (unknowns > MAX_UNKNOWNS) return false;
+  if (unknowns > MAX_UNKNOWNS) return 'denied';
+  let worst: Result = 'granted';
   for (let answers = 0; answers < 1 << unknowns; answers++) {
     let asked = 0;
     const host = (): boolean => ((answers >> asked++) & 1) === 1;
-    if (apply(tree, 'and', request, host) !== 'granted') return false;
+    const r = apply(tree, 'and', request, host);
+    if (r === 'no-user' && worst === 'granted') worst = 'no-user';
+    else if (r !== 'granted' && r !== 'no-user') return r === 'neutral' ? 'denied' : r;
   }
-  return true;
+  return worst;
 }
 
 function countHosts(node: AuthzNode): number {
@@ -66,10 +80,10 @@ function apply(
 ): Result {
   if (!covers(node, request.method)) return parentOp === 'and' ? 'granted' : 'neutral';
   let result: Result;
-  if (node.type === 'provider') result = provider(node.rule, request, host) ? 'granted' : 'denied';
+  if (node.type === 'provider') result = provider(node.rule, request, host);
   else result = combine(node, request, host);
   if (!node.negate) return result;
-  return result === 'granted' ? 'denied' : result === 'denied' ? 'neutral' : result;
+  return result === 'granted' ? 'denied' : result === 'neutral' ? result : 'neutral';
 }
 
 function combine(
@@ -83,12 +97,27 @@ function combine(
     if (r === 'neutral') continue;
     if (node.op === 'and' && r === 'denied') return 'denied';
     if (node.op === 'or' && r === 'granted') return 'granted';
-    if (result === 'neutral') result = r;
+    // a user may change the result: AUTHZ_DENIED_NO_USER wins over granted (AND), denied (OR)
+    const noUser = r === 'no-user' && (node.op === 'and' || result === 'denied');
+    if (noUser || result === 'neutral') result = r;
   }
   return result;
 }
 
-function provider(rule: RequireRule, request: AuthzRequest, host: () => boolean): boolean {
+function provider(rule: RequireRule, request: AuthzRequest, host: () => boolean): Result {
+  if (rule.type === 'valid-user' || rule.type === 'user') {
+    if (request.user === undefined) return 'no-user';
+    // user_check_authorization: the names compared case-sensitively (strcmp)
+    return rule.type === 'valid-user' || rule.names.includes(request.user) ? 'granted' : 'denied';
+  }
+  return providerGrants(rule, request, host) ? 'granted' : 'denied';
+}
+
+function providerGrants(
+  rule: Exclude<RequireRule, { type: 'valid-user' | 'user' }>,
+  request: AuthzRequest,
+  host: () => boolean,
+): boolean {
   switch (rule.type) {
     case 'all':
       return rule.granted;

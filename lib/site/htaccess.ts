@@ -171,6 +171,7 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       (req as unknown as { rewrite: RewriteInfo }).rewrite = siteRewriteInfo(r, envObject(acc.env));
     if (acc.contentType) checkHeader('Content-Type', acc.contentType);
     addCookies(res, acc.cookies);
+    if (acc.authenticate) res.setHeader('WWW-Authenticate', acc.authenticate);
     if (answeredBodyLimit(this.config, req, res, r)) return;
     if (r.type === 'redirect') {
       // a Host Apache's fix_hostname refuses never reaches a Location (%{HTTP_HOST} would

@@ -33,7 +33,7 @@ import {
 } from '../engine/evaluate.js';
 import { MapBudget } from '../engine/budget.js';
 import { screenEvaluation, type Screen } from '../engine/screen.js';
-import { accessDenied } from './access.js';
+import { accessCheck, accessDenied } from './access.js';
 import type { CompiledWhen, EnvConfig } from '../compile/env.js';
 import type { ErrorAction, ServerSignature } from '../syntax/env.js';
 import {
@@ -161,6 +161,8 @@ export interface Collected {
    * so on every answer, its error pages included (the 406, recorded in case 483).
    */
   negotiation?: readonly (readonly [string, string])[];
+  /** mod_auth_basic's WWW-Authenticate (err_headers_out: on the 401 whatever answers it). */
+  authenticate?: string;
 }
 
 export type SiteResult = {
@@ -1052,7 +1054,16 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
   const request = { uri, args, vary: acc.vary };
-  if (!accessDenied(cfg.access, filename, acc.env, base.view, request, holds)) return undefined;
+  const result = accessCheck(cfg.access, filename, acc.env, base.view, request, holds);
+  if (result.type === 'granted') return undefined;
+  if (result.type === 'error')
+    return { type: 'status', status: 500, reason: result.reason, acc, uri, args, filename };
+  if (result.type === 'unauthorized') {
+    // note_basic_auth_failure: in err_headers_out, so on the 401 page and its ErrorDocument
+    acc.authenticate = `Basic realm="${result.realm}"`;
+    const reason = `authentication required: ${uri}`;
+    return { type: 'status', status: 401, reason, acc, uri, args, filename };
+  }
   const reason = `client denied by server configuration: ${filename}`;
   return { type: 'status', status: 403, reason, acc, uri, args, filename };
 }

@@ -467,6 +467,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (options.debugHeaders) debugHeaders(res, r);
     addCookies(res, acc.cookies);
     if (acc.negotiation) negotiationHeaders(res, acc.negotiation);
+    if (acc.authenticate) res.setHeader('WWW-Authenticate', acc.authenticate);
     signPages(res, r, view, config);
   }
 

@@ -144,7 +144,16 @@ export interface MimeDirective extends Base {
 
 /** The access directives modrewrite applies (mod_authz_core's and mod_access_compat's). */
 export type AccessDirectiveName =
-  'Require' | 'Order' | 'Allow' | 'Deny' | 'Satisfy' | 'AuthMerging';
+  | 'Require'
+  | 'Order'
+  | 'Allow'
+  | 'Deny'
+  | 'Satisfy'
+  | 'AuthMerging'
+  | 'AuthType'
+  | 'AuthName'
+  | 'AuthUserFile'
+  | 'AuthBasicProvider';
 
 /** `Require`, `Order`, `Allow`, `Deny`, `Satisfy`: checked and compiled in compile/access.ts. */
 export interface AccessDirective extends Base {

@@ -180,13 +180,21 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
   ],
   // mod_authz_host's providers (ip, local, host) are read by mod_authz_core's Require above
   ['mod_authz_host.c', { symbol: 'authz_host_module', directives: [] }],
-  // Access modules Debian's apache2 loads whose rules modrewrite does not apply (valid-user, user,
-  // group; AuthType, AuthUserFile...). Reported as loaded so that an <IfModule> for them is READ
-  // and its access rules refused (500); skipping the body would serve what Apache protects
+  // Basic authentication (site/authn.ts): mod_authz_user's valid-user and user providers are read
+  // by Require above; AuthType/AuthName, AuthUserFile and AuthBasicProvider (compile/access.ts)
   ['mod_authz_user.c', { symbol: 'authz_user_module', directives: [] }],
-  ['mod_authn_core.c', { symbol: 'authn_core_module', directives: [] }],
-  ['mod_authn_file.c', { symbol: 'authn_file_module', directives: [] }],
-  ['mod_auth_basic.c', { symbol: 'auth_basic_module', directives: [] }],
+  [
+    'mod_authn_core.c',
+    { symbol: 'authn_core_module', directives: ['AuthType', 'AuthName'], override: 'AuthConfig' },
+  ],
+  [
+    'mod_authn_file.c',
+    { symbol: 'authn_file_module', directives: ['AuthUserFile'], override: 'AuthConfig' },
+  ],
+  [
+    'mod_auth_basic.c',
+    { symbol: 'auth_basic_module', directives: ['AuthBasicProvider'], override: 'AuthConfig' },
+  ],
   [
     'mod_dir.c',
     {

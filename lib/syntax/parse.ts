@@ -100,10 +100,20 @@ export interface ParseOptions {
 
 /** The access directives by lower-case name. */
 const ACCESS_DIRECTIVES = new Map<string, AccessDirectiveName>(
-  (['Require', 'Order', 'Allow', 'Deny', 'Satisfy', 'AuthMerging'] as const).map((n) => [
-    n.toLowerCase(),
-    n,
-  ]),
+  (
+    [
+      'Require',
+      'Order',
+      'Allow',
+      'Deny',
+      'Satisfy',
+      'AuthMerging',
+      'AuthType',
+      'AuthName',
+      'AuthUserFile',
+      'AuthBasicProvider',
+    ] as const
+  ).map((n) => [n.toLowerCase(), n]),
 );
 
 export interface ParseResult {

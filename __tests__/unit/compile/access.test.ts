@@ -246,10 +246,10 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
       'An IP address was expected',
     ],
     [
-      'Require valid-user (needs authentication)',
-      'Require valid-user',
+      'Require group (no mod_authz_groupfile)',
+      'Require group admins',
       'ERR_DIRECTIVE_ARGS',
-      'Require valid-user is not supported',
+      'Require group is not supported',
     ],
     [
       'Require not in the implicit <RequireAny> (Apache refuses it)',

@@ -6,7 +6,10 @@
 import { compileText } from '../../../lib/compile/compile';
 import { RewriteError } from '../../../lib/errors';
 import type { AccessConfig } from '../../../lib/compile/access';
-import { accessDenied } from '../../../lib/site/access';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { accessCheck, accessDenied } from '../../../lib/site/access';
 
 const chainOf = (...files: string[]): AccessConfig[] =>
   files
@@ -155,7 +158,9 @@ describe("Apache's load errors for the sections and providers (the .htaccess ans
     ['<RequireAll>\nOrder allow,deny\n</RequireAll>', 'Order not allowed here'],
     ['Require method FOO', "Invalid Method 'FOO'"],
     ['Require method get', "Invalid Method 'get'"],
-    ['Require valid-user', 'Require valid-user is not supported'],
+    ['Require group admins', 'Require group is not supported'],
+    ['Require user %{REMOTE_ADDR}', 'Require user with an expression is not supported'],
+    ['AuthBasicProvider dbm', 'Unknown Authn provider: dbm'],
     ["Require expr %{REMOTE_HOST} == 'x'", "the variable 'REMOTE_HOST' is not supported"],
     ['Require expr (', 'Cannot parse expression'],
     ['<Limit>\nRequire all denied\n</Limit>', '<Limit> directive requires additional arguments'],
@@ -176,5 +181,55 @@ describe("Apache's load errors for the sections and providers (the .htaccess ans
       accessControl: true,
     });
     expect(rs.rules).toHaveLength(1);
+  });
+});
+
+describe('accessCheck with Basic authentication (mod_authz_core with and without r->user)', () => {
+  // carol's {SHA} hash (htpasswd -s), in a file the AuthUserFile names
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'authz-'));
+    writeFileSync(join(dir, 'passwd'), 'carol:{SHA}stOsjhQ+/Zr2RzmhAD8uggClG7Y=\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const auth = (body: string): string =>
+    `AuthType Basic\nAuthName "R"\nAuthUserFile ${join(dir, 'passwd')}\n${body}`;
+  const carol = `Basic ${Buffer.from('carol:carolpw').toString('base64')}`;
+  test.each<[string, string | undefined, string]>([
+    ['Require valid-user', undefined, 'unauthorized'],
+    ['Require valid-user', carol, 'granted'],
+    ['Require user bob', carol, 'unauthorized'],
+    ['Require user bob carol', carol, 'granted'],
+    // AND: a DENIED child decides before any user is asked for (case 496 /all/: 403)
+    ['<RequireAll>\nRequire ip 10.0.0.1\nRequire valid-user\n</RequireAll>', carol, 'denied'],
+    [
+      '<RequireAll>\nRequire ip 127.0.0.1\nRequire valid-user\n</RequireAll>',
+      undefined,
+      'unauthorized',
+    ],
+    // OR: a GRANTED child needs no user (case 496 /any/)
+    ['<RequireAny>\nRequire ip 127.0.0.1\nRequire valid-user\n</RequireAny>', undefined, 'granted'],
+    [
+      '<RequireAny>\nRequire ip 10.0.0.1\nRequire valid-user\n</RequireAny>',
+      undefined,
+      'unauthorized',
+    ],
+    // negated: DENIED_NO_USER becomes NEUTRAL, so the AND is decided by the other child
+    [
+      '<RequireAll>\nRequire all granted\nRequire not user carol\n</RequireAll>',
+      undefined,
+      'granted',
+    ],
+    // Satisfy Any: the host check alone lets it through
+    ['Require valid-user\nOrder deny,allow\nSatisfy Any', undefined, 'granted'],
+    ['Require valid-user\nOrder allow,deny\nSatisfy Any', undefined, 'unauthorized'],
+  ])('%j with %s → %s', (body, header, expected) => {
+    const client = {
+      remoteAddr: '127.0.0.1',
+      localAddr: '127.0.0.1',
+      method: 'GET',
+      headers: header === undefined ? {} : { authorization: header },
+    };
+    expect(accessCheck(chainOf(auth(body)), '/d/f.txt', new Map(), client).type).toBe(expected);
   });
 });

@@ -1,0 +1,130 @@
+/**
+ * Basic authentication in an `.htaccess` (AuthType Basic, AuthName, AuthUserFile, Require
+ * valid-user / user), over real HTTP through site() and through htaccess() in front of
+ * express.static: 401 with `WWW-Authenticate: Basic realm="..."` and Apache's page without
+ * credentials or with wrong ones, the file with right ones, 500 for a password file that cannot be
+ * read. The hashes were written by Debian's htpasswd; Apache's answers are conformance case 496.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import request from 'supertest';
+import express from 'express';
+import { htaccess, site } from '../../lib/index';
+
+const PASSWD = [
+  'alice:$2y$05$uHfGRkmQ2SUSjK/ChgS8Cu2L.m7ektmoOcf23j7Do1Qs1sC.bUON2',
+  'bob:$apr1$LdYAxBAO$Vo/7LYPTC0f6Vv1A9tzdp.',
+  'carol:{SHA}stOsjhQ+/Zr2RzmhAD8uggClG7Y=',
+  '',
+].join('\n');
+
+let tmp: string;
+let root: string;
+const logged: string[] = [];
+let siteServer: http.Server;
+let app: express.Express;
+const write = (rel: string, text: string): void => {
+  const file = join(root, rel);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+};
+const basic = (user: string, password: string): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'basic-auth-'));
+  root = join(tmp, 'htdocs');
+  writeFileSync(join(tmp, 'passwd'), PASSWD);
+  write('index.txt', 'PUBLIC\n');
+  write(
+    'admin/.htaccess',
+    `AuthType Basic\nAuthName "Admin Area"\nAuthUserFile ${join(tmp, 'passwd')}\nRequire valid-user\n`,
+  );
+  write('admin/a.txt', 'ADMIN\n');
+  write(
+    'bob/.htaccess',
+    `AuthType Basic\nAuthName Bob\nAuthUserFile ${join(tmp, 'passwd')}\nRequire user bob\n`,
+  );
+  write('bob/b.txt', 'BOB\n');
+  write(
+    'broken/.htaccess',
+    `AuthType Basic\nAuthName Broken\nAuthUserFile ${join(tmp, 'missing')}\nRequire valid-user\n`,
+  );
+  write('broken/c.txt', 'BROKEN\n');
+  siteServer = http.createServer(site({ root, log: (line) => logged.push(line) }));
+  app = express();
+  app.use(htaccess({ root, log: (line) => logged.push(line) }));
+  app.use(express.static(root));
+});
+
+afterAll(async () => {
+  await new Promise<void>((done) => siteServer.close(() => done()));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.each([
+  ['site()', () => siteServer],
+  ['htaccess() + express.static', () => app],
+])('%s', (_name, server) => {
+  test('a public file needs nothing', async () => {
+    const res = await request(server()).get('/index.txt');
+    expect(res.status).toBe(200);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
+  test('no credentials: 401, the realm, Apache page', async () => {
+    const res = await request(server()).get('/admin/a.txt');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="Admin Area"');
+    expect(res.text).toContain('<title>401 Unauthorized</title>');
+    expect(res.text).toContain('This server could not verify that you');
+    expect(res.text).not.toContain('ADMIN');
+  });
+
+  test.each([
+    ['alice', 'alice pw', 200],
+    ['alice', 'wrong', 401],
+    ['bob', 'b0b:secret', 200],
+    ['carol', 'carolpw', 200],
+    ['carol', '', 401],
+    ['nobody', 'alice pw', 401],
+  ])('valid-user %s:%s → %d', async (user, password, status) => {
+    const res = await request(server())
+      .get('/admin/a.txt')
+      .set('Authorization', basic(user, password));
+    expect(res.status).toBe(status);
+    if (status === 200) expect(res.text).toBe('ADMIN\n');
+    else expect(res.headers['www-authenticate']).toBe('Basic realm="Admin Area"');
+  });
+
+  test('Require user: another valid user is asked again (401)', async () => {
+    const alice = await request(server())
+      .get('/bob/b.txt')
+      .set('Authorization', basic('alice', 'alice pw'));
+    expect(alice.status).toBe(401);
+    expect(alice.headers['www-authenticate']).toBe('Basic realm="Bob"');
+    const bob = await request(server())
+      .get('/bob/b.txt')
+      .set('Authorization', basic('bob', 'b0b:secret'));
+    expect(bob.status).toBe(200);
+    expect(bob.text).toBe('BOB\n');
+  });
+
+  test('a password file that cannot be read: 401 without credentials, 500 with them', async () => {
+    expect((await request(server()).get('/broken/c.txt')).status).toBe(401);
+    const res = await request(server())
+      .get('/broken/c.txt')
+      .set('Authorization', basic('alice', 'alice pw'));
+    expect(res.status).toBe(500);
+    expect(res.text).not.toContain('BROKEN');
+  });
+});
+
+test('passwords are never logged', () => {
+  for (const line of logged) {
+    expect(line).not.toContain('alice pw');
+    expect(line).not.toContain('b0b:secret');
+  }
+});

@@ -1,0 +1,76 @@
+/**
+ * apr_password_validate (apr-util crypto/apr_passwd.c) for the hashes `htpasswd` writes on Linux:
+ * bcrypt (`$2y$`, `$2a$`, `$2b$`: bcryptjs), APR1-MD5 (`$apr1$`) and glibc's MD5-crypt (`$1$`),
+ * and `{SHA}` (base64 SHA-1). Anything else (crypt(3)'s DES, `$5$`/`$6$`, plain text) is refused:
+ * no password matches it (fail closed; Apache would ask crypt(3)). Digests are compared in
+ * constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { compareSync } from 'bcryptjs';
+
+const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function to64(value: number, n: number): string {
+  let out = '';
+  for (let v = value; n-- > 0; v >>= 6) out += ITOA64[v & 0x3f];
+  return out;
+}
+
+/** apr_md5_encode (and crypt(3)'s `$1$`): Poul-Henning Kamp's MD5-crypt with `magic`. */
+export function md5Crypt(password: Buffer, setting: string, magic: '$apr1$' | '$1$'): string {
+  let salt = setting.startsWith(magic) ? setting.slice(magic.length) : setting;
+  const end = salt.indexOf('$');
+  salt = (end >= 0 ? salt.slice(0, end) : salt).slice(0, 8);
+  const saltBytes = Buffer.from(salt, 'latin1');
+  const ctx = createHash('md5').update(password).update(magic).update(saltBytes);
+  const alt = createHash('md5').update(password).update(saltBytes).update(password).digest();
+  for (let left = password.length; left > 0; left -= 16)
+    ctx.update(alt.subarray(0, Math.min(left, 16)));
+  for (let i = password.length; i; i >>= 1)
+    ctx.update(i & 1 ? Buffer.alloc(1) : password.subarray(0, 1));
+  let f = ctx.digest();
+  for (let i = 0; i < 1000; i++) {
+    const c = createHash('md5');
+    c.update(i & 1 ? password : f);
+    if (i % 3) c.update(saltBytes);
+    if (i % 7) c.update(password);
+    c.update(i & 1 ? f : password);
+    f = c.digest();
+  }
+  const b = (i: number): number => f[i] ?? 0;
+  return (
+    magic +
+    salt +
+    '$' +
+    to64((b(0) << 16) | (b(6) << 8) | b(12), 4) +
+    to64((b(1) << 16) | (b(7) << 8) | b(13), 4) +
+    to64((b(2) << 16) | (b(8) << 8) | b(14), 4) +
+    to64((b(3) << 16) | (b(9) << 8) | b(15), 4) +
+    to64((b(4) << 16) | (b(10) << 8) | b(5), 4) +
+    to64(b(11), 2)
+  );
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'latin1');
+  const y = Buffer.from(b, 'latin1');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Whether `password` (the bytes the client sent) matches `hash` (a password file's field). */
+export function passwordMatches(password: Buffer, hash: string): boolean {
+  if (hash.startsWith('$apr1$')) return sameText(md5Crypt(password, hash, '$apr1$'), hash);
+  if (hash.startsWith('$1$')) return sameText(md5Crypt(password, hash, '$1$'), hash);
+  if (hash.startsWith('{SHA}')) {
+    const digest = createHash('sha1').update(password).digest('base64');
+    return sameText('{SHA}' + digest, hash);
+  }
+  if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
+    // bcryptjs hashes a JavaScript string as UTF-8: bytes that are not UTF-8 cannot be given
+    const text = password.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(password)) return false;
+    // $2a$, $2b$ and $2y$ are one algorithm for the passwords htpasswd accepts (under 256 bytes)
+    return password.length < 256 && compareSync(text, '$2a$' + hash.slice(4));
+  }
+  return false;
+}
