@@ -153,15 +153,50 @@ function startEcho() {
   });
 }
 
-/** A loopback port nothing listens on (for a dead backend). */
-function deadPort() {
+/**
+ * The ports `listen(0)` and outgoing connections are given (Linux: ip_local_port_range). A port
+ * outside them is never handed to another test's server; a port that was bound and released
+ * inside them could be (CI once saw a "dead" backend answer 404: a supertest server got its port).
+ */
+function ephemeralRange() {
+  try {
+    const [low, high] = fs
+      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low > 0 && high >= low) return { low, high };
+  } catch {
+    /* not Linux: the IANA dynamic range */
+  }
+  return { low: 49152, high: 65535 };
+}
+
+/** Resolves true when a connection to 127.0.0.1:port is refused (nothing listens there). */
+function refuses(port) {
   return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
     });
+    socket.once('error', (err) => resolve(err.code === 'ECONNREFUSED'));
   });
+}
+
+/**
+ * A loopback port nothing listens on (a dead backend, or a port a test then listens on itself),
+ * chosen outside the ephemeral range so no other server of the run can be given it meanwhile.
+ */
+async function deadPort() {
+  const { low, high } = ephemeralRange();
+  // above the range when there is room (unprivileged), else between 1024 and the range
+  const [from, to] = high < 65535 ? [high + 1, 65535] : [1024, low - 1];
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (await refuses(port)) return port;
+  }
+  throw new Error(`no refused loopback port found between ${from} and ${to}`);
 }
 
 /** What is compared: the parts of a response that mod_rewrite decides. */

@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { deadPort } from '../helpers/ports';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createApp, createBackend } = require('../../example-app/server.js');
@@ -121,12 +122,3 @@ describe('seed 004: app server behind [P] (proxy() on undici)', () => {
     }
   });
 });
-
-async function deadPort(): Promise<number> {
-  const net = await import('node:net');
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}

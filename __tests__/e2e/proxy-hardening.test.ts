@@ -18,6 +18,7 @@ import express5 from 'express';
 import request from 'supertest';
 import { proxy, rewrite, site, type FaultInfo } from '../../lib/index';
 import { main } from '../../lib/cli';
+import { deadPort } from '../helpers/ports';
 import { selfSignedCertificate } from '../helpers/self-signed';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,14 +82,6 @@ async function victim(): Promise<{ port: number; hits: number[] }> {
     c.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nVICTIM');
   });
   return { port: await listen(server), hits };
-}
-
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** One raw request (to send what supertest would not: a tab in Host, a request-target of our choosing). */

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { proxy, rewrite, autostart, APACHE_FAULT_STATUS } from '../../lib/index';
+import { deadPort } from '../helpers/ports';
 import { selfSignedCertificate } from '../helpers/self-signed';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -318,14 +319,6 @@ describe('targets', () => {
 });
 
 describe('faults', () => {
-  const deadPort = async (): Promise<number> => {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise((r) => s.close(r));
-    return port;
-  };
-
   test('refused → 502 (Apache page), configurable (Apache preset: 503); a failed lookup is a 502 and never leaves the machine', async () => {
     const port = await deadPort();
     const p = proxy({ lookup: noLookup });

@@ -29,6 +29,7 @@ import {
   RewriteError,
   site,
 } from '../../../lib/index';
+import { deadPort } from '../../helpers/ports';
 
 /** Read by the property to tell a leak: a file outside the document root. */
 export const SECRET_MARKER = 'FUZZ-SECRET-7c1e';
@@ -150,14 +151,6 @@ function canaryServer(): http.Server {
     res.setHeader(CANARY_HEADER, 'reached');
     res.end('canary\n');
   });
-}
-
-/** A port that refuses connections: bound once, then released. */
-async function deadPort(): Promise<number> {
-  const s = http.createServer();
-  const port = await listen(s);
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 export async function startServers(onCrash: (what: string) => void): Promise<Servers> {
