@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import express from 'express';
+import { hashSync } from 'bcryptjs';
 import { htaccess, site } from '../../lib/index';
+import { startServe } from '../helpers/serve-child';
 
 const PASSWD = [
   'alice:$2y$05$uHfGRkmQ2SUSjK/ChgS8Cu2L.m7ektmoOcf23j7Do1Qs1sC.bUON2',
@@ -126,5 +128,55 @@ test('passwords are never logged', () => {
   for (const line of logged) {
     expect(line).not.toContain('alice pw');
     expect(line).not.toContain('b0b:secret');
+  }
+});
+
+/** GETs `path` on a fresh connection; resolves with the status once the answer has been read. */
+function getStatus(port: number, path: string, authorization?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers = authorization ? { authorization } : {};
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
+
+test('wrong passwords against a costly bcrypt hash do not stall the other requests', async () => {
+  // cost 10: about 90 ms of CPU per check in bcryptjs; checked synchronously, twelve wrong
+  // passwords would hold the event loop for a second and the public file would come last. Checked
+  // one at a time off the loop, the file's few reads each wait for at most one check.
+  const dir = join(tmp, 'costly');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'passwd'), `dave:${hashSync('dave pw', 10).replace('$2a$', '$2y$')}\n`);
+  write(
+    'costly/.htaccess',
+    `AuthType Basic\nAuthName Costly\nAuthUserFile ${join(dir, 'passwd')}\nRequire valid-user\n`,
+  );
+  write('costly/d.txt', 'DAVE\n');
+  // the server in its own process (modrewrite serve): a client in this process would share the
+  // event loop it is testing
+  const serve = await startServe(['--root', root]);
+  const port = serve.port;
+  try {
+    const order: string[] = [];
+    const wrong = Array.from({ length: 12 }, (_, i) =>
+      getStatus(port, '/costly/d.txt', basic('dave', `wrong ${i}`)).then((status) => {
+        order.push(`wrong ${status}`);
+      }),
+    );
+    // let the wrong passwords reach the server first
+    await new Promise((r) => setTimeout(r, 30));
+    const publicFile = getStatus(port, '/index.txt').then((status) => {
+      order.push(`public ${status}`);
+    });
+    await Promise.all([...wrong, publicFile]);
+    expect(order.filter((o) => o === 'wrong 401')).toHaveLength(12);
+    expect(order.indexOf('public 200')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('public 200')).toBeLessThan(9);
+    expect(await getStatus(port, '/costly/d.txt', basic('dave', 'dave pw'))).toBe(200);
+  } finally {
+    await serve.stop();
   }
 });

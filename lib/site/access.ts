@@ -30,7 +30,7 @@ import type { ExprEnv } from '../engine/expr.js';
 import type { RequestView } from '../engine/request.js';
 import { methodIn } from '../syntax/limit.js';
 import { authzResult, hasEnv, type AuthzRequest } from './authz.js';
-import { authenticate } from './authn.js';
+import { authenticate, type AuthnResult, type PasswordCheck } from './authn.js';
 import { inDomain, loopbackHostName } from './loopback-host.js';
 
 /**
@@ -56,6 +56,11 @@ export interface AccessRequest {
    * Vary).
    */
   readonly vary?: string[];
+  /**
+   * How a password is checked (site/password.ts passwordCheck on the request path, a promise for
+   * bcrypt); passwordMatches, synchronous, without.
+   */
+  readonly passwordCheck?: PasswordCheck;
 }
 
 /**
@@ -126,7 +131,9 @@ export function accessDenied(
   request: AccessRequest = { uri: '', args: null },
   holds?: (when: CompiledWhen) => boolean,
 ): boolean {
-  return accessCheck(chain, filename, env, client, request, holds).type !== 'granted';
+  const result = accessCheck(chain, filename, env, client, request, holds);
+  // a check that waits (request.passwordCheck) is not granted yet: fail closed
+  return result instanceof Promise || result.type !== 'granted';
 }
 
 interface Merged {
@@ -184,7 +191,7 @@ export function accessCheck(
   client: AccessClient,
   request: AccessRequest = { uri: '', args: null },
   holds?: (when: CompiledWhen) => boolean,
-): AccessResult {
+): AccessResult | Promise<AccessResult> {
   const name = fileNameOf(filename);
   if (!chain.length) return name.startsWith('.ht') ? DENIED : GRANTED;
   const merged = mergeSections(chain, name, holds);
@@ -209,7 +216,7 @@ export function accessCheck(
     };
     const userless = authzResult(tree, authzRequest);
     if (userless !== 'no-user') return userless === 'granted' ? GRANTED : DENIED;
-    return authenticated(tree, authzRequest, auth, client);
+    return authenticated(tree, authzRequest, auth, client, request.passwordCheck);
   } catch {
     return DENIED;
   }
@@ -221,14 +228,35 @@ function authenticated(
   authzRequest: AuthzRequest,
   auth: AuthConfig | undefined,
   client: AccessClient,
-): AccessResult {
+  passwordCheck: PasswordCheck | undefined,
+): AccessResult | Promise<AccessResult> {
   const header = client.headers?.authorization;
-  const authn = authenticate(auth, Array.isArray(header) ? header[0] : header);
-  const unauthorized: AccessResult = { type: 'unauthorized', realm: auth?.name ?? '' };
+  const authn = authenticate(auth, Array.isArray(header) ? header[0] : header, passwordCheck);
+  const realm = auth?.name ?? '';
+  if (authn instanceof Promise)
+    return authn.then(
+      (waited) => authorizedUser(tree, authzRequest, realm, waited),
+      () => DENIED,
+    );
+  return authorizedUser(tree, authzRequest, realm, authn);
+}
+
+/** authorize_user once check_user_id has answered. */
+function authorizedUser(
+  tree: AuthzNode,
+  authzRequest: AuthzRequest,
+  realm: string,
+  authn: AuthnResult,
+): AccessResult {
+  const unauthorized: AccessResult = { type: 'unauthorized', realm };
   if (authn.type === 'error') return authn;
   if (authn.type === 'unauthorized') return unauthorized;
-  const result = authzResult(tree, { ...authzRequest, user: authn.user });
-  return result === 'granted' ? GRANTED : unauthorized;
+  try {
+    const result = authzResult(tree, { ...authzRequest, user: authn.user });
+    return result === 'granted' ? GRANTED : unauthorized;
+  } catch {
+    return DENIED;
+  }
 }
 
 /** The value of the last entry that covers `method` (Order and Satisfy are per method). */

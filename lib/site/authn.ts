@@ -8,11 +8,20 @@ import { readFileSync } from 'node:fs';
 import type { AuthConfig } from '../compile/access.js';
 import { passwordMatches } from './password.js';
 
+/** How a password is checked against a hash: passwordMatches, or passwordCheck's queued form. */
+export type PasswordCheck = (password: Buffer, hash: string) => boolean | Promise<boolean>;
+
 /** r->user, a 401 (the client is asked again) or a 500 (the configuration cannot be used). */
 export type AuthnResult =
   | { readonly type: 'user'; readonly user: string }
   | { readonly type: 'unauthorized' }
   | { readonly type: 'error'; readonly reason: string };
+
+const UNAUTHORIZED: AuthnResult = { type: 'unauthorized' };
+
+function userOrRefused(matches: boolean, user: string): AuthnResult {
+  return matches ? { type: 'user', user } : UNAUTHORIZED;
+}
 
 /** The `Authorization` value's user and password (bytes), or undefined without Basic. */
 export function basicCredentials(
@@ -59,7 +68,8 @@ export function userHash(file: string, user: string): string | undefined {
 export function authenticate(
   auth: AuthConfig | undefined,
   header: string | undefined,
-): AuthnResult {
+  check: PasswordCheck = passwordMatches,
+): AuthnResult | Promise<AuthnResult> {
   const type = auth?.type?.toLowerCase();
   if (type === undefined || type === 'none')
     return { type: 'error', reason: 'AH00027: no authentication done (AuthType not set)' };
@@ -67,7 +77,7 @@ export function authenticate(
     return { type: 'error', reason: `AH01796: AuthType ${auth?.type} configured without module` };
   if (auth?.name === undefined) return { type: 'error', reason: 'AH01615: need AuthName' };
   const credentials = basicCredentials(header);
-  if (!credentials) return { type: 'unauthorized' };
+  if (!credentials) return UNAUTHORIZED;
   if (auth.userFile === undefined)
     return { type: 'error', reason: 'AH01619: AuthUserFile not specified in the configuration' };
   let hash: string | undefined;
@@ -76,7 +86,12 @@ export function authenticate(
   } catch {
     return { type: 'error', reason: `AH01620: Could not open password file: ${auth.userFile}` };
   }
-  if (hash === undefined || !passwordMatches(credentials.password, hash))
-    return { type: 'unauthorized' };
-  return { type: 'user', user: credentials.user };
+  if (hash === undefined) return UNAUTHORIZED;
+  const user = credentials.user;
+  const matches = check(credentials.password, hash);
+  if (typeof matches === 'boolean') return userOrRefused(matches, user);
+  return matches.then(
+    (ok) => userOrRefused(ok, user),
+    () => UNAUTHORIZED,
+  );
 }

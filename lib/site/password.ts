@@ -6,7 +6,7 @@
  * constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { compareSync } from 'bcryptjs';
+import { compare, compareSync } from 'bcryptjs';
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -57,6 +57,24 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
+
+/**
+ * The password as bcryptjs takes it, or undefined when no bcrypt hash can match it: bcryptjs
+ * hashes a JavaScript string as UTF-8, so bytes that are not UTF-8 cannot be given, and htpasswd
+ * accepts passwords under 256 bytes only.
+ */
+function bcryptText(password: Buffer): string | undefined {
+  const text = password.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(password)) return undefined;
+  return password.length < 256 ? text : undefined;
+}
+
+/** $2a$, $2b$ and $2y$ are one algorithm for the passwords htpasswd accepts. */
+function asBcrypt2a(hash: string): string {
+  return '$2a$' + hash.slice(4);
+}
+
 /** Whether `password` (the bytes the client sent) matches `hash` (a password file's field). */
 export function passwordMatches(password: Buffer, hash: string): boolean {
   if (hash.startsWith('$apr1$')) return sameText(md5Crypt(password, hash, '$apr1$'), hash);
@@ -65,12 +83,47 @@ export function passwordMatches(password: Buffer, hash: string): boolean {
     const digest = createHash('sha1').update(password).digest('base64');
     return sameText('{SHA}' + digest, hash);
   }
-  if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
-    // bcryptjs hashes a JavaScript string as UTF-8: bytes that are not UTF-8 cannot be given
-    const text = password.toString('utf8');
-    if (!Buffer.from(text, 'utf8').equals(password)) return false;
-    // $2a$, $2b$ and $2y$ are one algorithm for the passwords htpasswd accepts (under 256 bytes)
-    return password.length < 256 && compareSync(text, '$2a$' + hash.slice(4));
+  if (BCRYPT.test(hash)) {
+    const text = bcryptText(password);
+    return text !== undefined && compareSync(text, asBcrypt2a(hash));
   }
   return false;
+}
+
+/**
+ * bcrypt checks waiting or running. A check at cost 12 is about 250 ms of CPU (seconds at 17):
+ * run synchronously, a flood of wrong passwords would stall every other request of the process
+ * (Apache spends that CPU too, but on one of its threads). So they run one at a time, in bcryptjs's
+ * asynchronous form (slices of at most 100 ms, the event loop serving other requests between),
+ * and past this many waiting a check fails closed (401) instead of queueing without end.
+ */
+export const MAX_WAITING_BCRYPT_CHECKS = 64;
+
+let waitingBcryptChecks = 0;
+let lastBcryptCheck: Promise<unknown> = Promise.resolve();
+
+/** One bcrypt check after the ones already waiting. */
+function queuedBcrypt(text: string, hash: string): Promise<boolean> {
+  waitingBcryptChecks++;
+  const check = lastBcryptCheck.then(() => compare(text, hash));
+  const settled = check.then(
+    (matches) => matches,
+    () => false,
+  );
+  lastBcryptCheck = settled.finally(() => {
+    waitingBcryptChecks--;
+  });
+  return settled;
+}
+
+/**
+ * passwordMatches for the request path: the same answer, but a bcrypt hash is checked off the
+ * current turn of the event loop (a promise), one check at a time.
+ */
+export function passwordCheck(password: Buffer, hash: string): boolean | Promise<boolean> {
+  if (!BCRYPT.test(hash)) return passwordMatches(password, hash);
+  const text = bcryptText(password);
+  if (text === undefined) return false;
+  if (waitingBcryptChecks >= MAX_WAITING_BCRYPT_CHECKS) return false;
+  return queuedBcrypt(text, asBcrypt2a(hash));
 }

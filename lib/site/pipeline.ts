@@ -33,7 +33,8 @@ import {
 } from '../engine/evaluate.js';
 import { MapBudget } from '../engine/budget.js';
 import { screenEvaluation, type Screen } from '../engine/screen.js';
-import { accessCheck, accessDenied } from './access.js';
+import { accessCheck, accessDenied, type AccessResult } from './access.js';
+import { passwordCheck } from './password.js';
 import type { CompiledWhen, EnvConfig } from '../compile/env.js';
 import type { ErrorAction, ServerSignature } from '../syntax/env.js';
 import {
@@ -924,10 +925,23 @@ function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
   if (!cfg) return mappedFile(m, mapped, envConfig);
   if (cfg.failure) return htaccessFailure(m, mapped, cfg.failure);
   const denied = accessPhase(m, mapped, cfg);
+  if (denied instanceof Promise)
+    return denied.then((answer) => answer ?? afterAccess(m, mapped, cfg, envConfig));
   if (denied) return denied;
+  return afterAccess(m, mapped, cfg, envConfig);
+}
+
+/** mapToStorage once access is granted: MultiViews' type checker, then the fixups. */
+function afterAccess(
+  m: Mapping,
+  mapped: Walked,
+  cfg: DirectoryConfig,
+  envConfig: EnvConfig | undefined,
+): Pass | Promise<Pass> {
+  const stat = mapped.stat;
   // mod_negotiation's type_checker (handle_multi): only for a file that does not exist; the walk's
   // configuration holds the sections and .htaccess files, the server's own Options lie below them
-  const multiViews = cfg.ruleSet?.multiViews ?? site.serverRules?.multiViews;
+  const multiViews = cfg.ruleSet?.multiViews ?? m.site.serverRules?.multiViews;
   if (!stat && multiViews) return typeChecker(m, mapped, cfg, envConfig);
   return directoryFixups(m, mapped, cfg, envConfig);
 }
@@ -1038,7 +1052,11 @@ function htaccessFailure(
  * `<FilesMatch "^\.ht">Require all denied</FilesMatch>` is an access check too, so it precedes
  * per-directory rewriting (a rule routing /.htaccess to index.php never runs).
  */
-function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResult | undefined {
+function accessPhase(
+  m: Mapping,
+  mapped: Walked,
+  cfg: DirectoryConfig,
+): SiteResult | undefined | Promise<SiteResult | undefined> {
   const { acc, uri, args, base } = m;
   const filename = mapped.filename;
   // ap_process_request_internal: a sub-request or internal redirect that walked to its parent's
@@ -1053,8 +1071,16 @@ function accessPhase(m: Mapping, mapped: Walked, cfg: DirectoryConfig): SiteResu
   }
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(requestFacts(m, mapped), acc.env, acc.vary));
-  const request = { uri, args, vary: acc.vary };
+  // a bcrypt password is checked off this turn of the event loop (site/password.ts)
+  const request = { uri, args, vary: acc.vary, passwordCheck };
   const result = accessCheck(cfg.access, filename, acc.env, base.view, request, holds);
+  if (result instanceof Promise) return result.then((waited) => accessAnswer(m, filename, waited));
+  return accessAnswer(m, filename, result);
+}
+
+/** The access phase's answer as the pipeline's: nothing (granted), 500, 401 or 403. */
+function accessAnswer(m: Mapping, filename: string, result: AccessResult): SiteResult | undefined {
+  const { acc, uri, args } = m;
   if (result.type === 'granted') return undefined;
   if (result.type === 'error')
     return { type: 'status', status: 500, reason: result.reason, acc, uri, args, filename };

@@ -223,13 +223,15 @@ describe('accessCheck with Basic authentication (mod_authz_core with and without
     // Satisfy Any: the host check alone lets it through
     ['Require valid-user\nOrder deny,allow\nSatisfy Any', undefined, 'granted'],
     ['Require valid-user\nOrder allow,deny\nSatisfy Any', undefined, 'unauthorized'],
-  ])('%j with %s → %s', (body, header, expected) => {
+  ])('%j with %s → %s', async (body, header, expected) => {
     const client = {
       remoteAddr: '127.0.0.1',
       localAddr: '127.0.0.1',
       method: 'GET',
       headers: header === undefined ? {} : { authorization: header },
     };
-    expect(accessCheck(chainOf(auth(body)), '/d/f.txt', new Map(), client).type).toBe(expected);
+    expect((await accessCheck(chainOf(auth(body)), '/d/f.txt', new Map(), client)).type).toBe(
+      expected,
+    );
   });
 });

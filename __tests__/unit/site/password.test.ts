@@ -7,7 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authenticate, basicCredentials } from '../../../lib/site/authn';
-import { passwordMatches } from '../../../lib/site/password';
+import {
+  MAX_WAITING_BCRYPT_CHECKS,
+  passwordCheck,
+  passwordMatches,
+} from '../../../lib/site/password';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -79,6 +83,30 @@ describe('passwordMatches: the hashes htpasswd writes', () => {
   });
 });
 
+describe('passwordCheck: bcrypt off the event loop turn, one check at a time', () => {
+  const ALICE = '$2y$05$uHfGRkmQ2SUSjK/ChgS8Cu2L.m7ektmoOcf23j7Do1Qs1sC.bUON2';
+  test('other hashes answer at once; bcrypt answers with a promise of the same result', async () => {
+    expect(passwordCheck(utf8('carolpw'), '{SHA}stOsjhQ+/Zr2RzmhAD8uggClG7Y=')).toBe(true);
+    const right = passwordCheck(utf8('alice pw'), ALICE);
+    const wrong = passwordCheck(utf8('alice'), ALICE);
+    expect(right).toBeInstanceOf(Promise);
+    expect(await right).toBe(true);
+    expect(await wrong).toBe(false);
+    // bytes that are not UTF-8 cannot match a bcrypt hash: refused without a check
+    expect(passwordCheck(Buffer.from([0xff]), ALICE)).toBe(false);
+  });
+  test('past MAX_WAITING_BCRYPT_CHECKS waiting, a check fails closed; the line then frees', async () => {
+    const checks = Array.from({ length: MAX_WAITING_BCRYPT_CHECKS + 2 }, () =>
+      passwordCheck(utf8('alice pw'), ALICE),
+    );
+    const queued = checks.slice(0, MAX_WAITING_BCRYPT_CHECKS);
+    expect(queued.every((c) => c instanceof Promise)).toBe(true);
+    expect(checks.slice(MAX_WAITING_BCRYPT_CHECKS)).toEqual([false, false]);
+    expect(await Promise.all(queued)).toEqual(queued.map(() => true));
+    expect(await passwordCheck(utf8('alice pw'), ALICE)).toBe(true);
+  });
+});
+
 describe('basicCredentials: get_basic_auth', () => {
   const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
   test.each<[string, string | undefined, { user: string; password: string } | undefined]>([
@@ -140,16 +168,16 @@ describe('authenticate: check_user_id', () => {
       basic('a:b'),
       'error',
     ],
-  ])('%s', (_name, conf, header, expected) => {
+  ])('%s', async (_name, conf, header, expected) => {
     const userFile = conf && 'userFile' in conf ? conf.userFile || undefined : file;
     const auth = { type: 'Basic', name: conf?.name, userFile };
-    expect(authenticate(auth, header).type).toBe(expected);
+    expect((await authenticate(auth, header)).type).toBe(expected);
   });
-  test('no AuthType, or AuthType None: no user, 500', () => {
-    expect(authenticate(undefined, basic('carol:carolpw')).type).toBe('error');
-    expect(authenticate({ type: 'None', name: 'R', userFile: file }, undefined).type).toBe('error');
-    expect(authenticate({ type: 'Digest', name: 'R', userFile: file }, undefined).type).toBe(
-      'error',
-    );
+  test('no AuthType, or AuthType None: no user, 500', async () => {
+    expect((await authenticate(undefined, basic('carol:carolpw'))).type).toBe('error');
+    const none = await authenticate({ type: 'None', name: 'R', userFile: file }, undefined);
+    expect(none.type).toBe('error');
+    const digest = await authenticate({ type: 'Digest', name: 'R', userFile: file }, undefined);
+    expect(digest.type).toBe('error');
   });
 });
