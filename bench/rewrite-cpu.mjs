@@ -11,6 +11,9 @@
 //             layer costs
 //   hand    : (BENCH_HAND=1) Express + bench/hand-written.mjs, the rules' decisions for these URLs
 //             written by hand: what no rule engine can go below
+//   handLoaded: (BENCH_HAND_LOADED=1) the same hand-written middleware in a process that also
+//             loaded the library and compiled rewrite(rules-50.conf) without calling it: the
+//             floor plus what the library's mere presence costs
 //   baseline: (BENCH_BASELINE=<a checkout, built>) that checkout's bench/server.mjs rewrite, to
 //             measure a change against main in the same windows
 // Windows alternate between two cases: "nothing matches" (every server on /nothing/matches/here)
@@ -48,12 +51,14 @@ const CONTENDERS = [
   { name: 'rewrite', mode: 'rewrite' },
   ...(process.env.BENCH_NOOP ? [{ name: 'noop', mode: 'noop' }] : []),
   ...(process.env.BENCH_HAND ? [{ name: 'hand', mode: 'hand' }] : []),
+  ...(process.env.BENCH_HAND_LOADED ? [{ name: 'handLoaded', mode: 'hand-loaded' }] : []),
   ...(BASELINE ? [{ name: 'baseline', mode: 'rewrite', dir: join(BASELINE, 'bench') }] : []),
 ];
 const NAMES = CONTENDERS.map((c) => c.name);
 const ROWS = {
   noop: 'an empty app.use() layer (reference)',
   hand: "the 50 rules' decisions for these URLs written by hand (a floor)",
+  handLoaded: 'the same hand-written middleware, the library loaded and the rules compiled',
   rewrite: 'rewrite() with the 50 rules (target >= 0.97x)',
   baseline: `rewrite() of ${BASELINE}`,
 };
@@ -61,7 +66,12 @@ const CASES = {
   none: { label: 'nothing matches', paths: {}, path: '/nothing/matches/here' },
   rule50: {
     label: 'rule 50 rewrites',
-    paths: { rewrite: '/rule50/77', baseline: '/rule50/77', hand: '/rule50/77' },
+    paths: {
+      rewrite: '/rule50/77',
+      baseline: '/rule50/77',
+      hand: '/rule50/77',
+      handLoaded: '/rule50/77',
+    },
     path: '/target?n=77',
   },
 };

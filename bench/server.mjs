@@ -1,5 +1,5 @@
 // One benchmark server (run as a child so the load generator gets its own process):
-//   node bench/server.mjs bare|noop|hand|rewrite PORT   (hand: bench/hand-written.mjs)
+//   node bench/server.mjs bare|noop|hand|hand-loaded|rewrite PORT   (hand: bench/hand-written.mjs)
 //   node bench/server.mjs static|site PORT DOCROOT   (express.static alone, or site() in front of nothing)
 //   node bench/server.mjs proxy-rewrite|proxy-hpm PORT BACKEND_PORT   (Express + rewrite() [P] + proxy(), or http-proxy-middleware 3)
 import express from 'express';
@@ -13,6 +13,14 @@ const app = express();
 // an empty middleware: what any app.use() layer costs in Express, for reference
 if (mode === 'noop') app.use((req, res, next) => next());
 if (mode === 'hand') app.use((await import('./hand-written.mjs')).handWritten());
+// the hand-written floor in a process that also holds a compiled rewrite() of the same rules, never
+// called: what merely loading the library and keeping its rule set costs the rest of the process
+if (mode === 'hand-loaded') {
+  globalThis.unusedRewrite = rewrite(
+    readFileSync(new URL('./rules-50.conf', import.meta.url), 'utf8'),
+  );
+  app.use((await import('./hand-written.mjs')).handWritten());
+}
 if (mode === 'rewrite')
   app.use(rewrite(readFileSync(new URL('./rules-50.conf', import.meta.url), 'utf8')));
 if (mode === 'static') app.use(express.static(docroot));
