@@ -95,6 +95,14 @@ describe('passwordCheck: bcrypt off the event loop turn, one check at a time', (
     // bytes that are not UTF-8 cannot match a bcrypt hash: refused without a check
     expect(passwordCheck(Buffer.from([0xff]), ALICE)).toBe(false);
   });
+  test('the event loop turns before a bcrypt check answers (it is not run in the call)', async () => {
+    const events: string[] = [];
+    const check = passwordCheck(utf8('alice pw'), ALICE);
+    setImmediate(() => events.push('loop turned'));
+    expect(await check).toBe(true);
+    events.push('checked');
+    expect(events).toEqual(['loop turned', 'checked']);
+  });
   test('past MAX_WAITING_BCRYPT_CHECKS waiting, a check fails closed; the line then frees', async () => {
     const checks = Array.from({ length: MAX_WAITING_BCRYPT_CHECKS + 2 }, () =>
       passwordCheck(utf8('alice pw'), ALICE),
