@@ -104,6 +104,11 @@ beforeAll(() => {
   write('password/file.txt', 'PASSWORD SECRET\n');
   write('iphost/.htaccess', '<IfModule mod_authz_host.c>\n  Require ip 10.0.0.0/8\n</IfModule>\n');
   write('iphost/file.txt', 'IPHOST SECRET\n');
+  // a directory URL whose index the sections deny (Batflat's themes/default/): mod_dir's
+  // sub-request is refused and fixup_dir answers its 403, where express.static would send it
+  write('indexdeny/.htaccess', '<Files ~ "\\.(md|html|txt)$">\n  Require all denied\n</Files>\n');
+  write('indexdeny/theme/index.html', 'INDEX SECRET\n');
+  write('indexok/theme/index.html', 'INDEX OPEN\n');
   const handler = site({ root, fallthrough: false, log: (m) => logged.push(m) });
   siteServer = http.createServer((req, res) => handler(req, res));
   app = express();
@@ -135,6 +140,8 @@ const CASES: [string, number, string][] = [
   ['/iphost/file.txt', 403, 'IPHOST SECRET'],
   ['/local/file.txt', 200, 'LOCAL OPEN'],
   ['/remote/file.txt', 403, 'REMOTE SECRET'],
+  ['/indexdeny/theme/', 403, 'INDEX SECRET'],
+  ['/indexok/theme/', 200, 'INDEX OPEN'],
 ];
 
 describe.each([

@@ -31,6 +31,7 @@ import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import {
   fileSettingsFor,
+  indexErrorStatus,
   resolveRequest,
   siteRewriteInfo,
   type SiteConfig,
@@ -123,6 +124,11 @@ export function htaccess<
   };
 }
 
+type FileResult = Extract<SiteResult, { type: 'file' }>;
+
+/** express.static's default `index`: what it answers a directory URL with. */
+const EXPRESS_STATIC_INDEX: readonly string[] = ['index.html'];
+
 /** The site configuration htaccess() runs the pipeline with: `.htaccess` files, no server rules. */
 function htaccessConfig<Req extends IncomingMessage, Res extends ServerResponse>(
   options: HtaccessOptions<Req, Res>,
@@ -203,8 +209,37 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       this.sendError(req, res, next, 403, r);
       return;
     }
+    if (this.indexChecked(req, res, next, r)) return;
+    this.passOn(req, res, next, r);
+  }
+
+  /**
+   * express.static answers a directory URL with its own index (`index.html` by default) where
+   * Apache's mod_dir looks that index up with a sub-request first: one its access sections refuse
+   * (Batflat's `<Files ~ "\.(sdb|md|html|txt)$">` denies themes/default/index.html) makes
+   * fixup_dir answer that status (error_notfound: "rather than allow autoindex") instead of
+   * serving it. The sub-request runs here and its refusal is answered; an index it allows, or
+   * none, is left to what follows. True when the answer went asynchronous (or was sent).
+   */
+  private indexChecked(req: Req, res: Res, next: Next, r: FileResult): boolean {
+    if (!r.stat?.isDirectory() || r.pathInfo || !r.uri.endsWith('/')) return false;
+    const view = requestView(req, this.trust);
+    indexErrorStatus(this.config, view, r.filename, r.uri, EXPRESS_STATIC_INDEX).then(
+      (status) =>
+        answerSafely(res, next, () => {
+          if (status) this.sendError(req, res, next, status, r);
+          else this.passOn(req, res, next, r);
+        }),
+      (err) => failSafely(res, next, err),
+    );
+    return true;
+  }
+
+  /** The request goes on to what follows, with the rewritten URL and the types set here. */
+  private passOn(req: Req, res: Res, next: Next, r: FileResult): void {
+    const { acc } = r;
     if (acc.contentType) forceContentType(res, acc.contentType);
-    else if (r.type === 'file') this.declareType(res, r);
+    else this.declareType(res, r);
     if (acc.internalRedirects || acc.fastRedirected) {
       req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
       refreshExpress4Query(req);

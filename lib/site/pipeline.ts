@@ -505,12 +505,13 @@ async function indexSubrequests(
   dir: string,
   at: Position,
   budget: MapBudget | undefined,
+  names: readonly string[] = dirSettings(site, dir, at.uri).index,
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
   let errorStatus = 0;
   // the request's own walk, with what its <If> chains gave (case 330), when it made one
   const parentWalk = scopeWalk(acc) ?? walkOf(site, dir, uri);
-  for (const name of dirSettings(site, dir, uri).index) {
+  for (const name of names) {
     const subTarget =
       (name.startsWith('/') ? name : escapeUri(uri) + name) + (args !== null ? '?' + args : '');
     const sub = parseTarget(subTarget);
@@ -545,17 +546,20 @@ async function indexSubrequests(
  * fixups): the status fixup_dir ends it with when no DirectoryIndex name is taken and one of their
  * sub-requests failed with another status than 404 (its error_notfound), else 0 (an index taken,
  * a redirect, none found). make_autoindex_entry leaves such an entry out (case 493: a
- * `<Files *.php>` deny hides phpwcms' content/form/). `view` is the entry's sub-request.
+ * `<Files *.php>` deny hides phpwcms' content/form/). `view` is the entry's sub-request;
+ * `names` replaces the DirectoryIndex list in effect (htaccess(): express.static's own index).
  */
 export async function indexErrorStatus(
   site: SiteConfig,
   view: RequestView,
   dir: string,
   uri: string,
+  names?: readonly string[],
 ): Promise<number> {
   const acc = startCollected({ view, target: uri });
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
-  const found = await indexSubrequests(site, { view }, dir, { uri, args: null, acc }, budget);
+  const at = { uri, args: null, acc };
+  const found = await indexSubrequests(site, { view }, dir, at, budget, names);
   return found.type === 'none' ? found.errorStatus : 0;
 }
 

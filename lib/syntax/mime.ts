@@ -354,6 +354,10 @@ const FILES_SCOPED = new Set(
     'ForceType',
     'SetHandler',
     'FileETag',
+    // core's AcceptPathInfo is OR_FILEINFO too: <FilesMatch "index\.php"> AcceptPathInfo On lets
+    // index.php/extra through (SnappyMail's .htaccess); the file walk matches the file, not its
+    // PATH_INFO, and core's type checker copies the merged value to r->used_path_info
+    'AcceptPathInfo',
     'SetOutputFilter',
     'SetInputFilter',
     'AddOutputFilterByType',
