@@ -479,7 +479,7 @@ function directoryFixup(
   if (!uri.endsWith('/') || bareRoot)
     return slashRedirect(site, input, uri, args, p.filename, round === 0, acc, rewritten) ?? p;
   const found = indexSubrequests(site, input, p.filename, at, budget);
-  const go = (f: IndexFound): SiteResult | undefined => takeIndex(p, f, at);
+  const go = (f: IndexFound): SiteResult | undefined => takeIndex(site, input, p, f, at);
   return found instanceof Promise ? found.then(go) : go(found);
 }
 
@@ -576,6 +576,8 @@ export function walkOf(site: SiteConfig, dir: string, uri: string): WalkIdentity
 
 /** The index taken answers, or (rewritten by its own rules) the fast-redirected request goes on. */
 function takeIndex(
+  site: SiteConfig,
+  input: RequestInput,
   p: Extract<SiteResult, { type: 'file' }>,
   found: IndexFound,
   at: Position,
@@ -591,6 +593,11 @@ function takeIndex(
   // so the rewritten index's internal redirect runs the rules again (recorded, case 470)
   Object.assign(acc, taken.acc, { end: acc.end });
   if (taken.type !== 'internal') return { ...taken, uri, args } as SiteResult;
+  // the index's rules forced a handler ([H=]): ap_internal_fast_redirect takes the sub-request's
+  // r->filename `redirect:/url` and its handler, which replaced redirect-handler, with the index
+  // file's finfo, so no redirect happens and the default handler answers (403 for GET and POST),
+  // in either order of mod_dir's and mod_rewrite's fixups (seed 8281, case 498)
+  if (acc.handler) return forcedHandlerAnswer(site, input, taken, { ...at, uri, args });
   // the index's own rules rewrote it: the fast-redirected request follows that rewrite
   const overLimit = recursionLimit(acc, uri, args);
   if (overLimit) return overLimit;
