@@ -26,8 +26,16 @@ export type RequireRule =
   | { readonly type: 'env'; readonly names: readonly string[] }
   /** the request method (HEAD counts as GET) is one of these */
   | { readonly type: 'method'; readonly methods: ReadonlySet<string> }
-  /** an ap_expr that must be true */
-  | { readonly type: 'expr'; readonly expr: ExprNode; readonly source: string }
+  /**
+   * an ap_expr that must be true; `wantUser`: it reads REMOTE_USER, so false without a user asks
+   * for one (expr_check_authorization's AUTHZ_DENIED_NO_USER)
+   */
+  | {
+      readonly type: 'expr';
+      readonly expr: ExprNode;
+      readonly source: string;
+      readonly wantUser: boolean;
+    }
   /** mod_authz_user: any authenticated user (`valid-user`), or one of these names (`user`) */
   | { readonly type: 'valid-user' }
   | { readonly type: 'user'; readonly names: readonly string[] }
@@ -247,33 +255,41 @@ export const EXPR_VARIABLES = new Set([
   'SERVER_PROTOCOL',
   'THE_REQUEST',
   'DOCUMENT_ROOT',
+  // r->user: empty before authentication, the user once check_user_id ran (case 540)
+  'REMOTE_USER',
 ]);
 
-/**
- * Whether the expression reads only variables modrewrite knows here (`%{HTTP:x}`, `%{ENV:x}` too).
- */
-function knownVariables(node: ExprNode): string | undefined {
-  const fromWord = (w: Word): string | undefined => {
-    if (w.type === 'var') return variableProblem(w.name);
+/** The variables an expression reads (`%{HTTP:x}`, `%{ENV:x}` as written), in order. */
+function variablesIn(node: ExprNode): string[] {
+  const fromWord = (w: Word): string[] => {
+    if (w.type === 'var') return [w.name];
     if (w.type === 'fn') return fromWord(w.arg);
-    for (const p of w.parts)
-      if (p.type === 'variable' && variableProblem(p.name)) return variableProblem(p.name);
-    return undefined;
+    return w.parts.flatMap((p) => (p.type === 'variable' ? [p.name] : []));
   };
   switch (node.type) {
     case 'bool':
-      return undefined;
+      return [];
     case 'not':
-      return knownVariables(node.e);
+      return variablesIn(node.e);
     case 'and':
     case 'or':
-      return knownVariables(node.a) ?? knownVariables(node.b);
+      return [...variablesIn(node.a), ...variablesIn(node.b)];
     case 'cmp':
-      return fromWord(node.a) ?? fromWord(node.b);
+      return [...fromWord(node.a), ...fromWord(node.b)];
+    case 'in':
+      return [...fromWord(node.a), ...node.list.flatMap(fromWord)];
     case 'match':
     case 'unary':
       return fromWord(node.a);
   }
+}
+
+/**
+ * Whether the expression reads only variables modrewrite knows here (`%{HTTP:x}`, `%{ENV:x}` too):
+ * the first one it does not know, or undefined.
+ */
+function knownVariables(node: ExprNode): string | undefined {
+  return variablesIn(node).find((name) => variableProblem(name) !== undefined);
 }
 
 function variableProblem(name: string): string | undefined {
@@ -308,5 +324,7 @@ function requireExpr(rest: string, at: Arg, sink: ProblemSink): RequireRule | un
     );
     return undefined;
   }
-  return { type: 'expr', expr, source };
+  // ap_expr's lookup hook marks an expression that names REMOTE_USER (require_expr_info.want_user)
+  const wantUser = variablesIn(expr).includes('REMOTE_USER');
+  return { type: 'expr', expr, source, wantUser };
 }

@@ -1,5 +1,6 @@
 /**
  * A subset of Apache's ap_expr for `RewriteCond expr "..."`: string and integer comparisons,
+ * `in {'a', 'b'}`,
  * `=~`/`!~` with `/re/` or `m#re#` (captures become %N), `-f -d -s -e -l -z -n`, `&&`, `||`, `!`,
  * parentheses, `true`/`false`, quoted strings with `%{VAR}` interpolation, and the functions
  * `tolower toupper escape unescape req http`. Anything else is a load-time ERR_EXPR.
@@ -13,6 +14,7 @@ export type ExprNode =
   | { type: 'not'; e: ExprNode }
   | { type: 'and' | 'or'; a: ExprNode; b: ExprNode }
   | { type: 'cmp'; op: string; a: Word; b: Word }
+  | { type: 'in'; a: Word; list: Word[] }
   | { type: 'match'; neg: boolean; a: Word; re: RegExp }
   | { type: 'unary'; op: string; a: Word };
 
@@ -188,6 +190,10 @@ class ExprParser {
     this.ws();
     if (this.eat('=~')) return { type: 'match', neg: false, a, re: this.regex() };
     if (this.eat('!~')) return { type: 'match', neg: true, a, re: this.regex() };
+    if (/^in\s*\{/.test(this.rest())) {
+      this.i += 2;
+      return { type: 'in', a, list: this.wordList() };
+    }
     const op = COMPARISON.exec(this.rest());
     if (!op) return this.fail('expected a comparison operator');
     const name = op[1]!;
@@ -195,6 +201,16 @@ class ExprParser {
       this.fail(`operator '${name}' is not supported`);
     this.i += name.length;
     return { type: 'cmp', op: name, a, b: this.word() };
+  }
+
+  /** ap_expr's `{ word, word, ... }` (the right side of `in`). */
+  private wordList(): Word[] {
+    this.ws();
+    if (!this.eat('{')) this.fail("expected '{'");
+    const list = [this.word()];
+    while (this.eat(',')) list.push(this.word());
+    if (!this.eat('}')) this.fail("expected '}'");
+    return list;
   }
 
   private and(): ExprNode {

@@ -85,6 +85,10 @@ export const HEADER_EXPR_VARIABLES = new Set([
   'THE_REQUEST',
   'REQUEST_STATUS',
   'IS_SUBREQ',
+  // r->user and r->ap_auth_type: set by the access phase, before any Header line is evaluated;
+  // `<If>` (same list) runs before it and sees them empty (case 499)
+  'REMOTE_USER',
+  'AUTH_TYPE',
 ]);
 /** `%{func:arg}` forms: environment, request and response headers. */
 const PREFIXES = new Set(['env', 'reqenv', 'http', 'req', 'resp']);
@@ -243,6 +247,8 @@ function variablesOf(node: ExprNode): string[] {
       return [...variablesOf(node.a), ...variablesOf(node.b)];
     case 'cmp':
       return [...wordVariables(node.a), ...wordVariables(node.b)];
+    case 'in':
+      return [...wordVariables(node.a), ...node.list.flatMap(wordVariables)];
     case 'match':
     case 'unary':
       return wordVariables(node.a);

@@ -65,6 +65,11 @@ function evalNode(n: ExprNode, s: EvalState): boolean {
       return unaryTest(n.op, wordValue(n.a, s.env), s.env.fs ?? nodeFs);
     case 'cmp':
       return compare(n.op, wordValue(n.a, s.env), wordValue(n.b, s.env));
+    case 'in': {
+      // T_OP_IN: the string equals one of the list's (strcmp)
+      const v = wordValue(n.a, s.env);
+      return n.list.some((w) => wordValue(w, s.env) === v);
+    }
   }
 }
 

@@ -30,6 +30,10 @@ export interface RequestView {
   readonly tls?: TlsInfo;
   /** True for sub-requests (modrewrite's -F/-U look-aheads). */
   readonly isSubreq?: boolean;
+  /** REMOTE_USER: r->user once authentication ran (site(): per-directory context only). */
+  readonly remoteUser?: string;
+  /** AUTH_TYPE: r->ap_auth_type, the AuthType as written, once authentication ran. */
+  readonly authType?: string;
 }
 
 /** Server facts that Apache takes from its configuration. */

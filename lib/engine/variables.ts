@@ -103,9 +103,9 @@ const VARIABLES = new Map<string, VariableReader>([
   ['CONN_REMOTE_ADDR', (ctx) => ctx.view.connRemoteAddr],
   ['REMOTE_PORT', (ctx) => String(ctx.view.remotePort)],
   ['REMOTE_HOST', (ctx) => ctx.view.remoteAddr],
-  ['REMOTE_USER', empty],
+  ['REMOTE_USER', (ctx) => ctx.view.remoteUser ?? ''],
   ['REMOTE_IDENT', empty],
-  ['AUTH_TYPE', empty],
+  ['AUTH_TYPE', (ctx) => ctx.view.authType ?? ''],
   ['DOCUMENT_ROOT', documentRoot],
   ['CONTEXT_DOCUMENT_ROOT', documentRoot],
   ['CONTEXT_PREFIX', empty],
@@ -166,8 +166,9 @@ function scriptVar(name: string, ctx: EvalContext): string | undefined {
  * LA-U / LA-F: Apache runs a sub-request for the current subject (per-directory: the RewriteBase
  * or the directory path in front of it) and reads the variable there. modrewrite derives what such
  * a sub-request would see for REQUEST_URI and REQUEST_FILENAME (the URL mapped under the document
- * root, rules not re-run) and answers the current value for anything else (no authentication runs
- * in Node, so REMOTE_USER stays empty either way).
+ * root, rules not re-run) and answers the current value for anything else (REMOTE_USER: the
+ * per-directory user, which a sub-request of the same walk inherits; none in server context,
+ * where Apache's sub-request would authenticate on its own: not emulated).
  */
 function lookAhead(kind: string, name: string, ctx: EvalContext): string {
   const subject = ctx.subject ?? ctx.state.filename;

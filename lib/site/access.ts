@@ -30,7 +30,7 @@ import type { ExprEnv } from '../engine/expr.js';
 import type { RequestView } from '../engine/request.js';
 import { methodIn } from '../syntax/limit.js';
 import { authzResult, hasEnv, type AuthzRequest } from './authz.js';
-import { authenticate, type AuthnResult, type PasswordCheck } from './authn.js';
+import { authenticate, type AuthIdentity, type AuthnResult, type PasswordCheck } from './authn.js';
 import { inDomain, loopbackHostName } from './loopback-host.js';
 
 /**
@@ -108,11 +108,13 @@ function mergeAuthz(base: MergedAuthz, section: AccessSection): MergedAuthz {
 
 /**
  * The access phase's answer: granted, 403, 401 (mod_auth_basic asks for credentials: the realm is
- * the AuthName) or 500 (an authentication configuration Apache cannot use).
+ * the AuthName) or 500 (an authentication configuration Apache cannot use). `identity`: what
+ * check_user_id left in r->user and r->ap_auth_type (none when no authentication ran).
  */
 export type AccessResult =
-  | { readonly type: 'granted' | 'denied' }
-  | { readonly type: 'unauthorized'; readonly realm: string }
+  | { readonly type: 'granted'; readonly identity?: AuthIdentity }
+  | { readonly type: 'denied' }
+  | { readonly type: 'unauthorized'; readonly realm: string; readonly identity?: AuthIdentity }
   | { readonly type: 'error'; readonly reason: string };
 
 const GRANTED: AccessResult = { type: 'granted' };
@@ -248,15 +250,23 @@ function authorizedUser(
   realm: string,
   authn: AuthnResult,
 ): AccessResult {
-  const unauthorized: AccessResult = { type: 'unauthorized', realm };
   if (authn.type === 'error') return authn;
+  const identity = authn.identity;
+  const unauthorized: AccessResult = { type: 'unauthorized', realm, identity };
   if (authn.type === 'unauthorized') return unauthorized;
   try {
-    const result = authzResult(tree, { ...authzRequest, user: authn.user });
-    return result === 'granted' ? GRANTED : unauthorized;
+    const user = authn.user;
+    const expr = withUser(authzRequest.expr, user);
+    const result = authzResult(tree, { ...authzRequest, user, expr });
+    return result === 'granted' ? { type: 'granted', identity } : unauthorized;
   } catch {
     return DENIED;
   }
+}
+
+/** `Require expr`'s variables once check_user_id set r->user (REMOTE_USER). */
+function withUser(expr: ExprEnv, user: string): ExprEnv {
+  return { ...expr, variable: (name) => (name === 'REMOTE_USER' ? user : expr.variable(name)) };
 }
 
 /** The value of the last entry that covers `method` (Order and Satisfy are per method). */
@@ -286,6 +296,8 @@ function exprEnv(
       if (kind === 'ENV') return envValue(env, arg);
       return header(arg);
     }
+    // no user yet: withUser gives it once check_user_id ran
+    if (name === 'REMOTE_USER') return '';
     const known = FIXED_VARIABLES.get(name);
     if (known) return known(client, request, filename);
     const canonical = HEADER_VARIABLES.get(name);

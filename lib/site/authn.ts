@@ -11,16 +11,27 @@ import { passwordMatches } from './password.js';
 /** How a password is checked against a hash: passwordMatches, or passwordCheck's queued form. */
 export type PasswordCheck = (password: Buffer, hash: string) => boolean | Promise<boolean>;
 
+/**
+ * r->user and r->ap_auth_type as mod_auth_basic leaves them (REMOTE_USER and AUTH_TYPE):
+ * authenticate_basic_user sets the AuthType as written before it reads the credentials, and
+ * get_basic_auth sets the user they name before the password is checked, so a 401 for a wrong
+ * password has both (recorded, case 499).
+ */
+export interface AuthIdentity {
+  readonly user?: string;
+  readonly authType: string;
+}
+
 /** r->user, a 401 (the client is asked again) or a 500 (the configuration cannot be used). */
 export type AuthnResult =
-  | { readonly type: 'user'; readonly user: string }
-  | { readonly type: 'unauthorized' }
+  | { readonly type: 'user'; readonly user: string; readonly identity: AuthIdentity }
+  | { readonly type: 'unauthorized'; readonly identity?: AuthIdentity }
   | { readonly type: 'error'; readonly reason: string };
 
-const UNAUTHORIZED: AuthnResult = { type: 'unauthorized' };
-
-function userOrRefused(matches: boolean, user: string): AuthnResult {
-  return matches ? { type: 'user', user } : UNAUTHORIZED;
+function userOrRefused(matches: boolean, identity: AuthIdentity & { user: string }): AuthnResult {
+  return matches
+    ? { type: 'user', user: identity.user, identity }
+    : { type: 'unauthorized', identity };
 }
 
 /** The `Authorization` value's user and password (bytes), or undefined without Basic. */
@@ -76,8 +87,10 @@ export function authenticate(
   if (type !== 'basic')
     return { type: 'error', reason: `AH01796: AuthType ${auth?.type} configured without module` };
   if (auth?.name === undefined) return { type: 'error', reason: 'AH01615: need AuthName' };
+  const authType = auth.type!;
   const credentials = basicCredentials(header);
-  if (!credentials) return UNAUTHORIZED;
+  if (!credentials) return { type: 'unauthorized', identity: { authType } };
+  const identity = { user: credentials.user, authType };
   if (auth.userFile === undefined)
     return { type: 'error', reason: 'AH01619: AuthUserFile not specified in the configuration' };
   let hash: string | undefined;
@@ -86,12 +99,11 @@ export function authenticate(
   } catch {
     return { type: 'error', reason: `AH01620: Could not open password file: ${auth.userFile}` };
   }
-  if (hash === undefined) return UNAUTHORIZED;
-  const user = credentials.user;
+  if (hash === undefined) return { type: 'unauthorized', identity };
   const matches = check(credentials.password, hash);
-  if (typeof matches === 'boolean') return userOrRefused(matches, user);
+  if (typeof matches === 'boolean') return userOrRefused(matches, identity);
   return matches.then(
-    (ok) => userOrRefused(ok, user),
-    () => UNAUTHORIZED,
+    (ok) => userOrRefused(ok, identity),
+    () => ({ type: 'unauthorized', identity }),
   );
 }

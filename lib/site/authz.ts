@@ -105,6 +105,10 @@ function combine(
 }
 
 function provider(rule: RequireRule, request: AuthzRequest, host: () => boolean): Result {
+  // expr_check_authorization: an expression on REMOTE_USER that is false without a user asks for
+  // one; true without a user needs none (`!= 'alice'` lets everyone in, recorded in case 540)
+  if (rule.type === 'expr' && rule.wantUser && request.user === undefined)
+    return evalExpr(rule.expr, request.expr).ok ? 'granted' : 'no-user';
   if (rule.type === 'valid-user' || rule.type === 'user') {
     if (request.user === undefined) return 'no-user';
     // user_check_authorization: the names compared case-sensitively (strcmp)

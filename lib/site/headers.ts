@@ -19,6 +19,7 @@ import type { RuleSet } from '../compile/ruleset.js';
 import { evalExpr, wordValue, type ExprEnv } from '../engine/expr.js';
 import { isErrorResponse } from '../http/respond.js';
 import { fileNameOf } from './access.js';
+import type { AuthIdentity } from './authn.js';
 import type { RequestView } from '../engine/request.js';
 import type { Collected, SiteConfig, SiteResult } from './pipeline.js';
 import { underRoot } from './paths.js';
@@ -73,6 +74,8 @@ export interface HeaderRequest {
   readonly time: number;
   /** The served file's modification time (ms), for `M` expires codes. */
   readonly mtime?: number;
+  /** REMOTE_USER and AUTH_TYPE as the access phase left them (none: no authentication ran). */
+  readonly identity?: AuthIdentity;
 }
 
 /** The server config's, then the `.htaccess` files', then the matching `<Files>` sections'. */
@@ -636,9 +639,11 @@ function applies(
   status: number,
 ): boolean {
   const chain = a.ifChain;
+  // ap_if_walk runs before the access phase: an <If> sees no REMOTE_USER (case 499)
+  const ifInfo = info.identity ? { ...info, identity: undefined } : info;
   if (
     chain &&
-    !chain.every((t) => evalExpr(t.expr, exprEnv(info, response, status)).ok === t.holds)
+    !chain.every((t) => evalExpr(t.expr, exprEnv(ifInfo, response, status)).ok === t.holds)
   )
     return false;
   const when = a.when;
@@ -830,6 +835,10 @@ function requestVariable(
     case 'REQUEST_URI':
     case 'DOCUMENT_URI':
       return info.uri;
+    case 'REMOTE_USER':
+      return info.identity?.user ?? '';
+    case 'AUTH_TYPE':
+      return info.identity?.authType ?? '';
     case 'REQUEST_FILENAME':
     case 'SCRIPT_FILENAME':
       return info.filename ?? '';
@@ -989,5 +998,6 @@ function headerRequest(
     remoteAddr: view.remoteAddr,
     time: Date.now(),
     mtime: file?.stat?.isFile() ? file.stat.mtimeMs : undefined,
+    identity: r.acc.identity,
   };
 }

@@ -34,6 +34,7 @@ import {
 import { MapBudget } from '../engine/budget.js';
 import { screenEvaluation, type Screen } from '../engine/screen.js';
 import { accessCheck, accessDenied, type AccessResult } from './access.js';
+import type { AuthIdentity } from './authn.js';
 import { passwordCheck } from './password.js';
 import type { CompiledWhen, EnvConfig } from '../compile/env.js';
 import type { ErrorAction, ServerSignature } from '../syntax/env.js';
@@ -164,6 +165,12 @@ export interface Collected {
   negotiation?: readonly (readonly [string, string])[];
   /** mod_auth_basic's WWW-Authenticate (err_headers_out: on the 401 whatever answers it). */
   authenticate?: string;
+  /**
+   * r->user and r->ap_auth_type as the last access phase left them: an internal redirect or
+   * sub-request to the same walk keeps them (ap_process_request_internal copies r->prev's or
+   * r->main's), another walk authenticates again or has none (case 499).
+   */
+  identity?: AuthIdentity;
 }
 
 export type SiteResult = {
@@ -933,7 +940,10 @@ function mapToStorage(m: Mapping, mapped: Walked): Pass | Promise<Pass> {
     const reason = 'MultiViews without a directory walk is not emulated';
     return { type: 'status', status: 500, reason, acc, uri, args: m.args };
   }
-  if (!cfg) return mappedFile(m, mapped, envConfig);
+  if (!cfg) {
+    acc.identity = undefined;
+    return mappedFile(m, mapped, envConfig);
+  }
   if (cfg.failure) return htaccessFailure(m, mapped, cfg.failure);
   const denied = accessPhase(m, mapped, cfg);
   if (denied instanceof Promise)
@@ -1092,6 +1102,8 @@ function accessPhase(
 /** The access phase's answer as the pipeline's: nothing (granted), 500, 401 or 403. */
 function accessAnswer(m: Mapping, filename: string, result: AccessResult): SiteResult | undefined {
   const { acc, uri, args } = m;
+  acc.identity =
+    result.type === 'granted' || result.type === 'unauthorized' ? result.identity : undefined;
   if (result.type === 'granted') return undefined;
   if (result.type === 'error')
     return { type: 'status', status: 500, reason: result.reason, acc, uri, args, filename };
@@ -1164,7 +1176,7 @@ function directoryFixups(
   // END in the server context ends here too; env set there is visible
   // every field spelled out: `{ ...base }` took a slow copy on every request (the profile)
   const result = evaluateDirectoryPass(rs, {
-    view: base.view,
+    view: acc.identity ? authenticatedView(base.view, acc.identity) : base.view,
     server: base.server,
     uri: m.uri,
     args: m.args,
@@ -1183,6 +1195,14 @@ function directoryFixups(
   return result instanceof Promise
     ? result.then((x) => afterDirectory(x, m, mapped, own, envConfig))
     : afterDirectory(result, m, mapped, own, envConfig);
+}
+
+/**
+ * The request as the fixups see it once check_user_id ran: REMOTE_USER and AUTH_TYPE (the server
+ * context and `<If>`, evaluated before the access phase, see neither: recorded, case 499).
+ */
+function authenticatedView(view: RequestView, identity: AuthIdentity): RequestView {
+  return { ...view, remoteUser: identity.user, authType: identity.authType };
 }
 
 /**

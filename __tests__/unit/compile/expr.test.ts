@@ -32,6 +32,8 @@ function show(e: ExprNode): string {
       return `(${word(e.a)} ${e.neg ? '!~' : '=~'} /${e.re.source}/)`;
     case 'unary':
       return `(-${e.op} ${word(e.a)})`;
+    case 'in':
+      return `(${word(e.a)} in {${e.list.map(word).join(', ')}})`;
   }
 }
 
@@ -53,6 +55,8 @@ describe('parseExpr: the tree', () => {
     ["tolower(%{HTTP_HOST}) == 'x'", "(tolower(%{HTTP_HOST}) == 'x')"],
     ["req('X-Forwarded-Proto') == 'https'", "(req('X-Forwarded-Proto') == 'https')"],
     ["'a\\'b' == 'x'", "('a'b' == 'x')"],
+    ["%{REMOTE_USER} in {'alice', 'bob'}", "(%{REMOTE_USER} in {'alice', 'bob'})"],
+    ["%{REMOTE_USER} in{'a'} && true", "((%{REMOTE_USER} in {'a'}) && true)"],
   ])('%s → %s', (src, expected) => {
     expect(show(parseExpr(src))).toBe(expected);
   });
@@ -85,6 +89,8 @@ describe('parseExpr: the tree', () => {
     ['%{REQUEST_URI} =~ /^\\/api/', '\\ at end of pattern'],
     // ap_expr also takes the flags s, m and g: outside the subset, refused at load
     ['%{REQUEST_URI} =~ /a/s', 'unexpected text'],
+    ["%{REMOTE_USER} in {'a'", "expected '}'"],
+    ["%{REMOTE_USER} in {'a' 'b'}", "expected '}'"],
   ])('%s is refused: %s', (src, message) => {
     expect(() => parseExpr(src)).toThrow(message);
   });

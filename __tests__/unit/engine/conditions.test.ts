@@ -137,6 +137,13 @@ describe('chains, back-references, expr', () => {
       '/x?3',
       'rewrite /yes',
     ],
+    // T_OP_IN: the string equals one of the list's
+    [
+      "RewriteCond expr \"%{QUERY_STRING} in {'a', 'b'}\"\nRewriteRule ^ /in?",
+      '/x?b',
+      'rewrite /in',
+    ],
+    ["RewriteCond expr \"%{QUERY_STRING} in {'a', 'b'}\"\nRewriteRule ^ /in?", '/x?ab', 'pass'],
     // [NC] on a regex condition
     ['RewriteCond %{HTTP_HOST} ^WWW\\. [NC]\nRewriteRule ^ /www?', '/x', 'rewrite /www'],
   ])('%j on %s → %s', (rules, target, expected) => {

@@ -235,3 +235,48 @@ describe('accessCheck with Basic authentication (mod_authz_core with and without
     );
   });
 });
+
+describe('the identity the access phase leaves (REMOTE_USER, AUTH_TYPE: case 499)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'authz-id-'));
+    writeFileSync(join(dir, 'passwd'), 'carol:{SHA}stOsjhQ+/Zr2RzmhAD8uggClG7Y=\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const basic = (credentials: string): string =>
+    `Basic ${Buffer.from(credentials).toString('base64')}`;
+  const check = async (body: string, header: string | undefined): Promise<unknown> => {
+    const text = `AuthType basic\nAuthName "R"\nAuthUserFile ${join(dir, 'passwd')}\n${body}`;
+    const client = {
+      remoteAddr: '127.0.0.1',
+      localAddr: '127.0.0.1',
+      method: 'GET',
+      headers: header === undefined ? {} : { authorization: header },
+    };
+    return accessCheck(chainOf(text), '/d/f.txt', new Map(), client);
+  };
+  test('a granted user, with the AuthType as written', async () => {
+    expect(await check('Require valid-user', basic('carol:carolpw'))).toEqual({
+      type: 'granted',
+      identity: { user: 'carol', authType: 'basic' },
+    });
+  });
+  test('a wrong password still names the user (get_basic_auth sets r->user first)', async () => {
+    expect(await check('Require valid-user', basic('carol:nope'))).toEqual({
+      type: 'unauthorized',
+      realm: 'R',
+      identity: { user: 'carol', authType: 'basic' },
+    });
+  });
+  test('no credentials: the AuthType only', async () => {
+    expect(await check('Require valid-user', undefined)).toEqual({
+      type: 'unauthorized',
+      realm: 'R',
+      identity: { authType: 'basic' },
+    });
+  });
+  test('granted without authentication: no identity', async () => {
+    const any = '<RequireAny>\nRequire ip 127.0.0.1\nRequire valid-user\n</RequireAny>';
+    expect(await check(any, basic('carol:carolpw'))).toEqual({ type: 'granted' });
+  });
+});
