@@ -89,6 +89,30 @@ export const HEADER_EXPR_VARIABLES = new Set([
   // `<If>` (same list) runs before it and sees them empty (case 499)
   'REMOTE_USER',
   'AUTH_TYPE',
+  // the rest of ap_expr's request, connection and time variables that mean what mod_rewrite's
+  // lookup_variable says (site/headers.ts asks site/env.ts; case 541); not SERVER_SOFTWARE,
+  // API_VERSION, SCRIPT_USER/SCRIPT_GROUP, whose ap_expr forms differ, nor HANDLER, LAST_MODIFIED
+  'SERVER_PORT',
+  'SERVER_PROTOCOL',
+  'SERVER_ADMIN',
+  'REMOTE_PORT',
+  'REMOTE_HOST',
+  'REMOTE_IDENT',
+  'CONN_REMOTE_ADDR',
+  'IPV6',
+  'PATH_INFO',
+  'CONTEXT_PREFIX',
+  'CONTEXT_DOCUMENT_ROOT',
+  'HTTP_FORWARDED',
+  'HTTP_PROXY_CONNECTION',
+  'TIME_YEAR',
+  'TIME_MON',
+  'TIME_DAY',
+  'TIME_HOUR',
+  'TIME_MIN',
+  'TIME_SEC',
+  'TIME_WDAY',
+  'TIME',
 ]);
 /** `%{func:arg}` forms: environment, request and response headers. */
 const PREFIXES = new Set(['env', 'reqenv', 'http', 'req', 'resp']);

@@ -23,6 +23,7 @@ import type { AuthIdentity } from './authn.js';
 import type { RequestView } from '../engine/request.js';
 import type { Collected, SiteConfig, SiteResult } from './pipeline.js';
 import { underRoot } from './paths.js';
+import { exprEnvironment, type RequestFacts } from './env.js';
 
 /** The mod_headers actions and mod_expires settings in effect for one request's file. */
 export interface HeaderScope {
@@ -76,6 +77,11 @@ export interface HeaderRequest {
   readonly mtime?: number;
   /** REMOTE_USER and AUTH_TYPE as the access phase left them (none: no authentication ran). */
   readonly identity?: AuthIdentity;
+  /**
+   * The request as the rules saw it, for the rest of ap_expr's variables (SERVER_PORT, TIME_*…:
+   * site/env.ts); undefined where only the fields above are known (they answer '').
+   */
+  readonly facts?: RequestFacts;
 }
 
 /** The server config's, then the `.htaccess` files', then the matching `<Files>` sections'. */
@@ -862,8 +868,11 @@ function requestVariable(
       return `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`;
     case 'REQUEST_STATUS':
       return String(status);
+    case 'IS_SUBREQ':
+      return 'false'; // a response is never a sub-request's
     default:
-      return 'false'; // IS_SUBREQ: a response is never a sub-request's
+      // the variables ap_expr shares with mod_rewrite's lookup_variable (compile/headers.ts)
+      return info.facts ? exprEnvironment(info.facts, new Map(), []).variable(name) : '';
   }
 }
 
@@ -942,7 +951,7 @@ export function startHeaders(
   req: IncomingMessage,
   res: ServerResponse,
   r: SiteResult,
-  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+  view: RequestView,
 ): void {
   if (r.acc.errorStatus !== undefined) dropResponseHeaders(res);
   const scope = headerScope(site, r.acc);
@@ -962,7 +971,7 @@ export function firstRequestHeaders(
   req: IncomingMessage,
   res: ServerResponse,
   first: SiteResult,
-  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+  view: RequestView,
 ): void {
   dropResponseHeaders(res);
   const scope = headerScope(site, first.acc);
@@ -983,15 +992,26 @@ function headerRequest(
   site: SiteConfig,
   req: IncomingMessage,
   r: SiteResult,
-  view: Pick<RequestView, 'secure' | 'remoteAddr'>,
+  view: RequestView,
 ): HeaderRequest {
   const file = r.type === 'file' ? r : undefined;
+  const filename = r.acc.scope?.filename;
+  const pathInfo = file?.pathInfo ?? '';
+  const facts = {
+    view,
+    server: site.server,
+    uri: r.uri,
+    args: r.args,
+    filename: filename ?? '',
+    pathInfo,
+  };
   return {
+    facts,
     req,
     env: r.acc.env,
     uri: r.uri,
     args: r.args,
-    filename: r.acc.scope?.filename,
+    filename,
     documentRoot: site.root,
     serverName: site.server.serverName,
     secure: view.secure,
