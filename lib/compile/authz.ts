@@ -257,6 +257,15 @@ export const EXPR_VARIABLES = new Set([
   'DOCUMENT_ROOT',
   // r->user: empty before authentication, the user once check_user_id ran (case 540)
   'REMOTE_USER',
+  // misc_var_fn's clock: the manual's own `Require expr` example is office hours (case 542)
+  'TIME',
+  'TIME_YEAR',
+  'TIME_MON',
+  'TIME_DAY',
+  'TIME_HOUR',
+  'TIME_MIN',
+  'TIME_SEC',
+  'TIME_WDAY',
 ]);
 
 /** The variables an expression reads (`%{HTTP:x}`, `%{ENV:x}` as written), in order. */

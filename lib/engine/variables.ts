@@ -83,6 +83,26 @@ const scriptOwner: VariableReader = (ctx, name) => {
 };
 const isIpv6 = (addr: string): boolean => addr.includes(':') && !addr.startsWith('::ffff:');
 
+/**
+ * %{TIME…}: the local time now, as lookup_variable and ap_expr's misc_var_fn both give it
+ * (TIME_YEAR four digits, TIME_WDAY one, the others two).
+ */
+const TIME_VARIABLES = new Map<string, () => string>([
+  ['TIME', () => timeStamp(new Date())],
+  ['TIME_YEAR', () => String(new Date().getFullYear())],
+  ['TIME_MON', () => pad(new Date().getMonth() + 1)],
+  ['TIME_DAY', () => pad(new Date().getDate())],
+  ['TIME_HOUR', () => pad(new Date().getHours())],
+  ['TIME_MIN', () => pad(new Date().getMinutes())],
+  ['TIME_SEC', () => pad(new Date().getSeconds())],
+  ['TIME_WDAY', () => String(new Date().getDay())],
+]);
+
+/** A TIME variable's value now; undefined for any other name. */
+export function timeVariable(name: string): string | undefined {
+  return TIME_VARIABLES.get(name)?.();
+}
+
 /** Server variables without a prefix (lookup_variable's switch, the HTTP_* headers aside). */
 const VARIABLES = new Map<string, VariableReader>([
   ['REQUEST_URI', (ctx) => ctx.state.uri],
@@ -115,14 +135,7 @@ const VARIABLES = new Map<string, VariableReader>([
   ['API_VERSION', () => API_VERSION],
   ['SCRIPT_USER', scriptOwner],
   ['SCRIPT_GROUP', scriptOwner],
-  ['TIME', () => timeStamp(new Date())],
-  ['TIME_YEAR', () => String(new Date().getFullYear())],
-  ['TIME_MON', () => pad(new Date().getMonth() + 1)],
-  ['TIME_DAY', () => pad(new Date().getDate())],
-  ['TIME_HOUR', () => pad(new Date().getHours())],
-  ['TIME_MIN', () => pad(new Date().getMinutes())],
-  ['TIME_SEC', () => pad(new Date().getSeconds())],
-  ['TIME_WDAY', () => String(new Date().getDay())],
+  ...[...TIME_VARIABLES].map(([name, now]): [string, VariableReader] => [name, () => now()]),
 ]);
 
 /** %{TIME}: YYYYMMDDhhmmss in local time. */

@@ -27,6 +27,7 @@ import type {
 } from '../compile/access.js';
 import type { CompiledWhen } from '../compile/env.js';
 import type { ExprEnv } from '../engine/expr.js';
+import { timeVariable } from '../engine/variables.js';
 import type { RequestView } from '../engine/request.js';
 import { methodIn } from '../syntax/limit.js';
 import { authzResult, hasEnv, type AuthzRequest } from './authz.js';
@@ -298,6 +299,8 @@ function exprEnv(
     }
     // no user yet: withUser gives it once check_user_id ran
     if (name === 'REMOTE_USER') return '';
+    const time = timeVariable(name);
+    if (time !== undefined) return time;
     const known = FIXED_VARIABLES.get(name);
     if (known) return known(client, request, filename);
     const canonical = HEADER_VARIABLES.get(name);
