@@ -12,7 +12,7 @@ import type { AuthzFrame, MethodSet } from '../syntax/limit.js';
 import { methodNumberOf } from '../syntax/limit.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import { getWordConf } from '../syntax/sections.js';
-import { parseExpr, type ExprNode, type Word } from './expr.js';
+import { exprVariables, parseExpr, type ExprNode } from './expr.js';
 import { ipNet, type IpNet } from './ip.js';
 
 /** One provider's requirement. */
@@ -268,37 +268,12 @@ export const EXPR_VARIABLES = new Set([
   'TIME_WDAY',
 ]);
 
-/** The variables an expression reads (`%{HTTP:x}`, `%{ENV:x}` as written), in order. */
-function variablesIn(node: ExprNode): string[] {
-  const fromWord = (w: Word): string[] => {
-    if (w.type === 'var') return [w.name];
-    if (w.type === 'fn') return fromWord(w.arg);
-    return w.parts.flatMap((p) => (p.type === 'variable' ? [p.name] : []));
-  };
-  switch (node.type) {
-    case 'bool':
-      return [];
-    case 'not':
-      return variablesIn(node.e);
-    case 'and':
-    case 'or':
-      return [...variablesIn(node.a), ...variablesIn(node.b)];
-    case 'cmp':
-      return [...fromWord(node.a), ...fromWord(node.b)];
-    case 'in':
-      return [...fromWord(node.a), ...node.list.flatMap(fromWord)];
-    case 'match':
-    case 'unary':
-      return fromWord(node.a);
-  }
-}
-
 /**
  * Whether the expression reads only variables modrewrite knows here (`%{HTTP:x}`, `%{ENV:x}` too):
  * the first one it does not know, or undefined.
  */
 function knownVariables(node: ExprNode): string | undefined {
-  return variablesIn(node).find((name) => variableProblem(name) !== undefined);
+  return exprVariables(node).find((name) => variableProblem(name) !== undefined);
 }
 
 function variableProblem(name: string): string | undefined {
@@ -334,6 +309,6 @@ function requireExpr(rest: string, at: Arg, sink: ProblemSink): RequireRule | un
     return undefined;
   }
   // ap_expr's lookup hook marks an expression that names REMOTE_USER (require_expr_info.want_user)
-  const wantUser = variablesIn(expr).includes('REMOTE_USER');
+  const wantUser = exprVariables(expr).includes('REMOTE_USER');
   return { type: 'expr', expr, source, wantUser };
 }

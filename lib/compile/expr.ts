@@ -35,6 +35,32 @@ const COMPARISON =
   /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/;
 const INTEGER_COMPARISONS = ['-eq', '-ne', '-lt', '-le', '-gt', '-ge'];
 
+/** The variables an expression reads (`%{HTTP:x}`, `%{ENV:x}` as written), in order. */
+export function exprVariables(node: ExprNode): string[] {
+  switch (node.type) {
+    case 'bool':
+      return [];
+    case 'not':
+      return exprVariables(node.e);
+    case 'and':
+    case 'or':
+      return [...exprVariables(node.a), ...exprVariables(node.b)];
+    case 'cmp':
+      return [...wordVariables(node.a), ...wordVariables(node.b)];
+    case 'in':
+      return [...wordVariables(node.a), ...node.list.flatMap(wordVariables)];
+    case 'match':
+    case 'unary':
+      return wordVariables(node.a);
+  }
+}
+
+function wordVariables(w: Word): string[] {
+  if (w.type === 'var') return [w.name];
+  if (w.type === 'fn') return wordVariables(w.arg);
+  return w.parts.flatMap((p) => (p.type === 'variable' ? [p.name] : []));
+}
+
 /** Parses an expression; throws (Error, or PcreError for a bad regex) on anything unsupported. */
 export function parseExpr(src: string): ExprNode {
   return new ExprParser(src).parse();

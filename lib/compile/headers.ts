@@ -14,7 +14,7 @@ import type {
 } from '../syntax/headers.js';
 import type { FilesSection, IfCondition } from '../syntax/sections.js';
 import { filesMatcher } from './access.js';
-import { parseExpr, type ExprNode, type Word } from './expr.js';
+import { exprVariables, parseExpr, type ExprNode, type Word } from './expr.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 /** A piece of a mod_headers value format: text, `%{VAR}e`, `%{VAR}s` or `%t %D %l %i %b`. */
@@ -244,7 +244,7 @@ function exprAt(
     );
     return undefined;
   }
-  const unknown = variablesOf(expr).find((v) => !isKnownVariable(v));
+  const unknown = exprVariables(expr).find((v) => !isKnownVariable(v));
   if (unknown === undefined) return expr;
   sink.add(
     'ERR_EXPR',
@@ -258,31 +258,6 @@ export function isKnownVariable(name: string): boolean {
   const colon = name.indexOf(':');
   if (colon > 0) return PREFIXES.has(name.slice(0, colon).toLowerCase());
   return HEADER_EXPR_VARIABLES.has(name);
-}
-
-function variablesOf(node: ExprNode): string[] {
-  switch (node.type) {
-    case 'bool':
-      return [];
-    case 'not':
-      return variablesOf(node.e);
-    case 'and':
-    case 'or':
-      return [...variablesOf(node.a), ...variablesOf(node.b)];
-    case 'cmp':
-      return [...wordVariables(node.a), ...wordVariables(node.b)];
-    case 'in':
-      return [...wordVariables(node.a), ...node.list.flatMap(wordVariables)];
-    case 'match':
-    case 'unary':
-      return wordVariables(node.a);
-  }
-}
-
-function wordVariables(w: Word): string[] {
-  if (w.type === 'var') return [w.name];
-  if (w.type === 'fn') return wordVariables(w.arg);
-  return w.parts.flatMap((p) => (p.type === 'variable' ? [p.name] : []));
 }
 
 /**
