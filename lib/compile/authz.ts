@@ -12,7 +12,7 @@ import type { AuthzFrame, MethodSet } from '../syntax/limit.js';
 import { methodNumberOf } from '../syntax/limit.js';
 import type { ProblemSink } from '../syntax/parse.js';
 import { getWordConf } from '../syntax/sections.js';
-import { exprVariables, parseExpr, type ExprNode } from './expr.js';
+import { exprVariables, parseExpr, TIME_VARIABLE_NAMES, type ExprNode } from './expr.js';
 import { ipNet, type IpNet } from './ip.js';
 
 /** One provider's requirement. */
@@ -257,15 +257,8 @@ export const EXPR_VARIABLES = new Set([
   'DOCUMENT_ROOT',
   // r->user: empty before authentication, the user once check_user_id ran (case 540)
   'REMOTE_USER',
-  // misc_var_fn's clock: the manual's own `Require expr` example is office hours (case 542)
-  'TIME',
-  'TIME_YEAR',
-  'TIME_MON',
-  'TIME_DAY',
-  'TIME_HOUR',
-  'TIME_MIN',
-  'TIME_SEC',
-  'TIME_WDAY',
+  // the clock: the manual's own `Require expr` example is office hours (case 542)
+  ...TIME_VARIABLE_NAMES,
 ]);
 
 /**

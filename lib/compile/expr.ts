@@ -35,6 +35,18 @@ const COMPARISON =
   /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/;
 const INTEGER_COMPARISONS = ['-eq', '-ne', '-lt', '-le', '-gt', '-ge'];
 
+/** ap_expr's clock (misc_var_fn), which mod_rewrite's lookup_variable answers alike. */
+export const TIME_VARIABLE_NAMES = [
+  'TIME',
+  'TIME_YEAR',
+  'TIME_MON',
+  'TIME_DAY',
+  'TIME_HOUR',
+  'TIME_MIN',
+  'TIME_SEC',
+  'TIME_WDAY',
+] as const;
+
 /** The variables an expression reads (`%{HTTP:x}`, `%{ENV:x}` as written), in order. */
 export function exprVariables(node: ExprNode): string[] {
   switch (node.type) {

@@ -14,7 +14,7 @@ import type {
 } from '../syntax/headers.js';
 import type { FilesSection, IfCondition } from '../syntax/sections.js';
 import { filesMatcher } from './access.js';
-import { exprVariables, parseExpr, type ExprNode, type Word } from './expr.js';
+import { exprVariables, parseExpr, TIME_VARIABLE_NAMES, type ExprNode, type Word } from './expr.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 /** A piece of a mod_headers value format: text, `%{VAR}e`, `%{VAR}s` or `%t %D %l %i %b`. */
@@ -105,14 +105,7 @@ export const HEADER_EXPR_VARIABLES = new Set([
   'CONTEXT_DOCUMENT_ROOT',
   'HTTP_FORWARDED',
   'HTTP_PROXY_CONNECTION',
-  'TIME_YEAR',
-  'TIME_MON',
-  'TIME_DAY',
-  'TIME_HOUR',
-  'TIME_MIN',
-  'TIME_SEC',
-  'TIME_WDAY',
-  'TIME',
+  ...TIME_VARIABLE_NAMES,
 ]);
 /** `%{func:arg}` forms: environment, request and response headers. */
 const PREFIXES = new Set(['env', 'reqenv', 'http', 'req', 'resp']);
