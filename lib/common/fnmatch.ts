@@ -7,17 +7,19 @@ const SPECIAL_INSIDE = /[\\\]^[-]/g;
 /**
  * apr_fnmatch (flags APR_FNM_PATHNAME, as core's file walk calls it) as an anchored RegExp: `*`
  * and `?` never match `/`, `[...]` (`[!...]`/`[^...]` negated, ranges) one character, `\\x` the
- * character x. Case-sensitive, a leading `.` is not special.
+ * character x. Case-sensitive, a leading `.` is not special. `pathname` false: apr_fnmatch without
+ * APR_FNM_PATHNAME (ap_expr's -strmatch), where they match `/` too.
  */
-export function fnmatchRegExp(pattern: string): RegExp {
+export function fnmatchRegExp(pattern: string, pathname = true): RegExp {
+  const any = pathname ? '[^/]' : '.';
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern.charAt(i);
-    if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
+    if (c === '*') out += `${any}*`;
+    else if (c === '?') out += any;
     else if (c === '\\' && i + 1 < pattern.length) out += escapeChar(pattern.charAt(++i));
     else if (c === '[') {
-      const bracket = bracketClass(pattern, i);
+      const bracket = bracketClass(pattern, i, pathname);
       if (bracket) {
         out += bracket.source;
         i = bracket.end;
@@ -33,7 +35,11 @@ const escapeInClass = (c: string): string => c.replace(SPECIAL_INSIDE, '\\$&');
 /**
  * A `[...]` class starting at `start`, or undefined when it is not closed (then `[` is literal).
  */
-function bracketClass(pattern: string, start: number): { source: string; end: number } | undefined {
+function bracketClass(
+  pattern: string,
+  start: number,
+  pathname: boolean,
+): { source: string; end: number } | undefined {
   let i = start + 1;
   const negate = pattern.charAt(i) === '!' || pattern.charAt(i) === '^';
   if (negate) i++;
@@ -43,6 +49,7 @@ function bracketClass(pattern: string, start: number): { source: string; end: nu
     let c = pattern.charAt(i);
     if (c === ']' && !first) {
       // a slash is never matched by a class under APR_FNM_PATHNAME
+      if (!pathname) return { source: negate ? `[^${body}]` : `[${body}]`, end: i };
       return { source: negate ? `[^/${body}]` : `(?!/)[${body}]`, end: i };
     }
     first = false;

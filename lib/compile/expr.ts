@@ -1,12 +1,13 @@
 /**
  * A subset of Apache's ap_expr for `RewriteCond expr "..."`: string and integer comparisons,
- * `in {'a', 'b'}`,
+ * `in {'a', 'b'}`, `-ipmatch`, `-R`, `-strmatch`, `-strcmatch`, `-fnmatch`, `-T`,
  * `=~`/`!~` with `/re/` or `m#re#` (captures become %N), `-f -d -s -e -l -z -n`, `&&`, `||`, `!`,
  * parentheses, `true`/`false`, quoted strings with `%{VAR}` interpolation, and the functions
  * `tolower toupper escape unescape req http`. Anything else is a load-time ERR_EXPR.
  *
  * This is the parser (load time); engine/expr.ts evaluates the tree per request.
  */
+import { ipNet, type IpNet } from './ip.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 export type ExprNode =
@@ -15,6 +16,8 @@ export type ExprNode =
   | { type: 'and' | 'or'; a: ExprNode; b: ExprNode }
   | { type: 'cmp'; op: string; a: Word; b: Word }
   | { type: 'in'; a: Word; list: Word[] }
+  /** `-ipmatch 'net'` and `-R 'net'` (the client address): the network is a constant */
+  | { type: 'ipmatch'; a: Word; net: IpNet }
   | { type: 'match'; neg: boolean; a: Word; re: RegExp }
   | { type: 'unary'; op: string; a: Word };
 
@@ -28,12 +31,9 @@ export type Word =
 
 const FNS = ['tolower', 'toupper', 'escape', 'unescape', 'req', 'http'];
 
-/**
- * Binary operators; `-ipmatch`, `-strmatch`, `-strcmatch`, `-fnmatch` are matched to be refused.
- */
+/** Binary operators (`-ipmatch` has a node of its own). */
 const COMPARISON =
-  /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/;
-const INTEGER_COMPARISONS = ['-eq', '-ne', '-lt', '-le', '-gt', '-ge'];
+  /^(==|!=|<=|>=|=|<|>|-(?:eq|ne|lt|le|gt|ge|ipmatch|strmatch|strcmatch|fnmatch)(?![\w-]))/;
 
 /** ap_expr's clock (misc_var_fn), which mod_rewrite's lookup_variable answers alike. */
 export const TIME_VARIABLE_NAMES = [
@@ -61,6 +61,7 @@ export function exprVariables(node: ExprNode): string[] {
       return [...wordVariables(node.a), ...wordVariables(node.b)];
     case 'in':
       return [...wordVariables(node.a), ...node.list.flatMap(wordVariables)];
+    case 'ipmatch':
     case 'match':
     case 'unary':
       return wordVariables(node.a);
@@ -215,9 +216,12 @@ class ExprParser {
       this.i += 5;
       return { type: 'bool', v: false };
     }
-    const un = /^-([fdselznFUAhLx])\s/.exec(this.rest());
+    const un = /^-([fdselznFUAhLxRT])\s/.exec(this.rest());
     if (un) {
       this.i += 2;
+      // op_R: the client address (r->useragent_addr) in a constant network
+      if (un[1] === 'R')
+        return { type: 'ipmatch', a: { type: 'var', name: 'REMOTE_ADDR' }, net: this.network() };
       return { type: 'unary', op: un[1]!, a: this.word() };
     }
     return this.comparison(this.word());
@@ -235,10 +239,22 @@ class ExprParser {
     const op = COMPARISON.exec(this.rest());
     if (!op) return this.fail('expected a comparison operator');
     const name = op[1]!;
-    if (name.startsWith('-') && !INTEGER_COMPARISONS.includes(name))
-      this.fail(`operator '${name}' is not supported`);
     this.i += name.length;
+    if (name === '-ipmatch') return { type: 'ipmatch', a, net: this.network() };
     return { type: 'cmp', op: name, a, b: this.word() };
+  }
+
+  /**
+   * subnet_parse_arg: `-ipmatch` and `-R` take a constant `addr[/bits|/mask]` (apr_ipsubnet_create),
+   * checked when the configuration is read.
+   */
+  private network(): IpNet {
+    const w = this.word();
+    const text = w.type === 'str' && w.parts.every((p) => p.type === 'literal') ? w.parts : null;
+    if (!text) return this.fail('-ipmatch/-R requires subnet/netmask as constant argument');
+    const net = ipNet(text.map((p) => (p.type === 'literal' ? p.text : '')).join(''));
+    if (!net || 'error' in net) return this.fail('parsing of subnet/netmask failed');
+    return net;
   }
 
   /** ap_expr's `{ word, word, ... }` (the right side of `in`). */

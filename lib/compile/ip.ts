@@ -2,7 +2,7 @@
  * Addresses and networks as mod_authz_host and mod_access_compat read them (APR's
  * apr_ipsubnet_create).
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 /**
  * An address and its network (apr_ipsubnet_t): `10.1` is 10.1.0.0/16, `::1` is ::1/128. IPv4
@@ -30,14 +30,15 @@ export function ipNet(text: string): IpNet | { error: string } | undefined {
       return { error: `ip address '${text}' is not supported by modrewrite` };
     if (isIP(ip) !== 6) return invalid;
     const bits = mask === undefined ? 128 : /^\d{1,3}$/.test(mask) ? Number(mask) : -1;
-    return bits >= 0 && bits <= 128 ? { address: ip, prefix: bits, family: 'ipv6' } : invalid;
+    // apr_ipsubnet_create takes 1..maxbits: `/0` is invalid, Apache's 500 (case 543)
+    return bits > 0 && bits <= 128 ? { address: ip, prefix: bits, family: 'ipv6' } : invalid;
   }
   if (ip === '' || !/^[0-9.]+$/.test(ip)) return undefined;
   if (mask === undefined) return partialNetwork(ip) ?? invalid;
   if (isIP(ip) !== 4) return invalid;
   const bits = /^\d{1,2}$/.test(mask) ? Number(mask) : -1;
-  if (bits > 32) return invalid;
-  if (bits >= 0) return { family: 'ipv4', address: ip, netmask: prefixMask(bits) };
+  if (bits > 32 || bits === 0) return invalid;
+  if (bits > 0) return { family: 'ipv4', address: ip, netmask: prefixMask(bits) };
   return isIP(mask) === 4 ? { family: 'ipv4', address: ip, netmask: mask } : invalid;
 }
 
@@ -57,4 +58,31 @@ function partialNetwork(ip: string): IpNet | undefined {
     return undefined;
   const address = [0, 1, 2, 3].map((k) => Number(octets[k] ?? '0')).join('.');
   return { family: 'ipv4', address, netmask: prefixMask(8 * octets.length) };
+}
+
+/** An IPv4-mapped IPv6 address as the IPv4 address it is (apr_ipsubnet_test compares them so). */
+export function plainAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? mapped[1] : address;
+}
+
+/** apr_ipsubnet_test; throws on a client address that is no address (the caller denies). */
+export function inNet(net: IpNet, address: string): boolean {
+  const plain = plainAddress(address);
+  const family = isIP(plain);
+  if (family === 0) throw new Error(`not an address: ${address}`);
+  if (net.family === 'ipv4') {
+    if (family !== 4) return false;
+    const mask = ipv4Number(net.netmask);
+    return (ipv4Number(plain) & mask) >>> 0 === (ipv4Number(net.address) & mask) >>> 0;
+  }
+  if (family !== 6) return false;
+  const list = new BlockList();
+  list.addSubnet(net.address, net.prefix, 'ipv6');
+  return list.check(plain, 'ipv6');
+}
+
+/** A dotted IPv4 address as an unsigned 32-bit number. */
+function ipv4Number(dotted: string): number {
+  return dotted.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 }

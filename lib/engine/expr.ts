@@ -3,6 +3,8 @@ import { nodeFs } from './node-fs.js';
 import type { FsView } from './state.js';
 import type { ExprNode, Word } from '../compile/expr.js';
 import { escapeUri, unescapeLoose } from '../common/escape.js';
+import { fnmatchRegExp } from '../common/fnmatch.js';
+import { inNet, type IpNet } from '../compile/ip.js';
 
 export interface ExprEnv {
   variable(name: string): string;
@@ -65,11 +67,22 @@ function evalNode(n: ExprNode, s: EvalState): boolean {
       return unaryTest(n.op, wordValue(n.a, s.env), s.env.fs ?? nodeFs);
     case 'cmp':
       return compare(n.op, wordValue(n.a, s.env), wordValue(n.b, s.env));
+    case 'ipmatch':
+      return ipMatches(n.net, wordValue(n.a, s.env));
     case 'in': {
       // T_OP_IN: the string equals one of the list's (strcmp)
       const v = wordValue(n.a, s.env);
       return n.list.some((w) => wordValue(w, s.env) === v);
     }
+  }
+}
+
+/** op_ipmatch: a string that is no address is false (apr_sockaddr_info_get fails). */
+function ipMatches(net: IpNet, value: string): boolean {
+  try {
+    return inNet(net, value);
+  } catch {
+    return false;
   }
 }
 
@@ -79,6 +92,8 @@ function unaryTest(op: string, v: string, fs: FsView): boolean {
   switch (op) {
     case 'z':
       return v === '';
+    case 'T':
+      return truthy(v);
     case 'n':
       return v !== '';
     case 'f':
@@ -104,6 +119,11 @@ function unaryTest(op: string, v: string, fs: FsView): boolean {
     }
   }
   return false;
+}
+
+/** op_T: false for '', `0`, and off, no, false in any case; true otherwise. */
+function truthy(v: string): boolean {
+  return !/^(?:|0|off|no|false)$/i.test(v);
 }
 
 /** String comparisons (byte order); `-eq`… on the integers the strings start with (else 0). */
@@ -136,6 +156,17 @@ function compare(op: string, a: string, b: string): boolean {
       return ai > bi;
     case '-ge':
       return ai >= bi;
+    case '-fnmatch':
+      return fnmatchRegExp(b).test(a);
+    case '-strmatch':
+      return fnmatchRegExp(b, false).test(a);
+    case '-strcmatch':
+      // APR_FNM_CASE_BLIND folds ASCII letters only (apr_tolower in the C locale)
+      return fnmatchRegExp(asciiLower(b), false).test(asciiLower(a));
   }
   return false;
+}
+
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }

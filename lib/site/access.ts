@@ -13,7 +13,6 @@
  * `<Limit>`/`<LimitExcept>`, `Require`, `Allow` and `Deny` lines apply to those methods only, and
  * `Order` and `Satisfy` are set for those methods (conformance case 183).
  */
-import { BlockList, isIP } from 'node:net';
 import type {
   AuthConfig,
   AccessConfig,
@@ -26,6 +25,7 @@ import type {
   RequireRule,
 } from '../compile/access.js';
 import type { CompiledWhen } from '../compile/env.js';
+import { inNet, plainAddress } from '../compile/ip.js';
 import type { ExprEnv } from '../engine/expr.js';
 import { timeVariable } from '../engine/variables.js';
 import type { RequestView } from '../engine/request.js';
@@ -367,33 +367,6 @@ function requireGrants(
 
 const LOOPBACK_V4: IpNet = { address: '127.0.0.0', netmask: '255.0.0.0', family: 'ipv4' };
 const LOOPBACK_V6: IpNet = { address: '::1', prefix: 128, family: 'ipv6' };
-
-/** An IPv4-mapped IPv6 address as the IPv4 address it is (apr_ipsubnet_test compares them so). */
-function plainAddress(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1] : address;
-}
-
-/** apr_ipsubnet_test; throws on a client address that is no address (the caller denies). */
-function inNet(net: IpNet, address: string): boolean {
-  const plain = plainAddress(address);
-  const family = isIP(plain);
-  if (family === 0) throw new Error(`not an address: ${address}`);
-  if (net.family === 'ipv4') {
-    if (family !== 4) return false;
-    const mask = ipv4Number(net.netmask);
-    return (ipv4Number(plain) & mask) >>> 0 === (ipv4Number(net.address) & mask) >>> 0;
-  }
-  if (family !== 6) return false;
-  const list = new BlockList();
-  list.addSubnet(net.address, net.prefix, 'ipv6');
-  return list.check(plain, 'ipv6');
-}
-
-/** A dotted IPv4 address as an unsigned 32-bit number. */
-function ipv4Number(dotted: string): number {
-  return dotted.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
 
 /** More `Allow/Deny from` host names than this in one section: not enumerated, denied. */
 const MAX_HOST_NAMES = 6;

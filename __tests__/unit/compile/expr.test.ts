@@ -34,6 +34,8 @@ function show(e: ExprNode): string {
       return `(-${e.op} ${word(e.a)})`;
     case 'in':
       return `(${word(e.a)} in {${e.list.map(word).join(', ')}})`;
+    case 'ipmatch':
+      return `(${word(e.a)} -ipmatch ${e.net.address})`;
   }
 }
 
@@ -57,6 +59,10 @@ describe('parseExpr: the tree', () => {
     ["'a\\'b' == 'x'", "('a'b' == 'x')"],
     ["%{REMOTE_USER} in {'alice', 'bob'}", "(%{REMOTE_USER} in {'alice', 'bob'})"],
     ["%{REMOTE_USER} in{'a'} && true", "((%{REMOTE_USER} in {'a'}) && true)"],
+    ["%{REMOTE_ADDR} -ipmatch '10.0.0.0/8'", '(%{REMOTE_ADDR} -ipmatch 10.0.0.0)'],
+    ["-R '192.168.1'", '(%{REMOTE_ADDR} -ipmatch 192.168.1.0)'],
+    ["%{REQUEST_URI} -strmatch '/a/*'", "(%{REQUEST_URI} -strmatch '/a/*')"],
+    ['-T %{QUERY_STRING}', '(-T %{QUERY_STRING})'],
   ])('%s → %s', (src, expected) => {
     expect(show(parseExpr(src))).toBe(expected);
   });
@@ -78,8 +84,11 @@ describe('parseExpr: the tree', () => {
     ['%{HTTP_HOST == "a"', 'unterminated %{'],
     ['%{HTTP_HOST} ==', 'expected a string'],
     ['%{HTTP_HOST}', 'expected a comparison operator'],
-    ["%{REMOTE_ADDR} -ipmatch '10.0.0.0/8'", "operator '-ipmatch' is not supported"],
-    ["%{X} -strmatch 'a*'", "operator '-strmatch' is not supported"],
+    // subnet_parse_arg: a constant network, checked at load
+    ['%{REMOTE_ADDR} -ipmatch %{X}', 'requires subnet/netmask as constant argument'],
+    ["%{REMOTE_ADDR} -ipmatch 'not-a-net'", 'parsing of subnet/netmask failed'],
+    ["-R '10.0.0.0/33'", 'parsing of subnet/netmask failed'],
+    ["%{X} -nosuchop 'a'", 'expected a comparison operator'],
     ["md5(%{X}) == 'a'", 'expected a string'], // not a supported function
     ['(true', "expected ')'"],
     ['true false', 'unexpected text'],
