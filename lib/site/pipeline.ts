@@ -13,6 +13,7 @@ import type { StatusCause } from '../errors.js';
 import { subView, type EvaluateInput } from '../engine/context.js';
 import { nodeFs } from '../engine/node-fs.js';
 import type { FsView } from '../engine/state.js';
+import type { ExprEnv } from '../engine/expr.js';
 import { MAX_INTERNAL_REDIRECTS, renameEnv } from '../engine/directory.js';
 import { exceedsRedirectLimit } from '../engine/internal-redirect.js';
 import { ifChainsOf, sameWalk, walkFileName, type WalkIdentity } from './walk-identity.js';
@@ -1085,6 +1086,7 @@ function accessPhase(
   // names match Debian's <FilesMatch>, so walk apart
   const ifs = heldIfs(m, mapped, cfg);
   if (acc.scope) acc.scope.ifs = ifs;
+  headerIfVary(m, mapped, cfg);
   if (m.parentWalk && !htFileDenied(filename)) {
     // the request's own walk, built only when there is one to compare with (most have none)
     const own = { config: cfg, fileName: walkFileName(filename), ifs };
@@ -1127,6 +1129,20 @@ function heldIfs(m: Mapping, mapped: Walked, cfg: DirectoryConfig): boolean[] | 
   const env = (): ReturnType<typeof exprEnvironment> =>
     exprEnvironment(requestFacts(m, mapped), m.acc.env, []);
   return chains.map((when) => chainHolds(when, env));
+}
+
+/**
+ * ap_if_walk puts the request headers an `<If>` reads into Vary, a section holding only Header
+ * lines included (recorded, case 544); mod_headers itself evaluates the chain again when the
+ * response goes out. Not for a Header line scoped to `<Files>` (core merges such an `<If>` only
+ * for the files it names, which this list does not tell apart).
+ */
+function headerIfVary(m: Mapping, mapped: Walked, cfg: DirectoryConfig): void {
+  let env: ExprEnv | undefined;
+  const expr = (): ExprEnv =>
+    (env ??= exprEnvironment(requestFacts(m, mapped), m.acc.env, m.acc.vary));
+  for (const actions of [m.site.serverRules?.headers, cfg.ruleSet?.headers])
+    for (const a of actions ?? []) if (a.ifChain && !a.files) chainHolds(a.ifChain, expr);
 }
 
 /**
