@@ -285,6 +285,43 @@ export function restoreWriteHead(res: ServerResponse): void {
 }
 
 /**
+ * get_canned_error_string's texts that depend on nothing of the request. A redirect status
+ * answered without a Location (ap_die_r's recursive error for a request a redirect rule left at
+ * 302, case 333) has an empty link, as get_canned_error_string's.
+ */
+const CANNED_TEXT: Readonly<Record<number, string>> = {
+  301: '<p>The document has moved <a href="">here</a>.</p>\n',
+  302: '<p>The document has moved <a href="">here</a>.</p>\n',
+  303: '<p>The answer to your request is located <a href="">here</a>.</p>\n',
+  305: '<p>This resource is only accessible through the proxy\n<br />\nYou will need to configure your client to use that proxy.</p>\n',
+  307: '<p>The document has moved <a href="">here</a>.</p>\n',
+  308: '<p>The document has moved <a href="">here</a>.</p>\n',
+  401: "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n",
+  404: '<p>The requested URL was not found on this server.</p>\n',
+  407: "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n",
+  408: '<p>Server timeout waiting for the HTTP request from the client.</p>\n',
+  410: '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n',
+  412: '<p>The precondition on the request for this URL evaluated to false.</p>\n',
+  415: '<p>The supplied request data is not in a format\nacceptable for processing by this resource.</p>\n',
+  416: '<p>None of the range-specifier values in the Range\nrequest-header field overlap the current extent\nof the selected resource.</p>\n',
+  421: '<p>The client needs a new connection for this\nrequest as the requested host name does not match\nthe Server Name Indication (SNI) in use for this\nconnection.</p>\n',
+  422: '<p>The server understands the media type of the\nrequest entity, but was unable to process the\ncontained instructions.</p>\n',
+  423: '<p>The requested resource is currently locked.\nThe lock must be released or proper identification\ngiven before the method can be applied.</p>\n',
+  424: '<p>The method could not be performed on the resource\nbecause the requested action depended on another\naction and that other action failed.</p>\n',
+  426: "<p>The requested resource can only be retrieved\nusing SSL.  The server is willing to upgrade the current\nconnection to SSL, but your client doesn't support it.\nEither upgrade your client, or try requesting the page\nusing https://\n",
+  428: '<p>The request is required to be conditional.</p>\n',
+  429: '<p>The user has sent too many requests\nin a given amount of time.</p>\n',
+  431: '<p>The server refused this request because\nthe request header fields are too large.</p>\n',
+  503: '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n',
+  504: '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n',
+  506: '<p>A variant for the requested resource\n<pre>\n\n</pre>\nis itself a negotiable resource. This indicates a configuration error.</p>\n',
+  507: '<p>The method could not be performed on the resource\nbecause the server is unable to store the\nrepresentation needed to successfully complete the\nrequest.  There is insufficient free space left in\nyour storage allocation.</p>\n',
+  508: '<p>The server terminated an operation because\nit encountered an infinite loop.</p>\n',
+  510: '<p>A mandatory extension policy in the request is not\naccepted by the server for this resource.</p>\n',
+  511: '<p>The client needs to authenticate to gain\nnetwork access.</p>\n',
+};
+
+/**
  * http_protocol.c get_canned_error_string: the page's text for `status`; every status it does not
  * name (a 402, a 2xx, an unknown one) has the 500 text. `notes` is add_optional_notes' note
  * (error-notes, or mod_negotiation's variant-list for 300 and 406); `expect` the request's Expect.
@@ -297,27 +334,13 @@ export function cannedMessage(
   expect?: string,
 ): string {
   const m = escapeHtml(method);
+  const text = CANNED_TEXT[status];
+  if (text !== undefined) return text;
   switch (status) {
-    // a redirect status answered without a Location (ap_die_r's recursive error for a request a
-    // redirect rule left at 302, case 333): the link is empty, as get_canned_error_string's
-    case 301:
-    case 302:
-    case 307:
-    case 308:
-      return '<p>The document has moved <a href="">here</a>.</p>\n';
-    case 303:
-      return '<p>The answer to your request is located <a href="">here</a>.</p>\n';
-    case 305:
-      return '<p>This resource is only accessible through the proxy\n<br />\nYou will need to configure your client to use that proxy.</p>\n';
-    case 407:
-    case 401:
-      return "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n";
     case 400:
       return `<p>Your browser sent a request that this server could not understand.<br />\n${notes}</p>\n`;
     case 403:
       return `<p>You don't have permission to access this resource.${notes}</p>\n`;
-    case 404:
-      return '<p>The requested URL was not found on this server.</p>\n';
     case 405:
       return `<p>The requested method ${m} is not allowed for this URL.</p>\n`;
     case 406:
@@ -327,27 +350,15 @@ export function cannedMessage(
       return notes;
     case 411:
       return `<p>A request of the requested method ${m} requires a valid Content-length.<br />\n${notes}</p>\n`;
-    case 412:
-      return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
     case 501:
       return `<p>${m} not supported for current URL.<br />\n${notes}</p>\n`;
     case 502:
       return `<p>The proxy server received an invalid\r\nresponse from an upstream server.<br />\r\n${notes}</p>\n`;
-    case 506:
-      return '<p>A variant for the requested resource\n<pre>\n\n</pre>\nis itself a negotiable resource. This indicates a configuration error.</p>\n';
-    case 408:
-      return '<p>Server timeout waiting for the HTTP request from the client.</p>\n';
-    case 410:
-      return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
     case 413:
       // core's LimitRequestBody page (http_protocol.c): the method is the request's own
       return `The requested resource does not allow request data with ${m} requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n`;
     case 414:
       return `<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n${notes}</p>\n`;
-    case 415:
-      return '<p>The supplied request data is not in a format\nacceptable for processing by this resource.</p>\n';
-    case 416:
-      return '<p>None of the range-specifier values in the Range\nrequest-header field overlap the current extent\nof the selected resource.</p>\n';
     case 417: {
       const seen =
         expect !== undefined
@@ -355,34 +366,6 @@ export function cannedMessage(
           : '<p>No expectation was seen, the Expect request-header \nfield was not presented by the client.\n';
       return `${seen}${notes}</p><p>Only the 100-continue expectation is supported.</p>\n`;
     }
-    case 422:
-      return '<p>The server understands the media type of the\nrequest entity, but was unable to process the\ncontained instructions.</p>\n';
-    case 423:
-      return '<p>The requested resource is currently locked.\nThe lock must be released or proper identification\ngiven before the method can be applied.</p>\n';
-    case 424:
-      return '<p>The method could not be performed on the resource\nbecause the requested action depended on another\naction and that other action failed.</p>\n';
-    case 426:
-      return "<p>The requested resource can only be retrieved\nusing SSL.  The server is willing to upgrade the current\nconnection to SSL, but your client doesn't support it.\nEither upgrade your client, or try requesting the page\nusing https://\n";
-    case 428:
-      return '<p>The request is required to be conditional.</p>\n';
-    case 429:
-      return '<p>The user has sent too many requests\nin a given amount of time.</p>\n';
-    case 431:
-      return '<p>The server refused this request because\nthe request header fields are too large.</p>\n';
-    case 507:
-      return '<p>The method could not be performed on the resource\nbecause the server is unable to store the\nrepresentation needed to successfully complete the\nrequest.  There is insufficient free space left in\nyour storage allocation.</p>\n';
-    case 503:
-      return '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n';
-    case 504:
-      return '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n';
-    case 508:
-      return '<p>The server terminated an operation because\nit encountered an infinite loop.</p>\n';
-    case 510:
-      return '<p>A mandatory extension policy in the request is not\naccepted by the server for this resource.</p>\n';
-    case 511:
-      return '<p>The client needs to authenticate to gain\nnetwork access.</p>\n';
-    case 421:
-      return '<p>The client needs a new connection for this\nrequest as the requested host name does not match\nthe Server Name Indication (SNI) in use for this\nconnection.</p>\n';
     case 451:
       return `<p>Access to this URL has been denied for legal reasons.<br />\n${notes}</p>\n`;
     default:
