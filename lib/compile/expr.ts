@@ -1,6 +1,7 @@
 /**
  * A subset of Apache's ap_expr for `RewriteCond expr "..."`: string and integer comparisons,
- * `=~`/`!~` with `/re/` or `m#re#` (captures become %N), `-f -d -s -e -l -z -n`, `&&`, `||`, `!`,
+ * `=~`/`!~` with `/re/` or `m#re#` (captures become %N), `-strmatch -strcmatch -fnmatch`,
+ * `-f -d -s -e -l -z -n`, `&&`, `||`, `!`,
  * parentheses, `true`/`false`, quoted strings with `%{VAR}` interpolation, and the functions
  * `tolower toupper escape unescape req http`. Anything else is a load-time ERR_EXPR.
  *
@@ -27,11 +28,13 @@ export type Word =
 const FNS = ['tolower', 'toupper', 'escape', 'unescape', 'req', 'http'];
 
 /**
- * Binary operators; `-ipmatch`, `-strmatch`, `-strcmatch`, `-fnmatch` are matched to be refused.
+ * Binary operators; `-strmatch`, `-strcmatch`, `-fnmatch` are apr_fnmatch (util_expr_eval.c
+ * op_strmatch, op_strcmatch, op_fnmatch); `-ipmatch` is matched to be refused.
  */
 const COMPARISON =
   /^(==|!=|<=|>=|=|<|>|-eq|-ne|-lt|-le|-gt|-ge|-ipmatch|-strmatch|-strcmatch|-fnmatch)/;
 const INTEGER_COMPARISONS = ['-eq', '-ne', '-lt', '-le', '-gt', '-ge'];
+const FNMATCH_OPERATORS = ['-strmatch', '-strcmatch', '-fnmatch'];
 
 /** Parses an expression; throws (Error, or PcreError for a bad regex) on anything unsupported. */
 export function parseExpr(src: string): ExprNode {
@@ -191,7 +194,11 @@ class ExprParser {
     const op = COMPARISON.exec(this.rest());
     if (!op) return this.fail('expected a comparison operator');
     const name = op[1]!;
-    if (name.startsWith('-') && !INTEGER_COMPARISONS.includes(name))
+    if (
+      name.startsWith('-') &&
+      !INTEGER_COMPARISONS.includes(name) &&
+      !FNMATCH_OPERATORS.includes(name)
+    )
       this.fail(`operator '${name}' is not supported`);
     this.i += name.length;
     return { type: 'cmp', op: name, a, b: this.word() };

@@ -3,6 +3,7 @@ import { nodeFs } from './node-fs.js';
 import type { FsView } from './state.js';
 import type { ExprNode, Word } from '../compile/expr.js';
 import { escapeUri, unescapeLoose } from '../common/escape.js';
+import { fnmatchRegExp } from '../common/fnmatch.js';
 
 export interface ExprEnv {
   variable(name: string): string;
@@ -101,7 +102,10 @@ function unaryTest(op: string, v: string, fs: FsView): boolean {
   return false;
 }
 
-/** String comparisons (byte order); `-eq`… on the integers the strings start with (else 0). */
+/**
+ * String comparisons (byte order); `-eq`… on the integers the strings start with (else 0);
+ * `-strmatch`… a wildcard match.
+ */
 function compare(op: string, a: string, b: string): boolean {
   const ai = parseInt(a, 10) || 0;
   const bi = parseInt(b, 10) || 0;
@@ -131,6 +135,15 @@ function compare(op: string, a: string, b: string): boolean {
       return ai > bi;
     case '-ge':
       return ai >= bi;
+    case '-strmatch':
+    case '-strcmatch':
+    case '-fnmatch':
+      // apr_fnmatch(pattern = right side, string = left side): -strmatch with flags 0,
+      // -strcmatch APR_FNM_CASE_BLIND, -fnmatch APR_FNM_PATHNAME (util_expr_eval.c)
+      return fnmatchRegExp(b, {
+        pathname: op === '-fnmatch',
+        caseBlind: op === '-strcmatch',
+      }).test(a);
   }
   return false;
 }
