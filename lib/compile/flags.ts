@@ -3,16 +3,7 @@
  * matched by whole token, case-insensitively, long and short names.
  */
 import { parseTemplate, TemplateLimitError, type Template } from './template.js';
-
-/**
- * Status codes httpd knows (ap_index_of_response); an R=digits outside this list is a config error.
- */
-const KNOWN_STATUS = new Set([
-  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304,
-  305, 306, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414,
-  415, 416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504,
-  505, 506, 507, 508, 510, 511,
-]);
+import { isKnownStatus } from '../common/status.js';
 
 /** Apache's REWRITE_MAX_ROUNDS (the docs say 10,000; the code says 32000). */
 export const REWRITE_MAX_ROUNDS = 32000;
@@ -269,7 +260,7 @@ export const RULE_FLAGS: readonly FlagSpec[] = [
       else if (word === 'seeother') status = 303;
       else if (/^[0-9]/.test(v)) {
         status = atoi(v);
-        if (status !== 500 && !KNOWN_STATUS.has(status))
+        if (status !== 500 && !isKnownStatus(status))
           return `invalid HTTP response code '${v}' for flag 'R'`;
         if (status < 300 || status > 399) f.status = true;
       }

@@ -62,10 +62,13 @@ export function proxyOutcome(ctx: EvalContext, action: Action): Outcome {
   const noCanon = action === Action.NoEscape;
   if (noCanon) {
     if (st.args !== null) target += '?' + st.args;
-    if (hasCtlOrSpace(target))
-      return refused(403, 'unsafe', 'proxy-nocanon URL contains control characters or spaces');
+    // proxy_http_canon checks the netloc (ap_proxy_canon_netloc, 400) before the raw path's
+    // control characters and spaces (403): `http://h:port$1` with `a b?q` is a bad port (rule set
+    // 301964, case 522)
     if (portBeforeQuery(target))
       return refused(400, 'bad-request', 'proxy: bad port number in URL');
+    if (hasCtlOrSpace(target))
+      return refused(403, 'unsafe', 'proxy-nocanon URL contains control characters or spaces');
     return proxyTo(ctx, target, noCanon);
   }
   const canonical = canonicalProxyTarget(target, st.args);

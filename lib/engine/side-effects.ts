@@ -55,15 +55,20 @@ export function setCookie(spec: string, ctx: EvalContext): void {
     sep = ';';
     s = s.slice(1);
   }
-  const [name, val, domain, expires, path, secure, httponly, samesite] = s.split(sep);
-  if (!name || val === undefined || !domain) return;
+  // apr_strtok: a run of separators is one, so an empty field is no field (`;a;b;dom;0;/;;;lax`
+  // has `lax` as its secure field and no SameSite)
+  const [name, val, domain, expires, path, secure, httponly, samesite] = s
+    .split(sep)
+    .filter((t) => t !== '');
+  if (!name || !val || !domain) return;
   ctx.cookieNames ??= new Set();
   if (ctx.cookieNames.has(name)) return;
   const truthy = (v: string | undefined, word: string): boolean =>
     !!v && ['true', '1', word].includes(v.toLowerCase());
   let cookie = `${name}=${val}; path=${path || '/'}; domain=${domain}`;
   const minutes = expires ? atoi(expires) : 0;
-  if (minutes > 0) {
+  // `if (exp_min)`: a negative lifetime is an expiry in the past
+  if (minutes !== 0) {
     const d = new Date(Date.now() + minutes * 60000);
     cookie += `; expires=${WDAY[d.getUTCDay()]}, ${String(d.getUTCDate()).padStart(2, '0')}-${MON[d.getUTCMonth()]}-${d.getUTCFullYear()} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')} GMT`;
   }

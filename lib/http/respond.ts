@@ -2,41 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RewriteRuntimeError } from '../errors.js';
 import { requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
+import { STATUS_TEXT, wireStatus } from '../common/status.js';
 
-export const STATUS_TEXT: Record<number, string> = {
-  301: 'Moved Permanently',
-  302: 'Found',
-  303: 'See Other',
-  305: 'Use Proxy',
-  307: 'Temporary Redirect',
-  308: 'Permanent Redirect',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  402: 'Payment Required',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  410: 'Gone',
-  411: 'Length Required',
-  412: 'Precondition Failed',
-  413: 'Request Entity Too Large',
-  414: 'Request-URI Too Long',
-  415: 'Unsupported Media Type',
-  416: 'Requested Range Not Satisfiable',
-  417: 'Expectation Failed',
-  418: "I'm a teapot",
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  451: 'Unavailable For Legal Reasons',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
+export { STATUS_TEXT, isKnownStatus, wireStatus } from '../common/status.js';
 
 /** ap_escape_html. */
 export function escapeHtml(s: string): string {
@@ -60,7 +28,14 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body: s
   errorResponses.add(res);
   // ap_send_error_response sets its own type over the one [T=] forced (a missing file's 404)
   restoreWriteHead(res);
-  res.statusCode = status;
+  res.statusCode = wireStatus(status);
+  // a 204 or 304 has no body and no type (ap_send_error_response's AP_STATUS_IS_HEADER_ONLY
+  // finalizes at once; the header filter drops the type)
+  if (status === 204 || status === 304) {
+    res.removeHeader('Content-Type');
+    res.end();
+    return;
+  }
   // exactly Apache's headers: no Content-Security-Policy or nosniff of our own (the page escapes
   // what it quotes, like ap_escape_html); a site that wants them says `Header always set`
   // (real-world corpus: Joomla's CSP and Drupal's nosniff reach error pages only through its own
@@ -128,12 +103,14 @@ function footerOf(res: ServerResponse): string {
  * ServerSignature's `<hr>` and address (recorded, case 440).
  */
 export function errorPage(status: number, inner: string, recursive?: number, footer = ''): string {
-  const text = STATUS_TEXT[status] ?? 'Unknown Reason';
+  // status_lines[ap_index_of_response(status)]: an unknown status has the 500 line
+  const line = (s: number) => `${wireStatus(s)} ${STATUS_TEXT[wireStatus(s)]}`;
+  const text = STATUS_TEXT[wireStatus(status)];
   const additionally =
     recursive === undefined
       ? ''
-      : `<p>Additionally, a ${recursive} ${STATUS_TEXT[recursive] ?? 'Unknown Reason'}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n`;
-  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${status} ${text}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}${additionally}${footer}</body></html>\n`;
+      : `<p>Additionally, a ${line(recursive)}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n`;
+  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>${line(status)}</title>\n</head><body>\n<h1>${text}</h1>\n${inner}${additionally}${footer}</body></html>\n`;
 }
 
 /**
@@ -244,7 +221,7 @@ export function sendFailure(req: IncomingMessage, res: ServerResponse, err: unkn
     const given = (err as { status?: unknown } | null)?.status;
     const status = typeof given === 'number' && given >= 400 && given <= 599 ? given : 500;
     const during = err instanceof ResponseHeaderError ? err.during : undefined;
-    const inner = cannedMessage(status, req.method ?? 'GET', admins.get(res));
+    const inner = cannedMessage(status, req.method ?? 'GET', admins.get(res), '', expectOf(req));
     send(req, res, status, errorPage(status, inner, during, footerOf(res)));
   } catch {
     res.destroy();
@@ -307,64 +284,103 @@ export function restoreWriteHead(res: ServerResponse): void {
   holder[kWriteHead] = undefined;
 }
 
-/** get_canned_error_string for the statuses modrewrite answers. */
+/**
+ * get_canned_error_string's texts that depend on nothing of the request. A redirect status
+ * answered without a Location (ap_die_r's recursive error for a request a redirect rule left at
+ * 302, case 333) has an empty link, as get_canned_error_string's.
+ */
+const CANNED_TEXT: Readonly<Record<number, string>> = {
+  301: '<p>The document has moved <a href="">here</a>.</p>\n',
+  302: '<p>The document has moved <a href="">here</a>.</p>\n',
+  303: '<p>The answer to your request is located <a href="">here</a>.</p>\n',
+  305: '<p>This resource is only accessible through the proxy\n<br />\nYou will need to configure your client to use that proxy.</p>\n',
+  307: '<p>The document has moved <a href="">here</a>.</p>\n',
+  308: '<p>The document has moved <a href="">here</a>.</p>\n',
+  401: "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n",
+  404: '<p>The requested URL was not found on this server.</p>\n',
+  407: "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n",
+  408: '<p>Server timeout waiting for the HTTP request from the client.</p>\n',
+  410: '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n',
+  412: '<p>The precondition on the request for this URL evaluated to false.</p>\n',
+  415: '<p>The supplied request data is not in a format\nacceptable for processing by this resource.</p>\n',
+  416: '<p>None of the range-specifier values in the Range\nrequest-header field overlap the current extent\nof the selected resource.</p>\n',
+  421: '<p>The client needs a new connection for this\nrequest as the requested host name does not match\nthe Server Name Indication (SNI) in use for this\nconnection.</p>\n',
+  422: '<p>The server understands the media type of the\nrequest entity, but was unable to process the\ncontained instructions.</p>\n',
+  423: '<p>The requested resource is currently locked.\nThe lock must be released or proper identification\ngiven before the method can be applied.</p>\n',
+  424: '<p>The method could not be performed on the resource\nbecause the requested action depended on another\naction and that other action failed.</p>\n',
+  426: "<p>The requested resource can only be retrieved\nusing SSL.  The server is willing to upgrade the current\nconnection to SSL, but your client doesn't support it.\nEither upgrade your client, or try requesting the page\nusing https://\n",
+  428: '<p>The request is required to be conditional.</p>\n',
+  429: '<p>The user has sent too many requests\nin a given amount of time.</p>\n',
+  431: '<p>The server refused this request because\nthe request header fields are too large.</p>\n',
+  503: '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n',
+  504: '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n',
+  506: '<p>A variant for the requested resource\n<pre>\n\n</pre>\nis itself a negotiable resource. This indicates a configuration error.</p>\n',
+  507: '<p>The method could not be performed on the resource\nbecause the server is unable to store the\nrepresentation needed to successfully complete the\nrequest.  There is insufficient free space left in\nyour storage allocation.</p>\n',
+  508: '<p>The server terminated an operation because\nit encountered an infinite loop.</p>\n',
+  510: '<p>A mandatory extension policy in the request is not\naccepted by the server for this resource.</p>\n',
+  511: '<p>The client needs to authenticate to gain\nnetwork access.</p>\n',
+};
+
+/**
+ * http_protocol.c get_canned_error_string: the page's text for `status`; every status it does not
+ * name (a 402, a 2xx, an unknown one) has the 500 text. `notes` is add_optional_notes' note
+ * (error-notes, or mod_negotiation's variant-list for 300 and 406); `expect` the request's Expect.
+ */
 export function cannedMessage(
   status: number,
   method: string,
   admin = '[no address given]',
   notes = '',
+  expect?: string,
 ): string {
   const m = escapeHtml(method);
+  const text = CANNED_TEXT[status];
+  if (text !== undefined) return text;
   switch (status) {
-    // a redirect status answered without a Location (ap_die_r's recursive error for a request a
-    // redirect rule left at 302, case 333): the link is empty, as get_canned_error_string's
-    case 301:
-    case 302:
-    case 307:
-    case 308:
-      return '<p>The document has moved <a href="">here</a>.</p>\n';
-    case 303:
-      return '<p>The answer to your request is located <a href="">here</a>.</p>\n';
     case 400:
       return `<p>Your browser sent a request that this server could not understand.<br />\n${notes}</p>\n`;
-    case 401:
-      return "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n";
     case 403:
       return `<p>You don't have permission to access this resource.${notes}</p>\n`;
-    case 404:
-      return '<p>The requested URL was not found on this server.</p>\n';
     case 405:
       return `<p>The requested method ${m} is not allowed for this URL.</p>\n`;
     case 406:
       // mod_negotiation's "variant-list" note (add_optional_notes)
       return `<p>An appropriate representation of the requested resource could not be found on this server.</p>\n${notes}`;
-    case 410:
-      return '<p>The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.</p>\n';
-    case 412:
-      return '<p>The precondition on the request for this URL evaluated to false.</p>\n';
+    case 300:
+      return notes;
+    case 411:
+      return `<p>A request of the requested method ${m} requires a valid Content-length.<br />\n${notes}</p>\n`;
+    case 501:
+      return `<p>${m} not supported for current URL.<br />\n${notes}</p>\n`;
+    case 502:
+      return `<p>The proxy server received an invalid\r\nresponse from an upstream server.<br />\r\n${notes}</p>\n`;
     case 413:
       // core's LimitRequestBody page (http_protocol.c): the method is the request's own
-      return `The requested resource does not allow request data with ${escapeHtml(method)} requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n`;
+      return `The requested resource does not allow request data with ${m} requests, or the amount of data provided in\nthe request exceeds the capacity limit.\n`;
     case 414:
-      return "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n";
-    case 416:
-      return '<p>None of the range-specifier values in the Range\nrequest-header field overlap the current extent\nof the selected resource.</p>\n';
-    case 501:
-      return `<p>${m} not supported for current URL.<br />\n</p>\n`;
-    case 502:
-      return '<p>The proxy server received an invalid\r\nresponse from an upstream server.<br />\r\n</p>\n';
-    case 503:
-      return '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n';
-    case 504:
-      return '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n';
+      return `<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n${notes}</p>\n`;
+    case 417: {
+      const seen =
+        expect !== undefined
+          ? `<p>The expectation given in the Expect request-header\nfield could not be met by this server.\nThe client sent<pre>\n    Expect: ${escapeHtml(expect)}\n</pre>\n`
+          : '<p>No expectation was seen, the Expect request-header \nfield was not presented by the client.\n';
+      return `${seen}${notes}</p><p>Only the 100-continue expectation is supported.</p>\n`;
+    }
+    case 451:
+      return `<p>Access to this URL has been denied for legal reasons.<br />\n${notes}</p>\n`;
     default:
-      if (STATUS_TEXT[status] && status < 500) return '';
       return (
         '<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n' +
         `<p>Please contact the server administrator at \n ${escapeHtml(admin)} to inform them of the time this error occurred,\n` +
         ' and the actions you performed just before this error.</p>\n<p>More information about this error may be available\nin the server error log.</p>\n'
       );
   }
+}
+
+/** The request's Expect header, for a 417 page. */
+function expectOf(req: IncomingMessage): string | undefined {
+  const v = req.headers.expect;
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** An external redirect. `location` is already fully qualified and escaped by the engine. */
@@ -380,9 +396,9 @@ export function sendRedirect(
   const inner =
     status === 303
       ? `<p>The answer to your request is located <a href="${escapeHtml(safe)}">here</a>.</p>\n`
-      : status >= 300 && status < 400
+      : status === 301 || status === 302 || status === 307 || status === 308
         ? `<p>The document has moved <a href="${escapeHtml(safe)}">here</a>.</p>\n`
-        : cannedMessage(status, req.method ?? 'GET');
+        : cannedMessage(status, req.method ?? 'GET', admins.get(res), '', expectOf(req));
   send(req, res, status, errorPage(status, inner, undefined, footerOf(res)));
 }
 
@@ -404,7 +420,7 @@ export function sendStatus(
     status,
     errorPage(
       status,
-      cannedMessage(status, req.method ?? 'GET', admin ?? admins.get(res), notes),
+      cannedMessage(status, req.method ?? 'GET', admin ?? admins.get(res), notes, expectOf(req)),
       recursive,
       footerOf(res),
     ),
@@ -421,7 +437,7 @@ export function sendStatusOfGet(
   status: number,
   notes?: string,
 ): void {
-  const inner = cannedMessage(status, 'GET', admins.get(res), notes);
+  const inner = cannedMessage(status, 'GET', admins.get(res), notes, expectOf(req));
   send(req, res, status, errorPage(status, inner, undefined, footerOf(res)));
 }
 

@@ -20,6 +20,7 @@ import {
   setServerAdmin,
   setSignature,
   signatureAddress,
+  wireStatus,
 } from '../http/respond.js';
 import { resolveRequest, type SiteConfig, type SiteResult } from './pipeline.js';
 import { firstRequestHeaders } from './headers.js';
@@ -103,7 +104,8 @@ export function sendErrorDocument(
     sendStatus(req, res, firstStatus, undefined, undefined, firstStatus);
     return;
   }
-  const doc = r.acc.errorDocument?.(status);
+  // ap_die_r looks the document up by ap_index_of_response: an unknown status finds 500's
+  const doc = r.acc.errorDocument?.(wireStatus(status));
   if (!doc || doc.type === 'default') {
     if (firstStatus !== undefined) sendStatusOfGet(req, res, status, notes);
     else sendStatus(req, res, status, undefined, notes);

@@ -4,6 +4,7 @@
  * `ErrorDocument`, as modules/metadata/mod_setenvif.c, mod_env.c and server/core.c read them.
  * Only for a caller that applies them (site(), htaccess(), serve): elsewhere they are refused.
  */
+import { isKnownStatus } from '../common/status.js';
 import type { SourcePosition } from '../errors.js';
 import type { Arg } from './ast.js';
 import { parseConfWords, type LogicalLine } from './lexer.js';
@@ -238,9 +239,10 @@ function errorDocument(words: readonly Arg[], base: EnvBase): EnvParse {
       pos: base.pos,
     };
   const [code, msg] = [words[0].text, words[1].text];
-  const status = /^\d+$/.test(code) ? Number(code) : NaN;
-  // ap_index_of_response knows 100-599; only 4xx/5xx answers ever use it
-  if (!(status >= 100 && status <= 599))
+  // set_error_document: a status ap_index_of_response does not know (its index is 500's) is
+  // refused, but 500 itself; atoi reads the leading digits
+  const status = /^\d/.test(code) ? Number.parseInt(code, 10) : 0;
+  if (status !== 500 && !isKnownStatus(status))
     return { error: `Unsupported HTTP response code ${code}`, pos: words[0].pos };
   // ap_is_url: a scheme of letters, digits, `+`, `-`, `.` before a colon
   const isUrl = /^[A-Za-z0-9+.-]+:/.test(msg);

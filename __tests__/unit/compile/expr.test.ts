@@ -63,6 +63,8 @@ describe('parseExpr: the tree', () => {
     ["-R '192.168.1'", '(%{REMOTE_ADDR} -ipmatch 192.168.1.0)'],
     ["%{REQUEST_URI} -strmatch '/a/*'", "(%{REQUEST_URI} -strmatch '/a/*')"],
     ['-T %{QUERY_STRING}', '(-T %{QUERY_STRING})'],
+    ["%{QUERY_STRING} -strmatch 'a=*'", "(%{QUERY_STRING} -strmatch 'a=*')"],
+    ["%{REQUEST_URI} -fnmatch '/sub/*'", "(%{REQUEST_URI} -fnmatch '/sub/*')"],
   ])('%s → %s', (src, expected) => {
     expect(show(parseExpr(src))).toBe(expected);
   });
