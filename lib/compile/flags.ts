@@ -7,11 +7,13 @@ import { parseTemplate, TemplateLimitError, type Template } from './template.js'
 /**
  * Status codes httpd knows (ap_index_of_response); an R=digits outside this list is a config error.
  */
+// http_protocol.c's status_lines (2.4.71): ap_index_of_response finds no line for 306, 418, 425
+// (NULL entries), so cmd_rewriterule_setflag refuses [R=306], [R=418], [R=425] (recorded, case 501)
 const KNOWN_STATUS = new Set([
   100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304,
-  305, 306, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414,
-  415, 416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504,
-  505, 506, 507, 508, 510, 511,
+  305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415,
+  416, 417, 421, 422, 423, 424, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507,
+  508, 510, 511,
 ]);
 
 /** Apache's REWRITE_MAX_ROUNDS (the docs say 10,000; the code says 32000). */

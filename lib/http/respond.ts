@@ -3,10 +3,32 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RewriteRuntimeError } from '../errors.js';
 import { requestHost, type RequestView, type ServerInfo } from '../engine/request.js';
 
+/**
+ * The reason phrases of http_protocol.c's status_lines (Apache 2.4.71), which ap_get_status_line
+ * gives an error page's title and heading: `[R=200]` answers "200 OK" (OpenEMR's apis/.htaccess).
+ * A status the table has no line for (306, 418, 425, 509…) is no status to Apache ([R=418] is
+ * refused).
+ */
 export const STATUS_TEXT: Record<number, string> = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  102: 'Processing',
+  103: 'Early Hints',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  203: 'Non-Authoritative Information',
+  204: 'No Content',
+  205: 'Reset Content',
+  206: 'Partial Content',
+  207: 'Multi-Status',
+  208: 'Already Reported',
+  226: 'IM Used',
+  300: 'Multiple Choices',
   301: 'Moved Permanently',
   302: 'Found',
   303: 'See Other',
+  304: 'Not Modified',
   305: 'Use Proxy',
   307: 'Temporary Redirect',
   308: 'Permanent Redirect',
@@ -17,6 +39,7 @@ export const STATUS_TEXT: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  407: 'Proxy Authentication Required',
   408: 'Request Timeout',
   409: 'Conflict',
   410: 'Gone',
@@ -27,7 +50,12 @@ export const STATUS_TEXT: Record<number, string> = {
   415: 'Unsupported Media Type',
   416: 'Requested Range Not Satisfiable',
   417: 'Expectation Failed',
-  418: "I'm a teapot",
+  421: 'Misdirected Request',
+  422: 'Unprocessable Entity',
+  423: 'Locked',
+  424: 'Failed Dependency',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   451: 'Unavailable For Legal Reasons',
@@ -36,6 +64,12 @@ export const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+  506: 'Variant Also Negotiates',
+  507: 'Insufficient Storage',
+  508: 'Loop Detected',
+  510: 'Not Extended',
+  511: 'Network Authentication Required',
 };
 
 /** ap_escape_html. */
@@ -357,8 +391,49 @@ export function cannedMessage(
       return '<p>The server is temporarily unable to service your\nrequest due to maintenance downtime or capacity\nproblems. Please try again later.</p>\n';
     case 504:
       return '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n';
+    // the rest of get_canned_error_string (recorded with [R=N], case 501)
+    case 407:
+      return "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n";
+    case 408:
+      return '<p>Server timeout waiting for the HTTP request from the client.</p>\n';
+    case 411:
+      return `<p>A request of the requested method ${m} requires a valid Content-length.<br />\n${notes}</p>\n`;
+    case 415:
+      return '<p>The supplied request data is not in a format\nacceptable for processing by this resource.</p>\n';
+    case 417:
+      return '<p>No expectation was seen, the Expect request-header \nfield was not presented by the client.\n</p><p>Only the 100-continue expectation is supported.</p>\n';
+    case 421:
+      return '<p>The client needs a new connection for this\nrequest as the requested host name does not match\nthe Server Name Indication (SNI) in use for this\nconnection.</p>\n';
+    case 422:
+      return '<p>The server understands the media type of the\nrequest entity, but was unable to process the\ncontained instructions.</p>\n';
+    case 423:
+      return '<p>The requested resource is currently locked.\nThe lock must be released or proper identification\ngiven before the method can be applied.</p>\n';
+    case 424:
+      return '<p>The method could not be performed on the resource\nbecause the requested action depended on another\naction and that other action failed.</p>\n';
+    case 426:
+      return "<p>The requested resource can only be retrieved\nusing SSL.  The server is willing to upgrade the current\nconnection to SSL, but your client doesn't support it.\nEither upgrade your client, or try requesting the page\nusing https://\n";
+    case 428:
+      return '<p>The request is required to be conditional.</p>\n';
+    case 429:
+      return '<p>The user has sent too many requests\nin a given amount of time.</p>\n';
+    case 431:
+      return '<p>The server refused this request because\nthe request header fields are too large.</p>\n';
+    case 451:
+      return `<p>Access to this URL has been denied for legal reasons.<br />\n${notes}</p>\n`;
+    case 506:
+      return '<p>A variant for the requested resource\n<pre>\n\n</pre>\nis itself a negotiable resource. This indicates a configuration error.</p>\n';
+    case 507:
+      return '<p>The method could not be performed on the resource\nbecause the server is unable to store the\nrepresentation needed to successfully complete the\nrequest.  There is insufficient free space left in\nyour storage allocation.</p>\n';
+    case 508:
+      return '<p>The server terminated an operation because\nit encountered an infinite loop.</p>\n';
+    case 510:
+      return '<p>A mandatory extension policy in the request is not\naccepted by the server for this resource.</p>\n';
+    case 511:
+      return '<p>The client needs to authenticate to gain\nnetwork access.</p>\n';
     default:
-      if (STATUS_TEXT[status] && status < 500) return '';
+      // 1xx, 2xx, 402, 409, 505…: the 500 text under their own title (recorded, case 501); a
+      // 3xx without a case of its own (305) keeps its empty body
+      if (status >= 300 && status < 400) return '';
       return (
         '<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n' +
         `<p>Please contact the server administrator at \n ${escapeHtml(admin)} to inform them of the time this error occurred,\n` +

@@ -1262,8 +1262,12 @@ function afterDirectory(
         uri,
         args,
       };
-    if (o.type === 'status')
-      return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
+    // the request's own mapped file stays REQUEST_FILENAME for the page (the recorder's `Header
+    // always set X-Filename` names it on [R=200]'s page, case 501)
+    if (o.type === 'status') {
+      const { status, cause, reason } = o;
+      return { type: 'status', status, cause, reason, acc, uri, args, filename: mapped.filename };
+    }
   }
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
   const rewrittenArgs =
