@@ -61,6 +61,7 @@ const EXPECTED = new Map<string, string[]>([
   ['mybb', ['MR002@61']],
   ['nette', ['MR002@40']],
   ['ojs', ['MR304@5']],
+  ['openemr', ['MR304@19']],
   ['openmage-folders', ['MR002@17']],
   ['owncloud', ['MR304@64']],
   ['pagekit', ['MR002@92']],
