@@ -341,6 +341,27 @@ export function restoreWriteHead(res: ServerResponse): void {
   holder[kWriteHead] = undefined;
 }
 
+/** get_canned_error_string's fixed texts for the statuses cannedMessage has no case for (case 501). */
+const CANNED_TEXT: Record<number, string> = {
+  407: "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n",
+  408: '<p>Server timeout waiting for the HTTP request from the client.</p>\n',
+  415: '<p>The supplied request data is not in a format\nacceptable for processing by this resource.</p>\n',
+  417: '<p>No expectation was seen, the Expect request-header \nfield was not presented by the client.\n</p><p>Only the 100-continue expectation is supported.</p>\n',
+  421: '<p>The client needs a new connection for this\nrequest as the requested host name does not match\nthe Server Name Indication (SNI) in use for this\nconnection.</p>\n',
+  422: '<p>The server understands the media type of the\nrequest entity, but was unable to process the\ncontained instructions.</p>\n',
+  423: '<p>The requested resource is currently locked.\nThe lock must be released or proper identification\ngiven before the method can be applied.</p>\n',
+  424: '<p>The method could not be performed on the resource\nbecause the requested action depended on another\naction and that other action failed.</p>\n',
+  426: "<p>The requested resource can only be retrieved\nusing SSL.  The server is willing to upgrade the current\nconnection to SSL, but your client doesn't support it.\nEither upgrade your client, or try requesting the page\nusing https://\n",
+  428: '<p>The request is required to be conditional.</p>\n',
+  429: '<p>The user has sent too many requests\nin a given amount of time.</p>\n',
+  431: '<p>The server refused this request because\nthe request header fields are too large.</p>\n',
+  506: '<p>A variant for the requested resource\n<pre>\n\n</pre>\nis itself a negotiable resource. This indicates a configuration error.</p>\n',
+  507: '<p>The method could not be performed on the resource\nbecause the server is unable to store the\nrepresentation needed to successfully complete the\nrequest.  There is insufficient free space left in\nyour storage allocation.</p>\n',
+  508: '<p>The server terminated an operation because\nit encountered an infinite loop.</p>\n',
+  510: '<p>A mandatory extension policy in the request is not\naccepted by the server for this resource.</p>\n',
+  511: '<p>The client needs to authenticate to gain\nnetwork access.</p>\n',
+};
+
 /** get_canned_error_string for the statuses modrewrite answers. */
 export function cannedMessage(
   status: number,
@@ -392,45 +413,12 @@ export function cannedMessage(
     case 504:
       return '<p>The gateway did not receive a timely response\nfrom the upstream server or application.</p>\n';
     // the rest of get_canned_error_string (recorded with [R=N], case 501)
-    case 407:
-      return "<p>This server could not verify that you\nare authorized to access the document\nrequested.  Either you supplied the wrong\ncredentials (e.g., bad password), or your\nbrowser doesn't understand how to supply\nthe credentials required.</p>\n";
-    case 408:
-      return '<p>Server timeout waiting for the HTTP request from the client.</p>\n';
     case 411:
       return `<p>A request of the requested method ${m} requires a valid Content-length.<br />\n${notes}</p>\n`;
-    case 415:
-      return '<p>The supplied request data is not in a format\nacceptable for processing by this resource.</p>\n';
-    case 417:
-      return '<p>No expectation was seen, the Expect request-header \nfield was not presented by the client.\n</p><p>Only the 100-continue expectation is supported.</p>\n';
-    case 421:
-      return '<p>The client needs a new connection for this\nrequest as the requested host name does not match\nthe Server Name Indication (SNI) in use for this\nconnection.</p>\n';
-    case 422:
-      return '<p>The server understands the media type of the\nrequest entity, but was unable to process the\ncontained instructions.</p>\n';
-    case 423:
-      return '<p>The requested resource is currently locked.\nThe lock must be released or proper identification\ngiven before the method can be applied.</p>\n';
-    case 424:
-      return '<p>The method could not be performed on the resource\nbecause the requested action depended on another\naction and that other action failed.</p>\n';
-    case 426:
-      return "<p>The requested resource can only be retrieved\nusing SSL.  The server is willing to upgrade the current\nconnection to SSL, but your client doesn't support it.\nEither upgrade your client, or try requesting the page\nusing https://\n";
-    case 428:
-      return '<p>The request is required to be conditional.</p>\n';
-    case 429:
-      return '<p>The user has sent too many requests\nin a given amount of time.</p>\n';
-    case 431:
-      return '<p>The server refused this request because\nthe request header fields are too large.</p>\n';
     case 451:
       return `<p>Access to this URL has been denied for legal reasons.<br />\n${notes}</p>\n`;
-    case 506:
-      return '<p>A variant for the requested resource\n<pre>\n\n</pre>\nis itself a negotiable resource. This indicates a configuration error.</p>\n';
-    case 507:
-      return '<p>The method could not be performed on the resource\nbecause the server is unable to store the\nrepresentation needed to successfully complete the\nrequest.  There is insufficient free space left in\nyour storage allocation.</p>\n';
-    case 508:
-      return '<p>The server terminated an operation because\nit encountered an infinite loop.</p>\n';
-    case 510:
-      return '<p>A mandatory extension policy in the request is not\naccepted by the server for this resource.</p>\n';
-    case 511:
-      return '<p>The client needs to authenticate to gain\nnetwork access.</p>\n';
     default:
+      if (CANNED_TEXT[status] !== undefined) return CANNED_TEXT[status];
       // 1xx, 2xx, 402, 409, 505…: the 500 text under their own title (recorded, case 501); a
       // 3xx without a case of its own (305) keeps its empty body
       if (status >= 300 && status < 400) return '';
