@@ -109,6 +109,10 @@ beforeAll(() => {
   write('indexdeny/.htaccess', '<Files ~ "\\.(md|html|txt)$">\n  Require all denied\n</Files>\n');
   write('indexdeny/theme/index.html', 'INDEX SECRET\n');
   write('indexok/theme/index.html', 'INDEX OPEN\n');
+  // an .htaccess DirectoryIndex without index.html and Options -Indexes (Mibew's root file over
+  // styles/pages/default/): mod_dir never looks index.html up, mod_autoindex refuses the folder
+  write('indexother/.htaccess', 'Options -Indexes\nDirectoryIndex index.php\n');
+  write('indexother/theme/index.html', 'OTHER SECRET\n');
   const handler = site({ root, fallthrough: false, log: (m) => logged.push(m) });
   siteServer = http.createServer((req, res) => handler(req, res));
   app = express();
@@ -142,6 +146,7 @@ const CASES: [string, number, string][] = [
   ['/remote/file.txt', 403, 'REMOTE SECRET'],
   ['/indexdeny/theme/', 403, 'INDEX SECRET'],
   ['/indexok/theme/', 200, 'INDEX OPEN'],
+  ['/indexother/theme/', 403, 'OTHER SECRET'],
 ];
 
 describe.each([

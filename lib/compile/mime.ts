@@ -290,13 +290,20 @@ function readTypesConfig(
   return parseMimeTypes(text);
 }
 
-/** A mime.types file's table: `type ext ext...` per line, `#` comments; extensions lower-case. */
+/**
+ * A mime.types file's table: `type ext ext...` per line, a line starting with `#` a comment;
+ * extensions lower-case. mod_mime's mime_post_config lowers only the extensions (ap_str_tolower):
+ * the type keeps its case (Debian's `application/vnd.novadigm.EXT ext` is sent so), and a `#`
+ * later on a line is a word like any other.
+ */
 export function parseMimeTypes(text: string): Map<string, string> {
   const types = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const [type, ...exts] = line.replace(/#.*/, '').trim().split(/\s+/);
+    const trimmed = line.trim();
+    if (trimmed.startsWith('#')) continue;
+    const [type, ...exts] = trimmed.split(/\s+/);
     if (!type) continue;
-    for (const e of exts) types.set(e.toLowerCase(), type.toLowerCase());
+    for (const e of exts) types.set(e.toLowerCase(), type);
   }
   return types;
 }

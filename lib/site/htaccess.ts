@@ -12,6 +12,7 @@ import { splitServerName } from '../compile/virtual-host.js';
 import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
 import { compileTrust, requestView } from '../http/request-view.js';
+import type { RequestView } from '../engine/request.js';
 import {
   addCookies,
   answerSafely,
@@ -31,7 +32,7 @@ import { HtaccessStore } from './htaccess-store.js';
 import { dotSegment, resolveRoots } from './paths.js';
 import {
   fileSettingsFor,
-  indexErrorStatus,
+  indexLookup,
   resolveRequest,
   siteRewriteInfo,
   type SiteConfig,
@@ -224,7 +225,7 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
   private indexChecked(req: Req, res: Res, next: Next, r: FileResult): boolean {
     if (!r.stat?.isDirectory() || r.pathInfo || !r.uri.endsWith('/')) return false;
     const view = requestView(req, this.trust);
-    indexErrorStatus(this.config, view, r.filename, r.uri, EXPRESS_STATIC_INDEX).then(
+    this.indexStatus(view, req.method, r).then(
       (status) =>
         answerSafely(res, next, () => {
           if (status) this.sendError(req, res, next, status, r);
@@ -233,6 +234,31 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
       (err) => failSafely(res, next, err),
     );
     return true;
+  }
+
+  /**
+   * The status Apache answers the directory with where express.static would serve its index, or
+   * 0. First express.static's own index, looked up as mod_dir would (its refusal answers). Then an
+   * `.htaccess` DirectoryIndex without that name: it replaces the list mod_dir looks up, so Apache
+   * never serves express.static's index, and when none of its own names is there, Options
+   * -Indexes makes mod_autoindex refuse the directory (AH01276: 403) for GET and HEAD (real-world
+   * Mibew: `DirectoryIndex index.php` and `Options -Indexes` over a theme folder holding an
+   * index.html); a refused sub-request's status answers instead (fixup_dir's error_notfound).
+   */
+  private async indexStatus(
+    view: RequestView,
+    method: string | undefined,
+    r: FileResult,
+  ): Promise<number> {
+    const express = await indexLookup(this.config, view, r.filename, r.uri, EXPRESS_STATIC_INDEX);
+    if (express.errorStatus) return express.errorStatus;
+    const rs = this.config.store?.configForPath(r.filename, true, r.uri).ruleSet;
+    const own = rs?.directoryIndex;
+    const listing = method === 'GET' || method === 'HEAD';
+    if (!own || !listing || rs?.indexes !== false) return 0;
+    if (EXPRESS_STATIC_INDEX.some((n) => own.includes(n))) return 0;
+    const found = await indexLookup(this.config, view, r.filename, r.uri, own);
+    return found.found ? 0 : found.errorStatus || 403;
   }
 
   /** The request goes on to what follows, with the rewritten URL and the types set here. */

@@ -564,11 +564,29 @@ export async function indexErrorStatus(
   uri: string,
   names?: readonly string[],
 ): Promise<number> {
+  const found = await indexLookup(site, view, dir, uri, names);
+  return found.found ? 0 : found.errorStatus;
+}
+
+/**
+ * mod_dir's fixup_dir over `names` (default: the DirectoryIndex in effect): whether one of its
+ * sub-requests was taken (a file, a proxy or a redirect answers), and otherwise the status of a
+ * refused one (0: none, or only 404s).
+ */
+export async function indexLookup(
+  site: SiteConfig,
+  view: RequestView,
+  dir: string,
+  uri: string,
+  names?: readonly string[],
+): Promise<{ found: boolean; errorStatus: number }> {
   const acc = startCollected({ view, target: uri });
   const budget = site.mapTimeout === undefined ? undefined : new MapBudget(site.mapTimeout);
   const at = { uri, args: null, acc };
   const found = await indexSubrequests(site, { view }, dir, at, budget, names);
-  return found.type === 'none' ? found.errorStatus : 0;
+  return found.type === 'none'
+    ? { found: false, errorStatus: found.errorStatus }
+    : { found: true, errorStatus: 0 };
 }
 
 /**
@@ -1280,8 +1298,12 @@ function afterDirectory(
         uri,
         args,
       };
-    if (o.type === 'status')
-      return { type: 'status', status: o.status, cause: o.cause, reason: o.reason, acc, uri, args };
+    // the request's own mapped file stays REQUEST_FILENAME for the page (the recorder's `Header
+    // always set X-Filename` names it on [R=200]'s page, case 501)
+    if (o.type === 'status') {
+      const { status, cause, reason } = o;
+      return { type: 'status', status, cause, reason, acc, uri, args, filename: mapped.filename };
+    }
   }
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
   const rewrittenArgs =

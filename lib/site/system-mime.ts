@@ -12,7 +12,8 @@ let table: ReadonlyMap<string, string> | null | undefined;
 
 /**
  * Parses mime.types text: `type ext ext...` per line, `#` comments; a later line wins
- * (apr_hash_set).
+ * (apr_hash_set). As mod_mime's mime_post_config reads it, only the extensions are lowered: the
+ * type is kept as written (Debian's `application/vnd.novadigm.EXT ext` is sent so).
  */
 export function parseMimeTypes(text: string): Map<string, string> {
   const map = new Map<string, string>();
@@ -20,7 +21,7 @@ export function parseMimeTypes(text: string): Map<string, string> {
     if (line.startsWith('#')) continue;
     const [type, ...exts] = line.trim().split(/\s+/);
     if (!type) continue;
-    for (const ext of exts) map.set(ext.toLowerCase(), type.toLowerCase());
+    for (const ext of exts) map.set(ext.toLowerCase(), type);
   }
   return map;
 }

@@ -25,7 +25,7 @@ test.each<[string, string | undefined]>([
   ['a.html.gz', 'application/x-gzip'],
   ['a.gz.html', 'text/html'],
   ['a.html.unknown', 'text/html'], // an unknown extension does not reset the type
-  ['A.UP', 'text/x-upper'],
+  ['A.UP', 'TEXT/X-Upper'], // mime_post_config lowers the extension only: the type keeps its case
   ['.pl', undefined], // leading dots belong to the base name
   ['..x.pl', 'text/x-perl'],
   ['README', undefined],
