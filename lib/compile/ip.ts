@@ -2,7 +2,7 @@
  * Addresses and networks as mod_authz_host and mod_access_compat read them (APR's
  * apr_ipsubnet_create).
  */
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 
 /**
  * An address and its network (apr_ipsubnet_t): `10.1` is 10.1.0.0/16, `::1` is ::1/128. IPv4
@@ -77,9 +77,33 @@ export function inNet(net: IpNet, address: string): boolean {
     return (ipv4Number(plain) & mask) >>> 0 === (ipv4Number(net.address) & mask) >>> 0;
   }
   if (family !== 6) return false;
-  const list = new BlockList();
-  list.addSubnet(net.address, net.prefix, 'ipv6');
-  return list.check(plain, 'ipv6');
+  // compared group by group, in plain code: the playground's browser bundle has no BlockList
+  const groups = ipv6Groups(plain);
+  const netGroups = ipv6Groups(net.address);
+  for (let i = 0, bit = 0; bit < net.prefix; i++, bit += 16) {
+    const mask = (0xffff << (16 - Math.min(16, net.prefix - bit))) & 0xffff;
+    if ((groups[i]! & mask) !== (netGroups[i]! & mask)) return false;
+  }
+  return true;
+}
+
+/** An IPv6 address (isIP gives 6) as its eight 16-bit groups; a trailing dotted quad is two. */
+function ipv6Groups(text: string): number[] {
+  let body = text.replace(/%.*$/, '');
+  const tail: number[] = [];
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(body);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    tail.push(a * 256 + b, c * 256 + d);
+    body = body.slice(0, quad.index);
+    if (!body.endsWith('::')) body = body.slice(0, -1);
+  }
+  const [head, rest] = body.split('::') as [string, string | undefined];
+  const hex = (part: string): number[] => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const before = hex(head);
+  const after = hex(rest ?? '');
+  const zeros = rest === undefined ? 0 : 8 - before.length - after.length - tail.length;
+  return [...before, ...new Array<number>(zeros).fill(0), ...after, ...tail];
 }
 
 /** A dotted IPv4 address as an unsigned 32-bit number. */

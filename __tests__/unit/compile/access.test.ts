@@ -7,6 +7,7 @@
 import { compileText } from '../../../lib/compile/compile';
 import { RewriteError } from '../../../lib/errors';
 import { fnmatchRegExp, ipNet, type AccessConfig } from '../../../lib/compile/access';
+import { inNet, type IpNet } from '../../../lib/compile/ip';
 
 /** Compiles `.htaccess` text the way the store of site()/htaccess() does. */
 function accessOf(text: string): AccessConfig | undefined {
@@ -336,5 +337,27 @@ describe('refused: the .htaccess answers 500, nothing is ignored (fail closed)',
     expect(() =>
       compileText('Require all denied\nRewriteRule ^a$ /b\n', { ignoreUnknownDirectives: true }),
     ).not.toThrow();
+  });
+});
+
+describe('apr_ipsubnet_test (inNet), IPv6 compared group by group', () => {
+  const v6 = (address: string, prefix: number): IpNet => ({ family: 'ipv6', address, prefix });
+  test.each<[string, IpNet, boolean]>([
+    ['2001:db8::1', v6('2001:db8::', 32), true],
+    ['2001:db9::1', v6('2001:db8::', 32), false],
+    ['::1', v6('::1', 128), true],
+    ['::2', v6('::1', 128), false],
+    // a prefix that ends inside a group: fe80::/10 holds febf:: and not fec0::
+    ['febf::1', v6('fe80::', 10), true],
+    ['fec0::1', v6('fe80::', 10), false],
+    // a trailing dotted quad is the last two groups
+    ['64:ff9b::1.2.3.4', v6('64:ff9b::102:304', 128), true],
+    ['1:2:3:4:5:6:7:8', v6('1:2:3:4:5:6:7:0', 112), true],
+    ['1:2:3:4:5:6:7:8', v6('1:2:3:4:5:6:7:0', 128), false],
+    // an IPv4-mapped client address is its IPv4 address
+    ['::ffff:1.2.3.4', { family: 'ipv4', address: '1.2.0.0', netmask: '255.255.0.0' }, true],
+    ['1.2.3.4', v6('::', 1), false],
+  ])('%s in %j: %s', (address, net, expected) => {
+    expect(inNet(net, address)).toBe(expected);
   });
 });
