@@ -63,7 +63,7 @@ function partialNetwork(ip: string): IpNet | undefined {
 /** An IPv4-mapped IPv6 address as the IPv4 address it is (apr_ipsubnet_test compares them so). */
 export function plainAddress(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1] : address;
+  return mapped?.[1] ?? address;
 }
 
 /** apr_ipsubnet_test; throws on a client address that is no address (the caller denies). */
