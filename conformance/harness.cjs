@@ -348,8 +348,20 @@ async function launchApache(root, port, confText) {
   return { child, error: 'apache did not start' };
 }
 
+/**
+ * An answer with its query's `#` spelled `%23`: Apache's r->args may hold a `#` (a back-reference
+ * of a decoded %23), which rewrite() writes as %23 in req.url so that Express does not cut the
+ * query there (common/escape.ts queryForUrl; README, Differences from Apache). The replays compare
+ * Apache's recorded answer and modrewrite's both through this, so only that spelling is aligned.
+ */
+function queryHashAsEscape(answer) {
+  if (typeof answer.query !== 'string' || !answer.query.includes('#')) return answer;
+  return { ...answer, query: answer.query.replaceAll('#', '%23') };
+}
+
 module.exports = {
   launchApache,
+  queryHashAsEscape,
   ENV_NAMES,
   substitute,
   writeFixtures,

@@ -14,6 +14,7 @@ const RULES = `
   RewriteCond %{HTTP_HOST} ^example\\.com$ [NC]
   RewriteRule ^/(.*)$ http://www.example.com/$1 [R=301,L]
   RewriteRule ^/old/(\\d+)$ /new?id=$1 [QSA,L]
+  RewriteRule ^/tag/(.*)$ /new?id=$1 [QSA,L]
   RewriteRule \\.exe$ - [F]
   RewriteRule ^/gone$ - [G]
   RewriteRule ^/api/(.*)$ http://127.0.0.1:9/$1 [P]
@@ -36,6 +37,18 @@ describe.each([
       url: '/new?id=42&q=x',
       originalUrl: '/old/42?q=x',
       id: '42',
+      q: 'x',
+    });
+  });
+
+  // Apache's QUERY_STRING is `id=c#&q=x` (the $1 of a decoded %23, case 545): in req.url the `#`
+  // is %23, or Express would read `#&q=x` as a fragment and lose both values
+  test('a `#` in the rewritten query reaches the route as part of the value', async () => {
+    const res = await request(app).get('/tag/c%23?q=x').set('Host', 'www.example.com');
+    expect(res.body).toEqual({
+      url: '/new?id=c%23&q=x',
+      originalUrl: '/tag/c%23?q=x',
+      id: 'c#',
       q: 'x',
     });
   });

@@ -154,6 +154,16 @@ export function unescapePath(s: string, allowEncodedSlashes = false): DecodeResu
   return { type: 'decoded', value: out };
 }
 
+/**
+ * r->args as the query of `req.url`. A `#` there (a back-reference of a decoded `%23`, as
+ * `index.php?q=$1` for /a%23b) is part of Apache's query string (QUERY_STRING, $_GET), but
+ * every URL parser, Express's included, reads it as a fragment and drops the rest: it goes as
+ * `%23`, which query parsers decode back to the same value (rule sets 6713, 7325, 13054).
+ */
+export function queryForUrl(args: string): string {
+  return args.includes('#') ? args.replaceAll('#', '%23') : args;
+}
+
 /** Escapes a decoded byte-string path for use as `req.url` (routing), keeping `/`. */
 export function encodePathForUrl(s: string): string {
   return escapeWith(s, PROXY_KEEP, HEX_UPPER);

@@ -5,7 +5,13 @@
  */
 import { Action } from './apply.js';
 import { absoluteUri } from './uri.js';
-import { encodePathForUrl, escapeUri, hasCtlOrSpace, proxyCanon } from '../common/escape.js';
+import {
+  encodePathForUrl,
+  escapeUri,
+  hasCtlOrSpace,
+  proxyCanon,
+  queryForUrl,
+} from '../common/escape.js';
 import type { Outcome } from './outcome.js';
 import type { StatusCause } from '../errors.js';
 import { type EvalContext, type FsView } from './state.js';
@@ -122,7 +128,7 @@ function proxyTo(ctx: EvalContext, target: string, noCanon: boolean): Outcome {
 }
 
 export function localOutcome(path: string, args: string | null, file: boolean): Outcome {
-  const url = encodePathForUrl(path) + (args !== null ? '?' + args : '');
+  const url = encodePathForUrl(path) + (args !== null ? '?' + queryForUrl(args) : '');
   return file ? { type: 'file', path, args, url } : { type: 'rewrite', path, args, url };
 }
 

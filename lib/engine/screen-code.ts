@@ -222,6 +222,8 @@ function localCode(local: CodeLocal, helpers: CodeHelpers<unknown>): string {
   if (query !== undefined) out.push(queryCode(local, concat(query)));
   out.push(`if (f.length > ${helpers.maxFilename}) return undefined;`);
   out.push('if (a !== null && hasCtlOrSpace(a)) return undefined;');
+  // a `#` in the query goes into req.url as %23: the engine's localOutcome writes it
+  out.push('if (a !== null && hasChar(a, 35)) return undefined;');
   out.push('if (f.charCodeAt(1) === 47) return undefined;');
   const segment = local.segment !== undefined ? JSON.stringify(local.segment) : 'SEGOF(f) ?? null';
   if (local.segment !== null)

@@ -398,6 +398,8 @@ function directAnswer(
   if (rule.proxy) return directEvaluation(rule, m, uri, args, fs);
   const st = directLocal(rule, m, uri, args, fs);
   if (st === ASK_ENGINE) return ASK_ENGINE;
+  // a `#` in the query goes into req.url as %23: localOutcome's (common/escape.ts queryForUrl)
+  if (st.args !== null && st.args.includes('#')) return ASK_ENGINE;
   return encodePathForUrl(st.filename) + (st.args !== null ? '?' + st.args : '');
 }
 
@@ -419,6 +421,8 @@ function directEvaluation(
   }
   const st = directLocal(rule, m, uri, args, fs);
   if (st === ASK_ENGINE) return ASK_ENGINE;
+  // a `#` in the query goes into req.url as %23: localOutcome's (common/escape.ts queryForUrl)
+  if (st.args !== null && st.args.includes('#')) return ASK_ENGINE;
   return { outcome: localOutcome(st.filename, st.args, false), effects: UNTOUCHED.effects };
 }
 

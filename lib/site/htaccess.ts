@@ -7,7 +7,7 @@
  */
 import { setRuleAllow } from './methods.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeUri } from '../common/escape.js';
+import { escapeUri, queryForUrl } from '../common/escape.js';
 import { splitServerName } from '../compile/virtual-host.js';
 import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
@@ -267,7 +267,7 @@ class HtaccessAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (acc.contentType) forceContentType(res, acc.contentType);
     else this.declareType(res, r);
     if (acc.internalRedirects || acc.fastRedirected) {
-      req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
+      req.url = escapeUri(r.path) + (r.args !== null ? '?' + queryForUrl(r.args) : '');
       refreshExpress4Query(req);
     }
     // an ErrorDocument's page keeps its status: express.static (send) leaves statusCode alone

@@ -12,7 +12,7 @@ import { inferenceNote, optionsError, withImpliedEngine } from '../compile/entry
 import type { RuleSet } from '../compile/ruleset.js';
 import { splitServerName } from '../compile/virtual-host.js';
 import { bytesToUtf8 } from '../common/bytes.js';
-import { escapeUri } from '../common/escape.js';
+import { escapeUri, queryForUrl } from '../common/escape.js';
 import { registeredHandler, setOwn } from '../engine/own.js';
 import { invalidHost } from '../engine/request.js';
 import { handOff } from '../http/hand-off.js';
@@ -629,7 +629,7 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
     if (fallthrough && acc.errorStatus === undefined) {
       appendVary(res, acc.vary);
       // the app sees the rewritten URL-path (a server-context rewrite keeps r->uri in Apache)
-      req.url = escapeUri(r.path) + (r.args !== null ? '?' + r.args : '');
+      req.url = escapeUri(r.path) + (r.args !== null ? '?' + queryForUrl(r.args) : '');
       next();
       return;
     }
