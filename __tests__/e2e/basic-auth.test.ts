@@ -145,9 +145,9 @@ function getStatus(port: number, path: string, authorization?: string): Promise<
 
 test('wrong passwords against a costly bcrypt hash do not stall the other requests', async () => {
   // cost 10: about 90 ms of CPU per check in bcryptjs. Checked synchronously, 24 wrong passwords
-  // hold the event loop for two seconds and the public answer comes last (25th). Checked one at a
-  // time off the loop, the public answer (DirectorySlash's 301: no file is read, so it needs few
-  // turns of the server's loop, each waiting for at most one check slice) comes well before.
+  // hold the event loop for two seconds and the public answer comes last (25th); in bcryptjs's
+  // slices on the loop, each turn the request needs waited for one (2nd to 25th under load). On
+  // the worker thread (site/bcrypt-worker.ts) the public answer (DirectorySlash's 301) comes first.
   const dir = join(tmp, 'costly');
   mkdirSync(dir);
   writeFileSync(join(dir, 'passwd'), `dave:${hashSync('dave pw', 10).replace('$2a$', '$2y$')}\n`);

@@ -7,6 +7,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { compare, compareSync } from 'bcryptjs';
+import { checkOnWorker } from './bcrypt-worker.js';
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -91,11 +92,11 @@ export function passwordMatches(password: Buffer, hash: string): boolean {
 }
 
 /**
- * bcrypt checks waiting or running. A check at cost 12 is about 250 ms of CPU (seconds at 17):
- * run synchronously, a flood of wrong passwords would stall every other request of the process
- * (Apache spends that CPU too, but on one of its threads). So they run one at a time, in bcryptjs's
- * asynchronous form (slices of at most 100 ms, the event loop serving other requests between),
- * and past this many waiting a check fails closed (401) instead of queueing without end.
+ * bcrypt checks waiting or running. A check at cost 12 is about 250 ms of CPU (seconds at 17): run
+ * on the event loop, a flood of wrong passwords would stall every other request of the process
+ * (Apache spends that CPU too, but on one of its threads). So they run on a worker thread, one at
+ * a time (site/bcrypt-worker.ts), and past this many waiting a check fails closed (401) instead of
+ * queueing without end.
  */
 export const MAX_WAITING_BCRYPT_CHECKS = 64;
 
@@ -105,7 +106,7 @@ let lastBcryptCheck: Promise<unknown> = Promise.resolve();
 /** One bcrypt check after the ones already waiting. */
 function queuedBcrypt(text: string, hash: string): Promise<boolean> {
   waitingBcryptChecks++;
-  const check = lastBcryptCheck.then(() => compare(text, hash));
+  const check = lastBcryptCheck.then(() => bcryptOffLoop(text, hash));
   const settled = check.then(
     (matches) => matches,
     () => false,
@@ -114,6 +115,20 @@ function queuedBcrypt(text: string, hash: string): Promise<boolean> {
     waitingBcryptChecks--;
   });
   return settled;
+}
+
+/**
+ * The worker thread's check; where no worker can start, bcryptjs's asynchronous form (slices of
+ * at most 100 ms on the loop, other requests served between them).
+ */
+function bcryptOffLoop(text: string, hash: string): Promise<boolean> {
+  let onWorker: Promise<boolean>;
+  try {
+    onWorker = checkOnWorker(text, hash);
+  } catch {
+    return compare(text, hash);
+  }
+  return onWorker;
 }
 
 /**
