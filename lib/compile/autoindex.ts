@@ -1,8 +1,8 @@
 /**
  * mod_autoindex's per-directory configuration (modules/generators/mod_autoindex.c): the
  * `IndexIgnore`, `IndexIgnoreReset`, `IndexOptions`, `IndexOrderDefault`, `HeaderName`,
- * `ReadmeName`, `AddIcon*`, `AddAlt*`, `DefaultIcon`, `IndexStyleSheet` and `IndexHeadInsert`
- * directives, their merge (merge_autoindex_configs), and the `Indexes` keyword of
+ * `ReadmeName`, `AddIcon*`, `AddAlt*`, `AddDescription`, `DefaultIcon`, `IndexStyleSheet` and
+ * `IndexHeadInsert` directives, their merge (merge_autoindex_configs), and the `Indexes` keyword of
  * core's `Options` that decides between a listing and a 403. Debian's mods-enabled/autoindex.conf
  * is the server-wide base (DEBIAN_AUTOINDEX); site/autoindex.ts renders the listing.
  */
@@ -35,6 +35,8 @@ export const ICONS_ARE_LINKS = 1 << 1;
 export const SUPPRESS_LAST_MOD = 1 << 3;
 export const SUPPRESS_SIZE = 1 << 4;
 export const SUPPRESS_DESC = 1 << 5;
+/** SuppressHTMLPreamble: an HTML HeaderName file replaces the page's own head (emit_head). */
+export const SUPPRESS_PREAMBLE = 1 << 6;
 export const SUPPRESS_COLSORT = 1 << 7;
 export const SUPPRESS_RULES = 1 << 8;
 export const FOLDERS_FIRST = 1 << 9;
@@ -53,7 +55,12 @@ const NO_OPTIONS = 1 << 30;
  */
 const OPTION_UNSET = 1 << 20;
 /** Keywords modrewrite accepts but does not reproduce (their output differs): refused at load. */
-const UNSUPPORTED = new Set(['scanhtmltitles', 'suppresspreamble', 'suppresshtmlpreamble']);
+const UNSUPPORTED = new Set(['scanhtmltitles']);
+/** `IconWidth` / `IconHeight` without a value: mod_autoindex's DEFAULT_ICON_WIDTH and _HEIGHT. */
+const ICON_SIZES = new Map([
+  ['iconwidth', 20],
+  ['iconheight', 22],
+]);
 
 /**
  * One AddIcon* / AddAlt* name (push_item): matched by file name (`*` added unless it has a
@@ -68,6 +75,19 @@ export interface IconItem {
 
 /** K_ADJUST (`=*`: as wide as the widest entry) or a fixed width (K_NOADJUST). */
 export type Width = '*' | number;
+
+/**
+ * One AddDescription name (add_desc): without a wildcard (apr_fnmatch_test) and a `/` it is found
+ * anywhere in the file name (strstr); otherwise it is wrapped in `*` on both sides and matched with
+ * apr_fnmatch, against the whole path (with a `/` before the name) when it has a `/`.
+ */
+export interface DescItem {
+  readonly pattern: string;
+  readonly fullPath: boolean;
+  readonly wildcards: boolean;
+  /** The text as written: HTML, sent unescaped. */
+  readonly description: string;
+}
 
 export interface AutoindexConfig {
   /** IndexIgnore patterns (ap_strcmp_match wildcards, last path segment). */
@@ -89,6 +109,11 @@ export interface AutoindexConfig {
   readonly orderDirection?: string;
   /** AddIcon* and AddAlt* items in find_item's order: the deeper directory's first. */
   readonly icons?: readonly IconItem[];
+  /** AddDescription items in find_desc's order: the deeper directory's first. */
+  readonly descriptions?: readonly DescItem[];
+  /** IndexOptions IconWidth / IconHeight: the img elements' width and height (0: none). */
+  readonly iconWidth?: number;
+  readonly iconHeight?: number;
   readonly defaultIcon?: string;
   readonly styleSheet?: string;
   readonly headInsert?: string;
@@ -182,10 +207,14 @@ export function compileAutoindex(
   } = { ignore: [], incremented: 0, decremented: 0 };
   const ignore: string[] = [];
   const icons: IconItem[] = [];
+  const descriptions: DescItem[] = [];
   for (const d of directives) {
     const words = d.args.map((a) => a.text);
     if (addIcons(icons, d.name, words)) continue;
     switch (d.name) {
+      case 'AddDescription':
+        for (const to of words.slice(1)) descriptions.push(descItem(words[0]!, to));
+        break;
       case 'IndexIgnore':
         ignore.push(...words);
         break;
@@ -218,7 +247,30 @@ export function compileAutoindex(
   }
   c.ignore = ignore;
   if (icons.length) c.icons = icons;
+  if (descriptions.length) c.descriptions = descriptions;
   return c;
+}
+
+/** add_desc (Linux: WILDCARDS_REQUIRED is 0, a name without wildcards matches as a substring). */
+function descItem(description: string, to: string): DescItem {
+  const fullPath = to.includes('/');
+  const wildcards = fullPath || fnmatchTest(to);
+  const pattern = wildcards ? `${fullPath ? '*/' : '*'}${to}*` : to;
+  return { pattern, fullPath, wildcards, description };
+}
+
+/** apr_fnmatch_test: a `?` or `*`, or a `[` closed by a `]` (a backslash escapes the next character). */
+function fnmatchTest(pattern: string): boolean {
+  let nesting = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '?' || c === '*') return true;
+    if (c === '\\') {
+      if (++i >= pattern.length) return false;
+    } else if (c === '[') nesting++;
+    else if (c === ']' && nesting) return true;
+  }
+  return false;
 }
 
 const ICON_BY = new Map<string, IconItem['by']>([
@@ -268,7 +320,7 @@ function indexOptions(
     const eq = lower.indexOf('=');
     const key = eq < 0 ? lower : lower.slice(0, eq);
     const value = eq < 0 ? undefined : w.slice(eq + 1);
-    // -SuppressHTMLPreamble only clears a flag modrewrite never sets
+    // -ScanHTMLTitles only clears a flag modrewrite never sets
     if (UNSUPPORTED.has(key) && action !== '-') {
       sink.add('ERR_DIRECTIVE_ARGS', `IndexOptions: ${w} is not supported by modrewrite`, arg.pos);
       continue;
@@ -279,11 +331,12 @@ function indexOptions(
       remove = 0;
       continue;
     }
+    if (iconSizeOption(c, { key, action, value, arg }, sink)) continue;
     if (key === 'namewidth' || key === 'descriptionwidth') {
-      const width = widthOf(value, action);
-      if (width === undefined) sink.add('ERR_DIRECTIVE_ARGS', `IndexOptions: bad ${w}`, arg.pos);
-      else if (key === 'namewidth') c.nameWidth = width;
-      else c.descWidth = width;
+      const width = widthOf(value, action, key === 'namewidth' ? 5 : 12);
+      if ('error' in width) sink.add('ERR_DIRECTIVE_ARGS', `IndexOptions: ${width.error}`, arg.pos);
+      else if (key === 'namewidth') c.nameWidth = width.width;
+      else c.descWidth = width.width;
       continue;
     }
     if ((key === 'charset' || key === 'type') && value !== undefined) {
@@ -314,13 +367,54 @@ function indexOptions(
   c.decremented = remove;
 }
 
-/** `NameWidth=*`, `=n`, or `-NameWidth` (back to the default 23). */
-function widthOf(value: string | undefined, action: string): Width | undefined {
-  if (value === undefined) return action === '-' ? 23 : undefined;
-  if (action === '-') return undefined;
-  if (value === '*') return '*';
-  const n = Number.parseInt(value, 10);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+/**
+ * IconWidth[=n] / IconHeight[=n] (true when `key` is one): the default size without a value, 0
+ * (none) for `-IconWidth`; `-IconWidth=n` is Apache's error.
+ */
+function iconSizeOption(
+  c: { -readonly [K in keyof AutoindexConfig]: AutoindexConfig[K] },
+  o: {
+    key: string;
+    action: string;
+    value: string | undefined;
+    arg: AutoindexDirective['args'][number];
+  },
+  sink: ProblemSink,
+): boolean {
+  const standard = ICON_SIZES.get(o.key);
+  if (standard === undefined) return false;
+  if (o.action === '-' && o.value !== undefined) {
+    const name = o.key === 'iconwidth' ? 'IconWidth' : 'IconHeight';
+    sink.add('ERR_DIRECTIVE_ARGS', `Cannot combine '-' with ${name}=n`, o.arg.pos);
+    return true;
+  }
+  const size = o.action === '-' ? 0 : o.value === undefined ? standard : atoi(o.value);
+  if (o.key === 'iconwidth') c.iconWidth = size;
+  else c.iconHeight = size;
+  return true;
+}
+
+/** C's atoi: optional blanks and sign, then the leading digits (none: 0). */
+function atoi(text: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return m ? Number.parseInt(m[1]!, 10) : 0;
+}
+
+/**
+ * add_opts' `NameWidth=*`, `=n` or `-NameWidth` (back to the default 23; DescriptionWidth alike):
+ * `n` read by atoi (no digits: 0), below `min` (5, 12) but not 0 refused.
+ */
+function widthOf(
+  value: string | undefined,
+  action: string,
+  min: number,
+): { readonly width: Width } | { readonly error: string } {
+  if (value === undefined)
+    return action === '-' ? { width: 23 } : { error: 'a width with no value may only be -' };
+  if (action === '-') return { error: "cannot combine '-' with a width" };
+  if (value[0] === '*') return { width: '*' };
+  const n = atoi(value);
+  return n && n < min ? { error: `the width must be greater than ${min}` } : { width: n };
 }
 
 /** merge_autoindex_configs: `child` (the deeper directory) over `parent`. */
@@ -364,6 +458,14 @@ export function mergeAutoindex(
       child.icons && parent.icons
         ? [...child.icons, ...parent.icons]
         : (child.icons ?? parent.icons),
+    // apr_array_append(add->desc_list, base->desc_list)
+    descriptions:
+      child.descriptions && parent.descriptions
+        ? [...child.descriptions, ...parent.descriptions]
+        : (child.descriptions ?? parent.descriptions),
+    // `add->icon_width ? add->icon_width : base->icon_width`: 0 (-IconWidth) inherits
+    iconWidth: child.iconWidth || parent.iconWidth,
+    iconHeight: child.iconHeight || parent.iconHeight,
     defaultIcon: child.defaultIcon ?? parent.defaultIcon,
     styleSheet: child.styleSheet ?? parent.styleSheet,
     headInsert: child.headInsert ?? parent.headInsert,

@@ -2,7 +2,8 @@
  * The page around a mod_autoindex listing (emit_head, emit_tail): the HTML preamble, HeaderName's
  * file in place of the `<h1>`, ReadmeName's file after the listing. An HTML file goes in as it is,
  * another text/* file inside `<pre>` with `<`, `>` and `&` escaped (do_emit_plain); any other type
- * is left out. No server signature: modrewrite's pages are ServerSignature Off.
+ * is left out. Under SuppressHTMLPreamble an HTML header file is the page's head (no doctype, no
+ * title) and an HTML readme its end (no closing tags).
  */
 
 /** What a HeaderName/ReadmeName sub-request found: the file's bytes and its type. */
@@ -27,6 +28,8 @@ export interface Preamble {
   readonly styleSheet?: string;
   /** IndexHeadInsert's text, as written. */
   readonly headInsert?: string;
+  /** IndexOptions SuppressHTMLPreamble. */
+  readonly suppress?: boolean;
 }
 
 /** response_is_html: text/html or application/xhtml+xml, parameters aside. */
@@ -55,19 +58,23 @@ function preambleOf(title: string, p: Preamble): string {
 /** emit_preamble, then the header file or the `<h1>`. */
 export function pageHead(title: string, header: Included | undefined, p: Preamble): string {
   const preamble = preambleOf(title, p);
-  if (header && isHtml(header.type)) return preamble + header.body;
+  // emit_head: an HTML header file goes in without the preamble under SuppressHTMLPreamble
+  if (header && isHtml(header.type)) return (p.suppress ? '' : preamble) + header.body;
   if (header && isText(header.type)) return preamble + plain(header.body);
   // emit_head: the title gets an id when a style sheet is in use
   const h1 = p.styleSheet !== undefined ? '  <h1 id="indextitle">' : '<h1>';
   return `${preamble}${h1}Index of ${title}</h1>\n`;
 }
 
+const CLOSING = '</body></html>\n';
+
 /**
- * emit_tail without the closing tags: the readme file, if it is HTML or text, else the
- * ServerSignature (ap_psignature(""): a readme shown suppresses it).
+ * emit_tail: the readme file, if it is HTML or text, else the ServerSignature (ap_psignature(""):
+ * a readme shown suppresses it), then the closing tags, which an HTML readme replaces under
+ * SuppressHTMLPreamble.
  */
-export function pageTail(readme: Included | undefined, signature = ''): string {
-  if (readme && isHtml(readme.type)) return readme.body;
-  if (readme && isText(readme.type)) return plain(readme.body);
-  return signature;
+export function pageTail(readme: Included | undefined, signature = '', suppress = false): string {
+  if (readme && isHtml(readme.type)) return readme.body + (suppress ? '' : CLOSING);
+  if (readme && isText(readme.type)) return plain(readme.body) + CLOSING;
+  return signature + CLOSING;
 }

@@ -2,13 +2,14 @@
  * mod_autoindex's listing of a directory without an index file (modules/generators/
  * mod_autoindex.c index_directory), with Debian's autoindex.conf: FancyIndexing in an HTML table,
  * VersionSort, the stock icons, IndexIgnore, the `C=`/`O=`/`F=`/`V=`/`P=` query keys, HEADER.html
- * and README.html. Output is a byte string, built exactly as Apache 2.4 writes it (recorded in
+ * and README.html, AddDescription's texts, IconWidth/IconHeight and SuppressHTMLPreamble. Output is a byte string, built exactly as Apache 2.4 writes it (recorded in
  * conformance case 170).
  */
 import { opendirSync, statSync, type Dir, type Stats } from 'node:fs';
 import { escapeHtml } from '../http/respond.js';
 import { fsPath } from '../common/bytes.js';
 import { escapeUri } from '../common/escape.js';
+import { fnmatchRegExp } from '../common/fnmatch.js';
 import {
   effectiveOptions,
   FANCY_INDEXING,
@@ -20,12 +21,14 @@ import {
   SUPPRESS_DESC,
   SUPPRESS_ICON,
   SUPPRESS_LAST_MOD,
+  SUPPRESS_PREAMBLE,
   SUPPRESS_RULES,
   SUPPRESS_SIZE,
   TABLE_INDEXING,
   VERSION_SORT,
   EMIT_XHTML,
   type AutoindexConfig,
+  type DescItem,
   type IconItem,
 } from '../compile/autoindex.js';
 import {
@@ -82,6 +85,8 @@ interface Entry {
   readonly lm: number;
   readonly icon?: string;
   readonly alt?: string;
+  /** AddDescription's text (FancyIndexing only). */
+  readonly desc?: string;
 }
 
 interface View {
@@ -113,6 +118,23 @@ function findItem(
       if (!encoding && item.by === 'type' && type && strcmpMatch(type, item.to, true)) return data;
       if (encoding && item.by === 'encoding' && strcmpMatch(encoding, item.to, true)) return data;
     }
+  }
+  return undefined;
+}
+
+/**
+ * find_desc: the first AddDescription item matching the file (its last segment, or the whole path
+ * for a pattern with a `/`): apr_fnmatch without flags (`*` crosses `/`) for a wildcard pattern,
+ * else a substring.
+ */
+function findDesc(items: readonly DescItem[] | undefined, filename: string): string | undefined {
+  const only = filename.slice(filename.lastIndexOf('/') + 1);
+  for (const item of items ?? []) {
+    const name = item.fullPath ? filename : only;
+    const found = item.wildcards
+      ? fnmatchRegExp(item.pattern, false).test(name)
+      : name.includes(item.pattern);
+    if (found) return item.description;
   }
   return undefined;
 }
@@ -222,6 +244,7 @@ function parentEntry(req: ListingRequest, dir: string, opts: number): Entry | un
         findItem(items, 'alt', '^^DIRECTORY^^', true) ??
         'PARENTDIR')
       : undefined,
+    desc: fancy ? findDesc(req.config.descriptions, testPath) : undefined,
   };
 }
 
@@ -254,11 +277,13 @@ async function entryFor(
   // find_item matches the sub-request's r->filename: `redirect:/url` once a rule rewrote it
   const named = found.filename ?? full;
   const items = req.config.icons;
+  const desc = findDesc(req.config.descriptions, named);
   if (isDir)
     return {
       ...base,
       size: -1,
       lm,
+      desc,
       icon: findItem(items, 'icon', named, true) ?? findItem(items, 'icon', '^^DIRECTORY^^', true),
       alt:
         findItem(items, 'alt', named, true) ??
@@ -272,6 +297,7 @@ async function entryFor(
     lm,
     icon: findItem(items, 'icon', named, false, type, encoding),
     alt: findItem(items, 'alt', named, false, type, encoding),
+    desc,
   };
 }
 
@@ -286,6 +312,11 @@ function sorter(v: View): (a: Entry, b: Entry) => number {
     const [c1, c2] = v.direction === 'A' ? [e1, e2] : [e2, e1];
     if (v.key === 'M' && c1.lm !== c2.lm) return c1.lm > c2.lm ? 1 : -1;
     if (v.key === 'S' && c1.size !== c2.size) return c1.size > c2.size ? 1 : -1;
+    if (v.key === 'D') {
+      const [d1, d2] = [c1.desc ?? '', c2.desc ?? ''];
+      const byDesc = version ? strnatcmp(d1, d2) : strcmp(d1, d2);
+      if (byDesc) return byDesc;
+    }
     let r = 0;
     if (version) {
       if (fold) r = strnatcmp(c1.name, c2.name, true);
@@ -345,12 +376,12 @@ export async function renderListing(req: ListingRequest): Promise<Listing | unde
     xhtml: (v.opts & EMIT_XHTML) !== 0,
     styleSheet: c.styleSheet,
     headInsert: c.headInsert,
+    suppress: (v.opts & SUPPRESS_PREAMBLE) !== 0,
   };
   const body =
     pageHead(title, header, preamble) +
     entriesHtml(entries, c, v) +
-    pageTail(readme, req.signature) +
-    '</body></html>\n';
+    pageTail(readme, req.signature, preamble.suppress);
   return { contentType, body, htmlHeader: isHtml(header?.type) };
 }
 
@@ -398,6 +429,8 @@ interface Markup {
   readonly styled: boolean;
   readonly blankIcon?: string;
   readonly defaultIcon?: string;
+  /** IconWidth / IconHeight as the img elements' attributes. */
+  readonly iconSize: string;
 }
 
 function markupOf(c: AutoindexConfig, o: number): Markup {
@@ -406,6 +439,9 @@ function markupOf(c: AutoindexConfig, o: number): Markup {
     styled: c.styleSheet !== undefined,
     blankIcon: findItem(c.icons, 'icon', '^^BLANKICON^^', true),
     defaultIcon: c.defaultIcon,
+    iconSize:
+      (c.iconWidth ? ` width="${c.iconWidth}"` : '') +
+      (c.iconHeight ? ` height="${c.iconHeight}"` : ''),
   };
 }
 
@@ -422,7 +458,7 @@ function tableHtml(entries: readonly Entry[], c: AutoindexConfig, v: View): stri
     out += `<th${cell(m, 'indexcolicon', ' valign="top"')}`;
     out +=
       m.blankIcon !== undefined
-        ? `<img src="${escapeHtml(m.blankIcon)}" alt="[ICO]"${m.close}></th>`
+        ? `<img src="${escapeHtml(m.blankIcon)}" alt="[ICO]"${m.iconSize}${m.close}></th>`
         : '&nbsp;</th>';
     cols++;
   }
@@ -469,7 +505,11 @@ function tableRow(
   }
   if (!(o & SUPPRESS_SIZE))
     out += `</td><td${cell(m, 'indexcolsize', ' align="right"')}${strfsize(e.size)}`;
-  if (!(o & SUPPRESS_DESC)) out += `</td><td${cell(m, 'indexcoldesc', '')}&nbsp;`;
+  if (!(o & SUPPRESS_DESC)) {
+    const desc =
+      e.desc === undefined ? '&nbsp;' : c.descWidth === '*' ? e.desc : cutDesc(e.desc, c, o);
+    out += `</td><td${cell(m, 'indexcoldesc', '')}${desc}`;
+  }
   return out + '</td></tr>\n';
 }
 
@@ -480,7 +520,9 @@ function tableRow(
 function iconHtml(e: Entry, o: number, anchor: string, m: Markup, none: string): string {
   const src = e.icon ?? m.defaultIcon;
   const img =
-    src !== undefined ? `<img src="${escapeHtml(src)}" alt="[${e.alt ?? '   '}]"${m.close}>` : none;
+    src !== undefined
+      ? `<img src="${escapeHtml(src)}" alt="[${e.alt ?? '   '}]"${m.iconSize}${m.close}>`
+      : none;
   return o & ICONS_ARE_LINKS ? `<a href="${anchor}">${img}</a>` : img;
 }
 
@@ -488,11 +530,16 @@ function preHtml(entries: readonly Entry[], c: AutoindexConfig, v: View): string
   const o = v.opts;
   const m = markupOf(c, o);
   const width = nameWidth(entries, c, false);
+  // DescriptionWidth=*: as wide as the longest description (strlen, markup included)
+  const descWidth =
+    c.descWidth === '*'
+      ? entries.reduce((w, e) => Math.max(w, e.desc?.length ?? 0), 23)
+      : (c.descWidth ?? 23);
   let out = '<pre>';
   if (!(o & SUPPRESS_ICON))
     out +=
       m.blankIcon !== undefined
-        ? `<img src="${escapeHtml(m.blankIcon)}" alt="Icon "${m.close}> `
+        ? `<img src="${escapeHtml(m.blankIcon)}" alt="Icon "${m.iconSize}${m.close}> `
         : '      ';
   out += link('Name', 'N', v) + ' '.repeat(Math.max(0, width - 4)) + ' ';
   if (!(o & SUPPRESS_LAST_MOD)) out += link('Last modified', 'M', v) + '      ';
@@ -506,7 +553,34 @@ function preHtml(entries: readonly Entry[], c: AutoindexConfig, v: View): string
     out += `<a href="${anchor}">${n.text}</a>${n.pad} `;
     if (!(o & SUPPRESS_LAST_MOD)) out += e.lm !== -1 ? `${listingTime(e.lm)}  ` : ' '.repeat(19);
     if (!(o & SUPPRESS_SIZE)) out += `${strfsize(e.size)}  `;
+    if (!(o & SUPPRESS_DESC) && e.desc !== undefined) out += cutDesc(e.desc, c, o, descWidth);
     out += '\n';
   });
   return out + (o & SUPPRESS_RULES ? '</pre>\n' : `<hr${m.close}></pre>\n`);
+}
+
+/**
+ * terminate_description: the description cut to `width` visible characters (markup between `<`
+ * and `>` is free, an entity counts as one), its last character then replaced by `>`. Without a
+ * DescriptionWidth the width grows by the columns suppressed.
+ */
+function cutDesc(desc: string, c: AutoindexConfig, o: number, width?: number): string {
+  let maxsize = width ?? (typeof c.descWidth === 'number' ? c.descWidth : 23);
+  if (c.descWidth === undefined) {
+    if (o & SUPPRESS_ICON) maxsize += 6;
+    if (o & SUPPRESS_LAST_MOD) maxsize += 19;
+    if (o & SUPPRESS_SIZE) maxsize += 7;
+  }
+  let x = 0;
+  for (; x < desc.length && (maxsize > 0 || desc[x] === '<'); x++) {
+    if (desc[x] === '<') {
+      x = desc.indexOf('>', x);
+      if (x < 0) return desc;
+    } else if (desc[x] === '&') {
+      maxsize--;
+      x = desc.indexOf(';', x);
+      if (x < 0) return desc;
+    } else maxsize--;
+  }
+  return maxsize === 0 && x < desc.length ? `${desc.slice(0, x - 1)}>` : desc;
 }

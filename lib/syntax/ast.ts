@@ -105,7 +105,8 @@ export type AutoindexDirectiveName =
   | 'AddAltByEncoding'
   | 'DefaultIcon'
   | 'IndexStyleSheet'
-  | 'IndexHeadInsert';
+  | 'IndexHeadInsert'
+  | 'AddDescription';
 export interface AutoindexDirective extends Base {
   readonly type: 'Autoindex';
   readonly name: AutoindexDirectiveName;

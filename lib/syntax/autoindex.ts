@@ -4,7 +4,8 @@
  * (one or more keywords, checked in compile/autoindex.ts), IndexOrderDefault
  * (Ascending|Descending Name|Date|Size|Description), HeaderName and ReadmeName (one name), the
  * AddIcon* and AddAlt* lists (an icon or alt text, then one or more names, types or encodings;
- * ITERATE2), DefaultIcon, IndexStyleSheet and IndexHeadInsert (one argument).
+ * ITERATE2), AddDescription (a text, then one or more names; ITERATE2), DefaultIcon,
+ * IndexStyleSheet and IndexHeadInsert (one argument).
  */
 import type { SourcePosition } from '../errors.js';
 import type {
@@ -32,6 +33,7 @@ export const AUTOINDEX_DIRECTIVE_NAMES = [
   'DefaultIcon',
   'IndexStyleSheet',
   'IndexHeadInsert',
+  'AddDescription',
 ] as const;
 
 /** Lower-case name → directive, for parse.ts's switch. */
@@ -79,6 +81,7 @@ export function parseAutoindex(
     case 'AddAlt':
     case 'AddAltByType':
     case 'AddAltByEncoding':
+    case 'AddDescription':
       if (args.length < 2) return fail('requires at least two arguments');
       // add_icon: an `(alt,url)` icon needs its closing parenthesis
       if (name.startsWith('AddIcon') && args[0]!.text[0] === '(' && !args[0]!.text.includes(')'))

@@ -221,8 +221,8 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
       override: 'FileInfo',
     },
   ],
-  // directory listings (site/autoindex.ts) with Debian's autoindex.conf as the base; AddDescription
-  // and the icon sizes are not emulated
+  // directory listings (site/autoindex.ts) with Debian's autoindex.conf as the base; ScanHTMLTitles
+  // and AddAltClass are not emulated
   [
     'mod_autoindex.c',
     {

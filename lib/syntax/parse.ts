@@ -721,6 +721,7 @@ const LINE_PARSERS = new Map<string, LineParser>([
   ['defaulticon', autoindexDirective],
   ['indexstylesheet', autoindexDirective],
   ['indexheadinsert', autoindexDirective],
+  ['adddescription', autoindexDirective],
   ['fallbackresource', (l) => fallbackResource(l.name, l.line, l.rest, l.options, l.sink)],
   ['redirect', aliasLine],
   ['redirectmatch', aliasLine],

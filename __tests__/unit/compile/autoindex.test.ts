@@ -85,6 +85,32 @@ test('IndexOptions values and IndexOrderDefault are kept', () => {
   });
 });
 
+test('AddDescription: substring names, wildcard and path patterns, the deeper directory first', () => {
+  const parent = htaccess('AddDescription "Parent" *.iso sub/x.txt').autoindex;
+  const child = htaccess('AddDescription "<b>Child</b>" mars [ab]c').autoindex!;
+  expect(child.descriptions).toEqual([
+    { pattern: 'mars', fullPath: false, wildcards: false, description: '<b>Child</b>' },
+    { pattern: '*[ab]c*', fullPath: false, wildcards: true, description: '<b>Child</b>' },
+  ]);
+  expect(mergeAutoindex(parent, child)!.descriptions!.map((d) => d.pattern)).toEqual([
+    'mars',
+    '*[ab]c*',
+    '**.iso*',
+    '*/sub/x.txt*',
+  ]);
+});
+
+test('IconWidth / IconHeight: bare sizes 20 and 22, =n, and -IconWidth (0) inheriting', () => {
+  expect(htaccess('IndexOptions IconWidth +IconHeight').autoindex).toMatchObject({
+    iconWidth: 20,
+    iconHeight: 22,
+  });
+  const parent = htaccess('IndexOptions IconWidth=30 IconHeight=7x').autoindex!;
+  expect(parent).toMatchObject({ iconWidth: 30, iconHeight: 7 });
+  const child = htaccess('IndexOptions -IconWidth').autoindex;
+  expect(mergeAutoindex(parent, child)).toMatchObject({ iconWidth: 30 });
+});
+
 function problems(text: string): string[] {
   try {
     htaccess(text);
@@ -113,6 +139,16 @@ test.each<[string, string]>([
     "ERR_DIRECTIVE_ARGS 1:29 IndexOrderDefault: Second keyword must be 'Name', 'Date', 'Size', or 'Description'",
   ],
   ['ReadmeName a b', 'ERR_DIRECTIVE_ARGS 1:12 ReadmeName: takes one argument'],
+  ['AddDescription "x"', 'ERR_DIRECTIVE_ARGS 1:16 AddDescription: requires at least two arguments'],
+  ['IndexOptions -IconWidth=5', "ERR_DIRECTIVE_ARGS 1:14 Cannot combine '-' with IconWidth=n"],
+  [
+    'IndexOptions NameWidth=4',
+    'ERR_DIRECTIVE_ARGS 1:14 IndexOptions: the width must be greater than 5',
+  ],
+  [
+    'IndexOptions DescriptionWidth=11',
+    'ERR_DIRECTIVE_ARGS 1:14 IndexOptions: the width must be greater than 12',
+  ],
 ])('%j is refused at load', (text, problem) => {
   expect(problems(text)).toEqual([problem]);
 });
