@@ -332,10 +332,10 @@ function signServerPage(req: IncomingMessage, res: ServerResponse, config: SiteC
 
 /** What the server answers before mapping anything; true when it did. */
 function answeredByServer(req: IncomingMessage, res: ServerResponse, config: SiteConfig): boolean {
-  // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
+  // `OPTIONS *` is the server's own business: http_core's map_to_storage hook
+  // (http_send_options) answers DONE, "Send HTTP pong, without Allow header"; no file is mapped
   if (req.url === '*') {
     if (req.method === 'OPTIONS') {
-      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
       res.setHeader('Content-Length', 0);
       res.end();
     } else sendStatus(req, res, 400);
