@@ -1035,8 +1035,9 @@ function headerRequest(
   view: RequestView,
 ): HeaderRequest {
   const file = r.type === 'file' ? r : undefined;
-  const filename = r.acc.scope?.filename;
-  const pathInfo = file?.pathInfo ?? '';
+  // a status page's r->filename is the result's own (the rules may have rewritten it: case 504)
+  const filename = (r.type === 'status' ? r.filename : undefined) ?? r.acc.scope?.filename;
+  const pathInfo = file?.pathInfo ?? (r.type === 'status' ? r.pathInfo : undefined) ?? '';
   const facts = {
     view,
     server: site.server,

@@ -196,6 +196,8 @@ export type SiteResult = {
       readonly cause?: StatusCause;
       readonly reason?: string;
       readonly filename?: string;
+      /** r->path_info where the walk set it (a per-directory rule's status: case 504). */
+      readonly pathInfo?: string;
       readonly notes?: string;
     }
   | {
@@ -1298,11 +1300,24 @@ function afterDirectory(
         uri,
         args,
       };
-    // the request's own mapped file stays REQUEST_FILENAME for the page (the recorder's `Header
-    // always set X-Filename` names it on [R=200]'s page, case 501)
+    // the page's REQUEST_FILENAME and QUERY_STRING are r->filename and r->args as the rules left
+    // them (hook_fixup returns the status without restoring them): the mapped file after a
+    // `-` rule (the recorder's `Header always set X-Filename` names it on [R=200]'s page, case
+    // 501), the rewritten ones after a rule that rewrote first (case 504)
     if (o.type === 'status') {
       const { status, cause, reason } = o;
-      return { type: 'status', status, cause, reason, acc, uri, args, filename: mapped.filename };
+      const left = r.left;
+      return {
+        type: 'status',
+        status,
+        cause,
+        reason,
+        acc,
+        uri,
+        args: left ? left.args : args,
+        filename: left ? left.filename : mapped.filename,
+        pathInfo: r.discardedPathInfo ? '' : mapped.pathInfo,
+      };
     }
   }
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)
