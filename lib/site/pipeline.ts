@@ -842,6 +842,9 @@ function serverOutcome(m: Mapping, ev: Evaluation): SiteResult | undefined {
   }
   if (o.type === 'status') {
     const { status, cause, reason } = o;
+    // r->filename and r->args as the rules left them (hook_uri2file does not restore them: case 507)
+    const left = ev.effects.refusedAs;
+    if (left) return { type: 'status', status, cause, reason, acc, uri, ...left };
     return { type: 'status', status, cause, reason, acc, uri, args: m.args };
   }
   if (o.type === 'proxy') {
