@@ -515,9 +515,11 @@ async function indexSubrequests(
   dir: string,
   at: Position,
   budget: MapBudget | undefined,
-  names: readonly string[] = dirSettings(site, dir, at.uri).index,
+  given?: readonly string[],
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
+  const settings = dirSettings(site, dir, uri);
+  const names = given ?? settings.index;
   let errorStatus = 0;
   // the request's own walk, with what its <If> chains gave (case 330), when it made one
   const parentWalk = scopeWalk(acc) ?? walkOf(site, dir, uri);
@@ -544,6 +546,13 @@ async function indexSubrequests(
     const r = r0 instanceof Promise ? await r0 : r0;
     keepSubrequestCookies(acc, subAcc);
     const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
+    if ((file || r.type === 'proxy') && settings.indexRedirect) {
+      // DirectoryIndexRedirect: an external redirect to the index's r->uri (ap_construct_url,
+      // the sub-request's query string left out) instead of the fast redirect (case 508)
+      const location = constructUrl(input.view, site.server, sub.uri);
+      const status = settings.indexRedirect;
+      return { type: 'answer', answer: { type: 'redirect', status, location, acc, uri, args } };
+    }
     if (file || r.type === 'proxy') return { type: 'taken', pass: r, uri: sub.uri, args: sub.args };
     if (r.type === 'redirect') return { type: 'answer', answer: r };
     if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
@@ -704,7 +713,11 @@ function dirSettings(
   site: SiteConfig,
   dirPath: string,
   uri?: string,
-): { slash: boolean | 'after-rewrite'; index: readonly string[] } {
+): {
+  slash: boolean | 'after-rewrite';
+  index: readonly string[];
+  indexRedirect: number | false | undefined;
+} {
   const rs =
     site.store && underRoot(dirPath, site.root)
       ? site.store.configForPath(dirPath, true, uri).ruleSet
@@ -712,6 +725,7 @@ function dirSettings(
   return {
     slash: rs?.directorySlash ?? site.serverRules?.directorySlash ?? site.directorySlash,
     index: rs?.directoryIndex ?? site.serverRules?.directoryIndex ?? site.directoryIndex,
+    indexRedirect: rs?.directoryIndexRedirect ?? site.serverRules?.directoryIndexRedirect,
   };
 }
 
