@@ -553,6 +553,9 @@ async function indexSubrequests(
       const status = settings.indexRedirect;
       return { type: 'answer', answer: { type: 'redirect', status, location, acc, uri, args } };
     }
+    // ap_internal_fast_redirect takes rr->uri and rr->args: the sub-request's own, or those of
+    // the FallbackResource its fixup took for a missing index (case 509)
+    if (file && r.type === 'file') return { type: 'taken', pass: r, uri: r.uri, args: r.args };
     if (file || r.type === 'proxy') return { type: 'taken', pass: r, uri: sub.uri, args: sub.args };
     if (r.type === 'redirect') return { type: 'answer', answer: r };
     if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
