@@ -339,8 +339,10 @@ function finish(res: ServerResponse, status: number, pending: PendingHeaders): v
   // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
   if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
   const response = (name: string): string | undefined => get(out, name);
-  const err = constantTable(always) ?? runActions([], always, info, response, status);
-  if (!apacheOwn) out = runActions(out, onsuccess, info, response, status);
+  // a file's 206 is the byterange filter's, after mod_headers' filter: REQUEST_STATUS is still 200
+  const seen = status === 206 && info.handlerLength !== undefined ? 200 : status;
+  const err = constantTable(always) ?? runActions([], always, info, response, seen);
+  if (!apacheOwn) out = runActions(out, onsuccess, info, response, seen);
   // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
   // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
   else out = out.filter((e) => !page?.has(e) || get(err, e[0]) === undefined);
