@@ -75,11 +75,11 @@ export type DirResult =
       outcome: Outcome;
       discardedPathInfo?: true;
       /**
-       * A status outcome: r->filename and r->args as the rules left them. Apache's hook_fixup
-       * returns the status without restoring them, so the error page's `Header` expressions
-       * read them (REQUEST_FILENAME, QUERY_STRING).
+       * A status outcome: r->filename, r->args and r->path_info as the rules left them (a [DPI]
+       * rule cleared the last). Apache's hook_fixup returns the status without restoring them,
+       * so the error page's `Header` expressions read them (REQUEST_FILENAME, QUERY_STRING).
        */
-      left?: { filename: string; args: string | null };
+      left?: { filename: string; args: string | null; pathInfo: string };
     }
   | { type: 'internal'; url: string; args: string | null };
 
@@ -150,8 +150,8 @@ const done = (outcome: Outcome): DirResult => ({ type: 'outcome', outcome });
 
 /** A status the pass ends in, with the filename and query string the rules left (DirResult). */
 function refusedAsLeft(ctx: EvalContext, outcome: Outcome): DirResult {
-  const { filename, args } = ctx.state;
-  return { type: 'outcome', outcome, left: { filename, args } };
+  const { filename, args, pathInfo } = ctx.state;
+  return { type: 'outcome', outcome, left: { filename, args, pathInfo } };
 }
 
 /**

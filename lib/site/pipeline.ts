@@ -1336,7 +1336,7 @@ function afterDirectory(
         uri,
         args: left ? left.args : args,
         filename: left ? left.filename : mapped.filename,
-        pathInfo: r.discardedPathInfo ? '' : mapped.pathInfo,
+        pathInfo: left ? left.pathInfo : r.discardedPathInfo ? '' : mapped.pathInfo,
       };
     }
   }
