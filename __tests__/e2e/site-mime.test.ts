@@ -6,6 +6,7 @@
  */
 import express from 'express';
 import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,6 +53,10 @@ beforeAll(() => {
   // an old file: its ETag is strong (Apache makes one changed within the last second weak)
   const old = new Date('2020-01-02T03:04:05.678Z');
   for (const f of ['etag/a.txt', 'etag/all/a.txt']) utimesSync(join(root, f), old, old);
+  // a modification time with nanoseconds past the half microsecond
+  write('etag/ns.txt', 'NS\n');
+  // (utimes stops at microseconds; GNU touch sets the nanoseconds)
+  execFileSync('touch', ['-d', '@1577934245.123456789', join(root, 'etag/ns.txt')]);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -107,6 +112,13 @@ test("FileETag: Apache's format (size-mtime in microseconds, hex), inode for All
   expect(none.headers.etag).toBeUndefined();
   // conditional GET compares with the ETag sent
   await request(app).get('/etag/a.txt').set('If-None-Match', plain.headers.etag).expect(304);
+});
+
+test("FileETag's mtime is apr_stat's: the nanoseconds truncated to microseconds, not rounded", async () => {
+  const st = statSync(join(root, 'etag/ns.txt'), { bigint: true });
+  expect(st.mtimeNs % 1000n).toBeGreaterThanOrEqual(500n);
+  const res = await request(siteApp()).get('/etag/ns.txt').expect(200);
+  expect(res.headers.etag).toBe(`"${st.size.toString(16)}-${(st.mtimeNs / 1000n).toString(16)}"`);
 });
 
 test('Content-Language and AddCharset', async () => {

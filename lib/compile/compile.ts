@@ -287,6 +287,7 @@ interface Gathered {
   readonly mimeDirectives: MimeDirective[];
   readonly alias: (RedirectDirective | AliasDirective)[];
   fallbackResource?: string | false;
+  indexRedirect?: number | false;
 }
 
 /** How each directive is gathered: one handler per type (a missing one is a type error). */
@@ -369,6 +370,7 @@ const GATHER: Gatherers = {
   Redirect: pushAlias,
   Alias: pushAlias,
   FallbackResource: (d, g) => (g.fallbackResource = d.url),
+  DirectoryIndexRedirect: (d, g) => (g.indexRedirect = d.status),
   // a <Directory> section's: compile/directory-sections.ts reads it
   AllowOverride: () => undefined,
   // ServerName, ServerAlias, DocumentRoot: compile/virtual-host.ts reads them
@@ -527,6 +529,7 @@ function ruleSetOf(
     expires: g.expires.length ? compileExpires(g.expires, sink) : undefined,
     alias: compileAlias(g.alias, mapRoot, options.context ?? 'server', sink),
     fallbackResource: g.fallbackResource,
+    directoryIndexRedirect: g.indexRedirect,
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   EnvDirective,
   EnvFeature,
   ErrorAction,
+  ErrorDocumentDirective,
   ServerSignature,
   SetEnvIfDirective,
 } from '../syntax/env.js';
@@ -17,7 +18,7 @@ import type { AccessDirective } from '../syntax/ast.js';
 import type { FilesSection, IfCondition } from '../syntax/sections.js';
 import type { AccessConfig } from './access.js';
 import { fnmatchRegExp } from './access.js';
-import { parseExpr, type ExprNode } from './expr.js';
+import { parseExpr, parseExprString, type ExprNode, type Word } from './expr.js';
 import { compilePcre, PcreError } from './pcre.js';
 
 /** An `<If>` chain: every test must give its `holds` value. */
@@ -85,6 +86,8 @@ export type EnvVarEntry = Scope & {
 export type ErrorDocumentEntry = Scope & {
   readonly status: number;
   readonly action: ErrorAction;
+  /** The text or URL as an ap_expr string, when it holds a `%{…}` reference. */
+  readonly expr?: Extract<Word, { type: 'str' }>;
 };
 
 /** One `ServerSignature` line (core, per directory: the last that applies wins). */
@@ -146,16 +149,8 @@ export function compileEnv(
         for (const name of d.names) vars.push({ op: 'unset', name, value: '', ...scope });
         break;
       case 'ErrorDocument': {
-        // an ap_expr string: a `%{` that never closes does not parse in Apache either
-        const text = 'text' in d.action ? d.action.text : 'url' in d.action ? d.action.url : '';
-        if (/%\{[^}]*$/.test(text)) {
-          sink.add('ERR_EXPR', `ErrorDocument: unterminated %{ in '${text}'`, d.pos);
-          break;
-        }
-        // Apache sends the text's bytes as written (the file is UTF-8): a byte string here
-        const action =
-          d.action.type === 'text' ? { type: 'text' as const, text: utf8ToBytes(text) } : d.action;
-        errorDocuments.push({ status: d.status, action, ...scope });
+        const entry = errorDocumentEntry(d, sink);
+        if (entry) errorDocuments.push({ ...entry, ...scope });
         break;
       }
       case 'ServerSignature':
@@ -164,6 +159,32 @@ export function compileEnv(
     }
   }
   return { setEnvIf, vars, errorDocuments, signatures };
+}
+
+/**
+ * One ErrorDocument: its argument is an ap_expr string (`%{VAR}`, `%{func:string}`), parsed once;
+ * a `%{` that never closes does not parse in Apache either.
+ */
+function errorDocumentEntry(
+  d: ErrorDocumentDirective,
+  sink: ProblemSink,
+): Omit<ErrorDocumentEntry, keyof Scope> | undefined {
+  const text = 'text' in d.action ? d.action.text : 'url' in d.action ? d.action.url : '';
+  if (/%\{[^}]*$/.test(text)) {
+    sink.add('ERR_EXPR', `ErrorDocument: unterminated %{ in '${text}'`, d.pos);
+    return undefined;
+  }
+  // Apache sends the text's bytes as written (the file is UTF-8): a byte string here
+  const action =
+    d.action.type === 'text' ? { type: 'text' as const, text: utf8ToBytes(text) } : d.action;
+  if (!text.includes('%{')) return { status: d.status, action };
+  try {
+    const expr = parseExprString(action.type === 'text' ? action.text : text);
+    return { status: d.status, action, expr };
+  } catch (err) {
+    sink.add('ERR_EXPR', `ErrorDocument: ${(err as Error).message} in '${text}'`, d.pos);
+    return undefined;
+  }
 }
 
 /**

@@ -21,8 +21,14 @@ export type ExprNode =
   | { type: 'match'; neg: boolean; a: Word; re: RegExp }
   | { type: 'unary'; op: string; a: Word };
 
-/** A piece of a quoted ap_expr string: literal text or a `%{VAR}` reference. */
-export type StringPart = { type: 'literal'; text: string } | { type: 'variable'; name: string };
+/**
+ * A piece of a quoted ap_expr string: literal text, a `%{VAR}` reference, or a string function in
+ * ap_expr's `%{func:string}` form (`%{tolower:%{HTTP_HOST}}`).
+ */
+export type StringPart =
+  | { type: 'literal'; text: string }
+  | { type: 'variable'; name: string }
+  | { type: 'call'; fn: Extract<Word, { type: 'fn' }> };
 
 export type Word =
   | { type: 'str'; parts: StringPart[] }
@@ -30,6 +36,13 @@ export type Word =
   | { type: 'fn'; name: string; arg: Word };
 
 const FNS = ['tolower', 'toupper', 'escape', 'unescape', 'req', 'http'];
+
+/**
+ * The functions also read in `%{func:string}` form (util_expr_parse.y: `T_VAR_BEGIN T_ID ':'
+ * string T_VAR_END`, ap_expr_str_func_make). `%{HTTP:x}`, `%{req:x}`, `%{ENV:x}`… keep their
+ * reading as a prefixed variable (whose argument is plain text).
+ */
+const STRING_FNS = ['tolower', 'toupper', 'escape', 'unescape'];
 
 /** Binary operators (`-ipmatch` has a node of its own). */
 const COMPARISON =
@@ -71,12 +84,22 @@ export function exprVariables(node: ExprNode): string[] {
 function wordVariables(w: Word): string[] {
   if (w.type === 'var') return [w.name];
   if (w.type === 'fn') return wordVariables(w.arg);
-  return w.parts.flatMap((p) => (p.type === 'variable' ? [p.name] : []));
+  return w.parts.flatMap((p) =>
+    p.type === 'variable' ? [p.name] : p.type === 'call' ? wordVariables(p.fn) : [],
+  );
 }
 
 /** Parses an expression; throws (Error, or PcreError for a bad regex) on anything unsupported. */
 export function parseExpr(src: string): ExprNode {
   return new ExprParser(src).parse();
+}
+
+/**
+ * An ap_expr string as a whole (ErrorDocument's argument, AP_EXPR_FLAG_STRING_RESULT): text with
+ * `%{VAR}` and `%{func:string}` references, backslashes as written. Throws on an unclosed `%{`.
+ */
+export function parseExprString(src: string): Extract<Word, { type: 'str' }> {
+  return new ExprParser(src).wholeString();
 }
 
 /** A recursive-descent parser over `src`; `i` is the offset reached. */
@@ -125,11 +148,50 @@ class ExprParser {
     return name;
   }
 
+  /**
+   * `%{…}` at the current offset: a variable, or a string function's call `%{func:string}`
+   * whose argument runs to the matching `}` (text and nested references).
+   */
+  private reference(): Extract<StringPart, { type: 'variable' | 'call' }> {
+    const call = /^%\{([a-z]+):/.exec(this.rest());
+    if (!call || !STRING_FNS.includes(call[1]!)) return { type: 'variable', name: this.varRef() };
+    this.i += call[0].length;
+    const arg = this.stringUntil('}');
+    if (this.src[this.i] !== '}') this.fail('unterminated %{');
+    this.i++;
+    return { type: 'call', fn: { type: 'fn', name: call[1]!, arg } };
+  }
+
+  /** Text and references up to `stop` (not eaten) or the end; no backslash escapes. */
+  private stringUntil(stop: string | undefined): Extract<Word, { type: 'str' }> {
+    const { src } = this;
+    const parts: StringPart[] = [];
+    let lit = '';
+    while (this.i < src.length && src[this.i] !== stop) {
+      if (src.startsWith('%{', this.i)) {
+        if (lit) parts.push({ type: 'literal', text: lit });
+        lit = '';
+        parts.push(this.reference());
+        continue;
+      }
+      lit += src[this.i++];
+    }
+    if (lit) parts.push({ type: 'literal', text: lit });
+    return { type: 'str', parts };
+  }
+
+  wholeString(): Extract<Word, { type: 'str' }> {
+    return this.stringUntil(undefined);
+  }
+
   private word(): Word {
     this.ws();
     const c = this.src[this.i];
     if (c === "'" || c === '"') return this.quoted(c);
-    if (this.src.startsWith('%{', this.i)) return { type: 'var', name: this.varRef() };
+    if (this.src.startsWith('%{', this.i)) {
+      const ref = this.reference();
+      return ref.type === 'call' ? ref.fn : { type: 'var', name: ref.name };
+    }
     const m = /^([a-z]+)\(/.exec(this.rest());
     if (m && FNS.includes(m[1]!)) {
       this.i += m[0].length;
@@ -160,7 +222,7 @@ class ExprParser {
       if (src.startsWith('%{', this.i)) {
         if (lit) parts.push({ type: 'literal', text: lit });
         lit = '';
-        parts.push({ type: 'variable', name: this.varRef() });
+        parts.push(this.reference());
         continue;
       }
       lit += src[this.i++];

@@ -70,6 +70,7 @@ function otherModules(
   | 'filesMime'
   | 'alias'
   | 'fallbackResource'
+  | 'directoryIndexRedirect'
   | 'ifRewrites'
 > {
   return {
@@ -100,6 +101,7 @@ function otherModules(
         : (child.filesMime ?? parent.filesMime),
     alias: mergeAlias(parent.alias, child.alias),
     fallbackResource: child.fallbackResource ?? parent.fallbackResource,
+    directoryIndexRedirect: child.directoryIndexRedirect ?? parent.directoryIndexRedirect,
     // core's if walk tests every directory's <If> sections on the way, the parents' first
     ifRewrites: joined(parent.ifRewrites, child.ifRewrites),
   };

@@ -131,6 +131,8 @@ export interface RuleSet {
   readonly alias?: AliasConfig;
   /** mod_dir's FallbackResource: the URL a missing file is served by; false for `disabled`. */
   readonly fallbackResource?: string | false;
+  /** mod_dir's DirectoryIndexRedirect: the status of a redirect to the index found; false: Off. */
+  readonly directoryIndexRedirect?: number | false;
   /**
    * The server config's `<Directory>`/`<Location>` sections (site(), serve:
    * site/directory-walk.ts).

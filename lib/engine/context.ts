@@ -236,7 +236,8 @@ export function evaluation(
     !ctx.forcedHandler &&
     !ctx.end &&
     !internalRedirects &&
-    status === undefined
+    status === undefined &&
+    !ctx.refusedAs
   )
     // no side effects (the usual rewrite too): the shared, frozen effects, one object less
     return outcome === PASS ? UNTOUCHED : { outcome, effects: UNTOUCHED.effects };
@@ -251,6 +252,7 @@ export function evaluation(
       end: ctx.end,
       internalRedirects,
       ...(status !== undefined && { status }),
+      ...(ctx.refusedAs && { refusedAs: ctx.refusedAs }),
     },
   };
 }

@@ -70,7 +70,17 @@ export function mapToFile(
  * the file is served without it.
  */
 export type DirResult =
-  | { type: 'outcome'; outcome: Outcome; discardedPathInfo?: true }
+  | {
+      type: 'outcome';
+      outcome: Outcome;
+      discardedPathInfo?: true;
+      /**
+       * A status outcome: r->filename, r->args and r->path_info as the rules left them (a [DPI]
+       * rule cleared the last). Apache's hook_fixup returns the status without restoring them,
+       * so the error page's `Header` expressions read them (REQUEST_FILENAME, QUERY_STRING).
+       */
+      left?: { filename: string; args: string | null; pathInfo: string };
+    }
   | { type: 'internal'; url: string; args: string | null };
 
 /**
@@ -109,7 +119,7 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
   const abs = ctx.handoff ? NOT_ABSOLUTE : absoluteUri(st.filename);
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
   if (st.args !== null && !willEscape && hasCtlOrSpace(st.args))
-    return done({
+    return refusedAsLeft(ctx, {
       type: 'status',
       status: 403,
       cause: 'unsafe',
@@ -118,9 +128,9 @@ export function directoryPass(ruleSet: RuleSet, ctx: EvalContext, dir: string): 
   // a forced code 0 (`[F,R=abc]`): Apache's fixup returns OK and the file is served as mapped
   // (recorded)
   if (action === Action.Status || action === Action.StatusSet)
-    return done(
-      ctx.status === 0 ? PASS : { type: 'status', status: ctx.status, cause: reason ?? 'flag' },
-    );
+    return ctx.status === 0
+      ? done(PASS)
+      : refusedAsLeft(ctx, { type: 'status', status: ctx.status, cause: reason ?? 'flag' });
   if (ctx.handoff === 'proxy') return done(proxyOutcome(ctx, action));
   if (abs.skip) {
     if (ruleSet.base !== undefined) rebaseRedirect(ctx, dir, ruleSet.base, abs.skip);
@@ -137,6 +147,12 @@ interface Before {
 }
 
 const done = (outcome: Outcome): DirResult => ({ type: 'outcome', outcome });
+
+/** A status the pass ends in, with the filename and query string the rules left (DirResult). */
+function refusedAsLeft(ctx: EvalContext, outcome: Outcome): DirResult {
+  const { filename, args, pathInfo } = ctx.state;
+  return { type: 'outcome', outcome, left: { filename, args, pathInfo } };
+}
 
 /**
  * The directory itself without a trailing slash: the pass declines so mod_dir can redirect. (In

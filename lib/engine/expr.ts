@@ -16,7 +16,15 @@ export interface ExprEnv {
 export function wordValue(w: Word, env: ExprEnv): string {
   switch (w.type) {
     case 'str':
-      return w.parts.map((p) => (p.type === 'literal' ? p.text : env.variable(p.name))).join('');
+      return w.parts
+        .map((p) =>
+          p.type === 'literal'
+            ? p.text
+            : p.type === 'variable'
+              ? env.variable(p.name)
+              : wordValue(p.fn, env),
+        )
+        .join('');
     case 'var':
       return env.variable(w.name);
     case 'fn': {

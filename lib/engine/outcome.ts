@@ -67,6 +67,12 @@ export interface Effects {
    * and ap_internal_redirect carries it to the new request (recorded, case 333).
    */
   readonly status?: number;
+  /**
+   * A server-context status after the rules rewrote: r->filename and r->args as they left them.
+   * hook_uri2file returns the status without restoring them, so the error page's `Header`
+   * expressions read them (REQUEST_FILENAME, QUERY_STRING; case 507).
+   */
+  readonly refusedAs?: { readonly filename: string; readonly args: string | null };
 }
 
 export interface Evaluation {

@@ -29,14 +29,19 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
   const abs = ctx.handoff ? NOT_ABSOLUTE : absoluteUri(f);
   const toProxy = ctx.handoff === 'proxy';
   const willEscape = abs.skip > 0 && action !== Action.NoEscape;
-  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args))
+  if (st.args !== null && !willEscape && hasCtlOrSpace(st.args)) {
+    keepRefused(ctx, oargs);
     return {
       type: 'status',
       status: 403,
       cause: 'unsafe',
       reason: 'Rewritten query string contains control characters or spaces',
     };
-  if (action === Action.Status || action === Action.StatusSet) return statusOutcome(ctx, reason);
+  }
+  if (action === Action.Status || action === Action.StatusSet) {
+    keepRefused(ctx, oargs);
+    return statusOutcome(ctx, reason);
+  }
   if (toProxy) return proxyOutcome(ctx, action);
   if (abs.skip) return redirectOutcome(ctx, action, oargs);
   if (ctx.handoff === 'passthrough')
@@ -56,6 +61,15 @@ export function serverPass(ruleSet: RuleSet, ctx: EvalContext): Outcome {
     return localOutcome(f, st.args, true);
   }
   return localOutcome(f, st.args, false);
+}
+
+/**
+ * hook_uri2file returns a status with r->filename and r->args as the rules left them: kept for the
+ * error page when the rules changed them (Effects.refusedAs).
+ */
+function keepRefused(ctx: EvalContext, oargs: string | null): void {
+  const { filename, args, uri } = ctx.state;
+  if (filename !== uri || args !== oargs) ctx.refusedAs = { filename, args };
 }
 
 /** Most rule sets name no RewriteOptions: no Set lookup for them. */

@@ -80,6 +80,11 @@ export interface EvalContext {
    */
   proxySelf?: boolean;
   end: boolean;
+  /**
+   * A server-context status ended the pass after the rules rewrote: r->filename and r->args as
+   * they left them (Effects.refusedAs).
+   */
+  refusedAs?: { readonly filename: string; readonly args: string | null };
   /** Set when a map lookup is asynchronous: the driver awaits it and re-runs. */
   pending?: Promise<unknown>;
   /**

@@ -18,7 +18,7 @@ import type {
 import type { RuleSet } from '../compile/ruleset.js';
 import type { ErrorAction, ServerSignature } from '../syntax/env.js';
 import { makeContext } from '../engine/context.js';
-import { evalExpr, type ExprEnv } from '../engine/expr.js';
+import { evalExpr, wordValue, type ExprEnv } from '../engine/expr.js';
 import { headerValue, type RequestView, type ServerInfo } from '../engine/request.js';
 import { lookupVariable } from '../engine/variables.js';
 import { fileNameOf } from './access.js';
@@ -262,9 +262,10 @@ export function errorDocumentFor(
   const found: ErrorDocumentEntry | undefined = candidates[candidates.length - 1];
   if (!found || found.action.type === 'default') return undefined;
   const a = found.action;
-  if (a.type === 'text') return { type: 'text', text: expandString(a.text, exprEnv) };
-  if (!a.url.includes('%{')) return a;
-  return { ...a, url: expandString(a.url, exprEnv) };
+  // an ap_expr string (recorded, conformance cases 162 and 505)
+  if (!found.expr) return a;
+  const value = wordValue(found.expr, exprEnv());
+  return a.type === 'text' ? { type: 'text', text: value } : { ...a, url: value };
 }
 
 /**
@@ -280,12 +281,6 @@ export function signatureFor(
   if (!found?.length) return undefined;
   const applies = applicable(found, facts, () => exprEnvironment(facts, env, []));
   return applies[applies.length - 1]?.value;
-}
-
-/** An ap_expr string: `%{VAR}` expanded (recorded, conformance case 162). */
-function expandString(text: string, exprEnv: () => ExprEnv): string {
-  if (!text.includes('%{')) return text;
-  return text.replace(/%\{([^}]*)\}/g, (_all, name: string) => exprEnv().variable(name));
 }
 
 /**

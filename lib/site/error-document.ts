@@ -116,8 +116,15 @@ export function sendErrorDocument(
     // internal_internal_redirect dies with 500 on the same request, whose status ap_die_r has
     // set already: "Additionally, a <status> error..." on the page of r_1st_err, found by walking
     // r->prev while it has an error status: the first error's page from inside an ErrorDocument's
-    // chain (case 351), else this request's 500 (case 341)
-    sendStatus(req, res, firstErrorStatus(r) ?? 500, undefined, undefined, status);
+    // chain (case 351), with that request's Header lines and REQUEST_URI (case 506), else this
+    // request's 500 (case 341)
+    const chain = errorChainStart(r);
+    const first = chain.acc.errorOf;
+    if (first !== undefined) {
+      firstRequestHeaders(hooks.config, req, res, first, requestView(req, hooks.trust));
+      hooks.beforeFirst?.(first);
+    }
+    sendStatus(req, res, chain.acc.errorStatus ?? 500, undefined, undefined, status);
   } else {
     const env = errorRedirectEnv(r.acc.env, status, req.method ?? 'GET');
     // the document's request has its own type: a [T=] of the failed request is a note of that
@@ -173,13 +180,15 @@ function answeredRecursive(
 }
 
 /**
- * The status of the error an ErrorDocument chain started from (every request after it keeps an
- * error status: ap_die_r sets it before each redirect); undefined outside such a chain.
+ * The first ErrorDocument request of the chain `r` is in (every request after it keeps an error
+ * status: ap_die_r sets it before each redirect): its acc.errorStatus is the status of the error
+ * the chain started from, its acc.errorOf the request that failed with it (r_1st_err). Outside a
+ * chain, `r` itself, with neither.
  */
-function firstErrorStatus(r: SiteResult): number | undefined {
+function errorChainStart(r: SiteResult): SiteResult {
   let outer = r;
   while (outer.acc.errorOf?.acc.errorStatus !== undefined) outer = outer.acc.errorOf;
-  return outer.acc.errorStatus;
+  return outer;
 }
 
 /** A status mod_rewrite's hooks answer with r->status set back to 200 (their ACTION_STATUS). */

@@ -75,6 +75,8 @@ export interface HeaderRequest {
   readonly time: number;
   /** The served file's modification time (ms), for `M` expires codes. */
   readonly mtime?: number;
+  /** The Content-Length the default handler put in r->headers_out: the served file's size. */
+  readonly handlerLength?: number;
   /** REMOTE_USER and AUTH_TYPE as the access phase left them (none: no authentication ran). */
   readonly identity?: AuthIdentity;
   /**
@@ -320,8 +322,13 @@ type Entry = [name: string, value: string];
 
 function finish(res: ServerResponse, status: number, pending: PendingHeaders): void {
   if (finishedInPlace(res, status, pending)) return;
-  const { scope, info, always, onsuccess } = pending;
+  const { scope, always, onsuccess } = pending;
   const apacheOwn = isErrorResponse(res);
+  // Apache's own page replaced the file's answer: no handler set Content-Length (headersOut)
+  const info =
+    apacheOwn && pending.info.handlerLength !== undefined
+      ? { ...pending.info, handlerLength: undefined }
+      : pending.info;
   let out = readTable(res);
   // a 304 (send's notModified) has lost the field: the filters below still read r->content_type
   const dropType = headerOnlyType(res, status, out);
@@ -332,8 +339,10 @@ function finish(res: ServerResponse, status: number, pending: PendingHeaders): v
   // mod_dir's and [R]'s redirects get Cache-Control and Expires (recorded, real-world Drupal /core)
   if (status < 400 && scope.expires) addExpires(out, scope.expires, info);
   const response = (name: string): string | undefined => get(out, name);
-  const err = constantTable(always) ?? runActions([], always, info, response, status);
-  if (!apacheOwn) out = runActions(out, onsuccess, info, response, status);
+  // a file's 206 is the byterange filter's, after mod_headers' filter: REQUEST_STATUS is still 200
+  const seen = status === 206 && info.handlerLength !== undefined ? 200 : status;
+  const err = constantTable(always) ?? runActions([], always, info, response, seen);
+  if (!apacheOwn) out = runActions(out, onsuccess, info, response, seen);
   // Apache's own pages carry no X-Content-Type-Options/CSP of their own (modrewrite's do): a
   // header the always table sets is sent once, as Apache sends it (recorded: Drupal's 403 nosniff)
   else out = out.filter((e) => !page?.has(e) || get(err, e[0]) === undefined);
@@ -820,13 +829,43 @@ function exprEnv(
       const fn = name.slice(0, colon).toLowerCase();
       const arg = name.slice(colon + 1);
       if (fn === 'env' || fn === 'reqenv') return info.env.get(arg) ?? '';
-      if (fn === 'resp') return response(arg) ?? '';
+      if (fn === 'resp') return headersOut(info, response, arg) ?? '';
       return header(arg);
     }
     return requestVariable(name, info, header, response, status);
   };
   return { variable, header };
 }
+
+/**
+ * ap_expr's `resp:` reads r->headers_out as mod_headers' filter finds it. Content-Type,
+ * Content-Encoding and Content-Language are request_rec fields there (r->content_type…), Date,
+ * Server, Connection and Transfer-Encoding are not written yet: ap_http_header_filter adds them
+ * all after mod_headers' AP_FTYPE_CONTENT_SET filter. Content-Length is there only when the
+ * handler set it (the default handler's ap_set_content_length); Apache's own pages (errors,
+ * redirects, OPTIONS) get theirs from the content-length filter, later too.
+ */
+function headersOut(
+  info: HeaderRequest,
+  response: (name: string) => string | undefined,
+  name: string,
+): string | undefined {
+  const lower = name.toLowerCase();
+  if (NOT_IN_HEADERS_OUT.has(lower)) return undefined;
+  if (lower === 'content-length')
+    return info.handlerLength === undefined ? undefined : String(info.handlerLength);
+  return response(name);
+}
+
+const NOT_IN_HEADERS_OUT: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-encoding',
+  'content-language',
+  'date',
+  'server',
+  'connection',
+  'transfer-encoding',
+]);
 
 function requestVariable(
   name: string,
@@ -861,6 +900,9 @@ function requestVariable(
     case 'REMOTE_ADDR':
       return info.remoteAddr;
     case 'SERVER_NAME':
+      // ap_get_server_name: under UseCanonicalName Off the Host's name, not ServerName; the
+      // request's facts answer it as mod_rewrite does (requestHost), the early hooks have none
+      if (info.facts) return exprEnvironment(info.facts, new Map(), []).variable(name);
       return info.serverName ?? header('host').replace(/:\d+$/, '');
     case 'DOCUMENT_ROOT':
       return info.documentRoot;
@@ -995,8 +1037,9 @@ function headerRequest(
   view: RequestView,
 ): HeaderRequest {
   const file = r.type === 'file' ? r : undefined;
-  const filename = r.acc.scope?.filename;
-  const pathInfo = file?.pathInfo ?? '';
+  // a status page's r->filename is the result's own (the rules may have rewritten it: case 504)
+  const filename = (r.type === 'status' ? r.filename : undefined) ?? r.acc.scope?.filename;
+  const pathInfo = file?.pathInfo ?? (r.type === 'status' ? r.pathInfo : undefined) ?? '';
   const facts = {
     view,
     server: site.server,
@@ -1018,6 +1061,8 @@ function headerRequest(
     remoteAddr: view.remoteAddr,
     time: Date.now(),
     mtime: file?.stat?.isFile() ? file.stat.mtimeMs : undefined,
+    // (OPTIONS is ap_send_http_options' answer, before the default handler sets it)
+    handlerLength: file?.stat?.isFile() && req.method !== 'OPTIONS' ? file.stat.size : undefined,
     identity: r.acc.identity,
   };
 }

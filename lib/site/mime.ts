@@ -7,7 +7,7 @@
  * `application/x-gzip`), then the site's server config, then the `.htaccess` files.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { compileText } from '../compile/compile.js';
@@ -309,13 +309,26 @@ export function apacheETag(
   if (bits & ETAG_NONE) return undefined;
   if (bits & ETAG_DIGEST)
     return `"${createHash('sha1').update(readFileSync(filename)).digest('base64')}"`;
-  const mtimeUs = Math.round(stat.mtimeMs * 1000);
+  const mtimeUs = mtimeMicroseconds(filename, stat);
   const parts: string[] = [];
   if (bits & ETAG_INODE) parts.push(hex(stat.ino));
   if (bits & ETAG_SIZE) parts.push(hex(stat.size));
   if (bits & ETAG_MTIME) parts.push(hex(mtimeUs));
   const weak = Date.now() * 1000 - mtimeUs > 1_000_000 ? '' : 'W/';
   return `${weak}"${parts.join('-')}"`;
+}
+
+/**
+ * apr_stat's mtime: seconds * 10^6 + tv_nsec / 1000, truncated. A number Stats' mtimeMs (a double
+ * near 1.7e12) cannot carry it exactly (rounding it gave the next microsecond for about half of
+ * the files), so the file is asked again for its nanoseconds.
+ */
+function mtimeMicroseconds(filename: string, stat: Stats): number {
+  try {
+    return Number(statSync(filename, { bigint: true }).mtimeNs / 1000n);
+  } catch {
+    return Math.floor(stat.mtimeMs * 1000);
+  }
 }
 
 /** Debian's mods-enabled/deflate.conf: the types its server config compresses. */

@@ -196,6 +196,8 @@ export type SiteResult = {
       readonly cause?: StatusCause;
       readonly reason?: string;
       readonly filename?: string;
+      /** r->path_info where the walk set it (a per-directory rule's status: case 504). */
+      readonly pathInfo?: string;
       readonly notes?: string;
     }
   | {
@@ -513,9 +515,11 @@ async function indexSubrequests(
   dir: string,
   at: Position,
   budget: MapBudget | undefined,
-  names: readonly string[] = dirSettings(site, dir, at.uri).index,
+  given?: readonly string[],
 ): Promise<IndexFound> {
   const { uri, args, acc } = at;
+  const settings = dirSettings(site, dir, uri);
+  const names = given ?? settings.index;
   let errorStatus = 0;
   // the request's own walk, with what its <If> chains gave (case 330), when it made one
   const parentWalk = scopeWalk(acc) ?? walkOf(site, dir, uri);
@@ -542,6 +546,16 @@ async function indexSubrequests(
     const r = r0 instanceof Promise ? await r0 : r0;
     keepSubrequestCookies(acc, subAcc);
     const file = (r.type === 'file' || r.type === 'internal') && r.stat?.isFile();
+    if ((file || r.type === 'proxy') && settings.indexRedirect) {
+      // DirectoryIndexRedirect: an external redirect to the index's r->uri (ap_construct_url,
+      // the sub-request's query string left out) instead of the fast redirect (case 508)
+      const location = constructUrl(input.view, site.server, sub.uri);
+      const status = settings.indexRedirect;
+      return { type: 'answer', answer: { type: 'redirect', status, location, acc, uri, args } };
+    }
+    // ap_internal_fast_redirect takes rr->uri and rr->args: the sub-request's own, or those of
+    // the FallbackResource its fixup took for a missing index (case 509)
+    if (file && r.type === 'file') return { type: 'taken', pass: r, uri: r.uri, args: r.args };
     if (file || r.type === 'proxy') return { type: 'taken', pass: r, uri: sub.uri, args: sub.args };
     if (r.type === 'redirect') return { type: 'answer', answer: r };
     if (r.type === 'status' && r.status !== 404) errorStatus = r.status;
@@ -702,7 +716,11 @@ function dirSettings(
   site: SiteConfig,
   dirPath: string,
   uri?: string,
-): { slash: boolean | 'after-rewrite'; index: readonly string[] } {
+): {
+  slash: boolean | 'after-rewrite';
+  index: readonly string[];
+  indexRedirect: number | false | undefined;
+} {
   const rs =
     site.store && underRoot(dirPath, site.root)
       ? site.store.configForPath(dirPath, true, uri).ruleSet
@@ -710,6 +728,7 @@ function dirSettings(
   return {
     slash: rs?.directorySlash ?? site.serverRules?.directorySlash ?? site.directorySlash,
     index: rs?.directoryIndex ?? site.serverRules?.directoryIndex ?? site.directoryIndex,
+    indexRedirect: rs?.directoryIndexRedirect ?? site.serverRules?.directoryIndexRedirect,
   };
 }
 
@@ -840,6 +859,9 @@ function serverOutcome(m: Mapping, ev: Evaluation): SiteResult | undefined {
   }
   if (o.type === 'status') {
     const { status, cause, reason } = o;
+    // r->filename and r->args as the rules left them (hook_uri2file does not restore them: case 507)
+    const left = ev.effects.refusedAs;
+    if (left) return { type: 'status', status, cause, reason, acc, uri, ...left };
     return { type: 'status', status, cause, reason, acc, uri, args: m.args };
   }
   if (o.type === 'proxy') {
@@ -1298,11 +1320,24 @@ function afterDirectory(
         uri,
         args,
       };
-    // the request's own mapped file stays REQUEST_FILENAME for the page (the recorder's `Header
-    // always set X-Filename` names it on [R=200]'s page, case 501)
+    // the page's REQUEST_FILENAME and QUERY_STRING are r->filename and r->args as the rules left
+    // them (hook_fixup returns the status without restoring them): the mapped file after a
+    // `-` rule (the recorder's `Header always set X-Filename` names it on [R=200]'s page, case
+    // 501), the rewritten ones after a rule that rewrote first (case 504)
     if (o.type === 'status') {
       const { status, cause, reason } = o;
-      return { type: 'status', status, cause, reason, acc, uri, args, filename: mapped.filename };
+      const left = r.left;
+      return {
+        type: 'status',
+        status,
+        cause,
+        reason,
+        acc,
+        uri,
+        args: left ? left.args : args,
+        filename: left ? left.filename : mapped.filename,
+        pathInfo: left ? left.pathInfo : r.discardedPathInfo ? '' : mapped.pathInfo,
+      };
     }
   }
   // the fixups run on after an internal rewrite (RUN_ALL): a matching Redirect wins (case 181)

@@ -332,10 +332,10 @@ function signServerPage(req: IncomingMessage, res: ServerResponse, config: SiteC
 
 /** What the server answers before mapping anything; true when it did. */
 function answeredByServer(req: IncomingMessage, res: ServerResponse, config: SiteConfig): boolean {
-  // `OPTIONS *` is the server's own business (core answers it; no file is mapped)
+  // `OPTIONS *` is the server's own business: http_core's map_to_storage hook
+  // (http_send_options) answers DONE, "Send HTTP pong, without Allow header"; no file is mapped
   if (req.url === '*') {
     if (req.method === 'OPTIONS') {
-      res.setHeader('Allow', 'GET,POST,OPTIONS,HEAD');
       res.setHeader('Content-Length', 0);
       res.end();
     } else sendStatus(req, res, 400);
@@ -679,9 +679,9 @@ class SiteAnswer<Req extends IncomingMessage, Res extends ServerResponse> {
         else if (status === 412) answerPreconditionFailed(req, res);
         else {
           // ap_send_error_response clears headers_out, where the rules' and mod_deflate's Vary
-          // went, and send's Content-Range: a 416 page carries neither (case 373)
-          res.removeHeader('Vary');
-          res.removeHeader('Content-Range');
+          // went, send's Content-Range and the default handler's ETag, Last-Modified and
+          // Accept-Ranges, and r->content_languages: a 416 page carries none (cases 373, 510)
+          for (const name of HANDLER_FIELDS) res.removeHeader(name);
           this.sendError(req, res, next, fileErrorStatus(status), r);
         }
       },
@@ -729,6 +729,20 @@ function negotiationHeaders(
 
 /** What mod_deflate adds to Vary for a type it compresses (made once: files are served often). */
 const DEFLATE_VARY: readonly string[] = ['Accept-Encoding'];
+
+/**
+ * The fields a file's answer has set when its Range fails (416): r->headers_out's, and the
+ * request_rec's language and encoding, which ap_send_error_response resets too.
+ */
+const HANDLER_FIELDS: readonly string[] = [
+  'Vary',
+  'Content-Range',
+  'ETag',
+  'Last-Modified',
+  'Accept-Ranges',
+  'Content-Language',
+  'Content-Encoding',
+];
 
 /** A registered handler answers the mapped file (`req.filename`, `req.pathInfo`). */
 function runHandler<Req extends IncomingMessage, Res extends ServerResponse>(

@@ -192,6 +192,14 @@ export interface FallbackResourceDirective extends Base {
   readonly type: 'FallbackResource';
   readonly url: string | false;
 }
+/**
+ * mod_dir's `DirectoryIndexRedirect`: the status of an external redirect to the index file found
+ * (300-399), or false for `Off`.
+ */
+export interface DirectoryIndexRedirectDirective extends Base {
+  readonly type: 'DirectoryIndexRedirect';
+  readonly status: number | false;
+}
 /** mod_alias's `Alias` and `AliasMatch` (server config only). */
 export interface AliasDirective extends Base {
   readonly type: 'Alias';
@@ -238,6 +246,7 @@ export type Directive =
   | RedirectDirective
   | AliasDirective
   | FallbackResourceDirective
+  | DirectoryIndexRedirectDirective
   | AllowOverrideDirective
   | ServerSettingDirective;
 

@@ -199,7 +199,12 @@ export const EMULATED_MODULES = new Map<string, EmulatedModule>([
     'mod_dir.c',
     {
       symbol: 'dir_module',
-      directives: ['DirectorySlash', 'DirectoryIndex', 'FallbackResource'],
+      directives: [
+        'DirectorySlash',
+        'DirectoryIndex',
+        'FallbackResource',
+        'DirectoryIndexRedirect',
+      ],
       override: 'Indexes',
     },
   ],

@@ -723,6 +723,10 @@ const LINE_PARSERS = new Map<string, LineParser>([
   ['indexheadinsert', autoindexDirective],
   ['adddescription', autoindexDirective],
   ['fallbackresource', (l) => fallbackResource(l.name, l.line, l.rest, l.options, l.sink)],
+  [
+    'directoryindexredirect',
+    (l) => directoryIndexRedirect(l.name, l.line, l.rest, l.options, l.sink),
+  ],
   ['redirect', aliasLine],
   ['redirectmatch', aliasLine],
   ['redirectpermanent', aliasLine],
@@ -804,6 +808,57 @@ function aliasDirective(
 }
 
 /** mod_dir's `FallbackResource url|disabled` (TAKE1), where the caller applies it. */
+/**
+ * mod_dir's configure_redirect: `On` and `temp` are 302, `permanent` 301, `seeother` 303, a number
+ * 300-399 itself, `Off` none; anything else refuses the file (Apache's messages).
+ */
+function directoryIndexRedirect(
+  name: string,
+  line: LogicalLine,
+  rest: number,
+  options: ParseOptions,
+  sink: ProblemSink,
+): Directive | undefined {
+  const pos = line.at(0);
+  if (!options.siteDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        'DirectoryIndexRedirect is applied only by site(), htaccess() and modrewrite serve, not here',
+        pos,
+      );
+    return undefined;
+  }
+  const words = parseConfWords(line, rest);
+  if (words.length !== 1) {
+    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes one argument`, words[1]?.pos ?? pos);
+    return undefined;
+  }
+  const arg = words[0].text;
+  const named = INDEX_REDIRECTS.get(arg.toLowerCase());
+  if (named !== undefined) return { type: 'DirectoryIndexRedirect', status: named, pos };
+  if (/^\d/.test(arg)) {
+    const status = parseInt(arg, 10); // atoi
+    if (status >= 300 && status <= 399) return { type: 'DirectoryIndexRedirect', status, pos };
+    sink.add(
+      'ERR_DIRECTIVE_ARGS',
+      'DirectoryIndexRedirect only accepts values between 300 and 399',
+      pos,
+    );
+    return undefined;
+  }
+  sink.add('ERR_DIRECTIVE_ARGS', 'DirectoryIndexRedirect ON|OFF|permanent|temp|seeother|3xx', pos);
+  return undefined;
+}
+
+const INDEX_REDIRECTS: ReadonlyMap<string, number | false> = new Map<string, number | false>([
+  ['on', 302],
+  ['off', false],
+  ['permanent', 301],
+  ['temp', 302],
+  ['seeother', 303],
+]);
+
 function fallbackResource(
   name: string,
   line: LogicalLine,

@@ -3,7 +3,13 @@
  * `!` binds tightest, then `&&`, then `||`; comparisons, `=~`/`!~` with /re/ or m#re#, unary
  * file and string tests, functions. Anything outside the subset is refused at load (ERR_EXPR).
  */
-import { parseExpr, type ExprNode, type Word } from '../../../lib/compile/expr';
+import {
+  parseExpr,
+  parseExprString,
+  type ExprNode,
+  type StringPart,
+  type Word,
+} from '../../../lib/compile/expr';
 
 function word(w: Word): string {
   switch (w.type) {
@@ -12,8 +18,14 @@ function word(w: Word): string {
     case 'fn':
       return `${w.name}(${word(w.arg)})`;
     case 'str':
-      return `'${w.parts.map((p) => (p.type === 'literal' ? p.text : `%{${p.name}}`)).join('')}'`;
+      return `'${w.parts.map(part).join('')}'`;
   }
+}
+
+function part(p: StringPart): string {
+  if (p.type === 'literal') return p.text;
+  if (p.type === 'variable') return `%{${p.name}}`;
+  return word(p.fn);
 }
 
 /** A fully parenthesised reading of the tree. */
@@ -65,6 +77,15 @@ describe('parseExpr: the tree', () => {
     ['-T %{QUERY_STRING}', '(-T %{QUERY_STRING})'],
     ["%{QUERY_STRING} -strmatch 'a=*'", "(%{QUERY_STRING} -strmatch 'a=*')"],
     ["%{REQUEST_URI} -fnmatch '/sub/*'", "(%{REQUEST_URI} -fnmatch '/sub/*')"],
+    // util_expr_parse.y's `%{func:string}`: a string function's call, nested references kept
+    ["%{tolower:%{HTTP_HOST}} == 'a'", "(tolower('%{HTTP_HOST}') == 'a')"],
+    ["'<%{toupper:x%{REQUEST_URI}y}>' == 'a'", "('<toupper('x%{REQUEST_URI}y')>' == 'a')"],
+    [
+      "%{escape:%{unescape:%{QUERY_STRING}}} == 'a'",
+      "(escape('unescape('%{QUERY_STRING}')') == 'a')",
+    ],
+    // the prefixed variables keep their reading (their argument is plain text)
+    ["%{HTTP:X-A} == 'a'", "(%{HTTP:X-A} == 'a')"],
   ])('%s → %s', (src, expected) => {
     expect(show(parseExpr(src))).toBe(expected);
   });
@@ -102,7 +123,22 @@ describe('parseExpr: the tree', () => {
     ['%{REQUEST_URI} =~ /a/s', 'unexpected text'],
     ["%{REMOTE_USER} in {'a'", "expected '}'"],
     ["%{REMOTE_USER} in {'a' 'b'}", "expected '}'"],
+    ["%{tolower:%{HTTP_HOST} == 'a'", 'unterminated %{'],
   ])('%s is refused: %s', (src, message) => {
     expect(() => parseExpr(src)).toThrow(message);
+  });
+});
+
+describe('parseExprString: a whole ap_expr string (ErrorDocument)', () => {
+  test.each([
+    ['plain text', "'plain text'"],
+    ['a \\%{REQUEST_URI} b', "'a \\%{REQUEST_URI} b'"], // backslashes as written
+    ['%{tolower:%{REQUEST_URI}}!', "'tolower('%{REQUEST_URI}')!'"],
+    ['%{nosuchfn:x}', "'%{nosuchfn:x}'"], // a variable name, as before
+  ])('%s → %s', (src, expected) => {
+    expect(word(parseExprString(src))).toBe(expected);
+  });
+  test('an unclosed call is refused', () => {
+    expect(() => parseExprString('%{tolower:%{REQUEST_URI}')).toThrow('unterminated %{');
   });
 });
