@@ -7,6 +7,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
@@ -181,5 +182,55 @@ test('wrong passwords against a costly bcrypt hash do not stall the other reques
     expect(await getStatus(port, '/costly/d.txt', basic('dave', 'dave pw'))).toBe(200);
   } finally {
     await serve.stop();
+  }
+});
+
+// mod_autoindex looks each entry up as a sub-request with the client's credentials: a protected
+// folder is listed only for a user who may enter it. Its bcrypt check runs on the worker thread:
+// done on the event loop, a listing with bogus credentials held the server for one check per
+// protected entry (cost 12: ~250 ms each).
+test('a listing checks its protected entries off the event loop, and lists them as Apache does', async () => {
+  const dir = join(tmp, 'listing');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'passwd'), `erin:${hashSync('erin pw', 12).replace('$2a$', '$2y$')}\n`);
+  write('listed/.htaccess', 'Options +Indexes\n');
+  for (const name of ['p1', 'p2']) {
+    write(
+      `listed/${name}/.htaccess`,
+      `AuthType Basic\nAuthName Listed\nAuthUserFile ${join(dir, 'passwd')}\nRequire valid-user\n`,
+    );
+    write(`listed/${name}/f.txt`, 'F\n');
+  }
+  write('listed/open.txt', 'OPEN\n');
+  const server = http.createServer(site({ root }));
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', () => ready()));
+  const port = (server.address() as AddressInfo).port;
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  try {
+    const listing = (auth?: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const headers = auth ? { authorization: auth } : {};
+        http
+          .get({ host: '127.0.0.1', port, path: '/listed/', headers, agent: false }, (res) => {
+            let body = '';
+            res.setEncoding('latin1');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve(body));
+          })
+          .on('error', reject);
+      });
+    const bogus = await listing(basic('erin', 'wrong'));
+    // two checks of ~250 ms each: the loop kept turning all along
+    expect(ticks).toBeGreaterThan(20);
+    expect(bogus).toContain('open.txt');
+    expect(bogus).not.toContain('p1/');
+    expect(bogus).not.toContain('p2/');
+    const allowed = await listing(basic('erin', 'erin pw'));
+    expect(allowed).toContain('p1/');
+    expect(allowed).toContain('p2/');
+  } finally {
+    clearInterval(timer);
+    await new Promise<void>((done) => server.close(() => done()));
   }
 });

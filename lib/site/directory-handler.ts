@@ -22,7 +22,8 @@ import {
   signatureOf,
 } from '../http/respond.js';
 import type { CompiledWhen } from '../compile/env.js';
-import { accessDenied } from './access.js';
+import { accessCheck } from './access.js';
+import { passwordCheck } from './password.js';
 import { aliasRedirect } from './alias.js';
 import { chainHolds, exprEnvironment } from './env.js';
 import type { Included } from './autoindex-page.js';
@@ -245,14 +246,16 @@ interface Admitted {
 /**
  * The sub-request for `filename` at `uri` passes the access phase: a subdirectory's own
  * .htaccess counts (its `Require all denied` hides it), a broken one hides it too (500), and a
- * <Location> that denies the URL-path.
+ * <Location> that denies the URL-path. The client's credentials are checked as for the request
+ * itself: a bcrypt hash on the worker thread (site/password.ts), never on the event loop, where
+ * a listing with bogus credentials cost one synchronous check per protected entry.
  */
-function admitted(
+async function admitted(
   d: DirectoryRequest,
   filename: string,
   isDirectory: boolean,
   uri: string,
-): Admitted | undefined {
+): Promise<Admitted | undefined> {
   if (htFileDenied(filename)) return undefined;
   // each entry is a GET sub-request (ap_sub_req_lookup_dirent, no query): its <If> sections are
   // evaluated for it, rather than hiding every entry below an access <If>
@@ -268,7 +271,9 @@ function admitted(
   const facts = { view, server: d.config.server, uri, args: null, filename, pathInfo: '' };
   const holds = (when: CompiledWhen): boolean =>
     chainHolds(when, () => exprEnvironment(facts, new Map(d.env), []));
-  if (accessDenied(cfg.access, filename, d.env, view, { uri, args: null }, holds)) return undefined;
+  const request = { uri, args: null, passwordCheck };
+  const access = await accessCheck(cfg.access, filename, d.env, view, request, holds);
+  if (access.type !== 'granted') return undefined;
   return { cfg, view, uri };
 }
 
@@ -302,7 +307,7 @@ async function lookupEntry(
 ): Promise<EntryFound | undefined> {
   const uri =
     d.uri.slice(0, d.uri.lastIndexOf('/') + 1) + lastSegment(filename) + (isDirectory ? '/' : '');
-  const entry = admitted(d, filename, isDirectory, uri);
+  const entry = await admitted(d, filename, isDirectory, uri);
   if (!entry) return undefined;
   // a directory's sub-request names it with its slash (the per-directory rules match `deep/`)
   const named = isDirectory ? `${filename.replace(/\/$/, '')}/` : filename;
@@ -398,7 +403,7 @@ async function include(d: DirectoryRequest, target: string): Promise<Included | 
   // rewrites elsewhere is not included (case 347)
   if (r.acc.firstMapped !== undefined && !r.acc.firstMapped?.isFile()) return undefined;
   const uri = d.uri.replace(/\/?$/, '/') + lastSegment(r.filename);
-  if (!admitted(d, r.filename, false, uri)) return undefined;
+  if (!(await admitted(d, r.filename, false, uri))) return undefined;
   let body: string;
   try {
     body = readFileSync(fsPath(r.filename)).toString('latin1');
