@@ -807,7 +807,36 @@ function aliasDirective(
   return parseAliasDirective(canonical, words, line.at(0), context === 'directory', sink);
 }
 
-/** mod_dir's `FallbackResource url|disabled` (TAKE1), where the caller applies it. */
+/**
+ * The one argument of a mod_dir directive that only site(), htaccess() and modrewrite serve apply
+ * (TAKE1): undefined, with the problem reported, anywhere else or with another number of words.
+ */
+function siteDirectiveArgument(
+  directive: 'DirectoryIndexRedirect' | 'FallbackResource',
+  name: string,
+  line: LogicalLine,
+  rest: number,
+  options: ParseOptions,
+  sink: ProblemSink,
+): string | undefined {
+  const pos = line.at(0);
+  if (!options.siteDirectives) {
+    if (!options.ignoreUnknownDirectives)
+      sink.add(
+        'ERR_CONTEXT',
+        `${directive} is applied only by site(), htaccess() and modrewrite serve, not here`,
+        pos,
+      );
+    return undefined;
+  }
+  const words = parseConfWords(line, rest);
+  if (words.length !== 1) {
+    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes one argument`, words[1]?.pos ?? pos);
+    return undefined;
+  }
+  return words[0].text;
+}
+
 /**
  * mod_dir's configure_redirect: `On` and `temp` are 302, `permanent` 301, `seeother` 303, a number
  * 300-399 itself, `Off` none; anything else refuses the file (Apache's messages).
@@ -820,21 +849,8 @@ function directoryIndexRedirect(
   sink: ProblemSink,
 ): Directive | undefined {
   const pos = line.at(0);
-  if (!options.siteDirectives) {
-    if (!options.ignoreUnknownDirectives)
-      sink.add(
-        'ERR_CONTEXT',
-        'DirectoryIndexRedirect is applied only by site(), htaccess() and modrewrite serve, not here',
-        pos,
-      );
-    return undefined;
-  }
-  const words = parseConfWords(line, rest);
-  if (words.length !== 1) {
-    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes one argument`, words[1]?.pos ?? pos);
-    return undefined;
-  }
-  const arg = words[0].text;
+  const arg = siteDirectiveArgument('DirectoryIndexRedirect', name, line, rest, options, sink);
+  if (arg === undefined) return undefined;
   const named = INDEX_REDIRECTS.get(arg.toLowerCase());
   if (named !== undefined) return { type: 'DirectoryIndexRedirect', status: named, pos };
   if (/^\d/.test(arg)) {
@@ -859,6 +875,7 @@ const INDEX_REDIRECTS: ReadonlyMap<string, number | false> = new Map<string, num
   ['seeother', 303],
 ]);
 
+/** mod_dir's `FallbackResource url|disabled` (TAKE1), where the caller applies it. */
 function fallbackResource(
   name: string,
   line: LogicalLine,
@@ -866,21 +883,11 @@ function fallbackResource(
   options: ParseOptions,
   sink: ProblemSink,
 ): Directive | undefined {
-  const pos = line.at(0);
-  if (!options.siteDirectives) {
-    if (!options.ignoreUnknownDirectives)
-      sink.add(
-        'ERR_CONTEXT',
-        'FallbackResource is applied only by site(), htaccess() and modrewrite serve, not here',
-        pos,
-      );
-    return undefined;
-  }
-  const words = parseConfWords(line, rest);
-  if (words.length !== 1) {
-    sink.add('ERR_DIRECTIVE_ARGS', `${name} takes one argument`, words[1]?.pos ?? pos);
-    return undefined;
-  }
-  const url = words[0].text;
-  return { type: 'FallbackResource', url: url.toLowerCase() === 'disabled' ? false : url, pos };
+  const url = siteDirectiveArgument('FallbackResource', name, line, rest, options, sink);
+  if (url === undefined) return undefined;
+  return {
+    type: 'FallbackResource',
+    url: url.toLowerCase() === 'disabled' ? false : url,
+    pos: line.at(0),
+  };
 }
